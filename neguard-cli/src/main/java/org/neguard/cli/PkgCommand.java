@@ -1,0 +1,26 @@
+package org.neguard.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code neguard pkg}: build, sign, verify, inspect and extract package bundles. */
+@Command(
+    name = "pkg",
+    mixinStandardHelpOptions = true,
+    description = "Build, sign, verify, inspect and extract .ngp package bundles.",
+    subcommands = {
+      PkgBuildCommand.class,
+      PkgSignCommand.class,
+      PkgVerifyCommand.class,
+      PkgInspectCommand.class,
+      PkgExtractCommand.class
+    })
+final class PkgCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "give a pkg command: build, sign, verify, inspect or extract");
+  }
+}

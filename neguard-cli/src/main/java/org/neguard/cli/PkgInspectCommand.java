@@ -1,0 +1,76 @@
+package org.neguard.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.Manifest;
+import org.neguard.sign.UnverifiedSigner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code neguard pkg inspect}. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show a bundle's manifest and files, and who its signature claims signed it.",
+      "Nothing is verified: use 'neguard pkg verify' for a verdict."
+    })
+final class PkgInspectCommand implements Callable<Integer>, Output.JsonCapable {
+  @Mixin JsonOption jsonOption;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
+  Path file;
+
+  @Override
+  public boolean json() {
+    return jsonOption.json;
+  }
+
+  @Override
+  public Object target() {
+    return file;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Output output = Output.of(spec.commandLine());
+    try (BundleReader reader = BundleReader.open(file, BundleLimits.defaults())) {
+      Manifest m = reader.manifest();
+      Optional<UnverifiedSigner> claimed = reader.signature().flatMap(UnverifiedSigner::peek);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("bundle", file.toString());
+      details.put("verified", false);
+      details.put("signed", reader.signature().isPresent());
+      claimed.ifPresent(s -> {
+        Map<String, Object> signer = new LinkedHashMap<>();
+        signer.put("subject", s.subject());
+        signer.put("issuer", s.issuer());
+        signer.put("signingTime", s.signingTime() == null ? null : s.signingTime().toString());
+        details.put("claimedSigner", signer);
+      });
+      details.put("package", Describe.pkg(m, true));
+      StringBuilder text = new StringBuilder();
+      text.append(file).append("  (inspected, NOT verified)\n").append(Describe.pkgText(m));
+      text.append("\n  signature  ");
+      if (reader.signature().isEmpty()) {
+        text.append("none (unsigned)");
+      } else {
+        text.append(claimed.map(s -> "claims " + s.subject() + ", " + s.signingTime())
+            .orElse("present but unreadable"));
+      }
+      text.append(String.format("%n%n  %-4s %14s  %-64s  %s%n", "MODE", "SIZE", "SHA-256", "PATH"));
+      for (Manifest.FileEntry f : m.files()) {
+        text.append(String.format("  %-4s %,14d  %s  %s%n", f.mode(), f.size(), f.sha256(), f.path()));
+      }
+      return output.done(text.toString().stripTrailing(), details);
+    }
+  }
+}

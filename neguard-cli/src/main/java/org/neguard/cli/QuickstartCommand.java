@@ -1,0 +1,140 @@
+package org.neguard.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.neguard.pkg.BundleLayout;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code neguard quickstart}: the whole publication path on a sample package, with the same
+ * commands a user would type, so what it shows is what they get.
+ */
+@Command(
+    name = "quickstart",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Walk through NEGuard on a sample MME package: create a demo PKI, build and sign the",
+      "package, verify it (PASS), then tamper one byte of a copy and verify again (refused)."
+    })
+final class QuickstartCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--dir", paramLabel = "DIR",
+      description = "Work directory (must not exist; default: a new temporary directory).")
+  Path dir;
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = dir != null ? dir : Files.createTempDirectory("neguard-quickstart-");
+    if (dir != null) {
+      if (Files.exists(dir)) {
+        throw new java.nio.file.FileAlreadyExistsException(dir.toString());
+      }
+      Files.createDirectories(dir);
+    }
+    Path pki = work.resolve("pki");
+    Path sample = work.resolve("sample-mme");
+    Path bundle = work.resolve("sample-mme-1.0.0" + BundleLayout.EXTENSION);
+    Path tampered = work.resolve("sample-mme-1.0.0-tampered" + BundleLayout.EXTENSION);
+    byte[] library = writeSample(sample);
+    String ca = pki.resolve("ca.pem").toString();
+
+    step("1. A throw-away demo PKI (root CA + vendor code-signing certificate)");
+    require(0, "pki", "demo", "--out", pki.toString());
+    step("2. Build the sample MME package");
+    require(0, "pkg", "build", "--name", "sample-mme", "--version", "1.0.0",
+        "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor",
+        "--from", sample.toString(), "--out", bundle.toString());
+    step("3. Sign it with the vendor's key (CMS, RFC 5652)");
+    require(0, "pkg", "sign", bundle.toString(), "--key", pki.resolve("vendor.key").toString(),
+        "--cert", pki.resolve("vendor.pem").toString());
+    step("4. Verify it as an operator would: expect PASS");
+    require(0, "pkg", "verify", bundle.toString(), "--trust", ca);
+    step("5. Change one byte of lib/libs1ap.so in a copy, and verify again: expect a refusal");
+    Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
+    flipByteOf(tampered, library);
+    require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
+
+    out().println();
+    out().println("Quickstart done: the signed package passed, the tampered copy was refused.");
+    out().println("Files are in " + work);
+    out().flush();
+    return 0;
+  }
+
+  private void step(String text) {
+    out().println();
+    out().println("== " + text);
+    out().flush();
+  }
+
+  /** Runs a neguard command line as a user would type it, showing it first. */
+  private void require(int expectedExit, String... args) {
+    StringBuilder shown = new StringBuilder("$ neguard");
+    for (String a : args) {
+      shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
+    }
+    out().println(shown);
+    out().flush();
+    CommandLine cl = Main.newCommandLine();
+    cl.setOut(out());
+    cl.setErr(spec.commandLine().getErr());
+    int exit = cl.execute(args);
+    if (exit != expectedExit) {
+      throw new IllegalStateException(
+          "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected " + expectedExit);
+    }
+  }
+
+  private java.io.PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** Writes the sample tree; returns the bytes of its binary library. */
+  private static byte[] writeSample(Path sample) throws IOException {
+    Files.createDirectories(sample.resolve("bin"));
+    Files.createDirectories(sample.resolve("etc"));
+    Files.createDirectories(sample.resolve("lib"));
+    Path daemon = sample.resolve("bin/mme-daemon");
+    Files.writeString(daemon, "#!/bin/sh\n# sample MME daemon launcher\nexec /opt/mme/lib/mme \"$@\"\n",
+        StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(daemon, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(sample.resolve("etc/mme.conf"), String.join("\n", List.of(
+        "# sample MME configuration",
+        "s1ap.sctp.port = 36412",
+        "sgs.sctp.port = 29118",
+        "gtpc.udp.port = 2123",
+        "")), StandardCharsets.UTF_8);
+    byte[] library = new byte[256 * 1024];
+    new SecureRandom().nextBytes(library);
+    Files.write(sample.resolve("lib/libs1ap.so"), library);
+    return library;
+  }
+
+  /**
+   * Flips one byte of {@code content} where it lies in {@code file}, as corruption or an
+   * attacker with write access to the file would.
+   */
+  private static void flipByteOf(Path file, byte[] content) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    byte[] needle = Arrays.copyOf(content, 64);
+    for (int i = 0; i + needle.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+        bytes[i + 1000] ^= 0x01;
+        Files.write(file, bytes);
+        return;
+      }
+    }
+    throw new IllegalStateException("sample library not found stored in " + file);
+  }
+}

@@ -1,0 +1,36 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command, as a new user types it: {@code ./neguard quickstart}, through the
+ * launcher and the packaged jar, in a separate process.
+ */
+class LauncherIT {
+  @TempDir Path dir;
+
+  @Test
+  void quickstart_throughLauncher_printsPassAndRefusal() throws IOException, InterruptedException {
+    Path launcher = Path.of("..", "neguard").toAbsolutePath().normalize();
+    assertThat(launcher).isExecutable();
+    Path log = dir.resolve("out.txt");
+    Process p = new ProcessBuilder(launcher.toString(), "quickstart", "--dir",
+            dir.resolve("qs").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+    assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).doesNotContain("building"); // the jar was fresh: no rebuild
+    assertThat(out).contains("PASS", "DIGEST_MISMATCH", "Quickstart done");
+  }
+}

@@ -1,0 +1,111 @@
+package org.neguard.pkg;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Objects;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.neguard.sign.CmsSigner;
+import org.neguard.sign.Certificates;
+import org.neguard.sign.SigningIdentity;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Signs a bundle: checks that every file matches the manifest, then adds a detached CMS
+ * signature over the manifest's exact bytes. The bundle is rewritten whole (entries copied
+ * without recompression) and moved into place, so a failure leaves the input untouched.
+ */
+public final class BundleSigner {
+  private final BundleLimits limits;
+  private final int threads;
+
+  public BundleSigner(BundleLimits limits, int threads) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads < 1: " + threads);
+    }
+    this.threads = threads;
+  }
+
+  public BundleSigner() {
+    this(BundleLimits.defaults(), Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Signs {@code bundle} with {@code identity}, writing the signed bundle to {@code out} (which
+   * may be {@code bundle} itself).
+   *
+   * @param replace whether an existing signature may be replaced
+   * @throws RefusalException {@code STRUCTURE} if already signed and not {@code replace}, {@code
+   *     KEY_USAGE} if the certificate is not for code signing, any bundle refusal if the bundle's
+   *     contents do not match its manifest
+   */
+  public void sign(
+      Path bundle, SigningIdentity identity, Path out, boolean replace, ProgressListener progress)
+      throws IOException, RefusalException {
+    checkCodeSigning(identity);
+    try (BundleReader reader = BundleReader.open(bundle, limits)) {
+      if (reader.signature().isPresent() && !replace) {
+        throw new RefusalException(
+            ReasonCode.STRUCTURE,
+            "the package is already signed; pass --resign to replace its signature");
+      }
+      try (PayloadHasher hasher =
+          PayloadHasher.start(reader, PayloadHasher.itemsOf(reader.manifest()), threads, progress)) {
+        List<Reason> failures = hasher.await();
+        if (!failures.isEmpty()) {
+          throw new RefusalException(failures);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("signing interrupted");
+      }
+      byte[] signature = CmsSigner.signDetached(reader.manifestBytes(), identity);
+      Path dir = out.toAbsolutePath().getParent();
+      Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+      boolean done = false;
+      try {
+        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(tmp)) {
+          zip.setEncoding("UTF-8");
+          reader.copyRawEntries(zip, BundleLayout.MANIFEST::equals);
+          ZipArchiveEntry e =
+              BundleBuilder.entry(
+                  BundleLayout.SIGNATURE,
+                  0644,
+                  FileTime.from(java.time.Instant.parse(reader.manifest().created())),
+                  false);
+          zip.putArchiveEntry(e);
+          zip.write(signature);
+          zip.closeArchiveEntry();
+          reader.copyRawEntries(
+              zip,
+              name -> !name.equals(BundleLayout.MANIFEST) && !name.equals(BundleLayout.SIGNATURE));
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        done = true;
+      } finally {
+        if (!done) {
+          Files.deleteIfExists(tmp);
+        }
+      }
+    }
+  }
+
+  /** Refuses before signing what every verifier would refuse after. */
+  private static void checkCodeSigning(SigningIdentity identity) throws RefusalException {
+    if (!Certificates.isForCodeSigning(identity.certificate())) {
+      String subject = Certificates.subject(identity.certificate());
+      throw RefusalException.about(
+          ReasonCode.KEY_USAGE,
+          subject,
+          "certificate '" + subject + "' has no codeSigning extended key usage; verifiers would"
+              + " refuse the package. Sign with a code-signing certificate");
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package org.neguard.pkg;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import org.neguard.sign.SignatureVerifier;
+import org.neguard.sign.SignerDetails;
+import org.neguard.sign.TrustStore;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Verifies a bundle in full (INT-1, INT-2, INT-4): structure, the vendor's signature over the
+ * manifest, the signer's chain to a trust anchor, and the size and SHA-256 of every payload file
+ * and scan report. The same check runs at install and at every upgrade (INT-3), on the NE.
+ *
+ * <p>Payload digests are computed on several threads while the signature is checked; memory
+ * stays constant whatever the bundle's size. Thread-safe.
+ */
+public final class BundleVerifier {
+  private final SignatureVerifier signatures;
+  private final BundleLimits limits;
+  private final int threads;
+
+  private BundleVerifier(SignatureVerifier signatures, BundleLimits limits, int threads) {
+    this.signatures = signatures;
+    this.limits = limits;
+    this.threads = threads;
+  }
+
+  /** A verifier with default limits, the system clock, and one thread per core. */
+  public static BundleVerifier of(TrustStore trust) {
+    return builder(trust).build();
+  }
+
+  public static Builder builder(TrustStore trust) {
+    return new Builder(trust);
+  }
+
+  /**
+   * Verifies {@code bundle}.
+   *
+   * @throws IOException if the file cannot be read (no verdict)
+   * @throws RefusalException with every reason the bundle is refused
+   */
+  public Verification verify(Path bundle, ProgressListener progress)
+      throws IOException, RefusalException {
+    try (BundleReader reader = BundleReader.open(bundle, limits)) {
+      return verify(reader, progress);
+    }
+  }
+
+  /** Verifies an already open bundle. */
+  public Verification verify(BundleReader reader, ProgressListener progress)
+      throws IOException, RefusalException {
+    Manifest manifest = reader.manifest();
+    byte[] signature =
+        reader
+            .signature()
+            .orElseThrow(
+                () ->
+                    new RefusalException(
+                        ReasonCode.UNSIGNED,
+                        "the package is not signed (no " + BundleLayout.SIGNATURE
+                            + "); sign it with 'neguard pkg sign'"));
+    try (PayloadHasher hasher =
+        PayloadHasher.start(reader, PayloadHasher.itemsOf(manifest), threads, progress)) {
+      SignerDetails signer = signatures.verify(reader.manifestBytes(), signature);
+      List<Reason> failures = hasher.await();
+      if (!failures.isEmpty()) {
+        throw new RefusalException(failures);
+      }
+      return new Verification(reader.file(), manifest, signer);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("verification interrupted");
+    }
+  }
+
+  /** Configures a {@link BundleVerifier}. */
+  public static final class Builder {
+    private final TrustStore trust;
+    private BundleLimits limits = BundleLimits.defaults();
+    private Clock clock = Clock.systemUTC();
+    private int threads = Runtime.getRuntime().availableProcessors();
+
+    private Builder(TrustStore trust) {
+      this.trust = Objects.requireNonNull(trust, "trust");
+    }
+
+    public Builder limits(BundleLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** The clock certificate validity is judged against. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads < 1: " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    public BundleVerifier build() {
+      return new BundleVerifier(new SignatureVerifier(trust, clock), limits, threads);
+    }
+  }
+}

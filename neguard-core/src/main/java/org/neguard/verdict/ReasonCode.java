@@ -1,0 +1,46 @@
+package org.neguard.verdict;
+
+/**
+ * Stable, upper-case reason codes that scripts may match on. Never rename one: add a new code.
+ *
+ * <p>Each code belongs to one {@link Kind}: a {@code REFUSAL} is a negative security verdict
+ * (exit 3), an {@code ERROR} prevented a verdict altogether (exit 1).
+ */
+public enum ReasonCode {
+  // Signature and certificates.
+  UNSIGNED(Kind.REFUSAL),
+  SIGNATURE_INVALID(Kind.REFUSAL),
+  CERT_UNTRUSTED(Kind.REFUSAL),
+  CERT_VALIDITY(Kind.REFUSAL),
+  KEY_USAGE(Kind.REFUSAL),
+  CERT_REVOKED(Kind.REFUSAL),
+  CRL_INVALID(Kind.REFUSAL),
+  // Bundle contents.
+  DIGEST_MISMATCH(Kind.REFUSAL),
+  UNSAFE_PATH(Kind.REFUSAL),
+  STRUCTURE(Kind.REFUSAL),
+  MALFORMED(Kind.REFUSAL),
+  SIZE_LIMIT(Kind.REFUSAL),
+  // Errors: no verdict could be reached.
+  IO_ERROR(Kind.ERROR),
+  BAD_INPUT(Kind.ERROR),
+  KEY_MISMATCH(Kind.ERROR),
+  TRUST_CONFIG(Kind.ERROR),
+  INTERNAL(Kind.ERROR);
+
+  /** Whether a code is a negative verdict or an error that kept a verdict from being reached. */
+  public enum Kind {
+    REFUSAL,
+    ERROR
+  }
+
+  private final Kind kind;
+
+  ReasonCode(Kind kind) {
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}
