@@ -71,11 +71,11 @@ public final class ManifestCodec {
     } catch (UnrecognizedPropertyException e) {
       throw malformed("unknown field '" + e.getPropertyName() + "'", e);
     } catch (MismatchedInputException e) {
-      throw malformed(e.getOriginalMessage(), e);
+      throw malformed(mismatch(e), e);
     } catch (JsonProcessingException e) {
       throw malformed("not valid JSON (" + e.getOriginalMessage() + ")", e);
     } catch (IOException e) {
-      throw malformed("unreadable (" + e.getMessage() + ")", e);
+      throw malformed("unreadable", e);
     }
     if (manifest == null) {
       throw malformed("empty document", null);
@@ -123,6 +123,30 @@ public final class ManifestCodec {
         files.stream()
             .map(f -> new TreeDigest.Leaf(f.path(), f.sha256(), f.modeBits()))
             .toList());
+  }
+
+  /** Jackson's own messages name Java classes: say it in the manifest's terms instead. */
+  private static String mismatch(MismatchedInputException e) {
+    String original = String.valueOf(e.getOriginalMessage());
+    if (original.startsWith("Trailing token")) {
+      return "data follows the JSON object";
+    }
+    if (original.startsWith("Missing required creator property")) {
+      int a = original.indexOf('\'');
+      int b = original.indexOf('\'', a + 1);
+      return "missing field: " + (a >= 0 && b > a ? original.substring(a + 1, b) : "?");
+    }
+    StringBuilder field = new StringBuilder();
+    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        field.append(field.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        field.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return field.length() == 0
+        ? "the document is not a JSON object of the manifest's shape"
+        : "field '" + field + "' is missing, null or of the wrong type";
   }
 
   private static RefusalException malformed(String detail, Throwable cause) {

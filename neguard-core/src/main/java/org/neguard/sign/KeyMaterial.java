@@ -117,7 +117,7 @@ public final class KeyMaterial implements SigningIdentity {
       }
       throw new RefusalException(
           ReasonCode.BAD_INPUT,
-          "cannot open keystore " + p12 + " (wrong password, or not PKCS#12): " + rootMessage(e),
+          "cannot open keystore " + p12 + ": wrong password, or not a PKCS#12 file",
           e);
     }
     try {
@@ -157,7 +157,8 @@ public final class KeyMaterial implements SigningIdentity {
       return of((PrivateKey) key, (X509Certificate) chain[0], rest, padding);
     } catch (GeneralSecurityException e) {
       throw new RefusalException(
-          ReasonCode.BAD_INPUT, "cannot read keystore " + p12 + ": " + rootMessage(e), e);
+          ReasonCode.BAD_INPUT, "cannot read the key in keystore " + p12
+              + ": wrong key password, or an unsupported entry", e);
     }
   }
 
@@ -197,7 +198,8 @@ public final class KeyMaterial implements SigningIdentity {
         throw e;
       }
       throw new RefusalException(
-          ReasonCode.BAD_INPUT, "cannot read a PEM key from " + keyPem + ": " + e.getMessage(), e);
+          ReasonCode.BAD_INPUT, "cannot read a PEM key from " + keyPem + ": not PEM, or damaged",
+          e);
     }
     JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(Providers.BC);
     try {
@@ -226,8 +228,7 @@ public final class KeyMaterial implements SigningIdentity {
     } catch (PKCSException | OperatorCreationException | IOException e) {
       throw new RefusalException(
           ReasonCode.BAD_INPUT,
-          "cannot decrypt or decode the key in " + keyPem + " (wrong password?): "
-              + rootMessage(e),
+          "cannot decrypt or decode the key in " + keyPem + ": wrong password, or a damaged key",
           e);
     }
     throw new RefusalException(
@@ -307,11 +308,4 @@ public final class KeyMaterial implements SigningIdentity {
             + "'; give the key and certificate of the same signer");
   }
 
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
 }

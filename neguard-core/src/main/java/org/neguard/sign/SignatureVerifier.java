@@ -142,11 +142,16 @@ public final class SignatureVerifier {
       if (alone.getSignedContent() != null) {
         throw invalid("the signature encapsulates content; NEGuard signatures are detached");
       }
-      return new CMSSignedData(new CMSProcessableByteArray(content), signature);
+      CMSSignedData signed = new CMSSignedData(new CMSProcessableByteArray(content), signature);
+      // Bouncy Castle decodes these lazily: force it here, where a broken structure is caught.
+      signed.getSignerInfos().getSigners();
+      signed.getCertificates().getMatches(null);
+      return signed;
     } catch (CMSException | RuntimeException e) {
       throw new RefusalException(
           ReasonCode.SIGNATURE_INVALID,
-          "the signature is not a readable CMS SignedData structure (" + e.getMessage() + ")",
+          "the signature is not a readable CMS SignedData structure; the package was damaged or"
+              + " altered",
           e);
     }
   }
@@ -173,7 +178,8 @@ public final class SignatureVerifier {
     } catch (CMSException | OperatorCreationException | CertificateException
         | RuntimeException e) {
       throw new RefusalException(
-          ReasonCode.SIGNATURE_INVALID, "the signature cannot be checked: " + e.getMessage(), e);
+          ReasonCode.SIGNATURE_INVALID,
+          "the signature cannot be checked (unsupported or damaged algorithm parameters)", e);
     }
     if (!ok) {
       throw invalid("the signature value does not verify with the signer's certificate");
@@ -273,7 +279,10 @@ public final class SignatureVerifier {
       throw mapValidation(e, path, at);
     } catch (GeneralSecurityException e) {
       throw new RefusalException(
-          ReasonCode.CERT_UNTRUSTED, "the certificate path cannot be validated: " + e, e);
+          ReasonCode.CERT_UNTRUSTED,
+          "the certificate path cannot be validated (unsupported algorithm or damaged"
+              + " certificate)",
+          e);
     }
   }
 
@@ -339,7 +348,7 @@ public final class SignatureVerifier {
     try {
       return new JcaX509CertificateConverter().getCertificate(holder);
     } catch (CertificateException e) {
-      throw invalid("an embedded certificate cannot be decoded: " + e.getMessage());
+      throw invalid("an embedded certificate cannot be decoded (damaged, or an unsupported key)");
     }
   }
 

@@ -1,0 +1,177 @@
+package org.neguard.measure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.testing.Openssl;
+
+/**
+ * The tree digest (RIM/TIM, INT-4) checked against an outside implementation: the exact byte
+ * string of the definition, hashed by {@code openssl dgst -sha256}.
+ */
+class TreeDigestTest {
+  private static final String SHA_A = "a".repeat(64);
+  private static final String SHA_B = "0123456789abcdef".repeat(4);
+  private static final String SHA_C = "f".repeat(63) + "0";
+  private static final String SHA_EMPTY =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+  /** {@code path NUL sha256 NUL mode LF}, for lines given in the order they must be hashed. */
+  private static byte[] lines(String... pathShaMode) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (int i = 0; i < pathShaMode.length; i += 3) {
+      out.writeBytes(pathShaMode[i].getBytes(StandardCharsets.UTF_8));
+      out.write(0);
+      out.writeBytes(pathShaMode[i + 1].getBytes(StandardCharsets.US_ASCII));
+      out.write(0);
+      out.writeBytes(pathShaMode[i + 2].getBytes(StandardCharsets.US_ASCII));
+      out.write('\n');
+    }
+    return out.toByteArray();
+  }
+
+  private static String opensslSha256(byte[] input) {
+    String out = Openssl.ok(null, input, "dgst", "-sha256").stdout();
+    Matcher m = Pattern.compile("= ?([0-9a-f]{64})\\s*$").matcher(out.trim());
+    assertThat(m.find()).as("openssl output: %s", out).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  @DisplayName("INT-4: tree digest equals openssl's SHA-256 of the sorted 'path NUL sha NUL mode LF' lines")
+  void of_knownAnswer_matchesOpensslOverDefinedByteString() {
+    List<TreeDigest.Leaf> leaves = List.of(
+        new TreeDigest.Leaf("lib/deep/nested/data.bin", SHA_B, 0644),
+        new TreeDigest.Leaf("bin/tool", SHA_A, 0755),
+        new TreeDigest.Leaf("empty.txt", SHA_EMPTY, 0600),
+        new TreeDigest.Leaf("etc/app.conf", SHA_C, 0640));
+    // Sorted by hand, not by the code under test.
+    byte[] expectedInput = lines(
+        "bin/tool", SHA_A, "0755",
+        "empty.txt", SHA_EMPTY, "0600",
+        "etc/app.conf", SHA_C, "0640",
+        "lib/deep/nested/data.bin", SHA_B, "0644");
+
+    assertThat(TreeDigest.of(leaves)).isEqualTo(opensslSha256(expectedInput));
+  }
+
+  @Test
+  @DisplayName("INT-4: lines sort by unsigned UTF-8 bytes: B < a < é < U+FF21 < U+1F600")
+  void of_sortsByUnsignedUtf8Bytes() {
+    // Signed bytes would put é (0xC3...) first; UTF-16 order would put the emoji (surrogate
+    // 0xD83D) before the fullwidth A (0xFF21). UTF-8 order: 42 < 61 < C3 < EF < F0.
+    List<TreeDigest.Leaf> leaves = List.of(
+        new TreeDigest.Leaf("\uD83D\uDE00", SHA_C, 0644),
+        new TreeDigest.Leaf("é", SHA_B, 0644),
+        new TreeDigest.Leaf("\uFF21", SHA_EMPTY, 0644),
+        new TreeDigest.Leaf("a", SHA_A, 0644),
+        new TreeDigest.Leaf("B", SHA_A, 0755));
+    byte[] utf8Order = lines(
+        "B", SHA_A, "0755",
+        "a", SHA_A, "0644",
+        "é", SHA_B, "0644",
+        "\uFF21", SHA_EMPTY, "0644",
+        "\uD83D\uDE00", SHA_C, "0644");
+    byte[] utf16Order = lines(
+        "B", SHA_A, "0755",
+        "a", SHA_A, "0644",
+        "é", SHA_B, "0644",
+        "\uD83D\uDE00", SHA_C, "0644",
+        "\uFF21", SHA_EMPTY, "0644");
+
+    String digest = TreeDigest.of(leaves);
+
+    assertThat(digest).isEqualTo(opensslSha256(utf8Order));
+    assertThat(digest).isNotEqualTo(opensslSha256(utf16Order));
+  }
+
+  @Test
+  @DisplayName("INT-4: a prefix sorts before its extensions ('a' < 'a/b' < 'a0' < 'ab')")
+  void of_prefixSortsFirst() {
+    List<TreeDigest.Leaf> leaves = List.of(
+        new TreeDigest.Leaf("ab", SHA_A, 0644),
+        new TreeDigest.Leaf("a0", SHA_A, 0644),
+        new TreeDigest.Leaf("a/b", SHA_A, 0644),
+        new TreeDigest.Leaf("a", SHA_A, 0644));
+    byte[] expected = lines(
+        "a", SHA_A, "0644", "a/b", SHA_A, "0644", "a0", SHA_A, "0644", "ab", SHA_A, "0644");
+
+    assertThat(TreeDigest.of(leaves)).isEqualTo(opensslSha256(expected));
+  }
+
+  @Test
+  void of_noLeaves_isSha256OfEmptyInput() {
+    assertThat(TreeDigest.of(List.of())).isEqualTo(SHA_EMPTY).isEqualTo(opensslSha256(new byte[0]));
+  }
+
+  @Test
+  void of_inputOrder_doesNotMatter() {
+    List<TreeDigest.Leaf> leaves = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      leaves.add(new TreeDigest.Leaf("dir" + (i % 7) + "/file-" + i, SHA_B, i % 2 == 0 ? 0644 : 0755));
+    }
+    String reference = TreeDigest.of(leaves);
+    Random random = new Random(42);
+    for (int round = 0; round < 10; round++) {
+      Collections.shuffle(leaves, random);
+      assertThat(TreeDigest.of(leaves)).isEqualTo(reference);
+    }
+  }
+
+  @Test
+  @DisplayName("INT-4: content, mode and path each change the digest")
+  void of_anyFieldChange_changesDigest() {
+    String base = TreeDigest.of(List.of(new TreeDigest.Leaf("bin/tool", SHA_A, 0755)));
+
+    assertThat(TreeDigest.of(List.of(new TreeDigest.Leaf("bin/tool", SHA_B, 0755))))
+        .isNotEqualTo(base);
+    assertThat(TreeDigest.of(List.of(new TreeDigest.Leaf("bin/tool", SHA_A, 0644))))
+        .isNotEqualTo(base);
+    assertThat(TreeDigest.of(List.of(new TreeDigest.Leaf("bin/tool2", SHA_A, 0755))))
+        .isNotEqualTo(base);
+  }
+
+  @Test
+  void of_duplicatePath_throwsIllegalArgumentException() {
+    List<TreeDigest.Leaf> leaves = List.of(
+        new TreeDigest.Leaf("etc/app.conf", SHA_A, 0644),
+        new TreeDigest.Leaf("bin/tool", SHA_A, 0755),
+        new TreeDigest.Leaf("etc/app.conf", SHA_B, 0600));
+
+    assertThatThrownBy(() -> TreeDigest.of(leaves))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("duplicate path")
+        .hasMessageContaining("etc/app.conf");
+  }
+
+  @Test
+  void leaf_badFields_areRejected() {
+    assertThatThrownBy(() -> new TreeDigest.Leaf("", SHA_A, 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a\nb", SHA_A, 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a\0b", SHA_A, 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_A.toUpperCase(), 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_A, 010000))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void formatMode_isFourOctalDigits() {
+    assertThat(TreeDigest.formatMode(0755)).isEqualTo("0755");
+    assertThat(TreeDigest.formatMode(0)).isEqualTo("0000");
+    assertThat(TreeDigest.formatMode(04755)).isEqualTo("4755");
+  }
+}
