@@ -35,23 +35,18 @@ public final class BundleReader implements Closeable {
   private final Path file;
   private final ZipFile zip;
   private final Map<String, ZipArchiveEntry> entries;
-  private final byte[] manifestBytes;
-  private final Manifest manifest;
-  private final byte[] signature;
+  private final BundleLimits limits;
+  // Set once by loadManifest(), before the reader is handed out by open().
+  private byte[] manifestBytes;
+  private Manifest manifest;
+  private byte[] signature;
 
   private BundleReader(
-      Path file,
-      ZipFile zip,
-      Map<String, ZipArchiveEntry> entries,
-      byte[] manifestBytes,
-      Manifest manifest,
-      byte[] signature) {
+      Path file, ZipFile zip, Map<String, ZipArchiveEntry> entries, BundleLimits limits) {
     this.file = file;
     this.zip = zip;
     this.entries = entries;
-    this.manifestBytes = manifestBytes;
-    this.manifest = manifest;
-    this.signature = signature;
+    this.limits = limits;
   }
 
   /**
@@ -62,6 +57,26 @@ public final class BundleReader implements Closeable {
    *     SIZE_LIMIT} when the bundle is not a well-formed NEGuard package
    */
   public static BundleReader open(Path file, BundleLimits limits)
+      throws IOException, RefusalException {
+    BundleReader reader = openArchive(file, limits);
+    boolean ok = false;
+    try {
+      reader.loadManifest();
+      ok = true;
+      return reader;
+    } finally {
+      if (!ok) {
+        reader.close();
+      }
+    }
+  }
+
+  /**
+   * Opens the archive and checks every entry's name and shape, without reading the manifest:
+   * the verifier starts hashing entries while the manifest is decoded. Call {@link
+   * #loadManifest} before anything that needs the manifest.
+   */
+  static BundleReader openArchive(Path file, BundleLimits limits)
       throws IOException, RefusalException {
     if (!Files.isRegularFile(file)) {
       throw Files.exists(file)
@@ -78,8 +93,6 @@ public final class BundleReader implements Closeable {
               .setPath(file)
               .setCharset(StandardCharsets.UTF_8)
               .setUseUnicodeExtraFields(false)
-              // Local headers are read when an entry is opened, not all up front.
-              .setIgnoreLocalFileHeader(false) // lazy local headers made hashing 3x slower
               .get();
     } catch (IOException e) {
       throw new RefusalException(
@@ -88,7 +101,7 @@ public final class BundleReader implements Closeable {
           e);
     }
     try {
-      BundleReader reader = check(file, zip, limits);
+      BundleReader reader = new BundleReader(file, zip, checkEntries(zip, limits), limits);
       zip = null; // owned by the reader now
       return reader;
     } finally {
@@ -98,8 +111,8 @@ public final class BundleReader implements Closeable {
     }
   }
 
-  private static BundleReader check(Path file, ZipFile zip, BundleLimits limits)
-      throws IOException, RefusalException {
+  private static Map<String, ZipArchiveEntry> checkEntries(ZipFile zip, BundleLimits limits)
+      throws RefusalException {
     if (zip.getFirstLocalFileHeaderOffset() != 0) {
       throw new RefusalException(
           ReasonCode.MALFORMED, "the archive has data before its first entry; rebuild the package");
@@ -123,29 +136,51 @@ public final class BundleReader implements Closeable {
       }
       checkEntryShape(zip, entry, name, limits);
     }
+    return Collections.unmodifiableMap(entries);
+  }
+
+  /** Reads, checks and cross-checks the manifest (and reads the signature). Idempotent. */
+  void loadManifest() throws IOException, RefusalException {
+    if (manifest != null) {
+      return;
+    }
     ZipArchiveEntry manifestEntry = entries.get(BundleLayout.MANIFEST);
     if (manifestEntry == null) {
       throw new RefusalException(
           ReasonCode.MALFORMED,
           "no " + BundleLayout.MANIFEST + " in the archive: this is not a NEGuard package");
     }
-    byte[] manifestBytes =
-        readSmall(zip, manifestEntry, BundleLayout.MANIFEST, limits.maxManifestBytes());
-    Manifest manifest = ManifestCodec.decode(manifestBytes);
+    byte[] bytes = readSmall(zip, manifestEntry, BundleLayout.MANIFEST, limits.maxManifestBytes());
+    Manifest parsed = ManifestCodec.decode(bytes);
     ZipArchiveEntry signatureEntry = entries.get(BundleLayout.SIGNATURE);
-    byte[] signature =
+    byte[] sig =
         signatureEntry == null
             ? null
             : readSmall(zip, signatureEntry, BundleLayout.SIGNATURE, limits.maxSignatureBytes());
-    if (manifest.payloadBytes() > limits.maxPayloadBytes() || manifest.payloadBytes() < 0) {
+    if (parsed.payloadBytes() > limits.maxPayloadBytes() || parsed.payloadBytes() < 0) {
       throw new RefusalException(
           ReasonCode.SIZE_LIMIT,
-          "the manifest lists " + manifest.payloadBytes() + " payload bytes, more than the limit of "
+          "the manifest lists " + parsed.payloadBytes() + " payload bytes, more than the limit of "
               + limits.maxPayloadBytes());
     }
-    checkListedAgainstEntries(manifest, entries);
-    return new BundleReader(
-        file, zip, Collections.unmodifiableMap(entries), manifestBytes, manifest, signature);
+    checkListedAgainstEntries(parsed, entries);
+    this.manifestBytes = bytes;
+    this.signature = sig;
+    this.manifest = parsed;
+  }
+
+  /**
+   * Every payload file and scan report entry with its central-directory size: what there is to
+   * hash, known before the manifest is read.
+   */
+  Map<String, Long> contentEntries() {
+    Map<String, Long> content = new LinkedHashMap<>();
+    entries.forEach((name, e) -> {
+      if (name.startsWith(BundleLayout.PAYLOAD_PREFIX) || name.startsWith(BundleLayout.SCAN_PREFIX)) {
+        content.put(name, e.getSize());
+      }
+    });
+    return content;
   }
 
   private static void checkEntryShape(
@@ -252,17 +287,26 @@ public final class BundleReader implements Closeable {
 
   /** The parsed, shape-checked manifest. */
   public Manifest manifest() {
+    requireManifest();
     return manifest;
   }
 
   /** The exact bytes of the manifest, as signed. */
   public byte[] manifestBytes() {
+    requireManifest();
     return manifestBytes.clone();
   }
 
   /** The DER CMS signature, if the bundle is signed. */
   public Optional<byte[]> signature() {
+    requireManifest();
     return Optional.ofNullable(signature).map(byte[]::clone);
+  }
+
+  private void requireManifest() {
+    if (manifest == null) {
+      throw new IllegalStateException("loadManifest() was not called");
+    }
   }
 
   /** Names of all entries, in central-directory order. */

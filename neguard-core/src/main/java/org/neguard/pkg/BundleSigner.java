@@ -57,8 +57,8 @@ public final class BundleSigner {
             "the package is already signed; pass --resign to replace its signature");
       }
       try (PayloadHasher hasher =
-          PayloadHasher.start(reader, PayloadHasher.itemsOf(reader.manifest()), threads, progress)) {
-        List<Reason> failures = hasher.await();
+          PayloadHasher.startListed(reader, reader.manifest(), threads, progress)) {
+        List<Reason> failures = PayloadHasher.compare(reader.manifest(), hasher.await());
         if (!failures.isEmpty()) {
           throw new RefusalException(failures);
         }

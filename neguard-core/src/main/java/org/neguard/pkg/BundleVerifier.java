@@ -49,13 +49,26 @@ public final class BundleVerifier {
    */
   public Verification verify(Path bundle, ProgressListener progress)
       throws IOException, RefusalException {
-    try (BundleReader reader = BundleReader.open(bundle, limits)) {
-      return verify(reader, progress);
+    try (BundleReader reader = BundleReader.openArchive(bundle, limits);
+        // Hashing starts from the central directory, bounded by its sizes, while the manifest
+        // is decoded and the signature checked; results are judged against the manifest after.
+        PayloadHasher hasher =
+            PayloadHasher.start(reader, reader.contentEntries(), threads, progress)) {
+      reader.loadManifest();
+      return check(reader, hasher);
     }
   }
 
   /** Verifies an already open bundle. */
   public Verification verify(BundleReader reader, ProgressListener progress)
+      throws IOException, RefusalException {
+    try (PayloadHasher hasher =
+        PayloadHasher.startListed(reader, reader.manifest(), threads, progress)) {
+      return check(reader, hasher);
+    }
+  }
+
+  private Verification check(BundleReader reader, PayloadHasher hasher)
       throws IOException, RefusalException {
     Manifest manifest = reader.manifest();
     byte[] signature =
@@ -67,18 +80,17 @@ public final class BundleVerifier {
                         ReasonCode.UNSIGNED,
                         "the package is not signed (no " + BundleLayout.SIGNATURE
                             + "); sign it with 'neguard pkg sign'"));
-    try (PayloadHasher hasher =
-        PayloadHasher.start(reader, PayloadHasher.itemsOf(manifest), threads, progress)) {
-      SignerDetails signer = signatures.verify(reader.manifestBytes(), signature);
-      List<Reason> failures = hasher.await();
+    SignerDetails signer = signatures.verify(reader.manifestBytes(), signature);
+    try {
+      List<Reason> failures = PayloadHasher.compare(manifest, hasher.await());
       if (!failures.isEmpty()) {
         throw new RefusalException(failures);
       }
-      return new Verification(reader.file(), manifest, signer);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("verification interrupted");
     }
+    return new Verification(reader.file(), manifest, signer);
   }
 
   /** Configures a {@link BundleVerifier}. */

@@ -8,7 +8,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -21,31 +23,31 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 
 /**
- * Checks the size and SHA-256 of bundle entries against what the manifest lists, on several
- * threads: per-file digests are independent, so the work spreads over the cores. Memory is one
- * buffer per thread, whatever the bundle's size.
+ * Computes the size and SHA-256 of bundle entries on several threads: per-file digests are
+ * independent, so the work spreads over the cores. Memory is one buffer per thread, whatever the
+ * bundle's size. {@link #compare} then judges the results against a manifest.
  */
 final class PayloadHasher implements AutoCloseable {
   private static final int BUFFER = 1 << 20;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER]);
 
-  /** One entry to check. */
-  record Item(String entry, String label, long size, String sha256) {}
+  /** The outcome for one entry: its size and digest, or why it could not be read whole. */
+  record Digest(long size, String sha256, Reason failure) {}
 
   private final ExecutorService pool;
-  private final List<Future<Reason>> futures = new ArrayList<>();
+  private final Map<String, Future<Digest>> futures = new LinkedHashMap<>();
 
   private PayloadHasher(ExecutorService pool) {
     this.pool = pool;
   }
 
   /**
-   * Starts checking {@code items} in the background.
+   * Starts hashing {@code entries} (entry name to the most bytes it may hold) in the background.
    *
    * @param threads worker threads, at least 1
    */
   static PayloadHasher start(
-      BundleReader reader, List<Item> items, int threads, ProgressListener progress) {
+      BundleReader reader, Map<String, Long> entries, int threads, ProgressListener progress) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads < 1: " + threads);
     }
@@ -59,32 +61,39 @@ final class PayloadHasher implements AutoCloseable {
               return t;
             });
     PayloadHasher hasher = new PayloadHasher(pool);
-    long total = items.stream().mapToLong(Item::size).sum();
+    long total = entries.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong done = new AtomicLong();
-    List<Item> bigFirst = new ArrayList<>(items);
+    List<Map.Entry<String, Long>> bigFirst = new ArrayList<>(entries.entrySet());
     // Largest first, so that one big file does not start last and run alone.
-    bigFirst.sort(Comparator.comparingLong(Item::size).reversed());
-    for (Item item : bigFirst) {
-      hasher.futures.add(pool.submit(() -> check(reader, item, done, total, progress)));
+    bigFirst.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    for (Map.Entry<String, Long> e : bigFirst) {
+      hasher.futures.put(
+          e.getKey(),
+          pool.submit(() -> hash(reader, e.getKey(), e.getValue(), done, total, progress)));
     }
     pool.shutdown();
     return hasher;
   }
 
+  /** Starts hashing every payload file and scan report a manifest lists, bounded by it. */
+  static PayloadHasher startListed(
+      BundleReader reader, Manifest manifest, int threads, ProgressListener progress) {
+    Map<String, Long> entries = new LinkedHashMap<>();
+    manifest.files().forEach(f -> entries.put(f.entryName(), f.size()));
+    manifest.scanReports().forEach(r -> entries.put(r.path(), r.size()));
+    return start(reader, entries, threads, progress);
+  }
+
   /**
-   * Waits for every check.
+   * Waits for every entry.
    *
-   * @return the failures, in the order the items were sorted; empty when all matched
    * @throws IOException if an entry could not be read for another reason than its content
    */
-  List<Reason> await() throws IOException, InterruptedException {
-    List<Reason> failures = new ArrayList<>();
-    for (Future<Reason> f : futures) {
+  Map<String, Digest> await() throws IOException, InterruptedException {
+    Map<String, Digest> digests = new LinkedHashMap<>();
+    for (Map.Entry<String, Future<Digest>> f : futures.entrySet()) {
       try {
-        Reason r = f.get();
-        if (r != null) {
-          failures.add(r);
-        }
+        digests.put(f.getKey(), f.getValue().get());
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof IOException io) {
@@ -95,11 +104,47 @@ final class PayloadHasher implements AutoCloseable {
         }
         throw new IllegalStateException(cause);
       } catch (CancellationException e) {
-        // close() was called: nothing more to report.
+        throw new java.io.InterruptedIOException("hashing cancelled");
       }
+    }
+    return digests;
+  }
+
+  /**
+   * Every difference between the manifest and the measured entries, sorted by path; empty when
+   * each listed file has exactly its listed size and SHA-256.
+   */
+  static List<Reason> compare(Manifest manifest, Map<String, Digest> digests) {
+    List<Reason> failures = new ArrayList<>();
+    for (Manifest.FileEntry f : manifest.files()) {
+      compare(f.path(), f.size(), f.sha256(), digests.get(f.entryName()), failures);
+    }
+    for (Manifest.ScanReportRef r : manifest.scanReports()) {
+      compare(r.path(), r.size(), r.sha256(), digests.get(r.path()), failures);
     }
     failures.sort(Comparator.comparing(Reason::subject, Comparator.nullsFirst(String::compareTo)));
     return failures;
+  }
+
+  private static void compare(
+      String label, long size, String sha256, Digest d, List<Reason> failures) {
+    if (d == null) {
+      failures.add(Reason.about(ReasonCode.STRUCTURE, label, "'" + label + "' was not read"));
+    } else if (d.failure() != null) {
+      failures.add(d.failure());
+    } else if (d.size() != size) {
+      failures.add(Reason.about(
+          ReasonCode.DIGEST_MISMATCH,
+          label,
+          "'" + label + "' is " + d.size() + " bytes, the manifest lists " + size
+              + "; the package was altered"));
+    } else if (!d.sha256().equals(sha256)) {
+      failures.add(Reason.about(
+          ReasonCode.DIGEST_MISMATCH,
+          label,
+          "'" + label + "' has SHA-256 " + d.sha256() + ", the manifest lists " + sha256
+              + "; the package was altered"));
+    }
   }
 
   /** Stops work not yet started. */
@@ -108,50 +153,39 @@ final class PayloadHasher implements AutoCloseable {
     pool.shutdownNow();
   }
 
-  private static Reason check(
-      BundleReader reader, Item item, AtomicLong done, long total, ProgressListener progress)
+  private static Digest hash(
+      BundleReader reader, String entry, long maxBytes, AtomicLong done, long total,
+      ProgressListener progress)
       throws IOException {
+    String label = entry.startsWith(BundleLayout.PAYLOAD_PREFIX)
+        ? entry.substring(BundleLayout.PAYLOAD_PREFIX.length())
+        : entry;
     MessageDigest sha = sha256();
     byte[] buffer = BUFFERS.get();
     long size = 0;
-    try (InputStream in = reader.openEntry(item.entry(), item.size())) {
+    try (InputStream in = reader.openEntry(entry, maxBytes)) {
       int n;
       while ((n = in.read(buffer)) > 0) {
         sha.update(buffer, 0, n);
         size += n;
         progress.progress(done.addAndGet(n), total);
         if (Thread.currentThread().isInterrupted()) {
-          return null;
+          throw new java.io.InterruptedIOException("hashing interrupted");
         }
       }
     } catch (BundleReader.SizeExceededException e) {
-      return Reason.about(
+      return new Digest(-1, null, Reason.about(
           ReasonCode.SIZE_LIMIT,
-          item.label(),
-          "'" + item.label() + "' holds more than the " + item.size()
-              + " bytes the manifest lists; the package was altered");
+          label,
+          "'" + label + "' holds more than the " + maxBytes
+              + " bytes its entry declares; the package was altered"));
     } catch (ZipException | EOFException e) {
-      return Reason.about(
+      return new Digest(-1, null, Reason.about(
           ReasonCode.MALFORMED,
-          item.label(),
-          "'" + item.label() + "' cannot be decompressed (" + e.getMessage() + ")");
+          label,
+          "'" + label + "' cannot be decompressed; the package is damaged"));
     }
-    if (size != item.size()) {
-      return Reason.about(
-          ReasonCode.DIGEST_MISMATCH,
-          item.label(),
-          "'" + item.label() + "' is " + size + " bytes, the manifest lists " + item.size()
-              + "; the package was altered");
-    }
-    String actual = HexFormat.of().formatHex(sha.digest());
-    if (!actual.equals(item.sha256())) {
-      return Reason.about(
-          ReasonCode.DIGEST_MISMATCH,
-          item.label(),
-          "'" + item.label() + "' has SHA-256 " + actual + ", the manifest lists "
-              + item.sha256() + "; the package was altered");
-    }
-    return null;
+    return new Digest(size, HexFormat.of().formatHex(sha.digest()), null);
   }
 
   static MessageDigest sha256() {
@@ -160,17 +194,5 @@ final class PayloadHasher implements AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError("every Java platform has SHA-256", e);
     }
-  }
-
-  /** Items for every payload file and scan report a manifest lists. */
-  static List<Item> itemsOf(Manifest manifest) {
-    List<Item> items = new ArrayList<>();
-    for (Manifest.FileEntry f : manifest.files()) {
-      items.add(new Item(f.entryName(), f.path(), f.size(), f.sha256()));
-    }
-    for (Manifest.ScanReportRef r : manifest.scanReports()) {
-      items.add(new Item(r.path(), r.path(), r.size(), r.sha256()));
-    }
-    return items;
   }
 }
