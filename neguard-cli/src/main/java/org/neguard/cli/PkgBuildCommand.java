@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleBuilder;
 import org.neguard.pkg.Manifest;
+import org.neguard.pkg.ProgressListener;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
@@ -80,16 +81,22 @@ final class PkgBuildCommand implements Callable<Integer>, Output.JsonCapable {
           ReasonCode.BAD_INPUT, out + " exists; pass --force to overwrite it");
     }
     Output output = Output.of(spec.commandLine());
-    Manifest m =
-        BundleBuilder.builder()
+    ProgressListener progress = TerminalProgress.of(output, "building (read + write)");
+    Manifest m;
+    try {
+      m = BundleBuilder.builder()
             .name(name)
             .version(version)
             .securityVersion(securityVersion)
             .neType(neType)
             .vendor(vendor)
             .created(createdTime())
+            .progress(progress)
             .build()
             .build(from, out);
+    } finally {
+      TerminalProgress.finish(progress);
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("bundle", out.toString());
     details.put("signed", false);

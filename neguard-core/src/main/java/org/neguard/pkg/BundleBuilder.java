@@ -24,6 +24,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.zip.Deflater;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
@@ -52,6 +54,7 @@ public final class BundleBuilder {
   private final Instant created;
   private final BundleLimits limits;
   private final int threads;
+  private final ProgressListener progress;
 
   private BundleBuilder(Builder b) {
     this.name = b.name;
@@ -62,6 +65,7 @@ public final class BundleBuilder {
     this.created = b.created;
     this.limits = b.limits;
     this.threads = b.threads;
+    this.progress = b.progress;
   }
 
   public static Builder builder() {
@@ -80,7 +84,15 @@ public final class BundleBuilder {
    */
   public Manifest build(Path sourceDir, Path out) throws IOException, RefusalException {
     List<Source> sources = list(sourceDir);
-    List<Measured> measured = measure(sources);
+    // Progress counts each byte twice: once measured, once written.
+    long bytes = 0;
+    for (Source src : sources) {
+      bytes += 2 * Files.size(src.file());
+    }
+    long total = bytes;
+    AtomicLong done = new AtomicLong();
+    LongConsumer advance = n -> progress.progress(Math.min(done.addAndGet(n), total), total);
+    List<Measured> measured = measure(sources, advance);
     List<Manifest.FileEntry> files = new ArrayList<>();
     for (Measured m : measured) {
       files.add(
@@ -114,7 +126,7 @@ public final class BundleBuilder {
     Set<String> forceStored = new HashSet<>();
     // A file that deflates past the reader's ratio limit is rewritten stored: at most two passes.
     for (int attempt = 0; attempt < 2; attempt++) {
-      Set<String> tooCompressible = write(out, manifestBytes, measured, forceStored);
+      Set<String> tooCompressible = write(out, manifestBytes, measured, forceStored, advance);
       if (tooCompressible.isEmpty()) {
         return manifest;
       }
@@ -165,12 +177,12 @@ public final class BundleBuilder {
     return sources;
   }
 
-  private List<Measured> measure(List<Source> sources) throws IOException {
+  private List<Measured> measure(List<Source> sources, LongConsumer advance) throws IOException {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       List<Future<Measured>> futures = new ArrayList<>();
       for (Source s : sources) {
-        futures.add(pool.submit(() -> measure(s)));
+        futures.add(pool.submit(() -> measure(s, advance)));
       }
       List<Measured> out = new ArrayList<>();
       for (Future<Measured> f : futures) {
@@ -190,7 +202,8 @@ public final class BundleBuilder {
     }
   }
 
-  private static Measured measure(Source s) throws IOException {
+  private static Measured measure(Source s, LongConsumer advance)
+      throws IOException {
     MessageDigest sha = PayloadHasher.sha256();
     byte[] buffer = new byte[1 << 20];
     byte[] sample = NO_BYTES;
@@ -203,6 +216,7 @@ public final class BundleBuilder {
         }
         sha.update(buffer, 0, n);
         size += n;
+        advance.accept(n);
       }
     }
     int mode = FileModes.bits(Files.getPosixFilePermissions(s.file(), LinkOption.NOFOLLOW_LINKS));
@@ -231,7 +245,7 @@ public final class BundleBuilder {
 
   private Set<String> write(
       Path out, byte[] manifestBytes, List<Measured> measured,
-      Set<String> forceStored)
+      Set<String> forceStored, LongConsumer advance)
       throws IOException, RefusalException {
     Path dir = out.toAbsolutePath().getParent();
     Files.createDirectories(dir);
@@ -260,6 +274,7 @@ public final class BundleBuilder {
               sha.update(buffer, 0, n);
               zip.write(buffer, 0, n);
               size += n;
+              advance.accept(n);
             }
           }
           zip.closeArchiveEntry();
@@ -309,6 +324,7 @@ public final class BundleBuilder {
     private Instant created = Instant.now();
     private BundleLimits limits = BundleLimits.defaults();
     private int threads = Runtime.getRuntime().availableProcessors();
+    private ProgressListener progress = ProgressListener.NONE;
 
     private Builder() {}
 
@@ -353,6 +369,12 @@ public final class BundleBuilder {
         throw new IllegalArgumentException("threads < 1: " + threads);
       }
       this.threads = threads;
+      return this;
+    }
+
+    /** Told how many bytes have been read and written; called from worker threads. */
+    public Builder progress(ProgressListener progress) {
+      this.progress = Objects.requireNonNull(progress, "progress");
       return this;
     }
 
