@@ -263,7 +263,11 @@ public final class BundleReader implements Closeable {
       throw RefusalException.about(
           ReasonCode.SIZE_LIMIT, name, name + " is larger than the limit of " + limit + " bytes");
     }
-    try (InputStream in = zip.getInputStream(entry)) {
+    InputStream opened;
+    synchronized (zip) { // hashing threads may be opening entries at the same time
+      opened = zip.getInputStream(entry);
+    }
+    try (InputStream in = opened) {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
         throw RefusalException.about(

@@ -136,7 +136,11 @@ public record Manifest(
 
   /** Sum of the payload sizes. */
   public long payloadBytes() {
-    return files.stream().mapToLong(FileEntry::size).sum();
+    long sum = 0;
+    for (FileEntry f : files) {
+      sum = f.size() > Long.MAX_VALUE - sum ? Long.MAX_VALUE : sum + f.size();
+    }
+    return sum; // saturates instead of wrapping past the payload limit
   }
 
   private static void requirePresent(String field, Object value) {

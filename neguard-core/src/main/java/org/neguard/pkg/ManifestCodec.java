@@ -94,6 +94,18 @@ public final class ManifestCodec {
             ReasonCode.STRUCTURE, file.path(), "the manifest lists '" + file.path() + "' twice");
       }
     }
+    // A file may not also be a directory of another: no installer could lay out both.
+    for (Manifest.FileEntry file : manifest.files()) {
+      String p = file.path();
+      for (int slash = p.indexOf('/'); slash > 0; slash = p.indexOf('/', slash + 1)) {
+        String dir = p.substring(0, slash);
+        if (seen.contains(dir)) {
+          throw RefusalException.about(
+              ReasonCode.STRUCTURE, dir,
+              "the manifest lists '" + dir + "' as a file and as a directory of '" + p + "'");
+        }
+      }
+    }
     for (Manifest.ScanReportRef report : manifest.scanReports()) {
       PackagePath.check(report.path());
       if (!report.path().startsWith(BundleLayout.SCAN_PREFIX)

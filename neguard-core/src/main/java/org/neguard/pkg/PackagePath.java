@@ -43,6 +43,11 @@ public final class PackagePath {
       if (c < 0x20 || c == 0x7f) {
         throw unsafe(path, "contains control character 0x" + Integer.toHexString(c));
       }
+      if (Character.isHighSurrogate(c)
+          ? i + 1 >= path.length() || !Character.isLowSurrogate(path.charAt(++i))
+          : Character.isLowSurrogate(c)) {
+        throw unsafe(path, "contains an unpaired UTF-16 surrogate");
+      }
     }
     for (String segment : path.split("/", -1)) {
       if (segment.isEmpty()) {

@@ -114,6 +114,9 @@ public final class SignatureVerifier {
       embedded.add(convert(h));
     }
     Path path = buildPath(leaf, embedded);
+    // PKIX takes a trust anchor's dates on faith; the policy wants the whole path valid.
+    checkAnchorValidity(path.anchor(), now);
+    checkAnchorValidity(path.anchor(), signingTime);
     validate(path, now, !trust.crls().isEmpty());
     validate(path, signingTime, false);
     checkKeyUsage(leaf);
@@ -190,8 +193,14 @@ public final class SignatureVerifier {
   }
 
   private static Instant signingTime(SignerInformation signer) throws RefusalException {
-    AttributeTable attributes = signer.getSignedAttributes();
-    Attribute attribute = attributes == null ? null : attributes.get(CMSAttributes.signingTime);
+    Attribute attribute;
+    try {
+      // Decoded lazily by Bouncy Castle: a damaged attribute set fails here.
+      AttributeTable attributes = signer.getSignedAttributes();
+      attribute = attributes == null ? null : attributes.get(CMSAttributes.signingTime);
+    } catch (RuntimeException e) {
+      throw invalid("the signature's signed attributes are malformed");
+    }
     if (attribute == null || attribute.getAttrValues().size() != 1) {
       throw invalid("the signature has no signing-time attribute");
     }
@@ -242,6 +251,20 @@ public final class SignatureVerifier {
     }
     throw new RefusalException(
         ReasonCode.CERT_UNTRUSTED, "the certificate chain is longer than " + MAX_PATH);
+  }
+
+  private static void checkAnchorValidity(X509Certificate anchor, Instant at)
+      throws RefusalException {
+    if (at.isBefore(anchor.getNotBefore().toInstant())
+        || at.isAfter(anchor.getNotAfter().toInstant())) {
+      String subject = Certificates.subject(anchor);
+      throw RefusalException.about(
+          ReasonCode.CERT_VALIDITY,
+          subject,
+          "trust anchor '" + subject + "' is not valid at " + at + " (valid "
+              + anchor.getNotBefore().toInstant() + " to " + anchor.getNotAfter().toInstant()
+              + "); renew the trust configuration");
+    }
   }
 
   private static boolean issued(X509Certificate issuer, X509Certificate subject) {

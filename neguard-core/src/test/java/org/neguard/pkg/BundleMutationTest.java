@@ -183,6 +183,10 @@ class BundleMutationTest {
     "huge-declared-size.ngp, SIZE_LIMIT",
     "bad-manifest.ngp, MALFORMED",
     "corrupt-certificate.ngp, SIGNATURE_INVALID",
+    "corrupt-signed-attributes-1.ngp, SIGNATURE_INVALID",
+    "corrupt-signed-attributes-2.ngp, SIGNATURE_INVALID",
+    "unpaired-surrogate.ngp, UNSAFE_PATH",
+    "file-and-directory.ngp, STRUCTURE",
   })
   @DisplayName("OBJ-1: each committed Jazzer seed still reaches the check it was made for")
   void jazzerSeeds_reachTheirChecks(String seed, ReasonCode expected) throws Exception {
