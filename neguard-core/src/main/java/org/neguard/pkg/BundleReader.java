@@ -101,7 +101,9 @@ public final class BundleReader implements Closeable {
           e);
     }
     try {
-      BundleReader reader = new BundleReader(file, zip, checkEntries(zip, limits), limits);
+      Map<String, ZipArchiveEntry> entries = checkEntries(zip, limits);
+      ZipLayout.check(file, entries);
+      BundleReader reader = new BundleReader(file, zip, entries, limits);
       zip = null; // owned by the reader now
       return reader;
     } finally {

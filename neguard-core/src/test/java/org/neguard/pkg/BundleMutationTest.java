@@ -187,6 +187,8 @@ class BundleMutationTest {
     "corrupt-signed-attributes-2.ngp, SIGNATURE_INVALID",
     "unpaired-surrogate.ngp, UNSAFE_PATH",
     "file-and-directory.ngp, STRUCTURE",
+    "hidden-entry.ngp, MALFORMED",
+    "local-name-differs.ngp, MALFORMED",
   })
   @DisplayName("OBJ-1: each committed Jazzer seed still reaches the check it was made for")
   void jazzerSeeds_reachTheirChecks(String seed, ReasonCode expected) throws Exception {
