@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -45,13 +47,22 @@ public final class BundleExtractor {
     checkTarget(target);
     try (BundleReader reader = BundleReader.open(bundle, limits)) {
       Verification verification = verifier.verify(reader, progress);
+      checkTarget(target); // again: verification may have taken minutes
       boolean created = !Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-      Files.createDirectories(target);
+      if (created) {
+        // Private while it fills, so nobody else can plant links in it; opened up at the end.
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        Files.createDirectory(target, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rwx------")));
+      }
       Path root = target.toRealPath();
       boolean done = false;
       try {
         for (Manifest.FileEntry f : verification.manifest().files()) {
           write(reader, root, f);
+        }
+        if (created) {
+          Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         done = true;
         return verification;
@@ -88,7 +99,16 @@ public final class BundleExtractor {
           ReasonCode.UNSAFE_PATH, f.path(), "'" + f.path() + "' would land outside the target");
     }
     Path parent = dest.getParent();
-    Files.createDirectories(parent);
+    // One component at a time, never through a symbolic link.
+    for (Path dir = root; !dir.equals(parent); ) {
+      dir = dir.resolve(parent.getName(dir.getNameCount()));
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        Files.createDirectory(dir);
+      } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw RefusalException.about(ReasonCode.UNSAFE_PATH, f.path(),
+            "'" + root.relativize(dir) + "' in the target is not a directory (a link?)");
+      }
+    }
     if (!parent.toRealPath().startsWith(root)) {
       throw RefusalException.about(
           ReasonCode.UNSAFE_PATH, f.path(), "'" + f.path() + "' would land outside the target");
@@ -117,7 +137,8 @@ public final class BundleExtractor {
           f.path(),
           "'" + f.path() + "' changed between verification and extraction; nothing was installed");
     }
-    Files.setPosixFilePermissions(dest, FileModes.permissions(f.modeBits()));
+    Files.getFileAttributeView(dest, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+        .setPermissions(FileModes.permissions(f.modeBits()));
   }
 
   /** Removes what an aborted extraction wrote; keeps a target that existed before. */
