@@ -21,11 +21,32 @@ public enum ReasonCode {
   STRUCTURE(Kind.REFUSAL),
   MALFORMED(Kind.REFUSAL),
   SIZE_LIMIT(Kind.REFUSAL),
+  // Anti-virus scanning and the publication gate (AV-1..3).
+  INFECTED(Kind.REFUSAL),
+  NOT_SCANNED(Kind.REFUSAL),
+  SCAN_REPORT_MISSING(Kind.REFUSAL),
+  SCAN_REPORT_MISMATCH(Kind.REFUSAL),
+  SCAN_POLICY(Kind.REFUSAL),
+  // Hardening (HRD-1..6).
+  FORBIDDEN_SERVICE(Kind.REFUSAL),
+  UNDECLARED_SERVICE(Kind.REFUSAL),
+  WRONG_INTERFACE(Kind.REFUSAL),
+  SCAN_INCOMPLETE(Kind.REFUSAL),
+  // Server: authentication, authorization, storage, audit (SRC-1..3).
+  NOT_AUTHENTICATED(Kind.REFUSAL),
+  NOT_AUTHORIZED(Kind.REFUSAL),
+  CONFLICT(Kind.REFUSAL),
+  AUDIT_CHAIN_BROKEN(Kind.REFUSAL),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR),
   BAD_INPUT(Kind.ERROR),
   KEY_MISMATCH(Kind.ERROR),
   TRUST_CONFIG(Kind.ERROR),
+  ENGINE_UNAVAILABLE(Kind.ERROR),
+  ENGINE_ERROR(Kind.ERROR),
+  POLICY_INVALID(Kind.ERROR),
+  TARGET_UNREACHABLE(Kind.ERROR),
+  SERVER_UNREACHABLE(Kind.ERROR),
   INTERNAL(Kind.ERROR);
 
   /** Whether a code is a negative verdict or an error that kept a verdict from being reached. */

@@ -1,0 +1,45 @@
+package org.neguard.harden;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one inventory, scan or import saw of one host: the input of the evaluation against a
+ * policy, and the raw port list of the evidence (HRD-2, HRD-3, HRD-6). It is also what the agent
+ * will send to the server, so it is plain data with a stable JSON form ({@link ObservationCodec}).
+ *
+ * @param source how it was obtained: {@code inventory}, {@code scan} or {@code nmap-xml}
+ * @param host the host examined (a name or address)
+ * @param scanner the host that ran the examination
+ * @param tool the tool and version that produced it ({@code NEGuard 0.1.0}, {@code nmap 7.93})
+ * @param started when the examination started
+ * @param finished when it ended
+ * @param complete false when it was interrupted or a part could not run; an incomplete
+ *     observation never passes an evaluation
+ * @param parameters the settings actually used (port ranges, timeouts, retries, communities...)
+ * @param ports every port found, in any state worth reporting (closed ones may be left out)
+ * @param notes anything a reader should know (SCTP unavailable, ICMP rate limiting seen...)
+ */
+public record Observation(
+    String source,
+    String host,
+    String scanner,
+    String tool,
+    Instant started,
+    Instant finished,
+    boolean complete,
+    Map<String, String> parameters,
+    List<ObservedPort> ports,
+    List<String> notes) {
+  public Observation {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(started, "started");
+    Objects.requireNonNull(finished, "finished");
+    parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
+    ports = ports == null ? List.of() : List.copyOf(ports);
+    notes = notes == null ? List.of() : List.copyOf(notes);
+  }
+}

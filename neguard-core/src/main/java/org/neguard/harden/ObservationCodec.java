@@ -1,0 +1,79 @@
+package org.neguard.harden;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The JSON form of an {@link Observation}: what {@code harden inventory --json} and {@code harden
+ * scan --json} print, what {@code harden check --inventory FILE} reads, and what the agent sends.
+ * Reading is strict (unknown fields, duplicate keys, missing fields are refused), because the
+ * result feeds a security verdict.
+ *
+ * <p>Thread-safe.
+ */
+public final class ObservationCodec {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .findAndAddModules()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  private ObservationCodec() {}
+
+  /** Indented UTF-8 JSON ending in a newline. */
+  public static byte[] encode(Observation observation) {
+    try {
+      return (MAPPER.writeValueAsString(observation) + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("an observation record always serializes", e);
+    }
+  }
+
+  /**
+   * Parses an observation.
+   *
+   * @throws RefusalException {@code BAD_INPUT} naming the line and column of the first problem
+   */
+  public static Observation decode(byte[] json) throws RefusalException {
+    try {
+      Observation o = MAPPER.readValue(json, Observation.class);
+      if (o == null) {
+        throw new RefusalException(ReasonCode.BAD_INPUT, "observation is empty: expected a JSON object");
+      }
+      return o;
+    } catch (UnrecognizedPropertyException e) {
+      throw new RefusalException(
+          ReasonCode.BAD_INPUT,
+          "unknown field '" + e.getPropertyName() + "' at " + where(e) + ": remove it");
+    } catch (JsonProcessingException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      String msg = cause instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : cause.getMessage();
+      throw new RefusalException(
+          ReasonCode.BAD_INPUT, "observation is not valid at " + where(e) + ": " + msg);
+    } catch (IOException e) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "observation is unreadable: " + e.getMessage());
+    }
+  }
+
+  private static String where(JsonProcessingException e) {
+    return e.getLocation() == null
+        ? "an unknown position"
+        : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+  }
+}
