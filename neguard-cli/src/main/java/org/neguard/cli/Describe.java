@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.pkg.Manifest;
+import org.neguard.scan.EngineInfo;
+import org.neguard.scan.FileResult;
+import org.neguard.scan.ScanReport;
 import org.neguard.sign.SignerDetails;
 
 /** Results as JSON-ready maps and as text, one place for each. */
@@ -74,5 +77,72 @@ final class Describe {
             + "  chain      %s",
         s.subject(), s.issuer(), s.signingTime(), s.signatureAlgorithm(),
         String.join(" <- ", s.path()));
+  }
+
+  /** The reports as JSON: engine, database, times, verdict, and the findings only. */
+  static List<Map<String, Object>> scanReports(List<ScanReport> reports) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ScanReport r : reports) {
+      out.add(scanReport(r, false));
+    }
+    return out;
+  }
+
+  static Map<String, Object> scanReport(ScanReport r, boolean allFiles) {
+    EngineInfo e = r.engine();
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("engine", e.kind());
+    o.put("product", e.product());
+    o.put("engineVersion", e.engineVersion());
+    o.put("databaseVersion", e.databaseVersion());
+    o.put("databaseDate", e.databaseDate() == null ? null : e.databaseDate().toString());
+    o.put("endpoint", e.endpoint());
+    o.put("scanHost", r.scanHost());
+    o.put("scanner", r.scanner());
+    o.put("started", r.started().toString());
+    o.put("finished", r.finished().toString());
+    o.put("payloadDigest", r.payloadDigest());
+    o.put("fileCount", r.files().size());
+    o.put("verdict", r.verdict().name());
+    o.put("notes", r.notes());
+    List<Map<String, Object>> files = new ArrayList<>();
+    for (FileResult f : allFiles ? r.files() : r.findings()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("path", f.path());
+      m.put("status", f.status().name());
+      m.put("signature", f.signature());
+      m.put("detail", f.detail());
+      files.add(m);
+    }
+    o.put(allFiles ? "files" : "findings", files);
+    return o;
+  }
+
+  /** One table row per report, then every finding. */
+  static String scanText(List<ScanReport> reports) {
+    if (reports.isEmpty()) {
+      return "  scans      none";
+    }
+    StringBuilder b = new StringBuilder();
+    b.append(String.format("  scans      %-10s %-28s %-34s %-20s %s%n",
+        "VERDICT", "ENGINE", "DATABASE", "SCANNED", "HOST"));
+    for (ScanReport r : reports) {
+      EngineInfo e = r.engine();
+      String db = (e.databaseVersion() == null ? "unknown" : e.databaseVersion())
+          + (e.databaseDate() == null ? "" : " of " + e.databaseDate().toString().substring(0, 10));
+      b.append(String.format("             %-10s %-28s %-34s %-20s %s%n",
+          r.verdict(), e.product() + " " + e.engineVersion(), db,
+          r.finished().toString().replace('T', ' ').substring(0, 19), r.scanHost()));
+      for (FileResult f : r.findings()) {
+        b.append(String.format("               %-11s %s%s%n", f.status(), f.path(),
+            f.status() == FileResult.Status.INFECTED
+                ? ": " + f.signature() + (f.detail() == null ? "" : " (" + f.detail() + ")")
+                : ": " + f.detail()));
+      }
+      for (String note : r.notes()) {
+        b.append("               note: ").append(note).append('\n');
+      }
+    }
+    return b.toString().stripTrailing();
   }
 }

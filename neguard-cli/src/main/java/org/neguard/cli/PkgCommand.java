@@ -7,13 +7,14 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pkg",
     mixinStandardHelpOptions = true,
-    description = "Build, sign, verify, inspect and extract .ngp package bundles.",
+    description = "Build, scan, sign, verify, inspect and extract .ngp package bundles.",
     subcommands = {
       PkgBuildCommand.class,
       PkgSignCommand.class,
       PkgVerifyCommand.class,
       PkgInspectCommand.class,
-      PkgExtractCommand.class
+      PkgExtractCommand.class,
+      PkgScanReportCommand.class
     })
 final class PkgCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -21,6 +22,6 @@ final class PkgCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "give a pkg command: build, sign, verify, inspect or extract");
+        spec.commandLine(), "give a pkg command: build, scan, sign, verify, inspect, extract or scan-report");
   }
 }

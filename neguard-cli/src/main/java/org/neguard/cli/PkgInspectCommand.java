@@ -2,13 +2,17 @@ package org.neguard.cli;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.Manifest;
+import org.neguard.scan.ScanGate;
+import org.neguard.scan.ScanReport;
 import org.neguard.sign.UnverifiedSigner;
+import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,6 +73,15 @@ final class PkgInspectCommand implements Callable<Integer>, Output.JsonCapable {
       text.append(String.format("%n%n  %-4s %14s  %-64s  %s%n", "MODE", "SIZE", "SHA-256", "PATH"));
       for (Manifest.FileEntry f : m.files()) {
         text.append(String.format("  %-4s %,14d  %s  %s%n", f.mode(), f.size(), f.sha256(), f.path()));
+      }
+      // Reports are shown as found; only 'pkg verify' judges them (digests, signature, gate).
+      try {
+        List<ScanReport> reports = ScanGate.read(reader);
+        details.put("scanReports", Describe.scanReports(reports));
+        text.append('\n').append(Describe.scanText(reports)).append('\n');
+      } catch (RefusalException e) {
+        details.put("scanReportsUnreadable", e.reasons().get(0).message());
+        text.append("\n  scans      unreadable: ").append(e.reasons().get(0).message()).append('\n');
       }
       return output.done(text.toString().stripTrailing(), details);
     }

@@ -1,12 +1,16 @@
 package org.neguard.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleVerifier;
 import org.neguard.pkg.ProgressListener;
 import org.neguard.pkg.Verification;
+import org.neguard.scan.ScanGate;
+import org.neguard.scan.ScanReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,11 +23,14 @@ import picocli.CommandLine.Parameters;
     description = {
       "Verify a package bundle in full: the vendor's CMS signature over the manifest, the",
       "signer's chain to a trust anchor (validity, codeSigning, optional CRL), and the size and",
-      "SHA-256 of every file. Exit 0 pass, 3 refused (with reasons), 1 error."
+      "SHA-256 of every file; then the publication gate again (AV-2): clean scan reports for",
+      "exactly this payload that meet the scan policy. Exit 0 pass, 3 refused (with reasons),",
+      "1 error."
     })
 final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;
   @Mixin TrustOptions trust;
+  @Mixin ScanPolicyOptions scanPolicy;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
@@ -42,7 +49,17 @@ final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
   @Override
   public Integer call() throws Exception {
     Output output = Output.of(spec.commandLine());
-    BundleVerifier verifier = BundleVerifier.of(trust.load());
+    ScanGate gate = scanPolicy.gate(spec.commandLine());
+    List<List<ScanReport>> seen = new ArrayList<>(1);
+    // The gate judges the reports of the verified bytes; keep them to show what was judged.
+    BundleVerifier verifier =
+        BundleVerifier.builder(trust.load())
+            .check(reader -> {
+              List<ScanReport> r = ScanGate.read(reader);
+              gate.check(reader.manifest(), r);
+              seen.add(r);
+            })
+            .build();
     ProgressListener progress = TerminalProgress.of(output, "verifying");
     Verification v;
     try {
@@ -50,13 +67,15 @@ final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
     } finally {
       TerminalProgress.finish(progress);
     }
+    List<ScanReport> reports = seen.get(0);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("bundle", file.toString());
     details.put("package", Describe.pkg(v.manifest(), false));
     details.put("signer", Describe.signer(v.signer()));
+    details.put("scanReports", Describe.scanReports(reports));
     return output.pass(
         "PASS  " + file + "\n" + Describe.pkgText(v.manifest()) + "\n"
-            + Describe.signerText(v.signer()),
+            + Describe.signerText(v.signer()) + "\n" + Describe.scanText(reports),
         details);
   }
 }

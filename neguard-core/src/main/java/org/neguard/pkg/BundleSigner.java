@@ -24,15 +24,27 @@ import org.neguard.verdict.RefusalException;
 public final class BundleSigner {
   private final BundleLimits limits;
   private final int threads;
+  private final BundleCheck gate;
 
-  public BundleSigner(BundleLimits limits, int threads) {
+  /**
+   * @param gate what the bundle must pass before it is signed: the CLI passes the anti-virus
+   *     publication gate ({@code org.neguard.scan.ScanGate}, AV-2)
+   */
+  public BundleSigner(BundleLimits limits, int threads, BundleCheck gate) {
     this.limits = Objects.requireNonNull(limits, "limits");
     if (threads < 1) {
       throw new IllegalArgumentException("threads < 1: " + threads);
     }
     this.threads = threads;
+    this.gate = Objects.requireNonNull(gate, "gate");
   }
 
+  /** A signer without a publication gate: for tests of the bundle format alone. */
+  public BundleSigner(BundleLimits limits, int threads) {
+    this(limits, threads, BundleCheck.NONE);
+  }
+
+  /** A signer without a publication gate: for tests of the bundle format alone. */
   public BundleSigner() {
     this(BundleLimits.defaults(), Runtime.getRuntime().availableProcessors());
   }
@@ -44,7 +56,7 @@ public final class BundleSigner {
    * @param replace whether an existing signature may be replaced
    * @throws RefusalException {@code STRUCTURE} if already signed and not {@code replace}, {@code
    *     KEY_USAGE} if the certificate is not for code signing, any bundle refusal if the bundle's
-   *     contents do not match its manifest
+   *     contents do not match its manifest, any refusal of the gate
    */
   public void sign(
       Path bundle, SigningIdentity identity, Path out, boolean replace, ProgressListener progress)
@@ -66,6 +78,7 @@ public final class BundleSigner {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("signing interrupted");
       }
+      gate.check(reader);
       byte[] signature = CmsSigner.signDetached(reader.manifestBytes(), identity);
       Path dir = out.toAbsolutePath().getParent();
       Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");

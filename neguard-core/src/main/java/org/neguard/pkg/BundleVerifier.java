@@ -25,11 +25,14 @@ public final class BundleVerifier {
   private final SignatureVerifier signatures;
   private final BundleLimits limits;
   private final int threads;
+  private final BundleCheck check;
 
-  private BundleVerifier(SignatureVerifier signatures, BundleLimits limits, int threads) {
+  private BundleVerifier(
+      SignatureVerifier signatures, BundleLimits limits, int threads, BundleCheck check) {
     this.signatures = signatures;
     this.limits = limits;
     this.threads = threads;
+    this.check = check;
   }
 
   /** A verifier with default limits, the system clock, and one thread per core. */
@@ -90,6 +93,7 @@ public final class BundleVerifier {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("verification interrupted");
     }
+    check.check(reader);
     return new Verification(reader.file(), manifest, signer);
   }
 
@@ -99,6 +103,7 @@ public final class BundleVerifier {
     private BundleLimits limits = BundleLimits.defaults();
     private Clock clock = Clock.systemUTC();
     private int threads = Runtime.getRuntime().availableProcessors();
+    private BundleCheck check = BundleCheck.NONE;
 
     private Builder(TrustStore trust) {
       this.trust = Objects.requireNonNull(trust, "trust");
@@ -123,8 +128,17 @@ public final class BundleVerifier {
       return this;
     }
 
+    /**
+     * A check the bundle must also pass once its signature and digests are good: the anti-virus
+     * publication gate ({@code org.neguard.scan.ScanGate}) wherever a package is accepted.
+     */
+    public Builder check(BundleCheck check) {
+      this.check = Objects.requireNonNull(check, "check");
+      return this;
+    }
+
     public BundleVerifier build() {
-      return new BundleVerifier(new SignatureVerifier(trust, clock), limits, threads);
+      return new BundleVerifier(new SignatureVerifier(trust, clock), limits, threads, check);
     }
   }
 }

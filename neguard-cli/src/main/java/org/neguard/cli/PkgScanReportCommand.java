@@ -1,0 +1,132 @@
+package org.neguard.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.BundleVerifier;
+import org.neguard.pkg.Manifest;
+import org.neguard.pkg.ProgressListener;
+import org.neguard.pkg.Verification;
+import org.neguard.scan.ScanGate;
+import org.neguard.scan.ScanReport;
+import org.neguard.scan.ScanReportHtml;
+import org.neguard.sign.TrustStore;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.RefusalException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code neguard pkg scan-report}: a package's scan reports for an auditor (AV-3). */
+@Command(
+    name = "scan-report",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show the anti-virus scan reports a package carries (AV-3) and the publication gate's",
+      "verdict on them (AV-2): engines, versions, signature databases, times, per-file results.",
+      "--html writes a self-contained page for an auditor. With --trust the package's signature",
+      "is verified too. Exit 0 when the gate passes, 3 when it refuses, 1 on error."
+    })
+final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapable {
+  @Mixin JsonOption jsonOption;
+  @Mixin ScanPolicyOptions scanPolicy;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
+  Path file;
+
+  @Option(names = "--html", paramLabel = "OUT.html", description = "Write the report as HTML here.")
+  Path html;
+
+  @Option(names = "--trust", paramLabel = "CA.pem|DIR",
+      description = "Also verify the package's signature against these trust anchors. Repeatable.")
+  List<Path> trust = new ArrayList<>();
+
+  @Option(names = "--crl", paramLabel = "CRL.pem", description = "CRLs for --trust. Repeatable.")
+  List<Path> crls = new ArrayList<>();
+
+  @Override
+  public boolean json() {
+    return jsonOption.json;
+  }
+
+  @Override
+  public Object target() {
+    return file;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Output output = Output.of(spec.commandLine());
+    ScanGate gate = scanPolicy.gate(spec.commandLine());
+    String signature;
+    if (!trust.isEmpty()) {
+      ProgressListener progress = TerminalProgress.of(output, "verifying");
+      try {
+        Verification v = BundleVerifier.of(TrustStore.load(trust, crls)).verify(file, progress);
+        signature = "verified: signed by " + v.signer().subject() + " at " + v.signer().signingTime();
+      } finally {
+        TerminalProgress.finish(progress);
+      }
+    } else {
+      signature = "not verified by this report (no --trust); 'neguard pkg verify' judges it";
+    }
+    Manifest manifest;
+    List<ScanReport> reports;
+    try (BundleReader reader = BundleReader.open(file, BundleLimits.defaults())) {
+      manifest = reader.manifest();
+      reports = ScanGate.read(reader);
+    }
+    List<Reason> reasons = List.of();
+    try {
+      gate.check(manifest, reports);
+    } catch (RefusalException e) {
+      reasons = e.reasons();
+    }
+    if (html != null) {
+      writeAtomically(html, ScanReportHtml.render(manifest, reports, reasons, signature, Instant.now()));
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("bundle", file.toString());
+    details.put("signature", signature);
+    details.put("package", Describe.pkg(manifest, false));
+    List<Map<String, Object>> full = new ArrayList<>();
+    for (ScanReport r : reports) {
+      full.add(Describe.scanReport(r, true));
+    }
+    details.put("scanReports", full);
+    if (html != null) {
+      details.put("html", html.toString());
+    }
+    String text = file + "\n" + Describe.pkgText(manifest) + "\n  signature  " + signature + "\n"
+        + Describe.scanText(reports) + (html == null ? "" : "\n  HTML       " + html);
+    if (!reasons.isEmpty()) {
+      output.line(text);
+      return output.refusal(reasons, details);
+    }
+    return output.pass("PASS  publication gate\n" + text, details);
+  }
+
+  private static void writeAtomically(Path out, String content) throws java.io.IOException {
+    Path dir = out.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+    try {
+      Files.writeString(tmp, content, StandardCharsets.UTF_8);
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package org.neguard.scan;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.neguard.pkg.BundleLayout;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.ContentCheck;
+import org.neguard.pkg.Manifest;
+import org.neguard.pkg.ScanReportWriter;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Scans every payload file of an unsigned bundle with every configured engine (AV-1) and writes
+ * one report per engine into the bundle (AV-3), ready for the publication gate and signing.
+ *
+ * <p>The payload is checked against the manifest first, so a report's payload digest is a claim
+ * about bytes that were actually scanned. When an engine fails (unreachable, dies, answers
+ * nonsense), no report is written at all and the bundle is left as it was: a partial scan is not
+ * a scan. Findings do not stop the run: the reports record them and the gate refuses them.
+ */
+public final class ScanRunner {
+  /** Told how far the scan has come. Thread-safe implementations only. */
+  public interface Progress {
+    Progress NONE = (engine, index, count, done, total) -> {};
+
+    /**
+     * @param engine the engine spec being run
+     * @param index its position, from 1
+     * @param count how many engines in all
+     * @param doneBytes bytes handed to this engine so far
+     * @param totalBytes payload bytes in all
+     */
+    void progress(String engine, int index, int count, long doneBytes, long totalBytes);
+  }
+
+  /** An engine and the spec it was configured from, for messages and report names. */
+  public record Configured(String spec, ScanEngine engine) {
+    public Configured {
+      Objects.requireNonNull(spec, "spec");
+      Objects.requireNonNull(engine, "engine");
+    }
+  }
+
+  /** What a run produced: the manifest now in the bundle, and the reports in its order. */
+  public record Result(Manifest manifest, List<ScanReport> reports) {
+    /** Every result that is not clean, over all reports. */
+    public List<FileResult> findings() {
+      return reports.stream().flatMap(r -> r.findings().stream()).toList();
+    }
+  }
+
+  private final List<Configured> engines;
+  private final BundleLimits limits;
+  private final Clock clock;
+  private final String scanner;
+  private final String host;
+  private final List<String> notes;
+  private final int threads;
+
+  private ScanRunner(Builder b) {
+    this.engines = List.copyOf(b.engines);
+    this.limits = b.limits;
+    this.clock = b.clock;
+    this.scanner = b.scanner;
+    this.host = b.host != null ? b.host : localHostName();
+    this.notes = List.copyOf(b.notes);
+    this.threads = b.threads;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Scans {@code bundle} and writes it, with its reports, to {@code out} (may be the same file).
+   *
+   * @throws RefusalException {@code STRUCTURE} if the bundle is signed, a content refusal if its
+   *     payload does not match its manifest, {@code ENGINE_UNAVAILABLE} or {@code ENGINE_ERROR}
+   *     when an engine fails (nothing written)
+   */
+  public Result run(Path bundle, Path out, Progress progress) throws IOException, RefusalException {
+    try (BundleReader reader = BundleReader.open(bundle, limits)) {
+      Manifest manifest = reader.manifest();
+      if (reader.signature().isPresent()) {
+        throw new RefusalException(
+            org.neguard.verdict.ReasonCode.STRUCTURE,
+            "the package is already signed; scan reports change the manifest the signature"
+                + " covers. Scan the unsigned package, then sign it");
+      }
+      ContentCheck.check(reader, threads, (d, t) -> {});
+      List<ScanItem> items = new ArrayList<>();
+      for (Manifest.FileEntry f : manifest.files()) {
+        String entry = f.entryName();
+        long size = f.size();
+        items.add(new ScanItem(f.path(), size, () -> reader.openEntry(entry, size)));
+      }
+      List<ScanReport> reports = new ArrayList<>();
+      Map<String, byte[]> encoded = new LinkedHashMap<>();
+      for (int i = 0; i < engines.size(); i++) {
+        Configured c = engines.get(i);
+        int index = i + 1;
+        EngineInfo info = c.engine().describe();
+        Instant started = clock.instant();
+        List<FileResult> results =
+            c.engine().scan(items, (done, total) ->
+                progress.progress(c.spec(), index, engines.size(), done, total));
+        Instant finished = clock.instant();
+        checkResults(c, items, results);
+        ScanReport report = new ScanReport(
+            ScanReport.FORMAT, info, host, scanner, started, finished, manifest.name(),
+            manifest.version(), manifest.rim().digest(), results,
+            ScanReport.verdictOf(results), notes);
+        reports.add(report);
+        encoded.put(
+            String.format(Locale.ROOT, "%s%02d-%s.json", BundleLayout.SCAN_PREFIX, index,
+                info.kind()),
+            ScanReportCodec.encode(report));
+      }
+      Manifest written = ScanReportWriter.write(reader, encoded, out);
+      return new Result(written, reports);
+    }
+  }
+
+  /** An engine that breaks its contract must not produce a report that looks complete. */
+  private static void checkResults(Configured c, List<ScanItem> items, List<FileResult> results)
+      throws RefusalException {
+    boolean ok = results.size() == items.size();
+    for (int i = 0; ok && i < items.size(); i++) {
+      ok = items.get(i).path().equals(results.get(i).path());
+    }
+    if (!ok) {
+      throw new RefusalException(
+          org.neguard.verdict.ReasonCode.ENGINE_ERROR,
+          "engine " + c.spec() + " returned " + results.size() + " results for " + items.size()
+              + " files, or in another order; no report was written");
+    }
+  }
+
+  private static String localHostName() {
+    try {
+      String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8)
+          .trim();
+      if (!name.isEmpty()) {
+        return name;
+      }
+    } catch (IOException e) {
+      // fall through to the resolver
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Configures a {@link ScanRunner}. */
+  public static final class Builder {
+    private final List<Configured> engines = new ArrayList<>();
+    private BundleLimits limits = BundleLimits.defaults();
+    private Clock clock = Clock.systemUTC();
+    private String scanner = "NEGuard";
+    private String host;
+    private final List<String> notes = new ArrayList<>();
+    private int threads = Runtime.getRuntime().availableProcessors();
+
+    private Builder() {}
+
+    public Builder engine(String spec, ScanEngine engine) {
+      engines.add(new Configured(spec, engine));
+      return this;
+    }
+
+    public Builder limits(BundleLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The program and version recorded as the scanner ({@code NEGuard 0.1.0}). */
+    public Builder scanner(String scanner) {
+      this.scanner = Objects.requireNonNull(scanner, "scanner");
+      return this;
+    }
+
+    /** The scanning host's name; the machine's own by default. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** A note every report carries (a demo database, say). */
+    public Builder note(String note) {
+      notes.add(Objects.requireNonNull(note, "note"));
+      return this;
+    }
+
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads < 1: " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** @throws IllegalStateException if no engine was given */
+    public ScanRunner build() {
+      if (engines.isEmpty()) {
+        throw new IllegalStateException(
+            "no engine: give at least one (no engine means no clean report, never clean by default)");
+      }
+      return new ScanRunner(this);
+    }
+  }
+}
