@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Build, scan, sign, verify, inspect and extract .ngp package bundles.",
     subcommands = {
       PkgBuildCommand.class,
+      PkgScanCommand.class,
       PkgSignCommand.class,
       PkgVerifyCommand.class,
       PkgInspectCommand.class,

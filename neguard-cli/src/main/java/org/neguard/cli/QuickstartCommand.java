@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleLayout;
+import org.neguard.scan.DemoClamd;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,10 +24,17 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description = {
-      "Walk through NEGuard on a sample MME package: create a demo PKI, build and sign the",
-      "package, verify it (PASS), then tamper one byte of a copy and verify again (refused)."
+      "Walk through NEGuard on a sample MME package: create a demo PKI, build the package,",
+      "scan it with a private clamd (demo signature database), sign and verify it (PASS),",
+      "tamper one byte of a copy and verify again (refused), then build a variant carrying the",
+      "EICAR test file: the scan finds it and signing is refused (AV-2). Needs clamd and",
+      "sigtool (Debian: clamav-daemon, clamav)."
     })
 final class QuickstartCommand implements Callable<Integer> {
+  private static final String DEMO_NOTE =
+      "DEMO signature database built by the NEGuard quickstart (EICAR and a test marker only);"
+          + " not a ClamAV database, not evidence of a real scan";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--dir", paramLabel = "DIR",
@@ -46,30 +54,57 @@ final class QuickstartCommand implements Callable<Integer> {
     Path sample = work.resolve("sample-mme");
     Path bundle = work.resolve("sample-mme-1.0.0" + BundleLayout.EXTENSION);
     Path tampered = work.resolve("sample-mme-1.0.0-tampered" + BundleLayout.EXTENSION);
+    Path infected = work.resolve("sample-mme-1.0.1-infected" + BundleLayout.EXTENSION);
     byte[] library = writeSample(sample);
     String ca = pki.resolve("ca.pem").toString();
 
     step("1. A throw-away demo PKI (root CA + vendor code-signing certificate)");
     require(0, "pki", "demo", "--out", pki.toString());
     step("2. Build the sample MME package");
-    require(0, "pkg", "build", "--name", "sample-mme", "--version", "1.0.0",
-        "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor",
-        "--from", sample.toString(), "--out", bundle.toString());
-    step("3. Sign it with the vendor's key (CMS, RFC 5652)");
-    require(0, "pkg", "sign", bundle.toString(), "--key", pki.resolve("vendor.key").toString(),
-        "--cert", pki.resolve("vendor.pem").toString());
-    step("4. Verify it as an operator would: expect PASS");
-    require(0, "pkg", "verify", bundle.toString(), "--trust", ca);
-    step("5. Change one byte of lib/libs1ap.so in a copy, and verify again: expect a refusal");
-    Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
-    flipByteOf(tampered, library);
-    require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
+    build(sample, bundle, "1.0.0");
+    step("3. Start a private clamd with a DEMO signature database (EICAR and a test marker only)");
+    try (DemoClamd clamd = DemoClamd.builder(work.resolve("clamd")).start()) {
+      out().println("clamd pid " + clamd.pid() + " on " + clamd.socket() + ", database version "
+          + clamd.databaseVersion() + " built by " + DemoClamd.BUILDER);
+      step("4. Scan every file with it; the report goes into the package (AV-1, AV-3)");
+      require(0, "pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec(), "--note",
+          DEMO_NOTE);
+      step("5. Sign it with the vendor's key (CMS, RFC 5652); the publication gate checks the scan");
+      require(0, "pkg", "sign", bundle.toString(), "--key", pki.resolve("vendor.key").toString(),
+          "--cert", pki.resolve("vendor.pem").toString());
+      step("6. Verify it as an operator would: expect PASS");
+      require(0, "pkg", "verify", bundle.toString(), "--trust", ca);
+      step("7. Change one byte of lib/libs1ap.so in a copy, and verify again: expect a refusal");
+      Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
+      flipByteOf(tampered, library);
+      require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
+      step("8. A variant carrying the EICAR test file: the scan finds it, signing is refused");
+      Path infectedTree = work.resolve("sample-mme-infected");
+      writeSample(infectedTree);
+      Files.writeString(infectedTree.resolve("lib/plugin.dat"), DemoClamd.EICAR,
+          StandardCharsets.US_ASCII);
+      build(infectedTree, infected, "1.0.1");
+      require(3, "pkg", "scan", infected.toString(), "--engine", clamd.unixSpec(), "--note",
+          DEMO_NOTE);
+      require(3, "pkg", "sign", infected.toString(), "--key",
+          pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString());
+      step("9. The scan reports as a page for an auditor");
+      require(0, "pkg", "scan-report", bundle.toString(), "--trust", ca, "--html",
+          work.resolve("scan-report.html").toString());
+    }
 
     out().println();
-    out().println("Quickstart done: the signed package passed, the tampered copy was refused.");
+    out().println("Quickstart done: the scanned and signed package passed, the tampered copy was"
+        + " refused, and the infected variant could not be signed.");
     out().println("Files are in " + work);
     out().flush();
     return 0;
+  }
+
+  private void build(Path tree, Path out, String version) {
+    require(0, "pkg", "build", "--name", "sample-mme", "--version", version,
+        "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor",
+        "--from", tree.toString(), "--out", out.toString());
   }
 
   private void step(String text) {
