@@ -10,20 +10,42 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.neguard.pki.KeyType;
+import org.neguard.scan.DemoClamd;
+import org.neguard.testing.RequiredProgram;
 import org.neguard.testing.TestPki;
 
 /** The pkg and pki commands end to end, in process, with the exit-code and JSON contract. */
 class PkgCommandsTest {
+  /** One real clamd for the class: every built bundle is scanned, so the gate lets it be signed. */
+  static DemoClamd clamd;
+
   @TempDir Path dir;
   Path pki;
   Path tree;
   Path bundle;
+
+  @BeforeAll
+  static void startClamd() throws Exception {
+    RequiredProgram.require("clamd");
+    clamd = DemoClamd.builder(Files.createTempDirectory("neguard-test-").resolve("clamd")).start();
+  }
+
+  @AfterAll
+  static void stopClamd() throws IOException {
+    if (clamd != null) {
+      Path parent = clamd.socket().getParent().getParent();
+      clamd.close();
+      Files.deleteIfExists(parent);
+    }
+  }
 
   @BeforeEach
   void demoPkiAndTree() throws IOException {
@@ -39,10 +61,16 @@ class PkgCommandsTest {
     bundle = dir.resolve("p.ngp");
   }
 
+  /** Builds the bundle and, when that worked, scans it clean with the real clamd. */
   private CliRun build() {
-    return CliRun.of("pkg", "build", "--name", "p", "--version", "2.1", "--security-version", "7",
-        "--ne-type", "henb", "--vendor", "ACME", "--from", tree.toString(), "--out",
+    CliRun run = CliRun.of("pkg", "build", "--name", "p", "--version", "2.1", "--security-version",
+        "7", "--ne-type", "henb", "--vendor", "ACME", "--from", tree.toString(), "--out",
         bundle.toString(), "--json");
+    if (run.exit() == 0) {
+      CliRun scan = CliRun.of("pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec());
+      assertThat(scan.exit()).as(scan.toString()).isZero();
+    }
+    return run;
   }
 
   private CliRun sign(Path file) {
@@ -149,7 +177,8 @@ class PkgCommandsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"pkg build", "pkg sign", "pkg verify", "pkg inspect", "pkg extract",
+  @ValueSource(strings = {"pkg build", "pkg scan", "pkg sign", "pkg verify", "pkg inspect",
+      "pkg extract", "pkg scan-report",
       "pki demo", "quickstart", "pkg", "pki"})
   void help_everyCommand_exits0(String command) {
     String[] args = (command + " --help").split(" ");
@@ -262,7 +291,10 @@ class PkgCommandsTest {
   void quickstart_showsPassAndRefusal() {
     CliRun run = CliRun.of("quickstart", "--dir", dir.resolve("qs").toString());
     assertThat(run.exit()).as(run.toString()).isZero();
-    assertThat(run.out()).contains("PASS", "FAIL", "DIGEST_MISMATCH", "lib/libs1ap.so");
+    assertThat(run.out()).contains("PASS", "FAIL", "DIGEST_MISMATCH", "lib/libs1ap.so",
+        "INFECTED", "NEGuard.Demo.EICAR", "lib/plugin.dat");
+    assertThat(dir.resolve("qs/scan-report.html")).content().contains("ClamAV", "DEMO");
+    assertThat(dir.resolve("qs/clamd")).doesNotExist();
   }
 
   private static int indexOf(byte[] hay, byte[] needle) {
