@@ -224,6 +224,8 @@ public final class DemoClamd implements AutoCloseable {
         buildDatabase(db);
         int port = freePort();
         Path socket = dir.resolve("clamd.sock");
+        // clamd's scratch files live here too, so that close() removes what a crash leaves.
+        Files.createDirectory(dir.resolve("tmp"));
         Path conf = dir.resolve("clamd.conf");
         Files.writeString(conf, config(db, port, socket));
         process =
@@ -257,6 +259,7 @@ public final class DemoClamd implements AutoCloseable {
               "DatabaseDirectory " + db,
               "LogFile " + dir.resolve("clamd.log"),
               "PidFile " + dir.resolve("clamd.pid"),
+              "TemporaryDirectory " + dir.resolve("tmp"),
               "MaxFileSize " + maxFileSize,
               "StreamMaxLength " + streamMaxLength,
               "MaxScanSize " + maxScanSize,
