@@ -150,8 +150,11 @@ class PkgScanCommandsTest {
     assertThat(scan(bundle).exit()).isZero();
     assertThat(sign(bundle).exit()).isZero();
     String report = entry(bundle, "neguard/scan/01-clamd.json");
+    // Same length, one character of the scanning host changed: only the digest can tell.
+    int at = report.indexOf("\"scanHost\" : \"") + "\"scanHost\" : \"".length();
+    char c = report.charAt(at);
     replaceEntry(bundle, "neguard/scan/01-clamd.json",
-        report.replace("\"scanHost\" : \"", "\"scanHost\" : \"x"));
+        report.substring(0, at) + (c == 'x' ? 'y' : 'x') + report.substring(at + 1));
     CliRun verify = verify(bundle, "--json");
     assertThat(verify.exit()).isEqualTo(3);
     assertThat(verify.json().at("/reasons/0/code").asText()).isEqualTo("DIGEST_MISMATCH");
