@@ -28,6 +28,12 @@ import org.neguard.verdict.RefusalException;
  * <p>Every problem found is reported, not only the first. Thread-safe.
  */
 public final class ScanGate implements BundleCheck {
+  /**
+   * The largest report read: a report of 100,000 files is about 10 MiB, and a signed manifest
+   * must not be able to make a verifier hold gigabytes in memory.
+   */
+  public static final long MAX_REPORT_BYTES = 64L << 20;
+
   private final ScanPolicy policy;
 
   public ScanGate(ScanPolicy policy) {
@@ -52,6 +58,13 @@ public final class ScanGate implements BundleCheck {
   public static List<ScanReport> read(BundleReader reader) throws IOException, RefusalException {
     List<ScanReport> reports = new ArrayList<>();
     for (Manifest.ScanReportRef ref : reader.manifest().scanReports()) {
+      if (ref.size() > MAX_REPORT_BYTES) {
+        throw RefusalException.about(
+            ReasonCode.SIZE_LIMIT,
+            ref.path(),
+            "scan report '" + ref.path() + "' is listed as " + ref.size()
+                + " bytes, more than the " + MAX_REPORT_BYTES + " a report may have");
+      }
       byte[] bytes;
       try (InputStream in = reader.openEntry(ref.path(), ref.size())) {
         bytes = in.readAllBytes();
@@ -166,7 +179,13 @@ public final class ScanGate implements BundleCheck {
       return;
     }
     Duration age = Duration.between(e.databaseDate(), r.started());
-    if (age.compareTo(policy.maxDatabaseAge()) > 0) {
+    if (age.compareTo(Duration.ofHours(-1)) < 0) {
+      // A database built after the scan means a wrong clock somewhere: its age proves nothing.
+      reasons.add(Reason.about(ReasonCode.SCAN_POLICY, name,
+          engineName(r) + " reports signature database " + e.databaseVersion() + " of "
+              + e.databaseDate() + ", after the scan started at " + r.started() + "; check the"
+              + " clocks of the scanning host and the engine, then scan again"));
+    } else if (age.compareTo(policy.maxDatabaseAge()) > 0) {
       reasons.add(Reason.about(ReasonCode.SCAN_POLICY, name,
           engineName(r) + " scanned with signature database " + e.databaseVersion() + " of "
               + e.databaseDate() + ", " + age.toDays() + " days old at scan time; the policy"

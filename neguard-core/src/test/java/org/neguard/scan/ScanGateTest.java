@@ -161,6 +161,15 @@ class ScanGateTest {
         .isEqualTo(ReasonCode.MALFORMED);
   }
 
+  @Test
+  void check_databaseDatedInTheFuture_refusedScanPolicy() {
+    ScanReport r = report(MANIFEST, "clamd", "ClamAV", "27000", SCANNED.plus(Duration.ofDays(2)),
+        clean(MANIFEST));
+    RefusalException e = refused(DEFAULT, MANIFEST, List.of(r));
+    assertThat(e.code()).isEqualTo(ReasonCode.SCAN_POLICY);
+    assertThat(e.reasons().get(0).message()).contains("after the scan");
+  }
+
   private static RefusalException refused(ScanGate gate, Manifest m, List<ScanReport> reports) {
     RefusalException e = catchThrowableOfType(RefusalException.class, () -> gate.check(m, reports));
     assertThat(e).as("the gate must refuse").isNotNull();
