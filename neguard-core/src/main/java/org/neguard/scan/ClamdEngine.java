@@ -64,6 +64,7 @@ public final class ClamdEngine implements ScanEngine {
   public static final long CLAMD_FILE_CEILING = Integer.MAX_VALUE;
 
   private static final ZipProbe PROBE = ZipProbe.make();
+  private static final byte[] INSTREAM = "zINSTREAM\0".getBytes(StandardCharsets.US_ASCII);
 
   private final ClamdEndpoint endpoint;
   private final Duration connectTimeout;
@@ -410,9 +411,7 @@ public final class ClamdEngine implements ScanEngine {
       int id = ++lastId;
       IOException sendFailure = null;
       try {
-        session.command("INSTREAM");
         stream(item);
-        session.write(ByteBuffer.allocate(4)); // the zero-length chunk that ends the stream
       } catch (SocketTimeoutException e) {
         throw unavailable("INSTREAM of '" + item.path() + "'", e);
       } catch (InterruptedIOException e) {
@@ -449,9 +448,21 @@ public final class ClamdEngine implements ScanEngine {
       return result;
     }
 
+    /**
+     * Sends {@code zINSTREAM}, the item's chunks and the zero-length end. The command rides with
+     * the first chunk and the end with the last, so that a small file is one write: with
+     * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
+     */
     private void stream(ScanItem item) throws IOException, RefusalException {
+      ByteBuffer command = ByteBuffer.wrap(INSTREAM);
+      ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
       try (InputStream in = openItem(item)) {
+        if (left == 0) {
+          checkEnd(item, in);
+          session.write(command, end);
+          return;
+        }
         while (left > 0) {
           if (abort.get()) {
             throw new InterruptedIOException("another connection failed");
@@ -465,23 +476,32 @@ public final class ClamdEngine implements ScanEngine {
                 "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
                     + item.size() + " bytes: did it change while being scanned?");
           }
-          header.putInt(0, n).clear();
-          session.write(header, ByteBuffer.wrap(chunk, 0, n));
           left -= n;
+          if (left == 0) {
+            checkEnd(item, in);
+            end.clear(); // the zero-length chunk goes with the last one
+          } else {
+            end.limit(0);
+          }
+          header.putInt(0, n).clear();
+          session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
           progress.progress(done.addAndGet(n), total);
-        }
-        if (readOne(in) >= 0) {
-          throw RefusalException.about(
-              ReasonCode.IO_ERROR,
-              item.path(),
-              "'" + item.path() + "' has more than its " + item.size()
-                  + " bytes: did it change while being scanned?");
         }
       } catch (ItemReadException e) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,
             item.path(),
             "cannot read '" + item.path() + "' to scan it: " + e.getCause().getMessage());
+      }
+    }
+
+    private void checkEnd(ScanItem item, InputStream in) throws ItemReadException, RefusalException {
+      if (readOne(in) >= 0) {
+        throw RefusalException.about(
+            ReasonCode.IO_ERROR,
+            item.path(),
+            "'" + item.path() + "' has more than its " + item.size()
+                + " bytes: did it change while being scanned?");
       }
     }
 
