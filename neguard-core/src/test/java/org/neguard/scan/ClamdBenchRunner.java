@@ -18,6 +18,9 @@ import org.neguard.verdict.RefusalException;
  * java ... org.neguard.scan.ClamdBenchRunner scan SPEC TREE  # scans every file under TREE
  * </pre>
  *
+ * READY gets four lines: the TCP spec, the Unix spec, clamd.conf's path (for clamdscan) and
+ * clamd's PID.
+ *
  * {@code scan} exits 0 when every file is clean, 3 when anything is infected or not scanned, 1 on
  * an engine error. {@code clamd} runs until killed (SIGTERM), then stops clamd by its PID and
  * deletes DIR.
@@ -47,7 +50,7 @@ public final class ClamdBenchRunner {
     }));
     Path tmp = ready.resolveSibling(ready.getFileName() + ".tmp");
     Files.writeString(tmp, clamd.tcpSpec() + "\n" + clamd.unixSpec() + "\n"
-        + dir.resolve("clamd.conf") + "\n");
+        + dir.resolve("clamd.conf") + "\n" + clamd.pid() + "\n");
     Files.move(tmp, ready);
     Thread.sleep(Long.MAX_VALUE);
   }
