@@ -219,6 +219,53 @@ class ClamdEngineTest {
   }
 
   @Test
+  @DisplayName("AV-1: a ZIP member over MaxFileSize is NOT_SCANNED (clamd would scan its first MiB and say OK)")
+  void scan_zipMemberOverMaxFileSize_notScanned() throws Exception {
+    byte[] member = filler(MAX_FILE + (512 << 10), DemoClamd.EICAR); // EICAR past clamd's cut
+    byte[] zip = zip("README", ascii("hi\n"), "opt/rootfs.img", member);
+    byte[] fits = zip("README", ascii("hi\n"), "opt/small.img", filler(MAX_FILE - 4096, DemoClamd.EICAR));
+    String told = clamd.unixSpec() + "?maxFileSize=1M";
+
+    List<FileResult> r =
+        engine(told).scan(List.of(item("share/image.zip", zip), item("share/fits.zip", fits)),
+            ProgressListener.NONE);
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("ZIP member 'opt/rootfs.img'").contains("MaxFileSize");
+    assertThat(r.get(1).status()).isEqualTo(FileResult.Status.INFECTED); // checked, then scanned
+    // Why the check exists: clamd itself calls the oversized member clean.
+    assertThat(scan(clamd.unixSpec(), item("share/image.zip", zip)).get(0).status())
+        .isEqualTo(FileResult.Status.CLEAN);
+  }
+
+  @Test
+  @DisplayName("AV-1: a file that starts like a ZIP but cannot be read as one is NOT_SCANNED")
+  void scan_malformedZip_notScanned() throws Exception {
+    byte[] zip = zip("README", ascii("hi\n"), "bin/tool", filler(10_000, ""));
+    byte[] broken = Arrays.copyOf(zip, 60); // cut inside the first member's data
+    broken[8] = 99; // an unknown compression method
+
+    List<FileResult> r = scan(clamd.tcpSpec(), item("share/broken.zip", broken));
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("cannot check");
+  }
+
+  @Test
+  @DisplayName("AV-1: a file over clamd's default MaxFileSize is NOT_SCANNED when NEGuard is told nothing")
+  void scan_fileOverDefaultLimit_notScannedWithoutReadingIt() throws Exception {
+    long size = ClamdEngine.CLAMD_DEFAULT_LIMIT + 1;
+    ScanItem big = new ScanItem("opt/big.img", size, () -> {
+      throw new IOException("must not be read");
+    });
+
+    List<FileResult> r = scan(clamd.tcpSpec(), big);
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("MaxFileSize").contains(size + " > " + (100 << 20));
+  }
+
+  @Test
   @DisplayName("AV-1: an encrypted zip (zip -e) is NOT_SCANNED (Heuristics.Encrypted.Zip)")
   void scan_encryptedZip_notScanned() throws Exception {
     Path zipProgram = RequiredProgram.require("zip");
