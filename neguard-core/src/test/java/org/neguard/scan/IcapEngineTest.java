@@ -269,6 +269,29 @@ class IcapEngineTest {
   }
 
   @Test
+  @DisplayName("AV-1: clamd dying behind a running c-icap makes the scan an engine error")
+  void scan_clamdDiesBehindCIcap_engineError() throws Exception {
+    try (DemoClamd ownClamd = DemoClamd.builder(tmp.resolve("clamd")).start();
+        CIcapServer ownIcap = CIcapServer.builder(tmp.resolve("c-icap"))
+            .clamdSocket(ownClamd.socket()).start()) {
+      IcapEngine engine = IcapEngine.fromSpec(ownIcap.spec(RECOMMENDED));
+      assertThat(engine.scan(List.of(item("e", ascii(DemoClamd.EICAR))), ProgressListener.NONE)
+          .get(0).status()).isEqualTo(Status.INFECTED);
+      ownClamd.kill();
+      // The self-test is what fails first; without it the file itself is refused the same way.
+      assertThatThrownBy(() -> engine.scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR));
+      IcapEngine unchecked = IcapEngine.builder(ownIcap.spec(RECOMMENDED)).selfTest(false).build();
+      assertThatThrownBy(() -> unchecked.scan(List.of(item("x", ascii("some text"))),
+          ProgressListener.NONE))
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR))
+          .hasMessageContaining("500");
+    }
+  }
+
+  @Test
   @DisplayName("AV-1: a peer answering 500 Server Error is an engine error")
   void scan_peerAnswers500_engineError() throws Exception {
     try (FakePeer peer = FakePeer.answering(
