@@ -8,7 +8,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PushbackInputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -56,7 +55,8 @@ import org.neguard.verdict.RefusalException;
  * <ul>
  *   <li>{@code 204} after the whole file was sent: clean. {@code 204} right after the preview,
  *       before the rest was sent: not scanned (the service decided on the first bytes only, as
- *       c-icap does for a file type outside its {@code ScanFileTypes}).
+ *       c-icap does for a file type outside its {@code ScanFileTypes}). NEGuard never flags the
+ *       preview as the whole file ({@code ieof}), so this holds for small files too.
  *   <li>{@code 200} with {@code X-Infection-Found}, {@code X-Violations-Found} or {@code
  *       X-Virus-ID}: infected with that threat name, except ClamAV's names for content it could
  *       not scan ({@code Heuristics.Limits.Exceeded.*}, {@code Heuristics.Encrypted.*}) and
@@ -256,9 +256,9 @@ public final class IcapEngine implements ScanEngine {
       out.write(requestHead(options, item));
 
       MessageDigest sent = sha256();
-      PushbackInputStream content;
+      InputStream content;
       try {
-        content = new PushbackInputStream(item.content().open(), 1);
+        content = item.content().open();
       } catch (IOException e) {
         throw localRead(item, e);
       }
@@ -268,21 +268,20 @@ public final class IcapEngine implements ScanEngine {
           byte[] preview = readLocal(item, content, options.preview);
           sent.update(preview);
           previewBytes = preview.length;
-          boolean whole = preview.length < options.preview || atEnd(item, content);
           if (preview.length > 0) {
             writeChunk(out, preview, preview.length);
           }
-          out.write(ascii(whole ? "0; ieof\r\n\r\n" : "0\r\n\r\n"));
+          // Never "0; ieof", even when the file fits in the preview: a service then owes an
+          // answer only after it has seen the end of the file, so a 204 to the preview always
+          // means "decided without looking at everything" (c-icap's type exemption), never
+          // clean. One more round trip per small file is the price.
+          out.write(ascii("0\r\n\r\n"));
           out.flush();
           Response r = readResponse(in, "RESPMOD");
-          if (r.status == 100 && whole) {
-            throw malformed("answered 100 Continue after the whole file (ieof) was sent");
-          }
           if (r.status != 100) {
-            // Decided on the preview alone: complete when the preview was the whole file.
             checkStatus(r);
             ResponseBody body = readBody(in, r, item.size());
-            return classify(item, options, r, body, whole, sent.digest(), previewBytes);
+            return classify(item, options, r, body, false, sent.digest(), previewBytes);
           }
         }
         // The rest goes from a second thread, so that a service answering while it still
@@ -675,20 +674,6 @@ public final class IcapEngine implements ScanEngine {
       throws RefusalException {
     try {
       return content.readNBytes(n);
-    } catch (IOException e) {
-      throw localRead(item, e);
-    }
-  }
-
-  private static boolean atEnd(ScanItem item, PushbackInputStream content)
-      throws RefusalException {
-    try {
-      int b = content.read();
-      if (b < 0) {
-        return true;
-      }
-      content.unread(b);
-      return false;
     } catch (IOException e) {
       throw localRead(item, e);
     }

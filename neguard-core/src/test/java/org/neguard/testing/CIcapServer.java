@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  * directory.
  */
 public final class CIcapServer implements AutoCloseable {
+  /** The virus_scan arguments NEGuard needs (docs/SCANNING-ENGINES.md). */
+  public static final String NEGUARD_ARGS = "allow204=on&force=on&sizelimit=off&mode=simple";
+
   private final Path dir;
   private final Process process;
   private final int port;
@@ -181,6 +184,8 @@ public final class CIcapServer implements AutoCloseable {
           "AccessLog " + dir.resolve("access.log"),
           "DebugLevel 1",
           "Service antivirus_module virus_scan.so",
+          "# The alias docs/SCANNING-ENGINES.md recommends for NEGuard.",
+          "ServiceAlias neguard virus_scan?" + NEGUARD_ARGS,
           "virus_scan.ScanFileTypes " + scanFileTypes,
           "virus_scan.SendPercentData 0",
           "virus_scan.MaxObjectSize " + maxObjectSize,
