@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.Enumeration;
 import java.util.List;
@@ -474,6 +473,6 @@ public final class ArchiveUnpacker {
 
   @Override
   public String toString() {
-    return "ArchiveUnpacker" + Arrays.asList(limits);
+    return "ArchiveUnpacker[" + limits + "]";
   }
 }

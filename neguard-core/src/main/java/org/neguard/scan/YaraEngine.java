@@ -166,7 +166,8 @@ public final class YaraEngine implements ScanEngine {
       }
     } catch (IOException e) {
       throw new RefusalException(ReasonCode.ENGINE_ERROR,
-          "YARA scan failed: cannot prepare the files in " + tmp + ": " + e.getMessage(), e);
+          "YARA scan failed: cannot copy or unpack the payload files into " + tmp + ": "
+              + e.getMessage() + " (check the space and permissions there)", e);
     } finally {
       deleteQuietly(tmp);
     }
