@@ -236,7 +236,10 @@ public final class ArchiveUnpacker {
               .setDecompressConcatenated(true)
               .get();
           case BZIP2 -> new BZip2CompressorInputStream(raw, true);
-          case XZ -> new XZCompressorInputStream(raw, true);
+          case XZ -> XZCompressorInputStream.builder()
+              .setInputStream(raw)
+              .setDecompressConcatenated(true)
+              .get();
           default -> throw new IllegalStateException("not a compressor: " + format);
         }) {
       String member = ownName;
