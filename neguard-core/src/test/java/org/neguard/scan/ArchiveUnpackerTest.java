@@ -106,6 +106,19 @@ class ArchiveUnpackerTest {
   }
 
   @Test
+  @DisplayName("AV-1: random bytes that merely begin like gzip are data, not a corrupt archive")
+  void unpack_randomBytesWithGzipPrefix_plainData() throws Exception {
+    byte[] data = new byte[4096];
+    new java.util.Random(3).nextBytes(data);
+    data[0] = 0x1f;
+    data[1] = (byte) 0x8b;
+    data[2] = (byte) 0xa6; // not deflate: no gzip stream can start like this
+    ArchiveUnpacker.Unpacked u = unpack(data, "blob.bin");
+    assertThat(u.members()).isEmpty();
+    assertThat(u.complete()).isTrue();
+  }
+
+  @Test
   @DisplayName("AV-1: a bomb stops within one buffer of the byte limit: the disk never fills")
   void unpack_bomb_writesNoMoreThanTheLimit() throws Exception {
     long limit = 4L << 20;
