@@ -237,7 +237,10 @@ public final class ArchiveUnpacker {
               .setDecompressConcatenated(true)
               .get();
           case BZIP2 -> new BZip2CompressorInputStream(raw, true);
-          case XZ -> new XZCompressorInputStream(raw, true);
+          case XZ -> XZCompressorInputStream.builder()
+              .setInputStream(raw)
+              .setDecompressConcatenated(true)
+              .get();
           default -> throw new IllegalStateException("not a compressor: " + format);
         }) {
       String member = ownName;
@@ -390,10 +393,15 @@ public final class ArchiveUnpacker {
       if (starts(head, 'P', 'K', 3, 4) || starts(head, 'P', 'K', 5, 6)) {
         return ZIP;
       }
-      if (starts(head, 0x1f, 0x8b)) {
+      // Magic numbers as long as the formats allow, so that random data (an encrypted blob, a
+      // class file's constant pool) is rarely taken for an archive and then "not scanned":
+      // gzip's method is always deflate (8) and its reserved flag bits are zero; bzip2's first
+      // block starts with the digits of pi.
+      if (starts(head, 0x1f, 0x8b, 0x08) && head.length > 3 && (head[3] & 0xe0) == 0) {
         return GZIP;
       }
-      if (starts(head, 'B', 'Z', 'h')) {
+      if (starts(head, 'B', 'Z', 'h') && head.length >= 10 && head[3] >= '1' && head[3] <= '9'
+          && starts(Arrays.copyOfRange(head, 4, 10), 0x31, 0x41, 0x59, 0x26, 0x53, 0x59)) {
         return BZIP2;
       }
       if (starts(head, 0xfd, '7', 'z', 'X', 'Z', 0)) {
@@ -474,6 +482,6 @@ public final class ArchiveUnpacker {
 
   @Override
   public String toString() {
-    return "ArchiveUnpacker" + Arrays.asList(limits);
+    return "ArchiveUnpacker[" + limits + "]";
   }
 }

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -46,6 +47,10 @@ final class ClamdConnection implements AutoCloseable {
     Selector selector = null;
     boolean ok = false;
     try {
+      if (!endpoint.isUnix()) {
+        // Replies wait on the stream's last bytes: never hold them back for an ACK.
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      }
       ch.configureBlocking(false);
       selector = Selector.open();
       if (!ch.connect(endpoint.address())) {

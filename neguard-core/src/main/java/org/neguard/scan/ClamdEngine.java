@@ -53,9 +53,12 @@ import org.neguard.verdict.RefusalException;
  *
  * <p>clamd has no command that reads its configuration, so the engine checks what it can: before
  * each scan it sends a tiny ZIP marked encrypted and refuses to go on when clamd calls it clean
- * ({@code AlertEncrypted} is off); files at or above clamd's 2 GiB design limit, or above the
- * {@code MaxFileSize} / {@code StreamMaxLength} the engine is told, are not scanned without
- * asking clamd. {@code AlertExceedsMax} cannot be probed without knowing clamd's limits.
+ * ({@code AlertEncrypted} is off); files above clamd's 2 GiB design limit, or above the {@code
+ * MaxFileSize} / {@code StreamMaxLength} the engine is told (clamd's defaults, 100 MiB, until
+ * told), are not scanned without asking clamd. A ZIP file with a member larger than {@code
+ * MaxFileSize} is not scanned either: clamd (1.4) scans only the member's first MaxFileSize
+ * bytes and answers OK even with {@code AlertExceedsMax yes}. {@code AlertExceedsMax} itself
+ * cannot be probed without knowing clamd's limits.
  *
  * <p>Immutable and thread-safe; each call opens and closes its own connections.
  */
@@ -63,7 +66,11 @@ public final class ClamdEngine implements ScanEngine {
   /** Largest file clamd can scan: "files greater than 2 GB" cannot be, says clamd.conf(5). */
   public static final long CLAMD_FILE_CEILING = Integer.MAX_VALUE;
 
+  /** clamd's default MaxFileSize and StreamMaxLength (100M), assumed until told otherwise. */
+  public static final long CLAMD_DEFAULT_LIMIT = 100L << 20;
+
   private static final ZipProbe PROBE = ZipProbe.make();
+  private static final byte[] INSTREAM = "zINSTREAM\0".getBytes(StandardCharsets.US_ASCII);
 
   private final ClamdEndpoint endpoint;
   private final Duration connectTimeout;
@@ -264,17 +271,19 @@ public final class ClamdEngine implements ScanEngine {
           item.path(),
           "larger than 2 GiB (" + item.size() + " bytes): clamd cannot scan files that large");
     }
-    if (maxFileSize > 0 && item.size() > maxFileSize) {
+    if (item.size() > maxFileSize) {
       return FileResult.notScanned(
           item.path(),
           "larger than clamd's MaxFileSize (" + item.size() + " > " + maxFileSize
-              + " bytes, as configured for NEGuard): raise MaxFileSize and scan again");
+              + " bytes, as told to NEGuard): raise MaxFileSize in clamd.conf and in the engine's"
+              + " maxFileSize option, and scan again");
     }
-    if (streamMaxLength > 0 && item.size() > streamMaxLength) {
+    if (item.size() > streamMaxLength) {
       return FileResult.notScanned(
           item.path(),
           "larger than clamd's StreamMaxLength (" + item.size() + " > " + streamMaxLength
-              + " bytes, as configured for NEGuard): raise StreamMaxLength and scan again");
+              + " bytes, as told to NEGuard): raise StreamMaxLength in clamd.conf and in the"
+              + " engine's streamMaxLength option, and scan again");
     }
     return null;
   }
@@ -398,6 +407,11 @@ public final class ClamdEngine implements ScanEngine {
     }
 
     private FileResult scanOne(ScanItem item) throws RefusalException {
+      FileResult zipMember = ZipMembers.check(item, maxFileSize);
+      if (zipMember != null) {
+        progress.progress(done.addAndGet(item.size()), total);
+        return zipMember;
+      }
       if (session == null) {
         try {
           session = connect();
@@ -410,9 +424,7 @@ public final class ClamdEngine implements ScanEngine {
       int id = ++lastId;
       IOException sendFailure = null;
       try {
-        session.command("INSTREAM");
         stream(item);
-        session.write(ByteBuffer.allocate(4)); // the zero-length chunk that ends the stream
       } catch (SocketTimeoutException e) {
         throw unavailable("INSTREAM of '" + item.path() + "'", e);
       } catch (InterruptedIOException e) {
@@ -449,9 +461,21 @@ public final class ClamdEngine implements ScanEngine {
       return result;
     }
 
+    /**
+     * Sends {@code zINSTREAM}, the item's chunks and the zero-length end. The command rides with
+     * the first chunk and the end with the last, so that a small file is one write: with
+     * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
+     */
     private void stream(ScanItem item) throws IOException, RefusalException {
+      ByteBuffer command = ByteBuffer.wrap(INSTREAM);
+      ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
       try (InputStream in = openItem(item)) {
+        if (left == 0) {
+          checkEnd(item, in);
+          session.write(command, end);
+          return;
+        }
         while (left > 0) {
           if (abort.get()) {
             throw new InterruptedIOException("another connection failed");
@@ -465,23 +489,32 @@ public final class ClamdEngine implements ScanEngine {
                 "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
                     + item.size() + " bytes: did it change while being scanned?");
           }
-          header.putInt(0, n).clear();
-          session.write(header, ByteBuffer.wrap(chunk, 0, n));
           left -= n;
+          if (left == 0) {
+            checkEnd(item, in);
+            end.clear(); // the zero-length chunk goes with the last one
+          } else {
+            end.limit(0);
+          }
+          header.putInt(0, n).clear();
+          session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
           progress.progress(done.addAndGet(n), total);
-        }
-        if (readOne(in) >= 0) {
-          throw RefusalException.about(
-              ReasonCode.IO_ERROR,
-              item.path(),
-              "'" + item.path() + "' has more than its " + item.size()
-                  + " bytes: did it change while being scanned?");
         }
       } catch (ItemReadException e) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,
             item.path(),
             "cannot read '" + item.path() + "' to scan it: " + e.getCause().getMessage());
+      }
+    }
+
+    private void checkEnd(ScanItem item, InputStream in) throws ItemReadException, RefusalException {
+      if (readOne(in) >= 0) {
+        throw RefusalException.about(
+            ReasonCode.IO_ERROR,
+            item.path(),
+            "'" + item.path() + "' has more than its " + item.size()
+                + " bytes: did it change while being scanned?");
       }
     }
 
@@ -624,8 +657,8 @@ public final class ClamdEngine implements ScanEngine {
     private Duration readTimeout = Duration.ofSeconds(180);
     private int connections = 4;
     private int chunkSize = 64 << 10;
-    private long maxFileSize;
-    private long streamMaxLength;
+    private long maxFileSize = CLAMD_DEFAULT_LIMIT;
+    private long streamMaxLength = CLAMD_DEFAULT_LIMIT;
     private ZoneId databaseZone = ZoneOffset.UTC;
 
     private Builder(ClamdEndpoint endpoint) {
@@ -665,19 +698,25 @@ public final class ClamdEngine implements ScanEngine {
       return this;
     }
 
-    /** clamd's {@code MaxFileSize}, when known: larger files are not scanned. 0: unknown. */
+    /**
+     * clamd's {@code MaxFileSize} (default: clamd's default, 100 MiB): larger files, and ZIP
+     * files with a larger member, are not scanned.
+     */
     public Builder maxFileSize(long bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("maxFileSize < 0: " + bytes);
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxFileSize < 1: " + bytes);
       }
       this.maxFileSize = bytes;
       return this;
     }
 
-    /** clamd's {@code StreamMaxLength}, when known: larger files are not sent. 0: unknown. */
+    /**
+     * clamd's {@code StreamMaxLength} (default: clamd's default, 100 MiB): larger files are not
+     * sent.
+     */
     public Builder streamMaxLength(long bytes) {
-      if (bytes < 0) {
-        throw new IllegalArgumentException("streamMaxLength < 0: " + bytes);
+      if (bytes < 1) {
+        throw new IllegalArgumentException("streamMaxLength < 1: " + bytes);
       }
       this.streamMaxLength = bytes;
       return this;

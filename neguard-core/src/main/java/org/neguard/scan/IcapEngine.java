@@ -8,7 +8,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PushbackInputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -18,22 +17,20 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.neguard.pkg.ProgressListener;
+import org.neguard.scan.IcapWire.Malformed;
+import org.neguard.scan.IcapWire.Response;
+import org.neguard.scan.IcapWire.ResponseBody;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -56,7 +53,8 @@ import org.neguard.verdict.RefusalException;
  * <ul>
  *   <li>{@code 204} after the whole file was sent: clean. {@code 204} right after the preview,
  *       before the rest was sent: not scanned (the service decided on the first bytes only, as
- *       c-icap does for a file type outside its {@code ScanFileTypes}).
+ *       c-icap does for a file type outside its {@code ScanFileTypes}). NEGuard never flags the
+ *       preview as the whole file ({@code ieof}), so this holds for small files too.
  *   <li>{@code 200} with {@code X-Infection-Found}, {@code X-Violations-Found} or {@code
  *       X-Virus-ID}: infected with that threat name, except ClamAV's names for content it could
  *       not scan ({@code Heuristics.Limits.Exceeded.*}, {@code Heuristics.Encrypted.*}) and
@@ -87,12 +85,7 @@ public final class IcapEngine implements ScanEngine {
   public static final int DEFAULT_PORT = 1344;
 
   private static final String USER_AGENT = "NEGuard-ICAP-client/1";
-  private static final int MAX_HEAD = 64 << 10;
-  private static final int MAX_LINE = 8 << 10;
   private static final long EXTRA_BODY = 64L << 20;
-  private static final Pattern STATUS = Pattern.compile("ICAP/1\\.0 ([0-9]{3})(?: (.*))?");
-  private static final Pattern HTTP_STATUS = Pattern.compile("HTTP/[0-9.]+ ([0-9]{3})(?: (.*))?");
-  private static final Pattern THREAT = Pattern.compile("(?i)(?:^|;)\\s*Threat=([^;]+)");
   private static final List<String> UNSCANNABLE_PREFIXES = List.of(
       "Heuristics.Limits.Exceeded", "Heuristics.Encrypted", "Clamd connection failed",
       "Clamd response failed", "Clamd unknown response", "Clamd scan error", "clamd failed");
@@ -180,19 +173,19 @@ public final class IcapEngine implements ScanEngine {
   Options options() throws RefusalException {
     try (Socket socket = connect()) {
       OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-      out.write(ascii("OPTIONS " + uri() + " ICAP/1.0\r\n"
+      out.write(IcapWire.ascii("OPTIONS " + uri() + " ICAP/1.0\r\n"
           + "Host: " + hostHeader() + "\r\n"
           + "User-Agent: " + USER_AGENT + "\r\n"
           + "Encapsulated: null-body=0\r\n"
           + "Connection: close\r\n\r\n"));
       out.flush();
       InputStream in = new BufferedInputStream(socket.getInputStream());
-      Response r = readResponse(in, "OPTIONS");
-      if (r.status != 200) {
+      Response r = IcapWire.readResponse(in, "OPTIONS");
+      if (r.status() != 200) {
         throw statusError("OPTIONS", r);
       }
-      if (r.encapsulated.containsKey("opt-body")) {
-        readChunked(in, sha256(), MAX_HEAD); // options body: not needed
+      if (r.encapsulated().containsKey("opt-body")) {
+        IcapWire.readChunked(in, IcapWire.sha256(), IcapWire.MAX_HEAD); // options body: not needed
       }
       Set<String> methods = new LinkedHashSet<>();
       for (String m : r.header("Methods", "").split(",")) {
@@ -215,15 +208,17 @@ public final class IcapEngine implements ScanEngine {
       boolean allow204 = Arrays.stream(r.header("Allow", "").split(","))
           .anyMatch(a -> a.strip().equals("204"));
       return new Options(Set.copyOf(methods), unquote(istag), r.header("Service", null),
-          r.header("Server", null), integer(r, "Preview"), allow204,
-          integer(r, "Max-Connections"));
+          r.header("Server", null), IcapWire.integer(r, "Preview"), allow204,
+          IcapWire.integer(r, "Max-Connections"));
     } catch (IOException e) {
       throw unavailable(e);
+    } catch (Malformed e) {
+      throw malformed(e.getMessage());
     }
   }
 
   private void selfTest(Options options) throws RefusalException {
-    byte[] eicar = ascii(DemoClamd.EICAR);
+    byte[] eicar = IcapWire.ascii(DemoClamd.EICAR);
     FileResult r = respmod(options,
         new ScanItem("neguard-self-test/eicar.com", eicar.length,
             () -> new ByteArrayInputStream(eicar)));
@@ -255,10 +250,10 @@ public final class IcapEngine implements ScanEngine {
           () -> writer.get() != null && writer.get().isAlive(), lastProgress));
       out.write(requestHead(options, item));
 
-      MessageDigest sent = sha256();
-      PushbackInputStream content;
+      MessageDigest sent = IcapWire.sha256();
+      InputStream content;
       try {
-        content = new PushbackInputStream(item.content().open(), 1);
+        content = item.content().open();
       } catch (IOException e) {
         throw localRead(item, e);
       }
@@ -268,21 +263,20 @@ public final class IcapEngine implements ScanEngine {
           byte[] preview = readLocal(item, content, options.preview);
           sent.update(preview);
           previewBytes = preview.length;
-          boolean whole = preview.length < options.preview || atEnd(item, content);
           if (preview.length > 0) {
-            writeChunk(out, preview, preview.length);
+            IcapWire.writeChunk(out, preview, preview.length);
           }
-          out.write(ascii(whole ? "0; ieof\r\n\r\n" : "0\r\n\r\n"));
+          // Never "0; ieof", even when the file fits in the preview: a service then owes an
+          // answer only after it has seen the end of the file, so a 204 to the preview always
+          // means "decided without looking at everything" (c-icap's type exemption), never
+          // clean. One more round trip per small file is the price.
+          out.write(IcapWire.ascii("0\r\n\r\n"));
           out.flush();
-          Response r = readResponse(in, "RESPMOD");
-          if (r.status == 100 && whole) {
-            throw malformed("answered 100 Continue after the whole file (ieof) was sent");
-          }
-          if (r.status != 100) {
-            // Decided on the preview alone: complete when the preview was the whole file.
+          Response r = IcapWire.readResponse(in, "RESPMOD");
+          if (r.status() != 100) {
             checkStatus(r);
-            ResponseBody body = readBody(in, r, item.size());
-            return classify(item, options, r, body, whole, sent.digest(), previewBytes);
+            ResponseBody body = IcapWire.readBody(in, r, item.size() + EXTRA_BODY);
+            return classify(item, options, r, body, false, sent.digest(), previewBytes);
           }
         }
         // The rest goes from a second thread, so that a service answering while it still
@@ -294,11 +288,11 @@ public final class IcapEngine implements ScanEngine {
             int n;
             while ((n = readLocalRaw(content, buffer)) > 0) {
               sent.update(buffer, 0, n);
-              writeChunk(out, buffer, n);
+              IcapWire.writeChunk(out, buffer, n);
               sentTotal.addAndGet(n);
               lastProgress.set(System.nanoTime());
             }
-            out.write(ascii("0\r\n\r\n"));
+            out.write(IcapWire.ascii("0\r\n\r\n"));
             out.flush();
             lastProgress.set(System.nanoTime());
           } catch (Throwable t) {
@@ -311,13 +305,13 @@ public final class IcapEngine implements ScanEngine {
         Response r;
         ResponseBody body;
         try {
-          r = readResponse(in, "RESPMOD");
-          if (r.status == 100) {
+          r = IcapWire.readResponse(in, "RESPMOD");
+          if (r.status() == 100) {
             throw malformed("answered 100 Continue where a final answer was due");
           }
           checkStatus(r);
-          body = readBody(in, r, item.size());
-        } catch (IOException | RefusalException e) {
+          body = IcapWire.readBody(in, r, item.size() + EXTRA_BODY);
+        } catch (IOException | RefusalException | Malformed e) {
           if (writerFailure.get() instanceof LocalReadException local) {
             throw localRead(item, local.getCause());
           }
@@ -343,6 +337,8 @@ public final class IcapEngine implements ScanEngine {
         throw localRead(item, local.getCause());
       }
       throw unavailable(e);
+    } catch (Malformed e) {
+      throw malformed(e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RefusalException(ReasonCode.ENGINE_ERROR, "interrupted during an ICAP scan", e);
@@ -360,10 +356,10 @@ public final class IcapEngine implements ScanEngine {
   }
 
   private byte[] requestHead(Options options, ScanItem item) {
-    byte[] reqHdr = ascii("GET /" + encodePath(item.path()) + " HTTP/1.1\r\n"
+    byte[] reqHdr = IcapWire.ascii("GET /" + encodePath(item.path()) + " HTTP/1.1\r\n"
         + "Host: neguard-scan.invalid\r\n\r\n");
     // No Content-Length: see the class comment (c-icap's size exemption).
-    byte[] resHdr = ascii("HTTP/1.1 200 OK\r\n"
+    byte[] resHdr = IcapWire.ascii("HTTP/1.1 200 OK\r\n"
         + "Content-Type: application/octet-stream\r\n\r\n");
     StringBuilder head = new StringBuilder()
         .append("RESPMOD ").append(uri()).append(" ICAP/1.0\r\n")
@@ -379,14 +375,14 @@ public final class IcapEngine implements ScanEngine {
         .append("Encapsulated: req-hdr=0, res-hdr=").append(reqHdr.length)
         .append(", res-body=").append(reqHdr.length + resHdr.length).append("\r\n\r\n");
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    b.writeBytes(ascii(head.toString()));
+    b.writeBytes(IcapWire.ascii(head.toString()));
     b.writeBytes(reqHdr);
     b.writeBytes(resHdr);
     return b.toByteArray();
   }
 
   private void checkStatus(Response r) throws RefusalException {
-    if (r.status != 200 && r.status != 204) {
+    if (r.status() != 200 && r.status() != 204) {
       throw statusError("RESPMOD", r);
     }
   }
@@ -394,7 +390,7 @@ public final class IcapEngine implements ScanEngine {
   private FileResult classify(ScanItem item, Options options, Response r, ResponseBody body,
       boolean fullySent, byte[] sentDigest, long sentBytes) throws RefusalException {
     String path = item.path();
-    if (r.status == 204) {
+    if (r.status() == 204) {
       if (!fullySent) {
         return FileResult.notScanned(path, "the ICAP service answered 204 (unmodified) after"
             + " the " + options.preview + "-byte preview, without reading the rest of the file:"
@@ -403,12 +399,12 @@ public final class IcapEngine implements ScanEngine {
       }
       return FileResult.clean(path);
     }
-    if (r.status != 200) {
+    if (r.status() != 200) {
       throw statusError("RESPMOD", r);
     }
-    List<String> threats = threats(r.headers);
-    if (body.httpHeaders != null) {
-      threats.addAll(threats(body.httpHeaders));
+    List<String> threats = IcapWire.threats(r.headers());
+    if (body.httpHeaders() != null) {
+      threats.addAll(IcapWire.threats(body.httpHeaders()));
     }
     if (!threats.isEmpty()) {
       String names = String.join(", ", new LinkedHashSet<>(threats));
@@ -419,13 +415,13 @@ public final class IcapEngine implements ScanEngine {
       }
       return FileResult.infected(path, names, "reported by the ICAP service " + uri());
     }
-    if (body.httpStatus != 200) {
+    if (body.httpStatus() != 200) {
       return FileResult.infected(path, "ICAP-Blocked",
-          "the ICAP service replaced the file with an HTTP " + body.httpStatus + " "
-              + body.httpReason + " response and named no threat");
+          "the ICAP service replaced the file with an HTTP " + body.httpStatus() + " "
+              + body.httpReason() + " response and named no threat");
     }
-    boolean unchanged = body.present
-        ? body.bytes == sentBytes && MessageDigest.isEqual(body.digest, sentDigest)
+    boolean unchanged = body.present()
+        ? body.bytes() == sentBytes && MessageDigest.isEqual(body.digest(), sentDigest)
         : sentBytes == 0;
     if (unchanged && fullySent) {
       if (options.allow204 && sentBytes > 0) {
@@ -442,7 +438,7 @@ public final class IcapEngine implements ScanEngine {
           + " whole file");
     }
     return FileResult.infected(path, "ICAP-Modified",
-        "the ICAP service changed the content (" + body.bytes + " bytes back for " + sentBytes
+        "the ICAP service changed the content (" + body.bytes() + " bytes back for " + sentBytes
             + " sent) and named no threat");
   }
 
@@ -450,245 +446,10 @@ public final class IcapEngine implements ScanEngine {
     return UNSCANNABLE_PREFIXES.stream().anyMatch(threat::startsWith);
   }
 
-  /** Threat names from X-Infection-Found, X-Violations-Found and X-Virus-ID. */
-  private static List<String> threats(Map<String, List<String>> headers) {
-    List<String> names = new ArrayList<>();
-    for (String v : headers.getOrDefault("x-infection-found", List.of())) {
-      Matcher m = THREAT.matcher(v);
-      if (m.find()) {
-        names.add(m.group(1).strip());
-      } else {
-        names.add(v.strip());
-      }
-    }
-    for (String v : headers.getOrDefault("x-violations-found", List.of())) {
-      // count, then per violation: filename, threat description, problem ID, resolution ID
-      String[] fields = v.split("\\s*\n\\s*|\\t");
-      List<String> parts = new ArrayList<>();
-      for (String f : fields) {
-        if (!f.isBlank()) {
-          parts.add(f.strip());
-        }
-      }
-      for (int i = 2; i < parts.size(); i += 4) {
-        names.add(parts.get(i));
-      }
-    }
-    for (String v : headers.getOrDefault("x-virus-id", List.of())) {
-      if (!v.isBlank()) {
-        names.add(v.strip());
-      }
-    }
-    names.removeIf(n -> n.isBlank() || n.equals("-"));
-    return names;
-  }
-
-  /** An ICAP status line and headers, and where the encapsulated parts start. */
-  private record Response(
-      int status, String reason, Map<String, List<String>> headers,
-      Map<String, Integer> encapsulated) {
-    String header(String name, String fallback) {
-      List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
-      return v == null || v.isEmpty() ? fallback : v.get(0);
-    }
-  }
-
-  /** The encapsulated HTTP response of a 200 answer, its body digested, not kept. */
-  private record ResponseBody(
-      Map<String, List<String>> httpHeaders, int httpStatus, String httpReason, boolean present,
-      long bytes, byte[] digest) {}
-
-  private Response readResponse(InputStream in, String method)
-      throws IOException, RefusalException {
-    String statusLine = readLine(in, true);
-    Matcher m = STATUS.matcher(statusLine);
-    if (!m.matches()) {
-      throw malformed("answered " + method + " with '" + printable(statusLine)
-          + "', not an ICAP/1.0 status line");
-    }
-    Map<String, List<String>> headers = readHeaders(in);
-    Map<String, Integer> encapsulated = new LinkedHashMap<>();
-    List<String> enc = headers.get("encapsulated");
-    if (enc != null && !enc.isEmpty()) {
-      int previous = -1;
-      for (String part : enc.get(0).split(",")) {
-        String[] kv = part.strip().split("=", 2);
-        try {
-          int offset = Integer.parseInt(kv[1].strip());
-          if (kv.length != 2 || offset < previous || offset > MAX_HEAD) {
-            throw malformed("sent a bad Encapsulated header: " + printable(enc.get(0)));
-          }
-          encapsulated.put(kv[0].strip().toLowerCase(Locale.ROOT), offset);
-          previous = offset;
-        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-          throw malformed("sent a bad Encapsulated header: " + printable(enc.get(0)));
-        }
-      }
-    }
-    return new Response(Integer.parseInt(m.group(1)), m.group(2) == null ? "" : m.group(2),
-        headers, encapsulated);
-  }
-
-  private ResponseBody readBody(InputStream in, Response r, long sentSize)
-      throws IOException, RefusalException {
-    if (r.status != 200) {
-      return new ResponseBody(null, 200, "", false, 0, new byte[0]);
-    }
-    if (!r.encapsulated.containsKey("res-hdr") && !r.encapsulated.containsKey("res-body")
-        && !r.encapsulated.containsKey("null-body")) {
-      throw malformed("answered RESPMOD 200 without an encapsulated response (Encapsulated: "
-          + r.header("Encapsulated", "missing") + ")");
-    }
-    Integer bodyAt = r.encapsulated.containsKey("res-body")
-        ? r.encapsulated.get("res-body") : r.encapsulated.get("null-body");
-    if (bodyAt == null) {
-      throw malformed("sent an Encapsulated header with no body part");
-    }
-    byte[] heads = in.readNBytes(bodyAt);
-    if (heads.length != bodyAt) {
-      throw new EOFException("connection closed inside the encapsulated headers");
-    }
-    Map<String, List<String>> httpHeaders = null;
-    int httpStatus = 200;
-    String httpReason = "OK";
-    Integer resHdr = r.encapsulated.get("res-hdr");
-    if (resHdr != null) {
-      InputStream h = new ByteArrayInputStream(heads, resHdr, bodyAt - resHdr);
-      String statusLine = readLine(h, false);
-      Matcher m = HTTP_STATUS.matcher(statusLine);
-      if (!m.matches()) {
-        throw malformed("encapsulated an HTTP response NEGuard cannot read: '"
-            + printable(statusLine) + "'");
-      }
-      httpStatus = Integer.parseInt(m.group(1));
-      httpReason = m.group(2) == null ? "" : m.group(2);
-      httpHeaders = readHeaders(h);
-    }
-    if (!r.encapsulated.containsKey("res-body")) {
-      return new ResponseBody(httpHeaders, httpStatus, httpReason, false, 0, new byte[0]);
-    }
-    MessageDigest digest = sha256();
-    long bytes = readChunked(in, digest, sentSize + EXTRA_BODY);
-    return new ResponseBody(httpHeaders, httpStatus, httpReason, true, bytes, digest.digest());
-  }
-
-  /** Reads a chunked body into {@code digest}; returns its length. */
-  private long readChunked(InputStream in, MessageDigest digest, long max)
-      throws IOException, RefusalException {
-    long total = 0;
-    byte[] buffer = new byte[64 << 10];
-    while (true) {
-      String line = readLine(in, false);
-      int semi = line.indexOf(';');
-      String hex = (semi >= 0 ? line.substring(0, semi) : line).strip();
-      long size;
-      try {
-        size = Long.parseLong(hex, 16);
-      } catch (NumberFormatException e) {
-        throw malformed("sent a bad chunk size line: '" + printable(line) + "'");
-      }
-      if (size < 0 || total + size > max) {
-        throw malformed("sent a body larger than " + max + " bytes");
-      }
-      if (size == 0) {
-        while (!readLine(in, false).isEmpty()) {
-          // trailers: ignored
-        }
-        return total;
-      }
-      long left = size;
-      while (left > 0) {
-        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-        if (n < 0) {
-          throw new EOFException("connection closed inside a chunk");
-        }
-        digest.update(buffer, 0, n);
-        left -= n;
-      }
-      total += size;
-      if (!readLine(in, false).isEmpty()) {
-        throw malformed("sent a chunk not followed by CRLF");
-      }
-    }
-  }
-
-  private static Map<String, List<String>> readHeaders(InputStream in)
-      throws IOException, RefusalException {
-    Map<String, List<String>> headers = new LinkedHashMap<>();
-    String last = null;
-    int size = 0;
-    while (true) {
-      String line = readLine(in, false);
-      size += line.length() + 2;
-      if (size > MAX_HEAD) {
-        throw malformedStatic("sent headers larger than " + MAX_HEAD + " bytes");
-      }
-      if (line.isEmpty()) {
-        return headers;
-      }
-      if ((line.charAt(0) == ' ' || line.charAt(0) == '\t') && last != null) {
-        // A folded continuation line (c-icap folds X-Violations-Found this way).
-        List<String> values = headers.get(last);
-        int i = values.size() - 1;
-        values.set(i, values.get(i) + "\n" + line.strip());
-        continue;
-      }
-      int colon = line.indexOf(':');
-      if (colon <= 0) {
-        throw malformedStatic("sent a header line without a name: '" + printable(line) + "'");
-      }
-      last = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-      headers.computeIfAbsent(last, k -> new ArrayList<>()).add(line.substring(colon + 1).strip());
-    }
-  }
-
-  /** One CRLF- (or LF-) terminated line, at most {@link #MAX_LINE} bytes. */
-  private static String readLine(InputStream in, boolean first) throws IOException,
-      RefusalException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream(128);
-    while (true) {
-      int c = in.read();
-      if (c < 0) {
-        throw new EOFException(first && line.size() == 0
-            ? "connection closed without an answer" : "connection closed inside an answer");
-      }
-      if (c == '\n') {
-        byte[] b = line.toByteArray();
-        int len = b.length > 0 && b[b.length - 1] == '\r' ? b.length - 1 : b.length;
-        return new String(b, 0, len, StandardCharsets.ISO_8859_1);
-      }
-      if (line.size() >= MAX_LINE) {
-        throw malformedStatic("sent a line longer than " + MAX_LINE + " bytes");
-      }
-      line.write(c);
-    }
-  }
-
-  private static void writeChunk(OutputStream out, byte[] data, int length) throws IOException {
-    out.write(ascii(Integer.toHexString(length) + "\r\n"));
-    out.write(data, 0, length);
-    out.write('\r');
-    out.write('\n');
-  }
-
   private static byte[] readLocal(ScanItem item, InputStream content, int n)
       throws RefusalException {
     try {
       return content.readNBytes(n);
-    } catch (IOException e) {
-      throw localRead(item, e);
-    }
-  }
-
-  private static boolean atEnd(ScanItem item, PushbackInputStream content)
-      throws RefusalException {
-    try {
-      int b = content.read();
-      if (b < 0) {
-        return true;
-      }
-      content.unread(b);
-      return false;
     } catch (IOException e) {
       throw localRead(item, e);
     }
@@ -789,15 +550,15 @@ public final class IcapEngine implements ScanEngine {
   }
 
   private RefusalException statusError(String method, Response r) {
-    String hint = switch (r.status) {
+    String hint = switch (r.status()) {
       case 404 -> ": the service name is wrong (check the path of the icap:// spec)";
       case 405 -> ": the service does not accept " + method;
       case 500, 502, 503 -> ": the service failed (its engine may be down; see its log)";
       default -> "";
     };
     return new RefusalException(ReasonCode.ENGINE_ERROR,
-        "the ICAP service " + uri() + " answered " + method + " with " + r.status + " "
-            + printable(r.reason) + hint);
+        "the ICAP service " + uri() + " answered " + method + " with " + r.status() + " "
+            + IcapWire.printable(r.reason()) + hint);
   }
 
   private RefusalException malformed(String what) {
@@ -805,25 +566,7 @@ public final class IcapEngine implements ScanEngine {
         "the ICAP service " + uri() + " " + what);
   }
 
-  private static RefusalException malformedStatic(String what) {
-    return new RefusalException(ReasonCode.ENGINE_ERROR, "the ICAP service " + what);
-  }
 
-  private static Integer integer(Response r, String name) throws RefusalException {
-    String v = r.header(name, null);
-    if (v == null) {
-      return null;
-    }
-    try {
-      int i = Integer.parseInt(v.strip());
-      if (i < 0) {
-        throw new NumberFormatException();
-      }
-      return i;
-    } catch (NumberFormatException e) {
-      throw malformedStatic("sent a bad " + name + " header: '" + printable(v) + "'");
-    }
-  }
 
   private static String productVersion(String serviceHeader) {
     if (serviceHeader == null) {
@@ -860,27 +603,6 @@ public final class IcapEngine implements ScanEngine {
       }
     }
     return b.toString();
-  }
-
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && b.length() < 200; i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c > 0x7e ? '?' : c);
-    }
-    return b.toString();
-  }
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
   }
 
   @Override

@@ -46,8 +46,10 @@ import org.neguard.verdict.RefusalException;
  * rule matched: the verdict comes from its output, one {@code namespace:rule name} line per
  * match, each followed by {@code 0xOFFSET:$string: data} lines. A match in a member is reported
  * on its payload file with the member's path as detail; a member that cannot be unpacked, or a
- * file yara reports an error for ({@code error scanning f3: ...}, a per-file timeout
- * included), makes the payload file {@code NOT_SCANNED}.
+ * file yara reports an error for ({@code error scanning f3: ...}), makes the payload file
+ * {@code NOT_SCANNED}. A run that overruns {@link Builder#timeout(Duration)} is killed and the
+ * whole scan fails: yara's own {@code --timeout} is not used, because with a scan list it is a
+ * single deadline after which yara silently skips the files still queued.
  *
  * <p>The signature database version in {@link #describe()} is the SHA-256 of the rules file, and
  * its date is the file's modification time: YARA rules carry no version of their own.
@@ -69,7 +71,6 @@ public final class YaraEngine implements ScanEngine {
   private final Path program;
   private final Path tempRoot;
   private final Duration timeout;
-  private final int fileTimeoutSeconds;
   private final int threads;
   private final long batchBytes;
   private final ArchiveUnpacker unpacker;
@@ -79,7 +80,6 @@ public final class YaraEngine implements ScanEngine {
     this.program = b.program;
     this.tempRoot = b.tempRoot;
     this.timeout = b.timeout;
-    this.fileTimeoutSeconds = b.fileTimeoutSeconds;
     this.threads = b.threads;
     this.batchBytes = b.batchBytes;
     this.unpacker = ArchiveUnpacker.of(b.limits);
@@ -166,7 +166,8 @@ public final class YaraEngine implements ScanEngine {
       }
     } catch (IOException e) {
       throw new RefusalException(ReasonCode.ENGINE_ERROR,
-          "YARA scan failed: cannot prepare the files in " + tmp + ": " + e.getMessage(), e);
+          "YARA scan failed: cannot copy or unpack the payload files into " + tmp + ": "
+              + e.getMessage() + " (check the space and permissions there)", e);
     } finally {
       deleteQuietly(tmp);
     }
@@ -212,9 +213,11 @@ public final class YaraEngine implements ScanEngine {
       throws IOException, RefusalException {
     Path list = batch.resolve("scan-list");
     Files.write(list, targets.keySet(), StandardCharsets.US_ASCII);
+    // No --timeout: with --scan-list it is one deadline for the whole run, and yara silently
+    // drops the files still queued when it passes (exit 0, no message), which would read as
+    // clean. The process timeout below kills an overlong run and fails the scan instead.
     List<String> command = new ArrayList<>(List.of(yara.toString(), "--no-warnings",
-        "--print-namespace", "--print-strings", "--no-follow-symlinks",
-        "--timeout=" + fileTimeoutSeconds, "--threads=" + threads));
+        "--print-namespace", "--print-strings", "--threads=" + threads));
     if (isCompiled(rules)) {
       command.add("--compiled-rules");
     }
@@ -463,7 +466,6 @@ public final class YaraEngine implements ScanEngine {
     private Path program;
     private Path tempRoot;
     private Duration timeout = Duration.ofMinutes(30);
-    private int fileTimeoutSeconds = 300;
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private long batchBytes = 1L << 30;
     private ArchiveUnpacker.Limits limits = ArchiveUnpacker.Limits.defaults();
@@ -490,15 +492,6 @@ public final class YaraEngine implements ScanEngine {
         throw new IllegalArgumentException("timeout <= 0: " + timeout);
       }
       this.timeout = timeout;
-      return this;
-    }
-
-    /** yara's own per-file limit ({@code --timeout}); a file over it is not scanned. */
-    public Builder fileTimeoutSeconds(int seconds) {
-      if (seconds < 1) {
-        throw new IllegalArgumentException("fileTimeoutSeconds < 1: " + seconds);
-      }
-      this.fileTimeoutSeconds = seconds;
       return this;
     }
 

@@ -75,11 +75,20 @@ class ClamdEngineTest {
     }
   }
 
+  /** clamd unlinks a stream's scratch file just after it replies: give it a moment. */
   @AfterEach
-  void clamdLeftNoScratchFiles() throws IOException {
-    try (Stream<Path> s = Files.list(clamdDir.resolve("tmp"))) {
-      assertThat(s.toList()).as("clamd's scratch files after the scan").isEmpty();
+  void clamdLeftNoScratchFiles() throws Exception {
+    List<Path> left = List.of();
+    for (int i = 0; i < 100; i++) {
+      try (Stream<Path> s = Files.list(clamdDir.resolve("tmp"))) {
+        left = s.toList();
+      }
+      if (left.isEmpty()) {
+        return;
+      }
+      Thread.sleep(50);
     }
+    assertThat(left).as("clamd's scratch files 5 s after the scan").isEmpty();
   }
 
   static ClamdEngine engine(String spec) {
@@ -137,16 +146,18 @@ class ClamdEngineTest {
             item("etc/mme.conf", ascii("plmn=00101\n")),
             item("bin/eicar.com", ascii(DemoClamd.EICAR)),
             item("lib/marker.so", ascii("ELF...." + DemoClamd.MARKER + "....")),
-            item("empty", new byte[0]));
+            item("empty", new byte[0]),
+            item("lib/libbig.so", filler(900 << 10, DemoClamd.EICAR))); // 15 chunks, EICAR last
 
     assertThat(r).extracting(FileResult::path)
-        .containsExactly("etc/mme.conf", "bin/eicar.com", "lib/marker.so", "empty");
+        .containsExactly("etc/mme.conf", "bin/eicar.com", "lib/marker.so", "empty", "lib/libbig.so");
     assertThat(r.get(0).status()).isEqualTo(FileResult.Status.CLEAN);
     assertThat(r.get(1).status()).isEqualTo(FileResult.Status.INFECTED);
     assertThat(r.get(1).signature()).startsWith("NEGuard.Demo.EICAR");
     assertThat(r.get(2).status()).isEqualTo(FileResult.Status.INFECTED);
     assertThat(r.get(2).signature()).startsWith("NEGuard.Demo.Marker");
     assertThat(r.get(3).status()).isEqualTo(FileResult.Status.CLEAN);
+    assertThat(r.get(4).status()).isEqualTo(FileResult.Status.INFECTED);
   }
 
   @Test
@@ -205,6 +216,53 @@ class ClamdEngineTest {
     // Control: clamd itself would have called it clean (it is under clamd's 1 MiB).
     assertThat(scan(clamd.tcpSpec(), item("lib/2k.so", twoKib)).get(0).status())
         .isEqualTo(FileResult.Status.CLEAN);
+  }
+
+  @Test
+  @DisplayName("AV-1: a ZIP member over MaxFileSize is NOT_SCANNED (clamd would scan its first MiB and say OK)")
+  void scan_zipMemberOverMaxFileSize_notScanned() throws Exception {
+    byte[] member = filler(MAX_FILE + (512 << 10), DemoClamd.EICAR); // EICAR past clamd's cut
+    byte[] zip = zip("README", ascii("hi\n"), "opt/rootfs.img", member);
+    byte[] fits = zip("README", ascii("hi\n"), "opt/small.img", filler(MAX_FILE - 4096, DemoClamd.EICAR));
+    String told = clamd.unixSpec() + "?maxFileSize=1M";
+
+    List<FileResult> r =
+        engine(told).scan(List.of(item("share/image.zip", zip), item("share/fits.zip", fits)),
+            ProgressListener.NONE);
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("ZIP member 'opt/rootfs.img'").contains("MaxFileSize");
+    assertThat(r.get(1).status()).isEqualTo(FileResult.Status.INFECTED); // checked, then scanned
+    // Why the check exists: clamd itself calls the oversized member clean.
+    assertThat(scan(clamd.unixSpec(), item("share/image.zip", zip)).get(0).status())
+        .isEqualTo(FileResult.Status.CLEAN);
+  }
+
+  @Test
+  @DisplayName("AV-1: a file that starts like a ZIP but cannot be read as one is NOT_SCANNED")
+  void scan_malformedZip_notScanned() throws Exception {
+    byte[] zip = zip("README", ascii("hi\n"), "bin/tool", filler(10_000, ""));
+    byte[] broken = Arrays.copyOf(zip, 60); // cut inside the first member's data
+    broken[8] = 99; // an unknown compression method
+
+    List<FileResult> r = scan(clamd.tcpSpec(), item("share/broken.zip", broken));
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("cannot check");
+  }
+
+  @Test
+  @DisplayName("AV-1: a file over clamd's default MaxFileSize is NOT_SCANNED when NEGuard is told nothing")
+  void scan_fileOverDefaultLimit_notScannedWithoutReadingIt() throws Exception {
+    long size = ClamdEngine.CLAMD_DEFAULT_LIMIT + 1;
+    ScanItem big = new ScanItem("opt/big.img", size, () -> {
+      throw new IOException("must not be read");
+    });
+
+    List<FileResult> r = scan(clamd.tcpSpec(), big);
+
+    assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.get(0).detail()).contains("MaxFileSize").contains(size + " > " + (100 << 20));
   }
 
   @Test

@@ -101,10 +101,11 @@ class IcapEngineTest {
    * answer ({@code mode=simple}), 204 for clean. Debian's {@code avscan} alias is the same but
    * for {@code force=on}.
    */
-  static final String RECOMMENDED = "virus_scan?allow204=on&force=on&sizelimit=off&mode=simple";
+  static final String RECOMMENDED = "virus_scan?" + CIcapServer.NEGUARD_ARGS;
 
+  /** Through the alias the docs recommend ({@code ServiceAlias neguard virus_scan?...}). */
   private static IcapEngine engine() {
-    return IcapEngine.fromSpec(icap.spec(RECOMMENDED));
+    return IcapEngine.fromSpec(icap.spec("neguard"));
   }
 
   /** virus_scan with c-icap's defaults: size and type exemptions, early answers. */
@@ -122,7 +123,7 @@ class IcapEngineTest {
     // c-icap's virus_scan exposes clamd's versions in no header: the policy has to decide.
     assertThat(info.databaseVersion()).isNull();
     assertThat(info.databaseDate()).isNull();
-    assertThat(info.endpoint()).isEqualTo(icap.spec(RECOMMENDED));
+    assertThat(info.endpoint()).isEqualTo(icap.spec("neguard"));
   }
 
   @Test
@@ -227,6 +228,28 @@ class IcapEngineTest {
   }
 
   @Test
+  @DisplayName("AV-1: c-icap's type exemption is not scanned even for a file within the preview")
+  void scan_smallFileOfSkippedType_bareNotScanned_recommendedArgsInfected() throws Exception {
+    byte[] magic = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H',
+        'D', 'R'};
+    byte[] png = new byte[magic.length + DemoClamd.EICAR.length()];
+    System.arraycopy(magic, 0, png, 0, magic.length);
+    System.arraycopy(ascii(DemoClamd.EICAR), 0, png, magic.length, DemoClamd.EICAR.length());
+    // Were the preview flagged as the whole file (ieof), c-icap's 204 would look clean here.
+    FileResult bare = bareEngine().scan(List.of(item("logo.png", png)), ProgressListener.NONE)
+        .get(0);
+    assertThat(bare.status()).as(bare.toString()).isEqualTo(Status.NOT_SCANNED);
+    assertThat(bare.detail()).contains("204", "preview");
+    for (IcapEngine recommended : List.of(engine(),
+        IcapEngine.fromSpec(icap.spec(RECOMMENDED)))) {
+      FileResult r = recommended.scan(List.of(item("logo.png", png)), ProgressListener.NONE)
+          .get(0);
+      assertThat(r.status()).isEqualTo(Status.INFECTED);
+      assertThat(r.signature()).startsWith("NEGuard.Demo.EICAR");
+    }
+  }
+
+  @Test
   @DisplayName("AV-1: a wrong service name (c-icap: 404) is an engine error")
   void scan_wrongServiceName_404_engineError() {
     IcapEngine engine = IcapEngine.fromSpec(icap.spec("no_such_service"));
@@ -261,10 +284,33 @@ class IcapEngineTest {
           .hasMessageContaining("self-test")
           .hasMessageContaining("EICAR");
       assertThatThrownBy(engine::describe).hasMessageContaining("self-test");
-      // Without the self-test the blind service would have passed EICAR as clean.
+      // Without the self-test, the blind service's 204 to the preview is still never clean.
       FileResult unchecked = IcapEngine.builder(blind.spec("virus_scan")).selfTest(false).build()
           .scan(List.of(item("e", ascii(DemoClamd.EICAR))), ProgressListener.NONE).get(0);
-      assertThat(unchecked.status()).isEqualTo(Status.CLEAN);
+      assertThat(unchecked.status()).isEqualTo(Status.NOT_SCANNED);
+    }
+  }
+
+  @Test
+  @DisplayName("AV-1: clamd dying behind a running c-icap makes the scan an engine error")
+  void scan_clamdDiesBehindCIcap_engineError() throws Exception {
+    try (DemoClamd ownClamd = DemoClamd.builder(tmp.resolve("clamd")).start();
+        CIcapServer ownIcap = CIcapServer.builder(tmp.resolve("c-icap"))
+            .clamdSocket(ownClamd.socket()).start()) {
+      IcapEngine engine = IcapEngine.fromSpec(ownIcap.spec(RECOMMENDED));
+      assertThat(engine.scan(List.of(item("e", ascii(DemoClamd.EICAR))), ProgressListener.NONE)
+          .get(0).status()).isEqualTo(Status.INFECTED);
+      ownClamd.kill();
+      // The self-test is what fails first; without it the file itself is refused the same way.
+      assertThatThrownBy(() -> engine.scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR));
+      IcapEngine unchecked = IcapEngine.builder(ownIcap.spec(RECOMMENDED)).selfTest(false).build();
+      assertThatThrownBy(() -> unchecked.scan(List.of(item("x", ascii("some text"))),
+          ProgressListener.NONE))
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR))
+          .hasMessageContaining("500");
     }
   }
 
@@ -435,9 +481,13 @@ class IcapEngineTest {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       server.close();
-      thread.join(5000);
+      try {
+        thread.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  * directory.
  */
 public final class CIcapServer implements AutoCloseable {
+  /** The virus_scan arguments NEGuard needs (docs/SCANNING-ENGINES.md). */
+  public static final String NEGUARD_ARGS = "allow204=on&force=on&sizelimit=off&mode=simple";
+
   private final Path dir;
   private final Process process;
   private final int port;
@@ -160,7 +163,8 @@ public final class CIcapServer implements AutoCloseable {
       }
     }
 
-    private String config(int port) {
+    private String config(int port) throws IOException {
+      Path modulesDir = modulesDir();
       return String.join("\n",
           "# NEGuard test c-icap: private, loopback only.",
           "PidFile " + dir.resolve("c-icap.pid"),
@@ -173,20 +177,33 @@ public final class CIcapServer implements AutoCloseable {
           "MaxSpareThreads 8",
           "ThreadsPerChild 8",
           "TmpDir " + dir.resolve("tmp"),
-          "ModulesDir /usr/lib/x86_64-linux-gnu/c_icap",
-          "ServicesDir /usr/lib/x86_64-linux-gnu/c_icap",
+          "ModulesDir " + modulesDir,
+          "ServicesDir " + modulesDir,
           "TemplateDir /usr/share/c_icap/templates/",
           "LoadMagicFile /etc/c-icap/c-icap.magic",
           "ServerLog " + dir.resolve("server.log"),
           "AccessLog " + dir.resolve("access.log"),
           "DebugLevel 1",
           "Service antivirus_module virus_scan.so",
+          "# The alias docs/SCANNING-ENGINES.md recommends for NEGuard.",
+          "ServiceAlias neguard virus_scan?" + NEGUARD_ARGS,
           "virus_scan.ScanFileTypes " + scanFileTypes,
           "virus_scan.SendPercentData 0",
           "virus_scan.MaxObjectSize " + maxObjectSize,
           "Module common clamd_mod.so",
           "clamd_mod.ClamdSocket " + clamdSocket)
           + "\n";
+    }
+
+    /** Debian's multiarch directory holding virus_scan.so (x86_64, aarch64...). */
+    private static Path modulesDir() throws IOException {
+      try (Stream<Path> dirs = Files.list(Path.of("/usr/lib"))) {
+        return dirs.map(d -> d.resolve("c_icap"))
+            .filter(d -> Files.exists(d.resolve("virus_scan.so")))
+            .findFirst()
+            .orElseThrow(() -> new IOException("virus_scan.so not found under"
+                + " /usr/lib/*/c_icap (Debian: apt-get install libc-icap-mod-virus-scan)"));
+      }
     }
 
     private static void awaitOptions(CIcapServer server, Process process)
