@@ -29,6 +29,7 @@ import org.neguard.verdict.RefusalException;
 class BundleMutationTest {
   private static final long SEED = 20261123L;
   private static final int ROUNDS = 2500;
+  private static final int MIN_ROUNDS = 300;
   private static final long BUDGET_NANOS = 6_000_000_000L;
   private static final Path SEEDS = Path.of(
       "src/test/resources/org/neguard/pkg/BundleReaderFuzzTestInputs/openAndVerify");
@@ -50,7 +51,9 @@ class BundleMutationTest {
     int rounds = 0;
     int passed = 0;
     Map<String, String> crashes = new java.util.TreeMap<>();
-    for (; rounds < ROUNDS && System.nanoTime() - start < BUDGET_NANOS; rounds++) {
+    // A fixed floor of rounds whatever the machine's load; the time budget only caps the rest.
+    for (; rounds < ROUNDS && (rounds < MIN_ROUNDS || System.nanoTime() - start < BUDGET_NANOS);
+        rounds++) {
       String[] how = new String[1];
       byte[] mutant = mutate(original, random, how);
       Files.write(file, mutant);
@@ -72,7 +75,6 @@ class BundleMutationTest {
             "round " + rounds + " (" + how[0] + "): " + e);
       }
     }
-    assertThat(rounds).as("rounds run in the time budget").isGreaterThan(200);
     assertThat(seen).as("the mutations reach several checks").containsKeys(
         ReasonCode.MALFORMED, ReasonCode.DIGEST_MISMATCH);
     assertThat(passedChanged).as("INT-4: mutants that passed but deliver other content").isEmpty();
