@@ -208,7 +208,7 @@ class PolicyParserTest {
         + " justification: x, reachableOn: [eth0]}\n", 4, 78, "interface names");
     assertInvalidAt(HEAD + "allowed: []\n---\nneType: x\n", 5, 1, "second YAML document");
     assertInvalidAt(HEAD + "description: &d hello\nallowed:\n  - {transport: tcp, port: 22,"
-        + " service: ssh, justification: *d}\n", 5, 65, "aliases");
+        + " service: ssh, justification: *d}\n", 5, 61, "aliases");
   }
 
   @Test
