@@ -149,8 +149,7 @@ public final class Evaluator {
           Set.of("HRD-1", "HRD-5"),
           Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
               where + " is " + state(p) + ": whether forbidden " + ruleText + " is open could not"
-                  + " be decided; examine it from a position without packet filtering, or use"
-                  + " the local inventory"),
+                  + " be decided; " + advice(p)),
           note(waived));
     }
 
@@ -195,8 +194,7 @@ public final class Evaluator {
       return new PortFinding(p, PortStatus.INCONCLUSIVE, null, null, Set.of("HRD-1", "HRD-4"),
           Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
               where + " is " + state(p) + " and not declared: whether an undeclared service"
-                  + " listens could not be decided; examine it again, or from the NE's local"
-                  + " inventory"),
+                  + " listens could not be decided; " + advice(p)),
           note(waived));
     }
 
@@ -320,9 +318,10 @@ public final class Evaluator {
                 .collect(Collectors.joining(", ", findings.stream()
                     .anyMatch(f -> f.status() == PortStatus.FORBIDDEN) ? ": " : "", ""))
             + incomplete));
-    Verdict procedure = worst.get("HRD-4").and(worst.get("HRD-5"));
-    Verdict hrd6 = o.complete() && procedure != Verdict.INCONCLUSIVE
-        ? Verdict.PASS : Verdict.INCONCLUSIVE;
+    // HRD-6 asks that the procedure was performed and documented: a FAIL of HRD-4 or HRD-5 is a
+    // conclusive, documented result; an undecided port is not.
+    Verdict hrd6 = o.complete() && worst.get("HRD-4") != Verdict.INCONCLUSIVE
+        && worst.get("HRD-5") != Verdict.INCONCLUSIVE ? Verdict.PASS : Verdict.INCONCLUSIVE;
     out.add(new RequirementResult("HRD-6", Requirements.title("HRD-6"), hrd6,
         "the list of open ports and services was obtained, unnecessary and forbidden ones were"
             + " checked, and the evidence records it",
@@ -348,6 +347,12 @@ public final class Evaluator {
 
   private static String join(String a, String b) {
     return b == null ? a : a + "; " + b;
+  }
+
+  private static String advice(ObservedPort p) {
+    return p.state() == PortState.NOT_CHECKED
+        ? "include it in the examination (for nmap: -p with this port, -sU for UDP, -sY for SCTP)"
+        : "examine it from a position without packet filtering, or use the local inventory";
   }
 
   private static String state(ObservedPort p) {

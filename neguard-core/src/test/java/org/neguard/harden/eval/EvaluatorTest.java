@@ -181,6 +181,14 @@ class EvaluatorTest {
         .port(SCTP, "192.0.2.1", 9999, PortState.NOT_CHECKED, null));
     assertThat(req(undeclared, "HRD-4")).isEqualTo(Verdict.INCONCLUSIVE);
     assertThat(undeclared.passed()).isFalse();
+
+    // One port undecided and another conclusively failing: the procedure is still undecided.
+    Evaluation mixed = eval(Observations.scan()
+        .port(TCP, "192.0.2.1", 8080, PortState.OPEN, null)
+        .port(UDP, "192.0.2.1", 69, PortState.NOT_CHECKED, null));
+    assertThat(req(mixed, "HRD-4")).isEqualTo(Verdict.FAIL);
+    assertThat(req(mixed, "HRD-5")).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(req(mixed, "HRD-6")).isEqualTo(Verdict.INCONCLUSIVE);
   }
 
   @Test
