@@ -1,6 +1,10 @@
 package org.neguard.harden.nmap;
 
-import java.io.ByteArrayInputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,6 +191,8 @@ public final class NmapXmlImporter {
     f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
     f.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
     f.setProperty(XMLInputFactory.IS_COALESCING, false);
+    // Problems become exceptions with a position, never lines on standard error.
+    f.setXMLReporter((message, type, info, location) -> { });
     return f;
   }
 
@@ -199,7 +205,18 @@ public final class NmapXmlImporter {
     boolean sawRoot = false;
     XMLStreamReader r = null;
     try {
-      r = factory().createXMLStreamReader(new ByteArrayInputStream(xml));
+      // Decoded here, strictly: nmap writes UTF-8, and the XML parser's own decoder would print
+      // its complaints on standard error.
+      String text;
+      try {
+        text = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(xml)).toString();
+      } catch (CharacterCodingException e) {
+        throw bad("the nmap XML is not valid UTF-8 (nmap writes UTF-8): the file is damaged");
+      }
+      r = factory().createXMLStreamReader(new StringReader(text));
       while (r.hasNext()) {
         int ev = r.next();
         switch (ev) {
