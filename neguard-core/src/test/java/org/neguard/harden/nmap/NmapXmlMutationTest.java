@@ -39,12 +39,12 @@ class NmapXmlMutationTest {
   }
 
   @Test
-  @DisplayName("bad input: 3000 mutations of nmap XML give BAD_INPUT or an observation")
+  @DisplayName("bad input: 1500 mutations of nmap XML give BAD_INPUT or an observation")
   void read_mutations_onlyBadInput() {
     byte[] good = SAMPLE.getBytes(StandardCharsets.UTF_8);
     Random random = new Random(7L);
     int refused = 0;
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 1500; i++) {
       byte[] b = good.clone();
       for (int e = 0, n = 1 + random.nextInt(3); e < n; e++) {
         int at = random.nextInt(b.length);
@@ -64,6 +64,6 @@ class NmapXmlMutationTest {
             + new String(b, StandardCharsets.ISO_8859_1), ex);
       }
     }
-    assertThat(refused).isGreaterThan(300);
+    assertThat(refused).isGreaterThan(150);
   }
 }

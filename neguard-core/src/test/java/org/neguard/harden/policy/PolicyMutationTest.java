@@ -14,12 +14,12 @@ class PolicyMutationTest {
   private static final String SPECIAL = ":-[]{}&*!|>'\"%@`#,?\t\n ";
 
   @Test
-  @DisplayName("HRD-2: 3000 mutations of the MME sample parse or are refused with a position")
+  @DisplayName("HRD-2: 1000 mutations of the MME sample parse or are refused with a position")
   void parse_mutatedSample_onlyPolicyInvalid() throws Exception {
     byte[] good = Files.readAllBytes(PolicyParserTest.EXAMPLES.resolve("mme.yaml"));
     Random random = new Random(20261123L);
     int refused = 0;
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 1000; i++) {
       byte[] b = good.clone();
       int edits = 1 + random.nextInt(4);
       for (int e = 0; e < edits; e++) {
@@ -42,6 +42,6 @@ class PolicyMutationTest {
             + new String(b, java.nio.charset.StandardCharsets.ISO_8859_1), ex);
       }
     }
-    assertThat(refused).isGreaterThan(1000);
+    assertThat(refused).isGreaterThan(300);
   }
 }
