@@ -24,6 +24,8 @@ import org.neguard.verdict.Reason;
  * writer: what {@code hardening-evidence.json} holds and what {@code harden check --json} prints.
  * SNMP community strings are never included, only their length, unless they are the
  * well-known defaults.
+ *
+ * <p>Thread-safe (stateless).
  */
 public final class EvidenceJson {
   /** The evidence format's name and version. */

@@ -21,6 +21,8 @@ import org.neguard.verdict.Reason;
 /**
  * The evidence for a certifier (HRD-6): one self-contained HTML page, inline CSS, no script, no
  * external resource (a Content-Security-Policy forbids them), every text escaped.
+ *
+ * <p>Thread-safe (stateless).
  */
 public final class HtmlReport {
   private static final String CSS = """

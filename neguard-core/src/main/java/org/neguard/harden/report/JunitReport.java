@@ -16,6 +16,8 @@ import org.neguard.verdict.Reason;
  * TS 33.117 test case, one test per requirement. FAIL is a {@code <failure>}, INCONCLUSIVE is
  * a {@code <failure type="INCONCLUSIVE">} too (a pipeline must not pass on it), NOT_TESTED is
  * {@code <skipped>}.
+ *
+ * <p>Thread-safe (stateless).
  */
 public final class JunitReport {
   private JunitReport() {}
