@@ -46,7 +46,8 @@ import org.neguard.verdict.ReasonCode;
  * </ol>
  *
  * An incomplete observation never passes ({@code SCAN_INCOMPLETE}). A declared port not seen open
- * is stale: reported, never a failure.
+ * is stale: reported, never a failure. A scan that records the port ranges it examined has the
+ * forbidden and declared ports outside them added as NOT_CHECKED ({@link Coverage}).
  *
  * <p>Stateless and thread-safe; it never touches the network.
  */
@@ -78,10 +79,11 @@ public final class Evaluator {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(observation, "observation");
     List<PortFinding> findings = new ArrayList<>();
-    for (ObservedPort p : observation.ports()) {
+    List<ObservedPort> ports = Coverage.ports(policy, observation);
+    for (ObservedPort p : ports) {
       findings.add(judge(policy, p));
     }
-    List<StaleEntry> stale = stale(policy, observation);
+    List<StaleEntry> stale = stale(policy, ports);
     List<Reason> reasons = new ArrayList<>();
     if (!observation.complete()) {
       reasons.add(Reason.about(ReasonCode.SCAN_INCOMPLETE, observation.host(),
@@ -243,10 +245,10 @@ public final class Evaluator {
     return a.reachableOn().stream().anyMatch(r -> r.contains(address));
   }
 
-  private static List<StaleEntry> stale(Policy policy, Observation o) {
+  private static List<StaleEntry> stale(Policy policy, List<ObservedPort> ports) {
     List<StaleEntry> stale = new ArrayList<>();
     for (AllowedPort a : policy.allowed()) {
-      List<ObservedPort> seen = o.ports().stream()
+      List<ObservedPort> seen = ports.stream()
           .filter(p -> p.transport() == a.key().transport() && p.port() == a.key().port())
           .toList();
       if (seen.stream().anyMatch(p -> p.state() == PortState.OPEN)) {
@@ -326,7 +328,7 @@ public final class Evaluator {
         "the list of open ports and services was obtained, unnecessary and forbidden ones were"
             + " checked, and the evidence records it",
         hrd6 == Verdict.PASS
-            ? "the procedure ran to the end; this evidence lists " + o.ports().size()
+            ? "the procedure ran to the end; this evidence lists " + findings.size()
                 + " port(s) and every discrepancy"
             : "the procedure could not reach a conclusion for every port" + incomplete));
     return out;

@@ -271,4 +271,36 @@ class EvaluatorTest {
     Evaluation inv = eval(Observations.inventory());
     assertThat(req(inv, "HRD-3")).isEqualTo(Verdict.NOT_TESTED);
   }
+
+  @Test
+  @DisplayName("HRD-5: a scan that left forbidden ports out of its ranges cannot pass")
+  void evaluate_scanRangesMissBaseline_notCheckedInconclusive() throws Exception {
+    Evaluation narrow = eval(Observations.scan().param("address", "192.0.2.1")
+        .param("tcpPorts", "1-100").param("udpPorts", "161")
+        .port(TCP, "192.0.2.1", 22, PortState.OPEN, "ssh"));
+    assertThat(narrow.findings()).filteredOn(f -> f.port().state() == PortState.NOT_CHECKED)
+        .extracting(f -> f.key().toString())
+        .contains("tcp/445", "tcp/2049", "udp/69", "udp/7", "sctp/36412", "tcp/3868")
+        .doesNotContain("tcp/23", "udp/161");
+    assertThat(narrow.findings()).filteredOn(f -> f.key().toString().equals("tcp/445"))
+        .singleElement().satisfies(f -> {
+          assertThat(f.rule()).isEqualTo("port-445");
+          assertThat(f.port().evidence()).contains("outside the scan's tcpPorts (1-100)");
+          assertThat(f.port().address()).isEqualTo("192.0.2.1");
+        });
+    assertThat(req(narrow, "HRD-5")).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(narrow.passed()).isFalse();
+
+    Evaluation full = eval(Observations.scan().param("tcpPorts", "1-65535")
+        .param("udpPorts", "7,37,69,161,445,1025,2049").param("sctpPorts", "36412")
+        .port(TCP, "198.51.100.7", 22, PortState.OPEN, "ssh")
+        .snmp(161, new SnmpAccess("v2c", "public", Access.NONE, "no answer")));
+    assertThat(full.verdict()).as(full.reasons().toString()).isEqualTo(Verdict.PASS);
+
+    Evaluation garbled = eval(Observations.scan().param("tcpPorts", "all of them")
+        .port(TCP, "198.51.100.7", 22, PortState.OPEN, "ssh"));
+    assertThat(garbled.findings()).anySatisfy(f -> assertThat(f.key().toString())
+        .isEqualTo("tcp/23"));
+    assertThat(garbled.passed()).isFalse();
+  }
 }

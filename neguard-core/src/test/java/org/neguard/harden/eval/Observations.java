@@ -19,6 +19,7 @@ public final class Observations {
   private String source = "inventory";
   private boolean complete = true;
   private final List<String> notes = new ArrayList<>();
+  private final Map<String, String> params = new java.util.LinkedHashMap<>(Map.of("ports", "1-65535"));
 
   public static Observations inventory() {
     return new Observations();
@@ -32,6 +33,11 @@ public final class Observations {
 
   public Observations source(String s) {
     source = s;
+    return this;
+  }
+
+  public Observations param(String key, String value) {
+    params.put(key, value);
     return this;
   }
 
@@ -65,6 +71,6 @@ public final class Observations {
 
   public Observation build() {
     return new Observation(source, "ne-1.example", "tester.example", "NEGuard test", START,
-        START.plusSeconds(5), complete, Map.of("ports", "1-65535"), ports, notes);
+        START.plusSeconds(5), complete, params, ports, notes);
   }
 }

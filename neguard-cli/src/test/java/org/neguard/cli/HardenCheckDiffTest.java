@@ -25,7 +25,7 @@ import org.neguard.testing.RequiredProgram;
  * {@code harden check} and {@code harden diff} end to end, in process: exit codes 0/1/2/3, JSON,
  * evidence files (HRD-1, HRD-4, HRD-5, HRD-6).
  */
-class HardenCommandsTest {
+class HardenCheckDiffTest {
   static final Path MME = Path.of("..", "examples", "policies", "mme.yaml");
 
   @TempDir Path dir;
