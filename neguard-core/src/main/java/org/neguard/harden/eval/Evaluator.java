@@ -289,11 +289,16 @@ public final class Evaluator {
             + count(counts, PortStatus.UNDECLARED) + " undeclared, "
             + count(counts, PortStatus.WRONG_INTERFACE) + " on a wrong interface; "
             + count(counts, PortStatus.INCONCLUSIVE) + " inconclusive" + incomplete));
-    out.add(new RequirementResult("HRD-2", Requirements.title("HRD-2"), Verdict.PASS,
-        "the NE type's policy declares every port it may open, with service and justification",
+    // The declared list is the policy (the parser guarantees a service and a justification per
+    // entry); the list of what is actually open is the observation, which must be whole.
+    out.add(new RequirementResult("HRD-2", Requirements.title("HRD-2"),
+        o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE,
+        "the NE type's policy declares every port it may open, with service and justification,"
+            + " and the open ports and their services are listed",
         "policy '" + policy.neType() + "' declares " + policy.allowed().size()
             + " port(s), each with a service and a justification; " + stale.size()
-            + " declared but not seen open (stale)"));
+            + " declared but not seen open (stale); " + open + " open port(s) listed"
+            + incomplete));
     boolean scan = !"inventory".equals(o.source());
     Verdict hrd3 = !scan ? Verdict.NOT_TESTED
         : o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE;

@@ -101,7 +101,7 @@ final class YamlTree {
 
   /** Reads one YAML document; an empty document gives null. */
   static Node read(byte[] yaml) throws TreeException {
-    try (YAMLParser p = (YAMLParser) FACTORY.createParser(yaml)) {
+    try (YAMLParser p = FACTORY.createParser(yaml)) {
       JsonToken t = p.nextToken();
       if (t == null) {
         return null;

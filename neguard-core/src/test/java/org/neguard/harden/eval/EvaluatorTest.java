@@ -200,7 +200,7 @@ class EvaluatorTest {
     assertThat(e.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
     assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
     assertThat(e.reasons().get(0).message()).contains("incomplete", "interrupted by the operator");
-    for (String id : new String[] {"HRD-1", "HRD-3", "HRD-4", "HRD-5", "HRD-6"}) {
+    for (String id : new String[] {"HRD-1", "HRD-2", "HRD-3", "HRD-4", "HRD-5", "HRD-6"}) {
       assertThat(req(e, id)).as(id).isEqualTo(Verdict.INCONCLUSIVE);
     }
     // And a forbidden port in an incomplete observation is still a FAIL.
