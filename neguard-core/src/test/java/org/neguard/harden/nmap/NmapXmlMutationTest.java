@@ -66,4 +66,20 @@ class NmapXmlMutationTest {
     }
     assertThat(refused).isGreaterThan(150);
   }
+
+  @Test
+  @DisplayName("an nmap run that ended in error, or a host reported down, is incomplete")
+  void read_errorExitOrHostDown_incomplete() throws Exception {
+    Observation error = NmapXmlImporter.read(SAMPLE.replace("exit=\"success\"",
+        "exit=\"error\" errormsg=\"pcap failure\"").getBytes(StandardCharsets.UTF_8),
+        "192.0.2.7", Baseline.ports());
+    assertThat(error.complete()).isFalse();
+    assertThat(error.notes()).anySatisfy(n -> assertThat(n).contains("exit='error'",
+        "pcap failure"));
+    Observation down = NmapXmlImporter.read(SAMPLE.replace("state=\"up\" reason=\"user-set\"",
+        "state=\"down\" reason=\"no-response\"").getBytes(StandardCharsets.UTF_8),
+        "192.0.2.7", Baseline.ports());
+    assertThat(down.complete()).isFalse();
+    assertThat(down.notes()).anySatisfy(n -> assertThat(n).contains("down"));
+  }
 }
