@@ -121,6 +121,29 @@ final class Output {
     return code;
   }
 
+  /**
+   * Prints a negative verdict that comes with details (a hardening check's findings): the text,
+   * then the reasons; in JSON one object {@code {verdict, reasons, ...details}}. Returns 3, or 1
+   * when a reason is an error.
+   */
+  int failWithDetails(String text, List<Reason> reasons, Map<String, Object> details) {
+    int code = Failures.exitCode(reasons);
+    if (json) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("verdict", code == Failures.ERROR ? "error" : "fail");
+      o.put("reasons", reasonsJson(reasons));
+      o.putAll(details);
+      print(o);
+      return code;
+    }
+    out.println(text);
+    for (Reason r : reasons) {
+      out.println("  " + r.code() + "  " + r.message());
+    }
+    out.flush();
+    return code;
+  }
+
   static List<Map<String, Object>> reasonsJson(List<Reason> reasons) {
     List<Map<String, Object>> list = new ArrayList<>();
     for (Reason r : reasons) {

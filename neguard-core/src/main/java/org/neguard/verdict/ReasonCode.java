@@ -32,6 +32,8 @@ public enum ReasonCode {
   UNDECLARED_SERVICE(Kind.REFUSAL),
   WRONG_INTERFACE(Kind.REFUSAL),
   SCAN_INCOMPLETE(Kind.REFUSAL),
+  /** Two observations of one NE differ (a port added, removed or changed; HRD-6, drift). */
+  PORTS_CHANGED(Kind.REFUSAL),
   // Server: authentication, authorization, storage, audit (SRC-1..3).
   NOT_AUTHENTICATED(Kind.REFUSAL),
   NOT_AUTHORIZED(Kind.REFUSAL),

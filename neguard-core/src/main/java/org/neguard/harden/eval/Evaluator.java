@@ -1,0 +1,398 @@
+package org.neguard.harden.eval;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.neguard.harden.Observation;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.ProcessInfo;
+import org.neguard.harden.SnmpAccess;
+import org.neguard.harden.policy.AddressRange;
+import org.neguard.harden.policy.AllowedPort;
+import org.neguard.harden.policy.Baseline;
+import org.neguard.harden.policy.ForbiddenRule;
+import org.neguard.harden.policy.Policy;
+import org.neguard.harden.policy.PortKey;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+
+/**
+ * Judges an {@link Observation} against a {@link Policy} (HRD-1..HRD-6). The rules, in order,
+ * for each observed port (docs/HARDENING.md, "Evaluation"):
+ *
+ * <ol>
+ *   <li>{@code CLOSED}: nothing to judge.
+ *   <li>Forbidden by a rule in force (by port, by identified service name, or SNMPv1/v2c write
+ *       access found by the probe): {@code FORBIDDEN_SERVICE}, even when declared.
+ *   <li>Filtered, open|filtered or not checked: inconclusive, never taken for closed. It counts
+ *       against HRD-5 on a forbidden port and against HRD-1/HRD-4 on an undeclared one; on a
+ *       declared port it decides nothing.
+ *   <li>Open and not declared: {@code UNDECLARED_SERVICE}.
+ *   <li>Declared with {@code reachableOn}, open on another address (a wildcard bind counts as
+ *       every address): {@code WRONG_INTERFACE}.
+ *   <li>An SNMP port (udp/161, tcp/161, a service named snmp) that was not probed for v1/v2c
+ *       write access, or where a readable community could not be tested: inconclusive for HRD-5.
+ *   <li>Otherwise allowed.
+ * </ol>
+ *
+ * An incomplete observation never passes ({@code SCAN_INCOMPLETE}). A declared port not seen open
+ * is stale: reported, never a failure. A scan that records the port ranges it examined has the
+ * forbidden and declared ports outside them added as NOT_CHECKED ({@link Coverage}).
+ *
+ * <p>Stateless and thread-safe; it never touches the network.
+ */
+public final class Evaluator {
+  private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
+  private static final Set<String> WELL_KNOWN_COMMUNITIES = Set.of("public", "private");
+  private static final List<ReasonCode> ORDER = List.of(
+      ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
+      ReasonCode.SCAN_INCOMPLETE);
+
+  private final Clock clock;
+
+  private Evaluator(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** An evaluator that stamps evaluations with {@code clock}'s time. */
+  public static Evaluator withClock(Clock clock) {
+    return new Evaluator(Objects.requireNonNull(clock, "clock"));
+  }
+
+  /** Evaluates with the system clock. */
+  public static Evaluation evaluate(Policy policy, Observation observation) {
+    return withClock(Clock.systemUTC()).apply(policy, observation);
+  }
+
+  /** Evaluates {@code observation} against {@code policy}. */
+  public Evaluation apply(Policy policy, Observation observation) {
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(observation, "observation");
+    List<PortFinding> findings = new ArrayList<>();
+    List<ObservedPort> ports = Coverage.ports(policy, observation);
+    for (ObservedPort p : ports) {
+      findings.add(judge(policy, p));
+    }
+    List<StaleEntry> stale = stale(policy, ports);
+    List<Reason> reasons = new ArrayList<>();
+    if (!observation.complete()) {
+      reasons.add(Reason.about(ReasonCode.SCAN_INCOMPLETE, observation.host(),
+          "the " + observation.source() + " of " + observation.host() + " is incomplete"
+              + (observation.notes().isEmpty() ? "" : " (" + String.join("; ",
+                  observation.notes()) + ")")
+              + ": an interrupted or partial examination never passes; run it again to the end"));
+    }
+    findings.stream().map(PortFinding::reason).filter(Objects::nonNull).forEach(reasons::add);
+    reasons.sort(Comparator.comparingInt(r -> {
+      int i = ORDER.indexOf(r.code());
+      return i < 0 ? ORDER.size() : i;
+    }));
+    List<RequirementResult> requirements = requirements(policy, observation, findings, stale);
+    Verdict overall = requirements.stream().map(RequirementResult::verdict)
+        .reduce(Verdict.NOT_TESTED, Verdict::and);
+    if (overall == Verdict.NOT_TESTED) {
+      overall = Verdict.INCONCLUSIVE;
+    }
+    if (overall == Verdict.PASS && !reasons.isEmpty()) {
+      // Every reason counts against a requirement; a pass with reasons would be a bug here.
+      throw new IllegalStateException("pass with reasons: " + reasons);
+    }
+    return new Evaluation(policy, observation, clock.instant(), findings, stale, requirements,
+        overall, reasons);
+  }
+
+  private PortFinding judge(Policy policy, ObservedPort p) {
+    PortKey key = new PortKey(p.transport(), p.port());
+    Optional<AllowedPort> declared = policy.allowed(key);
+    String declaredService = declared.map(AllowedPort::service).orElse(null);
+    String where = key + " on " + p.address() + describe(p);
+    if (p.state() == PortState.CLOSED) {
+      return new PortFinding(p, PortStatus.CLOSED, null, declaredService, Set.of(), null, null);
+    }
+    boolean open = p.state() == PortState.OPEN;
+    List<String> waived = new ArrayList<>();
+
+    // 2. Forbidden, by port or by identified service name.
+    for (ForbiddenRule r : policy.forbidden()) {
+      if (r.kind() != ForbiddenRule.Kind.PORT) {
+        continue;
+      }
+      boolean byPort = r.forbidsPort(key);
+      boolean byName = open && r.forbidsServiceName(p.service());
+      if (!byPort && !byName) {
+        continue;
+      }
+      if (policy.waiver(r, key).isPresent()) {
+        waived.add(waiverNote(policy, r, key));
+        continue;
+      }
+      String ruleText = "rule '" + r.id() + "' (" + r.title() + (r.origin()
+          == ForbiddenRule.Origin.BASELINE ? ", HRD-5)" : ", operator policy: " + r.why() + ")");
+      if (open) {
+        return new PortFinding(p, PortStatus.FORBIDDEN, r.id(), declaredService,
+            declared.isPresent() ? Set.of("HRD-1", "HRD-5") : Set.of("HRD-1", "HRD-4", "HRD-5"),
+            Reason.about(ReasonCode.FORBIDDEN_SERVICE, key.toString(),
+                where + " is open: forbidden by " + ruleText
+                    + (byPort ? "" : " (identified as '" + p.service() + "')")
+                    + "; disable the service and check again"),
+            note(waived));
+      }
+      return new PortFinding(p, PortStatus.INCONCLUSIVE, r.id(), declaredService,
+          Set.of("HRD-1", "HRD-5"),
+          Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
+              where + " is " + state(p) + ": whether forbidden " + ruleText + " is open could not"
+                  + " be decided; " + advice(p)),
+          note(waived));
+    }
+
+    // 2b. SNMPv1/v2c write access, on any port the probe found it.
+    ForbiddenRule snmp = Baseline.rule("snmp-write").orElseThrow();
+    boolean snmpWaived = policy.waiver(snmp, key).isPresent();
+    boolean snmpConcerned = snmp.concerns(key, p.service()) || !p.snmp().isEmpty();
+    String snmpDoubt = null;
+    if (snmpConcerned && snmpWaived) {
+      waived.add(waiverNote(policy, snmp, key));
+    } else if (snmpConcerned) {
+      List<SnmpAccess> v12 = p.snmp().stream()
+          .filter(a -> COUNTED_V1_V2C.contains(a.version().toLowerCase(Locale.ROOT))).toList();
+      List<SnmpAccess> writable = v12.stream()
+          .filter(a -> a.access() == SnmpAccess.Access.WRITE).toList();
+      if (!writable.isEmpty()) {
+        return new PortFinding(p, PortStatus.FORBIDDEN, snmp.id(), declaredService,
+            declared.isPresent() ? Set.of("HRD-1", "HRD-5") : Set.of("HRD-1", "HRD-4", "HRD-5"),
+            Reason.about(ReasonCode.FORBIDDEN_SERVICE, key.toString(),
+                where + ": " + snmp.title() + " found: " + writable.stream()
+                    .map(Evaluator::describe).collect(Collectors.joining(", "))
+                    + " (HRD-5); disable SNMPv1/v2c write access (use SNMPv3) and check again"),
+            note(waived));
+      }
+      List<SnmpAccess> unknown = v12.stream()
+          .filter(a -> a.access() == SnmpAccess.Access.READ_WRITE_UNKNOWN).toList();
+      if (!unknown.isEmpty()) {
+        snmpDoubt = "readable " + unknown.stream().map(Evaluator::describe)
+            .collect(Collectors.joining(", ")) + " could not be tested for write access";
+      } else if (p.snmp().isEmpty() && open) {
+        snmpDoubt = "SNMP was not probed for v1/v2c write access here (nmap cannot do it: use"
+            + " the NEGuard scan)";
+      }
+    }
+
+    // 3. Inconclusive states.
+    if (!open) {
+      if (declared.isPresent()) {
+        return new PortFinding(p, PortStatus.INCONCLUSIVE, null, declaredService, Set.of(),
+            null, join("declared; " + state(p) + ", not confirmed open", note(waived)));
+      }
+      return new PortFinding(p, PortStatus.INCONCLUSIVE, null, null, Set.of("HRD-1", "HRD-4"),
+          Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
+              where + " is " + state(p) + " and not declared: whether an undeclared service"
+                  + " listens could not be decided; " + advice(p)),
+          note(waived));
+    }
+
+    // 4. Undeclared.
+    if (declared.isEmpty()) {
+      return new PortFinding(p, PortStatus.UNDECLARED, null, null, Set.of("HRD-1", "HRD-4"),
+          Reason.about(ReasonCode.UNDECLARED_SERVICE, key.toString(),
+              where + " is open but not declared for NE type '" + policy.neType()
+                  + "': remove the service, or declare it with a justification (HRD-1, HRD-4)"
+                  + (snmpDoubt == null ? "" : "; also " + snmpDoubt)),
+          note(waived));
+    }
+    AllowedPort a = declared.get();
+
+    // 5. Wrong interface.
+    if (a.restricted() && !reachable(a, p.address())) {
+      String ranges = a.reachableOn().stream().map(AddressRange::toString)
+          .collect(Collectors.joining(", "));
+      return new PortFinding(p, PortStatus.WRONG_INTERFACE, null, a.service(),
+          Set.of("HRD-1", "HRD-4"),
+          Reason.about(ReasonCode.WRONG_INTERFACE, key.toString(),
+              "declared " + key + " (" + a.service() + ") may be reachable only on [" + ranges
+                  + "] but is open on " + p.address()
+                  + (AddressRange.isWildcard(p.address()) ? " (every interface)" : "")
+                  + describe(p) + ": bind it to the allowed addresses only"),
+          note(waived));
+    }
+
+    // 6. SNMP without a conclusive write probe.
+    if (snmpDoubt != null) {
+      return new PortFinding(p, PortStatus.INCONCLUSIVE, snmp.id(), a.service(),
+          Set.of("HRD-5"),
+          Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
+              where + ": " + snmpDoubt + "; " + snmp.title() + " is forbidden (HRD-5), so this"
+                  + " cannot pass until a write probe has run"),
+          note(waived));
+    }
+    return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
+        note(waived));
+  }
+
+  private static boolean reachable(AllowedPort a, String address) {
+    if (AddressRange.isWildcard(address)) {
+      return false;
+    }
+    return a.reachableOn().stream().anyMatch(r -> r.contains(address));
+  }
+
+  private static List<StaleEntry> stale(Policy policy, List<ObservedPort> ports) {
+    List<StaleEntry> stale = new ArrayList<>();
+    for (AllowedPort a : policy.allowed()) {
+      List<ObservedPort> seen = ports.stream()
+          .filter(p -> p.transport() == a.key().transport() && p.port() == a.key().port())
+          .toList();
+      if (seen.stream().anyMatch(p -> p.state() == PortState.OPEN)) {
+        continue;
+      }
+      Optional<ObservedPort> doubt = seen.stream()
+          .filter(p -> p.state() != PortState.CLOSED).findFirst();
+      stale.add(new StaleEntry(a, doubt.map(p -> "not confirmed: " + state(p))
+          .orElse("not listening")));
+    }
+    return stale;
+  }
+
+  private static List<RequirementResult> requirements(
+      Policy policy, Observation o, List<PortFinding> findings, List<StaleEntry> stale) {
+    Map<String, Verdict> worst = new LinkedHashMap<>();
+    for (String id : List.of("HRD-1", "HRD-4", "HRD-5")) {
+      worst.put(id, Verdict.PASS);
+    }
+    Map<PortStatus, Long> counts = new EnumMap<>(PortStatus.class);
+    for (PortFinding f : findings) {
+      counts.merge(f.status(), 1L, Long::sum);
+      Verdict v = f.status() == PortStatus.INCONCLUSIVE ? Verdict.INCONCLUSIVE : Verdict.FAIL;
+      for (String id : f.requirements()) {
+        worst.merge(id, v, Verdict::and);
+      }
+    }
+    if (!o.complete()) {
+      worst.replaceAll((id, v) -> v.and(Verdict.INCONCLUSIVE));
+    }
+    long open = o.ports().stream().filter(p -> p.state() == PortState.OPEN).count();
+    String incomplete = o.complete() ? "" : "; the observation is INCOMPLETE";
+    List<RequirementResult> out = new ArrayList<>();
+    out.add(new RequirementResult("HRD-1", Requirements.title("HRD-1"), worst.get("HRD-1"),
+        "every open port is declared, allowed on the address it is open on, and not forbidden",
+        open + " open: " + count(counts, PortStatus.ALLOWED) + " allowed, "
+            + count(counts, PortStatus.FORBIDDEN) + " forbidden, "
+            + count(counts, PortStatus.UNDECLARED) + " undeclared, "
+            + count(counts, PortStatus.WRONG_INTERFACE) + " on a wrong interface; "
+            + count(counts, PortStatus.INCONCLUSIVE) + " inconclusive" + incomplete));
+    // The declared list is the policy (the parser guarantees a service and a justification per
+    // entry); the list of what is actually open is the observation, which must be whole.
+    out.add(new RequirementResult("HRD-2", Requirements.title("HRD-2"),
+        o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE,
+        "the NE type's policy declares every port it may open, with service and justification,"
+            + " and the open ports and their services are listed",
+        "policy '" + policy.neType() + "' declares " + policy.allowed().size()
+            + " port(s), each with a service and a justification; " + stale.size()
+            + " declared but not seen open (stale); " + open + " open port(s) listed"
+            + incomplete));
+    boolean scan = !"inventory".equals(o.source());
+    Verdict hrd3 = !scan ? Verdict.NOT_TESTED
+        : o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE;
+    out.add(new RequirementResult("HRD-3", Requirements.title("HRD-3"), hrd3,
+        "the open ports and services are examined with a port-scanning tool",
+        scan ? (o.tool() == null ? "unknown tool" : o.tool()) + " (" + o.source() + ") examined "
+            + o.host() + incomplete
+            : "a local inventory is not a port scan: import nmap XML (--nmap-xml) or run the"
+                + " NEGuard scan for HRD-3"));
+    out.add(new RequirementResult("HRD-4", Requirements.title("HRD-4"), worst.get("HRD-4"),
+        "no open port is missing from the declared list",
+        count(counts, PortStatus.UNDECLARED) + " undeclared and "
+            + count(counts, PortStatus.WRONG_INTERFACE) + " on a wrong interface found"
+            + incomplete));
+    out.add(new RequirementResult("HRD-5", Requirements.title("HRD-5"), worst.get("HRD-5"),
+        "no forbidden service is open (baseline of seed 003 R5"
+            + (policy.extensions().isEmpty() ? "" : " + " + policy.extensions().size()
+                + " operator rule(s)")
+            + (policy.waivers().isEmpty() ? "" : ", less " + policy.waivers().size()
+                + " waiver(s)") + ")",
+        count(counts, PortStatus.FORBIDDEN) + " forbidden open"
+            + findings.stream().filter(f -> f.status() == PortStatus.FORBIDDEN)
+                .map(f -> f.key() + " (" + f.rule() + ")")
+                .collect(Collectors.joining(", ", findings.stream()
+                    .anyMatch(f -> f.status() == PortStatus.FORBIDDEN) ? ": " : "", ""))
+            + incomplete));
+    // HRD-6 asks that the procedure was performed and documented: a FAIL of HRD-4 or HRD-5 is a
+    // conclusive, documented result; an undecided port is not.
+    Verdict hrd6 = o.complete() && worst.get("HRD-4") != Verdict.INCONCLUSIVE
+        && worst.get("HRD-5") != Verdict.INCONCLUSIVE ? Verdict.PASS : Verdict.INCONCLUSIVE;
+    out.add(new RequirementResult("HRD-6", Requirements.title("HRD-6"), hrd6,
+        "the list of open ports and services was obtained, unnecessary and forbidden ones were"
+            + " checked, and the evidence records it",
+        hrd6 == Verdict.PASS
+            ? "the procedure ran to the end; this evidence lists " + findings.size()
+                + " port(s) and every discrepancy"
+            : "the procedure could not reach a conclusion for every port" + incomplete));
+    return out;
+  }
+
+  private static long count(Map<PortStatus, Long> counts, PortStatus s) {
+    return counts.getOrDefault(s, 0L);
+  }
+
+  private static String waiverNote(Policy policy, ForbiddenRule r, PortKey key) {
+    return policy.waiver(r, key).map(w -> "rule '" + r.id() + "' waived: " + w.reason()
+        + (w.reference() == null ? "" : " (" + w.reference() + ")")).orElse(null);
+  }
+
+  private static String note(List<String> notes) {
+    return notes.isEmpty() ? null : String.join("; ", notes);
+  }
+
+  private static String join(String a, String b) {
+    return b == null ? a : a + "; " + b;
+  }
+
+  private static String advice(ObservedPort p) {
+    return p.state() == PortState.NOT_CHECKED
+        ? "include it in the examination (for nmap: -p with this port, -sU for UDP, -sY for SCTP)"
+        : "examine it from a position without packet filtering, or use the local inventory";
+  }
+
+  private static String state(ObservedPort p) {
+    String s = switch (p.state()) {
+      case OPEN -> "open";
+      case CLOSED -> "closed";
+      case FILTERED -> "filtered";
+      case OPEN_FILTERED -> "open|filtered";
+      case NOT_CHECKED -> "not checked";
+    };
+    return p.evidence() == null || p.state() == PortState.OPEN ? s : s + " (" + p.evidence() + ")";
+  }
+
+  /** " (service ssh, process sshd pid 12 /usr/sbin/sshd user root)", or "". */
+  static String describe(ObservedPort p) {
+    List<String> parts = new ArrayList<>();
+    if (p.service() != null) {
+      parts.add("service " + p.service());
+    }
+    ProcessInfo proc = p.process();
+    if (proc != null) {
+      parts.add("process " + proc.name() + " pid " + proc.pid()
+          + (proc.executable() == null ? "" : " " + proc.executable())
+          + (proc.user() == null ? "" : " user " + proc.user()));
+    }
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+  }
+
+  /** A community is a secret unless it is a well-known default: show only its length. */
+  static String describe(SnmpAccess a) {
+    String c = a.community();
+    String shown = WELL_KNOWN_COMMUNITIES.contains(c) ? "'" + c + "'"
+        : "a " + c.length() + "-character community";
+    return a.version() + " " + shown + (a.detail() == null ? "" : " (" + a.detail() + ")");
+  }
+}
