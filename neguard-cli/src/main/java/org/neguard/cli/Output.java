@@ -95,20 +95,11 @@ final class Output {
 
   /** Prints refusal or error reasons and returns 3 (negative verdict) or 1 (error). */
   int refusal(List<Reason> reasons) {
-    return refusal(reasons, Map.of());
-  }
-
-  /**
-   * Prints refusal or error reasons, with details in JSON mode (text mode prints the details'
-   * text itself, through {@link #line}), and returns 3 or 1.
-   */
-  int refusal(List<Reason> reasons, Map<String, Object> details) {
     int code = Failures.exitCode(reasons);
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("verdict", code == Failures.ERROR ? "error" : "fail");
       o.put("reasons", reasonsJson(reasons));
-      o.putAll(details);
       print(o);
       return code;
     }
@@ -137,6 +128,7 @@ final class Output {
       return code;
     }
     out.println(text);
+    out.println((code == Failures.ERROR ? "ERROR" : "FAIL") + (target == null ? "" : "  " + target));
     for (Reason r : reasons) {
       out.println("  " + r.code() + "  " + r.message());
     }

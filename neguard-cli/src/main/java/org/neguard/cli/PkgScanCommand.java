@@ -99,8 +99,7 @@ final class PkgScanCommand implements Callable<Integer>, Output.JsonCapable {
       }
     }
     if (!findings.isEmpty()) {
-      output.line(text);
-      return output.refusal(findings, details);
+      return output.failWithDetails(text, findings, details);
     }
     return output.pass("CLEAN  every file, every engine\n" + text, details);
   }

@@ -112,8 +112,7 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
     String text = file + "\n" + Describe.pkgText(manifest) + "\n  signature  " + signature + "\n"
         + Describe.scanText(reports) + (html == null ? "" : "\n  HTML       " + html);
     if (!reasons.isEmpty()) {
-      output.line(text);
-      return output.refusal(reasons, details);
+      return output.failWithDetails(text, reasons, details);
     }
     return output.pass("PASS  publication gate\n" + text, details);
   }
