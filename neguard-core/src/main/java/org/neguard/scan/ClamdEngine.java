@@ -520,7 +520,8 @@ public final class ClamdEngine implements ScanEngine {
       }
     }
 
-    private void checkEnd(ScanItem item, InputStream in) throws ItemReadException, RefusalException {
+    private void checkEnd(ScanItem item, InputStream in)
+        throws ItemReadException, RefusalException {
       if (readOne(in) >= 0) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,

@@ -29,7 +29,8 @@ final class ZipMembers {
   /**
    * Null when every member of {@code item}, a file that starts like a ZIP, fits {@code
    * maxFileSize}; otherwise a not-scanned result naming the first member too large, or saying why
-   * the ZIP could not be checked. Encrypted members are left to clamd, which reports them ({@code AlertEncrypted}).
+   * the ZIP could not be checked. Encrypted members are left to clamd, which reports them
+   * ({@code AlertEncrypted}).
    *
    * @throws RefusalException {@code IO_ERROR} when the item itself cannot be read
    */
