@@ -230,8 +230,14 @@ public final class ClamdEngine implements ScanEngine {
         futures.add(
             pool.submit(
                 () -> {
-                  new Worker(all, toSend, results, next, abort, done, grandTotal, progress).run();
-                  return null;
+                  try {
+                    new Worker(all, toSend, results, next, abort, done, grandTotal, progress)
+                        .run();
+                    return null;
+                  } catch (RefusalException | RuntimeException e) {
+                    abort.set(true); // the other connections stop at their next chunk or file
+                    throw e;
+                  }
                 }));
       }
       RefusalException first = null;
