@@ -230,8 +230,14 @@ public final class ClamdEngine implements ScanEngine {
         futures.add(
             pool.submit(
                 () -> {
-                  new Worker(all, toSend, results, next, abort, done, grandTotal, progress).run();
-                  return null;
+                  try {
+                    new Worker(all, toSend, results, next, abort, done, grandTotal, progress)
+                        .run();
+                    return null;
+                  } catch (RefusalException | RuntimeException e) {
+                    abort.set(true); // the other connections stop at their next chunk or file
+                    throw e;
+                  }
                 }));
       }
       RefusalException first = null;
@@ -407,11 +413,6 @@ public final class ClamdEngine implements ScanEngine {
     }
 
     private FileResult scanOne(ScanItem item) throws RefusalException {
-      FileResult zipMember = ZipMembers.check(item, maxFileSize);
-      if (zipMember != null) {
-        progress.progress(done.addAndGet(item.size()), total);
-        return zipMember;
-      }
       if (session == null) {
         try {
           session = connect();
@@ -421,10 +422,14 @@ public final class ClamdEngine implements ScanEngine {
           throw unavailable("IDSESSION", e);
         }
       }
-      int id = ++lastId;
+      int id = lastId + 1;
       IOException sendFailure = null;
       try {
-        stream(item);
+        FileResult unsent = stream(item);
+        if (unsent != null) {
+          progress.progress(done.addAndGet(item.size()), total);
+          return unsent;
+        }
       } catch (SocketTimeoutException e) {
         throw unavailable("INSTREAM of '" + item.path() + "'", e);
       } catch (InterruptedIOException e) {
@@ -433,6 +438,7 @@ public final class ClamdEngine implements ScanEngine {
         // clamd closes the stream at StreamMaxLength after saying so: read what it said.
         sendFailure = e;
       }
+      lastId = id;
       String reply;
       try {
         reply = session.readReply();
@@ -465,8 +471,13 @@ public final class ClamdEngine implements ScanEngine {
      * Sends {@code zINSTREAM}, the item's chunks and the zero-length end. The command rides with
      * the first chunk and the end with the last, so that a small file is one write: with
      * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
+     * That also lets the first chunk show whether the file is a ZIP whose members must be
+     * checked ({@link ZipMembers}) before anything is sent.
+     *
+     * @return null when the file was sent; the not-scanned result, with nothing sent, for a ZIP
+     *     that fails the member check
      */
-    private void stream(ScanItem item) throws IOException, RefusalException {
+    private FileResult stream(ScanItem item) throws IOException, RefusalException {
       ByteBuffer command = ByteBuffer.wrap(INSTREAM);
       ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
@@ -474,7 +485,7 @@ public final class ClamdEngine implements ScanEngine {
         if (left == 0) {
           checkEnd(item, in);
           session.write(command, end);
-          return;
+          return null;
         }
         while (left > 0) {
           if (abort.get()) {
@@ -489,6 +500,12 @@ public final class ClamdEngine implements ScanEngine {
                 "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
                     + item.size() + " bytes: did it change while being scanned?");
           }
+          if (command.hasRemaining() && ZipMembers.isZip(chunk, n)) {
+            FileResult members = ZipMembers.checkMembers(item, maxFileSize);
+            if (members != null) {
+              return members;
+            }
+          }
           left -= n;
           if (left == 0) {
             checkEnd(item, in);
@@ -500,6 +517,7 @@ public final class ClamdEngine implements ScanEngine {
           session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
           progress.progress(done.addAndGet(n), total);
         }
+        return null;
       } catch (ItemReadException e) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,
@@ -508,7 +526,8 @@ public final class ClamdEngine implements ScanEngine {
       }
     }
 
-    private void checkEnd(ScanItem item, InputStream in) throws ItemReadException, RefusalException {
+    private void checkEnd(ScanItem item, InputStream in)
+        throws ItemReadException, RefusalException {
       if (readOne(in) >= 0) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,

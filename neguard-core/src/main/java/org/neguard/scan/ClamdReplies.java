@@ -66,7 +66,8 @@ final class ClamdReplies {
       throw new RefusalException(
           ReasonCode.ENGINE_ERROR,
           "clamd's VERSION reply has a database date NEGuard cannot read: '"
-              + ClamdConnection.printable(m.group(3)) + "' (expected like 'Mon Nov 23 10:00:00 2026')");
+              + ClamdConnection.printable(m.group(3))
+              + "' (expected like 'Mon Nov 23 10:00:00 2026')");
     }
   }
 
@@ -93,7 +94,8 @@ final class ClamdReplies {
         return FileResult.notScanned(
             path,
             "clamd skipped content over one of its limits (" + name + "): raise clamd's limits"
-                + " (MaxFileSize, MaxScanSize, MaxRecursion, MaxFiles, MaxScanTime) and scan again");
+                + " (MaxFileSize, MaxScanSize, MaxRecursion, MaxFiles, MaxScanTime) and scan"
+                + " again");
       }
       if (name.startsWith(ENCRYPTED_PREFIX)) {
         return FileResult.notScanned(

@@ -21,26 +21,22 @@ import org.neguard.verdict.RefusalException;
 final class ZipMembers {
   private ZipMembers() {}
 
+  /** Whether the first {@code length} bytes of a file start like a ZIP ({@code PK\3\4}). */
+  static boolean isZip(byte[] head, int length) {
+    return length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+  }
+
   /**
-   * Null when {@code item} is not a ZIP or every member fits {@code maxFileSize}; otherwise a
-   * not-scanned result naming the first member too large, or saying why the ZIP could not be
-   * checked. Encrypted members are left to clamd, which reports them ({@code AlertEncrypted}).
+   * Null when every member of {@code item}, a file that starts like a ZIP, fits {@code
+   * maxFileSize}; otherwise a not-scanned result naming the first member too large, or saying why
+   * the ZIP could not be checked. Encrypted members are left to clamd, which reports them
+   * ({@code AlertEncrypted}).
    *
    * @throws RefusalException {@code IO_ERROR} when the item itself cannot be read
    */
-  static FileResult check(ScanItem item, long maxFileSize) throws RefusalException {
-    if (item.size() < 4) {
-      return null;
-    }
+  static FileResult checkMembers(ScanItem item, long maxFileSize) throws RefusalException {
     Tracking raw = null;
     try {
-      raw = open(item);
-      byte[] magic = raw.readNBytes(4);
-      raw.close();
-      if (magic.length < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3
-          || magic[3] != 4) {
-        return null;
-      }
       raw = open(item);
       try (ZipArchiveInputStream zip =
           new ZipArchiveInputStream(

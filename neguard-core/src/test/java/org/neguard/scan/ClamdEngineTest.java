@@ -391,7 +391,9 @@ class ClamdEngineTest {
 
   /** {@code clamd --version}: {@code ClamAV 1.4.6/...} or {@code ClamAV 1.4.6}. */
   static String installedClamdVersion() throws Exception {
-    Process p = new ProcessBuilder("/usr/sbin/clamd", "--version").redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(RequiredProgram.require("clamd").toString(), "--version")
+        .redirectErrorStream(true)
+        .start();
     String out;
     try (InputStream in = p.getInputStream()) {
       out = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();

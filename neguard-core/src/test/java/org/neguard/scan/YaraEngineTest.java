@@ -344,6 +344,17 @@ class YaraEngineTest {
     assertThat(last[0]).isEqualTo(last[1]).isPositive();
   }
 
+  @Test
+  @DisplayName("AV-1: a YARA spec names a rules file")
+  void fromSpec_parsesPathAndRejectsOthers() {
+    assertThat(YaraEngine.fromSpec("yara:/etc/neguard/my rules.yar").rules())
+        .isEqualTo(Path.of("/etc/neguard/my rules.yar"));
+    for (String bad : List.of("yara:", "yara", "clamd:tcp://x:1", "/etc/rules.yar")) {
+      assertThatThrownBy(() -> YaraEngine.fromSpec(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   @FunctionalInterface
   interface ThrowingCall {
     void run() throws Exception;
