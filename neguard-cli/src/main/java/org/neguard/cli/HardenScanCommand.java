@@ -70,6 +70,10 @@ final class HardenScanCommand implements Callable<Integer>, Output.JsonCapable {
       description = "Extra SYNs to a silent TCP port (default: ${DEFAULT-VALUE}).")
   int retries;
 
+  @Option(names = "--no-identify",
+      description = "Skip service identification of open TCP ports (a bare connect scan, like nmap -sT without -sV).")
+  boolean noIdentify;
+
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the observation (JSON) to FILE.")
   Path out;
 
@@ -144,6 +148,9 @@ final class HardenScanCommand implements Callable<Integer>, Output.JsonCapable {
       }
       if (communities != null) {
         o = o.withCommunities(communities);
+      }
+      if (noIdentify) {
+        o = o.withoutIdentification();
       }
       return o;
     } catch (IllegalArgumentException e) {

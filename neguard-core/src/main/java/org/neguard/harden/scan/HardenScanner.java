@@ -16,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
@@ -89,9 +88,9 @@ public final class HardenScanner {
     boolean complete = true;
     try {
       // 1. TCP connect scan.
-      TcpConnectScanner tcp = new TcpConnectScanner(target, options.concurrency(), options.tcpTimeout(),
+      TcpConnectScanner.Result tr = TcpConnectScanner.scanParallel(target, options.tcpPorts().toArray(),
+          Runtime.getRuntime().availableProcessors(), options.concurrency(), options.tcpTimeout(),
           options.tcpRetries(), this::stopped, listener);
-      TcpConnectScanner.Result tr = tcp.scan(options.tcpPorts().toArray());
       if (tr.unreachable != null) {
         throw RefusalException.about(ReasonCode.TARGET_UNREACHABLE, host,
             tr.unreachable + ": check the address and the route to it");
@@ -119,11 +118,12 @@ public final class HardenScanner {
         portmapperDump(target, rpcTcp, rpcUdp, notes);
       }
       TcpServiceProbe identify = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
-      Map<Integer, TcpServiceProbe.Identification> ids = identifyAll(identify, openTcp, rpcTcp);
+      Map<Integer, TcpServiceProbe.Identification> ids = options.identify()
+          ? identifyAll(identify, openTcp, rpcTcp) : Map.of();
       for (int p : openTcp) {
         TcpServiceProbe.Identification id = ids.get(p);
         ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.OPEN,
-            id == null ? null : id.service(), id == null ? "not identified (interrupted)" : id.evidence(), null, List.of()));
+            id == null ? null : id.service(), id != null ? id.evidence() : options.identify() ? "not identified (interrupted)" : "connected; service identification not requested", null, List.of()));
       }
       if (stopped()) {
         throw new Interrupted("services");
@@ -326,6 +326,7 @@ public final class HardenScanner {
     m.put("udpTimeoutMs", Long.toString(options.udpTimeout().toMillis()));
     m.put("udpRetries", Integer.toString(options.udpRetries()));
     m.put("udpPaceMs", Long.toString(options.udpPace().toMillis()));
+    m.put("serviceIdentification", Boolean.toString(options.identify()));
     m.put("bannerTimeoutMs", Long.toString(options.bannerTimeout().toMillis()));
     m.put("sctpPorts", options.sctpPorts().toString());
     m.put("snmpCommunities", String.join(",", options.communities()));
@@ -345,10 +346,5 @@ public final class HardenScanner {
   private static String version() {
     String v = HardenScanner.class.getPackage().getImplementationVersion();
     return v == null ? "0.1.0-SNAPSHOT" : v;
-  }
-
-  /** Waits for a pool; used by tests that stop a scan. */
-  static void await(ExecutorService pool) throws InterruptedException {
-    pool.awaitTermination(10, TimeUnit.SECONDS);
   }
 }

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param bannerTimeout how long an open TCP port may take to say something
  * @param communities the SNMP communities the write probe tries, in order
  * @param snmpTimeout the SNMP request timeout (one retry follows)
+ * @param identify whether to identify the services on open TCP ports (banner and handshake)
  */
 public record ScanOptions(
     PortList tcpPorts,
@@ -34,7 +35,8 @@ public record ScanOptions(
     Duration udpPace,
     Duration bannerTimeout,
     List<String> communities,
-    Duration snmpTimeout) {
+    Duration snmpTimeout,
+    boolean identify) {
   /** The communities tried when none are given: the factory defaults that matter most. */
   public static final List<String> DEFAULT_COMMUNITIES = List.of("public", "private", "community", "manager");
 
@@ -65,7 +67,7 @@ public record ScanOptions(
   public static ScanOptions defaults() {
     return new ScanOptions(PortList.all(), udpTop(20), PortList.of(SctpProbe.COMMON_PORTS), 1024,
         Duration.ofMillis(1000), 1, Duration.ofMillis(1000), 2, Duration.ofMillis(1000),
-        Duration.ofMillis(1500), DEFAULT_COMMUNITIES, Duration.ofMillis(800));
+        Duration.ofMillis(1500), DEFAULT_COMMUNITIES, Duration.ofMillis(800), true);
   }
 
   /**
@@ -84,31 +86,37 @@ public record ScanOptions(
 
   public ScanOptions withTcpPorts(PortList p) {
     return new ScanOptions(p, udpPorts, sctpPorts, concurrency, tcpTimeout, tcpRetries, udpTimeout,
-        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout);
+        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout, identify);
   }
 
   public ScanOptions withUdpPorts(PortList p) {
     return new ScanOptions(tcpPorts, p, sctpPorts, concurrency, tcpTimeout, tcpRetries, udpTimeout,
-        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout);
+        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout, identify);
   }
 
   public ScanOptions withSctpPorts(PortList p) {
     return new ScanOptions(tcpPorts, udpPorts, p, concurrency, tcpTimeout, tcpRetries, udpTimeout,
-        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout);
+        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout, identify);
   }
 
   public ScanOptions withCommunities(List<String> c) {
     return new ScanOptions(tcpPorts, udpPorts, sctpPorts, concurrency, tcpTimeout, tcpRetries,
-        udpTimeout, udpRetries, udpPace, bannerTimeout, c, snmpTimeout);
+        udpTimeout, udpRetries, udpPace, bannerTimeout, c, snmpTimeout, identify);
+  }
+
+  /** Without service identification: a bare connect scan, as {@code nmap -sT} without {@code -sV}. */
+  public ScanOptions withoutIdentification() {
+    return new ScanOptions(tcpPorts, udpPorts, sctpPorts, concurrency, tcpTimeout, tcpRetries,
+        udpTimeout, udpRetries, udpPace, bannerTimeout, communities, snmpTimeout, false);
   }
 
   public ScanOptions withTcpTiming(int concurrency, Duration timeout, int retries) {
     return new ScanOptions(tcpPorts, udpPorts, sctpPorts, concurrency, timeout, retries, udpTimeout,
-        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout);
+        udpRetries, udpPace, bannerTimeout, communities, snmpTimeout, identify);
   }
 
   public ScanOptions withUdpTiming(Duration timeout, int retries, Duration pace) {
     return new ScanOptions(tcpPorts, udpPorts, sctpPorts, concurrency, tcpTimeout, tcpRetries,
-        timeout, retries, pace, bannerTimeout, communities, snmpTimeout);
+        timeout, retries, pace, bannerTimeout, communities, snmpTimeout, identify);
   }
 }
