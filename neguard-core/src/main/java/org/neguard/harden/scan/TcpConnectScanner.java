@@ -235,14 +235,20 @@ final class TcpConnectScanner {
             conclude(r, a, PortState.CLOSED, "refused");
             finished++;
             continue;
-          } catch (NoRouteToHostException e) {
-            closeQuietly(ch);
-            r.unreachable = "no route to host " + target.getHostAddress() + " (" + e.getMessage() + ")";
-            return r;
           } catch (SocketException e) {
-            closeQuietly(ch);
-            r.unreachable = target.getHostAddress() + " cannot be reached: " + e.getMessage();
-            return r;
+            // No route, network unreachable, a failed neighbour entry: refused before a SYN left.
+            // With nothing answered yet the target is unreachable: stop; otherwise it is this
+            // port's path only (filtered, as nmap says), and the sweep goes on.
+            String why = (e instanceof NoRouteToHostException ? "no route to host " : "cannot reach ")
+                + target.getHostAddress() + " (" + e.getMessage() + ")";
+            if (r.open == 0 && r.closed == 0) {
+              closeQuietly(ch);
+              r.unreachable = why;
+              return r;
+            }
+            conclude(r, a, PortState.FILTERED, why);
+            finished++;
+            continue;
           }
           fresh.add(a);
           active++;
