@@ -58,7 +58,7 @@ final class HardenScanCommand implements Callable<Integer>, Output.JsonCapable {
       description = "SNMP communities for the write probe, in order (default: public,private,community,manager).")
   List<String> communities;
 
-  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "1024",
+  @Option(names = "--concurrency", paramLabel = "N", defaultValue = "256",
       description = "TCP connects in flight (default: ${DEFAULT-VALUE}).")
   int concurrency;
 

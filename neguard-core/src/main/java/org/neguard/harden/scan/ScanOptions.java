@@ -65,7 +65,7 @@ public record ScanOptions(
 
   /** Every TCP port, the top 20 UDP ports, the common SCTP ports, the default communities. */
   public static ScanOptions defaults() {
-    return new ScanOptions(PortList.all(), udpTop(20), PortList.of(SctpProbe.COMMON_PORTS), 1024,
+    return new ScanOptions(PortList.all(), udpTop(20), PortList.of(SctpProbe.COMMON_PORTS), 256,
         Duration.ofMillis(1000), 1, Duration.ofMillis(1000), 2, Duration.ofMillis(1000),
         Duration.ofMillis(1500), DEFAULT_COMMUNITIES, Duration.ofMillis(800), true);
   }
