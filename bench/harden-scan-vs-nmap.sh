@@ -53,6 +53,7 @@ for p in "${open_ports[@]}"; do
 done
 sleep 1
 
+mkdir -p "$root/bench/work"
 echo "building the CLI (package, no install)..." >&2
 (cd "$root" && mvn -B -q -o package -DskipTests -pl neguard-core,neguard-cli >/dev/null)
 cp="$root/neguard-cli/target/neguard-cli.jar:$root/neguard-cli/target/lib/*"
@@ -81,6 +82,6 @@ if [ "$nmap_open" != "$expected" ] || [ "$neguard_open" != "$expected" ]; then
   exit 1
 fi
 
-hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$root/bench/harden-scan-vs-nmap.md" \
+hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$root/bench/work/harden-scan-vs-nmap.md" \
   -n "nmap -sT -p- -n -Pn" "nmap -sT -p- -n -Pn $target" \
   -n "neguard harden scan (TCP 1-65535)" "${neguard[*]} ${scan_args[*]}"
