@@ -113,6 +113,33 @@ class ScanPartsTest {
   }
 
   @Test
+  @DisplayName("HRD-3: an IPv6 target is scanned over IPv6 (::1), and identified")
+  void scan_ipv6Loopback_openAndIdentified() throws Exception {
+    try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("::1"))) {
+      Thread t = new Thread(() -> {
+        while (!open.isClosed()) {
+          try (java.net.Socket c = open.accept()) {
+            c.getOutputStream().write("220 ipv6 FTP ready\r\n".getBytes(StandardCharsets.US_ASCII));
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+      org.neguard.harden.Observation o = HardenScanner.create(ScanOptions.defaults()
+          .withTcpPorts(PortList.of(open.getLocalPort())).withUdpPorts(PortList.none())
+          .withSctpPorts(PortList.none()), ScanListener.NONE).scan("::1");
+      assertThat(o.complete()).isTrue();
+      assertThat(o.ports()).singleElement().satisfies(p -> {
+        assertThat(p.state()).isEqualTo(PortState.OPEN);
+        assertThat(p.service()).isEqualTo("ftp");
+        assertThat(p.address()).isEqualTo("0:0:0:0:0:0:0:1");
+      });
+    }
+  }
+
+  @Test
   void options_badValues_refused() {
     ScanOptions d = ScanOptions.defaults();
     assertThatThrownBy(() -> d.withTcpTiming(0, Duration.ofMillis(1), 1)).hasMessage("concurrency out of range 1..16384: 0");
