@@ -65,6 +65,9 @@ jvm=(java -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr)
 "${jvm[@]}" -XX:ArchiveClassesAtExit="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main \
   harden scan --target "$target" --ports 1-1024 --udp-top 0 --sctp-ports none --no-identify --json >/dev/null
 neguard=("${jvm[@]}" -XX:SharedArchiveFile="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main)
+# The same with C1 only (NEGUARD_JAVA_OPTS=-XX:TieredStopAtLevel=1 through the launcher): a sweep
+# is over before C2's compilations pay for their CPU.
+neguard_c1=("${jvm[@]}" -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main)
 scan_args=(harden scan --target "$target" --ports 1-65535 --udp-top 0 --sctp-ports none --no-identify)
 
 # Same open ports?
@@ -84,4 +87,5 @@ fi
 
 hyperfine -N --warmup 2 --runs "$runs" --export-markdown "$root/bench/work/harden-scan-vs-nmap.md" \
   -n "nmap -sT -p- -n -Pn" "nmap -sT -p- -n -Pn $target" \
-  -n "neguard harden scan (TCP 1-65535)" "${neguard[*]} ${scan_args[*]}"
+  -n "neguard harden scan (TCP 1-65535)" "${neguard[*]} ${scan_args[*]}" \
+  -n "neguard harden scan, C1 only" "${neguard_c1[*]} ${scan_args[*]}"
