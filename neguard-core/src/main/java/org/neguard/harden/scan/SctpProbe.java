@@ -32,7 +32,11 @@ final class SctpProbe {
     try (SctpChannel ch = SctpChannel.open()) {
       return Optional.empty();
     } catch (UnsupportedOperationException e) {
-      return Optional.of("this JDK has no SCTP support (" + e.getMessage() + ")");
+      // The JDK reports the kernel's EPROTONOSUPPORT this way too.
+      String m = String.valueOf(e.getMessage());
+      return Optional.of(m.contains("Protocol not supported")
+          ? "the kernel has no SCTP: opening an SCTP socket failed with '" + m + "'"
+          : "this JDK has no SCTP support (" + m + ")");
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       return Optional.of("libsctp1 is missing (" + e.getMessage() + ")");
     } catch (IOException e) {

@@ -250,6 +250,7 @@ class HardenScanDaemonsTest {
   @DisplayName("HRD-3: UDP services answer their real payloads; a closed UDP port is conclusively closed")
   void scan_udpProbes_servicesAndClosed() {
     assertService(Transport.UDP, 7, "echo");
+    assertService(Transport.UDP, 37, "time");
     assertService(Transport.UDP, 69, "tftp");
     assertService(Transport.UDP, 111, "rpcbind");
     assertService(Transport.UDP, 2049, "nfs");
