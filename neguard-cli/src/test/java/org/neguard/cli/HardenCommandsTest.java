@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -103,22 +106,26 @@ class HardenCommandsTest {
   void scan_sigint_writesIncompleteObservation(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("partial.json");
     String java = ProcessHandle.current().info().command().orElse("java");
-    // One connect at a time over every loopback port: slow enough to be interrupted.
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.neguard.cli.Main",
-        "harden", "scan", "--target", "127.0.0.1", "--concurrency", "1", "--udp-top", "0", "--sctp-ports", "none",
-        "--out", out.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
-    try {
-      Thread.sleep(2500);
-      assertThat(p.isAlive()).as("still scanning").isTrue();
-      new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      Observation o = ObservationCodec.decode(Files.readAllBytes(out));
-      assertThat(o.complete()).isFalse();
-      assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE"));
-      assertThat(p.exitValue()).isNotZero();
-    } finally {
-      p.destroyForcibly();
+    // A UDP port that receives and never answers keeps the scan in its UDP phase for seconds;
+    // its first datagram says the scan (and its Ctrl-C hook) is running.
+    try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+      silent.setSoTimeout(60_000);
+      Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.neguard.cli.Main",
+          "harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024", "--udp-ports",
+          Integer.toString(silent.getLocalPort()), "--sctp-ports", "none", "--out", out.toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+      try {
+        silent.receive(new DatagramPacket(new byte[512], 512));
+        assertThat(p.isAlive()).as("still scanning").isTrue();
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Observation o = ObservationCodec.decode(Files.readAllBytes(out));
+        assertThat(o.complete()).isFalse();
+        assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE") && n.contains("udp"));
+        assertThat(p.exitValue()).isNotZero();
+      } finally {
+        p.destroyForcibly();
+      }
     }
   }
 
