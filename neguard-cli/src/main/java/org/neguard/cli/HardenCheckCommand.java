@@ -28,6 +28,9 @@ import org.neguard.harden.report.EvidenceWriter;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
+import org.neguard.harden.scan.HardenScanner;
+import org.neguard.harden.scan.PortList;
+import org.neguard.harden.scan.ScanOptions;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,6 +71,11 @@ final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable 
     @Option(names = "--nmap-xml", paramLabel = "FILE",
         description = "nmap's XML output (nmap -oX FILE); needs --host.")
     Path nmapXml;
+
+    @Option(names = "--target", paramLabel = "HOST",
+        description = "Scan HOST now: every TCP port, the top UDP ports and every UDP and SCTP"
+            + " port the policy declares or forbids, with the SNMP write probe.")
+    String target;
   }
 
   @Option(names = "--host", paramLabel = "HOST",
@@ -120,6 +128,13 @@ final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable 
    * {@code --target}) slots in here.
    */
   Observation observation(Policy policy) throws RefusalException, IOException {
+    if (input.target != null) {
+      if (host != null && !host.equalsIgnoreCase(input.target)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--host " + host + " and --target " + input.target + " name different NEs");
+      }
+      return scan(input.target, policy);
+    }
     if (input.nmapXml != null) {
       if (host == null) {
         throw new CommandLine.ParameterException(spec.commandLine(),
@@ -145,6 +160,33 @@ final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable 
               + ": check the inventory of the NE under test");
     }
     return o;
+  }
+
+  /** A live scan that covers whatever the policy names, besides the usual ports. */
+  private Observation scan(String target, Policy policy) throws RefusalException, IOException {
+    ScanOptions defaults = ScanOptions.defaults();
+    java.util.SortedSet<Integer> udp = new java.util.TreeSet<>();
+    java.util.SortedSet<Integer> sctp = new java.util.TreeSet<>();
+    for (int p : defaults.udpPorts().toArray()) {
+      udp.add(p);
+    }
+    for (int p : defaults.sctpPorts().toArray()) {
+      sctp.add(p);
+    }
+    for (PortKey k : mustCover(policy)) {
+      switch (k.transport()) {
+        case UDP -> udp.add(k.port());
+        case SCTP -> sctp.add(k.port());
+        default -> { } // every TCP port is scanned anyway
+      }
+    }
+    ScanOptions options = defaults
+        .withUdpPorts(PortList.of(udp.stream().mapToInt(Integer::intValue).toArray()))
+        .withSctpPorts(PortList.of(sctp.stream().mapToInt(Integer::intValue).toArray()));
+    Output output = Output.of(spec.commandLine());
+    try (HardenScanCommand.ScanProgress progress = HardenScanCommand.ScanProgress.of(output)) {
+      return HardenScanner.create(options, progress).scan(target);
+    }
   }
 
   /** The ports an imported scan must account for: every forbidden and every declared one. */

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       PkgCommand.class,
       PkiCommand.class,
+      HardenCommand.class,
       QuickstartCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,143 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.harden.Observation;
+import org.neguard.harden.ObservationCodec;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.Transport;
+
+/** HRD-2, HRD-3: {@code neguard harden inventory} and {@code neguard harden scan}. */
+class HardenCommandsTest {
+  @Test
+  void help_everyHardenCommand_exits0() {
+    for (String[] args : List.of(new String[] {"harden", "--help"}, new String[] {"harden", "inventory", "--help"},
+        new String[] {"harden", "scan", "--help"})) {
+      CliRun r = CliRun.of(args);
+      assertThat(r.exit()).as(r.toString()).isZero();
+      assertThat(r.out()).contains("Usage:");
+    }
+    assertThat(CliRun.of("harden", "scan", "--help").out()).contains("--udp-top").contains("--communities");
+  }
+
+  @Test
+  @DisplayName("HRD-2: harden inventory --json lists a listener this test opens, with its process")
+  void inventory_json_listsOwnListener(@TempDir Path dir) throws Exception {
+    try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET)
+        .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+      Path out = dir.resolve("inv.json");
+      CliRun r = CliRun.of("harden", "inventory", "--json", "--out", out.toString());
+      assertThat(r.exit()).as(r.toString()).isZero();
+      Observation o = ObservationCodec.decode(r.out().getBytes(StandardCharsets.UTF_8));
+      assertThat(ObservationCodec.decode(Files.readAllBytes(out))).isEqualTo(o);
+      ObservedPort p = o.ports().stream().filter(x -> x.transport() == Transport.TCP && x.port() == port)
+          .findFirst().orElseThrow();
+      assertThat(p.process().pid()).isEqualTo(ProcessHandle.current().pid());
+      CliRun text = CliRun.of("harden", "inventory");
+      assertThat(text.out()).contains("127.0.0.1").contains(Integer.toString(port)).contains("java(");
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3: harden scan of loopback finds the open port and its SSH banner, and writes --out")
+  void scan_loopbackListener_openAndIdentified(@TempDir Path dir) throws Exception {
+    try (ServerSocket banner = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+        ServerSocket closedSoon = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int closedPort = closedSoon.getLocalPort();
+      closedSoon.close();
+      Thread t = new Thread(() -> serveBanner(banner));
+      t.setDaemon(true);
+      t.start();
+      Path out = dir.resolve("scan.json");
+      CliRun r = CliRun.of("harden", "scan", "--target", "127.0.0.1",
+          "--ports", banner.getLocalPort() + "," + closedPort, "--udp-ports", "9", "--sctp-ports", "none",
+          "--communities", "public", "--json", "--out", out.toString());
+      assertThat(r.exit()).as(r.toString()).isZero();
+      Observation o = ObservationCodec.decode(Files.readAllBytes(out));
+      assertThat(o.complete()).isTrue();
+      ObservedPort p = o.ports().stream().filter(x -> x.port() == banner.getLocalPort()).findFirst().orElseThrow();
+      assertThat(p.state()).isEqualTo(PortState.OPEN);
+      assertThat(p.service()).isEqualTo("ssh");
+      assertThat(o.ports()).noneMatch(x -> x.transport() == Transport.TCP && x.port() == closedPort);
+      JsonNode json = r.json();
+      assertThat(json.get("source").asText()).isEqualTo("scan");
+    }
+  }
+
+  @Test
+  void scan_badPortList_exits2NamingIt() {
+    CliRun r = CliRun.of("harden", "scan", "--target", "127.0.0.1", "--ports", "0-70000");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).contains("port out of range 1..65535: 0");
+  }
+
+  @Test
+  @DisplayName("HRD-3: a target that cannot be resolved is TARGET_UNREACHABLE, exit 1")
+  void scan_unresolvableTarget_exits1TargetUnreachable() {
+    CliRun r = CliRun.of("harden", "scan", "--target", "no-such-host.invalid", "--json");
+    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    assertThat(r.json().get("verdict").asText()).isEqualTo("error");
+    assertThat(r.json().get("reasons").get(0).get("code").asText()).isEqualTo("TARGET_UNREACHABLE");
+  }
+
+  @Test
+  @DisplayName("HRD-3: Ctrl-C (SIGINT) during a scan writes the partial observation marked incomplete")
+  void scan_sigint_writesIncompleteObservation(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("partial.json");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    // A UDP port that receives and never answers keeps the scan in its UDP phase for seconds;
+    // its first datagram says the scan (and its Ctrl-C hook) is running.
+    try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+      silent.setSoTimeout(60_000);
+      Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.neguard.cli.Main",
+          "harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024", "--udp-ports",
+          Integer.toString(silent.getLocalPort()), "--sctp-ports", "none", "--out", out.toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+      try {
+        silent.receive(new DatagramPacket(new byte[512], 512));
+        assertThat(p.isAlive()).as("still scanning").isTrue();
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Observation o = ObservationCodec.decode(Files.readAllBytes(out));
+        assertThat(o.complete()).isFalse();
+        assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE") && n.contains("udp"));
+        assertThat(p.exitValue()).isNotZero();
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  private static void serveBanner(ServerSocket server) {
+    while (!server.isClosed()) {
+      try (Socket s = server.accept()) {
+        OutputStream o = s.getOutputStream();
+        o.write("SSH-2.0-OpenSSH_9.2p1 test\r\n".getBytes(StandardCharsets.US_ASCII));
+        o.flush();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+}
