@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
       "scan it with a private clamd (demo signature database), sign and verify it (PASS),",
       "tamper one byte of a copy and verify again (refused), then build a variant carrying the",
       "EICAR test file: the scan finds it and signing is refused (AV-2). Needs clamd and",
-      "sigtool (Debian: clamav-daemon, clamav)."
+      "sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this machine's",
+      "listening sockets against the sample MME policy, with HTML evidence."
     })
 final class QuickstartCommand implements Callable<Integer> {
   private static final String DEMO_NOTE =
@@ -93,9 +94,24 @@ final class QuickstartCommand implements Callable<Integer> {
           work.resolve("scan-report.html").toString());
     }
 
+    step("10. Hardening: list this machine's listening sockets, judge them against the sample MME"
+        + " policy and write the evidence (this machine is no MME: expect undeclared ports)");
+    Path inventory = work.resolve("inventory.json");
+    Path policy = work.resolve("mme-policy.yaml");
+    try (var in = QuickstartCommand.class.getResourceAsStream("policies/mme.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("the sample MME policy is missing from the jar");
+      }
+      Files.copy(in, policy);
+    }
+    require(0, "harden", "inventory", "--out", inventory.toString());
+    requireVerdict("harden", "check", "--policy", policy.toString(), "--inventory",
+        inventory.toString(), "--report", work.resolve("hardening").toString());
+
     out().println();
     out().println("Quickstart done: the scanned and signed package passed, the tampered copy was"
-        + " refused, and the infected variant could not be signed.");
+        + " refused, the infected variant could not be signed; the hardening evidence is in"
+        + " hardening/hardening-report.html.");
     out().println("Files are in " + work);
     out().flush();
     return 0;
@@ -115,6 +131,14 @@ final class QuickstartCommand implements Callable<Integer> {
 
   /** Runs a neguard command line as a user would type it, showing it first. */
   private void require(int expectedExit, String... args) {
+    int exit = run(args);
+    if (exit != expectedExit) {
+      throw new IllegalStateException(
+          "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected " + expectedExit);
+    }
+  }
+
+  private int run(String... args) {
     StringBuilder shown = new StringBuilder("$ neguard");
     for (String a : args) {
       shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
@@ -124,10 +148,15 @@ final class QuickstartCommand implements Callable<Integer> {
     CommandLine cl = Main.newCommandLine();
     cl.setOut(out());
     cl.setErr(spec.commandLine().getErr());
-    int exit = cl.execute(args);
-    if (exit != expectedExit) {
+    return cl.execute(args);
+  }
+
+  /** Runs a command whose verdict may go either way (0 or 3), but must be a verdict. */
+  private void requireVerdict(String... args) {
+    int exit = run(args);
+    if (exit != 0 && exit != 3) {
       throw new IllegalStateException(
-          "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected " + expectedExit);
+          "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected a verdict");
     }
   }
 

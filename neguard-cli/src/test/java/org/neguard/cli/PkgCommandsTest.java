@@ -295,6 +295,7 @@ class PkgCommandsTest {
         "INFECTED", "NEGuard.Demo.EICAR", "lib/plugin.dat");
     assertThat(dir.resolve("qs/scan-report.html")).content().contains("ClamAV", "DEMO");
     assertThat(dir.resolve("qs/clamd")).doesNotExist();
+    assertThat(dir.resolve("qs/hardening/hardening-report.html")).content().contains("mme");
   }
 
   private static int indexOf(byte[] hay, byte[] needle) {
