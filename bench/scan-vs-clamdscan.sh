@@ -4,8 +4,9 @@
 # clamav-daemon/clamav/clamdscan:
 #   apt-get install hyperfine time clamav-daemon clamav clamdscan
 # Usage: bench/scan-vs-clamdscan.sh [WORKDIR]   (default: bench/work/clamd; about 210 MiB)
-# Until 'neguard pkg scan' exists the NEGuard side is ClamdBenchRunner (core's test classes): the
-# engine the command will call, JVM start included.
+# NEGuard is measured twice: the whole 'neguard pkg scan' command on a bundle of the tree (JVM
+# start, payload check against the manifest, scan, rewrite of the bundle with its report), and
+# ClamdBenchRunner (core's test classes), the engine alone over the plain files.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$root/bench/work/clamd}"
@@ -34,7 +35,14 @@ echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 java -version 2>&1 | head -1
 /usr/sbin/clamd --version
 
-(cd "$root" && mvn -B -q -o test-compile -pl neguard-core)
+(cd "$root" && mvn -B -q -o test-compile -pl neguard-core && mvn -B -q -o package -DskipTests -pl neguard-cli -am)
+cli="java ${JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC} -cp $root/neguard-cli/target/neguard-cli.jar:$root/neguard-cli/target/lib/* org.neguard.cli.Main"
+bundle="$work/payload.ngp"
+if [ ! -f "$bundle" ] || [ "$work/payload.done" -nt "$bundle" ]; then
+  rm -f "$bundle"
+  $cli pkg build --name bench --version 1 --security-version 1 --ne-type mme --vendor bench \
+    --from "$tree" --out "$bundle" >/dev/null
+fi
 cp="$root/neguard-core/target/classes:$root/neguard-core/target/test-classes"
 runner="java -cp $cp org.neguard.scan.ClamdBenchRunner"
 
@@ -60,9 +68,11 @@ runner_scan="java $jvm_opts -cp $cp org.neguard.scan.ClamdBenchRunner scan"
 clamd_pid=$(sed -n 4p "$ready")
 neguard_unix="$runner_scan $unix_spec $tree"
 neguard_tcp="$runner_scan $tcp_spec $tree"
+pkg_scan="$cli pkg scan $bundle --engine $unix_spec --out $work/scanned.ngp"
 clamdscan_stream="clamdscan --config-file=$conf --stream --no-summary --quiet $tree"
 clamdscan_multi="clamdscan --config-file=$conf --stream -m --no-summary --quiet $tree"
 $neguard_unix        # fails loudly unless every file is clean
+$pkg_scan >/dev/null # exit 3 unless every file is clean
 $clamdscan_stream
 
 # The machine is shared and its load moves by the minute: hyperfine times each command in a
@@ -70,6 +80,7 @@ $clamdscan_stream
 # rotating order) that records wall time and the CPU seconds spent by the client and by clamd.
 if [ "${HYPERFINE:-1}" = 1 ]; then
   hyperfine --warmup 1 --runs "${RUNS:-10}" --export-json "$work/hyperfine.json" \
+    -n "neguard pkg scan" "$pkg_scan" \
     -n "ClamdEngine unix" "$neguard_unix" \
     -n "ClamdEngine tcp" "$neguard_tcp" \
     -n "clamdscan --stream" "$clamdscan_stream" \
@@ -77,14 +88,14 @@ if [ "${HYPERFINE:-1}" = 1 ]; then
   python3 - "$work/hyperfine.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
-for ours in ("ClamdEngine unix", "ClamdEngine tcp"):
+for ours in ("neguard pkg scan", "ClamdEngine unix", "ClamdEngine tcp"):
     for ref in ("clamdscan --stream", "clamdscan --stream -m"):
         print(f"hyperfine medians: {ours} / {ref} = {r[ours] / r[ref]:.2f}x  (target <= 1.10x)")
 PY
 fi
 
 python3 - "${ROUNDS:-10}" "$clamd_pid" \
-  "ClamdEngine unix=$neguard_unix" "ClamdEngine tcp=$neguard_tcp" \
+  "neguard pkg scan=$pkg_scan" "ClamdEngine unix=$neguard_unix" "ClamdEngine tcp=$neguard_tcp" \
   "clamdscan --stream=$clamdscan_stream" "clamdscan --stream -m=$clamdscan_multi" <<'PY'
 import os, resource, statistics, subprocess, sys, time
 rounds, pid = int(sys.argv[1]), sys.argv[2]
@@ -107,7 +118,7 @@ print(f"{'command':24} {'wall s':>7} {'client cpu s':>13} {'clamd cpu s':>12}")
 for n, _ in cmds:
     print(f"{n:24} {statistics.median(wall[n]):7.3f} {statistics.median(cpu[n]):13.3f} "
           f"{statistics.median(dcpu[n]):12.3f}")
-for ours in ("ClamdEngine unix", "ClamdEngine tcp"):
+for ours in ("neguard pkg scan", "ClamdEngine unix", "ClamdEngine tcp"):
     for ref in ("clamdscan --stream", "clamdscan --stream -m"):
         per_round = statistics.median(a / b for a, b in zip(wall[ours], wall[ref]))
         print(f"{ours} / {ref}: median wall ratio {statistics.median(wall[ours]) / statistics.median(wall[ref]):.2f}x,"
@@ -115,7 +126,7 @@ for ours in ("ClamdEngine unix", "ClamdEngine tcp"):
 PY
 
 echo "== peak RSS (GNU time -v)"
-for c in "$neguard_unix" "$clamdscan_stream"; do
+for c in "$pkg_scan" "$neguard_unix" "$clamdscan_stream"; do
   echo "${c:0:60}..."
   /usr/bin/time -v $c 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed"
 done

@@ -230,6 +230,20 @@ class PkgScanCommandsTest {
   }
 
   @Test
+  void scan_payloadAlteredAfterBuild_refusedDigestMismatch_noReportWritten() throws Exception {
+    // The report would vouch for the manifest's bytes: it is written only for those bytes.
+    Path bundle = build("altered", Map.of("a.txt", "harmless\n", "b.txt", "other\n"));
+    replaceEntry(bundle, "payload/a.txt", "harmles5\n");
+    byte[] before = Files.readAllBytes(bundle);
+    CliRun scan = scan(bundle, "--json");
+    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
+    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("DIGEST_MISMATCH");
+    assertThat(scan.json().at("/reasons/0/subject").asText()).isEqualTo("a.txt");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
+    assertNoTempFiles();
+  }
+
+  @Test
   void scan_signedPackage_refusedStructure() throws Exception {
     Path bundle = build("signed", Map.of("a.txt", "a\n"));
     assertThat(scan(bundle).exit()).isZero();

@@ -16,17 +16,18 @@ import java.util.Objects;
 import org.neguard.pkg.BundleLayout;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
-import org.neguard.pkg.ContentCheck;
 import org.neguard.pkg.Manifest;
 import org.neguard.pkg.ScanReportWriter;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
  * Scans every payload file of an unsigned bundle with every configured engine (AV-1) and writes
  * one report per engine into the bundle (AV-3), ready for the publication gate and signing.
  *
- * <p>The payload is checked against the manifest first, so a report's payload digest is a claim
- * about bytes that were actually scanned. When an engine fails (unreachable, dies, answers
+ * <p>Every byte handed to an engine is hashed on the way and compared with the manifest before a
+ * report is written, so a report's payload digest is a claim about the bytes actually scanned. When an engine fails (unreachable, dies, answers
  * nonsense), no report is written at all and the bundle is left as it was: a partial scan is not
  * a scan. Findings do not stop the run: the reports record them and the gate refuses them.
  */
@@ -95,16 +96,21 @@ public final class ScanRunner {
       Manifest manifest = reader.manifest();
       if (reader.signature().isPresent()) {
         throw new RefusalException(
-            org.neguard.verdict.ReasonCode.STRUCTURE,
+            ReasonCode.STRUCTURE,
             "the package is already signed; scan reports change the manifest the signature"
                 + " covers. Scan the unsigned package, then sign it");
       }
-      ContentCheck.check(reader, threads, (d, t) -> {});
+      // Every byte handed to an engine is hashed on the way; before any report is written, each
+      // file must have been read whole with the manifest's SHA-256 (or is hashed then), so the
+      // reports' payload digest is a claim about the bytes the engines saw, at one read each.
+      List<HashedContent> contents = new ArrayList<>();
       List<ScanItem> items = new ArrayList<>();
       for (Manifest.FileEntry f : manifest.files()) {
         String entry = f.entryName();
         long size = f.size();
-        items.add(new ScanItem(f.path(), size, () -> reader.openEntry(entry, size)));
+        HashedContent content = new HashedContent(f, () -> reader.openEntry(entry, size));
+        contents.add(content);
+        items.add(new ScanItem(f.path(), size, content));
       }
       List<ScanReport> reports = new ArrayList<>();
       Map<String, byte[]> encoded = new LinkedHashMap<>();
@@ -128,6 +134,13 @@ public final class ScanRunner {
                 info.kind()),
             ScanReportCodec.encode(report));
       }
+      List<Reason> mismatches = new ArrayList<>();
+      for (HashedContent c : contents) {
+        c.check().ifPresent(mismatches::add);
+      }
+      if (!mismatches.isEmpty()) {
+        throw new RefusalException(mismatches);
+      }
       Manifest written = ScanReportWriter.write(reader, encoded, out);
       return new Result(written, reports);
     }
@@ -142,9 +155,99 @@ public final class ScanRunner {
     }
     if (!ok) {
       throw new RefusalException(
-          org.neguard.verdict.ReasonCode.ENGINE_ERROR,
+          ReasonCode.ENGINE_ERROR,
           "engine " + c.spec() + " returned " + results.size() + " results for " + items.size()
               + " files, or in another order; no report was written");
+    }
+  }
+
+  /**
+   * A payload file's bytes, hashed whenever a reader reads them to the end: the digests of every
+   * whole read, to compare with the manifest once the engines are done.
+   */
+  private static final class HashedContent implements ScanItem.Content {
+    private final Manifest.FileEntry file;
+    private final ScanItem.Content source;
+    private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    HashedContent(Manifest.FileEntry file, ScanItem.Content source) {
+      this.file = file;
+      this.source = source;
+    }
+
+    @Override
+    public java.io.InputStream open() throws IOException {
+      java.security.MessageDigest md = sha256();
+      return new java.io.FilterInputStream(source.open()) {
+        private long count;
+        private boolean done;
+
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b < 0) {
+            finish();
+          } else {
+            md.update((byte) b);
+            count++;
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+          int n = super.read(buf, off, len);
+          if (n < 0) {
+            finish();
+          } else {
+            md.update(buf, off, n);
+            count += n;
+          }
+          return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+          done = true; // a read that skips proves nothing about the skipped bytes
+          return super.skip(n);
+        }
+
+        private void finish() {
+          if (!done && count == file.size()) {
+            seen.add(java.util.HexFormat.of().formatHex(md.digest()));
+          }
+          done = true;
+        }
+      };
+    }
+
+    /** A mismatch with the manifest, hashing the file now if no engine read it whole. */
+    java.util.Optional<Reason> check() throws IOException {
+      if (seen.isEmpty()) {
+        try (java.io.InputStream in = open()) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }
+      for (String digest : seen) {
+        if (!digest.equals(file.sha256())) {
+          return java.util.Optional.of(Reason.about(ReasonCode.DIGEST_MISMATCH, file.path(),
+              "'" + file.path() + "' has SHA-256 " + digest + ", the manifest lists "
+                  + file.sha256() + "; the package was altered, no report was written"));
+        }
+      }
+      if (seen.isEmpty()) {
+        return java.util.Optional.of(Reason.about(ReasonCode.SIZE_LIMIT, file.path(),
+            "'" + file.path() + "' is not the " + file.size() + " bytes the manifest lists"));
+      }
+      return java.util.Optional.empty();
+    }
+
+    private static java.security.MessageDigest sha256() {
+      try {
+        return java.security.MessageDigest.getInstance("SHA-256");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JDK has SHA-256", e);
+      }
     }
   }
 
