@@ -38,7 +38,7 @@ public final class Accounts {
   private final AuditLog audit;
   private final TransactionTemplate tx;
   private final LoginThrottle throttle = new LoginThrottle();
-  private final Clock clock = Clock.systemUTC();
+  private final Clock clock = Clock.tickMillis(java.time.ZoneOffset.UTC);
   private final String dummyHash;
 
   Accounts(UserStore users, TokenStore tokens, PasswordEncoder passwords, AuditLog audit,
