@@ -1,5 +1,6 @@
 package org.neguard.server.auth;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,8 +42,11 @@ public final class Accounts {
   private final Clock clock = Clock.tickMillis(java.time.ZoneOffset.UTC);
   private final String dummyHash;
 
+  private final MeterRegistry metrics;
+
   Accounts(UserStore users, TokenStore tokens, PasswordEncoder passwords, AuditLog audit,
-      PlatformTransactionManager transactions) {
+      PlatformTransactionManager transactions, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.users = users;
     this.tokens = tokens;
     this.passwords = passwords;
@@ -80,6 +84,7 @@ public final class Accounts {
     if (addressWait > 0) {
       audit.append(AuditEvent.denied(username, "LOGIN", "user " + username,
           "THROTTLED: too many failed logins from " + remote));
+      logins("throttled");
       throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
           "too many failed logins from this address; try again in " + addressWait + " s");
     }
@@ -88,6 +93,7 @@ public final class Accounts {
       long wait = Math.max(1, Duration.between(now, user.lockedUntil()).toSeconds());
       audit.append(AuditEvent.denied(username, "LOGIN", "user " + username,
           "THROTTLED: account locked after " + user.failedLogins() + " failed logins"));
+      logins("throttled");
       throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
           "too many failed logins for '" + username + "'; try again in " + wait + " s");
     }
@@ -105,9 +111,11 @@ public final class Accounts {
       }
       audit.append(AuditEvent.failure(printable(username), "LOGIN", "user " + printable(username),
           "NOT_AUTHENTICATED: " + why));
+      logins("failure");
       throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
           "wrong user name or password, or the account is disabled");
     }
+    logins("success");
     return tx.execute(s -> {
       users.clearFailures(user.id());
       TokenStore.Issued issued = tokens.issue(user.id(), user.username(), name, now, now.plus(ttl));
@@ -115,6 +123,10 @@ public final class Accounts {
           "token " + issued.token().id() + " issued, expires " + issued.token().expiresAt()));
       return view(issued.token(), issued.secret());
     });
+  }
+
+  private void logins(String outcome) {
+    metrics.counter("neguard.logins", "outcome", outcome).increment();
   }
 
   /**

@@ -29,6 +29,7 @@ import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -60,10 +61,12 @@ final class PackageIngest {
   private final TransactionTemplate tx;
   private final long maxBytes;
   private final Clock clock = Clock.systemUTC();
+  private final MeterRegistry metrics;
 
   PackageIngest(DataDir dataDir, PublicationGate gate, PackageStore store, AuditLog audit,
-      PlatformTransactionManager transactions,
+      PlatformTransactionManager transactions, MeterRegistry metrics,
       @Value("${neguard.max-upload-bytes}") long maxBytes) throws IOException {
+    this.metrics = metrics;
     this.dataDir = dataDir;
     this.gate = gate;
     this.store = store;
@@ -99,6 +102,7 @@ final class PackageIngest {
             ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
                 + " bytes); ask the operator to raise --max-upload"));
       } catch (IOException e) {
+        count("interrupted");
         audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
             "IO_ERROR: the upload broke off before its end; nothing was stored"));
         throw e;
@@ -153,7 +157,12 @@ final class PackageIngest {
       }
       throw e;
     }
+    count("accepted");
     return new Accepted(p, true);
+  }
+
+  private void count(String outcome) {
+    metrics.counter("neguard.package.uploads", "outcome", outcome).increment();
   }
 
   /** The stored package of that name and version: the same one again, or a conflict. */
@@ -168,6 +177,7 @@ final class PackageIngest {
           "already stored with the same manifest; nothing changed"));
       return Optional.of(new Accepted(found.get(), false));
     }
+    count("conflict");
     audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
         "CONFLICT: stored with another manifest (sha256 " + found.get().manifestSha256() + ")"));
     throw ApiException.of(409, ReasonCode.CONFLICT,
@@ -176,6 +186,8 @@ final class PackageIngest {
   }
 
   private ApiException refuse(String actor, String target, RefusalException e) {
+    metrics.counter("neguard.package.uploads", "outcome", "refused", "code", e.code().name())
+        .increment();
     audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
         e.reasons().stream().map(r -> r.code() + ": " + r.message())
             .collect(Collectors.joining("; "))));
