@@ -18,6 +18,12 @@ import picocli.CommandLine.Command;
       PkgCommand.class,
       PkiCommand.class,
       QuickstartCommand.class,
+      ServerCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
+      UserCommand.class,
+      AuditCommand.class,
+      EvidenceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -7,13 +7,16 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pkg",
     mixinStandardHelpOptions = true,
-    description = "Build, sign, verify, inspect and extract .ngp package bundles.",
+    description = "Build, sign, verify, inspect and extract .ngp package bundles; upload and"
+        + " list them on the OAM server.",
     subcommands = {
       PkgBuildCommand.class,
       PkgSignCommand.class,
       PkgVerifyCommand.class,
       PkgInspectCommand.class,
-      PkgExtractCommand.class
+      PkgExtractCommand.class,
+      PkgUploadCommand.class,
+      PkgListCommand.class
     })
 final class PkgCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -21,6 +24,6 @@ final class PkgCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "give a pkg command: build, sign, verify, inspect or extract");
+        spec.commandLine(), "give a pkg command: build, sign, verify, inspect, extract, upload or list");
   }
 }
