@@ -134,7 +134,7 @@ public final class NeguardServer implements AutoCloseable {
    * The embedded database: H2 in file mode, PostgreSQL-compatible so that one set of migrations
    * serves both; commits are written at once (WRITE_DELAY=0) so a killed server keeps them.
    */
-  static String embeddedUrl(Path dbDir) {
+  public static String embeddedUrl(Path dbDir) {
     return "jdbc:h2:file:" + dbDir.resolve("neguard").toAbsolutePath()
         + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
   }
