@@ -81,6 +81,7 @@ public final class NeguardServer implements AutoCloseable {
     Map<String, Object> p = new HashMap<>();
     p.put("spring.config.name", "neguard-server");
     p.put("spring.main.banner-mode", "off");
+    p.put("spring.main.log-startup-info", "false");
     p.put("server.address", config.bindAddress());
     p.put("server.port", Integer.toString(config.port()));
     p.put("server.error.include-stacktrace", "never");
