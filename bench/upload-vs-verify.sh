@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark: 'neguard pkg upload' of a 1 GiB bundle to a server on loopback (stream + full
 # verification by the server + store) against 'neguard pkg verify' of the same file, in the same
-# run; and the server's peak RSS (docs/BENCHMARKS.md). Needs hyperfine and GNU time:
-#   apt-get install hyperfine time
+# run; and the server's peak RSS (docs/BENCHMARKS.md). Needs hyperfine: apt-get install hyperfine
 # Usage: bench/upload-vs-verify.sh [WORKDIR]   (default: bench/work; about 4.5 GiB free)
 # NEGUARD may name the command to run (default: the ./neguard launcher), e.g.
 #   NEGUARD="java -cp neguard-cli/target/neguard-cli.jar:neguard-cli/target/lib/* org.neguard.cli.Main"
@@ -11,9 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$root/bench/work}"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 mkdir -p "$work"
-for tool in hyperfine /usr/bin/time; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "missing $tool: apt-get install hyperfine time" >&2; exit 1; }
-done
+command -v hyperfine >/dev/null 2>&1 || { echo "missing hyperfine: apt-get install hyperfine" >&2; exit 1; }
 
 # The same 1 GiB, 4718-file bundle as bench/verify-vs-openssl.sh (made here if missing).
 payload="$work/payload"
@@ -37,13 +34,15 @@ fi
 echo "bundle: $(stat -c %s "$bundle") bytes; cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 java -version 2>&1 | head -1
 
-# A fresh server on a free loopback port, under GNU time for its peak RSS.
+# A fresh server on a free loopback port; its peak RSS is read from /proc (VmHWM) at the end
+# (the launcher execs java, so the background PID is the server's JVM).
 server="$work/server"
 rm -rf "$server" "$work/client"
 mkdir -p "$server"
 head -c 18 /dev/urandom | base64 >"$work/admin-password"
 head -c 18 /dev/urandom | base64 >"$work/publisher-password"
-/usr/bin/time -v -o "$work/server-time.txt" "${neguard[@]}" server --data "$server/data" \
+exec_server() { exec "${neguard[@]}" "$@"; }
+exec_server server --data "$server/data" \
   --port 0 --trust "$pki/ca.pem" --admin-password-file "$work/admin-password" --json \
   >"$server/out.json" 2>"$server/log.txt" &
 server_pid=$!
@@ -77,8 +76,8 @@ print(f"upload median {u['median']:.3f} s, verify median {v['median']:.3f} s")
 print(f"throughput ratio upload+verify / pkg verify = {v['median'] / u['median']:.2f}x (>= 0.8 meets the target)")
 PY
 
+echo "== server peak RSS over the whole run (VmHWM)"
+grep VmHWM "/proc/$server_pid/status"
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 trap - EXIT
-echo "== server peak RSS (GNU time -v) over the whole run"
-grep -E "Maximum resident" "$work/server-time.txt"
