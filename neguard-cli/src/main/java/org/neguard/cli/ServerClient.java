@@ -103,7 +103,7 @@ final class ServerClient {
   /** Streams a file as the request body (never read into memory). */
   JsonNode upload(String path, Path file) throws IOException, RefusalException {
     return json(send(request(path).header("Content-Type", "application/octet-stream")
-        .expectContinue(true).timeout(Duration.ofHours(2))
+        .timeout(Duration.ofHours(2))
         .POST(HttpRequest.BodyPublishers.ofFile(file))));
   }
 

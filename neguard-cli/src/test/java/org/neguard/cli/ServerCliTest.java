@@ -190,6 +190,26 @@ class ServerCliTest {
     assertThat(cli(pub, "pkg", "list", "--server", url).exit()).isEqualTo(3);
   }
 
+  /** A refusal decided before the body is read reaches the client, not a broken pipe. */
+  @Test
+  void upload_largeFileWrongRole_answeredWithTheRefusalNotABrokenPipe() throws Exception {
+    Path admin = loggedIn("big-admin", "admin", "admin-password");
+    write("op-password", "cli-test-operator-pw");
+    assertThat(cli(admin, "user", "add", "big-op", "--role", "operator", "--password-file",
+        dir.resolve("op-password").toString()).exit()).isZero();
+    Path op = loggedIn("big-op", "big-op", "op-password");
+    Path big = dir.resolve("big.ngp");
+    try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+      f.setLength(256L << 20); // sparse: costs no disk
+    }
+    long start = System.nanoTime();
+    CliRun r = cli(op, "pkg", "upload", big.toString(), "--json");
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(r.json().path("reasons").path(0).path("code").asText()).isEqualTo("NOT_AUTHORIZED");
+    assertThat(System.nanoTime() - start).as("refused quickly").isLessThan(20_000_000_000L);
+    Files.delete(big);
+  }
+
   @Test
   void auditVerify_alteredRowInDatabase_exits3NamingIt() throws Exception {
     Path admin = loggedIn("audit-admin", "admin", "admin-password");

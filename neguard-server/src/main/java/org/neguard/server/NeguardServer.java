@@ -87,7 +87,9 @@ public final class NeguardServer implements AutoCloseable {
     p.put("server.error.include-stacktrace", "never");
     p.put("server.error.include-message", "never");
     p.put("server.shutdown", "immediate");
-    p.put("server.tomcat.max-swallow-size", "1MB");
+    // A body refused before it is read (401, 403, 413) is read and dropped, not cut off, so that
+    // the client, which sends it whole before reading the answer, gets the refusal.
+    p.put("server.tomcat.max-swallow-size", "-1");
     p.put("spring.web.resources.add-mappings", "false");
     p.put("spring.mvc.problemdetails.enabled", "false");
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");

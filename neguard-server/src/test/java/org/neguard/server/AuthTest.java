@@ -216,6 +216,14 @@ class AuthTest {
     s.http.login("mover", "mover-password-2");
   }
 
+  @Test
+  void hugeJsonBody_refusedWithoutBuffering() {
+    String big = "{\"username\":\"admin\",\"password\":\"" + "x".repeat(2 << 20) + "\"}";
+    Http.Response r = s.http.send("POST", "/api/auth/login", null, big);
+    assertThat(r.status()).as("%s", r.body().length()).isEqualTo(413);
+    assertThat(r.code()).isEqualTo("SIZE_LIMIT");
+  }
+
   /** SQL and JSON injection in every text field: refused or stored as text, never executed. */
   @Test
   void injection_everyTextField_storedAsTextOrRefused() throws Exception {

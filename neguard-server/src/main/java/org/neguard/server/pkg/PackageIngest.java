@@ -95,6 +95,7 @@ final class PackageIngest {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     try {
       long size;
+      long t0 = System.nanoTime();
       try {
         size = receive(body, tmp);
       } catch (TooLarge e) {
@@ -102,7 +103,7 @@ final class PackageIngest {
             ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
                 + " bytes); ask the operator to raise --max-upload"));
       } catch (IOException e) {
-        count("interrupted");
+        count("interrupted", "IO_ERROR");
         audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
             "IO_ERROR: the upload broke off before its end; nothing was stored"));
         throw e;
@@ -111,6 +112,7 @@ final class PackageIngest {
         throw refuse(actor, "upload of 0 bytes",
             new RefusalException(ReasonCode.MALFORMED, "the upload is empty; send a .ngp bundle"));
       }
+      long t1 = System.nanoTime();
       Verification v;
       String manifestSha;
       try {
@@ -119,7 +121,12 @@ final class PackageIngest {
       } catch (RefusalException e) {
         throw refuse(actor, "upload of " + size + " bytes", e);
       }
-      return store(actor, tmp, size, v.manifest(), manifestSha, v);
+      long t2 = System.nanoTime();
+      Accepted a = store(actor, tmp, size, v.manifest(), manifestSha, v);
+      LOG.info("upload of {} {} by {}: {} bytes received in {} ms, verified in {} ms, stored in {} ms",
+          v.manifest().name(), v.manifest().version(), actor, size, (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+      return a;
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -157,12 +164,13 @@ final class PackageIngest {
       }
       throw e;
     }
-    count("accepted");
+    count("accepted", "none");
     return new Accepted(p, true);
   }
 
-  private void count(String outcome) {
-    metrics.counter("neguard.package.uploads", "outcome", outcome).increment();
+  private void count(String outcome, String code) {
+    // Every series carries the same tag keys, as Prometheus requires.
+    metrics.counter("neguard.package.uploads", "outcome", outcome, "code", code).increment();
   }
 
   /** The stored package of that name and version: the same one again, or a conflict. */
@@ -177,7 +185,7 @@ final class PackageIngest {
           "already stored with the same manifest; nothing changed"));
       return Optional.of(new Accepted(found.get(), false));
     }
-    count("conflict");
+    count("conflict", "CONFLICT");
     audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
         "CONFLICT: stored with another manifest (sha256 " + found.get().manifestSha256() + ")"));
     throw ApiException.of(409, ReasonCode.CONFLICT,
