@@ -210,6 +210,50 @@ class ServerCliTest {
     Files.delete(big);
   }
 
+  /** An https server with a private CA: trusted with --cacert, refused without. */
+  @Test
+  void login_httpsWithPrivateCa_needsCacert() throws Exception {
+    java.security.KeyPair key = org.neguard.pki.KeyType.EC_P256.generate();
+    javax.security.auth.x500.X500Principal name =
+        new javax.security.auth.x500.X500Principal("CN=127.0.0.1");
+    java.time.Instant now = java.time.Instant.now();
+    var b = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name,
+        java.math.BigInteger.valueOf(7), java.util.Date.from(now.minusSeconds(60)),
+        java.util.Date.from(now.plusSeconds(86400)), name, key.getPublic());
+    b.addExtension(org.bouncycastle.asn1.x509.Extension.subjectAlternativeName, false,
+        new org.bouncycastle.asn1.x509.GeneralNames(new org.bouncycastle.asn1.x509.GeneralName(
+            org.bouncycastle.asn1.x509.GeneralName.iPAddress, "127.0.0.1")));
+    java.security.cert.X509Certificate cert =
+        new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+            b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                .build(key.getPrivate())));
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("server", key.getPrivate(), "tls-pass".toCharArray(),
+        new java.security.cert.X509Certificate[] {cert});
+    Path p12 = dir.resolve("tls.p12");
+    try (var o = Files.newOutputStream(p12)) {
+      ks.store(o, "tls-pass".toCharArray());
+    }
+    Path caPem = write("tls-ca.pem", org.neguard.pki.DemoPki.pem(cert).strip());
+    try (NeguardServer tls = ServerLauncher.start(ServerConfig.builder(dir.resolve("tls-data"))
+        .port(0).quiet(true).adminPasswordFile(adminPw).tls(p12, "tls-pass").build(),
+        List.of(), List.of())) {
+      String https = tls.url().toString();
+      assertThat(https).startsWith("https://");
+      Path config = dir.resolve("config-tls");
+      CliRun untrusted = cli(config, "login", "--server", https, "--user", "admin",
+          "--password-file", adminPw.toString(), "--json");
+      assertThat(untrusted.exit()).as("%s", untrusted).isEqualTo(1);
+      assertThat(untrusted.json().path("reasons").path(0).path("message").asText())
+          .contains("--cacert");
+      CliRun trusted = cli(config, "login", "--server", https, "--user", "admin",
+          "--password-file", adminPw.toString(), "--cacert", caPem.toString(), "--json");
+      assertThat(trusted.exit()).as("%s", trusted).isZero();
+      assertThat(cli(config, "pkg", "list", "--cacert", caPem.toString()).exit()).isZero();
+    }
+  }
+
   @Test
   void auditVerify_alteredRowInDatabase_exits3NamingIt() throws Exception {
     Path admin = loggedIn("audit-admin", "admin", "admin-password");
