@@ -19,6 +19,12 @@ import picocli.CommandLine.Command;
       PkiCommand.class,
       HardenCommand.class,
       QuickstartCommand.class,
+      ServerCommand.class,
+      LoginCommand.class,
+      LogoutCommand.class,
+      UserCommand.class,
+      AuditCommand.class,
+      EvidenceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

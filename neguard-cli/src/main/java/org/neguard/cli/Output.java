@@ -150,6 +150,19 @@ final class Output {
     return list;
   }
 
+  /** A value from a server safe to print on a terminal: control characters escaped. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) {
+        b.append(String.format("\\u%04x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.toString();
+  }
+
   private void print(Object o) {
     try {
       out.println(JSON.writeValueAsString(o));

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "pkg",
     mixinStandardHelpOptions = true,
-    description = "Build, scan, sign, verify, inspect and extract .ngp package bundles.",
+    description = "Build, scan, sign, verify, inspect and extract .ngp package bundles; upload"
+        + " and list them on the OAM server.",
     subcommands = {
       PkgBuildCommand.class,
       PkgScanCommand.class,
@@ -15,7 +16,9 @@ import picocli.CommandLine.Command;
       PkgVerifyCommand.class,
       PkgInspectCommand.class,
       PkgExtractCommand.class,
-      PkgScanReportCommand.class
+      PkgScanReportCommand.class,
+      PkgUploadCommand.class,
+      PkgListCommand.class
     })
 final class PkgCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -23,6 +26,8 @@ final class PkgCommand implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "give a pkg command: build, scan, sign, verify, inspect, extract or scan-report");
+        spec.commandLine(),
+        "give a pkg command: build, scan, sign, verify, inspect, extract, scan-report, upload or"
+            + " list");
   }
 }

@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
       "Walk through NEGuard on a sample MME package: create a demo PKI, build the package,",
       "scan it with a private clamd (demo signature database), sign and verify it (PASS),",
       "tamper one byte of a copy and verify again (refused), then build a variant carrying the",
-      "EICAR test file: the scan finds it and signing is refused (AV-2). Needs clamd and",
+      "EICAR test file: the scan finds it and signing is refused (AV-2). Between them an OAM",
+      "server on loopback takes the signed package from a publisher and refuses the tampered",
+      "copy, and its audit chain verifies. Needs clamd and",
       "sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this machine's",
       "listening sockets against the sample MME policy, with HTML evidence."
     })
@@ -79,7 +81,9 @@ final class QuickstartCommand implements Callable<Integer> {
       Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
-      step("8. A variant carrying the EICAR test file: the scan finds it, signing is refused");
+      QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle, tampered,
+          pki.resolve("ca.pem"));
+      step("13. A variant carrying the EICAR test file: the scan finds it, signing is refused");
       Path infectedTree = work.resolve("sample-mme-infected");
       writeSample(infectedTree);
       Files.writeString(infectedTree.resolve("lib/plugin.dat"), DemoClamd.EICAR,
@@ -89,12 +93,12 @@ final class QuickstartCommand implements Callable<Integer> {
           DEMO_NOTE);
       require(3, "pkg", "sign", infected.toString(), "--key",
           pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString());
-      step("9. The scan reports as a page for an auditor");
+      step("14. The scan reports as a page for an auditor");
       require(0, "pkg", "scan-report", bundle.toString(), "--trust", ca, "--html",
           work.resolve("scan-report.html").toString());
     }
 
-    step("10. Hardening: list this machine's listening sockets, judge them against the sample MME"
+    step("15. Hardening: list this machine's listening sockets, judge them against the sample MME"
         + " policy and write the evidence (this machine is no MME: expect undeclared ports)");
     Path inventory = work.resolve("inventory.json");
     Path policy = work.resolve("mme-policy.yaml");
@@ -109,8 +113,8 @@ final class QuickstartCommand implements Callable<Integer> {
         inventory.toString(), "--report", work.resolve("hardening").toString());
 
     out().println();
-    out().println("Quickstart done: the scanned and signed package passed, the tampered copy was"
-        + " refused, the infected variant could not be signed; the hardening evidence is in"
+    out().println("Quickstart done: the scanned and signed package passed (and the server took"
+        + " it), the tampered copy was refused, the infected variant could not be signed; the hardening evidence is in"
         + " hardening/hardening-report.html.");
     out().println("Files are in " + work);
     out().flush();

@@ -294,6 +294,7 @@ class PkgCommandsTest {
     assertThat(run.out()).contains("PASS", "FAIL", "DIGEST_MISMATCH", "lib/libs1ap.so",
         "INFECTED", "NEGuard.Demo.EICAR", "lib/plugin.dat");
     assertThat(dir.resolve("qs/scan-report.html")).content().contains("ClamAV", "DEMO");
+    assertThat(run.out()).contains("Upload the tampered copy");
     assertThat(dir.resolve("qs/clamd")).doesNotExist();
     assertThat(dir.resolve("qs/hardening/hardening-report.html")).content().contains("mme");
   }

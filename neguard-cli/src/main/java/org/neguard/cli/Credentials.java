@@ -1,0 +1,121 @@
+package org.neguard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * API tokens saved by {@code neguard login}: {@code credentials.json} in the user's config
+ * directory ({@code $NEGUARD_CONFIG_DIR}, else {@code $XDG_CONFIG_HOME/neguard}, else {@code
+ * ~/.config/neguard}), directory 0700, file 0600, written atomically. One token per server URL;
+ * the last server logged in to is the default. Not thread-safe.
+ */
+final class Credentials {
+  static final String FILE = "credentials.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A saved login. */
+  record Saved(String server, String username, String token, String expiresAt) {}
+
+  private final Path dir;
+
+  private Credentials(Path dir) {
+    this.dir = dir;
+  }
+
+  static Credentials in(Path configDir) {
+    return new Credentials(configDir != null ? configDir : defaultDir());
+  }
+
+  static Path defaultDir() {
+    String explicit = System.getenv("NEGUARD_CONFIG_DIR");
+    if (explicit != null && !explicit.isBlank()) {
+      return Path.of(explicit);
+    }
+    String xdg = System.getenv("XDG_CONFIG_HOME");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "neguard");
+    }
+    return Path.of(System.getProperty("user.home"), ".config", "neguard");
+  }
+
+  Path file() {
+    return dir.resolve(FILE);
+  }
+
+  /** The saved login for {@code server}, or for the default server when null. */
+  Optional<Saved> find(String server) throws IOException {
+    JsonNode root = read();
+    String s = server != null ? normalize(server) : root.path("default").asText(null);
+    if (s == null) {
+      return Optional.empty();
+    }
+    JsonNode e = root.path("servers").path(s);
+    if (e.isMissingNode() || !e.hasNonNull("token")) {
+      return Optional.empty();
+    }
+    return Optional.of(new Saved(s, e.path("username").asText(), e.path("token").asText(),
+        e.path("expiresAt").asText(null)));
+  }
+
+  void save(Saved saved) throws IOException {
+    ObjectNode root = (ObjectNode) read();
+    String s = normalize(saved.server());
+    root.put("default", s);
+    ObjectNode servers = root.has("servers") ? (ObjectNode) root.get("servers")
+        : root.putObject("servers");
+    ObjectNode e = servers.putObject(s);
+    e.put("username", saved.username());
+    e.put("token", saved.token());
+    e.put("expiresAt", saved.expiresAt());
+    write(root);
+  }
+
+  void remove(String server) throws IOException {
+    ObjectNode root = (ObjectNode) read();
+    String s = normalize(server);
+    if (root.has("servers")) {
+      ((ObjectNode) root.get("servers")).remove(s);
+    }
+    if (s.equals(root.path("default").asText(null))) {
+      root.remove("default");
+    }
+    write(root);
+  }
+
+  static String normalize(String server) {
+    return server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
+  }
+
+  private JsonNode read() throws IOException {
+    Path f = file();
+    if (!Files.exists(f)) {
+      return JSON.createObjectNode();
+    }
+    JsonNode n = JSON.readTree(f.toFile());
+    return n instanceof ObjectNode ? n : JSON.createObjectNode();
+  }
+
+  private void write(JsonNode root) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
+    // Created 0600 before the token is written into it: never readable by others, not even
+    // for a moment.
+    Path tmp = Files.createTempFile(dir, ".credentials-", ".tmp",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
+      Files.move(tmp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package org.neguard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code neguard pkg upload}: publish a bundle to the OAM server, which verifies it (SRC-2). */
+@Command(
+    name = "upload",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Upload a signed bundle to the OAM server (publisher role). The server verifies it in",
+      "full against its own trust anchors before storing it; a refusal (exit 3) carries the",
+      "same reasons as 'pkg verify'. The same name and version with other content is refused."
+    })
+final class PkgUploadCommand implements Callable<Integer>, Output.JsonCapable {
+  @Mixin JsonOption jsonOption;
+  @Mixin ClientOptions client;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
+  Path file;
+
+  @Override
+  public boolean json() {
+    return jsonOption.json;
+  }
+
+  @Override
+  public Object target() {
+    return file;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new NoSuchFileException(file.toString());
+    }
+    JsonNode p = client.client().upload("/api/packages", file);
+    Map<String, Object> details = new ObjectMapper().convertValue(p, Map.class);
+    return Output.of(spec.commandLine()).pass(
+        "STORED  " + p.path("name").asText() + " " + p.path("version").asText()
+            + "  (verified by the server; signer " + p.path("signerSubject").asText()
+            + "; manifest sha256 " + p.path("manifestSha256").asText() + ")",
+        Map.of("package", details));
+  }
+}

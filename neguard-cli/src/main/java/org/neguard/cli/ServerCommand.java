@@ -1,0 +1,113 @@
+package org.neguard.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.neguard.server.ServerConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code neguard server}: the OAM server (SRC-1..3). Spring is only loaded by {@link
+ * ServerLauncher}, when this command runs, so that the other commands start as fast as before.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the OAM server: accounts and roles, verified package ingest, the audit log.",
+      "Embedded database under --data (no set-up), or PostgreSQL with --db. Plain HTTP is",
+      "served on loopback only; elsewhere give --tls-keystore (or insist with",
+      "--insecure-plain-http). The first start creates the user 'admin' and prints its",
+      "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD)."
+    })
+final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
+  @Mixin JsonOption jsonOption;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--data", required = true, paramLabel = "DIR",
+      description = "Data directory: embedded database, package store, trust configuration.")
+  Path data;
+
+  @Option(names = "--port", paramLabel = "P", defaultValue = "8443",
+      description = "TCP port (default: ${DEFAULT-VALUE}; 0 for any free port).")
+  int port;
+
+  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+      description = "Listen address (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--db", paramLabel = "JDBC-URL",
+      description = "PostgreSQL, e.g. jdbc:postgresql://db.example:5432/neguard (default: the"
+          + " embedded database in DIR/db; SPRING_DATASOURCE_URL also works).")
+  String db;
+
+  @Option(names = "--db-user", paramLabel = "USER", description = "Database user.")
+  String dbUser;
+
+  @Option(names = "--db-password-file", paramLabel = "FILE", description = "Database password.")
+  Path dbPasswordFile;
+
+  @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
+      description = "PKCS#12 key store with the server's key and certificate: serve HTTPS.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+      description = "The key store's password (or $NEGUARD_TLS_KEYSTORE_PASSWORD).")
+  Path tlsPasswordFile;
+
+  @Option(names = "--insecure-plain-http",
+      description = "Serve plain HTTP on a non-loopback address. Tokens travel in clear text.")
+  boolean insecurePlainHttp;
+
+  @Option(names = "--admin-password-file", paramLabel = "FILE",
+      description = "The first admin's password, read at the first start only.")
+  Path adminPasswordFile;
+
+  @Option(names = "--trust", paramLabel = "CA.pem",
+      description = "Vendor CA certificate(s) that ingest accepts signers from; copied into"
+          + " DIR/trust/anchors. Repeatable.")
+  List<Path> trust = new ArrayList<>();
+
+  @Option(names = "--crl", paramLabel = "CRL.pem",
+      description = "CRL(s) to check signers against; copied into DIR/trust/crls. Repeatable.")
+  List<Path> crls = new ArrayList<>();
+
+  @Option(names = "--max-upload", paramLabel = "BYTES",
+      description = "Largest bundle accepted (default: 16 GiB).")
+  Long maxUpload;
+
+  @Override
+  public boolean json() {
+    return jsonOption.json;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String dbPassword = dbPasswordFile == null ? null
+        : Secrets.read(dbPasswordFile, null, "Database password");
+    String tlsPassword = tlsKeystore == null ? null
+        : Secrets.read(tlsPasswordFile, "NEGUARD_TLS_KEYSTORE_PASSWORD", "Key store password");
+    ServerConfig.Builder b = ServerConfig.builder(data).port(port).bindAddress(bind)
+        .allowPlainHttp(insecurePlainHttp).adminPasswordFile(adminPasswordFile);
+    if (db != null) {
+      b.database(db, dbUser, dbPassword);
+    }
+    if (tlsKeystore != null) {
+      b.tls(tlsKeystore, tlsPassword);
+    }
+    if (maxUpload != null) {
+      b.maxUploadBytes(maxUpload);
+    }
+    ServerConfig config;
+    try {
+      config = b.build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    return ServerLauncher.runUntilStopped(config, trust, crls, Output.of(spec.commandLine()));
+  }
+}

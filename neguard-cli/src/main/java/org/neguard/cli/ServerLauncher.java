@@ -1,0 +1,77 @@
+package org.neguard.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
+import org.neguard.sign.Certificates;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Starts the server in this JVM. The only CLI class that touches {@link NeguardServer} (and so
+ * Spring); the JVM loads it only when a server is started.
+ */
+final class ServerLauncher {
+  private ServerLauncher() {}
+
+  /** Starts, reports where it listens, and blocks until the process is told to stop. */
+  static int runUntilStopped(ServerConfig config, List<Path> trust, List<Path> crls, Output out)
+      throws IOException, RefusalException, InterruptedException {
+    NeguardServer server = start(config, trust, crls);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (IOException e) {
+        // exiting anyway
+      }
+    }, "neguard-server-stop"));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("url", server.url().toString());
+    details.put("dataDir", server.dataDir().toString());
+    details.put("database", config.dbUrl().orElse("embedded"));
+    out.done("NEGuard server listening on " + server.url() + "  (data " + server.dataDir()
+        + ", database " + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
+    server.awaitStop();
+    return 0;
+  }
+
+  /** Installs the given trust files into the data directory, then starts the server. */
+  static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    install(config.dataDir(), "trust/anchors", trust, false);
+    install(config.dataDir(), "trust/crls", crls, true);
+    return NeguardServer.start(config);
+  }
+
+  private static void install(Path data, String sub, List<Path> files, boolean crl)
+      throws IOException, RefusalException {
+    if (files.isEmpty()) {
+      return;
+    }
+    for (Path f : files) { // check every file before copying any
+      if (crl) {
+        Certificates.readCrls(f);
+      } else {
+        Certificates.read(f);
+      }
+    }
+    if (!Files.isDirectory(data)) {
+      Files.createDirectories(data);
+      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+    }
+    Path dir = Files.createDirectories(data.resolve(sub));
+    for (Path f : files) {
+      String name = f.getFileName().toString();
+      if (!name.matches(".*\\.(pem|crt|cer|der|crl)$")) {
+        name = name + ".pem";
+      }
+      Files.copy(f, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package org.neguard.server;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/**
+ * Starts and stops one NEGuard OAM server in this JVM. The only class callers outside the
+ * server module need: the CLI's {@code neguard server}, the quickstart and the tests.
+ *
+ * <p>Settings that decide security (listen address, TLS, data directory) come from {@link
+ * ServerConfig} and cannot be overridden by environment variables; the database may be given
+ * with the usual Spring properties ({@code SPRING_DATASOURCE_URL}...) when {@code --db} is not.
+ */
+public final class NeguardServer implements AutoCloseable {
+  private final ConfigurableApplicationContext context;
+  private final DataDir dataDir;
+  private final URI url;
+
+  private NeguardServer(ConfigurableApplicationContext context, DataDir dataDir, URI url) {
+    this.context = context;
+    this.dataDir = dataDir;
+    this.url = url;
+  }
+
+  /**
+   * Starts a server and returns once it accepts requests.
+   *
+   * @throws RefusalException {@code BAD_INPUT} for plain HTTP on a non-loopback address without
+   *     {@code allowPlainHttp}; {@code IO_ERROR} if the port or the data directory is taken or
+   *     the database cannot be reached
+   * @throws IOException if the data directory cannot be created
+   */
+  public static NeguardServer start(ServerConfig config) throws IOException, RefusalException {
+    if (config.tlsKeystore().isEmpty() && !config.loopback() && !config.allowPlainHttp()) {
+      throw new RefusalException(
+          ReasonCode.BAD_INPUT,
+          "refusing plain HTTP on the non-loopback address " + config.bindAddress()
+              + ": give a TLS key store (--tls-keystore), listen on 127.0.0.1, or insist with"
+              + " --insecure-plain-http");
+    }
+    DataDir dir = DataDir.open(config.dataDir());
+    try {
+      SpringApplication app = new SpringApplication(ServerApplication.class);
+      app.setBannerMode(Banner.Mode.OFF);
+      app.setRegisterShutdownHook(false);
+      StandardEnvironment env = new StandardEnvironment();
+      env.getPropertySources().addFirst(new MapPropertySource("neguard", fixed(config, dir)));
+      env.getPropertySources().addLast(new MapPropertySource("neguard-defaults", defaults(config, dir)));
+      app.setEnvironment(env);
+      app.addInitializers(
+          ctx -> {
+            ctx.getBeanFactory().registerSingleton("neguardDataDir", dir);
+            ctx.getBeanFactory().registerSingleton("neguardServerConfig", config);
+          });
+      ConfigurableApplicationContext ctx = app.run();
+      int port = ((ServletWebServerApplicationContext) ctx).getWebServer().getPort();
+      String scheme = config.tlsKeystore().isPresent() ? "https" : "http";
+      String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]"
+          : config.bindAddress();
+      return new NeguardServer(ctx, dir, URI.create(scheme + "://" + host + ":" + port));
+    } catch (RuntimeException e) {
+      dir.close();
+      throw startFailure(config, e);
+    }
+  }
+
+  /** Settings nothing may override. */
+  private static Map<String, Object> fixed(ServerConfig config, DataDir dir) {
+    Map<String, Object> p = new HashMap<>();
+    p.put("spring.config.name", "neguard-server");
+    p.put("spring.main.banner-mode", "off");
+    p.put("spring.main.log-startup-info", "false");
+    p.put("server.address", config.bindAddress());
+    p.put("server.port", Integer.toString(config.port()));
+    p.put("server.error.include-stacktrace", "never");
+    p.put("server.error.include-message", "never");
+    p.put("server.shutdown", "immediate");
+    // A body refused before it is read (401, 403, 413) is read and dropped, not cut off, so that
+    // the client, which sends it whole before reading the answer, gets the refusal.
+    p.put("server.tomcat.max-swallow-size", "-1");
+    p.put("spring.web.resources.add-mappings", "false");
+    p.put("spring.mvc.problemdetails.enabled", "false");
+    p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");
+    p.put("spring.jackson.default-property-inclusion", "non_null");
+    p.put("spring.flyway.enabled", "true");
+    p.put("spring.flyway.locations", "classpath:db/migration");
+    p.put("management.endpoints.web.exposure.include", "health,prometheus");
+    p.put("management.endpoint.health.show-details", "never");
+    p.put("management.endpoint.health.probes.enabled", "true");
+    p.put("management.info.env.enabled", "false");
+    p.put("neguard.max-upload-bytes", Long.toString(config.maxUploadBytes()));
+    config.tlsKeystore().ifPresent(
+        ks -> {
+          p.put("server.ssl.enabled", "true");
+          p.put("server.ssl.key-store", "file:" + ks.toAbsolutePath());
+          p.put("server.ssl.key-store-type", "PKCS12");
+          p.put("server.ssl.key-store-password", config.tlsKeystorePassword().orElse(""));
+          p.put("server.ssl.enabled-protocols", "TLSv1.3,TLSv1.2");
+        });
+    if (config.dbUrl().isPresent()) {
+      p.put("spring.datasource.url", config.dbUrl().get());
+      p.put("spring.datasource.username", config.dbUser().orElse(""));
+      p.put("spring.datasource.password", config.dbPassword().orElse(""));
+    }
+    return p;
+  }
+
+  /** Settings the usual Spring properties and environment variables may override. */
+  private static Map<String, Object> defaults(ServerConfig config, DataDir dir) {
+    Map<String, Object> p = new HashMap<>();
+    if (config.dbUrl().isEmpty()) {
+      p.put("spring.datasource.url", embeddedUrl(dir.database()));
+      p.put("spring.datasource.username", "sa");
+      p.put("spring.datasource.password", "");
+    }
+    p.put("spring.datasource.hikari.maximum-pool-size", "8");
+    String level = config.quiet() ? "WARN" : "INFO";
+    p.put("logging.level.root", "WARN");
+    p.put("logging.level.org.neguard", level);
+    p.put("logging.level.org.springframework.boot.web.embedded.tomcat", level);
+    return p;
+  }
+
+  /**
+   * The embedded database: H2 in file mode, PostgreSQL-compatible so that one set of migrations
+   * serves both; commits are written at once (WRITE_DELAY=0) so a killed server keeps them.
+   */
+  public static String embeddedUrl(Path dbDir) {
+    return "jdbc:h2:file:" + dbDir.resolve("neguard").toAbsolutePath()
+        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
+  }
+
+  private static RefusalException startFailure(ServerConfig config, RuntimeException e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      if (root instanceof PortInUseException) {
+        break;
+      }
+      root = root.getCause();
+    }
+    if (root instanceof PortInUseException || hasCause(e, java.net.BindException.class)) {
+      return new RefusalException(
+          ReasonCode.IO_ERROR,
+          "port " + config.port() + " on " + config.bindAddress()
+              + " is in use; choose another with --port",
+          e);
+    }
+    if (hasCause(e, java.sql.SQLException.class)) {
+      return new RefusalException(
+          ReasonCode.IO_ERROR,
+          "the database could not be opened (" + oneLine(root.getMessage())
+              + "); check --db, its user and password, and that the server is running",
+          e);
+    }
+    return new RefusalException(
+        ReasonCode.INTERNAL, "the server could not start: " + oneLine(root.getMessage()), e);
+  }
+
+  private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String oneLine(String s) {
+    if (s == null) {
+      return "no detail";
+    }
+    String line = s.lines().findFirst().orElse("");
+    return line.length() > 300 ? line.substring(0, 300) + "..." : line;
+  }
+
+  /** The base URL, for example {@code http://127.0.0.1:41234}. */
+  public URI url() {
+    return url;
+  }
+
+  public int port() {
+    return url.getPort();
+  }
+
+  public Path dataDir() {
+    return dataDir.root();
+  }
+
+  /** Blocks until the server is stopped (by {@link #close} or a shutdown signal). */
+  public void awaitStop() throws InterruptedException {
+    Object monitor = new Object();
+    context.addApplicationListener(
+        (org.springframework.context.ApplicationListener<
+                org.springframework.context.event.ContextClosedEvent>)
+            ev -> {
+              synchronized (monitor) {
+                monitor.notifyAll();
+              }
+            });
+    synchronized (monitor) {
+      while (context.isActive()) {
+        monitor.wait(1000);
+      }
+    }
+  }
+
+  /** Stops the server and releases the data directory. */
+  @Override
+  public void close() throws IOException {
+    try {
+      context.close();
+    } finally {
+      dataDir.close();
+    }
+  }
+}

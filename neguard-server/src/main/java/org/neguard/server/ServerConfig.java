@@ -1,0 +1,150 @@
+package org.neguard.server;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How to start a server: where its data lives, where it listens, which database it uses, TLS.
+ *
+ * @param dataDir directory for the embedded database, the package store, upload temp files and
+ *     the trust configuration; created 0700 when missing
+ * @param bindAddress address to listen on (default 127.0.0.1)
+ * @param port TCP port, 0 for any free port
+ * @param dbUrl JDBC URL of an external database (PostgreSQL), or empty for the embedded one
+ * @param dbUser database user for {@code dbUrl}, or empty
+ * @param dbPassword database password for {@code dbUrl}, or empty
+ * @param tlsKeystore PKCS#12 key store with the server's key and certificate, or empty for plain
+ *     HTTP (allowed on loopback only, unless {@code allowPlainHttp})
+ * @param tlsKeystorePassword the key store's password
+ * @param allowPlainHttp listen without TLS on a non-loopback address (the operator insists)
+ * @param adminPasswordFile file holding the first admin's password, read at first start only
+ * @param maxUploadBytes largest bundle accepted, in bytes
+ * @param quiet log warnings only (tests, embedded use)
+ */
+public record ServerConfig(
+    Path dataDir,
+    String bindAddress,
+    int port,
+    Optional<String> dbUrl,
+    Optional<String> dbUser,
+    Optional<String> dbPassword,
+    Optional<Path> tlsKeystore,
+    Optional<String> tlsKeystorePassword,
+    boolean allowPlainHttp,
+    Optional<Path> adminPasswordFile,
+    long maxUploadBytes,
+    boolean quiet) {
+
+  /** Default largest upload: 16 GiB. */
+  public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 30;
+
+  public ServerConfig {
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port not in 0..65535: " + port);
+    }
+    Objects.requireNonNull(dbUrl, "dbUrl");
+    Objects.requireNonNull(dbUser, "dbUser");
+    Objects.requireNonNull(dbPassword, "dbPassword");
+    Objects.requireNonNull(tlsKeystore, "tlsKeystore");
+    Objects.requireNonNull(tlsKeystorePassword, "tlsKeystorePassword");
+    Objects.requireNonNull(adminPasswordFile, "adminPasswordFile");
+    if (maxUploadBytes < 1) {
+      throw new IllegalArgumentException("maxUploadBytes < 1: " + maxUploadBytes);
+    }
+    dbUrl.ifPresent(
+        u -> {
+          if (!u.startsWith("jdbc:")) {
+            throw new IllegalArgumentException("database URL does not start with jdbc: " + u);
+          }
+        });
+  }
+
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
+  }
+
+  /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
+  public boolean loopback() {
+    try {
+      return InetAddress.getByName(bindAddress).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Builds a {@link ServerConfig}; not thread-safe. */
+  public static final class Builder {
+    private final Path dataDir;
+    private String bindAddress = "127.0.0.1";
+    private int port = 8443;
+    private String dbUrl;
+    private String dbUser;
+    private String dbPassword;
+    private Path tlsKeystore;
+    private String tlsKeystorePassword;
+    private boolean allowPlainHttp;
+    private Path adminPasswordFile;
+    private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
+    private boolean quiet;
+
+    private Builder(Path dataDir) {
+      this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    public Builder bindAddress(String bindAddress) {
+      this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder database(String url, String user, String password) {
+      this.dbUrl = url;
+      this.dbUser = user;
+      this.dbPassword = password;
+      return this;
+    }
+
+    public Builder tls(Path keystore, String password) {
+      this.tlsKeystore = keystore;
+      this.tlsKeystorePassword = password;
+      return this;
+    }
+
+    public Builder allowPlainHttp(boolean allow) {
+      this.allowPlainHttp = allow;
+      return this;
+    }
+
+    public Builder adminPasswordFile(Path file) {
+      this.adminPasswordFile = file;
+      return this;
+    }
+
+    public Builder maxUploadBytes(long max) {
+      this.maxUploadBytes = max;
+      return this;
+    }
+
+    public Builder quiet(boolean quiet) {
+      this.quiet = quiet;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(
+          dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
+          Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
+          Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
+          Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package org.neguard.server.audit;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.neguard.server.auth.Allowed;
+import org.neguard.server.auth.CurrentUser;
+import org.neguard.server.auth.Role;
+import org.neguard.server.web.ApiException;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Reading the audit log (SRC-3): list, verify the chain, export. There is no endpoint that
+ * changes or deletes a row.
+ */
+@RestController
+@RequestMapping("/api/audit")
+class AuditController {
+  private static final String VERSION =
+      AuditController.class.getPackage().getImplementationVersion() == null
+          ? "dev" : AuditController.class.getPackage().getImplementationVersion();
+
+  private final AuditLog audit;
+
+  AuditController(AuditLog audit) {
+    this.audit = audit;
+  }
+
+  @GetMapping
+  @Allowed({Role.ADMIN, Role.AUDITOR})
+  List<AuditRecord> list(@RequestParam(defaultValue = "0") long after,
+      @RequestParam(defaultValue = "100") int limit,
+      @RequestParam(defaultValue = "false") boolean tail) {
+    if (limit < 1 || limit > 10_000) {
+      throw ApiException.badInput("limit not in 1..10000: " + limit);
+    }
+    return tail ? audit.tail(limit) : audit.list(after, limit);
+  }
+
+  @GetMapping("/verify")
+  @Allowed({Role.ADMIN, Role.AUDITOR})
+  Map<String, Object> verify() {
+    ChainVerdict v = audit.verify();
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("intact", v.intact());
+    o.put("rows", v.rows());
+    if (v.intact()) {
+      o.put("headHash", v.headHash());
+    } else {
+      o.put("firstBadSeq", v.firstBadSeq());
+      o.put("problem", v.problem());
+    }
+    audit.append(AuditEvent.success(CurrentUser.actorName(), "AUDIT_VERIFY", "audit log",
+        v.intact() ? "intact, " + v.rows() + " rows" : "AUDIT_CHAIN_BROKEN: " + v.problem()));
+    return o;
+  }
+
+  @GetMapping("/export")
+  @Allowed({Role.ADMIN, Role.AUDITOR})
+  void export(@RequestParam(defaultValue = "jsonl") String format, HttpServletResponse response)
+      throws IOException {
+    if (!List.of("jsonl", "cef", "syslog").contains(format)) {
+      throw ApiException.badInput("format must be jsonl, cef or syslog: " + format);
+    }
+    String host = InetAddress.getLocalHost().getHostName();
+    audit.append(AuditEvent.success(CurrentUser.actorName(), "AUDIT_EXPORT", "audit log",
+        "format " + format));
+    response.setContentType(format.equals("jsonl") ? "application/x-ndjson" : "text/plain");
+    response.setCharacterEncoding("UTF-8");
+    Writer w = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
+    try {
+      audit.forEach(r -> {
+        try {
+          w.write(switch (format) {
+            case "cef" -> AuditFormats.cef(r, VERSION);
+            case "syslog" -> AuditFormats.syslog(r, VERSION, host);
+            default -> AuditFormats.jsonLine(r);
+          });
+          w.write('\n');
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    w.flush();
+  }
+}

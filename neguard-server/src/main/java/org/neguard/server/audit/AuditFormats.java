@@ -1,0 +1,61 @@
+package org.neguard.server.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+
+/**
+ * Export forms of an audit row for a SIEM: JSON lines, ArcSight CEF, and CEF inside an RFC 5424
+ * syslog line. Values are escaped as each format requires, so a hostile field (a user name with
+ * a pipe, an equals sign or a newline) cannot forge fields or lines.
+ */
+public final class AuditFormats {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private AuditFormats() {}
+
+  /** One JSON object on one line. */
+  public static String jsonLine(AuditRecord r) {
+    try {
+      return JSON.writeValueAsString(r);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One CEF:0 event. */
+  public static String cef(AuditRecord r, String version) {
+    int severity = switch (r.outcome()) {
+      case AuditEvent.DENIED -> 7;
+      case AuditEvent.FAILURE -> 5;
+      default -> 3;
+    };
+    return "CEF:0|NEGuard|neguard-server|" + header(version) + "|" + header(r.action()) + "|"
+        + header(r.action() + " " + r.outcome()) + "|" + severity + "|"
+        + "rt=" + Instant.parse(r.occurredAt()).toEpochMilli()
+        + " suser=" + ext(r.actor())
+        + " src=" + ext(r.remote())
+        + " outcome=" + ext(r.outcome())
+        + " cs1Label=target cs1=" + ext(r.target())
+        + " cn1Label=seq cn1=" + r.seq()
+        + " cs2Label=hash cs2=" + r.hash()
+        + " cs3Label=prevHash cs3=" + r.prevHash()
+        + " msg=" + ext(r.detail());
+  }
+
+  /** An RFC 5424 syslog line (facility auth, priv) carrying the CEF event. */
+  public static String syslog(AuditRecord r, String version, String hostname) {
+    int severity = AuditEvent.SUCCESS.equals(r.outcome()) ? 6 : 4; // info, warning
+    int pri = 10 * 8 + severity; // facility 10: authpriv
+    return "<" + pri + ">1 " + r.occurredAt() + " " + (hostname.isBlank() ? "-" : hostname)
+        + " neguard-server - " + r.action() + " - " + cef(r, version);
+  }
+
+  static String header(String s) {
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
+  }
+
+  static String ext(String s) {
+    return s.replace("\\", "\\\\").replace("=", "\\=").replace("\r", "\\r").replace("\n", "\\n");
+  }
+}

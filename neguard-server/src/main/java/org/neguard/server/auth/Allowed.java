@@ -1,0 +1,26 @@
+package org.neguard.server.auth;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Who may call an endpoint (SRC-1). Every handler method of the server carries one; the server
+ * refuses to start when one does not, and {@link EndpointAuthorization} refuses any request to a
+ * handler without it (fail closed).
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface Allowed {
+  /** The roles admitted; a user holding any of them passes. */
+  Role[] value() default {};
+
+  /** Anyone, without a credential (login, health). */
+  boolean anonymous() default false;
+
+  /** Any signed-in, enabled user, whatever their roles (their own tokens, "who am I"). */
+  boolean anyUser() default false;
+}

@@ -1,0 +1,71 @@
+package org.neguard.server.auth;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Arrays;
+import java.util.Set;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.web.Problems;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+
+/**
+ * Enforces each endpoint's {@link Allowed} before its handler runs (SRC-1): no credential where
+ * one is needed is 401, a role that is not admitted is 403, both recorded in the audit log. A
+ * server handler without {@link Allowed} is refused (fail closed), though {@link EndpointCatalog}
+ * already keeps such a server from starting.
+ */
+final class EndpointAuthorization implements HandlerInterceptor {
+  private final AuditLog audit;
+
+  EndpointAuthorization(AuditLog audit) {
+    this.audit = audit;
+  }
+
+  @Override
+  public boolean preHandle(HttpServletRequest request, HttpServletResponse response,
+      Object handler) throws Exception {
+    if (!(handler instanceof HandlerMethod hm)) {
+      return true; // no handler of ours: Spring answers 404
+    }
+    Allowed allowed = hm.getMethodAnnotation(Allowed.class);
+    String what = request.getMethod() + " " + request.getRequestURI();
+    if (allowed == null) {
+      if (!hm.getBeanType().getName().startsWith("org.neguard.")) {
+        return true; // Spring's own error handler
+      }
+      return deny(response, 403, CurrentUser.actorName(), what,
+          "this endpoint declares no role, so nobody may call it");
+    }
+    if (allowed.anonymous()) {
+      return true;
+    }
+    CurrentUser user = CurrentUser.current();
+    if (user == null) {
+      return deny(response, 401, "anonymous", what,
+          "this endpoint needs a credential; log in with 'neguard login'");
+    }
+    if (allowed.anyUser() || admits(allowed, user.roles())) {
+      return true;
+    }
+    return deny(response, 403, user.username(), what,
+        "this endpoint needs the role " + String.join(" or ",
+            Arrays.stream(allowed.value()).map(Role::id).toList())
+            + "; you have " + (user.roles().isEmpty() ? "none" : Role.ids(user.roles())));
+  }
+
+  static boolean admits(Allowed allowed, Set<Role> roles) {
+    return Arrays.stream(allowed.value()).anyMatch(roles::contains);
+  }
+
+  private boolean deny(HttpServletResponse response, int status, String actor, String what,
+      String message) throws java.io.IOException {
+    ReasonCode code = status == 401 ? ReasonCode.NOT_AUTHENTICATED : ReasonCode.NOT_AUTHORIZED;
+    audit.append(AuditEvent.denied(actor, "ACCESS", what, code + ": " + message));
+    Problems.write(response, status, Reason.of(code, message));
+    return false;
+  }
+}

@@ -1,0 +1,79 @@
+package org.neguard.server.pkg;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.neguard.server.auth.Allowed;
+import org.neguard.server.auth.CurrentUser;
+import org.neguard.server.auth.Role;
+import org.neguard.server.web.ApiException;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The package repository: publishers upload (verified ingest, SRC-2); every role reads. The
+ * upload body is the raw bundle ({@code application/octet-stream}), streamed, never multipart.
+ */
+@RestController
+@RequestMapping("/api/packages")
+class PackageController {
+  private final PackageIngest ingest;
+  private final PackageStore store;
+
+  PackageController(PackageIngest ingest, PackageStore store) {
+    this.ingest = ingest;
+    this.store = store;
+  }
+
+  @PostMapping
+  @Allowed(Role.PUBLISHER)
+  ResponseEntity<PackageStore.StoredPackage> upload(HttpServletRequest request)
+      throws IOException {
+    PackageIngest.Accepted a = ingest.ingest(CurrentUser.current().username(),
+        request.getContentLengthLong(), request.getInputStream());
+    return ResponseEntity.status(a.created() ? 201 : 200).body(a.pkg());
+  }
+
+  @GetMapping
+  @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<PackageStore.StoredPackage> list() {
+    return store.list();
+  }
+
+  @GetMapping("/{name}/{version}")
+  @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  PackageStore.StoredPackage get(@PathVariable String name, @PathVariable String version) {
+    return find(name, version);
+  }
+
+  @GetMapping("/{name}/{version}/bundle")
+  @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  ResponseEntity<Resource> bundle(@PathVariable String name, @PathVariable String version) {
+    PackageStore.StoredPackage p = find(name, version);
+    Path file = ingest.bundleFile(p);
+    if (!Files.isRegularFile(file)) {
+      throw ApiException.of(500, org.neguard.verdict.ReasonCode.IO_ERROR,
+          "the bundle of " + name + " " + version + " is missing from the package store");
+    }
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_OCTET_STREAM)
+        .header(HttpHeaders.CONTENT_DISPOSITION,
+            "attachment; filename=\"" + p.name() + "-" + p.version() + ".ngp\"")
+        .body(new FileSystemResource(file));
+  }
+
+  private PackageStore.StoredPackage find(String name, String version) {
+    return store.find(name, version).orElseThrow(
+        () -> ApiException.notFound("no package " + name + " " + version));
+  }
+}

@@ -1,0 +1,278 @@
+package org.neguard.server.pkg;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.Manifest;
+import org.neguard.pkg.Verification;
+import org.neguard.server.DataDir;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.web.ApiException;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Verified ingest (SRC-2): an upload is streamed to a private temp file in the data directory
+ * (never held in memory), verified in full by {@link PublicationGate}, and only then moved into
+ * the package store and recorded. A refused or interrupted upload leaves nothing behind; a
+ * server killed mid-upload leaves a temp file or an unrecorded bundle that the next start
+ * removes. Stored packages are immutable: the same name and version with another manifest is
+ * refused ({@code CONFLICT}). Thread-safe.
+ */
+@Component
+final class PackageIngest {
+  private static final Logger LOG = LoggerFactory.getLogger(PackageIngest.class);
+  private static final int BUFFER = 1 << 20;
+
+  /** The outcome of an accepted upload. */
+  record Accepted(PackageStore.StoredPackage pkg, boolean created) {}
+
+  private final DataDir dataDir;
+  private final PublicationGate gate;
+  private final PackageStore store;
+  private final AuditLog audit;
+  private final TransactionTemplate tx;
+  private final long maxBytes;
+  private final Clock clock = Clock.systemUTC();
+  private final MeterRegistry metrics;
+
+  PackageIngest(DataDir dataDir, PublicationGate gate, PackageStore store, AuditLog audit,
+      PlatformTransactionManager transactions, MeterRegistry metrics,
+      @Value("${neguard.max-upload-bytes}") long maxBytes) throws IOException {
+    this.metrics = metrics;
+    this.dataDir = dataDir;
+    this.gate = gate;
+    this.store = store;
+    this.audit = audit;
+    this.tx = new TransactionTemplate(transactions);
+    this.maxBytes = maxBytes;
+    recover();
+  }
+
+  /**
+   * Receives, verifies and stores one bundle.
+   *
+   * @param actor the publisher
+   * @param declaredLength the request's Content-Length, or -1
+   * @param body the request body
+   * @throws ApiException with the refusal's status and reasons; nothing is stored then
+   * @throws IOException if the upload broke off; nothing is stored then
+   */
+  Accepted ingest(String actor, long declaredLength, InputStream body) throws IOException {
+    if (declaredLength > maxBytes) {
+      throw refuse(actor, "upload of " + declaredLength + " bytes", new RefusalException(
+          ReasonCode.SIZE_LIMIT, "the bundle has " + declaredLength + " bytes, more than this"
+              + " server accepts (" + maxBytes + "); ask the operator to raise --max-upload"));
+    }
+    Path tmp = Files.createTempFile(dataDir.tmp(), "upload-", ".part",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try {
+      long size;
+      long t0 = System.nanoTime();
+      try {
+        size = receive(body, tmp);
+      } catch (TooLarge e) {
+        throw refuse(actor, "upload of more than " + maxBytes + " bytes", new RefusalException(
+            ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
+                + " bytes); ask the operator to raise --max-upload"));
+      } catch (IOException e) {
+        count("interrupted", "IO_ERROR");
+        audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
+            "IO_ERROR: the upload broke off before its end; nothing was stored"));
+        throw e;
+      }
+      if (size == 0) {
+        throw refuse(actor, "upload of 0 bytes",
+            new RefusalException(ReasonCode.MALFORMED, "the upload is empty; send a .ngp bundle"));
+      }
+      long t1 = System.nanoTime();
+      Verification v;
+      String manifestSha;
+      try {
+        v = gate.verifyForPublication(tmp);
+        manifestSha = manifestSha256(tmp);
+      } catch (RefusalException e) {
+        throw refuse(actor, "upload of " + size + " bytes", e);
+      }
+      long t2 = System.nanoTime();
+      Accepted a = store(actor, tmp, size, v.manifest(), manifestSha, v);
+      LOG.info("upload of {} {} by {}: {} bytes received in {} ms, verified in {} ms, stored in {} ms",
+          v.manifest().name(), v.manifest().version(), actor, size, (t1 - t0) / 1_000_000,
+          (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+      return a;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private Accepted store(String actor, Path tmp, long size, Manifest m, String manifestSha,
+      Verification v) throws IOException {
+    String target = "package " + m.name() + " " + m.version();
+    Optional<Accepted> existing = existing(actor, m, manifestSha, target);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    Path stored = dataDir.packages().resolve(manifestSha + ".ngp");
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
+    move(tmp, stored);
+    PackageStore.StoredPackage p = new PackageStore.StoredPackage(m.name(), m.version(),
+        manifestSha, size, m.securityVersion(), m.neType(), m.vendor(), m.rim().digest(),
+        v.signer().subject(), v.signer().fingerprint(), actor, clock.instant());
+    try {
+      tx.executeWithoutResult(s -> {
+        store.insert(p);
+        audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
+            "accepted: signed by " + v.signer().subject() + ", manifest sha256 " + manifestSha
+                + ", " + size + " bytes"));
+      });
+    } catch (DuplicateKeyException e) {
+      // Another upload of the same name and version won the race.
+      if (!store.hasManifest(manifestSha)) {
+        Files.deleteIfExists(stored);
+      }
+      return existing(actor, m, manifestSha, target).orElseThrow(() -> e);
+    } catch (RuntimeException e) {
+      if (!store.hasManifest(manifestSha)) {
+        Files.deleteIfExists(stored);
+      }
+      throw e;
+    }
+    count("accepted", "none");
+    return new Accepted(p, true);
+  }
+
+  private void count(String outcome, String code) {
+    // Every series carries the same tag keys, as Prometheus requires.
+    metrics.counter("neguard.package.uploads", "outcome", outcome, "code", code).increment();
+  }
+
+  /** The stored package of that name and version: the same one again, or a conflict. */
+  private Optional<Accepted> existing(String actor, Manifest m, String manifestSha,
+      String target) {
+    Optional<PackageStore.StoredPackage> found = store.find(m.name(), m.version());
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    if (found.get().manifestSha256().equals(manifestSha)) {
+      audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
+          "already stored with the same manifest; nothing changed"));
+      return Optional.of(new Accepted(found.get(), false));
+    }
+    count("conflict", "CONFLICT");
+    audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
+        "CONFLICT: stored with another manifest (sha256 " + found.get().manifestSha256() + ")"));
+    throw ApiException.of(409, ReasonCode.CONFLICT,
+        "package " + m.name() + " " + m.version() + " is already stored with other content;"
+            + " packages are immutable, publish a new version");
+  }
+
+  private ApiException refuse(String actor, String target, RefusalException e) {
+    metrics.counter("neguard.package.uploads", "outcome", "refused", "code", e.code().name())
+        .increment();
+    audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
+        e.reasons().stream().map(r -> r.code() + ": " + r.message())
+            .collect(Collectors.joining("; "))));
+    return ApiException.from(e);
+  }
+
+  /** Copies the body to {@code tmp}, synced to disk; throws TooLarge past the limit. */
+  private long receive(InputStream body, Path tmp) throws IOException {
+    long total = 0;
+    byte[] buf = new byte[BUFFER];
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      int n;
+      while ((n = body.read(buf)) != -1) {
+        total += n;
+        if (total > maxBytes) {
+          throw new TooLarge();
+        }
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+        while (bb.hasRemaining()) {
+          out.write(bb);
+        }
+      }
+      out.force(true);
+    }
+    return total;
+  }
+
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private static String manifestSha256(Path bundle) throws IOException, RefusalException {
+    try (BundleReader r = BundleReader.open(bundle, BundleLimits.defaults())) {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(r.manifestBytes()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+    try (FileChannel dir = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
+      dir.force(true); // the rename itself survives a crash
+    } catch (IOException e) {
+      LOG.debug("cannot sync {}", to.getParent(), e);
+    }
+  }
+
+  /**
+   * After a crash (kill -9 mid-upload): removes upload temp files, and bundles the database
+   * does not record (moved into the store, then killed before the insert committed).
+   */
+  private void recover() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir.tmp(), "upload-*.part")) {
+      for (Path p : ds) {
+        LOG.warn("removing the unfinished upload {} left by an earlier run", p.getFileName());
+        Files.deleteIfExists(p);
+      }
+    }
+    Set<String> recorded = new HashSet<>(store.manifestDigests());
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir.packages(), "*.ngp")) {
+      for (Path p : ds) {
+        String sha = p.getFileName().toString().replaceFirst("\\.ngp$", "");
+        if (!recorded.contains(sha)) {
+          LOG.warn("removing the unrecorded bundle {} left by an earlier run", p.getFileName());
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  Path bundleFile(PackageStore.StoredPackage p) {
+    return dataDir.packages().resolve(p.manifestSha256() + ".ngp");
+  }
+}

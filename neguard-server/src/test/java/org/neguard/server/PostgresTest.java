@@ -1,0 +1,143 @@
+package org.neguard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.server.TestServer.Role;
+
+/**
+ * The same server on a real PostgreSQL (127.0.0.1:5432, trust authentication; .ci/run starts
+ * one): the shared migrations, verified ingest, conflicts, the audit chain under concurrent
+ * appends and tampering in the database, and data kept across a restart. Each run creates its
+ * own database and drops it.
+ */
+@DisplayName("SRC-1 SRC-2 SRC-3 storage on PostgreSQL")
+class PostgresTest {
+  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  static String database;
+  static String url;
+  static TestServer s;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      database = "neguard_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE DATABASE " + database);
+      }
+    } catch (SQLException e) {
+      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
+          + "); .ci/run starts it";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message, e);
+      }
+      Assumptions.abort(message);
+    }
+    url = "jdbc:postgresql://127.0.0.1:5432/" + database;
+    s = TestServer.start(url);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      if (database != null) {
+        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
+            Statement st = c.createStatement()) {
+          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+      }
+    }
+  }
+
+  @Test
+  void ingestConflictAuditAndRestart_onPostgres() throws Exception {
+    Path work = Files.createDirectories(s.dir.resolve("work"));
+    String pub = s.token(Role.PUBLISHER);
+    Path good = Bundles.signed(work, "pg-pkg", "1.0.0", 1, 20_000, s.pki.codeSigner().material());
+    assertThat(s.http.upload(good, pub).status()).isEqualTo(201);
+    Path other = Bundles.signed(work, "pg-pkg", "1.0.0", 2, 20_000, s.pki.codeSigner().material());
+    assertThat(s.http.upload(other, pub).code()).isEqualTo("CONFLICT");
+    assertThat(s.http.upload(Bundles.tampered(good, 1, 20_000), pub).code())
+        .isEqualTo("DIGEST_MISMATCH");
+
+    // Concurrent appends through the row lock keep one chain.
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    List<Future<?>> fs = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      fs.add(pool.submit(() -> s.http.get("/api/users", pub)));
+    }
+    for (Future<?> f : fs) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    JsonNode v = s.http.get("/api/audit/verify", s.adminToken()).json();
+    assertThat(v.path("intact").asBoolean()).as("%s", v).isTrue();
+
+    // A row altered in the database is named.
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 5");
+      JsonNode broken = s.http.get("/api/audit/verify", s.adminToken()).json();
+      assertThat(broken.path("intact").asBoolean()).isFalse();
+      assertThat(broken.path("firstBadSeq").asLong()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void migrations_sameSchemaAsEmbedded() throws Exception {
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        var rs = c.createStatement().executeQuery(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+                + " ORDER BY table_name")) {
+      List<String> tables = new ArrayList<>();
+      while (rs.next()) {
+        tables.add(rs.getString(1));
+      }
+      assertThat(tables).contains("users", "user_roles", "api_tokens", "packages", "audit_log",
+          "audit_head", "flyway_schema_history");
+    }
+  }
+
+  @Test
+  void restart_onSameDatabase_keepsUsersAndNoSecondAdmin() throws Exception {
+    String before = s.http.get("/api/users", s.adminToken()).body();
+    Path data2 = s.dir.resolve("data2");
+    ServerConfig config = ServerConfig.builder(data2).port(0).quiet(true)
+        .database(url, "postgres", "").adminPasswordFile(s.dir.resolve("admin-password")).build();
+    // A second replica on the same database: same accounts, one chain.
+    try (NeguardServer replica = NeguardServer.start(config)) {
+      Http http = new Http(replica.url());
+      String token = http.login("admin", TestServer.ADMIN_PASSWORD);
+      assertThat(http.get("/api/users", token).json().size())
+          .isEqualTo(Http.JSON.readTree(before).size());
+      assertThat(s.http.get("/api/audit?tail=true&limit=5", s.adminToken()).body())
+          .doesNotContain("initial administrator");
+      assertThat(http.post("/api/users", token, Map.of("username", "from-replica", "password",
+          "replica-password", "roles", List.of("auditor"))).status()).isEqualTo(201);
+    }
+    assertThat(s.http.get("/api/users", s.adminToken()).body()).contains("from-replica");
+  }
+}

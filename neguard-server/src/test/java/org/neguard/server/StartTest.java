@@ -1,0 +1,190 @@
+package org.neguard.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.pki.KeyType;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Starting the server (SRC-1, OBJ-1): a generated first admin password shown once; data kept
+ * across restarts; TLS with a given key store; plain HTTP refused off loopback; one server per
+ * data directory; health and metrics.
+ */
+@DisplayName("SRC-1 OBJ-1 server start")
+class StartTest {
+  Path dir;
+
+  @BeforeEach
+  void dir() throws Exception {
+    dir = Files.createTempDirectory("neguard-start-test-");
+  }
+
+  @AfterEach
+  void clean() throws Exception {
+    TestServer.delete(dir);
+  }
+
+  @Test
+  void firstStart_generatesAdminPasswordOnce_restartKeepsData() throws Exception {
+    ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true).build();
+    String printed;
+    String password;
+    try (NeguardServer server = startCapturing(config, out -> { })) {
+      printed = lastCapture;
+      Matcher m = Pattern.compile("one-time password:\\s+(\\S{24})\\s").matcher(printed);
+      assertThat(m.find()).as(printed).isTrue();
+      password = m.group(1);
+      Http http = new Http(server.url());
+      String token = http.login("admin", password);
+      assertThat(http.post("/api/users", token, java.util.Map.of("username", "kept",
+          "password", "kept-password-1", "roles", java.util.List.of("auditor"))).status())
+          .isEqualTo(201);
+    }
+    try (NeguardServer server = startCapturing(config, out -> { })) {
+      assertThat(lastCapture).doesNotContain("one-time password");
+      Http http = new Http(server.url());
+      http.login("admin", password);
+      http.login("kept", "kept-password-1");
+    }
+  }
+
+  @Test
+  void plainHttpOffLoopback_refusedBeforeListening() {
+    ServerConfig config = ServerConfig.builder(dir.resolve("data")).bindAddress("0.0.0.0")
+        .port(0).quiet(true).build();
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> NeguardServer.start(config));
+    assertThat(e).isNotNull();
+    assertThat(e.code()).isEqualTo(ReasonCode.BAD_INPUT);
+    assertThat(e.getMessage()).contains("--tls-keystore").contains("--insecure-plain-http");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
+  void secondServerOnSameDataDir_refused() throws Exception {
+    TestServer.prepare(dir, org.neguard.testing.TestPki.create());
+    ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+        .adminPasswordFile(dir.resolve("admin-password")).build();
+    try (NeguardServer first = NeguardServer.start(config)) {
+      RefusalException e = catchThrowableOfType(RefusalException.class,
+          () -> NeguardServer.start(config));
+      assertThat(e).isNotNull();
+      assertThat(e.getMessage()).contains("another NEGuard server is using the data directory");
+      assertThat(new Http(first.url()).get("/actuator/health", null).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void tls_servesHttpsWithTheGivenKeyStore_healthAndMetrics() throws Exception {
+    TestServer.prepare(dir, org.neguard.testing.TestPki.create());
+    KeyPair key = KeyType.EC_P256.generate();
+    X509Certificate cert = selfSigned(key);
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("server", key.getPrivate(), "ks-pass".toCharArray(),
+        new X509Certificate[] {cert});
+    Path ksFile = dir.resolve("server.p12");
+    try (var out = Files.newOutputStream(ksFile)) {
+      ks.store(out, "ks-pass".toCharArray());
+    }
+    ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+        .adminPasswordFile(dir.resolve("admin-password")).tls(ksFile, "ks-pass").build();
+    try (NeguardServer server = NeguardServer.start(config)) {
+      assertThat(server.url().getScheme()).isEqualTo("https");
+      KeyStore trust = KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      trust.setCertificateEntry("server", cert);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      HttpClient client = HttpClient.newBuilder().sslContext(ssl)
+          .connectTimeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> health = client.send(
+          HttpRequest.newBuilder(server.url().resolve("/actuator/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(health.body()).contains("\"UP\"");
+      assertThat(health.sslSession()).isPresent();
+      // Plain HTTP on the TLS port gets no API.
+      Http.Response plain = new Http(URI.create("http://127.0.0.1:" + server.port()))
+          .get("/actuator/health", null);
+      assertThat(plain.status()).isNotEqualTo(200);
+      // Metrics need admin or auditor.
+      String login = "{\"username\":\"admin\",\"password\":\"" + TestServer.ADMIN_PASSWORD + "\"}";
+      HttpResponse<String> token = client.send(
+          HttpRequest.newBuilder(server.url().resolve("/api/auth/login"))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(login)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      String t = Http.JSON.readTree(token.body()).path("token").asText();
+      HttpResponse<String> metrics = client.send(
+          HttpRequest.newBuilder(server.url().resolve("/actuator/prometheus"))
+              .header("Authorization", "Bearer " + t).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("neguard_");
+    }
+  }
+
+  private String lastCapture;
+
+  private NeguardServer startCapturing(ServerConfig config,
+      java.util.function.Consumer<String> unused) throws Exception {
+    PrintStream old = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+    try {
+      return NeguardServer.start(config);
+    } finally {
+      System.setOut(old);
+      lastCapture = buf.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  static X509Certificate selfSigned(KeyPair key) throws Exception {
+    X500Principal name = new X500Principal("CN=127.0.0.1");
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
+        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(1))), name,
+        key.getPublic());
+    b.addExtension(Extension.subjectAlternativeName, false,
+        new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+    return new JcaX509CertificateConverter().getCertificate(
+        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+  }
+}
