@@ -33,6 +33,15 @@ public record Observation(
     Map<String, String> parameters,
     List<ObservedPort> ports,
     List<String> notes) {
+  /** Parameter {@code interface.NAME}: that interface's addresses, comma-separated. */
+  public static final String INTERFACE_PARAMETER = "interface.";
+
+  /**
+   * Parameter present when every interface of the host is recorded: an interface a policy names
+   * that is not among them is known to have no address there.
+   */
+  public static final String INTERFACES_RECORDED = "interfaces";
+
   public Observation {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(host, "host");

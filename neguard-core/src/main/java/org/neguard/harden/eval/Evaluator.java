@@ -81,7 +81,7 @@ public final class Evaluator {
     List<PortFinding> findings = new ArrayList<>();
     List<ObservedPort> ports = Coverage.ports(policy, observation);
     for (ObservedPort p : ports) {
-      findings.add(judge(policy, p));
+      findings.add(judge(policy, p, observation));
     }
     List<StaleEntry> stale = stale(policy, ports);
     List<Reason> reasons = new ArrayList<>();
@@ -111,7 +111,7 @@ public final class Evaluator {
         overall, reasons);
   }
 
-  private PortFinding judge(Policy policy, ObservedPort p) {
+  private PortFinding judge(Policy policy, ObservedPort p, Observation observation) {
     PortKey key = new PortKey(p.transport(), p.port());
     Optional<AllowedPort> declared = policy.allowed(key);
     String declaredService = declared.map(AllowedPort::service).orElse(null);
@@ -212,9 +212,19 @@ public final class Evaluator {
     AllowedPort a = declared.get();
 
     // 5. Wrong interface.
-    if (a.restricted() && !reachable(a, p.address())) {
-      String ranges = a.reachableOn().stream().map(AddressRange::toString)
-          .collect(Collectors.joining(", "));
+    Boolean reachable = a.restricted() ? reachable(a, p.address(), observation) : Boolean.TRUE;
+    if (reachable == null) {
+      return new PortFinding(p, PortStatus.INCONCLUSIVE, null, a.service(),
+          Set.of("HRD-1", "HRD-4"),
+          Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
+              "declared " + key + " (" + a.service() + ") may be reachable only on ["
+                  + a.whereAllowed() + "]; it is open on " + p.address() + describe(p)
+                  + ", and this observation does not record which addresses those interfaces"
+                  + " have: check it with a local inventory, or name addresses in the policy"),
+          note(waived));
+    }
+    if (!reachable) {
+      String ranges = a.whereAllowed();
       return new PortFinding(p, PortStatus.WRONG_INTERFACE, null, a.service(),
           Set.of("HRD-1", "HRD-4"),
           Reason.about(ReasonCode.WRONG_INTERFACE, key.toString(),
@@ -238,11 +248,31 @@ public final class Evaluator {
         note(waived));
   }
 
-  private static boolean reachable(AllowedPort a, String address) {
+  /**
+   * Whether {@code address} is an allowed place for {@code a}: true, false, or null when that
+   * depends on interfaces the observation does not describe.
+   */
+  private static Boolean reachable(AllowedPort a, String address, Observation observation) {
     if (AddressRange.isWildcard(address)) {
       return false;
     }
-    return a.reachableOn().stream().anyMatch(r -> r.contains(address));
+    if (a.reachableOn().stream().anyMatch(r -> r.contains(address))) {
+      return true;
+    }
+    boolean unknown = false;
+    for (String name : a.interfaces()) {
+      String addresses = observation.parameters().get(Observation.INTERFACE_PARAMETER + name);
+      if (addresses == null) {
+        unknown = true;
+        continue;
+      }
+      for (String each : addresses.split(",")) {
+        if (!each.isBlank() && AddressRange.parse(each.trim()).contains(address)) {
+          return true;
+        }
+      }
+    }
+    return unknown && !observation.parameters().containsKey(Observation.INTERFACES_RECORDED) ? null : false;
   }
 
   private static List<StaleEntry> stale(Policy policy, List<ObservedPort> ports) {

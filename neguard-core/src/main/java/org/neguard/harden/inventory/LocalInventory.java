@@ -47,6 +47,27 @@ public final class LocalInventory {
   }
 
   /** The inventory of this process's network namespace. */
+  /** Records every interface's addresses as {@code interface.NAME} parameters. */
+  private static void interfaces(Map<String, String> parameters, List<String> notes) {
+    try {
+      for (java.net.NetworkInterface nif
+          : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        List<String> addresses = new ArrayList<>();
+        for (java.net.InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+          String text = a.getHostAddress();
+          int zone = text.indexOf('%');
+          addresses.add(zone < 0 ? text : text.substring(0, zone));
+        }
+        parameters.put(Observation.INTERFACE_PARAMETER + nif.getName(),
+            String.join(",", addresses));
+      }
+      parameters.put(Observation.INTERFACES_RECORDED, "all");
+    } catch (java.net.SocketException e) {
+      notes.add("network interfaces could not be listed (" + e.getMessage()
+          + "): a policy that names interfaces cannot be judged on this inventory");
+    }
+  }
+
   public static LocalInventory system() {
     return new LocalInventory(Path.of("/proc"), Path.of("/proc/net"));
   }
@@ -125,6 +146,10 @@ public final class LocalInventory {
     Map<String, String> parameters = new LinkedHashMap<>();
     parameters.put("procRoot", procRoot.toString());
     parameters.put("netDir", netDir.toString());
+    if (netDir.equals(Path.of("/proc/net"))) {
+      // This process's own namespace: record its interfaces, so that a policy may name them.
+      interfaces(parameters, notes);
+    }
     String host = hostName();
     return new Observation("inventory", host, host, TOOL, started, Instant.now(), complete,
         parameters, sorted, notes);

@@ -40,8 +40,7 @@ public record AddressRange(String text, byte[] network, int prefix) {
     String addr = slash < 0 ? text : text.substring(0, slash);
     byte[] bytes = literal(addr)
         .orElseThrow(() -> new IllegalArgumentException(
-            "not an IP address or CIDR prefix: '" + text + "' (interface names are not supported;"
-                + " give the interface's address)"));
+            "not an IP address, CIDR prefix or interface name: '" + text + "'"));
     int max = bytes.length * 8;
     int prefix = max;
     if (slash >= 0) {

@@ -40,6 +40,14 @@ public final class PolicyParser {
   /** The only schema this version reads. */
   public static final String SCHEMA = "neguard-hardening-policy/1";
 
+  /**
+   * A Linux interface name (at most 15 characters, IFNAMSIZ less its NUL) that cannot be read as
+   * an address: it starts with a letter and has no ':' or '/'. Hex-only names such as {@code
+   * abc} would be ambiguous with nothing: IPv6 needs a ':'.
+   */
+  private static final java.util.regex.Pattern INTERFACE =
+      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,14}");
+
   /** Larger files are refused before parsing: a policy is a few kilobytes. */
   static final int MAX_BYTES = 1 << 20;
 
@@ -187,8 +195,16 @@ public final class PolicyParser {
     String justification = requiredText(m, "justification", what
         + " (say why the NE needs " + key + ")");
     List<AddressRange> ranges = new ArrayList<>();
+    List<String> interfaces = new ArrayList<>();
     for (Node r : list(m, "reachableOn")) {
       Scalar s = text(r, "reachableOn");
+      if (INTERFACE.matcher(s.text()).matches()) {
+        if (interfaces.contains(s.text())) {
+          throw invalid(s.loc(), "reachableOn lists '" + s.text() + "' twice");
+        }
+        interfaces.add(s.text());
+        continue;
+      }
       try {
         AddressRange range = AddressRange.parse(s.text());
         if (ranges.contains(range)) {
@@ -199,11 +215,11 @@ public final class PolicyParser {
         throw invalid(s.loc(), e.getMessage());
       }
     }
-    if (m.fields().containsKey("reachableOn") && ranges.isEmpty()) {
+    if (m.fields().containsKey("reachableOn") && ranges.isEmpty() && interfaces.isEmpty()) {
       throw invalid(m.fields().get("reachableOn").keyLoc(),
           "reachableOn is empty: list addresses, or leave the key out to allow any");
     }
-    return new AllowedPort(key, service, justification, ranges);
+    return new AllowedPort(key, service, justification, ranges, interfaces);
   }
 
   private ForbiddenRule extension(Node n) throws RefusalException {

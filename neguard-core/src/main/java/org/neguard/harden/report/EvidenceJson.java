@@ -132,6 +132,7 @@ public final class EvidenceJson {
       x.put("justification", a.justification());
       if (a.restricted()) {
         x.put("reachableOn", a.reachableOn().stream().map(Object::toString).toList());
+        x.put("reachableOnInterfaces", a.interfaces());
       }
       allowed.add(x);
     }

@@ -172,8 +172,7 @@ public final class HtmlReport {
     for (AllowedPort a : p.allowed()) {
       h.append("<tr><td><code>").append(html(a.key())).append("</code></td><td>")
           .append(html(a.service())).append("</td><td>").append(html(a.justification()))
-          .append("</td><td>").append(a.restricted() ? html(String.join(", ", a.reachableOn()
-              .stream().map(Object::toString).toList())) : "any").append("</td></tr>\n");
+          .append("</td><td>").append(a.restricted() ? html(a.whereAllowed()) : "any").append("</td></tr>\n");
     }
     h.append("</table>\n<h3>Forbidden services (HRD-5)</h3>\n<table><tr><th>rule</th>"
         + "<th>what</th><th>ports</th><th>origin</th><th>why these transports / reason</th>"

@@ -151,6 +151,38 @@ class EvaluatorTest {
   }
 
   @Test
+  @DisplayName("HRD-1/HRD-4 (TS 33.117 §4.3.2.2): a policy may name interfaces; judged with the"
+      + " addresses the observation records, inconclusive where it records none")
+  void evaluate_reachableOnInterfaceName_resolvedFromObservation() throws Exception {
+    Policy p = policy("""
+        schema: neguard-hardening-policy/1
+        neType: mme
+        allowed:
+          - {transport: tcp, port: 22, service: ssh, justification: OAM, reachableOn: [oam0]}
+        """);
+    Observations base = Observations.inventory()
+        .param(Observation.INTERFACE_PARAMETER + "oam0", "198.51.100.7,fe80::1")
+        .param(Observation.INTERFACE_PARAMETER + "s1", "192.0.2.10")
+        .param(Observation.INTERFACES_RECORDED, "all");
+    Evaluation ok = Evaluator.evaluate(p, base.port(TCP, "198.51.100.7", 22, PortState.OPEN, "ssh")
+        .build());
+    assertThat(ok.findings()).extracting(PortFinding::status).containsExactly(PortStatus.ALLOWED);
+    Evaluation wrong = Evaluator.evaluate(p, Observations.inventory()
+        .param(Observation.INTERFACE_PARAMETER + "oam0", "198.51.100.7")
+        .param(Observation.INTERFACES_RECORDED, "all")
+        .port(TCP, "192.0.2.10", 22, PortState.OPEN, "ssh").build());
+    assertThat(wrong.findings()).extracting(PortFinding::status)
+        .containsExactly(PortStatus.WRONG_INTERFACE);
+    assertThat(wrong.reasons().get(0).message()).contains("oam0");
+    // A remote scan records no interfaces: it cannot tell, so it does not pass.
+    Evaluation unknown = Evaluator.evaluate(p, Observations.scan()
+        .port(TCP, "192.0.2.10", 22, PortState.OPEN, "ssh").build());
+    assertThat(unknown.findings()).extracting(PortFinding::status)
+        .containsExactly(PortStatus.INCONCLUSIVE);
+    assertThat(unknown.passed()).isFalse();
+  }
+
+  @Test
   @DisplayName("HRD-5: filtered or open|filtered forbidden ports are inconclusive, never closed")
   void evaluate_forbiddenPortFiltered_inconclusiveNeverPass() throws Exception {
     Evaluation e = eval(Observations.scan()

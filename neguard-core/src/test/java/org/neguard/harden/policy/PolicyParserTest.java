@@ -205,7 +205,9 @@ class PolicyParserTest {
     assertInvalidAt(HEAD + "allowed:\n  - {transport: tcp, port: 22, service: ssh}\n", 4, 5,
         "missing 'justification'");
     assertInvalidAt(HEAD + "allowed:\n  - {transport: tcp, port: 22, service: ssh,"
-        + " justification: x, reachableOn: [eth0]}\n", 4, 78, "interface names");
+        + " justification: x, reachableOn: [et/0]}\n", 4, 78, "interface name");
+    assertInvalidAt(HEAD + "allowed:\n  - {transport: tcp, port: 22, service: ssh,"
+        + " justification: x, reachableOn: [eth0, eth0]}\n", 4, 84, "twice");
     assertInvalidAt(HEAD + "allowed: []\n---\nneType: x\n", 5, 1, "second YAML document");
     assertInvalidAt(HEAD + "description: &d hello\nallowed:\n  - {transport: tcp, port: 22,"
         + " service: ssh, justification: *d}\n", 5, 61, "aliases");
