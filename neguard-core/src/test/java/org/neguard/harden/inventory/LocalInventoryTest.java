@@ -35,6 +35,14 @@ class LocalInventoryTest {
   private static final long MY_PID = ProcessHandle.current().pid();
 
   @Test
+  @DisplayName("HRD-2: the inventory records this host's interfaces, so a policy may name them")
+  void take_recordsInterfacesWithTheirAddresses() throws Exception {
+    Observation o = LocalInventory.system().take();
+    assertThat(o.parameters()).containsEntry(Observation.INTERFACES_RECORDED, "all");
+    assertThat(o.parameters().get(Observation.INTERFACE_PARAMETER + "lo")).contains("127.0.0.1");
+  }
+
+  @Test
   @DisplayName("HRD-2: listeners this test opens (TCP/UDP, IPv4/IPv6) are found with their process")
   void take_realListeners_foundWithOwningProcess() throws Exception {
     try (ServerSocketChannel tcp4 = ServerSocketChannel.open(INET).bind(new InetSocketAddress("127.0.0.1", 0));
