@@ -33,7 +33,6 @@ import picocli.CommandLine.Parameters;
       UserCommand.Token.class
     })
 final class UserCommand implements Runnable {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -60,7 +59,9 @@ final class UserCommand implements Runnable {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> map(JsonNode n) {
-      return JSON.convertValue(n, Map.class);
+      // A mapper made here, not in a static field: picocli builds every command at start-up, and
+      // Jackson's classes would then load for every neguard command.
+      return new ObjectMapper().convertValue(n, Map.class);
     }
   }
 
