@@ -310,8 +310,11 @@ public final class BundleBuilder {
     ZipArchiveEntry e = new ZipArchiveEntry(name);
     e.setUnixMode(0100000 | mode);
     // DOS time only: extended time fields (NTFS, X5455) cost every reader a BigDecimal parse per
-    // entry and say nothing the manifest does not (docs/BENCHMARKS.md).
-    e.setTime(time.toMillis());
+    // entry and say nothing the manifest does not (docs/BENCHMARKS.md). DOS time is a local
+    // calendar time; shifting by the zone's offset makes it read as UTC, so the same tree and
+    // creation time give the same bytes in every time zone.
+    long utc = time.toMillis();
+    e.setTime(utc - java.util.TimeZone.getDefault().getOffset(utc));
     e.setMethod(deflate ? ZipArchiveEntry.DEFLATED : ZipArchiveEntry.STORED);
     return e;
   }
