@@ -52,7 +52,7 @@ public final class TreeDigest {
   public static String of(Collection<Leaf> leaves) {
     List<Leaf> sorted = new ArrayList<>(leaves);
     sorted.sort((a, b) -> Arrays.compareUnsigned(utf8(a.path()), utf8(b.path())));
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     byte[] previous = null;
     for (Leaf leaf : sorted) {
       byte[] path = utf8(leaf.path());
@@ -77,13 +77,5 @@ public final class TreeDigest {
 
   private static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new AssertionError("every Java platform has SHA-256", e);
-    }
   }
 }

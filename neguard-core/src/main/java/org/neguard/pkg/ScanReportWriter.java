@@ -5,16 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.neguard.measure.Sha256;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -47,7 +45,7 @@ public final class ScanReportWriter {
     Map<String, byte[]> ordered = new LinkedHashMap<>(reports);
     List<Manifest.ScanReportRef> refs = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : ordered.entrySet()) {
-      refs.add(new Manifest.ScanReportRef(e.getKey(), e.getValue().length, sha256(e.getValue())));
+      refs.add(new Manifest.ScanReportRef(e.getKey(), e.getValue().length, Sha256.hex(e.getValue())));
     }
     Manifest old = reader.manifest();
     Manifest manifest = new Manifest(
@@ -84,13 +82,5 @@ public final class ScanReportWriter {
     zip.putArchiveEntry(e);
     zip.write(bytes);
     zip.closeArchiveEntry();
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 }

@@ -2,15 +2,13 @@ package org.neguard.scan;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleCheck;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.Manifest;
@@ -69,7 +67,7 @@ public final class ScanGate implements BundleCheck {
       try (InputStream in = reader.openEntry(ref.path(), ref.size())) {
         bytes = in.readAllBytes();
       }
-      String sha256 = HexFormat.of().formatHex(sha256().digest(bytes));
+      String sha256 = Sha256.hex(bytes);
       if (bytes.length != ref.size() || !sha256.equals(ref.sha256())) {
         throw RefusalException.about(
             ReasonCode.DIGEST_MISMATCH,
@@ -196,13 +194,5 @@ public final class ScanGate implements BundleCheck {
 
   static String engineName(ScanReport r) {
     return r.engine().product() + " " + r.engine().engineVersion();
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
   }
 }

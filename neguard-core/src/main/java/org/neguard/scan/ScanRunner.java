@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleLayout;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
@@ -177,7 +178,7 @@ public final class ScanRunner {
 
     @Override
     public java.io.InputStream open() throws IOException {
-      java.security.MessageDigest md = sha256();
+      java.security.MessageDigest md = Sha256.newDigest();
       return new java.io.FilterInputStream(source.open()) {
         private long count;
         private boolean done;
@@ -240,14 +241,6 @@ public final class ScanRunner {
             "'" + file.path() + "' is not the " + file.size() + " bytes the manifest lists"));
       }
       return java.util.Optional.empty();
-    }
-
-    private static java.security.MessageDigest sha256() {
-      try {
-        return java.security.MessageDigest.getInstance("SHA-256");
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every JDK has SHA-256", e);
-      }
     }
   }
 

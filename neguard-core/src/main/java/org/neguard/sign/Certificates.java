@@ -4,8 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CRLException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
@@ -13,8 +11,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
+import org.neguard.measure.Sha256;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -86,9 +84,8 @@ public final class Certificates {
   /** The SHA-256 fingerprint of a certificate's DER encoding, lower-case hex. */
   public static String fingerprint(X509Certificate cert) {
     try {
-      return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-    } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
+      return Sha256.hex(cert.getEncoded());
+    } catch (CertificateEncodingException e) {
       throw new IllegalStateException("cannot encode a parsed certificate", e);
     }
   }

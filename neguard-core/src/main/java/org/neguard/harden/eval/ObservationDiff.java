@@ -11,6 +11,7 @@ import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.ProcessInfo;
 import org.neguard.harden.SnmpAccess;
+import org.neguard.measure.Sha256;
 
 /**
  * What changed between two observations of the same NE: ports added, removed, or changed in
@@ -140,13 +141,8 @@ public record ObservationDiff(Observation before, Observation after, List<Change
 
   /** A community is a secret: compare and show a short digest of it, never the text. */
   private static String tag(String community) {
-    try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(community.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d, 0, 4);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is in every JDK", e);
-    }
+    return Sha256.hex(community.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .substring(0, 8);
   }
 
   private static String summary(ObservedPort p) {

@@ -4,11 +4,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +21,7 @@ import org.neguard.harden.policy.YamlTree.MapNode;
 import org.neguard.harden.policy.YamlTree.Node;
 import org.neguard.harden.policy.YamlTree.Scalar;
 import org.neguard.harden.policy.YamlTree.TreeException;
+import org.neguard.measure.Sha256;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -382,10 +380,6 @@ public final class PolicyParser {
   }
 
   private static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is in every JDK", e);
-    }
+    return Sha256.hex(b);
   }
 }

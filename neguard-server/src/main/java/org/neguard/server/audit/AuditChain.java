@@ -3,10 +3,8 @@ package org.neguard.server.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
+import org.neguard.measure.Sha256;
 
 /**
  * The hash chain of the audit log (SRC-3). A row's hash is the SHA-256, in lower-case hex, of the
@@ -31,9 +29,9 @@ public final class AuditChain {
                   List.of(seq, occurredAt, actor, action, target, outcome, detail, remote,
                       prevHash))
               .getBytes(StandardCharsets.UTF_8);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-    } catch (NoSuchAlgorithmException | JsonProcessingException e) {
-      throw new IllegalStateException("SHA-256 or JSON unavailable", e);
+      return Sha256.hex(canonical);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a list of strings and numbers always serializes", e);
     }
   }
 

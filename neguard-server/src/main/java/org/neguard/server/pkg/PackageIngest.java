@@ -1,5 +1,6 @@
 package org.neguard.server.pkg;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -11,14 +12,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.Manifest;
@@ -29,7 +28,6 @@ import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -229,10 +227,7 @@ final class PackageIngest {
 
   private static String manifestSha256(Path bundle) throws IOException, RefusalException {
     try (BundleReader r = BundleReader.open(bundle, BundleLimits.defaults())) {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(r.manifestBytes()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      return Sha256.hex(r.manifestBytes());
     }
   }
 
