@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -382,13 +381,7 @@ final class AuthzEvidence {
   }
 
   private static void write(Path file, String content) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".evidence-", ".tmp");
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8));
   }
 
   @SuppressWarnings("unchecked")

@@ -1,9 +1,7 @@
 package org.neguard.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -51,14 +49,6 @@ final class ObservationText {
 
   /** Writes the observation's JSON to {@code out} atomically (a temp file renamed into place). */
   static void write(Observation o, Path out) throws IOException {
-    Path abs = out.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, ObservationCodec.encode(o));
-      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(out, ObservationCodec.encode(o));
   }
 }

@@ -1,9 +1,7 @@
 package org.neguard.cli;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,7 +93,8 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
       reasons = e.reasons();
     }
     if (html != null) {
-      writeAtomically(html, ScanReportHtml.render(manifest, reports, reasons, signature, Instant.now()));
+      AtomicFiles.write(html, ScanReportHtml.render(manifest, reports, reasons, signature,
+          Instant.now()).getBytes(StandardCharsets.UTF_8));
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("bundle", file.toString());
@@ -115,17 +114,5 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
       return output.failWithDetails(text, reasons, details);
     }
     return output.pass("PASS  publication gate\n" + text, details);
-  }
-
-  private static void writeAtomically(Path out, String content) throws java.io.IOException {
-    Path dir = out.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
-    try {
-      Files.writeString(tmp, content, StandardCharsets.UTF_8);
-      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 }

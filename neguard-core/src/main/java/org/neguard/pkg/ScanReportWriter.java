@@ -36,12 +36,7 @@ public final class ScanReportWriter {
    */
   public static Manifest write(BundleReader reader, Map<String, byte[]> reports, Path out)
       throws IOException, RefusalException {
-    if (reader.signature().isPresent()) {
-      throw new RefusalException(
-          ReasonCode.STRUCTURE,
-          "the package is already signed; scan reports change the manifest the signature covers."
-              + " Scan the unsigned package, then sign it");
-    }
+    requireUnsigned(reader);
     Map<String, byte[]> ordered = new LinkedHashMap<>(reports);
     List<Manifest.ScanReportRef> refs = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : ordered.entrySet()) {
@@ -74,6 +69,21 @@ public final class ScanReportWriter {
       }
     }
     return manifest;
+  }
+
+  /**
+   * Refuses a signed bundle: its signature covers the manifest that new reports would change.
+   * Scanners call this before scanning, so nobody waits for a scan that cannot be written.
+   *
+   * @throws RefusalException {@code STRUCTURE} if {@code reader}'s bundle is signed
+   */
+  public static void requireUnsigned(BundleReader reader) throws RefusalException {
+    if (reader.signature().isPresent()) {
+      throw new RefusalException(
+          ReasonCode.STRUCTURE,
+          "the package is already signed; scan reports change the manifest the signature covers."
+              + " Scan the unsigned package, then sign it");
+    }
   }
 
   private static void put(ZipArchiveOutputStream zip, String name, byte[] bytes, FileTime time)

@@ -95,12 +95,7 @@ public final class ScanRunner {
   public Result run(Path bundle, Path out, Progress progress) throws IOException, RefusalException {
     try (BundleReader reader = BundleReader.open(bundle, limits)) {
       Manifest manifest = reader.manifest();
-      if (reader.signature().isPresent()) {
-        throw new RefusalException(
-            ReasonCode.STRUCTURE,
-            "the package is already signed; scan reports change the manifest the signature"
-                + " covers. Scan the unsigned package, then sign it");
-      }
+      ScanReportWriter.requireUnsigned(reader);
       // Every byte handed to an engine is hashed on the way; before any report is written, each
       // file must have been read whole with the manifest's SHA-256 (or is hashed then), so the
       // reports' payload digest is a claim about the bytes the engines saw, at one read each.
