@@ -54,11 +54,7 @@ final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
     // The gate judges the reports of the verified bytes; keep them to show what was judged.
     BundleVerifier verifier =
         BundleVerifier.builder(trust.load())
-            .check(reader -> {
-              List<ScanReport> r = ScanGate.read(reader);
-              gate.check(reader.manifest(), r);
-              seen.add(r);
-            })
+            .check(reader -> seen.add(gate.judge(reader)))
             .build();
     ProgressListener progress = TerminalProgress.of(output, "verifying");
     Verification v;

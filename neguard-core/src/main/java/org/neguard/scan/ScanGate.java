@@ -44,7 +44,18 @@ public final class ScanGate implements BundleCheck {
 
   @Override
   public void check(BundleReader reader) throws IOException, RefusalException {
-    check(reader.manifest(), read(reader));
+    judge(reader);
+  }
+
+  /**
+   * Reads the open bundle's reports and judges them, like {@link #check(BundleReader)}.
+   *
+   * @return the reports judged, for showing them
+   */
+  public List<ScanReport> judge(BundleReader reader) throws IOException, RefusalException {
+    List<ScanReport> reports = read(reader);
+    check(reader.manifest(), reports);
+    return reports;
   }
 
   /**
