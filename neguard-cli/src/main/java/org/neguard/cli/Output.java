@@ -16,8 +16,11 @@ import picocli.CommandLine;
  * Verdicts go to standard output; errors, in text mode, to standard error.
  */
 final class Output {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  /** Built on first use: most commands print text, and a mapper costs start-up time. */
+  private static final class Json {
+    static final ObjectMapper MAPPER =
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   /** Commands with a {@code --json} switch implement this. */
   interface JsonCapable {
@@ -165,7 +168,7 @@ final class Output {
 
   private void print(Object o) {
     try {
-      out.println(JSON.writeValueAsString(o));
+      out.println(Json.MAPPER.writeValueAsString(o));
       out.flush();
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("result not serializable", e);

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.BundleSigner;
@@ -239,6 +241,34 @@ class PkgScanCommandsTest {
     assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
     assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("DIGEST_MISMATCH");
     assertThat(scan.json().at("/reasons/0/subject").asText()).isEqualTo("a.txt");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
+    assertNoTempFiles();
+  }
+
+  @Test
+  void scan_manifestBroken_refusedMalformed_noReportWritten() throws Exception {
+    // The manifest is read while the engines run: its refusal still ends the scan, unwritten.
+    Path bundle = build("broken", Map.of("a.txt", "harmless\n"));
+    replaceEntry(bundle, "neguard/manifest.json", "{\"format\": ");
+    byte[] before = Files.readAllBytes(bundle);
+    CliRun scan = scan(bundle, "--json");
+    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
+    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("MALFORMED");
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
+    assertNoTempFiles();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"harm\n", "harmless, and then some\n"})
+  void scan_payloadOfAnotherLength_refusedSizeLimit_noReportWritten(String content)
+      throws Exception {
+    Path bundle = build("length", Map.of("a.txt", "harmless\n", "b.txt", "other\n"));
+    replaceEntry(bundle, "payload/a.txt", content);
+    byte[] before = Files.readAllBytes(bundle);
+    CliRun scan = scan(bundle, "--json");
+    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
+    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("SIZE_LIMIT");
+    assertThat(scan.json().at("/reasons/0/subject").asText()).endsWith("a.txt");
     assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
     assertNoTempFiles();
   }

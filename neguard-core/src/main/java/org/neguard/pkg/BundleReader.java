@@ -12,10 +12,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.neguard.verdict.ReasonCode;
@@ -35,6 +33,7 @@ public final class BundleReader implements Closeable {
   private final Path file;
   private final ZipFile zip;
   private final Map<String, ZipArchiveEntry> entries;
+  private final ZipLayout layout;
   private final BundleLimits limits;
   // Set once by loadManifest(), before the reader is handed out by open().
   private byte[] manifestBytes;
@@ -42,10 +41,15 @@ public final class BundleReader implements Closeable {
   private byte[] signature;
 
   private BundleReader(
-      Path file, ZipFile zip, Map<String, ZipArchiveEntry> entries, BundleLimits limits) {
+      Path file,
+      ZipFile zip,
+      Map<String, ZipArchiveEntry> entries,
+      ZipLayout layout,
+      BundleLimits limits) {
     this.file = file;
     this.zip = zip;
     this.entries = entries;
+    this.layout = layout;
     this.limits = limits;
   }
 
@@ -72,11 +76,15 @@ public final class BundleReader implements Closeable {
   }
 
   /**
-   * Opens the archive and checks every entry's name and shape, without reading the manifest:
-   * the verifier starts hashing entries while the manifest is decoded. Call {@link
-   * #loadManifest} before anything that needs the manifest.
+   * Opens the archive and checks every entry's name and shape and the archive's layout, without
+   * reading the manifest: a verifier or scanner starts reading entries while the manifest is
+   * decoded (on a cold JVM that takes most of a second). Call {@link #loadManifest} before
+   * anything that needs the manifest, and trust no entry before it returned.
+   *
+   * @throws IOException if the file cannot be read at all
+   * @throws RefusalException as {@link #open}, except for the manifest's own checks
    */
-  static BundleReader openArchive(Path file, BundleLimits limits)
+  public static BundleReader openArchive(Path file, BundleLimits limits)
       throws IOException, RefusalException {
     if (!Files.isRegularFile(file)) {
       throw Files.exists(file)
@@ -93,6 +101,7 @@ public final class BundleReader implements Closeable {
               .setPath(file)
               .setCharset(StandardCharsets.UTF_8)
               .setUseUnicodeExtraFields(false)
+              .setIgnoreLocalFileHeader(true)
               .get();
     } catch (IOException e) {
       throw new RefusalException(
@@ -102,8 +111,8 @@ public final class BundleReader implements Closeable {
     }
     try {
       Map<String, ZipArchiveEntry> entries = checkEntries(zip, limits);
-      ZipLayout.check(file, entries);
-      BundleReader reader = new BundleReader(file, zip, entries, limits);
+      ZipLayout layout = ZipLayout.check(file, entries);
+      BundleReader reader = new BundleReader(file, zip, entries, layout, limits);
       zip = null; // owned by the reader now
       return reader;
     } finally {
@@ -141,8 +150,15 @@ public final class BundleReader implements Closeable {
     return Collections.unmodifiableMap(entries);
   }
 
-  /** Reads, checks and cross-checks the manifest (and reads the signature). Idempotent. */
-  void loadManifest() throws IOException, RefusalException {
+  /**
+   * Reads, checks and cross-checks the manifest (and reads the signature): afterwards the
+   * manifest lists exactly the archive's payload and report entries, none larger than listed.
+   * Idempotent; not to be called from two threads at once.
+   *
+   * @throws RefusalException {@code MALFORMED}, {@code STRUCTURE}, {@code SIZE_LIMIT} and the
+   *     manifest's own refusals (see {@link ManifestCodec#decode})
+   */
+  public void loadManifest() throws IOException, RefusalException {
     if (manifest != null) {
       return;
     }
@@ -169,6 +185,25 @@ public final class BundleReader implements Closeable {
     this.manifestBytes = bytes;
     this.signature = sig;
     this.manifest = parsed;
+  }
+
+  /**
+   * Every payload file entry with its central-directory size, in archive order: what there is to
+   * scan, known before the manifest is read.
+   */
+  public Map<String, Long> payloadEntries() {
+    Map<String, Long> payload = new LinkedHashMap<>();
+    entries.forEach((name, e) -> {
+      if (name.startsWith(BundleLayout.PAYLOAD_PREFIX)) {
+        payload.put(name, e.getSize());
+      }
+    });
+    return payload;
+  }
+
+  /** Whether the archive holds a signature entry; known before the manifest is read. */
+  public boolean hasSignatureEntry() {
+    return entries.containsKey(BundleLayout.SIGNATURE);
   }
 
   /**
@@ -339,18 +374,14 @@ public final class BundleReader implements Closeable {
     return new BoundedInputStream(in, name, maxBytes);
   }
 
-  /**
-   * Copies the entries whose names pass {@code include} into {@code out} as they are, without
-   * decompressing them.
-   */
-  void copyRawEntries(ZipArchiveOutputStream out, Predicate<String> include) throws IOException {
-    for (Map.Entry<String, ZipArchiveEntry> e : entries.entrySet()) {
-      if (include.test(e.getKey())) {
-        try (InputStream raw = zip.getRawInputStream(e.getValue())) {
-          out.addRawArchiveEntry(e.getValue(), raw);
-        }
-      }
-    }
+  /** Where each entry and the central directory lie in the file (checked when opened). */
+  ZipLayout layout() {
+    return layout;
+  }
+
+  /** The central-directory entry named {@code name}, or null. */
+  ZipArchiveEntry entry(String name) {
+    return entries.get(name);
   }
 
   @Override

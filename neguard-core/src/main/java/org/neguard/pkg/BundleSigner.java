@@ -1,14 +1,11 @@
 package org.neguard.pkg;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.neguard.sign.CmsSigner;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.SigningIdentity;
@@ -80,33 +77,12 @@ public final class BundleSigner {
       }
       gate.check(reader);
       byte[] signature = CmsSigner.signDetached(reader.manifestBytes(), identity);
-      Path dir = out.toAbsolutePath().getParent();
-      Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
-      boolean done = false;
-      try {
-        try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(tmp)) {
-          zip.setEncoding("UTF-8");
-          reader.copyRawEntries(zip, BundleLayout.MANIFEST::equals);
-          ZipArchiveEntry e =
-              BundleBuilder.entry(
-                  BundleLayout.SIGNATURE,
-                  0644,
-                  FileTime.from(java.time.Instant.parse(reader.manifest().created())),
-                  false);
-          zip.putArchiveEntry(e);
-          zip.write(signature);
-          zip.closeArchiveEntry();
-          reader.copyRawEntries(
-              zip,
-              name -> !name.equals(BundleLayout.MANIFEST) && !name.equals(BundleLayout.SIGNATURE));
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        done = true;
-      } finally {
-        if (!done) {
-          Files.deleteIfExists(tmp);
-        }
-      }
+      List<BundleRewriter.Part> parts = new ArrayList<>();
+      parts.add(new BundleRewriter.Kept(BundleLayout.MANIFEST));
+      parts.add(new BundleRewriter.Fresh(BundleLayout.SIGNATURE, signature, false));
+      parts.addAll(BundleRewriter.kept(reader,
+          name -> !name.equals(BundleLayout.MANIFEST) && !name.equals(BundleLayout.SIGNATURE)));
+      BundleRewriter.write(reader, parts, Instant.parse(reader.manifest().created()), out);
     }
   }
 

@@ -1,17 +1,12 @@
 package org.neguard.pkg;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.neguard.measure.Sha256;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -19,9 +14,9 @@ import org.neguard.verdict.RefusalException;
 /**
  * Puts scan reports into an unsigned bundle: each under {@link BundleLayout#SCAN_PREFIX}, listed
  * in the manifest with its size and SHA-256, so that the vendor's signature will cover them
- * (AV-3, INT-4). The reports replace any the bundle carried. The bundle is rewritten whole
- * (payload entries copied without recompression) and moved into place, so a failure leaves the
- * input untouched.
+ * (AV-3, INT-4). The reports replace any the bundle carried. The bundle is rewritten by {@link
+ * BundleRewriter} (payload entries copied as they are) and moved into place, so a failure leaves
+ * the input untouched.
  */
 public final class ScanReportWriter {
   private ScanReportWriter() {}
@@ -47,38 +42,24 @@ public final class ScanReportWriter {
         old.format(), old.name(), old.version(), old.securityVersion(), old.neType(),
         old.vendor(), old.created(), old.rim(), old.files(), refs);
     byte[] manifestBytes = ManifestCodec.encode(manifest);
-    ManifestCodec.decode(manifestBytes); // the same checks every reader applies to report names
-    FileTime time = FileTime.from(Instant.parse(old.created()));
-    Path dir = out.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
-    boolean done = false;
-    try {
-      try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(tmp)) {
-        zip.setEncoding("UTF-8");
-        put(zip, BundleLayout.MANIFEST, manifestBytes, time);
-        for (Map.Entry<String, byte[]> e : ordered.entrySet()) {
-          put(zip, e.getKey(), e.getValue(), time);
-        }
-        reader.copyRawEntries(zip, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX));
-      }
-      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      done = true;
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(tmp);
-      }
-    }
+    ManifestCodec.check(manifest); // the checks every reader applies, report names included
+    List<BundleRewriter.Part> parts = new ArrayList<>();
+    parts.add(new BundleRewriter.Fresh(BundleLayout.MANIFEST, manifestBytes, true));
+    ordered.forEach((name, bytes) -> parts.add(new BundleRewriter.Fresh(name, bytes, true)));
+    parts.addAll(BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX)));
+    BundleRewriter.write(reader, parts, Instant.parse(old.created()), out);
     return manifest;
   }
 
   /**
    * Refuses a signed bundle: its signature covers the manifest that new reports would change.
-   * Scanners call this before scanning, so nobody waits for a scan that cannot be written.
+   * Scanners call this before scanning, so nobody waits for a scan that cannot be written; it
+   * needs no manifest ({@link BundleReader#openArchive} is enough).
    *
    * @throws RefusalException {@code STRUCTURE} if {@code reader}'s bundle is signed
    */
   public static void requireUnsigned(BundleReader reader) throws RefusalException {
-    if (reader.signature().isPresent()) {
+    if (reader.hasSignatureEntry()) {
       throw new RefusalException(
           ReasonCode.STRUCTURE,
           "the package is already signed; scan reports change the manifest the signature covers."
@@ -86,11 +67,4 @@ public final class ScanReportWriter {
     }
   }
 
-  private static void put(ZipArchiveOutputStream zip, String name, byte[] bytes, FileTime time)
-      throws IOException {
-    ZipArchiveEntry e = BundleBuilder.entry(name, 0644, time, true);
-    zip.putArchiveEntry(e);
-    zip.write(bytes);
-    zip.closeArchiveEntry();
-  }
 }

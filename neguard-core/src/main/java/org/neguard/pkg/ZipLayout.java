@@ -22,18 +22,51 @@ import org.neguard.verdict.RefusalException;
  * names another file) would be what a streaming unzipper on an NE extracts.
  */
 final class ZipLayout {
-  private static final int LFH_SIGNATURE = 0x04034b50;
-  private static final int EOCD_SIGNATURE = 0x06054b50;
-  private static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
-  private static final int ZIP64_EOCD_SIGNATURE = 0x06064b50;
-  private static final long FFFFFFFF = 0xffffffffL;
+  static final int LFH_SIGNATURE = 0x04034b50;
+  static final int CFH_SIGNATURE = 0x02014b50;
+  static final int EOCD_SIGNATURE = 0x06054b50;
+  static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+  static final int ZIP64_EOCD_SIGNATURE = 0x06064b50;
+  static final long FFFFFFFF = 0xffffffffL;
 
-  private ZipLayout() {}
+  /** Where an entry lies: its local header at {@code start}, its data ending before {@code end}. */
+  record Span(long start, long end) {}
 
-  static void check(Path file, Map<String, ZipArchiveEntry> entries)
+  private final Map<String, Span> spans;
+  private final long centralDirectoryOffset;
+  private final long centralDirectorySize;
+
+  private ZipLayout(Map<String, Span> spans, long centralDirectoryOffset, long centralDirectorySize) {
+    this.spans = spans;
+    this.centralDirectoryOffset = centralDirectoryOffset;
+    this.centralDirectorySize = centralDirectorySize;
+  }
+
+  /** Each entry's span, by name. */
+  Span span(String name) {
+    return spans.get(name);
+  }
+
+  long centralDirectoryOffset() {
+    return centralDirectoryOffset;
+  }
+
+  long centralDirectorySize() {
+    return centralDirectorySize;
+  }
+
+  /**
+   * Checks that {@code entries} (the central directory as read) tile {@code file}, and returns
+   * where each lies.
+   *
+   * @throws RefusalException {@code MALFORMED} if they do not
+   */
+  static ZipLayout check(Path file, Map<String, ZipArchiveEntry> entries)
       throws IOException, RefusalException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long end = centralDirectoryOffset(ch);
+      long[] directory = centralDirectory(ch);
+      long end = directory[0];
+      Map<String, Span> spans = new java.util.HashMap<>();
       List<Map.Entry<String, ZipArchiveEntry>> byOffset = new ArrayList<>(entries.entrySet());
       byOffset.sort(Comparator.comparingLong(e -> e.getValue().getLocalHeaderOffset()));
       long expected = 0;
@@ -68,16 +101,25 @@ final class ZipLayout {
             || (size != FFFFFFFF && size != entry.getSize())) {
           throw malformed(name, "has a local header that disagrees with the central directory");
         }
-        expected += 30L + nameLength + extraLength + entry.getCompressedSize();
+        long next = expected + 30L + nameLength + extraLength + entry.getCompressedSize();
+        spans.put(name, new Span(expected, next));
+        expected = next;
       }
       if (expected != end) {
         throw malformed(null, "holds data between its last entry and the central directory");
       }
+      if (directory[1] < 0 || end + directory[1] > ch.size()) {
+        throw malformed(null, "has a central directory that does not fit in the file");
+      }
+      return new ZipLayout(Map.copyOf(spans), end, directory[1]);
     }
   }
 
-  /** Where the central directory starts, from the (ZIP64) end-of-central-directory record. */
-  private static long centralDirectoryOffset(FileChannel ch) throws IOException, RefusalException {
+  /**
+   * Where the central directory starts and how long it is, from the (ZIP64)
+   * end-of-central-directory record.
+   */
+  private static long[] centralDirectory(FileChannel ch) throws IOException, RefusalException {
     long size = ch.size();
     int tail = (int) Math.min(size, 22 + 65535);
     ByteBuffer b = read(ch, size - tail, tail);
@@ -85,7 +127,7 @@ final class ZipLayout {
       if (b.getInt(i) == EOCD_SIGNATURE) {
         long offset = b.getInt(i + 16) & FFFFFFFF;
         if (offset != FFFFFFFF) {
-          return offset;
+          return new long[] {offset, b.getInt(i + 12) & FFFFFFFF};
         }
         long eocd = size - tail + i;
         if (eocd < 20) {
@@ -99,13 +141,13 @@ final class ZipLayout {
         if (zip64.getInt(0) != ZIP64_EOCD_SIGNATURE) {
           break;
         }
-        return zip64.getLong(48);
+        return new long[] {zip64.getLong(48), zip64.getLong(40)};
       }
     }
     throw malformed(null, "has no readable end-of-central-directory record");
   }
 
-  private static ByteBuffer read(FileChannel ch, long position, int length)
+  static ByteBuffer read(FileChannel ch, long position, int length)
       throws IOException, RefusalException {
     if (position < 0 || position + length > ch.size()) {
       throw malformed(null, "points outside the file");

@@ -8,11 +8,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleLayout;
 import org.neguard.pkg.BundleLimits;
@@ -93,52 +96,125 @@ public final class ScanRunner {
    *     when an engine fails (nothing written)
    */
   public Result run(Path bundle, Path out, Progress progress) throws IOException, RefusalException {
-    try (BundleReader reader = BundleReader.open(bundle, limits)) {
-      Manifest manifest = reader.manifest();
+    try (BundleReader reader = BundleReader.openArchive(bundle, limits)) {
       ScanReportWriter.requireUnsigned(reader);
-      // Every byte handed to an engine is hashed on the way; before any report is written, each
-      // file must have been read whole with the manifest's SHA-256 (or is hashed then), so the
-      // reports' payload digest is a claim about the bytes the engines saw, at one read each.
-      List<HashedContent> contents = new ArrayList<>();
-      List<ScanItem> items = new ArrayList<>();
-      for (Manifest.FileEntry f : manifest.files()) {
-        String entry = f.entryName();
-        long size = f.size();
-        HashedContent content = new HashedContent(f, () -> reader.openEntry(entry, size));
-        contents.add(content);
-        items.add(new ScanItem(f.path(), size, content));
+      // The manifest is decoded and checked while the engines read the payload entries the
+      // archive holds: on a cold JVM that is most of a second the engines need not wait for.
+      // Nothing is judged or written before it is done.
+      FutureTask<Void> manifestLoad = new FutureTask<>(() -> {
+        reader.loadManifest();
+        return null;
+      });
+      Thread loader = new Thread(manifestLoad, "neguard-manifest");
+      loader.setDaemon(true);
+      loader.start();
+      try {
+        return scan(reader, manifestLoad, out, progress);
+      } finally {
+        awaitQuietly(loader); // it reads from the reader: let it finish before the reader closes
       }
-      List<ScanReport> reports = new ArrayList<>();
-      Map<String, byte[]> encoded = new LinkedHashMap<>();
-      for (int i = 0; i < engines.size(); i++) {
-        Configured c = engines.get(i);
-        int index = i + 1;
-        EngineInfo info = c.engine().describe();
-        Instant started = clock.instant();
-        List<FileResult> results =
-            c.engine().scan(items, (done, total) ->
-                progress.progress(c.spec(), index, engines.size(), done, total));
-        Instant finished = clock.instant();
-        checkResults(c, items, results);
-        ScanReport report = new ScanReport(
-            ScanReport.FORMAT, info, host, scanner, started, finished, manifest.name(),
-            manifest.version(), manifest.rim().digest(), results,
-            ScanReport.verdictOf(results), notes);
-        reports.add(report);
-        encoded.put(
-            String.format(Locale.ROOT, "%s%02d-%s.json", BundleLayout.SCAN_PREFIX, index,
-                info.kind()),
-            ScanReportCodec.encode(report));
+    }
+  }
+
+  private Result scan(
+      BundleReader reader, FutureTask<Void> manifestLoad, Path out, Progress progress)
+      throws IOException, RefusalException {
+    // Every byte handed to an engine is hashed on the way; before any report is written, each
+    // file must have been read whole with the manifest's SHA-256 (or is hashed then), so the
+    // reports' payload digest is a claim about the bytes the engines saw, at one read each.
+    Map<String, HashedContent> contents = new LinkedHashMap<>();
+    List<ScanItem> items = new ArrayList<>();
+    for (Map.Entry<String, Long> e : reader.payloadEntries().entrySet()) {
+      String entry = e.getKey();
+      long size = e.getValue();
+      HashedContent content = new HashedContent(() -> reader.openEntry(entry, size));
+      String path = entry.substring(BundleLayout.PAYLOAD_PREFIX.length());
+      contents.put(path, content);
+      items.add(new ScanItem(path, size, content));
+    }
+    List<Instant[]> times = new ArrayList<>();
+    List<EngineInfo> infos = new ArrayList<>();
+    List<Map<String, FileResult>> resultsByPath = new ArrayList<>();
+    for (int i = 0; i < engines.size(); i++) {
+      Configured c = engines.get(i);
+      int index = i + 1;
+      infos.add(c.engine().describe());
+      Instant started = clock.instant();
+      List<FileResult> results =
+          c.engine().scan(items, (done, total) ->
+              progress.progress(c.spec(), index, engines.size(), done, total));
+      times.add(new Instant[] {started, clock.instant()});
+      checkResults(c, items, results);
+      Map<String, FileResult> byPath = new HashMap<>();
+      results.forEach(r -> byPath.put(r.path(), r));
+      resultsByPath.add(byPath);
+    }
+    Manifest manifest = awaitManifest(manifestLoad, reader);
+    // The manifest lists exactly the payload entries scanned (loadManifest checked it): compare
+    // what the engines read with what it lists, and report in its order.
+    List<Reason> mismatches = new ArrayList<>();
+    for (Manifest.FileEntry f : manifest.files()) {
+      contents.get(f.path()).check(f).ifPresent(mismatches::add);
+    }
+    if (!mismatches.isEmpty()) {
+      throw new RefusalException(mismatches);
+    }
+    List<ScanReport> reports = new ArrayList<>();
+    Map<String, byte[]> encoded = new LinkedHashMap<>();
+    for (int i = 0; i < engines.size(); i++) {
+      Map<String, FileResult> byPath = resultsByPath.get(i);
+      List<FileResult> results = manifest.files().stream().map(f -> byPath.get(f.path())).toList();
+      EngineInfo info = infos.get(i);
+      ScanReport report = new ScanReport(
+          ScanReport.FORMAT, info, host, scanner, times.get(i)[0], times.get(i)[1],
+          manifest.name(), manifest.version(), manifest.rim().digest(), results,
+          ScanReport.verdictOf(results), notes);
+      reports.add(report);
+      encoded.put(
+          String.format(Locale.ROOT, "%s%02d-%s.json", BundleLayout.SCAN_PREFIX, i + 1,
+              info.kind()),
+          ScanReportCodec.encode(report));
+    }
+    Manifest written = ScanReportWriter.write(reader, encoded, out);
+    return new Result(written, reports);
+  }
+
+  /** The loaded manifest, or the refusal or failure that loading it ended with. */
+  private static Manifest awaitManifest(FutureTask<Void> manifestLoad, BundleReader reader)
+      throws IOException, RefusalException {
+    try {
+      manifestLoad.get();
+      return reader.manifest();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading the manifest");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RefusalException r) {
+        throw r;
       }
-      List<Reason> mismatches = new ArrayList<>();
-      for (HashedContent c : contents) {
-        c.check().ifPresent(mismatches::add);
+      if (cause instanceof IOException io) {
+        throw io;
       }
-      if (!mismatches.isEmpty()) {
-        throw new RefusalException(mismatches);
+      if (cause instanceof RuntimeException rt) {
+        throw rt;
       }
-      Manifest written = ScanReportWriter.write(reader, encoded, out);
-      return new Result(written, reports);
+      throw new IllegalStateException(cause);
+    }
+  }
+
+  private static void awaitQuietly(Thread thread) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        thread.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -158,16 +234,14 @@ public final class ScanRunner {
   }
 
   /**
-   * A payload file's bytes, hashed whenever a reader reads them to the end: the digests of every
-   * whole read, to compare with the manifest once the engines are done.
+   * A payload file's bytes, hashed whenever a reader reads them to the end: the length and digest
+   * of every whole read, to compare with the manifest once the engines are done.
    */
   private static final class HashedContent implements ScanItem.Content {
-    private final Manifest.FileEntry file;
     private final ScanItem.Content source;
-    private final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
-    HashedContent(Manifest.FileEntry file, ScanItem.Content source) {
-      this.file = file;
+    HashedContent(ScanItem.Content source) {
       this.source = source;
     }
 
@@ -209,31 +283,32 @@ public final class ScanRunner {
         }
 
         private void finish() {
-          if (!done && count == file.size()) {
-            seen.add(java.util.HexFormat.of().formatHex(md.digest()));
+          if (!done) {
+            seen.put(java.util.HexFormat.of().formatHex(md.digest()), count);
           }
           done = true;
         }
       };
     }
 
-    /** A mismatch with the manifest, hashing the file now if no engine read it whole. */
-    java.util.Optional<Reason> check() throws IOException {
+    /** A mismatch with the manifest's entry, hashing the file now if no engine read it whole. */
+    java.util.Optional<Reason> check(Manifest.FileEntry file) throws IOException {
       if (seen.isEmpty()) {
         try (java.io.InputStream in = open()) {
           in.transferTo(java.io.OutputStream.nullOutputStream());
         }
       }
-      for (String digest : seen) {
-        if (!digest.equals(file.sha256())) {
+      for (Map.Entry<String, Long> read : seen.entrySet()) {
+        if (read.getValue() != file.size()) {
+          return java.util.Optional.of(Reason.about(ReasonCode.SIZE_LIMIT, file.path(),
+              "'" + file.path() + "' is " + read.getValue() + " bytes, not the " + file.size()
+                  + " the manifest lists; the package was altered, no report was written"));
+        }
+        if (!read.getKey().equals(file.sha256())) {
           return java.util.Optional.of(Reason.about(ReasonCode.DIGEST_MISMATCH, file.path(),
-              "'" + file.path() + "' has SHA-256 " + digest + ", the manifest lists "
+              "'" + file.path() + "' has SHA-256 " + read.getKey() + ", the manifest lists "
                   + file.sha256() + "; the package was altered, no report was written"));
         }
-      }
-      if (seen.isEmpty()) {
-        return java.util.Optional.of(Reason.about(ReasonCode.SIZE_LIMIT, file.path(),
-            "'" + file.path() + "' is not the " + file.size() + " bytes the manifest lists"));
       }
       return java.util.Optional.empty();
     }

@@ -1,0 +1,349 @@
+package org.neguard.pkg;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+
+/**
+ * Writes a new bundle from an open one: new small entries (a manifest, a signature, scan reports)
+ * and entries kept from the old bundle, in the order given. A kept entry is copied byte for byte,
+ * local header and data, by the kernel ({@link FileChannel#transferTo}): a 200 MiB payload is not
+ * read into the JVM to be written out again. The central directory is written anew from the old
+ * records (offsets moved, ZIP64 fields added or dropped as the new offsets need) and records for
+ * the new entries. The result is written to a temporary file in the target's directory and moved
+ * into place, so a failure leaves the target as it was.
+ *
+ * <p>The old bundle's layout was checked when it was opened ({@link ZipLayout}): its entries tile
+ * the file, each local header agrees with its central record, so a byte copy of an entry's span
+ * is that entry and nothing else.
+ */
+final class BundleRewriter {
+  private static final int MADE_BY_UNIX = 3 << 8;
+  private static final int VERSION_DEFLATE = 20;
+  private static final int VERSION_ZIP64 = 45;
+  private static final int FLAG_UTF8 = 1 << 11;
+  private static final int ZIP64_EXTRA = 0x0001;
+
+  /** One entry of the new bundle. */
+  sealed interface Part permits Fresh, Kept {
+    String name();
+  }
+
+  /** A new entry: {@code bytes}, deflated or stored, as a regular file with mode 0644. */
+  record Fresh(String name, byte[] bytes, boolean deflate) implements Part {
+    Fresh {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(bytes, "bytes");
+    }
+  }
+
+  /** An entry of the old bundle, copied as it is. */
+  record Kept(String name) implements Part {
+    Kept {
+      Objects.requireNonNull(name, "name");
+    }
+  }
+
+  private BundleRewriter() {}
+
+  /**
+   * Writes {@code parts}, in order, to {@code out} (which may be the reader's own file).
+   *
+   * @param time the time recorded for new entries (the package's creation time)
+   * @throws IllegalArgumentException if a kept entry is not in the old bundle
+   */
+  static void write(BundleReader reader, List<Part> parts, Instant time, Path out)
+      throws IOException {
+    Path dir = out.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
+    boolean done = false;
+    try {
+      try (FileChannel source = FileChannel.open(reader.file(), StandardOpenOption.READ);
+          FileChannel target = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        writeTo(reader, source, parts, dosTime(time), target);
+      }
+      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+    } finally {
+      if (!done) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  private static void writeTo(
+      BundleReader reader, FileChannel source, List<Part> parts, int dosTime, FileChannel target)
+      throws IOException {
+    ZipLayout layout = reader.layout();
+    Map<String, byte[]> oldRecords = centralRecords(reader, source);
+    ByteArrayOutputStream directory = new ByteArrayOutputStream();
+    long position = 0;
+    // Kept entries that follow each other in the old file go in one transfer.
+    long runStart = -1;
+    long runEnd = -1;
+    for (Part part : parts) {
+      byte[] record;
+      if (part instanceof Kept kept) {
+        ZipLayout.Span span = layout.span(kept.name());
+        ZipArchiveEntry entry = reader.entry(kept.name());
+        if (span == null || entry == null) {
+          throw new IllegalArgumentException("no such entry: " + kept.name());
+        }
+        if (span.start() != runEnd) {
+          position = flush(source, runStart, runEnd, target, position);
+          runStart = span.start();
+        }
+        long offset = position + (span.start() - runStart);
+        runEnd = span.end();
+        record = moved(oldRecords.get(kept.name()), entry, offset);
+      } else {
+        position = flush(source, runStart, runEnd, target, position);
+        runStart = -1;
+        runEnd = -1;
+        Fresh fresh = (Fresh) part;
+        Encoded e = encode(fresh);
+        byte[] name = fresh.name().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer local = little(30 + name.length);
+        local.putInt(ZipLayout.LFH_SIGNATURE).putShort((short) e.versionNeeded())
+            .putShort((short) FLAG_UTF8).putShort((short) e.method()).putInt(dosTime)
+            .putInt((int) e.crc()).putInt(e.data().length).putInt(fresh.bytes().length)
+            .putShort((short) name.length).putShort((short) 0).put(name);
+        writeFully(target, local.flip());
+        writeFully(target, ByteBuffer.wrap(e.data()));
+        ByteBuffer fixed = little(46);
+        fixed.putInt(ZipLayout.CFH_SIGNATURE).putShort((short) (MADE_BY_UNIX | e.versionNeeded()))
+            .putShort((short) e.versionNeeded()).putShort((short) FLAG_UTF8)
+            .putShort((short) e.method()).putInt(dosTime).putInt((int) e.crc())
+            .putInt(e.data().length).putInt(fresh.bytes().length).putShort((short) name.length)
+            .putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+            .putInt((0100000 | 0644) << 16).putInt(0);
+        record = central(fixed.array(), name, new byte[0], new byte[0],
+            fresh.bytes().length, e.data().length, position);
+        position += local.capacity() + e.data().length;
+      }
+      directory.write(record);
+    }
+    position = flush(source, runStart, runEnd, target, position);
+    writeFully(target, ByteBuffer.wrap(directory.toByteArray()));
+    writeFully(target, endRecords(parts.size(), directory.size(), position));
+  }
+
+  /** Copies the old bytes [start, end) to the target at {@code position}; the new position. */
+  private static long flush(
+      FileChannel source, long start, long end, FileChannel target, long position)
+      throws IOException {
+    if (start < 0) {
+      return position;
+    }
+    long done = 0;
+    long length = end - start;
+    while (done < length) {
+      long n = source.transferTo(start + done, length - done, target);
+      if (n <= 0) {
+        throw new IOException("the package changed while it was being rewritten: "
+            + "expected " + length + " bytes at offset " + start);
+      }
+      done += n;
+    }
+    return position + length;
+  }
+
+  /** The old central-directory records, raw, by entry name. */
+  private static Map<String, byte[]> centralRecords(BundleReader reader, FileChannel source)
+      throws IOException {
+    ZipLayout layout = reader.layout();
+    long size = layout.centralDirectorySize();
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException("central directory too large to rewrite: " + size + " bytes");
+    }
+    ByteBuffer cd = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+    while (cd.hasRemaining()) {
+      if (source.read(cd, layout.centralDirectoryOffset() + cd.position()) < 0) {
+        throw new IOException("the package changed while it was being rewritten");
+      }
+    }
+    cd.flip();
+    Map<String, byte[]> records = new HashMap<>();
+    while (cd.remaining() >= 46) {
+      int at = cd.position();
+      if (cd.getInt(at) != ZipLayout.CFH_SIGNATURE) {
+        break;
+      }
+      int length = 46 + (cd.getShort(at + 28) & 0xffff) + (cd.getShort(at + 30) & 0xffff)
+          + (cd.getShort(at + 32) & 0xffff);
+      byte[] record = new byte[length];
+      cd.get(record);
+      int nameLength = cd.getShort(at + 28) & 0xffff;
+      records.put(new String(record, 46, nameLength, StandardCharsets.UTF_8), record);
+    }
+    return records;
+  }
+
+  /** An old record at its new offset. */
+  private static byte[] moved(byte[] old, ZipArchiveEntry entry, long offset) throws IOException {
+    if (old == null) {
+      throw new IOException("the package changed while it was being rewritten: no central record"
+          + " for an entry");
+    }
+    ByteBuffer b = ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN);
+    int nameLength = b.getShort(28) & 0xffff;
+    int extraLength = b.getShort(30) & 0xffff;
+    int commentLength = b.getShort(32) & 0xffff;
+    byte[] fixed = java.util.Arrays.copyOf(old, 46);
+    byte[] name = java.util.Arrays.copyOfRange(old, 46, 46 + nameLength);
+    byte[] extra = java.util.Arrays.copyOfRange(old, 46 + nameLength, 46 + nameLength + extraLength);
+    byte[] comment = java.util.Arrays.copyOfRange(
+        old, 46 + nameLength + extraLength, 46 + nameLength + extraLength + commentLength);
+    return central(fixed, name, withoutZip64(extra), comment,
+        entry.getSize(), entry.getCompressedSize(), offset);
+  }
+
+  /**
+   * A central record from its fixed part, name, extra fields (without a ZIP64 field), comment and
+   * the values that may need ZIP64: a value that does not fit in 32 bits goes into a ZIP64 extra
+   * field, in the order the format requires (size, compressed size, offset).
+   */
+  static byte[] central(
+      byte[] fixedPart, byte[] name, byte[] extra, byte[] comment, long size, long compressed,
+      long offset) {
+    ByteBuffer fixed = ByteBuffer.wrap(fixedPart.clone()).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer zip64 = little(4 + 24);
+    zip64.putShort((short) ZIP64_EXTRA).putShort((short) 0);
+    for (long[] field : new long[][] {{24, size}, {20, compressed}, {42, offset}}) {
+      if (field[1] >= ZipLayout.FFFFFFFF) {
+        fixed.putInt((int) field[0], -1);
+        zip64.putLong(field[1]);
+      } else {
+        fixed.putInt((int) field[0], (int) field[1]);
+      }
+    }
+    byte[] zip64Field = new byte[0];
+    if (zip64.position() > 4) {
+      zip64.putShort(2, (short) (zip64.position() - 4));
+      zip64Field = java.util.Arrays.copyOf(zip64.array(), zip64.position());
+      int madeBy = fixed.getShort(4) & 0xffff;
+      fixed.putShort(4, (short) ((madeBy & 0xff00) | Math.max(madeBy & 0xff, VERSION_ZIP64)));
+      fixed.putShort(6, (short) Math.max(fixed.getShort(6) & 0xffff, VERSION_ZIP64));
+    }
+    fixed.putShort(30, (short) (extra.length + zip64Field.length));
+    ByteBuffer r = little(46 + name.length + extra.length + zip64Field.length + comment.length);
+    r.put(fixed.array()).put(name).put(extra).put(zip64Field).put(comment);
+    return r.array();
+  }
+
+  /** Extra fields without any ZIP64 field (the new record gets its own if it needs one). */
+  private static byte[] withoutZip64(byte[] extra) {
+    ByteBuffer in = ByteBuffer.wrap(extra).order(ByteOrder.LITTLE_ENDIAN);
+    ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    while (in.remaining() >= 4) {
+      int at = in.position();
+      int id = in.getShort() & 0xffff;
+      int length = Math.min(in.getShort() & 0xffff, in.remaining());
+      in.position(in.position() + length);
+      if (id != ZIP64_EXTRA) {
+        kept.write(extra, at, 4 + length);
+      }
+    }
+    return kept.toByteArray();
+  }
+
+  /** End of central directory, with the ZIP64 records first when a count or offset needs them. */
+  private static ByteBuffer endRecords(int count, long directorySize, long directoryOffset) {
+    boolean zip64 = count >= 0xffff || directorySize >= ZipLayout.FFFFFFFF
+        || directoryOffset >= ZipLayout.FFFFFFFF;
+    ByteBuffer b = little((zip64 ? 56 + 20 : 0) + 22);
+    if (zip64) {
+      long zip64End = directoryOffset + directorySize;
+      b.putInt(ZipLayout.ZIP64_EOCD_SIGNATURE).putLong(44)
+          .putShort((short) (MADE_BY_UNIX | VERSION_ZIP64)).putShort((short) VERSION_ZIP64)
+          .putInt(0).putInt(0).putLong(count).putLong(count).putLong(directorySize)
+          .putLong(directoryOffset);
+      b.putInt(ZipLayout.ZIP64_LOCATOR_SIGNATURE).putInt(0).putLong(zip64End).putInt(1);
+    }
+    b.putInt(ZipLayout.EOCD_SIGNATURE).putShort((short) 0).putShort((short) 0)
+        .putShort((short) (zip64 ? 0xffff : count)).putShort((short) (zip64 ? 0xffff : count))
+        .putInt(zip64 ? -1 : (int) directorySize).putInt(zip64 ? -1 : (int) directoryOffset)
+        .putShort((short) 0);
+    return b.flip();
+  }
+
+  private record Encoded(byte[] data, long crc, int method, int versionNeeded) {}
+
+  private static Encoded encode(Fresh fresh) {
+    CRC32 crc = new CRC32();
+    crc.update(fresh.bytes());
+    if (!fresh.deflate()) {
+      return new Encoded(fresh.bytes(), crc.getValue(), ZipArchiveEntry.STORED, 10);
+    }
+    Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+    try {
+      deflater.setInput(fresh.bytes());
+      deflater.finish();
+      ByteArrayOutputStream out = new ByteArrayOutputStream(fresh.bytes().length / 2 + 64);
+      byte[] buffer = new byte[64 * 1024];
+      while (!deflater.finished()) {
+        out.write(buffer, 0, deflater.deflate(buffer));
+      }
+      return new Encoded(out.toByteArray(), crc.getValue(), ZipArchiveEntry.DEFLATED,
+          VERSION_DEFLATE);
+    } finally {
+      deflater.end();
+    }
+  }
+
+  /**
+   * MS-DOS date and time of {@code time} read in UTC, as {@link BundleBuilder} records it: the
+   * same bytes in every time zone.
+   */
+  static int dosTime(Instant time) {
+    ZonedDateTime t = time.atZone(ZoneOffset.UTC);
+    int year = Math.max(1980, Math.min(2107, t.getYear()));
+    int date = ((year - 1980) << 9) | (t.getMonthValue() << 5) | t.getDayOfMonth();
+    int clock = (t.getHour() << 11) | (t.getMinute() << 5) | (t.getSecond() / 2);
+    return (date << 16) | clock;
+  }
+
+  private static ByteBuffer little(int capacity) {
+    return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static void writeFully(FileChannel target, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      target.write(b);
+    }
+  }
+
+  /** Names of the old bundle's entries kept as they are, in file order. */
+  static List<Part> kept(BundleReader reader, java.util.function.Predicate<String> include) {
+    List<String> names = new ArrayList<>();
+    for (String name : reader.entryNames()) {
+      if (include.test(name)) {
+        names.add(name);
+      }
+    }
+    names.sort(java.util.Comparator.comparingLong(n -> reader.layout().span(n).start()));
+    List<Part> parts = new ArrayList<>();
+    for (String name : names) {
+      parts.add(new Kept(name));
+    }
+    return parts;
+  }
+}
