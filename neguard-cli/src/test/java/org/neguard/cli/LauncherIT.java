@@ -33,4 +33,25 @@ class LauncherIT {
     assertThat(out).doesNotContain("building"); // the jar was fresh: no rebuild
     assertThat(out).contains("PASS", "DIGEST_MISMATCH", "Quickstart done");
   }
+
+  @Test
+  void jsonOutput_throughLauncher_isOneJsonObjectOnStdout() throws Exception {
+    // The launcher's JVM options (compiler directives) must not print into --json output.
+    Path launcher = Path.of("..", "neguard").toAbsolutePath().normalize();
+    Path tree = Files.createDirectories(dir.resolve("tree"));
+    Files.writeString(tree.resolve("a.txt"), "a\n");
+    Path out = dir.resolve("out.json");
+    Process p = new ProcessBuilder(launcher.toString(), "pkg", "build", "--name", "x", "--version",
+            "1", "--security-version", "1", "--ne-type", "mme", "--vendor", "v", "--from",
+            tree.toString(), "--out", dir.resolve("x.ngp").toString(), "--json")
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .redirectOutput(out.toFile())
+        .start();
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    String json = Files.readString(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(json).isZero();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)
+        .path("package").path("name").asText()).as(json).isEqualTo("x");
+    assertThat(json.strip()).startsWith("{").endsWith("}");
+  }
 }
