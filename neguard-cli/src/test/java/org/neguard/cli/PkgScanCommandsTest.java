@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -20,8 +19,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +35,7 @@ import org.neguard.pkg.ScanReportWriter;
 import org.neguard.scan.DemoClamd;
 import org.neguard.sign.KeyMaterial;
 import org.neguard.testing.RequiredProgram;
+import org.neguard.testing.ZipEdits;
 
 /**
  * The anti-virus gate end to end (AV-1, AV-2, AV-3, INT-4): {@code pkg scan} against a real
@@ -369,25 +367,7 @@ class PkgScanCommandsTest {
 
   /** Rewrites the bundle with one entry's content replaced, everything else copied raw. */
   private static void replaceEntry(Path bundle, String name, String content) throws IOException {
-    Path tmp = bundle.resolveSibling(bundle.getFileName() + ".rewrite");
-    try (ZipFile zip = ZipFile.builder().setPath(bundle).get();
-        ZipArchiveOutputStream out = new ZipArchiveOutputStream(tmp)) {
-      for (ZipArchiveEntry e : Collections.list(zip.getEntriesInPhysicalOrder())) {
-        if (e.getName().equals(name)) {
-          ZipArchiveEntry n = new ZipArchiveEntry(name);
-          n.setUnixMode(e.getUnixMode());
-          n.setLastModifiedTime(e.getLastModifiedTime());
-          out.putArchiveEntry(n);
-          out.write(content.getBytes(StandardCharsets.UTF_8));
-          out.closeArchiveEntry();
-        } else {
-          try (InputStream raw = zip.getRawInputStream(e)) {
-            out.addRawArchiveEntry(e, raw);
-          }
-        }
-      }
-    }
-    Files.move(tmp, bundle, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    ZipEdits.replaceEntry(bundle, name, content);
   }
 
   private static void assertUnsigned(Path bundle) throws IOException {

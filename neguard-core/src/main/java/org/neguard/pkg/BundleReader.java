@@ -5,9 +5,11 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,6 +33,7 @@ import org.neguard.verdict.RefusalException;
  */
 public final class BundleReader implements Closeable {
   private final Path file;
+  private final FileChannel channel;
   private final ZipFile zip;
   private final Map<String, ZipArchiveEntry> entries;
   private final ZipLayout layout;
@@ -42,11 +45,13 @@ public final class BundleReader implements Closeable {
 
   private BundleReader(
       Path file,
+      FileChannel channel,
       ZipFile zip,
       Map<String, ZipArchiveEntry> entries,
       ZipLayout layout,
       BundleLimits limits) {
     this.file = file;
+    this.channel = channel;
     this.zip = zip;
     this.entries = entries;
     this.layout = layout;
@@ -94,30 +99,36 @@ public final class BundleReader implements Closeable {
     if (Files.size(file) == 0) {
       throw new RefusalException(ReasonCode.MALFORMED, "the file is empty: " + file);
     }
-    ZipFile zip;
+    // One open file for everything: the archive reader, the layout check and a later rewrite
+    // all see the same bytes, whatever happens to the path meanwhile.
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+    ZipFile zip = null;
     try {
-      zip =
-          ZipFile.builder()
-              .setPath(file)
-              .setCharset(StandardCharsets.UTF_8)
-              .setUseUnicodeExtraFields(false)
-              .setIgnoreLocalFileHeader(true)
-              .get();
-    } catch (IOException e) {
-      throw new RefusalException(
-          ReasonCode.MALFORMED,
-          "not a readable ZIP archive (truncated, or not a package at all): " + e.getMessage(),
-          e);
-    }
-    try {
+      try {
+        zip =
+            ZipFile.builder()
+                .setSeekableByteChannel(channel)
+                .setCharset(StandardCharsets.UTF_8)
+                .setUseUnicodeExtraFields(false)
+                .setIgnoreLocalFileHeader(true)
+                .get();
+      } catch (IOException e) {
+        throw new RefusalException(
+            ReasonCode.MALFORMED,
+            "not a readable ZIP archive (truncated, or not a package at all): " + e.getMessage(),
+            e);
+      }
       Map<String, ZipArchiveEntry> entries = checkEntries(zip, limits);
-      ZipLayout layout = ZipLayout.check(file, entries);
-      BundleReader reader = new BundleReader(file, zip, entries, layout, limits);
-      zip = null; // owned by the reader now
+      ZipLayout layout = ZipLayout.check(channel, entries);
+      BundleReader reader = new BundleReader(file, channel, zip, entries, layout, limits);
+      channel = null; // owned by the reader now, with zip
       return reader;
     } finally {
-      if (zip != null) {
-        zip.close();
+      if (channel != null) {
+        if (zip != null) {
+          zip.close(); // closes the channel too
+        }
+        channel.close();
       }
     }
   }
@@ -374,6 +385,11 @@ public final class BundleReader implements Closeable {
     return new BoundedInputStream(in, name, maxBytes);
   }
 
+  /** The open bundle file: read it with positional reads only. */
+  FileChannel channel() {
+    return channel;
+  }
+
   /** Where each entry and the central directory lie in the file (checked when opened). */
   ZipLayout layout() {
     return layout;
@@ -386,7 +402,11 @@ public final class BundleReader implements Closeable {
 
   @Override
   public void close() throws IOException {
-    zip.close();
+    try {
+      zip.close();
+    } finally {
+      channel.close();
+    }
   }
 
   /** An entry held more bytes than allowed. */

@@ -14,9 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -26,17 +24,19 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
  * Writes a new bundle from an open one: new small entries (a manifest, a signature, scan reports)
  * and entries kept from the old bundle, in the order given. A kept entry is copied byte for byte,
  * local header and data, by the kernel ({@link FileChannel#transferTo}): a 200 MiB payload is not
- * read into the JVM to be written out again. The central directory is written anew from the old
- * records (offsets moved, ZIP64 fields added or dropped as the new offsets need) and records for
- * the new entries. The result is written to a temporary file in the target's directory and moved
- * into place, so a failure leaves the target as it was.
+ * read into the JVM to be written out again. The central directory is written anew, from the
+ * values the reader validated (name, method, CRC, sizes, mode) and the time in the copied local
+ * header: UTF-8 names, no extra fields but a ZIP64 field where a size or offset needs one, no
+ * comments. The result is written to a temporary file in the target's directory and moved into
+ * place, so a failure leaves the target as it was.
  *
  * <p>The old bundle's layout was checked when it was opened ({@link ZipLayout}): its entries tile
  * the file, each local header agrees with its central record, so a byte copy of an entry's span
- * is that entry and nothing else.
+ * is that entry and nothing else. The copy reads the reader's own open file, not the path again.
  */
 final class BundleRewriter {
   private static final int MADE_BY_UNIX = 3 << 8;
+  private static final int VERSION_STORED = 10;
   private static final int VERSION_DEFLATE = 20;
   private static final int VERSION_ZIP64 = 45;
   private static final int FLAG_UTF8 = 1 << 11;
@@ -76,9 +76,8 @@ final class BundleRewriter {
     Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
     boolean done = false;
     try {
-      try (FileChannel source = FileChannel.open(reader.file(), StandardOpenOption.READ);
-          FileChannel target = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        writeTo(reader, source, parts, dosTime(time), target);
+      try (FileChannel target = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        writeTo(reader, reader.channel(), parts, dosTime(time), target);
       }
       Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       done = true;
@@ -93,7 +92,6 @@ final class BundleRewriter {
       BundleReader reader, FileChannel source, List<Part> parts, int dosTime, FileChannel target)
       throws IOException {
     ZipLayout layout = reader.layout();
-    Map<String, byte[]> oldRecords = centralRecords(reader, source);
     ByteArrayOutputStream directory = new ByteArrayOutputStream();
     long position = 0;
     // Kept entries that follow each other in the old file go in one transfer.
@@ -113,7 +111,9 @@ final class BundleRewriter {
         }
         long offset = position + (span.start() - runStart);
         runEnd = span.end();
-        record = moved(oldRecords.get(kept.name()), entry, offset);
+        int localTime = localTime(source, span.start());
+        record = central(entry.getRawName(), entry.getMethod(), localTime, entry.getCrc(),
+            entry.getCompressedSize(), entry.getSize(), entry.getUnixMode(), offset);
       } else {
         position = flush(source, runStart, runEnd, target, position);
         runStart = -1;
@@ -128,15 +128,8 @@ final class BundleRewriter {
             .putShort((short) name.length).putShort((short) 0).put(name);
         writeFully(target, local.flip());
         writeFully(target, ByteBuffer.wrap(e.data()));
-        ByteBuffer fixed = little(46);
-        fixed.putInt(ZipLayout.CFH_SIGNATURE).putShort((short) (MADE_BY_UNIX | e.versionNeeded()))
-            .putShort((short) e.versionNeeded()).putShort((short) FLAG_UTF8)
-            .putShort((short) e.method()).putInt(dosTime).putInt((int) e.crc())
-            .putInt(e.data().length).putInt(fresh.bytes().length).putShort((short) name.length)
-            .putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0)
-            .putInt((0100000 | 0644) << 16).putInt(0);
-        record = central(fixed.array(), name, new byte[0], new byte[0],
-            fresh.bytes().length, e.data().length, position);
+        record = central(name, e.method(), dosTime, e.crc(), e.data().length,
+            fresh.bytes().length, 0644, position);
         position += local.capacity() + e.data().length;
       }
       directory.write(record);
@@ -166,103 +159,48 @@ final class BundleRewriter {
     return position + length;
   }
 
-  /** The old central-directory records, raw, by entry name. */
-  private static Map<String, byte[]> centralRecords(BundleReader reader, FileChannel source)
-      throws IOException {
-    ZipLayout layout = reader.layout();
-    long size = layout.centralDirectorySize();
-    if (size > Integer.MAX_VALUE - 8) {
-      throw new IOException("central directory too large to rewrite: " + size + " bytes");
-    }
-    ByteBuffer cd = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-    while (cd.hasRemaining()) {
-      if (source.read(cd, layout.centralDirectoryOffset() + cd.position()) < 0) {
-        throw new IOException("the package changed while it was being rewritten");
-      }
-    }
-    cd.flip();
-    Map<String, byte[]> records = new HashMap<>();
-    while (cd.remaining() >= 46) {
-      int at = cd.position();
-      if (cd.getInt(at) != ZipLayout.CFH_SIGNATURE) {
-        break;
-      }
-      int length = 46 + (cd.getShort(at + 28) & 0xffff) + (cd.getShort(at + 30) & 0xffff)
-          + (cd.getShort(at + 32) & 0xffff);
-      byte[] record = new byte[length];
-      cd.get(record);
-      int nameLength = cd.getShort(at + 28) & 0xffff;
-      records.put(new String(record, 46, nameLength, StandardCharsets.UTF_8), record);
-    }
-    return records;
-  }
-
-  /** An old record at its new offset. */
-  private static byte[] moved(byte[] old, ZipArchiveEntry entry, long offset) throws IOException {
-    if (old == null) {
-      throw new IOException("the package changed while it was being rewritten: no central record"
-          + " for an entry");
-    }
-    ByteBuffer b = ByteBuffer.wrap(old).order(ByteOrder.LITTLE_ENDIAN);
-    int nameLength = b.getShort(28) & 0xffff;
-    int extraLength = b.getShort(30) & 0xffff;
-    int commentLength = b.getShort(32) & 0xffff;
-    byte[] fixed = java.util.Arrays.copyOf(old, 46);
-    byte[] name = java.util.Arrays.copyOfRange(old, 46, 46 + nameLength);
-    byte[] extra = java.util.Arrays.copyOfRange(old, 46 + nameLength, 46 + nameLength + extraLength);
-    byte[] comment = java.util.Arrays.copyOfRange(
-        old, 46 + nameLength + extraLength, 46 + nameLength + extraLength + commentLength);
-    return central(fixed, name, withoutZip64(extra), comment,
-        entry.getSize(), entry.getCompressedSize(), offset);
-  }
-
   /**
-   * A central record from its fixed part, name, extra fields (without a ZIP64 field), comment and
-   * the values that may need ZIP64: a value that does not fit in 32 bits goes into a ZIP64 extra
-   * field, in the order the format requires (size, compressed size, offset).
+   * A central record: UTF-8 name, regular file with {@code mode}'s permission bits, no comment, and
+   * a ZIP64 extra field only for the values that do not fit in 32 bits (size, compressed size,
+   * offset: the order the format requires).
    */
-  static byte[] central(
-      byte[] fixedPart, byte[] name, byte[] extra, byte[] comment, long size, long compressed,
-      long offset) {
-    ByteBuffer fixed = ByteBuffer.wrap(fixedPart.clone()).order(ByteOrder.LITTLE_ENDIAN);
+  static byte[] central(byte[] name, int method, int dosTime, long crc, long compressed,
+      long size, int mode, long offset) {
     ByteBuffer zip64 = little(4 + 24);
     zip64.putShort((short) ZIP64_EXTRA).putShort((short) 0);
-    for (long[] field : new long[][] {{24, size}, {20, compressed}, {42, offset}}) {
-      if (field[1] >= ZipLayout.FFFFFFFF) {
-        fixed.putInt((int) field[0], -1);
-        zip64.putLong(field[1]);
-      } else {
-        fixed.putInt((int) field[0], (int) field[1]);
+    long[] values = {size, compressed, offset};
+    for (long value : values) {
+      if (value >= ZipLayout.FFFFFFFF) {
+        zip64.putLong(value);
       }
     }
-    byte[] zip64Field = new byte[0];
-    if (zip64.position() > 4) {
-      zip64.putShort(2, (short) (zip64.position() - 4));
-      zip64Field = java.util.Arrays.copyOf(zip64.array(), zip64.position());
-      int madeBy = fixed.getShort(4) & 0xffff;
-      fixed.putShort(4, (short) ((madeBy & 0xff00) | Math.max(madeBy & 0xff, VERSION_ZIP64)));
-      fixed.putShort(6, (short) Math.max(fixed.getShort(6) & 0xffff, VERSION_ZIP64));
-    }
-    fixed.putShort(30, (short) (extra.length + zip64Field.length));
-    ByteBuffer r = little(46 + name.length + extra.length + zip64Field.length + comment.length);
-    r.put(fixed.array()).put(name).put(extra).put(zip64Field).put(comment);
+    int extraLength = zip64.position() > 4 ? zip64.position() : 0;
+    zip64.putShort(2, (short) (extraLength - 4));
+    int version = extraLength > 0 ? VERSION_ZIP64
+        : method == ZipArchiveEntry.STORED ? VERSION_STORED : VERSION_DEFLATE;
+    ByteBuffer r = little(46 + name.length + extraLength);
+    r.putInt(ZipLayout.CFH_SIGNATURE).putShort((short) (MADE_BY_UNIX | version))
+        .putShort((short) version).putShort((short) FLAG_UTF8).putShort((short) method)
+        .putInt(dosTime).putInt((int) crc)
+        .putInt((int) Math.min(compressed, ZipLayout.FFFFFFFF))
+        .putInt((int) Math.min(size, ZipLayout.FFFFFFFF))
+        .putShort((short) name.length).putShort((short) extraLength)
+        .putShort((short) 0).putShort((short) 0).putShort((short) 0)
+        .putInt((0100000 | (mode & 07777)) << 16)
+        .putInt((int) Math.min(offset, ZipLayout.FFFFFFFF))
+        .put(name).put(zip64.array(), 0, extraLength);
     return r.array();
   }
 
-  /** Extra fields without any ZIP64 field (the new record gets its own if it needs one). */
-  private static byte[] withoutZip64(byte[] extra) {
-    ByteBuffer in = ByteBuffer.wrap(extra).order(ByteOrder.LITTLE_ENDIAN);
-    ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    while (in.remaining() >= 4) {
-      int at = in.position();
-      int id = in.getShort() & 0xffff;
-      int length = Math.min(in.getShort() & 0xffff, in.remaining());
-      in.position(in.position() + length);
-      if (id != ZIP64_EXTRA) {
-        kept.write(extra, at, 4 + length);
+  /** The MS-DOS time and date in the local header at {@code start}, which is copied as it is. */
+  private static int localTime(FileChannel source, long start) throws IOException {
+    ByteBuffer b = little(4);
+    while (b.hasRemaining()) {
+      if (source.read(b, start + 10 + b.position()) < 0) {
+        throw new IOException("the package ends inside a local header at offset " + start);
       }
     }
-    return kept.toByteArray();
+    return b.getInt(0);
   }
 
   /** End of central directory, with the ZIP64 records first when a count or offset needs them. */
@@ -291,7 +229,7 @@ final class BundleRewriter {
     CRC32 crc = new CRC32();
     crc.update(fresh.bytes());
     if (!fresh.deflate()) {
-      return new Encoded(fresh.bytes(), crc.getValue(), ZipArchiveEntry.STORED, 10);
+      return new Encoded(fresh.bytes(), crc.getValue(), ZipArchiveEntry.STORED, VERSION_STORED);
     }
     Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     try {

@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -56,93 +54,100 @@ final class ZipLayout {
   }
 
   /**
-   * Checks that {@code entries} (the central directory as read) tile {@code file}, and returns
-   * where each lies.
+   * Checks that {@code entries} (the central directory as read) tile the file open in {@code
+   * ch}, and returns where each lies. Reads with positional reads only.
    *
    * @throws RefusalException {@code MALFORMED} if they do not
    */
-  static ZipLayout check(Path file, Map<String, ZipArchiveEntry> entries)
+  static ZipLayout check(FileChannel ch, Map<String, ZipArchiveEntry> entries)
       throws IOException, RefusalException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long[] directory = centralDirectory(ch);
-      long end = directory[0];
-      Map<String, Span> spans = new java.util.HashMap<>();
-      List<Map.Entry<String, ZipArchiveEntry>> byOffset = new ArrayList<>(entries.entrySet());
-      byOffset.sort(Comparator.comparingLong(e -> e.getValue().getLocalHeaderOffset()));
-      long expected = 0;
-      for (Map.Entry<String, ZipArchiveEntry> e : byOffset) {
-        ZipArchiveEntry entry = e.getValue();
-        String name = e.getKey();
-        if (entry.getLocalHeaderOffset() != expected) {
-          throw malformed(name, "does not start where the previous entry ends (hidden or"
-              + " overlapping data)");
-        }
-        ByteBuffer h = read(ch, expected, 30);
-        if (h.getInt(0) != LFH_SIGNATURE) {
-          throw malformed(name, "has no local header");
-        }
-        int flags = h.getShort(6) & 0xffff;
-        if ((flags & 0x08) != 0) {
-          throw malformed(name, "uses a data descriptor, which the format does not allow");
-        }
-        int method = h.getShort(8) & 0xffff;
-        long crc = h.getInt(14) & FFFFFFFF;
-        long compressed = h.getInt(18) & FFFFFFFF;
-        long size = h.getInt(22) & FFFFFFFF;
-        int nameLength = h.getShort(26) & 0xffff;
-        int extraLength = h.getShort(28) & 0xffff;
-        byte[] localName = new byte[nameLength];
-        read(ch, expected + 30, nameLength).get(localName);
-        if (!Arrays.equals(localName, entry.getRawName())) {
-          throw malformed(name, "has another name in its local header");
-        }
-        if (method != entry.getMethod() || crc != entry.getCrc()
-            || (compressed != FFFFFFFF && compressed != entry.getCompressedSize())
-            || (size != FFFFFFFF && size != entry.getSize())) {
-          throw malformed(name, "has a local header that disagrees with the central directory");
-        }
-        long next = expected + 30L + nameLength + extraLength + entry.getCompressedSize();
-        spans.put(name, new Span(expected, next));
-        expected = next;
+    long[] directory = centralDirectory(ch);
+    long end = directory[0];
+    Map<String, Span> spans = new java.util.HashMap<>();
+    List<Map.Entry<String, ZipArchiveEntry>> byOffset = new ArrayList<>(entries.entrySet());
+    byOffset.sort(Comparator.comparingLong(e -> e.getValue().getLocalHeaderOffset()));
+    long expected = 0;
+    for (Map.Entry<String, ZipArchiveEntry> e : byOffset) {
+      ZipArchiveEntry entry = e.getValue();
+      String name = e.getKey();
+      if (entry.getLocalHeaderOffset() != expected) {
+        throw malformed(name, "does not start where the previous entry ends (hidden or"
+            + " overlapping data)");
       }
-      if (expected != end) {
-        throw malformed(null, "holds data between its last entry and the central directory");
+      ByteBuffer h = read(ch, expected, 30);
+      if (h.getInt(0) != LFH_SIGNATURE) {
+        throw malformed(name, "has no local header");
       }
-      if (directory[1] < 0 || end + directory[1] > ch.size()) {
-        throw malformed(null, "has a central directory that does not fit in the file");
+      int flags = h.getShort(6) & 0xffff;
+      if ((flags & 0x08) != 0) {
+        throw malformed(name, "uses a data descriptor, which the format does not allow");
       }
-      return new ZipLayout(Map.copyOf(spans), end, directory[1]);
+      int method = h.getShort(8) & 0xffff;
+      long crc = h.getInt(14) & FFFFFFFF;
+      long compressed = h.getInt(18) & FFFFFFFF;
+      long size = h.getInt(22) & FFFFFFFF;
+      int nameLength = h.getShort(26) & 0xffff;
+      int extraLength = h.getShort(28) & 0xffff;
+      byte[] localName = new byte[nameLength];
+      read(ch, expected + 30, nameLength).get(localName);
+      if (!Arrays.equals(localName, entry.getRawName())) {
+        throw malformed(name, "has another name in its local header");
+      }
+      if (method != entry.getMethod() || crc != entry.getCrc()
+          || (compressed != FFFFFFFF && compressed != entry.getCompressedSize())
+          || (size != FFFFFFFF && size != entry.getSize())) {
+        throw malformed(name, "has a local header that disagrees with the central directory");
+      }
+      long next = expected + 30L + nameLength + extraLength + entry.getCompressedSize();
+      spans.put(name, new Span(expected, next));
+      expected = next;
     }
+    if (expected != end) {
+      throw malformed(null, "holds data between its last entry and the central directory");
+    }
+    if (directory[1] < 0 || end + directory[1] > ch.size()) {
+      throw malformed(null, "has a central directory that does not fit in the file");
+    }
+    return new ZipLayout(Map.copyOf(spans), end, directory[1]);
   }
 
   /**
-   * Where the central directory starts and how long it is, from the (ZIP64)
-   * end-of-central-directory record.
+   * Where the central directory starts and how long it is, from the end-of-central-directory
+   * record, or from the ZIP64 record when a ZIP64 locator precedes it (as ZIP readers do). Where
+   * both are present they must agree, so that every reader finds the same central directory.
    */
   private static long[] centralDirectory(FileChannel ch) throws IOException, RefusalException {
     long size = ch.size();
     int tail = (int) Math.min(size, 22 + 65535);
     ByteBuffer b = read(ch, size - tail, tail);
     for (int i = tail - 22; i >= 0; i--) {
-      if (b.getInt(i) == EOCD_SIGNATURE) {
-        long offset = b.getInt(i + 16) & FFFFFFFF;
-        if (offset != FFFFFFFF) {
-          return new long[] {offset, b.getInt(i + 12) & FFFFFFFF};
-        }
-        long eocd = size - tail + i;
-        if (eocd < 20) {
-          break;
-        }
-        ByteBuffer locator = read(ch, eocd - 20, 20);
-        if (locator.getInt(0) != ZIP64_LOCATOR_SIGNATURE) {
-          break;
-        }
-        ByteBuffer zip64 = read(ch, locator.getLong(8), 56);
-        if (zip64.getInt(0) != ZIP64_EOCD_SIGNATURE) {
-          break;
-        }
-        return new long[] {zip64.getLong(48), zip64.getLong(40)};
+      if (b.getInt(i) != EOCD_SIGNATURE) {
+        continue;
       }
+      long eocd = size - tail + i;
+      int count = b.getShort(i + 10) & 0xffff;
+      long directorySize = b.getInt(i + 12) & FFFFFFFF;
+      long offset = b.getInt(i + 16) & FFFFFFFF;
+      ByteBuffer locator = eocd >= 20 ? read(ch, eocd - 20, 20) : null;
+      if (locator == null || locator.getInt(0) != ZIP64_LOCATOR_SIGNATURE) {
+        if (offset == FFFFFFFF) {
+          break;
+        }
+        return new long[] {offset, directorySize};
+      }
+      ByteBuffer zip64 = read(ch, locator.getLong(8), 56);
+      if (zip64.getInt(0) != ZIP64_EOCD_SIGNATURE) {
+        break;
+      }
+      long zip64Count = zip64.getLong(32);
+      long zip64Size = zip64.getLong(40);
+      long zip64Offset = zip64.getLong(48);
+      if ((count != 0xffff && count != zip64Count)
+          || (directorySize != FFFFFFFF && directorySize != zip64Size)
+          || (offset != FFFFFFFF && offset != zip64Offset)) {
+        throw malformed(null, "has two end-of-central-directory records that disagree");
+      }
+      return new long[] {zip64Offset, zip64Size};
     }
     throw malformed(null, "has no readable end-of-central-directory record");
   }

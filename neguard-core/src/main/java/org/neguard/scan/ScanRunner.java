@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleLayout;
 import org.neguard.pkg.BundleLimits;
@@ -101,15 +102,27 @@ public final class ScanRunner {
       // The manifest is decoded and checked while the engines read the payload entries the
       // archive holds: on a cold JVM that is most of a second the engines need not wait for.
       // Nothing is judged or written before it is done.
+      // A refused manifest stops the engines at their next file.
+      AtomicBoolean refused = new AtomicBoolean();
       FutureTask<Void> manifestLoad = new FutureTask<>(() -> {
-        reader.loadManifest();
-        return null;
+        try {
+          reader.loadManifest();
+          return null;
+        } catch (IOException | RefusalException | RuntimeException e) {
+          refused.set(true);
+          throw e;
+        }
       });
       Thread loader = new Thread(manifestLoad, "neguard-manifest");
       loader.setDaemon(true);
       loader.start();
       try {
-        return scan(reader, manifestLoad, out, progress);
+        return scan(reader, manifestLoad, refused, out, progress);
+      } catch (IOException | RefusalException | RuntimeException e) {
+        if (refused.get()) {
+          awaitManifest(manifestLoad, reader); // throws why the manifest was refused
+        }
+        throw e;
       } finally {
         awaitQuietly(loader); // it reads from the reader: let it finish before the reader closes
       }
@@ -117,17 +130,34 @@ public final class ScanRunner {
   }
 
   private Result scan(
-      BundleReader reader, FutureTask<Void> manifestLoad, Path out, Progress progress)
+      BundleReader reader,
+      FutureTask<Void> manifestLoad,
+      AtomicBoolean refused,
+      Path out,
+      Progress progress)
       throws IOException, RefusalException {
+    Map<String, Long> payload = reader.payloadEntries();
+    long payloadBytes = payload.values().stream().mapToLong(Long::longValue).sum();
+    if (payloadBytes > limits.maxPayloadBytes()) {
+      // The manifest check says the same, later: no engine should read this much first.
+      throw new RefusalException(ReasonCode.SIZE_LIMIT,
+          "the archive's payload entries hold " + payloadBytes + " bytes, more than the limit of "
+              + limits.maxPayloadBytes());
+    }
     // Every byte handed to an engine is hashed on the way; before any report is written, each
     // file must have been read whole with the manifest's SHA-256 (or is hashed then), so the
     // reports' payload digest is a claim about the bytes the engines saw, at one read each.
     Map<String, HashedContent> contents = new LinkedHashMap<>();
     List<ScanItem> items = new ArrayList<>();
-    for (Map.Entry<String, Long> e : reader.payloadEntries().entrySet()) {
+    for (Map.Entry<String, Long> e : payload.entrySet()) {
       String entry = e.getKey();
       long size = e.getValue();
-      HashedContent content = new HashedContent(() -> reader.openEntry(entry, size));
+      HashedContent content = new HashedContent(() -> {
+        if (refused.get()) {
+          throw new IOException("the manifest was refused: scan stopped");
+        }
+        return reader.openEntry(entry, size);
+      });
       String path = entry.substring(BundleLayout.PAYLOAD_PREFIX.length());
       contents.put(path, content);
       items.add(new ScanItem(path, size, content));

@@ -112,6 +112,7 @@ class BundleRewriterTest {
       for (int at = 0; at < cd.limit(); records++) {
         assertThat(cd.getInt(at)).isEqualTo(ZipLayout.CFH_SIGNATURE);
         assertThat(cd.getShort(at + 30)).as("extra length of record " + records).isZero();
+        assertThat(cd.getShort(at + 8) & 0x0800).as("UTF-8 flag of record " + records).isNotZero();
         at += 46 + cd.getShort(at + 28) + cd.getShort(at + 30) + cd.getShort(at + 32);
       }
       assertThat(records).isEqualTo(6);
@@ -127,21 +128,54 @@ class BundleRewriterTest {
   }
 
   @Test
+  void open_endRecordsThatDisagree_refusedMalformed() throws Exception {
+    // A ZIP64 locator sends ZIP readers to one central directory, the plain end record to
+    // another: which one a tool reads would decide what it sees. Refused.
+    Path bundle = TestBundles.build(TestBundles.smallTree(dir.resolve("tree")), dir.resolve("a.ngp"));
+    byte[] zip = Files.readAllBytes(bundle);
+    ByteBuffer in = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
+    int eocd = zip.length - 22;
+    assertThat(in.getInt(eocd)).isEqualTo(ZipLayout.EOCD_SIGNATURE);
+    int count = in.getShort(eocd + 10);
+    long cdSize = in.getInt(eocd + 12);
+    long cdOffset = in.getInt(eocd + 16);
+    // entries, directory A, a copy B, a ZIP64 end record and locator naming B, the end record
+    // still naming A.
+    ByteBuffer out = ByteBuffer.allocate(eocd + (int) cdSize + 56 + 20 + 22)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    out.put(zip, 0, eocd).put(zip, (int) cdOffset, (int) cdSize);
+    long zip64End = eocd + cdSize;
+    out.putInt(ZipLayout.ZIP64_EOCD_SIGNATURE).putLong(44).putShort((short) 45)
+        .putShort((short) 45).putInt(0).putInt(0).putLong(count).putLong(count).putLong(cdSize)
+        .putLong(eocd);
+    out.putInt(ZipLayout.ZIP64_LOCATOR_SIGNATURE).putInt(0).putLong(zip64End).putInt(1);
+    out.put(zip, eocd, 22);
+    Path twoDirectories = dir.resolve("two.ngp");
+    Files.write(twoDirectories, out.array());
+
+    org.neguard.verdict.RefusalException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        org.neguard.verdict.RefusalException.class,
+        () -> BundleReader.open(twoDirectories, TestBundles.LIMITS).close());
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(org.neguard.verdict.ReasonCode.MALFORMED);
+    assertThat(e.reasons().get(0).message()).contains("disagree");
+  }
+
+  @Test
   void central_offsetPast4GiB_goesIntoAZip64Field() {
-    byte[] fixed = new byte[46];
-    ByteBuffer.wrap(fixed).order(ByteOrder.LITTLE_ENDIAN).putInt(0, ZipLayout.CFH_SIGNATURE)
-        .putShort(4, (short) ((3 << 8) | 20)).putShort(6, (short) 20);
     byte[] name = "payload/x".getBytes(StandardCharsets.UTF_8);
     long offset = 5L << 30;
 
     ByteBuffer record = ByteBuffer.wrap(BundleRewriter.central(
-        fixed, name, new byte[0], new byte[0], 10, 12, offset)).order(ByteOrder.LITTLE_ENDIAN);
+        name, ZipArchiveEntry.STORED, 0, 0, 12, 10, 0755, offset)).order(ByteOrder.LITTLE_ENDIAN);
 
     assertThat(record.getInt(20)).as("compressed size").isEqualTo(12);
     assertThat(record.getInt(24)).as("size").isEqualTo(10);
     assertThat(record.getInt(42) & 0xffffffffL).as("offset").isEqualTo(0xffffffffL);
     assertThat(record.getShort(6)).as("version needed").isEqualTo((short) 45);
+    assertThat(record.getShort(8) & 0x0800).as("UTF-8 flag").isNotZero();
     assertThat(record.getShort(30)).as("extra length").isEqualTo((short) 12);
+    assertThat(record.getInt(38) >>> 16).as("mode").isEqualTo(0100755);
     int extra = 46 + name.length;
     assertThat(record.getShort(extra)).as("ZIP64 field id").isEqualTo((short) 1);
     assertThat(record.getShort(extra + 2)).as("ZIP64 field length").isEqualTo((short) 8);
