@@ -101,8 +101,8 @@ public final class ScanRunner {
       ScanReportWriter.requireUnsigned(reader);
       // The manifest is decoded and checked while the engines read the payload entries the
       // archive holds: on a cold JVM that is most of a second the engines need not wait for.
-      // Nothing is judged or written before it is done.
-      // A refused manifest stops the engines at their next file.
+      // Nothing is judged or written before it is done; a refused manifest stops the engines at
+      // their next file and is the answer.
       AtomicBoolean refused = new AtomicBoolean();
       FutureTask<Void> manifestLoad = new FutureTask<>(() -> {
         try {
