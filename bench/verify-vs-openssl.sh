@@ -37,12 +37,15 @@ scan_and_sign() {
   java -cp "$root/neguard-core/target/classes:$root/neguard-core/target/test-classes" \
     org.neguard.scan.ClamdBenchRunner clamd "$work/verify-clamd" "$ready" &
   local runner=$!
+  # shellcheck disable=SC2064
+  trap "kill $runner 2>/dev/null || true" EXIT   # also when the scan or the signing fails
   for _ in $(seq 1 600); do [ -f "$ready" ] && break; sleep 0.1; done
   [ -f "$ready" ] || { echo "the demo clamd did not come up" >&2; exit 1; }
   # The demo clamd allows 400 MiB per file (the tree has 128 MiB files); the engine is told so.
   "$neguard" pkg scan "$unsigned" --engine "$(sed -n 2p "$ready")?maxFileSize=400M&streamMaxLength=400M" \
     --note "demo signature database (benchmark)" >/dev/null
   kill "$runner"; wait "$runner" 2>/dev/null || true
+  trap - EXIT
   "$neguard" pkg sign "$unsigned" --key "$pki/vendor.key" --cert "$pki/vendor.pem" \
     --out "$signed" >/dev/null
   rm -f "$unsigned"
