@@ -13,24 +13,8 @@ mkdir -p "$work"
 command -v hyperfine >/dev/null 2>&1 || { echo "missing hyperfine: apt-get install hyperfine" >&2; exit 1; }
 
 # The same 1 GiB, 4718-file bundle as bench/verify-vs-openssl.sh (made here if missing).
-payload="$work/payload"
-bundle="$work/bench.ngp"
-pki="$work/pki"
-if [ ! -f "$bundle" ]; then
-  echo "== making a 1 GiB tree and bundle in $work"
-  rm -rf "$payload" "$pki"
-  mkdir -p "$payload"
-  for s in "2 128M big" "12 32M large" "96 2M medium" "512 256K small" "4096 16K tiny"; do
-    read -r count size name <<<"$s"
-    mkdir -p "$payload/$name"
-    bytes=$(numfmt --from=iec "$size")
-    head -c $((count * bytes)) /dev/urandom | split -b "$bytes" -a 4 -d - "$payload/$name/f"
-  done
-  "${neguard[@]}" pki demo --out "$pki" >/dev/null
-  "${neguard[@]}" pkg build --name bench --version 1 --security-version 1 --ne-type mme \
-    --vendor Bench --from "$payload" --out "$bundle" --force >/dev/null
-  "${neguard[@]}" pkg sign "$bundle" --key "$pki/vendor.key" --cert "$pki/vendor.pem" >/dev/null
-fi
+# shellcheck source=bench/bench-bundle.sh
+source "$root/bench/bench-bundle.sh"
 echo "bundle: $(stat -c %s "$bundle") bytes; cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 java -version 2>&1 | head -1
 
