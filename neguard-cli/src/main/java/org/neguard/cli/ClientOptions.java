@@ -25,6 +25,11 @@ final class ClientOptions {
           + " $XDG_CONFIG_HOME/neguard or ~/.config/neguard).")
   Path configDir;
 
+  @Option(names = "--insecure-plain-http",
+      description = "Talk plain HTTP to a server that is not on loopback: the password and the"
+          + " token travel in clear text. Without it, such a URL is refused before connecting.")
+  boolean insecurePlainHttp;
+
   Credentials credentials() {
     return Credentials.in(configDir);
   }
@@ -52,11 +57,11 @@ final class ClientOptions {
           () -> new RefusalException(ReasonCode.NOT_AUTHENTICATED,
               "not logged in to " + url + "; run 'neguard login --server " + url + "'"));
     }
-    return ServerClient.of(url, token, caCert);
+    return ServerClient.of(url, token, caCert, insecurePlainHttp);
   }
 
   /** A client without a token (login). */
   ServerClient anonymous() throws IOException, RefusalException {
-    return ServerClient.of(serverUrl(), null, caCert);
+    return ServerClient.of(serverUrl(), null, caCert, insecurePlainHttp);
   }
 }

@@ -5,20 +5,32 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
 
 /**
  * API tokens saved by {@code neguard login}: {@code credentials.json} in the user's config
  * directory ({@code $NEGUARD_CONFIG_DIR}, else {@code $XDG_CONFIG_HOME/neguard}, else {@code
  * ~/.config/neguard}), directory 0700, file 0600, written atomically. One token per server URL;
- * the last server logged in to is the default. Not thread-safe.
+ * the last server logged in to is the default. An existing directory or file that is not the
+ * user's own, or that others may read, is refused (as ssh does with {@code ~/.ssh}): tokens are
+ * neither read from nor written into it. Not thread-safe.
  */
 final class Credentials {
   static final String FILE = "credentials.json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
 
   /** A saved login. */
   record Saved(String server, String username, String token, String expiresAt) {}
@@ -50,7 +62,7 @@ final class Credentials {
   }
 
   /** The saved login for {@code server}, or for the default server when null. */
-  Optional<Saved> find(String server) throws IOException {
+  Optional<Saved> find(String server) throws IOException, RefusalException {
     JsonNode root = read();
     String s = server != null ? normalize(server) : root.path("default").asText(null);
     if (s == null) {
@@ -64,7 +76,7 @@ final class Credentials {
         e.path("expiresAt").asText(null)));
   }
 
-  void save(Saved saved) throws IOException {
+  void save(Saved saved) throws IOException, RefusalException {
     ObjectNode root = (ObjectNode) read();
     String s = normalize(saved.server());
     root.put("default", s);
@@ -77,7 +89,7 @@ final class Credentials {
     write(root);
   }
 
-  void remove(String server) throws IOException {
+  void remove(String server) throws IOException, RefusalException {
     ObjectNode root = (ObjectNode) read();
     String s = normalize(server);
     if (root.has("servers")) {
@@ -93,7 +105,47 @@ final class Credentials {
     return server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
   }
 
-  private JsonNode read() throws IOException {
+  /**
+   * Refuses a credentials directory or file that another user owns or may read or change: a
+   * token there could be read, or replaced with one that sends this user's requests elsewhere.
+   */
+  void checkPrivate() throws IOException, RefusalException {
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      checkPrivate(dir, "directory", "700");
+    }
+    if (Files.exists(file(), LinkOption.NOFOLLOW_LINKS)) {
+      checkPrivate(file(), "file", "600");
+    }
+  }
+
+  private static void checkPrivate(Path p, String what, String mode)
+      throws IOException, RefusalException {
+    boolean isDir = what.equals("directory");
+    if (isDir ? !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+        : !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, p.toString(),
+          "the credentials " + what + " " + p + " is not a plain " + what + " (a symbolic link?);"
+              + " remove it or choose another with --config");
+    }
+    int owner = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    long me = new com.sun.security.auth.module.UnixSystem().getUid();
+    if (owner != me) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, p.toString(),
+          "the credentials " + what + " " + p + " belongs to uid " + owner + ", not to you (uid "
+              + me + "); remove it or choose another with --config");
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+    if (perms.stream().anyMatch(NOT_OWNER::contains)) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, p.toString(),
+          "the credentials " + what + " " + p + " is open to others ("
+              + PosixFilePermissions.toString(perms) + "); run 'chmod " + mode + " " + p
+              + "' and, if others could read a token in it, revoke it ('neguard user token"
+              + " revoke')");
+    }
+  }
+
+  private JsonNode read() throws IOException, RefusalException {
+    checkPrivate();
     Path f = file();
     if (!Files.exists(f)) {
       return JSON.createObjectNode();
@@ -102,7 +154,8 @@ final class Credentials {
     return n instanceof ObjectNode ? n : JSON.createObjectNode();
   }
 
-  private void write(JsonNode root) throws IOException {
+  private void write(JsonNode root) throws IOException, RefusalException {
+    checkPrivate();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));

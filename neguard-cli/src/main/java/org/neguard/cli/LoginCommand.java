@@ -42,6 +42,8 @@ final class LoginCommand implements Callable<Integer>, Output.JsonCapable {
 
   @Override
   public Integer call() throws Exception {
+    // Refused before the password is sent: a token the server issues must have a safe place.
+    client.credentials().checkPrivate();
     ServerClient c = client.anonymous();
     String password = Secrets.read(passwordFile, "NEGUARD_PASSWORD", "Password for " + user);
     Map<String, Object> body = new LinkedHashMap<>();

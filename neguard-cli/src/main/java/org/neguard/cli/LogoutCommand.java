@@ -25,7 +25,8 @@ final class LogoutCommand implements Callable<Integer>, Output.JsonCapable {
     Credentials creds = client.credentials();
     Credentials.Saved saved = creds.find(url).orElse(null);
     if (saved != null) {
-      ServerClient c = ServerClient.of(url, saved.token(), client.caCert);
+      ServerClient c = ServerClient.of(url, saved.token(), client.caCert,
+          client.insecurePlainHttp);
       c.delete("/api/tokens/" + saved.token().substring(4, 20));
       creds.remove(url);
     }

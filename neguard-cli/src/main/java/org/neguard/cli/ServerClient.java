@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -49,8 +51,12 @@ final class ServerClient {
    *
    * @param caCert PEM certificate(s) to trust for an https server with a private CA, or null
    *     for the JDK's default trust
+   * @param allowPlainHttp talk plain HTTP to a server off loopback (the user insists)
+   * @throws RefusalException {@code BAD_INPUT} for a URL that is not http(s), or plain HTTP to
+   *     a host that is not loopback without {@code allowPlainHttp}: decided from the URL alone,
+   *     before any name lookup or connection, so nothing is sent
    */
-  static ServerClient of(String server, String token, Path caCert)
+  static ServerClient of(String server, String token, Path caCert, boolean allowPlainHttp)
       throws IOException, RefusalException {
     URI base;
     try {
@@ -62,12 +68,45 @@ final class ServerClient {
       throw new RefusalException(ReasonCode.BAD_INPUT,
           "the server URL must start with http:// or https://: " + server);
     }
+    if ("http".equals(base.getScheme()) && !allowPlainHttp && !loopbackLiteral(base.getHost())) {
+      // Mirrors the server, which refuses plain HTTP off loopback: a password or token sent
+      // this way can be read by anyone on the path.
+      throw RefusalException.about(ReasonCode.BAD_INPUT, server,
+          "refusing to send a password or token in clear text to " + server + ", which is not"
+              + " on loopback: use https:// (with --cacert for a private CA), or insist with"
+              + " --insecure-plain-http");
+    }
     HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
         .followRedirects(HttpClient.Redirect.NEVER);
     if (caCert != null) {
       b.sslContext(sslTrusting(caCert));
     }
     return new ServerClient(base, token, b.build());
+  }
+
+  /**
+   * Whether {@code host} is loopback by its spelling alone ({@code localhost}, {@code 127.x.y.z},
+   * {@code [::1]}): no name is looked up, so a refusal sends nothing on the network.
+   */
+  static boolean loopbackLiteral(String host) {
+    if (host == null) {
+      return false;
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (host.matches("127\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){2}")) {
+      return true;
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      try {
+        // A bracketed name is only ever parsed as an IPv6 literal, never looked up.
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
   }
 
   ServerClient withToken(String token) {

@@ -42,7 +42,8 @@ final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
 
   @Option(names = "--db", paramLabel = "JDBC-URL",
       description = "PostgreSQL, e.g. jdbc:postgresql://db.example:5432/neguard (default: the"
-          + " embedded database in DIR/db; SPRING_DATASOURCE_URL also works).")
+          + " embedded database in DIR/db). Every setting comes from the command line; the"
+          + " server reads no properties file and no SPRING_* variable.")
   String db;
 
   @Option(names = "--db-user", paramLabel = "USER", description = "Database user.")
@@ -76,6 +77,9 @@ final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
       description = "CRL(s) to check signers against; copied into DIR/trust/crls. Repeatable.")
   List<Path> crls = new ArrayList<>();
 
+  /** The publication gate's policy for ingest (AV-2): the same options as pkg verify. */
+  @Mixin ScanPolicyOptions scanPolicy;
+
   @Option(names = "--max-upload", paramLabel = "BYTES",
       description = "Largest bundle accepted (default: 16 GiB).")
   Long maxUpload;
@@ -92,7 +96,8 @@ final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
     String tlsPassword = tlsKeystore == null ? null
         : Secrets.read(tlsPasswordFile, "NEGUARD_TLS_KEYSTORE_PASSWORD", "Key store password");
     ServerConfig.Builder b = ServerConfig.builder(data).port(port).bindAddress(bind)
-        .allowPlainHttp(insecurePlainHttp).adminPasswordFile(adminPasswordFile);
+        .allowPlainHttp(insecurePlainHttp).adminPasswordFile(adminPasswordFile)
+        .scanPolicy(scanPolicy.gate(spec.commandLine()).policy());
     if (db != null) {
       b.database(db, dbUser, dbPassword);
     }

@@ -1,16 +1,12 @@
 package org.neguard.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
-import org.neguard.sign.Certificates;
 import org.neguard.verdict.RefusalException;
 
 /**
@@ -41,37 +37,12 @@ final class ServerLauncher {
     return 0;
   }
 
-  /** Installs the given trust files into the data directory, then starts the server. */
+  /**
+   * Starts the server, which installs the given trust files into the data directory once it
+   * holds the directory's lock (so a refused second start changes nothing).
+   */
   static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
       throws IOException, RefusalException {
-    install(config.dataDir(), "trust/anchors", trust, false);
-    install(config.dataDir(), "trust/crls", crls, true);
-    return NeguardServer.start(config);
-  }
-
-  private static void install(Path data, String sub, List<Path> files, boolean crl)
-      throws IOException, RefusalException {
-    if (files.isEmpty()) {
-      return;
-    }
-    for (Path f : files) { // check every file before copying any
-      if (crl) {
-        Certificates.readCrls(f);
-      } else {
-        Certificates.read(f);
-      }
-    }
-    if (!Files.isDirectory(data)) {
-      Files.createDirectories(data);
-      Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-    }
-    Path dir = Files.createDirectories(data.resolve(sub));
-    for (Path f : files) {
-      String name = f.getFileName().toString();
-      if (!name.matches(".*\\.(pem|crt|cer|der|crl)$")) {
-        name = name + ".pem";
-      }
-      Files.copy(f, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-    }
+    return NeguardServer.start(config.withTrust(trust, crls));
   }
 }

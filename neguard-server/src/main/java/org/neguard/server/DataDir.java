@@ -6,8 +6,15 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.neguard.sign.Certificates;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -28,13 +35,23 @@ public final class DataDir implements AutoCloseable {
     this.lock = lock;
   }
 
+  /** Bits that would let anyone but the owner into the directory. */
+  private static final Set<PosixFilePermission> NOT_OWNER = EnumSet.of(
+      PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+      PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+      PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+
   /**
    * Creates the layout if needed (directories 0700) and takes the lock.
    *
-   * @throws RefusalException {@code IO_ERROR} if another server holds the directory
+   * @throws RefusalException {@code IO_ERROR} if another server holds the directory; {@code
+   *     BAD_INPUT} if an existing directory is not the server user's own, 0700
    */
   public static DataDir open(Path root) throws IOException, RefusalException {
     Path abs = root.toAbsolutePath().normalize();
+    if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+      checkPrivate(abs);
+    }
     for (Path d :
         new Path[] {
           abs, abs.resolve("db"), abs.resolve("packages"), abs.resolve("tmp"),
@@ -62,6 +79,63 @@ public final class DataDir implements AutoCloseable {
               + "; stop it first or choose another --data directory");
     }
     return new DataDir(abs, ch, lock);
+  }
+
+  /**
+   * Refuses a data directory others could read or change: it holds the database (password and
+   * token hashes, the audit log), the stored bundles and the trust anchors, so, like ssh with
+   * {@code ~/.ssh}, the server does not use one that is not private.
+   */
+  static void checkPrivate(Path dir) throws IOException, RefusalException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new RefusalException(ReasonCode.BAD_INPUT,
+          "the data directory " + dir + " is not a directory (or is a symbolic link); give"
+              + " --data a directory of its own");
+    }
+    int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    long me = new com.sun.security.auth.module.UnixSystem().getUid();
+    if (owner != me) {
+      throw new RefusalException(ReasonCode.BAD_INPUT,
+          "the data directory " + dir + " belongs to uid " + owner + ", not to the user running"
+              + " the server (uid " + me + "); run the server as its owner or 'chown' it");
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    if (perms.stream().anyMatch(NOT_OWNER::contains)) {
+      throw new RefusalException(ReasonCode.BAD_INPUT,
+          "the data directory " + dir + " is open to others (" + PosixFilePermissions.toString(perms)
+              + "); it holds password and token hashes and the trust anchors: run 'chmod 700 "
+              + dir + "'");
+    }
+  }
+
+  /**
+   * Checks every file, then copies the CA certificates into {@code trust/anchors/} and the CRLs
+   * into {@code trust/crls/}. Called only while this server holds the lock, so that a refused
+   * second start cannot change a running server's anchors.
+   *
+   * @throws RefusalException with the reason of the first file that is not a certificate or CRL;
+   *     nothing is copied then
+   */
+  public void installTrust(List<Path> anchors, List<Path> crls)
+      throws IOException, RefusalException {
+    for (Path f : anchors) {
+      Certificates.read(f);
+    }
+    for (Path f : crls) {
+      Certificates.readCrls(f);
+    }
+    copyInto(trustAnchors(), anchors);
+    copyInto(trustCrls(), crls);
+  }
+
+  private static void copyInto(Path dir, List<Path> files) throws IOException {
+    for (Path f : files) {
+      String name = f.getFileName().toString();
+      if (!name.matches(".*\\.(pem|crt|cer|der|crl)$")) {
+        name = name + ".pem";
+      }
+      Files.copy(f, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   public Path root() {

@@ -19,11 +19,20 @@ import org.springframework.core.env.StandardEnvironment;
  * Starts and stops one NEGuard OAM server in this JVM. The only class callers outside the
  * server module need: the CLI's {@code neguard server}, the quickstart and the tests.
  *
- * <p>Settings that decide security (listen address, TLS, data directory) come from {@link
- * ServerConfig} and cannot be overridden by environment variables; the database may be given
- * with the usual Spring properties ({@code SPRING_DATASOURCE_URL}...) when {@code --db} is not.
+ * <p>Every setting comes from {@link ServerConfig}, that is from the command line. Spring's
+ * external configuration is switched off: no {@code application.properties} or {@code
+ * neguard-server.properties} in the working directory or {@code ./config/}, no environment
+ * variables ({@code SPRING_*}, {@code NEGUARD_*}, {@code SPRING_APPLICATION_JSON}), no system
+ * properties, so that nobody who can write a file where the server starts, or set its
+ * environment, can relax the publication gate or open a second listener.
  */
 public final class NeguardServer implements AutoCloseable {
+  /**
+   * The most of a refused request body the server reads and drops before it closes the
+   * connection: the largest JSON body any endpoint accepts.
+   */
+  public static final long MAX_SWALLOW_BYTES = 1 << 20;
+
   private final ConfigurableApplicationContext context;
   private final DataDir dataDir;
   private final URI url;
@@ -52,12 +61,20 @@ public final class NeguardServer implements AutoCloseable {
     }
     DataDir dir = DataDir.open(config.dataDir());
     try {
+      // Under the lock: a second start that is refused must not change the running server's
+      // trust configuration.
+      dir.installTrust(config.trustAnchors(), config.crls());
+    } catch (IOException | RefusalException | RuntimeException e) {
+      dir.close();
+      throw e;
+    }
+    try {
       SpringApplication app = new SpringApplication(ServerApplication.class);
       app.setBannerMode(Banner.Mode.OFF);
       app.setRegisterShutdownHook(false);
-      StandardEnvironment env = new StandardEnvironment();
-      env.getPropertySources().addFirst(new MapPropertySource("neguard", fixed(config, dir)));
-      env.getPropertySources().addLast(new MapPropertySource("neguard-defaults", defaults(config, dir)));
+      app.setAddCommandLineProperties(false);
+      StandardEnvironment env = new CommandLineOnlyEnvironment();
+      env.getPropertySources().addFirst(new MapPropertySource("neguard", settings(config, dir)));
       app.setEnvironment(env);
       app.addInitializers(
           ctx -> {
@@ -76,10 +93,26 @@ public final class NeguardServer implements AutoCloseable {
     }
   }
 
-  /** Settings nothing may override. */
-  private static Map<String, Object> fixed(ServerConfig config, DataDir dir) {
+  /**
+   * An environment without the JVM's system properties and environment variables: Spring Boot
+   * would otherwise read {@code SPRING_APPLICATION_JSON}, {@code SPRING_CONFIG_*} and any
+   * property as an environment variable ({@code MANAGEMENT_SERVER_PORT}).
+   */
+  private static final class CommandLineOnlyEnvironment extends StandardEnvironment {
+    @Override
+    protected void customizePropertySources(
+        org.springframework.core.env.MutablePropertySources sources) {
+      // deliberately none
+    }
+  }
+
+  /** The only property source: every setting, from {@link ServerConfig}. */
+  private static Map<String, Object> settings(ServerConfig config, DataDir dir) {
     Map<String, Object> p = new HashMap<>();
-    p.put("spring.config.name", "neguard-server");
+    // Config data (application.properties, ./config/...) is looked for only where none can be:
+    // a classpath folder that does not exist, optional so that its absence is no error.
+    p.put("spring.config.name", "neguard-no-external-config");
+    p.put("spring.config.location", "optional:classpath:/org/neguard/server/no-external-config/");
     p.put("spring.main.banner-mode", "off");
     p.put("spring.main.log-startup-info", "false");
     p.put("server.address", config.bindAddress());
@@ -87,9 +120,11 @@ public final class NeguardServer implements AutoCloseable {
     p.put("server.error.include-stacktrace", "never");
     p.put("server.error.include-message", "never");
     p.put("server.shutdown", "immediate");
-    // A body refused before it is read (401, 403, 413) is read and dropped, not cut off, so that
-    // the client, which sends it whole before reading the answer, gets the refusal.
-    p.put("server.tomcat.max-swallow-size", "-1");
+    // A body refused before it is read (401, 403, 413) is read and dropped up to this bound, so
+    // that a client that sends a small body whole before reading the answer gets the refusal;
+    // past it the connection is closed rather than an anonymous gigabyte read (BodyLimitFilter
+    // marks such answers Connection: close).
+    p.put("server.tomcat.max-swallow-size", Long.toString(MAX_SWALLOW_BYTES));
     p.put("spring.web.resources.add-mappings", "false");
     p.put("spring.mvc.problemdetails.enabled", "false");
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");
@@ -113,14 +148,7 @@ public final class NeguardServer implements AutoCloseable {
       p.put("spring.datasource.url", config.dbUrl().get());
       p.put("spring.datasource.username", config.dbUser().orElse(""));
       p.put("spring.datasource.password", config.dbPassword().orElse(""));
-    }
-    return p;
-  }
-
-  /** Settings the usual Spring properties and environment variables may override. */
-  private static Map<String, Object> defaults(ServerConfig config, DataDir dir) {
-    Map<String, Object> p = new HashMap<>();
-    if (config.dbUrl().isEmpty()) {
+    } else {
       p.put("spring.datasource.url", embeddedUrl(dir.database()));
       p.put("spring.datasource.username", "sa");
       p.put("spring.datasource.password", "");

@@ -3,8 +3,10 @@ package org.neguard.server;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.neguard.scan.ScanPolicy;
 
 /**
  * How to start a server: where its data lives, where it listens, which database it uses, TLS.
@@ -23,6 +25,10 @@ import java.util.Optional;
  * @param adminPasswordFile file holding the first admin's password, read at first start only
  * @param maxUploadBytes largest bundle accepted, in bytes
  * @param quiet log warnings only (tests, embedded use)
+ * @param scanPolicy the anti-virus publication gate's policy for ingest (AV-2)
+ * @param trustAnchors vendor CA certificates to install into {@code trust/anchors/}, after the
+ *     data directory's lock is taken
+ * @param crls CRLs to install into {@code trust/crls/}, likewise
  */
 public record ServerConfig(
     Path dataDir,
@@ -36,7 +42,10 @@ public record ServerConfig(
     boolean allowPlainHttp,
     Optional<Path> adminPasswordFile,
     long maxUploadBytes,
-    boolean quiet) {
+    boolean quiet,
+    ScanPolicy scanPolicy,
+    List<Path> trustAnchors,
+    List<Path> crls) {
 
   /** Default largest upload: 16 GiB. */
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 30;
@@ -56,6 +65,9 @@ public record ServerConfig(
     if (maxUploadBytes < 1) {
       throw new IllegalArgumentException("maxUploadBytes < 1: " + maxUploadBytes);
     }
+    Objects.requireNonNull(scanPolicy, "scanPolicy");
+    trustAnchors = List.copyOf(trustAnchors);
+    crls = List.copyOf(crls);
     dbUrl.ifPresent(
         u -> {
           if (!u.startsWith("jdbc:")) {
@@ -66,6 +78,14 @@ public record ServerConfig(
 
   public static Builder builder(Path dataDir) {
     return new Builder(dataDir);
+  }
+
+  /** This configuration with {@code anchors} and {@code moreCrls} to install as well. */
+  public ServerConfig withTrust(List<Path> anchors, List<Path> moreCrls) {
+    return new ServerConfig(dataDir, bindAddress, port, dbUrl, dbUser, dbPassword, tlsKeystore,
+        tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
+        java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
+        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList());
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -91,6 +111,9 @@ public record ServerConfig(
     private Path adminPasswordFile;
     private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
     private boolean quiet;
+    private ScanPolicy scanPolicy = ScanPolicy.defaults();
+    private List<Path> trustAnchors = List.of();
+    private List<Path> crls = List.of();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -139,12 +162,30 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder scanPolicy(ScanPolicy policy) {
+      this.scanPolicy = Objects.requireNonNull(policy, "scanPolicy");
+      return this;
+    }
+
+    /** CA certificates to install as trust anchors (checked, then copied under the lock). */
+    public Builder trustAnchors(List<Path> files) {
+      this.trustAnchors = List.copyOf(files);
+      return this;
+    }
+
+    /** CRLs to install (checked, then copied under the lock). */
+    public Builder crls(List<Path> files) {
+      this.crls = List.copyOf(files);
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
-          Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet);
+          Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
+          trustAnchors, crls);
     }
   }
 }

@@ -4,6 +4,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
@@ -65,8 +67,13 @@ class PackageController {
       throw ApiException.of(500, org.neguard.verdict.ReasonCode.IO_ERROR,
           "the bundle of " + name + " " + version + " is missing from the package store");
     }
+    // The whole file's SHA-256, so that a client can check it got the very file the server
+    // verified: RFC 9530 Repr-Digest (base64) and the ETag (hex, as sha256sum prints it).
+    String b64 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(p.sha256()));
     return ResponseEntity.ok()
         .contentType(MediaType.APPLICATION_OCTET_STREAM)
+        .header("Repr-Digest", "sha-256=:" + b64 + ":")
+        .eTag("\"" + p.sha256() + "\"")
         .header(HttpHeaders.CONTENT_DISPOSITION,
             "attachment; filename=\"" + p.name() + "-" + p.version() + ".ngp\"")
         .body(new FileSystemResource(file));

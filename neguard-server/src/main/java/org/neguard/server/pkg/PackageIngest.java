@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -75,7 +77,9 @@ final class PackageIngest {
   }
 
   /**
-   * Receives, verifies and stores one bundle.
+   * Receives, verifies and stores one bundle. Whatever goes wrong, a refusal, an internal error
+   * or an {@link Error} such as {@link OutOfMemoryError} while verifying, ends in an {@link
+   * ApiException} with a reason code and an audit row; nothing is stored then.
    *
    * @param actor the publisher
    * @param declaredLength the request's Content-Length, or -1
@@ -89,75 +93,133 @@ final class PackageIngest {
           ReasonCode.SIZE_LIMIT, "the bundle has " + declaredLength + " bytes, more than this"
               + " server accepts (" + maxBytes + "); ask the operator to raise --max-upload"));
     }
-    Path tmp = Files.createTempFile(dataDir.tmp(), "upload-", ".part",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Path tmp = null;
     try {
-      long size;
-      long t0 = System.nanoTime();
-      try {
-        size = receive(body, tmp);
-      } catch (TooLarge e) {
-        throw refuse(actor, "upload of more than " + maxBytes + " bytes", new RefusalException(
-            ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
-                + " bytes); ask the operator to raise --max-upload"));
-      } catch (IOException e) {
-        count("interrupted", "IO_ERROR");
-        audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
-            "IO_ERROR: the upload broke off before its end; nothing was stored"));
-        throw e;
-      }
-      if (size == 0) {
-        throw refuse(actor, "upload of 0 bytes",
-            new RefusalException(ReasonCode.MALFORMED, "the upload is empty; send a .ngp bundle"));
-      }
-      long t1 = System.nanoTime();
-      Verification v;
-      String manifestSha;
-      try {
-        v = gate.verifyForPublication(tmp);
-        manifestSha = manifestSha256(tmp);
-      } catch (RefusalException e) {
-        throw refuse(actor, "upload of " + size + " bytes", e);
-      }
-      long t2 = System.nanoTime();
-      Accepted a = store(actor, tmp, size, v.manifest(), manifestSha, v);
-      LOG.info("upload of {} {} by {}: {} bytes received in {} ms, verified in {} ms, stored in {} ms",
-          v.manifest().name(), v.manifest().version(), actor, size, (t1 - t0) / 1_000_000,
-          (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
-      return a;
+      tmp = Files.createTempFile(dataDir.tmp(), "upload-", ".part",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      return receiveVerifyStore(actor, body, tmp);
+    } catch (ApiException | ClientGone e) {
+      throw e; // already counted and audited
+    } catch (Throwable e) { // any failure, an Error too, must still be answered and audited
+      throw internal(actor, e);
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        deleteQuietly(tmp);
+      }
     }
   }
 
-  private Accepted store(String actor, Path tmp, long size, Manifest m, String manifestSha,
+  private Accepted receiveVerifyStore(String actor, InputStream body, Path tmp)
+      throws IOException {
+    long t0 = System.nanoTime();
+    Received in;
+    try {
+      in = receive(body, tmp);
+    } catch (TooLarge e) {
+      throw refuse(actor, "upload of more than " + maxBytes + " bytes", new RefusalException(
+          ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
+              + " bytes); ask the operator to raise --max-upload"));
+    } catch (IOException e) {
+      count("interrupted", "IO_ERROR");
+      audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
+          "IO_ERROR: the upload broke off before its end; nothing was stored"));
+      throw new ClientGone(e);
+    }
+    if (in.size() == 0) {
+      throw refuse(actor, "upload of 0 bytes",
+          new RefusalException(ReasonCode.MALFORMED, "the upload is empty; send a .ngp bundle"));
+    }
+    long t1 = System.nanoTime();
+    Verification v;
+    String manifestSha;
+    try {
+      v = gate.verifyForPublication(tmp);
+      manifestSha = manifestSha256(tmp);
+    } catch (RefusalException e) {
+      throw refuse(actor, "upload of " + in.size() + " bytes, sha256 " + in.sha256(), e);
+    }
+    long t2 = System.nanoTime();
+    Accepted a = store(actor, tmp, in, v.manifest(), manifestSha, v);
+    LOG.info("upload of {} {} by {}: {} bytes received in {} ms, verified in {} ms, stored in {} ms",
+        v.manifest().name(), v.manifest().version(), actor, in.size(), (t1 - t0) / 1_000_000,
+        (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
+    return a;
+  }
+
+  /**
+   * An upload that failed inside the server: logged with its stack trace for the operator,
+   * answered and audited with a reason code only.
+   */
+  private ApiException internal(String actor, Throwable e) {
+    LOG.error("upload by {} failed inside the server", actor, e);
+    String what = e instanceof VirtualMachineError
+        ? "the server ran out of resources while checking the upload (" + e.getClass().getSimpleName() + ")"
+        : "the server failed while checking or storing the upload";
+    count("failed", "INTERNAL");
+    try {
+      audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
+          "INTERNAL: " + what + "; nothing was stored"));
+    } catch (RuntimeException auditFailed) {
+      // The answer must still go out; the log has both failures.
+      LOG.error("could not record the failed upload in the audit log", auditFailed);
+    }
+    return ApiException.of(500, ReasonCode.INTERNAL, what + "; nothing was stored. Try again;"
+        + " if it fails again, the server log has the details for the operator");
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}; the next start removes it", p, e);
+    }
+  }
+
+  /** The body ended before its end: the client went away (ApiErrors answers IO_ERROR). */
+  static final class ClientGone extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ClientGone(IOException cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
+  /** What was received: size and SHA-256 of the whole file, the stored bundle's identity. */
+  private record Received(long size, String sha256) {}
+
+  private Accepted store(String actor, Path tmp, Received in, Manifest m, String manifestSha,
       Verification v) throws IOException {
     String target = "package " + m.name() + " " + m.version();
-    Optional<Accepted> existing = existing(actor, m, manifestSha, target);
+    Optional<Accepted> existing = existing(actor, m, in.sha256(), target);
     if (existing.isPresent()) {
       return existing.get();
     }
-    Path stored = dataDir.packages().resolve(manifestSha + ".ngp");
+    // Named by the whole file's digest, not the manifest's: two files with one manifest (a
+    // re-signed copy, or a ZIP that shows different readers different contents) never share,
+    // or overwrite, one stored file.
+    Path stored = dataDir.packages().resolve(in.sha256() + ".ngp");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
     move(tmp, stored);
     PackageStore.StoredPackage p = new PackageStore.StoredPackage(m.name(), m.version(),
-        manifestSha, size, m.securityVersion(), m.neType(), m.vendor(), m.rim().digest(),
-        v.signer().subject(), v.signer().fingerprint(), actor, clock.instant());
+        in.sha256(), manifestSha, in.size(), m.securityVersion(), m.neType(), m.vendor(),
+        m.rim().digest(), v.signer().subject(), v.signer().fingerprint(), actor,
+        clock.instant());
     try {
       tx.executeWithoutResult(s -> {
         store.insert(p);
         audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
-            "accepted: signed by " + v.signer().subject() + ", manifest sha256 " + manifestSha
-                + ", " + size + " bytes"));
+            "accepted: signed by " + v.signer().subject() + ", sha256 " + in.sha256()
+                + ", manifest sha256 " + manifestSha + ", " + in.size() + " bytes"));
       });
     } catch (DuplicateKeyException e) {
-      // Another upload of the same name and version won the race.
-      if (!store.hasManifest(manifestSha)) {
+      // Another upload of the same name and version won the race; the database's unique
+      // constraint decided which.
+      if (!store.hasFile(in.sha256())) {
         Files.deleteIfExists(stored);
       }
-      return existing(actor, m, manifestSha, target).orElseThrow(() -> e);
-    } catch (RuntimeException e) {
-      if (!store.hasManifest(manifestSha)) {
+      return existing(actor, m, in.sha256(), target).orElseThrow(() -> e);
+    } catch (RuntimeException | Error e) {
+      if (!store.hasFile(in.sha256())) {
         Files.deleteIfExists(stored);
       }
       throw e;
@@ -171,24 +233,28 @@ final class PackageIngest {
     metrics.counter("neguard.package.uploads", "outcome", outcome, "code", code).increment();
   }
 
-  /** The stored package of that name and version: the same one again, or a conflict. */
-  private Optional<Accepted> existing(String actor, Manifest m, String manifestSha,
+  /**
+   * The stored package of that name and version: the very same file again, or a conflict. Only
+   * a byte-identical file is "already stored"; the same manifest is not enough.
+   */
+  private Optional<Accepted> existing(String actor, Manifest m, String fileSha,
       String target) {
     Optional<PackageStore.StoredPackage> found = store.find(m.name(), m.version());
     if (found.isEmpty()) {
       return Optional.empty();
     }
-    if (found.get().manifestSha256().equals(manifestSha)) {
+    if (fileSha.equals(found.get().sha256())) {
       audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
-          "already stored with the same manifest; nothing changed"));
+          "already stored, the same file (sha256 " + fileSha + "); nothing changed"));
       return Optional.of(new Accepted(found.get(), false));
     }
     count("conflict", "CONFLICT");
     audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
-        "CONFLICT: stored with another manifest (sha256 " + found.get().manifestSha256() + ")"));
+        "CONFLICT: stored as another file (sha256 " + found.get().sha256() + "), this one is "
+            + fileSha));
     throw ApiException.of(409, ReasonCode.CONFLICT,
-        "package " + m.name() + " " + m.version() + " is already stored with other content;"
-            + " packages are immutable, publish a new version");
+        "package " + m.name() + " " + m.version() + " is already stored as another file (sha256 "
+            + found.get().sha256() + "); packages are immutable: publish a new version");
   }
 
   private ApiException refuse(String actor, String target, RefusalException e) {
@@ -200,10 +266,14 @@ final class PackageIngest {
     return ApiException.from(e);
   }
 
-  /** Copies the body to {@code tmp}, synced to disk; throws TooLarge past the limit. */
-  private long receive(InputStream body, Path tmp) throws IOException {
+  /**
+   * Copies the body to {@code tmp}, synced to disk, hashing it on the way; throws TooLarge past
+   * the limit.
+   */
+  private Received receive(InputStream body, Path tmp) throws IOException {
     long total = 0;
     byte[] buf = new byte[BUFFER];
+    MessageDigest sha = Sha256.newDigest();
     try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       int n;
       while ((n = body.read(buf)) != -1) {
@@ -211,6 +281,7 @@ final class PackageIngest {
         if (total > maxBytes) {
           throw new TooLarge();
         }
+        sha.update(buf, 0, n);
         ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
         while (bb.hasRemaining()) {
           out.write(bb);
@@ -218,7 +289,7 @@ final class PackageIngest {
       }
       out.force(true);
     }
-    return total;
+    return new Received(total, HexFormat.of().formatHex(sha.digest()));
   }
 
   private static final class TooLarge extends IOException {
@@ -245,6 +316,46 @@ final class PackageIngest {
   }
 
   /**
+   * Bundles stored before the server kept the whole file's digest (migration V3) were named by
+   * their manifest's digest: hash each, store it under that digest and record it. Copy, record,
+   * then delete, so that a crash at any point leaves a recorded file behind.
+   */
+  private void upgradeLegacy() throws IOException {
+    for (PackageStore.StoredPackage p : store.withoutFileDigest()) {
+      Path old = dataDir.packages().resolve(p.manifestSha256() + ".ngp");
+      if (!Files.isRegularFile(old)) {
+        LOG.error("the bundle of {} {} is missing from the package store ({})", p.name(),
+            p.version(), old.getFileName());
+        continue;
+      }
+      String sha = fileSha256(old);
+      Path now = dataDir.packages().resolve(sha + ".ngp");
+      if (!Files.exists(now)) {
+        Path copy = Files.createTempFile(dataDir.tmp(), "upload-", ".part");
+        Files.copy(old, copy, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r--------"));
+        move(copy, now);
+      }
+      store.recordFileDigest(p.name(), p.version(), sha);
+      Files.deleteIfExists(old);
+      LOG.info("package {} {} now stored as {}.ngp (its whole file's SHA-256)", p.name(),
+          p.version(), sha);
+    }
+  }
+
+  private static String fileSha256(Path file) throws IOException {
+    MessageDigest sha = Sha256.newDigest();
+    byte[] buf = new byte[BUFFER];
+    try (InputStream in = Files.newInputStream(file)) {
+      int n;
+      while ((n = in.read(buf)) != -1) {
+        sha.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /**
    * After a crash (kill -9 mid-upload): removes upload temp files, and bundles the database
    * does not record (moved into the store, then killed before the insert committed).
    */
@@ -255,7 +366,8 @@ final class PackageIngest {
         Files.deleteIfExists(p);
       }
     }
-    Set<String> recorded = new HashSet<>(store.manifestDigests());
+    upgradeLegacy();
+    Set<String> recorded = new HashSet<>(store.storedFileNames());
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir.packages(), "*.ngp")) {
       for (Path p : ds) {
         String sha = p.getFileName().toString().replaceFirst("\\.ngp$", "");
@@ -267,7 +379,8 @@ final class PackageIngest {
     }
   }
 
+  /** The stored file: named by the SHA-256 of the whole bundle. */
   Path bundleFile(PackageStore.StoredPackage p) {
-    return dataDir.packages().resolve(p.manifestSha256() + ".ngp");
+    return dataDir.packages().resolve(p.sha256() + ".ngp");
   }
 }

@@ -19,11 +19,13 @@ final class PackageStore {
   /**
    * A stored package.
    *
-   * @param manifestSha256 SHA-256 of the signed manifest: the package's identity (the manifest
-   *     lists every file's digest, so the same manifest means the same content); the bundle is
-   *     kept as {@code packages/<manifestSha256>.ngp}
+   * @param sha256 SHA-256 of the whole bundle file: the stored package's identity, kept as
+   *     {@code packages/<sha256>.ngp} and sent with every download; a second, different file for
+   *     the same name and version is refused however alike their manifests are
+   * @param manifestSha256 SHA-256 of the signed manifest, for reference
    */
-  record StoredPackage(String name, String version, String manifestSha256, long sizeBytes,
+  record StoredPackage(String name, String version, String sha256, String manifestSha256,
+      long sizeBytes,
       long securityVersion, String neType, String vendor, String rim, String signerSubject,
       String signerFingerprint, String uploadedBy, Instant uploadedAt) {}
 
@@ -38,9 +40,9 @@ final class PackageStore {
         .params(name, version).query(PackageStore::row).optional();
   }
 
-  boolean hasManifest(String manifestSha256) {
-    return jdbc.sql("SELECT COUNT(*) FROM packages WHERE manifest_sha256 = ?")
-        .param(manifestSha256).query(Long.class).single() > 0;
+  boolean hasFile(String sha256) {
+    return jdbc.sql("SELECT COUNT(*) FROM packages WHERE file_sha256 = ?")
+        .param(sha256).query(Long.class).single() > 0;
   }
 
   List<StoredPackage> list() {
@@ -48,15 +50,37 @@ final class PackageStore {
         .query(PackageStore::row).list();
   }
 
-  List<String> manifestDigests() {
-    return jdbc.sql("SELECT manifest_sha256 FROM packages").query(String.class).list();
+  /**
+   * The names (without {@code .ngp}) of every recorded bundle file: the file digest, or for a
+   * row from before migration V3 that has none yet, the manifest digest it was stored under.
+   */
+  List<String> storedFileNames() {
+    return jdbc.sql("SELECT COALESCE(file_sha256, manifest_sha256) FROM packages")
+        .query(String.class).list();
+  }
+
+  /** Rows stored before the server kept the whole file's digest (migration V3). */
+  List<StoredPackage> withoutFileDigest() {
+    return jdbc.sql("SELECT * FROM packages WHERE file_sha256 IS NULL")
+        .query(PackageStore::row).list();
+  }
+
+  /**
+   * Completes a row from before migration V3 with its file's digest: the one update the store
+   * makes, and only of a digest that is not there yet.
+   */
+  void recordFileDigest(String name, String version, String sha256) {
+    jdbc.sql("UPDATE packages SET file_sha256 = ? WHERE name = ? AND version = ?"
+            + " AND file_sha256 IS NULL")
+        .params(sha256, name, version).update();
   }
 
   void insert(StoredPackage p) {
-    jdbc.sql("INSERT INTO packages (name, version, manifest_sha256, size_bytes, security_version,"
-            + " ne_type, vendor, rim, signer_subject, signer_fingerprint, uploaded_by,"
-            + " uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .params(p.name(), p.version(), p.manifestSha256(), p.sizeBytes(), p.securityVersion(),
+    jdbc.sql("INSERT INTO packages (name, version, file_sha256, manifest_sha256, size_bytes,"
+            + " security_version, ne_type, vendor, rim, signer_subject, signer_fingerprint,"
+            + " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(p.name(), p.version(), p.sha256(), p.manifestSha256(), p.sizeBytes(),
+            p.securityVersion(),
             p.neType(), p.vendor(), p.rim(), p.signerSubject(), p.signerFingerprint(),
             p.uploadedBy(), p.uploadedAt().atOffset(ZoneOffset.UTC))
         .update();
@@ -64,7 +88,7 @@ final class PackageStore {
 
   private static StoredPackage row(ResultSet rs, int i) throws SQLException {
     return new StoredPackage(rs.getString("name"), rs.getString("version"),
-        rs.getString("manifest_sha256"), rs.getLong("size_bytes"),
+        rs.getString("file_sha256"), rs.getString("manifest_sha256"), rs.getLong("size_bytes"),
         rs.getLong("security_version"), rs.getString("ne_type"), rs.getString("vendor"),
         rs.getString("rim"), rs.getString("signer_subject"), rs.getString("signer_fingerprint"),
         rs.getString("uploaded_by"), rs.getObject("uploaded_at", OffsetDateTime.class).toInstant());

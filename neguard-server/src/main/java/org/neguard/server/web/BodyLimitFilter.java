@@ -7,6 +7,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -18,7 +19,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Bounds every request body but the package upload (which streams to disk under its own limit)
  * to {@link #MAX_BYTES}, so that nobody, signed in or not, can make the server buffer a huge
- * JSON document in memory.
+ * JSON document in memory. And marks every refusal of a request that carries a body {@code
+ * Connection: close}: the server then reads and drops at most {@code
+ * NeguardServer.MAX_SWALLOW_BYTES} of what is left of it and closes the connection, so that an
+ * anonymous client declaring a gigabyte is not read in full before its 401 or 413.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -28,6 +32,9 @@ final class BodyLimitFilter extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
       FilterChain chain) throws ServletException, IOException {
+    if (hasBody(request)) {
+      response = new CloseOnRefusal(response);
+    }
     if ("POST".equals(request.getMethod()) && "/api/packages".equals(request.getRequestURI())) {
       chain.doFilter(request, response);
       return;
@@ -38,6 +45,44 @@ final class BodyLimitFilter extends OncePerRequestFilter {
       return;
     }
     chain.doFilter(new Bounded(request), response);
+  }
+
+  private static boolean hasBody(HttpServletRequest request) {
+    return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+  }
+
+  /**
+   * Adds {@code Connection: close} to an answer of 400 or above, whoever gives it (a filter, the
+   * security chain, a handler), before anything is sent.
+   */
+  private static final class CloseOnRefusal extends HttpServletResponseWrapper {
+    CloseOnRefusal(HttpServletResponse response) {
+      super(response);
+    }
+
+    private void closeIfRefusal(int status) {
+      if (status >= 400 && !isCommitted()) {
+        setHeader("Connection", "close");
+      }
+    }
+
+    @Override
+    public void setStatus(int sc) {
+      closeIfRefusal(sc);
+      super.setStatus(sc);
+    }
+
+    @Override
+    public void sendError(int sc) throws IOException {
+      closeIfRefusal(sc);
+      super.sendError(sc);
+    }
+
+    @Override
+    public void sendError(int sc, String msg) throws IOException {
+      closeIfRefusal(sc);
+      super.sendError(sc, msg);
+    }
   }
 
   /** Stops reading a body without a Content-Length (chunked) at the limit. */
