@@ -7,7 +7,17 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.neguard.pkg.BundleLayout;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.Manifest;
+import org.neguard.pkg.ScanReportWriter;
+import org.neguard.scan.EngineInfo;
+import org.neguard.scan.FileResult;
+import org.neguard.scan.ScanReport;
+import org.neguard.scan.ScanReportCodec;
 import org.neguard.pkg.BundleBuilder;
 import org.neguard.pkg.BundleSigner;
 import org.neguard.pkg.BundleLimits;
@@ -85,6 +95,36 @@ public final class Bundles {
     if (!r.findings().isEmpty()) {
       throw new IllegalStateException("test bundle not clean: " + r.findings());
     }
+    return bundle;
+  }
+
+  /**
+   * Writes into the unsigned {@code bundle} a clean ClamAV report of every payload file, with
+   * the database date and scan start given: for scan-policy cases a real clamd cannot produce
+   * (a stale database, a scan time the scanning host made up).
+   */
+  public static Path withReport(Path bundle, Instant databaseDate, Instant started)
+      throws IOException, RefusalException {
+    Path out = bundle.resolveSibling("reported-" + bundle.getFileName());
+    try (BundleReader r = BundleReader.open(bundle, BundleLimits.defaults())) {
+      Manifest m = r.manifest();
+      ScanReport report = new ScanReport(ScanReport.FORMAT,
+          new EngineInfo("clamd", "ClamAV", "1.4.0", "27000", databaseDate, "unix:/test"),
+          "test-host", "NEGuard test", started, started.plusSeconds(1), m.name(), m.version(),
+          m.rim().digest(),
+          m.files().stream().map(f -> FileResult.clean(f.path())).toList(),
+          ScanReport.Verdict.CLEAN, List.of("server tests: a made-up report"));
+      ScanReportWriter.write(r, Map.of(BundleLayout.SCAN_PREFIX + "01-clamd.json",
+          ScanReportCodec.encode(report)), out);
+    }
+    return out;
+  }
+
+  /** Signs {@code bundle} in place. */
+  public static Path sign(Path bundle, SigningIdentity identity)
+      throws IOException, RefusalException {
+    new BundleSigner(BundleLimits.defaults(), 2).sign(bundle, identity, bundle, false,
+        ProgressListener.NONE);
     return bundle;
   }
 

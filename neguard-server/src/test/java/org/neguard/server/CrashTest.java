@@ -46,7 +46,7 @@ class CrashTest {
         String pub = http.login("pub", "publisher-password");
         Http.Response kept = http.upload(good, pub);
         assertThat(kept.status()).isEqualTo(201);
-        keptSha = kept.json().path("manifestSha256").asText();
+        keptSha = kept.json().path("sha256").asText();
 
         // Half an upload in flight...
         byte[] bytes = Files.readAllBytes(big);

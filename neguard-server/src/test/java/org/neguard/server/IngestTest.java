@@ -10,8 +10,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.scan.ScanGate;
+import org.neguard.scan.ScanPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -91,12 +108,13 @@ class IngestTest {
     assertThat(r.status()).as("%s", r).isEqualTo(201);
     assertThat(r.json().path("name").asText()).isEqualTo("mme-core");
     assertThat(r.json().path("signerSubject").asText()).contains("Test Signer");
-    String sha = r.json().path("manifestSha256").asText();
+    String sha = r.json().path("sha256").asText();
+    assertThat(sha).isEqualTo(sha256(b));
     assertThat(s.data().resolve("packages/" + sha + ".ngp")).exists().hasSameBinaryContentAs(b);
     Http.Response again = s.http.upload(b, publisher);
     assertThat(again.status()).as("%s", again).isEqualTo(200);
     Http.Response got = s.http.get("/api/packages/mme-core/1.0.0", s.token(Role.OPERATOR));
-    assertThat(got.json().path("manifestSha256").asText()).isEqualTo(sha);
+    assertThat(got.json().path("sha256").asText()).isEqualTo(sha);
     Http.Response audit = s.http.get("/api/audit?tail=true&limit=5", s.token(Role.AUDITOR));
     assertThat(audit.body()).contains("PACKAGE_UPLOAD").contains("accepted");
   }
@@ -108,7 +126,7 @@ class IngestTest {
     Path other = Bundles.signed(work, "sgw", "2.0.0", 3, LIB, s.pki.codeSigner().material());
     assertRefused(other, 409, "CONFLICT");
     Http.Response got = s.http.get("/api/packages/sgw/2.0.0", publisher);
-    assertThat(s.data().resolve("packages/" + got.json().path("manifestSha256").asText() + ".ngp"))
+    assertThat(s.data().resolve("packages/" + got.json().path("sha256").asText() + ".ngp"))
         .hasSameBinaryContentAs(first);
   }
 
@@ -220,6 +238,176 @@ class IngestTest {
     assertThat(s.http.upload(b, s.token(Role.ADMIN)).status()).isEqualTo(403);
     assertThat(packageCount()).isEqualTo(before);
     assertThat(listTmp()).isEmpty();
+  }
+
+  static String sha256(Path file) throws Exception {
+    return HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  /**
+   * Two different files with one signed manifest: one scanned bundle signed twice (an ECDSA
+   * signature differs each time). Whatever else can give two files one manifest (a ZIP that
+   * shows different readers different contents), the server must tell them apart the same way.
+   */
+  static Path[] twoFilesOneManifest(String name, long seed) throws Exception {
+    Path scanned = Bundles.scanned(Bundles.unsigned(work, name, "1.0.0", seed, LIB));
+    Path a = work.resolve(name + "-a.ngp");
+    Path b = work.resolve(name + "-b.ngp");
+    Files.copy(scanned, a);
+    Files.copy(scanned, b);
+    TestPki.Signer signer = s.pki.codeSigner();
+    Bundles.sign(a, signer.material());
+    Bundles.sign(b, signer.material());
+    try (BundleReader ra = BundleReader.open(a, BundleLimits.defaults());
+        BundleReader rb = BundleReader.open(b, BundleLimits.defaults())) {
+      assertThat(ra.manifestBytes()).isEqualTo(rb.manifestBytes());
+    }
+    assertThat(sha256(a)).isNotEqualTo(sha256(b));
+    return new Path[] {a, b};
+  }
+
+  @Test
+  @DisplayName("SRC-2 INT-1 a second, different file with the same manifest: 409 CONFLICT,"
+      + " downloads are the verified file with its SHA-256")
+  void upload_sameManifestOtherFile_conflictAndDownloadIsTheStoredFile() throws Exception {
+    Path[] f = twoFilesOneManifest("doppel", 20);
+    Http.Response first = s.http.upload(f[0], publisher);
+    assertThat(first.status()).as("%s", first).isEqualTo(201);
+    assertThat(first.json().path("sha256").asText()).isEqualTo(sha256(f[0]));
+    Http.Response other = assertRefused(f[1], 409, "CONFLICT");
+    assertThat(other.json().path("reasons").path(0).path("message").asText())
+        .contains(sha256(f[0]));
+    Http.Response again = s.http.upload(f[0], publisher);
+    assertThat(again.status()).as("identical re-upload is idempotent: %s", again).isEqualTo(200);
+
+    HttpResponse<byte[]> dl = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            s.server.url().resolve("/api/packages/doppel/1.0.0/bundle"))
+        .header("Authorization", "Bearer " + s.token(Role.OPERATOR)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(dl.statusCode()).isEqualTo(200);
+    assertThat(dl.body()).isEqualTo(Files.readAllBytes(f[0]));
+    String b64 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256(f[0])));
+    assertThat(dl.headers().firstValue("Repr-Digest")).hasValue("sha-256=:" + b64 + ":");
+    assertThat(dl.headers().firstValue("ETag")).hasValue("\"" + sha256(f[0]) + "\"");
+  }
+
+  @Test
+  @DisplayName("SRC-2 parallel uploads of different files for one name and version: the"
+      + " database's unique constraint lets exactly one be stored")
+  void upload_parallelDifferentFilesForOneNameVersion_exactlyOneStored() throws Exception {
+    Path[] same = twoFilesOneManifest("race", 21);
+    List<Path> files = List.of(same[0], same[1],
+        Bundles.signed(work, "race", "1.0.0", 22, LIB, s.pki.codeSigner().material()),
+        Bundles.signed(work, "race", "1.0.0", 23, LIB, s.pki.codeSigner().material()));
+    ExecutorService pool = Executors.newFixedThreadPool(files.size());
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Http.Response>> answers = new ArrayList<>();
+      for (Path f : files) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return s.http.upload(f, publisher);
+        }));
+      }
+      go.countDown();
+      List<Http.Response> r = new ArrayList<>();
+      for (Future<Http.Response> a : answers) {
+        r.add(a.get(5, TimeUnit.MINUTES));
+      }
+      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
+      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
+          .hasSize(files.size() - 1);
+      Path winner = files.get(r.indexOf(r.stream().filter(x -> x.status() == 201).findFirst()
+          .orElseThrow()));
+      Http.Response got = s.http.get("/api/packages/race/1.0.0", publisher);
+      assertThat(got.json().path("sha256").asText()).isEqualTo(sha256(winner));
+      assertThat(s.data().resolve("packages/" + sha256(winner) + ".ngp"))
+          .hasSameBinaryContentAs(winner);
+      assertThat(s.storedFiles()).as("one file per recorded package, nothing else")
+          .hasSize(packageCount());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 an upload failing inside the server after verification: a reasoned"
+      + " 500, no stack trace, an audit row, nothing stored")
+  void upload_storeFailsInsideServer_internalReasonAuditedNothingStored() throws Exception {
+    Path b = Bundles.signed(work, "obstacle", "1.0.0", 30, LIB, s.pki.codeSigner().material());
+    // A directory where the verified bundle is to be moved makes the store fail.
+    Path obstacle = s.data().resolve("packages/" + sha256(b) + ".ngp");
+    Files.createDirectories(obstacle.resolve("in-the-way"));
+    try {
+      int before = packageCount();
+      Http.Response r = s.http.upload(b, publisher);
+      assertThat(r.status()).as("%s", r).isEqualTo(500);
+      assertThat(r.code()).isEqualTo("INTERNAL");
+      assertThat(r.json().path("verdict").asText()).isEqualTo("error");
+      assertThat(r.body()).doesNotContain("Exception").doesNotContain("\tat ")
+          .contains("nothing was stored");
+      assertThat(packageCount()).isEqualTo(before);
+      assertThat(listTmp()).isEmpty();
+      Http.Response audit = s.http.get("/api/audit?tail=true&limit=3", s.adminToken());
+      assertThat(audit.body()).contains("PACKAGE_UPLOAD").contains("INTERNAL: the server failed");
+    } finally {
+      TestServer.delete(obstacle);
+    }
+  }
+
+  @Test
+  @DisplayName("AV-2 the signature database's age is judged at upload by the server's clock, not"
+      + " only at the scan time the report states")
+  void upload_databaseStaleAtUploadButFreshAtStatedScanTime_refusedScanPolicy() throws Exception {
+    Instant now = Instant.now();
+    Path b = Bundles.sign(Bundles.withReport(
+        Bundles.unsigned(work, "stale-db", "1.0.0", 40, LIB),
+        now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(29))),
+        s.pki.codeSigner().material());
+    // The scan-time judgement alone (what pkg verify applies) passes it: a day old at the scan.
+    BundleVerifier.builder(s.pki.trust()).check(new ScanGate(ScanPolicy.defaults())).build()
+        .verify(b, ProgressListener.NONE);
+    Http.Response r = assertRefused(b, 422, "SCAN_POLICY");
+    assertThat(r.json().path("reasons").path(0).path("message").asText())
+        .contains("30 days old at upload").contains("Scan the package again");
+  }
+
+  @Test
+  @DisplayName("SRC-2 an anonymous request declaring 1 GiB is answered and closed after at most"
+      + " the swallow bound, not read in full")
+  void hugeAnonymousBody_answeredThenClosedAfterBoundNotReadInFull() throws Exception {
+    for (String path : List.of("/api/packages", "/api/auth/login", "/api/users")) {
+      long declared = 1L << 30;
+      try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+        socket.setSoTimeout(30_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+            + "application/json\r\nContent-Length: " + declared + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        AtomicLong sent = new AtomicLong();
+        Thread writer = new Thread(() -> {
+          byte[] chunk = new byte[64 << 10];
+          try {
+            while (sent.get() < declared) {
+              out.write(chunk);
+              sent.addAndGet(chunk.length);
+            }
+          } catch (java.io.IOException e) {
+            // the server closed the connection: what this test wants
+          }
+        });
+        writer.start();
+        byte[] answer = socket.getInputStream().readAllBytes(); // to the server's close
+        writer.join(60_000);
+        assertThat(writer.isAlive()).isFalse();
+        String head = new String(answer, StandardCharsets.ISO_8859_1);
+        assertThat(head).as(path).startsWith("HTTP/1.1 4").containsIgnoringCase(
+            "Connection: close");
+        assertThat(sent.get()).as("bytes the client got to send to %s before the close", path)
+            .isLessThan(64L << 20);
+      }
+    }
   }
 
   static List<Path> listTmp() {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,11 +38,27 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path dataDir, Path adminPasswordFile) throws IOException {
+    return start(dataDir, adminPasswordFile, null, Map.of(), List.of("-Xmx256m"));
+  }
+
+  /**
+   * Starts a server process in {@code workDir} (null: this one's) with {@code env} added to its
+   * environment and {@code jvmOptions} (heap size, system properties) on its command line.
+   */
+  static ServerProcess start(Path dataDir, Path adminPasswordFile, Path workDir,
+      Map<String, String> env, List<String> jvmOptions) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        ServerProcess.class.getName(), dataDir.toString(), adminPasswordFile.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        ServerProcess.class.getName(), dataDir.toAbsolutePath().toString(),
+        adminPasswordFile.toAbsolutePath().toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
+    pb.environment().putAll(env);
+    Process p = pb.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();

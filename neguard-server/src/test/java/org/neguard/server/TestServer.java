@@ -70,11 +70,16 @@ public final class TestServer implements AutoCloseable {
     }
   }
 
-  /** Writes the admin password file and installs {@code pki}'s root as the trust anchor. */
+  /**
+   * Writes the admin password file and installs {@code pki}'s root as the trust anchor; the
+   * data directory is made 0700, as the server demands of an existing one.
+   */
   public static void prepare(Path dir, TestPki pki) throws IOException {
     Files.writeString(dir.resolve("admin-password"), ADMIN_PASSWORD + "\n");
     Path anchors = dir.resolve("data/trust/anchors");
     Files.createDirectories(anchors);
+    Files.setPosixFilePermissions(dir.resolve("data"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     Files.writeString(anchors.resolve("vendor-root.pem"), DemoPki.pem(pki.root));
   }
 
