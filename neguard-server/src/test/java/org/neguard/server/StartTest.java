@@ -161,6 +161,101 @@ class StartTest {
     }
   }
 
+  @Test
+  @DisplayName("SRC-1 AV-2 settings come from the command line only: files in the working"
+      + " directory, SPRING_*/NEGUARD_* variables and system properties relax nothing and open"
+      + " no second listener")
+  void externalConfig_filesEnvAndSystemProperties_ignored() throws Exception {
+    org.neguard.testing.TestPki pki = org.neguard.testing.TestPki.create();
+    TestServer.prepare(dir, pki);
+    int mgmt;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      mgmt = free.getLocalPort();
+    }
+    String relaxed = String.join("\n",
+        "neguard.scan.max-db-age=36500d", "neguard.scan.min-av-engines=0",
+        "neguard.scan.allow-unversioned-db=true", "management.server.port=" + mgmt,
+        "management.server.address=127.0.0.1", "management.endpoints.web.exposure.include=*",
+        "server.address=0.0.0.0", "") ;
+    Path cwd = Files.createDirectories(dir.resolve("cwd"));
+    Files.createDirectories(cwd.resolve("config"));
+    Files.createDirectories(cwd.resolve("extra"));
+    for (String f : new String[] {"neguard-server.properties", "application.properties",
+        "config/application.properties", "config/neguard-server.properties",
+        "extra/application.properties", "extra.properties"}) {
+      Files.writeString(cwd.resolve(f), relaxed);
+    }
+    java.util.Map<String, String> env = java.util.Map.of(
+        "SPRING_APPLICATION_JSON", "{\"neguard.scan.max-db-age\":\"36500d\","
+            + "\"management.server.port\":" + mgmt + "}",
+        "NEGUARD_SCAN_MAXDBAGE", "36500d",
+        "NEGUARD_SCAN_MAX_DB_AGE", "36500d",
+        "MANAGEMENT_SERVER_PORT", Integer.toString(mgmt),
+        "MANAGEMENT_ENDPOINTS_WEB_EXPOSURE_INCLUDE", "*",
+        "SPRING_CONFIG_ADDITIONAL_LOCATION", "file:" + cwd.resolve("extra") + "/",
+        "SPRING_CONFIG_IMPORT", "optional:file:" + cwd.resolve("extra.properties"));
+    java.util.List<String> jvm = java.util.List.of("-Xmx256m",
+        "-Dneguard.scan.max-db-age=36500d", "-Dmanagement.server.port=" + mgmt,
+        "-Dspring.config.additional-location=file:" + cwd.resolve("extra") + "/");
+    // A package whose database was 30 days old at the scan: the default policy (7 days) refuses
+    // it, every relaxed setting above would let it in.
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Instant now = Instant.now();
+    Path stale = Bundles.sign(Bundles.withReport(
+        Bundles.unsigned(work, "relaxed", "1.0.0", 1, 10_000),
+        now.minus(Duration.ofDays(30)), now), pki.codeSigner().material());
+    try (ServerProcess p = ServerProcess.start(dir.resolve("data"), dir.resolve("admin-password"),
+        cwd, env, jvm)) {
+      assertThat(p.url.getHost()).isEqualTo("127.0.0.1");
+      Http http = new Http(p.url);
+      String admin = http.login("admin", TestServer.ADMIN_PASSWORD);
+      assertThat(http.post("/api/users", admin, java.util.Map.of("username", "pub", "password",
+          "publisher-password", "roles", java.util.List.of("publisher"))).status())
+          .isEqualTo(201);
+      Http.Response r = http.upload(stale, http.login("pub", "publisher-password"));
+      assertThat(r.status()).as("%s", r).isEqualTo(422);
+      assertThat(r.code()).isEqualTo("SCAN_POLICY");
+      assertThat(r.body()).contains("30 days old");
+      assertThat(http.get("/actuator/env", admin).status()).isNotEqualTo(200);
+      try (java.net.Socket second = new java.net.Socket()) {
+        second.connect(new java.net.InetSocketAddress("127.0.0.1", mgmt), 2000);
+        throw new AssertionError("a second listener opened on port " + mgmt);
+      } catch (java.net.ConnectException expected) {
+        // nothing listens there
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("SRC-1 an existing data directory open to others or owned by another user is"
+      + " refused")
+  void existingDataDir_openToOthersOrForeign_refusedWithAdvice() throws Exception {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    java.nio.file.Files.setPosixFilePermissions(data,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    ServerConfig config = ServerConfig.builder(data).port(0).quiet(true).build();
+    RefusalException open = catchThrowableOfType(RefusalException.class,
+        () -> NeguardServer.start(config));
+    assertThat(open).isNotNull();
+    assertThat(open.code()).isEqualTo(ReasonCode.BAD_INPUT);
+    assertThat(open.getMessage()).contains("open to others").contains("chmod 700 " + data);
+    assertThat(data.resolve("server.lock")).doesNotExist();
+
+    java.nio.file.Files.setPosixFilePermissions(data,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    long me = new com.sun.security.auth.module.UnixSystem().getUid();
+    Files.setAttribute(data, "unix:uid", (int) me + 4242);
+    try {
+      RefusalException foreign = catchThrowableOfType(RefusalException.class,
+          () -> NeguardServer.start(config));
+      assertThat(foreign).isNotNull();
+      assertThat(foreign.getMessage()).contains("belongs to uid " + (me + 4242));
+    } finally {
+      Files.setAttribute(data, "unix:uid", (int) me);
+    }
+  }
+
   private String lastCapture;
 
   private NeguardServer startCapturing(ServerConfig config,
