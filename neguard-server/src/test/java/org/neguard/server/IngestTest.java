@@ -410,6 +410,77 @@ class IngestTest {
     }
   }
 
+  /**
+   * A ZIP of one empty entry whose central directory lists it {@code records} times (ZIP64 end
+   * records, as the count needs): about 47 bytes a record, so two million make 94 MB.
+   */
+  static Path manyCentralDirectoryRecords(Path out, int records) throws Exception {
+    try (java.io.DataOutputStream o = new java.io.DataOutputStream(
+        new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 20))) {
+      java.nio.ByteBuffer local = java.nio.ByteBuffer.allocate(31)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      local.putInt(0x04034b50).putShort((short) 10).putShort((short) 0).putShort((short) 0)
+          .putShort((short) 0).putShort((short) 0x21).putInt(0).putInt(0).putInt(0)
+          .putShort((short) 1).putShort((short) 0).put((byte) 'a');
+      o.write(local.array());
+      java.nio.ByteBuffer cd = java.nio.ByteBuffer.allocate(47)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      cd.putInt(0x02014b50).putShort((short) 0x031e).putShort((short) 10).putShort((short) 0)
+          .putShort((short) 0).putShort((short) 0).putShort((short) 0x21).putInt(0).putInt(0)
+          .putInt(0).putShort((short) 1).putShort((short) 0).putShort((short) 0)
+          .putShort((short) 0).putShort((short) 0).putInt(0).putInt(0).put((byte) 'a');
+      for (int i = 0; i < records; i++) {
+        o.write(cd.array());
+      }
+      long cdOffset = 31;
+      long cdSize = 47L * records;
+      long zip64At = cdOffset + cdSize;
+      java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(56 + 20 + 22)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      end.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0)
+          .putInt(0).putLong(records).putLong(records).putLong(cdSize).putLong(cdOffset);
+      end.putInt(0x07064b50).putInt(0).putLong(zip64At).putInt(1);
+      end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) 0xffff)
+          .putShort((short) 0xffff).putInt(0xffffffff).putInt(0xffffffff).putShort((short) 0);
+      o.write(end.array());
+    }
+    return out;
+  }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 two million central-directory records in a small heap: the upload"
+      + " ends in a reasoned answer without stack trace, and in the audit log")
+  void upload_twoMillionCentralDirectoryRecords_reasonedAnswerAndAuditRow() throws Exception {
+    Path dir = Files.createTempDirectory("neguard-ingest-oom-");
+    try {
+      TestServer.prepare(dir, s.pki);
+      Path zip = manyCentralDirectoryRecords(dir.resolve("records.ngp"), 2_000_000);
+      assertThat(Files.size(zip)).isGreaterThan(90_000_000L);
+      // A heap the records do not fit in, so a reader that materializes them all runs out.
+      try (ServerProcess p = ServerProcess.start(dir.resolve("data"), dir.resolve("admin-password"),
+          null, Map.of(), List.of("-Xmx160m"))) {
+        Http http = new Http(p.url);
+        String admin = http.login("admin", TestServer.ADMIN_PASSWORD);
+        assertThat(http.post("/api/users", admin, Map.of("username", "pub", "password",
+            "publisher-password", "roles", List.of("publisher"))).status()).isEqualTo(201);
+        Http.Response r = http.upload(zip, http.login("pub", "publisher-password"));
+        assertThat(r.status()).as("%s\nserver output:\n%s", r, p.output()).isBetween(400, 599);
+        assertThat(r.code()).as("%s", r).matches("[A-Z_]+");
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("\tat ");
+        Http.Response audit = http.get("/api/audit?tail=true&limit=2", admin);
+        assertThat(audit.json().findValuesAsText("action")).contains("PACKAGE_UPLOAD");
+        assertThat(audit.body()).contains("\"failure\"").contains(r.code());
+        assertThat(http.get("/actuator/health", null).status()).isEqualTo(200);
+        assertThat(http.get("/api/packages", admin).json().size()).isZero();
+      }
+      try (var st = Files.list(dir.resolve("data/tmp"))) {
+        assertThat(st.toList()).isEmpty();
+      }
+    } finally {
+      TestServer.delete(dir);
+    }
+  }
+
   static List<Path> listTmp() {
     try (var st = Files.list(s.data().resolve("tmp"))) {
       return st.toList();

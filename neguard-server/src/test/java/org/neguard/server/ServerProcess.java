@@ -18,10 +18,17 @@ import java.util.concurrent.TimeUnit;
 final class ServerProcess implements AutoCloseable {
   final Process process;
   final URI url;
+  private final StringBuffer output;
 
-  private ServerProcess(Process process, URI url) {
+  private ServerProcess(Process process, URI url, StringBuffer output) {
     this.process = process;
     this.url = url;
+    this.output = output;
+  }
+
+  /** What the process wrote so far (its last 200,000 characters), for assertion messages. */
+  String output() {
+    return output.toString();
   }
 
   /** Entry point of the child JVM: DATA_DIR ADMIN_PASSWORD_FILE [DB_URL]. */
@@ -66,10 +73,15 @@ final class ServerProcess implements AutoCloseable {
     while ((line = out.readLine()) != null) {
       if (line.startsWith("LISTENING ")) {
         URI url = URI.create(line.substring("LISTENING ".length()).trim());
+        StringBuffer kept = new StringBuffer();
         Thread drain = new Thread(() -> {
           try {
-            while (out.readLine() != null) {
-              // keep the pipe from filling up
+            String l;
+            while ((l = out.readLine()) != null) { // also keeps the pipe from filling up
+              kept.append(l).append('\n');
+              if (kept.length() > 200_000) {
+                kept.delete(0, kept.length() - 200_000);
+              }
             }
           } catch (IOException e) {
             // the process ended
@@ -77,7 +89,7 @@ final class ServerProcess implements AutoCloseable {
         });
         drain.setDaemon(true);
         drain.start();
-        return new ServerProcess(p, url);
+        return new ServerProcess(p, url, kept);
       }
       seen.append(line).append('\n');
     }
