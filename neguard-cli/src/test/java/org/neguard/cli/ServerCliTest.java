@@ -382,12 +382,125 @@ class ServerCliTest {
         "FAIL  " + bad, "DIGEST_MISMATCH", "PASS  audit chain intact", "server was stopped");
   }
 
+  /** A non-loopback address of this machine: a connection to it stays on this host. */
+  static java.net.InetAddress localNonLoopback() throws Exception {
+    for (java.net.NetworkInterface ni
+        : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      if (!ni.isUp() || ni.isLoopback()) {
+        continue;
+      }
+      for (java.net.InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+        if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress()
+            && !a.isLinkLocalAddress()) {
+          return a;
+        }
+      }
+    }
+    throw new AssertionError("this machine has no non-loopback IPv4 address to test with");
+  }
+
+  @Test
+  @DisplayName("SRC-1 the client refuses plain HTTP to a server off loopback before connecting,"
+      + " unless told --insecure-plain-http")
+  void login_plainHttpOffLoopback_refusedBeforeAnyConnection() throws Exception {
+    java.net.InetAddress here = localNonLoopback();
+    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 5, here)) {
+      listener.setSoTimeout(1000);
+      String plain = "http://" + here.getHostAddress() + ":" + listener.getLocalPort();
+      Path config = dir.resolve("config-plain");
+      CliRun r = cli(config, "login", "--server", plain, "--user", "admin", "--password-file",
+          adminPw.toString(), "--json");
+      assertThat(r.exit()).as("%s", r).isEqualTo(1);
+      JsonNode reason = r.json().path("reasons").path(0);
+      assertThat(reason.path("code").asText()).isEqualTo("BAD_INPUT");
+      assertThat(reason.path("message").asText()).contains("clear text")
+          .contains("https://").contains("--insecure-plain-http");
+      org.assertj.core.api.Assertions.assertThatThrownBy(listener::accept)
+          .as("nothing connected").isInstanceOf(java.net.SocketTimeoutException.class);
+      assertThat(config.resolve("credentials.json")).doesNotExist();
+
+      // Told so, it does connect (the listener answers nothing, so the login fails).
+      java.util.concurrent.atomic.AtomicBoolean accepted =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      listener.setSoTimeout(30_000);
+      Thread t = new Thread(() -> {
+        try (java.net.Socket c = listener.accept()) {
+          accepted.set(true);
+        } catch (java.io.IOException e) {
+          // not accepted
+        }
+      });
+      t.start();
+      CliRun insist = cli(config, "login", "--server", plain, "--insecure-plain-http",
+          "--user", "admin", "--password-file", adminPw.toString(), "--json");
+      t.join(30_000);
+      assertThat(accepted).isTrue();
+      assertThat(insist.exit()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @DisplayName("SRC-1 a credentials directory or file open to others is refused, and login"
+      + " refuses before sending the password")
+  void credentials_openToOthers_refusedWithChmodAdvice() throws Exception {
+    Path config = loggedIn("perm", "admin", "admin-password");
+    Path creds = config.resolve("credentials.json");
+    String saved = Files.readString(creds);
+    Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rwxr-xr-x"));
+    CliRun list = cli(config, "pkg", "list", "--json");
+    assertThat(list.exit()).as("%s", list).isEqualTo(1);
+    assertThat(list.json().path("reasons").path(0).path("code").asText()).isEqualTo("BAD_INPUT");
+    assertThat(list.json().path("reasons").path(0).path("message").asText())
+        .contains("open to others").contains("chmod 700 " + config);
+    CliRun login = cli(config, "login", "--server", url, "--user", "admin", "--password-file",
+        adminPw.toString(), "--json");
+    assertThat(login.exit()).as("%s", login).isEqualTo(1);
+    assertThat(login.json().path("reasons").path(0).path("message").asText())
+        .contains("chmod 700");
+    assertThat(Files.readString(creds)).isEqualTo(saved);
+
+    Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-r--r--"));
+    CliRun file = cli(config, "pkg", "list", "--json");
+    assertThat(file.exit()).as("%s", file).isEqualTo(1);
+    assertThat(file.json().path("reasons").path(0).path("message").asText())
+        .contains("chmod 600 " + creds);
+    Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+    assertThat(cli(config, "pkg", "list").exit()).isZero();
+  }
+
+  @Test
+  @DisplayName("SRC-2 a refused second server start on a data directory leaves the running"
+      + " server's trust anchors as they were")
+  void secondServerStart_withOtherTrust_refusedAndAnchorsUnchanged() throws Exception {
+    Path other = dir.resolve("pki-rogue");
+    assertThat(CliRun.of("pki", "demo", "--out", other.toString()).exit()).isZero();
+    Path rogue = dir.resolve("rogue-ca.pem");
+    Files.copy(other.resolve("ca.pem"), rogue, StandardCopyOption.REPLACE_EXISTING);
+    Path anchors = dir.resolve("data/trust/anchors");
+    List<String> before;
+    try (var st = Files.list(anchors)) {
+      before = st.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+    org.neguard.verdict.RefusalException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        org.neguard.verdict.RefusalException.class,
+        () -> ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+            .adminPasswordFile(adminPw).build(), List.of(rogue), List.of()));
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("another NEGuard server is using the data directory");
+    try (var st = Files.list(anchors)) {
+      assertThat(st.map(f -> f.getFileName().toString()).sorted().toList())
+          .isEqualTo(before).doesNotContain("rogue-ca.pem");
+    }
+  }
+
   /** {@code neguard server} as its own process, stopped with SIGTERM. */
   @Test
   void serverCommand_ownProcess_servesAndStopsOnSigterm() throws Exception {
     Path data = dir.resolve("proc-data");
     Process p = java("server", "--data", data.toString(), "--port", "0", "--trust",
-        pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(), "--json");
+        pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(),
+        "--max-db-age", "3d", "--min-engines", "1", "--json");
     try {
       BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
