@@ -107,6 +107,48 @@ class PostgresTest {
   }
 
   @Test
+  @DisplayName("SRC-2 parallel uploads of different files (three with one manifest) for one name"
+      + " and version on PostgreSQL: its unique constraint lets exactly one be stored")
+  void parallelUploads_differentFilesOneVersion_exactlyOneStoredOnPostgres() throws Exception {
+    Path work = Files.createDirectories(s.dir.resolve("work-race"));
+    String pub = s.token(Role.PUBLISHER);
+    Path scanned = Bundles.scanned(Bundles.unsigned(work, "pg-race", "1.0.0", 7, 20_000));
+    List<Path> files = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Path f = work.resolve("copy-" + i + ".ngp");
+      Files.copy(scanned, f);
+      files.add(Bundles.sign(f, s.pki.codeSigner().material()));
+    }
+    files.add(Bundles.signed(work, "pg-race", "1.0.0", 8, 20_000, s.pki.codeSigner().material()));
+    ExecutorService pool = Executors.newFixedThreadPool(files.size());
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<Future<Http.Response>> answers = new ArrayList<>();
+      for (Path f : files) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return s.http.upload(f, pub);
+        }));
+      }
+      go.countDown();
+      List<Http.Response> r = new ArrayList<>();
+      for (Future<Http.Response> a : answers) {
+        r.add(a.get(5, TimeUnit.MINUTES));
+      }
+      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
+      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
+          .hasSize(files.size() - 1);
+      String stored = s.http.get("/api/packages/pg-race/1.0.0", pub).json().path("sha256")
+          .asText();
+      assertThat(s.data().resolve("packages/" + stored + ".ngp")).exists();
+      assertThat(s.storedFiles()).as("one file per recorded package")
+          .hasSize(s.http.get("/api/packages", pub).json().size());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void migrations_sameSchemaAsEmbedded() throws Exception {
     try (Connection c = DriverManager.getConnection(url, "postgres", "");
         var rs = c.createStatement().executeQuery(

@@ -256,6 +256,49 @@ class StartTest {
     }
   }
 
+  @Test
+  @DisplayName("SRC-2 a package stored before migration V3 (named by its manifest) is hashed,"
+      + " renamed and recorded at the next start: no record lost")
+  void restart_legacyPackageNamedByManifest_upgradedToWholeFileDigest() throws Exception {
+    org.neguard.testing.TestPki pki = org.neguard.testing.TestPki.create();
+    TestServer.prepare(dir, pki);
+    ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+        .adminPasswordFile(dir.resolve("admin-password")).build();
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path b = Bundles.signed(work, "legacy", "1.0.0", 1, 10_000, pki.codeSigner().material());
+    String sha;
+    String manifest;
+    try (NeguardServer server = NeguardServer.start(config)) {
+      Http http = new Http(server.url());
+      String admin = http.login("admin", TestServer.ADMIN_PASSWORD);
+      http.post("/api/users", admin, java.util.Map.of("username", "pub", "password",
+          "publisher-password", "roles", java.util.List.of("publisher")));
+      Http.Response up = http.upload(b, http.login("pub", "publisher-password"));
+      assertThat(up.status()).as("%s", up).isEqualTo(201);
+      sha = up.json().path("sha256").asText();
+      manifest = up.json().path("manifestSha256").asText();
+    }
+    // As a server before V3 left it: no file digest, the file named by the manifest's digest.
+    Path packages = dir.resolve("data/packages");
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(
+            NeguardServer.embeddedUrl(dir.resolve("data/db")), "sa", "");
+        java.sql.Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE packages SET file_sha256 = NULL");
+    }
+    Files.move(packages.resolve(sha + ".ngp"), packages.resolve(manifest + ".ngp"));
+    try (NeguardServer server = NeguardServer.start(config)) {
+      Http http = new Http(server.url());
+      String admin = http.login("admin", TestServer.ADMIN_PASSWORD);
+      assertThat(http.get("/api/packages/legacy/1.0.0", admin).json().path("sha256").asText())
+          .isEqualTo(sha);
+      try (java.util.stream.Stream<Path> files = Files.list(packages)) {
+        assertThat(files.map(f -> f.getFileName().toString()).toList())
+            .containsExactly(sha + ".ngp");
+      }
+      assertThat(packages.resolve(sha + ".ngp")).hasSameBinaryContentAs(b);
+    }
+  }
+
   private String lastCapture;
 
   private NeguardServer startCapturing(ServerConfig config,

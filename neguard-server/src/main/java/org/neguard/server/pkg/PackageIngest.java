@@ -119,11 +119,11 @@ final class PackageIngest {
       throw refuse(actor, "upload of more than " + maxBytes + " bytes", new RefusalException(
           ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
               + " bytes); ask the operator to raise --max-upload"));
-    } catch (IOException e) {
+    } catch (ClientGone e) {
       count("interrupted", "IO_ERROR");
       audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
           "IO_ERROR: the upload broke off before its end; nothing was stored"));
-      throw new ClientGone(e);
+      throw e;
     }
     if (in.size() == 0) {
       throw refuse(actor, "upload of 0 bytes",
@@ -268,7 +268,8 @@ final class PackageIngest {
 
   /**
    * Copies the body to {@code tmp}, synced to disk, hashing it on the way; throws TooLarge past
-   * the limit.
+   * the limit, ClientGone when the body breaks off. A temp file that cannot be written (disk
+   * full) is the server's failure, not the client's: a plain IOException.
    */
   private Received receive(InputStream body, Path tmp) throws IOException {
     long total = 0;
@@ -276,7 +277,7 @@ final class PackageIngest {
     MessageDigest sha = Sha256.newDigest();
     try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       int n;
-      while ((n = body.read(buf)) != -1) {
+      while ((n = readBody(body, buf)) != -1) {
         total += n;
         if (total > maxBytes) {
           throw new TooLarge();
@@ -290,6 +291,14 @@ final class PackageIngest {
       out.force(true);
     }
     return new Received(total, HexFormat.of().formatHex(sha.digest()));
+  }
+
+  private static int readBody(InputStream body, byte[] buf) throws ClientGone {
+    try {
+      return body.read(buf);
+    } catch (IOException e) {
+      throw new ClientGone(e);
+    }
   }
 
   private static final class TooLarge extends IOException {
