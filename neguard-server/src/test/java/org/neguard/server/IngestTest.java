@@ -481,6 +481,39 @@ class IngestTest {
     }
   }
 
+  @Test
+  @DisplayName("SRC-1 a chunked JSON body past the 1 MiB limit: 413 SIZE_LIMIT and the connection"
+      + " closed, not read to its end")
+  void chunkedBodyPastLimit_sizeLimitAndClosed() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+          + "application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      AtomicLong sent = new AtomicLong();
+      Thread writer = new Thread(() -> {
+        byte[] chunk = ("10000\r\n" + " ".repeat(0x10000) + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+        try {
+          while (sent.get() < (1L << 30)) {
+            out.write(chunk);
+            sent.addAndGet(0x10000);
+          }
+        } catch (java.io.IOException e) {
+          // closed by the server
+        }
+      });
+      writer.start();
+      String answer = new String(socket.getInputStream().readAllBytes(),
+          StandardCharsets.ISO_8859_1);
+      writer.join(60_000);
+      assertThat(answer).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close")
+          .contains("SIZE_LIMIT");
+      assertThat(sent.get()).isLessThan(64L << 20);
+    }
+  }
+
   static List<Path> listTmp() {
     try (var st = Files.list(s.data().resolve("tmp"))) {
       return st.toList();

@@ -39,6 +39,9 @@ class ApiErrors {
 
   @ExceptionHandler(HttpMessageNotReadableException.class)
   ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+    if (tooLarge(e)) {
+      return tooLarge();
+    }
     Throwable specific = e.getMostSpecificCause();
     String detail =
         e.getCause() instanceof UnrecognizedPropertyException u
@@ -75,6 +78,9 @@ class ApiErrors {
   /** The client went away (an upload cut off): nothing to answer, no stack trace to log. */
   @ExceptionHandler(java.io.IOException.class)
   ResponseEntity<Map<String, Object>> io(java.io.IOException e) {
+    if (tooLarge(e)) {
+      return tooLarge();
+    }
     LOG.warn("request I/O failed: {}", e.getMessage() == null ? e.getClass().getSimpleName()
         : e.getMessage());
     return ResponseEntity.status(400)
@@ -88,6 +94,22 @@ class ApiErrors {
     return ResponseEntity.status(500)
         .body(Problems.body(List.of(Reason.of(ReasonCode.INTERNAL,
             "internal server error; the server log has the details"))));
+  }
+
+  /** Whether the body limit stopped the read, however the reader wrapped that. */
+  private static boolean tooLarge(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof BodyLimitFilter.TooLarge) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ResponseEntity<Map<String, Object>> tooLarge() {
+    return ResponseEntity.status(413).body(Problems.body(List.of(Reason.of(ReasonCode.SIZE_LIMIT,
+        "the request body is larger than " + BodyLimitFilter.MAX_BYTES + " bytes; no endpoint"
+            + " but the package upload takes more"))));
   }
 
   private static ResponseEntity<Map<String, Object>> bad(int status, String message) {

@@ -85,6 +85,15 @@ final class BodyLimitFilter extends OncePerRequestFilter {
     }
   }
 
+  /** A body without a Content-Length (chunked) that passed the limit: 413, not "broke off". */
+  static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge() {
+      super("the request body is larger than " + MAX_BYTES + " bytes");
+    }
+  }
+
   /** Stops reading a body without a Content-Length (chunked) at the limit. */
   private static final class Bounded extends HttpServletRequestWrapper {
     private ServletInputStream stream;
@@ -121,7 +130,7 @@ final class BodyLimitFilter extends OncePerRequestFilter {
           private void count(int n) throws IOException {
             read += n;
             if (read > MAX_BYTES) {
-              throw new IOException("request body larger than " + MAX_BYTES + " bytes");
+              throw new TooLarge();
             }
           }
 
