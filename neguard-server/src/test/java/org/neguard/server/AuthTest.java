@@ -197,6 +197,8 @@ class AuthTest {
   @DisplayName("SRC-1 login: 5 wrong passwords lock the account; locked answers like wrong")
   void login_bruteForce_lockedAnswersLikeWrongPassword() throws Exception {
     createUser("target", "target-password", "operator");
+    createUser("bystander", "bystander-password", "operator");
+    resetAddressBudget();
     try {
       Http.Response wrong = null;
       for (int i = 0; i < 5; i++) {
@@ -209,6 +211,25 @@ class AuthTest {
       assertThat(r.status()).as("%s", r).isEqualTo(401);
       assertThat(r.body()).isEqualTo(wrong.body()).contains(WRONG_LOGIN_BODY);
       assertThat(lastAudit()).contains("THROTTLED").contains("account locked");
+      // Nor does its timing: a locked account still costs one Argon2 hash (tens of ms), where
+      // an early refusal would take a few ms. Medians, and a wide margin, for a busy machine.
+      long[] locked = new long[5];
+      long[] unlocked = new long[5];
+      for (int i = 0; i < 5; i++) {
+        long t0 = System.nanoTime();
+        login("target", "target-password");
+        locked[i] = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        login("bystander", "not-the-password-" + i % 2);
+        unlocked[i] = System.nanoTime() - t0;
+        if (i % 2 == 1) {
+          s.http.login("bystander", "bystander-password"); // keep the bystander unlocked
+        }
+      }
+      java.util.Arrays.sort(locked);
+      java.util.Arrays.sort(unlocked);
+      assertThat(locked[2]).as("median ns locked vs wrong password %s", unlocked[2])
+          .isGreaterThan(unlocked[2] / 3);
     } finally {
       resetAddressBudget();
     }
@@ -223,6 +244,7 @@ class AuthTest {
   @DisplayName("SRC-1 login: 30 parallel wrong passwords lock the account within the budget")
   void login_parallelWrongPasswords_lockAccountWithinBudget() throws Exception {
     createUser("par-target", "par-target-password", "operator");
+    resetAddressBudget();
     try {
       List<Http.Response> rs = parallel(30, i -> login("par-target", "parallel-guess-" + i));
       assertThat(rs).allMatch(r -> r.status() == 401 || r.status() == 429, "401 or 429");
@@ -245,6 +267,7 @@ class AuthTest {
   @Test
   @DisplayName("SRC-1 login: 30 parallel guesses from one address check at most 20 passwords")
   void login_parallelGuessesFromOneAddress_atMostTwentyChecked() throws Exception {
+    resetAddressBudget();
     try {
       List<Http.Response> rs = parallel(30, i -> login("nobody-" + i, "parallel-guess-" + i));
       long checked = 0;
@@ -266,6 +289,7 @@ class AuthTest {
   @DisplayName("SRC-1 login: an admin's enable clears a lock; a locked account's tokens work")
   void login_lockedAccount_enableByAdminClearsIt() throws Exception {
     String token = createUser("locked-out", "locked-out-password", "auditor");
+    resetAddressBudget();
     try {
       for (int i = 0; i < 6; i++) {
         login("locked-out", "not-the-password-" + i);
@@ -354,6 +378,7 @@ class AuthTest {
   @DisplayName("SRC-1 password change: wrong current passwords are throttled like logins")
   void passwordChange_guessedInParallel_throttledLikeLogin() throws Exception {
     String token = createUser("pw-victim", "pw-victim-password", "operator");
+    resetAddressBudget();
     try {
       List<Http.Response> rs = parallel(12, i -> s.http.send("PUT", "/api/auth/password", token,
           "{\"oldPassword\":\"guess-" + i + "-xxxxxxx\",\"newPassword\":\"stolen-password-1\"}"));
