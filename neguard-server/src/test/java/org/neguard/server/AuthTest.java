@@ -316,6 +316,39 @@ class AuthTest {
     assertThat(noUser.body()).isEqualTo(wrongPw.body());
   }
 
+  /**
+   * SRC-1: the documented way back in for an admin locked out on purpose when no other admin
+   * can log in: a start with NEGUARD_UNLOCK_USER clears that lock, recorded as the system's.
+   */
+  @Test
+  @DisplayName("SRC-1 login: NEGUARD_UNLOCK_USER at start clears a lock, audited")
+  void unlockAtStart_lockedAdmin_getsInAndIsRecorded() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("neguard-unlock-");
+    try {
+      java.nio.file.Path pw = dir.resolve("admin-password");
+      java.nio.file.Files.writeString(pw, TestServer.ADMIN_PASSWORD + "\n");
+      try (ServerProcess p = ServerProcess.start(dir.resolve("data"), pw)) {
+        Http h = new Http(p.url);
+        for (int i = 0; i < 5; i++) {
+          h.post("/api/auth/login", null, Map.of("username", "admin", "password", "guess-" + i));
+        }
+        assertThat(h.post("/api/auth/login", null, Map.of("username", "admin",
+            "password", TestServer.ADMIN_PASSWORD)).status()).isEqualTo(401);
+        p.kill9();
+      }
+      try (ServerProcess p = ServerProcess.start(dir.resolve("data"), pw,
+          Map.of("NEGUARD_UNLOCK_USER", "admin"))) {
+        Http h = new Http(p.url);
+        String token = h.login("admin", TestServer.ADMIN_PASSWORD);
+        String audit = h.get("/api/audit?tail=true&limit=10", token).body();
+        assertThat(audit).contains("\"actor\":\"system\",\"action\":\"USER_UNLOCK\"")
+            .contains("NEGUARD_UNLOCK_USER");
+      }
+    } finally {
+      TestServer.delete(dir);
+    }
+  }
+
   @Test
   void users_weakPasswordOrUnknownRole_refused() {
     Http.Response weak = s.http.post("/api/users", s.adminToken(),

@@ -37,11 +37,19 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path dataDir, Path adminPasswordFile) throws IOException {
+    return start(dataDir, adminPasswordFile, java.util.Map.of());
+  }
+
+  /** Starts with {@code env} added to this JVM's environment. */
+  static ServerProcess start(Path dataDir, Path adminPasswordFile,
+      java.util.Map<String, String> env) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx256m",
         "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         ServerProcess.class.getName(), dataDir.toString(), adminPasswordFile.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
