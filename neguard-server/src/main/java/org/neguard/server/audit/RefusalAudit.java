@@ -7,6 +7,7 @@ import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.stereotype.Component;
@@ -23,9 +24,10 @@ import org.springframework.stereotype.Component;
 final class RefusalAudit implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
   private static final Logger LOG = LoggerFactory.getLogger(RefusalAudit.class);
 
-  private final AuditLog audit;
+  private final ObjectProvider<AuditLog> audit;
 
-  RefusalAudit(AuditLog audit) {
+  // A provider: the web server is built before the database beans are, and must not pull them.
+  RefusalAudit(ObjectProvider<AuditLog> audit) {
     this.audit = audit;
   }
 
@@ -35,9 +37,9 @@ final class RefusalAudit implements WebServerFactoryCustomizer<TomcatServletWebS
   }
 
   private static final class Valve extends ValveBase {
-    private final AuditLog audit;
+    private final ObjectProvider<AuditLog> audit;
 
-    Valve(AuditLog audit) {
+    Valve(ObjectProvider<AuditLog> audit) {
       super(true);
       this.audit = audit;
     }
@@ -64,7 +66,7 @@ final class RefusalAudit implements WebServerFactoryCustomizer<TomcatServletWebS
               status >= 500 ? "ERROR" : "REQUEST", what, "HTTP " + status
                   + (status >= 500 ? ": internal error, see the server log" : ": refused"));
       try {
-        audit.append(event, request.getRemoteAddr());
+        audit.getObject().append(event, request.getRemoteAddr());
         request.setAttribute(AuditLog.RECORDED, Boolean.TRUE);
       } catch (RuntimeException e) {
         // The answer is already sent; the log is all that is left to tell.
