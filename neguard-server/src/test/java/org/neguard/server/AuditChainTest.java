@@ -192,6 +192,94 @@ class AuditChainTest {
     assertThat(s.http.get("/api/audit/export?format=xml", auditor).status()).isEqualTo(400);
   }
 
+  /** ESC sequences, an 8-bit CSI, DEL, a line separator and a right-to-left override. */
+  static final String CONTROLS = "esc\u001b[2J\u001b]0;owned\u0007|\u009b31m\u007f\u2028\u202e";
+
+  static boolean isControl(int c) {
+    int t = Character.getType(c);
+    return Character.isISOControl(c) || t == Character.LINE_SEPARATOR
+        || t == Character.PARAGRAPH_SEPARATOR || t == Character.FORMAT
+        || t == Character.SURROGATE;
+  }
+
+  /**
+   * SRC-3, issue 10 finding 6: the throttled login path stored the typed name raw. Escaping
+   * happens where rows are stored, so no path can store a control character: after hostile
+   * names on the throttled, failed and password-change paths, no field of any row holds one.
+   */
+  @Test
+  @DisplayName("SRC-3 control characters are stored escaped on every path")
+  void store_controlCharactersOnEveryPath_noRowHoldsOne() throws Exception {
+    String operator = s.token(Role.OPERATOR);
+    try (Connection c = db()) {
+      try {
+        // Failed logins under the hostile name until the address has used its budget; then
+        // the throttled path, which used to store the name raw.
+        Http.Response r = null;
+        for (int i = 0; i < 25 && (r == null || r.status() != 429); i++) {
+          r = s.http.post("/api/auth/login", null,
+              Map.of("username", CONTROLS, "password", "x-12345678901"));
+        }
+        assertThat(r.status()).as("%s", r).isEqualTo(429);
+        Http.Response pw = s.http.send("PUT", "/api/auth/password", operator,
+            Http.json(Map.of("oldPassword", CONTROLS, "newPassword", "long-enough-pass")));
+        assertThat(pw.status()).as("%s", pw).isIn(403, 429);
+      } finally {
+        exec(c, "DELETE FROM login_addresses");
+      }
+      List<String> raw = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement("SELECT * FROM audit_log ORDER BY seq");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+            String v = rs.getString(i);
+            if (v != null && v.codePoints().anyMatch(AuditChainTest::isControl)) {
+              raw.add("row " + rs.getLong("seq") + " " + rs.getMetaData().getColumnName(i));
+            }
+          }
+        }
+      }
+      assertThat(raw).as("fields holding a raw control character").isEmpty();
+    }
+    assertThat(s.http.get("/api/audit?tail=true&limit=20", auditor).body())
+        .contains("THROTTLED").contains("esc\\\\u001b[2J");
+  }
+
+  /**
+   * SRC-3, issue 10 finding 6: CEF and syslog escaped only backslash, equals, CR and LF, so an
+   * ESC sequence went out raw. A row holding raw controls (as rows stored before the fix may)
+   * leaves every export format escaped; JSON keeps the exact value.
+   */
+  @Test
+  @DisplayName("SRC-3 every export format escapes every control character")
+  void export_rawControlsInStoredRow_escapedInEveryFormat() throws Exception {
+    try (Connection c = db()) {
+      String old = one(c, "SELECT detail FROM audit_log WHERE seq = 2");
+      exec(c, "UPDATE audit_log SET detail = ? WHERE seq = 2", CONTROLS);
+      try {
+        for (String format : List.of("jsonl", "cef", "syslog")) {
+          Http.Response r = s.http.get("/api/audit/export?format=" + format, auditor);
+          assertThat(r.status()).isEqualTo(200);
+          String body = r.body();
+          int line = 0;
+          for (String l : body.split("\n", -1)) {
+            line++;
+            int bad = l.codePoints().filter(AuditChainTest::isControl).findFirst().orElse(-1);
+            assertThat(bad).as("%s line %d: U+%04X in %s", format, line, bad, l).isEqualTo(-1);
+          }
+          if (format.equals("jsonl")) {
+            JsonNode row2 = new Http.Response(200, body.lines().toList().get(1)).json();
+            assertThat(row2.path("detail").asText()).isEqualTo(CONTROLS);
+          } else {
+            assertThat(body).contains("esc\\\\u001b[2J");
+          }
+        }
+      } finally {
+        exec(c, "UPDATE audit_log SET detail = ? WHERE seq = 2", old);
+      }
+    }
+  }
+
   private static String one(Connection c, String sql) throws Exception {
     try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
       rs.next();

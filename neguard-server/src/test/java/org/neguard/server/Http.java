@@ -59,6 +59,17 @@ public final class Http {
     return send(b.build());
   }
 
+  /** A request with exactly these headers (none added), for odd credentials and bodies. */
+  public Response sendRaw(String method, String path, java.util.Map<String, String> headers,
+      byte[] body) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
+        .timeout(Duration.ofSeconds(60))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(b::header);
+    return send(b.build());
+  }
+
   public Response get(String path, String token) {
     return send("GET", path, token, null);
   }

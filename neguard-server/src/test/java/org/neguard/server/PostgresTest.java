@@ -106,6 +106,50 @@ class PostgresTest {
     }
   }
 
+  /**
+   * SRC-1, issue 10 finding 2, across replicas: thirty wrong passwords at once, spread over two
+   * servers sharing this database. Both budgets live in the database, so together the replicas
+   * check at most 5 passwords on the account and admit at most 20 from the address.
+   */
+  @Test
+  @DisplayName("SRC-1 login: 30 parallel wrong passwords over two replicas, within the budget")
+  void login_parallelWrongPasswordsOverTwoReplicas_lockAccountWithinBudget() throws Exception {
+    assertThat(s.http.post("/api/users", s.adminToken(), Map.of("username", "pg-target",
+        "password", "pg-target-password", "roles", List.of("operator"))).status())
+        .isEqualTo(201);
+    ServerConfig config = ServerConfig.builder(s.dir.resolve("data3")).port(0).quiet(true)
+        .database(url, "postgres", "").adminPasswordFile(s.dir.resolve("admin-password")).build();
+    try (NeguardServer replica = NeguardServer.start(config)) {
+      List<Http> servers = List.of(s.http, new Http(replica.url()));
+      List<Http.Response> rs = AuthTest.parallel(30, i -> servers.get(i % 2).post(
+          "/api/auth/login", null, Map.of("username", "pg-target", "password", "guess-" + i)));
+      assertThat(rs).allMatch(r -> r.status() == 401 || r.status() == 429, "401 or 429");
+      assertThat(rs.stream().filter(r -> r.status() == 401).count())
+          .as("admitted by the shared address budget").isLessThanOrEqualTo(20);
+      long checked = 0;
+      for (JsonNode row : s.http.get("/api/audit?tail=true&limit=10000", s.adminToken()).json()) {
+        checked += row.path("target").asText().equals("user pg-target")
+            && row.path("detail").asText().contains("wrong password") ? 1 : 0;
+      }
+      assertThat(checked).as("passwords checked on both replicas").isBetween(1L, 5L);
+      clearAddresses();
+      for (Http h : servers) {
+        Http.Response right = h.post("/api/auth/login", null,
+            Map.of("username", "pg-target", "password", "pg-target-password"));
+        assertThat(right.status()).as("locked on every replica: %s", right).isEqualTo(401);
+      }
+    } finally {
+      clearAddresses();
+    }
+  }
+
+  static void clearAddresses() throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        Statement st = c.createStatement()) {
+      st.executeUpdate("DELETE FROM login_addresses");
+    }
+  }
+
   @Test
   @DisplayName("SRC-2 parallel uploads of different files (three with one manifest) for one name"
       + " and version on PostgreSQL: its unique constraint lets exactly one be stored")
@@ -159,7 +203,7 @@ class PostgresTest {
         tables.add(rs.getString(1));
       }
       assertThat(tables).contains("users", "user_roles", "api_tokens", "packages", "audit_log",
-          "audit_head", "flyway_schema_history");
+          "audit_head", "login_addresses", "flyway_schema_history");
     }
   }
 

@@ -3,6 +3,7 @@ package org.neguard.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -131,6 +132,140 @@ class RbacWalkTest {
     String recent = s.http.get("/api/audit?tail=true&limit=1000", s.adminToken()).body();
     assertThat(recent).contains("\"outcome\":\"denied\"").contains("NOT_AUTHORIZED")
         .contains("NOT_AUTHENTICATED");
+  }
+
+  /** One refusal the walk expects in the audit log. */
+  record Expected(String actor, String target, String outcome, String why) {}
+
+  /**
+   * SRC-3, issue 10 finding 5: every refusal and every internal error leaves a row, and no
+   * stack trace reaches a client. For every endpoint the server declares (and the Actuator's):
+   * no credential, another authorization scheme, each role it does not admit, and a malformed
+   * multipart body without a credential. Each refusal must have its own row naming the caller
+   * and the request; no answer may be a 5xx or carry a stack trace.
+   */
+  @Test
+  @DisplayName("SRC-3 every endpoint: each refusal has an audit row, no stack trace")
+  void walk_everyRefusal_hasAuditRowAndNoStackTrace() {
+    long before = auditRows();
+    List<String> keys = new ArrayList<>();
+    for (JsonNode e : s.http.get("/api/endpoints", s.adminToken()).json()) {
+      keys.add(e.path("method").asText() + " " + e.path("path").asText());
+    }
+    keys.addAll(ACTUATOR.keySet());
+    assertThat(keys).containsAll(EXPECTED.keySet());
+    Map<String, Set<Role>> declared = new LinkedHashMap<>(EXPECTED);
+    declared.putAll(ACTUATOR);
+    List<String> failures = new ArrayList<>();
+    List<Expected> expected = new ArrayList<>();
+    byte[] multipart = ("--b0undary\r\nContent-Disposition: form-data; name=\"file\";"
+        + " filename=\"x.ngp\"\r\n\r\nnot closed").getBytes(StandardCharsets.UTF_8);
+    for (String key : keys) {
+      String method = key.split(" ")[0];
+      String path = key.split(" ")[1].replaceAll("\\{[^}]+}", "probe-nothing");
+      String target = method + " " + path;
+      Set<Role> admitted = declared.get(key);
+      boolean open = admitted == null || key.equals("GET /actuator/health");
+      if (!open) {
+        Http.Response none = probe(method, path, null);
+        expect(failures, key + " no credential", none, 401, "NOT_AUTHENTICATED");
+        expected.add(new Expected("anonymous", target, "denied", "no credential"));
+      }
+      Http.Response basic = s.http.sendRaw(method, path,
+          Map.of("Authorization", "Basic YWRtaW46YWRtaW4tcGFzc3dvcmQtZm9yLXRlc3Rz"), null);
+      expect(failures, key + " Basic scheme", basic, 401, "NOT_AUTHENTICATED");
+      expected.add(new Expected("anonymous", target, "denied", "Basic scheme"));
+      for (Role role : Role.values()) {
+        if (!open && !admitted.contains(role)) {
+          Http.Response r = probe(method, path, s.token(role));
+          expect(failures, key + " as " + role.id(), r, 403, "NOT_AUTHORIZED");
+          // TestServer's admin token is the first admin's own.
+          String actor = role == Role.ADMIN ? "admin" : "u-" + role.id();
+          expected.add(new Expected(actor, target, "denied", "role " + role.id()));
+        }
+      }
+      Http.Response mp = s.http.sendRaw(method, path,
+          Map.of("Content-Type", "multipart/form-data; boundary=b0undary"), multipart);
+      if (mp.status() >= 500) {
+        failures.add(key + " anonymous multipart: server error " + mp);
+      } else if (mp.status() >= 400) {
+        expected.add(new Expected("anonymous", target, mp.status() == 401 ? "denied" : "failure",
+            "anonymous multipart, " + mp.status()));
+      }
+      for (Http.Response r : List.of(basic, mp)) {
+        noStackTrace(failures, key, r);
+      }
+    }
+    // Refusals decided inside a handler rather than by the endpoint's declaration.
+    Http.Response all = s.http.get("/api/tokens?all=true", s.token(Role.OPERATOR));
+    expect(failures, "tokens?all as operator", all, 403, "NOT_AUTHORIZED");
+    expected.add(new Expected("u-operator", "GET /api/tokens?all=true", "denied", "all tokens"));
+    String adminTokenId = s.adminToken().substring(4, 20);
+    Http.Response revoke =
+        s.http.send("DELETE", "/api/tokens/" + adminTokenId, s.token(Role.OPERATOR), null);
+    if (revoke.status() != 404) {
+      failures.add("revoking the admin's token as operator: expected 404, got " + revoke);
+    }
+    expected.add(new Expected("u-operator", "token " + adminTokenId, "denied", "other's token"));
+    assertThat(failures).isEmpty();
+
+    List<JsonNode> rows = new ArrayList<>();
+    s.http.get("/api/audit?after=" + before + "&limit=10000", s.adminToken()).json()
+        .forEach(rows::add);
+    List<String> missing = new ArrayList<>();
+    for (Expected x : expected) {
+      JsonNode match = rows.stream()
+          .filter(r -> r.path("actor").asText().equals(x.actor())
+              && r.path("target").asText().equals(x.target())
+              && r.path("outcome").asText().equals(x.outcome()))
+          .findFirst().orElse(null);
+      if (match == null) {
+        missing.add(x.toString());
+      } else {
+        rows.remove(match); // each refusal needs its own row
+      }
+    }
+    assertThat(missing).as("refusals without an audit row").isEmpty();
+  }
+
+  /** SRC-3, issue 10 finding 5: an upload failing inside the server used to leave no row. */
+  @Test
+  @DisplayName("SRC-3 an upload failing with a server-side error leaves an audit row")
+  void upload_serverSideFailure_hasAuditRowAndNoStackTrace() throws Exception {
+    java.nio.file.Path tmp = s.data().resolve("tmp");
+    java.nio.file.Path aside = s.data().resolve("tmp-aside");
+    java.nio.file.Files.move(tmp, aside);
+    long before = auditRows();
+    try {
+      // A file where the upload directory should be: the server cannot spool the body.
+      java.nio.file.Files.writeString(tmp, "not a directory");
+      Http.Response r = s.http.uploadBytes(new byte[] {'P', 'K', 3, 4}, s.token(Role.PUBLISHER));
+      assertThat(r.status()).as("%s", r).isGreaterThanOrEqualTo(400);
+      List<String> failures = new ArrayList<>();
+      noStackTrace(failures, "upload", r);
+      assertThat(failures).isEmpty();
+      JsonNode rows = s.http.get("/api/audit?after=" + before + "&limit=100", s.adminToken())
+          .json();
+      boolean found = false;
+      for (JsonNode row : rows) {
+        found |= row.path("actor").asText().equals("u-publisher")
+            && !row.path("outcome").asText().equals("success")
+            && (row.path("target").asText().equals("POST /api/packages")
+                || row.path("action").asText().equals("PACKAGE_UPLOAD"));
+      }
+      assertThat(found).as("a failure row for the upload in %s", rows).isTrue();
+    } finally {
+      java.nio.file.Files.deleteIfExists(tmp);
+      java.nio.file.Files.move(aside, tmp);
+    }
+  }
+
+  static void noStackTrace(List<String> failures, String what, Http.Response r) {
+    String b = r.body();
+    if (b.contains("Exception") || b.contains("\tat ") || b.contains(".java:")
+        || b.contains("org.springframework") || b.contains("org.apache")) {
+      failures.add(what + ": the answer carries internals: " + r);
+    }
   }
 
   @Test

@@ -45,7 +45,13 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path dataDir, Path adminPasswordFile) throws IOException {
-    return start(dataDir, adminPasswordFile, null, Map.of(), List.of("-Xmx256m"));
+    return start(dataDir, adminPasswordFile, Map.of());
+  }
+
+  /** Starts with {@code env} added to this JVM's environment. */
+  static ServerProcess start(Path dataDir, Path adminPasswordFile, Map<String, String> env)
+      throws IOException {
+    return start(dataDir, adminPasswordFile, null, env, List.of("-Xmx256m"));
   }
 
   /**

@@ -1,16 +1,47 @@
 package org.neguard.server.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 
 /**
  * Export forms of an audit row for a SIEM: JSON lines, ArcSight CEF, and CEF inside an RFC 5424
  * syslog line. Values are escaped as each format requires, so a hostile field (a user name with
- * a pipe, an equals sign or a newline) cannot forge fields or lines.
+ * a pipe, an equals sign or a newline) cannot forge fields or lines, and every control character
+ * ({@link AuditText#isControl}) leaves escaped in every format, also from rows stored before
+ * the log escaped them itself.
  */
 public final class AuditFormats {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  static {
+    // JSON must keep the exact value (hashes are recomputed from it), so controls go out as JSON
+    // escapes (backslash, u, four hex digits), which Jackson does by itself only below U+0020.
+    JSON.getFactory().setCharacterEscapes(new ControlEscapes());
+  }
+
+  private static final class ControlEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = CharacterEscapes.standardAsciiEscapesForJSON();
+
+    ControlEscapes() {
+      ascii[0x7f] = CharacterEscapes.ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return AuditText.isControl(ch)
+          ? new SerializedString(String.format("\\u%04x", ch)) : null;
+    }
+  }
 
   private AuditFormats() {}
 
@@ -47,15 +78,20 @@ public final class AuditFormats {
   public static String syslog(AuditRecord r, String version, String hostname) {
     int severity = AuditEvent.SUCCESS.equals(r.outcome()) ? 6 : 4; // info, warning
     int pri = 10 * 8 + severity; // facility 10: authpriv
-    return "<" + pri + ">1 " + r.occurredAt() + " " + (hostname.isBlank() ? "-" : hostname)
-        + " neguard-server - " + r.action() + " - " + cef(r, version);
+    return "<" + pri + ">1 " + token(r.occurredAt()) + " " + token(hostname)
+        + " neguard-server - " + token(r.action()) + " - " + cef(r, version);
+  }
+
+  /** An RFC 5424 header field: printable US-ASCII without spaces, else {@code -}. */
+  static String token(String s) {
+    return s == null || s.isEmpty() || !s.chars().allMatch(c -> c > 32 && c < 127) ? "-" : s;
   }
 
   static String header(String s) {
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ");
+    return AuditText.escape(s).replace("\\", "\\\\").replace("|", "\\|");
   }
 
   static String ext(String s) {
-    return s.replace("\\", "\\\\").replace("=", "\\=").replace("\r", "\\r").replace("\n", "\\n");
+    return AuditText.escape(s).replace("\\", "\\\\").replace("=", "\\=");
   }
 }

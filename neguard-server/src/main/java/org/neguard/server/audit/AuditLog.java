@@ -12,6 +12,8 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
@@ -47,12 +49,42 @@ public final class AuditLog {
   }
 
   /**
+   * Request attribute set once a refusal or failure of the request is committed to the log;
+   * {@link RefusalAudit} records one for any refused or failed request without it.
+   */
+  static final String RECORDED = AuditLog.class.getName() + ".recorded";
+
+  /** Request attribute: the authenticated user's name, for rows written outside a handler. */
+  public static final String ACTOR = AuditLog.class.getName() + ".actor";
+
+  /**
    * Appends one row, in the caller's transaction if there is one (so that a change and its
-   * record commit together), else in its own.
+   * record commit together), else in its own. Every text field is escaped ({@link AuditText})
+   * and clipped to its column here, the one place rows are written.
    *
    * @return the row as stored
    */
   public AuditRecord append(AuditEvent event) {
+    HttpServletRequest request = currentRequest();
+    AuditRecord r = append(event, request == null ? "-" : request.getRemoteAddr());
+    if (request != null && !AuditEvent.SUCCESS.equals(event.outcome())) {
+      if (TransactionSynchronizationManager.isSynchronizationActive()) {
+        // Only a committed row counts: a rolled-back one must not hide the refusal.
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+          @Override
+          public void afterCommit() {
+            request.setAttribute(RECORDED, Boolean.TRUE);
+          }
+        });
+      } else {
+        request.setAttribute(RECORDED, Boolean.TRUE);
+      }
+    }
+    return r;
+  }
+
+  /** Appends one row for a request seen from outside the web layer, with its client address. */
+  AuditRecord append(AuditEvent event, String remoteAddress) {
     return tx.execute(
         status -> {
           Head head =
@@ -61,12 +93,12 @@ public final class AuditLog {
                   .single();
           long seq = head.seq() + 1;
           String at = Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
-          String actor = clip(event.actor(), MAX_ACTOR);
-          String action = clip(event.action(), MAX_ACTION);
-          String target = clip(event.target(), MAX_TARGET);
-          String outcome = clip(event.outcome(), 16);
-          String detail = clip(event.detail(), MAX_DETAIL);
-          String remote = clip(remoteAddress(), MAX_REMOTE);
+          String actor = field(event.actor(), MAX_ACTOR);
+          String action = field(event.action(), MAX_ACTION);
+          String target = field(event.target(), MAX_TARGET);
+          String outcome = field(event.outcome(), 16);
+          String detail = field(event.detail(), MAX_DETAIL);
+          String remote = field(remoteAddress, MAX_REMOTE);
           String hash =
               AuditChain.hash(seq, at, actor, action, target, outcome, detail, remote,
                   head.hash());
@@ -145,12 +177,13 @@ public final class AuditLog {
 
   private record Head(long seq, String hash) {}
 
-  private static String remoteAddress() {
-    if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a) {
-      HttpServletRequest r = a.getRequest();
-      return r.getRemoteAddr();
-    }
-    return "-";
+  private static HttpServletRequest currentRequest() {
+    return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes a
+        ? a.getRequest() : null;
+  }
+
+  private static String field(String s, int max) {
+    return clip(AuditText.escape(s), max);
   }
 
   /** Clips a field to its column, marking the cut, so an oversize value is kept, not refused. */
@@ -161,6 +194,10 @@ public final class AuditLog {
     if (s.length() <= max) {
       return s;
     }
-    return s.substring(0, max - 3) + "...";
+    int end = max - 3;
+    if (Character.isHighSurrogate(s.charAt(end - 1))) {
+      end--; // never half a character
+    }
+    return s.substring(0, end) + "...";
   }
 }

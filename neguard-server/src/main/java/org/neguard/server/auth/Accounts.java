@@ -38,14 +38,15 @@ public final class Accounts {
   private final PasswordEncoder passwords;
   private final AuditLog audit;
   private final TransactionTemplate tx;
-  private final LoginThrottle throttle = new LoginThrottle();
+  private final LoginThrottle throttle;
   private final Clock clock = Clock.tickMillis(java.time.ZoneOffset.UTC);
   private final String dummyHash;
 
   private final MeterRegistry metrics;
 
-  Accounts(UserStore users, TokenStore tokens, PasswordEncoder passwords, AuditLog audit,
-      PlatformTransactionManager transactions, MeterRegistry metrics) {
+  Accounts(UserStore users, TokenStore tokens, LoginThrottle throttle, PasswordEncoder passwords,
+      AuditLog audit, PlatformTransactionManager transactions, MeterRegistry metrics) {
+    this.throttle = throttle;
     this.metrics = metrics;
     this.users = users;
     this.tokens = tokens;
@@ -69,8 +70,9 @@ public final class Accounts {
   /**
    * Checks a password and issues a token.
    *
-   * @throws ApiException 400 for a malformed request, 401 for a wrong name or password or a
-   *     disabled account (the same answer for each), 429 when throttled
+   * @throws ApiException 400 for a malformed request, 401 for a wrong name or password, a
+   *     disabled or a locked account (the same answer for each), 429 when the client address
+   *     has used its budget
    */
   TokenView login(String username, String password, String tokenName, Long ttlHours,
       String remote) {
@@ -80,49 +82,56 @@ public final class Accounts {
     Duration ttl = ttl(ttlHours);
     String name = tokenName(tokenName == null ? "login" : tokenName);
     Instant now = clock.instant();
-    long addressWait = throttle.addressWait(remote, now);
-    if (addressWait > 0) {
-      audit.append(AuditEvent.denied(username, "LOGIN", "user " + username,
-          "THROTTLED: too many failed logins from " + remote));
-      logins("throttled");
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
-          "too many failed logins from this address; try again in " + addressWait + " s");
-    }
+    addressBudget(username, "LOGIN", remote, now);
     UserStore.User user = users.find(username).orElse(null);
-    if (user != null && user.lockedUntil() != null && user.lockedUntil().isAfter(now)) {
-      long wait = Math.max(1, Duration.between(now, user.lockedUntil()).toSeconds());
-      audit.append(AuditEvent.denied(username, "LOGIN", "user " + username,
-          "THROTTLED: account locked after " + user.failedLogins() + " failed logins"));
-      logins("throttled");
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
-          "too many failed logins for '" + username + "'; try again in " + wait + " s");
-    }
-    boolean matches = passwords.matches(password, user == null ? dummyHash : user.passwordHash());
-    if (user == null || !matches || user.disabled()) {
-      throttle.addressFailed(remote, now);
-      String why = user == null ? "no such user" : !matches ? "wrong password" : "user disabled";
-      if (user != null && !matches) {
-        int failures = user.failedLogins() + 1;
-        Duration lock = LoginThrottle.lockFor(failures);
-        users.recordFailure(user.id(), failures, lock.isZero() ? null : now.plus(lock));
-        if (!lock.isZero()) {
-          why += "; account locked for " + lock.toSeconds() + " s";
+    LoginThrottle.Attempt attempt = user == null ? null : throttle.reserveAccount(user.id(), now);
+    boolean locked = attempt != null && !attempt.allowed();
+    // A locked account costs the same hash and gets the same answer as a wrong password, so
+    // that neither the answer nor its timing tells which names exist.
+    boolean matches = passwords.matches(password,
+        user == null || locked ? dummyHash : user.passwordHash());
+    if (user == null || locked || !matches || user.disabled()) {
+      String why;
+      if (locked) {
+        why = "THROTTLED: account locked after " + attempt.failures() + " failed logins, until "
+            + attempt.lockedUntil();
+      } else {
+        why = "NOT_AUTHENTICATED: "
+            + (user == null ? "no such user" : !matches ? "wrong password" : "user disabled");
+        if (user != null && attempt.lockedUntil() != null) {
+          why += "; account locked until " + attempt.lockedUntil() + " after "
+              + attempt.failures() + " failed logins";
         }
       }
-      audit.append(AuditEvent.failure(printable(username), "LOGIN", "user " + printable(username),
-          "NOT_AUTHENTICATED: " + why));
-      logins("failure");
+      audit.append(locked
+          ? AuditEvent.denied(username, "LOGIN", "user " + username, why)
+          : AuditEvent.failure(username, "LOGIN", "user " + username, why));
+      logins(locked ? "throttled" : "failure");
       throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
-          "wrong user name or password, or the account is disabled");
+          "wrong user name or password, or the account is disabled or locked after failed"
+              + " logins; check them, wait a few minutes, or ask an admin");
     }
     logins("success");
     return tx.execute(s -> {
-      users.clearFailures(user.id());
+      throttle.clearAccount(user.id());
+      throttle.releaseAddress(remote);
       TokenStore.Issued issued = tokens.issue(user.id(), user.username(), name, now, now.plus(ttl));
       audit.append(AuditEvent.success(user.username(), "LOGIN", "user " + user.username(),
           "token " + issued.token().id() + " issued, expires " + issued.token().expiresAt()));
       return view(issued.token(), issued.secret());
     });
+  }
+
+  /** Charges one password check to the client address, or refuses 429 when it has none left. */
+  private void addressBudget(String username, String action, String remote, Instant now) {
+    long wait = throttle.reserveAddress(remote, now);
+    if (wait > 0) {
+      audit.append(AuditEvent.denied(username, action, "user " + username,
+          "THROTTLED: too many failed password checks from " + remote));
+      logins("throttled");
+      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+          "too many failed password checks from this address; try again in " + wait + " s");
+    }
   }
 
   private void logins(String outcome) {
@@ -210,9 +219,31 @@ public final class Accounts {
     }
     tx.executeWithoutResult(s -> {
       users.setDisabled(u.id(), disabled);
+      if (!disabled) {
+        throttle.clearAccount(u.id());
+      }
       audit.append(AuditEvent.success(actor.username(), disabled ? "USER_DISABLE" : "USER_ENABLE",
-          "user " + username, ""));
+          "user " + username, disabled ? "" : "login lock cleared ("
+              + u.failedLogins() + " failed logins)"));
     });
+  }
+
+  /**
+   * The way back in for an account locked on purpose when no admin can log in: the operator
+   * names it when starting the server ({@code NEGUARD_UNLOCK_USER}); recorded as the system's.
+   */
+  boolean unlockAtStart(String username) {
+    UserStore.User u = users.find(username == null ? "" : username).orElse(null);
+    if (u == null) {
+      return false;
+    }
+    tx.executeWithoutResult(s -> {
+      throttle.clearAccount(u.id());
+      audit.append(AuditEvent.success("system", "USER_UNLOCK", "user " + username,
+          "login lock cleared at start by NEGUARD_UNLOCK_USER (" + u.failedLogins()
+              + " failed logins)"));
+    });
+    return true;
   }
 
   void setRoles(CurrentUser actor, String username, Set<Role> roles) {
@@ -230,19 +261,43 @@ public final class Accounts {
     });
   }
 
-  void changePassword(CurrentUser actor, String oldPassword, String newPassword) {
+  /**
+   * Changes the caller's password, throttled like a login (a wrong current password is a failed
+   * guess on the same account counter), and ends every other token of the user, so that a token
+   * taken before the change stops working with it.
+   */
+  void changePassword(CurrentUser actor, String oldPassword, String newPassword, String remote) {
     UserStore.User u = existing(actor.username());
+    checkPassword(newPassword);
+    Instant now = clock.instant();
+    addressBudget(actor.username(), "PASSWORD_CHANGE", remote, now);
+    LoginThrottle.Attempt attempt = throttle.reserveAccount(u.id(), now);
+    if (!attempt.allowed()) {
+      passwords.matches(oldPassword == null ? "" : oldPassword, dummyHash);
+      audit.append(AuditEvent.denied(actor.username(), "PASSWORD_CHANGE",
+          "user " + actor.username(), "THROTTLED: account locked after " + attempt.failures()
+              + " failed password checks, until " + attempt.lockedUntil()));
+      logins("throttled");
+      long wait = Math.max(1, Duration.between(now, attempt.lockedUntil()).toSeconds());
+      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+          "too many wrong passwords for your account; try again in " + wait + " s");
+    }
     if (oldPassword == null || !passwords.matches(oldPassword, u.passwordHash())) {
       audit.append(AuditEvent.failure(actor.username(), "PASSWORD_CHANGE",
-          "user " + actor.username(), "NOT_AUTHENTICATED: wrong current password"));
-      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED, "the current password is wrong");
+          "user " + actor.username(), "NOT_AUTHENTICATED: wrong current password"
+              + (attempt.lockedUntil() == null ? ""
+                  : "; account locked until " + attempt.lockedUntil())));
+      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
+          "the current password is wrong; give the password you log in with");
     }
-    checkPassword(newPassword);
     String hash = passwords.encode(newPassword);
     tx.executeWithoutResult(s -> {
       users.setPassword(u.id(), hash);
+      throttle.clearAccount(u.id());
+      throttle.releaseAddress(remote);
+      int ended = tokens.revokeAllBut(u.id(), actor.tokenId(), now);
       audit.append(AuditEvent.success(actor.username(), "PASSWORD_CHANGE",
-          "user " + actor.username(), ""));
+          "user " + actor.username(), ended + " other token(s) revoked"));
     });
   }
 
@@ -252,22 +307,43 @@ public final class Accounts {
         .toList();
   }
 
+  /**
+   * Issues a token to a signed-in user. It never outlives the token used to ask: its expiry is
+   * cut to that one's, so a stolen token cannot become lasting access; only a password login
+   * starts a new lifetime.
+   */
   TokenView issueToken(CurrentUser actor, String name, Long ttlHours) {
     Duration ttl = ttl(ttlHours);
     String n = tokenName(name == null ? "api" : name);
     Instant now = clock.instant();
+    Instant cap = tokens.find(actor.tokenId() == null ? "" : actor.tokenId())
+        .map(TokenStore.Token::expiresAt)
+        .orElseThrow(() -> ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+            "the token of this request is gone; log in again with 'neguard login'"));
+    // Capped rather than refused: a script that logs in for an hour and then asks for an hour
+    // would otherwise fail by the milliseconds in between. The answer shows the real expiry.
+    boolean capped = now.plus(ttl).isAfter(cap);
+    Instant expires = capped ? cap : now.plus(ttl);
+    Instant expiresAt = expires;
     return tx.execute(s -> {
-      TokenStore.Issued issued = tokens.issue(actor.id(), actor.username(), n, now, now.plus(ttl));
+      TokenStore.Issued issued = tokens.issue(actor.id(), actor.username(), n, now, expiresAt);
       audit.append(AuditEvent.success(actor.username(), "TOKEN_ISSUE",
-          "token " + issued.token().id(), "name '" + n + "', expires " + now.plus(ttl)));
+          "token " + issued.token().id(), "name '" + n + "', expires " + expiresAt
+              + (capped ? " (capped at the expiry of token " : " (minted with token ")
+              + actor.tokenId() + ")"));
       return view(issued.token(), issued.secret());
     });
   }
 
   void revokeToken(CurrentUser actor, String id) {
-    TokenStore.Token t = tokens.find(id == null ? "" : id)
-        .filter(x -> x.userId() == actor.id() || actor.has(Role.ADMIN))
-        .orElseThrow(() -> ApiException.notFound("no token '" + id + "' of yours"));
+    TokenStore.Token t = tokens.find(id == null ? "" : id).orElse(null);
+    if (t == null || !(t.userId() == actor.id() || actor.has(Role.ADMIN))) {
+      // Another user's token answers as a missing one, so ids cannot be probed; the log knows.
+      audit.append(AuditEvent.denied(actor.username(), "TOKEN_REVOKE",
+          "token " + (id == null ? "" : id), t == null ? "BAD_INPUT: no such token"
+              : "NOT_AUTHORIZED: token of user " + t.username() + ", revoking it needs admin"));
+      throw ApiException.notFound("no token '" + id + "' of yours");
+    }
     tx.executeWithoutResult(s -> {
       tokens.revoke(t.id(), clock.instant());
       audit.append(AuditEvent.success(actor.username(), "TOKEN_REVOKE", "token " + t.id(),
@@ -277,6 +353,8 @@ public final class Accounts {
 
   List<TokenView> tokens(CurrentUser actor, boolean all) {
     if (all && !(actor.has(Role.ADMIN) || actor.has(Role.AUDITOR))) {
+      audit.append(AuditEvent.denied(actor.username(), "ACCESS", "GET /api/tokens?all=true",
+          "NOT_AUTHORIZED: listing every user's tokens needs admin or auditor"));
       throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
           "listing every user's tokens needs the admin or auditor role");
     }

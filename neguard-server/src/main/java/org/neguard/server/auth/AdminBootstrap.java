@@ -15,7 +15,8 @@ import org.springframework.stereotype.Component;
  * First start: creates the user {@code admin} when there is no user at all. Its password comes
  * from {@code --admin-password-file}, else the environment variable {@code
  * NEGUARD_ADMIN_PASSWORD}, else it is generated and printed once on standard output. Never a
- * fixed default.
+ * fixed default. On any start, {@code NEGUARD_UNLOCK_USER=name} clears that account's login
+ * lock (audited), for an admin locked out on purpose when no other admin can log in.
  */
 @Component
 final class AdminBootstrap implements ApplicationRunner {
@@ -46,6 +47,13 @@ final class AdminBootstrap implements ApplicationRunner {
     } else {
       password = Accounts.randomPassword();
       generated = true;
+    }
+    String unlock = System.getenv("NEGUARD_UNLOCK_USER");
+    if (unlock != null && !unlock.isBlank()) {
+      LOG.warn(accounts.unlockAtStart(unlock.strip())
+          ? "NEGUARD_UNLOCK_USER: cleared the login lock of '{}' (recorded in the audit log)"
+          : "NEGUARD_UNLOCK_USER: there is no user '{}'; nothing unlocked",
+          Accounts.printable(unlock.strip()));
     }
     if (!accounts.bootstrapAdmin(ADMIN, password)) {
       return;

@@ -44,8 +44,9 @@ class AuthController {
 
   @PutMapping("/password")
   @Allowed(anyUser = true)
-  Map<String, Object> password(@RequestBody PasswordRequest body) {
-    accounts.changePassword(CurrentUser.current(), body.oldPassword(), body.newPassword());
+  Map<String, Object> password(@RequestBody PasswordRequest body, HttpServletRequest request) {
+    accounts.changePassword(CurrentUser.current(), body.oldPassword(), body.newPassword(),
+        request.getRemoteAddr());
     return Map.of("changed", true);
   }
 }

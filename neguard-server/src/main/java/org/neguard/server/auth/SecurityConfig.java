@@ -1,5 +1,6 @@
 package org.neguard.server.auth;
 
+import jakarta.servlet.http.HttpServletRequest;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
@@ -13,6 +14,10 @@ import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
+import org.springframework.web.multipart.MultipartResolver;
+import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
@@ -36,6 +41,31 @@ class SecurityConfig implements WebMvcConfigurer {
     return Argon2PasswordEncoder.defaultsForSpringSecurity_v5_8();
   }
 
+  /**
+   * No multipart parsing at all: the API takes JSON and raw bundles only, and Spring would
+   * otherwise parse (and spool to disk) a multipart body before any authorization ran, failing
+   * with an internal error on a malformed one. Named so that it replaces Spring Boot's resolver.
+   */
+  @Bean(name = DispatcherServlet.MULTIPART_RESOLVER_BEAN_NAME)
+  MultipartResolver multipartResolver() {
+    return new MultipartResolver() {
+      @Override
+      public boolean isMultipart(HttpServletRequest request) {
+        return false;
+      }
+
+      @Override
+      public MultipartHttpServletRequest resolveMultipart(HttpServletRequest request) {
+        throw new MultipartException("multipart bodies are not accepted");
+      }
+
+      @Override
+      public void cleanupMultipart(MultipartHttpServletRequest request) {
+        // nothing was parsed
+      }
+    };
+  }
+
   @Bean
   SecurityFilterChain api(HttpSecurity http, Accounts accounts) throws Exception {
     http.csrf(c -> c.disable())
@@ -44,7 +74,7 @@ class SecurityConfig implements WebMvcConfigurer {
         .logout(l -> l.disable())
         .requestCache(r -> r.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-        .addFilterBefore(new TokenAuthenticationFilter(accounts),
+        .addFilterBefore(new TokenAuthenticationFilter(accounts, audit),
             AnonymousAuthenticationFilter.class)
         .authorizeHttpRequests(a -> a
             .requestMatchers("/actuator/health", "/actuator/health/**").permitAll()

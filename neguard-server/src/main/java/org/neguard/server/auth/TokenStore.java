@@ -96,6 +96,13 @@ final class TokenStore {
         .params(UserStore.utc(now), id).update();
   }
 
+  /** Revokes every live token of the user but {@code keepId}; returns how many. */
+  int revokeAllBut(long userId, String keepId, Instant now) {
+    return jdbc.sql("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND id <> ?"
+            + " AND revoked_at IS NULL")
+        .params(UserStore.utc(now), userId, keepId == null ? "" : keepId).update();
+  }
+
   private static Token token(ResultSet rs) throws SQLException {
     OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
     return new Token(rs.getString("id"), rs.getLong("user_id"), rs.getString("username"),

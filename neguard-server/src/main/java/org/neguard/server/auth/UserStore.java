@@ -89,17 +89,6 @@ final class UserStore {
     jdbc.sql("UPDATE users SET password_hash = ? WHERE id = ?").params(passwordHash, id).update();
   }
 
-  void recordFailure(long id, int failures, Instant lockedUntil) {
-    jdbc.sql("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?")
-        .params(failures, lockedUntil == null ? null : utc(lockedUntil), id)
-        .update();
-  }
-
-  void clearFailures(long id) {
-    jdbc.sql("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?").param(id)
-        .update();
-  }
-
   private User row(ResultSet rs, int i) throws SQLException {
     OffsetDateTime locked = rs.getObject("locked_until", OffsetDateTime.class);
     return new User(
