@@ -53,7 +53,6 @@ import org.neguard.verdict.ReasonCode;
  */
 public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
-  private static final Set<String> WELL_KNOWN_COMMUNITIES = Set.of("public", "private");
   private static final List<ReasonCode> ORDER = List.of(
       ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
       ReasonCode.SCAN_INCOMPLETE);
@@ -430,9 +429,7 @@ public final class Evaluator {
 
   /** A community is a secret unless it is a well-known default: show only its length. */
   static String describe(SnmpAccess a) {
-    String c = a.community();
-    String shown = WELL_KNOWN_COMMUNITIES.contains(c) ? "'" + c + "'"
-        : "a " + c.length() + "-character community";
-    return a.version() + " " + shown + (a.detail() == null ? "" : " (" + a.detail() + ")");
+    return a.version() + " " + SnmpAccess.shown(a.community())
+        + (a.detail() == null ? "" : " (" + a.detail() + ")");
   }
 }

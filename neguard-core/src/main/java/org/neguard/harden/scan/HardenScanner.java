@@ -308,7 +308,7 @@ public final class HardenScanner {
     List<String> s = new ArrayList<>();
     for (SnmpAccess a : access) {
       if (a.access() != SnmpAccess.Access.NONE) {
-        s.add(a.version() + " '" + a.community() + "' " + a.access());
+        s.add(a.version() + " " + SnmpAccess.shown(a.community()) + " " + a.access());
       }
     }
     return String.join(", ", s);
@@ -329,7 +329,7 @@ public final class HardenScanner {
     m.put("serviceIdentification", Boolean.toString(options.identify()));
     m.put("bannerTimeoutMs", Long.toString(options.bannerTimeout().toMillis()));
     m.put("sctpPorts", options.sctpPorts().toString());
-    m.put("snmpCommunities", String.join(",", options.communities()));
+    m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
     m.put("snmpVersions", "v2c then v1");
     m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
     return m;

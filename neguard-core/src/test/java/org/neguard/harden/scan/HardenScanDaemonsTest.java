@@ -316,6 +316,10 @@ class HardenScanDaemonsTest {
     assertThat(access(snmp, "v1", RO).access()).isEqualTo(SnmpAccess.Access.READ);
     assertThat(access(snmp, "v2c", "no-such-community").access()).isEqualTo(SnmpAccess.Access.NONE);
     assertThat(snmp.snmpWritable()).isTrue();
+    // HRD-6: the secret community reaches no evidence text, only its length.
+    assertThat(snmp.evidence()).contains("a 11-character community").doesNotContain(RW);
+    assertThat(scan.parameters().get("snmpCommunities")).doesNotContain(RW)
+        .contains("a 11-character community");
     // The probe leaves nothing changed.
     assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.6.0")).isEqualTo(locationBefore);
     assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.4.0")).isEqualTo(PINNED_CONTACT);
