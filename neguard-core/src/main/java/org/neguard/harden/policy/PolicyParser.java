@@ -280,9 +280,15 @@ public final class PolicyParser {
     if (!(pn instanceof Scalar p) || p.token() != JsonToken.VALUE_NUMBER_INT) {
       throw invalid(pn.loc(), "port must be a whole number 1..65535, not " + pn.kind());
     }
+    // Plain decimal only: YAML 1.1 tools read 023 as octal 19 and 0x17 or 2_3 otherwise, so a
+    // policy reviewed with another tool would declare a different port from the one enforced.
+    if (!p.text().matches("-?(0|[1-9][0-9]*)")) {
+      throw invalid(p.loc(), "port must be written as a plain decimal number 1..65535 (no leading"
+          + " zero, underscore or base prefix): " + p.text());
+    }
     long port;
     try {
-      port = Long.parseLong(p.text().replace("_", ""));
+      port = Long.parseLong(p.text());
     } catch (NumberFormatException e) {
       port = -1;
     }
