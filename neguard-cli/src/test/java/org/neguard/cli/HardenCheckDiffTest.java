@@ -138,6 +138,35 @@ class HardenCheckDiffTest {
   }
 
   @Test
+  @DisplayName("bad input: an inventory from a pipe larger than the limit is refused while it is"
+      + " read, not after (HRD-6)")
+  void check_oversizedInventoryFromPipe_refusedBeforeReadingItAll() throws Exception {
+    Path fifo = dir.resolve("inventory.fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    // A pipe reports size 0: only a limit applied while reading stops it.
+    Thread writer = new Thread(() -> {
+      try (var out = Files.newOutputStream(fifo)) {
+        byte[] chunk = new byte[1 << 20];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        for (int i = 0; i < 200; i++) {
+          out.write(chunk);
+        }
+      } catch (java.io.IOException expectedWhenTheReaderStops) {
+        // the reader closed the pipe at its limit
+      }
+    });
+    writer.start();
+    CliRun r = HardenCli.check("--policy", policy().toString(), "--inventory", fifo.toString(),
+        "--json");
+    writer.join(30_000);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.json().get("reasons").get(0).get("code").asText()).isEqualTo("BAD_INPUT");
+    assertThat(r.json().get("reasons").get(0).get("message").asText())
+        .contains("more than an observation can be");
+    assertThat(writer.isAlive()).isFalse();
+  }
+
+  @Test
   @DisplayName("usage: exactly one input, and --host with --nmap-xml (exit 2)")
   void check_usageErrors_exit2() throws Exception {
     Path inv = write("inv.json", Observations.inventory().build());

@@ -2,7 +2,6 @@ package org.neguard.harden.policy;
 
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.neguard.harden.BoundedRead;
 import org.neguard.harden.Transport;
 import org.neguard.harden.policy.ForbiddenRule.Kind;
 import org.neguard.harden.policy.ForbiddenRule.Origin;
@@ -67,12 +67,12 @@ public final class PolicyParser {
    * @throws IOException when the file cannot be read
    */
   public static Policy parse(Path file) throws RefusalException, IOException {
-    long size = Files.size(file);
-    if (size > MAX_BYTES) {
+    byte[] yaml = BoundedRead.atMost(file, MAX_BYTES);
+    if (yaml.length > MAX_BYTES) {
       throw RefusalException.about(ReasonCode.POLICY_INVALID, file.toString(),
-          file + ": " + size + " bytes is more than a policy can be (" + MAX_BYTES + ")");
+          file + ": more than a policy can be (" + MAX_BYTES + " bytes)");
     }
-    return parse(Files.readAllBytes(file), file.toString());
+    return parse(yaml, file.toString());
   }
 
   /**
