@@ -65,6 +65,20 @@ class HardenCheckDiffTest {
   }
 
   @Test
+  @DisplayName("HRD-6: a process name with terminal escapes cannot rewrite the verdict on screen")
+  void check_processNameWithEscapes_printedEscaped() throws Exception {
+    // ESC [1A ESC [2K moves up one line and erases it: the UNDECLARED finding would vanish.
+    String exe = "/tmp/\u001b[1A\u001b[2Kminer";
+    Path inv = write("inv.json", Observations.inventory()
+        .process(Transport.TCP, 22, "ssh", "/usr/sbin/sshd", "root")
+        .process(Transport.TCP, 4444, null, exe, "nobody").build());
+    CliRun r = HardenCli.check("--policy", policy().toString(), "--inventory", inv.toString());
+    assertThat(r.exit()).as(r.toString()).isEqualTo(3);
+    assertThat(r.out()).contains("UNDECLARED_SERVICE", "\\u001b[1A")
+        .doesNotContain("\u001b");
+  }
+
+  @Test
   @DisplayName("HRD-5, HRD-6: a forbidden service open exits 3 and the evidence names its rule")
   void check_forbiddenOpen_exit3WithEvidence() throws Exception {
     Path inv = write("inv.json", Observations.inventory()
