@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -266,7 +267,8 @@ final class AuthzEvidence {
       Path bundle = work.resolve("evidence-probe.ngp");
       BundleBuilder.builder().name("evidence-probe").version("0.0.0").securityVersion(0)
           .neType("probe").vendor("NEGuard evidence").threads(1).build().build(tree, bundle);
-      int before = admin.get("/api/packages").size();
+      // Counted by the probe's own name: other publishers' uploads meanwhile change nothing here.
+      int before = probePackages();
       String actual;
       boolean pass;
       try {
@@ -277,13 +279,14 @@ final class AuthzEvidence {
         actual = e.code() + ": " + e.reasons().get(0).message();
         pass = e.code() == ReasonCode.UNSIGNED;
       }
-      int after = admin.get("/api/packages").size();
+      int after = probePackages();
       pass &= after == before;
       cases.add(new TestCase("TC-SRC2-02", "SRC-2", "An unsigned package is refused",
           "Show that a package from an unverified source is not accepted.",
           "As the publisher probe user, upload a freshly built, unsigned bundle.",
-          "Refused with UNSIGNED; the package list is unchanged.",
-          actual + "; packages " + before + " before, " + after + " after", pass));
+          "Refused with UNSIGNED; no package of the probe's name is stored.",
+          actual + "; packages named evidence-probe: " + before + " before, " + after + " after",
+          pass));
     } finally {
       try (var s = Files.walk(work)) {
         for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -291,6 +294,49 @@ final class AuthzEvidence {
         }
       }
     }
+  }
+
+  /**
+   * How many of the matrix's 401/403 answers there were, and how many of them are found as
+   * their own denied ACCESS row (the probe's user, method and path). A count of all denied rows
+   * would let anyone else's refused requests stand in for missing ones.
+   */
+  static long[] refusalsRecorded(List<Map<String, Object>> matrix, List<String> probeUsers,
+      List<JsonNode> rows) {
+    Map<String, Integer> expected = new HashMap<>();
+    long denials = 0;
+    for (Map<String, Object> row : matrix) {
+      String target = row.get("method") + " "
+          + ((String) row.get("path")).replaceAll("\\{[^}]+}", "evidence-probe-nothing");
+      for (Map.Entry<?, ?> r : ((Map<?, ?>) row.get("results")).entrySet()) {
+        Object status = r.getValue();
+        if (status.equals(401) || status.equals(403)) {
+          String who = r.getKey().equals("none") || status.equals(401) ? "anonymous"
+              : probeUsers.get(ROLES.indexOf((String) r.getKey()));
+          expected.merge(who + " " + target, 1, Integer::sum);
+          denials++;
+        }
+      }
+    }
+    long recorded = 0;
+    for (JsonNode r : rows) {
+      String key = r.path("actor").asText() + " " + r.path("target").asText();
+      if (r.path("action").asText().equals("ACCESS")
+          && r.path("outcome").asText().equals("denied")
+          && expected.getOrDefault(key, 0) > 0) {
+        expected.merge(key, -1, Integer::sum);
+        recorded++;
+      }
+    }
+    return new long[] {denials, recorded};
+  }
+
+  private int probePackages() throws IOException, RefusalException {
+    int n = 0;
+    for (JsonNode p : admin.get("/api/packages")) {
+      n += p.path("name").asText().equals("evidence-probe") ? 1 : 0;
+    }
+    return n;
   }
 
   /** TC-SRC3-01..03. */
@@ -301,33 +347,28 @@ final class AuthzEvidence {
 
   private Map<String, Object> audit(List<Map<String, Object>> matrix, long startSeq)
       throws IOException, RefusalException {
-    long denials = 0;
-    for (Map<String, Object> row : matrix) {
-      for (Object status : ((Map<?, ?>) row.get("results")).values()) {
-        denials += (status.equals(401) || status.equals(403)) ? 1 : 0;
-      }
-    }
-    long recorded = 0;
+    List<JsonNode> rows = new ArrayList<>();
     long after = startSeq;
     while (true) {
       JsonNode page = admin.get("/api/audit?after=" + after + "&limit=1000");
       for (JsonNode r : page) {
-        if (r.path("action").asText().equals("ACCESS")
-            && r.path("outcome").asText().equals("denied")) {
-          recorded++;
-        }
+        rows.add(r);
         after = r.path("seq").asLong();
       }
       if (page.size() < 1000) {
         break;
       }
     }
+    long[] found = refusalsRecorded(matrix, probeUsers, rows);
+    long denials = found[0];
+    long recorded = found[1];
     cases.add(new TestCase("TC-SRC3-01", "SRC-3", "Every refusal is recorded",
         "Show that refused attempts leave a trace in the audit log.",
-        "Count the 401/403 answers of TC-SRC1-02/03 and the denied ACCESS rows the audit log"
-            + " gained during the probes.",
-        "At least as many denied rows as refusals.",
-        denials + " refusals, " + recorded + " denied rows", recorded >= denials));
+        "Match each 401/403 answer of TC-SRC1-02/03 to a denied ACCESS row the audit log gained"
+            + " during the probes, with the same user, method and path.",
+        "A denied row for each refusal, naming the probe's user and the request.",
+        denials + " refusals, " + recorded + " of them found as denied rows",
+        recorded == denials));
     List<String> writable = new ArrayList<>();
     for (String m : List.of("PUT", "PATCH", "DELETE", "POST")) {
       for (String p : List.of("/api/audit", "/api/audit/1")) {

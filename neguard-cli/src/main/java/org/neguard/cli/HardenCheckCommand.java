@@ -1,7 +1,6 @@
 package org.neguard.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,9 +48,6 @@ import picocli.CommandLine.Option;
       "test-case shape. Exit 0 pass, 3 anything forbidden, undeclared or inconclusive, 1 error."
     })
 final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable {
-  /** Larger inventories are refused: one NE's sockets fit in far less. */
-  static final long MAX_INVENTORY_BYTES = 64L << 20;
-
   @Mixin JsonOption jsonOption;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -142,18 +138,7 @@ final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable 
       }
       return NmapXmlImporter.read(input.nmapXml, host, mustCover(policy));
     }
-    long size = Files.size(input.inventory);
-    if (size > MAX_INVENTORY_BYTES) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, input.inventory.toString(),
-          input.inventory + " is " + size + " bytes, more than an inventory can be");
-    }
-    Observation o;
-    try {
-      o = ObservationCodec.decode(Files.readAllBytes(input.inventory));
-    } catch (RefusalException ex) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, input.inventory.toString(),
-          input.inventory + ": " + ex.reasons().get(0).message());
-    }
+    Observation o = ObservationCodec.read(input.inventory);
     if (host != null && !host.equalsIgnoreCase(o.host())) {
       throw RefusalException.about(ReasonCode.BAD_INPUT, input.inventory.toString(),
           input.inventory + " is about host '" + o.host() + "', not " + host

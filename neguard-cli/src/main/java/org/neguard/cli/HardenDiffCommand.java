@@ -1,6 +1,5 @@
 package org.neguard.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +12,6 @@ import org.neguard.harden.eval.ObservationDiff;
 import org.neguard.harden.report.EvidenceJson;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
-import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,16 +86,7 @@ final class HardenDiffCommand implements Callable<Integer>, Output.JsonCapable {
   }
 
   private static Observation read(Path file) throws Exception {
-    long size = Files.size(file);
-    if (size > HardenCheckCommand.MAX_INVENTORY_BYTES) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, file.toString(),
-          file + " is " + size + " bytes, more than an inventory can be");
-    }
-    try {
-      return ObservationCodec.decode(Files.readAllBytes(file));
-    } catch (RefusalException ex) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, file.toString(),
-          file + ": " + ex.reasons().get(0).message());
-    }
+    return ObservationCodec.read(file);
   }
+
 }

@@ -33,7 +33,8 @@ final class ObservationText {
             p.state().name().toLowerCase().replace("open_filtered", "open|filtered"),
             p.service() == null ? "?" : p.service(), p.evidence() == null ? "" : p.evidence()));
         for (SnmpAccess a : p.snmp()) {
-          sb.append(String.format("  %29s snmp %s '%s': %s  %s%n", "", a.version(), a.community(), a.access(),
+          sb.append(String.format("  %29s snmp %s %s: %s  %s%n", "", a.version(),
+              SnmpAccess.shown(a.community()), a.access(),
               a.detail() == null ? "" : a.detail()));
         }
       }

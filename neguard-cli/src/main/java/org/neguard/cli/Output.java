@@ -65,7 +65,7 @@ final class Output {
   /** Prints a line of text (ignored in JSON mode, where only the final object is printed). */
   void line(String text) {
     if (!json) {
-      out.println(text);
+      out.println(printableLines(text));
       out.flush();
     }
   }
@@ -79,7 +79,7 @@ final class Output {
       o.putAll(details);
       print(o);
     } else {
-      out.println(headline);
+      out.println(printableLines(headline));
       out.flush();
     }
     return Failures.PASS;
@@ -90,7 +90,7 @@ final class Output {
     if (json) {
       print(details);
     } else {
-      out.println(text);
+      out.println(printableLines(text));
       out.flush();
     }
     return Failures.PASS;
@@ -107,9 +107,10 @@ final class Output {
       return code;
     }
     PrintWriter w = code == Failures.ERROR ? err : out;
-    w.println((code == Failures.ERROR ? "ERROR" : "FAIL") + (target == null ? "" : "  " + target));
+    w.println((code == Failures.ERROR ? "ERROR" : "FAIL")
+        + (target == null ? "" : "  " + printable(target.toString())));
     for (Reason r : reasons) {
-      w.println("  " + r.code() + "  " + r.message());
+      w.println("  " + r.code() + "  " + printableLines(r.message()));
     }
     w.flush();
     return code;
@@ -130,10 +131,11 @@ final class Output {
       print(o);
       return code;
     }
-    out.println(text);
-    out.println((code == Failures.ERROR ? "ERROR" : "FAIL") + (target == null ? "" : "  " + target));
+    out.println(printableLines(text));
+    out.println((code == Failures.ERROR ? "ERROR" : "FAIL")
+        + (target == null ? "" : "  " + printable(target.toString())));
     for (Reason r : reasons) {
-      out.println("  " + r.code() + "  " + r.message());
+      out.println("  " + r.code() + "  " + printableLines(r.message()));
     }
     out.flush();
     return code;
@@ -153,11 +155,25 @@ final class Output {
     return list;
   }
 
-  /** A value from a server safe to print on a terminal: control characters escaped. */
+  /**
+   * A value safe to print on a terminal: every control character escaped, so that a banner, a
+   * process name or a server's message cannot move the cursor or erase a line of the verdict.
+   */
   static String printable(String s) {
+    return escapeControls(s, false);
+  }
+
+  /** {@link #printable} for text of several lines: line feeds and tabs kept. */
+  static String printableLines(String s) {
+    return escapeControls(s, true);
+  }
+
+  private static String escapeControls(String s, boolean keepLines) {
     StringBuilder b = new StringBuilder();
     s.codePoints().forEach(c -> {
-      if (Character.isISOControl(c)) {
+      if (keepLines && (c == '\n' || c == '\t')) {
+        b.appendCodePoint(c);
+      } else if (Character.isISOControl(c)) {
         b.append(String.format("\\u%04x", c));
       } else {
         b.appendCodePoint(c);

@@ -65,6 +65,20 @@ class HardenCheckDiffTest {
   }
 
   @Test
+  @DisplayName("HRD-6: a process name with terminal escapes cannot rewrite the verdict on screen")
+  void check_processNameWithEscapes_printedEscaped() throws Exception {
+    // ESC [1A ESC [2K moves up one line and erases it: the UNDECLARED finding would vanish.
+    String exe = "/tmp/\u001b[1A\u001b[2Kminer";
+    Path inv = write("inv.json", Observations.inventory()
+        .process(Transport.TCP, 22, "ssh", "/usr/sbin/sshd", "root")
+        .process(Transport.TCP, 4444, null, exe, "nobody").build());
+    CliRun r = HardenCli.check("--policy", policy().toString(), "--inventory", inv.toString());
+    assertThat(r.exit()).as(r.toString()).isEqualTo(3);
+    assertThat(r.out()).contains("UNDECLARED_SERVICE", "\\u001b[1A")
+        .doesNotContain("\u001b");
+  }
+
+  @Test
   @DisplayName("HRD-5, HRD-6: a forbidden service open exits 3 and the evidence names its rule")
   void check_forbiddenOpen_exit3WithEvidence() throws Exception {
     Path inv = write("inv.json", Observations.inventory()
@@ -135,6 +149,35 @@ class HardenCheckDiffTest {
         dir.resolve("none.json").toString());
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.err()).contains("IO_ERROR", "no such file");
+  }
+
+  @Test
+  @DisplayName("bad input: an inventory from a pipe larger than the limit is refused while it is"
+      + " read, not after (HRD-6)")
+  void check_oversizedInventoryFromPipe_refusedBeforeReadingItAll() throws Exception {
+    Path fifo = dir.resolve("inventory.fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    // A pipe reports size 0: only a limit applied while reading stops it.
+    Thread writer = new Thread(() -> {
+      try (var out = Files.newOutputStream(fifo)) {
+        byte[] chunk = new byte[1 << 20];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        for (int i = 0; i < 200; i++) {
+          out.write(chunk);
+        }
+      } catch (java.io.IOException expectedWhenTheReaderStops) {
+        // the reader closed the pipe at its limit
+      }
+    });
+    writer.start();
+    CliRun r = HardenCli.check("--policy", policy().toString(), "--inventory", fifo.toString(),
+        "--json");
+    writer.join(30_000);
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.json().get("reasons").get(0).get("code").asText()).isEqualTo("BAD_INPUT");
+    assertThat(r.json().get("reasons").get(0).get("message").asText())
+        .contains("more than an observation can be");
+    assertThat(writer.isAlive()).isFalse();
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import org.neguard.json.StrictJson;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -34,6 +35,30 @@ public final class ObservationCodec {
           .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("an observation record always serializes", e);
+    }
+  }
+
+  /** The largest observation file {@link #read} accepts. */
+  public static final int MAX_BYTES = 64 << 20;
+
+  /**
+   * Reads an observation file (an inventory or a scan), no further than {@link #MAX_BYTES}.
+   *
+   * @throws RefusalException {@code BAD_INPUT}, naming the file, when it is too large or not an
+   *     observation
+   * @throws IOException when the file cannot be read
+   */
+  public static Observation read(Path file) throws RefusalException, IOException {
+    byte[] json = BoundedRead.atMost(file, MAX_BYTES);
+    if (json.length > MAX_BYTES) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, file.toString(),
+          file + " is more than an observation can be (" + MAX_BYTES + " bytes)");
+    }
+    try {
+      return decode(json);
+    } catch (RefusalException ex) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, file.toString(),
+          file + ": " + ex.reasons().get(0).message());
     }
   }
 

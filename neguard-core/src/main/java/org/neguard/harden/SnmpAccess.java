@@ -1,6 +1,8 @@
 package org.neguard.harden;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The result of the SNMP write probe for one version and community (HRD-5).
@@ -18,6 +20,23 @@ public record SnmpAccess(String version, String community, Access access, String
     WRITE,
     /** Readable, and no object could be used to test writing (every candidate pinned). */
     READ_WRITE_UNKNOWN
+  }
+
+  /** Communities every SNMP tool tries first; any other community is a secret. */
+  private static final Set<String> WELL_KNOWN = Set.of("public", "private");
+
+  /**
+   * A community as evidence may show it: a well-known default as itself, any other only by its
+   * length, so that a report or an observation file never carries an operator's secret (HRD-6).
+   */
+  public static String shown(String community) {
+    return WELL_KNOWN.contains(community) ? "'" + community + "'"
+        : "a " + community.length() + "-character community";
+  }
+
+  /** {@link #shown} of each, comma-separated, for a scan's recorded parameters. */
+  public static String shown(List<String> communities) {
+    return String.join(", ", communities.stream().map(SnmpAccess::shown).toList());
   }
 
   public SnmpAccess {

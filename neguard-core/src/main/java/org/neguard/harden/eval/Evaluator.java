@@ -53,7 +53,6 @@ import org.neguard.verdict.ReasonCode;
  */
 public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
-  private static final Set<String> WELL_KNOWN_COMMUNITIES = Set.of("public", "private");
   private static final List<ReasonCode> ORDER = List.of(
       ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
       ReasonCode.SCAN_INCOMPLETE);
@@ -181,7 +180,9 @@ public final class Evaluator {
       if (!unknown.isEmpty()) {
         snmpDoubt = "readable " + unknown.stream().map(Evaluator::describe)
             .collect(Collectors.joining(", ")) + " could not be tested for write access";
-      } else if (p.snmp().isEmpty() && open) {
+      } else if (p.snmp().isEmpty()) {
+        // Not only when open: an unanswered UDP probe (open|filtered) or an unexamined port may
+        // hide a writable agent just as well, and only a write probe settles it.
         snmpDoubt = "SNMP was not probed for v1/v2c write access here (nmap cannot do it: use"
             + " the NEGuard scan)";
       }
@@ -189,6 +190,14 @@ public final class Evaluator {
 
     // 3. Inconclusive states.
     if (!open) {
+      if (declared.isPresent() && snmpDoubt != null) {
+        return new PortFinding(p, PortStatus.INCONCLUSIVE, snmp.id(), declaredService,
+            Set.of("HRD-5"),
+            Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
+                where + " is " + state(p) + ": " + snmpDoubt + "; " + snmp.title()
+                    + " is forbidden (HRD-5), so this cannot pass until a write probe has run"),
+            note(waived));
+      }
       if (declared.isPresent()) {
         return new PortFinding(p, PortStatus.INCONCLUSIVE, null, declaredService, Set.of(),
             null, join("declared; " + state(p) + ", not confirmed open", note(waived)));
@@ -420,9 +429,7 @@ public final class Evaluator {
 
   /** A community is a secret unless it is a well-known default: show only its length. */
   static String describe(SnmpAccess a) {
-    String c = a.community();
-    String shown = WELL_KNOWN_COMMUNITIES.contains(c) ? "'" + c + "'"
-        : "a " + c.length() + "-character community";
-    return a.version() + " " + shown + (a.detail() == null ? "" : " (" + a.detail() + ")");
+    return a.version() + " " + SnmpAccess.shown(a.community())
+        + (a.detail() == null ? "" : " (" + a.detail() + ")");
   }
 }

@@ -108,8 +108,14 @@ public record ObservationDiff(Observation before, Observation after, List<Change
   private static Map<String, ObservedPort> index(Observation o) {
     Map<String, ObservedPort> m = new LinkedHashMap<>();
     for (ObservedPort p : o.ports()) {
-      // The same socket listed twice (IPv4-mapped duplicates) keeps its first entry.
-      m.putIfAbsent(key(p), p);
+      // The same socket listed twice (IPv4-mapped duplicates) keeps its first entry; a second
+      // program on the same port (SO_REUSEPORT) is a listener of its own and must show.
+      String k = key(p);
+      ObservedPort first = m.get(k);
+      if (first != null && !Objects.equals(program(first.process()), program(p.process()))) {
+        k = k + " by " + program(p.process());
+      }
+      m.putIfAbsent(k, p);
     }
     return m;
   }

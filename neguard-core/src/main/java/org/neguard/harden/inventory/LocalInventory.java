@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -104,7 +105,9 @@ public final class LocalInventory {
     sockets.addAll(inet("udp", Transport.UDP, false, order, true));
     sockets.addAll(inet("udp6", Transport.UDP, true, order, false));
     Path eps = netDir.resolve("sctp").resolve("eps");
-    if (Files.isReadable(eps)) {
+    // Anything at that path that cannot be read (no permission, a broken link) leaves SCTP
+    // unknown: only a missing file means the kernel has no SCTP.
+    if (Files.exists(eps, LinkOption.NOFOLLOW_LINKS)) {
       try {
         sockets.addAll(ProcNetParser.parseSctpEndpoints(Files.readString(eps, StandardCharsets.UTF_8)));
       } catch (IOException e) {

@@ -1,12 +1,11 @@
 package org.neguard.harden.nmap;
 
+import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -28,6 +27,7 @@ import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.neguard.harden.BoundedRead;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
@@ -72,12 +72,12 @@ public final class NmapXmlImporter {
    */
   public static Observation read(Path file, String expectedHost, Set<PortKey> mustCover)
       throws RefusalException, IOException {
-    long size = Files.size(file);
-    if (size > MAX_BYTES) {
-      throw bad(file + " is " + size + " bytes, more than an nmap report of one host can be ("
-          + MAX_BYTES + ")");
+    byte[] xml = BoundedRead.atMost(file, MAX_BYTES);
+    if (xml.length > MAX_BYTES) {
+      throw bad(file + " is more than an nmap report of one host can be (" + MAX_BYTES
+          + " bytes)");
     }
-    return read(Files.readAllBytes(file), expectedHost, mustCover);
+    return read(xml, expectedHost, mustCover);
   }
 
   /**

@@ -2,7 +2,6 @@ package org.neguard.harden.policy;
 
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.neguard.harden.BoundedRead;
 import org.neguard.harden.Transport;
 import org.neguard.harden.policy.ForbiddenRule.Kind;
 import org.neguard.harden.policy.ForbiddenRule.Origin;
@@ -67,12 +67,12 @@ public final class PolicyParser {
    * @throws IOException when the file cannot be read
    */
   public static Policy parse(Path file) throws RefusalException, IOException {
-    long size = Files.size(file);
-    if (size > MAX_BYTES) {
+    byte[] yaml = BoundedRead.atMost(file, MAX_BYTES);
+    if (yaml.length > MAX_BYTES) {
       throw RefusalException.about(ReasonCode.POLICY_INVALID, file.toString(),
-          file + ": " + size + " bytes is more than a policy can be (" + MAX_BYTES + ")");
+          file + ": more than a policy can be (" + MAX_BYTES + " bytes)");
     }
-    return parse(Files.readAllBytes(file), file.toString());
+    return parse(yaml, file.toString());
   }
 
   /**
@@ -280,9 +280,15 @@ public final class PolicyParser {
     if (!(pn instanceof Scalar p) || p.token() != JsonToken.VALUE_NUMBER_INT) {
       throw invalid(pn.loc(), "port must be a whole number 1..65535, not " + pn.kind());
     }
+    // Plain decimal only: YAML 1.1 tools read 023 as octal 19 and 0x17 or 2_3 otherwise, so a
+    // policy reviewed with another tool would declare a different port from the one enforced.
+    if (!p.text().matches("-?(0|[1-9][0-9]*)")) {
+      throw invalid(p.loc(), "port must be written as a plain decimal number 1..65535 (no leading"
+          + " zero, underscore or base prefix): " + p.text());
+    }
     long port;
     try {
-      port = Long.parseLong(p.text().replace("_", ""));
+      port = Long.parseLong(p.text());
     } catch (NumberFormatException e) {
       port = -1;
     }

@@ -223,7 +223,7 @@ public final class EvidenceJson {
   }
 
   static String community(String c) {
-    return "public".equals(c) || "private".equals(c) ? c : "(" + c.length() + " characters)";
+    return SnmpAccess.shown(c);
   }
 
   static List<Map<String, Object>> reasons(List<Reason> reasons) {

@@ -86,6 +86,13 @@ public final class HardenScanner {
     Map<String, String> parameters = parameters(host, target);
     String stage = "tcp";
     boolean complete = true;
+    List<String> unscanned = otherAddresses(host, target);
+    if (!unscanned.isEmpty()) {
+      // A service bound only to the other family's address would be missed: never complete.
+      complete = false;
+      notes.add(host + " also resolves to " + String.join(", ", unscanned) + ", which this scan"
+          + " did not examine: scan each address with --target ADDRESS");
+    }
     try {
       // 1. TCP connect scan.
       TcpConnectScanner.Result tr = TcpConnectScanner.scanParallel(target, options.tcpPorts().toArray(),
@@ -102,6 +109,12 @@ public final class HardenScanner {
           openTcp.add(p);
         } else if (s == PortState.FILTERED) {
           ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.FILTERED, null, tr.detail[p], null, List.of()));
+        } else if (s == null) {
+          // A port no worker reached is not a closed port.
+          ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p,
+              PortState.NOT_CHECKED, null, "not probed: the sweep ended before reaching it",
+              null, List.of()));
+          complete = false;
         }
       }
       notes.add("TCP: " + tr.open + " open, " + tr.closed + " closed (reset), " + tr.filtered
@@ -304,11 +317,28 @@ public final class HardenScanner {
     return -1;
   }
 
+  /** The addresses {@code host} resolves to besides {@code scanned}; none for a literal. */
+  static List<String> otherAddresses(String host, InetAddress scanned) {
+    InetAddress[] all;
+    try {
+      all = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      return List.of();
+    }
+    List<String> others = new ArrayList<>();
+    for (InetAddress a : all) {
+      if (!a.equals(scanned) && !others.contains(a.getHostAddress())) {
+        others.add(a.getHostAddress());
+      }
+    }
+    return others;
+  }
+
   private static String summary(List<SnmpAccess> access) {
     List<String> s = new ArrayList<>();
     for (SnmpAccess a : access) {
       if (a.access() != SnmpAccess.Access.NONE) {
-        s.add(a.version() + " '" + a.community() + "' " + a.access());
+        s.add(a.version() + " " + SnmpAccess.shown(a.community()) + " " + a.access());
       }
     }
     return String.join(", ", s);
@@ -329,7 +359,7 @@ public final class HardenScanner {
     m.put("serviceIdentification", Boolean.toString(options.identify()));
     m.put("bannerTimeoutMs", Long.toString(options.bannerTimeout().toMillis()));
     m.put("sctpPorts", options.sctpPorts().toString());
-    m.put("snmpCommunities", String.join(",", options.communities()));
+    m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
     m.put("snmpVersions", "v2c then v1");
     m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
     return m;

@@ -13,6 +13,7 @@ import org.snmp4j.PDU;
 import org.snmp4j.Snmp;
 import org.snmp4j.event.ResponseEvent;
 import org.snmp4j.mp.SnmpConstants;
+import org.snmp4j.smi.Integer32;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.UdpAddress;
@@ -24,22 +25,25 @@ import org.snmp4j.transport.DefaultUdpTransportMapping;
  * The SNMP write probe (HRD-5: SNMPv1 and SNMPv2c with write permission are forbidden), with
  * SNMP4J.
  *
- * <p>For each community, SNMPv2c first: a GET of sysContact.0 and sysLocation.0 tells whether the
- * community can read at all (a wrong community gets no answer). On a readable community each
- * object is written back with the value just read, so nothing changes even when the agent
- * accepts. v2c error statuses tell the cases apart: {@code noAccess} means the community is
- * read-only, {@code notWritable} means the agent pins that object in its configuration (net-snmp's
- * {@code syscontact}): the probe then tries the next object, and never concludes "no write
- * access" from a pinned one. Only an accepted SET is {@link SnmpAccess.Access#WRITE}.
+ * <p>For each community, SNMPv2c first: a GET of sysContact.0, sysLocation.0 and sysName.0 tells
+ * whether the community can read at all (a wrong community gets no answer). On a readable
+ * community each object is then SET to a value of the wrong type (an integer for a text object),
+ * which no agent stores: the agent's access check comes before the type check, so the answer
+ * tells the cases apart without changing anything, and without writing back a value read
+ * earlier (which would undo another manager's change made in between). In v2c,
+ * {@code wrongType} (or another value error) means the community passed the access check: write
+ * access; {@code noAccess} means the community is read-only; {@code notWritable} means the agent
+ * pins that object in its configuration (net-snmp's {@code syscontact}): the probe then tries the
+ * next object, and never concludes "no write access" from a pinned one.
  *
- * <p>SNMPv1 answers {@code noSuchName} (or {@code readOnly}) to both read-only and pinned, so v1
- * is judged with what v2c learnt: a v1 SET refused on an object v2c could write through another
- * community means read-only; a refusal on objects never shown writable leaves the question open
+ * <p>SNMPv1 translates {@code wrongType} to {@code badValue} (RFC 3584): write access. It answers
+ * {@code noSuchName} (or {@code readOnly}) to both read-only and pinned, so such a refusal is
+ * judged with what v2c learnt: on an object v2c showed writable through another community it
+ * means read-only; on objects never shown writable it leaves the question open
  * ({@link SnmpAccess.Access#READ_WRITE_UNKNOWN}).
  *
- * <p>After an accepted SET the object is read again; if it differs (another manager wrote at the
- * same moment) the original value is written back, and a value that cannot be restored is
- * reported in {@link #notes()}.
+ * <p>An agent that accepted the wrong type anyway has changed the object: the value read before
+ * is written back at once, and a value that cannot be restored is reported in {@link #notes()}.
  *
  * <p>Not thread-safe: one probe run per instance.
  */
@@ -48,6 +52,11 @@ final class SnmpWriteProbe {
   static final OID SYS_NAME = new OID("1.3.6.1.2.1.1.5.0");
   static final OID SYS_LOCATION = new OID("1.3.6.1.2.1.1.6.0");
   private static final List<OID> CANDIDATES = List.of(SYS_CONTACT, SYS_LOCATION, SYS_NAME);
+  /** The candidates are DisplayStrings: no agent stores an integer in one. */
+  private static final Variable WRONG_TYPE = new Integer32(0);
+  /** v2c errors about the value itself: raised only after the access check passed. */
+  private static final Set<Integer> VALUE_ERRORS = Set.of(PDU.wrongType, PDU.wrongLength,
+      PDU.wrongEncoding, PDU.wrongValue, PDU.inconsistentValue, PDU.badValue);
 
   private final InetAddress target;
   private final int port;
@@ -117,25 +126,35 @@ final class SnmpWriteProbe {
     boolean refusedOnProvenWritable = false;
     for (VariableBinding vb : values) {
       OID oid = vb.getOid();
-      Variable original = vb.getVariable();
       PDU set = new PDU();
       set.setType(PDU.SET);
-      set.add(new VariableBinding(oid, original));
+      set.add(new VariableBinding(oid, WRONG_TYPE));
       PDU r = send(snmp, set, t);
       if (r == null) {
         refusals.add(name(oid) + ": no answer to SET");
         continue;
       }
       int status = r.getErrorStatus();
+      String statusText = statusName(status);
       if (status == PDU.noError) {
         if (version != SnmpConstants.version1) {
           provenWritable.add(oid);
         }
-        verifyUnchanged(snmp, t, oid, original);
+        restore(snmp, t, oid, vb.getVariable());
         return new SnmpAccess(v, community, SnmpAccess.Access.WRITE,
-            "SET of " + name(oid) + " (written back with its own value '" + original + "') accepted");
+            "SET of " + name(oid) + " accepted even with a value of the wrong type");
       }
-      String statusText = statusName(status);
+      boolean valueRefused = version == SnmpConstants.version1
+          ? status == PDU.badValue
+          : VALUE_ERRORS.contains(status);
+      if (valueRefused) {
+        if (version != SnmpConstants.version1) {
+          provenWritable.add(oid);
+        }
+        return new SnmpAccess(v, community, SnmpAccess.Access.WRITE,
+            "SET of " + name(oid) + " with a value of the wrong type answered " + statusText
+                + ": the community passed the access check (nothing was changed)");
+      }
       refusals.add(name(oid) + ": " + statusText);
       if (version != SnmpConstants.version1) {
         if (status == PDU.noAccess || status == PDU.authorizationError) {
@@ -159,24 +178,19 @@ final class SnmpWriteProbe {
             + (version == SnmpConstants.version1 ? ": v1 answers noSuchName both for read-only and for pinned objects" : ""));
   }
 
-  private void verifyUnchanged(Snmp snmp, CommunityTarget<UdpAddress> t, OID oid, Variable original) throws IOException {
-    PDU get = new PDU();
-    get.setType(PDU.GET);
-    get.add(new VariableBinding(oid));
-    PDU r = send(snmp, get, t);
-    if (r != null && r.getErrorStatus() == PDU.noError && r.size() == 1
-        && r.get(0).getVariable().equals(original)) {
-      return;
-    }
+  /** Puts back a value an agent should never have taken; says so when it cannot. */
+  private void restore(Snmp snmp, CommunityTarget<UdpAddress> t, OID oid, Variable original)
+      throws IOException {
     PDU set = new PDU();
     set.setType(PDU.SET);
     set.add(new VariableBinding(oid, original));
     PDU restored = send(snmp, set, t);
     if (restored == null || restored.getErrorStatus() != PDU.noError) {
-      notes.add("SNMP: " + name(oid) + " read back differently after the write probe and could not be restored to '"
-          + original + "': check it on " + target.getHostAddress());
+      notes.add("SNMP: " + name(oid) + " took a value of the wrong type and could not be restored"
+          + " to '" + original + "': check it on " + target.getHostAddress());
     } else {
-      notes.add("SNMP: " + name(oid) + " read back differently after the write probe; restored to '" + original + "'");
+      notes.add("SNMP: " + name(oid) + " took a value of the wrong type; restored to '" + original
+          + "'");
     }
   }
 

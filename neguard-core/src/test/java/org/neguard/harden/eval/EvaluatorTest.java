@@ -6,6 +6,7 @@ import static org.neguard.harden.Transport.TCP;
 import static org.neguard.harden.Transport.UDP;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -273,6 +274,26 @@ class EvaluatorTest {
     Evaluation unknown = eval(Observations.scan().snmp(161,
         new SnmpAccess("v2c", "public", Access.READ_WRITE_UNKNOWN, "every object pinned")));
     assertThat(req(unknown, "HRD-5")).isEqualTo(Verdict.INCONCLUSIVE);
+  }
+
+  @Test
+  @DisplayName("HRD-5: a declared SNMP port that is open|filtered or unexamined and was never"
+      + " write-probed cannot pass")
+  void evaluate_snmpDeclaredNotConfirmedOpenUnprobed_inconclusive() throws Exception {
+    for (PortState state : List.of(PortState.OPEN_FILTERED, PortState.FILTERED,
+        PortState.NOT_CHECKED)) {
+      Evaluation e = eval(Observations.scan().source("nmap-xml")
+          .port(TCP, "198.51.100.7", 22, PortState.OPEN, "ssh")
+          .port(UDP, "198.51.100.7", 161, state, "snmp"));
+      assertThat(e.verdict()).as(state.toString()).isNotEqualTo(Verdict.PASS);
+      assertThat(req(e, "HRD-5")).as(state.toString()).isEqualTo(Verdict.INCONCLUSIVE);
+      assertThat(e.findings()).filteredOn(f -> f.key().toString().equals("udp/161"))
+          .singleElement().satisfies(f -> {
+            assertThat(f.rule()).isEqualTo("snmp-write");
+            assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+            assertThat(f.reason().message()).contains("not probed");
+          });
+    }
   }
 
   @Test

@@ -46,4 +46,18 @@ class ObservationDiffTest {
         "service - -> tftp");
     assertThat(d.changes().get(3).describe()).contains("READ", "WRITE").doesNotContain("public");
   }
+
+  @Test
+  @DisplayName("HRD-6: a second program sharing a port (SO_REUSEPORT) after a reboot is reported")
+  void diff_secondOwnerOfSamePort_added() {
+    var a = Observations.inventory().process(TCP, 22, "ssh", "/usr/sbin/sshd", "root").build();
+    var b = Observations.inventory().process(TCP, 22, "ssh", "/usr/sbin/sshd", "root")
+        .process(TCP, 22, null, "/tmp/.x/backdoor", "nobody").build();
+    ObservationDiff d = ObservationDiff.of(a, b);
+    assertThat(d.same()).isFalse();
+    assertThat(d.changes()).singleElement().satisfies(c -> {
+      assertThat(c.kind()).isEqualTo(ObservationDiff.Kind.ADDED);
+      assertThat(c.key()).contains("tcp/22", "/tmp/.x/backdoor");
+    });
+  }
 }

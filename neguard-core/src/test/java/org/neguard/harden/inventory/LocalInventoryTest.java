@@ -130,6 +130,20 @@ class LocalInventoryTest {
   }
 
   @Test
+  @DisplayName("HRD-2 SCTP: an SCTP table that is there but cannot be read leaves the inventory"
+      + " incomplete, never 'no SCTP listeners'")
+  void take_unreadableSctpTable_incomplete(@TempDir Path dir) throws Exception {
+    Path net = recordedNet(dir);
+    Files.createDirectories(net.resolve("sctp"));
+    // Root reads any mode, so a link to nowhere stands for a table this process cannot read.
+    Files.createSymbolicLink(net.resolve("sctp/eps"), dir.resolve("gone"));
+    Observation o = LocalInventory.of(dir.resolve("proc"), net).take();
+    assertThat(o.complete()).isFalse();
+    assertThat(o.notes()).anyMatch(n -> n.startsWith("SCTP endpoints not read"))
+        .noneMatch(n -> n.contains("absent"));
+  }
+
+  @Test
   void take_malformedTable_refusedBadInput(@TempDir Path dir) throws Exception {
     Path net = recordedNet(dir);
     Files.writeString(net.resolve("udp"), "header\n   0: garbage\n");

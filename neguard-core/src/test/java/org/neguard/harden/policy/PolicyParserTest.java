@@ -110,6 +110,14 @@ class PolicyParserTest {
         + "\n    service: ssh\n    justification: OAM\n", 5, 11, "port out of range 1..65535");
   }
 
+  @ParameterizedTest
+  @CsvSource({"023", "0_23", "2_2", "0x17", "+22"})
+  @DisplayName("bad input: a port other YAML tools read in another base is refused (HRD-1)")
+  void parse_portNotPlainDecimal_refused(String port) {
+    assertInvalidAt(HEAD + "allowed:\n  - transport: tcp\n    port: " + port
+        + "\n    service: ssh\n    justification: OAM\n", 5, 11, "plain decimal number");
+  }
+
   @Test
   void parse_portAsTextOrFraction_refused() {
     assertInvalidAt(HEAD + "allowed:\n  - {transport: tcp, port: '22', service: ssh,"

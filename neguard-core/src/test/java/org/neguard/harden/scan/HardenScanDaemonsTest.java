@@ -309,26 +309,37 @@ class HardenScanDaemonsTest {
   void scan_snmp_writeForRwCommunityOnly() throws Exception {
     ObservedPort snmp = port(Transport.UDP, 161);
     assertThat(access(snmp, "v2c", RW).access()).isEqualTo(SnmpAccess.Access.WRITE);
-    assertThat(access(snmp, "v2c", RW).detail()).contains("sysLocation.0"); // sysContact.0 is pinned
+    // A value of the wrong type answers the access question and is never stored (RFC 3416
+    // checks access before type), so the probe writes back nothing it read earlier.
+    assertThat(access(snmp, "v2c", RW).detail()).contains("wrongType", "nothing was changed");
+    assertThat(access(snmp, "v1", RW).detail()).contains("badValue");
     assertThat(access(snmp, "v2c", RO).access()).isEqualTo(SnmpAccess.Access.READ);
     assertThat(access(snmp, "v2c", RO).detail()).contains("noAccess");
     assertThat(access(snmp, "v1", RW).access()).isEqualTo(SnmpAccess.Access.WRITE);
     assertThat(access(snmp, "v1", RO).access()).isEqualTo(SnmpAccess.Access.READ);
     assertThat(access(snmp, "v2c", "no-such-community").access()).isEqualTo(SnmpAccess.Access.NONE);
     assertThat(snmp.snmpWritable()).isTrue();
+    // HRD-6: the secret community reaches no evidence text, only its length.
+    assertThat(snmp.evidence()).contains("a 11-character community").doesNotContain(RW);
+    assertThat(scan.parameters().get("snmpCommunities")).doesNotContain(RW)
+        .contains("a 11-character community");
     // The probe leaves nothing changed.
     assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.6.0")).isEqualTo(locationBefore);
     assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.4.0")).isEqualTo(PINNED_CONTACT);
   }
 
   @Test
-  @DisplayName("HRD-5: a pinned object alone never decides write access (v2c notWritable)")
-  void snmpProbe_onlyPinnedObject_notConcludedFromIt() throws Exception {
+  @DisplayName("HRD-5: a community that may write is found even on an object the agent pins, and"
+      + " the pinned value stays")
+  void snmpProbe_pinnedObject_writeFoundNothingChanged() throws Exception {
     SnmpWriteProbe probe = new SnmpWriteProbe(java.net.InetAddress.getByName(ns.address()), 161, Duration.ofMillis(800), 1);
-    List<SnmpAccess> r = probe.probe(List.of(RW));
-    SnmpAccess v2c = r.stream().filter(x -> x.version().equals("v2c")).findFirst().orElseThrow();
-    assertThat(v2c.access()).isEqualTo(SnmpAccess.Access.WRITE);
-    assertThat(v2c.detail()).doesNotContain("sysContact");
+    List<SnmpAccess> r = probe.probe(List.of(RW, RO));
+    assertThat(r).filteredOn(x -> x.community().equals(RW))
+        .allSatisfy(x -> assertThat(x.access()).isEqualTo(SnmpAccess.Access.WRITE));
+    assertThat(r).filteredOn(x -> x.community().equals(RO))
+        .allSatisfy(x -> assertThat(x.access()).isEqualTo(SnmpAccess.Access.READ));
+    assertThat(probe.notes()).isEmpty();
+    assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.4.0")).isEqualTo(PINNED_CONTACT);
   }
 
   @Test

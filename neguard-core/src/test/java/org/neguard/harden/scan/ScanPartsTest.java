@@ -20,6 +20,15 @@ import org.snmp4j.smi.OctetString;
 /** The scanner's parts on their own: port lists, payloads, banner rules, and a loopback sweep. */
 class ScanPartsTest {
   @Test
+  @DisplayName("HRD-3: addresses of the target the scan did not examine are named, none for a literal")
+  void otherAddresses_namesWhatTheScanLeftOut() throws Exception {
+    java.net.InetAddress loop = java.net.InetAddress.getByName("127.0.0.1");
+    assertThat(HardenScanner.otherAddresses("127.0.0.1", loop)).isEmpty();
+    assertThat(HardenScanner.otherAddresses("127.0.0.1",
+        java.net.InetAddress.getByName("127.0.0.2"))).containsExactly("127.0.0.1");
+  }
+
+  @Test
   void portList_rangesAndSingles() {
     PortList p = PortList.parse("22, 80,8000-8002");
     assertThat(p.toArray()).containsExactly(22, 80, 8000, 8001, 8002);
