@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -463,6 +465,10 @@ final class MemberSizeCheck {
   static final class Sniffer {
     static final int MAX_OFFSETS = 1 << 16;
 
+    private static final long ONES = 0x0101010101010101L;
+    private static final VarHandle WORDS =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
     private final byte[] window = new byte[2 * Magic.LOOKAHEAD];
     private int carried;
     private long base;
@@ -493,16 +499,43 @@ final class MemberSizeCheck {
         }
       }
       int last = off + len - Magic.LOOKAHEAD;
-      for (int i = off; i <= last; i++) {
-        int v = b[i] & 0xff;
-        if ((v == 'P' || v == 0x1f || v == 'B' || v == 0xfd)
-            && Magic.at(b, i, off + len) != Magic.NONE) {
-          add(base + (i - off));
+      int i = off;
+      // Eight bytes at a time: most words hold none of the four lead bytes.
+      for (; i + 8 <= last; i += 8) {
+        long w = (long) WORDS.get(b, i);
+        if (leadBytes(w) != 0) {
+          for (int j = i; j < i + 8; j++) {
+            judge(b, j, off, len);
+          }
         }
+      }
+      for (; i <= last; i++) {
+        judge(b, i, off, len);
       }
       carried = Magic.LOOKAHEAD - 1;
       System.arraycopy(b, off + len - carried, window, 0, carried);
       base += len;
+    }
+
+    private void judge(byte[] b, int i, int off, int len) {
+      int v = b[i] & 0xff;
+      if ((v == 'P' || v == 0x1f || v == 'B' || v == 0xfd)
+          && Magic.at(b, i, off + len) != Magic.NONE) {
+        add(base + (i - off));
+      }
+    }
+
+    /**
+     * Non-zero when a byte of {@code w} may be a lead byte ({@code P}, 0x1f, {@code B}, 0xfd);
+     * zero only when none is (the zero-byte test of "Bit Twiddling Hacks", never a false zero).
+     */
+    private static long leadBytes(long w) {
+      long p = w ^ 0x5050505050505050L;
+      long g = w ^ 0x1f1f1f1f1f1f1f1fL;
+      long z = w ^ 0x4242424242424242L;
+      long x = w ^ 0xfdfdfdfdfdfdfdfdL;
+      return (((p - ONES) & ~p) | ((g - ONES) & ~g) | ((z - ONES) & ~z) | ((x - ONES) & ~x))
+          & 0x8080808080808080L;
     }
 
     /** One byte at a time, for chunks shorter than a magic's lookahead. */
