@@ -128,15 +128,13 @@ final class MemberSizeCheck {
         if (++candidates > MAX_CANDIDATES) {
           return tooMuch("more than " + MAX_CANDIDATES + " archive headers");
         }
-        long at = sniffer.offsets[i];
-        byte[] head = read(ch, at, 30);
-        FileResult r =
-            switch (Magic.at(head, 0, head.length)) {
-              case ZIP -> zipMember(ch, size, at, head, zipAtStart, where, depth);
-              case GZIP, BZIP2, XZ -> stream(ch, size, at, Magic.at(head, 0, head.length),
-                  where, depth);
-              case NONE -> null;
-            };
+        Candidate c = candidate(ch, size, sniffer.offsets[i]);
+        if (c == null) {
+          continue;
+        }
+        FileResult r = c.kind() == Magic.ZIP
+            ? zipMember(c, zipAtStart, where, depth)
+            : judge(count(c.decoder()), where + c.describe(), c.decoder(), depth);
         if (r != null) {
           return r;
         }
@@ -145,9 +143,54 @@ final class MemberSizeCheck {
     return null;
   }
 
-  private FileResult zipMember(
-      FileChannel ch, long size, long at, byte[] head, boolean zipAtStart, String where,
-      int depth) throws IOException {
+  private FileResult zipMember(Candidate c, boolean zipAtStart, String where, int depth)
+      throws IOException {
+    String member = where + c.describe();
+    if (c.dataDescriptor() && !zipAtStart) {
+      // Without a central directory clamd has only the local header, whose sizes a data
+      // descriptor leaves at zero: it skips the member (a stub in front of the ZIP does this).
+      return FileResult.notScanned(path,
+          member + " gives its sizes only after its data (a data descriptor), in a ZIP that"
+              + " does not start the file or has no central directory: clamd does not unpack"
+              + " such a member, so it was not scanned; ship the ZIP as a file of its own");
+    }
+    Count n = count(c.decoder());
+    if (n == null) {
+      if (c.offset() == 0 || c.plausible()) {
+        return FileResult.notScanned(path,
+            "NEGuard cannot check the size of " + member + " against clamd's MaxFileSize ("
+                + maxFileSize + " bytes): it uses ZIP compression method " + c.method()
+                + ", which NEGuard does not decompress, and clamd might scan only part of it,"
+                + " so the file is not scanned; repack it with deflate");
+      }
+      return null; // bytes that only look like a header: no engine decompresses them either
+    }
+    return judge(n, member, c.decoder(), depth);
+  }
+
+  /**
+   * What starts at {@code at}: a compressed ZIP member (not encrypted) or a gzip, bzip2 or xz
+   * stream, with a decoder that decompresses it as far as its data goes; null when nothing that
+   * decompresses can start there (no magic, a cut-off header, a stored or encrypted member).
+   */
+  static Candidate candidate(FileChannel ch, long size, long at) throws IOException {
+    byte[] head = read(ch, at, 30);
+    Magic kind = Magic.at(head, 0, head.length);
+    if (kind == Magic.NONE) {
+      return null;
+    }
+    if (kind != Magic.ZIP) {
+      Decoder open = () -> {
+        InputStream raw = new BufferedInputStream(new Range(ch, at, size), COPY_BUFFER);
+        return switch (kind) {
+          case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).get();
+          case BZIP2 -> new BZip2CompressorInputStream(raw, false);
+          case XZ -> XZCompressorInputStream.builder().setInputStream(raw).get();
+          default -> throw new IllegalStateException("not a compressed stream: " + kind);
+        };
+      };
+      return new Candidate(kind, at, null, 0, 0, true, open);
+    }
     if (head.length < 30) {
       return null; // a cut-off header holds no data
     }
@@ -158,19 +201,9 @@ final class MemberSizeCheck {
     int extraLength = h.getShort(28) & 0xffff;
     long dataStart = at + 30 + nameLength + extraLength;
     if ((flags & 1) != 0 || method == 0 || dataStart > size) {
-      return null; // encrypted: clamd reports it; stored: inside this layer; cut off: no data
+      return null; // encrypted: clamd reports it; stored: inside these bytes; cut off: no data
     }
     byte[] name = read(ch, at + 30, nameLength);
-    String member = where + "ZIP member '"
-        + ArchiveUnpacker.escape(new String(name, StandardCharsets.UTF_8)) + "' at offset " + at;
-    if ((flags & 0x08) != 0 && !zipAtStart) {
-      // Without a central directory clamd has only the local header, whose sizes a data
-      // descriptor leaves at zero: it skips the member (a stub in front of the ZIP does this).
-      return FileResult.notScanned(path,
-          member + " gives its sizes only after its data (a data descriptor), in a ZIP that"
-              + " does not start the file or has no central directory: clamd does not unpack"
-              + " such a member, so it was not scanned; ship the ZIP as a file of its own");
-    }
     // A header of our own, so that no size or flag it declares bounds the decoding: the member
     // is decompressed as far as its data goes, as clamd (reading the central directory's sizes,
     // which may differ) would.
@@ -193,34 +226,31 @@ final class MemberSizeCheck {
       }
       return zip;
     };
-    Count c = count(open, depth);
-    if (c == null) {
-      if (at == 0 || plausibleName(name, head)) {
-        return FileResult.notScanned(path,
-            "NEGuard cannot check the size of " + member + " against clamd's MaxFileSize ("
-                + maxFileSize + " bytes): it uses ZIP compression method " + method + ", which"
-                + " NEGuard does not decompress, and clamd might scan only part of it, so the"
-                + " file is not scanned; repack it with deflate");
-      }
-      return null; // bytes that only look like a header: no engine decompresses them either
-    }
-    return judge(c, member, open, depth);
+    return new Candidate(kind, at,
+        ArchiveUnpacker.escape(new String(name, StandardCharsets.UTF_8)), method, flags,
+        plausibleName(name, head), open);
   }
 
-  private FileResult stream(
-      FileChannel ch, long size, long at, Magic kind, String where, int depth)
-      throws IOException {
-    String member = where + kind.label + " stream at offset " + at;
-    Decoder open = () -> {
-      InputStream raw = new BufferedInputStream(new Range(ch, at, size), COPY_BUFFER);
-      return switch (kind) {
-        case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).get();
-        case BZIP2 -> new BZip2CompressorInputStream(raw, false);
-        case XZ -> XZCompressorInputStream.builder().setInputStream(raw).get();
-        default -> throw new IllegalStateException("not a compressed stream: " + kind);
-      };
-    };
-    return judge(count(open, depth), member, open, depth);
+  /**
+   * A member that may start at {@link #offset}.
+   *
+   * @param name a ZIP member's name (escaped), null for a compressed stream
+   * @param plausible whether a ZIP header looks real (a printable name, a known version)
+   * @param decoder opens a fresh decompressing stream; null from it for a method NEGuard cannot
+   *     decompress
+   */
+  record Candidate(
+      Magic kind, long offset, String name, int method, int flags, boolean plausible,
+      Decoder decoder) {
+    boolean dataDescriptor() {
+      return (flags & 0x08) != 0;
+    }
+
+    String describe() {
+      return kind == Magic.ZIP
+          ? "ZIP member '" + name + "' at offset " + offset
+          : kind.label + " stream at offset " + offset;
+    }
   }
 
   private FileResult judge(Count c, String member, Decoder open, int depth) throws IOException {
@@ -276,7 +306,7 @@ final class MemberSizeCheck {
    * most one byte past the limit, counting and searching what comes out; null when nothing can
    * be decompressed at all.
    */
-  private Count count(Decoder open, int depth) throws IOException {
+  private Count count(Decoder open) throws IOException {
     Sniffer sniffer = new Sniffer();
     long n = 0;
     String budget = null;
@@ -350,7 +380,7 @@ final class MemberSizeCheck {
     return true;
   }
 
-  private static byte[] read(FileChannel ch, long at, int length) throws IOException {
+  static byte[] read(FileChannel ch, long at, int length) throws IOException {
     ByteBuffer b = ByteBuffer.allocate((int) Math.max(0, Math.min(length, ch.size() - at)));
     while (b.hasRemaining()) {
       if (ch.read(b, at + b.position()) < 0) {
@@ -364,7 +394,7 @@ final class MemberSizeCheck {
 
   /** Opens a fresh decompressing stream; null when the bytes cannot be decompressed at all. */
   @FunctionalInterface
-  private interface Decoder {
+  interface Decoder {
     InputStream open() throws IOException;
   }
 
