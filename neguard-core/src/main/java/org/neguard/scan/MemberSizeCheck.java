@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
@@ -123,7 +125,7 @@ final class MemberSizeCheck {
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      boolean zipAtStart = zipAtStart(ch, size);
+      List<long[]> zips = null; // found when a data-descriptor member first needs them
       for (int i = 0; i < sniffer.count; i++) {
         if (++candidates > MAX_CANDIDATES) {
           return tooMuch("more than " + MAX_CANDIDATES + " archive headers");
@@ -132,8 +134,15 @@ final class MemberSizeCheck {
         if (c == null) {
           continue;
         }
+        boolean readable = true;
+        if (c.kind() == Magic.ZIP && c.dataDescriptor()) {
+          if (zips == null) {
+            zips = zipsClamdReads(ch, size);
+          }
+          readable = inside(zips, c.offset());
+        }
         FileResult r = c.kind() == Magic.ZIP
-            ? zipMember(c, zipAtStart, where, depth)
+            ? zipMember(c, readable, where, depth)
             : judge(count(c.decoder()), where + c.describe(), c.decoder(), depth);
         if (r != null) {
           return r;
@@ -143,17 +152,9 @@ final class MemberSizeCheck {
     return null;
   }
 
-  private FileResult zipMember(Candidate c, boolean zipAtStart, String where, int depth)
+  private FileResult zipMember(Candidate c, boolean readable, String where, int depth)
       throws IOException {
     String member = where + c.describe();
-    if (c.dataDescriptor() && !zipAtStart) {
-      // Without a central directory clamd has only the local header, whose sizes a data
-      // descriptor leaves at zero: it skips the member (a stub in front of the ZIP does this).
-      return FileResult.notScanned(path,
-          member + " gives its sizes only after its data (a data descriptor), in a ZIP that"
-              + " does not start the file or has no central directory: clamd does not unpack"
-              + " such a member, so it was not scanned; ship the ZIP as a file of its own");
-    }
     Count n = count(c.decoder());
     if (n == null) {
       if (c.offset() == 0 || c.plausible()) {
@@ -164,6 +165,16 @@ final class MemberSizeCheck {
                 + " so the file is not scanned; repack it with deflate");
       }
       return null; // bytes that only look like a header: no engine decompresses them either
+    }
+    // Only a member that really decompresses counts: machine code holds stray headers too.
+    boolean real = (c.plausible() && n.bytes > 0) || (n.complete && n.bytes >= 64);
+    if (!readable && real) {
+      // Without a central directory clamd has only the local header, whose sizes a data
+      // descriptor leaves at zero: it skips the member (a stub in front of the ZIP does this).
+      return FileResult.notScanned(path,
+          member + " gives its sizes only after its data (a data descriptor), in a ZIP that"
+              + " does not start the file or has no central directory: clamd does not unpack"
+              + " such a member, so it was not scanned; ship the ZIP as a file of its own");
     }
     return judge(n, member, c.decoder(), depth);
   }
@@ -227,7 +238,7 @@ final class MemberSizeCheck {
       return zip;
     };
     return new Candidate(kind, at,
-        ArchiveUnpacker.escape(new String(name, StandardCharsets.UTF_8)), method, flags,
+        shortName(ArchiveUnpacker.escape(new String(name, StandardCharsets.UTF_8))), method, flags,
         plausibleName(name, head), open);
   }
 
@@ -257,17 +268,17 @@ final class MemberSizeCheck {
     if (c == null) {
       return null; // not a stream after all: nothing decompresses
     }
-    if (c.bytes > maxFileSize) {
+    if (c.bytes() > maxFileSize) {
       return FileResult.notScanned(path,
           member + " unpacks to more than clamd's MaxFileSize (" + maxFileSize + " bytes):"
               + " clamd would scan only its first " + maxFileSize + " bytes, or none, and might"
               + " call it clean; raise MaxFileSize (and MaxScanSize) in clamd.conf and the"
               + " engine's maxFileSize option above the largest member (docs/SCANNING-CLAMD.md)");
     }
-    if (c.budget != null) {
-      return tooMuch(c.budget);
+    if (c.budget() != null) {
+      return tooMuch(c.budget());
     }
-    if (c.sniffer.count == 0 && !c.sniffer.overflow) {
+    if (c.sniffer().count == 0 && !c.sniffer().overflow) {
       return null;
     }
     if (depth + 1 >= MAX_DEPTH) {
@@ -282,7 +293,7 @@ final class MemberSizeCheck {
     try (InputStream in = open.open();
         OutputStream o = Files.newOutputStream(out, StandardOpenOption.CREATE_NEW)) {
       byte[] buf = new byte[COPY_BUFFER];
-      long left = c.bytes;
+      long left = c.bytes();
       try {
         for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
           inner.update(buf, 0, n);
@@ -319,9 +330,11 @@ final class MemberSizeCheck {
     if (in == null) {
       return null;
     }
+    boolean complete = false;
     try (in) {
       byte[] buf = new byte[COPY_BUFFER];
-      for (int r; (r = in.read(buf, 0, (int) Math.min(buf.length, maxFileSize + 1 - n))) > 0; ) {
+      int r;
+      while ((r = in.read(buf, 0, (int) Math.min(buf.length, maxFileSize + 1 - n))) > 0) {
         n += r;
         decoded += r;
         sniffer.update(buf, 0, r);
@@ -333,11 +346,12 @@ final class MemberSizeCheck {
           break;
         }
       }
+      complete = r < 0;
     } catch (IOException | RuntimeException e) {
       // Corrupt or cut-off data: clamd stops there too; what came out so far is what counts.
     }
     sniffer.finish();
-    return new Count(n, sniffer, budget);
+    return new Count(n, sniffer, budget, complete);
   }
 
   private FileResult tooMuch(String what) {
@@ -348,23 +362,109 @@ final class MemberSizeCheck {
   }
 
   /**
-   * Whether the bytes start with a ZIP local header and end with an end-of-central-directory
-   * record, where clamd looks for one: then clamd reads the members through the central
-   * directory, data descriptors or not.
+   * The spans {@code [start, end)} of the ZIPs whose central directory clamd reads: each end of
+   * central directory record (ZIP64 too) gives where its ZIP starts; clamd reads the central
+   * directory of a ZIP that starts the bytes, or a tar, cpio or stored-ZIP member it extracts
+   * to a file of its own. Not an ar member: clamd does not open ar archives.
    */
-  private static boolean zipAtStart(FileChannel ch, long size) throws IOException {
-    byte[] head = read(ch, 0, 4);
-    if (head.length < 4 || head[0] != 'P' || head[1] != 'K' || head[2] != 3 || head[3] != 4) {
-      return false;
+  private static List<long[]> zipsClamdReads(FileChannel ch, long size) throws IOException {
+    List<long[]> spans = new ArrayList<>();
+    byte[] buf = new byte[COPY_BUFFER + 3];
+    for (long pos = 0; pos < size; pos += COPY_BUFFER) {
+      byte[] b = read(ch, pos, buf.length);
+      for (int i = 0; i + 4 <= b.length && i < COPY_BUFFER; i++) {
+        if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 && b[i + 3] == 6) {
+          long start = zipStart(ch, pos + i);
+          if (start >= 0 && (start == 0 || extractedMemberStarts(ch, start))) {
+            spans.add(new long[] {start, pos + i});
+          }
+        }
+      }
     }
-    int tail = (int) Math.min(size, 22 + 0xFFFF);
-    byte[] end = read(ch, size - tail, tail);
-    for (int i = end.length - 22; i >= 0; i--) {
-      if (end[i] == 'P' && end[i + 1] == 'K' && end[i + 2] == 5 && end[i + 3] == 6) {
+    return spans;
+  }
+
+  private static boolean inside(List<long[]> spans, long offset) {
+    for (long[] s : spans) {
+      if (s[0] <= offset && offset < s[1]) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Where the ZIP whose end record sits at {@code eocd} starts, or -1. */
+  private static long zipStart(FileChannel ch, long eocd) throws IOException {
+    ByteBuffer e = ByteBuffer.wrap(read(ch, eocd, 22)).order(ByteOrder.LITTLE_ENDIAN);
+    if (e.capacity() < 22) {
+      return -1;
+    }
+    long cdSize = e.getInt(12) & 0xFFFF_FFFFL;
+    long cdOffset = e.getInt(16) & 0xFFFF_FFFFL;
+    long record = eocd;
+    if (cdSize == 0xFFFF_FFFFL || cdOffset == 0xFFFF_FFFFL) {
+      // ZIP64: the locator just before, and the ZIP64 end record just before that.
+      long z64 = eocd - 20 - 56;
+      if (z64 < 0) {
+        return -1;
+      }
+      ByteBuffer z = ByteBuffer.wrap(read(ch, z64, 56)).order(ByteOrder.LITTLE_ENDIAN);
+      if (z.getInt(0) != 0x06064b50) {
+        return -1;
+      }
+      cdSize = z.getLong(40);
+      cdOffset = z.getLong(48);
+      record = z64;
+    }
+    long start = record - cdSize - cdOffset;
+    return cdSize < 0 || cdOffset < 0 || start < 0 ? -1 : start;
+  }
+
+  /** Whether {@code at} is where a tar, cpio (new or odc) or stored ZIP member's data begins. */
+  private static boolean extractedMemberStarts(FileChannel ch, long at) throws IOException {
+    if (at >= 512 && "ustar".equals(ascii(read(ch, at - 512 + 257, 5)))) {
+      return true;
+    }
+    long from = Math.max(0, at - 30 - 4096);
+    byte[] before = read(ch, from, (int) (at - from));
+    for (int i = before.length - 30; i >= 0; i--) {
+      if (before[i] == 'P' && before[i + 1] == 'K' && before[i + 2] == 3 && before[i + 3] == 4) {
+        ByteBuffer h = ByteBuffer.wrap(before, i, 30).order(ByteOrder.LITTLE_ENDIAN);
+        if (h.getShort(i + 8) == 0 && from + i + 30 + (h.getShort(i + 26) & 0xffff)
+            + (h.getShort(i + 28) & 0xffff) == at) {
+          return true;
+        }
+      }
+      if (i + 110 <= before.length && before[i] == '0' && before[i + 1] == '7'
+          && before[i + 2] == '0' && before[i + 3] == '7' && before[i + 4] == '0') {
+        String head = ascii(Arrays.copyOfRange(before, i, Math.min(before.length, i + 110)));
+        try {
+          long data;
+          if (head.startsWith("070701") || head.startsWith("070702")) {
+            long nameSize = Long.parseLong(head.substring(94, 102), 16);
+            data = from + i + ((110 + nameSize + 3) & ~3L);
+          } else if (head.startsWith("070707")) {
+            data = from + i + 76 + Long.parseLong(head.substring(59, 65), 8);
+          } else {
+            continue;
+          }
+          if (data == at) {
+            return true;
+          }
+        } catch (NumberFormatException e) {
+          // Not a cpio header after all.
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String shortName(String name) {
+    return name.length() <= 200 ? name : name.substring(0, 200) + "...";
+  }
+
+  private static String ascii(byte[] b) {
+    return new String(b, StandardCharsets.ISO_8859_1);
   }
 
   /** A ZIP name of printable characters and a version NEGuard knows: a real header, not noise. */
@@ -390,7 +490,8 @@ final class MemberSizeCheck {
     return Arrays.copyOf(b.array(), b.position());
   }
 
-  private record Count(long bytes, Sniffer sniffer, String budget) {}
+  /** What decompressing gave: bytes (at most one past the limit), whether it reached its end. */
+  private record Count(long bytes, Sniffer sniffer, String budget, boolean complete) {}
 
   /** Opens a fresh decompressing stream; null when the bytes cannot be decompressed at all. */
   @FunctionalInterface

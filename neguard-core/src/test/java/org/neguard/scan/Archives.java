@@ -68,6 +68,25 @@ final class Archives {
     }
   }
 
+  /** A zip of {@code name -> content}, every member stored (as a jar of jars or an .apk does). */
+  static byte[] storedZip(Map<String, byte[]> entries) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
+      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+        ZipArchiveEntry entry = new ZipArchiveEntry(e.getKey());
+        entry.setMethod(ZipMethod.STORED.getCode());
+        entry.setSize(e.getValue().length);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(e.getValue());
+        entry.setCrc(crc.getValue());
+        zip.putArchiveEntry(entry);
+        zip.write(e.getValue());
+        zip.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
   static byte[] zip(String name, byte[] content) throws IOException {
     return zip(Map.of(name, content));
   }

@@ -240,6 +240,43 @@ class ClamdMemberSizeTest {
   }
 
   @Test
+  @DisplayName("AV-1: a jar (data descriptors) in tar, cpio or a stored zip is unpacked by clamd: CLEAN when clean, INFECTED with EICAR")
+  void scan_dataDescriptorZipInContainerClamdOpens_scanned() throws Exception {
+    for (String content : List.of("class file\n", DemoClamd.EICAR)) {
+      byte[] jar = Archives.zip(entries("org/x/A.class", ascii(content)));
+      Map<String, byte[]> stored = new LinkedHashMap<>();
+      stored.put("BOOT-INF/lib/app.jar", jar);
+      List<ScanItem> items = List.of(
+          item("opt/app.tar", Archives.tar(entries("lib/app.jar", jar))),
+          item("opt/app.tar.gz", Archives.gzip(Archives.tar(entries("lib/app.jar", jar)))),
+          item("opt/app.cpio", Archives.cpio(entries("lib/app.jar", jar))),
+          item("opt/boot.jar", Archives.storedZip(stored)));
+      FileResult.Status expected = content.equals(DemoClamd.EICAR)
+          ? FileResult.Status.INFECTED : FileResult.Status.CLEAN;
+
+      List<FileResult> r =
+          ClamdEngine.fromSpec(large.unixSpec()).scan(items, ProgressListener.NONE);
+
+      assertThat(r).allSatisfy(f ->
+          assertThat(f.status()).as(f.toString()).isEqualTo(expected));
+    }
+  }
+
+  @Test
+  @DisplayName("AV-1: a jar (data descriptors) in an ar archive, which clamd does not open, is NOT_SCANNED")
+  void scan_dataDescriptorZipInAr_notScanned() throws Exception {
+    byte[] jar = Archives.zip(entries("org/x/Eicar.class", ascii(DemoClamd.EICAR)));
+
+    FileResult r = ClamdEngine.fromSpec(large.unixSpec())
+        .scan(List.of(item("opt/app.ar", Archives.ar(entries("app.jar", jar)))),
+            ProgressListener.NONE).get(0);
+
+    // clamd calls it clean: it never unpacked the jar, so the EICAR in it went unseen.
+    assertThat(r.status()).as(r.toString()).isEqualTo(FileResult.Status.NOT_SCANNED);
+    assertThat(r.detail()).contains("data descriptor");
+  }
+
+  @Test
   @DisplayName("AV-1: compressed archives nested deeper than NEGuard follows are NOT_SCANNED")
   void scan_nestedDeeperThanChecked_notScanned() throws Exception {
     byte[] bytes = ascii("core\n");
