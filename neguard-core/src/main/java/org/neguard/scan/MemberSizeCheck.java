@@ -126,6 +126,7 @@ final class MemberSizeCheck {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       List<long[]> zips = null; // found when a data-descriptor member first needs them
+      List<Long> gzipEnds = new ArrayList<>(); // where gzip members clamd follows end
       for (int i = 0; i < sniffer.count; i++) {
         if (++candidates > MAX_CANDIDATES) {
           return tooMuch("more than " + MAX_CANDIDATES + " archive headers");
@@ -143,7 +144,7 @@ final class MemberSizeCheck {
         }
         FileResult r = c.kind() == Magic.ZIP
             ? zipMember(c, readable, where, depth)
-            : judge(count(c.decoder()), where + c.describe(), c.decoder(), depth);
+            : stream(ch, c, gzipEnds, where, depth);
         if (r != null) {
           return r;
         }
@@ -180,6 +181,34 @@ final class MemberSizeCheck {
   }
 
   /**
+   * A gzip, bzip2 or xz stream. clamd unpacks one only where it starts a file: the bytes' start,
+   * a tar, cpio or stored-ZIP member's start, or (gzip only) the end of a gzip member it
+   * followed; not a bzip2 stream after another (pbzip2), nor one behind a stub or in an ar
+   * archive (a .deb's data.tar.xz). Content it does not unpack is content it did not scan.
+   */
+  private FileResult stream(
+      FileChannel ch, Candidate c, List<Long> gzipEnds, String where, int depth)
+      throws IOException {
+    Count n = count(c.decoder());
+    boolean unpacked = c.offset() == 0
+        || (c.kind() == Magic.GZIP && gzipEnds.contains(c.offset()))
+        || extractedMemberStarts(ch, c.offset());
+    if (n != null && n.complete() && n.bytes() > 0) {
+      if (!unpacked) {
+        return FileResult.notScanned(path,
+            where + c.describe() + " is not where clamd unpacks a " + c.kind().label
+                + " stream (the start of a file, or of a tar, cpio or ZIP member), so clamd did"
+                + " not scan its " + n.bytes() + " bytes; ship the archive as a file of its"
+                + " own");
+      }
+      if (c.kind() == Magic.GZIP && c.end()[0] > 0) {
+        gzipEnds.add(c.end()[0]);
+      }
+    }
+    return judge(n, where + c.describe(), c.decoder(), depth);
+  }
+
+  /**
    * What starts at {@code at}: a compressed ZIP member (not encrypted) or a gzip, bzip2 or xz
    * stream, with a decoder that decompresses it as far as its data goes; null when nothing that
    * decompresses can start there (no magic, a cut-off header, a stored or encrypted member).
@@ -191,16 +220,32 @@ final class MemberSizeCheck {
       return null;
     }
     if (kind != Magic.ZIP) {
+      long[] end = new long[1];
       Decoder open = () -> {
+        if (kind == Magic.GZIP) {
+          // Range supports mark and reset, so the gzip reader gives back what it read past the
+          // member's trailer: where it stops is where the member ends.
+          Range range = new Range(ch, at, size);
+          InputStream gz = GzipCompressorInputStream.builder().setInputStream(range).get();
+          return new java.io.FilterInputStream(gz) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+              int r = super.read(b, off, len);
+              if (r < 0) {
+                end[0] = range.pos;
+              }
+              return r;
+            }
+          };
+        }
         InputStream raw = new BufferedInputStream(new Range(ch, at, size), COPY_BUFFER);
         return switch (kind) {
-          case GZIP -> GzipCompressorInputStream.builder().setInputStream(raw).get();
           case BZIP2 -> new BZip2CompressorInputStream(raw, false);
           case XZ -> XZCompressorInputStream.builder().setInputStream(raw).get();
           default -> throw new IllegalStateException("not a compressed stream: " + kind);
         };
       };
-      return new Candidate(kind, at, null, 0, 0, true, open);
+      return new Candidate(kind, at, null, 0, 0, true, open, end);
     }
     if (head.length < 30) {
       return null; // a cut-off header holds no data
@@ -239,7 +284,7 @@ final class MemberSizeCheck {
     };
     return new Candidate(kind, at,
         shortName(ArchiveUnpacker.escape(new String(name, StandardCharsets.UTF_8))), method, flags,
-        plausibleName(name, head), open);
+        plausibleName(name, head), open, new long[1]);
   }
 
   /**
@@ -249,10 +294,11 @@ final class MemberSizeCheck {
    * @param plausible whether a ZIP header looks real (a printable name, a known version)
    * @param decoder opens a fresh decompressing stream; null from it for a method NEGuard cannot
    *     decompress
+   * @param end where a gzip member ended, once its decoder read it to its end; 0 before
    */
   record Candidate(
       Magic kind, long offset, String name, int method, int flags, boolean plausible,
-      Decoder decoder) {
+      Decoder decoder, long[] end) {
     boolean dataDescriptor() {
       return (flags & 0x08) != 0;
     }
@@ -499,15 +545,39 @@ final class MemberSizeCheck {
     InputStream open() throws IOException;
   }
 
-  /** Bytes {@code [from, to)} of a channel, by positional reads. */
+  /** Bytes {@code [from, to)} of a channel, by positional reads; mark and reset are free. */
   private static final class Range extends InputStream {
     private final FileChannel ch;
     private long pos;
+    private long mark;
     private final long end;
+
+    @Override
+    public boolean markSupported() {
+      return true;
+    }
+
+    @Override
+    public synchronized void mark(int limit) {
+      mark = pos;
+    }
+
+    @Override
+    public synchronized void reset() {
+      pos = mark;
+    }
+
+    @Override
+    public long skip(long n) {
+      long k = Math.max(0, Math.min(n, end - pos));
+      pos += k;
+      return k;
+    }
 
     Range(FileChannel ch, long from, long to) {
       this.ch = ch;
       this.pos = from;
+      this.mark = from;
       this.end = to;
     }
 

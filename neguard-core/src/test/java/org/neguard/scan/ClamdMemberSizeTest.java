@@ -277,6 +277,44 @@ class ClamdMemberSizeTest {
   }
 
   @Test
+  @DisplayName("AV-1: a compressed stream clamd does not unpack (behind a stub, a second bzip2 stream, a .deb's data.tar.xz) is NOT_SCANNED")
+  void scan_streamClamdDoesNotUnpack_notScanned() throws Exception {
+    byte[] eicar = ascii(DemoClamd.EICAR);
+    byte[] tarXz = Archives.xz(Archives.tar(entries("usr/bin/tool", eicar)));
+    Map<String, byte[]> deb = new LinkedHashMap<>();
+    deb.put("debian-binary", ascii("2.0\n"));
+    deb.put("data.tar.xz", tarXz);
+    List<ScanItem> items = List.of(
+        item("opt/install.run", Archives.selfExtracting(Archives.gzip(eicar))),
+        item("opt/data.bz2", concat(Archives.bzip2(ascii("first\n")), Archives.bzip2(eicar))),
+        item("opt/junk.gz", concat(Archives.gzip(ascii("first\n")), ascii("junk"),
+            Archives.gzip(eicar))),
+        item("pool/tool_1.0_amd64.deb", Archives.ar(deb)));
+
+    List<FileResult> r = ClamdEngine.fromSpec(large.unixSpec()).scan(items, ProgressListener.NONE);
+
+    // clamd calls each clean: it never unpacked the stream that holds EICAR.
+    assertThat(r).allSatisfy(f -> {
+      assertThat(f.status()).as(f.toString()).isEqualTo(FileResult.Status.NOT_SCANNED);
+      assertThat(f.detail()).contains("is not where clamd unpacks");
+    });
+  }
+
+  @Test
+  @DisplayName("AV-1: gzip members one after another are followed by clamd: CLEAN when clean, INFECTED with EICAR")
+  void scan_concatenatedGzip_followedByClamd() throws Exception {
+    byte[] clean = concat(Archives.gzip(ascii("first\n")), Archives.gzip(ascii("second\n")),
+        Archives.gzip(ClamdEngineTest.filler(10_000, "")));
+    byte[] infected = concat(Archives.gzip(ascii("first\n")), Archives.gzip(ascii(DemoClamd.EICAR)));
+
+    List<FileResult> r = ClamdEngine.fromSpec(large.unixSpec())
+        .scan(List.of(item("a.gz", clean), item("b.gz", infected)), ProgressListener.NONE);
+
+    assertThat(r.get(0).status()).as(r.get(0).toString()).isEqualTo(FileResult.Status.CLEAN);
+    assertThat(r.get(1).status()).as(r.get(1).toString()).isEqualTo(FileResult.Status.INFECTED);
+  }
+
+  @Test
   @DisplayName("AV-1: compressed archives nested deeper than NEGuard follows are NOT_SCANNED")
   void scan_nestedDeeperThanChecked_notScanned() throws Exception {
     byte[] bytes = ascii("core\n");
