@@ -127,6 +127,12 @@ final class MemberSizeCheck {
       long size = ch.size();
       List<long[]> zips = null; // found when a data-descriptor member first needs them
       List<Long> gzipEnds = new ArrayList<>(); // where gzip members clamd follows end
+      byte[] magic = read(ch, 0, 4);
+      // Executables carry compressed resources (curl its manual, busybox its help texts) that
+      // clamd does not unpack; that is its way with executables, not an archive walked around.
+      boolean executable = (magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E'
+          && magic[2] == 'L' && magic[3] == 'F') || (magic.length >= 2 && magic[0] == 'M'
+          && magic[1] == 'Z');
       for (int i = 0; i < sniffer.count; i++) {
         if (++candidates > MAX_CANDIDATES) {
           return tooMuch("more than " + MAX_CANDIDATES + " archive headers");
@@ -144,7 +150,7 @@ final class MemberSizeCheck {
         }
         FileResult r = c.kind() == Magic.ZIP
             ? zipMember(c, readable, where, depth)
-            : stream(ch, c, gzipEnds, where, depth);
+            : stream(ch, c, gzipEnds, executable, where, depth);
         if (r != null) {
           return r;
         }
@@ -187,10 +193,10 @@ final class MemberSizeCheck {
    * archive (a .deb's data.tar.xz). Content it does not unpack is content it did not scan.
    */
   private FileResult stream(
-      FileChannel ch, Candidate c, List<Long> gzipEnds, String where, int depth)
-      throws IOException {
+      FileChannel ch, Candidate c, List<Long> gzipEnds, boolean executable, String where,
+      int depth) throws IOException {
     Count n = count(c.decoder());
-    boolean unpacked = c.offset() == 0
+    boolean unpacked = executable || c.offset() == 0
         || (c.kind() == Magic.GZIP && gzipEnds.contains(c.offset()))
         || extractedMemberStarts(ch, c.offset());
     if (n != null && n.complete() && n.bytes() > 0) {
