@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
@@ -46,6 +48,12 @@ import org.neguard.verdict.RefusalException;
  * method NEGuard cannot decompress, nesting deeper than {@link #MAX_DEPTH} levels or more work
  * than {@link #MAX_DECODED_BYTES} make the file NOT_SCANNED: fail closed.
  *
+ * <p>Content clamd does not unpack is content it did not scan, so a member that really
+ * decompresses where clamd 1.4.6 does not unpack it is NOT_SCANNED too: a data-descriptor ZIP
+ * member whose ZIP clamd reads only by its local headers (behind a stub, in an ar archive), and
+ * a gzip, bzip2 or xz stream that starts neither the bytes nor a tar, cpio or stored-ZIP member
+ * (nor, for gzip, follows a gzip member), outside executables.
+ *
  * <p>Stored ZIP members need no check: their bytes lie in a file that is itself no larger than
  * MaxFileSize (larger files are not sent). Encrypted ZIP members are left to clamd, which reports
  * them ({@code AlertEncrypted}).
@@ -58,7 +66,7 @@ final class MemberSizeCheck {
   static final long MAX_DECODED_BYTES = 8L << 30;
 
   /** Most candidates examined in one payload file, all levels together. */
-  static final int MAX_CANDIDATES = 200_000;
+  static final int MAX_CANDIDATES = 1_000_000;
 
   private static final int COPY_BUFFER = 64 << 10;
 
@@ -126,7 +134,7 @@ final class MemberSizeCheck {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       List<long[]> zips = null; // found when a data-descriptor member first needs them
-      List<Long> gzipEnds = new ArrayList<>(); // where gzip members clamd follows end
+      Set<Long> gzipEnds = new HashSet<>(); // where gzip members clamd follows end
       byte[] magic = read(ch, 0, 4);
       // Executables carry compressed resources (curl its manual, busybox its help texts) that
       // clamd does not unpack; that is its way with executables, not an archive walked around.
@@ -193,7 +201,7 @@ final class MemberSizeCheck {
    * archive (a .deb's data.tar.xz). Content it does not unpack is content it did not scan.
    */
   private FileResult stream(
-      FileChannel ch, Candidate c, List<Long> gzipEnds, boolean executable, String where,
+      FileChannel ch, Candidate c, Set<Long> gzipEnds, boolean executable, String where,
       int depth) throws IOException {
     Count n = count(c.decoder());
     boolean unpacked = executable || c.offset() == 0
@@ -355,6 +363,8 @@ final class MemberSizeCheck {
       } catch (IOException | RuntimeException e) {
         // As far as it decompressed the first time: the same bytes.
       }
+    } catch (RuntimeException e) {
+      throw new IOException("cannot decompress " + member + " again: " + e, e);
     }
     inner.finish();
     try {
@@ -670,7 +680,7 @@ final class MemberSizeCheck {
    * unless it is one of four lead bytes.
    */
   static final class Sniffer {
-    static final int MAX_OFFSETS = 1 << 16;
+    static final int MAX_OFFSETS = 1_000_000;
 
     private static final long ONES = 0x0101010101010101L;
     private static final VarHandle WORDS =
