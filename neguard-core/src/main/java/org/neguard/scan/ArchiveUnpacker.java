@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -33,7 +34,9 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * Unpacks the archives a payload file contains, so that an engine that cannot open archives
  * (YARA) still sees every member. Recognises zip (and jar, apk, docx...), tar, ar (.deb), cpio,
  * gzip, bzip2 and xz by their magic bytes, not their names, and unpacks nested archives down to
- * {@link Limits#maxDepth()} levels.
+ * {@link Limits#maxDepth()} levels. A file that does not start as an archive is searched for
+ * ZIP members and gzip, bzip2 and xz streams further in (a ZIP behind a self-extractor's stub,
+ * a tar.gz appended to a script), as clamd finds ZIPs wherever they start.
  *
  * <p>Safety, because the input is untrusted: member names are never used as file names (every
  * member is written to a fresh numbered file under the work directory, so no name can escape
@@ -162,10 +165,26 @@ public final class ArchiveUnpacker {
     while (!queue.isEmpty()) {
       Member archive = queue.poll();
       Format format = Format.detect(archive.file());
+      String where = archive.depth() == 0 ? "the file" : archive.path();
       if (format == Format.NONE) {
+        // Not an archive at its start, but it may hold one further in (a self-extracting
+        // installer, a compressed blob in a binary): clamd unpacks such ZIPs, so must we.
+        int before = run.members.size();
+        try {
+          embedded(archive, run);
+        } catch (LimitReached e) {
+          run.problems.add(e.getMessage());
+          return new Unpacked(run.members, run.problems);
+        } catch (IOException | RuntimeException e) {
+          if (run.writeFailed) {
+            throw e instanceof IOException io ? io : new IOException(e);
+          }
+          run.problems.add(where + " holds an archive NEGuard could not unpack ("
+              + describe(e) + "): its members were not all scanned");
+        }
+        queue.addAll(run.members.subList(before, run.members.size()));
         continue;
       }
-      String where = archive.depth() == 0 ? "the file" : archive.path();
       if (!format.supported) {
         run.problems.add(where + " is a " + format.label
             + " archive, which NEGuard does not unpack for YARA: its members were not scanned");
@@ -225,6 +244,86 @@ public final class ArchiveUnpacker {
           run.write(in, path, archive.depth() + 1);
         }
       }
+    }
+  }
+
+  /**
+   * Unpacks what {@link MemberSizeCheck.Sniffer} finds inside a file that does not start as an
+   * archive: compressed ZIP members (through their local headers, as clamd reads a ZIP behind a
+   * stub) and gzip, bzip2 and xz streams. Each is decompressed once in full first, so that bytes
+   * that merely look like a header (they fail to decompress) are left as data.
+   */
+  private void embedded(Member archive, Run run) throws IOException {
+    MemberSizeCheck.Sniffer sniffer = new MemberSizeCheck.Sniffer();
+    try (InputStream in = Files.newInputStream(archive.file())) {
+      byte[] buf = new byte[COPY_BUFFER];
+      for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+        sniffer.update(buf, 0, n);
+      }
+    }
+    sniffer.finish();
+    if (!sniffer.found()) {
+      return;
+    }
+    String where = archive.depth() == 0 ? "the file" : archive.path();
+    String prefix = archive.depth() == 0 ? "" : archive.path() + SEPARATOR;
+    if (sniffer.overflow) {
+      run.problems.add(where + " holds more than " + MemberSizeCheck.Sniffer.MAX_OFFSETS
+          + " archive headers: they were not all unpacked and scanned");
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(archive.file(), StandardOpenOption.READ)) {
+      long size = ch.size();
+      for (int i = 0; i < sniffer.count; i++) {
+        MemberSizeCheck.Candidate c = MemberSizeCheck.candidate(ch, size, sniffer.offsets[i]);
+        if (c == null) {
+          continue;
+        }
+        String path = prefix + "@" + c.offset()
+            + (c.name() != null ? SEPARATOR + c.name() : " (" + c.kind().label + " content)");
+        long n = decodedLength(c.decoder(), limits.maxTotalBytes() + 1);
+        if (n == UNSUPPORTED) {
+          if (c.plausible()) {
+            run.problems.add(path + " uses ZIP method " + c.method()
+                + ", which NEGuard does not unpack for YARA: it was not scanned");
+          }
+          continue;
+        }
+        if (n <= 0) {
+          continue; // not a stream after all, or an empty one
+        }
+        if (archive.depth() >= limits.maxDepth()) {
+          run.problems.add(path + " is an archive nested deeper than " + limits.maxDepth()
+              + " levels (limit maxDepth): its members were not scanned");
+          return;
+        }
+        try (InputStream in = c.decoder().open()) {
+          run.write(in, path, archive.depth() + 1);
+        }
+      }
+    }
+  }
+
+  private static final long UNSUPPORTED = -2;
+
+  /**
+   * The bytes a decoder gives up to {@code max}; -1 when decoding fails before its end (noise, or
+   * a corrupt stream no tool would unpack either), {@link #UNSUPPORTED} for a ZIP method NEGuard
+   * cannot decompress.
+   */
+  private static long decodedLength(MemberSizeCheck.Decoder decoder, long max) {
+    try (InputStream in = decoder.open()) {
+      if (in == null) {
+        return UNSUPPORTED;
+      }
+      byte[] buf = new byte[COPY_BUFFER];
+      long n = 0;
+      for (int r; n < max && (r = in.read(buf)) > 0; ) {
+        n += r;
+      }
+      return n;
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

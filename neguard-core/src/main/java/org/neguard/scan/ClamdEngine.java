@@ -55,9 +55,10 @@ import org.neguard.verdict.RefusalException;
  * each scan it sends a tiny ZIP marked encrypted and refuses to go on when clamd calls it clean
  * ({@code AlertEncrypted} is off); files above clamd's 2 GiB design limit, or above the {@code
  * MaxFileSize} / {@code StreamMaxLength} the engine is told (clamd's defaults, 100 MiB, until
- * told), are not scanned without asking clamd. A ZIP file with a member larger than {@code
- * MaxFileSize} is not scanned either: clamd (1.4) scans only the member's first MaxFileSize
- * bytes and answers OK even with {@code AlertExceedsMax yes}. {@code AlertExceedsMax} itself
+ * told), are not scanned without asking clamd. A file that holds, anywhere and at any level of
+ * nesting, a compressed member larger than {@code MaxFileSize} is not scanned either: clamd (1.4)
+ * scans only a ZIP member's first MaxFileSize bytes and answers OK even with {@code
+ * AlertExceedsMax yes} ({@link MemberSizeCheck}). {@code AlertExceedsMax} itself
  * cannot be probed without knowing clamd's limits.
  *
  * <p>Immutable and thread-safe; each call opens and closes its own connections.
@@ -369,6 +370,7 @@ public final class ClamdEngine implements ScanEngine {
     private final ProgressListener progress;
     private final byte[] chunk = new byte[chunkSize];
     private final ByteBuffer header = ByteBuffer.allocate(4);
+    private final MemberSizeCheck.Sniffer sniffer = new MemberSizeCheck.Sniffer();
     private ClamdConnection session;
     private int lastId;
 
@@ -425,11 +427,7 @@ public final class ClamdEngine implements ScanEngine {
       int id = lastId + 1;
       IOException sendFailure = null;
       try {
-        FileResult unsent = stream(item);
-        if (unsent != null) {
-          progress.progress(done.addAndGet(item.size()), total);
-          return unsent;
-        }
+        stream(item);
       } catch (SocketTimeoutException e) {
         throw unavailable("INSTREAM of '" + item.path() + "'", e);
       } catch (InterruptedIOException e) {
@@ -464,28 +462,48 @@ public final class ClamdEngine implements ScanEngine {
         session.close();
         session = null;
       }
+      if (result.status() == FileResult.Status.CLEAN && sniffer.found()) {
+        // clamd answered OK, but it may have scanned only the first MaxFileSize bytes of a
+        // member. The check can take a while: end the session first, so that clamd's
+        // IdleTimeout does not end it under us; the next file opens a new one.
+        endSession();
+        FileResult members = MemberSizeCheck.check(item, maxFileSize);
+        if (members != null) {
+          return members;
+        }
+      }
       return result;
+    }
+
+    private void endSession() {
+      if (session != null) {
+        try {
+          session.command("END");
+        } catch (IOException e) {
+          // Every reply is in: a session that fails to end cost nothing.
+        }
+        session.close();
+        session = null;
+      }
     }
 
     /**
      * Sends {@code zINSTREAM}, the item's chunks and the zero-length end. The command rides with
      * the first chunk and the end with the last, so that a small file is one write: with
      * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
-     * That also lets the first chunk show whether the file is a ZIP whose members must be
-     * checked ({@link ZipMembers}) before anything is sent.
-     *
-     * @return null when the file was sent; the not-scanned result, with nothing sent, for a ZIP
-     *     that fails the member check
+     * Every chunk also passes the {@link MemberSizeCheck.Sniffer} on its way, so that archives
+     * anywhere in the file are noticed without another pass over its bytes.
      */
-    private FileResult stream(ScanItem item) throws IOException, RefusalException {
+    private void stream(ScanItem item) throws IOException, RefusalException {
       ByteBuffer command = ByteBuffer.wrap(INSTREAM);
       ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
+      sniffer.reset();
       try (InputStream in = openItem(item)) {
         if (left == 0) {
           checkEnd(item, in);
           session.write(command, end);
-          return null;
+          return;
         }
         while (left > 0) {
           if (abort.get()) {
@@ -500,12 +518,7 @@ public final class ClamdEngine implements ScanEngine {
                 "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
                     + item.size() + " bytes: did it change while being scanned?");
           }
-          if (command.hasRemaining() && ZipMembers.isZip(chunk, n)) {
-            FileResult members = ZipMembers.checkMembers(item, maxFileSize);
-            if (members != null) {
-              return members;
-            }
-          }
+          sniffer.update(chunk, 0, n);
           left -= n;
           if (left == 0) {
             checkEnd(item, in);
@@ -517,7 +530,7 @@ public final class ClamdEngine implements ScanEngine {
           session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
           progress.progress(done.addAndGet(n), total);
         }
-        return null;
+        sniffer.finish();
       } catch (ItemReadException e) {
         throw RefusalException.about(
             ReasonCode.IO_ERROR,
@@ -718,8 +731,8 @@ public final class ClamdEngine implements ScanEngine {
     }
 
     /**
-     * clamd's {@code MaxFileSize} (default: clamd's default, 100 MiB): larger files, and ZIP
-     * files with a larger member, are not scanned.
+     * clamd's {@code MaxFileSize} (default: clamd's default, 100 MiB): larger files, and files
+     * holding a compressed member that unpacks larger, are not scanned.
      */
     public Builder maxFileSize(long bytes) {
       if (bytes < 1) {

@@ -98,6 +98,63 @@ class ArchiveUnpackerTest {
   }
 
   @Test
+  @DisplayName("AV-1/AV-2 (issue 10 #3): a ZIP behind a self-extractor's stub is unpacked, data descriptors or not")
+  void unpack_zipBehindStub_reachesMembers() throws Exception {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("README", ascii("notes\n"));
+    entries.put("inner/eicar.com", ascii(DemoClamd.EICAR));
+    for (byte[] zip : List.of(Archives.zip(entries),
+        Archives.zipWithSizesInLocalHeaders(entries))) {
+      ArchiveUnpacker.Unpacked u = unpack(Archives.selfExtracting(zip), "setup.sh");
+
+      assertThat(u.complete()).as(u.problems().toString()).isTrue();
+      ArchiveUnpacker.Member eicar = u.members().stream()
+          .filter(m -> m.path().endsWith("!/inner/eicar.com")).findFirst().orElseThrow();
+      assertThat(eicar.path()).matches("@\\d+!/inner/eicar\\.com");
+      assertThat(Files.readString(eicar.file())).isEqualTo(DemoClamd.EICAR);
+      Files.walk(tmp.resolve("work")).sorted(java.util.Comparator.reverseOrder())
+          .forEach(f -> f.toFile().delete());
+      Files.delete(tmp.resolve("in"));
+    }
+  }
+
+  @Test
+  @DisplayName("AV-1/AV-2 (issue 10 #3): a tar.gz appended to a shell script (makeself) is unpacked")
+  void unpack_tarGzBehindStub_reachesMember() throws Exception {
+    byte[] tgz = Archives.gzip(Archives.tar(Map.of("bin/tool", ascii(DemoClamd.MARKER))));
+
+    ArchiveUnpacker.Unpacked u = unpack(Archives.selfExtracting(tgz), "install.run");
+
+    assertThat(u.complete()).as(u.problems().toString()).isTrue();
+    assertThat(paths(u)).anyMatch(p -> p.matches("@\\d+ \\(gzip content\\)!/bin/tool"));
+    assertThat(Files.readString(u.members().get(u.members().size() - 1).file()))
+        .isEqualTo(DemoClamd.MARKER);
+  }
+
+  @Test
+  @DisplayName("AV-1: stray archive magic numbers in a binary are data: no problem, nothing not scanned")
+  void unpack_strayMagicInBinary_nothing() throws Exception {
+    byte[] data = new byte[1 << 20];
+    new java.util.Random(5).nextBytes(data);
+    byte[][] magics = {
+        {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0}, {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3},
+        {'B', 'Z', 'h', '9', 0x31, 0x41, 0x59, 0x26, 0x53, 0x59},
+        {(byte) 0xfd, '7', 'z', 'X', 'Z', 0}};
+    for (int i = 1; i < 200; i++) {
+      byte[] m = magics[i % magics.length];
+      System.arraycopy(m, 0, data, 5000 * i, m.length);
+    }
+
+    ArchiveUnpacker.Unpacked u = unpack(data, "bin/tool");
+
+    // Random bytes after a ZIP header now and then inflate to an end: YARA then also scans
+    // that junk, which costs a little and refuses nothing.
+    assertThat(u.complete()).as(u.problems().toString()).isTrue();
+    assertThat(u.members()).hasSizeLessThan(5)
+        .allSatisfy(m -> assertThat(m.path()).startsWith("@"));
+  }
+
+  @Test
   @DisplayName("AV-1: a plain file has no members and no problem")
   void unpack_plainFile_nothing() throws Exception {
     ArchiveUnpacker.Unpacked u = unpack(ascii("#!/bin/sh\necho hi\n"), "run.sh");

@@ -248,7 +248,9 @@ class ClamdEngineTest {
     List<FileResult> r = scan(clamd.tcpSpec(), item("share/broken.zip", broken));
 
     assertThat(r.get(0).status()).isEqualTo(FileResult.Status.NOT_SCANNED);
-    assertThat(r.get(0).detail()).contains("cannot check");
+    // Cut off before its central directory, so clamd has only the local header, whose sizes
+    // the JDK's writer leaves to a data descriptor.
+    assertThat(r.get(0).detail()).contains("ZIP member 'README' at offset 0");
   }
 
   @Test

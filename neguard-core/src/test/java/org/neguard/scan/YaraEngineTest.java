@@ -123,6 +123,25 @@ class YaraEngineTest {
   }
 
   @Test
+  @DisplayName("AV-1/AV-2 (issue 10 #3): EICAR in a ZIP or a tar.gz behind a self-extractor's stub is found")
+  void scan_eicarBehindStub_infected() throws Exception {
+    byte[] zip = Archives.zip("inner/eicar.com", ascii(DemoClamd.EICAR));
+    byte[] tgz = Archives.gzip(Archives.tar(Map.of("bin/eicar.com", ascii(DemoClamd.EICAR))));
+
+    List<FileResult> results = engine().scan(
+        List.of(item("opt/setup.sh", Archives.selfExtracting(zip)),
+            item("opt/install.run", Archives.selfExtracting(tgz))),
+        ProgressListener.NONE);
+
+    assertThat(results).allSatisfy(r -> {
+      assertThat(r.status()).as(r.toString()).isEqualTo(Status.INFECTED);
+      assertThat(r.signature()).isEqualTo("NEGuard_EICAR");
+    });
+    assertThat(results.get(0).detail()).contains("inner/eicar.com");
+    assertThat(results.get(1).detail()).contains("bin/eicar.com");
+  }
+
+  @Test
   @DisplayName("AV-1: a clean archive is clean once every member was scanned")
   void scan_cleanJar_clean() throws Exception {
     Map<String, byte[]> entries = new LinkedHashMap<>();
