@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
     name = "audit",
     mixinStandardHelpOptions = true,
     description = {
-      "The OAM server's audit log (admin, auditor): every login, refusal, account change and",
-      "upload, each row chained to the previous one by SHA-256."
+      "The OAM server's audit log (admin, auditor): every login, refusal, account change and "
+          + "upload, each row chained to the previous one by SHA-256."
     },
     subcommands = {AuditCommand.ListRows.class, AuditCommand.Verify.class,
         AuditCommand.Export.class})

@@ -18,12 +18,12 @@ import picocli.CommandLine.Option;
     name = "authz",
     mixinStandardHelpOptions = true,
     description = {
-      "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html and",
-      ".json): roles and who holds them, the RBAC matrix as enforced (every endpoint called",
-      "with no credential and as a probe user of each role), revoked and disabled credentials,",
-      "an unsigned upload, the trust anchors, and the audit-chain verification. Needs an admin",
-      "login; creates one probe user per role, and revokes and disables them at the end.",
-      "Exit 0 when every test case passes, 3 otherwise."
+      "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html and "
+          + ".json): roles and who holds them, the RBAC matrix as enforced (every endpoint called "
+          + "with no credential and as a probe user of each role), revoked and disabled "
+          + "credentials, an unsigned upload, the trust anchors, and the audit-chain verification.",
+      "Needs an admin login; creates one probe user per role, and revokes and disables them "
+          + "at the end. Exit 0 when every test case passes, 3 otherwise."
     })
 final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

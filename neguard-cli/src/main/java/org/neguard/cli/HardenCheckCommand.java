@@ -40,12 +40,14 @@ import picocli.CommandLine.Option;
     name = "check",
     mixinStandardHelpOptions = true,
     description = {
-      "Judge an NE's open ports and services against its NE type's policy: every open port must",
-      "be declared (HRD-1, HRD-4), allowed on the address it is open on, and not forbidden",
-      "(HRD-5: the seed's baseline plus the policy's extensions, less reasoned waivers). A",
-      "filtered or unchecked port never counts as closed; an incomplete observation never passes.",
-      "--report DIR writes the evidence (HRD-6): HTML, JSON and JUnit XML in the TS 33.117",
-      "test-case shape. Exit 0 pass, 3 anything forbidden, undeclared or inconclusive, 1 error."
+      "Judge an NE's open ports and services against its NE type's policy: every open port "
+          + "must be declared (HRD-1, HRD-4), allowed on the address it is open on, and not "
+          + "forbidden (HRD-5: the seed's baseline plus the policy's extensions, less reasoned "
+          + "waivers).",
+      "A filtered or unchecked port never counts as closed; an incomplete observation never "
+          + "passes. --report DIR writes the evidence (HRD-6): HTML, JSON and JUnit XML in the TS "
+          + "33.117 test-case shape. Exit 0 pass, 3 anything forbidden, undeclared or "
+          + "inconclusive, 1 error."
     })
 final class HardenCheckCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

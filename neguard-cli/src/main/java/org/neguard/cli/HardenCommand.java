@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
     name = "harden",
     mixinStandardHelpOptions = true,
     description = {
-      "Audit an NE's open ports and services: list the local listeners (inventory), scan a host",
-      "(scan), then check them against the NE type's declared list and the forbidden baseline."
+      "Audit an NE's open ports and services: list the local listeners (inventory), scan a "
+          + "host (scan), then check them against the NE type's declared list and the forbidden "
+          + "baseline."
     },
     subcommands = {
       HardenInventoryCommand.class,

@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
     name = "diff",
     mixinStandardHelpOptions = true,
     description = {
-      "Compare two observations of one NE (inventory or scan JSON), for example before and after",
-      "a reboot: ports added, removed, or changed in state, service, program or SNMP access.",
+      "Compare two observations of one NE (inventory or scan JSON), for example before and "
+          + "after a reboot: ports added, removed, or changed in state, service, program or SNMP "
+          + "access.",
       "Exit 0 the same, 3 they differ (PORTS_CHANGED), 1 error."
     })
 final class HardenDiffCommand implements Callable<Integer>, Output.JsonCapable {

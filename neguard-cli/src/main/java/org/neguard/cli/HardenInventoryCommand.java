@@ -16,10 +16,11 @@ import picocli.CommandLine.Option;
     name = "inventory",
     mixinStandardHelpOptions = true,
     description = {
-      "List every listening TCP and UDP socket (IPv4 and IPv6) and SCTP endpoint of this host,",
-      "with the process, executable and user that own it, read from /proc (no 'ss' needed).",
-      "Run as root to see every process. --json prints the observation 'harden check",
-      "--inventory FILE' reads."
+      "List every listening TCP and UDP socket (IPv4 and IPv6) and SCTP endpoint of this "
+          + "host, with the process, executable and user that own it, read from /proc (no 'ss' "
+          + "needed).",
+      "Run as root to see every process. --json prints the observation 'harden check "
+          + "--inventory FILE' reads."
     })
 final class HardenInventoryCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

@@ -25,12 +25,12 @@ import picocli.CommandLine.Option;
     name = "scan",
     mixinStandardHelpOptions = true,
     description = {
-      "Scan one host: TCP connect scan, service identification by banner and handshake, UDP",
-      "probes with real payloads, the SNMP write probe (v2c then v1, each community; a value is",
-      "written back unchanged), and an SCTP association probe where the kernel has SCTP.",
-      "Scan only hosts you are responsible for.",
-      "Exit 0 with a complete observation, 1 when the target is unreachable or the scan was",
-      "interrupted (the partial observation is still printed and written, marked incomplete)."
+      "Scan one host: TCP connect scan, service identification by banner and handshake, UDP "
+          + "probes with real payloads, the SNMP write probe (v2c then v1, each community; a value "
+          + "is written back unchanged), and an SCTP association probe where the kernel has SCTP.",
+      "Scan only hosts you are responsible for. Exit 0 with a complete observation, 1 when "
+          + "the target is unreachable or the scan was interrupted (the partial observation is "
+          + "still printed and written, marked incomplete)."
     })
 final class HardenScanCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
     name = "login",
     mixinStandardHelpOptions = true,
     description = {
-      "Log in to an OAM server: the password is sent once, over the server's TLS, and an API",
-      "token comes back; it is saved (mode 0600) in the config directory for later commands."
+      "Log in to an OAM server: the password is sent once, over the server's TLS, and an API "
+          + "token comes back; it is saved (mode 0600) in the config directory for later commands."
     })
 final class LoginCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = {
-      "Keeps the software on mobile network elements trustworthy: packages are built, signed and",
-      "verified here; later the OAM server and the NE agent verify them again.",
+      "Keeps the software on mobile network elements trustworthy: packages are built, signed "
+          + "and verified here; later the OAM server and the NE agent verify them again.",
       "",
       "Exit codes: 0 success or pass, 1 error (no verdict), 2 bad usage, 3 negative verdict."
     })

@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "build",
     description = {
-      "Build an unsigned package bundle from a directory: every regular file below --from",
-      "becomes a payload file, listed in the manifest with its size, mode and SHA-256.",
+      "Build an unsigned package bundle from a directory: every regular file below --from "
+          + "becomes a payload file, listed in the manifest with its size, mode and SHA-256.",
       "Sign it next with 'neguard pkg sign'."
     })
 final class PkgBuildCommand implements Callable<Integer>, Output.JsonCapable {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Parameters;
     name = "extract",
     mixinStandardHelpOptions = true,
     description = {
-      "Verify a bundle in full, then extract its payload into a new or empty directory. Each",
-      "file is hashed again as it is written; on any failure nothing is left behind."
+      "Verify a bundle in full, then extract its payload into a new or empty directory.",
+      "Each file is hashed again as it is written; on any failure nothing is left behind."
     })
 final class PkgExtractCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

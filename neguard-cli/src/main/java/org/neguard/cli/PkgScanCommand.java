@@ -24,12 +24,13 @@ import picocli.CommandLine.Parameters;
     name = "scan",
     mixinStandardHelpOptions = true,
     description = {
-      "Scan every payload file of an unsigned bundle with real engines (AV-1) and write one",
-      "report per engine into the bundle under neguard/scan/ (AV-3), listed in the manifest so",
-      "the vendor's signature covers it. Engines: clamd:tcp://HOST:PORT, clamd:unix:/path,",
-      "yara:RULES.yar, icap://HOST:PORT/SERVICE. Exit 0 all clean, 3 anything found or not",
-      "scanned (the reports are still written, and 'pkg sign' will refuse), 1 an engine failed",
-      "(nothing written)."
+      "Scan every payload file of an unsigned bundle with real engines (AV-1) and write one "
+          + "report per engine into the bundle under neguard/scan/ (AV-3), listed in the manifest "
+          + "so the vendor's signature covers it.",
+      "Engines: clamd:tcp://HOST:PORT, clamd:unix:/path, yara:RULES.yar, "
+          + "icap://HOST:PORT/SERVICE. Exit 0 all clean, 3 anything found or not scanned (the "
+          + "reports are still written, and 'pkg sign' will refuse), 1 an engine failed (nothing "
+          + "written)."
     })
 final class PkgScanCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

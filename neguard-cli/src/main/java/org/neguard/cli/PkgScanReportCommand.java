@@ -31,10 +31,12 @@ import picocli.CommandLine.Parameters;
     name = "scan-report",
     mixinStandardHelpOptions = true,
     description = {
-      "Show the anti-virus scan reports a package carries (AV-3) and the publication gate's",
-      "verdict on them (AV-2): engines, versions, signature databases, times, per-file results.",
-      "--html writes a self-contained page for an auditor. With --trust the package's signature",
-      "is verified too. Exit 0 when the gate passes, 3 when it refuses, 1 on error."
+      "Show the anti-virus scan reports a package carries (AV-3) and the publication gate's "
+          + "verdict on them (AV-2): engines, versions, signature databases, times, per-file "
+          + "results.",
+      "--html writes a self-contained page for an auditor. With --trust the package's "
+          + "signature is verified too. Exit 0 when the gate passes, 3 when it refuses, 1 on "
+          + "error."
     })
 final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

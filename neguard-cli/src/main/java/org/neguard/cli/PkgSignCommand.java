@@ -27,12 +27,13 @@ import picocli.CommandLine.Parameters;
     name = "sign",
     mixinStandardHelpOptions = true,
     description = {
-      "Sign a bundle: check every file against the manifest, then add a detached CMS signature",
-      "(RFC 5652, SHA-256) over the manifest with the vendor's code-signing key. Keys: ECDSA,",
-      "RSA (PSS or PKCS#1 v1.5), Ed25519; from PEM files (--key/--cert) or PKCS#12 (--keystore).",
-      "The key's password comes from --pass-file or NEGUARD_KEY_PASSWORD.",
-      "Publication gate (AV-2): signing is refused unless the bundle carries clean scan reports",
-      "('neguard pkg scan') for exactly its payload that meet the scan policy."
+      "Sign a bundle: check every file against the manifest, then add a detached CMS "
+          + "signature (RFC 5652, SHA-256) over the manifest with the vendor's code-signing key.",
+      "Keys: ECDSA, RSA (PSS or PKCS#1 v1.5), Ed25519; from PEM files (--key/--cert) or "
+          + "PKCS#12 (--keystore). The key's password comes from --pass-file or "
+          + "NEGUARD_KEY_PASSWORD. Publication gate (AV-2): signing is refused unless the bundle "
+          + "carries clean scan reports ('neguard pkg scan') for exactly its payload that meet the "
+          + "scan policy."
     })
 final class PkgSignCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

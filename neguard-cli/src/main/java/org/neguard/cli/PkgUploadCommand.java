@@ -17,9 +17,10 @@ import picocli.CommandLine.Parameters;
     name = "upload",
     mixinStandardHelpOptions = true,
     description = {
-      "Upload a signed bundle to the OAM server (publisher role). The server verifies it in",
-      "full against its own trust anchors before storing it; a refusal (exit 3) carries the",
-      "same reasons as 'pkg verify'. The same name and version with other content is refused."
+      "Upload a signed bundle to the OAM server (publisher role).",
+      "The server verifies it in full against its own trust anchors before storing it; a "
+          + "refusal (exit 3) carries the same reasons as 'pkg verify'. The same name and version "
+          + "with other content is refused."
     })
 final class PkgUploadCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

@@ -21,11 +21,11 @@ import picocli.CommandLine.Parameters;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Verify a package bundle in full: the vendor's CMS signature over the manifest, the",
-      "signer's chain to a trust anchor (validity, codeSigning, optional CRL), and the size and",
-      "SHA-256 of every file; then the publication gate again (AV-2): clean scan reports for",
-      "exactly this payload that meet the scan policy. Exit 0 pass, 3 refused (with reasons),",
-      "1 error."
+      "Verify a package bundle in full: the vendor's CMS signature over the manifest, the "
+          + "signer's chain to a trust anchor (validity, codeSigning, optional CRL), and the size "
+          + "and SHA-256 of every file; then the publication gate again (AV-2): clean scan reports "
+          + "for exactly this payload that meet the scan policy.",
+      "Exit 0 pass, 3 refused (with reasons), 1 error."
     })
 final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

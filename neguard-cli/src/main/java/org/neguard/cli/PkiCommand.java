@@ -32,7 +32,8 @@ final class PkiCommand implements Runnable {
       name = "demo",
       mixinStandardHelpOptions = true,
       description = {
-        "Create a THROW-AWAY demo PKI: a root CA and a vendor code-signing certificate and key.",
+        "Create a THROW-AWAY demo PKI: a root CA and a vendor code-signing certificate and "
+            + "key.",
         "For trying NEGuard only: production keys come from the vendor's own PKI or HSM."
       })
   static final class Demo implements Callable<Integer>, Output.JsonCapable {

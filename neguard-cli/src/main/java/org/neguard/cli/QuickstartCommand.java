@@ -24,14 +24,15 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description = {
-      "Walk through NEGuard on a sample MME package: create a demo PKI, build the package,",
-      "scan it with a private clamd (demo signature database), sign and verify it (PASS),",
-      "tamper one byte of a copy and verify again (refused), then build a variant carrying the",
-      "EICAR test file: the scan finds it and signing is refused (AV-2). Between them an OAM",
-      "server on loopback takes the signed package from a publisher and refuses the tampered",
-      "copy, and its audit chain verifies. Needs clamd and",
-      "sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this machine's",
-      "listening sockets against the sample MME policy, with HTML evidence."
+      "Walk through NEGuard end to end on a sample MME package, with a demo PKI and a private "
+          + "clamd.",
+      "It builds the package, scans it with a private clamd (demo signature database), signs "
+          + "and verifies it (PASS), tampers one byte of a copy and verifies again (refused), then "
+          + "builds a variant carrying the EICAR test file: the scan finds it and signing is "
+          + "refused (AV-2). Between them an OAM server on loopback takes the signed package from "
+          + "a publisher and refuses the tampered copy, and its audit chain verifies. Needs clamd "
+          + "and sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this "
+          + "machine's listening sockets against the sample MME policy, with HTML evidence."
     })
 final class QuickstartCommand implements Callable<Integer> {
   private static final String DEMO_NOTE =

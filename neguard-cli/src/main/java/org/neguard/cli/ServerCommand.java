@@ -19,10 +19,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Run the OAM server: accounts and roles, verified package ingest, the audit log.",
-      "Embedded database under --data (no set-up), or PostgreSQL with --db. Plain HTTP is",
-      "served on loopback only; elsewhere give --tls-keystore (or insist with",
-      "--insecure-plain-http). The first start creates the user 'admin' and prints its",
-      "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD)."
+      "Embedded database under --data (no set-up), or PostgreSQL with --db. Plain HTTP is "
+          + "served on loopback only; elsewhere give --tls-keystore (or insist with "
+          + "--insecure-plain-http). The first start creates the user 'admin' and prints its "
+          + "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD)."
     })
 final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
   @Mixin JsonOption jsonOption;

@@ -19,9 +19,9 @@ import picocli.CommandLine.Parameters;
     name = "user",
     mixinStandardHelpOptions = true,
     description = {
-      "Manage accounts, roles and API tokens on the OAM server. Roles: admin, publisher",
-      "(uploads packages), operator (deploys), approver (approves deployments), auditor",
-      "(reads everything, changes nothing). A user may hold several."
+      "Manage accounts, roles and API tokens on the OAM server.",
+      "Roles: admin, publisher (uploads packages), operator (deploys), approver (approves "
+          + "deployments), auditor (reads everything, changes nothing). A user may hold several."
     },
     subcommands = {
       UserCommand.Add.class,
