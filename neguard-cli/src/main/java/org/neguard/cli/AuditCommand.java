@@ -104,9 +104,11 @@ final class AuditCommand implements Runnable {
       ServerClient c = client.client();
       String path = "/api/audit/export?format=" + ServerClient.encode(format);
       if (out == null) {
-        try (InputStream in = c.stream(path)) {
-          String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-          spec.commandLine().getOut().print(text);
+        // Streamed: an export is as long as the log, so it is never held in memory whole.
+        try (InputStream in = c.stream(path);
+            java.io.Reader r = new java.io.InputStreamReader(in,
+                java.nio.charset.StandardCharsets.UTF_8)) {
+          r.transferTo(spec.commandLine().getOut());
           spec.commandLine().getOut().flush();
         }
         return 0;

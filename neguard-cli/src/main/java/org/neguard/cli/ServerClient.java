@@ -152,7 +152,8 @@ final class ServerClient {
         HttpResponse.BodyHandlers.ofInputStream());
     if (r.statusCode() / 100 != 2) {
       try (InputStream in = r.body()) {
-        throw refusal(r.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        // A refusal is a small JSON problem: read no more than one could be.
+        throw refusal(r.statusCode(), new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8));
       }
     }
     return r.body();
@@ -171,7 +172,7 @@ final class ServerClient {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
-    return exchange(b.build(), HttpResponse.BodyHandlers.ofString());
+    return exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
   }
 
   static String encode(String s) {
@@ -191,7 +192,7 @@ final class ServerClient {
   }
 
   private HttpResponse<String> send(HttpRequest.Builder b) throws IOException, RefusalException {
-    HttpResponse<String> r = exchange(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
     if (r.statusCode() / 100 != 2) {
       throw refusal(r.statusCode(), r.body());
     }
@@ -212,6 +213,14 @@ final class ServerClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted");
+    } catch (IOException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof BoundedBody.TooLarge) {
+          throw new RefusalException(ReasonCode.BAD_INPUT, t.getMessage() + " from "
+              + server() + ": not an answer of a NEGuard server; check the URL", e);
+        }
+      }
+      throw e;
     }
   }
 
