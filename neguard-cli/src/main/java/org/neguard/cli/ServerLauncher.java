@@ -5,12 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.pkg.TrustConfiguration;
 import org.neguard.sign.Certificates;
+import org.neguard.sign.TrustStore;
 import org.neguard.verdict.RefusalException;
 
 /**
@@ -21,9 +26,10 @@ final class ServerLauncher {
   private ServerLauncher() {}
 
   /** Starts, reports where it listens, and blocks until the process is told to stop. */
-  static int runUntilStopped(ServerConfig config, List<Path> trust, List<Path> crls, Output out)
+  static int runUntilStopped(
+      ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls, Output out)
       throws IOException, RefusalException, InterruptedException {
-    NeguardServer server = start(config, trust, crls);
+    NeguardServer server = startBound(config, trust, crls);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.close();
@@ -41,12 +47,50 @@ final class ServerLauncher {
     return 0;
   }
 
-  /** Installs the given trust files into the data directory, then starts the server. */
+  /** Installs the given trust files, none bound to a vendor, then starts the server. */
   static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
       throws IOException, RefusalException {
-    install(config.dataDir(), "trust/anchors", trust, false);
+    return startBound(
+        config, trust.stream().map(p -> new TrustStore.AnchorFile(p, null)).toList(), crls);
+  }
+
+  /**
+   * Installs the given trust files into the data directory, each anchor's vendor binding into
+   * {@code NAME.vendors} beside it (an unbound anchor loses any binding it had), then starts
+   * the server.
+   */
+  static NeguardServer startBound(
+      ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    install(config.dataDir(), "trust/anchors",
+        trust.stream().map(TrustStore.AnchorFile::path).toList(), false);
+    bind(config.dataDir().resolve("trust/anchors"), trust);
     install(config.dataDir(), "trust/crls", crls, true);
     return NeguardServer.start(config);
+  }
+
+  private static void bind(Path anchors, List<TrustStore.AnchorFile> trust) throws IOException {
+    Map<Path, Set<String>> vendors = new LinkedHashMap<>();
+    for (TrustStore.AnchorFile a : trust) {
+      Set<String> names = vendors.computeIfAbsent(
+          anchors.resolve(installedName(a.path())), k -> new LinkedHashSet<>());
+      if (a.vendor() != null) {
+        names.add(a.vendor());
+      }
+    }
+    for (Map.Entry<Path, Set<String>> e : vendors.entrySet()) {
+      Path file = TrustConfiguration.vendorsFile(e.getKey());
+      if (e.getValue().isEmpty()) {
+        Files.deleteIfExists(file); // what the command line says now, not a start before
+      } else {
+        Files.writeString(file, String.join("\n", e.getValue()) + "\n", StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  private static String installedName(Path f) {
+    String name = f.getFileName().toString();
+    return name.matches(".*\\.(pem|crt|cer|der|crl)$") ? name : name + ".pem";
   }
 
   private static void install(Path data, String sub, List<Path> files, boolean crl)
@@ -67,11 +111,7 @@ final class ServerLauncher {
     }
     Path dir = Files.createDirectories(data.resolve(sub));
     for (Path f : files) {
-      String name = f.getFileName().toString();
-      if (!name.matches(".*\\.(pem|crt|cer|der|crl)$")) {
-        name = name + ".pem";
-      }
-      Files.copy(f, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(f, dir.resolve(installedName(f)), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }

@@ -1,0 +1,17 @@
+package org.neguard.cli;
+
+import org.neguard.sign.TrustStore;
+import picocli.CommandLine.ITypeConverter;
+
+/** {@code --trust [VENDOR=]CA.pem}: a trust anchor file, optionally bound to a vendor. */
+final class AnchorFileConverter implements ITypeConverter<TrustStore.AnchorFile> {
+  /** The option's description, shared by every command that takes {@code --trust}. */
+  static final String HELP = " Prefix a vendor name, VENDOR=CA.pem, to bind the anchor to the"
+      + " vendor it speaks for (the manifest's vendor, exactly); several anchors must each be"
+      + " bound, a single unbound anchor speaks for any vendor.";
+
+  @Override
+  public TrustStore.AnchorFile convert(String value) {
+    return TrustStore.AnchorFile.parse(value);
+  }
+}
