@@ -429,12 +429,12 @@ public final class SignatureVerifier {
   }
 
   /** RFC 2253, as {@link Certificates#subject} writes it, for a certificate not yet converted. */
-  private static String subject(X509CertificateHolder holder) {
+  private static String subject(X509CertificateHolder holder) throws RefusalException {
     try {
       return new javax.security.auth.x500.X500Principal(holder.getSubject().getEncoded())
           .getName();
     } catch (java.io.IOException | RuntimeException e) {
-      return holder.getSubject().toString();
+      throw invalid("an embedded certificate's subject name cannot be read");
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +25,14 @@ import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
 import org.bouncycastle.asn1.cms.CMSAttributes;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cms.CMSAttributeTableGenerator;
 import org.bouncycastle.cms.CMSProcessableByteArray;
@@ -33,6 +42,7 @@ import org.bouncycastle.cms.SignerInfoGenerator;
 import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.bouncycastle.util.CollectionStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -309,5 +319,85 @@ class SignatureVerifierTest {
   void verify_nullVendor_npe() {
     assertThatThrownBy(() -> verifier(pki.trust()).verify(CONTENT, signed(signer), null))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("vendor");
+  }
+
+  @Test
+  @DisplayName("INT-2: a signer certificate naming the root as issuer but signed by another key is CERT_UNTRUSTED")
+  void verify_issuerNameForgedByAnotherKey_certUntrustedNoChain() throws Exception {
+    TestPki impostor = TestPki.create(pki.root.getSubjectX500Principal().getName());
+    TestPki.Signer forged = impostor.codeSigner();
+
+    RefusalException e = refused(verifier(pki.trust()), signed(forged),
+        ReasonCode.CERT_UNTRUSTED);
+    assertThat(e.reasons().get(0).message()).contains("does not chain to a trust anchor");
+  }
+
+  @Test
+  @DisplayName("INT-3: a trust anchor expired now but valid at the signing time is CERT_VALIDITY")
+  void verify_anchorExpiredSinceSigning_certValidity() throws Exception {
+    Instant now = Instant.now();
+    KeyPair rootKey = KeyType.EC_P256.generate();
+    X509Certificate root = CertificateIssuer.forSubject("CN=Short Root", rootKey.getPublic())
+        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)))
+        .ca()
+        .selfSigned(rootKey.getPrivate());
+    KeyPair k = KeyType.EC_P256.generate();
+    X509Certificate leaf = CertificateIssuer.forSubject("CN=Long Signer", k.getPublic())
+        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)))
+        .codeSigning()
+        .issuedBy(root, rootKey.getPrivate());
+    byte[] sig = signed(new TestPki.Signer(k, leaf, List.of()));
+    SignatureVerifier inTwoDays = new SignatureVerifier(new TrustStore(List.of(root), List.of()),
+        Clock.fixed(now.plus(Duration.ofDays(2)), ZoneOffset.UTC));
+
+    RefusalException e = refused(inTwoDays, sig, ReasonCode.CERT_VALIDITY);
+    assertThat(e.reasons().get(0).message()).contains("trust anchor 'CN=Short Root'");
+  }
+
+  @Test
+  @DisplayName("INT-3: an intermediate valid now but not yet at the signing time is CERT_VALIDITY")
+  void verify_intermediateNotValidAtSigningTime_certValidity() throws Exception {
+    Instant now = Instant.now();
+    KeyPair midKey = KeyType.EC_P256.generate();
+    X509Certificate mid = CertificateIssuer.forSubject("CN=Late Mid,O=Chain", midKey.getPublic())
+        .validity(now.plus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)))
+        .ca()
+        .issuedBy(pki.root, pki.rootKey.getPrivate());
+    KeyPair k = KeyType.EC_P256.generate();
+    X509Certificate leaf = CertificateIssuer.forSubject("CN=Early Leaf", k.getPublic())
+        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)))
+        .codeSigning()
+        .issuedBy(mid, midKey.getPrivate());
+    byte[] sig = signed(new TestPki.Signer(k, leaf, List.of(mid)));
+    SignatureVerifier tomorrow = new SignatureVerifier(pki.trust(),
+        Clock.fixed(now.plus(Duration.ofDays(1)), ZoneOffset.UTC));
+
+    RefusalException e = refused(tomorrow, sig, ReasonCode.CERT_VALIDITY);
+    assertThat(e.reasons().get(0).subject()).isEqualTo("CN=Late Mid,O=Chain");
+  }
+
+  @Test
+  @DisplayName("INT-2: an extra embedded certificate on an unknown curve is ALGORITHM_NOT_ALLOWED, naming it")
+  void verify_extraEmbeddedCertificateOnUnknownCurve_algorithmNotAllowed() throws Exception {
+    SubjectPublicKeyInfo p256 = SubjectPublicKeyInfo.getInstance(
+        KeyType.EC_P256.generate().getPublic().getEncoded());
+    SubjectPublicKeyInfo bogus = new SubjectPublicKeyInfo(
+        new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
+            new ASN1ObjectIdentifier("1.2.840.10045.3.1.127")),
+        p256.getPublicKeyData().getBytes());
+    Instant now = Instant.now();
+    X509CertificateHolder odd = new X509v3CertificateBuilder(
+        X500Name.getInstance(pki.root.getSubjectX500Principal().getEncoded()), BigInteger.TEN,
+        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(9))),
+        new X500Name("CN=Bogus Curve"), bogus)
+        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pki.rootKey.getPrivate()));
+    CMSSignedDataGenerator g = new CMSSignedDataGenerator();
+    g.addSignerInfoGenerator(generator(signer.key(), signer.cert(), null));
+    g.addCertificates(new CollectionStore<>(
+        List.of(new JcaX509CertificateHolder(signer.cert()), odd)));
+    byte[] sig = g.generate(new CMSProcessableByteArray(CONTENT), false).getEncoded();
+
+    RefusalException e = refused(verifier(pki.trust()), sig, ReasonCode.ALGORITHM_NOT_ALLOWED);
+    assertThat(e.reasons().get(0).subject()).isEqualTo("CN=Bogus Curve");
   }
 }
