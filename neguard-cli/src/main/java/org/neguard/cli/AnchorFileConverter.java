@@ -2,6 +2,7 @@ package org.neguard.cli;
 
 import org.neguard.sign.TrustStore;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code --trust [VENDOR=]CA.pem}: a trust anchor file, optionally bound to a vendor. */
 final class AnchorFileConverter implements ITypeConverter<TrustStore.AnchorFile> {
@@ -12,6 +13,11 @@ final class AnchorFileConverter implements ITypeConverter<TrustStore.AnchorFile>
 
   @Override
   public TrustStore.AnchorFile convert(String value) {
-    return TrustStore.AnchorFile.parse(value);
+    try {
+      return TrustStore.AnchorFile.parse(value);
+    } catch (IllegalArgumentException e) {
+      // picocli shows this message alone; any other exception would name its class.
+      throw new TypeConversionException(e.getMessage());
+    }
   }
 }
