@@ -123,7 +123,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
   private void build(Path tree, Path out, String version) {
     require(0, "pkg", "build", "--name", "sample-mme", "--version", version,
-        "--security-version", "1", "--ne-type", "mme", "--vendor", QuickstartServer.VENDOR,
+        "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor",
         "--from", tree.toString(), "--out", out.toString());
   }
 

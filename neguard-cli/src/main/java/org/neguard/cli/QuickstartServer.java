@@ -11,7 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
-import org.neguard.sign.TrustStore;
 import picocli.CommandLine;
 
 /**
@@ -24,9 +23,6 @@ import picocli.CommandLine;
  * <p>Meant to be called by {@code QuickstartCommand} after its verify steps.
  */
 final class QuickstartServer {
-  /** The vendor the quickstart's sample package names. */
-  static final String VENDOR = "Demo Vendor";
-
   private final PrintWriter out;
   private final PrintWriter err;
 
@@ -56,13 +52,11 @@ final class QuickstartServer {
     Path adminPassword = secretFile(work.resolve("admin-password.txt"));
     Path publisherPassword = secretFile(work.resolve("publisher-password.txt"));
     step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
-    // Bound to the vendor the sample names, as a server trusting several vendors needs it.
-    show("server", "--data", data.toString(), "--port", "0", "--trust",
-        VENDOR + "=" + caCert, "--admin-password-file", adminPassword.toString());
+    show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
+        "--admin-password-file", adminPassword.toString());
     ServerConfig config = ServerConfig.builder(data).port(0).quiet(true)
         .adminPasswordFile(adminPassword).build();
-    try (NeguardServer server = ServerLauncher.startBound(config,
-        List.of(new TrustStore.AnchorFile(caCert, VENDOR)), List.of())) {
+    try (NeguardServer server = ServerLauncher.start(config, List.of(caCert), List.of())) {
       String url = server.url().toString();
       out.println("NEGuard server listening on " + url);
       out.flush();

@@ -62,11 +62,18 @@ final class ServerLauncher {
   static NeguardServer startBound(
       ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls)
       throws IOException, RefusalException {
-    install(config.dataDir(), "trust/anchors",
-        trust.stream().map(TrustStore.AnchorFile::path).toList(), false);
-    bind(config.dataDir().resolve("trust/anchors"), trust);
-    install(config.dataDir(), "trust/crls", crls, true);
+    installTrust(config.dataDir(), trust, crls);
     return NeguardServer.start(config);
+  }
+
+  /** Copies anchors and CRLs into {@code data}, with each anchor's vendor binding beside it. */
+  static void installTrust(Path data, List<TrustStore.AnchorFile> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    install(data, "trust/anchors", trust.stream().map(TrustStore.AnchorFile::path).toList(), false);
+    if (!trust.isEmpty()) {
+      bind(data.resolve("trust/anchors"), trust);
+    }
+    install(data, "trust/crls", crls, true);
   }
 
   private static void bind(Path anchors, List<TrustStore.AnchorFile> trust) throws IOException {

@@ -297,9 +297,6 @@ class PkgCommandsTest {
     assertThat(run.out()).contains("Upload the tampered copy");
     assertThat(dir.resolve("qs/clamd")).doesNotExist();
     assertThat(dir.resolve("qs/hardening/hardening-report.html")).content().contains("mme");
-    // SRC-2: the quickstart's server trusts the demo CA bound to the sample's vendor.
-    assertThat(run.out()).contains("--trust 'Demo Vendor=");
-    assertThat(dir.resolve("qs/server/trust/anchors/ca.pem.vendors")).hasContent("Demo Vendor");
   }
 
   @Test
