@@ -400,4 +400,26 @@ class SignatureVerifierTest {
     RefusalException e = refused(verifier(pki.trust()), sig, ReasonCode.ALGORITHM_NOT_ALLOWED);
     assertThat(e.reasons().get(0).subject()).isEqualTo("CN=Bogus Curve");
   }
+
+  @Test
+  @DisplayName("INT-3: a trust anchor valid now but not yet at the signing time is CERT_VALIDITY")
+  void verify_anchorNotValidAtSigningTime_certValidity() throws Exception {
+    Instant now = Instant.now();
+    KeyPair rootKey = KeyType.EC_P256.generate();
+    X509Certificate root = CertificateIssuer.forSubject("CN=Late Root", rootKey.getPublic())
+        .validity(now.plus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)))
+        .ca()
+        .selfSigned(rootKey.getPrivate());
+    KeyPair k = KeyType.EC_P256.generate();
+    X509Certificate leaf = CertificateIssuer.forSubject("CN=Before Root Signer", k.getPublic())
+        .validity(now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(30)))
+        .codeSigning()
+        .issuedBy(root, rootKey.getPrivate());
+    byte[] sig = signed(new TestPki.Signer(k, leaf, List.of()));
+    SignatureVerifier tomorrow = new SignatureVerifier(new TrustStore(List.of(root), List.of()),
+        Clock.fixed(now.plus(Duration.ofDays(1)), ZoneOffset.UTC));
+
+    RefusalException e = refused(tomorrow, sig, ReasonCode.CERT_VALIDITY);
+    assertThat(e.reasons().get(0).message()).contains("trust anchor 'CN=Late Root'");
+  }
 }
