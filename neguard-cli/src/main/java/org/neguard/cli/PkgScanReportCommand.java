@@ -49,9 +49,11 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
   @Option(names = "--html", paramLabel = "OUT.html", description = "Write the report as HTML here.")
   Path html;
 
-  @Option(names = "--trust", paramLabel = "CA.pem|DIR",
-      description = "Also verify the package's signature against these trust anchors. Repeatable.")
-  List<Path> trust = new ArrayList<>();
+  @Option(names = "--trust", paramLabel = "[VENDOR=]CA.pem|DIR",
+      converter = AnchorFileConverter.class,
+      description = "Also verify the package's signature against these trust anchors. Repeatable."
+          + AnchorFileConverter.HELP)
+  List<TrustStore.AnchorFile> trust = new ArrayList<>();
 
   @Option(names = "--crl", paramLabel = "CRL.pem", description = "CRLs for --trust. Repeatable.")
   List<Path> crls = new ArrayList<>();
@@ -74,7 +76,7 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
     if (!trust.isEmpty()) {
       ProgressListener progress = TerminalProgress.of(output, "verifying");
       try {
-        Verification v = BundleVerifier.of(TrustStore.load(trust, crls)).verify(file, progress);
+        Verification v = BundleVerifier.of(TrustStore.loadBound(trust, crls)).verify(file, progress);
         signature = "verified: signed by " + v.signer().subject() + " at " + v.signer().signingTime();
       } finally {
         TerminalProgress.finish(progress);

@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description = {
-      "Walk through NEGuard end to end on a sample MME package, with a demo PKI and a private "
-          + "clamd.",
+      "Walk through NEGuard end to end on a sample MME package, with a demo PKI and a "
+          + "private clamd.",
       "It builds the package, scans it with a private clamd (demo signature database), signs "
           + "and verifies it (PASS), tampers one byte of a copy and verifies again (refused), then "
           + "builds a variant carrying the EICAR test file: the scan finds it and signing is "

@@ -68,10 +68,12 @@ final class ServerCommand implements Callable<Integer>, Output.JsonCapable {
       description = "The first admin's password, read at the first start only.")
   Path adminPasswordFile;
 
-  @Option(names = "--trust", paramLabel = "CA.pem",
+  @Option(names = "--trust", paramLabel = "[VENDOR=]CA.pem",
+      converter = AnchorFileConverter.class,
       description = "Vendor CA certificate(s) that ingest accepts signers from; copied into"
-          + " DIR/trust/anchors. Repeatable.")
-  List<Path> trust = new ArrayList<>();
+          + " DIR/trust/anchors (a binding into CA.pem.vendors beside it). Repeatable."
+          + AnchorFileConverter.HELP)
+  List<org.neguard.sign.TrustStore.AnchorFile> trust = new ArrayList<>();
 
   @Option(names = "--crl", paramLabel = "CRL.pem",
       description = "CRL(s) to check signers against; copied into DIR/trust/crls. Repeatable.")

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
+import org.neguard.sign.TrustStore;
 import org.neguard.verdict.RefusalException;
 
 /**
@@ -17,9 +18,10 @@ final class ServerLauncher {
   private ServerLauncher() {}
 
   /** Starts, reports where it listens, and blocks until the process is told to stop. */
-  static int runUntilStopped(ServerConfig config, List<Path> trust, List<Path> crls, Output out)
+  static int runUntilStopped(
+      ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls, Output out)
       throws IOException, RefusalException, InterruptedException {
-    NeguardServer server = start(config, trust, crls);
+    NeguardServer server = startBound(config, trust, crls);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.close();
@@ -38,11 +40,20 @@ final class ServerLauncher {
   }
 
   /**
-   * Starts the server, which installs the given trust files into the data directory once it
-   * holds the directory's lock (so a refused second start changes nothing).
+   * Starts the server, which installs the given trust files, with their vendor bindings, into
+   * the data directory once it holds the directory's lock (so a refused second start changes
+   * nothing).
    */
-  static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
+  static NeguardServer startBound(
+      ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls)
       throws IOException, RefusalException {
     return NeguardServer.start(config.withTrust(trust, crls));
+  }
+
+  /** {@link #startBound} with anchors bound to no vendor. */
+  static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    return startBound(
+        config, trust.stream().map(p -> new TrustStore.AnchorFile(p, null)).toList(), crls);
   }
 }

@@ -13,9 +13,11 @@ final class TrustOptions {
   @Option(
       names = "--trust",
       required = true,
-      paramLabel = "CA.pem|DIR",
-      description = "Trust anchor certificates: a PEM bundle or a directory of them. Repeatable.")
-  List<Path> trust = new ArrayList<>();
+      paramLabel = "[VENDOR=]CA.pem|DIR",
+      converter = AnchorFileConverter.class,
+      description = "Trust anchor certificates: a PEM bundle or a directory of them. Repeatable."
+          + AnchorFileConverter.HELP)
+  List<TrustStore.AnchorFile> trust = new ArrayList<>();
 
   @Option(
       names = "--crl",
@@ -25,6 +27,6 @@ final class TrustOptions {
   List<Path> crls = new ArrayList<>();
 
   TrustStore load() throws IOException, RefusalException {
-    return TrustStore.load(trust, crls);
+    return TrustStore.loadBound(trust, crls);
   }
 }

@@ -299,6 +299,35 @@ class PkgCommandsTest {
     assertThat(dir.resolve("qs/hardening/hardening-report.html")).content().contains("mme");
   }
 
+  @Test
+  void verify_trustBoundToVendor_passesOnlyForTheBoundVendor() {
+    // SRC-2, INT-2: --trust VENDOR=CA.pem binds each anchor to the vendor it speaks for.
+    assertThat(build().exit()).isZero();
+    assertThat(sign(bundle).exit()).isZero();
+    Path rival = dir.resolve("rival-pki");
+    assertThat(CliRun.of("pki", "demo", "--out", rival.toString()).exit()).isZero();
+    String ca = pki.resolve("ca.pem").toString();
+    String rivalCa = rival.resolve("ca.pem").toString();
+
+    CliRun bound = CliRun.of("pkg", "verify", bundle.toString(), "--trust", "ACME=" + ca,
+        "--trust", "Rival=" + rivalCa, "--json");
+    CliRun swapped = CliRun.of("pkg", "verify", bundle.toString(), "--trust", "Rival=" + ca,
+        "--trust", "ACME=" + rivalCa, "--json");
+    CliRun unbound = CliRun.of("pkg", "verify", bundle.toString(), "--trust", ca, "--trust",
+        rivalCa, "--json");
+    CliRun empty = CliRun.of("pkg", "verify", bundle.toString(), "--trust", "ACME=");
+
+    assertThat(bound.exit()).as(bound.toString()).isZero();
+    assertThat(swapped.exit()).as(swapped.toString()).isEqualTo(3);
+    assertThat(swapped.json().at("/reasons/0/code").asText()).isEqualTo("VENDOR_MISMATCH");
+    assertThat(swapped.json().at("/reasons/0/message").asText())
+        .contains("'ACME'", "vendor 'Rival'");
+    assertThat(unbound.exit()).as(unbound.toString()).isEqualTo(3);
+    assertThat(unbound.json().at("/reasons/0/code").asText()).isEqualTo("VENDOR_MISMATCH");
+    assertThat(empty.exit()).as(empty.toString()).isEqualTo(2);
+    assertThat(empty.err()).contains("VENDOR=CA.pem").doesNotContain("Exception");
+  }
+
   private static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {

@@ -15,7 +15,7 @@ import org.neguard.verdict.RefusalException;
 
 /**
  * Verifies a bundle in full (INT-1, INT-2, INT-4): structure, the vendor's signature over the
- * manifest, the signer's chain to a trust anchor, and the size and SHA-256 of every payload file
+ * manifest, the signer's chain to a trust anchor that speaks for the manifest's vendor, and the size and SHA-256 of every payload file
  * and scan report. The same check runs at install and at every upgrade (INT-3), on the NE.
  *
  * <p>Payload digests are computed on several threads while the signature is checked; memory
@@ -83,7 +83,7 @@ public final class BundleVerifier {
                         ReasonCode.UNSIGNED,
                         "the package is not signed (no " + BundleLayout.SIGNATURE
                             + "); sign it with 'neguard pkg sign'"));
-    SignerDetails signer = signatures.verify(reader.manifestBytes(), signature);
+    SignerDetails signer = signatures.verify(reader.manifestBytes(), signature, manifest.vendor());
     try {
       List<Reason> failures = PayloadHasher.compare(manifest, hasher.await());
       if (!failures.isEmpty()) {

@@ -27,10 +27,16 @@ public final class CmsSigner {
   /**
    * Signs {@code content} and returns the DER SignedData.
    *
-   * @throws RefusalException with an error code if the identity cannot sign
+   * @throws RefusalException {@code ALGORITHM_NOT_ALLOWED} if the signer's key or a certificate
+   *     is outside the allow-list (every verifier would refuse the result), or with an error code
+   *     if the identity cannot sign
    */
   public static byte[] signDetached(byte[] content, SigningIdentity identity)
       throws RefusalException {
+    AllowedAlgorithms.checkCertificate(identity.certificate(), "signer certificate");
+    for (java.security.cert.X509Certificate c : identity.chain()) {
+      AllowedAlgorithms.checkCertificate(c, "intermediate CA");
+    }
     try {
       CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
       generator.addSignerInfoGenerator(

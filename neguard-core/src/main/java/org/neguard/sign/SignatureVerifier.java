@@ -59,7 +59,12 @@ import org.neguard.verdict.RefusalException;
  *   <li>the signer certificate has the codeSigning extended key usage, and, if it has a key usage
  *       extension, digitalSignature;
  *   <li>with CRLs configured, every certificate on the path must be covered by a current CRL of
- *       its issuer and not be revoked.
+ *       its issuer and not be revoked;
+ *   <li>the signature's digest and signature algorithms, the signer's key, every certificate on
+ *       the path (signature and key), the anchor's key and the CRLs of the path's issuers are on
+ *       the allow-list ({@link AllowedAlgorithms});
+ *   <li>the trust anchor speaks for the vendor the signed content names ({@link
+ *       TrustStore#speaksFor}).
  * </ul>
  *
  * <p>Verification uses the JDK's own providers (SunEC, SunRsaSign): registering Bouncy Castle's
@@ -80,12 +85,16 @@ public final class SignatureVerifier {
   }
 
   /**
-   * Verifies {@code signature} over {@code content}.
+   * Verifies {@code signature} over {@code content}, made by a signer whose trust anchor speaks
+   * for {@code vendor}.
    *
+   * @param vendor the vendor the signed content claims to come from (the manifest's)
    * @return the signer, once every check has passed
    * @throws RefusalException with the first failing check's reason
    */
-  public SignerDetails verify(byte[] content, byte[] signature) throws RefusalException {
+  public SignerDetails verify(byte[] content, byte[] signature, String vendor)
+      throws RefusalException {
+    Objects.requireNonNull(vendor, "vendor");
     CMSSignedData signed = parse(content, signature);
     Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
     if (signers.size() != 1) {
@@ -98,6 +107,12 @@ public final class SignatureVerifier {
       throw invalid("the signer's certificate is not embedded in the signature");
     }
     X509CertificateHolder signerHolder = matches.iterator().next();
+    // Before anything is computed with them: a weak digest or key is refused as such, and a key
+    // the JDK cannot load (secp256k1) is not mistaken for damage.
+    String claimed = subject(signerHolder);
+    AllowedAlgorithms.checkSigner(signer, claimed);
+    AllowedAlgorithms.checkKey(
+        signerHolder.getSubjectPublicKeyInfo(), claimed, "signer certificate '" + claimed + "'");
     X509Certificate leaf = convert(signerHolder);
     Instant signingTime = signingTime(signer);
     checkSignature(signer, signerHolder, leaf);
@@ -114,12 +129,14 @@ public final class SignatureVerifier {
       embedded.add(convert(h));
     }
     Path path = buildPath(leaf, embedded);
+    checkAlgorithms(path);
     // PKIX takes a trust anchor's dates on faith; the policy wants the whole path valid.
     checkAnchorValidity(path.anchor(), now);
     checkAnchorValidity(path.anchor(), signingTime);
     validate(path, now, !trust.crls().isEmpty());
     validate(path, signingTime, false);
     checkKeyUsage(leaf);
+    checkVendor(path.anchor(), vendor);
     List<String> subjects = new ArrayList<>();
     path.certs().forEach(c -> subjects.add(Certificates.subject(c)));
     subjects.add(Certificates.subject(path.anchor()));
@@ -253,6 +270,35 @@ public final class SignatureVerifier {
         ReasonCode.CERT_UNTRUSTED, "the certificate chain is longer than " + MAX_PATH);
   }
 
+  /** The allow-list over the whole path; the anchor's self-signature is not evidence of anything. */
+  private void checkAlgorithms(Path path) throws RefusalException {
+    for (int i = 0; i < path.certs().size(); i++) {
+      AllowedAlgorithms.checkCertificate(
+          path.certs().get(i), i == 0 ? "signer certificate" : "intermediate CA");
+    }
+    AllowedAlgorithms.checkAnchor(path.anchor());
+    Set<javax.security.auth.x500.X500Principal> issuers = new HashSet<>();
+    path.certs().forEach(c -> issuers.add(c.getIssuerX500Principal()));
+    for (java.security.cert.X509CRL crl : trust.crls()) {
+      if (issuers.contains(crl.getIssuerX500Principal())) {
+        AllowedAlgorithms.checkCrl(crl);
+      }
+    }
+  }
+
+  private void checkVendor(X509Certificate anchor, String vendor) throws RefusalException {
+    if (!trust.speaksFor(anchor, vendor)) {
+      String subject = Certificates.subject(anchor);
+      throw RefusalException.about(
+          ReasonCode.VENDOR_MISMATCH,
+          subject,
+          "the package names vendor '" + vendor + "', but its signer chains to trust anchor '"
+              + subject + "', which speaks for " + trust.describeBinding(anchor)
+              + "; if that CA really signs for '" + vendor + "', bind it with --trust '"
+              + vendor + "=CA.pem'");
+    }
+  }
+
   private static void checkAnchorValidity(X509Certificate anchor, Instant at)
       throws RefusalException {
     if (at.isBefore(anchor.getNotBefore().toInstant())
@@ -373,8 +419,22 @@ public final class SignatureVerifier {
   private static X509Certificate convert(X509CertificateHolder holder) throws RefusalException {
     try {
       return new JcaX509CertificateConverter().getCertificate(holder);
-    } catch (CertificateException e) {
+    } catch (CertificateException | RuntimeException e) {
+      String subject = subject(holder);
+      // A key outside the allow-list is the likelier reason the JDK cannot load it.
+      AllowedAlgorithms.checkKey(holder.getSubjectPublicKeyInfo(), subject,
+          "embedded certificate '" + subject + "'");
       throw invalid("an embedded certificate cannot be decoded (damaged, or an unsupported key)");
+    }
+  }
+
+  /** RFC 2253, as {@link Certificates#subject} writes it, for a certificate not yet converted. */
+  private static String subject(X509CertificateHolder holder) throws RefusalException {
+    try {
+      return new javax.security.auth.x500.X500Principal(holder.getSubject().getEncoded())
+          .getName();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw invalid("an embedded certificate's subject name cannot be read");
     }
   }
 

@@ -15,6 +15,10 @@ public enum ReasonCode {
   KEY_USAGE(Kind.REFUSAL),
   CERT_REVOKED(Kind.REFUSAL),
   CRL_INVALID(Kind.REFUSAL),
+  /** A signature, digest, key or curve outside the allow-list (docs/FORMAT.md, INT-2). */
+  ALGORITHM_NOT_ALLOWED(Kind.REFUSAL),
+  /** The manifest names a vendor its signer's trust anchor does not speak for (SRC-2). */
+  VENDOR_MISMATCH(Kind.REFUSAL),
   // Bundle contents.
   DIGEST_MISMATCH(Kind.REFUSAL),
   UNSAFE_PATH(Kind.REFUSAL),

@@ -251,8 +251,8 @@ class BadInputTest {
   }
 
   @Test
-  @DisplayName("OBJ-1: an embedded certificate on an unknown curve is SIGNATURE_INVALID, told in words")
-  void verify_embeddedCertificateOnUnknownCurve_signatureInvalid() throws Exception {
+  @DisplayName("OBJ-1, INT-2: an embedded certificate on an unknown curve is ALGORITHM_NOT_ALLOWED, told in words")
+  void verify_embeddedCertificateOnUnknownCurve_algorithmNotAllowed() throws Exception {
     byte[] p256 = {0x06, 0x08, 0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x03, 0x01, 0x07};
     withSignatureBytes(b -> {
       byte[] c = b.clone();
@@ -262,7 +262,7 @@ class BadInputTest {
       return c;
     });
 
-    assertRefused(() -> verify(bad()), ReasonCode.SIGNATURE_INVALID);
+    assertRefused(() -> verify(bad()), ReasonCode.ALGORITHM_NOT_ALLOWED);
   }
 
   // ------------------------------------------------------------------ certificates

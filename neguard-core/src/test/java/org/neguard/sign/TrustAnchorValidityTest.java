@@ -38,7 +38,7 @@ class TrustAnchorValidityTest {
         new SignatureVerifier(new TrustStore(List.of(root), List.of()), Clock.systemUTC());
 
     RefusalException e = catchThrowableOfType(RefusalException.class,
-        () -> verifier.verify(content, signature));
+        () -> verifier.verify(content, signature, "Any Vendor"));
 
     assertThat(e).isNotNull();
     assertThat(e.code()).isEqualTo(ReasonCode.CERT_VALIDITY);

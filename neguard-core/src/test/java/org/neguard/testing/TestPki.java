@@ -142,8 +142,19 @@ public final class TestPki {
         Instant.now().plus(Duration.ofDays(7)), revoked);
   }
 
+  /** A CRL of the root, current for a week, signed with {@code signatureAlgorithm} (JCA name). */
+  public X509CRL crl(String signatureAlgorithm) {
+    return crl(Instant.now().minus(Duration.ofMinutes(10)), Instant.now().plus(Duration.ofDays(7)),
+        signatureAlgorithm);
+  }
+
   /** A CRL of the root with explicit thisUpdate/nextUpdate. */
   public X509CRL crl(Instant thisUpdate, Instant nextUpdate, X509Certificate... revoked) {
+    return crl(thisUpdate, nextUpdate, "SHA256withECDSA", revoked);
+  }
+
+  private X509CRL crl(Instant thisUpdate, Instant nextUpdate, String signatureAlgorithm,
+      X509Certificate... revoked) {
     try {
       X509v2CRLBuilder b = new JcaX509v2CRLBuilder(root, Date.from(thisUpdate));
       b.setNextUpdate(Date.from(nextUpdate));
@@ -151,7 +162,7 @@ public final class TestPki {
         b.addCRLEntry(c.getSerialNumber(), Date.from(thisUpdate), CRLReason.keyCompromise);
       }
       return new JcaX509CRLConverter().getCRL(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(rootKey.getPrivate())));
+          b.build(new JcaContentSignerBuilder(signatureAlgorithm).build(rootKey.getPrivate())));
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

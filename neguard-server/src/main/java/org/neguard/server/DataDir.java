@@ -2,19 +2,25 @@ package org.neguard.server;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.neguard.server.pkg.TrustConfiguration;
 import org.neguard.sign.Certificates;
+import org.neguard.sign.TrustStore;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -116,25 +122,50 @@ public final class DataDir implements AutoCloseable {
    * @throws RefusalException with the reason of the first file that is not a certificate or CRL;
    *     nothing is copied then
    */
-  public void installTrust(List<Path> anchors, List<Path> crls)
+  public void installTrust(List<TrustStore.AnchorFile> anchors, List<Path> crls)
       throws IOException, RefusalException {
-    for (Path f : anchors) {
-      Certificates.read(f);
+    for (TrustStore.AnchorFile a : anchors) {
+      Certificates.read(a.path());
     }
     for (Path f : crls) {
       Certificates.readCrls(f);
     }
-    copyInto(trustAnchors(), anchors);
+    copyInto(trustAnchors(), anchors.stream().map(TrustStore.AnchorFile::path).toList());
+    bind(anchors);
     copyInto(trustCrls(), crls);
+  }
+
+  /**
+   * Writes each installed anchor's vendor binding into {@code NAME.vendors} beside it; an anchor
+   * given unbound loses any binding an earlier start wrote: the command line says what holds now.
+   */
+  private void bind(List<TrustStore.AnchorFile> anchors) throws IOException {
+    Map<Path, Set<String>> vendors = new LinkedHashMap<>();
+    for (TrustStore.AnchorFile a : anchors) {
+      Set<String> names = vendors.computeIfAbsent(
+          trustAnchors().resolve(installedName(a.path())), k -> new LinkedHashSet<>());
+      if (a.vendor() != null) {
+        names.add(a.vendor());
+      }
+    }
+    for (Map.Entry<Path, Set<String>> e : vendors.entrySet()) {
+      Path file = TrustConfiguration.vendorsFile(e.getKey());
+      if (e.getValue().isEmpty()) {
+        Files.deleteIfExists(file);
+      } else {
+        Files.writeString(file, String.join("\n", e.getValue()) + "\n", StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  private static String installedName(Path f) {
+    String name = f.getFileName().toString();
+    return name.matches(".*\\.(pem|crt|cer|der|crl)$") ? name : name + ".pem";
   }
 
   private static void copyInto(Path dir, List<Path> files) throws IOException {
     for (Path f : files) {
-      String name = f.getFileName().toString();
-      if (!name.matches(".*\\.(pem|crt|cer|der|crl)$")) {
-        name = name + ".pem";
-      }
-      Files.copy(f, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(f, dir.resolve(installedName(f)), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

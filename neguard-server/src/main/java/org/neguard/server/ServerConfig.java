@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.neguard.scan.ScanPolicy;
+import org.neguard.sign.TrustStore;
 
 /**
  * How to start a server: where its data lives, where it listens, which database it uses, TLS.
@@ -26,8 +27,8 @@ import org.neguard.scan.ScanPolicy;
  * @param maxUploadBytes largest bundle accepted, in bytes
  * @param quiet log warnings only (tests, embedded use)
  * @param scanPolicy the anti-virus publication gate's policy for ingest (AV-2)
- * @param trustAnchors vendor CA certificates to install into {@code trust/anchors/}, after the
- *     data directory's lock is taken
+ * @param trustAnchors vendor CA certificates to install into {@code trust/anchors/}, each with
+ *     the vendors it speaks for (none: unbound), after the data directory's lock is taken
  * @param crls CRLs to install into {@code trust/crls/}, likewise
  */
 public record ServerConfig(
@@ -44,7 +45,7 @@ public record ServerConfig(
     long maxUploadBytes,
     boolean quiet,
     ScanPolicy scanPolicy,
-    List<Path> trustAnchors,
+    List<TrustStore.AnchorFile> trustAnchors,
     List<Path> crls) {
 
   /** Default largest upload: 16 GiB. */
@@ -81,7 +82,7 @@ public record ServerConfig(
   }
 
   /** This configuration with {@code anchors} and {@code moreCrls} to install as well. */
-  public ServerConfig withTrust(List<Path> anchors, List<Path> moreCrls) {
+  public ServerConfig withTrust(List<TrustStore.AnchorFile> anchors, List<Path> moreCrls) {
     return new ServerConfig(dataDir, bindAddress, port, dbUrl, dbUser, dbPassword, tlsKeystore,
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
@@ -112,7 +113,7 @@ public record ServerConfig(
     private long maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
     private boolean quiet;
     private ScanPolicy scanPolicy = ScanPolicy.defaults();
-    private List<Path> trustAnchors = List.of();
+    private List<TrustStore.AnchorFile> trustAnchors = List.of();
     private List<Path> crls = List.of();
 
     private Builder(Path dataDir) {
@@ -168,7 +169,7 @@ public record ServerConfig(
     }
 
     /** CA certificates to install as trust anchors (checked, then copied under the lock). */
-    public Builder trustAnchors(List<Path> files) {
+    public Builder trustAnchors(List<TrustStore.AnchorFile> files) {
       this.trustAnchors = List.copyOf(files);
       return this;
     }

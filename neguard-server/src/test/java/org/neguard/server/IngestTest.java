@@ -176,6 +176,39 @@ class IngestTest {
   }
 
   @Test
+  @DisplayName("SRC-2: with two bound vendor CAs, a package naming one vendor signed by the other's"
+      + " signer is refused VENDOR_MISMATCH; the vendor's own signer is accepted")
+  void upload_signedByAnotherTrustedVendor_refusedVendorMismatch() throws Exception {
+    Path anchors = s.data().resolve("trust/anchors");
+    TestPki rival = TestPki.create("CN=Rival Root CA,O=Rival Radio");
+    Path rivalRoot = rival.writeRoot(anchors.resolve("rival-root.pem"));
+    Path rivalBinding = Files.writeString(anchors.resolve("rival-root.pem.vendors"),
+        "Rival Radio\n");
+    Path ownBinding = Files.writeString(anchors.resolve("vendor-root.pem.vendors"),
+        "Test Vendor\n");
+    try {
+      Http.Response trust = s.http.get("/api/trust", s.token(Role.AUDITOR));
+      assertThat(trust.json().path("anchors").findValuesAsText("speaksFor"))
+          .contains("vendor 'Rival Radio'", "vendor 'Test Vendor'");
+      Path forged = Bundles.signed(work, "claims-test-vendor", "1.0.0", 13, LIB,
+          rival.codeSigner().material());
+      assertRefused(forged, 422, "VENDOR_MISMATCH");
+      Path own = Bundles.signed(work, "own-vendor", "1.0.0", 14, LIB,
+          s.pki.codeSigner().material());
+      assertThat(s.http.upload(own, publisher).status()).isEqualTo(201);
+      // Unbound, the second anchor makes the first speak for no vendor: fail closed.
+      Files.delete(ownBinding);
+      Path unbound = Bundles.signed(work, "own-vendor-unbound", "1.0.0", 15, LIB,
+          s.pki.codeSigner().material());
+      assertRefused(unbound, 422, "VENDOR_MISMATCH");
+    } finally {
+      Files.deleteIfExists(ownBinding);
+      Files.delete(rivalBinding);
+      Files.delete(rivalRoot);
+    }
+  }
+
+  @Test
   void upload_malformed_refusedMalformed() throws Exception {
     Path b = work.resolve("garbage.ngp");
     Files.write(b, Bundles.library(9, 5000));

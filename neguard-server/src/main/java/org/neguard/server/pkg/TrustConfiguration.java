@@ -16,6 +16,10 @@ import org.springframework.stereotype.Component;
  * The server's own trust configuration for ingest (SRC-2): vendor CA certificates in {@code
  * DATA/trust/anchors/}, CRLs in {@code DATA/trust/crls/}. Read at every upload, so a new CRL
  * takes effect without a restart. No anchor means no upload is accepted (fail closed).
+ *
+ * <p>An anchor {@code X.pem} is bound to vendors by a file {@code X.pem.vendors} beside it: one
+ * vendor name per line, exactly as manifests spell it ({@code neguard server --trust
+ * "VENDOR=CA.pem"} writes it). The binding rules are core's ({@link TrustStore#speaksFor}).
  * Thread-safe.
  */
 @Component
@@ -40,7 +44,53 @@ public final class TrustConfiguration {
               + " certificates (PEM) in " + dataDir.trustAnchors()
               + " or start the server with --trust CA.pem");
     }
-    return TrustStore.load(anchors, files(dataDir.trustCrls(), "*.{pem,crl,der}"));
+    List<TrustStore.AnchorFile> bound = new ArrayList<>();
+    for (Path anchor : anchors) {
+      List<String> vendors = vendors(anchor);
+      if (vendors == null) {
+        bound.add(new TrustStore.AnchorFile(anchor, null));
+      }
+      for (String v : vendors == null ? List.<String>of() : vendors) {
+        bound.add(new TrustStore.AnchorFile(anchor, v));
+      }
+    }
+    return TrustStore.loadBound(bound, files(dataDir.trustCrls(), "*.{pem,crl,der}"));
+  }
+
+  /** The binding file of {@code anchor}. */
+  public static Path vendorsFile(Path anchor) {
+    return anchor.resolveSibling(anchor.getFileName() + VENDORS_SUFFIX);
+  }
+
+  /** What a binding file's name ends with. */
+  public static final String VENDORS_SUFFIX = ".vendors";
+
+  /** The vendor names bound to {@code anchor}, or null when it has no binding file. */
+  private static List<String> vendors(Path anchor) throws IOException, RefusalException {
+    Path file = vendorsFile(anchor);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (String line : Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        names.add(line.strip());
+      }
+    }
+    if (names.isEmpty()) {
+      throw new RefusalException(
+          ReasonCode.TRUST_CONFIG,
+          "the vendor binding " + file + " names no vendor: write one vendor name per line, or"
+              + " delete it to leave the anchor unbound");
+    }
+    try {
+      for (String n : names) {
+        new TrustStore.AnchorFile(anchor, n);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new RefusalException(ReasonCode.TRUST_CONFIG, file + ": " + e.getMessage(), e);
+    }
+    return names;
   }
 
   private static List<Path> files(Path dir, String glob) throws IOException {

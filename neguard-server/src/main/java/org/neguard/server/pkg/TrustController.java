@@ -34,6 +34,8 @@ class TrustController {
       m.put("subject", Certificates.subject(c));
       m.put("fingerprint", Certificates.fingerprint(c));
       m.put("notAfter", c.getNotAfter().toInstant().toString());
+      m.put("vendors", t.vendors().getOrDefault(c, java.util.Set.of()));
+      m.put("speaksFor", t.describeBinding(c));
       anchors.add(m);
     }
     List<Map<String, Object>> crls = new ArrayList<>();
