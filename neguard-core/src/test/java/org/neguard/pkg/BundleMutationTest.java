@@ -191,6 +191,10 @@ class BundleMutationTest {
     "file-and-directory.ngp, STRUCTURE",
     "hidden-entry.ngp, MALFORMED",
     "local-name-differs.ngp, MALFORMED",
+    "hidden-after-deflate-zip64.ngp, MALFORMED",
+    "hidden-after-deflate.ngp, MALFORMED",
+    "local-zip64-disagrees.ngp, MALFORMED",
+    "huge-entry-count.ngp, SIZE_LIMIT",
   })
   @DisplayName("OBJ-1: each committed Jazzer seed still reaches the check it was made for")
   void jazzerSeeds_reachTheirChecks(String seed, ReasonCode expected) throws Exception {
