@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,6 +37,7 @@ class BundleMutationTest {
 
   @TempDir Path tmp;
 
+  @Tag("slow") // left out of the mutation run (pom profile "mutation")
   @Test
   @DisplayName("OBJ-1: thousands of mutated bundles end in a verdict, never a crash")
   void verify_mutatedBundles_onlyVerdictsOrIoErrors() throws Exception {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.verdict.ReasonCode;
@@ -72,6 +73,7 @@ class ZipLimitsTest {
         .getCurrentThreadAllocatedBytes();
   }
 
+  @Tag("slow") // left out of the mutation run (pom profile "mutation")
   @Test
   @DisplayName("OBJ-1 (issue 10 #4): a 94 MB file of two million directory records is SIZE_LIMIT,"
       + " refused before a record is read")
