@@ -130,6 +130,10 @@ public final class BundleExtractor {
     } catch (BundleReader.SizeExceededException e) {
       throw RefusalException.about(
           ReasonCode.SIZE_LIMIT, f.path(), "'" + f.path() + "' grew after verification");
+    } catch (java.util.zip.ZipException e) {
+      throw RefusalException.about(ReasonCode.MALFORMED, f.path(), "'" + f.path()
+          + "' changed between verification and extraction (" + e.getMessage()
+          + "); nothing was installed");
     }
     if (size != f.size() || !HexFormat.of().formatHex(sha.digest()).equals(f.sha256())) {
       throw RefusalException.about(

@@ -1,12 +1,10 @@
 package org.neguard.pkg;
 
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,10 +12,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.ZipException;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
-import org.apache.commons.compress.archivers.zip.ZipFile;
-import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -26,18 +23,21 @@ import org.neguard.verdict.RefusalException;
  * unique, every entry is the manifest, the signature, or a file the manifest lists, and every
  * listed file is present. Contents are not yet checked: see {@link BundleVerifier}.
  *
- * <p>Reads go through the ZIP central directory only. Entry contents are read through {@link
- * #openEntry}, which never yields more bytes than the manifest lists.
+ * <p>The archive has one reading only ({@link ZipLayout}): the central directory, the local
+ * headers and the end records account for every byte. Entry contents are read through {@link
+ * #openEntry}, which never yields more bytes than asked and checks at the end that the entry's
+ * compressed data was consumed exactly ({@link EntryStream}).
  *
  * <p>Thread-safe for concurrent {@link #openEntry} calls; close once, after all reads.
  */
 public final class BundleReader implements Closeable {
   private final Path file;
   private final FileChannel channel;
-  private final ZipFile zip;
-  private final Map<String, ZipArchiveEntry> entries;
+  private final Map<String, ZipLayout.Entry> entries;
   private final ZipLayout layout;
   private final BundleLimits limits;
+  // Entries read to their end through openEntry and found exact: safe to copy byte for byte.
+  private final Set<String> exact = ConcurrentHashMap.newKeySet();
   // Set once by loadManifest(), before the reader is handed out by open().
   private byte[] manifestBytes;
   private Manifest manifest;
@@ -46,13 +46,11 @@ public final class BundleReader implements Closeable {
   private BundleReader(
       Path file,
       FileChannel channel,
-      ZipFile zip,
-      Map<String, ZipArchiveEntry> entries,
+      Map<String, ZipLayout.Entry> entries,
       ZipLayout layout,
       BundleLimits limits) {
     this.file = file;
     this.channel = channel;
-    this.zip = zip;
     this.entries = entries;
     this.layout = layout;
     this.limits = limits;
@@ -99,53 +97,28 @@ public final class BundleReader implements Closeable {
     if (Files.size(file) == 0) {
       throw new RefusalException(ReasonCode.MALFORMED, "the file is empty: " + file);
     }
-    // One open file for everything: the archive reader, the layout check and a later rewrite
-    // all see the same bytes, whatever happens to the path meanwhile.
+    // One open file for everything: the layout check, every entry read and a later rewrite all
+    // see the same bytes, whatever happens to the path meanwhile.
     FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-    ZipFile zip = null;
     try {
-      try {
-        zip =
-            ZipFile.builder()
-                .setSeekableByteChannel(channel)
-                .setCharset(StandardCharsets.UTF_8)
-                .setUseUnicodeExtraFields(false)
-                .setIgnoreLocalFileHeader(true)
-                .get();
-      } catch (IOException e) {
-        throw new RefusalException(
-            ReasonCode.MALFORMED,
-            "not a readable ZIP archive (truncated, or not a package at all): " + e.getMessage(),
-            e);
-      }
-      Map<String, ZipArchiveEntry> entries = checkEntries(zip, limits);
-      ZipLayout layout = ZipLayout.check(channel, entries);
-      BundleReader reader = new BundleReader(file, channel, zip, entries, layout, limits);
-      channel = null; // owned by the reader now, with zip
+      ZipLayout.Directory directory = ZipLayout.readDirectory(channel, limits);
+      Map<String, ZipLayout.Entry> entries = checkEntries(directory, limits);
+      ZipLayout layout = ZipLayout.check(channel, entries, directory);
+      BundleReader reader = new BundleReader(file, channel, entries, layout, limits);
+      channel = null; // owned by the reader now
       return reader;
     } finally {
       if (channel != null) {
-        if (zip != null) {
-          zip.close(); // closes the channel too
-        }
         channel.close();
       }
     }
   }
 
-  private static Map<String, ZipArchiveEntry> checkEntries(ZipFile zip, BundleLimits limits)
-      throws RefusalException {
-    if (zip.getFirstLocalFileHeaderOffset() != 0) {
-      throw new RefusalException(
-          ReasonCode.MALFORMED, "the archive has data before its first entry; rebuild the package");
-    }
-    Map<String, ZipArchiveEntry> entries = new LinkedHashMap<>();
-    for (ZipArchiveEntry entry : Collections.list(zip.getEntries())) {
-      if (entries.size() >= limits.maxEntries()) {
-        throw new RefusalException(
-            ReasonCode.SIZE_LIMIT, "more than " + limits.maxEntries() + " entries in the archive");
-      }
-      String name = PackagePath.decode(entry.getRawName());
+  private static Map<String, ZipLayout.Entry> checkEntries(
+      ZipLayout.Directory directory, BundleLimits limits) throws RefusalException {
+    Map<String, ZipLayout.Entry> entries = new LinkedHashMap<>();
+    for (ZipLayout.Entry entry : directory.entries()) {
+      String name = PackagePath.decode(entry.rawName());
       if (entry.isUnixSymlink()) {
         throw RefusalException.about(
             ReasonCode.UNSAFE_PATH, name, "entry '" + PackagePath.printable(name)
@@ -156,7 +129,7 @@ public final class BundleReader implements Closeable {
         throw RefusalException.about(
             ReasonCode.STRUCTURE, name, "the archive holds entry '" + name + "' twice");
       }
-      checkEntryShape(zip, entry, name, limits);
+      checkEntryShape(entry, name, limits);
     }
     return Collections.unmodifiableMap(entries);
   }
@@ -173,19 +146,19 @@ public final class BundleReader implements Closeable {
     if (manifest != null) {
       return;
     }
-    ZipArchiveEntry manifestEntry = entries.get(BundleLayout.MANIFEST);
+    ZipLayout.Entry manifestEntry = entries.get(BundleLayout.MANIFEST);
     if (manifestEntry == null) {
       throw new RefusalException(
           ReasonCode.MALFORMED,
           "no " + BundleLayout.MANIFEST + " in the archive: this is not a NEGuard package");
     }
-    byte[] bytes = readSmall(zip, manifestEntry, BundleLayout.MANIFEST, limits.maxManifestBytes());
+    byte[] bytes = readSmall(manifestEntry, BundleLayout.MANIFEST, limits.maxManifestBytes());
     Manifest parsed = ManifestCodec.decode(bytes);
-    ZipArchiveEntry signatureEntry = entries.get(BundleLayout.SIGNATURE);
+    ZipLayout.Entry signatureEntry = entries.get(BundleLayout.SIGNATURE);
     byte[] sig =
         signatureEntry == null
             ? null
-            : readSmall(zip, signatureEntry, BundleLayout.SIGNATURE, limits.maxSignatureBytes());
+            : readSmall(signatureEntry, BundleLayout.SIGNATURE, limits.maxSignatureBytes());
     if (parsed.payloadBytes() > limits.maxPayloadBytes() || parsed.payloadBytes() < 0) {
       throw new RefusalException(
           ReasonCode.SIZE_LIMIT,
@@ -206,7 +179,7 @@ public final class BundleReader implements Closeable {
     Map<String, Long> payload = new LinkedHashMap<>();
     entries.forEach((name, e) -> {
       if (name.startsWith(BundleLayout.PAYLOAD_PREFIX)) {
-        payload.put(name, e.getSize());
+        payload.put(name, e.size());
       }
     });
     return payload;
@@ -225,38 +198,43 @@ public final class BundleReader implements Closeable {
     Map<String, Long> content = new LinkedHashMap<>();
     entries.forEach((name, e) -> {
       if (name.startsWith(BundleLayout.PAYLOAD_PREFIX) || name.startsWith(BundleLayout.SCAN_PREFIX)) {
-        content.put(name, e.getSize());
+        content.put(name, e.size());
       }
     });
     return content;
   }
 
-  private static void checkEntryShape(
-      ZipFile zip, ZipArchiveEntry entry, String name, BundleLimits limits)
+  private static void checkEntryShape(ZipLayout.Entry entry, String name, BundleLimits limits)
       throws RefusalException {
-    if (entry.isDirectory()) {
+    if (name.endsWith("/")) {
       throw RefusalException.about(
           ReasonCode.STRUCTURE, name, "directory entry '" + name + "' is not part of the format");
     }
-    if (entry.getGeneralPurposeBit().usesEncryption()) {
+    int flags = entry.flags();
+    if ((flags & (ZipLayout.FLAG_ENCRYPTED | ZipLayout.FLAG_STRONG_ENCRYPTION)) != 0) {
       throw RefusalException.about(
           ReasonCode.MALFORMED, name, "entry '" + name + "' is encrypted");
     }
-    int method = entry.getMethod();
-    if (method != ZipMethod.STORED.getCode() && method != ZipMethod.DEFLATED.getCode()
-        || !zip.canReadEntryData(entry)) {
+    if ((flags & ZipLayout.FLAG_DATA_DESCRIPTOR) != 0) {
+      // Sizes after the data: a streaming unzipper must find the end of the data by itself.
+      throw RefusalException.about(ReasonCode.MALFORMED, name, "entry '" + name
+          + "' uses a data descriptor, which the format does not allow; rebuild the package");
+    }
+    if ((flags & ~ZipLayout.ALLOWED_FLAGS) != 0) {
+      throw RefusalException.about(ReasonCode.MALFORMED, name, "entry '" + name
+          + "' uses general-purpose flags 0x" + Integer.toHexString(flags)
+          + ", which the format does not allow; rebuild the package");
+    }
+    int method = entry.method();
+    if (method != ZipLayout.STORED && method != ZipLayout.DEFLATED) {
       throw RefusalException.about(
           ReasonCode.MALFORMED,
           name,
           "entry '" + name + "' uses compression method " + method
               + "; only stored and deflated entries are allowed");
     }
-    long size = entry.getSize();
-    long compressed = entry.getCompressedSize();
-    if (size < 0 || compressed < 0) {
-      throw RefusalException.about(
-          ReasonCode.MALFORMED, name, "entry '" + name + "' has no size in the central directory");
-    }
+    long size = entry.size();
+    long compressed = entry.compressedSize();
     if (size > limits.ratioFloorBytes()
         && size / Math.max(1, compressed) > limits.maxCompressionRatio()) {
       throw RefusalException.about(
@@ -269,7 +247,7 @@ public final class BundleReader implements Closeable {
   }
 
   private static void checkListedAgainstEntries(
-      Manifest manifest, Map<String, ZipArchiveEntry> entries) throws RefusalException {
+      Manifest manifest, Map<String, ZipLayout.Entry> entries) throws RefusalException {
     Map<String, Long> listed = new LinkedHashMap<>();
     listed.put(BundleLayout.MANIFEST, -1L);
     listed.put(BundleLayout.SIGNATURE, -1L);
@@ -279,7 +257,7 @@ public final class BundleReader implements Closeable {
     for (Manifest.ScanReportRef r : manifest.scanReports()) {
       listed.put(r.path(), r.size());
     }
-    for (Map.Entry<String, ZipArchiveEntry> e : entries.entrySet()) {
+    for (Map.Entry<String, ZipLayout.Entry> e : entries.entrySet()) {
       Long size = listed.get(e.getKey());
       if (size == null) {
         throw RefusalException.about(
@@ -287,11 +265,11 @@ public final class BundleReader implements Closeable {
             e.getKey(),
             "entry '" + e.getKey() + "' is not listed in the manifest; the package was altered");
       }
-      if (size >= 0 && e.getValue().getSize() > size) {
+      if (size >= 0 && e.getValue().size() > size) {
         throw RefusalException.about(
             ReasonCode.SIZE_LIMIT,
             e.getKey(),
-            "entry '" + e.getKey() + "' is " + e.getValue().getSize()
+            "entry '" + e.getKey() + "' is " + e.getValue().size()
                 + " bytes, larger than the " + size + " the manifest lists");
       }
     }
@@ -305,30 +283,25 @@ public final class BundleReader implements Closeable {
     }
   }
 
-  private static byte[] readSmall(ZipFile zip, ZipArchiveEntry entry, String name, int limit)
+  private byte[] readSmall(ZipLayout.Entry entry, String name, int limit)
       throws RefusalException, IOException {
-    if (entry.getSize() > limit) {
+    // The declared size is checked before it sizes the buffer; the stream holds the entry to it.
+    if (entry.size() > limit) {
       throw RefusalException.about(
           ReasonCode.SIZE_LIMIT, name, name + " is larger than the limit of " + limit + " bytes");
     }
-    InputStream opened;
-    synchronized (zip) { // hashing threads may be opening entries at the same time
-      opened = zip.getInputStream(entry);
-    }
-    try (InputStream in = opened) {
-      byte[] bytes = in.readNBytes(limit + 1);
-      if (bytes.length > limit) {
-        throw RefusalException.about(
-            ReasonCode.SIZE_LIMIT, name, name + " is larger than the limit of " + limit + " bytes");
-      }
-      if (bytes.length != entry.getSize()) {
-        throw RefusalException.about(
-            ReasonCode.MALFORMED, name, name + " is not as long as the archive says");
+    try (InputStream in = openEntry(name, entry.size())) {
+      byte[] bytes = new byte[(int) entry.size()];
+      if (in.readNBytes(bytes, 0, bytes.length) != bytes.length || in.read() != -1) {
+        throw new ZipException(name + " is not as long as the archive says");
       }
       return bytes;
-    } catch (ZipException | EOFException e) {
+    } catch (SizeExceededException e) {
+      throw RefusalException.about(ReasonCode.SIZE_LIMIT, name,
+          name + " holds more than the " + entry.size() + " bytes the archive says");
+    } catch (ZipException e) {
       throw RefusalException.about(
-          ReasonCode.MALFORMED, name, name + " cannot be decompressed: " + e.getMessage());
+          ReasonCode.MALFORMED, name, name + " cannot be read: " + e.getMessage());
     }
   }
 
@@ -372,17 +345,19 @@ public final class BundleReader implements Closeable {
    * {@link ZipException}.
    */
   public InputStream openEntry(String name, long maxBytes) throws IOException {
-    ZipArchiveEntry entry = entries.get(name);
+    ZipLayout.Entry entry = entries.get(name);
     if (entry == null) {
       throw new IllegalArgumentException("no such entry: " + name);
     }
-    InputStream in;
-    synchronized (zip) {
-      // Opening resolves the local header with a positioned read; the reads that follow are
-      // positional and may run in parallel.
-      in = zip.getInputStream(entry);
-    }
-    return new BoundedInputStream(in, name, maxBytes);
+    // Positional reads only: entries may be read on several threads at once.
+    return new BoundedInputStream(
+        new EntryStream(channel, name, entry, layout.span(name), () -> exact.add(name)),
+        name, maxBytes);
+  }
+
+  /** Whether {@code name} was read to its end and found exact (see {@link EntryStream}). */
+  boolean readExactly(String name) {
+    return exact.contains(name);
   }
 
   /** The open bundle file: read it with positional reads only. */
@@ -395,18 +370,14 @@ public final class BundleReader implements Closeable {
     return layout;
   }
 
-  /** The central-directory entry named {@code name}, or null. */
-  ZipArchiveEntry entry(String name) {
+  /** The central-directory record named {@code name}, or null. */
+  ZipLayout.Entry entry(String name) {
     return entries.get(name);
   }
 
   @Override
   public void close() throws IOException {
-    try {
-      zip.close();
-    } finally {
-      channel.close();
-    }
+    channel.close();
   }
 
   /** An entry held more bytes than allowed. */
@@ -444,7 +415,9 @@ public final class BundleReader implements Closeable {
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      int n = super.read(b, off, (int) Math.min(len, limit - count + 1));
+      // One byte past the limit is asked for, to tell "exactly at the limit" from "over it".
+      long room = limit - count;
+      int n = super.read(b, off, room >= len ? len : (int) room + 1);
       if (n > 0) {
         count += n;
         if (count > limit) {

@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import java.util.zip.ZipException;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
 
 /**
  * Writes a new bundle from an open one: new small entries (a manifest, a signature, scan reports)
@@ -31,8 +33,11 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
  * place, so a failure leaves the target as it was.
  *
  * <p>The old bundle's layout was checked when it was opened ({@link ZipLayout}): its entries tile
- * the file, each local header agrees with its central record, so a byte copy of an entry's span
- * is that entry and nothing else. The copy reads the reader's own open file, not the path again.
+ * the file, each local header agrees with its central record. A kept entry must also have been
+ * read to its end and found exact (its compressed data ends where its span ends, see {@link
+ * EntryStream}); one that was not is read here first, so that no slack inside a span is carried
+ * into the new bundle. Then a byte copy of an entry's span is that entry and nothing else. The
+ * copy reads the reader's own open file, not the path again.
  */
 final class BundleRewriter {
   private static final int MADE_BY_UNIX = 3 << 8;
@@ -69,9 +74,16 @@ final class BundleRewriter {
    *
    * @param time the time recorded for new entries (the package's creation time)
    * @throws IllegalArgumentException if a kept entry is not in the old bundle
+   * @throws RefusalException {@code MALFORMED} or {@code SIZE_LIMIT} if a kept entry is not
+   *     exactly what its headers say
    */
   static void write(BundleReader reader, List<Part> parts, Instant time, Path out)
-      throws IOException {
+      throws IOException, RefusalException {
+    for (Part part : parts) {
+      if (part instanceof Kept kept) {
+        requireExact(reader, kept.name());
+      }
+    }
     Path dir = out.toAbsolutePath().getParent();
     Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
     boolean done = false;
@@ -101,7 +113,7 @@ final class BundleRewriter {
       byte[] record;
       if (part instanceof Kept kept) {
         ZipLayout.Span span = layout.span(kept.name());
-        ZipArchiveEntry entry = reader.entry(kept.name());
+        ZipLayout.Entry entry = reader.entry(kept.name());
         if (span == null || entry == null) {
           throw new IllegalArgumentException("no such entry: " + kept.name());
         }
@@ -112,8 +124,8 @@ final class BundleRewriter {
         long offset = position + (span.start() - runStart);
         runEnd = span.end();
         int localTime = localTime(source, span.start());
-        record = central(entry.getRawName(), entry.getMethod(), localTime, entry.getCrc(),
-            entry.getCompressedSize(), entry.getSize(), entry.getUnixMode(), offset);
+        record = central(entry.rawName(), entry.method(), localTime, entry.crc(),
+            entry.compressedSize(), entry.size(), entry.unixMode(), offset);
       } else {
         position = flush(source, runStart, runEnd, target, position);
         runStart = -1;
@@ -137,6 +149,27 @@ final class BundleRewriter {
     position = flush(source, runStart, runEnd, target, position);
     writeFully(target, ByteBuffer.wrap(directory.toByteArray()));
     writeFully(target, endRecords(parts.size(), directory.size(), position));
+  }
+
+  /** Reads {@code name} to its end unless that was done already, which checks it is exact. */
+  private static void requireExact(BundleReader reader, String name)
+      throws IOException, RefusalException {
+    ZipLayout.Entry entry = reader.entry(name);
+    if (entry == null) {
+      throw new IllegalArgumentException("no such entry: " + name);
+    }
+    if (reader.readExactly(name)) {
+      return;
+    }
+    try (java.io.InputStream in = reader.openEntry(name, entry.size())) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+    } catch (BundleReader.SizeExceededException e) {
+      throw RefusalException.about(ReasonCode.SIZE_LIMIT, name, e.getMessage()
+          + "; the package was altered or is damaged");
+    } catch (ZipException e) {
+      throw RefusalException.about(ReasonCode.MALFORMED, name, e.getMessage()
+          + "; the package was altered or is damaged");
+    }
   }
 
   /** Copies the old bytes [start, end) to the target at {@code position}; the new position. */
@@ -177,7 +210,7 @@ final class BundleRewriter {
     int extraLength = zip64.position() > 4 ? zip64.position() : 0;
     zip64.putShort(2, (short) (extraLength - 4));
     int version = extraLength > 0 ? VERSION_ZIP64
-        : method == ZipArchiveEntry.STORED ? VERSION_STORED : VERSION_DEFLATE;
+        : method == ZipLayout.STORED ? VERSION_STORED : VERSION_DEFLATE;
     ByteBuffer r = little(46 + name.length + extraLength);
     r.putInt(ZipLayout.CFH_SIGNATURE).putShort((short) (MADE_BY_UNIX | version))
         .putShort((short) version).putShort((short) FLAG_UTF8).putShort((short) method)
@@ -229,7 +262,7 @@ final class BundleRewriter {
     CRC32 crc = new CRC32();
     crc.update(fresh.bytes());
     if (!fresh.deflate()) {
-      return new Encoded(fresh.bytes(), crc.getValue(), ZipArchiveEntry.STORED, VERSION_STORED);
+      return new Encoded(fresh.bytes(), crc.getValue(), ZipLayout.STORED, VERSION_STORED);
     }
     Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     try {
@@ -240,7 +273,7 @@ final class BundleRewriter {
       while (!deflater.finished()) {
         out.write(buffer, 0, deflater.deflate(buffer));
       }
-      return new Encoded(out.toByteArray(), crc.getValue(), ZipArchiveEntry.DEFLATED,
+      return new Encoded(out.toByteArray(), crc.getValue(), ZipLayout.DEFLATED,
           VERSION_DEFLATE);
     } finally {
       deflater.end();

@@ -130,7 +130,7 @@ final class PayloadHasher implements AutoCloseable {
       String label, long size, String sha256, Digest d, List<Reason> failures) {
     if (d == null) {
       failures.add(Reason.about(ReasonCode.STRUCTURE, label, "'" + label + "' was not read"));
-    } else if (d.failure() != null) {
+    } else if (d.failure() != null && d.sha256() == null) {
       failures.add(d.failure());
     } else if (d.size() != size) {
       failures.add(Reason.about(
@@ -144,6 +144,8 @@ final class PayloadHasher implements AutoCloseable {
           label,
           "'" + label + "' has SHA-256 " + d.sha256() + ", the manifest lists " + sha256
               + "; the package was altered"));
+    } else if (d.failure() != null) {
+      failures.add(d.failure());
     }
   }
 
@@ -179,11 +181,16 @@ final class PayloadHasher implements AutoCloseable {
           label,
           "'" + label + "' holds more than the " + maxBytes
               + " bytes its entry declares; the package was altered"));
+    } catch (EntryStream.MismatchException e) {
+      // Read whole, so the digest is known: a changed file is still told as DIGEST_MISMATCH.
+      return new Digest(size, HexFormat.of().formatHex(sha.digest()), Reason.about(
+          ReasonCode.MALFORMED, label, e.getMessage() + "; the package was altered or is damaged"));
     } catch (ZipException | EOFException e) {
       return new Digest(-1, null, Reason.about(
           ReasonCode.MALFORMED,
           label,
-          "'" + label + "' cannot be decompressed; the package is damaged"));
+          "'" + label + "' cannot be decompressed (" + e.getMessage()
+              + "); the package is damaged"));
     }
     return new Digest(size, HexFormat.of().formatHex(sha.digest()), null);
   }

@@ -169,6 +169,16 @@ class TreeDigestTest {
   }
 
   @Test
+  void leaf_modeBounds_zeroAnd07777Accepted_oneBeyondEitherRejected() {
+    assertThat(new TreeDigest.Leaf("a", SHA_A, 0).mode()).isZero();
+    assertThat(new TreeDigest.Leaf("a", SHA_A, 07777).mode()).isEqualTo(07777);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_A, -1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode");
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_A, 010000))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode");
+  }
+
+  @Test
   void formatMode_isFourOctalDigits() {
     assertThat(TreeDigest.formatMode(0755)).isEqualTo("0755");
     assertThat(TreeDigest.formatMode(0)).isEqualTo("0000");

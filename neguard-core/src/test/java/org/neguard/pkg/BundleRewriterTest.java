@@ -19,6 +19,7 @@ import org.apache.commons.compress.archivers.zip.Zip64Mode;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -182,6 +183,7 @@ class BundleRewriterTest {
     assertThat(record.getLong(extra + 4)).isEqualTo(offset);
   }
 
+  @Tag("slow") // left out of the mutation run (pom profile "mutation")
   @Test
   void write_moreEntriesThanTheEndRecordCounts_writesZip64EndRecords() throws Exception {
     Path tree = dir.resolve("tree");

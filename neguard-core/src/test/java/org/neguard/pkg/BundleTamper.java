@@ -225,6 +225,16 @@ final class BundleTamper {
           throw new IOException("bad local header at " + local);
         }
         b.putInt(local + 22, (int) declaredSize);
+        // A consistent liar: a local ZIP64 field, if any, tells the same size.
+        int localName = Short.toUnsignedInt(b.getShort(local + 26));
+        int localExtra = Short.toUnsignedInt(b.getShort(local + 28));
+        for (int x = local + 30 + localName; x + 4 <= local + 30 + localName + localExtra; ) {
+          int length = Short.toUnsignedInt(b.getShort(x + 2));
+          if (b.getShort(x) == 1 && length >= 8) {
+            b.putLong(x + 4, declaredSize);
+          }
+          x += 4 + length;
+        }
         found = true;
       }
       p += 46 + nameLen + extraLen + commentLen;

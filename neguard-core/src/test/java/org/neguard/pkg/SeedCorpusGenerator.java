@@ -57,4 +57,37 @@ class SeedCorpusGenerator {
     }).write(DIR.resolve("corrupt-certificate.ngp"));
     assertThat(DIR).isDirectoryContaining("glob:**/valid-signed.ngp");
   }
+
+  /**
+   * The layouts of issue 10 (findings 1 and 4). Alone: {@code -Dtest=SeedCorpusGenerator#writeIssue10Seeds}.
+   */
+  @Test
+  void writeIssue10Seeds() throws Exception {
+    Files.createDirectories(DIR);
+    TestPki pki = TestPki.create("CN=Seed Corpus Root CA,O=NEGuard Tests");
+    Path good = TestBundles.signedSmallBundle(tmp, "seed", pki.codeSigner().material());
+    byte[] evil = "#!/bin/sh\nexit 1\n".getBytes();
+    String tool = "payload/" + TestBundles.TOOL;
+    // The manifest is deflated and read when the bundle is opened, so both reach their check
+    // before the signature's.
+    RawZip.read(good).hideAfterDeflateStream(BundleLayout.MANIFEST, tool, evil, true)
+        .write(DIR.resolve("hidden-after-deflate-zip64.ngp"));
+    RawZip.read(good).hideAfterDeflateStream(BundleLayout.MANIFEST, tool, evil, false)
+        .write(DIR.resolve("hidden-after-deflate.ngp"));
+    RawZip z = RawZip.read(good);
+    RawZip.Member m = z.member(tool);
+    m.localCompressedSize = 0xffffffffL;
+    m.localSize = 0xffffffffL;
+    m.localExtra = RawZip.zip64Extra(m.size - 1, m.compressedSize - 1);
+    z.write(DIR.resolve("local-zip64-disagrees.ngp"));
+    java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(98)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    end.putInt(ZipLayout.ZIP64_EOCD_SIGNATURE).putLong(44).putShort((short) 45)
+        .putShort((short) 45).putInt(0).putInt(0).putLong(2_000_000).putLong(2_000_000)
+        .putLong(94_000_000).putLong(0);
+    end.putInt(ZipLayout.ZIP64_LOCATOR_SIGNATURE).putInt(0).putLong(0).putInt(1); // the record is at 0
+    end.putInt(ZipLayout.EOCD_SIGNATURE).putShort((short) 0).putShort((short) 0)
+        .putShort((short) -1).putShort((short) -1).putInt(-1).putInt(-1).putShort((short) 0);
+    Files.write(DIR.resolve("huge-entry-count.ngp"), end.array());
+  }
 }
