@@ -236,4 +236,17 @@ class BundleReaderBoundaryTest {
       assertThatThrownBy(in::readAllBytes).isInstanceOf(BundleReader.SizeExceededException.class);
     }
   }
+
+  @Test
+  @DisplayName("INT-1: past a partial read, a bounded stream asks for one byte over its limit, no more")
+  void openEntry_overLimitAfterPartialRead_readsOneByteOverOnly() throws Exception {
+    try (BundleReader r = BundleReader.openArchive(entries, TestBundles.LIMITS);
+        InputStream in = r.openEntry(TEN, 5)) {
+      assertThat(in.read(new byte[3], 0, 3)).isEqualTo(3);
+      byte[] b = new byte[8];
+      assertThatThrownBy(() -> in.read(b, 0, 8)).isInstanceOf(BundleReader.SizeExceededException.class);
+      assertThat(new String(b, 0, 3, StandardCharsets.US_ASCII)).isEqualTo("345");
+      assertThat(b[3]).as("nothing read beyond one byte over the limit").isZero();
+    }
+  }
 }

@@ -30,7 +30,7 @@ class BundleVerifierCheckTest {
         () -> v.verify(bundle, ProgressListener.NONE), ReasonCode.STRUCTURE);
     assertThat(e.getMessage()).contains("the check refuses this package");
     assertThat(calls).hasValue(1);
-    assertThat(TestBundles.verifier(pki.trust()).verify(bundle, ProgressListener.NONE).manifest().name())
+    assertThat(BundleVerifier.of(pki.trust()).verify(bundle, ProgressListener.NONE).manifest().name())
         .isEqualTo("mme-core");
   }
 }

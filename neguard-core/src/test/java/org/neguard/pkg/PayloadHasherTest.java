@@ -171,4 +171,22 @@ class PayloadHasherTest {
     assertThat(failures.get(0).code()).isEqualTo(ReasonCode.STRUCTURE);
     assertThat(failures.get(0).message()).isEqualTo("'a' was not read");
   }
+
+  @Test
+  @DisplayName("INT-1: an entry read whole whose CRC-32 disagrees still has its digest, and is MALFORMED")
+  void await_crcMismatch_digestKnownAndMalformed() throws Exception {
+    RawZip raw = RawZip.read(zip);
+    RawZip.Member m = raw.member(SMALL);
+    m.crc = m.localCrc = m.crc ^ 1;
+    Path bad = raw.write(dir.resolve("crc.zip"));
+    try (BundleReader r = BundleReader.openArchive(bad, TestBundles.LIMITS);
+        PayloadHasher h = PayloadHasher.start(r, entries(), 1, ProgressListener.NONE)) {
+      PayloadHasher.Digest d = h.await().get(SMALL);
+      assertThat(d.size()).isEqualTo(SMALL_BYTES.length);
+      assertThat(d.sha256()).isEqualTo(sha(SMALL_BYTES));
+      assertThat(d.failure().code()).isEqualTo(ReasonCode.MALFORMED);
+      assertThat(d.failure().message()).isEqualTo("entry '" + SMALL + "' does not match the CRC-32"
+          + " in its headers; the package was altered or is damaged");
+    }
+  }
 }
