@@ -253,4 +253,33 @@ class ZipLayoutBoundaryTest {
     assertThat(refusedMalformed(zip)).contains(
         "entry '" + A + "' has data that runs into the central directory");
   }
+
+  @Test
+  @DisplayName("INT-1: a local header that would start less than 30 bytes before the directory is refused as such")
+  void check_localHeaderIntoDirectory_refused() throws Exception {
+    byte[] b = base().bytes();
+    int endA = 30 + A.length() + ABC.length;
+    int removed = 30 + "payload/b.txt".length() + ABC.length;
+    byte[] cut = new byte[b.length - removed];
+    System.arraycopy(b, 0, cut, 0, endA);
+    System.arraycopy(b, endA + removed, cut, endA, b.length - endA - removed);
+    ByteBuffer bb = ByteBuffer.wrap(cut).order(ByteOrder.LITTLE_ENDIAN);
+    bb.putInt(cut.length - 22 + 16, bb.getInt(cut.length - 22 + 16) - removed);
+    Path zip = Files.write(tmp.resolve("cut.zip"), cut);
+    assertThat(refusedMalformed(zip)).contains(
+        "entry 'payload/b.txt' has a local header that runs into the central directory");
+  }
+
+  @Test
+  @DisplayName("INT-1: a name length that runs past the directory's end is refused as such")
+  void readDirectory_namePastEnd_refused() throws Exception {
+    Path zip = one().write(tmp.resolve("name.zip"));
+    byte[] b = Files.readAllBytes(zip);
+    ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    int dir = bb.getInt(b.length - 22 + 16);
+    bb.putShort(dir + 28, (short) (A.length() + 10));
+    Files.write(zip, b);
+    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
+    assertThat(e.getMessage()).contains("has a central directory whose records run past its end");
+  }
 }
