@@ -282,4 +282,40 @@ class ZipLayoutBoundaryTest {
     RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
     assertThat(e.getMessage()).contains("has a central directory whose records run past its end");
   }
+
+  private Path commented(Path zip, int firstComment) throws IOException {
+    try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(zip)) {
+      for (String n : List.of(A, "payload/b.txt")) {
+        ZipArchiveEntry e = new ZipArchiveEntry(n);
+        e.setMethod(ZipArchiveEntry.STORED);
+        e.setSize(ABC.length);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ABC);
+        e.setCrc(crc.getValue());
+        if (n.equals(A)) {
+          e.setComment("c".repeat(firstComment));
+        }
+        out.putArchiveEntry(e);
+        out.write(ABC);
+        out.closeArchiveEntry();
+      }
+    }
+    return zip;
+  }
+
+  @Test
+  @DisplayName("INT-1: a central record that straddles the 64 KiB read buffer near the directory's end is read")
+  void readDirectory_recordStraddlesBufferNearEnd_read() throws Exception {
+    Path probe = commented(tmp.resolve("probe.zip"), 0);
+    byte[] b = Files.readAllBytes(probe);
+    ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    int dir = bb.getInt(b.length - 22 + 16);
+    int first = ZipLayout.CENTRAL_LENGTH + (bb.getShort(dir + 28) & 0xffff) + (bb.getShort(dir + 30) & 0xffff);
+    int comment = 64 * 1024 - 30 - first; // 30 bytes of the second record's header in the buffer
+    Path zip = commented(tmp.resolve("straddle.zip"), comment);
+    ZipLayout.Directory d = directory(zip);
+    assertThat(d.entries()).extracting(e -> new String(e.rawName(), StandardCharsets.UTF_8))
+        .containsExactly(A, "payload/b.txt");
+    assertThat(d.size()).isGreaterThan(64 * 1024).isLessThan(64 * 1024 + 60);
+  }
 }
