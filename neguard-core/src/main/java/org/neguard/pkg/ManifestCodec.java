@@ -132,7 +132,8 @@ public final class ManifestCodec {
     if (original.startsWith("Trailing token")) {
       return "data follows the JSON object";
     }
-    if (original.startsWith("Missing required creator property")) {
+    // Jackson 2.20 says "Missing creator property 'x' (index n)"; older ones "Missing required ...".
+    if (original.startsWith("Missing creator property")) {
       int a = original.indexOf('\'');
       int b = original.indexOf('\'', a + 1);
       return "missing field: " + (a >= 0 && b > a ? original.substring(a + 1, b) : "?");
