@@ -78,6 +78,31 @@ public final class Http {
     return send("POST", path, token, json(body));
   }
 
+  /** Uploads every file at once (all released together), answers in the files' order. */
+  public java.util.List<Response> uploadAllAtOnce(java.util.List<Path> files, String token)
+      throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(files.size());
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<Response>> answers = new java.util.ArrayList<>();
+      for (Path f : files) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return upload(f, token);
+        }));
+      }
+      go.countDown();
+      java.util.List<Response> r = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<Response> a : answers) {
+        r.add(a.get(5, java.util.concurrent.TimeUnit.MINUTES));
+      }
+      return r;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   public Response upload(Path bundle, String token) {
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/api/packages"))

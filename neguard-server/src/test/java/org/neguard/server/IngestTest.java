@@ -15,11 +15,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -333,35 +328,18 @@ class IngestTest {
     List<Path> files = List.of(same[0], same[1],
         Bundles.signed(work, "race", "1.0.0", 22, LIB, s.pki.codeSigner().material()),
         Bundles.signed(work, "race", "1.0.0", 23, LIB, s.pki.codeSigner().material()));
-    ExecutorService pool = Executors.newFixedThreadPool(files.size());
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<Future<Http.Response>> answers = new ArrayList<>();
-      for (Path f : files) {
-        answers.add(pool.submit(() -> {
-          go.await();
-          return s.http.upload(f, publisher);
-        }));
-      }
-      go.countDown();
-      List<Http.Response> r = new ArrayList<>();
-      for (Future<Http.Response> a : answers) {
-        r.add(a.get(5, TimeUnit.MINUTES));
-      }
-      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
-      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
-          .hasSize(files.size() - 1);
-      Path winner = files.get(r.indexOf(r.stream().filter(x -> x.status() == 201).findFirst()
-          .orElseThrow()));
-      Http.Response got = s.http.get("/api/packages/race/1.0.0", publisher);
-      assertThat(got.json().path("sha256").asText()).isEqualTo(sha256(winner));
-      assertThat(s.data().resolve("packages/" + sha256(winner) + ".ngp"))
-          .hasSameBinaryContentAs(winner);
-      assertThat(s.storedFiles()).as("one file per recorded package, nothing else")
-          .hasSize(packageCount());
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Http.Response> r = s.http.uploadAllAtOnce(files, publisher);
+    assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
+    assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
+        .hasSize(files.size() - 1);
+    Path winner = files.get(r.indexOf(r.stream().filter(x -> x.status() == 201).findFirst()
+        .orElseThrow()));
+    Http.Response got = s.http.get("/api/packages/race/1.0.0", publisher);
+    assertThat(got.json().path("sha256").asText()).isEqualTo(sha256(winner));
+    assertThat(s.data().resolve("packages/" + sha256(winner) + ".ngp"))
+        .hasSameBinaryContentAs(winner);
+    assertThat(s.storedFiles()).as("one file per recorded package, nothing else")
+        .hasSize(packageCount());
   }
 
   @Test

@@ -164,32 +164,15 @@ class PostgresTest {
       files.add(Bundles.sign(f, s.pki.codeSigner().material()));
     }
     files.add(Bundles.signed(work, "pg-race", "1.0.0", 8, 20_000, s.pki.codeSigner().material()));
-    ExecutorService pool = Executors.newFixedThreadPool(files.size());
-    try {
-      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-      List<Future<Http.Response>> answers = new ArrayList<>();
-      for (Path f : files) {
-        answers.add(pool.submit(() -> {
-          go.await();
-          return s.http.upload(f, pub);
-        }));
-      }
-      go.countDown();
-      List<Http.Response> r = new ArrayList<>();
-      for (Future<Http.Response> a : answers) {
-        r.add(a.get(5, TimeUnit.MINUTES));
-      }
-      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
-      assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
-          .hasSize(files.size() - 1);
-      String stored = s.http.get("/api/packages/pg-race/1.0.0", pub).json().path("sha256")
-          .asText();
-      assertThat(s.data().resolve("packages/" + stored + ".ngp")).exists();
-      assertThat(s.storedFiles()).as("one file per recorded package")
-          .hasSize(s.http.get("/api/packages", pub).json().size());
-    } finally {
-      pool.shutdownNow();
-    }
+    List<Http.Response> r = s.http.uploadAllAtOnce(files, pub);
+    assertThat(r).as("%s", r).filteredOn(x -> x.status() == 201).hasSize(1);
+    assertThat(r).as("%s", r).filteredOn(x -> x.status() == 409 && x.code().equals("CONFLICT"))
+        .hasSize(files.size() - 1);
+    String stored = s.http.get("/api/packages/pg-race/1.0.0", pub).json().path("sha256")
+        .asText();
+    assertThat(s.data().resolve("packages/" + stored + ".ngp")).exists();
+    assertThat(s.storedFiles()).as("one file per recorded package")
+        .hasSize(s.http.get("/api/packages", pub).json().size());
   }
 
   @Test
