@@ -286,8 +286,10 @@ public final class DemoClamd implements AutoCloseable {
       List<String> command = new ArrayList<>();
       if (databaseBuilt != null) {
         // sigtool stamps the build time in two places (the header and daily.info, which clamd
-        // compares), so the clock is what must move: libfaketime's faketime.
+        // compares), so the clock is what must move: libfaketime's faketime, with the clock
+        // frozen (-f): a started clock would run on, and a slow sigtool stamp a later second.
         command.add(program("faketime"));
+        command.add("-f");
         command.add(FAKETIME.format(databaseBuilt));
       }
       command.addAll(List.of(
