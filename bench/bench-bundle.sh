@@ -18,13 +18,13 @@ make_tree() {
 }
 
 # 'pkg sign' signs scanned packages only (AV-2): scan with a demo clamd (ClamdBenchRunner, from
-# neguard-core's test classes), then sign.
+# neguard-av's test classes, with the CLI's jars), then sign.
 scan_and_sign() {
   local unsigned="$1" signed="$2" ready="$work/bench-clamd.ready"
-  (cd "$root" && mvn -B -q -o test-compile -pl neguard-core)
+  (cd "$root" && mvn -B -q -o test-compile -pl neguard-av -am)
   rm -rf "$ready" "$work/bench-clamd"
-  java -cp "$root/neguard-core/target/classes:$root/neguard-core/target/test-classes" \
-    org.neguard.scan.ClamdBenchRunner clamd "$work/bench-clamd" "$ready" &
+  java -cp "$root/neguard-av/target/test-classes:$root/neguard-cli/target/lib/*" \
+    org.neguard.av.ClamdBenchRunner clamd "$work/bench-clamd" "$ready" &
   local runner=$!
   # shellcheck disable=SC2064
   trap "kill $runner 2>/dev/null || true" EXIT   # also when the scan or the signing fails

@@ -55,7 +55,7 @@ sleep 1
 
 mkdir -p "$root/bench/work"
 echo "building the CLI (package, no install)..." >&2
-(cd "$root" && mvn -B -q -o package -DskipTests -pl neguard-core,neguard-cli >/dev/null)
+(cd "$root" && mvn -B -q -o package -DskipTests -pl neguard-cli -am >/dev/null)
 cp="$root/neguard-cli/target/neguard-cli.jar:$root/neguard-cli/target/lib/*"
 # The launcher's JVM options (./neguard), without its build step; like the launcher, a
 # class-data-sharing archive trained once (here on a scan of the same kind, in a temp dir).

@@ -35,7 +35,7 @@ echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
 java -version 2>&1 | head -1
 /usr/sbin/clamd --version
 
-(cd "$root" && mvn -B -q -o test-compile -pl neguard-core)
+(cd "$root" && mvn -B -q -o test-compile -pl neguard-av -am)
 # The whole command is timed as users run it: through the ./neguard launcher, with its JVM options
 # (class-data sharing, C2 for the digest loops only). The first call builds and trains it.
 cli="$root/neguard"
@@ -46,8 +46,8 @@ if [ ! -f "$bundle" ] || [ "$work/payload.done" -nt "$bundle" ]; then
   $cli pkg build --name bench --version 1 --security-version 1 --ne-type mme --vendor bench \
     --from "$tree" --out "$bundle" >/dev/null
 fi
-cp="$root/neguard-core/target/classes:$root/neguard-core/target/test-classes"
-runner="java -cp $cp org.neguard.scan.ClamdBenchRunner"
+cp="$root/neguard-av/target/test-classes:$root/neguard-cli/target/lib/*"
+runner="java -cp $cp org.neguard.av.ClamdBenchRunner"
 
 # One DemoClamd for every command (its defaults: MaxFileSize/StreamMaxLength 400M, AlertExceedsMax
 # and AlertEncrypted yes); stopped by its runner's PID at exit, which deletes its directory.
@@ -67,7 +67,7 @@ find "$tree" -type f -print0 | xargs -0 cat >/dev/null   # page cache warm for e
 # The JVM side runs C1 only: the scan loop needs no C2, and on a 2-core machine every CPU second
 # the client burns is taken from clamd (default tiered: ~1.4 s user, C1: ~0.55 s user).
 jvm_opts="${JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
-runner_scan="java $jvm_opts -cp $cp org.neguard.scan.ClamdBenchRunner scan"
+runner_scan="java $jvm_opts -cp $cp org.neguard.av.ClamdBenchRunner scan"
 clamd_pid=$(sed -n 4p "$ready")
 neguard_unix="$runner_scan $unix_spec $tree"
 neguard_tcp="$runner_scan $tcp_spec $tree"

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.pkg.Manifest;
-import org.neguard.scan.EngineInfo;
-import org.neguard.scan.FileResult;
-import org.neguard.scan.ScanReport;
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.scanreport.FileResult;
+import org.neguard.scanreport.ScanReport;
 import org.neguard.sign.SignerDetails;
 
 /** Results as JSON-ready maps and as text, one place for each. */

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleBuilder;
 import org.neguard.pkg.Manifest;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;

@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleExtractor;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleVerifier;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.pkg.Verification;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

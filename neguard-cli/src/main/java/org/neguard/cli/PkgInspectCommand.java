@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.Manifest;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanReport;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanReport;
 import org.neguard.sign.UnverifiedSigner;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
@@ -76,7 +76,7 @@ final class PkgInspectCommand implements Callable<Integer>, Output.JsonCapable {
       }
       // Reports are shown as found; only 'pkg verify' judges them (digests, signature, gate).
       try {
-        List<ScanReport> reports = ScanGate.read(reader);
+        List<ScanReport> reports = ScanReportCheck.read(reader);
         details.put("scanReports", Describe.scanReports(reports));
         text.append('\n').append(Describe.scanText(reports)).append('\n');
       } catch (RefusalException e) {

@@ -12,11 +12,11 @@ import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.BundleVerifier;
 import org.neguard.pkg.Manifest;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.pkg.Verification;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanReport;
-import org.neguard.scan.ScanReportHtml;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanReport;
+import org.neguard.scanreport.ScanReportHtml;
 import org.neguard.sign.TrustStore;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.RefusalException;
@@ -71,7 +71,7 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
   @Override
   public Integer call() throws Exception {
     Output output = Output.of(spec.commandLine());
-    ScanGate gate = scanPolicy.gate(spec.commandLine());
+    ScanReportCheck gate = scanPolicy.gate(spec.commandLine());
     String signature;
     if (!trust.isEmpty()) {
       ProgressListener progress = TerminalProgress.of(output, "verifying");
@@ -88,7 +88,7 @@ final class PkgScanReportCommand implements Callable<Integer>, Output.JsonCapabl
     List<ScanReport> reports;
     try (BundleReader reader = BundleReader.open(file, BundleLimits.defaults())) {
       manifest = reader.manifest();
-      reports = ScanGate.read(reader);
+      reports = ScanReportCheck.read(reader);
     }
     List<Reason> reasons = List.of();
     try {

@@ -11,7 +11,7 @@ import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleSigner;
 import org.neguard.pkg.Manifest;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.KeyMaterial;
 import org.neguard.verdict.ReasonCode;

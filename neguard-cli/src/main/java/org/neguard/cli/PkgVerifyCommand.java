@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleVerifier;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.pkg.Verification;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanReport;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanReport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,7 +49,7 @@ final class PkgVerifyCommand implements Callable<Integer>, Output.JsonCapable {
   @Override
   public Integer call() throws Exception {
     Output output = Output.of(spec.commandLine());
-    ScanGate gate = scanPolicy.gate(spec.commandLine());
+    ScanReportCheck gate = scanPolicy.gate(spec.commandLine());
     List<List<ScanReport>> seen = new ArrayList<>(1);
     // The gate judges the reports of the verified bytes; keep them to show what was judged.
     BundleVerifier verifier =

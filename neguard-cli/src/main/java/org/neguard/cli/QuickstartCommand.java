@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.neguard.pkg.BundleLayout;
-import org.neguard.scan.DemoClamd;
+import org.neguard.demo.DemoClamd;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

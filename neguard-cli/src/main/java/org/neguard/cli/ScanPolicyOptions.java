@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanPolicy;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -33,9 +33,9 @@ final class ScanPolicyOptions {
           + " version and date (AV-3 asks for both; off by default).")
   boolean allowUnversioned;
 
-  ScanGate gate(CommandLine cl) {
+  ScanReportCheck gate(CommandLine cl) {
     try {
-      return new ScanGate(new ScanPolicy(
+      return new ScanReportCheck(new ScanPolicy(
           minEngines, minAntivirusEngines, maxDatabaseAge, !allowUnversioned));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, "scan policy: " + e.getMessage());

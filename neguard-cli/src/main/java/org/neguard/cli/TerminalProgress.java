@@ -2,7 +2,7 @@ package org.neguard.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicLong;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 
 /**
  * A one-line progress bar on standard error, drawn only when a person is watching (a terminal)

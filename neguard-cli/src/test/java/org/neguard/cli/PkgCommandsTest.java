@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.neguard.pki.KeyType;
-import org.neguard.scan.DemoClamd;
+import org.neguard.demo.DemoClamd;
 import org.neguard.testing.RequiredProgram;
 import org.neguard.testing.TestPki;
 

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.neguard.scan.ScanPolicy;
+import org.neguard.scanreport.ScanPolicy;
 import org.neguard.sign.TrustStore;
 
 /**

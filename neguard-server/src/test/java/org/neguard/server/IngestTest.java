@@ -22,14 +22,14 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanPolicy;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanPolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.pkg.BundleVerifier;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.pki.KeyType;
 import org.neguard.server.TestServer.Role;
 import org.neguard.testing.TestPki;
@@ -377,7 +377,7 @@ class IngestTest {
         now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(29))),
         s.pki.codeSigner().material());
     // The scan-time judgement alone (what pkg verify applies) passes it: a day old at the scan.
-    BundleVerifier.builder(s.pki.trust()).check(new ScanGate(ScanPolicy.defaults())).build()
+    BundleVerifier.builder(s.pki.trust()).check(new ScanReportCheck(ScanPolicy.defaults())).build()
         .verify(b, ProgressListener.NONE);
     Http.Response r = assertRefused(b, 422, "SCAN_POLICY");
     assertThat(r.json().path("reasons").path(0).path("message").asText())

@@ -10,12 +10,12 @@ import java.util.List;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.BundleVerifier;
 import org.neguard.pkg.Manifest;
-import org.neguard.pkg.ProgressListener;
+import org.neguard.progress.ProgressListener;
 import org.neguard.pkg.Verification;
-import org.neguard.scan.EngineInfo;
-import org.neguard.scan.ScanGate;
-import org.neguard.scan.ScanPolicy;
-import org.neguard.scan.ScanReport;
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.scanreport.ScanPolicy;
+import org.neguard.scanreport.ScanReport;
 import org.neguard.server.ServerConfig;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -33,14 +33,14 @@ public final class PublicationGate {
   private static final Duration CLOCK_SKEW = Duration.ofHours(1);
 
   private final TrustConfiguration trust;
-  private final ScanGate scanGate;
+  private final ScanReportCheck scanGate;
   private final Clock clock = Clock.systemUTC();
 
   PublicationGate(TrustConfiguration trust, ServerConfig config) {
     this.trust = trust;
     // The policy comes from the command line only (ServerConfig), never from a file or the
     // environment: nobody may relax the gate by writing a properties file.
-    this.scanGate = new ScanGate(config.scanPolicy());
+    this.scanGate = new ScanReportCheck(config.scanPolicy());
   }
 
   public ScanPolicy policy() {

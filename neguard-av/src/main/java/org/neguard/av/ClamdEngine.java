@@ -1,0 +1,779 @@
+package org.neguard.av;
+
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.scanreport.FileResult;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.neguard.progress.ProgressListener;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * ClamAV through clamd's socket protocol (AV-1), over TCP or a Unix socket, with a client written
+ * here: the Java clients on Maven Central are unmaintained and have no read timeouts.
+ *
+ * <p>Each file goes to clamd with {@code INSTREAM} in chunks of at most {@link
+ * Builder#chunkSize} bytes (4-byte big-endian length, zero-length terminator), over a few
+ * connections in parallel, each an {@code IDSESSION} that carries many files. Replies map as
+ * follows (docs/SCANNING-CLAMD.md):
+ *
+ * <ul>
+ *   <li>{@code stream: OK}: clean;
+ *   <li>{@code stream: NAME FOUND}: infected with NAME, except {@code Heuristics.Limits.Exceeded.*}
+ *       and {@code Heuristics.Encrypted.*}, which mean clamd skipped content: not scanned;
+ *   <li>{@code INSTREAM size limit exceeded. ERROR}: not scanned (StreamMaxLength);
+ *   <li>any other error, anything not understood, silence past the timeout, a dropped
+ *       connection: a {@link RefusalException} and no results at all.
+ * </ul>
+ *
+ * <p>clamd has no command that reads its configuration, so the engine checks what it can: before
+ * each scan it sends a tiny ZIP marked encrypted and refuses to go on when clamd calls it clean
+ * ({@code AlertEncrypted} is off); files above clamd's 2 GiB design limit, or above the {@code
+ * MaxFileSize} / {@code StreamMaxLength} the engine is told (clamd's defaults, 100 MiB, until
+ * told), are not scanned without asking clamd. A file that holds, anywhere and at any level of
+ * nesting, a compressed member larger than {@code MaxFileSize} is not scanned either: clamd (1.4)
+ * scans only a ZIP member's first MaxFileSize bytes and answers OK even with {@code
+ * AlertExceedsMax yes} ({@link MemberSizeCheck}). {@code AlertExceedsMax} itself
+ * cannot be probed without knowing clamd's limits.
+ *
+ * <p>Immutable and thread-safe; each call opens and closes its own connections.
+ */
+public final class ClamdEngine implements ScanEngine {
+  /** Largest file clamd can scan: "files greater than 2 GB" cannot be, says clamd.conf(5). */
+  public static final long CLAMD_FILE_CEILING = Integer.MAX_VALUE;
+
+  /** clamd's default MaxFileSize and StreamMaxLength (100M), assumed until told otherwise. */
+  public static final long CLAMD_DEFAULT_LIMIT = 100L << 20;
+
+  private static final ZipProbe PROBE = ZipProbe.make();
+  private static final byte[] INSTREAM = "zINSTREAM\0".getBytes(StandardCharsets.US_ASCII);
+
+  private final ClamdEndpoint endpoint;
+  private final Duration connectTimeout;
+  private final Duration readTimeout;
+  private final int connections;
+  private final int chunkSize;
+  private final long maxFileSize;
+  private final long streamMaxLength;
+  private final ZoneId databaseZone;
+
+  private ClamdEngine(Builder b) {
+    this.endpoint = b.endpoint;
+    this.connectTimeout = b.connectTimeout;
+    this.readTimeout = b.readTimeout;
+    this.connections = b.connections;
+    this.chunkSize = b.chunkSize;
+    this.maxFileSize = b.maxFileSize;
+    this.streamMaxLength = b.streamMaxLength;
+    this.databaseZone = b.databaseZone;
+  }
+
+  /** A builder for clamd at {@code endpoint}, with the defaults of {@link Builder}. */
+  public static Builder builder(ClamdEndpoint endpoint) {
+    return new Builder(Objects.requireNonNull(endpoint, "endpoint"));
+  }
+
+  /**
+   * The engine an {@code --engine} argument names: {@code clamd:tcp://HOST:PORT} or {@code
+   * clamd:unix:/path}, optionally followed by {@code ?option=value&...} with the options {@code
+   * connectTimeout}, {@code readTimeout} (a number with {@code ms}, {@code s} or {@code m}),
+   * {@code connections}, {@code maxFileSize}, {@code streamMaxLength} (bytes, or with {@code K},
+   * {@code M}, {@code G} as clamd.conf writes them) and {@code zone} (clamd's time zone, for the
+   * database date; default UTC).
+   *
+   * @throws IllegalArgumentException naming what is wrong with the spec
+   */
+  public static ClamdEngine fromSpec(String spec) {
+    Objects.requireNonNull(spec, "spec");
+    if (!spec.regionMatches(true, 0, "clamd:", 0, "clamd:".length())) {
+      throw new IllegalArgumentException(
+          "not a clamd engine spec: '" + spec
+              + "' (use clamd:tcp://HOST:PORT or clamd:unix:/path/to/clamd.sock)");
+    }
+    String rest = spec.substring("clamd:".length());
+    int q = rest.indexOf('?');
+    Builder b = builder(ClamdEndpoint.parse(q < 0 ? rest : rest.substring(0, q)));
+    if (q >= 0) {
+      for (String pair : rest.substring(q + 1).split("&", -1)) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0 || eq == pair.length() - 1) {
+          throw new IllegalArgumentException(
+              "bad option '" + pair + "' in clamd engine spec '" + spec + "': use name=value");
+        }
+        String name = pair.substring(0, eq);
+        String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+        try {
+          switch (name) {
+            case "connectTimeout" -> b.connectTimeout(duration(value));
+            case "readTimeout" -> b.readTimeout(duration(value));
+            case "connections" -> b.connections(Integer.parseInt(value));
+            case "maxFileSize" -> b.maxFileSize(size(value));
+            case "streamMaxLength" -> b.streamMaxLength(size(value));
+            case "zone" -> b.databaseZone(ZoneId.of(value));
+            default -> throw new IllegalArgumentException(
+                "unknown option (known: connectTimeout, readTimeout, connections, maxFileSize,"
+                    + " streamMaxLength, zone)");
+          }
+        } catch (IllegalArgumentException | DateTimeException e) {
+          throw new IllegalArgumentException(
+              "bad option '" + pair + "' in clamd engine spec '" + spec + "': " + e.getMessage(),
+              e);
+        }
+      }
+    }
+    return b.build();
+  }
+
+  public ClamdEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * Asks clamd's {@code VERSION}. The product is {@code ClamAV}; a clamd without a daily database
+   * reports no database version or date (null fields), which the scan policy refuses.
+   *
+   * @throws RefusalException {@code ENGINE_UNAVAILABLE} when clamd cannot be reached or does not
+   *     answer in time, {@code ENGINE_ERROR} when the answer is not a clamd VERSION
+   */
+  @Override
+  public EngineInfo describe() throws RefusalException {
+    String reply;
+    try (ClamdConnection c = connect()) {
+      c.command("VERSION");
+      reply = c.readReply();
+    } catch (IOException e) {
+      throw unavailable("VERSION", e);
+    }
+    ClamdReplies.Version v = ClamdReplies.parseVersion(reply, databaseZone);
+    return new EngineInfo(
+        "clamd", "ClamAV", v.engineVersion(), v.databaseVersion(), v.databaseDate(),
+        endpoint.toString());
+  }
+
+  /**
+   * Streams every item to clamd and returns its verdicts in the items' order.
+   *
+   * @throws RefusalException {@code ENGINE_UNAVAILABLE} when clamd cannot be reached, drops a
+   *     connection or stays silent past the read timeout; {@code ENGINE_ERROR} when it answers an
+   *     error or something not understood, or calls an encrypted archive clean; {@code IO_ERROR}
+   *     when an item cannot be read or does not have its stated size. No results in any of these
+   *     cases.
+   */
+  @Override
+  public List<FileResult> scan(List<ScanItem> items, ProgressListener progress)
+      throws RefusalException {
+    Objects.requireNonNull(progress, "progress");
+    List<ScanItem> all = List.copyOf(items);
+    FileResult[] results = new FileResult[all.size()];
+    List<Integer> toSend = new ArrayList<>();
+    long total = 0;
+    for (int i = 0; i < all.size(); i++) {
+      ScanItem item = all.get(i);
+      total += item.size();
+      results[i] = precheck(item);
+      if (results[i] == null) {
+        toSend.add(i);
+      }
+    }
+    checkAlertEncrypted();
+    // Largest first, so that one big file does not start last and run alone.
+    toSend.sort(Comparator.comparingLong((Integer i) -> all.get(i).size()).reversed());
+    AtomicLong done = new AtomicLong();
+    long grandTotal = total;
+    // Files not sent count as handled at once.
+    for (int i = 0; i < all.size(); i++) {
+      if (results[i] != null) {
+        progress.progress(done.addAndGet(all.get(i).size()), grandTotal);
+      }
+    }
+    int workers = Math.min(connections, toSend.size());
+    if (workers == 0) {
+      return List.of(results);
+    }
+    AtomicInteger next = new AtomicInteger();
+    AtomicBoolean abort = new AtomicBoolean();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            workers,
+            r -> {
+              Thread t = new Thread(r, "neguard-clamd");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<Void>> futures = new ArrayList<>();
+      for (int w = 0; w < workers; w++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  try {
+                    new Worker(all, toSend, results, next, abort, done, grandTotal, progress)
+                        .run();
+                    return null;
+                  } catch (RefusalException | RuntimeException e) {
+                    abort.set(true); // the other connections stop at their next chunk or file
+                    throw e;
+                  }
+                }));
+      }
+      RefusalException first = null;
+      for (Future<Void> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          abort.set(true);
+          RefusalException r = asRefusal(e.getCause());
+          if (first == null || (first.code() == ReasonCode.INTERNAL)) {
+            first = r;
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+    } catch (InterruptedException e) {
+      abort.set(true);
+      Thread.currentThread().interrupt();
+      throw new RefusalException(ReasonCode.INTERNAL, "clamd scan interrupted", e);
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int i = 0; i < results.length; i++) {
+      if (results[i] == null) {
+        throw new RefusalException(
+            ReasonCode.INTERNAL, "no clamd result for '" + all.get(i).path() + "'");
+      }
+    }
+    return List.of(results);
+  }
+
+  private FileResult precheck(ScanItem item) {
+    if (item.size() > CLAMD_FILE_CEILING) {
+      return FileResult.notScanned(
+          item.path(),
+          "larger than 2 GiB (" + item.size() + " bytes): clamd cannot scan files that large");
+    }
+    if (item.size() > maxFileSize) {
+      return FileResult.notScanned(
+          item.path(),
+          "larger than clamd's MaxFileSize (" + item.size() + " > " + maxFileSize
+              + " bytes, as told to NEGuard): raise MaxFileSize in clamd.conf and in the engine's"
+              + " maxFileSize option, and scan again");
+    }
+    if (item.size() > streamMaxLength) {
+      return FileResult.notScanned(
+          item.path(),
+          "larger than clamd's StreamMaxLength (" + item.size() + " > " + streamMaxLength
+              + " bytes, as told to NEGuard): raise StreamMaxLength in clamd.conf and in the"
+              + " engine's streamMaxLength option, and scan again");
+    }
+    return null;
+  }
+
+  /**
+   * clamd's default {@code AlertEncrypted no} answers OK for encrypted archives: a ZIP whose one
+   * entry is flagged encrypted must come back as {@code Heuristics.Encrypted.Zip}.
+   */
+  private void checkAlertEncrypted() throws RefusalException {
+    String reply;
+    try (ClamdConnection c = connect()) {
+      c.command("INSTREAM");
+      ByteBuffer header = ByteBuffer.allocate(4).putInt(0, PROBE.bytes.length);
+      c.write(header, ByteBuffer.wrap(PROBE.bytes), ByteBuffer.allocate(4));
+      reply = c.readReply();
+    } catch (IOException e) {
+      throw unavailable("INSTREAM", e);
+    }
+    if (reply.equals("stream: OK")) {
+      throw new RefusalException(
+          ReasonCode.ENGINE_ERROR,
+          "clamd at " + endpoint + " reports an encrypted ZIP as clean: it runs with"
+              + " AlertEncrypted no and would pass encrypted content unscanned; set"
+              + " 'AlertEncrypted yes' and 'AlertExceedsMax yes' in clamd.conf"
+              + " (docs/SCANNING-CLAMD.md)");
+    }
+    FileResult r = ClamdReplies.parseScan("(encryption probe)", reply);
+    if (r.status() != FileResult.Status.NOT_SCANNED
+        || !r.detail().contains(ClamdReplies.ENCRYPTED_PREFIX)) {
+      throw new RefusalException(
+          ReasonCode.ENGINE_ERROR,
+          "clamd at " + endpoint + " answered '" + ClamdConnection.printable(reply)
+              + "' for an encrypted ZIP, not Heuristics.Encrypted.Zip: check its configuration"
+              + " (docs/SCANNING-CLAMD.md)");
+    }
+  }
+
+  private ClamdConnection connect() throws IOException {
+    return ClamdConnection.open(endpoint, connectTimeout, readTimeout);
+  }
+
+  private RefusalException unavailable(String command, IOException e) {
+    String why;
+    if (e instanceof ConnectException || e instanceof NoSuchFileException) {
+      why = "cannot connect (" + e.getMessage() + "): is clamd running and listening there?";
+    } else if (e instanceof SocketTimeoutException) {
+      why = e.getMessage() + " (" + command + "); clamd is stuck or overloaded";
+    } else if (e instanceof java.net.ProtocolException) {
+      return new RefusalException(
+          ReasonCode.ENGINE_ERROR,
+          "clamd at " + endpoint + " answered " + command + " with garbage: " + e.getMessage(),
+          e);
+    } else {
+      why = e.getMessage() + " (" + command + "); did clamd stop or crash? see its log";
+    }
+    return new RefusalException(
+        ReasonCode.ENGINE_UNAVAILABLE, "clamd at " + endpoint + ": " + why, e);
+  }
+
+  private static RefusalException asRefusal(Throwable t) {
+    if (t instanceof RefusalException r) {
+      return r;
+    }
+    return new RefusalException(
+        ReasonCode.INTERNAL, "clamd scan failed: " + t, t);
+  }
+
+  /** One connection's share of the work: an IDSESSION that carries files until none are left. */
+  private final class Worker {
+    private final List<ScanItem> all;
+    private final List<Integer> toSend;
+    private final FileResult[] results;
+    private final AtomicInteger next;
+    private final AtomicBoolean abort;
+    private final AtomicLong done;
+    private final long total;
+    private final ProgressListener progress;
+    private final byte[] chunk = new byte[chunkSize];
+    private final ByteBuffer header = ByteBuffer.allocate(4);
+    private final MemberSizeCheck.Sniffer sniffer = new MemberSizeCheck.Sniffer();
+    private ClamdConnection session;
+    private int lastId;
+
+    Worker(
+        List<ScanItem> all,
+        List<Integer> toSend,
+        FileResult[] results,
+        AtomicInteger next,
+        AtomicBoolean abort,
+        AtomicLong done,
+        long total,
+        ProgressListener progress) {
+      this.all = all;
+      this.toSend = toSend;
+      this.results = results;
+      this.next = next;
+      this.abort = abort;
+      this.done = done;
+      this.total = total;
+      this.progress = progress;
+    }
+
+    void run() throws RefusalException {
+      try {
+        int k;
+        while (!abort.get() && (k = next.getAndIncrement()) < toSend.size()) {
+          int index = toSend.get(k);
+          results[index] = scanOne(all.get(index));
+        }
+        if (session != null && !abort.get()) {
+          try {
+            session.command("END");
+          } catch (IOException e) {
+            // Every reply is in: a session that fails to end cost nothing.
+          }
+        }
+      } finally {
+        if (session != null) {
+          session.close();
+        }
+      }
+    }
+
+    private FileResult scanOne(ScanItem item) throws RefusalException {
+      if (session == null) {
+        try {
+          session = connect();
+          session.command("IDSESSION");
+          lastId = 0;
+        } catch (IOException e) {
+          throw unavailable("IDSESSION", e);
+        }
+      }
+      int id = lastId + 1;
+      IOException sendFailure = null;
+      try {
+        stream(item);
+      } catch (SocketTimeoutException e) {
+        throw unavailable("INSTREAM of '" + item.path() + "'", e);
+      } catch (InterruptedIOException e) {
+        throw new RefusalException(ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
+      } catch (IOException e) {
+        // clamd closes the stream at StreamMaxLength after saying so: read what it said.
+        sendFailure = e;
+      }
+      lastId = id;
+      String reply;
+      try {
+        reply = session.readReply();
+      } catch (IOException e) {
+        throw unavailable(
+            "INSTREAM of '" + item.path() + "'", sendFailure != null ? sendFailure : e);
+      }
+      String prefix = id + ": ";
+      if (!reply.startsWith(prefix)) {
+        throw new RefusalException(
+            ReasonCode.ENGINE_ERROR,
+            "clamd at " + endpoint + " answered '" + ClamdConnection.printable(reply)
+                + "' for '" + item.path() + "', not a reply to request " + id
+                + " of its session; is this a clamd?");
+      }
+      reply = reply.substring(prefix.length());
+      FileResult result = ClamdReplies.parseScan(item.path(), reply);
+      if (sendFailure != null || reply.equals(ClamdReplies.SIZE_LIMIT)) {
+        if (!reply.equals(ClamdReplies.SIZE_LIMIT)) {
+          throw unavailable("INSTREAM of '" + item.path() + "'", sendFailure);
+        }
+        // clamd ends the session after a refused stream: start a new one for the next file.
+        session.close();
+        session = null;
+      }
+      if (result.status() == FileResult.Status.CLEAN && sniffer.found()) {
+        // clamd answered OK, but it may have scanned only the first MaxFileSize bytes of a
+        // member. The check can take a while: end the session first, so that clamd's
+        // IdleTimeout does not end it under us; the next file opens a new one.
+        endSession();
+        FileResult members = MemberSizeCheck.check(item, maxFileSize);
+        if (members != null) {
+          return members;
+        }
+      }
+      return result;
+    }
+
+    private void endSession() {
+      if (session != null) {
+        try {
+          session.command("END");
+        } catch (IOException e) {
+          // Every reply is in: a session that fails to end cost nothing.
+        }
+        session.close();
+        session = null;
+      }
+    }
+
+    /**
+     * Sends {@code zINSTREAM}, the item's chunks and the zero-length end. The command rides with
+     * the first chunk and the end with the last, so that a small file is one write: with
+     * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
+     * Every chunk also passes the {@link MemberSizeCheck.Sniffer} on its way, so that archives
+     * anywhere in the file are noticed without another pass over its bytes.
+     */
+    private void stream(ScanItem item) throws IOException, RefusalException {
+      ByteBuffer command = ByteBuffer.wrap(INSTREAM);
+      ByteBuffer end = ByteBuffer.allocate(4);
+      long left = item.size();
+      sniffer.reset();
+      try (InputStream in = openItem(item)) {
+        if (left == 0) {
+          checkEnd(item, in);
+          session.write(command, end);
+          return;
+        }
+        while (left > 0) {
+          if (abort.get()) {
+            throw new InterruptedIOException("another connection failed");
+          }
+          int want = (int) Math.min(chunk.length, left);
+          int n = readItem(in, want);
+          if (n < want) {
+            throw RefusalException.about(
+                ReasonCode.IO_ERROR,
+                item.path(),
+                "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
+                    + item.size() + " bytes: did it change while being scanned?");
+          }
+          sniffer.update(chunk, 0, n);
+          left -= n;
+          if (left == 0) {
+            checkEnd(item, in);
+            end.clear(); // the zero-length chunk goes with the last one
+          } else {
+            end.limit(0);
+          }
+          header.putInt(0, n).clear();
+          session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
+          progress.progress(done.addAndGet(n), total);
+        }
+        sniffer.finish();
+      } catch (ItemReadException e) {
+        throw RefusalException.about(
+            ReasonCode.IO_ERROR,
+            item.path(),
+            "cannot read '" + item.path() + "' to scan it: " + e.getCause().getMessage());
+      }
+    }
+
+    private void checkEnd(ScanItem item, InputStream in)
+        throws ItemReadException, RefusalException {
+      if (readOne(in) >= 0) {
+        throw RefusalException.about(
+            ReasonCode.IO_ERROR,
+            item.path(),
+            "'" + item.path() + "' has more than its " + item.size()
+                + " bytes: did it change while being scanned?");
+      }
+    }
+
+    private InputStream openItem(ScanItem item) throws ItemReadException {
+      try {
+        return item.content().open();
+      } catch (IOException e) {
+        throw new ItemReadException(e);
+      }
+    }
+
+    private int readItem(InputStream in, int want) throws ItemReadException {
+      try {
+        return in.readNBytes(chunk, 0, want);
+      } catch (IOException e) {
+        throw new ItemReadException(e);
+      }
+    }
+
+    private int readOne(InputStream in) throws ItemReadException {
+      try {
+        return in.read();
+      } catch (IOException e) {
+        throw new ItemReadException(e);
+      }
+    }
+  }
+
+  /** An item's own stream failed: the package's fault or the disk's, not clamd's. */
+  private static final class ItemReadException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ItemReadException(IOException cause) {
+      super(cause);
+    }
+  }
+
+  /** A one-entry ZIP with the encryption flag set: clamd must call it encrypted. */
+  private record ZipProbe(byte[] bytes) {
+    static ZipProbe make() {
+      try {
+        byte[] content = "NEGuard AlertEncrypted probe\n".getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+          ZipEntry e = new ZipEntry("probe.txt");
+          e.setMethod(ZipEntry.STORED);
+          e.setSize(content.length);
+          CRC32 crc = new CRC32();
+          crc.update(content);
+          e.setCrc(crc.getValue());
+          zip.putNextEntry(e);
+          zip.write(content);
+          zip.closeEntry();
+        }
+        byte[] zip = out.toByteArray();
+        // General-purpose flag bit 0 (encrypted) in the local and the central header.
+        zip[6] |= 1;
+        int central = indexOf(zip, new byte[] {'P', 'K', 1, 2});
+        zip[central + 8] |= 1;
+        return new ZipProbe(zip);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot build the encryption probe", e);
+      }
+    }
+
+    private static int indexOf(byte[] data, byte[] what) {
+      outer:
+      for (int i = 0; i + what.length <= data.length; i++) {
+        for (int j = 0; j < what.length; j++) {
+          if (data[i + j] != what[j]) {
+            continue outer;
+          }
+        }
+        return i;
+      }
+      throw new IllegalStateException("no central header in the probe");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "clamd:" + endpoint;
+  }
+
+  static Duration duration(String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    long factor;
+    String number;
+    if (t.endsWith("ms")) {
+      factor = 1;
+      number = t.substring(0, t.length() - 2);
+    } else if (t.endsWith("s")) {
+      factor = 1000;
+      number = t.substring(0, t.length() - 1);
+    } else if (t.endsWith("m")) {
+      factor = 60_000;
+      number = t.substring(0, t.length() - 1);
+    } else {
+      throw new IllegalArgumentException(
+          "a duration needs a unit (ms, s or m): '" + text + "'");
+    }
+    try {
+      return Duration.ofMillis(Math.multiplyExact(Long.parseLong(number), factor));
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException("not a duration: '" + text + "'");
+    }
+  }
+
+  static long size(String text) {
+    String t = text.trim().toUpperCase(Locale.ROOT);
+    int shift = 0;
+    if (t.endsWith("K")) {
+      shift = 10;
+    } else if (t.endsWith("M")) {
+      shift = 20;
+    } else if (t.endsWith("G")) {
+      shift = 30;
+    }
+    String number = shift == 0 ? t : t.substring(0, t.length() - 1);
+    try {
+      long n = Long.parseLong(number);
+      if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+        throw new IllegalArgumentException("size out of range: '" + text + "'");
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "not a size (bytes, or with K, M or G): '" + text + "'");
+    }
+  }
+
+  /**
+   * Settings of a {@link ClamdEngine}. Defaults: connect timeout 5 s; read timeout 180 s (longer
+   * than clamd's default MaxScanTime of 120 s, so a slow scan is not mistaken for a dead clamd);
+   * 4 connections; 64 KiB chunks; clamd's limits unknown; database dates in UTC.
+   */
+  public static final class Builder {
+    private final ClamdEndpoint endpoint;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration readTimeout = Duration.ofSeconds(180);
+    private int connections = 4;
+    private int chunkSize = 64 << 10;
+    private long maxFileSize = CLAMD_DEFAULT_LIMIT;
+    private long streamMaxLength = CLAMD_DEFAULT_LIMIT;
+    private ZoneId databaseZone = ZoneOffset.UTC;
+
+    private Builder(ClamdEndpoint endpoint) {
+      this.endpoint = endpoint;
+    }
+
+    /** How long a connection may take to come up. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = positive("connectTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * How long clamd may stay silent (no reply, no byte taken) before it is given up: must
+     * exceed clamd's {@code MaxScanTime}.
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = positive("readTimeout", timeout);
+      return this;
+    }
+
+    /** Parallel connections, 1..64; clamd scans each on its own thread. */
+    public Builder connections(int n) {
+      if (n < 1 || n > 64) {
+        throw new IllegalArgumentException("connections outside 1..64: " + n);
+      }
+      this.connections = n;
+      return this;
+    }
+
+    /** INSTREAM chunk size, 1 KiB..1 MiB. */
+    public Builder chunkSize(int bytes) {
+      if (bytes < 1024 || bytes > (1 << 20)) {
+        throw new IllegalArgumentException("chunkSize outside 1 KiB..1 MiB: " + bytes);
+      }
+      this.chunkSize = bytes;
+      return this;
+    }
+
+    /**
+     * clamd's {@code MaxFileSize} (default: clamd's default, 100 MiB): larger files, and files
+     * holding a compressed member that unpacks larger, are not scanned.
+     */
+    public Builder maxFileSize(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxFileSize < 1: " + bytes);
+      }
+      this.maxFileSize = bytes;
+      return this;
+    }
+
+    /**
+     * clamd's {@code StreamMaxLength} (default: clamd's default, 100 MiB): larger files are not
+     * sent.
+     */
+    public Builder streamMaxLength(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("streamMaxLength < 1: " + bytes);
+      }
+      this.streamMaxLength = bytes;
+      return this;
+    }
+
+    /** The time zone of clamd's host, in which VERSION prints the database date. */
+    public Builder databaseZone(ZoneId zone) {
+      this.databaseZone = Objects.requireNonNull(zone, "zone");
+      return this;
+    }
+
+    public ClamdEngine build() {
+      return new ClamdEngine(this);
+    }
+
+    private static Duration positive(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " <= 0: " + d);
+      }
+      return d;
+    }
+  }
+
+}

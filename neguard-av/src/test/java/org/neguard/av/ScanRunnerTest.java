@@ -1,0 +1,113 @@
+package org.neguard.av;
+
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.scanreport.FileResult;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.pkg.BundleBuilder;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.progress.ProgressListener;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.testing.ZipEdits;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The scan runner's own refusals (AV-1, AV-3), with a stand-in engine: the engines start before
+ * the manifest is checked, so a refused manifest must stop them and be the answer, and a payload
+ * over the limits must not be read at all. Real engines: {@code PkgScanCommandsTest} in the CLI.
+ */
+class ScanRunnerTest {
+  @TempDir Path dir;
+
+  @Test
+  void run_manifestRefused_stopsTheEngineAndRefusesMalformed_nothingWritten() throws Exception {
+    Path bundle = bundle(200);
+    ZipEdits.replaceEntry(bundle, "neguard/manifest.json", "{\"format\": ");
+    byte[] before = Files.readAllBytes(bundle);
+    SlowEngine engine = new SlowEngine(20);
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("slow", engine).build()
+            .run(bundle, bundle, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.MALFORMED);
+    // 200 files at 20 ms each would take 4 s; the refused manifest stops the engine long before.
+    assertThat(engine.opened.get()).isLessThan(200);
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
+  }
+
+  @Test
+  void run_payloadOverTheLimit_refusedSizeLimitBeforeAnyEngineReads() throws Exception {
+    Path bundle = bundle(3);
+    SlowEngine engine = new SlowEngine(0);
+    BundleLimits small = new BundleLimits(1000, 1 << 20, 1 << 20, 2, 200, 1 << 20);
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("slow", engine).limits(small).build()
+            .run(bundle, bundle, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(engine.opened.get()).isZero();
+  }
+
+  private Path bundle(int files) throws IOException, RefusalException {
+    Path tree = dir.resolve("tree");
+    for (int i = 0; i < files; i++) {
+      Files.createDirectories(tree);
+      Files.writeString(tree.resolve("f" + i), "file " + i + "\n", StandardCharsets.UTF_8);
+    }
+    Path bundle = dir.resolve("p.ngp");
+    BundleBuilder.builder().name("p").version("1").securityVersion(1).neType("mme")
+        .vendor("v").created(Instant.parse("2026-01-15T10:00:00Z")).build().build(tree, bundle);
+    return bundle;
+  }
+
+  /** Reads every item whole, one at a time, slowly; fails as a real engine would on a read error. */
+  private static final class SlowEngine implements ScanEngine {
+    final AtomicInteger opened = new AtomicInteger();
+    private final long millisPerFile;
+
+    SlowEngine(long millisPerFile) {
+      this.millisPerFile = millisPerFile;
+    }
+
+    @Override
+    public EngineInfo describe() {
+      return new EngineInfo("stub", "Stub", "1", "1", Instant.now(), "stub");
+    }
+
+    @Override
+    public List<FileResult> scan(List<ScanItem> items, ProgressListener progress)
+        throws RefusalException {
+      List<FileResult> results = new ArrayList<>();
+      for (ScanItem item : items) {
+        try (InputStream in = item.content().open()) {
+          opened.incrementAndGet();
+          in.transferTo(OutputStream.nullOutputStream());
+          Thread.sleep(millisPerFile);
+        } catch (IOException e) {
+          throw new RefusalException(ReasonCode.ENGINE_ERROR, "read failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RefusalException(ReasonCode.ENGINE_ERROR, "interrupted");
+        }
+        results.add(FileResult.clean(item.path()));
+      }
+      return results;
+    }
+  }
+}

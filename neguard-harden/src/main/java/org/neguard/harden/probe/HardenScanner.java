@@ -1,0 +1,380 @@
+package org.neguard.harden.probe;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.neguard.harden.Observation;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.SnmpAccess;
+import org.neguard.harden.Transport;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The remote scan of one host (HRD-3): a TCP connect scan of the requested ports, service
+ * identification of every open one, UDP probes with real payloads, the SNMP write probe, and the
+ * SCTP association probe, into one {@link Observation} with source {@code scan}.
+ *
+ * <p>What the scan could not conclude is never reported as open or closed: silent TCP ports are
+ * {@link PortState#FILTERED}, silent UDP ports {@link PortState#OPEN_FILTERED}, SCTP ports on a
+ * host without SCTP {@link PortState#NOT_CHECKED}. A scan that is cancelled ({@link #cancel()},
+ * or the scanning thread interrupted) returns what it has with {@code complete=false}.
+ *
+ * <p>Use one instance per scan; {@link #cancel()} may be called from any thread.
+ */
+public final class HardenScanner {
+  private static final String TOOL = "NEGuard " + version();
+
+  private final ScanOptions options;
+  private final ScanListener listener;
+  private volatile boolean cancelled;
+  private volatile Thread scanning;
+
+  private HardenScanner(ScanOptions options, ScanListener listener) {
+    this.options = options;
+    this.listener = listener;
+  }
+
+  public static HardenScanner create(ScanOptions options, ScanListener listener) {
+    return new HardenScanner(options, listener == null ? ScanListener.NONE : listener);
+  }
+
+  /** Stops the scan as soon as possible; {@link #scan} then returns an incomplete observation. */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  private boolean stopped() {
+    Thread t = scanning;
+    return cancelled || (t != null && t.isInterrupted());
+  }
+
+  /**
+   * Scans {@code host}.
+   *
+   * @throws RefusalException {@code TARGET_UNREACHABLE} when the name does not resolve, there is
+   *     no route to it, or not a single probe was answered (nothing to audit: never a pass);
+   *     {@code IO_ERROR} when this host cannot open sockets
+   */
+  public Observation scan(String host) throws RefusalException {
+    scanning = Thread.currentThread();
+    Instant started = Instant.now();
+    InetAddress target;
+    try {
+      target = InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw RefusalException.about(ReasonCode.TARGET_UNREACHABLE, host,
+          "cannot resolve " + host + ": give an address or a name this host can resolve");
+    }
+    List<ObservedPort> ports = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    Map<String, String> parameters = parameters(host, target);
+    String stage = "tcp";
+    boolean complete = true;
+    List<String> unscanned = otherAddresses(host, target);
+    if (!unscanned.isEmpty()) {
+      // A service bound only to the other family's address would be missed: never complete.
+      complete = false;
+      notes.add(host + " also resolves to " + String.join(", ", unscanned) + ", which this scan"
+          + " did not examine: scan each address with --target ADDRESS");
+    }
+    try {
+      // 1. TCP connect scan.
+      TcpConnectScanner.Result tr = TcpConnectScanner.scanParallel(target, options.tcpPorts().toArray(),
+          Runtime.getRuntime().availableProcessors(), options.concurrency(), options.tcpTimeout(),
+          options.tcpRetries(), this::stopped, listener);
+      if (tr.unreachable != null) {
+        throw RefusalException.about(ReasonCode.TARGET_UNREACHABLE, host,
+            tr.unreachable + ": check the address and the route to it");
+      }
+      List<Integer> openTcp = new ArrayList<>();
+      for (int p : options.tcpPorts().toArray()) {
+        PortState s = tr.state[p];
+        if (s == PortState.OPEN) {
+          openTcp.add(p);
+        } else if (s == PortState.FILTERED) {
+          ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.FILTERED, null, tr.detail[p], null, List.of()));
+        } else if (s == null) {
+          // A port no worker reached is not a closed port.
+          ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p,
+              PortState.NOT_CHECKED, null, "not probed: the sweep ended before reaching it",
+              null, List.of()));
+          complete = false;
+        }
+      }
+      notes.add("TCP: " + tr.open + " open, " + tr.closed + " closed (reset), " + tr.filtered
+          + " filtered (no answer) of " + options.tcpPorts().size() + " port(s)");
+      if (tr.cancelled) {
+        throw new Interrupted("tcp");
+      }
+
+      // 2. RPC programs via the portmapper, then service identification of the open TCP ports.
+      stage = "services";
+      Map<Integer, String> rpcTcp = new HashMap<>();
+      Map<Integer, int[]> rpcUdp = new HashMap<>();
+      if (openTcp.contains(111)) {
+        portmapperDump(target, rpcTcp, rpcUdp, notes);
+      }
+      TcpServiceProbe identify = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
+      Map<Integer, TcpServiceProbe.Identification> ids = options.identify()
+          ? identifyAll(identify, openTcp, rpcTcp) : Map.of();
+      for (int p : openTcp) {
+        TcpServiceProbe.Identification id = ids.get(p);
+        ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.OPEN,
+            id == null ? null : id.service(), id != null ? id.evidence() : options.identify() ? "not identified (interrupted)" : "connected; service identification not requested", null, List.of()));
+      }
+      if (stopped()) {
+        throw new Interrupted("services");
+      }
+
+      // 3. UDP probes.
+      stage = "udp";
+      boolean udpAnswered = false;
+      if (options.udpPorts().size() > 0) {
+        UdpProber udp = new UdpProber(target, options.udpTimeout(), options.udpRetries(), options.udpPace(),
+            this::stopped, listener);
+        Map<Integer, UdpProber.Outcome> ur = udp.probe(options.udpPorts().toArray(), rpcUdp);
+        List<Integer> closedUdp = new ArrayList<>();
+        List<Integer> openFilteredUdp = new ArrayList<>();
+        for (Map.Entry<Integer, UdpProber.Outcome> e : ur.entrySet()) {
+          UdpProber.Outcome o = e.getValue();
+          udpAnswered |= o.state() == PortState.OPEN || o.state() == PortState.CLOSED;
+          if (o.state() == PortState.CLOSED) {
+            closedUdp.add(e.getKey());
+          } else if (o.state() == PortState.OPEN_FILTERED) {
+            openFilteredUdp.add(e.getKey());
+          }
+          ports.add(new ObservedPort(Transport.UDP, target.getHostAddress(), e.getKey(), o.state(), o.service(), o.evidence(), null, List.of()));
+        }
+        notes.add("UDP: conclusively closed (ICMP port unreachable): " + (closedUdp.isEmpty() ? "none" : closedUdp)
+            + "; open|filtered (no reply, no ICMP): " + (openFilteredUdp.isEmpty() ? "none" : openFilteredUdp));
+        if (udp.rateLimitSeen) {
+          notes.add("UDP: ICMP rate limiting seen (first probes to closed ports went unanswered); retries were paced at "
+              + options.udpPace().toMillis() + " ms");
+        }
+        if (udp.cancelledRun) {
+          throw new Interrupted("udp");
+        }
+      }
+      if (tr.open == 0 && tr.closed == 0 && !udpAnswered) {
+        throw RefusalException.about(ReasonCode.TARGET_UNREACHABLE, host,
+            "no probe to " + target.getHostAddress() + " was answered (every TCP port silent, no UDP reply or ICMP error):"
+                + " the host is down or drops everything; nothing was audited");
+      }
+
+      // 4. SNMP write probe where something may speak SNMP.
+      stage = "snmp";
+      if (options.udpPorts().contains(161) && !options.communities().isEmpty()) {
+        int i = indexOf(ports, Transport.UDP, 161);
+        ObservedPort p161 = i < 0 ? null : ports.get(i);
+        if (p161 != null && (p161.state() == PortState.OPEN || p161.state() == PortState.OPEN_FILTERED)) {
+          listener.progress("snmp", 0, options.communities().size() * 2L);
+          SnmpWriteProbe snmp = new SnmpWriteProbe(target, 161, options.snmpTimeout(), 1);
+          List<SnmpAccess> access = snmp.probe(options.communities());
+          notes.addAll(snmp.notes());
+          boolean answered = access.stream().anyMatch(a -> a.access() != SnmpAccess.Access.NONE);
+          PortState state = answered ? PortState.OPEN : p161.state();
+          String evidence = answered ? "SNMP answered: " + summary(access) : p161.evidence();
+          ports.set(i, new ObservedPort(Transport.UDP, p161.address(), 161, state,
+              answered ? "snmp" : p161.service(), evidence, null, access));
+          listener.progress("snmp", options.communities().size() * 2L, options.communities().size() * 2L);
+        }
+      }
+      if (stopped()) {
+        throw new Interrupted("snmp");
+      }
+
+      // 5. SCTP.
+      stage = "sctp";
+      int[] sctp = options.sctpPorts().toArray();
+      if (sctp.length > 0) {
+        Optional<String> why = SctpProbe.unavailable();
+        if (why.isPresent()) {
+          for (int p : sctp) {
+            ports.add(new ObservedPort(Transport.SCTP, target.getHostAddress(), p, PortState.NOT_CHECKED, null,
+                "not checked: " + why.get(), null, List.of()));
+          }
+          notes.add("SCTP: " + sctp.length + " port(s) not checked: " + why.get()
+              + "; they are neither open nor closed as far as this scan knows");
+        } else {
+          SctpProbe.probe(target, sctp, options.tcpTimeout().multipliedBy(2)).forEach((p, o) ->
+              ports.add(new ObservedPort(Transport.SCTP, target.getHostAddress(), p, o.state(), null, o.evidence(), null, List.of())));
+        }
+      }
+    } catch (Interrupted e) {
+      complete = false;
+      notes.add("INCOMPLETE: the scan was interrupted during the " + e.getMessage()
+          + " phase; ports not reached are missing from this observation");
+    } catch (IOException e) {
+      if (stopped()) {
+        complete = false;
+        notes.add("INCOMPLETE: the scan was interrupted during the " + stage + " phase");
+      } else {
+        throw new RefusalException(ReasonCode.IO_ERROR, "the " + stage + " phase failed: " + e.getMessage(), e);
+      }
+    }
+    if (stopped() && complete) {
+      complete = false;
+      notes.add("INCOMPLETE: the scan was interrupted at its end");
+    }
+    ports.sort(Comparator.comparing(ObservedPort::transport).thenComparingInt(ObservedPort::port));
+    return new Observation("scan", host, localName(), TOOL, started, Instant.now(), complete,
+        parameters, ports, notes);
+  }
+
+  private static final class Interrupted extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Interrupted(String phase) {
+      super(phase, null, false, false);
+    }
+  }
+
+  private Map<Integer, TcpServiceProbe.Identification> identifyAll(TcpServiceProbe probe, List<Integer> open,
+      Map<Integer, String> rpc) {
+    Map<Integer, TcpServiceProbe.Identification> out = new LinkedHashMap<>();
+    if (open.isEmpty()) {
+      return out;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, open.size()), r -> {
+      Thread t = new Thread(r, "neguard-identify");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Map<Integer, Future<TcpServiceProbe.Identification>> futures = new LinkedHashMap<>();
+      AtomicLong done = new AtomicLong();
+      for (int p : open) {
+        futures.put(p, pool.submit(() -> {
+          TcpServiceProbe.Identification id = stopped() ? null : probe.identify(p, rpc);
+          listener.progress("services", done.incrementAndGet(), open.size());
+          return id;
+        }));
+      }
+      for (Map.Entry<Integer, Future<TcpServiceProbe.Identification>> e : futures.entrySet()) {
+        try {
+          TcpServiceProbe.Identification id = e.getValue().get();
+          if (id != null) {
+            out.put(e.getKey(), id);
+          }
+        } catch (InterruptedException ie) {
+          scanning.interrupt();
+          break;
+        } catch (java.util.concurrent.ExecutionException ee) {
+          out.put(e.getKey(), new TcpServiceProbe.Identification(null, "identification failed: " + ee.getCause()));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
+  /** Asks the portmapper (TCP 111) which RPC programs run on which ports (RFC 1833 DUMP). */
+  private void portmapperDump(InetAddress target, Map<Integer, String> rpcTcp, Map<Integer, int[]> rpcUdp, List<String> notes) {
+    int xid = ThreadLocalRandom.current().nextInt() & 0x7fffffff;
+    TcpServiceProbe t = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
+    byte[] r = t.exchange(111, Rpc.recordMarked(Rpc.call(xid, Rpc.PORTMAPPER, 2, 4)), true);
+    if (r == null || r.length < 8) {
+      notes.add("RPC: the portmapper on TCP 111 did not answer a DUMP");
+      return;
+    }
+    int fragment = ByteBuffer.wrap(r, 0, 4).getInt() & 0x7fffffff;
+    List<Rpc.Mapping> maps = Rpc.parseDump(r, 4, Math.min(fragment, r.length - 4), xid);
+    List<String> listed = new ArrayList<>();
+    for (Rpc.Mapping m : maps) {
+      listed.add(Rpc.name(m.program()) + " (" + m.program() + ") v" + m.version() + " " + m.transport() + "/" + m.port());
+      if (m.protocol() == 6) {
+        rpcTcp.putIfAbsent(m.port(), Rpc.name(m.program()));
+      } else if (m.protocol() == 17) {
+        rpcUdp.merge(m.port(), new int[] {m.program(), m.version()}, (a, b) -> a[1] <= b[1] ? a : b);
+      }
+    }
+    notes.add("RPC: portmapper lists " + (listed.isEmpty() ? "no program" : String.join(", ", listed)));
+  }
+
+  private static int indexOf(List<ObservedPort> ports, Transport t, int port) {
+    for (int i = 0; i < ports.size(); i++) {
+      if (ports.get(i).transport() == t && ports.get(i).port() == port) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The addresses {@code host} resolves to besides {@code scanned}; none for a literal. */
+  static List<String> otherAddresses(String host, InetAddress scanned) {
+    InetAddress[] all;
+    try {
+      all = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      return List.of();
+    }
+    List<String> others = new ArrayList<>();
+    for (InetAddress a : all) {
+      if (!a.equals(scanned) && !others.contains(a.getHostAddress())) {
+        others.add(a.getHostAddress());
+      }
+    }
+    return others;
+  }
+
+  private static String summary(List<SnmpAccess> access) {
+    List<String> s = new ArrayList<>();
+    for (SnmpAccess a : access) {
+      if (a.access() != SnmpAccess.Access.NONE) {
+        s.add(a.version() + " " + SnmpAccess.shown(a.community()) + " " + a.access());
+      }
+    }
+    return String.join(", ", s);
+  }
+
+  private Map<String, String> parameters(String host, InetAddress target) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("target", host);
+    m.put("address", target.getHostAddress());
+    m.put("tcpPorts", options.tcpPorts().toString());
+    m.put("tcpConcurrency", Integer.toString(options.concurrency()));
+    m.put("tcpTimeoutMs", Long.toString(options.tcpTimeout().toMillis()));
+    m.put("tcpRetries", Integer.toString(options.tcpRetries()));
+    m.put("udpPorts", options.udpPorts().toString());
+    m.put("udpTimeoutMs", Long.toString(options.udpTimeout().toMillis()));
+    m.put("udpRetries", Integer.toString(options.udpRetries()));
+    m.put("udpPaceMs", Long.toString(options.udpPace().toMillis()));
+    m.put("serviceIdentification", Boolean.toString(options.identify()));
+    m.put("bannerTimeoutMs", Long.toString(options.bannerTimeout().toMillis()));
+    m.put("sctpPorts", options.sctpPorts().toString());
+    m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
+    m.put("snmpVersions", "v2c then v1");
+    m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
+    return m;
+  }
+
+  private static String localName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  private static String version() {
+    String v = HardenScanner.class.getPackage().getImplementationVersion();
+    return v == null ? "0.1.0-SNAPSHOT" : v;
+  }
+}

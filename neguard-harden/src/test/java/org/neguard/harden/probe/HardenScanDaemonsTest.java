@@ -1,0 +1,451 @@
+package org.neguard.harden.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.neguard.harden.Observation;
+import org.neguard.harden.ObservationCodec;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.ProcessInfo;
+import org.neguard.harden.SnmpAccess;
+import org.neguard.harden.Transport;
+import org.neguard.harden.eval.Evaluation;
+import org.neguard.harden.eval.Evaluator;
+import org.neguard.harden.eval.PortFinding;
+import org.neguard.harden.eval.PortStatus;
+import org.neguard.harden.eval.Verdict;
+import org.neguard.harden.inventory.LocalInventory;
+import org.neguard.harden.policy.Policy;
+import org.neguard.harden.policy.PolicyParser;
+import org.neguard.testing.NetnsHost;
+import org.neguard.testing.RequiredProgram;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import org.snmp4j.CommunityTarget;
+import org.snmp4j.PDU;
+import org.snmp4j.Snmp;
+import org.snmp4j.mp.SnmpConstants;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.UdpAddress;
+import org.snmp4j.smi.VariableBinding;
+import org.snmp4j.transport.DefaultUdpTransportMapping;
+
+/**
+ * HRD-3, HRD-5: the scanner against real daemons (Debian's inetutils-inetd with telnetd, rlogind,
+ * rshd, fingerd; tftpd-hpa; net-snmp's snmpd; inetutils-ftpd; Samba; NFS-Ganesha with rpcbind; an
+ * SSH-like declared service) in a network namespace this class creates, with nftables dropping
+ * one TCP and one UDP port. One namespace and one full scan serve every test.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HardenScanDaemonsTest {
+  static final String RW = "ngrw-secret";
+  static final String RO = "public";
+  static final String PINNED_CONTACT = "pinned-contact@example.invalid";
+  static final int DROPPED_TCP = 9999;
+  static final int DROPPED_UDP = 1434;
+  static final int DECLARED_SSH = 2222;
+
+  NetnsHost ns;
+  Observation scan;
+  List<NetnsHost.Daemon> started = new ArrayList<>();
+  NetnsHost.Daemon snmpd;
+  String locationBefore;
+
+  @BeforeAll
+  void startDaemonsAndScan() throws Exception {
+    for (String p : List.of("inetutils-inetd", "telnetd", "in.rlogind", "in.rshd", "in.fingerd", "in.tftpd",
+        "snmpd", "ftpd", "smbd", "ganesha.nfsd", "rpcbind", "socat", "nft")) {
+      RequiredProgram.require(p);
+    }
+    ns = NetnsHost.create();
+    try {
+      start();
+      locationBefore = snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.6.0");
+      scan = HardenScanner.create(options(), ScanListener.NONE).scan(ns.address());
+    } catch (Exception | AssertionError e) {
+      ns.close();
+      throw e;
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (ns != null) {
+      ns.close();
+      assertThat(ns.leftNothing()).as("namespace, processes and files removed").isTrue();
+    }
+  }
+
+  ScanOptions options() {
+    return ScanOptions.defaults()
+        .withUdpPorts(PortList.of(7, 9, 13, 37, 69, 111, 123, 161, DROPPED_UDP, 2049))
+        .withCommunities(List.of(RO, RW, "no-such-community"));
+  }
+
+  private void start() throws Exception {
+    Path d = ns.dir();
+    String a = ns.address();
+    ns.removeOnClose(Path.of("/run/rpcbind.sock"));
+    ns.removeOnClose(Path.of("/run/rpcbind.lock"));
+    ns.removeOnClose(Path.of("/run/rpcbind"));
+    ns.removeOnClose(Path.of("/run/ganesha"));
+    // Filtered ports: dropped inside the namespace, so the host sees silence.
+    ns.exec("nft", "add table inet neguard");
+    ns.exec("nft", "add chain inet neguard input { type filter hook input priority 0 ; policy accept ; }");
+    ns.exec("nft", "add rule inet neguard input tcp dport " + DROPPED_TCP + " drop");
+    ns.exec("nft", "add rule inet neguard input udp dport " + DROPPED_UDP + " drop");
+
+    Files.writeString(d.resolve("inetd.conf"), String.join("\n",
+        "echo stream tcp nowait root internal",
+        "echo dgram udp wait root internal",
+        "time stream tcp nowait root internal",
+        "time dgram udp wait root internal",
+        "discard stream tcp nowait root internal",
+        "discard dgram udp wait root internal",
+        "23 stream tcp nowait root /usr/sbin/telnetd telnetd",
+        "107 stream tcp nowait root /usr/sbin/telnetd telnetd",
+        "513 stream tcp nowait root /usr/sbin/in.rlogind in.rlogind",
+        "514 stream tcp nowait root /usr/sbin/in.rshd in.rshd",
+        "79 stream tcp nowait nobody /usr/sbin/in.fingerd in.fingerd", ""));
+    NetnsHost.Daemon inetd = ns.start("inetd", "inetutils-inetd", "-d", "--pidfile=" + d.resolve("inetd.pid"),
+        d.resolve("inetd.conf").toString());
+
+    Files.createDirectories(d.resolve("tftp"));
+    NetnsHost.Daemon tftpd = ns.start("tftpd", "/usr/sbin/in.tftpd", "-L", "-a", a + ":69", "-s", d.resolve("tftp").toString());
+
+    Files.createDirectories(d.resolve("snmp"));
+    Files.writeString(d.resolve("snmpd.conf"), String.join("\n",
+        "agentAddress udp:" + a + ":161",
+        "rwcommunity " + RW + " " + ns.hostAddress(),
+        "rocommunity " + RO + " " + ns.hostAddress(),
+        // Pinned: SET answers notWritable for every community; the probe must not judge by it.
+        "syscontact " + PINNED_CONTACT,
+        "sysservices 72", ""));
+    snmpd = ns.start("snmpd", "/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", d.resolve("snmpd.conf").toString(),
+        "-p", d.resolve("snmpd.pid").toString(), "--persistentDir=" + d.resolve("snmp"), "-M", d.resolve("snmp").toString(),
+        "-I", "-smux");
+
+    NetnsHost.Daemon ftpd = ns.startForking("ftpd", d.resolve("ftpd.pid"), "ftpd", "-D", "-A", "--pidfile=" + d.resolve("ftpd.pid"));
+
+    for (String sub : List.of("lock", "state", "cache", "pid", "private", "share", "log", "ncalrpc")) {
+      Files.createDirectories(d.resolve("smb").resolve(sub));
+    }
+    Path smb = d.resolve("smb");
+    Files.writeString(d.resolve("smb.conf"), String.join("\n",
+        "[global]",
+        "  server role = standalone server",
+        "  interfaces = " + a + "/29",
+        "  bind interfaces only = yes",
+        "  smb ports = 445",
+        "  disable netbios = yes",
+        "  lock directory = " + smb.resolve("lock"),
+        "  state directory = " + smb.resolve("state"),
+        "  cache directory = " + smb.resolve("cache"),
+        "  pid directory = " + smb.resolve("pid"),
+        "  private dir = " + smb.resolve("private"),
+        "  ncalrpc dir = " + smb.resolve("ncalrpc"),
+        "  log file = " + smb.resolve("log") + "/log.%m",
+        "  passdb backend = tdbsam:" + smb.resolve("private/passdb.tdb"),
+        "  load printers = no",
+        "  printing = bsd",
+        "  printcap name = /dev/null",
+        "  disable spoolss = yes",
+        "[share]",
+        "  path = " + smb.resolve("share"),
+        "  read only = yes", ""));
+    NetnsHost.Daemon smbd = ns.start("smbd", "/usr/sbin/smbd", "--foreground", "--no-process-group", "--debug-stdout",
+        "-s", d.resolve("smb.conf").toString());
+
+    NetnsHost.Daemon rpcbind = ns.start("rpcbind", "rpcbind", "-f");
+    Files.createDirectories(d.resolve("ganesha/export"));
+    Files.createDirectories(d.resolve("ganesha/recov"));
+    Files.writeString(d.resolve("ganesha.conf"), String.join("\n",
+        "NFS_CORE_PARAM { Bind_addr = " + a + "; NFS_Port = 2049; Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; }",
+        "NFS_KRB5 { Active_krb5 = false; }",
+        "NFSV4 { RecoveryBackend = fs; RecoveryRoot = " + d.resolve("ganesha/recov") + "; Graceless = true; }",
+        "EXPORT { Export_Id = 1; Path = " + d.resolve("ganesha/export") + "; Pseudo = /export; Access_Type = RO;",
+        "  Squash = root_squash; SecType = sys; FSAL { Name = VFS; } }", ""));
+    ns.awaitListening(rpcbind, Transport.TCP, 111, Duration.ofSeconds(10));
+    NetnsHost.Daemon ganesha = ns.start("ganesha", "ganesha.nfsd", "-F", "-f", d.resolve("ganesha.conf").toString(),
+        "-L", d.resolve("ganesha.log").toString(), "-p", d.resolve("ganesha.pid").toString());
+
+    // The declared service: an SSH-like listener that must be identified, and later pass a policy.
+    NetnsHost.Daemon ssh = ns.start("ssh-like", "socat", "TCP-LISTEN:" + DECLARED_SSH + ",bind=" + a + ",reuseaddr,fork",
+        "SYSTEM:echo SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3");
+
+    ns.awaitListening(inetd, Transport.TCP, 23, Duration.ofSeconds(10));
+    ns.awaitListening(tftpd, Transport.UDP, 69, Duration.ofSeconds(10));
+    ns.awaitListening(snmpd, Transport.UDP, 161, Duration.ofSeconds(10));
+    ns.awaitListening(ftpd, Transport.TCP, 21, Duration.ofSeconds(10));
+    ns.awaitListening(smbd, Transport.TCP, 445, Duration.ofSeconds(15));
+    ns.awaitListening(ganesha, Transport.TCP, 2049, Duration.ofSeconds(20));
+    ns.awaitListening(ssh, Transport.TCP, DECLARED_SSH, Duration.ofSeconds(10));
+    started.addAll(List.of(inetd, tftpd, snmpd, ftpd, smbd, rpcbind, ganesha, ssh));
+  }
+
+  ObservedPort port(Transport t, int p) {
+    return scan.ports().stream().filter(x -> x.transport() == t && x.port() == p).findFirst()
+        .orElseThrow(() -> new AssertionError(t + " " + p + " not in the scan: " + scan.ports()));
+  }
+
+  @Test
+  @DisplayName("HRD-3/HRD-5: every forbidden TCP service is open and identified by its banner or handshake")
+  void scan_realDaemons_tcpServicesIdentified() {
+    assertThat(scan.complete()).as(scan.notes().toString()).isTrue();
+    assertService(Transport.TCP, 21, "ftp");
+    assertService(Transport.TCP, 23, "telnet");
+    assertService(Transport.TCP, 107, "telnet");
+    assertService(Transport.TCP, 79, "finger");
+    assertService(Transport.TCP, 513, "rlogin");
+    assertService(Transport.TCP, 514, "rsh");
+    assertService(Transport.TCP, 7, "echo");
+    assertService(Transport.TCP, 37, "time");
+    assertService(Transport.TCP, 445, "smb");
+    assertService(Transport.TCP, 111, "rpcbind");
+    assertService(Transport.TCP, 2049, "nfs");
+    assertThat(port(Transport.TCP, 9).state()).isEqualTo(PortState.OPEN); // discard: open, says nothing
+    assertThat(port(Transport.TCP, 21).evidence()).contains("220");
+  }
+
+  @Test
+  @DisplayName("HRD-1/HRD-4/HRD-5: the live scan judged against a policy: every forbidden service"
+      + " flagged with its rule, SNMP write forbidden, the declared service allowed")
+  void evaluate_liveScan_forbiddenFlaggedDeclaredAllowed() throws Exception {
+    Policy policy = PolicyParser.parse(String.join("\n",
+        "schema: neguard-hardening-policy/1",
+        "neType: test-ne",
+        "allowed:",
+        "  - transport: tcp",
+        "    port: " + DECLARED_SSH,
+        "    service: ssh",
+        "    justification: OAM shell of the test NE",
+        "").getBytes(java.nio.charset.StandardCharsets.UTF_8), "test-policy.yaml");
+    Evaluation e = Evaluator.evaluate(policy, scan);
+    for (int p : List.of(7, 21, 23, 37, 79, 107, 445, 513, 514, 2049)) {
+      PortFinding f = finding(e, Transport.TCP, p);
+      assertThat(f.status()).as("tcp/%d: %s", p, f).isEqualTo(PortStatus.FORBIDDEN);
+      assertThat(f.rule()).as("tcp/%d names its rule", p).isNotBlank();
+      assertThat(f.reason().code()).isEqualTo(ReasonCode.FORBIDDEN_SERVICE);
+    }
+    PortFinding snmp = finding(e, Transport.UDP, 161);
+    assertThat(snmp.status()).as(snmp.toString()).isEqualTo(PortStatus.FORBIDDEN);
+    assertThat(snmp.rule()).containsIgnoringCase("snmp");
+    assertThat(finding(e, Transport.UDP, 69).status()).isEqualTo(PortStatus.FORBIDDEN);
+    assertThat(finding(e, Transport.TCP, DECLARED_SSH).status()).isEqualTo(PortStatus.ALLOWED);
+    assertThat(finding(e, Transport.TCP, 9).status()).isEqualTo(PortStatus.UNDECLARED);
+    assertThat(e.passed()).isFalse();
+    assertThat(e.requirement("HRD-5").orElseThrow().verdict()).isEqualTo(Verdict.FAIL);
+  }
+
+  private PortFinding finding(Evaluation e, Transport t, int p) {
+    return e.findings().stream()
+        .filter(f -> f.port().transport() == t && f.port().port() == p).findFirst()
+        .orElseThrow(() -> new AssertionError(t + " " + p + " not judged: " + e.findings()));
+  }
+
+  @Test
+  @DisplayName("HRD-2: the declared SSH-like service is found and identified")
+  void scan_declaredService_identifiedAsSsh() {
+    assertService(Transport.TCP, DECLARED_SSH, "ssh");
+    assertThat(port(Transport.TCP, DECLARED_SSH).evidence()).contains("SSH-2.0-OpenSSH_9.2p1");
+  }
+
+  @Test
+  @DisplayName("HRD-3: the TCP scan finds exactly the ports the namespace's inventory lists as listening")
+  void scan_tcpOpenPorts_equalNamespaceInventory() throws Exception {
+    Observation inv = LocalInventory.ofNamespaceOf(snmpd.pid()).take();
+    List<Integer> listening = inv.ports().stream().filter(p -> p.transport() == Transport.TCP)
+        .filter(p -> !p.address().startsWith("127.") && !p.address().equals("::1"))
+        .map(ObservedPort::port).distinct().sorted().toList();
+    List<Integer> open = scan.ports().stream().filter(p -> p.transport() == Transport.TCP && p.state() == PortState.OPEN)
+        .map(ObservedPort::port).sorted().toList();
+    assertThat(open).isEqualTo(listening);
+  }
+
+  @Test
+  @DisplayName("HRD-2: the inventory of the namespace names each daemon's process, executable and user")
+  void inventory_namespaceDaemons_ownersFromProc() throws Exception {
+    Observation inv = LocalInventory.ofNamespaceOf(snmpd.pid()).take();
+    assertOwner(inv, Transport.UDP, 161, "snmpd", "/usr/sbin/snmpd");
+    assertOwner(inv, Transport.TCP, 23, "inetutils-inetd", "/usr/sbin/inetutils-inetd");
+    assertOwner(inv, Transport.UDP, 69, "in.tftpd", "/usr/sbin/in.tftpd");
+    assertOwner(inv, Transport.TCP, 21, "ftpd", "/usr/sbin/ftpd");
+    assertOwner(inv, Transport.TCP, 445, "smbd", "/usr/sbin/smbd");
+    assertOwner(inv, Transport.TCP, 2049, "ganesha.nfsd", "/usr/bin/ganesha.nfsd");
+  }
+
+  @Test
+  @DisplayName("HRD-3: UDP services answer their real payloads; a closed UDP port is conclusively closed")
+  void scan_udpProbes_servicesAndClosed() {
+    assertService(Transport.UDP, 7, "echo");
+    assertService(Transport.UDP, 37, "time");
+    assertService(Transport.UDP, 69, "tftp");
+    assertService(Transport.UDP, 111, "rpcbind");
+    assertService(Transport.UDP, 2049, "nfs");
+    assertService(Transport.UDP, 161, "snmp");
+    assertThat(port(Transport.UDP, 123).state()).isEqualTo(PortState.CLOSED);
+    assertThat(port(Transport.UDP, 123).evidence()).contains("ICMP port unreachable");
+    assertThat(port(Transport.UDP, 9).state()).as("discard never answers").isEqualTo(PortState.OPEN_FILTERED);
+    assertThat(scan.notes()).anyMatch(n -> n.startsWith("UDP: conclusively closed") && n.contains("123"));
+  }
+
+  @Test
+  @DisplayName("HRD-5: SNMP write access found for the rw community (past a pinned object), not for the ro one")
+  void scan_snmp_writeForRwCommunityOnly() throws Exception {
+    ObservedPort snmp = port(Transport.UDP, 161);
+    assertThat(access(snmp, "v2c", RW).access()).isEqualTo(SnmpAccess.Access.WRITE);
+    // A value of the wrong type answers the access question and is never stored (RFC 3416
+    // checks access before type), so the probe writes back nothing it read earlier.
+    assertThat(access(snmp, "v2c", RW).detail()).contains("wrongType", "nothing was changed");
+    assertThat(access(snmp, "v1", RW).detail()).contains("badValue");
+    assertThat(access(snmp, "v2c", RO).access()).isEqualTo(SnmpAccess.Access.READ);
+    assertThat(access(snmp, "v2c", RO).detail()).contains("noAccess");
+    assertThat(access(snmp, "v1", RW).access()).isEqualTo(SnmpAccess.Access.WRITE);
+    assertThat(access(snmp, "v1", RO).access()).isEqualTo(SnmpAccess.Access.READ);
+    assertThat(access(snmp, "v2c", "no-such-community").access()).isEqualTo(SnmpAccess.Access.NONE);
+    assertThat(snmp.snmpWritable()).isTrue();
+    // HRD-6: the secret community reaches no evidence text, only its length.
+    assertThat(snmp.evidence()).contains("a 11-character community").doesNotContain(RW);
+    assertThat(scan.parameters().get("snmpCommunities")).doesNotContain(RW)
+        .contains("a 11-character community");
+    // The probe leaves nothing changed.
+    assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.6.0")).isEqualTo(locationBefore);
+    assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.4.0")).isEqualTo(PINNED_CONTACT);
+  }
+
+  @Test
+  @DisplayName("HRD-5: a community that may write is found even on an object the agent pins, and"
+      + " the pinned value stays")
+  void snmpProbe_pinnedObject_writeFoundNothingChanged() throws Exception {
+    SnmpWriteProbe probe = new SnmpWriteProbe(java.net.InetAddress.getByName(ns.address()), 161, Duration.ofMillis(800), 1);
+    List<SnmpAccess> r = probe.probe(List.of(RW, RO));
+    assertThat(r).filteredOn(x -> x.community().equals(RW))
+        .allSatisfy(x -> assertThat(x.access()).isEqualTo(SnmpAccess.Access.WRITE));
+    assertThat(r).filteredOn(x -> x.community().equals(RO))
+        .allSatisfy(x -> assertThat(x.access()).isEqualTo(SnmpAccess.Access.READ));
+    assertThat(probe.notes()).isEmpty();
+    assertThat(snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.4.0")).isEqualTo(PINNED_CONTACT);
+  }
+
+  @Test
+  @DisplayName("HRD-3: a port dropped by the firewall is filtered: never open, never closed (TCP and UDP)")
+  void scan_droppedPorts_filteredNotClosed() {
+    ObservedPort tcp = port(Transport.TCP, DROPPED_TCP);
+    assertThat(tcp.state()).isEqualTo(PortState.FILTERED);
+    ObservedPort udp = port(Transport.UDP, DROPPED_UDP);
+    assertThat(udp.state()).isEqualTo(PortState.OPEN_FILTERED);
+    assertThat(scan.notes()).anyMatch(n -> n.startsWith("UDP:") && n.contains("open|filtered") && n.contains(Integer.toString(DROPPED_UDP)));
+  }
+
+  @Test
+  @DisplayName("SCTP: without SCTP in the kernel, SCTP ports are NOT_CHECKED with the reason, never closed")
+  void scan_noSctpInKernel_notChecked() {
+    Optional<String> why = SctpProbe.unavailable();
+    List<ObservedPort> sctp = scan.ports().stream().filter(p -> p.transport() == Transport.SCTP).toList();
+    assertThat(sctp).extracting(ObservedPort::port).contains(36412, 29118);
+    if (why.isPresent()) {
+      assertThat(sctp).allMatch(p -> p.state() == PortState.NOT_CHECKED && p.evidence().contains(why.get()));
+      assertThat(scan.notes()).anyMatch(n -> n.startsWith("SCTP:") && n.contains("not checked"));
+    } else {
+      assertThat(sctp).allMatch(p -> p.state() != PortState.NOT_CHECKED);
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3: ICMP rate limiting is paced around: 20 closed UDP ports all end conclusively closed")
+  void scan_manyClosedUdpPorts_pacedUntilConclusive() throws Exception {
+    ScanOptions o = options().withTcpPorts(PortList.of(DECLARED_SSH)).withUdpPorts(PortList.parse("40001-40020"))
+        .withSctpPorts(PortList.none()).withCommunities(List.of());
+    Observation r = HardenScanner.create(o, ScanListener.NONE).scan(ns.address());
+    List<ObservedPort> udp = r.ports().stream().filter(p -> p.transport() == Transport.UDP).toList();
+    assertThat(udp).hasSize(20).allMatch(p -> p.state() == PortState.CLOSED);
+    assertThat(r.notes()).anyMatch(n -> n.contains("ICMP rate limiting seen"));
+  }
+
+  @Test
+  @DisplayName("HRD-3: an unreachable target is TARGET_UNREACHABLE, not an empty pass")
+  void scan_unreachableAddress_targetUnreachable() {
+    ScanOptions o = options().withTcpPorts(PortList.parse("1-1024")).withCommunities(List.of());
+    assertThatThrownBy(() -> HardenScanner.create(o, ScanListener.NONE).scan(ns.unusedAddress()))
+        .isInstanceOfSatisfying(RefusalException.class,
+            e -> assertThat(e.code()).isEqualTo(ReasonCode.TARGET_UNREACHABLE));
+  }
+
+  @Test
+  @DisplayName("HRD-3: a scan interrupted (Ctrl-C) yields an observation marked incomplete")
+  void scan_interrupted_incompleteObservation() throws Exception {
+    // Few connects in flight and the firewall's silence on every retry keep this scan slow.
+    ScanOptions slow = options().withTcpTiming(4, Duration.ofMillis(1000), 1);
+    HardenScanner scanner = HardenScanner.create(slow, ScanListener.NONE);
+    CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> {
+      try {
+        return scanner.scan(ns.address());
+      } catch (RefusalException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    Thread.sleep(500);
+    scanner.cancel();
+    Observation o = f.get(20, TimeUnit.SECONDS);
+    assertThat(o.complete()).isFalse();
+    assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE") && n.contains("tcp"));
+  }
+
+  @Test
+  void scan_observation_roundTripsThroughJson() throws Exception {
+    assertThat(ObservationCodec.decode(ObservationCodec.encode(scan))).isEqualTo(scan);
+    assertThat(scan.source()).isEqualTo("scan");
+    assertThat(scan.parameters()).containsEntry("address", ns.address()).containsKey("snmpCommunities");
+  }
+
+  private void assertService(Transport t, int p, String service) {
+    ObservedPort port = port(t, p);
+    assertThat(port.state()).as("%s %d: %s", t, p, port).isEqualTo(PortState.OPEN);
+    assertThat(port.service()).as("%s %d: %s", t, p, port).isEqualTo(service);
+  }
+
+  private static SnmpAccess access(ObservedPort p, String version, String community) {
+    return p.snmp().stream().filter(a -> a.version().equals(version) && a.community().equals(community))
+        .findFirst().orElseThrow(() -> new AssertionError(version + " " + community + " not probed: " + p.snmp()));
+  }
+
+  private static void assertOwner(Observation inv, Transport t, int port, String name, String exe) {
+    ProcessInfo p = inv.ports().stream().filter(x -> x.transport() == t && x.port() == port)
+        .map(ObservedPort::process).filter(java.util.Objects::nonNull).findFirst()
+        .orElseThrow(() -> new AssertionError(t + " " + port + " has no owner: " + inv.ports()));
+    assertThat(p.name()).isEqualTo(name);
+    assertThat(p.executable()).isEqualTo(exe);
+    assertThat(p.user()).isEqualTo("root");
+  }
+
+  static String snmpGet(String address, String community, String oid) throws Exception {
+    DefaultUdpTransportMapping transport = new DefaultUdpTransportMapping();
+    try (Snmp snmp = new Snmp(transport)) {
+      transport.listen();
+      CommunityTarget<UdpAddress> t = new CommunityTarget<>(new UdpAddress(address + "/161"), new OctetString(community));
+      t.setVersion(SnmpConstants.version2c);
+      t.setTimeout(1000);
+      t.setRetries(2);
+      PDU pdu = new PDU();
+      pdu.add(new VariableBinding(new OID(oid)));
+      PDU r = snmp.get(pdu, t).getResponse();
+      assertThat(r).as("snmpd answers GET").isNotNull();
+      return r.get(0).getVariable().toString();
+    }
+  }
+}
