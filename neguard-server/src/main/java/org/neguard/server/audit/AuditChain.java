@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.neguard.measure.Sha256;
+import org.neguard.api.audit.AuditRecord;
 
 /**
  * The hash chain of the audit log (SRC-3). A row's hash is the SHA-256, in lower-case hex, of the

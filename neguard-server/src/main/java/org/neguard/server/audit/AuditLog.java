@@ -17,6 +17,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.ServletRequestAttributes;
+import org.neguard.api.audit.AuditRecord;
 
 /**
  * The append-only, hash-chained audit log (SRC-3). Appends are serialized through a row lock on

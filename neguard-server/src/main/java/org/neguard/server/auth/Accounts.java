@@ -17,6 +17,11 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.neguard.api.WireTime;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.User;
 
 /**
  * Accounts, roles, passwords and tokens (SRC-1), each change recorded in the audit log in the
@@ -57,16 +62,6 @@ public final class Accounts {
     this.dummyHash = passwords.encode(randomPassword());
   }
 
-  /** A user as the API shows it. */
-  public record UserView(String username, Set<Role> roles, boolean disabled, Instant createdAt) {}
-
-  /** A token as the API shows it; {@code token} is set only when it is issued. */
-  public record TokenView(String id, String username, String name, Instant createdAt,
-      Instant expiresAt, Instant revokedAt, String token) {}
-
-  /** A created user; {@code password} is set when the server generated it. */
-  public record Created(UserView user, String password) {}
-
   /**
    * Checks a password and issues a token.
    *
@@ -74,7 +69,7 @@ public final class Accounts {
    *     disabled or a locked account (the same answer for each), 429 when the client address
    *     has used its budget
    */
-  TokenView login(String username, String password, String tokenName, Long ttlHours,
+  Token login(String username, String password, String tokenName, Long ttlHours,
       String remote) {
     if (username == null || password == null) {
       throw ApiException.badInput("give username and password");
@@ -169,7 +164,7 @@ public final class Accounts {
   }
 
   /** Creates a user; generates a password when none is given. */
-  Created createUser(CurrentUser actor, String username, String password, Set<Role> roles) {
+  CreatedUser createUser(CurrentUser actor, String username, String password, Set<Role> roles) {
     checkUsername(username);
     if (roles == null || roles.isEmpty()) {
       throw ApiException.badInput("give at least one role for user '" + username + "'");
@@ -190,7 +185,7 @@ public final class Accounts {
           "CONFLICT: the user exists"));
       throw ApiException.of(409, ReasonCode.CONFLICT, "user '" + username + "' already exists");
     }
-    return new Created(new UserView(username, roles, false, now), generated);
+    return new CreatedUser(view(username, roles, false, now), generated);
   }
 
   /** First start: an admin when there is no user at all; returns false when users exist. */
@@ -301,9 +296,9 @@ public final class Accounts {
     });
   }
 
-  List<UserView> users() {
+  List<User> users() {
     return users.list().stream()
-        .map(u -> new UserView(u.username(), u.roles(), u.disabled(), u.createdAt()))
+        .map(u -> view(u.username(), u.roles(), u.disabled(), u.createdAt()))
         .toList();
   }
 
@@ -312,7 +307,7 @@ public final class Accounts {
    * cut to that one's, so a stolen token cannot become lasting access; only a password login
    * starts a new lifetime.
    */
-  TokenView issueToken(CurrentUser actor, String name, Long ttlHours) {
+  Token issueToken(CurrentUser actor, String name, Long ttlHours) {
     Duration ttl = ttl(ttlHours);
     String n = tokenName(name == null ? "api" : name);
     Instant now = clock.instant();
@@ -351,7 +346,7 @@ public final class Accounts {
     });
   }
 
-  List<TokenView> tokens(CurrentUser actor, boolean all) {
+  List<Token> tokens(CurrentUser actor, boolean all) {
     if (all && !(actor.has(Role.ADMIN) || actor.has(Role.AUDITOR))) {
       audit.append(AuditEvent.denied(actor.username(), "ACCESS", "GET /api/tokens?all=true",
           "NOT_AUTHORIZED: listing every user's tokens needs admin or auditor"));
@@ -366,9 +361,13 @@ public final class Accounts {
         .orElseThrow(() -> ApiException.notFound("no user '" + printable(username) + "'"));
   }
 
-  private static TokenView view(TokenStore.Token t, String secret) {
-    return new TokenView(t.id(), t.username(), t.name(), t.createdAt(), t.expiresAt(),
-        t.revokedAt(), secret);
+  private static Token view(TokenStore.Token t, String secret) {
+    return new Token(t.id(), t.username(), t.name(), WireTime.of(t.createdAt()),
+        WireTime.of(t.expiresAt()), WireTime.of(t.revokedAt()), secret);
+  }
+
+  private static User view(String username, Set<Role> roles, boolean disabled, Instant created) {
+    return new User(username, roles.stream().sorted().toList(), disabled, WireTime.of(created));
   }
 
   private static Duration ttl(Long hours) {

@@ -11,6 +11,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
+import org.neguard.api.auth.Role;
 
 /**
  * Enforces each endpoint's {@link Allowed} before its handler runs (SRC-1): no credential where

@@ -1,5 +1,6 @@
 package org.neguard.server.auth;
 
+import org.neguard.api.auth.Endpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -11,6 +12,7 @@ import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import org.neguard.api.auth.Role;
 
 /**
  * Every API endpoint and the roles it declares, read from the handlers themselves. The server
@@ -20,16 +22,6 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  */
 @Component
 public final class EndpointCatalog {
-  /**
-   * One endpoint.
-   *
-   * @param method HTTP method
-   * @param path path pattern, {@code {name}} for variables
-   * @param access {@code anonymous}, {@code any-user} or {@code roles}
-   * @param roles the roles admitted when access is {@code roles}
-   */
-  public record Endpoint(String method, String path, String access, List<Role> roles) {}
-
   private final List<Endpoint> endpoints;
 
   EndpointCatalog(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mapping) {

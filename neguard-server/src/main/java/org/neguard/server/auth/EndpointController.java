@@ -1,8 +1,10 @@
 package org.neguard.server.auth;
 
+import org.neguard.api.auth.Endpoint;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.neguard.api.auth.Role;
 
 /** The declared access of every endpoint, for clients that probe the enforced policy. */
 @RestController
@@ -15,7 +17,7 @@ class EndpointController {
 
   @GetMapping("/api/endpoints")
   @Allowed({Role.ADMIN, Role.AUDITOR})
-  List<EndpointCatalog.Endpoint> endpoints() {
+  List<Endpoint> endpoints() {
     return catalog.endpoints();
   }
 }

@@ -20,6 +20,7 @@ import org.springframework.web.multipart.MultipartResolver;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.neguard.api.auth.Role;
 
 /**
  * Spring Security set up for a token API: no sessions, no cookies (so no CSRF surface), no form

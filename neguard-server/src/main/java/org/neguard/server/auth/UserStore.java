@@ -14,6 +14,7 @@ import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
+import org.neguard.api.auth.Role;
 
 /** Accounts and their roles, in the database. Plain JDBC, bound parameters only. Thread-safe. */
 @Component

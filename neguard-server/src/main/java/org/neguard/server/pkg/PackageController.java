@@ -1,5 +1,6 @@
 package org.neguard.server.pkg;
 
+import org.neguard.api.pkg.PackageInfo;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
-import org.neguard.server.auth.Role;
+import org.neguard.api.auth.Role;
 import org.neguard.server.web.ApiException;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
@@ -39,23 +40,22 @@ class PackageController {
 
   @PostMapping
   @Allowed(Role.PUBLISHER)
-  ResponseEntity<PackageStore.StoredPackage> upload(HttpServletRequest request)
-      throws IOException {
+  ResponseEntity<PackageInfo> upload(HttpServletRequest request) throws IOException {
     PackageIngest.Accepted a = ingest.ingest(CurrentUser.current().username(),
         request.getContentLengthLong(), request.getInputStream());
-    return ResponseEntity.status(a.created() ? 201 : 200).body(a.pkg());
+    return ResponseEntity.status(a.created() ? 201 : 200).body(a.pkg().wire());
   }
 
   @GetMapping
   @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  List<PackageStore.StoredPackage> list() {
-    return store.list();
+  List<PackageInfo> list() {
+    return store.list().stream().map(PackageStore.StoredPackage::wire).toList();
   }
 
   @GetMapping("/{name}/{version}")
   @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  PackageStore.StoredPackage get(@PathVariable String name, @PathVariable String version) {
-    return find(name, version);
+  PackageInfo get(@PathVariable String name, @PathVariable String version) {
+    return find(name, version).wire();
   }
 
   @GetMapping("/{name}/{version}/bundle")

@@ -41,7 +41,7 @@ public final class ApiException extends RuntimeException {
 
   /** The status a refusal's first code maps to. */
   public static ApiException from(RefusalException e) {
-    return new ApiException(Problems.statusFor(e.code()), e.reasons());
+    return new ApiException(e.code().httpStatus(), e.reasons());
   }
 
   public int status() {
