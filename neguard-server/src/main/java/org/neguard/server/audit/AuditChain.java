@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.neguard.measure.Sha256;
 import org.neguard.api.audit.AuditRecord;
+import org.neguard.measure.Sha256;
 
 /**
  * The hash chain of the audit log (SRC-3). A row's hash is the SHA-256, in lower-case hex, of the

@@ -1,6 +1,5 @@
 package org.neguard.server.audit;
 
-import org.neguard.api.audit.AuditVerification;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -9,15 +8,16 @@ import java.io.Writer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.Role;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
-import org.neguard.api.auth.Role;
 import org.neguard.server.web.ApiException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.neguard.api.audit.AuditRecord;
 
 /**
  * Reading the audit log (SRC-3): list, verify the chain, export. There is no endpoint that

@@ -8,6 +8,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.neguard.api.WireTime;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.User;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
@@ -17,11 +22,6 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.neguard.api.WireTime;
-import org.neguard.api.auth.CreatedUser;
-import org.neguard.api.auth.Role;
-import org.neguard.api.auth.Token;
-import org.neguard.api.auth.User;
 
 /**
  * Accounts, roles, passwords and tokens (SRC-1), each change recorded in the audit log in the

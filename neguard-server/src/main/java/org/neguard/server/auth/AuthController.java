@@ -1,11 +1,11 @@
 package org.neguard.server.auth;
 
+import jakarta.servlet.http.HttpServletRequest;
 import org.neguard.api.auth.LoginRequest;
 import org.neguard.api.auth.PasswordChanged;
 import org.neguard.api.auth.PasswordRequest;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.WhoAmI;
-import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;

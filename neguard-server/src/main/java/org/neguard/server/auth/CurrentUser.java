@@ -1,9 +1,9 @@
 package org.neguard.server.auth;
 
 import java.util.Set;
+import org.neguard.api.auth.Role;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.neguard.api.auth.Role;
 
 /**
  * The user a request was authenticated as, through one API token.

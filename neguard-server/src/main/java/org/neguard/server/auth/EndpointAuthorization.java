@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Arrays;
 import java.util.Set;
+import org.neguard.api.auth.Role;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
@@ -11,7 +12,6 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
-import org.neguard.api.auth.Role;
 
 /**
  * Enforces each endpoint's {@link Allowed} before its handler runs (SRC-1): no credential where

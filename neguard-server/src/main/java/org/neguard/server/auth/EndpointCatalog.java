@@ -1,18 +1,17 @@
 package org.neguard.server.auth;
 
-import org.neguard.api.auth.Endpoint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.neguard.api.auth.Endpoint;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
-import org.neguard.api.auth.Role;
 
 /**
  * Every API endpoint and the roles it declares, read from the handlers themselves. The server

@@ -1,10 +1,10 @@
 package org.neguard.server.auth;
 
-import org.neguard.api.auth.Endpoint;
 import java.util.List;
+import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.Role;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.neguard.api.auth.Role;
 
 /** The declared access of every endpoint, for clients that probe the enforced policy. */
 @RestController

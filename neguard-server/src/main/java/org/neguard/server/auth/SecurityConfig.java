@@ -1,6 +1,7 @@
 package org.neguard.server.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.neguard.api.auth.Role;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
@@ -20,7 +21,6 @@ import org.springframework.web.multipart.MultipartResolver;
 import org.springframework.web.servlet.DispatcherServlet;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
-import org.neguard.api.auth.Role;
 
 /**
  * Spring Security set up for a token API: no sessions, no cookies (so no CSRF surface), no form

@@ -1,9 +1,9 @@
 package org.neguard.server.auth;
 
+import java.util.List;
 import org.neguard.api.auth.IssueTokenRequest;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.TokenRevoked;
-import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;

@@ -1,14 +1,15 @@
 package org.neguard.server.auth;
 
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import org.neguard.api.auth.CreateUserRequest;
 import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
 import org.neguard.api.auth.RolesRequest;
 import org.neguard.api.auth.User;
 import org.neguard.api.auth.UserDisabled;
 import org.neguard.api.auth.UserRoles;
-import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
 import org.neguard.server.web.ApiException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,7 +20,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
-import org.neguard.api.auth.Role;
 
 /** Accounts and roles: admins change them, auditors read them (SRC-1). */
 @RestController

@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.neguard.api.auth.Role;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Component;
-import org.neguard.api.auth.Role;
 
 /** Accounts and their roles, in the database. Plain JDBC, bound parameters only. Thread-safe. */
 @Component

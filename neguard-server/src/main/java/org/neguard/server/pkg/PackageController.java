@@ -1,6 +1,5 @@
 package org.neguard.server.pkg;
 
-import org.neguard.api.pkg.PackageInfo;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,9 +7,10 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import org.neguard.api.auth.Role;
+import org.neguard.api.pkg.PackageInfo;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
-import org.neguard.api.auth.Role;
 import org.neguard.server.web.ApiException;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;

@@ -1,7 +1,5 @@
 package org.neguard.server.pkg;
 
-import org.neguard.api.WireTime;
-import org.neguard.api.pkg.PackageInfo;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -9,6 +7,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import org.neguard.api.WireTime;
+import org.neguard.api.pkg.PackageInfo;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 

@@ -1,15 +1,15 @@
 package org.neguard.server.pkg;
 
-import org.neguard.api.WireTime;
-import org.neguard.api.pkg.TrustInfo;
 import java.io.IOException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.neguard.server.auth.Allowed;
+import org.neguard.api.WireTime;
 import org.neguard.api.auth.Role;
+import org.neguard.api.pkg.TrustInfo;
+import org.neguard.server.auth.Allowed;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.TrustStore;
 import org.neguard.verdict.RefusalException;
