@@ -22,10 +22,29 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.CreateUserRequest;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.IssueTokenRequest;
+import org.neguard.api.auth.LoginRequest;
+import org.neguard.api.auth.PasswordChanged;
+import org.neguard.api.auth.PasswordRequest;
+import org.neguard.api.auth.RolesRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.TokenRevoked;
+import org.neguard.api.auth.User;
+import org.neguard.api.auth.UserDisabled;
+import org.neguard.api.auth.UserRoles;
+import org.neguard.api.auth.WhoAmI;
+import org.neguard.api.pkg.PackageInfo;
+import org.neguard.api.pkg.TrustInfo;
 import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.api.problem.Verdict;
@@ -169,6 +188,82 @@ final class ServerClient {
     return bind(send(request(path).header("Content-Type", "application/octet-stream")
         .timeout(Duration.ofHours(2))
         .POST(HttpRequest.BodyPublishers.ofFile(file))), JSON.constructType(type));
+  }
+
+  // The endpoints of docs/SERVER.md, each with its wire records.
+
+  Token login(LoginRequest request) throws IOException, RefusalException {
+    return post("/api/auth/login", request, Token.class);
+  }
+
+  WhoAmI whoami() throws IOException, RefusalException {
+    return get("/api/auth/whoami", WhoAmI.class);
+  }
+
+  PasswordChanged changePassword(PasswordRequest request) throws IOException, RefusalException {
+    return put("/api/auth/password", request, PasswordChanged.class);
+  }
+
+  List<Token> tokens(boolean all) throws IOException, RefusalException {
+    return get("/api/tokens?all=" + all, new TypeReference<List<Token>>() {});
+  }
+
+  Token issueToken(IssueTokenRequest request) throws IOException, RefusalException {
+    return post("/api/tokens", request, Token.class);
+  }
+
+  TokenRevoked revokeToken(String id) throws IOException, RefusalException {
+    return delete("/api/tokens/" + encode(id), TokenRevoked.class);
+  }
+
+  List<User> users() throws IOException, RefusalException {
+    return get("/api/users", new TypeReference<List<User>>() {});
+  }
+
+  CreatedUser createUser(CreateUserRequest request) throws IOException, RefusalException {
+    return post("/api/users", request, CreatedUser.class);
+  }
+
+  UserRoles setRoles(String username, RolesRequest request)
+      throws IOException, RefusalException {
+    return put("/api/users/" + encode(username) + "/roles", request, UserRoles.class);
+  }
+
+  UserDisabled setDisabled(String username, boolean disabled)
+      throws IOException, RefusalException {
+    return post("/api/users/" + encode(username) + (disabled ? "/disable" : "/enable"),
+        Map.of(), UserDisabled.class);
+  }
+
+  List<Endpoint> endpoints() throws IOException, RefusalException {
+    return get("/api/endpoints", new TypeReference<List<Endpoint>>() {});
+  }
+
+  PackageInfo uploadPackage(Path bundle) throws IOException, RefusalException {
+    return upload("/api/packages", bundle, PackageInfo.class);
+  }
+
+  List<PackageInfo> packages() throws IOException, RefusalException {
+    return get("/api/packages", new TypeReference<List<PackageInfo>>() {});
+  }
+
+  PackageInfo packageInfo(String name, String version) throws IOException, RefusalException {
+    return get("/api/packages/" + encode(name) + "/" + encode(version), PackageInfo.class);
+  }
+
+  TrustInfo trust() throws IOException, RefusalException {
+    return get("/api/trust", TrustInfo.class);
+  }
+
+  /** Audit rows after row {@code after}, or with {@code tail} the last {@code limit} rows. */
+  List<AuditRecord> audit(long after, int limit, boolean tail)
+      throws IOException, RefusalException {
+    return get("/api/audit?after=" + after + "&limit=" + limit + "&tail=" + tail,
+        new TypeReference<List<AuditRecord>>() {});
+  }
+
+  AuditVerification verifyAudit() throws IOException, RefusalException {
+    return get("/api/audit/verify", AuditVerification.class);
   }
 
   // The untyped forms, for the commands that still read fields by name.
