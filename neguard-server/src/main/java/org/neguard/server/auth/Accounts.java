@@ -102,7 +102,7 @@ public final class Accounts {
           ? AuditEvent.denied(username, "LOGIN", "user " + username, why)
           : AuditEvent.failure(username, "LOGIN", "user " + username, why));
       logins(locked ? "throttled" : "failure");
-      throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED,
           "wrong user name or password, or the account is disabled or locked after failed"
               + " logins; check them, wait a few minutes, or ask an admin");
     }
@@ -124,7 +124,7 @@ public final class Accounts {
       audit.append(AuditEvent.denied(username, action, "user " + username,
           "THROTTLED: too many failed password checks from " + remote));
       logins("throttled");
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.throttled(
           "too many failed password checks from this address; try again in " + wait + " s");
     }
   }
@@ -157,7 +157,7 @@ public final class Accounts {
       String target = t == null ? "token (unknown)" : "token " + t.id();
       audit.append(AuditEvent.denied(t == null ? "anonymous" : t.username(), "AUTHENTICATE",
           target, "NOT_AUTHENTICATED: " + problem));
-      throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED,
           problem + "; log in again with 'neguard login'");
     }
     return new CurrentUser(u.id(), u.username(), u.roles(), t.id());
@@ -183,7 +183,7 @@ public final class Accounts {
     } catch (DuplicateKeyException e) {
       audit.append(AuditEvent.failure(actor.username(), "USER_CREATE", "user " + username,
           "CONFLICT: the user exists"));
-      throw ApiException.of(409, ReasonCode.CONFLICT, "user '" + username + "' already exists");
+      throw ApiException.of(ReasonCode.CONFLICT, "user '" + username + "' already exists");
     }
     return new CreatedUser(view(username, roles, false, now), generated);
   }
@@ -274,7 +274,7 @@ public final class Accounts {
               + " failed password checks, until " + attempt.lockedUntil()));
       logins("throttled");
       long wait = Math.max(1, Duration.between(now, attempt.lockedUntil()).toSeconds());
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.throttled(
           "too many wrong passwords for your account; try again in " + wait + " s");
     }
     if (oldPassword == null || !passwords.matches(oldPassword, u.passwordHash())) {
@@ -282,7 +282,7 @@ public final class Accounts {
           "user " + actor.username(), "NOT_AUTHENTICATED: wrong current password"
               + (attempt.lockedUntil() == null ? ""
                   : "; account locked until " + attempt.lockedUntil())));
-      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
+      throw ApiException.of(ReasonCode.NOT_AUTHORIZED,
           "the current password is wrong; give the password you log in with");
     }
     String hash = passwords.encode(newPassword);
@@ -313,7 +313,7 @@ public final class Accounts {
     Instant now = clock.instant();
     Instant cap = tokens.find(actor.tokenId() == null ? "" : actor.tokenId())
         .map(TokenStore.Token::expiresAt)
-        .orElseThrow(() -> ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+        .orElseThrow(() -> ApiException.of(ReasonCode.NOT_AUTHENTICATED,
             "the token of this request is gone; log in again with 'neguard login'"));
     // Capped rather than refused: a script that logs in for an hour and then asks for an hour
     // would otherwise fail by the milliseconds in between. The answer shows the real expiry.
@@ -350,7 +350,7 @@ public final class Accounts {
     if (all && !(actor.has(Role.ADMIN) || actor.has(Role.AUDITOR))) {
       audit.append(AuditEvent.denied(actor.username(), "ACCESS", "GET /api/tokens?all=true",
           "NOT_AUTHORIZED: listing every user's tokens needs admin or auditor"));
-      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
+      throw ApiException.of(ReasonCode.NOT_AUTHORIZED,
           "listing every user's tokens needs the admin or auditor role");
     }
     return tokens.list(all ? null : actor.id()).stream().map(t -> view(t, null)).toList();

@@ -64,7 +64,7 @@ class PackageController {
     PackageStore.StoredPackage p = find(name, version);
     Path file = ingest.bundleFile(p);
     if (!Files.isRegularFile(file)) {
-      throw ApiException.of(500, org.neguard.verdict.ReasonCode.IO_ERROR,
+      throw ApiException.of(org.neguard.verdict.ReasonCode.IO_ERROR,
           "the bundle of " + name + " " + version + " is missing from the package store");
     }
     // The whole file's SHA-256, so that a client can check it got the very file the server

@@ -91,9 +91,8 @@ class ApiErrors {
   @ExceptionHandler(Exception.class)
   ResponseEntity<Problem> other(Exception e) {
     LOG.error("request failed", e);
-    return ResponseEntity.status(500)
-        .body(Problems.body(List.of(Reason.of(ReasonCode.INTERNAL,
-            "internal server error; the server log has the details"))));
+    return answer(Reason.of(ReasonCode.INTERNAL,
+        "internal server error; the server log has the details"));
   }
 
   /** Whether the body limit stopped the read, however the reader wrapped that. */
@@ -107,9 +106,15 @@ class ApiErrors {
   }
 
   private static ResponseEntity<Problem> tooLarge() {
-    return ResponseEntity.status(413).body(Problems.body(List.of(Reason.of(ReasonCode.SIZE_LIMIT,
+    return answer(Reason.of(ReasonCode.SIZE_LIMIT,
         "the request body is larger than " + BodyLimitFilter.MAX_BYTES + " bytes; no endpoint"
-            + " but the package upload takes more"))));
+            + " but the package upload takes more"));
+  }
+
+  /** The reason with its code's own status. */
+  private static ResponseEntity<Problem> answer(Reason reason) {
+    return ResponseEntity.status(reason.code().httpStatus())
+        .body(Problems.body(List.of(reason)));
   }
 
   private static ResponseEntity<Problem> bad(int status, String message) {

@@ -21,7 +21,15 @@ public final class Problems {
     return Problem.of(reasons);
   }
 
-  /** Writes a refusal directly, for filters that answer before the web layer. */
+  /**
+   * Writes a refusal directly, for filters that answer before the web layer, with the code's own
+   * status ({@link org.neguard.verdict.ReasonCode#httpStatus}).
+   */
+  public static void write(HttpServletResponse response, Reason reason) throws IOException {
+    write(response, reason.code().httpStatus(), reason);
+  }
+
+  /** {@link #write(HttpServletResponse, Reason)} with a status the web layer chose. */
   public static void write(HttpServletResponse response, int status, Reason reason)
       throws IOException {
     if (response.isCommitted()) {
