@@ -30,7 +30,7 @@ public final class ApiException extends RuntimeException {
    * A refusal whose status is not its code's: a missing thing (404) or a throttled client (429),
    * which no reason code decides.
    */
-  public static ApiException withStatus(int status, ReasonCode code, String message) {
+  private static ApiException withStatus(int status, ReasonCode code, String message) {
     return new ApiException(status, List.of(Reason.of(code, message)));
   }
 
