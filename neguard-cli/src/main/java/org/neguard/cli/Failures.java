@@ -29,6 +29,9 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
     if (e instanceof RefusalException r) {
       return out.refusal(r.reasons());
     }
+    if (e instanceof ServerProblemException p) {
+      return p.report(out);
+    }
     return out.refusal(List.of(reasonFor(e)));
   }
 
@@ -53,10 +56,13 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             + "); please report it, with NEGUARD_DEBUG=1 output");
   }
 
-  /** The exit code for a list of reasons: any error means no verdict. */
+  /** The exit code for a list of reasons, by {@link ReasonCode.Kind#of}. */
   static int exitCode(List<Reason> reasons) {
-    return reasons.stream().anyMatch(r -> r.code().kind() == ReasonCode.Kind.ERROR)
-        ? ERROR
-        : VERDICT_FAIL;
+    return exitCode(ReasonCode.Kind.of(reasons));
+  }
+
+  /** 1 for an error (no verdict), 3 for a negative verdict. */
+  static int exitCode(ReasonCode.Kind kind) {
+    return kind == ReasonCode.Kind.ERROR ? ERROR : VERDICT_FAIL;
   }
 }

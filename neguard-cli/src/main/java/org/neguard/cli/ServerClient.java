@@ -1,14 +1,17 @@
 package org.neguard.cli;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -18,23 +21,53 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.CreateUserRequest;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.IssueTokenRequest;
+import org.neguard.api.auth.LoginRequest;
+import org.neguard.api.auth.PasswordChanged;
+import org.neguard.api.auth.PasswordRequest;
+import org.neguard.api.auth.RolesRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.TokenRevoked;
+import org.neguard.api.auth.User;
+import org.neguard.api.auth.UserDisabled;
+import org.neguard.api.auth.UserRoles;
+import org.neguard.api.auth.WhoAmI;
+import org.neguard.api.pkg.PackageInfo;
+import org.neguard.api.pkg.TrustInfo;
+import org.neguard.api.problem.Problem;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.api.problem.Verdict;
 import org.neguard.sign.Certificates;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
- * The CLI's client of the OAM server's REST API, on the JDK's HTTP client. A refusal by the
- * server comes back as a {@link RefusalException} with the server's reasons (same codes as the
- * local commands); an unreachable server is {@code SERVER_UNREACHABLE}. Thread-safe.
+ * The CLI's client of the OAM server's REST API, on the JDK's HTTP client. Answers bind to the
+ * wire records of {@code neguard-api} ({@code org.neguard.api.*}). A refusal by the server comes
+ * back as a {@link RefusalException} with the server's reasons (same codes as the local
+ * commands), or, when the server names a code this client does not know, as a
+ * {@link ServerProblemException} that keeps the code as written and the server's verdict; an
+ * unreachable server is {@code SERVER_UNREACHABLE}. Thread-safe.
  */
 final class ServerClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Reads answers; fields a newer server adds are ignored (the server itself refuses unknown
+   * fields in what it is sent).
+   */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final URI base;
   private final String token;
@@ -121,29 +154,138 @@ final class ServerClient {
     return Credentials.normalize(base.toString());
   }
 
-  JsonNode get(String path) throws IOException, RefusalException {
-    return json(send(request(path).GET()));
+  /**
+   * {@code GET path}, the answer bound to {@code type}: a record of {@code org.neguard.api}, or
+   * {@code JsonNode}.
+   *
+   * @throws IOException also when the answer is not the JSON of {@code type}
+   */
+  <T> T get(String path, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).GET()), JSON.constructType(type));
   }
 
-  JsonNode post(String path, Object body) throws IOException, RefusalException {
-    return json(send(request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))));
+  /** {@code GET path} of a list, e.g. {@code new TypeReference<List<PackageInfo>>() {}}. */
+  <T> T get(String path, TypeReference<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).GET()), JSON.constructType(type));
   }
 
-  JsonNode put(String path, Object body) throws IOException, RefusalException {
-    return json(send(request(path).header("Content-Type", "application/json")
-        .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))));
+  /** {@code POST path} with a JSON body (a request record of {@code org.neguard.api}). */
+  <T> T post(String path, Object body, Class<T> type) throws IOException, RefusalException {
+    return bind(send(withJson(request(path), "POST", body)), JSON.constructType(type));
   }
 
-  JsonNode delete(String path) throws IOException, RefusalException {
-    return json(send(request(path).DELETE()));
+  /** {@code PUT path} with a JSON body. */
+  <T> T put(String path, Object body, Class<T> type) throws IOException, RefusalException {
+    return bind(send(withJson(request(path), "PUT", body)), JSON.constructType(type));
+  }
+
+  <T> T delete(String path, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).DELETE()), JSON.constructType(type));
   }
 
   /** Streams a file as the request body (never read into memory). */
-  JsonNode upload(String path, Path file) throws IOException, RefusalException {
-    return json(send(request(path).header("Content-Type", "application/octet-stream")
+  <T> T upload(String path, Path file, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).header("Content-Type", "application/octet-stream")
         .timeout(Duration.ofHours(2))
-        .POST(HttpRequest.BodyPublishers.ofFile(file))));
+        .POST(HttpRequest.BodyPublishers.ofFile(file))), JSON.constructType(type));
+  }
+
+  // The endpoints of docs/SERVER.md, each with its wire records.
+
+  Token login(LoginRequest request) throws IOException, RefusalException {
+    return post("/api/auth/login", request, Token.class);
+  }
+
+  WhoAmI whoami() throws IOException, RefusalException {
+    return get("/api/auth/whoami", WhoAmI.class);
+  }
+
+  PasswordChanged changePassword(PasswordRequest request) throws IOException, RefusalException {
+    return put("/api/auth/password", request, PasswordChanged.class);
+  }
+
+  List<Token> tokens(boolean all) throws IOException, RefusalException {
+    return get("/api/tokens?all=" + all, new TypeReference<List<Token>>() {});
+  }
+
+  Token issueToken(IssueTokenRequest request) throws IOException, RefusalException {
+    return post("/api/tokens", request, Token.class);
+  }
+
+  TokenRevoked revokeToken(String id) throws IOException, RefusalException {
+    return delete("/api/tokens/" + encode(id), TokenRevoked.class);
+  }
+
+  List<User> users() throws IOException, RefusalException {
+    return get("/api/users", new TypeReference<List<User>>() {});
+  }
+
+  CreatedUser createUser(CreateUserRequest request) throws IOException, RefusalException {
+    return post("/api/users", request, CreatedUser.class);
+  }
+
+  UserRoles setRoles(String username, RolesRequest request)
+      throws IOException, RefusalException {
+    return put("/api/users/" + encode(username) + "/roles", request, UserRoles.class);
+  }
+
+  UserDisabled setDisabled(String username, boolean disabled)
+      throws IOException, RefusalException {
+    return post("/api/users/" + encode(username) + (disabled ? "/disable" : "/enable"),
+        Map.of(), UserDisabled.class);
+  }
+
+  List<Endpoint> endpoints() throws IOException, RefusalException {
+    return get("/api/endpoints", new TypeReference<List<Endpoint>>() {});
+  }
+
+  PackageInfo uploadPackage(Path bundle) throws IOException, RefusalException {
+    return upload("/api/packages", bundle, PackageInfo.class);
+  }
+
+  List<PackageInfo> packages() throws IOException, RefusalException {
+    return get("/api/packages", new TypeReference<List<PackageInfo>>() {});
+  }
+
+  PackageInfo packageInfo(String name, String version) throws IOException, RefusalException {
+    return get("/api/packages/" + encode(name) + "/" + encode(version), PackageInfo.class);
+  }
+
+  TrustInfo trust() throws IOException, RefusalException {
+    return get("/api/trust", TrustInfo.class);
+  }
+
+  /** Audit rows after row {@code after}, or with {@code tail} the last {@code limit} rows. */
+  List<AuditRecord> audit(long after, int limit, boolean tail)
+      throws IOException, RefusalException {
+    return get("/api/audit?after=" + after + "&limit=" + limit + "&tail=" + tail,
+        new TypeReference<List<AuditRecord>>() {});
+  }
+
+  AuditVerification verifyAudit() throws IOException, RefusalException {
+    return get("/api/audit/verify", AuditVerification.class);
+  }
+
+  // The untyped forms, for the commands that still read fields by name.
+
+  JsonNode get(String path) throws IOException, RefusalException {
+    return get(path, JsonNode.class);
+  }
+
+  JsonNode post(String path, Object body) throws IOException, RefusalException {
+    return post(path, body, JsonNode.class);
+  }
+
+  JsonNode put(String path, Object body) throws IOException, RefusalException {
+    return put(path, body, JsonNode.class);
+  }
+
+  JsonNode delete(String path) throws IOException, RefusalException {
+    return delete(path, JsonNode.class);
+  }
+
+  JsonNode upload(String path, Path file) throws IOException, RefusalException {
+    return upload(path, file, JsonNode.class);
   }
 
   /** The raw body of a GET, streamed. */
@@ -224,37 +366,72 @@ final class ServerClient {
     }
   }
 
-  /** The server's reasons, or one made from the status when the body has none. */
+  /**
+   * The server's refusal as this client reports it: a {@link RefusalException} with the server's
+   * reasons when this client knows every code.
+   *
+   * @throws ServerProblemException when a code is one this client does not know (a newer
+   *     server): the problem as written, classified by its {@code verdict}
+   */
   static RefusalException refusal(int status, String body) {
-    List<Reason> reasons = new ArrayList<>();
-    try {
-      JsonNode n = JSON.readTree(body);
-      for (JsonNode r : n.path("reasons")) {
-        ReasonCode code;
-        try {
-          code = ReasonCode.valueOf(r.path("code").asText());
-        } catch (IllegalArgumentException e) {
-          code = ReasonCode.INTERNAL;
-        }
-        reasons.add(new Reason(code, r.path("message").asText("no message"),
-            r.hasNonNull("subject") ? r.path("subject").asText() : null));
-      }
-    } catch (IOException e) {
-      // not JSON: a proxy, or not a NEGuard server
+    Problem p = problem(status, body);
+    Optional<List<Reason>> known = p.known();
+    if (known.isEmpty()) {
+      throw new ServerProblemException(p);
     }
-    if (reasons.isEmpty()) {
-      ReasonCode code = status == 401 ? ReasonCode.NOT_AUTHENTICATED
-          : status == 403 ? ReasonCode.NOT_AUTHORIZED
-          : status >= 500 ? ReasonCode.INTERNAL : ReasonCode.BAD_INPUT;
-      reasons.add(Reason.of(code, "the server answered HTTP " + status
-          + " without reasons; is this a NEGuard server?"));
-    }
-    return new RefusalException(reasons);
+    return new RefusalException(known.get());
   }
 
-  private static JsonNode json(HttpResponse<String> r) throws IOException {
+  /** The problem in a refusal's body, or one made from the status when the body has none. */
+  static Problem problem(int status, String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      List<ProblemReason> reasons = JSON.convertValue(n.path("reasons"),
+          new TypeReference<List<ProblemReason>>() {});
+      if (reasons != null && !reasons.isEmpty()) {
+        return new Problem(verdict(n.path("verdict").asText(""), reasons), reasons);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      // not the problem shape: a proxy, or not a NEGuard server
+    }
+    ReasonCode code = status == 401 ? ReasonCode.NOT_AUTHENTICATED
+        : status == 403 ? ReasonCode.NOT_AUTHORIZED
+        : status >= 500 ? ReasonCode.INTERNAL : ReasonCode.BAD_INPUT;
+    return Problem.of(List.of(Reason.of(code, "the server answered HTTP " + status
+        + " without reasons; is this a NEGuard server?")));
+  }
+
+  /**
+   * The problem's verdict as the server wrote it. Without a usable one (not fail or error), the
+   * client's own rule decides when it knows every code; with an unknown code too, no verdict was
+   * reached that this client can vouch for: an error.
+   */
+  private static Verdict verdict(String written, List<ProblemReason> reasons) {
+    if (written.equals(Verdict.FAIL.wire()) || written.equals(Verdict.ERROR.wire())) {
+      return Verdict.parse(written);
+    }
+    List<Reason> known = reasons.stream().flatMap(r -> r.known().stream()).toList();
+    return known.size() == reasons.size() ? Verdict.of(ReasonCode.Kind.of(known))
+        : Verdict.ERROR;
+  }
+
+  private static HttpRequest.Builder withJson(HttpRequest.Builder b, String method, Object body)
+      throws IOException {
+    return b.header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+  }
+
+  @SuppressWarnings("unchecked") // the JsonNode case is checked by its class
+  private static <T> T bind(HttpResponse<String> r, JavaType type) throws IOException {
     String body = r.body();
-    return body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
+    if (body == null || body.isBlank()) {
+      if (type.getRawClass() == JsonNode.class) {
+        return (T) JSON.nullNode();
+      }
+      throw new IOException("the server answered " + r.uri() + " with an empty body, not "
+          + type.getRawClass().getSimpleName() + "; is this a NEGuard server?");
+    }
+    return JSON.readValue(body, type);
   }
 
   private static SSLContext sslTrusting(Path caCert) throws IOException, RefusalException {

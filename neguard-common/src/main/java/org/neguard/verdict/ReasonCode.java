@@ -1,73 +1,101 @@
 package org.neguard.verdict;
 
+import java.util.Collection;
+
 /**
  * Stable, upper-case reason codes that scripts may match on. Never rename one: add a new code.
  *
  * <p>Each code belongs to one {@link Kind}: a {@code REFUSAL} is a negative security verdict
- * (exit 3), an {@code ERROR} prevented a verdict altogether (exit 1).
+ * (exit 3), an {@code ERROR} prevented a verdict altogether (exit 1). Each code also names the
+ * HTTP status the server answers it with ({@link #httpStatus}).
  */
 public enum ReasonCode {
   // Signature and certificates.
-  UNSIGNED(Kind.REFUSAL),
-  SIGNATURE_INVALID(Kind.REFUSAL),
-  CERT_UNTRUSTED(Kind.REFUSAL),
-  CERT_VALIDITY(Kind.REFUSAL),
-  KEY_USAGE(Kind.REFUSAL),
-  CERT_REVOKED(Kind.REFUSAL),
-  CRL_INVALID(Kind.REFUSAL),
+  UNSIGNED(Kind.REFUSAL, 422),
+  SIGNATURE_INVALID(Kind.REFUSAL, 422),
+  CERT_UNTRUSTED(Kind.REFUSAL, 422),
+  CERT_VALIDITY(Kind.REFUSAL, 422),
+  KEY_USAGE(Kind.REFUSAL, 422),
+  CERT_REVOKED(Kind.REFUSAL, 422),
+  CRL_INVALID(Kind.REFUSAL, 422),
   /** A signature, digest, key or curve outside the allow-list (docs/FORMAT.md, INT-2). */
-  ALGORITHM_NOT_ALLOWED(Kind.REFUSAL),
+  ALGORITHM_NOT_ALLOWED(Kind.REFUSAL, 422),
   /** The manifest names a vendor its signer's trust anchor does not speak for (SRC-2). */
-  VENDOR_MISMATCH(Kind.REFUSAL),
+  VENDOR_MISMATCH(Kind.REFUSAL, 422),
   // Bundle contents.
-  DIGEST_MISMATCH(Kind.REFUSAL),
-  UNSAFE_PATH(Kind.REFUSAL),
-  STRUCTURE(Kind.REFUSAL),
-  MALFORMED(Kind.REFUSAL),
-  SIZE_LIMIT(Kind.REFUSAL),
+  DIGEST_MISMATCH(Kind.REFUSAL, 422),
+  UNSAFE_PATH(Kind.REFUSAL, 422),
+  STRUCTURE(Kind.REFUSAL, 422),
+  MALFORMED(Kind.REFUSAL, 422),
+  SIZE_LIMIT(Kind.REFUSAL, 413),
   // Anti-virus scanning and the publication gate (AV-1..3).
-  INFECTED(Kind.REFUSAL),
-  NOT_SCANNED(Kind.REFUSAL),
-  SCAN_REPORT_MISSING(Kind.REFUSAL),
-  SCAN_REPORT_MISMATCH(Kind.REFUSAL),
-  SCAN_POLICY(Kind.REFUSAL),
+  INFECTED(Kind.REFUSAL, 422),
+  NOT_SCANNED(Kind.REFUSAL, 422),
+  SCAN_REPORT_MISSING(Kind.REFUSAL, 422),
+  SCAN_REPORT_MISMATCH(Kind.REFUSAL, 422),
+  SCAN_POLICY(Kind.REFUSAL, 422),
   // Hardening (HRD-1..6).
-  FORBIDDEN_SERVICE(Kind.REFUSAL),
-  UNDECLARED_SERVICE(Kind.REFUSAL),
-  WRONG_INTERFACE(Kind.REFUSAL),
-  SCAN_INCOMPLETE(Kind.REFUSAL),
+  FORBIDDEN_SERVICE(Kind.REFUSAL, 422),
+  UNDECLARED_SERVICE(Kind.REFUSAL, 422),
+  WRONG_INTERFACE(Kind.REFUSAL, 422),
+  SCAN_INCOMPLETE(Kind.REFUSAL, 422),
   /** Two observations of one NE differ (a port added, removed or changed; HRD-6, drift). */
-  PORTS_CHANGED(Kind.REFUSAL),
+  PORTS_CHANGED(Kind.REFUSAL, 422),
   // Server: authentication, authorization, storage, audit (SRC-1..3).
-  NOT_AUTHENTICATED(Kind.REFUSAL),
-  NOT_AUTHORIZED(Kind.REFUSAL),
-  CONFLICT(Kind.REFUSAL),
-  AUDIT_CHAIN_BROKEN(Kind.REFUSAL),
+  NOT_AUTHENTICATED(Kind.REFUSAL, 401),
+  NOT_AUTHORIZED(Kind.REFUSAL, 403),
+  CONFLICT(Kind.REFUSAL, 409),
+  AUDIT_CHAIN_BROKEN(Kind.REFUSAL, 422),
   // Errors: no verdict could be reached.
-  IO_ERROR(Kind.ERROR),
-  BAD_INPUT(Kind.ERROR),
-  KEY_MISMATCH(Kind.ERROR),
-  TRUST_CONFIG(Kind.ERROR),
-  ENGINE_UNAVAILABLE(Kind.ERROR),
-  ENGINE_ERROR(Kind.ERROR),
-  POLICY_INVALID(Kind.ERROR),
-  TARGET_UNREACHABLE(Kind.ERROR),
-  SERVER_UNREACHABLE(Kind.ERROR),
-  INTERNAL(Kind.ERROR);
+  IO_ERROR(Kind.ERROR, 500),
+  BAD_INPUT(Kind.ERROR, 400),
+  KEY_MISMATCH(Kind.ERROR, 500),
+  TRUST_CONFIG(Kind.ERROR, 503),
+  ENGINE_UNAVAILABLE(Kind.ERROR, 503),
+  ENGINE_ERROR(Kind.ERROR, 500),
+  POLICY_INVALID(Kind.ERROR, 500),
+  TARGET_UNREACHABLE(Kind.ERROR, 500),
+  SERVER_UNREACHABLE(Kind.ERROR, 500),
+  INTERNAL(Kind.ERROR, 500);
 
   /** Whether a code is a negative verdict or an error that kept a verdict from being reached. */
   public enum Kind {
     REFUSAL,
-    ERROR
+    ERROR;
+
+    /**
+     * The one rule for a list of reasons: any error means no verdict was reached ({@code ERROR},
+     * exit 1), else the reasons are a negative verdict ({@code REFUSAL}, exit 3). The CLI's exit
+     * code, the server's {@code verdict} field and {@link RefusalException#isError} all ask here.
+     *
+     * @throws IllegalArgumentException if {@code reasons} is empty: no reason is no refusal
+     */
+    public static Kind of(Collection<Reason> reasons) {
+      if (reasons.isEmpty()) {
+        throw new IllegalArgumentException("reasons is empty: a refusal has at least one reason");
+      }
+      return reasons.stream().anyMatch(r -> r.code().kind() == ERROR) ? ERROR : REFUSAL;
+    }
   }
 
   private final Kind kind;
+  private final int httpStatus;
 
-  ReasonCode(Kind kind) {
+  /** Every code chooses its HTTP status here, so that a new code cannot forget it. */
+  ReasonCode(Kind kind, int httpStatus) {
     this.kind = kind;
+    this.httpStatus = httpStatus;
   }
 
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * The HTTP status the server answers with when this code is the first reason of a refusal:
+   * 4xx for what the client can change, 5xx for what the server must fix (docs/SERVER.md).
+   */
+  public int httpStatus() {
+    return httpStatus;
   }
 }

@@ -49,6 +49,6 @@ public final class RefusalException extends Exception {
 
   /** Whether this is an error (no verdict) rather than a negative verdict. */
   public boolean isError() {
-    return reasons.stream().anyMatch(r -> r.code().kind() == ReasonCode.Kind.ERROR);
+    return ReasonCode.Kind.of(reasons) == ReasonCode.Kind.ERROR;
   }
 }

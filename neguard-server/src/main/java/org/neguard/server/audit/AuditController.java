@@ -7,12 +7,12 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.Role;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
-import org.neguard.server.auth.Role;
 import org.neguard.server.web.ApiException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -49,17 +49,10 @@ class AuditController {
 
   @GetMapping("/verify")
   @Allowed({Role.ADMIN, Role.AUDITOR})
-  Map<String, Object> verify() {
+  AuditVerification verify() {
     ChainVerdict v = audit.verify();
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("intact", v.intact());
-    o.put("rows", v.rows());
-    if (v.intact()) {
-      o.put("headHash", v.headHash());
-    } else {
-      o.put("firstBadSeq", v.firstBadSeq());
-      o.put("problem", v.problem());
-    }
+    AuditVerification o = v.intact() ? AuditVerification.intact(v.rows(), v.headHash())
+        : AuditVerification.broken(v.rows(), v.firstBadSeq(), v.problem());
     audit.append(AuditEvent.success(CurrentUser.actorName(), "AUDIT_VERIFY", "audit log",
         v.intact() ? "intact, " + v.rows() + " rows" : "AUDIT_CHAIN_BROKEN: " + v.problem()));
     return o;

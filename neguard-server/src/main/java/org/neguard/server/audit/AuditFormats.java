@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import org.neguard.api.audit.AuditRecord;
 
 /**
  * Export forms of an audit row for a SIEM: JSON lines, ArcSight CEF, and CEF inside an RFC 5424

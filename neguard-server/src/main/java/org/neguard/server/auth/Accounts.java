@@ -8,6 +8,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.neguard.api.WireTime;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.User;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
@@ -57,16 +62,6 @@ public final class Accounts {
     this.dummyHash = passwords.encode(randomPassword());
   }
 
-  /** A user as the API shows it. */
-  public record UserView(String username, Set<Role> roles, boolean disabled, Instant createdAt) {}
-
-  /** A token as the API shows it; {@code token} is set only when it is issued. */
-  public record TokenView(String id, String username, String name, Instant createdAt,
-      Instant expiresAt, Instant revokedAt, String token) {}
-
-  /** A created user; {@code password} is set when the server generated it. */
-  public record Created(UserView user, String password) {}
-
   /**
    * Checks a password and issues a token.
    *
@@ -74,7 +69,7 @@ public final class Accounts {
    *     disabled or a locked account (the same answer for each), 429 when the client address
    *     has used its budget
    */
-  TokenView login(String username, String password, String tokenName, Long ttlHours,
+  Token login(String username, String password, String tokenName, Long ttlHours,
       String remote) {
     if (username == null || password == null) {
       throw ApiException.badInput("give username and password");
@@ -107,7 +102,7 @@ public final class Accounts {
           ? AuditEvent.denied(username, "LOGIN", "user " + username, why)
           : AuditEvent.failure(username, "LOGIN", "user " + username, why));
       logins(locked ? "throttled" : "failure");
-      throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED,
           "wrong user name or password, or the account is disabled or locked after failed"
               + " logins; check them, wait a few minutes, or ask an admin");
     }
@@ -129,7 +124,7 @@ public final class Accounts {
       audit.append(AuditEvent.denied(username, action, "user " + username,
           "THROTTLED: too many failed password checks from " + remote));
       logins("throttled");
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.throttled(
           "too many failed password checks from this address; try again in " + wait + " s");
     }
   }
@@ -162,14 +157,14 @@ public final class Accounts {
       String target = t == null ? "token (unknown)" : "token " + t.id();
       audit.append(AuditEvent.denied(t == null ? "anonymous" : t.username(), "AUTHENTICATE",
           target, "NOT_AUTHENTICATED: " + problem));
-      throw ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED,
           problem + "; log in again with 'neguard login'");
     }
     return new CurrentUser(u.id(), u.username(), u.roles(), t.id());
   }
 
   /** Creates a user; generates a password when none is given. */
-  Created createUser(CurrentUser actor, String username, String password, Set<Role> roles) {
+  CreatedUser createUser(CurrentUser actor, String username, String password, Set<Role> roles) {
     checkUsername(username);
     if (roles == null || roles.isEmpty()) {
       throw ApiException.badInput("give at least one role for user '" + username + "'");
@@ -188,9 +183,9 @@ public final class Accounts {
     } catch (DuplicateKeyException e) {
       audit.append(AuditEvent.failure(actor.username(), "USER_CREATE", "user " + username,
           "CONFLICT: the user exists"));
-      throw ApiException.of(409, ReasonCode.CONFLICT, "user '" + username + "' already exists");
+      throw ApiException.of(ReasonCode.CONFLICT, "user '" + username + "' already exists");
     }
-    return new Created(new UserView(username, roles, false, now), generated);
+    return new CreatedUser(view(username, roles, false, now), generated);
   }
 
   /** First start: an admin when there is no user at all; returns false when users exist. */
@@ -279,7 +274,7 @@ public final class Accounts {
               + " failed password checks, until " + attempt.lockedUntil()));
       logins("throttled");
       long wait = Math.max(1, Duration.between(now, attempt.lockedUntil()).toSeconds());
-      throw ApiException.of(429, ReasonCode.NOT_AUTHENTICATED,
+      throw ApiException.throttled(
           "too many wrong passwords for your account; try again in " + wait + " s");
     }
     if (oldPassword == null || !passwords.matches(oldPassword, u.passwordHash())) {
@@ -287,7 +282,7 @@ public final class Accounts {
           "user " + actor.username(), "NOT_AUTHENTICATED: wrong current password"
               + (attempt.lockedUntil() == null ? ""
                   : "; account locked until " + attempt.lockedUntil())));
-      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
+      throw ApiException.of(ReasonCode.NOT_AUTHORIZED,
           "the current password is wrong; give the password you log in with");
     }
     String hash = passwords.encode(newPassword);
@@ -301,9 +296,9 @@ public final class Accounts {
     });
   }
 
-  List<UserView> users() {
+  List<User> users() {
     return users.list().stream()
-        .map(u -> new UserView(u.username(), u.roles(), u.disabled(), u.createdAt()))
+        .map(u -> view(u.username(), u.roles(), u.disabled(), u.createdAt()))
         .toList();
   }
 
@@ -312,13 +307,13 @@ public final class Accounts {
    * cut to that one's, so a stolen token cannot become lasting access; only a password login
    * starts a new lifetime.
    */
-  TokenView issueToken(CurrentUser actor, String name, Long ttlHours) {
+  Token issueToken(CurrentUser actor, String name, Long ttlHours) {
     Duration ttl = ttl(ttlHours);
     String n = tokenName(name == null ? "api" : name);
     Instant now = clock.instant();
     Instant cap = tokens.find(actor.tokenId() == null ? "" : actor.tokenId())
         .map(TokenStore.Token::expiresAt)
-        .orElseThrow(() -> ApiException.of(401, ReasonCode.NOT_AUTHENTICATED,
+        .orElseThrow(() -> ApiException.of(ReasonCode.NOT_AUTHENTICATED,
             "the token of this request is gone; log in again with 'neguard login'"));
     // Capped rather than refused: a script that logs in for an hour and then asks for an hour
     // would otherwise fail by the milliseconds in between. The answer shows the real expiry.
@@ -351,11 +346,11 @@ public final class Accounts {
     });
   }
 
-  List<TokenView> tokens(CurrentUser actor, boolean all) {
+  List<Token> tokens(CurrentUser actor, boolean all) {
     if (all && !(actor.has(Role.ADMIN) || actor.has(Role.AUDITOR))) {
       audit.append(AuditEvent.denied(actor.username(), "ACCESS", "GET /api/tokens?all=true",
           "NOT_AUTHORIZED: listing every user's tokens needs admin or auditor"));
-      throw ApiException.of(403, ReasonCode.NOT_AUTHORIZED,
+      throw ApiException.of(ReasonCode.NOT_AUTHORIZED,
           "listing every user's tokens needs the admin or auditor role");
     }
     return tokens.list(all ? null : actor.id()).stream().map(t -> view(t, null)).toList();
@@ -366,9 +361,13 @@ public final class Accounts {
         .orElseThrow(() -> ApiException.notFound("no user '" + printable(username) + "'"));
   }
 
-  private static TokenView view(TokenStore.Token t, String secret) {
-    return new TokenView(t.id(), t.username(), t.name(), t.createdAt(), t.expiresAt(),
-        t.revokedAt(), secret);
+  private static Token view(TokenStore.Token t, String secret) {
+    return new Token(t.id(), t.username(), t.name(), WireTime.of(t.createdAt()),
+        WireTime.of(t.expiresAt()), WireTime.of(t.revokedAt()), secret);
+  }
+
+  private static User view(String username, Set<Role> roles, boolean disabled, Instant created) {
+    return new User(username, roles.stream().sorted().toList(), disabled, WireTime.of(created));
   }
 
   private static Duration ttl(Long hours) {

@@ -5,6 +5,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.neguard.api.auth.Role;
 
 /**
  * Who may call an endpoint (SRC-1). Every handler method of the server carries one; the server

@@ -1,8 +1,11 @@
 package org.neguard.server.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import org.neguard.api.auth.LoginRequest;
+import org.neguard.api.auth.PasswordChanged;
+import org.neguard.api.auth.PasswordRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.WhoAmI;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -20,33 +23,25 @@ class AuthController {
     this.accounts = accounts;
   }
 
-  record LoginRequest(String username, String password, String tokenName, Long ttlHours) {}
-
-  record PasswordRequest(String oldPassword, String newPassword) {}
-
   @PostMapping("/login")
   @Allowed(anonymous = true)
-  Accounts.TokenView login(@RequestBody LoginRequest body, HttpServletRequest request) {
+  Token login(@RequestBody LoginRequest body, HttpServletRequest request) {
     return accounts.login(body.username(), body.password(), body.tokenName(), body.ttlHours(),
         request.getRemoteAddr());
   }
 
   @GetMapping("/whoami")
   @Allowed(anyUser = true)
-  Map<String, Object> whoami() {
+  WhoAmI whoami() {
     CurrentUser u = CurrentUser.current();
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("username", u.username());
-    o.put("roles", u.roles().stream().sorted().toList());
-    o.put("tokenId", u.tokenId());
-    return o;
+    return new WhoAmI(u.username(), u.roles().stream().sorted().toList(), u.tokenId());
   }
 
   @PutMapping("/password")
   @Allowed(anyUser = true)
-  Map<String, Object> password(@RequestBody PasswordRequest body, HttpServletRequest request) {
+  PasswordChanged password(@RequestBody PasswordRequest body, HttpServletRequest request) {
     accounts.changePassword(CurrentUser.current(), body.oldPassword(), body.newPassword(),
         request.getRemoteAddr());
-    return Map.of("changed", true);
+    return new PasswordChanged(true);
   }
 }

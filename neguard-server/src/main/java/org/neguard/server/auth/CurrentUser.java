@@ -1,6 +1,7 @@
 package org.neguard.server.auth;
 
 import java.util.Set;
+import org.neguard.api.auth.Role;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 

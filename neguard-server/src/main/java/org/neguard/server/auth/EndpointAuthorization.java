@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.Arrays;
 import java.util.Set;
+import org.neguard.api.auth.Role;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
@@ -37,7 +38,7 @@ final class EndpointAuthorization implements HandlerInterceptor {
       if (!hm.getBeanType().getName().startsWith("org.neguard.")) {
         return true; // Spring's own error handler
       }
-      return deny(response, 403, CurrentUser.actorName(), what,
+      return deny(response, ReasonCode.NOT_AUTHORIZED, CurrentUser.actorName(), what,
           "this endpoint declares no role, so nobody may call it");
     }
     if (allowed.anonymous()) {
@@ -45,13 +46,13 @@ final class EndpointAuthorization implements HandlerInterceptor {
     }
     CurrentUser user = CurrentUser.current();
     if (user == null) {
-      return deny(response, 401, "anonymous", what,
+      return deny(response, ReasonCode.NOT_AUTHENTICATED, "anonymous", what,
           "this endpoint needs a credential; log in with 'neguard login'");
     }
     if (allowed.anyUser() || admits(allowed, user.roles())) {
       return true;
     }
-    return deny(response, 403, user.username(), what,
+    return deny(response, ReasonCode.NOT_AUTHORIZED, user.username(), what,
         "this endpoint needs the role " + String.join(" or ",
             Arrays.stream(allowed.value()).map(Role::id).toList())
             + "; you have " + (user.roles().isEmpty() ? "none" : Role.ids(user.roles())));
@@ -61,11 +62,10 @@ final class EndpointAuthorization implements HandlerInterceptor {
     return Arrays.stream(allowed.value()).anyMatch(roles::contains);
   }
 
-  private boolean deny(HttpServletResponse response, int status, String actor, String what,
+  private boolean deny(HttpServletResponse response, ReasonCode code, String actor, String what,
       String message) throws java.io.IOException {
-    ReasonCode code = status == 401 ? ReasonCode.NOT_AUTHENTICATED : ReasonCode.NOT_AUTHORIZED;
     audit.append(AuditEvent.denied(actor, "ACCESS", what, code + ": " + message));
-    Problems.write(response, status, Reason.of(code, message));
+    Problems.write(response, Reason.of(code, message));
     return false;
   }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.neguard.api.auth.Endpoint;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.RequestMethod;
@@ -20,16 +21,6 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  */
 @Component
 public final class EndpointCatalog {
-  /**
-   * One endpoint.
-   *
-   * @param method HTTP method
-   * @param path path pattern, {@code {name}} for variables
-   * @param access {@code anonymous}, {@code any-user} or {@code roles}
-   * @param roles the roles admitted when access is {@code roles}
-   */
-  public record Endpoint(String method, String path, String access, List<Role> roles) {}
-
   private final List<Endpoint> endpoints;
 
   EndpointCatalog(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mapping) {

@@ -1,6 +1,8 @@
 package org.neguard.server.auth;
 
 import java.util.List;
+import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.Role;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -15,7 +17,7 @@ class EndpointController {
 
   @GetMapping("/api/endpoints")
   @Allowed({Role.ADMIN, Role.AUDITOR})
-  List<EndpointCatalog.Endpoint> endpoints() {
+  List<Endpoint> endpoints() {
     return catalog.endpoints();
   }
 }

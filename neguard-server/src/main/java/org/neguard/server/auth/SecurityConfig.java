@@ -1,6 +1,7 @@
 package org.neguard.server.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.neguard.api.auth.Role;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
@@ -84,13 +85,13 @@ class SecurityConfig implements WebMvcConfigurer {
             .authenticationEntryPoint((req, res, ex) -> {
               audit.append(AuditEvent.denied("anonymous", "ACCESS",
                   req.getMethod() + " " + req.getRequestURI(), "NOT_AUTHENTICATED"));
-              Problems.write(res, 401, Reason.of(ReasonCode.NOT_AUTHENTICATED,
+              Problems.write(res, Reason.of(ReasonCode.NOT_AUTHENTICATED,
                   "this endpoint needs a credential; log in with 'neguard login'"));
             })
             .accessDeniedHandler((req, res, ex) -> {
               audit.append(AuditEvent.denied(CurrentUser.actorName(), "ACCESS",
                   req.getMethod() + " " + req.getRequestURI(), "NOT_AUTHORIZED"));
-              Problems.write(res, 403, Reason.of(ReasonCode.NOT_AUTHORIZED,
+              Problems.write(res, Reason.of(ReasonCode.NOT_AUTHORIZED,
                   "this endpoint needs the admin or auditor role"));
             }));
     return http.build();

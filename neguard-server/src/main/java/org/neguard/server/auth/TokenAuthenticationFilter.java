@@ -48,7 +48,7 @@ final class TokenAuthenticationFilter extends OncePerRequestFilter {
           "NOT_AUTHENTICATED: Authorization scheme '"
               + (scheme.length() > 20 ? scheme.substring(0, 20) + "..." : scheme)
               + "' is not Bearer"));
-      Problems.write(response, 401, Reason.of(ReasonCode.NOT_AUTHENTICATED,
+      Problems.write(response, Reason.of(ReasonCode.NOT_AUTHENTICATED,
           "only bearer API tokens are accepted; get one with 'neguard login'"));
       return;
     }

@@ -1,7 +1,9 @@
 package org.neguard.server.auth;
 
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.auth.IssueTokenRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.TokenRevoked;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,25 +25,23 @@ class TokenController {
     this.accounts = accounts;
   }
 
-  record IssueRequest(String name, Long ttlHours) {}
-
   @GetMapping
   @Allowed(anyUser = true)
-  List<Accounts.TokenView> list(@RequestParam(defaultValue = "false") boolean all) {
+  List<Token> list(@RequestParam(defaultValue = "false") boolean all) {
     return accounts.tokens(CurrentUser.current(), all);
   }
 
   @PostMapping
   @ResponseStatus(HttpStatus.CREATED)
   @Allowed(anyUser = true)
-  Accounts.TokenView issue(@RequestBody IssueRequest body) {
+  Token issue(@RequestBody IssueTokenRequest body) {
     return accounts.issueToken(CurrentUser.current(), body.name(), body.ttlHours());
   }
 
   @DeleteMapping("/{id}")
   @Allowed(anyUser = true)
-  Map<String, Object> revoke(@PathVariable String id) {
+  TokenRevoked revoke(@PathVariable String id) {
     accounts.revokeToken(CurrentUser.current(), id);
-    return Map.of("id", id, "revoked", true);
+    return new TokenRevoked(id, true);
   }
 }

@@ -2,8 +2,14 @@ package org.neguard.server.auth;
 
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import org.neguard.api.auth.CreateUserRequest;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RolesRequest;
+import org.neguard.api.auth.User;
+import org.neguard.api.auth.UserDisabled;
+import org.neguard.api.auth.UserRoles;
 import org.neguard.server.web.ApiException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -25,44 +31,40 @@ class UserController {
     this.accounts = accounts;
   }
 
-  record CreateRequest(String username, String password, List<Role> roles) {}
-
-  record RolesRequest(List<Role> roles) {}
-
   @GetMapping
   @Allowed({Role.ADMIN, Role.AUDITOR})
-  List<Accounts.UserView> list() {
+  List<User> list() {
     return accounts.users();
   }
 
   @PostMapping
   @ResponseStatus(HttpStatus.CREATED)
   @Allowed(Role.ADMIN)
-  Accounts.Created create(@RequestBody CreateRequest body) {
+  CreatedUser create(@RequestBody CreateUserRequest body) {
     return accounts.createUser(CurrentUser.current(), body.username(), body.password(),
         roles(body.roles()));
   }
 
   @PutMapping("/{username}/roles")
   @Allowed(Role.ADMIN)
-  Map<String, Object> roles(@PathVariable String username, @RequestBody RolesRequest body) {
+  UserRoles roles(@PathVariable String username, @RequestBody RolesRequest body) {
     Set<Role> roles = roles(body.roles());
     accounts.setRoles(CurrentUser.current(), username, roles);
-    return Map.of("username", username, "roles", roles.stream().sorted().toList());
+    return new UserRoles(username, roles.stream().sorted().toList());
   }
 
   @PostMapping("/{username}/disable")
   @Allowed(Role.ADMIN)
-  Map<String, Object> disable(@PathVariable String username) {
+  UserDisabled disable(@PathVariable String username) {
     accounts.setDisabled(CurrentUser.current(), username, true);
-    return Map.of("username", username, "disabled", true);
+    return new UserDisabled(username, true);
   }
 
   @PostMapping("/{username}/enable")
   @Allowed(Role.ADMIN)
-  Map<String, Object> enable(@PathVariable String username) {
+  UserDisabled enable(@PathVariable String username) {
     accounts.setDisabled(CurrentUser.current(), username, false);
-    return Map.of("username", username, "disabled", false);
+    return new UserDisabled(username, false);
   }
 
   private static Set<Role> roles(List<Role> roles) {

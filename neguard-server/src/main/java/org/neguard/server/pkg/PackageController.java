@@ -7,9 +7,10 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import org.neguard.api.auth.Role;
+import org.neguard.api.pkg.PackageInfo;
 import org.neguard.server.auth.Allowed;
 import org.neguard.server.auth.CurrentUser;
-import org.neguard.server.auth.Role;
 import org.neguard.server.web.ApiException;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
@@ -39,23 +40,22 @@ class PackageController {
 
   @PostMapping
   @Allowed(Role.PUBLISHER)
-  ResponseEntity<PackageStore.StoredPackage> upload(HttpServletRequest request)
-      throws IOException {
+  ResponseEntity<PackageInfo> upload(HttpServletRequest request) throws IOException {
     PackageIngest.Accepted a = ingest.ingest(CurrentUser.current().username(),
         request.getContentLengthLong(), request.getInputStream());
-    return ResponseEntity.status(a.created() ? 201 : 200).body(a.pkg());
+    return ResponseEntity.status(a.created() ? 201 : 200).body(a.pkg().wire());
   }
 
   @GetMapping
   @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  List<PackageStore.StoredPackage> list() {
-    return store.list();
+  List<PackageInfo> list() {
+    return store.list().stream().map(PackageStore.StoredPackage::wire).toList();
   }
 
   @GetMapping("/{name}/{version}")
   @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  PackageStore.StoredPackage get(@PathVariable String name, @PathVariable String version) {
-    return find(name, version);
+  PackageInfo get(@PathVariable String name, @PathVariable String version) {
+    return find(name, version).wire();
   }
 
   @GetMapping("/{name}/{version}/bundle")
@@ -64,7 +64,7 @@ class PackageController {
     PackageStore.StoredPackage p = find(name, version);
     Path file = ingest.bundleFile(p);
     if (!Files.isRegularFile(file)) {
-      throw ApiException.of(500, org.neguard.verdict.ReasonCode.IO_ERROR,
+      throw ApiException.of(org.neguard.verdict.ReasonCode.IO_ERROR,
           "the bundle of " + name + " " + version + " is missing from the package store");
     }
     // The whole file's SHA-256, so that a client can check it got the very file the server

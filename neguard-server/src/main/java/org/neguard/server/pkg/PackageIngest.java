@@ -163,7 +163,7 @@ final class PackageIngest {
       // The answer must still go out; the log has both failures.
       LOG.error("could not record the failed upload in the audit log", auditFailed);
     }
-    return ApiException.of(500, ReasonCode.INTERNAL, what + "; nothing was stored. Try again;"
+    return ApiException.of(ReasonCode.INTERNAL, what + "; nothing was stored. Try again;"
         + " if it fails again, the server log has the details for the operator");
   }
 
@@ -252,7 +252,7 @@ final class PackageIngest {
     audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
         "CONFLICT: stored as another file (sha256 " + found.get().sha256() + "), this one is "
             + fileSha));
-    throw ApiException.of(409, ReasonCode.CONFLICT,
+    throw ApiException.of(ReasonCode.CONFLICT,
         "package " + m.name() + " " + m.version() + " is already stored as another file (sha256 "
             + found.get().sha256() + "); packages are immutable: publish a new version");
   }

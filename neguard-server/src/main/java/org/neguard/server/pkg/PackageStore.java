@@ -7,6 +7,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import org.neguard.api.WireTime;
+import org.neguard.api.pkg.PackageInfo;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -27,7 +29,14 @@ final class PackageStore {
   record StoredPackage(String name, String version, String sha256, String manifestSha256,
       long sizeBytes,
       long securityVersion, String neType, String vendor, String rim, String signerSubject,
-      String signerFingerprint, String uploadedBy, Instant uploadedAt) {}
+      String signerFingerprint, String uploadedBy, Instant uploadedAt) {
+    /** As the API shows it. */
+    PackageInfo wire() {
+      return new PackageInfo(name, version, sha256, manifestSha256, sizeBytes, securityVersion,
+          neType, vendor, rim, signerSubject, signerFingerprint, uploadedBy,
+          WireTime.of(uploadedAt));
+    }
+  }
 
   private final JdbcClient jdbc;
 

@@ -4,11 +4,12 @@ import java.io.IOException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import org.neguard.api.WireTime;
+import org.neguard.api.auth.Role;
+import org.neguard.api.pkg.TrustInfo;
 import org.neguard.server.auth.Allowed;
-import org.neguard.server.auth.Role;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.TrustStore;
 import org.neguard.verdict.RefusalException;
@@ -26,30 +27,21 @@ class TrustController {
 
   @GetMapping("/api/trust")
   @Allowed({Role.ADMIN, Role.PUBLISHER, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  Map<String, Object> trust() throws IOException, RefusalException {
+  TrustInfo trust() throws IOException, RefusalException {
     TrustStore t = trust.load();
-    List<Map<String, Object>> anchors = new ArrayList<>();
+    List<TrustInfo.Anchor> anchors = new ArrayList<>();
     for (X509Certificate c : t.anchors()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("subject", Certificates.subject(c));
-      m.put("fingerprint", Certificates.fingerprint(c));
-      m.put("notAfter", c.getNotAfter().toInstant().toString());
-      m.put("vendors", t.vendors().getOrDefault(c, java.util.Set.of()));
-      m.put("speaksFor", t.describeBinding(c));
-      anchors.add(m);
+      anchors.add(new TrustInfo.Anchor(Certificates.subject(c), Certificates.fingerprint(c),
+          WireTime.of(c.getNotAfter().toInstant()), t.vendors().getOrDefault(c, Set.of()),
+          t.describeBinding(c)));
     }
-    List<Map<String, Object>> crls = new ArrayList<>();
+    List<TrustInfo.Crl> crls = new ArrayList<>();
     for (X509CRL c : t.crls()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("issuer", c.getIssuerX500Principal().getName());
-      m.put("thisUpdate", c.getThisUpdate().toInstant().toString());
-      m.put("nextUpdate", c.getNextUpdate() == null ? null : c.getNextUpdate().toInstant().toString());
-      m.put("revoked", c.getRevokedCertificates() == null ? 0 : c.getRevokedCertificates().size());
-      crls.add(m);
+      crls.add(new TrustInfo.Crl(c.getIssuerX500Principal().getName(),
+          WireTime.of(c.getThisUpdate().toInstant()),
+          c.getNextUpdate() == null ? null : WireTime.of(c.getNextUpdate().toInstant()),
+          c.getRevokedCertificates() == null ? 0 : c.getRevokedCertificates().size()));
     }
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("anchors", anchors);
-    o.put("crls", crls);
-    return o;
+    return new TrustInfo(anchors, crls);
   }
 }

@@ -2,7 +2,7 @@ package org.neguard.server.web;
 
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.problem.Problem;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -28,17 +28,17 @@ class ApiErrors {
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
 
   @ExceptionHandler(ApiException.class)
-  ResponseEntity<Map<String, Object>> api(ApiException e) {
+  ResponseEntity<Problem> api(ApiException e) {
     return ResponseEntity.status(e.status()).body(Problems.body(e.reasons()));
   }
 
   @ExceptionHandler(RefusalException.class)
-  ResponseEntity<Map<String, Object>> refusal(RefusalException e) {
-    return ResponseEntity.status(Problems.statusFor(e.code())).body(Problems.body(e.reasons()));
+  ResponseEntity<Problem> refusal(RefusalException e) {
+    return ResponseEntity.status(e.code().httpStatus()).body(Problems.body(e.reasons()));
   }
 
   @ExceptionHandler(HttpMessageNotReadableException.class)
-  ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+  ResponseEntity<Problem> unreadable(HttpMessageNotReadableException e) {
     if (tooLarge(e)) {
       return tooLarge();
     }
@@ -56,28 +56,28 @@ class ApiErrors {
     MethodArgumentTypeMismatchException.class,
     MissingServletRequestParameterException.class
   })
-  ResponseEntity<Map<String, Object>> badParameter(Exception e) {
+  ResponseEntity<Problem> badParameter(Exception e) {
     return bad(400, "a request parameter is missing or malformed; see docs/SERVER.md");
   }
 
   @ExceptionHandler({NoHandlerFoundException.class, NoResourceFoundException.class})
-  ResponseEntity<Map<String, Object>> notFound(Exception e) {
+  ResponseEntity<Problem> notFound(Exception e) {
     return bad(404, "no such endpoint; see docs/SERVER.md for the API");
   }
 
   @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-  ResponseEntity<Map<String, Object>> method(HttpRequestMethodNotSupportedException e) {
+  ResponseEntity<Problem> method(HttpRequestMethodNotSupportedException e) {
     return bad(405, "method " + e.getMethod() + " is not allowed on this endpoint");
   }
 
   @ExceptionHandler(HttpMediaTypeException.class)
-  ResponseEntity<Map<String, Object>> mediaType(HttpMediaTypeException e) {
+  ResponseEntity<Problem> mediaType(HttpMediaTypeException e) {
     return bad(415, "unsupported content type; send application/json");
   }
 
   /** The client went away (an upload cut off): nothing to answer, no stack trace to log. */
   @ExceptionHandler(java.io.IOException.class)
-  ResponseEntity<Map<String, Object>> io(java.io.IOException e) {
+  ResponseEntity<Problem> io(java.io.IOException e) {
     if (tooLarge(e)) {
       return tooLarge();
     }
@@ -89,11 +89,10 @@ class ApiErrors {
   }
 
   @ExceptionHandler(Exception.class)
-  ResponseEntity<Map<String, Object>> other(Exception e) {
+  ResponseEntity<Problem> other(Exception e) {
     LOG.error("request failed", e);
-    return ResponseEntity.status(500)
-        .body(Problems.body(List.of(Reason.of(ReasonCode.INTERNAL,
-            "internal server error; the server log has the details"))));
+    return answer(Reason.of(ReasonCode.INTERNAL,
+        "internal server error; the server log has the details"));
   }
 
   /** Whether the body limit stopped the read, however the reader wrapped that. */
@@ -106,13 +105,19 @@ class ApiErrors {
     return false;
   }
 
-  private static ResponseEntity<Map<String, Object>> tooLarge() {
-    return ResponseEntity.status(413).body(Problems.body(List.of(Reason.of(ReasonCode.SIZE_LIMIT,
+  private static ResponseEntity<Problem> tooLarge() {
+    return answer(Reason.of(ReasonCode.SIZE_LIMIT,
         "the request body is larger than " + BodyLimitFilter.MAX_BYTES + " bytes; no endpoint"
-            + " but the package upload takes more"))));
+            + " but the package upload takes more"));
   }
 
-  private static ResponseEntity<Map<String, Object>> bad(int status, String message) {
+  /** The reason with its code's own status. */
+  private static ResponseEntity<Problem> answer(Reason reason) {
+    return ResponseEntity.status(reason.code().httpStatus())
+        .body(Problems.body(List.of(reason)));
+  }
+
+  private static ResponseEntity<Problem> bad(int status, String message) {
     return ResponseEntity.status(status)
         .body(Problems.body(List.of(Reason.of(ReasonCode.BAD_INPUT, message))));
   }

@@ -21,27 +21,37 @@ public final class ApiException extends RuntimeException {
     this.reasons = List.copyOf(reasons);
   }
 
-  public static ApiException of(int status, ReasonCode code, String message) {
-    return new ApiException(status, List.of(Reason.of(code, message)));
+  /** A refusal with the code's own status ({@link ReasonCode#httpStatus}). */
+  public static ApiException of(ReasonCode code, String message) {
+    return withStatus(code.httpStatus(), code, message);
   }
 
-  public static ApiException of(int status, Reason reason) {
-    return new ApiException(status, List.of(reason));
+  /**
+   * A refusal whose status is not its code's: a missing thing (404) or a throttled client (429),
+   * which no reason code decides.
+   */
+  private static ApiException withStatus(int status, ReasonCode code, String message) {
+    return new ApiException(status, List.of(Reason.of(code, message)));
   }
 
   /** 400 BAD_INPUT. */
   public static ApiException badInput(String message) {
-    return of(400, ReasonCode.BAD_INPUT, message);
+    return of(ReasonCode.BAD_INPUT, message);
   }
 
   /** 404 BAD_INPUT: the named thing does not exist. */
   public static ApiException notFound(String message) {
-    return of(404, ReasonCode.BAD_INPUT, message);
+    return withStatus(404, ReasonCode.BAD_INPUT, message);
+  }
+
+  /** 429 NOT_AUTHENTICATED: the client has used its budget of attempts. */
+  public static ApiException throttled(String message) {
+    return withStatus(429, ReasonCode.NOT_AUTHENTICATED, message);
   }
 
   /** The status a refusal's first code maps to. */
   public static ApiException from(RefusalException e) {
-    return new ApiException(Problems.statusFor(e.code()), e.reasons());
+    return new ApiException(e.code().httpStatus(), e.reasons());
   }
 
   public int status() {

@@ -40,7 +40,7 @@ final class BodyLimitFilter extends OncePerRequestFilter {
       return;
     }
     if (request.getContentLengthLong() > MAX_BYTES) {
-      Problems.write(response, 413, Reason.of(ReasonCode.SIZE_LIMIT,
+      Problems.write(response, Reason.of(ReasonCode.SIZE_LIMIT,
           "the request body is larger than " + MAX_BYTES + " bytes"));
       return;
     }

@@ -3,54 +3,33 @@ package org.neguard.server.web;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.problem.Problem;
 import org.neguard.verdict.Reason;
-import org.neguard.verdict.ReasonCode;
 
 /**
  * The one shape of every refusal and error the server answers, the same as the CLI's
- * {@code --json}: {@code {"verdict": "fail"|"error", "reasons": [{code, message, subject}]}}.
+ * {@code --json}: the wire record {@link Problem}. The status of a refusal is its first code's
+ * {@link org.neguard.verdict.ReasonCode#httpStatus}, unless the web layer chose one.
  */
 public final class Problems {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Problems() {}
 
-  /** HTTP status for a reason code. */
-  public static int statusFor(ReasonCode code) {
-    return switch (code) {
-      case NOT_AUTHENTICATED -> 401;
-      case NOT_AUTHORIZED -> 403;
-      case CONFLICT -> 409;
-      case SIZE_LIMIT -> 413;
-      case BAD_INPUT -> 400;
-      case TRUST_CONFIG, ENGINE_UNAVAILABLE -> 503;
-      default -> code.kind() == ReasonCode.Kind.ERROR ? 500 : 422;
-    };
+  public static Problem body(List<Reason> reasons) {
+    return Problem.of(reasons);
   }
 
-  public static Map<String, Object> body(List<Reason> reasons) {
-    boolean error = reasons.stream().anyMatch(r -> r.code().kind() == ReasonCode.Kind.ERROR);
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("verdict", error ? "error" : "fail");
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (Reason r : reasons) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("code", r.code().name());
-      m.put("message", r.message());
-      if (r.subject() != null) {
-        m.put("subject", r.subject());
-      }
-      list.add(m);
-    }
-    o.put("reasons", list);
-    return o;
+  /**
+   * Writes a refusal directly, for filters that answer before the web layer, with the code's own
+   * status ({@link org.neguard.verdict.ReasonCode#httpStatus}).
+   */
+  public static void write(HttpServletResponse response, Reason reason) throws IOException {
+    write(response, reason.code().httpStatus(), reason);
   }
 
-  /** Writes a refusal directly, for filters that answer before the web layer. */
+  /** {@link #write(HttpServletResponse, Reason)} with a status the web layer chose. */
   public static void write(HttpServletResponse response, int status, Reason reason)
       throws IOException {
     if (response.isCommitted()) {

@@ -1,4 +1,4 @@
-package org.neguard.server.auth;
+package org.neguard.api.auth;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * What a user may do (SRC-1). A user may hold several roles; an endpoint names the roles it
- * admits with {@link Allowed}.
+ * What a user may do (SRC-1). A user may hold several roles; an endpoint of the server names
+ * the roles it admits. On the wire a role is its lower-case {@link #id}.
  */
 public enum Role {
   /** Manages accounts and roles. */

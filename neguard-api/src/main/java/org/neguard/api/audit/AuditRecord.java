@@ -1,4 +1,4 @@
-package org.neguard.server.audit;
+package org.neguard.api.audit;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
@@ -15,7 +15,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param detail reason codes and details
  * @param remote the client's address, or {@code -}
  * @param prevHash the previous row's hash (64 zeros for row 1)
- * @param hash SHA-256 over this row's fields, see {@link AuditChain#hash}
+ * @param hash SHA-256 over this row's fields, computed by the server's audit chain
  */
 @JsonPropertyOrder({
   "seq", "occurredAt", "actor", "action", "target", "outcome", "detail", "remote", "prevHash",

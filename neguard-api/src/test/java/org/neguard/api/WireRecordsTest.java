@@ -1,0 +1,98 @@
+package org.neguard.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.User;
+import org.neguard.api.pkg.TrustInfo;
+import org.neguard.api.problem.Problem;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.api.problem.Verdict;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+
+/** The wire records write and read the JSON that docs/SERVER.md documents, field for field. */
+class WireRecordsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void problem_isTheCliJsonShape_subjectLeftOutWhenNone() throws Exception {
+    Problem p = Problem.of(List.of(Reason.about(ReasonCode.UNSIGNED, "a.ngp", "not signed"),
+        Reason.of(ReasonCode.INFECTED, "eicar")));
+    assertThat(JSON.writeValueAsString(p)).isEqualTo("{\"verdict\":\"fail\",\"reasons\":["
+        + "{\"code\":\"UNSIGNED\",\"message\":\"not signed\",\"subject\":\"a.ngp\"},"
+        + "{\"code\":\"INFECTED\",\"message\":\"eicar\"}]}");
+    assertThat(JSON.readValue(JSON.writeValueAsString(p), Problem.class)).isEqualTo(p);
+  }
+
+  @Test
+  void problem_verdictByTheOneRule_anErrorAmongRefusalsMakesAnError() {
+    Problem p = Problem.of(List.of(Reason.of(ReasonCode.UNSIGNED, "x"),
+        Reason.of(ReasonCode.ENGINE_UNAVAILABLE, "y")));
+    assertThat(p.verdict()).isEqualTo(Verdict.ERROR);
+    assertThat(p.kind()).isEqualTo(ReasonCode.Kind.ERROR);
+  }
+
+  @Test
+  void unknownCode_keptAsWritten_classifiedByTheVerdict() throws Exception {
+    Problem p = JSON.readValue("{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"NEW_CODE\","
+        + "\"message\":\"m\"},{\"code\":\"UNSIGNED\",\"message\":\"n\"}]}", Problem.class);
+    assertThat(p.reasons().get(0).code()).isEqualTo("NEW_CODE");
+    assertThat(p.reasons().get(0).knownCode()).isEmpty();
+    assertThat(p.reasons().get(1).knownCode()).contains(ReasonCode.UNSIGNED);
+    assertThat(p.known()).as("not every code is known").isEmpty();
+    assertThat(p.kind()).isEqualTo(ReasonCode.Kind.REFUSAL);
+    assertThat(new Problem(Verdict.ERROR, p.reasons()).kind()).isEqualTo(ReasonCode.Kind.ERROR);
+  }
+
+  @Test
+  void problem_refusesPassAndNoReasons() {
+    List<ProblemReason> one = List.of(new ProblemReason("UNSIGNED", "m", null));
+    assertThatThrownBy(() -> new Problem(Verdict.PASS, one))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not pass");
+    assertThatThrownBy(() -> new Problem(Verdict.FAIL, List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reasons is empty");
+    assertThatThrownBy(() -> Verdict.parse("maybe"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'maybe'");
+  }
+
+  @Test
+  void users_rolesLowerCase_timesAsIsoText() throws Exception {
+    Instant t = Instant.parse("2026-12-04T03:31:25.123456Z");
+    CreatedUser c = new CreatedUser(
+        new User("bob", List.of(Role.PUBLISHER, Role.AUDITOR), false, WireTime.of(t)), null);
+    assertThat(JSON.writeValueAsString(c)).isEqualTo("{\"user\":{\"username\":\"bob\","
+        + "\"roles\":[\"publisher\",\"auditor\"],\"disabled\":false,"
+        + "\"createdAt\":\"2026-12-04T03:31:25.123456Z\"},\"password\":null}");
+    assertThat(WireTime.parse(c.user().createdAt())).isEqualTo(t);
+    assertThat(JSON.readValue("[\"Admin\"]", Role[].class)).containsExactly(Role.ADMIN);
+  }
+
+  @Test
+  void auditVerification_namesTheHeadWhenIntact_theFirstBadRowWhenBroken() throws Exception {
+    assertThat(JSON.writeValueAsString(AuditVerification.intact(3, "ab")))
+        .isEqualTo("{\"intact\":true,\"rows\":3,\"headHash\":\"ab\"}");
+    assertThat(JSON.writeValueAsString(AuditVerification.broken(3, 2, "row 2 altered")))
+        .isEqualTo("{\"intact\":false,\"rows\":3,\"firstBadSeq\":2,\"problem\":\"row 2 altered\"}");
+  }
+
+  @Test
+  void trust_anchorsAndCrls() throws Exception {
+    TrustInfo t = new TrustInfo(
+        List.of(new TrustInfo.Anchor("CN=v", "ff", "2030-01-01T00:00:00Z", Set.of("ACME"),
+            "vendor 'ACME'")),
+        List.of(new TrustInfo.Crl("CN=v", "2026-01-01T00:00:00Z", null, 0)));
+    assertThat(JSON.readTree(JSON.writeValueAsString(t)).path("anchors").get(0).fieldNames())
+        .toIterable().containsExactly("subject", "fingerprint", "notAfter", "vendors",
+            "speaksFor");
+    assertThat(JSON.readValue(JSON.writeValueAsString(t), TrustInfo.class)).isEqualTo(t);
+  }
+}
