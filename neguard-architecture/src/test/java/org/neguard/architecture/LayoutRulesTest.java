@@ -1,0 +1,55 @@
+package org.neguard.architecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The product holds to docs/ARCHITECTURE.md. Only production classes are imported: tests may use
+ * what they like (test support, other modules' internals), and this module's own deliberate
+ * violations (see {@link LayoutRulesCatchViolationsTest}) must not count.
+ */
+class LayoutRulesTest {
+  private static JavaClasses product;
+
+  @BeforeAll
+  static void importProduct() {
+    product =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TEST_FIXTURES)
+            .importPackages("org.neguard");
+  }
+
+  @Test
+  void common_usesNothingElseOfOurs() {
+    LayoutRules.commonUsesNothingElseOfOurs().check(product);
+  }
+
+  @Test
+  void modules_useOnlyTheirAllowedModules() {
+    LayoutRules.modulesUseOnlyTheirAllowedModules().check(product);
+  }
+
+  @Test
+  void modules_useOnlyEachOthersExports() {
+    LayoutRules.modulesUseOnlyEachOthersExports().check(product);
+  }
+
+  @Test
+  void everyClass_belongsToAModule() {
+    LayoutRules.everyClassBelongsToAModule().check(product);
+  }
+
+  @Test
+  void spring_onlyInTheServer() {
+    LayoutRules.springOnlyInTheServer().check(product);
+  }
+
+  @Test
+  void packages_freeOfCycles() {
+    LayoutRules.packagesAreFreeOfCycles().check(product);
+  }
+}
