@@ -13,8 +13,8 @@ import org.neguard.cli.violation.CliUsesServerInternals;
 import org.neguard.harden.violation.HardenUsesEngines;
 import org.neguard.pkg.violation.PkgUsesSpring;
 import org.neguard.tuf.violation.OutsideEveryModule;
-import org.neguard.verdict.violation.CommonUsesPkg;
 import org.junit.jupiter.api.Test;
+import org.neguard.verdict.violation.CommonUsesPkg;
 
 /**
  * Each layout rule catches a deliberate violation: the fixtures under {@code *.violation} of this
