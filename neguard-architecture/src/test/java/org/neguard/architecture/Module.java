@@ -21,14 +21,22 @@ import java.util.Set;
  */
 enum Module {
   COMMON(
+      // evidence: the one evidence model (a test case with its writers) that the hardening, the
+      // authorization and the integrity evidence share; named here before it lands.
       packages(
           "org.neguard.verdict..",
           "org.neguard.measure..",
           "org.neguard.json..",
           "org.neguard.progress..",
-          "org.neguard.io.."),
-      exports("org.neguard.verdict..", "org.neguard.measure..", "org.neguard.json..",
-          "org.neguard.progress..", "org.neguard.io.."),
+          "org.neguard.io..",
+          "org.neguard.evidence.."),
+      exports(
+          "org.neguard.verdict..",
+          "org.neguard.measure..",
+          "org.neguard.json..",
+          "org.neguard.progress..",
+          "org.neguard.io..",
+          "org.neguard.evidence.."),
       none()),
   TESTING(packages("org.neguard.testing.."), exports(), none()),
   PKG(
