@@ -30,13 +30,7 @@ enum Module {
           "org.neguard.progress..",
           "org.neguard.io..",
           "org.neguard.evidence.."),
-      exports(
-          "org.neguard.verdict..",
-          "org.neguard.measure..",
-          "org.neguard.json..",
-          "org.neguard.progress..",
-          "org.neguard.io..",
-          "org.neguard.evidence.."),
+      allOfIt(),
       none()),
   TESTING(packages("org.neguard.testing.."), exports(), none()),
   PKG(
@@ -44,10 +38,9 @@ enum Module {
           "org.neguard.scanreport.."),
       // Each is used from outside: pkg and sign by the server, the engines and the CLI, scanreport
       // by the engines (they write reports) and the CLI, pki (the demo PKI) by the CLI.
-      exports("org.neguard.pkg..", "org.neguard.sign..", "org.neguard.pki..",
-          "org.neguard.scanreport.."),
+      allOfIt(),
       using(COMMON)),
-  DEMO(packages("org.neguard.demo.."), exports("org.neguard.demo.."), using(COMMON)),
+  DEMO(packages("org.neguard.demo.."), allOfIt(), using(COMMON)),
   AV(packages("org.neguard.av.."), exports("org.neguard.av"), using(COMMON, PKG)),
   HARDEN(
       packages("org.neguard.harden.."),
@@ -63,7 +56,7 @@ enum Module {
           "org.neguard.harden.inventory.LocalInventory",
           "org.neguard.harden.nmap.NmapXmlImporter"),
       using(COMMON)),
-  API(packages("org.neguard.api.."), exports("org.neguard.api.."), using(COMMON)),
+  API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
   AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent"), using(COMMON, PKG, API)),
   SERVER(
       packages("org.neguard.server.."),
@@ -79,11 +72,12 @@ enum Module {
   private final List<String> exportedClasses;
   private final Set<Module> uses;
 
+  /** {@code exports} null: all of the module's packages. */
   Module(String[] packages, String[] exports, Module[] uses) {
     this.packages = List.of(packages);
     List<String> exportedPackages = new ArrayList<>();
     List<String> exportedClasses = new ArrayList<>();
-    for (String export : exports) {
+    for (String export : exports == null ? packages : exports) {
       String last = export.substring(export.lastIndexOf('.') + 1);
       (!last.isEmpty() && Character.isUpperCase(last.charAt(0)) ? exportedClasses
           : exportedPackages).add(export);
@@ -137,6 +131,11 @@ enum Module {
 
   private static String[] exports(String... exports) {
     return exports;
+  }
+
+  /** Every package of the module is exported. */
+  private static String[] allOfIt() {
+    return null;
   }
 
   private static Module[] using(Module... modules) {
