@@ -93,11 +93,6 @@ enum Module {
     return uses;
   }
 
-  /** Package identifiers in ArchUnit's syntax ({@code ..} for subpackages). */
-  List<String> packages() {
-    return packages;
-  }
-
   /** The module's classes, by package. */
   DescribedPredicate<JavaClass> classes() {
     return DescribedPredicate.describe(

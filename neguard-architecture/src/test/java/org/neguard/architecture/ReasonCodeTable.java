@@ -14,7 +14,8 @@ import org.neguard.verdict.ReasonCode;
  */
 final class ReasonCodeTable {
   static final String HEADING = "## Reason codes and exit codes";
-  private static final Pattern CODE = Pattern.compile("`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})`");
+  private static final Pattern CODE =
+      Pattern.compile("`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})`");
 
   private ReasonCodeTable() {}
 
@@ -35,7 +36,8 @@ final class ReasonCodeTable {
         String expected = code.kind() == ReasonCode.Kind.ERROR ? "1" : "3";
         if (!exit.equals(expected)) {
           String kind = code.kind() == ReasonCode.Kind.ERROR ? "an error" : "a refusal";
-          problems.add(name + " is " + kind + " (exit " + expected + "), listed under exit " + exit);
+          problems.add(
+              name + " is " + kind + " (exit " + expected + "), listed under exit " + exit);
         }
         if (rowOf.put(code, exit) != null) {
           problems.add(name + " is listed twice");

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /** The README's traceability table has one row per requirement ID. */
 class RequirementTableTest {
   private static final String TABLE =
-      RequirementTable.HEADING + "\nText.\n\n| requirement | code | tests |\n|---|---|---|\n%s\n\nAfter.\n";
+      RequirementTable.HEADING
+          + "\nText.\n\n| requirement | code | tests |\n|---|---|---|\n%s\n\nAfter.\n";
 
   @Test
   void readme_listsEachRequirementIdOnce() {
@@ -29,7 +30,8 @@ class RequirementTableTest {
 
   @Test
   void wellFormedIds_pass() {
-    String table = TABLE.formatted("| INT-1 validated | a | b |\n| OBJ-2, ATT-1, REC-4 | to come | |");
+    String table =
+        TABLE.formatted("| INT-1 validated | a | b |\n| OBJ-2, ATT-1, REC-4 | to come | |");
     assertThat(RequirementTable.problems(table)).isEmpty();
   }
 }

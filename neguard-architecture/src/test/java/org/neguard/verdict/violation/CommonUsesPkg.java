@@ -2,7 +2,7 @@ package org.neguard.verdict.violation;
 
 import org.neguard.pkg.Manifest;
 
-/** A deliberate violation: the common module using the package format. Never imported as product. */
+/** A deliberate violation: the common module using the package format. */
 public final class CommonUsesPkg {
   private CommonUsesPkg() {}
 
