@@ -98,8 +98,8 @@ final class LayoutRules {
 
   /**
    * No two packages of ours depend on each other, directly or around a cycle. The server is left
-   * out: its root package wires its features and they use its configuration, and auth and audit
-   * use each other (docs/ARCHITECTURE.md names the cycles; untangling them is its own change).
+   * out: its root package and pkg use each other, and so do auth and audit (docs/ARCHITECTURE.md
+   * names the edges; untangling them is its own change).
    */
   static ArchRule packagesAreFreeOfCycles() {
     return SlicesRuleDefinition.slices()
