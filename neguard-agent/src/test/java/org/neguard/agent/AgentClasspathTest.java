@@ -1,0 +1,48 @@
+package org.neguard.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What the agent carries onto an H(e)NB: the package verifier and its trust, nothing of the
+ * server, the engines, the hardening probes or the demo. Its test classpath is its runtime
+ * classpath plus JUnit and AssertJ, so a class missing here is missing on the NE.
+ */
+class AgentClasspathTest {
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // Spring (the server's framework) and its Boot launcher.
+        "org.springframework.context.ApplicationContext",
+        "org.springframework.boot.SpringApplication",
+        // SNMP4J (the hardening audit's SNMP write probe).
+        "org.snmp4j.Snmp",
+        // The anti-virus engines and the hardening audit.
+        "org.neguard.av.ScanRunner",
+        "org.neguard.harden.probe.HardenScanner",
+        // The demo clamd and its signatures.
+        "org.neguard.demo.DemoClamd",
+        // commons-compress and xz: only the bundle builder and the archive unpacker write or
+        // open archives; the agent reads bundles with the JDK's own ZIP code.
+        "org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream",
+        "org.tukaani.xz.XZInputStream",
+        // The server's code, which comes with Spring.
+        "org.neguard.server.NeguardServer",
+      })
+  void excludedClass_notLoadable(String name) {
+    assertThatThrownBy(() -> Class.forName(name, false, getClass().getClassLoader()))
+        .isInstanceOf(ClassNotFoundException.class);
+  }
+
+  /** The control: the same lookup finds what the agent does need, so the refusals above mean it. */
+  @Test
+  void packageVerifier_loadable() throws ClassNotFoundException {
+    assertThat(Class.forName("org.neguard.pkg.BundleVerifier", false, getClass().getClassLoader()))
+        .isNotNull();
+  }
+}

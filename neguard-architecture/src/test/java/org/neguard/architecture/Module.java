@@ -1,0 +1,143 @@
+package org.neguard.architecture;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.PackageMatchers;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The modules of docs/ARCHITECTURE.md, each known by its packages, with the modules it may use and
+ * what it exports. This table is the layout; the rules in {@link LayoutRules} hold the code to it.
+ *
+ * <p>A module's classes are the classes in its packages, whichever jar carries them: the rules see
+ * the product, not the build. Test support (the {@code org.neguard.testing} package of
+ * neguard-testing and of the test-jars) is a module that no production code may use.
+ *
+ * <p>An export is a package (with its subpackages when written {@code pkg..}) or one class of an
+ * otherwise internal package: the entry point that hands out only exported types.
+ */
+enum Module {
+  COMMON(
+      // evidence: the one evidence model (a test case with its writers) that the hardening, the
+      // authorization and the integrity evidence share; named here before it lands.
+      packages(
+          "org.neguard.verdict..",
+          "org.neguard.measure..",
+          "org.neguard.json..",
+          "org.neguard.progress..",
+          "org.neguard.io..",
+          "org.neguard.evidence.."),
+      allOfIt(),
+      none()),
+  TESTING(packages("org.neguard.testing.."), exports(), none()),
+  PKG(
+      packages("org.neguard.pkg..", "org.neguard.sign..", "org.neguard.pki..",
+          "org.neguard.scanreport.."),
+      // Each is used from outside: pkg and sign by the server, the engines and the CLI, scanreport
+      // by the engines (they write reports) and the CLI, pki (the demo PKI) by the CLI.
+      allOfIt(),
+      using(COMMON)),
+  DEMO(packages("org.neguard.demo.."), allOfIt(), using(COMMON)),
+  AV(packages("org.neguard.av.."), exports("org.neguard.av"), using(COMMON, PKG)),
+  HARDEN(
+      packages("org.neguard.harden.."),
+      // The observation model, policy, evaluation, probes and evidence are what the CLI drives;
+      // of the inventory and the nmap import only the entry points, which hand out observations.
+      // ProcNetParser and SocketEntry are public for their tests, not for other modules.
+      exports(
+          "org.neguard.harden",
+          "org.neguard.harden.eval",
+          "org.neguard.harden.policy",
+          "org.neguard.harden.probe",
+          "org.neguard.harden.report",
+          "org.neguard.harden.inventory.LocalInventory",
+          "org.neguard.harden.nmap.NmapXmlImporter"),
+      using(COMMON)),
+  API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
+  AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent"), using(COMMON, PKG, API)),
+  SERVER(
+      packages("org.neguard.server.."),
+      // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and
+      // auth, web, audit, pkg and every feature to come stay the server's own.
+      exports("org.neguard.server"),
+      using(COMMON, PKG, API)),
+  CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, API, AGENT,
+      SERVER));
+
+  private final List<String> packages;
+  private final List<String> exportedPackages;
+  private final List<String> exportedClasses;
+  private final Set<Module> uses;
+
+  /** {@code exports} null: all of the module's packages. */
+  Module(String[] packages, String[] exports, Module[] uses) {
+    this.packages = List.of(packages);
+    List<String> exportedPackages = new ArrayList<>();
+    List<String> exportedClasses = new ArrayList<>();
+    for (String export : exports == null ? packages : exports) {
+      String last = export.substring(export.lastIndexOf('.') + 1);
+      (!last.isEmpty() && Character.isUpperCase(last.charAt(0)) ? exportedClasses
+          : exportedPackages).add(export);
+    }
+    this.exportedPackages = List.copyOf(exportedPackages);
+    this.exportedClasses = List.copyOf(exportedClasses);
+    // Not an EnumSet: the enum is not initialized while its constants are constructed.
+    this.uses = Set.of(uses);
+  }
+
+  /** The modules this one's production code may depend on (not itself). */
+  Set<Module> uses() {
+    return uses;
+  }
+
+  /** The module's classes, by package. */
+  DescribedPredicate<JavaClass> classes() {
+    return DescribedPredicate.describe(
+        "module " + this,
+        c -> PackageMatchers.of(packages).test(c.getPackageName()));
+  }
+
+  /** The module's classes that other modules may use. */
+  DescribedPredicate<JavaClass> exported() {
+    return DescribedPredicate.describe(
+        "the exports of " + this,
+        c -> PackageMatchers.of(exportedPackages).test(c.getPackageName())
+            || exportedClasses.stream().anyMatch(
+                e -> c.getName().equals(e) || c.getName().startsWith(e + "$")));
+  }
+
+  /** The module's classes that stay its own. */
+  DescribedPredicate<JavaClass> internal() {
+    return DescribedPredicate.describe(
+        "internals of " + this, c -> classes().test(c) && !exported().test(c));
+  }
+
+  /** Every module's packages: a class of ours outside them belongs to no module. */
+  static String[] allPackages() {
+    return Arrays.stream(values()).flatMap(m -> m.packages.stream()).toArray(String[]::new);
+  }
+
+  private static String[] packages(String... packages) {
+    return packages;
+  }
+
+  private static String[] exports(String... exports) {
+    return exports;
+  }
+
+  /** Every package of the module is exported. */
+  private static String[] allOfIt() {
+    return null;
+  }
+
+  private static Module[] using(Module... modules) {
+    return modules;
+  }
+
+  private static Module[] none() {
+    return new Module[0];
+  }
+}
