@@ -1,12 +1,12 @@
 package org.neguard.cli.violation;
 
-import org.neguard.server.auth.Role;
+import org.neguard.server.auth.Allowed;
 
-/** A deliberate violation: the CLI reaching past the server's launcher into its accounts. */
+/** A deliberate violation: the CLI reaching past the server's launcher into its authorization. */
 public final class CliUsesServerInternals {
   private CliUsesServerInternals() {}
 
-  static String name(Role role) {
-    return role.name();
+  static String name(Allowed allowed) {
+    return allowed.toString();
   }
 }
