@@ -1,5 +1,6 @@
 package org.neguard.av;
 
+import org.neguard.measure.Sha256;
 import org.neguard.scanreport.EngineInfo;
 import org.neguard.scanreport.FileResult;
 
@@ -188,7 +189,7 @@ public final class IcapEngine implements ScanEngine {
         throw statusError("OPTIONS", r);
       }
       if (r.encapsulated().containsKey("opt-body")) {
-        IcapWire.readChunked(in, IcapWire.sha256(), IcapWire.MAX_HEAD); // options body: not needed
+        IcapWire.readChunked(in, Sha256.newDigest(), IcapWire.MAX_HEAD); // options body: not needed
       }
       Set<String> methods = new LinkedHashSet<>();
       for (String m : r.header("Methods", "").split(",")) {
@@ -257,7 +258,7 @@ public final class IcapEngine implements ScanEngine {
           () -> writer.get() != null && writer.get().isAlive(), lastProgress));
       out.write(requestHead(options, item));
 
-      MessageDigest sent = IcapWire.sha256();
+      MessageDigest sent = Sha256.newDigest();
       InputStream content;
       try {
         content = item.content().open();
