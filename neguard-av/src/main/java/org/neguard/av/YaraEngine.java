@@ -193,9 +193,7 @@ public final class YaraEngine implements ScanEngine {
       copied = in.transferTo(out);
     }
     if (copied != item.size()) {
-      throw RefusalException.about(ReasonCode.ENGINE_ERROR, item.path(),
-          "payload file " + item.path() + " changed while it was being scanned: " + copied
-              + " bytes read, " + item.size() + " expected; scan again");
+      throw item.changed(copied);
     }
     targets.put(name, new Target(index, null));
     Path members = batch.resolve(name + ".d");

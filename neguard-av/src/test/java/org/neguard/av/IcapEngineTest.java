@@ -420,6 +420,12 @@ class IcapEngineTest {
         .isEqualTo("icap://gw.example:1344/avscan?allow204=on");
   }
 
+  @Test
+  @DisplayName("AV-1: a file that grows or shrinks while it is sent to c-icap is IO_ERROR")
+  void scan_fileChangesMidScan_ioErrorChanged() throws Exception {
+    ChangingFile.assertEngineReportsChanges(engine(), tmp);
+  }
+
   static final String OPTIONS = "ICAP/1.0 200 OK\r\nMethods: RESPMOD\r\nISTag: \"fake-1\"\r\n"
       + "Service: Fake ICAP\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n";
 

@@ -381,4 +381,10 @@ class YaraEngineTest {
   interface ThrowingCall {
     void run() throws Exception;
   }
+
+  @Test
+  @DisplayName("AV-1: a file that grows or shrinks while YARA's copy is made is IO_ERROR")
+  void scan_fileChangesMidScan_ioErrorChanged() throws Exception {
+    ChangingFile.assertEngineReportsChanges(engine(), tmp);
+  }
 }

@@ -8,27 +8,27 @@ import java.util.Objects;
  * the procedure as executed, the expected and the actual result, and the outcome.
  *
  * @param id {@code TC-SRC1-02}, {@code TC_BVT_PORT_SCANNING} or a requirement ID
- * @param reference the clause it implements ({@code 3GPP TS 33.117 §4.4.2}), or null
- * @param title the test's name
  * @param requirements the requirement IDs it covers
+ * @param title the test's name
+ * @param outcome how it came out
+ * @param reference the clause it implements ({@code 3GPP TS 33.117 §4.4.2}), or null
  * @param purpose what it verifies, or null
  * @param procedure the steps as executed; a step that starts with two spaces details the one
  *     before it (a parameter, a command line)
  * @param expected the expected result
  * @param actual the actual result, as observed
- * @param outcome how it came out
  * @param details what bears on the outcome beyond {@code actual}: discrepancies, observed lines
  */
 public record TestCase(
     String id,
-    String reference,
-    String title,
     List<String> requirements,
+    String title,
+    Outcome outcome,
+    String reference,
     String purpose,
     List<String> procedure,
     String expected,
     String actual,
-    Outcome outcome,
     List<String> details) {
   public TestCase {
     Objects.requireNonNull(id, "id");
@@ -41,7 +41,7 @@ public record TestCase(
   /** A test case that covers one requirement, has one procedure step and no details. */
   public static TestCase of(String id, String requirement, String title, String purpose,
       String procedure, String expected, String actual, boolean pass) {
-    return new TestCase(id, null, title, List.of(requirement), purpose, List.of(procedure),
-        expected, actual, pass ? Outcome.PASS : Outcome.FAIL, List.of());
+    return new TestCase(id, List.of(requirement), title, pass ? Outcome.PASS : Outcome.FAIL,
+        null, purpose, List.of(procedure), expected, actual, List.of());
   }
 }

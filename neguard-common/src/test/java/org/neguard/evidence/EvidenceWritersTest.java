@@ -20,9 +20,9 @@ class EvidenceWritersTest {
   static final String HOSTILE = "<script>alert('x')</script>\u0001\u001b[31m&\"";
 
   static TestCase tc(String id, Outcome o) {
-    return new TestCase(id, "TS 33.117 §4.4.2", "title of " + id, List.of("REQ-1", "REQ-2"),
+    return new TestCase(id, List.of("REQ-1", "REQ-2"), "title of " + id, o, "TS 33.117 §4.4.2",
         "purpose", List.of("step one", "  cmd --flag", "step two"), "expected " + id,
-        "actual " + HOSTILE, o, List.of("detail " + HOSTILE));
+        "actual " + HOSTILE, List.of("detail " + HOSTILE));
   }
 
   static Suite suite() {
@@ -66,8 +66,8 @@ class EvidenceWritersTest {
 
   @Test
   void jsonKeepsEveryFieldAndLeavesNullsOut() throws Exception {
-    TestCase bare = new TestCase("X", null, "t", List.of("R"), null, List.of(), "e", "a",
-        Outcome.PASS, List.of());
+    TestCase bare = new TestCase("X", List.of("R"), "t", Outcome.PASS, null, null, List.of(),
+        "e", "a", List.of());
     JsonNode j = new ObjectMapper().readTree(JsonEvidence.bytes(
         Map.of("testCases", JsonEvidence.testCases(List.of(tc("F", Outcome.FAIL), bare)))));
 

@@ -56,9 +56,9 @@ public final class JunitReport {
       RequirementResult r = e.requirement(id).orElse(null);
       Verdict v = t.verdict() == Verdict.NOT_TESTED ? Verdict.NOT_TESTED
           : r == null ? Verdict.INCONCLUSIVE : r.verdict();
-      cases.add(new TestCase(id, null, r == null ? null : r.title(), List.of(id), null,
-          List.of(), r == null ? null : r.expected(), r == null ? null : r.actual(),
-          v.outcome(), discrepancies));
+      cases.add(new TestCase(id, List.of(id), r == null ? null : r.title(), v.outcome(), null,
+          null, List.of(), r == null ? null : r.expected(), r == null ? null : r.actual(),
+          discrepancies));
     }
     return new Suite(t.id(), cases, props, o.started(), o.finished(),
         o.scanner() == null ? "unknown" : o.scanner());

@@ -50,8 +50,8 @@ public record TestCaseResult(
    * discrepancy becomes a detail line {@code CODE subject: message}.
    */
   public TestCase toTestCase() {
-    return new TestCase(id, reference, title, requirements, purpose, procedure, expected, actual,
-        verdict.outcome(), discrepancies.stream()
+    return new TestCase(id, requirements, title, verdict.outcome(), reference, purpose, procedure,
+        expected, actual, discrepancies.stream()
             .map(r -> r.code() + (r.subject() == null ? "" : " " + r.subject()) + ": "
                 + r.message())
             .toList());
