@@ -173,12 +173,9 @@ public final class ArchiveUnpacker {
         try {
           embedded(archive, run);
         } catch (LimitReached e) {
-          run.problems.add(e.getMessage());
-          return new Unpacked(run.members, run.problems);
+          return run.stopped(e);
         } catch (IOException | RuntimeException e) {
-          if (run.writeFailed) {
-            throw e instanceof IOException io ? io : new IOException(e);
-          }
+          run.rethrowIfWriteFailed(e);
           run.problems.add(where + " holds an archive NEGuard could not unpack ("
               + describe(e) + "): its members were not all scanned");
         }
@@ -206,14 +203,11 @@ public final class ArchiveUnpacker {
           default -> throw new IllegalStateException("unhandled format " + format);
         }
       } catch (LimitReached e) {
-        run.problems.add(e.getMessage());
-        return new Unpacked(run.members, run.problems);
+        return run.stopped(e);
       } catch (IOException | RuntimeException e) {
         // commons-compress reports corrupt input as IOException or, for some formats, as an
         // unchecked exception; either way the archive's content is unknown.
-        if (run.writeFailed) {
-          throw e instanceof IOException io ? io : new IOException(e);
-        }
+        run.rethrowIfWriteFailed(e);
         run.problems.add(where + " is a corrupt or unreadable " + format.label + " archive ("
             + describe(e) + "): its members were not all scanned");
       }
@@ -399,6 +393,22 @@ public final class ArchiveUnpacker {
     final List<String> problems = new ArrayList<>();
     long totalBytes;
     boolean writeFailed;
+
+    /** The members so far, and the limit that stopped the unpacking among the problems. */
+    Unpacked stopped(LimitReached e) {
+      problems.add(e.getMessage());
+      return new Unpacked(members, problems);
+    }
+
+    /**
+     * Rethrows {@code e} when writing a member failed: that is this machine's fault (a full
+     * disk), not the archive's, and must not pass as "an archive NEGuard could not unpack".
+     */
+    void rethrowIfWriteFailed(Exception e) throws IOException {
+      if (writeFailed) {
+        throw e instanceof IOException io ? io : new IOException(e);
+      }
+    }
 
     Run(Path workDir, long outerSize) {
       this.workDir = workDir;

@@ -515,11 +515,7 @@ public final class ClamdEngine implements ScanEngine {
           int want = (int) Math.min(chunk.length, left);
           int n = readItem(in, want);
           if (n < want) {
-            throw RefusalException.about(
-                ReasonCode.IO_ERROR,
-                item.path(),
-                "'" + item.path() + "' ended after " + (item.size() - left + n) + " of its "
-                    + item.size() + " bytes: did it change while being scanned?");
+            throw item.changed(item.size() - left + Math.max(n, 0));
           }
           sniffer.update(chunk, 0, n);
           left -= n;
@@ -545,11 +541,7 @@ public final class ClamdEngine implements ScanEngine {
     private void checkEnd(ScanItem item, InputStream in)
         throws ItemReadException, RefusalException {
       if (readOne(in) >= 0) {
-        throw RefusalException.about(
-            ReasonCode.IO_ERROR,
-            item.path(),
-            "'" + item.path() + "' has more than its " + item.size()
-                + " bytes: did it change while being scanned?");
+        throw item.changed(item.size() + 1);
       }
     }
 

@@ -1,5 +1,7 @@
 package org.neguard.av;
 
+import org.neguard.io.Streams;
+import org.neguard.measure.Sha256;
 import org.neguard.scanreport.EngineInfo;
 import org.neguard.scanreport.FileResult;
 
@@ -188,7 +190,7 @@ public final class IcapEngine implements ScanEngine {
         throw statusError("OPTIONS", r);
       }
       if (r.encapsulated().containsKey("opt-body")) {
-        IcapWire.readChunked(in, IcapWire.sha256(), IcapWire.MAX_HEAD); // options body: not needed
+        IcapWire.readChunked(in, Sha256.newDigest(), IcapWire.MAX_HEAD); // options body: not needed
       }
       Set<String> methods = new LinkedHashSet<>();
       for (String m : r.header("Methods", "").split(",")) {
@@ -257,7 +259,7 @@ public final class IcapEngine implements ScanEngine {
           () -> writer.get() != null && writer.get().isAlive(), lastProgress));
       out.write(requestHead(options, item));
 
-      MessageDigest sent = IcapWire.sha256();
+      MessageDigest sent = Sha256.newDigest();
       InputStream content;
       try {
         content = item.content().open();
@@ -332,9 +334,7 @@ public final class IcapEngine implements ScanEngine {
         }
         boolean fullySent = !w.isAlive() && failure == null;
         if (fullySent && sentTotal.get() != item.size()) {
-          throw RefusalException.about(ReasonCode.ENGINE_ERROR, item.path(),
-              "payload file " + item.path() + " changed while it was being scanned: "
-                  + sentTotal.get() + " bytes read, " + item.size() + " expected; scan again");
+          throw item.changed(sentTotal.get());
         }
         byte[] digest = fullySent ? sent.digest() : new byte[0];
         return classify(item, options, r, body, fullySent, digest, sentTotal.get());
@@ -505,9 +505,7 @@ public final class IcapEngine implements ScanEngine {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+      return Streams.readOne(this);
     }
 
     @Override

@@ -160,7 +160,7 @@ final class IcapWire {
     if (!r.encapsulated.containsKey("res-body")) {
       return new ResponseBody(httpHeaders, httpStatus, httpReason, false, 0, new byte[0]);
     }
-    MessageDigest digest = sha256();
+    MessageDigest digest = Sha256.newDigest();
     long bytes = readChunked(in, digest, maxBody);
     return new ResponseBody(httpHeaders, httpStatus, httpReason, true, bytes, digest.digest());
   }
@@ -291,9 +291,5 @@ final class IcapWire {
 
   static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  static MessageDigest sha256() {
-    return Sha256.newDigest();
   }
 }

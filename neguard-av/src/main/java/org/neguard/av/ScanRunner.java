@@ -319,7 +319,7 @@ public final class ScanRunner {
 
         private void finish() {
           if (!done) {
-            seen.put(java.util.HexFormat.of().formatHex(md.digest()), count);
+            seen.put(Sha256.hex(md), count);
           }
           done = true;
         }

@@ -124,7 +124,7 @@ public final class YaraEngine implements ScanEngine {
                 + "): " + abbreviate(r.stdout + r.stderr));
       }
       checkRules(yara, tmp);
-      String sha256 = sha256(rules);
+      String sha256 = Sha256.hex(rules);
       Instant modified = Files.getLastModifiedTime(rules).toInstant();
       return new EngineInfo("yara", "YARA", version, sha256, modified, rules.toString());
     } catch (IOException e) {
@@ -193,9 +193,7 @@ public final class YaraEngine implements ScanEngine {
       copied = in.transferTo(out);
     }
     if (copied != item.size()) {
-      throw RefusalException.about(ReasonCode.ENGINE_ERROR, item.path(),
-          "payload file " + item.path() + " changed while it was being scanned: " + copied
-              + " bytes read, " + item.size() + " expected; scan again");
+      throw item.changed(copied);
     }
     targets.put(name, new Target(index, null));
     Path members = batch.resolve(name + ".d");
@@ -381,14 +379,6 @@ public final class YaraEngine implements ScanEngine {
       } catch (IOException ignored) {
         // the whole directory is deleted by the caller
       }
-    }
-  }
-
-  private static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file),
-        Sha256.newDigest())) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     }
   }
 

@@ -32,17 +32,22 @@ final class Archives {
     return s.getBytes(StandardCharsets.ISO_8859_1);
   }
 
+  private static void deflate(ZipArchiveOutputStream zip, Map<String, byte[]> entries)
+      throws IOException {
+    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+      ZipArchiveEntry entry = new ZipArchiveEntry(e.getKey());
+      entry.setMethod(ZipMethod.DEFLATED.getCode());
+      zip.putArchiveEntry(entry);
+      zip.write(e.getValue());
+      zip.closeArchiveEntry();
+    }
+  }
+
   /** A zip of {@code name -> content}, deflated. */
   static byte[] zip(Map<String, byte[]> entries) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(bytes)) {
-      for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-        ZipArchiveEntry entry = new ZipArchiveEntry(e.getKey());
-        entry.setMethod(ZipMethod.DEFLATED.getCode());
-        zip.putArchiveEntry(entry);
-        zip.write(e.getValue());
-        zip.closeArchiveEntry();
-      }
+      deflate(zip, entries);
     }
     return bytes.toByteArray();
   }
@@ -56,13 +61,7 @@ final class Archives {
     java.nio.file.Path file = java.nio.file.Files.createTempFile("neguard-test-", ".zip");
     try {
       try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(file)) {
-        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-          ZipArchiveEntry entry = new ZipArchiveEntry(e.getKey());
-          entry.setMethod(ZipMethod.DEFLATED.getCode());
-          zip.putArchiveEntry(entry);
-          zip.write(e.getValue());
-          zip.closeArchiveEntry();
-        }
+        deflate(zip, entries);
       }
       return java.nio.file.Files.readAllBytes(file);
     } finally {
@@ -158,12 +157,21 @@ final class Archives {
     return bytes.toByteArray();
   }
 
-  static byte[] gzip(byte[] content) throws IOException {
+  /** A compressing stream over {@code out}. */
+  interface Compressor {
+    OutputStream over(OutputStream out) throws IOException;
+  }
+
+  static byte[] compress(byte[] content, Compressor compressor) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (GzipCompressorOutputStream gz = new GzipCompressorOutputStream(bytes)) {
-      gz.write(content);
+    try (OutputStream out = compressor.over(bytes)) {
+      out.write(content);
     }
     return bytes.toByteArray();
+  }
+
+  static byte[] gzip(byte[] content) throws IOException {
+    return compress(content, GzipCompressorOutputStream::new);
   }
 
   /** gzip of {@code size} zero bytes, streamed so that the test never holds them. */
@@ -188,19 +196,11 @@ final class Archives {
   }
 
   static byte[] bzip2(byte[] content) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (OutputStream out = new BZip2CompressorOutputStream(bytes)) {
-      out.write(content);
-    }
-    return bytes.toByteArray();
+    return compress(content, BZip2CompressorOutputStream::new);
   }
 
   static byte[] xz(byte[] content) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (OutputStream out = new XZCompressorOutputStream(bytes)) {
-      out.write(content);
-    }
-    return bytes.toByteArray();
+    return compress(content, XZCompressorOutputStream::new);
   }
 
   /** An ar archive (the outer layer of a .deb) of {@code name -> content}. */

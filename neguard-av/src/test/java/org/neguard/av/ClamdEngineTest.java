@@ -341,6 +341,13 @@ class ClamdEngineTest {
 
   // ------------------------------------------------------------------ the item's own faults
 
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "unix"})
+  @DisplayName("AV-1: a file that grows or shrinks while clamd reads it is IO_ERROR, no verdict")
+  void scan_fileChangesMidScan_ioErrorChanged(String transport) throws Exception {
+    ChangingFile.assertEngineReportsChanges(engine(spec(transport)), tmp);
+  }
+
   @Test
   @DisplayName("AV-1: an item shorter than its stated size is IO_ERROR, no results")
   void scan_itemShorterThanStated_ioError() {
@@ -349,7 +356,8 @@ class ClamdEngineTest {
     assertThatThrownBy(() -> engine(clamd.unixSpec()).scan(List.of(lying), ProgressListener.NONE))
         .isInstanceOfSatisfying(RefusalException.class, e -> {
           assertThat(e.code()).isEqualTo(ReasonCode.IO_ERROR);
-          assertThat(e.getMessage()).contains("lib/short").contains("10 of its 10000");
+          assertThat(e.getMessage()).contains("'lib/short' changed while it was being scanned"
+              + " (10 bytes read, 10000 expected)");
         });
   }
 

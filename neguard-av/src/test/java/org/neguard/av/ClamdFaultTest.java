@@ -25,6 +25,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.progress.ProgressListener;
+import org.neguard.testing.FakePeer;
 import org.neguard.testing.RequiredProgram;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -32,7 +33,7 @@ import org.neguard.verdict.RefusalException;
 /**
  * clamd absent, crashing, misconfigured or answering nonsense (AV-1): each is a refusal with no
  * results at all, never a clean verdict. The crash and the misconfiguration use a real clamd; a
- * peer that answers garbage or nothing is a tiny server socket here, because that fault is the
+ * peer that answers garbage or nothing is a {@link FakePeer}, because that fault is the
  * peer's and a real clamd cannot be made to commit it.
  */
 class ClamdFaultTest {
@@ -150,9 +151,9 @@ class ClamdFaultTest {
   void scanAndDescribe_garbageReply_engineError() throws Exception {
     FakePeer peer = peer(n -> Answer.reply("HTTP/1.0 400 Bad Request\r\n\r\n\0"));
 
-    refused(() -> peer.engine("").describe(), ReasonCode.ENGINE_ERROR);
+    refused(() -> engine(peer, "").describe(), ReasonCode.ENGINE_ERROR);
     RefusalException e =
-        refused(() -> peer.engine("").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_ERROR);
+        refused(() -> engine(peer, "").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_ERROR);
     assertThat(e.getMessage()).contains("HTTP/1.0 400");
   }
 
@@ -165,7 +166,7 @@ class ClamdFaultTest {
             : Answer.reply("1: stream: MAYBE\0"));
 
     RefusalException e =
-        refused(() -> peer.engine("&connections=1").scan(ITEMS, ProgressListener.NONE),
+        refused(() -> engine(peer, "&connections=1").scan(ITEMS, ProgressListener.NONE),
             ReasonCode.ENGINE_ERROR);
     assertThat(e.getMessage()).contains("MAYBE").contains("bin/tool"); // largest first
   }
@@ -179,7 +180,7 @@ class ClamdFaultTest {
             : Answer.reply("7: stream: OK\0"));
 
     RefusalException e =
-        refused(() -> peer.engine("&connections=1").scan(ITEMS, ProgressListener.NONE),
+        refused(() -> engine(peer, "&connections=1").scan(ITEMS, ProgressListener.NONE),
             ReasonCode.ENGINE_ERROR);
     assertThat(e.getMessage()).contains("not a reply to request 1");
   }
@@ -193,7 +194,7 @@ class ClamdFaultTest {
             : Answer.reply("1: Error processing command. ERROR\0"));
 
     RefusalException e =
-        refused(() -> peer.engine("&connections=1").scan(ITEMS, ProgressListener.NONE),
+        refused(() -> engine(peer, "&connections=1").scan(ITEMS, ProgressListener.NONE),
             ReasonCode.ENGINE_ERROR);
     assertThat(e.getMessage()).contains("Error processing command. ERROR");
   }
@@ -203,7 +204,7 @@ class ClamdFaultTest {
   void describe_endlessReply_engineError() throws Exception {
     FakePeer peer = peer(n -> Answer.reply("A".repeat(100_000)));
 
-    refused(() -> peer.engine("").describe(), ReasonCode.ENGINE_ERROR);
+    refused(() -> engine(peer, "").describe(), ReasonCode.ENGINE_ERROR);
   }
 
   @Test
@@ -212,9 +213,9 @@ class ClamdFaultTest {
     FakePeer peer = peer(n -> Answer.SILENCE);
     Instant start = Instant.now();
 
-    RefusalException e = refused(() -> peer.engine("").describe(), ReasonCode.ENGINE_UNAVAILABLE);
+    RefusalException e = refused(() -> engine(peer, "").describe(), ReasonCode.ENGINE_UNAVAILABLE);
     assertThat(e.getMessage()).contains("sent nothing for 500 ms");
-    refused(() -> peer.engine("").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_UNAVAILABLE);
+    refused(() -> engine(peer, "").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_UNAVAILABLE);
 
     assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(10));
   }
@@ -224,8 +225,8 @@ class ClamdFaultTest {
   void scan_peerHangsUp_engineUnavailable() throws Exception {
     FakePeer peer = peer(n -> Answer.HANG_UP);
 
-    refused(() -> peer.engine("").describe(), ReasonCode.ENGINE_UNAVAILABLE);
-    refused(() -> peer.engine("").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_UNAVAILABLE);
+    refused(() -> engine(peer, "").describe(), ReasonCode.ENGINE_UNAVAILABLE);
+    refused(() -> engine(peer, "").scan(ITEMS, ProgressListener.NONE), ReasonCode.ENGINE_UNAVAILABLE);
   }
 
   @Test
@@ -237,7 +238,7 @@ class ClamdFaultTest {
     ScanItem large = new ScanItem("opt/rootfs.img", size, () -> new Endless(size));
 
     RefusalException e =
-        refused(() -> peer.engine("&connections=1").scan(List.of(large), ProgressListener.NONE),
+        refused(() -> engine(peer, "&connections=1").scan(List.of(large), ProgressListener.NONE),
             ReasonCode.ENGINE_UNAVAILABLE);
     assertThat(e.getMessage()).contains("took no data");
   }
@@ -250,7 +251,7 @@ class ClamdFaultTest {
   }
 
   private FakePeer peer(IntFunction<Answer> script) throws IOException {
-    FakePeer p = new FakePeer(script);
+    FakePeer p = FakePeer.loopback(n -> conversation(script.apply(n)));
     toClose.add(p);
     return p;
   }
@@ -266,88 +267,28 @@ class ClamdFaultTest {
     }
   }
 
-  /**
-   * A loopback TCP server that reads the command, then answers per its script and keeps
-   * draining (or stops reading, for {@link Answer#STALL}).
-   */
-  static final class FakePeer implements AutoCloseable {
-    private final ServerSocket server;
-    private final Thread acceptor;
-    private final List<Socket> sockets = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
-
-    FakePeer(IntFunction<Answer> script) throws IOException {
-      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      AtomicInteger count = new AtomicInteger();
-      acceptor = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            Socket s = server.accept();
-            synchronized (sockets) {
-              sockets.add(s);
-            }
-            Answer a = script.apply(count.getAndIncrement());
-            Thread t = new Thread(() -> serve(s, a), "fake-clamd-conn");
-            t.setDaemon(true);
-            synchronized (threads) {
-              threads.add(t);
-            }
-            t.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      }, "fake-clamd");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    ClamdEngine engine(String extraOptions) {
-      return ClamdEngine.fromSpec("clamd:tcp://127.0.0.1:" + server.getLocalPort()
-          + "?readTimeout=500ms&connectTimeout=2s" + extraOptions);
-    }
-
-    private static void serve(Socket s, Answer a) {
-      try (s) {
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        int b;
-        do {
-          b = in.read(); // the command, up to its NUL
-        } while (b > 0);
-        if (a.hangUp()) {
-          return;
-        }
-        if (a.stall()) {
-          Thread.sleep(5_000);
-          return;
-        }
-        if (a.text() != null) {
-          out.write(a.text().getBytes(StandardCharsets.ISO_8859_1));
-          out.flush();
-        }
-        in.transferTo(OutputStream.nullOutputStream());
-      } catch (IOException | InterruptedException e) {
-        // The client went away: the test judges what the client saw.
+  /** Reads the command up to its NUL, then answers per {@code a} and keeps draining. */
+  private static FakePeer.Conversation conversation(Answer a) {
+    return s -> {
+      InputStream in = s.getInputStream();
+      FakePeer.readThrough(in, "\0");
+      if (a.hangUp()) {
+        return;
       }
-    }
+      if (a.stall()) {
+        Thread.sleep(5_000);
+        return;
+      }
+      if (a.text() != null) {
+        FakePeer.write(s, a.text());
+      }
+      in.transferTo(OutputStream.nullOutputStream());
+    };
+  }
 
-    @Override
-    public void close() throws Exception {
-      server.close();
-      synchronized (sockets) {
-        for (Socket s : sockets) {
-          s.close();
-        }
-      }
-      acceptor.join(5_000);
-      synchronized (threads) {
-        for (Thread t : threads) {
-          t.interrupt();
-          t.join(5_000);
-        }
-      }
-    }
+  private static ClamdEngine engine(FakePeer peer, String extraOptions) {
+    return ClamdEngine.fromSpec("clamd:tcp://127.0.0.1:" + peer.port()
+        + "?readTimeout=500ms&connectTimeout=2s" + extraOptions);
   }
 
   /** {@code size} bytes of a repeating pattern, without holding them in memory. */

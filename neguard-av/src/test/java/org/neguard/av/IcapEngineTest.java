@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.progress.ProgressListener;
 import org.neguard.scanreport.FileResult.Status;
+import org.neguard.testing.FakePeer;
 import org.neguard.testing.CIcapServer;
 import org.neguard.testing.RequiredProgram;
 import org.neguard.verdict.ReasonCode;
@@ -321,9 +322,9 @@ class IcapEngineTest {
   @Test
   @DisplayName("AV-1: a peer answering 500 Server Error is an engine error")
   void scan_peerAnswers500_engineError() throws Exception {
-    try (FakePeer peer = FakePeer.answering(
+    try (FakePeer peer = answering(
         "ICAP/1.0 500 Server Error\r\nEncapsulated: null-body=0\r\n\r\n")) {
-      assertThatThrownBy(() -> IcapEngine.fromSpec(peer.spec())
+      assertThatThrownBy(() -> IcapEngine.fromSpec(spec(peer))
           .scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
           .isInstanceOfSatisfying(RefusalException.class,
               e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR))
@@ -334,9 +335,9 @@ class IcapEngineTest {
   @Test
   @DisplayName("AV-1: a peer answering RESPMOD with 500 after a good OPTIONS is an engine error")
   void scan_respmodAnswered500_engineError() throws Exception {
-    try (FakePeer peer = FakePeer.answering(FakePeer.OPTIONS,
+    try (FakePeer peer = answering(OPTIONS,
         "ICAP/1.0 500 Server Error\r\nEncapsulated: null-body=0\r\n\r\n")) {
-      assertThatThrownBy(() -> IcapEngine.builder(peer.spec()).selfTest(false).build()
+      assertThatThrownBy(() -> IcapEngine.builder(spec(peer)).selfTest(false).build()
           .scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
           .isInstanceOfSatisfying(RefusalException.class,
               e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR))
@@ -347,8 +348,8 @@ class IcapEngineTest {
   @Test
   @DisplayName("AV-1: a peer answering garbage is an engine error")
   void scan_peerAnswersGarbage_engineError() throws Exception {
-    try (FakePeer peer = FakePeer.answering("HTTP/1.1 200 OK\r\n\r\nhello")) {
-      assertThatThrownBy(() -> IcapEngine.fromSpec(peer.spec()).describe())
+    try (FakePeer peer = answering("HTTP/1.1 200 OK\r\n\r\nhello")) {
+      assertThatThrownBy(() -> IcapEngine.fromSpec(spec(peer)).describe())
           .isInstanceOfSatisfying(RefusalException.class,
               e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_ERROR))
           .hasMessageContaining("not an ICAP/1.0 status line");
@@ -358,8 +359,8 @@ class IcapEngineTest {
   @Test
   @DisplayName("AV-1: a peer that never answers times out as an unavailable engine")
   void scan_peerSilent_timesOut_engineUnavailable() throws Exception {
-    try (FakePeer peer = FakePeer.answering((String) null)) {
-      IcapEngine engine = IcapEngine.builder(peer.spec())
+    try (FakePeer peer = answering((String) null)) {
+      IcapEngine engine = IcapEngine.builder(spec(peer))
           .readTimeout(Duration.ofMillis(500)).build();
       assertThatThrownBy(() -> engine.scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
           .isInstanceOfSatisfying(RefusalException.class,
@@ -371,10 +372,10 @@ class IcapEngineTest {
   @Test
   @DisplayName("AV-1: a peer closing the connection mid-answer is an unavailable engine")
   void scan_peerClosesMidAnswer_engineUnavailable() throws Exception {
-    try (FakePeer peer = FakePeer.answering(FakePeer.OPTIONS,
+    try (FakePeer peer = answering(OPTIONS,
         "ICAP/1.0 200 OK\r\nISTag: \"x\"\r\nEncapsulated: res-hdr=0, res-body=19\r\n\r\n"
             + "HTTP/1.1 200 OK\r\n\r\n10\r\nabc")) {
-      assertThatThrownBy(() -> IcapEngine.builder(peer.spec()).selfTest(false).build()
+      assertThatThrownBy(() -> IcapEngine.builder(spec(peer)).selfTest(false).build()
           .scan(List.of(item("x", ascii("x"))), ProgressListener.NONE))
           .isInstanceOfSatisfying(RefusalException.class,
               e -> assertThat(e.code()).isEqualTo(ReasonCode.ENGINE_UNAVAILABLE))
@@ -392,9 +393,9 @@ class IcapEngineTest {
     String blockPage = "ICAP/1.0 200 OK\r\nISTag: \"x\"\r\n"
         + "Encapsulated: res-hdr=0, res-body=" + forbidden.length() + "\r\n\r\n" + forbidden
         + "7\r\nblocked\r\n0\r\n\r\n";
-    try (FakePeer peer = FakePeer.answering(FakePeer.OPTIONS, virusId, FakePeer.OPTIONS,
+    try (FakePeer peer = answering(OPTIONS, virusId, OPTIONS,
         blockPage)) {
-      IcapEngine engine = IcapEngine.builder(peer.spec()).selfTest(false).build();
+      IcapEngine engine = IcapEngine.builder(spec(peer)).selfTest(false).build();
       FileResult first = engine.scan(List.of(item("a", ascii("a"))), ProgressListener.NONE)
           .get(0);
       assertThat(first.status()).isEqualTo(Status.INFECTED);
@@ -419,79 +420,32 @@ class IcapEngineTest {
         .isEqualTo("icap://gw.example:1344/avscan?allow204=on");
   }
 
-  /** A one-connection-per-answer ICAP peer that says what the test tells it to. */
-  static final class FakePeer implements AutoCloseable {
-    static final String OPTIONS = "ICAP/1.0 200 OK\r\nMethods: RESPMOD\r\nISTag: \"fake-1\"\r\n"
-        + "Service: Fake ICAP\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n";
+  @Test
+  @DisplayName("AV-1: a file that grows or shrinks while it is sent to c-icap is IO_ERROR")
+  void scan_fileChangesMidScan_ioErrorChanged() throws Exception {
+    ChangingFile.assertEngineReportsChanges(engine(), tmp);
+  }
 
-    private final ServerSocket server;
-    private final Thread thread;
+  static final String OPTIONS = "ICAP/1.0 200 OK\r\nMethods: RESPMOD\r\nISTag: \"fake-1\"\r\n"
+      + "Service: Fake ICAP\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n";
 
-    private FakePeer(List<String> answers) throws IOException {
-      server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-      thread = new Thread(() -> {
-        int i = 0;
-        List<Socket> open = new ArrayList<>();
-        try {
-          while (!server.isClosed()) {
-            Socket s = server.accept();
-            String answer = answers.get(Math.min(i++, answers.size() - 1));
-            if (answer == null) {
-              open.add(s); // read nothing, answer nothing
-              continue;
-            }
-            try (s) {
-              readRequestHead(s.getInputStream());
-              OutputStream out = s.getOutputStream();
-              out.write(answer.getBytes(StandardCharsets.ISO_8859_1));
-              out.flush();
-              s.shutdownOutput();
-              s.getInputStream().skip(1 << 20);
-            } catch (IOException ignored) {
-              // the client may hang up first
-            }
-          }
-        } catch (IOException ignored) {
-          // closed
-        } finally {
-          for (Socket s : open) {
-            try {
-              s.close();
-            } catch (IOException ignored) {
-              // closing anyway
-            }
-          }
-        }
-      }, "fake-icap-peer");
-      thread.setDaemon(true);
-      thread.start();
-    }
+  /**
+   * An ICAP peer whose n-th connection gets the n-th answer (the last one for all later): it
+   * reads the request head, answers and hangs up. A null answer is a silent peer.
+   */
+  static FakePeer answering(String... answers) throws IOException {
+    return FakePeer.loopback(n -> {
+      String answer = answers[Math.min(n, answers.length - 1)];
+      return answer == null ? FakePeer.SILENT : s -> {
+        FakePeer.readThrough(s.getInputStream(), "\r\n\r\n");
+        FakePeer.write(s, answer);
+        s.shutdownOutput();
+        s.getInputStream().skip(1 << 20);
+      };
+    });
+  }
 
-    static FakePeer answering(String... answers) throws IOException {
-      return new FakePeer(java.util.Arrays.asList(answers));
-    }
-
-    String spec() {
-      return "icap://127.0.0.1:" + server.getLocalPort() + "/avscan";
-    }
-
-    private static void readRequestHead(InputStream in) throws IOException {
-      int state = 0;
-      int c;
-      while (state < 4 && (c = in.read()) >= 0) {
-        state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1
-            || state == 3)) ? state + 1 : 0;
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      try {
-        thread.join(5000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+  static String spec(FakePeer peer) {
+    return "icap://127.0.0.1:" + peer.port() + "/avscan";
   }
 }

@@ -1,5 +1,6 @@
 package org.neguard.av;
 
+import org.neguard.measure.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -49,16 +50,16 @@ class IcapWireTest {
   @Test
   @DisplayName("AV-1: a chunked body is digested whole; bad sizes and overlong bodies refused")
   void readChunked_sizesChecked() throws Exception {
-    java.security.MessageDigest d = IcapWire.sha256();
+    java.security.MessageDigest d = Sha256.newDigest();
     assertThat(IcapWire.readChunked(in("3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"), d, 100))
         .isEqualTo(5);
     assertThat(d.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256")
         .digest("abcde".getBytes(StandardCharsets.US_ASCII)));
-    assertThatThrownBy(() -> IcapWire.readChunked(in("zz\r\n"), IcapWire.sha256(), 100))
+    assertThatThrownBy(() -> IcapWire.readChunked(in("zz\r\n"), Sha256.newDigest(), 100))
         .isInstanceOf(IcapWire.Malformed.class).hasMessageContaining("chunk size");
-    assertThatThrownBy(() -> IcapWire.readChunked(in("ff\r\n"), IcapWire.sha256(), 100))
+    assertThatThrownBy(() -> IcapWire.readChunked(in("ff\r\n"), Sha256.newDigest(), 100))
         .isInstanceOf(IcapWire.Malformed.class).hasMessageContaining("larger than 100");
-    assertThatThrownBy(() -> IcapWire.readChunked(in("3\r\nabcX\r\n"), IcapWire.sha256(), 100))
+    assertThatThrownBy(() -> IcapWire.readChunked(in("3\r\nabcX\r\n"), Sha256.newDigest(), 100))
         .isInstanceOf(IcapWire.Malformed.class).hasMessageContaining("CRLF");
   }
 }

@@ -1,5 +1,6 @@
 package org.neguard.av;
 
+import org.neguard.measure.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.neguard.av.Archives.ascii;
@@ -78,8 +79,7 @@ class YaraEngineTest {
     assertThat(info.kind()).isEqualTo("yara");
     assertThat(info.product()).isEqualTo("YARA");
     assertThat(info.engineVersion()).isEqualTo(expected).matches("[0-9]+\\.[0-9]+\\.[0-9]+");
-    assertThat(info.databaseVersion()).isEqualTo(HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(rules))));
+    assertThat(info.databaseVersion()).isEqualTo(Sha256.hex(rules));
     assertThat(info.databaseDate()).isEqualTo(when);
     assertThat(info.endpoint()).isEqualTo(rules.toString());
   }
@@ -380,5 +380,11 @@ class YaraEngineTest {
   @FunctionalInterface
   interface ThrowingCall {
     void run() throws Exception;
+  }
+
+  @Test
+  @DisplayName("AV-1: a file that grows or shrinks while YARA's copy is made is IO_ERROR")
+  void scan_fileChangesMidScan_ioErrorChanged() throws Exception {
+    ChangingFile.assertEngineReportsChanges(engine(), tmp);
   }
 }

@@ -1,8 +1,8 @@
 package org.neguard.cli;
 
+import static org.neguard.html.Html.escape;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,13 +17,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.neguard.evidence.HtmlEvidence;
+import org.neguard.evidence.JsonEvidence;
+import org.neguard.evidence.JunitXml;
+import org.neguard.evidence.Outcome;
+import org.neguard.evidence.Suite;
+import org.neguard.evidence.TestCase;
 import org.neguard.pkg.BundleBuilder;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
- * Collects SRC-1/SRC-2/SRC-3 evidence from a live server and writes it as HTML and JSON in the
- * SCAS test-case style (name, purpose, procedure, expected, actual, verdict). The RBAC matrix is
+ * Collects SRC-1/SRC-2/SRC-3 evidence from a live server and writes it as HTML, JSON and JUnit
+ * XML in the SCAS test-case style (name, purpose, procedure, expected, actual, verdict). The RBAC matrix is
  * what the server enforces, found by calling every endpoint it lists, with no credential and as
  * a fresh probe user of each single role; probes are requests an admitted caller would see
  * refused on their content, so they change nothing. Not thread-safe.
@@ -32,15 +38,9 @@ final class AuthzEvidence {
   static final List<String> ROLES = List.of("admin", "publisher", "operator", "approver",
       "auditor");
   static final String PROBE_BODY = "{\"probe\":true}";
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** Where the evidence went and how it came out. */
-  record Result(Path html, Path json, int passed, List<String> failed) {}
-
-  /** One SCAS-style test case. */
-  record TestCase(String id, String requirement, String name, String purpose, String procedure,
-      String expected, String actual, boolean pass) {}
+  record Result(Path html, Path json, Path junit, int passed, List<String> failed) {}
 
   private final ServerClient admin;
   private final List<TestCase> cases = new ArrayList<>();
@@ -84,14 +84,33 @@ final class AuthzEvidence {
     } finally {
       cleanUp();
     }
-    doc.put("testCases", cases);
-    List<String> failed = cases.stream().filter(c -> !c.pass()).map(TestCase::id).toList();
+    return write(outDir, doc, cases);
+  }
+
+  /**
+   * Writes the evidence of {@code cases} into {@code outDir}, each file whole or not at all:
+   * {@code doc} (title, server, collectedBy, generatedAt, roles, matrix, trustAnchors,
+   * auditChain) gains the test cases and the overall verdict.
+   */
+  static Result write(Path outDir, Map<String, Object> doc, List<TestCase> cases)
+      throws IOException {
+    doc.put("testCases", JsonEvidence.testCases(cases));
+    List<String> failed = cases.stream().filter(c -> c.outcome() != Outcome.PASS)
+        .map(TestCase::id).toList();
     doc.put("verdict", failed.isEmpty() ? "pass" : "fail");
     Path json = outDir.resolve("evidence-authz.json");
     Path html = outDir.resolve("evidence-authz.html");
-    write(json, JSON.writeValueAsString(doc));
-    write(html, html(doc));
-    return new Result(html, json, cases.size() - failed.size(), failed);
+    Path junit = outDir.resolve("evidence-authz-junit.xml");
+    AtomicFiles.write(json, JsonEvidence.bytes(doc));
+    AtomicFiles.write(html, html(doc, cases).getBytes(StandardCharsets.UTF_8));
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("server", (String) doc.get("server"));
+    props.put("collectedBy", (String) doc.get("collectedBy"));
+    props.put("generatedAt", (String) doc.get("generatedAt"));
+    AtomicFiles.write(junit, JunitXml.render((String) doc.get("title"),
+        List.of(new Suite("evidence-authz", cases, props, null, null, null)))
+        .getBytes(StandardCharsets.UTF_8));
+    return new Result(html, json, junit, cases.size() - failed.size(), failed);
   }
 
   private void createProbeUsers() throws IOException, RefusalException {
@@ -125,7 +144,7 @@ final class AuthzEvidence {
         enabledAdmin |= r.asText().equals("admin") && !disabled;
       }
     }
-    cases.add(new TestCase("TC-SRC1-01", "SRC-1", "Roles and their holders",
+    cases.add(TestCase.of("TC-SRC1-01", "SRC-1", "Roles and their holders",
         "Show which roles exist and which accounts hold them.",
         "GET /api/users as an admin; group the accounts by role (probe users left out).",
         "The five roles admin, publisher, operator, approver, auditor; at least one enabled admin.",
@@ -178,7 +197,7 @@ final class AuthzEvidence {
       row.put("matches", ok);
       rows.add(row);
     }
-    cases.add(new TestCase("TC-SRC1-02", "SRC-1", "No credential, no access",
+    cases.add(TestCase.of("TC-SRC1-02", "SRC-1", "No credential, no access",
         "Show that no endpoint but login and health can be used without a credential.",
         "Call each of the " + endpoints.size() + " endpoints the server lists, without an"
             + " Authorization header.",
@@ -186,7 +205,7 @@ final class AuthzEvidence {
         unauthenticated.isEmpty() ? checkedNone + " endpoints refused with 401"
             : "not refused: " + unauthenticated,
         unauthenticated.isEmpty() && checkedNone > 0));
-    cases.add(new TestCase("TC-SRC1-03", "SRC-1",
+    cases.add(TestCase.of("TC-SRC1-03", "SRC-1",
         "Only the declared roles are admitted (RBAC matrix as enforced)",
         "Show that each role can call exactly the endpoints it is meant to, so that only"
             + " authorized individuals can initiate and deploy an update.",
@@ -215,7 +234,7 @@ final class AuthzEvidence {
     int before = probe("GET", "/api/packages", token);
     operator.delete("/api/tokens/" + extra.path("id").asText());
     int after = probe("GET", "/api/packages", token);
-    cases.add(new TestCase("TC-SRC1-04", "SRC-1", "A revoked token is refused",
+    cases.add(TestCase.of("TC-SRC1-04", "SRC-1", "A revoked token is refused",
         "Show that revoking a credential takes effect at once.",
         "Issue a token to the operator probe user, call GET /api/packages, revoke the token,"
             + " call again.",
@@ -225,7 +244,7 @@ final class AuthzEvidence {
     int enabled = probe("GET", "/api/audit", probeTokens.get("auditor"));
     admin.post("/api/users/" + ServerClient.encode(auditorUser) + "/disable", Map.of());
     int disabled = probe("GET", "/api/audit", probeTokens.get("auditor"));
-    cases.add(new TestCase("TC-SRC1-05", "SRC-1", "A disabled user's token is refused",
+    cases.add(TestCase.of("TC-SRC1-05", "SRC-1", "A disabled user's token is refused",
         "Show that disabling an account removes its access at once, tokens included.",
         "Call GET /api/audit as the auditor probe user, disable the user, call again.",
         "200 before, 401 after.", enabled + " before, " + disabled + " after",
@@ -248,7 +267,7 @@ final class AuthzEvidence {
     } catch (RefusalException e) {
       problem = e.reasons().get(0).message();
     }
-    cases.add(new TestCase("TC-SRC2-01", "SRC-2", "Ingest trusts only configured anchors",
+    cases.add(TestCase.of("TC-SRC2-01", "SRC-2", "Ingest trusts only configured anchors",
         "Show the vendor trust anchors that every uploaded package must chain to.",
         "GET /api/trust.",
         "At least one anchor; each listed with subject and SHA-256 fingerprint.",
@@ -281,7 +300,7 @@ final class AuthzEvidence {
       }
       int after = probePackages();
       pass &= after == before;
-      cases.add(new TestCase("TC-SRC2-02", "SRC-2", "An unsigned package is refused",
+      cases.add(TestCase.of("TC-SRC2-02", "SRC-2", "An unsigned package is refused",
           "Show that a package from an unverified source is not accepted.",
           "As the publisher probe user, upload a freshly built, unsigned bundle.",
           "Refused with UNSIGNED; no package of the probe's name is stored.",
@@ -362,7 +381,7 @@ final class AuthzEvidence {
     long[] found = refusalsRecorded(matrix, probeUsers, rows);
     long denials = found[0];
     long recorded = found[1];
-    cases.add(new TestCase("TC-SRC3-01", "SRC-3", "Every refusal is recorded",
+    cases.add(TestCase.of("TC-SRC3-01", "SRC-3", "Every refusal is recorded",
         "Show that refused attempts leave a trace in the audit log.",
         "Match each 401/403 answer of TC-SRC1-02/03 to a denied ACCESS row the audit log gained"
             + " during the probes, with the same user, method and path.",
@@ -378,7 +397,7 @@ final class AuthzEvidence {
         }
       }
     }
-    cases.add(new TestCase("TC-SRC3-02", "SRC-3", "No endpoint changes or deletes audit rows",
+    cases.add(TestCase.of("TC-SRC3-02", "SRC-3", "No endpoint changes or deletes audit rows",
         "Show that the audit log cannot be edited through the API.",
         "As an admin, send PUT, PATCH, DELETE and POST to /api/audit and /api/audit/1.",
         "404 or 405 for each.", writable.isEmpty() ? "404/405 for each" : writable.toString(),
@@ -393,7 +412,7 @@ final class AuthzEvidence {
       chain.put("firstBadSeq", v.path("firstBadSeq").asLong());
       chain.put("problem", v.path("problem").asText());
     }
-    cases.add(new TestCase("TC-SRC3-03", "SRC-3", "The audit hash chain verifies",
+    cases.add(TestCase.of("TC-SRC3-03", "SRC-3", "The audit hash chain verifies",
         "Show that no audit row was altered or deleted since it was written.",
         "GET /api/audit/verify: the server recomputes SHA-256 over every row and its"
             + " predecessor's hash, and compares the last with the recorded head.",
@@ -421,80 +440,47 @@ final class AuthzEvidence {
     }
   }
 
-  private static void write(Path file, String content) throws IOException {
-    AtomicFiles.write(file, content.getBytes(StandardCharsets.UTF_8));
-  }
-
   @SuppressWarnings("unchecked")
-  private static String html(Map<String, Object> doc) {
-    StringBuilder h = new StringBuilder();
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-        .append(esc(doc.get("title"))).append("</title>\n<style>body{font-family:sans-serif;"
-            + "margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;"
-            + "padding:.3em .6em;text-align:left;vertical-align:top}.pass{color:#060}"
-            + ".fail{color:#b00;font-weight:bold}code{font-size:90%}</style></head><body>\n");
-    h.append("<h1>").append(esc(doc.get("title"))).append("</h1>\n<p>Server <code>")
-        .append(esc(doc.get("server"))).append("</code>, collected by <code>")
-        .append(esc(doc.get("collectedBy"))).append("</code> at ").append(esc(doc.get("generatedAt")))
-        .append(". Overall verdict: <span class=\"").append(esc(doc.get("verdict"))).append("\">")
-        .append(esc(String.valueOf(doc.get("verdict")).toUpperCase())).append("</span>.</p>\n");
-    h.append("<h2>Test cases</h2>\n<table><tr><th>ID</th><th>Req.</th><th>Name</th><th>Purpose"
-        + "</th><th>Procedure</th><th>Expected</th><th>Actual</th><th>Verdict</th></tr>\n");
-    for (TestCase c : (List<TestCase>) doc.get("testCases")) {
-      h.append("<tr><td>").append(esc(c.id())).append("</td><td>").append(esc(c.requirement()))
-          .append("</td><td>").append(esc(c.name())).append("</td><td>").append(esc(c.purpose()))
-          .append("</td><td>").append(esc(c.procedure())).append("</td><td>")
-          .append(esc(c.expected())).append("</td><td>").append(esc(c.actual()))
-          .append("</td><td class=\"").append(c.pass() ? "pass\">PASS" : "fail\">FAIL")
-          .append("</td></tr>\n");
-    }
-    h.append("</table>\n<h2>Roles and holders</h2>\n<table><tr><th>Role</th><th>Holders</th></tr>\n");
+  private static String html(Map<String, Object> doc, List<TestCase> cases) {
+    StringBuilder h = HtmlEvidence.begin((String) doc.get("title"));
+    h.append("<p>Server <code>").append(escape(doc.get("server")))
+        .append("</code>, collected by <code>").append(escape(doc.get("collectedBy")))
+        .append("</code> at ").append(escape(doc.get("generatedAt")))
+        .append(". Overall verdict: ").append(HtmlEvidence.badge("pass".equals(doc.get("verdict"))
+            ? Outcome.PASS : Outcome.FAIL)).append(".</p>\n");
+    h.append("<h2>Test cases</h2>\n");
+    HtmlEvidence.caseTable(h, cases);
+    h.append("<h2>Roles and holders</h2>\n<table><tr><th>Role</th><th>Holders</th></tr>\n");
     for (Map.Entry<String, List<String>> e
         : ((Map<String, List<String>>) doc.get("roles")).entrySet()) {
-      h.append("<tr><td>").append(esc(e.getKey())).append("</td><td>")
-          .append(esc(String.join(", ", e.getValue()))).append("</td></tr>\n");
+      h.append("<tr><td>").append(escape(e.getKey())).append("</td><td>")
+          .append(escape(String.join(", ", e.getValue()))).append("</td></tr>\n");
     }
     h.append("</table>\n<h2>RBAC matrix as enforced</h2>\n<p>HTTP status of each probe; 401/403"
         + " are refusals. A row is marked FAIL when an answer differs from the declared access."
         + "</p>\n<table><tr><th>Endpoint</th><th>Declared</th><th>none</th>");
-    ROLES.forEach(r -> h.append("<th>").append(r).append("</th>"));
+    ROLES.forEach(r -> h.append("<th>").append(escape(r)).append("</th>"));
     h.append("<th></th></tr>\n");
     for (Map<String, Object> row : (List<Map<String, Object>>) doc.get("matrix")) {
-      h.append("<tr><td><code>").append(esc(row.get("method"))).append(' ')
-          .append(esc(row.get("path"))).append("</code></td><td>").append(esc(row.get("declared")))
-          .append("</td>");
-      for (Object s : ((Map<String, Object>) row.get("results")).values()) {
-        h.append("<td>").append(esc(s)).append("</td>");
-      }
       boolean ok = Boolean.TRUE.equals(row.get("matches"));
-      h.append("<td class=\"").append(ok ? "pass\">ok" : "fail\">FAIL").append("</td></tr>\n");
+      h.append(ok ? "<tr>" : "<tr class=\"bad\">").append("<td><code>")
+          .append(escape(row.get("method"))).append(' ').append(escape(row.get("path")))
+          .append("</code></td><td>").append(escape(row.get("declared"))).append("</td>");
+      for (Object s : ((Map<String, Object>) row.get("results")).values()) {
+        h.append("<td>").append(escape(s)).append("</td>");
+      }
+      h.append("<td>").append(HtmlEvidence.badge(ok ? Outcome.PASS : Outcome.FAIL))
+          .append("</td></tr>\n");
     }
     h.append("</table>\n<h2>Trust anchors for ingest</h2>\n<table><tr><th>Subject</th>"
         + "<th>SHA-256 fingerprint</th><th>Not after</th></tr>\n");
     for (Map<String, Object> a : (List<Map<String, Object>>) doc.get("trustAnchors")) {
-      h.append("<tr><td>").append(esc(a.get("subject"))).append("</td><td><code>")
-          .append(esc(a.get("fingerprint"))).append("</code></td><td>")
-          .append(esc(a.get("notAfter"))).append("</td></tr>\n");
+      h.append("<tr><td>").append(escape(a.get("subject"))).append("</td><td><code>")
+          .append(escape(a.get("fingerprint"))).append("</code></td><td>")
+          .append(escape(a.get("notAfter"))).append("</td></tr>\n");
     }
     Map<String, Object> chain = (Map<String, Object>) doc.get("auditChain");
-    h.append("</table>\n<h2>Audit chain</h2>\n<p>").append(esc(chain)).append("</p>\n");
-    h.append("</body></html>\n");
-    return h.toString();
-  }
-
-  static String esc(Object o) {
-    String s = String.valueOf(o);
-    StringBuilder b = new StringBuilder(s.length());
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '<' -> b.append("&lt;");
-        case '>' -> b.append("&gt;");
-        case '&' -> b.append("&amp;");
-        case '"' -> b.append("&quot;");
-        case '\'' -> b.append("&#39;");
-        default -> b.append(c);
-      }
-    }
-    return b.toString();
+    h.append("</table>\n<h2>Audit chain</h2>\n<p>").append(escape(chain)).append("</p>\n");
+    return HtmlEvidence.end(h);
   }
 }

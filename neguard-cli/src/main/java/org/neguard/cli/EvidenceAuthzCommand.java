@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
     name = "authz",
     mixinStandardHelpOptions = true,
     description = {
-      "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html and "
-          + ".json): roles and who holds them, the RBAC matrix as enforced (every endpoint called "
+      "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html, "
+          + ".json and -junit.xml): roles and who holds them, the RBAC matrix as enforced (every endpoint called "
           + "with no credential and as a probe user of each role), revoked and disabled "
           + "credentials, an unsigned upload, the trust anchors, and the audit-chain verification.",
       "Needs an admin login; creates one probe user per role, and revokes and disables them "
@@ -31,7 +31,7 @@ final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapabl
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--out", required = true, paramLabel = "DIR",
-      description = "Directory for evidence-authz.html and evidence-authz.json.")
+      description = "Directory for evidence-authz.html, .json and -junit.xml.")
   Path out;
 
   @Override
@@ -45,11 +45,12 @@ final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapabl
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("html", r.html().toString());
     d.put("json", r.json().toString());
+    d.put("junit", r.junit().toString());
     d.put("testCases", r.passed() + r.failed().size());
     d.put("failed", r.failed());
     Output o = Output.of(spec.commandLine());
     if (!r.failed().isEmpty()) {
-      o.line("Evidence written to " + r.html() + " and " + r.json());
+      o.line("Evidence written to " + r.html() + ", " + r.json() + " and " + r.junit());
       throw new RefusalException(r.failed().stream()
           .map(id -> Reason.about(ReasonCode.NOT_AUTHORIZED, id,
               "test case " + id + " failed: the server does not enforce what it declares; see "
@@ -57,7 +58,7 @@ final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapabl
           .toList());
     }
     return o.pass("PASS  " + r.passed() + " test cases; evidence written to " + r.html()
-        + " and " + r.json(), d);
+        + ", " + r.json() + " and " + r.junit(), d);
   }
 
 }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "evidence",
     mixinStandardHelpOptions = true,
-    description = "Write evidence documents (HTML + JSON) that requirements hold, from live probes.",
+    description = "Write evidence documents (HTML, JSON, JUnit XML) that requirements hold, from"
+        + " live probes.",
     subcommands = {EvidenceAuthzCommand.class})
 final class EvidenceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

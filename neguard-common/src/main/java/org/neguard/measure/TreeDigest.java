@@ -67,7 +67,7 @@ public final class TreeDigest {
       sha.update(formatMode(leaf.mode()).getBytes(StandardCharsets.US_ASCII));
       sha.update((byte) '\n');
     }
-    return HexFormat.of().formatHex(sha.digest());
+    return Sha256.hex(sha);
   }
 
   /** Formats a POSIX mode as four octal digits, {@code 0644}. */

@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.measure.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -205,7 +206,7 @@ public final class BundleBuilder {
 
   private static Measured measure(Source s, LongConsumer advance)
       throws IOException {
-    MessageDigest sha = PayloadHasher.sha256();
+    MessageDigest sha = Sha256.newDigest();
     byte[] buffer = new byte[1 << 20];
     byte[] sample = NO_BYTES;
     long size = 0;
@@ -221,7 +222,7 @@ public final class BundleBuilder {
       }
     }
     int mode = FileModes.bits(Files.getPosixFilePermissions(s.file(), LinkOption.NOFOLLOW_LINKS));
-    return new Measured(s, size, mode, HexFormat.of().formatHex(sha.digest()), shrinks(sample));
+    return new Measured(s, size, mode, Sha256.hex(sha), shrinks(sample));
   }
 
   /** Whether deflate gains at least a tenth on the file's first 64 KiB. */
@@ -267,7 +268,7 @@ public final class BundleBuilder {
           ZipArchiveEntry e =
               entry(BundleLayout.PAYLOAD_PREFIX + m.source().path(), m.mode(), time, deflate);
           zip.putArchiveEntry(e);
-          MessageDigest sha = PayloadHasher.sha256();
+          MessageDigest sha = Sha256.newDigest();
           long size = 0;
           try (InputStream in = Files.newInputStream(m.source().file(), LinkOption.NOFOLLOW_LINKS)) {
             int n;
@@ -279,7 +280,7 @@ public final class BundleBuilder {
             }
           }
           zip.closeArchiveEntry();
-          if (size != m.size() || !HexFormat.of().formatHex(sha.digest()).equals(m.sha256())) {
+          if (size != m.size() || !Sha256.hex(sha).equals(m.sha256())) {
             throw new RefusalException(
                 ReasonCode.BAD_INPUT,
                 "'" + m.source().path() + "' changed while the package was being built; build again"

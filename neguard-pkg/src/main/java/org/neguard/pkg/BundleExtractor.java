@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.measure.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -114,7 +115,7 @@ public final class BundleExtractor {
       throw RefusalException.about(
           ReasonCode.UNSAFE_PATH, f.path(), "'" + f.path() + "' would land outside the target");
     }
-    MessageDigest sha = PayloadHasher.sha256();
+    MessageDigest sha = Sha256.newDigest();
     long size = 0;
     byte[] buffer = new byte[1 << 20];
     try (InputStream in = reader.openEntry(f.entryName(), f.size());
@@ -136,7 +137,7 @@ public final class BundleExtractor {
           + "' changed between verification and extraction (" + e.getMessage()
           + "); nothing was installed");
     }
-    if (size != f.size() || !HexFormat.of().formatHex(sha.digest()).equals(f.sha256())) {
+    if (size != f.size() || !Sha256.hex(sha).equals(f.sha256())) {
       throw RefusalException.about(
           ReasonCode.DIGEST_MISMATCH,
           f.path(),

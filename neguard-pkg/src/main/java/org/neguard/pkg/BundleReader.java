@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.io.Streams;
 import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -408,9 +409,7 @@ public final class BundleReader implements Closeable {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      int n = read(one, 0, 1);
-      return n < 0 ? -1 : one[0] & 0xff;
+      return Streams.readOne(this);
     }
 
     @Override

@@ -66,16 +66,7 @@ public final class BundleSigner {
             ReasonCode.STRUCTURE,
             "the package is already signed; pass --resign to replace its signature");
       }
-      try (PayloadHasher hasher =
-          PayloadHasher.startListed(reader, reader.manifest(), threads, progress)) {
-        List<Reason> failures = PayloadHasher.compare(reader.manifest(), hasher.await());
-        if (!failures.isEmpty()) {
-          throw new RefusalException(failures);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("signing interrupted");
-      }
+      ContentCheck.check(reader, threads, progress);
       gate.check(reader);
       byte[] signature = CmsSigner.signDetached(reader.manifestBytes(), identity);
       List<BundleRewriter.Part> parts = new ArrayList<>();

@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.io.Streams;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -60,9 +61,7 @@ final class EntryStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
+    return Streams.readOne(this);
   }
 
   @Override

@@ -163,7 +163,7 @@ final class PayloadHasher implements AutoCloseable {
     String label = entry.startsWith(BundleLayout.PAYLOAD_PREFIX)
         ? entry.substring(BundleLayout.PAYLOAD_PREFIX.length())
         : entry;
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     byte[] buffer = BUFFERS.get();
     long size = 0;
     try (InputStream in = reader.openEntry(entry, maxBytes)) {
@@ -184,7 +184,7 @@ final class PayloadHasher implements AutoCloseable {
               + " bytes its entry declares; the package was altered"));
     } catch (EntryStream.MismatchException e) {
       // Read whole, so the digest is known: a changed file is still told as DIGEST_MISMATCH.
-      return new Digest(size, HexFormat.of().formatHex(sha.digest()), Reason.about(
+      return new Digest(size, Sha256.hex(sha), Reason.about(
           ReasonCode.MALFORMED, label, e.getMessage() + "; the package was altered or is damaged"));
     } catch (ZipException | EOFException e) {
       return new Digest(-1, null, Reason.about(
@@ -193,10 +193,6 @@ final class PayloadHasher implements AutoCloseable {
           "'" + label + "' cannot be decompressed (" + e.getMessage()
               + "); the package is damaged"));
     }
-    return new Digest(size, HexFormat.of().formatHex(sha.digest()), null);
-  }
-
-  static MessageDigest sha256() {
-    return Sha256.newDigest();
+    return new Digest(size, Sha256.hex(sha), null);
   }
 }

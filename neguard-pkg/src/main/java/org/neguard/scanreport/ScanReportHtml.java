@@ -1,5 +1,7 @@
 package org.neguard.scanreport;
 
+import static org.neguard.html.Html.escape;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -30,7 +32,7 @@ public final class ScanReportHtml {
     StringBuilder h = new StringBuilder(16_384);
     boolean pass = gateReasons.isEmpty();
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Scan report: ")
-        .append(esc(manifest.name())).append(' ').append(esc(manifest.version()))
+        .append(escape(manifest.name())).append(' ').append(escape(manifest.version()))
         .append("</title>\n<style>\n")
         .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}\n")
         .append("table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;")
@@ -56,9 +58,9 @@ public final class ScanReportHtml {
       h.append("<h2>Why the gate refuses this package</h2>\n<table><tr><th>Code</th><th>Subject</th>"
           + "<th>Message</th></tr>\n");
       for (Reason r : gateReasons) {
-        h.append("<tr><td><code>").append(esc(r.code().name())).append("</code></td><td>")
-            .append(esc(r.subject() == null ? "" : r.subject())).append("</td><td>")
-            .append(esc(r.message())).append("</td></tr>\n");
+        h.append("<tr><td><code>").append(escape(r.code().name())).append("</code></td><td>")
+            .append(escape(r.subject() == null ? "" : r.subject())).append("</td><td>")
+            .append(escape(r.message())).append("</td></tr>\n");
       }
       h.append("</table>\n");
     }
@@ -69,8 +71,8 @@ public final class ScanReportHtml {
     for (ScanReport r : reports) {
       EngineInfo e = r.engine();
       n++;
-      h.append("<h2>Engine ").append(n).append(": ").append(esc(e.product())).append(' ')
-          .append(esc(e.engineVersion())).append(" — <span class=\"").append(r.verdict().name())
+      h.append("<h2>Engine ").append(n).append(": ").append(escape(e.product())).append(' ')
+          .append(escape(e.engineVersion())).append(" — <span class=\"").append(r.verdict().name())
           .append("\">").append(r.verdict().name()).append("</span></h2>\n<table>\n");
       row(h, "Engine kind", e.kind());
       row(h, "Product", e.product());
@@ -90,10 +92,10 @@ public final class ScanReportHtml {
       h.append("</table>\n<table><tr><th>File</th><th>Result</th><th>Signature</th><th>Detail</th></tr>\n");
       for (FileResult f : r.files()) {
         h.append("<tr class=\"").append(f.status().name()).append("\"><td><code>")
-            .append(esc(f.path())).append("</code></td><td class=\"").append(f.status().name())
+            .append(escape(f.path())).append("</code></td><td class=\"").append(f.status().name())
             .append("\">").append(f.status().name()).append("</td><td>")
-            .append(esc(f.signature() == null ? "" : f.signature())).append("</td><td>")
-            .append(esc(f.detail() == null ? "" : f.detail())).append("</td></tr>\n");
+            .append(escape(f.signature() == null ? "" : f.signature())).append("</td><td>")
+            .append(escape(f.detail() == null ? "" : f.detail())).append("</td></tr>\n");
       }
       h.append("</table>\n");
     }
@@ -102,24 +104,7 @@ public final class ScanReportHtml {
   }
 
   private static void row(StringBuilder h, String name, String value) {
-    h.append("<tr><th>").append(esc(name)).append("</th><td>").append(esc(value))
+    h.append("<tr><th>").append(escape(name)).append("</th><td>").append(escape(value))
         .append("</td></tr>\n");
-  }
-
-  /** Escapes text for HTML element content and quoted attributes. */
-  static String esc(String s) {
-    StringBuilder b = new StringBuilder(s.length() + 16);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '<' -> b.append("&lt;");
-        case '>' -> b.append("&gt;");
-        case '&' -> b.append("&amp;");
-        case '"' -> b.append("&quot;");
-        case '\'' -> b.append("&#39;");
-        default -> b.append(c);
-      }
-    }
-    return b.toString();
   }
 }

@@ -47,20 +47,7 @@ class AlgorithmAllowListTest {
     RequiredProgram.require("openssl");
     unsigned = TestBundles.build(TestBundles.smallTree(d.resolve("tree")),
         d.resolve("unsigned.ngp"));
-    Files.writeString(d.resolve("min.cnf"), "[req]\ndistinguished_name = dn\n[dn]\n");
-    Files.writeString(d.resolve("ca.ext"), """
-        basicConstraints=critical,CA:TRUE
-        keyUsage=critical,keyCertSign,cRLSign
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid
-        """);
-    Files.writeString(d.resolve("leaf.ext"), """
-        basicConstraints=critical,CA:FALSE
-        keyUsage=critical,digitalSignature
-        extendedKeyUsage=codeSigning
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid
-        """);
+    Openssl.writeCaConfigs(d);
     root("root", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256");
     root("weakroot", "-newkey", "rsa:1024");
     leaf("ec", "root", "sha256", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256");

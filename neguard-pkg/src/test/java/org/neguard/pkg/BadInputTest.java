@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.measure.Sha256;
 import org.neguard.progress.ProgressListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -813,6 +814,6 @@ class BadInputTest {
   }
 
   private static String sha256(byte[] b) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    return Sha256.hex(b);
   }
 }

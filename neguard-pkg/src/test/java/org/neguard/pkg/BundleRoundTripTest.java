@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.measure.Sha256;
 import org.neguard.progress.ProgressListener;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -622,6 +623,6 @@ class BundleRoundTripTest {
   }
 
   private static String sha256(byte[] bytes) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    return Sha256.hex(bytes);
   }
 }

@@ -55,20 +55,7 @@ class OpensslInteropTest {
 
   /** Root CA, intermediate CA, EC leaf under the intermediate, RSA leaf under the root, PKCS#12. */
   private static void makeOpensslPki(Path d) throws Exception {
-    Files.writeString(d.resolve("min.cnf"), "[req]\ndistinguished_name = dn\n[dn]\n");
-    Files.writeString(d.resolve("ca.ext"), """
-        basicConstraints=critical,CA:TRUE
-        keyUsage=critical,keyCertSign,cRLSign
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid
-        """);
-    Files.writeString(d.resolve("leaf.ext"), """
-        basicConstraints=critical,CA:FALSE
-        keyUsage=critical,digitalSignature
-        extendedKeyUsage=codeSigning
-        subjectKeyIdentifier=hash
-        authorityKeyIdentifier=keyid
-        """);
+    Openssl.writeCaConfigs(d);
     Openssl.ok(d, "req", "-x509", "-config", "min.cnf", "-newkey", "ec",
         "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "root.key", "-out", "root.pem",
         "-days", "3650", "-subj", "/CN=OpenSSL Interop Root CA/O=Interop Operator",

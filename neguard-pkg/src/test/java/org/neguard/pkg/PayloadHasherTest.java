@@ -1,5 +1,6 @@
 package org.neguard.pkg;
 
+import org.neguard.measure.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +42,7 @@ class PayloadHasherTest {
   }
 
   private static String sha(byte[] b) {
-    return HexFormat.of().formatHex(PayloadHasher.sha256().digest(b));
+    return Sha256.hex(b);
   }
 
   private static Map<String, Long> entries() {

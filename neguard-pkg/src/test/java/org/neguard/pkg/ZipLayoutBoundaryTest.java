@@ -93,8 +93,7 @@ class ZipLayoutBoundaryTest {
     b.putInt(ZipLayout.ZIP64_LOCATOR_SIGNATURE).putInt(0).putLong(0).putInt(1);
     b.putInt(ZipLayout.EOCD_SIGNATURE);
     Path zip = Files.write(tmp.resolve("locator.zip"), b.array());
-    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
-    assertThat(e.getMessage()).contains("has a ZIP64 locator that does not point to the ZIP64 end record");
+    assertMalformed(zip, "has a ZIP64 locator that does not point to the ZIP64 end record");
   }
 
   @Test
@@ -105,8 +104,7 @@ class ZipLayoutBoundaryTest {
     ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(b.length - 22 + 8, (short) 2)
         .putShort(b.length - 22 + 10, (short) 2);
     Files.write(zip, b);
-    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
-    assertThat(e.getMessage()).contains("has a central directory too small for its 2 entries");
+    assertMalformed(zip, "has a central directory too small for its 2 entries");
   }
 
   @Test
@@ -114,8 +112,7 @@ class ZipLayoutBoundaryTest {
   void readDirectory_firstRecordDamaged_namesRecordOne() throws Exception {
     Path zip = base().write(tmp.resolve("sig.zip"));
     patchCentral16(zip, 0, 0x1234);
-    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
-    assertThat(e.getMessage()).contains("has a damaged central directory (record 1)");
+    assertMalformed(zip, "has a damaged central directory (record 1)");
   }
 
   @Test
@@ -135,21 +132,7 @@ class ZipLayoutBoundaryTest {
   @Test
   @DisplayName("INT-1: file comments in the central directory are skipped, also across the read buffer")
   void readDirectory_largeComments_skipped() throws Exception {
-    Path zip = tmp.resolve("comments.zip");
-    try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(zip)) {
-      for (String n : List.of(A, "payload/b.txt")) {
-        ZipArchiveEntry e = new ZipArchiveEntry(n);
-        e.setMethod(ZipArchiveEntry.STORED);
-        e.setSize(ABC.length);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(ABC);
-        e.setCrc(crc.getValue());
-        e.setComment("c".repeat(40_000));
-        out.putArchiveEntry(e);
-        out.write(ABC);
-        out.closeArchiveEntry();
-      }
-    }
+    Path zip = commented(tmp.resolve("comments.zip"), 40_000, 40_000);
     ZipLayout.Directory d = directory(zip);
     assertThat(d.entries()).extracting(e -> new String(e.rawName(), StandardCharsets.UTF_8))
         .containsExactly(A, "payload/b.txt");
@@ -160,8 +143,7 @@ class ZipLayoutBoundaryTest {
   @DisplayName("INT-1: a comment length that runs past the directory's end is refused as such")
   void readDirectory_commentPastEnd_refused() throws Exception {
     Path zip = patchCentral16(one().write(tmp.resolve("comment.zip")), 32, 10);
-    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
-    assertThat(e.getMessage()).contains("has a central directory whose records run past its end");
+    assertMalformed(zip, "has a central directory whose records run past its end");
   }
 
   @Test
@@ -279,11 +261,15 @@ class ZipLayoutBoundaryTest {
     int dir = bb.getInt(b.length - 22 + 16);
     bb.putShort(dir + 28, (short) (A.length() + 10));
     Files.write(zip, b);
-    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
-    assertThat(e.getMessage()).contains("has a central directory whose records run past its end");
+    assertMalformed(zip, "has a central directory whose records run past its end");
   }
 
   private Path commented(Path zip, int firstComment) throws IOException {
+    return commented(zip, firstComment, 0);
+  }
+
+  /** Two stored entries, A and payload/b.txt, with comments of the given lengths (0: none). */
+  private Path commented(Path zip, int firstComment, int secondComment) throws IOException {
     try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(zip)) {
       for (String n : List.of(A, "payload/b.txt")) {
         ZipArchiveEntry e = new ZipArchiveEntry(n);
@@ -292,8 +278,9 @@ class ZipLayoutBoundaryTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(ABC);
         e.setCrc(crc.getValue());
-        if (n.equals(A)) {
-          e.setComment("c".repeat(firstComment));
+        int comment = n.equals(A) ? firstComment : secondComment;
+        if (comment > 0) {
+          e.setComment("c".repeat(comment));
         }
         out.putArchiveEntry(e);
         out.write(ABC);
@@ -317,5 +304,11 @@ class ZipLayoutBoundaryTest {
     assertThat(d.entries()).extracting(e -> new String(e.rawName(), StandardCharsets.UTF_8))
         .containsExactly(A, "payload/b.txt");
     assertThat(d.size()).isGreaterThan(64 * 1024).isLessThan(64 * 1024 + 60);
+  }
+
+  /** Reading the directory of {@code zip} is refused MALFORMED, the message saying {@code what}. */
+  private static void assertMalformed(Path zip, String what) {
+    RefusalException e = assertRefused(() -> directory(zip), ReasonCode.MALFORMED);
+    assertThat(e.getMessage()).contains(what);
   }
 }

@@ -47,10 +47,6 @@ class AuditChainTest {
     }
   }
 
-  static Connection db() throws Exception {
-    return DriverManager.getConnection(NeguardServer.embeddedUrl(s.data().resolve("db")), "sa", "");
-  }
-
   static JsonNode verify() {
     Http.Response r = s.http.get("/api/audit/verify", auditor);
     assertThat(r.status()).as("%s", r).isEqualTo(200);
@@ -66,7 +62,7 @@ class AuditChainTest {
 
   @Test
   void verify_rowAlteredInDatabase_namesIt() throws Exception {
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       String old = one(c, "SELECT detail FROM audit_log WHERE seq = 3");
       exec(c, "UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 3");
       try {
@@ -83,7 +79,7 @@ class AuditChainTest {
 
   @Test
   void verify_rowAlteredAndRehashed_namesIt() throws Exception {
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       String[] old = row(c, 2);
       // A smarter attacker recomputes the row's own hash; the next row's link still breaks.
       String forged = org.neguard.server.audit.AuditChain.hash(2, old[0], "mallory", old[2],
@@ -102,7 +98,7 @@ class AuditChainTest {
 
   @Test
   void verify_rowDeletedInMiddle_namesIt() throws Exception {
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       String[] old = row(c, 4);
       exec(c, "DELETE FROM audit_log WHERE seq = 4");
       try {
@@ -120,7 +116,7 @@ class AuditChainTest {
   @Test
   void verify_lastRowsDeleted_namesThem() throws Exception {
     s.http.get("/api/users", s.token(Role.OPERATOR)); // a fresh row to remove
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       long last = Long.parseLong(one(c, "SELECT MAX(seq) FROM audit_log"));
       String[] old = row(c, last);
       exec(c, "DELETE FROM audit_log WHERE seq = ?", last);
@@ -211,7 +207,7 @@ class AuditChainTest {
   @DisplayName("SRC-3 control characters are stored escaped on every path")
   void store_controlCharactersOnEveryPath_noRowHoldsOne() throws Exception {
     String operator = s.token(Role.OPERATOR);
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       try {
         // Failed logins under the hostile name until the address has used its budget; then
         // the throttled path, which used to store the name raw.
@@ -253,7 +249,7 @@ class AuditChainTest {
   @Test
   @DisplayName("SRC-3 every export format escapes every control character")
   void export_rawControlsInStoredRow_escapedInEveryFormat() throws Exception {
-    try (Connection c = db()) {
+    try (Connection c = s.db()) {
       String old = one(c, "SELECT detail FROM audit_log WHERE seq = 2");
       exec(c, "UPDATE audit_log SET detail = ? WHERE seq = 2", CONTROLS);
       try {

@@ -43,10 +43,6 @@ class AuthTest {
     }
   }
 
-  static Connection db() throws Exception {
-    return DriverManager.getConnection(NeguardServer.embeddedUrl(s.data().resolve("db")), "sa", "");
-  }
-
   static String createUser(String name, String password, String... roles) {
     Http.Response r = s.http.post("/api/users", s.adminToken(),
         Map.of("username", name, "password", password, "roles", List.of(roles)));
@@ -63,7 +59,7 @@ class AuthTest {
     String token = createUser("hashed", "hashed-password-1", "operator");
     Http.Response list = s.http.get("/api/tokens", token);
     assertThat(list.body()).doesNotContain(token.substring(20)).doesNotContain("\"token\":\"ngt_");
-    try (Connection c = db();
+    try (Connection c = s.db();
         var rs = c.createStatement().executeQuery(
             "SELECT t.secret_sha256, u.password_hash FROM api_tokens t JOIN users u"
                 + " ON u.id = t.user_id WHERE u.username = 'hashed'")) {
@@ -77,7 +73,7 @@ class AuthTest {
   void token_expired_refusedAndRecorded() throws Exception {
     String token = createUser("expiring", "expiring-password", "auditor");
     assertThat(s.http.get("/api/audit", token).status()).isEqualTo(200);
-    try (Connection c = db();
+    try (Connection c = s.db();
         PreparedStatement ps = c.prepareStatement(
             "UPDATE api_tokens SET expires_at = DATEADD('MINUTE', -1, CURRENT_TIMESTAMP) WHERE id = ?")) {
       ps.setString(1, token.substring(4, 20));
@@ -147,7 +143,7 @@ class AuthTest {
 
   /** Clears the loopback address's budget (in the database), so later tests can log in. */
   static void resetAddressBudget() throws Exception {
-    try (Connection c = db(); var st = c.createStatement()) {
+    try (Connection c = s.db(); var st = c.createStatement()) {
       st.executeUpdate("DELETE FROM login_addresses");
     }
   }

@@ -1,5 +1,6 @@
 package org.neguard.server;
 
+import org.neguard.measure.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
@@ -269,8 +270,7 @@ class IngestTest {
   }
 
   static String sha256(Path file) throws Exception {
-    return HexFormat.of().formatHex(
-        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return Sha256.hex(file);
   }
 
   /**

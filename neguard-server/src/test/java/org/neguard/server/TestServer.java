@@ -83,6 +83,12 @@ public final class TestServer implements AutoCloseable {
     Files.writeString(anchors.resolve("vendor-root.pem"), DemoPki.pem(pki.root));
   }
 
+  /** A JDBC connection to the server's embedded database, for tests that look behind the API. */
+  public java.sql.Connection db() throws java.sql.SQLException {
+    return java.sql.DriverManager.getConnection(NeguardServer.embeddedUrl(data().resolve("db")),
+        "sa", "");
+  }
+
   public Path data() {
     return dir.resolve("data");
   }

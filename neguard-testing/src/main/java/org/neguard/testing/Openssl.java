@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,28 @@ public final class Openssl {
   public record Result(int exit, String stdout, String stderr, byte[] stdoutBytes) {}
 
   private Openssl() {}
+
+  /**
+   * Writes the configuration files an {@code openssl req -x509} PKI needs into {@code dir}:
+   * {@code min.cnf} (an empty distinguished-name section), {@code ca.ext} (a CA that signs
+   * certificates and CRLs) and {@code leaf.ext} (a code-signing end entity).
+   */
+  public static void writeCaConfigs(Path dir) throws IOException {
+    Files.writeString(dir.resolve("min.cnf"), "[req]\ndistinguished_name = dn\n[dn]\n");
+    Files.writeString(dir.resolve("ca.ext"), """
+        basicConstraints=critical,CA:TRUE
+        keyUsage=critical,keyCertSign,cRLSign
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid
+        """);
+    Files.writeString(dir.resolve("leaf.ext"), """
+        basicConstraints=critical,CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=codeSigning
+        subjectKeyIdentifier=hash
+        authorityKeyIdentifier=keyid
+        """);
+  }
 
   /** Runs {@code openssl args} in {@code dir} with {@code stdin} (may be null). */
   public static Result run(Path dir, byte[] stdin, String... args) {

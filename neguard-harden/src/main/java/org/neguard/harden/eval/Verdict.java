@@ -22,6 +22,11 @@ public enum Verdict {
     return rank() >= other.rank() ? this : other;
   }
 
+  /** The same verdict as an evidence document's outcome. */
+  public org.neguard.evidence.Outcome outcome() {
+    return org.neguard.evidence.Outcome.valueOf(name());
+  }
+
   private int rank() {
     return switch (this) {
       case PASS, NOT_TESTED -> 0;

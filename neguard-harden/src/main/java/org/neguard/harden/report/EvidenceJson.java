@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.neguard.evidence.JsonEvidence;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.ProcessInfo;
@@ -88,16 +89,9 @@ public final class EvidenceJson {
   static List<Map<String, Object>> testCases(List<TestCaseResult> cases) {
     List<Map<String, Object>> out = new ArrayList<>();
     for (TestCaseResult t : cases) {
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("id", t.id());
-      x.put("reference", t.reference());
-      x.put("title", t.title());
-      x.put("requirements", t.requirements());
-      x.put("purpose", t.purpose());
-      x.put("procedure", t.procedure());
-      x.put("expected", t.expected());
-      x.put("actual", t.actual());
-      x.put("verdict", t.verdict().name());
+      Map<String, Object> x = JsonEvidence.testCase(t.toTestCase());
+      // Structured here, as in "reasons": a pipeline reads the codes, not the detail lines.
+      x.remove("details");
       x.put("discrepancies", reasons(t.discrepancies()));
       out.add(x);
     }

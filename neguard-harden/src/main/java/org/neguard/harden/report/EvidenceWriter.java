@@ -1,8 +1,5 @@
 package org.neguard.harden.report;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.neguard.evidence.JsonEvidence;
 import org.neguard.harden.eval.Evaluation;
 
 /**
@@ -27,9 +25,6 @@ public final class EvidenceWriter {
   public static final String JSON = "hardening-evidence.json";
   public static final String JUNIT = "hardening-junit.xml";
 
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   private EvidenceWriter() {}
 
   /**
@@ -43,7 +38,7 @@ public final class EvidenceWriter {
   public static List<Path> write(Evaluation e, Path dir, String generator) throws IOException {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(HTML, HtmlReport.render(e, generator).getBytes(StandardCharsets.UTF_8));
-    files.put(JSON, json(EvidenceJson.of(e, generator)));
+    files.put(JSON, JsonEvidence.bytes(EvidenceJson.of(e, generator)));
     files.put(JUNIT, JunitReport.render(e, generator).getBytes(StandardCharsets.UTF_8));
     Files.createDirectories(dir);
     for (String name : files.keySet()) {
@@ -65,13 +60,5 @@ public final class EvidenceWriter {
       written.add(target);
     }
     return List.copyOf(written);
-  }
-
-  static byte[] json(Object o) {
-    try {
-      return (MAPPER.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException ex) {
-      throw new IllegalStateException("evidence maps always serialize", ex);
-    }
   }
 }

@@ -3,6 +3,7 @@ package org.neguard.harden.report;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.neguard.evidence.TestCase;
 import org.neguard.harden.Observation;
 import org.neguard.harden.eval.Evaluation;
 import org.neguard.harden.eval.PortFinding;
@@ -42,6 +43,18 @@ public record TestCaseResult(
     requirements = List.copyOf(requirements);
     procedure = List.copyOf(procedure);
     discrepancies = List.copyOf(discrepancies);
+  }
+
+  /**
+   * This test case in the evidence model shared by every NEGuard evidence document; each
+   * discrepancy becomes a detail line {@code CODE subject: message}.
+   */
+  public TestCase toTestCase() {
+    return new TestCase(id, requirements, title, verdict.outcome(), reference, purpose, procedure,
+        expected, actual, discrepancies.stream()
+            .map(r -> r.code() + (r.subject() == null ? "" : " " + r.subject()) + ": "
+                + r.message())
+            .toList());
   }
 
   /** The two test cases of the hardening audit, for an evaluation. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neguard.testing.FakePeer;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
@@ -36,12 +37,12 @@ import org.neguard.verdict.RefusalException;
  */
 class NmapXmlImporterTest {
   @TempDir static Path dir;
-  static NmapRun.SshLikeListener listener;
+  static FakePeer listener;
   static Path tcpScan;
 
   @BeforeAll
   static void scan() throws Exception {
-    listener = new NmapRun.SshLikeListener();
+    listener = NmapRun.sshLikeListener();
     tcpScan = NmapRun.scanLoopback(dir.resolve("tcp.xml"),
         "-sT", "-sV", "--version-light", "-Pn", "-n", "-p", listener.port() + ",7,21,23");
   }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import org.neguard.testing.FakePeer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.harden.PortState;
@@ -124,20 +125,10 @@ class ScanPartsTest {
   @Test
   @DisplayName("HRD-3: an IPv6 target is scanned over IPv6 (::1), and identified")
   void scan_ipv6Loopback_openAndIdentified() throws Exception {
-    try (ServerSocket open = new ServerSocket(0, 50, InetAddress.getByName("::1"))) {
-      Thread t = new Thread(() -> {
-        while (!open.isClosed()) {
-          try (java.net.Socket c = open.accept()) {
-            c.getOutputStream().write("220 ipv6 FTP ready\r\n".getBytes(StandardCharsets.US_ASCII));
-          } catch (java.io.IOException e) {
-            return;
-          }
-        }
-      });
-      t.setDaemon(true);
-      t.start();
+    try (FakePeer open = FakePeer.on(InetAddress.getByName("::1"),
+        n -> s -> FakePeer.write(s, "220 ipv6 FTP ready\r\n"))) {
       org.neguard.harden.Observation o = HardenScanner.create(ScanOptions.defaults()
-          .withTcpPorts(PortList.of(open.getLocalPort())).withUdpPorts(PortList.none())
+          .withTcpPorts(PortList.of(open.port())).withUdpPorts(PortList.none())
           .withSctpPorts(PortList.none()), ScanListener.NONE).scan("::1");
       assertThat(o.complete()).isTrue();
       assertThat(o.ports()).singleElement().satisfies(p -> {

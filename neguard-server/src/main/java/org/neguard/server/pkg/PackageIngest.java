@@ -290,7 +290,7 @@ final class PackageIngest {
       }
       out.force(true);
     }
-    return new Received(total, HexFormat.of().formatHex(sha.digest()));
+    return new Received(total, Sha256.hex(sha));
   }
 
   private static int readBody(InputStream body, byte[] buf) throws ClientGone {
@@ -361,7 +361,7 @@ final class PackageIngest {
         sha.update(buf, 0, n);
       }
     }
-    return HexFormat.of().formatHex(sha.digest());
+    return Sha256.hex(sha);
   }
 
   /**
