@@ -96,11 +96,7 @@ final class LayoutRules {
         .allowEmptyShould(true);
   }
 
-  /**
-   * No two packages of ours depend on each other, directly or around a cycle. The server is left
-   * out: its root package and pkg use each other, and so do auth and audit (docs/ARCHITECTURE.md
-   * names the edges; untangling them is its own change).
-   */
+  /** No two packages of ours depend on each other, directly or around a cycle, in any module. */
   static ArchRule packagesAreFreeOfCycles() {
     return SlicesRuleDefinition.slices()
         .assignedFrom(new ByPackage())
@@ -119,14 +115,12 @@ final class LayoutRules {
     @Override
     public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
       String name = javaClass.getPackageName();
-      return name.startsWith("org.neguard.") && !Module.SERVER.classes().test(javaClass)
-          ? SliceIdentifier.of(name)
-          : SliceIdentifier.ignore();
+      return name.startsWith("org.neguard.") ? SliceIdentifier.of(name) : SliceIdentifier.ignore();
     }
 
     @Override
     public String getDescription() {
-      return "the packages of org.neguard (the server's aside)";
+      return "the packages of org.neguard";
     }
   }
 }

@@ -50,7 +50,7 @@ class LayoutRulesCatchViolationsTest {
     assertPasses(LayoutRules.modulesUseOnlyTheirAllowedModules(), CliUsesServerInternals.class);
     assertViolation(
         LayoutRules.modulesUseOnlyEachOthersExports(),
-        "org.neguard.server.auth.Allowed",
+        "org.neguard.server.access.Allowed",
         CliUsesServerInternals.class);
   }
 

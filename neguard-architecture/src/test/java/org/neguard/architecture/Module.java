@@ -61,7 +61,7 @@ enum Module {
   SERVER(
       packages("org.neguard.server.."),
       // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and
-      // auth, web, audit, pkg and every feature to come stay the server's own.
+      // access, auth, web, audit, pkg and every feature to come stay the server's own.
       exports("org.neguard.server"),
       using(COMMON, PKG, API)),
   CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, API, AGENT,

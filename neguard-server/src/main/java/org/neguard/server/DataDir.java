@@ -18,7 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.neguard.server.pkg.TrustConfiguration;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.TrustStore;
 import org.neguard.verdict.ReasonCode;
@@ -149,7 +148,7 @@ public final class DataDir implements AutoCloseable {
       }
     }
     for (Map.Entry<Path, Set<String>> e : vendors.entrySet()) {
-      Path file = TrustConfiguration.vendorsFile(e.getKey());
+      Path file = vendorsFile(e.getKey());
       if (e.getValue().isEmpty()) {
         Files.deleteIfExists(file);
       } else {
@@ -192,6 +191,18 @@ public final class DataDir implements AutoCloseable {
   public Path trustCrls() {
     return root.resolve("trust/crls");
   }
+
+  /**
+   * The binding file of {@code anchor}: {@code X.pem.vendors} beside {@code X.pem}, one vendor
+   * name per line. Part of the layout, so that the trust configuration that reads it and {@link
+   * #installTrust} that writes it name the same file.
+   */
+  public static Path vendorsFile(Path anchor) {
+    return anchor.resolveSibling(anchor.getFileName() + VENDORS_SUFFIX);
+  }
+
+  /** What a binding file's name ends with. */
+  public static final String VENDORS_SUFFIX = ".vendors";
 
   @Override
   public void close() throws IOException {

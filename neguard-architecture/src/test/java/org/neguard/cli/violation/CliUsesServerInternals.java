@@ -1,6 +1,6 @@
 package org.neguard.cli.violation;
 
-import org.neguard.server.auth.Allowed;
+import org.neguard.server.access.Allowed;
 
 /** A deliberate violation: the CLI reaching past the server's launcher into its authorization. */
 public final class CliUsesServerInternals {

@@ -13,6 +13,7 @@ import org.neguard.api.auth.CreatedUser;
 import org.neguard.api.auth.Role;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.User;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;

@@ -6,6 +6,8 @@ import org.neguard.api.auth.PasswordChanged;
 import org.neguard.api.auth.PasswordRequest;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.WhoAmI;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;

@@ -5,6 +5,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.util.Arrays;
 import java.util.Set;
 import org.neguard.api.auth.Role;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;

@@ -3,6 +3,7 @@ package org.neguard.server.auth;
 import java.util.List;
 import org.neguard.api.auth.Endpoint;
 import org.neguard.api.auth.Role;
+import org.neguard.server.access.Allowed;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 

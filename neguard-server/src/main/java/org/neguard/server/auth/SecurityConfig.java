@@ -2,6 +2,8 @@ package org.neguard.server.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.neguard.api.auth.Role;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;

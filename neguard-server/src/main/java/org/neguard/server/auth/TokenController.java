@@ -4,6 +4,8 @@ import java.util.List;
 import org.neguard.api.auth.IssueTokenRequest;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.TokenRevoked;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;

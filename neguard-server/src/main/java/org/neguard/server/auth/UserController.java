@@ -10,6 +10,8 @@ import org.neguard.api.auth.RolesRequest;
 import org.neguard.api.auth.User;
 import org.neguard.api.auth.UserDisabled;
 import org.neguard.api.auth.UserRoles;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.web.ApiException;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;

@@ -57,17 +57,9 @@ public final class TrustConfiguration {
     return TrustStore.loadBound(bound, files(dataDir.trustCrls(), "*.{pem,crl,der}"));
   }
 
-  /** The binding file of {@code anchor}. */
-  public static Path vendorsFile(Path anchor) {
-    return anchor.resolveSibling(anchor.getFileName() + VENDORS_SUFFIX);
-  }
-
-  /** What a binding file's name ends with. */
-  public static final String VENDORS_SUFFIX = ".vendors";
-
   /** The vendor names bound to {@code anchor}, or null when it has no binding file. */
   private static List<String> vendors(Path anchor) throws IOException, RefusalException {
-    Path file = vendorsFile(anchor);
+    Path file = DataDir.vendorsFile(anchor);
     if (!Files.exists(file)) {
       return null;
     }

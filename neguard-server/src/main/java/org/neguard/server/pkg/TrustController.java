@@ -9,7 +9,7 @@ import java.util.Set;
 import org.neguard.api.WireTime;
 import org.neguard.api.auth.Role;
 import org.neguard.api.pkg.TrustInfo;
-import org.neguard.server.auth.Allowed;
+import org.neguard.server.access.Allowed;
 import org.neguard.sign.Certificates;
 import org.neguard.sign.TrustStore;
 import org.neguard.verdict.RefusalException;

@@ -1,4 +1,4 @@
-package org.neguard.server.auth;
+package org.neguard.server.access;
 
 import java.util.Set;
 import org.neguard.api.auth.Role;

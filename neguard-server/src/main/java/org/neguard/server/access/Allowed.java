@@ -1,4 +1,4 @@
-package org.neguard.server.auth;
+package org.neguard.server.access;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -9,8 +9,8 @@ import org.neguard.api.auth.Role;
 
 /**
  * Who may call an endpoint (SRC-1). Every handler method of the server carries one; the server
- * refuses to start when one does not, and {@link EndpointAuthorization} refuses any request to a
- * handler without it (fail closed).
+ * refuses to start when one does not, and {@code auth.EndpointAuthorization} refuses any request to
+ * a handler without it (fail closed).
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
