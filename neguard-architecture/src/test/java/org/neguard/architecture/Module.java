@@ -22,13 +22,14 @@ import java.util.Set;
 enum Module {
   COMMON(
       // evidence: the one evidence model (a test case with its writers) that the hardening, the
-      // authorization and the integrity evidence share; named here before it lands.
+      // authorization and the integrity evidence share; html: the one escaper.
       packages(
           "org.neguard.verdict..",
           "org.neguard.measure..",
           "org.neguard.json..",
           "org.neguard.progress..",
           "org.neguard.io..",
+          "org.neguard.html..",
           "org.neguard.evidence.."),
       allOfIt(),
       none()),
