@@ -1,4 +1,4 @@
-package org.neguard.cli;
+package org.neguard.cli.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
