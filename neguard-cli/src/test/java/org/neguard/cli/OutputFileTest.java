@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -141,7 +142,8 @@ class OutputFileTest {
     args.add("--force");
     CliRun r = CliRun.of(args.toArray(String[]::new));
     assertThat(w.exits()).as(r.toString()).contains(r.exit());
-    assertThat(Files.readString(file)).isNotEqualTo(OLD).isNotEmpty();
+    assertThat(Files.readAllBytes(file)).isNotEmpty()
+        .isNotEqualTo(OLD.getBytes(StandardCharsets.UTF_8));
     assertThat(names(file.getParent())).allSatisfy(n -> assertThat(n).doesNotStartWith("."));
   }
 
