@@ -3,7 +3,6 @@ package org.neguard.cli.pkg;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.pkg.BundleExtractor;
@@ -13,7 +12,6 @@ import org.neguard.pkg.Verification;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code neguard pkg extract} (INT-1, INT-3: verified again at installation). */
 @Command(
@@ -23,20 +21,12 @@ import picocli.CommandLine.Parameters;
       "Verify a bundle in full, then extract its payload into a new or empty directory.",
       "Each file is hashed again as it is written; on any failure nothing is left behind."
     })
-final class PkgExtractCommand extends CommandBase {
+final class PkgExtractCommand extends BundleCommand {
   @Mixin TrustOptions trust;
-
-  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
-  Path file;
 
   @Option(names = "--to", required = true, paramLabel = "DIR",
       description = "Target directory: must not exist, or be empty.")
   Path to;
-
-  @Override
-  public Object target() {
-    return file;
-  }
 
   @Override
   public Integer call() throws Exception {

@@ -1,11 +1,9 @@
 package org.neguard.cli.pkg;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.Output;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
@@ -15,7 +13,6 @@ import org.neguard.scanreport.ScanReportCheck;
 import org.neguard.sign.UnverifiedSigner;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code neguard pkg inspect}. */
 @Command(
@@ -25,15 +22,7 @@ import picocli.CommandLine.Parameters;
       "Show a bundle's manifest and files, and who its signature claims signed it.",
       "Nothing is verified: use 'neguard pkg verify' for a verdict."
     })
-final class PkgInspectCommand extends CommandBase {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
-  Path file;
-
-  @Override
-  public Object target() {
-    return file;
-  }
-
+final class PkgInspectCommand extends BundleCommand {
   @Override
   public Integer call() throws Exception {
     Output output = output();

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.neguard.av.Engines;
 import org.neguard.av.ScanRunner;
-import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.ForceOption;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.TerminalProgress;
@@ -19,7 +18,6 @@ import org.neguard.verdict.ReasonCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code neguard pkg scan} (AV-1, AV-3). */
 @Command(
@@ -34,10 +32,7 @@ import picocli.CommandLine.Parameters;
           + "reports are still written, and 'pkg sign' will refuse), 1 an engine failed (nothing "
           + "written)."
     })
-final class PkgScanCommand extends CommandBase {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The unsigned bundle (.ngp).")
-  Path file;
-
+final class PkgScanCommand extends BundleCommand {
   @Option(names = "--engine", required = true, paramLabel = "SPEC",
       description = "An engine to scan with. Repeatable: each engine writes its own report.")
   List<String> engines = new ArrayList<>();
@@ -51,11 +46,6 @@ final class PkgScanCommand extends CommandBase {
   @Option(names = "--note", paramLabel = "TEXT",
       description = "A note every report carries (for example, which database feed). Repeatable.")
   List<String> notes = new ArrayList<>();
-
-  @Override
-  public Object target() {
-    return file;
-  }
 
   @Override
   public Integer call() throws Exception {

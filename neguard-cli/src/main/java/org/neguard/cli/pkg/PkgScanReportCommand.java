@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.cli.support.AnchorFileConverter;
-import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.ForceOption;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.OutputFiles;
@@ -28,7 +27,6 @@ import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code neguard pkg scan-report}: a package's scan reports for an auditor (AV-3). */
 @Command(
@@ -42,11 +40,8 @@ import picocli.CommandLine.Parameters;
           + "signature is verified too. Exit 0 when the gate passes, 3 when it refuses, 1 on "
           + "error."
     })
-final class PkgScanReportCommand extends CommandBase {
+final class PkgScanReportCommand extends BundleCommand {
   @Mixin ScanPolicyOptions scanPolicy;
-
-  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
-  Path file;
 
   @Option(names = "--html", paramLabel = "OUT.html", description = "Write the report as HTML here.")
   Path html;
@@ -61,11 +56,6 @@ final class PkgScanReportCommand extends CommandBase {
 
   @Option(names = "--crl", paramLabel = "CRL.pem", description = "CRLs for --trust. Repeatable.")
   List<Path> crls = new ArrayList<>();
-
-  @Override
-  public Object target() {
-    return file;
-  }
 
   @Override
   public Integer call() throws Exception {

@@ -1,11 +1,9 @@
 package org.neguard.cli.pkg;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.ScanPolicyOptions;
 import org.neguard.cli.support.TerminalProgress;
@@ -15,7 +13,6 @@ import org.neguard.scanreport.ScanReport;
 import org.neguard.scanreport.ScanReportCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 /** {@code neguard pkg verify} (INT-1, INT-2, INT-4). */
 @Command(
@@ -28,17 +25,9 @@ import picocli.CommandLine.Parameters;
           + "for exactly this payload that meet the scan policy.",
       "Exit 0 pass, 3 refused (with reasons), 1 error."
     })
-final class PkgVerifyCommand extends CommandBase {
+final class PkgVerifyCommand extends BundleCommand {
   @Mixin TrustOptions trust;
   @Mixin ScanPolicyOptions scanPolicy;
-
-  @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (.ngp).")
-  Path file;
-
-  @Override
-  public Object target() {
-    return file;
-  }
 
   @Override
   public Integer call() throws Exception {
