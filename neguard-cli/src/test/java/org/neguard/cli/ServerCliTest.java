@@ -308,6 +308,21 @@ class ServerCliTest {
     assertThat(cli(admin, "audit", "export", "--format", "cef", "--out", cef.toString()).exit())
         .isZero();
     assertThat(Files.readAllLines(cef)).allMatch(l -> l.startsWith("CEF:0|NEGuard|"));
+    // An existing file, as in every command that writes one: refused, untouched; --force
+    // replaces it whole.
+    List<String> before = Files.readAllLines(cef);
+    CliRun again = cli(admin, "audit", "export", "--format", "jsonl", "--out", cef.toString());
+    assertThat(again.exit()).as("%s", again).isEqualTo(1);
+    assertThat(again.err()).contains("BAD_INPUT", "pass --force to replace it");
+    assertThat(Files.readAllLines(cef)).isEqualTo(before);
+    CliRun forced = cli(admin, "audit", "export", "--format", "jsonl", "--out", cef.toString(),
+        "--force");
+    assertThat(forced.exit()).as("%s", forced).isZero();
+    assertThat(Files.readAllLines(cef)).allMatch(l -> l.startsWith("{\"seq\":"));
+    try (var names = Files.list(dir)) {
+      assertThat(names.map(f -> f.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(".audit.cef."));
+    }
     CliRun badFormat = cli(admin, "audit", "export", "--format", "xml", "--json");
     assertThat(badFormat.exit()).isEqualTo(1);
     assertThat(badFormat.json().path("reasons").path(0).path("code").asText())
