@@ -3,6 +3,8 @@ package org.neguard.cli;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.neguard.cli.support.Commands;
+import org.neguard.cli.support.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +12,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "neguard",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
+    versionProvider = Version.class,
     description = {
       "Keeps the software on mobile network elements trustworthy: packages are built, signed "
           + "and verified here; later the OAM server and the NE agent verify them again.",
@@ -19,24 +21,26 @@ import picocli.CommandLine.Command;
     })
 public final class Main implements Runnable {
   /**
-   * The top-level commands, in help order. picocli reflects over every command class it is given
-   * (about 0.3 s of start-up for all of them), so a command line that names one builds only that
-   * one; help, a mistyped name or no name builds them all.
+   * The top-level commands, in help order, by class name. picocli reflects over every command
+   * class it is given (about 0.3 s of start-up for all of them), so a command line that names one
+   * builds only that one; help, a mistyped name or no name builds them all. Named, not linked:
+   * this class loads no feature's classes, and {@code neguard server}'s are loaded only when it
+   * runs.
    */
-  private static final Map<String, Class<?>> COMMANDS = commands();
+  private static final Map<String, String> COMMANDS = commands();
 
-  private static Map<String, Class<?>> commands() {
-    Map<String, Class<?>> m = new LinkedHashMap<>();
-    m.put("pkg", PkgCommand.class);
-    m.put("pki", PkiCommand.class);
-    m.put("harden", HardenCommand.class);
-    m.put("quickstart", QuickstartCommand.class);
-    m.put("server", ServerCommand.class);
-    m.put("login", LoginCommand.class);
-    m.put("logout", LogoutCommand.class);
-    m.put("user", UserCommand.class);
-    m.put("audit", AuditCommand.class);
-    m.put("evidence", EvidenceCommand.class);
+  private static Map<String, String> commands() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("pkg", "org.neguard.cli.pkg.PkgCommand");
+    m.put("pki", "org.neguard.cli.pkg.PkiCommand");
+    m.put("harden", "org.neguard.cli.harden.HardenCommand");
+    m.put("quickstart", "org.neguard.cli.QuickstartCommand");
+    m.put("server", "org.neguard.cli.server.ServerCommand");
+    m.put("login", "org.neguard.cli.admin.LoginCommand");
+    m.put("logout", "org.neguard.cli.admin.LogoutCommand");
+    m.put("user", "org.neguard.cli.admin.UserCommand");
+    m.put("audit", "org.neguard.cli.admin.AuditCommand");
+    m.put("evidence", "org.neguard.cli.evidence.EvidenceCommand");
     return Collections.unmodifiableMap(m);
   }
 
@@ -64,26 +68,23 @@ public final class Main implements Runnable {
   /** The command tree {@code args} needs: only the command they name, or all of them. */
   static CommandLine newCommandLine(String... args) {
     CommandLine cl = new CommandLine(new Main());
-    Class<?> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+    String named = args.length > 0 ? COMMANDS.get(args[0]) : null;
     if (named != null) {
-      cl.addSubcommand(args[0], named);
+      cl.addSubcommand(args[0], command(named));
     } else {
-      for (Map.Entry<String, Class<?>> e : COMMANDS.entrySet()) {
-        cl.addSubcommand(e.getKey(), e.getValue());
+      for (Map.Entry<String, String> e : COMMANDS.entrySet()) {
+        cl.addSubcommand(e.getKey(), command(e.getValue()));
       }
       cl.addSubcommand("help", new CommandLine.HelpCommand());
     }
-    cl.setExecutionExceptionHandler(new Failures());
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
-    return cl;
+    return Commands.configure(cl);
   }
 
-  /** The version from the jar's manifest. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"neguard " + (v == null ? "(development build)" : v)};
+  private static Class<?> command(String name) {
+    try {
+      return Class.forName(name, false, Main.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("command class missing from the jar: " + name, e);
     }
   }
 }

@@ -8,9 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.List;
-import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
+import org.neguard.cli.server.ServerLauncher;
 import picocli.CommandLine;
 
 /**
@@ -54,10 +52,8 @@ final class QuickstartServer {
     step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
     show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
         "--admin-password-file", adminPassword.toString());
-    ServerConfig config = ServerConfig.builder(data).port(0).quiet(true)
-        .adminPasswordFile(adminPassword).build();
-    try (NeguardServer server = ServerLauncher.start(config, List.of(caCert), List.of())) {
-      String url = server.url().toString();
+    try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert)) {
+      String url = server.url();
       out.println("NEGuard server listening on " + url);
       out.flush();
       String[] cfg = {"--config", client.toString()};

@@ -60,6 +60,38 @@ class HardenCommandsTest {
   }
 
   @Test
+  @DisplayName("HRD-3: an interrupted harden scan is a refusal, SCAN_INCOMPLETE, exit 3, as in harden check")
+  void scan_interrupted_refusedScanIncompleteExit3(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("scan.json");
+    CliRun text = interrupted("harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024",
+        "--udp-ports", "9", "--sctp-ports", "none", "--out", out.toString());
+    assertThat(text.exit()).as(text.toString()).isEqualTo(3);
+    assertThat(text.out()).contains("INCOMPLETE").contains("FAIL  127.0.0.1")
+        .contains("SCAN_INCOMPLETE");
+    assertThat(ObservationCodec.decode(Files.readAllBytes(out)).complete())
+        .as("the partial observation is still written").isFalse();
+
+    CliRun json = interrupted("harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024",
+        "--udp-ports", "9", "--sctp-ports", "none", "--json");
+    assertThat(json.exit()).as(json.toString()).isEqualTo(3);
+    assertThat(ObservationCodec.decode(json.out().getBytes(StandardCharsets.UTF_8)).complete())
+        .as("standard output stays the one observation").isFalse();
+    assertThat(json.err()).contains("SCAN_INCOMPLETE");
+  }
+
+  /** Runs the command on a thread that is interrupted from the start, as Ctrl-C stops a scan. */
+  private static CliRun interrupted(String... args) throws InterruptedException {
+    CliRun[] run = new CliRun[1];
+    Thread t = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      run[0] = CliRun.of(args);
+    });
+    t.start();
+    t.join(TimeUnit.MINUTES.toMillis(2));
+    return run[0];
+  }
+
+  @Test
   @DisplayName("HRD-3: harden scan of loopback finds the open port and its SSH banner, and writes --out")
   void scan_loopbackListener_openAndIdentified(@TempDir Path dir) throws Exception {
     try (ServerSocket banner = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));

@@ -21,13 +21,16 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.neguard.demo.DemoClamd;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.cli.server.ServerLauncher;
+import org.neguard.demo.DemoClamd;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 
@@ -305,6 +308,21 @@ class ServerCliTest {
     assertThat(cli(admin, "audit", "export", "--format", "cef", "--out", cef.toString()).exit())
         .isZero();
     assertThat(Files.readAllLines(cef)).allMatch(l -> l.startsWith("CEF:0|NEGuard|"));
+    // An existing file, as in every command that writes one: refused, untouched; --force
+    // replaces it whole.
+    List<String> before = Files.readAllLines(cef);
+    CliRun again = cli(admin, "audit", "export", "--format", "jsonl", "--out", cef.toString());
+    assertThat(again.exit()).as("%s", again).isEqualTo(1);
+    assertThat(again.err()).contains("BAD_INPUT", "pass --force to replace it");
+    assertThat(Files.readAllLines(cef)).isEqualTo(before);
+    CliRun forced = cli(admin, "audit", "export", "--format", "jsonl", "--out", cef.toString(),
+        "--force");
+    assertThat(forced.exit()).as("%s", forced).isZero();
+    assertThat(Files.readAllLines(cef)).allMatch(l -> l.startsWith("{\"seq\":"));
+    try (var names = Files.list(dir)) {
+      assertThat(names.map(f -> f.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(".audit.cef."));
+    }
     CliRun badFormat = cli(admin, "audit", "export", "--format", "xml", "--json");
     assertThat(badFormat.exit()).isEqualTo(1);
     assertThat(badFormat.json().path("reasons").path(0).path("code").asText())
@@ -529,16 +547,32 @@ class ServerCliTest {
     }
   }
 
-  /** Spring stays out of the commands that do not need it: pkg verify starts as fast as before. */
+  /**
+   * The launcher boundary: Spring and the server stay out of the commands that do not need them,
+   * so pkg verify starts as fast as before. Each run also shows its own command's class loaded,
+   * so that the check would see a server class if one were loaded.
+   */
   @Test
-  void pkgVerify_loadsNoSpringClass() throws Exception {
-    Process p = java("-verbose:class", "pkg", "verify", bundle.toString(), "--trust",
-        pki.resolve("ca.pem").toString());
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out).contains("PASS").contains("org.neguard.cli.ServerCommand")
-        .doesNotContain("org.springframework").doesNotContain("org.neguard.server.NeguardServer");
+  void commandsOtherThanServer_loadNoSpringAndNoServerClass() throws Exception {
+    String ca = pki.resolve("ca.pem").toString();
+    Map<String, List<String>> runs = new LinkedHashMap<>();
+    runs.put("org.neguard.cli.pkg.PkgVerifyCommand",
+        List.of("pkg", "verify", bundle.toString(), "--trust", ca));
+    runs.put("org.neguard.cli.pkg.PkgInspectCommand", List.of("pkg", "inspect", bundle.toString()));
+    runs.put("org.neguard.cli.harden.HardenCheckCommand", List.of("harden", "check", "--help"));
+    for (Map.Entry<String, List<String>> run : runs.entrySet()) {
+      List<String> args = new ArrayList<>(List.of("-verbose:class"));
+      args.addAll(run.getValue());
+      Process p = java(args.toArray(String[]::new));
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(out).isZero();
+      assertThat(out).as(String.join(" ", run.getValue()))
+          .contains(run.getKey())
+          .doesNotContain("org.springframework")
+          .doesNotContain("org.neguard.server.")
+          .doesNotContain("org.neguard.cli.server.");
+    }
   }
 
   static Process java(String... args) throws Exception {

@@ -1,5 +1,6 @@
 package org.neguard.cli;
 
+import org.neguard.cli.support.ServerClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
 package org.neguard.cli;
 
+import org.neguard.cli.server.ServerLauncher;
+import org.neguard.cli.support.ServerClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -30,11 +29,12 @@ import java.util.function.LongConsumer;
 import java.util.zip.Deflater;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.neguard.io.AtomicFiles;
 import org.neguard.measure.FileModes;
 import org.neguard.measure.TreeDigest;
+import org.neguard.progress.ProgressListener;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
-import org.neguard.progress.ProgressListener;
 
 /**
  * Builds an unsigned bundle from a directory tree: every regular file below it becomes a payload
@@ -249,12 +249,9 @@ public final class BundleBuilder {
       Path out, byte[] manifestBytes, List<Measured> measured,
       Set<String> forceStored, LongConsumer advance)
       throws IOException, RefusalException {
-    Path dir = out.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
     Set<String> tooCompressible = new HashSet<>();
-    boolean done = false;
-    try {
+    try (AtomicFiles.Pending pending = AtomicFiles.create(out, AtomicFiles.Existing.REPLACE)) {
+      Path tmp = pending.path();
       FileTime time = FileTime.from(created.truncatedTo(ChronoUnit.SECONDS));
       try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(tmp)) {
         zip.setEncoding("UTF-8");
@@ -296,15 +293,10 @@ public final class BundleBuilder {
       if (!tooCompressible.isEmpty()) {
         return tooCompressible;
       }
-      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      done = true;
+      pending.commit();
       return tooCompressible;
     } catch (UncheckedIOException e) {
       throw e.getCause();
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(tmp);
-      }
     }
   }
 

@@ -6,9 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -19,6 +17,7 @@ import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.ZipException;
+import org.neguard.io.AtomicFiles;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -84,19 +83,11 @@ final class BundleRewriter {
         requireExact(reader, kept.name());
       }
     }
-    Path dir = out.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
-    boolean done = false;
-    try {
-      try (FileChannel target = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+    try (AtomicFiles.Pending pending = AtomicFiles.create(out, AtomicFiles.Existing.REPLACE)) {
+      try (FileChannel target = FileChannel.open(pending.path(), StandardOpenOption.WRITE)) {
         writeTo(reader, reader.channel(), parts, dosTime(time), target);
       }
-      Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      done = true;
-    } finally {
-      if (!done) {
-        Files.deleteIfExists(tmp);
-      }
+      pending.commit();
     }
   }
 

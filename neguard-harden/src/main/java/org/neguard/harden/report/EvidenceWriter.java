@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.neguard.evidence.JsonEvidence;
 import org.neguard.harden.eval.Evaluation;
+import org.neguard.io.AtomicFiles;
 
 /**
  * Writes the evidence of an evaluation into a directory (HRD-6): {@value #HTML} for a
@@ -36,27 +37,31 @@ public final class EvidenceWriter {
    * @throws IOException when writing fails (files already moved in place stay whole)
    */
   public static List<Path> write(Evaluation e, Path dir, String generator) throws IOException {
+    return write(e, dir, generator, AtomicFiles.Existing.REFUSE);
+  }
+
+  /**
+   * Writes the three files into {@code dir} (created if missing), each atomically.
+   *
+   * @param existing whether existing files are refused (nothing is written then) or replaced
+   */
+  public static List<Path> write(Evaluation e, Path dir, String generator,
+      AtomicFiles.Existing existing) throws IOException {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put(HTML, HtmlReport.render(e, generator).getBytes(StandardCharsets.UTF_8));
     files.put(JSON, JsonEvidence.bytes(EvidenceJson.of(e, generator)));
     files.put(JUNIT, JunitReport.render(e, generator).getBytes(StandardCharsets.UTF_8));
     Files.createDirectories(dir);
     for (String name : files.keySet()) {
-      if (Files.exists(dir.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (existing == AtomicFiles.Existing.REFUSE && Files.exists(dir.resolve(name), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         throw new FileAlreadyExistsException(dir.resolve(name).toString());
       }
     }
     List<Path> written = new ArrayList<>();
     for (Map.Entry<String, byte[]> f : files.entrySet()) {
       Path target = dir.resolve(f.getKey());
-      Path tmp = Files.createTempFile(dir, "." + f.getKey(), ".tmp");
-      try {
-        Files.write(tmp, f.getValue());
-        // A rename in the same directory; it refuses to replace a file that appeared since.
-        Files.move(tmp, target);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      // Refusing, it does not replace a file that appeared since the check above either.
+      AtomicFiles.write(target, f.getValue(), existing);
       written.add(target);
     }
     return List.copyOf(written);

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.neguard.io.AtomicFiles;
 import org.neguard.measure.Sha256;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
@@ -199,7 +199,7 @@ final class PackageIngest {
     // or overwrite, one stored file.
     Path stored = dataDir.packages().resolve(in.sha256() + ".ngp");
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
-    move(tmp, stored);
+    AtomicFiles.move(tmp, stored);
     PackageStore.StoredPackage p = new PackageStore.StoredPackage(m.name(), m.version(),
         in.sha256(), manifestSha, in.size(), m.securityVersion(), m.neType(), m.vendor(),
         m.rim().digest(), v.signer().subject(), v.signer().fingerprint(), actor,
@@ -311,19 +311,6 @@ final class PackageIngest {
     }
   }
 
-  private void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
-    try (FileChannel dir = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
-      dir.force(true); // the rename itself survives a crash
-    } catch (IOException e) {
-      LOG.debug("cannot sync {}", to.getParent(), e);
-    }
-  }
-
   /**
    * Bundles stored before the server kept the whole file's digest (migration V3) were named by
    * their manifest's digest: hash each, store it under that digest and record it. Copy, record,
@@ -343,7 +330,7 @@ final class PackageIngest {
         Path copy = Files.createTempFile(dataDir.tmp(), "upload-", ".part");
         Files.copy(old, copy, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r--------"));
-        move(copy, now);
+        AtomicFiles.move(copy, now);
       }
       store.recordFileDigest(p.name(), p.version(), sha);
       Files.deleteIfExists(old);

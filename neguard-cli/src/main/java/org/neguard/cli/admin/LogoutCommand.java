@@ -1,0 +1,26 @@
+package org.neguard.cli.admin;
+
+import java.util.Map;
+import org.neguard.cli.support.ClientCommand;
+import org.neguard.cli.support.Credentials;
+import picocli.CommandLine.Command;
+
+/** {@code neguard logout}: revoke the saved token on the server and forget it. */
+@Command(name = "logout", mixinStandardHelpOptions = true,
+    description = "Revoke the saved API token on the server and remove it from this machine.")
+final class LogoutCommand extends ClientCommand {
+  @Override
+  public Integer call() throws Exception {
+    String url = serverOptions().serverUrl();
+    Credentials creds = serverOptions().credentials();
+    Credentials.Saved saved = creds.find(url).orElse(null);
+    if (saved != null) {
+      serverOptions().client(url, saved.token())
+          .delete("/api/tokens/" + saved.token().substring(4, 20));
+      creds.remove(url);
+    }
+    return output().done(
+        saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked",
+        Map.of("server", url, "revoked", saved != null));
+  }
+}

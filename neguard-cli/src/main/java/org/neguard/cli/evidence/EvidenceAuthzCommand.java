@@ -1,0 +1,67 @@
+package org.neguard.cli.evidence;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.neguard.cli.support.ClientOptions;
+import org.neguard.cli.support.JsonOption;
+import org.neguard.cli.support.Output;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code neguard evidence authz}: SRC-1/2/3 evidence, from the policy the server enforces. */
+@Command(
+    name = "authz",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html, "
+          + ".json and -junit.xml): roles and who holds them, the RBAC matrix as enforced (every endpoint called "
+          + "with no credential and as a probe user of each role), revoked and disabled "
+          + "credentials, an unsigned upload, the trust anchors, and the audit-chain verification.",
+      "Needs an admin login; creates one probe user per role, and revokes and disables them "
+          + "at the end. Exit 0 when every test case passes, 3 otherwise."
+    })
+final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapable {
+  @Mixin JsonOption jsonOption;
+  @Mixin ClientOptions client;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR",
+      description = "Directory for evidence-authz.html, .json and -junit.xml.")
+  Path out;
+
+  @Override
+  public boolean json() {
+    return jsonOption.json;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    AuthzEvidence.Result r = AuthzEvidence.collect(client.client(), out);
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("html", r.html().toString());
+    d.put("json", r.json().toString());
+    d.put("junit", r.junit().toString());
+    d.put("testCases", r.passed() + r.failed().size());
+    d.put("failed", r.failed());
+    Output o = Output.of(spec.commandLine());
+    if (!r.failed().isEmpty()) {
+      o.line("Evidence written to " + r.html() + ", " + r.json() + " and " + r.junit());
+      throw new RefusalException(r.failed().stream()
+          .map(id -> Reason.about(ReasonCode.NOT_AUTHORIZED, id,
+              "test case " + id + " failed: the server does not enforce what it declares; see "
+                  + r.html()))
+          .toList());
+    }
+    return o.pass("PASS  " + r.passed() + " test cases; evidence written to " + r.html()
+        + ", " + r.json() + " and " + r.junit(), d);
+  }
+
+}

@@ -1,0 +1,91 @@
+package org.neguard.cli.server;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.neguard.cli.support.AnchorFileConverter;
+import org.neguard.cli.support.CommandBase;
+import org.neguard.cli.support.ScanPolicyOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code neguard server}: the OAM server (SRC-1..3). Only options here: the server's classes
+ * (and Spring) are reached through {@link ServerLauncher}, when this command runs, so that the
+ * other commands start as fast as before.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the OAM server: accounts and roles, verified package ingest, the audit log.",
+      "Embedded database under --data (no set-up), or PostgreSQL with --db. Plain HTTP is "
+          + "served on loopback only; elsewhere give --tls-keystore (or insist with "
+          + "--insecure-plain-http). The first start creates the user 'admin' and prints its "
+          + "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD)."
+    })
+final class ServerCommand extends CommandBase {
+  @Option(names = "--data", required = true, paramLabel = "DIR",
+      description = "Data directory: embedded database, package store, trust configuration.")
+  Path data;
+
+  @Option(names = "--port", paramLabel = "P", defaultValue = "8443",
+      description = "TCP port (default: ${DEFAULT-VALUE}; 0 for any free port).")
+  int port;
+
+  @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+      description = "Listen address (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--db", paramLabel = "JDBC-URL",
+      description = "PostgreSQL, e.g. jdbc:postgresql://db.example:5432/neguard (default: the"
+          + " embedded database in DIR/db). Every setting comes from the command line; the"
+          + " server reads no properties file and no SPRING_* variable.")
+  String db;
+
+  @Option(names = "--db-user", paramLabel = "USER", description = "Database user.")
+  String dbUser;
+
+  @Option(names = "--db-password-file", paramLabel = "FILE", description = "Database password.")
+  Path dbPasswordFile;
+
+  @Option(names = "--tls-keystore", paramLabel = "FILE.p12",
+      description = "PKCS#12 key store with the server's key and certificate: serve HTTPS.")
+  Path tlsKeystore;
+
+  @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+      description = "The key store's password (or $NEGUARD_TLS_KEYSTORE_PASSWORD).")
+  Path tlsPasswordFile;
+
+  @Option(names = "--insecure-plain-http",
+      description = "Serve plain HTTP on a non-loopback address. Tokens travel in clear text.")
+  boolean insecurePlainHttp;
+
+  @Option(names = "--admin-password-file", paramLabel = "FILE",
+      description = "The first admin's password, read at the first start only.")
+  Path adminPasswordFile;
+
+  @Option(names = "--trust", paramLabel = "[VENDOR=]CA.pem",
+      converter = AnchorFileConverter.class,
+      description = "Vendor CA certificate(s) that ingest accepts signers from; copied into"
+          + " DIR/trust/anchors (a binding into CA.pem.vendors beside it). Repeatable."
+          + AnchorFileConverter.HELP)
+  List<org.neguard.sign.TrustStore.AnchorFile> trust = new ArrayList<>();
+
+  @Option(names = "--crl", paramLabel = "CRL.pem",
+      description = "CRL(s) to check signers against; copied into DIR/trust/crls. Repeatable.")
+  List<Path> crls = new ArrayList<>();
+
+  /** The publication gate's policy for ingest (AV-2): the same options as pkg verify. */
+  @Mixin ScanPolicyOptions scanPolicy;
+
+  @Option(names = "--max-upload", paramLabel = "BYTES",
+      description = "Largest bundle accepted (default: 16 GiB).")
+  Long maxUpload;
+
+  @Override
+  public Integer call() throws Exception {
+    return ServerLauncher.runUntilStopped(this, commandLine(), output());
+  }
+}

@@ -1,0 +1,122 @@
+package org.neguard.cli.server;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.neguard.cli.support.Output;
+import org.neguard.cli.support.Secrets;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
+import org.neguard.sign.TrustStore;
+import org.neguard.verdict.RefusalException;
+import picocli.CommandLine;
+
+/**
+ * The launcher boundary: the only CLI class that names a class of {@code neguard-server} (and so
+ * reaches Spring). The JVM loads it only when a server is started ({@code neguard server}, the
+ * quickstart), so the other commands never load the server's classes; a test checks that with
+ * {@code -verbose:class}.
+ */
+public final class ServerLauncher {
+  private ServerLauncher() {}
+
+  /** A server started for a walk-through; closing it stops it. */
+  public interface Running extends AutoCloseable {
+    /** Where it listens, like {@code http://127.0.0.1:41234}. */
+    String url();
+
+    @Override
+    void close() throws IOException;
+  }
+
+  /**
+   * Starts the server {@code command} describes, reports where it listens, and blocks until the
+   * process is told to stop.
+   */
+  static int runUntilStopped(ServerCommand command, CommandLine cl, Output out)
+      throws IOException, RefusalException, InterruptedException {
+    ServerConfig config = config(command, cl);
+    NeguardServer server = startBound(config, command.trust, command.crls);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (IOException e) {
+        // exiting anyway
+      }
+    }, "neguard-server-stop"));
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("url", server.url().toString());
+    details.put("dataDir", server.dataDir().toString());
+    details.put("database", config.dbUrl().orElse("embedded"));
+    out.done("NEGuard server listening on " + server.url() + "  (data " + server.dataDir()
+        + ", database " + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
+    server.awaitStop();
+    return 0;
+  }
+
+  private static ServerConfig config(ServerCommand c, CommandLine cl)
+      throws IOException, RefusalException {
+    String dbPassword = c.dbPasswordFile == null ? null
+        : Secrets.read(c.dbPasswordFile, null, "Database password");
+    String tlsPassword = c.tlsKeystore == null ? null
+        : Secrets.read(c.tlsPasswordFile, "NEGUARD_TLS_KEYSTORE_PASSWORD", "Key store password");
+    ServerConfig.Builder b = ServerConfig.builder(c.data).port(c.port).bindAddress(c.bind)
+        .allowPlainHttp(c.insecurePlainHttp).adminPasswordFile(c.adminPasswordFile)
+        .scanPolicy(c.scanPolicy.gate(cl).policy());
+    if (c.db != null) {
+      b.database(c.db, c.dbUser, dbPassword);
+    }
+    if (c.tlsKeystore != null) {
+      b.tls(c.tlsKeystore, tlsPassword);
+    }
+    if (c.maxUpload != null) {
+      b.maxUploadBytes(c.maxUpload);
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
+    }
+  }
+
+  /**
+   * Starts a quiet server on a free loopback port with an embedded database in {@code data},
+   * trusting {@code caCert}: the quickstart's.
+   */
+  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert)
+      throws IOException, RefusalException {
+    NeguardServer server = start(ServerConfig.builder(data).port(0).quiet(true)
+        .adminPasswordFile(adminPasswordFile).build(), List.of(caCert), List.of());
+    return new Running() {
+      @Override
+      public String url() {
+        return server.url().toString();
+      }
+
+      @Override
+      public void close() throws IOException {
+        server.close();
+      }
+    };
+  }
+
+  /**
+   * Starts the server, which installs the given trust files, with their vendor bindings, into
+   * the data directory once it holds the directory's lock (so a refused second start changes
+   * nothing).
+   */
+  static NeguardServer startBound(
+      ServerConfig config, List<TrustStore.AnchorFile> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    return NeguardServer.start(config.withTrust(trust, crls));
+  }
+
+  /** {@link #startBound} with anchors bound to no vendor. */
+  public static NeguardServer start(ServerConfig config, List<Path> trust, List<Path> crls)
+      throws IOException, RefusalException {
+    return startBound(
+        config, trust.stream().map(p -> new TrustStore.AnchorFile(p, null)).toList(), crls);
+  }
+}

@@ -1,0 +1,456 @@
+package org.neguard.cli.support;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
+import org.neguard.api.auth.CreateUserRequest;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.IssueTokenRequest;
+import org.neguard.api.auth.LoginRequest;
+import org.neguard.api.auth.PasswordChanged;
+import org.neguard.api.auth.PasswordRequest;
+import org.neguard.api.auth.RolesRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.TokenRevoked;
+import org.neguard.api.auth.User;
+import org.neguard.api.auth.UserDisabled;
+import org.neguard.api.auth.UserRoles;
+import org.neguard.api.auth.WhoAmI;
+import org.neguard.api.pkg.PackageInfo;
+import org.neguard.api.pkg.TrustInfo;
+import org.neguard.api.problem.Problem;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.api.problem.Verdict;
+import org.neguard.sign.Certificates;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The CLI's client of the OAM server's REST API, on the JDK's HTTP client. Answers bind to the
+ * wire records of {@code neguard-api} ({@code org.neguard.api.*}). A refusal by the server comes
+ * back as a {@link RefusalException} with the server's reasons (same codes as the local
+ * commands), or, when the server names a code this client does not know, as a
+ * {@link ServerProblemException} that keeps the code as written and the server's verdict; an
+ * unreachable server is {@code SERVER_UNREACHABLE}. Thread-safe.
+ */
+public final class ServerClient {
+  /**
+   * Reads answers; fields a newer server adds are ignored (the server itself refuses unknown
+   * fields in what it is sent).
+   */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final URI base;
+  private final String token;
+  private final HttpClient http;
+
+  private ServerClient(URI base, String token, HttpClient http) {
+    this.base = base;
+    this.token = token;
+    this.http = http;
+  }
+
+  /**
+   * A client of {@code server}.
+   *
+   * @param caCert PEM certificate(s) to trust for an https server with a private CA, or null
+   *     for the JDK's default trust
+   * @param allowPlainHttp talk plain HTTP to a server off loopback (the user insists)
+   * @throws RefusalException {@code BAD_INPUT} for a URL that is not http(s), or plain HTTP to
+   *     a host that is not loopback without {@code allowPlainHttp}: decided from the URL alone,
+   *     before any name lookup or connection, so nothing is sent
+   */
+  public static ServerClient of(String server, String token, Path caCert, boolean allowPlainHttp)
+      throws IOException, RefusalException {
+    URI base;
+    try {
+      base = URI.create(Credentials.normalize(server) + "/");
+    } catch (IllegalArgumentException e) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "not a URL: " + server);
+    }
+    if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme())) {
+      throw new RefusalException(ReasonCode.BAD_INPUT,
+          "the server URL must start with http:// or https://: " + server);
+    }
+    if ("http".equals(base.getScheme()) && !allowPlainHttp && !loopbackLiteral(base.getHost())) {
+      // Mirrors the server, which refuses plain HTTP off loopback: a password or token sent
+      // this way can be read by anyone on the path.
+      throw RefusalException.about(ReasonCode.BAD_INPUT, server,
+          "refusing to send a password or token in clear text to " + server + ", which is not"
+              + " on loopback: use https:// (with --cacert for a private CA), or insist with"
+              + " --insecure-plain-http");
+    }
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
+        .followRedirects(HttpClient.Redirect.NEVER);
+    if (caCert != null) {
+      b.sslContext(sslTrusting(caCert));
+    }
+    return new ServerClient(base, token, b.build());
+  }
+
+  /**
+   * Whether {@code host} is loopback by its spelling alone ({@code localhost}, {@code 127.x.y.z},
+   * {@code [::1]}): no name is looked up, so a refusal sends nothing on the network.
+   */
+  static boolean loopbackLiteral(String host) {
+    if (host == null) {
+      return false;
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (host.matches("127\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){2}")) {
+      return true;
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      try {
+        // A bracketed name is only ever parsed as an IPv6 literal, never looked up.
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  public ServerClient withToken(String token) {
+    return new ServerClient(base, token, http);
+  }
+
+  public URI base() {
+    return base;
+  }
+
+  public String server() {
+    return Credentials.normalize(base.toString());
+  }
+
+  /**
+   * {@code GET path}, the answer bound to {@code type}: a record of {@code org.neguard.api}, or
+   * {@code JsonNode}.
+   *
+   * @throws IOException also when the answer is not the JSON of {@code type}
+   */
+  public <T> T get(String path, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).GET()), JSON.constructType(type));
+  }
+
+  /** {@code GET path} of a list, e.g. {@code new TypeReference<List<PackageInfo>>() {}}. */
+  public <T> T get(String path, TypeReference<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).GET()), JSON.constructType(type));
+  }
+
+  /** {@code POST path} with a JSON body (a request record of {@code org.neguard.api}). */
+  public <T> T post(String path, Object body, Class<T> type) throws IOException, RefusalException {
+    return bind(send(withJson(request(path), "POST", body)), JSON.constructType(type));
+  }
+
+  /** {@code PUT path} with a JSON body. */
+  public <T> T put(String path, Object body, Class<T> type) throws IOException, RefusalException {
+    return bind(send(withJson(request(path), "PUT", body)), JSON.constructType(type));
+  }
+
+  public <T> T delete(String path, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).DELETE()), JSON.constructType(type));
+  }
+
+  /** Streams a file as the request body (never read into memory). */
+  public <T> T upload(String path, Path file, Class<T> type) throws IOException, RefusalException {
+    return bind(send(request(path).header("Content-Type", "application/octet-stream")
+        .timeout(Duration.ofHours(2))
+        .POST(HttpRequest.BodyPublishers.ofFile(file))), JSON.constructType(type));
+  }
+
+  // The endpoints of docs/SERVER.md, each with its wire records.
+
+  public Token login(LoginRequest request) throws IOException, RefusalException {
+    return post("/api/auth/login", request, Token.class);
+  }
+
+  public WhoAmI whoami() throws IOException, RefusalException {
+    return get("/api/auth/whoami", WhoAmI.class);
+  }
+
+  public PasswordChanged changePassword(PasswordRequest request) throws IOException, RefusalException {
+    return put("/api/auth/password", request, PasswordChanged.class);
+  }
+
+  public List<Token> tokens(boolean all) throws IOException, RefusalException {
+    return get("/api/tokens?all=" + all, new TypeReference<List<Token>>() {});
+  }
+
+  public Token issueToken(IssueTokenRequest request) throws IOException, RefusalException {
+    return post("/api/tokens", request, Token.class);
+  }
+
+  public TokenRevoked revokeToken(String id) throws IOException, RefusalException {
+    return delete("/api/tokens/" + encode(id), TokenRevoked.class);
+  }
+
+  public List<User> users() throws IOException, RefusalException {
+    return get("/api/users", new TypeReference<List<User>>() {});
+  }
+
+  public CreatedUser createUser(CreateUserRequest request) throws IOException, RefusalException {
+    return post("/api/users", request, CreatedUser.class);
+  }
+
+  public UserRoles setRoles(String username, RolesRequest request)
+      throws IOException, RefusalException {
+    return put("/api/users/" + encode(username) + "/roles", request, UserRoles.class);
+  }
+
+  public UserDisabled setDisabled(String username, boolean disabled)
+      throws IOException, RefusalException {
+    return post("/api/users/" + encode(username) + (disabled ? "/disable" : "/enable"),
+        Map.of(), UserDisabled.class);
+  }
+
+  public List<Endpoint> endpoints() throws IOException, RefusalException {
+    return get("/api/endpoints", new TypeReference<List<Endpoint>>() {});
+  }
+
+  public PackageInfo uploadPackage(Path bundle) throws IOException, RefusalException {
+    return upload("/api/packages", bundle, PackageInfo.class);
+  }
+
+  public List<PackageInfo> packages() throws IOException, RefusalException {
+    return get("/api/packages", new TypeReference<List<PackageInfo>>() {});
+  }
+
+  public PackageInfo packageInfo(String name, String version) throws IOException, RefusalException {
+    return get("/api/packages/" + encode(name) + "/" + encode(version), PackageInfo.class);
+  }
+
+  public TrustInfo trust() throws IOException, RefusalException {
+    return get("/api/trust", TrustInfo.class);
+  }
+
+  /** Audit rows after row {@code after}, or with {@code tail} the last {@code limit} rows. */
+  public List<AuditRecord> audit(long after, int limit, boolean tail)
+      throws IOException, RefusalException {
+    return get("/api/audit?after=" + after + "&limit=" + limit + "&tail=" + tail,
+        new TypeReference<List<AuditRecord>>() {});
+  }
+
+  public AuditVerification verifyAudit() throws IOException, RefusalException {
+    return get("/api/audit/verify", AuditVerification.class);
+  }
+
+  // The untyped forms, for the commands that still read fields by name.
+
+  public JsonNode get(String path) throws IOException, RefusalException {
+    return get(path, JsonNode.class);
+  }
+
+  public JsonNode post(String path, Object body) throws IOException, RefusalException {
+    return post(path, body, JsonNode.class);
+  }
+
+  public JsonNode put(String path, Object body) throws IOException, RefusalException {
+    return put(path, body, JsonNode.class);
+  }
+
+  public JsonNode delete(String path) throws IOException, RefusalException {
+    return delete(path, JsonNode.class);
+  }
+
+  public JsonNode upload(String path, Path file) throws IOException, RefusalException {
+    return upload(path, file, JsonNode.class);
+  }
+
+  /** The raw body of a GET, streamed. */
+  public InputStream stream(String path) throws IOException, RefusalException {
+    HttpResponse<InputStream> r = exchange(request(path).GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    if (r.statusCode() / 100 != 2) {
+      try (InputStream in = r.body()) {
+        // A refusal is a small JSON problem: read no more than one could be.
+        throw refusal(r.statusCode(), new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8));
+      }
+    }
+    return r.body();
+  }
+
+  /** A request with any method and JSON body, answered with status and body, never thrown. */
+  public HttpResponse<String> probe(String method, String path, String jsonBody, String probeToken)
+      throws IOException, RefusalException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path)).timeout(Duration.ofSeconds(60));
+    if (probeToken != null) {
+      b.header("Authorization", "Bearer " + probeToken);
+    }
+    if (jsonBody != null) {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+    } else {
+      b.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
+  }
+
+  public static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private URI resolve(String path) {
+    return base.resolve(path.startsWith("/") ? path.substring(1) : path);
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(resolve(path)).timeout(Duration.ofMinutes(5));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder b) throws IOException, RefusalException {
+    HttpResponse<String> r = exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
+    if (r.statusCode() / 100 != 2) {
+      throw refusal(r.statusCode(), r.body());
+    }
+    return r;
+  }
+
+  private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, RefusalException {
+    try {
+      return http.send(request, handler);
+    } catch (ConnectException | HttpConnectTimeoutException e) {
+      throw new RefusalException(ReasonCode.SERVER_UNREACHABLE,
+          "cannot reach the server at " + server() + "; is it running, and is the URL right?", e);
+    } catch (SSLException e) {
+      throw new RefusalException(ReasonCode.SERVER_UNREACHABLE,
+          "TLS with " + server() + " failed (" + e.getMessage()
+              + "); give the server's CA certificate with --cacert", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted");
+    } catch (IOException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof BoundedBody.TooLarge) {
+          throw new RefusalException(ReasonCode.BAD_INPUT, t.getMessage() + " from "
+              + server() + ": not an answer of a NEGuard server; check the URL", e);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The server's refusal as this client reports it: a {@link RefusalException} with the server's
+   * reasons when this client knows every code.
+   *
+   * @throws ServerProblemException when a code is one this client does not know (a newer
+   *     server): the problem as written, classified by its {@code verdict}
+   */
+  static RefusalException refusal(int status, String body) {
+    Problem p = problem(status, body);
+    Optional<List<Reason>> known = p.known();
+    if (known.isEmpty()) {
+      throw new ServerProblemException(p);
+    }
+    return new RefusalException(known.get());
+  }
+
+  /** The problem in a refusal's body, or one made from the status when the body has none. */
+  public static Problem problem(int status, String body) {
+    try {
+      JsonNode n = JSON.readTree(body);
+      List<ProblemReason> reasons = JSON.convertValue(n.path("reasons"),
+          new TypeReference<List<ProblemReason>>() {});
+      if (reasons != null && !reasons.isEmpty()) {
+        return new Problem(verdict(n.path("verdict").asText(""), reasons), reasons);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      // not the problem shape: a proxy, or not a NEGuard server
+    }
+    ReasonCode code = status == 401 ? ReasonCode.NOT_AUTHENTICATED
+        : status == 403 ? ReasonCode.NOT_AUTHORIZED
+        : status >= 500 ? ReasonCode.INTERNAL : ReasonCode.BAD_INPUT;
+    return Problem.of(List.of(Reason.of(code, "the server answered HTTP " + status
+        + " without reasons; is this a NEGuard server?")));
+  }
+
+  /**
+   * The problem's verdict as the server wrote it. Without a usable one (not fail or error), the
+   * client's own rule decides when it knows every code; with an unknown code too, no verdict was
+   * reached that this client can vouch for: an error.
+   */
+  private static Verdict verdict(String written, List<ProblemReason> reasons) {
+    if (written.equals(Verdict.FAIL.wire()) || written.equals(Verdict.ERROR.wire())) {
+      return Verdict.parse(written);
+    }
+    List<Reason> known = reasons.stream().flatMap(r -> r.known().stream()).toList();
+    return known.size() == reasons.size() ? Verdict.of(ReasonCode.Kind.of(known))
+        : Verdict.ERROR;
+  }
+
+  private static HttpRequest.Builder withJson(HttpRequest.Builder b, String method, Object body)
+      throws IOException {
+    return b.header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+  }
+
+  @SuppressWarnings("unchecked") // the JsonNode case is checked by its class
+  private static <T> T bind(HttpResponse<String> r, JavaType type) throws IOException {
+    String body = r.body();
+    if (body == null || body.isBlank()) {
+      if (type.getRawClass() == JsonNode.class) {
+        return (T) JSON.nullNode();
+      }
+      throw new IOException("the server answered " + r.uri() + " with an empty body, not "
+          + type.getRawClass().getSimpleName() + "; is this a NEGuard server?");
+    }
+    return JSON.readValue(body, type);
+  }
+
+  private static SSLContext sslTrusting(Path caCert) throws IOException, RefusalException {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      int i = 0;
+      for (X509Certificate c : Certificates.read(caCert)) {
+        ks.setCertificateEntry("ca" + i++, c);
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, tmf.getTrustManagers(), null);
+      return ssl;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new RefusalException(ReasonCode.TRUST_CONFIG,
+          "cannot use " + caCert + " as the server's CA: " + e.getMessage(), e);
+    }
+  }
+}
