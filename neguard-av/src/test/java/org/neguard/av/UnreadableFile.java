@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.util.List;
+import org.neguard.io.Streams;
 import org.neguard.progress.ProgressListener;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -37,8 +38,7 @@ final class UnreadableFile {
 
         @Override
         public int read() throws IOException {
-          byte[] one = new byte[1];
-          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+          return Streams.readOne(this);
         }
 
         @Override
