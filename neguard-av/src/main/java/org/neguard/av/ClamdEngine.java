@@ -502,7 +502,7 @@ public final class ClamdEngine implements ScanEngine {
       ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
       sniffer.reset();
-      try (InputStream in = openItem(item)) {
+      try (InputStream in = item.openForScan()) {
         if (left == 0) {
           checkEnd(item, in);
           session.write(command, end);
@@ -513,7 +513,7 @@ public final class ClamdEngine implements ScanEngine {
             throw new InterruptedIOException("another connection failed");
           }
           int want = (int) Math.min(chunk.length, left);
-          int n = readItem(in, want);
+          int n = in.readNBytes(chunk, 0, want);
           if (n < want) {
             throw item.changed(item.size() - left + Math.max(n, 0));
           }
@@ -530,52 +530,15 @@ public final class ClamdEngine implements ScanEngine {
           progress.progress(done.addAndGet(n), total);
         }
         sniffer.finish();
-      } catch (ItemReadException e) {
-        throw RefusalException.about(
-            ReasonCode.IO_ERROR,
-            item.path(),
-            "cannot read '" + item.path() + "' to scan it: " + e.getCause().getMessage());
+      } catch (ScanItem.ReadFailure e) {
+        throw e.refusal();
       }
     }
 
-    private void checkEnd(ScanItem item, InputStream in)
-        throws ItemReadException, RefusalException {
-      if (readOne(in) >= 0) {
+    private void checkEnd(ScanItem item, InputStream in) throws IOException, RefusalException {
+      if (in.read() >= 0) {
         throw item.changed(item.size() + 1);
       }
-    }
-
-    private InputStream openItem(ScanItem item) throws ItemReadException {
-      try {
-        return item.content().open();
-      } catch (IOException e) {
-        throw new ItemReadException(e);
-      }
-    }
-
-    private int readItem(InputStream in, int want) throws ItemReadException {
-      try {
-        return in.readNBytes(chunk, 0, want);
-      } catch (IOException e) {
-        throw new ItemReadException(e);
-      }
-    }
-
-    private int readOne(InputStream in) throws ItemReadException {
-      try {
-        return in.read();
-      } catch (IOException e) {
-        throw new ItemReadException(e);
-      }
-    }
-  }
-
-  /** An item's own stream failed: the package's fault or the disk's, not clamd's. */
-  private static final class ItemReadException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    ItemReadException(IOException cause) {
-      super(cause);
     }
   }
 

@@ -73,7 +73,8 @@ import org.neguard.verdict.RefusalException;
  *       unchanged echo is its only way to say clean, and is taken as clean.
  *   <li>Any other status ({@code 404 ICAP Service not found}, {@code 500 Server Error}...) or a
  *       reply that does not parse: {@code ENGINE_ERROR}. Connection refused, reset or timed out:
- *       {@code ENGINE_UNAVAILABLE}.
+ *       {@code ENGINE_UNAVAILABLE}. A payload file that cannot be read: {@code IO_ERROR} ({@link
+ *       ScanItem#unreadable}), as in every engine.
  * </ul>
  *
  * <p>{@link #describe()} reports the OPTIONS {@code Service} header as the product, the {@code
@@ -260,16 +261,10 @@ public final class IcapEngine implements ScanEngine {
       out.write(requestHead(options, item));
 
       MessageDigest sent = Sha256.newDigest();
-      InputStream content;
-      try {
-        content = item.content().open();
-      } catch (IOException e) {
-        throw localRead(item, e);
-      }
-      try (content) {
+      try (InputStream content = item.openForScan()) {
         long previewBytes = 0;
         if (options.preview != null) {
-          byte[] preview = readLocal(item, content, options.preview);
+          byte[] preview = content.readNBytes(options.preview);
           sent.update(preview);
           previewBytes = preview.length;
           if (preview.length > 0) {
@@ -295,7 +290,7 @@ public final class IcapEngine implements ScanEngine {
           try {
             byte[] buffer = new byte[chunkSize];
             int n;
-            while ((n = readLocalRaw(content, buffer)) > 0) {
+            while ((n = content.read(buffer)) > 0) {
               sent.update(buffer, 0, n);
               IcapWire.writeChunk(out, buffer, n);
               sentTotal.addAndGet(n);
@@ -306,6 +301,15 @@ public final class IcapEngine implements ScanEngine {
             lastProgress.set(System.nanoTime());
           } catch (Throwable t) {
             writerFailure.set(t);
+            if (t instanceof ScanItem.ReadFailure) {
+              // The service still waits for the rest of the file: hang up, so that the answer
+              // being read fails now instead of after the read timeout.
+              try {
+                socket.close();
+              } catch (IOException e) {
+                // Closed or not, the answer's read ends: by this close or by the read timeout.
+              }
+            }
           }
         }, "neguard-icap-writer");
         w.setDaemon(true);
@@ -321,16 +325,16 @@ public final class IcapEngine implements ScanEngine {
           checkStatus(r);
           body = IcapWire.readBody(in, r, item.size() + EXTRA_BODY);
         } catch (IOException | RefusalException | Malformed e) {
-          if (writerFailure.get() instanceof LocalReadException local) {
-            throw localRead(item, local.getCause());
+          if (writerFailure.get() instanceof ScanItem.ReadFailure local) {
+            throw local.refusal();
           }
           throw e;
         }
         // The answer is complete; a writer still busy means the service judged a part only.
         w.join(5_000);
         Throwable failure = writerFailure.get();
-        if (failure instanceof LocalReadException local) {
-          throw localRead(item, local.getCause());
+        if (failure instanceof ScanItem.ReadFailure local) {
+          throw local.refusal();
         }
         boolean fullySent = !w.isAlive() && failure == null;
         if (fullySent && sentTotal.get() != item.size()) {
@@ -339,9 +343,11 @@ public final class IcapEngine implements ScanEngine {
         byte[] digest = fullySent ? sent.digest() : new byte[0];
         return classify(item, options, r, body, fullySent, digest, sentTotal.get());
       }
+    } catch (ScanItem.ReadFailure e) {
+      throw e.refusal();
     } catch (IOException e) {
-      if (writerFailure.get() instanceof LocalReadException local) {
-        throw localRead(item, local.getCause());
+      if (writerFailure.get() instanceof ScanItem.ReadFailure local) {
+        throw local.refusal();
       }
       throw unavailable(e);
     } catch (Malformed e) {
@@ -451,39 +457,6 @@ public final class IcapEngine implements ScanEngine {
 
   private static boolean unscannable(String threat) {
     return UNSCANNABLE_PREFIXES.stream().anyMatch(threat::startsWith);
-  }
-
-  private static byte[] readLocal(ScanItem item, InputStream content, int n)
-      throws RefusalException {
-    try {
-      return content.readNBytes(n);
-    } catch (IOException e) {
-      throw localRead(item, e);
-    }
-  }
-
-  private static int readLocalRaw(InputStream content, byte[] buffer) throws LocalReadException {
-    try {
-      return content.read(buffer);
-    } catch (IOException e) {
-      throw new LocalReadException(e);
-    }
-  }
-
-  /** A failure reading the payload file, not the network: never "engine unavailable". */
-  private static final class LocalReadException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    LocalReadException(IOException cause) {
-      super(cause);
-    }
-  }
-
-  private static RefusalException localRead(ScanItem item, Throwable e) {
-    RefusalException r = RefusalException.about(ReasonCode.ENGINE_ERROR, item.path(),
-        "cannot read payload file " + item.path() + " for the ICAP scan: " + e.getMessage());
-    r.initCause(e);
-    return r;
   }
 
   /**

@@ -100,7 +100,7 @@ final class MemberSizeCheck {
       MemberSizeCheck run = new MemberSizeCheck(item.path(), maxFileSize, dir);
       Path copy = dir.resolve("f");
       Sniffer sniffer = new Sniffer();
-      try (InputStream in = item.content().open();
+      try (InputStream in = item.openForScan();
           OutputStream out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW)) {
         byte[] buf = new byte[COPY_BUFFER];
         for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
@@ -110,6 +110,8 @@ final class MemberSizeCheck {
       }
       sniffer.finish();
       return run.layer(copy, sniffer, "", 0);
+    } catch (ScanItem.ReadFailure e) {
+      throw e.refusal();
     } catch (IOException e) {
       throw RefusalException.about(
           ReasonCode.IO_ERROR,

@@ -31,7 +31,10 @@ public interface ScanEngine {
    * Scans every item and returns one result per item, in the same order.
    *
    * @param progress told of bytes handed to the engine so far
-   * @throws RefusalException {@code ENGINE_UNAVAILABLE} or {@code ENGINE_ERROR}: no result at all
+   * @throws RefusalException {@code ENGINE_UNAVAILABLE} or {@code ENGINE_ERROR} for the engine's
+   *     faults; {@code IO_ERROR} for an item that cannot be read ({@link ScanItem#unreadable}) or
+   *     changed while it was read ({@link ScanItem#changed}), whatever the engine. No result at
+   *     all in any of these cases.
    */
   List<FileResult> scan(List<ScanItem> items, ProgressListener progress) throws RefusalException;
 }

@@ -166,6 +166,8 @@ public final class YaraEngine implements ScanEngine {
         runYara(yara, batch, targets, outcomes);
         FileTrees.deleteTree(batch);
       }
+    } catch (ScanItem.ReadFailure e) {
+      throw e.refusal();
     } catch (IOException e) {
       throw new RefusalException(ReasonCode.ENGINE_ERROR,
           "YARA scan failed: cannot copy or unpack the payload files into " + tmp + ": "
@@ -187,7 +189,7 @@ public final class YaraEngine implements ScanEngine {
     String name = "f" + index;
     Path copy = batch.resolve(name);
     long copied;
-    try (InputStream in = item.content().open();
+    try (InputStream in = item.openForScan();
         OutputStream out = Files.newOutputStream(copy, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       copied = in.transferTo(out);

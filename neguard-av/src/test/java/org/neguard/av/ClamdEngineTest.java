@@ -361,19 +361,23 @@ class ClamdEngineTest {
         });
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "unix"})
+  @DisplayName("AV-1: a file that cannot be opened or read to its end is IO_ERROR, no verdict")
+  void scan_unreadableItem_ioErrorUnreadable(String transport) {
+    UnreadableFile.assertEngineReportsUnreadable(engine(spec(transport)));
+  }
+
   @Test
-  @DisplayName("AV-1: an item that cannot be read is IO_ERROR naming it, no results")
-  void scan_unreadableItem_ioError() {
-    ScanItem broken =
-        new ScanItem("lib/gone", 5, () -> {
-          throw new IOException("disk on fire");
-        });
+  @DisplayName("AV-1: an unreadable file after a clean one still gives no results at all")
+  void scan_unreadableAfterClean_noResults() {
+    ScanItem broken = UnreadableFile.failingAt("lib/gone", 4096);
 
     assertThatThrownBy(() -> engine(clamd.tcpSpec()).scan(
             List.of(item("ok", ascii("ok")), broken), ProgressListener.NONE))
         .isInstanceOfSatisfying(RefusalException.class, e -> {
           assertThat(e.code()).isEqualTo(ReasonCode.IO_ERROR);
-          assertThat(e.getMessage()).contains("lib/gone").contains("disk on fire");
+          assertThat(e.getMessage()).contains("cannot read 'lib/gone' to scan it");
         });
   }
 

@@ -426,6 +426,13 @@ class IcapEngineTest {
     ChangingFile.assertEngineReportsChanges(engine(), tmp);
   }
 
+  @Test
+  @DisplayName("AV-1: a file that cannot be opened or read to its end is IO_ERROR, not the"
+      + " engine's error")
+  void scan_unreadableItem_ioErrorUnreadable() {
+    UnreadableFile.assertEngineReportsUnreadable(engine());
+  }
+
   static final String OPTIONS = "ICAP/1.0 200 OK\r\nMethods: RESPMOD\r\nISTag: \"fake-1\"\r\n"
       + "Service: Fake ICAP\r\nAllow: 204\r\nEncapsulated: null-body=0\r\n\r\n";
 

@@ -100,7 +100,7 @@ class ScanRunnerTest {
           in.transferTo(OutputStream.nullOutputStream());
           Thread.sleep(millisPerFile);
         } catch (IOException e) {
-          throw new RefusalException(ReasonCode.ENGINE_ERROR, "read failed: " + e.getMessage());
+          throw item.unreadable(e);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new RefusalException(ReasonCode.ENGINE_ERROR, "interrupted");

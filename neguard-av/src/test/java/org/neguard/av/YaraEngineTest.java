@@ -387,4 +387,11 @@ class YaraEngineTest {
   void scan_fileChangesMidScan_ioErrorChanged() throws Exception {
     ChangingFile.assertEngineReportsChanges(engine(), tmp);
   }
+
+  @Test
+  @DisplayName("AV-1: a file that cannot be opened or read to its end is IO_ERROR, not the"
+      + " engine's error")
+  void scan_unreadableItem_ioErrorUnreadable() {
+    UnreadableFile.assertEngineReportsUnreadable(engine());
+  }
 }

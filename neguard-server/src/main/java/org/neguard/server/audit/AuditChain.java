@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
 import org.neguard.measure.Sha256;
 
 /**
@@ -51,7 +52,7 @@ public final class AuditChain {
     private long expectedSeq = 1;
     private String prevHash = GENESIS;
     private long rows;
-    private ChainVerdict broken;
+    private AuditVerification broken;
 
     /** Feeds the next row; after the first break, rows are only counted. */
     public void accept(AuditRecord r) {
@@ -60,7 +61,7 @@ public final class AuditChain {
         return;
       }
       if (r.seq() != expectedSeq) {
-        broken = ChainVerdict.broken(rows, expectedSeq,
+        broken = AuditVerification.broken(rows, expectedSeq,
             "row " + expectedSeq + (r.seq() > expectedSeq
                 ? (r.seq() - expectedSeq == 1 ? " was deleted" : " to " + (r.seq() - 1)
                     + " were deleted")
@@ -69,13 +70,13 @@ public final class AuditChain {
       }
       if (!r.prevHash().equals(prevHash)) {
         long altered = r.seq() - 1;
-        broken = ChainVerdict.broken(rows, altered,
+        broken = AuditVerification.broken(rows, altered,
             "row " + altered + " was altered: row " + r.seq()
                 + " carries a different hash for it");
         return;
       }
       if (!recompute(r).equals(r.hash())) {
-        broken = ChainVerdict.broken(rows, r.seq(),
+        broken = AuditVerification.broken(rows, r.seq(),
             "row " + r.seq() + " was altered: its content does not match its hash");
         return;
       }
@@ -85,24 +86,24 @@ public final class AuditChain {
 
     /**
      * The verdict, given the head the database recorded (the last row's number and hash), which
-     * reveals rows deleted at the end.
+     * reveals rows deleted at the end. It is what {@code GET /api/audit/verify} answers, as is.
      */
-    public ChainVerdict finish(long headSeq, String headHash) {
+    public AuditVerification finish(long headSeq, String headHash) {
       if (broken != null) {
         return broken;
       }
       long last = expectedSeq - 1;
       if (headSeq > last) {
-        return ChainVerdict.broken(rows, last + 1,
+        return AuditVerification.broken(rows, last + 1,
             "row " + (last + 1) + (headSeq - last == 1 ? " was" : " to " + headSeq + " were")
                 + " deleted at the end of the log (the head records row " + headSeq + ")");
       }
       if (headSeq < last || !headHash.equals(prevHash)) {
-        return ChainVerdict.broken(rows, last,
+        return AuditVerification.broken(rows, last,
             "row " + last + " does not match the recorded head of the log (row " + headSeq
                 + "): the log or its head was altered");
       }
-      return ChainVerdict.intact(rows, last, prevHash);
+      return AuditVerification.intact(rows, prevHash);
     }
   }
 }

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.audit.AuditVerification;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -148,7 +149,7 @@ public final class AuditLog {
   }
 
   /** Recomputes the whole chain and compares it with the recorded head. */
-  public ChainVerdict verify() {
+  public AuditVerification verify() {
     AuditChain.Verifier v = new AuditChain.Verifier();
     // Rows are read in seq order in pages; a gap or a changed row is named by the verifier.
     long after = -1;
