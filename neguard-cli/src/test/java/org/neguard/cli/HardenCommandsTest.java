@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,9 +37,8 @@ class HardenCommandsTest {
   @Test
   @DisplayName("HRD-2: harden inventory --json lists a listener this test opens, with its process")
   void inventory_json_listsOwnListener(@TempDir Path dir) throws Exception {
-    try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET)
-        .bind(new InetSocketAddress("127.0.0.1", 0))) {
-      int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+    try (FakePeer s = FakePeer.on(InetAddress.getByName("127.0.0.1"), n -> FakePeer.HANG_UP)) {
+      int port = s.port();
       Path out = dir.resolve("inv.json");
       CliRun r = CliRun.of("harden", "inventory", "--json", "--out", out.toString());
       assertThat(r.exit()).as(r.toString()).isZero();
