@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,6 +17,7 @@ import org.neguard.harden.PortState;
 import org.neguard.harden.Transport;
 import org.neguard.harden.eval.Observations;
 import org.neguard.harden.report.EvidenceWriter;
+import org.neguard.testing.FakePeer;
 import org.neguard.testing.RequiredProgram;
 
 /**
@@ -198,8 +197,8 @@ class HardenCheckDiffTest {
   void check_realNmapXml_againstMmePolicy() throws Exception {
     String nmap = RequiredProgram.require("nmap").toString();
     Path xml = dir.resolve("scan.xml");
-    try (ServerSocket s = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-      Process p = new ProcessBuilder(nmap, "-sT", "-Pn", "-n", "-p", s.getLocalPort() + ",22,23",
+    try (FakePeer s = FakePeer.always(FakePeer.SILENT)) {
+      Process p = new ProcessBuilder(nmap, "-sT", "-Pn", "-n", "-p", s.port() + ",22,23",
           "-oX", xml.toString(), "127.0.0.1").redirectErrorStream(true)
           .redirectOutput(dir.resolve("nmap.log").toFile()).start();
       try {
@@ -213,7 +212,7 @@ class HardenCheckDiffTest {
       JsonNode j = r.json();
       assertThat(j.get("evidence").get("procedure").get("tool").asText()).startsWith("nmap ");
       assertThat(j.get("reasons").toString()).contains("UNDECLARED_SERVICE",
-          "tcp/" + s.getLocalPort());
+          "tcp/" + s.port());
       assertThat(j.get("requirements").get("HRD-3").asText()).isEqualTo("PASS");
       // The baseline UDP ports were not scanned: HRD-5 cannot pass.
       assertThat(j.get("requirements").get("HRD-5").asText()).isEqualTo("INCONCLUSIVE");

@@ -3,16 +3,9 @@ package org.neguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.StandardProtocolFamily;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +19,7 @@ import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 import org.neguard.harden.Transport;
+import org.neguard.testing.FakePeer;
 
 /** HRD-2, HRD-3: {@code neguard harden inventory} and {@code neguard harden scan}. */
 class HardenCommandsTest {
@@ -43,9 +37,8 @@ class HardenCommandsTest {
   @Test
   @DisplayName("HRD-2: harden inventory --json lists a listener this test opens, with its process")
   void inventory_json_listsOwnListener(@TempDir Path dir) throws Exception {
-    try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET)
-        .bind(new InetSocketAddress("127.0.0.1", 0))) {
-      int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+    try (FakePeer s = FakePeer.on(InetAddress.getByName("127.0.0.1"), n -> FakePeer.HANG_UP)) {
+      int port = s.port();
       Path out = dir.resolve("inv.json");
       CliRun r = CliRun.of("harden", "inventory", "--json", "--out", out.toString());
       assertThat(r.exit()).as(r.toString()).isZero();
@@ -94,21 +87,19 @@ class HardenCommandsTest {
   @Test
   @DisplayName("HRD-3: harden scan of loopback finds the open port and its SSH banner, and writes --out")
   void scan_loopbackListener_openAndIdentified(@TempDir Path dir) throws Exception {
-    try (ServerSocket banner = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
-        ServerSocket closedSoon = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-      int closedPort = closedSoon.getLocalPort();
-      closedSoon.close();
-      Thread t = new Thread(() -> serveBanner(banner));
-      t.setDaemon(true);
-      t.start();
+    int closedPort;
+    try (FakePeer gone = FakePeer.always(FakePeer.HANG_UP)) {
+      closedPort = gone.port();
+    }
+    try (FakePeer banner = FakePeer.always(FakePeer.banner("SSH-2.0-OpenSSH_9.2p1 test\r\n"))) {
       Path out = dir.resolve("scan.json");
       CliRun r = CliRun.of("harden", "scan", "--target", "127.0.0.1",
-          "--ports", banner.getLocalPort() + "," + closedPort, "--udp-ports", "9", "--sctp-ports", "none",
+          "--ports", banner.port() + "," + closedPort, "--udp-ports", "9", "--sctp-ports", "none",
           "--communities", "public", "--json", "--out", out.toString());
       assertThat(r.exit()).as(r.toString()).isZero();
       Observation o = ObservationCodec.decode(Files.readAllBytes(out));
       assertThat(o.complete()).isTrue();
-      ObservedPort p = o.ports().stream().filter(x -> x.port() == banner.getLocalPort()).findFirst().orElseThrow();
+      ObservedPort p = o.ports().stream().filter(x -> x.port() == banner.port()).findFirst().orElseThrow();
       assertThat(p.state()).isEqualTo(PortState.OPEN);
       assertThat(p.service()).isEqualTo("ssh");
       assertThat(o.ports()).noneMatch(x -> x.transport() == Transport.TCP && x.port() == closedPort);
@@ -157,18 +148,6 @@ class HardenCommandsTest {
         assertThat(p.exitValue()).isNotZero();
       } finally {
         p.destroyForcibly();
-      }
-    }
-  }
-
-  private static void serveBanner(ServerSocket server) {
-    while (!server.isClosed()) {
-      try (Socket s = server.accept()) {
-        OutputStream o = s.getOutputStream();
-        o.write("SSH-2.0-OpenSSH_9.2p1 test\r\n".getBytes(StandardCharsets.US_ASCII));
-        o.flush();
-      } catch (IOException e) {
-        return;
       }
     }
   }

@@ -3,8 +3,6 @@ package org.neguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.neguard.demo.DemoClamd;
 import org.neguard.io.FileTrees;
+import org.neguard.testing.FakePeer;
 import org.neguard.testing.RequiredProgram;
 
 /**
@@ -108,8 +107,9 @@ class OutputFileTest {
   }
 
   private static int closedPort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
+    // A port nothing listens on any more: the scan finds it closed.
+    try (FakePeer gone = FakePeer.always(FakePeer.HANG_UP)) {
+      return gone.port();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

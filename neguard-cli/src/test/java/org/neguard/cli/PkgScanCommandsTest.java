@@ -233,27 +233,15 @@ class PkgScanCommandsTest {
   void scan_payloadAlteredAfterBuild_refusedDigestMismatch_noReportWritten() throws Exception {
     // The report would vouch for the manifest's bytes: it is written only for those bytes.
     Path bundle = build("altered", Map.of("a.txt", "harmless\n", "b.txt", "other\n"));
-    replaceEntry(bundle, "payload/a.txt", "harmles5\n");
-    byte[] before = Files.readAllBytes(bundle);
-    CliRun scan = scan(bundle, "--json");
-    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
-    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("DIGEST_MISMATCH");
-    assertThat(scan.json().at("/reasons/0/subject").asText()).isEqualTo("a.txt");
-    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
-    assertNoTempFiles();
+    JsonNode refused = scanAltered(bundle, "payload/a.txt", "harmles5\n", "DIGEST_MISMATCH");
+    assertThat(refused.at("/reasons/0/subject").asText()).isEqualTo("a.txt");
   }
 
   @Test
   void scan_manifestBroken_refusedMalformed_noReportWritten() throws Exception {
     // The manifest is read while the engines run: its refusal still ends the scan, unwritten.
     Path bundle = build("broken", Map.of("a.txt", "harmless\n"));
-    replaceEntry(bundle, "neguard/manifest.json", "{\"format\": ");
-    byte[] before = Files.readAllBytes(bundle);
-    CliRun scan = scan(bundle, "--json");
-    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
-    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("MALFORMED");
-    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
-    assertNoTempFiles();
+    scanAltered(bundle, "neguard/manifest.json", "{\"format\": ", "MALFORMED");
   }
 
   @ParameterizedTest
@@ -261,14 +249,8 @@ class PkgScanCommandsTest {
   void scan_payloadOfAnotherLength_refusedSizeLimit_noReportWritten(String content)
       throws Exception {
     Path bundle = build("length", Map.of("a.txt", "harmless\n", "b.txt", "other\n"));
-    replaceEntry(bundle, "payload/a.txt", content);
-    byte[] before = Files.readAllBytes(bundle);
-    CliRun scan = scan(bundle, "--json");
-    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
-    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo("SIZE_LIMIT");
-    assertThat(scan.json().at("/reasons/0/subject").asText()).endsWith("a.txt");
-    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
-    assertNoTempFiles();
+    JsonNode refused = scanAltered(bundle, "payload/a.txt", content, "SIZE_LIMIT");
+    assertThat(refused.at("/reasons/0/subject").asText()).endsWith("a.txt");
   }
 
   @Test
@@ -368,6 +350,23 @@ class PkgScanCommandsTest {
   /** Rewrites the bundle with one entry's content replaced, everything else copied raw. */
   private static void replaceEntry(Path bundle, String name, String content) throws IOException {
     ZipEdits.replaceEntry(bundle, name, content);
+  }
+
+  /**
+   * Replaces {@code entry} of {@code bundle} with {@code content} and scans it: refused (exit 3)
+   * with {@code code} first, the bundle left as it was and no temporary file beside it. Returns
+   * the JSON answer.
+   */
+  private JsonNode scanAltered(Path bundle, String entry, String content, String code)
+      throws IOException {
+    replaceEntry(bundle, entry, content);
+    byte[] before = Files.readAllBytes(bundle);
+    CliRun scan = scan(bundle, "--json");
+    assertThat(scan.exit()).as(scan.toString()).isEqualTo(3);
+    assertThat(scan.json().at("/reasons/0/code").asText()).isEqualTo(code);
+    assertThat(Files.readAllBytes(bundle)).isEqualTo(before);
+    assertNoTempFiles();
+    return scan.json();
   }
 
   private static void assertUnsigned(Path bundle) throws IOException {

@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import org.neguard.cli.server.ServerLauncher;
 import org.neguard.demo.DemoClamd;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
+import org.neguard.testing.FakePeer;
 
 /**
  * The server's CLI client end to end against a real server on loopback (SRC-1, SRC-2, SRC-3):
@@ -422,9 +424,9 @@ class ServerCliTest {
       + " unless told --insecure-plain-http")
   void login_plainHttpOffLoopback_refusedBeforeAnyConnection() throws Exception {
     java.net.InetAddress here = localNonLoopback();
-    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 5, here)) {
-      listener.setSoTimeout(1000);
-      String plain = "http://" + here.getHostAddress() + ":" + listener.getLocalPort();
+    // It answers nothing: a login that does connect fails.
+    try (FakePeer listener = FakePeer.on(here, n -> FakePeer.HANG_UP)) {
+      String plain = "http://" + here.getHostAddress() + ":" + listener.port();
       Path config = dir.resolve("config-plain");
       CliRun r = cli(config, "login", "--server", plain, "--user", "admin", "--password-file",
           adminPw.toString(), "--json");
@@ -433,26 +435,14 @@ class ServerCliTest {
       assertThat(reason.path("code").asText()).isEqualTo("BAD_INPUT");
       assertThat(reason.path("message").asText()).contains("clear text")
           .contains("https://").contains("--insecure-plain-http");
-      org.assertj.core.api.Assertions.assertThatThrownBy(listener::accept)
-          .as("nothing connected").isInstanceOf(java.net.SocketTimeoutException.class);
+      assertThat(listener.awaitAccepted(1, Duration.ofSeconds(1))).as("nothing connected")
+          .isFalse();
       assertThat(config.resolve("credentials.json")).doesNotExist();
 
-      // Told so, it does connect (the listener answers nothing, so the login fails).
-      java.util.concurrent.atomic.AtomicBoolean accepted =
-          new java.util.concurrent.atomic.AtomicBoolean();
-      listener.setSoTimeout(30_000);
-      Thread t = new Thread(() -> {
-        try (java.net.Socket c = listener.accept()) {
-          accepted.set(true);
-        } catch (java.io.IOException e) {
-          // not accepted
-        }
-      });
-      t.start();
+      // Told so, it does connect.
       CliRun insist = cli(config, "login", "--server", plain, "--insecure-plain-http",
           "--user", "admin", "--password-file", adminPw.toString(), "--json");
-      t.join(30_000);
-      assertThat(accepted).isTrue();
+      assertThat(listener.awaitAccepted(1, Duration.ofSeconds(30))).as("connected").isTrue();
       assertThat(insist.exit()).isEqualTo(1);
     }
   }

@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +64,7 @@ public final class FakePeer implements AutoCloseable {
           synchronized (sockets) {
             sockets.add(s);
             threads.add(t);
+            sockets.notifyAll();
           }
           t.start();
         } catch (IOException e) {
@@ -93,6 +95,24 @@ public final class FakePeer implements AutoCloseable {
   /** The port it listens on. */
   public int port() {
     return server.getLocalPort();
+  }
+
+  /**
+   * Waits up to {@code timeout} until the peer has accepted at least {@code n} connections, and
+   * says whether it has: with {@code n = 1} and a short timeout, that a client did not connect.
+   */
+  public boolean awaitAccepted(int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (sockets) {
+      while (sockets.size() < n) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        sockets.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   /**
