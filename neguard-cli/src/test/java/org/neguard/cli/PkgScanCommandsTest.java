@@ -286,6 +286,8 @@ class PkgScanCommandsTest {
         "Scanning host", "Started", "Finished", "bin/run", "etc/&lt;odd&gt;&amp;name.conf",
         "verified: signed by", "PASS");
     assertThat(page).doesNotContain("<odd>", "<script");
+    // The page forbids scripts and outside resources itself, as every HTML page NEGuard writes.
+    assertThat(page).contains("Content-Security-Policy\" content=\"default-src 'none';");
 
     Path infected = build("report-bad", Map.of("lib/x.dat", DemoClamd.EICAR));
     assertThat(scan(infected).exit()).isEqualTo(3);

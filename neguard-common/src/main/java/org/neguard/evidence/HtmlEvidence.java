@@ -3,6 +3,7 @@ package org.neguard.evidence;
 import static org.neguard.html.Html.escape;
 
 import java.util.List;
+import org.neguard.html.Html;
 
 /**
  * Evidence for a certifier: one self-contained HTML page, inline CSS, no script and no external
@@ -31,13 +32,8 @@ public final class HtmlEvidence {
 
   /** The page's head and its {@code <h1>}, both {@code title}; the body is left open. */
   public static StringBuilder begin(String title) {
-    StringBuilder h = new StringBuilder(16384);
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
-        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
-            + " style-src 'unsafe-inline'\">\n")
-        .append("<title>").append(escape(title)).append("</title>\n")
-        .append("<style>").append(CSS).append("</style></head><body>\n")
-        .append("<h1>").append(escape(title)).append("</h1>\n");
+    StringBuilder h = Html.pageStart(title, CSS);
+    h.append("<h1>").append(escape(title)).append("</h1>\n");
     return h;
   }
 

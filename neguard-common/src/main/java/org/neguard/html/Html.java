@@ -56,4 +56,20 @@ public final class Html {
     }
     return sb.toString();
   }
+
+  /**
+   * Starts a self-contained page: the doctype, a Content-Security-Policy that allows nothing but
+   * the inline style (a report opened from disk runs no script and loads nothing, whatever a
+   * package or a server put in it), the escaped {@code title} and {@code css}. The body is left
+   * open for the caller.
+   */
+  public static StringBuilder pageStart(String title, String css) {
+    StringBuilder h = new StringBuilder(16384);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
+        .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
+            + " style-src 'unsafe-inline'\">\n")
+        .append("<title>").append(escape(title)).append("</title>\n")
+        .append("<style>").append(css).append("</style></head><body>\n");
+    return h;
+  }
 }

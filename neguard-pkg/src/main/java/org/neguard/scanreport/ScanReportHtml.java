@@ -5,6 +5,7 @@ import static org.neguard.html.Html.escape;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.neguard.html.Html;
 import org.neguard.pkg.Manifest;
 import org.neguard.verdict.Reason;
 
@@ -15,6 +16,15 @@ import org.neguard.verdict.Reason;
  * every value is escaped.
  */
 public final class ScanReportHtml {
+  private static final String CSS = String.join("",
+      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}\n",
+      "table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;",
+      "padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}\n",
+      "code{font-size:.9em}.PASS,.CLEAN{color:#0a6b0a;font-weight:bold}",
+      ".FAIL,.INFECTED{color:#b00020;font-weight:bold}",
+      ".INCOMPLETE,.NOT_SCANNED{color:#a05a00;font-weight:bold}\n",
+      "tr.INFECTED td,tr.NOT_SCANNED td{background:#fff3f3}\n");
+
   private ScanReportHtml() {}
 
   /**
@@ -29,19 +39,8 @@ public final class ScanReportHtml {
       Manifest manifest, List<ScanReport> reports, List<Reason> gateReasons, String signature,
       Instant generated) {
     Objects.requireNonNull(manifest, "manifest");
-    StringBuilder h = new StringBuilder(16_384);
     boolean pass = gateReasons.isEmpty();
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Scan report: ")
-        .append(escape(manifest.name())).append(' ').append(escape(manifest.version()))
-        .append("</title>\n<style>\n")
-        .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}\n")
-        .append("table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;")
-        .append("padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f3f3f3}\n")
-        .append("code{font-size:.9em}.PASS,.CLEAN{color:#0a6b0a;font-weight:bold}")
-        .append(".FAIL,.INFECTED{color:#b00020;font-weight:bold}")
-        .append(".INCOMPLETE,.NOT_SCANNED{color:#a05a00;font-weight:bold}\n")
-        .append("tr.INFECTED td,tr.NOT_SCANNED td{background:#fff3f3}\n")
-        .append("</style></head><body>\n");
+    StringBuilder h = Html.pageStart("Scan report: " + manifest.name() + " " + manifest.version(), CSS);
     h.append("<h1>Anti-virus scan report</h1>\n<table>\n");
     row(h, "Package", manifest.name() + " " + manifest.version() + " for " + manifest.neType()
         + ", by " + manifest.vendor());
