@@ -11,13 +11,11 @@ import picocli.CommandLine.Command;
 final class LogoutCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
-    String url = serverOptions().serverUrl();
-    Credentials creds = serverOptions().credentials();
-    Credentials.Saved saved = creds.find(url).orElse(null);
+    String url = serverUrl();
+    Credentials.Saved saved = credentials().find(url).orElse(null);
     if (saved != null) {
-      serverOptions().client(url, saved.token())
-          .delete("/api/tokens/" + saved.token().substring(4, 20));
-      creds.remove(url);
+      server(url, saved.token()).revokeToken(saved.token().substring(4, 20));
+      credentials().remove(url);
     }
     return output().done(
         saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked",

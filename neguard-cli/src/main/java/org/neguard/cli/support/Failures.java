@@ -30,7 +30,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
       return out.refusal(r.reasons());
     }
     if (e instanceof ServerProblemException p) {
-      return p.report(out);
+      return out.problem(p.problem());
     }
     return out.refusal(List.of(reasonFor(e)));
   }
