@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -204,5 +205,20 @@ class ServerProblemTest {
     assertThat(add.exit()).as("%s", add).isEqualTo(1);
     assertThat(add.err()).contains("BAD_INPUT", "unknown role 'wizard'");
     assertThat(asked).as("nothing sent").isEmpty();
+  }
+
+  @Test
+  void credentialsFileNotOfLogin_refusedNamingIt_notOverwritten() throws IOException {
+    Path config = Files.createDirectory(dir.resolve("config"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path creds = Files.writeString(config.resolve("credentials.json"), "[\"not a login\"]");
+    Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+
+    CliRun logout = CliRun.of("logout", "--server", url, "--config", config.toString());
+
+    assertThat(logout.exit()).as("%s", logout).isEqualTo(1);
+    assertThat(logout.err()).contains("BAD_INPUT", "is not what 'neguard login' writes");
+    assertThat(Files.readString(creds)).isEqualTo("[\"not a login\"]");
+    assertThat(asked).isEmpty();
   }
 }
