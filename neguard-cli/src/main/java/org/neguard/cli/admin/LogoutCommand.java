@@ -1,5 +1,6 @@
 package org.neguard.cli.admin;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Credentials;
@@ -17,8 +18,11 @@ final class LogoutCommand extends ClientCommand {
       server(url, saved.token()).revokeToken(saved.token().substring(4, 20));
       credentials().remove(url);
     }
+    // Ordered: Map.of's order changes from one run to the next.
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("server", url);
+    d.put("revoked", saved != null);
     return output().done(
-        saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked",
-        Map.of("server", url, "revoked", saved != null));
+        saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked", d);
   }
 }

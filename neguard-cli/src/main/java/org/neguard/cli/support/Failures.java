@@ -56,11 +56,6 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
             + "); please report it, with NEGUARD_DEBUG=1 output");
   }
 
-  /** The exit code for a list of reasons, by {@link ReasonCode.Kind#of}. */
-  static int exitCode(List<Reason> reasons) {
-    return exitCode(ReasonCode.Kind.of(reasons));
-  }
-
   /** 1 for an error (no verdict), 3 for a negative verdict. */
   static int exitCode(ReasonCode.Kind kind) {
     return kind == ReasonCode.Kind.ERROR ? ERROR : VERDICT_FAIL;
