@@ -14,9 +14,11 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,8 @@ import org.neguard.verdict.RefusalException;
 class ServerProblemTest {
   /** Path to the status and body the server answers it with. */
   private final Map<String, String[]> answers = new ConcurrentHashMap<>();
+  /** The paths asked for, in order. */
+  private final List<String> asked = new CopyOnWriteArrayList<>();
   private HttpServer server;
   private String url;
   @TempDir Path dir;
@@ -51,6 +55,7 @@ class ServerProblemTest {
       try (InputStream in = x.getRequestBody()) {
         in.readAllBytes();
       }
+      asked.add(x.getRequestURI().getPath());
       String[] a = answers.getOrDefault(x.getRequestURI().getPath(),
           new String[] {"404", "{}"});
       byte[] body = a[1].getBytes(StandardCharsets.UTF_8);
@@ -181,5 +186,39 @@ class ServerProblemTest {
       assertThat(p.securityVersion()).isEqualTo(3);
       assertThat(p.uploadedAt()).isEqualTo("2026-12-04T03:31:25.123Z");
     });
+  }
+
+  @Test
+  void unknownRole_refusedBeforeAnythingIsSent_namingIt() throws IOException {
+    answers.put("/api/auth/login", new String[] {"200", """
+        {"id": "t1", "username": "alice", "name": "neguard login",
+         "createdAt": "2026-12-04T04:00:00Z", "expiresAt": "2026-12-04T16:00:00Z",
+         "token": "ngt_0123456789abcdef0123456789abcdef"}"""});
+    answers.put("/api/auth/whoami", new String[] {"200", """
+        {"username": "alice", "roles": ["admin"], "tokenId": "t1"}"""});
+    assertThat(login().exit()).isZero();
+    asked.clear();
+
+    CliRun add = CliRun.of("user", "add", "bob", "--role", "wizard", "--server", url,
+        "--config", dir.resolve("config").toString());
+
+    assertThat(add.exit()).as("%s", add).isEqualTo(1);
+    assertThat(add.err()).contains("BAD_INPUT", "unknown role 'wizard'");
+    assertThat(asked).as("nothing sent").isEmpty();
+  }
+
+  @Test
+  void credentialsFileNotOfLogin_refusedNamingIt_notOverwritten() throws IOException {
+    Path config = Files.createDirectory(dir.resolve("config"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path creds = Files.writeString(config.resolve("credentials.json"), "[\"not a login\"]");
+    Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+
+    CliRun logout = CliRun.of("logout", "--server", url, "--config", config.toString());
+
+    assertThat(logout.exit()).as("%s", logout).isEqualTo(1);
+    assertThat(logout.err()).contains("BAD_INPUT", "is not what 'neguard login' writes");
+    assertThat(Files.readString(creds)).isEqualTo("[\"not a login\"]");
+    assertThat(asked).isEmpty();
   }
 }

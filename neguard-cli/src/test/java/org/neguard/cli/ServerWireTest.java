@@ -71,11 +71,11 @@ class ServerWireTest {
   }
 
   private static <T> T strict(String path, Class<T> type) throws Exception {
-    return STRICT.treeToValue(admin.get(path), type);
+    return STRICT.treeToValue(admin.get(path, JsonNode.class), type);
   }
 
   private static <T> List<T> strictList(String path, Class<T> type) throws Exception {
-    JsonNode n = admin.get(path);
+    JsonNode n = admin.get(path, JsonNode.class);
     return STRICT.readerForListOf(type).readValue(n);
   }
 

@@ -1,7 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
+import org.neguard.api.audit.AuditRecord;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Output;
 import picocli.CommandLine.Command;
@@ -21,20 +22,24 @@ final class AuditListCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    String q = after == null ? "?tail=true&limit=" + limit : "?after=" + after + "&limit=" + limit;
-    JsonNode rows = server().get("/api/audit" + q);
+    List<AuditRecord> rows = after == null ? server().audit(0, limit, true)
+        : server().audit(after, limit, false);
     StringBuilder text = new StringBuilder();
-    for (JsonNode r : rows) {
+    for (AuditRecord r : rows) {
       if (text.length() > 0) {
         text.append('\n');
       }
-      text.append(String.format("%6d %s %-12s %-16s %-8s %s  %s", r.path("seq").asLong(),
-          r.path("occurredAt").asText(), Output.printable(r.path("actor").asText()),
-          r.path("action").asText(), r.path("outcome").asText(),
-          Output.printable(r.path("target").asText()),
-          Output.printable(r.path("detail").asText())));
+      text.append(String.format("%6d %s %-12s %-16s %-8s %s  %s", r.seq(),
+          text(r.occurredAt()), Output.printable(text(r.actor())), text(r.action()),
+          text(r.outcome()), Output.printable(text(r.target())),
+          Output.printable(text(r.detail()))));
     }
     return output().done(text.length() == 0 ? "(no rows)" : text.toString(),
-        Map.of("rows", rows));
+        Map.of("rows", wire(rows)));
+  }
+
+  /** A field as it is printed: a missing one as empty. */
+  private static String text(String field) {
+    return field == null ? "" : field;
   }
 }

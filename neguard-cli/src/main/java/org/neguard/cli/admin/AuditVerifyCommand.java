@@ -1,8 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.neguard.api.audit.AuditVerification;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -16,17 +16,17 @@ import picocli.CommandLine.Command;
 final class AuditVerifyCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
-    JsonNode v = server().get("/api/audit/verify");
-    if (!v.path("intact").asBoolean()) {
-      long seq = v.path("firstBadSeq").asLong();
+    AuditVerification v = server().verifyAudit();
+    if (!v.intact()) {
+      long seq = v.firstBadSeq() == null ? 0 : v.firstBadSeq();
       throw new RefusalException(Reason.about(ReasonCode.AUDIT_CHAIN_BROKEN, "row " + seq,
-          "the audit log was tampered with: " + v.path("problem").asText()
+          "the audit log was tampered with: " + (v.problem() == null ? "" : v.problem())
               + "; keep a copy of the database and investigate from row " + seq));
     }
     Map<String, Object> d = new LinkedHashMap<>();
-    d.put("rows", v.path("rows").asLong());
-    d.put("headHash", v.path("headHash").asText());
-    return output().pass("PASS  audit chain intact: " + v.path("rows").asLong()
-        + " rows, head " + v.path("headHash").asText(), d);
+    d.put("rows", v.rows());
+    d.put("headHash", v.headHash() == null ? "" : v.headHash());
+    return output().pass("PASS  audit chain intact: " + v.rows() + " rows, head "
+        + d.get("headHash"), d);
   }
 }

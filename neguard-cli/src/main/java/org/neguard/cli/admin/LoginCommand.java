@@ -1,9 +1,11 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.neguard.api.auth.LoginRequest;
+import org.neguard.api.auth.Token;
+import org.neguard.api.auth.WhoAmI;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Credentials;
 import org.neguard.cli.support.Secrets;
@@ -35,30 +37,21 @@ final class LoginCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
     // Refused before the password is sent: a token the server issues must have a safe place.
-    serverOptions().credentials().checkPrivate();
-    ServerClient c = serverOptions().anonymous();
+    Credentials creds = credentials();
+    creds.checkPrivate();
+    ServerClient c = anonymous();
     String password = Secrets.read(passwordFile, "NEGUARD_PASSWORD", "Password for " + user);
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("username", user);
-    body.put("password", password);
-    body.put("tokenName", "neguard login");
-    if (ttlHours != null) {
-      body.put("ttlHours", ttlHours);
-    }
-    JsonNode t = c.post("/api/auth/login", body);
-    String token = t.path("token").asText();
-    String expires = t.path("expiresAt").asText();
-    Credentials creds = serverOptions().credentials();
-    creds.save(new Credentials.Saved(c.server(), user, token, expires));
-    JsonNode me = c.withToken(token).get("/api/auth/whoami");
+    Token t = c.login(new LoginRequest(user, password, "neguard login", ttlHours));
+    creds.save(new Credentials.Saved(c.server(), user, t.token(), t.expiresAt()));
+    WhoAmI me = c.withToken(t.token()).whoami();
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("server", c.server());
     d.put("username", user);
-    d.put("roles", me.path("roles"));
-    d.put("expiresAt", expires);
+    d.put("roles", me.roles());
+    d.put("expiresAt", t.expiresAt());
     d.put("credentials", creds.file().toString());
     return output().done("Logged in to " + c.server() + " as " + user
-        + " (" + me.path("roles").toString().replaceAll("[\\[\\]\"]", "") + "); token saved in "
-        + creds.file() + ", expires " + expires, d);
+        + " (" + UserListCommand.names(me.roles()) + "); token saved in " + creds.file()
+        + ", expires " + t.expiresAt(), d);
   }
 }

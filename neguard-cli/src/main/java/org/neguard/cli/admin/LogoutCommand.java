@@ -1,5 +1,6 @@
 package org.neguard.cli.admin;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Credentials;
@@ -11,16 +12,17 @@ import picocli.CommandLine.Command;
 final class LogoutCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
-    String url = serverOptions().serverUrl();
-    Credentials creds = serverOptions().credentials();
-    Credentials.Saved saved = creds.find(url).orElse(null);
+    String url = serverUrl();
+    Credentials.Saved saved = credentials().find(url).orElse(null);
     if (saved != null) {
-      serverOptions().client(url, saved.token())
-          .delete("/api/tokens/" + saved.token().substring(4, 20));
-      creds.remove(url);
+      server(url, saved.token()).revokeToken(saved.token().substring(4, 20));
+      credentials().remove(url);
     }
+    // Ordered: Map.of's order changes from one run to the next.
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("server", url);
+    d.put("revoked", saved != null);
     return output().done(
-        saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked",
-        Map.of("server", url, "revoked", saved != null));
+        saved == null ? "Not logged in to " + url : "Logged out of " + url + "; token revoked", d);
   }
 }

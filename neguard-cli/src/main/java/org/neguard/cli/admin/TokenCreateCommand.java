@@ -1,8 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import org.neguard.api.auth.IssueTokenRequest;
+import org.neguard.api.auth.Token;
 import org.neguard.cli.support.ClientCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,14 +21,8 @@ final class TokenCreateCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("name", name);
-    if (ttlHours != null) {
-      body.put("ttlHours", ttlHours);
-    }
-    JsonNode t = server().post("/api/tokens", body);
-    return output().done("Token " + t.path("id").asText() + " (expires "
-        + t.path("expiresAt").asText() + "), shown once:\n" + t.path("token").asText(),
-        map(t));
+    Token t = server().issueToken(new IssueTokenRequest(name, ttlHours));
+    return output().done("Token " + t.id() + " (expires " + t.expiresAt() + "), shown once:\n"
+        + t.token(), fields(t));
   }
 }

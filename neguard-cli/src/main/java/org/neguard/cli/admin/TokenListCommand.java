@@ -1,8 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
+import org.neguard.api.auth.Token;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Output;
 import picocli.CommandLine.Command;
@@ -16,15 +16,14 @@ final class TokenListCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode tokens = server().get("/api/tokens" + (all ? "?all=true" : ""));
+    List<Token> tokens = server().tokens(all);
     StringBuilder text = new StringBuilder(String.format("%-16s %-16s %-24s %-8s %s", "ID",
         "USER", "EXPIRES", "STATE", "NAME"));
-    for (JsonNode t : tokens) {
-      text.append('\n').append(String.format("%-16s %-16s %-24s %-8s %s",
-          t.path("id").asText(), t.path("username").asText(), t.path("expiresAt").asText(),
-          t.hasNonNull("revokedAt") ? "revoked" : "active",
-          Output.printable(t.path("name").asText())));
+    for (Token t : tokens) {
+      text.append('\n').append(String.format("%-16s %-16s %-24s %-8s %s", t.id(), t.username(),
+          t.expiresAt(), t.revokedAt() != null ? "revoked" : "active",
+          Output.printable(t.name() == null ? "" : t.name())));
     }
-    return output().done(text.toString(), Map.of("tokens", tokens));
+    return output().done(text.toString(), Map.of("tokens", wire(tokens)));
   }
 }

@@ -1,8 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import org.neguard.api.auth.TokenRevoked;
 import org.neguard.cli.support.ClientCommand;
-import org.neguard.cli.support.ServerClient;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -14,7 +14,7 @@ final class TokenRevokeCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode r = server().delete("/api/tokens/" + ServerClient.encode(id));
-    return output().done("Revoked token " + id, map(r));
+    TokenRevoked r = server().revokeToken(id);
+    return output().done("Revoked token " + id, fields(r));
   }
 }

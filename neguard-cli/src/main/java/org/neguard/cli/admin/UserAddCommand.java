@@ -1,11 +1,11 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.auth.CreateUserRequest;
+import org.neguard.api.auth.CreatedUser;
+import org.neguard.api.auth.Role;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Secrets;
 import picocli.CommandLine.Command;
@@ -27,15 +27,11 @@ final class UserAddCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("username", name);
-    if (passwordFile != null) {
-      body.put("password", Secrets.read(passwordFile, null, "Password"));
-    }
-    body.put("roles", roles);
-    JsonNode r = server().post("/api/users", body);
-    String pw = r.path("password").asText(null);
+    List<Role> parsed = UserRolesCommand.parse(roles);
+    String password = passwordFile == null ? null : Secrets.read(passwordFile, null, "Password");
+    CreatedUser r = server().createUser(new CreateUserRequest(name, password, parsed));
+    String pw = r.password();
     return output().done("Created user " + name + " with roles " + String.join(",", roles)
-        + (pw == null ? "" : "\nGenerated password (shown once): " + pw), map(r));
+        + (pw == null ? "" : "\nGenerated password (shown once): " + pw), fields(r));
   }
 }

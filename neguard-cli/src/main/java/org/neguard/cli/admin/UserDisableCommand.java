@@ -1,9 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import org.neguard.api.auth.UserDisabled;
 import org.neguard.cli.support.ClientCommand;
-import org.neguard.cli.support.ServerClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -15,8 +14,7 @@ final class UserDisableCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode r = server().post("/api/users/" + ServerClient.encode(name) + "/disable",
-        Map.of());
-    return output().done("Disabled user " + name, map(r));
+    UserDisabled r = server().setDisabled(name, true);
+    return output().done("Disabled user " + name, fields(r));
   }
 }

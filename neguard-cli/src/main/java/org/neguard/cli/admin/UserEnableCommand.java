@@ -1,9 +1,8 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import org.neguard.api.auth.UserDisabled;
 import org.neguard.cli.support.ClientCommand;
-import org.neguard.cli.support.ServerClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -15,8 +14,7 @@ final class UserEnableCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode r = server().post("/api/users/" + ServerClient.encode(name) + "/enable",
-        Map.of());
-    return output().done("Enabled user " + name, map(r));
+    UserDisabled r = server().setDisabled(name, false);
+    return output().done("Enabled user " + name, fields(r));
   }
 }

@@ -1,8 +1,10 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.User;
 import org.neguard.cli.support.ClientCommand;
 import picocli.CommandLine.Command;
 
@@ -12,14 +14,18 @@ import picocli.CommandLine.Command;
 final class UserListCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
-    JsonNode users = server().get("/api/users");
+    List<User> users = server().users();
     StringBuilder text = new StringBuilder(String.format("%-24s %-8s %s", "USER", "STATE",
         "ROLES"));
-    for (JsonNode u : users) {
-      text.append('\n').append(String.format("%-24s %-8s %s", u.path("username").asText(),
-          u.path("disabled").asBoolean() ? "disabled" : "enabled",
-          u.path("roles").toString().replaceAll("[\\[\\]\"]", "")));
+    for (User u : users) {
+      text.append('\n').append(String.format("%-24s %-8s %s", u.username(),
+          u.disabled() ? "disabled" : "enabled", names(u.roles())));
     }
-    return output().done(text.toString(), Map.of("users", users));
+    return output().done(text.toString(), Map.of("users", wire(users)));
+  }
+
+  /** Roles as the server listed them, comma-separated: {@code admin,auditor}. */
+  static String names(List<Role> roles) {
+    return roles.stream().map(Role::id).collect(Collectors.joining(","));
   }
 }

@@ -1,8 +1,8 @@
 package org.neguard.cli.admin;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import org.neguard.api.auth.PasswordRequest;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Secrets;
 import picocli.CommandLine.Command;
@@ -19,10 +19,7 @@ final class UserPasswdCommand extends ClientCommand {
   public Integer call() throws Exception {
     String old = Secrets.read(oldFile, null, "Current password");
     String fresh = Secrets.read(newFile, null, "New password");
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("oldPassword", old);
-    body.put("newPassword", fresh);
-    server().put("/api/auth/password", body);
+    server().changePassword(new PasswordRequest(old, fresh));
     return output().done("Password changed", Map.of("changed", true));
   }
 }

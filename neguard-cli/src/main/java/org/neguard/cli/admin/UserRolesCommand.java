@@ -1,11 +1,13 @@
 package org.neguard.cli.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RolesRequest;
+import org.neguard.api.auth.UserRoles;
 import org.neguard.cli.support.ClientCommand;
-import org.neguard.cli.support.ServerClient;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,8 +24,26 @@ final class UserRolesCommand extends ClientCommand {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode r = server().put("/api/users/" + ServerClient.encode(name) + "/roles",
-        Map.of("roles", roles));
-    return output().done("User " + name + " now has roles " + String.join(",", roles), map(r));
+    UserRoles r = server().setRoles(name, new RolesRequest(parse(roles)));
+    return output().done("User " + name + " now has roles " + String.join(",", roles),
+        fields(r));
+  }
+
+  /**
+   * The roles given with {@code --role}, as the server knows them.
+   *
+   * @throws RefusalException {@code BAD_INPUT} naming the role that is none, before anything is
+   *     sent
+   */
+  static List<Role> parse(List<String> roles) throws RefusalException {
+    List<Role> parsed = new ArrayList<>();
+    for (String r : roles) {
+      try {
+        parsed.add(Role.parse(r));
+      } catch (IllegalArgumentException e) {
+        throw RefusalException.about(ReasonCode.BAD_INPUT, r, "--role: " + e.getMessage());
+      }
+    }
+    return parsed;
   }
 }

@@ -2,18 +2,13 @@ package org.neguard.cli.evidence;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import org.neguard.cli.support.ClientOptions;
-import org.neguard.cli.support.JsonOption;
+import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Output;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code neguard evidence authz}: SRC-1/2/3 evidence, from the policy the server enforces. */
@@ -28,30 +23,21 @@ import picocli.CommandLine.Option;
       "Needs an admin login; creates one probe user per role, and revokes and disables them "
           + "at the end. Exit 0 when every test case passes, 3 otherwise."
     })
-final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapable {
-  @Mixin JsonOption jsonOption;
-  @Mixin ClientOptions client;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+final class EvidenceAuthzCommand extends ClientCommand {
   @Option(names = "--out", required = true, paramLabel = "DIR",
       description = "Directory for evidence-authz.html, .json and -junit.xml.")
   Path out;
 
   @Override
-  public boolean json() {
-    return jsonOption.json;
-  }
-
-  @Override
   public Integer call() throws Exception {
-    AuthzEvidence.Result r = AuthzEvidence.collect(client.client(), out);
+    AuthzEvidence.Result r = AuthzEvidence.collect(server(), out);
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("html", r.html().toString());
     d.put("json", r.json().toString());
     d.put("junit", r.junit().toString());
     d.put("testCases", r.passed() + r.failed().size());
     d.put("failed", r.failed());
-    Output o = Output.of(spec.commandLine());
+    Output o = output();
     if (!r.failed().isEmpty()) {
       o.line("Evidence written to " + r.html() + ", " + r.json() + " and " + r.junit());
       throw new RefusalException(r.failed().stream()
@@ -63,5 +49,4 @@ final class EvidenceAuthzCommand implements Callable<Integer>, Output.JsonCapabl
     return o.pass("PASS  " + r.passed() + " test cases; evidence written to " + r.html()
         + ", " + r.json() + " and " + r.junit(), d);
   }
-
 }

@@ -1,7 +1,8 @@
 package org.neguard.cli.pkg;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
+import org.neguard.api.pkg.PackageInfo;
 import org.neguard.cli.support.ClientCommand;
 import picocli.CommandLine.Command;
 
@@ -11,15 +12,13 @@ import picocli.CommandLine.Command;
 final class PkgListCommand extends ClientCommand {
   @Override
   public Integer call() throws Exception {
-    JsonNode list = server().get("/api/packages");
+    List<PackageInfo> list = server().packages();
     StringBuilder text = new StringBuilder(String.format("%-24s %-12s %-6s %-16s %s", "NAME",
         "VERSION", "SECV", "UPLOADED BY", "SIGNER"));
-    for (JsonNode p : list) {
-      text.append('\n').append(String.format("%-24s %-12s %-6s %-16s %s",
-          p.path("name").asText(), p.path("version").asText(),
-          p.path("securityVersion").asText(), p.path("uploadedBy").asText(),
-          p.path("signerSubject").asText()));
+    for (PackageInfo p : list) {
+      text.append('\n').append(String.format("%-24s %-12s %-6s %-16s %s", p.name(),
+          p.version(), p.securityVersion(), p.uploadedBy(), p.signerSubject()));
     }
-    return output().done(text.toString(), Map.of("packages", list));
+    return output().done(text.toString(), Map.of("packages", wire(list)));
   }
 }

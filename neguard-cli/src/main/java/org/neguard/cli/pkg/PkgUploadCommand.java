@@ -1,10 +1,10 @@
 package org.neguard.cli.pkg;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import org.neguard.api.pkg.PackageInfo;
 import org.neguard.cli.support.ClientCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -33,11 +33,9 @@ final class PkgUploadCommand extends ClientCommand {
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString());
     }
-    JsonNode p = server().upload("/api/packages", file);
-    return output().pass(
-        "STORED  " + p.path("name").asText() + " " + p.path("version").asText()
-            + "  (verified by the server; signer " + p.path("signerSubject").asText()
-            + "; manifest sha256 " + p.path("manifestSha256").asText() + ")",
-        Map.of("package", map(p)));
+    PackageInfo p = server().uploadPackage(file);
+    return output().pass("STORED  " + p.name() + " " + p.version()
+        + "  (verified by the server; signer " + p.signerSubject() + "; manifest sha256 "
+        + p.manifestSha256() + ")", Map.of("package", wire(p)));
   }
 }

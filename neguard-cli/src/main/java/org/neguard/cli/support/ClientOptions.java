@@ -7,11 +7,11 @@ import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --server}, {@code --cacert} and {@code --config}, shared by the commands that talk to
- * an OAM server. The token is {@code $NEGUARD_TOKEN}, else the one {@code neguard login} saved
+ * {@code --server}, {@code --cacert}, {@code --config} and {@code --insecure-plain-http}: the
+ * target of a {@link ClientCommand}, the one base of the commands that talk to an OAM server. The token is {@code $NEGUARD_TOKEN}, else the one {@code neguard login} saved
  * for the server.
  */
-public final class ClientOptions {
+final class ClientOptions {
   @Option(names = "--server", paramLabel = "URL",
       description = "The OAM server (default: $NEGUARD_SERVER, else the last one logged in to).")
   String server;
@@ -30,12 +30,12 @@ public final class ClientOptions {
           + " token travel in clear text. Without it, such a URL is refused before connecting.")
   boolean insecurePlainHttp;
 
-  public Credentials credentials() {
+  Credentials credentials() {
     return Credentials.in(configDir);
   }
 
   /** The server URL to use, without a token. */
-  public String serverUrl() throws IOException, RefusalException {
+  String serverUrl() throws IOException, RefusalException {
     if (server != null) {
       return server;
     }
@@ -49,7 +49,7 @@ public final class ClientOptions {
   }
 
   /** A client with the token for the server. */
-  public ServerClient client() throws IOException, RefusalException {
+  ServerClient client() throws IOException, RefusalException {
     String url = serverUrl();
     String token = System.getenv("NEGUARD_TOKEN");
     if (token == null || token.isBlank()) {
@@ -61,12 +61,12 @@ public final class ClientOptions {
   }
 
   /** A client without a token (login). */
-  public ServerClient anonymous() throws IOException, RefusalException {
+  ServerClient anonymous() throws IOException, RefusalException {
     return ServerClient.of(serverUrl(), null, caCert, insecurePlainHttp);
   }
 
   /** A client of {@code url} with {@code token} (logout: the saved token, not the env's). */
-  public ServerClient client(String url, String token) throws IOException, RefusalException {
+  ServerClient client(String url, String token) throws IOException, RefusalException {
     return ServerClient.of(url, token, caCert, insecurePlainHttp);
   }
 }

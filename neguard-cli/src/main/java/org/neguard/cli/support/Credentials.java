@@ -1,8 +1,10 @@
 package org.neguard.cli.support;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -10,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.neguard.io.AtomicFiles;
@@ -34,6 +38,25 @@ public final class Credentials {
 
   /** A saved login. */
   public record Saved(String server, String username, String token, String expiresAt) {}
+
+  /**
+   * {@code credentials.json}: the default server and a login per server URL.
+   *
+   * @param defaultServer the last server logged in to, or null (left out)
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Saves(@JsonProperty("default") String defaultServer, Map<String, Login> servers) {
+    static final Saves NONE = new Saves(null, Map.of());
+
+    Saves {
+      servers = servers == null ? Map.of() : servers;
+    }
+  }
+
+  /** One server's entry in {@link Saves}. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record Login(String username, String token, String expiresAt) {}
 
   private final Path dir;
 
@@ -63,42 +86,33 @@ public final class Credentials {
 
   /** The saved login for {@code server}, or for the default server when null. */
   public Optional<Saved> find(String server) throws IOException, RefusalException {
-    JsonNode root = read();
-    String s = server != null ? normalize(server) : root.path("default").asText(null);
+    Saves saves = read();
+    String s = server != null ? normalize(server) : saves.defaultServer();
     if (s == null) {
       return Optional.empty();
     }
-    JsonNode e = root.path("servers").path(s);
-    if (e.isMissingNode() || !e.hasNonNull("token")) {
+    Login e = saves.servers().get(s);
+    if (e == null || e.token() == null) {
       return Optional.empty();
     }
-    return Optional.of(new Saved(s, e.path("username").asText(), e.path("token").asText(),
-        e.path("expiresAt").asText(null)));
+    return Optional.of(new Saved(s, e.username() == null ? "" : e.username(), e.token(),
+        e.expiresAt()));
   }
 
   public void save(Saved saved) throws IOException, RefusalException {
-    ObjectNode root = (ObjectNode) read();
+    Saves saves = read();
     String s = normalize(saved.server());
-    root.put("default", s);
-    ObjectNode servers = root.has("servers") ? (ObjectNode) root.get("servers")
-        : root.putObject("servers");
-    ObjectNode e = servers.putObject(s);
-    e.put("username", saved.username());
-    e.put("token", saved.token());
-    e.put("expiresAt", saved.expiresAt());
-    write(root);
+    Map<String, Login> servers = new LinkedHashMap<>(saves.servers());
+    servers.put(s, new Login(saved.username(), saved.token(), saved.expiresAt()));
+    write(new Saves(s, servers));
   }
 
   public void remove(String server) throws IOException, RefusalException {
-    ObjectNode root = (ObjectNode) read();
+    Saves saves = read();
     String s = normalize(server);
-    if (root.has("servers")) {
-      ((ObjectNode) root.get("servers")).remove(s);
-    }
-    if (s.equals(root.path("default").asText(null))) {
-      root.remove("default");
-    }
-    write(root);
+    Map<String, Login> servers = new LinkedHashMap<>(saves.servers());
+    servers.remove(s);
+    write(new Saves(s.equals(saves.defaultServer()) ? null : saves.defaultServer(), servers));
   }
 
   static String normalize(String server) {
@@ -144,17 +158,23 @@ public final class Credentials {
     }
   }
 
-  private JsonNode read() throws IOException, RefusalException {
+  private Saves read() throws IOException, RefusalException {
     checkPrivate();
     Path f = file();
     if (!Files.exists(f)) {
-      return JSON.createObjectNode();
+      return Saves.NONE;
     }
-    JsonNode n = JSON.readTree(f.toFile());
-    return n instanceof ObjectNode ? n : JSON.createObjectNode();
+    try {
+      Saves saves = JSON.readValue(f.toFile(), Saves.class);
+      return saves == null ? Saves.NONE : saves;
+    } catch (JsonProcessingException e) {
+      throw RefusalException.about(ReasonCode.BAD_INPUT, f.toString(),
+          "the credentials file " + f + " is not what 'neguard login' writes ("
+              + e.getOriginalMessage() + "); remove it and log in again");
+    }
   }
 
-  private void write(JsonNode root) throws IOException, RefusalException {
+  private void write(Saves root) throws IOException, RefusalException {
     checkPrivate();
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir);

@@ -30,7 +30,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
       return out.refusal(r.reasons());
     }
     if (e instanceof ServerProblemException p) {
-      return p.report(out);
+      return out.problem(p.problem());
     }
     return out.refusal(List.of(reasonFor(e)));
   }
@@ -54,11 +54,6 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         ReasonCode.INTERNAL,
         "internal error (" + e.getClass().getSimpleName() + ": " + e.getMessage()
             + "); please report it, with NEGUARD_DEBUG=1 output");
-  }
-
-  /** The exit code for a list of reasons, by {@link ReasonCode.Kind#of}. */
-  static int exitCode(List<Reason> reasons) {
-    return exitCode(ReasonCode.Kind.of(reasons));
   }
 
   /** 1 for an error (no verdict), 3 for a negative verdict. */

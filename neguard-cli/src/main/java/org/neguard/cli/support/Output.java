@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.neguard.api.problem.Problem;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.api.problem.Verdict;
 import org.neguard.verdict.Reason;
 import picocli.CommandLine;
 
@@ -79,7 +81,7 @@ public final class Output {
   public int pass(String headline, Map<String, Object> details) {
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();
-      o.put("verdict", "pass");
+      o.put("verdict", Verdict.PASS);
       o.put("reasons", List.of());
       o.putAll(details);
       print(o);
@@ -103,36 +105,44 @@ public final class Output {
 
   /** Prints refusal or error reasons and returns 3 (negative verdict) or 1 (error). */
   public int refusal(List<Reason> reasons) {
-    int code = Failures.exitCode(reasons);
+    return problem(Problem.of(reasons));
+  }
+
+  /**
+   * Prints a refusal or error as the server answers one: in JSON the {@link Problem} record
+   * itself, so that the CLI's {@code --json} and the server's problem are one shape; in text the
+   * reasons with their codes as written (a newer server's too). Returns 3 for the verdict
+   * {@code fail}, 1 for {@code error}.
+   */
+  public int problem(Problem problem) {
+    int code = Failures.exitCode(problem.kind());
     if (json) {
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("verdict", code == Failures.ERROR ? "error" : "fail");
-      o.put("reasons", reasonsJson(reasons));
-      print(o);
+      print(problem);
       return code;
     }
-    printReasons(code, reasons);
+    printReasons(code, problem);
     return code;
   }
 
   /**
    * Prints a negative verdict that comes with details (a hardening check's findings): the text,
-   * then the reasons; in JSON one object {@code {verdict, reasons, ...details}}. Returns 3, or 1
-   * when a reason is an error.
+   * then the reasons; in JSON one object {@code {verdict, reasons, ...details}}, the {@link
+   * Problem} with the details beside it. Returns 3, or 1 when a reason is an error.
    */
   public int failWithDetails(String text, List<Reason> reasons, Map<String, Object> details) {
-    int code = Failures.exitCode(reasons);
+    Problem problem = Problem.of(reasons);
+    int code = Failures.exitCode(problem.kind());
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();
-      o.put("verdict", code == Failures.ERROR ? "error" : "fail");
-      o.put("reasons", reasonsJson(reasons));
+      o.put("verdict", problem.verdict());
+      o.put("reasons", problem.reasons());
       o.putAll(details);
       print(o);
       return code;
     }
     out.println(printableLines(text));
     out.flush();
-    printReasons(code, reasons);
+    printReasons(code, problem);
     return code;
   }
 
@@ -158,40 +168,27 @@ public final class Output {
    */
   public int refusedDocument(String text, byte[] json, List<Reason> reasons) {
     document(text, json);
-    int code = Failures.exitCode(reasons);
+    Problem problem = Problem.of(reasons);
+    int code = Failures.exitCode(problem.kind());
     if (this.json) {
-      printReasons(code, reasons, err);
+      printReasons(code, problem, err);
     } else {
-      printReasons(code, reasons);
+      printReasons(code, problem);
     }
     return code;
   }
 
-  private void printReasons(int code, List<Reason> reasons) {
-    printReasons(code, reasons, code == Failures.ERROR ? err : out);
+  private void printReasons(int code, Problem problem) {
+    printReasons(code, problem, code == Failures.ERROR ? err : out);
   }
 
-  private void printReasons(int code, List<Reason> reasons, PrintWriter w) {
+  private void printReasons(int code, Problem problem, PrintWriter w) {
     w.println((code == Failures.ERROR ? "ERROR" : "FAIL")
         + (target == null ? "" : "  " + printable(target.toString())));
-    for (Reason r : reasons) {
-      w.println("  " + r.code() + "  " + printableLines(r.message()));
+    for (ProblemReason r : problem.reasons()) {
+      w.println("  " + printable(r.code()) + "  " + printableLines(r.message()));
     }
     w.flush();
-  }
-
-  public static List<Map<String, Object>> reasonsJson(List<Reason> reasons) {
-    List<Map<String, Object>> list = new ArrayList<>();
-    for (Reason r : reasons) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("code", r.code().name());
-      m.put("message", r.message());
-      if (r.subject() != null) {
-        m.put("subject", r.subject());
-      }
-      list.add(m);
-    }
-    return list;
   }
 
   /**

@@ -1,5 +1,6 @@
 package org.neguard.cli.support;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
@@ -64,10 +65,12 @@ import org.neguard.verdict.RefusalException;
 public final class ServerClient {
   /**
    * Reads answers; fields a newer server adds are ignored (the server itself refuses unknown
-   * fields in what it is sent).
+   * fields in what it is sent). Writes requests as the server writes answers: a null field
+   * (a default left to the server) is left out.
    */
   private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
   private final URI base;
   private final String token;
@@ -155,8 +158,8 @@ public final class ServerClient {
   }
 
   /**
-   * {@code GET path}, the answer bound to {@code type}: a record of {@code org.neguard.api}, or
-   * {@code JsonNode}.
+   * {@code GET path}, the answer bound to {@code type}: a record of {@code org.neguard.api} (or
+   * a {@code JsonNode}, to look at an answer as it came).
    *
    * @throws IOException also when the answer is not the JSON of {@code type}
    */
@@ -264,28 +267,6 @@ public final class ServerClient {
 
   public AuditVerification verifyAudit() throws IOException, RefusalException {
     return get("/api/audit/verify", AuditVerification.class);
-  }
-
-  // The untyped forms, for the commands that still read fields by name.
-
-  public JsonNode get(String path) throws IOException, RefusalException {
-    return get(path, JsonNode.class);
-  }
-
-  public JsonNode post(String path, Object body) throws IOException, RefusalException {
-    return post(path, body, JsonNode.class);
-  }
-
-  public JsonNode put(String path, Object body) throws IOException, RefusalException {
-    return put(path, body, JsonNode.class);
-  }
-
-  public JsonNode delete(String path) throws IOException, RefusalException {
-    return delete(path, JsonNode.class);
-  }
-
-  public JsonNode upload(String path, Path file) throws IOException, RefusalException {
-    return upload(path, file, JsonNode.class);
   }
 
   /** The raw body of a GET, streamed. */
@@ -421,13 +402,9 @@ public final class ServerClient {
         .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
   }
 
-  @SuppressWarnings("unchecked") // the JsonNode case is checked by its class
   private static <T> T bind(HttpResponse<String> r, JavaType type) throws IOException {
     String body = r.body();
     if (body == null || body.isBlank()) {
-      if (type.getRawClass() == JsonNode.class) {
-        return (T) JSON.nullNode();
-      }
       throw new IOException("the server answered " + r.uri() + " with an empty body, not "
           + type.getRawClass().getSimpleName() + "; is this a NEGuard server?");
     }

@@ -1,12 +1,6 @@
 package org.neguard.cli.support;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.PrintWriter;
 import org.neguard.api.problem.Problem;
-import org.neguard.api.problem.ProblemReason;
-import org.neguard.verdict.ReasonCode;
 
 /**
  * A refusal or error of the server that names a reason code this client does not know (a newer
@@ -15,9 +9,11 @@ import org.neguard.verdict.ReasonCode;
  * another one, so a refusal stays a refusal.
  *
  * <p>Unchecked because it leaves the same calls as {@link org.neguard.verdict.RefusalException},
- * whose callers declare only that; {@link Failures} reports it like one.
+ * whose callers declare only that; {@link Failures} reports it like one ({@link
+ * Output#problem}). Whoever catches a refusal of the server to carry on (evidence records it)
+ * catches this too.
  */
-final class ServerProblemException extends RuntimeException {
+public final class ServerProblemException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final transient Problem problem;
@@ -27,39 +23,8 @@ final class ServerProblemException extends RuntimeException {
     this.problem = problem;
   }
 
-  Problem problem() {
+  /** The problem as the server wrote it: its verdict, and every code as written. */
+  public Problem problem() {
     return problem;
-  }
-
-  /**
-   * Prints the problem as {@link Output#refusal} prints reasons (text, or {@code --json}) and
-   * returns the exit code of its verdict.
-   */
-  int report(Output out) {
-    ReasonCode.Kind kind = problem.kind();
-    int exit = Failures.exitCode(kind);
-    if (out.json()) {
-      try {
-        out.out().println(Json.MAPPER.writeValueAsString(problem));
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("problem not serializable", e);
-      }
-      out.out().flush();
-      return exit;
-    }
-    // Errors, in text, go to standard error; verdicts to standard output.
-    PrintWriter w = kind == ReasonCode.Kind.ERROR ? out.err() : out.out();
-    w.println(kind == ReasonCode.Kind.ERROR ? "ERROR" : "FAIL");
-    for (ProblemReason r : problem.reasons()) {
-      w.println("  " + Output.printable(r.code()) + "  " + Output.printableLines(r.message()));
-    }
-    w.flush();
-    return exit;
-  }
-
-  /** Built on first use, as {@link Output}'s. */
-  private static final class Json {
-    static final ObjectMapper MAPPER =
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   }
 }

@@ -14,6 +14,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neguard.api.audit.AuditRecord;
 import org.neguard.evidence.TestCase;
 import org.w3c.dom.Document;
 
@@ -34,9 +35,9 @@ class AuthzEvidenceTest {
     return m;
   }
 
-  private static JsonNode denied(String actor, String target) {
-    return JSON.createObjectNode().put("action", "ACCESS").put("outcome", "denied")
-        .put("actor", actor).put("target", target);
+  private static AuditRecord denied(String actor, String target) {
+    return new AuditRecord(1, "2026-12-01T10:00:00Z", actor, "ACCESS", target, "denied", "",
+        "-", "0".repeat(64), "0".repeat(64));
   }
 
   @Test
