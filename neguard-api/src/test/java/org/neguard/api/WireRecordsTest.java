@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.neguard.api.audit.AuditVerification;
 import org.neguard.api.auth.CreatedUser;
 import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
+import org.neguard.api.auth.RolesRequest;
 import org.neguard.api.auth.User;
+import org.neguard.api.auth.WhoAmI;
 import org.neguard.api.pkg.TrustInfo;
 import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
@@ -68,12 +72,34 @@ class WireRecordsTest {
   void users_rolesLowerCase_timesAsIsoText() throws Exception {
     Instant t = Instant.parse("2026-12-04T03:31:25.123456Z");
     CreatedUser c = new CreatedUser(
-        new User("bob", List.of(Role.PUBLISHER, Role.AUDITOR), false, WireTime.of(t)), null);
+        new User("bob", RoleName.of(List.of(Role.PUBLISHER, Role.AUDITOR)), false,
+            WireTime.of(t)), null);
     assertThat(JSON.writeValueAsString(c)).isEqualTo("{\"user\":{\"username\":\"bob\","
         + "\"roles\":[\"publisher\",\"auditor\"],\"disabled\":false,"
         + "\"createdAt\":\"2026-12-04T03:31:25.123456Z\"},\"password\":null}");
     assertThat(WireTime.parse(c.user().createdAt())).isEqualTo(t);
     assertThat(JSON.readValue("[\"Admin\"]", Role[].class)).containsExactly(Role.ADMIN);
+  }
+
+  @Test
+  void roleName_unknownKeptAsWritten_grantsNothing_plainStringOnTheWire() throws Exception {
+    WhoAmI me = JSON.readValue(
+        "{\"username\":\"a\",\"roles\":[\"admin\",\"curator\"],\"tokenId\":\"t\"}",
+        WhoAmI.class);
+    assertThat(me.roles()).extracting(RoleName::id).containsExactly("admin", "curator");
+    assertThat(me.roles().get(0).known()).contains(Role.ADMIN);
+    assertThat(me.roles().get(1).known()).isEmpty();
+    assertThat(Arrays.stream(Role.values()).filter(r -> me.roles().get(1).is(r))).isEmpty();
+    assertThat(RoleName.holds(me.roles(), Role.ADMIN)).isTrue();
+    assertThat(RoleName.holds(me.roles(), Role.AUDITOR)).isFalse();
+    assertThat(JSON.writeValueAsString(me)).isEqualTo(
+        "{\"username\":\"a\",\"roles\":[\"admin\",\"curator\"],\"tokenId\":\"t\"}");
+    assertThat(JSON.readValue("[\"Admin\"]", RoleName[].class)[0].known()).contains(Role.ADMIN);
+    assertThat(RoleName.of(List.of(Role.AUDITOR, Role.ADMIN))).extracting(RoleName::id)
+        .containsExactly("auditor", "admin");
+    // Requests stay strict: a server refuses a role it does not know.
+    assertThatThrownBy(() -> JSON.readValue("{\"roles\":[\"curator\"]}", RolesRequest.class))
+        .hasMessageContaining("unknown role 'curator'");
   }
 
   @Test

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.api.auth.LoginRequest;
 import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.WhoAmI;
 import org.neguard.api.pkg.PackageInfo;
@@ -180,7 +181,7 @@ class ServerProblemTest {
     ServerClient c = ServerClient.of(url, "token", null, false);
 
     assertThat(c.get("/api/auth/whoami", WhoAmI.class))
-        .isEqualTo(new WhoAmI("alice", List.of(Role.ADMIN, Role.AUDITOR), "t1"));
+        .isEqualTo(new WhoAmI("alice", RoleName.of(List.of(Role.ADMIN, Role.AUDITOR)), "t1"));
     List<PackageInfo> pkgs = c.get("/api/packages", new TypeReference<List<PackageInfo>>() {});
     assertThat(pkgs).singleElement().satisfies(p -> {
       assertThat(p.securityVersion()).isEqualTo(3);
@@ -205,6 +206,41 @@ class ServerProblemTest {
     assertThat(add.exit()).as("%s", add).isEqualTo(1);
     assertThat(add.err()).contains("BAD_INPUT", "unknown role 'wizard'");
     assertThat(asked).as("nothing sent").isEmpty();
+  }
+
+  @Test
+  void unknownRole_inAnswers_shownAsWritten_byLoginAndUserList() throws IOException {
+    answers.put("/api/auth/login", new String[] {"200", """
+        {"id": "t1", "username": "alice", "name": "neguard login",
+         "createdAt": "2026-12-04T04:00:00Z", "expiresAt": "2026-12-04T16:00:00Z",
+         "token": "ngt_0123456789abcdef0123456789abcdef"}"""});
+    answers.put("/api/auth/whoami", new String[] {"200", """
+        {"username": "alice", "roles": ["admin", "curator"], "tokenId": "t1"}"""});
+    answers.put("/api/users", new String[] {"200", """
+        [{"username": "alice", "roles": ["admin", "curator"], "disabled": false,
+          "createdAt": "2026-12-04T04:00:00Z"},
+         {"username": "carol", "roles": ["curator"], "disabled": true,
+          "createdAt": "2026-12-04T04:00:00Z"}]"""});
+
+    CliRun login = login();
+    assertThat(login.exit()).as("%s", login).isZero();
+    assertThat(login.out()).contains("as alice (admin,curator)");
+    CliRun loginJson = login("--json");
+    assertThat(loginJson.exit()).as("%s", loginJson).isZero();
+    assertThat(loginJson.json().path("roles").toString()).isEqualTo("[\"admin\",\"curator\"]");
+
+    String[] list = {"user", "list", "--server", url, "--config",
+        dir.resolve("config").toString()};
+    CliRun text = CliRun.of(list);
+    assertThat(text.exit()).as("%s", text).isZero();
+    assertThat(text.out()).containsPattern("alice +enabled +admin,curator")
+        .containsPattern("carol +disabled +curator");
+    String[] listJson = java.util.Arrays.copyOf(list, list.length + 1);
+    listJson[list.length] = "--json";
+    CliRun json = CliRun.of(listJson);
+    assertThat(json.exit()).as("%s", json).isZero();
+    assertThat(json.json().path("users").findValues("roles")).extracting(JsonNode::toString)
+        .containsExactly("[\"admin\",\"curator\"]", "[\"curator\"]");
   }
 
   @Test

@@ -23,6 +23,7 @@ import org.neguard.api.auth.Endpoint;
 import org.neguard.api.auth.IssueTokenRequest;
 import org.neguard.api.auth.LoginRequest;
 import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.RolesRequest;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.User;
@@ -83,18 +84,20 @@ class ServerWireTest {
   void accounts_bindStrictly_andRoundTrip() throws Exception {
     WhoAmI me = admin.whoami();
     assertThat(me.username()).isEqualTo("admin");
-    assertThat(me.roles()).containsExactly(Role.ADMIN);
+    assertThat(me.roles()).containsExactly(RoleName.of(Role.ADMIN));
     assertThat(strict("/api/auth/whoami", WhoAmI.class)).isEqualTo(me);
 
     CreatedUser c = admin.createUser(
         new CreateUserRequest("wire-pub", null, List.of(Role.PUBLISHER)));
     assertThat(c.password()).as("generated, shown once").isNotBlank();
-    assertThat(c.user().roles()).containsExactly(Role.PUBLISHER);
+    assertThat(c.user().roles()).containsExactly(RoleName.of(Role.PUBLISHER));
     assertThat(admin.setRoles("wire-pub", new RolesRequest(List.of(Role.AUDITOR,
-        Role.PUBLISHER))).roles()).containsExactly(Role.PUBLISHER, Role.AUDITOR);
+        Role.PUBLISHER))).roles()).containsExactlyElementsOf(
+        RoleName.of(List.of(Role.PUBLISHER, Role.AUDITOR)));
     assertThat(admin.setDisabled("wire-pub", true).disabled()).isTrue();
     List<User> users = admin.users();
-    assertThat(users).contains(new User("wire-pub", List.of(Role.PUBLISHER, Role.AUDITOR), true,
+    assertThat(users).contains(new User("wire-pub",
+        RoleName.of(List.of(Role.PUBLISHER, Role.AUDITOR)), true,
         c.user().createdAt()));
     assertThat(strictList("/api/users", User.class)).isEqualTo(users);
     assertThat(admin.setDisabled("wire-pub", false).disabled()).isFalse();
@@ -122,7 +125,7 @@ class ServerWireTest {
   void endpointsTrustPackagesAudit_bindStrictly() throws Exception {
     List<Endpoint> endpoints = admin.endpoints();
     assertThat(endpoints).contains(new Endpoint("GET", "/api/users", "roles",
-        List.of(Role.ADMIN, Role.AUDITOR)));
+        RoleName.of(List.of(Role.ADMIN, Role.AUDITOR))));
     assertThat(strictList("/api/endpoints", Endpoint.class)).isEqualTo(endpoints);
 
     TrustInfo trust = admin.trust();

@@ -8,6 +8,6 @@ import java.util.List;
  * @param method HTTP method
  * @param path path pattern, {@code {name}} for variables
  * @param access {@code anonymous}, {@code any-user} or {@code roles}
- * @param roles the roles admitted when access is {@code roles}
+ * @param roles the roles admitted when access is {@code roles}, each as written
  */
-public record Endpoint(String method, String path, String access, List<Role> roles) {}
+public record Endpoint(String method, String path, String access, List<RoleName> roles) {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -40,13 +41,18 @@ public enum Role {
    */
   @JsonCreator
   public static Role parse(String s) {
+    return find(s).orElseThrow(() -> new IllegalArgumentException(
+        "unknown role '" + s + "'; one of " + Arrays.stream(values()).map(Role::id)
+            .collect(Collectors.joining(", "))));
+  }
+
+  /** The role named {@code s}, case-insensitively, or empty if there is none (or s is null). */
+  public static Optional<Role> find(String s) {
     for (Role r : values()) {
       if (r.name().equalsIgnoreCase(s == null ? "" : s.trim())) {
-        return r;
+        return Optional.of(r);
       }
     }
-    throw new IllegalArgumentException(
-        "unknown role '" + s + "'; one of " + Arrays.stream(values()).map(Role::id)
-            .collect(Collectors.joining(", ")));
+    return Optional.empty();
   }
 }

@@ -3,7 +3,7 @@ package org.neguard.cli.admin;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.User;
 import org.neguard.cli.support.ClientCommand;
 import picocli.CommandLine.Command;
@@ -24,8 +24,11 @@ final class UserListCommand extends ClientCommand {
     return output().done(text.toString(), Map.of("users", wire(users)));
   }
 
-  /** Roles as the server listed them, comma-separated: {@code admin,auditor}. */
-  static String names(List<Role> roles) {
-    return roles.stream().map(Role::id).collect(Collectors.joining(","));
+  /**
+   * Roles as the server listed them, comma-separated: {@code admin,auditor}; one this client
+   * does not know is shown as written.
+   */
+  static String names(List<RoleName> roles) {
+    return roles.stream().map(RoleName::id).collect(Collectors.joining(","));
   }
 }

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.neguard.api.WireTime;
 import org.neguard.api.auth.CreatedUser;
 import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.User;
 import org.neguard.server.access.CurrentUser;
@@ -368,7 +369,8 @@ public final class Accounts {
   }
 
   private static User view(String username, Set<Role> roles, boolean disabled, Instant created) {
-    return new User(username, roles.stream().sorted().toList(), disabled, WireTime.of(created));
+    return new User(username, RoleName.of(roles.stream().sorted().toList()), disabled,
+        WireTime.of(created));
   }
 
   private static Duration ttl(Long hours) {

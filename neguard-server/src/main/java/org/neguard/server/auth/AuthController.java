@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.neguard.api.auth.LoginRequest;
 import org.neguard.api.auth.PasswordChanged;
 import org.neguard.api.auth.PasswordRequest;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.Token;
 import org.neguard.api.auth.WhoAmI;
 import org.neguard.server.access.Allowed;
@@ -36,7 +37,8 @@ class AuthController {
   @Allowed(anyUser = true)
   WhoAmI whoami() {
     CurrentUser u = CurrentUser.current();
-    return new WhoAmI(u.username(), u.roles().stream().sorted().toList(), u.tokenId());
+    return new WhoAmI(u.username(), RoleName.of(u.roles().stream().sorted().toList()),
+        u.tokenId());
   }
 
   @PutMapping("/password")

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.neguard.api.auth.Endpoint;
+import org.neguard.api.auth.RoleName;
 import org.neguard.server.access.Allowed;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.stereotype.Component;
@@ -40,7 +41,7 @@ public final class EndpointCatalog {
       String access = a.anonymous() ? "anonymous" : a.anyUser() ? "any-user" : "roles";
       for (String path : e.getKey().getPatternValues()) {
         for (RequestMethod m : e.getKey().getMethodsCondition().getMethods()) {
-          list.add(new Endpoint(m.name(), path, access, Arrays.asList(a.value())));
+          list.add(new Endpoint(m.name(), path, access, RoleName.of(Arrays.asList(a.value()))));
         }
       }
     }

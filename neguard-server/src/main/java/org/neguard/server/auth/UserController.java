@@ -6,6 +6,7 @@ import java.util.Set;
 import org.neguard.api.auth.CreateUserRequest;
 import org.neguard.api.auth.CreatedUser;
 import org.neguard.api.auth.Role;
+import org.neguard.api.auth.RoleName;
 import org.neguard.api.auth.RolesRequest;
 import org.neguard.api.auth.User;
 import org.neguard.api.auth.UserDisabled;
@@ -52,7 +53,7 @@ class UserController {
   UserRoles roles(@PathVariable String username, @RequestBody RolesRequest body) {
     Set<Role> roles = roles(body.roles());
     accounts.setRoles(CurrentUser.current(), username, roles);
-    return new UserRoles(username, roles.stream().sorted().toList());
+    return new UserRoles(username, RoleName.of(roles.stream().sorted().toList()));
   }
 
   @PostMapping("/{username}/disable")
