@@ -85,6 +85,16 @@ class ServerProblemTest {
     return CliRun.of(args);
   }
 
+  /** The server answers a login of alice, and her whoami with {@code roles} (a JSON array). */
+  private void answerLogin(String roles) {
+    answers.put("/api/auth/login", new String[] {"200", """
+        {"id": "t1", "username": "alice", "name": "neguard login",
+         "createdAt": "2026-12-04T04:00:00Z", "expiresAt": "2026-12-04T16:00:00Z",
+         "token": "ngt_0123456789abcdef0123456789abcdef"}"""});
+    answers.put("/api/auth/whoami", new String[] {"200",
+        "{\"username\": \"alice\", \"roles\": " + roles + ", \"tokenId\": \"t1\"}"});
+  }
+
   @Test
   void unknownCode_verdictFail_isARefusal_exit3_codeKeptAsWritten() throws IOException {
     answers.put("/api/auth/login", new String[] {"422", """
@@ -191,12 +201,7 @@ class ServerProblemTest {
 
   @Test
   void unknownRole_refusedBeforeAnythingIsSent_namingIt() throws IOException {
-    answers.put("/api/auth/login", new String[] {"200", """
-        {"id": "t1", "username": "alice", "name": "neguard login",
-         "createdAt": "2026-12-04T04:00:00Z", "expiresAt": "2026-12-04T16:00:00Z",
-         "token": "ngt_0123456789abcdef0123456789abcdef"}"""});
-    answers.put("/api/auth/whoami", new String[] {"200", """
-        {"username": "alice", "roles": ["admin"], "tokenId": "t1"}"""});
+    answerLogin("[\"admin\"]");
     assertThat(login().exit()).isZero();
     asked.clear();
 
@@ -210,12 +215,7 @@ class ServerProblemTest {
 
   @Test
   void unknownRole_inAnswers_shownAsWritten_byLoginAndUserList() throws IOException {
-    answers.put("/api/auth/login", new String[] {"200", """
-        {"id": "t1", "username": "alice", "name": "neguard login",
-         "createdAt": "2026-12-04T04:00:00Z", "expiresAt": "2026-12-04T16:00:00Z",
-         "token": "ngt_0123456789abcdef0123456789abcdef"}"""});
-    answers.put("/api/auth/whoami", new String[] {"200", """
-        {"username": "alice", "roles": ["admin", "curator"], "tokenId": "t1"}"""});
+    answerLogin("[\"admin\", \"curator\"]");
     answers.put("/api/users", new String[] {"200", """
         [{"username": "alice", "roles": ["admin", "curator"], "disabled": false,
           "createdAt": "2026-12-04T04:00:00Z"},
