@@ -96,6 +96,26 @@ final class LayoutRules {
         .allowEmptyShould(true);
   }
 
+  /**
+   * The CLI reads the server's answers as neguard-api records: outside {@code cli.support} no
+   * class builds a JSON tree of an answer or opens its own HTTP client, so a field the server renames
+   * breaks the build, not a command at run time, and every request goes through {@code
+   * ServerClient} (its limits, TLS and problem handling).
+   */
+  static ArchRule cliReadsTheServerAsRecords() {
+    return noClasses()
+        .that(resideInAPackage("org.neguard.cli..")
+            .and(not(resideInAPackage("org.neguard.cli.support.."))))
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("com.fasterxml.jackson.databind.JsonNode")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("java.net.http.HttpClient")
+        .because("the wire contract is neguard-api's records, spoken by cli.support.ServerClient")
+        .allowEmptyShould(true);
+  }
+
   /** No two packages of ours depend on each other, directly or around a cycle, in any module. */
   static ArchRule packagesAreFreeOfCycles() {
     return SlicesRuleDefinition.slices()

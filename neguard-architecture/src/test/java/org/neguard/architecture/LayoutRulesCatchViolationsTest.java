@@ -8,6 +8,8 @@ import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import org.neguard.av.violation.one.CycleOne;
 import org.neguard.av.violation.two.CycleTwo;
+import org.neguard.cli.violation.CliOpensHttpClient;
+import org.neguard.cli.violation.CliReadsJsonTree;
 import org.neguard.cli.violation.CliUsesInventoryParser;
 import org.neguard.cli.violation.CliUsesServerInternals;
 import org.neguard.harden.violation.HardenUsesEngines;
@@ -95,6 +97,22 @@ class LayoutRulesCatchViolationsTest {
         "org.neguard.av.violation.two",
         CycleOne.class,
         CycleTwo.class);
+  }
+
+  @Test
+  void cli_readingAnAnswerAsAJsonTree_caught() {
+    assertViolation(
+        LayoutRules.cliReadsTheServerAsRecords(),
+        "com.fasterxml.jackson.databind.JsonNode",
+        CliReadsJsonTree.class);
+  }
+
+  @Test
+  void cli_openingItsOwnHttpClient_caught() {
+    assertViolation(
+        LayoutRules.cliReadsTheServerAsRecords(),
+        "java.net.http.HttpClient",
+        CliOpensHttpClient.class);
   }
 
   private static void assertViolation(ArchRule rule, String target, Class<?>... fixtures) {

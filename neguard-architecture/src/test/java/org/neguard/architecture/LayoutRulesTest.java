@@ -63,4 +63,9 @@ class LayoutRulesTest {
   void packages_freeOfCycles() {
     LayoutRules.packagesAreFreeOfCycles().check(product);
   }
+
+  @Test
+  void cli_readsTheServerAsRecords() {
+    LayoutRules.cliReadsTheServerAsRecords().check(product);
+  }
 }
