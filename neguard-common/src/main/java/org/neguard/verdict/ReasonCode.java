@@ -46,6 +46,13 @@ public enum ReasonCode {
   NOT_AUTHORIZED(Kind.REFUSAL, 403),
   CONFLICT(Kind.REFUSAL, 409),
   AUDIT_CHAIN_BROKEN(Kind.REFUSAL, 422),
+  // Signed deployment orders (SRC-1, SRC-2; docs/DEPLOYMENTS.md).
+  /** A document of a major format version this reader does not read (an older agent). */
+  FORMAT_VERSION(Kind.REFUSAL, 422),
+  /** An order addressed to another device (replayed by a device it was not issued to). */
+  DEVICE_MISMATCH(Kind.REFUSAL, 422),
+  /** An order outside its validity window (expired, or not yet valid), clock skew allowed. */
+  ORDER_VALIDITY(Kind.REFUSAL, 422),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR, 500),
   BAD_INPUT(Kind.ERROR, 400),

@@ -1,0 +1,103 @@
+package org.neguard.order;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.regex.Matcher;
+import org.neguard.json.StrictJson;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The order payload's JSON. Reading is strict about what two parsers could read differently
+ * (duplicate keys, trailing data, coercions) and lenient about fields it does not know, which is
+ * how a later minor version adds fields without breaking older agents.
+ */
+final class OrderCodec {
+  private static final ObjectMapper MAPPER =
+      StrictJson.builder()
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.INDENT_OUTPUT)
+          // Unknown fields are a later minor version's additions (docs/DEPLOYMENTS.md).
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+          .build();
+
+  private OrderCodec() {}
+
+  static byte[] encode(DeploymentOrder order) {
+    try {
+      return MAPPER.writeValueAsBytes(order);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("an order record always serializes", e);
+    }
+  }
+
+  /**
+   * Parses any JSON object strictly (duplicate keys and trailing data refused), for the payload
+   * and for the protected header alike.
+   */
+  static JsonNode readObject(byte[] json, String what) throws RefusalException {
+    JsonNode tree;
+    try {
+      tree = MAPPER.readTree(json);
+    } catch (IOException e) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's " + what + " is not strict JSON (" + firstLine(e.getMessage())
+              + "); ask the server for a new order");
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's " + what + " is not a JSON object; ask the server for a new order");
+    }
+    return tree;
+  }
+
+  /**
+   * Reads the payload: its format version first, so that a higher major version is refused for
+   * what it is rather than for a field it may have renamed.
+   */
+  static DeploymentOrder decode(byte[] json) throws RefusalException {
+    JsonNode tree = readObject(json, "payload");
+    JsonNode version = tree.get("formatVersion");
+    Matcher m = version != null && version.isTextual() ? DeploymentOrder.VERSION.matcher(version.textValue()) : null;
+    if (m == null || !m.matches()) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's formatVersion is missing or not major.minor; ask the server for a new order");
+    }
+    int major = Integer.parseInt(m.group(1));
+    if (major != DeploymentOrder.FORMAT_MAJOR) {
+      throw new RefusalException(ReasonCode.FORMAT_VERSION,
+          "the order is of format " + version.textValue() + "; this agent reads "
+              + DeploymentOrder.FORMAT_MAJOR + ".x only: "
+              + (major > DeploymentOrder.FORMAT_MAJOR ? "update the agent" : "update the server"));
+    }
+    try {
+      return MAPPER.treeToValue(tree, DeploymentOrder.class);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's payload is not a valid order: " + firstLine(cause.getMessage())
+              + "; ask the server for a new order");
+    } catch (IOException | IllegalArgumentException e) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's payload is not a valid order (" + firstLine(e.getMessage())
+              + "); ask the server for a new order");
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "no detail";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}
