@@ -3,7 +3,6 @@ package org.neguard.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -39,10 +38,18 @@ class AgentClasspathTest {
         .isInstanceOf(ClassNotFoundException.class);
   }
 
-  /** The control: the same lookup finds what the agent does need, so the refusals above mean it. */
-  @Test
-  void packageVerifier_loadable() throws ClassNotFoundException {
-    assertThat(Class.forName("org.neguard.pkg.BundleVerifier", false, getClass().getClassLoader()))
-        .isNotNull();
+  /**
+   * The control: the same lookup finds what the agent does need, so the refusals above mean it:
+   * the package verifier, and the deployment-order verifier with its JOSE library.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "org.neguard.pkg.BundleVerifier",
+        "org.neguard.order.OrderVerifier",
+        "com.nimbusds.jose.crypto.ECDSAVerifier",
+      })
+  void neededClass_loadable(String name) throws ClassNotFoundException {
+    assertThat(Class.forName(name, false, getClass().getClassLoader())).isNotNull();
   }
 }

@@ -3,7 +3,6 @@ package org.neguard.order;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -90,27 +89,6 @@ public record DeploymentOrder(
       throw new IllegalArgumentException(
           "notAfter " + notAfter + " is not after notBefore " + notBefore);
     }
-  }
-
-  /**
-   * An order of the current {@link #FORMAT_VERSION}, with {@code bundleSha256} normalized to
-   * lower case.
-   */
-  public static DeploymentOrder of(
-      String deviceId,
-      String packageName,
-      String packageVersion,
-      String bundleSha256,
-      long bundleLength,
-      String deploymentId,
-      List<Approval> approvals,
-      Instant issuedAt,
-      Instant notBefore,
-      Instant notAfter,
-      boolean rollback) {
-    return new DeploymentOrder(FORMAT_VERSION, deviceId, packageName, packageVersion,
-        bundleSha256 == null ? null : bundleSha256.toLowerCase(Locale.ROOT), bundleLength,
-        deploymentId, approvals, issuedAt, notBefore, notAfter, rollback);
   }
 
   private static void requireText(String name, String value) {

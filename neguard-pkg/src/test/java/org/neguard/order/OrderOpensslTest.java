@@ -24,6 +24,7 @@ import java.util.Map;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERSequence;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.testing.Openssl;
@@ -33,6 +34,7 @@ import org.neguard.testing.Openssl;
  * openssl, which knows nothing of JOSE, verifies the signature over the JWS signing input, and an
  * order signed by openssl and assembled by hand passes the verifier.
  */
+@DisplayName("SRC-2 signed deployment orders are standard JWS: openssl checks them")
 class OrderOpensslTest {
   private static final KeyPair KEY = Orders.ecKey("secp256r1");
 

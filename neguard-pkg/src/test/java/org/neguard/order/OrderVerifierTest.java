@@ -11,10 +11,12 @@ import static org.neguard.order.Orders.es256;
 import static org.neguard.order.Orders.order;
 import static org.neguard.order.Orders.payloadJson;
 
+import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -29,8 +31,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -40,6 +44,7 @@ import org.neguard.verdict.RefusalException;
  * refuses. Attacks are signed with the trusted key wherever the attack allows, so that the only
  * check left to catch them is the one under test.
  */
+@DisplayName("SRC-1, SRC-2 signed deployment orders: round trip and every refusal")
 class OrderVerifierTest {
   private static final KeyPair KEY = Orders.ecKey("secp256r1");
   private static final OrderSigner SIGNER = OrderSigner.of(KEY.getPrivate(), KID);
@@ -57,6 +62,16 @@ class OrderVerifierTest {
   private static void assertRefused(OrderVerifier verifier, String jws, ReasonCode code) {
     assertThatThrownBy(() -> verifier.verify(jws))
         .isInstanceOfSatisfying(RefusalException.class, e -> assertThat(e.code()).isEqualTo(code));
+  }
+
+  /** {@code header} over a valid payload, signed with the trusted key. */
+  private static void assertHeaderRefused(String header, ReasonCode code) {
+    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), code);
+  }
+
+  /** {@code payload} under the order header, signed with the trusted key. */
+  private static void assertPayloadRefused(String payload, ReasonCode code) {
+    assertRefused(es256(HEADER, payload, KEY.getPrivate()), code);
   }
 
   // --- Round trips -------------------------------------------------------------------------
@@ -151,83 +166,67 @@ class OrderVerifierTest {
   @ValueSource(strings = {"NONE", "None", "es256", "ES256K", "EdDSA"})
   void algNotExactlyOnTheList_refused(String alg) {
     String header = HEADER.replace("\"ES256\"", "\"" + alg + "\"");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.ALGORITHM_NOT_ALLOWED);
+    assertHeaderRefused(header, ReasonCode.ALGORITHM_NOT_ALLOWED);
   }
 
   /** The key-confusion attack: the public key, which anyone has, used as an HMAC secret. */
   @Test
   void hs256WithThePublicKeyAsSecret_refused() throws Exception {
-    JWSObject jws = new JWSObject(
-        new JWSHeader.Builder(JWSAlgorithm.HS256).type(new JOSEObjectType(OrderEnvelope.TYPE))
-            .contentType(OrderEnvelope.CONTENT_TYPE).keyID(KID).build(),
-        new Payload(payloadJson()));
-    jws.sign(new MACSigner(KEY.getPublic().getEncoded()));
-    assertRefused(jws.serialize(), ReasonCode.ALGORITHM_NOT_ALLOWED);
+    assertRefused(signedWith(JWSAlgorithm.HS256, new MACSigner(KEY.getPublic().getEncoded())),
+        ReasonCode.ALGORITHM_NOT_ALLOWED);
   }
 
   @Test
   void es384_refused() throws Exception {
-    JWSObject jws = new JWSObject(
-        new JWSHeader.Builder(JWSAlgorithm.ES384).type(new JOSEObjectType(OrderEnvelope.TYPE))
-            .contentType(OrderEnvelope.CONTENT_TYPE).keyID(KID).build(),
-        new Payload(payloadJson()));
-    jws.sign(new ECDSASigner((ECPrivateKey) Orders.ecKey("secp384r1").getPrivate()));
-    assertRefused(jws.serialize(), ReasonCode.ALGORITHM_NOT_ALLOWED);
+    ECPrivateKey p384 = (ECPrivateKey) Orders.ecKey("secp384r1").getPrivate();
+    assertRefused(signedWith(JWSAlgorithm.ES384, new ECDSASigner(p384)),
+        ReasonCode.ALGORITHM_NOT_ALLOWED);
   }
 
   @Test
   void rs256_refused() throws Exception {
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(2048);
+    assertRefused(signedWith(JWSAlgorithm.RS256, new RSASSASigner(rsa.generateKeyPair().getPrivate())),
+        ReasonCode.ALGORITHM_NOT_ALLOWED);
+  }
+
+  /** A valid order's header and payload, signed by the JOSE library with {@code alg}. */
+  private static String signedWith(JWSAlgorithm alg, JWSSigner signer) throws JOSEException {
     JWSObject jws = new JWSObject(
-        new JWSHeader.Builder(JWSAlgorithm.RS256).type(new JOSEObjectType(OrderEnvelope.TYPE))
+        new JWSHeader.Builder(alg).type(new JOSEObjectType(OrderEnvelope.TYPE))
             .contentType(OrderEnvelope.CONTENT_TYPE).keyID(KID).build(),
         new Payload(payloadJson()));
-    jws.sign(new RSASSASigner(rsa.generateKeyPair().getPrivate()));
-    assertRefused(jws.serialize(), ReasonCode.ALGORITHM_NOT_ALLOWED);
+    jws.sign(signer);
+    return jws.serialize();
   }
 
   // --- Header ------------------------------------------------------------------------------
 
-  @ParameterizedTest
-  @ValueSource(strings = {"\"JWT\"", "\"vnd.neguard.order+json\"", "\"application/jose\"", "7"})
-  void wrongTyp_refused(String typ) {
-    String header = HEADER.replace("\"vnd.neguard.order+jws\"", typ);
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
-  }
-
-  @Test
-  void missingTyp_refused() {
-    String header = HEADER.replace("\"typ\":\"vnd.neguard.order+jws\",", "");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
-  }
-
-  @Test
-  void wrongCty_refused() {
-    String header = HEADER.replace("\"vnd.neguard.order+json\"", "\"json\"");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
-  }
-
-  @Test
-  void missingKid_refused() {
-    String header = HEADER.replace(",\"kid\":\"" + KID + "\"", "");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
-  }
-
-  /** An embedded key (jwk) or a key URL (jku, x5u) would let the sender choose the trust. */
-  @ParameterizedTest
-  @ValueSource(strings = {"\"jwk\":{\"kty\":\"EC\"}", "\"jku\":\"https://evil/\"",
-      "\"x5u\":\"https://evil/\"", "\"crit\":[\"b64\"],\"b64\":false"})
-  void headerParameterOffTheList_refused(String extra) {
-    String header = HEADER.replace("{", "{" + extra + ",");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
-  }
-
-  @Test
-  void duplicateKeyInHeader_refused() {
-    // A lenient reader takes the last alg; the strict read refuses both.
-    String header = HEADER.replace("{", "{\"alg\":\"none\",");
-    assertRefused(es256(header, payloadJson(), KEY.getPrivate()), ReasonCode.MALFORMED);
+  /**
+   * Each header edit, signed with the trusted key, is malformed: another object type, no key
+   * name, a parameter that would let the sender choose the key ({@code jwk}, {@code jku},
+   * {@code x5u}) or how the payload is read ({@code crit}), or a duplicate key (a reader keeping
+   * the first value sees {@code none}, one keeping the last {@code ES256}).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "typ JWT              | \"vnd.neguard.order+jws\"  | \"JWT\"",
+      "typ of the payload   | \"vnd.neguard.order+jws\"  | \"vnd.neguard.order+json\"",
+      "typ application/jose | \"vnd.neguard.order+jws\"  | \"application/jose\"",
+      "typ a number         | \"vnd.neguard.order+jws\"  | 7",
+      "no typ               | \"typ\":\"vnd.neguard.order+jws\", | ''",
+      "cty json             | \"vnd.neguard.order+json\" | \"json\"",
+      "no kid               | ,\"kid\":\"order-key-2026\" | ''",
+      "embedded jwk         | {                          | {\"jwk\":{\"kty\":\"EC\"},",
+      "jku                  | {                          | {\"jku\":\"https://evil/\",",
+      "x5u                  | {                          | {\"x5u\":\"https://evil/\",",
+      "crit b64             | {                          | {\"crit\":[\"b64\"],\"b64\":false,",
+      "duplicate alg        | {                          | {\"alg\":\"none\",",
+  })
+  void headerEdit_refusedMalformed(String name, String from, String to) {
+    assertThat(HEADER).contains(from);
+    assertHeaderRefused(HEADER.replace(from, to), ReasonCode.MALFORMED);
   }
 
   // --- Payload -----------------------------------------------------------------------------
@@ -241,44 +240,44 @@ class OrderVerifierTest {
   void duplicateKeyInPayload_refused() {
     // Two parsers reading these bytes could install for two different devices.
     String payload = payloadJson().replace("{", "{\"deviceId\":\"ne-0002\",");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
   @Test
   void higherMajorVersion_refused() {
     String payload = payloadJson().replace("\"formatVersion\":\"1.0\"", "\"formatVersion\":\"2.0\"");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.FORMAT_VERSION);
+    assertPayloadRefused(payload, ReasonCode.FORMAT_VERSION);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"\"1\"", "\"01.0\"", "1.0", "\"1.0.0\"", "null"})
   void badFormatVersion_refused(String version) {
     String payload = payloadJson().replace("\"1.0\"", version);
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
   @Test
   void badField_refused() {
     String payload = payloadJson().replace(order(DEVICE).bundleSha256(), "not-a-digest");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
   @Test
   void noApprovals_refused() {
     String payload = payloadJson().replaceAll("\"approvals\":\\[[^]]*]", "\"approvals\":[]");
     assertThat(payload).contains("\"approvals\":[]");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
   @Test
   void missingField_refused() {
     String payload = payloadJson().replace("\"rollback\":false", "\"rollbak\":false");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
   @Test
   void trailingData_refused() {
-    assertRefused(es256(HEADER, payloadJson() + "{}", KEY.getPrivate()), ReasonCode.MALFORMED);
+    assertPayloadRefused(payloadJson() + "{}", ReasonCode.MALFORMED);
   }
 
   // --- Validity window ---------------------------------------------------------------------
@@ -308,7 +307,7 @@ class OrderVerifierTest {
     // Not even a JWS: refused for its size, so nothing of it was decoded or parsed.
     assertRefused("x".repeat(OrderEnvelope.MAX_LENGTH + 1), ReasonCode.SIZE_LIMIT);
     String payload = payloadJson().replace("{", "{\"pad\":\"" + "p".repeat(OrderEnvelope.MAX_LENGTH) + "\",");
-    assertRefused(es256(HEADER, payload, KEY.getPrivate()), ReasonCode.SIZE_LIMIT);
+    assertPayloadRefused(payload, ReasonCode.SIZE_LIMIT);
   }
 
   @ParameterizedTest

@@ -34,7 +34,7 @@ final class Orders {
   }
 
   static DeploymentOrder order(String deviceId) {
-    return DeploymentOrder.of(deviceId, "sample-mme", "1.2.0",
+    return new DeploymentOrder(DeploymentOrder.FORMAT_VERSION, deviceId, "sample-mme", "1.2.0",
         "0123456789abcdef".repeat(4), 4096, "dep-42",
         List.of(new Approval("alice", NOW.minus(Duration.ofHours(2))),
             new Approval("bob", NOW.minus(Duration.ofHours(1)))),
