@@ -10,6 +10,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.neguard.json.StrictJson;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -29,6 +30,9 @@ final class OrderCodec {
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
           .build();
+
+  private static final Pattern UTC_INSTANT =
+      Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z");
 
   private OrderCodec() {}
 
@@ -79,6 +83,7 @@ final class OrderCodec {
               + DeploymentOrder.FORMAT_MAJOR + ".x only: "
               + (major > DeploymentOrder.FORMAT_MAJOR ? "update the agent" : "update the server"));
     }
+    requireUtcInstants(tree);
     try {
       return MAPPER.treeToValue(tree, DeploymentOrder.class);
     } catch (ValueInstantiationException e) {
@@ -90,6 +95,30 @@ final class OrderCodec {
       throw new RefusalException(ReasonCode.MALFORMED,
           "the order's payload is not a valid order (" + firstLine(e.getMessage())
               + "); ask the server for a new order");
+    }
+  }
+
+  /**
+   * Times are ISO-8601 strings in UTC ({@code Z}), one way of writing each: the time library
+   * would also take epoch numbers and other offsets, which the format does not allow.
+   */
+  private static void requireUtcInstants(JsonNode tree) throws RefusalException {
+    for (String field : new String[] {"issuedAt", "notBefore", "notAfter"}) {
+      requireUtcInstant(tree.get(field), field);
+    }
+    JsonNode approvals = tree.get("approvals");
+    if (approvals != null && approvals.isArray()) {
+      for (JsonNode a : approvals) {
+        requireUtcInstant(a.get("approvedAt"), "approvals[].approvedAt");
+      }
+    }
+  }
+
+  private static void requireUtcInstant(JsonNode value, String field) throws RefusalException {
+    if (value != null && !(value.isTextual() && UTC_INSTANT.matcher(value.textValue()).matches())) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's " + field + " is not an ISO-8601 UTC time (2026-12-04T10:00:00Z): "
+              + value + "; ask the server for a new order");
     }
   }
 

@@ -275,6 +275,22 @@ class OrderVerifierTest {
     assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"1796378400", "\"2026-12-05T12:00:00+02:00\"", "\"2026-12-05\"",
+      "\"2026-12-05T10:00:00\""})
+  void timeNotAnIsoUtcString_refused(String notAfter) {
+    String payload = payloadJson().replace("\"2026-12-05T10:00:00Z\"", notAfter);
+    assertThat(payload).isNotEqualTo(payloadJson());
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
+  }
+
+  @Test
+  void approvalTimeAnEpochNumber_refused() {
+    String payload = payloadJson().replace("\"2026-12-04T08:00:00Z\"", "1796364000");
+    assertThat(payload).isNotEqualTo(payloadJson());
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
+  }
+
   @Test
   void trailingData_refused() {
     assertPayloadRefused(payloadJson() + "{}", ReasonCode.MALFORMED);
@@ -312,7 +328,9 @@ class OrderVerifierTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "abc", "a.b", "a.b.c.d", "!!!.e30.AA", "e30.e30.AA", "bm90IGpzb24.e30.AA",
-      "W10.e30.AA", "eyJhbGciOiJFUzI1NiJ9.e30", "..", "e30..."})
+      "W10.e30.AA", "eyJhbGciOiJFUzI1NiJ9.e30", "..", "e30...",
+      // The JSON serialization: orders travel in the compact one only.
+      "{\"payload\":\"e30\",\"protected\":\"e30\",\"signature\":\"AA\"}"})
   void malformedCompactSerialization_refused(String jws) {
     assertRefused(jws, ReasonCode.MALFORMED);
   }
