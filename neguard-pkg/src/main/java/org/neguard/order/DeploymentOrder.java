@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
 
 /**
  * What the server orders one device to install: the payload of a signed order
- * (docs/DEPLOYMENTS.md, "Order format"). The constructor enforces every rule a field has, so an
- * order that exists is well-formed; whether it is meant for this device and valid now is
- * {@link OrderVerifier}'s question.
+ * (docs/DEPLOYMENTS.md, "Signed deployment orders"). The constructor enforces every rule a field
+ * has, so an order that exists is well-formed; whether it is meant for this device and valid now
+ * is {@link OrderVerifier}'s question.
  *
  * @param formatVersion {@code major.minor}; a reader reads its own major version and every minor
  *     one, ignoring fields it does not know (see {@link #FORMAT_VERSION})
@@ -73,7 +73,8 @@ public record DeploymentOrder(
     }
     requireText("deploymentId", deploymentId);
     if (approvals == null || approvals.isEmpty()) {
-      throw new IllegalArgumentException("approvals is empty: an order needs an approved deployment");
+      throw new IllegalArgumentException(
+          "approvals is empty: an order needs an approved deployment");
     }
     approvals = List.copyOf(approvals);
     Set<String> approvers = new HashSet<>();

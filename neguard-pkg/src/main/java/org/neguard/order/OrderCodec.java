@@ -71,10 +71,12 @@ final class OrderCodec {
   static DeploymentOrder decode(byte[] json) throws RefusalException {
     JsonNode tree = readObject(json, "payload");
     JsonNode version = tree.get("formatVersion");
-    Matcher m = version != null && version.isTextual() ? DeploymentOrder.VERSION.matcher(version.textValue()) : null;
+    Matcher m = version != null && version.isTextual()
+        ? DeploymentOrder.VERSION.matcher(version.textValue()) : null;
     if (m == null || !m.matches()) {
       throw new RefusalException(ReasonCode.MALFORMED,
-          "the order's formatVersion is missing or not major.minor; ask the server for a new order");
+          "the order's formatVersion is missing or not major.minor; "
+              + "ask the server for a new order");
     }
     int major = Integer.parseInt(m.group(1));
     if (major != DeploymentOrder.FORMAT_MAJOR) {

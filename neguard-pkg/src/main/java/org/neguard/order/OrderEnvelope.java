@@ -20,7 +20,7 @@ public final class OrderEnvelope {
    */
   public static final String TYPE = "vnd.neguard.order+jws";
 
-  /** The {@code cty} header: the payload's media type, {@code application/vnd.neguard.order+json}. */
+  /** The {@code cty} header: the payload's type, {@code application/vnd.neguard.order+json}. */
   public static final String CONTENT_TYPE = "vnd.neguard.order+json";
 
   /**
@@ -30,7 +30,11 @@ public final class OrderEnvelope {
    */
   public static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256);
 
-  /** The only header parameters an order may carry; {@code jwk}, {@code jku}, {@code x5u}, {@code crit} and the rest are refused. */
+  /**
+   * The only header parameters an order may carry; {@code jwk}, {@code jku}, {@code x5u},
+   * {@code crit} and the rest are refused: they would let the sender choose the key or change how
+   * the payload is read.
+   */
   public static final Set<String> HEADER_PARAMETERS = Set.of("alg", "kid", "typ", "cty");
 
   /**

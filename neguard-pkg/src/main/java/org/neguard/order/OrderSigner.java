@@ -38,7 +38,8 @@ public final class OrderSigner {
     if (kid == null || kid.isBlank()) {
       throw new IllegalArgumentException("kid is missing or blank: verifiers find the key by it");
     }
-    if (!(key instanceof ECPrivateKey ec) || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
+    if (!(key instanceof ECPrivateKey ec)
+        || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
       throw new IllegalArgumentException(
           "key is not an EC key on P-256 (ES256 is the order algorithm): " + key.getAlgorithm());
     }

@@ -68,7 +68,8 @@ public final class OrderVerifier {
     trustedKeys.forEach((kid, key) -> {
       if (!(key instanceof ECPublicKey ec)
           || !Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
-        throw new IllegalArgumentException("trusted order key " + kid + " is not an EC key on P-256");
+        throw new IllegalArgumentException(
+            "trusted order key " + kid + " is not an EC key on P-256");
       }
       try {
         keys.put(kid, new ECDSAVerifier(ec));

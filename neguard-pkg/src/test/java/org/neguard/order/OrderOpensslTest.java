@@ -55,8 +55,8 @@ class OrderOpensslTest {
     assertThat(ok.stdout()).contains("Verified OK");
 
     // The control: one byte of the signing input changed, and openssl refuses it.
-    Files.writeString(dir.resolve("input"), parts[0] + "." + b64(payloadJson().replace("1.2.0", "1.2.1")),
-        StandardCharsets.US_ASCII);
+    String altered = parts[0] + "." + b64(payloadJson().replace("1.2.0", "1.2.1"));
+    Files.writeString(dir.resolve("input"), altered, StandardCharsets.US_ASCII);
     assertThat(Openssl.run(dir, null,
         "dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig.der", "input").exit())
         .isNotZero();

@@ -102,7 +102,7 @@ class OrderVerifierTest {
     assertThat(header.getKeyID()).isEqualTo(KID);
   }
 
-  /** A later minor version adds fields (issue 15's expected measurements): an older agent reads on. */
+  /** A later minor version adds fields (issue 15's expected measurements): older agents read on. */
   @Test
   void laterMinorVersion_unknownFieldsIgnored() throws Exception {
     String payload = payloadJson().replace("\"formatVersion\":\"1.0\"",
@@ -114,7 +114,8 @@ class OrderVerifierTest {
 
   @Test
   void typWithApplicationPrefix_accepted() throws Exception {
-    String header = HEADER.replace("\"vnd.neguard.order+jws\"", "\"application/vnd.neguard.order+jws\"");
+    String header =
+        HEADER.replace("\"vnd.neguard.order+jws\"", "\"application/vnd.neguard.order+jws\"");
     assertThat(VERIFIER.verify(es256(header, payloadJson(), KEY.getPrivate())).deviceId())
         .isEqualTo(DEVICE);
   }
@@ -187,8 +188,8 @@ class OrderVerifierTest {
   void rs256_refused() throws Exception {
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(2048);
-    assertRefused(signedWith(JWSAlgorithm.RS256, new RSASSASigner(rsa.generateKeyPair().getPrivate())),
-        ReasonCode.ALGORITHM_NOT_ALLOWED);
+    RSASSASigner signer = new RSASSASigner(rsa.generateKeyPair().getPrivate());
+    assertRefused(signedWith(JWSAlgorithm.RS256, signer), ReasonCode.ALGORITHM_NOT_ALLOWED);
   }
 
   /** A valid order's header and payload, signed by the JOSE library with {@code alg}. */
@@ -245,7 +246,8 @@ class OrderVerifierTest {
 
   @Test
   void higherMajorVersion_refused() {
-    String payload = payloadJson().replace("\"formatVersion\":\"1.0\"", "\"formatVersion\":\"2.0\"");
+    String payload =
+        payloadJson().replace("\"formatVersion\":\"1.0\"", "\"formatVersion\":\"2.0\"");
     assertPayloadRefused(payload, ReasonCode.FORMAT_VERSION);
   }
 
@@ -322,12 +324,14 @@ class OrderVerifierTest {
   void overSizeLimit_refusedBeforeParsing() {
     // Not even a JWS: refused for its size, so nothing of it was decoded or parsed.
     assertRefused("x".repeat(OrderEnvelope.MAX_LENGTH + 1), ReasonCode.SIZE_LIMIT);
-    String payload = payloadJson().replace("{", "{\"pad\":\"" + "p".repeat(OrderEnvelope.MAX_LENGTH) + "\",");
+    String pad = "p".repeat(OrderEnvelope.MAX_LENGTH);
+    String payload = payloadJson().replace("{", "{\"pad\":\"" + pad + "\",");
     assertPayloadRefused(payload, ReasonCode.SIZE_LIMIT);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "abc", "a.b", "a.b.c.d", "!!!.e30.AA", "e30.e30.AA", "bm90IGpzb24.e30.AA",
+  @ValueSource(strings = {"", "abc", "a.b", "a.b.c.d", "!!!.e30.AA", "e30.e30.AA",
+      "bm90IGpzb24.e30.AA",
       "W10.e30.AA", "eyJhbGciOiJFUzI1NiJ9.e30", "..", "e30...",
       // The JSON serialization: orders travel in the compact one only.
       "{\"payload\":\"e30\",\"protected\":\"e30\",\"signature\":\"AA\"}"})
