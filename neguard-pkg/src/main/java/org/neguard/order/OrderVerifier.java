@@ -33,6 +33,8 @@ import org.neguard.verdict.RefusalException;
  */
 public final class OrderVerifier {
   private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]*");
+  /** A key name fit to appear in a message, a log line or an audit row as it is. */
+  private static final Pattern KID = Pattern.compile("[\\x21-\\x7e]{1,128}");
 
   private final Map<String, ECDSAVerifier> keys;
   private final Clock clock;
@@ -158,26 +160,28 @@ public final class OrderVerifier {
     // Before any key is looked at: "none", the HMAC algorithms and the rest never get that far.
     if (!OrderEnvelope.ALGORITHMS.contains(JWSAlgorithm.parse(alg.textValue()))) {
       throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED,
-          "the order is signed with algorithm " + alg.textValue() + "; orders are accepted with "
-              + OrderEnvelope.ALGORITHMS + " only");
+          "the order is signed with algorithm " + shown(alg.textValue())
+              + "; orders are accepted with " + OrderEnvelope.ALGORITHMS + " only");
     }
     for (Iterator<String> names = header.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!OrderEnvelope.HEADER_PARAMETERS.contains(name)) {
-        throw malformed("its header carries parameter " + name + "; an order's header has only "
-            + OrderEnvelope.HEADER_PARAMETERS);
+        throw malformed("its header carries parameter " + shown(name)
+            + "; an order's header has only " + OrderEnvelope.HEADER_PARAMETERS);
       }
     }
     if (!OrderEnvelope.namesMediaType(text(header, "typ"), OrderEnvelope.TYPE)) {
-      throw malformed("its typ is " + text(header, "typ") + ", not " + OrderEnvelope.TYPE
+      throw malformed("its typ is " + shown(text(header, "typ")) + ", not " + OrderEnvelope.TYPE
           + ": it is not a deployment order");
     }
     if (!OrderEnvelope.namesMediaType(text(header, "cty"), OrderEnvelope.CONTENT_TYPE)) {
-      throw malformed("its cty is " + text(header, "cty") + ", not " + OrderEnvelope.CONTENT_TYPE);
+      throw malformed(
+          "its cty is " + shown(text(header, "cty")) + ", not " + OrderEnvelope.CONTENT_TYPE);
     }
     String kid = text(header, "kid");
-    if (kid == null || kid.isBlank()) {
-      throw malformed("its header has no kid naming the order-signing key");
+    if (kid == null || !KID.matcher(kid).matches()) {
+      throw malformed("its header has no kid naming the order-signing key (1 to 128 printable "
+          + "ASCII characters): " + shown(kid));
     }
     return kid;
   }
@@ -199,6 +203,23 @@ public final class OrderVerifier {
   private static String text(JsonNode node, String field) {
     JsonNode v = node.get(field);
     return v != null && v.isTextual() ? v.textValue() : null;
+  }
+
+  /**
+   * A header value as a message may show it: what the sender wrote, at most 64 characters, with
+   * anything but printable ASCII as {@code ?} so that no control character reaches a terminal
+   * or a log.
+   */
+  static String shown(String value) {
+    if (value == null) {
+      return "(none)";
+    }
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < value.length() && i < 64; i++) {
+      char c = value.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return b.append(value.length() > 64 ? "…\"" : "\"").toString();
   }
 
   private static RefusalException malformed(String what) {

@@ -224,10 +224,28 @@ class OrderVerifierTest {
       "x5u                  | {                          | {\"x5u\":\"https://evil/\",",
       "crit b64             | {                          | {\"crit\":[\"b64\"],\"b64\":false,",
       "duplicate alg        | {                          | {\"alg\":\"none\",",
+      "kid with a newline   | order-key-2026             | order\\nkey",
   })
   void headerEdit_refusedMalformed(String name, String from, String to) {
     assertThat(HEADER).contains(from);
     assertHeaderRefused(HEADER.replace(from, to), ReasonCode.MALFORMED);
+  }
+
+  @Test
+  void kidOver128Characters_refused() {
+    assertHeaderRefused(HEADER.replace(KID, "k".repeat(129)), ReasonCode.MALFORMED);
+  }
+
+  @Test
+  void headerValuesInMessages_boundedAndPrintable() {
+    String typ = "\"x\\u001b[2J" + "y".repeat(500) + "\"";
+    String header = HEADER.replace("\"vnd.neguard.order+jws\"", typ);
+    assertThatThrownBy(() -> VERIFIER.verify(es256(header, payloadJson(), KEY.getPrivate())))
+        .isInstanceOfSatisfying(RefusalException.class, e -> {
+          assertThat(e.code()).isEqualTo(ReasonCode.MALFORMED);
+          assertThat(e.getMessage()).contains("\"x?[2Jyyy").doesNotContain("\u001b")
+              .doesNotContain("y".repeat(70));
+        });
   }
 
   // --- Payload -----------------------------------------------------------------------------
