@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -126,9 +127,22 @@ public final class AtomicFiles {
         throw new IllegalStateException("already committed: " + file);
       }
       if (existing == Existing.REFUSE) {
-        // No atomic no-replace rename in java.nio: move without REPLACE_EXISTING fails on an
-        // existing target, which is what refusing needs; it is still a rename in one directory.
-        Files.move(tmp, target);
+        // java.nio has no atomic no-replace rename: a move without REPLACE_EXISTING checks, then
+        // renames, and a file created in between would be replaced. A hard link is created
+        // atomically or not at all; only where the file system has none, the move stands in.
+        try {
+          Files.createLink(target, tmp);
+          Files.delete(tmp);
+        } catch (UnsupportedOperationException e) {
+          Files.move(tmp, target);
+        } catch (FileAlreadyExistsException e) {
+          throw e;
+        } catch (FileSystemException e) {
+          if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString());
+          }
+          Files.move(tmp, target);
+        }
       } else {
         move(tmp, target);
       }

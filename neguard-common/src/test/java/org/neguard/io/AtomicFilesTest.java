@@ -69,6 +69,18 @@ class AtomicFilesTest {
   }
 
   @Test
+  void refuse_danglingSymlinkAtTarget_refusedAndNothingWrittenThroughIt() throws IOException {
+    Path elsewhere = dir.resolve("elsewhere.txt");
+    Path f = dir.resolve("out.txt");
+    Files.createSymbolicLink(f, elsewhere);
+    assertThatThrownBy(() -> AtomicFiles.write(f, "new".getBytes(), AtomicFiles.Existing.REFUSE))
+        .isInstanceOf(FileAlreadyExistsException.class);
+    assertThat(Files.isSymbolicLink(f)).isTrue();
+    assertThat(elsewhere).doesNotExist();
+    assertThat(names(dir)).containsExactly("out.txt");
+  }
+
+  @Test
   void attributes_applyToTheFileBeforeItIsWritten() throws IOException {
     Path f = dir.resolve("secret");
     try (AtomicFiles.Pending p = AtomicFiles.create(f, AtomicFiles.Existing.REPLACE,
