@@ -103,6 +103,27 @@ class WireRecordsTest {
   }
 
   @Test
+  void roleNameAndCode_ofAnyOtherShape_refused_soNothingShownAsWrittenFakesALineOrAnEscape()
+      throws Exception {
+    for (String bad : new String[] {"admin\nmallory enabled admin", "\u001b[2Jadmin", "", "1x",
+        "a".repeat(65), "adm in"}) {
+      assertThatThrownBy(() -> RoleName.of(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+      String answer = "{\"username\":\"a\",\"roles\":[" + JSON.writeValueAsString(bad)
+          + "],\"tokenId\":\"t\"}";
+      assertThatThrownBy(() -> JSON.readValue(answer, WhoAmI.class)).as(bad)
+          .isInstanceOf(java.io.IOException.class);
+    }
+    assertThat(RoleName.of("release.manager-2").id()).isEqualTo("release.manager-2");
+    for (String bad :
+        new String[] {"UNSIGNED\n  PASS", "\u001b[31mX", "", "lower", "A".repeat(65)}) {
+      assertThatThrownBy(() -> new ProblemReason(bad, "m", null)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(new ProblemReason("PACKAGE_QUARANTINED", "m", null).knownCode()).isEmpty();
+  }
+
+  @Test
   void auditVerification_namesTheHeadWhenIntact_theFirstBadRowWhenBroken() throws Exception {
     assertThat(JSON.writeValueAsString(AuditVerification.intact(3, "ab")))
         .isEqualTo("{\"intact\":true,\"rows\":3,\"headHash\":\"ab\"}");

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A role as a server's answer names it. The name is text, not a {@link Role}: a client older
@@ -17,8 +18,19 @@ import java.util.Optional;
  * @param id the role's name as written ({@code admin}), possibly one this client does not know
  */
 public record RoleName(String id) {
+  /**
+   * What any role's name looks like. A name is shown as written, so one of any other shape (a
+   * line break that would fake a line of `user list`, a terminal escape) is refused as malformed.
+   */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
+
+  /** @throws IllegalArgumentException if {@code id} is not a role name's shape */
   public RoleName {
     Objects.requireNonNull(id, "role name is null");
+    if (!NAME.matcher(id).matches()) {
+      throw new IllegalArgumentException(
+          "not a role name: a letter, then at most 63 of A-Z, a-z, 0-9, '_', '.', '-'");
+    }
   }
 
   /** Reads the plain string of the wire. */

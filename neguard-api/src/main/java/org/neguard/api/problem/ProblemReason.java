@@ -3,6 +3,7 @@ package org.neguard.api.problem;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 
@@ -18,9 +19,20 @@ import org.neguard.verdict.ReasonCode;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProblemReason(String code, String message, String subject) {
+  /**
+   * What any code, known or not, looks like. A code is shown as written, so one of any other
+   * shape (a line break, a terminal escape, a page of text from a hostile or broken server) is
+   * not a code: the answer is then not a problem at all.
+   */
+  private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
+
+  /** @throws IllegalArgumentException if {@code code} is not upper case letters, digits, '_' */
   public ProblemReason {
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(message, "message");
+    if (!CODE.matcher(code).matches()) {
+      throw new IllegalArgumentException("not a reason code: at most 64 of A-Z, 0-9 and _");
+    }
   }
 
   /** The wire form of a reason. */
