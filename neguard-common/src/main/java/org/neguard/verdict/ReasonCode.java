@@ -53,6 +53,17 @@ public enum ReasonCode {
   DEVICE_MISMATCH(Kind.REFUSAL, 422),
   /** An order outside its validity window (expired, or not yet valid), clock skew allowed. */
   ORDER_VALIDITY(Kind.REFUSAL, 422),
+  // Devices and deployments (SRC-1, OBJ-1; docs/DEPLOYMENTS.md).
+  /** The creator of a deployment may not approve it; an approval needs a second person. */
+  FOUR_EYES(Kind.REFUSAL, 403),
+  /** The deployment's state does not allow this (approving a cancelled one, resuming a done one). */
+  DEPLOYMENT_STATE(Kind.REFUSAL, 409),
+  /** The package is for another NE type than the device's. */
+  NE_TYPE_MISMATCH(Kind.REFUSAL, 422),
+  /** A lower security version than the device runs, without an approved rollback. */
+  ROLLBACK_REFUSED(Kind.REFUSAL, 422),
+  /** The device is disabled (or its certificate revoked): it is refused until re-enrolled. */
+  DEVICE_DISABLED(Kind.REFUSAL, 403),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR, 500),
   BAD_INPUT(Kind.ERROR, 400),

@@ -30,6 +30,7 @@ import org.neguard.sign.TrustStore;
  * @param trustAnchors vendor CA certificates to install into {@code trust/anchors/}, each with
  *     the vendors it speaks for (none: unbound), after the data directory's lock is taken
  * @param crls CRLs to install into {@code trust/crls/}, likewise
+ * @param fleet the agents' API and deployments (issue 12)
  */
 public record ServerConfig(
     Path dataDir,
@@ -46,7 +47,53 @@ public record ServerConfig(
     boolean quiet,
     ScanPolicy scanPolicy,
     List<TrustStore.AnchorFile> trustAnchors,
-    List<Path> crls) {
+    List<Path> crls,
+    Fleet fleet) {
+
+  /**
+   * Devices and deployments: the agents' API listener and the deployment engine.
+   *
+   * @param devicePort the agents' API port (mutual TLS, always HTTPS), 0 for any free port
+   * @param deviceHosts host names and addresses the device port's TLS certificate names (besides
+   *     the bind address, {@code localhost} and {@code 127.0.0.1})
+   * @param requiredApprovals approvals every deployment needs at least (four-eyes: none by its
+   *     creator), 1 or more
+   * @param schedulerInterval how often each replica looks for deployments to advance
+   * @param certificateLifetime how long a device certificate is valid; renewal is offered in its
+   *     last third
+   * @param packageStore where stored bundles live, or empty for {@code DATA/packages}; replicas
+   *     sharing one database must share it too (a shared volume)
+   */
+  public record Fleet(int devicePort, List<String> deviceHosts, int requiredApprovals,
+      java.time.Duration schedulerInterval, java.time.Duration certificateLifetime,
+      Optional<Path> packageStore) {
+    public Fleet {
+      if (devicePort < 0 || devicePort > 65535) {
+        throw new IllegalArgumentException("devicePort not in 0..65535: " + devicePort);
+      }
+      deviceHosts = List.copyOf(deviceHosts);
+      if (requiredApprovals < 1) {
+        throw new IllegalArgumentException("requiredApprovals < 1: " + requiredApprovals);
+      }
+      if (schedulerInterval.isNegative() || schedulerInterval.isZero()) {
+        throw new IllegalArgumentException("schedulerInterval not positive: " + schedulerInterval);
+      }
+      if (certificateLifetime.compareTo(java.time.Duration.ofHours(1)) < 0) {
+        throw new IllegalArgumentException(
+            "certificateLifetime < 1 hour: " + certificateLifetime);
+      }
+      Objects.requireNonNull(packageStore, "packageStore");
+    }
+
+    /**
+     * Any free device port (the CLI's default is 8444), one approval, a 2-second scheduler,
+     * 30-day certificates, {@code DATA/packages}.
+     */
+    public static Fleet defaults() {
+      return new Fleet(0, List.of(), 1, java.time.Duration.ofSeconds(2),
+          java.time.Duration.ofDays(30), Optional.empty());
+    }
+  }
 
   /** Default largest upload: 16 GiB. */
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 30;
@@ -86,7 +133,7 @@ public record ServerConfig(
     return new ServerConfig(dataDir, bindAddress, port, dbUrl, dbUser, dbPassword, tlsKeystore,
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
-        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList());
+        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -115,6 +162,7 @@ public record ServerConfig(
     private ScanPolicy scanPolicy = ScanPolicy.defaults();
     private List<TrustStore.AnchorFile> trustAnchors = List.of();
     private List<Path> crls = List.of();
+    private Fleet fleet = Fleet.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -180,13 +228,19 @@ public record ServerConfig(
       return this;
     }
 
+    /** The agents' API and deployment settings. */
+    public Builder fleet(Fleet fleet) {
+      this.fleet = Objects.requireNonNull(fleet, "fleet");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls);
+          trustAnchors, crls, fleet);
     }
   }
 }

@@ -24,4 +24,11 @@ public @interface Allowed {
 
   /** Any signed-in, enabled user, whatever their roles (their own tokens, "who am I"). */
   boolean anyUser() default false;
+
+  /**
+   * An enrolled, enabled device authenticated by its device certificate (mutual TLS on the
+   * agents' port, {@link CurrentDevice}); no user token admits it. Devices are admitted only to
+   * such endpoints.
+   */
+  boolean device() default false;
 }

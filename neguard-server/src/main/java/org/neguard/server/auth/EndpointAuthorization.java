@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Set;
 import org.neguard.api.auth.Role;
 import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentDevice;
 import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
@@ -44,6 +45,14 @@ final class EndpointAuthorization implements HandlerInterceptor {
           "this endpoint declares no role, so nobody may call it");
     }
     if (allowed.anonymous()) {
+      return true;
+    }
+    if (allowed.device()) {
+      CurrentDevice device = CurrentDevice.of(request);
+      if (device == null) {
+        return deny(response, ReasonCode.NOT_AUTHENTICATED, CurrentUser.actorName(), what,
+            "this endpoint is for enrolled devices: present a device certificate (mutual TLS)");
+      }
       return true;
     }
     CurrentUser user = CurrentUser.current();
