@@ -59,7 +59,7 @@ public final class NeguardServer implements AutoCloseable {
               + ": give a TLS key store (--tls-keystore), listen on 127.0.0.1, or insist with"
               + " --insecure-plain-http");
     }
-    DataDir dir = DataDir.open(config.dataDir());
+    DataDir dir = DataDir.open(config.dataDir(), config.fleet().packageStore());
     try {
       // Under the lock: a second start that is refused must not change the running server's
       // trust configuration.

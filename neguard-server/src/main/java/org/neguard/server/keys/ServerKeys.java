@@ -57,12 +57,8 @@ public final class ServerKeys {
   private volatile ActiveSigner signer;
 
   ServerKeys(JdbcClient jdbc) {
-    this(jdbc, Clock.systemUTC());
-  }
-
-  ServerKeys(JdbcClient jdbc, Clock clock) {
     this.jdbc = jdbc;
-    this.clock = clock;
+    this.clock = Clock.systemUTC();
   }
 
   /**
