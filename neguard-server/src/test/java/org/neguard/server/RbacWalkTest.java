@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +55,25 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/audit", READERS);
     EXPECTED.put("GET /api/audit/verify", READERS);
     EXPECTED.put("GET /api/audit/export", READERS);
+    Set<Role> deploymentReaders =
+        EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR);
+    EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("GET /api/deployments", deploymentReaders);
+    EXPECTED.put("GET /api/deployments/{id}", deploymentReaders);
+    EXPECTED.put("GET /api/deployments/{id}/targets", deploymentReaders);
+    EXPECTED.put("POST /api/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /api/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /api/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/deployments/{id}/resume", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
   }
+
+  /**
+   * The agents' API (issue 12): for devices only, authenticated by their certificate on the
+   * agents' port; no user role admits them. Their own tests walk them.
+   */
+  static final Set<String> DEVICE = Set.of("GET /api/device/v1/poll",
+      "GET /api/device/v1/bundles/{sha256}", "POST /api/device/v1/feedback");
 
   /** Actuator endpoints, authorized by the security filter chain rather than @Allowed. */
   static final Map<String, Set<Role>> ACTUATOR = new TreeMap<>(Map.of(
@@ -92,6 +111,9 @@ class RbacWalkTest {
       e.path("roles").forEach(r -> roles.add(Role.valueOf(r.asText().toUpperCase())));
       declared.put(key, access.equals("anonymous") ? null : access.equals("any-user") ? ALL : roles);
     }
+    Set<String> device = new TreeSet<>();
+    declared.keySet().removeIf(k -> k.contains(" /api/device/") && device.add(k));
+    assertThat(device).containsAll(DEVICE);
     assertThat(declared).isEqualTo(EXPECTED);
   }
 
