@@ -38,11 +38,11 @@ record ByteRange(long first, long last) {
     }
     long first = Long.parseLong(m.group(1));
     long last = m.group(2).isEmpty() ? length - 1 : Long.parseLong(m.group(2));
-    if (last < first) {
-      return null;
-    }
     if (first >= length) {
       return UNSATISFIABLE;
+    }
+    if (last < first) {
+      return null;
     }
     return new ByteRange(first, Math.min(last, length - 1));
   }

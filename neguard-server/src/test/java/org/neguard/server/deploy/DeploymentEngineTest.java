@@ -294,4 +294,41 @@ class DeploymentEngineTest {
     report("p-1", issued.orderId(), "downloading");
     assertThat(f.orders.pollState("p-1", "serial-p-1").etag()).isNotEqualTo(issued.etag());
   }
+
+  @Test
+  @DisplayName("REC-2 schedulers racing (replicas): each wave starts once, each order once")
+  void advanceAll_concurrently_startsEachWaveOnce() throws Exception {
+    List<String> devices = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      devices.add("c-" + i);
+      f.device("c-" + i, "mme");
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors
+        .newFixedThreadPool(4);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String id = f.running(DeployFixture.body(devices, "waves", List.of("3", "3"),
+            "successThreshold", 50));
+        java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(4);
+        List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          runs.add(pool.submit(() -> {
+            go.await();
+            return f.scheduler.advanceAll();
+          }));
+        }
+        for (java.util.concurrent.Future<Integer> r : runs) {
+          r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        Map<String, Object> before = f.rows("SELECT COUNT(DISTINCT order_id) AS orders FROM"
+            + " deployment_targets WHERE deployment_id = ?", id).get(0);
+        assertThat(((Number) before.get("orders")).intValue()).isEqualTo(3);
+        assertThat(f.audit("deployment " + id).stream()
+            .filter(a -> a.startsWith("DEPLOYMENT_WAVE_START"))).hasSize(1);
+        f.cancelQuietly(id);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
