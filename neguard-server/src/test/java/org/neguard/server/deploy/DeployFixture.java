@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,15 +34,35 @@ import org.springframework.context.ConfigurableApplicationContext;
 final class DeployFixture implements AutoCloseable {
   static final String PACKAGE = "app";
   static final String VERSION = "1.0.0";
+  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
+  static final String ADMIN_URL = PG + "test";
 
   final TestServer s;
   final DeployClock clock;
   final DeploymentScheduler scheduler;
   final DeviceOrders orders;
   final String bundleSha256;
+  /** The PostgreSQL database of this fixture, or null for the embedded one. */
+  private final String database;
+  private boolean closed;
 
   DeployFixture() throws Exception {
-    s = TestServer.start();
+    this(null);
+  }
+
+  /**
+   * On a fresh PostgreSQL database (127.0.0.1:5432, dropped by {@link #close}) when {@code
+   * database} is given, else on the embedded database.
+   */
+  DeployFixture(String database) throws Exception {
+    this.database = database;
+    if (database != null) {
+      try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
+          java.sql.Statement st = c.createStatement()) {
+        st.execute("CREATE DATABASE " + database);
+      }
+    }
+    s = TestServer.start(database == null ? null : PG + database);
     try {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
@@ -70,6 +91,31 @@ final class DeployFixture implements AutoCloseable {
     clock.set(Clock.fixed(at, ZoneOffset.UTC));
   }
 
+  /** A connection to the server's database. */
+  Connection db() throws SQLException {
+    return database == null ? s.db()
+        : DriverManager.getConnection(PG + database, "postgres", "");
+  }
+
+  /**
+   * A new database name when PostgreSQL answers on 127.0.0.1:5432; else the test is skipped
+   * (fails under CI, which starts one).
+   */
+  static String postgresDatabase() {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
+      c.isValid(5);
+    } catch (SQLException e) {
+      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
+          + "); .ci/run starts it";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message, e);
+      }
+      org.junit.jupiter.api.Assumptions.abort(message);
+    }
+    return "neguard_dep_" + java.util.UUID.randomUUID().toString().replace("-", "")
+        .substring(0, 12);
+  }
+
   void device(String id, String neType, String... labels) throws SQLException {
     Instant now = Instant.now();
     update("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
@@ -92,7 +138,7 @@ final class DeployFixture implements AutoCloseable {
   }
 
   int update(String sql, Object... args) throws SQLException {
-    try (Connection c = s.db(); PreparedStatement p = c.prepareStatement(sql)) {
+    try (Connection c = db(); PreparedStatement p = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         p.setObject(i + 1, args[i]);
       }
@@ -102,7 +148,7 @@ final class DeployFixture implements AutoCloseable {
 
   /** Rows of {@code sql}, each column by its (lower-case) name. */
   List<Map<String, Object>> rows(String sql, Object... args) throws SQLException {
-    try (Connection c = s.db(); PreparedStatement p = c.prepareStatement(sql)) {
+    try (Connection c = db(); PreparedStatement p = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         p.setObject(i + 1, args[i]);
       }
@@ -118,6 +164,12 @@ final class DeployFixture implements AutoCloseable {
       }
       return out;
     }
+  }
+
+  /** A timestamp column's value (H2 gives OffsetDateTime, PostgreSQL Timestamp). */
+  static Instant instant(Object column) {
+    return column instanceof java.sql.Timestamp t ? t.toInstant()
+        : ((java.time.OffsetDateTime) column).toInstant();
   }
 
   long count(String sql, Object... args) throws SQLException {
@@ -202,7 +254,20 @@ final class DeployFixture implements AutoCloseable {
   }
 
   @Override
-  public void close() throws java.io.IOException {
-    s.close();
+  public void close() throws java.io.IOException, SQLException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      s.close();
+    } finally {
+      if (database != null) {
+        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
+            java.sql.Statement st = c.createStatement()) {
+          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+      }
+    }
   }
 }

@@ -35,6 +35,10 @@ class DeploymentApprovalTest {
   @BeforeAll
   static void start() throws Exception {
     f = new DeployFixture();
+    devices();
+  }
+
+  static void devices() throws Exception {
     operator = f.s.token(Role.OPERATOR);
     approver = f.s.token(Role.APPROVER);
     for (String d : List.of("a-1", "a-2", "a-3", "a-4", "a-5")) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -195,9 +194,9 @@ class DeploymentEngineTest {
     f.scheduler.advanceAll();
 
     assertThat(f.targets(id)).containsEntry("mw-1", "issued");
-    OffsetDateTime notAfter = (OffsetDateTime) f.rows("SELECT not_after FROM"
-        + " deployment_targets WHERE deployment_id = ?", id).get(0).get("not_after");
-    assertThat(notAfter.toInstant()).isEqualTo(noon.plus(14, ChronoUnit.HOURS)); // 02:00
+    Instant notAfter = DeployFixture.instant(f.rows("SELECT not_after FROM"
+        + " deployment_targets WHERE deployment_id = ?", id).get(0).get("not_after"));
+    assertThat(notAfter).isEqualTo(noon.plus(14, ChronoUnit.HOURS)); // 02:00
 
     // Past the window's end the order has not finished: it fails, ORDER_VALIDITY.
     f.at(noon.plus(14, ChronoUnit.HOURS));
