@@ -264,8 +264,7 @@ final class Deployments {
       }
       fourEyes(actor, d, "reject");
       expect(d, "rejected", DeploymentRow.PENDING);
-      store.end(id, DeploymentRow.REJECTED, "rejected by " + actor + ": " + reason,
-          clock.now());
+      store.end(id, DeploymentRow.REJECTED, by("rejected", actor, reason), clock.now());
       return reason;
     });
   }
@@ -275,8 +274,7 @@ final class Deployments {
     String reason = reason(r);
     return locked(actor, "DEPLOYMENT_PAUSE", id, d -> {
       expect(d, "paused", DeploymentRow.RUNNING);
-      store.setState(id, DeploymentRow.PAUSED, "paused by " + actor
-          + (reason.isEmpty() ? "" : ": " + reason), clock.now());
+      store.setState(id, DeploymentRow.PAUSED, by("paused", actor, reason), clock.now());
       return reason;
     });
   }
@@ -293,8 +291,7 @@ final class Deployments {
               + " deployment_targets t WHERE t.deployment_id = ? AND t.wave = ? AND t.state IN"
               + " ('failed', 'refused')) WHERE deployment_id = ? AND wave = ?")
           .params(id, d.currentWave(), id, d.currentWave()).update();
-      store.setState(id, DeploymentRow.RUNNING, "resumed by " + actor
-          + (reason.isEmpty() ? "" : ": " + reason), clock.now());
+      store.setState(id, DeploymentRow.RUNNING, by("resumed", actor, reason), clock.now());
       return reason;
     });
   }
@@ -304,8 +301,7 @@ final class Deployments {
     String reason = reason(r);
     return locked(actor, "DEPLOYMENT_CANCEL", id, d -> {
       expect(d, "cancelled", DeploymentRow.PENDING, DeploymentRow.RUNNING, DeploymentRow.PAUSED);
-      store.end(id, DeploymentRow.CANCELLED, "cancelled by " + actor
-          + (reason.isEmpty() ? "" : ": " + reason), clock.now());
+      store.end(id, DeploymentRow.CANCELLED, by("cancelled", actor, reason), clock.now());
       return reason;
     });
   }
@@ -350,6 +346,11 @@ final class Deployments {
     throw ApiException.of(ReasonCode.DEPLOYMENT_STATE, "deployment " + d.id() + " is "
         + d.state() + " and cannot be " + verb + " (only when " + String.join(" or ", states)
         + ")");
+  }
+
+  /** The state reason of a user's change: who, and why when they said. */
+  private static String by(String verb, String actor, String reason) {
+    return verb + " by " + actor + (reason.isEmpty() ? "" : ": " + reason);
   }
 
   private static String reason(ReasonRequest r) {

@@ -1,6 +1,5 @@
 package org.neguard.server.deploy;
 
-import java.util.List;
 import java.util.Set;
 
 /** The states of {@code deployment_targets} and what they mean for waves and orders. */
@@ -14,15 +13,11 @@ final class Targets {
   static final String REFUSED = "refused";
   static final String CANCELLED = "cancelled";
 
-  /** Ordered and not finished: the device may act on its order. */
-  static final List<String> LIVE = List.of(ISSUED, DOWNLOADING, INSTALLING);
-  /** Not finished: cancel and expiry end these. */
-  static final List<String> OPEN = List.of(WAITING, ISSUED, DOWNLOADING, INSTALLING);
   static final Set<String> FINAL = Set.of(SUCCEEDED, FAILED, REFUSED, CANCELLED);
 
-  /** SQL list of {@link #LIVE}, for IN clauses. */
+  /** Ordered and not finished (the device may act on its order), as an SQL list. */
   static final String LIVE_SQL = "('issued', 'downloading', 'installing')";
-  /** SQL list of {@link #OPEN}. */
+  /** Not finished (cancel and expiry end these), as an SQL list. */
   static final String OPEN_SQL = "('waiting', 'issued', 'downloading', 'installing')";
 
   private Targets() {}
