@@ -55,6 +55,11 @@ final class DeployFixture implements AutoCloseable {
    * database} is given, else on the embedded database.
    */
   DeployFixture(String database) throws Exception {
+    this(database, false);
+  }
+
+  /** As above; {@code timer}: leave the scheduler's timer running. */
+  DeployFixture(String database, boolean timer) throws Exception {
     this.database = database;
     if (database != null) {
       try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
@@ -67,7 +72,9 @@ final class DeployFixture implements AutoCloseable {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
       orders = bean(DeviceOrders.class);
-      scheduler.close();
+      if (!timer) {
+        scheduler.close();
+      }
       Path work = Files.createDirectories(s.dir.resolve("work"));
       Path b = Bundles.signed(work, PACKAGE, VERSION, 1, 8_000, s.pki.codeSigner().material());
       Http.Response r = s.http.upload(b, s.token(Role.PUBLISHER));
