@@ -51,6 +51,8 @@ final class Devices {
   static final Duration MAX_TOKEN_TTL = Duration.ofMinutes(10_080);
   static final int MAX_INSTALLED = 256;
   static final int MAX_REASON = 2000;
+  /** enrollment_tokens.labels: the labels joined by commas. */
+  static final int MAX_TOKEN_LABELS = 2000;
   private static final Pattern PACKAGE_NAME = Pattern.compile("[A-Za-z0-9._+-]{1,128}");
   /** What a client is told for an unknown, spent or expired token: the audit row says which. */
   static final String TOKEN_REFUSED = "the enrollment token is unknown, already used or expired;"
@@ -139,6 +141,10 @@ final class Devices {
       String deviceId = request.deviceId() == null ? null : Shapes.deviceId(request.deviceId());
       String neType = request.neType() == null ? null : Shapes.neType(request.neType());
       List<String> labels = Shapes.labels(request.labels());
+      if (String.join(",", labels).length() > MAX_TOKEN_LABELS) {
+        throw ApiException.badInput("the token's labels take more than " + MAX_TOKEN_LABELS
+            + " characters together");
+      }
       Duration ttl = request.ttlMinutes() == null ? DEFAULT_TOKEN_TTL
           : Duration.ofMinutes(request.ttlMinutes());
       if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TOKEN_TTL) > 0) {

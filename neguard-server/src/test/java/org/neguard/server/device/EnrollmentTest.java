@@ -4,8 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -14,6 +24,7 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.OrderKey;
+import org.neguard.measure.Sha256;
 import org.neguard.server.Http;
 import org.neguard.server.TestServer;
 
@@ -78,6 +89,66 @@ class EnrollmentTest {
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
     assertThat(s.http.get("/api/devices/twice-2", s.adminToken()).status()).isEqualTo(404);
     assertThat(audit(10)).contains("already used by device twice-1");
+  }
+
+  @Test
+  @DisplayName("SRC-1 one token, ten enrollments at once: exactly one device is enrolled")
+  void enrollmentToken_concurrentUse_exactlyOneWins() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String id = "race-" + i;
+        answers.add(pool.submit(() -> {
+          DeviceClient c = TestDevice.client(s, token);
+          go.await();
+          try {
+            c.enroll(token.path("token").asText(), id, "henb", null, null);
+            return 201;
+          } catch (DeviceApiException e) {
+            return e.status();
+          }
+        }));
+      }
+      go.countDown();
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> f : answers) {
+        statuses.add(f.get(2, TimeUnit.MINUTES));
+      }
+      assertThat(statuses).filteredOn(x -> x == 201).hasSize(1);
+      assertThat(statuses).filteredOn(x -> x == 401).hasSize(9);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(s.http.get("/api/devices", s.adminToken()).json().findValuesAsText("id"))
+        .filteredOn(id -> id.startsWith("race-")).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("SRC-1 an enrollment token is shown once and stored as its SHA-256 only")
+  void enrollmentToken_storedHashedOnly() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of("labels", List.of("a", "b")));
+    String raw = token.path("token").asText();
+    assertThat(raw).matches("net_[0-9a-f]{16}_[0-9a-f]{64}");
+    String secret = raw.substring(21);
+    try (Connection c = s.db(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT * FROM enrollment_tokens WHERE id = '"
+            + token.path("id").asText() + "'")) {
+      assertThat(rs.next()).isTrue();
+      StringBuilder row = new StringBuilder();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        row.append(rs.getString(i)).append('|');
+      }
+      assertThat(row.toString()).doesNotContain(secret)
+          .contains(Sha256.hex(secret.getBytes(StandardCharsets.US_ASCII)));
+    }
+    assertThat(audit(5)).doesNotContain(secret);
+    assertThat(s.http.post("/api/devices/enrollment-tokens", s.token(TestServer.Role.PUBLISHER),
+        Map.of()).status()).isEqualTo(403);
+    assertThat(s.http.post("/api/devices/enrollment-tokens", s.adminToken(),
+        Map.of("ttlMinutes", 10_081)).status()).isEqualTo(400);
   }
 
   @Test
