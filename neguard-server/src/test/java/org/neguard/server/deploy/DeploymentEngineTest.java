@@ -330,4 +330,28 @@ class DeploymentEngineTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  @DisplayName("REC-2 a deployment locked elsewhere (another replica) is skipped, not waited for")
+  void advanceAll_skipsADeploymentLockedElsewhere() throws Exception {
+    f.device("lk-1", "mme");
+    String id = f.running(DeployFixture.body(List.of("lk-1")));
+    try (java.sql.Connection other = f.db()) {
+      other.setAutoCommit(false);
+      try (java.sql.PreparedStatement p = other.prepareStatement(
+          "SELECT id FROM deployments WHERE id = ? FOR UPDATE")) {
+        p.setString(1, id);
+        p.executeQuery().close();
+      }
+      long started = System.nanoTime();
+      f.scheduler.advanceAll();
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
+          .as("skipped at once, not after a lock timeout").isLessThan(
+              java.time.Duration.ofSeconds(5));
+      assertThat(f.targets(id)).containsEntry("lk-1", "waiting");
+      other.rollback();
+    }
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("lk-1", "issued");
+  }
 }
