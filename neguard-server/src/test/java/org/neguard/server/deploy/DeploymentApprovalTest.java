@@ -156,6 +156,26 @@ class DeploymentApprovalTest {
   }
 
   @Test
+  @DisplayName("REC-2 pause, resume and cancel only from the states they leave")
+  void pauseResumeCancel_inTheWrongState_areRefusedWithDeploymentState() throws Exception {
+    String id = f.created(DeployFixture.body(List.of("a-1")));
+    Map<String, String> refused = Map.of("pause", "pending_approval", "resume",
+        "pending_approval");
+    for (Map.Entry<String, String> e : refused.entrySet()) {
+      Http.Response r = f.act(id, e.getKey(), operator, Map.of());
+      assertThat(r.status()).as(e.getKey()).isEqualTo(409);
+      assertThat(r.code()).isEqualTo("DEPLOYMENT_STATE");
+      assertThat(f.state(id)).isEqualTo(e.getValue());
+    }
+    assertThat(f.act(id, "cancel", operator, Map.of()).status()).isEqualTo(200);
+    Http.Response again = f.act(id, "cancel", operator, Map.of());
+    assertThat(again.code()).isEqualTo("DEPLOYMENT_STATE");
+    assertThat(f.audit("deployment " + id)).filteredOn(a -> a.contains("DEPLOYMENT_STATE"))
+        .hasSize(3);
+    assertThat(f.state(id)).isEqualTo("cancelled");
+  }
+
+  @Test
   void reject_withoutReason_isRefused() throws Exception {
     String id = f.created(DeployFixture.body(List.of("a-1")));
     Http.Response r = f.act(id, "reject", approver, Map.of());
