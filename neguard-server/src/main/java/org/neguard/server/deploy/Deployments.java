@@ -147,6 +147,10 @@ final class Deployments {
   private List<String> targets(CreateDeploymentRequest r) {
     Set<String> ids = new TreeSet<>();
     List<String> devices = r.devices() == null ? List.of() : r.devices();
+    if (devices.stream().anyMatch(d -> d == null || d.isBlank())
+        || r.labels() != null && r.labels().stream().anyMatch(l -> l == null || l.isBlank())) {
+      throw ApiException.badInput("devices and labels must not hold empty entries");
+    }
     if (!devices.isEmpty()) {
       List<String> known = jdbc.sql("SELECT id FROM devices WHERE id IN (:ids)")
           .param("ids", devices).query(String.class).list();

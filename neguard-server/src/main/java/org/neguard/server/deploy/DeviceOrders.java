@@ -180,6 +180,9 @@ final class DeviceOrders {
       throw ApiException.badInput("status must be downloading, installing, succeeded or"
           + " failed: '" + f.status() + "'");
     }
+    if (f.reasons() != null && f.reasons().stream().anyMatch(r -> r == null)) {
+      throw ApiException.badInput("reasons must not hold empty entries");
+    }
     if (f.progress() != null && (f.progress() < 0 || f.progress() > 100)) {
       throw ApiException.badInput("progress must be 0 to 100: " + f.progress());
     }

@@ -232,7 +232,8 @@ class DeploymentApprovalTest {
         "HH:MM-HH:MM", "{\"devices\":[\"a-1\"],\"maintenanceWindow\":\"22:00\"}",
         "not in the future",
         "{\"devices\":[\"a-1\"],\"expiresAt\":\"2020-01-01T00:00:00Z\"}",
-        "wave '0%'", "{\"devices\":[\"a-1\"],\"waves\":[\"0%\"]}");
+        "wave '0%'", "{\"devices\":[\"a-1\"],\"waves\":[\"0%\"]}",
+        "empty entries", "{\"devices\":[\"a-1\",null]}");
     for (Map.Entry<String, String> c : cases.entrySet()) {
       String json = "{\"packageName\":\"app\",\"packageVersion\":\"1.0.0\","
           + c.getValue().substring(1);
