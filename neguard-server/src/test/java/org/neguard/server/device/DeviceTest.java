@@ -12,12 +12,14 @@ import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -28,8 +30,12 @@ import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.EnrollRequest;
 import org.neguard.pki.CertificateIssuer;
 import org.neguard.server.Http;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
 
 /**
  * The attacks on enrollment and device identity (SRC-1, OBJ-1): every misuse of a token, a
@@ -383,6 +389,22 @@ class DeviceTest {
     // At most two rows (one per device) per flush interval, far fewer than requests.
     assertThat(rows).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(2.0 * (seconds / 3 + 2))
         .isLessThan(requests);
+  }
+
+  @Test
+  @DisplayName("the agents' port taken: the server does not start, IO_ERROR names the port")
+  void devicePort_inUse_startRefused() throws Exception {
+    ServerConfig config = ServerConfig.builder(s.dir.resolve("data-busy")).port(0).quiet(true)
+        .adminPasswordFile(s.dir.resolve("admin-password"))
+        .fleet(new ServerConfig.Fleet(s.server.devicePort(), List.of(), 1,
+            Duration.ofSeconds(2), Duration.ofDays(30), Optional.empty()))
+        .build();
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> NeguardServer.start(config).close());
+    assertThat(e.code()).isEqualTo(ReasonCode.IO_ERROR);
+    assertThat(e.getMessage()).contains("agents' port " + s.server.devicePort());
+    // The running server is untouched.
+    assertThat(TestDevice.enroll(s, "busy-1", "henb").client.orderKeys()).isNotEmpty();
   }
 
   static Instant lastSeen(String id) {
