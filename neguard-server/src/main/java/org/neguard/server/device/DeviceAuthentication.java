@@ -140,8 +140,8 @@ final class DeviceAuthentication extends OncePerRequestFilter {
 
   private void deny(HttpServletResponse response, String actor, String what, Reason reason,
       String detail) throws IOException {
-    audit.getObject().append(AuditEvent.denied(actor, "DEVICE_AUTHENTICATE", what, detail.startsWith(
-        reason.code().name()) ? detail : reason.code() + ": " + detail));
+    String why = detail.startsWith(reason.code().name()) ? detail : reason.code() + ": " + detail;
+    audit.getObject().append(AuditEvent.denied(actor, "DEVICE_AUTHENTICATE", what, why));
     Problems.write(response, reason);
   }
 

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Provider;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,6 +23,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -180,6 +187,32 @@ class DeviceTest {
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
     // The control: the same request unaltered enrolls.
     assertThat(enrollRaw(token.path("token").asText(), "sig-1", csr).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("SRC-1 a CSR for a weak key (RSA-1024, secp256k1) is refused")
+  void csr_weakOrUnlistedKey_refused() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(1024);
+    Provider bc = new BouncyCastleProvider();
+    KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", bc);
+    k1.initialize(new ECGenParameterSpec("secp256k1"));
+    for (KeyPair weak : List.of(rsa.generateKeyPair(), k1.generateKeyPair())) {
+      String algorithm = weak.getPublic().getAlgorithm().equals("RSA") ? "SHA256withRSA"
+          : "SHA256withECDSA";
+      var csr = new JcaPKCS10CertificationRequestBuilder(
+              new X500Principal("CN=weak-1"), weak.getPublic())
+          .build(new JcaContentSignerBuilder(algorithm)
+              .setProvider(bc).build(weak.getPrivate()));
+      String pem = "-----BEGIN CERTIFICATE REQUEST-----\n"
+          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csr.getEncoded())
+          + "\n-----END CERTIFICATE REQUEST-----\n";
+      Http.Response r = enrollRaw(token.path("token").asText(), "weak-1", pem);
+      assertThat(r.status()).as("%s", r).isEqualTo(400);
+      assertThat(r.body()).contains("P-256 or P-384");
+    }
+    assertThat(tokenUsed(token.path("id").asText())).isFalse();
   }
 
   @Test
