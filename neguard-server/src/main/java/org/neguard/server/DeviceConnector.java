@@ -19,6 +19,8 @@ import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.util.net.jsse.JSSEImplementation;
 import org.neguard.pki.CertificateIssuer;
 import org.neguard.server.keys.ServerKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
 
 /**
@@ -30,6 +32,7 @@ import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
  * and whether that device may still talk, the device package decides per request.
  */
 final class DeviceConnector {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceConnector.class);
   /** How the message of a failure to open the port starts. */
   static final String NOT_OPENED = "the agents' port could not be opened";
   private static final String ALIAS = "agents-port";
@@ -88,7 +91,9 @@ final class DeviceConnector {
       throw new IllegalStateException(NOT_OPENED + ": port " + config.fleet().devicePort()
           + " on " + config.bindAddress() + " (" + c.getStateName() + ")");
     }
-    return URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
+    URI url = URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
+    LOG.info("agents' port (mutual TLS, device CA) listening on {}", url);
+    return url;
   }
 
   /** The names the port's certificate carries: loopback, the bind address, fleet.deviceHosts. */
