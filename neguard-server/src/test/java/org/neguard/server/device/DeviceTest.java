@@ -3,6 +3,7 @@ package org.neguard.server.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,10 +68,6 @@ class DeviceTest {
     }
   }
 
-  static String audit(int n) {
-    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
-  }
-
   static X509Certificate ca() throws IOException {
     return DeviceIdentity.certificate(s.http.get("/api/devices/ca", s.adminToken()).body());
   }
@@ -117,7 +114,7 @@ class DeviceTest {
         .enroll(token.path("token").asText(), "late-1", "henb", null, null));
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
-    assertThat(audit(5)).contains("token " + token.path("id").asText() + " expired at");
+    assertThat(auditTail(s, 5)).contains("token " + token.path("id").asText() + " expired at");
     assertThat(s.http.get("/api/devices/late-1", s.adminToken()).status()).isEqualTo(404);
   }
 
@@ -129,7 +126,7 @@ class DeviceTest {
     DeviceApiException e = refusal(() -> TestDevice.client(s, token)
         .enroll(forged, "forged-1", "henb", null, null));
     assertThat(e.status()).isEqualTo(401);
-    assertThat(audit(5)).contains("no enrollment token with this id and secret");
+    assertThat(auditTail(s, 5)).contains("no enrollment token with this id and secret");
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
   }
 
@@ -146,7 +143,7 @@ class DeviceTest {
     DeviceApiException otherType = refusal(() -> TestDevice.client(s, token)
         .enroll(t, "bound-1", "henb", null, null));
     assertThat(otherType.status()).isEqualTo(403);
-    assertThat(audit(6)).contains("is bound to device bound-1, not bound-2")
+    assertThat(auditTail(s, 6)).contains("is bound to device bound-1, not bound-2")
         .contains("is bound to NE type mme, not henb");
     assertThat(tokenUsed(token.path("id").asText())).as("refusals spend nothing").isFalse();
 
@@ -167,7 +164,8 @@ class DeviceTest {
     assertThat(r.code()).isEqualTo("BAD_INPUT");
     assertThat(r.body()).contains("CN=cn-1");
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
-    assertThat(audit(5)).contains("\"action\":\"ENROLL\"").contains("\"outcome\":\"failure\"");
+    assertThat(auditTail(s, 5)).contains("\"action\":\"ENROLL\"")
+        .contains("\"outcome\":\"failure\"");
   }
 
   @Test
@@ -280,7 +278,8 @@ class DeviceTest {
         () -> DeviceClient.of(s.server.deviceUrl(), old).orderKeys());
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
-    assertThat(audit(10)).contains("RENEW_CERTIFICATE").contains(old.serial() + " is not current");
+    assertThat(auditTail(s, 10)).contains("RENEW_CERTIFICATE")
+        .contains(old.serial() + " is not current");
   }
 
   @Test
@@ -401,7 +400,7 @@ class DeviceTest {
     }
     assertThat(d.client.orderKeys()).extracting(k -> k.kid())
         .contains(kid).containsAll(before.findValuesAsText("kid"));
-    assertThat(audit(5)).contains("ROTATE_ORDER_KEY").contains(kid);
+    assertThat(auditTail(s, 5)).contains("ROTATE_ORDER_KEY").contains(kid);
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.neguard.server.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -49,10 +50,6 @@ class EnrollmentTest {
     }
   }
 
-  static String audit(int n) {
-    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
-  }
-
   @Test
   @DisplayName("SRC-1 OBJ-1 an enrolled device is listed and admitted over mutual TLS")
   void enroll_withToken_deviceListedAndAdmittedOverMutualTls() throws Exception {
@@ -72,7 +69,7 @@ class EnrollmentTest {
         .containsExactly("1.3.6.1.5.5.7.3.2");
     assertThat(d.identity().certificate().getIssuerX500Principal())
         .isEqualTo(d.identity().ca().getSubjectX500Principal());
-    assertThat(audit(20)).contains("\"action\":\"ENROLL\"").contains("device enb-001");
+    assertThat(auditTail(s, 20)).contains("\"action\":\"ENROLL\"").contains("device enb-001");
   }
 
   @Test
@@ -88,7 +85,7 @@ class EnrollmentTest {
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
     assertThat(s.http.get("/api/devices/twice-2", s.adminToken()).status()).isEqualTo(404);
-    assertThat(audit(10)).contains("already used by device twice-1");
+    assertThat(auditTail(s, 10)).contains("already used by device twice-1");
   }
 
   @Test
@@ -144,7 +141,7 @@ class EnrollmentTest {
       assertThat(row.toString()).doesNotContain(secret)
           .contains(Sha256.hex(secret.getBytes(StandardCharsets.US_ASCII)));
     }
-    assertThat(audit(5)).doesNotContain(secret);
+    assertThat(auditTail(s, 5)).doesNotContain(secret);
     assertThat(s.http.post("/api/devices/enrollment-tokens", s.token(TestServer.Role.PUBLISHER),
         Map.of()).status()).isEqualTo(403);
     assertThat(s.http.post("/api/devices/enrollment-tokens", s.adminToken(),
