@@ -39,6 +39,7 @@ final class DeviceConnector {
   /** Simulated fleets keep one connection per device: room for ten thousand and more. */
   private static final int MAX_CONNECTIONS = 20_000;
   private static final Duration LIFETIME = Duration.ofDays(397);
+  private static final Duration KEEP_ALIVE = Duration.ofSeconds(120);
 
   private DeviceConnector() {}
 
@@ -62,6 +63,10 @@ final class DeviceConnector {
     c.setProperty("address", config.bindAddress());
     c.setProperty("SSLEnabled", "true");
     c.setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // A device keeps its connection between polls (the JDK client reads the Keep-Alive timeout
+    // Tomcat sends, else it drops an idle connection after 5 s): no TLS handshake per poll.
+    c.setProperty("keepAliveTimeout", Long.toString(KEEP_ALIVE.toMillis()));
+    c.setProperty("maxKeepAliveRequests", "10000");
     // As on the users' port (TomcatTuning, NeguardServer.settings).
     c.setProperty("continueResponseTiming", "onRead");
     c.setProperty("maxSwallowSize", Long.toString(NeguardServer.MAX_SWALLOW_BYTES));
