@@ -133,11 +133,11 @@ final class Devices {
 
   // --- enrollment tokens ---------------------------------------------------------------------
 
-  EnrollmentToken createToken(String actor, EnrollmentTokenRequest request) {
+  /** A new token; a null request is one with every default (unbound, 60 minutes). */
+  EnrollmentToken createToken(String actor, EnrollmentTokenRequest given) {
+    EnrollmentTokenRequest request =
+        given != null ? given : new EnrollmentTokenRequest(null, null, null, null);
     return change(actor, "ENROLLMENT_TOKEN", "enrollment token", () -> {
-      if (request == null) {
-        throw ApiException.badInput("give a body: {deviceId?, neType?, labels?, ttlMinutes?}");
-      }
       String deviceId = request.deviceId() == null ? null : Shapes.deviceId(request.deviceId());
       String neType = request.neType() == null ? null : Shapes.neType(request.neType());
       List<String> labels = Shapes.labels(request.labels());

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -146,6 +148,11 @@ class EnrollmentTest {
         Map.of()).status()).isEqualTo(403);
     assertThat(s.http.post("/api/devices/enrollment-tokens", s.adminToken(),
         Map.of("ttlMinutes", 10_081)).status()).isEqualTo(400);
+    Http.Response defaults = s.http.post("/api/devices/enrollment-tokens", s.adminToken(), null);
+    assertThat(defaults.status()).as("no body: every default").isEqualTo(201);
+    assertThat(Duration.between(Instant.now(),
+        Instant.parse(defaults.json().path("expiresAt").asText())).toMinutes())
+        .isBetween(58L, 60L);
   }
 
   @Test
