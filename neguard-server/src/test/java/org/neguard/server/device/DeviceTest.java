@@ -169,6 +169,17 @@ class DeviceTest {
   }
 
   @Test
+  @DisplayName("SRC-1 the device id 'ca' is refused: /api/devices/ca names the device CA")
+  void enroll_reservedId_refused() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    Http.Response r = enrollRaw(token.path("token").asText(), "ca",
+        DeviceIdentity.csr("ca", DeviceIdentity.newKeyPair()));
+    assertThat(r.status()).as("%s", r).isEqualTo(400);
+    assertThat(r.body()).contains("reserved");
+    assertThat(tokenUsed(token.path("id").asText())).isFalse();
+  }
+
+  @Test
   @DisplayName("SRC-1 a CSR with a bad signature (no proof of the key) is refused")
   void csr_badSignature_refused() throws Exception {
     JsonNode token = TestDevice.token(s, Map.of());
