@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.Secrets;
 import org.neguard.server.NeguardServer;
@@ -65,6 +66,13 @@ public final class ServerLauncher {
     ServerConfig.Builder b = ServerConfig.builder(c.data).port(c.port).bindAddress(c.bind)
         .allowPlainHttp(c.insecurePlainHttp).adminPasswordFile(c.adminPasswordFile)
         .scanPolicy(c.scanPolicy.gate(cl).policy());
+    try {
+      b.fleet(new ServerConfig.Fleet(c.devicePort, c.deviceHosts, c.requiredApprovals,
+          c.schedulerInterval, ServerConfig.Fleet.defaults().certificateLifetime(),
+          Optional.ofNullable(c.packageStore)));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
+    }
     if (c.db != null) {
       b.database(c.db, c.dbUser, dbPassword);
     }

@@ -1,0 +1,63 @@
+package org.neguard.cli.deploy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.neguard.api.deploy.Deployment;
+import org.neguard.cli.support.ClientCommand;
+import org.neguard.cli.support.DurationConverter;
+import org.neguard.cli.support.Output;
+import org.neguard.cli.support.ServerClient;
+import org.neguard.cli.support.TerminalProgress;
+import org.neguard.verdict.Reason;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code neguard deploy status}: one deployment per wave, once or until it ends. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {
+      "Show a deployment's state and each wave's progress; --watch follows it until it ends.",
+      "With --watch a terminal shows a progress bar per wave (# succeeded, ! failed or refused,"
+          + " > in progress); a log or a pipe gets a line whenever something changed. Ctrl-C"
+          + " stops watching, not the deployment.",
+      "Exit code once the deployment has ended: 0 when it completed with every device"
+          + " succeeded, 3 (DEPLOYMENT_STATE) when it was rejected, cancelled or expired, or"
+          + " some devices failed or were refused; 0 while it has not ended."
+    })
+final class DeployStatusCommand extends ClientCommand {
+  @Parameters(index = "0", paramLabel = "ID") String id;
+
+  @Option(names = "--watch", description = "Refresh until the deployment has ended.")
+  boolean watch;
+
+  @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "How often --watch asks the server (default: ${DEFAULT-VALUE}).")
+  Duration interval;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerClient server = server();
+    Deployment d = server.deployment(id);
+    Output out = output();
+    String text = DeploymentText.status(d);
+    if (watch) {
+      StatusWatch w = new StatusWatch(out, TerminalProgress.watching(out));
+      Optional<Deployment> last = w.follow(() -> server.deployment(id), d, interval);
+      if (last.isEmpty()) {
+        out.err().println("Stopped watching; the deployment goes on:"
+            + " 'neguard deploy status " + id + " --watch' to follow it again.");
+        out.err().flush();
+        return out.done(DeploymentText.summary(w.latest()), fields(w.latest()));
+      }
+      d = last.get();
+      text = w.drewBars() ? DeploymentText.status(d) : DeploymentText.summary(d);
+    }
+    Optional<Reason> bad = DeploymentText.badEnd(d);
+    if (bad.isPresent()) {
+      return out.failWithDetails(text, List.of(bad.get()), fields(d));
+    }
+    return DeploymentText.isFinal(d) ? out.pass(text, fields(d)) : out.done(text, fields(d));
+  }
+}
