@@ -8,6 +8,7 @@ import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.ServerClient;
+import org.neguard.cli.support.StopSignal;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.verdict.Reason;
 import picocli.CommandLine.Command;
@@ -41,8 +42,10 @@ final class DeployStatusCommand extends ClientCommand {
     ServerClient server = server();
     Deployment d = server.deployment(id);
     Output out = output();
-    String text = DeploymentText.status(d);
-    if (watch) {
+    if (!watch) {
+      return result(out, d, DeploymentText.status(d));
+    }
+    try (StopSignal stop = StopSignal.install()) {
       StatusWatch w = new StatusWatch(out, TerminalProgress.watching(out));
       Optional<Deployment> last = w.follow(() -> server.deployment(id), d, interval);
       if (last.isEmpty()) {
@@ -52,8 +55,12 @@ final class DeployStatusCommand extends ClientCommand {
         return out.done(DeploymentText.summary(w.latest()), fields(w.latest()));
       }
       d = last.get();
-      text = w.drewBars() ? DeploymentText.status(d) : DeploymentText.summary(d);
+      return result(out, d, w.drewBars() ? DeploymentText.status(d) : DeploymentText.summary(d));
     }
+  }
+
+  /** The exit code of what the deployment is now: see the command's description. */
+  private static int result(Output out, Deployment d, String text) {
     Optional<Reason> bad = DeploymentText.badEnd(d);
     if (bad.isPresent()) {
       return out.failWithDetails(text, List.of(bad.get()), fields(d));

@@ -23,8 +23,8 @@ import org.neguard.verdict.RefusalException;
  * ended, and shows each answer: on a terminal a block of bars redrawn in place (standard error,
  * like every progress bar), otherwise a line on standard output for each thing that changed, so a
  * log holds the history and no repeats. In JSON mode it shows nothing; the command prints the
- * final record. Ctrl-C (a shutdown hook) interrupts the wait and ends the watch, not the process
- * abruptly: the bars are cleared and the command says how to follow again.
+ * final record. An interrupt (Ctrl-C, through {@link org.neguard.cli.support.StopSignal}) ends
+ * the watch: the bars are cleared and the command says how to follow again.
  */
 final class StatusWatch {
   private static final char[] MARKS = {'#', '!', '>'};
@@ -55,16 +55,6 @@ final class StatusWatch {
    */
   Optional<Deployment> follow(Source source, Deployment first, Duration interval)
       throws IOException, RefusalException {
-    Thread watcher = Thread.currentThread();
-    Thread hook = new Thread(() -> {
-      watcher.interrupt();
-      try {
-        watcher.join(2000); // let it clear its bars before the JVM goes
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "neguard-watch-stop");
-    Runtime.getRuntime().addShutdownHook(hook);
     latest = first;
     try {
       show(first);
@@ -78,11 +68,6 @@ final class StatusWatch {
       return Optional.empty();
     } finally {
       clear();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException e) {
-        // shutting down: the hook is running, nothing to remove
-      }
     }
   }
 

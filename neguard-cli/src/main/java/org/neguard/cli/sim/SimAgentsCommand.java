@@ -1,0 +1,301 @@
+package org.neguard.cli.sim;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.neguard.api.deploy.Deployment;
+import org.neguard.api.deploy.Target;
+import org.neguard.api.device.EnrollmentToken;
+import org.neguard.api.device.EnrollmentTokenRequest;
+import org.neguard.cli.support.ClientCommand;
+import org.neguard.cli.support.DurationConverter;
+import org.neguard.cli.support.Output;
+import org.neguard.cli.support.ServerClient;
+import org.neguard.cli.support.StopSignal;
+import org.neguard.verdict.RefusalException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code neguard sim agents}: N simulated devices on the real protocol. With the operator's
+ * credentials it creates one one-time enrollment token per device (bound to the device's id and
+ * NE type), enrolls each device with a key pair and CSR of its own, then drives all of them from
+ * a small scheduled pool: every device polls every {@code --poll-interval}, at its own phase so
+ * the load is even, and carries out the orders it gets ({@link SimDevice}).
+ */
+@Command(name = "agents", mixinStandardHelpOptions = true,
+    description = {
+      "Enroll and run N simulated devices that poll, verify signed orders, download and report.",
+      "Uses your credentials (an admin or operator) to create one enrollment token per device;"
+          + " each device has its own EC key, certificate and mutual-TLS connection. A share of"
+          + " the devices (--fail-rate, the same devices every run) reports its installs as"
+          + " failed. Progress goes to standard error; the summary (polls, 304 share, poll"
+          + " latency p50 and p99, orders, outcomes) to standard output. Ctrl-C stops it and"
+          + " prints the summary."
+    })
+final class SimAgentsCommand extends ClientCommand {
+  @Option(names = "--count", required = true, paramLabel = "N",
+      description = "How many devices, 1 to 100000.")
+  int count;
+
+  @Option(names = "--ne-type", paramLabel = "TYPE", defaultValue = "mme",
+      description = "The devices' NE type (default: ${DEFAULT-VALUE}).")
+  String neType;
+
+  @Option(names = "--label", paramLabel = "L",
+      description = "A label every device gets. Repeatable.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--fail-rate", paramLabel = "SHARE", defaultValue = "0",
+      description = "Share of devices, 0 to 1, whose installs fail (default: ${DEFAULT-VALUE}).")
+  double failRate;
+
+  @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "How often each device polls (default: ${DEFAULT-VALUE}).")
+  Duration pollInterval;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Stop after this long of polling (with --until-idle: at the latest).")
+  Duration duration;
+
+  @Option(names = "--until-idle",
+      description = "Stop once the devices have had orders, none is busy and no deployment"
+          + " that targets them is running any more.")
+  boolean untilIdle;
+
+  @Option(names = "--id-prefix", paramLabel = "PREFIX", defaultValue = "sim-",
+      description = "Device ids are PREFIX and the device's number (default: ${DEFAULT-VALUE}).")
+  String idPrefix;
+
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "Keep the devices' keys and certificates here, and reuse those found here"
+          + " instead of enrolling again.")
+  Path stateDir;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
+      description = "Threads that drive all the devices (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    if (count < 1 || count > 100_000) {
+      throw usage("--count must be 1 to 100000: " + count);
+    }
+    if (!(failRate >= 0 && failRate <= 1)) {
+      throw usage("--fail-rate must be a share from 0 to 1: " + failRate);
+    }
+    if (threads < 1 || threads > 256) {
+      throw usage("--threads must be 1 to 256: " + threads);
+    }
+    ServerClient server = server();
+    Output out = output();
+    SimStats stats = new SimStats();
+    ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons());
+    List<SimDevice> devices = List.of();
+    try (StopSignal stop = StopSignal.install()) {
+      pool.scheduleAtFixedRate(() -> progress(out.err(), stats), 1, 1, TimeUnit.SECONDS);
+      devices = enrollAll(server, pool, stats);
+      stats.pollingStarts();
+      run(devices, pool, server);
+    } catch (InterruptedException e) {
+      // Ctrl-C: the summary of what was done so far
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
+    }
+    progress(out.err(), stats);
+    Map<String, Object> summary = stats.summary(count);
+    return out.done(summaryText(summary), summary);
+  }
+
+  /** Enrolls the devices, all at once on the pool; the first failure stops the run. */
+  private List<SimDevice> enrollAll(ServerClient server, ScheduledExecutorService pool,
+      SimStats stats) throws IOException, RefusalException, InterruptedException {
+    int width = String.valueOf(count - 1).length();
+    Map<String, Long> versions = new ConcurrentHashMap<>();
+    SimDevice.SecurityVersions securityVersions = (name, version) -> {
+      String key = name + "\u0000" + version;
+      Long v = versions.get(key);
+      if (v == null) {
+        v = server.packageInfo(name, version).securityVersion();
+        versions.put(key, v);
+      }
+      return v;
+    };
+    List<Future<SimDevice>> futures = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int index = i;
+      String id = idPrefix + String.format("%0" + width + "d", index);
+      futures.add(pool.submit(() -> {
+        EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
+            neType, labels.isEmpty() ? null : labels, null));
+        SimDevice d = new SimDevice(index, id, enroll(token, id),
+            null, SimDevice.failsByIndex(index, failRate), stats, securityVersions);
+        stats.enrolled.incrementAndGet();
+        return d;
+      }));
+    }
+    List<SimDevice> devices = new ArrayList<>();
+    try {
+      for (Future<SimDevice> f : futures) {
+        devices.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof RefusalException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+    return devices;
+  }
+
+  private DeviceLink enroll(EnrollmentToken token, String id) {
+    throw new UnsupportedOperationException("the device client is not there yet");
+  }
+
+  /**
+   * Runs every device on the pool until the run ends: {@code --duration}, idle with
+   * {@code --until-idle}, or Ctrl-C (an interrupt).
+   */
+  private void run(List<SimDevice> devices, ScheduledExecutorService pool, ServerClient server)
+      throws InterruptedException, IOException, RefusalException {
+    long intervalNanos = pollInterval.toNanos();
+    for (SimDevice d : devices) {
+      // Each device at its own phase of the interval: an even load, not a burst per interval.
+      long phase = intervalNanos * d.index() / devices.size();
+      pool.schedule(new Runner(d, pool, intervalNanos), phase, TimeUnit.NANOSECONDS);
+    }
+    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+    IdleCheck idle = new IdleCheck(server, devices);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      if (untilIdle && idle.idle(devices)) {
+        return;
+      }
+    }
+  }
+
+  /** One device's loop: a step, then the next one an interval after this one began. */
+  private static final class Runner implements Runnable {
+    private final SimDevice device;
+    private final ScheduledExecutorService pool;
+    private final long intervalNanos;
+
+    Runner(SimDevice device, ScheduledExecutorService pool, long intervalNanos) {
+      this.device = device;
+      this.pool = pool;
+      this.intervalNanos = intervalNanos;
+    }
+
+    @Override
+    public void run() {
+      long start = System.nanoTime();
+      try {
+        device.step();
+      } catch (java.io.InterruptedIOException e) {
+        return; // stopping
+      }
+      if (!pool.isShutdown()) {
+        long next = Math.max(0, intervalNanos - (System.nanoTime() - start));
+        try {
+          pool.schedule(this, next, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // shut down meanwhile
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the run is over for {@code --until-idle}: the devices have had orders, none is
+   * carrying one out, and no deployment that targets one of them is pending or running (asked of
+   * the server, so the pause between two waves is not taken for the end).
+   */
+  private static final class IdleCheck {
+    private static final Set<String> ACTIVE = Set.of("pending_approval", "running");
+    private final ServerClient server;
+    private final Set<String> ids = new HashSet<>();
+    private final Map<String, Boolean> ours = new ConcurrentHashMap<>();
+
+    IdleCheck(ServerClient server, List<SimDevice> devices) {
+      this.server = server;
+      devices.forEach(d -> ids.add(d.id()));
+    }
+
+    boolean idle(List<SimDevice> devices) throws IOException, RefusalException {
+      if (devices.stream().anyMatch(SimDevice::busy)) {
+        return false;
+      }
+      boolean hadOrders = false;
+      for (Deployment d : server.deployments()) {
+        if (!targetsUs(d.id())) {
+          continue;
+        }
+        hadOrders = true;
+        if (ACTIVE.contains(d.state())) {
+          return false;
+        }
+      }
+      return hadOrders;
+    }
+
+    private boolean targetsUs(String deploymentId) throws IOException, RefusalException {
+      Boolean known = ours.get(deploymentId);
+      if (known == null) {
+        known = false;
+        for (Target t : server.targets(deploymentId)) {
+          if (ids.contains(t.deviceId())) {
+            known = true;
+            break;
+          }
+        }
+        ours.put(deploymentId, known);
+      }
+      return known;
+    }
+  }
+
+  private void progress(PrintWriter err, SimStats stats) {
+    synchronized (err) {
+      err.println(stats.progress(count));
+      err.flush();
+    }
+  }
+
+  private static String summaryText(Map<String, Object> s) {
+    return String.format("%s devices enrolled of %s; %s polls in %s s (%s/s, %s answered 304,"
+        + " %s errors), poll latency %s; %s orders: %s succeeded, %s failed (%s did not"
+        + " verify)", s.get("enrolled"), s.get("devices"), s.get("polls"), s.get("pollSeconds"),
+        s.get("pollsPerSecond"), s.get("notModifiedShare"), s.get("pollErrors"),
+        s.get("pollLatencyMs"), s.get("orders"), s.get("succeeded"), s.get("failed"),
+        s.get("unverifiedOrders"));
+  }
+
+  private static ThreadFactory daemons() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "neguard-sim-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
