@@ -31,7 +31,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.cli.server.ServerLauncher;
-import org.neguard.demo.DemoClamd;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 import org.neguard.testing.FakePeer;
@@ -55,26 +54,10 @@ class ServerCliTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("neguard-cli-server-test-");
-    pki = dir.resolve("pki");
-    assertThat(CliRun.of("pki", "demo", "--out", pki.toString()).exit()).isZero();
-    Path tree = dir.resolve("tree");
-    Files.createDirectories(tree.resolve("lib"));
+    pki = SignedBundles.demoPki(dir.resolve("pki"));
     byte[] lib = new byte[100_000];
     new java.util.Random(42).nextBytes(lib);
-    Files.write(tree.resolve("lib/core.so"), lib);
-    bundle = dir.resolve("core-1.0.ngp");
-    CliRun build = CliRun.of("pkg", "build", "--name", "core", "--version", "1.0",
-        "--security-version", "1", "--ne-type", "mme", "--vendor", "ACME", "--from",
-        tree.toString(), "--out", bundle.toString());
-    assertThat(build.exit()).as("%s", build).isZero();
-    // The server applies the anti-virus publication gate (AV-2): scan before signing.
-    try (DemoClamd clamd = DemoClamd.builder(dir.resolve("clamd")).start()) {
-      CliRun scan = CliRun.of("pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec());
-      assertThat(scan.exit()).as("%s", scan).isZero();
-    }
-    assertThat(CliRun.of("pkg", "sign", bundle.toString(), "--key",
-        pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString())
-        .exit()).isZero();
+    bundle = SignedBundles.build(dir, pki, "core", "1.0", 1, "mme", lib);
     tampered = dir.resolve("core-1.0-tampered.ngp");
     byte[] bytes = Files.readAllBytes(bundle);
     byte[] needle = Arrays.copyOf(lib, 64);
