@@ -210,7 +210,7 @@ class DeployCliTest {
 
   /** SRC-1: four-eyes; the creator's own approval is refused, a second user's is taken. */
   @Test
-  @DisplayName("SRC-1 approve by the creator is refused with FOUR_EYES, a second approver starts it")
+  @DisplayName("SRC-1 the creator's approval is refused with FOUR_EYES, a second approver's is not")
   void approve_byCreator_isRefusedWithFourEyes() throws Exception {
     enrolledDevices("fe", 2);
     String id = createDeployment("fe", "--waves", "1,100%");

@@ -4,6 +4,7 @@ import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.ReasonRequest;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.ServerClient.DeploymentAction;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Reject, pause, resume or cancel: one request with a reason, the deployment as it is now. */
@@ -20,6 +21,22 @@ abstract class DeploymentChangeCommand extends ClientCommand {
 
   /** The reason given, or null. */
   abstract String reason();
+
+  /** Pause, resume, cancel: a reason is welcome, not required. */
+  abstract static class WithOptionalReason extends DeploymentChangeCommand {
+    @Option(names = "--reason", paramLabel = "TEXT",
+        description = "Why, shown in the deployment's status and recorded in the audit log.")
+    String reason;
+
+    WithOptionalReason(DeploymentAction action, String done) {
+      super(action, done);
+    }
+
+    @Override
+    final String reason() {
+      return reason;
+    }
+  }
 
   @Override
   public final Integer call() throws Exception {
