@@ -2,12 +2,15 @@ package org.neguard.cli.sim;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.Target;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.Enrolled;
 import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
 import org.neguard.cli.support.ClientCommand;
@@ -26,6 +33,9 @@ import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.ServerClient;
 import org.neguard.cli.support.StopSignal;
+import org.neguard.io.FileTrees;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -105,48 +115,42 @@ final class SimAgentsCommand extends ClientCommand {
     ServerClient server = server();
     Output out = output();
     SimStats stats = new SimStats();
+    Path downloads = Files.createTempDirectory("neguard-sim-");
+    SimDevice.Shared shared = new SimDevice.Shared(stats, downloads,
+        securityVersions(server), stateDir);
     ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons());
-    List<SimDevice> devices = List.of();
     try (StopSignal stop = StopSignal.install()) {
       pool.scheduleAtFixedRate(() -> progress(out.err(), stats), 1, 1, TimeUnit.SECONDS);
-      devices = enrollAll(server, pool, stats);
+      List<SimDevice> devices = enrollAll(server, pool, shared);
       stats.pollingStarts();
       run(devices, pool, server);
+      pool.shutdownNow();
+      pool.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       // Ctrl-C: the summary of what was done so far
     } finally {
       pool.shutdownNow();
-      pool.awaitTermination(10, TimeUnit.SECONDS);
+      FileTrees.deleteTree(downloads);
     }
     progress(out.err(), stats);
     Map<String, Object> summary = stats.summary(count);
     return out.done(summaryText(summary), summary);
   }
 
-  /** Enrolls the devices, all at once on the pool; the first failure stops the run. */
+  /**
+   * Enrolls the devices (or loads those {@code --state-dir} holds), all at once on the pool; the
+   * first failure stops the run.
+   */
   private List<SimDevice> enrollAll(ServerClient server, ScheduledExecutorService pool,
-      SimStats stats) throws IOException, RefusalException, InterruptedException {
+      SimDevice.Shared shared) throws IOException, RefusalException, InterruptedException {
     int width = String.valueOf(count - 1).length();
-    Map<String, Long> versions = new ConcurrentHashMap<>();
-    SimDevice.SecurityVersions securityVersions = (name, version) -> {
-      String key = name + "\u0000" + version;
-      Long v = versions.get(key);
-      if (v == null) {
-        v = server.packageInfo(name, version).securityVersion();
-        versions.put(key, v);
-      }
-      return v;
-    };
     List<Future<SimDevice>> futures = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       int index = i;
       String id = idPrefix + String.format("%0" + width + "d", index);
       futures.add(pool.submit(() -> {
-        EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
-            neType, labels.isEmpty() ? null : labels, null));
-        SimDevice d = new SimDevice(index, id, enroll(token, id),
-            null, SimDevice.failsByIndex(index, failRate), stats, securityVersions);
-        stats.enrolled.incrementAndGet();
+        SimDevice d = device(server, index, id, shared);
+        shared.stats().enrolled.incrementAndGet();
         return d;
       }));
     }
@@ -168,8 +172,36 @@ final class SimAgentsCommand extends ClientCommand {
     return devices;
   }
 
-  private DeviceLink enroll(EnrollmentToken token, String id) {
-    throw new UnsupportedOperationException("the device client is not there yet");
+  /** Device {@code id}: loaded from {@code --state-dir}, else enrolled with a new token. */
+  private SimDevice device(ServerClient server, int index, String id, SimDevice.Shared shared)
+      throws IOException, RefusalException {
+    boolean fails = SimDevice.failsByIndex(index, failRate);
+    try {
+      Optional<URI> savedUrl = stateDir == null ? Optional.empty()
+          : SimState.deviceUrl(stateDir);
+      if (savedUrl.isPresent() && SimState.saved(stateDir, id)) {
+        DeviceClient client = DeviceClient.of(savedUrl.get(),
+            DeviceIdentity.load(SimState.deviceDir(stateDir, id)));
+        return new SimDevice(index, client, OrderKeys.verifier(client.orderKeys(), id), fails,
+            shared);
+      }
+      EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
+          neType, labels.isEmpty() ? null : labels, null));
+      DeviceClient client = DeviceClient.enrolling(URI.create(token.deviceUrl()),
+          DeviceClient.Trust.ca(token.caCertificate()));
+      Enrolled enrolled = client.enroll(token.token(), id, neType, null, null);
+      if (stateDir != null) {
+        SimState.saveDeviceUrl(stateDir, token.deviceUrl());
+        client.identity().save(SimState.deviceDir(stateDir, id));
+      }
+      return new SimDevice(index, client, OrderKeys.verifier(enrolled.orderKeys(), id), fails,
+          shared);
+    } catch (DeviceApiException e) {
+      throw new RefusalException(e.reasons().stream()
+          .map(r -> Reason.about(r.knownCode().orElse(ReasonCode.INTERNAL), id,
+              "device " + id + ": " + r.code() + " " + r.message()))
+          .toList());
+    }
   }
 
   /**
@@ -272,6 +304,20 @@ final class SimAgentsCommand extends ClientCommand {
       }
       return known;
     }
+  }
+
+  /** Each package's security version, asked of the server once (the operator may read it). */
+  private static SimDevice.SecurityVersions securityVersions(ServerClient server) {
+    Map<String, Long> known = new ConcurrentHashMap<>();
+    return (name, version) -> {
+      String key = name + "\u0000" + version;
+      Long v = known.get(key);
+      if (v == null) {
+        v = server.packageInfo(name, version).securityVersion();
+        known.put(key, v);
+      }
+      return v;
+    };
   }
 
   private void progress(PrintWriter err, SimStats stats) {

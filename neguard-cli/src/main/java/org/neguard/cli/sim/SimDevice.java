@@ -2,14 +2,14 @@ package org.neguard.cli.sim;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
@@ -24,24 +24,17 @@ import org.neguard.verdict.RefusalException;
  * One simulated device after enrollment: each {@link #step} is one poll (with the last ETag) and,
  * when the poll brings an order not yet handled, the whole order: verify the JWS against the
  * order keys received at enrollment, download the bundle by the hash the signed order names
- * (never by the unsigned URL beside it), check its SHA-256 and length, report {@code succeeded}
- * with what is installed now, or {@code failed} with reason codes. Nothing is installed. Steps of
- * one device never overlap (the pool runs the next one after this one ends).
+ * (never by the unsigned URL beside it; the client resumes with Range and checks SHA-256 and
+ * length against the order), report {@code succeeded} with what is installed now, or
+ * {@code failed} with reason codes. Nothing is installed; the download is deleted. Steps of one
+ * device never overlap (the pool runs the next one after this one ends).
  */
 final class SimDevice {
   /** How a simulated install fails, for the devices {@link #failsByIndex} picks. */
   static final String SIMULATED_FAILURE = "simulated install failure (sim agents --fail-rate)";
 
-  private final int index;
-  private final String id;
-  private final DeviceLink link;
-  private final OrderVerifier verifier;
-  private final boolean fails;
-  private final SimStats stats;
-  private final SecurityVersions versions;
-  private final Set<String> handled = ConcurrentHashMap.newKeySet();
-  private String etag;
-  private volatile boolean busy;
+  /** What every device shares: the counters, the download directory, package versions. */
+  record Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir) {}
 
   /** The security version of a package, as the server stores it (the order does not say). */
   @FunctionalInterface
@@ -49,15 +42,22 @@ final class SimDevice {
     long of(String name, String version) throws IOException, RefusalException;
   }
 
-  SimDevice(int index, String id, DeviceLink link, OrderVerifier verifier, boolean fails,
-      SimStats stats, SecurityVersions versions) {
+  private final int index;
+  private final DeviceClient client;
+  private final OrderVerifier verifier;
+  private final boolean fails;
+  private final Shared shared;
+  private final Set<String> handled = ConcurrentHashMap.newKeySet();
+  private String etag;
+  private volatile boolean busy;
+
+  SimDevice(int index, DeviceClient client, OrderVerifier verifier, boolean fails,
+      Shared shared) {
     this.index = index;
-    this.id = id;
-    this.link = link;
+    this.client = client;
     this.verifier = verifier;
     this.fails = fails;
-    this.stats = stats;
-    this.versions = versions;
+    this.shared = shared;
   }
 
   /**
@@ -70,7 +70,7 @@ final class SimDevice {
   }
 
   String id() {
-    return id;
+    return client.identity().deviceId();
   }
 
   int index() {
@@ -82,24 +82,31 @@ final class SimDevice {
     return busy;
   }
 
-  /** One poll, and the order it brings. */
+  /** One poll, and the order or the renewal it brings. */
   void step() throws InterruptedIOException {
-    DeviceLink.PollAnswer answer;
+    SimStats stats = shared.stats();
+    DeviceClient.PollAnswer answer;
     long t0 = System.nanoTime();
     try {
-      answer = link.poll(etag);
+      answer = client.poll(etag);
     } catch (InterruptedIOException e) {
       throw e;
-    } catch (IOException | RefusalException | RuntimeException e) {
+    } catch (IOException | DeviceApiException | RuntimeException e) {
       stats.pollErrors.incrementAndGet();
       return;
     }
-    stats.poll(System.nanoTime() - t0, answer.notModified());
-    if (answer.notModified()) {
+    stats.poll(System.nanoTime() - t0, !answer.changed());
+    if (!answer.changed()) {
       return;
     }
     etag = answer.etag();
-    DeviceOrder order = answer.poll() == null ? null : answer.poll().order();
+    if (answer.poll() == null) {
+      return;
+    }
+    if (answer.poll().renewCertificate()) {
+      renew();
+    }
+    DeviceOrder order = answer.poll().order();
     if (order != null && handled.add(order.orderId())) {
       busy = true;
       try {
@@ -110,91 +117,82 @@ final class SimDevice {
     }
   }
 
+  private void renew() throws InterruptedIOException {
+    try {
+      DeviceIdentity renewed = client.renew();
+      if (shared.stateDir() != null) {
+        renewed.save(SimState.deviceDir(shared.stateDir(), renewed.deviceId()));
+      }
+      shared.stats().renewals.incrementAndGet();
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      shared.stats().renewalErrors.incrementAndGet();
+    }
+  }
+
   private void carryOut(DeviceOrder order) throws InterruptedIOException {
+    SimStats stats = shared.stats();
     stats.orders.incrementAndGet();
     DeploymentOrder o;
     try {
       o = verifier.verify(order.jws());
     } catch (RefusalException e) {
       stats.unverified.incrementAndGet();
-      finish(order.orderId(), false, e.reasons(), null);
+      finish(order.orderId(), reasons(e.reasons()), null);
       return;
     }
+    Path file = shared.downloads().resolve(id() + ".ngp");
     try {
       feedback(new Feedback(order.orderId(), "downloading", 0, List.of(), null));
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      long length;
-      try (CountingSink sink = new CountingSink(o.bundleLength());
-          DigestOutputStream out = new DigestOutputStream(sink, sha)) {
-        link.download(o.bundleSha256(), out);
-        length = sink.count;
-      }
-      stats.downloadedBytes.addAndGet(length);
-      String actual = HexFormat.of().formatHex(sha.digest());
-      if (length != o.bundleLength() || !actual.equals(o.bundleSha256())) {
-        finish(order.orderId(), false, List.of(Reason.about(ReasonCode.DIGEST_MISMATCH,
-            o.bundleSha256(), "the bundle downloaded has " + length + " bytes and SHA-256 "
-                + actual + ", the signed order names " + o.bundleLength() + " bytes and "
-                + o.bundleSha256())), null);
-        return;
-      }
+      client.downloadBundle(o.bundleSha256(), o.bundleLength(), file);
+      stats.downloadedBytes.addAndGet(o.bundleLength());
       feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
       if (fails) {
-        finish(order.orderId(), false,
-            List.of(Reason.of(ReasonCode.IO_ERROR, SIMULATED_FAILURE)), null);
+        finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
+            SIMULATED_FAILURE))), null);
         return;
       }
-      finish(order.orderId(), true, List.of(), new InstalledPackage(o.packageName(),
-          o.packageVersion(), versions.of(o.packageName(), o.packageVersion())));
+      finish(order.orderId(), List.of(), new InstalledPackage(o.packageName(),
+          o.packageVersion(), shared.versions().of(o.packageName(), o.packageVersion())));
     } catch (InterruptedIOException e) {
       throw e;
+    } catch (DeviceApiException e) {
+      finish(order.orderId(), e.reasons(), null);
     } catch (RefusalException e) {
-      finish(order.orderId(), false, e.reasons(), null);
-    } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
-      finish(order.orderId(), false, List.of(Reason.of(ReasonCode.IO_ERROR,
-          "the order could not be carried out: " + e.getMessage())), null);
+      finish(order.orderId(), reasons(e.reasons()), null);
+    } catch (IOException | RuntimeException e) {
+      finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
+          "the order could not be carried out: " + e.getMessage()))), null);
+    } finally {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // the directory is removed at the end of the run
+      }
     }
   }
 
-  /** The final status; counted whether or not the server took it. */
-  private void finish(String orderId, boolean ok, List<Reason> reasons,
-      InstalledPackage installed) throws InterruptedIOException {
-    (ok ? stats.succeeded : stats.failed).incrementAndGet();
-    feedback(new Feedback(orderId, ok ? "succeeded" : "failed", ok ? 100 : null,
-        reasons.stream().map(ProblemReason::of).toList(), installed));
+  private static List<ProblemReason> reasons(List<Reason> reasons) {
+    return reasons.stream().map(ProblemReason::of).toList();
+  }
+
+  /** The final status: succeeded without reasons, failed with them; counted either way. */
+  private void finish(String orderId, List<ProblemReason> reasons, InstalledPackage installed)
+      throws InterruptedIOException {
+    boolean ok = reasons.isEmpty();
+    (ok ? shared.stats().succeeded : shared.stats().failed).incrementAndGet();
+    feedback(new Feedback(orderId, ok ? "succeeded" : "failed", ok ? 100 : null, reasons,
+        installed));
   }
 
   private void feedback(Feedback f) throws InterruptedIOException {
     try {
-      link.feedback(f);
+      client.feedback(f);
     } catch (InterruptedIOException e) {
       throw e;
-    } catch (IOException | RefusalException | RuntimeException e) {
-      stats.feedbackErrors.incrementAndGet();
-    }
-  }
-
-  /** Counts the bundle's bytes and refuses more than the order's length (a server that lies). */
-  private static final class CountingSink extends OutputStream {
-    private final long limit;
-    long count;
-
-    CountingSink(long limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      count += len;
-      if (count > limit) {
-        throw new IOException("the bundle is longer than the " + limit
-            + " bytes the signed order names");
-      }
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      shared.stats().feedbackErrors.incrementAndGet();
     }
   }
 }

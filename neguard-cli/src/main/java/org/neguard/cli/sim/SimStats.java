@@ -21,6 +21,8 @@ final class SimStats {
   final AtomicLong unverified = new AtomicLong();
   final AtomicLong downloadedBytes = new AtomicLong();
   final AtomicLong feedbackErrors = new AtomicLong();
+  final AtomicLong renewals = new AtomicLong();
+  final AtomicLong renewalErrors = new AtomicLong();
   final LatencyHistogram pollLatency = new LatencyHistogram();
 
   private final long start = System.nanoTime();
@@ -90,6 +92,8 @@ final class SimStats {
     m.put("unverifiedOrders", unverified.get());
     m.put("downloadedBytes", downloadedBytes.get());
     m.put("feedbackErrors", feedbackErrors.get());
+    m.put("renewals", renewals.get());
+    m.put("renewalErrors", renewalErrors.get());
     return m;
   }
 
