@@ -32,7 +32,8 @@ final class SignedBundles {
         "ACME", "--from", tree.toString(), "--out", bundle.toString());
     assertThat(build.exit()).as("%s", build).isZero();
     // The server applies the anti-virus publication gate (AV-2): scan before signing.
-    try (DemoClamd clamd = DemoClamd.builder(Files.createTempDirectory(dir, "clamd-")).start()) {
+    Path clamdDir = dir.resolve("clamd-" + name + "-" + version);
+    try (DemoClamd clamd = DemoClamd.builder(clamdDir).start()) {
       CliRun scan = CliRun.of("pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec());
       assertThat(scan.exit()).as("%s", scan).isZero();
     }
