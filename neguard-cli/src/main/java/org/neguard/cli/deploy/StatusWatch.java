@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +28,7 @@ import org.neguard.verdict.RefusalException;
  */
 final class StatusWatch {
   private static final char[] MARKS = {'#', '!', '>'};
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("HH:mm:ss");
 
   /** One look at the deployment. */
   @FunctionalInterface
@@ -93,7 +94,7 @@ final class StatusWatch {
   }
 
   private void appendChanges(Deployment d) {
-    String stamp = LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS) + "Z  ";
+    String stamp = STAMP.format(LocalTime.now(ZoneOffset.UTC)) + "Z  ";
     PrintWriter w = out.out();
     String state = "deployment " + d.id() + " " + DeploymentText.stateLine(d);
     if (!state.equals(printedState)) {
