@@ -123,7 +123,7 @@ final class SimAgentsCommand extends ClientCommand {
       pool.scheduleAtFixedRate(() -> progress(out.err(), stats), 1, 1, TimeUnit.SECONDS);
       List<SimDevice> devices = enrollAll(server, pool, shared);
       stats.pollingStarts();
-      run(devices, pool, server);
+      run(devices, pool, server, shared);
       pool.shutdownNow();
       pool.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -133,7 +133,7 @@ final class SimAgentsCommand extends ClientCommand {
       FileTrees.deleteTree(downloads);
     }
     progress(out.err(), stats);
-    Map<String, Object> summary = stats.summary(count);
+    Map<String, Object> summary = stats.summary(count, pollInterval);
     return out.done(summaryText(summary), summary);
   }
 
@@ -208,13 +208,16 @@ final class SimAgentsCommand extends ClientCommand {
    * Runs every device on the pool until the run ends: {@code --duration}, idle with
    * {@code --until-idle}, or Ctrl-C (an interrupt).
    */
-  private void run(List<SimDevice> devices, ScheduledExecutorService pool, ServerClient server)
+  private void run(List<SimDevice> devices, ScheduledExecutorService pool, ServerClient server,
+      SimDevice.Shared shared)
       throws InterruptedException, IOException, RefusalException {
     long intervalNanos = pollInterval.toNanos();
+    long start = System.nanoTime();
     for (SimDevice d : devices) {
       // Each device at its own phase of the interval: an even load, not a burst per interval.
       long phase = intervalNanos * d.index() / devices.size();
-      pool.schedule(new Runner(d, pool, intervalNanos), phase, TimeUnit.NANOSECONDS);
+      pool.schedule(new Runner(d, pool, intervalNanos, shared.stats(), start + phase), phase,
+          TimeUnit.NANOSECONDS);
     }
     long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     IdleCheck idle = new IdleCheck(server, devices);
@@ -226,30 +229,39 @@ final class SimAgentsCommand extends ClientCommand {
     }
   }
 
-  /** One device's loop: a step, then the next one an interval after this one began. */
+  /**
+   * One device's loop: a step every interval, on a fixed schedule (a late step does not shift
+   * the ones after it). How late each step starts is counted apart from the poll's latency: when
+   * the pool cannot keep up, the summary says so instead of hiding the wait.
+   */
   private static final class Runner implements Runnable {
     private final SimDevice device;
     private final ScheduledExecutorService pool;
     private final long intervalNanos;
+    private final SimStats stats;
+    private long due;
 
-    Runner(SimDevice device, ScheduledExecutorService pool, long intervalNanos) {
+    Runner(SimDevice device, ScheduledExecutorService pool, long intervalNanos, SimStats stats,
+        long due) {
       this.device = device;
       this.pool = pool;
       this.intervalNanos = intervalNanos;
+      this.stats = stats;
+      this.due = due;
     }
 
     @Override
     public void run() {
-      long start = System.nanoTime();
+      stats.startLag.record(Math.max(0, System.nanoTime() - due));
       try {
         device.step();
       } catch (java.io.InterruptedIOException e) {
         return; // stopping
       }
+      due += intervalNanos;
       if (!pool.isShutdown()) {
-        long next = Math.max(0, intervalNanos - (System.nanoTime() - start));
         try {
-          pool.schedule(this, next, TimeUnit.NANOSECONDS);
+          pool.schedule(this, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shut down meanwhile
         }
@@ -328,12 +340,13 @@ final class SimAgentsCommand extends ClientCommand {
   }
 
   private static String summaryText(Map<String, Object> s) {
-    return String.format("%s devices enrolled of %s; %s polls in %s s (%s/s, %s answered 304,"
-        + " %s errors), poll latency %s; %s orders: %s succeeded, %s failed (%s did not"
-        + " verify)", s.get("enrolled"), s.get("devices"), s.get("polls"), s.get("pollSeconds"),
-        s.get("pollsPerSecond"), s.get("notModifiedShare"), s.get("pollErrors"),
-        s.get("pollLatencyMs"), s.get("orders"), s.get("succeeded"), s.get("failed"),
-        s.get("unverifiedOrders"));
+    return String.format("%s devices enrolled of %s; %s polls in %s s (%s/s of %s/s scheduled,"
+        + " %s answered 304, %s errors), poll latency ms %s, start lag ms %s; %s orders: %s"
+        + " succeeded, %s failed (%s did not verify)", s.get("enrolled"), s.get("devices"),
+        s.get("polls"), s.get("pollSeconds"), s.get("pollsPerSecond"),
+        s.get("scheduledPollsPerSecond"), s.get("notModifiedShare"), s.get("pollErrors"),
+        s.get("pollLatencyMs"), s.get("startLagMs"), s.get("orders"), s.get("succeeded"),
+        s.get("failed"), s.get("unverifiedOrders"));
   }
 
   private static ThreadFactory daemons() {

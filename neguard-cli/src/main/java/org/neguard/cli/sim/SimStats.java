@@ -24,6 +24,8 @@ final class SimStats {
   final AtomicLong renewals = new AtomicLong();
   final AtomicLong renewalErrors = new AtomicLong();
   final LatencyHistogram pollLatency = new LatencyHistogram();
+  /** How late each device's step started against its schedule (the pool's own queueing). */
+  final LatencyHistogram startLag = new LatencyHistogram();
 
   private final long start = System.nanoTime();
   /** When the devices began to poll (after enrollment): polls per second count from here. */
@@ -68,7 +70,7 @@ final class SimStats {
   }
 
   /** The summary record of {@code --json}. */
-  Map<String, Object> summary(int devices) {
+  Map<String, Object> summary(int devices, java.time.Duration pollInterval) {
     double seconds = pollSeconds();
     long p = polls.get();
     Map<String, Object> m = new LinkedHashMap<>();
@@ -78,6 +80,7 @@ final class SimStats {
     m.put("pollSeconds", round(seconds, 3));
     m.put("polls", p);
     m.put("pollsPerSecond", round(seconds == 0 ? 0 : p / seconds, 1));
+    m.put("scheduledPollsPerSecond", round(enrolled.get() * 1e9 / pollInterval.toNanos(), 1));
     m.put("notModified", notModified.get());
     m.put("notModifiedShare", round(p == 0 ? 0 : (double) notModified.get() / p, 4));
     m.put("pollErrors", pollErrors.get());
@@ -86,6 +89,10 @@ final class SimStats {
     latency.put("p99", pollLatency.quantileMillis(0.99));
     latency.put("max", pollLatency.quantileMillis(1.0));
     m.put("pollLatencyMs", latency);
+    Map<String, Object> lag = new LinkedHashMap<>();
+    lag.put("p50", startLag.quantileMillis(0.50));
+    lag.put("p99", startLag.quantileMillis(0.99));
+    m.put("startLagMs", lag);
     m.put("orders", orders.get());
     m.put("succeeded", succeeded.get());
     m.put("failed", failed.get());
