@@ -33,6 +33,7 @@ import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.ServerClient;
 import org.neguard.cli.support.StopSignal;
+import org.neguard.cli.support.TerminalProgress;
 import org.neguard.io.FileTrees;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -118,9 +119,15 @@ final class SimAgentsCommand extends ClientCommand {
     Path downloads = Files.createTempDirectory("neguard-sim-");
     SimDevice.Shared shared = new SimDevice.Shared(stats, downloads,
         securityVersions(server), stateDir);
-    ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons());
+    ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons("sim"));
+    // Its own thread: a progress line on time even when the pool is busy enrolling or behind.
+    ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
+        daemons("sim-progress"));
     try (StopSignal stop = StopSignal.install()) {
-      pool.scheduleAtFixedRate(() -> progress(out.err(), stats), 1, 1, TimeUnit.SECONDS);
+      // On a terminal one line redrawn every second; in a log a line every ten.
+      boolean terminal = TerminalProgress.watching(out);
+      reporter.scheduleWithFixedDelay(() -> progress(out.err(), stats, terminal),
+          1, terminal ? 1 : 10, TimeUnit.SECONDS);
       List<SimDevice> devices = enrollAll(server, pool, shared);
       stats.pollingStarts();
       run(devices, pool, server, shared);
@@ -129,10 +136,11 @@ final class SimAgentsCommand extends ClientCommand {
     } catch (InterruptedException e) {
       // Ctrl-C: the summary of what was done so far
     } finally {
+      reporter.shutdownNow();
       pool.shutdownNow();
       FileTrees.deleteTree(downloads);
     }
-    progress(out.err(), stats);
+    progress(out.err(), stats, false);
     Map<String, Object> summary = stats.summary(count, pollInterval);
     return out.done(summaryText(summary), summary);
   }
@@ -332,9 +340,13 @@ final class SimAgentsCommand extends ClientCommand {
     };
   }
 
-  private void progress(PrintWriter err, SimStats stats) {
+  private void progress(PrintWriter err, SimStats stats, boolean inPlace) {
     synchronized (err) {
-      err.println(stats.progress(count));
+      if (inPlace) {
+        err.print("\r\033[K" + stats.progress(count));
+      } else {
+        err.println(stats.progress(count));
+      }
       err.flush();
     }
   }
@@ -349,10 +361,10 @@ final class SimAgentsCommand extends ClientCommand {
         s.get("failed"), s.get("unverifiedOrders"));
   }
 
-  private static ThreadFactory daemons() {
+  private static ThreadFactory daemons(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, "neguard-sim-" + n.incrementAndGet());
+      Thread t = new Thread(r, "neguard-" + name + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     };
