@@ -123,26 +123,32 @@ final class SimAgentsCommand extends ClientCommand {
     // Its own thread: a progress line on time even when the pool is busy enrolling or behind.
     ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
         daemons("sim-progress"));
+    // On a terminal one line redrawn every second; in a log a line every ten.
+    boolean terminal = TerminalProgress.watching(out);
+    // The summary is printed before a Ctrl-C lets the process go.
     try (StopSignal stop = StopSignal.install()) {
-      // On a terminal one line redrawn every second; in a log a line every ten.
-      boolean terminal = TerminalProgress.watching(out);
-      reporter.scheduleWithFixedDelay(() -> progress(out.err(), stats, terminal),
-          1, terminal ? 1 : 10, TimeUnit.SECONDS);
-      List<SimDevice> devices = enrollAll(server, pool, shared);
-      stats.pollingStarts();
-      run(devices, pool, server, shared);
-      pool.shutdownNow();
-      pool.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      // Ctrl-C: the summary of what was done so far
-    } finally {
-      reporter.shutdownNow();
-      pool.shutdownNow();
-      FileTrees.deleteTree(downloads);
+      try {
+        reporter.scheduleWithFixedDelay(() -> progress(out.err(), stats, terminal),
+            1, terminal ? 1 : 10, TimeUnit.SECONDS);
+        List<SimDevice> devices = enrollAll(server, pool, shared);
+        stats.pollingStarts();
+        run(devices, pool, server, shared);
+        pool.shutdownNow();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        // Ctrl-C: the summary of what was done so far
+      } finally {
+        reporter.shutdownNow();
+        pool.shutdownNow();
+        FileTrees.deleteTree(downloads);
+      }
+      progress(out.err(), stats, terminal);
+      if (terminal) {
+        out.err().println();
+      }
+      Map<String, Object> summary = stats.summary(count, pollInterval);
+      return out.done(summaryText(summary), summary);
     }
-    progress(out.err(), stats, false);
-    Map<String, Object> summary = stats.summary(count, pollInterval);
-    return out.done(summaryText(summary), summary);
   }
 
   /**
