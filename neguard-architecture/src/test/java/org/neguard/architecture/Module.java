@@ -59,7 +59,9 @@ enum Module {
           "org.neguard.harden.nmap.NmapXmlImporter"),
       using(COMMON)),
   API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
-  AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent"), using(COMMON, PKG, API)),
+  // agent.client: the device side of the agents' API, which `neguard sim agents` drives too.
+  AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent", "org.neguard.agent.client"),
+      using(COMMON, PKG, API)),
   SERVER(
       packages("org.neguard.server.."),
       // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and

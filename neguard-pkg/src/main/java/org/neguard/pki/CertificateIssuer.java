@@ -7,12 +7,17 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -24,13 +29,18 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * Issues X.509 certificates: the demo PKI's and the test suite's. One builder for CA, code-signing
- * and deliberately broken certificates (expired, without codeSigning) alike.
+ * Issues X.509 certificates: the demo PKI's, the test suite's, and the server's device CA's (device
+ * certificates with clientAuth, the agents' port's TLS certificate with serverAuth). One builder
+ * for CA, code-signing, TLS and deliberately broken certificates (expired, without codeSigning)
+ * alike.
  *
  * <p>Not thread-safe; use one builder per certificate.
  */
 public final class CertificateIssuer {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** An IPv4 literal, or an IPv6 one (with at least one colon), optionally in brackets. */
+  private static final Pattern IP_LITERAL =
+      Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}|\\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*]?");
 
   private final X500Principal subject;
   private final PublicKey publicKey;
@@ -38,7 +48,11 @@ public final class CertificateIssuer {
   private Instant notAfter = Instant.now().plusSeconds(365L * 24 * 3600);
   private boolean ca;
   private boolean codeSigning;
+  private boolean clientAuth;
+  private boolean serverAuth;
+  private final List<GeneralName> altNames = new ArrayList<>();
   private Integer keyUsage;
+  private BigInteger serial = new BigInteger(127, RANDOM).add(BigInteger.ONE);
 
   private CertificateIssuer(X500Principal subject, PublicKey publicKey) {
     this.subject = Objects.requireNonNull(subject, "subject");
@@ -71,6 +85,59 @@ public final class CertificateIssuer {
     return this;
   }
 
+  /** A TLS client (a device): extendedKeyUsage clientAuth, keyUsage digitalSignature. */
+  public CertificateIssuer clientAuth() {
+    this.clientAuth = true;
+    return this;
+  }
+
+  /** A TLS server: extendedKeyUsage serverAuth, keyUsage digitalSignature. */
+  public CertificateIssuer serverAuth() {
+    this.serverAuth = true;
+    return this;
+  }
+
+  /**
+   * Adds subjectAltNames: an IPv4 or IPv6 literal becomes an iPAddress name, anything else a
+   * dNSName. Names are added once, in the order given.
+   *
+   * @throws IllegalArgumentException naming the value, for an empty or blank name
+   */
+  public CertificateIssuer subjectAltNames(List<String> names) {
+    for (String n : names) {
+      if (n == null || n.isBlank()) {
+        throw new IllegalArgumentException("empty subjectAltName in " + names);
+      }
+      GeneralName g = IP_LITERAL.matcher(n).matches()
+          ? new GeneralName(GeneralName.iPAddress, n.startsWith("[")
+              ? n.substring(1, n.length() - 1) : n)
+          : new GeneralName(GeneralName.dNSName, n);
+      if (!altNames.contains(g)) {
+        altNames.add(g);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * The serial number to issue with, instead of a random 127-bit one.
+   *
+   * @throws IllegalArgumentException for a serial that is not positive or longer than 20 octets
+   *     (RFC 5280, 4.1.2.2)
+   */
+  public CertificateIssuer serial(BigInteger serial) {
+    if (serial.signum() <= 0 || serial.bitLength() > 159) {
+      throw new IllegalArgumentException("serial not positive or over 20 octets: " + serial);
+    }
+    this.serial = serial;
+    return this;
+  }
+
+  /** The serial the certificate is (or will be) issued with: given, or chosen at random. */
+  public BigInteger serial() {
+    return serial;
+  }
+
   /** Overrides the key usage bits ({@link KeyUsage} constants). */
   public CertificateIssuer keyUsage(int bits) {
     this.keyUsage = bits;
@@ -94,7 +161,7 @@ public final class CertificateIssuer {
       X509v3CertificateBuilder b =
           new JcaX509v3CertificateBuilder(
               issuerName,
-              new BigInteger(127, RANDOM).add(BigInteger.ONE),
+              serial,
               Date.from(notBefore),
               Date.from(notAfter),
               subject,
@@ -110,9 +177,23 @@ public final class CertificateIssuer {
           ? keyUsage
           : ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature;
       b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+      List<KeyPurposeId> purposes = new ArrayList<>();
       if (codeSigning) {
+        purposes.add(KeyPurposeId.id_kp_codeSigning);
+      }
+      if (serverAuth) {
+        purposes.add(KeyPurposeId.id_kp_serverAuth);
+      }
+      if (clientAuth) {
+        purposes.add(KeyPurposeId.id_kp_clientAuth);
+      }
+      if (!purposes.isEmpty()) {
         b.addExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(KeyPurposeId.id_kp_codeSigning));
+            new ExtendedKeyUsage(purposes.toArray(KeyPurposeId[]::new)));
+      }
+      if (!altNames.isEmpty()) {
+        b.addExtension(Extension.subjectAlternativeName, false,
+            new GeneralNames(altNames.toArray(GeneralName[]::new)));
       }
       return new JcaX509CertificateConverter()
           .getCertificate(b.build(new JcaContentSignerBuilder(signatureAlgorithm(issuerKey))

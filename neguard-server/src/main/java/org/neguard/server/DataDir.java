@@ -30,12 +30,20 @@ import org.neguard.verdict.RefusalException;
  * time holds {@code server.lock}. Thread-safe.
  */
 public final class DataDir implements AutoCloseable {
+  /** The uploads-in-progress directory inside a shared package store. */
+  static final String INCOMING = ".incoming";
+
   private final Path root;
+  private final Path packages;
+  private final boolean shared;
   private final FileChannel lockChannel;
   private final FileLock lock;
 
-  private DataDir(Path root, FileChannel lockChannel, FileLock lock) {
+  private DataDir(Path root, Path packages, boolean shared, FileChannel lockChannel,
+      FileLock lock) {
     this.root = root;
+    this.packages = packages;
+    this.shared = shared;
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -53,6 +61,40 @@ public final class DataDir implements AutoCloseable {
    *     BAD_INPUT} if an existing directory is not the server user's own, 0700
    */
   public static DataDir open(Path root) throws IOException, RefusalException {
+    return open(root, java.util.Optional.empty());
+  }
+
+  /**
+   * Like {@link #open(Path)}, with the stored bundles in {@code packageStore} instead of {@code
+   * packages/}: a directory several replicas share (a shared volume), checked like the data
+   * directory (the server user's own, 0700). Uploads in progress are then written into its
+   * {@code .incoming/} so that moving a verified one into place is a rename on one file system.
+   */
+  public static DataDir open(Path root, java.util.Optional<Path> packageStore)
+      throws IOException, RefusalException {
+    DataDir dir = openData(root);
+    if (packageStore.isEmpty()) {
+      return dir;
+    }
+    Path store = packageStore.get().toAbsolutePath().normalize();
+    try {
+      if (Files.exists(store, LinkOption.NOFOLLOW_LINKS)) {
+        checkPrivate(store);
+      }
+      for (Path d : new Path[] {store, store.resolve(INCOMING)}) {
+        if (!Files.isDirectory(d)) {
+          Files.createDirectories(d);
+          Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+        }
+      }
+    } catch (IOException | RefusalException | RuntimeException e) {
+      dir.close();
+      throw e;
+    }
+    return new DataDir(dir.root, store, true, dir.lockChannel, dir.lock);
+  }
+
+  private static DataDir openData(Path root) throws IOException, RefusalException {
     Path abs = root.toAbsolutePath().normalize();
     if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
       checkPrivate(abs);
@@ -83,7 +125,7 @@ public final class DataDir implements AutoCloseable {
           "another NEGuard server is using the data directory " + abs
               + "; stop it first or choose another --data directory");
     }
-    return new DataDir(abs, ch, lock);
+    return new DataDir(abs, abs.resolve("packages"), false, ch, lock);
   }
 
   /**
@@ -176,8 +218,19 @@ public final class DataDir implements AutoCloseable {
     return root.resolve("db");
   }
 
+  /** Where stored bundles live: {@code packages/}, or the shared package store. */
   public Path packages() {
-    return root.resolve("packages");
+    return packages;
+  }
+
+  /** Whether {@link #packages} is a store other replicas share. */
+  public boolean sharedPackages() {
+    return shared;
+  }
+
+  /** Where uploads in progress are written: beside the stored bundles' file system. */
+  public Path uploads() {
+    return shared ? packages.resolve(INCOMING) : tmp();
   }
 
   public Path tmp() {

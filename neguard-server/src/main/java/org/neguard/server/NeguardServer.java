@@ -5,11 +5,14 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.neguard.server.keys.ServerKeys;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.PortInUseException;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
@@ -36,19 +39,22 @@ public final class NeguardServer implements AutoCloseable {
   private final ConfigurableApplicationContext context;
   private final DataDir dataDir;
   private final URI url;
+  private final URI deviceUrl;
 
-  private NeguardServer(ConfigurableApplicationContext context, DataDir dataDir, URI url) {
+  private NeguardServer(ConfigurableApplicationContext context, DataDir dataDir, URI url,
+      URI deviceUrl) {
     this.context = context;
     this.dataDir = dataDir;
     this.url = url;
+    this.deviceUrl = deviceUrl;
   }
 
   /**
    * Starts a server and returns once it accepts requests.
    *
    * @throws RefusalException {@code BAD_INPUT} for plain HTTP on a non-loopback address without
-   *     {@code allowPlainHttp}; {@code IO_ERROR} if the port or the data directory is taken or
-   *     the database cannot be reached
+   *     {@code allowPlainHttp}; {@code IO_ERROR} if the port, the agents' port or the data
+   *     directory is taken or the database cannot be reached
    * @throws IOException if the data directory cannot be created
    */
   public static NeguardServer start(ServerConfig config) throws IOException, RefusalException {
@@ -59,7 +65,7 @@ public final class NeguardServer implements AutoCloseable {
               + ": give a TLS key store (--tls-keystore), listen on 127.0.0.1, or insist with"
               + " --insecure-plain-http");
     }
-    DataDir dir = DataDir.open(config.dataDir());
+    DataDir dir = DataDir.open(config.dataDir(), config.fleet().packageStore());
     try {
       // Under the lock: a second start that is refused must not change the running server's
       // trust configuration.
@@ -68,6 +74,7 @@ public final class NeguardServer implements AutoCloseable {
       dir.close();
       throw e;
     }
+    DeviceListener devices = new DeviceListener();
     try {
       SpringApplication app = new SpringApplication(ServerApplication.class);
       app.setBannerMode(Banner.Mode.OFF);
@@ -80,13 +87,26 @@ public final class NeguardServer implements AutoCloseable {
           ctx -> {
             ctx.getBeanFactory().registerSingleton("neguardDataDir", dir);
             ctx.getBeanFactory().registerSingleton("neguardServerConfig", config);
+            ctx.getBeanFactory().registerSingleton("neguardDeviceListener", devices);
           });
       ConfigurableApplicationContext ctx = app.run();
-      int port = ((ServletWebServerApplicationContext) ctx).getWebServer().getPort();
+      WebServer web = ((ServletWebServerApplicationContext) ctx).getWebServer();
+      URI deviceUrl;
+      try {
+        // After the context runs: the device CA is in the database, which is only open now.
+        deviceUrl = DeviceConnector.start((TomcatWebServer) web, ctx.getBean(ServerKeys.class),
+            config);
+      } catch (RuntimeException e) {
+        ctx.close();
+        throw e;
+      }
+      devices.started(deviceUrl);
+      int port = web.getPort();
       String scheme = config.tlsKeystore().isPresent() ? "https" : "http";
       String host = config.bindAddress().contains(":") ? "[" + config.bindAddress() + "]"
           : config.bindAddress();
-      return new NeguardServer(ctx, dir, URI.create(scheme + "://" + host + ":" + port));
+      return new NeguardServer(ctx, dir, URI.create(scheme + "://" + host + ":" + port),
+          deviceUrl);
     } catch (RuntimeException e) {
       dir.close();
       throw startFailure(config, e);
@@ -178,6 +198,14 @@ public final class NeguardServer implements AutoCloseable {
       }
       root = root.getCause();
     }
+    if (e.getMessage() != null && e.getMessage().startsWith(DeviceConnector.NOT_OPENED)) {
+      return new RefusalException(
+          ReasonCode.IO_ERROR,
+          "the agents' port " + config.fleet().devicePort() + " on " + config.bindAddress()
+              + " could not be opened (" + oneLine(root.getMessage())
+              + "); choose another port with --device-port",
+          e);
+    }
     if (root instanceof PortInUseException || hasCause(e, java.net.BindException.class)) {
       return new RefusalException(
           ReasonCode.IO_ERROR,
@@ -220,6 +248,18 @@ public final class NeguardServer implements AutoCloseable {
 
   public int port() {
     return url.getPort();
+  }
+
+  /**
+   * The agents' API base URL, for example {@code https://127.0.0.1:41235}: always TLS, the
+   * certificate issued by the device CA (docs/DEPLOYMENTS.md, "The two ports").
+   */
+  public URI deviceUrl() {
+    return deviceUrl;
+  }
+
+  public int devicePort() {
+    return deviceUrl.getPort();
   }
 
   public Path dataDir() {

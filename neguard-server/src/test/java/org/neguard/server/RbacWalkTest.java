@@ -30,6 +30,8 @@ class RbacWalkTest {
 
   static final Set<Role> ALL = EnumSet.allOf(Role.class);
   static final Set<Role> READERS = EnumSet.of(Role.ADMIN, Role.AUDITOR);
+  /** Device endpoints: an enrolled device over mutual TLS on the agents' port, no user. */
+  static final Set<Role> DEVICE = EnumSet.noneOf(Role.class);
   /** null = anonymous access. */
   static final Map<String, Set<Role>> EXPECTED = new TreeMap<>();
 
@@ -54,6 +56,23 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/audit", READERS);
     EXPECTED.put("GET /api/audit/verify", READERS);
     EXPECTED.put("GET /api/audit/export", READERS);
+    Set<Role> fleetReaders = EnumSet.of(Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR);
+    EXPECTED.put("POST /api/devices/enrollment-tokens", EnumSet.of(Role.ADMIN, Role.OPERATOR));
+    EXPECTED.put("GET /api/devices", fleetReaders);
+    EXPECTED.put("GET /api/devices/{id}", fleetReaders);
+    EXPECTED.put("POST /api/devices/{id}/disable", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("GET /api/devices/ca", ALL);
+    EXPECTED.put("GET /api/deployments/order-keys", ALL);
+    EXPECTED.put("POST /api/deployments/order-keys/rotate", EnumSet.of(Role.ADMIN));
+    // The agents' API: on the users' port every one of them is 404 (agentsApi_onUsersPort_...).
+    EXPECTED.put("POST /api/device/v1/enroll", null);
+    EXPECTED.put("POST /api/device/v1/certificate", DEVICE);
+    EXPECTED.put("GET /api/device/v1/order-keys", DEVICE);
+  }
+
+  /** The agents' API, which the users' port does not serve: the walks leave it out. */
+  static boolean agents(String key) {
+    return key.split(" ")[1].startsWith("/api/device/");
   }
 
   /** Actuator endpoints, authorized by the security filter chain rather than @Allowed. */
@@ -90,7 +109,8 @@ class RbacWalkTest {
       String access = e.path("access").asText();
       Set<Role> roles = EnumSet.noneOf(Role.class);
       e.path("roles").forEach(r -> roles.add(Role.valueOf(r.asText().toUpperCase())));
-      declared.put(key, access.equals("anonymous") ? null : access.equals("any-user") ? ALL : roles);
+      declared.put(key, access.equals("anonymous") ? null : access.equals("any-user") ? ALL
+          : access.equals("device") ? DEVICE : roles);
     }
     assertThat(declared).isEqualTo(EXPECTED);
   }
@@ -103,6 +123,7 @@ class RbacWalkTest {
     all.putAll(ACTUATOR);
     List<String> failures = new ArrayList<>();
     int denials = 0;
+    all.keySet().removeIf(RbacWalkTest::agents);
     for (Map.Entry<String, Set<Role>> e : all.entrySet()) {
       String method = e.getKey().split(" ")[0];
       String path = e.getKey().split(" ")[1].replaceAll("\\{[^}]+}", "probe-nothing");
@@ -154,6 +175,7 @@ class RbacWalkTest {
     }
     keys.addAll(ACTUATOR.keySet());
     assertThat(keys).containsAll(EXPECTED.keySet());
+    keys.removeIf(RbacWalkTest::agents);
     Map<String, Set<Role>> declared = new LinkedHashMap<>(EXPECTED);
     declared.putAll(ACTUATOR);
     List<String> failures = new ArrayList<>();
@@ -226,6 +248,26 @@ class RbacWalkTest {
       }
     }
     assertThat(missing).as("refusals without an audit row").isEmpty();
+  }
+
+  /**
+   * SRC-1: the agents' API does not exist on the users' port, whatever the credential: no user
+   * token reaches a device endpoint, and enrollment is offered on the agents' port only.
+   */
+  @Test
+  @DisplayName("SRC-1 the agents' API on the users' port: 404 for everyone")
+  void agentsApi_onUsersPort_notFoundForEveryone() {
+    List<String> failures = new ArrayList<>();
+    for (String key : EXPECTED.keySet().stream().filter(RbacWalkTest::agents).toList()) {
+      String method = key.split(" ")[0];
+      String path = key.split(" ")[1];
+      expect(failures, key + " no credential", probe(method, path, null), 404, "BAD_INPUT");
+      for (Role role : Role.values()) {
+        expect(failures, key + " as " + role.id(), probe(method, path, s.token(role)), 404,
+            "BAD_INPUT");
+      }
+    }
+    assertThat(failures).isEmpty();
   }
 
   /** SRC-3, issue 10 finding 5: an upload failing inside the server used to leave no row. */

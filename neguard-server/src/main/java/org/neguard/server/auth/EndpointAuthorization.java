@@ -44,6 +44,13 @@ final class EndpointAuthorization implements HandlerInterceptor {
       return deny(response, ReasonCode.NOT_AUTHORIZED, CurrentUser.actorName(), what,
           "this endpoint declares no role, so nobody may call it");
     }
+    CurrentDevice caller = CurrentDevice.of(request);
+    if (caller != null && !allowed.device() && !allowed.anonymous()) {
+      // A device certificate grants nothing but device endpoints (the agents' port serves no
+      // other; this holds should a user endpoint ever be mapped below its prefix).
+      return deny(response, ReasonCode.NOT_AUTHORIZED, "device " + caller.deviceId(), what,
+          "a device certificate admits to device endpoints only");
+    }
     if (allowed.anonymous()) {
       return true;
     }

@@ -38,7 +38,8 @@ public final class EndpointCatalog {
         undeclared.add(hm.getShortLogMessage());
         continue;
       }
-      String access = a.anonymous() ? "anonymous" : a.anyUser() ? "any-user" : "roles";
+      String access = a.anonymous() ? "anonymous" : a.anyUser() ? "any-user"
+          : a.device() ? "device" : "roles";
       for (String path : e.getKey().getPatternValues()) {
         for (RequestMethod m : e.getKey().getMethodsCondition().getMethods()) {
           list.add(new Endpoint(m.name(), path, access, RoleName.of(Arrays.asList(a.value()))));

@@ -27,6 +27,7 @@ import org.neguard.api.device.OrderKey;
 import org.neguard.order.OrderSigner;
 import org.neguard.pki.CertificateIssuer;
 import org.neguard.pki.DemoPki;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -56,13 +57,10 @@ public final class ServerKeys {
   private volatile DeviceCa deviceCa;
   private volatile ActiveSigner signer;
 
+  @Autowired
   ServerKeys(JdbcClient jdbc) {
-    this(jdbc, Clock.systemUTC());
-  }
-
-  ServerKeys(JdbcClient jdbc, Clock clock) {
     this.jdbc = jdbc;
-    this.clock = clock;
+    this.clock = Clock.systemUTC();
   }
 
   /**

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -95,7 +96,7 @@ final class PackageIngest {
     }
     Path tmp = null;
     try {
-      tmp = Files.createTempFile(dataDir.tmp(), "upload-", ".part",
+      tmp = Files.createTempFile(dataDir.uploads(), "upload-", ".part",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       return receiveVerifyStore(actor, body, tmp);
     } catch (ApiException | ClientGone e) {
@@ -327,7 +328,7 @@ final class PackageIngest {
       String sha = fileSha256(old);
       Path now = dataDir.packages().resolve(sha + ".ngp");
       if (!Files.exists(now)) {
-        Path copy = Files.createTempFile(dataDir.tmp(), "upload-", ".part");
+        Path copy = Files.createTempFile(dataDir.uploads(), "upload-", ".part");
         Files.copy(old, copy, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("r--------"));
         AtomicFiles.move(copy, now);
@@ -356,8 +357,17 @@ final class PackageIngest {
    * does not record (moved into the store, then killed before the insert committed).
    */
   private void recover() throws IOException {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir.tmp(), "upload-*.part")) {
+    // In a shared store another replica may be uploading right now (its .part file), or be
+    // between moving a verified bundle into place and committing its row: only what is older
+    // than any upload can be is left over from a crash there.
+    Instant leftOver = dataDir.sharedPackages()
+        ? clock.instant().minus(SHARED_GRACE) : Instant.MAX;
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(dataDir.uploads(), "upload-*.part")) {
       for (Path p : ds) {
+        if (!olderThan(p, leftOver)) {
+          continue;
+        }
         LOG.warn("removing the unfinished upload {} left by an earlier run", p.getFileName());
         Files.deleteIfExists(p);
       }
@@ -367,11 +377,25 @@ final class PackageIngest {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dataDir.packages(), "*.ngp")) {
       for (Path p : ds) {
         String sha = p.getFileName().toString().replaceFirst("\\.ngp$", "");
-        if (!recorded.contains(sha)) {
+        if (!recorded.contains(sha) && olderThan(p, leftOver)) {
           LOG.warn("removing the unrecorded bundle {} left by an earlier run", p.getFileName());
           Files.deleteIfExists(p);
         }
       }
+    }
+  }
+
+  /** How old a file in a shared store must be before a starting replica may remove it. */
+  static final java.time.Duration SHARED_GRACE = java.time.Duration.ofHours(24);
+
+  private static boolean olderThan(Path p, Instant limit) throws IOException {
+    if (limit.equals(Instant.MAX)) {
+      return true;
+    }
+    try {
+      return Files.getLastModifiedTime(p).toInstant().isBefore(limit);
+    } catch (java.nio.file.NoSuchFileException gone) {
+      return false;
     }
   }
 

@@ -1,0 +1,468 @@
+package org.neguard.agent.client;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.neguard.api.device.CertificateIssued;
+import org.neguard.api.device.CertificateRequest;
+import org.neguard.api.device.EnrollRequest;
+import org.neguard.api.device.Enrolled;
+import org.neguard.api.device.Feedback;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.OrderKey;
+import org.neguard.api.device.Poll;
+import org.neguard.api.problem.Problem;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.measure.Sha256;
+
+/**
+ * A device's client of the agents' API (docs/DEPLOYMENTS.md, "The agents' API"). The agents'
+ * port is trusted only through the device CA: before enrollment the CA certificate handed out
+ * with the token, or its SHA-256 pin; after, the CA of the device's identity. Every request
+ * after enrollment presents the device certificate (mutual TLS); no bearer secret exists.
+ *
+ * <p>Built for many devices in one JVM ({@code neguard sim agents}): blocking {@link
+ * HttpsURLConnection}s on one {@link SSLSocketFactory} per device, whose connections the JDK keeps
+ * alive per factory; no thread of its own. Answers are bounded ({@link #MAX_ANSWER} bytes, a
+ * bundle its announced length). Thread-safe; one device's requests may run concurrently.
+ */
+public final class DeviceClient {
+  /** The most of a JSON answer read. */
+  public static final int MAX_ANSWER = 1 << 20;
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      // A newer server may add fields; an older agent must still read the answer.
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+  private final URI base;
+  private final Trust trust;
+  private final Duration timeout;
+  private volatile DeviceIdentity identity;
+  private volatile SSLSocketFactory sockets;
+
+  /**
+   * How the agents' port is trusted before the device has an identity.
+   *
+   * @param ca the device CA certificate, or null when pinned
+   * @param pin SHA-256 of the CA certificate's DER, hex, or null when the CA is given
+   */
+  public record Trust(X509Certificate ca, String pin) {
+    public Trust {
+      if ((ca == null) == (pin == null)) {
+        throw new IllegalArgumentException("give the CA certificate or its pin, one of them");
+      }
+      if (pin != null && !SHA256.matcher(pin).matches()) {
+        throw new IllegalArgumentException("pin is not 64 lower-case hex digits: " + pin);
+      }
+    }
+
+    /** Trusts the device CA given as PEM (an enrollment token's {@code caCertificate}). */
+    public static Trust ca(String pem) throws IOException {
+      return new Trust(DeviceIdentity.certificate(pem), null);
+    }
+
+    /** Trusts the CA whose DER has this SHA-256 (an enrollment token's {@code caSha256}). */
+    public static Trust pin(String sha256) {
+      return new Trust(null, sha256.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    boolean admits(X509Certificate candidate) {
+      return ca != null ? ca.equals(candidate) : pin.equals(DeviceIdentity.sha256(candidate));
+    }
+  }
+
+  /** A poll's answer: {@code poll} is null when nothing changed (304). */
+  public record PollAnswer(boolean changed, String etag, Poll poll) {}
+
+  private DeviceClient(URI base, Trust trust, DeviceIdentity identity, Duration timeout) {
+    this.base = Objects.requireNonNull(base, "base");
+    if (!"https".equals(base.getScheme())) {
+      throw new IllegalArgumentException("the agents' API is HTTPS only: " + base);
+    }
+    this.trust = trust;
+    this.timeout = timeout;
+    this.identity = identity;
+    this.sockets = sockets(identity, trust);
+  }
+
+  /** A client that has yet to enroll, trusting the agents' port through {@code trust} only. */
+  public static DeviceClient enrolling(URI deviceUrl, Trust trust) {
+    return new DeviceClient(deviceUrl, Objects.requireNonNull(trust, "trust"), null,
+        Duration.ofSeconds(30));
+  }
+
+  /** A client of an enrolled device (its identity loaded, say, after a restart). */
+  public static DeviceClient of(URI deviceUrl, DeviceIdentity identity) {
+    return new DeviceClient(deviceUrl, new Trust(identity.ca(), null),
+        Objects.requireNonNull(identity, "identity"), Duration.ofSeconds(30));
+  }
+
+  /** The device's identity, or null before enrollment. */
+  public DeviceIdentity identity() {
+    return identity;
+  }
+
+  public URI baseUrl() {
+    return base;
+  }
+
+  /**
+   * Enrolls: generates a key pair here, sends a CSR with the one-time token, and keeps the
+   * certificate the server issues. The CA the server names must be the one trusted.
+   *
+   * @return the server's answer (with the order keys); {@link #identity()} is set from now on
+   * @throws DeviceApiException the server's refusal (401 a spent, expired or unknown token, 403
+   *     a token bound elsewhere, 409 an id already enrolled, 400 bad input), or the client's
+   *     (a CA other than the trusted one)
+   */
+  public Enrolled enroll(String token, String deviceId, String neType, List<String> labels,
+      List<InstalledPackage> installed) throws IOException, DeviceApiException {
+    if (identity != null) {
+      throw new IllegalStateException("already enrolled as " + identity.deviceId());
+    }
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    Enrolled e = json("POST", "/api/device/v1/enroll", new EnrollRequest(token, deviceId,
+        neType, labels, DeviceIdentity.csr(deviceId, pair), installed), Enrolled.class, 201);
+    X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());
+    if (!trust.admits(ca)) {
+      throw DeviceApiException.local("CERT_UNTRUSTED", "the server named a device CA other"
+          + " than the trusted one (SHA-256 " + DeviceIdentity.sha256(ca) + ")");
+    }
+    DeviceIdentity id = new DeviceIdentity(deviceId, pair,
+        DeviceIdentity.certificate(e.certificate()), ca);
+    use(id);
+    return e;
+  }
+
+  /** Polls: 304 (nothing changed since {@code etag}) or what the device must do now. */
+  public PollAnswer poll(String etag) throws IOException, DeviceApiException {
+    HttpsURLConnection c = open("GET", "/api/device/v1/poll");
+    if (etag != null) {
+      c.setRequestProperty("If-None-Match", etag);
+    }
+    int status = c.getResponseCode();
+    if (status == 304) {
+      drain(c, status);
+      return new PollAnswer(false, etag, null);
+    }
+    byte[] body = answer(c, status, 200);
+    return new PollAnswer(true, c.getHeaderField("ETag"), JSON.readValue(body, Poll.class));
+  }
+
+  /** Reports progress or the final status of an order (204). */
+  public void feedback(Feedback feedback) throws IOException, DeviceApiException {
+    json("POST", "/api/device/v1/feedback", feedback, Void.class, 204);
+  }
+
+  /** Every order-signing key the server has used, retired ones too. */
+  public List<OrderKey> orderKeys() throws IOException, DeviceApiException {
+    HttpsURLConnection c = open("GET", "/api/device/v1/order-keys");
+    byte[] body = answer(c, c.getResponseCode(), 200);
+    return JSON.readValue(body, new TypeReference<List<OrderKey>>() {});
+  }
+
+  /**
+   * Renews the device certificate for a new key pair generated here; the old certificate is
+   * revoked by the server and this client uses the new one from now on.
+   *
+   * @return the new identity (save it)
+   */
+  public DeviceIdentity renew() throws IOException, DeviceApiException {
+    DeviceIdentity current = requireIdentity();
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    CertificateIssued issued = json("POST", "/api/device/v1/certificate",
+        new CertificateRequest(DeviceIdentity.csr(current.deviceId(), pair)),
+        CertificateIssued.class, 200);
+    DeviceIdentity next = current.renewed(pair, DeviceIdentity.certificate(issued.certificate()));
+    use(next);
+    return next;
+  }
+
+  /**
+   * Downloads the bundle {@code sha256} into {@code target}, resuming with {@code Range} from
+   * what {@code target} already holds, then checks its length and SHA-256; a file that fails
+   * the check is deleted.
+   *
+   * @param length the bundle's length in bytes (from the signed order)
+   * @throws DeviceApiException the server's refusal (403 a bundle none of this device's orders
+   *     names), or {@code DIGEST_MISMATCH} / {@code SIZE_LIMIT} when the file is not the one
+   */
+  public void downloadBundle(String sha256, long length, Path target)
+      throws IOException, DeviceApiException {
+    if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+      throw new IllegalArgumentException("sha256 is not 64 lower-case hex digits: " + sha256);
+    }
+    if (length < 0) {
+      throw new IllegalArgumentException("length < 0: " + length);
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+      long have = Files.exists(target) ? Files.size(target) : 0;
+      if (have > length) {
+        Files.delete(target);
+        have = 0;
+      }
+      if (have == length && length > 0) {
+        break;
+      }
+      HttpsURLConnection c = open("GET", "/api/device/v1/bundles/" + sha256);
+      if (have > 0) {
+        c.setRequestProperty("Range", "bytes=" + have + "-");
+      }
+      int status = c.getResponseCode();
+      if (status == 416) {
+        // What we hold is not a prefix the server can continue: start over, once.
+        drain(c, status);
+        Files.deleteIfExists(target);
+        continue;
+      }
+      boolean append;
+      if (status == 206) {
+        Matcher m = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
+        if (!m.matches() || Long.parseLong(m.group(1)) != have
+            || Long.parseLong(m.group(3)) != length) {
+          c.disconnect();
+          throw DeviceApiException.local("MALFORMED", "the server answered a range of "
+              + c.getHeaderField("Content-Range") + " for bytes=" + have + "- of " + length);
+        }
+        append = true;
+      } else if (status == 200) {
+        append = false;
+      } else {
+        answer(c, status, 200); // throws the server's refusal
+        return;
+      }
+      long room = length - (append ? have : 0);
+      try (InputStream in = c.getInputStream();
+          OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND
+                  : StandardOpenOption.TRUNCATE_EXISTING)) {
+        byte[] buf = new byte[64 * 1024];
+        long written = 0;
+        for (int n; (n = in.read(buf)) > 0; ) {
+          if (written + n > room) {
+            c.disconnect();
+            Files.deleteIfExists(target);
+            throw DeviceApiException.local("SIZE_LIMIT", "the bundle " + sha256
+                + " is longer than the order's " + length + " bytes");
+          }
+          out.write(buf, 0, n);
+          written += n;
+        }
+      }
+      break;
+    }
+    long size = Files.exists(target) ? Files.size(target) : -1;
+    String digest = size < 0 ? "none" : Sha256.hex(target);
+    if (size != length || !digest.equals(sha256)) {
+      Files.deleteIfExists(target);
+      throw DeviceApiException.local("DIGEST_MISMATCH", "the downloaded bundle has " + size
+          + " bytes and SHA-256 " + digest + ", not " + length + " and " + sha256);
+    }
+  }
+
+  // --- transport ------------------------------------------------------------------------------
+
+  private DeviceIdentity requireIdentity() {
+    DeviceIdentity id = identity;
+    if (id == null) {
+      throw new IllegalStateException("not enrolled: enroll first or load an identity");
+    }
+    return id;
+  }
+
+  private synchronized void use(DeviceIdentity id) {
+    this.sockets = sockets(id, new Trust(id.ca(), null));
+    this.identity = id;
+  }
+
+  private <T> T json(String method, String path, Object body, Class<T> type, int expected)
+      throws IOException, DeviceApiException {
+    HttpsURLConnection c = open(method, path);
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    c.setDoOutput(true);
+    c.setRequestProperty("Content-Type", "application/json");
+    // Not in streaming mode: the JDK would then drop the body of a 401 (the problem).
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(bytes);
+    }
+    byte[] answer = answer(c, c.getResponseCode(), expected);
+    return type == Void.class ? null : JSON.readValue(answer, type);
+  }
+
+  private HttpsURLConnection open(String method, String path) throws IOException {
+    URL url = base.resolve(path).toURL();
+    HttpsURLConnection c = (HttpsURLConnection) url.openConnection();
+    c.setSSLSocketFactory(sockets);
+    c.setRequestMethod(method);
+    c.setConnectTimeout((int) timeout.toMillis());
+    c.setReadTimeout((int) timeout.toMillis());
+    c.setUseCaches(false);
+    c.setInstanceFollowRedirects(false);
+    c.setRequestProperty("Accept", "application/json");
+    return c;
+  }
+
+  /**
+   * The body of an answer of status {@code expected}; any other status is the server's refusal,
+   * its problem body read (bounded) into the exception.
+   */
+  private static byte[] answer(HttpsURLConnection c, int status, int expected)
+      throws IOException, DeviceApiException {
+    if (status == expected) {
+      try (InputStream in = c.getInputStream()) {
+        return read(c, in);
+      }
+    }
+    byte[] body;
+    try (InputStream in = c.getErrorStream()) {
+      body = in == null ? new byte[0] : read(c, in);
+    }
+    List<ProblemReason> reasons;
+    try {
+      reasons = JSON.readValue(body, Problem.class).reasons();
+    } catch (IOException | RuntimeException e) {
+      reasons = List.of(new ProblemReason(status >= 500 ? "INTERNAL" : "MALFORMED",
+          "HTTP " + status + " without a problem body", null));
+    }
+    throw new DeviceApiException(status, reasons);
+  }
+
+  private static void drain(HttpsURLConnection c, int status) throws IOException {
+    try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+      if (in != null) {
+        read(c, in);
+      }
+    }
+  }
+
+  /** Reads a whole answer of at most {@link #MAX_ANSWER} bytes, so the connection is reused. */
+  private static byte[] read(HttpsURLConnection c, InputStream in) throws IOException {
+    long declared = c.getContentLengthLong();
+    if (declared > MAX_ANSWER) {
+      c.disconnect();
+      throw new IOException("the server's answer of " + declared + " bytes is larger than "
+          + MAX_ANSWER);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[8192];
+    for (int n; (n = in.read(buf)) > 0; ) {
+      if (out.size() + n > MAX_ANSWER) {
+        c.disconnect();
+        throw new IOException("the server's answer is larger than " + MAX_ANSWER + " bytes");
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * One socket factory per device (the JDK pools kept-alive connections per factory): the
+   * device's key and certificate, if enrolled, and trust in the device CA only.
+   */
+  private static SSLSocketFactory sockets(DeviceIdentity id, Trust trust) {
+    try {
+      SSLContext tls = SSLContext.getInstance("TLS");
+      javax.net.ssl.KeyManager[] keys = null;
+      if (id != null) {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] none = new char[0];
+        ks.setKeyEntry("device", id.keyPair().getPrivate(), none,
+            new X509Certificate[] {id.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, none);
+        keys = kmf.getKeyManagers();
+      }
+      tls.init(keys, new TrustManager[] {trustManager(trust)}, null);
+      return tls.getSocketFactory();
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot set up TLS for the agents' API", e);
+    }
+  }
+
+  private static X509TrustManager trustManager(Trust trust) throws GeneralSecurityException {
+    if (trust.ca() != null) {
+      return anchoredOn(trust.ca());
+    }
+    // Pinned: the CA comes in the server's chain; it is trusted if its SHA-256 is the pin, and
+    // the chain must then validate with it as the only anchor.
+    return new X509TrustManager() {
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType)
+          throws CertificateException {
+        for (X509Certificate c : chain) {
+          if (trust.admits(c)) {
+            try {
+              anchoredOn(c).checkServerTrusted(chain, authType);
+              return;
+            } catch (GeneralSecurityException e) {
+              throw new CertificateException("the agents' port certificate does not chain to"
+                  + " the pinned CA", e);
+            }
+          }
+        }
+        throw new CertificateException("no certificate in the agents' port chain has the"
+            + " pinned SHA-256 " + trust.pin());
+      }
+
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType)
+          throws CertificateException {
+        throw new CertificateException("a device client trusts no clients");
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+  }
+
+  private static X509TrustManager anchoredOn(X509Certificate ca)
+      throws GeneralSecurityException {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setCertificateEntry("device-ca", ca);
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+      tmf.init(ks);
+      for (TrustManager tm : tmf.getTrustManagers()) {
+        if (tm instanceof X509TrustManager x) {
+          return x;
+        }
+      }
+      throw new GeneralSecurityException("no X.509 trust manager");
+    } catch (IOException e) {
+      throw new GeneralSecurityException("cannot hold the device CA", e);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package org.neguard.agent.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.measure.Sha256;
+import org.neguard.pki.CertificateIssuer;
+
+/**
+ * The device client's own checks, against a small HTTPS server standing in for the agents' port:
+ * a download resumes with {@code Range} from a partial file, and a bundle whose bytes or length
+ * are not the order's is deleted and refused; the identity keeps its key 0600.
+ */
+class DeviceClientTest {
+  @TempDir Path dir;
+  HttpsServer server;
+  KeyPair caKey;
+  X509Certificate ca;
+  byte[] bundle;
+  /** What the fake serves; {@link #bundle} unless a test swaps it. */
+  volatile byte[] served;
+  final List<String> ranges = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    caKey = DeviceIdentity.newKeyPair();
+    ca = CertificateIssuer.forSubject("CN=Test Device CA", caKey.getPublic()).ca()
+        .selfSigned(caKey.getPrivate());
+    KeyPair tlsKey = DeviceIdentity.newKeyPair();
+    X509Certificate tls = CertificateIssuer.forSubject("CN=agents", tlsKey.getPublic())
+        .serverAuth().subjectAltNames(List.of("127.0.0.1")).issuedBy(ca, caKey.getPrivate());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("tls", tlsKey.getPrivate(), new char[0], new X509Certificate[] {tls, ca});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+    kmf.init(ks, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    bundle = new byte[200_000];
+    new Random(7).nextBytes(bundle);
+    served = bundle;
+    server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    server.createContext("/api/device/v1/bundles/", ex -> {
+      byte[] body = served;
+      String range = ex.getRequestHeaders().getFirst("Range");
+      ranges.add(String.valueOf(range));
+      int from = range == null ? 0 : Integer.parseInt(range.replaceAll("bytes=(\\d+)-", "$1"));
+      if (from > 0) {
+        ex.getResponseHeaders().add("Content-Range",
+            "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+      }
+      ex.sendResponseHeaders(from > 0 ? 206 : 200, body.length - from);
+      ex.getResponseBody().write(body, from, body.length - from);
+      ex.close();
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  DeviceClient client() {
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    X509Certificate cert = CertificateIssuer.forSubject("CN=dev-1", pair.getPublic())
+        .clientAuth().issuedBy(ca, caKey.getPrivate());
+    return DeviceClient.of(URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+        new DeviceIdentity("dev-1", pair, cert, ca));
+  }
+
+  @Test
+  void downloadBundle_partialFile_resumesWithRange() throws Exception {
+    Path target = dir.resolve("b.ngp");
+    Files.write(target, Arrays.copyOf(bundle, 70_000));
+    client().downloadBundle(Sha256.hex(bundle), bundle.length, target);
+    assertThat(ranges).containsExactly("bytes=70000-");
+    assertThat(Files.readAllBytes(target)).isEqualTo(bundle);
+  }
+
+  @Test
+  void downloadBundle_otherBytes_deletedAndRefused() throws Exception {
+    byte[] other = bundle.clone();
+    other[100] ^= 1;
+    served = other;
+    Path target = dir.resolve("b.ngp");
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> client().downloadBundle(Sha256.hex(bundle), bundle.length, target));
+    assertThat(e.code()).isEqualTo("DIGEST_MISMATCH");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void downloadBundle_longerThanTheOrder_refusedAtTheLength() throws Exception {
+    Path target = dir.resolve("b.ngp");
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> client().downloadBundle(Sha256.hex(bundle), bundle.length - 10, target));
+    assertThat(e.code()).isEqualTo("SIZE_LIMIT");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
+  void identity_savedAndLoaded_keyFileOwnerOnly() throws Exception {
+    DeviceIdentity id = client().identity();
+    Path d = dir.resolve("identity");
+    id.save(d);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        d.resolve(DeviceIdentity.KEY)))).isEqualTo("rw-------");
+    DeviceIdentity back = DeviceIdentity.load(d);
+    assertThat(back.deviceId()).isEqualTo("dev-1");
+    assertThat(back.serial()).isEqualTo(id.serial());
+    assertThat(back.keyPair().getPrivate()).isEqualTo(id.keyPair().getPrivate());
+    assertThat(back.ca()).isEqualTo(ca);
+  }
+}

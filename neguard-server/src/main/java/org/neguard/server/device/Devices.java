@@ -1,0 +1,472 @@
+package org.neguard.server.device;
+
+import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.neguard.api.WireTime;
+import org.neguard.api.device.CertificateIssued;
+import org.neguard.api.device.Device;
+import org.neguard.api.device.EnrollRequest;
+import org.neguard.api.device.Enrolled;
+import org.neguard.api.device.EnrollmentToken;
+import org.neguard.api.device.EnrollmentTokenRequest;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.measure.Sha256;
+import org.neguard.server.DeviceListener;
+import org.neguard.server.access.CurrentDevice;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.keys.ServerKeys;
+import org.neguard.server.web.ApiException;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Devices: enrollment tokens, enrollment, renewal, the list, disabling, and the admission of a
+ * device request (SRC-1, OBJ-1). Every change and its audit row commit in one transaction; every
+ * refusal rolls back whatever the transaction did and is recorded in its own (nothing changes on
+ * a refusal, and no refusal goes unrecorded). Thread-safe.
+ */
+@Component
+final class Devices {
+  static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(60);
+  static final Duration MAX_TOKEN_TTL = Duration.ofMinutes(10_080);
+  static final int MAX_INSTALLED = 256;
+  static final int MAX_REASON = 2000;
+  /** enrollment_tokens.labels: the labels joined by commas. */
+  static final int MAX_TOKEN_LABELS = 2000;
+  private static final Pattern PACKAGE_NAME = Pattern.compile("[A-Za-z0-9._+-]{1,128}");
+  /** What a client is told for an unknown, spent or expired token: the audit row says which. */
+  static final String TOKEN_REFUSED = "the enrollment token is unknown, already used or expired;"
+      + " ask an admin or operator for a new one ('neguard device enroll-token')";
+
+  private final JdbcClient jdbc;
+  private final EnrollmentTokens tokens;
+  private final DeviceCertificates certificates;
+  private final ServerKeys keys;
+  private final AuditLog audit;
+  private final TransactionTemplate tx;
+  private final DeviceListener listener;
+  private final Clock clock = Clock.tickMillis(ZoneOffset.UTC);
+
+  Devices(JdbcClient jdbc, EnrollmentTokens tokens, DeviceCertificates certificates,
+      ServerKeys keys, AuditLog audit, PlatformTransactionManager transactions,
+      DeviceListener listener) {
+    this.jdbc = jdbc;
+    this.tokens = tokens;
+    this.certificates = certificates;
+    this.keys = keys;
+    this.audit = audit;
+    this.tx = new TransactionTemplate(transactions);
+    this.listener = listener;
+  }
+
+  /**
+   * A refusal whose audit row says more than the client is told (an unknown, spent or expired
+   * token all answer alike).
+   */
+  static final class Refusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient ApiException answer;
+    final String detail;
+
+    Refusal(ApiException answer, String detail) {
+      super(detail);
+      this.answer = answer;
+      this.detail = detail;
+    }
+  }
+
+  private static Refusal refuse(ReasonCode code, String message, String detail) {
+    return new Refusal(ApiException.of(code, message), code + ": " + detail);
+  }
+
+  /**
+   * Runs {@code work} in a transaction; a refusal inside rolls it all back and is recorded,
+   * after the rollback, in its own row: {@code denied} for a refusal, {@code failure} for an
+   * error such as bad input.
+   */
+  private <T> T change(String actor, String action, String target, Supplier<T> work) {
+    try {
+      return tx.execute(s -> work.get());
+    } catch (Refusal r) {
+      record(actor, action, target, r.answer, r.detail);
+      throw r.answer;
+    } catch (ApiException e) {
+      record(actor, action, target, e, null);
+      throw e;
+    } catch (DuplicateKeyException e) {
+      // A concurrent enrollment of the same id won: this one changed nothing.
+      ApiException conflict = ApiException.of(ReasonCode.CONFLICT,
+          target + " was enrolled at the same time by another request");
+      record(actor, action, target, conflict, null);
+      throw conflict;
+    }
+  }
+
+  private void record(String actor, String action, String target, ApiException e,
+      String detail) {
+    Reason first = e.reasons().get(0);
+    String why = detail != null ? detail : first.code() + ": " + first.message();
+    audit.append(first.code().kind() == ReasonCode.Kind.REFUSAL
+        ? AuditEvent.denied(actor, action, target, why)
+        : AuditEvent.failure(actor, action, target, why));
+  }
+
+  // --- enrollment tokens ---------------------------------------------------------------------
+
+  EnrollmentToken createToken(String actor, EnrollmentTokenRequest request) {
+    return change(actor, "ENROLLMENT_TOKEN", "enrollment token", () -> {
+      if (request == null) {
+        throw ApiException.badInput("give a body: {deviceId?, neType?, labels?, ttlMinutes?}");
+      }
+      String deviceId = request.deviceId() == null ? null : Shapes.deviceId(request.deviceId());
+      String neType = request.neType() == null ? null : Shapes.neType(request.neType());
+      List<String> labels = Shapes.labels(request.labels());
+      if (String.join(",", labels).length() > MAX_TOKEN_LABELS) {
+        throw ApiException.badInput("the token's labels take more than " + MAX_TOKEN_LABELS
+            + " characters together");
+      }
+      Duration ttl = request.ttlMinutes() == null ? DEFAULT_TOKEN_TTL
+          : Duration.ofMinutes(request.ttlMinutes());
+      if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TOKEN_TTL) > 0) {
+        throw ApiException.badInput("ttlMinutes must be 1 to " + MAX_TOKEN_TTL.toMinutes()
+            + ", not " + request.ttlMinutes());
+      }
+      if (deviceId != null && exists(deviceId)) {
+        throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId
+            + " is already enrolled; a token bound to it could never be used");
+      }
+      Instant now = clock.instant();
+      EnrollmentTokens.Issued issued =
+          tokens.create(actor, now, now.plus(ttl), deviceId, neType, labels);
+      audit.append(AuditEvent.success(actor, "ENROLLMENT_TOKEN",
+          "enrollment token " + issued.token().id(),
+          "expires " + issued.token().expiresAt()
+              + (deviceId == null ? "" : "; bound to device " + deviceId)
+              + (neType == null ? "" : "; bound to NE type " + neType)
+              + (labels.isEmpty() ? "" : "; labels " + String.join(",", labels))));
+      ServerKeys.DeviceCa ca = keys.deviceCa();
+      return new EnrollmentToken(issued.secret(), issued.token().id(),
+          WireTime.of(issued.token().expiresAt()), deviceId, neType, labels,
+          listener.url() == null ? null : listener.url().toString(),
+          ServerKeys.pem(ca.certificate()), caSha256(ca));
+    });
+  }
+
+  static String caSha256(ServerKeys.DeviceCa ca) {
+    try {
+      return Sha256.hex(ca.certificate().getEncoded());
+    } catch (CertificateEncodingException e) {
+      throw new IllegalStateException("the device CA certificate cannot be encoded", e);
+    }
+  }
+
+  // --- enrollment and renewal ----------------------------------------------------------------
+
+  Enrolled enroll(EnrollRequest request) {
+    if (request == null) {
+      throw ApiException.badInput("give a body: {token, deviceId, neType, labels?, csr,"
+          + " installed?}");
+    }
+    String claimed = request.deviceId() != null
+        && Shapes.DEVICE_ID.matcher(request.deviceId()).matches() ? request.deviceId() : "?";
+    String actor = EnrollmentTokens.idOf(request.token()).map(id -> "token " + id)
+        .orElse("anonymous");
+    return change(actor, "ENROLL", "device " + claimed, () -> {
+      String deviceId = Shapes.deviceId(request.deviceId());
+      String neType = Shapes.neType(request.neType());
+      List<String> declared = Shapes.labels(request.labels());
+      List<InstalledPackage> installed = installed(request.installed());
+      PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
+      Instant now = clock.instant();
+      EnrollmentTokens.Token token = tokens.find(request.token()).orElseThrow(() -> refuse(
+          ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED,
+          EnrollmentTokens.idOf(request.token()).isPresent()
+              ? "no enrollment token with this id and secret"
+              : "not an enrollment token (net_<16 hex>_<64 hex>)"));
+      String t = "token " + token.id();
+      if (token.usedAt() != null) {
+        throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t + " was already used by"
+            + " device " + token.usedByDevice() + " at " + token.usedAt());
+      }
+      if (!token.expiresAt().isAfter(now)) {
+        throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t + " expired at "
+            + token.expiresAt());
+      }
+      if (token.deviceId() != null && !token.deviceId().equals(deviceId)) {
+        throw refuse(ReasonCode.NOT_AUTHORIZED, "this enrollment token is bound to another"
+            + " device id", t + " is bound to device " + token.deviceId() + ", not " + deviceId);
+      }
+      if (token.neType() != null && !token.neType().equals(neType)) {
+        throw refuse(ReasonCode.NOT_AUTHORIZED, "this enrollment token is bound to the NE type "
+            + token.neType() + ", not " + neType, t + " is bound to NE type " + token.neType()
+            + ", not " + neType);
+      }
+      if (exists(deviceId)) {
+        throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId + " is already"
+            + " enrolled; a device id is enrolled once (disable it and enroll another id)");
+      }
+      if (!tokens.spend(token.id(), deviceId, now)) {
+        throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t
+            + " was spent by a concurrent enrollment, or expired just now");
+      }
+      DeviceCertificates.Issued cert = certificates.issue(deviceId, key, now);
+      jdbc.sql("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
+              + " cert_serial, cert_not_after) VALUES (?, ?, 'unknown', ?, ?, ?, ?)")
+          .params(deviceId, neType, utc(now), token.id(), cert.serial(), utc(cert.notAfter()))
+          .update();
+      Set<String> labels = new LinkedHashSet<>(token.labels());
+      labels.addAll(declared);
+      for (String l : labels) {
+        jdbc.sql("INSERT INTO device_labels (device_id, label) VALUES (?, ?)")
+            .params(deviceId, l).update();
+      }
+      for (InstalledPackage p : installed) {
+        jdbc.sql("INSERT INTO device_packages (device_id, name, version, security_version)"
+                + " VALUES (?, ?, ?, ?)")
+            .params(deviceId, p.name(), p.version(), p.securityVersion()).update();
+      }
+      insertCertificate(cert, deviceId, now);
+      audit.append(AuditEvent.success(actor, "ENROLL", "device " + deviceId,
+          "enrolled with " + t + " (created by " + token.createdBy() + "); NE type " + neType
+              + "; labels " + String.join(",", labels) + "; certificate " + cert.serial()
+              + " until " + cert.notAfter()));
+      ServerKeys.DeviceCa ca = keys.deviceCa();
+      return new Enrolled(deviceId, ServerKeys.pem(cert.certificate()),
+          ServerKeys.pem(ca.certificate()), WireTime.of(cert.notAfter()), keys.orderKeys());
+    });
+  }
+
+  CertificateIssued renew(CurrentDevice device, String csr) {
+    String actor = "device " + device.deviceId();
+    return change(actor, "RENEW_CERTIFICATE", actor, () -> {
+      PublicKey key = DeviceCertificates.checkCsr(csr, device.deviceId());
+      Instant now = clock.instant();
+      DeviceCertificates.Issued cert = certificates.issue(device.deviceId(), key, now);
+      // Conditional on the serial the device authenticated with: of two renewals racing with
+      // one certificate, one wins; the other finds it no longer current.
+      int updated = jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ?"
+              + " WHERE id = ? AND cert_serial = ? AND disabled_at IS NULL")
+          .params(cert.serial(), utc(cert.notAfter()), device.deviceId(),
+              device.certificateSerial())
+          .update();
+      if (updated != 1) {
+        throw refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is no longer the device's"
+            + " current one", "certificate " + device.certificateSerial()
+            + " was replaced or revoked by a concurrent request");
+      }
+      jdbc.sql("UPDATE device_certificates SET revoked_at = ?, revocation_reason = 'superseded'"
+              + " WHERE serial = ? AND revoked_at IS NULL")
+          .params(utc(now), device.certificateSerial()).update();
+      insertCertificate(cert, device.deviceId(), now);
+      audit.append(AuditEvent.success(actor, "RENEW_CERTIFICATE", actor,
+          "certificate " + cert.serial() + " until " + cert.notAfter() + " issued; "
+              + device.certificateSerial() + " revoked (superseded)"));
+      return new CertificateIssued(ServerKeys.pem(cert.certificate()), cert.serial(),
+          WireTime.of(cert.notAfter()));
+    });
+  }
+
+  private void insertCertificate(DeviceCertificates.Issued cert, String deviceId, Instant now) {
+    jdbc.sql("INSERT INTO device_certificates (serial, device_id, issued_at, not_after)"
+            + " VALUES (?, ?, ?, ?)")
+        .params(cert.serial(), deviceId, utc(now), utc(cert.notAfter())).update();
+  }
+
+  private static List<InstalledPackage> installed(List<InstalledPackage> list) {
+    if (list == null) {
+      return List.of();
+    }
+    if (list.size() > MAX_INSTALLED) {
+      throw ApiException.badInput("at most " + MAX_INSTALLED + " installed packages");
+    }
+    Set<String> names = new HashSet<>();
+    for (InstalledPackage p : list) {
+      if (p == null || p.name() == null || !PACKAGE_NAME.matcher(p.name()).matches()
+          || p.version() == null || !PACKAGE_NAME.matcher(p.version()).matches()
+          || p.securityVersion() < 0) {
+        throw ApiException.badInput("an installed package needs a name and version of 1 to 128"
+            + " of A-Z a-z 0-9 . _ + - and a securityVersion of 0 or more: " + p);
+      }
+      if (!names.add(p.name())) {
+        throw ApiException.badInput("package " + p.name() + " is listed twice in installed");
+      }
+    }
+    return List.copyOf(list);
+  }
+
+  // --- the list, disabling -------------------------------------------------------------------
+
+  private boolean exists(String deviceId) {
+    return jdbc.sql("SELECT COUNT(*) FROM devices WHERE id = ?").param(deviceId)
+        .query(Long.class).single() > 0;
+  }
+
+  /** Devices, by id; {@code label} and {@code neType} filter when not null. */
+  List<Device> list(String label, String neType) {
+    StringBuilder sql = new StringBuilder("SELECT * FROM devices d WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (neType != null) {
+      sql.append(" AND d.ne_type = ?");
+      params.add(Shapes.neType(neType));
+    }
+    if (label != null) {
+      sql.append(" AND EXISTS (SELECT 1 FROM device_labels l WHERE l.device_id = d.id"
+          + " AND l.label = ?)");
+      params.add(Shapes.labels(List.of(label)).get(0));
+    }
+    sql.append(" ORDER BY d.id");
+    return read(jdbc.sql(sql.toString()).params(params), null);
+  }
+
+  /** @throws ApiException 404 for an unknown id */
+  Device get(String id) {
+    List<Device> one = read(jdbc.sql("SELECT * FROM devices d WHERE d.id = ?").param(id), id);
+    if (one.isEmpty()) {
+      throw ApiException.notFound("no device " + Shapes.quoted(id) + "; 'neguard device list'"
+          + " shows the enrolled ones");
+    }
+    return one.get(0);
+  }
+
+  private record Row(String id, String neType, String trustState, Instant enrolledAt,
+      Instant lastSeen, String serial, Instant notAfter, Instant disabledAt,
+      String disabledBy) {}
+
+  /** The devices {@code spec} selects, with their labels and packages (three queries). */
+  private List<Device> read(JdbcClient.StatementSpec spec, String onlyId) {
+    List<Row> rows = spec.query((rs, i) -> new Row(rs.getString("id"), rs.getString("ne_type"),
+        rs.getString("trust_state"), at(rs.getObject("enrolled_at", OffsetDateTime.class)),
+        at(rs.getObject("last_seen", OffsetDateTime.class)), rs.getString("cert_serial"),
+        at(rs.getObject("cert_not_after", OffsetDateTime.class)),
+        at(rs.getObject("disabled_at", OffsetDateTime.class)), rs.getString("disabled_by")))
+        .list();
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    String where = onlyId == null ? "" : " WHERE device_id = ?";
+    Map<String, List<String>> labels = new HashMap<>();
+    Map<String, List<InstalledPackage>> packages = new HashMap<>();
+    JdbcClient.StatementSpec l = jdbc.sql("SELECT device_id, label FROM device_labels" + where
+        + " ORDER BY device_id, label");
+    JdbcClient.StatementSpec p = jdbc.sql("SELECT device_id, name, version, security_version"
+        + " FROM device_packages" + where + " ORDER BY device_id, name");
+    if (onlyId != null) {
+      l = l.param(onlyId);
+      p = p.param(onlyId);
+    }
+    l.query(rs -> {
+      labels.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));
+    });
+    p.query(rs -> {
+      packages.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+          .add(new InstalledPackage(rs.getString(2), rs.getString(3), rs.getLong(4)));
+    });
+    return rows.stream().map(r -> new Device(r.id(), r.neType(),
+        labels.getOrDefault(r.id(), List.of()), packages.getOrDefault(r.id(), List.of()),
+        r.trustState(), WireTime.of(r.enrolledAt()), WireTime.of(r.lastSeen()), r.serial(),
+        WireTime.of(r.notAfter()), WireTime.of(r.disabledAt()), r.disabledBy())).toList();
+  }
+
+  /**
+   * Disables a device: it is refused from its next request on (the admission reads the
+   * database every time), its certificate is revoked, its trust state is {@code disabled}.
+   */
+  Device disable(String actor, String id, String reason) {
+    String target = "device " + Shapes.quoted(id);
+    change(actor, "DISABLE_DEVICE", target, () -> {
+      if (reason != null && reason.length() > MAX_REASON) {
+        throw ApiException.badInput("reason is longer than " + MAX_REASON + " characters");
+      }
+      record Lock(Instant disabledAt, String disabledBy) {}
+      Lock row = jdbc.sql("SELECT disabled_at, disabled_by FROM devices WHERE id = ? FOR UPDATE")
+          .param(id)
+          .query((rs, i) -> new Lock(at(rs.getObject(1, OffsetDateTime.class)),
+              rs.getString(2)))
+          .optional()
+          .orElseThrow(() -> ApiException.notFound("no device " + Shapes.quoted(id)));
+      if (row.disabledAt() != null) {
+        throw ApiException.of(ReasonCode.CONFLICT, "device " + id + " was already disabled at "
+            + row.disabledAt() + " by " + row.disabledBy());
+      }
+      Instant now = clock.instant();
+      jdbc.sql("UPDATE devices SET disabled_at = ?, disabled_by = ?, trust_state = 'disabled'"
+              + " WHERE id = ?")
+          .params(utc(now), actor, id).update();
+      int revoked = jdbc.sql("UPDATE device_certificates SET revoked_at = ?,"
+              + " revocation_reason = 'device disabled' WHERE device_id = ? AND revoked_at IS NULL")
+          .params(utc(now), id).update();
+      audit.append(AuditEvent.success(actor, "DISABLE_DEVICE", "device " + id,
+          "disabled; " + revoked + " certificate(s) revoked"
+              + (reason == null || reason.isBlank() ? "" : "; reason: " + reason)));
+      return null;
+    });
+    return get(id);
+  }
+
+  // --- admission -----------------------------------------------------------------------------
+
+  /**
+   * Whether the device named {@code deviceId} may make a request with the certificate of
+   * {@code serial} (which TLS already chained to the device CA): the device exists and is not
+   * disabled, the serial is its current one and the certificate is not revoked.
+   *
+   * @return null when admitted, else the refusal (the caller answers and records it)
+   */
+  Refusal admit(String deviceId, String serial) {
+    record Admission(String current, Instant disabledAt, String known, Instant revokedAt) {}
+    Admission a = jdbc.sql("SELECT d.cert_serial, d.disabled_at, c.serial, c.revoked_at"
+            + " FROM devices d LEFT JOIN device_certificates c ON c.serial = ?"
+            + " AND c.device_id = d.id WHERE d.id = ?")
+        .params(serial, deviceId)
+        .query((rs, i) -> new Admission(rs.getString(1),
+            at(rs.getObject(2, OffsetDateTime.class)), rs.getString(3),
+            at(rs.getObject(4, OffsetDateTime.class))))
+        .optional().orElse(null);
+    String cert = "certificate " + serial;
+    if (a == null) {
+      return refuse(ReasonCode.NOT_AUTHENTICATED, "no device " + deviceId + " is enrolled",
+          cert + " names device " + deviceId + ", which is not enrolled");
+    }
+    if (a.disabledAt() != null) {
+      return refuse(ReasonCode.DEVICE_DISABLED, "device " + deviceId + " is disabled; it is"
+          + " refused until re-enrolled under a new id", "device disabled at " + a.disabledAt());
+    }
+    if (!serial.equals(a.current()) || a.known() == null) {
+      return refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is not the device's current"
+          + " one (renewed since?)", cert + " is not current (" + a.current() + " is)");
+    }
+    if (a.revokedAt() != null) {
+      return refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate was revoked",
+          cert + " revoked at " + a.revokedAt());
+    }
+    return null;
+  }
+
+  static OffsetDateTime utc(Instant i) {
+    return EnrollmentTokens.utc(i);
+  }
+
+  static Instant at(OffsetDateTime t) {
+    return EnrollmentTokens.instant(t);
+  }
+}

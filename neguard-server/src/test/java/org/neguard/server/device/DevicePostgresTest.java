@@ -1,0 +1,107 @@
+package org.neguard.server.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.server.Http;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
+import org.neguard.server.TestServer;
+
+/**
+ * Devices on PostgreSQL with two replicas (127.0.0.1:5432, trust authentication): the device CA
+ * is one for both, so a device enrolled through one is admitted by the other, and a disable on
+ * one refuses the device on the other at its next request. Each run creates its own database.
+ */
+@DisplayName("SRC-1 OBJ-1 devices on PostgreSQL, two replicas")
+class DevicePostgresTest {
+  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
+  static String database;
+  static TestServer s;
+  static NeguardServer replica;
+
+  @BeforeAll
+  static void start() throws Exception {
+    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
+        Statement st = c.createStatement()) {
+      database = "neguard_dev_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+      st.execute("CREATE DATABASE " + database);
+    } catch (SQLException e) {
+      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
+          + "); .ci/run starts it";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message, e);
+      }
+      Assumptions.abort(message);
+    }
+    String url = "jdbc:postgresql://127.0.0.1:5432/" + database;
+    s = TestServer.start(url);
+    replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
+        .quiet(true).database(url, "postgres", "")
+        .adminPasswordFile(s.dir.resolve("admin-password")).build());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (replica != null) {
+        replica.close();
+      }
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      if (database != null) {
+        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
+            Statement st = c.createStatement()) {
+          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("SRC-1 OBJ-1 enrolled on one replica, admitted by the other, disabled at once on"
+      + " both; renewal and last_seen on PostgreSQL")
+  void enrollRenewDisable_acrossReplicas() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "pg-dev-1", "henb", "site:pg");
+    DeviceClient other = DeviceClient.of(replica.deviceUrl(), d.identity());
+    assertThat(other.orderKeys()).isNotEmpty();
+    other.renew();
+    assertThat(d.client.identity().serial()).as("the first client still holds the old one")
+        .isNotEqualTo(other.identity().serial());
+    DeviceApiException stale = catchThrowableOfType(DeviceApiException.class,
+        d.client::orderKeys);
+    assertThat(stale.status()).isEqualTo(401);
+    assertThat(DeviceClient.of(s.server.deviceUrl(), other.identity()).orderKeys())
+        .isNotEmpty();
+
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (!s.http.get("/api/devices/pg-dev-1", s.adminToken()).json().path("lastSeen")
+        .isTextual()) {
+      assertThat(System.nanoTime()).as("last_seen within 20 s").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+
+    Http.Response r = s.http.post("/api/devices/pg-dev-1/disable", s.adminToken(),
+        Map.of("reason", "decommissioned"));
+    assertThat(r.status()).as("%s", r).isEqualTo(200);
+    DeviceApiException refused = catchThrowableOfType(DeviceApiException.class,
+        other::orderKeys);
+    assertThat(refused.status()).isEqualTo(403);
+    assertThat(refused.code()).isEqualTo("DEVICE_DISABLED");
+  }
+}

@@ -1,0 +1,161 @@
+package org.neguard.server.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.OrderKey;
+import org.neguard.measure.Sha256;
+import org.neguard.server.Http;
+import org.neguard.server.TestServer;
+
+/**
+ * Enrollment (SRC-1, OBJ-1): a one-time, expiring token an operator creates; a key pair the
+ * device generates; a certificate from the device CA; refusals for every misuse of a token, each
+ * recorded with its real reason while nothing changes.
+ */
+@DisplayName("SRC-1 OBJ-1 device enrollment")
+class EnrollmentTest {
+  static TestServer s;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  static String audit(int n) {
+    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
+  }
+
+  @Test
+  @DisplayName("SRC-1 OBJ-1 an enrolled device is listed and admitted over mutual TLS")
+  void enroll_withToken_deviceListedAndAdmittedOverMutualTls() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "enb-001", "henb", List.of("site:north"),
+        List.of(new InstalledPackage("henb-fw", "1.0.0", 3)));
+    List<OrderKey> keys = d.client.orderKeys();
+    assertThat(keys).isNotEmpty().allMatch(k -> k.algorithm().equals("ES256"));
+
+    JsonNode device = s.http.get("/api/devices/enb-001", s.token(TestServer.Role.AUDITOR))
+        .json();
+    assertThat(device.path("neType").asText()).isEqualTo("henb");
+    assertThat(device.path("trustState").asText()).isEqualTo("unknown");
+    assertThat(device.path("labels").toString()).contains("site:north");
+    assertThat(device.path("installed").path(0).path("securityVersion").asLong()).isEqualTo(3);
+    assertThat(device.path("certificateSerial").asText()).isEqualTo(d.identity().serial());
+    assertThat(d.identity().certificate().getExtendedKeyUsage())
+        .containsExactly("1.3.6.1.5.5.7.3.2");
+    assertThat(d.identity().certificate().getIssuerX500Principal())
+        .isEqualTo(d.identity().ca().getSubjectX500Principal());
+    assertThat(audit(20)).contains("\"action\":\"ENROLL\"").contains("device enb-001");
+  }
+
+  @Test
+  @DisplayName("SRC-1 an enrollment token used twice is refused the second time, and recorded")
+  void enrollmentToken_usedTwice_refusedAndRecorded() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    DeviceClient first = TestDevice.client(s, token);
+    first.enroll(token.path("token").asText(), "twice-1", "henb", null, null);
+
+    DeviceClient second = TestDevice.client(s, token);
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> second.enroll(token.path("token").asText(), "twice-2", "henb", null, null));
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
+    assertThat(s.http.get("/api/devices/twice-2", s.adminToken()).status()).isEqualTo(404);
+    assertThat(audit(10)).contains("already used by device twice-1");
+  }
+
+  @Test
+  @DisplayName("SRC-1 one token, ten enrollments at once: exactly one device is enrolled")
+  void enrollmentToken_concurrentUse_exactlyOneWins() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String id = "race-" + i;
+        answers.add(pool.submit(() -> {
+          DeviceClient c = TestDevice.client(s, token);
+          go.await();
+          try {
+            c.enroll(token.path("token").asText(), id, "henb", null, null);
+            return 201;
+          } catch (DeviceApiException e) {
+            return e.status();
+          }
+        }));
+      }
+      go.countDown();
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> f : answers) {
+        statuses.add(f.get(2, TimeUnit.MINUTES));
+      }
+      assertThat(statuses).filteredOn(x -> x == 201).hasSize(1);
+      assertThat(statuses).filteredOn(x -> x == 401).hasSize(9);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(s.http.get("/api/devices", s.adminToken()).json().findValuesAsText("id"))
+        .filteredOn(id -> id.startsWith("race-")).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("SRC-1 an enrollment token is shown once and stored as its SHA-256 only")
+  void enrollmentToken_storedHashedOnly() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of("labels", List.of("a", "b")));
+    String raw = token.path("token").asText();
+    assertThat(raw).matches("net_[0-9a-f]{16}_[0-9a-f]{64}");
+    String secret = raw.substring(21);
+    try (Connection c = s.db(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT * FROM enrollment_tokens WHERE id = '"
+            + token.path("id").asText() + "'")) {
+      assertThat(rs.next()).isTrue();
+      StringBuilder row = new StringBuilder();
+      for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+        row.append(rs.getString(i)).append('|');
+      }
+      assertThat(row.toString()).doesNotContain(secret)
+          .contains(Sha256.hex(secret.getBytes(StandardCharsets.US_ASCII)));
+    }
+    assertThat(audit(5)).doesNotContain(secret);
+    assertThat(s.http.post("/api/devices/enrollment-tokens", s.token(TestServer.Role.PUBLISHER),
+        Map.of()).status()).isEqualTo(403);
+    assertThat(s.http.post("/api/devices/enrollment-tokens", s.adminToken(),
+        Map.of("ttlMinutes", 10_081)).status()).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("SRC-1 the agents' API is not served on the users' port (404)")
+  void deviceEndpoint_onUsersPort_notFound() {
+    Http.Response r = s.http.post("/api/device/v1/enroll", null, Map.of("token", "x"));
+    assertThat(r.status()).isEqualTo(404);
+    assertThat(s.http.get("/api/device/v1/order-keys", s.adminToken()).status()).isEqualTo(404);
+  }
+}

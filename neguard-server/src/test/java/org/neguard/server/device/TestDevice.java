@@ -1,0 +1,81 @@
+package org.neguard.server.device;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.server.Http;
+import org.neguard.server.TestServer;
+
+/**
+ * A real device for tests: a key pair generated here, enrolled through the real {@link
+ * DeviceClient} on the server's agents' port with a token an operator created, trusting the port
+ * through the CA certificate the token came with. Its {@link #client} then speaks the agents'
+ * API over mutual TLS.
+ */
+public final class TestDevice {
+  public final String id;
+  public final String neType;
+  public final DeviceClient client;
+
+  private TestDevice(String id, String neType, DeviceClient client) {
+    this.id = id;
+    this.neType = neType;
+    this.client = client;
+  }
+
+  /** Enrolls {@code id} of NE type {@code neType}, with {@code labels} and nothing installed. */
+  public static TestDevice enroll(TestServer s, String id, String neType, String... labels) {
+    return enroll(s, id, neType, List.of(labels), List.of());
+  }
+
+  /** Enrolls {@code id} with what it declares to run. */
+  public static TestDevice enroll(TestServer s, String id, String neType, List<String> labels,
+      List<InstalledPackage> installed) {
+    JsonNode token = token(s, Map.of());
+    DeviceClient c = client(s, token);
+    try {
+      c.enroll(token.path("token").asText(), id, neType, labels, installed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (DeviceApiException e) {
+      throw new AssertionError("enrolling " + id + ": " + e.getMessage(), e);
+    }
+    return new TestDevice(id, neType, c);
+  }
+
+  /**
+   * A new enrollment token from an operator; {@code request} may carry deviceId, neType,
+   * labels, ttlMinutes.
+   *
+   * @return the whole answer (token, id, deviceUrl, caCertificate, caSha256...)
+   */
+  public static JsonNode token(TestServer s, Map<String, Object> request) {
+    Http.Response r = s.http.post("/api/devices/enrollment-tokens",
+        s.token(TestServer.Role.OPERATOR), new LinkedHashMap<>(request));
+    if (r.status() != 201) {
+      throw new AssertionError("creating an enrollment token: " + r);
+    }
+    return r.json();
+  }
+
+  /** A client about to enroll, trusting the agents' port through the token's CA certificate. */
+  public static DeviceClient client(TestServer s, JsonNode token) {
+    try {
+      return DeviceClient.enrolling(s.server.deviceUrl(),
+          DeviceClient.Trust.ca(token.path("caCertificate").asText()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public DeviceIdentity identity() {
+    return client.identity();
+  }
+}
