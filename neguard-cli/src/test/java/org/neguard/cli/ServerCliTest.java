@@ -485,13 +485,31 @@ class ServerCliTest {
     }
   }
 
+  /** A fleet setting out of range is bad usage (exit 2), refused before anything starts. */
+  @Test
+  void serverOptions_fleetValueOutOfRange_isBadUsageBeforeStart() {
+    Path data = dir.resolve("never-started");
+    CliRun zero = CliRun.of("server", "--data", data.toString(), "--required-approvals", "0");
+    assertThat(zero.exit()).as("%s", zero).isEqualTo(2);
+    assertThat(zero.err()).contains("requiredApprovals");
+    CliRun port = CliRun.of("server", "--data", data.toString(), "--device-port", "70000");
+    assertThat(port.exit()).as("%s", port).isEqualTo(2);
+    CliRun interval = CliRun.of("server", "--data", data.toString(), "--scheduler-interval",
+        "soon");
+    assertThat(interval.exit()).as("%s", interval).isEqualTo(2);
+    assertThat(interval.err()).contains("not a duration like");
+    assertThat(data).doesNotExist();
+  }
+
   /** {@code neguard server} as its own process, stopped with SIGTERM. */
   @Test
   void serverCommand_ownProcess_servesAndStopsOnSigterm() throws Exception {
     Path data = dir.resolve("proc-data");
     Process p = java("server", "--data", data.toString(), "--port", "0", "--trust",
         pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(),
-        "--max-db-age", "3d", "--min-engines", "1", "--json");
+        "--max-db-age", "3d", "--min-engines", "1", "--device-port", "0", "--device-host",
+        "ne-gw.example", "--required-approvals", "2", "--scheduler-interval", "500ms",
+        "--package-store", dir.resolve("proc-store").toString(), "--json");
     try {
       BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -513,6 +531,10 @@ class ServerCliTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(data.resolve("trust/anchors/ca.pem")).exists();
+      // The agents' port: HTTPS always, a free port of its own with --device-port 0.
+      URI devices = URI.create(started.path("deviceUrl").asText());
+      assertThat(devices.getScheme()).isEqualTo("https");
+      assertThat(devices.getPort()).isPositive().isNotEqualTo(base.getPort());
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     } finally {

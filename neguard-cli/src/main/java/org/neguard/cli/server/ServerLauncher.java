@@ -49,10 +49,12 @@ public final class ServerLauncher {
     }, "neguard-server-stop"));
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("url", server.url().toString());
+    details.put("deviceUrl", server.deviceUrl().toString());
     details.put("dataDir", server.dataDir().toString());
     details.put("database", config.dbUrl().orElse("embedded"));
-    out.done("NEGuard server listening on " + server.url() + "  (data " + server.dataDir()
-        + ", database " + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
+    out.done("NEGuard server listening on " + server.url() + ", agents' API on "
+        + server.deviceUrl() + "  (data " + server.dataDir() + ", database "
+        + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
     server.awaitStop();
     return 0;
   }
