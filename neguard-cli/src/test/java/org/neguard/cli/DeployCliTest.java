@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.cli.server.ServerLauncher;
+import org.neguard.io.FileTrees;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 
@@ -65,18 +66,12 @@ class DeployCliTest {
         server.close();
       }
     } finally {
-      try (var s = Files.walk(dir)) {
-        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      FileTrees.deleteTree(dir);
     }
   }
 
   static Path write(String name, String content) throws Exception {
-    Path p = dir.resolve(name);
-    Files.writeString(p, content + "\n");
-    return p;
+    return Files.writeString(dir.resolve(name), content + "\n");
   }
 
   static Path login(String user, Path passwordFile) {
@@ -100,12 +95,8 @@ class DeployCliTest {
     return login(name, pw);
   }
 
-  /** A client command as the user whose config directory {@code config} is. */
   static CliRun cli(Path config, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.add("--config");
-    all.add(config.toString());
-    return CliRun.of(all.toArray(String[]::new));
+    return CliRun.as(config, args);
   }
 
   /** Runs {@code sim agents} as the operator in the background. */

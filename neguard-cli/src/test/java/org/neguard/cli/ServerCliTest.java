@@ -98,10 +98,7 @@ class ServerCliTest {
 
   /** Runs a client command with this test's config dir. */
   static CliRun cli(Path config, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.add("--config");
-    all.add(config.toString());
-    return CliRun.of(all.toArray(String[]::new));
+    return CliRun.as(config, args);
   }
 
   static Path loggedIn(String name, String user, String passwordFile) throws Exception {
