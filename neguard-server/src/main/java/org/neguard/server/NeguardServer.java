@@ -36,6 +36,9 @@ public final class NeguardServer implements AutoCloseable {
    */
   public static final long MAX_SWALLOW_BYTES = 1 << 20;
 
+  /** Where the OpenAPI document is served, to anyone (as {@code /actuator/health} is). */
+  public static final String OPENAPI_PATH = "/api/openapi";
+
   private final ConfigurableApplicationContext context;
   private final DataDir dataDir;
   private final URI url;
@@ -149,6 +152,11 @@ public final class NeguardServer implements AutoCloseable {
     p.put("spring.mvc.problemdetails.enabled", "false");
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");
     p.put("spring.jackson.default-property-inclusion", "non_null");
+    // The OpenAPI document of both APIs, at /api/openapi (JSON) and /api/openapi.yaml; no UI.
+    p.put("springdoc.api-docs.path", OPENAPI_PATH);
+    p.put("springdoc.show-actuator", "false");
+    p.put("springdoc.swagger-ui.enabled", "false");
+    p.put("springdoc.writer-with-order-by-keys", "true");
     p.put("spring.flyway.enabled", "true");
     p.put("spring.flyway.locations", "classpath:db/migration");
     p.put("management.endpoints.web.exposure.include", "health,prometheus");

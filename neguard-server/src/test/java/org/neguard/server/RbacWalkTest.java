@@ -68,6 +68,18 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/device/v1/enroll", null);
     EXPECTED.put("POST /api/device/v1/certificate", DEVICE);
     EXPECTED.put("GET /api/device/v1/order-keys", DEVICE);
+    EXPECTED.put("GET /api/device/v1/poll", DEVICE);
+    EXPECTED.put("GET /api/device/v1/bundles/{sha256}", DEVICE);
+    EXPECTED.put("POST /api/device/v1/feedback", DEVICE);
+    EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("GET /api/deployments", fleetReaders);
+    EXPECTED.put("GET /api/deployments/{id}", fleetReaders);
+    EXPECTED.put("GET /api/deployments/{id}/targets", fleetReaders);
+    EXPECTED.put("POST /api/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /api/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /api/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/deployments/{id}/resume", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
   }
 
   /** The agents' API, which the users' port does not serve: the walks leave it out. */
@@ -260,7 +272,7 @@ class RbacWalkTest {
     List<String> failures = new ArrayList<>();
     for (String key : EXPECTED.keySet().stream().filter(RbacWalkTest::agents).toList()) {
       String method = key.split(" ")[0];
-      String path = key.split(" ")[1];
+      String path = key.split(" ")[1].replaceAll("\\{[^}]+}", "probe-nothing");
       expect(failures, key + " no credential", probe(method, path, null), 404, "BAD_INPUT");
       for (Role role : Role.values()) {
         expect(failures, key + " as " + role.id(), probe(method, path, s.token(role)), 404,

@@ -49,6 +49,12 @@ final class PackageStore {
         .params(name, version).query(PackageStore::row).optional();
   }
 
+  /** The package whose bundle file has SHA-256 {@code sha256} (one file, one package). */
+  Optional<StoredPackage> findByFile(String sha256) {
+    return jdbc.sql("SELECT * FROM packages WHERE file_sha256 = ?")
+        .param(sha256).query(PackageStore::row).optional();
+  }
+
   boolean hasFile(String sha256) {
     return jdbc.sql("SELECT COUNT(*) FROM packages WHERE file_sha256 = ?")
         .param(sha256).query(Long.class).single() > 0;

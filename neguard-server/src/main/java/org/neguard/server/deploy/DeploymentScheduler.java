@@ -1,0 +1,301 @@
+package org.neguard.server.deploy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.neguard.order.Approval;
+import org.neguard.order.DeploymentOrder;
+import org.neguard.server.ServerConfig;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.keys.ServerKeys;
+import org.neguard.verdict.ReasonCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The wave engine. Every {@code fleet.schedulerInterval}, on every replica, it claims each
+ * unfinished deployment with {@code SELECT ... FOR UPDATE SKIP LOCKED} (a deployment another
+ * replica or a user's change holds is skipped this round) and advances it in one transaction:
+ * expiry; orders past their validity fail; the running wave is judged against the thresholds;
+ * the next wave starts (inside the maintenance window only), each of its devices checked as it
+ * is now and either refused or sent a signed order. Thread-safe; {@link #advanceAll} may be
+ * called directly (tests), besides the timer.
+ */
+@Component
+final class DeploymentScheduler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentScheduler.class);
+  /** Longest validity of an order, whatever the deployment's expiry. */
+  static final Duration ORDER_VALIDITY = Duration.ofHours(24);
+
+  private final JdbcClient jdbc;
+  private final DeploymentStore store;
+  private final DeploymentViews views;
+  private final AuditLog audit;
+  private final ServerKeys keys;
+  private final TransactionTemplate tx;
+  private final DeployClock clock;
+  private final Duration interval;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "neguard-deploy-scheduler");
+        t.setDaemon(true);
+        return t;
+      });
+
+  DeploymentScheduler(JdbcClient jdbc, DeploymentStore store, DeploymentViews views,
+      AuditLog audit, ServerKeys keys, PlatformTransactionManager transactions,
+      DeployClock clock, ServerConfig config) {
+    this.jdbc = jdbc;
+    this.store = store;
+    this.views = views;
+    this.audit = audit;
+    this.keys = keys;
+    this.tx = new TransactionTemplate(transactions);
+    this.clock = clock;
+    this.interval = config.fleet().schedulerInterval();
+  }
+
+  /** Starts the timer once the server serves (the schema is migrated by then). */
+  @EventListener(ApplicationReadyEvent.class)
+  void start() {
+    long ms = interval.toMillis();
+    timer.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    try {
+      advanceAll();
+    } catch (RuntimeException e) {
+      // The next tick tries again; one bad round must not stop the engine.
+      LOG.error("deployment scheduler round failed: {}", e.toString(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
+  /**
+   * One round over every unfinished deployment, each in its own transaction.
+   *
+   * @return how many deployments this call claimed (the others were held elsewhere or ended)
+   */
+  int advanceAll() {
+    int claimed = 0;
+    for (String id : store.unfinished()) {
+      Boolean done = tx.execute(s -> {
+        DeploymentRow d = store.claim(id).orElse(null);
+        if (d == null || d.isFinal()) {
+          return false;
+        }
+        advance(d, clock.now());
+        return true;
+      });
+      claimed += Boolean.TRUE.equals(done) ? 1 : 0;
+    }
+    return claimed;
+  }
+
+  /** Advances one deployment; the caller holds its row lock. */
+  private void advance(DeploymentRow d, Instant now) {
+    if (Expiry.due(d, now)) {
+      Expiry.expire(store, audit, d, now);
+      return;
+    }
+    failOverdueOrders(d, now);
+    if (!DeploymentRow.RUNNING.equals(d.state())) {
+      return;
+    }
+    int wave = d.currentWave();
+    while (true) {
+      if (wave > 0 && "running".equals(waveState(d.id(), wave))) {
+        if (!judge(d, wave, now)) {
+          return;
+        }
+      }
+      if (wave == d.waveCount()) {
+        complete(d, now);
+        return;
+      }
+      if (!startWave(d, wave + 1, now)) {
+        return;
+      }
+      wave++;
+    }
+  }
+
+  private String waveState(String id, int wave) {
+    return jdbc.sql("SELECT state FROM deployment_waves WHERE deployment_id = ? AND wave = ?")
+        .params(id, wave).query(String.class).single();
+  }
+
+  /**
+   * Judges the running wave: pauses the deployment at the error threshold, marks the wave
+   * succeeded at the success threshold.
+   *
+   * @return true when the wave succeeded (the next may start)
+   */
+  private boolean judge(DeploymentRow d, int wave, Instant now) {
+    DeploymentViews.Counts c = views.counts(d.id(), wave);
+    int accepted = jdbc.sql("SELECT accepted_failures FROM deployment_waves WHERE"
+            + " deployment_id = ? AND wave = ?")
+        .params(d.id(), wave).query(Integer.class).single();
+    if (c.failures() > accepted && c.failures() * 100L >= (long) d.errorThreshold() * c.size()) {
+      String reason = "wave " + wave + " of " + d.waveCount() + ": " + c.failures() + " of "
+          + c.size() + " devices failed or were refused (" + c.failed() + " failed, "
+          + c.refused() + " refused), at or above the error threshold of " + d.errorThreshold()
+          + "%";
+      store.setState(d.id(), DeploymentRow.PAUSED, "paused by the engine: " + reason, now);
+      audit.append(AuditEvent.failure(Expiry.SYSTEM, "DEPLOYMENT_PAUSE",
+          "deployment " + d.id(), "error threshold reached: " + reason));
+      return false;
+    }
+    if (c.succeeded() * 100L >= (long) d.successThreshold() * c.size()) {
+      jdbc.sql("UPDATE deployment_waves SET state = 'succeeded', finished_at = ? WHERE"
+              + " deployment_id = ? AND wave = ?")
+          .params(DeploymentStore.at(now), d.id(), wave).update();
+      audit.append(AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_WAVE_DONE",
+          "deployment " + d.id(), "wave " + wave + " of " + d.waveCount() + " succeeded: "
+              + c.succeeded() + " of " + c.size() + " devices (success threshold "
+              + d.successThreshold() + "%)"));
+      return true;
+    }
+    return false;
+  }
+
+  private void complete(DeploymentRow d, Instant now) {
+    store.setState(d.id(), DeploymentRow.COMPLETED, "all " + d.waveCount() + " waves succeeded",
+        now);
+    audit.append(AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_COMPLETE",
+        "deployment " + d.id(), "all " + d.waveCount() + " waves succeeded"));
+  }
+
+  /** One device of a starting wave, as it is now. */
+  private record Candidate(String deviceId, String neType, boolean disabled,
+      Long installedSecurityVersion) {}
+
+  /**
+   * Starts wave {@code wave}: refuses the devices that may not have the package now, orders the
+   * others. Outside the maintenance window nothing happens.
+   *
+   * @return whether the wave started
+   */
+  private boolean startWave(DeploymentRow d, int wave, Instant now) {
+    MaintenanceWindow window = d.window();
+    if (window != null && !window.contains(now)) {
+      return false;
+    }
+    List<Candidate> candidates = jdbc.sql("SELECT t.device_id, v.ne_type, v.disabled_at,"
+            + " p.security_version FROM deployment_targets t JOIN devices v ON v.id ="
+            + " t.device_id LEFT JOIN device_packages p ON p.device_id = t.device_id AND p.name"
+            + " = ? WHERE t.deployment_id = ? AND t.wave = ? AND t.state = 'waiting'"
+            + " ORDER BY t.device_id")
+        .params(d.packageName(), d.id(), wave)
+        .query((rs, i) -> new Candidate(rs.getString(1), rs.getString(2),
+            rs.getObject(3) != null, (Long) rs.getObject(4, Long.class)))
+        .list();
+    List<Approval> approvals = store.approvalRows(d.id()).stream()
+        .map(a -> new Approval(a.approver(), a.approvedAt())).toList();
+    Instant notAfter = min(d.expiresAt(), now.plus(ORDER_VALIDITY));
+    if (window != null) {
+      notAfter = min(notAfter, window.endOf(now));
+    }
+    List<String> refused = new ArrayList<>();
+    int issued = 0;
+    for (Candidate c : candidates) {
+      String refusal = refusal(d, c);
+      if (refusal != null) {
+        String code = refusal.substring(0, refusal.indexOf(':'));
+        target(d.id(), c.deviceId(), Targets.REFUSED, code, refusal.substring(code.length() + 2),
+            now);
+        refused.add(c.deviceId() + " " + code);
+        continue;
+      }
+      DeploymentOrder order = new DeploymentOrder(DeploymentOrder.FORMAT_VERSION, c.deviceId(),
+          d.packageName(), d.packageVersion(), d.bundleSha256(), d.bundleLength(), d.id(),
+          approvals, now, now, notAfter, d.rollback());
+      String jws = keys.orderSigner().sign(order);
+      jdbc.sql("UPDATE deployment_targets SET state = 'issued', order_id = ?, order_jws = ?,"
+              + " issued_at = ?, not_after = ?, updated_at = ? WHERE deployment_id = ? AND"
+              + " device_id = ? AND state = 'waiting'")
+          .params(UUID.randomUUID().toString(), jws, DeploymentStore.at(now),
+              DeploymentStore.at(notAfter), DeploymentStore.at(now), d.id(), c.deviceId())
+          .update();
+      issued++;
+    }
+    jdbc.sql("UPDATE deployment_waves SET state = 'running', started_at = ? WHERE"
+            + " deployment_id = ? AND wave = ?")
+        .params(DeploymentStore.at(now), d.id(), wave).update();
+    jdbc.sql("UPDATE deployments SET current_wave = ?, updated_at = ? WHERE id = ?")
+        .params(wave, DeploymentStore.at(now), d.id()).update();
+    String detail = "wave " + wave + " of " + d.waveCount() + " started: " + issued
+        + " orders issued, valid until " + notAfter + "; " + refused.size() + " refused"
+        + (refused.isEmpty() ? "" : ": " + String.join(", ", refused));
+    audit.append(refused.isEmpty()
+        ? AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_WAVE_START", "deployment " + d.id(),
+            detail)
+        : AuditEvent.denied(Expiry.SYSTEM, "DEPLOYMENT_WAVE_START", "deployment " + d.id(),
+            detail));
+    return true;
+  }
+
+  /** Why {@code c} may not have the package now ({@code CODE: message}), or null. */
+  private static String refusal(DeploymentRow d, Candidate c) {
+    if (c.disabled()) {
+      return ReasonCode.DEVICE_DISABLED + ": device " + c.deviceId() + " is disabled";
+    }
+    if (!d.neType().equals(c.neType())) {
+      return ReasonCode.NE_TYPE_MISMATCH + ": package " + d.packageName() + " is for NE type "
+          + d.neType() + ", device " + c.deviceId() + " is " + c.neType();
+    }
+    if (!d.rollback() && c.installedSecurityVersion() != null
+        && d.securityVersion() < c.installedSecurityVersion()) {
+      return ReasonCode.ROLLBACK_REFUSED + ": device " + c.deviceId() + " runs "
+          + d.packageName() + " at security version " + c.installedSecurityVersion()
+          + ", the deployment's is " + d.securityVersion() + " and it is not a rollback";
+    }
+    return null;
+  }
+
+  private void target(String id, String device, String state, String code, String message,
+      Instant now) {
+    jdbc.sql("UPDATE deployment_targets SET state = ?, reason_codes = ?, reason_message = ?,"
+            + " updated_at = ? WHERE deployment_id = ? AND device_id = ?")
+        .params(state, code, DeploymentStore.clip(message, 2000), DeploymentStore.at(now), id,
+            device)
+        .update();
+  }
+
+  /** Orders past their validity without a final status fail with ORDER_VALIDITY. */
+  private void failOverdueOrders(DeploymentRow d, Instant now) {
+    List<String> overdue = jdbc.sql("SELECT device_id FROM deployment_targets WHERE"
+            + " deployment_id = ? AND state IN " + Targets.LIVE_SQL + " AND not_after <= ?"
+            + " ORDER BY device_id")
+        .params(d.id(), DeploymentStore.at(now)).query(String.class).list();
+    for (String device : overdue) {
+      target(d.id(), device, Targets.FAILED, ReasonCode.ORDER_VALIDITY.name(),
+          "the order's validity ended before the device reported a final status", now);
+    }
+    if (!overdue.isEmpty()) {
+      audit.append(AuditEvent.failure(Expiry.SYSTEM, "ORDER_EXPIRE", "deployment " + d.id(),
+          "ORDER_VALIDITY: orders past their validity failed: " + String.join(", ", overdue)));
+    }
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+}

@@ -1,0 +1,242 @@
+package org.neguard.server.deploy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.neguard.api.device.DeviceOrder;
+import org.neguard.api.device.Feedback;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.Poll;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.web.ApiException;
+import org.neguard.verdict.ReasonCode;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * A device's orders as the agents' API serves them: what to do now (poll), which bundles it may
+ * download, and its feedback. Thread-safe.
+ */
+@Component
+final class DeviceOrders {
+  /** When a device polls next (seconds). */
+  static final int POLL_AFTER_SECONDS = 30;
+  private static final Set<String> STATUSES = Set.of(Targets.DOWNLOADING, Targets.INSTALLING,
+      Targets.SUCCEEDED, Targets.FAILED);
+
+  /**
+   * A device's live orders: issued and not finished, of a running or paused deployment (a pause
+   * stops new waves; orders already issued stay valid until their notAfter).
+   */
+  private static final String LIVE = " FROM deployment_targets t JOIN deployments d ON d.id ="
+      + " t.deployment_id WHERE t.device_id = ? AND t.state IN " + Targets.LIVE_SQL
+      + " AND d.state IN ('running', 'paused')";
+
+  private final JdbcClient jdbc;
+  private final Changes changes;
+  private final AuditLog audit;
+  private final DeploymentStore store;
+  private final DeployClock clock;
+
+  DeviceOrders(JdbcClient jdbc, Changes changes, AuditLog audit, DeploymentStore store,
+      DeployClock clock) {
+    this.jdbc = jdbc;
+    this.changes = changes;
+    this.audit = audit;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** The cheap part of a poll: enough to compute the ETag. */
+  record PollState(String orderId, String state, boolean renew) {
+    /** Digest of the actionable order id, its state and the renewal flag, quoted. */
+    String etag() {
+      try {
+        byte[] d = MessageDigest.getInstance("SHA-256").digest(
+            (orderId + "|" + state + "|" + renew).getBytes(StandardCharsets.UTF_8));
+        return "\"" + HexFormat.of().formatHex(d, 0, 16) + "\"";
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("no SHA-256", e);
+      }
+    }
+  }
+
+  /**
+   * Two indexed queries: the device's oldest live order (deployment_targets_device) and its
+   * current certificate's validity (primary key of device_certificates).
+   */
+  PollState pollState(String deviceId, String certificateSerial) {
+    record Live(String orderId, String state) {}
+    Optional<Live> live = jdbc.sql("SELECT t.order_id, t.state" + LIVE
+            + " ORDER BY t.issued_at, t.order_id LIMIT 1")
+        .param(deviceId).query((rs, i) -> new Live(rs.getString(1), rs.getString(2)))
+        .optional();
+    record Cert(Instant issued, Instant notAfter) {}
+    Optional<Cert> cert = jdbc.sql("SELECT issued_at, not_after FROM device_certificates"
+            + " WHERE serial = ?")
+        .param(certificateSerial)
+        .query((rs, i) -> new Cert(DeploymentRow.instant(rs, "issued_at"),
+            DeploymentRow.instant(rs, "not_after")))
+        .optional();
+    boolean renew = cert.map(c -> {
+      Duration lifetime = Duration.between(c.issued(), c.notAfter());
+      return Duration.between(clock.now(), c.notAfter()).compareTo(lifetime.dividedBy(3)) < 0;
+    }).orElse(false);
+    return new PollState(live.map(Live::orderId).orElse(null),
+        live.map(Live::state).orElse(null), renew);
+  }
+
+  /** The full answer for {@code state} (one more query when there is an order). */
+  Poll poll(PollState state) {
+    DeviceOrder order = null;
+    if (state.orderId() != null) {
+      order = jdbc.sql("SELECT t.order_id, t.deployment_id, t.order_jws, d.bundle_sha256 FROM"
+              + " deployment_targets t JOIN deployments d ON d.id = t.deployment_id WHERE"
+              + " t.order_id = ?")
+          .param(state.orderId())
+          .query((rs, i) -> new DeviceOrder(rs.getString(1), rs.getString(2), rs.getString(3),
+              "/api/device/v1/bundles/" + rs.getString(4)))
+          .optional().orElse(null);
+    }
+    return new Poll(order, state.renew(), POLL_AFTER_SECONDS);
+  }
+
+  /** Whether one of the device's live orders names bundle {@code sha256}. */
+  boolean mayDownload(String deviceId, String sha256) {
+    return jdbc.sql("SELECT COUNT(*)" + LIVE + " AND d.bundle_sha256 = ?")
+        .params(deviceId, sha256).query(Long.class).single() > 0;
+  }
+
+  /** Records a refused download. */
+  void refuseDownload(String deviceId, String sha256) {
+    audit.append(AuditEvent.denied(actor(deviceId), "BUNDLE_DOWNLOAD", "bundle " + sha256,
+        "NOT_AUTHORIZED: no live order of device " + deviceId + " names this bundle"));
+  }
+
+  static String actor(String deviceId) {
+    return "device:" + deviceId;
+  }
+
+  private record OrderRow(String deploymentId, String deviceId, String state,
+      String packageName) {}
+
+  /**
+   * Records a device's feedback on its order, forward only.
+   *
+   * @throws ApiException 403 NOT_AUTHORIZED when the order is not this device's (or does not
+   *     exist); 409 CONFLICT after a final status or for a step back; 400 for a bad body
+   */
+  void feedback(String deviceId, Feedback f) {
+    String target = "order " + (f == null ? "(none)" : f.orderId());
+    changes.run(actor(deviceId), "ORDER_FEEDBACK", target, tx -> {
+      check(f);
+      OrderRow o = order(f.orderId()).orElse(null);
+      if (o == null || !o.deviceId().equals(deviceId)) {
+        // One answer whether the order does not exist or is another device's: a device
+        // learns nothing of other devices' orders.
+        throw ApiException.of(ReasonCode.NOT_AUTHORIZED, "order " + f.orderId()
+            + " is not an order of this device");
+      }
+      // The deployment's row lock, as for every change of it: the scheduler's expiry or a
+      // cancel and this feedback serialize.
+      store.lock(o.deploymentId());
+      tx.mark();
+      String now = lockedState(f.orderId());
+      if (Targets.FINAL.contains(now)) {
+        throw ApiException.of(ReasonCode.CONFLICT, "order " + f.orderId() + " is already "
+            + now + "; a final status is not changed");
+      }
+      if (Targets.rank(f.status()) < Targets.rank(now)) {
+        throw ApiException.of(ReasonCode.CONFLICT, "order " + f.orderId() + " is " + now
+            + "; feedback moves forward only, not to " + f.status());
+      }
+      record(o, f);
+      if (Targets.FINAL.contains(f.status())) {
+        audit.append(Targets.SUCCEEDED.equals(f.status())
+            ? AuditEvent.success(actor(deviceId), "ORDER_FEEDBACK", target, "succeeded"
+                + (f.installed() == null ? "" : ", installed " + f.installed().name() + " "
+                    + f.installed().version() + " security version "
+                    + f.installed().securityVersion()))
+            : AuditEvent.failure(actor(deviceId), "ORDER_FEEDBACK", target, "failed: "
+                + codes(f.reasons()) + " " + message(f.reasons())));
+      }
+      return null;
+    });
+  }
+
+  private static void check(Feedback f) {
+    if (f == null || f.orderId() == null || f.status() == null) {
+      throw ApiException.badInput("give orderId and status");
+    }
+    if (!STATUSES.contains(f.status())) {
+      throw ApiException.badInput("status must be downloading, installing, succeeded or"
+          + " failed: '" + f.status() + "'");
+    }
+    if (f.reasons() != null && f.reasons().stream().anyMatch(r -> r == null)) {
+      throw ApiException.badInput("reasons must not hold empty entries");
+    }
+    if (f.progress() != null && (f.progress() < 0 || f.progress() > 100)) {
+      throw ApiException.badInput("progress must be 0 to 100: " + f.progress());
+    }
+  }
+
+  private Optional<OrderRow> order(String orderId) {
+    return jdbc.sql("SELECT t.deployment_id, t.device_id, t.state, d.package_name FROM"
+            + " deployment_targets t JOIN deployments d ON d.id = t.deployment_id"
+            + " WHERE t.order_id = ?")
+        .param(orderId)
+        .query((rs, i) -> new OrderRow(rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4)))
+        .optional();
+  }
+
+  private String lockedState(String orderId) {
+    return jdbc.sql("SELECT state FROM deployment_targets WHERE order_id = ? FOR UPDATE")
+        .param(orderId).query(String.class).single();
+  }
+
+  private void record(OrderRow o, Feedback f) {
+    boolean failed = Targets.FAILED.equals(f.status());
+    jdbc.sql("UPDATE deployment_targets SET state = ?, progress = ?, reason_codes = ?,"
+            + " reason_message = ?, updated_at = ? WHERE order_id = ?")
+        .params(f.status(), f.progress(), failed ? codes(f.reasons()) : "",
+            failed ? DeploymentStore.clip(message(f.reasons()), 2000) : "",
+            DeploymentStore.at(clock.now()), f.orderId())
+        .update();
+    InstalledPackage p = f.installed();
+    if (Targets.SUCCEEDED.equals(f.status()) && p != null && p.name() != null
+        && p.version() != null) {
+      int n = jdbc.sql("UPDATE device_packages SET version = ?, security_version = ?"
+              + " WHERE device_id = ? AND name = ?")
+          .params(p.version(), p.securityVersion(), o.deviceId(), p.name()).update();
+      if (n == 0) {
+        jdbc.sql("INSERT INTO device_packages (device_id, name, version, security_version)"
+                + " VALUES (?, ?, ?, ?)")
+            .params(o.deviceId(), p.name(), p.version(), p.securityVersion()).update();
+      }
+    }
+  }
+
+  private static String codes(List<ProblemReason> reasons) {
+    if (reasons == null || reasons.isEmpty()) {
+      return ReasonCode.INTERNAL.name();
+    }
+    return DeploymentStore.clip(String.join(",",
+        reasons.stream().map(ProblemReason::code).toList()), 1000);
+  }
+
+  private static String message(List<ProblemReason> reasons) {
+    if (reasons == null || reasons.isEmpty()) {
+      return "the device reported a failure without a reason";
+    }
+    return String.join("; ", reasons.stream().map(ProblemReason::message).toList());
+  }
+}
