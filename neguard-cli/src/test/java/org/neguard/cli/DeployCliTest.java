@@ -334,5 +334,16 @@ class DeployCliTest {
     // floor(10 x 0.2) devices, the same two every run: flaky-4 and flaky-9.
     assertThat(run.json().path("failed").asInt()).isEqualTo(2);
     assertThat(run.json().path("succeeded").asInt()).isEqualTo(8);
+    CliRun targets = cli(op, "deploy", "status", id, "--targets", "--json");
+    List<String> failed = new ArrayList<>();
+    for (JsonNode t : targets.json().path("targets")) {
+      if (t.path("state").asText().equals("failed")) {
+        failed.add(t.path("deviceId").asText());
+        assertThat(t.path("reasons").path(0).path("code").asText()).isEqualTo("IO_ERROR");
+      }
+    }
+    assertThat(failed).containsExactlyInAnyOrder("flaky-4", "flaky-9");
+    assertThat(cli(op, "deploy", "status", id, "--targets").out())
+        .contains("flaky-9").contains("simulated install failure");
   }
 }

@@ -3,8 +3,10 @@ package org.neguard.cli.deploy;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.neguard.api.deploy.ApprovalInfo;
 import org.neguard.api.deploy.Deployment;
+import org.neguard.api.deploy.Target;
 import org.neguard.api.deploy.Wave;
 import org.neguard.cli.support.Output;
 import org.neguard.verdict.Reason;
@@ -14,6 +16,7 @@ import org.neguard.verdict.ReasonCode;
 final class DeploymentText {
   /** The states a deployment never leaves (api.deploy.Deployment). */
   static final Set<String> FINAL = Set.of("completed", "rejected", "cancelled", "expired");
+  private static final String TARGET = "%-24s %-4s %-11s %-24s %s";
 
   private DeploymentText() {}
 
@@ -86,6 +89,19 @@ final class DeploymentText {
         : "ended " + stateLine(d);
     return Optional.of(Reason.about(ReasonCode.DEPLOYMENT_STATE, d.id(),
         "deployment " + d.id() + " " + why));
+  }
+
+  /** The devices of a deployment, one line each, with the reasons of a failure or refusal. */
+  static String targets(List<Target> targets) {
+    StringBuilder b = new StringBuilder(String.format(TARGET, "DEVICE", "WAVE", "STATE",
+        "UPDATED", "REASONS"));
+    for (Target t : targets) {
+      String reasons = t.reasons() == null ? "" : t.reasons().stream()
+          .map(r -> r.code() + " " + r.message()).collect(Collectors.joining("; "));
+      b.append('\n').append(String.format(TARGET, t.deviceId(), t.wave(), t.state(),
+          t.updatedAt() == null ? "" : t.updatedAt(), reasons));
+    }
+    return Output.printableLines(b.toString());
   }
 
   /** A one-line summary of the end: {@code completed: 20 succeeded, 0 failed, 0 refused}. */
