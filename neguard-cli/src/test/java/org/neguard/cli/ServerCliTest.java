@@ -368,7 +368,7 @@ class ServerCliTest {
   }
 
   @Test
-  void quickstartServerSteps_acceptSignedRefuseTampered() throws Exception {
+  void quickstartServerSteps_acceptSignedRefuseTampered_deployWithFourEyes() throws Exception {
     Path work = Files.createDirectories(dir.resolve("qs"));
     Path copy = work.resolve("sample.ngp");
     Path bad = work.resolve("sample-tampered.ngp");
@@ -377,9 +377,11 @@ class ServerCliTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6, work, copy,
-        bad, pki.resolve("ca.pem"));
-    assertThat(out.toString()).contains("== 6. Start an OAM server", "STORED  core 1.0",
-        "FAIL  " + bad, "DIGEST_MISMATCH", "PASS  audit chain intact", "server was stopped");
+        "core", "1.0", bad, pki.resolve("ca.pem"));
+    assertThat(out.toString()).as("%s", err).contains("== 6. Start an OAM server",
+        "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
+        "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
+        "server was stopped");
   }
 
   /** A non-loopback address of this machine: a connection to it stays on this host. */
