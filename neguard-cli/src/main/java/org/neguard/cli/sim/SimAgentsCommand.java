@@ -85,8 +85,8 @@ final class SimAgentsCommand extends ClientCommand {
   Duration duration;
 
   @Option(names = "--until-idle",
-      description = "Stop once the devices have had orders, none is busy and no deployment"
-          + " that targets them is running any more.")
+      description = "Stop once a deployment has targeted the devices, none that does is"
+          + " pending or running any more, and no device is busy.")
   boolean untilIdle;
 
   @Option(names = "--id-prefix", paramLabel = "PREFIX", defaultValue = "sim-",
@@ -284,9 +284,9 @@ final class SimAgentsCommand extends ClientCommand {
   }
 
   /**
-   * Whether the run is over for {@code --until-idle}: the devices have had orders, none is
-   * carrying one out, and no deployment that targets one of them is pending or running (asked of
-   * the server, so the pause between two waves is not taken for the end).
+   * Whether the run is over for {@code --until-idle}: some deployment targets these devices, none
+   * of those is pending or running any more, and no device is carrying out an order (asked of the
+   * server, so the pause between two waves is not taken for the end).
    */
   private static final class IdleCheck {
     private static final Set<String> ACTIVE = Set.of("pending_approval", "running");
@@ -303,17 +303,17 @@ final class SimAgentsCommand extends ClientCommand {
       if (devices.stream().anyMatch(SimDevice::busy)) {
         return false;
       }
-      boolean hadOrders = false;
+      boolean targeted = false;
       for (Deployment d : server.deployments()) {
         if (!targetsUs(d.id())) {
           continue;
         }
-        hadOrders = true;
+        targeted = true;
         if (ACTIVE.contains(d.state())) {
           return false;
         }
       }
-      return hadOrders;
+      return targeted;
     }
 
     private boolean targetsUs(String deploymentId) throws IOException, RefusalException {
