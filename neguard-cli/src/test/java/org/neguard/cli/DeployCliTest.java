@@ -319,22 +319,19 @@ class DeployCliTest {
   void simAgents_failRate_failsTheSameShareWithAReasonCode() throws Exception {
     CompletableFuture<CliRun> sim = simAgents("--count", "10", "--label", "flaky",
         "--id-prefix", "flaky-", "--poll-interval", "200ms", "--fail-rate", "0.2",
-        "--until-idle", "--duration", "3m", "--json");
+        "--duration", "10s", "--json");
     devicesWhen("flaky", d -> d.size() == 10);
-    String id = createDeployment("flaky", "--success-threshold", "50", "--error-threshold",
-        "100");
+    // Neither threshold is reached by 8 of 10: the wave runs on, every device ends its order.
+    String id = createDeployment("flaky", "--error-threshold", "100");
     assertThat(cli(appr, "deploy", "approve", id).exit()).isZero();
-    CliRun watch = cli(op, "deploy", "status", id, "--watch", "--interval", "200ms", "--json");
-    assertThat(watch.exit()).as("completed with failures: %s", watch).isEqualTo(3);
-    assertThat(watch.json().path("state").asText()).isEqualTo("completed");
-    assertThat(watch.json().path("reasons").path(0).path("code").asText())
-        .isEqualTo("DEPLOYMENT_STATE");
     CliRun run = sim.get(2, TimeUnit.MINUTES);
     assertThat(run.exit()).as("%s", run).isZero();
     // floor(10 x 0.2) devices, the same two every run: flaky-4 and flaky-9.
+    assertThat(run.json().path("orders").asInt()).isEqualTo(10);
     assertThat(run.json().path("failed").asInt()).isEqualTo(2);
     assertThat(run.json().path("succeeded").asInt()).isEqualTo(8);
     CliRun targets = cli(op, "deploy", "status", id, "--targets", "--json");
+    assertThat(targets.exit()).as("still running: %s", targets).isZero();
     List<String> failed = new ArrayList<>();
     for (JsonNode t : targets.json().path("targets")) {
       if (t.path("state").asText().equals("failed")) {
@@ -345,5 +342,6 @@ class DeployCliTest {
     assertThat(failed).containsExactlyInAnyOrder("flaky-4", "flaky-9");
     assertThat(cli(op, "deploy", "status", id, "--targets").out())
         .contains("flaky-9").contains("simulated install failure");
+    assertThat(cli(op, "deploy", "cancel", id).exit()).isZero();
   }
 }
