@@ -302,6 +302,9 @@ class DeployCliTest {
     assertThat(s.path("succeeded").asInt()).isEqualTo(20);
     assertThat(s.path("failed").asInt()).isZero();
     assertThat(s.path("unverifiedOrders").asInt()).isZero();
+    assertThat(s.path("pollErrors").asInt()).isZero();
+    assertThat(s.path("feedbackErrors").asInt()).isZero();
+    assertThat(s.path("internalErrors").asInt()).isZero();
     assertThat(s.path("downloadedBytes").asLong()).isEqualTo(20 * cli(op, "pkg", "list",
         "--json").json().path("packages").path(0).path("sizeBytes").asLong());
     assertThat(s.path("polls").asLong()).isGreaterThan(20);

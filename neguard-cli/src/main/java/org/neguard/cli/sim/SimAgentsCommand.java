@@ -271,6 +271,9 @@ final class SimAgentsCommand extends ClientCommand {
         device.step();
       } catch (java.io.InterruptedIOException e) {
         return; // stopping
+      } catch (RuntimeException e) {
+        // A bug of the simulator's, not the server's answer: counted, and the device goes on.
+        stats.internalErrors.incrementAndGet();
       }
       due += intervalNanos;
       if (!pool.isShutdown()) {

@@ -23,6 +23,8 @@ final class SimStats {
   final AtomicLong feedbackErrors = new AtomicLong();
   final AtomicLong renewals = new AtomicLong();
   final AtomicLong renewalErrors = new AtomicLong();
+  /** Steps that ended in an exception of the simulator's own (a bug): should stay 0. */
+  final AtomicLong internalErrors = new AtomicLong();
   final LatencyHistogram pollLatency = new LatencyHistogram();
   /** How late each device's step started against its schedule (the pool's own queueing). */
   final LatencyHistogram startLag = new LatencyHistogram();
@@ -101,6 +103,7 @@ final class SimStats {
     m.put("feedbackErrors", feedbackErrors.get());
     m.put("renewals", renewals.get());
     m.put("renewalErrors", renewalErrors.get());
+    m.put("internalErrors", internalErrors.get());
     return m;
   }
 
