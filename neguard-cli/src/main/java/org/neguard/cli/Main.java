@@ -40,6 +40,9 @@ public final class Main implements Runnable {
     m.put("logout", "org.neguard.cli.admin.LogoutCommand");
     m.put("user", "org.neguard.cli.admin.UserCommand");
     m.put("audit", "org.neguard.cli.admin.AuditCommand");
+    m.put("device", "org.neguard.cli.device.DeviceCommand");
+    m.put("deploy", "org.neguard.cli.deploy.DeployCommand");
+    m.put("sim", "org.neguard.cli.sim.SimCommand");
     m.put("evidence", "org.neguard.cli.evidence.EvidenceCommand");
     return Collections.unmodifiableMap(m);
   }

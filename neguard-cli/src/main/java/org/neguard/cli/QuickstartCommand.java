@@ -82,9 +82,9 @@ final class QuickstartCommand implements Callable<Integer> {
       Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
-      QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle, tampered,
-          pki.resolve("ca.pem"));
-      step("13. A variant carrying the EICAR test file: the scan finds it, signing is refused");
+      QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle, "sample-mme",
+          "1.0.0", tampered, pki.resolve("ca.pem"));
+      step("16. A variant carrying the EICAR test file: the scan finds it, signing is refused");
       Path infectedTree = work.resolve("sample-mme-infected");
       writeSample(infectedTree);
       Files.writeString(infectedTree.resolve("lib/plugin.dat"), DemoClamd.EICAR,
@@ -94,12 +94,12 @@ final class QuickstartCommand implements Callable<Integer> {
           DEMO_NOTE);
       require(3, "pkg", "sign", infected.toString(), "--key",
           pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString());
-      step("14. The scan reports as a page for an auditor");
+      step("17. The scan reports as a page for an auditor");
       require(0, "pkg", "scan-report", bundle.toString(), "--trust", ca, "--html",
           work.resolve("scan-report.html").toString());
     }
 
-    step("15. Hardening: list this machine's listening sockets, judge them against the sample MME"
+    step("18. Hardening: list this machine's listening sockets, judge them against the sample MME"
         + " policy and write the evidence (this machine is no MME: expect undeclared ports)");
     Path inventory = work.resolve("inventory.json");
     Path policy = work.resolve("mme-policy.yaml");
@@ -115,8 +115,9 @@ final class QuickstartCommand implements Callable<Integer> {
 
     out().println();
     out().println("Quickstart done: the scanned and signed package passed (and the server took"
-        + " it), the tampered copy was refused, the infected variant could not be signed; the hardening evidence is in"
-        + " hardening/hardening-report.html.");
+        + " it), the tampered copy was refused, its deployment needed a second person's approval"
+        + " and reached every simulated device, the infected variant could not be signed; the"
+        + " hardening evidence is in hardening/hardening-report.html.");
     out().println("Files are in " + work);
     out().flush();
     return 0;

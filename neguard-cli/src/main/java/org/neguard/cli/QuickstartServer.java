@@ -2,6 +2,7 @@ package org.neguard.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,11 @@ import org.neguard.cli.server.ServerLauncher;
 import picocli.CommandLine;
 
 /**
- * The OAM-server part of the quickstart (SRC-1, SRC-2, SRC-3): starts a server in this JVM on a
- * free loopback port with its data under the quickstart's directory, creates a publisher,
+ * The OAM-server part of the quickstart (SRC-1, SRC-2, SRC-3, REC-2): starts a server in this JVM
+ * on a free loopback port with its data under the quickstart's directory, creates a publisher,
  * uploads the signed sample as that publisher (accepted), uploads the tampered copy (refused
- * with the same reason as {@code pkg verify}), and verifies the audit chain. Each client step
+ * with the same reason as {@code pkg verify}), deploys the sample to simulated devices with
+ * four-eyes approval, and verifies the audit chain. Each client step
  * runs the very command line a user would type, shown first. The server is stopped at the end.
  *
  * <p>Meant to be called by {@code QuickstartCommand} after its verify steps.
@@ -39,12 +41,13 @@ final class QuickstartServer {
    * @throws IllegalStateException if a step does not end as expected
    */
   static void run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
-      Path tampered, Path caCert) throws Exception {
-    new QuickstartServer(out, err).steps(firstStep, work, bundle, tampered, caCert);
+      String name, String version, Path tampered, Path caCert) throws Exception {
+    new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
+        caCert);
   }
 
-  private void steps(int n, Path work, Path bundle, Path tampered, Path caCert)
-      throws Exception {
+  private void steps(int n, Path work, Path bundle, String name, String version, Path tampered,
+      Path caCert) throws Exception {
     Path data = work.resolve("server");
     Path client = work.resolve("client");
     Path adminPassword = secretFile(work.resolve("admin-password.txt"));
@@ -73,7 +76,9 @@ final class QuickstartServer {
       require(3, cat(new String[] {"pkg", "upload", tampered.toString()}, cfg));
       require(0, cat(new String[] {"pkg", "list"}, cfg));
 
-      step(n + 4, "Read the hash-chained audit log as admin, and verify the chain");
+      deploy(n + 4, url, cfg, work, name, version, adminPassword);
+
+      step(n + 7, "Read the hash-chained audit log as admin, and verify the chain");
       require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
           "--password-file", adminPassword.toString()}, cfg));
       require(0, cat(new String[] {"audit", "list", "--limit", "6"}, cfg));
@@ -82,6 +87,69 @@ final class QuickstartServer {
     out.println();
     out.println("The server was stopped; its data is in " + data);
     out.flush();
+  }
+
+  /**
+   * Steps {@code n} to {@code n + 2} (SRC-1, REC-2): six simulated devices enroll (real keys and
+   * mutual TLS); an operator creates a deployment of the package to them in two waves; the
+   * operator's own approval is refused (four-eyes), an approver's starts it; the devices verify
+   * their signed orders, download the bundle and report, and the status shows it done.
+   */
+  private void deploy(int n, String url, String[] cfg, Path work, String name, String version,
+      Path adminPassword) throws Exception {
+    Path operatorPassword = secretFile(work.resolve("operator-password.txt"));
+    Path approverPassword = secretFile(work.resolve("approver-password.txt"));
+    Path devices = work.resolve("devices");
+    step(n, "Create an operator (who may approve too) and an approver; enroll six simulated"
+        + " devices, each with its own key and certificate");
+    require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
+        "--password-file", adminPassword.toString()}, cfg));
+    require(0, cat(new String[] {"user", "add", "operator1", "--role", "operator", "--role",
+        "approver", "--password-file", operatorPassword.toString()}, cfg));
+    require(0, cat(new String[] {"user", "add", "approver1", "--role", "approver",
+        "--password-file", approverPassword.toString()}, cfg));
+    require(0, cat(new String[] {"login", "--server", url, "--user", "operator1",
+        "--password-file", operatorPassword.toString()}, cfg));
+    String[] sim = {"sim", "agents", "--server", url, "--count", "6", "--label", "quickstart",
+        "--id-prefix", "qs-ne-", "--state-dir", devices.toString(), "--poll-interval", "1s"};
+    require(0, cat(sim, new String[] {"--duration", "1s"}, cfg));
+    require(0, cat(new String[] {"device", "list", "--label", "quickstart"}, cfg));
+
+    step(n + 1, "As the operator, deploy the package to them in two waves; approving it"
+        + " yourself is refused (four-eyes, FOUR_EYES)");
+    String created = captured(0, cat(new String[] {"deploy", "create", "--package", name,
+        "--version", version, "--label", "quickstart", "--waves", "2,100%"}, cfg));
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("Created deployment (\\S+) ").matcher(created);
+    if (!m.find()) {
+      throw new IllegalStateException("no deployment id in: " + created);
+    }
+    String id = m.group(1);
+    require(3, cat(new String[] {"deploy", "approve", id}, cfg));
+
+    step(n + 2, "The devices poll; an approver approves: each device verifies its signed order,"
+        + " downloads the bundle and reports, wave by wave");
+    show(cat(sim, new String[] {"--until-idle", "--duration", "2m", "&"}, cfg));
+    StringWriter simOut = new StringWriter();
+    java.util.concurrent.CompletableFuture<Integer> devicesRun =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+          CommandLine cl = Main.newCommandLine();
+          cl.setOut(new PrintWriter(simOut, true));
+          cl.setErr(new PrintWriter(new StringWriter(), true));
+          return cl.execute(cat(sim, new String[] {"--until-idle", "--duration", "2m"}, cfg));
+        });
+    require(0, cat(new String[] {"login", "--server", url, "--user", "approver1",
+        "--password-file", approverPassword.toString()}, cfg));
+    require(0, cat(new String[] {"deploy", "approve", id, "--comment", "change 4711"}, cfg));
+    require(0, cat(new String[] {"deploy", "status", id, "--watch", "--interval", "1s"}, cfg));
+    int simExit = devicesRun.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    out.print(simOut);
+    out.flush();
+    if (simExit != 0) {
+      throw new IllegalStateException("the simulated devices exited " + simExit);
+    }
+    require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
+        "--password-file", adminPassword.toString()}, cfg));
   }
 
   private static Path secretFile(Path file) throws IOException {
@@ -95,11 +163,9 @@ final class QuickstartServer {
     return file;
   }
 
-  private static String[] cat(String[] a, String[] b) {
-    String[] all = new String[a.length + b.length];
-    System.arraycopy(a, 0, all, 0, a.length);
-    System.arraycopy(b, 0, all, a.length, b.length);
-    return all;
+  private static String[] cat(String[]... parts) {
+    return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream)
+        .toArray(String[]::new);
   }
 
   private void step(int n, String text) {
@@ -122,7 +188,24 @@ final class QuickstartServer {
     CommandLine cl = Main.newCommandLine();
     cl.setOut(out);
     cl.setErr(err);
+    check(expectedExit, cl.execute(args), args);
+  }
+
+  /** {@link #require}, and what the command printed on standard output (shown as well). */
+  private String captured(int expectedExit, String... args) {
+    show(args);
+    StringWriter text = new StringWriter();
+    CommandLine cl = Main.newCommandLine();
+    cl.setOut(new PrintWriter(text, true));
+    cl.setErr(err);
     int exit = cl.execute(args);
+    out.print(text);
+    out.flush();
+    check(expectedExit, exit, args);
+    return text.toString();
+  }
+
+  private static void check(int expectedExit, int exit, String... args) {
     if (exit != expectedExit) {
       throw new IllegalStateException(
           "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected " + expectedExit);

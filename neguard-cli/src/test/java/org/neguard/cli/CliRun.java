@@ -18,6 +18,14 @@ record CliRun(int exit, String out, String err) {
     return new CliRun(exit, out.toString(), err.toString());
   }
 
+  /** A client command run as the user whose {@code neguard login} went to {@code config}. */
+  static CliRun as(java.nio.file.Path config, String... args) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+    all[args.length] = "--config";
+    all[args.length + 1] = config.toString();
+    return of(all);
+  }
+
   JsonNode json() {
     try {
       return new ObjectMapper().readTree(out);

@@ -31,7 +31,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.cli.server.ServerLauncher;
-import org.neguard.demo.DemoClamd;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 import org.neguard.testing.FakePeer;
@@ -55,26 +54,10 @@ class ServerCliTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("neguard-cli-server-test-");
-    pki = dir.resolve("pki");
-    assertThat(CliRun.of("pki", "demo", "--out", pki.toString()).exit()).isZero();
-    Path tree = dir.resolve("tree");
-    Files.createDirectories(tree.resolve("lib"));
+    pki = SignedBundles.demoPki(dir.resolve("pki"));
     byte[] lib = new byte[100_000];
     new java.util.Random(42).nextBytes(lib);
-    Files.write(tree.resolve("lib/core.so"), lib);
-    bundle = dir.resolve("core-1.0.ngp");
-    CliRun build = CliRun.of("pkg", "build", "--name", "core", "--version", "1.0",
-        "--security-version", "1", "--ne-type", "mme", "--vendor", "ACME", "--from",
-        tree.toString(), "--out", bundle.toString());
-    assertThat(build.exit()).as("%s", build).isZero();
-    // The server applies the anti-virus publication gate (AV-2): scan before signing.
-    try (DemoClamd clamd = DemoClamd.builder(dir.resolve("clamd")).start()) {
-      CliRun scan = CliRun.of("pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec());
-      assertThat(scan.exit()).as("%s", scan).isZero();
-    }
-    assertThat(CliRun.of("pkg", "sign", bundle.toString(), "--key",
-        pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString())
-        .exit()).isZero();
+    bundle = SignedBundles.build(dir, pki, "core", "1.0", 1, "mme", lib);
     tampered = dir.resolve("core-1.0-tampered.ngp");
     byte[] bytes = Files.readAllBytes(bundle);
     byte[] needle = Arrays.copyOf(lib, 64);
@@ -115,10 +98,7 @@ class ServerCliTest {
 
   /** Runs a client command with this test's config dir. */
   static CliRun cli(Path config, String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
-    all.add("--config");
-    all.add(config.toString());
-    return CliRun.of(all.toArray(String[]::new));
+    return CliRun.as(config, args);
   }
 
   static Path loggedIn(String name, String user, String passwordFile) throws Exception {
@@ -388,7 +368,7 @@ class ServerCliTest {
   }
 
   @Test
-  void quickstartServerSteps_acceptSignedRefuseTampered() throws Exception {
+  void quickstartServerSteps_acceptSignedRefuseTampered_deployWithFourEyes() throws Exception {
     Path work = Files.createDirectories(dir.resolve("qs"));
     Path copy = work.resolve("sample.ngp");
     Path bad = work.resolve("sample-tampered.ngp");
@@ -397,9 +377,11 @@ class ServerCliTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6, work, copy,
-        bad, pki.resolve("ca.pem"));
-    assertThat(out.toString()).contains("== 6. Start an OAM server", "STORED  core 1.0",
-        "FAIL  " + bad, "DIGEST_MISMATCH", "PASS  audit chain intact", "server was stopped");
+        "core", "1.0", bad, pki.resolve("ca.pem"));
+    assertThat(out.toString()).as("%s", err).contains("== 6. Start an OAM server",
+        "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
+        "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
+        "server was stopped");
   }
 
   /** A non-loopback address of this machine: a connection to it stays on this host. */
@@ -502,13 +484,31 @@ class ServerCliTest {
     }
   }
 
+  /** A fleet setting out of range is bad usage (exit 2), refused before anything starts. */
+  @Test
+  void serverOptions_fleetValueOutOfRange_isBadUsageBeforeStart() {
+    Path data = dir.resolve("never-started");
+    CliRun zero = CliRun.of("server", "--data", data.toString(), "--required-approvals", "0");
+    assertThat(zero.exit()).as("%s", zero).isEqualTo(2);
+    assertThat(zero.err()).contains("requiredApprovals");
+    CliRun port = CliRun.of("server", "--data", data.toString(), "--device-port", "70000");
+    assertThat(port.exit()).as("%s", port).isEqualTo(2);
+    CliRun interval = CliRun.of("server", "--data", data.toString(), "--scheduler-interval",
+        "soon");
+    assertThat(interval.exit()).as("%s", interval).isEqualTo(2);
+    assertThat(interval.err()).contains("not a duration like");
+    assertThat(data).doesNotExist();
+  }
+
   /** {@code neguard server} as its own process, stopped with SIGTERM. */
   @Test
   void serverCommand_ownProcess_servesAndStopsOnSigterm() throws Exception {
     Path data = dir.resolve("proc-data");
     Process p = java("server", "--data", data.toString(), "--port", "0", "--trust",
         pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(),
-        "--max-db-age", "3d", "--min-engines", "1", "--json");
+        "--max-db-age", "3d", "--min-engines", "1", "--device-port", "0", "--device-host",
+        "ne-gw.example", "--required-approvals", "2", "--scheduler-interval", "500ms",
+        "--package-store", dir.resolve("proc-store").toString(), "--json");
     try {
       BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -530,6 +530,10 @@ class ServerCliTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(data.resolve("trust/anchors/ca.pem")).exists();
+      // The agents' port: HTTPS always, a free port of its own with --device-port 0.
+      URI devices = URI.create(started.path("deviceUrl").asText());
+      assertThat(devices.getScheme()).isEqualTo("https");
+      assertThat(devices.getPort()).isPositive().isNotEqualTo(base.getPort());
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     } finally {

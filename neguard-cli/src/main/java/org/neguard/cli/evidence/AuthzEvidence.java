@@ -183,6 +183,22 @@ final class AuthzEvidence {
       boolean ok = true;
       int none = probe(method, path, null);
       results.put("none", none);
+      if (agentsOnly(pattern)) {
+        // The agents' API is served on the agents' port only (mutual TLS with a device
+        // certificate): on the users' port every caller, any role or none, gets 404.
+        for (String role : ROLES) {
+          results.put(role, probe(method, path, probeTokens.get(role)));
+        }
+        for (Map.Entry<String, Object> r : results.entrySet()) {
+          if (!r.getValue().equals(404)) {
+            mismatches.add(method + " " + pattern + " as " + r.getKey() + ": the agents' API"
+                + " answered " + r.getValue() + " on the users' port, not 404");
+            ok = false;
+          }
+        }
+        rows.add(row(method, pattern, access + " (agents' port only)", results, ok));
+        continue;
+      }
       if (!access.equals("anonymous")) {
         checkedNone++;
         if (none != 401) {
@@ -201,19 +217,15 @@ final class AuthzEvidence {
           ok = false;
         }
       }
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("method", method);
-      row.put("path", pattern);
-      row.put("declared", access.equals("roles") ? String.join(",", declared) : access);
-      row.put("results", results);
-      row.put("matches", ok);
-      rows.add(row);
+      rows.add(row(method, pattern, access.equals("roles") ? String.join(",", declared)
+          : access, results, ok));
     }
     cases.add(TestCase.of("TC-SRC1-02", "SRC-1", "No credential, no access",
         "Show that no endpoint but login and health can be used without a credential.",
         "Call each of the " + endpoints.size() + " endpoints the server lists, without an"
             + " Authorization header.",
-        "HTTP 401 NOT_AUTHENTICATED on every endpoint that is not anonymous.",
+        "HTTP 401 NOT_AUTHENTICATED on every endpoint that is not anonymous (the agents' API,"
+            + " not served on this port, answers 404: TC-SRC1-03).",
         unauthenticated.isEmpty() ? checkedNone + " endpoints refused with 401"
             : "not refused: " + unauthenticated,
         unauthenticated.isEmpty() && checkedNone > 0));
@@ -224,11 +236,28 @@ final class AuthzEvidence {
         "For each endpoint and each role, call it as a fresh probe user holding only that role,"
             + " with a body the endpoint refuses on its content (so nothing changes).",
         "Admitted roles pass authorization (any status but 401/403); the others get HTTP 403"
-            + " NOT_AUTHORIZED.",
+            + " NOT_AUTHORIZED. The agents' API (/api/device/..., for devices over mutual TLS on"
+            + " the agents' port) answers 404 to everyone on the users' port.",
         mismatches.isEmpty() ? endpoints.size() * ROLES.size() + " calls, all as declared"
             : "mismatches: " + mismatches,
         mismatches.isEmpty()));
     return rows;
+  }
+
+  /** Whether {@code pattern} is of the agents' API, which the users' port does not serve. */
+  static boolean agentsOnly(String pattern) {
+    return pattern.startsWith("/api/device/");
+  }
+
+  private static Map<String, Object> row(String method, String pattern, String declared,
+      Map<String, Object> results, boolean ok) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("method", method);
+    row.put("path", pattern);
+    row.put("declared", declared);
+    row.put("results", results);
+    row.put("matches", ok);
+    return row;
   }
 
   private int probe(String method, String path, String token)

@@ -1,10 +1,12 @@
 package org.neguard.cli.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.neguard.cli.support.AnchorFileConverter;
 import org.neguard.cli.support.CommandBase;
+import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.ScanPolicyOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,11 +21,14 @@ import picocli.CommandLine.Option;
     name = "server",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the OAM server: accounts and roles, verified package ingest, the audit log.",
+      "Run the OAM server: accounts and roles, verified package ingest, devices and"
+          + " deployments, the audit log.",
       "Embedded database under --data (no set-up), or PostgreSQL with --db. Plain HTTP is "
           + "served on loopback only; elsewhere give --tls-keystore (or insist with "
           + "--insecure-plain-http). The first start creates the user 'admin' and prints its "
-          + "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD)."
+          + "one-time password (or reads it from --admin-password-file / $NEGUARD_ADMIN_PASSWORD).",
+      "Devices talk to a second port, --device-port, always HTTPS with mutual TLS: its"
+          + " certificate is issued at each start by the server's device CA."
     })
 final class ServerCommand extends CommandBase {
   @Option(names = "--data", required = true, paramLabel = "DIR",
@@ -83,6 +88,32 @@ final class ServerCommand extends CommandBase {
   @Option(names = "--max-upload", paramLabel = "BYTES",
       description = "Largest bundle accepted (default: 16 GiB).")
   Long maxUpload;
+
+  @Option(names = "--device-port", paramLabel = "P", defaultValue = "8444",
+      description = "The agents' API port, HTTPS with mutual TLS only (default:"
+          + " ${DEFAULT-VALUE}; 0 for any free port).")
+  int devicePort;
+
+  @Option(names = "--device-host", paramLabel = "NAME",
+      description = "A host name or address devices reach the server by, named in the device"
+          + " port's certificate besides localhost, 127.0.0.1 and --bind. Repeatable.")
+  List<String> deviceHosts = new ArrayList<>();
+
+  @Option(names = "--required-approvals", paramLabel = "N", defaultValue = "1",
+      description = "Approvals every deployment needs at least, none by its creator (default:"
+          + " ${DEFAULT-VALUE}).")
+  int requiredApprovals;
+
+  @Option(names = "--package-store", paramLabel = "DIR",
+      description = "Where stored bundles live (default: DIR/packages under --data); replicas"
+          + " sharing one database must share it too, on a shared volume.")
+  Path packageStore;
+
+  @Option(names = "--scheduler-interval", paramLabel = "DURATION", defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "How often this server looks for deployments to advance (default:"
+          + " ${DEFAULT-VALUE}).")
+  Duration schedulerInterval;
 
   @Override
   public Integer call() throws Exception {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.Secrets;
 import org.neguard.server.NeguardServer;
@@ -48,10 +49,12 @@ public final class ServerLauncher {
     }, "neguard-server-stop"));
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("url", server.url().toString());
+    details.put("deviceUrl", server.deviceUrl().toString());
     details.put("dataDir", server.dataDir().toString());
     details.put("database", config.dbUrl().orElse("embedded"));
-    out.done("NEGuard server listening on " + server.url() + "  (data " + server.dataDir()
-        + ", database " + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
+    out.done("NEGuard server listening on " + server.url() + ", agents' API on "
+        + server.deviceUrl() + "  (data " + server.dataDir() + ", database "
+        + config.dbUrl().orElse("embedded") + "); stop it with Ctrl-C", details);
     server.awaitStop();
     return 0;
   }
@@ -65,6 +68,13 @@ public final class ServerLauncher {
     ServerConfig.Builder b = ServerConfig.builder(c.data).port(c.port).bindAddress(c.bind)
         .allowPlainHttp(c.insecurePlainHttp).adminPasswordFile(c.adminPasswordFile)
         .scanPolicy(c.scanPolicy.gate(cl).policy());
+    try {
+      b.fleet(new ServerConfig.Fleet(c.devicePort, c.deviceHosts, c.requiredApprovals,
+          c.schedulerInterval, ServerConfig.Fleet.defaults().certificateLifetime(),
+          Optional.ofNullable(c.packageStore)));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
+    }
     if (c.db != null) {
       b.database(c.db, c.dbUser, dbPassword);
     }

@@ -44,6 +44,15 @@ import org.neguard.api.auth.User;
 import org.neguard.api.auth.UserDisabled;
 import org.neguard.api.auth.UserRoles;
 import org.neguard.api.auth.WhoAmI;
+import org.neguard.api.deploy.ApproveRequest;
+import org.neguard.api.deploy.CreateDeploymentRequest;
+import org.neguard.api.deploy.Deployment;
+import org.neguard.api.deploy.ReasonRequest;
+import org.neguard.api.deploy.Target;
+import org.neguard.api.device.Device;
+import org.neguard.api.device.EnrollmentToken;
+import org.neguard.api.device.EnrollmentTokenRequest;
+import org.neguard.api.device.OrderKey;
 import org.neguard.api.pkg.PackageInfo;
 import org.neguard.api.pkg.TrustInfo;
 import org.neguard.api.problem.Problem;
@@ -269,6 +278,88 @@ public final class ServerClient {
     return get("/api/audit/verify", AuditVerification.class);
   }
 
+  // Devices and deployments (docs/DEPLOYMENTS.md): the users' side.
+
+  public EnrollmentToken createEnrollmentToken(EnrollmentTokenRequest request)
+      throws IOException, RefusalException {
+    return post("/api/devices/enrollment-tokens", request, EnrollmentToken.class);
+  }
+
+  /** The devices, those with {@code label} and of {@code neType} when given (null: any). */
+  public List<Device> devices(String label, String neType) throws IOException, RefusalException {
+    return get("/api/devices" + query("label", label, "neType", neType),
+        new TypeReference<List<Device>>() {});
+  }
+
+  public Device device(String id) throws IOException, RefusalException {
+    return get("/api/devices/" + encode(id), Device.class);
+  }
+
+  public Device disableDevice(String id, ReasonRequest request)
+      throws IOException, RefusalException {
+    return post("/api/devices/" + encode(id) + "/disable", request, Device.class);
+  }
+
+  /** The device CA certificate, PEM, as the server serves it (text, not JSON). */
+  public String deviceCa() throws IOException, RefusalException {
+    try (InputStream in = stream("/api/devices/ca")) {
+      // A CA certificate is a few KiB: read no more than a PEM chain could reasonably be.
+      byte[] pem = in.readNBytes(1 << 16);
+      if (in.read() != -1) {
+        throw new RefusalException(ReasonCode.BAD_INPUT, "the device CA from " + server()
+            + " is larger than 64 KiB: not a certificate; check the URL");
+      }
+      return new String(pem, StandardCharsets.US_ASCII);
+    }
+  }
+
+  public List<OrderKey> orderKeys() throws IOException, RefusalException {
+    return get("/api/deployments/order-keys", new TypeReference<List<OrderKey>>() {});
+  }
+
+  public OrderKey rotateOrderKey() throws IOException, RefusalException {
+    return post("/api/deployments/order-keys/rotate", Map.of(), OrderKey.class);
+  }
+
+  public Deployment createDeployment(CreateDeploymentRequest request)
+      throws IOException, RefusalException {
+    return post("/api/deployments", request, Deployment.class);
+  }
+
+  public List<Deployment> deployments() throws IOException, RefusalException {
+    return get("/api/deployments", new TypeReference<List<Deployment>>() {});
+  }
+
+  public Deployment deployment(String id) throws IOException, RefusalException {
+    return get("/api/deployments/" + encode(id), Deployment.class);
+  }
+
+  public List<Target> targets(String deploymentId) throws IOException, RefusalException {
+    return get("/api/deployments/" + encode(deploymentId) + "/targets",
+        new TypeReference<List<Target>>() {});
+  }
+
+  public Deployment approveDeployment(String id, ApproveRequest request)
+      throws IOException, RefusalException {
+    return post("/api/deployments/" + encode(id) + "/approve", request, Deployment.class);
+  }
+
+  /** What a user may do to a deployment with a reason (reject's is required). */
+  public enum DeploymentAction {
+    REJECT, PAUSE, RESUME, CANCEL;
+
+    String path() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Rejects, pauses, resumes or cancels deployment {@code id}. */
+  public Deployment changeDeployment(String id, DeploymentAction action, ReasonRequest request)
+      throws IOException, RefusalException {
+    return post("/api/deployments/" + encode(id) + "/" + action.path(), request,
+        Deployment.class);
+  }
+
   /** The raw body of a GET, streamed. */
   public InputStream stream(String path) throws IOException, RefusalException {
     HttpResponse<InputStream> r = exchange(request(path).GET().build(),
@@ -296,6 +387,18 @@ public final class ServerClient {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
     return exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
+  }
+
+  /** {@code ?k1=v1&k2=v2} of the pairs whose value is not null; empty when none is. */
+  private static String query(String... pairs) {
+    StringBuilder q = new StringBuilder();
+    for (int i = 0; i + 1 < pairs.length; i += 2) {
+      if (pairs[i + 1] != null) {
+        q.append(q.length() == 0 ? '?' : '&').append(pairs[i]).append('=')
+            .append(encode(pairs[i + 1]));
+      }
+    }
+    return q.toString();
   }
 
   public static String encode(String s) {

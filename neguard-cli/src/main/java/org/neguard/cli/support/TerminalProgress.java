@@ -45,7 +45,33 @@ public final class TerminalProgress implements ProgressListener, ScanListener, A
 
   /** Standard error if a person watches it, else null: nothing is drawn. */
   private static PrintWriter watched(Output output) {
-    return output.json() || System.console() == null ? null : output.err();
+    return watching(output) ? output.err() : null;
+  }
+
+  /**
+   * Whether a person watches this command's standard error: a terminal, not JSON mode. Only then
+   * is a bar drawn; a log or a pipe gets plain lines instead.
+   */
+  public static boolean watching(Output output) {
+    return !output.json() && System.console() != null;
+  }
+
+  /**
+   * The bar itself, {@code width} characters between brackets: one character per share of
+   * {@code total}, {@code marks[i]} repeated for {@code counts[i]}, the rest blank.
+   */
+  public static String bar(int width, long total, char[] marks, long... counts) {
+    StringBuilder b = new StringBuilder("[");
+    long done = 0;
+    int drawn = 0;
+    for (int i = 0; i < counts.length; i++) {
+      done += counts[i];
+      int upTo = total == 0 ? 0 : (int) Math.min(width, done * width / total);
+      for (; drawn < upTo; drawn++) {
+        b.append(marks[i]);
+      }
+    }
+    return b.append(" ".repeat(width - drawn)).append(']').toString();
   }
 
   @Override
@@ -72,8 +98,11 @@ public final class TerminalProgress implements ProgressListener, ScanListener, A
         ? String.format("%,d / %,d MiB", done >> 20, total >> 20)
         : String.format("%,d / %,d", done, total);
     synchronized (err) {
-      err.printf("\r\033[K%-8s [%-25s] %3d%%  %s  %.1f s", what, "#".repeat(percent / 4), percent,
-          count, (now - start) / 1e9);
+      err.printf("\r\033[K%-8s %s %3d%%  %s  %.1f s", what,
+          // Nothing to do is all done: a full bar, as 100% says.
+          total == 0 ? bar(25, 1, new char[] {'#'}, 1) : bar(25, total, new char[] {'#'},
+              Math.min(done, total)), percent, count,
+          (now - start) / 1e9);
       err.flush();
     }
     drawn = true;

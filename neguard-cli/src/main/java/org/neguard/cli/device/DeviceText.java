@@ -1,0 +1,37 @@
+package org.neguard.cli.device;
+
+import java.util.List;
+import org.neguard.api.device.Device;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.cli.support.Output;
+
+/** A device for people to read, as {@code device show} and {@code device disable} print it. */
+final class DeviceText {
+  private DeviceText() {}
+
+  static String describe(Device d) {
+    StringBuilder b = new StringBuilder();
+    line(b, "Device", d.id());
+    line(b, "NE type", d.neType());
+    line(b, "Labels", String.join(", ", d.labels() == null ? List.of() : d.labels()));
+    line(b, "Trust state", d.trustState());
+    line(b, "Enrolled", d.enrolledAt());
+    line(b, "Last seen", d.lastSeen() == null ? "never" : d.lastSeen());
+    line(b, "Certificate", d.certificateSerial() + " (until " + d.certificateNotAfter() + ")");
+    if (d.disabledAt() != null) {
+      line(b, "Disabled", d.disabledAt() + " by " + d.disabledBy());
+    }
+    List<InstalledPackage> installed = d.installed() == null ? List.of() : d.installed();
+    line(b, "Installed", installed.isEmpty() ? "nothing reported" : "");
+    for (InstalledPackage p : installed) {
+      b.append(Output.printable("  " + p.name() + " " + p.version() + " (security version "
+          + p.securityVersion() + ")")).append('\n');
+    }
+    return b.toString().stripTrailing();
+  }
+
+  private static void line(StringBuilder b, String key, String value) {
+    b.append(String.format("%-13s", key + ":")).append(Output.printable(String.valueOf(value)))
+        .append('\n');
+  }
+}

@@ -1,0 +1,384 @@
+package org.neguard.cli.sim;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.neguard.api.deploy.Deployment;
+import org.neguard.api.deploy.Target;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.Enrolled;
+import org.neguard.api.device.EnrollmentToken;
+import org.neguard.api.device.EnrollmentTokenRequest;
+import org.neguard.cli.support.ClientCommand;
+import org.neguard.cli.support.DurationConverter;
+import org.neguard.cli.support.Output;
+import org.neguard.cli.support.ServerClient;
+import org.neguard.cli.support.StopSignal;
+import org.neguard.cli.support.TerminalProgress;
+import org.neguard.io.FileTrees;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code neguard sim agents}: N simulated devices on the real protocol. With the operator's
+ * credentials it creates one one-time enrollment token per device (bound to the device's id and
+ * NE type), enrolls each device with a key pair and CSR of its own, then drives all of them from
+ * a small scheduled pool: every device polls every {@code --poll-interval}, at its own phase so
+ * the load is even, and carries out the orders it gets ({@link SimDevice}).
+ */
+@Command(name = "agents", mixinStandardHelpOptions = true,
+    description = {
+      "Enroll and run N simulated devices that poll, verify signed orders, download and report.",
+      "Uses your credentials (an admin or operator) to create one enrollment token per device;"
+          + " each device has its own EC key, certificate and mutual-TLS connection. A share of"
+          + " the devices (--fail-rate, the same devices every run) reports its installs as"
+          + " failed. Progress goes to standard error; the summary (polls, 304 share, poll"
+          + " latency p50 and p99, orders, outcomes) to standard output. Ctrl-C stops it and"
+          + " prints the summary."
+    })
+final class SimAgentsCommand extends ClientCommand {
+  @Option(names = "--count", required = true, paramLabel = "N",
+      description = "How many devices, 1 to 100000.")
+  int count;
+
+  @Option(names = "--ne-type", paramLabel = "TYPE", defaultValue = "mme",
+      description = "The devices' NE type (default: ${DEFAULT-VALUE}).")
+  String neType;
+
+  @Option(names = "--label", paramLabel = "L",
+      description = "A label every device gets. Repeatable.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--fail-rate", paramLabel = "SHARE", defaultValue = "0",
+      description = "Share of devices, 0 to 1, whose installs fail (default: ${DEFAULT-VALUE}).")
+  double failRate;
+
+  @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "2s",
+      converter = DurationConverter.class,
+      description = "How often each device polls (default: ${DEFAULT-VALUE}).")
+  Duration pollInterval;
+
+  @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Stop after this long of polling (with --until-idle: at the latest).")
+  Duration duration;
+
+  @Option(names = "--until-idle",
+      description = "Stop once a deployment has targeted the devices, none that does is"
+          + " pending or running any more, and no device is busy.")
+  boolean untilIdle;
+
+  @Option(names = "--id-prefix", paramLabel = "PREFIX", defaultValue = "sim-",
+      description = "Device ids are PREFIX and the device's number (default: ${DEFAULT-VALUE}).")
+  String idPrefix;
+
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "Keep the devices' keys and certificates here, and reuse those found here"
+          + " instead of enrolling again.")
+  Path stateDir;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
+      description = "Threads that drive all the devices (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    if (count < 1 || count > 100_000) {
+      throw usage("--count must be 1 to 100000: " + count);
+    }
+    if (!(failRate >= 0 && failRate <= 1)) {
+      throw usage("--fail-rate must be a share from 0 to 1: " + failRate);
+    }
+    if (threads < 1 || threads > 256) {
+      throw usage("--threads must be 1 to 256: " + threads);
+    }
+    ServerClient server = server();
+    Output out = output();
+    SimStats stats = new SimStats();
+    Path downloads = Files.createTempDirectory("neguard-sim-");
+    SimDevice.Shared shared = new SimDevice.Shared(stats, downloads,
+        securityVersions(server), stateDir);
+    ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons("sim"));
+    // Its own thread: a progress line on time even when the pool is busy enrolling or behind.
+    ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
+        daemons("sim-progress"));
+    // On a terminal one line redrawn every second; in a log a line every ten.
+    boolean terminal = TerminalProgress.watching(out);
+    // The summary is printed before a Ctrl-C lets the process go.
+    try (StopSignal stop = StopSignal.install()) {
+      try {
+        reporter.scheduleWithFixedDelay(() -> progress(out.err(), stats, terminal),
+            1, terminal ? 1 : 10, TimeUnit.SECONDS);
+        List<SimDevice> devices = enrollAll(server, pool, shared);
+        stats.pollingStarts();
+        run(devices, pool, server, shared);
+        pool.shutdownNow();
+        pool.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        // Ctrl-C: the summary of what was done so far
+      } finally {
+        reporter.shutdownNow();
+        pool.shutdownNow();
+        FileTrees.deleteTree(downloads);
+      }
+      progress(out.err(), stats, terminal);
+      if (terminal) {
+        out.err().println();
+      }
+      Map<String, Object> summary = stats.summary(count, pollInterval);
+      return out.done(summaryText(summary), summary);
+    }
+  }
+
+  /**
+   * Enrolls the devices (or loads those {@code --state-dir} holds), all at once on the pool; the
+   * first failure stops the run.
+   */
+  private List<SimDevice> enrollAll(ServerClient server, ScheduledExecutorService pool,
+      SimDevice.Shared shared) throws IOException, RefusalException, InterruptedException {
+    int width = String.valueOf(count - 1).length();
+    List<Future<SimDevice>> futures = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      int index = i;
+      String id = idPrefix + String.format("%0" + width + "d", index);
+      futures.add(pool.submit(() -> {
+        SimDevice d = device(server, index, id, shared);
+        shared.stats().enrolled.incrementAndGet();
+        return d;
+      }));
+    }
+    List<SimDevice> devices = new ArrayList<>();
+    try {
+      for (Future<SimDevice> f : futures) {
+        devices.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      futures.forEach(f -> f.cancel(true));
+      if (e.getCause() instanceof RefusalException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+    return devices;
+  }
+
+  /** Device {@code id}: loaded from {@code --state-dir}, else enrolled with a new token. */
+  private SimDevice device(ServerClient server, int index, String id, SimDevice.Shared shared)
+      throws IOException, RefusalException {
+    boolean fails = SimDevice.failsByIndex(index, failRate);
+    try {
+      Optional<URI> savedUrl = stateDir == null ? Optional.empty()
+          : SimState.deviceUrl(stateDir);
+      if (savedUrl.isPresent() && SimState.saved(stateDir, id)) {
+        DeviceClient client = DeviceClient.of(savedUrl.get(),
+            DeviceIdentity.load(SimState.deviceDir(stateDir, id)));
+        return new SimDevice(index, client, OrderKeys.verifier(client.orderKeys(), id), fails,
+            shared);
+      }
+      EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
+          neType, labels.isEmpty() ? null : labels, null));
+      DeviceClient client = DeviceClient.enrolling(URI.create(token.deviceUrl()),
+          DeviceClient.Trust.ca(token.caCertificate()));
+      Enrolled enrolled = client.enroll(token.token(), id, neType, null, null);
+      if (stateDir != null) {
+        SimState.saveDeviceUrl(stateDir, token.deviceUrl());
+        client.identity().save(SimState.deviceDir(stateDir, id));
+      }
+      return new SimDevice(index, client, OrderKeys.verifier(enrolled.orderKeys(), id), fails,
+          shared);
+    } catch (DeviceApiException e) {
+      throw new RefusalException(e.reasons().stream()
+          .map(r -> Reason.about(r.knownCode().orElse(ReasonCode.INTERNAL), id,
+              "device " + id + ": " + r.code() + " " + r.message()))
+          .toList());
+    }
+  }
+
+  /**
+   * Runs every device on the pool until the run ends: {@code --duration}, idle with
+   * {@code --until-idle}, or Ctrl-C (an interrupt).
+   */
+  private void run(List<SimDevice> devices, ScheduledExecutorService pool, ServerClient server,
+      SimDevice.Shared shared)
+      throws InterruptedException, IOException, RefusalException {
+    long intervalNanos = pollInterval.toNanos();
+    long start = System.nanoTime();
+    for (SimDevice d : devices) {
+      // Each device at its own phase of the interval: an even load, not a burst per interval.
+      long phase = intervalNanos * d.index() / devices.size();
+      pool.schedule(new Runner(d, pool, intervalNanos, shared.stats(), start + phase), phase,
+          TimeUnit.NANOSECONDS);
+    }
+    long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+    IdleCheck idle = new IdleCheck(server, devices);
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      if (untilIdle && idle.idle(devices)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * One device's loop: a step every interval, on a fixed schedule (a late step does not shift
+   * the ones after it). How late each step starts is counted apart from the poll's latency: when
+   * the pool cannot keep up, the summary says so instead of hiding the wait.
+   */
+  private static final class Runner implements Runnable {
+    private final SimDevice device;
+    private final ScheduledExecutorService pool;
+    private final long intervalNanos;
+    private final SimStats stats;
+    private long due;
+
+    Runner(SimDevice device, ScheduledExecutorService pool, long intervalNanos, SimStats stats,
+        long due) {
+      this.device = device;
+      this.pool = pool;
+      this.intervalNanos = intervalNanos;
+      this.stats = stats;
+      this.due = due;
+    }
+
+    @Override
+    public void run() {
+      stats.startLag.record(Math.max(0, System.nanoTime() - due));
+      try {
+        device.step();
+      } catch (java.io.InterruptedIOException e) {
+        return; // stopping
+      } catch (RuntimeException e) {
+        // A bug of the simulator's, not the server's answer: counted, and the device goes on.
+        stats.internalErrors.incrementAndGet();
+      }
+      due += intervalNanos;
+      if (!pool.isShutdown()) {
+        try {
+          pool.schedule(this, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // shut down meanwhile
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the run is over for {@code --until-idle}: some deployment targets these devices, none
+   * of those is pending or running any more, and no device is carrying out an order (asked of the
+   * server, so the pause between two waves is not taken for the end).
+   */
+  private static final class IdleCheck {
+    private static final Set<String> ACTIVE = Set.of("pending_approval", "running");
+    private final ServerClient server;
+    private final Set<String> ids = new HashSet<>();
+    private final Map<String, Boolean> ours = new ConcurrentHashMap<>();
+
+    IdleCheck(ServerClient server, List<SimDevice> devices) {
+      this.server = server;
+      devices.forEach(d -> ids.add(d.id()));
+    }
+
+    boolean idle(List<SimDevice> devices) throws IOException, RefusalException {
+      if (devices.stream().anyMatch(SimDevice::busy)) {
+        return false;
+      }
+      boolean targeted = false;
+      for (Deployment d : server.deployments()) {
+        if (!targetsUs(d.id())) {
+          continue;
+        }
+        targeted = true;
+        if (ACTIVE.contains(d.state())) {
+          return false;
+        }
+      }
+      return targeted;
+    }
+
+    private boolean targetsUs(String deploymentId) throws IOException, RefusalException {
+      Boolean known = ours.get(deploymentId);
+      if (known == null) {
+        known = false;
+        for (Target t : server.targets(deploymentId)) {
+          if (ids.contains(t.deviceId())) {
+            known = true;
+            break;
+          }
+        }
+        ours.put(deploymentId, known);
+      }
+      return known;
+    }
+  }
+
+  /** Each package's security version, asked of the server once (the operator may read it). */
+  private static SimDevice.SecurityVersions securityVersions(ServerClient server) {
+    Map<String, Long> known = new ConcurrentHashMap<>();
+    return (name, version) -> {
+      String key = name + "\u0000" + version;
+      Long v = known.get(key);
+      if (v == null) {
+        v = server.packageInfo(name, version).securityVersion();
+        known.put(key, v);
+      }
+      return v;
+    };
+  }
+
+  private void progress(PrintWriter err, SimStats stats, boolean inPlace) {
+    synchronized (err) {
+      if (inPlace) {
+        err.print("\r\033[K" + stats.progress(count));
+      } else {
+        err.println(stats.progress(count));
+      }
+      err.flush();
+    }
+  }
+
+  @SuppressWarnings("unchecked") // the summary's own maps
+  private static String summaryText(Map<String, Object> s) {
+    Map<String, Object> latency = (Map<String, Object>) s.get("pollLatencyMs");
+    Map<String, Object> lag = (Map<String, Object>) s.get("startLagMs");
+    return String.format("%s of %s devices ready; %s polls in %s s (%s/s of %s/s scheduled,"
+        + " %.1f%% answered 304, %s errors); poll latency p50 %s ms, p99 %s ms; start lag p99"
+        + " %s ms; %s orders: %s succeeded, %s failed (%s did not verify)", s.get("enrolled"),
+        s.get("devices"), s.get("polls"), s.get("pollSeconds"), s.get("pollsPerSecond"),
+        s.get("scheduledPollsPerSecond"), 100 * (double) s.get("notModifiedShare"),
+        s.get("pollErrors"), latency.get("p50"), latency.get("p99"), lag.get("p99"),
+        s.get("orders"), s.get("succeeded"), s.get("failed"), s.get("unverifiedOrders"));
+  }
+
+  private static ThreadFactory daemons(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "neguard-" + name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

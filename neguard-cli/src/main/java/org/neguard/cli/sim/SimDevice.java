@@ -1,0 +1,198 @@
+package org.neguard.cli.sim;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.DeviceOrder;
+import org.neguard.api.device.Feedback;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.order.DeploymentOrder;
+import org.neguard.order.OrderVerifier;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * One simulated device after enrollment: each {@link #step} is one poll (with the last ETag) and,
+ * when the poll brings an order not yet handled, the whole order: verify the JWS against the
+ * order keys received at enrollment, download the bundle by the hash the signed order names
+ * (never by the unsigned URL beside it; the client resumes with Range and checks SHA-256 and
+ * length against the order), report {@code succeeded} with what is installed now, or
+ * {@code failed} with reason codes. Nothing is installed; the download is deleted. Steps of one
+ * device never overlap (the pool runs the next one after this one ends).
+ */
+final class SimDevice {
+  /** How a simulated install fails, for the devices {@link #failsByIndex} picks. */
+  static final String SIMULATED_FAILURE = "simulated install failure (sim agents --fail-rate)";
+
+  /** What every device shares: the counters, the download directory, package versions. */
+  record Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir) {}
+
+  /** The security version of a package, as the server stores it (the order does not say). */
+  @FunctionalInterface
+  interface SecurityVersions {
+    long of(String name, String version) throws IOException, RefusalException;
+  }
+
+  private final int index;
+  private final DeviceClient client;
+  private final OrderVerifier verifier;
+  private final boolean fails;
+  private final Shared shared;
+  private final Set<String> handled = ConcurrentHashMap.newKeySet();
+  private String etag;
+  private volatile boolean busy;
+
+  SimDevice(int index, DeviceClient client, OrderVerifier verifier, boolean fails,
+      Shared shared) {
+    this.index = index;
+    this.client = client;
+    this.verifier = verifier;
+    this.fails = fails;
+    this.shared = shared;
+  }
+
+  /**
+   * Whether device {@code index} fails its installs at {@code rate}: exactly floor(n × rate) of
+   * devices 0..n-1 do, spread evenly over the indexes (so every wave gets its share), the same
+   * ones on every run.
+   */
+  static boolean failsByIndex(int index, double rate) {
+    return Math.floor((index + 1) * rate) > Math.floor(index * rate);
+  }
+
+  String id() {
+    return client.identity().deviceId();
+  }
+
+  int index() {
+    return index;
+  }
+
+  /** Whether an order is being carried out right now. */
+  boolean busy() {
+    return busy;
+  }
+
+  /** One poll, and the order or the renewal it brings. */
+  void step() throws InterruptedIOException {
+    SimStats stats = shared.stats();
+    DeviceClient.PollAnswer answer;
+    long t0 = System.nanoTime();
+    try {
+      answer = client.poll(etag);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      stats.pollErrors.incrementAndGet();
+      return;
+    }
+    stats.poll(System.nanoTime() - t0, !answer.changed());
+    if (!answer.changed()) {
+      return;
+    }
+    etag = answer.etag();
+    if (answer.poll() == null) {
+      return;
+    }
+    if (answer.poll().renewCertificate()) {
+      renew();
+    }
+    DeviceOrder order = answer.poll().order();
+    if (order != null && handled.add(order.orderId())) {
+      busy = true;
+      try {
+        carryOut(order);
+      } finally {
+        busy = false;
+      }
+    }
+  }
+
+  private void renew() throws InterruptedIOException {
+    try {
+      DeviceIdentity renewed = client.renew();
+      if (shared.stateDir() != null) {
+        renewed.save(SimState.deviceDir(shared.stateDir(), renewed.deviceId()));
+      }
+      shared.stats().renewals.incrementAndGet();
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      shared.stats().renewalErrors.incrementAndGet();
+    }
+  }
+
+  private void carryOut(DeviceOrder order) throws InterruptedIOException {
+    SimStats stats = shared.stats();
+    stats.orders.incrementAndGet();
+    DeploymentOrder o;
+    try {
+      o = verifier.verify(order.jws());
+    } catch (RefusalException e) {
+      stats.unverified.incrementAndGet();
+      finish(order.orderId(), reasons(e.reasons()), null);
+      return;
+    }
+    Path file = shared.downloads().resolve(id() + ".ngp");
+    try {
+      feedback(new Feedback(order.orderId(), "downloading", 0, List.of(), null));
+      client.downloadBundle(o.bundleSha256(), o.bundleLength(), file);
+      stats.downloadedBytes.addAndGet(o.bundleLength());
+      feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
+      if (fails) {
+        finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
+            SIMULATED_FAILURE))), null);
+        return;
+      }
+      finish(order.orderId(), List.of(), new InstalledPackage(o.packageName(),
+          o.packageVersion(), shared.versions().of(o.packageName(), o.packageVersion())));
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (DeviceApiException e) {
+      finish(order.orderId(), e.reasons(), null);
+    } catch (RefusalException e) {
+      finish(order.orderId(), reasons(e.reasons()), null);
+    } catch (IOException | RuntimeException e) {
+      finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
+          "the order could not be carried out: " + e.getMessage()))), null);
+    } finally {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // the directory is removed at the end of the run
+      }
+    }
+  }
+
+  private static List<ProblemReason> reasons(List<Reason> reasons) {
+    return reasons.stream().map(ProblemReason::of).toList();
+  }
+
+  /** The final status: succeeded without reasons, failed with them; counted either way. */
+  private void finish(String orderId, List<ProblemReason> reasons, InstalledPackage installed)
+      throws InterruptedIOException {
+    boolean ok = reasons.isEmpty();
+    (ok ? shared.stats().succeeded : shared.stats().failed).incrementAndGet();
+    feedback(new Feedback(orderId, ok ? "succeeded" : "failed", ok ? 100 : null, reasons,
+        installed));
+  }
+
+  private void feedback(Feedback f) throws InterruptedIOException {
+    try {
+      client.feedback(f);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      shared.stats().feedbackErrors.incrementAndGet();
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package org.neguard.cli.sim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the simulated devices did, counted as it happens by the pool's threads: the numbers of the
+ * progress line and of the summary. A poll is counted once it was answered (200, 304 or a
+ * refusal); its latency is the whole request, TLS and all, as the device saw it.
+ */
+final class SimStats {
+  final AtomicLong enrolled = new AtomicLong();
+  final AtomicLong polls = new AtomicLong();
+  final AtomicLong notModified = new AtomicLong();
+  final AtomicLong pollErrors = new AtomicLong();
+  final AtomicLong orders = new AtomicLong();
+  final AtomicLong succeeded = new AtomicLong();
+  final AtomicLong failed = new AtomicLong();
+  /** Orders that did not verify (a subset of {@link #failed}). */
+  final AtomicLong unverified = new AtomicLong();
+  final AtomicLong downloadedBytes = new AtomicLong();
+  final AtomicLong feedbackErrors = new AtomicLong();
+  final AtomicLong renewals = new AtomicLong();
+  final AtomicLong renewalErrors = new AtomicLong();
+  /** Steps that ended in an exception of the simulator's own (a bug): should stay 0. */
+  final AtomicLong internalErrors = new AtomicLong();
+  final LatencyHistogram pollLatency = new LatencyHistogram();
+  /** How late each device's step started against its schedule (the pool's own queueing). */
+  final LatencyHistogram startLag = new LatencyHistogram();
+
+  private final long start = System.nanoTime();
+  /** When the devices began to poll (after enrollment): polls per second count from here. */
+  private volatile long pollStart;
+  private long lastPolls;
+  private long lastNanos = start;
+
+  void poll(long nanos, boolean wasNotModified) {
+    pollLatency.record(nanos);
+    polls.incrementAndGet();
+    if (wasNotModified) {
+      notModified.incrementAndGet();
+    }
+  }
+
+  double seconds() {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  void pollingStarts() {
+    pollStart = System.nanoTime();
+    lastNanos = pollStart;
+  }
+
+  double pollSeconds() {
+    return pollStart == 0 ? 0 : (System.nanoTime() - pollStart) / 1e9;
+  }
+
+  /**
+   * The progress line: enrolled, polls per second since the last line, orders and outcomes.
+   * Called by one thread only.
+   */
+  String progress(int devices) {
+    long now = System.nanoTime();
+    long p = polls.get();
+    double rate = now == lastNanos ? 0 : (p - lastPolls) * 1e9 / (now - lastNanos);
+    lastPolls = p;
+    lastNanos = now;
+    return String.format("sim: %d/%d enrolled  %,d polls (%,.0f/s)  %d orders  %d succeeded"
+        + "  %d failed  %.0f s", enrolled.get(), devices, p, rate, orders.get(),
+        succeeded.get(), failed.get(), seconds());
+  }
+
+  /** The summary record of {@code --json}. */
+  Map<String, Object> summary(int devices, java.time.Duration pollInterval) {
+    double seconds = pollSeconds();
+    long p = polls.get();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("devices", devices);
+    m.put("enrolled", enrolled.get());
+    m.put("seconds", round(seconds(), 3));
+    m.put("pollSeconds", round(seconds, 3));
+    m.put("polls", p);
+    m.put("pollsPerSecond", round(seconds == 0 ? 0 : p / seconds, 1));
+    m.put("scheduledPollsPerSecond", round(enrolled.get() * 1e9 / pollInterval.toNanos(), 1));
+    m.put("notModified", notModified.get());
+    m.put("notModifiedShare", round(p == 0 ? 0 : (double) notModified.get() / p, 4));
+    m.put("pollErrors", pollErrors.get());
+    Map<String, Object> latency = new LinkedHashMap<>();
+    latency.put("p50", pollLatency.quantileMillis(0.50));
+    latency.put("p99", pollLatency.quantileMillis(0.99));
+    latency.put("max", pollLatency.quantileMillis(1.0));
+    m.put("pollLatencyMs", latency);
+    Map<String, Object> lag = new LinkedHashMap<>();
+    lag.put("p50", startLag.quantileMillis(0.50));
+    lag.put("p99", startLag.quantileMillis(0.99));
+    m.put("startLagMs", lag);
+    m.put("orders", orders.get());
+    m.put("succeeded", succeeded.get());
+    m.put("failed", failed.get());
+    m.put("unverifiedOrders", unverified.get());
+    m.put("downloadedBytes", downloadedBytes.get());
+    m.put("feedbackErrors", feedbackErrors.get());
+    m.put("renewals", renewals.get());
+    m.put("renewalErrors", renewalErrors.get());
+    m.put("internalErrors", internalErrors.get());
+    return m;
+  }
+
+  private static double round(double v, int places) {
+    double f = Math.pow(10, places);
+    return Math.round(v * f) / f;
+  }
+}

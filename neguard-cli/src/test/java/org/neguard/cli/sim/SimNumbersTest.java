@@ -1,0 +1,46 @@
+package org.neguard.cli.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** The numbers {@code sim agents} reports: which devices fail, and the latency percentiles. */
+class SimNumbersTest {
+  @Test
+  void failsByIndex_exactShare_spreadEvenly_sameEveryRun() {
+    assertThat(IntStream.range(0, 20).filter(i -> SimDevice.failsByIndex(i, 0.1)))
+        .containsExactly(9, 19);
+    assertThat(IntStream.range(0, 1000).filter(i -> SimDevice.failsByIndex(i, 0.02)).count())
+        .isEqualTo(20);
+    assertThat(IntStream.range(0, 10).filter(i -> SimDevice.failsByIndex(i, 0.2)))
+        .containsExactly(4, 9);
+    assertThat(IntStream.range(0, 100).filter(i -> SimDevice.failsByIndex(i, 0))).isEmpty();
+    assertThat(IntStream.range(0, 100).filter(i -> SimDevice.failsByIndex(i, 1))).hasSize(100);
+  }
+
+  @Test
+  void histogram_bucketsCoverEveryValue_upperBoundWithin1In32() {
+    for (long v : new long[] {0, 1, 63, 64, 65, 127, 128, 1000, 12_345, 999_999, 1L << 39}) {
+      int i = LatencyHistogram.index(v);
+      assertThat(LatencyHistogram.upperBound(i)).as("%d", v).isGreaterThanOrEqualTo(v)
+          .isLessThanOrEqualTo(v + Math.max(1, v / 32));
+      if (i > 0) {
+        assertThat(LatencyHistogram.upperBound(i - 1)).as("%d", v).isLessThan(v);
+      }
+    }
+  }
+
+  @Test
+  void histogram_quantiles_ofKnownValues() {
+    LatencyHistogram h = new LatencyHistogram();
+    assertThat(h.quantileMillis(0.99)).isZero();
+    for (int ms = 1; ms <= 100; ms++) {
+      h.record(ms * 1_000_000L);
+    }
+    assertThat(h.count()).isEqualTo(100);
+    assertThat(h.quantileMillis(0.5)).isBetween(50.0, 50.0 * 33 / 32);
+    assertThat(h.quantileMillis(0.99)).isBetween(99.0, 99.0 * 33 / 32);
+    assertThat(h.quantileMillis(1.0)).isBetween(100.0, 100.0 * 33 / 32);
+  }
+}
