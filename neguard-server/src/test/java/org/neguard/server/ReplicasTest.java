@@ -263,6 +263,7 @@ class ReplicasTest {
     List<Map<String, Object>> waves = waves(deployment);
     assertThat(waves).hasSize(WAVES);
     Instant previousEnd = null;
+    Map<Integer, Instant> waveStart = new HashMap<>();
     for (Map<String, Object> w : waves) {
       assertThat(w.get("state")).as("wave %s", w).isEqualTo("succeeded");
       Instant started = instant(w.get("started_at"));
@@ -273,6 +274,12 @@ class ReplicasTest {
             .isAfterOrEqualTo(previousEnd);
       }
       previousEnd = finished;
+      waveStart.put(((Number) w.get("wave")).intValue(), started);
+    }
+    for (Map<String, Object> t : rows("SELECT device_id, wave, issued_at FROM"
+        + " deployment_targets WHERE deployment_id = ?", deployment)) {
+      assertThat(instant(t.get("issued_at"))).as("the order of %s, issued as its wave started",
+          t).isEqualTo(waveStart.get(((Number) t.get("wave")).intValue()));
     }
     // Each wave started and finished exactly once, the deployment completed once.
     Map<String, Long> engine = new HashMap<>();
