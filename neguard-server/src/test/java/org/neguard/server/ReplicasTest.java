@@ -11,12 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +22,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +30,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
@@ -61,7 +54,6 @@ import org.neguard.testing.TestPki;
 @DisplayName("REC-2 OBJ-1 SRC-1 two replicas on one PostgreSQL: one deployment, one order per"
     + " device, waves in order, a replica killed with kill -9 mid-wave and restarted")
 class ReplicasTest {
-  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
   static final int DEVICES = 30;
   static final int WAVES = 5;
   /** Devices of wave 2 that report before the kill; the others after it: a kill mid-wave. */
@@ -108,7 +100,7 @@ class ReplicasTest {
   @Test
   void twoReplicas_killNineMidWaveAndRestart_everyDeviceOneOrderNoneSkippedWavesInOrder()
       throws Exception {
-    database = createDatabase();
+    database = TestDb.create("neguard_rp_");
     dir = Files.createTempDirectory("neguard-replicas-");
     ExecutorService pool = Executors.newFixedThreadPool(4);
     try {
@@ -121,10 +113,7 @@ class ReplicasTest {
         }
       }
       TestServer.delete(dir);
-      try (Connection c = DriverManager.getConnection(PG + "test", "postgres", "");
-          Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-      }
+      TestDb.drop(database);
     }
   }
 
@@ -136,7 +125,7 @@ class ReplicasTest {
     TestServer.prepare(d2, pki);
     Path store = Files.createDirectories(dir.resolve("store"));
     Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
-    ServerProcess.Options options = new ServerProcess.Options(PG + database, store, SCHEDULER);
+    ServerProcess.Options options = new ServerProcess.Options(TestDb.PG + database, store, SCHEDULER);
     // The first start migrates the database and creates the administrator; the second waits.
     r1 = start(d1, options);
     Future<ServerProcess> second = pool.submit(() -> start(d2, options));
@@ -383,26 +372,6 @@ class ReplicasTest {
     return m;
   }
 
-  /**
-   * A new database on 127.0.0.1:5432. Without PostgreSQL the test is skipped, except under CI
-   * (which starts one), where it fails.
-   */
-  private static String createDatabase() {
-    String name = "neguard_rp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    try (Connection c = DriverManager.getConnection(PG + "test", "postgres", "");
-        Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + name);
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
-          + "); .ci/run starts it";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      Assumptions.abort(message);
-    }
-    return name;
-  }
-
   private List<Map<String, Object>> waves(String deployment) throws SQLException {
     return rows("SELECT wave, state, started_at, finished_at FROM deployment_waves WHERE"
         + " deployment_id = ? ORDER BY wave", deployment);
@@ -418,27 +387,10 @@ class ReplicasTest {
   }
 
   private List<Map<String, Object>> rows(String sql, Object... args) throws SQLException {
-    try (Connection c = DriverManager.getConnection(PG + database, "postgres", "");
-        PreparedStatement p = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        p.setObject(i + 1, args[i]);
-      }
-      List<Map<String, Object>> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          Map<String, Object> row = new HashMap<>();
-          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(), rs.getObject(i));
-          }
-          out.add(row);
-        }
-      }
-      return out;
-    }
+    return TestDb.rows(TestDb.connect(database), sql, args);
   }
 
   private static Instant instant(Object column) {
-    return column instanceof java.sql.Timestamp t ? t.toInstant()
-        : ((java.time.OffsetDateTime) column).toInstant();
+    return TestDb.instant(column);
   }
 }
