@@ -71,6 +71,10 @@ class ReplicasTest {
     /** Every order id this device was ever given, by either replica. */
     final Set<String> orders = ConcurrentHashMap.newKeySet();
     volatile boolean succeeded;
+    /** The last poll's ETag, the replica that gave it, and its order (kept across 304s). */
+    volatile String etag;
+    volatile ServerProcess etagFrom;
+    volatile DeviceOrder order;
     private final Map<URI, DeviceClient> clients = new ConcurrentHashMap<>();
 
     Dev(String id, DeviceIdentity identity, OrderVerifier verifier) {
@@ -96,6 +100,7 @@ class ReplicasTest {
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final AtomicInteger transportFailures = new AtomicInteger();
   private final AtomicInteger downloadsFromTheOtherReplica = new AtomicInteger();
+  private final AtomicInteger notModifiedByTheOtherReplica = new AtomicInteger();
 
   @Test
   void twoReplicas_killNineMidWaveAndRestart_everyDeviceOneOrderNoneSkippedWavesInOrder()
@@ -125,8 +130,10 @@ class ReplicasTest {
     TestServer.prepare(d2, pki);
     Path store = Files.createDirectories(dir.resolve("store"));
     Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
-    ServerProcess.Options options = new ServerProcess.Options(TestDb.PG + database, store, SCHEDULER);
-    // The first start migrates the database and creates the administrator; the second waits.
+    ServerProcess.Options options =
+        new ServerProcess.Options(TestDb.PG + database, store, SCHEDULER);
+    // The first start migrates the database and creates the administrator; the second starts
+    // once the first listens, while the first is being set up.
     r1 = start(d1, options);
     Future<ServerProcess> second = pool.submit(() -> start(d2, options));
 
@@ -246,6 +253,8 @@ class ReplicasTest {
     for (Dev d : devices.values()) {
       assertThat(d.orders).as("orders device %s saw", d.id).containsExactly(stored.get(d.id));
     }
+    assertThat(notModifiedByTheOtherReplica.get()).as("304 to an ETag another replica gave")
+        .isPositive();
     assertThat(downloadsFromTheOtherReplica.get()).as("bundles served by the replica that did"
         + " not give the order").isPositive();
 
@@ -295,14 +304,23 @@ class ReplicasTest {
     ServerProcess via = now.get(pick);
     ServerProcess other = now.get((pick + 1) % now.size());
     try {
-      DeviceOrder o = d.on(via).poll(null).poll().order();
+      DeviceClient.PollAnswer answer = d.on(via).poll(d.etag);
+      if (answer.changed()) {
+        d.etag = answer.etag();
+        d.etagFrom = via;
+        d.order = answer.poll().order();
+      } else if (d.etagFrom != via) {
+        // The ETag is a digest of the database's state, not of one replica's.
+        notModifiedByTheOtherReplica.incrementAndGet();
+      }
+      DeviceOrder o = d.order;
       if (o == null) {
         return;
       }
       d.orders.add(o.orderId());
       if (d.succeeded) {
-        errors.add(d.id + " was given a second order " + o.orderId() + " by " + via.url
-            + " after " + d.orders);
+        errors.add(d.id + " was given order " + o.orderId() + " by " + via.url
+            + " after reporting success; it saw " + d.orders);
         return;
       }
       boolean mayReport = d.wave < 2 || killed && (d.wave < WAVES || restarted)
