@@ -36,8 +36,8 @@ class PostgresTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDatabase.create("neguard_it_");
-    url = TestDatabase.url(database);
+    database = TestDb.create("neguard_it_");
+    url = TestDb.url(database);
     s = TestServer.start(url);
   }
 
@@ -48,7 +48,7 @@ class PostgresTest {
         s.close();
       }
     } finally {
-      TestDatabase.drop(database);
+      TestDb.drop(database);
     }
   }
 

@@ -6,9 +6,11 @@ import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,12 +20,58 @@ import java.util.concurrent.TimeUnit;
 final class ServerProcess implements AutoCloseable {
   final Process process;
   final URI url;
+  /** The agents' port, {@code https://host:port}. */
+  final URI deviceUrl;
   private final StringBuffer output;
 
-  private ServerProcess(Process process, URI url, StringBuffer output) {
+  private ServerProcess(Process process, URI url, URI deviceUrl, StringBuffer output) {
     this.process = process;
     this.url = url;
+    this.deviceUrl = deviceUrl;
     this.output = output;
+  }
+
+  /**
+   * How the child server runs besides its data directory; a null field keeps the default.
+   *
+   * @param dbUrl a PostgreSQL URL (user postgres, no password), or null for the embedded one
+   * @param packageStore the shared package store (fleet.packageStore), or null for DATA/packages
+   * @param schedulerInterval the deployment scheduler's interval, or null for the default
+   */
+  record Options(String dbUrl, Path packageStore, Duration schedulerInterval) {
+    static final Options DEFAULTS = new Options(null, null, null);
+
+    /** The child's arguments after DATA_DIR and ADMIN_PASSWORD_FILE. */
+    List<String> args() {
+      List<String> a = new ArrayList<>();
+      if (dbUrl != null) {
+        a.add("--db=" + dbUrl);
+      }
+      if (packageStore != null) {
+        a.add("--package-store=" + packageStore.toAbsolutePath());
+      }
+      if (schedulerInterval != null) {
+        a.add("--scheduler-interval-ms=" + schedulerInterval.toMillis());
+      }
+      return a;
+    }
+
+    static Options parse(List<String> args) {
+      Options o = DEFAULTS;
+      for (String a : args) {
+        String value = a.substring(a.indexOf('=') + 1);
+        if (a.startsWith("--db=")) {
+          o = new Options(value, o.packageStore, o.schedulerInterval);
+        } else if (a.startsWith("--package-store=")) {
+          o = new Options(o.dbUrl, Path.of(value), o.schedulerInterval);
+        } else if (a.startsWith("--scheduler-interval-ms=")) {
+          o = new Options(o.dbUrl, o.packageStore, Duration.ofMillis(Long.parseLong(value)));
+        } else {
+          throw new IllegalArgumentException("unknown argument: " + a);
+        }
+      }
+      return o;
+    }
   }
 
   /** What the process wrote so far (its last 200,000 characters), for assertion messages. */
@@ -31,14 +79,24 @@ final class ServerProcess implements AutoCloseable {
     return output.toString();
   }
 
-  /** Entry point of the child JVM: DATA_DIR ADMIN_PASSWORD_FILE [DB_URL]. */
+  /**
+   * Entry point of the child JVM: DATA_DIR ADMIN_PASSWORD_FILE [--db=URL]
+   * [--package-store=DIR] [--scheduler-interval-ms=N] (see {@link Options}).
+   */
   public static void main(String[] args) throws Exception {
+    Options o = Options.parse(List.of(args).subList(2, args.length));
     ServerConfig.Builder b = ServerConfig.builder(Path.of(args[0])).port(0).quiet(true)
         .adminPasswordFile(Path.of(args[1]));
-    if (args.length > 2) {
-      b.database(args[2], "postgres", "");
+    if (o.dbUrl() != null) {
+      b.database(o.dbUrl(), "postgres", "");
     }
+    ServerConfig.Fleet d = ServerConfig.Fleet.defaults();
+    b.fleet(new ServerConfig.Fleet(d.devicePort(), d.deviceHosts(), d.requiredApprovals(),
+        o.schedulerInterval() == null ? d.schedulerInterval() : o.schedulerInterval(),
+        d.certificateLifetime(), Optional.ofNullable(o.packageStore())));
     NeguardServer server = NeguardServer.start(b.build());
+    // DEVICES first: the parent reads up to LISTENING.
+    System.out.println("DEVICES " + server.deviceUrl());
     System.out.println("LISTENING " + server.url());
     System.out.flush();
     server.awaitStop();
@@ -60,12 +118,19 @@ final class ServerProcess implements AutoCloseable {
    */
   static ServerProcess start(Path dataDir, Path adminPasswordFile, Path workDir,
       Map<String, String> env, List<String> jvmOptions) throws IOException {
+    return start(dataDir, adminPasswordFile, workDir, env, jvmOptions, Options.DEFAULTS);
+  }
+
+  /** As above, the child configured by {@code options}. */
+  static ServerProcess start(Path dataDir, Path adminPasswordFile, Path workDir,
+      Map<String, String> env, List<String> jvmOptions, Options options) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         ServerProcess.class.getName(), dataDir.toAbsolutePath().toString(),
         adminPasswordFile.toAbsolutePath().toString()));
+    cmd.addAll(options.args());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     if (workDir != null) {
       pb.directory(workDir.toFile());
@@ -76,8 +141,11 @@ final class ServerProcess implements AutoCloseable {
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder seen = new StringBuilder();
     String line;
+    URI deviceUrl = null;
     while ((line = out.readLine()) != null) {
-      if (line.startsWith("LISTENING ")) {
+      if (line.startsWith("DEVICES ")) {
+        deviceUrl = URI.create(line.substring("DEVICES ".length()).trim());
+      } else if (line.startsWith("LISTENING ")) {
         URI url = URI.create(line.substring("LISTENING ".length()).trim());
         StringBuffer kept = new StringBuffer();
         Thread drain = new Thread(() -> {
@@ -95,7 +163,7 @@ final class ServerProcess implements AutoCloseable {
         });
         drain.setDaemon(true);
         drain.start();
-        return new ServerProcess(p, url, kept);
+        return new ServerProcess(p, url, deviceUrl, kept);
       }
       seen.append(line).append('\n');
     }

@@ -89,22 +89,31 @@ final class DeploymentScheduler implements AutoCloseable {
   }
 
   /**
-   * One round over every unfinished deployment, each in its own transaction.
+   * One round over every unfinished deployment, each in its own transaction. A deployment whose
+   * advance fails is rolled back, logged and tried again next round; the others still advance
+   * in this one.
    *
-   * @return how many deployments this call claimed (the others were held elsewhere or ended)
+   * @return how many deployments this call advanced (the others were held elsewhere, ended or
+   *     failed)
    */
   int advanceAll() {
     int claimed = 0;
     for (String id : store.unfinished()) {
-      Boolean done = tx.execute(s -> {
-        DeploymentRow d = store.claim(id).orElse(null);
-        if (d == null || d.isFinal()) {
-          return false;
-        }
-        advance(d, clock.now());
-        return true;
-      });
-      claimed += Boolean.TRUE.equals(done) ? 1 : 0;
+      try {
+        Boolean done = tx.execute(s -> {
+          DeploymentRow d = store.claim(id).orElse(null);
+          if (d == null || d.isFinal()) {
+            return false;
+          }
+          advance(d, clock.now());
+          return true;
+        });
+        claimed += Boolean.TRUE.equals(done) ? 1 : 0;
+      } catch (RuntimeException e) {
+        // Deployments are advanced oldest first: one that fails every round must not stop
+        // every later one on every replica.
+        LOG.error("deployment {} could not advance this round: {}", id, e.toString(), e);
+      }
     }
     return claimed;
   }

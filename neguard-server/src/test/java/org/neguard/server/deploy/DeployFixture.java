@@ -9,18 +9,17 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.server.Bundles;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -155,28 +154,12 @@ final class DeployFixture implements AutoCloseable {
 
   /** Rows of {@code sql}, each column by its (lower-case) name. */
   List<Map<String, Object>> rows(String sql, Object... args) throws SQLException {
-    try (Connection c = db(); PreparedStatement p = c.prepareStatement(sql)) {
-      for (int i = 0; i < args.length; i++) {
-        p.setObject(i + 1, args[i]);
-      }
-      List<Map<String, Object>> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          Map<String, Object> row = new HashMap<>();
-          for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-            row.put(rs.getMetaData().getColumnLabel(i).toLowerCase(), rs.getObject(i));
-          }
-          out.add(row);
-        }
-      }
-      return out;
-    }
+    return TestDb.rows(db(), sql, args);
   }
 
   /** A timestamp column's value (H2 gives OffsetDateTime, PostgreSQL Timestamp). */
   static Instant instant(Object column) {
-    return column instanceof java.sql.Timestamp t ? t.toInstant()
-        : ((java.time.OffsetDateTime) column).toInstant();
+    return TestDb.instant(column);
   }
 
   long count(String sql, Object... args) throws SQLException {

@@ -13,7 +13,7 @@ import org.neguard.agent.client.DeviceClient;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
-import org.neguard.server.TestDatabase;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 
 /**
@@ -29,8 +29,8 @@ class DevicePostgresTest {
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDatabase.create("neguard_dev_");
-    String url = TestDatabase.url(database);
+    database = TestDb.create("neguard_dev_");
+    String url = TestDb.url(database);
     s = TestServer.start(url);
     replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
         .quiet(true).database(url, "postgres", "")
@@ -47,7 +47,7 @@ class DevicePostgresTest {
         s.close();
       }
     } finally {
-      TestDatabase.drop(database);
+      TestDb.drop(database);
     }
   }
 
