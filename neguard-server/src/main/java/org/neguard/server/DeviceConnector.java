@@ -74,7 +74,7 @@ final class DeviceConnector {
     c.setProperty("sslImplementationName", JSSEImplementation.class.getName());
     SSLHostConfig host = new SSLHostConfig();
     host.setHostName("_default_");
-    host.setProtocols("TLSv1.3,TLSv1.2");
+    host.setProtocols("+TLSv1.3,+TLSv1.2"); // Tomcat's syntax: each one added, none else
     host.setCertificateVerification("optional");
     host.setTrustStore(trustStore(ca.certificate()));
     SSLHostConfigCertificate cert =

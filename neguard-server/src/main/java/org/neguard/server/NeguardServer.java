@@ -153,6 +153,7 @@ public final class NeguardServer implements AutoCloseable {
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");
     p.put("spring.jackson.default-property-inclusion", "non_null");
     // The OpenAPI document of both APIs, at /api/openapi (JSON) and /api/openapi.yaml; no UI.
+    p.put("springdoc.api-docs.enabled", "true"); // said, so that springdoc does not warn
     p.put("springdoc.api-docs.path", OPENAPI_PATH);
     p.put("springdoc.show-actuator", "false");
     p.put("springdoc.swagger-ui.enabled", "false");
