@@ -389,11 +389,18 @@ final class AuthzEvidence {
 
   /**
    * How many of the matrix's 401/403 answers there were, and how many of them are found as
-   * their own denied ACCESS row (the probe's user, method and path). A count of all denied rows
-   * would let anyone else's refused requests stand in for missing ones.
+   * their own denied ACCESS (on the agents' port also DEVICE_AUTHENTICATE) row (the probe's
+   * user, method and path). A count of all denied rows would let anyone else's refused requests
+   * stand in for missing ones.
    */
   static long[] refusalsRecorded(List<Map<String, Object>> matrix, List<String> probeUsers,
       List<AuditRecord> rows) {
+    return refusalsRecorded(matrix, probeUsers, rows, new ArrayList<>());
+  }
+
+  /** {@link #refusalsRecorded}, adding to {@code missing} the refusals found in no row. */
+  static long[] refusalsRecorded(List<Map<String, Object>> matrix, List<String> probeUsers,
+      List<AuditRecord> rows, List<String> missing) {
     Map<String, Integer> expected = new HashMap<>();
     long denials = 0;
     for (Map<String, Object> row : matrix) {
@@ -411,16 +418,21 @@ final class AuthzEvidence {
     }
     long recorded = 0;
     for (AuditRecord r : rows) {
-      // A 401 is expected as anonymous: the caller was not authenticated as anyone (on the
-      // agents' port a user's bearer token may still name its user in the row).
-      boolean unauthenticated = r.detail() != null && r.detail().startsWith("NOT_AUTHENTICATED");
-      String key = (unauthenticated ? "anonymous" : r.actor()) + " " + r.target();
-      if ("ACCESS".equals(r.action()) && "denied".equals(r.outcome())
+      String key = r.actor() + " " + r.target();
+      // The agents' port refuses any Authorization header (a user's token) before the
+      // endpoint's access check, as DEVICE_AUTHENTICATE.
+      boolean access = "ACCESS".equals(r.action()) || "DEVICE_AUTHENTICATE".equals(r.action());
+      if (access && "denied".equals(r.outcome())
           && expected.getOrDefault(key, 0) > 0) {
         expected.merge(key, -1, Integer::sum);
         recorded++;
       }
     }
+    expected.forEach((k, n) -> {
+      if (n > 0) {
+        missing.add(k + (n > 1 ? " (" + n + " times)" : ""));
+      }
+    });
     return new long[] {denials, recorded};
   }
 
@@ -452,15 +464,19 @@ final class AuthzEvidence {
         break;
       }
     }
-    long[] found = refusalsRecorded(matrix, probeUsers, rows);
+    List<String> missing = new ArrayList<>();
+    long[] found = refusalsRecorded(matrix, probeUsers, rows, missing);
     long denials = found[0];
     long recorded = found[1];
     cases.add(TestCase.of("TC-SRC3-01", "SRC-3", "Every refusal is recorded",
         "Show that refused attempts leave a trace in the audit log.",
-        "Match each 401/403 answer of TC-SRC1-02/03/06 to a denied ACCESS row the audit log gained"
-            + " during the probes, with the same user, method and path.",
+        "Match each 401/403 answer of TC-SRC1-02/03/06 to a denied ACCESS row (on the agents'"
+            + " port: ACCESS or DEVICE_AUTHENTICATE) the audit log gained during the probes,"
+            + " with the same user, method and path.",
         "A denied row for each refusal, naming the probe's user and the request.",
-        denials + " refusals, " + recorded + " of them found as denied rows",
+        denials + " refusals, " + recorded + " of them found as denied rows"
+            + (missing.isEmpty() ? "" : "; not found: "
+                + missing.subList(0, Math.min(10, missing.size()))),
         recorded == denials));
     List<String> writable = new ArrayList<>();
     for (String m : List.of("PUT", "PATCH", "DELETE", "POST")) {
