@@ -36,8 +36,8 @@ import org.neguard.evidence.TestCase;
 import org.neguard.verdict.RefusalException;
 
 /**
- * The deployment part of the SRC-1/SRC-3 evidence: the agents' API admits devices only (TC-SRC1-06),
- * four-eyes on approval (TC-SRC1-07..11) and an audit row of its own for each refusal
+ * The deployment part of the SRC-1/SRC-3 evidence: the agents' API admits devices only
+ * (TC-SRC1-06), four-eyes on approval (TC-SRC1-07..11) and an audit row of its own for each refusal
  * (TC-SRC3-04). The probe device is enrolled with a real key and CSR but never polls; the probe
  * deployment needs two approvals, gets at most one, and is cancelled, so no order is ever issued.
  * Not thread-safe.

@@ -52,8 +52,9 @@ final class EvidenceAuthzCommand extends ClientCommand {
                   + r.html()))
           .toList());
     }
-    return o.pass("PASS  " + r.passed() + " test cases" + (r.notTested().isEmpty() ? ""
-        : " (not tested: " + String.join(", ", r.notTested()) + ")") + "; evidence written to " + r.html()
-        + ", " + r.json() + " and " + r.junit(), d);
+    String notTested = r.notTested().isEmpty() ? ""
+        : " (not tested: " + String.join(", ", r.notTested()) + ")";
+    return o.pass("PASS  " + r.passed() + " test cases" + notTested + "; evidence written to "
+        + r.html() + ", " + r.json() + " and " + r.junit(), d);
   }
 }
