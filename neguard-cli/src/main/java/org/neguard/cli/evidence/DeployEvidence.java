@@ -71,6 +71,8 @@ final class DeployEvidence {
   private PackageInfo pkg;
   private EnrollmentToken enrollment;
   private String notApplicable;
+  /** NOT_TESTED when there is nothing to deploy; ERROR when the probe itself broke. */
+  private Outcome skipped = Outcome.NOT_TESTED;
   private boolean enrolled;
   private String deploymentId;
 
@@ -88,16 +90,6 @@ final class DeployEvidence {
     this.deviceId = "evidence-probe-" + tag;
   }
 
-  /** The refusals of TC-SRC1-07..11 and their audit rows; null when they were not run. */
-  List<Expected> refusals() {
-    return notApplicable == null ? refusals : null;
-  }
-
-  /** Why the four-eyes cases were not run, or null. */
-  String notApplicable() {
-    return notApplicable;
-  }
-
   /**
    * Chooses the package of the four-eyes cases (the first stored one with an NE type) and
    * creates the probe device's enrollment token, whose answer names the agents' port.
@@ -112,8 +104,20 @@ final class DeployEvidence {
       notApplicable = "no package with an NE type is stored on the server: a deployment needs"
           + " one (upload a signed package and run again)";
     }
-    enrollment = admin.createEnrollmentToken(new EnrollmentTokenRequest(deviceId,
-        pkg == null ? "evidence-probe" : pkg.neType(), List.of("evidence-probe"), 10));
+    try {
+      enrollment = admin.createEnrollmentToken(new EnrollmentTokenRequest(deviceId,
+          pkg == null ? "evidence-probe" : pkg.neType(), List.of("evidence-probe"), 10));
+    } catch (RefusalException e) {
+      broke("the admin could not create an enrollment token: " + AuthzEvidence.first(e));
+    } catch (ServerProblemException e) {
+      broke("the admin could not create an enrollment token: " + AuthzEvidence.first(e));
+    }
+  }
+
+  /** The probe broke: the cases that need it are reported as ERROR, never passed. */
+  private void broke(String why) {
+    notApplicable = why;
+    skipped = Outcome.ERROR;
   }
 
   /**
@@ -123,7 +127,7 @@ final class DeployEvidence {
   void agentsPort(List<Endpoint> endpoints, List<Map<String, Object>> matrix)
       throws IOException, RefusalException {
     List<Endpoint> device = endpoints.stream().filter(e -> "device".equals(e.access())).toList();
-    String url = enrollment.deviceUrl();
+    String url = enrollment == null ? null : enrollment.deviceUrl();
     String title = "The agents' API admits enrolled devices only";
     String purpose = "Show that a user's credential, or none, cannot reach the agents' API that"
         + " hands out orders and bundles: only a device certificate (mutual TLS) can.";
@@ -132,9 +136,12 @@ final class DeployEvidence {
         + " credential, and with the bearer token of a probe user of each role.";
     String expected = "HTTP 401 NOT_AUTHENTICATED for every call.";
     if (device.isEmpty() || url == null || url.isBlank()) {
-      cases.add(new TestCase("TC-SRC1-06", List.of("SRC-1"), title, Outcome.NOT_TESTED, null,
-          purpose, List.of(procedure), expected, device.isEmpty()
+      // A server without an agents' API has nothing to test here; one with it must name it.
+      cases.add(new TestCase("TC-SRC1-06", List.of("SRC-1"), title,
+          device.isEmpty() ? Outcome.NOT_TESTED : Outcome.ERROR, null, purpose,
+          List.of(procedure), expected, device.isEmpty()
               ? "the server lists no device endpoint: it has no agents' API"
+              : enrollment == null ? notApplicable
               : "the enrollment token names no agents' URL", List.of()));
       return;
     }
@@ -225,20 +232,30 @@ final class DeployEvidence {
             .enroll(enrollment.token(), deviceId, pkg.neType(), List.of(), List.of());
         enrolled = true;
       } catch (DeviceApiException e) {
-        notApplicable = "the probe device " + deviceId + " could not enroll: " + e.getMessage();
+        broke("the probe device " + deviceId + " could not enroll: " + e.getMessage());
+      }
+    }
+    ServerClient deployer = admin.withToken(tokens.get("deployer"));
+    if (notApplicable == null) {
+      String what = "the deployer probe user could not create a deployment of " + pkg.name()
+          + " " + pkg.version() + " to " + deviceId + ": ";
+      try {
+        deploymentId = deployer.createDeployment(new CreateDeploymentRequest(pkg.name(),
+            pkg.version(), List.of(deviceId), null, null, null, null, null, null, null, false,
+            2)).id();
+      } catch (RefusalException e) {
+        broke(what + AuthzEvidence.first(e));
+      } catch (ServerProblemException e) {
+        broke(what + AuthzEvidence.first(e));
       }
     }
     if (notApplicable != null) {
       for (String[] c : FOUR_EYES_CASES) {
-        cases.add(new TestCase(c[0], List.of("SRC-1"), c[1], Outcome.NOT_TESTED, null,
-            c[2], List.of(c[3]), c[4], "not applicable: " + notApplicable, List.of()));
+        cases.add(new TestCase(c[0], List.of("SRC-1"), c[1], skipped, null,
+            c[2], List.of(c[3]), c[4], notRun(), List.of()));
       }
       return;
     }
-    ServerClient deployer = admin.withToken(tokens.get("deployer"));
-    Deployment d = deployer.createDeployment(new CreateDeploymentRequest(pkg.name(),
-        pkg.version(), List.of(deviceId), null, null, null, null, null, null, null, false, 2));
-    deploymentId = d.id();
     String target = "deployment " + deploymentId;
     String approvePath = "/api/deployments/" + ServerClient.encode(deploymentId) + "/approve";
 
@@ -310,6 +327,10 @@ final class DeployEvidence {
         + " approval(s) of " + after.requiredApprovals() + " required", pass));
   }
 
+  private String notRun() {
+    return (skipped == Outcome.NOT_TESTED ? "not applicable: " : "not run: ") + notApplicable;
+  }
+
   /** Approves the probe deployment as the probe user {@code who}: the raw answer. */
   private Answer approve(String who) throws IOException, RefusalException {
     HttpResponse<String> r = admin.probe("POST", "/api/deployments/"
@@ -335,8 +356,8 @@ final class DeployEvidence {
         + " failure CONFLICT, ACCESS denied NOT_AUTHORIZED, DEPLOYMENT_APPROVE failure"
         + " DEPLOYMENT_STATE.";
     if (notApplicable != null) {
-      cases.add(new TestCase("TC-SRC3-04", List.of("SRC-3"), title, Outcome.NOT_TESTED, null,
-          purpose, List.of(procedure), expected, "not applicable: " + notApplicable, List.of()));
+      cases.add(new TestCase("TC-SRC3-04", List.of("SRC-3"), title, skipped, null,
+          purpose, List.of(procedure), expected, notRun(), List.of()));
       return;
     }
     List<AuditRecord> left = new ArrayList<>(rows);
