@@ -1,25 +1,18 @@
 package org.neguard.cli.evidence;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.audit.AuditRecord;
 import org.neguard.api.auth.Endpoint;
 import org.neguard.api.deploy.CreateDeploymentRequest;
@@ -147,7 +140,9 @@ final class DeployEvidence {
     }
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER)
-        .sslContext(trusting(enrollment.caCertificate())).build();
+        .sslContext(ServerClient.sslTrusting(List.of(
+            DeviceIdentity.certificate(enrollment.caCertificate())), "the device CA"))
+        .build();
     List<String> mismatches = new ArrayList<>();
     for (Endpoint e : device) {
       String path = e.path().replaceAll("\\{[^}]+}", "evidence-probe-nothing");
@@ -201,27 +196,7 @@ final class DeployEvidence {
     }
   }
 
-  /** TLS that trusts the device CA of {@code pem} only (the agents' port's issuer). */
-  private static SSLContext trusting(String pem) throws IOException {
-    try (InputStream in = new java.io.ByteArrayInputStream(
-        pem.getBytes(StandardCharsets.US_ASCII))) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ks.setCertificateEntry("ca-" + i++, (X509Certificate) c);
-      }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext tls = SSLContext.getInstance("TLS");
-      tls.init(null, tmf.getTrustManagers(), null);
-      return tls;
-    } catch (GeneralSecurityException e) {
-      throw new IOException("the device CA of the enrollment token is not usable: "
-          + e.getMessage(), e);
-    }
-  }
+
 
   /** TC-SRC1-07..11: four-eyes and the approval's state rules, on a probe deployment. */
   void fourEyes() throws IOException, RefusalException {
