@@ -7,11 +7,11 @@ import java.nio.file.Path;
 import org.neguard.demo.DemoClamd;
 
 /** Bundles as a vendor ships them, through the CLI: built, scanned (AV-2), signed. */
-final class SignedBundles {
+public final class SignedBundles {
   private SignedBundles() {}
 
   /** A demo PKI in {@code pki} ({@code ca.pem}, {@code vendor.key}, {@code vendor.pem}). */
-  static Path demoPki(Path pki) {
+  public static Path demoPki(Path pki) {
     CliRun r = CliRun.of("pki", "demo", "--out", pki.toString());
     assertThat(r.exit()).as("%s", r).isZero();
     return pki;
@@ -21,7 +21,7 @@ final class SignedBundles {
    * {@code dir/NAME-VERSION.ngp}: a bundle of one file, {@code lib/core.so} holding {@code lib},
    * scanned by a demo clamd and signed by the vendor of {@code pki}.
    */
-  static Path build(Path dir, Path pki, String name, String version, int securityVersion,
+  public static Path build(Path dir, Path pki, String name, String version, int securityVersion,
       String neType, byte[] lib) throws Exception {
     Path tree = Files.createTempDirectory(dir, "tree-");
     Files.createDirectories(tree.resolve("lib"));

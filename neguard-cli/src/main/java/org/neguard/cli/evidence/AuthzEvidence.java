@@ -57,12 +57,16 @@ final class AuthzEvidence {
   static final String PROBE_BODY = "{\"probe\":true}";
 
   /** Where the evidence went and how it came out. */
-  record Result(Path html, Path json, Path junit, int passed, List<String> failed) {}
+  record Result(Path html, Path json, Path junit, int passed, List<String> failed,
+      List<String> notTested) {}
 
   private final ServerClient admin;
   private final List<TestCase> cases = new ArrayList<>();
   private final Map<String, String> probeTokens = new LinkedHashMap<>();
   private final List<String> probeUsers = new ArrayList<>();
+  /** The probe users by role, and the deployer and second approver of the four-eyes cases. */
+  private final Map<String, String> probeNames = new LinkedHashMap<>();
+  private DeployEvidence deploy;
 
   private AuthzEvidence(ServerClient admin) {
     this.admin = admin;
@@ -85,16 +89,24 @@ final class AuthzEvidence {
     doc.put("collectedBy", me.username());
     Files.createDirectories(outDir);
     try {
-      createProbeUsers();
+      String tag = createProbeUsers();
       doc.put("roles", roles());
       long startSeq = lastAuditSeq();
-      List<Map<String, Object>> matrix = matrix();
+      deploy = new DeployEvidence(admin, probeTokens, probeNames, cases, tag);
+      deploy.prepare();
+      List<Endpoint> endpoints = admin.endpoints();
+      List<Map<String, Object>> matrix = matrix(endpoints);
+      deploy.agentsPort(endpoints, matrix);
       doc.put("matrix", matrix);
+      deploy.fourEyes();
       revokedAndDisabled();
       doc.put("trustAnchors", trust());
       unsignedUpload(outDir);
       doc.put("auditChain", audit(matrix, startSeq));
     } finally {
+      if (deploy != null) {
+        deploy.cleanUp();
+      }
       cleanUp();
     }
     return write(outDir, doc, cases);
@@ -108,7 +120,10 @@ final class AuthzEvidence {
   static Result write(Path outDir, Map<String, Object> doc, List<TestCase> cases)
       throws IOException {
     doc.put("testCases", JsonEvidence.testCases(cases));
-    List<String> failed = cases.stream().filter(c -> c.outcome() != Outcome.PASS)
+    // Not tested (no package to deploy, say) is reported as such, neither passed nor failed.
+    List<String> failed = cases.stream().filter(c -> c.outcome().blocks())
+        .map(TestCase::id).toList();
+    List<String> notTested = cases.stream().filter(c -> c.outcome() == Outcome.NOT_TESTED)
         .map(TestCase::id).toList();
     doc.put("verdict", failed.isEmpty() ? "pass" : "fail");
     Path json = outDir.resolve("evidence-authz.json");
@@ -123,20 +138,31 @@ final class AuthzEvidence {
     AtomicFiles.write(junit, JunitXml.render((String) doc.get("title"),
         List.of(new Suite("evidence-authz", cases, props, null, null, null)))
         .getBytes(StandardCharsets.UTF_8));
-    return new Result(html, json, junit, cases.size() - failed.size(), failed);
+    return new Result(html, json, junit, cases.size() - failed.size() - notTested.size(),
+        failed, notTested);
   }
 
-  private void createProbeUsers() throws IOException, RefusalException {
+  /** Creates the probe users; returns their random tag. */
+  private String createProbeUsers() throws IOException, RefusalException {
     String tag = HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
     for (String role : ROLES) {
-      String name = "evidence-" + role + "-" + tag;
-      CreatedUser created = admin.createUser(
-          new CreateUserRequest(name, null, List.of(Role.parse(role))));
-      probeUsers.add(name);
-      Token t = admin.withToken(null).login(
-          new LoginRequest(name, created.password(), "evidence probe", 1L));
-      probeTokens.put(role, t.token());
+      createProbeUser(role, tag, List.of(Role.parse(role)));
     }
+    // After the role probes, so that probeUsers.get(ROLES.indexOf(role)) names a role's probe.
+    createProbeUser("deployer", tag, List.of(Role.OPERATOR, Role.APPROVER));
+    createProbeUser("second-approver", tag, List.of(Role.APPROVER));
+    return tag;
+  }
+
+  private void createProbeUser(String key, String tag, List<Role> roles)
+      throws IOException, RefusalException {
+    String name = "evidence-" + key + "-" + tag;
+    CreatedUser created = admin.createUser(new CreateUserRequest(name, null, roles));
+    probeUsers.add(name);
+    probeNames.put(key, name);
+    Token t = admin.withToken(null).login(
+        new LoginRequest(name, created.password(), "evidence probe", 1L));
+    probeTokens.put(key, t.token());
   }
 
   /** TC-SRC1-01: which roles exist and who holds them. */
@@ -166,12 +192,12 @@ final class AuthzEvidence {
   }
 
   /** TC-SRC1-02 and 03: the enforced matrix. */
-  private List<Map<String, Object>> matrix() throws IOException, RefusalException {
+  private List<Map<String, Object>> matrix(List<Endpoint> endpoints)
+      throws IOException, RefusalException {
     List<Map<String, Object>> rows = new ArrayList<>();
     List<String> unauthenticated = new ArrayList<>();
     List<String> mismatches = new ArrayList<>();
     int checkedNone = 0;
-    List<Endpoint> endpoints = admin.endpoints();
     for (Endpoint e : endpoints) {
       String method = e.method();
       String pattern = e.path();
@@ -363,11 +389,18 @@ final class AuthzEvidence {
 
   /**
    * How many of the matrix's 401/403 answers there were, and how many of them are found as
-   * their own denied ACCESS row (the probe's user, method and path). A count of all denied rows
-   * would let anyone else's refused requests stand in for missing ones.
+   * their own denied ACCESS (on the agents' port also DEVICE_AUTHENTICATE) row (the probe's
+   * user, method and path). A count of all denied rows would let anyone else's refused requests
+   * stand in for missing ones.
    */
   static long[] refusalsRecorded(List<Map<String, Object>> matrix, List<String> probeUsers,
       List<AuditRecord> rows) {
+    return refusalsRecorded(matrix, probeUsers, rows, new ArrayList<>());
+  }
+
+  /** {@link #refusalsRecorded}, adding to {@code missing} the refusals found in no row. */
+  static long[] refusalsRecorded(List<Map<String, Object>> matrix, List<String> probeUsers,
+      List<AuditRecord> rows, List<String> missing) {
     Map<String, Integer> expected = new HashMap<>();
     long denials = 0;
     for (Map<String, Object> row : matrix) {
@@ -386,12 +419,20 @@ final class AuthzEvidence {
     long recorded = 0;
     for (AuditRecord r : rows) {
       String key = r.actor() + " " + r.target();
-      if ("ACCESS".equals(r.action()) && "denied".equals(r.outcome())
+      // The agents' port refuses any Authorization header (a user's token) before the
+      // endpoint's access check, as DEVICE_AUTHENTICATE.
+      boolean access = "ACCESS".equals(r.action()) || "DEVICE_AUTHENTICATE".equals(r.action());
+      if (access && "denied".equals(r.outcome())
           && expected.getOrDefault(key, 0) > 0) {
         expected.merge(key, -1, Integer::sum);
         recorded++;
       }
     }
+    expected.forEach((k, n) -> {
+      if (n > 0) {
+        missing.add(k + (n > 1 ? " (" + n + " times)" : ""));
+      }
+    });
     return new long[] {denials, recorded};
   }
 
@@ -423,15 +464,19 @@ final class AuthzEvidence {
         break;
       }
     }
-    long[] found = refusalsRecorded(matrix, probeUsers, rows);
+    List<String> missing = new ArrayList<>();
+    long[] found = refusalsRecorded(matrix, probeUsers, rows, missing);
     long denials = found[0];
     long recorded = found[1];
     cases.add(TestCase.of("TC-SRC3-01", "SRC-3", "Every refusal is recorded",
         "Show that refused attempts leave a trace in the audit log.",
-        "Match each 401/403 answer of TC-SRC1-02/03 to a denied ACCESS row the audit log gained"
-            + " during the probes, with the same user, method and path.",
+        "Match each 401/403 answer of TC-SRC1-02/03/06 to a denied ACCESS row (on the agents'"
+            + " port: ACCESS or DEVICE_AUTHENTICATE) the audit log gained during the probes,"
+            + " with the same user, method and path.",
         "A denied row for each refusal, naming the probe's user and the request.",
-        denials + " refusals, " + recorded + " of them found as denied rows",
+        denials + " refusals, " + recorded + " of them found as denied rows"
+            + (missing.isEmpty() ? "" : "; not found: "
+                + missing.subList(0, Math.min(10, missing.size()))),
         recorded == denials));
     List<String> writable = new ArrayList<>();
     for (String m : List.of("PUT", "PATCH", "DELETE", "POST")) {
@@ -465,6 +510,7 @@ final class AuthzEvidence {
             + chain.get("headHash") : "broken at row " + chain.get("firstBadSeq") + ": "
             + chain.get("problem"),
         v.intact()));
+    deploy.refusalsAudited(rows);
     return chain;
   }
 

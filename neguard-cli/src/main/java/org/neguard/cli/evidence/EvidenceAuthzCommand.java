@@ -19,9 +19,14 @@ import picocli.CommandLine.Option;
       "Probe an OAM server and write SRC-1/SRC-2/SRC-3 evidence (evidence-authz.html, "
           + ".json and -junit.xml): roles and who holds them, the RBAC matrix as enforced (every endpoint called "
           + "with no credential and as a probe user of each role), revoked and disabled "
-          + "credentials, an unsigned upload, the trust anchors, and the audit-chain verification.",
-      "Needs an admin login; creates one probe user per role, and revokes and disables them "
-          + "at the end. Exit 0 when every test case passes, 3 otherwise."
+          + "credentials, the agents' API refusing users, four-eyes on deployment approval, an "
+          + "unsigned upload, the trust anchors, and the audit-chain verification.",
+      "Needs an admin login; creates one probe user per role (plus a deployer holding operator "
+          + "and approver, and a second approver), and revokes and disables them at the end. "
+          + "The four-eyes cases enroll a probe device (evidence-probe-TAG, never polls) and "
+          + "create a deployment of a stored package needing two approvals, then cancel it and "
+          + "disable the device; with no package stored they are reported as not tested. "
+          + "Exit 0 when no test case fails, 3 otherwise."
     })
 final class EvidenceAuthzCommand extends ClientCommand {
   @Option(names = "--out", required = true, paramLabel = "DIR",
@@ -35,8 +40,9 @@ final class EvidenceAuthzCommand extends ClientCommand {
     d.put("html", r.html().toString());
     d.put("json", r.json().toString());
     d.put("junit", r.junit().toString());
-    d.put("testCases", r.passed() + r.failed().size());
+    d.put("testCases", r.passed() + r.failed().size() + r.notTested().size());
     d.put("failed", r.failed());
+    d.put("notTested", r.notTested());
     Output o = output();
     if (!r.failed().isEmpty()) {
       o.line("Evidence written to " + r.html() + ", " + r.json() + " and " + r.junit());
@@ -46,7 +52,9 @@ final class EvidenceAuthzCommand extends ClientCommand {
                   + r.html()))
           .toList());
     }
-    return o.pass("PASS  " + r.passed() + " test cases; evidence written to " + r.html()
-        + ", " + r.json() + " and " + r.junit(), d);
+    String notTested = r.notTested().isEmpty() ? ""
+        : " (not tested: " + String.join(", ", r.notTested()) + ")";
+    return o.pass("PASS  " + r.passed() + " test cases" + notTested + "; evidence written to "
+        + r.html() + ", " + r.json() + " and " + r.junit(), d);
   }
 }

@@ -515,11 +515,22 @@ public final class ServerClient {
   }
 
   private static SSLContext sslTrusting(Path caCert) throws IOException, RefusalException {
+    return sslTrusting(Certificates.read(caCert), caCert.toString());
+  }
+
+  /**
+   * TLS that trusts {@code cas} only, no client key.
+   *
+   * @param what names the certificates in the refusal
+   * @throws RefusalException {@code TRUST_CONFIG} when they cannot be used as trust anchors
+   */
+  public static SSLContext sslTrusting(List<X509Certificate> cas, String what)
+      throws RefusalException {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       int i = 0;
-      for (X509Certificate c : Certificates.read(caCert)) {
+      for (X509Certificate c : cas) {
         ks.setCertificateEntry("ca" + i++, c);
       }
       TrustManagerFactory tmf =
@@ -528,9 +539,10 @@ public final class ServerClient {
       SSLContext ssl = SSLContext.getInstance("TLS");
       ssl.init(null, tmf.getTrustManagers(), null);
       return ssl;
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (java.security.GeneralSecurityException | IOException e) {
       throw new RefusalException(ReasonCode.TRUST_CONFIG,
-          "cannot use " + caCert + " as the server's CA: " + e.getMessage(), e);
+          "cannot use " + what + " as the server's CA: " + e.getMessage(), e);
     }
   }
+
 }

@@ -4,16 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +35,7 @@ class AuthzEvidenceNewerServerTest {
 
   @TempDir static Path dir;
   static NeguardServer server;
-  static HttpServer newer;
+  static PassThrough newer;
   static String newerUrl;
 
   @BeforeAll
@@ -56,65 +46,18 @@ class AuthzEvidenceNewerServerTest {
     Files.writeString(anchor, DemoPki.pem(TestPki.create().root));
     server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
         .adminPasswordFile(pw).build(), List.of(anchor), List.of());
-    HttpClient http = HttpClient.newHttpClient();
-    URI real = server.url();
-    newer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    newer.createContext("/", x -> {
-      try (x) {
-        byte[] body;
-        try (InputStream in = x.getRequestBody()) {
-          body = in.readAllBytes();
-        }
-        String type = x.getRequestHeaders().getFirst("Content-Type");
-        if (x.getRequestMethod().equals("POST") && x.getRequestURI().getPath()
-            .equals("/api/packages") && "application/octet-stream".equals(type)) {
-          answer(x, 422, NEWER_REFUSAL.getBytes(StandardCharsets.UTF_8));
-          return;
-        }
-        answer(x, pass(http, real, x, type, body));
-      }
-    });
-    newer.start();
-    newerUrl = "http://127.0.0.1:" + newer.getAddress().getPort();
-  }
-
-  /** Passes a request on to the real server as it came. */
-  private static HttpResponse<byte[]> pass(HttpClient http, URI real, HttpExchange x,
-      String type, byte[] body) throws IOException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(real.resolve(x.getRequestURI().toString()))
-        .method(x.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofByteArray(body));
-    String auth = x.getRequestHeaders().getFirst("Authorization");
-    if (auth != null) {
-      b.header("Authorization", auth);
-    }
-    if (type != null) {
-      b.header("Content-Type", type);
-    }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-  }
-
-  private static void answer(HttpExchange x, HttpResponse<byte[]> r) throws IOException {
-    answer(x, r.statusCode(), r.body());
-  }
-
-  private static void answer(HttpExchange x, int status, byte[] body) throws IOException {
-    x.getResponseHeaders().set("Content-Type", "application/json");
-    x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      x.getResponseBody().write(body);
-    }
+    newer = PassThrough.start(server.url(), (method, path, type, pass) ->
+        method.equals("POST") && path.equals("/api/packages")
+            && "application/octet-stream".equals(type)
+            ? new PassThrough.Reply(422, NEWER_REFUSAL.getBytes(StandardCharsets.UTF_8))
+            : pass.send());
+    newerUrl = newer.url();
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (newer != null) {
-      newer.stop(0);
+      newer.close();
     }
     if (server != null) {
       server.close();
@@ -132,6 +75,9 @@ class AuthzEvidenceNewerServerTest {
 
     assertThat(r.failed()).as("a refusal, but not the UNSIGNED one required")
         .containsExactly("TC-SRC2-02");
+    assertThat(r.notTested()).as("no package stored: nothing to deploy (SRC-1 four-eyes)")
+        .containsExactly("TC-SRC1-07", "TC-SRC1-08", "TC-SRC1-09", "TC-SRC1-10", "TC-SRC1-11",
+            "TC-SRC3-04");
     JsonNode doc = new ObjectMapper().readTree(r.json().toFile());
     JsonNode upload = null;
     for (JsonNode c : doc.path("testCases")) {

@@ -66,6 +66,26 @@ class AuthzEvidenceTest {
   }
 
   @Test
+  @DisplayName("SRC-3: a refused approval is found only as its own row, with its reason code")
+  void expectedApprovalRefusal_otherActorActionOrCode_notMatched() {
+    DeployEvidence.Expected fourEyes = new DeployEvidence.Expected("creator's approval",
+        "p-deployer", "DEPLOYMENT_APPROVE", "deployment d1", "denied", "FOUR_EYES");
+    AuditRecord row = new AuditRecord(1, "2026-12-01T10:00:00Z", "p-deployer",
+        "DEPLOYMENT_APPROVE", "deployment d1", "denied", "FOUR_EYES: p-deployer created it", "-",
+        "0".repeat(64), "0".repeat(64));
+    assertThat(fourEyes.matches(row)).isTrue();
+    assertThat(fourEyes.matches(new AuditRecord(1, row.occurredAt(), "p-approver",
+        row.action(), row.target(), row.outcome(), row.detail(), "-", row.prevHash(),
+        row.hash()))).as("another actor").isFalse();
+    assertThat(fourEyes.matches(new AuditRecord(1, row.occurredAt(), row.actor(),
+        row.action(), "deployment d2", row.outcome(), row.detail(), "-", row.prevHash(),
+        row.hash()))).as("another deployment").isFalse();
+    assertThat(fourEyes.matches(new AuditRecord(1, row.occurredAt(), row.actor(),
+        row.action(), row.target(), row.outcome(), "CONFLICT: twice", "-", row.prevHash(),
+        row.hash()))).as("another reason").isFalse();
+  }
+
+  @Test
   @DisplayName("SRC-1: the evidence is HTML, JSON and JUnit XML of the same test cases, escaped")
   void write_oneFailingCase_threeDocumentsNameIt(@TempDir Path dir) throws Exception {
     String hostile = "<img src=x onerror='alert(1)'>";
