@@ -19,6 +19,8 @@ import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.util.net.jsse.JSSEImplementation;
 import org.neguard.pki.CertificateIssuer;
 import org.neguard.server.keys.ServerKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
 
 /**
@@ -30,12 +32,14 @@ import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
  * and whether that device may still talk, the device package decides per request.
  */
 final class DeviceConnector {
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceConnector.class);
   /** How the message of a failure to open the port starts. */
   static final String NOT_OPENED = "the agents' port could not be opened";
   private static final String ALIAS = "agents-port";
   /** Simulated fleets keep one connection per device: room for ten thousand and more. */
   private static final int MAX_CONNECTIONS = 20_000;
   private static final Duration LIFETIME = Duration.ofDays(397);
+  private static final Duration KEEP_ALIVE = Duration.ofSeconds(120);
 
   private DeviceConnector() {}
 
@@ -59,6 +63,10 @@ final class DeviceConnector {
     c.setProperty("address", config.bindAddress());
     c.setProperty("SSLEnabled", "true");
     c.setProperty("maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // A device keeps its connection between polls (the JDK client reads the Keep-Alive timeout
+    // Tomcat sends, else it drops an idle connection after 5 s): no TLS handshake per poll.
+    c.setProperty("keepAliveTimeout", Long.toString(KEEP_ALIVE.toMillis()));
+    c.setProperty("maxKeepAliveRequests", "10000");
     // As on the users' port (TomcatTuning, NeguardServer.settings).
     c.setProperty("continueResponseTiming", "onRead");
     c.setProperty("maxSwallowSize", Long.toString(NeguardServer.MAX_SWALLOW_BYTES));
@@ -88,7 +96,9 @@ final class DeviceConnector {
       throw new IllegalStateException(NOT_OPENED + ": port " + config.fleet().devicePort()
           + " on " + config.bindAddress() + " (" + c.getStateName() + ")");
     }
-    return URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
+    URI url = URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
+    LOG.info("agents' port (mutual TLS, device CA) listening on {}", url);
+    return url;
   }
 
   /** The names the port's certificate carries: loopback, the bind address, fleet.deviceHosts. */

@@ -12,13 +12,11 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -32,27 +30,14 @@ import org.neguard.server.TestServer.Role;
  */
 @DisplayName("SRC-1 SRC-2 SRC-3 storage on PostgreSQL")
 class PostgresTest {
-  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static String database;
   static String url;
   static TestServer s;
 
   @BeforeAll
   static void start() throws Exception {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
-      database = "neguard_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-      try (Statement st = c.createStatement()) {
-        st.execute("CREATE DATABASE " + database);
-      }
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
-          + "); .ci/run starts it";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      Assumptions.abort(message);
-    }
-    url = "jdbc:postgresql://127.0.0.1:5432/" + database;
+    database = TestDatabase.create("neguard_it_");
+    url = TestDatabase.url(database);
     s = TestServer.start(url);
   }
 
@@ -63,12 +48,7 @@ class PostgresTest {
         s.close();
       }
     } finally {
-      if (database != null) {
-        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
-            Statement st = c.createStatement()) {
-          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        }
-      }
+      TestDatabase.drop(database);
     }
   }
 

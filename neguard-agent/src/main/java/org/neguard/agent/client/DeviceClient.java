@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
@@ -16,19 +17,25 @@ import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 import org.neguard.api.device.CertificateIssued;
 import org.neguard.api.device.CertificateRequest;
@@ -386,26 +393,64 @@ public final class DeviceClient {
 
   /**
    * One socket factory per device (the JDK pools kept-alive connections per factory): the
-   * device's key and certificate, if enrolled, and trust in the device CA only.
+   * device's key and certificate, if enrolled, and trust in the device CA only. Cheap enough for
+   * ten thousand devices in one JVM: the key manager is the device's one key, no key store, and
+   * the trust manager of a CA is built once and shared (it holds no state).
    */
   private static SSLSocketFactory sockets(DeviceIdentity id, Trust trust) {
     try {
       SSLContext tls = SSLContext.getInstance("TLS");
-      javax.net.ssl.KeyManager[] keys = null;
-      if (id != null) {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        char[] none = new char[0];
-        ks.setKeyEntry("device", id.keyPair().getPrivate(), none,
-            new X509Certificate[] {id.certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-        kmf.init(ks, none);
-        keys = kmf.getKeyManagers();
-      }
+      KeyManager[] keys = id == null ? null : new KeyManager[] {new OneKey(id)};
       tls.init(keys, new TrustManager[] {trustManager(trust)}, null);
       return tls.getSocketFactory();
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS for the agents' API", e);
+    }
+  }
+
+  /** The device's one key and certificate, offered whatever the server asks for. */
+  private static final class OneKey extends X509ExtendedKeyManager {
+    private static final String ALIAS = "device";
+    private final DeviceIdentity id;
+
+    OneKey(DeviceIdentity id) {
+      this.id = id;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return ALIAS;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers,
+        SSLEngine engine) {
+      return ALIAS;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return new String[] {ALIAS};
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return ALIAS.equals(alias) ? new X509Certificate[] {id.certificate()} : null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return ALIAS.equals(alias) ? id.keyPair().getPrivate() : null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
     }
   }
 
@@ -447,7 +492,24 @@ public final class DeviceClient {
     };
   }
 
+  /** Trust managers by CA: a fleet in one JVM shares its CA's (they hold no state). */
+  private static final Map<X509Certificate, X509TrustManager> ANCHORED =
+      new ConcurrentHashMap<>();
+
   private static X509TrustManager anchoredOn(X509Certificate ca)
+      throws GeneralSecurityException {
+    X509TrustManager known = ANCHORED.get(ca);
+    if (known != null) {
+      return known;
+    }
+    X509TrustManager made = newAnchoredOn(ca);
+    if (ANCHORED.size() < 16) { // a few CAs at most; never a cache that grows without bound
+      ANCHORED.putIfAbsent(ca, made);
+    }
+    return made;
+  }
+
+  private static X509TrustManager newAnchoredOn(X509Certificate ca)
       throws GeneralSecurityException {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");

@@ -8,11 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
 import java.util.Objects;
 import javax.security.auth.x500.X500Principal;
@@ -25,6 +23,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.neguard.io.AtomicFiles;
 import org.neguard.measure.Sha256;
+import org.neguard.pki.KeyType;
 
 /**
  * Who a device is to the server: its id, the key pair it generated itself (the private key never
@@ -86,13 +85,7 @@ public final class DeviceIdentity {
 
   /** A new EC P-256 key pair, generated here. */
   public static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no P-256 key generator in this JVM", e);
-    }
+    return KeyType.EC_P256.generate();
   }
 
   /** A PKCS#10 request (PEM) for {@code pair}, subject {@code CN=<deviceId>}, signed by it. */

@@ -40,6 +40,7 @@ class DeviceClientTest {
   /** What the fake serves; {@link #bundle} unless a test swaps it. */
   volatile byte[] served;
   final List<String> ranges = new CopyOnWriteArrayList<>();
+  final List<Integer> ports = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -72,6 +73,14 @@ class DeviceClientTest {
       }
       ex.sendResponseHeaders(from > 0 ? 206 : 200, body.length - from);
       ex.getResponseBody().write(body, from, body.length - from);
+      ex.close();
+    });
+    server.createContext("/api/device/v1/order-keys", ex -> {
+      ports.add(ex.getRemoteAddress().getPort());
+      byte[] body = "[]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      ex.getResponseHeaders().add("Content-Type", "application/json");
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
       ex.close();
     });
     server.start();
@@ -118,6 +127,19 @@ class DeviceClientTest {
         () -> client().downloadBundle(Sha256.hex(bundle), bundle.length - 10, target));
     assertThat(e.code()).isEqualTo("SIZE_LIMIT");
     assertThat(target).doesNotExist();
+  }
+
+  /** What lets ten thousand simulated devices poll without a handshake per poll. */
+  @Test
+  void requests_ofOneDevice_reuseOneConnection() throws Exception {
+    DeviceClient one = client();
+    DeviceClient two = client();
+    for (int i = 0; i < 3; i++) {
+      assertThat(one.orderKeys()).isEmpty();
+    }
+    two.orderKeys();
+    assertThat(ports.subList(0, 3)).containsOnly(ports.get(0));
+    assertThat(ports.get(3)).as("another device, another connection").isNotEqualTo(ports.get(0));
   }
 
   @Test

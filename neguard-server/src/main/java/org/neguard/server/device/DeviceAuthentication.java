@@ -22,7 +22,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -54,7 +53,14 @@ final class DeviceAuthentication extends OncePerRequestFilter {
     this.audit = audit;
   }
 
-  /** Registers the filter right after the body limit, before Spring Security's chain. */
+  /**
+   * Between Spring's request context (-105: the audit log then names the client's address and
+   * marks the refusal recorded, so the refusal net adds no second row) and Spring Security's
+   * chain (-100), which must never see an agents' port request with a bearer token.
+   */
+  static final int ORDER = -103;
+
+  /** Registers the filter at {@link #ORDER}. */
   @Configuration(proxyBeanMethods = false)
   static class Registration {
     @Bean
@@ -63,7 +69,7 @@ final class DeviceAuthentication extends OncePerRequestFilter {
         ObjectProvider<AuditLog> audit) {
       FilterRegistrationBean<DeviceAuthentication> b = new FilterRegistrationBean<>(
           new DeviceAuthentication(listener, devices, lastSeen, audit));
-      b.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+      b.setOrder(ORDER);
       b.addUrlPatterns("/*");
       return b;
     }
@@ -134,8 +140,8 @@ final class DeviceAuthentication extends OncePerRequestFilter {
 
   private void deny(HttpServletResponse response, String actor, String what, Reason reason,
       String detail) throws IOException {
-    audit.getObject().append(AuditEvent.denied(actor, "DEVICE_AUTHENTICATE", what, detail.startsWith(
-        reason.code().name()) ? detail : reason.code() + ": " + detail));
+    String why = detail.startsWith(reason.code().name()) ? detail : reason.code() + ": " + detail;
+    audit.getObject().append(AuditEvent.denied(actor, "DEVICE_AUTHENTICATE", what, why));
     Problems.write(response, reason);
   }
 

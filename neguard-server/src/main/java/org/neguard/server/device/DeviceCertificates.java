@@ -10,9 +10,12 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
 import java.time.Instant;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
@@ -76,7 +79,7 @@ final class DeviceCertificates {
     } catch (IOException | RuntimeException e) {
       throw ApiException.badInput("the csr's public key is not readable");
     }
-    checkKey(key);
+    checkKey(csr.getSubjectPublicKeyInfo().getAlgorithm(), key);
     boolean valid;
     try {
       valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
@@ -98,18 +101,20 @@ final class DeviceCertificates {
     return key;
   }
 
-  /** EC P-256 or P-384, or RSA of 2048 bits or more. */
-  private static void checkKey(PublicKey key) {
-    if (key instanceof ECPublicKey ec) {
-      int bits = ec.getParams().getCurve().getField().getFieldSize();
-      if (bits == 256 || bits == 384) {
-        return;
-      }
-    } else if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048) {
+  /** EC on the named curve P-256 or P-384, or RSA of 2048 bits or more. */
+  private static void checkKey(AlgorithmIdentifier algorithm, PublicKey key) {
+    if (X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm.getAlgorithm())
+        && key instanceof ECPublicKey
+        && (SECObjectIdentifiers.secp256r1.equals(algorithm.getParameters())
+            || SECObjectIdentifiers.secp384r1.equals(algorithm.getParameters()))) {
       return;
     }
-    throw ApiException.badInput("the csr's key must be EC P-256 or P-384, or RSA of at least"
-        + " 2048 bits, not " + key.getAlgorithm());
+    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048) {
+      return;
+    }
+    throw ApiException.badInput("the csr's key must be EC on the named curve P-256 or P-384, or"
+        + " RSA of at least 2048 bits, not " + key.getAlgorithm()
+        + (key instanceof RSAPublicKey r ? " of " + r.getModulus().bitLength() + " bits" : ""));
   }
 
   /** Issues a certificate for {@code deviceId} and {@code key}, valid from {@code now}. */

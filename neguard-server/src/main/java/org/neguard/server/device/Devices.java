@@ -133,11 +133,11 @@ final class Devices {
 
   // --- enrollment tokens ---------------------------------------------------------------------
 
-  EnrollmentToken createToken(String actor, EnrollmentTokenRequest request) {
+  /** A new token; a null request is one with every default (unbound, 60 minutes). */
+  EnrollmentToken createToken(String actor, EnrollmentTokenRequest given) {
+    EnrollmentTokenRequest request =
+        given != null ? given : new EnrollmentTokenRequest(null, null, null, null);
     return change(actor, "ENROLLMENT_TOKEN", "enrollment token", () -> {
-      if (request == null) {
-        throw ApiException.badInput("give a body: {deviceId?, neType?, labels?, ttlMinutes?}");
-      }
       String deviceId = request.deviceId() == null ? null : Shapes.deviceId(request.deviceId());
       String neType = request.neType() == null ? null : Shapes.neType(request.neType());
       List<String> labels = Shapes.labels(request.labels());
@@ -191,7 +191,7 @@ final class Devices {
         && Shapes.DEVICE_ID.matcher(request.deviceId()).matches() ? request.deviceId() : "?";
     String actor = EnrollmentTokens.idOf(request.token()).map(id -> "token " + id)
         .orElse("anonymous");
-    return change(actor, "ENROLL", "device " + claimed, () -> {
+    Enrolled enrolled = change(actor, "ENROLL", "device " + claimed, () -> {
       String deviceId = Shapes.deviceId(request.deviceId());
       String neType = Shapes.neType(request.neType());
       List<String> declared = Shapes.labels(request.labels());
@@ -252,8 +252,12 @@ final class Devices {
               + " until " + cert.notAfter()));
       ServerKeys.DeviceCa ca = keys.deviceCa();
       return new Enrolled(deviceId, ServerKeys.pem(cert.certificate()),
-          ServerKeys.pem(ca.certificate()), WireTime.of(cert.notAfter()), keys.orderKeys());
+          ServerKeys.pem(ca.certificate()), WireTime.of(cert.notAfter()), null);
     });
+    // After the commit: the first order key may be created now, and a replica racing to create
+    // it must not abort the enrollment's transaction (PostgreSQL aborts it on the lost insert).
+    return new Enrolled(enrolled.deviceId(), enrolled.certificate(), enrolled.caCertificate(),
+        enrolled.notAfter(), keys.orderKeys());
   }
 
   CertificateIssued renew(CurrentDevice device, String csr) {

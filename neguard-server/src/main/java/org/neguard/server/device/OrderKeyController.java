@@ -8,6 +8,9 @@ import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.keys.ServerKeys;
+import org.neguard.server.web.ApiException;
+import org.neguard.verdict.ReasonCode;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -44,14 +47,25 @@ class OrderKeyController {
   @ResponseStatus(HttpStatus.CREATED)
   @Allowed(Role.ADMIN)
   OrderKey rotate() {
-    OrderKey key = tx.execute(s -> {
-      OrderKey k = keys.rotateOrderKey();
-      audit.append(AuditEvent.success(CurrentUser.actorName(), "ROTATE_ORDER_KEY",
-          "order key " + k.kid(), "new order-signing key; the previous one is retired"));
-      return k;
-    });
-    // Read again after the commit: a signer cached inside the rolled-back case must not stay.
-    keys.refresh();
-    return key;
+    keys.orderSigner(); // the first key, if none yet, outside the rotation's transaction
+    String actor = CurrentUser.actorName();
+    try {
+      return tx.execute(s -> {
+        OrderKey k = keys.rotateOrderKey();
+        audit.append(AuditEvent.success(actor, "ROTATE_ORDER_KEY", "order key " + k.kid(),
+            "new order-signing key; the previous one is retired"));
+        return k;
+      });
+    } catch (DuplicateKeyException e) {
+      // Another rotation (here or on a replica) took the same key number: nothing changed.
+      String message = "another rotation of the order key ran at the same time; list the keys"
+          + " and rotate again if still needed";
+      audit.append(AuditEvent.denied(actor, "ROTATE_ORDER_KEY", "order key",
+          ReasonCode.CONFLICT + ": " + message));
+      throw ApiException.of(ReasonCode.CONFLICT, message);
+    } finally {
+      // Whatever happened, the next order reads the active key from the database again.
+      keys.refresh();
+    }
   }
 }

@@ -19,12 +19,19 @@ final class Shapes {
   static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:=/-]{0,127}");
   static final int MAX_LABELS = 32;
 
+  /** The one id no device may have: {@code /api/devices/ca} names the device CA. */
+  static final String RESERVED_ID = "ca";
+
   private Shapes() {}
 
   static String deviceId(String id) {
     if (id == null || !DEVICE_ID.matcher(id).matches()) {
       throw ApiException.badInput("deviceId must be 1 to 64 of A-Z a-z 0-9 . _ -, starting with"
           + " a letter or digit: " + quoted(id));
+    }
+    if (id.equals(RESERVED_ID)) {
+      // GET /api/devices/ca is the device CA: a device of that id could not be shown.
+      throw ApiException.badInput("deviceId " + RESERVED_ID + " is reserved; choose another");
     }
     return id;
   }

@@ -3,14 +3,8 @@ package org.neguard.server.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -19,6 +13,7 @@ import org.neguard.agent.client.DeviceClient;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.TestDatabase;
 import org.neguard.server.TestServer;
 
 /**
@@ -28,26 +23,14 @@ import org.neguard.server.TestServer;
  */
 @DisplayName("SRC-1 OBJ-1 devices on PostgreSQL, two replicas")
 class DevicePostgresTest {
-  static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
   static String database;
   static TestServer s;
   static NeguardServer replica;
 
   @BeforeAll
   static void start() throws Exception {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
-        Statement st = c.createStatement()) {
-      database = "neguard_dev_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-      st.execute("CREATE DATABASE " + database);
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
-          + "); .ci/run starts it";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      Assumptions.abort(message);
-    }
-    String url = "jdbc:postgresql://127.0.0.1:5432/" + database;
+    database = TestDatabase.create("neguard_dev_");
+    String url = TestDatabase.url(database);
     s = TestServer.start(url);
     replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
         .quiet(true).database(url, "postgres", "")
@@ -64,12 +47,7 @@ class DevicePostgresTest {
         s.close();
       }
     } finally {
-      if (database != null) {
-        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
-            Statement st = c.createStatement()) {
-          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        }
-      }
+      TestDatabase.drop(database);
     }
   }
 

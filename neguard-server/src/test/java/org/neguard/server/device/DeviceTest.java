@@ -3,21 +3,31 @@ package org.neguard.server.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Provider;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -28,8 +38,12 @@ import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.EnrollRequest;
 import org.neguard.pki.CertificateIssuer;
 import org.neguard.server.Http;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
 
 /**
  * The attacks on enrollment and device identity (SRC-1, OBJ-1): every misuse of a token, a
@@ -52,10 +66,6 @@ class DeviceTest {
     if (s != null) {
       s.close();
     }
-  }
-
-  static String audit(int n) {
-    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
   }
 
   static X509Certificate ca() throws IOException {
@@ -104,7 +114,7 @@ class DeviceTest {
         .enroll(token.path("token").asText(), "late-1", "henb", null, null));
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
-    assertThat(audit(5)).contains("token " + token.path("id").asText() + " expired at");
+    assertThat(auditTail(s, 5)).contains("token " + token.path("id").asText() + " expired at");
     assertThat(s.http.get("/api/devices/late-1", s.adminToken()).status()).isEqualTo(404);
   }
 
@@ -116,7 +126,7 @@ class DeviceTest {
     DeviceApiException e = refusal(() -> TestDevice.client(s, token)
         .enroll(forged, "forged-1", "henb", null, null));
     assertThat(e.status()).isEqualTo(401);
-    assertThat(audit(5)).contains("no enrollment token with this id and secret");
+    assertThat(auditTail(s, 5)).contains("no enrollment token with this id and secret");
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
   }
 
@@ -133,7 +143,7 @@ class DeviceTest {
     DeviceApiException otherType = refusal(() -> TestDevice.client(s, token)
         .enroll(t, "bound-1", "henb", null, null));
     assertThat(otherType.status()).isEqualTo(403);
-    assertThat(audit(6)).contains("is bound to device bound-1, not bound-2")
+    assertThat(auditTail(s, 6)).contains("is bound to device bound-1, not bound-2")
         .contains("is bound to NE type mme, not henb");
     assertThat(tokenUsed(token.path("id").asText())).as("refusals spend nothing").isFalse();
 
@@ -154,7 +164,19 @@ class DeviceTest {
     assertThat(r.code()).isEqualTo("BAD_INPUT");
     assertThat(r.body()).contains("CN=cn-1");
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
-    assertThat(audit(5)).contains("\"action\":\"ENROLL\"").contains("\"outcome\":\"failure\"");
+    assertThat(auditTail(s, 5)).contains("\"action\":\"ENROLL\"")
+        .contains("\"outcome\":\"failure\"");
+  }
+
+  @Test
+  @DisplayName("SRC-1 the device id 'ca' is refused: /api/devices/ca names the device CA")
+  void enroll_reservedId_refused() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    Http.Response r = enrollRaw(token.path("token").asText(), "ca",
+        DeviceIdentity.csr("ca", DeviceIdentity.newKeyPair()));
+    assertThat(r.status()).as("%s", r).isEqualTo(400);
+    assertThat(r.body()).contains("reserved");
+    assertThat(tokenUsed(token.path("id").asText())).isFalse();
   }
 
   @Test
@@ -174,6 +196,32 @@ class DeviceTest {
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
     // The control: the same request unaltered enrolls.
     assertThat(enrollRaw(token.path("token").asText(), "sig-1", csr).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("SRC-1 a CSR for a weak key (RSA-1024, secp256k1) is refused")
+  void csr_weakOrUnlistedKey_refused() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(1024);
+    Provider bc = new BouncyCastleProvider();
+    KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", bc);
+    k1.initialize(new ECGenParameterSpec("secp256k1"));
+    for (KeyPair weak : List.of(rsa.generateKeyPair(), k1.generateKeyPair())) {
+      String algorithm = weak.getPublic().getAlgorithm().equals("RSA") ? "SHA256withRSA"
+          : "SHA256withECDSA";
+      var csr = new JcaPKCS10CertificationRequestBuilder(
+              new X500Principal("CN=weak-1"), weak.getPublic())
+          .build(new JcaContentSignerBuilder(algorithm)
+              .setProvider(bc).build(weak.getPrivate()));
+      String pem = "-----BEGIN CERTIFICATE REQUEST-----\n"
+          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csr.getEncoded())
+          + "\n-----END CERTIFICATE REQUEST-----\n";
+      Http.Response r = enrollRaw(token.path("token").asText(), "weak-1", pem);
+      assertThat(r.status()).as("%s", r).isEqualTo(400);
+      assertThat(r.body()).contains("P-256 or P-384");
+    }
+    assertThat(tokenUsed(token.path("id").asText())).isFalse();
   }
 
   @Test
@@ -201,10 +249,16 @@ class DeviceTest {
     assertThat(r.json().path("trustState").asText()).isEqualTo("disabled");
     assertThat(r.json().path("disabledBy").asText()).isEqualTo("admin");
 
+    long seq = s.http.get("/api/audit?tail=true&limit=1", s.adminToken()).json().path(0)
+        .path("seq").asLong();
     DeviceApiException e = refusal(d.client::orderKeys);
     assertThat(e.status()).isEqualTo(403);
     assertThat(e.code()).isEqualTo("DEVICE_DISABLED");
-    assertThat(audit(5)).contains("DEVICE_AUTHENTICATE").contains("device gone-1");
+    JsonNode rows = s.http.get("/api/audit?after=" + seq, s.adminToken()).json();
+    assertThat(rows.size()).as("one row per refusal: %s", rows).isEqualTo(1);
+    assertThat(rows.path(0).path("action").asText()).isEqualTo("DEVICE_AUTHENTICATE");
+    assertThat(rows.path(0).path("actor").asText()).isEqualTo("device gone-1");
+    assertThat(rows.path(0).path("remote").asText()).isEqualTo("127.0.0.1");
     try (Connection c = s.db();
         PreparedStatement ps = c.prepareStatement(
             "SELECT revoked_at, revocation_reason FROM device_certificates WHERE serial = ?")) {
@@ -235,7 +289,8 @@ class DeviceTest {
         () -> DeviceClient.of(s.server.deviceUrl(), old).orderKeys());
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
-    assertThat(audit(10)).contains("RENEW_CERTIFICATE").contains(old.serial() + " is not current");
+    assertThat(auditTail(s, 10)).contains("RENEW_CERTIFICATE")
+        .contains(old.serial() + " is not current");
   }
 
   @Test
@@ -356,7 +411,7 @@ class DeviceTest {
     }
     assertThat(d.client.orderKeys()).extracting(k -> k.kid())
         .contains(kid).containsAll(before.findValuesAsText("kid"));
-    assertThat(audit(5)).contains("ROTATE_ORDER_KEY").contains(kid);
+    assertThat(auditTail(s, 5)).contains("ROTATE_ORDER_KEY").contains(kid);
   }
 
   @Test
@@ -383,6 +438,22 @@ class DeviceTest {
     // At most two rows (one per device) per flush interval, far fewer than requests.
     assertThat(rows).isGreaterThanOrEqualTo(2).isLessThanOrEqualTo(2.0 * (seconds / 3 + 2))
         .isLessThan(requests);
+  }
+
+  @Test
+  @DisplayName("the agents' port taken: the server does not start, IO_ERROR names the port")
+  void devicePort_inUse_startRefused() throws Exception {
+    ServerConfig config = ServerConfig.builder(s.dir.resolve("data-busy")).port(0).quiet(true)
+        .adminPasswordFile(s.dir.resolve("admin-password"))
+        .fleet(new ServerConfig.Fleet(s.server.devicePort(), List.of(), 1,
+            Duration.ofSeconds(2), Duration.ofDays(30), Optional.empty()))
+        .build();
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> NeguardServer.start(config).close());
+    assertThat(e.code()).isEqualTo(ReasonCode.IO_ERROR);
+    assertThat(e.getMessage()).contains("agents' port " + s.server.devicePort());
+    // The running server is untouched.
+    assertThat(TestDevice.enroll(s, "busy-1", "henb").client.orderKeys()).isNotEmpty();
   }
 
   static Instant lastSeen(String id) {

@@ -2,12 +2,15 @@ package org.neguard.server.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,10 +52,6 @@ class EnrollmentTest {
     }
   }
 
-  static String audit(int n) {
-    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
-  }
-
   @Test
   @DisplayName("SRC-1 OBJ-1 an enrolled device is listed and admitted over mutual TLS")
   void enroll_withToken_deviceListedAndAdmittedOverMutualTls() throws Exception {
@@ -72,7 +71,7 @@ class EnrollmentTest {
         .containsExactly("1.3.6.1.5.5.7.3.2");
     assertThat(d.identity().certificate().getIssuerX500Principal())
         .isEqualTo(d.identity().ca().getSubjectX500Principal());
-    assertThat(audit(20)).contains("\"action\":\"ENROLL\"").contains("device enb-001");
+    assertThat(auditTail(s, 20)).contains("\"action\":\"ENROLL\"").contains("device enb-001");
   }
 
   @Test
@@ -88,7 +87,7 @@ class EnrollmentTest {
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
     assertThat(s.http.get("/api/devices/twice-2", s.adminToken()).status()).isEqualTo(404);
-    assertThat(audit(10)).contains("already used by device twice-1");
+    assertThat(auditTail(s, 10)).contains("already used by device twice-1");
   }
 
   @Test
@@ -144,11 +143,16 @@ class EnrollmentTest {
       assertThat(row.toString()).doesNotContain(secret)
           .contains(Sha256.hex(secret.getBytes(StandardCharsets.US_ASCII)));
     }
-    assertThat(audit(5)).doesNotContain(secret);
+    assertThat(auditTail(s, 5)).doesNotContain(secret);
     assertThat(s.http.post("/api/devices/enrollment-tokens", s.token(TestServer.Role.PUBLISHER),
         Map.of()).status()).isEqualTo(403);
     assertThat(s.http.post("/api/devices/enrollment-tokens", s.adminToken(),
         Map.of("ttlMinutes", 10_081)).status()).isEqualTo(400);
+    Http.Response defaults = s.http.post("/api/devices/enrollment-tokens", s.adminToken(), null);
+    assertThat(defaults.status()).as("no body: every default").isEqualTo(201);
+    assertThat(Duration.between(Instant.now(),
+        Instant.parse(defaults.json().path("expiresAt").asText())).toMinutes())
+        .isBetween(58L, 60L);
   }
 
   @Test

@@ -75,6 +75,11 @@ public final class TestDevice {
     }
   }
 
+  /** The newest {@code n} audit rows as JSON text, read by the admin. */
+  public static String auditTail(TestServer s, int n) {
+    return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
+  }
+
   public DeviceIdentity identity() {
     return client.identity();
   }
