@@ -2,6 +2,7 @@ package org.neguard.cli.sim;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.Enrolled;
+import org.neguard.api.device.OrderKey;
 import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
 import org.neguard.cli.support.ClientCommand;
@@ -97,6 +99,11 @@ final class SimAgentsCommand extends ClientCommand {
       description = "Keep the devices' keys and certificates here, and reuse those found here"
           + " instead of enrolling again.")
   Path stateDir;
+
+  @Option(names = "--device-url", paramLabel = "URL",
+      description = "The agents' API, https://HOST:PORT (default: the one the enrollment tokens"
+          + " name, or the one saved in --state-dir).")
+  URI deviceUrl;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
       description = "Threads that drive all the devices (default: ${DEFAULT-VALUE}).")
@@ -191,21 +198,29 @@ final class SimAgentsCommand extends ClientCommand {
       throws IOException, RefusalException {
     boolean fails = SimDevice.failsByIndex(index, failRate);
     try {
-      Optional<URI> savedUrl = stateDir == null ? Optional.empty()
-          : SimState.deviceUrl(stateDir);
-      if (savedUrl.isPresent() && SimState.saved(stateDir, id)) {
+      Optional<URI> savedUrl = deviceUrl != null ? Optional.of(deviceUrl)
+          : stateDir == null ? Optional.empty() : SimState.deviceUrl(stateDir);
+      if (savedUrl.isPresent() && stateDir != null && SimState.saved(stateDir, id)) {
         DeviceClient client = DeviceClient.of(savedUrl.get(),
             DeviceIdentity.load(SimState.deviceDir(stateDir, id)));
-        return new SimDevice(index, client, OrderKeys.verifier(client.orderKeys(), id), fails,
-            shared);
+        List<OrderKey> keys;
+        try {
+          keys = client.orderKeys();
+        } catch (ConnectException e) {
+          throw new RefusalException(ReasonCode.SERVER_UNREACHABLE, "cannot reach the agents'"
+              + " API at " + savedUrl.get() + ", where the devices of " + stateDir + " enrolled;"
+              + " if the server listens elsewhere now, give --device-url");
+        }
+        return new SimDevice(index, client, OrderKeys.verifier(keys, id), fails, shared);
       }
       EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
           neType, labels.isEmpty() ? null : labels, null));
-      DeviceClient client = DeviceClient.enrolling(URI.create(token.deviceUrl()),
+      URI url = deviceUrl != null ? deviceUrl : URI.create(token.deviceUrl());
+      DeviceClient client = DeviceClient.enrolling(url,
           DeviceClient.Trust.ca(token.caCertificate()));
       Enrolled enrolled = client.enroll(token.token(), id, neType, null, null);
       if (stateDir != null) {
-        SimState.saveDeviceUrl(stateDir, token.deviceUrl());
+        SimState.saveDeviceUrl(stateDir, url.toString());
         client.identity().save(SimState.deviceDir(stateDir, id));
       }
       return new SimDevice(index, client, OrderKeys.verifier(enrolled.orderKeys(), id), fails,
