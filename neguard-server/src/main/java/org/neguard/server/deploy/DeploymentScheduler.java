@@ -136,7 +136,12 @@ final class DeploymentScheduler implements AutoCloseable {
         }
       }
       if (wave == d.waveCount()) {
-        complete(d, now);
+        // Past the last wave's threshold, devices still carrying out their orders finish first
+        // (or their orders run out): a completed deployment serves no more bundles, and a device
+        // mid-download must not be failed by the deployment's end.
+        if (openOrders(d.id()) == 0) {
+          complete(d, now);
+        }
         return;
       }
       if (!startWave(d, wave + 1, now)) {
@@ -144,6 +149,12 @@ final class DeploymentScheduler implements AutoCloseable {
       }
       wave++;
     }
+  }
+
+  private int openOrders(String id) {
+    return jdbc.sql("SELECT COUNT(*) FROM deployment_targets WHERE deployment_id = ? AND state IN"
+            + " ('issued', 'downloading', 'installing')")
+        .params(id).query(Integer.class).single();
   }
 
   private String waveState(String id, int wave) {

@@ -113,6 +113,28 @@ class DeploymentEngineTest {
   }
 
   @Test
+  @DisplayName("OBJ-1 past the last wave's threshold the deployment completes only once every"
+      + " order has ended: a device still installing is not cut off")
+  void lastWave_pastThreshold_completesOnlyWhenEveryOrderHasEnded() throws Exception {
+    f.device("l-1", "mme");
+    f.device("l-2", "mme");
+    String id = f.running(DeployFixture.body(List.of("l-1", "l-2"),
+        "successThreshold", 50, "errorThreshold", 100));
+    f.scheduler.advanceAll();
+    report("l-1", f.orderId(id, "l-1"), "succeeded");
+    report("l-2", f.orderId(id, "l-2"), "installing");
+    f.scheduler.advanceAll();
+    assertThat(f.state(id)).isEqualTo("running");
+    assertThat(f.deployment(id).path("waves").path(0).path("state").asText())
+        .isEqualTo("succeeded");
+
+    report("l-2", f.orderId(id, "l-2"), "succeeded");
+    f.scheduler.advanceAll();
+    assertThat(f.state(id)).isEqualTo("completed");
+    assertThat(f.targets(id)).containsEntry("l-1", "succeeded").containsEntry("l-2", "succeeded");
+  }
+
+  @Test
   @DisplayName("REC-2 wave 2 starts only once wave 1 reaches its success threshold")
   void waves_advanceOnlyPastTheSuccessThreshold() throws Exception {
     for (String d : List.of("w-1", "w-2", "w-3", "w-4")) {
