@@ -27,7 +27,9 @@ cpu_seconds() {
   python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split()
 print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$1"
 }
-json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"; }
+json_field() {
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$@"
+}
 
 # A small signed package (64 KiB payload), scanned by the demo clamd as 'pkg sign' requires.
 "${neguard[@]}" pki demo --out "$work/pki" >/dev/null

@@ -43,7 +43,8 @@ for _ in $(seq 180); do
   grep -q '"url"' "$work/server.json" 2>/dev/null && break
   sleep 1
 done
-url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/server.json")"
+url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' \
+  "$work/server.json")"
 echo "server: $url (pid $server_pid)"
 cfg=(--config "$work/client")
 "${neguard[@]}" login --server "$url" --user admin --password-file "$work/admin-password" \
