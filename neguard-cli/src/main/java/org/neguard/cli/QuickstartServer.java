@@ -131,22 +131,33 @@ final class QuickstartServer {
         + " downloads the bundle and reports, wave by wave");
     show(cat(sim, new String[] {"--until-idle", "--duration", "2m", "&"}, cfg));
     StringWriter simOut = new StringWriter();
+    StringWriter simErr = new StringWriter();
     java.util.concurrent.CompletableFuture<Integer> devicesRun =
         java.util.concurrent.CompletableFuture.supplyAsync(() -> {
           CommandLine cl = Main.newCommandLine();
           cl.setOut(new PrintWriter(simOut, true));
-          cl.setErr(new PrintWriter(new StringWriter(), true));
+          cl.setErr(new PrintWriter(simErr, true));
           return cl.execute(cat(sim, new String[] {"--until-idle", "--duration", "2m"}, cfg));
         });
+    // The approver's own client configuration: the devices' run keeps reading the operator's.
+    String[] approver = {"--config", work.resolve("approver-client").toString()};
     require(0, cat(new String[] {"login", "--server", url, "--user", "approver1",
-        "--password-file", approverPassword.toString()}, cfg));
-    require(0, cat(new String[] {"deploy", "approve", id, "--comment", "change 4711"}, cfg));
-    require(0, cat(new String[] {"deploy", "status", id, "--watch", "--interval", "1s"}, cfg));
-    int simExit = devicesRun.get(3, java.util.concurrent.TimeUnit.MINUTES);
+        "--password-file", approverPassword.toString()}, approver));
+    require(0, cat(new String[] {"deploy", "approve", id, "--comment", "change 4711"},
+        approver));
+    int watched = run(cat(new String[] {"deploy", "status", id, "--watch", "--interval", "1s",
+        "--timeout", "3m"}, cfg));
+    int simExit;
+    try {
+      simExit = devicesRun.get(3, java.util.concurrent.TimeUnit.MINUTES);
+    } catch (java.util.concurrent.TimeoutException e) {
+      simExit = -1;
+    }
     out.print(simOut);
     out.flush();
-    if (simExit != 0) {
-      throw new IllegalStateException("the simulated devices exited " + simExit);
+    if (watched != 0 || simExit != 0) {
+      throw new IllegalStateException("the deployment did not complete (deploy status exited "
+          + watched + ", the simulated devices " + simExit + "): " + simErr + simOut);
     }
     require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
         "--password-file", adminPassword.toString()}, cfg));
@@ -184,11 +195,16 @@ final class QuickstartServer {
   }
 
   private void require(int expectedExit, String... args) {
+    check(expectedExit, run(args), args);
+  }
+
+  /** Shows and runs one command; returns its exit code. */
+  private int run(String... args) {
     show(args);
     CommandLine cl = Main.newCommandLine();
     cl.setOut(out);
     cl.setErr(err);
-    check(expectedExit, cl.execute(args), args);
+    return cl.execute(args);
   }
 
   /** {@link #require}, and what the command printed on standard output (shown as well). */

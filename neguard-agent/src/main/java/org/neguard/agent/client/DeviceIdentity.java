@@ -7,16 +7,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Objects;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -150,7 +154,7 @@ public final class DeviceIdentity {
       if (!(o instanceof PrivateKeyInfo info)) {
         throw new IOException(dir.resolve(KEY) + " holds no PKCS#8 private key");
       }
-      key = new JcaPEMKeyConverter().getPrivateKey(info);
+      key = privateKey(info, dir.resolve(KEY));
     }
     String cn = cert.getSubjectX500Principal().getName();
     if (!cn.startsWith("CN=") || cn.contains(",")) {
@@ -161,6 +165,26 @@ public final class DeviceIdentity {
     } catch (IllegalArgumentException e) {
       throw new IOException("the device identity in " + dir + " does not hold together: "
           + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The key as the JDK's own provider reads it. Bouncy Castle's converter names an EC key
+   * "ECDSA" when BC is a registered provider (as in the CLI), and the JDK's TLS then finds no
+   * key of the type the server asks for and sends no client certificate at all.
+   */
+  private static PrivateKey privateKey(PrivateKeyInfo info, Path file) throws IOException {
+    ASN1ObjectIdentifier oid = info.getPrivateKeyAlgorithm().getAlgorithm();
+    String algorithm = X9ObjectIdentifiers.id_ecPublicKey.equals(oid) ? "EC"
+        : PKCSObjectIdentifiers.rsaEncryption.equals(oid) ? "RSA" : null;
+    if (algorithm == null) {
+      throw new IOException(file + " holds a key of an algorithm a device does not use: " + oid);
+    }
+    try {
+      return KeyFactory.getInstance(algorithm)
+          .generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      throw new IOException(file + " holds an unreadable " + algorithm + " key", e);
     }
   }
 

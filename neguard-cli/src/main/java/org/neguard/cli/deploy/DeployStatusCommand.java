@@ -14,6 +14,7 @@ import org.neguard.cli.support.ServerClient;
 import org.neguard.cli.support.StopSignal;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,6 +46,11 @@ final class DeployStatusCommand extends ClientCommand {
       description = "How often --watch asks the server (default: ${DEFAULT-VALUE}).")
   Duration interval;
 
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "With --watch, give up after this long; a deployment that has not ended"
+          + " by then exits 3 (DEPLOYMENT_STATE).")
+  Duration timeout;
+
   @Override
   public Integer call() throws Exception {
     ServerClient server = server();
@@ -55,7 +61,7 @@ final class DeployStatusCommand extends ClientCommand {
     }
     try (StopSignal stop = StopSignal.install()) {
       StatusWatch w = new StatusWatch(out, TerminalProgress.watching(out));
-      Optional<Deployment> last = w.follow(() -> server.deployment(id), d, interval);
+      Optional<Deployment> last = w.follow(() -> server.deployment(id), d, interval, timeout);
       if (last.isEmpty()) {
         out.err().println("Stopped watching; the deployment goes on:"
             + " 'neguard deploy status " + id + " --watch' to follow it again.");
@@ -63,6 +69,12 @@ final class DeployStatusCommand extends ClientCommand {
         return out.done(DeploymentText.summary(w.latest()), details(server, w.latest()));
       }
       d = last.get();
+      if (!DeploymentText.isFinal(d)) {
+        return out.failWithDetails(DeploymentText.summary(d), List.of(Reason.of(
+            ReasonCode.DEPLOYMENT_STATE, "deployment " + id + " is still " + d.state()
+                + " after the --timeout of " + timeout + "; it goes on: 'neguard deploy status "
+                + id + "' shows where it stands")), details(server, d));
+      }
       return result(server, out, d,
           w.drewBars() ? DeploymentText.status(d) : DeploymentText.summary(d));
     }

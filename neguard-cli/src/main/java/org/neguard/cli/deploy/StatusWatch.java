@@ -52,14 +52,17 @@ final class StatusWatch {
    * Shows {@code first}, then what {@code source} answers every {@code interval}, until the
    * deployment has ended.
    *
-   * @return the deployment as it ended, or empty when the watch was stopped (Ctrl-C) first
+   * @param timeout how long to follow at most; null for no limit
+   * @return the deployment as it ended or as it was when {@code timeout} passed, or empty when
+   *     the watch was stopped (Ctrl-C) first
    */
-  Optional<Deployment> follow(Source source, Deployment first, Duration interval)
-      throws IOException, RefusalException {
+  Optional<Deployment> follow(Source source, Deployment first, Duration interval,
+      Duration timeout) throws IOException, RefusalException {
     latest = first;
+    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     try {
       show(first);
-      while (!DeploymentText.isFinal(latest)) {
+      while (!DeploymentText.isFinal(latest) && System.nanoTime() - deadline < 0) {
         Thread.sleep(interval.toMillis());
         latest = source.get();
         show(latest);

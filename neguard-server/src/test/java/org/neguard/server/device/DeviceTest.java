@@ -364,6 +364,28 @@ class DeviceTest {
   }
 
   @Test
+  @DisplayName("OBJ-1 an identity saved and loaded again (a restarted agent) is still admitted,"
+      + " with Bouncy Castle registered as in the CLI")
+  void identity_savedAndLoaded_stillAdmittedOverMutualTls() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "reload-1", "mme");
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("neguard-identity-");
+    boolean added = java.security.Security.addProvider(new BouncyCastleProvider()) != -1;
+    try {
+      d.identity().save(dir.resolve("id"));
+      DeviceIdentity loaded = DeviceIdentity.load(dir.resolve("id"));
+      assertThat(loaded.keyPair().getPrivate().getAlgorithm()).isEqualTo("EC");
+      DeviceClient again = DeviceClient.of(s.server.deviceUrl(), loaded);
+      assertThat(again.orderKeys()).isNotEmpty();
+      assertThat(again.poll(null).changed()).isTrue();
+    } finally {
+      if (added) {
+        java.security.Security.removeProvider(BouncyCastleProvider.PROVIDER_NAME);
+      }
+      TestServer.delete(dir);
+    }
+  }
+
+  @Test
   @DisplayName("OBJ-1 enrolling with the CA's SHA-256 pin works; a wrong pin fails in TLS")
   void enroll_withPin_trustsOnlyThePinnedCa() throws Exception {
     JsonNode token = TestDevice.token(s, Map.of());
