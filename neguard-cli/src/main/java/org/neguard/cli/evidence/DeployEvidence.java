@@ -2,8 +2,6 @@ package org.neguard.cli.evidence;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +20,7 @@ import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
 import org.neguard.api.pkg.PackageInfo;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.cli.support.AgentsPortProbe;
 import org.neguard.cli.support.ServerClient;
 import org.neguard.cli.support.ServerProblemException;
 import org.neguard.evidence.Outcome;
@@ -138,18 +137,15 @@ final class DeployEvidence {
               : "the enrollment token names no agents' URL", List.of()));
       return;
     }
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(15)).followRedirects(HttpClient.Redirect.NEVER)
-        .sslContext(ServerClient.sslTrusting(List.of(
-            DeviceIdentity.certificate(enrollment.caCertificate())), "the device CA"))
-        .build();
+    AgentsPortProbe probe = AgentsPortProbe.of(url,
+        DeviceIdentity.certificate(enrollment.caCertificate()));
     List<String> mismatches = new ArrayList<>();
     for (Endpoint e : device) {
       String path = e.path().replaceAll("\\{[^}]+}", "evidence-probe-nothing");
       Map<String, Object> results = new LinkedHashMap<>();
-      results.put("none", agentsProbe(http, url, e.method(), path, null));
+      results.put("none", agentsProbe(probe, e.method(), path, null));
       for (String role : AuthzEvidence.ROLES) {
-        results.put(role, agentsProbe(http, url, e.method(), path, tokens.get(role)));
+        results.put(role, agentsProbe(probe, e.method(), path, tokens.get(role)));
       }
       boolean ok = true;
       for (Map.Entry<String, Object> r : results.entrySet()) {
@@ -174,29 +170,11 @@ final class DeployEvidence {
         mismatches.isEmpty()));
   }
 
-  private static int agentsProbe(HttpClient http, String url, String method, String path,
+  private static int agentsProbe(AgentsPortProbe probe, String method, String path,
       String token) throws IOException {
     boolean body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path))
-        .timeout(Duration.ofSeconds(60));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    if (body) {
-      b.header("Content-Type", "application/json").method(method,
-          HttpRequest.BodyPublishers.ofString(AuthzEvidence.PROBE_BODY));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted");
-    }
+    return probe.status(method, path, token, body ? AuthzEvidence.PROBE_BODY : null);
   }
-
-
 
   /** TC-SRC1-07..11: four-eyes and the approval's state rules, on a probe deployment. */
   void fourEyes() throws IOException, RefusalException {

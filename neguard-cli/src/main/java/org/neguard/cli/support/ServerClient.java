@@ -524,7 +524,7 @@ public final class ServerClient {
    * @param what names the certificates in the refusal
    * @throws RefusalException {@code TRUST_CONFIG} when they cannot be used as trust anchors
    */
-  public static SSLContext sslTrusting(List<X509Certificate> cas, String what)
+  static SSLContext sslTrusting(List<X509Certificate> cas, String what)
       throws RefusalException {
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
