@@ -354,7 +354,7 @@ class ReplicasTest {
       }
       downloadsFromTheOtherReplica.addAndGet(other == via ? 0 : 1);
       d.on(via).feedback(new Feedback(o.orderId(), "succeeded", 100, List.of(),
-          new InstalledPackage("app", "2.0.0", 1)));
+          new InstalledPackage("app", "2.0.0", 3)));
       d.succeeded = true;
     } catch (IOException e) {
       // A replica killed under the request, or one not up yet: the device tries again.

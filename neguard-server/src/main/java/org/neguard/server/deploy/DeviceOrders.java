@@ -126,7 +126,7 @@ final class DeviceOrders {
   }
 
   private record OrderRow(String deploymentId, String deviceId, String state,
-      String packageName) {}
+      String packageName, String packageVersion, long securityVersion) {}
 
   /**
    * Records a device's feedback on its order, forward only.
@@ -158,13 +158,21 @@ final class DeviceOrders {
         throw ApiException.of(ReasonCode.CONFLICT, "order " + f.orderId() + " is " + now
             + "; feedback moves forward only, not to " + f.status());
       }
+      InstalledPackage claimed = f.installed();
+      if (claimed != null && (!o.packageName().equals(claimed.name())
+          || !o.packageVersion().equals(claimed.version())
+          || o.securityVersion() != claimed.securityVersion())) {
+        // What a device runs after an order is the order's package, as the server knows it:
+        // a device's word would let it lower the security version the rollback check reads.
+        throw ApiException.badInput("installed must be the order's package " + o.packageName()
+            + " " + o.packageVersion() + " (security version " + o.securityVersion() + ")");
+      }
       record(o, f);
       if (Targets.FINAL.contains(f.status())) {
         audit.append(Targets.SUCCEEDED.equals(f.status())
-            ? AuditEvent.success(actor(deviceId), "ORDER_FEEDBACK", target, "succeeded"
-                + (f.installed() == null ? "" : ", installed " + f.installed().name() + " "
-                    + f.installed().version() + " security version "
-                    + f.installed().securityVersion()))
+            ? AuditEvent.success(actor(deviceId), "ORDER_FEEDBACK", target, "succeeded,"
+                + " installed " + o.packageName() + " " + o.packageVersion()
+                + " security version " + o.securityVersion())
             : AuditEvent.failure(actor(deviceId), "ORDER_FEEDBACK", target, "failed: "
                 + codes(f.reasons()) + " " + message(f.reasons())));
       }
@@ -189,12 +197,12 @@ final class DeviceOrders {
   }
 
   private Optional<OrderRow> order(String orderId) {
-    return jdbc.sql("SELECT t.deployment_id, t.device_id, t.state, d.package_name FROM"
-            + " deployment_targets t JOIN deployments d ON d.id = t.deployment_id"
-            + " WHERE t.order_id = ?")
+    return jdbc.sql("SELECT t.deployment_id, t.device_id, t.state, d.package_name,"
+            + " d.package_version, d.security_version FROM deployment_targets t"
+            + " JOIN deployments d ON d.id = t.deployment_id WHERE t.order_id = ?")
         .param(orderId)
         .query((rs, i) -> new OrderRow(rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getString(4)))
+            rs.getString(4), rs.getString(5), rs.getLong(6)))
         .optional();
   }
 
@@ -211,16 +219,16 @@ final class DeviceOrders {
             failed ? DeploymentStore.clip(message(f.reasons()), 2000) : "",
             DeploymentStore.at(clock.now()), f.orderId())
         .update();
-    InstalledPackage p = f.installed();
-    if (Targets.SUCCEEDED.equals(f.status()) && p != null && p.name() != null
-        && p.version() != null) {
+    if (Targets.SUCCEEDED.equals(f.status())) {
       int n = jdbc.sql("UPDATE device_packages SET version = ?, security_version = ?"
               + " WHERE device_id = ? AND name = ?")
-          .params(p.version(), p.securityVersion(), o.deviceId(), p.name()).update();
+          .params(o.packageVersion(), o.securityVersion(), o.deviceId(), o.packageName())
+          .update();
       if (n == 0) {
         jdbc.sql("INSERT INTO device_packages (device_id, name, version, security_version)"
                 + " VALUES (?, ?, ?, ?)")
-            .params(o.deviceId(), p.name(), p.version(), p.securityVersion()).update();
+            .params(o.deviceId(), o.packageName(), o.packageVersion(), o.securityVersion())
+            .update();
       }
     }
   }

@@ -159,6 +159,17 @@ class AgentDeploymentApiTest {
     DeviceClient.PollAnswer downloading = d.client.poll(issued.etag());
     assertThat(downloading.changed()).as("the state is in the ETag").isTrue();
     d.client.feedback(new Feedback(order, "installing", 90, List.of(), null));
+    // A device may not lower the security version the rollback check reads, nor name another
+    // package: refused, nothing recorded, the order still installing.
+    for (InstalledPackage lie : List.of(
+        new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, -5),
+        new InstalledPackage("other-package", DeployFixture.VERSION, 1))) {
+      assertThatThrownBy(() -> d.client.feedback(new Feedback(order, "succeeded", 100,
+          List.of(), lie))).isInstanceOfSatisfying(DeviceApiException.class,
+              e -> assertThat(e.code()).isEqualTo("BAD_INPUT"));
+    }
+    assertThat(f.targets(id)).containsEntry("ag-fb", "installing");
+    assertThat(f.rows("SELECT name FROM device_packages WHERE device_id = 'ag-fb'")).isEmpty();
     d.client.feedback(new Feedback(order, "succeeded", 100, List.of(),
         new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
 
