@@ -78,7 +78,7 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
-    EXPECTED.put("POST /api/deployments/{id}/resume", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/deployments/{id}/resume", EnumSet.of(Role.OPERATOR, Role.APPROVER));
     EXPECTED.put("POST /api/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
   }
 

@@ -354,7 +354,7 @@ class ReplicasTest {
       }
       downloadsFromTheOtherReplica.addAndGet(other == via ? 0 : 1);
       d.on(via).feedback(new Feedback(o.orderId(), "succeeded", 100, List.of(),
-          new InstalledPackage("app", "2.0.0", 3)));
+          new InstalledPackage("app", "2.0.0", 1)));
       d.succeeded = true;
     } catch (IOException e) {
       // A replica killed under the request, or one not up yet: the device tries again.
@@ -381,7 +381,7 @@ class ReplicasTest {
   private static Dev enroll(Http tokens, String operator, ServerProcess on, String id,
       Map<String, PublicKey> orderKeys) throws Exception {
     Http.Response t = tokens.post("/api/devices/enrollment-tokens", operator,
-        Map.of("deviceId", id, "neType", "mme"));
+        Map.of("deviceId", id, "neType", "mme", "labels", List.of("replicas")));
     assertThat(t.status()).as(t.toString()).isEqualTo(201);
     DeviceClient c = DeviceClient.enrolling(on.deviceUrl,
         DeviceClient.Trust.ca(t.json().path("caCertificate").asText()));

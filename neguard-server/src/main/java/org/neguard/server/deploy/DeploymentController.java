@@ -73,9 +73,9 @@ class DeploymentController {
   }
 
   @PostMapping("/{id}/resume")
-  @Allowed(Role.OPERATOR)
+  @Allowed({Role.OPERATOR, Role.APPROVER})
   Deployment resume(@PathVariable String id, @RequestBody(required = false) ReasonRequest r) {
-    return deployments.resume(actor(), id, r);
+    return deployments.resume(CurrentUser.current(), id, r);
   }
 
   @PostMapping("/{id}/cancel")

@@ -16,6 +16,8 @@ record DeploymentRow(String id, String packageName, String packageVersion, Strin
   static final String PENDING = "pending_approval";
   static final String RUNNING = "running";
   static final String PAUSED = "paused";
+  /** How the state reason of a deployment the engine paused (error threshold) begins. */
+  static final String ENGINE_PAUSE = "paused by the engine: ";
   static final String COMPLETED = "completed";
   static final String REJECTED = "rejected";
   static final String CANCELLED = "cancelled";

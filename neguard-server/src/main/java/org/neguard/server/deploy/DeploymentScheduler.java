@@ -178,7 +178,7 @@ final class DeploymentScheduler implements AutoCloseable {
           + c.size() + " devices failed or were refused (" + c.failed() + " failed, "
           + c.refused() + " refused), at or above the error threshold of " + d.errorThreshold()
           + "%";
-      store.setState(d.id(), DeploymentRow.PAUSED, "paused by the engine: " + reason, now);
+      store.setState(d.id(), DeploymentRow.PAUSED, DeploymentRow.ENGINE_PAUSE + reason, now);
       audit.append(AuditEvent.failure(Expiry.SYSTEM, "DEPLOYMENT_PAUSE",
           "deployment " + d.id(), "error threshold reached: " + reason));
       return false;

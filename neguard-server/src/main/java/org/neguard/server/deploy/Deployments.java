@@ -9,11 +9,13 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.neguard.api.WireTime;
+import org.neguard.api.auth.Role;
 import org.neguard.api.deploy.ApproveRequest;
 import org.neguard.api.deploy.CreateDeploymentRequest;
 import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.ReasonRequest;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.pkg.StoredBundles;
@@ -285,12 +287,30 @@ final class Deployments {
 
   /**
    * Resumes a paused deployment. The failures of the running wave so far count as accepted: the
-   * wave pauses again only when more of its devices fail.
+   * wave pauses again only when more of its devices fail. Accepting failures is a decision like
+   * an approval: a deployment the engine paused (its error threshold reached) is resumed only by
+   * an approver who did not create it; one a user paused, by an operator.
+   *
+   * @throws ApiException 403 FOUR_EYES for an engine pause resumed by the creator or by a user
+   *     without {@code approver}; 403 NOT_AUTHORIZED for a user pause resumed without
+   *     {@code operator}; 409 DEPLOYMENT_STATE unless paused
    */
-  Deployment resume(String actor, String id, ReasonRequest r) {
+  Deployment resume(CurrentUser user, String id, ReasonRequest r) {
     String reason = reason(r);
+    String actor = user.username();
     return locked(actor, "DEPLOYMENT_RESUME", id, d -> {
       expect(d, "resumed", DeploymentRow.PAUSED);
+      if (d.stateReason().startsWith(DeploymentRow.ENGINE_PAUSE)) {
+        if (!user.has(Role.APPROVER)) {
+          throw ApiException.of(ReasonCode.FOUR_EYES, "deployment " + id + " was paused by"
+              + " its error threshold; resuming accepts its failures, which an approver who did"
+              + " not create it must do (four-eyes)");
+        }
+        fourEyes(actor, d, "resume");
+      } else if (!user.has(Role.OPERATOR)) {
+        throw ApiException.of(ReasonCode.NOT_AUTHORIZED, "deployment " + id + " was paused by"
+            + " a user; an operator resumes it");
+      }
       jdbc.sql("UPDATE deployment_waves SET accepted_failures = (SELECT COUNT(*) FROM"
               + " deployment_targets t WHERE t.deployment_id = ? AND t.wave = ? AND t.state IN"
               + " ('failed', 'refused')) WHERE deployment_id = ? AND wave = ?")

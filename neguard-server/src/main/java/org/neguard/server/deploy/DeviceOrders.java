@@ -3,7 +3,6 @@ package org.neguard.server.deploy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.neguard.api.device.Poll;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
+import org.neguard.server.keys.ServerKeys;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -86,10 +86,8 @@ final class DeviceOrders {
         .query((rs, i) -> new Cert(DeploymentRow.instant(rs, "issued_at"),
             DeploymentRow.instant(rs, "not_after")))
         .optional();
-    boolean renew = cert.map(c -> {
-      Duration lifetime = Duration.between(c.issued(), c.notAfter());
-      return Duration.between(clock.now(), c.notAfter()).compareTo(lifetime.dividedBy(3)) < 0;
-    }).orElse(false);
+    boolean renew = cert.map(c -> ServerKeys.renewalDue(c.issued(), c.notAfter(), clock.now()))
+        .orElse(false);
     return new PollState(live.map(Live::orderId).orElse(null),
         live.map(Live::state).orElse(null), renew);
   }
@@ -149,7 +147,8 @@ final class DeviceOrders {
       // cancel and this feedback serialize.
       store.lock(o.deploymentId());
       tx.mark();
-      String now = lockedState(f.orderId());
+      Locked locked = lockedState(f.orderId());
+      String now = locked.state();
       if (Targets.FINAL.contains(now)) {
         throw ApiException.of(ReasonCode.CONFLICT, "order " + f.orderId() + " is already "
             + now + "; a final status is not changed");
@@ -157,6 +156,12 @@ final class DeviceOrders {
       if (Targets.rank(f.status()) < Targets.rank(now)) {
         throw ApiException.of(ReasonCode.CONFLICT, "order " + f.orderId() + " is " + now
             + "; feedback moves forward only, not to " + f.status());
+      }
+      if (locked.notAfter() != null && !clock.now().isBefore(locked.notAfter())) {
+        // Past its validity the order is void (the agent must not act on it); the scheduler
+        // fails it with the same code. A late success would count an install nobody ordered.
+        throw ApiException.of(ReasonCode.ORDER_VALIDITY, "order " + f.orderId() + " was valid"
+            + " until " + locked.notAfter() + "; feedback on it is no longer taken");
       }
       InstalledPackage claimed = f.installed();
       if (claimed != null && (!o.packageName().equals(claimed.name())
@@ -206,9 +211,14 @@ final class DeviceOrders {
         .optional();
   }
 
-  private String lockedState(String orderId) {
-    return jdbc.sql("SELECT state FROM deployment_targets WHERE order_id = ? FOR UPDATE")
-        .param(orderId).query(String.class).single();
+  private record Locked(String state, Instant notAfter) {}
+
+  private Locked lockedState(String orderId) {
+    return jdbc.sql("SELECT state, not_after FROM deployment_targets WHERE order_id = ?"
+            + " FOR UPDATE")
+        .param(orderId)
+        .query((rs, i) -> new Locked(rs.getString(1), DeploymentRow.instant(rs, "not_after")))
+        .single();
   }
 
   private void record(OrderRow o, Feedback f) {

@@ -101,7 +101,15 @@ final class DeviceCertificates {
     return key;
   }
 
-  /** EC on the named curve P-256 or P-384, or RSA of 2048 bits or more. */
+  static final int MIN_RSA_BITS = 2048;
+  /** Larger moduli buy nothing and make every signature check of them slower. */
+  static final int MAX_RSA_BITS = 4096;
+  private static final BigInteger F4 = BigInteger.valueOf(65_537);
+
+  /**
+   * EC on the named curve P-256 or P-384, or RSA of 2048 to 4096 bits with the public exponent
+   * 65537 (a huge exponent would make the CSR's own signature check cost what the caller likes).
+   */
   private static void checkKey(AlgorithmIdentifier algorithm, PublicKey key) {
     if (X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm.getAlgorithm())
         && key instanceof ECPublicKey
@@ -109,12 +117,19 @@ final class DeviceCertificates {
             || SECObjectIdentifiers.secp384r1.equals(algorithm.getParameters()))) {
       return;
     }
-    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048) {
+    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= MIN_RSA_BITS
+        && rsa.getModulus().bitLength() <= MAX_RSA_BITS && F4.equals(rsa.getPublicExponent())) {
       return;
     }
     throw ApiException.badInput("the csr's key must be EC on the named curve P-256 or P-384, or"
-        + " RSA of at least 2048 bits, not " + key.getAlgorithm()
-        + (key instanceof RSAPublicKey r ? " of " + r.getModulus().bitLength() + " bits" : ""));
+        + " RSA of " + MIN_RSA_BITS + " to " + MAX_RSA_BITS + " bits with exponent 65537, not "
+        + key.getAlgorithm() + (key instanceof RSAPublicKey r ? " of "
+            + r.getModulus().bitLength() + " bits, exponent " + shortly(r.getPublicExponent())
+            : ""));
+  }
+
+  private static String shortly(BigInteger e) {
+    return e.bitLength() <= 64 ? e.toString() : "of " + e.bitLength() + " bits";
   }
 
   /** Issues a certificate for {@code deviceId} and {@code key}, valid from {@code now}. */

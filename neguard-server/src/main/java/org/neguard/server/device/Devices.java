@@ -10,7 +10,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -196,7 +195,6 @@ final class Devices {
       String neType = Shapes.neType(request.neType());
       List<String> declared = Shapes.labels(request.labels());
       List<InstalledPackage> installed = installed(request.installed());
-      PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
       Instant now = clock.instant();
       EnrollmentTokens.Token token = tokens.find(request.token()).orElseThrow(() -> refuse(
           ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED,
@@ -221,10 +219,21 @@ final class Devices {
             + token.neType() + ", not " + neType, t + " is bound to NE type " + token.neType()
             + ", not " + neType);
       }
+      List<String> unbound = declared.stream().filter(l -> !token.labels().contains(l)).toList();
+      if (!unbound.isEmpty()) {
+        // Labels select a deployment's targets: a device naming its own would put itself into
+        // deployments meant for others. They come from the token, which an operator wrote.
+        throw refuse(ReasonCode.NOT_AUTHORIZED, "labels are set by the enrollment token, which"
+            + " does not carry " + String.join(", ", unbound) + "; ask for a token with"
+            + " --label", t + " does not carry the labels " + String.join(", ", unbound)
+            + " the device declared");
+      }
       if (exists(deviceId)) {
         throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId + " is already"
             + " enrolled; a device id is enrolled once (disable it and enroll another id)");
       }
+      // The CSR only after the token: a caller without one spends no signature check.
+      PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
       if (!tokens.spend(token.id(), deviceId, now)) {
         throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t
             + " was spent by a concurrent enrollment, or expired just now");
@@ -234,8 +243,7 @@ final class Devices {
               + " cert_serial, cert_not_after) VALUES (?, ?, 'unknown', ?, ?, ?, ?)")
           .params(deviceId, neType, utc(now), token.id(), cert.serial(), utc(cert.notAfter()))
           .update();
-      Set<String> labels = new LinkedHashSet<>(token.labels());
-      labels.addAll(declared);
+      List<String> labels = token.labels();
       for (String l : labels) {
         jdbc.sql("INSERT INTO device_labels (device_id, label) VALUES (?, ?)")
             .params(deviceId, l).update();
@@ -265,6 +273,20 @@ final class Devices {
     return change(actor, "RENEW_CERTIFICATE", actor, () -> {
       PublicKey key = DeviceCertificates.checkCsr(csr, device.deviceId());
       Instant now = clock.instant();
+      record Current(Instant issued, Instant notAfter) {}
+      Current current = jdbc.sql("SELECT issued_at, not_after FROM device_certificates"
+              + " WHERE serial = ?")
+          .param(device.certificateSerial())
+          .query((rs, i) -> new Current(at(rs.getObject(1, OffsetDateTime.class)),
+              at(rs.getObject(2, OffsetDateTime.class))))
+          .optional().orElseThrow(() -> refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate"
+              + " is not known", "certificate " + device.certificateSerial() + " not found"));
+      if (!ServerKeys.renewalDue(current.issued(), current.notAfter(), now)) {
+        Duration lifetime = Duration.between(current.issued(), current.notAfter());
+        throw ApiException.of(ReasonCode.CONFLICT, "certificate " + device.certificateSerial()
+            + " may be renewed from " + current.notAfter().minus(lifetime.dividedBy(3))
+            + ", in the last third of its lifetime; the poll says when (renewCertificate)");
+      }
       DeviceCertificates.Issued cert = certificates.issue(device.deviceId(), key, now);
       // Conditional on the serial the device authenticated with: of two renewals racing with
       // one certificate, one wins; the other finds it no longer current.

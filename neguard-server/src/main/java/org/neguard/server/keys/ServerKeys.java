@@ -10,6 +10,7 @@ import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -217,6 +218,17 @@ public final class ServerKeys {
   }
 
   /** A new P-256 key pair. */
+  /**
+   * Whether a device certificate valid from {@code issuedAt} to {@code notAfter} may be renewed at
+   * {@code now}: in the last third of its lifetime. The poll's renewal flag and the renewal itself
+   * read this one rule. Earlier renewals are refused: a device renewing in a loop (a bug, or a
+   * stolen key) would otherwise add certificate rows without bound.
+   */
+  public static boolean renewalDue(Instant issuedAt, Instant notAfter, Instant now) {
+    Duration lifetime = Duration.between(issuedAt, notAfter);
+    return Duration.between(now, notAfter).compareTo(lifetime.dividedBy(3)) < 0;
+  }
+
   public static KeyPair newKeyPair() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.server.Http;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.web.ApiException;
 
@@ -171,8 +172,14 @@ class DeploymentEngineTest {
     for (String d : List.of("e-1", "e-2", "e-3", "e-4")) {
       f.device(d, "mme");
     }
-    String id = f.running(DeployFixture.body(List.of("e-1", "e-2", "e-3", "e-4"),
-        "successThreshold", 50, "errorThreshold", 25));
+    // Created by a user who is operator and approver both: the four-eyes rule, not the role,
+    // must stop them resuming it below.
+    String creator = f.s.token(Role.OPERATOR, Role.APPROVER);
+    Http.Response created = f.create(creator, DeployFixture.body(
+        List.of("e-1", "e-2", "e-3", "e-4"), "successThreshold", 50, "errorThreshold", 25));
+    assertThat(created.status()).as("%s", created).isEqualTo(201);
+    String id = created.json().path("id").asText();
+    assertThat(f.approve(id, f.s.token(Role.APPROVER)).status()).isEqualTo(200);
     f.scheduler.advanceAll();
 
     fail("e-1", f.orderId(id, "e-1"));
@@ -186,10 +193,22 @@ class DeploymentEngineTest {
         "DEPLOYMENT_PAUSE failure error threshold reached"));
     assertThat(f.targets(id)).containsEntry("e-1", "failed DIGEST_MISMATCH");
 
-    // Resumed: the failure is accepted, a further one pauses again.
-    String op = f.s.token(Role.OPERATOR);
-    assertThat(f.act(id, "resume", op, Map.of("reason", "known bad unit")).status())
-        .isEqualTo(200);
+    // Resuming accepts the failures, a decision like an approval (four-eyes): refused to its
+    // creator, though an approver, and to an operator who is no approver; nothing changes.
+    for (String by : List.of(creator, f.s.token(Role.OPERATOR))) {
+      Http.Response refused = f.act(id, "resume", by, Map.of("reason", "known bad unit"));
+      assertThat(refused.status()).as("%s", refused).isEqualTo(403);
+      assertThat(refused.json().path("reasons").path(0).path("code").asText())
+          .isEqualTo("FOUR_EYES");
+    }
+    assertThat(f.state(id)).isEqualTo("paused");
+    assertThat(f.audit("deployment " + id)).anyMatch(a -> a.startsWith(
+        "DEPLOYMENT_RESUME denied FOUR_EYES"));
+
+    // Resumed by an approver who did not create it: the failure is accepted, a further one
+    // pauses again.
+    assertThat(f.act(id, "resume", f.s.token(Role.APPROVER),
+        Map.of("reason", "known bad unit")).status()).isEqualTo(200);
     f.scheduler.advanceAll();
     assertThat(f.state(id)).isEqualTo("running");
     fail("e-2", f.orderId(id, "e-2"));
@@ -220,8 +239,17 @@ class DeploymentEngineTest {
         + " deployment_targets WHERE deployment_id = ?", id).get(0).get("not_after"));
     assertThat(notAfter).isEqualTo(noon.plus(14, ChronoUnit.HOURS)); // 02:00
 
-    // Past the window's end the order has not finished: it fails, ORDER_VALIDITY.
+    // Past the window's end the order is void: a success reported before the scheduler has
+    // failed it is refused (it would count an install nobody ordered) and changes nothing.
     f.at(noon.plus(14, ChronoUnit.HOURS));
+    String order = f.orderId(id, "mw-1");
+    assertThatThrownBy(() -> report("mw-1", order, "succeeded"))
+        .isInstanceOfSatisfying(ApiException.class,
+            e -> assertThat(e.reasons().get(0).code().name()).isEqualTo("ORDER_VALIDITY"));
+    assertThat(f.targets(id)).containsEntry("mw-1", "issued");
+    assertThat(f.rows("SELECT name FROM device_packages WHERE device_id = 'mw-1'")).isEmpty();
+
+    // The order has not finished: it fails, ORDER_VALIDITY.
     f.scheduler.advanceAll();
     assertThat(f.targets(id)).containsEntry("mw-1", "failed ORDER_VALIDITY");
     assertThat(f.audit("deployment " + id)).anyMatch(a -> a.startsWith("ORDER_EXPIRE"));

@@ -3,6 +3,7 @@ package org.neguard.server.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.sql.Connection;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +59,9 @@ class DevicePostgresTest {
     TestDevice d = TestDevice.enroll(s, "pg-dev-1", "henb", "site:pg");
     DeviceClient other = DeviceClient.of(replica.deviceUrl(), d.identity());
     assertThat(other.orderKeys()).isNotEmpty();
+    try (Connection c = TestDb.connect(database)) {
+      TestDevice.dueForRenewal(c, d.identity().serial());
+    }
     other.renew();
     assertThat(d.client.identity().serial()).as("the first client still holds the old one")
         .isNotEqualTo(other.identity().serial());

@@ -8,11 +8,13 @@ import static org.neguard.server.device.TestDevice.auditTail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Provider;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -147,10 +149,18 @@ class DeviceTest {
         .contains("is bound to NE type mme, not henb");
     assertThat(tokenUsed(token.path("id").asText())).as("refusals spend nothing").isFalse();
 
+    // Labels select deployments' targets: a device may repeat the token's, never add its own.
+    DeviceApiException ownLabel = refusal(() -> TestDevice.client(s, token)
+        .enroll(t, "bound-1", "mme", List.of("pool:a", "rack:7"), null));
+    assertThat(ownLabel.status()).isEqualTo(403);
+    assertThat(ownLabel.code()).isEqualTo("NOT_AUTHORIZED");
+    assertThat(auditTail(s, 3)).contains("does not carry the labels rack:7");
+    assertThat(tokenUsed(token.path("id").asText())).as("refusals spend nothing").isFalse();
+
     DeviceClient right = TestDevice.client(s, token);
-    right.enroll(t, "bound-1", "mme", List.of("rack:7"), null);
+    right.enroll(t, "bound-1", "mme", List.of("pool:a"), null);
     JsonNode device = s.http.get("/api/devices/bound-1", s.adminToken()).json();
-    assertThat(device.path("labels").toString()).contains("pool:a").contains("rack:7");
+    assertThat(device.path("labels").toString()).isEqualTo("[\"pool:a\"]");
   }
 
   @Test
@@ -199,29 +209,54 @@ class DeviceTest {
   }
 
   @Test
-  @DisplayName("SRC-1 a CSR for a weak key (RSA-1024, secp256k1) is refused")
+  @DisplayName("SRC-1 a CSR for a weak or costly key (RSA-1024, RSA-4160, e=3, secp256k1) is"
+      + " refused")
   void csr_weakOrUnlistedKey_refused() throws Exception {
     JsonNode token = TestDevice.token(s, Map.of());
-    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
-    rsa.initialize(1024);
     Provider bc = new BouncyCastleProvider();
     KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", bc);
     k1.initialize(new ECGenParameterSpec("secp256k1"));
-    for (KeyPair weak : List.of(rsa.generateKeyPair(), k1.generateKeyPair())) {
-      String algorithm = weak.getPublic().getAlgorithm().equals("RSA") ? "SHA256withRSA"
-          : "SHA256withECDSA";
-      var csr = new JcaPKCS10CertificationRequestBuilder(
-              new X500Principal("CN=weak-1"), weak.getPublic())
-          .build(new JcaContentSignerBuilder(algorithm)
-              .setProvider(bc).build(weak.getPrivate()));
-      String pem = "-----BEGIN CERTIFICATE REQUEST-----\n"
-          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csr.getEncoded())
-          + "\n-----END CERTIFICATE REQUEST-----\n";
-      Http.Response r = enrollRaw(token.path("token").asText(), "weak-1", pem);
+    for (KeyPair weak : List.of(rsa(1024, RSAKeyGenParameterSpec.F4),
+        rsa(4160, RSAKeyGenParameterSpec.F4), rsa(2048, RSAKeyGenParameterSpec.F0),
+        k1.generateKeyPair())) {
+      Http.Response r = enrollRaw(token.path("token").asText(), "weak-1", csr("weak-1", weak));
       assertThat(r.status()).as("%s", r).isEqualTo(400);
-      assertThat(r.body()).contains("P-256 or P-384");
+      assertThat(r.body()).contains("P-256 or P-384").contains("2048 to 4096 bits");
     }
     assertThat(tokenUsed(token.path("id").asText())).isFalse();
+    // The control: RSA-4096 with 65537 enrolls.
+    assertThat(enrollRaw(token.path("token").asText(), "weak-1",
+        csr("weak-1", rsa(4096, RSAKeyGenParameterSpec.F4))).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("SRC-1 without a valid token the CSR is not even read: 401, not 400")
+  void enroll_badCsrWithUnknownToken_refusedForTheTokenFirst() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    String forged = token.path("token").asText().substring(0, 21) + "0".repeat(64);
+    Http.Response r = enrollRaw(forged, "early-1", csr("early-1", rsa(1024,
+        RSAKeyGenParameterSpec.F4)));
+    assertThat(r.status()).as("%s", r).isEqualTo(401);
+    assertThat(r.body()).contains("NOT_AUTHENTICATED").doesNotContain("csr");
+  }
+
+  static KeyPair rsa(int bits, BigInteger exponent) throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(new RSAKeyGenParameterSpec(bits, exponent));
+    return g.generateKeyPair();
+  }
+
+  /** A PKCS#10 request in PEM for {@code CN=cn}, signed with {@code pair}. */
+  static String csr(String cn, KeyPair pair) throws Exception {
+    String algorithm = pair.getPublic().getAlgorithm().equals("RSA") ? "SHA256withRSA"
+        : "SHA256withECDSA";
+    var csr = new JcaPKCS10CertificationRequestBuilder(new X500Principal("CN=" + cn),
+        pair.getPublic())
+        .build(new JcaContentSignerBuilder(algorithm).setProvider(new BouncyCastleProvider())
+            .build(pair.getPrivate()));
+    return "-----BEGIN CERTIFICATE REQUEST-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(csr.getEncoded())
+        + "\n-----END CERTIFICATE REQUEST-----\n";
   }
 
   @Test
@@ -278,6 +313,17 @@ class DeviceTest {
   void renew_oldCertificateRefused() throws Exception {
     TestDevice d = TestDevice.enroll(s, "renew-1", "henb");
     DeviceIdentity old = d.identity();
+    // Before the last third of its lifetime: not offered by the poll, refused, nothing changes.
+    assertThat(d.client.poll(null).poll().renewCertificate()).isFalse();
+    DeviceApiException early = refusal(d.client::renew);
+    assertThat(early.status()).isEqualTo(409);
+    assertThat(early.code()).isEqualTo("CONFLICT");
+    assertThat(early.getMessage()).contains("last third of its lifetime");
+    assertThat(d.client.identity().serial()).isEqualTo(old.serial());
+    assertThat(d.client.orderKeys()).as("the current certificate still works").isNotEmpty();
+
+    TestDevice.dueForRenewal(s, old.serial());
+    assertThat(d.client.poll(null).poll().renewCertificate()).isTrue();
     DeviceIdentity renewed = d.client.renew();
     assertThat(renewed.serial()).isNotEqualTo(old.serial());
     assertThat(renewed.keyPair().getPublic()).isNotEqualTo(old.keyPair().getPublic());

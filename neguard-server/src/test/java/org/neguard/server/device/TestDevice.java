@@ -35,10 +35,10 @@ public final class TestDevice {
     return enroll(s, id, neType, List.of(labels), List.of());
   }
 
-  /** Enrolls {@code id} with what it declares to run. */
+  /** Enrolls {@code id} with a token carrying {@code labels}, and what it declares to run. */
   public static TestDevice enroll(TestServer s, String id, String neType, List<String> labels,
       List<InstalledPackage> installed) {
-    JsonNode token = token(s, Map.of());
+    JsonNode token = token(s, labels.isEmpty() ? Map.of() : Map.of("labels", labels));
     DeviceClient c = client(s, token);
     try {
       c.enroll(token.path("token").asText(), id, neType, labels, installed);
@@ -72,6 +72,35 @@ public final class TestDevice {
           DeviceClient.Trust.ca(token.path("caCertificate").asText()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Moves the stored validity of {@code serial} 25 days back (of the default 30), so that the
+   * server sees it in the last third of its lifetime, due for renewal; the certificate itself,
+   * and so TLS, is unchanged.
+   */
+  public static void dueForRenewal(TestServer s, String serial) {
+    try (java.sql.Connection c = s.db()) {
+      dueForRenewal(c, serial);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError("ageing certificate " + serial, e);
+    }
+  }
+
+  /** As above, in the database {@code c} is connected to. */
+  public static void dueForRenewal(java.sql.Connection c, String serial) {
+    try (java.sql.PreparedStatement ps = c.prepareStatement("UPDATE device_certificates SET"
+            + " issued_at = ?, not_after = ? WHERE serial = ?")) {
+      java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+      ps.setObject(1, now.minusDays(25));
+      ps.setObject(2, now.plusDays(5));
+      ps.setString(3, serial);
+      if (ps.executeUpdate() != 1) {
+        throw new AssertionError("no certificate " + serial);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError("ageing certificate " + serial, e);
     }
   }
 
