@@ -125,6 +125,7 @@ final class DeploymentScheduler implements AutoCloseable {
       return;
     }
     failOverdueOrders(d, now);
+    failOrdersOfDisabledDevices(d, now);
     if (!DeploymentRow.RUNNING.equals(d.state())) {
       return;
     }
@@ -312,6 +313,27 @@ final class DeploymentScheduler implements AutoCloseable {
     if (!overdue.isEmpty()) {
       audit.append(AuditEvent.failure(Expiry.SYSTEM, "ORDER_EXPIRE", "deployment " + d.id(),
           "ORDER_VALIDITY: orders past their validity failed: " + String.join(", ", overdue)));
+    }
+  }
+
+  /**
+   * Live orders of devices disabled since they were issued fail with DEVICE_DISABLED: the device
+   * can no longer report (it is refused at once), and its wave should not wait a day for the
+   * order's validity to end.
+   */
+  private void failOrdersOfDisabledDevices(DeploymentRow d, Instant now) {
+    List<String> disabled = jdbc.sql("SELECT t.device_id FROM deployment_targets t JOIN devices v"
+            + " ON v.id = t.device_id WHERE t.deployment_id = ? AND t.state IN "
+            + Targets.LIVE_SQL + " AND v.disabled_at IS NOT NULL ORDER BY t.device_id")
+        .param(d.id()).query(String.class).list();
+    for (String device : disabled) {
+      target(d.id(), device, Targets.FAILED, ReasonCode.DEVICE_DISABLED.name(),
+          "device " + device + " was disabled while its order was open", now);
+    }
+    if (!disabled.isEmpty()) {
+      audit.append(AuditEvent.failure(Expiry.SYSTEM, "ORDER_DEVICE_DISABLED",
+          "deployment " + d.id(), "DEVICE_DISABLED: open orders of disabled devices failed: "
+              + String.join(", ", disabled)));
     }
   }
 

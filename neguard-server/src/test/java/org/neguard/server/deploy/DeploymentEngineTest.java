@@ -114,6 +114,27 @@ class DeploymentEngineTest {
   }
 
   @Test
+  @DisplayName("OBJ-1 a device disabled while its order is open: the order fails at the next"
+      + " tick, DEVICE_DISABLED, and the wave does not wait for it")
+  void disabledWhileOrdered_orderFailsAtOnce() throws Exception {
+    f.device("dd-1", "mme");
+    f.device("dd-2", "mme");
+    String id = f.running(DeployFixture.body(List.of("dd-1", "dd-2"),
+        "successThreshold", 50, "errorThreshold", 100));
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("dd-1", "issued").containsEntry("dd-2", "issued");
+    report("dd-1", f.orderId(id, "dd-1"), "succeeded");
+
+    f.disable("dd-2");
+    f.scheduler.advanceAll();
+
+    assertThat(f.targets(id)).containsEntry("dd-2", "failed DEVICE_DISABLED");
+    assertThat(f.state(id)).isEqualTo("completed");
+    assertThat(f.audit("deployment " + id)).anyMatch(a -> a.startsWith(
+        "ORDER_DEVICE_DISABLED failure DEVICE_DISABLED"));
+  }
+
+  @Test
   @DisplayName("OBJ-1 past the last wave's threshold the deployment completes only once every"
       + " order has ended: a device still installing is not cut off")
   void lastWave_pastThreshold_completesOnlyWhenEveryOrderHasEnded() throws Exception {
