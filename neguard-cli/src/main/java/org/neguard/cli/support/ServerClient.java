@@ -360,6 +360,41 @@ public final class ServerClient {
         Deployment.class);
   }
 
+  // The package repository (docs/REPOSITORY.md): TUF metadata travels as the bytes it was signed
+  // in, never re-serialized, and is read by org.neguard.tuf, not bound to wire records here.
+
+  /** {@code GET /api/repo/online-keys} (admin): the online roles' TUF public keys, as JSON. */
+  public byte[] repoOnlineKeys() throws IOException, RefusalException {
+    return bytes(send(request("/api/repo/online-keys").GET()));
+  }
+
+  /** {@code POST /api/repo/online-keys/{role}/rotate} (admin): the online keys after it. */
+  public byte[] rotateRepoOnlineKey(String role) throws IOException, RefusalException {
+    return bytes(send(withJson(request("/api/repo/online-keys/" + encode(role) + "/rotate"),
+        "POST", Map.of())));
+  }
+
+  /** {@code POST /api/repo/root} (admin): a signed root, exactly these bytes. */
+  public Map<String, Object> publishRepoRoot(byte[] root) throws IOException, RefusalException {
+    return bind(send(request("/api/repo/root").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(root))),
+        JSON.constructType(new TypeReference<Map<String, Object>>() {}));
+  }
+
+  /** {@code GET /api/repo/status}: every role's version, expiry, keys and threshold. */
+  public Map<String, Object> repoStatus() throws IOException, RefusalException {
+    return get("/api/repo/status", new TypeReference<Map<String, Object>>() {});
+  }
+
+  /** A metadata file of the repository ({@code root.json}, {@code 3.root.json}), as served. */
+  public byte[] repoMetadata(String file) throws IOException, RefusalException {
+    return bytes(send(request("/api/repo/v1/metadata/" + encode(file)).GET()));
+  }
+
+  private static byte[] bytes(HttpResponse<String> r) {
+    return r.body().getBytes(StandardCharsets.UTF_8);
+  }
+
   /** The raw body of a GET, streamed. */
   public InputStream stream(String path) throws IOException, RefusalException {
     HttpResponse<InputStream> r = exchange(request(path).GET().build(),
