@@ -58,6 +58,8 @@ import org.neguard.api.pkg.TrustInfo;
 import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.api.problem.Verdict;
+import org.neguard.api.repo.RepoStatus;
+import org.neguard.api.repo.RotateKeyRequest;
 import org.neguard.sign.Certificates;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -371,19 +373,18 @@ public final class ServerClient {
   /** {@code POST /api/repo/online-keys/{role}/rotate} (admin): the online keys after it. */
   public byte[] rotateRepoOnlineKey(String role) throws IOException, RefusalException {
     return bytes(send(withJson(request("/api/repo/online-keys/" + encode(role) + "/rotate"),
-        "POST", Map.of())));
+        "POST", new RotateKeyRequest(null))));
   }
 
   /** {@code POST /api/repo/root} (admin): a signed root, exactly these bytes. */
-  public Map<String, Object> publishRepoRoot(byte[] root) throws IOException, RefusalException {
+  public RepoStatus publishRepoRoot(byte[] root) throws IOException, RefusalException {
     return bind(send(request("/api/repo/root").header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(root))),
-        JSON.constructType(new TypeReference<Map<String, Object>>() {}));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(root))), JSON.constructType(RepoStatus.class));
   }
 
   /** {@code GET /api/repo/status}: every role's version, expiry, keys and threshold. */
-  public Map<String, Object> repoStatus() throws IOException, RefusalException {
-    return get("/api/repo/status", new TypeReference<Map<String, Object>>() {});
+  public RepoStatus repoStatus() throws IOException, RefusalException {
+    return get("/api/repo/status", RepoStatus.class);
   }
 
   /** A metadata file of the repository ({@code root.json}, {@code 3.root.json}), as served. */
