@@ -1,0 +1,22 @@
+package org.neguard.tuf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.Map;
+import org.neguard.verdict.RefusalException;
+
+/** The targets role's signed content. */
+public record TargetsMetadata(int version, Instant expires, Map<String, TargetFile> targets) {
+  public static TargetsMetadata fromSigned(JsonNode signed) throws RefusalException {
+    throw new UnsupportedOperationException("todo");
+  }
+
+  public ObjectNode toSigned() {
+    throw new UnsupportedOperationException("todo");
+  }
+
+  public Metadata toMetadata() {
+    return Metadata.unsigned(toSigned());
+  }
+}
