@@ -72,6 +72,8 @@ public final class ServerLauncher {
       b.fleet(new ServerConfig.Fleet(c.devicePort, c.deviceHosts, c.requiredApprovals,
           c.schedulerInterval, ServerConfig.Fleet.defaults().certificateLifetime(),
           Optional.ofNullable(c.packageStore)));
+      b.repo(new ServerConfig.Repo(c.repoPublic, c.repoTimestampExpiry, c.repoSnapshotExpiry,
+          c.repoTargetsExpiry, c.repoRenewInterval));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
