@@ -376,6 +376,9 @@ class ServerCliTest {
   }
 
   @Test
+  @DisplayName("SRC-2 OBJ-1 INT-4 the quickstart's server steps: upload, four-eyes deployment,"
+      + " a 2-of-2 TUF root signed by two holders, the package fetched by repo verify and"
+      + " tuf-js")
   void quickstartServerSteps_acceptSignedRefuseTampered_deployWithFourEyes() throws Exception {
     Path work = Files.createDirectories(dir.resolve("qs"));
     Path copy = work.resolve("sample.ngp");
@@ -384,12 +387,26 @@ class ServerCliTest {
     Files.copy(tampered, bad, StandardCopyOption.REPLACE_EXISTING);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6, work, copy,
-        "core", "1.0", bad, pki.resolve("ca.pem"));
+    int next = QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6,
+        work, copy, "core", "1.0", bad, pki.resolve("ca.pem"));
+    assertThat(next).isEqualTo(17);
     assertThat(out.toString()).as("%s", err).contains("== 6. Start an OAM server",
         "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
         "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
         "server was stopped");
+    // The repository: two holders' keys, one signature refused, two published, two clients.
+    assertThat(out.toString()).as("%s", err).contains("$ neguard repo key new",
+        "$ neguard repo init", "1 of 2", "REPO_SIGNATURE", "2 of 2",
+        "Published root version 1", "$ neguard repo verify",
+        "Downloaded core-1.0.ngp", "$ " + "node");
+    assertThat(work.resolve("repository/fetched/core-1.0.ngp")).hasSameBinaryContentAs(copy);
+    boolean tufJsHere = TufJs.harness() != null
+        && Files.isDirectory(TufJs.harness().resolveSibling("node_modules"));
+    if ("true".equalsIgnoreCase(System.getenv("CI")) || tufJsHere) {
+      // In CI tuf-js must have run (the quickstart fails otherwise) and fetched the same bytes.
+      assertThat(out.toString()).doesNotContain("(not run:");
+      assertThat(work.resolve("repository/tuf-js/core-1.0.ngp")).hasSameBinaryContentAs(copy);
+    }
   }
 
   /** A non-loopback address of this machine: a connection to it stays on this host. */
