@@ -147,11 +147,11 @@ class RepoCliTest {
     assertThat(TufKeyFiles.readSigningKey(keyA,
         "holder A's long password".toCharArray()).keyId()).isEqualTo(idA);
 
-    // The second holder, on their machine, with an ECDSA P-256 key.
-    CliRun b = CliRun.of("repo", "key", "new", "--out", keyB.toString(), "--type",
-        "ecdsa-p256", "--password-file", pwB.toString());
+    // The second holder, on their machine.
+    CliRun b = CliRun.of("repo", "key", "new", "--out", keyB.toString(), "--password-file",
+        pwB.toString());
     assertThat(b.exit()).as("%s", b).isZero();
-    assertThat(b.out()).contains("Key id ").contains("ecdsa-sha2-nistp256");
+    assertThat(b.out()).contains("Key id ").contains("private key").contains("public key");
     assertThat(TufKeyFiles.readPublicKey(dir.resolve("holder-b/root.key.pub.json")).keyId())
         .isNotEqualTo(idA);
 
@@ -167,6 +167,25 @@ class RepoCliTest {
         "--password-file", shortPw.toString(), "--json");
     assertThat(weak.exit()).as("%s", weak).isEqualTo(1);
     assertThat(dir.resolve("weak.key")).doesNotExist();
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("OBJ-1 repo key new --type ecdsa-p256: an encrypted P-256 key whose public key"
+      + " file reads back as the TUF key of the printed id")
+  void keyNew_ecdsaP256_publicKeyReadsBack() throws Exception {
+    Path key = dir.resolve("holder-c/root.key");
+    Files.createDirectories(key.getParent());
+    CliRun c = CliRun.of("repo", "key", "new", "--out", key.toString(), "--type", "ecdsa-p256",
+        "--password-file", pwA.toString(), "--json");
+    assertThat(c.exit()).as("%s", c).isZero();
+    assertThat(c.json().path("keytype").asText()).isEqualTo("ecdsa");
+    assertThat(c.json().path("scheme").asText()).isEqualTo("ecdsa-sha2-nistp256");
+    assertThat(Files.readString(key)).contains("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+    assertThat(TufKeyFiles.readPublicKey(Path.of(pub(key))).keyId())
+        .isEqualTo(c.json().path("keyId").asText());
+    assertThat(TufKeyFiles.readSigningKey(key, "holder A's long password".toCharArray())
+        .keyId()).isEqualTo(c.json().path("keyId").asText());
   }
 
   @Test
