@@ -23,9 +23,9 @@ final class RepoStatusCommand extends ClientCommand {
   /** The status as a table, as status and root publish print it. */
   static String describe(RepoStatus s) {
     if (!s.initialized()) {
-      return "The repository is not initialized"
-          + (s.message() == null ? ": no root has been published; see 'neguard repo init'."
-              : ": " + Output.printable(s.message()));
+      return "Not initialized: " + (s.message() == null
+          ? "no root has been published; see 'neguard repo init'."
+          : Output.printable(s.message()));
     }
     StringBuilder b = new StringBuilder(String.format(ROW, "ROLE", "VERSION", "EXPIRES",
         "THRESHOLD", "SIGNED", "KEY IDS"));
