@@ -22,8 +22,8 @@ final class TufJs {
   private TufJs() {}
 
   /**
-   * Has tuf-js refresh from {@code root}, download {@code target} into {@code into} with its
-   * length and hashes checked, and prints what it said.
+   * Has tuf-js refresh from {@code root} and download {@code target} into {@code
+   * into/targets/} with its length and hashes checked, and prints what it said (one JSON line).
    *
    * @throws IllegalStateException when tuf-js refuses, or cannot run in CI
    */
@@ -31,9 +31,11 @@ final class TufJs {
       String target, Path into) throws IOException, InterruptedException {
     Path harness = harness();
     Path node = onPath("node");
+    // fetch.mjs METADATA-URL TARGETS-URL ROOT TARGET WORK-DIR: tuf-js keeps its trusted
+    // metadata in WORK-DIR/metadata and downloads to WORK-DIR/targets.
     List<String> cmd = new ArrayList<>(List.of(node == null ? "node" : node.toString(),
-        harness == null ? HARNESS : harness.toString(), "--repo", repository, "--root",
-        root.toString(), "--target", target, "--out", into.resolve(target).toString()));
+        harness == null ? HARNESS : harness.toString(), repository + "/metadata/",
+        repository + "/targets/", root.toString(), target, into.toString()));
     out.println("$ " + String.join(" ", cmd));
     out.flush();
     String missing = node == null ? "node is not on PATH (Debian: apt-get install nodejs)"

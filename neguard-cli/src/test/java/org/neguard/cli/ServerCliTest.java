@@ -405,7 +405,9 @@ class ServerCliTest {
     if ("true".equalsIgnoreCase(System.getenv("CI")) || tufJsHere) {
       // In CI tuf-js must have run (the quickstart fails otherwise) and fetched the same bytes.
       assertThat(out.toString()).doesNotContain("(not run:");
-      assertThat(work.resolve("repository/tuf-js/core-1.0.ngp")).hasSameBinaryContentAs(copy);
+      assertThat(out.toString()).contains("\"ok\":true");
+      assertThat(work.resolve("repository/tuf-js/targets/core-1.0.ngp"))
+          .hasSameBinaryContentAs(copy);
     }
   }
 
