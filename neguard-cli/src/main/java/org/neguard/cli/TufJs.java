@@ -36,7 +36,9 @@ final class TufJs {
     List<String> cmd = new ArrayList<>(List.of(node == null ? "node" : node.toString(),
         harness == null ? HARNESS : harness.toString(), repository + "/metadata/",
         repository + "/targets/", root.toString(), target, into.toString()));
-    out.println("$ " + String.join(" ", cmd));
+    List<String> shown = new ArrayList<>(cmd);
+    shown.set(0, "node");
+    out.println("$ " + String.join(" ", shown));
     out.flush();
     String missing = node == null ? "node is not on PATH (Debian: apt-get install nodejs)"
         : harness == null ? HARNESS + " was not found above " + Path.of("").toAbsolutePath()
