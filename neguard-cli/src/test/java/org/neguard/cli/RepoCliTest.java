@@ -359,6 +359,55 @@ class RepoCliTest {
         .path("keyIds").path(0).asText()).isEqualTo(newTimestampKey);
   }
 
+  @Test
+  @Order(7)
+  @DisplayName("SRC-2 repo rotate --root-key: a holder replaced; the outgoing one signs as the"
+      + " previous root's, the new one as the new root's; published and followed by the client")
+  void rotateRootKeys_outgoingAndIncomingHoldersSign_published() throws Exception {
+    Path keyC = dir.resolve("holder-c2/root.key");
+    Files.createDirectories(keyC.getParent());
+    Path pwC = write("holder-c2-password", "holder C's long password");
+    assertThat(CliRun.of("repo", "key", "new", "--out", keyC.toString(), "--password-file",
+        pwC.toString()).exit()).isZero();
+    Path root3 = dir.resolve("ceremony/root-3.json");
+    CliRun rotate = CliRun.as(admin, "repo", "rotate", "--root-key", pub(keyA), "--root-key",
+        pub(keyC), "--threshold", "2", "--out", root3.toString(), "--json");
+    assertThat(rotate.exit()).as("%s", rotate).isZero();
+    assertThat(rotate.json().path("version").asInt()).isEqualTo(3);
+    assertThat(rotate.json().path("rootKeysReplaced").asBoolean()).isTrue();
+    assertThat(dir.resolve("ceremony/2.root.json")).exists();
+
+    // B leaves: their key is only the previous root's, and still counts there.
+    CliRun b = CliRun.of("repo", "root", "sign", root3.toString(), "--key", keyB.toString(),
+        "--password-file", pwB.toString(), "--json");
+    assertThat(b.exit()).as("%s", b).isZero();
+    assertThat(b.json().path("signatures").asInt()).isZero();
+    assertThat(b.json().path("previous").path("signatures").asInt()).isEqualTo(1);
+    CliRun c = CliRun.of("repo", "root", "sign", root3.toString(), "--key", keyC.toString(),
+        "--password-file", pwC.toString(), "--json");
+    assertThat(c.exit()).as("%s", c).isZero();
+    assertThat(c.json().path("signatures").asInt()).isEqualTo(1);
+    CliRun notYet = CliRun.as(admin, "repo", "root", "publish", root3.toString(), "--json");
+    assertThat(notYet.exit()).as("%s", notYet).isEqualTo(3);
+    assertThat(code(notYet)).isEqualTo("REPO_SIGNATURE");
+    CliRun a = CliRun.of("repo", "root", "sign", root3.toString(), "--key", keyA.toString(),
+        "--password-file", pwA.toString(), "--json");
+    assertThat(a.exit()).as("%s", a).isZero();
+    assertThat(a.json().path("complete").asBoolean()).isTrue();
+    CliRun published = CliRun.as(admin, "repo", "root", "publish", root3.toString(), "--json");
+    assertThat(published.exit()).as("%s", published).isZero();
+
+    CliRun v = CliRun.as(admin, "repo", "verify", "--repo", repo, "--state-dir",
+        state.toString(), "--json");
+    assertThat(v.exit()).as("%s", v).isZero();
+    assertThat(v.json().path("roles").path("root").path("version").asInt()).isEqualTo(3);
+    // A key that the root does not name is refused: its signature would count for nothing.
+    CliRun stranger = CliRun.of("repo", "root", "sign", root.toString(), "--key",
+        keyC.toString(), "--password-file", pwC.toString(), "--json");
+    assertThat(stranger.exit()).as("%s", stranger).isEqualTo(1);
+    assertThat(code(stranger)).isEqualTo("BAD_INPUT");
+  }
+
   private static String pub(Path key) {
     return key.resolveSibling(key.getFileName() + ".pub.json").toString();
   }
