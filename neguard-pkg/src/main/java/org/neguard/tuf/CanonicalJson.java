@@ -169,6 +169,15 @@ public final class CanonicalJson {
     return null;
   }
 
+  /** {@code node} as it reads back from its canonical bytes (the parser's number types). */
+  static ObjectNode normalized(ObjectNode node) {
+    try {
+      return (ObjectNode) MAPPER.readTree(encodeFile(node));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("a JSON object does not read back: " + e.getMessage(), e);
+    }
+  }
+
   /** A fresh object node, for building {@code signed} contents and {@code custom} objects. */
   public static ObjectNode newObject() {
     return JsonNodeFactory.instance.objectNode();
