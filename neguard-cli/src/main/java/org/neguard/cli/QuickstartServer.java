@@ -114,8 +114,8 @@ final class QuickstartServer {
         + " public keys and the server's online keys");
     require(0, "repo", "key", "new", "--out", key1.toString(), "--password-file",
         pw1.toString());
-    require(0, "repo", "key", "new", "--out", key2.toString(), "--password-file",
-        pw2.toString());
+    require(0, "repo", "key", "new", "--out", key2.toString(), "--type", "ecdsa-p256",
+        "--password-file", pw2.toString());
     require(0, cat(new String[] {"repo", "init", "--root-key", key1 + ".pub.json",
         "--root-key", key2 + ".pub.json", "--threshold", "2", "--out", root.toString()}, cfg));
 

@@ -147,11 +147,12 @@ class RepoCliTest {
     assertThat(TufKeyFiles.readSigningKey(keyA,
         "holder A's long password".toCharArray()).keyId()).isEqualTo(idA);
 
-    // The second holder, on their machine.
-    CliRun b = CliRun.of("repo", "key", "new", "--out", keyB.toString(), "--password-file",
-        pwB.toString());
+    // The second holder, on their machine, with an ECDSA P-256 key.
+    CliRun b = CliRun.of("repo", "key", "new", "--out", keyB.toString(), "--type",
+        "ecdsa-p256", "--password-file", pwB.toString());
     assertThat(b.exit()).as("%s", b).isZero();
-    assertThat(b.out()).contains("Key id ").contains("private key").contains("public key");
+    assertThat(b.out()).contains("Key id ").contains("ecdsa-sha2-nistp256")
+        .contains("private key").contains("public key");
     assertThat(TufKeyFiles.readPublicKey(dir.resolve("holder-b/root.key.pub.json")).keyId())
         .isNotEqualTo(idA);
 
