@@ -59,7 +59,9 @@ class RepoPostgresTest {
         d.requiredApprovals(), d.schedulerInterval(), d.certificateLifetime(),
         Optional.of(store));
     s = TestServer.start(url, b -> b.repo(REPO).fleet(fleet));
-    replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
+    Path second = Files.createDirectories(s.dir.resolve("replica"));
+    TestServer.prepare(second, s.pki); // the same vendor anchor, so that it takes uploads too
+    replica = NeguardServer.start(ServerConfig.builder(second.resolve("data")).port(0)
         .quiet(true).database(url, "postgres", "").repo(REPO).fleet(fleet)
         .adminPasswordFile(s.dir.resolve("admin-password")).build());
   }
@@ -144,6 +146,10 @@ class RepoPostgresTest {
       pool.shutdownNow();
     }
     assertThat(conflicts).as("two different files under one name").isEmpty();
+    // The schedules stop before the database is read, so that it holds still.
+    RepoFixture.bean(s.server, RepoSchedule.class).close();
+    RepoFixture.bean(replica, RepoSchedule.class).close();
+    Thread.sleep(500);
 
     // Every version once, each naming what is stored under the version it names.
     Map<Integer, byte[]> targets = versions("targets");
