@@ -37,11 +37,23 @@ public final class CanonicalJson {
    */
   public static byte[] encode(JsonNode node) {
     StringBuilder b = new StringBuilder(256);
-    write(node, b);
+    write(node, b, false);
     return b.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void write(JsonNode node, StringBuilder b) {
+  /**
+   * The bytes a metadata file is written as: the canonical form with control characters escaped
+   * ({@code \n}, {@code \u0001}), because canonical JSON leaves them raw and no JSON parser
+   * (tuf-js's {@code JSON.parse}, Jackson) reads a raw control character in a string. An ECDSA
+   * key's PEM has new lines. Still deterministic: the same metadata, the same bytes.
+   */
+  static byte[] encodeFile(JsonNode node) {
+    StringBuilder b = new StringBuilder(256);
+    write(node, b, true);
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void write(JsonNode node, StringBuilder b, boolean file) {
     switch (node.getNodeType()) {
       case OBJECT -> {
         List<String> names = new ArrayList<>();
@@ -54,9 +66,9 @@ public final class CanonicalJson {
             b.append(',');
           }
           first = false;
-          string(name, b);
+          string(name, b, file);
           b.append(':');
-          write(node.get(name), b);
+          write(node.get(name), b, file);
         }
         b.append('}');
       }
@@ -66,11 +78,11 @@ public final class CanonicalJson {
           if (i > 0) {
             b.append(',');
           }
-          write(node.get(i), b);
+          write(node.get(i), b, file);
         }
         b.append(']');
       }
-      case STRING -> string(node.textValue(), b);
+      case STRING -> string(node.textValue(), b, file);
       case NUMBER -> {
         if (!node.isIntegralNumber()) {
           throw new IllegalArgumentException(
@@ -85,12 +97,15 @@ public final class CanonicalJson {
     }
   }
 
-  private static void string(String s, StringBuilder b) {
+  private static void string(String s, StringBuilder b, boolean file) {
     b.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == '"' || c == '\\') {
         b.append('\\');
+      } else if (file && c < 0x20) {
+        b.append(c == '\n' ? "\\n" : String.format("\\u%04x", (int) c));
+        continue;
       }
       b.append(c);
     }
@@ -152,6 +167,15 @@ public final class CanonicalJson {
       }
     }
     return null;
+  }
+
+  /** {@code node} as it reads back from its canonical bytes (the parser's number types). */
+  static ObjectNode normalized(ObjectNode node) {
+    try {
+      return (ObjectNode) MAPPER.readTree(encodeFile(node));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("a JSON object does not read back: " + e.getMessage(), e);
+    }
   }
 
   /** A fresh object node, for building {@code signed} contents and {@code custom} objects. */

@@ -109,7 +109,11 @@ public record Metadata(ObjectNode signed, List<Signature> signatures) {
     return CanonicalJson.encode(signed);
   }
 
-  /** The whole file, canonical JSON (deterministic: the same metadata, the same bytes). */
+  /**
+   * The whole file: sorted keys and no whitespace like the canonical form, with control
+   * characters escaped so that any JSON parser reads it (deterministic: the same metadata, the
+   * same bytes, so the role above always hashes what is served).
+   */
   public byte[] toBytes() {
     ObjectNode root = CanonicalJson.newObject();
     ArrayNode sigs = root.putArray("signatures");
@@ -117,7 +121,7 @@ public record Metadata(ObjectNode signed, List<Signature> signatures) {
       sigs.addObject().put("keyid", s.keyid()).put("sig", s.sig());
     }
     root.set("signed", signed);
-    return CanonicalJson.encode(root);
+    return CanonicalJson.encodeFile(root);
   }
 
   /** A copy with a signature by {@code key}, replacing an earlier one by the same key id. */

@@ -22,7 +22,13 @@ public record TargetFile(String name, long length, String sha256, ObjectNode cus
    */
   public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,254}");
 
-  /** @throws IllegalArgumentException for a name off {@link #NAME}, a negative length, a bad hash */
+  /**
+   * Copies {@code custom} as it reads back from a file (numbers as the parser types them), so
+   * that an entry built in memory equals the same entry read from metadata.
+   *
+   * @throws IllegalArgumentException for a name off {@link #NAME}, a negative length, a bad hash,
+   *     a float in {@code custom}
+   */
   public TargetFile {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(sha256, "sha256");
@@ -37,7 +43,7 @@ public record TargetFile(String name, long length, String sha256, ObjectNode cus
       throw new IllegalArgumentException(
           "target " + name + "'s sha256 is not 64 lower-case hex characters");
     }
-    custom = custom == null ? null : custom.deepCopy();
+    custom = custom == null ? null : CanonicalJson.normalized(custom);
   }
 
   @Override

@@ -174,9 +174,12 @@ public final class TufKeyFiles {
     return new SigningKey(TufKey.of(publicKeyOf(key)), key);
   }
 
-  /** A public key file's bytes: the key's canonical JSON and a new line. */
+  /**
+   * A public key file's bytes: the key's JSON (sorted, compact, the PEM's new lines escaped) and a
+   * new line.
+   */
   public static byte[] publicKeyJson(TufKey key) {
-    byte[] json = CanonicalJson.encode(key.toJson());
+    byte[] json = CanonicalJson.encodeFile(key.toJson());
     byte[] out = new byte[json.length + 1];
     System.arraycopy(json, 0, out, 0, json.length);
     out[json.length] = '\n';
