@@ -61,7 +61,7 @@ import org.neguard.verdict.RefusalException;
 class RepoTest {
   static TestServer s;
   static final SigningKey R1 = SigningKey.generate(KeyType.ED25519);
-  static final SigningKey R2 = SigningKey.generate(KeyType.ED25519);
+  static final SigningKey R2 = SigningKey.generate(KeyType.ECDSA_P256);
   static final SigningKey R3 = SigningKey.generate(KeyType.ED25519);
   static final List<SigningKey> ROOT_KEYS = List.of(R1, R2, R3);
   static JsonNode first;
@@ -330,10 +330,10 @@ class RepoTest {
       + " clients then refuse what the old key signs")
   void rotation_oldKeyRefused() throws Exception {
     Http.Response rotated = s.http.post("/api/repo/online-keys/timestamp/rotate",
-        s.adminToken(), Map.of("keytype", "ed25519"));
+        s.adminToken(), Map.of("keytype", "ecdsa"));
     assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
     TufKey newTs = TufKey.fromJson(rotated.json().path("timestamp"));
-    assertThat(newTs.keytype()).isEqualTo("ed25519");
+    assertThat(newTs.keytype()).isEqualTo("ecdsa");
     assertThat(newTs).isNotEqualTo(online.get(Role.TIMESTAMP));
     // Until a root names it, the old key keeps signing.
     JsonNode st = s.http.get("/api/repo/status", s.adminToken()).json();
