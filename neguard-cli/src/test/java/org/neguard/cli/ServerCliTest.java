@@ -524,6 +524,10 @@ class ServerCliTest {
         "soon");
     assertThat(interval.exit()).as("%s", interval).isEqualTo(2);
     assertThat(interval.err()).contains("not a duration like");
+    CliRun expiry = CliRun.of("server", "--data", data.toString(), "--repo-timestamp-expiry",
+        "2m", "--repo-renew-interval", "1m");
+    assertThat(expiry.exit()).as("%s", expiry).isEqualTo(2);
+    assertThat(expiry.err()).contains("too short for a renew interval");
     assertThat(data).doesNotExist();
   }
 
@@ -535,7 +539,9 @@ class ServerCliTest {
         pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(),
         "--max-db-age", "3d", "--min-engines", "1", "--device-port", "0", "--device-host",
         "ne-gw.example", "--required-approvals", "2", "--scheduler-interval", "500ms",
-        "--package-store", dir.resolve("proc-store").toString(), "--json");
+        "--package-store", dir.resolve("proc-store").toString(), "--repo-public",
+        "--repo-timestamp-expiry", "2h", "--repo-snapshot-expiry", "2d", "--repo-targets-expiry",
+        "30d", "--repo-renew-interval", "10s", "--json");
     try {
       BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -557,6 +563,12 @@ class ServerCliTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(data.resolve("trust/anchors/ca.pem")).exists();
+      // --repo-public: the repository answers anyone (no root yet: 404, not 401).
+      HttpResponse<String> repo = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(base.resolve("/api/repo/v1/metadata/timestamp.json")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(repo.statusCode()).as(repo.body()).isEqualTo(404);
+      assertThat(repo.body()).contains("neguard repo init");
       // The agents' port: HTTPS always, a free port of its own with --device-port 0.
       URI devices = URI.create(started.path("deviceUrl").asText());
       assertThat(devices.getScheme()).isEqualTo("https");

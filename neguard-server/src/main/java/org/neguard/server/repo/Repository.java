@@ -63,16 +63,25 @@ final class Repository {
   }
 
   /**
-   * {@code {"snapshot": KEY, "targets": KEY, "timestamp": KEY}}, canonical JSON: the newest
-   * online public key of each role (created when missing), the ones a new root should name.
+   * {@code {"timestamp": KEY, "snapshot": KEY, "targets": KEY}}, each the TUF key JSON of the
+   * role's newest online public key (created when missing), the ones a new root should name.
+   * Plain JSON, not canonical: nothing signs it, and canonical JSON would leave the new lines of
+   * an ECDSA key's PEM unescaped.
    */
   byte[] onlineKeysJson() {
     ObjectNode o = CanonicalJson.newObject();
     for (Role role : OnlineKeyStore.ONLINE) {
       o.set(role.roleName(), keys.newest(role).key().key().toJson());
     }
-    return CanonicalJson.encode(o);
+    try {
+      return JSON.writeValueAsBytes(o);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the online keys", e);
+    }
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * A new online key for {@code roleName}; the role's current key keeps signing until a root
