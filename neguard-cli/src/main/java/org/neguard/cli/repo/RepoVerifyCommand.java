@@ -1,5 +1,8 @@
 package org.neguard.cli.repo;
 
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,14 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.Credentials;
 import org.neguard.cli.support.ForceOption;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.OutputFiles;
 import org.neguard.cli.support.RepoWire;
+import org.neguard.cli.support.TerminalProgress;
+import org.neguard.progress.ProgressListener;
 import org.neguard.io.FileTrees;
 import org.neguard.tuf.ClientConfig;
+import org.neguard.tuf.Fetcher;
 import org.neguard.tuf.NeguardCustom;
 import org.neguard.tuf.RootMetadata;
 import org.neguard.tuf.TargetFile;
@@ -109,8 +116,12 @@ final class RepoVerifyCommand extends CommandBase {
         TufClient.bootstrap(state, Files.readAllBytes(root));
       }
       note(output, "Refreshing the metadata of " + repo + " ...");
-      TufClient client = new TufClient(ClientConfig.forRepository(repo, state,
-          RepoWire.fetcher(repo, caCert, token())));
+      Fetcher http = RepoWire.fetcher(repo, caCert, token());
+      // A bundle can be hundreds of MiB: its bytes drive the progress bar as the client reads.
+      AtomicReference<ProgressListener> progress = new AtomicReference<>(ProgressListener.NONE);
+      Fetcher counted = (uri, maxBytes) -> http.open(uri, maxBytes)
+          .map(in -> counting(in, progress.get(), maxBytes));
+      TufClient client = new TufClient(ClientConfig.forRepository(repo, state, counted));
       TrustedMetadata trusted = client.refresh();
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("repository", repo.toString());
@@ -127,7 +138,12 @@ final class RepoVerifyCommand extends CommandBase {
             ReasonCode.BAD_INPUT, target, "the repository lists no target " + target
                 + "; it lists: " + String.join(", ", trusted.targets().targets().keySet())));
         note(output, "Downloading " + t.name() + " (" + t.length() + " bytes) ...");
-        download(client, t);
+        try (TerminalProgress bar = TerminalProgress.bytes(output, "downloading")) {
+          progress.set(bar);
+          download(client, t);
+        } finally {
+          progress.set(ProgressListener.NONE);
+        }
         details.put("downloaded", Map.of("target", t.name(), "out", out.toString(),
             "length", t.length(), "sha256", t.sha256()));
         text.append("\nDownloaded ").append(Output.printable(t.name())).append(" to ")
@@ -158,6 +174,35 @@ final class RepoVerifyCommand extends CommandBase {
     } finally {
       FileTrees.deleteTree(tmp);
     }
+  }
+
+  /** {@code in}, telling {@code listener} how many of {@code total} bytes were read. */
+  private static InputStream counting(InputStream in, ProgressListener listener, long total) {
+    if (listener == ProgressListener.NONE) {
+      return in;
+    }
+    return new FilterInputStream(in) {
+      private long done;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          listener.progress(++done, total);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0) {
+          done += n;
+          listener.progress(done, total);
+        }
+        return n;
+      }
+    };
   }
 
   /** $NEGUARD_TOKEN, else the saved login for the repository's server, else none. */
