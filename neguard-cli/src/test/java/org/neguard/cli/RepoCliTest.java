@@ -299,6 +299,15 @@ class RepoCliTest {
     assertThat(text.exit()).as("%s", text).isZero();
     assertThat(text.out()).contains("PASS").contains("core-1.0.ngp").contains("mme")
         .contains("timestamp");
+    // A root altered after signing (a later expiry) is refused before anything is fetched.
+    Path altered = dir.resolve("altered-root.json");
+    Files.writeString(altered, Files.readString(root).replaceFirst(
+        "\"expires\":\"20([0-9][0-9])", "\"expires\":\"21$1"));
+    assertThat(Files.readString(altered)).isNotEqualTo(Files.readString(root));
+    CliRun forged = CliRun.as(admin, "repo", "verify", "--repo", repo, "--root",
+        altered.toString());
+    assertThat(forged.exit()).as("%s", forged).isEqualTo(3);
+    assertThat(forged.out()).contains("FAIL  " + repo).contains("REPO_SIGNATURE");
     // An existing output is refused unless --force, as everywhere.
     CliRun exists = CliRun.as(admin, "repo", "verify", "--repo", repo, "--state-dir",
         state.toString(), "--target", "core-1.0.ngp", "--out", got.toString(), "--json");
