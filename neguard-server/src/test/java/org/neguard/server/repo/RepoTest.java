@@ -181,8 +181,21 @@ class RepoTest {
   void client_usersPort_refreshAndDownload() throws Exception {
     TufClient c = RepoFixture.client(s, s.server.url(),
         RepoFixture.users(s.token(TestServer.Role.OPERATOR)), root1);
+    long before = RepoFixture.auditHead(s);
     TrustedMetadata t = c.refresh();
     assertThat(t.timestamp().version()).isEqualTo(1);
+    // The refresh ended on 2.root.json, 404: the protocol's answer, not a refusal to record.
+    assertThat(RepoFixture.audit(s, before, "REQUEST")).isEmpty();
+    // An unchanged timestamp costs its ETag only.
+    String etag = headers("/metadata/timestamp.json").headers().firstValue("ETag").orElseThrow();
+    java.net.http.HttpResponse<String> same = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(
+            URI.create(s.server.url() + RepoFixture.BASE + "/metadata/timestamp.json"))
+            .header("Authorization", "Bearer " + s.token(TestServer.Role.OPERATOR))
+            .header("If-None-Match", etag).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(same.statusCode()).isEqualTo(304);
+    assertThat(same.body()).isEmpty();
     TargetFile target = c.targetInfo("repo-app-1.0.0.ngp").orElseThrow();
     assertThat(target.length()).isEqualTo(first.path("sizeBytes").asLong());
     assertThat(target.sha256()).isEqualTo(first.path("sha256").asText());
