@@ -80,7 +80,7 @@ final class Publisher {
   private final AuditLog audit;
   private final TransactionTemplate tx;
   private final ServerConfig.Repo config;
-  private volatile Clock clock = Clock.systemUTC();
+  private final Clock clock = Clock.systemUTC();
 
   Publisher(RepoStore store, OnlineKeyStore keys, StoredBundles bundles, AuditLog audit,
       PlatformTransactionManager transactions, ServerConfig config) {
@@ -92,11 +92,7 @@ final class Publisher {
     this.config = config.repo();
   }
 
-  /** For tests: the clock publications read. */
-  void clock(Clock clock) {
-    this.clock = clock;
-  }
-
+  /** Now, as publications read it. */
   Instant now() {
     return clock.instant();
   }

@@ -37,7 +37,7 @@ final class RepoStore {
    * The publisher's lock row.
    *
    * @param rootVersion the root the current targets, snapshot and timestamp were signed under
-   * @param targetsDigest what the current targets were made of ({@link Publisher#digest})
+   * @param targetsDigest what the current targets were made of ({@link Publisher#targetSet})
    */
   record Lock(int rootVersion, String targetsDigest) {}
 
