@@ -218,6 +218,23 @@ class RepoCliTest {
     assertThat(j.path("roles").path("timestamp").path("keyids")).hasSize(1);
     assertThat(Files.readString(root)).contains("\"_type\":\"root\"")
         .contains("\"signatures\":[]");
+
+    // Offline, from a file of the online keys: no server, no login; the same root.
+    org.neguard.tuf.RootMetadata made =
+        org.neguard.tuf.Metadata.parse(Files.readAllBytes(root), 1 << 20).root();
+    java.util.Map<org.neguard.tuf.Role, TufKey> online =
+        new java.util.EnumMap<>(org.neguard.tuf.Role.class);
+    for (org.neguard.tuf.Role role : org.neguard.cli.support.RepoWire.ONLINE) {
+      online.put(role, made.keysOf(role).get(0));
+    }
+    Path keysFile = Files.write(dir.resolve("online-keys.json"),
+        org.neguard.cli.support.RepoWire.onlineKeysJson(online));
+    Path offline = dir.resolve("offline-root.json");
+    CliRun fromFile = CliRun.of("repo", "init", "--root-key", pub(keyA), "--root-key", pub(keyB),
+        "--threshold", "2", "--online-keys", keysFile.toString(), "--out", offline.toString(),
+        "--config", dir.resolve("nobody").toString(), "--json");
+    assertThat(fromFile.exit()).as("%s", fromFile).isZero();
+    assertThat(fromFile.json().path("roles")).isEqualTo(j.path("roles"));
   }
 
   @Test
