@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -78,9 +77,8 @@ public record RootMetadata(int version, Instant expires, boolean consistentSnaps
       throw Fields.malformed("root's consistent_snapshot is not a boolean");
     }
     Map<String, TufKey> keys = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it =
-        Fields.object(signed, "keys", "root").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    JsonNode keysNode = Fields.object(signed, "keys", "root");
+    for (Map.Entry<String, JsonNode> e : keysNode.properties()) {
       keys.put(e.getKey(), TufKey.fromJson(e.getValue()));
     }
     JsonNode rolesNode = Fields.object(signed, "roles", "root");

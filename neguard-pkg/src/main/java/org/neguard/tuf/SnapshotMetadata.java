@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -40,9 +39,8 @@ public record SnapshotMetadata(int version, Instant expires, Map<String, MetaFil
     int version = Fields.positiveInt(signed, "version", "snapshot");
     Instant expires = Fields.expires(signed, "snapshot");
     Map<String, MetaFile> meta = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it =
-        Fields.object(signed, "meta", "snapshot").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    JsonNode metaNode = Fields.object(signed, "meta", "snapshot");
+    for (Map.Entry<String, JsonNode> e : metaNode.properties()) {
       meta.put(e.getKey(), MetaFile.read(e.getValue(), "snapshot's meta " + e.getKey()));
     }
     if (!meta.containsKey(TARGETS_JSON)) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -46,9 +45,8 @@ public record TargetsMetadata(int version, Instant expires, Map<String, TargetFi
     int version = Fields.positiveInt(signed, "version", "targets");
     Instant expires = Fields.expires(signed, "targets");
     Map<String, TargetFile> targets = new TreeMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it =
-        Fields.object(signed, "targets", "targets").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    JsonNode targetsNode = Fields.object(signed, "targets", "targets");
+    for (Map.Entry<String, JsonNode> e : targetsNode.properties()) {
       String name = e.getKey();
       if (!TargetFile.isSafeName(name)) {
         throw RefusalException.about(ReasonCode.UNSAFE_PATH, Shown.shown(name),

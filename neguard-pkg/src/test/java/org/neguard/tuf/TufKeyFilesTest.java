@@ -63,6 +63,25 @@ class TufKeyFilesTest {
   }
 
   @Test
+  @DisplayName("SRC-2: openssl reads the encrypted key file and finds the same public key")
+  void privateKey_readByOpenssl() throws Exception {
+    Path openssl = org.neguard.testing.RequiredProgram.require("openssl");
+    for (KeyType type : KeyType.values()) {
+      SigningKey k = SigningKey.generate(type);
+      Path file = tmp.resolve(type + "-openssl.pem");
+      TufKeyFiles.writePrivateKey(file, k.privateKey(), PASSWORD);
+      Process p = new ProcessBuilder(openssl.toString(), "pkey", "-in", file.toString(),
+          "-passin", "pass:" + new String(PASSWORD), "-pubout", "-outform", "DER")
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      byte[] spki = p.getInputStream().readAllBytes();
+      assertThat(p.waitFor()).isZero();
+      assertThat(TufKey.of(java.security.KeyFactory.getInstance(
+          type == KeyType.ED25519 ? "Ed25519" : "EC")
+          .generatePublic(new java.security.spec.X509EncodedKeySpec(spki)))).isEqualTo(k.key());
+    }
+  }
+
+  @Test
   @DisplayName("SRC-2: a public key file is the TUF key JSON and reads back")
   void publicKey_roundTrip() throws Exception {
     for (KeyType type : KeyType.values()) {

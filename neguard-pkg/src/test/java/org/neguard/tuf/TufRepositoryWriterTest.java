@@ -128,4 +128,26 @@ class TufRepositoryWriterTest {
         Map.of("nms-1.0.ngp", other))).isInstanceOf(IllegalArgumentException.class);
     assertThat(tmp.resolve("repo2/targets/" + target.sha256() + ".nms-1.0.ngp")).doesNotExist();
   }
+
+  @Test
+  @DisplayName("OBJ-1: one more package into 10,000 targets re-signs in one step, within seconds")
+  void publish_tenThousandTargets() throws Exception {
+    List<TargetFile> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 10_000; i++) {
+      many.add(TargetFile.of("pkg-" + i + ".ngp", i, Crypto.sha256Hex(new byte[] {(byte) i}),
+          new NeguardCustom("pkg", "" + i, i, "MME", "sha256:" + "c".repeat(64))));
+    }
+    Published p = RepositoryWriter.publish(root, keys, many, Versions.NONE,
+        Expiries.defaults(NOW));
+    many.add(target);
+    long start = System.nanoTime();
+    Published next = RepositoryWriter.publish(root, keys, many, p.versions(),
+        Expiries.defaults(NOW));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertThat(millis).as("publishing took %d ms", millis).isLessThan(20_000);
+    assertThat(next.targetsBytes().length).isLessThan((int) ClientConfig.DEFAULT_MAX_TARGETS_BYTES);
+    assertThat(Metadata.parse(next.targetsBytes(), ClientConfig.DEFAULT_MAX_TARGETS_BYTES)
+        .targets().targets()).hasSize(10_001);
+    assertThat(next.timestampBytes().length).isLessThan(1024);
+  }
 }
