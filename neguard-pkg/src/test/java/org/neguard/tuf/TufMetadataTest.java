@@ -46,8 +46,9 @@ class TufMetadataTest {
         HexFormat.of().formatHex("{\"k\":\"".getBytes(StandardCharsets.UTF_8))
             + "c3a90a2f" + "227d");
     // The file form escapes the control character, so that JSON parsers read it.
-    assertThat(new String(CanonicalJson.encodeFile(CanonicalJson.newObject().put("k", "a\nb\u0001")),
-        StandardCharsets.UTF_8)).isEqualTo("{\"k\":\"a\\nb\\u0001\"}");
+    ObjectNode control = CanonicalJson.newObject().put("k", "a\nb\u0001");
+    assertThat(new String(CanonicalJson.encodeFile(control), StandardCharsets.UTF_8))
+        .isEqualTo("{\"k\":\"a\\nb\\u0001\"}");
   }
 
   @Test
@@ -195,7 +196,8 @@ class TufMetadataTest {
   }
 
   @Test
-  @DisplayName("SRC-2: a key filed under an id that is not its own is refused (it would count twice)")
+  @DisplayName("SRC-2: a key filed under an id that is not its own is refused (it would count "
+      + "twice)")
   void root_keyUnderForeignId_refused() throws Exception {
     SigningKey k = SigningKey.generate(KeyType.ED25519);
     ObjectNode signed = root(List.of(k), 1, k).toSigned();

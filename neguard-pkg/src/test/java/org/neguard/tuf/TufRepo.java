@@ -171,7 +171,8 @@ final class TufRepo implements AutoCloseable {
   }
 
   /** A repository's metadata file, signed-object edited and re-signed by {@code key}. */
-  static Metadata resign(Metadata md, SigningKey key, java.util.function.Consumer<ObjectNode> edit) {
+  static Metadata resign(Metadata md, SigningKey key,
+      java.util.function.Consumer<ObjectNode> edit) {
     ObjectNode signed = md.signed();
     edit.accept(signed);
     return Metadata.unsigned(signed).sign(key);

@@ -60,7 +60,8 @@ class TufThresholdTest {
   }
 
   @Test
-  @DisplayName("SRC-2: signatures by keys of another role, unknown keys or damaged ones do not count")
+  @DisplayName("SRC-2: signatures by keys of another role, unknown keys or damaged ones do not "
+      + "count")
   void otherSignatures_doNotCount() {
     Metadata md = root.toMetadata().sign(rootKeys.get(0)).sign(online)
         .sign(SigningKey.generate(KeyType.ED25519));
