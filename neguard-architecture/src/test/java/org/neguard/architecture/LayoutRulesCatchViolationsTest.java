@@ -14,7 +14,7 @@ import org.neguard.cli.violation.CliUsesInventoryParser;
 import org.neguard.cli.violation.CliUsesServerInternals;
 import org.neguard.harden.violation.HardenUsesEngines;
 import org.neguard.pkg.violation.PkgUsesSpring;
-import org.neguard.tuf.violation.OutsideEveryModule;
+import org.neguard.unplaced.violation.OutsideEveryModule;
 import org.junit.jupiter.api.Test;
 import org.neguard.verdict.violation.CommonUsesPkg;
 

@@ -36,10 +36,12 @@ enum Module {
   TESTING(packages("org.neguard.testing.."), exports(), none()),
   PKG(
       packages("org.neguard.pkg..", "org.neguard.sign..", "org.neguard.pki..",
-          "org.neguard.scanreport..", "org.neguard.order.."),
+          "org.neguard.scanreport..", "org.neguard.order..", "org.neguard.tuf.."),
       // Each is used from outside: pkg and sign by the server, the engines and the CLI, scanreport
       // by the engines (they write reports) and the CLI, pki (the demo PKI) by the CLI, order
-      // (signed deployment orders) by the server, which signs, and the agent, which verifies.
+      // (signed deployment orders) by the server, which signs, and the agent, which verifies;
+      // tuf (the TUF repository's metadata, keys and client) by the server, which writes the
+      // repository, and the CLI and the agent, which read it.
       allOfIt(),
       using(COMMON)),
   DEMO(packages("org.neguard.demo.."), allOfIt(), using(COMMON)),

@@ -42,6 +42,7 @@ public final class Main implements Runnable {
     m.put("audit", "org.neguard.cli.admin.AuditCommand");
     m.put("device", "org.neguard.cli.device.DeviceCommand");
     m.put("deploy", "org.neguard.cli.deploy.DeployCommand");
+    m.put("repo", "org.neguard.cli.repo.RepoCommand");
     m.put("sim", "org.neguard.cli.sim.SimCommand");
     m.put("evidence", "org.neguard.cli.evidence.EvidenceCommand");
     return Collections.unmodifiableMap(m);

@@ -30,7 +30,10 @@ import picocli.CommandLine.Option;
           + "and verifies it (PASS), tampers one byte of a copy and verifies again (refused), then "
           + "builds a variant carrying the EICAR test file: the scan finds it and signing is "
           + "refused (AV-2). Between them an OAM server on loopback takes the signed package from "
-          + "a publisher and refuses the tampered copy, and its audit chain verifies. Needs clamd "
+          + "a publisher and refuses the tampered copy, deploys it to simulated devices with four-eyes "
+          + "approval, publishes it in a TUF repository under a 2-of-2 root that two key holders "
+          + "sign, where NEGuard's TUF client and tuf-js fetch it, and its audit chain verifies. "
+          + "Needs clamd "
           + "and sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this "
           + "machine's listening sockets against the sample MME policy, with HTML evidence."
     })
@@ -66,6 +69,7 @@ final class QuickstartCommand implements Callable<Integer> {
     require(0, "pki", "demo", "--out", pki.toString());
     step("2. Build the sample MME package");
     build(sample, bundle, "1.0.0");
+    int next;
     step("3. Start a private clamd with a DEMO signature database (EICAR and a test marker only)");
     try (DemoClamd clamd = DemoClamd.builder(work.resolve("clamd")).start()) {
       out().println("clamd pid " + clamd.pid() + " on " + clamd.socket() + ", database version "
@@ -82,9 +86,9 @@ final class QuickstartCommand implements Callable<Integer> {
       Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
-      QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle, "sample-mme",
-          "1.0.0", tampered, pki.resolve("ca.pem"));
-      step("16. A variant carrying the EICAR test file: the scan finds it, signing is refused");
+      next = QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle,
+          "sample-mme", "1.0.0", tampered, pki.resolve("ca.pem"));
+      step(next + ". A variant carrying the EICAR test file: the scan finds it, signing is refused");
       Path infectedTree = work.resolve("sample-mme-infected");
       writeSample(infectedTree);
       Files.writeString(infectedTree.resolve("lib/plugin.dat"), DemoClamd.EICAR,
@@ -94,12 +98,12 @@ final class QuickstartCommand implements Callable<Integer> {
           DEMO_NOTE);
       require(3, "pkg", "sign", infected.toString(), "--key",
           pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString());
-      step("17. The scan reports as a page for an auditor");
+      step((next + 1) + ". The scan reports as a page for an auditor");
       require(0, "pkg", "scan-report", bundle.toString(), "--trust", ca, "--html",
           work.resolve("scan-report.html").toString());
     }
 
-    step("18. Hardening: list this machine's listening sockets, judge them against the sample MME"
+    step((next + 2) + ". Hardening: list this machine's listening sockets, judge them against the sample MME"
         + " policy and write the evidence (this machine is no MME: expect undeclared ports)");
     Path inventory = work.resolve("inventory.json");
     Path policy = work.resolve("mme-policy.yaml");
@@ -116,7 +120,8 @@ final class QuickstartCommand implements Callable<Integer> {
     out().println();
     out().println("Quickstart done: the scanned and signed package passed (and the server took"
         + " it), the tampered copy was refused, its deployment needed a second person's approval"
-        + " and reached every simulated device, the infected variant could not be signed; the"
+        + " and reached every simulated device, the TUF repository under an offline 2-of-2 root"
+        + " served it to two TUF clients, the infected variant could not be signed; the"
         + " hardening evidence is in hardening/hardening-report.html.");
     out().println("Files are in " + work);
     out().flush();

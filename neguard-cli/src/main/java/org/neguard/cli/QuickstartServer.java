@@ -40,13 +40,14 @@ final class QuickstartServer {
    * @param caCert the demo CA the sample is signed under, the server's trust anchor
    * @throws IllegalStateException if a step does not end as expected
    */
-  static void run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
+  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
       String name, String version, Path tampered, Path caCert) throws Exception {
-    new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
+    return new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
         caCert);
   }
 
-  private void steps(int n, Path work, Path bundle, String name, String version, Path tampered,
+  /** Runs the steps from {@code n}; returns the number of the step after them. */
+  private int steps(int n, Path work, Path bundle, String name, String version, Path tampered,
       Path caCert) throws Exception {
     Path data = work.resolve("server");
     Path client = work.resolve("client");
@@ -54,7 +55,7 @@ final class QuickstartServer {
     Path publisherPassword = secretFile(work.resolve("publisher-password.txt"));
     step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
     show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
-        "--admin-password-file", adminPassword.toString());
+        "--admin-password-file", adminPassword.toString(), "--repo-public");
     try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert)) {
       String url = server.url();
       out.println("NEGuard server listening on " + url);
@@ -78,7 +79,9 @@ final class QuickstartServer {
 
       deploy(n + 4, url, cfg, work, name, version, adminPassword);
 
-      step(n + 7, "Read the hash-chained audit log as admin, and verify the chain");
+      repository(n + 7, url, cfg, work, name, version);
+
+      step(n + 10, "Read the hash-chained audit log as admin, and verify the chain");
       require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
           "--password-file", adminPassword.toString()}, cfg));
       require(0, cat(new String[] {"audit", "list", "--limit", "6"}, cfg));
@@ -87,6 +90,54 @@ final class QuickstartServer {
     out.println();
     out.println("The server was stopped; its data is in " + data);
     out.flush();
+    return n + 11;
+  }
+
+  /**
+   * Steps {@code n} to {@code n + 2} (OBJ-1, SRC-2, INT-4; docs/REPOSITORY.md): two root key
+   * holders each make their own key, the admin assembles a 2-of-2 root from the public keys and
+   * the server's online keys, one signature is refused at publication and two are published;
+   * the server publishes the sample package as a target; NEGuard's TUF client ({@code repo
+   * verify}) and tuf-js, a client written by others, each fetch it, checking length and hash.
+   * Expects the admin logged in.
+   */
+  private void repository(int n, String url, String[] cfg, Path work, String name,
+      String version) throws Exception {
+    Path repo = Files.createDirectories(work.resolve("repository"));
+    Path key1 = Files.createDirectories(repo.resolve("holder-1")).resolve("root.key");
+    Path key2 = Files.createDirectories(repo.resolve("holder-2")).resolve("root.key");
+    Path pw1 = secretFile(repo.resolve("holder-1-password.txt"));
+    Path pw2 = secretFile(repo.resolve("holder-2-password.txt"));
+    Path root = repo.resolve("root.json");
+    step(n, "The repository's root: two root key holders each make their own key (each on"
+        + " their own machine, in real life), and the admin assembles a 2-of-2 root from their"
+        + " public keys and the server's online keys");
+    require(0, "repo", "key", "new", "--out", key1.toString(), "--password-file",
+        pw1.toString());
+    require(0, "repo", "key", "new", "--out", key2.toString(), "--type", "ecdsa-p256",
+        "--password-file", pw2.toString());
+    require(0, cat(new String[] {"repo", "init", "--root-key", key1 + ".pub.json",
+        "--root-key", key2 + ".pub.json", "--threshold", "2", "--out", root.toString()}, cfg));
+
+    step(n + 1, "Each holder signs it in turn: with one signature of two, publishing it is"
+        + " refused (REPO_SIGNATURE); with both, the admin publishes it, and the server"
+        + " publishes the sample package as a target");
+    require(0, "repo", "root", "sign", root.toString(), "--key", key1.toString(),
+        "--password-file", pw1.toString());
+    require(3, cat(new String[] {"repo", "root", "publish", root.toString()}, cfg));
+    require(0, "repo", "root", "sign", root.toString(), "--key", key2.toString(),
+        "--password-file", pw2.toString());
+    require(0, cat(new String[] {"repo", "root", "publish", root.toString()}, cfg));
+
+    step(n + 2, "Any TUF client fetches the package from root.json: NEGuard's (repo verify) and"
+        + " tuf-js, a client written by others, each checking its length and SHA-256");
+    String target = name + "-" + version + ".ngp";
+    String base = url.replaceAll("/+$", "") + "/api/repo/v1";
+    Path fetched = Files.createDirectories(repo.resolve("fetched"));
+    require(0, "repo", "verify", "--repo", base, "--root", root.toString(), "--state-dir",
+        repo.resolve("client-state").toString(), "--target", target, "--out",
+        fetched.resolve(target).toString());
+    TufJs.fetch(out, err, base, root, target, Files.createDirectories(repo.resolve("tuf-js")));
   }
 
   /**

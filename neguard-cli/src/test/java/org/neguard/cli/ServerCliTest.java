@@ -376,6 +376,9 @@ class ServerCliTest {
   }
 
   @Test
+  @DisplayName("SRC-2 OBJ-1 INT-4 the quickstart's server steps: upload, four-eyes deployment,"
+      + " a 2-of-2 TUF root signed by two holders, the package fetched by repo verify and"
+      + " tuf-js")
   void quickstartServerSteps_acceptSignedRefuseTampered_deployWithFourEyes() throws Exception {
     Path work = Files.createDirectories(dir.resolve("qs"));
     Path copy = work.resolve("sample.ngp");
@@ -384,12 +387,28 @@ class ServerCliTest {
     Files.copy(tampered, bad, StandardCopyOption.REPLACE_EXISTING);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6, work, copy,
-        "core", "1.0", bad, pki.resolve("ca.pem"));
+    int next = QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6,
+        work, copy, "core", "1.0", bad, pki.resolve("ca.pem"));
+    assertThat(next).isEqualTo(17);
     assertThat(out.toString()).as("%s", err).contains("== 6. Start an OAM server",
         "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
         "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
         "server was stopped");
+    // The repository: two holders' keys, one signature refused, two published, two clients.
+    assertThat(out.toString()).as("%s", err).contains("$ neguard repo key new",
+        "$ neguard repo init", "1 of 2", "REPO_SIGNATURE", "2 of 2",
+        "Published root version 1", "$ neguard repo verify",
+        "Downloaded core-1.0.ngp", TufJs.HARNESS);
+    assertThat(work.resolve("repository/fetched/core-1.0.ngp")).hasSameBinaryContentAs(copy);
+    boolean tufJsHere = TufJs.harness() != null
+        && Files.isDirectory(TufJs.harness().resolveSibling("node_modules"));
+    if ("true".equalsIgnoreCase(System.getenv("CI")) || tufJsHere) {
+      // In CI tuf-js must have run (the quickstart fails otherwise) and fetched the same bytes.
+      assertThat(out.toString()).doesNotContain("(not run:");
+      assertThat(out.toString()).contains("\"ok\":true");
+      assertThat(work.resolve("repository/tuf-js/targets/core-1.0.ngp"))
+          .hasSameBinaryContentAs(copy);
+    }
   }
 
   /** A non-loopback address of this machine: a connection to it stays on this host. */
@@ -505,6 +524,10 @@ class ServerCliTest {
         "soon");
     assertThat(interval.exit()).as("%s", interval).isEqualTo(2);
     assertThat(interval.err()).contains("not a duration like");
+    CliRun expiry = CliRun.of("server", "--data", data.toString(), "--repo-timestamp-expiry",
+        "2m", "--repo-renew-interval", "1m");
+    assertThat(expiry.exit()).as("%s", expiry).isEqualTo(2);
+    assertThat(expiry.err()).contains("too short for a renew interval");
     assertThat(data).doesNotExist();
   }
 
@@ -516,7 +539,9 @@ class ServerCliTest {
         pki.resolve("ca.pem").toString(), "--admin-password-file", adminPw.toString(),
         "--max-db-age", "3d", "--min-engines", "1", "--device-port", "0", "--device-host",
         "ne-gw.example", "--required-approvals", "2", "--scheduler-interval", "500ms",
-        "--package-store", dir.resolve("proc-store").toString(), "--json");
+        "--package-store", dir.resolve("proc-store").toString(), "--repo-public",
+        "--repo-timestamp-expiry", "2h", "--repo-snapshot-expiry", "2d", "--repo-targets-expiry",
+        "30d", "--repo-renew-interval", "10s", "--json");
     try {
       BufferedReader r = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -538,6 +563,12 @@ class ServerCliTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(data.resolve("trust/anchors/ca.pem")).exists();
+      // --repo-public: the repository answers anyone (no root yet: 404, not 401).
+      HttpResponse<String> repo = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(base.resolve("/api/repo/v1/metadata/timestamp.json")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(repo.statusCode()).as(repo.body()).isEqualTo(404);
+      assertThat(repo.body()).contains("neguard repo init");
       // The agents' port: HTTPS always, a free port of its own with --device-port 0.
       URI devices = URI.create(started.path("deviceUrl").asText());
       assertThat(devices.getScheme()).isEqualTo("https");

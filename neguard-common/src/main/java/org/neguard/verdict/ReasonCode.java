@@ -64,6 +64,17 @@ public enum ReasonCode {
   ROLLBACK_REFUSED(Kind.REFUSAL, 422),
   /** The device is disabled (or its certificate revoked): it is refused until re-enrolled. */
   DEVICE_DISABLED(Kind.REFUSAL, 403),
+  // The TUF repository of published packages (OBJ-1, SRC-2; docs/REPOSITORY.md).
+  /** A role's threshold of valid signatures is not met, or a new root is not signed by the
+   *  previous root's threshold (and its own). */
+  REPO_SIGNATURE(Kind.REFUSAL, 422),
+  /** Metadata of a lower version than trusted (rollback), or a fast-forward. */
+  REPO_ROLLBACK(Kind.REFUSAL, 422),
+  /** Metadata past its expiry: an indefinite freeze. */
+  REPO_EXPIRED(Kind.REFUSAL, 422),
+  /** A metadata file's version, length or hash differ from what the role above it says
+   *  (mix-and-match). */
+  REPO_MISMATCH(Kind.REFUSAL, 422),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR, 500),
   BAD_INPUT(Kind.ERROR, 400),

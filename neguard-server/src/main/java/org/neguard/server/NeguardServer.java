@@ -36,6 +36,12 @@ public final class NeguardServer implements AutoCloseable {
    */
   public static final long MAX_SWALLOW_BYTES = 1 << 20;
 
+  /**
+   * The setting that opens the TUF repository's files to anyone on the users' port ({@code
+   * ServerConfig.Repo.publicRead}).
+   */
+  public static final String REPO_PUBLIC = "neguard.repo.public";
+
   /** Where the OpenAPI document is served, to anyone (as {@code /actuator/health} is). */
   public static final String OPENAPI_PATH = "/api/openapi";
 
@@ -165,6 +171,8 @@ public final class NeguardServer implements AutoCloseable {
     p.put("management.endpoint.health.probes.enabled", "true");
     p.put("management.info.env.enabled", "false");
     p.put("neguard.max-upload-bytes", Long.toString(config.maxUploadBytes()));
+    // Read by @Allowed(anonymousIf = ...) of the repository's files (access.Allowed).
+    p.put(REPO_PUBLIC, Boolean.toString(config.repo().publicRead()));
     config.tlsKeystore().ifPresent(
         ks -> {
           p.put("server.ssl.enabled", "true");

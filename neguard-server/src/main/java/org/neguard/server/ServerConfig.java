@@ -31,6 +31,7 @@ import org.neguard.sign.TrustStore;
  *     the vendors it speaks for (none: unbound), after the data directory's lock is taken
  * @param crls CRLs to install into {@code trust/crls/}, likewise
  * @param fleet the agents' API and deployments (issue 12)
+ * @param repo the TUF repository of the published packages (issue 13)
  */
 public record ServerConfig(
     Path dataDir,
@@ -48,7 +49,8 @@ public record ServerConfig(
     ScanPolicy scanPolicy,
     List<TrustStore.AnchorFile> trustAnchors,
     List<Path> crls,
-    Fleet fleet) {
+    Fleet fleet,
+    Repo repo) {
 
   /**
    * Devices and deployments: the agents' API listener and the deployment engine.
@@ -95,6 +97,54 @@ public record ServerConfig(
     }
   }
 
+  /**
+   * The TUF repository (docs/REPOSITORY.md): who may read it and how long what the server signs
+   * with its online keys stays valid. The server renews each role when less than half of its
+   * lifetime is left, so an expiry must be well above {@code renewInterval}.
+   *
+   * @param publicRead anyone may read the repository on the users' port, without a credential
+   *     (the metadata is signed; the packages are the vendors'); else any signed-in user
+   * @param timestampExpiry lifetime of each timestamp.json
+   * @param snapshotExpiry lifetime of each snapshot
+   * @param targetsExpiry lifetime of each targets
+   * @param renewInterval how often each replica looks whether the repository needs publishing
+   *     (a package missing from targets, a role in the second half of its lifetime)
+   */
+  public record Repo(boolean publicRead, java.time.Duration timestampExpiry,
+      java.time.Duration snapshotExpiry, java.time.Duration targetsExpiry,
+      java.time.Duration renewInterval) {
+    public Repo {
+      positive("timestampExpiry", timestampExpiry);
+      positive("snapshotExpiry", snapshotExpiry);
+      positive("targetsExpiry", targetsExpiry);
+      positive("renewInterval", renewInterval);
+      for (java.time.Duration d : List.of(timestampExpiry, snapshotExpiry, targetsExpiry)) {
+        // Renewal starts at half the lifetime and is looked for every renewInterval: with less
+        // than two intervals in that half, a file could expire before it is renewed.
+        if (d.dividedBy(2).compareTo(renewInterval.multipliedBy(2)) < 0) {
+          throw new IllegalArgumentException("an expiry of " + d + " is too short for a renew"
+              + " interval of " + renewInterval + ": each expiry must be at least 4 intervals");
+        }
+      }
+    }
+
+    private static void positive(String name, java.time.Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " not positive: " + d);
+      }
+    }
+
+    /**
+     * Readable by signed-in users and devices only; timestamp 1 day, snapshot 7 days, targets
+     * 90 days; looked at every minute.
+     */
+    public static Repo defaults() {
+      return new Repo(false, java.time.Duration.ofDays(1), java.time.Duration.ofDays(7),
+          java.time.Duration.ofDays(90), java.time.Duration.ofMinutes(1));
+    }
+  }
+
   /** Default largest upload: 16 GiB. */
   public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 30;
 
@@ -116,6 +166,8 @@ public record ServerConfig(
     Objects.requireNonNull(scanPolicy, "scanPolicy");
     trustAnchors = List.copyOf(trustAnchors);
     crls = List.copyOf(crls);
+    Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(repo, "repo");
     dbUrl.ifPresent(
         u -> {
           if (!u.startsWith("jdbc:")) {
@@ -133,7 +185,7 @@ public record ServerConfig(
     return new ServerConfig(dataDir, bindAddress, port, dbUrl, dbUser, dbPassword, tlsKeystore,
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
-        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet);
+        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -163,6 +215,7 @@ public record ServerConfig(
     private List<TrustStore.AnchorFile> trustAnchors = List.of();
     private List<Path> crls = List.of();
     private Fleet fleet = Fleet.defaults();
+    private Repo repo = Repo.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -234,13 +287,19 @@ public record ServerConfig(
       return this;
     }
 
+    /** The TUF repository's settings. */
+    public Builder repo(Repo repo) {
+      this.repo = Objects.requireNonNull(repo, "repo");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet);
+          trustAnchors, crls, fleet, repo);
     }
   }
 }

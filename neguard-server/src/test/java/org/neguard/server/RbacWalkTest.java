@@ -80,6 +80,14 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("POST /api/deployments/{id}/resume", EnumSet.of(Role.OPERATOR, Role.APPROVER));
     EXPECTED.put("POST /api/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
+    // The TUF repository: administration by admins, status for the fleet's readers; its files
+    // for any signed-in user here (anyone with repo.public) and for devices on the agents' port.
+    EXPECTED.put("GET /api/repo/online-keys", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("POST /api/repo/online-keys/{role}/rotate", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("POST /api/repo/root", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("GET /api/repo/status", fleetReaders);
+    EXPECTED.put("GET /api/repo/v1/metadata/{file}", ALL);
+    EXPECTED.put("GET /api/repo/v1/targets/{file}", ALL);
   }
 
   /** The agents' API, which the users' port does not serve: the walks leave it out. */

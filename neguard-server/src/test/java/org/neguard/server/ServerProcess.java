@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * A server in a JVM of its own, so that a test can kill it with SIGKILL. {@link #main} is that
  * JVM's entry point; {@link #start} launches it with this JVM's class path.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   final Process process;
-  final URI url;
+  public final URI url;
   /** The agents' port, {@code https://host:port}. */
-  final URI deviceUrl;
+  public final URI deviceUrl;
   private final StringBuffer output;
 
   private ServerProcess(Process process, URI url, URI deviceUrl, StringBuffer output) {
@@ -38,8 +38,13 @@ final class ServerProcess implements AutoCloseable {
    * @param packageStore the shared package store (fleet.packageStore), or null for DATA/packages
    * @param schedulerInterval the deployment scheduler's interval, or null for the default
    */
-  record Options(String dbUrl, Path packageStore, Duration schedulerInterval) {
+  public record Options(String dbUrl, Path packageStore, Duration schedulerInterval,
+      ServerConfig.Repo repo) {
     static final Options DEFAULTS = new Options(null, null, null);
+
+    public Options(String dbUrl, Path packageStore, Duration schedulerInterval) {
+      this(dbUrl, packageStore, schedulerInterval, null);
+    }
 
     /** The child's arguments after DATA_DIR and ADMIN_PASSWORD_FILE. */
     List<String> args() {
@@ -53,6 +58,11 @@ final class ServerProcess implements AutoCloseable {
       if (schedulerInterval != null) {
         a.add("--scheduler-interval-ms=" + schedulerInterval.toMillis());
       }
+      if (repo != null) {
+        a.add("--repo=" + repo.publicRead() + "," + repo.timestampExpiry().toMillis() + ","
+            + repo.snapshotExpiry().toMillis() + "," + repo.targetsExpiry().toMillis() + ","
+            + repo.renewInterval().toMillis());
+      }
       return a;
     }
 
@@ -61,11 +71,18 @@ final class ServerProcess implements AutoCloseable {
       for (String a : args) {
         String value = a.substring(a.indexOf('=') + 1);
         if (a.startsWith("--db=")) {
-          o = new Options(value, o.packageStore, o.schedulerInterval);
+          o = new Options(value, o.packageStore, o.schedulerInterval, o.repo);
         } else if (a.startsWith("--package-store=")) {
-          o = new Options(o.dbUrl, Path.of(value), o.schedulerInterval);
+          o = new Options(o.dbUrl, Path.of(value), o.schedulerInterval, o.repo);
         } else if (a.startsWith("--scheduler-interval-ms=")) {
-          o = new Options(o.dbUrl, o.packageStore, Duration.ofMillis(Long.parseLong(value)));
+          o = new Options(o.dbUrl, o.packageStore, Duration.ofMillis(Long.parseLong(value)),
+              o.repo);
+        } else if (a.startsWith("--repo=")) {
+          String[] v = value.split(",");
+          o = new Options(o.dbUrl, o.packageStore, o.schedulerInterval, new ServerConfig.Repo(
+              Boolean.parseBoolean(v[0]), Duration.ofMillis(Long.parseLong(v[1])),
+              Duration.ofMillis(Long.parseLong(v[2])), Duration.ofMillis(Long.parseLong(v[3])),
+              Duration.ofMillis(Long.parseLong(v[4]))));
         } else {
           throw new IllegalArgumentException("unknown argument: " + a);
         }
@@ -94,6 +111,9 @@ final class ServerProcess implements AutoCloseable {
     b.fleet(new ServerConfig.Fleet(d.devicePort(), d.deviceHosts(), d.requiredApprovals(),
         o.schedulerInterval() == null ? d.schedulerInterval() : o.schedulerInterval(),
         d.certificateLifetime(), Optional.ofNullable(o.packageStore())));
+    if (o.repo() != null) {
+      b.repo(o.repo());
+    }
     NeguardServer server = NeguardServer.start(b.build());
     // DEVICES first: the parent reads up to LISTENING.
     System.out.println("DEVICES " + server.deviceUrl());
@@ -122,7 +142,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** As above, the child configured by {@code options}. */
-  static ServerProcess start(Path dataDir, Path adminPasswordFile, Path workDir,
+  public static ServerProcess start(Path dataDir, Path adminPasswordFile, Path workDir,
       Map<String, String> env, List<String> jvmOptions, Options options) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
@@ -177,6 +197,11 @@ final class ServerProcess implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("the server process did not die");
     }
+  }
+
+  /** What the process wrote so far, for assertion messages (public for other packages). */
+  public String log() {
+    return output();
   }
 
   @Override

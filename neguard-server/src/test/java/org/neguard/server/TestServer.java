@@ -54,6 +54,12 @@ public final class TestServer implements AutoCloseable {
 
   /** Starts on {@code dbUrl} (PostgreSQL), or the embedded database when null. */
   public static TestServer start(String dbUrl) throws Exception {
+    return start(dbUrl, b -> b);
+  }
+
+  /** As {@link #start(String)}, with more settings made by {@code customize}. */
+  public static TestServer start(String dbUrl,
+      java.util.function.UnaryOperator<ServerConfig.Builder> customize) throws Exception {
     Path dir = Files.createTempDirectory("neguard-server-test-");
     TestPki pki = TestPki.create();
     prepare(dir, pki);
@@ -63,7 +69,7 @@ public final class TestServer implements AutoCloseable {
       b.database(dbUrl, "postgres", "");
     }
     try {
-      return new TestServer(dir, pki, NeguardServer.start(b.build()));
+      return new TestServer(dir, pki, NeguardServer.start(customize.apply(b).build()));
     } catch (Exception | Error e) {
       delete(dir);
       throw e;

@@ -115,6 +115,33 @@ final class ServerCommand extends CommandBase {
           + " ${DEFAULT-VALUE}).")
   Duration schedulerInterval;
 
+  @Option(names = "--repo-public",
+      description = "Anyone may read the TUF repository (/api/repo/v1/...) on this port without"
+          + " a credential; its metadata is signed. Default: signed-in users and devices only.")
+  boolean repoPublic;
+
+  @Option(names = "--repo-timestamp-expiry", paramLabel = "DURATION", defaultValue = "1d",
+      converter = DurationConverter.class,
+      description = "Lifetime of each signed timestamp.json (default: ${DEFAULT-VALUE}); renewed"
+          + " when less than half is left.")
+  Duration repoTimestampExpiry;
+
+  @Option(names = "--repo-snapshot-expiry", paramLabel = "DURATION", defaultValue = "7d",
+      converter = DurationConverter.class,
+      description = "Lifetime of each signed snapshot (default: ${DEFAULT-VALUE}).")
+  Duration repoSnapshotExpiry;
+
+  @Option(names = "--repo-targets-expiry", paramLabel = "DURATION", defaultValue = "90d",
+      converter = DurationConverter.class,
+      description = "Lifetime of each signed targets (default: ${DEFAULT-VALUE}).")
+  Duration repoTargetsExpiry;
+
+  @Option(names = "--repo-renew-interval", paramLabel = "DURATION", defaultValue = "1m",
+      converter = DurationConverter.class,
+      description = "How often this server looks whether the repository needs signing anew"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration repoRenewInterval;
+
   @Override
   public Integer call() throws Exception {
     return ServerLauncher.runUntilStopped(this, commandLine(), output());

@@ -72,6 +72,8 @@ public final class ServerLauncher {
       b.fleet(new ServerConfig.Fleet(c.devicePort, c.deviceHosts, c.requiredApprovals,
           c.schedulerInterval, ServerConfig.Fleet.defaults().certificateLifetime(),
           Optional.ofNullable(c.packageStore)));
+      b.repo(new ServerConfig.Repo(c.repoPublic, c.repoTimestampExpiry, c.repoSnapshotExpiry,
+          c.repoTargetsExpiry, c.repoRenewInterval));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
@@ -93,12 +95,18 @@ public final class ServerLauncher {
 
   /**
    * Starts a quiet server on a free loopback port with an embedded database in {@code data},
-   * trusting {@code caCert}: the quickstart's.
+   * trusting {@code caCert}, its repository public: the quickstart's.
    */
   public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert)
       throws IOException, RefusalException {
+    // The repository readable by anyone, as --repo-public: any TUF client (tuf-js too) reads
+    // it without a NEGuard login, which is what the quickstart shows.
+    ServerConfig.Repo d = ServerConfig.Repo.defaults();
     NeguardServer server = start(ServerConfig.builder(data).port(0).quiet(true)
-        .adminPasswordFile(adminPasswordFile).build(), List.of(caCert), List.of());
+        .adminPasswordFile(adminPasswordFile)
+        .repo(new ServerConfig.Repo(true, d.timestampExpiry(), d.snapshotExpiry(),
+            d.targetsExpiry(), d.renewInterval()))
+        .build(), List.of(caCert), List.of());
     return new Running() {
       @Override
       public String url() {

@@ -41,4 +41,34 @@ public final class Secrets {
     }
     return line;
   }
+
+  /**
+   * A password for something new (a key file): as {@link #read}, but typed twice on a terminal,
+   * since a mistyped one would lock the key away for good.
+   *
+   * @throws RefusalException {@code BAD_INPUT} when the two differ, or it is shorter than
+   *     {@code minLength}
+   */
+  public static String readNew(Path file, String envVar, String prompt, int minLength)
+      throws IOException, RefusalException {
+    String env = envVar == null ? null : System.getenv(envVar);
+    Console console = System.console();
+    String pw;
+    if (file == null && (env == null || env.isEmpty()) && console != null) {
+      char[] first = console.readPassword("%s: ", prompt);
+      char[] again = console.readPassword("%s (again): ", prompt);
+      if (first == null || again == null || !java.util.Arrays.equals(first, again)) {
+        throw new RefusalException(ReasonCode.BAD_INPUT, "the two passwords differ; try again");
+      }
+      pw = new String(first);
+    } else {
+      pw = read(file, envVar, prompt);
+    }
+    if (pw.length() < minLength) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "the password is shorter than "
+          + minLength + " characters; choose a longer one"
+          + (file == null ? "" : " (in " + file + ")"));
+    }
+    return pw;
+  }
 }

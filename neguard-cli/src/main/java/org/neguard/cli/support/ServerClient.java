@@ -58,6 +58,8 @@ import org.neguard.api.pkg.TrustInfo;
 import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.api.problem.Verdict;
+import org.neguard.api.repo.RepoStatus;
+import org.neguard.api.repo.RotateKeyRequest;
 import org.neguard.sign.Certificates;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -358,6 +360,40 @@ public final class ServerClient {
       throws IOException, RefusalException {
     return post("/api/deployments/" + encode(id) + "/" + action.path(), request,
         Deployment.class);
+  }
+
+  // The package repository (docs/REPOSITORY.md): TUF metadata travels as the bytes it was signed
+  // in, never re-serialized, and is read by org.neguard.tuf, not bound to wire records here.
+
+  /** {@code GET /api/repo/online-keys} (admin): the online roles' TUF public keys, as JSON. */
+  public byte[] repoOnlineKeys() throws IOException, RefusalException {
+    return bytes(send(request("/api/repo/online-keys").GET()));
+  }
+
+  /** {@code POST /api/repo/online-keys/{role}/rotate} (admin): the online keys after it. */
+  public byte[] rotateRepoOnlineKey(String role) throws IOException, RefusalException {
+    return bytes(send(withJson(request("/api/repo/online-keys/" + encode(role) + "/rotate"),
+        "POST", new RotateKeyRequest(null))));
+  }
+
+  /** {@code POST /api/repo/root} (admin): a signed root, exactly these bytes. */
+  public RepoStatus publishRepoRoot(byte[] root) throws IOException, RefusalException {
+    return bind(send(request("/api/repo/root").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(root))), JSON.constructType(RepoStatus.class));
+  }
+
+  /** {@code GET /api/repo/status}: every role's version, expiry, keys and threshold. */
+  public RepoStatus repoStatus() throws IOException, RefusalException {
+    return get("/api/repo/status", RepoStatus.class);
+  }
+
+  /** A metadata file of the repository ({@code root.json}, {@code 3.root.json}), as served. */
+  public byte[] repoMetadata(String file) throws IOException, RefusalException {
+    return bytes(send(request("/api/repo/v1/metadata/" + encode(file)).GET()));
+  }
+
+  private static byte[] bytes(HttpResponse<String> r) {
+    return r.body().getBytes(StandardCharsets.UTF_8);
   }
 
   /** The raw body of a GET, streamed. */

@@ -28,7 +28,17 @@ public @interface Allowed {
   /**
    * An enrolled, enabled device authenticated by its device certificate (mutual TLS on the
    * agents' port, {@link CurrentDevice}); no user token admits it. Devices are admitted only to
-   * such endpoints.
+   * such endpoints. With users admitted too ({@link #anyUser}, roles, {@link #anonymousIf}), an
+   * endpoint served on both ports (the TUF repository's files): on the agents' port a device
+   * is required, on the users' port the user attributes decide.
    */
   boolean device() default false;
+
+  /**
+   * The name of a boolean setting (such as {@code neguard.repo.public}): while it is true, anyone
+   * may call the endpoint on the users' port without a credential, as if {@link #anonymous}
+   * were set; else the other attributes decide. Empty: no such setting. On the agents' port it
+   * admits nobody: there only {@link #device} does.
+   */
+  String anonymousIf() default "";
 }

@@ -56,6 +56,16 @@ public final class AuditLog {
    */
   static final String RECORDED = AuditLog.class.getName() + ".recorded";
 
+  /**
+   * Marks {@code request}'s answer (a 404) as the one its protocol expects rather than a refusal,
+   * so that {@link RefusalAudit} writes no row for it: a TUF client ends every refresh by asking
+   * for the root version after the newest and is told there is none. Only for such answers:
+   * every refusal must leave a row.
+   */
+  public static void expectedAnswer(HttpServletRequest request) {
+    request.setAttribute(RECORDED, Boolean.TRUE);
+  }
+
   /** Request attribute: the authenticated user's name, for rows written outside a handler. */
   public static final String ACTOR = AuditLog.class.getName() + ".actor";
 

@@ -5,6 +5,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.util.Arrays;
 import java.util.Set;
 import org.neguard.api.auth.Role;
+import org.neguard.server.DeviceListener;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentDevice;
 import org.neguard.server.access.CurrentUser;
@@ -13,6 +14,7 @@ import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.Problems;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
+import org.springframework.core.env.Environment;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
@@ -24,9 +26,24 @@ import org.springframework.web.servlet.HandlerInterceptor;
  */
 final class EndpointAuthorization implements HandlerInterceptor {
   private final AuditLog audit;
+  private final DeviceListener listener;
+  private final Environment environment;
 
-  EndpointAuthorization(AuditLog audit) {
+  EndpointAuthorization(AuditLog audit, DeviceListener listener, Environment environment) {
     this.audit = audit;
+    this.listener = listener;
+    this.environment = environment;
+  }
+
+  /** Whether the endpoint admits users as well as devices (it is served on both ports). */
+  static boolean admitsUsers(Allowed allowed) {
+    return allowed.anyUser() || allowed.value().length > 0 || !allowed.anonymousIf().isEmpty();
+  }
+
+  /** Whether {@code allowed}'s {@link Allowed#anonymousIf} setting is on. */
+  static boolean openNow(Allowed allowed, Environment environment) {
+    return !allowed.anonymousIf().isEmpty()
+        && environment.getProperty(allowed.anonymousIf(), Boolean.class, false);
   }
 
   @Override
@@ -54,12 +71,16 @@ final class EndpointAuthorization implements HandlerInterceptor {
     if (allowed.anonymous()) {
       return true;
     }
-    if (allowed.device()) {
+    boolean devicePort = listener.isDevicePort(request);
+    if (allowed.device() && (caller != null || devicePort || !admitsUsers(allowed))) {
       CurrentDevice device = CurrentDevice.of(request);
       if (device == null) {
         return deny(response, ReasonCode.NOT_AUTHENTICATED, CurrentUser.actorName(), what,
             "this endpoint is for enrolled devices: present a device certificate (mutual TLS)");
       }
+      return true;
+    }
+    if (!devicePort && openNow(allowed, environment)) {
       return true;
     }
     CurrentUser user = CurrentUser.current();

@@ -9,6 +9,7 @@ import org.neguard.api.auth.Endpoint;
 import org.neguard.api.auth.RoleName;
 import org.neguard.server.access.Allowed;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.method.HandlerMethod;
@@ -25,7 +26,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 public final class EndpointCatalog {
   private final List<Endpoint> endpoints;
 
-  EndpointCatalog(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mapping) {
+  EndpointCatalog(@Qualifier("requestMappingHandlerMapping") RequestMappingHandlerMapping mapping,
+      Environment environment) {
     List<Endpoint> list = new ArrayList<>();
     List<String> undeclared = new ArrayList<>();
     for (Map.Entry<RequestMappingInfo, HandlerMethod> e : mapping.getHandlerMethods().entrySet()) {
@@ -38,8 +40,11 @@ public final class EndpointCatalog {
         undeclared.add(hm.getShortLogMessage());
         continue;
       }
-      String access = a.anonymous() ? "anonymous" : a.anyUser() ? "any-user"
-          : a.device() ? "device" : "roles";
+      // As the users' port enforces it: an endpoint that devices may call too is listed by what
+      // it admits there (the agents' port admits devices only).
+      String access = a.anonymous() || EndpointAuthorization.openNow(a, environment) ? "anonymous"
+          : a.anyUser() ? "any-user"
+          : a.device() && !EndpointAuthorization.admitsUsers(a) ? "device" : "roles";
       for (String path : e.getKey().getPatternValues()) {
         for (RequestMethod m : e.getKey().getMethodsCondition().getMethods()) {
           list.add(new Endpoint(m.name(), path, access, RoleName.of(Arrays.asList(a.value()))));

@@ -2,6 +2,7 @@ package org.neguard.server.auth;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.neguard.api.auth.Role;
+import org.neguard.server.DeviceListener;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
@@ -11,6 +12,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
@@ -33,9 +35,13 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig implements WebMvcConfigurer {
   private final AuditLog audit;
+  private final DeviceListener listener;
+  private final Environment environment;
 
-  SecurityConfig(AuditLog audit) {
+  SecurityConfig(AuditLog audit, DeviceListener listener, Environment environment) {
     this.audit = audit;
+    this.listener = listener;
+    this.environment = environment;
   }
 
   /** Argon2id with Spring Security's current parameters (16 MiB, 2 passes, random salt). */
@@ -101,6 +107,6 @@ class SecurityConfig implements WebMvcConfigurer {
 
   @Override
   public void addInterceptors(InterceptorRegistry registry) {
-    registry.addInterceptor(new EndpointAuthorization(audit));
+    registry.addInterceptor(new EndpointAuthorization(audit, listener, environment));
   }
 }

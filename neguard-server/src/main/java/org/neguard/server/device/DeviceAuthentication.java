@@ -26,7 +26,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Keeps the two ports apart and authenticates devices (docs/DEPLOYMENTS.md, "The two ports").
- * On the agents' port only {@code /api/device/v1/**} exists (anything else is 404), a user's
+ * On the agents' port only {@code /api/device/v1/**} and the package repository's files
+ * ({@code /api/repo/v1/**}) exist (anything else is 404), a user's
  * {@code Authorization} header is refused (401: no bearer secret counts there), and a client
  * certificate, which TLS has already chained to the device CA, is admitted only when its serial
  * is the current, unrevoked one of the device its CN names and that device is not disabled,
@@ -36,6 +37,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 final class DeviceAuthentication extends OncePerRequestFilter {
   static final String PREFIX = "/api/device/v1/";
+  /**
+   * The TUF repository's files (docs/REPOSITORY.md), which devices read on this port and users
+   * on theirs: the same paths on both, so that one base URL scheme serves every client.
+   */
+  static final String REPO_PREFIX = "/api/repo/v1/";
   private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
 
   private final DeviceListener listener;
@@ -90,8 +96,9 @@ final class DeviceAuthentication extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    if (!mapped.startsWith(PREFIX) || !raw.startsWith(PREFIX)) {
-      notFound(response, "only the agents' API (" + PREFIX + "...) is served on this port");
+    if (!agentsPath(mapped, raw)) {
+      notFound(response, "only the agents' API (" + PREFIX + "...) and the package repository ("
+          + REPO_PREFIX + "...) are served on this port");
       return;
     }
     String what = request.getMethod() + " " + raw;
@@ -125,6 +132,12 @@ final class DeviceAuthentication extends OncePerRequestFilter {
     request.setAttribute(AuditLog.ACTOR, actor);
     lastSeen.getObject().seen(deviceId);
     chain.doFilter(request, response);
+  }
+
+  /** Whether the path, as mapped and as sent, is one the agents' port serves. */
+  private static boolean agentsPath(String mapped, String raw) {
+    return (mapped.startsWith(PREFIX) && raw.startsWith(PREFIX))
+        || (mapped.startsWith(REPO_PREFIX) && raw.startsWith(REPO_PREFIX));
   }
 
   private static boolean isDevicePath(String path) {

@@ -34,6 +34,7 @@ import org.neguard.verdict.RefusalException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -63,11 +64,14 @@ final class PackageIngest {
   private final long maxBytes;
   private final Clock clock = Clock.systemUTC();
   private final MeterRegistry metrics;
+  private final ApplicationEventPublisher events;
 
   PackageIngest(DataDir dataDir, PublicationGate gate, PackageStore store, AuditLog audit,
       PlatformTransactionManager transactions, MeterRegistry metrics,
+      ApplicationEventPublisher events,
       @Value("${neguard.max-upload-bytes}") long maxBytes) throws IOException {
     this.metrics = metrics;
+    this.events = events;
     this.dataDir = dataDir;
     this.gate = gate;
     this.store = store;
@@ -226,7 +230,21 @@ final class PackageIngest {
       throw e;
     }
     count("accepted", "none");
+    stored(p);
     return new Accepted(p, true);
+  }
+
+  /**
+   * Tells the features that follow the store (the TUF repository) of a committed package. Their
+   * failure is theirs: the package is stored and the upload succeeded; they catch up later.
+   */
+  private void stored(PackageStore.StoredPackage p) {
+    try {
+      events.publishEvent(new PackageStored(p.name(), p.version(), p.sha256()));
+    } catch (RuntimeException e) {
+      LOG.error("package {} {} is stored, but a follower of the store failed on it: {}",
+          p.name(), p.version(), e.toString(), e);
+    }
   }
 
   private void count(String outcome, String code) {

@@ -1,6 +1,7 @@
 package org.neguard.server.pkg;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
@@ -16,9 +17,10 @@ public final class StoredBundles {
    *
    * @param sha256 SHA-256 of the bundle file (its identity in the store and in orders)
    * @param sizeBytes the bundle file's length
+   * @param rim the package's reference integrity measurement (the tree digest of its payload)
    */
   public record Bundle(String name, String version, String sha256, long sizeBytes,
-      long securityVersion, String neType) {}
+      long securityVersion, String neType, String rim) {}
 
   private final PackageStore store;
   private final PackageIngest ingest;
@@ -33,6 +35,12 @@ public final class StoredBundles {
     return store.find(name, version).map(StoredBundles::bundle);
   }
 
+  /** Every stored package whose file digest is known, by name, then upload time. */
+  public List<Bundle> all() {
+    return store.list().stream().filter(p -> p.sha256() != null).map(StoredBundles::bundle)
+        .toList();
+  }
+
   /**
    * The file of the stored bundle whose file digest is {@code sha256}, if a stored package has
    * it (the file itself may still be missing from a damaged store: the caller checks).
@@ -43,6 +51,6 @@ public final class StoredBundles {
 
   private static Bundle bundle(PackageStore.StoredPackage p) {
     return new Bundle(p.name(), p.version(), p.sha256(), p.sizeBytes(), p.securityVersion(),
-        p.neType());
+        p.neType(), p.rim());
   }
 }
