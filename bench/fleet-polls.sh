@@ -9,7 +9,7 @@
 # the server's CPU per request for an empty Spring answer. Needs wrk: apt-get install wrk
 # Usage: bench/fleet-polls.sh [WORKDIR]   (default: bench/work)
 # POINTS="devices:interval ..." (default "200:50ms 500:100ms 1000:100ms 1000:50ms"),
-# SECONDS_PER_POINT (default 20), THREADS (the sim's driving threads, default 16),
+# SECONDS_PER_POINT (default 35: progress lines at 10, 20 and 30 s bound the steady state), THREADS (the sim's driving threads, default 16),
 # NEGUARD may name the command to run (default: the ./neguard launcher).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +17,7 @@ work="${1:-$root/bench/work}/fleet-polls"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 export NEGUARD_CDS="${NEGUARD_CDS:-0}"   # the server's start-up time is not measured
 points="${POINTS:-200:50ms 500:100ms 1000:100ms 1000:50ms}"
-seconds="${SECONDS_PER_POINT:-20}"
+seconds="${SECONDS_PER_POINT:-35}"
 threads="${THREADS:-16}"
 command -v wrk >/dev/null 2>&1 || { echo "missing wrk: apt-get install wrk" >&2; exit 1; }
 rm -rf "$work"
@@ -75,20 +75,36 @@ results="$work/results.jsonl"
 for p in $points; do
   n="${p%%:*}"; interval="${p#*:}"
   before=$(cpu_seconds "$server_pid")
+  # The sim prints a progress line every 10 s (cumulative polls) to stderr; each is stamped with
+  # the server's CPU seconds at that moment, so that the steady state (from the first line to the
+  # last: every device connected and handshaken, the JIT warm) is measured apart from the start.
   "${neguard[@]}" sim agents "${cfg[@]}" --count "$n" --poll-interval "$interval" \
     --duration "${seconds}s" --threads "$threads" --state-dir "$work/devices" --json \
-    >"$work/sim-$n-$interval.json" 2>/dev/null
+    >"$work/sim-$n-$interval.json" \
+    2> >(while IFS= read -r line; do echo "$(cpu_seconds "$server_pid") $line"; done \
+      >"$work/progress-$n-$interval.txt")
   after=$(cpu_seconds "$server_pid")
-  python3 - "$work/sim-$n-$interval.json" "$before" "$after" "$n" "$interval" >>"$results" <<'PY'
-import json, sys
+  sleep 1
+  python3 - "$work/sim-$n-$interval.json" "$before" "$after" "$n" "$interval" \
+    "$work/progress-$n-$interval.txt" >>"$results" <<'PY'
+import json, re, sys
 s = json.load(open(sys.argv[1]))
 cpu = float(sys.argv[3]) - float(sys.argv[2])
+marks = []
+for line in open(sys.argv[6]):
+    m = re.match(r"([\d.]+) sim: .*?([\d,]+) polls \(", line)
+    if m:
+        marks.append((float(m.group(1)), int(m.group(2).replace(",", ""))))
+steady = None
+if len(marks) >= 2 and marks[-1][1] > marks[0][1]:
+    steady = round((marks[-1][0] - marks[0][0]) * 1e6 / (marks[-1][1] - marks[0][1]), 1)
 print(json.dumps({"point": f"{sys.argv[4]} devices @ {sys.argv[5]}", "polls": s["polls"],
     "pollsPerSecond": s["pollsPerSecond"], "scheduled": s["scheduledPollsPerSecond"],
     "notModifiedShare": s["notModifiedShare"], "errors": s["pollErrors"],
     "p50": s["pollLatencyMs"]["p50"], "p99": s["pollLatencyMs"]["p99"],
     "lagP99": s["startLagMs"]["p99"], "serverCpuS": round(cpu, 2),
-    "serverCpuUsPerPoll": round(cpu * 1e6 / max(1, s["polls"]), 1)}))
+    "serverCpuUsPerPoll": round(cpu * 1e6 / max(1, s["polls"]), 1),
+    "steadyCpuUsPerPoll": steady}))
 PY
   tail -1 "$results"
 done
@@ -116,15 +132,17 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 ref = rows[-1]["serverCpuUsPerPoll"]
 print("| point | polls/s (scheduled) | p50 / p99 ms | start lag p99 ms | 304 share | errors"
-      " | server CPU per poll | / reference |")
-print("|---|---|---|---|---|---|---|---|")
+      " | server CPU per poll, whole run | steady state | steady / reference |")
+print("|---|---|---|---|---|---|---|---|---|")
 for r in rows[:-1]:
+    st = r.get("steadyCpuUsPerPoll")
     print(f"| {r['point']} | {r['pollsPerSecond']:.0f} ({r['scheduled']:.0f}) | {r['p50']} /"
           f" {r['p99']} | {r['lagP99']} | {r['notModifiedShare']:.3f} | {r['errors']} |"
-          f" {r['serverCpuUsPerPoll']} µs | {r['serverCpuUsPerPoll'] / ref:.1f}× |")
+          f" {r['serverCpuUsPerPoll']} µs | {st} µs |"
+          f" {(st / ref if st else float('nan')):.2f}× |")
 r = rows[-1]
 print(f"| {r['point']} | {r['pollsPerSecond']:.0f} | p99 {r['p99']} | | | |"
-      f" {r['serverCpuUsPerPoll']} µs | 1.0× |")
+      f" {r['serverCpuUsPerPoll']} µs | | 1.00× |")
 best = max(rows[:-1], key=lambda r: r["pollsPerSecond"] if r["p99"] < 50 else -1)
 met = best["pollsPerSecond"] >= 5000 and best["p99"] < 50
 print(f"best point with p99 < 50 ms: {best['point']}, {best['pollsPerSecond']:.0f} polls/s,"
