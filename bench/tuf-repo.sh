@@ -311,11 +311,13 @@ PY
 }
 : >"$work/refresh.jsonl"
 echo "== refresh through the counting proxy ($proxy -> ${url[big]})"
-verify() { "${neguard[@]}" repo verify --repo "$1/api/repo/v1" --root "$work/big/root.json" \
-  --state-dir "$2" --config "$work/anonymous" "${@:3}" 2>>"$work/verify.err"; }
+verify() {   # verify URL STATE [--root ROOT]
+  "${neguard[@]}" repo verify --repo "$1/api/repo/v1" --state-dir "$2" --config "$work/anonymous" \
+    "${@:3}" 2>>"$work/verify.err"; }
 tufjs() { node "$root/interop/tuf-js/fetch.mjs" "$1/api/repo/v1/metadata" "$1/api/repo/v1/targets" \
   "$work/big/root.json" "$target" "$2" --keep-target; }
-m=$(mark); verify "$proxy" "$work/neguard-state" >/dev/null; counted "neguard first refresh" "$m"
+m=$(mark); verify "$proxy" "$work/neguard-state" --root "$work/big/root.json" >/dev/null
+counted "neguard first refresh" "$m"
 m=$(mark); verify "$proxy" "$work/neguard-state" >/dev/null; counted "neguard no-change refresh" "$m"
 m=$(mark); tufjs "$proxy" "$work/tufjs-state" >"$work/tufjs-1.json"; counted "tuf-js first refresh + download" "$m"
 m=$(mark); tufjs "$proxy" "$work/tufjs-state" >"$work/tufjs-2.json"; counted "tuf-js no-change refresh" "$m"
@@ -342,22 +344,42 @@ for l in open(sys.argv[1]):
               + (" met" if not extra and names == ["timestamp.json"] else f" NOT met: {extra}"))
 PY
 
-echo "== wall time of a no-change refresh, hyperfine, $runs runs, directly against big"
+echo "== wall time of a no-change refresh, hyperfine, $runs runs, directly against each server"
+# The same two clients against ref (5 targets) and the launcher's start alone (--version), to
+# tell the size of the trusted targets from the clients' start-up.
+verify "${url[ref]}" "$work/neguard-state-ref" --root "$work/ref/root.json" >/dev/null
+tufjs_ref() { node "$root/interop/tuf-js/fetch.mjs" "$1/api/repo/v1/metadata" \
+  "$1/api/repo/v1/targets" "$work/ref/root.json" "$target" "$2" --keep-target; }
+tufjs_ref "${url[ref]}" "$work/tufjs-state-ref" >/dev/null
 load
+fetch_cmd() {   # fetch_cmd SERVER STATE: the tuf-js command line, no shell
+  echo "node $root/interop/tuf-js/fetch.mjs ${url[$1]}/api/repo/v1/metadata" \
+    "${url[$1]}/api/repo/v1/targets $work/$1/root.json $target $2 --keep-target"
+}
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/hyperfine.json" \
-  -n "neguard repo verify (no change)" \
+  -n "neguard repo verify, no change, $ntargets targets" \
   "${neguard[*]} repo verify --repo ${url[big]}/api/repo/v1 --state-dir $work/neguard-state --config $work/anonymous" \
-  -n "tuf-js fetch.mjs --keep-target (no change)" \
-  "node $root/interop/tuf-js/fetch.mjs ${url[big]}/api/repo/v1/metadata ${url[big]}/api/repo/v1/targets $work/big/root.json $target $work/tufjs-state --keep-target" \
+  -n "tuf-js fetch.mjs --keep-target, no change, $ntargets targets" \
+  "$(fetch_cmd big "$work/tufjs-state")" \
+  -n "neguard repo verify, no change, ref ($rounds targets)" \
+  "${neguard[*]} repo verify --repo ${url[ref]}/api/repo/v1 --state-dir $work/neguard-state-ref --config $work/anonymous" \
+  -n "tuf-js fetch.mjs --keep-target, no change, ref ($rounds targets)" \
+  "$(fetch_cmd ref "$work/tufjs-state-ref")" \
+  -n "neguard --version (start-up only)" "${neguard[*]} --version" \
   2>&1 | grep -v '^ *$'
 load
 python3 - "$work/hyperfine.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
+print("| command | median | mean ± σ | CPU |")
+print("|---|---|---|---|")
 for x in r:
     print(f"| {x['command']} | {x['median']:.3f} s | {x['mean']:.3f} ± {x['stddev']:.3f} s"
           f" | {x['user']:.2f} s user, {x['system']:.2f} s sys |")
-print(f"ratio NEGuard / tuf-js (medians): {r[0]['median'] / r[1]['median']:.2f}×")
+print(f"ratio NEGuard / tuf-js, no change, big (medians): {r[0]['median'] / r[1]['median']:.2f}×;"
+      f" ref: {r[2]['median'] / r[3]['median']:.2f}×; NEGuard big / ref:"
+      f" {r[0]['median'] / r[2]['median']:.2f}×; tuf-js big / ref:"
+      f" {r[1]['median'] / r[3]['median']:.2f}×")
 PY
 echo "== server peak RSS (VmHWM): big $(grep VmHWM "/proc/${pid[big]}/status" | awk '{print $2, $3}')," \
   "ref $(grep VmHWM "/proc/${pid[ref]}/status" | awk '{print $2, $3}')"
