@@ -14,8 +14,11 @@
 #    run) and tuf-js (interop/tuf-js/fetch.mjs with a kept work directory and --keep-target) as the
 #    reference client: bytes moved per file (a counting reverse proxy in python3 on 127.0.0.1
 #    between client and server: response bodies, and header bytes both ways), and wall time
-#    (hyperfine, directly against the server). Target: a no-change refresh moves only
-#    timestamp.json (and the 404 of the next root version).
+#    (hyperfine, directly against the server; the same two clients against ref, and the
+#    launcher's start alone, '--version', tell start-up from the 10,000 targets' share).
+#    Target: a no-change refresh moves only timestamp.json (and the 404 of the next root).
+#    tuf-js takes about 40 s a run at 10,000 targets (its models load targets quadratically):
+#    RUNS=5 keeps the run near 10 minutes.
 # Needs: psql, python3, node (interop/tuf-js/node_modules: npm ci), hyperfine (apt-get install
 # hyperfine), clamd (the demo scan). Usage: bench/tuf-repo.sh [WORKDIR] (default: bench/work)
 # TARGETS (default 10000), ROUNDS (default 5), RUNS (hyperfine, default 10),
