@@ -3,9 +3,15 @@
 // success, 1 on any refusal or error.
 //
 //   node fetch.mjs <metadata URL> <targets URL> <root.json> <target name> <work directory>
+//                  [--keep-target]
 //
 // The work directory gets metadata/ (tuf-js's trusted metadata, starting from root.json) and
-// targets/ (the download).
+// targets/ (the download). Both are kept between runs with the same work directory: a later run
+// refreshes from the metadata the last one trusted (root.json is copied in only the first time).
+// By default the target is downloaded (and its length and hashes checked) every run; with
+// --keep-target, a target already in targets/ whose length and hashes match the trusted targets
+// metadata is used as it is (tuf-js's findCachedTarget), as a client polling for updates would:
+// then a refresh with nothing new downloads no target.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,10 +22,13 @@ function done(result, code) {
   process.exit(code);
 }
 
-const [metadataUrl, targetsUrl, rootPath, targetName, workDir] = process.argv.slice(2);
-if (!workDir) {
-  done({ ok: false, error: 'Usage',
-    message: 'node fetch.mjs <metadata URL> <targets URL> <root.json> <target name> <work dir>' }, 1);
+const args = process.argv.slice(2);
+const keepTarget = args.includes('--keep-target');
+const [metadataUrl, targetsUrl, rootPath, targetName, workDir] =
+  args.filter((a) => a !== '--keep-target');
+if (!workDir || args.some((a) => a.startsWith('--') && a !== '--keep-target')) {
+  done({ ok: false, error: 'Usage', message: 'node fetch.mjs <metadata URL> <targets URL>'
+    + ' <root.json> <target name> <work dir> [--keep-target]' }, 1);
 }
 
 try {
@@ -42,11 +51,14 @@ try {
   if (!info) {
     done({ ok: false, error: 'TargetNotFound', message: `no target ${targetName}` }, 1);
   }
-  const path = await updater.downloadTarget(info, join(targetDir, targetName));
+  const cached = keepTarget ? await updater.findCachedTarget(info, join(targetDir, targetName))
+    : undefined;
+  const path = cached ?? await updater.downloadTarget(info, join(targetDir, targetName));
   const bytes = readFileSync(path);
   done({
     ok: true,
     path,
+    cached: cached !== undefined,
     length: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     custom: info.custom ?? null,
