@@ -168,12 +168,17 @@ public final class TufClient {
 
     // 5.5: snapshot.
     MetaFile snapshotMeta = timestamp.snapshotMeta();
+    // A trusted file reused is not parsed again (a targets file of 10,000 entries is 3 MB), but
+    // its signatures are checked again below, against the root this refresh trusts.
     byte[] snapshotBytes = reuse(trustedSnapshot, snapshotMeta);
+    Metadata snapshotMd;
     if (snapshotBytes == null) {
       snapshotBytes = fetchListed(Role.SNAPSHOT, snapshotMeta, root, config.maxSnapshotBytes(),
           "timestamp");
+      snapshotMd = parseAs(snapshotBytes, MAX_STATE_FILE, Role.SNAPSHOT);
+    } else {
+      snapshotMd = trustedSnapshot.md;
     }
-    Metadata snapshotMd = parseAs(snapshotBytes, MAX_STATE_FILE, Role.SNAPSHOT);
     root.verifyThreshold(Role.SNAPSHOT, snapshotMd);
     SnapshotMetadata snapshot = snapshotMd.snapshot();
     if (snapshot.version() != snapshotMeta.version()) {
@@ -204,11 +209,14 @@ public final class TufClient {
     // 5.6: targets.
     MetaFile targetsMeta = snapshot.targetsMeta();
     byte[] targetsBytes = reuse(state.targets, targetsMeta);
+    Metadata targetsMd;
     if (targetsBytes == null) {
       targetsBytes = fetchListed(Role.TARGETS, targetsMeta, root, config.maxTargetsBytes(),
           "snapshot");
+      targetsMd = parseAs(targetsBytes, MAX_STATE_FILE, Role.TARGETS);
+    } else {
+      targetsMd = state.targets.md;
     }
-    Metadata targetsMd = parseAs(targetsBytes, MAX_STATE_FILE, Role.TARGETS);
     root.verifyThreshold(Role.TARGETS, targetsMd);
     if (targetsMd.version() != targetsMeta.version()) {
       throw mismatch("targets", "version " + targetsMd.version(),
