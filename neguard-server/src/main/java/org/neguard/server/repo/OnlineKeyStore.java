@@ -131,6 +131,33 @@ final class OnlineKeyStore {
     return m;
   }
 
+  /**
+   * The TUF key ids of the role's unretired keys, without creating one: whether a root names a
+   * key the server holds (a root whose targets role names none signs targets offline).
+   */
+  java.util.Set<String> heldKeyIds(Role role) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (OnlineKey k : rows(role)) {
+      ids.add(k.keyId());
+    }
+    return ids;
+  }
+
+  /**
+   * The TUF key ids of every key the server has ever held for any online role, retired ones
+   * included: none of them may be an offline key (whoever reads the database holds it).
+   */
+  java.util.Set<String> everHeldKeyIds() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (Role role : ONLINE) {
+      jdbc.sql("SELECT private_key_pem, public_key_pem FROM server_keys WHERE purpose = :p")
+          .param("p", purpose(role))
+          .query((rs, i) -> signingKey(rs.getString(1), rs.getString(2)).keyId()).list()
+          .forEach(ids::add);
+    }
+    return ids;
+  }
+
   private int keysIncludingRetired(Role role) {
     return jdbc.sql("SELECT kid FROM server_keys WHERE purpose = :p")
         .param("p", purpose(role)).query(String.class).list().stream()
