@@ -46,7 +46,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the package set or the root changed or a role is in the second half of its lifetime, signs
  * the next versions and stores them with their audit row. So two replicas never sign the same
  * version twice, and a client never sees targets without the snapshot and timestamp naming
- * them. Thread-safe.
+ * them. When the root's targets keys are offline the publisher never signs targets: it signs
+ * snapshot and timestamp over the targets the holders published ({@link OfflineTargets}).
+ * Thread-safe.
  */
 @Component
 final class Publisher {
