@@ -69,12 +69,17 @@ final class OnlineKeyStore {
     return "repo-" + role.roleName();
   }
 
-  /** The role's unretired keys, oldest first; its first key is created when there is none. */
+  /**
+   * The role's unretired keys, oldest first; a key is created when there is none (the role's
+   * first, or a new one after a root retired them all).
+   */
   List<OnlineKey> keys(Role role) {
     List<OnlineKey> keys = rows(role);
     if (keys.isEmpty()) {
       try {
-        insert(role, 1, DEFAULT_TYPE);
+        // The next number, not 1: a role whose keys a root retired (targets switched to
+        // offline keys) gets a new one. Two replicas compute the same number; the kid decides.
+        insert(role, keysIncludingRetired(role) + 1, DEFAULT_TYPE);
       } catch (DuplicateKeyException lostRace) {
         // another replica created it first: use theirs
       }

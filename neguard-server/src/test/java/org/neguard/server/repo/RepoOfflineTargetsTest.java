@@ -331,6 +331,32 @@ class RepoOfflineTargetsTest {
     assertThat(renewal.targets().targets()).isEqualTo(current.targets());
   }
 
+  @Test
+  @Order(11)
+  @DisplayName("OBJ-1 back to online targets: a new server targets key, a root naming it; the"
+      + " server signs targets again and the client follows from root 1")
+  void backToOnlineTargets_serverSignsAgain() throws Exception {
+    Http.Response rotated = s.http.post("/api/repo/online-keys/targets/rotate", s.adminToken(),
+        Map.of());
+    assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+    TufKey newTargets = TufKey.fromJson(rotated.json().path("targets"));
+    assertThat(newTargets).isNotEqualTo(online.get(Role.TARGETS));
+    assertThat(RepoFixture.onlineKeys(s).get(Role.TARGETS)).isEqualTo(newTargets);
+    Http.Response r = RepoFixture.postRoot(s, s.adminToken(),
+        root(2, List.of(newTargets), 1).toBytes());
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(RepoTest.versions(r.json())).containsExactly(2, 4, 4, 4);
+    assertThat(r.json().path("roles").path(1).path("online").asBoolean()).isTrue();
+    assertThat(s.http.get("/api/repo/targets/next", s.adminToken()).code())
+        .isEqualTo("CONFLICT");
+    TufClient c = RepoFixture.client(s, s.server.url(),
+        RepoFixture.users(s.token(TestServer.Role.OPERATOR)), root1);
+    TrustedMetadata t = c.refresh();
+    assertThat(t.root().version()).isEqualTo(2);
+    assertThat(t.targets().version()).isEqualTo(4);
+    assertThat(c.targetInfo("off-app-1.1.0.ngp")).isPresent();
+  }
+
   // --- helpers
 
   /** The published targets 2's entries, the base of the short-lived targets 3. */
