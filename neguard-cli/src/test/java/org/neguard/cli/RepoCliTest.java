@@ -32,8 +32,10 @@ import org.neguard.verdict.RefusalException;
  * 2-of-2 root from their public keys and the server's online keys, one signature is refused at
  * publication (REPO_SIGNATURE), two are published; the status, and NEGuard's TUF client
  * downloading the published package with its length and hash checked; then the timestamp key
- * rotated, signed by the threshold, published, and the client still verifying. The tests run in
- * order: each is a step of the ceremony on the same server.
+ * rotated, signed by the threshold, published, and the client still verifying; the root keys
+ * rotated; then targets switched to offline keys and signed by their holders after an upload,
+ * the client (and tuf-js) fetching the new package. The tests run in order: each is a step of
+ * the ceremony on the same server.
  */
 @DisplayName("OBJ-1 SRC-2 INT-4 repository commands")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,22 +53,29 @@ class RepoCliTest {
   static Path keyB;
   static Path root;
   static Path state;
+  static Path pki;
+  static Path pub;
+  static byte[] lib;
 
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("neguard-cli-repo-test-");
-    Path pki = SignedBundles.demoPki(dir.resolve("pki"));
-    byte[] lib = new byte[150_000];
+    pki = SignedBundles.demoPki(dir.resolve("pki"));
+    lib = new byte[150_000];
     new java.util.Random(13).nextBytes(lib);
     bundle = SignedBundles.build(dir, pki, "core", "1.0", 3, "mme", lib);
     Path adminPw = write("admin-password", "repo-test-admin-password");
+    // Public: tuf-js, which sends no credential, reads it too (offlineTargets_...).
+    ServerConfig.Repo d = ServerConfig.Repo.defaults();
     server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
-        .adminPasswordFile(adminPw).build(), List.of(pki.resolve("ca.pem")), List.of());
+        .adminPasswordFile(adminPw).repo(new ServerConfig.Repo(true, d.timestampExpiry(),
+            d.snapshotExpiry(), d.targetsExpiry(), d.renewInterval())).build(),
+        List.of(pki.resolve("ca.pem")), List.of());
     url = server.url().toString().replaceAll("/$", "");
     repo = url + "/api/repo/v1";
     admin = login("admin", adminPw);
     op = addUser("op", "operator");
-    Path pub = addUser("pub", "publisher");
+    pub = addUser("pub", "publisher");
     CliRun up = CliRun.as(pub, "pkg", "upload", bundle.toString(), "--json");
     assertThat(up.exit()).as("%s", up).isZero();
     pwA = write("holder-a-password", "holder A's long password");
@@ -433,6 +442,142 @@ class RepoCliTest {
         keyC.toString(), "--password-file", pwC.toString(), "--json");
     assertThat(stranger.exit()).as("%s", stranger).isEqualTo(1);
     assertThat(code(stranger)).isEqualTo("BAD_INPUT");
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("OBJ-1 SRC-2 INT-4 targets switched to 2-of-2 offline keys: an upload is offered,"
+      + " not published; one targets signature refused REPO_SIGNATURE; two published; repo"
+      + " verify and tuf-js fetch the new package")
+  void offlineTargets_rotatePullSignPublish_verifyFetches() throws Exception {
+    // The targets key holders, each on their own machine.
+    Path t1 = dir.resolve("targets-1/targets.key");
+    Path t2 = dir.resolve("targets-2/targets.key");
+    Files.createDirectories(t1.getParent());
+    Files.createDirectories(t2.getParent());
+    assertThat(CliRun.of("repo", "key", "new", "--out", t1.toString(), "--password-file",
+        pwA.toString()).exit()).isZero();
+    assertThat(CliRun.of("repo", "key", "new", "--out", t2.toString(), "--type", "ecdsa-p256",
+        "--password-file", pwB.toString()).exit()).isZero();
+    Path keyC = dir.resolve("holder-c2/root.key");
+    Path pwC = dir.resolve("holder-c2-password");
+
+    // A first root could name them from the start (offline, from the online keys file).
+    Path offlineInit = dir.resolve("offline-targets-root.json");
+    CliRun init = CliRun.of("repo", "init", "--root-key", pub(keyA), "--root-key", pub(keyB),
+        "--threshold", "2", "--targets-key", pub(t1), "--targets-key", pub(t2),
+        "--targets-threshold", "2", "--online-keys", dir.resolve("online-keys.json").toString(),
+        "--out", offlineInit.toString(), "--config", dir.resolve("nobody").toString(), "--json");
+    assertThat(init.exit()).as("%s", init).isZero();
+    assertThat(init.json().path("targetsOffline").asBoolean()).isTrue();
+    assertThat(init.json().path("roles").path("targets").path("keyids")).hasSize(2);
+    assertThat(init.json().path("roles").path("targets").path("threshold").asInt()).isEqualTo(2);
+    CliRun half = CliRun.of("repo", "init", "--root-key", pub(keyA), "--threshold", "1",
+        "--targets-key", pub(t1), "--online-keys", dir.resolve("online-keys.json").toString(),
+        "--out", dir.resolve("half.json").toString(), "--config",
+        dir.resolve("nobody").toString());
+    assertThat(half.exit()).as("--targets-key without its threshold: %s", half).isEqualTo(2);
+
+    // The switch: a root naming them for targets, signed by the root holders (A and C).
+    Path root4 = dir.resolve("ceremony/root-4.json");
+    CliRun badThreshold = CliRun.as(admin, "repo", "rotate", "--targets-key", pub(t1),
+        "--targets-key", pub(t2), "--targets-threshold", "3", "--out", root4.toString());
+    assertThat(badThreshold.exit()).as("%s", badThreshold).isEqualTo(2);
+    CliRun both = CliRun.as(admin, "repo", "rotate", "--targets-key", pub(t1),
+        "--targets-threshold", "1", "--online", "targets", "--out", root4.toString());
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+    assertThat(root4).doesNotExist();
+    CliRun rotate = CliRun.as(admin, "repo", "rotate", "--targets-key", pub(t1),
+        "--targets-key", pub(t2), "--targets-threshold", "2", "--out", root4.toString(),
+        "--json");
+    assertThat(rotate.exit()).as("%s", rotate).isZero();
+    assertThat(rotate.json().path("version").asInt()).isEqualTo(4);
+    assertThat(rotate.json().path("targetsOffline").asBoolean()).isTrue();
+    assertThat(rotate.json().path("roles").path("targets").path("threshold").asInt())
+        .isEqualTo(2);
+    for (Path k : List.of(keyA, keyC)) {
+      CliRun sign = CliRun.of("repo", "root", "sign", root4.toString(), "--key", k.toString(),
+          "--password-file", (k == keyA ? pwA : pwC).toString(), "--json");
+      assertThat(sign.exit()).as("%s", sign).isZero();
+    }
+    CliRun published = CliRun.as(admin, "repo", "root", "publish", root4.toString(), "--json");
+    assertThat(published.exit()).as("%s", published).isZero();
+    JsonNode st = CliRun.as(op, "repo", "status", "--json").json();
+    assertThat(st.path("roles").path(1).path("online").asBoolean()).isFalse();
+    assertThat(st.path("message").asText()).contains("signed offline");
+
+    // An upload: stored, verified, but not published until the holders sign.
+    byte[] lib2 = lib.clone();
+    lib2[0] ^= 1;
+    Path bundle2 = SignedBundles.build(dir, pki, "core", "1.1", 4, "mme", lib2);
+    CliRun up = CliRun.as(pub, "pkg", "upload", bundle2.toString(), "--json");
+    assertThat(up.exit()).as("%s", up).isZero();
+    assertThat(CliRun.as(op, "repo", "status", "--json").json().path("targets").asInt())
+        .isEqualTo(1);
+
+    // The security officer pulls the next targets; an operator may not.
+    Path sec = addUser("sec", "approver");
+    Path targets = dir.resolve("offline/targets.json");
+    Files.createDirectories(targets.getParent());
+    CliRun byOperator = CliRun.as(op, "repo", "targets", "pull", "--out", targets.toString(),
+        "--json");
+    assertThat(byOperator.exit()).as("%s", byOperator).isEqualTo(3);
+    assertThat(code(byOperator)).isEqualTo("NOT_AUTHORIZED");
+    CliRun pull = CliRun.as(sec, "repo", "targets", "pull", "--out", targets.toString(),
+        "--json");
+    assertThat(pull.exit()).as("%s", pull).isZero();
+    assertThat(pull.json().path("targets").findValuesAsText("name"))
+        .containsExactly("core-1.0.ngp", "core-1.1.ngp");
+    assertThat(pull.json().path("threshold").asInt()).isEqualTo(2);
+    assertThat(dir.resolve("offline/4.root.json")).exists();
+
+    // One holder's signature: refused at publication; a root key is not a targets key.
+    CliRun rootKey = CliRun.of("repo", "targets", "sign", targets.toString(), "--key",
+        keyA.toString(), "--password-file", pwA.toString(), "--json");
+    assertThat(rootKey.exit()).as("%s", rootKey).isEqualTo(1);
+    assertThat(code(rootKey)).isEqualTo("BAD_INPUT");
+    CliRun one = CliRun.of("repo", "targets", "sign", targets.toString(), "--key",
+        t1.toString(), "--password-file", pwA.toString());
+    assertThat(one.exit()).as("%s", one).isZero();
+    assertThat(one.out()).contains("core-1.1.ngp").contains("securityVersion 4")
+        .contains("1 of 2").doesNotContain("Complete");
+    CliRun early = CliRun.as(sec, "repo", "targets", "publish", targets.toString(), "--json");
+    assertThat(early.exit()).as("%s", early).isEqualTo(3);
+    assertThat(code(early)).isEqualTo("REPO_SIGNATURE");
+    CliRun two = CliRun.of("repo", "targets", "sign", targets.toString(), "--key",
+        t2.toString(), "--password-file", pwB.toString(), "--json");
+    assertThat(two.exit()).as("%s", two).isZero();
+    assertThat(two.json().path("signatures").asInt()).isEqualTo(2);
+    assertThat(two.json().path("complete").asBoolean()).isTrue();
+    CliRun publish = CliRun.as(sec, "repo", "targets", "publish", targets.toString(),
+        "--json");
+    assertThat(publish.exit()).as("%s", publish).isZero();
+    assertThat(publish.json().path("status").path("targets").asInt()).isEqualTo(2);
+    CliRun nothing = CliRun.as(sec, "repo", "targets", "pull", "--out",
+        dir.resolve("offline/again.json").toString(), "--json");
+    assertThat(nothing.exit()).as("%s", nothing).isZero();
+    assertThat(nothing.json().path("current").asBoolean()).isTrue();
+    assertThat(dir.resolve("offline/again.json")).doesNotExist();
+
+    // The client walks to root 4 and downloads the new package.
+    Path got = dir.resolve("downloaded-offline.ngp");
+    CliRun v = CliRun.as(admin, "repo", "verify", "--repo", repo, "--state-dir",
+        state.toString(), "--target", "core-1.1.ngp", "--out", got.toString(), "--json");
+    assertThat(v.exit()).as("%s", v).isZero();
+    assertThat(v.json().path("roles").path("root").path("version").asInt()).isEqualTo(4);
+    assertThat(Files.readAllBytes(got)).isEqualTo(Files.readAllBytes(bundle2));
+
+    // tuf-js, from root 1, where it can run (in CI it must).
+    boolean tufJsHere = TufJs.harness() != null
+        && Files.isDirectory(TufJs.harness().resolveSibling("node_modules"));
+    if ("true".equalsIgnoreCase(System.getenv("CI")) || tufJsHere) {
+      Path into = Files.createDirectories(dir.resolve("tuf-js-offline"));
+      java.io.StringWriter out = new java.io.StringWriter();
+      TufJs.fetch(new java.io.PrintWriter(out, true), new java.io.PrintWriter(out, true), repo,
+          root, "core-1.1.ngp", into);
+      assertThat(out.toString()).contains("\"ok\":true");
+      assertThat(into.resolve("targets/core-1.1.ngp")).hasSameBinaryContentAs(bundle2);
+    }
   }
 
   private static String pub(Path key) {

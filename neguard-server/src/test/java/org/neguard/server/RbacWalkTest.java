@@ -86,6 +86,9 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/repo/online-keys/{role}/rotate", EnumSet.of(Role.ADMIN));
     EXPECTED.put("POST /api/repo/root", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /api/repo/status", fleetReaders);
+    // Targets signed offline: fetched and published by admins and security officers.
+    EXPECTED.put("GET /api/repo/targets/next", EnumSet.of(Role.ADMIN, Role.APPROVER));
+    EXPECTED.put("POST /api/repo/targets", EnumSet.of(Role.ADMIN, Role.APPROVER));
     EXPECTED.put("GET /api/repo/v1/metadata/{file}", ALL);
     EXPECTED.put("GET /api/repo/v1/targets/{file}", ALL);
   }

@@ -11,13 +11,15 @@ import picocli.CommandLine.Command;
       "The root is signed offline: each root key holder makes their key on their own machine"
           + " (repo key new), an admin assembles the unsigned root from the public keys (repo"
           + " init), each holder signs it in turn (repo root sign) and an admin publishes it"
-          + " (repo root publish). See docs/REPOSITORY.md."
+          + " (repo root publish). Targets are signed by the server, or offline by their own"
+          + " key holders (repo targets). See docs/REPOSITORY.md."
     },
     subcommands = {RepoKeyCommand.class, RepoInitCommand.class, RepoRootCommand.class,
-        RepoRotateCommand.class, RepoStatusCommand.class, RepoVerifyCommand.class})
+        RepoTargetsCommand.class, RepoRotateCommand.class, RepoStatusCommand.class,
+        RepoVerifyCommand.class})
 final class RepoCommand extends CommandGroup {
   @Override
   protected String hint() {
-    return "give a repo command: key, init, root, rotate, status or verify";
+    return "give a repo command: key, init, root, targets, rotate, status or verify";
   }
 }

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
       "Assemble the first root (version 1, unsigned) from the root key holders' public keys and"
           + " the server's online keys.",
       "The online keys of timestamp, snapshot and targets come from the server logged in to"
-          + " (GET /api/repo/online-keys, admin) or from --online-keys. Then each holder signs"
+          + " (GET /api/repo/online-keys, admin) or from --online-keys; with --targets-key the"
+          + " targets are signed offline instead (repo targets). Then each holder signs"
           + " the file in turn with 'neguard repo root sign', and an admin publishes it with"
           + " 'neguard repo root publish'."
     })
@@ -44,6 +45,16 @@ final class RepoInitCommand extends ClientCommand {
   @Option(names = "--threshold", required = true, paramLabel = "K",
       description = "How many of the root keys must sign a root (1 to the number of keys).")
   int threshold;
+
+  @Option(names = "--targets-key", paramLabel = "KEY.pub.json",
+      description = "An offline targets key holder's public key ('neguard repo key new'), to"
+          + " sign targets offline instead of the server's online targets key. Repeatable; with"
+          + " --targets-threshold. See docs/REPOSITORY.md for what each choice protects against.")
+  List<Path> targetsKeys = new ArrayList<>();
+
+  @Option(names = "--targets-threshold", paramLabel = "K",
+      description = "How many of the targets keys must sign each targets (with --targets-key).")
+  Integer targetsThreshold;
 
   @Option(names = "--expires", paramLabel = "DURATION", defaultValue = "365d",
       converter = DurationConverter.class,
@@ -74,16 +85,22 @@ final class RepoInitCommand extends ClientCommand {
       throw usage("--threshold must be between 1 and the number of root keys (" + keys.size()
           + "): " + threshold);
     }
+    List<TufKey> offlineTargets = RepoTargetsKeys.read(targetsKeys, targetsThreshold,
+        this::usage);
     OutputFiles.check(out, force.force);
     Map<Role, TufKey> online = onlineKeys != null
         ? RepoWire.onlineKeys(Files.readAllBytes(onlineKeys), onlineKeys.toString())
         : RepoWire.onlineKeys(server().repoOnlineKeys(), "the server's online keys");
     RepoKeys.checkApart(keys, online, this::usage);
+    RepoKeys.checkApart(offlineTargets, "targets", online, this::usage);
     RootBuilder b = RootBuilder.create(
         Instant.now().plus(expires).truncatedTo(ChronoUnit.SECONDS))
         .role(Role.ROOT, keys, threshold);
     for (Role r : RepoWire.ONLINE) {
       b.role(r, List.of(online.get(r)), 1);
+    }
+    if (!offlineTargets.isEmpty()) {
+      b.role(Role.TARGETS, offlineTargets, targetsThreshold);
     }
     RootMetadata root = b.build();
     OutputFiles.write(out, root.toMetadata().toBytes(), force.force);
@@ -91,9 +108,14 @@ final class RepoInitCommand extends ClientCommand {
     details.put("out", out.toString());
     details.putAll(RepoText.details(root));
     details.put("signatures", 0);
+    details.put("targetsOffline", !offlineTargets.isEmpty());
     return output().done("Wrote the unsigned root to " + out + "\n" + RepoText.describe(root)
         + "\nNext, each root key holder signs it in turn (" + threshold + " of " + keys.size()
         + " needed):\n  neguard repo root sign " + out + " --key HOLDER.key\nthen an admin"
-        + " publishes it:\n  neguard repo root publish " + out, details);
+        + " publishes it:\n  neguard repo root publish " + out
+        + (offlineTargets.isEmpty() ? "" : "\nTargets are signed offline (" + targetsThreshold
+            + " of " + offlineTargets.size() + "): after the root, and after every upload,"
+            + " the targets key holders pull, sign and publish the targets:\n  neguard repo"
+            + " targets pull --out targets.json"), details);
   }
 }

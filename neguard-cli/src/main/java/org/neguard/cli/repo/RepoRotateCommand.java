@@ -35,7 +35,8 @@ import picocli.CommandLine.Option;
 @Command(name = "rotate", mixinStandardHelpOptions = true,
     description = {
       "Make the next root version from the server's current one (admin), replacing the root"
-          + " keys and threshold (--root-key, --threshold) and/or online keys (--online).",
+          + " keys and threshold (--root-key, --threshold), online keys (--online) and/or the"
+          + " offline targets keys (--targets-key, --targets-threshold).",
       "--online asks the server for a new key for the role (the old one keeps signing until the"
           + " new root is published) and names it in the new root: this is also the recovery"
           + " from a compromised online key. The new root must be signed by the previous root's"
@@ -57,6 +58,17 @@ final class RepoRotateCommand extends ClientCommand {
       description = "An online role whose key the server replaces: timestamp, snapshot or"
           + " targets. Repeatable.")
   List<String> online = new ArrayList<>();
+
+  @Option(names = "--targets-key", paramLabel = "KEY.pub.json",
+      description = "An offline targets key of the new root (with --targets-threshold: they"
+          + " replace the targets keys, and the server stops signing targets). Repeatable."
+          + " '--online targets' switches back to the server's online targets key.")
+  List<Path> targetsKeys = new ArrayList<>();
+
+  @Option(names = "--targets-threshold", paramLabel = "K",
+      description = "How many of the offline targets keys must sign each targets (with"
+          + " --targets-key).")
+  Integer targetsThreshold;
 
   @Option(names = "--expires", paramLabel = "DURATION", defaultValue = "365d",
       converter = DurationConverter.class,
@@ -88,6 +100,12 @@ final class RepoRotateCommand extends ClientCommand {
       if (!roles.add(r)) {
         throw usage("--online " + name + " is given twice");
       }
+    }
+    List<TufKey> offlineTargets = RepoTargetsKeys.read(targetsKeys, targetsThreshold,
+        this::usage);
+    if (!offlineTargets.isEmpty() && roles.contains(Role.TARGETS)) {
+      throw usage("--targets-key and --online targets contradict each other: targets are"
+          + " signed either offline or by the server");
     }
     List<TufKey> keys = RepoKeys.read(rootKeys, this::usage);
     if (threshold != null && (threshold < 1 || threshold > keys.size())) {
@@ -124,6 +142,11 @@ final class RepoRotateCommand extends ClientCommand {
       onlineNow.put(r, k);
       b.role(r, List.of(k), 1);
     }
+    if (!offlineTargets.isEmpty()) {
+      b.role(Role.TARGETS, offlineTargets, targetsThreshold);
+      onlineNow.remove(Role.TARGETS);
+      RepoKeys.checkApart(offlineTargets, "targets", onlineNow, this::usage);
+    }
     RepoKeys.checkApart(keys.isEmpty() ? current.keysOf(Role.ROOT) : keys, onlineNow,
         this::usage);
     RootMetadata next = b.build();
@@ -139,6 +162,10 @@ final class RepoRotateCommand extends ClientCommand {
     for (Role r : roles) {
       changed.add("the " + r.roleName() + " key (new: " + onlineNow.get(r).keyId() + ")");
     }
+    if (!offlineTargets.isEmpty()) {
+      changed.add("the targets keys (offline, " + targetsThreshold + " of "
+          + offlineTargets.size() + "; then 'neguard repo targets pull' for the holders)");
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("out", out.toString());
     details.put("previous", previousFile.toString());
@@ -146,6 +173,7 @@ final class RepoRotateCommand extends ClientCommand {
     details.putAll(RepoText.details(next));
     details.put("rotated", roles.stream().map(Role::roleName).toList());
     details.put("rootKeysReplaced", !keys.isEmpty());
+    details.put("targetsOffline", !offlineTargets.isEmpty());
     return output().done("Wrote root version " + next.version() + " (unsigned) to " + out
         + ", replacing " + (changed.isEmpty() ? "nothing but the expiry" : String.join(" and ",
             changed)) + "; the current root (version " + current.version() + ") is in "

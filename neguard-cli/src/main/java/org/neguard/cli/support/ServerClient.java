@@ -382,6 +382,30 @@ public final class ServerClient {
         .POST(HttpRequest.BodyPublishers.ofByteArray(root))), JSON.constructType(RepoStatus.class));
   }
 
+  /**
+   * {@code GET /api/repo/targets/next} (admin, approver): the next unsigned targets when the
+   * root's targets keys are offline, with why it is offered; empty when the published targets
+   * is current (204).
+   */
+  public Optional<NextTargets> repoTargetsNext() throws IOException, RefusalException {
+    HttpResponse<String> r = send(request("/api/repo/targets/next").GET());
+    if (r.statusCode() == 204) {
+      return Optional.empty();
+    }
+    return Optional.of(new NextTargets(bytes(r),
+        r.headers().firstValue("NeGuard-Targets-Reason").orElse("")));
+  }
+
+  /** The next unsigned targets and why the server offers it. */
+  public record NextTargets(byte[] content, String why) {}
+
+  /** {@code POST /api/repo/targets} (admin, approver): targets signed offline, these bytes. */
+  public RepoStatus publishRepoTargets(byte[] targets) throws IOException, RefusalException {
+    return bind(send(request("/api/repo/targets").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(targets))),
+        JSON.constructType(RepoStatus.class));
+  }
+
   /** {@code GET /api/repo/status}: every role's version, expiry, keys and threshold. */
   public RepoStatus repoStatus() throws IOException, RefusalException {
     return get("/api/repo/status", RepoStatus.class);

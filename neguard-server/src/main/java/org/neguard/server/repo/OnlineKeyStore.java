@@ -69,12 +69,17 @@ final class OnlineKeyStore {
     return "repo-" + role.roleName();
   }
 
-  /** The role's unretired keys, oldest first; its first key is created when there is none. */
+  /**
+   * The role's unretired keys, oldest first; a key is created when there is none (the role's
+   * first, or a new one after a root retired them all).
+   */
   List<OnlineKey> keys(Role role) {
     List<OnlineKey> keys = rows(role);
     if (keys.isEmpty()) {
       try {
-        insert(role, 1, DEFAULT_TYPE);
+        // The next number, not 1: a role whose keys a root retired (targets switched to
+        // offline keys) gets a new one. Two replicas compute the same number; the kid decides.
+        insert(role, keysIncludingRetired(role) + 1, DEFAULT_TYPE);
       } catch (DuplicateKeyException lostRace) {
         // another replica created it first: use theirs
       }
@@ -129,6 +134,33 @@ final class OnlineKeyStore {
       m.put(k.keyId(), k);
     }
     return m;
+  }
+
+  /**
+   * The TUF key ids of the role's unretired keys, without creating one: whether a root names a
+   * key the server holds (a root whose targets role names none signs targets offline).
+   */
+  java.util.Set<String> heldKeyIds(Role role) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (OnlineKey k : rows(role)) {
+      ids.add(k.keyId());
+    }
+    return ids;
+  }
+
+  /**
+   * The TUF key ids of every key the server has ever held for any online role, retired ones
+   * included: none of them may be an offline key (whoever reads the database holds it).
+   */
+  java.util.Set<String> everHeldKeyIds() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (Role role : ONLINE) {
+      jdbc.sql("SELECT private_key_pem, public_key_pem FROM server_keys WHERE purpose = :p")
+          .param("p", purpose(role))
+          .query((rs, i) -> signingKey(rs.getString(1), rs.getString(2)).keyId()).list()
+          .forEach(ids::add);
+    }
+    return ids;
   }
 
   private int keysIncludingRetired(Role role) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.pkg.StoredBundles;
 import org.neguard.tuf.Expiries;
+import org.neguard.tuf.MetaFile;
 import org.neguard.tuf.Metadata;
 import org.neguard.tuf.NeguardCustom;
 import org.neguard.tuf.OnlineKeys;
@@ -25,7 +27,10 @@ import org.neguard.tuf.RepositoryWriter;
 import org.neguard.tuf.Role;
 import org.neguard.tuf.RootMetadata;
 import org.neguard.tuf.SigningKey;
+import org.neguard.tuf.SnapshotMetadata;
 import org.neguard.tuf.TargetFile;
+import org.neguard.tuf.TargetsMetadata;
+import org.neguard.tuf.TimestampMetadata;
 import org.neguard.tuf.Versions;
 import org.neguard.verdict.RefusalException;
 import org.slf4j.Logger;
@@ -41,7 +46,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the package set or the root changed or a role is in the second half of its lifetime, signs
  * the next versions and stores them with their audit row. So two replicas never sign the same
  * version twice, and a client never sees targets without the snapshot and timestamp naming
- * them. Thread-safe.
+ * them. When the root's targets keys are offline the publisher never signs targets: it signs
+ * snapshot and timestamp over the targets the holders published ({@link OfflineTargets}).
+ * Thread-safe.
  */
 @Component
 final class Publisher {
@@ -135,6 +142,9 @@ final class Publisher {
     Optional<RepoStore.MetaRow> targets = store.current(Role.TARGETS);
     Optional<RepoStore.MetaRow> snapshot = store.current(Role.SNAPSHOT);
     Optional<RepoStore.MetaRow> timestamp = store.current(Role.TIMESTAMP);
+    if (offlineTargets(root)) {
+      return publishOfflineLocked(actor, lock, root, force, now, targets, snapshot, timestamp);
+    }
     boolean none = targets.isEmpty() || snapshot.isEmpty() || timestamp.isEmpty();
     String why;
     if (force || none) {
@@ -183,6 +193,118 @@ final class Publisher {
     audit.append(AuditEvent.success(actor, "REPO_PUBLISH", "repository", o.summary()));
     LOG.info("repository published: {}", o.summary());
     return o;
+  }
+
+  /**
+   * A publication when the root's targets keys are offline: the server never signs targets. It
+   * re-signs snapshot and timestamp over the published targets (a new root, or one of them in
+   * the second half of its life) as long as that targets carries the root's targets threshold;
+   * otherwise (none yet, or signed by keys this root no longer names) nothing can be signed
+   * until the holders publish one ({@code POST /api/repo/targets}): no audit row then, as every
+   * round of the schedule would add one.
+   */
+  private Outcome publishOfflineLocked(String actor, RepoStore.Lock lock, RootMetadata root,
+      boolean force, Instant now, Optional<RepoStore.MetaRow> targets,
+      Optional<RepoStore.MetaRow> snapshot, Optional<RepoStore.MetaRow> timestamp) {
+    if (targets.isEmpty()) {
+      return new Outcome(null, null, null, 0, WAITING);
+    }
+    Metadata t = parseMetadata(targets.get().content());
+    if (!signedUnder(root, t)) {
+      return new Outcome(null, null, null, 0, WAITING);
+    }
+    int count = parseTargets(t).targets().size();
+    String why;
+    boolean withSnapshot;
+    if (force || snapshot.isEmpty() || timestamp.isEmpty()
+        || lock.rootVersion() != root.version()) {
+      why = "root " + root.version() + " published (targets " + t.version()
+          + " signed offline)";
+      withSnapshot = true;
+    } else if (due(snapshot.get(), now)) {
+      why = "snapshot renewed before it expires (" + snapshot.get().expires() + ")";
+      withSnapshot = true;
+    } else if (due(timestamp.get(), now)) {
+      why = "timestamp renewed before it expires (" + timestamp.get().expires() + ")";
+      withSnapshot = false;
+    } else {
+      return new Outcome(null, null, null, count, "nothing due");
+    }
+    Integer sn = null;
+    Metadata snap;
+    if (withSnapshot) {
+      snap = snapshot(root, t, snapshot.map(RepoStore.MetaRow::version).orElse(0) + 1, now);
+      sn = store(Role.SNAPSHOT, snap, snap.toBytes(), snapshot, now);
+    } else {
+      snap = parseMetadata(snapshot.get().content());
+    }
+    Metadata ts = timestamp(root, snap,
+        timestamp.map(RepoStore.MetaRow::version).orElse(0) + 1, now);
+    Integer tsv = store(Role.TIMESTAMP, ts, ts.toBytes(), timestamp, now);
+    store.published(root.version(), lock.targetsDigest(), now);
+    Outcome o = new Outcome(null, sn, tsv, count, why);
+    audit.append(AuditEvent.success(actor, "REPO_PUBLISH", "repository", o.summary()));
+    LOG.info("repository published: {}", o.summary());
+    return o;
+  }
+
+  /** What a publication answers while an offline-targets repository has no valid targets. */
+  static final String WAITING = "waiting for targets signed offline (neguard repo targets pull,"
+      + " sign, publish)";
+
+  /**
+   * Stores targets signed offline, already checked by the caller ({@code OfflineTargets}), and
+   * signs a new snapshot and timestamp over it; the caller's transaction holds the lock row.
+   */
+  Outcome publishSignedTargets(String actor, RootMetadata root, Metadata targets,
+      List<TargetFile> entries, Instant now) {
+    Optional<RepoStore.MetaRow> snapshot = store.current(Role.SNAPSHOT);
+    Optional<RepoStore.MetaRow> timestamp = store.current(Role.TIMESTAMP);
+    byte[] bytes = targets.toBytes();
+    store.insert(Role.TARGETS, targets.version(), bytes, targets.expires(), now);
+    Metadata snap = snapshot(root, targets,
+        snapshot.map(RepoStore.MetaRow::version).orElse(0) + 1, now);
+    store.insert(Role.SNAPSHOT, snap.version(), snap.toBytes(), snap.expires(), now);
+    Metadata ts = timestamp(root, snap,
+        timestamp.map(RepoStore.MetaRow::version).orElse(0) + 1, now);
+    store.insert(Role.TIMESTAMP, ts.version(), ts.toBytes(), ts.expires(), now);
+    store.published(root.version(), digest(entries), now);
+    Outcome o = new Outcome(targets.version(), snap.version(), ts.version(), entries.size(),
+        "targets signed offline published");
+    audit.append(AuditEvent.success(actor, "REPO_PUBLISH", "repository", o.summary()));
+    LOG.info("repository published: {}", o.summary());
+    return o;
+  }
+
+  /** A snapshot naming {@code targets}, signed with the server's snapshot key. */
+  private Metadata snapshot(RootMetadata root, Metadata targets, int version, Instant now) {
+    return new SnapshotMetadata(version,
+        now.plus(config.snapshotExpiry()).truncatedTo(ChronoUnit.SECONDS),
+        Map.of(SnapshotMetadata.TARGETS_JSON, MetaFile.of(targets.version(), targets.toBytes())))
+        .toMetadata().sign(signingKey(root, Role.SNAPSHOT));
+  }
+
+  /** A timestamp naming {@code snapshot}, signed with the server's timestamp key. */
+  private Metadata timestamp(RootMetadata root, Metadata snapshot, int version, Instant now) {
+    return new TimestampMetadata(version,
+        now.plus(config.timestampExpiry()).truncatedTo(ChronoUnit.SECONDS),
+        MetaFile.of(snapshot.version(), snapshot.toBytes()))
+        .toMetadata().sign(signingKey(root, Role.TIMESTAMP));
+  }
+
+  /**
+   * Whether {@code root} has its targets signed offline: its targets role names none of the
+   * keys this server holds for targets (root upload refuses a mix of both).
+   */
+  boolean offlineTargets(RootMetadata root) {
+    return java.util.Collections.disjoint(root.role(Role.TARGETS).keyids(),
+        keys.heldKeyIds(Role.TARGETS));
+  }
+
+  /** Whether {@code targets} carries {@code root}'s targets threshold of valid signatures. */
+  static boolean signedUnder(RootMetadata root, Metadata targets) {
+    return root.countValidSignatures(Role.TARGETS, targets)
+        >= root.role(Role.TARGETS).threshold();
   }
 
   /** Stores {@code md} when it is a new version of its role; returns that version, or null. */
@@ -242,12 +364,17 @@ final class Publisher {
           b.version(), b.securityVersion(), b.neType(), b.rim())));
     }
     targets.sort(Comparator.comparing(TargetFile::name));
+    return new TargetSet(List.copyOf(targets), List.copyOf(skipped), digest(targets));
+  }
+
+  /** What a list of targets (sorted by name) is made of, as the lock row keeps it. */
+  static String digest(List<TargetFile> targets) {
     MessageDigest d = Sha256.newDigest();
     for (TargetFile t : targets) {
       d.update((t.name() + "\n" + t.length() + "\n" + t.sha256() + "\n"
           + t.custom() + "\n").getBytes(StandardCharsets.UTF_8));
     }
-    return new TargetSet(List.copyOf(targets), List.copyOf(skipped), Sha256.hex(d));
+    return Sha256.hex(d);
   }
 
   static RootMetadata parseRoot(byte[] content) {
@@ -255,6 +382,22 @@ final class Publisher {
       return Metadata.parse(content, MAX_METADATA_BYTES).root();
     } catch (RefusalException e) {
       throw new IllegalStateException("the stored root does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  static Metadata parseMetadata(byte[] content) {
+    try {
+      return Metadata.parse(content, MAX_METADATA_BYTES);
+    } catch (RefusalException e) {
+      throw new IllegalStateException("stored metadata does not parse: " + e.getMessage(), e);
+    }
+  }
+
+  static TargetsMetadata parseTargets(Metadata md) {
+    try {
+      return md.targets();
+    } catch (RefusalException e) {
+      throw new IllegalStateException("the stored targets do not parse: " + e.getMessage(), e);
     }
   }
 

@@ -29,10 +29,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/repo")
 class RepoController {
   private final Repository repository;
+  private final OfflineTargets offlineTargets;
   private final AuditLog audit;
 
-  RepoController(Repository repository, AuditLog audit) {
+  RepoController(Repository repository, OfflineTargets offlineTargets, AuditLog audit) {
     this.repository = repository;
+    this.offlineTargets = offlineTargets;
     this.audit = audit;
   }
 
@@ -68,6 +70,45 @@ class RepoController {
       throw e;
     }
     return repository.publishRoot(actor, body);
+  }
+
+  /**
+   * The next unsigned targets when the root's targets keys are offline: 200 with the file, or
+   * 204 when the published targets is current. The holders sign what a release or security
+   * officer fetched: admins and approvers (the security officers who approve deployments) may
+   * fetch and publish; the signatures, not the role, are what clients check.
+   */
+  @GetMapping("/targets/next")
+  @Allowed({Role.ADMIN, Role.APPROVER})
+  ResponseEntity<byte[]> nextTargets() {
+    return offlineTargets.next(CurrentUser.actorName())
+        .map(n -> ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+            .header("NeGuard-Targets-Reason", ascii(n.why())).body(n.content()))
+        .orElseGet(() -> ResponseEntity.noContent().build());
+  }
+
+  /** Publishes targets signed offline (the raw N.targets.json), then snapshot and timestamp. */
+  @PostMapping("/targets")
+  @Allowed({Role.ADMIN, Role.APPROVER})
+  RepoStatus targets(HttpServletRequest request) throws IOException {
+    String actor = CurrentUser.actorName();
+    byte[] body;
+    try (InputStream in = request.getInputStream()) {
+      body = in.readNBytes((int) OfflineTargets.MAX_TARGETS_BYTES + 1);
+    }
+    if (body.length > OfflineTargets.MAX_TARGETS_BYTES) {
+      ApiException e = ApiException.of(ReasonCode.SIZE_LIMIT, "a targets file may have at most "
+          + OfflineTargets.MAX_TARGETS_BYTES + " bytes");
+      audit.append(Repository.refusal(actor, "REPO_TARGETS", "repository targets", e));
+      throw e;
+    }
+    offlineTargets.publish(actor, body);
+    return repository.status();
+  }
+
+  /** A header value: printable ASCII only. */
+  private static String ascii(String s) {
+    return s.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   @GetMapping("/status")

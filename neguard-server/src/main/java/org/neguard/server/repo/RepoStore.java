@@ -99,9 +99,10 @@ final class RepoStore {
 
   /** The newest version number of {@code role}, 0 when none. */
   int currentVersion(Role role) {
-    Integer v = jdbc.sql("SELECT MAX(version) FROM repo_metadata WHERE role = ?")
+    // COALESCE: before the first version (an offline-targets root waiting for its holders)
+    // MAX is NULL, which a single-value query refuses.
+    return jdbc.sql("SELECT COALESCE(MAX(version), 0) FROM repo_metadata WHERE role = ?")
         .params(role.roleName()).query(Integer.class).single();
-    return v == null ? 0 : v;
   }
 
   /** Version {@code version} of {@code role}, while it is kept. */

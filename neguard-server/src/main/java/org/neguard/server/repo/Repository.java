@@ -49,11 +49,13 @@ final class Repository {
   private final OnlineKeyStore keys;
   private final Publisher publisher;
   private final CurrentTargets current;
+  private final OfflineTargets offlineTargets;
   private final AuditLog audit;
   private final TransactionTemplate tx;
 
   Repository(RepoStore store, OnlineKeyStore keys, Publisher publisher, CurrentTargets current,
-      AuditLog audit, PlatformTransactionManager transactions) {
+      OfflineTargets offlineTargets, AuditLog audit, PlatformTransactionManager transactions) {
+    this.offlineTargets = offlineTargets;
     this.store = store;
     this.keys = keys;
     this.publisher = publisher;
@@ -117,8 +119,10 @@ final class Repository {
    * Publishes a root signed offline, then at once targets, snapshot and timestamp under it, in
    * one transaction holding the publisher's lock. The first root must carry its own threshold
    * of signatures; a later one must be the next version, signed by the current root's threshold
-   * and its own. Either must name, for each online role, only keys this server holds, with a
-   * threshold of 1 (the server signs each role once), and set {@code consistent_snapshot}.
+   * and its own. Either must name, for timestamp and snapshot, only keys this server holds,
+   * with a threshold of 1 (the server signs each role once), and set {@code
+   * consistent_snapshot}; for targets, either the same (online targets) or only keys the server
+   * never held (offline targets, any threshold: {@link OfflineTargets}).
    *
    * @throws ApiException MALFORMED, SIZE_LIMIT, REPO_SIGNATURE, REPO_ROLLBACK, REPO_EXPIRED,
    *     CONFLICT (online keys); nothing changed then, and the refusal is audited
@@ -207,6 +211,13 @@ final class Repository {
     List<String> problems = new ArrayList<>();
     for (Role role : OnlineKeyStore.ONLINE) {
       RoleKeys rk = root.role(role);
+      if (role == Role.TARGETS && offlineTargetsProblem(root).isPresent()) {
+        problems.add(offlineTargetsProblem(root).get());
+        continue;
+      }
+      if (role == Role.TARGETS && publisher.offlineTargets(root)) {
+        continue; // targets signed offline: checked above
+      }
       Set<String> held = keys.byKeyId(role).keySet();
       Set<String> foreign = new HashSet<>(rk.keyids());
       foreign.removeAll(held);
@@ -227,6 +238,30 @@ final class Repository {
     }
   }
 
+  /**
+   * Targets are either the server's (every key one it holds, threshold 1) or offline (no key
+   * the server holds or ever held, for any role): a mix would let the server's key count
+   * toward an offline threshold, and an offline key the server once held is not offline.
+   */
+  private Optional<String> offlineTargetsProblem(RootMetadata root) {
+    List<String> named = root.role(Role.TARGETS).keyids();
+    Set<String> held = keys.heldKeyIds(Role.TARGETS);
+    boolean anyHeld = named.stream().anyMatch(held::contains);
+    if (anyHeld && !held.containsAll(named)) {
+      return Optional.of("targets names both the server's targets key and keys it does not"
+          + " hold: either the server's key alone (online) or offline keys only");
+    }
+    if (!anyHeld) {
+      Set<String> ever = keys.everHeldKeyIds();
+      List<String> serverKeys = named.stream().filter(ever::contains).sorted().toList();
+      if (!serverKeys.isEmpty()) {
+        return Optional.of("targets names " + String.join(", ", serverKeys) + ", a key the"
+            + " server holds or held: offline targets keys must never have been on the server");
+      }
+    }
+    return Optional.empty();
+  }
+
   /** The repository as published. */
   RepoStatus status() {
     Optional<RepoStore.RootRow> rootRow = store.root();
@@ -236,19 +271,35 @@ final class Repository {
     RootMetadata root = Publisher.parseRoot(rootRow.get().content());
     List<RepoRole> roles = new ArrayList<>();
     roles.add(role(root, Role.ROOT, root.version(), root.expires(), false));
+    boolean offline = publisher.offlineTargets(root);
     Instant last = null;
     for (Role role : List.of(Role.TARGETS, Role.SNAPSHOT, Role.TIMESTAMP)) {
       Optional<RepoStore.MetaRow> row = store.current(role);
       roles.add(role(root, role, row.map(RepoStore.MetaRow::version).orElse(0),
-          row.map(RepoStore.MetaRow::expires).orElse(null), true));
+          row.map(RepoStore.MetaRow::expires).orElse(null),
+          !(offline && role == Role.TARGETS)));
       if (row.isPresent() && (last == null || row.get().publishedAt().isAfter(last))) {
         last = row.get().publishedAt();
       }
     }
     Map<String, ?> targets = current.targets();
+    String message = null;
+    if (offline) {
+      // The schedule cannot sign targets here: say what the holders must do, and when.
+      String why = offlineTargets.why(root, store.current(Role.TARGETS),
+          publisher.targetSet().targets(), publisher.now());
+      if (why != null) {
+        message = (why.contains("last third") ? "WARNING: " : "") + "targets are signed"
+            + " offline and " + why + ": the targets key holders pull, sign and publish the"
+            + " next one (neguard repo targets pull --out targets.json; repo targets sign;"
+            + " repo targets publish)";
+      }
+    } else if (last == null) {
+      message = "root " + root.version() + " is stored but nothing is signed under it yet; see"
+          + " the server log";
+    }
     return new RepoStatus(true, roles, targets.size(), last == null ? null : WireTime.of(last),
-        last == null ? "root " + root.version() + " is stored but nothing is signed under it"
-            + " yet; see the server log" : null);
+        message);
   }
 
   private static RepoRole role(RootMetadata root, Role role, int version, Instant expires,
@@ -286,7 +337,7 @@ final class Repository {
         .collect(Collectors.joining("; "));
     ReasonCode code = e.reasons().get(0).code();
     return code == ReasonCode.REPO_SIGNATURE || code == ReasonCode.REPO_ROLLBACK
-        || code == ReasonCode.CONFLICT
+        || code == ReasonCode.CONFLICT || code == ReasonCode.REPO_MISMATCH
         ? AuditEvent.denied(actor, action, target, detail)
         : AuditEvent.failure(actor, action, target, detail);
   }

@@ -18,6 +18,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Bounds every request body but the package upload (which streams to disk under its own limit)
+ * and the upload of targets signed offline (bounded by its controller)
  * to {@link #MAX_BYTES}, so that nobody, signed in or not, can make the server buffer a huge
  * JSON document in memory. And marks every refusal of a request that carries a body {@code
  * Connection: close}: the server then reads and drops at most {@code
@@ -35,7 +36,10 @@ final class BodyLimitFilter extends OncePerRequestFilter {
     if (hasBody(request)) {
       response = new CloseOnRefusal(response);
     }
-    if ("POST".equals(request.getMethod()) && "/api/packages".equals(request.getRequestURI())) {
+    // The package upload streams to disk; a targets signed offline lists every package (some
+    // MiB for ten thousand): each bounds its own body, after authentication.
+    if ("POST".equals(request.getMethod()) && ("/api/packages".equals(request.getRequestURI())
+        || "/api/repo/targets".equals(request.getRequestURI()))) {
       chain.doFilter(request, response);
       return;
     }

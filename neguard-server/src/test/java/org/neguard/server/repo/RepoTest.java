@@ -445,6 +445,11 @@ class RepoTest {
 
   /** An online key as stored in the server's database (what a thief of the database holds). */
   static SigningKey privateKey(String kid) throws Exception {
+    return privateKeyOf(s, kid);
+  }
+
+  /** {@link #privateKey} of another test's server. */
+  static SigningKey privateKeyOf(TestServer s, String kid) throws Exception {
     try (Connection c = s.db(); PreparedStatement ps = c.prepareStatement(
         "SELECT private_key_pem, public_key_pem FROM server_keys WHERE kid = ?")) {
       ps.setString(1, kid);
