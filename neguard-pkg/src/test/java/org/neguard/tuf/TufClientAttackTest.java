@@ -265,6 +265,32 @@ class TufClientAttackTest {
     assertThat(freshClient().trusted().timestamp().version()).isLessThan(1_000_000);
   }
 
+  @Test
+  @DisplayName("OBJ-1 fast-forward: after a snapshot key rotation the trusted snapshot and "
+      + "timestamp are forgotten, so the repository recovers from a fast-forwarded snapshot")
+  void fastForward_recoveredByRotatingTheSnapshotKey() throws Exception {
+    client.refresh();
+    // The compromised snapshot key signs a very high version; the timestamp lists it.
+    Metadata ff = TufRepo.resign(repo.published.snapshot(), repo.online.snapshot(),
+        s -> s.put("version", 1_000_000));
+    Files.write(repo.metadataFile(Role.SNAPSHOT.fileName(1_000_000)), ff.toBytes());
+    Metadata ts = new TimestampMetadata(repo.published.timestamp().version() + 1,
+        TufRepo.NOW.plus(Duration.ofDays(1)), MetaFile.of(1_000_000, ff.toBytes()))
+        .toMetadata().sign(repo.online.timestamp());
+    Files.write(repo.metadataFile("timestamp.json"), ts.toBytes());
+    assertThat(freshClient().refresh().snapshot().version()).isEqualTo(1_000_000);
+    // Recovery: root version 2 names a new snapshot key; the server signs anew with it.
+    OnlineKeys rotated = new OnlineKeys(repo.online.targets(),
+        SigningKey.generate(KeyType.ECDSA_P256), repo.online.timestamp());
+    RootMetadata v2 = RootBuilder.next(repo.root, TufRepo.NOW.plus(Expiries.ROOT))
+        .role(Role.SNAPSHOT, List.of(rotated.snapshot().key()), 1).build();
+    repo.publishRoot(v2, rotated, repo.rootKeys.get(1), repo.rootKeys.get(2));
+    TrustedMetadata t = freshClient().refresh();
+    assertThat(t.root().version()).isEqualTo(2);
+    assertThat(t.snapshot().version()).isLessThan(1_000_000);
+    assertThat(freshClient().trusted().snapshot().version()).isLessThan(1_000_000);
+  }
+
   // --- Indefinite freeze -----------------------------------------------------------------------
 
   @Test
