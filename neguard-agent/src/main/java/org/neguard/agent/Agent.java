@@ -432,22 +432,27 @@ public final class Agent {
     if (o == null) {
       throw new IllegalStateException("no order being carried out");
     }
+    judge(m, o, config.neType(), installed());
+    Slots.checkPaths(slots.slot(m.name(), m.version()), m);
+  }
+
+  /** The manifest rules, apart from where its files land (static: unit-tested alone). */
+  static void judge(Manifest m, DeploymentOrder o, String neType,
+      Optional<InstalledPackage> now) throws RefusalException {
     if (!m.name().equals(o.packageName()) || !m.version().equals(o.packageVersion())) {
       throw new RefusalException(ReasonCode.BAD_INPUT, "the bundle is " + m.name() + " "
           + m.version() + ", the order names " + o.packageName() + " " + o.packageVersion());
     }
-    if (!m.neType().equals(config.neType())) {
+    if (!m.neType().equals(neType)) {
       throw RefusalException.about(ReasonCode.NE_TYPE_MISMATCH, m.name(), "the package is for"
-          + " NE type " + m.neType() + ", this NE is " + config.neType());
+          + " NE type " + m.neType() + ", this NE is " + neType);
     }
-    Optional<InstalledPackage> now = installed();
     if (now.isPresent() && now.get().name().equals(m.name())
         && m.securityVersion() < now.get().securityVersion() && !o.rollback()) {
       throw RefusalException.about(ReasonCode.ROLLBACK_REFUSED, m.name(), "security version "
           + m.securityVersion() + " is below the installed " + now.get().securityVersion()
           + " and the order is not a rollback");
     }
-    Slots.checkPaths(slots.slot(m.name(), m.version()), m);
   }
 
   /** The installed package as recorded in the state directory. */

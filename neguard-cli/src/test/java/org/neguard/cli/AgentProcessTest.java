@@ -395,6 +395,10 @@ class AgentProcessTest {
     assertThat(target.path("reasons").path(0).path("code").asText())
         .isEqualTo("NE_TYPE_MISMATCH");
     assertNothingInstalled(h);
+    // Refused on the signed TUF target's NE type, before any byte was downloaded (the
+    // manifest's, checked after the vendor signature, is ManifestJudgementTest's).
+    assertThat(h.events().stream().map(e -> e.path("event").asText())).doesNotContain(
+        "downloaded");
     assertThat(Files.readString(h.state().resolve("last-result.json")))
         .contains("NE_TYPE_MISMATCH");
     h.stop();
