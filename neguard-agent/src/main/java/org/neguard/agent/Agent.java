@@ -129,6 +129,10 @@ public final class Agent {
       if (setup != EXIT_OK) {
         return setup;
       }
+      if (client == null) { // stopped while enrollment waited for the server
+        log.event("stopped");
+        return EXIT_OK;
+      }
       loop();
       log.event("stopped");
       return EXIT_OK;
@@ -169,7 +173,7 @@ public final class Agent {
           "notAfter", id.certificate().getNotAfter().toInstant());
     } else {
       int enrolled = enroll(idDir);
-      if (enrolled != EXIT_OK) {
+      if (enrolled != EXIT_OK || client == null) {
         return enrolled;
       }
     }
@@ -220,14 +224,31 @@ public final class Agent {
       return EXIT_CONFIG;
     }
     DeviceClient enrolling = DeviceClient.enrolling(config.serverUrl(), trust);
-    try {
-      enrolling.enroll(config.enrollToken(), config.deviceId(), config.neType(),
-          config.labels(), installed().map(List::of).orElse(List.of()));
-    } catch (DeviceApiException e) {
-      log.event("enroll_refused", "status", e.status(), "code", e.code(), "message",
-          e.getMessage() + (e.status() == 401 ? " (a token is good for one enrollment only:"
-              + " a device that lost its identity needs a new token)" : ""));
-      return EXIT_IDENTITY;
+    Backoff backoff = new Backoff(config.pollInterval(), config.maxBackoff(), new SecureRandom());
+    while (true) {
+      try {
+        enrolling.enroll(config.enrollToken(), config.deviceId(), config.neType(),
+            config.labels(), installed().map(List::of).orElse(List.of()));
+        break;
+      } catch (DeviceApiException e) {
+        log.event("enroll_refused", "status", e.status(), "code", e.code(), "message",
+            e.getMessage() + (e.status() == 401 ? " (a token is good for one enrollment only:"
+                + " a device that lost its identity needs a new token)" : ""));
+        return EXIT_IDENTITY;
+      } catch (IOException e) {
+        // The server unreachable: try again, backing off, until stopped.
+        Duration wait = backoff.failure();
+        log.event("enroll_error", "message", String.valueOf(e.getMessage()), "failures",
+            backoff.failures(), "retryInMs", wait.toMillis());
+        try {
+          if (stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            return EXIT_OK;
+          }
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return EXIT_OK;
+        }
+      }
     }
     enrolling.identity().save(idDir);
     client = DeviceClient.of(config.serverUrl(), enrolling.identity());
@@ -325,6 +346,7 @@ public final class Agent {
     Path download = config.stateDir().resolve(DOWNLOAD_DIR);
     Files.createDirectories(download);
     Path bundle = null;
+    boolean keep = false;
     try {
       DeploymentOrder o;
       try {
@@ -361,15 +383,25 @@ public final class Agent {
           slots.previous().orElse(null));
       finish(new Feedback(order.orderId(), "succeeded", 100, List.of(), now));
     } catch (RefusalException e) {
+      ReasonCode code = e.reasons().get(0).code();
+      if (code == ReasonCode.SERVER_UNREACHABLE || code == ReasonCode.IO_ERROR) {
+        keep = true;
+        // Not a verdict on the package: try the order again at the next poll.
+        throw new IOException(e.getMessage(), e);
+      }
       refused(order, e.reasons().stream().map(ProblemReason::of).toList());
+    } catch (IOException e) {
+      keep = true; // a transfer cut short: the next poll resumes the download (Range)
+      throw e;
     } catch (DeviceApiException e) {
       if (e.status() > 0) {
+        keep = true;
         throw e; // the server refused a request: try again at the next poll
       }
       refused(order, e.reasons()); // the client's own refusal: a digest or size mismatch
     } finally {
       current = null;
-      if (bundle != null) {
+      if (bundle != null && !keep) {
         Files.deleteIfExists(bundle);
       }
     }

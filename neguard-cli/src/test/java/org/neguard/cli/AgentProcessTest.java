@@ -440,4 +440,32 @@ class AgentProcessTest {
     assertThat(Files.readString(l.log)).contains("identity_missing").contains("new enrollment"
         + " token");
   }
+
+  @Test
+  @Order(7)
+  @DisplayName("INT-3 the server unreachable: the agent backs off (1 s doubling to the 4 s cap,"
+      + " never a busy loop) and stops on SIGTERM meanwhile")
+  void serverUnreachable_backsOffAndStops() throws Exception {
+    Ne u = new Ne("ne-u").configure("mme", root, null);
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Files.writeString(u.config, Files.readString(u.config).replaceAll("server.url=.*",
+        "server.url=https://127.0.0.1:" + closed));
+    u.start();
+    Thread.sleep(9_000);
+    List<JsonNode> errors = u.events().stream()
+        .filter(e -> e.path("event").asText().equals("enroll_error")).toList();
+    // 9 s: waits of 0.5-1, 1-2, 2-4, 2-4 s... at most 6 attempts, at least 2.
+    assertThat(errors).hasSizeBetween(2, 6);
+    assertThat(errors.get(errors.size() - 1).path("retryInMs").asLong())
+        .isBetween(1_000L, 4_000L);
+    assertThat(errors.stream().mapToLong(e -> e.path("retryInMs").asLong()).max().orElse(0))
+        .isLessThanOrEqualTo(4_000L);
+    u.stop();
+    assertThat(u.events().get(u.events().size() - 1).path("event").asText())
+        .isEqualTo("stopped");
+    assertThat(u.state().resolve("identity")).doesNotExist();
+  }
 }
