@@ -375,7 +375,8 @@ public final class Agent {
       Manifest m = x.verification().manifest();
       log.event("verified_extracted", "orderId", order.orderId(), "slot", x.slot(),
           "signer", x.verification().signer() == null ? null
-              : x.verification().signer().toString());
+              : x.verification().signer().subject(), "vendor", m.vendor(),
+          "securityVersion", m.securityVersion());
       slots.activate(x.slot());
       InstalledPackage now = new InstalledPackage(m.name(), m.version(), m.securityVersion());
       recordInstalled(now, x.slot(), order.orderId());

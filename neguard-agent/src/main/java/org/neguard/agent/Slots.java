@@ -111,7 +111,14 @@ public final class Slots {
           throw new RefusalException(ReasonCode.CONFLICT, "version " + name + " " + version
               + " is the active one; a slot in use is not replaced");
         }
-        FileTrees.deleteTree(slot); // a left-over, never the active or last-known-good slot
+        // The same version again (a left-over, or last-known-good): set the old tree aside,
+        // put the freshly verified one in its place, then delete the old one.
+        Path old = slot.getParent().resolve(".old-" + slot.getFileName() + "-"
+            + UUID.randomUUID());
+        Files.move(slot, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, slot, StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.deleteTree(old);
+        return new Extracted(v, slot);
       }
       Files.move(tmp, slot, StandardCopyOption.ATOMIC_MOVE);
       return new Extracted(v, slot);
