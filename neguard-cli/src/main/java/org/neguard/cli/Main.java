@@ -44,6 +44,7 @@ public final class Main implements Runnable {
     m.put("deploy", "org.neguard.cli.deploy.DeployCommand");
     m.put("repo", "org.neguard.cli.repo.RepoCommand");
     m.put("sim", "org.neguard.cli.sim.SimCommand");
+    m.put("agent", "org.neguard.cli.agent.AgentCommand");
     m.put("evidence", "org.neguard.cli.evidence.EvidenceCommand");
     return Collections.unmodifiableMap(m);
   }

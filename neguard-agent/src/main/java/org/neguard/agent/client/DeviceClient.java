@@ -296,6 +296,43 @@ public final class DeviceClient {
     }
   }
 
+  /**
+   * A TUF {@link org.neguard.tuf.Fetcher} for the repository the server serves on the agents'
+   * port ({@code /api/repo/v1}): the same mutual TLS as every other request of this device (its
+   * certificate, the device CA as the only trust anchor), redirects not followed. 404 and 410
+   * are "no such file"; any other status other than 200 is an {@link IOException}.
+   */
+  public org.neguard.tuf.Fetcher repositoryFetcher() {
+    requireIdentity();
+    return (uri, maxBytes) -> {
+      if (!"https".equals(uri.getScheme())) {
+        throw new IOException("the repository on the agents' port is HTTPS only: " + uri);
+      }
+      HttpsURLConnection c = (HttpsURLConnection) uri.toURL().openConnection();
+      c.setSSLSocketFactory(sockets);
+      c.setRequestMethod("GET");
+      c.setConnectTimeout((int) timeout.toMillis());
+      c.setReadTimeout((int) timeout.toMillis());
+      c.setUseCaches(false);
+      c.setInstanceFollowRedirects(false);
+      int status = c.getResponseCode();
+      if (status == 404 || status == 410) {
+        drain(c, status);
+        return java.util.Optional.empty();
+      }
+      if (status != 200) {
+        c.disconnect();
+        throw new IOException("HTTP " + status + " for " + uri);
+      }
+      long declared = c.getContentLengthLong();
+      if (declared > maxBytes) {
+        c.disconnect();
+        throw new IOException(uri + " announces " + declared + " bytes, above " + maxBytes);
+      }
+      return java.util.Optional.of(c.getInputStream());
+    };
+  }
+
   // --- transport ------------------------------------------------------------------------------
 
   private DeviceIdentity requireIdentity() {

@@ -1,0 +1,522 @@
+package org.neguard.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.DeviceOrder;
+import org.neguard.api.device.Feedback;
+import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.OrderKey;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.io.AtomicFiles;
+import org.neguard.order.DeploymentOrder;
+import org.neguard.order.OrderVerifier;
+import org.neguard.pkg.BundleExtractor;
+import org.neguard.pkg.BundleVerifier;
+import org.neguard.pkg.Manifest;
+import org.neguard.progress.ProgressListener;
+import org.neguard.scanreport.ScanPolicy;
+import org.neguard.scanreport.ScanReportCheck;
+import org.neguard.sign.TrustStore;
+import org.neguard.tuf.ClientConfig;
+import org.neguard.tuf.Fetcher;
+import org.neguard.tuf.NeguardCustom;
+import org.neguard.tuf.TargetFile;
+import org.neguard.tuf.TufClient;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The NE agent (docs/AGENT.md): enrolls once, polls with jitter and backoff, and for each order
+ * verifies everything before anything is installed (INT-3), then installs into a new slot and
+ * switches atomically. One JSON line per event on stdout.
+ */
+public final class Agent {
+  /** Exit codes of {@link #run}. */
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_ERROR = 1;
+  public static final int EXIT_CONFIG = 2;
+  public static final int EXIT_IDENTITY = 3;
+
+  static final String IDENTITY_DIR = "identity";
+  static final String TUF_DIR = "tuf";
+  static final String DOWNLOAD_DIR = "download";
+  static final String INSTALLED = "installed.json";
+  static final String LAST_RESULT = "last-result.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final AgentConfig config;
+  private final AgentLog log;
+  private final Slots slots;
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private DeviceClient client;
+  private TufClient tuf;
+  private OrderVerifier orders;
+  private BundleExtractor extractor;
+  private String etag;
+  /** The final feedback of the last order carried out, resent if the server did not take it. */
+  private Feedback lastFinal;
+
+  Agent(AgentConfig config, AgentLog log) {
+    this.config = config;
+    this.log = log;
+    this.slots = new Slots(config.installRoot());
+  }
+
+  /**
+   * Runs the agent of {@code configFile} until {@link #stop} (SIGTERM through the shutdown hook
+   * the caller installs) or a fatal error.
+   */
+  public static int run(Path configFile, PrintStream out) {
+    AgentLog log = new AgentLog(out);
+    AgentConfig config;
+    try {
+      config = AgentConfig.load(configFile);
+    } catch (AgentConfig.ConfigException e) {
+      log.event("config_error", "message", e.getMessage());
+      return EXIT_CONFIG;
+    }
+    Agent agent = new Agent(config, log);
+    Thread hook = new Thread(agent::stopAndWait, "neguard-agent-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return agent.start();
+  }
+
+  /** Asks the loop to stop after the current step, and waits (at most a minute) until it has. */
+  public void stopAndWait() {
+    stopping.countDown();
+    try {
+      stopped.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  int start() {
+    try {
+      log.event("start", "deviceId", config.deviceId(), "neType", config.neType(),
+          "server", config.serverUrl(), "stateDir", config.stateDir());
+      int setup = setUp();
+      if (setup != EXIT_OK) {
+        return setup;
+      }
+      if (client == null) { // stopped while enrollment waited for the server
+        log.event("stopped");
+        return EXIT_OK;
+      }
+      loop();
+      log.event("stopped");
+      return EXIT_OK;
+    } catch (RuntimeException | IOException e) {
+      log.event("fatal", "message", String.valueOf(e));
+      return EXIT_ERROR;
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  // --- setup: identity, TUF trust, verifiers --------------------------------------------------
+
+  private int setUp() throws IOException {
+    Path state = config.stateDir();
+    if (!Files.isDirectory(state)) {
+      Files.createDirectories(state,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    Path idDir = state.resolve(IDENTITY_DIR);
+    if (Files.exists(idDir.resolve("device.crt"))) {
+      DeviceIdentity id;
+      try {
+        id = DeviceIdentity.load(idDir);
+      } catch (IOException e) {
+        log.event("identity_lost", "message", "the device identity in " + idDir
+            + " is unreadable (" + e.getMessage() + "); a lost identity needs a new enrollment"
+            + " token: remove " + idDir + " and set enroll.token");
+        return EXIT_IDENTITY;
+      }
+      if (!id.deviceId().equals(config.deviceId())) {
+        log.event("config_error", "message", "the identity in " + idDir + " is "
+            + id.deviceId() + ", the configuration says device.id=" + config.deviceId());
+        return EXIT_CONFIG;
+      }
+      client = DeviceClient.of(config.serverUrl(), id);
+      log.event("identity_loaded", "deviceId", id.deviceId(), "serial", id.serial(),
+          "notAfter", id.certificate().getNotAfter().toInstant());
+    } else {
+      int enrolled = enroll(idDir);
+      if (enrolled != EXIT_OK || client == null) {
+        return enrolled;
+      }
+    }
+    try {
+      TufClient.bootstrap(state.resolve(TUF_DIR), Files.readAllBytes(config.tufRoot()));
+      TrustStore trust = TrustStore.loadBound(config.trustAnchors(), List.of());
+      ScanReportCheck gate = new ScanReportCheck(ScanPolicy.defaults());
+      extractor = new BundleExtractor(BundleVerifier.builder(trust)
+          .check(reader -> {
+            gate.check(reader);
+            judge(reader.manifest());
+          }).build());
+    } catch (RefusalException e) {
+      log.event("config_error", "message", "trust configuration: " + e.getMessage());
+      return EXIT_CONFIG;
+    } catch (IOException e) {
+      log.event("config_error", "message", "cannot read the trust configuration: "
+          + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    URI repo = URI.create(config.repositoryUrl().toString().replaceAll("/*$", "/"));
+    Fetcher fetcher = "file".equals(repo.getScheme()) ? Agent::openFile
+        : client.repositoryFetcher();
+    tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
+    return EXIT_OK;
+  }
+
+  /** A repository mirrored on local media ({@code file:} URL): TUF verifies it the same. */
+  private static Optional<InputStream> openFile(URI uri, long maxBytes) throws IOException {
+    Path p = Path.of(uri);
+    return Files.isRegularFile(p) ? Optional.of(Files.newInputStream(p)) : Optional.empty();
+  }
+
+  private int enroll(Path idDir) throws IOException {
+    if (config.enrollToken() == null) {
+      log.event("identity_missing", "message", "no device identity in " + idDir
+          + " and no enroll.token in the configuration: a device without its identity (first"
+          + " start, or lost) needs a new enrollment token");
+      return EXIT_IDENTITY;
+    }
+    DeviceClient.Trust trust;
+    if (config.enrollCa() != null) {
+      trust = DeviceClient.Trust.ca(Files.readString(config.enrollCa()));
+    } else if (config.enrollCaSha256() != null) {
+      trust = DeviceClient.Trust.pin(config.enrollCaSha256());
+    } else {
+      log.event("config_error", "message", "enrollment needs enroll.ca or enroll.ca.sha256");
+      return EXIT_CONFIG;
+    }
+    DeviceClient enrolling = DeviceClient.enrolling(config.serverUrl(), trust);
+    Backoff backoff = new Backoff(config.pollInterval(), config.maxBackoff(), new SecureRandom());
+    while (true) {
+      try {
+        enrolling.enroll(config.enrollToken(), config.deviceId(), config.neType(),
+            config.labels(), installed().map(List::of).orElse(List.of()));
+        break;
+      } catch (DeviceApiException e) {
+        log.event("enroll_refused", "status", e.status(), "code", e.code(), "message",
+            e.getMessage() + (e.status() == 401 ? " (a token is good for one enrollment only:"
+                + " a device that lost its identity needs a new token)" : ""));
+        return EXIT_IDENTITY;
+      } catch (IOException e) {
+        // The server unreachable: try again, backing off, until stopped.
+        Duration wait = backoff.failure();
+        log.event("enroll_error", "message", String.valueOf(e.getMessage()), "failures",
+            backoff.failures(), "retryInMs", wait.toMillis());
+        try {
+          if (stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            return EXIT_OK;
+          }
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return EXIT_OK;
+        }
+      }
+    }
+    enrolling.identity().save(idDir);
+    client = DeviceClient.of(config.serverUrl(), enrolling.identity());
+    log.event("enrolled", "deviceId", config.deviceId(), "serial",
+        enrolling.identity().serial());
+    return EXIT_OK;
+  }
+
+  private OrderVerifier orderVerifier() throws IOException, DeviceApiException, RefusalException {
+    Map<String, PublicKey> keys = new LinkedHashMap<>();
+    for (OrderKey k : client.orderKeys()) {
+      keys.put(k.kid(), publicKey(k));
+    }
+    try {
+      return OrderVerifier.of(keys, Clock.systemUTC(), config.deviceId());
+    } catch (IllegalArgumentException e) {
+      throw new RefusalException(ReasonCode.CERT_UNTRUSTED,
+          "the server's order keys are unusable: " + e.getMessage());
+    }
+  }
+
+  private static PublicKey publicKey(OrderKey k) throws RefusalException {
+    try {
+      String b64 = k.publicKey().replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "")
+          .replaceAll("\\s", "");
+      return KeyFactory.getInstance("EC")
+          .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(b64)));
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw RefusalException.about(ReasonCode.MALFORMED, k.kid(),
+          "order key " + k.kid() + " is not a PEM EC public key");
+    }
+  }
+
+  // --- the poll loop --------------------------------------------------------------------------
+
+  private void loop() {
+    Backoff backoff = new Backoff(config.pollInterval(), config.maxBackoff(), new SecureRandom());
+    while (stopping.getCount() > 0) {
+      Duration wait;
+      try {
+        pollOnce();
+        wait = backoff.success();
+      } catch (IOException | DeviceApiException | RuntimeException | RefusalException e) {
+        wait = backoff.failure();
+        log.event("poll_error", "message", String.valueOf(e.getMessage()), "failures",
+            backoff.failures(), "retryInMs", wait.toMillis());
+      }
+      try {
+        if (stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void pollOnce() throws IOException, DeviceApiException, RefusalException {
+    if (orders == null) {
+      orders = orderVerifier();
+    }
+    DeviceClient.PollAnswer a = client.poll(etag);
+    etag = a.etag();
+    if (!a.changed() || a.poll() == null) {
+      log.event("poll", "changed", false);
+      return;
+    }
+    if (a.poll().renewCertificate()) {
+      DeviceIdentity renewed = client.renew();
+      renewed.save(config.stateDir().resolve(IDENTITY_DIR));
+      log.event("certificate_renewed", "serial", renewed.serial());
+    }
+    DeviceOrder order = a.poll().order();
+    log.event("poll", "changed", true, "orderId", order == null ? null : order.orderId());
+    if (order == null) {
+      return;
+    }
+    if (lastFinal != null && lastFinal.orderId().equals(order.orderId())) {
+      client.feedback(lastFinal); // the server did not take it the first time
+      log.event("feedback_resent", "orderId", order.orderId(), "status", lastFinal.status());
+      return;
+    }
+    carryOut(order);
+    etag = null;
+  }
+
+  // --- one order: verify everything, then install -----------------------------------------------
+
+  /** What the bundle check compares against: set for the order being carried out. */
+  private volatile DeploymentOrder current;
+
+  private void carryOut(DeviceOrder order) throws IOException, DeviceApiException {
+    log.event("order", "orderId", order.orderId(), "deploymentId", order.deploymentId());
+    Path download = config.stateDir().resolve(DOWNLOAD_DIR);
+    Files.createDirectories(download);
+    Path bundle = null;
+    boolean keep = false;
+    try {
+      DeploymentOrder o;
+      try {
+        o = orders.verify(order.jws());
+      } catch (RefusalException e) {
+        if (e.reasons().get(0).code() != ReasonCode.CERT_UNTRUSTED) {
+          throw e;
+        }
+        orders = orderVerifier(); // a key rotated since: ask once more
+        o = orders.verify(order.jws());
+      }
+      log.event("order_verified", "orderId", order.orderId(), "package", o.packageName(),
+          "version", o.packageVersion(), "bundleSha256", o.bundleSha256(), "rollback",
+          o.rollback());
+      client.feedback(new Feedback(order.orderId(), "downloading", 0, List.of(), null));
+      TargetFile target = tufTarget(o);
+      log.event("tuf_verified", "orderId", order.orderId(), "target", target.name(),
+          "length", target.length());
+      bundle = download.resolve(o.bundleSha256() + ".ngp");
+      client.downloadBundle(o.bundleSha256(), o.bundleLength(), bundle);
+      log.event("downloaded", "orderId", order.orderId(), "bytes", o.bundleLength());
+      client.feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
+      current = o;
+      Slots.Extracted x = slots.extract(extractor, bundle, o.packageName(), o.packageVersion(),
+          ProgressListener.NONE);
+      Manifest m = x.verification().manifest();
+      log.event("verified_extracted", "orderId", order.orderId(), "slot", x.slot(),
+          "signer", x.verification().signer() == null ? null
+              : x.verification().signer().subject(), "vendor", m.vendor(),
+          "securityVersion", m.securityVersion());
+      slots.activate(x.slot());
+      InstalledPackage now = new InstalledPackage(m.name(), m.version(), m.securityVersion());
+      recordInstalled(now, x.slot(), order.orderId());
+      log.event("activated", "orderId", order.orderId(), "slot", x.slot(), "previous",
+          slots.previous().orElse(null));
+      finish(new Feedback(order.orderId(), "succeeded", 100, List.of(), now));
+    } catch (RefusalException e) {
+      ReasonCode code = e.reasons().get(0).code();
+      if (code == ReasonCode.SERVER_UNREACHABLE || code == ReasonCode.IO_ERROR) {
+        keep = true;
+        // Not a verdict on the package: try the order again at the next poll.
+        throw new IOException(e.getMessage(), e);
+      }
+      refused(order, e.reasons().stream().map(ProblemReason::of).toList());
+    } catch (IOException e) {
+      keep = true; // a transfer cut short: the next poll resumes the download (Range)
+      throw e;
+    } catch (DeviceApiException e) {
+      if (e.status() > 0) {
+        keep = true;
+        throw e; // the server refused a request: try again at the next poll
+      }
+      refused(order, e.reasons()); // the client's own refusal: a digest or size mismatch
+    } finally {
+      current = null;
+      if (bundle != null && !keep) {
+        Files.deleteIfExists(bundle);
+      }
+    }
+  }
+
+  private void refused(DeviceOrder order, List<ProblemReason> reasons)
+      throws IOException, DeviceApiException {
+    log.event("refused", "orderId", order.orderId(), "codes",
+        String.join(",", reasons.stream().map(ProblemReason::code).toList()), "message",
+        reasons.isEmpty() ? null : reasons.get(0).message());
+    finish(new Feedback(order.orderId(), "failed", null, reasons, null));
+  }
+
+  private void finish(Feedback f) throws IOException, DeviceApiException {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("orderId", f.orderId());
+    r.put("status", f.status());
+    r.put("at", Instant.now().toString());
+    ArrayNode reasons = r.putArray("reasons");
+    for (ProblemReason p : f.reasons()) {
+      reasons.addObject().put("code", p.code()).put("message", p.message())
+          .put("subject", p.subject());
+    }
+    AtomicFiles.write(config.stateDir().resolve(LAST_RESULT), JSON.writeValueAsBytes(r));
+    lastFinal = f;
+    client.feedback(f);
+    log.event("reported", "orderId", f.orderId(), "status", f.status());
+  }
+
+  /**
+   * TUF: refresh the whole chain, then the target of the order's package, whose length and
+   * SHA-256 must be the order's (REPO_MISMATCH otherwise): the server's order and the signed
+   * repository must name the same bytes.
+   */
+  private TargetFile tufTarget(DeploymentOrder o) throws RefusalException {
+    tuf.refresh();
+    String name = o.packageName() + "-" + o.packageVersion() + ".ngp";
+    TargetFile t = tuf.targetInfo(name).orElseThrow(() -> RefusalException.about(
+        ReasonCode.REPO_MISMATCH, name, "the TUF repository has no target " + name));
+    if (!t.sha256().equals(o.bundleSha256()) || t.length() != o.bundleLength()) {
+      throw RefusalException.about(ReasonCode.REPO_MISMATCH, name, "the order names bundle "
+          + o.bundleSha256() + " (" + o.bundleLength() + " bytes), the TUF target " + name
+          + " is " + t.sha256() + " (" + t.length() + " bytes); nothing was downloaded");
+    }
+    Optional<NeguardCustom> custom = t.neguard();
+    if (custom.isPresent() && !custom.get().neType().equals(config.neType())) {
+      throw RefusalException.about(ReasonCode.NE_TYPE_MISMATCH, name, "the TUF target is for"
+          + " NE type " + custom.get().neType() + ", this NE is " + config.neType());
+    }
+    return t;
+  }
+
+  /**
+   * The checks on the verified manifest (run inside the bundle verifier, after the vendor's
+   * signature, every file digest and the scan reports): the package the order names, this NE
+   * type, no security downgrade unless the order is a rollback, no path escaping a slot.
+   */
+  private void judge(Manifest m) throws RefusalException, IOException {
+    DeploymentOrder o = current;
+    if (o == null) {
+      throw new IllegalStateException("no order being carried out");
+    }
+    judge(m, o, config.neType(), installed());
+    Slots.checkPaths(slots.slot(m.name(), m.version()), m);
+  }
+
+  /** The manifest rules, apart from where its files land (static: unit-tested alone). */
+  static void judge(Manifest m, DeploymentOrder o, String neType,
+      Optional<InstalledPackage> now) throws RefusalException {
+    if (!m.name().equals(o.packageName()) || !m.version().equals(o.packageVersion())) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "the bundle is " + m.name() + " "
+          + m.version() + ", the order names " + o.packageName() + " " + o.packageVersion());
+    }
+    if (!m.neType().equals(neType)) {
+      throw RefusalException.about(ReasonCode.NE_TYPE_MISMATCH, m.name(), "the package is for"
+          + " NE type " + m.neType() + ", this NE is " + neType);
+    }
+    if (now.isPresent() && now.get().name().equals(m.name())
+        && m.securityVersion() < now.get().securityVersion() && !o.rollback()) {
+      throw RefusalException.about(ReasonCode.ROLLBACK_REFUSED, m.name(), "security version "
+          + m.securityVersion() + " is below the installed " + now.get().securityVersion()
+          + " and the order is not a rollback");
+    }
+  }
+
+  /** The installed package as recorded in the state directory. */
+  Optional<InstalledPackage> installed() throws IOException {
+    Path f = config.stateDir().resolve(INSTALLED);
+    if (!Files.exists(f)) {
+      return Optional.empty();
+    }
+    var n = JSON.readTree(f.toFile());
+    return Optional.of(new InstalledPackage(n.path("name").asText(),
+        n.path("version").asText(), n.path("securityVersion").asLong()));
+  }
+
+  private void recordInstalled(InstalledPackage p, Path slot, String orderId)
+      throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("name", p.name());
+    n.put("version", p.version());
+    n.put("securityVersion", p.securityVersion());
+    n.put("slot", slot.toString());
+    n.put("orderId", orderId);
+    n.put("installedAt", Instant.now().toString());
+    AtomicFiles.write(config.stateDir().resolve(INSTALLED), JSON.writeValueAsBytes(n));
+  }
+
+  /** The main class for a process of its own: {@code java org.neguard.agent.Agent CONFIG}. */
+  public static void main(String[] args) {
+    if (args.length != 1) {
+      System.err.println("usage: java org.neguard.agent.Agent CONFIG.properties");
+      System.exit(EXIT_CONFIG);
+    }
+    System.exit(run(Path.of(args[0]), System.out));
+  }
+}

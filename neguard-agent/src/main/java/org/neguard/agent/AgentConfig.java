@@ -1,0 +1,153 @@
+package org.neguard.agent;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.neguard.sign.TrustStore;
+
+/**
+ * The agent's configuration, a Java properties file (docs/AGENT.md lists every key). Relative
+ * paths are resolved against the file's directory.
+ */
+public record AgentConfig(
+    URI serverUrl,
+    URI repositoryUrl,
+    Path stateDir,
+    Path installRoot,
+    Path tufRoot,
+    List<TrustStore.AnchorFile> trustAnchors,
+    String neType,
+    String deviceId,
+    Duration pollInterval,
+    Duration maxBackoff,
+    String enrollToken,
+    Path enrollCa,
+    String enrollCaSha256,
+    List<String> labels) {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Set<String> KEYS = Set.of("server.url", "repository.url", "state.dir",
+      "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
+      "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
+      "labels");
+
+  /** A configuration problem: the agent exits 2 with this message. */
+  public static final class ConfigException extends Exception {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads and checks {@code file}. */
+  public static AgentConfig load(Path file) throws ConfigException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the configuration " + file + ": " + e.getMessage());
+    }
+    for (String k : p.stringPropertyNames()) {
+      if (!KEYS.contains(k)) {
+        throw new ConfigException(file + ": unknown key '" + k + "'");
+      }
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    URI server = uri(p, "server.url", required(p, "server.url"));
+    if (!"https".equals(server.getScheme())) {
+      throw new ConfigException("server.url must be the agents' HTTPS URL: " + server);
+    }
+    String base = server.toString().replaceAll("/+$", "");
+    URI repo = uri(p, "repository.url", p.getProperty("repository.url", base + "/api/repo/v1"));
+    List<TrustStore.AnchorFile> anchors = new ArrayList<>();
+    for (String a : required(p, "trust.anchors").split(",")) {
+      if (a.isBlank()) {
+        continue;
+      }
+      try {
+        TrustStore.AnchorFile f = TrustStore.AnchorFile.parse(a.trim());
+        anchors.add(new TrustStore.AnchorFile(dir.resolve(f.path()), f.vendor()));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("trust.anchors: " + e.getMessage());
+      }
+    }
+    if (anchors.isEmpty()) {
+      throw new ConfigException("trust.anchors names no vendor trust anchor");
+    }
+    String neType = required(p, "ne.type");
+    String deviceId = required(p, "device.id");
+    if (!ID.matcher(deviceId).matches()) {
+      throw new ConfigException("device.id is not [A-Za-z0-9][A-Za-z0-9._-]{0,63}: " + deviceId);
+    }
+    Duration interval = duration(p, "poll.interval", "30s");
+    Duration max = duration(p, "backoff.max", "300s");
+    if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("poll.interval must be at least 1s");
+    }
+    if (max.compareTo(interval) < 0) {
+      throw new ConfigException("backoff.max must be at least poll.interval");
+    }
+    String token = p.getProperty("enroll.token");
+    if (token == null && p.getProperty("enroll.token.file") != null) {
+      try {
+        token = Files.readString(dir.resolve(p.getProperty("enroll.token.file"))).strip();
+      } catch (IOException e) {
+        throw new ConfigException("enroll.token.file: " + e.getMessage());
+      }
+    }
+    List<String> labels = new ArrayList<>();
+    for (String l : p.getProperty("labels", "").split(",")) {
+      if (!l.isBlank()) {
+        labels.add(l.trim());
+      }
+    }
+    return new AgentConfig(server, repo, dir.resolve(required(p, "state.dir")),
+        dir.resolve(required(p, "install.root")), dir.resolve(required(p, "tuf.root")),
+        List.copyOf(anchors), neType, deviceId, interval, max, token,
+        p.getProperty("enroll.ca") == null ? null : dir.resolve(p.getProperty("enroll.ca")),
+        p.getProperty("enroll.ca.sha256"), List.copyOf(labels));
+  }
+
+  private static String required(Properties p, String key) throws ConfigException {
+    String v = p.getProperty(key);
+    if (v == null || v.isBlank()) {
+      throw new ConfigException("missing key '" + key + "'");
+    }
+    return v.trim();
+  }
+
+  private static URI uri(Properties p, String key, String value) throws ConfigException {
+    try {
+      return URI.create(value.trim());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key + " is not a URL: " + value);
+    }
+  }
+
+  private static Duration duration(Properties p, String key, String dflt)
+      throws ConfigException {
+    String v = p.getProperty(key, dflt).trim();
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      return Duration.ofSeconds(Long.parseLong(v));
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " is not a duration like 30s or 5m: " + v);
+    }
+  }
+}

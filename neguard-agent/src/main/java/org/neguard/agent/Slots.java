@@ -1,0 +1,178 @@
+package org.neguard.agent;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.neguard.io.FileTrees;
+import org.neguard.pkg.BundleExtractor;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.Manifest;
+import org.neguard.pkg.Verification;
+import org.neguard.progress.ProgressListener;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The install root's layout: {@code versions/<name>-<version>/} holds one version's payload;
+ * {@code current} is a relative symbolic link to the active slot, {@code previous} to the
+ * last-known-good one. Each step is separate (extract, {@link #activate}), so that a journal can
+ * record it and a restart resume it.
+ */
+public final class Slots {
+  static final String VERSIONS = "versions";
+  static final String CURRENT = "current";
+  static final String PREVIOUS = "previous";
+  private static final Pattern SLOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,255}");
+
+  private final Path root;
+
+  public Slots(Path installRoot) {
+    this.root = installRoot.toAbsolutePath();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The slot directory of a package version. */
+  public Path slot(String name, String version) throws RefusalException {
+    String s = name + "-" + version;
+    if (!SLOT.matcher(s).matches()) {
+      throw RefusalException.about(ReasonCode.UNSAFE_PATH, s, "'" + s
+          + "' is not a safe slot name");
+    }
+    return root.resolve(VERSIONS).resolve(s);
+  }
+
+  /**
+   * Where a payload file lands in {@code slot}, refusing anything that would escape it: an
+   * absolute path, a {@code ..} component, an empty component, or an existing symbolic link on
+   * the way.
+   */
+  static Path inside(Path slot, String entry) throws RefusalException {
+    if (entry.isEmpty() || entry.startsWith("/") || entry.contains("\\")
+        || entry.contains("\0")) {
+      throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry, "'" + entry
+          + "' would land outside the slot");
+    }
+    Path at = slot;
+    for (String part : entry.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+        throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry, "'" + entry
+            + "' would land outside the slot");
+      }
+      at = at.resolve(part);
+      if (Files.isSymbolicLink(at)) {
+        throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry, "'" + entry
+            + "' passes through a symbolic link in the slot");
+      }
+    }
+    if (!at.normalize().startsWith(slot.normalize()) || at.normalize().equals(slot.normalize())) {
+      throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry, "'" + entry
+          + "' would land outside the slot");
+    }
+    return at;
+  }
+
+  /** Refuses a manifest any of whose files would escape a slot. */
+  static void checkPaths(Path slot, Manifest manifest) throws RefusalException {
+    for (Manifest.FileEntry f : manifest.files()) {
+      inside(slot, f.path());
+    }
+  }
+
+  /**
+   * Verifies (through {@code extractor}, whose verifier carries every check) and extracts the
+   * bundle into a temporary directory next to the slots, then renames it to the slot. On any
+   * failure nothing is left behind.
+   *
+   * @return the verification and the slot
+   */
+  public Extracted extract(BundleExtractor extractor, Path bundle, String name, String version,
+      ProgressListener progress) throws IOException, RefusalException {
+    Path slot = slot(name, version);
+    Files.createDirectories(slot.getParent());
+    Path tmp = slot.getParent().resolve(".tmp-" + slot.getFileName() + "-" + UUID.randomUUID());
+    try {
+      Verification v = extractor.extract(bundle, tmp, BundleLimits.defaults(), progress);
+      if (!v.manifest().name().equals(name) || !v.manifest().version().equals(version)) {
+        throw new RefusalException(ReasonCode.BAD_INPUT, "the bundle is "
+            + v.manifest().name() + " " + v.manifest().version() + ", not " + name + " "
+            + version);
+      }
+      if (Files.exists(slot, LinkOption.NOFOLLOW_LINKS)) {
+        if (slot.equals(active().orElse(null))) {
+          throw new RefusalException(ReasonCode.CONFLICT, "version " + name + " " + version
+              + " is the active one; a slot in use is not replaced");
+        }
+        // The same version again (a left-over, or last-known-good): set the old tree aside,
+        // put the freshly verified one in its place, then delete the old one.
+        Path old = slot.getParent().resolve(".old-" + slot.getFileName() + "-"
+            + UUID.randomUUID());
+        Files.move(slot, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, slot, StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.deleteTree(old);
+        return new Extracted(v, slot);
+      }
+      Files.move(tmp, slot, StandardCopyOption.ATOMIC_MOVE);
+      return new Extracted(v, slot);
+    } finally {
+      if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) {
+        FileTrees.deleteTree(tmp);
+      }
+    }
+  }
+
+  /** What {@link #extract} produced. */
+  public record Extracted(Verification verification, Path slot) {}
+
+  /** The slot {@code current} points to, if any. */
+  public Optional<Path> active() throws IOException {
+    return link(CURRENT);
+  }
+
+  /** The slot {@code previous} points to, if any. */
+  public Optional<Path> previous() throws IOException {
+    return link(PREVIOUS);
+  }
+
+  private Optional<Path> link(String name) throws IOException {
+    Path l = root.resolve(name);
+    if (!Files.isSymbolicLink(l)) {
+      return Optional.empty();
+    }
+    return Optional.of(root.resolve(Files.readSymbolicLink(l)).normalize());
+  }
+
+  /**
+   * Makes {@code slot} active: {@code previous} is first pointed at the slot active now (if
+   * any, and not {@code slot}), then {@code current} at {@code slot}, each by creating the new
+   * link under a temporary name and renaming it over the old one (one atomic rename).
+   */
+  public void activate(Path slot) throws IOException {
+    Optional<Path> now = active();
+    if (now.isPresent() && !now.get().equals(slot)) {
+      relink(PREVIOUS, now.get());
+    }
+    relink(CURRENT, slot);
+  }
+
+  private void relink(String name, Path slot) throws IOException {
+    Path tmp = root.resolve("." + name + "-" + UUID.randomUUID());
+    Files.createSymbolicLink(tmp, root.relativize(slot));
+    try {
+      Files.move(tmp, root.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

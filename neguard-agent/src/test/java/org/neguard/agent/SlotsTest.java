@@ -1,0 +1,56 @@
+package org.neguard.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+@DisplayName("INT-3 install slots: no entry escapes its slot; current and previous switch by rename")
+class SlotsTest {
+  @TempDir Path root;
+
+  @Test
+  @DisplayName("INT-3 an entry escaping the slot (.., absolute, through a symbolic link) is"
+      + " refused UNSAFE_PATH; a plain path lands inside")
+  void inside_refusesEscapes() throws Exception {
+    Path slot = Files.createDirectories(root.resolve("versions/core-1.0"));
+    Files.createDirectories(root.resolve("elsewhere"));
+    Files.createSymbolicLink(slot.resolve("link"), root.resolve("elsewhere"));
+    for (String bad : new String[] {"../core-2.0/x", "a/../../x", "/etc/passwd", "a//b", "./a",
+        "link/x", "", "a\\..\\x"}) {
+      assertThatThrownBy(() -> Slots.inside(slot, bad)).as(bad)
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.UNSAFE_PATH));
+    }
+    assertThat(Slots.inside(slot, "lib/core.so")).isEqualTo(slot.resolve("lib/core.so"));
+    assertThatThrownBy(() -> new Slots(root).slot("..", ""))
+        .isInstanceOf(RefusalException.class);
+  }
+
+  @Test
+  @DisplayName("INT-3 activate: current points to the new slot, previous to the one active"
+      + " before; no temporary link is left")
+  void activate_currentAndPrevious() throws Exception {
+    Slots slots = new Slots(root);
+    Path v1 = Files.createDirectories(slots.slot("core", "1.0"));
+    Path v2 = Files.createDirectories(slots.slot("core", "2.0"));
+    slots.activate(v1);
+    assertThat(slots.active()).contains(v1);
+    assertThat(slots.previous()).isEmpty();
+    slots.activate(v2);
+    assertThat(slots.active()).contains(v2);
+    assertThat(slots.previous()).contains(v1);
+    assertThat(Files.readSymbolicLink(root.resolve("current")).toString())
+        .isEqualTo("versions/core-2.0");
+    try (var s = Files.list(root)) {
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("versions", "current", "previous");
+    }
+  }
+}

@@ -1,0 +1,471 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.neguard.cli.server.ServerLauncher;
+import org.neguard.io.FileTrees;
+import org.neguard.measure.Sha256;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
+import org.neguard.tuf.Expiries;
+import org.neguard.tuf.KeyType;
+import org.neguard.tuf.Metadata;
+import org.neguard.tuf.OnlineKeys;
+import org.neguard.tuf.Published;
+import org.neguard.tuf.RepositoryLayout;
+import org.neguard.tuf.RepositoryWriter;
+import org.neguard.tuf.Role;
+import org.neguard.tuf.RootBuilder;
+import org.neguard.tuf.RootMetadata;
+import org.neguard.tuf.SigningKey;
+import org.neguard.tuf.TargetFile;
+import org.neguard.tuf.Versions;
+
+/**
+ * The NE agent as a real process ({@code neguard agent --config}, the CLI's main class on this
+ * test's class path) against a real server on loopback: real enrollment and mutual TLS, a real
+ * TUF root published by the ceremony commands, real signed and scanned bundles, deployments
+ * created and approved by two users. Each test is one step on the same server.
+ */
+@DisplayName("INT-3 INT-1 SRC-2 OBJ-1 the NE agent process: verify, install, upgrade, refuse")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentProcessTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static Path dir;
+  static NeguardServer server;
+  static String url;
+  static Path admin;
+  static Path op;
+  static Path appr;
+  static Path pki;
+  static Path root;
+  static Path bundle1;
+  static Path bundle2;
+  static byte[] lib1;
+  static byte[] lib2;
+  static final List<Process> running = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("neguard-agent-process-test-");
+    pki = SignedBundles.demoPki(dir.resolve("pki"));
+    lib1 = new byte[50_000];
+    new java.util.Random(1).nextBytes(lib1);
+    lib2 = new byte[60_000];
+    new java.util.Random(2).nextBytes(lib2);
+    bundle1 = SignedBundles.build(dir, pki, "core", "1.0", 1, "mme", lib1);
+    bundle2 = SignedBundles.build(dir, pki, "core", "2.0", 2, "mme", lib2);
+    Path adminPw = Files.writeString(dir.resolve("admin-password"), "agent-test-admin-pw\n");
+    ServerConfig.Fleet fleet = new ServerConfig.Fleet(0, List.of(), 1, Duration.ofMillis(200),
+        Duration.ofDays(30), Optional.empty());
+    server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+        .adminPasswordFile(adminPw).fleet(fleet).build(), List.of(pki.resolve("ca.pem")),
+        List.of());
+    url = server.url().toString().replaceAll("/$", "");
+    admin = login("admin", adminPw);
+    op = addUser("op", "operator");
+    appr = addUser("appr", "approver");
+    Path pub = addUser("pub", "publisher");
+    for (Path b : List.of(bundle1, bundle2)) {
+      CliRun up = CliRun.as(pub, "pkg", "upload", b.toString(), "--json");
+      assertThat(up.exit()).as("%s", up).isZero();
+    }
+    // The TUF root: one holder's key, 1 of 1, signed and published by the ceremony commands.
+    Path pw = Files.writeString(dir.resolve("holder-password"), "the holder's long password\n");
+    Path key = dir.resolve("holder/root.key");
+    Files.createDirectories(key.getParent());
+    root = dir.resolve("root.json");
+    assertThat(CliRun.of("repo", "key", "new", "--out", key.toString(), "--password-file",
+        pw.toString()).exit()).isZero();
+    CliRun init = CliRun.as(admin, "repo", "init", "--root-key", key + ".pub.json",
+        "--threshold", "1", "--out", root.toString());
+    assertThat(init.exit()).as("%s", init).isZero();
+    assertThat(CliRun.of("repo", "root", "sign", root.toString(), "--key", key.toString(),
+        "--password-file", pw.toString()).exit()).isZero();
+    CliRun published = CliRun.as(admin, "repo", "root", "publish", root.toString(), "--json");
+    assertThat(published.exit()).as("%s", published).isZero();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      for (Process p : running) {
+        p.destroyForcibly();
+      }
+      if (server != null) {
+        server.close();
+      }
+    } finally {
+      FileTrees.deleteTree(dir);
+    }
+  }
+
+  static Path login(String user, Path passwordFile) {
+    Path config = dir.resolve("config-" + user);
+    CliRun r = CliRun.as(config, "login", "--server", url, "--user", user, "--password-file",
+        passwordFile.toString(), "--json");
+    assertThat(r.exit()).as("%s", r).isZero();
+    return config;
+  }
+
+  static Path addUser(String name, String... roles) throws Exception {
+    Path pw = Files.writeString(dir.resolve(name + "-password"), name + "-agent-test-pw\n");
+    List<String> args = new ArrayList<>(List.of("user", "add", name, "--password-file",
+        pw.toString()));
+    for (String r : roles) {
+      args.add("--role");
+      args.add(r);
+    }
+    CliRun add = CliRun.as(admin, args.toArray(String[]::new));
+    assertThat(add.exit()).as("%s", add).isZero();
+    return login(name, pw);
+  }
+
+  /** One NE: its directory, configuration and (when started) its agent process. */
+  static final class Ne {
+    final String id;
+    final Path home;
+    final Path config;
+    final Path log;
+    Process process;
+
+    Ne(String id) {
+      this.id = id;
+      this.home = dir.resolve(id);
+      this.config = home.resolve("agent.properties");
+      this.log = home.resolve("agent.log");
+    }
+
+    Path state() {
+      return home.resolve("state");
+    }
+
+    Path install() {
+      return home.resolve("install");
+    }
+
+    /** Writes the configuration: a fresh enrollment token, NE type, TUF root and repository. */
+    Ne configure(String neType, Path tufRoot, String repositoryUrl) throws Exception {
+      Files.createDirectories(home);
+      Path ca = home.resolve("device-ca.pem");
+      CliRun t = CliRun.as(op, "device", "enroll-token", "--device-id", id, "--ca-out",
+          ca.toString(), "--force", "--json");
+      assertThat(t.exit()).as("%s", t).isZero();
+      String props = "server.url=" + t.json().path("deviceUrl").asText() + "\n"
+          + "state.dir=state\ninstall.root=install\n"
+          + "tuf.root=" + tufRoot + "\n"
+          + (repositoryUrl == null ? "" : "repository.url=" + repositoryUrl + "\n")
+          + "trust.anchors=" + pki.resolve("ca.pem") + "\n"
+          + "ne.type=" + neType + "\ndevice.id=" + id + "\npoll.interval=1s\nbackoff.max=4s\n"
+          + "enroll.token=" + t.json().path("token").asText() + "\n"
+          + "enroll.ca=device-ca.pem\n";
+      Files.writeString(config, props);
+      return this;
+    }
+
+    void setNeType(String neType) throws IOException {
+      Files.writeString(config, Files.readString(config).replaceAll("ne.type=.*",
+          "ne.type=" + neType));
+    }
+
+    Ne start() throws IOException {
+      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
+          "java").toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+          "org.neguard.cli.Main", "agent", "--config", config.toString());
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      process = pb.start();
+      running.add(process);
+      return this;
+    }
+
+    /** SIGTERM, and the agent's own "stopped" line. */
+    void stop() throws Exception {
+      process.destroy();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+      running.remove(process);
+    }
+
+    List<JsonNode> events() throws IOException {
+      List<JsonNode> out = new ArrayList<>();
+      if (!Files.exists(log)) {
+        return out;
+      }
+      for (String line : Files.readAllLines(log)) {
+        if (line.startsWith("{")) {
+          out.add(JSON.readTree(line));
+        }
+      }
+      return out;
+    }
+
+    /** Waits (30 s at most) for an event line named {@code event}; the agent must still run. */
+    JsonNode await(String event, Predicate<JsonNode> also) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        for (JsonNode e : events()) {
+          if (e.path("event").asText().equals(event) && also.test(e)) {
+            return e;
+          }
+        }
+        assertThat(System.nanoTime()).as("%s waits for %s; log:\n%s", id, event,
+            Files.exists(log) ? Files.readString(log) : "").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** Creates a deployment of core VERSION to one device, approved by a second user. */
+  static String deploy(String version, String deviceId) {
+    CliRun create = CliRun.as(op, "deploy", "create", "--package", "core", "--version",
+        version, "--device", deviceId, "--json");
+    assertThat(create.exit()).as("%s", create).isZero();
+    String id = create.json().path("id").asText();
+    CliRun ok = CliRun.as(appr, "deploy", "approve", id, "--json");
+    assertThat(ok.exit()).as("%s", ok).isZero();
+    return id;
+  }
+
+  /** The deployment's target for {@code deviceId} once final (succeeded or failed). */
+  static JsonNode finalTarget(String deployment, String deviceId) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    while (true) {
+      CliRun s = CliRun.as(op, "deploy", "status", deployment, "--targets", "--json");
+      assertThat(s.exit()).as("%s", s).isZero();
+      for (JsonNode t : s.json().path("targets")) {
+        String state = t.path("state").asText();
+        if (t.path("deviceId").asText().equals(deviceId)
+            && (state.equals("succeeded") || state.equals("failed")
+                || state.equals("refused"))) {
+          return t;
+        }
+      }
+      assertThat(System.nanoTime()).as("%s", s).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  static JsonNode device(String id) {
+    CliRun show = CliRun.as(op, "device", "show", id, "--json");
+    assertThat(show.exit()).as("%s", show).isZero();
+    return show.json();
+  }
+
+  static void assertNothingInstalled(Ne ne) throws IOException {
+    assertThat(ne.install().resolve("current")).doesNotExist();
+    if (Files.exists(ne.install().resolve("versions"))) {
+      try (var s = Files.list(ne.install().resolve("versions"))) {
+        assertThat(s.toList()).as("no slot, no temporary directory left").isEmpty();
+      }
+    }
+    assertThat(ne.state().resolve("installed.json")).doesNotExist();
+  }
+
+  static Ne a;
+
+  @Test
+  @Order(1)
+  @DisplayName("INT-3 INT-1 OBJ-1 first start enrolls (key 0600); an approved deployment is"
+      + " verified and installed into its slot, current points to it, the server shows the"
+      + " target succeeded and the device's package; SIGTERM stops it; a restart reuses the"
+      + " identity")
+  void approvedDeployment_installed() throws Exception {
+    a = new Ne("ne-a");
+    a.configure("mme", root, null).start();
+    a.await("enrolled", e -> true);
+    assertThat(Files.getPosixFilePermissions(a.state().resolve("identity/device.key")))
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    String dep = deploy("1.0", "ne-a");
+    JsonNode t = finalTarget(dep, "ne-a");
+    assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
+    Path slot = a.install().resolve("versions/core-1.0");
+    assertThat(Files.readAllBytes(slot.resolve("lib/core.so"))).isEqualTo(lib1);
+    assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
+        .isEqualTo("versions/core-1.0");
+    assertThat(a.install().resolve("previous")).doesNotExist();
+    JsonNode installed = JSON.readTree(a.state().resolve("installed.json").toFile());
+    assertThat(installed.path("version").asText()).isEqualTo("1.0");
+    assertThat(installed.path("securityVersion").asLong()).isEqualTo(1);
+    assertThat(device("ne-a").path("installed").toString()).contains("\"core\"")
+        .contains("\"1.0\"");
+    // Every step was logged, in order, before the switch.
+    List<String> events = a.events().stream().map(e -> e.path("event").asText()).toList();
+    assertThat(events).containsSubsequence("order", "order_verified", "tuf_verified",
+        "downloaded", "verified_extracted", "activated", "reported");
+
+    a.stop();
+    assertThat(a.events().get(a.events().size() - 1).path("event").asText())
+        .isEqualTo("stopped");
+    a.start();
+    a.await("identity_loaded", e -> e.path("deviceId").asText().equals("ne-a"));
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("INT-3 a second deployment of a higher version is verified again and upgrades:"
+      + " current is the new slot, previous the old one (last-known-good)")
+  void higherVersion_upgrades() throws Exception {
+    String dep = deploy("2.0", "ne-a");
+    JsonNode t = finalTarget(dep, "ne-a");
+    assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
+    assertThat(Files.readAllBytes(a.install().resolve("current/lib/core.so"))).isEqualTo(lib2);
+    assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
+        .isEqualTo("versions/core-2.0");
+    assertThat(Files.readSymbolicLink(a.install().resolve("previous")).toString())
+        .isEqualTo("versions/core-1.0");
+    assertThat(Files.readAllBytes(a.install().resolve("previous/lib/core.so"))).isEqualTo(lib1);
+    assertThat(device("ne-a").path("installed").toString()).contains("\"2.0\"");
+    assertThat(a.events().stream().filter(e -> e.path("event").asText()
+        .equals("tuf_verified")).count()).as("verified at install and at upgrade").isEqualTo(2);
+    a.stop();
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("INT-3 OBJ-1 SRC-2 an order whose bundle is not the TUF target (the signed"
+      + " repository names other bytes for core-1.0) is refused REPO_MISMATCH: nothing"
+      + " downloaded or installed, failure reported and kept")
+  void orderDigestNotTheTufTarget_refused() throws Exception {
+    // A repository this NE trusts (its own root) whose target core-1.0.ngp is core-2.0's bytes.
+    Instant exp = Instant.now().plus(Duration.ofDays(30));
+    SigningKey rootKey = SigningKey.generate(KeyType.ED25519);
+    OnlineKeys online = new OnlineKeys(SigningKey.generate(KeyType.ED25519),
+        SigningKey.generate(KeyType.ED25519), SigningKey.generate(KeyType.ED25519));
+    RootMetadata rm = RootBuilder.create(exp)
+        .role(Role.ROOT, List.of(rootKey.key()), 1)
+        .role(Role.TARGETS, List.of(online.targets().key()), 1)
+        .role(Role.SNAPSHOT, List.of(online.snapshot().key()), 1)
+        .role(Role.TIMESTAMP, List.of(online.timestamp().key()), 1).build();
+    Metadata rootMd = rm.toMetadata().sign(rootKey);
+    TargetFile other = TargetFile.of("core-1.0.ngp", Files.size(bundle2), Sha256.hex(bundle2),
+        null);
+    Published p = RepositoryWriter.publish(rm, online, List.of(other), Versions.NONE,
+        Expiries.defaults(Instant.now()));
+    Path repo = dir.resolve("mirror");
+    RepositoryLayout.write(repo, List.of(rootMd), p, Map.of());
+    Path trusted = Files.write(dir.resolve("mirror-root.json"), rootMd.toBytes());
+
+    Ne t = new Ne("ne-t").configure("mme", trusted, repo.toUri().toString()).start();
+    t.await("enrolled", e -> true);
+    JsonNode target = finalTarget(deploy("1.0", "ne-t"), "ne-t");
+    assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
+    assertThat(target.path("reasons").path(0).path("code").asText()).isEqualTo("REPO_MISMATCH");
+    assertNothingInstalled(t);
+    assertThat(t.events().stream().map(e -> e.path("event").asText())).doesNotContain(
+        "downloaded");
+    assertThat(Files.readString(t.state().resolve("last-result.json")))
+        .contains("REPO_MISMATCH").contains("failed");
+    t.stop();
+  }
+
+  @Test
+  @Order(4)
+  @DisplayName("INT-3 a package for another NE type is refused NE_TYPE_MISMATCH on the NE"
+      + " (the server believes the NE is an mme): nothing installed, failure reported")
+  void otherNeType_refused() throws Exception {
+    Ne h = new Ne("ne-h").configure("mme", root, null).start();
+    h.await("enrolled", e -> true);
+    h.stop();
+    h.setNeType("henb");
+    h.start();
+    h.await("identity_loaded", e -> true);
+    JsonNode target = finalTarget(deploy("1.0", "ne-h"), "ne-h");
+    assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
+    assertThat(target.path("reasons").path(0).path("code").asText())
+        .isEqualTo("NE_TYPE_MISMATCH");
+    assertNothingInstalled(h);
+    // Refused on the signed TUF target's NE type, before any byte was downloaded (the
+    // manifest's, checked after the vendor signature, is ManifestJudgementTest's).
+    assertThat(h.events().stream().map(e -> e.path("event").asText())).doesNotContain(
+        "downloaded");
+    assertThat(Files.readString(h.state().resolve("last-result.json")))
+        .contains("NE_TYPE_MISMATCH");
+    h.stop();
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("INT-3 a downgrade without a rollback order is refused ROLLBACK_REFUSED on the"
+      + " NE (the NE runs security version 5, the server's record lost it): nothing"
+      + " installed, failure reported")
+  void downgradeWithoutRollback_refused() throws Exception {
+    Ne d = new Ne("ne-d").configure("mme", root, null).start();
+    d.await("enrolled", e -> true);
+    d.stop();
+    Files.writeString(d.state().resolve("installed.json"),
+        "{\"name\":\"core\",\"version\":\"9.0\",\"securityVersion\":5}");
+    d.start();
+    d.await("identity_loaded", e -> true);
+    JsonNode target = finalTarget(deploy("2.0", "ne-d"), "ne-d");
+    assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
+    assertThat(target.path("reasons").path(0).path("code").asText())
+        .isEqualTo("ROLLBACK_REFUSED");
+    assertThat(d.install().resolve("current")).doesNotExist();
+    assertThat(d.install().resolve("versions/core-2.0")).doesNotExist();
+    assertThat(Files.readString(d.state().resolve("installed.json"))).contains("9.0");
+    d.stop();
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("INT-3 a device that lost its identity and has no token exits 3 with a clear"
+      + " message")
+  void lostIdentity_needsANewToken() throws Exception {
+    Ne l = new Ne("ne-l").configure("mme", root, null);
+    Files.writeString(l.config, Files.readString(l.config).replaceAll("enroll.token=.*\n", ""));
+    l.start();
+    assertThat(l.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(l.process.exitValue()).isEqualTo(3);
+    assertThat(Files.readString(l.log)).contains("identity_missing").contains("new enrollment"
+        + " token");
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("INT-3 the server unreachable: the agent backs off (1 s doubling to the 4 s cap,"
+      + " never a busy loop) and stops on SIGTERM meanwhile")
+  void serverUnreachable_backsOffAndStops() throws Exception {
+    Ne u = new Ne("ne-u").configure("mme", root, null);
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Files.writeString(u.config, Files.readString(u.config).replaceAll("server.url=.*",
+        "server.url=https://127.0.0.1:" + closed));
+    u.start();
+    Thread.sleep(9_000);
+    List<JsonNode> errors = u.events().stream()
+        .filter(e -> e.path("event").asText().equals("enroll_error")).toList();
+    // 9 s: waits of 0.5-1, 1-2, 2-4, 2-4 s... at most 6 attempts, at least 2.
+    assertThat(errors).hasSizeBetween(2, 6);
+    assertThat(errors.get(errors.size() - 1).path("retryInMs").asLong())
+        .isBetween(1_000L, 4_000L);
+    assertThat(errors.stream().mapToLong(e -> e.path("retryInMs").asLong()).max().orElse(0))
+        .isLessThanOrEqualTo(4_000L);
+    u.stop();
+    assertThat(u.events().get(u.events().size() - 1).path("event").asText())
+        .isEqualTo("stopped");
+    assertThat(u.state().resolve("identity")).doesNotExist();
+  }
+}
