@@ -377,11 +377,27 @@ public final class Agent {
           "signer", x.verification().signer() == null ? null
               : x.verification().signer().subject(), "vendor", m.vendor(),
           "securityVersion", m.securityVersion());
+      Optional<Path> lastGood = slots.active().filter(s -> !s.equals(x.slot()));
+      Optional<InstalledPackage> before = installed();
       slots.activate(x.slot());
       InstalledPackage now = new InstalledPackage(m.name(), m.version(), m.securityVersion());
-      recordInstalled(now, x.slot(), order.orderId());
       log.event("activated", "orderId", order.orderId(), "slot", x.slot(), "previous",
           slots.previous().orElse(null));
+      Env env = new Env(m.name(), m.version(), x.slot());
+      CommandRunner.Result failure = restartAndCheck(order.orderId(), env);
+      if (failure != null) {
+        rollBack(order, lastGood, before, failure);
+        return;
+      }
+      recordInstalled(now, x.slot(), order.orderId());
+      if (config.healthCheck().isEmpty()) {
+        log.event("installed", "orderId", order.orderId(), "slot", x.slot(), "healthChecked",
+            false, "message", "no health.check configured: success is reported without a"
+                + " health check");
+      } else {
+        log.event("installed", "orderId", order.orderId(), "slot", x.slot(), "healthChecked",
+            true);
+      }
       finish(new Feedback(order.orderId(), "succeeded", 100, List.of(), now));
     } catch (RefusalException e) {
       ReasonCode code = e.reasons().get(0).code();
@@ -406,6 +422,97 @@ public final class Agent {
         Files.deleteIfExists(bundle);
       }
     }
+  }
+
+  /** What the restart and the health check are told: environment variables. */
+  private record Env(String name, String version, Path slot) {
+    Map<String, String> vars(Path installRoot) {
+      return Map.of("NEGUARD_PACKAGE", name, "NEGUARD_VERSION", version, "NEGUARD_SLOT",
+          slot.toString(), "NEGUARD_INSTALL_ROOT", installRoot.toString());
+    }
+  }
+
+  /**
+   * After a switch: {@code service.restart} (if configured), then {@code health.check} (if
+   * configured), retried every second until it passes or {@code health.window} has passed
+   * since the first attempt, each attempt killed at {@code health.timeout}.
+   *
+   * @return null when healthy (or nothing configured), otherwise the failed run
+   */
+  private CommandRunner.Result restartAndCheck(String orderId, Env env) throws IOException {
+    Map<String, String> vars = env.vars(slots.root());
+    if (!config.serviceRestart().isEmpty()) {
+      CommandRunner.Result r = runCommand(config.serviceRestart(), vars);
+      log.event("service_restarted", "orderId", orderId, "version", env.version(), "ok",
+          r.ok(), "output", r.describe());
+      if (!r.ok()) {
+        return new CommandRunner.Result(r.exit(), r.timedOut(), "the service restart failed ("
+            + r.describe() + ")", false);
+      }
+    }
+    if (config.healthCheck().isEmpty()) {
+      return null;
+    }
+    long end = System.nanoTime() + config.healthWindow().toNanos();
+    int attempt = 0;
+    while (true) {
+      attempt++;
+      CommandRunner.Result r = runCommand(config.healthCheck(), vars);
+      log.event("health_check", "orderId", orderId, "version", env.version(), "attempt",
+          attempt, "ok", r.ok(), "output", r.describe());
+      if (r.ok()) {
+        return null;
+      }
+      if (System.nanoTime() + 1_000_000_000L > end || stopping.getCount() == 0) {
+        return r;
+      }
+      try {
+        Thread.sleep(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return r;
+      }
+    }
+  }
+
+  private CommandRunner.Result runCommand(List<String> command, Map<String, String> vars) {
+    try {
+      return CommandRunner.run(command, slots.root(), vars, config.healthTimeout());
+    } catch (IOException e) {
+      return new CommandRunner.Result(-1, false, "cannot run " + command.get(0) + ": "
+          + e.getMessage(), false);
+    }
+  }
+
+  /**
+   * The new version failed to restart or its health check: {@code current} back to
+   * last-known-good (removed on a first install), the old version restarted, installed.json
+   * untouched, {@code failed} reported with HEALTH_CHECK_FAILED and the output.
+   */
+  private void rollBack(DeviceOrder order, Optional<Path> lastGood,
+      Optional<InstalledPackage> before, CommandRunner.Result failure)
+      throws IOException, DeviceApiException {
+    slots.rollBack(lastGood);
+    String old = lastGood.isEmpty() ? null : before.filter(b -> lastGood.get().getFileName()
+        .toString().equals(b.name() + "-" + b.version())).map(b -> b.name() + " " + b.version())
+        .orElse(lastGood.get().getFileName().toString());
+    log.event("rolled_back", "orderId", order.orderId(), "to", lastGood.orElse(null),
+        "output", failure.describe());
+    if (lastGood.isPresent() && !config.serviceRestart().isEmpty()) {
+      String version = before.map(InstalledPackage::version).orElse("");
+      CommandRunner.Result r = runCommand(config.serviceRestart(), new Env(before.map(
+          InstalledPackage::name).orElse(""), version, lastGood.get()).vars(slots.root()));
+      log.event("service_restarted", "orderId", order.orderId(), "version", version, "ok",
+          r.ok(), "output", r.describe());
+    }
+    String out = failure.describe();
+    if (out.length() > 2_000) {
+      out = out.substring(0, 2_000) + " [...]";
+    }
+    String message = (old == null ? "no previous version: current removed" : "rolled back to "
+        + old) + ": the health check failed: " + out;
+    refused(order, List.of(ProblemReason.of(new Reason(ReasonCode.HEALTH_CHECK_FAILED, message,
+        null))));
   }
 
   private void refused(DeviceOrder order, List<ProblemReason> reasons)

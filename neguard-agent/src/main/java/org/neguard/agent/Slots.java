@@ -163,6 +163,18 @@ public final class Slots {
     relink(CURRENT, slot);
   }
 
+  /**
+   * Switches back after a failed health check: {@code current} to {@code lastGood} by one atomic
+   * rename, or, with no last-known-good (a first install), {@code current} removed (one unlink).
+   */
+  public void rollBack(Optional<Path> lastGood) throws IOException {
+    if (lastGood.isPresent()) {
+      relink(CURRENT, lastGood.get());
+    } else {
+      Files.deleteIfExists(root.resolve(CURRENT));
+    }
+  }
+
   private void relink(String name, Path slot) throws IOException {
     Path tmp = root.resolve("." + name + "-" + UUID.randomUUID());
     Files.createSymbolicLink(tmp, root.relativize(slot));

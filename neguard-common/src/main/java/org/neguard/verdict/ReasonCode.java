@@ -62,6 +62,8 @@ public enum ReasonCode {
   NE_TYPE_MISMATCH(Kind.REFUSAL, 422),
   /** A lower security version than the device runs, without an approved rollback. */
   ROLLBACK_REFUSED(Kind.REFUSAL, 422),
+  /** The NE agent: the new version failed its restart or health check and was rolled back. */
+  HEALTH_CHECK_FAILED(Kind.REFUSAL, 422),
   /** The device is disabled (or its certificate revoked): it is refused until re-enrolled. */
   DEVICE_DISABLED(Kind.REFUSAL, 403),
   // The TUF repository of published packages (OBJ-1, SRC-2; docs/REPOSITORY.md).
