@@ -312,7 +312,10 @@ class AgentProcessTest {
     // Every step was logged, in order, before the switch.
     List<String> events = a.events().stream().map(e -> e.path("event").asText()).toList();
     assertThat(events).containsSubsequence("order", "order_verified", "tuf_verified",
-        "downloaded", "verified_extracted", "activated", "reported");
+        "downloaded", "verified_extracted", "activated", "installed", "reported");
+    assertThat(a.await("installed", e -> true).path("healthChecked").asBoolean(true))
+        .as("no health.check configured: the log says success was not health-checked")
+        .isFalse();
 
     a.stop();
     assertThat(a.events().get(a.events().size() - 1).path("event").asText())
@@ -467,5 +470,88 @@ class AgentProcessTest {
     assertThat(u.events().get(u.events().size() - 1).path("event").asText())
         .isEqualTo("stopped");
     assertThat(u.state().resolve("identity")).doesNotExist();
+  }
+
+  /**
+   * An NE whose service restart records which slot it started, and whose health check passes
+   * only when {@code current/lib/core.so} is the known-good build (core 1.0's library): core 2.0
+   * fails it, by exit 1 or, with {@code hang}, by hanging past {@code health.timeout}.
+   */
+  static Ne healthChecked(String id, boolean hang) throws Exception {
+    Ne ne = new Ne(id).configure("mme", root, null);
+    Path good = Files.write(ne.home.resolve("good.so"), lib1);
+    Path restarts = ne.home.resolve("restarts.log");
+    Path restart = ne.home.resolve("restart.sh");
+    Files.writeString(restart, "#!/bin/sh\nreadlink \"$NEGUARD_INSTALL_ROOT/current\" >> "
+        + restarts + "\necho restarted $NEGUARD_VERSION\n");
+    Path check = ne.home.resolve("health.sh");
+    Files.writeString(check, "#!/bin/sh\nif cmp -s \"$NEGUARD_INSTALL_ROOT/current/lib/core.so\" "
+        + good + "; then echo healthy; exit 0; fi\n"
+        + (hang ? "echo hanging; sleep 60\n" : "echo \"core.so of $NEGUARD_VERSION is not the"
+            + " known-good build\"; exit 1\n"));
+    restart.toFile().setExecutable(true);
+    check.toFile().setExecutable(true);
+    Files.writeString(ne.config, Files.readString(ne.config) + "service.restart=" + restart
+        + "\nhealth.check=" + check + "\nhealth.timeout=2s\n");
+    return ne;
+  }
+
+  /** Installs core 1.0 (health check passes), then core 2.0, whose check fails: rolled back. */
+  static JsonNode upgradeFailsHealthCheck(Ne ne) throws Exception {
+    ne.start();
+    ne.await("enrolled", e -> true);
+    JsonNode t1 = finalTarget(deploy("1.0", ne.id), ne.id);
+    assertThat(t1.path("state").asText()).as("%s", t1).isEqualTo("succeeded");
+    assertThat(ne.await("installed", e -> true).path("healthChecked").asBoolean()).isTrue();
+    JsonNode t2 = finalTarget(deploy("2.0", ne.id), ne.id);
+    assertThat(t2.path("state").asText()).as("%s", t2).isEqualTo("failed");
+    assertThat(t2.path("reasons").path(0).path("code").asText())
+        .isEqualTo("HEALTH_CHECK_FAILED");
+    assertThat(t2.path("reasons").path(0).path("message").asText())
+        .contains("rolled back to core 1.0");
+    // current back on last-known-good, restarted; installed.json never said 2.0.
+    assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
+        .isEqualTo("versions/core-1.0");
+    assertThat(Files.readAllBytes(ne.install().resolve("current/lib/core.so"))).isEqualTo(lib1);
+    assertThat(Files.readAllLines(ne.home.resolve("restarts.log"))).containsExactly(
+        "versions/core-1.0", "versions/core-2.0", "versions/core-1.0");
+    JsonNode installed = JSON.readTree(ne.state().resolve("installed.json").toFile());
+    assertThat(installed.path("version").asText()).isEqualTo("1.0");
+    assertThat(Files.readString(ne.state().resolve("last-result.json")))
+        .contains("HEALTH_CHECK_FAILED").contains("failed").contains("rolled back to core 1.0");
+    List<String> events = ne.events().stream().map(e -> e.path("event").asText()).toList();
+    assertThat(events).containsSubsequence("activated", "service_restarted", "health_check",
+        "installed", "reported", "activated", "service_restarted", "health_check",
+        "rolled_back", "service_restarted", "refused", "reported");
+    return t2;
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("INT-3 REC-1 success only after the health check: core 1.0 is restarted and"
+      + " passes, core 2.0 fails it (exit 1) and is rolled back by the agent itself: current"
+      + " back on 1.0, 1.0 restarted, installed.json still 1.0, the target failed"
+      + " HEALTH_CHECK_FAILED with the check's output")
+  void failingHealthCheck_rolledBack() throws Exception {
+    Ne g = healthChecked("ne-g", false);
+    JsonNode t = upgradeFailsHealthCheck(g);
+    assertThat(t.path("reasons").path(0).path("message").asText())
+        .contains("exit 1").contains("core.so of 2.0 is not the known-good build");
+    g.stop();
+  }
+
+  @Test
+  @Order(9)
+  @DisplayName("INT-3 REC-1 a health check that hangs is killed at health.timeout (2 s) and the"
+      + " new version rolled back")
+  void hangingHealthCheck_killedAndRolledBack() throws Exception {
+    Ne k = healthChecked("ne-k", true);
+    long t0 = System.nanoTime();
+    JsonNode t = upgradeFailsHealthCheck(k);
+    assertThat(t.path("reasons").path(0).path("message").asText())
+        .contains("killed at the timeout").contains("hanging");
+    assertThat(System.nanoTime() - t0).as("not the 60 s sleep")
+        .isLessThan(TimeUnit.SECONDS.toNanos(50));
+    k.stop();
   }
 }
