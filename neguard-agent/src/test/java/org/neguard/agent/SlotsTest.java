@@ -53,4 +53,28 @@ class SlotsTest {
           .containsExactlyInAnyOrder("versions", "current", "previous");
     }
   }
+
+  @Test
+  @DisplayName("REC-1 rollBack: current back to last-known-good by one rename; on a first"
+      + " install (none) current is removed")
+  void rollBack_toLastKnownGood_orNothing() throws Exception {
+    Slots slots = new Slots(root);
+    Path v1 = Files.createDirectories(slots.slot("core", "1.0"));
+    Path v2 = Files.createDirectories(slots.slot("core", "2.0"));
+    slots.activate(v1);
+    java.util.Optional<Path> lastGood = slots.active();
+    slots.activate(v2);
+    slots.rollBack(lastGood);
+    assertThat(slots.active()).contains(v1);
+    assertThat(Files.readSymbolicLink(root.resolve("current")).toString())
+        .isEqualTo("versions/core-1.0");
+
+    Slots fresh = new Slots(root.resolve("fresh"));
+    Path only = Files.createDirectories(fresh.slot("core", "1.0"));
+    fresh.activate(only);
+    fresh.rollBack(java.util.Optional.empty());
+    assertThat(fresh.active()).isEmpty();
+    assertThat(root.resolve("fresh/current")).doesNotExist();
+    assertThat(only).isDirectory();
+  }
 }
