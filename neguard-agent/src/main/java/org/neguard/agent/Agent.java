@@ -384,7 +384,7 @@ public final class Agent {
       log.event("activated", "orderId", order.orderId(), "slot", x.slot(), "previous",
           slots.previous().orElse(null));
       Env env = new Env(m.name(), m.version(), x.slot());
-      CommandRunner.Result failure = restartAndCheck(order.orderId(), env);
+      String failure = restartAndCheck(order.orderId(), env);
       if (failure != null) {
         rollBack(order, lastGood, before, failure);
         return;
@@ -437,17 +437,16 @@ public final class Agent {
    * configured), retried every second until it passes or {@code health.window} has passed
    * since the first attempt, each attempt killed at {@code health.timeout}.
    *
-   * @return null when healthy (or nothing configured), otherwise the failed run
+   * @return null when healthy (or nothing configured), otherwise what failed, with its output
    */
-  private CommandRunner.Result restartAndCheck(String orderId, Env env) throws IOException {
+  private String restartAndCheck(String orderId, Env env) throws IOException {
     Map<String, String> vars = env.vars(slots.root());
     if (!config.serviceRestart().isEmpty()) {
       CommandRunner.Result r = runCommand(config.serviceRestart(), vars);
       log.event("service_restarted", "orderId", orderId, "version", env.version(), "ok",
           r.ok(), "output", r.describe());
       if (!r.ok()) {
-        return new CommandRunner.Result(r.exit(), r.timedOut(), "the service restart failed ("
-            + r.describe() + ")", false);
+        return "the service restart failed: " + r.describe();
       }
     }
     if (config.healthCheck().isEmpty()) {
@@ -464,13 +463,14 @@ public final class Agent {
         return null;
       }
       if (System.nanoTime() + 1_000_000_000L > end || stopping.getCount() == 0) {
-        return r;
+        return "the health check failed (" + attempt + (attempt == 1 ? " attempt" : " attempts")
+            + "): " + r.describe();
       }
       try {
         Thread.sleep(1_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return r;
+        return "the health check failed: " + r.describe();
       }
     }
   }
@@ -490,14 +490,14 @@ public final class Agent {
    * untouched, {@code failed} reported with HEALTH_CHECK_FAILED and the output.
    */
   private void rollBack(DeviceOrder order, Optional<Path> lastGood,
-      Optional<InstalledPackage> before, CommandRunner.Result failure)
+      Optional<InstalledPackage> before, String failure)
       throws IOException, DeviceApiException {
     slots.rollBack(lastGood);
     String old = lastGood.isEmpty() ? null : before.filter(b -> lastGood.get().getFileName()
         .toString().equals(b.name() + "-" + b.version())).map(b -> b.name() + " " + b.version())
         .orElse(lastGood.get().getFileName().toString());
     log.event("rolled_back", "orderId", order.orderId(), "to", lastGood.orElse(null),
-        "output", failure.describe());
+        "output", failure);
     if (lastGood.isPresent() && !config.serviceRestart().isEmpty()) {
       String version = before.map(InstalledPackage::version).orElse("");
       CommandRunner.Result r = runCommand(config.serviceRestart(), new Env(before.map(
@@ -505,12 +505,12 @@ public final class Agent {
       log.event("service_restarted", "orderId", order.orderId(), "version", version, "ok",
           r.ok(), "output", r.describe());
     }
-    String out = failure.describe();
+    String out = failure;
     if (out.length() > 2_000) {
       out = out.substring(0, 2_000) + " [...]";
     }
     String message = (old == null ? "no previous version: current removed" : "rolled back to "
-        + old) + ": the health check failed: " + out;
+        + old) + ": " + out;
     refused(order, List.of(ProblemReason.of(new Reason(ReasonCode.HEALTH_CHECK_FAILED, message,
         null))));
   }
