@@ -50,238 +50,55 @@ import org.neguard.tuf.Versions;
 @DisplayName("INT-3 INT-1 SRC-2 OBJ-1 the NE agent process: verify, install, upgrade, refuse")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentProcessTest {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = AgentFleet.JSON;
+  static AgentFleet fleet;
   static Path dir;
-  static NeguardServer server;
-  static String url;
-  static Path admin;
-  static Path op;
-  static Path appr;
-  static Path pki;
   static Path root;
-  static Path bundle1;
   static Path bundle2;
   static byte[] lib1;
   static byte[] lib2;
-  static final List<Process> running = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("neguard-agent-process-test-");
-    pki = SignedBundles.demoPki(dir.resolve("pki"));
+    fleet = AgentFleet.start("agent-process-test");
+    dir = fleet.dir;
+    root = fleet.root;
     lib1 = new byte[50_000];
     new java.util.Random(1).nextBytes(lib1);
     lib2 = new byte[60_000];
     new java.util.Random(2).nextBytes(lib2);
-    bundle1 = SignedBundles.build(dir, pki, "core", "1.0", 1, "mme", lib1);
-    bundle2 = SignedBundles.build(dir, pki, "core", "2.0", 2, "mme", lib2);
-    Path adminPw = Files.writeString(dir.resolve("admin-password"), "agent-test-admin-pw\n");
-    ServerConfig.Fleet fleet = new ServerConfig.Fleet(0, List.of(), 1, Duration.ofMillis(200),
-        Duration.ofDays(30), Optional.empty());
-    server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
-        .adminPasswordFile(adminPw).fleet(fleet).build(), List.of(pki.resolve("ca.pem")),
-        List.of());
-    url = server.url().toString().replaceAll("/$", "");
-    admin = login("admin", adminPw);
-    op = addUser("op", "operator");
-    appr = addUser("appr", "approver");
-    Path pub = addUser("pub", "publisher");
-    for (Path b : List.of(bundle1, bundle2)) {
-      CliRun up = CliRun.as(pub, "pkg", "upload", b.toString(), "--json");
-      assertThat(up.exit()).as("%s", up).isZero();
-    }
-    // The TUF root: one holder's key, 1 of 1, signed and published by the ceremony commands.
-    Path pw = Files.writeString(dir.resolve("holder-password"), "the holder's long password\n");
-    Path key = dir.resolve("holder/root.key");
-    Files.createDirectories(key.getParent());
-    root = dir.resolve("root.json");
-    assertThat(CliRun.of("repo", "key", "new", "--out", key.toString(), "--password-file",
-        pw.toString()).exit()).isZero();
-    CliRun init = CliRun.as(admin, "repo", "init", "--root-key", key + ".pub.json",
-        "--threshold", "1", "--out", root.toString());
-    assertThat(init.exit()).as("%s", init).isZero();
-    assertThat(CliRun.of("repo", "root", "sign", root.toString(), "--key", key.toString(),
-        "--password-file", pw.toString()).exit()).isZero();
-    CliRun published = CliRun.as(admin, "repo", "root", "publish", root.toString(), "--json");
-    assertThat(published.exit()).as("%s", published).isZero();
+    fleet.publish("core", "1.0", 1, "mme", lib1);
+    bundle2 = fleet.publish("core", "2.0", 2, "mme", lib2);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      for (Process p : running) {
-        p.destroyForcibly();
-      }
-      if (server != null) {
-        server.close();
-      }
-    } finally {
-      FileTrees.deleteTree(dir);
+    if (fleet != null) {
+      fleet.close();
     }
   }
 
-  static Path login(String user, Path passwordFile) {
-    Path config = dir.resolve("config-" + user);
-    CliRun r = CliRun.as(config, "login", "--server", url, "--user", user, "--password-file",
-        passwordFile.toString(), "--json");
-    assertThat(r.exit()).as("%s", r).isZero();
-    return config;
+  static AgentFleet.Ne ne(String id) {
+    return fleet.ne(id);
   }
 
-  static Path addUser(String name, String... roles) throws Exception {
-    Path pw = Files.writeString(dir.resolve(name + "-password"), name + "-agent-test-pw\n");
-    List<String> args = new ArrayList<>(List.of("user", "add", name, "--password-file",
-        pw.toString()));
-    for (String r : roles) {
-      args.add("--role");
-      args.add(r);
-    }
-    CliRun add = CliRun.as(admin, args.toArray(String[]::new));
-    assertThat(add.exit()).as("%s", add).isZero();
-    return login(name, pw);
-  }
-
-  /** One NE: its directory, configuration and (when started) its agent process. */
-  static final class Ne {
-    final String id;
-    final Path home;
-    final Path config;
-    final Path log;
-    Process process;
-
-    Ne(String id) {
-      this.id = id;
-      this.home = dir.resolve(id);
-      this.config = home.resolve("agent.properties");
-      this.log = home.resolve("agent.log");
-    }
-
-    Path state() {
-      return home.resolve("state");
-    }
-
-    Path install() {
-      return home.resolve("install");
-    }
-
-    /** Writes the configuration: a fresh enrollment token, NE type, TUF root and repository. */
-    Ne configure(String neType, Path tufRoot, String repositoryUrl) throws Exception {
-      Files.createDirectories(home);
-      Path ca = home.resolve("device-ca.pem");
-      CliRun t = CliRun.as(op, "device", "enroll-token", "--device-id", id, "--ca-out",
-          ca.toString(), "--force", "--json");
-      assertThat(t.exit()).as("%s", t).isZero();
-      String props = "server.url=" + t.json().path("deviceUrl").asText() + "\n"
-          + "state.dir=state\ninstall.root=install\n"
-          + "tuf.root=" + tufRoot + "\n"
-          + (repositoryUrl == null ? "" : "repository.url=" + repositoryUrl + "\n")
-          + "trust.anchors=" + pki.resolve("ca.pem") + "\n"
-          + "ne.type=" + neType + "\ndevice.id=" + id + "\npoll.interval=1s\nbackoff.max=4s\n"
-          + "enroll.token=" + t.json().path("token").asText() + "\n"
-          + "enroll.ca=device-ca.pem\n";
-      Files.writeString(config, props);
-      return this;
-    }
-
-    void setNeType(String neType) throws IOException {
-      Files.writeString(config, Files.readString(config).replaceAll("ne.type=.*",
-          "ne.type=" + neType));
-    }
-
-    Ne start() throws IOException {
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin",
-          "java").toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-          "org.neguard.cli.Main", "agent", "--config", config.toString());
-      pb.redirectErrorStream(true);
-      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      process = pb.start();
-      running.add(process);
-      return this;
-    }
-
-    /** SIGTERM, and the agent's own "stopped" line. */
-    void stop() throws Exception {
-      process.destroy();
-      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
-      running.remove(process);
-    }
-
-    List<JsonNode> events() throws IOException {
-      List<JsonNode> out = new ArrayList<>();
-      if (!Files.exists(log)) {
-        return out;
-      }
-      for (String line : Files.readAllLines(log)) {
-        if (line.startsWith("{")) {
-          out.add(JSON.readTree(line));
-        }
-      }
-      return out;
-    }
-
-    /** Waits (30 s at most) for an event line named {@code event}; the agent must still run. */
-    JsonNode await(String event, Predicate<JsonNode> also) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (true) {
-        for (JsonNode e : events()) {
-          if (e.path("event").asText().equals(event) && also.test(e)) {
-            return e;
-          }
-        }
-        assertThat(System.nanoTime()).as("%s waits for %s; log:\n%s", id, event,
-            Files.exists(log) ? Files.readString(log) : "").isLessThan(deadline);
-        Thread.sleep(100);
-      }
-    }
-  }
-
-  /** Creates a deployment of core VERSION to one device, approved by a second user. */
   static String deploy(String version, String deviceId) {
-    CliRun create = CliRun.as(op, "deploy", "create", "--package", "core", "--version",
-        version, "--device", deviceId, "--json");
-    assertThat(create.exit()).as("%s", create).isZero();
-    String id = create.json().path("id").asText();
-    CliRun ok = CliRun.as(appr, "deploy", "approve", id, "--json");
-    assertThat(ok.exit()).as("%s", ok).isZero();
-    return id;
+    return fleet.deploy("core", version, deviceId);
   }
 
-  /** The deployment's target for {@code deviceId} once final (succeeded or failed). */
   static JsonNode finalTarget(String deployment, String deviceId) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-    while (true) {
-      CliRun s = CliRun.as(op, "deploy", "status", deployment, "--targets", "--json");
-      assertThat(s.exit()).as("%s", s).isZero();
-      for (JsonNode t : s.json().path("targets")) {
-        String state = t.path("state").asText();
-        if (t.path("deviceId").asText().equals(deviceId)
-            && (state.equals("succeeded") || state.equals("failed")
-                || state.equals("refused"))) {
-          return t;
-        }
-      }
-      assertThat(System.nanoTime()).as("%s", s).isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    return fleet.finalTarget(deployment, deviceId);
   }
 
   static JsonNode device(String id) {
-    CliRun show = CliRun.as(op, "device", "show", id, "--json");
-    assertThat(show.exit()).as("%s", show).isZero();
-    return show.json();
+    return fleet.device(id);
   }
 
-  static void assertNothingInstalled(Ne ne) throws IOException {
-    assertThat(ne.install().resolve("current")).doesNotExist();
-    if (Files.exists(ne.install().resolve("versions"))) {
-      try (var s = Files.list(ne.install().resolve("versions"))) {
-        assertThat(s.toList()).as("no slot, no temporary directory left").isEmpty();
-      }
-    }
-    assertThat(ne.state().resolve("installed.json")).doesNotExist();
+  static void assertNothingInstalled(AgentFleet.Ne ne) throws IOException {
+    AgentFleet.assertNothingInstalled(ne);
   }
 
-  static Ne a;
+  static AgentFleet.Ne a;
 
   @Test
   @Order(1)
@@ -290,7 +107,7 @@ class AgentProcessTest {
       + " target succeeded and the device's package; SIGTERM stops it; a restart reuses the"
       + " identity")
   void approvedDeployment_installed() throws Exception {
-    a = new Ne("ne-a");
+    a = ne("ne-a");
     a.configure("mme", root, null).start();
     a.await("enrolled", e -> true);
     assertThat(Files.getPosixFilePermissions(a.state().resolve("identity/device.key")))
@@ -369,7 +186,7 @@ class AgentProcessTest {
     RepositoryLayout.write(repo, List.of(rootMd), p, Map.of());
     Path trusted = Files.write(dir.resolve("mirror-root.json"), rootMd.toBytes());
 
-    Ne t = new Ne("ne-t").configure("mme", trusted, repo.toUri().toString()).start();
+    AgentFleet.Ne t = ne("ne-t").configure("mme", trusted, repo.toUri().toString()).start();
     t.await("enrolled", e -> true);
     JsonNode target = finalTarget(deploy("1.0", "ne-t"), "ne-t");
     assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
@@ -387,10 +204,10 @@ class AgentProcessTest {
   @DisplayName("INT-3 a package for another NE type is refused NE_TYPE_MISMATCH on the NE"
       + " (the server believes the NE is an mme): nothing installed, failure reported")
   void otherNeType_refused() throws Exception {
-    Ne h = new Ne("ne-h").configure("mme", root, null).start();
+    AgentFleet.Ne h = ne("ne-h").configure("mme", root, null).start();
     h.await("enrolled", e -> true);
     h.stop();
-    h.setNeType("henb");
+    h.set("ne.type", "henb");
     h.start();
     h.await("identity_loaded", e -> true);
     JsonNode target = finalTarget(deploy("1.0", "ne-h"), "ne-h");
@@ -413,7 +230,7 @@ class AgentProcessTest {
       + " NE (the NE runs security version 5, the server's record lost it): nothing"
       + " installed, failure reported")
   void downgradeWithoutRollback_refused() throws Exception {
-    Ne d = new Ne("ne-d").configure("mme", root, null).start();
+    AgentFleet.Ne d = ne("ne-d").configure("mme", root, null).start();
     d.await("enrolled", e -> true);
     d.stop();
     Files.writeString(d.state().resolve("installed.json"),
@@ -435,7 +252,7 @@ class AgentProcessTest {
   @DisplayName("INT-3 a device that lost its identity and has no token exits 3 with a clear"
       + " message")
   void lostIdentity_needsANewToken() throws Exception {
-    Ne l = new Ne("ne-l").configure("mme", root, null);
+    AgentFleet.Ne l = ne("ne-l").configure("mme", root, null);
     Files.writeString(l.config, Files.readString(l.config).replaceAll("enroll.token=.*\n", ""));
     l.start();
     assertThat(l.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -449,7 +266,7 @@ class AgentProcessTest {
   @DisplayName("INT-3 the server unreachable: the agent backs off (1 s doubling to the 4 s cap,"
       + " never a busy loop) and stops on SIGTERM meanwhile")
   void serverUnreachable_backsOffAndStops() throws Exception {
-    Ne u = new Ne("ne-u").configure("mme", root, null);
+    AgentFleet.Ne u = ne("ne-u").configure("mme", root, null);
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       closed = s.getLocalPort();
@@ -477,8 +294,8 @@ class AgentProcessTest {
    * only when {@code current/lib/core.so} is the known-good build (core 1.0's library): core 2.0
    * fails it, by exit 1 or, with {@code hang}, by hanging past {@code health.timeout}.
    */
-  static Ne healthChecked(String id, boolean hang) throws Exception {
-    Ne ne = new Ne(id).configure("mme", root, null);
+  static AgentFleet.Ne healthChecked(String id, boolean hang) throws Exception {
+    AgentFleet.Ne ne = ne(id).configure("mme", root, null);
     Path good = Files.write(ne.home.resolve("good.so"), lib1);
     Path restarts = ne.home.resolve("restarts.log");
     Path restart = ne.home.resolve("restart.sh");
@@ -497,7 +314,7 @@ class AgentProcessTest {
   }
 
   /** Installs core 1.0 (health check passes), then core 2.0, whose check fails: rolled back. */
-  static JsonNode upgradeFailsHealthCheck(Ne ne) throws Exception {
+  static JsonNode upgradeFailsHealthCheck(AgentFleet.Ne ne) throws Exception {
     ne.start();
     ne.await("enrolled", e -> true);
     JsonNode t1 = finalTarget(deploy("1.0", ne.id), ne.id);
@@ -533,7 +350,7 @@ class AgentProcessTest {
       + " back on 1.0, 1.0 restarted, installed.json still 1.0, the target failed"
       + " HEALTH_CHECK_FAILED with the check's output")
   void failingHealthCheck_rolledBack() throws Exception {
-    Ne g = healthChecked("ne-g", false);
+    AgentFleet.Ne g = healthChecked("ne-g", false);
     JsonNode t = upgradeFailsHealthCheck(g);
     assertThat(t.path("reasons").path(0).path("message").asText())
         .contains("exit 1").contains("core.so of 2.0 is not the known-good build");
@@ -545,7 +362,7 @@ class AgentProcessTest {
   @DisplayName("INT-3 REC-1 a health check that hangs is killed at health.timeout (2 s) and the"
       + " new version rolled back")
   void hangingHealthCheck_killedAndRolledBack() throws Exception {
-    Ne k = healthChecked("ne-k", true);
+    AgentFleet.Ne k = healthChecked("ne-k", true);
     long t0 = System.nanoTime();
     JsonNode t = upgradeFailsHealthCheck(k);
     assertThat(t.path("reasons").path(0).path("message").asText())

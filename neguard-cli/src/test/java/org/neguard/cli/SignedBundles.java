@@ -26,6 +26,15 @@ public final class SignedBundles {
     Path tree = Files.createTempDirectory(dir, "tree-");
     Files.createDirectories(tree.resolve("lib"));
     Files.write(tree.resolve("lib/core.so"), lib);
+    return build(dir, pki, name, version, securityVersion, neType, tree);
+  }
+
+  /**
+   * {@code dir/NAME-VERSION.ngp}: a bundle of the files under {@code tree} (permissions kept),
+   * scanned by a demo clamd and signed by the vendor of {@code pki}.
+   */
+  public static Path build(Path dir, Path pki, String name, String version, int securityVersion,
+      String neType, Path tree) throws Exception {
     Path bundle = dir.resolve(name + "-" + version + ".ngp");
     CliRun build = CliRun.of("pkg", "build", "--name", name, "--version", version,
         "--security-version", String.valueOf(securityVersion), "--ne-type", neType, "--vendor",
