@@ -77,6 +77,11 @@ public enum ReasonCode {
   /** A metadata file's version, length or hash differ from what the role above it says
    *  (mix-and-match). */
   REPO_MISMATCH(Kind.REFUSAL, 422),
+  // Platform attestation (ATT-1..4, OBJ-2; docs/MEASUREMENT.md).
+  /** Evidence over another nonce than the verifier sent: replayed or stale. */
+  NONCE_MISMATCH(Kind.REFUSAL, 422),
+  /** Measurements (a TIM, a quoted PCR, a component) differ from their reference. */
+  MEASUREMENT_MISMATCH(Kind.REFUSAL, 422),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR, 500),
   BAD_INPUT(Kind.ERROR, 400),

@@ -1,0 +1,140 @@
+package org.neguard.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A software TPM 2.0 (swtpm) on loopback for one test, with tpm2-tools pointed at it: a real
+ * TPM's command set, state in a directory of its own. Close it to stop swtpm.
+ */
+public final class SoftwareTpm implements AutoCloseable {
+  private final Path dir;
+  private final Process swtpm;
+  private final String tcti;
+
+  private SoftwareTpm(Path dir, Process swtpm, int port) {
+    this.dir = dir;
+    this.swtpm = swtpm;
+    this.tcti = "swtpm:host=127.0.0.1,port=" + port;
+  }
+
+  /**
+   * Starts swtpm with its state in {@code dir} (created), manufactured and started up.
+   * swtpm and tpm2-tools are required programs ({@link RequiredProgram}).
+   */
+  public static SoftwareTpm start(Path dir) throws IOException, InterruptedException {
+    Path bin = RequiredProgram.require("swtpm");
+    RequiredProgram.require("tpm2_startup");
+    Files.createDirectories(dir.resolve("state"));
+    for (int attempt = 0; ; attempt++) {
+      int port = freePort();
+      Process p = new ProcessBuilder(bin.toString(), "socket", "--tpm2", "--tpmstate",
+          "dir=" + dir.resolve("state"), "--server", "type=tcp,port=" + port
+          + ",bindaddr=127.0.0.1", "--ctrl", "type=tcp,port=" + (port + 1)
+          + ",bindaddr=127.0.0.1", "--flags", "not-need-init,startup-clear")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("swtpm.log").toFile()).start();
+      if (awaitPort(port, p)) {
+        return new SoftwareTpm(dir, p, port);
+      }
+      p.destroyForcibly();
+      if (attempt == 3) {
+        throw new IOException("swtpm did not start: " + Files.readString(dir.resolve(
+            "swtpm.log")));
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    // swtpm needs two consecutive ports (server, control).
+    for (int i = 0; i < 50; i++) {
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      if (port < 65535) {
+        try (ServerSocket ctrl = new ServerSocket(port + 1)) {
+          return port;
+        } catch (IOException busy) {
+          // try another pair
+        }
+      }
+    }
+    throw new IOException("no two consecutive free ports on loopback");
+  }
+
+  private static boolean awaitPort(int port, Process p) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        return true;
+      } catch (IOException notYet) {
+        Thread.sleep(50);
+      }
+    }
+    return false;
+  }
+
+  /** The TCTI string that points tpm2-tools (or the TSS) at this TPM. */
+  public String tcti() {
+    return tcti;
+  }
+
+  /** The result of one tpm2-tools run. */
+  public record Run(int exit, String output) {}
+
+  /**
+   * Runs a tpm2-tools command against this TPM in its directory, transient objects flushed
+   * afterwards (a TPM holds only a few).
+   *
+   * @throws AssertionError if it exits non-zero
+   */
+  public String ok(String... command) throws IOException, InterruptedException {
+    Run r = run(command);
+    if (r.exit() != 0) {
+      throw new AssertionError(String.join(" ", command) + " exited " + r.exit() + ": "
+          + r.output());
+    }
+    return r.output();
+  }
+
+  /** As {@link #ok} without the exit check. */
+  public Run run(String... command) throws IOException, InterruptedException {
+    Run r = exec(command);
+    exec("tpm2_flushcontext", "-t");
+    return r;
+  }
+
+  private Run exec(String... command) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(command));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().put("TPM2TOOLS_TCTI", tcti);
+    Process p = pb.start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(cmd.get(0) + " did not finish in 60 s");
+    }
+    return new Run(p.exitValue(), out);
+  }
+
+  /** The directory commands run in (relative file names land here). */
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    swtpm.destroy();
+    if (!swtpm.waitFor(5, TimeUnit.SECONDS)) {
+      swtpm.destroyForcibly();
+    }
+  }
+}
