@@ -26,6 +26,7 @@ enum Module {
       packages(
           "org.neguard.verdict..",
           "org.neguard.measure..",
+          "org.neguard.attest..",
           "org.neguard.json..",
           "org.neguard.progress..",
           "org.neguard.io..",
