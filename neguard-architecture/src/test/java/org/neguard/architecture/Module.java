@@ -26,7 +26,6 @@ enum Module {
       packages(
           "org.neguard.verdict..",
           "org.neguard.measure..",
-          "org.neguard.attest..",
           "org.neguard.json..",
           "org.neguard.progress..",
           "org.neguard.io..",
@@ -37,7 +36,8 @@ enum Module {
   TESTING(packages("org.neguard.testing.."), exports(), none()),
   PKG(
       packages("org.neguard.pkg..", "org.neguard.sign..", "org.neguard.pki..",
-          "org.neguard.scanreport..", "org.neguard.order..", "org.neguard.tuf.."),
+          "org.neguard.scanreport..", "org.neguard.order..", "org.neguard.tuf..",
+          "org.neguard.attest.."),
       // Each is used from outside: pkg and sign by the server, the engines and the CLI, scanreport
       // by the engines (they write reports) and the CLI, pki (the demo PKI) by the CLI, order
       // (signed deployment orders) by the server, which signs, and the agent, which verifies;

@@ -88,7 +88,7 @@ class TpmQuoteTest {
     return n;
   }
 
-  static ReasonCode refusal(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+  public static ReasonCode refusal(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
     Throwable t = org.assertj.core.api.Assertions.catchThrowable(call);
     assertThat(t).isInstanceOf(RefusalException.class);
     return ((RefusalException) t).reasons().get(0).code();

@@ -1,0 +1,187 @@
+package org.neguard.attest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.neguard.measure.PlatformTim;
+import org.neguard.measure.TreeDigest;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * The validation entity's first look at evidence: is it this device's, for this nonce, and
+ * consistent with itself (docs/MEASUREMENT.md, "Evidence"). In this order, each step before the
+ * work the next costs: the length; the protected header, read strictly; the device key's
+ * signature; the payload, read once, strictly; the device; the nonce; every component's digest
+ * against its files; the TIM against the components; on a TPM device, the quote against the
+ * attestation key, the nonce and the TIM. Whether the components are the <em>expected</em> ones
+ * (the references) is the caller's next question.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class EvidenceVerifier {
+  /** Evidence longer than this (characters of the JWS) is refused unread. */
+  public static final int MAX_LENGTH = 32 << 20;
+  private static final Pattern BASE64URL = Pattern.compile("[A-Za-z0-9_-]*");
+
+  private EvidenceVerifier() {}
+
+  /**
+   * Verifies {@code jws}.
+   *
+   * @param deviceKey the public key of the device's enrollment certificate
+   * @param deviceId the device the caller authenticated
+   * @param nonce the nonce the caller sent for this evidence
+   * @param attestationKey the device's TPM attestation key, when it attests with a TPM: its
+   *     evidence must then carry a quote
+   * @throws RefusalException SIZE_LIMIT; MALFORMED; ALGORITHM_NOT_ALLOWED; SIGNATURE_INVALID
+   *     (not this device's key, or the quote not its AK's); FORMAT_VERSION; DEVICE_MISMATCH;
+   *     NONCE_MISMATCH (replayed); MEASUREMENT_MISMATCH (a component's digest not that of its
+   *     files, the TIM not that of the components, the quoted PCR not the TIM); UNSIGNED (a TPM
+   *     device's evidence without a quote)
+   */
+  public static Evidence verify(String jws, PublicKey deviceKey, String deviceId, byte[] nonce,
+      Optional<PublicKey> attestationKey) throws RefusalException {
+    Objects.requireNonNull(jws, "jws");
+    if (jws.length() > MAX_LENGTH) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, "evidence of " + jws.length()
+          + " characters: at most " + MAX_LENGTH);
+    }
+    String[] parts = jws.split("\\.", -1);
+    if (parts.length != 3) {
+      throw EvidenceCodec.malformed("not a JWS in compact serialization");
+    }
+    for (String p : parts) {
+      // The JOSE library skips characters outside the alphabet: one reading only.
+      if (!BASE64URL.matcher(p).matches()) {
+        throw EvidenceCodec.malformed("a part is not unpadded base64url");
+      }
+    }
+    JWSAlgorithm alg = checkHeader(parts[0]);
+    JWSVerifier verifier = verifierFor(deviceKey, alg);
+    JWSObject parsed;
+    try {
+      parsed = JWSObject.parse(jws);
+    } catch (ParseException e) {
+      throw EvidenceCodec.malformed("not a JWS (" + e.getMessage() + ")");
+    }
+    boolean valid;
+    try {
+      valid = parsed.verify(verifier);
+    } catch (JOSEException e) {
+      valid = false;
+    }
+    if (!valid) {
+      throw new RefusalException(ReasonCode.SIGNATURE_INVALID, "the evidence is not signed by"
+          + " device " + deviceId + "'s key: altered, or another device's");
+    }
+    Evidence e = EvidenceCodec.decode(parsed.getPayload().toBytes());
+    if (!e.deviceId().equals(deviceId)) {
+      throw RefusalException.about(ReasonCode.DEVICE_MISMATCH, e.deviceId(), "the evidence"
+          + " names device " + EvidenceCodec.shown(e.deviceId()) + ", it came from "
+          + deviceId);
+    }
+    if (!MessageDigest.isEqual(e.nonce().getBytes(StandardCharsets.US_ASCII),
+        HexFormat.of().formatHex(nonce).getBytes(StandardCharsets.US_ASCII))) {
+      throw new RefusalException(ReasonCode.NONCE_MISMATCH, "the evidence answers nonce "
+          + e.nonce() + ", not the one sent: replayed or stale evidence is refused; ask again");
+    }
+    for (Evidence.Component c : e.components()) {
+      String computed;
+      try {
+        computed = TreeDigest.of(c.leaves());
+      } catch (IllegalArgumentException dup) {
+        throw EvidenceCodec.malformed("component " + c.name() + ": " + dup.getMessage());
+      }
+      if (!computed.equals(c.digest())) {
+        throw RefusalException.about(ReasonCode.MEASUREMENT_MISMATCH, c.name(), "component "
+            + c.name() + " reports digest " + c.digest() + " but its files' tree digest is "
+            + computed);
+      }
+    }
+    String tim;
+    try {
+      tim = PlatformTim.of(e.chain());
+    } catch (IllegalArgumentException dup) {
+      throw EvidenceCodec.malformed(dup.getMessage());
+    }
+    if (!tim.equals(e.tim())) {
+      throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the evidence's TIM "
+          + e.tim() + " is not the chain of its components (" + tim + ")");
+    }
+    if (attestationKey.isPresent()) {
+      Evidence.Quote q = e.quote().orElseThrow(() -> new RefusalException(ReasonCode.UNSIGNED,
+          "device " + deviceId + " attests with a TPM and the evidence carries no quote:"
+              + " software-key evidence is not accepted from it"));
+      TpmQuote.verify(q.attest(), q.signature(), attestationKey.get(), nonce,
+          Map.of(q.pcr(), HexFormat.of().parseHex(tim)));
+    } else if (e.quote().isPresent()) {
+      throw new RefusalException(ReasonCode.CERT_UNTRUSTED, "the evidence carries a TPM quote"
+          + " but device " + deviceId + " has no attestation key bound at enrollment");
+    }
+    return e;
+  }
+
+  private static JWSAlgorithm checkHeader(String encoded) throws RefusalException {
+    byte[] bytes;
+    try {
+      bytes = Base64.getUrlDecoder().decode(encoded);
+    } catch (IllegalArgumentException e) {
+      throw EvidenceCodec.malformed("its header is not base64url");
+    }
+    JsonNode h = EvidenceCodec.readObject(bytes, "protected header");
+    for (Iterator<String> it = h.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!Set.of("alg", "typ").contains(f)) {
+        throw EvidenceCodec.malformed("its header carries " + EvidenceCodec.shown(f)
+            + "; only alg and typ");
+      }
+    }
+    JsonNode typ = h.get("typ");
+    if (typ == null || !EvidenceSigner.TYPE.equals(typ.asText(null))) {
+      throw EvidenceCodec.malformed("its typ is not " + EvidenceSigner.TYPE);
+    }
+    JsonNode alg = h.get("alg");
+    String a = alg == null || !alg.isTextual() ? null : alg.textValue();
+    if (!"RS256".equals(a) && !"ES256".equals(a)) {
+      throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "evidence signed with "
+          + EvidenceCodec.shown(a) + ": RS256 or ES256 only");
+    }
+    return JWSAlgorithm.parse(a);
+  }
+
+  private static JWSVerifier verifierFor(PublicKey key, JWSAlgorithm alg)
+      throws RefusalException {
+    try {
+      if (key instanceof RSAPublicKey rsa && alg.equals(JWSAlgorithm.RS256)) {
+        return new RSASSAVerifier(rsa);
+      }
+      if (key instanceof ECPublicKey ec && alg.equals(JWSAlgorithm.ES256)) {
+        return new ECDSAVerifier(ec);
+      }
+    } catch (JOSEException e) {
+      throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "the device key cannot"
+          + " verify " + alg + ": " + e.getMessage());
+    }
+    throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "evidence signed with " + alg
+        + " and the device key is " + key.getAlgorithm());
+  }
+}

@@ -1,0 +1,208 @@
+package org.neguard.attest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.measure.PlatformTim;
+import org.neguard.measure.TreeMeasurement;
+import org.neguard.measure.TreeMeasurer;
+import org.neguard.testing.SoftwareTpm;
+import org.neguard.verdict.ReasonCode;
+
+/**
+ * Evidence signed by a device key, verified by the validation entity: each attack of issue 15's
+ * list that concerns the evidence itself is refused with its reason.
+ */
+class EvidenceTest {
+  static KeyPair device;
+  static KeyPair otherDevice;
+  @TempDir static Path dir;
+  static Evidence.Component core;
+  static Evidence.Component etc;
+  static final byte[] NONCE = HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
+
+  @BeforeAll
+  static void keys() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    device = g.generateKeyPair();
+    otherDevice = g.generateKeyPair();
+    Path slot = Files.createDirectories(dir.resolve("versions/core-1.0/bin"));
+    Files.writeString(slot.resolve("mme"), "#!/bin/sh\necho mme\n");
+    Files.writeString(slot.getParent().resolve("README"), "core 1.0\n");
+    core = component("core", PlatformTim.Reference.VENDOR_SIGNED,
+        TreeMeasurer.measure(slot.getParent()));
+    Path conf = Files.createDirectories(dir.resolve("etc-neguard"));
+    Files.writeString(conf.resolve("agent.properties"), "server.url=https://oam:8443\n");
+    etc = component("platform:etc", PlatformTim.Reference.OPERATOR_BASELINE,
+        TreeMeasurer.measure(conf));
+  }
+
+  static Evidence.Component component(String name, PlatformTim.Reference ref,
+      TreeMeasurement m) {
+    return new Evidence.Component(name, ref, m.digest(), m.leaves());
+  }
+
+  static String signed(Evidence e) {
+    return EvidenceSigner.of(device.getPrivate()).sign(e);
+  }
+
+  static ReasonCode refused(String jws) {
+    return TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(jws, device.getPublic(), "ne-1",
+        NONCE, Optional.empty()));
+  }
+
+  /** A JWS of {@code payload} as given, with {@code alg} and {@code typ}, by the device key. */
+  static String raw(String header, String payload) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    java.security.Signature s = java.security.Signature.getInstance("SHA256withRSA");
+    s.initSign(device.getPrivate());
+    s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+    return signingInput + "." + b64.encodeToString(s.sign());
+  }
+
+  static final String HEADER = "{\"alg\":\"RS256\",\"typ\":\"neguard-evidence+jws\"}";
+
+  static String payload(Evidence e) {
+    return new String(EvidenceCodec.encode(e), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @DisplayName("ATT-4 OBJ-2 evidence of measured components, signed by the device key, verifies:"
+      + " its TIM is the chain of its components, the trust base says software key")
+  void verify_softwareKeyEvidence_accepted() throws Exception {
+    Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), List.of(etc, core), Optional.empty());
+    Evidence back = EvidenceVerifier.verify(signed(e), device.getPublic(), "ne-1", NONCE,
+        Optional.empty());
+    assertThat(back).isEqualTo(e);
+    assertThat(back.trustBase()).isEqualTo(Evidence.TrustBase.SOFTWARE_KEY);
+    assertThat(back.tim()).isEqualTo(PlatformTim.of(List.of(core.chained(), etc.chained())));
+  }
+
+  @Test
+  @DisplayName("ATT-4 replayed evidence (an old nonce) is refused NONCE_MISMATCH")
+  void verify_oldNonce_refused() {
+    byte[] old = HexFormat.of().parseHex("ffeeddccbbaa99887766554433221100");
+    assertThat(refused(signed(Evidence.of("ne-1", old, Instant.now(), List.of(core),
+        Optional.empty())))).isEqualTo(ReasonCode.NONCE_MISMATCH);
+  }
+
+  @Test
+  @DisplayName("ATT-4 evidence signed by another device is refused SIGNATURE_INVALID; evidence"
+      + " naming another device DEVICE_MISMATCH; one byte changed SIGNATURE_INVALID")
+  void verify_otherDeviceOrAltered_refused() {
+    Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core), Optional.empty());
+    assertThat(refused(EvidenceSigner.of(otherDevice.getPrivate()).sign(e)))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    assertThat(refused(signed(Evidence.of("ne-2", NONCE, Instant.now(), List.of(core),
+        Optional.empty())))).isEqualTo(ReasonCode.DEVICE_MISMATCH);
+    String jws = signed(e);
+    String[] p = jws.split("\\.");
+    String payload = new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8)
+        .replace(core.digest(), "0".repeat(64));
+    String altered = p[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+        payload.getBytes(StandardCharsets.UTF_8)) + "." + p[2];
+    assertThat(refused(altered)).isEqualTo(ReasonCode.SIGNATURE_INVALID);
+  }
+
+  @Test
+  @DisplayName("ATT-4 a measurement list whose TIM does not match its entries, and a component"
+      + " whose digest is not that of its files (the expected TIM with a different list), are"
+      + " refused MEASUREMENT_MISMATCH")
+  void verify_inconsistentMeasurements_refused() throws Exception {
+    Evidence good = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core, etc),
+        Optional.empty());
+    Evidence wrongTim = new Evidence(Evidence.FORMAT, "ne-1", good.nonce(), good.measuredAt(),
+        good.trustBase(), good.components(), "ab".repeat(32), Optional.empty());
+    assertThat(refused(signed(wrongTim))).isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+    // The NE claims core's expected digest but lists other files (an implant among them).
+    List<org.neguard.measure.TreeDigest.Leaf> files = new java.util.ArrayList<>(core.leaves());
+    files.add(new org.neguard.measure.TreeDigest.Leaf("bin/implant", "cd".repeat(32), 0755));
+    Evidence.Component lying = new Evidence.Component("core", core.reference(), core.digest(),
+        files);
+    assertThat(refused(signed(Evidence.of("ne-1", NONCE, Instant.now(), List.of(lying, etc),
+        Optional.empty())))).isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+  }
+
+  @Test
+  @DisplayName("ATT-4 headers and payloads read strictly: alg none or HS256, an extra header,"
+      + " a duplicate key, an unknown field, two components of one name, oversized evidence")
+  void verify_malformedEvidence_refused() throws Exception {
+    Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core), Optional.empty());
+    String body = payload(e);
+    assertThat(refused(raw("{\"alg\":\"none\",\"typ\":\"neguard-evidence+jws\"}", body)))
+        .isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
+    assertThat(refused(raw("{\"alg\":\"HS256\",\"typ\":\"neguard-evidence+jws\"}", body)))
+        .isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
+    assertThat(refused(raw("{\"alg\":\"RS256\",\"typ\":\"neguard-evidence+jws\",\"jku\":"
+        + "\"https://x\"}", body))).isEqualTo(ReasonCode.MALFORMED);
+    // The control: the same raw signing of the untouched payload verifies.
+    assertThat(EvidenceVerifier.verify(raw(HEADER, body), device.getPublic(), "ne-1", NONCE,
+        Optional.empty())).isEqualTo(e);
+    assertThat(refused(raw(HEADER, body.replaceFirst("\\{", "{\"nonce\":\"" + "11".repeat(16)
+        + "\",")))).isEqualTo(ReasonCode.MALFORMED);
+    assertThat(refused(raw(HEADER, body.replaceFirst("\\{", "{\"extra\":1,"))))
+        .isEqualTo(ReasonCode.MALFORMED);
+    assertThat(refused(signed(new Evidence(Evidence.FORMAT, "ne-1", e.nonce(), e.measuredAt(),
+        e.trustBase(), List.of(core, core), e.tim(), Optional.empty()))))
+        .isEqualTo(ReasonCode.MALFORMED);
+    assertThat(refused("a".repeat(EvidenceVerifier.MAX_LENGTH + 1)))
+        .isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(refused(signed(e) + "="))
+        .isEqualTo(ReasonCode.MALFORMED);
+  }
+
+  @Test
+  @DisplayName("ATT-4 TPM trust base: the quote of the PCR the NE extended verifies with the"
+      + " attestation key; a TPM device's evidence without a quote is refused UNSIGNED; a quote"
+      + " of another PCR state MEASUREMENT_MISMATCH")
+  void verify_tpmEvidence() throws Exception {
+    try (SoftwareTpm tpm = SoftwareTpm.start(dir.resolve("tpm"))) {
+      tpm.ok("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub");
+      tpm.ok("tpm2_createak", "-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256",
+          "-s", "ecdsa", "-u", "ak.pub", "-n", "ak.name");
+      TpmPublic ak = TpmPublic.attestationKey(Files.readAllBytes(tpm.dir().resolve("ak.pub")));
+      List<Evidence.Component> cs = List.of(core, etc);
+      tpm.ok("tpm2_pcrreset", "16");
+      for (PlatformTim.Component c : PlatformTim.sorted(cs.stream()
+          .map(Evidence.Component::chained).toList())) {
+        tpm.ok("tpm2_pcrextend", "16:sha256=" + c.digest());
+      }
+      tpm.ok("tpm2_quote", "-c", "ak.ctx", "-l", "sha256:16", "-q",
+          HexFormat.of().formatHex(NONCE), "-m", "q.msg", "-s", "q.sig", "-f", "plain", "-g",
+          "sha256");
+      Evidence.Quote quote = new Evidence.Quote(16, Files.readAllBytes(tpm.dir().resolve(
+          "q.msg")), Files.readAllBytes(tpm.dir().resolve("q.sig")));
+      Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.of(quote));
+      Evidence back = EvidenceVerifier.verify(signed(e), device.getPublic(), "ne-1", NONCE,
+          Optional.of(ak.key()));
+      assertThat(back.trustBase()).isEqualTo(Evidence.TrustBase.TPM);
+
+      Evidence soft = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.empty());
+      assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(soft),
+          device.getPublic(), "ne-1", NONCE, Optional.of(ak.key()))))
+          .isEqualTo(ReasonCode.UNSIGNED);
+      // The NE reports only core while the PCR holds core and etc.
+      Evidence partial = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core),
+          Optional.of(quote));
+      assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(partial),
+          device.getPublic(), "ne-1", NONCE, Optional.of(ak.key()))))
+          .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+    }
+  }
+}
