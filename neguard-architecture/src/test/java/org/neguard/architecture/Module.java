@@ -61,6 +61,8 @@ enum Module {
           "org.neguard.harden.inventory.LocalInventory",
           "org.neguard.harden.nmap.NmapXmlImporter"),
       using(COMMON)),
+  // Vulnerability assessment (issue 16): version rules, package lists, advisory feeds, matching.
+  VULN(packages("org.neguard.vuln.."), allOfIt(), using(COMMON)),
   API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
   // agent.client: the device side of the agents' API, which `neguard sim agents` drives too.
   AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent", "org.neguard.agent.client"),

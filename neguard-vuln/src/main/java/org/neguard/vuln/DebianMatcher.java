@@ -1,0 +1,95 @@
+package org.neguard.vuln;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Matches installed Debian packages against the distribution's own advisories: by source
+ * package and by the source version, with Debian's version rules, so that a fix Debian
+ * backported into a revision ({@code 2:2.4-2+deb12u3}) counts as a fix, which a match on the
+ * upstream version ({@code 2.4}) would miss.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class DebianMatcher {
+  private DebianMatcher() {}
+
+  /**
+   * A vulnerable installed package.
+   *
+   * @param pkg the binary package installed
+   * @param advisory the advisory
+   * @param fixedIn the first fixed version above the installed one, if the advisory names one
+   */
+  public record Finding(DpkgPackage pkg, Advisory advisory, Optional<DebianVersion> fixedIn) {}
+
+  /**
+   * The findings for {@code installed} in {@code ecosystem} (for example {@code Debian:12}),
+   * sorted by package then advisory id.
+   *
+   * @throws IllegalArgumentException if an advisory's version is not a Debian version (the
+   *     feed is wrong: nothing is reported rather than something wrong)
+   */
+  public static List<Finding> match(List<DpkgPackage> installed, AdvisoryIndex index,
+      String ecosystem) {
+    List<Finding> out = new ArrayList<>();
+    for (DpkgPackage p : installed) {
+      for (Advisory a : index.affecting(ecosystem, p.source())) {
+        for (Advisory.Affected af : a.affected()) {
+          if (af.ecosystem().equals(ecosystem) && af.name().equals(p.source())) {
+            Optional<Optional<DebianVersion>> hit = affects(af, p.sourceVersion());
+            if (hit.isPresent()) {
+              out.add(new Finding(p, a, hit.get()));
+              break;
+            }
+          }
+        }
+      }
+    }
+    out.sort(Comparator.comparing((Finding f) -> f.pkg().name())
+        .thenComparing(f -> f.advisory().id()));
+    return List.copyOf(out);
+  }
+
+  /**
+   * Whether {@code v} is affected (OSV's range evaluation: events in version order, introduced
+   * opens, fixed closes at its version, last_affected closes after it), with the first fixed
+   * version above {@code v} when it is.
+   */
+  static Optional<Optional<DebianVersion>> affects(Advisory.Affected af, DebianVersion v) {
+    for (String listed : af.versions()) {
+      if (DebianVersion.parse(listed).compareTo(v) == 0) {
+        return Optional.of(firstFixedAbove(af, v));
+      }
+    }
+    List<Advisory.Event> events = new ArrayList<>(af.events());
+    events.sort(Comparator.comparing(e -> version(e.version())));
+    boolean affected = false;
+    for (Advisory.Event e : events) {
+      int c = version(e.version()).compareTo(v);
+      switch (e.kind()) {
+        case "introduced" -> affected = c <= 0 || affected;
+        case "fixed" -> affected = c <= 0 ? false : affected;
+        case "last_affected" -> affected = c < 0 ? false : affected;
+        default -> { } // limit: not used by distribution feeds
+      }
+      if (c > 0 && !affected) {
+        break;
+      }
+    }
+    return affected ? Optional.of(firstFixedAbove(af, v)) : Optional.empty();
+  }
+
+  private static Optional<DebianVersion> firstFixedAbove(Advisory.Affected af, DebianVersion v) {
+    return af.events().stream().filter(e -> e.kind().equals("fixed"))
+        .map(e -> version(e.version())).filter(f -> f.compareTo(v) > 0)
+        .min(Comparator.naturalOrder());
+  }
+
+  /** OSV's "0" means before every version. */
+  private static DebianVersion version(String s) {
+    return s.equals("0") ? new DebianVersion(0, "0", "") : DebianVersion.parse(s);
+  }
+}

@@ -1,0 +1,146 @@
+package org.neguard.vuln;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Reads dpkg's status database ({@code /var/lib/dpkg/status}, deb822 paragraphs) into the
+ * installed packages. The whole list is refused if any entry is impossible (a version dpkg
+ * would not accept, a package listed twice, a broken paragraph): a partial list would hide
+ * exactly the packages an attacker tampered with.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class DpkgStatus {
+  /** A real status file is a few MiB; read at most this much. */
+  public static final int MAX_BYTES = 64 << 20;
+  private static final Pattern FIELD = Pattern.compile("([A-Za-z0-9][A-Za-z0-9-]*):(.*)");
+  private static final Pattern SOURCE = Pattern.compile("(\\S+)(?: \\((\\S+)\\))?");
+
+  private DpkgStatus() {}
+
+  /** Reads the status file at {@code file}. */
+  public static List<DpkgPackage> read(Path file) throws IOException, RefusalException {
+    try (InputStream in = Files.newInputStream(file)) {
+      return read(in);
+    }
+  }
+
+  /**
+   * Reads a status file from {@code in}, at most {@link #MAX_BYTES} of it.
+   *
+   * @throws RefusalException SIZE_LIMIT above the limit (before it is all in memory);
+   *     MALFORMED for text that is not UTF-8, a broken paragraph, an impossible name or
+   *     version, or a package listed twice
+   */
+  public static List<DpkgPackage> read(InputStream in) throws IOException, RefusalException {
+    byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+    if (bytes.length > MAX_BYTES) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, "a dpkg status of more than "
+          + MAX_BYTES + " bytes");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw malformed(0, "the status file is not UTF-8");
+    }
+    List<DpkgPackage> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    Map<String, String> fields = new HashMap<>();
+    String last = null;
+    int line = 0;
+    int start = 1;
+    for (String l : (text + "\n").split("\n", -1)) {
+      line++;
+      if (l.isBlank()) {
+        if (!fields.isEmpty()) {
+          entry(fields, start, seen).ifPresent(out::add);
+          fields.clear();
+        }
+        last = null;
+        start = line + 1;
+        continue;
+      }
+      if (l.charAt(0) == ' ' || l.charAt(0) == '\t') {
+        if (last == null) {
+          throw malformed(line, "a continuation line with no field before it");
+        }
+        continue; // multi-line values (Description, Conffiles) are not needed
+      }
+      Matcher m = FIELD.matcher(l);
+      if (!m.matches()) {
+        throw malformed(line, "not a 'Field: value' line");
+      }
+      last = m.group(1).toLowerCase(java.util.Locale.ROOT);
+      if (fields.put(last, m.group(2).strip()) != null) {
+        throw malformed(line, "field " + m.group(1) + " twice in one paragraph");
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static java.util.Optional<DpkgPackage> entry(Map<String, String> f, int line,
+      Set<String> seen) throws RefusalException {
+    String status = f.getOrDefault("status", "");
+    String[] words = status.split(" ");
+    if (words.length != 3) {
+      throw malformed(line, "status '" + status + "' is not three words");
+    }
+    if (!words[2].equals("installed")) {
+      return java.util.Optional.empty(); // config-files, not-installed, half-installed...
+    }
+    String name = f.get("package");
+    String version = f.get("version");
+    String arch = f.getOrDefault("architecture", "");
+    if (name == null || version == null) {
+      throw malformed(line, "an installed package without Package or Version");
+    }
+    try {
+      DebianVersion v = DebianVersion.parse(version);
+      String source = name;
+      DebianVersion sourceVersion = v;
+      if (f.containsKey("source")) {
+        Matcher m = SOURCE.matcher(f.get("source"));
+        if (!m.matches()) {
+          throw new IllegalArgumentException("Source is not 'name [(version)]': "
+              + f.get("source"));
+        }
+        source = m.group(1);
+        if (m.group(2) != null) {
+          sourceVersion = DebianVersion.parse(m.group(2));
+        }
+      }
+      DpkgPackage p = new DpkgPackage(name, arch, v, source, sourceVersion);
+      if (!seen.add(name + ":" + arch)) {
+        throw malformed(line, name + ":" + arch + " is listed twice");
+      }
+      return java.util.Optional.of(p);
+    } catch (IllegalArgumentException e) {
+      throw malformed(line, e.getMessage());
+    }
+  }
+
+  private static RefusalException malformed(int line, String message) {
+    return new RefusalException(ReasonCode.MALFORMED, "dpkg status"
+        + (line > 0 ? ", paragraph at line " + line : "") + ": " + message);
+  }
+}

@@ -1,0 +1,128 @@
+package org.neguard.vuln;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+
+/**
+ * Reads one OSV record (the Open Source Vulnerability schema, ossf.github.io/osv-schema).
+ * Duplicate keys and trailing data are refused (two parsers must not read one record two
+ * ways); fields this reader does not use are skipped, as the schema grows by adding fields.
+ * A record larger than {@link #MAX_BYTES} is refused before it is parsed.
+ *
+ * <p>Thread-safe.
+ */
+public final class OsvReader {
+  public static final int MAX_BYTES = 1 << 20;
+  private static final Set<String> EVENT_KINDS = Set.of("introduced", "fixed", "last_affected",
+      "limit");
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+  private OsvReader() {}
+
+  /**
+   * Parses {@code json}, named {@code source} in messages (a file name).
+   *
+   * @throws RefusalException SIZE_LIMIT or MALFORMED
+   */
+  public static Advisory read(byte[] json, String source) throws RefusalException {
+    if (json.length > MAX_BYTES) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": an OSV record of "
+          + json.length + " bytes, more than " + MAX_BYTES);
+    }
+    JsonNode n;
+    try {
+      n = MAPPER.readTree(json);
+    } catch (IOException e) {
+      String m = String.valueOf(e.getMessage());
+      throw malformed(source, "not strict JSON (" + m.lines().findFirst().orElse("") + ")");
+    }
+    if (n == null || !n.isObject()) {
+      throw malformed(source, "not a JSON object");
+    }
+    String id = text(n, "id", source);
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")) {
+      throw malformed(source, "id is not an OSV id: " + id);
+    }
+    List<String> aliases = new ArrayList<>();
+    for (JsonNode a : array(n, "aliases", source)) {
+      if (!a.isTextual()) {
+        throw malformed(source, id + ": an alias is not a string");
+      }
+      aliases.add(a.textValue());
+    }
+    Optional<String> cvss = Optional.empty();
+    for (JsonNode s : array(n, "severity", source)) {
+      String type = s.path("type").asText("");
+      if (type.startsWith("CVSS_V3") || type.startsWith("CVSS_V4")) {
+        cvss = Optional.of(text(s, "score", source));
+      }
+    }
+    List<Advisory.Affected> affected = new ArrayList<>();
+    for (JsonNode a : array(n, "affected", source)) {
+      JsonNode pkg = a.path("package");
+      String ecosystem = text(pkg, "ecosystem", source);
+      String name = text(pkg, "name", source);
+      List<Advisory.Event> events = new ArrayList<>();
+      for (JsonNode r : array(a, "ranges", source)) {
+        String type = text(r, "type", source);
+        if (!type.equals("ECOSYSTEM")) {
+          continue; // GIT and SEMVER ranges are not the distribution's versions
+        }
+        for (JsonNode e : array(r, "events", source)) {
+          if (!e.isObject() || e.size() != 1) {
+            throw malformed(source, id + ": an event is not one key and its version");
+          }
+          String kind = e.fieldNames().next();
+          if (!EVENT_KINDS.contains(kind) || !e.get(kind).isTextual()) {
+            throw malformed(source, id + ": unknown event " + kind);
+          }
+          events.add(new Advisory.Event(kind, e.get(kind).textValue()));
+        }
+      }
+      List<String> versions = new ArrayList<>();
+      for (JsonNode v : array(a, "versions", source)) {
+        versions.add(v.asText());
+      }
+      affected.add(new Advisory.Affected(ecosystem, name, events, versions));
+    }
+    String summary = n.path("summary").asText(n.path("details").asText("").lines().findFirst()
+        .orElse(""));
+    return new Advisory(id, aliases, summary, cvss, affected);
+  }
+
+  private static Iterable<JsonNode> array(JsonNode n, String field, String source)
+      throws RefusalException {
+    JsonNode a = n.get(field);
+    if (a == null || a.isNull()) {
+      return List.of();
+    }
+    if (!a.isArray()) {
+      throw malformed(source, field + " is not an array");
+    }
+    return a;
+  }
+
+  private static String text(JsonNode n, String field, String source) throws RefusalException {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
+      throw malformed(source, field + " is missing or not a string");
+    }
+    return v.textValue();
+  }
+
+  private static RefusalException malformed(String source, String message) {
+    return new RefusalException(ReasonCode.MALFORMED, source + ": " + message);
+  }
+}
