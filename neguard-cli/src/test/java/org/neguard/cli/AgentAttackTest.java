@@ -76,6 +76,8 @@ class AgentAttackTest {
   static byte[] lib2;
   /** timestamp.json as the server signed it before core 2.0 was published. */
   static byte[] oldTimestamp;
+  /** The snapshot metadata of that moment. */
+  static byte[] oldSnapshot;
   static Path tmpfs;
 
   @BeforeAll
@@ -220,6 +222,10 @@ class AgentAttackTest {
         .filter(x -> x.request().target().endsWith("/timestamp.json")
             && x.response().status() == 200)
         .reduce((x, y) -> y).orElseThrow().response().body();
+    oldSnapshot = seen.stream()
+        .filter(x -> x.request().target().endsWith("snapshot.json")
+            && x.response().status() == 200)
+        .reduce((x, y) -> y).orElseThrow().response().body();
     // A second publication: the repository's timestamp and snapshot get new versions.
     fleet.publish("core", "2.0", 2, "mme", lib2);
   }
@@ -270,6 +276,30 @@ class AgentAttackTest {
 
   @Test
   @Order(4)
+  @DisplayName("INT-4 OBJ-1 TUF mix-and-match: after another publication, the man in the middle"
+      + " passes the new timestamp on but serves the old snapshot (validly signed) in place of"
+      + " the one it names: refused REPO_MISMATCH, nothing downloaded or installed")
+  void tufOldSnapshotServed_refusedMismatch() throws Exception {
+    assertThat(oldSnapshot).isNotNull();
+    fleet.publish("aux", "1.0", 1, "mme", new byte[] {4, 5, 6}); // a snapshot the agent lacks
+    proxy.tamper((req, resp) -> req.target().endsWith("snapshot.json")
+        && resp.status() == 200 ? resp.withBody(oldSnapshot) : resp);
+    try {
+      String dep = fleet.deploy("core", "2.0", "ne-a");
+      JsonNode t = assertRefused(dep, a, "REPO_MISMATCH", "versions/core-1.0", "1.0");
+      assertThat(t.path("reasons").path(0).path("message").asText()).contains("snapshot");
+      assertThat(proxy.seen()).as("the old snapshot was asked for and served").anyMatch(
+          x -> x.request().target().endsWith("snapshot.json")
+              && !java.util.Arrays.equals(x.response().body(), oldSnapshot));
+      assertThat(eventsOf(a, t.path("orderId").asText())).contains("order_verified")
+          .doesNotContain("tuf_verified", "downloaded");
+    } finally {
+      proxy.tamper(TamperingProxy.Tamper.PASS);
+    }
+  }
+
+  @Test
+  @Order(5)
   @DisplayName("SRC-2 OBJ-1 an order for another device (device B's signed order, swapped in by"
       + " the man in the middle for ne-a's) is refused DEVICE_MISMATCH before any download:"
       + " nothing installed, the refusal reported")
@@ -338,7 +368,7 @@ class AgentAttackTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @DisplayName("SRC-2 OBJ-1 an unsigned order (signature removed), an alg-none order and an"
       + " order signed by a key that is not the server's are each refused (MALFORMED,"
       + " ALGORITHM_NOT_ALLOWED, SIGNATURE_INVALID) before any download: nothing installed,"
@@ -361,7 +391,7 @@ class AgentAttackTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   @DisplayName("SRC-2 OBJ-1 an expired order (issued by a server whose clock was two days"
       + " behind: valid until yesterday, as a replay of an old order would be) is refused"
       + " ORDER_VALIDITY by the agent's own clock: nothing installed, the refusal reported")
@@ -382,7 +412,7 @@ class AgentAttackTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   @DisplayName("INT-3 after every attack, the untouched order for core 2.0 installs: the"
       + " refusals came from the attacks, not from a broken agent")
   void afterTheAttacks_untouchedOrderInstalls() throws Exception {
@@ -393,7 +423,7 @@ class AgentAttackTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   @DisplayName("INT-3 OBJ-1 disk full during extraction (install root on a 1 MiB tmpfs, a 1.5 MB"
       + " bundle): refused IO_ERROR with a message saying what to do, reported once (no retry"
       + " loop), nothing switched, the partial slot removed and the space freed")
@@ -499,7 +529,7 @@ class AgentAttackTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   @DisplayName("INT-1 OBJ-1 a vendor-signed package that drops a file outside its slot ('../x',"
       + " an absolute path, 'lib/../../x', a symbolic link out) is refused UNSAFE_PATH by the"
       + " server at upload, and by the agent's own extraction too (defence in depth): nothing"
