@@ -314,7 +314,7 @@ class AgentAttackTest {
     fleet.deploy("core", "2.0", "ne-b");
     // B's order as B receives it (B's own mutual TLS): what an attacker captured on B's link.
     String jwsB = null;
-    for (int i = 0; i < 100 && jwsB == null; i++) {
+    for (int i = 0; i < 300 && jwsB == null; i++) {
       DeviceClient.PollAnswer p = asB.poll(null);
       if (p.poll() != null && p.poll().order() != null) {
         jwsB = p.poll().order().jws();
