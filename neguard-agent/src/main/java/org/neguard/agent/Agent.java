@@ -370,8 +370,23 @@ public final class Agent {
       log.event("downloaded", "orderId", order.orderId(), "bytes", o.bundleLength());
       client.feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
       current = o;
-      Slots.Extracted x = slots.extract(extractor, bundle, o.packageName(), o.packageVersion(),
-          ProgressListener.NONE);
+      Slots.Extracted x;
+      try {
+        x = slots.extract(extractor, bundle, o.packageName(), o.packageVersion(),
+            ProgressListener.NONE);
+      } catch (IOException e) {
+        if (!noSpace(e)) {
+          throw e;
+        }
+        // A full install root is not cured by the next poll: trying again would verify and
+        // extract the same bundle forever. Slots.extract removed what it wrote; the order fails
+        // with a message that says what to do, and the operator deploys again.
+        refused(order, List.of(ProblemReason.of(new Reason(ReasonCode.IO_ERROR, "no space left"
+            + " on the install root " + slots.root() + " while extracting " + o.packageName()
+            + " " + o.packageVersion() + " (" + usableSpace() + " bytes free now, nothing"
+            + " switched, the partial slot removed); free space there and deploy again", null))));
+        return;
+      }
       Manifest m = x.verification().manifest();
       log.event("verified_extracted", "orderId", order.orderId(), "slot", x.slot(),
           "signer", x.verification().signer() == null ? null
@@ -421,6 +436,27 @@ public final class Agent {
       if (bundle != null && !keep) {
         Files.deleteIfExists(bundle);
       }
+    }
+  }
+
+  /** Whether {@code e} (or a cause) is the file system's "no space left" (ENOSPC, EDQUOT). */
+  static boolean noSpace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t instanceof java.nio.file.FileSystemException f && f.getReason() != null
+          ? f.getReason() : t.getMessage();
+      if (m != null && (m.contains("No space left on device")
+          || m.contains("Disk quota exceeded"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private long usableSpace() {
+    try {
+      return Files.getFileStore(slots.root()).getUsableSpace();
+    } catch (IOException e) {
+      return -1;
     }
   }
 

@@ -34,6 +34,27 @@ class SlotsTest {
   }
 
   @Test
+  @DisplayName("INT-3 payload paths named like the install root's own entries (current, previous,"
+      + " versions) or differing only in case land inside the slot, never on the root's links")
+  void inside_rootNamesAndCaseStayInTheSlot() throws Exception {
+    Path slot = Files.createDirectories(root.resolve("versions/core-1.0"));
+    for (String name : new String[] {"current", "previous", "versions/core-2.0/x", "LIB/Core.so",
+        "lib/CORE.SO", ".current-x"}) {
+      Path at = Slots.inside(slot, name);
+      assertThat(at.normalize().startsWith(slot) && !at.equals(slot)).as(name).isTrue();
+      assertThat(at).as(name).isNotIn(root.resolve("current"), root.resolve("previous"));
+    }
+    // The slot of a package is a single component under versions/, whatever it is called.
+    assertThat(new Slots(root).slot("current", "1.0")).isEqualTo(root.resolve(
+        "versions/current-1.0"));
+    for (String[] bad : new String[][] {{"a/b", "1"}, {".x", "1"}, {"x", "1/../../y"}}) {
+      assertThatThrownBy(() -> new Slots(root).slot(bad[0], bad[1])).as(String.join(" ", bad))
+          .isInstanceOfSatisfying(RefusalException.class,
+              e -> assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.UNSAFE_PATH));
+    }
+  }
+
+  @Test
   @DisplayName("INT-3 activate: current points to the new slot, previous to the one active"
       + " before; no temporary link is left")
   void activate_currentAndPrevious() throws Exception {
