@@ -2,7 +2,6 @@ package org.neguard.cli.evidence;
 
 import static org.neguard.html.Html.escape;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -67,14 +66,34 @@ final class InstallEvidence {
   private static final List<String> STEPS = List.of("order_verified", "tuf_verified",
       "downloaded", "verified_extracted");
 
+  /** One event of the agent's log: its fields as the JSON line gave them. */
+  private record Event(Map<String, Object> fields) {
+    String text(String key) {
+      return text(key, "");
+    }
+
+    String text(String key, String dflt) {
+      Object v = fields.get(key);
+      return v == null ? dflt : String.valueOf(v);
+    }
+
+    boolean bool(String key, boolean dflt) {
+      return fields.get(key) instanceof Boolean b ? b : dflt;
+    }
+
+    boolean has(String key) {
+      return fields.get(key) instanceof String;
+    }
+  }
+
   /** What the document is built from; any of them may be null, not all. */
   record Inputs(Path stateDir, Path log, AgentConfig config, ServerClient server) {}
 
   record Result(Path html, Path json, int passed, List<String> failed, List<String> notObserved) {}
 
   private final Inputs in;
-  private final List<JsonNode> events = new ArrayList<>();
-  private final Map<String, List<JsonNode>> byOrder = new LinkedHashMap<>();
+  private final List<Event> events = new ArrayList<>();
+  private final Map<String, List<Event>> byOrder = new LinkedHashMap<>();
   private final List<String> notes = new ArrayList<>();
   private int skippedLines;
   private InstalledTree.Result live;
@@ -113,24 +132,27 @@ final class InstallEvidence {
           skippedLines += l.isEmpty() ? 0 : 1;
           continue;
         }
-        JsonNode n;
+        Object parsed;
         try {
-          n = JSON.readTree(l.substring(brace));
+          parsed = JSON.readValue(l.substring(brace), Object.class);
         } catch (IOException ex) {
           skippedLines++;
           continue;
         }
-        if (!n.isObject() || !n.path("event").isTextual() || !n.path("ts").isTextual()) {
+        if (!(parsed instanceof Map<?, ?> map) || !(map.get("event") instanceof String)
+            || !(map.get("ts") instanceof String)) {
           skippedLines++;
           continue;
         }
+        @SuppressWarnings("unchecked")
+        Event n = new Event((Map<String, Object>) map);
         if (events.size() >= MAX_EVENTS) {
           notes.add("the log holds more than " + MAX_EVENTS + " events: only the first were"
               + " read");
           break;
         }
         events.add(n);
-        String order = n.path("orderId").asText("");
+        String order = n.text("orderId", "");
         if (!order.isEmpty()) {
           byOrder.computeIfAbsent(order, k -> new ArrayList<>()).add(n);
         }
@@ -233,9 +255,9 @@ final class InstallEvidence {
 
   // --- judging it --------------------------------------------------------------------------------
 
-  private JsonNode first(String order, String event) {
-    for (JsonNode e : byOrder.getOrDefault(order, List.of())) {
-      if (e.path("event").asText().equals(event)) {
+  private Event first(String order, String event) {
+    for (Event e : byOrder.getOrDefault(order, List.of())) {
+      if (e.text("event").equals(event)) {
         return e;
       }
     }
@@ -255,10 +277,10 @@ final class InstallEvidence {
   /** Every step before the activation of {@code order}, in order; the names of those missing. */
   private List<String> missingSteps(String order) {
     List<String> missing = new ArrayList<>();
-    List<JsonNode> list = byOrder.get(order);
+    List<Event> list = byOrder.get(order);
     int activated = -1;
     for (int i = 0; i < list.size(); i++) {
-      if (list.get(i).path("event").asText().equals("activated")) {
+      if (list.get(i).text("event").equals("activated")) {
         activated = i;
         break;
       }
@@ -266,7 +288,7 @@ final class InstallEvidence {
     for (String step : STEPS) {
       boolean seen = false;
       for (int i = 0; i < activated; i++) {
-        seen |= list.get(i).path("event").asText().equals(step);
+        seen |= list.get(i).text("event").equals(step);
       }
       if (!seen) {
         missing.add(step);
@@ -277,20 +299,20 @@ final class InstallEvidence {
 
   private List<String> refusals(Set<String> codes) {
     List<String> out = new ArrayList<>();
-    for (JsonNode e : events) {
-      if (!e.path("event").asText().equals("refused")) {
+    for (Event e : events) {
+      if (!e.text("event").equals("refused")) {
         continue;
       }
-      String order = e.path("orderId").asText();
+      String order = e.text("orderId");
       List<String> hit = new ArrayList<>();
-      for (String c : e.path("codes").asText().split(",")) {
+      for (String c : e.text("codes").split(",")) {
         if (codes.contains(c)) {
           hit.add(c);
         }
       }
       if (!hit.isEmpty()) {
         out.add("order " + order + " refused " + String.join(",", hit) + " at "
-            + e.path("ts").asText() + ": " + e.path("message").asText()
+            + e.text("ts") + ": " + e.text("message")
             + (first(order, "activated") == null ? " (nothing activated)"
                 : " (AFTER an activation of the same order)"));
       }
@@ -299,16 +321,16 @@ final class InstallEvidence {
   }
 
   private String describe(String order) {
-    JsonNode v = first(order, "order_verified");
-    JsonNode x = first(order, "verified_extracted");
-    JsonNode a = first(order, "activated");
-    String what = v == null ? "?" : v.path("package").asText() + " " + v.path("version").asText();
-    String previous = a == null ? "" : a.path("previous").asText("");
+    Event v = first(order, "order_verified");
+    Event x = first(order, "verified_extracted");
+    Event a = first(order, "activated");
+    String what = v == null ? "?" : v.text("package") + " " + v.text("version");
+    String previous = a == null ? "" : a.text("previous", "");
     return "order " + order + " (" + what + ", " + (previous.isEmpty() ? "first install"
         : "upgrade from " + Path.of(previous).getFileName()) + "): signer "
-        + (x == null ? "?" : x.path("signer").asText("?")) + ", verified at "
-        + (x == null ? "?" : x.path("ts").asText()) + ", activated at "
-        + (a == null ? "?" : a.path("ts").asText());
+        + (x == null ? "?" : x.text("signer", "?")) + ", verified at "
+        + (x == null ? "?" : x.text("ts")) + ", activated at "
+        + (a == null ? "?" : a.text("ts"));
   }
 
   private String liveLine() {
@@ -376,9 +398,9 @@ final class InstallEvidence {
       }
     }
     activated.forEach(o -> {
-      JsonNode x = first(o, "verified_extracted");
+      Event x = first(o, "verified_extracted");
       d2.add("order " + o + ": the agent verified the vendor's CMS signature by "
-          + x.path("signer").asText("?") + " at " + x.path("ts").asText());
+          + x.text("signer", "?") + " at " + x.text("ts"));
     });
     Outcome o2 = anyBad ? Outcome.FAIL : anyVerified ? Outcome.PASS : Outcome.NOT_TESTED;
     cases.add(new TestCase("TC-INT2-01", List.of("INT-2"), "validation uses a digital-signature"
@@ -392,8 +414,7 @@ final class InstallEvidence {
 
     // INT-3: at installation and again at every upgrade.
     List<String> d3 = new ArrayList<>();
-    long upgrades = activated.stream().filter(o -> !first(o, "activated").path("previous")
-        .asText("").isEmpty()).count();
+    long upgrades = activated.stream().filter(o -> !first(o, "activated").text("previous", "").isEmpty()).count();
     activated.forEach(o -> d3.add(describe(o) + "; steps before activation: "
         + String.join(" → ", STEPS) + (missingSteps(o).isEmpty() ? " (all observed)"
             : " (MISSING " + missingSteps(o) + ")")));
@@ -420,21 +441,20 @@ final class InstallEvidence {
     boolean chainBroken = false;
     int complete = 0;
     for (String o : activated) {
-      JsonNode v = first(o, "order_verified");
-      JsonNode t = first(o, "tuf_verified");
-      JsonNode x = first(o, "verified_extracted");
-      JsonNode h = null;
-      for (JsonNode e : byOrder.get(o)) {
-        if (e.path("event").asText().equals("health_check") && e.path("ok").asBoolean()) {
+      Event v = first(o, "order_verified");
+      Event t = first(o, "tuf_verified");
+      Event x = first(o, "verified_extracted");
+      Event h = null;
+      for (Event e : byOrder.get(o)) {
+        if (e.text("event").equals("health_check") && e.bool("ok", false)) {
           h = e;
         }
       }
-      JsonNode inst = first(o, "installed");
-      String sha = v == null ? null : v.path("bundleSha256").asText(null);
+      Event inst = first(o, "installed");
+      String sha = v == null ? null : v.text("bundleSha256", null);
       String server = "server ingest: not observed (give --with-server)";
       if (packages != null && v != null) {
-        PackageInfo p = packages.stream().filter(pi -> pi.name().equals(v.path("package")
-            .asText()) && pi.version().equals(v.path("version").asText())).findFirst()
+        PackageInfo p = packages.stream().filter(pi -> pi.name().equals(v.text("package")) && pi.version().equals(v.text("version"))).findFirst()
             .orElse(null);
         if (p == null) {
           server = "server ingest: the server holds no such package now";
@@ -447,15 +467,15 @@ final class InstallEvidence {
               + " at " + p.uploadedAt() + ", signer " + p.signerSubject() + ", RIM " + p.rim();
         }
       }
-      d4.add("order " + o + ": vendor " + (x == null ? "?" : x.path("vendor").asText("?"))
-          + " signer " + (x == null ? "?" : x.path("signer").asText("?")) + " → " + server
-          + " → TUF target " + (t == null ? "not observed" : t.path("target").asText() + " ("
-              + t.path("length").asText() + " bytes)") + " → signed order "
+      d4.add("order " + o + ": vendor " + (x == null ? "?" : x.text("vendor", "?"))
+          + " signer " + (x == null ? "?" : x.text("signer", "?")) + " → " + server
+          + " → TUF target " + (t == null ? "not observed" : t.text("target") + " ("
+              + t.text("length") + " bytes)") + " → signed order "
           + (v == null ? "not observed" : "verified, bundle SHA-256 " + sha) + " → NE"
-          + " verification " + (x == null ? "not observed" : "at " + x.path("ts").asText())
-          + " → slot " + (x == null ? "?" : x.path("slot").asText()) + " → health check "
-          + (h != null ? "passed at " + h.path("ts").asText() : inst != null
-              && !inst.path("healthChecked").asBoolean(true) ? "not configured"
+          + " verification " + (x == null ? "not observed" : "at " + x.text("ts"))
+          + " → slot " + (x == null ? "?" : x.text("slot")) + " → health check "
+          + (h != null ? "passed at " + h.text("ts") : inst != null
+              && !inst.bool("healthChecked", true) ? "not configured"
               : "not observed"));
       if (v != null && t != null && x != null) {
         complete++;
@@ -480,20 +500,20 @@ final class InstallEvidence {
 
     // SRC-2: only from a verified source.
     List<String> d5 = new ArrayList<>();
-    for (JsonNode e : events) {
-      String ev = e.path("event").asText();
+    for (Event e : events) {
+      String ev = e.text("event");
       if (ev.equals("enrolled") || ev.equals("identity_loaded")) {
-        d5.add(ev + " at " + e.path("ts").asText() + ": device " + e.path("deviceId").asText()
-            + ", certificate serial " + e.path("serial").asText()
+        d5.add(ev + " at " + e.text("ts") + ": device " + e.text("deviceId")
+            + ", certificate serial " + e.text("serial")
             + " (mutual TLS on every request)");
       }
     }
     activated.forEach(o -> {
-      JsonNode v = first(o, "order_verified");
+      Event v = first(o, "order_verified");
       d5.add("order " + o + ": signature by the server's order key, this device, validity"
-          + " window and approvals verified at " + (v == null ? "?" : v.path("ts").asText())
+          + " window and approvals verified at " + (v == null ? "?" : v.text("ts"))
           + "; package vendor-signed by "
-          + first(o, "verified_extracted").path("signer").asText("?"));
+          + first(o, "verified_extracted").text("signer", "?"));
     });
     List<String> sourceRefusals = refusals(SOURCE);
     d5.addAll(sourceRefusals);
@@ -560,10 +580,10 @@ final class InstallEvidence {
       o.put("orderId", id);
       List<String> steps = new ArrayList<>();
       Set<String> codes = new LinkedHashSet<>();
-      for (JsonNode e : list) {
-        steps.add(e.path("ts").asText() + " " + e.path("event").asText());
-        if (e.path("codes").isTextual()) {
-          codes.add(e.path("codes").asText());
+      for (Event e : list) {
+        steps.add(e.text("ts") + " " + e.text("event"));
+        if (e.has("codes")) {
+          codes.add(e.text("codes"));
         }
       }
       o.put("events", steps);
