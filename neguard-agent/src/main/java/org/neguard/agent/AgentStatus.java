@@ -116,6 +116,11 @@ public final class AgentStatus {
       r.put("detail", "reachable: mutual TLS as " + id.deviceId() + " (certificate serial "
           + id.serial() + "), " + keys + " order key(s)");
     } catch (DeviceApiException e) {
+      if (e.status() == 0) { // the client's own refusal of the answer: no usable server
+        r.put("reachable", false);
+        r.put("detail", "unreachable: " + e.code() + ": " + e.getMessage());
+        return r;
+      }
       // The TLS handshake went through: the server answered, and refused this device.
       r.put("reachable", true);
       r.put("detail", "reachable, but the server refuses this device: HTTP " + e.status() + " "

@@ -244,6 +244,9 @@ class AgentLocalCommandsTest {
     assertThat(testCase(doc, "TC-INT3-01").path("verdict").asText()).isEqualTo("FAIL");
     assertThat(testCase(doc, "TC-INT1-01").toString()).contains("lib/core.so DIGEST_MISMATCH")
         .contains("etc/mme.conf STRUCTURE");
+    assertThat(r.json().path("reasons").get(0).path("subject").asText()).isEqualTo("TC-INT1-01");
+    assertThat(r.json().path("reasons").get(0).path("code").asText())
+        .isEqualTo("DIGEST_MISMATCH");
   }
 
   @Test

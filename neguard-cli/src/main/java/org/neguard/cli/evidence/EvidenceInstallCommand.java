@@ -76,7 +76,8 @@ final class EvidenceInstallCommand extends ClientCommand {
     if (!r.failed().isEmpty()) {
       o.line("Evidence written to " + r.html() + " and " + r.json());
       throw new RefusalException(r.failed().stream()
-          .map(id -> Reason.about(ReasonCode.DIGEST_MISMATCH, id, "test case " + id
+          .map(id -> Reason.about(r.failedCodes().getOrDefault(id, ReasonCode.STRUCTURE), id,
+              "test case " + id
               + " failed: what the NE did contradicts the requirement; see " + r.html()))
           .toList());
     }

@@ -36,6 +36,7 @@ import org.neguard.pkg.ManifestCodec;
 import org.neguard.sign.SignatureVerifier;
 import org.neguard.sign.SignerDetails;
 import org.neguard.sign.TrustStore;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
@@ -89,7 +90,13 @@ final class InstallEvidence {
   /** What the document is built from; any of them may be null, not all. */
   record Inputs(Path stateDir, Path log, AgentConfig config, ServerClient server) {}
 
-  record Result(Path html, Path json, int passed, List<String> failed, List<String> notObserved) {}
+  /**
+   * What was written, and how it came out; {@code failedCodes} gives each failed case the code
+   * of what contradicted it (a finding's, DIGEST_MISMATCH for other bytes, STRUCTURE for a step
+   * missing before an activation).
+   */
+  record Result(Path html, Path json, int passed, List<String> failed, List<String> notObserved,
+      Map<String, ReasonCode> failedCodes) {}
 
   private final Inputs in;
   private final List<Event> events = new ArrayList<>();
@@ -102,6 +109,7 @@ final class InstallEvidence {
   private List<PackageInfo> packages;
   private List<AuditRecord> audit;
   private String serverError;
+  private final Map<String, ReasonCode> failedCodes = new LinkedHashMap<>();
 
   private InstallEvidence(Inputs in) {
     this.in = in;
@@ -364,6 +372,7 @@ final class InstallEvidence {
     d1.addAll(refused);
     unverified.forEach(o -> d1.add("order " + o + " was ACTIVATED without " + missingSteps(o)));
     addIfPresent(d1, liveLine());
+    failIf(!unverified.isEmpty() || liveFails(), "TC-INT1-01", null);
     Outcome o1 = !unverified.isEmpty() || liveFails() ? Outcome.FAIL
         : activated.isEmpty() && refused.isEmpty() ? Outcome.NOT_TESTED : Outcome.PASS;
     cases.add(new TestCase("TC-INT1-01", List.of("INT-1"), "package validated before use;"
@@ -402,6 +411,7 @@ final class InstallEvidence {
       d2.add("order " + o + ": the agent verified the vendor's CMS signature by "
           + x.text("signer", "?") + " at " + x.text("ts"));
     });
+    failIf(anyBad, "TC-INT2-01", ReasonCode.SIGNATURE_INVALID);
     Outcome o2 = anyBad ? Outcome.FAIL : anyVerified ? Outcome.PASS : Outcome.NOT_TESTED;
     cases.add(new TestCase("TC-INT2-01", List.of("INT-2"), "validation uses a digital-signature"
         + " standard (CMS, X.509 chain to the vendor's trust anchor)", o2, null,
@@ -422,6 +432,7 @@ final class InstallEvidence {
     if (upgrades == 0 && !activated.isEmpty()) {
       d3.add("no upgrade observed: only first installs in the inputs");
     }
+    failIf(!unverified.isEmpty() || liveFails(), "TC-INT3-01", null);
     Outcome o3 = !unverified.isEmpty() || liveFails() ? Outcome.FAIL
         : activated.isEmpty() ? Outcome.NOT_TESTED : Outcome.PASS;
     cases.add(new TestCase("TC-INT3-01", List.of("INT-3"), "validation at installation and"
@@ -485,6 +496,8 @@ final class InstallEvidence {
     if (serverError != null) {
       d4.add("server: " + serverError);
     }
+    failIf(chainBroken || !unverified.isEmpty() || liveFails(), "TC-INT4-01",
+        chainBroken ? ReasonCode.DIGEST_MISMATCH : null);
     Outcome o4 = chainBroken || !unverified.isEmpty() || liveFails() ? Outcome.FAIL
         : complete == 0 ? Outcome.NOT_TESTED : Outcome.PASS;
     cases.add(new TestCase("TC-INT4-01", List.of("INT-4"), "integrity guaranteed by a technical"
@@ -532,6 +545,7 @@ final class InstallEvidence {
           : "; " + serverError) + ")");
     }
     boolean noOrderCheck = activated.stream().anyMatch(o -> first(o, "order_verified") == null);
+    failIf(noOrderCheck, "TC-SRC2-01", ReasonCode.UNSIGNED);
     Outcome o5 = noOrderCheck ? Outcome.FAIL : activated.isEmpty() && sourceRefusals.isEmpty()
         && ingestRefused == 0 ? Outcome.NOT_TESTED : Outcome.PASS;
     cases.add(new TestCase("TC-SRC2-01", List.of("SRC-2"), "an update is accepted only from a"
@@ -546,6 +560,19 @@ final class InstallEvidence {
             : activated.size() + " verified order(s), " + sourceRefusals.size()
                 + " source refusal(s) on the NE, " + ingestRefused + " refused upload(s)", d5));
     return cases;
+  }
+
+  /**
+   * Records the code of a failed case: {@code code}, else the live findings' (DIGEST_MISMATCH
+   * when a file changed), else STRUCTURE (a step missing).
+   */
+  private void failIf(boolean failed, String id, ReasonCode code) {
+    if (failed) {
+      ReasonCode found = !liveFails() ? ReasonCode.STRUCTURE
+          : live.findings().stream().anyMatch(f -> f.code() == ReasonCode.DIGEST_MISMATCH)
+              ? ReasonCode.DIGEST_MISMATCH : live.findings().get(0).code();
+      failedCodes.put(id, code != null ? code : found);
+    }
   }
 
   private static void addIfPresent(List<String> l, String s) {
@@ -602,7 +629,7 @@ final class InstallEvidence {
     AtomicFiles.write(json, JsonEvidence.bytes(doc));
     AtomicFiles.write(html, html(doc, cases, orders).getBytes(StandardCharsets.UTF_8));
     return new Result(html, json, cases.size() - failed.size() - notObserved.size(), failed,
-        notObserved);
+        notObserved, Map.copyOf(failedCodes));
   }
 
   private static Object json(Path f) {
