@@ -47,7 +47,8 @@ class InstalledTreeTest {
 
   static Manifest manifest(String name, String version, List<Manifest.FileEntry> files) {
     return new Manifest(BundleLayout.FORMAT, name, version, 1, "mme", "ACME",
-        "2026-12-01T10:00:00Z", new Manifest.Rim(org.neguard.measure.TreeDigest.ALGORITHM, ManifestCodec.rimOf(files)),
+        "2026-12-01T10:00:00Z", new Manifest.Rim(org.neguard.measure.TreeDigest.ALGORITHM,
+            ManifestCodec.rimOf(files)),
         files, List.of());
   }
 

@@ -108,7 +108,8 @@ class PortEnforcerTest {
       try {
         for (String pid : run("ip", "netns", "pids", ns).split("\\s+")) {
           if (!pid.isBlank()) {
-            ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(Long.parseLong(pid.strip()))
+                .ifPresent(ProcessHandle::destroyForcibly);
           }
         }
       } finally {
@@ -176,7 +177,8 @@ class PortEnforcerTest {
     String r = PortEnforcer.ruleset(Set.of(PortRef.of("udp", 161),
         new PortRef("TCP", 22, "[::1]"), new PortRef("tcp", 80, "0.0.0.0")));
     assertThat(r).startsWith("table inet neguard_agent\ndelete table inet neguard_agent\n")
-        .contains("    ip6 daddr 0:0:0:0:0:0:0:1 tcp dport 22 drop\n").contains("    tcp dport 80 drop\n")
+        .contains("    ip6 daddr 0:0:0:0:0:0:0:1 tcp dport 22 drop\n")
+        .contains("    tcp dport 80 drop\n")
         .contains("    udp dport 161 drop\n").contains("hook input");
     for (Runnable bad : List.<Runnable>of(() -> PortRef.of("icmp", 1),
         () -> PortRef.of("tcp", 0), () -> PortRef.of("tcp", 65536),

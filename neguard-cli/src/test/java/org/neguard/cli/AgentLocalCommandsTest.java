@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The agent's local commands against the state a real agent process left: core 1.0 and 2.0 (three
- * files each) installed and upgraded through a real server, then {@code neguard agent status} and {@code
- * verify-installed} run as the CLI, before and after the tree is tampered with.
+ * The agent's local commands against the state a real agent process left: core 1.0 and 2.0
+ * (three files each) installed and upgraded through a real server, then {@code neguard agent
+ * status}, {@code verify-installed} and {@code evidence install} run as the CLI, before and
+ * after the tree is tampered with.
  */
 @DisplayName("INT-3 INT-1 the agent's local commands: status, verify-installed, evidence install")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -175,6 +176,8 @@ class AgentLocalCommandsTest {
         .contains("all 3 files match");
     assertThat(int4).contains("server ingest: stored").contains("uploaded by pub")
         .contains("TUF target core-2.0.ngp");
+    assertThat(testCase(doc, "TC-INT2-01").path("actual").asText())
+        .isEqualTo("2 kept signed manifest(s) verified now");
     assertThat(testCase(doc, "TC-INT2-01").toString()).contains("CMS SignedData")
         .contains("core-1.0").contains("core-2.0");
     assertThat(testCase(doc, "TC-SRC2-01").toString()).contains("PACKAGE_UPLOAD")

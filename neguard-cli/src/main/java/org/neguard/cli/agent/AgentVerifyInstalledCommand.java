@@ -18,7 +18,7 @@ import org.neguard.verdict.Reason;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code neguard agent verify-installed}: the active slot re-hashed against its signed manifest. */
+/** {@code neguard agent verify-installed}: the active slot re-hashed against its manifest. */
 @Command(name = "verify-installed", mixinStandardHelpOptions = true,
     description = {"Verify the NE's active version again (INT-3): the vendor's CMS signature on"
         + " the manifest kept at install, against the configured trust anchors, then every file"

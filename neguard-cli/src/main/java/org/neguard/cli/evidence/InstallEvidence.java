@@ -420,11 +420,15 @@ final class InstallEvidence {
             + " configured trust anchors"),
         "Each kept manifest's CMS signature verifies under a configured anchor.",
         o2 == Outcome.NOT_TESTED ? "not observed: no kept manifest verified (give"
-            + " --agent-config for the trust anchors)" : d2.size() + " signature record(s)", d2));
+            + " --agent-config for the trust anchors)" : kept.stream().filter(k -> Boolean.TRUE
+                .equals(k.get("signatureVerified"))).count() + " kept signed manifest(s) verified"
+                + " now" + (anyBad ? ", " + kept.stream().filter(k -> k.get("problem") != null)
+                    .count() + " refused" : ""), d2));
 
     // INT-3: at installation and again at every upgrade.
     List<String> d3 = new ArrayList<>();
-    long upgrades = activated.stream().filter(o -> !first(o, "activated").text("previous", "").isEmpty()).count();
+    long upgrades = activated.stream()
+        .filter(o -> !first(o, "activated").text("previous", "").isEmpty()).count();
     activated.forEach(o -> d3.add(describe(o) + "; steps before activation: "
         + String.join(" → ", STEPS) + (missingSteps(o).isEmpty() ? " (all observed)"
             : " (MISSING " + missingSteps(o) + ")")));
@@ -465,8 +469,8 @@ final class InstallEvidence {
       String sha = v == null ? null : v.text("bundleSha256", null);
       String server = "server ingest: not observed (give --with-server)";
       if (packages != null && v != null) {
-        PackageInfo p = packages.stream().filter(pi -> pi.name().equals(v.text("package")) && pi.version().equals(v.text("version"))).findFirst()
-            .orElse(null);
+        PackageInfo p = packages.stream().filter(pi -> pi.name().equals(v.text("package"))
+            && pi.version().equals(v.text("version"))).findFirst().orElse(null);
         if (p == null) {
           server = "server ingest: the server holds no such package now";
         } else if (!p.sha256().equals(sha)) {
@@ -581,7 +585,7 @@ final class InstallEvidence {
     }
   }
 
-  // --- writing it ----------------------------------------------------------------------------------
+  // --- writing it ------------------------------------------------------------------------------
 
   private Result write(Path outDir) throws IOException {
     List<TestCase> cases = cases();
