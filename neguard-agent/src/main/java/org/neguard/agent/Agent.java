@@ -76,6 +76,7 @@ public final class Agent {
   private final AgentConfig config;
   private final AgentLog log;
   private final Slots slots;
+  private final SlotManifests manifests;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private DeviceClient client;
@@ -90,6 +91,7 @@ public final class Agent {
     this.config = config;
     this.log = log;
     this.slots = new Slots(config.installRoot());
+    this.manifests = new SlotManifests(config.stateDir());
   }
 
   /**
@@ -185,6 +187,7 @@ public final class Agent {
           .check(reader -> {
             gate.check(reader);
             judge(reader.manifest());
+            manifests.capture(reader); // for verify-installed: the bytes just verified
           }).build());
     } catch (RefusalException e) {
       log.event("config_error", "message", "trust configuration: " + e.getMessage());
@@ -392,6 +395,7 @@ public final class Agent {
           "signer", x.verification().signer() == null ? null
               : x.verification().signer().subject(), "vendor", m.vendor(),
           "securityVersion", m.securityVersion());
+      manifests.keep(x.slot(), m); // before the switch: an active slot always has its manifest
       Optional<Path> lastGood = slots.active().filter(s -> !s.equals(x.slot()));
       Optional<InstalledPackage> before = installed();
       slots.activate(x.slot());

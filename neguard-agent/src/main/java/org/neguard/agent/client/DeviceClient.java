@@ -133,6 +133,18 @@ public final class DeviceClient {
         Objects.requireNonNull(identity, "identity"), Duration.ofSeconds(30));
   }
 
+  /**
+   * As {@link #of(URI, DeviceIdentity)}, each connect and read bounded by {@code timeout} (a
+   * reachability probe of {@code neguard agent status} waits seconds, not the loop's 30).
+   */
+  public static DeviceClient of(URI deviceUrl, DeviceIdentity identity, Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive: " + timeout);
+    }
+    return new DeviceClient(deviceUrl, new Trust(identity.ca(), null),
+        Objects.requireNonNull(identity, "identity"), timeout);
+  }
+
   /** The device's identity, or null before enrollment. */
   public DeviceIdentity identity() {
     return identity;

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
     name = "evidence",
     mixinStandardHelpOptions = true,
     description = "Write evidence documents (HTML, JSON, JUnit XML) that requirements hold, from"
-        + " live probes.",
-    subcommands = {EvidenceAuthzCommand.class})
+        + " live probes and from what an NE agent did.",
+    subcommands = {EvidenceAuthzCommand.class, EvidenceInstallCommand.class})
 final class EvidenceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
