@@ -46,13 +46,11 @@ class AgentCrashTest {
 
   @BeforeAll
   static void start() throws Exception {
-    long t0 = System.nanoTime();
     fleet = AgentFleet.start("agent-crash-test");
     tree1 = tree("core-1.0", 1, 20_000);
     tree2 = tree("core-2.0", 6, 5_000_000);
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "1.0", 1, "mme", tree1));
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "2.0", 2, "mme", tree2));
-    System.err.println("AgentCrashTest bundles: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     // Every NE of the class on core 1.0 at once: one deployment to all of them.
     List<String> more = new ArrayList<>();
     for (String[] n : new String[][] {{"ne-dl", "0", "0"}, {"ne-vf", "0", "0"},
@@ -81,7 +79,6 @@ class AgentCrashTest {
       assertWhole(ne, "1.0", tree1, false);
       ne.stop(); // started again by its test: six idle agents would slow the others down
     }
-    System.err.println("AgentCrashTest setup: " + (System.nanoTime() - t0) / 1_000_000 + " ms");
   }
 
   @AfterAll
