@@ -26,7 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Crash safety (issue 14 item 6): the agent, a real process, is killed with SIGKILL in each step
  * of an upgrade from core 1.0 to core 2.0, then started again. The windows are real: a bundle of
- * 48 MB (download, verification, extraction take a visible time) and, for the steps after the
+ * 30 MB (download, verification, extraction take a visible time) and, for the steps after the
  * switch, a service restart or health check that take seconds for 2.0. The test watches the
  * agent's {@code journal} events (each written before its step starts), kills the process the
  * moment the step begins, and checks the journal on disk still names that step (so the kill
