@@ -34,7 +34,6 @@ import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.problem.ProblemReason;
-import org.neguard.io.AtomicFiles;
 import org.neguard.order.DeploymentOrder;
 import org.neguard.order.OrderVerifier;
 import org.neguard.pkg.BundleExtractor;
@@ -84,14 +83,17 @@ public final class Agent {
   private OrderVerifier orders;
   private BundleExtractor extractor;
   private String etag;
-  /** The final feedback of the last order carried out, resent if the server did not take it. */
-  private Feedback lastFinal;
+  /** The crash journal: the order under way, its phase, its final feedback until taken. */
+  private final Journal journal;
+  /** The journal's record of the order being carried out (this thread only). */
+  private Journal.Entry inFlight;
 
   Agent(AgentConfig config, AgentLog log) {
     this.config = config;
     this.log = log;
     this.slots = new Slots(config.installRoot());
     this.manifests = new SlotManifests(config.stateDir());
+    this.journal = new Journal(config.stateDir());
   }
 
   /**
@@ -135,6 +137,7 @@ public final class Agent {
         log.event("stopped");
         return EXIT_OK;
       }
+      recover(); // before the first poll: the NE is on one whole version again
       loop();
       log.event("stopped");
       return EXIT_OK;
@@ -311,6 +314,8 @@ public final class Agent {
   }
 
   private void pollOnce() throws IOException, DeviceApiException, RefusalException {
+    expireInterrupted();
+    sendOutcome();
     if (orders == null) {
       orders = orderVerifier();
     }
@@ -330,13 +335,20 @@ public final class Agent {
     if (order == null) {
       return;
     }
-    if (lastFinal != null && lastFinal.orderId().equals(order.orderId())) {
-      client.feedback(lastFinal); // the server did not take it the first time
-      log.event("feedback_resent", "orderId", order.orderId(), "status", lastFinal.status());
+    Optional<Journal.Entry> j = journal.read();
+    if (j.isPresent() && j.get().phase() == Journal.Phase.DONE
+        && j.get().orderId().equals(order.orderId())) {
+      // Carried out already: never twice. The outcome goes again if the server did not take it.
+      if (!j.get().acked()) {
+        sendOutcome();
+      }
       return;
     }
-    carryOut(order);
-    etag = null;
+    try {
+      carryOut(order);
+    } finally {
+      etag = null; // whatever happened, the next poll answers in full
+    }
   }
 
   // --- one order: verify everything, then install -----------------------------------------------
@@ -350,6 +362,7 @@ public final class Agent {
     Files.createDirectories(download);
     Path bundle = null;
     boolean keep = false;
+    inFlight = null;
     try {
       DeploymentOrder o;
       try {
@@ -361,17 +374,23 @@ public final class Agent {
         orders = orderVerifier(); // a key rotated since: ask once more
         o = orders.verify(order.jws());
       }
+      stillValid(o);
       log.event("order_verified", "orderId", order.orderId(), "package", o.packageName(),
           "version", o.packageVersion(), "bundleSha256", o.bundleSha256(), "rollback",
           o.rollback());
-      client.feedback(new Feedback(order.orderId(), "downloading", 0, List.of(), null));
+      step(Journal.Entry.verified(order.orderId(), order.jws(), o));
+      progress(order.orderId(), "downloading", 0);
+      step(inFlight.at(Journal.Phase.DOWNLOADING));
       TargetFile target = tufTarget(o);
       log.event("tuf_verified", "orderId", order.orderId(), "target", target.name(),
           "length", target.length());
       bundle = download.resolve(o.bundleSha256() + ".ngp");
       client.downloadBundle(o.bundleSha256(), o.bundleLength(), bundle);
       log.event("downloaded", "orderId", order.orderId(), "bytes", o.bundleLength());
-      client.feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
+      stillValid(o);
+      progress(order.orderId(), "installing", 100);
+      step(inFlight.at(Journal.Phase.VERIFYING)
+          .withSlot(slots.slot(o.packageName(), o.packageVersion())));
       current = o;
       Slots.Extracted x;
       try {
@@ -396,8 +415,14 @@ public final class Agent {
               : x.verification().signer().subject(), "vendor", m.vendor(),
           "securityVersion", m.securityVersion());
       manifests.keep(x.slot(), m); // before the switch: an active slot always has its manifest
+      step(inFlight.at(Journal.Phase.EXTRACTED));
+      stillValid(o); // the switch is the point of no return: never on a void order
       Optional<Path> lastGood = slots.active().filter(s -> !s.equals(x.slot()));
+      Optional<Path> previousBefore = slots.previous();
       Optional<InstalledPackage> before = installed();
+      Path installedFile = config.stateDir().resolve(INSTALLED);
+      step(inFlight.switching(lastGood, previousBefore, Files.exists(installedFile)
+          ? Files.readString(installedFile) : null));
       slots.activate(x.slot());
       InstalledPackage now = new InstalledPackage(m.name(), m.version(), m.securityVersion());
       log.event("activated", "orderId", order.orderId(), "slot", x.slot(), "previous",
@@ -405,9 +430,13 @@ public final class Agent {
       Env env = new Env(m.name(), m.version(), x.slot());
       String failure = restartAndCheck(order.orderId(), env);
       if (failure != null) {
-        rollBack(order, lastGood, before, failure);
+        step(inFlight.rollingBack(failure));
+        rollBack(order, lastGood, previousBefore, before, failure);
         return;
       }
+      // DONE (with the outcome) before installed.json: a recovery at DONE completes the record.
+      Feedback succeeded = new Feedback(order.orderId(), "succeeded", 100, List.of(), now);
+      step(inFlight.done(succeeded));
       recordInstalled(now, x.slot(), order.orderId());
       if (config.healthCheck().isEmpty()) {
         log.event("installed", "orderId", order.orderId(), "slot", x.slot(), "healthChecked",
@@ -417,7 +446,7 @@ public final class Agent {
         log.event("installed", "orderId", order.orderId(), "slot", x.slot(), "healthChecked",
             true);
       }
-      finish(new Feedback(order.orderId(), "succeeded", 100, List.of(), now));
+      finish(succeeded);
     } catch (RefusalException e) {
       ReasonCode code = e.reasons().get(0).code();
       if (code == ReasonCode.SERVER_UNREACHABLE || code == ReasonCode.IO_ERROR) {
@@ -426,17 +455,20 @@ public final class Agent {
         throw new IOException(e.getMessage(), e);
       }
       refused(order, e.reasons().stream().map(ProblemReason::of).toList());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       keep = true; // a transfer cut short: the next poll resumes the download (Range)
+      interruptedAfterSwitch(e);
       throw e;
     } catch (DeviceApiException e) {
       if (e.status() > 0) {
         keep = true;
+        interruptedAfterSwitch(e);
         throw e; // the server refused a request: try again at the next poll
       }
       refused(order, e.reasons()); // the client's own refusal: a digest or size mismatch
     } finally {
       current = null;
+      inFlight = null;
       if (bundle != null && !keep) {
         Files.deleteIfExists(bundle);
       }
@@ -464,6 +496,56 @@ public final class Agent {
     }
   }
 
+  /**
+   * Progress feedback. The server taking feedback forward only, an order carried out again after
+   * a crash or an error finds it further along already (409): that is no reason to stop.
+   */
+  private void progress(String orderId, String status, int percent)
+      throws IOException, DeviceApiException {
+    try {
+      client.feedback(new Feedback(orderId, status, percent, List.of(), null));
+    } catch (DeviceApiException e) {
+      if (e.status() != 409) {
+        throw e;
+      }
+      log.event("progress_not_taken", "orderId", orderId, "status", status, "message",
+          e.getMessage());
+    }
+  }
+
+  /** Journals the next step before it starts; logs it (the {@code journal} event). */
+  private void step(Journal.Entry e) throws IOException {
+    journal.write(e);
+    inFlight = e;
+    log.event("journal", "orderId", e.orderId(), "phase", e.phase().name());
+  }
+
+  /**
+   * The order's validity, by this NE's clock, with no tolerance: the verifier allows 5 minutes
+   * of clock skew, but the server voids an order at its notAfter (and takes no feedback on it
+   * after), so a step begun past it would install what the server counts as failed.
+   */
+  private static void stillValid(DeploymentOrder o) throws RefusalException {
+    Instant now = Instant.now();
+    if (!now.isBefore(o.notAfter())) {
+      throw new RefusalException(ReasonCode.ORDER_VALIDITY, "the order expired at "
+          + o.notAfter() + " and this NE's clock says " + now + "; nothing of it was installed:"
+          + " deploy again for a new order");
+    }
+  }
+
+  /**
+   * An error after the switch (an I/O error on the links, say) inside this process: the same as a
+   * crash at that point, recovered at once rather than at the next start.
+   */
+  private void interruptedAfterSwitch(Exception e) throws IOException, DeviceApiException {
+    Journal.Entry j = inFlight;
+    if (j != null && j.phase().afterSwitch()) {
+      inFlight = null;
+      rollBackInterrupted(j, "an error after the switch (" + e.getMessage() + ")");
+    }
+  }
+
   /** What the restart and the health check are told: environment variables. */
   private record Env(String name, String version, Path slot) {
     Map<String, String> vars(Path installRoot) {
@@ -481,6 +563,7 @@ public final class Agent {
    */
   private String restartAndCheck(String orderId, Env env) throws IOException {
     Map<String, String> vars = env.vars(slots.root());
+    step(inFlight.at(Journal.Phase.RESTARTING));
     if (!config.serviceRestart().isEmpty()) {
       CommandRunner.Result r = runCommand(config.serviceRestart(), vars);
       log.event("service_restarted", "orderId", orderId, "version", env.version(), "ok",
@@ -492,6 +575,7 @@ public final class Agent {
     if (config.healthCheck().isEmpty()) {
       return null;
     }
+    step(inFlight.at(Journal.Phase.HEALTH_CHECKING));
     long end = System.nanoTime() + config.healthWindow().toNanos();
     int attempt = 0;
     while (true) {
@@ -526,44 +610,85 @@ public final class Agent {
 
   /**
    * The new version failed to restart or its health check: {@code current} back to
-   * last-known-good (removed on a first install), the old version restarted, installed.json
-   * untouched, {@code failed} reported with HEALTH_CHECK_FAILED and the output.
+   * last-known-good (removed on a first install) and {@code previous} as it was, the old version
+   * restarted, installed.json untouched, {@code failed} reported with HEALTH_CHECK_FAILED and
+   * the output.
    */
-  private void rollBack(DeviceOrder order, Optional<Path> lastGood,
+  private void rollBack(DeviceOrder order, Optional<Path> lastGood, Optional<Path> previousBefore,
       Optional<InstalledPackage> before, String failure)
       throws IOException, DeviceApiException {
-    slots.rollBack(lastGood);
-    String old = lastGood.isEmpty() ? null : before.filter(b -> lastGood.get().getFileName()
-        .toString().equals(b.name() + "-" + b.version())).map(b -> b.name() + " " + b.version())
-        .orElse(lastGood.get().getFileName().toString());
+    slots.restore(lastGood, previousBefore);
     log.event("rolled_back", "orderId", order.orderId(), "to", lastGood.orElse(null),
         "output", failure);
-    if (lastGood.isPresent() && !config.serviceRestart().isEmpty()) {
-      String version = before.map(InstalledPackage::version).orElse("");
-      CommandRunner.Result r = runCommand(config.serviceRestart(), new Env(before.map(
-          InstalledPackage::name).orElse(""), version, lastGood.get()).vars(slots.root()));
-      log.event("service_restarted", "orderId", order.orderId(), "version", version, "ok",
-          r.ok(), "output", r.describe());
-    }
+    restartOld(order.orderId(), lastGood, before);
     String out = failure;
     if (out.length() > 2_000) {
       out = out.substring(0, 2_000) + " [...]";
     }
-    String message = (old == null ? "no previous version: current removed" : "rolled back to "
-        + old) + ": " + out;
-    refused(order, List.of(ProblemReason.of(new Reason(ReasonCode.HEALTH_CHECK_FAILED, message,
-        null))));
+    String message = describeOld(lastGood, before) + ": " + out;
+    refused(order.orderId(), List.of(ProblemReason.of(new Reason(
+        ReasonCode.HEALTH_CHECK_FAILED, message, null))));
+  }
+
+  /** "rolled back to NAME VERSION", or what a first install's rollback did. */
+  private static String describeOld(Optional<Path> lastGood, Optional<InstalledPackage> before) {
+    if (lastGood.isEmpty()) {
+      return "no previous version: current removed";
+    }
+    return "rolled back to " + before.filter(b -> lastGood.get().getFileName().toString()
+        .equals(b.name() + "-" + b.version())).map(b -> b.name() + " " + b.version())
+        .orElse(lastGood.get().getFileName().toString());
+  }
+
+  /** service.restart for the last-known-good version, if there is one and a restart is set. */
+  private void restartOld(String orderId, Optional<Path> lastGood,
+      Optional<InstalledPackage> before) {
+    if (lastGood.isPresent() && !config.serviceRestart().isEmpty()) {
+      String version = before.map(InstalledPackage::version).orElse("");
+      CommandRunner.Result r = runCommand(config.serviceRestart(), new Env(before.map(
+          InstalledPackage::name).orElse(""), version, lastGood.get()).vars(slots.root()));
+      log.event("service_restarted", "orderId", orderId, "version", version, "ok",
+          r.ok(), "output", r.describe());
+    }
   }
 
   private void refused(DeviceOrder order, List<ProblemReason> reasons)
       throws IOException, DeviceApiException {
-    log.event("refused", "orderId", order.orderId(), "codes",
-        String.join(",", reasons.stream().map(ProblemReason::code).toList()), "message",
-        reasons.isEmpty() ? null : reasons.get(0).message());
-    finish(new Feedback(order.orderId(), "failed", null, reasons, null));
+    refused(order.orderId(), reasons);
   }
 
+  private void refused(String orderId, List<ProblemReason> reasons)
+      throws IOException, DeviceApiException {
+    log.event("refused", "orderId", orderId, "codes",
+        String.join(",", reasons.stream().map(ProblemReason::code).toList()), "message",
+        reasons.isEmpty() ? null : reasons.get(0).message());
+    finish(new Feedback(orderId, "failed", null, reasons, null));
+  }
+
+  /**
+   * The order's outcome: journaled (DONE, not yet acknowledged) and kept in last-result.json
+   * first, then sent. Until the server takes it, it is sent again before every poll, across
+   * restarts.
+   */
   private void finish(Feedback f) throws IOException, DeviceApiException {
+    settle(f);
+    sendOutcome();
+  }
+
+  /** Journals {@code f} as the order's outcome and writes last-result.json; sends nothing. */
+  private void settle(Feedback f) throws IOException {
+    Journal.Entry j = inFlight != null && inFlight.orderId().equals(f.orderId()) ? inFlight
+        : journal.read().filter(e -> e.orderId().equals(f.orderId()))
+            .orElse(new Journal.Entry(f.orderId(), null, null, Journal.Phase.DONE, null, null,
+                null, null, null, null, false));
+    if (j.phase() != Journal.Phase.DONE || j.outcome() == null
+        || !j.outcome().status().equals(f.status())) {
+      j = j.done(f);
+      journal.write(j);
+      inFlight = j;
+      log.event("journal", "orderId", j.orderId(), "phase", j.phase().name(), "status",
+          f.status());
+    }
     ObjectNode r = JSON.createObjectNode();
     r.put("orderId", f.orderId());
     r.put("status", f.status());
@@ -573,10 +698,184 @@ public final class Agent {
       reasons.addObject().put("code", p.code()).put("message", p.message())
           .put("subject", p.subject());
     }
-    AtomicFiles.write(config.stateDir().resolve(LAST_RESULT), JSON.writeValueAsBytes(r));
-    lastFinal = f;
-    client.feedback(f);
-    log.event("reported", "orderId", f.orderId(), "status", f.status());
+    Journal.writeSynced(config.stateDir().resolve(LAST_RESULT), JSON.writeValueAsBytes(r));
+  }
+
+  /**
+   * Sends the journaled outcome if the server has not taken it. The server's own refusal of it
+   * (an order it has voided, cancelled or finished meanwhile: a 4xx) is its final word: the
+   * outcome is then not sent again, and the log says what the server answered.
+   */
+  private void sendOutcome() throws IOException, DeviceApiException {
+    Optional<Journal.Entry> j = journal.read();
+    if (j.isEmpty() || j.get().phase() != Journal.Phase.DONE || j.get().acked()
+        || j.get().outcome() == null) {
+      return;
+    }
+    Feedback f = j.get().outcome();
+    try {
+      client.feedback(f);
+      log.event("reported", "orderId", f.orderId(), "status", f.status());
+    } catch (DeviceApiException e) {
+      if (e.status() < 400 || e.status() >= 500) {
+        throw e; // not an answer on this outcome: send it again at the next poll
+      }
+      log.event("report_refused", "orderId", f.orderId(), "status", f.status(), "httpStatus",
+          e.status(), "code", e.code(), "message", e.getMessage());
+    }
+    Journal.Entry acked = j.get().ack();
+    journal.write(acked);
+    if (inFlight != null && inFlight.orderId().equals(acked.orderId())) {
+      inFlight = acked;
+    }
+  }
+
+  // --- recovery after a crash (docs/AGENT.md "Crash safety: the journal") ---------------------
+
+  /**
+   * At start-up, before the first poll, puts the NE back on exactly one whole version: the step
+   * the journal names may have been cut short by a crash (kill -9, power). Works without the
+   * server; what must be told to it is journaled and sent by the loop.
+   */
+  private void recover() throws IOException {
+    for (Path p : slots.removeLeftovers()) {
+      log.event("recovery_removed", "path", p);
+    }
+    Optional<Journal.Entry> found = journal.read();
+    if (found.isEmpty()) {
+      return;
+    }
+    Journal.Entry j = found.get();
+    log.event("recovering", "orderId", j.orderId(), "phase", j.phase().name(), "acked",
+        j.acked());
+    if (j.phase() == Journal.Phase.DONE) {
+      completeRecord(j);
+      return;
+    }
+    if (j.phase().afterSwitch()) {
+      rollBackInterrupted(j, "the agent was interrupted");
+      return;
+    }
+    // Before the switch: nothing active changed. A complete slot that was never switched to
+    // goes (it is extracted again, from a verified bundle, if the order comes back); a partial
+    // download of this order's bundle stays (the download resumes and is re-hashed in full).
+    if (j.slot() != null) {
+      Path slot = Path.of(j.slot());
+      if (Files.isDirectory(slot) && !slot.equals(slots.active().orElse(null))
+          && !slot.equals(slots.previous().orElse(null))) {
+        org.neguard.io.FileTrees.deleteTree(slot);
+        log.event("recovery_removed", "path", slot);
+      }
+    }
+    removeDownloads(j.order() == null ? null : j.order().bundleSha256());
+    log.event("order_interrupted", "orderId", j.orderId(), "phase", j.phase().name(),
+        "message", "interrupted before the switch: nothing was activated; the order is carried"
+            + " out again, from its verification, when the server sends it again");
+    expireInterrupted();
+  }
+
+  /**
+   * An order interrupted before the switch and past its validity is never resumed: its
+   * download goes, and it is reported failed ORDER_VALIDITY (the server voided it at notAfter).
+   */
+  private void expireInterrupted() throws IOException {
+    Optional<Journal.Entry> found = journal.read();
+    if (found.isEmpty() || found.get().phase() == Journal.Phase.DONE
+        || found.get().phase().afterSwitch() || !found.get().expiredAt(Instant.now())) {
+      return;
+    }
+    Journal.Entry j = found.get();
+    removeDownloads(null);
+    String message = "the order expired at " + j.order().notAfter() + " while it was"
+        + " interrupted (" + j.phase().name().toLowerCase(java.util.Locale.ROOT) + "); an order"
+        + " is never carried out past its validity: nothing of it was installed; deploy again"
+        + " for a new order";
+    log.event("refused", "orderId", j.orderId(), "codes", ReasonCode.ORDER_VALIDITY.name(),
+        "message", message);
+    inFlight = j;
+    try {
+      settle(new Feedback(j.orderId(), "failed", null, List.of(ProblemReason.of(new Reason(
+          ReasonCode.ORDER_VALIDITY, message, null))), null));
+    } finally {
+      inFlight = null;
+    }
+  }
+
+  /** Removes downloads other than the bundle {@code keepSha256} (none kept when null). */
+  private void removeDownloads(String keepSha256) throws IOException {
+    Path download = config.stateDir().resolve(DOWNLOAD_DIR);
+    if (!Files.isDirectory(download)) {
+      return;
+    }
+    try (var s = Files.list(download)) {
+      for (Path p : s.toList()) {
+        if (keepSha256 == null || !p.getFileName().toString().equals(keepSha256 + ".ngp")) {
+          Files.deleteIfExists(p);
+          log.event("recovery_removed", "path", p);
+        }
+      }
+    }
+  }
+
+  /** DONE: a success whose installed.json was not yet written gets it now. */
+  private void completeRecord(Journal.Entry j) throws IOException {
+    Feedback f = j.outcome();
+    if (f == null || !"succeeded".equals(f.status()) || f.installed() == null
+        || j.slot() == null) {
+      return;
+    }
+    Optional<InstalledPackage> now = installed();
+    if (now.isEmpty() || !now.get().equals(f.installed())) {
+      recordInstalled(f.installed(), Path.of(j.slot()), j.orderId());
+      log.event("recovery_recorded", "orderId", j.orderId(), "version",
+          f.installed().version());
+    }
+  }
+
+  /**
+   * Between the switch and a confirmed health check the new version is not known good: the
+   * links go back to what they were (current to last-known-good, previous as before),
+   * installed.json to what it was, the old version is restarted, and the order fails with
+   * AGENT_INTERRUPTED (or HEALTH_CHECK_FAILED when the check had failed already). Re-running
+   * the health check instead would confirm a version whose restart we did not see finish.
+   */
+  private void rollBackInterrupted(Journal.Entry j, String what) throws IOException {
+    Optional<Path> lastGood = Optional.ofNullable(j.lastGood()).map(Path::of);
+    Optional<Path> previousBefore = Optional.ofNullable(j.previousBefore()).map(Path::of);
+    slots.restore(lastGood, previousBefore);
+    Path installedFile = config.stateDir().resolve(INSTALLED);
+    if (j.installedBefore() == null) {
+      Files.deleteIfExists(installedFile);
+    } else {
+      Journal.writeSynced(installedFile, j.installedBefore().getBytes(
+          java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Optional<InstalledPackage> before = installed();
+    log.event("rolled_back", "orderId", j.orderId(), "to", lastGood.orElse(null), "phase",
+        j.phase().name());
+    restartOld(j.orderId(), lastGood, before);
+    String newVersion = j.order() == null ? "the new version"
+        : j.order().packageName() + " " + j.order().packageVersion();
+    Reason reason;
+    if (j.failure() != null) {
+      String out = j.failure().length() > 2_000 ? j.failure().substring(0, 2_000) + " [...]"
+          : j.failure();
+      reason = new Reason(ReasonCode.HEALTH_CHECK_FAILED, describeOld(lastGood, before) + ": "
+          + out, null);
+    } else {
+      reason = new Reason(ReasonCode.AGENT_INTERRUPTED, what + " after the switch to "
+          + newVersion + " (" + j.phase().name().toLowerCase(java.util.Locale.ROOT) + "), before"
+          + " the new version was confirmed healthy: " + describeOld(lastGood, before)
+          + "; deploy again to retry", null);
+    }
+    log.event("refused", "orderId", j.orderId(), "codes", reason.code().name(), "message",
+        reason.message());
+    inFlight = j;
+    try {
+      settle(new Feedback(j.orderId(), "failed", null, List.of(ProblemReason.of(reason)), null));
+    } finally {
+      inFlight = null;
+    }
   }
 
   /**
@@ -614,6 +913,8 @@ public final class Agent {
     }
     judge(m, o, config.neType(), installed());
     Slots.checkPaths(slots.slot(m.name(), m.version()), m);
+    // The last check of the verification: what follows is the extraction.
+    step(inFlight.at(Journal.Phase.EXTRACTING));
   }
 
   /** The manifest rules, apart from where its files land (static: unit-tested alone). */
@@ -655,7 +956,7 @@ public final class Agent {
     n.put("slot", slot.toString());
     n.put("orderId", orderId);
     n.put("installedAt", Instant.now().toString());
-    AtomicFiles.write(config.stateDir().resolve(INSTALLED), JSON.writeValueAsBytes(n));
+    Journal.writeSynced(config.stateDir().resolve(INSTALLED), JSON.writeValueAsBytes(n));
   }
 
   /** The main class for a process of its own: {@code java org.neguard.agent.Agent CONFIG}. */

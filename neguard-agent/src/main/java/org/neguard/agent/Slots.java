@@ -175,6 +175,58 @@ public final class Slots {
     }
   }
 
+  /**
+   * Puts the links back as they were before a switch (a rollback, or a recovery after a crash
+   * between the switch and the confirmed health check): {@code current} to {@code lastGood}
+   * (removed when there was none), then {@code previous} to {@code previousBefore} (removed
+   * when there was none). Each change is one rename or one unlink, and running it again changes
+   * nothing: a crash during it is recovered by running it again.
+   */
+  public void restore(Optional<Path> lastGood, Optional<Path> previousBefore) throws IOException {
+    rollBack(lastGood);
+    if (previousBefore.isPresent()) {
+      relink(PREVIOUS, previousBefore.get());
+    } else {
+      Files.deleteIfExists(root.resolve(PREVIOUS));
+    }
+  }
+
+  /**
+   * Removes what a step cut short (by a crash) leaves behind: {@code versions/.tmp-*} (an
+   * extraction), {@code versions/.old-*} (a slot set aside while replaced) and the temporary
+   * links of a switch. Called at start-up only, when no step is running.
+   *
+   * @return the paths removed
+   */
+  public java.util.List<Path> removeLeftovers() throws IOException {
+    java.util.List<Path> removed = new java.util.ArrayList<>();
+    Path versions = root.resolve(VERSIONS);
+    if (Files.isDirectory(versions, LinkOption.NOFOLLOW_LINKS)) {
+      try (var s = Files.newDirectoryStream(versions, p -> {
+        String n = p.getFileName().toString();
+        return n.startsWith(".tmp-") || n.startsWith(".old-");
+      })) {
+        for (Path p : s) {
+          FileTrees.deleteTree(p);
+          removed.add(p);
+        }
+      }
+    }
+    if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      try (var s = Files.newDirectoryStream(root, p -> {
+        String n = p.getFileName().toString();
+        return (n.startsWith("." + CURRENT + "-") || n.startsWith("." + PREVIOUS + "-"))
+            && Files.isSymbolicLink(p);
+      })) {
+        for (Path p : s) {
+          Files.delete(p);
+          removed.add(p);
+        }
+      }
+    }
+    return removed;
+  }
+
   private void relink(String name, Path slot) throws IOException {
     Path tmp = root.resolve("." + name + "-" + UUID.randomUUID());
     Files.createSymbolicLink(tmp, root.relativize(slot));

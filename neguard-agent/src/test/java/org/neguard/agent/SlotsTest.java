@@ -98,4 +98,37 @@ class SlotsTest {
     assertThat(root.resolve("fresh/current")).doesNotExist();
     assertThat(only).isDirectory();
   }
+
+  @Test
+  @DisplayName("REC-1 restore puts current and previous back as before a switch (idempotent);"
+      + " removeLeftovers removes .tmp-, .old- and temporary links, never a slot")
+  void restore_andLeftovers() throws Exception {
+    Slots slots = new Slots(root);
+    Path v1 = Files.createDirectories(slots.slot("core", "1.0"));
+    Path v2 = Files.createDirectories(slots.slot("core", "2.0"));
+    Path v3 = Files.createDirectories(slots.slot("core", "3.0"));
+    slots.activate(v1);
+    slots.activate(v2); // current 2.0, previous 1.0
+    java.util.Optional<Path> good = slots.active();
+    java.util.Optional<Path> prev = slots.previous();
+    slots.activate(v3);
+    slots.restore(good, prev);
+    slots.restore(good, prev);
+    assertThat(slots.active()).contains(v2);
+    assertThat(slots.previous()).contains(v1);
+    slots.restore(java.util.Optional.empty(), java.util.Optional.empty());
+    assertThat(root.resolve("current")).doesNotExist();
+    assertThat(root.resolve("previous")).doesNotExist();
+
+    Files.createDirectories(root.resolve("versions/.tmp-core-4.0-x/lib"));
+    Files.writeString(root.resolve("versions/.tmp-core-4.0-x/lib/a"), "half");
+    Files.createDirectories(root.resolve("versions/.old-core-2.0-y"));
+    Files.createSymbolicLink(root.resolve(".current-z"), Path.of("versions/core-3.0"));
+    assertThat(slots.removeLeftovers()).hasSize(3);
+    try (var s = Files.list(root.resolve("versions"))) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList())
+          .containsExactlyInAnyOrder("core-1.0", "core-2.0", "core-3.0");
+    }
+    assertThat(root.resolve(".current-z")).doesNotExist();
+  }
 }

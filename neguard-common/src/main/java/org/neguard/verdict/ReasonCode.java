@@ -92,6 +92,12 @@ public enum ReasonCode {
   POLICY_INVALID(Kind.ERROR, 500),
   TARGET_UNREACHABLE(Kind.ERROR, 500),
   SERVER_UNREACHABLE(Kind.ERROR, 500),
+  /**
+   * The NE agent was interrupted (a crash, kill -9, a power cut) after switching to a new version
+   * and before its health check confirmed it: the version was never judged, so the agent
+   * switched back to last-known-good (docs/AGENT.md "Crash safety: the journal").
+   */
+  AGENT_INTERRUPTED(Kind.ERROR, 500),
   INTERNAL(Kind.ERROR, 500);
 
   /** Whether a code is a negative verdict or an error that kept a verdict from being reached. */

@@ -1,0 +1,222 @@
+package org.neguard.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import org.neguard.api.device.Feedback;
+import org.neguard.io.AtomicFiles;
+import org.neguard.order.DeploymentOrder;
+
+/**
+ * The crash journal ({@code state.dir/journal.json}, docs/AGENT.md "Crash safety: the journal"):
+ * the one order under way, its phase, and what a recovery needs to put the NE back on exactly
+ * one complete version. Every phase is written (atomically, the content fsync'd before the
+ * rename, the directory after it) BEFORE the step it starts, so after a {@code kill -9} the
+ * journal names the step that may have been cut short, never one that has not begun.
+ */
+final class Journal {
+  static final String FILE = "journal.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The steps of an order, in the order they run. */
+  enum Phase {
+    /** The signed order verified; nothing downloaded yet. */
+    VERIFIED,
+    /** TUF refresh and download of the bundle (a partial file may be left: resumable). */
+    DOWNLOADING,
+    /** The bundle downloaded; the vendor signature, digests and scan reports being checked. */
+    VERIFYING,
+    /** Verified; the payload being written to {@code versions/.tmp-*}. */
+    EXTRACTING,
+    /** The slot complete under its name; {@code current} not yet switched. */
+    EXTRACTED,
+    /** {@code previous}, then {@code current} being switched to the new slot. */
+    SWITCHING,
+    /** Switched; {@code service.restart} running for the new version. */
+    RESTARTING,
+    /** Restarted; {@code health.check} running against the new version. */
+    HEALTH_CHECKING,
+    /** The restart or health check failed: switching back to last-known-good. */
+    ROLLING_BACK,
+    /** Final: the outcome is {@link Entry#outcome()}; sent when {@link Entry#acked()}. */
+    DONE;
+
+    /** Whether {@code current} may name the new, unconfirmed version in this phase. */
+    boolean afterSwitch() {
+      return compareTo(SWITCHING) >= 0 && this != DONE;
+    }
+  }
+
+  /**
+   * One journal record.
+   *
+   * @param orderId the server's order id
+   * @param jws the signed order as received, re-verified whenever it is acted on again
+   * @param order the verified order's essentials (package, version, bundle, validity, rollback)
+   * @param phase the step under way
+   * @param slot the new version's slot (known from {@link Phase#EXTRACTING} on)
+   * @param lastGood the slot {@code current} named before the switch (null: none)
+   * @param previousBefore the slot {@code previous} named before the switch (null: none)
+   * @param installedBefore {@code installed.json} before the switch (null: there was none)
+   * @param failure why the restart or health check failed ({@link Phase#ROLLING_BACK})
+   * @param outcome the final feedback ({@link Phase#DONE})
+   * @param acked whether the server took the final feedback (or answered it with its own
+   *     final word)
+   */
+  /** What the journal keeps of a verified order: enough to judge it again offline. */
+  record Essentials(String deploymentId, String packageName, String packageVersion,
+      String bundleSha256, long bundleLength, Instant notAfter, boolean rollback) {
+    static Essentials of(DeploymentOrder o) {
+      return new Essentials(o.deploymentId(), o.packageName(), o.packageVersion(),
+          o.bundleSha256(), o.bundleLength(), o.notAfter(), o.rollback());
+    }
+  }
+
+  record Entry(String orderId, String jws, Essentials order, Phase phase, String slot,
+      String lastGood, String previousBefore, String installedBefore, String failure,
+      Feedback outcome, boolean acked) {
+    Entry {
+      Objects.requireNonNull(orderId, "orderId");
+      Objects.requireNonNull(phase, "phase");
+    }
+
+    static Entry verified(String orderId, String jws, DeploymentOrder order) {
+      return new Entry(orderId, jws, Essentials.of(order), Phase.VERIFIED, null, null, null, null, null, null,
+          false);
+    }
+
+    Entry at(Phase p) {
+      return new Entry(orderId, jws, order, p, slot, lastGood, previousBefore, installedBefore,
+          failure, outcome, acked);
+    }
+
+    Entry withSlot(Path s) {
+      return new Entry(orderId, jws, order, phase, s.toString(), lastGood, previousBefore,
+          installedBefore, failure, outcome, acked);
+    }
+
+    Entry switching(Optional<Path> good, Optional<Path> prev, String installed) {
+      return new Entry(orderId, jws, order, Phase.SWITCHING, slot,
+          good.map(Path::toString).orElse(null), prev.map(Path::toString).orElse(null),
+          installed, failure, outcome, acked);
+    }
+
+    Entry rollingBack(String why) {
+      return new Entry(orderId, jws, order, Phase.ROLLING_BACK, slot, lastGood, previousBefore,
+          installedBefore, why, outcome, acked);
+    }
+
+    Entry done(Feedback f) {
+      return new Entry(orderId, jws, order, Phase.DONE, slot, lastGood, previousBefore,
+          installedBefore, failure, f, false);
+    }
+
+    Entry ack() {
+      return new Entry(orderId, jws, order, phase, slot, lastGood, previousBefore,
+          installedBefore, failure, outcome, true);
+    }
+
+    /** Whether the order's validity has ended at {@code now} (no clock skew allowed). */
+    boolean expiredAt(Instant now) {
+      return order != null && !now.isBefore(order.notAfter());
+    }
+  }
+
+  private final Path file;
+
+  Journal(Path stateDir) {
+    this.file = stateDir.resolve(FILE);
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /**
+   * The journal's record, or empty when there is none.
+   *
+   * @throws IOException when it exists but cannot be read: the agent then stops (fail closed)
+   *     rather than guess which version is whole
+   */
+  Optional<Entry> read() throws IOException {
+    if (!Files.exists(file)) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode n = JSON.readTree(file.toFile());
+      JsonNode on = n.get("order");
+      Essentials o = on == null || on.isNull() ? null : new Essentials(
+          on.path("deploymentId").asText(), on.path("packageName").asText(),
+          on.path("packageVersion").asText(), on.path("bundleSha256").asText(),
+          on.path("bundleLength").asLong(), Instant.parse(on.path("notAfter").asText()),
+          on.path("rollback").asBoolean());
+      Feedback f = n.hasNonNull("outcome")
+          ? JSON.treeToValue(n.get("outcome"), Feedback.class) : null;
+      return Optional.of(new Entry(n.path("orderId").asText(), text(n, "jws"), o,
+          Phase.valueOf(n.path("phase").asText()), text(n, "slot"), text(n, "lastGood"),
+          text(n, "previousBefore"), text(n, "installedBefore"), text(n, "failure"), f,
+          n.path("acked").asBoolean(false)));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("the journal " + file + " is unreadable (" + e.getMessage()
+          + "); check which version install.root/current names and that installed.json"
+          + " agrees, then remove the journal and start the agent again", e);
+    }
+  }
+
+  /** Replaces the record, durably, before the step it names starts. */
+  void write(Entry e) throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("orderId", e.orderId());
+    n.put("jws", e.jws());
+    if (e.order() != null) {
+      Essentials o = e.order();
+      n.putObject("order").put("deploymentId", o.deploymentId())
+          .put("packageName", o.packageName()).put("packageVersion", o.packageVersion())
+          .put("bundleSha256", o.bundleSha256()).put("bundleLength", o.bundleLength())
+          .put("notAfter", o.notAfter().toString()).put("rollback", o.rollback());
+    }
+    n.put("phase", e.phase().name());
+    n.put("slot", e.slot());
+    n.put("lastGood", e.lastGood());
+    n.put("previousBefore", e.previousBefore());
+    n.put("installedBefore", e.installedBefore());
+    n.put("failure", e.failure());
+    n.set("outcome", e.outcome() == null ? null : JSON.valueToTree(e.outcome()));
+    n.put("acked", e.acked());
+    n.put("at", Instant.now().toString());
+    writeSynced(file, JSON.writeValueAsBytes(n));
+  }
+
+  /**
+   * Writes {@code file} whole or not at all (AtomicFiles), the content forced to disk before the
+   * rename (and the directory after it, by AtomicFiles), so a power cut cannot leave the name
+   * pointing at an empty file.
+   */
+  static void writeSynced(Path file, byte[] content) throws IOException {
+    try (AtomicFiles.Pending p = AtomicFiles.create(file, AtomicFiles.Existing.REPLACE)) {
+      try (FileChannel c = FileChannel.open(p.path(), StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer b = ByteBuffer.wrap(content);
+        while (b.hasRemaining()) {
+          c.write(b);
+        }
+        c.force(true);
+      }
+      p.commit();
+    }
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v == null || v.isNull() ? null : v.asText();
+  }
+}
