@@ -133,7 +133,9 @@ public final class Agent {
         log.event("stopped");
         return EXIT_OK;
       }
-      loop();
+      try (InventoryReporter drift = InventoryReporter.start(config, client, log)) {
+        loop(); // port drift (HRD-1, HRD-4) reports on its own thread meanwhile
+      }
       log.event("stopped");
       return EXIT_OK;
     } catch (RuntimeException | IOException e) {
