@@ -51,6 +51,12 @@ final class DriftJudge {
   static final int MAX_PORTS = 4096;
   /** Inventories kept per device; the findings keep the longer history. */
   static final int KEEP_INVENTORIES = 20;
+  /**
+   * Open findings kept per device: a device that lists thousands of sockets must not turn each
+   * report into thousands of audit rows and alerts. Sockets beyond it are still in the answer's
+   * {@code undeclared} list, and the answer says they were not recorded.
+   */
+  static final int MAX_OPEN_FINDINGS = 256;
   /** Findings shown per device, newest first. */
   static final int MAX_HISTORY = 500;
   private static final Set<PortStatus> AGAINST = Set.of(PortStatus.UNDECLARED,
@@ -138,8 +144,13 @@ final class DriftJudge {
     Map<ListeningPort, DriftFinding> openByPort = new HashMap<>();
     open.forEach(f -> openByPort.put(f.port(), f));
     List<DriftFinding> opened = new ArrayList<>();
+    int unrecorded = 0;
     for (Map.Entry<ListeningPort, PortFinding> e : against.entrySet()) {
       if (openByPort.containsKey(e.getKey())) {
+        continue;
+      }
+      if (open.size() + opened.size() >= MAX_OPEN_FINDINGS) {
+        unrecorded++;
         continue;
       }
       DriftFinding f = insert(deviceId, e.getKey(), e.getValue(), p.version(), now);
@@ -175,7 +186,16 @@ final class DriftJudge {
     }
     String verdict = ev.verdict().name();
     record(deviceId, body, p.version(), verdict, now);
-    List<String> messages = ev.reasons().stream().map(Reason::message).limit(200).toList();
+    List<String> messages = new ArrayList<>();
+    if (unrecorded > 0) {
+      messages.add(unrecorded + " more socket(s) against the policy were not recorded as"
+          + " findings: this device has " + MAX_OPEN_FINDINGS + " open findings, the most kept;"
+          + " close or declare the ports");
+      audit.append(AuditEvent.failure(actor, "DRIFT_DETECTED", "device " + deviceId,
+          unrecorded + " socket(s) against policy version " + p.version()
+              + " not recorded: the device has " + MAX_OPEN_FINDINGS + " open findings"));
+    }
+    ev.reasons().stream().map(Reason::message).limit(200).forEach(messages::add);
     return new Outcome(new InventoryVerdict(verdict, neType, p.version(), p.sha256(),
         List.copyOf(against.keySet()), open(deviceId), opened, resolved, messages), neType);
   }

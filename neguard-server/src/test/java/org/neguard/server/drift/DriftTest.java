@@ -237,6 +237,26 @@ class DriftTest {
   }
 
   @Test
+  @DisplayName("HRD-4 a device listing more sockets against the policy than findings are kept"
+      + " opens no more than the bound; the rest are still named for enforcement, and said")
+  void inventory_moreSocketsThanTheBound_boundedFindings() throws Exception {
+    assertThat(upload(s, s.adminToken(), "many-type", policy("many-type", "x")).status())
+        .isEqualTo(201);
+    TestDevice d = TestDevice.enroll(s, "drift-many", "many-type");
+    int n = DriftJudge.MAX_OPEN_FINDINGS + 3;
+    org.neguard.harden.ObservedPort[] ports = new org.neguard.harden.ObservedPort[n];
+    for (int i = 0; i < n; i++) {
+      ports[i] = tcp("0.0.0.0", 10_000 + i, 100 + i, "spam");
+    }
+    InventoryVerdict v = d.client.reportInventory(inventory("h", true, ports));
+    assertThat(v.undeclared()).hasSize(n);
+    assertThat(v.opened()).hasSize(DriftJudge.MAX_OPEN_FINDINGS);
+    assertThat(v.messages().get(0)).startsWith("3 more socket(s)");
+    assertThat(count(s, "SELECT COUNT(*) FROM drift_findings WHERE device_id = 'drift-many'"
+        + " AND resolved_at IS NULL")).isEqualTo(DriftJudge.MAX_OPEN_FINDINGS);
+  }
+
+  @Test
   @DisplayName("HRD-4 malformed inventories are refused 400 with the reason; nothing stored")
   void inventory_malformed_refused400_nothingStored() throws Exception {
     TestDevice d = TestDevice.enroll(s, "drift-bad", "bad-inv-type");
