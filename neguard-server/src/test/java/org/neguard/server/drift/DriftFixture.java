@@ -55,6 +55,36 @@ final class DriftFixture {
             : List.of("SCTP endpoints not read")));
   }
 
+  /**
+   * Posts {@code body} to the agents' port as {@code id}'s device, streamed without a length
+   * (chunked), as an attacker would to get past a check on {@code Content-Length}.
+   *
+   * @return the status and body of the answer
+   */
+  static Http.Response chunked(org.neguard.agent.client.DeviceIdentity id, URI deviceUrl,
+      String path, InputStream body) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", id.ca());
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("me", id.keyPair().getPrivate(), new char[0],
+        new java.security.cert.X509Certificate[] {id.certificate()});
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+    kmf.init(ks, new char[0]);
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(tls)
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest
+        .newBuilder(deviceUrl.resolve(path)).header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return new Http.Response(r.statusCode(), r.body());
+  }
+
   /** A webhook receiver on loopback: every POST body, in arrival order. */
   static final class Webhook implements AutoCloseable {
     final HttpServer server;

@@ -286,8 +286,8 @@ class DriftTest {
   }
 
   @Test
-  @DisplayName("HRD-4 an inventory above the limit is refused 413 SIZE_LIMIT on its length;"
-      + " nothing stored")
+  @DisplayName("HRD-4 an inventory above the limit is refused 413 SIZE_LIMIT on its length, and"
+      + " a chunked one without a length at the limit; nothing stored")
   void inventory_oversized_refused413() throws Exception {
     TestDevice d = TestDevice.enroll(s, "drift-big", "big-inv-type");
     int before = count(s, "SELECT COUNT(*) FROM device_inventories");
@@ -297,6 +297,36 @@ class DriftTest {
         () -> d.client.reportInventory(big));
     assertThat(x.status()).isEqualTo(413);
     assertThat(x.code()).isEqualTo("SIZE_LIMIT");
+    assertThat(count(s, "SELECT COUNT(*) FROM device_inventories")).isEqualTo(before);
+
+    // Without a Content-Length (chunked): above this endpoint's limit, below the server-wide
+    // 1 MiB body limit (whose refusal has its own test), so that only the endpoint's own bound
+    // can refuse it. (Much more and the server closes the connection after the swallow bound,
+    // which the JDK client reports as a broken pipe rather than the answer.)
+    long offered = DriftJudge.MAX_INVENTORY_BYTES + (64 << 10);
+    java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+    java.io.InputStream endless = new java.io.InputStream() {
+      @Override
+      public int read() {
+        return read.getAndIncrement() < offered ? ' ' : -1;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        long left = offered - read.get();
+        if (left <= 0) {
+          return -1;
+        }
+        int n = (int) Math.min(len, left);
+        java.util.Arrays.fill(b, off, off + n, (byte) ' ');
+        read.addAndGet(n);
+        return n;
+      }
+    };
+    Http.Response chunked = DriftFixture.chunked(d.identity(), s.server.deviceUrl(),
+        "/api/device/v1/inventory", endless);
+    assertThat(chunked.status()).as("%s", chunked).isEqualTo(413);
+    assertThat(chunked.code()).isEqualTo("SIZE_LIMIT");
     assertThat(count(s, "SELECT COUNT(*) FROM device_inventories")).isEqualTo(before);
   }
 }
