@@ -32,6 +32,8 @@ import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.InventoryVerdict;
+import org.neguard.api.device.ListeningPort;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.order.DeploymentOrder;
@@ -85,6 +87,7 @@ public final class Agent {
   private String etag;
   /** The crash journal: the order under way, its phase, its final feedback until taken. */
   private final Journal journal;
+  private final PortEnforcer enforcer = PortEnforcer.system();
   /** The journal's record of the order being carried out (this thread only). */
   private Journal.Entry inFlight;
 
@@ -138,7 +141,10 @@ public final class Agent {
         return EXIT_OK;
       }
       recover(); // before the first poll: the NE is on one whole version again
-      loop();
+      try (InventoryReporter drift = InventoryReporter.start(config, client, log,
+          this::enforce)) {
+        loop(); // port drift (HRD-1, HRD-4) reports on its own thread meanwhile
+      }
       log.event("stopped");
       return EXIT_OK;
     } catch (RuntimeException | IOException e) {
@@ -544,6 +550,56 @@ public final class Agent {
       inFlight = null;
       rollBackInterrupted(j, "an error after the switch (" + e.getMessage() + ")");
     }
+  }
+
+  /**
+   * Enforce mode (docs/AGENT.md): the agent's own nftables table drops what the server's
+   * judgement names as undeclared, until the policy declares it. Without a policy nothing was
+   * judged, so the table stays as it is (an empty list then is no reason to open anything).
+   */
+  private void enforce(InventoryVerdict v) {
+    if (!config.enforcePorts()) {
+      return;
+    }
+    Optional<java.util.Set<PortRef>> block = toBlock(v);
+    if (block.isEmpty()) {
+      return;
+    }
+    v.undeclared().stream().filter(p -> p.protocol().equals("sctp")).forEach(p -> log.event(
+        "enforce_skipped", "port", p.toString(), "message", "SCTP is not blocked by the enforce"
+            + " mode; the finding stays open on the server"));
+    try {
+      if (block.get().isEmpty()) {
+        enforcer.clear();
+      } else {
+        enforcer.apply(block.get());
+      }
+      log.event("enforced", "blocked", block.get().stream().map(r -> r.protocol() + "/"
+          + r.port() + (r.address() == null ? "" : " on " + r.address())).toList().toString());
+    } catch (IOException | RuntimeException e) {
+      log.event("enforce_error", "message", String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * What the enforce mode blocks after {@code v}: empty when nothing was judged (no policy:
+   * the table stays as it is), else the undeclared TCP and UDP sockets, an IPv4-mapped address
+   * as its IPv4 address (a dual-stack socket's IPv4 clients arrive as IPv4 packets) and a
+   * wildcard as any address. SCTP is left out.
+   */
+  static Optional<java.util.Set<PortRef>> toBlock(InventoryVerdict v) {
+    if (InventoryVerdict.NO_POLICY.equals(v.verdict())) {
+      return Optional.empty();
+    }
+    java.util.Set<PortRef> block = new java.util.LinkedHashSet<>();
+    for (ListeningPort p : v.undeclared()) {
+      if (!p.protocol().equals("sctp")) {
+        String address = p.address().startsWith("::ffff:") ? p.address().substring(7)
+            : p.address();
+        block.add(new PortRef(p.protocol(), p.port(), address));
+      }
+    }
+    return Optional.of(java.util.Set.copyOf(block));
   }
 
   /** What the restart and the health check are told: environment variables. */

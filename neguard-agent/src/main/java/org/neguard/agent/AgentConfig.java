@@ -37,14 +37,15 @@ public record AgentConfig(
     List<String> healthCheck,
     Duration healthTimeout,
     Duration healthWindow,
-    boolean enforcePorts) {
+    boolean enforcePorts,
+    Duration inventoryInterval) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> KEYS = Set.of("server.url", "repository.url", "state.dir",
       "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
-      "enforce.ports");
+      "enforce.ports", "inventory.interval");
 
   /** A configuration problem: the agent exits 2 with this message. */
   public static final class ConfigException extends Exception {
@@ -124,6 +125,13 @@ public record AgentConfig(
     if (!enforce.equals("true") && !enforce.equals("false")) {
       throw new ConfigException("enforce.ports must be true or false: " + enforce);
     }
+    // Port drift (HRD-1, HRD-4): how often the socket inventory is taken; 0 turns it off.
+    Duration inventoryInterval = duration(p, "inventory.interval", "60s");
+    if (inventoryInterval.isNegative() || !inventoryInterval.isZero()
+        && inventoryInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("inventory.interval must be 0 (off) or at least 1s: "
+          + inventoryInterval);
+    }
     return new AgentConfig(server, repo, dir.resolve(required(p, "state.dir")),
         dir.resolve(required(p, "install.root")), dir.resolve(required(p, "tuf.root")),
         List.copyOf(anchors), neType, deviceId, interval, max, token,
@@ -131,7 +139,7 @@ public record AgentConfig(
         p.getProperty("enroll.ca.sha256"), List.copyOf(labels),
         CommandRunner.split(p.getProperty("service.restart")),
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
-        Boolean.parseBoolean(enforce));
+        Boolean.parseBoolean(enforce), inventoryInterval);
   }
 
   private static String required(Properties p, String key) throws ConfigException {

@@ -24,6 +24,11 @@ class AgentClasspathTest {
         // The anti-virus engines and the hardening audit.
         "org.neguard.av.ScanRunner",
         "org.neguard.harden.probe.HardenScanner",
+        // The hardening policy and evaluator (the server judges the inventory), and the YAML
+        // parser they bring: the agent only takes the /proc inventory and sends it.
+        "org.neguard.harden.policy.PolicyParser",
+        "org.neguard.harden.eval.Evaluator",
+        "com.fasterxml.jackson.dataformat.yaml.YAMLFactory",
         // The demo clamd and its signatures.
         "org.neguard.demo.DemoClamd",
         // commons-compress and xz: only the bundle builder and the archive unpacker write or
@@ -40,7 +45,8 @@ class AgentClasspathTest {
 
   /**
    * The control: the same lookup finds what the agent does need, so the refusals above mean it:
-   * the package verifier, and the deployment-order verifier with its JOSE library.
+   * the package verifier, the deployment-order verifier with its JOSE library, and the socket
+   * inventory.
    */
   @ParameterizedTest
   @ValueSource(
@@ -48,6 +54,9 @@ class AgentClasspathTest {
         "org.neguard.pkg.BundleVerifier",
         "org.neguard.order.OrderVerifier",
         "com.nimbusds.jose.crypto.ECDSAVerifier",
+        // Port drift: the /proc socket inventory and its JSON (neguard-inventory).
+        "org.neguard.harden.inventory.LocalInventory",
+        "org.neguard.harden.ObservationCodec",
       })
   void neededClass_loadable(String name) throws ClassNotFoundException {
     assertThat(Class.forName(name, false, getClass().getClassLoader())).isNotNull();

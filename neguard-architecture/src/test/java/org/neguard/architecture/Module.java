@@ -65,14 +65,17 @@ enum Module {
   VULN(packages("org.neguard.vuln.."), allOfIt(), using(COMMON)),
   API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
   // agent.client: the device side of the agents' API, which `neguard sim agents` drives too.
+  // The agent uses of HARDEN only the observation model and the /proc inventory (port drift),
+  // which the neguard-inventory jar carries without the probes; AgentClasspathTest holds it there.
   AGENT(packages("org.neguard.agent.."), exports("org.neguard.agent", "org.neguard.agent.client"),
-      using(COMMON, PKG, API)),
+      using(COMMON, PKG, API, HARDEN)),
   SERVER(
       packages("org.neguard.server.."),
       // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and
       // access, auth, web, audit, pkg and every feature to come stay the server's own.
+      // HARDEN: the hardening policy and the evaluator judge the agents' inventories (port drift).
       exports("org.neguard.server"),
-      using(COMMON, PKG, API)),
+      using(COMMON, PKG, API, HARDEN)),
   CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, API, AGENT,
       SERVER));
 

@@ -41,6 +41,7 @@ public final class Main implements Runnable {
     m.put("user", "org.neguard.cli.admin.UserCommand");
     m.put("audit", "org.neguard.cli.admin.AuditCommand");
     m.put("device", "org.neguard.cli.device.DeviceCommand");
+    m.put("policy", "org.neguard.cli.policy.PolicyCommand");
     m.put("deploy", "org.neguard.cli.deploy.DeployCommand");
     m.put("repo", "org.neguard.cli.repo.RepoCommand");
     m.put("sim", "org.neguard.cli.sim.SimCommand");

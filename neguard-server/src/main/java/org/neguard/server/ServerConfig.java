@@ -32,6 +32,8 @@ import org.neguard.sign.TrustStore;
  * @param crls CRLs to install into {@code trust/crls/}, likewise
  * @param fleet the agents' API and deployments (issue 12)
  * @param repo the TUF repository of the published packages (issue 13)
+ * @param alertWebhook where port drift alerts are posted (JSON, docs/SERVER.md "Port drift"),
+ *     or empty for none; http or https
  */
 public record ServerConfig(
     Path dataDir,
@@ -50,7 +52,8 @@ public record ServerConfig(
     List<TrustStore.AnchorFile> trustAnchors,
     List<Path> crls,
     Fleet fleet,
-    Repo repo) {
+    Repo repo,
+    Optional<java.net.URI> alertWebhook) {
 
   /**
    * Devices and deployments: the agents' API listener and the deployment engine.
@@ -168,6 +171,12 @@ public record ServerConfig(
     crls = List.copyOf(crls);
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(repo, "repo");
+    Objects.requireNonNull(alertWebhook, "alertWebhook");
+    alertWebhook.ifPresent(u -> {
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException("the alert webhook is not an http or https URL: " + u);
+      }
+    });
     dbUrl.ifPresent(
         u -> {
           if (!u.startsWith("jdbc:")) {
@@ -185,7 +194,8 @@ public record ServerConfig(
     return new ServerConfig(dataDir, bindAddress, port, dbUrl, dbUser, dbPassword, tlsKeystore,
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
-        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo);
+        java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
+        alertWebhook);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -216,6 +226,7 @@ public record ServerConfig(
     private List<Path> crls = List.of();
     private Fleet fleet = Fleet.defaults();
     private Repo repo = Repo.defaults();
+    private java.net.URI alertWebhook;
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -293,13 +304,19 @@ public record ServerConfig(
       return this;
     }
 
+    /** Where port drift alerts are posted, or null for none. */
+    public Builder alertWebhook(java.net.URI url) {
+      this.alertWebhook = url;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet, repo);
+          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook));
     }
   }
 }

@@ -71,6 +71,14 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/device/v1/poll", DEVICE);
     EXPECTED.put("GET /api/device/v1/bundles/{sha256}", DEVICE);
     EXPECTED.put("POST /api/device/v1/feedback", DEVICE);
+    EXPECTED.put("POST /api/device/v1/inventory", DEVICE);
+    // Port drift: hardening policies uploaded by admins; policies and findings read by the
+    // fleet's readers.
+    EXPECTED.put("POST /api/policies/{neType}", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("GET /api/policies", fleetReaders);
+    EXPECTED.put("GET /api/policies/{neType}", fleetReaders);
+    EXPECTED.put("GET /api/drift", fleetReaders);
+    EXPECTED.put("GET /api/devices/{id}/drift", fleetReaders);
     EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("GET /api/deployments", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}", fleetReaders);

@@ -43,6 +43,7 @@ import org.neguard.api.device.EnrollRequest;
 import org.neguard.api.device.Enrolled;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
+import org.neguard.api.device.InventoryVerdict;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.device.Poll;
 import org.neguard.api.problem.Problem;
@@ -200,6 +201,24 @@ public final class DeviceClient {
   /** Reports progress or the final status of an order (204). */
   public void feedback(Feedback feedback) throws IOException, DeviceApiException {
     json("POST", "/api/device/v1/feedback", feedback, Void.class, 204);
+  }
+
+  /**
+   * Sends the device's socket inventory (port drift, HRD-1, HRD-4): {@code observation} is the
+   * JSON of the hardening audit's observation ({@code ObservationCodec}), sent as given.
+   *
+   * @return the server's judgement against the policy of the device's NE type
+   * @throws DeviceApiException the server's refusal (400 not an inventory, 413 too large)
+   */
+  public InventoryVerdict reportInventory(byte[] observation)
+      throws IOException, DeviceApiException {
+    HttpsURLConnection c = open("POST", "/api/device/v1/inventory");
+    c.setDoOutput(true);
+    c.setRequestProperty("Content-Type", "application/json");
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(observation);
+    }
+    return JSON.readValue(answer(c, c.getResponseCode(), 200), InventoryVerdict.class);
   }
 
   /** Every order-signing key the server has used, retired ones too. */

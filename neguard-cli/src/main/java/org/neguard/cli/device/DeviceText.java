@@ -2,6 +2,8 @@ package org.neguard.cli.device;
 
 import java.util.List;
 import org.neguard.api.device.Device;
+import org.neguard.api.device.DeviceDrift;
+import org.neguard.api.device.DriftFinding;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.cli.support.Output;
 
@@ -26,6 +28,21 @@ final class DeviceText {
     for (InstalledPackage p : installed) {
       b.append(Output.printable("  " + p.name() + " " + p.version() + " (security version "
           + p.securityVersion() + ")")).append('\n');
+    }
+    return b.toString().stripTrailing();
+  }
+
+  /** The port drift part of {@code device show}: the last verdict and the open findings. */
+  static String drift(DeviceDrift drift, List<DriftFinding> open) {
+    StringBuilder b = new StringBuilder();
+    line(b, "Inventory", drift.lastInventoryAt() == null ? "never reported"
+        : drift.lastInventoryAt() + " (" + drift.lastVerdict() + ")");
+    line(b, "Drift", open.isEmpty() ? "no open finding" : open.size() + " open finding(s)");
+    for (DriftFinding f : open) {
+      b.append(Output.printable("  #" + f.id() + " " + f.port() + " "
+          + f.kind().toLowerCase(java.util.Locale.ROOT)
+          + (f.process() == null ? "" : " (" + f.process() + ")") + " since " + f.openedAt()))
+          .append('\n');
     }
     return b.toString().stripTrailing();
   }

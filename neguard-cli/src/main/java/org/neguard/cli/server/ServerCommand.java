@@ -142,6 +142,11 @@ final class ServerCommand extends CommandBase {
           + " (default: ${DEFAULT-VALUE}).")
   Duration repoRenewInterval;
 
+  @Option(names = "--alert-webhook", paramLabel = "URL",
+      description = "Post port drift alerts (a finding opened or resolved) as JSON to this http"
+          + " or https URL.")
+  java.net.URI alertWebhook;
+
   @Override
   public Integer call() throws Exception {
     return ServerLauncher.runUntilStopped(this, commandLine(), output());

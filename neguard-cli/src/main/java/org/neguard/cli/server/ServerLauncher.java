@@ -86,6 +86,7 @@ public final class ServerLauncher {
     if (c.maxUpload != null) {
       b.maxUploadBytes(c.maxUpload);
     }
+    b.alertWebhook(c.alertWebhook);
     try {
       return b.build();
     } catch (IllegalArgumentException e) {

@@ -50,8 +50,10 @@ import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.ReasonRequest;
 import org.neguard.api.deploy.Target;
 import org.neguard.api.device.Device;
+import org.neguard.api.device.DeviceDrift;
 import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
+import org.neguard.api.device.HardeningPolicyInfo;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.pkg.PackageInfo;
 import org.neguard.api.pkg.TrustInfo;
@@ -291,6 +293,40 @@ public final class ServerClient {
   public List<Device> devices(String label, String neType) throws IOException, RefusalException {
     return get("/api/devices" + query("label", label, "neType", neType),
         new TypeReference<List<Device>>() {});
+  }
+
+  // Port drift (docs/SERVER.md, "Port drift"): hardening policies, findings.
+
+  /** {@code POST /api/policies/{neType}} (admin): the policy file as the next version. */
+  public HardeningPolicyInfo uploadPolicy(String neType, Path file)
+      throws IOException, RefusalException {
+    return bind(send(request("/api/policies/" + encode(neType))
+        .header("Content-Type", "application/yaml")
+        .POST(HttpRequest.BodyPublishers.ofFile(file))),
+        JSON.constructType(HardeningPolicyInfo.class));
+  }
+
+  /** {@code GET /api/policies}: every version of every NE type's policy, without content. */
+  public List<HardeningPolicyInfo> policies() throws IOException, RefusalException {
+    return get("/api/policies", new TypeReference<List<HardeningPolicyInfo>>() {});
+  }
+
+  /** {@code GET /api/policies/{neType}}: one version (null: the current one), with content. */
+  public HardeningPolicyInfo policy(String neType, Integer version)
+      throws IOException, RefusalException {
+    return get("/api/policies/" + encode(neType)
+        + query("version", version == null ? null : version.toString()),
+        HardeningPolicyInfo.class);
+  }
+
+  /** {@code GET /api/drift}: the devices with open findings. */
+  public List<DeviceDrift> outOfPolicy() throws IOException, RefusalException {
+    return get("/api/drift", new TypeReference<List<DeviceDrift>>() {});
+  }
+
+  /** {@code GET /api/devices/{id}/drift}: a device's findings, newest first. */
+  public DeviceDrift deviceDrift(String id) throws IOException, RefusalException {
+    return get("/api/devices/" + encode(id) + "/drift", DeviceDrift.class);
   }
 
   public Device device(String id) throws IOException, RefusalException {

@@ -49,6 +49,14 @@ public final class ApiException extends RuntimeException {
     return withStatus(429, ReasonCode.NOT_AUTHENTICATED, message);
   }
 
+  /**
+   * 400 with the reasons of {@code e}: a document the client sent was refused by its parser
+   * (a hardening policy: POLICY_INVALID, whose own status is that of a local file's error).
+   */
+  public static ApiException badRequest(RefusalException e) {
+    return new ApiException(400, e.reasons());
+  }
+
   /** The status a refusal's first code maps to. */
   public static ApiException from(RefusalException e) {
     return new ApiException(e.code().httpStatus(), e.reasons());
