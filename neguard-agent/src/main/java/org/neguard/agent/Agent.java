@@ -692,7 +692,7 @@ public final class Agent {
       return "no previous version: current removed";
     }
     return "rolled back to " + before.filter(b -> lastGood.get().getFileName().toString()
-        .equals(b.name() + "-" + b.version())).map(b -> b.name() + " " + b.version())
+        .equals(Slots.name(b.name(), b.version()))).map(b -> b.name() + " " + b.version())
         .orElse(lastGood.get().getFileName().toString());
   }
 

@@ -122,7 +122,7 @@ public final class InstalledTree {
     Manifest m = ManifestCodec.decode(kept.manifest());
     SignerDetails signer = new SignatureVerifier(trust, clock)
         .verify(kept.manifest(), kept.signature(), m.vendor());
-    if (!(m.name() + "-" + m.version()).equals(name)) {
+    if (!Slots.name(m.name(), m.version()).equals(name)) {
       throw RefusalException.about(ReasonCode.STRUCTURE, name, "the manifest kept for " + name
           + " is that of " + m.name() + " " + m.version());
     }

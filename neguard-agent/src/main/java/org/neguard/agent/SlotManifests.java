@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.neguard.io.FileTrees;
 import org.neguard.pkg.BundleLayout;
 import org.neguard.pkg.BundleReader;
@@ -32,7 +31,6 @@ public final class SlotManifests {
   static final String DIR = "manifests";
   static final String MANIFEST = "manifest.json";
   static final String SIGNATURE = "manifest.json.p7s";
-  private static final Pattern SLOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,255}");
 
   /** A slot's kept manifest: the signed bytes and their CMS signature. */
   public record Kept(String slot, byte[] manifest, byte[] signature) {
@@ -81,7 +79,7 @@ public final class SlotManifests {
 
   /** {@link #capture(BundleReader)} of a manifest, its exact bytes and their signature. */
   void capture(Manifest m, byte[] manifestBytes, byte[] signature) {
-    captured = new Kept(m.name() + "-" + m.version(), manifestBytes, signature);
+    captured = new Kept(Slots.name(m.name(), m.version()), manifestBytes, signature);
   }
 
   /**
@@ -142,7 +140,7 @@ public final class SlotManifests {
   }
 
   private static void checkName(String slot) throws RefusalException {
-    if (!SLOT.matcher(slot).matches()) {
+    if (!Slots.isSlotName(slot)) {
       throw RefusalException.about(ReasonCode.UNSAFE_PATH, slot, "'" + slot
           + "' is not a safe slot name");
     }

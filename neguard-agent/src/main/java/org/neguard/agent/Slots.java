@@ -19,7 +19,9 @@ import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
- * The install root's layout: {@code versions/<name>-<version>/} holds one version's payload;
+ * The install root's layout: {@code versions/<name>@<version>/} holds one version's payload
+ * ({@code @} is in neither a package name nor a version, so two packages never share a slot:
+ * with a hyphen, {@code core} 1.0-x and {@code core-1.0} x would);
  * {@code current} is a relative symbolic link to the active slot, {@code previous} to the
  * last-known-good one. Each step is separate (extract, {@link #activate}), so that a journal can
  * record it and a restart resume it.
@@ -28,7 +30,9 @@ public final class Slots {
   static final String VERSIONS = "versions";
   static final String CURRENT = "current";
   static final String PREVIOUS = "previous";
-  private static final Pattern SLOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,255}");
+  /** Starts with a letter or digit: never one of the hidden names of a step under way. */
+  private static final Pattern SLOT = Pattern.compile(
+      "[A-Za-z0-9][A-Za-z0-9._+-]{0,127}@[A-Za-z0-9._+-]{1,128}");
 
   private final Path root;
 
@@ -40,9 +44,19 @@ public final class Slots {
     return root;
   }
 
+  /** Whether {@code s} is a slot name ({@code <name>@<version>}, starting with a letter or digit). */
+  static boolean isSlotName(String s) {
+    return SLOT.matcher(s).matches();
+  }
+
+  /** The slot name of a package version: {@code <name>@<version>}. */
+  public static String name(String name, String version) {
+    return name + "@" + version;
+  }
+
   /** The slot directory of a package version. */
   public Path slot(String name, String version) throws RefusalException {
-    String s = name + "-" + version;
+    String s = name(name, version);
     if (!SLOT.matcher(s).matches()) {
       throw RefusalException.about(ReasonCode.UNSAFE_PATH, s, "'" + s
           + "' is not a safe slot name");

@@ -54,7 +54,7 @@ class InstalledTreeTest {
 
   @BeforeEach
   void install() throws Exception {
-    slot = Files.createDirectories(root.resolve("versions/core-1.0"));
+    slot = Files.createDirectories(root.resolve("versions/core@1.0"));
     List<Manifest.FileEntry> files = new ArrayList<>();
     files.add(file(slot, "bin/mmed", "#!/bin/sh\necho mme\n", "0755"));
     files.add(file(slot, "lib/core.so", "the core library", "0644"));
@@ -146,7 +146,7 @@ class InstalledTreeTest {
     assertThatThrownBy(() -> InstalledTree.verify(slots, kept, trust, Clock.systemUTC()))
         .isInstanceOfSatisfying(RefusalException.class, e -> assertThat(e.reasons().get(0)
             .code()).isEqualTo(ReasonCode.BAD_INPUT));
-    Path other = Files.createDirectories(root.resolve("other/core-1.0"));
+    Path other = Files.createDirectories(root.resolve("other/core@1.0"));
     Files.createSymbolicLink(root.resolve("current"), other);
     assertThatThrownBy(() -> InstalledTree.verify(slots, kept, trust, Clock.systemUTC()))
         .isInstanceOfSatisfying(RefusalException.class, e -> assertThat(e.reasons().get(0)
@@ -156,7 +156,7 @@ class InstalledTreeTest {
     assertThatThrownBy(() -> InstalledTree.verify(slots, kept, trust, Clock.systemUTC()))
         .isInstanceOfSatisfying(RefusalException.class, e -> {
           assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.UNSIGNED);
-          assertThat(e.getMessage()).contains("core-1.0");
+          assertThat(e.getMessage()).contains("core@1.0");
         });
   }
 }

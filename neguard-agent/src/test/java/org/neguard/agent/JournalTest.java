@@ -32,8 +32,8 @@ class JournalTest {
   void writeRead_roundTrip() throws Exception {
     Journal j = new Journal(state);
     assertThat(j.read()).isEmpty();
-    Journal.Entry e = entry().withSlot(state.resolve("versions/core-2.0"))
-        .switching(Optional.of(state.resolve("versions/core-1.0")), Optional.empty(),
+    Journal.Entry e = entry().withSlot(state.resolve("versions/core@2.0"))
+        .switching(Optional.of(state.resolve("versions/core@1.0")), Optional.empty(),
             "{\"name\":\"core\",\"version\":\"1.0\"}")
         .at(Journal.Phase.HEALTH_CHECKING);
     j.write(entry());

@@ -36,20 +36,20 @@ class SlotManifestsTest {
     Manifest m = manifest("1.0", "one");
     byte[] bytes = ManifestCodec.encode(m);
     kept.capture(m, bytes, new byte[] {1, 2, 3});
-    kept.keep(state.resolve("install/versions/core-1.0"), m);
-    SlotManifests.Kept k = kept.load("core-1.0").orElseThrow();
+    kept.keep(state.resolve("install/versions/core@1.0"), m);
+    SlotManifests.Kept k = kept.load("core@1.0").orElseThrow();
     assertThat(k.manifest()).isEqualTo(bytes);
     assertThat(k.signature()).containsExactly(1, 2, 3);
-    assertThat(state.resolve("manifests/core-1.0/manifest.json")).hasBinaryContent(bytes);
+    assertThat(state.resolve("manifests/core@1.0/manifest.json")).hasBinaryContent(bytes);
 
     Manifest again = manifest("1.0", "one, rebuilt");
     kept.capture(again, ManifestCodec.encode(again), new byte[] {4});
-    kept.keep(state.resolve("install/versions/core-1.0"), again);
-    assertThat(kept.load("core-1.0").orElseThrow().signature()).containsExactly(4);
+    kept.keep(state.resolve("install/versions/core@1.0"), again);
+    assertThat(kept.load("core@1.0").orElseThrow().signature()).containsExactly(4);
     try (var s = Files.list(state.resolve("manifests"))) {
-      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("core-1.0");
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("core@1.0");
     }
-    assertThat(kept.load("core-2.0")).isEmpty();
+    assertThat(kept.load("core@2.0")).isEmpty();
   }
 
   @Test
@@ -59,19 +59,19 @@ class SlotManifestsTest {
     SlotManifests kept = new SlotManifests(state);
     Manifest one = manifest("1.0", "one");
     Manifest two = manifest("2.0", "two");
-    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core-1.0"), one))
+    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core@1.0"), one))
         .isInstanceOfSatisfying(RefusalException.class,
             e -> assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.CONFLICT));
     kept.capture(two, ManifestCodec.encode(two), new byte[] {1});
-    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core-1.0"), one))
+    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core@1.0"), one))
         .isInstanceOfSatisfying(RefusalException.class,
             e -> assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.CONFLICT));
     // Same name and version, other content: not the manifest that was verified.
     Manifest forged = manifest("1.0", "forged");
     kept.capture(one, ManifestCodec.encode(one), new byte[] {1});
-    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core-1.0"), forged))
+    assertThatThrownBy(() -> kept.keep(state.resolve("versions/core@1.0"), forged))
         .isInstanceOf(RefusalException.class);
-    assertThat(state.resolve("manifests/core-1.0")).doesNotExist();
+    assertThat(state.resolve("manifests/core@1.0")).doesNotExist();
   }
 
   @Test

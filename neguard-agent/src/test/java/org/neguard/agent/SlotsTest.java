@@ -19,10 +19,10 @@ class SlotsTest {
   @DisplayName("INT-3 an entry escaping the slot (.., absolute, through a symbolic link) is"
       + " refused UNSAFE_PATH; a plain path lands inside")
   void inside_refusesEscapes() throws Exception {
-    Path slot = Files.createDirectories(root.resolve("versions/core-1.0"));
+    Path slot = Files.createDirectories(root.resolve("versions/core@1.0"));
     Files.createDirectories(root.resolve("elsewhere"));
     Files.createSymbolicLink(slot.resolve("link"), root.resolve("elsewhere"));
-    for (String bad : new String[] {"../core-2.0/x", "a/../../x", "/etc/passwd", "a//b", "./a",
+    for (String bad : new String[] {"../core@2.0/x", "a/../../x", "/etc/passwd", "a//b", "./a",
         "link/x", "", "a\\..\\x"}) {
       assertThatThrownBy(() -> Slots.inside(slot, bad)).as(bad)
           .isInstanceOfSatisfying(RefusalException.class,
@@ -37,8 +37,8 @@ class SlotsTest {
   @DisplayName("INT-3 payload paths named like the install root's own entries (current, previous,"
       + " versions) or differing only in case land inside the slot, never on the root's links")
   void inside_rootNamesAndCaseStayInTheSlot() throws Exception {
-    Path slot = Files.createDirectories(root.resolve("versions/core-1.0"));
-    for (String name : new String[] {"current", "previous", "versions/core-2.0/x", "LIB/Core.so",
+    Path slot = Files.createDirectories(root.resolve("versions/core@1.0"));
+    for (String name : new String[] {"current", "previous", "versions/core@2.0/x", "LIB/Core.so",
         "lib/CORE.SO", ".current-x"}) {
       Path at = Slots.inside(slot, name);
       assertThat(at.normalize().startsWith(slot) && !at.equals(slot)).as(name).isTrue();
@@ -46,7 +46,7 @@ class SlotsTest {
     }
     // The slot of a package is a single component under versions/, whatever it is called.
     assertThat(new Slots(root).slot("current", "1.0")).isEqualTo(root.resolve(
-        "versions/current-1.0"));
+        "versions/current@1.0"));
     for (String[] bad : new String[][] {{"a/b", "1"}, {".x", "1"}, {"x", "1/../../y"}}) {
       assertThatThrownBy(() -> new Slots(root).slot(bad[0], bad[1])).as(String.join(" ", bad))
           .isInstanceOfSatisfying(RefusalException.class,
@@ -68,7 +68,7 @@ class SlotsTest {
     assertThat(slots.active()).contains(v2);
     assertThat(slots.previous()).contains(v1);
     assertThat(Files.readSymbolicLink(root.resolve("current")).toString())
-        .isEqualTo("versions/core-2.0");
+        .isEqualTo("versions/core@2.0");
     try (var s = Files.list(root)) {
       assertThat(s.map(p -> p.getFileName().toString()))
           .containsExactlyInAnyOrder("versions", "current", "previous");
@@ -88,7 +88,7 @@ class SlotsTest {
     slots.rollBack(lastGood);
     assertThat(slots.active()).contains(v1);
     assertThat(Files.readSymbolicLink(root.resolve("current")).toString())
-        .isEqualTo("versions/core-1.0");
+        .isEqualTo("versions/core@1.0");
 
     Slots fresh = new Slots(root.resolve("fresh"));
     Path only = Files.createDirectories(fresh.slot("core", "1.0"));
@@ -123,11 +123,11 @@ class SlotsTest {
     Files.createDirectories(root.resolve("versions/.tmp-core-4.0-x/lib"));
     Files.writeString(root.resolve("versions/.tmp-core-4.0-x/lib/a"), "half");
     Files.createDirectories(root.resolve("versions/.old-core-2.0-y"));
-    Files.createSymbolicLink(root.resolve(".current-z"), Path.of("versions/core-3.0"));
+    Files.createSymbolicLink(root.resolve(".current-z"), Path.of("versions/core@3.0"));
     assertThat(slots.removeLeftovers()).hasSize(3);
     try (var s = Files.list(root.resolve("versions"))) {
       assertThat(s.map(p -> p.getFileName().toString()).toList())
-          .containsExactlyInAnyOrder("core-1.0", "core-2.0", "core-3.0");
+          .containsExactlyInAnyOrder("core@1.0", "core@2.0", "core@3.0");
     }
     assertThat(root.resolve(".current-z")).doesNotExist();
   }

@@ -174,7 +174,7 @@ class AgentAttackTest {
         s.forEach(p -> names.add(p.getFileName().toString()));
       }
     }
-    assertThat(names).noneMatch(n -> n.startsWith(".")).doesNotContain("core-2.0");
+    assertThat(names).noneMatch(n -> n.startsWith(".")).doesNotContain("core@2.0");
     try (var s = Files.list(ne.install())) {
       assertThat(s.map(p -> p.getFileName().toString()).toList())
           .as("install root: no temporary link").noneMatch(n -> n.startsWith("."));
@@ -246,7 +246,7 @@ class AgentAttackTest {
     });
     try {
       String dep = fleet.deploy("core", "2.0", "ne-a");
-      JsonNode t = assertRefused(dep, a, "DIGEST_MISMATCH", "versions/core-1.0", "1.0");
+      JsonNode t = assertRefused(dep, a, "DIGEST_MISMATCH", "versions/core@1.0", "1.0");
       assertThat(eventsOf(a, t.path("orderId").asText())).contains("tuf_verified")
           .doesNotContain("downloaded", "verified_extracted", "activated");
     } finally {
@@ -265,7 +265,7 @@ class AgentAttackTest {
         && resp.status() == 200 ? resp.withBody(oldTimestamp) : resp);
     try {
       String dep = fleet.deploy("core", "2.0", "ne-a");
-      JsonNode t = assertRefused(dep, a, "REPO_ROLLBACK", "versions/core-1.0", "1.0");
+      JsonNode t = assertRefused(dep, a, "REPO_ROLLBACK", "versions/core@1.0", "1.0");
       assertThat(t.path("reasons").path(0).path("message").asText()).contains("timestamp");
       assertThat(eventsOf(a, t.path("orderId").asText())).contains("order_verified")
           .doesNotContain("tuf_verified", "downloaded");
@@ -286,7 +286,7 @@ class AgentAttackTest {
         && resp.status() == 200 ? resp.withBody(oldSnapshot) : resp);
     try {
       String dep = fleet.deploy("core", "2.0", "ne-a");
-      JsonNode t = assertRefused(dep, a, "REPO_MISMATCH", "versions/core-1.0", "1.0");
+      JsonNode t = assertRefused(dep, a, "REPO_MISMATCH", "versions/core@1.0", "1.0");
       assertThat(t.path("reasons").path(0).path("message").asText()).contains("snapshot");
       assertThat(proxy.seen()).as("the old snapshot was asked for and served").anyMatch(
           x -> x.request().target().endsWith("snapshot.json")
@@ -327,7 +327,7 @@ class AgentAttackTest {
     proxy.tamper(orderSwap(jws -> forB));
     try {
       String dep = fleet.deploy("core", "2.0", "ne-a");
-      JsonNode t = assertRefused(dep, a, "DEVICE_MISMATCH", "versions/core-1.0", "1.0");
+      JsonNode t = assertRefused(dep, a, "DEVICE_MISMATCH", "versions/core@1.0", "1.0");
       assertThat(t.path("reasons").path(0).path("message").asText()).contains("ne-b");
       assertThat(eventsOf(a, t.path("orderId").asText())).doesNotContain("order_verified",
           "downloaded");
@@ -381,7 +381,7 @@ class AgentAttackTest {
       proxy.tamper(orderSwap(c.attack()));
       try {
         String dep = fleet.deploy("core", "2.0", "ne-a");
-        JsonNode t = assertRefused(dep, a, c.code(), "versions/core-1.0", "1.0");
+        JsonNode t = assertRefused(dep, a, c.code(), "versions/core@1.0", "1.0");
         assertThat(eventsOf(a, t.path("orderId").asText())).doesNotContain("order_verified",
             "downloaded");
       } finally {
@@ -400,7 +400,7 @@ class AgentAttackTest {
     JsonNode t;
     try {
       String dep = fleet.deploy("core", "2.0", "ne-a");
-      t = assertRefused(dep, a, "ORDER_VALIDITY", "versions/core-1.0", "1.0");
+      t = assertRefused(dep, a, "ORDER_VALIDITY", "versions/core@1.0", "1.0");
     } finally {
       serverClock(Clock.systemUTC());
     }

@@ -47,8 +47,8 @@ class AgentCrashTest {
   @BeforeAll
   static void start() throws Exception {
     fleet = AgentFleet.start("agent-crash-test");
-    tree1 = tree("core-1.0", 1, 20_000);
-    tree2 = tree("core-2.0", 6, 5_000_000);
+    tree1 = tree("core@1.0", 1, 20_000);
+    tree2 = tree("core@2.0", 6, 5_000_000);
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "1.0", 1, "mme", tree1));
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "2.0", 2, "mme", tree2));
     // Every NE of the class on core 1.0 at once: one deployment to all of them.
@@ -172,7 +172,7 @@ class AgentCrashTest {
   static void assertWhole(AgentFleet.Ne ne, String version, Path tree, boolean leftoversAllowed)
       throws IOException {
     Path current = ne.install().resolve("current");
-    assertThat(Files.readSymbolicLink(current).toString()).isEqualTo("versions/core-" + version);
+    assertThat(Files.readSymbolicLink(current).toString()).isEqualTo("versions/core@" + version);
     List<String> expected = new ArrayList<>();
     try (Stream<Path> s = Files.walk(tree)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
@@ -236,7 +236,7 @@ class AgentCrashTest {
     ne.await("recovering", e -> e.path("phase").asText().equals(phase));
     assertWhole(ne, "2.0", tree2, false);
     assertThat(Files.readSymbolicLink(ne.install().resolve("previous")).toString())
-        .isEqualTo("versions/core-1.0");
+        .isEqualTo("versions/core@1.0");
     assertThat(fleet.device(id).path("installed").toString()).contains("\"2.0\"");
     assertOutcomeTaken(ne, "succeeded");
     ne.stop();
@@ -279,7 +279,7 @@ class AgentCrashTest {
     String dep = fleet.deploy("core", "2.0", id);
     killAt(ne, phase, from);
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
-        .as("killed with the unconfirmed 2.0 active").isEqualTo("versions/core-2.0");
+        .as("killed with the unconfirmed 2.0 active").isEqualTo("versions/core@2.0");
     ne.start();
     JsonNode t = fleet.finalTarget(dep, id);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("failed");
@@ -346,7 +346,7 @@ class AgentCrashTest {
     assertThat(Files.readString(ne.state().resolve("last-result.json")))
         .contains("ORDER_VALIDITY").contains("failed");
     assertWhole(ne, "1.0", tree1, false);
-    assertThat(ne.install().resolve("versions/core-2.0")).doesNotExist();
+    assertThat(ne.install().resolve("versions/core@2.0")).doesNotExist();
     try (Stream<Path> s = Files.list(ne.state().resolve("download"))) {
       assertThat(s.toList()).as("the stale download removed").isEmpty();
     }

@@ -79,7 +79,7 @@ class AgentDaemonTest {
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     assertThat(DaemonPackage.ask(port)).isEqualTo("svc 2.0");
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
-        .isEqualTo("versions/svc-2.0");
+        .isEqualTo("versions/svc@2.0");
     assertThat(fleet.device(ne.id).path("installed").toString()).contains("\"2.0\"");
   }
 
@@ -98,7 +98,7 @@ class AgentDaemonTest {
     // The old daemon is back: started again by service.restart for 2.0, answering.
     DaemonPackage.awaitAnswer(port, "svc 2.0");
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
-        .isEqualTo("versions/svc-2.0");
+        .isEqualTo("versions/svc@2.0");
     assertThat(AgentFleet.JSON.readTree(ne.state().resolve("installed.json").toFile())
         .path("version").asText()).isEqualTo("2.0");
     assertThat(Files.readString(ne.home.resolve("daemon.log"))).contains("svc 3.0: cannot"

@@ -53,7 +53,7 @@ class AgentLocalCommandsTest {
       JsonNode t = fleet.finalTarget(deployment, "ne-local");
       assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     }
-    ne.await("installed", e -> e.path("slot").asText().endsWith("core-2.0"));
+    ne.await("installed", e -> e.path("slot").asText().endsWith("core@2.0"));
     ne.stop();
   }
 
@@ -82,9 +82,9 @@ class AgentLocalCommandsTest {
     assertThat(s.path("installed").path("name").asText()).isEqualTo("core");
     assertThat(s.path("installed").path("version").asText()).isEqualTo("2.0");
     assertThat(s.path("installed").path("securityVersion").asLong()).isEqualTo(2);
-    assertThat(s.path("current").asText()).isEqualTo("core-2.0");
-    assertThat(s.path("previous").asText()).isEqualTo("core-1.0");
-    assertThat(s.path("versions").toString()).isEqualTo("[\"core-1.0\",\"core-2.0\"]");
+    assertThat(s.path("current").asText()).isEqualTo("core@2.0");
+    assertThat(s.path("previous").asText()).isEqualTo("core@1.0");
+    assertThat(s.path("versions").toString()).isEqualTo("[\"core@1.0\",\"core@2.0\"]");
     assertThat(s.path("lastResult").path("status").asText()).isEqualTo("succeeded");
     assertThat(s.path("journal").isNull()).isTrue();
     assertThat(s.path("server").path("reachable").asBoolean()).as("%s", s).isTrue();
@@ -93,7 +93,7 @@ class AgentLocalCommandsTest {
     CliRun text = CliRun.of("agent", "status", "--config", ne.config.toString());
     assertThat(text.exit()).isZero();
     assertThat(text.out()).contains("installed  core 2.0 (securityVersion 2")
-        .contains("current    core-2.0").contains("previous   core-1.0 (last-known-good)")
+        .contains("current    core@2.0").contains("previous   core@1.0 (last-known-good)")
         .contains("succeeded").contains("reachable: mutual TLS");
   }
 
@@ -123,7 +123,7 @@ class AgentLocalCommandsTest {
   @DisplayName("INT-3 INT-1 verify-installed on the tree the agent installed: the kept manifest's"
       + " vendor signature verifies and every file matches, exit 0")
   void verifyInstalled_untouched_passes() throws Exception {
-    for (String slot : new String[] {"core-1.0", "core-2.0"}) {
+    for (String slot : new String[] {"core@1.0", "core@2.0"}) {
       assertThat(ne.state().resolve("manifests/" + slot + "/manifest.json")).isRegularFile();
       assertThat(ne.state().resolve("manifests/" + slot + "/manifest.json.p7s")).isRegularFile();
     }
@@ -172,14 +172,14 @@ class AgentLocalCommandsTest {
       assertThat(int3).contains(v.path("orderId").asText());
       assertThat(int4).contains(v.path("bundleSha256").asText());
     }
-    assertThat(int3).contains("upgrade from core-1.0").contains("first install")
+    assertThat(int3).contains("upgrade from core@1.0").contains("first install")
         .contains("all 3 files match");
     assertThat(int4).contains("server ingest: stored").contains("uploaded by pub")
         .contains("TUF target core-2.0.ngp");
     assertThat(testCase(doc, "TC-INT2-01").path("actual").asText())
         .isEqualTo("2 kept signed manifest(s) verified now");
     assertThat(testCase(doc, "TC-INT2-01").toString()).contains("CMS SignedData")
-        .contains("core-1.0").contains("core-2.0");
+        .contains("core@1.0").contains("core@2.0");
     assertThat(testCase(doc, "TC-SRC2-01").toString()).contains("PACKAGE_UPLOAD")
         .contains("enrolled");
     assertThat(Files.readString(out.resolve("evidence-install.html")))
@@ -206,7 +206,7 @@ class AgentLocalCommandsTest {
   @DisplayName("INT-3 INT-1 a changed byte, a deleted file, an added file and a planted symbolic"
       + " link: verify-installed exits 3 naming each with its code")
   void verifyInstalled_tampered_namesEach() throws Exception {
-    Path slot = ne.install().resolve("versions/core-2.0");
+    Path slot = ne.install().resolve("versions/core@2.0");
     byte[] lib = Files.readAllBytes(slot.resolve("lib/core.so"));
     lib[1000] ^= 0x01;
     Files.write(slot.resolve("lib/core.so"), lib);
@@ -257,7 +257,7 @@ class AgentLocalCommandsTest {
   @DisplayName("INT-3 INT-1 a kept manifest altered on the NE (its security version raised) no"
       + " longer verifies: SIGNATURE_INVALID, exit 3, no file judged against it")
   void verifyInstalled_manifestAltered_signatureRefused() throws Exception {
-    Path m = ne.state().resolve("manifests/core-2.0/manifest.json");
+    Path m = ne.state().resolve("manifests/core@2.0/manifest.json");
     String json = Files.readString(m);
     String altered = json.replaceFirst("\"securityVersion\"\\s*:\\s*2", "\"securityVersion\":9");
     assertThat(altered).isNotEqualTo(json);

@@ -116,10 +116,10 @@ class AgentProcessTest {
     String dep = deploy("1.0", "ne-a");
     JsonNode t = finalTarget(dep, "ne-a");
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
-    Path slot = a.install().resolve("versions/core-1.0");
+    Path slot = a.install().resolve("versions/core@1.0");
     assertThat(Files.readAllBytes(slot.resolve("lib/core.so"))).isEqualTo(lib1);
     assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
-        .isEqualTo("versions/core-1.0");
+        .isEqualTo("versions/core@1.0");
     assertThat(a.install().resolve("previous")).doesNotExist();
     JsonNode installed = JSON.readTree(a.state().resolve("installed.json").toFile());
     assertThat(installed.path("version").asText()).isEqualTo("1.0");
@@ -151,9 +151,9 @@ class AgentProcessTest {
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     assertThat(Files.readAllBytes(a.install().resolve("current/lib/core.so"))).isEqualTo(lib2);
     assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
-        .isEqualTo("versions/core-2.0");
+        .isEqualTo("versions/core@2.0");
     assertThat(Files.readSymbolicLink(a.install().resolve("previous")).toString())
-        .isEqualTo("versions/core-1.0");
+        .isEqualTo("versions/core@1.0");
     assertThat(Files.readAllBytes(a.install().resolve("previous/lib/core.so"))).isEqualTo(lib1);
     assertThat(device("ne-a").path("installed").toString()).contains("\"2.0\"");
     assertThat(a.events().stream().filter(e -> e.path("event").asText()
@@ -164,10 +164,10 @@ class AgentProcessTest {
   @Test
   @Order(3)
   @DisplayName("INT-3 OBJ-1 SRC-2 an order whose bundle is not the TUF target (the signed"
-      + " repository names other bytes for core-1.0) is refused REPO_MISMATCH: nothing"
+      + " repository names other bytes for core@1.0) is refused REPO_MISMATCH: nothing"
       + " downloaded or installed, failure reported and kept")
   void orderDigestNotTheTufTarget_refused() throws Exception {
-    // A repository this NE trusts (its own root) whose target core-1.0.ngp is core-2.0's bytes.
+    // A repository this NE trusts (its own root) whose target core-1.0.ngp is core 2.0's bytes.
     Instant exp = Instant.now().plus(Duration.ofDays(30));
     SigningKey rootKey = SigningKey.generate(KeyType.ED25519);
     OnlineKeys online = new OnlineKeys(SigningKey.generate(KeyType.ED25519),
@@ -242,7 +242,7 @@ class AgentProcessTest {
     assertThat(target.path("reasons").path(0).path("code").asText())
         .isEqualTo("ROLLBACK_REFUSED");
     assertThat(d.install().resolve("current")).doesNotExist();
-    assertThat(d.install().resolve("versions/core-2.0")).doesNotExist();
+    assertThat(d.install().resolve("versions/core@2.0")).doesNotExist();
     assertThat(Files.readString(d.state().resolve("installed.json"))).contains("9.0");
     d.stop();
   }
@@ -328,10 +328,10 @@ class AgentProcessTest {
         .contains("rolled back to core 1.0");
     // current back on last-known-good, restarted; installed.json never said 2.0.
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
-        .isEqualTo("versions/core-1.0");
+        .isEqualTo("versions/core@1.0");
     assertThat(Files.readAllBytes(ne.install().resolve("current/lib/core.so"))).isEqualTo(lib1);
     assertThat(Files.readAllLines(ne.home.resolve("restarts.log"))).containsExactly(
-        "versions/core-1.0", "versions/core-2.0", "versions/core-1.0");
+        "versions/core@1.0", "versions/core@2.0", "versions/core@1.0");
     JsonNode installed = JSON.readTree(ne.state().resolve("installed.json").toFile());
     assertThat(installed.path("version").asText()).isEqualTo("1.0");
     assertThat(Files.readString(ne.state().resolve("last-result.json")))
