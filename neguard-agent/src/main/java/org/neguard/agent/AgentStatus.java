@@ -23,8 +23,8 @@ import org.neguard.agent.client.DeviceIdentity;
  * missing or unreadable file: it says so in the field instead.
  */
 public final class AgentStatus {
-  /** The crash journal another part of the agent may write; shown when present. */
-  static final String JOURNAL = "journal.json";
+  /** The crash journal: shown while an order is under way or its final report not taken. */
+  static final String JOURNAL = Journal.FILE;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_FILE = 1 << 20;
 
@@ -52,7 +52,7 @@ public final class AgentStatus {
     s.put("previous", slotName(slots, false));
     s.put("versions", versions(slots));
     s.put("lastResult", readJson(state.resolve(Agent.LAST_RESULT)));
-    s.put("journal", readJson(state.resolve(JOURNAL)));
+    s.put("journal", underWay(readJson(state.resolve(JOURNAL))));
     s.put("server", reach(config, timeout));
     return s;
   }
@@ -83,6 +83,18 @@ public final class AgentStatus {
   }
 
   /** A JSON file of the state directory as a map, null when absent, a note when unreadable. */
+  /**
+   * The journal's order, unless it is finished: DONE with its final report taken by the server
+   * is nothing under way (the journal keeps the last record until the next order).
+   */
+  private static Object underWay(Object journal) {
+    if (journal instanceof java.util.Map<?, ?> j && "DONE".equals(j.get("phase"))
+        && Boolean.TRUE.equals(j.get("acked"))) {
+      return null;
+    }
+    return journal;
+  }
+
   private static Object readJson(Path f) {
     if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
       return null;

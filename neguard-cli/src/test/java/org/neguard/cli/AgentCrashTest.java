@@ -150,6 +150,14 @@ class AgentCrashTest {
             if (line.contains("\"event\":\"journal\"")
                 && line.contains("\"phase\":\"" + phase + "\"")
                 && line.contains("\"orderId\"")) {
+              if (phase.equals("EXTRACTING")) {
+                // The phase is journaled just before the temporary slot is created: kill once
+                // the payload is being written, so that a half-written slot is left behind.
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (tmpDirs(ne).isEmpty() && System.nanoTime() < until) {
+                  Thread.onSpinWait();
+                }
+              }
               ne.kill();
               break outer;
             }
