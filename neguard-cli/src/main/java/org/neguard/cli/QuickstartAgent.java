@@ -1,6 +1,5 @@
 package org.neguard.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.neguard.agent.Agent;
 import picocli.CommandLine;
@@ -117,9 +117,10 @@ final class QuickstartAgent {
     String[] token = cat(new String[] {"device", "enroll-token", "--device-id", DEVICE,
         "--ca-out", ca.toString(), "--json"}, cfg);
     show(token);
-    JsonNode t = JSON.readTree(captured(0, token)); // not shown: the token is a secret
-    out.println("(token for " + DEVICE + ", valid once; device URL " + t.path("deviceUrl")
-        .asText() + ", device CA written to " + ca + ")");
+    Map<String, Object> t = json(captured(0, token)); // not shown: the token is a secret
+    String deviceUrl = String.valueOf(t.get("deviceUrl"));
+    out.println("(token for " + DEVICE + ", valid once; device URL " + deviceUrl
+        + ", device CA written to " + ca + ")");
 
     writeScript("restart-mme.sh", """
         #!/bin/sh
@@ -140,7 +141,7 @@ final class QuickstartAgent {
         """);
     Path config = home.resolve("agent.properties");
     String shown = String.join("\n",
-        "server.url=" + t.path("deviceUrl").asText(),
+        "server.url=" + deviceUrl,
         "state.dir=state",
         "install.root=install",
         "tuf.root=" + server.root(),
@@ -155,7 +156,7 @@ final class QuickstartAgent {
         "health.check=/bin/sh ../check-mme.sh",
         "health.timeout=10s",
         "");
-    Files.writeString(config, shown + "enroll.token=" + t.path("token").asText() + "\n");
+    Files.writeString(config, shown + "enroll.token=" + t.get("token") + "\n");
     out.println("$ cat " + config + "   (and enroll.token=...)");
     out.print(shown);
     List<String> command = agentCommand(config);
@@ -192,9 +193,9 @@ final class QuickstartAgent {
     }
     String id = m.group(1);
     require(0, cat(new String[] {"deploy", "approve", id}, server.approver()));
-    JsonNode reported = awaitEvent("reported");
+    Map<String, Object> reported = awaitEvent("reported");
     showEvents();
-    String status = reported.path("status").asText();
+    String status = String.valueOf(reported.get("status"));
     if (!status.equals(succeeds ? "succeeded" : "failed")) {
       throw new IllegalStateException("the agent reported " + status + " for " + versions.name()
           + " " + version + "; its log: " + log);
@@ -223,10 +224,10 @@ final class QuickstartAgent {
     cl.setOut(out);
     cl.setErr(err);
     cl.execute(statusCommand); // a deployment with a failed target may exit 0 or 3: see below
-    JsonNode target = JSON.readTree(captured(-1, cat(statusCommand, new String[] {"--json"})))
-        .path("targets").path(0);
-    String state = target.path("state").asText();
-    String code = target.path("reasons").path(0).path("code").asText();
+    Map<String, Object> target = first(json(captured(-1, cat(statusCommand,
+        new String[] {"--json"}))).get("targets"));
+    String state = String.valueOf(target.get("state"));
+    String code = String.valueOf(first(target.get("reasons")).get("code"));
     if (succeeds ? !state.equals("succeeded")
         : !(state.equals("failed") && code.equals("HEALTH_CHECK_FAILED"))) {
       throw new IllegalStateException("the server has the target " + state + " " + code
@@ -272,6 +273,19 @@ final class QuickstartAgent {
     }
   }
 
+  /** A JSON object (a command's --json output, an event line) as a map. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> json(String text) throws IOException {
+    return JSON.readValue(text, Map.class);
+  }
+
+  /** The first element of a JSON array, as a map; empty if there is none. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> first(Object array) {
+    return array instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Map<?, ?> m
+        ? (Map<String, Object>) m : Map.of();
+  }
+
   private void writeScript(String name, String text) throws IOException {
     Path p = home.resolve(name);
     Files.writeString(p, text);
@@ -281,13 +295,13 @@ final class QuickstartAgent {
   }
 
   /** Waits for the agent's next event named {@code event} (after those already shown). */
-  private JsonNode awaitEvent(String event) throws Exception {
+  private Map<String, Object> awaitEvent(String event) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
     while (true) {
       List<String> lines = lines();
       for (String line : lines.subList(Math.min(linesShown, lines.size()), lines.size())) {
-        JsonNode e = JSON.readTree(line);
-        if (e.path("event").asText().equals(event)) {
+        Map<String, Object> e = json(line);
+        if (event.equals(e.get("event"))) {
           return e;
         }
       }
