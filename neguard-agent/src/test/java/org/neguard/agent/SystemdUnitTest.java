@@ -62,7 +62,8 @@ class SystemdUnitTest {
   }
 
   @Test
-  @DisplayName("HRD-1 the unit runs the agent's main class as neguard-agent with -Xmx64m,"
+  @DisplayName("HRD-1 the unit runs the agent's main class as neguard-agent with the measured"
+      + " footprint options (the launcher's jvm.options),"
       + " NoNewPrivileges, ProtectSystem=strict (state and install root writable), no"
       + " capabilities, restricted address families, a memory cap, restart on failure but not"
       + " on a configuration or identity error")
@@ -81,8 +82,16 @@ class SystemdUnitTest {
     assertThat(s.get("RestartPreventExitStatus")).isEqualTo(Agent.EXIT_CONFIG + " "
         + Agent.EXIT_IDENTITY);
     String exec = s.get("ExecStart");
-    assertThat(exec).contains("-Xmx64m").endsWith("org.neguard.agent.Agent"
-        + " /etc/neguard/agent.properties");
+    assertThat(exec).endsWith("org.neguard.agent.Agent /etc/neguard/agent.properties");
+    // One set of options for the NE: the file the launcher and the quickstart read.
+    java.nio.file.Path options = java.nio.file.Path.of("").toAbsolutePath().getParent().resolve(
+        "neguard-cli/src/main/resources/org/neguard/cli/agent/jvm.options");
+    for (String line : java.nio.file.Files.readAllLines(options)) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        assertThat(List.of(exec.split("\\s+"))).as("ExecStart has %s", line)
+            .containsAll(List.of(line.trim().split("\\s+")));
+      }
+    }
     assertThat(Class.forName("org.neguard.agent.Agent").getMethod("main", String[].class))
         .isNotNull();
   }

@@ -32,8 +32,9 @@ import picocli.CommandLine.Option;
           + "refused (AV-2). Between them an OAM server on loopback takes the signed package from "
           + "a publisher and refuses the tampered copy, deploys it to simulated devices with four-eyes "
           + "approval, publishes it in a TUF repository under a 2-of-2 root that two key holders "
-          + "sign, where NEGuard's TUF client and tuf-js fetch it, and its audit chain verifies. "
-          + "Needs clamd "
+          + "sign, where NEGuard's TUF client and tuf-js fetch it, and a real NE agent (a process "
+          + "of its own) installs it, upgrades it, and rolls back by itself a version whose health "
+          + "check fails; its audit chain verifies. Needs clamd "
           + "and sigtool (Debian: clamav-daemon, clamav). Last, a hardening check of this "
           + "machine's listening sockets against the sample MME policy, with HTML evidence."
     })
@@ -86,8 +87,13 @@ final class QuickstartCommand implements Callable<Integer> {
       Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
-      next = QuickstartServer.run(out(), spec.commandLine().getErr(), 8, work, bundle,
-          "sample-mme", "1.0.0", tampered, pki.resolve("ca.pem"));
+      step("8. Two newer versions for the NE agent's steps, scanned and signed the same way:"
+          + " 1.1.0, and 1.2.0 whose mme.conf lost its S1AP port (its health check will fail)");
+      QuickstartAgent.Versions newer = new QuickstartAgent.Versions("sample-mme", "1.0.0",
+          newerVersion(work, "1.1.0", clamd, pki, false), "1.1.0",
+          newerVersion(work, "1.2.0", clamd, pki, true), "1.2.0");
+      next = QuickstartServer.run(out(), spec.commandLine().getErr(), 9, work, bundle,
+          "sample-mme", "1.0.0", tampered, pki.resolve("ca.pem"), newer);
       step(next + ". A variant carrying the EICAR test file: the scan finds it, signing is refused");
       Path infectedTree = work.resolve("sample-mme-infected");
       writeSample(infectedTree);
@@ -121,11 +127,34 @@ final class QuickstartCommand implements Callable<Integer> {
     out().println("Quickstart done: the scanned and signed package passed (and the server took"
         + " it), the tampered copy was refused, its deployment needed a second person's approval"
         + " and reached every simulated device, the TUF repository under an offline 2-of-2 root"
-        + " served it to two TUF clients, the infected variant could not be signed; the"
+        + " served it to two TUF clients, a real NE agent installed it, upgraded it and rolled"
+        + " back a version that failed its health check, the infected variant could not be"
+        + " signed; the"
         + " hardening evidence is in hardening/hardening-report.html.");
     out().println("Files are in " + work);
     out().flush();
     return 0;
+  }
+
+  /**
+   * Builds, scans and signs {@code version} of the sample; {@code broken}: its mme.conf without
+   * the S1AP port, which the quickstart agent's health check looks for.
+   */
+  private Path newerVersion(Path work, String version, DemoClamd clamd, Path pki, boolean broken)
+      throws IOException {
+    Path tree = work.resolve("sample-mme-" + version);
+    writeSample(tree);
+    if (broken) {
+      Path conf = tree.resolve("etc/mme.conf");
+      Files.writeString(conf, Files.readString(conf).replaceAll("(?m)^s1ap\\.sctp\\.port.*\n",
+          ""));
+    }
+    Path out = work.resolve("sample-mme-" + version + BundleLayout.EXTENSION);
+    build(tree, out, version);
+    require(0, "pkg", "scan", out.toString(), "--engine", clamd.unixSpec(), "--note", DEMO_NOTE);
+    require(0, "pkg", "sign", out.toString(), "--key", pki.resolve("vendor.key").toString(),
+        "--cert", pki.resolve("vendor.pem").toString());
+    return out;
   }
 
   private void build(Path tree, Path out, String version) {
@@ -176,7 +205,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   /** Writes the sample tree; returns the bytes of its binary library. */
-  private static byte[] writeSample(Path sample) throws IOException {
+  static byte[] writeSample(Path sample) throws IOException {
     Files.createDirectories(sample.resolve("bin"));
     Files.createDirectories(sample.resolve("etc"));
     Files.createDirectories(sample.resolve("lib"));

@@ -42,13 +42,24 @@ final class QuickstartServer {
    */
   static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
       String name, String version, Path tampered, Path caCert) throws Exception {
+    return run(out, err, firstStep, work, bundle, name, version, tampered, caCert, null);
+  }
+
+  /**
+   * As {@link #run(PrintWriter, PrintWriter, int, Path, Path, String, String, Path, Path)}, and,
+   * if {@code agentVersions} is not null, the NE-agent steps ({@link QuickstartAgent}) after the
+   * repository's, with those two newer (scanned, signed) versions of the package.
+   */
+  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
+      String name, String version, Path tampered, Path caCert,
+      QuickstartAgent.Versions agentVersions) throws Exception {
     return new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
-        caCert);
+        caCert, agentVersions);
   }
 
   /** Runs the steps from {@code n}; returns the number of the step after them. */
   private int steps(int n, Path work, Path bundle, String name, String version, Path tampered,
-      Path caCert) throws Exception {
+      Path caCert, QuickstartAgent.Versions agentVersions) throws Exception {
     Path data = work.resolve("server");
     Path client = work.resolve("client");
     Path adminPassword = secretFile(work.resolve("admin-password.txt"));
@@ -56,6 +67,7 @@ final class QuickstartServer {
     step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
     show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
         "--admin-password-file", adminPassword.toString(), "--repo-public");
+    int next;
     try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert)) {
       String url = server.url();
       out.println("NEGuard server listening on " + url);
@@ -80,8 +92,16 @@ final class QuickstartServer {
       deploy(n + 4, url, cfg, work, name, version, adminPassword);
 
       repository(n + 7, url, cfg, work, name, version);
+      next = n + 10;
 
-      step(n + 10, "Read the hash-chained audit log as admin, and verify the chain");
+      if (agentVersions != null) {
+        next = QuickstartAgent.run(out, err, next, work, new QuickstartAgent.Server(url, cfg,
+            new String[] {"--config", work.resolve("approver-client").toString()},
+            publisherPassword, work.resolve("operator-password.txt"), adminPassword,
+            work.resolve("repository/root.json"), caCert), agentVersions);
+      }
+
+      step(next, "Read the hash-chained audit log as admin, and verify the chain");
       require(0, cat(new String[] {"login", "--server", url, "--user", "admin",
           "--password-file", adminPassword.toString()}, cfg));
       require(0, cat(new String[] {"audit", "list", "--limit", "6"}, cfg));
@@ -90,7 +110,7 @@ final class QuickstartServer {
     out.println();
     out.println("The server was stopped; its data is in " + data);
     out.flush();
-    return n + 11;
+    return next + 1;
   }
 
   /**

@@ -411,6 +411,57 @@ class ServerCliTest {
     }
   }
 
+  @Test
+  @DisplayName("INT-3 REC-1 the quickstart's agent steps: a real agent process enrolls, installs"
+      + " the approved package, upgrades it, and rolls back by itself a version whose health"
+      + " check fails")
+  void quickstartAgentSteps_installUpgradeBrokenVersion_rolledBackToUpgrade() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("qs-agent"));
+    Path bundles = Files.createDirectories(dir.resolve("qs-agent-bundles"));
+    Path[] built = new Path[3];
+    String[] versions = {"1.0.0", "1.1.0", "1.2.0"};
+    for (int i = 0; i < 3; i++) {
+      Path tree = bundles.resolve("tree-" + versions[i]);
+      QuickstartCommand.writeSample(tree);
+      if (i == 2) { // the broken version: its configuration lost the S1AP port
+        Path conf = tree.resolve("etc/mme.conf");
+        Files.writeString(conf, Files.readString(conf).replaceAll("(?m)^s1ap.*\n", ""));
+      }
+      built[i] = SignedBundles.build(bundles, pki, "sample-mme", versions[i], 1, "mme", tree);
+    }
+    Path bad = work.resolve("sample-tampered.ngp");
+    Files.copy(tampered, bad, StandardCopyOption.REPLACE_EXISTING);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int next = QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6,
+        work, built[0], "sample-mme", "1.0.0", bad, pki.resolve("ca.pem"),
+        new QuickstartAgent.Versions("sample-mme", "1.0.0", built[1], "1.1.0", built[2],
+            "1.2.0"));
+    assertThat(next).as("five agent steps between the repository's and the audit's")
+        .isEqualTo(22);
+    assertThat(out.toString()).as("%s", err).contains("== 16. A real NE agent",
+        "\"event\":\"enrolled\"", "\"event\":\"verified_extracted\"",
+        "current -> versions/sample-mme@1.0.0", "previous -> versions/sample-mme@1.0.0",
+        "\"event\":\"rolled_back\"", "HEALTH_CHECK_FAILED", "== 20. Port drift",
+        "\"event\":\"drift\"", "\"event\":\"drift_resolved\"", "== 21. Read the hash-chained",
+        "The agent was stopped");
+    Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
+    // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself.
+    assertThat(Files.readSymbolicLink(ne.resolve("install/current")).toString())
+        .isEqualTo("versions/sample-mme@1.1.0");
+    // After the rollback last-known-good is 1.0.0 again, as before the failed upgrade.
+    assertThat(Files.readSymbolicLink(ne.resolve("install/previous")).toString())
+        .isEqualTo("versions/sample-mme@1.0.0");
+    assertThat(Files.readAllLines(ne.resolve("service.log"))).hasSize(4)
+        .satisfies(l -> assertThat(l.get(0)).contains("mme 1.0.0 started"))
+        .satisfies(l -> assertThat(l.get(1)).contains("mme 1.1.0 started"))
+        .satisfies(l -> assertThat(l.get(2)).contains("mme 1.2.0 started"))
+        .satisfies(l -> assertThat(l.get(3)).contains("mme 1.1.0 started"));
+    assertThat(Files.readString(ne.resolve("state/installed.json"))).contains("\"1.1.0\"");
+    assertThat(Files.readString(ne.resolve("state/last-result.json")))
+        .contains("HEALTH_CHECK_FAILED", "rolled back to sample-mme 1.1.0");
+  }
+
   /** A non-loopback address of this machine: a connection to it stays on this host. */
   static java.net.InetAddress localNonLoopback() throws Exception {
     for (java.net.NetworkInterface ni

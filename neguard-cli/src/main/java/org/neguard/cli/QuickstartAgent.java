@@ -1,0 +1,470 @@
+package org.neguard.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.neguard.agent.Agent;
+import picocli.CommandLine;
+
+/**
+ * The NE-agent part of the quickstart (INT-3, REC-1; docs/AGENT.md): a real agent, a process of
+ * its own ({@code neguard agent --config}, with the JVM options an H(e)NB runs it with), enrolls
+ * against the quickstart's server and trusts the TUF root the two holders signed; an approved
+ * deployment installs the sample package (verified, in its own slot, {@code current} switched),
+ * a second upgrades it, a third, whose configuration lost its S1AP port, fails the health check
+ * and the agent rolls it back by itself. Each step shows the commands and the agent's own event
+ * lines.
+ *
+ * <p>Meant to be called by {@code QuickstartServer} while its server runs, after the repository
+ * steps (the root must be published) and the deployment steps (the operator and the approver
+ * exist and the approver's client is logged in). The agent is stopped (SIGTERM) at the end.
+ * Each step is one method; a new step is one more call in {@link #steps}.
+ */
+final class QuickstartAgent {
+  /** The device id of the quickstart's NE. */
+  static final String DEVICE = "qs-mme-1";
+  /** The agent's JVM options on an NE (docs/AGENT.md "Footprint"), one per line, # comments. */
+  static final String JVM_OPTIONS = "agent/jvm.options";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long WAIT_SECONDS = 120;
+
+  /** The server side the agent steps use. */
+  record Server(String url, String[] operator, String[] approver, Path publisherPassword,
+      Path operatorPassword, Path adminPassword, Path root, Path caCert) {}
+
+  /** The two newer versions of the sample: an upgrade, and one whose health check fails. */
+  record Versions(String name, String first, Path upgrade, String upgradeVersion, Path broken,
+      String brokenVersion) {}
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final Server server;
+  private final Versions versions;
+  private final Path home;
+  private final Path log;
+  private Process agent;
+  private int linesShown;
+
+  private QuickstartAgent(PrintWriter out, PrintWriter err, Server server, Versions versions,
+      Path work) {
+    this.out = out;
+    this.err = err;
+    this.server = server;
+    this.versions = versions;
+    this.home = work.resolve("ne-" + DEVICE);
+    this.log = home.resolve("agent.log");
+  }
+
+  /**
+   * Runs the agent steps, numbered from {@code firstStep}.
+   *
+   * @return the number of the step after them
+   * @throws IllegalStateException if a step does not end as expected
+   */
+  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Server server,
+      Versions versions) throws Exception {
+    QuickstartAgent q = new QuickstartAgent(out, err, server, versions, work);
+    try {
+      return q.steps(firstStep);
+    } finally {
+      q.stopAgent();
+    }
+  }
+
+  private int steps(int n) throws Exception {
+    start(n++);
+    deploy(n++, versions.first(), "The operator deploys " + versions.name() + " "
+        + versions.first() + " to the NE and the approver approves: its agent verifies the"
+        + " signed order, the TUF target, the vendor's signature, every file's digest and the"
+        + " scan reports, installs it into a slot of its own, switches current to it, restarts"
+        + " the service and runs the health check, and only then reports success", true);
+    deploy(n++, versions.upgradeVersion(), "A second deployment upgrades it to "
+        + versions.upgradeVersion() + ": verified again, a new slot, current switched by one"
+        + " rename, the old version kept as previous (last-known-good)", true);
+    deploy(n++, versions.brokenVersion(), "A third deployment, " + versions.brokenVersion()
+        + ", whose mme.conf lost its S1AP port: the health check fails, the agent switches"
+        + " current back to " + versions.upgradeVersion() + " by itself, restarts it, and"
+        + " reports the target failed with HEALTH_CHECK_FAILED", false);
+    drift(n++);
+    return n;
+  }
+
+  /**
+   * Port drift (HRD-1, HRD-4): the admin uploads the NE type's hardening policy (what this host
+   * listens on now), the quickstart opens a new listening port on the host, the agent's next
+   * socket inventory shows it, the server opens a finding and lists the NE as out of policy; the
+   * port closed, the finding is resolved.
+   */
+  private void drift(int n) throws Exception {
+    step(n, "Port drift: the admin uploads the hardening policy of the NE type mme (here: what"
+        + " this host listens on now); then a new port opens on the host, as a backdoor would;"
+        + " the agent's next socket inventory (every second here) shows it, the server judges"
+        + " it against the policy, opens a finding (an audit row, and a webhook if configured)"
+        + " and lists the NE as out of policy; once the port is closed, the finding is resolved");
+    String[] cfg = server.operator();
+    require(0, cat(new String[] {"login", "--server", server.url(), "--user", "admin",
+        "--password-file", server.adminPassword().toString()}, cfg));
+    Path policy = home.resolve("mme-policy.yaml");
+    Files.writeString(policy, hostPolicy());
+    out.println("$ cat " + policy + "   (" + Files.readAllLines(policy).size() + " lines: every"
+        + " port this host listens on now, declared)");
+    require(0, cat(new String[] {"policy", "upload", "--ne-type", "mme", policy.toString()},
+        cfg));
+    require(0, cat(new String[] {"login", "--server", server.url(), "--user", "operator1",
+        "--password-file", server.operatorPassword().toString()}, cfg));
+    Map<String, Object> judged = awaitEvent("inventory_reported",
+        e -> !"NO_POLICY".equals(e.get("verdict")));
+    showEvents();
+    out.println("(the agent's inventory judged: " + judged.get("verdict") + ", policy version "
+        + judged.get("policyVersion") + ")");
+    int port;
+    try (java.net.ServerSocket backdoor = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      port = backdoor.getLocalPort();
+      out.println("$ (a new listener on 127.0.0.1:" + port + ")");
+      out.flush();
+      awaitEvent("drift", e -> String.valueOf(e.get("ports")).contains("/" + port + " "));
+      showEvents();
+      require(0, cat(new String[] {"device", "list", "--out-of-policy"}, cfg));
+    }
+    out.println("$ (the listener on 127.0.0.1:" + port + " closed)");
+    out.flush();
+    awaitEvent("drift_resolved", e -> String.valueOf(e.get("ports")).contains("/" + port + " "));
+    showEvents();
+    require(0, cat(new String[] {"device", "drift", DEVICE}, cfg));
+  }
+
+  /** A policy for NE type mme that declares every port this host listens on now. */
+  private static String hostPolicy() throws Exception {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (org.neguard.harden.ObservedPort p : org.neguard.harden.inventory.LocalInventory.system()
+        .take().ports()) {
+      if (p.state() == org.neguard.harden.PortState.OPEN) {
+        keys.add(p.transport().name().toLowerCase(java.util.Locale.ROOT) + " " + p.port());
+      }
+    }
+    StringBuilder y = new StringBuilder("schema: neguard-hardening-policy/1\nneType: mme\n"
+        + "description: the quickstart host's listeners, declared\nallowed:\n");
+    for (String k : keys) {
+      String[] tp = k.split(" ");
+      y.append("  - transport: ").append(tp[0]).append("\n    port: ").append(tp[1])
+          .append("\n    service: host-").append(tp[1])
+          .append("\n    justification: listening when the quickstart ran\n");
+    }
+    return y.toString();
+  }
+
+  /** The publisher uploads the newer versions; the NE gets a token, its agent starts. */
+  private void start(int n) throws Exception {
+    step(n, "A real NE agent: the publisher uploads two newer versions of the sample, an"
+        + " operator makes a one-time enrollment token for the NE " + DEVICE + ", and its agent"
+        + " starts as a process of its own, trusting the TUF root the two holders signed; it"
+        + " makes its device key and enrolls");
+    String[] cfg = server.operator();
+    require(0, cat(new String[] {"login", "--server", server.url(), "--user", "publisher1",
+        "--password-file", server.publisherPassword().toString()}, cfg));
+    require(0, cat(new String[] {"pkg", "upload", versions.upgrade().toString()}, cfg));
+    require(0, cat(new String[] {"pkg", "upload", versions.broken().toString()}, cfg));
+    require(0, cat(new String[] {"login", "--server", server.url(), "--user", "operator1",
+        "--password-file", server.operatorPassword().toString()}, cfg));
+    Files.createDirectories(home);
+    Path ca = home.resolve("device-ca.pem");
+    String[] token = cat(new String[] {"device", "enroll-token", "--device-id", DEVICE,
+        "--ca-out", ca.toString(), "--json"}, cfg);
+    show(token);
+    Map<String, Object> t = json(captured(0, token)); // not shown: the token is a secret
+    String deviceUrl = String.valueOf(t.get("deviceUrl"));
+    out.println("(token for " + DEVICE + ", valid once; device URL " + deviceUrl
+        + ", device CA written to " + ca + ")");
+
+    writeScript("restart-mme.sh", """
+        #!/bin/sh
+        # The quickstart's stand-in for 'systemctl restart mme': records which version runs.
+        echo "$(date -u +%FT%TZ) mme $NEGUARD_VERSION started from $NEGUARD_SLOT" >>../service.log
+        echo "mme $NEGUARD_VERSION restarted"
+        """);
+    writeScript("check-mme.sh", """
+        #!/bin/sh
+        # The quickstart's health check: the running version's configuration must declare the
+        # S1AP port, or the MME would serve no eNodeB.
+        if grep -q '^s1ap.sctp.port' "$NEGUARD_SLOT/etc/mme.conf"; then
+          echo "mme $NEGUARD_VERSION: S1AP port configured"
+          exit 0
+        fi
+        echo "mme $NEGUARD_VERSION: no s1ap.sctp.port in etc/mme.conf: the MME serves no eNodeB"
+        exit 1
+        """);
+    Path config = home.resolve("agent.properties");
+    String shown = String.join("\n",
+        "server.url=" + deviceUrl,
+        "state.dir=state",
+        "install.root=install",
+        "tuf.root=" + server.root(),
+        "trust.anchors=" + server.caCert(),
+        "ne.type=mme",
+        "device.id=" + DEVICE,
+        "poll.interval=1s",
+        "backoff.max=4s",
+        "enroll.ca=device-ca.pem",
+        // Run in install.root: the scripts are beside it, in the NE's directory.
+        "service.restart=/bin/sh ../restart-mme.sh",
+        "health.check=/bin/sh ../check-mme.sh",
+        "health.timeout=10s",
+        "inventory.interval=1s",
+        "");
+    Files.writeString(config, shown + "enroll.token=" + t.get("token") + "\n");
+    out.println("$ cat " + config + "   (and enroll.token=...)");
+    out.print(shown);
+    List<String> command = agentCommand(config);
+    out.println("$ neguard agent --config " + config + " &   (java "
+        + String.join(" ", command.subList(1, command.indexOf("-cp"))) + ")");
+    out.flush();
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
+    agent = pb.start();
+    awaitEvent("enrolled");
+    showEvents();
+    out.println("device key " + home.resolve("state/identity/device.key") + " mode "
+        + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+            home.resolve("state/identity/device.key"))));
+    require(0, cat(new String[] {"device", "show", DEVICE}, cfg));
+  }
+
+  /**
+   * One deployment of {@code version} to the NE, approved by the approver; waits for the
+   * agent's report, shows its event lines, the slots and the target's state.
+   */
+  private void deploy(int n, String version, String title, boolean succeeds) throws Exception {
+    step(n, title);
+    String[] create = cat(new String[] {"deploy", "create", "--package", versions.name(),
+        "--version", version, "--device", DEVICE}, server.operator());
+    show(create);
+    String created = captured(0, create);
+    out.print(created);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("Created deployment (\\S+) ").matcher(created);
+    if (!m.find()) {
+      throw new IllegalStateException("no deployment id in: " + created);
+    }
+    String id = m.group(1);
+    require(0, cat(new String[] {"deploy", "approve", id}, server.approver()));
+    Map<String, Object> reported = awaitEvent("reported");
+    showEvents();
+    String status = String.valueOf(reported.get("status"));
+    if (!status.equals(succeeds ? "succeeded" : "failed")) {
+      throw new IllegalStateException("the agent reported " + status + " for " + versions.name()
+          + " " + version + "; its log: " + log);
+    }
+    Path install = home.resolve("install");
+    out.println("in " + install + ":");
+    for (String link : List.of("current", "previous")) {
+      Path l = install.resolve(link);
+      if (Files.isSymbolicLink(l)) {
+        out.println(link + " -> " + Files.readSymbolicLink(l));
+      }
+    }
+    out.println("$ cat " + home.resolve("service.log"));
+    out.print(Files.readString(home.resolve("service.log")));
+    out.flush();
+    String expected = org.neguard.agent.Slots.name(versions.name(),
+        succeeds ? version : versions.upgradeVersion());
+    Path current = Files.readSymbolicLink(install.resolve("current"));
+    if (!current.getFileName().toString().equals(expected)) {
+      throw new IllegalStateException("current is " + current + ", expected " + expected);
+    }
+    // The server's word: the target's state and reason, as the agent reported them.
+    String[] statusCommand = cat(new String[] {"deploy", "status", id, "--targets"},
+        server.operator());
+    show(statusCommand);
+    CommandLine cl = Main.newCommandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.execute(statusCommand); // a deployment with a failed target may exit 0 or 3: see below
+    Map<String, Object> target = first(json(captured(-1, cat(statusCommand,
+        new String[] {"--json"}))).get("targets"));
+    String state = String.valueOf(target.get("state"));
+    String code = String.valueOf(first(target.get("reasons")).get("code"));
+    if (succeeds ? !state.equals("succeeded")
+        : !(state.equals("failed") && code.equals("HEALTH_CHECK_FAILED"))) {
+      throw new IllegalStateException("the server has the target " + state + " " + code
+          + " for " + versions.name() + " " + version + ": " + target);
+    }
+  }
+
+  /**
+   * The agent's command line as the launcher makes it: this JVM's java, the NE's JVM options,
+   * and the agent's own jar (whose manifest names its dependencies beside it) when the agent
+   * was loaded from one; from a build's class directories (tests), this JVM's class path.
+   */
+  static List<String> agentCommand(Path config) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions());
+    Path agentJar;
+    try {
+      agentJar = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI());
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      agentJar = null;
+    }
+    if (agentJar != null && Files.isRegularFile(agentJar)) {
+      command.addAll(List.of("-cp", agentJar.toString(), Agent.class.getName(),
+          config.toString()));
+    } else {
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          "org.neguard.cli.Main", "agent", "--config", config.toString()));
+    }
+    return command;
+  }
+
+  /** The agent's JVM options on an NE, from the resource the launcher reads too. */
+  static List<String> jvmOptions() throws IOException {
+    try (InputStream in = QuickstartAgent.class.getResourceAsStream(JVM_OPTIONS)) {
+      if (in == null) {
+        throw new IllegalStateException(JVM_OPTIONS + " is missing from the jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .flatMap(l -> Arrays.stream(l.split("\\s+"))).toList();
+    }
+  }
+
+  /** A JSON object (a command's --json output, an event line) as a map. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> json(String text) throws IOException {
+    return JSON.readValue(text, Map.class);
+  }
+
+  /** The first element of a JSON array, as a map; empty if there is none. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> first(Object array) {
+    return array instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof Map<?, ?> m
+        ? (Map<String, Object>) m : Map.of();
+  }
+
+  private void writeScript(String name, String text) throws IOException {
+    Path p = home.resolve(name);
+    Files.writeString(p, text);
+    out.println("$ cat " + p);
+    out.print(text);
+    out.flush();
+  }
+
+  /** Waits for the agent's next event named {@code event} (after those already shown). */
+  private Map<String, Object> awaitEvent(String event) throws Exception {
+    return awaitEvent(event, e -> true);
+  }
+
+  /** As {@link #awaitEvent(String)}, for an event that also matches {@code also}. */
+  private Map<String, Object> awaitEvent(String event,
+      java.util.function.Predicate<Map<String, Object>> also) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (true) {
+      List<String> lines = lines();
+      for (String line : lines.subList(Math.min(linesShown, lines.size()), lines.size())) {
+        Map<String, Object> e = json(line);
+        if (event.equals(e.get("event")) && also.test(e)) {
+          return e;
+        }
+      }
+      if (!agent.isAlive()) {
+        throw new IllegalStateException("the agent exited " + agent.exitValue()
+            + " while the quickstart waited for '" + event + "'; its log: " + log);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("no '" + event + "' from the agent within "
+            + WAIT_SECONDS + " s; its log: " + log);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Shows the agent's event lines since the last shown (its polls left out). */
+  private void showEvents() throws IOException {
+    List<String> lines = lines();
+    for (String line : lines.subList(Math.min(linesShown, lines.size()), lines.size())) {
+      if (!line.contains("\"event\":\"poll\"")) {
+        out.println("  agent | " + line);
+      }
+    }
+    linesShown = lines.size();
+    out.flush();
+  }
+
+  private List<String> lines() throws IOException {
+    if (!Files.exists(log)) {
+      return List.of();
+    }
+    return Files.readAllLines(log).stream().filter(l -> l.startsWith("{")).toList();
+  }
+
+  private void stopAgent() throws Exception {
+    if (agent == null) {
+      return;
+    }
+    agent.destroy(); // SIGTERM: the agent finishes its step and logs "stopped"
+    if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+      agent.destroyForcibly();
+      agent.waitFor(10, TimeUnit.SECONDS);
+    }
+    out.println("The agent was stopped (SIGTERM); its log is in " + log);
+    out.flush();
+  }
+
+  private static String[] cat(String[]... parts) {
+    return Arrays.stream(parts).flatMap(Arrays::stream).toArray(String[]::new);
+  }
+
+  private void step(int n, String text) {
+    out.println();
+    out.println("== " + n + ". " + text);
+    out.flush();
+  }
+
+  private void show(String... args) {
+    StringBuilder shown = new StringBuilder("$ neguard");
+    for (String a : args) {
+      shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
+    }
+    out.println(shown);
+    out.flush();
+  }
+
+  private void require(int expectedExit, String... args) {
+    show(args);
+    CommandLine cl = Main.newCommandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    check(expectedExit, cl.execute(args), args);
+  }
+
+  /** Runs a command without showing its output; returns its standard output. */
+  private String captured(int expectedExit, String... args) {
+    StringWriter text = new StringWriter();
+    CommandLine cl = Main.newCommandLine();
+    cl.setOut(new PrintWriter(text, true));
+    cl.setErr(err);
+    check(expectedExit, cl.execute(args), args);
+    return text.toString();
+  }
+
+  /** Fails unless {@code exit} is {@code expectedExit} (-1: a verdict, 0 or 3). */
+  private static void check(int expectedExit, int exit, String... args) {
+    if (expectedExit == -1 ? exit != 0 && exit != 3 : exit != expectedExit) {
+      throw new IllegalStateException(
+          "'neguard " + String.join(" ", args) + "' exited " + exit + ", expected " + expectedExit);
+    }
+  }
+}
