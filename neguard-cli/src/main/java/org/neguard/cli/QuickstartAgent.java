@@ -319,7 +319,7 @@ final class QuickstartAgent {
     } catch (java.net.URISyntaxException | RuntimeException e) {
       agentJar = null;
     }
-    if (agentJar != null && Files.isRegularFile(agentJar)) {
+    if (agentJar != null && Files.isRegularFile(agentJar) && dependenciesBeside(agentJar)) {
       command.addAll(List.of("-cp", agentJar.toString(), Agent.class.getName(),
           config.toString()));
     } else {
@@ -327,6 +327,28 @@ final class QuickstartAgent {
           "org.neguard.cli.Main", "agent", "--config", config.toString()));
     }
     return command;
+  }
+
+  /**
+   * Whether every jar the agent jar's manifest names ({@code Class-Path}) is there: beside it in
+   * the CLI's {@code lib/}, yes; in a Maven repository or a module's {@code target/}, no.
+   */
+  private static boolean dependenciesBeside(Path agentJar) {
+    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(agentJar.toFile())) {
+      java.util.jar.Manifest m = jar.getManifest();
+      String classPath = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+      if (classPath == null || classPath.isBlank()) {
+        return false;
+      }
+      for (String entry : classPath.trim().split("\\s+")) {
+        if (!Files.isRegularFile(agentJar.resolveSibling(entry))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The agent's JVM options on an NE, from the resource the launcher reads too. */
@@ -428,18 +450,11 @@ final class QuickstartAgent {
   }
 
   private void step(int n, String text) {
-    out.println();
-    out.println("== " + n + ". " + text);
-    out.flush();
+    QuickstartText.step(out, n, text);
   }
 
   private void show(String... args) {
-    StringBuilder shown = new StringBuilder("$ neguard");
-    for (String a : args) {
-      shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
-    }
-    out.println(shown);
-    out.flush();
+    QuickstartText.show(out, args);
   }
 
   private void require(int expectedExit, String... args) {

@@ -179,12 +179,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private int run(String... args) {
-    StringBuilder shown = new StringBuilder("$ neguard");
-    for (String a : args) {
-      shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
-    }
-    out().println(shown);
-    out().flush();
+    QuickstartText.show(out(), args);
     CommandLine cl = Main.newCommandLine();
     cl.setOut(out());
     cl.setErr(spec.commandLine().getErr());

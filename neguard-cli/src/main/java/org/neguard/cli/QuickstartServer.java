@@ -251,18 +251,11 @@ final class QuickstartServer {
   }
 
   private void step(int n, String text) {
-    out.println();
-    out.println("== " + n + ". " + text);
-    out.flush();
+    QuickstartText.step(out, n, text);
   }
 
   private void show(String... args) {
-    StringBuilder shown = new StringBuilder("$ neguard");
-    for (String a : args) {
-      shown.append(' ').append(a.contains(" ") ? "'" + a + "'" : a);
-    }
-    out.println(shown);
-    out.flush();
+    QuickstartText.show(out, args);
   }
 
   private void require(int expectedExit, String... args) {

@@ -101,7 +101,7 @@ public record TpmPublic(int type, int attributes, byte[] name, PublicKey key, by
         throw notAllowed("name algorithm 0x" + Integer.toHexString(nameAlg) + ": SHA-256 only");
       }
       int attributes = b.getInt();
-      sized(b, 64, "authPolicy");
+      TpmBytes.sized(b, 64, "authPolicy", "TPM2B_PUBLIC");
       PublicKey key;
       if (type == ALG_RSA) {
         key = rsa(b, attributes);
@@ -149,7 +149,7 @@ public record TpmPublic(int type, int attributes, byte[] name, PublicKey key, by
     if (keyBits != 2048 || (exponent != 0 && exponent != 65537)) {
       throw notAllowed("RSA " + keyBits + " bits, exponent " + exponent + ": 2048 and 65537");
     }
-    byte[] modulus = sized(b, 256, "modulus");
+    byte[] modulus = TpmBytes.sized(b, 256, "modulus", "TPM2B_PUBLIC");
     if (modulus.length != 256) {
       throw malformed("a modulus of " + modulus.length + " bytes for 2048 bits");
     }
@@ -171,8 +171,8 @@ public record TpmPublic(int type, int attributes, byte[] name, PublicKey key, by
         || curve != ECC_NIST_P256 || kdf != ALG_NULL) {
       throw notAllowed("ECC key other than ECDSA P-256 with SHA-256");
     }
-    byte[] x = sized(b, 32, "x");
-    byte[] y = sized(b, 32, "y");
+    byte[] x = TpmBytes.sized(b, 32, "x", "TPM2B_PUBLIC");
+    byte[] y = TpmBytes.sized(b, 32, "y", "TPM2B_PUBLIC");
     try {
       AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
       params.init(new ECGenParameterSpec("secp256r1"));
@@ -182,16 +182,6 @@ public record TpmPublic(int type, int attributes, byte[] name, PublicKey key, by
     } catch (GeneralSecurityException e) {
       throw malformed("EC point not on P-256: " + e.getMessage());
     }
-  }
-
-  static byte[] sized(ByteBuffer b, int max, String field) throws RefusalException {
-    int size = Short.toUnsignedInt(b.getShort());
-    if (size > max) {
-      throw malformed(field + " of " + size + " bytes: at most " + max);
-    }
-    byte[] out = new byte[size];
-    b.get(out);
-    return out;
   }
 
   private static RefusalException malformed(String message) {

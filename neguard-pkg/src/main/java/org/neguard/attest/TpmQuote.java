@@ -70,8 +70,8 @@ public record TpmQuote(byte[] qualifiedSigner, byte[] extraData, long clock, int
       if (type != ST_ATTEST_QUOTE) {
         throw malformed("type is 0x" + Integer.toHexString(type) + ", not a quote (0x8018)");
       }
-      byte[] signer = sized(b, 2 + 64, "qualifiedSigner");
-      byte[] extra = sized(b, 64, "extraData");
+      byte[] signer = TpmBytes.sized(b, 2 + 64, "qualifiedSigner", "TPM quote");
+      byte[] extra = TpmBytes.sized(b, 64, "extraData", "TPM quote");
       long clock = b.getLong();
       int reset = b.getInt();
       int restart = b.getInt();
@@ -104,7 +104,7 @@ public record TpmQuote(byte[] qualifiedSigner, byte[] extraData, long clock, int
           throw malformed("bank 0x" + Integer.toHexString(alg) + " selected twice");
         }
       }
-      byte[] digest = sized(b, 64, "pcrDigest");
+      byte[] digest = TpmBytes.sized(b, 64, "pcrDigest", "TPM quote");
       if (b.hasRemaining()) {
         throw malformed(b.remaining() + " bytes after the quote");
       }
@@ -190,16 +190,6 @@ public record TpmQuote(byte[] qualifiedSigner, byte[] extraData, long clock, int
     pcrs.forEach((alg, idx) -> s.append(s.length() == 0 ? "" : "+").append("0x")
         .append(Integer.toHexString(alg)).append(':').append(idx));
     return s.length() == 0 ? "none" : s.toString();
-  }
-
-  private static byte[] sized(ByteBuffer b, int max, String field) throws RefusalException {
-    int size = Short.toUnsignedInt(b.getShort());
-    if (size > max) {
-      throw malformed(field + " of " + size + " bytes: at most " + max);
-    }
-    byte[] out = new byte[size];
-    b.get(out);
-    return out;
   }
 
   private static RefusalException malformed(String message) {
