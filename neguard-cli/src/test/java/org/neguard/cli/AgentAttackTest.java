@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Enumeration;
@@ -413,6 +414,53 @@ class AgentAttackTest {
 
   @Test
   @Order(8)
+  @DisplayName("INT-3 SRC-2 OBJ-1 the server unreachable for longer than an order's validity"
+      + " while the agent keeps running (cut off right after the order arrived): back online,"
+      + " nothing of the void order is installed, ORDER_VALIDITY kept and reported, core 1.0"
+      + " stays")
+  void serverUnreachablePastTheOrdersValidity_neverInstalled() throws Exception {
+    Instant expires = Instant.now().plusSeconds(12).truncatedTo(
+        java.time.temporal.ChronoUnit.SECONDS);
+    int before = a.events().size();
+    proxy.tamper((req, resp) -> {
+      if (req.target().startsWith("/api/device/v1/poll") && resp.status() == 200
+          && JSON.readTree(resp.body()).path("order").isObject()) {
+        proxy.cut(true); // the order gets through; everything after it is lost
+      }
+      return resp;
+    });
+    String dep;
+    try {
+      dep = fleet.deploy("core", "2.0", "ne-a", "--expires", expires.toString());
+      a.await("order", e -> true);
+      while (Instant.now().isBefore(expires.plusSeconds(2))) {
+        Thread.sleep(200);
+      }
+    } finally {
+      proxy.tamper(TamperingProxy.Tamper.PASS);
+      proxy.cut(false);
+    }
+    JsonNode refused = a.await("refused", e -> e.path("codes").asText().equals(
+        "ORDER_VALIDITY"));
+    assertThat(refused.path("message").asText()).contains("expired");
+    List<String> after = a.eventNames().subList(before, a.eventNames().size());
+    assertThat(after).as("nothing of the void order installed")
+        .doesNotContain("downloaded", "verified_extracted", "activated", "installed");
+    assertThat(Files.readString(a.state().resolve("last-result.json")))
+        .contains("ORDER_VALIDITY").contains("failed");
+    assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
+        .isEqualTo("versions/core@1.0");
+    assertThat(JSON.readTree(a.state().resolve("installed.json").toFile()).path("version")
+        .asText()).isEqualTo("1.0");
+    assertNoLeftovers(a);
+    CliRun s = CliRun.as(fleet.op, "deploy", "status", dep, "--targets", "--json");
+    assertThat(s.json().path("targets").path(0).path("state").asText()).as("%s", s.json())
+        .isNotEqualTo("succeeded");
+    assertThat(fleet.device("ne-a").path("installed").toString()).doesNotContain("\"2.0\"");
+  }
+
+  @Test
+  @Order(11)
   @DisplayName("INT-3 after every attack, the untouched order for core 2.0 installs: the"
       + " refusals came from the attacks, not from a broken agent")
   void afterTheAttacks_untouchedOrderInstalls() throws Exception {

@@ -76,6 +76,8 @@ final class TamperingProxy implements AutoCloseable {
   private final List<Exchange> seen = new ArrayList<>();
   private final List<Socket> open = new ArrayList<>();
   private volatile Tamper tamper = Tamper.PASS;
+  /** An outage: every request is dropped unanswered and never reaches the server. */
+  private volatile boolean cut;
   private volatile boolean closed;
 
   /**
@@ -123,6 +125,11 @@ final class TamperingProxy implements AutoCloseable {
     return URI.create("https://127.0.0.1:" + listener.getLocalPort());
   }
 
+  /** Cuts the agent off the server (a network outage), or ends the outage. */
+  void cut(boolean on) {
+    this.cut = on;
+  }
+
   /** What the proxy does from now on to each answer. */
   void tamper(Tamper t) {
     this.tamper = t;
@@ -168,8 +175,8 @@ final class TamperingProxy implements AutoCloseable {
       OutputStream out = agent.getOutputStream();
       while (true) {
         List<String> head = readHead(in);
-        if (head == null) {
-          return;
+        if (head == null || cut) {
+          return; // the connection closed unanswered
         }
         String[] line = head.get(0).split(" ", 3);
         List<String> headers = head.subList(1, head.size());
