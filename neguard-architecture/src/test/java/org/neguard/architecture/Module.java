@@ -76,7 +76,7 @@ enum Module {
       // HARDEN: the hardening policy and the evaluator judge the agents' inventories (port drift).
       exports("org.neguard.server"),
       using(COMMON, PKG, API, HARDEN)),
-  CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, API, AGENT,
+  CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, VULN, API, AGENT,
       SERVER));
 
   private final List<String> packages;

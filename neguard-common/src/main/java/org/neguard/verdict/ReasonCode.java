@@ -82,6 +82,9 @@ public enum ReasonCode {
   NONCE_MISMATCH(Kind.REFUSAL, 422),
   /** Measurements (a TIM, a quoted PCR, a component) differ from their reference. */
   MEASUREMENT_MISMATCH(Kind.REFUSAL, 422),
+  // Vulnerability assessment (HRD-3; docs/VULNERABILITIES.md).
+  /** An installed package is affected by a known vulnerability its version does not fix. */
+  KNOWN_VULNERABILITY(Kind.REFUSAL, 422),
   // Errors: no verdict could be reached.
   IO_ERROR(Kind.ERROR, 500),
   BAD_INPUT(Kind.ERROR, 400),

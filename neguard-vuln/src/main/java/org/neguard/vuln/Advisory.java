@@ -12,11 +12,14 @@ import java.util.Optional;
  * @param summary one line
  * @param cvss the CVSS vector, when the record gives one
  * @param affected the affected packages, per ecosystem
+ * @param modified when the record last changed (OSV's {@code modified}): a feed is as new as its
+ *     newest record
  */
 public record Advisory(String id, List<String> aliases, String summary, Optional<String> cvss,
-    List<Affected> affected) {
+    List<Affected> affected, java.time.Instant modified) {
   public Advisory {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(modified, "modified");
     aliases = List.copyOf(aliases);
     affected = List.copyOf(affected);
   }

@@ -26,10 +26,21 @@ public final class AdvisoryIndex {
 
   private final Map<String, List<Advisory>> byPackage;
   private final int size;
+  private final java.util.Optional<java.time.Instant> newest;
 
-  private AdvisoryIndex(Map<String, List<Advisory>> byPackage, int size) {
+  private AdvisoryIndex(Map<String, List<Advisory>> byPackage, int size,
+      java.util.Optional<java.time.Instant> newest) {
     this.byPackage = byPackage;
     this.size = size;
+    this.newest = newest;
+  }
+
+  /**
+   * How new the feed is: its newest record's {@code modified} time (empty for an empty feed).
+   * An old feed misses every advisory published since, so a policy bounds its age.
+   */
+  public java.util.Optional<java.time.Instant> newest() {
+    return newest;
   }
 
   /** How many advisories the index holds. */
@@ -95,6 +106,7 @@ public final class AdvisoryIndex {
   private static final class Builder {
     final Map<String, List<Advisory>> byPackage = new HashMap<>();
     final Set<String> ids = new HashSet<>();
+    java.time.Instant newest;
 
     void add(Advisory a, String source) throws RefusalException {
       if (!ids.add(a.id())) {
@@ -104,6 +116,9 @@ public final class AdvisoryIndex {
       if (ids.size() > MAX_RECORDS) {
         throw new RefusalException(ReasonCode.SIZE_LIMIT, "more than " + MAX_RECORDS
             + " advisories in one feed");
+      }
+      if (newest == null || a.modified().isAfter(newest)) {
+        newest = a.modified();
       }
       Set<String> keys = new HashSet<>();
       for (Advisory.Affected af : a.affected()) {
@@ -117,7 +132,8 @@ public final class AdvisoryIndex {
     AdvisoryIndex build() {
       Map<String, List<Advisory>> frozen = new HashMap<>();
       byPackage.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-      return new AdvisoryIndex(Map.copyOf(frozen), ids.size());
+      return new AdvisoryIndex(Map.copyOf(frozen), ids.size(),
+          java.util.Optional.ofNullable(newest));
     }
   }
 }

@@ -99,7 +99,13 @@ public final class OsvReader {
     }
     String summary = n.path("summary").asText(n.path("details").asText("").lines().findFirst()
         .orElse(""));
-    return new Advisory(id, aliases, summary, cvss, affected);
+    java.time.Instant modified;
+    try {
+      modified = java.time.Instant.parse(text(n, "modified", source));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw malformed(source, id + ": modified is not an RFC 3339 UTC time");
+    }
+    return new Advisory(id, aliases, summary, cvss, affected, modified);
   }
 
   private static Iterable<JsonNode> array(JsonNode n, String field, String source)

@@ -59,6 +59,7 @@ class DebianMatcherTest {
   void match_backportedFixes_notReported() throws Exception {
     AdvisoryIndex index = AdvisoryIndex.importFeed(fixtures());
     assertThat(index.size()).isEqualTo(3);
+    assertThat(index.newest()).contains(java.time.Instant.parse("2026-11-20T00:00:00Z"));
     assertThat(DebianMatcher.match(parse(status("2:2.4-2+deb12u3")), index, "Debian:12"))
         .isEmpty();
     List<DebianMatcher.Finding> old = DebianMatcher.match(parse(status("2:2.4-2+deb12u1")),

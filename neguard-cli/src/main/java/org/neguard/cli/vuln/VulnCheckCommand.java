@@ -1,0 +1,121 @@
+package org.neguard.cli.vuln;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.neguard.cli.support.CommandBase;
+import org.neguard.cli.support.DurationConverter;
+import org.neguard.cli.support.Output;
+import org.neguard.verdict.Reason;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.AdvisoryIndex;
+import org.neguard.vuln.DebianMatcher;
+import org.neguard.vuln.DpkgPackage;
+import org.neguard.vuln.DpkgStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code neguard vuln check}: this host's (or a copied) dpkg database against an OSV feed. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+    description = {"Match the installed Debian packages against an OSV advisory feed imported"
+        + " offline, by source package and Debian's version rules, so that a fix the"
+        + " distribution backported into a revision is not reported.",
+        "Exit 0 when no installed package is affected; 3 with each affected package, the"
+            + " advisory and its CVE ids, the installed and the fixing version"
+            + " (KNOWN_VULNERABILITY), or when the feed is older than --max-feed-age"
+            + " (SCAN_POLICY); 1 when the feed or the package list cannot be read."})
+final class VulnCheckCommand extends CommandBase {
+  @Option(names = "--feed", required = true, paramLabel = "PATH",
+      description = "The OSV feed: a directory of OSV JSON records, or a zip of them (OSV's"
+          + " per-ecosystem all.zip), downloaded elsewhere and copied here.")
+  Path feed;
+
+  @Option(names = "--status", paramLabel = "FILE", defaultValue = "/var/lib/dpkg/status",
+      description = "The dpkg status database to assess (default: this host's, ${DEFAULT-VALUE};"
+          + " an NE's copied here works the same).")
+  Path status;
+
+  @Option(names = "--release", paramLabel = "ECOSYSTEM",
+      description = "The OSV ecosystem of the host's release, for example Debian:12 (default:"
+          + " from /etc/os-release).")
+  String release;
+
+  @Option(names = "--max-feed-age", paramLabel = "DURATION", defaultValue = "7d",
+      converter = DurationConverter.class,
+      description = "Refuse a feed whose newest record is older than this (default"
+          + " ${DEFAULT-VALUE}): an old feed misses every advisory published since.")
+  Duration maxFeedAge;
+
+  @Override
+  public Integer call() throws Exception {
+    Output out = output();
+    String ecosystem = release != null ? release : releaseOfThisHost();
+    AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
+    Instant newest = index.newest().orElseThrow(() -> new RefusalException(
+        ReasonCode.SCAN_POLICY, "the feed " + feed + " holds no advisory"));
+    if (newest.isBefore(Instant.now().minus(maxFeedAge))) {
+      throw new RefusalException(ReasonCode.SCAN_POLICY, "the feed's newest record is from "
+          + newest + ", older than --max-feed-age " + maxFeedAge.toString().substring(2)
+          .toLowerCase(java.util.Locale.ROOT) + ": import a current feed");
+    }
+    List<DpkgPackage> installed = DpkgStatus.read(status);
+    List<DebianMatcher.Finding> findings = DebianMatcher.match(installed, index, ecosystem);
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("release", ecosystem);
+    d.put("feed", Map.of("path", feed.toString(), "advisories", index.size(), "newest",
+        newest.toString()));
+    d.put("packages", installed.size());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Reason> reasons = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    for (DebianMatcher.Finding f : findings) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("package", f.pkg().name());
+      r.put("source", f.pkg().source());
+      r.put("installed", f.pkg().version().toString());
+      r.put("sourceVersion", f.pkg().sourceVersion().toString());
+      r.put("advisory", f.advisory().id());
+      r.put("cves", f.advisory().cves());
+      r.put("fixedIn", f.fixedIn().map(Object::toString).orElse(null));
+      r.put("cvss", f.advisory().cvss().orElse(null));
+      r.put("summary", f.advisory().summary());
+      rows.add(r);
+      String line = f.pkg().name() + " " + f.pkg().version() + " (source " + f.pkg().source()
+          + " " + f.pkg().sourceVersion() + "): " + f.advisory().id() + " "
+          + f.advisory().cves() + ", " + f.fixedIn().map(v -> "fixed in " + v)
+              .orElse("no fixed version yet");
+      reasons.add(Reason.about(ReasonCode.KNOWN_VULNERABILITY, f.pkg().name(), line));
+      text.append('\n').append(Output.printable(line));
+    }
+    d.put("findings", rows);
+    String what = installed.size() + " installed packages of " + ecosystem + " against "
+        + index.size() + " advisories (newest " + newest + ")";
+    if (findings.isEmpty()) {
+      return out.pass("PASS  " + what + ": no known vulnerability", d);
+    }
+    return out.failWithDetails(what + ": " + findings.size() + " finding(s)" + text, reasons,
+        d);
+  }
+
+  /** {@code Debian:12} from /etc/os-release ({@code ID=debian}, {@code VERSION_ID="12"}). */
+  static String releaseOfThisHost() throws IOException, RefusalException {
+    Path osRelease = Path.of("/etc/os-release");
+    String text = Files.exists(osRelease) ? Files.readString(osRelease) : "";
+    Matcher id = Pattern.compile("(?m)^ID=\"?([a-z]+)\"?$").matcher(text);
+    Matcher version = Pattern.compile("(?m)^VERSION_ID=\"?([0-9.]+)\"?$").matcher(text);
+    if (!id.find() || !version.find() || !id.group(1).equals("debian")) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "cannot tell the Debian release from "
+          + osRelease + ": give --release, for example Debian:12");
+    }
+    return "Debian:" + version.group(1);
+  }
+}

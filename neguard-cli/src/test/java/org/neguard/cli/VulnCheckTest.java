@@ -1,0 +1,109 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code neguard vuln check}: a dpkg database against an offline OSV feed, Debian-aware. The
+ * advisories are the inetutils fixes this machine's changelog names (neguard-vuln's fixtures
+ * and their sources: osv/SOURCES.md).
+ */
+class VulnCheckTest {
+  @TempDir Path dir;
+
+  Path feed(Instant modified) throws Exception {
+    Path feed = Files.createDirectories(dir.resolve("feed-" + modified.getEpochSecond()));
+    for (String[] a : List.of(new String[] {"2026-24061", "2:2.4-2+deb12u2"},
+        new String[] {"2026-28372", "2:2.4-2+deb12u3"})) {
+      Files.writeString(feed.resolve("DEBIAN-CVE-" + a[0] + ".json"), """
+          {"id": "DEBIAN-CVE-%s", "modified": "%s", "aliases": ["CVE-%s"],
+           "summary": "inetutils: telnetd", "affected": [{"package": {"ecosystem": "Debian:12",
+           "name": "inetutils"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
+           {"fixed": "%s"}]}]}]}
+          """.formatted(a[0], modified, a[0], a[1]));
+    }
+    return feed;
+  }
+
+  Path status(String telnetd) throws Exception {
+    return Files.writeString(dir.resolve("status-" + telnetd.replace(':', '_')), """
+        Package: inetutils-telnetd
+        Status: install ok installed
+        Architecture: amd64
+        Source: inetutils
+        Version: %s
+
+        Package: bash
+        Status: install ok installed
+        Architecture: amd64
+        Version: 5.2.15-2+b7
+        Source: bash (5.2.15-2)
+        """.formatted(telnetd));
+  }
+
+  @Test
+  @DisplayName("HRD-3 an NE's package list with telnetd 2:2.4-2+deb12u1: exit 3, each advisory"
+      + " KNOWN_VULNERABILITY with its CVE and fixing version; at +deb12u3, whose revision"
+      + " carries both fixes, exit 0")
+  void check_debianAware() throws Exception {
+    Path feed = feed(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    CliRun old = CliRun.of("vuln", "check", "--feed", feed.toString(), "--status",
+        status("2:2.4-2+deb12u1").toString(), "--release", "Debian:12", "--json");
+    assertThat(old.exit()).as("%s", old).isEqualTo(3);
+    JsonNode j = old.json();
+    assertThat(j.path("reasons")).allSatisfy(r -> assertThat(r.path("code").asText())
+        .isEqualTo("KNOWN_VULNERABILITY"));
+    assertThat(j.path("findings").findValuesAsText("advisory")).containsExactly(
+        "DEBIAN-CVE-2026-24061", "DEBIAN-CVE-2026-28372");
+    assertThat(j.path("findings").findValuesAsText("fixedIn")).containsExactly(
+        "2:2.4-2+deb12u2", "2:2.4-2+deb12u3");
+    CliRun fixed = CliRun.of("vuln", "check", "--feed", feed.toString(), "--status",
+        status("2:2.4-2+deb12u3").toString(), "--release", "Debian:12");
+    assertThat(fixed.exit()).as("%s", fixed).isZero();
+    assertThat(fixed.out()).contains("PASS").contains("no known vulnerability");
+  }
+
+  @Test
+  @DisplayName("HRD-3 this host's own dpkg database and release (from /etc/os-release): read"
+      + " whole, and its inetutils (installed by .ci/run) matched against the feed")
+  void check_thisHost() throws Exception {
+    CliRun r = CliRun.of("vuln", "check", "--feed", feed(Instant.now()).toString(), "--json");
+    assertThat(r.exit()).as("%s", r).isIn(0, 3);
+    assertThat(r.json().path("release").asText()).startsWith("Debian:");
+    assertThat(r.json().path("packages").asInt()).isGreaterThan(100);
+  }
+
+  @Test
+  @DisplayName("HRD-3 a feed older than --max-feed-age is refused SCAN_POLICY; a malformed one"
+      + " MALFORMED; a package list with an impossible version MALFORMED: never a pass")
+  void check_badInputs_refused() throws Exception {
+    Path stale = feed(Instant.now().minus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS));
+    CliRun old = CliRun.of("vuln", "check", "--feed", stale.toString(), "--status",
+        status("2:2.4-2+deb12u3").toString(), "--release", "Debian:12", "--json");
+    assertThat(old.exit()).as("%s", old).isEqualTo(3);
+    assertThat(old.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "SCAN_POLICY");
+    Path feed = feed(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Files.writeString(feed.resolve("broken.json"), "{\"id\": \"X\", \"id\": \"Y\"}");
+    CliRun broken = CliRun.of("vuln", "check", "--feed", feed.toString(), "--status",
+        status("2:2.4-2+deb12u3").toString(), "--release", "Debian:12", "--json");
+    assertThat(broken.exit()).as("%s", broken).isEqualTo(3);
+    assertThat(broken.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "MALFORMED");
+    Files.delete(feed.resolve("broken.json"));
+    CliRun impossible = CliRun.of("vuln", "check", "--feed", feed.toString(), "--status",
+        status("telnetd-2.4").toString(), "--release", "Debian:12", "--json");
+    assertThat(impossible.exit()).as("%s", impossible).isEqualTo(3);
+    assertThat(impossible.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "MALFORMED");
+  }
+}
