@@ -39,6 +39,13 @@ for v in $variants; do
   case "$v" in
     default) NEGUARD_AGENT_OPTS="" agent_start "$id" ;;
     c1) NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options") -XX:TieredStopAtLevel=1" agent_start "$id" ;;
+    # glibc keeps freed native memory in per-thread arenas: fewer arenas, and the JVM trimming
+    # the C heap every few seconds (JDK 17.0.9+), give some of it back.
+    arena) MALLOC_ARENA_MAX=2 agent_start "$id" ;;
+    trim) NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options") -XX:TrimNativeHeapInterval=5000" \
+      agent_start "$id" ;;
+    trimarena) MALLOC_ARENA_MAX=2 NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options")\
+ -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
     *) agent_start "$id" ;;
   esac
   await_event "$id" enrolled 120
