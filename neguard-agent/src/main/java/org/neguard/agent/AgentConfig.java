@@ -38,14 +38,15 @@ public record AgentConfig(
     Duration healthTimeout,
     Duration healthWindow,
     boolean enforcePorts,
-    Duration inventoryInterval) {
+    Duration inventoryInterval,
+    java.util.Map<String, Path> measurePaths) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> KEYS = Set.of("server.url", "repository.url", "state.dir",
       "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
-      "enforce.ports", "inventory.interval");
+      "enforce.ports", "inventory.interval", "measure.paths");
 
   /** A configuration problem: the agent exits 2 with this message. */
   public static final class ConfigException extends Exception {
@@ -132,6 +133,23 @@ public record AgentConfig(
       throw new ConfigException("inventory.interval must be 0 (off) or at least 1s: "
           + inventoryInterval);
     }
+    // Platform components measured beside the packages (issue 15, docs/MEASUREMENT.md):
+    // label=directory, comma-separated; each becomes the component platform:<label>.
+    java.util.Map<String, Path> measure = new java.util.LinkedHashMap<>();
+    String paths = p.getProperty("measure.paths", "").trim();
+    if (!paths.isEmpty()) {
+      for (String item : paths.split(",")) {
+        String[] kv = item.trim().split("=", 2);
+        if (kv.length != 2 || !kv[0].trim().matches("[a-z0-9][a-z0-9._-]{0,63}")
+            || kv[1].isBlank()) {
+          throw new ConfigException("measure.paths: '" + item.trim() + "' is not label=DIR"
+              + " (a label of lower-case letters, digits, . _ -)");
+        }
+        if (measure.put(kv[0].trim(), dir.resolve(kv[1].trim())) != null) {
+          throw new ConfigException("measure.paths: label " + kv[0].trim() + " twice");
+        }
+      }
+    }
     return new AgentConfig(server, repo, dir.resolve(required(p, "state.dir")),
         dir.resolve(required(p, "install.root")), dir.resolve(required(p, "tuf.root")),
         List.copyOf(anchors), neType, deviceId, interval, max, token,
@@ -139,7 +157,7 @@ public record AgentConfig(
         p.getProperty("enroll.ca.sha256"), List.copyOf(labels),
         CommandRunner.split(p.getProperty("service.restart")),
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
-        Boolean.parseBoolean(enforce), inventoryInterval);
+        Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure));
   }
 
   private static String required(Properties p, String key) throws ConfigException {

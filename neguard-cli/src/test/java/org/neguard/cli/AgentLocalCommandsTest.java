@@ -202,6 +202,31 @@ class AgentLocalCommandsTest {
   }
 
   @Test
+  @Order(36)
+  @DisplayName("ATT-3 OBJ-2 agent measure: the active slot measures exactly the RIM of its signed"
+      + " manifest, a platform directory of measure.paths is a component of its own, and the"
+      + " TIM is the chain of both (recomputed here)")
+  void measure_untouched_matchesTheSignedRim() throws Exception {
+    Path etc = Files.createDirectories(ne.home.resolve("etc-neguard"));
+    Files.writeString(etc.resolve("agent.conf"), "a platform file\n");
+    ne.set("measure.paths", "etc=etc-neguard");
+    CliRun r = agent("measure", ne.config);
+    assertThat(r.exit()).as("%s", r).isZero();
+    JsonNode c = r.json().path("components");
+    assertThat(c.findValuesAsText("name")).containsExactlyInAnyOrder("core", "platform:etc");
+    JsonNode core = c.path(0).path("name").asText().equals("core") ? c.path(0) : c.path(1);
+    JsonNode plat = core == c.path(0) ? c.path(1) : c.path(0);
+    assertThat(core.path("digest").asText()).isEqualTo(core.path("signedRim").asText());
+    assertThat(core.path("matches").asBoolean()).isTrue();
+    assertThat(plat.path("reference").asText()).isEqualTo("OPERATOR_BASELINE");
+    assertThat(r.json().path("tim").asText()).isEqualTo(org.neguard.measure.PlatformTim.of(
+        List.of(new org.neguard.measure.PlatformTim.Component("core", core.path("digest")
+            .asText(), org.neguard.measure.PlatformTim.Reference.VENDOR_SIGNED),
+            new org.neguard.measure.PlatformTim.Component("platform:etc", plat.path("digest")
+                .asText(), org.neguard.measure.PlatformTim.Reference.OPERATOR_BASELINE))));
+  }
+
+  @Test
   @Order(40)
   @DisplayName("INT-3 INT-1 a changed byte, a deleted file, an added file and a planted symbolic"
       + " link: verify-installed exits 3 naming each with its code")
@@ -230,6 +255,21 @@ class AgentLocalCommandsTest {
     assertThat(text.exit()).isEqualTo(3);
     assertThat(text.out()).contains("DIGEST_MISMATCH").contains("lib/core.so")
         .contains("etc/mme.conf").contains("bin/helper").contains("lib/libssl.so");
+  }
+
+  @Test
+  @Order(41)
+  @DisplayName("ATT-3 OBJ-2 agent measure on the tampered tree: exit 3 MEASUREMENT_MISMATCH, the"
+      + " changed, missing and extra files named")
+  void measure_tampered_mismatchNamed() throws Exception {
+    CliRun r = agent("measure", ne.config);
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(r.json().path("reasons").path(0).path("code").asText())
+        .isEqualTo("MEASUREMENT_MISMATCH");
+    JsonNode core = r.json().path("components").path(0);
+    assertThat(core.path("matches").asBoolean()).isFalse();
+    assertThat(core.path("changed").size() + core.path("missing").size()
+        + core.path("extra").size()).isPositive();
   }
 
   @Test

@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
         + " Logs one JSON line per event on stdout; stops gracefully on SIGTERM.",
         "Exit 0 stopped, 1 error, 2 configuration error, 3 no device identity (a new"
             + " enrollment token is needed).",
-        "With a command (status, verify-installed) it reports on the agent of --config instead"
-            + " of running it."},
-    subcommands = {AgentStatusCommand.class, AgentVerifyInstalledCommand.class})
+        "With a command (status, verify-installed, measure) it reports on the agent of --config"
+            + " instead of running it."},
+    subcommands = {AgentStatusCommand.class, AgentVerifyInstalledCommand.class,
+        AgentMeasureCommand.class})
 final class AgentCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE",
       description = "The agent's configuration (a properties file, docs/AGENT.md).")
@@ -31,7 +32,7 @@ final class AgentCommand implements Callable<Integer> {
   public Integer call() {
     if (config == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "give --config FILE to run"
-          + " the agent, or a command: status, verify-installed");
+          + " the agent, or a command: status, verify-installed, measure");
     }
     return Agent.run(config, System.out);
   }
