@@ -99,21 +99,12 @@ public final class InstalledTree {
    */
   public static Result verify(Slots slots, SlotManifests manifests, TrustStore trust,
       Clock clock) throws IOException, RefusalException {
-    Optional<Path> active = slots.active();
+    Optional<Path> active = slots.activeSlot();
     if (active.isEmpty()) {
       throw new RefusalException(ReasonCode.BAD_INPUT, "nothing is active under "
           + slots.root() + " (no 'current' link): there is no installed tree to verify");
     }
     Path slot = active.get();
-    Path versions = slots.root().resolve(Slots.VERSIONS);
-    if (!versions.equals(slot.getParent())) {
-      throw RefusalException.about(ReasonCode.UNSAFE_PATH, slot.toString(), "'current' points"
-          + " to " + slot + ", outside " + versions + ": the link was changed by hand");
-    }
-    if (!Files.isDirectory(slot, LinkOption.NOFOLLOW_LINKS)) {
-      throw RefusalException.about(ReasonCode.UNSAFE_PATH, slot.toString(), "the active slot "
-          + slot + " is not a directory (a symbolic link, or missing)");
-    }
     String name = slot.getFileName().toString();
     SlotManifests.Kept kept = manifests.load(name).orElseThrow(() -> RefusalException.about(
         ReasonCode.UNSIGNED, name, "no signed manifest is kept for the active slot " + name

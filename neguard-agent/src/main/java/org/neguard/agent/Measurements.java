@@ -55,13 +55,13 @@ public final class Measurements {
   /**
    * Measures the NE of {@code config}.
    *
-   * @throws RefusalException a kept manifest that cannot be read or named slot, a platform path
-   *     that is not a directory
+   * @throws RefusalException UNSAFE_PATH when {@code current} leads anywhere but a slot; a kept
+   *     manifest that cannot be read; BAD_INPUT for a platform path that is not a directory
    */
   public static Result measure(AgentConfig config) throws IOException, RefusalException {
     List<Measured> out = new ArrayList<>();
     Slots slots = new Slots(config.installRoot());
-    Optional<Path> active = slots.active();
+    Optional<Path> active = slots.activeSlot(); // never a tree the link was pointed at by hand
     if (active.isPresent()) {
       String slot = active.get().getFileName().toString();
       TreeMeasurement m = TreeMeasurer.measure(active.get());

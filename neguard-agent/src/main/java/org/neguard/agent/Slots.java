@@ -151,6 +151,31 @@ public final class Slots {
     return link(CURRENT);
   }
 
+  /**
+   * The active slot for a reader that acts on it (verify, measure): {@code current} must lead
+   * to a directory of {@code versions/} with a slot's name, not followed further. Empty when
+   * nothing is active.
+   *
+   * @throws RefusalException UNSAFE_PATH if the link was changed to lead anywhere else
+   */
+  public Optional<Path> activeSlot() throws IOException, RefusalException {
+    Optional<Path> active = active();
+    if (active.isEmpty()) {
+      return active;
+    }
+    Path slot = active.get();
+    Path versions = root.resolve(VERSIONS);
+    if (!versions.equals(slot.getParent()) || !isSlotName(slot.getFileName().toString())) {
+      throw RefusalException.about(ReasonCode.UNSAFE_PATH, slot.toString(), "'current' points"
+          + " to " + slot + ", not a slot of " + versions + ": the link was changed by hand");
+    }
+    if (!Files.isDirectory(slot, LinkOption.NOFOLLOW_LINKS)) {
+      throw RefusalException.about(ReasonCode.UNSAFE_PATH, slot.toString(), "the active slot "
+          + slot + " is not a directory (a symbolic link, or missing)");
+    }
+    return active;
+  }
+
   /** The slot {@code previous} points to, if any. */
   public Optional<Path> previous() throws IOException {
     return link(PREVIOUS);
