@@ -1,17 +1,14 @@
 package org.neguard.cli.repo;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.OutputFiles;
-import org.neguard.cli.support.Secrets;
 import org.neguard.tuf.Metadata;
 import org.neguard.tuf.Role;
 import org.neguard.tuf.RootMetadata;
 import org.neguard.tuf.SigningKey;
-import org.neguard.tuf.TufKeyFiles;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
@@ -35,13 +32,7 @@ final class RepoRootSignCommand extends CommandBase {
   @Parameters(index = "0", paramLabel = "root.json", description = "The root to sign, in place.")
   Path file;
 
-  @Option(names = "--key", required = true, paramLabel = "KEY",
-      description = "Your encrypted private key file, as 'neguard repo key new' wrote it.")
-  Path key;
-
-  @Option(names = "--password-file", paramLabel = "FILE",
-      description = "File whose first line is the key's password.")
-  Path passwordFile;
+  @picocli.CommandLine.Mixin HolderKeyOptions holder;
 
   @Option(names = "--previous", paramLabel = "N.root.json",
       description = "The root this one replaces, for a rotation (default: N-1.root.json beside"
@@ -58,19 +49,12 @@ final class RepoRootSignCommand extends CommandBase {
     Metadata md = RepoText.readRoot(file);
     RootMetadata root = md.root();
     RootMetadata prev = previousRoot(root);
-    char[] password = Secrets.read(passwordFile, "NEGUARD_KEY_PASSWORD",
-        "Password for " + key.getFileName()).toCharArray();
-    SigningKey signer;
-    try {
-      signer = TufKeyFiles.readSigningKey(key, password);
-    } finally {
-      Arrays.fill(password, '\0');
-    }
+    SigningKey signer = holder.read();
     String id = signer.keyId();
     boolean inNew = root.role(Role.ROOT).keyids().contains(id);
     boolean inPrev = prev != null && prev.role(Role.ROOT).keyids().contains(id);
     if (!inNew && !inPrev) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, key.toString(), "key " + id
+      throw RefusalException.about(ReasonCode.BAD_INPUT, holder.key.toString(), "key " + id
           + " is not a root key of " + file + " (version " + root.version() + ")"
           + (prev == null ? (root.version() > 1 ? "; if it is one of the previous root's,"
               + " give that root with --previous" : "")

@@ -3,21 +3,18 @@ package org.neguard.cli.repo;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.OutputFiles;
-import org.neguard.cli.support.Secrets;
 import org.neguard.tuf.Metadata;
 import org.neguard.tuf.Role;
 import org.neguard.tuf.RootChain;
 import org.neguard.tuf.RootMetadata;
 import org.neguard.tuf.SigningKey;
 import org.neguard.tuf.TargetsMetadata;
-import org.neguard.tuf.TufKeyFiles;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import picocli.CommandLine.Command;
@@ -44,13 +41,7 @@ final class RepoTargetsSignCommand extends CommandBase {
       description = "The targets to sign, in place.")
   Path file;
 
-  @Option(names = "--key", required = true, paramLabel = "KEY",
-      description = "Your encrypted private key file, as 'neguard repo key new' wrote it.")
-  Path key;
-
-  @Option(names = "--password-file", paramLabel = "FILE",
-      description = "File whose first line is the key's password.")
-  Path passwordFile;
+  @picocli.CommandLine.Mixin HolderKeyOptions holder;
 
   @Option(names = "--root", paramLabel = "N.root.json",
       description = "The root naming the targets keys (default: the newest N.root.json beside"
@@ -69,17 +60,10 @@ final class RepoTargetsSignCommand extends CommandBase {
     Path rf = rootFile != null ? rootFile : newestRootBeside();
     // Checked as a client would (its own threshold): the keys it names decide what counts.
     RootMetadata root = RootChain.checkFirst(RepoText.readRoot(rf));
-    char[] password = Secrets.read(passwordFile, "NEGUARD_KEY_PASSWORD",
-        "Password for " + key.getFileName()).toCharArray();
-    SigningKey signer;
-    try {
-      signer = TufKeyFiles.readSigningKey(key, password);
-    } finally {
-      Arrays.fill(password, '\0');
-    }
+    SigningKey signer = holder.read();
     String id = signer.keyId();
     if (!root.role(Role.TARGETS).keyids().contains(id)) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, key.toString(), "key " + id
+      throw RefusalException.about(ReasonCode.BAD_INPUT, holder.key.toString(), "key " + id
           + " is not a targets key of root version " + root.version() + " (" + rf
           + "): its signature would count for nothing");
     }
