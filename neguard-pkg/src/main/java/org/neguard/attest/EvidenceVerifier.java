@@ -50,16 +50,17 @@ public final class EvidenceVerifier {
    * @param deviceKey the public key of the device's enrollment certificate
    * @param deviceId the device the caller authenticated
    * @param nonce the nonce the caller sent for this evidence
-   * @param attestationKey the device's TPM attestation key, when it attests with a TPM: its
-   *     evidence must then carry a quote
+   * @param tpm the device's TPM binding, when it attests with a TPM: its evidence must then
+   *     carry a quote by that key, of that PCR
    * @throws RefusalException SIZE_LIMIT; MALFORMED; ALGORITHM_NOT_ALLOWED; SIGNATURE_INVALID
    *     (not this device's key, or the quote not its AK's); FORMAT_VERSION; DEVICE_MISMATCH;
    *     NONCE_MISMATCH (replayed); MEASUREMENT_MISMATCH (a component's digest not that of its
-   *     files, the TIM not that of the components, the quoted PCR not the TIM); UNSIGNED (a TPM
+   *     files, the TIM not that of the components, the quote of another PCR than the bound one,
+   *     the quoted PCR not the TIM); UNSIGNED (a TPM
    *     device's evidence without a quote)
    */
   public static Evidence verify(String jws, PublicKey deviceKey, String deviceId, byte[] nonce,
-      Optional<PublicKey> attestationKey) throws RefusalException {
+      Optional<TpmBinding> tpm) throws RefusalException {
     Objects.requireNonNull(jws, "jws");
     if (jws.length() > MAX_LENGTH) {
       throw new RefusalException(ReasonCode.SIZE_LIMIT, "evidence of " + jws.length()
@@ -127,12 +128,17 @@ public final class EvidenceVerifier {
       throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the evidence's TIM "
           + e.tim() + " is not the chain of its components (" + tim + ")");
     }
-    if (attestationKey.isPresent()) {
+    if (tpm.isPresent()) {
       Evidence.Quote q = e.quote().orElseThrow(() -> new RefusalException(ReasonCode.UNSIGNED,
           "device " + deviceId + " attests with a TPM and the evidence carries no quote:"
               + " software-key evidence is not accepted from it"));
-      TpmQuote.verify(q.attest(), q.signature(), attestationKey.get(), nonce,
-          Map.of(q.pcr(), HexFormat.of().parseHex(tim)));
+      if (q.pcr() != tpm.get().pcr()) {
+        throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the evidence quotes PCR "
+            + q.pcr() + "; device " + deviceId + " measures into PCR " + tpm.get().pcr());
+      }
+      // The verifier's PCR, not the evidence's: the quote must select exactly it.
+      TpmQuote.verify(q.attest(), q.signature(), tpm.get().attestationKey(), nonce,
+          Map.of(tpm.get().pcr(), HexFormat.of().parseHex(tim)));
     } else if (e.quote().isPresent()) {
       throw new RefusalException(ReasonCode.CERT_UNTRUSTED, "the evidence carries a TPM quote"
           + " but device " + deviceId + " has no attestation key bound at enrollment");

@@ -170,7 +170,7 @@ class EvidenceTest {
   @Test
   @DisplayName("ATT-4 TPM trust base: the quote of the PCR the NE extended verifies with the"
       + " attestation key; a TPM device's evidence without a quote is refused UNSIGNED; a quote"
-      + " of another PCR state MEASUREMENT_MISMATCH")
+      + " of another PCR state, or naming another PCR than the bound one, MEASUREMENT_MISMATCH")
   void verify_tpmEvidence() throws Exception {
     try (SoftwareTpm tpm = SoftwareTpm.start(dir.resolve("tpm"))) {
       tpm.ok("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub");
@@ -190,18 +190,28 @@ class EvidenceTest {
           "q.msg")), Files.readAllBytes(tpm.dir().resolve("q.sig")));
       Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.of(quote));
       Evidence back = EvidenceVerifier.verify(signed(e), device.getPublic(), "ne-1", NONCE,
-          Optional.of(ak.key()));
+          Optional.of(new TpmBinding(ak.key(), 16)));
       assertThat(back.trustBase()).isEqualTo(Evidence.TrustBase.TPM);
 
       Evidence soft = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.empty());
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(soft),
-          device.getPublic(), "ne-1", NONCE, Optional.of(ak.key()))))
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
           .isEqualTo(ReasonCode.UNSIGNED);
       // The NE reports only core while the PCR holds core and etc.
       Evidence partial = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core),
           Optional.of(quote));
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(partial),
-          device.getPublic(), "ne-1", NONCE, Optional.of(ak.key()))))
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
+          .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+      // The device claims its measurements are in PCR 23; the verifier bound it to PCR 16 (and
+      // the other way round): the PCR is the verifier's, so either is refused.
+      Evidence otherPcr = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.of(
+          new Evidence.Quote(23, quote.attest(), quote.signature())));
+      assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(otherPcr),
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
+          .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+      assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(e),
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 23)))))
           .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
     }
   }
