@@ -1,5 +1,6 @@
 package org.neguard.order;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +28,8 @@ import java.util.regex.Pattern;
  * @param notBefore the order is not valid before this instant
  * @param notAfter the order is not valid from this instant on; after {@code notBefore}
  * @param rollback whether the deployment was approved as a rollback (a lower security version)
+ * @param attestation since format 1.1: the nonce for the completion evidence and the package's RIM
+ *     (ATT-3, ATT-4); null in an order of format 1.0, or from a server that validates no platform
  */
 public record DeploymentOrder(
     String formatVersion,
@@ -40,14 +43,15 @@ public record DeploymentOrder(
     Instant issuedAt,
     Instant notBefore,
     Instant notAfter,
-    boolean rollback) {
+    boolean rollback,
+    @JsonInclude(JsonInclude.Include.NON_NULL) OrderAttestation attestation) {
 
   /**
    * The format this code writes. Its major version is the one it reads: fields added in a later
    * minor version (the expected measurements of issue 15) are ignored by an older reader; a
    * higher major version is a change an older reader cannot judge and is refused.
    */
-  public static final String FORMAT_VERSION = "1.0";
+  public static final String FORMAT_VERSION = "1.1";
 
   /** The major version of {@link #FORMAT_VERSION}. */
   public static final int FORMAT_MAJOR = 1;
@@ -90,6 +94,15 @@ public record DeploymentOrder(
       throw new IllegalArgumentException(
           "notAfter " + notAfter + " is not after notBefore " + notBefore);
     }
+  }
+
+  /** An order without platform validation (format 1.0's fields). */
+  public DeploymentOrder(String formatVersion, String deviceId, String packageName,
+      String packageVersion, String bundleSha256, long bundleLength, String deploymentId,
+      List<Approval> approvals, Instant issuedAt, Instant notBefore, Instant notAfter,
+      boolean rollback) {
+    this(formatVersion, deviceId, packageName, packageVersion, bundleSha256, bundleLength,
+        deploymentId, approvals, issuedAt, notBefore, notAfter, rollback, null);
   }
 
   private static void requireText(String name, String value) {

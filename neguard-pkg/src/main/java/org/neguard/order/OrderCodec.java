@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.neguard.json.StrictJson;
@@ -28,8 +29,15 @@ final class OrderCodec {
           .disable(SerializationFeature.INDENT_OUTPUT)
           // Unknown fields are a later minor version's additions (docs/DEPLOYMENTS.md).
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+          // Format 1.1 added an optional field: presence is checked by name (REQUIRED) instead.
+          .disable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+          .disable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
           .build();
+
+  /** The fields of format 1.0: each present and not null; {@code attestation} is optional. */
+  private static final List<String> REQUIRED = List.of("formatVersion", "deviceId",
+      "packageName", "packageVersion", "bundleSha256", "bundleLength", "deploymentId",
+      "approvals", "issuedAt", "notBefore", "notAfter", "rollback");
 
   private static final Pattern UTC_INSTANT =
       Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z");
@@ -84,6 +92,18 @@ final class OrderCodec {
           "the order is of format " + version.textValue() + "; this agent reads "
               + DeploymentOrder.FORMAT_MAJOR + ".x only: "
               + (major > DeploymentOrder.FORMAT_MAJOR ? "update the agent" : "update the server"));
+    }
+    for (String field : REQUIRED) {
+      JsonNode v = tree.get(field);
+      if (v == null || v.isNull()) {
+        throw new RefusalException(ReasonCode.MALFORMED, "the order's payload has no "
+            + field + "; ask the server for a new order");
+      }
+    }
+    JsonNode attestation = tree.get("attestation");
+    if (attestation != null && !attestation.isObject()) {
+      throw new RefusalException(ReasonCode.MALFORMED,
+          "the order's attestation is not an object; ask the server for a new order");
     }
     requireUtcInstants(tree);
     try {

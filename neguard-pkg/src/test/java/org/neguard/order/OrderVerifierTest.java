@@ -105,7 +105,7 @@ class OrderVerifierTest {
   /** A later minor version adds fields (issue 15's expected measurements): older agents read on. */
   @Test
   void laterMinorVersion_unknownFieldsIgnored() throws Exception {
-    String payload = payloadJson().replace("\"formatVersion\":\"1.0\"",
+    String payload = payloadJson().replace("\"formatVersion\":\"1.1\"",
         "\"formatVersion\":\"1.7\",\"expectedMeasurements\":{\"tim\":\"sha256-tree-v1:00\"}");
     DeploymentOrder read = VERIFIER.verify(es256(HEADER, payload, KEY.getPrivate()));
     assertThat(read.formatVersion()).isEqualTo("1.7");
@@ -265,14 +265,14 @@ class OrderVerifierTest {
   @Test
   void higherMajorVersion_refused() {
     String payload =
-        payloadJson().replace("\"formatVersion\":\"1.0\"", "\"formatVersion\":\"2.0\"");
+        payloadJson().replace("\"formatVersion\":\"1.1\"", "\"formatVersion\":\"2.0\"");
     assertPayloadRefused(payload, ReasonCode.FORMAT_VERSION);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"\"1\"", "\"01.0\"", "1.0", "\"1.0.0\"", "null"})
   void badFormatVersion_refused(String version) {
-    String payload = payloadJson().replace("\"1.0\"", version);
+    String payload = payloadJson().replace("\"1.1\"", version);
     assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 
@@ -402,7 +402,49 @@ class OrderVerifierTest {
   @Test
   void payload_isCompactJsonWithIsoInstants() {
     String json = new String(OrderCodec.encode(order(DEVICE)), StandardCharsets.UTF_8);
-    assertThat(json).startsWith("{\"formatVersion\":\"1.0\",\"deviceId\":\"ne-0001\"")
+    assertThat(json).startsWith("{\"formatVersion\":\"1.1\",\"deviceId\":\"ne-0001\"")
         .contains("\"notAfter\":\"2026-12-05T10:00:00Z\"").doesNotContain("\n");
+  }
+
+  // --- Format 1.1: the attestation of issue 15 (ATT-3, ATT-4) --------------------------------
+
+  @Test
+  void attestation_roundTrips() throws Exception {
+    DeploymentOrder o = order(DEVICE);
+    OrderAttestation a = new OrderAttestation("ab".repeat(32), "cd".repeat(32));
+    DeploymentOrder with = new DeploymentOrder(o.formatVersion(), o.deviceId(), o.packageName(),
+        o.packageVersion(), o.bundleSha256(), o.bundleLength(), o.deploymentId(), o.approvals(),
+        o.issuedAt(), o.notBefore(), o.notAfter(), o.rollback(), a);
+    assertThat(VERIFIER.verify(SIGNER.sign(with)).attestation()).isEqualTo(a);
+  }
+
+  @Test
+  void formatOneZeroOrder_withoutAttestation_reads() throws Exception {
+    String payload = payloadJson().replace("\"formatVersion\":\"1.1\"",
+        "\"formatVersion\":\"1.0\"");
+    assertThat(payload).doesNotContain("attestation");
+    assertThat(VERIFIER.verify(es256(HEADER, payload, KEY.getPrivate())).attestation()).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rollback", "bundleLength", "approvals", "deviceId"})
+  void missingFormatOneZeroField_refused(String field) {
+    // With creator checks off for the optional field, each required one is checked by name: a
+    // missing rollback flag must not read as false, a missing length as 0.
+    String payload = payloadJson().replaceFirst("\"" + field + "\":(\\[[^\\]]*\\]|\"[^\"]*\"|[^,}]*),?",
+        "");
+    assertThat(payload).doesNotContain("\"" + field + "\"");
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"null", "\"x\"", "{\"nonce\":\"00\",\"rim\":\"" + "ab" + "\"}",
+      "{\"nonce\":\"" + "AB" + "\",\"rim\":null}"})
+  void badAttestation_refused(String value) {
+    String payload = payloadJson().replace("\"rollback\":false",
+        "\"rollback\":false,\"attestation\":" + value);
+    assertThat(payload).contains("attestation");
+    // Not even an explicit null: the writer omits the field, one way of writing each order.
+    assertPayloadRefused(payload, ReasonCode.MALFORMED);
   }
 }

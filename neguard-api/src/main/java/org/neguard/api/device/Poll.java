@@ -7,5 +7,14 @@ package org.neguard.api.device;
  * @param order the order to carry out, or null when there is nothing to do
  * @param renewCertificate true when the device certificate should be renewed now
  * @param pollAfterSeconds when to poll next
+ * @param attestation the validation entity's challenge: measure and answer it with evidence
+ *     ({@code POST /api/device/v1/evidence}) before anything else; null when none is pending
  */
-public record Poll(DeviceOrder order, boolean renewCertificate, int pollAfterSeconds) {}
+public record Poll(DeviceOrder order, boolean renewCertificate, int pollAfterSeconds,
+    AttestationChallenge attestation) {
+
+  /** A poll answer without a challenge. */
+  public Poll(DeviceOrder order, boolean renewCertificate, int pollAfterSeconds) {
+    this(order, renewCertificate, pollAfterSeconds, null);
+  }
+}
