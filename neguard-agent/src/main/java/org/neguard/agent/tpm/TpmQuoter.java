@@ -8,6 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.neguard.agent.AgentConfig;
+import org.neguard.agent.AgentLog;
+import org.neguard.agent.client.DeviceApiException;
+import org.neguard.agent.client.DeviceClient;
+import org.neguard.api.attest.TpmBound;
 import org.neguard.agent.Quoter;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.TpmPublic;
@@ -34,9 +38,63 @@ public final class TpmQuoter implements Quoter {
   public static final int PCR = 16;
 
   private final Tpm2 tpm;
+  /** Binds the AK when it is not bound yet; null: quote only (the test's, or bound already). */
+  private final DeviceClient client;
+  private final AgentLog log;
 
   TpmQuoter(Tpm2 tpm) {
+    this(tpm, null, null);
+  }
+
+  private TpmQuoter(Tpm2 tpm, DeviceClient client, AgentLog log) {
     this.tpm = tpm;
+    this.client = client;
+    this.log = log;
+  }
+
+  /**
+   * The agent's quoter: empty without {@code tpm.tcti}; else the TPM's AK is bound now when it
+   * is not yet ({@link TpmEnrollment#bind}, logged {@code tpm_bound}), and when that fails
+   * (the server unreachable: logged {@code tpm_bind_failed}) again before the first quote, so
+   * that no evidence leaves before the server knows the device's AK: evidence from a device
+   * without a binding rests on its software key alone.
+   */
+  public static Optional<Quoter> fromConfig(AgentConfig config, Path stateDir,
+      DeviceClient client, AgentLog log) throws IOException {
+    if (config.tpmTcti() == null) {
+      return Optional.empty();
+    }
+    TpmQuoter q = of(config.tpmTcti(), stateDir, client, log);
+    try {
+      q.bindIfNeeded();
+    } catch (IOException | RefusalException e) {
+      log.event("tpm_bind_failed", "message", e.getMessage());
+    }
+    return Optional.of(q);
+  }
+
+  /** A quoter that binds the AK through {@code client} first when it is not bound. */
+  public static TpmQuoter of(String tcti, Path stateDir, DeviceClient client, AgentLog log)
+      throws IOException {
+    return new TpmQuoter(new Tpm2(tcti, TpmEnrollment.dir(stateDir)),
+        java.util.Objects.requireNonNull(client, "client"),
+        java.util.Objects.requireNonNull(log, "log"));
+  }
+
+  private void bindIfNeeded() throws IOException, RefusalException {
+    if (client == null || Files.exists(tpm.dir().resolve(TpmEnrollment.BOUND))) {
+      return;
+    }
+    try {
+      TpmBound b = new TpmEnrollment(tpm).bind(client);
+      log.event("tpm_bound", "pcr", b.pcr(), "akName", b.akName(), "ekPublicSha256",
+          b.ekPublicSha256());
+    } catch (DeviceApiException e) {
+      throw new IOException("the server refused to bind the TPM attestation key (" + e.status()
+          + " " + e.code() + ": " + e.getMessage() + ")" + (e.status() == 409
+          ? "; if the device's TPM state was lost or the TPM replaced, an operator releases"
+          + " the old binding (DELETE /api/devices/{id}/tpm-binding)" : ""), e);
+    }
   }
 
   /**
@@ -64,6 +122,7 @@ public final class TpmQuoter implements Quoter {
     if (nonce.length < 16 || nonce.length > 64) {
       throw new IllegalArgumentException("a nonce of " + nonce.length + " bytes: 16 to 64");
     }
+    bindIfNeeded();
     Path dir = tpm.dir();
     if (!Files.exists(dir.resolve(TpmEnrollment.BOUND)) || !Files.exists(dir.resolve("ak.tr"))) {
       throw new IOException("the TPM attestation key is not bound to the server yet ("

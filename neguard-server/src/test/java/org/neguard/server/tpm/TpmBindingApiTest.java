@@ -321,6 +321,36 @@ class TpmBindingApiTest {
   }
 
   @Test
+  @DisplayName("ATT-1 ATT-4 the agent's quoter binds its AK through the server before its first"
+      + " quote (no evidence leaves before the server knows the AK), once; the quote verifies"
+      + " with the binding")
+  void quoter_bindsBeforeItsFirstQuote_once() throws Exception {
+    SoftwareTpm tpmE = SoftwareTpm.start(dir.resolve("tpm-e"));
+    try {
+      TestDevice e = TestDevice.enroll(s, "tpm-e", "henb");
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      org.neguard.agent.AgentLog log = new org.neguard.agent.AgentLog(
+          new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+      TpmQuoter quoter = TpmQuoter.of(tpmE.tcti(), dir.resolve("state-e"), e.client, log);
+      assertThat(bean(TpmBindings.class).binding("tpm-e")).isEmpty();
+      byte[] nonce = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
+      List<PlatformTim.Component> chain = List.of(new PlatformTim.Component("core",
+          "cd".repeat(32), PlatformTim.Reference.VENDOR_SIGNED));
+      Evidence.Quote q = quoter.quote(nonce, chain);
+      TpmBinding binding = bean(TpmBindings.class).binding("tpm-e").orElseThrow();
+      org.neguard.attest.TpmQuote.verify(q.attest(), q.signature(), binding.attestationKey(),
+          nonce, java.util.Map.of(binding.pcr(),
+              HexFormat.of().parseHex(PlatformTim.of(chain))));
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("tpm_bound");
+      quoter.quote(nonce, chain);
+      assertThat(count("SELECT COUNT(*) FROM audit_log WHERE actor = 'device:tpm-e' AND action"
+          + " = 'TPM_BIND'")).isEqualTo(1);
+    } finally {
+      tpmE.close();
+    }
+  }
+
+  @Test
   @DisplayName("ATT-1 the TPM endpoints are the agents' API only: users get 404 on their port")
   void tpmEndpoints_onUsersPort_notServed() {
     assertThat(s.http.post("/api/device/v1/tpm/credential", s.adminToken(),
