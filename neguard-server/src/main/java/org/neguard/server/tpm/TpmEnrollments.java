@@ -260,8 +260,11 @@ final class TpmEnrollments {
       record(actor, action, target, e);
       throw e;
     } catch (DuplicateKeyException e) {
-      ApiException conflict = ApiException.of(ReasonCode.CONFLICT, target + " was bound at"
-          + " the same time by another request");
+      // The device's row lock serializes its own requests: this is another device that
+      // activated with the same EK at the same moment (V11's unique index).
+      ApiException conflict = ApiException.of(ReasonCode.CONFLICT, "this TPM (its"
+          + " endorsement key) was bound to another device at the same time: one TPM attests"
+          + " for one device");
       record(actor, action, target, conflict);
       throw conflict;
     }
