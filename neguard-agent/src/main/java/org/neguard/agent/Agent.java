@@ -214,7 +214,7 @@ public final class Agent {
         : client.repositoryFetcher();
     tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
     // The TPM trust base (tpm.tcti): the AK is bound once, here or before the first quote.
-    quoter = org.neguard.agent.tpm.TpmQuoter.fromConfig(config, state, client, log);
+    quoter = TpmQuoter.fromConfig(config, state, client, log);
     return EXIT_OK;
   }
 

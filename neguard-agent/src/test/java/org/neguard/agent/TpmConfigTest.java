@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.neguard.agent.tpm.TpmQuoter;
 
 /** {@code tpm.tcti}: the TPM the agent's evidence rests on; absent, none. */
 @DisplayName("ATT-4 OBJ-2 the agent's tpm.tcti")

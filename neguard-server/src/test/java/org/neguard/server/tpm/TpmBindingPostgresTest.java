@@ -12,7 +12,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
-import org.neguard.agent.tpm.TpmEnrollment;
+import org.neguard.agent.TpmEnrollment;
 import org.neguard.api.attest.TpmActivation;
 import org.neguard.api.attest.TpmCredential;
 import org.neguard.api.attest.TpmCredentialRequest;

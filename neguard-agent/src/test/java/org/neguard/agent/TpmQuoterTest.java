@@ -1,4 +1,4 @@
-package org.neguard.agent.tpm;
+package org.neguard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.neguard.agent.tpm;
+package org.neguard.agent;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -6,21 +6,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.neguard.agent.CommandRunner;
 
 /**
  * Runs tpm2-tools against one TPM (its TCTI) in one working directory: no shell, a timeout per
  * command, and the TPM's transient objects flushed after each (a TPM holds only a few, and
  * tpm2-tools leave the objects they load from context files behind).
  */
-final class Tpm2 {
+final class TpmTools {
   /** A TPM command is milliseconds; an RSA key generation on a slow TPM some seconds. */
   static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private final String tcti;
   private final Path dir;
 
-  Tpm2(String tcti, Path dir) {
+  TpmTools(String tcti, Path dir) {
     this.tcti = tcti;
     this.dir = dir;
   }

@@ -1,4 +1,4 @@
-package org.neguard.agent.tpm;
+package org.neguard.agent;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,12 +7,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.neguard.agent.AgentConfig;
-import org.neguard.agent.AgentLog;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.attest.TpmBound;
-import org.neguard.agent.Quoter;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.TpmPublic;
 import org.neguard.attest.TpmQuote;
@@ -37,16 +34,16 @@ public final class TpmQuoter implements Quoter {
   /** The SHA-256 PCR the measurements are extended into; the server binds the same. */
   public static final int PCR = 16;
 
-  private final Tpm2 tpm;
+  private final TpmTools tpm;
   /** Binds the AK when it is not bound yet; null: quote only (the test's, or bound already). */
   private final DeviceClient client;
   private final AgentLog log;
 
-  TpmQuoter(Tpm2 tpm) {
+  TpmQuoter(TpmTools tpm) {
     this(tpm, null, null);
   }
 
-  private TpmQuoter(Tpm2 tpm, DeviceClient client, AgentLog log) {
+  private TpmQuoter(TpmTools tpm, DeviceClient client, AgentLog log) {
     this.tpm = tpm;
     this.client = client;
     this.log = log;
@@ -76,7 +73,7 @@ public final class TpmQuoter implements Quoter {
   /** A quoter that binds the AK through {@code client} first when it is not bound. */
   public static TpmQuoter of(String tcti, Path stateDir, DeviceClient client, AgentLog log)
       throws IOException {
-    return new TpmQuoter(new Tpm2(tcti, TpmEnrollment.dir(stateDir)),
+    return new TpmQuoter(new TpmTools(tcti, TpmEnrollment.dir(stateDir)),
         java.util.Objects.requireNonNull(client, "client"),
         java.util.Objects.requireNonNull(log, "log"));
   }
@@ -108,12 +105,12 @@ public final class TpmQuoter implements Quoter {
     if (config.tpmTcti() == null) {
       return Optional.empty();
     }
-    return Optional.of(new TpmQuoter(new Tpm2(config.tpmTcti(), TpmEnrollment.dir(stateDir))));
+    return Optional.of(new TpmQuoter(new TpmTools(config.tpmTcti(), TpmEnrollment.dir(stateDir))));
   }
 
   /** The quoter of the TPM behind {@code tcti}, its keys under {@code stateDir}. */
   public static TpmQuoter of(String tcti, Path stateDir) throws IOException {
-    return new TpmQuoter(new Tpm2(tcti, TpmEnrollment.dir(stateDir)));
+    return new TpmQuoter(new TpmTools(tcti, TpmEnrollment.dir(stateDir)));
   }
 
   @Override

@@ -1,4 +1,4 @@
-package org.neguard.agent.tpm;
+package org.neguard.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -8,7 +8,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
-import org.neguard.agent.AgentConfig;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.attest.TpmActivation;
@@ -38,18 +37,18 @@ public final class TpmEnrollment {
   static final String BOUND = "bound.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Tpm2 tpm;
+  private final TpmTools tpm;
 
   /** The public areas the server reads: {@code TPM2B_PUBLIC} bytes of the EK and of the AK. */
   public record Keys(byte[] ekPublic, byte[] akPublic) {}
 
-  TpmEnrollment(Tpm2 tpm) {
+  TpmEnrollment(TpmTools tpm) {
     this.tpm = tpm;
   }
 
   /** The enrollment of the TPM behind {@code tcti}, with its state under {@code stateDir}. */
   public static TpmEnrollment of(String tcti, Path stateDir) throws IOException {
-    return new TpmEnrollment(new Tpm2(Objects.requireNonNull(tcti, "tcti"), dir(stateDir)));
+    return new TpmEnrollment(new TpmTools(Objects.requireNonNull(tcti, "tcti"), dir(stateDir)));
   }
 
   static Path dir(Path stateDir) throws IOException {
