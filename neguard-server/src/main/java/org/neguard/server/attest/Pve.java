@@ -539,7 +539,10 @@ public final class Pve implements PlatformValidation {
       }
     } else {
       List<References.Committed> committed = references.committed(deviceId);
-      if (committed.isEmpty()) {
+      // An NE that passed with nothing to measure has an empty reference, not none.
+      boolean attested = jdbc.sql("SELECT attested_at FROM devices WHERE id = ?")
+          .param(deviceId).query((rs, i) -> rs.getObject(1) != null).optional().orElse(false);
+      if (!attested) {
         throw ApiException.of(ReasonCode.NO_REFERENCE, "device " + deviceId + " never passed"
             + " an attestation: it has no committed reference to update from");
       }

@@ -342,4 +342,23 @@ class AttestationTest {
     assertThat(f.s.http.get("/api/attestations?limit=0", f.s.token(Role.AUDITOR)).status())
         .isEqualTo(400);
   }
+
+  @Test
+  @DisplayName("ATT-2 an NE that passed with nothing to measure is updated from an empty"
+      + " reference; one never attested has none")
+  void expectedAfter_emptyReferenceOfAnAttestedNe_isTheRimAlone() throws Exception {
+    TestDevice d = TestDevice.enroll(f.s, "empty-ne", "mme");
+    Pve pve = f.bean(Pve.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> pve.expectedAfter("empty-ne",
+        AttestFixture.PACKAGE, AttestFixture.VERSION, false))
+        .hasMessageContaining("never passed");
+    f.scheduler.runOnce(Instant.now());
+    assertThat(f.answer(d).result()).isEqualTo("PASS");
+    org.neguard.attest.Expectation e = pve.expectedAfter("empty-ne", AttestFixture.PACKAGE,
+        AttestFixture.VERSION, false);
+    assertThat(e.components()).extracting(Evidence.Component::name)
+        .containsExactly(AttestFixture.PACKAGE);
+    assertThat(e.tim()).isEqualTo(PlatformTim.of(List.of(new PlatformTim.Component(
+        AttestFixture.PACKAGE, f.app().digest(), PlatformTim.Reference.VENDOR_SIGNED))));
+  }
 }
