@@ -11,6 +11,7 @@ import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.api.problem.Verdict;
 import org.neguard.cli.support.Output;
+import org.neguard.verdict.ReasonCode;
 
 /**
  * Attestations, trust states, baselines and policies for people to read, and what a result that
@@ -20,7 +21,7 @@ import org.neguard.cli.support.Output;
 final class AttestText {
   static final String PASS = "PASS";
   /** The code of a negative result that came without reasons (the server's word for it). */
-  static final String FAILED = "ATTESTATION_FAILED";
+  static final String FAILED = ReasonCode.ATTESTATION_FAILED.name();
   private static final String STATUS = "%-24s %-12s %-12s %-17s %-24s %-24s %s";
   private static final String HISTORY = "%-20s %-14s %-17s %-12s %-12s %-24s %-24s %s";
   private static final String BASELINE = "%-20s %-20s %-24s %-17s %-10s %-24s %s";
@@ -88,7 +89,9 @@ final class AttestText {
   static Problem problem(AttestationResult r) {
     List<ProblemReason> reasons = new ArrayList<>(reasons(r));
     if (reasons.isEmpty()) {
-      reasons.add(new ProblemReason(FAILED, whatToDo(r), r.deviceId()));
+      ReasonCode code = "NO_REFERENCE".equals(r.result()) ? ReasonCode.NO_REFERENCE
+          : ReasonCode.ATTESTATION_FAILED;
+      reasons.add(new ProblemReason(code.name(), whatToDo(r), r.deviceId()));
     }
     return new Problem(Verdict.FAIL, reasons);
   }
