@@ -334,11 +334,16 @@ final class IntegrityEvidence {
         }
       }
     }
+    // The deployments' own record of the gate: success when a target passed, denied when not.
+    List<AuditRecord> gate = auditOf(o, r -> "DEPLOYMENT_ATTEST".equals(r.action()));
+    gate.forEach(r -> details.add(audit(r)));
+    held += (int) gate.stream().filter(r -> "denied".equals(r.outcome())).count();
     Outcome out = outcome(contradicted, gated > 0);
     return tc("TC-ATT1-01", "ATT-1", "the PVE attests an NE before an update reaches it;"
         + " the OAM proceeds only on a pass", out,
         "Join the update deployments' targets (order, issued at) with the device's"
-            + " BEFORE_UPDATE attestations judged before the order was issued",
+            + " BEFORE_UPDATE attestations judged before the order was issued; read the"
+            + " deployments' DEPLOYMENT_ATTEST audit rows",
         "Every order follows a BEFORE_UPDATE attestation that passed; a device that failed"
             + " it gets no order.",
         gated + " order(s) issued after a passing BEFORE_UPDATE attestation, " + held
@@ -445,7 +450,7 @@ final class IntegrityEvidence {
         .sorted(byRequested()).toList();
     quarantines.forEach(a -> details.add(line(a)));
     List<AuditRecord> rows = auditOf(o, r -> mentions(r, "quarantin", "rollback", "reinstall",
-        "readmi", "attestation_policy"));
+        "readmi", "attestation_policy") || "RECOVERY_CREATE".equals(r.action()));
     rows.forEach(r -> details.add(audit(r)));
     List<AttestationResult> readmissions = judgedOf(o, "READMISSION");
     readmissions.forEach(a -> details.add("re-validation: " + line(a)));
