@@ -1,0 +1,143 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.server.ServerConfig;
+
+/**
+ * {@code neguard attest} and {@code neguard evidence integrity} against a real server on
+ * loopback and a real agent process: the first contact (REC-3), a deployment gated by the
+ * attestation before it (ATT-1) and judged after it (ATT-4), an attestation on request that
+ * passes, a file changed in the installed tree that fails the next one naming the file and
+ * quarantines the NE (REC-1), and the evidence built from those runs.
+ */
+@DisplayName("ATT-1 ATT-4 REC-1 REC-3 neguard attest and evidence integrity on a real server")
+class AttestCliTest {
+  static AgentFleet fleet;
+  static Path aud;
+  static Path appr2;
+
+  @BeforeAll
+  static void start() throws Exception {
+    fleet = AgentFleet.start("attest-cli", b -> b.attest(new ServerConfig.Attest(
+        Duration.ofMinutes(10), Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(200),
+        2)));
+    aud = fleet.addUser("aud", "operator", "auditor");
+    appr2 = fleet.addUser("appr2", "approver");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (fleet != null) {
+      fleet.close();
+    }
+  }
+
+  static CliRun as(Path user, String... args) {
+    return CliRun.as(user, args);
+  }
+
+  /** {@code attest status --json}'s row of {@code device} once {@code until} holds (60 s). */
+  static JsonNode trustWhen(String device, Predicate<JsonNode> until) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      CliRun s = as(fleet.op, "attest", "status", "--json");
+      assertThat(s.exit()).as("%s", s).isZero();
+      for (JsonNode d : s.json().path("devices")) {
+        if (d.path("deviceId").asText().equals(device) && until.test(d)) {
+          return d;
+        }
+      }
+      assertThat(System.nanoTime()).as("%s", s).isLessThan(deadline);
+      Thread.sleep(300);
+    }
+  }
+
+  /** Approves, as two approvers, every pending baseline the device proposed. */
+  static void approveBaselines(String device) {
+    CliRun list = as(fleet.appr, "attest", "baseline", "list", "--state", "pending", "--json");
+    assertThat(list.exit()).as("%s", list).isZero();
+    for (JsonNode b : list.json().path("baselines")) {
+      if (b.path("deviceId").asText().equals(device)) {
+        for (Path who : List.of(fleet.appr, appr2)) {
+          CliRun ok = as(who, "attest", "baseline", "approve", b.path("id").asText(), "--json");
+          assertThat(ok.exit()).as("%s", ok).isZero();
+        }
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("first contact, a gated update, a passing attestation, then a changed file: exit 3"
+      + " naming it, the NE quarantined, and the evidence cites each run")
+  void attest_thenTamper_quarantined_evidence() throws Exception {
+    byte[] lib = new byte[50_000];
+    new java.util.Random(15).nextBytes(lib);
+    fleet.publish("core", "1.0", 1, "mme", lib);
+    AgentFleet.Ne ne = fleet.ne("ne-att-1").configure("mme").start();
+
+    // REC-3: the first attestation decides; platform components wait for their baselines.
+    JsonNode first = trustWhen(ne.id, d -> d.path("lastResult").isTextual()
+        && !d.path("lastResult").asText().isEmpty());
+    if (!"trusted".equals(first.path("trustState").asText())) {
+      approveBaselines(ne.id);
+      CliRun again = as(fleet.op, "attest", ne.id, "--wait", "--timeout", "60s");
+      assertThat(again.exit()).as("%s", again).isZero();
+    }
+    trustWhen(ne.id, d -> d.path("trustState").asText().equals("trusted"));
+
+    CliRun policy = as(fleet.appr, "attest", "policy", "set", "mme", "--action", "quarantine");
+    assertThat(policy.exit()).as("%s", policy).isZero();
+
+    // ATT-1, ATT-4: an update gated before and judged after.
+    String dep = fleet.deploy("core", "1.0", ne.id);
+    JsonNode t = fleet.finalTarget(dep, ne.id);
+    assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
+
+    CliRun ok = as(fleet.op, "attest", ne.id, "--wait", "--timeout", "60s");
+    assertThat(ok.exit()).as("%s", ok).isZero();
+    assertThat(ok.out()).startsWith("PASS").contains("trust state  trusted").contains("TIM ");
+
+    // A file changed between updates: the next attestation fails and names it (REC-1, REC-4).
+    Path core = ne.install().resolve("current/lib/core.so");
+    Files.write(core, "changed on the NE".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    CliRun bad = as(fleet.op, "attest", ne.id, "--wait", "--timeout", "60s");
+    assertThat(bad.exit()).as("%s", bad).isEqualTo(3);
+    assertThat(bad.out()).contains("result       FAIL").contains("lib/core.so")
+        .contains("trust state  quarantined");
+    CliRun json = as(fleet.op, "attest", "history", ne.id, "--json");
+    assertThat(json.exit()).as("%s", json).isZero();
+    List<String> reasons = new ArrayList<>();
+    json.json().path("attestations").forEach(a -> reasons.add(a.path("reason").asText()));
+    assertThat(reasons).contains("FIRST_CONTACT", "BEFORE_UPDATE", "AFTER_UPDATE", "REQUESTED");
+    CliRun status = as(fleet.op, "attest", "status");
+    assertThat(status.out()).contains(ne.id).contains("quarantined");
+
+    // The evidence, from these runs.
+    Path out = fleet.dir.resolve("evidence");
+    Files.createDirectories(out);
+    CliRun ev = as(aud, "evidence", "integrity", "--out", out.toString(), "--json");
+    assertThat(ev.exit()).as("%s", ev).isZero();
+    List<String> passed = new ArrayList<>();
+    ev.json().path("passed").forEach(p -> passed.add(p.asText()));
+    assertThat(passed).contains("TC-ATT1-01", "TC-ATT2-01", "TC-ATT4-01", "TC-REC1-01",
+        "TC-REC3-01", "TC-REC4-01");
+    JsonNode doc = AgentFleet.JSON.readTree(out.resolve("evidence-integrity.json").toFile());
+    assertThat(doc.path("requirements")).hasSize(9);
+    assertThat(doc.path("notes").toString()).doesNotContain("not read");
+    assertThat(Files.readString(out.resolve("evidence-integrity.html")))
+        .contains(ne.id).contains("lib/core.so");
+  }
+}
