@@ -13,7 +13,10 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.neguard.server.ServerConfig;
 
 /**
@@ -24,6 +27,7 @@ import org.neguard.server.ServerConfig;
  * quarantines the NE (REC-1), and the evidence built from those runs.
  */
 @DisplayName("ATT-1 ATT-4 REC-1 REC-3 neguard attest and evidence integrity on a real server")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttestCliTest {
   static AgentFleet fleet;
   static Path aud;
@@ -80,6 +84,25 @@ class AttestCliTest {
   }
 
   @Test
+  @Order(1)
+  @DisplayName("ATT-1..4 REC-1..4 OBJ-2 evidence before any run: every requirement"
+      + " NOT_DEMONSTRATED with what to run, exit 0; --require-all exits 3")
+  void evidence_beforeAnyRun_notDemonstrated() throws Exception {
+    Path out = Files.createDirectories(fleet.dir.resolve("evidence-empty"));
+    CliRun ev = as(aud, "evidence", "integrity", "--out", out.toString(), "--json");
+    assertThat(ev.exit()).as("%s", ev).isZero();
+    assertThat(ev.json().path("passed")).isEmpty();
+    assertThat(ev.json().path("notDemonstrated")).hasSize(9);
+    JsonNode doc = AgentFleet.JSON.readTree(out.resolve("evidence-integrity.json").toFile());
+    assertThat(doc.path("requirements")).allSatisfy(c -> assertThat(c.path("verdict").asText())
+        .isEqualTo("NOT_DEMONSTRATED"));
+    CliRun gate = as(aud, "evidence", "integrity", "--out", out.toString(), "--require-all");
+    assertThat(gate.exit()).as("%s", gate).isEqualTo(3);
+    assertThat(gate.out()).contains("TC-OBJ2-01 is not demonstrated by any run");
+  }
+
+  @Test
+  @Order(2)
   @DisplayName("first contact, a gated update, a passing attestation, then a changed file: exit 3"
       + " naming it, the NE quarantined, and the evidence cites each run")
   void attest_thenTamper_quarantined_evidence() throws Exception {
