@@ -223,7 +223,7 @@ final class IntegrityEvidence {
     return "attestation " + a.id() + " of " + a.deviceId() + " (" + a.reason() + ") "
         + (judged(a) ? a.result() : "awaited") + " at " + (a.judgedAt() == null
             ? a.requestedAt() : a.judgedAt()) + ", trust base " + a.trustBase() + ", TIM "
-        + a.tim() + ", trust state after: " + a.trustState() + reasons;
+        + a.tim() + ", trust state: " + a.trustState() + reasons;
   }
 
   private static boolean names(AttestationResult a, String code) {
@@ -285,6 +285,31 @@ final class IntegrityEvidence {
 
   private static Outcome outcome(boolean contradicted, boolean proven) {
     return contradicted ? Outcome.FAIL : proven ? Outcome.PASS : Outcome.NOT_TESTED;
+  }
+
+  /** The device's trust state now, or "" when the server did not list it. */
+  private static String trustNow(Observed o, String device) {
+    return o.devices().stream().filter(d -> d.deviceId().equals(device)).findFirst()
+        .map(DeviceTrust::trustState).orElse("");
+  }
+
+  /**
+   * Whether {@code a} failed and is still the device's newest judged attestation while the
+   * device is trusted now: a failure that left the device trusted, whatever the server's rows
+   * say of the trust state (a row may show the device's current state, not the one after it).
+   */
+  private static boolean failedButTrusted(Observed o, AttestationResult a) {
+    if (!"FAIL".equals(a.result()) || !"trusted".equals(trustNow(o, a.deviceId()))) {
+      return false;
+    }
+    AttestationResult newest = null;
+    for (AttestationResult x : o.attestations()) {
+      if (x.deviceId().equals(a.deviceId()) && judged(x) && (newest == null
+          || String.valueOf(x.judgedAt()).compareTo(String.valueOf(newest.judgedAt())) > 0)) {
+        newest = x;
+      }
+    }
+    return newest != null && newest.id().equals(a.id());
   }
 
   /** ATT-1: each update order follows a BEFORE_UPDATE attestation that passed. */
@@ -423,7 +448,7 @@ final class IntegrityEvidence {
     List<String> details = new ArrayList<>();
     boolean contradicted = false;
     for (AttestationResult a : after) {
-      boolean bad = !pass(a) && "trusted".equals(a.trustState());
+      boolean bad = failedButTrusted(o, a);
       contradicted |= bad;
       details.add((bad ? "CONTRADICTION (failed, device left trusted) " : "")
           + line(a) + (pass(a) ? " → reference updated" : " → measures: " + a.trustState()));
@@ -432,7 +457,7 @@ final class IntegrityEvidence {
     return tc("TC-ATT4-01", "ATT-4", "the NE reports completion with its TIM; the OAM"
         + " compares, updates its reference on a match, takes measures otherwise",
         outcome(contradicted, !after.isEmpty()),
-        "Read the AFTER_UPDATE attestations: their result and the device's trust state after",
+        "Read the AFTER_UPDATE attestations: their result, and the device's trust state now",
         "A PASS commits the device's new reference; any other result leaves the device not"
             + " trusted (quarantined) and the policy's measures running.",
         after.size() + " completion(s) judged: " + passes + " matched (reference updated), "
@@ -501,7 +526,7 @@ final class IntegrityEvidence {
       }
     }
     List<AttestationResult> readmitted = o.attestations().stream().filter(a -> pass(a)
-        && "trusted".equals(a.trustState()) && ("READMISSION".equals(a.reason())))
+        && "READMISSION".equals(a.reason()))
         .sorted(byRequested()).toList();
     readmitted.forEach(a -> details.add("readmitted: " + line(a)));
     auditOf(o, r -> mentions(r, "recover")).forEach(r -> details.add(audit(r)));
@@ -523,20 +548,23 @@ final class IntegrityEvidence {
     List<String> details = new ArrayList<>();
     boolean contradicted = false;
     for (AttestationResult a : first) {
-      boolean bad = !pass(a) && "trusted".equals(a.trustState());
+      // Trusted now without any attestation that passed: trusted on the NE's word.
+      boolean bad = !pass(a) && "trusted".equals(trustNow(o, a.deviceId()))
+          && o.attestations().stream().noneMatch(x -> x.deviceId().equals(a.deviceId())
+              && pass(x));
       contradicted |= bad;
-      details.add((bad ? "CONTRADICTION (did not pass, device trusted) " : "") + line(a));
+      details.add((bad ? "CONTRADICTION (did not pass, device trusted without a pass) " : "")
+          + line(a));
     }
-    long trusted = first.stream().filter(a -> pass(a) && "trusted".equals(a.trustState()))
-        .count();
+    long trusted = first.stream().filter(IntegrityEvidence::pass).count();
     return tc("TC-REC3-01", "REC-3", "a new NE is validated against the vendor's signed"
         + " references for its shipped software before it is trusted",
         outcome(contradicted, !first.isEmpty()),
-        "Read the FIRST_CONTACT attestations: result and trust state after",
+        "Read the FIRST_CONTACT attestations and the devices' trust states now",
         "A newly enrolled NE is trusted only when its first attestation matches signed RIMs"
             + " and approved baselines; one with unsigned software stays untrusted.",
-        first.size() + " first contact(s) judged: " + trusted + " trusted, "
-            + (first.size() - trusted) + " not",
+        first.size() + " first contact(s) judged: " + trusted + " passed (trusted), "
+            + (first.size() - trusted) + " did not (not trusted)",
         "enroll a device (neguard device enroll-token; start its agent) and let it poll",
         details);
   }
@@ -704,7 +732,7 @@ final class IntegrityEvidence {
       h.append("</table>\n");
     }
     h.append("<h2>Attestations observed</h2>\n<table><tr><th>ID</th><th>Device</th>"
-        + "<th>Reason</th><th>Result</th><th>Trust base</th><th>TIM</th><th>Trust state after"
+        + "<th>Reason</th><th>Result</th><th>Trust base</th><th>TIM</th><th>Trust state"
         + "</th><th>Requested</th><th>Judged</th><th>Reasons</th></tr>\n");
     for (AttestationResult a : o.attestations()) {
       h.append("<tr").append(judged(a) && !pass(a) ? " class=\"bad\"" : "").append("><td>")

@@ -157,6 +157,19 @@ class IntegrityEvidenceTest {
   }
 
   @Test
+  @DisplayName("ATT-4 REC-3 no contradiction from a failure later readmitted, an expired"
+      + " completion (a rolled-back update sends no evidence), or rows showing today's trust")
+  void laterPassOrExpired_noContradiction() {
+    att("dev-1", "FIRST_CONTACT", "NO_REFERENCE", "trusted", 1);
+    att("dev-1", "AFTER_UPDATE", "FAIL", "trusted", 12, MISMATCH);
+    att("dev-1", "AFTER_UPDATE", "EXPIRED", "trusted", 14);
+    att("dev-1", "READMISSION", "PASS", "trusted", 20);
+    Map<String, TestCase> c = cases();
+    assertThat(c.get("REC-3").outcome()).isEqualTo(Outcome.PASS);
+    assertThat(c.get("ATT-4").outcome()).isEqualTo(Outcome.PASS);
+  }
+
+  @Test
   @DisplayName("OBJ-2 scheduled passes alone do not demonstrate that a change is detected")
   void obj2_passesOnly_notDemonstrated() {
     att("dev-1", "SCHEDULED", "PASS", "trusted", 5);
