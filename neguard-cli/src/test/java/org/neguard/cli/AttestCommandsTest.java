@@ -204,7 +204,7 @@ class AttestCommandsTest {
 
     String baseline = """
         {"id": "bl-1", "deviceId": "dev-1", "component": "path:/etc/neguard", "digest": "%s",
-         "files": ["agent.yaml"], "state": "%s", "proposedAt": "2026-12-04T09:00:00Z",
+         "files": 1, "state": "%s", "proposedAt": "2026-12-04T09:00:00Z",
          "approvers": %s}""";
     answers.put("GET /api/baselines?state=pending", b -> new String[] {"200",
         "[" + baseline.formatted(TIM, "pending", "[]") + "]"});

@@ -24,7 +24,7 @@ final class AttestText {
   static final String FAILED = ReasonCode.ATTESTATION_FAILED.name();
   private static final String STATUS = "%-24s %-12s %-12s %-17s %-24s %-24s %s";
   private static final String HISTORY = "%-20s %-14s %-17s %-12s %-12s %-24s %-24s %s";
-  private static final String BASELINE = "%-20s %-20s %-24s %-17s %-10s %-24s %s";
+  private static final String BASELINE = "%-20s %-20s %-24s %-19s %5s %-10s %-24s %s";
   private static final String POLICY = "%-16s %-48s %-12s %s";
 
   private AttestText() {}
@@ -137,10 +137,10 @@ final class AttestText {
 
   static String baselineTable(List<BaselineInfo> list) {
     StringBuilder b = new StringBuilder(String.format(BASELINE, "ID", "DEVICE", "COMPONENT",
-        "DIGEST", "STATE", "PROPOSED", "APPROVERS"));
+        "DIGEST", "FILES", "STATE", "PROPOSED", "APPROVERS"));
     for (BaselineInfo i : list) {
       b.append('\n').append(Output.printable(String.format(BASELINE, i.id(), i.deviceId(),
-          i.component(), shortDigest(i.digest()), i.state(), i.proposedAt(),
+          i.component(), shortDigest(i.digest()), i.files(), i.state(), i.proposedAt(),
           String.join(",", approvers(i))).stripTrailing()));
     }
     return b.toString();
@@ -156,11 +156,7 @@ final class AttestText {
     line(b, "proposed", i.proposedAt());
     line(b, "approvers", approvers(i).isEmpty() ? "none yet"
         : String.join(", ", approvers(i)) + " (" + approvers(i).size() + " of 2)");
-    List<String> files = i.files() == null ? List.of() : i.files();
-    line(b, "files", String.valueOf(files.size()));
-    for (String f : files) {
-      b.append("    ").append(f).append('\n');
-    }
+    line(b, "files", String.valueOf(i.files()));
     return Output.printableLines(b.toString().stripTrailing());
   }
 

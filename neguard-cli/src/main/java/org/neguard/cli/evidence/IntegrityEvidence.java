@@ -52,7 +52,6 @@ final class IntegrityEvidence {
   /** How {@link Outcome#NOT_TESTED} reads in this document: no observed run proves it. */
   static final String NOT_DEMONSTRATED = "NOT_DEMONSTRATED";
   private static final int PAGE = 1000;
-  private static final int MAX_ATTESTATIONS = 10_000;
   private static final int MAX_AUDIT = 200_000;
   private static final int MAX_DEPLOYMENTS = 500;
 
@@ -126,21 +125,23 @@ final class IntegrityEvidence {
   private static List<AttestationResult> readAttestations(AttestApi api,
       List<DeviceTrust> devices, List<String> notes) throws IOException {
     List<String> probe = new ArrayList<>();
-    List<AttestationResult> all = read(probe, "attestations",
-        () -> api.attestations(null, MAX_ATTESTATIONS));
-    if (probe.isEmpty()) {
+    List<AttestationResult> all = read(probe, "attestations (GET /api/attestations)",
+        () -> api.attestations(null, PAGE));
+    if (probe.isEmpty() && all.size() < PAGE) {
       return all;
     }
-    // A server that lists attestations per device only: ask for each device's.
-    List<AttestationResult> out = new ArrayList<>();
+    // More than one page (the server answers at most 1000), or no listing of every device's:
+    // each device's own, at most a page each.
+    Map<String, AttestationResult> byId = new LinkedHashMap<>();
+    all.forEach(a -> byId.put(a.id(), a));
     for (DeviceTrust d : devices) {
-      out.addAll(read(notes, "attestations of " + d.deviceId(),
-          () -> api.attestations(d.deviceId(), PAGE)));
+      read(notes, "attestations of " + d.deviceId(), () -> api.attestations(d.deviceId(), PAGE))
+          .forEach(a -> byId.put(a.id(), a));
     }
     if (devices.isEmpty()) {
       notes.addAll(probe);
     }
-    return out;
+    return new ArrayList<>(byId.values());
   }
 
   private static List<AuditRecord> readAudit(ServerClient server, List<String> notes)

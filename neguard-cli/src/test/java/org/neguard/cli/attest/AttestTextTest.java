@@ -98,12 +98,11 @@ class AttestTextTest {
   @DisplayName("REC-1 baselines and policies print with approvers, files and actions")
   void baselinesAndPolicies() {
     BaselineInfo b = new BaselineInfo("bl-1", "dev-1", "path:/etc/neguard", "cd".repeat(32),
-        List.of("agent.yaml", "trust/ca.pem"), "pending", "2026-12-04T09:00:00Z",
+        2, "pending", "2026-12-04T09:00:00Z",
         List.of("appr"));
     assertThat(AttestText.baselineTable(List.of(b))).contains("bl-1", "path:/etc/neguard",
         "cdcdcdcdcdcdcdcd...", "pending", "appr");
-    assertThat(AttestText.baseline(b)).contains("appr (1 of 2)").contains("    agent.yaml")
-        .contains("    trust/ca.pem");
+    assertThat(AttestText.baseline(b)).contains("appr (1 of 2)").contains("files        2");
     assertThat(AttestText.policyTable(List.of(new AttestationPolicy("mme",
         List.of("quarantine", "rollback", "reinstall=core@1.0"), "appr",
         "2026-12-04T09:00:00Z")))).contains("mme", "quarantine,rollback,reinstall=core@1.0",
