@@ -24,10 +24,12 @@ import org.neguard.server.ServerConfig;
  * loopback and a real agent process: the first contact (REC-3), a deployment gated by the
  * attestation before it (ATT-1) and judged after it (ATT-4), an attestation on request that
  * passes, a file changed in the installed tree that fails the next one naming the file and
- * quarantines the NE (REC-1), and the evidence built from those runs. Needs the agent's answers
+ * quarantines the NE (REC-1); the runtime schedule finding a changed file by itself (OBJ-2), a
+ * recovery campaign in waves readmitting the quarantined NEs (REC-2), and the evidence built
+ * from those runs, every requirement demonstrated. Needs the agent's answers
  * to challenges (branch att-agent) and the deployments' attestation gate (att-deploy) on main.
  */
-@DisplayName("ATT-1 ATT-4 REC-1 REC-3 neguard attest and evidence integrity on a real server")
+@DisplayName("ATT-1..4 REC-1..4 OBJ-2 neguard attest, recover and evidence integrity on a real server")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AttestCliTest {
   static AgentFleet fleet;
@@ -37,7 +39,7 @@ class AttestCliTest {
   @BeforeAll
   static void start() throws Exception {
     fleet = AgentFleet.start("attest-cli", b -> b.attest(new ServerConfig.Attest(
-        Duration.ofMinutes(10), Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(200),
+        Duration.ofSeconds(8), Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(200),
         2)));
     aud = fleet.addUser("aud", "operator", "auditor");
     appr2 = fleet.addUser("appr2", "approver");
@@ -81,6 +83,35 @@ class AttestCliTest {
           assertThat(ok.exit()).as("%s", ok).isZero();
         }
       }
+    }
+  }
+
+  /** An NE of type mme with a platform path, enrolled, its baseline approved, trusted. */
+  static AgentFleet.Ne trustedNe(String id) throws Exception {
+    AgentFleet.Ne ne = fleet.ne(id).configure("mme");
+    Files.createDirectories(ne.home.resolve("etc"));
+    Files.writeString(ne.home.resolve("etc/site.conf"), "site=lab\n");
+    ne.set("measure.paths", "etc=etc").start();
+    trustWhen(ne.id, d -> "PENDING_BASELINE".equals(d.path("lastResult").asText()));
+    approveBaselines(ne.id);
+    CliRun ok = as(fleet.op, "attest", ne.id, "--wait", "--timeout", "60s");
+    assertThat(ok.exit()).as("%s", ok).isZero();
+    return ne;
+  }
+
+  /** {@code attest history --json} of {@code device} once one attestation matches (60 s). */
+  static JsonNode attestationWhen(String device, Predicate<JsonNode> until) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      CliRun h = as(fleet.op, "attest", "history", device, "--json");
+      assertThat(h.exit()).as("%s", h).isZero();
+      for (JsonNode a : h.json().path("attestations")) {
+        if (until.test(a)) {
+          return a;
+        }
+      }
+      assertThat(System.nanoTime()).as("%s", h).isLessThan(deadline);
+      Thread.sleep(500);
     }
   }
 
@@ -171,6 +202,50 @@ class AttestCliTest {
     assertThat(Files.readString(out.resolve("evidence-integrity.html")))
         .contains(ne.id).contains("lib/core.so");
     // Left for a reader in target/: the evidence of a run that happened.
+    Path keep = Files.createDirectories(Path.of("target", "evidence-integrity"));
+    for (String f : List.of("evidence-integrity.html", "evidence-integrity.json")) {
+      Files.copy(out.resolve(f), keep.resolve(f),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("OBJ-2 REC-2 a file changed between updates is found by the schedule and named;"
+      + " a recovery campaign in waves readmits the quarantined NEs; every requirement then"
+      + " demonstrated")
+  void scheduleDetects_recoveryReadmits_allDemonstrated() throws Exception {
+    AgentFleet.Ne ne = trustedNe("ne-att-2");
+    String dep = fleet.deploy("core", "1.0", ne.id);
+    assertThat(fleet.finalTarget(dep, ne.id).path("state").asText()).isEqualTo("succeeded");
+    Files.write(ne.install().resolve("current/lib/core.so"), new byte[] {1, 2, 3});
+
+    // OBJ-2: no one asks; the runtime schedule finds it within an interval and names the file.
+    JsonNode found = attestationWhen(ne.id, a -> a.path("reason").asText().equals("SCHEDULED")
+        && a.path("result").asText().equals("FAIL"));
+    assertThat(found.path("reasons").toString()).contains("lib/core.so");
+    trustWhen(ne.id, d -> d.path("trustState").asText().equals("quarantined"));
+
+    // REC-2: a campaign over the quarantined NEs of the type, one per wave, to a known-good 1.1.
+    byte[] good = new byte[40_000];
+    new java.util.Random(11).nextBytes(good);
+    fleet.publish("core", "1.1", 1, "mme", good);
+    CliRun rec = as(fleet.op, "recover", "--ne-type", "mme", "--to", "core@1.1",
+        "--wave-size", "1", "--json");
+    assertThat(rec.exit()).as("%s", rec).isZero();
+    String campaign = rec.json().path("id").asText();
+    CliRun ok = as(fleet.appr, "deploy", "approve", campaign, "--json");
+    assertThat(ok.exit()).as("%s", ok).isZero();
+    for (String id : List.of("ne-att-1", ne.id)) {
+      assertThat(fleet.finalTarget(campaign, id).path("state").asText()).isEqualTo("succeeded");
+      trustWhen(id, d -> d.path("trustState").asText().equals("trusted"));
+    }
+
+    Path out = Files.createDirectories(fleet.dir.resolve("evidence-all"));
+    CliRun ev = as(aud, "evidence", "integrity", "--out", out.toString(), "--require-all",
+        "--json");
+    assertThat(ev.exit()).as("%s", ev).isZero();
+    assertThat(ev.json().path("passed")).hasSize(9);
     Path keep = Files.createDirectories(Path.of("target", "evidence-integrity"));
     for (String f : List.of("evidence-integrity.html", "evidence-integrity.json")) {
       Files.copy(out.resolve(f), keep.resolve(f),
