@@ -480,7 +480,8 @@ final class IntegrityEvidence {
     rows.forEach(r -> details.add(audit(r)));
     List<AttestationResult> readmissions = judgedOf(o, "READMISSION");
     readmissions.forEach(a -> details.add("re-validation: " + line(a)));
-    boolean quarantined = !quarantines.isEmpty()
+    long audited = rows.stream().filter(r -> "QUARANTINE".equals(r.action())).count();
+    boolean quarantined = !quarantines.isEmpty() || audited > 0
         || rows.stream().anyMatch(r -> mentions(r, "quarantin"));
     return tc("TC-REC1-01", "REC-1", "a broken NE is recovered without a site visit:"
         + " quarantine, rollback, re-install of a known-good package, re-validation",
@@ -489,7 +490,8 @@ final class IntegrityEvidence {
             + " policy's actions, the failure policies and the readmission attestations",
         "A failure after trust quarantines the device (audited) and runs its NE type's"
             + " policy; the device is trusted again only after a passing re-attestation.",
-        quarantines.size() + " quarantine(s) by a failed attestation, " + rows.size()
+        audited + " quarantine(s) audited, " + quarantines.size() + " failed attestation(s)"
+            + " of devices quarantined now, " + rows.size()
             + " audit row(s) of quarantine, rollback, reinstall or readmission, "
             + readmissions.size() + " readmission attestation(s), " + o.policies().size()
             + " policy(ies)",
@@ -530,7 +532,10 @@ final class IntegrityEvidence {
         && "READMISSION".equals(a.reason()))
         .sorted(byRequested()).toList();
     readmitted.forEach(a -> details.add("readmitted: " + line(a)));
+    List<AuditRecord> readmittedRows = auditOf(o, r -> "TRUST_STATE".equals(r.action())
+        && mentions(r, "readmitted"));
     auditOf(o, r -> mentions(r, "recover")).forEach(r -> details.add(audit(r)));
+    readmittedRows.forEach(r -> details.add(audit(r)));
     return tc("TC-REC2-01", "REC-2", "many compromised NEs recovered at once: a fleet recovery"
         + " campaign in waves, approved, with progress, readmitting the NEs",
         outcome(false, recovered > 0),
@@ -538,7 +543,8 @@ final class IntegrityEvidence {
         "A recovery campaign over quarantined NEs runs in waves like any approved deployment;"
             + " each recovered NE passes its attestation and is trusted again.",
         campaigns + " recovery campaign(s), " + recovered + " device(s) recovered, "
-            + readmitted.size() + " readmission(s) passed",
+            + readmittedRows.size() + " readmission(s) to trusted audited, " + readmitted.size()
+            + " READMISSION attestation(s) passed",
         "quarantine NEs (see REC-1), then neguard recover --ne-type T --to PACKAGE@VERSION,"
             + " approve it with a second approver, wait for it to complete", details);
   }
@@ -558,14 +564,21 @@ final class IntegrityEvidence {
           + line(a));
     }
     long trusted = first.stream().filter(IntegrityEvidence::pass).count();
+    // A first contact that awaited its baselines is trusted by a later attestation: the server
+    // audits each such change of trust state.
+    List<AuditRecord> firstTrust = auditOf(o, r -> "TRUST_STATE".equals(r.action())
+        && r.detail() != null && (r.detail().startsWith("unknown -> ")));
+    firstTrust.forEach(r -> details.add(audit(r)));
     return tc("TC-REC3-01", "REC-3", "a new NE is validated against the vendor's signed"
         + " references for its shipped software before it is trusted",
         outcome(contradicted, !first.isEmpty()),
         "Read the FIRST_CONTACT attestations and the devices' trust states now",
         "A newly enrolled NE is trusted only when its first attestation matches signed RIMs"
             + " and approved baselines; one with unsigned software stays untrusted.",
-        first.size() + " first contact(s) judged: " + trusted + " passed (trusted), "
-            + (first.size() - trusted) + " did not (not trusted)",
+        first.size() + " first contact(s) judged: " + trusted + " passed at once, "
+            + (first.size() - trusted) + " did not; " + firstTrust.size() + " audited change(s)"
+            + " from unknown (" + firstTrust.stream().filter(r -> r.detail()
+                .startsWith("unknown -> trusted")).count() + " to trusted)",
         "enroll a device (neguard device enroll-token; start its agent) and let it poll",
         details);
   }
