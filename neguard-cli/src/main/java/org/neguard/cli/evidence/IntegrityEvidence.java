@@ -224,7 +224,8 @@ final class IntegrityEvidence {
     return "attestation " + a.id() + " of " + a.deviceId() + " (" + a.reason() + ") "
         + (judged(a) ? a.result() : "awaited") + " at " + (a.judgedAt() == null
             ? a.requestedAt() : a.judgedAt()) + ", trust base " + a.trustBase() + ", TIM "
-        + a.tim() + ", trust state: " + a.trustState() + reasons;
+        + a.tim() + (a.trustState() == null ? "" : ", trust state: " + a.trustState())
+        + reasons;
   }
 
   private static boolean names(AttestationResult a, String code) {
@@ -534,7 +535,7 @@ final class IntegrityEvidence {
     readmitted.forEach(a -> details.add("readmitted: " + line(a)));
     List<AuditRecord> readmittedRows = auditOf(o, r -> "TRUST_STATE".equals(r.action())
         && mentions(r, "readmitted"));
-    auditOf(o, r -> mentions(r, "recover")).forEach(r -> details.add(audit(r)));
+    auditOf(o, r -> r.action().contains("RECOVER")).forEach(r -> details.add(audit(r)));
     readmittedRows.forEach(r -> details.add(audit(r)));
     return tc("TC-REC2-01", "REC-2", "many compromised NEs recovered at once: a fleet recovery"
         + " campaign in waves, approved, with progress, readmitting the NEs",
