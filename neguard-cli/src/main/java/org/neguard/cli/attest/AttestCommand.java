@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
     },
     subcommands = {AttestStatusCommand.class, AttestHistoryCommand.class,
         AttestBaselineCommand.class, AttestPolicyCommand.class, AttestReadmitCommand.class})
-public final class AttestCommand extends ClientCommand {
+final class AttestCommand extends ClientCommand {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DEVICE",
       description = "The device to attest.")
   String device;
