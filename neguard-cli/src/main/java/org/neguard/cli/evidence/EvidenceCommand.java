@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Write evidence documents (HTML, JSON, JUnit XML) that requirements hold, from"
         + " live probes and from what an NE agent did.",
-    subcommands = {EvidenceAuthzCommand.class, EvidenceInstallCommand.class})
+    subcommands = {EvidenceAuthzCommand.class, EvidenceInstallCommand.class,
+        EvidenceIntegrityCommand.class})
 final class EvidenceCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

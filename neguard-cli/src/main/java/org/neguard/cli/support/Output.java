@@ -130,7 +130,15 @@ public final class Output {
    * Problem} with the details beside it. Returns 3, or 1 when a reason is an error.
    */
   public int failWithDetails(String text, List<Reason> reasons, Map<String, Object> details) {
-    Problem problem = Problem.of(reasons);
+    return failWithDetails(text, Problem.of(reasons), details);
+  }
+
+  /**
+   * {@link #failWithDetails(String, List, Map)} of a problem as the server wrote it (an
+   * attestation's reasons): codes this client does not know are kept as written, and the
+   * problem's verdict decides the exit code.
+   */
+  public int failWithDetails(String text, Problem problem, Map<String, Object> details) {
     int code = Failures.exitCode(problem.kind());
     if (json) {
       Map<String, Object> o = new LinkedHashMap<>();

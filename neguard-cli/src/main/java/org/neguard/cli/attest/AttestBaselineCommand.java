@@ -1,0 +1,80 @@
+package org.neguard.cli.attest;
+
+import java.util.List;
+import java.util.Map;
+import org.neguard.api.attest.BaselineInfo;
+import org.neguard.cli.support.ClientCommand;
+import org.neguard.cli.support.CommandGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code neguard attest baseline}: the references of platform components (/etc files, the agent
+ * itself), which have no vendor-signed RIM: a measurement a device proposed, accepted by two
+ * distinct approvers.
+ */
+@Command(name = "baseline", mixinStandardHelpOptions = true,
+    description = {
+      "Platform baselines: list them, approve or reject one (four-eyes).",
+      "Platform paths have no vendor-signed RIM: their reference is a measurement a device"
+          + " proposed, approved by two distinct approvers; until then its attestations are"
+          + " PENDING_BASELINE."
+    },
+    subcommands = {AttestBaselineCommand.ListBaselines.class, AttestBaselineCommand.Approve.class,
+        AttestBaselineCommand.Reject.class})
+final class AttestBaselineCommand extends CommandGroup {
+  @Override
+  protected String hint() {
+    return "give a baseline command: list, approve or reject";
+  }
+
+  /** {@code neguard attest baseline list}. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List platform baselines, optionally those in one state.")
+  static final class ListBaselines extends ClientCommand {
+    @Option(names = "--state", paramLabel = "STATE",
+        description = "Only baselines in this state: pending, approved, superseded or"
+            + " rejected.")
+    String state;
+
+    @Override
+    public Integer call() throws Exception {
+      List<BaselineInfo> list = new AttestApi(server()).baselines(state);
+      return output().done(AttestText.baselineTable(list), Map.of("baselines", wire(list)));
+    }
+  }
+
+  /** {@code neguard attest baseline approve}. */
+  @Command(name = "approve", mixinStandardHelpOptions = true,
+      description = {
+        "Approve a pending platform baseline (approver).",
+        "Two distinct approvers make it the component's reference; the server counts each"
+            + " approver once."
+      })
+  static final class Approve extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "ID") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      BaselineInfo b = new AttestApi(server()).approveBaseline(id);
+      return output().done("Approved baseline " + b.id() + "; now " + b.state() + "\n"
+          + AttestText.baseline(b), fields(b));
+    }
+  }
+
+  /** {@code neguard attest baseline reject}. */
+  @Command(name = "reject", mixinStandardHelpOptions = true,
+      description = "Reject a pending platform baseline (approver): the measurement is not a"
+          + " reference, and a device measuring it does not pass.")
+  static final class Reject extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "ID") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      BaselineInfo b = new AttestApi(server()).rejectBaseline(id);
+      return output().done("Rejected baseline " + b.id() + "\n" + AttestText.baseline(b),
+          fields(b));
+    }
+  }
+}

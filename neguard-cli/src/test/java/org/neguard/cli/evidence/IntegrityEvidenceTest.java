@@ -1,0 +1,191 @@
+package org.neguard.cli.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.api.attest.AttestationPolicy;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.DeviceTrust;
+import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.deploy.Target;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.evidence.Outcome;
+import org.neguard.evidence.TestCase;
+
+/**
+ * How the integrity evidence judges the server's records: a requirement passes only on an
+ * observed run, is NOT_DEMONSTRATED (with what to run) without one, and fails on a record that
+ * contradicts it. The records are the wire records a server answers with; the end-to-end run
+ * against a real server is AttestCliTest.
+ */
+class IntegrityEvidenceTest {
+  private static final ProblemReason MISMATCH = new ProblemReason("MEASUREMENT_MISMATCH",
+      "component pkg:core: file lib/core.so differs from the reference", "pkg:core/lib/core.so");
+  private final List<AttestationResult> attestations = new ArrayList<>();
+  private final List<IntegrityEvidence.Run> runs = new ArrayList<>();
+  private final List<AuditRecord> audit = new ArrayList<>();
+  private int n;
+
+  private AttestationResult att(String device, String reason, String result, String trust,
+      int minute, ProblemReason... reasons) {
+    String tim = String.format("%064x", minute);
+    AttestationResult a = new AttestationResult("att-" + ++n, device, reason, result,
+        "SOFTWARE_KEY", tim, trust, String.format("2026-12-04T09:%02d:00Z", minute),
+        result == null ? null : String.format("2026-12-04T09:%02d:05Z", minute),
+        List.of(reasons));
+    attestations.add(a);
+    return a;
+  }
+
+  private static Target target(String device, String state, String order, int minute,
+      ProblemReason... reasons) {
+    return new Target(device, 1, state, order, order == null ? null
+        : String.format("2026-12-04T09:%02d:30Z", minute), null, null, List.of(reasons));
+  }
+
+  private IntegrityEvidence.Observed observed() {
+    return new IntegrityEvidence.Observed("http://127.0.0.1:1", List.of(
+        new DeviceTrust("dev-1", "mme", "trusted", "", "2026-12-04T09:30:05Z",
+            "2026-12-04T09:35:00Z", "PASS")), attestations, audit, runs,
+        List.of(new AttestationPolicy("mme", List.of("quarantine", "rollback"), "appr",
+            "2026-12-04T08:00:00Z")), List.of(), List.of());
+  }
+
+  private Map<String, TestCase> cases() {
+    return IntegrityEvidence.cases(observed()).stream()
+        .collect(Collectors.toMap(c -> c.requirements().get(0), Function.identity()));
+  }
+
+  @Test
+  @DisplayName("ATT-1..4 REC-1..4 OBJ-2 with no run recorded: every requirement"
+      + " NOT_DEMONSTRATED, each with what to run, none passed")
+  void nothingObserved_notDemonstrated(@TempDir Path dir) throws Exception {
+    IntegrityEvidence.Result r = IntegrityEvidence.write(observed(), dir);
+    assertThat(r.passed()).isEmpty();
+    assertThat(r.failed()).isEmpty();
+    assertThat(r.notDemonstrated()).containsExactly("TC-ATT1-01", "TC-ATT2-01", "TC-ATT3-01",
+        "TC-ATT4-01", "TC-REC1-01", "TC-REC2-01", "TC-REC3-01", "TC-REC4-01", "TC-OBJ2-01");
+    JsonNode doc = new ObjectMapper().readTree(r.json().toFile());
+    assertThat(doc.path("requirements")).hasSize(9).allSatisfy(c -> {
+      assertThat(c.path("verdict").asText()).isEqualTo("NOT_DEMONSTRATED");
+      assertThat(c.path("procedure").toString()).contains("to demonstrate it, run");
+      assertThat(c.path("purpose").asText()).startsWith("Requirement ");
+    });
+    String html = Files.readString(r.html());
+    assertThat(html).contains("NOT DEMONSTRATED").doesNotContain("NOT TESTED")
+        .contains("ATT-1 (test case TC-ATT1-01)").contains("OBJ-2 (test case TC-OBJ2-01)");
+  }
+
+  @Test
+  @DisplayName("the whole flow observed: first contact, a gated update whose TIM changed as"
+      + " expected, a scheduled check naming a changed file, quarantine, a recovery campaign and"
+      + " readmission pass ATT-1..4, REC-1..4 and OBJ-2")
+  void wholeFlow_passes(@TempDir Path dir) throws Exception {
+    att("dev-1", "FIRST_CONTACT", "PASS", "trusted", 1);
+    att("dev-1", "BEFORE_UPDATE", "PASS", "trusted", 10);
+    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "succeeded", "ord-1", 10))));
+    att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 12);
+    att("dev-1", "SCHEDULED", "PASS", "trusted", 15);
+    att("dev-1", "SCHEDULED", "FAIL", "quarantined", 20, MISMATCH);
+    audit.add(new AuditRecord(7, "2026-12-04T09:20:05Z", "system", "DEVICE_QUARANTINE",
+        "dev-1", "success", "ATTESTATION_FAILED policy quarantine,rollback", "-", "0", "1"));
+    runs.add(new IntegrityEvidence.Run("dep-2", "recovery", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "succeeded", "ord-2", 25))));
+    att("dev-1", "READMISSION", "PASS", "trusted", 30);
+    Map<String, TestCase> c = cases();
+    assertThat(c.values()).allSatisfy(t -> assertThat(t.outcome()).as(t.id() + ": "
+        + t.actual()).isEqualTo(Outcome.PASS));
+    assertThat(c.get("ATT-1").details()).anySatisfy(d -> assertThat(d)
+        .contains("BEFORE_UPDATE").contains("then order ord-1"));
+    assertThat(c.get("OBJ-2").details()).anySatisfy(d -> assertThat(d)
+        .contains("change detected").contains("pkg:core/lib/core.so"));
+    assertThat(c.get("REC-1").details()).anySatisfy(d -> assertThat(d)
+        .contains("DEVICE_QUARANTINE"));
+    assertThat(c.get("REC-4").details()).anySatisfy(d -> assertThat(d)
+        .contains("before the update").contains("after"));
+    IntegrityEvidence.Result r = IntegrityEvidence.write(observed(), dir);
+    assertThat(r.passed()).hasSize(9);
+    assertThat(new ObjectMapper().readTree(r.json().toFile()).path("verdict").asText())
+        .isEqualTo("pass");
+  }
+
+  @Test
+  @DisplayName("ATT-1 an order issued after a failed BEFORE_UPDATE attestation fails ATT-1")
+  void att1_orderAfterFailure_fails(@TempDir Path dir) throws Exception {
+    att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10, MISMATCH);
+    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "running", "",
+        List.of(target("dev-1", "issued", "ord-1", 10))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d).startsWith("CONTRADICTION"));
+    assertThat(IntegrityEvidence.write(observed(), dir).failed()).containsExactly("TC-ATT1-01");
+  }
+
+  @Test
+  @DisplayName("ATT-1 a device held back after a failed BEFORE_UPDATE attestation is shown, but"
+      + " alone does not demonstrate a gated order")
+  void att1_heldBack_only() {
+    att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10, MISMATCH);
+    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "failed", null, 10, new ProblemReason("ATTESTATION_FAILED",
+            "not updated", "dev-1")))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.actual()).contains("1 target(s) held back");
+  }
+
+  @Test
+  @DisplayName("ATT-4 REC-3 a failed attestation that left the device trusted contradicts them")
+  void failureLeftTrusted_fails() {
+    att("dev-1", "FIRST_CONTACT", "NO_REFERENCE", "trusted", 1);
+    att("dev-1", "AFTER_UPDATE", "FAIL", "trusted", 12, MISMATCH);
+    Map<String, TestCase> c = cases();
+    assertThat(c.get("REC-3").outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(c.get("ATT-4").outcome()).isEqualTo(Outcome.FAIL);
+  }
+
+  @Test
+  @DisplayName("ATT-4 REC-3 no contradiction from a failure later readmitted, an expired"
+      + " completion (a rolled-back update sends no evidence), or rows showing today's trust")
+  void laterPassOrExpired_noContradiction() {
+    att("dev-1", "FIRST_CONTACT", "NO_REFERENCE", "trusted", 1);
+    att("dev-1", "AFTER_UPDATE", "FAIL", "trusted", 12, MISMATCH);
+    att("dev-1", "AFTER_UPDATE", "EXPIRED", "trusted", 14);
+    att("dev-1", "READMISSION", "PASS", "trusted", 20);
+    Map<String, TestCase> c = cases();
+    assertThat(c.get("REC-3").outcome()).isEqualTo(Outcome.PASS);
+    assertThat(c.get("ATT-4").outcome()).isEqualTo(Outcome.PASS);
+  }
+
+  @Test
+  @DisplayName("OBJ-2 scheduled passes alone do not demonstrate that a change is detected")
+  void obj2_passesOnly_notDemonstrated() {
+    att("dev-1", "SCHEDULED", "PASS", "trusted", 5);
+    att("dev-1", "SCHEDULED", null, "trusted", 10);
+    TestCase t = cases().get("OBJ-2");
+    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.procedure()).anySatisfy(s -> assertThat(s).contains("change a file"));
+  }
+
+  @Test
+  @DisplayName("the HTML escapes what devices name: no markup from a component or file name")
+  void html_escapesDeviceText(@TempDir Path dir) throws Exception {
+    att("dev-1", "SCHEDULED", "FAIL", "quarantined", 20, new ProblemReason(
+        "MEASUREMENT_MISMATCH", "component pkg:core: file <script>x</script> changed",
+        "pkg:core/<script>"));
+    String html = Files.readString(IntegrityEvidence.write(observed(), dir).html());
+    assertThat(html).doesNotContain("<script>").contains("&lt;script&gt;");
+  }
+}
