@@ -80,6 +80,7 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/drift", fleetReaders);
     EXPECTED.put("GET /api/devices/{id}/drift", fleetReaders);
     EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/recoveries", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("GET /api/deployments", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}/targets", fleetReaders);
