@@ -40,6 +40,8 @@ final class DeployFixture implements AutoCloseable {
   final DeployClock clock;
   final DeploymentScheduler scheduler;
   final DeviceOrders orders;
+  /** The engine's validation entity, standing in until a test calls {@link #realValidation}. */
+  final FakeValidation pv = new FakeValidation();
   final String bundleSha256;
   /** The PostgreSQL database of this fixture, or null for the embedded one. */
   private final String database;
@@ -71,6 +73,7 @@ final class DeployFixture implements AutoCloseable {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
       orders = bean(DeviceOrders.class);
+      bean(DeployValidation.class).replace(pv);
       if (!timer) {
         scheduler.close();
       }
@@ -90,6 +93,11 @@ final class DeployFixture implements AutoCloseable {
     Field f = NeguardServer.class.getDeclaredField("context");
     f.setAccessible(true);
     return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
+  }
+
+  /** From now on the server's own validation entity answers the engine. */
+  void realValidation() throws ReflectiveOperationException {
+    bean(DeployValidation.class).replace(null);
   }
 
   /** Sets the engine's clock to {@code at}, fixed. */
@@ -122,10 +130,17 @@ final class DeployFixture implements AutoCloseable {
         .substring(0, 12);
   }
 
+  /** A trusted device (attested good: updates may reach it). */
   void device(String id, String neType, String... labels) throws SQLException {
+    deviceIn("trusted", id, neType, labels);
+  }
+
+  void deviceIn(String trustState, String id, String neType, String... labels)
+      throws SQLException {
     Instant now = Instant.now();
     update("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
-        + " cert_serial, cert_not_after) VALUES (?, ?, 'enrolled', ?, 'test', ?, ?)", id, neType,
+        + " cert_serial, cert_not_after) VALUES (?, ?, ?, ?, 'test', ?, ?)", id, neType,
+        trustState,
         now.atOffset(ZoneOffset.UTC), "serial-" + id, now.plusSeconds(86_400)
             .atOffset(ZoneOffset.UTC));
     for (String l : labels) {
