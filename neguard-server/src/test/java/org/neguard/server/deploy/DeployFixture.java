@@ -36,16 +36,17 @@ final class DeployFixture implements AutoCloseable {
   static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
   static final String ADMIN_URL = PG + "test";
 
-  final TestServer s;
-  final DeployClock clock;
-  final DeploymentScheduler scheduler;
-  final DeviceOrders orders;
+  TestServer s;
+  DeployClock clock;
+  DeploymentScheduler scheduler;
+  DeviceOrders orders;
   /** The engine's validation entity, standing in until a test calls {@link #realValidation}. */
   final FakeValidation pv = new FakeValidation();
   final String bundleSha256;
   /** The PostgreSQL database of this fixture, or null for the embedded one. */
   private final String database;
   private boolean closed;
+  private boolean real;
 
   DeployFixture() throws Exception {
     this(null);
@@ -95,8 +96,25 @@ final class DeployFixture implements AutoCloseable {
     return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
   }
 
+  /**
+   * Restarts the server on the same data directory and database (the scheduler's timer stopped
+   * again, the stand-in validation entity again unless the test chose the real one): nothing in
+   * memory survives.
+   */
+  void restart() throws Exception {
+    s = s.restart();
+    clock = bean(DeployClock.class);
+    scheduler = bean(DeploymentScheduler.class);
+    orders = bean(DeviceOrders.class);
+    scheduler.close();
+    if (!real) {
+      bean(DeployValidation.class).replace(pv);
+    }
+  }
+
   /** From now on the server's own validation entity answers the engine. */
   void realValidation() throws ReflectiveOperationException {
+    real = true;
     bean(DeployValidation.class).replace(null);
   }
 
