@@ -1,18 +1,16 @@
 package org.neguard.server.attest;
 
 /**
- * Published (a Spring application event) by the platform validation entity when a device's
- * failure policy (REC-1) asks for a recovery: {@code rollback} to the last-known-good package or
- * {@code reinstall} of a named one. The deployments listen and create a recovery deployment for
- * that one device (REC-2), which still needs its approvals (docs/DEPLOYMENTS.md, "Recovery
- * campaigns").
+ * Published (a Spring application event, in the judging transaction) when a device's failure
+ * policy asks for a recovery install (REC-1): {@code rollback} to its last committed package, or
+ * {@code reinstall} of a named known-good one. Deployments listen and create the recovery.
  *
  * @param deviceId the failed device
- * @param neType its NE type
+ * @param neType its NE type, whose policy this is
  * @param action {@code rollback} or {@code reinstall}
- * @param packageName the package to install: the last-known-good one, or the named one
+ * @param packageName the package to install
  * @param packageVersion its version
- * @param reason why the policy ran (the failed attestation's codes and message)
+ * @param reason why: the failed attestation's id and what failed
  */
-public record PolicyTriggered(String deviceId, String neType, String action,
-    String packageName, String packageVersion, String reason) {}
+public record PolicyTriggered(String deviceId, String neType, String action, String packageName,
+    String packageVersion, String reason) {}

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
@@ -60,12 +61,15 @@ final class DeviceOrders {
   }
 
   /** The cheap part of a poll: enough to compute the ETag. */
-  record PollState(String orderId, String state, boolean renew) {
-    /** Digest of the actionable order id, its state and the renewal flag, quoted. */
+  record PollState(String orderId, String state, boolean renew,
+      AttestationChallenge challenge) {
+    /** Digest of the actionable order id, its state, the renewal flag and the nonce, quoted. */
     String etag() {
       try {
         byte[] d = MessageDigest.getInstance("SHA-256").digest(
-            (orderId + "|" + state + "|" + renew).getBytes(StandardCharsets.UTF_8));
+            (orderId + "|" + state + "|" + renew + "|"
+                + (challenge == null ? null : challenge.nonce()))
+                .getBytes(StandardCharsets.UTF_8));
         return "\"" + HexFormat.of().formatHex(d, 0, 16) + "\"";
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("no SHA-256", e);
@@ -74,8 +78,9 @@ final class DeviceOrders {
   }
 
   /**
-   * Two indexed queries: the device's oldest live order (deployment_targets_device) and its
-   * current certificate's validity (primary key of device_certificates).
+   * Three indexed queries: the device's oldest live order (deployment_targets_device), its
+   * current certificate's validity (primary key of device_certificates) and its open
+   * attestation challenge (attestations_device_open).
    */
   PollState pollState(String deviceId, String certificateSerial) {
     record Live(String orderId, String state) {}
@@ -93,7 +98,7 @@ final class DeviceOrders {
     boolean renew = cert.map(c -> ServerKeys.renewalDue(c.issued(), c.notAfter(), clock.now()))
         .orElse(false);
     return new PollState(live.map(Live::orderId).orElse(null),
-        live.map(Live::state).orElse(null), renew);
+        live.map(Live::state).orElse(null), renew, validation.pv().challenge(deviceId).orElse(null));
   }
 
   /** The full answer for {@code state} (one more query when there is an order). */
@@ -108,7 +113,7 @@ final class DeviceOrders {
               "/api/device/v1/bundles/" + rs.getString(4)))
           .optional().orElse(null);
     }
-    return new Poll(order, state.renew(), POLL_AFTER_SECONDS);
+    return new Poll(order, state.renew(), POLL_AFTER_SECONDS, state.challenge());
   }
 
   /** Whether one of the device's live orders names bundle {@code sha256}. */

@@ -66,6 +66,12 @@ final class FakeValidation implements PlatformValidation {
   }
 
   @Override
+  public java.util.Optional<org.neguard.api.device.AttestationChallenge> challenge(
+      String deviceId) {
+    return java.util.Optional.empty();
+  }
+
+  @Override
   public List<AttestationResult> failures(String deploymentId) {
     return new ArrayList<>(failures);
   }
