@@ -256,7 +256,8 @@ final class DeploymentScheduler implements AutoCloseable {
   /**
    * Whether the devices' failed attestations name the same components and files: "a bad
    * reference: all N failed on ..." or "differing failures: possible attack", read from the
-   * validation entity's failures of this deployment (their reasons' subjects, else messages).
+   * validation entity's failures of this deployment (their reasons' messages, which name the
+   * component and the files).
    */
   private String failureShape(String deploymentId, List<String> devices) {
     java.util.Map<String, java.util.SortedSet<String>> byDevice = new java.util.TreeMap<>();
@@ -267,7 +268,10 @@ final class DeploymentScheduler implements AutoCloseable {
       java.util.SortedSet<String> what = byDevice.computeIfAbsent(r.deviceId(),
           k -> new java.util.TreeSet<>());
       for (ProblemReason p : r.reasons()) {
-        what.add(p.subject() != null && !p.subject().isEmpty() ? p.subject() : p.message());
+        // The message names component and files; the expected TIM in it differs between
+        // devices with different baselines and says nothing about what failed.
+        String m = p.message().replaceAll(" ?\\(expected TIM [0-9a-f]+\\)", "").strip();
+        what.add(m.isEmpty() && p.subject() != null ? p.subject() : m);
       }
     }
     if (byDevice.size() < devices.size()) {

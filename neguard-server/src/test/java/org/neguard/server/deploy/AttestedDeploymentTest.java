@@ -268,7 +268,8 @@ class AttestedDeploymentTest {
     assertThat(d.path("attestationFailureShare").asInt()).isEqualTo(50);
     assertThat(d.path("stateReason").asText()).startsWith("paused by the engine: ")
         .contains("2 of 3 finished devices failed their attestation")
-        .contains("a bad reference: all 2 failed on app/bin/app");
+        .contains("a bad reference: all 2 failed on after the update, component app is changed:"
+            + " changed bin/app");
     assertThat(f.audit("deployment " + id)).anyMatch(a -> a.startsWith(
         "DEPLOYMENT_PAUSE failure ATTESTATION_FAILED: circuit breaker"));
   }

@@ -85,6 +85,7 @@ final class FakeValidation implements PlatformValidation {
   /** A FAIL naming one changed file of one component. */
   static AttestationResult changed(String device, String component, String file) {
     return result(device, "FAIL", List.of(new ProblemReason("MEASUREMENT_MISMATCH",
-        "component " + component + ": changed " + file, component + "/" + file)));
+        "after the update, component " + component + " is changed: changed " + file
+            + " (expected TIM " + Integer.toHexString(device.hashCode()) + "ab)", component)));
   }
 }
