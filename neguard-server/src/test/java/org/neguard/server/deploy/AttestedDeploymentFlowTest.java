@@ -67,7 +67,12 @@ class AttestedDeploymentFlowTest {
 
   @BeforeAll
   static void start() throws Exception {
-    f = new DeployFixture();
+    setUp(new DeployFixture());
+  }
+
+  /** The fleet on {@code fixture}: app 1.1.0 stored too, three devices attested trusted. */
+  static void setUp(DeployFixture fixture) throws Exception {
+    f = fixture;
     f.realValidation();
     Path work = Files.createDirectories(f.s.dir.resolve("work11"));
     Path b = Bundles.signed(work, DeployFixture.PACKAGE, "1.1.0", 11, 8_000,
