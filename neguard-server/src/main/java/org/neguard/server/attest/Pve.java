@@ -503,7 +503,9 @@ public final class Pve implements PlatformValidation {
   @Override
   public BeforeUpdate beforeUpdate(String deviceId, Instant since, String deploymentId) {
     DeviceRow d = requireDevice(deviceId, false);
-    if (!d.trustState().equals(TRUSTED)) {
+    // An NE enrolled moments ago is unknown until its first contact is judged: waited for, as
+    // its attestation asked now counts for this update too. Any other state is no NE to update.
+    if (!d.trustState().equals(TRUSTED) && !d.trustState().equals(UNKNOWN)) {
       return new BeforeUpdate(Readiness.FAILED, null, ReasonCode.DEVICE_NOT_TRUSTED.name(),
           "device " + deviceId + " is " + d.trustState() + " (" + d.trustReason() + "): only a"
               + " recovery deployment reaches it");
