@@ -507,12 +507,15 @@ final class DeploymentScheduler implements AutoCloseable {
           + d.packageName() + " at security version " + c.installedSecurityVersion()
           + ", the deployment's is " + d.securityVersion() + " and it is not a rollback";
     }
-    if (!d.recovery() && !"trusted".equals(c.trustState())) {
-      // An update reaches trusted devices only; a quarantined or untrusted one is brought back
-      // by a recovery campaign (REC-2), an unknown one by its first attestation (REC-3).
+    if (!d.recovery() && !"trusted".equals(c.trustState())
+        && !"unknown".equals(c.trustState())) {
+      // An update reaches trusted devices only: a quarantined or untrusted one is brought back
+      // by a recovery campaign (REC-2). An unknown one (enrolled, first contact not judged yet)
+      // attests like the others (ATT-1): the attestation asked now is its first contact too,
+      // and the validation entity orders it only once that passed.
       return ReasonCode.DEVICE_NOT_TRUSTED + ": device " + c.deviceId() + " is "
-          + c.trustState() + ", not trusted: attest it first (neguard attest), or recover it"
-          + " with a recovery campaign (neguard recover) if it is quarantined";
+          + c.trustState() + ", not trusted: recover it with a recovery campaign (neguard"
+          + " recover) or readmit it (neguard attest readmit)";
     }
     return null;
   }

@@ -349,4 +349,29 @@ class AttestedDeploymentFlowTest {
     assertThat(dep.path("state").asText()).as(dep.toString()).isEqualTo("completed");
     assertThat(dep.path("kind").asText()).isEqualTo("recovery");
   }
+
+  @Test
+  @Order(4)
+  @DisplayName("ATT-1 REC-3 a device enrolled moments before its wave (unknown): its attestation"
+      + " before the update is awaited, and only once it passed is it ordered")
+  void att1_unknownDevice_orderedOnlyAfterItsAttestationPassed() throws Exception {
+    TestDevice d = TestDevice.enroll(f.s, "fl-new", "mme", List.of(),
+        List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+    devices.put("fl-new", d);
+    clients.put("fl-new", DeviceClient.of(f.s.server.deviceUrl(), d.identity()));
+    assertThat(trust("fl-new")).isEqualTo("unknown");
+    String id = f.running(DeployFixture.body(List.of("fl-new"), "packageVersion", "1.1.0"));
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("fl-new", "attesting");
+    assertThat(clients.get("fl-new").poll(null).poll().order()).isNull();
+
+    attestUntilOrdered(id, List.of("fl-new"), app(rim10));
+
+    assertThat(trust("fl-new")).isEqualTo("trusted");
+    DeviceOrder o = order("fl-new");
+    succeed("fl-new", o, "1.1.0", evidence("fl-new",
+        payload(o).path("attestation").path("nonce").asText(), app(rim11)));
+    assertThat(f.targets(id)).containsEntry("fl-new", "succeeded");
+    assertThat(packageVersion("fl-new")).isEqualTo("1.1.0");
+  }
 }

@@ -130,19 +130,25 @@ class AttestedDeploymentTest {
   }
 
   @Test
-  @DisplayName("ATT-1 REC-2 a device that is not trusted (quarantined, unknown) is refused an"
-      + " update, DEVICE_NOT_TRUSTED, without even asking the entity")
+  @DisplayName("ATT-1 REC-2 a quarantined or untrusted device is refused an update,"
+      + " DEVICE_NOT_TRUSTED, without even asking the entity; an unknown one (first contact"
+      + " not judged yet) is asked like a trusted one")
   void att1_notTrusted_refused() throws Exception {
     f.deviceIn("quarantined", "a1-q", "mme");
+    f.deviceIn("untrusted", "a1-t", "mme");
     f.deviceIn("unknown", "a1-u", "mme");
-    String id = f.running(DeployFixture.body(List.of("a1-q", "a1-u"), "errorThreshold", 100));
+    f.pv.before.put("a1-u", new BeforeUpdate(Readiness.PENDING, "att-u", null, "awaiting"));
+    String id = f.running(DeployFixture.body(List.of("a1-q", "a1-t", "a1-u"),
+        "errorThreshold", 100));
 
     f.scheduler.advanceAll();
 
     assertThat(f.targets(id)).containsEntry("a1-q", "refused DEVICE_NOT_TRUSTED")
-        .containsEntry("a1-u", "refused DEVICE_NOT_TRUSTED");
+        .containsEntry("a1-t", "refused DEVICE_NOT_TRUSTED")
+        .containsEntry("a1-u", "attesting");
     assertThat(f.pv.calls).noneMatch(c -> c.startsWith("before a1-q")
-        || c.startsWith("before a1-u"));
+        || c.startsWith("before a1-t")).contains("before a1-u " + id);
+    f.cancelQuietly(id);
   }
 
   @Test
