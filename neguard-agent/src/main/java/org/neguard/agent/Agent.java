@@ -81,6 +81,8 @@ public final class Agent {
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private DeviceClient client;
+  /** The TPM's quoter when tpm.tcti names one: evidence then carries a quote (issue 15). */
+  private Optional<Quoter> quoter = Optional.empty();
   private TufClient tuf;
   private OrderVerifier orders;
   private BundleExtractor extractor;
@@ -211,6 +213,8 @@ public final class Agent {
     Fetcher fetcher = "file".equals(repo.getScheme()) ? Agent::openFile
         : client.repositoryFetcher();
     tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
+    // The TPM trust base (tpm.tcti): the AK is bound once, here or before the first quote.
+    quoter = TpmQuoter.fromConfig(config, state, client, log);
     return EXIT_OK;
   }
 

@@ -73,6 +73,11 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/device/v1/feedback", DEVICE);
     EXPECTED.put("POST /api/device/v1/inventory", DEVICE);
     EXPECTED.put("POST /api/device/v1/evidence", DEVICE);
+    // The TPM trust base (issue 15): a device binds its own TPM's attestation key; an operator
+    // releases a binding so that it may bind another.
+    EXPECTED.put("POST /api/device/v1/tpm/credential", DEVICE);
+    EXPECTED.put("POST /api/device/v1/tpm/activate", DEVICE);
+    EXPECTED.put("DELETE /api/devices/{id}/tpm-binding", EnumSet.of(Role.ADMIN, Role.OPERATOR));
     // Port drift: hardening policies uploaded by admins; policies and findings read by the
     // fleet's readers.
     EXPECTED.put("POST /api/policies/{neType}", EnumSet.of(Role.ADMIN));
