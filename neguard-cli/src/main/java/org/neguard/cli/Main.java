@@ -45,6 +45,7 @@ public final class Main implements Runnable {
     m.put("policy", "org.neguard.cli.policy.PolicyCommand");
     m.put("deploy", "org.neguard.cli.deploy.DeployCommand");
     m.put("attest", "org.neguard.cli.attest.AttestCommand");
+    m.put("recover", "org.neguard.cli.deploy.RecoverCommand");
     m.put("repo", "org.neguard.cli.repo.RepoCommand");
     m.put("sim", "org.neguard.cli.sim.SimCommand");
     m.put("agent", "org.neguard.cli.agent.AgentCommand");

@@ -99,6 +99,7 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/baselines/{id}/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/baselines/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /api/recoveries", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("GET /api/deployments", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}/targets", fleetReaders);

@@ -35,11 +35,13 @@ import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.order.DeploymentOrder;
 import org.neguard.measure.Sha256;
+import org.neguard.measure.TreeDigest;
 import org.neguard.order.OrderVerifier;
 import org.neguard.testing.TestPki;
 
@@ -103,6 +105,9 @@ class ReplicasTest {
   private final AtomicInteger transportFailures = new AtomicInteger();
   private final AtomicInteger downloadsFromTheOtherReplica = new AtomicInteger();
   private final AtomicInteger notModifiedByTheOtherReplica = new AtomicInteger();
+  /** The RIM leaves of app 1.0.0 (what the devices run first) and 2.0.0 (what they get). */
+  private List<TreeDigest.Leaf> rimBefore;
+  private List<TreeDigest.Leaf> rimAfter;
 
   @Test
   void twoReplicas_killNineMidWaveAndRestart_everyDeviceOneOrderNoneSkippedWavesInOrder()
@@ -158,6 +163,16 @@ class ReplicasTest {
     Path bundle = Bundles.signed(work, "app", "2.0.0", 3, 40_000, pki.codeSigner().material());
     Http.Response up = h1.upload(bundle, h1.login("rp-publisher", "password-of-rp-publisher"));
     assertThat(up.status()).as(up.toString()).isEqualTo(201);
+    // What the devices run before: a signed package too, so that their first attestation
+    // (REC-3) finds a signed RIM for it and they become trusted (ATT-1: only trusted devices
+    // are updated).
+    Path before = Bundles.signed(Files.createDirectories(work.resolve("before")), "app",
+        "1.0.0", 4, 20_000, pki.codeSigner().material());
+    Http.Response upBefore = h1.upload(before, h1.login("rp-publisher",
+        "password-of-rp-publisher"));
+    assertThat(upBefore.status()).as(upBefore.toString()).isEqualTo(201);
+    rimBefore = DeviceEvidence.rim(before);
+    rimAfter = DeviceEvidence.rim(bundle);
     String sha = up.json().path("sha256").asText();
     long length = Files.size(bundle);
     assertThat(sha).isEqualTo(Sha256.hex(bundle));
@@ -188,6 +203,8 @@ class ReplicasTest {
     }
 
     // 3. A deployment of five waves created through replica 1, approved through replica 2.
+    attestFirst(devices.values(), database);
+
     Http.Response created = h1.post("/api/deployments", operator1, Map.of("packageName", "app",
         "packageVersion", "2.0.0", "devices", List.copyOf(devices.keySet()), "waves",
         List.of("20%", "20%", "20%", "20%", "20%"), "successThreshold", 100));
@@ -286,8 +303,10 @@ class ReplicasTest {
     }
     for (Map<String, Object> t : rows("SELECT device_id, wave, issued_at FROM"
         + " deployment_targets WHERE deployment_id = ?", deployment)) {
-      assertThat(instant(t.get("issued_at"))).as("the order of %s, issued as its wave started",
-          t).isEqualTo(waveStart.get(((Number) t.get("wave")).intValue()));
+      // Issued once the device passed its attestation before the update (ATT-1), after the
+      // wave started.
+      assertThat(instant(t.get("issued_at"))).as("the order of %s, issued in its wave",
+          t).isAfterOrEqualTo(waveStart.get(((Number) t.get("wave")).intValue()));
     }
     // Each wave started and finished exactly once, the deployment completed once.
     Map<String, Long> engine = new HashMap<>();
@@ -319,6 +338,12 @@ class ReplicasTest {
         d.etag = answer.etag();
         d.etagFrom = via;
         d.order = answer.poll().order();
+        AttestationChallenge c = answer.poll().attestation();
+        if (c != null) {
+          // Before acting on an order, as the agent does: evidence of what it runs now.
+          answer(d, via, c);
+          return;
+        }
       } else if (d.etagFrom != via) {
         // The ETag is a digest of the database's state, not of one replica's.
         notModifiedByTheOtherReplica.incrementAndGet();
@@ -353,8 +378,11 @@ class ReplicasTest {
         return;
       }
       downloadsFromTheOtherReplica.addAndGet(other == via ? 0 : 1);
+      // ATT-4: the success carries evidence over the order's nonce of what it runs now.
       d.on(via).feedback(new Feedback(o.orderId(), "succeeded", 100, List.of(),
-          new InstalledPackage("app", "2.0.0", 1)));
+          new InstalledPackage("app", "2.0.0", 1), DeviceEvidence.sign(d.identity, d.id,
+              order.attestation().nonce(), List.of(DeviceEvidence.component("app",
+                  rimAfter)))));
       d.succeeded = true;
     } catch (IOException e) {
       // A replica killed under the request, or one not up yet: the device tries again.
@@ -377,6 +405,44 @@ class ReplicasTest {
         null, Map.of(), List.of("-Xmx256m"), options);
   }
 
+  /** Answers a challenge with evidence of what the device runs (app 1.0.0 until it succeeded). */
+  private void answer(Dev d, ServerProcess via, AttestationChallenge c) throws Exception {
+    DeviceEvidence.Answer a = DeviceEvidence.post(via.deviceUrl, d.identity,
+        DeviceEvidence.sign(d.identity, d.id, c.nonce(), List.of(DeviceEvidence.component("app",
+            d.succeeded ? rimAfter : rimBefore))));
+    if (a.status() != 200 && a.status() != 409) {
+      // 409: answered already through the other replica, or expired: the next poll says.
+      errors.add(d.id + " evidence via " + via.deviceUrl + ": " + a.status() + " " + a.json());
+    }
+  }
+
+  /**
+   * First contact (REC-3): each device answers the challenge its enrollment scheduled, through
+   * either replica, until every one is trusted.
+   */
+  private void attestFirst(java.util.Collection<Dev> devices, String database) throws Exception {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    while (true) {
+      long trusted = ((Number) rows("SELECT COUNT(*) AS n FROM devices WHERE trust_state ="
+          + " 'trusted'").get(0).get("n")).longValue();
+      if (trusted == devices.size()) {
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("only " + trusted + " devices trusted: " + rows("SELECT id,"
+            + " trust_state, trust_reason FROM devices") + ", errors " + errors);
+      }
+      for (Dev d : devices) {
+        ServerProcess via = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+        AttestationChallenge c = d.on(via).poll(null).poll().attestation();
+        if (c != null) {
+          answer(d, via, c);
+        }
+      }
+      Thread.sleep(200);
+    }
+  }
+
   /** Enrolls {@code id} on {@code on}'s agents' port with a token from {@code tokens}. */
   private static Dev enroll(Http tokens, String operator, ServerProcess on, String id,
       Map<String, PublicKey> orderKeys) throws Exception {
@@ -385,7 +451,8 @@ class ReplicasTest {
     assertThat(t.status()).as(t.toString()).isEqualTo(201);
     DeviceClient c = DeviceClient.enrolling(on.deviceUrl,
         DeviceClient.Trust.ca(t.json().path("caCertificate").asText()));
-    c.enroll(t.json().path("token").asText(), id, "mme", List.of("replicas"), List.of());
+    c.enroll(t.json().path("token").asText(), id, "mme", List.of("replicas"),
+        List.of(new InstalledPackage("app", "1.0.0", 1)));
     return new Dev(id, c.identity(), OrderVerifier.of(orderKeys, Clock.systemUTC(), id));
   }
 

@@ -28,6 +28,7 @@ public final class TestServer implements AutoCloseable {
   public final Http http;
   private final String adminToken;
   private final Map<Set<Role>, String> tokens = new HashMap<>();
+  private ServerConfig config;
 
   /** Mirrors the server's roles without depending on its (package-private) users API. */
   public enum Role {
@@ -69,7 +70,10 @@ public final class TestServer implements AutoCloseable {
       b.database(dbUrl, "postgres", "");
     }
     try {
-      return new TestServer(dir, pki, NeguardServer.start(customize.apply(b).build()));
+      ServerConfig config = customize.apply(b).build();
+      TestServer t = new TestServer(dir, pki, NeguardServer.start(config));
+      t.config = config;
+      return t;
     } catch (Exception | Error e) {
       delete(dir);
       throw e;
@@ -97,6 +101,18 @@ public final class TestServer implements AutoCloseable {
 
   public Path data() {
     return dir.resolve("data");
+  }
+
+  /**
+   * Stops this server and starts another on the same data directory and database (a restart);
+   * this one must not be used after. The users' tokens stay valid.
+   */
+  public TestServer restart() throws Exception {
+    server.close();
+    TestServer t = new TestServer(dir, pki, NeguardServer.start(config));
+    t.config = config;
+    t.tokens.putAll(tokens);
+    return t;
   }
 
   public String adminToken() {

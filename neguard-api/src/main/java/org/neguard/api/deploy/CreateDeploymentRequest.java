@@ -23,8 +23,22 @@ import java.util.List;
  * @param rollback true to allow a lower security version than devices run (approvers must
  *     acknowledge it)
  * @param requiredApprovals approvals needed; null or less than the server's minimum: the minimum
+ * @param attestationFailureShare the circuit breaker: when more than this percent of a wave's
+ *     finished targets failed their completion attestation (ATTESTATION_FAILED, ATT-4), the
+ *     deployment pauses and says whether the failures share one component and file (1 to 100;
+ *     null: 50)
  */
 public record CreateDeploymentRequest(String packageName, String packageVersion,
     List<String> devices, List<String> labels, String neType, List<String> waves,
     Integer successThreshold, Integer errorThreshold, String maintenanceWindow, String expiresAt,
-    Boolean rollback, Integer requiredApprovals) {}
+    Boolean rollback, Integer requiredApprovals, Integer attestationFailureShare) {
+
+  /** A request with the default circuit breaker. */
+  public CreateDeploymentRequest(String packageName, String packageVersion, List<String> devices,
+      List<String> labels, String neType, List<String> waves, Integer successThreshold,
+      Integer errorThreshold, String maintenanceWindow, String expiresAt, Boolean rollback,
+      Integer requiredApprovals) {
+    this(packageName, packageVersion, devices, labels, neType, waves, successThreshold,
+        errorThreshold, maintenanceWindow, expiresAt, rollback, requiredApprovals, null);
+  }
+}

@@ -55,6 +55,13 @@ final class DeployCreateCommand extends ClientCommand {
           + " (default: 10).")
   Integer errorThreshold;
 
+  @Option(names = "--attestation-failure-share", paramLabel = "P",
+      description = "The circuit breaker: when more than P percent of a wave's finished devices"
+          + " fail their attestation after the update, the deployment pauses, saying whether"
+          + " they fail alike (a bad reference) or differently (possible attack); 1 to 100"
+          + " (default: 50).")
+  Integer attestationFailureShare;
+
   @Option(names = "--window", paramLabel = "HH:MM-HH:MM",
       description = "Daily UTC maintenance window in which orders are issued (default: any"
           + " time).")
@@ -81,7 +88,8 @@ final class DeployCreateCommand extends ClientCommand {
     }
     Deployment d = server().createDeployment(new CreateDeploymentRequest(packageName, version,
         orNull(devices), orNull(labels), neType, orNull(waves), successThreshold,
-        errorThreshold, window, expiresAt(), rollback ? Boolean.TRUE : null, approvals));
+        errorThreshold, window, expiresAt(), rollback ? Boolean.TRUE : null, approvals,
+        attestationFailureShare));
     return output().done("Created deployment " + d.id() + " (" + d.targetCount()
         + " devices); it needs " + d.requiredApprovals() + " approval(s) by approvers other"
         + " than " + d.createdBy() + ":\n  neguard deploy approve " + d.id() + "\n\n"

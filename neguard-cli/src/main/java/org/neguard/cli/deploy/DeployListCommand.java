@@ -11,15 +11,15 @@ import picocli.CommandLine.Command;
 @Command(name = "list", mixinStandardHelpOptions = true,
     description = "List the deployments with their package, state, wave and creator.")
 final class DeployListCommand extends ClientCommand {
-  private static final String ROW = "%-24s %-20s %-12s %-17s %-7s %-8s %s";
+  private static final String ROW = "%-24s %-8s %-20s %-12s %-17s %-7s %-8s %s";
 
   @Override
   public Integer call() throws Exception {
     List<Deployment> list = server().deployments();
-    StringBuilder text = new StringBuilder(String.format(ROW, "ID", "PACKAGE", "VERSION",
+    StringBuilder text = new StringBuilder(String.format(ROW, "ID", "KIND", "PACKAGE", "VERSION",
         "STATE", "WAVE", "DEVICES", "CREATED BY"));
     for (Deployment d : list) {
-      text.append('\n').append(Output.printable(String.format(ROW, d.id(), d.packageName(),
+      text.append('\n').append(Output.printable(String.format(ROW, d.id(), DeploymentText.kind(d), d.packageName(),
           d.packageVersion(), d.state(),
           d.currentWave() + "/" + DeploymentText.waves(d).size(), d.targetCount(),
           d.createdBy())));

@@ -27,9 +27,10 @@ final class DeploymentText {
   /** The deployment in a few lines, one per wave. */
   static String status(Deployment d) {
     StringBuilder b = new StringBuilder();
-    b.append("Deployment ").append(d.id()).append("  ").append(d.packageName()).append(' ')
+    b.append(kind(d).equals("recovery") ? "Recovery campaign " : "Deployment ").append(d.id()).append("  ").append(d.packageName()).append(' ')
         .append(d.packageVersion()).append("  (").append(d.targetCount()).append(" devices")
         .append(d.rollback() ? ", ROLLBACK" : "").append(")\n");
+    b.append("  kind       ").append(kind(d)).append('\n');
     b.append("  state      ").append(stateLine(d)).append('\n');
     b.append("  created    by ").append(d.createdBy()).append(" at ").append(d.createdAt())
         .append("; expires ").append(d.expiresAt()).append('\n');
@@ -42,13 +43,19 @@ final class DeploymentText {
     }
     b.append('\n');
     b.append("  thresholds success ").append(d.successThreshold()).append("%, error ")
-        .append(d.errorThreshold()).append('%')
+        .append(d.errorThreshold()).append("%, attestation failures ")
+        .append(d.attestationFailureShare()).append('%')
         .append(d.maintenanceWindow() == null ? "" : "; window " + d.maintenanceWindow() + " UTC")
         .append('\n');
     for (Wave w : waves(d)) {
       b.append("  ").append(waveLine(w)).append('\n');
     }
     return Output.printableLines(b.toString().stripTrailing());
+  }
+
+  /** {@code update} or {@code recovery} (a server from before issue 15 names none: update). */
+  static String kind(Deployment d) {
+    return d.kind() == null ? "update" : d.kind();
   }
 
   /** {@code running (wave 1 of 2): why}. */

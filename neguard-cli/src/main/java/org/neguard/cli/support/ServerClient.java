@@ -364,6 +364,12 @@ public final class ServerClient {
     return post("/api/deployments", request, Deployment.class);
   }
 
+  /** {@code POST /api/recoveries}: a recovery campaign (REC-2). */
+  public Deployment createRecovery(org.neguard.api.deploy.RecoveryRequest request)
+      throws IOException, RefusalException {
+    return post("/api/recoveries", request, Deployment.class);
+  }
+
   public List<Deployment> deployments() throws IOException, RefusalException {
     return get("/api/deployments", new TypeReference<List<Deployment>>() {});
   }

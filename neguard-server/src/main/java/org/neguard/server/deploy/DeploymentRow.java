@@ -11,7 +11,13 @@ record DeploymentRow(String id, String packageName, String packageVersion, Strin
     long bundleLength, String neType, long securityVersion, String state, String stateReason,
     String createdBy, Instant createdAt, Instant updatedAt, Instant expiresAt,
     int requiredApprovals, boolean rollback, int successThreshold, int errorThreshold,
-    String maintenanceWindow, int currentWave, int waveCount) {
+    String maintenanceWindow, int currentWave, int waveCount, String kind,
+    int attestationFailureShare) {
+
+  /** An update: targets pass ATT-1 before their order, devices must be trusted. */
+  static final String UPDATE = "update";
+  /** A recovery campaign (REC-2): no ATT-1 gate, quarantined devices allowed, readmission. */
+  static final String RECOVERY = "recovery";
 
   static final String PENDING = "pending_approval";
   static final String RUNNING = "running";
@@ -23,6 +29,10 @@ record DeploymentRow(String id, String packageName, String packageVersion, Strin
   static final String CANCELLED = "cancelled";
   static final String EXPIRED = "expired";
   static final Set<String> FINAL = Set.of(COMPLETED, REJECTED, CANCELLED, EXPIRED);
+
+  boolean recovery() {
+    return RECOVERY.equals(kind);
+  }
 
   boolean isFinal() {
     return FINAL.contains(state);
@@ -41,7 +51,8 @@ record DeploymentRow(String id, String packageName, String packageVersion, Strin
         rs.getString("created_by"), instant(rs, "created_at"), instant(rs, "updated_at"),
         instant(rs, "expires_at"), rs.getInt("required_approvals"), rs.getBoolean("rollback"),
         rs.getInt("success_threshold"), rs.getInt("error_threshold"),
-        rs.getString("maintenance_window"), rs.getInt("current_wave"), rs.getInt("wave_count"));
+        rs.getString("maintenance_window"), rs.getInt("current_wave"), rs.getInt("wave_count"),
+        rs.getString("kind"), rs.getInt("attestation_failure_share"));
   }
 
   static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -9,11 +9,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.neguard.order.Approval;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.problem.ProblemReason;
+import org.neguard.attest.Expectation;
 import org.neguard.order.DeploymentOrder;
+import org.neguard.order.OrderAttestation;
 import org.neguard.server.ServerConfig;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
+import org.neguard.server.attest.PlatformValidation;
 import org.neguard.server.keys.ServerKeys;
+import org.neguard.server.pkg.StoredBundles;
+import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +54,8 @@ final class DeploymentScheduler implements AutoCloseable {
   private final TransactionTemplate tx;
   private final DeployClock clock;
   private final Duration interval;
+  private final DeployValidation validation;
+  private final StoredBundles bundles;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "neguard-deploy-scheduler");
@@ -56,7 +65,8 @@ final class DeploymentScheduler implements AutoCloseable {
 
   DeploymentScheduler(JdbcClient jdbc, DeploymentStore store, DeploymentViews views,
       AuditLog audit, ServerKeys keys, PlatformTransactionManager transactions,
-      DeployClock clock, ServerConfig config) {
+      DeployClock clock, ServerConfig config, DeployValidation validation,
+      StoredBundles bundles) {
     this.jdbc = jdbc;
     this.store = store;
     this.views = views;
@@ -65,6 +75,8 @@ final class DeploymentScheduler implements AutoCloseable {
     this.tx = new TransactionTemplate(transactions);
     this.clock = clock;
     this.interval = config.fleet().schedulerInterval();
+    this.validation = validation;
+    this.bundles = bundles;
   }
 
   /** Starts the timer once the server serves (the schema is migrated by then). */
@@ -125,6 +137,7 @@ final class DeploymentScheduler implements AutoCloseable {
       return;
     }
     failOverdueOrders(d, now);
+    failOverdueAttestations(d, now);
     failOrdersOfDisabledDevices(d, now);
     if (!DeploymentRow.RUNNING.equals(d.state())) {
       return;
@@ -132,6 +145,7 @@ final class DeploymentScheduler implements AutoCloseable {
     int wave = d.currentWave();
     while (true) {
       if (wave > 0 && "running".equals(waveState(d.id(), wave))) {
+        attest(d, wave, now);
         if (!judge(d, wave, now)) {
           return;
         }
@@ -153,8 +167,9 @@ final class DeploymentScheduler implements AutoCloseable {
   }
 
   private int openOrders(String id) {
+    // Attesting targets too: each either gets its order or is refused by its not_after.
     return jdbc.sql("SELECT COUNT(*) FROM deployment_targets WHERE deployment_id = ? AND state IN"
-            + " ('issued', 'downloading', 'installing')")
+            + " " + Targets.STARTED_SQL)
         .params(id).query(Integer.class).single();
   }
 
@@ -174,6 +189,9 @@ final class DeploymentScheduler implements AutoCloseable {
     int accepted = jdbc.sql("SELECT accepted_failures FROM deployment_waves WHERE"
             + " deployment_id = ? AND wave = ?")
         .params(d.id(), wave).query(Integer.class).single();
+    if (c.failures() > accepted && breaker(d, wave, c, now)) {
+      return false;
+    }
     if (c.failures() > accepted && c.failures() * 100L >= (long) d.errorThreshold() * c.size()) {
       String reason = "wave " + wave + " of " + d.waveCount() + ": " + c.failures() + " of "
           + c.size() + " devices failed or were refused (" + c.failed() + " failed, "
@@ -184,17 +202,99 @@ final class DeploymentScheduler implements AutoCloseable {
           "deployment " + d.id(), "error threshold reached: " + reason));
       return false;
     }
-    if (c.succeeded() * 100L >= (long) d.successThreshold() * c.size()) {
+    // A recovery campaign's wave is its concurrency limit: the next starts once every device of
+    // this one has finished, recovered or not (a device that stays quarantined must not hold
+    // back the others' recovery; the error threshold and the breaker still pause it).
+    boolean done = d.recovery() ? c.waiting() == 0 && c.inProgress() == 0
+        : c.succeeded() * 100L >= (long) d.successThreshold() * c.size();
+    if (done) {
       jdbc.sql("UPDATE deployment_waves SET state = 'succeeded', finished_at = ? WHERE"
               + " deployment_id = ? AND wave = ?")
           .params(DeploymentStore.at(now), d.id(), wave).update();
       audit.append(AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_WAVE_DONE",
-          "deployment " + d.id(), "wave " + wave + " of " + d.waveCount() + " succeeded: "
-              + c.succeeded() + " of " + c.size() + " devices (success threshold "
-              + d.successThreshold() + "%)"));
+          "deployment " + d.id(), d.recovery()
+              ? "wave " + wave + " of " + d.waveCount() + " finished: " + c.succeeded()
+                  + " of " + c.size() + " devices recovered"
+              : "wave " + wave + " of " + d.waveCount() + " succeeded: " + c.succeeded()
+                  + " of " + c.size() + " devices (success threshold " + d.successThreshold()
+                  + "%)"));
       return true;
     }
     return false;
+  }
+
+  /**
+   * The circuit breaker (ATT-4): more than {@code attestation_failure_share} percent of the
+   * wave's finished targets (succeeded or failed) failed their completion attestation. Pauses
+   * the deployment as the error threshold does, saying whether the failures share one
+   * component and file (a bad reference or package: every device measured the same wrong thing)
+   * or differ (devices changed in different ways: possibly an attack).
+   *
+   * @return whether it paused the deployment
+   */
+  private boolean breaker(DeploymentRow d, int wave, DeploymentViews.Counts c, Instant now) {
+    List<String> failedDevices = jdbc.sql("SELECT device_id FROM deployment_targets WHERE"
+            + " deployment_id = ? AND wave = ? AND state = 'failed' AND reason_codes LIKE ?"
+            + " ORDER BY device_id")
+        .params(d.id(), wave, "%" + ReasonCode.ATTESTATION_FAILED.name() + "%")
+        .query(String.class).list();
+    int finished = c.succeeded() + c.failed();
+    int n = failedDevices.size();
+    if (n == 0 || n * 100L <= (long) d.attestationFailureShare() * finished) {
+      return false;
+    }
+    String reason = "wave " + wave + " of " + d.waveCount() + ": " + n + " of " + finished
+        + " finished devices failed their attestation after the update, more than the"
+        + " circuit breaker's " + d.attestationFailureShare() + "%: "
+        + failureShape(d.id(), failedDevices);
+    store.setState(d.id(), DeploymentRow.PAUSED, DeploymentRow.ENGINE_PAUSE + reason, now);
+    audit.append(AuditEvent.failure(Expiry.SYSTEM, "DEPLOYMENT_PAUSE", "deployment " + d.id(),
+        "ATTESTATION_FAILED: circuit breaker: " + reason));
+    return true;
+  }
+
+  /**
+   * Whether the devices' failed attestations name the same components and files: "a bad
+   * reference: all N failed on ..." or "differing failures: possible attack", read from the
+   * validation entity's failures of this deployment (their reasons' messages, which name the
+   * component and the files).
+   */
+  private String failureShape(String deploymentId, List<String> devices) {
+    java.util.Map<String, java.util.SortedSet<String>> byDevice = new java.util.TreeMap<>();
+    for (AttestationResult r : validation.pv().failures(deploymentId)) {
+      if (!devices.contains(r.deviceId()) || r.reasons() == null) {
+        continue;
+      }
+      java.util.SortedSet<String> what = byDevice.computeIfAbsent(r.deviceId(),
+          k -> new java.util.TreeSet<>());
+      for (ProblemReason p : r.reasons()) {
+        // The message names component and files; the expected TIM in it differs between
+        // devices with different baselines and says nothing about what failed.
+        String m = p.message().replaceAll(" ?\\(expected TIM [0-9a-f]+\\)", "").strip();
+        what.add(m.isEmpty() && p.subject() != null ? p.subject() : m);
+      }
+    }
+    if (byDevice.size() < devices.size()) {
+      // The validation entity keeps no failure for some: judge by the targets' own reasons.
+      for (String device : devices) {
+        if (!byDevice.containsKey(device)) {
+          String message = jdbc.sql("SELECT reason_message FROM deployment_targets WHERE"
+                  + " deployment_id = ? AND device_id = ?")
+              .params(deploymentId, device).query(String.class).single();
+          byDevice.put(device, new java.util.TreeSet<>(List.of(message)));
+        }
+      }
+    }
+    java.util.Set<java.util.SortedSet<String>> distinct = new java.util.HashSet<>(
+        byDevice.values());
+    if (distinct.size() == 1 && !distinct.iterator().next().isEmpty()) {
+      return "a bad reference: all " + devices.size() + " failed on "
+          + DeploymentStore.clip(String.join("; ", distinct.iterator().next()), 800)
+          + " (check the package's RIM and the platform baselines before resuming)";
+    }
+    return "differing failures: possible attack (" + distinct.size() + " different failures"
+        + " among " + devices.size() + " devices; examine each device's attestations before"
+        + " resuming)";
   }
 
   private void complete(DeploymentRow d, Instant now) {
@@ -206,11 +306,12 @@ final class DeploymentScheduler implements AutoCloseable {
 
   /** One device of a starting wave, as it is now. */
   private record Candidate(String deviceId, String neType, boolean disabled,
-      Long installedSecurityVersion) {}
+      Long installedSecurityVersion, String trustState) {}
 
   /**
-   * Starts wave {@code wave}: refuses the devices that may not have the package now, orders the
-   * others. Outside the maintenance window nothing happens.
+   * Starts wave {@code wave}: refuses the devices that may not have the package now; orders the
+   * others (recovery), or sets them attesting (update: ATT-1, each ordered once it passed).
+   * Outside the maintenance window nothing happens.
    *
    * @return whether the wave started
    */
@@ -220,41 +321,45 @@ final class DeploymentScheduler implements AutoCloseable {
       return false;
     }
     List<Candidate> candidates = jdbc.sql("SELECT t.device_id, v.ne_type, v.disabled_at,"
-            + " p.security_version FROM deployment_targets t JOIN devices v ON v.id ="
-            + " t.device_id LEFT JOIN device_packages p ON p.device_id = t.device_id AND p.name"
-            + " = ? WHERE t.deployment_id = ? AND t.wave = ? AND t.state = 'waiting'"
+            + " p.security_version, v.trust_state FROM deployment_targets t JOIN devices v ON"
+            + " v.id = t.device_id LEFT JOIN device_packages p ON p.device_id = t.device_id AND"
+            + " p.name = ? WHERE t.deployment_id = ? AND t.wave = ? AND t.state = 'waiting'"
             + " ORDER BY t.device_id")
         .params(d.packageName(), d.id(), wave)
         .query((rs, i) -> new Candidate(rs.getString(1), rs.getString(2),
-            rs.getObject(3) != null, (Long) rs.getObject(4, Long.class)))
+            rs.getObject(3) != null, (Long) rs.getObject(4, Long.class), rs.getString(5)))
         .list();
-    List<Approval> approvals = store.approvalRows(d.id()).stream()
-        .map(a -> new Approval(a.approver(), a.approvedAt())).toList();
+    List<Approval> approvals = approvals(d);
     Instant notAfter = min(d.expiresAt(), now.plus(ORDER_VALIDITY));
     if (window != null) {
       notAfter = min(notAfter, window.endOf(now));
     }
     List<String> refused = new ArrayList<>();
     int issued = 0;
+    int attesting = 0;
     for (Candidate c : candidates) {
       String refusal = refusal(d, c);
-      if (refusal != null) {
-        String code = refusal.substring(0, refusal.indexOf(':'));
-        target(d.id(), c.deviceId(), Targets.REFUSED, code, refusal.substring(code.length() + 2),
-            now);
-        refused.add(c.deviceId() + " " + code);
+      if (refusal == null && !d.recovery()) {
+        // ATT-1: no order before the device passed an attestation asked for after this wave
+        // started; attest() asks and re-asks each round. not_after bounds the wait as it
+        // would bound the order.
+        jdbc.sql("UPDATE deployment_targets SET state = 'attesting', not_after = ?,"
+                + " updated_at = ? WHERE deployment_id = ? AND device_id = ? AND state ="
+                + " 'waiting'")
+            .params(DeploymentStore.at(notAfter), DeploymentStore.at(now), d.id(),
+                c.deviceId())
+            .update();
+        attesting++;
         continue;
       }
-      DeploymentOrder order = new DeploymentOrder(DeploymentOrder.FORMAT_VERSION, c.deviceId(),
-          d.packageName(), d.packageVersion(), d.bundleSha256(), d.bundleLength(), d.id(),
-          approvals, now, now, notAfter, d.rollback());
-      String jws = keys.orderSigner().sign(order);
-      jdbc.sql("UPDATE deployment_targets SET state = 'issued', order_id = ?, order_jws = ?,"
-              + " issued_at = ?, not_after = ?, updated_at = ? WHERE deployment_id = ? AND"
-              + " device_id = ? AND state = 'waiting'")
-          .params(UUID.randomUUID().toString(), jws, DeploymentStore.at(now),
-              DeploymentStore.at(notAfter), DeploymentStore.at(now), d.id(), c.deviceId())
-          .update();
+      if (refusal == null) {
+        refusal = issue(d, c.deviceId(), approvals, now, notAfter);
+      }
+      if (refusal != null) {
+        refuse(d.id(), c.deviceId(), refusal, now);
+        refused.add(c.deviceId() + " " + refusal.substring(0, refusal.indexOf(':')));
+        continue;
+      }
       issued++;
     }
     jdbc.sql("UPDATE deployment_waves SET state = 'running', started_at = ? WHERE"
@@ -263,7 +368,8 @@ final class DeploymentScheduler implements AutoCloseable {
     jdbc.sql("UPDATE deployments SET current_wave = ?, updated_at = ? WHERE id = ?")
         .params(wave, DeploymentStore.at(now), d.id()).update();
     String detail = "wave " + wave + " of " + d.waveCount() + " started: " + issued
-        + " orders issued, valid until " + notAfter + "; " + refused.size() + " refused"
+        + " orders issued, " + (d.recovery() ? "" : attesting + " devices attesting first"
+            + " (ATT-1), ") + "valid until " + notAfter + "; " + refused.size() + " refused"
         + (refused.isEmpty() ? "" : ": " + String.join(", ", refused));
     audit.append(refused.isEmpty()
         ? AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_WAVE_START", "deployment " + d.id(),
@@ -271,6 +377,119 @@ final class DeploymentScheduler implements AutoCloseable {
         : AuditEvent.denied(Expiry.SYSTEM, "DEPLOYMENT_WAVE_START", "deployment " + d.id(),
             detail));
     return true;
+  }
+
+  private List<Approval> approvals(DeploymentRow d) {
+    return store.approvalRows(d.id()).stream()
+        .map(a -> new Approval(a.approver(), a.approvedAt())).toList();
+  }
+
+  /** Records a refusal {@code CODE: message} on a target. */
+  private void refuse(String id, String device, String refusal, Instant now) {
+    String code = refusal.substring(0, refusal.indexOf(':'));
+    target(id, device, Targets.REFUSED, code, refusal.substring(code.length() + 2), now);
+  }
+
+  /**
+   * ATT-1, every round of a running deployment: asks the validation entity about each attesting
+   * target of the running wave (the first time it asks the device for evidence): PASSED gets
+   * the order, FAILED is refused with the entity's code, PENDING waits (until not_after).
+   */
+  private void attest(DeploymentRow d, int wave, Instant now) {
+    record Waiting(String deviceId, Instant notAfter) {}
+    List<Waiting> waiting = jdbc.sql("SELECT device_id, not_after FROM deployment_targets WHERE"
+            + " deployment_id = ? AND wave = ? AND state = 'attesting' ORDER BY device_id")
+        .params(d.id(), wave)
+        .query((rs, i) -> new Waiting(rs.getString(1), DeploymentRow.instant(rs, "not_after")))
+        .list();
+    if (waiting.isEmpty()) {
+      return;
+    }
+    Instant since = jdbc.sql("SELECT started_at FROM deployment_waves WHERE deployment_id = ?"
+            + " AND wave = ?")
+        .params(d.id(), wave)
+        .query((rs, i) -> DeploymentRow.instant(rs, "started_at")).single();
+    List<Approval> approvals = approvals(d);
+    List<String> ordered = new ArrayList<>();
+    List<String> refused = new ArrayList<>();
+    for (Waiting w : waiting) {
+      PlatformValidation.BeforeUpdate b = validation.ask(
+          () -> validation.pv().beforeUpdate(w.deviceId(), since, d.id()));
+      String refusal = switch (b.readiness()) {
+        case PENDING -> null;
+        case FAILED -> code(b.reasonCode(), ReasonCode.ATTESTATION_FAILED) + ": "
+            + (b.message() == null ? "device " + w.deviceId() + " failed its attestation"
+                + " before the update" : b.message());
+        case PASSED -> issue(d, w.deviceId(), approvals, now, w.notAfter());
+      };
+      if (refusal != null) {
+        refuse(d.id(), w.deviceId(), refusal, now);
+        refused.add(w.deviceId() + " " + refusal.substring(0, refusal.indexOf(':')));
+      } else if (b.readiness() == PlatformValidation.Readiness.PASSED) {
+        ordered.add(w.deviceId());
+      }
+    }
+    if (!ordered.isEmpty() || !refused.isEmpty()) {
+      String detail = "wave " + wave + " of " + d.waveCount() + ": after attestation (ATT-1) "
+          + ordered.size() + " orders issued" + (ordered.isEmpty() ? "" : " (" + String.join(
+              ", ", ordered) + ")") + "; " + refused.size() + " refused"
+          + (refused.isEmpty() ? "" : ": " + String.join(", ", refused));
+      audit.append(refused.isEmpty()
+          ? AuditEvent.success(Expiry.SYSTEM, "DEPLOYMENT_ATTEST", "deployment " + d.id(),
+              detail)
+          : AuditEvent.denied(Expiry.SYSTEM, "DEPLOYMENT_ATTEST", "deployment " + d.id(),
+              detail));
+    }
+  }
+
+  /** A reason code as the validation entity gave it, when it is one; else {@code otherwise}. */
+  private static String code(String given, ReasonCode otherwise) {
+    return given != null && given.matches("[A-Z][A-Z0-9_]{0,63}") ? given : otherwise.name();
+  }
+
+  /**
+   * ATT-2: signs and records the order of one device, carrying the validation entity's nonce for
+   * its completion evidence and the package's RIM, with the expectation after the update
+   * computed from signed RIMs and approved baselines only.
+   *
+   * @return null when ordered; else the refusal ({@code CODE: message}): NO_REFERENCE when the
+   *     package or a component of the device has no reference
+   */
+  private String issue(DeploymentRow d, String device, List<Approval> approvals, Instant now,
+      Instant notAfter) {
+    String rim = bundles.find(d.packageName(), d.packageVersion())
+        .map(StoredBundles.Bundle::rim).orElse(null);
+    if (rim == null) {
+      return ReasonCode.NO_REFERENCE + ": package " + d.packageName() + " "
+          + d.packageVersion() + " has no RIM in the package store: no expectation, no order";
+    }
+    PlatformValidation pv = validation.pv();
+    Expectation expected;
+    try {
+      expected = validation.ask(() -> pv.expectedAfter(device, d.packageName(),
+          d.packageVersion(), d.recovery()));
+    } catch (ApiException e) {
+      String code = e.reasons().isEmpty() ? ReasonCode.NO_REFERENCE.name()
+          : e.reasons().get(0).code().name();
+      return code + ": " + String.join("; ", e.reasons().stream()
+          .map(r -> r.message()).toList());
+    }
+    String orderId = UUID.randomUUID().toString();
+    String nonce = validation.ask(() -> pv.orderNonce(device, d.id(), orderId, notAfter));
+    DeploymentOrder order = new DeploymentOrder(DeploymentOrder.FORMAT_VERSION, device,
+        d.packageName(), d.packageVersion(), d.bundleSha256(), d.bundleLength(), d.id(),
+        approvals, now, now, notAfter, d.rollback(), new OrderAttestation(nonce, rim));
+    String jws = keys.orderSigner().sign(order);
+    jdbc.sql("UPDATE deployment_targets SET state = 'issued', order_id = ?, order_jws = ?,"
+            + " issued_at = ?, not_after = ?, updated_at = ?, attestation_nonce = ?,"
+            + " expected_tim = ?, expected_components = ?, reason_codes = '', reason_message ="
+            + " '' WHERE deployment_id = ? AND device_id = ? AND state IN ('waiting',"
+            + " 'attesting')")
+        .params(orderId, jws, DeploymentStore.at(now), DeploymentStore.at(notAfter),
+            DeploymentStore.at(now), nonce, expected.tim(),
+            DeployValidation.encode(expected.components()), d.id(), device)
+        .update();
+    return null;
   }
 
   /** Why {@code c} may not have the package now ({@code CODE: message}), or null. */
@@ -287,6 +506,16 @@ final class DeploymentScheduler implements AutoCloseable {
       return ReasonCode.ROLLBACK_REFUSED + ": device " + c.deviceId() + " runs "
           + d.packageName() + " at security version " + c.installedSecurityVersion()
           + ", the deployment's is " + d.securityVersion() + " and it is not a rollback";
+    }
+    if (!d.recovery() && !"trusted".equals(c.trustState())
+        && !"unknown".equals(c.trustState())) {
+      // An update reaches trusted devices only: a quarantined or untrusted one is brought back
+      // by a recovery campaign (REC-2). An unknown one (enrolled, first contact not judged yet)
+      // attests like the others (ATT-1): the attestation asked now is its first contact too,
+      // and the validation entity orders it only once that passed.
+      return ReasonCode.DEVICE_NOT_TRUSTED + ": device " + c.deviceId() + " is "
+          + c.trustState() + ", not trusted: recover it with a recovery campaign (neguard"
+          + " recover) or readmit it (neguard attest readmit)";
     }
     return null;
   }
@@ -313,6 +542,26 @@ final class DeploymentScheduler implements AutoCloseable {
     if (!overdue.isEmpty()) {
       audit.append(AuditEvent.failure(Expiry.SYSTEM, "ORDER_EXPIRE", "deployment " + d.id(),
           "ORDER_VALIDITY: orders past their validity failed: " + String.join(", ", overdue)));
+    }
+  }
+
+  /**
+   * Targets still attesting when their wave's order validity ended are refused: no attestation
+   * passed in time, and the wave should not wait for them any longer than for an order.
+   */
+  private void failOverdueAttestations(DeploymentRow d, Instant now) {
+    List<String> overdue = jdbc.sql("SELECT device_id FROM deployment_targets WHERE"
+            + " deployment_id = ? AND state = 'attesting' AND not_after <= ? ORDER BY device_id")
+        .params(d.id(), DeploymentStore.at(now)).query(String.class).list();
+    for (String device : overdue) {
+      target(d.id(), device, Targets.REFUSED, ReasonCode.ATTESTATION_FAILED.name(),
+          "device " + device + " passed no attestation before the update (ATT-1) while its"
+              + " order would have been valid: check that its agent answers challenges", now);
+    }
+    if (!overdue.isEmpty()) {
+      audit.append(AuditEvent.denied(Expiry.SYSTEM, "DEPLOYMENT_ATTEST", "deployment " + d.id(),
+          "ATTESTATION_FAILED: no attestation passed in time, refused: "
+              + String.join(", ", overdue)));
     }
   }
 

@@ -44,7 +44,7 @@ final class DeploymentViews {
         d.createdBy(), WireTime.of(d.createdAt()), WireTime.of(d.updatedAt()),
         WireTime.of(d.expiresAt()), d.requiredApprovals(), approvals, d.rollback(),
         d.successThreshold(), d.errorThreshold(), d.maintenanceWindow(), d.currentWave(),
-        targets, waves);
+        targets, waves, d.kind(), d.attestationFailureShare());
   }
 
   /** The counts of one wave's targets by state. */
@@ -70,7 +70,8 @@ final class DeploymentViews {
     c[0] += n;
     switch (state) {
       case Targets.WAITING -> c[1] += n;
-      case Targets.ISSUED, Targets.DOWNLOADING, Targets.INSTALLING -> c[2] += n;
+      case Targets.ATTESTING, Targets.ISSUED, Targets.DOWNLOADING, Targets.INSTALLING ->
+          c[2] += n;
       case Targets.SUCCEEDED -> c[3] += n;
       case Targets.FAILED -> c[4] += n;
       case Targets.REFUSED -> c[5] += n;

@@ -37,6 +37,8 @@ final class Deployments {
   static final Duration DEFAULT_EXPIRY = Duration.ofDays(7);
   static final int DEFAULT_SUCCESS_THRESHOLD = 100;
   static final int DEFAULT_ERROR_THRESHOLD = 10;
+  /** The circuit breaker's default share of attestation failures (percent). */
+  static final int DEFAULT_ATTESTATION_FAILURE_SHARE = 50;
   private static final int MAX_REASON = 1000;
 
   private final JdbcClient jdbc;
@@ -79,6 +81,8 @@ final class Deployments {
       int success = threshold("successThreshold", r.successThreshold(),
           DEFAULT_SUCCESS_THRESHOLD);
       int error = threshold("errorThreshold", r.errorThreshold(), DEFAULT_ERROR_THRESHOLD);
+      int share = threshold("attestationFailureShare", r.attestationFailureShare(),
+          DEFAULT_ATTESTATION_FAILURE_SHARE);
       String window = window(r.maintenanceWindow());
       Instant expires = expiry(r.expiresAt(), now);
       List<String> targets = targets(r);
@@ -91,18 +95,20 @@ final class Deployments {
       int required = Math.max(config.fleet().requiredApprovals(),
           r.requiredApprovals() == null ? 1 : r.requiredApprovals());
       boolean rollback = Boolean.TRUE.equals(r.rollback());
-      insert(id, p, actor, now, expires, required, rollback, success, error, window, waves);
+      insert(id, p, actor, now, expires, required, rollback, success, error, window, waves,
+          DeploymentRow.UPDATE, share);
       insertTargets(id, targets, waves, now);
       audit.append(AuditEvent.success(actor, "DEPLOYMENT_CREATE", "deployment " + id,
           p.name() + " " + p.version() + " (" + p.sha256() + ") to " + targets.size()
               + " devices in " + waves.size() + " waves " + waves + ", " + required
               + " approvals required" + (rollback ? ", ROLLBACK" : "")
-              + (window == null ? "" : ", window " + window) + ", expires " + expires));
+              + (window == null ? "" : ", window " + window) + ", expires " + expires
+              + ", circuit breaker " + share + "%"));
       return views.view(store.find(id).orElseThrow());
     });
   }
 
-  private StoredBundles.Bundle bundle(String name, String version) {
+  StoredBundles.Bundle bundle(String name, String version) {
     if (name == null || version == null || name.isBlank() || version.isBlank()) {
       throw ApiException.badInput("give packageName and packageVersion of a stored package");
     }
@@ -110,7 +116,7 @@ final class Deployments {
         "package " + name + " " + version + " is not in the package store; upload it first"));
   }
 
-  private static int threshold(String name, Integer value, int otherwise) {
+  static int threshold(String name, Integer value, int otherwise) {
     int v = value == null ? otherwise : value;
     if (v < 1 || v > 100) {
       throw ApiException.badInput(name + " must be 1 to 100 (percent): " + v);
@@ -129,7 +135,7 @@ final class Deployments {
     }
   }
 
-  private static Instant expiry(String text, Instant now) {
+  static Instant expiry(String text, Instant now) {
     if (text == null) {
       return now.plus(DEFAULT_EXPIRY);
     }
@@ -178,19 +184,20 @@ final class Deployments {
     return List.copyOf(ids);
   }
 
-  private void insert(String id, StoredBundles.Bundle p, String actor, Instant now,
+  void insert(String id, StoredBundles.Bundle p, String actor, Instant now,
       Instant expires, int required, boolean rollback, int success, int error, String window,
-      List<Integer> waves) {
+      List<Integer> waves, String kind, int share) {
     jdbc.sql("INSERT INTO deployments (id, package_name, package_version, bundle_sha256,"
             + " bundle_length, package_ne_type, security_version, state, state_reason,"
             + " created_by, created_at, updated_at, expires_at, required_approvals, rollback,"
             + " success_threshold, error_threshold, maintenance_window, current_wave,"
-            + " wave_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)")
+            + " wave_count, kind, attestation_failure_share) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            + " ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")
         .params(id, p.name(), p.version(), p.sha256(), p.sizeBytes(), p.neType(),
             p.securityVersion(), DeploymentRow.PENDING, "awaiting " + required + " approvals",
             actor, DeploymentStore.at(now), DeploymentStore.at(now),
             DeploymentStore.at(expires), required, rollback, success, error, window,
-            waves.size())
+            waves.size(), kind, share)
         .update();
     for (int w = 0; w < waves.size(); w++) {
       jdbc.sql("INSERT INTO deployment_waves (deployment_id, wave, size, state)"
@@ -199,7 +206,7 @@ final class Deployments {
     }
   }
 
-  private void insertTargets(String id, List<String> targets, List<Integer> waves,
+  void insertTargets(String id, List<String> targets, List<Integer> waves,
       Instant now) {
     int wave = 1;
     int inWave = 0;

@@ -8,13 +8,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.Poll;
 import org.neguard.api.problem.ProblemReason;
-import org.neguard.server.attest.PlatformValidation;
+import org.neguard.attest.Expectation;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.keys.ServerKeys;
@@ -47,16 +48,16 @@ final class DeviceOrders {
   private final AuditLog audit;
   private final DeploymentStore store;
   private final DeployClock clock;
-  private final PlatformValidation pve;
+  private final DeployValidation validation;
 
   DeviceOrders(JdbcClient jdbc, Changes changes, AuditLog audit, DeploymentStore store,
-      DeployClock clock, PlatformValidation pve) {
+      DeployClock clock, DeployValidation validation) {
+    this.validation = validation;
     this.jdbc = jdbc;
     this.changes = changes;
     this.audit = audit;
     this.store = store;
     this.clock = clock;
-    this.pve = pve;
   }
 
   /** The cheap part of a poll: enough to compute the ETag. */
@@ -97,7 +98,7 @@ final class DeviceOrders {
     boolean renew = cert.map(c -> ServerKeys.renewalDue(c.issued(), c.notAfter(), clock.now()))
         .orElse(false);
     return new PollState(live.map(Live::orderId).orElse(null),
-        live.map(Live::state).orElse(null), renew, pve.challenge(deviceId).orElse(null));
+        live.map(Live::state).orElse(null), renew, validation.pv().challenge(deviceId).orElse(null));
   }
 
   /** The full answer for {@code state} (one more query when there is an order). */
@@ -132,7 +133,8 @@ final class DeviceOrders {
   }
 
   private record OrderRow(String deploymentId, String deviceId, String state,
-      String packageName, String packageVersion, long securityVersion) {}
+      String packageName, String packageVersion, long securityVersion, String kind,
+      String attestationNonce, String expectedTim, byte[] expectedComponents) {}
 
   /**
    * Records a device's feedback on its order, forward only.
@@ -180,6 +182,13 @@ final class DeviceOrders {
         throw ApiException.badInput("installed must be the order's package " + o.packageName()
             + " " + o.packageVersion() + " (security version " + o.securityVersion() + ")");
       }
+      if (Targets.SUCCEEDED.equals(f.status()) && o.attestationNonce() != null) {
+        AttestationResult judged = judge(deviceId, o, f);
+        if (!"PASS".equals(judged.result())) {
+          failAttestation(o, f, judged);
+          return null;
+        }
+      }
       record(o, f);
       if (Targets.FINAL.contains(f.status())) {
         audit.append(Targets.SUCCEEDED.equals(f.status())
@@ -191,6 +200,54 @@ final class DeviceOrders {
       }
       return null;
     });
+  }
+
+  /**
+   * ATT-4: the completion evidence of an order that carries an attestation nonce, judged by the
+   * validation entity against the expectation stored when the order was issued (ATT-2), in this
+   * transaction: the device's committed reference, its trust state and this target change
+   * together or not at all.
+   *
+   * @throws ApiException 400 when the success carries no evidence (the order stays as it was)
+   */
+  private AttestationResult judge(String deviceId, OrderRow o, Feedback f) {
+    if (f.evidence() == null || f.evidence().isBlank()) {
+      throw ApiException.badInput("order " + f.orderId() + " carries an attestation nonce:"
+          + " report success with the evidence measured after the install, signed over that"
+          + " nonce (ATT-4); without it the install is not committed");
+    }
+    if (o.expectedTim() == null || o.expectedComponents() == null) {
+      throw new IllegalStateException("order " + f.orderId() + " has a nonce but no expectation");
+    }
+    Expectation expected = new Expectation(DeployValidation.decode(o.expectedComponents()),
+        o.expectedTim());
+    boolean recovery = DeploymentRow.RECOVERY.equals(o.kind());
+    return validation.ask(() -> validation.pv().afterUpdate(deviceId, f.orderId(),
+        f.evidence(), expected, recovery));
+  }
+
+  /**
+   * The install did not measure as expected: the target fails ATTESTATION_FAILED with the
+   * validation entity's reasons, and what the device runs (device_packages, the security-version
+   * floor) is not moved: only an attested install is committed.
+   */
+  private void failAttestation(OrderRow o, Feedback f, AttestationResult judged) {
+    List<ProblemReason> reasons = new java.util.ArrayList<>();
+    reasons.add(new ProblemReason(ReasonCode.ATTESTATION_FAILED.name(), "the evidence after"
+        + " the install was judged " + judged.result() + " (attestation " + judged.id() + ")",
+        null));
+    if (judged.reasons() != null) {
+      reasons.addAll(judged.reasons());
+    }
+    jdbc.sql("UPDATE deployment_targets SET state = 'failed', progress = ?, reason_codes = ?,"
+            + " reason_message = ?, updated_at = ? WHERE order_id = ?")
+        .params(f.progress(), codes(reasons), DeploymentStore.clip(message(reasons), 2000),
+            DeploymentStore.at(clock.now()), f.orderId())
+        .update();
+    audit.append(AuditEvent.failure(actor(o.deviceId()), "ORDER_FEEDBACK",
+        "order " + f.orderId(), "succeeded reported, but ATTESTATION_FAILED: "
+            + DeploymentStore.clip(message(reasons), 1500) + "; " + o.packageName() + " "
+            + o.packageVersion() + " not committed"));
   }
 
   private static void check(Feedback f) {
@@ -211,11 +268,13 @@ final class DeviceOrders {
 
   private Optional<OrderRow> order(String orderId) {
     return jdbc.sql("SELECT t.deployment_id, t.device_id, t.state, d.package_name,"
-            + " d.package_version, d.security_version FROM deployment_targets t"
+            + " d.package_version, d.security_version, d.kind, t.attestation_nonce,"
+            + " t.expected_tim, t.expected_components FROM deployment_targets t"
             + " JOIN deployments d ON d.id = t.deployment_id WHERE t.order_id = ?")
         .param(orderId)
         .query((rs, i) -> new OrderRow(rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getString(4), rs.getString(5), rs.getLong(6)))
+            rs.getString(4), rs.getString(5), rs.getLong(6), rs.getString(7),
+            rs.getString(8), rs.getString(9), rs.getBytes(10)))
         .optional();
   }
 

@@ -57,6 +57,8 @@ class AgentDeploymentApiTest {
     mme = TestDevice.enroll(f.s, "ag-mme", "mme");
     other = TestDevice.enroll(f.s, "ag-other", "mme");
     amf = TestDevice.enroll(f.s, "ag-amf", "amf");
+    // Attested good (the engine's stand-in validation entity passes them): updates reach them.
+    f.update("UPDATE devices SET trust_state = 'trusted'");
     deployment = f.running(DeployFixture.body(List.of("ag-mme", "ag-amf")));
     f.scheduler.advanceAll();
     bundle = Files.readAllBytes(f.s.data().resolve("packages/" + f.bundleSha256 + ".ngp"));
@@ -150,6 +152,7 @@ class AgentDeploymentApiTest {
   @Test
   void feedback_throughToSuccess_recordsTheInstalledPackage_andIsFinal() throws Exception {
     TestDevice d = TestDevice.enroll(f.s, "ag-fb", "mme");
+    f.update("UPDATE devices SET trust_state = 'trusted' WHERE id = 'ag-fb'");
     String id = f.running(DeployFixture.body(List.of("ag-fb")));
     f.scheduler.advanceAll();
     DeviceClient.PollAnswer issued = d.client.poll(null);
@@ -165,13 +168,13 @@ class AgentDeploymentApiTest {
         new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, -5),
         new InstalledPackage("other-package", DeployFixture.VERSION, 1))) {
       assertThatThrownBy(() -> d.client.feedback(new Feedback(order, "succeeded", 100,
-          List.of(), lie))).isInstanceOfSatisfying(DeviceApiException.class,
+          List.of(), lie, "evidence"))).isInstanceOfSatisfying(DeviceApiException.class,
               e -> assertThat(e.code()).isEqualTo("BAD_INPUT"));
     }
     assertThat(f.targets(id)).containsEntry("ag-fb", "installing");
     assertThat(f.rows("SELECT name FROM device_packages WHERE device_id = 'ag-fb'")).isEmpty();
     d.client.feedback(new Feedback(order, "succeeded", 100, List.of(),
-        new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+        new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1), "evidence"));
 
     assertThat(d.client.poll(downloading.etag()).poll().order()).isNull();
     assertThat(f.rows("SELECT version, security_version FROM device_packages WHERE device_id ="

@@ -36,14 +36,17 @@ final class DeployFixture implements AutoCloseable {
   static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
   static final String ADMIN_URL = PG + "test";
 
-  final TestServer s;
-  final DeployClock clock;
-  final DeploymentScheduler scheduler;
-  final DeviceOrders orders;
+  TestServer s;
+  DeployClock clock;
+  DeploymentScheduler scheduler;
+  DeviceOrders orders;
+  /** The engine's validation entity, standing in until a test calls {@link #realValidation}. */
+  final FakeValidation pv = new FakeValidation();
   final String bundleSha256;
   /** The PostgreSQL database of this fixture, or null for the embedded one. */
   private final String database;
   private boolean closed;
+  private boolean real;
 
   DeployFixture() throws Exception {
     this(null);
@@ -71,6 +74,7 @@ final class DeployFixture implements AutoCloseable {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
       orders = bean(DeviceOrders.class);
+      bean(DeployValidation.class).replace(pv);
       if (!timer) {
         scheduler.close();
       }
@@ -90,6 +94,28 @@ final class DeployFixture implements AutoCloseable {
     Field f = NeguardServer.class.getDeclaredField("context");
     f.setAccessible(true);
     return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
+  }
+
+  /**
+   * Restarts the server on the same data directory and database (the scheduler's timer stopped
+   * again, the stand-in validation entity again unless the test chose the real one): nothing in
+   * memory survives.
+   */
+  void restart() throws Exception {
+    s = s.restart();
+    clock = bean(DeployClock.class);
+    scheduler = bean(DeploymentScheduler.class);
+    orders = bean(DeviceOrders.class);
+    scheduler.close();
+    if (!real) {
+      bean(DeployValidation.class).replace(pv);
+    }
+  }
+
+  /** From now on the server's own validation entity answers the engine. */
+  void realValidation() throws ReflectiveOperationException {
+    real = true;
+    bean(DeployValidation.class).replace(null);
   }
 
   /** Sets the engine's clock to {@code at}, fixed. */
@@ -122,10 +148,17 @@ final class DeployFixture implements AutoCloseable {
         .substring(0, 12);
   }
 
+  /** A trusted device (attested good: updates may reach it). */
   void device(String id, String neType, String... labels) throws SQLException {
+    deviceIn("trusted", id, neType, labels);
+  }
+
+  void deviceIn(String trustState, String id, String neType, String... labels)
+      throws SQLException {
     Instant now = Instant.now();
     update("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
-        + " cert_serial, cert_not_after) VALUES (?, ?, 'enrolled', ?, 'test', ?, ?)", id, neType,
+        + " cert_serial, cert_not_after) VALUES (?, ?, ?, ?, 'test', ?, ?)", id, neType,
+        trustState,
         now.atOffset(ZoneOffset.UTC), "serial-" + id, now.plusSeconds(86_400)
             .atOffset(ZoneOffset.UTC));
     for (String l : labels) {

@@ -49,7 +49,9 @@ class DeploymentEngineTest {
   }
 
   private static void report(String device, String order, String status) {
-    f.orders.feedback(device, new Feedback(order, status, null, List.of(), null));
+    // Orders carry an attestation nonce: a success carries evidence (judged by the stand-in).
+    f.orders.feedback(device, new Feedback(order, status, null, List.of(), null,
+        "succeeded".equals(status) ? "evidence" : null));
   }
 
   private static void fail(String device, String order) {
@@ -321,7 +323,7 @@ class DeploymentEngineTest {
             + " is not an order of this device");
 
     f.orders.feedback("fb-1", new Feedback(order1, "succeeded", 100, List.of(),
-        new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+        new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1), "evidence"));
     assertThat(f.rows("SELECT version, security_version FROM device_packages WHERE"
         + " device_id = 'fb-1'")).hasSize(1);
     assertThatThrownBy(() -> report("fb-1", order1, "failed"))

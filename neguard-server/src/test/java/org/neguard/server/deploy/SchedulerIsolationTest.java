@@ -16,8 +16,9 @@ class SchedulerIsolationTest {
       f.device("iso-good", "mme");
       String bad = f.running(DeployFixture.body(List.of("iso-bad")));
       String good = f.running(DeployFixture.body(List.of("iso-good")));
-      // A row no order can be signed from (a blank version): its round throws, every time.
-      assertThat(f.update("UPDATE deployments SET package_version = ' ' WHERE id = ?", bad))
+      // A row no order can be signed from (not a bundle digest): its round throws, every time.
+      assertThat(f.update("UPDATE deployments SET bundle_sha256 = 'not-a-digest' WHERE id = ?",
+          bad))
           .isEqualTo(1);
 
       assertThat(f.scheduler.advanceAll()).as("deployments advanced").isEqualTo(1);
