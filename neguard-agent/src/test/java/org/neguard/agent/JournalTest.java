@@ -23,7 +23,7 @@ class JournalTest {
   static Journal.Entry entry() {
     return new Journal.Entry("order-1", "a.b.c", new Journal.Essentials("dep-1", "core", "2.0",
         "ab".repeat(32), 1234, Instant.parse("2026-12-04T17:00:00Z"), false),
-        Journal.Phase.VERIFIED, null, null, null, null, null, null, false);
+        Journal.Phase.VERIFIED, null, null, null, null, null, null, null, false);
   }
 
   @Test
