@@ -36,6 +36,10 @@ CREATE TABLE attestations (
 );
 CREATE UNIQUE INDEX attestations_nonce ON attestations (nonce);
 CREATE INDEX attestations_device ON attestations (device_id, requested_at);
+-- The poll's question: is evidence awaited from this device?
+CREATE INDEX attestations_device_open ON attestations (device_id, judged_at, expires_at);
+CREATE INDEX attestations_order ON attestations (order_id);
+CREATE INDEX attestations_deployment ON attestations (deployment_id, result);
 CREATE INDEX attestations_open ON attestations (judged_at, expires_at);
 
 -- Each device's committed reference (ATT-4): the per-component list of its last attestation that

@@ -82,6 +82,12 @@ public enum ReasonCode {
   NONCE_MISMATCH(Kind.REFUSAL, 422),
   /** Measurements (a TIM, a quoted PCR, a component) differ from their reference. */
   MEASUREMENT_MISMATCH(Kind.REFUSAL, 422),
+  /** Software or a platform component without a vendor-signed RIM or approved baseline. */
+  NO_REFERENCE(Kind.REFUSAL, 422),
+  /** The NE failed its platform validation: not updated, its failure policy runs. */
+  ATTESTATION_FAILED(Kind.REFUSAL, 422),
+  /** The NE is not trusted (unknown, untrusted, quarantined): only a recovery reaches it. */
+  DEVICE_NOT_TRUSTED(Kind.REFUSAL, 403),
   // Vulnerability assessment (HRD-3; docs/VULNERABILITIES.md).
   /** An installed package is affected by a known vulnerability its version does not fix. */
   KNOWN_VULNERABILITY(Kind.REFUSAL, 422),

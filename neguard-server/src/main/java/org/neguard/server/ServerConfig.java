@@ -34,6 +34,7 @@ import org.neguard.sign.TrustStore;
  * @param repo the TUF repository of the published packages (issue 13)
  * @param alertWebhook where port drift alerts are posted (JSON, docs/SERVER.md "Port drift"),
  *     or empty for none; http or https
+ * @param attest the platform validation entity (issue 15, docs/ATTESTATION.md)
  */
 public record ServerConfig(
     Path dataDir,
@@ -53,7 +54,43 @@ public record ServerConfig(
     List<Path> crls,
     Fleet fleet,
     Repo repo,
-    Optional<java.net.URI> alertWebhook) {
+    Optional<java.net.URI> alertWebhook,
+    Attest attest) {
+
+  /**
+   * The platform validation entity (docs/ATTESTATION.md).
+   *
+   * @param interval how often each NE is re-attested at runtime (OBJ-2)
+   * @param jitter at most this much is added at random to each NE's next attestation, so a fleet
+   *     enrolled at once does not attest at once
+   * @param challengeValidity how long a device has to answer a nonce
+   * @param schedulerInterval how often each replica looks for NEs due and nonces expired
+   * @param baselineApprovals distinct approvers a platform baseline needs (four-eyes: 2)
+   */
+  public record Attest(java.time.Duration interval, java.time.Duration jitter,
+      java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
+      int baselineApprovals) {
+    public Attest {
+      for (java.time.Duration d : List.of(interval, challengeValidity, schedulerInterval)) {
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("attest durations must be positive: " + d);
+        }
+      }
+      if (jitter.isNegative()) {
+        throw new IllegalArgumentException("attest jitter < 0: " + jitter);
+      }
+      if (baselineApprovals < 1) {
+        throw new IllegalArgumentException("baselineApprovals < 1: " + baselineApprovals);
+      }
+    }
+
+    /** Every 5 minutes with up to 1 minute of jitter, 2 minutes to answer, a 2-second scheduler,
+     * two approvers for a baseline. */
+    public static Attest defaults() {
+      return new Attest(java.time.Duration.ofMinutes(5), java.time.Duration.ofMinutes(1),
+          java.time.Duration.ofMinutes(2), java.time.Duration.ofSeconds(2), 2);
+    }
+  }
 
   /**
    * Devices and deployments: the agents' API listener and the deployment engine.
@@ -170,6 +207,7 @@ public record ServerConfig(
     trustAnchors = List.copyOf(trustAnchors);
     crls = List.copyOf(crls);
     Objects.requireNonNull(fleet, "fleet");
+    Objects.requireNonNull(attest, "attest");
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(alertWebhook, "alertWebhook");
     alertWebhook.ifPresent(u -> {
@@ -195,7 +233,7 @@ public record ServerConfig(
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
         java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
-        alertWebhook);
+        alertWebhook, attest);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -227,6 +265,7 @@ public record ServerConfig(
     private Fleet fleet = Fleet.defaults();
     private Repo repo = Repo.defaults();
     private java.net.URI alertWebhook;
+    private Attest attest = Attest.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -310,13 +349,18 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder attest(Attest attest) {
+      this.attest = Objects.requireNonNull(attest, "attest");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook));
+          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest);
     }
   }
 }

@@ -239,9 +239,13 @@ final class Devices {
             + " was spent by a concurrent enrollment, or expired just now");
       }
       DeviceCertificates.Issued cert = certificates.issue(deviceId, key, now);
+      // Attested at once (first contact, REC-3): unknown until its evidence matches the signed
+      // RIMs of what it says it runs.
       jdbc.sql("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
-              + " cert_serial, cert_not_after) VALUES (?, ?, 'unknown', ?, ?, ?, ?)")
-          .params(deviceId, neType, utc(now), token.id(), cert.serial(), utc(cert.notAfter()))
+              + " cert_serial, cert_not_after, next_attestation_at, trust_changed_at,"
+              + " trust_reason) VALUES (?, ?, 'unknown', ?, ?, ?, ?, ?, ?, ?)")
+          .params(deviceId, neType, utc(now), token.id(), cert.serial(), utc(cert.notAfter()),
+              utc(now), utc(now), "enrolled; awaiting its first attestation")
           .update();
       List<String> labels = token.labels();
       for (String l : labels) {

@@ -25,6 +25,7 @@ import org.neguard.harden.eval.PortFinding;
 import org.neguard.harden.eval.PortStatus;
 import org.neguard.measure.Sha256;
 import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.alert.AlertWebhook;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.Reason;
@@ -106,10 +107,10 @@ final class DriftJudge {
     Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     Outcome out = tx.execute(s -> judge(deviceId, o, body, now));
     for (DriftFinding f : out.verdict().opened()) {
-      webhook.post("drift.detected", out.neType(), f);
+      webhook.post("drift.detected", f.deviceId(), out.neType(), "finding", f);
     }
     for (DriftFinding f : out.verdict().resolved()) {
-      webhook.post("drift.resolved", out.neType(), f);
+      webhook.post("drift.resolved", f.deviceId(), out.neType(), "finding", f);
     }
     return out.verdict();
   }

@@ -1,8 +1,15 @@
 package org.neguard.server.pkg;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.neguard.measure.Sha256;
+import org.neguard.measure.TreeDigest;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.Manifest;
+import org.neguard.verdict.RefusalException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,6 +55,49 @@ public final class StoredBundles {
   public Optional<Path> file(String sha256) {
     return store.findByFile(sha256).map(ingest::bundleFile);
   }
+
+  /**
+   * The file list of the signed manifest of stored package {@code name} {@code version}, as
+   * leaves of its RIM (docs/MEASUREMENT.md): what an NE running it must measure. Read from the
+   * stored bundle (verified at upload) and checked against the manifest digest recorded then;
+   * the last few are kept, stored packages never change.
+   *
+   * @throws IOException when the bundle cannot be read or is not the one stored
+   */
+  public Optional<List<TreeDigest.Leaf>> rimFiles(String name, String version)
+      throws IOException {
+    Optional<PackageStore.StoredPackage> p = store.find(name, version);
+    if (p.isEmpty() || p.get().sha256() == null) {
+      return Optional.empty();
+    }
+    String key = p.get().sha256();
+    List<TreeDigest.Leaf> cached = rims.get(key);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    Path file = ingest.bundleFile(p.get());
+    List<TreeDigest.Leaf> leaves;
+    try (BundleReader r = BundleReader.open(file, BundleLimits.defaults())) {
+      if (!Sha256.hex(r.manifestBytes()).equals(p.get().manifestSha256())) {
+        throw new IOException("the stored bundle of " + name + " " + version
+            + " does not hold the manifest recorded at upload");
+      }
+      Manifest m = r.manifest();
+      leaves = m.files().stream()
+          .map(f -> new TreeDigest.Leaf(f.path(), f.sha256(), f.modeBits())).toList();
+    } catch (RefusalException e) {
+      throw new IOException("the stored bundle of " + name + " " + version + " cannot be read: "
+          + e.getMessage(), e);
+    }
+    if (rims.size() >= 32) {
+      rims.clear();
+    }
+    rims.put(key, leaves);
+    return Optional.of(leaves);
+  }
+
+  private final java.util.concurrent.ConcurrentHashMap<String, List<TreeDigest.Leaf>> rims =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private static Bundle bundle(PackageStore.StoredPackage p) {
     return new Bundle(p.name(), p.version(), p.sha256(), p.sizeBytes(), p.securityVersion(),

@@ -1,4 +1,4 @@
-package org.neguard.server.drift;
+package org.neguard.server.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -9,21 +9,20 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import org.neguard.api.device.DriftFinding;
 import org.neguard.server.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Posts drift alerts to the webhook of {@code --alert-webhook}, if the server has one: one JSON
- * object per finding opened or resolved ({@code event} {@code drift.detected} or {@code
- * drift.resolved}, the device, its NE type and the finding). Sent after the finding committed,
+ * Posts alerts to the webhook of {@code --alert-webhook}, if the server has one: one JSON object
+ * per event ({@code event}, e.g. {@code drift.detected} or {@code attestation.failed}, the device,
+ * its NE type and the event's detail under a name of its own). Sent after the finding committed,
  * asynchronously and with a timeout, so that a slow or absent receiver never holds an agent's
  * request; a failed post is logged (the audit row is the record that counts).
  */
 @Component
-final class AlertWebhook {
+public final class AlertWebhook {
   private static final Logger LOG = LoggerFactory.getLogger(AlertWebhook.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -31,28 +30,31 @@ final class AlertWebhook {
   private final ObjectMapper json;
   private final HttpClient http;
 
-  AlertWebhook(ServerConfig config, ObjectMapper json) {
+  public AlertWebhook(ServerConfig config, ObjectMapper json) {
     this.url = config.alertWebhook();
     this.json = json;
     this.http = url.isEmpty() ? null : HttpClient.newBuilder().connectTimeout(TIMEOUT)
         .followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
-  /** Posts {@code event} about {@code finding}; returns at once. */
-  void post(String event, String neType, DriftFinding finding) {
+  /**
+   * Posts {@code event} about device {@code deviceId}, with {@code detail} under {@code field};
+   * returns at once.
+   */
+  public void post(String event, String deviceId, String neType, String field, Object detail) {
     if (url.isEmpty()) {
       return;
     }
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("event", event);
-    body.put("deviceId", finding.deviceId());
+    body.put("deviceId", deviceId);
     body.put("neType", neType);
-    body.put("finding", finding);
+    body.put(field, detail);
     byte[] bytes;
     try {
       bytes = json.writeValueAsBytes(body);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      LOG.warn("drift alert not serialized: {}", e.getMessage());
+      LOG.warn("alert not serialized: {}", e.getMessage());
       return;
     }
     HttpRequest request = HttpRequest.newBuilder(url.get()).timeout(TIMEOUT)
@@ -60,10 +62,10 @@ final class AlertWebhook {
         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
       if (e != null) {
-        LOG.warn("drift alert {} for {} not delivered to {}: {}", event, finding.deviceId(),
+        LOG.warn("alert {} for {} not delivered to {}: {}", event, deviceId,
             url.get(), e.toString());
       } else if (r.statusCode() / 100 != 2) {
-        LOG.warn("drift alert {} for {} answered HTTP {} by {}", event, finding.deviceId(),
+        LOG.warn("alert {} for {} answered HTTP {} by {}", event, deviceId,
             r.statusCode(), url.get());
       }
     });
