@@ -12,14 +12,17 @@ import org.springframework.web.context.request.RequestContextHolder;
  *
  * @param deviceId the device id (the certificate's subject CN)
  * @param certificateSerial the serial of the certificate presented, hex
+ * @param publicKey the key of that certificate: the device key its evidence is signed with
  */
-public record CurrentDevice(String deviceId, String certificateSerial) {
+public record CurrentDevice(String deviceId, String certificateSerial,
+    java.security.PublicKey publicKey) {
   /** The request attribute it is kept in. */
   public static final String ATTRIBUTE = CurrentDevice.class.getName();
 
   public CurrentDevice {
     Objects.requireNonNull(deviceId, "deviceId");
     Objects.requireNonNull(certificateSerial, "certificateSerial");
+    Objects.requireNonNull(publicKey, "publicKey");
   }
 
   /** The device of this request, or null when none was authenticated. */

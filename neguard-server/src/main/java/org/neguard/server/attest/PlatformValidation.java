@@ -2,7 +2,9 @@ package org.neguard.server.attest;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.attest.Expectation;
 
 /**
@@ -65,6 +67,12 @@ public interface PlatformValidation {
    */
   AttestationResult afterUpdate(String deviceId, String orderId, String evidenceJws,
       Expectation expected, boolean recovery);
+
+  /**
+   * The challenge a device's poll carries: its oldest open one (not an order's completion
+   * nonce, which travels in the order), if any.
+   */
+  Optional<AttestationChallenge> challenge(String deviceId);
 
   /** The reason codes of the failed attestations of {@code deploymentId}'s devices, by device. */
   List<AttestationResult> failures(String deploymentId);

@@ -8,11 +8,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.Poll;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.server.attest.PlatformValidation;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.keys.ServerKeys;
@@ -45,23 +47,28 @@ final class DeviceOrders {
   private final AuditLog audit;
   private final DeploymentStore store;
   private final DeployClock clock;
+  private final PlatformValidation pve;
 
   DeviceOrders(JdbcClient jdbc, Changes changes, AuditLog audit, DeploymentStore store,
-      DeployClock clock) {
+      DeployClock clock, PlatformValidation pve) {
     this.jdbc = jdbc;
     this.changes = changes;
     this.audit = audit;
     this.store = store;
     this.clock = clock;
+    this.pve = pve;
   }
 
   /** The cheap part of a poll: enough to compute the ETag. */
-  record PollState(String orderId, String state, boolean renew) {
-    /** Digest of the actionable order id, its state and the renewal flag, quoted. */
+  record PollState(String orderId, String state, boolean renew,
+      AttestationChallenge challenge) {
+    /** Digest of the actionable order id, its state, the renewal flag and the nonce, quoted. */
     String etag() {
       try {
         byte[] d = MessageDigest.getInstance("SHA-256").digest(
-            (orderId + "|" + state + "|" + renew).getBytes(StandardCharsets.UTF_8));
+            (orderId + "|" + state + "|" + renew + "|"
+                + (challenge == null ? null : challenge.nonce()))
+                .getBytes(StandardCharsets.UTF_8));
         return "\"" + HexFormat.of().formatHex(d, 0, 16) + "\"";
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("no SHA-256", e);
@@ -70,8 +77,9 @@ final class DeviceOrders {
   }
 
   /**
-   * Two indexed queries: the device's oldest live order (deployment_targets_device) and its
-   * current certificate's validity (primary key of device_certificates).
+   * Three indexed queries: the device's oldest live order (deployment_targets_device), its
+   * current certificate's validity (primary key of device_certificates) and its open
+   * attestation challenge (attestations_device_open).
    */
   PollState pollState(String deviceId, String certificateSerial) {
     record Live(String orderId, String state) {}
@@ -89,7 +97,7 @@ final class DeviceOrders {
     boolean renew = cert.map(c -> ServerKeys.renewalDue(c.issued(), c.notAfter(), clock.now()))
         .orElse(false);
     return new PollState(live.map(Live::orderId).orElse(null),
-        live.map(Live::state).orElse(null), renew);
+        live.map(Live::state).orElse(null), renew, pve.challenge(deviceId).orElse(null));
   }
 
   /** The full answer for {@code state} (one more query when there is an order). */
@@ -104,7 +112,7 @@ final class DeviceOrders {
               "/api/device/v1/bundles/" + rs.getString(4)))
           .optional().orElse(null);
     }
-    return new Poll(order, state.renew(), POLL_AFTER_SECONDS);
+    return new Poll(order, state.renew(), POLL_AFTER_SECONDS, state.challenge());
   }
 
   /** Whether one of the device's live orders names bundle {@code sha256}. */

@@ -128,7 +128,8 @@ final class DeviceAuthentication extends OncePerRequestFilter {
       deny(response, actor, what, refused.answer.reasons().get(0), refused.detail);
       return;
     }
-    request.setAttribute(CurrentDevice.ATTRIBUTE, new CurrentDevice(deviceId, serial));
+    request.setAttribute(CurrentDevice.ATTRIBUTE, new CurrentDevice(deviceId, serial,
+        cert.getPublicKey()));
     request.setAttribute(AuditLog.ACTOR, actor);
     lastSeen.getObject().seen(deviceId);
     chain.doFilter(request, response);

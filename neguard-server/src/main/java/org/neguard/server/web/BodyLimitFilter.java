@@ -29,6 +29,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 final class BodyLimitFilter extends OncePerRequestFilter {
   static final long MAX_BYTES = 1 << 20;
+  /**
+   * A device's evidence (and the feedback that carries its completion evidence) lists every
+   * measured file: up to 16 MiB, on the agents' port only, where the device is authenticated by
+   * its certificate before a byte of the body is read.
+   */
+  static final long MAX_EVIDENCE_BYTES = 16L << 20;
+  private static final java.util.Set<String> EVIDENCE_PATHS =
+      java.util.Set.of("/api/device/v1/evidence", "/api/device/v1/feedback");
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
@@ -43,12 +51,14 @@ final class BodyLimitFilter extends OncePerRequestFilter {
       chain.doFilter(request, response);
       return;
     }
-    if (request.getContentLengthLong() > MAX_BYTES) {
+    long max = "POST".equals(request.getMethod())
+        && EVIDENCE_PATHS.contains(request.getRequestURI()) ? MAX_EVIDENCE_BYTES : MAX_BYTES;
+    if (request.getContentLengthLong() > max) {
       Problems.write(response, Reason.of(ReasonCode.SIZE_LIMIT,
-          "the request body is larger than " + MAX_BYTES + " bytes"));
+          "the request body is larger than " + max + " bytes"));
       return;
     }
-    chain.doFilter(new Bounded(request), response);
+    chain.doFilter(new Bounded(request, max), response);
   }
 
   private static boolean hasBody(HttpServletRequest request) {
@@ -93,17 +103,19 @@ final class BodyLimitFilter extends OncePerRequestFilter {
   static final class TooLarge extends IOException {
     private static final long serialVersionUID = 1L;
 
-    TooLarge() {
-      super("the request body is larger than " + MAX_BYTES + " bytes");
+    TooLarge(long max) {
+      super("the request body is larger than " + max + " bytes");
     }
   }
 
   /** Stops reading a body without a Content-Length (chunked) at the limit. */
   private static final class Bounded extends HttpServletRequestWrapper {
+    private final long max;
     private ServletInputStream stream;
 
-    Bounded(HttpServletRequest request) {
+    Bounded(HttpServletRequest request, long max) {
       super(request);
+      this.max = max;
     }
 
     @Override
@@ -133,8 +145,8 @@ final class BodyLimitFilter extends OncePerRequestFilter {
 
           private void count(int n) throws IOException {
             read += n;
-            if (read > MAX_BYTES) {
-              throw new TooLarge();
+            if (read > max) {
+              throw new TooLarge(max);
             }
           }
 

@@ -1,0 +1,16 @@
+package org.neguard.api.attest;
+
+/**
+ * A device's standing with the validation entity ({@code GET /api/attestation/devices}).
+ *
+ * @param deviceId the device
+ * @param neType its NE type
+ * @param trustState {@code unknown}, {@code trusted}, {@code untrusted}, {@code quarantined} or
+ *     {@code disabled}
+ * @param trustReason why it is in that state
+ * @param attestedAt its last attestation that passed (ISO-8601 UTC), null if none
+ * @param nextAttestationAt when the runtime schedule asks next (ISO-8601 UTC)
+ * @param lastResult the result of its newest judged attestation, null if none
+ */
+public record DeviceTrust(String deviceId, String neType, String trustState, String trustReason,
+    String attestedAt, String nextAttestationAt, String lastResult) {}

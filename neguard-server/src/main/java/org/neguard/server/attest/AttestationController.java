@@ -1,0 +1,159 @@
+package org.neguard.server.attest;
+
+import java.time.Instant;
+import java.util.List;
+import org.neguard.api.attest.AttestationPolicy;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.BaselineInfo;
+import org.neguard.api.attest.DeviceTrust;
+import org.neguard.api.attest.EvidenceSubmission;
+import org.neguard.api.auth.Role;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentDevice;
+import org.neguard.server.access.CurrentUser;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.web.ApiException;
+import org.neguard.verdict.ReasonCode;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The validation entity's API (docs/ATTESTATION.md, "API"): the devices' evidence on the agents'
+ * port; attestations, trust states, baselines, policies and readmission for users.
+ */
+@RestController
+class AttestationController {
+  private static final int MAX_LIMIT = 1000;
+  private static final java.util.regex.Pattern NE_TYPE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._+-]{1,128}");
+
+  private final Pve pve;
+  private final Baselines baselines;
+  private final JdbcClient jdbc;
+  private final AuditLog audit;
+
+  AttestationController(Pve pve, Baselines baselines, JdbcClient jdbc, AuditLog audit) {
+    this.pve = pve;
+    this.baselines = baselines;
+    this.jdbc = jdbc;
+    this.audit = audit;
+  }
+
+  /** A device's answer to its challenge, for the device of the client certificate only. */
+  @PostMapping("/api/device/v1/evidence")
+  @Allowed(device = true)
+  AttestationResult evidence(@RequestBody(required = false) EvidenceSubmission body) {
+    CurrentDevice d = CurrentDevice.current();
+    if (d == null) {
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED, "no device certificate");
+    }
+    return pve.submit(d.deviceId(), d.publicKey(), body == null ? null : body.evidence());
+  }
+
+  @PostMapping("/api/devices/{id}/attestations")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  @Allowed({Role.OPERATOR, Role.APPROVER})
+  AttestationResult request(@PathVariable String id) {
+    return pve.request(id, CurrentUser.actorName(), "REQUESTED");
+  }
+
+  @PostMapping("/api/devices/{id}/readmit")
+  @ResponseStatus(HttpStatus.ACCEPTED)
+  @Allowed(Role.APPROVER)
+  AttestationResult readmit(@PathVariable String id) {
+    return pve.readmit(id, CurrentUser.actorName());
+  }
+
+  @GetMapping("/api/attestations/{id}")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  AttestationResult get(@PathVariable String id) {
+    return pve.find(id).orElseThrow(() -> ApiException.notFound("no attestation " + id));
+  }
+
+  @GetMapping("/api/attestations")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<AttestationResult> list(@RequestParam(required = false) String device,
+      @RequestParam(defaultValue = "100") int limit) {
+    return pve.history(device, limit(limit));
+  }
+
+  @GetMapping("/api/attestation/devices")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<DeviceTrust> devices(@RequestParam(required = false) String trustState) {
+    return jdbc.sql("SELECT d.id, d.ne_type, d.trust_state, d.trust_reason, d.attested_at,"
+            + " d.next_attestation_at, (SELECT a.result FROM attestations a WHERE a.device_id ="
+            + " d.id AND a.judged_at IS NOT NULL ORDER BY a.judged_at DESC, a.id DESC LIMIT 1)"
+            + " FROM devices d" + (trustState == null ? "" : " WHERE d.trust_state = ?")
+            + " ORDER BY d.id")
+        .params(trustState == null ? List.of() : List.of(trustState))
+        .query((rs, i) -> new DeviceTrust(rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4), time(rs.getObject(5, java.time.OffsetDateTime.class)),
+            time(rs.getObject(6, java.time.OffsetDateTime.class)), rs.getString(7)))
+        .list();
+  }
+
+  private static String time(java.time.OffsetDateTime t) {
+    return t == null ? null : org.neguard.api.WireTime.of(t.toInstant());
+  }
+
+  @GetMapping("/api/baselines")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<BaselineInfo> baselines(@RequestParam(required = false) String state,
+      @RequestParam(required = false) String device,
+      @RequestParam(defaultValue = "100") int limit) {
+    return baselines.list(state, device, limit(limit));
+  }
+
+  @PostMapping("/api/baselines/{id}/approve")
+  @Allowed(Role.APPROVER)
+  BaselineInfo approve(@PathVariable String id) {
+    return baselines.approve(id, CurrentUser.actorName());
+  }
+
+  @PostMapping("/api/baselines/{id}/reject")
+  @Allowed(Role.APPROVER)
+  BaselineInfo reject(@PathVariable String id) {
+    return baselines.reject(id, CurrentUser.actorName());
+  }
+
+  @GetMapping("/api/attestation/policies")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<AttestationPolicy> policies() {
+    return Policies.list(jdbc);
+  }
+
+  /** Sets the failure policy of an NE type (REC-1); an approver's decision, audited. */
+  @PutMapping("/api/attestation/policies/{neType}")
+  @Allowed(Role.APPROVER)
+  @Transactional
+  AttestationPolicy setPolicy(@PathVariable String neType,
+      @RequestBody(required = false) AttestationPolicy body) {
+    if (!NE_TYPE.matcher(neType).matches()) {
+      throw ApiException.badInput("not an NE type: " + neType);
+    }
+    List<String> actions = Policies.normalize(body == null ? null : body.actions());
+    String actor = CurrentUser.actorName();
+    Policies.put(jdbc, neType, actions, actor, Instant.now());
+    audit.append(AuditEvent.success(actor, "ATTESTATION_POLICY", "NE type " + neType,
+        "on a failed attestation: " + String.join(", ", actions)));
+    return Policies.list(jdbc).stream().filter(p -> p.neType().equals(neType)).findFirst()
+        .orElseThrow();
+  }
+
+  private static int limit(int limit) {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw ApiException.badInput("limit must be 1 to " + MAX_LIMIT + ": " + limit);
+    }
+    return limit;
+  }
+}

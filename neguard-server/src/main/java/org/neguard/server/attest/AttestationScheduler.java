@@ -1,0 +1,117 @@
+package org.neguard.server.attest;
+
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.neguard.server.ServerConfig;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Runtime integrity (OBJ-2) and first contact (REC-3): every {@code attest.schedulerInterval}, on
+ * every replica, challenges left unanswered past their expiry are marked EXPIRED, and each device
+ * whose {@code next_attestation_at} has come is asked for evidence (FIRST_CONTACT while it is
+ * unknown, SCHEDULED after), its next time set to one interval plus a random jitter. Devices are
+ * claimed with {@code FOR UPDATE SKIP LOCKED} in batches, so replicas share the work and never
+ * ask one device twice. Thread-safe; {@link #runOnce} may be called directly (tests).
+ */
+@Component
+final class AttestationScheduler implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AttestationScheduler.class);
+  /** Devices per transaction. */
+  static final int BATCH = 500;
+
+  private final JdbcClient jdbc;
+  private final Attestations attestations;
+  private final AuditLog audit;
+  private final TransactionTemplate tx;
+  private final ServerConfig.Attest config;
+  private final SecureRandom random = new SecureRandom();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "neguard-attest-scheduler");
+        t.setDaemon(true);
+        return t;
+      });
+
+  AttestationScheduler(JdbcClient jdbc, Attestations attestations, AuditLog audit,
+      PlatformTransactionManager transactions, ServerConfig serverConfig) {
+    this.jdbc = jdbc;
+    this.attestations = attestations;
+    this.audit = audit;
+    this.tx = new TransactionTemplate(transactions);
+    this.config = serverConfig.attest();
+  }
+
+  @EventListener(ApplicationReadyEvent.class)
+  void start() {
+    long ms = config.schedulerInterval().toMillis();
+    timer.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void tick() {
+    try {
+      runOnce(Instant.now());
+    } catch (RuntimeException e) {
+      LOG.error("attestation scheduler round failed: {}", e.toString(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+
+  /** One round: expiries, then due devices in batches. Returns how many devices were asked. */
+  int runOnce(Instant now) {
+    tx.executeWithoutResult(s -> {
+      for (Attestations.Row r : attestations.expire(now, BATCH)) {
+        audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
+            "device " + r.deviceId(), r.reason() + " attestation " + r.id()
+                + ": EXPIRED, no evidence over its nonce"));
+      }
+    });
+    int asked = 0;
+    while (true) {
+      Integer n = tx.execute(s -> batch(now));
+      asked += n == null ? 0 : n;
+      if (n == null || n < BATCH) {
+        return asked;
+      }
+    }
+  }
+
+  private record Due(String id, String trustState) {}
+
+  private int batch(Instant now) {
+    List<Due> due = jdbc.sql("SELECT id, trust_state FROM devices WHERE next_attestation_at <= ?"
+            + " AND disabled_at IS NULL ORDER BY next_attestation_at, id LIMIT ?"
+            + " FOR UPDATE SKIP LOCKED")
+        .params(Attestations.at(now), BATCH)
+        .query((rs, i) -> new Due(rs.getString(1), rs.getString(2))).list();
+    for (Due d : due) {
+      if (attestations.open(d.id(), now).isEmpty()) {
+        String reason = d.trustState().equals(Pve.UNKNOWN) ? "FIRST_CONTACT" : "SCHEDULED";
+        attestations.ask(d.id(), reason, null, null, "schedule", now,
+            now.plus(config.challengeValidity()));
+      }
+      long jitter = config.jitter().isZero() ? 0
+          : (long) (random.nextDouble() * config.jitter().toMillis());
+      jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ?")
+          .params(Attestations.at(now.plus(config.interval()).plusMillis(jitter)), d.id())
+          .update();
+    }
+    return due.size();
+  }
+}

@@ -1,0 +1,223 @@
+package org.neguard.server.attest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.neguard.api.WireTime;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.problem.ProblemReason;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * SQL of the {@code attestations} table: one row per nonce, judged once (a conditional update
+ * on {@code judged_at IS NULL}, so two answers, or an answer and the expiry, cannot both win).
+ * Thread-safe.
+ */
+@Component
+final class Attestations {
+  /** At most this much of the reasons' JSON is kept (the column's size). */
+  private static final int MAX_REASONS = 8000;
+
+  private final JdbcClient jdbc;
+  private final ObjectMapper json;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+
+  Attestations(JdbcClient jdbc, ObjectMapper json) {
+    this.jdbc = jdbc;
+    this.json = json;
+  }
+
+  /** One row. */
+  record Row(String id, String deviceId, String nonce, String reason, String deploymentId,
+      String orderId, String requestedBy, Instant requestedAt, Instant expiresAt,
+      Instant judgedAt, String result, String trustBase, String tim,
+      List<ProblemReason> reasons) {
+    boolean open(Instant now) {
+      return judgedAt == null && now.isBefore(expiresAt);
+    }
+
+    AttestationResult view(String trustState) {
+      return new AttestationResult(id, deviceId, reason, result, trustBase, tim, trustState,
+          WireTime.of(requestedAt), WireTime.of(judgedAt), reasons);
+    }
+  }
+
+  static OffsetDateTime at(Instant i) {
+    return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, String column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  private Row row(ResultSet rs, int i) throws SQLException {
+    return new Row(rs.getString("id"), rs.getString("device_id"), rs.getString("nonce"),
+        rs.getString("reason"), rs.getString("deployment_id"), rs.getString("order_id"),
+        rs.getString("requested_by"), instant(rs, "requested_at"), instant(rs, "expires_at"),
+        instant(rs, "judged_at"), rs.getString("result"), rs.getString("trust_base"),
+        rs.getString("tim"), reasons(rs.getString("reason_message")));
+  }
+
+  private List<ProblemReason> reasons(String stored) {
+    if (stored == null || stored.isEmpty()) {
+      return List.of();
+    }
+    try {
+      return List.copyOf(json.readValue(stored, new TypeReference<List<ProblemReason>>() {}));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      return List.of(new ProblemReason("INTERNAL", "stored reasons unreadable: " + stored, null));
+    }
+  }
+
+  /**
+   * The reasons as stored: JSON, each message and subject clipped, and the list cut short
+   * (with a last entry that says how many were left out) to fit the column.
+   */
+  String store(List<ProblemReason> reasons) {
+    List<ProblemReason> kept = new ArrayList<>();
+    for (int i = 0; i < reasons.size(); i++) {
+      ProblemReason r = reasons.get(i);
+      kept.add(new ProblemReason(r.code(), clip(r.message(), 2000), clip(r.subject(), 512)));
+      if (write(kept).length() > MAX_REASONS - 200) {
+        kept.remove(kept.size() - 1);
+        kept.add(new ProblemReason(r.code(), (reasons.size() - i) + " more reasons not kept"
+            + " (the first of them: " + r.code() + ")", null));
+        break;
+      }
+    }
+    return write(kept);
+  }
+
+  private static String clip(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max) + "...";
+  }
+
+  private String write(List<ProblemReason> reasons) {
+    try {
+      return json.writeValueAsString(reasons);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("reasons always serialize", e);
+    }
+  }
+
+  /**
+   * Asks a device for evidence: a new row with a fresh nonce of 32 random bytes (far beyond
+   * guessing, within the evidence format's 16 to 64), awaiting evidence until {@code expiresAt}.
+   */
+  Row ask(String deviceId, String reason, String deploymentId, String orderId,
+      String requestedBy, Instant now, Instant expiresAt) {
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    Row r = new Row("at-" + java.util.UUID.randomUUID(), deviceId,
+        java.util.HexFormat.of().formatHex(nonce), reason, deploymentId, orderId, requestedBy,
+        now, expiresAt, null, null, null, null, List.of());
+    insert(r);
+    return r;
+  }
+
+  private void insert(Row r) {
+    jdbc.sql("INSERT INTO attestations (id, device_id, nonce, reason, deployment_id, order_id,"
+            + " requested_by, requested_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(r.id(), r.deviceId(), r.nonce(), r.reason(), r.deploymentId(), r.orderId(),
+            r.requestedBy(), at(r.requestedAt()), at(r.expiresAt()))
+        .update();
+  }
+
+  Optional<Row> find(String id) {
+    return jdbc.sql("SELECT * FROM attestations WHERE id = ?").param(id).query(this::row)
+        .optional();
+  }
+
+  /**
+   * The device's challenges awaiting evidence at {@code now}, oldest first: every reason but
+   * AFTER_UPDATE (whose evidence comes with the order's feedback).
+   */
+  List<Row> open(String deviceId, Instant now) {
+    return jdbc.sql("SELECT * FROM attestations WHERE device_id = ? AND judged_at IS NULL"
+            + " AND expires_at > ? AND reason <> 'AFTER_UPDATE' ORDER BY requested_at, id")
+        .params(deviceId, at(now)).query(this::row).list();
+  }
+
+  /** Challenges of the device that expired unanswered since {@code since}, newest first. */
+  List<Row> recentlyExpired(String deviceId, Instant since) {
+    return jdbc.sql("SELECT * FROM attestations WHERE device_id = ? AND result = 'EXPIRED'"
+            + " AND reason <> 'AFTER_UPDATE' AND expires_at > ? ORDER BY expires_at DESC"
+            + " LIMIT 5")
+        .params(deviceId, at(since)).query(this::row).list();
+  }
+
+  /** The attestation of an order's completion evidence. */
+  Optional<Row> byOrder(String orderId) {
+    return jdbc.sql("SELECT * FROM attestations WHERE order_id = ? AND reason = 'AFTER_UPDATE'")
+        .param(orderId).query(this::row).optional();
+  }
+
+  /** The newest attestation (not AFTER_UPDATE) of the device requested at or after {@code since}. */
+  Optional<Row> latestSince(String deviceId, Instant since) {
+    return jdbc.sql("SELECT * FROM attestations WHERE device_id = ? AND requested_at >= ?"
+            + " AND reason <> 'AFTER_UPDATE' ORDER BY requested_at DESC, id DESC LIMIT 1")
+        .params(deviceId, at(since)).query(this::row).optional();
+  }
+
+  /** The device's attestations, newest first. */
+  List<Row> ofDevice(String deviceId, int limit) {
+    return jdbc.sql("SELECT * FROM attestations WHERE device_id = ?"
+            + " ORDER BY requested_at DESC, id DESC LIMIT ?")
+        .params(deviceId, limit).query(this::row).list();
+  }
+
+  /** Every device's attestations, newest first. */
+  List<Row> all(int limit) {
+    return jdbc.sql("SELECT * FROM attestations ORDER BY requested_at DESC, id DESC LIMIT ?")
+        .param(limit).query(this::row).list();
+  }
+
+  /** The failed attestations of a deployment's devices (BEFORE_UPDATE and AFTER_UPDATE). */
+  List<Row> failures(String deploymentId) {
+    return jdbc.sql("SELECT * FROM attestations WHERE deployment_id = ? AND result IN ('FAIL',"
+            + " 'NO_REFERENCE') ORDER BY judged_at, id")
+        .param(deploymentId).query(this::row).list();
+  }
+
+  /**
+   * Records the judgement, once.
+   *
+   * @return false when the row was judged (or expired) already
+   */
+  boolean judge(String id, Instant now, String result, String trustBase, String tim,
+      List<ProblemReason> reasons) {
+    String codes = String.join(",", reasons.stream().map(ProblemReason::code).distinct()
+        .toList());
+    return jdbc.sql("UPDATE attestations SET judged_at = ?, result = ?, trust_base = ?, tim = ?,"
+            + " reason_codes = ?, reason_message = ? WHERE id = ? AND judged_at IS NULL")
+        .params(at(now), result, trustBase, tim,
+            codes.length() > 1000 ? codes.substring(0, 1000) : codes, store(reasons), id)
+        .update() == 1;
+  }
+
+  /** Marks unanswered challenges past their expiry EXPIRED; returns them. */
+  List<Row> expire(Instant now, int limit) {
+    List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"
+            + " expires_at <= ? ORDER BY expires_at LIMIT ?")
+        .params(at(now), limit).query(this::row).list();
+    List<Row> expired = new ArrayList<>();
+    for (Row r : due) {
+      if (judge(r.id(), now, "EXPIRED", null, null, List.of(new ProblemReason("CONFLICT",
+          "no evidence over the nonce before it expired at " + WireTime.of(r.expiresAt()),
+          null)))) {
+        expired.add(r);
+      }
+    }
+    return expired;
+  }
+}
