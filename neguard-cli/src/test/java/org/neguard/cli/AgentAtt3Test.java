@@ -61,29 +61,11 @@ class AgentAtt3Test {
         .equals("FIRST_CONTACT"));
     assertThat(first.path("result").asText()).as("%s", first).isEqualTo("PENDING_BASELINE");
     // Four eyes on the platform baseline the first contact proposed, then a passing attestation.
-    Path appr2 = fleet.addUser("appr2", "approver");
-    JsonNode pending = client(fleet.appr).get("/api/baselines?state=pending", JsonNode.class);
-    String baseline = null;
-    for (JsonNode b : pending) {
-      if (b.path("deviceId").asText().equals(ne.id)) {
-        baseline = b.path("id").asText();
-      }
-    }
-    assertThat(baseline).as("%s", pending).isNotNull();
-    for (Path approver : List.of(fleet.appr, appr2)) {
-      client(approver).post("/api/baselines/" + baseline + "/approve", java.util.Map.of(),
-          JsonNode.class);
-    }
-    client(fleet.op).post("/api/devices/" + ne.id + "/attestations", java.util.Map.of(),
-        JsonNode.class);
+    AttestFixture.approveBaselines(fleet, ne.id, fleet.appr,
+        fleet.addUser("appr2", "approver"));
+    AttestFixture.request(fleet, fleet.op, ne.id);
     JsonNode passed = ne.await("attested", e -> e.path("reason").asText().equals("REQUESTED"));
     assertThat(passed.path("result").asText()).as("%s", passed).isEqualTo("PASS");
-  }
-
-  static org.neguard.cli.support.ServerClient client(Path login) throws Exception {
-    return org.neguard.cli.support.ServerClient.of(fleet.url,
-        org.neguard.cli.support.Credentials.in(login).find(fleet.url).orElseThrow().token(),
-        null, false);
   }
 
   @AfterAll
