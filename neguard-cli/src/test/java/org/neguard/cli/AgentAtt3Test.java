@@ -34,16 +34,23 @@ import org.neguard.server.ServerConfig;
 class AgentAtt3Test {
   static AgentFleet fleet;
   static AgentFleet.Ne ne;
+  /** Between the agent and the server, passing everything on until a test cuts it off. */
+  static TamperingProxy proxy;
 
   @BeforeAll
   static void start() throws Exception {
     fleet = AgentFleet.start("agent-att3-test", b -> b.attest(new ServerConfig.Attest(
         Duration.ofHours(1), Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(200), 2)));
-    for (int v = 1; v <= 3; v++) {
+    for (int v = 1; v <= 4; v++) {
       fleet.publish("core", v + ".0", v, "mme", ("core " + v + ".0")
           .getBytes(StandardCharsets.UTF_8));
     }
-    ne = fleet.ne("ne-att3").configure("mme");
+    ne = fleet.ne("ne-att3");
+    org.neguard.server.keys.ServerKeys.DeviceCa ca = bean(
+        org.neguard.server.keys.ServerKeys.class).deviceCa();
+    proxy = new TamperingProxy(ca.certificate(), ca.key(), fleet.server.deviceUrl(),
+        ne.state().resolve("identity"));
+    ne.configure("mme").set("server.url", proxy.url().toString());
     // The health check passes every version; for 3.0 it also drops a file into the new slot:
     // healthy, but not what the vendor signed.
     Path check = ne.home.resolve("health.sh");
@@ -68,10 +75,24 @@ class AgentAtt3Test {
     assertThat(passed.path("result").asText()).as("%s", passed).isEqualTo("PASS");
   }
 
+  static <T> T bean(Class<T> type) throws Exception {
+    java.lang.reflect.Field f = org.neguard.server.NeguardServer.class
+        .getDeclaredField("context");
+    f.setAccessible(true);
+    return ((org.springframework.context.ConfigurableApplicationContext) f.get(fleet.server))
+        .getBean(type);
+  }
+
   @AfterAll
   static void stop() throws Exception {
-    if (fleet != null) {
-      fleet.close();
+    try {
+      if (proxy != null) {
+        proxy.close();
+      }
+    } finally {
+      if (fleet != null) {
+        fleet.close();
+      }
     }
   }
 
@@ -123,5 +144,55 @@ class AgentAtt3Test {
         "refused");
     assertThat(fleet.device(ne.id).path("installed").toString()).contains("\"2.0\"")
         .doesNotContain("\"3.0\"");
+  }
+
+  @Test
+  @Order(3)
+  @DisplayName("ATT-3 REC-1 the evidence survives a crash after DONE: core 4.0 installs and"
+      + " matches, the server unreachable from the final feedback on, the agent killed (-9)"
+      + " with the success and its evidence journalled; restarted, it sends them and the server"
+      + " takes the evidence: target succeeded")
+  void crashAfterDone_evidenceSentAfterRestart() throws Exception {
+    proxy.tamper((req, resp) -> {
+      if (req.target().startsWith("/api/device/v1/feedback")
+          && new String(req.body(), StandardCharsets.UTF_8).contains("\"installing\"")) {
+        proxy.cut(true); // the last word the server hears before the crash
+      }
+      return resp;
+    });
+    String deployment;
+    JsonNode outcome;
+    try {
+      deployment = fleet.deploy("core", "4.0", ne.id);
+      Path journal = ne.state().resolve("journal.json");
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        JsonNode j = Files.exists(journal) ? AgentFleet.JSON.readTree(journal.toFile()) : null;
+        if (j != null && j.path("phase").asText().equals("DONE")
+            && j.path("order").path("packageVersion").asText().equals("4.0")) {
+          outcome = j.path("outcome");
+          assertThat(j.path("acked").asBoolean()).isFalse();
+          break;
+        }
+        assertThat(System.nanoTime()).as("4.0 reaches DONE; log:\n%s",
+            Files.readString(ne.log)).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      assertThat(outcome.path("status").asText()).isEqualTo("succeeded");
+      assertThat(outcome.path("evidence").asText()).as("%s", outcome).contains(".");
+      ne.kill();
+    } finally {
+      proxy.tamper(TamperingProxy.Tamper.PASS);
+      proxy.cut(false);
+    }
+    int before = ne.events().size();
+    ne.start();
+    JsonNode t = fleet.finalTarget(deployment, ne.id);
+    assertThat(t.path("state").asText()).as("%s\n%s", t, Files.readString(ne.log))
+        .isEqualTo("succeeded");
+    List<String> after = ne.eventNames().subList(before, ne.eventNames().size());
+    assertThat(after).containsSubsequence("recovering", "reported")
+        .doesNotContain("activated", "rolled_back");
+    assertThat(current()).isEqualTo("versions/core@4.0");
   }
 }
