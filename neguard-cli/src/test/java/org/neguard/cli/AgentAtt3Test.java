@@ -46,7 +46,7 @@ class AgentAtt3Test {
           .getBytes(StandardCharsets.UTF_8));
     }
     ne = fleet.ne("ne-att3");
-    org.neguard.server.keys.ServerKeys.DeviceCa ca = bean(
+    org.neguard.server.keys.ServerKeys.DeviceCa ca = AttestFixture.bean(fleet,
         org.neguard.server.keys.ServerKeys.class).deviceCa();
     proxy = new TamperingProxy(ca.certificate(), ca.key(), fleet.server.deviceUrl(),
         ne.state().resolve("identity"));
@@ -73,14 +73,6 @@ class AgentAtt3Test {
     AttestFixture.request(fleet, fleet.op, ne.id);
     JsonNode passed = ne.await("attested", e -> e.path("reason").asText().equals("REQUESTED"));
     assertThat(passed.path("result").asText()).as("%s", passed).isEqualTo("PASS");
-  }
-
-  static <T> T bean(Class<T> type) throws Exception {
-    java.lang.reflect.Field f = org.neguard.server.NeguardServer.class
-        .getDeclaredField("context");
-    f.setAccessible(true);
-    return ((org.springframework.context.ConfigurableApplicationContext) f.get(fleet.server))
-        .getBean(type);
   }
 
   @AfterAll

@@ -29,6 +29,8 @@ class AgentAttestTest {
   static AgentFleet fleet;
   static AgentFleet.Ne ne;
   static Path appr2;
+  /** Between the agent and the server, passing everything on until a test cuts it off. */
+  static TamperingProxy proxy;
 
   @BeforeAll
   static void start() throws Exception {
@@ -37,7 +39,12 @@ class AgentAttestTest {
         Duration.ofHours(1), Duration.ZERO, Duration.ofSeconds(30), Duration.ofMillis(200), 2)));
     appr2 = fleet.addUser("appr2", "approver");
     fleet.publish("core", "1.0", 1, "mme", "core 1.0".getBytes(StandardCharsets.UTF_8));
-    ne = fleet.ne("ne-attest").configure("mme");
+    ne = fleet.ne("ne-attest");
+    org.neguard.server.keys.ServerKeys.DeviceCa ca = AttestFixture.bean(fleet,
+        org.neguard.server.keys.ServerKeys.class).deviceCa();
+    proxy = new TamperingProxy(ca.certificate(), ca.key(), fleet.server.deviceUrl(),
+        ne.state().resolve("identity"));
+    ne.configure("mme").set("server.url", proxy.url().toString());
     Path etc = Files.createDirectories(ne.home.resolve("etc"));
     Files.writeString(etc.resolve("hosts"), "127.0.0.1 localhost\n");
     ne.set("measure.paths", "etc=" + etc);
@@ -47,8 +54,14 @@ class AgentAttestTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (fleet != null) {
-      fleet.close();
+    try {
+      if (proxy != null) {
+        proxy.close();
+      }
+    } finally {
+      if (fleet != null) {
+        fleet.close();
+      }
     }
   }
 
@@ -115,6 +128,46 @@ class AgentAttestTest {
 
   @Test
   @Order(3)
+  @DisplayName("ATT-3 OBJ-2 evidence that cannot be delivered (the server unreachable from the"
+      + " challenge's poll on) is not lost: after the outage the next poll sees the challenge"
+      + " again (the agent dropped its ETag, so no 304 hides it) and answers it, PASS")
+  void undelivered_answeredAfterTheOutage() throws Exception {
+    long answered = answers("REQUESTED");
+    int before = ne.events().size();
+    proxy.tamper((req, resp) -> {
+      if (req.target().startsWith("/api/device/v1/poll") && resp.status() == 200
+          && AgentFleet.JSON.readTree(resp.body()).path("attestation").isObject()) {
+        proxy.cut(true); // the challenge gets through; the evidence does not
+      }
+      return resp;
+    });
+    try {
+      AttestFixture.request(fleet, fleet.op, ne.id);
+      ne.await("poll_error", e -> true);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (ne.events().subList(before, ne.events().size()).stream()
+          .filter(e -> e.path("event").asText().equals("poll_error")).count() < 2) {
+        assertThat(System.nanoTime()).isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      assertThat(answers("REQUESTED")).as("nothing answered during the outage")
+          .isEqualTo(answered);
+    } finally {
+      proxy.tamper(TamperingProxy.Tamper.PASS);
+      proxy.cut(false);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (answers("REQUESTED") <= answered) {
+      assertThat(System.nanoTime()).as("answered after the outage; log:\n%s",
+          Files.readString(ne.log)).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    JsonNode a = last("attested", "REQUESTED");
+    assertThat(a.path("result").asText()).as("%s", a).isEqualTo("PASS");
+  }
+
+  @Test
+  @Order(4)
   @DisplayName("ATT-3 OBJ-2 attack: a byte of the installed package changed on the NE; the next"
       + " requested attestation is answered with what the NE really is and fails"
       + " MEASUREMENT_MISMATCH naming the file (the agent reports, never hides)")
@@ -125,5 +178,32 @@ class AgentAttestTest {
     assertThat(a.path("codes").asText()).contains("MEASUREMENT_MISMATCH");
     assertThat(a.path("message").asText()).contains("lib/core.so");
     assertThat(a.path("trustState").asText()).isNotEqualTo("trusted");
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("ATT-3 'current' pointed by hand outside versions/: the agent refuses to measure"
+      + " (UNSAFE_PATH), says so, and sends no evidence: the challenge is left to the"
+      + " validation entity to expire")
+  void currentChangedByHand_notAnswered() throws Exception {
+    long answered = answers("REQUESTED");
+    Path current = ne.install().resolve("current");
+    Path slot = Files.readSymbolicLink(current);
+    Files.delete(current);
+    Files.createSymbolicLink(current, Path.of("/"));
+    try {
+      JsonNode pending = AttestFixture.request(fleet, fleet.op, ne.id);
+      JsonNode e = ne.await("attest_error", x -> x.path("reason").asText().equals("REQUESTED"));
+      assertThat(e.path("code").asText()).isEqualTo("UNSAFE_PATH");
+      assertThat(e.path("message").asText()).contains("not answered").contains("expires");
+      Thread.sleep(2_000); // a few polls more: still nothing sent
+      assertThat(answers("REQUESTED")).isEqualTo(answered);
+      AttestationResult still = AttestFixture.client(fleet, fleet.op).get("/api/attestations/"
+          + pending.path("id").asText(), AttestationResult.class);
+      assertThat(still.judgedAt()).as("%s", still).isNull();
+    } finally {
+      Files.delete(current);
+      Files.createSymbolicLink(current, slot);
+    }
   }
 }

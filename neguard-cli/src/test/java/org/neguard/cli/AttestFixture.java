@@ -46,4 +46,13 @@ final class AttestFixture {
     assertThat(r.path("reason").asText()).as("%s", r).isEqualTo("REQUESTED");
     return r;
   }
+
+  /** A bean of the fleet's server (its device CA, for the man in the middle). */
+  static <T> T bean(AgentFleet fleet, Class<T> type) throws Exception {
+    java.lang.reflect.Field f = org.neguard.server.NeguardServer.class
+        .getDeclaredField("context");
+    f.setAccessible(true);
+    return ((org.springframework.context.ConfigurableApplicationContext) f.get(fleet.server))
+        .getBean(type);
+  }
 }
