@@ -84,6 +84,8 @@ public final class Agent {
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private DeviceClient client;
+  /** The TPM's quoter when tpm.tcti names one: evidence then carries a quote (issue 15). */
+  private Optional<Quoter> quoter = Optional.empty();
   private TufClient tuf;
   private OrderVerifier orders;
   private BundleExtractor extractor;
@@ -93,23 +95,19 @@ public final class Agent {
   private final PortEnforcer enforcer = PortEnforcer.system();
   /** The journal's record of the order being carried out (this thread only). */
   private Journal.Entry inFlight;
-  /** Evidence for challenges and for ATT-3 orders (docs/AGENT.md, "Attestation"). */
-  private final Attester attester;
+  /**
+   * Evidence for challenges and for ATT-3 orders (docs/AGENT.md, "Attestation"): on the device
+   * key alone until set-up found the TPM of {@code tpm.tcti}.
+   */
+  private Attester attester;
 
   Agent(AgentConfig config, AgentLog log) {
-    this(config, log, null);
-  }
-
-  /**
-   * @param quoter the NE's TPM seam, or null: evidence then rests on the device key alone
-   */
-  Agent(AgentConfig config, AgentLog log, Quoter quoter) {
     this.config = config;
     this.log = log;
     this.slots = new Slots(config.installRoot());
     this.manifests = new SlotManifests(config.stateDir());
     this.journal = new Journal(config.stateDir());
-    this.attester = new Attester(config.deviceId(), quoter);
+    this.attester = new Attester(config.deviceId(), null);
   }
 
   /**
@@ -224,6 +222,9 @@ public final class Agent {
     Fetcher fetcher = "file".equals(repo.getScheme()) ? Agent::openFile
         : client.repositoryFetcher();
     tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
+    // The TPM trust base (tpm.tcti): the AK is bound once, here or before the first quote.
+    quoter = TpmQuoter.fromConfig(config, state, client, log);
+    attester = new Attester(config.deviceId(), quoter.orElse(null));
     return EXIT_OK;
   }
 

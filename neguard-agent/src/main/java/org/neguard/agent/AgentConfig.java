@@ -39,14 +39,17 @@ public record AgentConfig(
     Duration healthWindow,
     boolean enforcePorts,
     Duration inventoryInterval,
-    java.util.Map<String, Path> measurePaths) {
+    java.util.Map<String, Path> measurePaths,
+    String tpmTcti) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> KEYS = Set.of("server.url", "repository.url", "state.dir",
       "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
-      "enforce.ports", "inventory.interval", "measure.paths");
+      "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti");
+  /** A TCTI for tpm2-tools: a name and its options, no blanks, no shell characters. */
+  private static final Pattern TCTI = Pattern.compile("[a-z][a-z0-9-]*(:[A-Za-z0-9=,._/:-]*)?");
 
   /** A configuration problem: the agent exits 2 with this message. */
   public static final class ConfigException extends Exception {
@@ -150,6 +153,15 @@ public record AgentConfig(
         }
       }
     }
+    // The TPM trust base (docs/MEASUREMENT.md): absent, the evidence rests on the device key.
+    String tcti = p.getProperty("tpm.tcti");
+    if (tcti != null) {
+      tcti = tcti.trim();
+      if (!TCTI.matcher(tcti).matches() || tcti.length() > 256) {
+        throw new ConfigException("tpm.tcti is not a TCTI like device:/dev/tpmrm0 or"
+            + " swtpm:host=127.0.0.1,port=2321: " + tcti);
+      }
+    }
     return new AgentConfig(server, repo, dir.resolve(required(p, "state.dir")),
         dir.resolve(required(p, "install.root")), dir.resolve(required(p, "tuf.root")),
         List.copyOf(anchors), neType, deviceId, interval, max, token,
@@ -157,7 +169,7 @@ public record AgentConfig(
         p.getProperty("enroll.ca.sha256"), List.copyOf(labels),
         CommandRunner.split(p.getProperty("service.restart")),
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
-        Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure));
+        Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti);
   }
 
   private static String required(Properties p, String key) throws ConfigException {

@@ -59,7 +59,7 @@ public final class PlatformTim {
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException("component name not allowed: " + name);
       }
-      if (!digest.matches("[0-9a-f]{64}")) {
+      if (!TreeDigest.isLowerHex64(digest)) {
         throw new IllegalArgumentException("digest is not 64 lower-case hex digits: " + digest);
       }
     }

@@ -2,11 +2,8 @@ package org.neguard.measure;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -35,7 +32,7 @@ public final class TreeDigest {
       if (path.isEmpty() || path.indexOf('\0') >= 0 || path.indexOf('\n') >= 0) {
         throw new IllegalArgumentException("path empty or with NUL/LF: " + path);
       }
-      if (!sha256.matches("[0-9a-f]{64}")) {
+      if (!isLowerHex64(sha256)) {
         throw new IllegalArgumentException("sha256 is not 64 lower-case hex digits: " + sha256);
       }
       if (mode < 0 || mode > 07777) {
@@ -50,29 +47,65 @@ public final class TreeDigest {
    * @throws IllegalArgumentException if two leaves have the same path
    */
   public static String of(Collection<Leaf> leaves) {
-    List<Leaf> sorted = new ArrayList<>(leaves);
-    sorted.sort((a, b) -> Arrays.compareUnsigned(utf8(a.path()), utf8(b.path())));
+    // Each path encoded once, sorted by those bytes (evidence verification computes this for
+    // every component it receives: the encoding and formatting are most of its cost).
+    int n = leaves.size();
+    byte[][] paths = new byte[n][];
+    Leaf[] byIndex = leaves.toArray(new Leaf[0]);
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      paths[i] = utf8(byIndex[i].path());
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(paths[a], paths[b]));
     MessageDigest sha = Sha256.newDigest();
+    byte[] line = new byte[64 + 8];
     byte[] previous = null;
-    for (Leaf leaf : sorted) {
-      byte[] path = utf8(leaf.path());
+    for (int i : order) {
+      Leaf leaf = byIndex[i];
+      byte[] path = paths[i];
       if (previous != null && Arrays.equals(previous, path)) {
         throw new IllegalArgumentException("duplicate path: " + leaf.path());
       }
       previous = path;
       sha.update(path);
-      sha.update((byte) 0);
-      sha.update(leaf.sha256().getBytes(StandardCharsets.US_ASCII));
-      sha.update((byte) 0);
-      sha.update(formatMode(leaf.mode()).getBytes(StandardCharsets.US_ASCII));
-      sha.update((byte) '\n');
+      // NUL sha256 NUL mode LF: the digest is 64 ASCII hex digits (checked by Leaf).
+      line[0] = 0;
+      String hex = leaf.sha256();
+      for (int k = 0; k < 64; k++) {
+        line[1 + k] = (byte) hex.charAt(k);
+      }
+      line[65] = 0;
+      int mode = leaf.mode();
+      line[66] = (byte) ('0' + ((mode >> 9) & 7));
+      line[67] = (byte) ('0' + ((mode >> 6) & 7));
+      line[68] = (byte) ('0' + ((mode >> 3) & 7));
+      line[69] = (byte) ('0' + (mode & 7));
+      line[70] = '\n';
+      sha.update(line, 0, 71);
     }
     return Sha256.hex(sha);
   }
 
   /** Formats a POSIX mode as four octal digits, {@code 0644}. */
   public static String formatMode(int mode) {
-    return String.format("%04o", mode);
+    return new String(new char[] {(char) ('0' + ((mode >> 9) & 7)),
+        (char) ('0' + ((mode >> 6) & 7)), (char) ('0' + ((mode >> 3) & 7)),
+        (char) ('0' + (mode & 7))});
+  }
+
+  /** Whether {@code s} is 64 lower-case hex digits (a regex compiled per call cost more). */
+  static boolean isLowerHex64(String s) {
+    if (s.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < 64; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static byte[] utf8(String s) {

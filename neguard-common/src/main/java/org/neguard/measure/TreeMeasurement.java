@@ -2,7 +2,6 @@ package org.neguard.measure;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +24,19 @@ public record TreeMeasurement(String digest, List<TreeDigest.Leaf> leaves) {
 
   /** The measurement of {@code leaves}. */
   public static TreeMeasurement of(Collection<TreeDigest.Leaf> leaves) {
-    List<TreeDigest.Leaf> sorted = new ArrayList<>(leaves);
-    sorted.sort(Comparator.comparing(TreeDigest.Leaf::path, TreeMeasurement::compareUtf8));
+    // Each path encoded once (not once per comparison).
+    TreeDigest.Leaf[] byIndex = leaves.toArray(new TreeDigest.Leaf[0]);
+    byte[][] paths = new byte[byIndex.length][];
+    Integer[] order = new Integer[byIndex.length];
+    for (int i = 0; i < byIndex.length; i++) {
+      paths[i] = byIndex[i].path().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, (a, b) -> java.util.Arrays.compareUnsigned(paths[a], paths[b]));
+    List<TreeDigest.Leaf> sorted = new ArrayList<>(byIndex.length);
+    for (int i : order) {
+      sorted.add(byIndex[i]);
+    }
     return new TreeMeasurement(TreeDigest.of(sorted), sorted);
   }
 

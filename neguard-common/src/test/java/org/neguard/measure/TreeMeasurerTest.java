@@ -124,6 +124,28 @@ class TreeMeasurerTest {
   }
 
   @Test
+  @DisplayName("ATT-3 a file larger than the read buffer, and one exactly its size, hash as"
+      + " sha256sum would; the worker's reused digest starts afresh for each file")
+  void measure_largeFiles_sameAsWholeDigest() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("large"));
+    Random r = new Random(11);
+    byte[] big = new byte[(1 << 20) * 3 + 17];
+    r.nextBytes(big);
+    byte[] exact = new byte[256 << 10];
+    r.nextBytes(exact);
+    Files.write(root.resolve("big"), big);
+    Files.write(root.resolve("exact"), exact);
+    Files.createFile(root.resolve("empty"));
+    for (int threads : new int[] {1, 2}) {
+      assertThat(TreeMeasurer.measure(root, threads).leaves())
+          .extracting(TreeDigest.Leaf::path, TreeDigest.Leaf::sha256)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("big", Sha256.hex(big)),
+              org.assertj.core.groups.Tuple.tuple("empty", Sha256.hex(new byte[0])),
+              org.assertj.core.groups.Tuple.tuple("exact", Sha256.hex(exact)));
+    }
+  }
+
+  @Test
   @DisplayName("ATT-3 a measurement whose digest is not that of its leaves cannot be built")
   void treeMeasurement_digestMustMatchLeaves() {
     assertThatThrownBy(() -> new TreeMeasurement("0".repeat(64), RIM))

@@ -32,6 +32,11 @@ final class EvidenceCodec {
   /** Components per evidence, and files per component: bounded before anything is judged. */
   static final int MAX_COMPONENTS = 256;
   static final int MAX_LEAVES = 200_000;
+  private static final Set<String> PAYLOAD_FIELDS = Set.of("format", "deviceId", "nonce",
+      "measuredAt", "trustBase", "timAlgorithm", "tim", "components", "quote");
+  private static final Set<String> COMPONENT_FIELDS = Set.of("name", "reference", "digest",
+      "files");
+  private static final Set<String> FILE_FIELDS = Set.of("path", "sha256", "mode");
 
   private EvidenceCodec() {}
 
@@ -81,8 +86,7 @@ final class EvidenceCodec {
 
   static Evidence decode(byte[] json) throws RefusalException {
     JsonNode n = readObject(json, "payload");
-    only(n, "payload", Set.of("format", "deviceId", "nonce", "measuredAt", "trustBase",
-        "timAlgorithm", "tim", "components", "quote"));
+    only(n, "payload", PAYLOAD_FIELDS);
     if (!Evidence.FORMAT.equals(text(n, "format"))) {
       throw new RefusalException(ReasonCode.FORMAT_VERSION, "evidence format "
           + text(n, "format") + ", this validation entity reads " + Evidence.FORMAT);
@@ -102,7 +106,7 @@ final class EvidenceCodec {
     try {
       List<Evidence.Component> components = new ArrayList<>();
       for (JsonNode c : cs) {
-        only(c, "component", Set.of("name", "reference", "digest", "files"));
+        only(c, "component", COMPONENT_FIELDS);
         JsonNode files = c.get("files");
         if (files == null || !files.isArray()) {
           throw malformed("a component's files is not an array");
@@ -113,13 +117,9 @@ final class EvidenceCodec {
         }
         List<TreeDigest.Leaf> leaves = new ArrayList<>(files.size());
         for (JsonNode f : files) {
-          only(f, "file", Set.of("path", "sha256", "mode"));
-          String mode = text(f, "mode");
-          if (!mode.matches("[0-7]{4}")) {
-            throw malformed("a file mode is not four octal digits: " + mode);
-          }
+          only(f, "file", FILE_FIELDS);
           leaves.add(new TreeDigest.Leaf(text(f, "path"), text(f, "sha256"),
-              Integer.parseInt(mode, 8)));
+              mode(text(f, "mode"))));
         }
         components.add(new Evidence.Component(text(c, "name"),
             PlatformTim.Reference.valueOf(text(c, "reference")), text(c, "digest"), leaves));
@@ -142,6 +142,22 @@ final class EvidenceCodec {
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw malformed(firstLine(e.getMessage()));
     }
+  }
+
+  /** Four octal digits (a regex per file cost a tenth of a verification). */
+  private static int mode(String mode) throws RefusalException {
+    int bits = 0;
+    for (int i = 0; i < mode.length(); i++) {
+      char c = mode.charAt(i);
+      if (mode.length() != 4 || c < '0' || c > '7') {
+        throw malformed("a file mode is not four octal digits: " + mode);
+      }
+      bits = bits * 8 + (c - '0');
+    }
+    if (mode.length() != 4) {
+      throw malformed("a file mode is not four octal digits: " + mode);
+    }
+    return bits;
   }
 
   private static void only(JsonNode n, String what, Set<String> fields)

@@ -95,6 +95,72 @@ class EvidenceTest {
   }
 
   @Test
+  @DisplayName("ATT-4 ES256 device keys (P-256): evidence verifies; another P-256 key's, an altered"
+      + " byte, a zero or out-of-range r or s (CVE-2022-21449's blank signature), a signature of"
+      + " the wrong length are SIGNATURE_INVALID; a P-384 key, an RS256 header over an EC key,"
+      + " ALGORITHM_NOT_ALLOWED")
+  void verify_es256_acceptedAndEachBadSignatureRefused() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+    KeyPair ec = g.generateKeyPair();
+    KeyPair otherEc = g.generateKeyPair();
+    Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), List.of(etc, core), Optional.empty());
+    java.util.function.Function<String, ReasonCode> refusedEc = jws -> TpmQuoteTest.refusal(
+        () -> EvidenceVerifier.verify(jws, ec.getPublic(), "ne-1", NONCE, Optional.empty()));
+    for (int i = 0; i < 20; i++) { // each signature is new (random k): several must all verify
+      String jws = EvidenceSigner.of(ec.getPrivate()).sign(e);
+      assertThat(new String(Base64.getUrlDecoder().decode(jws.split("\\.")[0]),
+          StandardCharsets.UTF_8)).contains("\"alg\":\"ES256\"");
+      assertThat(EvidenceVerifier.verify(jws, ec.getPublic(), "ne-1", NONCE, Optional.empty()))
+          .isEqualTo(e);
+    }
+    String jws = EvidenceSigner.of(ec.getPrivate()).sign(e);
+    assertThat(refusedEc.apply(EvidenceSigner.of(otherEc.getPrivate()).sign(e)))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    String[] p = jws.split("\\.");
+    byte[] sig = Base64.getUrlDecoder().decode(p[2]);
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    java.util.function.Function<byte[], String> withSig = s -> p[0] + "." + p[1] + "."
+        + b64.encodeToString(s);
+    byte[] flipped = sig.clone();
+    flipped[40] ^= 1;
+    assertThat(refusedEc.apply(withSig.apply(flipped))).isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    assertThat(refusedEc.apply(withSig.apply(new byte[64])))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    byte[] n = ((java.security.interfaces.ECPublicKey) ec.getPublic()).getParams().getOrder()
+        .toByteArray(); // 33 bytes, a leading zero
+    byte[] rIsN = sig.clone();
+    System.arraycopy(n, 1, rIsN, 0, 32);
+    assertThat(refusedEc.apply(withSig.apply(rIsN))).isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    byte[] sIsZero = sig.clone();
+    java.util.Arrays.fill(sIsZero, 32, 64, (byte) 0);
+    assertThat(refusedEc.apply(withSig.apply(sIsZero))).isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    assertThat(refusedEc.apply(withSig.apply(java.util.Arrays.copyOf(sig, 63))))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    assertThat(refusedEc.apply(withSig.apply(java.util.Arrays.copyOf(sig, 65))))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    // The payload altered, the signature kept.
+    String payload = new String(Base64.getUrlDecoder().decode(p[1]), StandardCharsets.UTF_8)
+        .replace(core.digest(), "0".repeat(64));
+    assertThat(refusedEc.apply(p[0] + "." + b64.encodeToString(
+        payload.getBytes(StandardCharsets.UTF_8)) + "." + p[2]))
+        .isEqualTo(ReasonCode.SIGNATURE_INVALID);
+    // An RS256 header over an EC key, and a key of another curve.
+    assertThat(refusedEc.apply(b64.encodeToString(HEADER.getBytes(StandardCharsets.UTF_8))
+        + "." + p[1] + "." + p[2])).isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
+    KeyPairGenerator g384 = KeyPairGenerator.getInstance("EC");
+    g384.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+    KeyPair p384 = g384.generateKeyPair();
+    assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(jws, p384.getPublic(), "ne-1",
+        NONCE, Optional.empty()))).isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
+    // The JDK's own ECDSA agrees that the accepted signature is valid (two implementations).
+    java.security.Signature jdk = java.security.Signature.getInstance("SHA256withECDSAinP1363Format");
+    jdk.initVerify(ec.getPublic());
+    jdk.update((p[0] + "." + p[1]).getBytes(StandardCharsets.US_ASCII));
+    assertThat(jdk.verify(sig)).isTrue();
+  }
+
+  @Test
   @DisplayName("ATT-4 replayed evidence (an old nonce) is refused NONCE_MISMATCH")
   void verify_oldNonce_refused() {
     byte[] old = HexFormat.of().parseHex("ffeeddccbbaa99887766554433221100");

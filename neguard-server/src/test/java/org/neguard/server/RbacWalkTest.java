@@ -72,6 +72,12 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/device/v1/bundles/{sha256}", DEVICE);
     EXPECTED.put("POST /api/device/v1/feedback", DEVICE);
     EXPECTED.put("POST /api/device/v1/inventory", DEVICE);
+    EXPECTED.put("POST /api/device/v1/evidence", DEVICE);
+    // The TPM trust base (issue 15): a device binds its own TPM's attestation key; an operator
+    // releases a binding so that it may bind another.
+    EXPECTED.put("POST /api/device/v1/tpm/credential", DEVICE);
+    EXPECTED.put("POST /api/device/v1/tpm/activate", DEVICE);
+    EXPECTED.put("DELETE /api/devices/{id}/tpm-binding", EnumSet.of(Role.ADMIN, Role.OPERATOR));
     // Port drift: hardening policies uploaded by admins; policies and findings read by the
     // fleet's readers.
     EXPECTED.put("POST /api/policies/{neType}", EnumSet.of(Role.ADMIN));
@@ -79,6 +85,19 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/policies/{neType}", fleetReaders);
     EXPECTED.put("GET /api/drift", fleetReaders);
     EXPECTED.put("GET /api/devices/{id}/drift", fleetReaders);
+    // The validation entity (docs/ATTESTATION.md): operators and approvers ask for evidence;
+    // approvers decide baselines, policies and readmission; the fleet's readers read.
+    Set<Role> askers = EnumSet.of(Role.OPERATOR, Role.APPROVER);
+    EXPECTED.put("POST /api/devices/{id}/attestations", askers);
+    EXPECTED.put("POST /api/devices/{id}/readmit", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("GET /api/attestations", fleetReaders);
+    EXPECTED.put("GET /api/attestations/{id}", fleetReaders);
+    EXPECTED.put("GET /api/attestation/devices", fleetReaders);
+    EXPECTED.put("GET /api/attestation/policies", fleetReaders);
+    EXPECTED.put("PUT /api/attestation/policies/{neType}", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("GET /api/baselines", fleetReaders);
+    EXPECTED.put("POST /api/baselines/{id}/approve", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /api/baselines/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("GET /api/deployments", fleetReaders);
     EXPECTED.put("GET /api/deployments/{id}", fleetReaders);

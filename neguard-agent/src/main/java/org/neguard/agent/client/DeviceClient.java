@@ -245,6 +245,32 @@ public final class DeviceClient {
   }
 
   /**
+   * Asks for a credential binding this device's TPM attestation key (docs/MEASUREMENT.md,
+   * "Binding the attestation key to the TPM").
+   *
+   * @throws DeviceApiException 409 CONFLICT when the device's TPM is already bound (an operator
+   *     must remove the binding first), 422 when a public area is not an EK or AK NEGuard
+   *     accepts
+   */
+  public org.neguard.api.attest.TpmCredential tpmCredential(
+      org.neguard.api.attest.TpmCredentialRequest request) throws IOException, DeviceApiException {
+    return json("POST", "/api/device/v1/tpm/credential", request,
+        org.neguard.api.attest.TpmCredential.class, 200);
+  }
+
+  /**
+   * Returns the secret the TPM recovered from the credential; the server then binds the AK.
+   *
+   * @throws DeviceApiException 403 NOT_AUTHORIZED for a wrong secret, 409 CONFLICT when no
+   *     credential is outstanding (used, expired) or the device is already bound
+   */
+  public org.neguard.api.attest.TpmBound tpmActivate(
+      org.neguard.api.attest.TpmActivation activation) throws IOException, DeviceApiException {
+    return json("POST", "/api/device/v1/tpm/activate", activation,
+        org.neguard.api.attest.TpmBound.class, 200);
+  }
+
+  /**
    * Renews the device certificate for a new key pair generated here; the old certificate is
    * revoked by the server and this client uses the new one from now on.
    *

@@ -143,9 +143,32 @@ final class ServerCommand extends CommandBase {
   Duration repoRenewInterval;
 
   @Option(names = "--alert-webhook", paramLabel = "URL",
-      description = "Post port drift alerts (a finding opened or resolved) as JSON to this http"
-          + " or https URL.")
+      description = "Post alerts as JSON to this http or https URL: port drift (a finding opened"
+          + " or resolved), failed attestations and quarantined NEs.")
   java.net.URI alertWebhook;
+
+  @Option(names = "--attest-interval", paramLabel = "DURATION", defaultValue = "5m",
+      converter = DurationConverter.class,
+      description = "How often each NE's platform integrity is attested at runtime (default:"
+          + " ${DEFAULT-VALUE}).")
+  Duration attestInterval;
+
+  @Option(names = "--attest-jitter", paramLabel = "DURATION", defaultValue = "1m",
+      converter = DurationConverter.class,
+      description = "At most this much is added at random to each NE's next attestation, so"
+          + " that NEs enrolled together do not attest together (default: ${DEFAULT-VALUE}).")
+  Duration attestJitter;
+
+  @Option(names = "--attest-challenge-validity", paramLabel = "DURATION", defaultValue = "2m",
+      converter = DurationConverter.class,
+      description = "How long an NE has to answer an attestation nonce (default:"
+          + " ${DEFAULT-VALUE}).")
+  Duration attestChallengeValidity;
+
+  @Option(names = "--baseline-approvals", paramLabel = "N", defaultValue = "2",
+      description = "Distinct approvers a platform baseline needs before it is an NE's"
+          + " reference (default: ${DEFAULT-VALUE}, four-eyes).")
+  int baselineApprovals;
 
   @Override
   public Integer call() throws Exception {

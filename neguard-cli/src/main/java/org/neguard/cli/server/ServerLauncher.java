@@ -74,6 +74,9 @@ public final class ServerLauncher {
           Optional.ofNullable(c.packageStore)));
       b.repo(new ServerConfig.Repo(c.repoPublic, c.repoTimestampExpiry, c.repoSnapshotExpiry,
           c.repoTargetsExpiry, c.repoRenewInterval));
+      b.attest(new ServerConfig.Attest(c.attestInterval, c.attestJitter,
+          c.attestChallengeValidity, ServerConfig.Attest.defaults().schedulerInterval(),
+          c.baselineApprovals));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }

@@ -18,7 +18,6 @@ import org.neguard.attest.Evidence;
 import org.neguard.attest.EvidenceVerifier;
 import org.neguard.attest.Expectation;
 import org.neguard.attest.TpmBinding;
-import org.neguard.attest.TpmPublic;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
 import org.neguard.measure.TreeMeasurement;
@@ -27,6 +26,7 @@ import org.neguard.server.alert.AlertWebhook;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.pkg.StoredBundles;
+import org.neguard.server.tpm.TpmBindings;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -67,10 +67,11 @@ public final class Pve implements PlatformValidation {
   private final ApplicationEventPublisher events;
   private final TransactionTemplate tx;
   private final ServerConfig.Attest config;
+  private final TpmBindings tpm;
 
   Pve(JdbcClient jdbc, Attestations attestations, References references, StoredBundles bundles,
       AuditLog audit, AlertWebhook webhook, ApplicationEventPublisher events,
-      PlatformTransactionManager transactions, ServerConfig serverConfig) {
+      PlatformTransactionManager transactions, ServerConfig serverConfig, TpmBindings tpm) {
     this.jdbc = jdbc;
     this.attestations = attestations;
     this.references = references;
@@ -80,6 +81,7 @@ public final class Pve implements PlatformValidation {
     this.events = events;
     this.tx = new TransactionTemplate(transactions);
     this.config = serverConfig.attest();
+    this.tpm = tpm;
   }
 
   // --- devices' rows ---------------------------------------------------------------------------
@@ -237,22 +239,8 @@ public final class Pve implements PlatformValidation {
   }
 
   /** The device's TPM binding (its AK and PCR), when it was bound at enrollment. */
-  Optional<TpmBinding> binding(String deviceId) {
-    record Bound(byte[] ak, int pcr) {}
-    Optional<Bound> b = jdbc.sql("SELECT ak_public, pcr FROM device_tpm_bindings"
-            + " WHERE device_id = ?")
-        .param(deviceId).query((rs, i) -> new Bound(rs.getBytes(1), rs.getInt(2))).optional();
-    if (b.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(new TpmBinding(TpmPublic.attestationKey(b.get().ak()).key(),
-          b.get().pcr()));
-    } catch (RefusalException e) {
-      // A stored binding that no longer reads is no reason to accept a software key instead.
-      throw new IllegalStateException("the TPM binding of " + deviceId + " is unreadable: "
-          + e.getMessage(), e);
-    }
+  private Optional<TpmBinding> binding(String deviceId) {
+    return tpm.binding(deviceId);
   }
 
   /** A verdict on evidence, with what it proposes as platform baselines. */
@@ -503,7 +491,9 @@ public final class Pve implements PlatformValidation {
   @Override
   public BeforeUpdate beforeUpdate(String deviceId, Instant since, String deploymentId) {
     DeviceRow d = requireDevice(deviceId, false);
-    if (!d.trustState().equals(TRUSTED)) {
+    // An NE enrolled moments ago is unknown until its first contact is judged: waited for, as
+    // its attestation asked now counts for this update too. Any other state is no NE to update.
+    if (!d.trustState().equals(TRUSTED) && !d.trustState().equals(UNKNOWN)) {
       return new BeforeUpdate(Readiness.FAILED, null, ReasonCode.DEVICE_NOT_TRUSTED.name(),
           "device " + deviceId + " is " + d.trustState() + " (" + d.trustReason() + "): only a"
               + " recovery deployment reaches it");

@@ -51,6 +51,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 final class AttestFixture implements AutoCloseable {
   static final String PACKAGE = "app";
   static final String VERSION = "1.0.0";
+  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final TestServer s;
@@ -59,9 +60,28 @@ final class AttestFixture implements AutoCloseable {
   /** The package's files as its signed manifest lists them: its RIM's leaves. */
   final List<TreeDigest.Leaf> rim;
 
+  /** The PostgreSQL database of this fixture, or null for the embedded one. */
+  private final String database;
+
   AttestFixture() throws Exception {
-    s = TestServer.start(null, b -> b.attest(new ServerConfig.Attest(Duration.ofMinutes(5),
-        Duration.ZERO, Duration.ofMinutes(2), Duration.ofHours(1), 2)));
+    this(null);
+  }
+
+  /**
+   * On a fresh PostgreSQL database (127.0.0.1:5432, dropped by {@link #close}) when {@code
+   * database} is given (see {@code DeployFixture.postgresDatabase}), else the embedded one.
+   */
+  AttestFixture(String database) throws Exception {
+    this.database = database;
+    if (database != null) {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test",
+          "postgres", ""); java.sql.Statement st = c.createStatement()) {
+        st.execute("CREATE DATABASE " + database);
+      }
+    }
+    s = TestServer.start(database == null ? null : PG + database,
+        b -> b.attest(new ServerConfig.Attest(Duration.ofMinutes(5), Duration.ZERO,
+            Duration.ofMinutes(2), Duration.ofHours(1), 2)));
     try {
       scheduler = bean(AttestationScheduler.class);
       Path work = Files.createDirectories(s.dir.resolve("work"));
@@ -89,6 +109,38 @@ final class AttestFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     s.close();
+    if (database != null) {
+      try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test",
+          "postgres", ""); java.sql.Statement st = c.createStatement()) {
+        st.execute("DROP DATABASE IF EXISTS " + database);
+      }
+    }
+  }
+
+  /**
+   * A new database name when PostgreSQL answers on 127.0.0.1:5432; else the test is skipped
+   * (fails under CI, which starts one).
+   */
+  static String postgresDatabase() {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test", "postgres",
+        "")) {
+      c.isValid(5);
+    } catch (java.sql.SQLException e) {
+      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
+          + "); .ci/run starts it";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message, e);
+      }
+      org.junit.jupiter.api.Assumptions.abort(message);
+    }
+    return "neguard_att_" + java.util.UUID.randomUUID().toString().replace("-", "")
+        .substring(0, 12);
+  }
+
+  /** A connection to the server's database. */
+  java.sql.Connection db() throws java.sql.SQLException {
+    return database == null ? s.db()
+        : java.sql.DriverManager.getConnection(PG + database, "postgres", "");
   }
 
   /** A device that runs {@code app} 1.0.0, as it declared at enrollment. */
@@ -206,7 +258,7 @@ final class AttestFixture implements AutoCloseable {
   }
 
   long audit(String action, String outcome, String target) throws Exception {
-    try (java.sql.Connection c = s.db(); java.sql.PreparedStatement st = c.prepareStatement(
+    try (java.sql.Connection c = db(); java.sql.PreparedStatement st = c.prepareStatement(
         "SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome = ? AND target = ?")) {
       st.setString(1, action);
       st.setString(2, outcome);
@@ -220,7 +272,7 @@ final class AttestFixture implements AutoCloseable {
 
   /** Makes the device due for its runtime attestation and runs the scheduler once. */
   void due(String deviceId) throws Exception {
-    try (java.sql.Connection c = s.db(); java.sql.PreparedStatement st = c.prepareStatement(
+    try (java.sql.Connection c = db(); java.sql.PreparedStatement st = c.prepareStatement(
         "UPDATE devices SET next_attestation_at = ? WHERE id = ?")) {
       st.setObject(1, java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(1));
       st.setString(2, deviceId);

@@ -1,0 +1,201 @@
+package org.neguard.attest;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.neguard.measure.PlatformTim;
+import org.neguard.measure.TreeDigest;
+
+/**
+ * Issue 15's benchmark "evidence verifications per second per core, software keys"
+ * (bench/evidence-verify.sh, docs/BENCHMARKS.md). The project has no JMH module; this is a
+ * test-scoped main like {@code ClamdBenchRunner}, run with the test classes and the CLI's
+ * libraries on the class path:
+ *
+ * <pre>
+ * java -cp neguard-pkg/target/test-classes:neguard-cli/target/lib/* \
+ *     org.neguard.attest.EvidenceBenchRunner [SECONDS] [WARMUP_SECONDS]
+ * </pre>
+ *
+ * Realistic evidence: one package component of 200 files and two platform components of 20
+ * files each, signed ES256 by a P-256 device key, nonce of 32 bytes. One thread, so the rate
+ * is per core. Like JMH's throughput mode: warm-up iterations (the JIT compiles), then measured
+ * iterations, each one second of this thread's CPU time (the machine is shared: wall time would
+ * count the other processes' turns), every result consumed (a sink the JIT cannot drop).
+ * Prints one line per measured iteration and a summary; the same loop over the signature check
+ * alone ({@link Es256}, and the JDK's {@code SHA256withECDSA} that the JOSE library used before)
+ * shows what the signature costs of the whole.
+ */
+public final class EvidenceBenchRunner {
+  private EvidenceBenchRunner() {}
+
+  static volatile Object sink;
+
+  public static void main(String[] args) throws Exception {
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair device = g.generateKeyPair();
+    SecureRandom random = new SecureRandom(new byte[] {1});
+    List<Evidence.Component> components = List.of(
+        component("mme-core", PlatformTim.Reference.VENDOR_SIGNED, packageFiles(200)),
+        component("platform:agent", PlatformTim.Reference.OPERATOR_BASELINE,
+            platformFiles("lib/neguard-agent", 20)),
+        component("platform:etc", PlatformTim.Reference.OPERATOR_BASELINE,
+            platformFiles("neguard", 20)));
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    Evidence e = Evidence.of("ne-0001", nonce, Instant.parse("2026-12-04T12:00:00Z"),
+        components, Optional.empty());
+    String jws = EvidenceSigner.of(device.getPrivate()).sign(e);
+    // It verifies, and to the same evidence, before anything is timed.
+    if (!EvidenceVerifier.verify(jws, device.getPublic(), "ne-0001", nonce, Optional.empty())
+        .equals(e)) {
+      throw new AssertionError("the evidence does not verify to itself");
+    }
+    System.out.printf("evidence: %d characters of JWS, %d components, %d files, ES256 (P-256)%n",
+        jws.length(), components.size(),
+        components.stream().mapToInt(c -> c.leaves().size()).sum());
+
+    Op verify = () -> sink = EvidenceVerifier.verify(jws, device.getPublic(), "ne-0001", nonce,
+        Optional.empty());
+    double full = run("EvidenceVerifier.verify", verify, warmup, seconds);
+
+    String signingInput = jws.substring(0, jws.lastIndexOf('.'));
+    byte[] input = signingInput.getBytes(StandardCharsets.US_ASCII);
+    byte[] der = derSignature(jws.substring(jws.lastIndexOf('.') + 1));
+    Op ecdsa = () -> {
+      Signature s = Signature.getInstance("SHA256withECDSA");
+      s.initVerify(device.getPublic());
+      s.update(input);
+      if (!s.verify(der)) {
+        throw new AssertionError("the signature does not verify");
+      }
+      sink = s;
+    };
+    double jdk = run("JDK SHA256withECDSA verify alone", ecdsa, warmup, seconds);
+    byte[] rs = java.util.Base64.getUrlDecoder().decode(jws.substring(jws.lastIndexOf('.') + 1));
+    Op bc = () -> {
+      if (!Es256.verify(Es256.key((java.security.interfaces.ECPublicKey) device.getPublic()),
+          input, rs)) {
+        throw new AssertionError("the signature does not verify");
+      }
+    };
+    double es256 = run("Es256 (Bouncy Castle) verify alone", bc, warmup, seconds);
+    System.out.printf("RESULT verify_per_cpu_s=%.0f es256_only_per_cpu_s=%.0f"
+        + " jdk_ecdsa_only_per_cpu_s=%.0f%n", full, es256, jdk);
+  }
+
+  interface Op {
+    void run() throws Exception;
+  }
+
+  /**
+   * Warm-up then measured iterations of one second of this thread's CPU time; returns the mean
+   * operations per CPU-second. CPU time, not wall time: the machine is shared (other builds run
+   * beside), and `openssl speed`, the reference, divides by its user CPU time too.
+   */
+  static double run(String name, Op op, int warmup, int seconds) throws Exception {
+    for (int i = 0; i < warmup; i++) {
+      iteration(op);
+    }
+    double[] rates = new double[seconds];
+    double wallSum = 0;
+    for (int i = 0; i < seconds; i++) {
+      double[] r = iteration(op);
+      rates[i] = r[0];
+      wallSum += r[1];
+      System.out.printf("  %s iteration %d: %.0f ops per CPU-second (%.0f ops/s of wall time)%n",
+          name, i + 1, r[0], r[1]);
+    }
+    double sum = 0;
+    double min = Double.MAX_VALUE;
+    double max = 0;
+    for (double r : rates) {
+      sum += r;
+      min = Math.min(min, r);
+      max = Math.max(max, r);
+    }
+    double mean = sum / seconds;
+    double var = 0;
+    for (double r : rates) {
+      var += (r - mean) * (r - mean);
+    }
+    double sd = seconds > 1 ? Math.sqrt(var / (seconds - 1)) : 0;
+    System.out.printf("%s: %.0f ops per CPU-second (mean of %d iterations; sd %.0f, min %.0f,"
+        + " max %.0f; %.1f µs of CPU per op); %.0f ops per wall second%n",
+        name, mean, seconds, sd, min, max, 1e6 / mean, wallSum / seconds);
+    return mean;
+  }
+
+  /** One iteration: {ops per CPU-second, ops per wall second}. */
+  private static double[] iteration(Op op) throws Exception {
+    ThreadMXBean t = ManagementFactory.getThreadMXBean();
+    long cpuStart = t.getCurrentThreadCpuTime();
+    long wallStart = System.nanoTime();
+    long cpuEnd = cpuStart + 1_000_000_000L;
+    long n = 0;
+    long cpu;
+    do {
+      op.run();
+      n++;
+      cpu = t.getCurrentThreadCpuTime();
+    } while (cpu < cpuEnd);
+    long wall = System.nanoTime() - wallStart;
+    return new double[] {n * 1e9 / (cpu - cpuStart), n * 1e9 / wall};
+  }
+
+  private static List<TreeDigest.Leaf> packageFiles(int n) {
+    List<String> paths = new ArrayList<>();
+    paths.add("bin/mme");
+    paths.add("bin/mme-ctl");
+    paths.add("etc/mme/mme.conf.default");
+    for (int i = 0; paths.size() < n; i++) {
+      paths.add(switch (i % 4) {
+        case 0 -> "lib/libmme-s1ap-" + i + ".so.1";
+        case 1 -> "share/mme/asn1/S1AP-PDU-Contents-" + i + ".asn";
+        case 2 -> "lib/python3/dist-packages/mme_oam/handlers/h" + i + ".py";
+        default -> "share/doc/mme/changelog-" + i + ".txt";
+      });
+    }
+    return leaves(paths);
+  }
+
+  private static List<TreeDigest.Leaf> platformFiles(String prefix, int n) {
+    List<String> paths = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      paths.add(prefix + "/file-" + i + (i % 2 == 0 ? ".properties" : ".jar"));
+    }
+    return leaves(paths);
+  }
+
+  private static List<TreeDigest.Leaf> leaves(List<String> paths) {
+    List<TreeDigest.Leaf> out = new ArrayList<>();
+    for (String p : paths) {
+      out.add(new TreeDigest.Leaf(p, org.neguard.measure.Sha256.hex(
+          p.getBytes(StandardCharsets.UTF_8)), p.startsWith("bin/") ? 0755 : 0644));
+    }
+    return out;
+  }
+
+  private static Evidence.Component component(String name, PlatformTim.Reference ref,
+      List<TreeDigest.Leaf> leaves) {
+    return new Evidence.Component(name, ref, TreeDigest.of(leaves), leaves);
+  }
+
+  /** A JWS ES256 signature (R || S, 64 bytes) as the JDK's DER. */
+  private static byte[] derSignature(String b64url) throws Exception {
+    byte[] rs = java.util.Base64.getUrlDecoder().decode(b64url);
+    return com.nimbusds.jose.crypto.impl.ECDSA.transcodeSignatureToDER(rs);
+  }
+}
