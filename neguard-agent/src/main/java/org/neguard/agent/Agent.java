@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.EvidenceSubmission;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
@@ -92,6 +95,11 @@ public final class Agent {
   private final PortEnforcer enforcer = PortEnforcer.system();
   /** The journal's record of the order being carried out (this thread only). */
   private Journal.Entry inFlight;
+  /**
+   * Evidence for challenges and for ATT-3 orders (docs/AGENT.md, "Attestation"): on the device
+   * key alone until set-up found the TPM of {@code tpm.tcti}.
+   */
+  private Attester attester;
 
   Agent(AgentConfig config, AgentLog log) {
     this.config = config;
@@ -99,6 +107,7 @@ public final class Agent {
     this.slots = new Slots(config.installRoot());
     this.manifests = new SlotManifests(config.stateDir());
     this.journal = new Journal(config.stateDir());
+    this.attester = new Attester(config.deviceId(), null);
   }
 
   /**
@@ -215,6 +224,7 @@ public final class Agent {
     tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
     // The TPM trust base (tpm.tcti): the AK is bound once, here or before the first quote.
     quoter = TpmQuoter.fromConfig(config, state, client, log);
+    attester = new Attester(config.deviceId(), quoter.orElse(null));
     return EXIT_OK;
   }
 
@@ -342,7 +352,18 @@ public final class Agent {
       log.event("certificate_renewed", "serial", renewed.serial());
     }
     DeviceOrder order = a.poll().order();
-    log.event("poll", "changed", true, "orderId", order == null ? null : order.orderId());
+    log.event("poll", "changed", true, "orderId", order == null ? null : order.orderId(),
+        "attestation", a.poll().attestation() == null ? null : a.poll().attestation().reason());
+    if (a.poll().attestation() != null) {
+      // Before the order: the validation entity may hold the order back until it has judged
+      // this evidence (ATT-1).
+      try {
+        answer(a.poll().attestation());
+      } catch (IOException | DeviceApiException | RuntimeException e) {
+        etag = null; // not answered: the next poll must see the challenge again, not a 304
+        throw e;
+      }
+    }
     if (order == null) {
       return;
     }
@@ -359,6 +380,48 @@ public final class Agent {
       carryOut(order);
     } finally {
       etag = null; // whatever happened, the next poll answers in full
+    }
+  }
+
+  // --- attestation: answering a challenge (docs/AGENT.md, "Attestation") ------------------------
+
+  /**
+   * Measures this NE now and posts signed evidence over the challenge's nonce. A measurement
+   * (or TPM) refusal is logged and the challenge left to expire: the validation entity decides
+   * what an unanswered challenge means, and evidence of a tree the agent cannot measure safely
+   * (current pointed outside versions/, say) is never sent. The server's refusal (4xx: the nonce
+   * already judged or expired, say) is its final word and logged; an I/O error or a 5xx is
+   * thrown, so the next poll answers the challenge again.
+   */
+  private void answer(AttestationChallenge ch) throws IOException, DeviceApiException {
+    String evidence;
+    try {
+      Measurements.Result r = Measurements.measure(config);
+      evidence = attester.sign(r, ch.nonce(), client.identity().keyPair().getPrivate(),
+          Instant.now());
+      log.event("measured", "reason", ch.reason(), "tim", r.tim(), "components",
+          r.components().size(), "trustBase", attester.quotes() ? "TPM" : "SOFTWARE_KEY");
+    } catch (RefusalException e) {
+      log.event("attest_error", "reason", ch.reason(), "code", e.reasons().get(0).code().name(),
+          "message", e.getMessage() + "; the challenge is not answered and expires at "
+              + ch.expiresAt() + " (the validation entity decides what that means): fix the"
+              + " cause and request an attestation again");
+      return;
+    }
+    try {
+      AttestationResult result = client.evidence(new EvidenceSubmission(evidence));
+      log.event("attested", "id", result.id(), "reason", result.reason(), "result",
+          result.result(), "trustBase", result.trustBase(), "trustState", result.trustState(),
+          "tim", result.tim(), "codes", result.reasons() == null ? null : String.join(",",
+              result.reasons().stream().map(ProblemReason::code).toList()), "message",
+          result.reasons() == null || result.reasons().isEmpty() ? null
+              : result.reasons().get(0).message());
+    } catch (DeviceApiException e) {
+      if (e.status() < 400 || e.status() >= 500) {
+        throw e;
+      }
+      log.event("attest_refused", "reason", ch.reason(), "httpStatus", e.status(), "code",
+          e.code(), "message", e.getMessage());
     }
   }
 
@@ -435,6 +498,10 @@ public final class Agent {
           "extractMs", (extractEnd - verifiedNanos) / 1_000_000);
       manifests.keep(x.slot(), m); // before the switch: an active slot always has its manifest
       step(inFlight.at(Journal.Phase.EXTRACTED));
+      // ATT-3 (b): what the NE is before the switch (no package yet is fine: its platform
+      // paths only). A refusal here (current changed by hand, say) refuses the order unswitched.
+      Measurements.Result measuredBefore = o.attestation() == null ? null
+          : Measurements.measure(config);
       stillValid(o); // the switch is the point of no return: never on a void order
       Optional<Path> lastGood = slots.active().filter(s -> !s.equals(x.slot()));
       Optional<Path> previousBefore = slots.previous();
@@ -450,11 +517,25 @@ public final class Agent {
       String failure = restartAndCheck(order.orderId(), env);
       if (failure != null) {
         step(inFlight.rollingBack(failure));
-        rollBack(order, lastGood, previousBefore, before, failure);
+        rollBack(order, lastGood, previousBefore, before, ReasonCode.HEALTH_CHECK_FAILED,
+            failure);
         return;
       }
-      // DONE (with the outcome) before installed.json: a recovery at DONE completes the record.
-      Feedback succeeded = new Feedback(order.orderId(), "succeeded", 100, List.of(), now);
+      String evidence = null;
+      if (o.attestation() != null) {
+        // ATT-3 (c), (d): healthy is not enough; the NE must now be what the signed RIM says.
+        Attested att = attestAfter(order.orderId(), o, m, measuredBefore);
+        if (att.failure() != null) {
+          step(inFlight.rollingBack(att.code(), att.failure()));
+          rollBack(order, lastGood, previousBefore, before, att.code(), att.failure());
+          return;
+        }
+        evidence = att.evidence();
+      }
+      // DONE (with the outcome, and its evidence) before installed.json: a recovery at DONE
+      // completes the record and the loop sends the outcome, evidence and all.
+      Feedback succeeded = new Feedback(order.orderId(), "succeeded", 100, List.of(), now,
+          evidence);
       step(inFlight.done(succeeded));
       recordInstalled(now, x.slot(), order.orderId());
       if (config.healthCheck().isEmpty()) {
@@ -492,6 +573,54 @@ public final class Agent {
         Files.deleteIfExists(bundle);
       }
     }
+  }
+
+  /** ATT-3's verdict after the install: the evidence to report, or why it must roll back. */
+  private record Attested(String evidence, ReasonCode code, String failure) {}
+
+  /**
+   * ATT-3 (c), (d): re-measures the activated, healthy NE and compares it with the measurement
+   * before the install, the package's component replaced by the signed RIM. A difference (a file
+   * changed, missing or added by the install scripts or by anyone during it), or a measurement
+   * the agent cannot take, is a failure: the caller rolls back. A match is signed over the
+   * order's nonce. A TPM or I/O error is thrown: after the switch that is rolled back as an
+   * interruption (AGENT_INTERRUPTED), never reported as success.
+   */
+  private Attested attestAfter(String orderId, DeploymentOrder o, Manifest m,
+      Measurements.Result measuredBefore) throws IOException {
+    Measurements.Result after;
+    List<org.neguard.attest.Expectation.Difference> diff;
+    try {
+      after = Measurements.measure(config);
+      diff = Attester.differences(measuredBefore, m, after);
+    } catch (RefusalException e) {
+      log.event("measurement_mismatch", "orderId", orderId, "message", e.getMessage());
+      return new Attested(null, e.reasons().get(0).code(), "ATT-3: the NE could not be"
+          + " measured after installing " + m.name() + " " + m.version() + ": "
+          + e.getMessage());
+    }
+    if (!diff.isEmpty()) {
+      String what = Attester.describe(diff);
+      log.event("measurement_mismatch", "orderId", orderId, "tim", after.tim(), "differences",
+          what);
+      return new Attested(null, ReasonCode.MEASUREMENT_MISMATCH, "ATT-3: after installing "
+          + m.name() + " " + m.version()
+          + " the NE is not what its signed RIM and the measurement before the install say: "
+          + what + "; check what changed these files (install scripts, another process)"
+          + " before deploying again");
+    }
+    String evidence;
+    try {
+      evidence = attester.sign(after, o.attestation().nonce(),
+          client.identity().keyPair().getPrivate(), Instant.now());
+    } catch (RefusalException e) { // the TPM refused: no evidence, so no success
+      return new Attested(null, e.reasons().get(0).code(), "ATT-3: the evidence after"
+          + " installing " + m.name() + " " + m.version() + " could not be made: "
+          + e.getMessage());
+    }
+    log.event("attested", "orderId", orderId, "reason", "AFTER_UPDATE", "tim", after.tim(),
+        "trustBase", attester.quotes() ? "TPM" : "SOFTWARE_KEY");
+    return new Attested(evidence, null, null);
   }
 
   /** Whether {@code e} (or a cause) is the file system's "no space left" (ENOSPC, EDQUOT). */
@@ -678,13 +807,13 @@ public final class Agent {
   }
 
   /**
-   * The new version failed to restart or its health check: {@code current} back to
-   * last-known-good (removed on a first install) and {@code previous} as it was, the old version
-   * restarted, installed.json untouched, {@code failed} reported with HEALTH_CHECK_FAILED and
-   * the output.
+   * The new version failed to restart, its health check, or ATT-3's measurement: {@code current}
+   * back to last-known-good (removed on a first install) and {@code previous} as it was, the old
+   * version restarted, installed.json untouched, {@code failed} reported with {@code code}
+   * (HEALTH_CHECK_FAILED, MEASUREMENT_MISMATCH) and the output.
    */
   private void rollBack(DeviceOrder order, Optional<Path> lastGood, Optional<Path> previousBefore,
-      Optional<InstalledPackage> before, String failure)
+      Optional<InstalledPackage> before, ReasonCode code, String failure)
       throws IOException, DeviceApiException {
     slots.restore(lastGood, previousBefore);
     log.event("rolled_back", "orderId", order.orderId(), "to", lastGood.orElse(null),
@@ -695,8 +824,7 @@ public final class Agent {
       out = out.substring(0, 2_000) + " [...]";
     }
     String message = describeOld(lastGood, before) + ": " + out;
-    refused(order.orderId(), List.of(ProblemReason.of(new Reason(
-        ReasonCode.HEALTH_CHECK_FAILED, message, null))));
+    refused(order.orderId(), List.of(ProblemReason.of(new Reason(code, message, null))));
   }
 
   /** "rolled back to NAME VERSION", or what a first install's rollback did. */
@@ -749,7 +877,7 @@ public final class Agent {
     Journal.Entry j = inFlight != null && inFlight.orderId().equals(f.orderId()) ? inFlight
         : journal.read().filter(e -> e.orderId().equals(f.orderId()))
             .orElse(new Journal.Entry(f.orderId(), null, null, Journal.Phase.DONE, null, null,
-                null, null, null, null, false));
+                null, null, null, null, null, false));
     if (j.phase() != Journal.Phase.DONE || j.outcome() == null
         || !j.outcome().status().equals(f.status())) {
       j = j.done(f);
@@ -929,8 +1057,7 @@ public final class Agent {
     if (j.failure() != null) {
       String out = j.failure().length() > 2_000 ? j.failure().substring(0, 2_000) + " [...]"
           : j.failure();
-      reason = new Reason(ReasonCode.HEALTH_CHECK_FAILED, describeOld(lastGood, before) + ": "
-          + out, null);
+      reason = new Reason(j.failureReason(), describeOld(lastGood, before) + ": " + out, null);
     } else {
       reason = new Reason(ReasonCode.AGENT_INTERRUPTED, what + " after the switch to "
           + newVersion + " (" + j.phase().name().toLowerCase(java.util.Locale.ROOT) + "), before"
@@ -1003,6 +1130,7 @@ public final class Agent {
           + m.securityVersion() + " is below the installed " + now.get().securityVersion()
           + " and the order is not a rollback");
     }
+    Attester.checkRim(m, o.attestation()); // ATT-3 (a): before anything is extracted
   }
 
   /** The installed package as recorded in the state directory. */

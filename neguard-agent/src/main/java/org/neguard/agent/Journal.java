@@ -15,6 +15,7 @@ import java.util.Optional;
 import org.neguard.api.device.Feedback;
 import org.neguard.io.AtomicFiles;
 import org.neguard.order.DeploymentOrder;
+import org.neguard.verdict.ReasonCode;
 
 /**
  * The crash journal ({@code state.dir/journal.json}, docs/AGENT.md "Crash safety: the journal"):
@@ -56,6 +57,15 @@ final class Journal {
     }
   }
 
+  /** What the journal keeps of a verified order: enough to judge it again offline. */
+  record Essentials(String deploymentId, String packageName, String packageVersion,
+      String bundleSha256, long bundleLength, Instant notAfter, boolean rollback) {
+    static Essentials of(DeploymentOrder o) {
+      return new Essentials(o.deploymentId(), o.packageName(), o.packageVersion(),
+          o.bundleSha256(), o.bundleLength(), o.notAfter(), o.rollback());
+    }
+  }
+
   /**
    * One journal record.
    *
@@ -67,62 +77,79 @@ final class Journal {
    * @param lastGood the slot {@code current} named before the switch (null: none)
    * @param previousBefore the slot {@code previous} named before the switch (null: none)
    * @param installedBefore {@code installed.json} before the switch (null: there was none)
-   * @param failure why the restart or health check failed ({@link Phase#ROLLING_BACK})
-   * @param outcome the final feedback ({@link Phase#DONE})
+   * @param failure why the restart, health check or ATT-3 measurement failed ({@link
+   *     Phase#ROLLING_BACK})
+   * @param failureCode the reason code {@code failure} is reported with (null: written before
+   *     ATT-3, HEALTH_CHECK_FAILED)
+   * @param outcome the final feedback ({@link Phase#DONE}), with its evidence (ATT-3): a crash
+   *     after DONE still sends the evidence measured before it
    * @param acked whether the server took the final feedback (or answered it with its own
    *     final word)
    */
-  /** What the journal keeps of a verified order: enough to judge it again offline. */
-  record Essentials(String deploymentId, String packageName, String packageVersion,
-      String bundleSha256, long bundleLength, Instant notAfter, boolean rollback) {
-    static Essentials of(DeploymentOrder o) {
-      return new Essentials(o.deploymentId(), o.packageName(), o.packageVersion(),
-          o.bundleSha256(), o.bundleLength(), o.notAfter(), o.rollback());
-    }
-  }
-
   record Entry(String orderId, String jws, Essentials order, Phase phase, String slot,
       String lastGood, String previousBefore, String installedBefore, String failure,
-      Feedback outcome, boolean acked) {
+      String failureCode, Feedback outcome, boolean acked) {
     Entry {
       Objects.requireNonNull(orderId, "orderId");
       Objects.requireNonNull(phase, "phase");
     }
 
     static Entry verified(String orderId, String jws, DeploymentOrder order) {
-      return new Entry(orderId, jws, Essentials.of(order), Phase.VERIFIED, null, null, null, null, null, null,
-          false);
+      return new Entry(orderId, jws, Essentials.of(order), Phase.VERIFIED, null, null, null,
+          null, null, null, null, false);
     }
 
     Entry at(Phase p) {
       return new Entry(orderId, jws, order, p, slot, lastGood, previousBefore, installedBefore,
-          failure, outcome, acked);
+          failure, failureCode, outcome, acked);
     }
 
     Entry withSlot(Path s) {
       return new Entry(orderId, jws, order, phase, s.toString(), lastGood, previousBefore,
-          installedBefore, failure, outcome, acked);
+          installedBefore, failure, failureCode, outcome, acked);
     }
 
     Entry switching(Optional<Path> good, Optional<Path> prev, String installed) {
       return new Entry(orderId, jws, order, Phase.SWITCHING, slot,
           good.map(Path::toString).orElse(null), prev.map(Path::toString).orElse(null),
-          installed, failure, outcome, acked);
+          installed, failure, failureCode, outcome, acked);
     }
 
+    /** The restart or health check failed ({@code HEALTH_CHECK_FAILED}). */
     Entry rollingBack(String why) {
+      return rollingBack(ReasonCode.HEALTH_CHECK_FAILED, why);
+    }
+
+    /**
+     * The new version is being rolled back because of {@code why}, reported with {@code code}
+     * (HEALTH_CHECK_FAILED, or MEASUREMENT_MISMATCH for ATT-3) also when a crash cuts the
+     * rollback short and the recovery finishes it.
+     */
+    Entry rollingBack(ReasonCode code, String why) {
       return new Entry(orderId, jws, order, Phase.ROLLING_BACK, slot, lastGood, previousBefore,
-          installedBefore, why, outcome, acked);
+          installedBefore, why, code.name(), outcome, acked);
     }
 
     Entry done(Feedback f) {
       return new Entry(orderId, jws, order, Phase.DONE, slot, lastGood, previousBefore,
-          installedBefore, failure, f, false);
+          installedBefore, failure, failureCode, f, false);
     }
 
     Entry ack() {
       return new Entry(orderId, jws, order, phase, slot, lastGood, previousBefore,
-          installedBefore, failure, outcome, true);
+          installedBefore, failure, failureCode, outcome, true);
+    }
+
+    /** What {@link #failure} is reported as: HEALTH_CHECK_FAILED when not written. */
+    ReasonCode failureReason() {
+      if (failureCode == null) {
+        return ReasonCode.HEALTH_CHECK_FAILED;
+      }
+      try {
+        return ReasonCode.valueOf(failureCode);
+      } catch (IllegalArgumentException e) {
+        return ReasonCode.HEALTH_CHECK_FAILED;
+      }
     }
 
     /** Whether the order's validity has ended at {@code now} (no clock skew allowed). */
@@ -163,7 +190,7 @@ final class Journal {
           ? JSON.treeToValue(n.get("outcome"), Feedback.class) : null;
       return Optional.of(new Entry(n.path("orderId").asText(), text(n, "jws"), o,
           Phase.valueOf(n.path("phase").asText()), text(n, "slot"), text(n, "lastGood"),
-          text(n, "previousBefore"), text(n, "installedBefore"), text(n, "failure"), f,
+          text(n, "previousBefore"), text(n, "installedBefore"), text(n, "failure"), text(n, "failureCode"), f,
           n.path("acked").asBoolean(false)));
     } catch (IOException | RuntimeException e) {
       throw new IOException("the journal " + file + " is unreadable (" + e.getMessage()
@@ -190,6 +217,7 @@ final class Journal {
     n.put("previousBefore", e.previousBefore());
     n.put("installedBefore", e.installedBefore());
     n.put("failure", e.failure());
+    n.put("failureCode", e.failureCode());
     n.set("outcome", e.outcome() == null ? null : JSON.valueToTree(e.outcome()));
     n.put("acked", e.acked());
     n.put("at", Instant.now().toString());

@@ -23,7 +23,7 @@ class JournalTest {
   static Journal.Entry entry() {
     return new Journal.Entry("order-1", "a.b.c", new Journal.Essentials("dep-1", "core", "2.0",
         "ab".repeat(32), 1234, Instant.parse("2026-12-04T17:00:00Z"), false),
-        Journal.Phase.VERIFIED, null, null, null, null, null, null, false);
+        Journal.Phase.VERIFIED, null, null, null, null, null, null, null, false);
   }
 
   @Test
@@ -56,6 +56,33 @@ class JournalTest {
       assertThat(s.map(p -> p.getFileName().toString()).toList())
           .containsExactly(Journal.FILE);
     }
+  }
+
+  @Test
+  @DisplayName("ATT-3 REC-1 a success's evidence is journalled with the DONE outcome and read back"
+      + " whole (a crash after DONE still sends it); a MEASUREMENT_MISMATCH rollback keeps its"
+      + " reason code for the recovery, an old journal without one reads as HEALTH_CHECK_FAILED")
+  void evidenceAndFailureCode_roundTrip() throws Exception {
+    Journal j = new Journal(state);
+    Feedback ok = new Feedback("order-1", "succeeded", 100, List.of(),
+        new InstalledPackage("core", "2.0", 2), "eyJhbGciOiJFUzI1NiJ9.eyJ0aW0iOiIxIn0.c2ln");
+    j.write(entry().done(ok));
+    assertThat(j.read().get().outcome().evidence()).isEqualTo(ok.evidence());
+    assertThat(j.read().get().outcome()).isEqualTo(ok);
+
+    Journal.Entry rolling = entry().at(Journal.Phase.HEALTH_CHECKING).rollingBack(
+        org.neguard.verdict.ReasonCode.MEASUREMENT_MISMATCH, "core changed (extra bin/implant)");
+    j.write(rolling);
+    assertThat(j.read()).contains(rolling);
+    assertThat(j.read().get().failureReason())
+        .isEqualTo(org.neguard.verdict.ReasonCode.MEASUREMENT_MISMATCH);
+    j.write(entry().rollingBack("the health check failed"));
+    assertThat(j.read().get().failureReason())
+        .isEqualTo(org.neguard.verdict.ReasonCode.HEALTH_CHECK_FAILED);
+    Files.writeString(j.file(), "{\"orderId\":\"o\",\"phase\":\"ROLLING_BACK\","
+        + "\"failure\":\"x\"}");
+    assertThat(j.read().get().failureReason())
+        .isEqualTo(org.neguard.verdict.ReasonCode.HEALTH_CHECK_FAILED);
   }
 
   @Test

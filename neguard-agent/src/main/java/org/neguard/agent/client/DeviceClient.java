@@ -37,6 +37,8 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.api.device.CertificateIssued;
 import org.neguard.api.device.CertificateRequest;
 import org.neguard.api.device.EnrollRequest;
@@ -201,6 +203,20 @@ public final class DeviceClient {
   /** Reports progress or the final status of an order (204). */
   public void feedback(Feedback feedback) throws IOException, DeviceApiException {
     json("POST", "/api/device/v1/feedback", feedback, Void.class, 204);
+  }
+
+  /**
+   * Answers the validation entity's challenge ({@code Poll.attestation}) with signed evidence
+   * over its nonce (docs/AGENT.md, "Attestation").
+   *
+   * @return the validation entity's judgement of the evidence
+   * @throws DeviceApiException the server's refusal (400 not evidence, 403 not this device's,
+   *     409 the nonce already judged or expired)
+   */
+  public AttestationResult evidence(EvidenceSubmission submission)
+      throws IOException, DeviceApiException {
+    return json("POST", "/api/device/v1/evidence", Objects.requireNonNull(submission,
+        "submission"), AttestationResult.class, 200);
   }
 
   /**

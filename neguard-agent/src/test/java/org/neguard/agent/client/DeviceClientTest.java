@@ -83,7 +83,44 @@ class DeviceClientTest {
       ex.getResponseBody().write(body);
       ex.close();
     });
+    server.createContext("/api/device/v1/evidence", ex -> {
+      String body = new String(ex.getRequestBody().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      evidenceBodies.add(body);
+      boolean late = body.contains("late");
+      byte[] answer = (late
+          ? "{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"CONFLICT\",\"message\":\"the nonce expired\"}]}"
+          : "{\"id\":\"att-1\",\"deviceId\":\"dev-1\",\"reason\":\"REQUESTED\","
+              + "\"result\":\"PASS\",\"trustBase\":\"SOFTWARE_KEY\",\"tim\":\"ab\","
+              + "\"trustState\":\"trusted\",\"requestedAt\":\"2026-12-04T18:00:00Z\","
+              + "\"judgedAt\":\"2026-12-04T18:00:01Z\",\"reasons\":[],\"newField\":1}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", late ? "application/problem+json"
+          : "application/json");
+      ex.sendResponseHeaders(late ? 409 : 200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
     server.start();
+  }
+
+  final List<String> evidenceBodies = new CopyOnWriteArrayList<>();
+
+  @Test
+  @org.junit.jupiter.api.DisplayName("ATT-3 evidence is posted as EvidenceSubmission and the"
+      + " judgement read (fields a newer server adds ignored); a 409 is the server's refusal"
+      + " with its problem's code")
+  void evidence_postedAndJudged() throws Exception {
+    DeviceClient c = client();
+    org.neguard.api.attest.AttestationResult r = c.evidence(
+        new org.neguard.api.attest.EvidenceSubmission("a.b.c"));
+    assertThat(r.result()).isEqualTo("PASS");
+    assertThat(r.trustState()).isEqualTo("trusted");
+    assertThat(evidenceBodies).containsExactly("{\"evidence\":\"a.b.c\"}");
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> c.evidence(new org.neguard.api.attest.EvidenceSubmission("late")));
+    assertThat(e.status()).isEqualTo(409);
+    assertThat(e.code()).isEqualTo("CONFLICT");
   }
 
   @AfterEach
