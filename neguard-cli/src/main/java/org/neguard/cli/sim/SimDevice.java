@@ -4,18 +4,32 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.EvidenceSubmission;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.DeviceOrder;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.attest.Evidence;
+import org.neguard.attest.EvidenceSigner;
+import org.neguard.measure.PlatformTim;
+import org.neguard.measure.TreeDigest;
 import org.neguard.order.DeploymentOrder;
 import org.neguard.order.OrderVerifier;
+import org.neguard.pkg.BundleLimits;
+import org.neguard.pkg.BundleReader;
+import org.neguard.pkg.Manifest;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -28,6 +42,11 @@ import org.neguard.verdict.RefusalException;
  * length against the order), report {@code succeeded} with what is installed now, or
  * {@code failed} with reason codes. Nothing is installed; the download is deleted. Steps of one
  * device never overlap (the pool runs the next one after this one ends).
+ *
+ * <p>A simulated NE attests as an honest one (docs/ATTESTATION.md): it "runs" what it was last
+ * ordered to install, measured as exactly the files of that package's signed manifest, and
+ * answers each challenge of its poll with evidence over the nonce signed by its device key; an
+ * order that carries an attestation nonce gets its completion evidence in the success report.
  */
 final class SimDevice {
   /** How a simulated install fails, for the devices {@link #failsByIndex} picks. */
@@ -50,6 +69,8 @@ final class SimDevice {
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
   private String etag;
   private volatile boolean busy;
+  /** What this NE measures: the package of its last successful order, as signed. */
+  private volatile List<Evidence.Component> measured = List.of();
 
   SimDevice(int index, DeviceClient client, OrderVerifier verifier, boolean fails,
       Shared shared) {
@@ -106,6 +127,9 @@ final class SimDevice {
     if (answer.poll().renewCertificate()) {
       renew();
     }
+    if (answer.poll().attestation() != null) {
+      attest(answer.poll().attestation());
+    }
     DeviceOrder order = answer.poll().order();
     if (order != null && handled.add(order.orderId())) {
       busy = true;
@@ -115,6 +139,41 @@ final class SimDevice {
         busy = false;
       }
     }
+  }
+
+  /** Answers a challenge; on an error, the next poll asks in full again. */
+  private void attest(AttestationChallenge c) throws InterruptedIOException {
+    long t0 = System.nanoTime();
+    try {
+      AttestationResult r = client.evidence(new EvidenceSubmission(
+          evidence(c.nonce(), measured)));
+      shared.stats().attested(System.nanoTime() - t0, "PASS".equals(r.result()));
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | DeviceApiException | RuntimeException e) {
+      shared.stats().attestErrors.incrementAndGet();
+      etag = null;
+    }
+  }
+
+  private String evidence(String nonce, List<Evidence.Component> components) {
+    return EvidenceSigner.of(client.identity().keyPair().getPrivate()).sign(Evidence.of(id(),
+        HexFormat.of().parseHex(nonce), Instant.now(), components, Optional.empty()));
+  }
+
+  /** The NE's components once {@code m} is installed: its package replaced by the manifest's. */
+  private List<Evidence.Component> after(Manifest m) {
+    List<TreeDigest.Leaf> leaves = m.files().stream()
+        .map(f -> new TreeDigest.Leaf(f.path(), f.sha256(), f.modeBits())).toList();
+    List<Evidence.Component> next = new ArrayList<>();
+    for (Evidence.Component c : measured) {
+      if (!c.name().equals(m.name())) {
+        next.add(c);
+      }
+    }
+    next.add(new Evidence.Component(m.name(), PlatformTim.Reference.VENDOR_SIGNED,
+        TreeDigest.of(leaves), leaves));
+    return List.copyOf(next);
   }
 
   private void renew() throws InterruptedIOException {
@@ -139,7 +198,7 @@ final class SimDevice {
       o = verifier.verify(order.jws());
     } catch (RefusalException e) {
       stats.unverified.incrementAndGet();
-      finish(order.orderId(), reasons(e.reasons()), null);
+      finish(order.orderId(), reasons(e.reasons()), null, null);
       return;
     }
     Path file = shared.downloads().resolve(id() + ".ngp");
@@ -150,20 +209,26 @@ final class SimDevice {
       feedback(new Feedback(order.orderId(), "installing", 100, List.of(), null));
       if (fails) {
         finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
-            SIMULATED_FAILURE))), null);
+            SIMULATED_FAILURE))), null, null);
         return;
       }
+      List<Evidence.Component> next;
+      try (BundleReader r = BundleReader.open(file, BundleLimits.defaults())) {
+        next = after(r.manifest());
+      }
       finish(order.orderId(), List.of(), new InstalledPackage(o.packageName(),
-          o.packageVersion(), shared.versions().of(o.packageName(), o.packageVersion())));
+          o.packageVersion(), shared.versions().of(o.packageName(), o.packageVersion())),
+          o.attestation() == null ? null : evidence(o.attestation().nonce(), next));
+      measured = next;
     } catch (InterruptedIOException e) {
       throw e;
     } catch (DeviceApiException e) {
-      finish(order.orderId(), e.reasons(), null);
+      finish(order.orderId(), e.reasons(), null, null);
     } catch (RefusalException e) {
-      finish(order.orderId(), reasons(e.reasons()), null);
+      finish(order.orderId(), reasons(e.reasons()), null, null);
     } catch (IOException | RuntimeException e) {
       finish(order.orderId(), reasons(List.of(Reason.of(ReasonCode.IO_ERROR,
-          "the order could not be carried out: " + e.getMessage()))), null);
+          "the order could not be carried out: " + e.getMessage()))), null, null);
     } finally {
       try {
         Files.deleteIfExists(file);
@@ -178,12 +243,12 @@ final class SimDevice {
   }
 
   /** The final status: succeeded without reasons, failed with them; counted either way. */
-  private void finish(String orderId, List<ProblemReason> reasons, InstalledPackage installed)
-      throws InterruptedIOException {
+  private void finish(String orderId, List<ProblemReason> reasons, InstalledPackage installed,
+      String evidence) throws InterruptedIOException {
     boolean ok = reasons.isEmpty();
     (ok ? shared.stats().succeeded : shared.stats().failed).incrementAndGet();
     feedback(new Feedback(orderId, ok ? "succeeded" : "failed", ok ? 100 : null, reasons,
-        installed));
+        installed, evidence));
   }
 
   private void feedback(Feedback f) throws InterruptedIOException {

@@ -26,6 +26,11 @@ final class SimStats {
   /** Steps that ended in an exception of the simulator's own (a bug): should stay 0. */
   final AtomicLong internalErrors = new AtomicLong();
   final LatencyHistogram pollLatency = new LatencyHistogram();
+  /** Challenges answered: the evidence's round trip, judged by the validation entity. */
+  final LatencyHistogram attestLatency = new LatencyHistogram();
+  final AtomicLong attestations = new AtomicLong();
+  final AtomicLong attestPassed = new AtomicLong();
+  final AtomicLong attestErrors = new AtomicLong();
   /** How late each device's step started against its schedule (the pool's own queueing). */
   final LatencyHistogram startLag = new LatencyHistogram();
 
@@ -40,6 +45,14 @@ final class SimStats {
     polls.incrementAndGet();
     if (wasNotModified) {
       notModified.incrementAndGet();
+    }
+  }
+
+  void attested(long nanos, boolean passed) {
+    attestLatency.record(nanos);
+    attestations.incrementAndGet();
+    if (passed) {
+      attestPassed.incrementAndGet();
     }
   }
 
@@ -66,9 +79,9 @@ final class SimStats {
     double rate = now == lastNanos ? 0 : (p - lastPolls) * 1e9 / (now - lastNanos);
     lastPolls = p;
     lastNanos = now;
-    return String.format("sim: %d/%d enrolled  %,d polls (%,.0f/s)  %d orders  %d succeeded"
-        + "  %d failed  %.0f s", enrolled.get(), devices, p, rate, orders.get(),
-        succeeded.get(), failed.get(), seconds());
+    return String.format("sim: %d/%d enrolled  %,d polls (%,.0f/s)  %d attested  %d orders"
+        + "  %d succeeded  %d failed  %.0f s", enrolled.get(), devices, p, rate,
+        attestations.get(), orders.get(), succeeded.get(), failed.get(), seconds());
   }
 
   /** The summary record of {@code --json}. */
@@ -95,6 +108,14 @@ final class SimStats {
     lag.put("p50", startLag.quantileMillis(0.50));
     lag.put("p99", startLag.quantileMillis(0.99));
     m.put("startLagMs", lag);
+    m.put("attestations", attestations.get());
+    m.put("attestationsPassed", attestPassed.get());
+    m.put("attestationErrors", attestErrors.get());
+    Map<String, Object> attest = new LinkedHashMap<>();
+    attest.put("p50", attestLatency.quantileMillis(0.50));
+    attest.put("p99", attestLatency.quantileMillis(0.99));
+    attest.put("max", attestLatency.quantileMillis(1.0));
+    m.put("attestLatencyMs", attest);
     m.put("orders", orders.get());
     m.put("succeeded", succeeded.get());
     m.put("failed", failed.get());
