@@ -96,8 +96,92 @@ final class QuickstartAgent {
         + ", whose mme.conf lost its S1AP port: the health check fails, the agent switches"
         + " current back to " + versions.upgradeVersion() + " by itself, restarts it, and"
         + " reports the target failed with HEALTH_CHECK_FAILED", false);
+    integrity(n++);
     drift(n++);
     return n;
+  }
+
+  /**
+   * Platform integrity (ATT-1 to ATT-4, OBJ-2, REC-1, REC-2; docs/ATTESTATION.md): the updates
+   * above were validated before and after; a file of the running version changed on the NE is
+   * found by an attestation, named, the NE quarantined; a recovery campaign, approved, reinstalls
+   * a known-good version and its attested completion readmits the NE.
+   */
+  private void integrity(int n) throws Exception {
+    step(n, "Platform integrity: each update above was validated by the server's validation"
+        + " entity, before (fresh evidence over a nonce) and after (the agent's evidence of what"
+        + " it installed, compared with the TIM expected from the vendor-signed RIM). Now a file"
+        + " of the running version is changed on the NE, as an intruder would; an attestation"
+        + " names the file and quarantines the NE; a recovery campaign, approved like any"
+        + " deployment, reinstalls the known-good " + versions.first() + ", and its attested"
+        + " completion readmits the NE");
+    String[] op = server.operator();
+    require(0, cat(new String[] {"attest", "history", DEVICE, "--limit", "8"}, op));
+    Path conf = home.resolve("install/current/etc/mme.conf");
+    Files.writeString(conf, "# changed on the NE\n", java.nio.file.StandardOpenOption.APPEND);
+    out.println("$ echo '# changed on the NE' >> " + conf);
+    out.flush();
+    require(3, cat(new String[] {"attest", DEVICE, "--wait"}, op));
+    showEvents();
+    requireTrust("quarantined");
+    String[] recover = cat(new String[] {"recover", "--ne-type", "mme", "--to",
+        versions.name() + "@" + versions.first()}, op);
+    show(recover);
+    String created = captured(0, recover);
+    out.print(created);
+    String id = recoveryId(created);
+    require(0, cat(new String[] {"deploy", "approve", id}, server.approver()));
+    Map<String, Object> reported = awaitEvent("reported");
+    showEvents();
+    if (!"succeeded".equals(String.valueOf(reported.get("status")))) {
+      throw new IllegalStateException("the recovery was reported " + reported.get("status")
+          + "; the agent's log: " + log);
+    }
+    awaitTrust("trusted");
+    require(0, cat(new String[] {"attest", "status"}, op));
+  }
+
+  /** The deployment id in {@code neguard recover}'s output. */
+  private static String recoveryId(String created) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "Created recovery campaign (\\S+) ").matcher(created);
+    if (!m.find()) {
+      throw new IllegalStateException("no deployment id in: " + created);
+    }
+    return m.group(1);
+  }
+
+  /** Fails unless the server has the NE in {@code state} now (shown with attest status). */
+  private void requireTrust(String state) throws Exception {
+    String[] status = cat(new String[] {"attest", "status"}, server.operator());
+    require(0, status);
+    String now = trust();
+    if (!now.equals(state)) {
+      throw new IllegalStateException("the NE is " + now + ", expected " + state);
+    }
+  }
+
+  /** Waits until the server has the NE in {@code state} (its readmission is judged async). */
+  private void awaitTrust(String state) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+    while (!trust().equals(state)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the NE did not become " + state + " within "
+            + WAIT_SECONDS + " s; its log: " + log);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private String trust() throws Exception {
+    String listed = captured(0, cat(new String[] {"attest", "status", "--json"},
+        server.operator()));
+    for (Object o : JSON.readValue(listed, List.class)) {
+      if (o instanceof Map<?, ?> d && DEVICE.equals(d.get("deviceId"))) {
+        return String.valueOf(d.get("trustState"));
+      }
+    }
+    throw new IllegalStateException("no " + DEVICE + " in attest status");
   }
 
   /**
