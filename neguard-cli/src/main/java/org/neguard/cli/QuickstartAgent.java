@@ -176,7 +176,7 @@ final class QuickstartAgent {
   private String trust() throws Exception {
     String listed = captured(0, cat(new String[] {"attest", "status", "--json"},
         server.operator()));
-    for (Object o : JSON.readValue(listed, List.class)) {
+    for (Object o : (List<?>) JSON.readValue(listed, Map.class).get("devices")) {
       if (o instanceof Map<?, ?> d && DEVICE.equals(d.get("deviceId"))) {
         return String.valueOf(d.get("trustState"));
       }
