@@ -1,8 +1,5 @@
 package org.neguard.cli.deploy;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.neguard.api.deploy.CreateDeploymentRequest;
@@ -101,14 +98,8 @@ final class DeployCreateCommand extends ClientCommand {
     if (expires == null) {
       return null;
     }
-    try {
-      return Instant.parse(expires).toString();
-    } catch (DateTimeParseException e) {
-      return DurationConverter.parse(expires)
-          .map(d -> Instant.now().plus(d).truncatedTo(ChronoUnit.SECONDS).toString())
-          .orElseThrow(() -> usage("--expires is neither an instant like 2026-12-31T00:00:00Z"
-              + " nor a duration like 7d: " + expires));
-    }
+    return DurationConverter.instantOrFromNow(expires).orElseThrow(() -> usage("--expires is"
+        + " neither an instant like 2026-12-31T00:00:00Z nor a duration like 7d: " + expires));
   }
 
   private static List<String> orNull(List<String> list) {

@@ -1,8 +1,5 @@
 package org.neguard.cli.deploy;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.neguard.api.deploy.Deployment;
@@ -70,13 +67,7 @@ public final class RecoverCommand extends ClientCommand {
     if (expires == null) {
       return null;
     }
-    try {
-      return Instant.parse(expires).toString();
-    } catch (DateTimeParseException e) {
-      return DurationConverter.parse(expires)
-          .map(x -> Instant.now().plus(x).truncatedTo(ChronoUnit.SECONDS).toString())
-          .orElseThrow(() -> usage("--expires is neither an instant like 2026-12-31T00:00:00Z"
-              + " nor a duration like 7d: " + expires));
-    }
+    return DurationConverter.instantOrFromNow(expires).orElseThrow(() -> usage("--expires is"
+        + " neither an instant like 2026-12-31T00:00:00Z nor a duration like 7d: " + expires));
   }
 }

@@ -38,6 +38,20 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
     });
   }
 
+  /**
+   * An {@code --expires}-style value as an ISO-8601 instant: {@code value} itself when it is
+   * one, else now plus {@code value} read as a duration (to the second); empty when it is
+   * neither.
+   */
+  public static java.util.Optional<String> instantOrFromNow(String value) {
+    try {
+      return java.util.Optional.of(java.time.Instant.parse(value).toString());
+    } catch (java.time.format.DateTimeParseException e) {
+      return parse(value).map(d -> java.time.Instant.now().plus(d)
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    }
+  }
+
   /** A duration as this converter reads it, in its largest whole unit ({@code 90s}, 2m). */
   public static String format(Duration d) {
     long ms = d.toMillis();

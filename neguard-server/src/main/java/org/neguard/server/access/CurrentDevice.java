@@ -30,6 +30,21 @@ public record CurrentDevice(String deviceId, String certificateSerial,
     return request.getAttribute(ATTRIBUTE) instanceof CurrentDevice d ? d : null;
   }
 
+  /**
+   * The device of the current request, for a handler that only devices reach: the access filter
+   * admits no request to one without a device (fail closed), so none here is the server's fault.
+   *
+   * @throws org.neguard.server.web.ApiException NOT_AUTHENTICATED when there is none
+   */
+  public static CurrentDevice required() {
+    CurrentDevice d = current();
+    if (d == null) {
+      throw org.neguard.server.web.ApiException.of(org.neguard.verdict.ReasonCode
+          .NOT_AUTHENTICATED, "no device certificate");
+    }
+    return d;
+  }
+
   /** The device of the current request, or null. */
   public static CurrentDevice current() {
     RequestAttributes a = RequestContextHolder.getRequestAttributes();

@@ -14,7 +14,6 @@ import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
-import org.neguard.verdict.ReasonCode;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.annotation.Transactional;
@@ -53,10 +52,7 @@ class AttestationController {
   @PostMapping("/api/device/v1/evidence")
   @Allowed(device = true)
   AttestationResult evidence(@RequestBody(required = false) EvidenceSubmission body) {
-    CurrentDevice d = CurrentDevice.current();
-    if (d == null) {
-      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED, "no device certificate");
-    }
+    CurrentDevice d = CurrentDevice.required();
     return pve.submit(d.deviceId(), d.publicKey(), body == null ? null : body.evidence());
   }
 

@@ -45,7 +45,7 @@ class AgentDeploymentController {
   @Allowed(device = true)
   ResponseEntity<Poll> poll(
       @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
-    CurrentDevice device = device();
+    CurrentDevice device = CurrentDevice.required();
     DeviceOrders.PollState state = orders.pollState(device.deviceId(),
         device.certificateSerial());
     String etag = state.etag();
@@ -60,7 +60,7 @@ class AgentDeploymentController {
   void bundle(@PathVariable String sha256,
       @RequestHeader(value = HttpHeaders.RANGE, required = false) String range,
       HttpServletResponse response) throws IOException {
-    CurrentDevice device = device();
+    CurrentDevice device = CurrentDevice.required();
     if (!sha256.matches("[0-9a-f]{64}")) {
       throw ApiException.badInput("not a bundle's SHA-256 (64 lower-case hex digits): "
           + sha256);
@@ -119,16 +119,8 @@ class AgentDeploymentController {
   @PostMapping("/feedback")
   @Allowed(device = true)
   ResponseEntity<Void> feedback(@RequestBody(required = false) Feedback f) {
-    orders.feedback(device().deviceId(), f);
+    orders.feedback(CurrentDevice.required().deviceId(), f);
     return ResponseEntity.noContent().build();
   }
 
-  /** The authenticated device; the access filter admits none without one (fail closed). */
-  private static CurrentDevice device() {
-    CurrentDevice d = CurrentDevice.current();
-    if (d == null) {
-      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED, "no device certificate");
-    }
-    return d;
-  }
 }

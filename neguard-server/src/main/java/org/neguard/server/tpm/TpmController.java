@@ -8,8 +8,6 @@ import org.neguard.api.auth.Role;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentDevice;
 import org.neguard.server.access.CurrentUser;
-import org.neguard.server.web.ApiException;
-import org.neguard.verdict.ReasonCode;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -32,13 +30,13 @@ class TpmController {
   @PostMapping("/api/device/v1/tpm/credential")
   @Allowed(device = true)
   TpmCredential credential(@RequestBody(required = false) TpmCredentialRequest body) {
-    return enrollments.credential(device().deviceId(), body);
+    return enrollments.credential(CurrentDevice.required().deviceId(), body);
   }
 
   @PostMapping("/api/device/v1/tpm/activate")
   @Allowed(device = true)
   TpmBound activate(@RequestBody(required = false) TpmActivation body) {
-    return enrollments.activate(device().deviceId(), body);
+    return enrollments.activate(CurrentDevice.required().deviceId(), body);
   }
 
   @DeleteMapping("/api/devices/{id}/tpm-binding")
@@ -48,12 +46,4 @@ class TpmController {
     return ResponseEntity.noContent().build();
   }
 
-  /** The authenticated device; the access filter admits none without one (fail closed). */
-  private static CurrentDevice device() {
-    CurrentDevice d = CurrentDevice.current();
-    if (d == null) {
-      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED, "no device certificate");
-    }
-    return d;
-  }
 }
