@@ -24,7 +24,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * whose {@code next_attestation_at} has come is asked for evidence (FIRST_CONTACT while it is
  * unknown, SCHEDULED after), its next time set to one interval plus a random jitter. Devices are
  * claimed with {@code FOR UPDATE SKIP LOCKED} in batches, so replicas share the work and never
- * ask one device twice. Thread-safe; {@link #runOnce} may be called directly (tests).
+ * ask one device twice. A trusted device that leaves {@link Pve#SILENCE} challenges in a row
+ * unanswered is quarantined: an NE whose platform cannot be checked is not trusted (an intruder
+ * would rather stop its agent than answer). Thread-safe; {@link #runOnce} may be called directly (tests).
  */
 @Component
 final class AttestationScheduler implements AutoCloseable {
@@ -34,6 +36,7 @@ final class AttestationScheduler implements AutoCloseable {
 
   private final JdbcClient jdbc;
   private final Attestations attestations;
+  private final Pve pve;
   private final AuditLog audit;
   private final TransactionTemplate tx;
   private final ServerConfig.Attest config;
@@ -45,10 +48,11 @@ final class AttestationScheduler implements AutoCloseable {
         return t;
       });
 
-  AttestationScheduler(JdbcClient jdbc, Attestations attestations, AuditLog audit,
+  AttestationScheduler(JdbcClient jdbc, Attestations attestations, Pve pve, AuditLog audit,
       PlatformTransactionManager transactions, ServerConfig serverConfig) {
     this.jdbc = jdbc;
     this.attestations = attestations;
+    this.pve = pve;
     this.audit = audit;
     this.tx = new TransactionTemplate(transactions);
     this.config = serverConfig.attest();
@@ -80,6 +84,9 @@ final class AttestationScheduler implements AutoCloseable {
         audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
             "device " + r.deviceId(), r.reason() + " attestation " + r.id()
                 + ": EXPIRED, no evidence over its nonce"));
+        if (!r.reason().equals("AFTER_UPDATE")) {
+          pve.unanswered(r.deviceId(), now);
+        }
       }
     });
     int asked = 0;

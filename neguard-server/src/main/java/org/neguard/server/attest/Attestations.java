@@ -205,6 +205,18 @@ final class Attestations {
         .update() == 1;
   }
 
+  /**
+   * Whether the device's newest {@code n} judged challenges (not completions) all expired
+   * unanswered.
+   */
+  boolean silent(String deviceId, int n) {
+    List<String> results = jdbc.sql("SELECT result FROM attestations WHERE device_id = ? AND"
+            + " judged_at IS NOT NULL AND reason <> 'AFTER_UPDATE'"
+            + " ORDER BY judged_at DESC, id DESC LIMIT ?")
+        .params(deviceId, n).query(String.class).list();
+    return results.size() == n && results.stream().allMatch("EXPIRED"::equals);
+  }
+
   /** Marks unanswered challenges past their expiry EXPIRED; returns them. */
   List<Row> expire(Instant now, int limit) {
     List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"

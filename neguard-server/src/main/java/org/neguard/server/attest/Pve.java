@@ -53,6 +53,9 @@ public final class Pve implements PlatformValidation {
   static final String QUARANTINED = "quarantined";
   static final String DISABLED = "disabled";
 
+  /** Challenges in a row a trusted NE may leave unanswered before it is quarantined. */
+  static final int SILENCE = 3;
+
   static final String PASS = "PASS";
   static final String FAIL = "FAIL";
   static final String PENDING_BASELINE = "PENDING_BASELINE";
@@ -611,6 +614,25 @@ public final class Pve implements PlatformValidation {
   @Override
   public List<AttestationResult> failures(String deploymentId) {
     return attestations.failures(deploymentId).stream().map(r -> r.view(null)).toList();
+  }
+
+  /**
+   * After a challenge of {@code deviceId} expired unanswered: a trusted device whose last
+   * {@link #SILENCE} challenges all expired is quarantined (no recovery is ordered: an NE that
+   * does not answer would not install one either), audited and alerted.
+   */
+  void unanswered(String deviceId, Instant now) {
+    DeviceRow d = device(deviceId, true).orElse(null);
+    if (d == null || !d.trustState().equals(TRUSTED) || !attestations.silent(deviceId, SILENCE)) {
+      return;
+    }
+    String why = "left its last " + SILENCE + " attestations unanswered: its platform cannot be"
+        + " checked; find out why its agent does not answer, then readmit it";
+    setTrust(d, QUARANTINED, why, now);
+    audit.append(AuditEvent.failure(actor(deviceId), "QUARANTINE", "device " + deviceId,
+        "trusted -> quarantined: " + why));
+    webhook.post("device.quarantined", deviceId, d.neType(), "quarantine",
+        Map.of("reason", why));
   }
 
   // --- readmission -----------------------------------------------------------------------------

@@ -361,4 +361,18 @@ class AttestationTest {
     assertThat(e.tim()).isEqualTo(PlatformTim.of(List.of(new PlatformTim.Component(
         AttestFixture.PACKAGE, f.app().digest(), PlatformTim.Reference.VENDOR_SIGNED))));
   }
+
+  @Test
+  @DisplayName("OBJ-2 a trusted NE that stops answering (an intruder stopped its agent) is"
+      + " quarantined after three challenges in a row expire, not before")
+  void silentNe_quarantinedAfterThreeUnansweredChallenges() throws Exception {
+    trusted("mute");
+    for (int i = 1; i <= Pve.SILENCE; i++) {
+      assertThat(f.trust("mute")).as("after %d unanswered", i - 1).isEqualTo("trusted");
+      f.due("mute");
+      f.scheduler.runOnce(Instant.now().plusSeconds(180));
+    }
+    assertThat(f.trust("mute")).isEqualTo("quarantined");
+    assertThat(f.audit("QUARANTINE", "failure", "device mute")).isEqualTo(1);
+  }
 }
