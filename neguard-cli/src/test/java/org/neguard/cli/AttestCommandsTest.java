@@ -210,6 +210,14 @@ class AttestCommandsTest {
         "[" + baseline.formatted(TIM, "pending", "[]") + "]"});
     assertThat(cli("attest", "baseline", "list", "--state", "pending", "--server", url).out())
         .contains("bl-1").contains("path:/etc/neguard");
+    // A device names its own files: shown escaped, never as terminal control sequences.
+    answers.put("GET /api/baselines/bl-1/files", b -> new String[] {"200",
+        "[{\"path\": \"hosts\", \"sha256\": \"" + TIM + "\", \"mode\": \"0644\"},"
+            + " {\"path\": \"evil\\u001b[2Jname\", \"sha256\": \"" + TIM
+            + "\", \"mode\": \"0755\"}]"});
+    CliRun show = cli("attest", "baseline", "show", "bl-1", "--server", url);
+    assertThat(show.exit()).as("%s", show).isZero();
+    assertThat(show.out()).contains("0644", "hosts", "2 files").doesNotContain("\u001b");
     answers.put("POST /api/baselines/bl-1/approve", b -> new String[] {"200",
         baseline.formatted(TIM, "pending", "[\"op\"]")});
     CliRun a = cli("attest", "baseline", "approve", "bl-1", "--server", url);

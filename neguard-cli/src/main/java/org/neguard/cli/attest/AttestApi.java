@@ -60,6 +60,13 @@ public final class AttestApi {
         new TypeReference<List<BaselineInfo>>() {});
   }
 
+  /** {@code GET /api/baselines/{id}/files}: what the baseline was measured with. */
+  public List<org.neguard.api.attest.BaselineFile> baselineFiles(String id)
+      throws IOException, RefusalException {
+    return server.get("/api/baselines/" + encode(id) + "/files",
+        new TypeReference<List<org.neguard.api.attest.BaselineFile>>() {});
+  }
+
   /** {@code POST /api/baselines/{id}/approve} (approver): one of the two approvals. */
   public BaselineInfo approveBaseline(String id) throws IOException, RefusalException {
     return server.post("/api/baselines/" + encode(id) + "/approve", Map.of(),

@@ -21,12 +21,12 @@ import picocli.CommandLine.Parameters;
           + " proposed, approved by two distinct approvers; until then its attestations are"
           + " PENDING_BASELINE."
     },
-    subcommands = {AttestBaselineCommand.ListBaselines.class, AttestBaselineCommand.Approve.class,
-        AttestBaselineCommand.Reject.class})
+    subcommands = {AttestBaselineCommand.ListBaselines.class, AttestBaselineCommand.Show.class,
+        AttestBaselineCommand.Approve.class, AttestBaselineCommand.Reject.class})
 final class AttestBaselineCommand extends CommandGroup {
   @Override
   protected String hint() {
-    return "give a baseline command: list, approve or reject";
+    return "give a baseline command: list, show, approve or reject";
   }
 
   /** {@code neguard attest baseline list}. */
@@ -42,6 +42,28 @@ final class AttestBaselineCommand extends CommandGroup {
     public Integer call() throws Exception {
       List<BaselineInfo> list = new AttestApi(server()).baselines(state);
       return output().done(AttestText.baselineTable(list), Map.of("baselines", wire(list)));
+    }
+  }
+
+  /** {@code neguard attest baseline show}: the files, for the approver to read first. */
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = "Show the files a platform baseline was measured with, to read before"
+          + " approving it.")
+  static final class Show extends ClientCommand {
+    @Parameters(index = "0", paramLabel = "ID") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      List<org.neguard.api.attest.BaselineFile> files = new AttestApi(server())
+          .baselineFiles(id);
+      StringBuilder text = new StringBuilder();
+      text.append(String.format("%-6s %-64s %s%n", "MODE", "SHA-256", "PATH"));
+      for (org.neguard.api.attest.BaselineFile f : files) {
+        text.append(String.format("%-6s %-64s %s%n", f.mode(), f.sha256(),
+            org.neguard.cli.support.Output.printable(f.path())));
+      }
+      text.append(files.size()).append(" files");
+      return output().done(text.toString(), Map.of("files", wire(files)));
     }
   }
 

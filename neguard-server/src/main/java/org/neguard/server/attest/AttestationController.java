@@ -110,6 +110,13 @@ class AttestationController {
     return baselines.list(state, device, limit(limit));
   }
 
+  /** The files of a baseline, for an approver to read before approving. */
+  @GetMapping("/api/baselines/{id}/files")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  List<org.neguard.api.attest.BaselineFile> baselineFiles(@PathVariable String id) {
+    return baselines.files(id);
+  }
+
   @PostMapping("/api/baselines/{id}/approve")
   @Allowed(Role.APPROVER)
   BaselineInfo approve(@PathVariable String id) {

@@ -40,6 +40,17 @@ final class Baselines {
   }
 
   /**
+   * The files baseline {@code id} was measured with, by path.
+   *
+   * @throws ApiException 404 for no such baseline
+   */
+  List<org.neguard.api.attest.BaselineFile> files(String id) {
+    references.baseline(id).orElseThrow(() -> ApiException.notFound("no baseline " + id));
+    return references.files(id).stream().map(l -> new org.neguard.api.attest.BaselineFile(
+        l.path(), l.sha256(), String.format("%04o", l.mode()))).toList();
+  }
+
+  /**
    * Records {@code approver}'s approval.
    *
    * @throws ApiException 404 for no such baseline; 409 CONFLICT when it is not pending, or

@@ -264,6 +264,11 @@ class AttestationTest {
     assertThat(pending).hasSize(1);
     String id = pending.get(0).path("id").asText();
     assertThat(pending.get(0).path("digest").asText()).isEqualTo(etc.digest());
+    JsonNode files = f.s.http.get("/api/baselines/" + id + "/files", f.s.token(Role.APPROVER))
+        .json();
+    assertThat(files).hasSize(1);
+    assertThat(files.get(0).path("path").asText()).isEqualTo("hosts");
+    assertThat(files.get(0).path("mode").asText()).isEqualTo("0644");
     assertThat(f.s.http.post("/api/baselines/" + id + "/approve", f.s.token(Role.OPERATOR),
         Map.of()).status()).as("an operator does not approve").isEqualTo(403);
     Http.Response first = f.s.http.post("/api/baselines/" + id + "/approve",
