@@ -223,6 +223,14 @@ class AttestCommandsTest {
     CliRun a = cli("attest", "baseline", "approve", "bl-1", "--server", url);
     assertThat(a.exit()).as("%s", a).isZero();
     assertThat(a.out()).contains("op (1 of 2)");
+    answers.put("POST /api/baselines/approve?component=path%3A%2Fetc%2Fneguard&digest=" + TIM,
+        b -> new String[] {"200", "[" + baseline.formatted(TIM, "pending", "[\"op\"]") + "]"});
+    CliRun all = cli("attest", "baseline", "approve", "--component", "path:/etc/neguard",
+        "--digest", TIM, "--server", url);
+    assertThat(all.exit()).as("%s", all).isZero();
+    assertThat(all.out()).startsWith("Approved 1 baselines of path:/etc/neguard");
+    assertThat(cli("attest", "baseline", "approve", "bl-1", "--digest", TIM, "--server", url)
+        .exit()).isEqualTo(2);
     answers.put("POST /api/baselines/bl-1/reject", b -> new String[] {"200",
         baseline.formatted(TIM, "rejected", "[]")});
     assertThat(cli("attest", "baseline", "reject", "bl-1", "--server", url).out())

@@ -97,6 +97,7 @@ class RbacWalkTest {
     EXPECTED.put("PUT /api/attestation/policies/{neType}", EnumSet.of(Role.APPROVER));
     EXPECTED.put("GET /api/baselines", fleetReaders);
     EXPECTED.put("GET /api/baselines/{id}/files", fleetReaders);
+    EXPECTED.put("POST /api/baselines/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/baselines/{id}/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/baselines/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /api/deployments", EnumSet.of(Role.OPERATOR));

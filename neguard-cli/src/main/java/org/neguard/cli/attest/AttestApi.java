@@ -60,6 +60,13 @@ public final class AttestApi {
         new TypeReference<List<BaselineInfo>>() {});
   }
 
+  /** {@code POST /api/baselines/approve}: every pending baseline of a component's digest. */
+  public List<BaselineInfo> approveMatching(String component, String digest)
+      throws IOException, RefusalException {
+    return List.of(server.post("/api/baselines/approve?component=" + encode(component)
+        + "&digest=" + encode(digest), Map.of(), BaselineInfo[].class));
+  }
+
   /** {@code GET /api/baselines/{id}/files}: what the baseline was measured with. */
   public List<org.neguard.api.attest.BaselineFile> baselineFiles(String id)
       throws IOException, RefusalException {

@@ -70,18 +70,38 @@ final class AttestBaselineCommand extends CommandGroup {
   /** {@code neguard attest baseline approve}. */
   @Command(name = "approve", mixinStandardHelpOptions = true,
       description = {
-        "Approve a pending platform baseline (approver).",
+        "Approve a pending platform baseline, or every one with a component's digest (approver).",
         "Two distinct approvers make it the component's reference; the server counts each"
-            + " approver once."
+            + " approver once. With --component and --digest, every NE that proposed that"
+            + " measurement is approved at once: a fleet sharing one /etc needs one approval per"
+            + " approver, not one per NE."
       })
   static final class Approve extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "ID") String id;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ID") String id;
+
+    @Option(names = "--component", paramLabel = "NAME",
+        description = "With --digest: the component (platform:LABEL) whose pending baselines"
+            + " to approve.")
+    String component;
+
+    @Option(names = "--digest", paramLabel = "SHA256",
+        description = "With --component: the measured digest to approve, on every NE.")
+    String digest;
 
     @Override
     public Integer call() throws Exception {
-      BaselineInfo b = new AttestApi(server()).approveBaseline(id);
-      return output().done("Approved baseline " + b.id() + "; now " + b.state() + "\n"
-          + AttestText.baseline(b), fields(b));
+      AttestApi api = new AttestApi(server());
+      if (id != null && component == null && digest == null) {
+        BaselineInfo b = api.approveBaseline(id);
+        return output().done("Approved baseline " + b.id() + "; now " + b.state() + "\n"
+            + AttestText.baseline(b), fields(b));
+      }
+      if (id != null || component == null || digest == null) {
+        throw usage("give a baseline ID, or --component and --digest (not both)");
+      }
+      List<BaselineInfo> list = api.approveMatching(component, digest);
+      return output().done("Approved " + list.size() + " baselines of " + component + "\n"
+          + AttestText.baselineTable(list), Map.of("baselines", wire(list)));
     }
   }
 

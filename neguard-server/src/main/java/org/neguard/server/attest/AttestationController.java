@@ -123,6 +123,20 @@ class AttestationController {
     return baselines.approve(id, CurrentUser.actorName());
   }
 
+  /**
+   * Approves every pending baseline of one component with one digest, on every device that
+   * proposed it (one approval per approver and baseline, as one by one).
+   */
+  @PostMapping("/api/baselines/approve")
+  @Allowed(Role.APPROVER)
+  List<BaselineInfo> approveMatching(@RequestParam String component,
+      @RequestParam String digest) {
+    if (!digest.matches("[0-9a-f]{64}")) {
+      throw ApiException.badInput("digest is not 64 lower-case hex digits: " + digest);
+    }
+    return baselines.approveMatching(component, digest, CurrentUser.actorName());
+  }
+
   @PostMapping("/api/baselines/{id}/reject")
   @Allowed(Role.APPROVER)
   BaselineInfo reject(@PathVariable String id) {

@@ -81,6 +81,32 @@ final class Baselines {
     return view;
   }
 
+  /**
+   * Records {@code approver}'s approval of every pending baseline of {@code component} with
+   * {@code digest}, on whichever devices proposed it: a fleet measuring one /etc is approved
+   * once per approver, not once per NE. Each baseline is counted, audited and decided as by
+   * {@link #approve}; those this approver approved already are left as they are.
+   *
+   * @return the baselines after the approval, each in its state now
+   * @throws ApiException 404 when no pending baseline matches
+   */
+  List<BaselineInfo> approveMatching(String component, String digest, String approver) {
+    List<References.Baseline> pending = references.pending(component, digest);
+    if (pending.isEmpty()) {
+      throw ApiException.notFound("no pending baseline of " + component + " with digest "
+          + digest);
+    }
+    List<BaselineInfo> out = new java.util.ArrayList<>();
+    for (References.Baseline b : pending) {
+      if (references.approvers(b.id()).contains(approver)) {
+        out.add(references.view(b));
+        continue;
+      }
+      out.add(approve(b.id(), approver));
+    }
+    return List.copyOf(out);
+  }
+
   BaselineInfo reject(String id, String approver) {
     tx.executeWithoutResult(s -> {
       References.Baseline b = pending(id);

@@ -135,6 +135,13 @@ final class References {
     return jdbc.sql(sql.toString()).params(params).query(References::baseline).list();
   }
 
+  /** The pending baselines of {@code component} with {@code digest}, on every device. */
+  List<Baseline> pending(String component, String digest) {
+    return jdbc.sql("SELECT * FROM platform_baselines WHERE state = 'pending' AND component = ?"
+            + " AND digest = ? ORDER BY device_id, id")
+        .params(component, digest).query(References::baseline).list();
+  }
+
   List<String> approvers(String baselineId) {
     return jdbc.sql("SELECT approver FROM baseline_approvals WHERE baseline_id = ?"
             + " ORDER BY approved_at, approver")

@@ -380,4 +380,33 @@ class AttestationTest {
     assertThat(f.trust("mute")).isEqualTo("quarantined");
     assertThat(f.audit("QUARANTINE", "failure", "device mute")).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("REC-3 a fleet's common platform baseline approved once per approver, on every"
+      + " NE that proposed it; each NE then trusted")
+  void baselineOfAFleet_approvedByDigest() throws Exception {
+    Evidence.Component etc = AttestFixture.platform("fleet-etc", "resolv.conf", "nameserver\n");
+    List<TestDevice> ne = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ne.add(f.enrollWithApp("fleet-" + i));
+    }
+    f.scheduler.runOnce(Instant.now());
+    for (TestDevice d : ne) {
+      assertThat(f.answer(d, f.app(), etc).result()).isEqualTo("PENDING_BASELINE");
+    }
+    String query = "/api/baselines/approve?component=platform:fleet-etc&digest=" + etc.digest();
+    assertThat(f.s.http.post(query.replace(etc.digest(), "00".repeat(32)),
+        f.s.token(Role.APPROVER), Map.of()).status()).isEqualTo(404);
+    JsonNode first = f.s.http.post(query, f.s.token(Role.APPROVER), Map.of()).json();
+    assertThat(first).hasSize(3);
+    first.forEach(b -> assertThat(b.path("state").asText()).isEqualTo("pending"));
+    JsonNode again = f.s.http.post(query, f.s.token(Role.APPROVER), Map.of()).json();
+    again.forEach(b -> assertThat(b.path("approvers")).hasSize(1));
+    JsonNode second = f.s.http.post(query, f.s.token(Role.APPROVER, Role.AUDITOR), Map.of())
+        .json();
+    second.forEach(b -> assertThat(b.path("state").asText()).isEqualTo("approved"));
+    for (TestDevice d : ne) {
+      assertThat(f.answer(d, f.app(), etc).trustState()).isEqualTo("trusted");
+    }
+  }
 }
