@@ -317,7 +317,14 @@ class AgentAttackTest {
     String jwsB = null;
     for (int i = 0; i < 300 && jwsB == null; i++) {
       DeviceClient.PollAnswer p = asB.poll(null);
-      if (p.poll() != null && p.poll().order() != null) {
+      if (p.poll() != null && p.poll().attestation() != null) {
+        // B is an honest NE with nothing installed: its evidence lists no component (ATT-1).
+        asB.evidence(new org.neguard.api.attest.EvidenceSubmission(
+            org.neguard.attest.EvidenceSigner.of(asB.identity().keyPair().getPrivate())
+                .sign(org.neguard.attest.Evidence.of("ne-b", java.util.HexFormat.of()
+                    .parseHex(p.poll().attestation().nonce()), java.time.Instant.now(),
+                    List.of(), java.util.Optional.empty()))));
+      } else if (p.poll() != null && p.poll().order() != null) {
         jwsB = p.poll().order().jws();
       } else {
         Thread.sleep(100);

@@ -437,29 +437,29 @@ class ServerCliTest {
         work, built[0], "sample-mme", "1.0.0", bad, pki.resolve("ca.pem"),
         new QuickstartAgent.Versions("sample-mme", "1.0.0", built[1], "1.1.0", built[2],
             "1.2.0"));
-    assertThat(next).as("five agent steps between the repository's and the audit's")
-        .isEqualTo(22);
+    assertThat(next).as("six agent steps between the repository's and the audit's")
+        .isEqualTo(23);
     assertThat(out.toString()).as("%s", err).contains("== 16. A real NE agent",
         "\"event\":\"enrolled\"", "\"event\":\"verified_extracted\"",
         "current -> versions/sample-mme@1.0.0", "previous -> versions/sample-mme@1.0.0",
-        "\"event\":\"rolled_back\"", "HEALTH_CHECK_FAILED", "== 20. Port drift",
-        "\"event\":\"drift\"", "\"event\":\"drift_resolved\"", "== 21. Read the hash-chained",
-        "The agent was stopped");
+        "\"event\":\"rolled_back\"", "HEALTH_CHECK_FAILED", "== 20. Platform integrity",
+        "changed etc/mme.conf", "quarantined", "Created recovery campaign",
+        "== 21. Port drift", "\"event\":\"drift\"", "\"event\":\"drift_resolved\"",
+        "== 22. Read the hash-chained", "The agent was stopped");
     Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
-    // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself.
+    // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself;
+    // then 1.1.0's tree changed on the NE, quarantined, and the recovery reinstalled 1.0.0.
     assertThat(Files.readSymbolicLink(ne.resolve("install/current")).toString())
-        .isEqualTo("versions/sample-mme@1.1.0");
-    // After the rollback last-known-good is 1.0.0 again, as before the failed upgrade.
-    assertThat(Files.readSymbolicLink(ne.resolve("install/previous")).toString())
         .isEqualTo("versions/sample-mme@1.0.0");
-    assertThat(Files.readAllLines(ne.resolve("service.log"))).hasSize(4)
+    assertThat(Files.readSymbolicLink(ne.resolve("install/previous")).toString())
+        .isEqualTo("versions/sample-mme@1.1.0");
+    assertThat(Files.readAllLines(ne.resolve("service.log"))).hasSize(5)
         .satisfies(l -> assertThat(l.get(0)).contains("mme 1.0.0 started"))
         .satisfies(l -> assertThat(l.get(1)).contains("mme 1.1.0 started"))
         .satisfies(l -> assertThat(l.get(2)).contains("mme 1.2.0 started"))
-        .satisfies(l -> assertThat(l.get(3)).contains("mme 1.1.0 started"));
-    assertThat(Files.readString(ne.resolve("state/installed.json"))).contains("\"1.1.0\"");
-    assertThat(Files.readString(ne.resolve("state/last-result.json")))
-        .contains("HEALTH_CHECK_FAILED", "rolled back to sample-mme 1.1.0");
+        .satisfies(l -> assertThat(l.get(3)).contains("mme 1.1.0 started"))
+        .satisfies(l -> assertThat(l.get(4)).contains("mme 1.0.0 started"));
+    assertThat(Files.readString(ne.resolve("state/installed.json"))).contains("\"1.0.0\"");
   }
 
   /** A non-loopback address of this machine: a connection to it stays on this host. */
