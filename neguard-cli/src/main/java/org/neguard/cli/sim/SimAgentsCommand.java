@@ -90,10 +90,9 @@ final class SimAgentsCommand extends ClientCommand {
   double tamperRate;
 
   @Option(names = "--tamper-after", paramLabel = "DURATION", converter = DurationConverter.class,
-      defaultValue = "0s",
-      description = "The attack begins this long after the devices start polling (default:"
-          + " ${DEFAULT-VALUE}: a tampering device tampers as soon as it has installed a"
-          + " package and is challenged again).")
+      description = "The attack begins this long after the devices start polling (default: at"
+          + " once: a tampering device tampers as soon as it has installed a package and is"
+          + " challenged again).")
   Duration tamperAfter;
 
   @Option(names = "--tamper-when", paramLabel = "FILE",
@@ -143,9 +142,6 @@ final class SimAgentsCommand extends ClientCommand {
     }
     if (!(tamperRate >= 0 && tamperRate <= 1)) {
       throw usage("--tamper-rate must be a share from 0 to 1: " + tamperRate);
-    }
-    if (tamperAfter.isNegative()) {
-      throw usage("--tamper-after must not be negative: " + tamperAfter);
     }
     if (threads < 1 || threads > 256) {
       throw usage("--threads must be 1 to 256: " + threads);
@@ -391,7 +387,7 @@ final class SimAgentsCommand extends ClientCommand {
     if (tamperRate == 0) {
       return () -> false;
     }
-    long after = tamperAfter.toNanos();
+    long after = tamperAfter == null ? 0 : tamperAfter.toNanos();
     AtomicBoolean begun = new AtomicBoolean();
     AtomicLong lastLook = new AtomicLong();
     return () -> {
