@@ -444,11 +444,13 @@ final class SimAgentsCommand extends ClientCommand {
     Map<String, Object> lag = (Map<String, Object>) s.get("startLagMs");
     return String.format("%s of %s devices ready; %s polls in %s s (%s/s of %s/s scheduled,"
         + " %.1f%% answered 304, %s errors); poll latency p50 %s ms, p99 %s ms; start lag p99"
-        + " %s ms; %s orders: %s succeeded, %s failed (%s did not verify)", s.get("enrolled"),
+        + " %s ms; %s attestations (%s), evidence p99 %s ms; %s orders: %s succeeded, %s"
+        + " failed (%s did not verify)", s.get("enrolled"),
         s.get("devices"), s.get("polls"), s.get("pollSeconds"), s.get("pollsPerSecond"),
         s.get("scheduledPollsPerSecond"), 100 * (double) s.get("notModifiedShare"),
         s.get("pollErrors"), latency.get("p50"), latency.get("p99"), lag.get("p99"),
-        s.get("orders"), s.get("succeeded"), s.get("failed"), s.get("unverifiedOrders"));
+        s.get("attestations"), s.get("attestationResults"),
+        ((Map<String, Object>) s.get("attestLatencyMs")).get("p99"), s.get("orders"), s.get("succeeded"), s.get("failed"), s.get("unverifiedOrders"));
   }
 
   private static ThreadFactory daemons(String name) {
