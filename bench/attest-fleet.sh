@@ -175,7 +175,7 @@ python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 print("| setup | NEs | attestations/s (results) | evidence p50 / p99 ms | polls/s | poll p50 / p99 ms"
-      " | sim start lag p99 ms | server CPU (cores) | server CPU per attestation+polls | machine busy |")
+      " | sim start lag p99 ms | server CPU (cores) | server CPU per attestation (polls included) | machine busy |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['mode']} | {r['devices']} | {r['attestationsPerSecond']} ({r['results']},"
