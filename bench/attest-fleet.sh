@@ -6,8 +6,8 @@
 # signed per challenge) runs on the same 2 cores, and enrollment runs at 20-60 NEs/s here, so
 # the default is the same attestation RATE with fewer NEs and a shorter interval: COUNT NEs,
 # '--attest-interval ATTEST_INTERVAL --attest-jitter ATTEST_JITTER' (the jitter is added at
-# random, 0 to JITTER: the mean interval is INTERVAL + JITTER/2; 3000 NEs at 8 s + up to 2 s =
-# 9 s mean = 333/s). Per mode: enrollment (timed apart), a warm-up (first contacts answered,
+# random, 0 to JITTER: the mean interval is INTERVAL + JITTER/2; 1000 NEs at 2.5 s + up to 1 s
+# = 3 s mean = 333/s). Per mode: enrollment (timed apart), a warm-up (first contacts answered,
 # JIT), then a measured run of SECONDS_RUN seconds: attestations/s and results, the evidence round trip
 # p50/p99 as the NE saw it (POST /api/device/v1/evidence: verification, judgement and commit),
 # the polls of the same run (the reference: the cheapest device request, same TLS, same
@@ -16,16 +16,16 @@
 # MODES="embedded postgres" (postgres: two replicas on one fresh database at 127.0.0.1:5432,
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
-# COUNT (3000), ATTEST_INTERVAL (8s), ATTEST_JITTER (2s), POLL_INTERVAL (3s), SECONDS_RUN (90),
+# COUNT (1000), ATTEST_INTERVAL (2500ms), ATTEST_JITTER (1s), POLL_INTERVAL (2s), SECONDS_RUN (60),
 # WARMUP (30), THREADS (sim threads per sim, 16). NEGUARD names the command (default ./neguard).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 modes="${MODES:-embedded postgres}"
-count="${COUNT:-3000}"
-ainterval="${ATTEST_INTERVAL:-8s}"
-ajitter="${ATTEST_JITTER:-2s}"
-pinterval="${POLL_INTERVAL:-3s}"
-seconds="${SECONDS_RUN:-90}"
+count="${COUNT:-1000}"
+ainterval="${ATTEST_INTERVAL:-2500ms}"
+ajitter="${ATTEST_JITTER:-1s}"
+pinterval="${POLL_INTERVAL:-2s}"
+seconds="${SECONDS_RUN:-60}"
 warmup="${WARMUP:-30}"
 threads="${THREADS:-16}"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
