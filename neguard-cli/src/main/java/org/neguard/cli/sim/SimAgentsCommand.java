@@ -20,7 +20,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.Target;
 import org.neguard.agent.client.DeviceApiException;
@@ -56,9 +59,10 @@ import picocli.CommandLine.Option;
       "Uses your credentials (an admin or operator) to create one enrollment token per device;"
           + " each device has its own EC key, certificate and mutual-TLS connection. A share of"
           + " the devices (--fail-rate, the same devices every run) reports its installs as"
-          + " failed. Progress goes to standard error; the summary (polls, 304 share, poll"
-          + " latency p50 and p99, orders, outcomes) to standard output. Ctrl-C stops it and"
-          + " prints the summary."
+          + " failed; another (--tamper-rate) tampers with its installed package once, so that"
+          + " the server's attestation finds it. Progress goes to standard error; the summary"
+          + " (polls, 304 share, poll latency p50 and p99, attestations and their latency,"
+          + " orders, outcomes) to standard output. Ctrl-C stops it and prints the summary."
     })
 final class SimAgentsCommand extends ClientCommand {
   @Option(names = "--count", required = true, paramLabel = "N",
@@ -76,6 +80,25 @@ final class SimAgentsCommand extends ClientCommand {
   @Option(names = "--fail-rate", paramLabel = "SHARE", defaultValue = "0",
       description = "Share of devices, 0 to 1, whose installs fail (default: ${DEFAULT-VALUE}).")
   double failRate;
+
+  @Option(names = "--tamper-rate", paramLabel = "SHARE", defaultValue = "0",
+      description = "Share of devices, 0 to 1 (the same devices every run), that tamper once"
+          + " the attack begins: from then on their evidence shows the package they installed"
+          + " with an extra file, " + SimDevice.IMPLANT + ", until they install a package again"
+          + " (a recovery makes them honest for good). A device without a package tampers once"
+          + " it has installed one (default: ${DEFAULT-VALUE}).")
+  double tamperRate;
+
+  @Option(names = "--tamper-after", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "The attack begins this long after the devices start polling (default: at"
+          + " once: a tampering device tampers as soon as it has installed a package and is"
+          + " challenged again).")
+  Duration tamperAfter;
+
+  @Option(names = "--tamper-when", paramLabel = "FILE",
+      description = "The attack begins only once FILE exists (and --tamper-after has passed):"
+          + " whoever drives the run picks the moment.")
+  Path tamperWhen;
 
   @Option(names = "--poll-interval", paramLabel = "DURATION", defaultValue = "2s",
       converter = DurationConverter.class,
@@ -117,6 +140,9 @@ final class SimAgentsCommand extends ClientCommand {
     if (!(failRate >= 0 && failRate <= 1)) {
       throw usage("--fail-rate must be a share from 0 to 1: " + failRate);
     }
+    if (!(tamperRate >= 0 && tamperRate <= 1)) {
+      throw usage("--tamper-rate must be a share from 0 to 1: " + tamperRate);
+    }
     if (threads < 1 || threads > 256) {
       throw usage("--threads must be 1 to 256: " + threads);
     }
@@ -125,7 +151,7 @@ final class SimAgentsCommand extends ClientCommand {
     SimStats stats = new SimStats();
     Path downloads = Files.createTempDirectory("neguard-sim-");
     SimDevice.Shared shared = new SimDevice.Shared(stats, downloads,
-        securityVersions(server), stateDir);
+        securityVersions(server), stateDir, attackBegun(stats));
     ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons("sim"));
     // Its own thread: a progress line on time even when the pool is busy enrolling or behind.
     ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
@@ -197,6 +223,7 @@ final class SimAgentsCommand extends ClientCommand {
   private SimDevice device(ServerClient server, int index, String id, SimDevice.Shared shared)
       throws IOException, RefusalException {
     boolean fails = SimDevice.failsByIndex(index, failRate);
+    boolean tampers = SimDevice.failsByIndex(index, tamperRate);
     try {
       Optional<URI> savedUrl = deviceUrl != null ? Optional.of(deviceUrl)
           : stateDir == null ? Optional.empty() : SimState.deviceUrl(stateDir);
@@ -211,7 +238,8 @@ final class SimAgentsCommand extends ClientCommand {
               + " API at " + savedUrl.get() + ", where the devices of " + stateDir + " enrolled;"
               + " if the server listens elsewhere now, give --device-url");
         }
-        return new SimDevice(index, client, OrderKeys.verifier(keys, id), fails, shared);
+        return new SimDevice(index, client, OrderKeys.verifier(keys, id), fails, tampers,
+            shared);
       }
       EnrollmentToken token = server.createEnrollmentToken(new EnrollmentTokenRequest(id,
           neType, labels.isEmpty() ? null : labels, null));
@@ -224,7 +252,7 @@ final class SimAgentsCommand extends ClientCommand {
         client.identity().save(SimState.deviceDir(stateDir, id));
       }
       return new SimDevice(index, client, OrderKeys.verifier(enrolled.orderKeys(), id), fails,
-          shared);
+          tampers, shared);
     } catch (DeviceApiException e) {
       throw new RefusalException(e.reasons().stream()
           .map(r -> Reason.about(r.knownCode().orElse(ReasonCode.INTERNAL), id,
@@ -350,6 +378,41 @@ final class SimAgentsCommand extends ClientCommand {
     }
   }
 
+  /**
+   * Whether the attack has begun: {@code --tamper-after} since polling started, and
+   * {@code --tamper-when}'s file exists (looked for at most every 200 ms; once it began it
+   * stays begun).
+   */
+  private BooleanSupplier attackBegun(SimStats stats) {
+    if (tamperRate == 0) {
+      return () -> false;
+    }
+    long after = tamperAfter == null ? 0 : tamperAfter.toNanos();
+    AtomicBoolean begun = new AtomicBoolean();
+    AtomicLong lastLook = new AtomicLong();
+    return () -> {
+      if (begun.get()) {
+        return true;
+      }
+      if (stats.pollSeconds() * 1e9 < after) {
+        return false;
+      }
+      if (tamperWhen != null) {
+        long now = System.nanoTime();
+        long last = lastLook.get();
+        if (last != 0 && now - last < 200_000_000L) {
+          return false;
+        }
+        lastLook.set(now);
+        if (!Files.exists(tamperWhen)) {
+          return false;
+        }
+      }
+      begun.set(true);
+      return true;
+    };
+  }
+
   /** Each package's security version, asked of the server once (the operator may read it). */
   private static SimDevice.SecurityVersions securityVersions(ServerClient server) {
     Map<String, Long> known = new ConcurrentHashMap<>();
@@ -381,11 +444,13 @@ final class SimAgentsCommand extends ClientCommand {
     Map<String, Object> lag = (Map<String, Object>) s.get("startLagMs");
     return String.format("%s of %s devices ready; %s polls in %s s (%s/s of %s/s scheduled,"
         + " %.1f%% answered 304, %s errors); poll latency p50 %s ms, p99 %s ms; start lag p99"
-        + " %s ms; %s orders: %s succeeded, %s failed (%s did not verify)", s.get("enrolled"),
+        + " %s ms; %s attestations (%s), evidence p99 %s ms; %s orders: %s succeeded, %s"
+        + " failed (%s did not verify)", s.get("enrolled"),
         s.get("devices"), s.get("polls"), s.get("pollSeconds"), s.get("pollsPerSecond"),
         s.get("scheduledPollsPerSecond"), 100 * (double) s.get("notModifiedShare"),
         s.get("pollErrors"), latency.get("p50"), latency.get("p99"), lag.get("p99"),
-        s.get("orders"), s.get("succeeded"), s.get("failed"), s.get("unverifiedOrders"));
+        s.get("attestations"), s.get("attestationResults"),
+        ((Map<String, Object>) s.get("attestLatencyMs")).get("p99"), s.get("orders"), s.get("succeeded"), s.get("failed"), s.get("unverifiedOrders"));
   }
 
   private static ThreadFactory daemons(String name) {

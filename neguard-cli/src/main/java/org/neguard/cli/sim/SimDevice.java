@@ -52,8 +52,17 @@ final class SimDevice {
   /** How a simulated install fails, for the devices {@link #failsByIndex} picks. */
   static final String SIMULATED_FAILURE = "simulated install failure (sim agents --fail-rate)";
 
-  /** What every device shares: the counters, the download directory, package versions. */
-  record Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir) {}
+  /** The file a tampering device adds to its package's installed tree (see {@link #tampered}). */
+  static final String IMPLANT = "lib/implant";
+
+  /** What every device shares: the counters, the download directory, package versions, and
+   * whether the simulated attack has begun ({@code --tamper-after}, {@code --tamper-when}). */
+  record Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir,
+      java.util.function.BooleanSupplier tamperNow) {
+    Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir) {
+      this(stats, downloads, versions, stateDir, () -> false);
+    }
+  }
 
   /** The security version of a package, as the server stores it (the order does not say). */
   @FunctionalInterface
@@ -65,19 +74,32 @@ final class SimDevice {
   private final DeviceClient client;
   private final OrderVerifier verifier;
   private final boolean fails;
+  /** Whether this device is one of {@code --tamper-rate}'s: it tampers once, when the attack
+   * begins, and stays so until it installs a package again. */
+  private final boolean tampers;
   private final Shared shared;
   private final Set<String> handled = ConcurrentHashMap.newKeySet();
   private String etag;
   private volatile boolean busy;
   /** What this NE measures: the package of its last successful order, as signed. */
   private volatile List<Evidence.Component> measured = List.of();
+  /** Whether its installed package carries the implant now (cleared by the next install). */
+  private volatile boolean tampered;
+  /** Whether it tampered already: a device tampers once, so a recovery leaves it honest. */
+  private volatile boolean tamperedOnce;
 
   SimDevice(int index, DeviceClient client, OrderVerifier verifier, boolean fails,
       Shared shared) {
+    this(index, client, verifier, fails, false, shared);
+  }
+
+  SimDevice(int index, DeviceClient client, OrderVerifier verifier, boolean fails,
+      boolean tampers, Shared shared) {
     this.index = index;
     this.client = client;
     this.verifier = verifier;
     this.fails = fails;
+    this.tampers = tampers;
     this.shared = shared;
   }
 
@@ -146,13 +168,62 @@ final class SimDevice {
     long t0 = System.nanoTime();
     try {
       AttestationResult r = client.evidence(new EvidenceSubmission(
-          evidence(c.nonce(), measured)));
-      shared.stats().attested(System.nanoTime() - t0, "PASS".equals(r.result()));
+          evidence(c.nonce(), measuredNow())));
+      shared.stats().attested(System.nanoTime() - t0, r.result());
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException | DeviceApiException | RuntimeException e) {
       shared.stats().attestErrors.incrementAndGet();
       etag = null;
+    }
+  }
+
+  /**
+   * What the device measures now: what it installed, or, once the attack began (and it has a
+   * package to tamper with and did not tamper before), that with {@link #IMPLANT} added to its
+   * first package: a self-consistent measurement (digest and TIM recomputed) that no signed RIM
+   * vouches for, so the validation entity names the extra file.
+   */
+  private List<Evidence.Component> measuredNow() {
+    List<Evidence.Component> m = measured;
+    if (tampers && !tamperedOnce && !m.isEmpty() && shared.tamperNow().getAsBoolean()) {
+      tamperedOnce = true;
+      tampered = true;
+      shared.stats().tampered.incrementAndGet();
+    }
+    return tampered ? tampered(m) : m;
+  }
+
+  /** {@code components} with {@link #IMPLANT} in the first vendor-signed one. */
+  static List<Evidence.Component> tampered(List<Evidence.Component> components) {
+    List<Evidence.Component> out = new ArrayList<>();
+    boolean done = false;
+    for (Evidence.Component c : components) {
+      if (!done && c.reference() == PlatformTim.Reference.VENDOR_SIGNED) {
+        List<TreeDigest.Leaf> leaves = new ArrayList<>();
+        for (TreeDigest.Leaf l : c.leaves()) {
+          if (!l.path().equals(IMPLANT)) {
+            leaves.add(l);
+          }
+        }
+        leaves.add(new TreeDigest.Leaf(IMPLANT, IMPLANT_SHA256, 0755));
+        c = new Evidence.Component(c.name(), c.reference(), TreeDigest.of(leaves), leaves);
+        done = true;
+      }
+      out.add(c);
+    }
+    return List.copyOf(out);
+  }
+
+  /** SHA-256 of the implant's (made-up) content. */
+  private static final String IMPLANT_SHA256 = sha256("neguard sim implant\n");
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -220,6 +291,8 @@ final class SimDevice {
           o.packageVersion(), shared.versions().of(o.packageName(), o.packageVersion())),
           o.attestation() == null ? null : evidence(o.attestation().nonce(), next));
       measured = next;
+      // The install replaced the tampered tree: honest from now on (a recovery).
+      tampered = false;
     } catch (InterruptedIOException e) {
       throw e;
     } catch (DeviceApiException e) {

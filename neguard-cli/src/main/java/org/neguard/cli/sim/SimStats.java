@@ -31,6 +31,10 @@ final class SimStats {
   final AtomicLong attestations = new AtomicLong();
   final AtomicLong attestPassed = new AtomicLong();
   final AtomicLong attestErrors = new AtomicLong();
+  /** Devices that began to tamper ({@code --tamper-rate}). */
+  final AtomicLong tampered = new AtomicLong();
+  /** Attestation results by their result (PASS, FAIL, ...). */
+  final Map<String, AtomicLong> attestResults = new java.util.concurrent.ConcurrentHashMap<>();
   /** How late each device's step started against its schedule (the pool's own queueing). */
   final LatencyHistogram startLag = new LatencyHistogram();
 
@@ -48,12 +52,14 @@ final class SimStats {
     }
   }
 
-  void attested(long nanos, boolean passed) {
+  void attested(long nanos, String result) {
     attestLatency.record(nanos);
     attestations.incrementAndGet();
-    if (passed) {
+    if ("PASS".equals(result)) {
       attestPassed.incrementAndGet();
     }
+    attestResults.computeIfAbsent(String.valueOf(result), k -> new AtomicLong())
+        .incrementAndGet();
   }
 
   double seconds() {
@@ -111,6 +117,11 @@ final class SimStats {
     m.put("attestations", attestations.get());
     m.put("attestationsPassed", attestPassed.get());
     m.put("attestationErrors", attestErrors.get());
+    Map<String, Object> results = new java.util.TreeMap<>();
+    attestResults.forEach((k, v) -> results.put(k, v.get()));
+    m.put("attestationResults", results);
+    m.put("attestationsPerSecond", round(seconds == 0 ? 0 : attestations.get() / seconds, 1));
+    m.put("tampered", tampered.get());
     Map<String, Object> attest = new LinkedHashMap<>();
     attest.put("p50", attestLatency.quantileMillis(0.50));
     attest.put("p99", attestLatency.quantileMillis(0.99));
