@@ -2,7 +2,6 @@ package org.neguard.cli.evidence;
 
 import static org.neguard.html.Html.escape;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -24,6 +23,7 @@ import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.attest.BaselineInfo;
 import org.neguard.api.attest.DeviceTrust;
 import org.neguard.api.audit.AuditRecord;
+import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.Target;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.cli.attest.AttestApi;
@@ -164,23 +164,20 @@ final class IntegrityEvidence {
 
   private static List<Run> readDeployments(ServerClient server, List<String> notes)
       throws IOException {
-    List<JsonNode> list = read(notes, "deployments (GET /api/deployments)", () -> {
-      List<JsonNode> l = new ArrayList<>();
-      server.get("/api/deployments", JsonNode.class).forEach(l::add);
-      return l;
-    });
+    List<Deployment> list = read(notes, "deployments (GET /api/deployments)",
+        server::deployments);
     List<Run> runs = new ArrayList<>();
-    for (JsonNode d : list) {
+    for (Deployment d : list) {
       if (runs.size() >= MAX_DEPLOYMENTS) {
         notes.add("more than " + MAX_DEPLOYMENTS + " deployments: only the first were read");
         break;
       }
-      String id = d.path("id").asText();
+      String id = d.id();
       List<Target> targets = read(notes, "targets of deployment " + id,
           () -> server.targets(id));
-      runs.add(new Run(id, d.path("kind").asText("update"), d.path("packageName").asText(),
-          d.path("packageVersion").asText(), d.path("state").asText(),
-          d.path("stateReason").asText(""), targets));
+      runs.add(new Run(id, d.kind() == null ? "update" : d.kind(), d.packageName(),
+          d.packageVersion(), d.state(), d.stateReason() == null ? "" : d.stateReason(),
+          targets));
     }
     return runs;
   }
