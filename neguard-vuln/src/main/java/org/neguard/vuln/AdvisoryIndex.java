@@ -48,6 +48,11 @@ public final class AdvisoryIndex {
     return size;
   }
 
+  /** Every advisory, each once. */
+  public List<Advisory> all() {
+    return byPackage.values().stream().flatMap(List::stream).distinct().toList();
+  }
+
   /** The advisories affecting {@code name} in {@code ecosystem}. */
   public List<Advisory> affecting(String ecosystem, String name) {
     return byPackage.getOrDefault(ecosystem + "\0" + name, List.of());
