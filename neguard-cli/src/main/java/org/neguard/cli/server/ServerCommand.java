@@ -147,6 +147,19 @@ final class ServerCommand extends CommandBase {
           + " or resolved), failed attestations and quarantined NEs.")
   java.net.URI alertWebhook;
 
+  @Option(names = "--vulndb", paramLabel = "DIR",
+      description = "The vulnerability database ('neguard vulndb import --db DIR') the NEs'"
+          + " installed packages are assessed against; opened when first needed and again"
+          + " whenever its feeds.json changes. Without it every NE's vulnerabilities are"
+          + " NO_DATABASE.")
+  java.nio.file.Path vulnDb;
+
+  @Option(names = "--vulndb-max-age", paramLabel = "DURATION", defaultValue = "7d",
+      converter = DurationConverter.class,
+      description = "A feed whose newest record is older than this makes every assessment"
+          + " STALE_DATABASE (default: ${DEFAULT-VALUE}).")
+  Duration vulnDbMaxAge;
+
   @Option(names = "--attest-interval", paramLabel = "DURATION", defaultValue = "5m",
       converter = DurationConverter.class,
       description = "How often each NE's platform integrity is attested at runtime (default:"

@@ -91,6 +91,12 @@ public final class ServerLauncher {
     }
     b.alertWebhook(c.alertWebhook);
     try {
+      b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
+          .map(Path::toAbsolutePath), c.vulnDbMaxAge));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
+    }
+    try {
       return b.build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
