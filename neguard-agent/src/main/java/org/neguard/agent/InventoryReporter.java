@@ -29,6 +29,11 @@ import org.neguard.verdict.RefusalException;
  * finding it opened can be resolved). The server's judgement is logged: {@code drift} when it
  * reports open findings, {@code drift_resolved} when a report resolved some.
  *
+ * <p>Beside it, what the NE runs (issue 16, docs/AGENT.md "Installed packages"): the installed
+ * packages and each listening socket's owning package ({@link PackageInventory}), sent when
+ * they changed or with the socket inventory, the package list itself only when the server does
+ * not hold its digest.
+ *
  * <p>One daemon thread of its own, so that a slow poll or install never delays it; {@link
  * #close} stops it. A failed send is logged and retried at the next interval.
  */
@@ -141,9 +146,10 @@ public final class InventoryReporter implements AutoCloseable {
     if (packages == null) {
       return;
     }
+    String key = null;
     try {
       PackageReport full = packages.take(o.ports());
-      String key = full.digest() + "\n" + full.sockets();
+      key = full.digest() + "\n" + full.sockets();
       if (!due && key.equals(packagesSent)) {
         return;
       }
@@ -163,7 +169,10 @@ public final class InventoryReporter implements AutoCloseable {
         log.event("packages_notes", "message", String.join("; ", full.notes()));
       }
     } catch (DeviceApiException e) {
+      // Refused (an impossible list, say): sent again, whole, when it changes or is due, not
+      // every interval.
       packagesHeld = null;
+      packagesSent = key;
       log.event("packages_error", "status", e.status(), "code", e.code(), "message",
           e.getMessage());
     } catch (IOException | RuntimeException e) {

@@ -33,6 +33,19 @@ import picocli.CommandLine;
 final class QuickstartAgent {
   /** The device id of the quickstart's NE. */
   static final String DEVICE = "qs-mme-1";
+  /** The server's vulnerability database, under the quickstart's work directory (issue 16). */
+  static final String VULNDB = "vulndb";
+  /** The demo OSV records (their sources: SOURCES.md beside them). */
+  private static final String DEMO_FEED = "/org/neguard/cli/quickstart-osv/";
+  private static final List<String> DEMO_RECORDS = List.of("DEBIAN-CVE-2025-21587.json",
+      "DEBIAN-CVE-2025-30691.json", "DEBIAN-CVE-2025-30698.json",
+      "DEBIAN-CVE-2026-28372.json", "DEBIAN-CVE-2026-32746.json");
+  /**
+   * What the NE's image runs older than this host: each source package at the changelog entry
+   * before the one that fixes the demo feed's records.
+   */
+  private static final Map<String, String> IMAGE_VERSIONS = Map.of("openjdk-17", "17.0.14+7-1",
+      "inetutils", "2:2.4-2+deb12u2");
   /** The agent's JVM options on an NE (docs/AGENT.md "Footprint"), one per line, # comments. */
   static final String JVM_OPTIONS = "agent/jvm.options";
 
@@ -53,6 +66,7 @@ final class QuickstartAgent {
   private final Versions versions;
   private final Path home;
   private final Path log;
+  private final Path work;
   private Process agent;
   private int linesShown;
 
@@ -64,6 +78,7 @@ final class QuickstartAgent {
     this.versions = versions;
     this.home = work.resolve("ne-" + DEVICE);
     this.log = home.resolve("agent.log");
+    this.work = work;
   }
 
   /**
@@ -98,6 +113,7 @@ final class QuickstartAgent {
         + " reports the target failed with HEALTH_CHECK_FAILED", false);
     integrity(n++);
     drift(n++);
+    vulnerabilities(n++);
     return n;
   }
 
@@ -229,6 +245,94 @@ final class QuickstartAgent {
     require(0, cat(new String[] {"device", "drift", DEVICE}, cfg));
   }
 
+  /**
+   * What an NE runs (issue 16, HRD-3; docs/VULNERABILITIES.md "What an NE runs"): the agent
+   * has been reporting the NE image's installed packages with its socket inventory, each
+   * listening socket with the package owning its executable; the server had no vulnerability
+   * database, and says so. The demo OSV feed (records written from this host's own Debian
+   * changelogs) is imported into the directory the server was started with; the server
+   * reopens it by itself, and the NE's findings show next to its ports: reachable ones first.
+   */
+  private void vulnerabilities(int n) throws Exception {
+    step(n, "Vulnerabilities of what the NE runs (HRD-3): the agent reports the NE's installed"
+        + " packages (dpkg, only when they change: a digest otherwise) and, for each listening"
+        + " socket, the package owning its executable; the server assesses them against its"
+        + " vulnerability database (--vulndb). None is imported yet, and the server says so"
+        + " rather than 'no vulnerabilities'. Then a demo OSV feed, written from this host's"
+        + " Debian changelogs, is imported; the server reopens the database by itself and the"
+        + " NE's findings show next to its ports, those reachable through a port first");
+    String[] cfg = server.operator();
+    awaitEvent("packages_reported");
+    showEvents();
+    String[] vulns = cat(new String[] {"device", "vulns", DEVICE}, cfg);
+    require(0, vulns);
+    Path feed = home.resolve("debian-12-demo-osv.zip");
+    try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(
+        Files.newOutputStream(feed))) {
+      for (String r : DEMO_RECORDS) {
+        try (InputStream in = QuickstartAgent.class.getResourceAsStream(DEMO_FEED + r)) {
+          z.putNextEntry(new java.util.zip.ZipEntry(r));
+          in.transferTo(z);
+          z.closeEntry();
+        }
+      }
+    }
+    Path db = work.resolve(VULNDB);
+    List<org.neguard.vuln.FeedInfo> feeds = org.neguard.vuln.VulnDb.importFeeds(db,
+        List.of(feed), (done, total) -> { });
+    out.println("$ (" + feed + ": " + DEMO_RECORDS.size() + " OSV records from this host's"
+        + " changelogs, sources in the quickstart's SOURCES.md, imported into " + db
+        + " as 'neguard vulndb import --db " + db + " " + feed + "' does; newest record "
+        + feeds.get(0).newest() + ")");
+    out.flush();
+    require(0, vulns);
+    org.neguard.api.vuln.DeviceVulnerabilities v = JSON.readValue(captured(0,
+        cat(vulns, new String[] {"--json"})), org.neguard.api.vuln.DeviceVulnerabilities.class);
+    if (!v.state().equals(org.neguard.api.vuln.DeviceVulnerabilities.ASSESSED)
+        && !v.state().equals(org.neguard.api.vuln.DeviceVulnerabilities.NOT_ASSESSED)) {
+      throw new IllegalStateException("the NE's vulnerabilities are " + v.state() + ": "
+          + v.messages());
+    }
+  }
+
+  /**
+   * The NE's image: this host's dpkg database with openjdk-17 and inetutils at the versions
+   * before their last security updates ({@link #IMAGE_VERSIONS}), so that the demo feed's
+   * advisories apply; the same file lists (info/), the same os-release. A host without dpkg
+   * gives an NE without packages, which the server shows as not assessed.
+   */
+  private static void neImage(Path image) throws IOException {
+    Path dpkg = Files.createDirectories(image.resolve("var/lib/dpkg"));
+    Files.createDirectories(image.resolve("etc"));
+    Path status = Path.of("/var/lib/dpkg/status");
+    if (Files.isRegularFile(status)) {
+      StringBuilder b = new StringBuilder();
+      for (String p : Files.readString(status).split("\n\n")) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+            "(?m)^Source: (\\S+)").matcher(p);
+        java.util.regex.Matcher name = java.util.regex.Pattern.compile(
+            "(?m)^Package: (\\S+)").matcher(p);
+        String source = m.find() ? m.group(1) : name.find() ? name.group(1) : "";
+        String old = IMAGE_VERSIONS.get(source);
+        if (old != null) {
+          p = p.replaceAll("(?m)^Version: .*$", "Version: "
+              + java.util.regex.Matcher.quoteReplacement(old))
+              .replaceAll("(?m)^Source: (\\S+) \\(.*\\)$", "Source: $1 (" + old + ")");
+        }
+        b.append(p).append("\n\n");
+      }
+      Files.writeString(dpkg.resolve("status"), b.toString().strip() + "\n");
+    }
+    if (Files.isDirectory(Path.of("/var/lib/dpkg/info"))
+        && !Files.exists(dpkg.resolve("info"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.createSymbolicLink(dpkg.resolve("info"), Path.of("/var/lib/dpkg/info"));
+    }
+    if (Files.isRegularFile(Path.of("/etc/os-release"))) {
+      Files.copy(Path.of("/etc/os-release"), image.resolve("etc/os-release"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
   /** A policy for NE type mme that declares every port this host listens on now. */
   private static String hostPolicy() throws Exception {
     java.util.Set<String> keys = new java.util.TreeSet<>();
@@ -306,7 +410,11 @@ final class QuickstartAgent {
         "health.check=/bin/sh ../check-mme.sh",
         "health.timeout=10s",
         "inventory.interval=1s",
+        // What the NE runs (issue 16): the NE image's dpkg database, see neImage().
+        "packages.dpkg.admindir=ne-image/var/lib/dpkg",
+        "packages.os-release=ne-image/etc/os-release",
         "");
+    neImage(home.resolve("ne-image"));
     Files.writeString(config, shown + "enroll.token=" + t.get("token") + "\n");
     out.println("$ cat " + config + "   (and enroll.token=...)");
     out.print(shown);

@@ -66,9 +66,13 @@ final class QuickstartServer {
     Path publisherPassword = secretFile(work.resolve("publisher-password.txt"));
     step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
     show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
-        "--admin-password-file", adminPassword.toString(), "--repo-public");
+        "--admin-password-file", adminPassword.toString(), "--repo-public", "--vulndb",
+        work.resolve(QuickstartAgent.VULNDB).toString(), "--vulndb-max-age", "3650d");
     int next;
-    try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert)) {
+    // The demo feed is as old as the changelogs it was written from: a real server keeps the
+    // default --vulndb-max-age of 7 days, and shows an older database as STALE_DATABASE.
+    try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert,
+        work.resolve(QuickstartAgent.VULNDB), java.time.Duration.ofDays(3650))) {
       String url = server.url();
       out.println("NEGuard server listening on " + url);
       out.flush();

@@ -437,15 +437,26 @@ class ServerCliTest {
         work, built[0], "sample-mme", "1.0.0", bad, pki.resolve("ca.pem"),
         new QuickstartAgent.Versions("sample-mme", "1.0.0", built[1], "1.1.0", built[2],
             "1.2.0"));
-    assertThat(next).as("six agent steps between the repository's and the audit's")
-        .isEqualTo(23);
+    assertThat(next).as("seven agent steps between the repository's and the audit's")
+        .isEqualTo(24);
     assertThat(out.toString()).as("%s", err).contains("== 16. A real NE agent",
         "\"event\":\"enrolled\"", "\"event\":\"verified_extracted\"",
         "current -> versions/sample-mme@1.0.0", "previous -> versions/sample-mme@1.0.0",
         "\"event\":\"rolled_back\"", "HEALTH_CHECK_FAILED", "== 20. Platform integrity",
         "changed etc/mme.conf", "quarantined", "Created recovery campaign",
         "== 21. Port drift", "\"event\":\"drift\"", "\"event\":\"drift_resolved\"",
-        "== 22. Read the hash-chained", "The agent was stopped");
+        "== 22. Vulnerabilities of what the NE runs", "\"event\":\"packages_reported\"",
+        "NO_DATABASE", "holds no vulnerability database yet", "== 23. Read the hash-chained",
+        "The agent was stopped");
+    // HRD-3: the NE's findings next to its ports, after the demo feed's import, without a
+    // restart: openjdk-17 reachable through the server's own listening ports (a java process),
+    // inetutils-telnetd dormant (telnetd is not listening).
+    String vulns = out.toString().substring(out.toString().indexOf("== 22. Vulnerabilities"));
+    assertThat(vulns).as("%s", err).contains("ASSESSED; ", "Feed debian-12-demo-osv.zip",
+        "openjdk-17-jre-headless", "DEBIAN-CVE-2025-30698", "17.0.15+6-1~deb12u1",
+        "DEBIAN-CVE-2026-32746", "dormant");
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+        + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
     Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
     // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself;
     // then 1.1.0's tree changed on the NE, quarantined, and the recovery reinstalled 1.0.0.

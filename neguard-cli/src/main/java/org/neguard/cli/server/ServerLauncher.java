@@ -105,10 +105,12 @@ public final class ServerLauncher {
 
   /**
    * Starts a quiet server on a free loopback port with an embedded database in {@code data},
-   * trusting {@code caCert}, its repository public: the quickstart's.
+   * trusting {@code caCert}, its repository public, assessing the NEs' packages against the
+   * vulnerability database in {@code vulnDb} (none there yet is a state it shows): the
+   * quickstart's.
    */
-  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert)
-      throws IOException, RefusalException {
+  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert, Path vulnDb,
+      java.time.Duration vulnDbMaxAge) throws IOException, RefusalException {
     // The repository readable by anyone, as --repo-public: any TUF client (tuf-js too) reads
     // it without a NEGuard login, which is what the quickstart shows.
     ServerConfig.Repo d = ServerConfig.Repo.defaults();
@@ -116,6 +118,7 @@ public final class ServerLauncher {
         .adminPasswordFile(adminPasswordFile)
         .repo(new ServerConfig.Repo(true, d.timestampExpiry(), d.snapshotExpiry(),
             d.targetsExpiry(), d.renewInterval()))
+        .vuln(new ServerConfig.Vuln(Optional.of(vulnDb.toAbsolutePath()), vulnDbMaxAge))
         .build(), List.of(caCert), List.of());
     return new Running() {
       @Override
