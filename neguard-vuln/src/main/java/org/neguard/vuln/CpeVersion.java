@@ -92,7 +92,7 @@ public final class CpeVersion {
 
   private static OptionalInt compare(List<Token> a, List<Token> b, int n) {
     Token end = new Token(Kind.END, "", 0);
-    Token zero = new Token(Kind.NUM, "", 0);
+    Token zero = new Token(Kind.NUM, "0", 0);
     for (int i = 0; i < n; i++) {
       Token x = i < a.size() ? a.get(i) : end;
       Token y = i < b.size() ? b.get(i) : end;

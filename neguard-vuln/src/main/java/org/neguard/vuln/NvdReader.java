@@ -64,6 +64,8 @@ public final class NvdReader {
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // The caller opened the stream and closes it.
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.AUTO_CLOSE_SOURCE)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxStringLength(MAX_RECORD_BYTES)
           .maxNameLength(1024)
@@ -96,12 +98,37 @@ public final class NvdReader {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(sink, "sink");
+    try {
+      return parse(in, source, sink);
+    } catch (StreamConstraintsException e) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
+          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
+          + " file is not one", e);
+    } catch (JsonProcessingException | EOFException | ZipException e) {
+      throw malformed(source, "not a complete, strict JSON feed (" + firstLine(e) + ");"
+          + " download the feed again: it is truncated or damaged");
+    }
+  }
+
+  private static Summary parse(InputStream in, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
     b.mark(4);
     int b0 = b.read();
     int b1 = b.read();
     b.reset();
-    InputStream json = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : b;
+    StrictGzipInputStream gz = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : null;
+    try {
+      return parseJson(gz != null ? gz : b, source, sink);
+    } finally {
+      if (gz != null) {
+        gz.close(); // its inflater's native memory; the caller's stream stays open
+      }
+    }
+  }
+
+  private static Summary parseJson(InputStream json, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     if (!json.markSupported()) {
       json = new BufferedInputStream(json, 1 << 16);
     }
@@ -118,13 +145,6 @@ public final class NvdReader {
     }
     try (JsonParser p = FACTORY.createParser(json)) {
       return new Feed(p, source, sink).read();
-    } catch (StreamConstraintsException e) {
-      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
-          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
-          + " file is not one", e);
-    } catch (JsonProcessingException | EOFException | ZipException e) {
-      throw malformed(source, "not strict, complete JSON (" + firstLine(e) + "); download the"
-          + " feed again: it is truncated or damaged");
     }
   }
 
