@@ -191,11 +191,15 @@ class NvdReaderTest {
         + "\"OR\",\"negate\":false,\"cpeMatch\":[{\"vulnerable\":true,\"criteria\":"
         + "\"cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*\",\"criteria\":"
         + "\"cpe:2.3:a:example:nothing:*:*:*:*:*:*:*:*\",\"versionEndExcluding\":\"9.8\"}]}]}]");
-    assertThat(code(feed(twoCriteria))).isEqualTo(ReasonCode.MALFORMED);
-    assertThat(code(feed("{\"cve\":{\"id\":\"CVE-2099-0001\",\"id\":\"CVE-2099-0002\","
-        + "\"lastModified\":\"2024-07-01T00:00:00.000\"}}"))).isEqualTo(ReasonCode.MALFORMED);
-    assertThat(code(feed(cve("CVE-2099-0001", "")).replace("}", ",\"vulnerabilities\":[]}")
-        .replaceFirst("\\]}$", "]}"))).isEqualTo(ReasonCode.MALFORMED);
+    String twoIds = "{\"cve\":{\"id\":\"CVE-2099-0001\",\"id\":\"CVE-2099-0002\","
+        + "\"lastModified\":\"2024-07-01T00:00:00.000\"}}";
+    String twoLists = "{\"format\":\"NVD_CVE\",\"version\":\"2.0\",\"vulnerabilities\":["
+        + cve("CVE-2099-0001", "") + "],\"vulnerabilities\":[]}";
+    for (String f : List.of(feed(twoCriteria), feed(twoIds), twoLists)) {
+      RefusalException r = refused(f.getBytes(StandardCharsets.UTF_8));
+      assertThat(r.code()).isEqualTo(ReasonCode.MALFORMED);
+      assertThat(r.getMessage()).contains("Duplicate field");
+    }
   }
 
   @ParameterizedTest
