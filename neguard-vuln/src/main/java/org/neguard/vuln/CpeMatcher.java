@@ -81,7 +81,7 @@ public final class CpeMatcher {
     }
     List<Match> results = new ArrayList<>();
     for (Configuration c : cve.tree()) {
-      results.add(configuration(cve.id(), c, product));
+      results.add(configuration(c, product));
     }
     for (Match m : results) {
       if (m.affected() && m.fullyAssessed()) {
@@ -103,10 +103,10 @@ public final class CpeMatcher {
         + product.version() + " as vulnerable");
   }
 
-  private static Match configuration(String id, Configuration c, Cpe product) {
+  private static Match configuration(Configuration c, Cpe product) {
     List<NodeResult> nodes = new ArrayList<>();
     for (Node n : c.nodes()) {
-      nodes.add(node(id, n, product));
+      nodes.add(node(n, product));
     }
     if (c.negate()) {
       // A negated configuration ("all but ...") has no meaning NVD documents; never a pass.
@@ -135,7 +135,7 @@ public final class CpeMatcher {
 
   private record NodeResult(Match match, boolean namesProduct) {}
 
-  private static NodeResult node(String id, Node n, Cpe product) {
+  private static NodeResult node(Node n, Cpe product) {
     Match best = notAffected("");
     boolean names = false;
     for (CpeRange r : n.cpeMatch()) {
@@ -197,9 +197,8 @@ public final class CpeMatcher {
     return new Leaf(version(r, product, label), true);
   }
 
-  private static Match version(CpeRange r, Cpe c0, String label) {
+  private static Match version(CpeRange r, Cpe p, String label) {
     Cpe c = r.cpe();
-    Cpe p = c0;
     if (p.hasWildcard(Attribute.VERSION) || p.hasWildcard(Attribute.UPDATE)
         || c.hasWildcard(Attribute.VERSION) || c.hasWildcard(Attribute.UPDATE)) {
       return notAssessed("a wildcard in the version of " + label + " or of " + p);

@@ -52,7 +52,7 @@ import org.neguard.vuln.NvdCve.Operator;
  * <p>Thread-safe (no state between calls).
  */
 public final class NvdReader {
-  /** Larger records are refused; NVD's largest (thousands of cpeMatch) are around 2 MiB. */
+  /** Larger records are refused: generous for thousands of cpeMatch of about 200 bytes each. */
   public static final int MAX_RECORD_BYTES = 8 << 20;
   /** NVD holds about 300,000 CVEs; ids are kept to refuse duplicates, so the count is bounded. */
   public static final int MAX_RECORDS = 1_000_000;
@@ -196,6 +196,10 @@ public final class NvdReader {
             if (t != JsonToken.START_ARRAY) {
               throw malformed(source, "vulnerabilities is not an array");
             }
+            // NVD writes format and version first (and a key-sorted copy keeps them before
+            // vulnerabilities): knowing the file is NVD 2.0 before any record reaches the sink
+            // keeps another format's records out of it.
+            checkFormat(format, version);
             sawVulnerabilities = true;
             while (next() != JsonToken.END_ARRAY) {
               if (++count > MAX_RECORDS) {
@@ -213,15 +217,21 @@ public final class NvdReader {
       if (p.nextToken() != null) {
         throw malformed(source, "data after the feed's object; download the feed again");
       }
-      if (format == null || !format.equals("NVD_CVE") || version == null
-          || !version.equals("2.0")) {
-        throw malformed(source, "format " + format + " version " + version + ", expected an"
-            + " NVD CVE API 2.0 feed (\"format\": \"NVD_CVE\", \"version\": \"2.0\")");
-      }
+      checkFormat(format, version);
       if (!sawVulnerabilities) {
         throw malformed(source, "no vulnerabilities[]: not an NVD CVE API 2.0 feed");
       }
       return new Summary(count, Optional.ofNullable(timestamp), Optional.ofNullable(newest));
+    }
+
+    private void checkFormat(String format, String version) throws RefusalException {
+      if (format == null || !format.equals("NVD_CVE") || version == null
+          || !version.equals("2.0")) {
+        throw malformed(source, "format " + (format == null ? "missing" : Cpe.printable(format))
+            + ", version " + (version == null ? "missing" : Cpe.printable(version))
+            + " before vulnerabilities; expected an NVD CVE API 2.0 feed (\"format\":"
+            + " \"NVD_CVE\", \"version\": \"2.0\" first, as NVD writes them)");
+      }
     }
 
     /** The next token, refusing the record once it has spent more than its bytes. */

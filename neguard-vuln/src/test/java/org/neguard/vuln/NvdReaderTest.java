@@ -211,6 +211,7 @@ class NvdReaderTest {
       "{\"format\":\"NVD_CVE\",\"version\":\"1.1\",\"vulnerabilities\":[]}",
       "{\"format\":\"OSV\",\"version\":\"2.0\",\"vulnerabilities\":[]}",
       "{\"vulnerabilities\":[]}",
+      "{\"vulnerabilities\":[],\"format\":\"NVD_CVE\",\"version\":\"2.0\"}",
       "{\"CVE_data_type\":\"CVE\",\"CVE_Items\":[]}",
       "{\"format\":\"NVD_CVE\",\"version\":\"2.0\",\"vulnerabilities\":[]} {}",
       "{\"format\":\"NVD_CVE\",\"version\":\"2.0\",\"vulnerabilities\":[]}}",
@@ -225,8 +226,8 @@ class NvdReaderTest {
       "{\"format\":\"NVD_CVE\",\"version\":\"2.0\",\"vulnerabilities\":[{\"cve\":{\"id\":"
           + "7,\"lastModified\":\"2024-07-01T00:00:00.000\"}}]}"})
   @DisplayName("HRD-3 a feed that is not strict NVD 2.0 JSON is MALFORMED (not JSON, not an"
-      + " object, no or a wrong vulnerabilities, 1.1 or another format, trailing data, a record"
-      + " without id or time)")
+      + " object, no or a wrong vulnerabilities, 1.1 or another format, format and version not"
+      + " before the records, trailing data, a record without id or time)")
   void malformed_refused(String feed) {
     assertThat(code(feed)).isEqualTo(ReasonCode.MALFORMED);
   }
@@ -312,14 +313,18 @@ class NvdReaderTest {
     }
 
     @Override
-    public int read() {
+    public int read() throws IOException {
+      // A reader without its limit would read forever: fail the test instead of hanging it.
+      if (served > 8L * NvdReader.MAX_RECORD_BYTES) {
+        throw new IOException("the reader went on far past its limit");
+      }
       long i = served++;
       return i < head.length ? head[(int) i] & 0xff
           : unit[(int) ((i - head.length) % unit.length)] & 0xff;
     }
 
     @Override
-    public int read(byte[] b, int off, int len) {
+    public int read(byte[] b, int off, int len) throws IOException {
       for (int k = 0; k < len; k++) {
         b[off + k] = (byte) read();
       }
@@ -377,5 +382,31 @@ class NvdReaderTest {
     Throwable t = catchThrowable(() -> NvdReader.read(in, "bomb.json.gz", c -> { }));
     assertThat(t).isInstanceOf(RefusalException.class);
     assertThat(((RefusalException) t).code()).isEqualTo(ReasonCode.SIZE_LIMIT);
+  }
+
+  @Test
+  @DisplayName("HRD-3 more cpeMatch entries in a record than MAX_CPE_MATCHES is SIZE_LIMIT,"
+      + " refused before the one too many is kept")
+  void tooManyCpeMatches_refused() {
+    String one = "{\"vulnerable\":true,\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}";
+    String many = String.join(",", java.util.Collections.nCopies(NvdReader.MAX_CPE_MATCHES + 1,
+        one));
+    String f = feed(cve("CVE-2099-0001", ",\"configurations\":[{\"nodes\":[{\"operator\":"
+        + "\"OR\",\"cpeMatch\":[" + many + "]}]}]"));
+    assertThat(f.length()).as("under the byte limit: the count is what refuses it")
+        .isLessThan(NvdReader.MAX_RECORD_BYTES);
+    RefusalException r = refused(f.getBytes(StandardCharsets.UTF_8));
+    assertThat(r.code()).isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(r.getMessage()).contains("cpeMatch");
+  }
+
+  @Test
+  @DisplayName("HRD-3 nesting deeper than any NVD record (an attacker's stack exhaustion) is"
+      + " SIZE_LIMIT")
+  void deepNesting_refused() {
+    String deep = "[".repeat(200) + "]".repeat(200);
+    RefusalException r = refused(feed(cve("CVE-2099-0001", ",\"references\":" + deep))
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(r.code()).isEqualTo(ReasonCode.SIZE_LIMIT);
   }
 }
