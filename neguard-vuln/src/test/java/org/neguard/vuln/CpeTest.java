@@ -127,4 +127,45 @@ class CpeTest {
     assertThat(r.getMessage()).contains("longer than " + Cpe.MAX_LENGTH);
     assertThat(refused("cpe:/a:x\u001b[2J:y").getMessage()).doesNotContain("\u001b");
   }
+
+  @Test
+  @DisplayName("HRD-3 one name, one reading: 20,000 random names survive formatted string ->"
+      + " parse -> formatted string unchanged, and their URI spelling reads to the same name")
+  void roundTrip_random() throws Exception {
+    java.util.Random r = new java.util.Random(7695);
+    String chars = "abcxyz019_.-~!$%&'()+,/:;<=>@[]^`{|}\\";
+    for (int i = 0; i < 20_000; i++) {
+      String[] v = new String[4];
+      StringBuilder uri = new StringBuilder("cpe:/a");
+      StringBuilder fs = new StringBuilder("cpe:2.3:a");
+      for (int k = 0; k < 4; k++) {
+        StringBuilder raw = new StringBuilder();
+        int n = 1 + r.nextInt(6);
+        for (int j = 0; j < n; j++) {
+          raw.append(chars.charAt(r.nextInt(chars.length())));
+        }
+        v[k] = raw.toString();
+        fs.append(':');
+        uri.append(':');
+        for (char c : v[k].toCharArray()) {
+          boolean plain = Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-';
+          fs.append(plain ? "" : "\\").append(c);
+          uri.append(plain ? String.valueOf(c) : String.format("%%%02x", (int) c));
+        }
+        if (v[k].equals("-")) {
+          fs.setLength(fs.length() - 1);
+          fs.append("\\-");
+          uri.setLength(uri.length() - 1);
+          uri.append("%2d");
+        }
+      }
+      fs.append(":*:*:*:*:*:*");
+      Cpe a = Cpe.parse(fs.toString());
+      assertThat(Cpe.parse(a.toString())).as(fs.toString()).isEqualTo(a);
+      assertThat(a.toString()).as(fs.toString()).isEqualTo(fs.toString());
+      assertThat(a.vendor()).isEqualTo(v[0]);
+      assertThat(a.version()).isEqualTo(v[2]);
+      assertThat(Cpe.parse(uri.toString())).as(uri.toString()).isEqualTo(a);
+    }
+  }
 }

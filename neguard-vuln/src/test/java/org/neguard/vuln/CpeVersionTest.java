@@ -84,4 +84,48 @@ class CpeVersionTest {
     assertThat(CpeVersion.isUpdateOf("9.3p1", "9.2")).contains(false);
     assertThat(CpeVersion.isUpdateOf("9.2~x", "9.2")).isEmpty();
   }
+
+  static String randomVersion(java.util.Random r) {
+    String[] pieces = {"0", "1", "2", "9", "10", "007", "p", "rc", "beta", "a", "z", "za", "u"};
+    StringBuilder b = new StringBuilder(String.valueOf(r.nextInt(12)));
+    int n = r.nextInt(5);
+    for (int i = 0; i < n; i++) {
+      int k = r.nextInt(4);
+      b.append(k == 0 ? "." : k == 1 ? "-" : "");
+      b.append(pieces[r.nextInt(pieces.length)]);
+    }
+    return b.toString();
+  }
+
+  @Test
+  @DisplayName("HRD-3 the order is an order: over 50,000 random triples it is antisymmetric"
+      + " and transitive wherever it answers (an index sorted by a broken comparator misses"
+      + " ranges)")
+  void order_isConsistent() {
+    java.util.Random r = new java.util.Random(16);
+    int answered = 0;
+    for (int i = 0; i < 50_000; i++) {
+      String a = randomVersion(r);
+      String b = randomVersion(r);
+      String c = randomVersion(r);
+      var ab = CpeVersion.compare(a, b);
+      var ba = CpeVersion.compare(b, a);
+      assertThat(ab.isPresent()).as(a + " / " + b).isEqualTo(ba.isPresent());
+      if (ab.isEmpty()) {
+        continue;
+      }
+      answered++;
+      assertThat(Integer.signum(ab.getAsInt())).as(a + " vs " + b)
+          .isEqualTo(-Integer.signum(ba.getAsInt()));
+      var bc = CpeVersion.compare(b, c);
+      var ac = CpeVersion.compare(a, c);
+      if (bc.isPresent() && ac.isPresent() && ab.getAsInt() <= 0 && bc.getAsInt() <= 0) {
+        assertThat(ac.getAsInt()).as(a + " <= " + b + " <= " + c).isLessThanOrEqualTo(0);
+      }
+      if (bc.isPresent() && ac.isPresent() && ab.getAsInt() == 0 && bc.getAsInt() == 0) {
+        assertThat(ac.getAsInt()).as(a + " = " + b + " = " + c).isZero();
+      }
+    }
+    assertThat(answered).as("most random pairs are ordered").isGreaterThan(25_000);
+  }
 }
