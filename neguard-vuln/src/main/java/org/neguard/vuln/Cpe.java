@@ -349,7 +349,20 @@ public final class Cpe {
         throw malformed(name, describe(ch) + " in a URI component; encode it as %xx");
       }
     }
-    return b.toString();
+    String v = b.toString();
+    // The wildcards %01 (?) and %02 (*) obey the formatted string's rule: only at an end, or
+    // a name would read as a pattern in one binding and be refused in the other.
+    for (int i = 0; i < v.length(); i++) {
+      char ch = v.charAt(i);
+      if (ch == '\\') {
+        i++;
+      } else if ((ch == '*' && i != 0 && i != v.length() - 1)
+          || (ch == '?' && !questionRunAtEnd(v, i))) {
+        throw malformed(name, "a wildcard (%01 or %02) inside a value; it is allowed only at an"
+            + " end");
+      }
+    }
+    return v;
   }
 
   private static int hex(char c) {

@@ -207,6 +207,14 @@ public final class CpeMatcher {
     if (anyVersion) {
       return affected(r, p + " is named by " + label + " (all versions)");
     }
+    if (c.isNa(Attribute.VERSION) && !r.isRange()) {
+      // NA: a product without versions (hardware models mostly). A product CPE also without
+      // one, or not saying, is that product; one with a version is another (NISTIR 7696:
+      // NA against a value is disjoint).
+      return p.isNa(Attribute.VERSION) || p.isAny(Attribute.VERSION)
+          ? affected(r, p + " is named by " + label + " (a product without versions)")
+          : notAffected("");
+    }
     if (p.isAny(Attribute.VERSION) || p.isNa(Attribute.VERSION)) {
       return notAssessed("the product " + p + " gives no version, and " + label
           + " affects only some");
@@ -233,9 +241,6 @@ public final class CpeMatcher {
         }
       }
       return affected(r, p.vendor() + " " + p.product() + " " + pv + " is within " + label);
-    }
-    if (c.isNa(Attribute.VERSION)) {
-      return notAffected("");
     }
     return exact(r, pv, label);
   }

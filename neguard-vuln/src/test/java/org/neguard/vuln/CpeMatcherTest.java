@@ -237,4 +237,20 @@ class CpeMatcherTest {
     assertThat(match("CVE-2023-38408", "cpe:/a:openbsd:openssh:" + upstream).affected())
         .isTrue();
   }
+
+  @Test
+  @DisplayName("HRD-3 NA version (-), as NVD names hardware models: a product CPE without a"
+      + " version is that model; one with a version is not")
+  void naVersion_hardware() throws Exception {
+    NvdCve cve = new NvdCve("CVE-2099-0008", Instant.EPOCH, "synthetic", List.of(),
+        List.of(range("cpe:2.3:h:example:router_x1:-:*:*:*:*:*:*:*", null, null, true)));
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/h:example:router_x1")).affected())
+        .isTrue();
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/h:example:router_x1:-")).affected())
+        .isTrue();
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/h:example:router_x1:2.0")).status())
+        .isEqualTo(Status.NOT_AFFECTED);
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/h:example:router_x2")).status())
+        .isEqualTo(Status.NOT_AFFECTED);
+  }
 }

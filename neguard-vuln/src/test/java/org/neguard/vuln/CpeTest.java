@@ -107,6 +107,7 @@ class CpeTest {
       "cpe:/a:openbsd:openssh:9.2%0",                          // short percent-encoding
       "cpe:/a:openbsd:openssh:9.2%00",                         // encoded NUL
       "cpe:/a:openbsd:openssh:9.2 p1",                         // space in a URI
+      "cpe:/a:openbsd:open%02ssh:9.2",                         // wildcard inside a URI value
       "cpe:/a:hp:diag:7:-:~~online~win2003~x64",               // packed edition, 4 fields
       "cpe:/q:openbsd:openssh",                                 // bad part in a URI
       "cpe:2.2:a:openbsd:openssh",                              // neither binding

@@ -48,7 +48,7 @@ class CpeVersionTest {
   }
 
   @ParameterizedTest(name = "{0} = {1}")
-  @CsvSource({"1.0, 1.0.0", "007, 7", "1.010, 1.10", "9.2P1, 9.2p1", "9.2-p1, 9.2p1"})
+  @CsvSource({"1.0, 1.0.0", "8.0p1, 8p1", "1.0.0rc1, 1rc1", "007, 7", "1.010, 1.10", "9.2P1, 9.2p1", "9.2-p1, 9.2p1"})
   @DisplayName("HRD-3 missing numbers are 0, leading zeros and case do not matter")
   void equal(String a, String b) {
     assertThat(cmp(a, b)).isZero();
