@@ -91,6 +91,7 @@ public final class Cpe {
       wfn[i] = unbindFs(parts.get(i), name, Attribute.values()[i]);
     }
     checkPart(wfn[0], name);
+    checkValues(wfn, name);
     return new Cpe(wfn);
   }
 
@@ -129,7 +130,31 @@ public final class Cpe {
       }
     }
     checkPart(wfn[0], name);
+    checkValues(wfn, name);
     return new Cpe(wfn);
+  }
+
+  private static final java.util.regex.Pattern LANGUAGE =
+      java.util.regex.Pattern.compile("[a-z]{2,3}(\\\\-([a-z]{2}|[0-9]{3}))?");
+
+  /**
+   * What the CPE 2.3 schema's name pattern adds to the per-character grammar: a value is not
+   * wildcards alone ({@code **}, {@code ?*}), and a language is an RFC 5646 tag
+   * ({@code en}, {@code en-us}).
+   */
+  private static void checkValues(String[] wfn, String name) throws RefusalException {
+    for (int i = 1; i < N; i++) {
+      String v = wfn[i];
+      if (!v.equals(ANY) && !v.equals(NA) && v.replace("*", "").replace("?", "").isEmpty()) {
+        throw malformed(name, Attribute.values()[i].name().toLowerCase(Locale.ROOT)
+            + " is wildcards only; write ANY as a single *");
+      }
+    }
+    String lang = wfn[Attribute.LANGUAGE.ordinal()];
+    if (!lang.equals(ANY) && !lang.equals(NA) && !LANGUAGE.matcher(lang).matches()) {
+      throw malformed(name, "language " + lang.replace("\\", "") + " is not a language tag"
+          + " (en, en-us)");
+    }
   }
 
   /** The attribute's WFN value: {@code *} for ANY, {@code -} for NA, else quoted. */

@@ -33,6 +33,8 @@ class CpeTest {
     assertThat(c.update()).isEqualTo("p1");
     assertThat(c.isAny(Attribute.EDITION)).isTrue();
     assertThat(c.toString()).isEqualTo("cpe:2.3:a:openbsd:openssh:9.2:p1:*:*:*:*:*:*");
+    assertThat(Cpe.parse("cpe:2.3:a:x:y:1.0:*:*:en-us:*:*:*:*").value(Attribute.LANGUAGE))
+        .isEqualTo("en-us");
     Cpe na = Cpe.parse("cpe:2.3:a:openbsd:openssh:9.3:-:*:*:*:*:*:*");
     assertThat(na.isNa(Attribute.UPDATE)).isTrue();
     assertThat(na.isAny(Attribute.UPDATE)).isFalse();
@@ -108,6 +110,10 @@ class CpeTest {
       "cpe:/a:openbsd:openssh:9.2%00",                         // encoded NUL
       "cpe:/a:openbsd:openssh:9.2 p1",                         // space in a URI
       "cpe:/a:openbsd:open%02ssh:9.2",                         // wildcard inside a URI value
+      "cpe:2.3:a:openbsd:openssh:**:*:*:*:*:*:*:*",            // wildcards only
+      "cpe:2.3:a:openbsd:openssh:?*:*:*:*:*:*:*:*",            // wildcards only
+      "cpe:2.3:a:openbsd:openssh:9.2:*:*:english:*:*:*:*",     // language not a tag
+      "cpe:/a:openbsd:openssh:9.2::::x1",                      // URI language not a tag
       "cpe:/a:hp:diag:7:-:~~online~win2003~x64",               // packed edition, 4 fields
       "cpe:/q:openbsd:openssh",                                 // bad part in a URI
       "cpe:2.2:a:openbsd:openssh",                              // neither binding
