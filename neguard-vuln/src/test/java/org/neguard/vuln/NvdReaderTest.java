@@ -409,4 +409,18 @@ class NvdReaderTest {
         .getBytes(StandardCharsets.UTF_8));
     assertThat(r.code()).isEqualTo(ReasonCode.SIZE_LIMIT);
   }
+
+  @Test
+  @DisplayName("HRD-3 streaming, bounded memory: a generated feed of 40,000 records (about"
+      + " 23 MB) is read by a JVM with a 16 MiB heap, which could not hold it")
+  void largeFeed_readInSmallHeap() throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p = new ProcessBuilder(java, "-Xmx16m", "-cp", System.getProperty("java.class.path"),
+        NvdFeedStreamMain.class.getName(), "40000").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("records=40000");
+    long bytes = Long.parseLong(out.replaceAll("(?s).*bytes=(\\d+).*", "$1"));
+    assertThat(bytes).as("the feed is larger than the heap").isGreaterThan(20L << 20);
+  }
 }
