@@ -171,13 +171,18 @@ public final class CpeMatcher {
   private static Leaf leaf(CpeRange r, Cpe product) {
     Cpe c = r.cpe();
     String label = r.label();
-    for (Attribute a : new Attribute[] {Attribute.PART, Attribute.VENDOR, Attribute.PRODUCT}) {
+    Attribute[] names = {Attribute.PART, Attribute.VENDOR, Attribute.PRODUCT};
+    for (Attribute a : names) {
+      if (!c.isAny(a) && !c.hasWildcard(a) && !c.wfn(a).equals(product.wfn(a))) {
+        return new Leaf(notAffected(""), false); // another product
+      }
+    }
+    for (Attribute a : names) {
+      // Only when the rest names the product: a pattern (micro*) this matcher does not expand
+      // must not turn every unrelated product into "not assessed".
       if (c.hasWildcard(a)) {
         return new Leaf(notAssessed("the criteria " + label + " has a wildcard in its "
             + a.name().toLowerCase(java.util.Locale.ROOT)), false);
-      }
-      if (!c.isAny(a) && !c.wfn(a).equals(product.wfn(a))) {
-        return new Leaf(notAffected(""), false);
       }
     }
     // Named: from here a doubt is "not assessed".

@@ -253,4 +253,16 @@ class CpeMatcherTest {
     assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/h:example:router_x2")).status())
         .isEqualTo(Status.NOT_AFFECTED);
   }
+
+  @Test
+  @DisplayName("HRD-3 a criteria with a wildcard inside its product (open*) is 'not assessed'"
+      + " for the vendor's products, and no concern of another vendor's")
+  void wildcardCriteria() throws Exception {
+    NvdCve cve = new NvdCve("CVE-2099-0009", Instant.EPOCH, "synthetic", List.of(),
+        List.of(range("cpe:2.3:a:openbsd:open*:*:*:*:*:*:*:*:*", null, "9.8", true)));
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/a:openbsd:openssh:9.2p1")).status())
+        .isEqualTo(Status.NOT_ASSESSED);
+    assertThat(CpeMatcher.affects(cve, Cpe.parse("cpe:/a:example:openthing:1.0")).status())
+        .isEqualTo(Status.NOT_AFFECTED);
+  }
 }
