@@ -148,9 +148,10 @@ public final class NvdReader {
     }
   }
 
+  // The parser's message quotes the input; keep it one printable line (no terminal escapes).
   private static String firstLine(Exception e) {
     String m = String.valueOf(e.getMessage());
-    return m.lines().findFirst().orElse(m);
+    return Cpe.printable(m.lines().findFirst().orElse(m));
   }
 
   private static RefusalException malformed(String source, String message) {
@@ -612,6 +613,10 @@ public final class NvdReader {
 
     /** NVD writes UTC without a zone ({@code 2024-07-01T13:15:06.467}); a zone is accepted. */
     private Instant time(String v, String what) throws RefusalException {
+      if (v.length() > 40) {
+        throw malformed(source, (recordId.isEmpty() ? "" : recordId + ": ") + what
+            + " is not an ISO-8601 time (" + v.length() + " characters)");
+      }
       try {
         if (v.endsWith("Z") || v.matches(".*[+-][0-9]{2}:[0-9]{2}$")) {
           return OffsetDateTime.parse(v).toInstant();

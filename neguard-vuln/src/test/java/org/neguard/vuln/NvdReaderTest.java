@@ -423,4 +423,14 @@ class NvdReaderTest {
     long bytes = Long.parseLong(out.replaceAll("(?s).*bytes=(\\d+).*", "$1"));
     assertThat(bytes).as("the feed is larger than the heap").isGreaterThan(20L << 20);
   }
+
+  @Test
+  @DisplayName("HRD-3 refusal messages are one printable line: input quoted by the parser never"
+      + " carries a terminal escape")
+  void messages_printable() {
+    RefusalException r = refused(("{\"format\":\"NVD_CVE\",\"version\":\"2.0\","
+        + "\"vulnerabilities\":[abc\u001b[2Jdef]}").getBytes(StandardCharsets.UTF_8));
+    assertThat(r.code()).isEqualTo(ReasonCode.MALFORMED);
+    assertThat(r.getMessage()).doesNotContain("\u001b").doesNotContain("\n");
+  }
 }
