@@ -491,7 +491,7 @@ public final class NvdReader {
                 nodes.add(node(matches));
               }
             }
-            default -> skip();
+            default -> throw unknownKey(field, "a configuration");
           }
         }
         if (nodes == null || nodes.isEmpty()) {
@@ -525,7 +525,7 @@ public final class NvdReader {
               cpeMatch.add(cpeMatch());
             }
           }
-          default -> skip();
+          default -> throw unknownKey(field, "a node");
         }
       }
       // operator and cpeMatch are required by the NVD 2.0 schema: guessing OR for a missing
@@ -547,11 +547,12 @@ public final class NvdReader {
         switch (field) {
           case "vulnerable" -> vulnerable = bool(v, "cpeMatch[].vulnerable");
           case "criteria" -> criteria = string(v, "cpeMatch[].criteria");
+          case "matchCriteriaId" -> string(v, "cpeMatch[].matchCriteriaId"); // NVD's own key
           case "versionStartIncluding" -> bounds[0] = version(v, field);
           case "versionStartExcluding" -> bounds[1] = version(v, field);
           case "versionEndIncluding" -> bounds[2] = version(v, field);
           case "versionEndExcluding" -> bounds[3] = version(v, field);
-          default -> skip();
+          default -> throw unknownKey(field, "a cpeMatch");
         }
       }
       if (vulnerable == null || criteria == null) {
@@ -568,6 +569,17 @@ public final class NvdReader {
       }
       return new CpeRange(cpe, Optional.ofNullable(bounds[0]), Optional.ofNullable(bounds[1]),
           Optional.ofNullable(bounds[2]), Optional.ofNullable(bounds[3]), vulnerable);
+    }
+
+    /**
+     * Configurations decide what is affected: a key this reader does not know there (NVD 1.1's
+     * {@code children}, a new bound) could change the meaning, so it is refused rather than
+     * skipped, unlike elsewhere in a record.
+     */
+    private RefusalException unknownKey(String field, String where) {
+      return malformed(source, recordId + ": " + where + " has the key "
+          + Cpe.printable(field) + ", which this reader does not know and which could change"
+          + " what the configuration matches; update NEGuard or report the feed");
     }
 
     private String version(JsonToken t, String field) throws IOException, RefusalException {

@@ -252,10 +252,20 @@ class NvdReaderTest {
           + "\"true\",\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
       // a configuration without nodes
       ",\"configurations\":[{\"operator\":\"AND\"}]",
+      // NVD 1.1's children inside a node: an unknown key where meaning is decided
+      ",\"configurations\":[{\"nodes\":[{\"operator\":\"AND\",\"children\":[],\"cpeMatch\":"
+          + "[{\"vulnerable\":true,\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
+      // a bound under a name this reader does not know (a typo or a new NVD key)
+      ",\"configurations\":[{\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":true,"
+          + "\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\",\"versionEndExcludes\":\"9\"}]}]}]",
+      // an unknown key in a configuration
+      ",\"configurations\":[{\"operator\":\"OR\",\"platform\":\"x\",\"nodes\":[{\"operator\":"
+          + "\"OR\",\"cpeMatch\":[{\"vulnerable\":true,\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
       // a version bound with a control character
       ",\"configurations\":[{\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":true,"
           + "\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\",\"versionEndExcluding\":\"9\\n8\"}]}]}]"})
-  @DisplayName("HRD-3 a configuration NVD's schema does not allow is MALFORMED")
+  @DisplayName("HRD-3 a configuration NVD's schema does not allow is MALFORMED, including a key"
+      + " this reader does not know where it would change what is matched")
   void badConfiguration_refused(String configuration) {
     assertThat(code(feed(cve("CVE-2099-0001", configuration)))).isEqualTo(ReasonCode.MALFORMED);
   }
