@@ -62,6 +62,18 @@ public final class NvdReader {
   private static final Map<String, String> METRIC_VERSIONS = Map.of("cvssMetricV40", "4.0",
       "cvssMetricV31", "3.1", "cvssMetricV30", "3.0", "cvssMetricV2", "2.0");
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
+  // The base metrics each version's specification lists, in its order; other (temporal,
+  // environmental, supplemental) metrics may follow. A score whose vector is not one of these
+  // cannot be checked by anyone, so it is not believed.
+  private static final String MORE = "(/[A-Za-z]{1,4}:[A-Za-z]{1,2})*";
+  private static final Map<String, Pattern> VECTORS = Map.of(
+      "2.0", Pattern.compile("AV:[LAN]/AC:[HML]/Au:[MSN]/C:[NPC]/I:[NPC]/A:[NPC]" + MORE),
+      "3.0", Pattern.compile("CVSS:3\\.0/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "3.1", Pattern.compile("CVSS:3\\.1/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "4.0", Pattern.compile("CVSS:4\\.0/AV:[NALP]/AC:[LH]/AT:[NP]/PR:[NLH]/UI:[NPA]/VC:[HLN]"
+          + "/VI:[HLN]/VA:[HLN]/SC:[HLN]/SI:[HLN]/SA:[HLN]" + MORE));
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       // The caller opened the stream and closes it.
@@ -452,6 +464,10 @@ public final class NvdReader {
       if (!vector.startsWith(prefix)) {
         throw malformed(source, where + " vector " + Cpe.printable(vector)
             + " does not start with " + prefix);
+      }
+      if (!VECTORS.get(version).matcher(vector).matches()) {
+        throw malformed(source, where + " vector " + Cpe.printable(vector) + " is not a CVSS "
+            + version + " vector with every base metric once, in the specification's order");
       }
       if (!(score >= 0 && score <= 10)) {
         throw malformed(source, where + " baseScore " + score + " is outside 0..10");

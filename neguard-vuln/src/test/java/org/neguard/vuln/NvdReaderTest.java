@@ -273,7 +273,7 @@ class NvdReaderTest {
   @Test
   @DisplayName("HRD-3 a CVSS metric that contradicts itself is MALFORMED: a v3.0 score filed as"
       + " v3.1, a severity the score does not have, a score outside 0..10, a vector of another"
-      + " version, a type other than Primary/Secondary")
+      + " version or without its base metrics once each, a type other than Primary/Secondary")
   void badMetric_refused() {
     String v = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
     assertThat(read(metric("cvssMetricV31", "Primary", "3.1", v, "9.8", "CRITICAL"))).isNull();
@@ -292,6 +292,17 @@ class NvdReaderTest {
     assertThat(code(feed(cve("CVE-2099-0001",
         metric("cvssMetricV31", "Tertiary", "3.1", v, "9.8", "CRITICAL")))))
         .isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV31", "Primary", "3.1",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", "9.8", "CRITICAL")))))
+        .as("a base metric missing").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV31", "Primary", "3.1",
+        "CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "9.8", "CRITICAL")))))
+        .as("a base metric twice").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV2", "Primary", "2.0",
+        "AV:N/AC:L/Au:N/C:P/I:P/A:X", "7.5", "HIGH")))))
+        .as("a value v2 does not have").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(read(metric("cvssMetricV31", "Secondary", "3.1", v + "/E:P/RL:O/RC:C", "9.8",
+        "CRITICAL"))).as("temporal metrics after the base ones are allowed").isNull();
   }
 
   // The well-formed metric above is read; a helper returning null keeps the assertion honest.
