@@ -42,6 +42,9 @@ import org.neguard.verdict.ReasonCode;
  *       every address): {@code WRONG_INTERFACE}.
  *   <li>An SNMP port (udp/161, tcp/161, a service named snmp) that was not probed for v1/v2c
  *       write access, or where a readable community could not be tested: inconclusive for HRD-5.
+ *   <li>Declared with {@code protocol: {versions: [...]}}: a version not allowed that answered is
+ *       {@code PROTOCOL_VERSION}; a rule the version probes could not confirm is inconclusive
+ *       ({@link ProtocolVersions}).
  *   <li>Otherwise allowed.
  * </ol>
  *
@@ -54,8 +57,8 @@ import org.neguard.verdict.ReasonCode;
 public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
   private static final List<ReasonCode> ORDER = List.of(
-      ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
-      ReasonCode.SCAN_INCOMPLETE);
+      ReasonCode.FORBIDDEN_SERVICE, ReasonCode.PROTOCOL_VERSION, ReasonCode.UNDECLARED_SERVICE,
+      ReasonCode.WRONG_INTERFACE, ReasonCode.SCAN_INCOMPLETE);
 
   private final Clock clock;
 
@@ -198,6 +201,10 @@ public final class Evaluator {
                     + " is forbidden (HRD-5), so this cannot pass until a write probe has run"),
             note(waived));
       }
+      if (declared.isPresent() && declared.get().protocol() != null) {
+        // A version rule is not satisfied by silence alone (ProtocolVersions).
+        return ProtocolVersions.judge(p, declared.get(), observation, where, note(waived));
+      }
       if (declared.isPresent()) {
         return new PortFinding(p, PortStatus.INCONCLUSIVE, null, declaredService, Set.of(),
             null, join("declared; " + state(p) + ", not confirmed open", note(waived)));
@@ -252,6 +259,10 @@ public final class Evaluator {
               where + ": " + snmpDoubt + "; " + snmp.title() + " is forbidden (HRD-5), so this"
                   + " cannot pass until a write probe has run"),
           note(waived));
+    }
+    // 7. Protocol versions the policy allows (snmp v3 only, nfs v4 only).
+    if (a.protocol() != null) {
+      return ProtocolVersions.judge(p, a, observation, where, note(waived));
     }
     return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
         note(waived));
