@@ -251,6 +251,14 @@ public final class Evaluator {
           note(waived));
     }
 
+    // A protocol version the policy does not allow that answered is a conclusive failure: it
+    // outranks the doubt below (v1 read-only looks like "write unknown" to the write probe).
+    PortFinding versions = a.protocol() == null ? null : ProtocolVersions.judge(p, a, observation,
+        where, snmpDoubt == null ? note(waived) : join("also: " + snmpDoubt, note(waived)));
+    if (versions != null && versions.status() == PortStatus.FORBIDDEN) {
+      return versions;
+    }
+
     // 6. SNMP without a conclusive write probe.
     if (snmpDoubt != null) {
       return new PortFinding(p, PortStatus.INCONCLUSIVE, snmp.id(), a.service(),
@@ -260,9 +268,9 @@ public final class Evaluator {
                   + " cannot pass until a write probe has run"),
           note(waived));
     }
-    // 7. Protocol versions the policy allows (snmp v3 only, nfs v4 only).
-    if (a.protocol() != null) {
-      return ProtocolVersions.judge(p, a, observation, where, note(waived));
+    // 7. Protocol versions the policy allows (snmp v3 only, nfs v4 only), confirmed or not.
+    if (versions != null) {
+      return versions;
     }
     return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
         note(waived));
