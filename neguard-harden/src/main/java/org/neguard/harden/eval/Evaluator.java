@@ -261,11 +261,14 @@ public final class Evaluator {
 
     // 6. SNMP without a conclusive write probe.
     if (snmpDoubt != null) {
+      // An unconfirmed version rule is a second doubt on the same port: say both.
+      boolean versionDoubt = versions != null && versions.status() == PortStatus.INCONCLUSIVE;
       return new PortFinding(p, PortStatus.INCONCLUSIVE, snmp.id(), a.service(),
-          Set.of("HRD-5"),
+          versionDoubt ? versions.requirements() : Set.of("HRD-5"),
           Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
               where + ": " + snmpDoubt + "; " + snmp.title() + " is forbidden (HRD-5), so this"
-                  + " cannot pass until a write probe has run"),
+                  + " cannot pass until a write probe has run"
+                  + (versionDoubt ? "; and " + versions.reason().message() : "")),
           note(waived));
     }
     // 7. Protocol versions the policy allows (snmp v3 only, nfs v4 only), confirmed or not.

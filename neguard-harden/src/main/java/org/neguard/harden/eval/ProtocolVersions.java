@@ -76,7 +76,7 @@ final class ProtocolVersions {
     if (probes.isEmpty()) {
       doubts.add("no " + rule.protocol() + " version probe ran on it ("
           + ("scan".equals(o.source()) ? "the scan did not find the service"
-              : "a " + o.source() + " cannot probe versions") + "): run the NEGuard scan");
+              : "the " + o.source() + " cannot probe versions") + "): run the NEGuard scan");
     } else {
       for (String v : rule.forbiddenVersions()) {
         List<ProtocolProbe> asked = probes.stream().filter(r -> r.version().equals(v)).toList();
