@@ -45,6 +45,15 @@ public record ProtocolProbe(
     UNDECIDED
   }
 
+  /**
+   * One line for reports: {@code snmp v2c udp/161: GET sysDescr.0 with 'public' -> SERVED
+   * (answered noError(0))}.
+   */
+  public String line() {
+    return protocol + " " + version + " " + transport.name().toLowerCase(java.util.Locale.ROOT)
+        + "/" + port + ": " + request + " -> " + result + (detail == null ? "" : " (" + detail + ")");
+  }
+
   public ProtocolProbe {
     Objects.requireNonNull(protocol, "protocol");
     Objects.requireNonNull(transport, "transport");

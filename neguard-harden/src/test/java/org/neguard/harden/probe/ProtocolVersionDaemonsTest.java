@@ -301,4 +301,32 @@ class ProtocolVersionDaemonsTest {
     assertThat(back.protocolProbes()).isEqualTo(badScan.protocolProbes()).isNotEmpty();
     assertThat(Evaluator.evaluate(policy, back).verdict()).isEqualTo(Verdict.FAIL);
   }
+
+  @Test
+  @DisplayName("HRD-6: the evidence (JSON and HTML) lists the policy's versions, every version"
+      + " probe with its answer, and the PROTOCOL_VERSION discrepancy")
+  @SuppressWarnings("unchecked")
+  void evidence_nonCompliantHost_probesAndDiscrepancy() {
+    Evaluation e = Evaluator.evaluate(policy, badScan);
+    java.util.Map<String, Object> json = org.neguard.harden.report.EvidenceJson.of(e, "test");
+    java.util.Map<String, Object> procedure = (java.util.Map<String, Object>) json.get("procedure");
+    List<java.util.Map<String, Object>> probes =
+        (List<java.util.Map<String, Object>>) procedure.get("protocolProbes");
+    assertThat(probes).anySatisfy(x -> {
+      assertThat(x).containsEntry("protocol", "snmp").containsEntry("version", "v2c")
+          .containsEntry("port", "udp/161").containsEntry("result", "SERVED")
+          .containsEntry("request", "GET sysDescr.0 with 'public'");
+    });
+    assertThat(probes).anySatisfy(x -> assertThat(x).containsEntry("protocol", "mountd")
+        .containsEntry("port", "tcp/111").containsEntry("result", "SERVED"));
+    List<java.util.Map<String, Object>> allowed = (List<java.util.Map<String, Object>>)
+        ((java.util.Map<String, Object>) json.get("policy")).get("allowed");
+    assertThat(allowed).anySatisfy(x -> assertThat(x).containsEntry("port", "udp/161")
+        .containsEntry("versions", List.of("v3")));
+    assertThat(json.get("reasons").toString()).contains("PROTOCOL_VERSION");
+    String html = org.neguard.harden.report.HtmlReport.render(e, "test");
+    assertThat(html).contains("Protocol-version probes")
+        .contains("snmp v2c udp/161: GET sysDescr.0 with &#39;public&#39; -&gt; SERVED")
+        .contains("protocol-version");
+  }
 }
