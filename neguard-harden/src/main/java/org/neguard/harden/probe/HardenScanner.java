@@ -214,6 +214,9 @@ public final class HardenScanner {
       if (stopped()) {
         throw new Interrupted("versions");
       }
+      if (!protocolProbes.isEmpty()) {
+        notes.add(versionSummary(protocolProbes));
+      }
 
       // 5. SCTP.
       stage = "sctp";
@@ -382,6 +385,27 @@ public final class HardenScanner {
     out.add(NfsVersionProbe.registration(dump, tcp111 == null ? "tcp/111 was not scanned"
         : "tcp/111 " + tcp111.name().toLowerCase(java.util.Locale.ROOT), tcp111 == PortState.CLOSED));
     out.addAll(probe.mountd(dump));
+  }
+
+  /** "versions: snmp udp/161 v1 silent, v2c silent, v3 served; ..." for the notes. */
+  static String versionSummary(List<ProtocolProbe> probes) {
+    Map<String, Map<String, java.util.Set<ProtocolProbe.Result>>> by = new LinkedHashMap<>();
+    for (ProtocolProbe r : probes) {
+      String where = r.protocol() + " " + r.transport().name().toLowerCase(java.util.Locale.ROOT)
+          + "/" + r.port();
+      by.computeIfAbsent(where, k -> new LinkedHashMap<>())
+          .computeIfAbsent(r.version(), k -> java.util.EnumSet.noneOf(ProtocolProbe.Result.class))
+          .add(r.result());
+    }
+    List<String> parts = new ArrayList<>();
+    by.forEach((where, versions) -> {
+      List<String> vs = new ArrayList<>();
+      // The strongest result per version: one answer proves it served, whatever else was silent.
+      versions.forEach((v, results) -> vs.add(v + " " + results.stream()
+          .sorted().findFirst().orElseThrow().name().toLowerCase(java.util.Locale.ROOT)));
+      parts.add(where + " " + String.join(", ", vs));
+    });
+    return "versions (protocolProbes): " + String.join("; ", parts);
   }
 
   private static int indexOf(List<ObservedPort> ports, Transport t, int port) {

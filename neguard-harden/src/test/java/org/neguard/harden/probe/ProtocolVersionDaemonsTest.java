@@ -329,4 +329,22 @@ class ProtocolVersionDaemonsTest {
         .contains("snmp v2c udp/161: GET sysDescr.0 with &#39;public&#39; -&gt; SERVED")
         .contains("protocol-version");
   }
+
+  @Test
+  @DisplayName("HRD-5: the SNMP version probe always asks with 'public' and 'private', besides the"
+      + " communities given, and the scan's notes sum the versions up")
+  void snmpProbe_defaultsAlwaysAsked_notesSummary() throws Exception {
+    List<ProtocolProbe> r = new SnmpVersionProbe(java.net.InetAddress.getByName(bad.address()), 161,
+        Duration.ofMillis(800), 0).probe(List.of("other-community"));
+    assertThat(r).filteredOn(p -> p.version().equals("v2c")).extracting(ProtocolProbe::request)
+        .contains("GET sysDescr.0 with 'public'", "GET sysDescr.0 with 'private'",
+            "GET sysDescr.0 with a 15-character community");
+    assertThat(r).filteredOn(p -> p.result() == Result.SERVED).extracting(ProtocolProbe::request)
+        .containsExactlyInAnyOrder("GET sysDescr.0 with 'public'", "GET sysDescr.0 with 'public'",
+            "engine-ID discovery (RFC 3414 4): no user, no engine ID");
+    assertThat(goodScan.notes()).anyMatch(n -> n.startsWith("versions (protocolProbes): ")
+        && n.contains("snmp udp/161 v1 silent, v2c silent, v3 served")
+        && n.contains("nfs tcp/2049 v2 refused, v3 refused, v4 served"));
+    assertThat(badScan.notes()).anyMatch(n -> n.contains("snmp udp/161 v1 served, v2c served"));
+  }
 }
