@@ -261,4 +261,20 @@ class ProtocolVersionsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ObservationCodec.decode(
         bad.getBytes(StandardCharsets.UTF_8))).hasMessageContaining("QUIET");
   }
+
+  @Test
+  @DisplayName("HRD-6: harden diff shows a protocol version that became served (v2c re-enabled"
+      + " after a reboot), and not a silence that became an ICMP refusal")
+  void diff_versionServedAfterReboot_changed() {
+    Observation before = scan(List.of(snmpPort(PortState.OPEN)), v1v2cSilentV3Served());
+    Observation after = scan(List.of(snmpPort(PortState.OPEN)), List.of(snmp("v1", Result.SILENT),
+        snmp("v2c", Result.SERVED), snmp("v3", Result.SERVED)));
+    ObservationDiff d = ObservationDiff.of(before, after);
+    assertThat(d.same()).isFalse();
+    assertThat(d.changes()).singleElement().satisfies(c -> assertThat(c.what())
+        .containsExactly("versions served snmp v3 -> snmp v2c, snmp v3"));
+    Observation refused = scan(List.of(snmpPort(PortState.OPEN)), List.of(
+        snmp("v1", Result.REFUSED), snmp("v2c", Result.SILENT), snmp("v3", Result.SERVED)));
+    assertThat(ObservationDiff.of(before, refused).same()).isTrue();
+  }
 }
