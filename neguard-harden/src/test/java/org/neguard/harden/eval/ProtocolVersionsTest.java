@@ -234,6 +234,17 @@ class ProtocolVersionsTest {
   }
 
   @Test
+  @DisplayName("HRD-5: NFSv4 accepted only over UDP, not on the declared tcp/2049: INCONCLUSIVE")
+  void nfs_v4OnlyOverUdp_inconclusive() {
+    List<ProtocolProbe> probes = nfsV4Only();
+    probes.set(2, nfs(TCP, "v4", Result.SILENT));
+    probes.add(nfs(UDP, "v4", Result.SERVED));
+    PortFinding f = only(scan(List.of(nfsPort()), probes));
+    assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
+    assertThat(f.reason().message()).contains("no allowed version (v4) answered");
+  }
+
+  @Test
   @DisplayName("HRD-5: NFS v4 silent as well (nothing accepted): INCONCLUSIVE")
   void nfs_v4Silent_inconclusive() {
     List<ProtocolProbe> probes = nfsV4Only();
