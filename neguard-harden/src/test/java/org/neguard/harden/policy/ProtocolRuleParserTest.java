@@ -39,6 +39,15 @@ class ProtocolRuleParserTest {
   }
 
   @Test
+  @DisplayName("HRD-1/HRD-5: the shipped OAM gateway policy allows SNMP v3 only and NFS v4 only")
+  void parse_oamGatewayExample_versionRules() throws Exception {
+    Policy p = PolicyParser.parse(PolicyParserTest.EXAMPLES.resolve("oam-gateway.yaml"));
+    assertThat(p.allowed(udp(161)).orElseThrow().protocol().describe()).isEqualTo("snmp v3 only");
+    assertThat(p.allowed(tcp(2049)).orElseThrow().protocol().describe()).isEqualTo("nfs v4 only");
+    assertThat(p.allowed(tcp(22)).orElseThrow().protocol()).isNull();
+  }
+
+  @Test
   @DisplayName("HRD-1: versions are kept in the protocol's order; an entry without 'protocol' has"
       + " no rule")
   void parse_versionsOutOfOrder_sorted() throws Exception {

@@ -334,6 +334,8 @@ class ProtocolVersionDaemonsTest {
     assertThat(allowed).anySatisfy(x -> assertThat(x).containsEntry("port", "udp/161")
         .containsEntry("versions", List.of("v3")));
     assertThat(json.get("reasons").toString()).contains("PROTOCOL_VERSION");
+    assertThat(json.get("testCases").toString()).contains("Check the protocol versions the policy"
+        + " allows (udp/161 snmp v3 only; tcp/2049 nfs v4 only)");
     String html = org.neguard.harden.report.HtmlReport.render(e, "test");
     assertThat(html).contains("Protocol-version probes")
         .contains("snmp v2c udp/161: GET sysDescr.0 with &#39;public&#39; -&gt; SERVED")
