@@ -245,7 +245,13 @@ final class PackageReports {
       return new Assessed(a.get().fingerprint(), a.get().digest(), state, a.get().findings(),
           a.get().at());
     }
-    return tx.execute(x -> assess(deviceId, s, db, now));
+    // The device's row locked first, as a report does: two readers assessing one device at once
+    // replace its assessment one after the other, never both inserting it.
+    return tx.execute(x -> {
+      jdbc.sql("SELECT id FROM devices WHERE id = ? FOR UPDATE").param(deviceId)
+          .query(String.class).single();
+      return assess(deviceId, s, db, now);
+    });
   }
 
   /** Assesses {@code s} against {@code db} and stores the result in place of the last one. */
