@@ -458,6 +458,10 @@ class ServerCliTest {
     assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
         + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
     Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
+    // The package list sent once whole, then as its digest only while unchanged.
+    assertThat(Files.readString(ne.resolve("agent.log"))).contains(
+        "\"event\":\"packages_reported\",\"format\":\"dpkg\",\"release\":\"Debian:12\"",
+        "\"listSent\":true", "\"listSent\":false");
     // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself;
     // then 1.1.0's tree changed on the NE, quarantined, and the recovery reinstalled 1.0.0.
     assertThat(Files.readSymbolicLink(ne.resolve("install/current")).toString())
