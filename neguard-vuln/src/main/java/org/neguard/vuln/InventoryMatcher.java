@@ -33,6 +33,12 @@ final class InventoryMatcher {
             + c.ecosystem()));
         continue;
       }
+      if (c.ecosystem().equals("Debian") || c.ecosystem().equals("Ubuntu")) {
+        // advisories are per release (Debian:12): with none known, nothing would match
+        notAssessed.add(new Assessment.NotAssessed(c, "no " + c.ecosystem() + " release known"
+            + " (a package URL needs its distro qualifier, e.g. distro=debian-12)"));
+        continue;
+      }
       String version = c.matchVersion();
       try {
         scheme.get().parse(version);

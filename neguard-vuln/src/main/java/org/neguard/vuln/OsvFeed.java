@@ -84,6 +84,7 @@ final class OsvFeed {
           + " records) differ from its central directory's (" + central.size() + "), so tools"
           + " would read it differently; download the feed again from its publisher");
     }
+    progress.progress(size, size);
   }
 
   private static void readDirectory(Path feed, ImportLimits limits, ProgressListener progress,
