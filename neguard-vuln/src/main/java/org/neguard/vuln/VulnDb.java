@@ -190,15 +190,26 @@ public final class VulnDb {
           }
         }
         Instant now = Instant.now();
-        long total = feeds.size();
+        // progress in bytes of all feeds: each feed's own progress scaled to its size
+        long[] sizes = new long[feeds.size()];
+        long total = 0;
+        for (int i = 0; i < feeds.size(); i++) {
+          sizes[i] = size(feeds.get(i));
+          total += sizes[i];
+        }
+        long offset = 0;
         for (int i = 0; i < feeds.size(); i++) {
           Path feed = feeds.get(i);
-          int n = i;
-          ProgressListener one = (d, t) -> progress.progress(n * 1000L + (t <= 0 ? 0
-              : d * 1000 / t), total * 1000L);
+          long base = offset;
+          long share = sizes[i];
+          long all = total;
+          ProgressListener one = (d, t) -> progress.progress(base + (t <= 0 ? 0
+              : Math.min(share, (long) ((double) d / t * share))), all);
           Entry e = importOne(feed, tmp, "feed-" + (byName.size() + i) + "-" + UUID.randomUUID()
               .toString().substring(0, 8) + ".idx", now, limits, one);
           byName.put(e.info().name(), e);
+          offset += share;
+          progress.progress(offset, total);
         }
         List<Entry> entries = byName.values().stream()
             .sorted(Comparator.comparing((Entry e) -> e.info().name())).toList();
@@ -269,6 +280,20 @@ public final class VulnDb {
     FeedInfo info = new FeedInfo(name, OSV, List.copyOf(ecosystems),
         index.newest().orElse(Instant.EPOCH), now, index.size(), sha256(feed));
     return new Entry(info, indexName, w.size(), w.sha256());
+  }
+
+  /** A feed's size in bytes: the file's, or the sum of a directory's {@code .json} files. */
+  private static long size(Path feed) throws IOException {
+    if (!Files.isDirectory(feed)) {
+      return Files.exists(feed) ? Files.size(feed) : 0;
+    }
+    long sum = 0;
+    try (Stream<Path> s = Files.list(feed)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+        sum += Files.size(p);
+      }
+    }
+    return sum;
   }
 
   /** Thrown from the NVD sink, which cannot throw a checked exception. */
