@@ -1,9 +1,8 @@
 package org.neguard.vuln;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,7 @@ import org.neguard.verdict.RefusalException;
  *
  * <p>Layout (big-endian, {@link DataOutputStream}): the magic {@code NGVDB\0}, a format number
  * and the record kind (1 OSV advisories, 2 NVD CVEs); a string table (every distinct string
- * once, as modified UTF-8: ecosystems, package names, versions and CPEs repeat across thousands
+ * once, as its UTF-8 length and bytes: ecosystems, package names, versions and CPEs repeat across thousands
  * of records); then the records, each string as its table index. The file's size and SHA-256
  * are recorded in the database's {@code feeds.json} and checked before a byte is parsed, so a
  * damaged or altered index is refused, never half-read; counts are also checked against the
@@ -145,7 +144,7 @@ final class IndexFile {
             int ne = r.count();
             List<Advisory.Event> events = new ArrayList<>(ne);
             for (int m = 0; m < ne; m++) {
-              events.add(new Advisory.Event(KINDS.get(r.in.readByte()), r.string()));
+              events.add(new Advisory.Event(KINDS.get(r.in.get()), r.string()));
             }
             ranges.add(new Advisory.Range(type, events));
           }
@@ -175,19 +174,19 @@ final class IndexFile {
         int nm = r.count();
         List<Cvss> metrics = new ArrayList<>(nm);
         for (int j = 0; j < nm; j++) {
-          metrics.add(new Cvss(r.string(), r.string(), r.in.readDouble(), r.string()));
+          metrics.add(new Cvss(r.string(), r.string(), r.in.getDouble(), r.string()));
         }
         int nc = r.count();
         List<NvdCve.Configuration> tree = new ArrayList<>(nc);
         List<CpeRange> flat = new ArrayList<>();
         for (int j = 0; j < nc; j++) {
-          NvdCve.Operator op = r.in.readBoolean() ? NvdCve.Operator.AND : NvdCve.Operator.OR;
-          boolean negate = r.in.readBoolean();
+          NvdCve.Operator op = r.bool() ? NvdCve.Operator.AND : NvdCve.Operator.OR;
+          boolean negate = r.bool();
           int nn = r.count();
           List<NvdCve.Node> nodes = new ArrayList<>(nn);
           for (int k = 0; k < nn; k++) {
-            NvdCve.Operator nop = r.in.readBoolean() ? NvdCve.Operator.AND : NvdCve.Operator.OR;
-            boolean nneg = r.in.readBoolean();
+            NvdCve.Operator nop = r.bool() ? NvdCve.Operator.AND : NvdCve.Operator.OR;
+            boolean nneg = r.bool();
             int nr = r.count();
             List<CpeRange> ranges = new ArrayList<>(nr);
             for (int m = 0; m < nr; m++) {
@@ -198,7 +197,7 @@ final class IndexFile {
                 cpes.put(name, cpe);
               }
               ranges.add(new CpeRange(cpe, r.optional(), r.optional(), r.optional(),
-                  r.optional(), r.in.readBoolean()));
+                  r.optional(), r.bool()));
             }
             flat.addAll(ranges);
             nodes.add(new NvdCve.Node(nop, nneg, ranges));
@@ -262,7 +261,9 @@ final class IndexFile {
         f.writeInt(kind);
         f.writeInt(table.size());
         for (String s : table) {
-          f.writeUTF(s);
+          byte[] b = s.getBytes(StandardCharsets.UTF_8);
+          f.writeInt(b.length);
+          f.write(b);
         }
         body.writeTo(f);
         f.flush();
@@ -272,10 +273,10 @@ final class IndexFile {
     }
   }
 
-  /** Reads a verified file. */
+  /** Reads a verified file (from memory: a ByteBuffer, no stream and no locks per int). */
   private static final class Reader {
     final Path file;
-    final DataInputStream in;
+    final ByteBuffer in;
     final String[] table;
     final int length;
 
@@ -294,15 +295,18 @@ final class IndexFile {
         throw damaged(file, "its SHA-256 is not the one recorded at import");
       }
       length = bytes.length;
-      in = new DataInputStream(new ByteArrayInputStream(bytes));
+      in = ByteBuffer.wrap(bytes);
       try {
-        byte[] magic = in.readNBytes(MAGIC.length);
-        if (!Arrays.equals(magic, MAGIC) || in.readInt() != FORMAT || in.readInt() != kind) {
+        byte[] magic = new byte[MAGIC.length];
+        in.get(magic);
+        if (!Arrays.equals(magic, MAGIC) || in.getInt() != FORMAT || in.getInt() != kind) {
           throw damaged(file, "it is not a format " + FORMAT + " index of kind " + kind);
         }
         table = new String[count()];
         for (int i = 0; i < table.length; i++) {
-          table[i] = in.readUTF();
+          int n = count();
+          table[i] = new String(bytes, in.position(), n, StandardCharsets.UTF_8);
+          in.position(in.position() + n);
         }
       } catch (IOException | RuntimeException e) {
         throw unparseable(e);
@@ -311,19 +315,19 @@ final class IndexFile {
 
     /** A count, which cannot exceed the bytes there are: nothing is allocated on a wrong one. */
     int count() throws IOException {
-      int n = in.readInt();
+      int n = in.getInt();
       if (n < 0 || n > length) {
         throw new IOException("count " + n + " out of range");
       }
       return n;
     }
 
-    String string() throws IOException {
-      return table[in.readInt()];
+    String string() {
+      return table[in.getInt()];
     }
 
-    Optional<String> optional() throws IOException {
-      int i = in.readInt();
+    Optional<String> optional() {
+      int i = in.getInt();
       return i < 0 ? Optional.empty() : Optional.of(table[i]);
     }
 
@@ -335,12 +339,16 @@ final class IndexFile {
       return List.of(out);
     }
 
-    Instant instant() throws IOException {
-      return Instant.ofEpochSecond(in.readLong(), in.readInt());
+    Instant instant() {
+      return Instant.ofEpochSecond(in.getLong(), in.getInt());
     }
 
-    void end() throws IOException, RefusalException {
-      if (in.read() != -1) {
+    boolean bool() {
+      return in.get() != 0;
+    }
+
+    void end() throws RefusalException {
+      if (in.hasRemaining()) {
         throw damaged(file, "it has bytes after its last record");
       }
     }

@@ -49,6 +49,10 @@ final class InventoryMatcher {
     List<Finding> findings = new ArrayList<>();
     List<Assessment.NotAssessed> notAssessed = new ArrayList<>();
     Set<String> byEcosystem = new HashSet<>();
+    // versions parsed once per assessment: linux's thousands of advisories name a few hundred
+    // uploads, and every installed package of one source shares its advisories
+    java.util.Map<VersionScheme, java.util.Map<String, Comparable<?>>> caches =
+        new java.util.EnumMap<>(VersionScheme.class);
     for (Component c : inventory.components()) {
       List<Exposure> through = inventory.exposures().stream()
           .filter(e -> e.component().filter(c.name()::equals).isPresent()).toList();
@@ -76,7 +80,7 @@ final class InventoryMatcher {
         continue;
       }
       byEcosystem.add(c.name());
-      matchOsv(index, nvd, c, scheme.get(), version, through, findings, notAssessed);
+      matchOsv(index, nvd, caches, c, scheme.get(), version, through, findings, notAssessed);
     }
     for (Exposure e : inventory.exposures()) {
       if (e.cpe().isEmpty() || e.component().filter(byEcosystem::contains).isPresent()) {
@@ -99,10 +103,13 @@ final class InventoryMatcher {
         notAssessed);
   }
 
-  private static void matchOsv(AdvisoryIndex index, NvdIndex nvd, Component c,
+  private static void matchOsv(AdvisoryIndex index, NvdIndex nvd,
+      java.util.Map<VersionScheme, java.util.Map<String, Comparable<?>>> caches, Component c,
       VersionScheme scheme, String version, List<Exposure> through, List<Finding> findings,
       List<Assessment.NotAssessed> notAssessed) {
     String key = AdvisoryIndex.key(c.ecosystem(), c.matchName());
+    java.util.Map<String, Comparable<?>> cache = caches.computeIfAbsent(scheme,
+        x -> new java.util.HashMap<>());
     for (Advisory a : index.affecting(c.ecosystem(), c.matchName())) {
       for (Advisory.Affected af : a.affected()) {
         if (!AdvisoryIndex.key(af.ecosystem(), af.name()).equals(key)) {
@@ -110,7 +117,8 @@ final class InventoryMatcher {
         }
         Optional<Optional<String>> hit;
         try {
-          hit = OsvRanges.affects(af, scheme, version);
+          hit = OsvRanges.affects(af, scheme, version, v -> cache.computeIfAbsent(v,
+              scheme::parse));
         } catch (IllegalArgumentException e) {
           notAssessed.add(new Assessment.NotAssessed(c, a.id() + " cannot be evaluated: "
               + e.getMessage()));

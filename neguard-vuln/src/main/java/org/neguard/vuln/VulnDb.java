@@ -129,6 +129,9 @@ public final class VulnDb {
    * duplicate was refused at import.
    */
   private static AdvisoryIndex merge(List<List<Advisory>> perFeed) throws RefusalException {
+    if (perFeed.size() == 1) {
+      return AdvisoryIndex.of(perFeed.get(0)); // unique ids: checked at import, and again here
+    }
     java.util.Set<String> seen = new java.util.HashSet<>();
     List<Advisory> all = new ArrayList<>();
     for (List<Advisory> feed : perFeed) {
