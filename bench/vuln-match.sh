@@ -22,23 +22,23 @@ cd "$root"
 mvn -o -B -q test-compile dependency:build-classpath -pl neguard-vuln -am \
   -Dmdep.outputFile="$work/cp.txt" >/dev/null
 cp="$root/neguard-vuln/target/classes:$root/neguard-vuln/target/test-classes:$(cat "$work/cp.txt")"
-bench() { java -XX:+UseSerialGC -cp "$cp" org.neguard.vuln.VulnMatchBench "$@"; }
+bench=(java -XX:+UseSerialGC -cp "$cp" org.neguard.vuln.VulnMatchBench)
 echo "cpu: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 rm -rf "$work/db"
 [ -f "$work/debian-osv.zip" ] && [ -f "$work/.records-$records" ] || {
   rm -f "$work"/.records-*
-  bench generate "$work" "$records" 2000
+  "${bench[@]}" generate "$work" "$records" 2000
   touch "$work/.records-$records"
 }
 echo "feed: $(du -h "$work/debian-osv.zip" | cut -f1) zip, $records records"
 
 echo "== import (neguard)"
-/usr/bin/time -f "  process: wall %e s, CPU %U+%S s, max RSS %M KiB" bench import "$work"
+/usr/bin/time -f "  process: wall %e s, CPU %U+%S s, max RSS %M KiB" "${bench[@]}" import "$work"
 echo "  index: $(du -h "$work"/db/gen-*/*.idx | cut -f1)"
 
 echo "== match (neguard): open the database, 2,000 packages + 30 services"
-/usr/bin/time -f "  process: wall %e s, CPU %U+%S s, max RSS %M KiB" bench match "$work" 5
+/usr/bin/time -f "  process: wall %e s, CPU %U+%S s, max RSS %M KiB" "${bench[@]}" match "$work" 5
 
 echo "== reference: jq reads every record of the dump (name and fixed versions for Debian:12)"
 /usr/bin/time -f "  jq: wall %e s, CPU %U+%S s, max RSS %M KiB" sh -c "unzip -p '$work/debian-osv.zip' \
