@@ -131,26 +131,24 @@ final class IndexFile {
         String summary = r.string();
         Optional<String> cvss = r.optional();
         Instant modified = r.instant();
-        int na = r.count();
-        List<Advisory.Affected> affected = new ArrayList<>(na);
-        for (int j = 0; j < na; j++) {
+        // arrays wrapped by List.of: the records' List.copyOf then copies nothing
+        Advisory.Affected[] affected = new Advisory.Affected[r.count()];
+        for (int j = 0; j < affected.length; j++) {
           String eco = r.string();
           String name = r.string();
           List<String> versions = r.strings();
-          int nr = r.count();
-          List<Advisory.Range> ranges = new ArrayList<>(nr);
-          for (int k = 0; k < nr; k++) {
+          Advisory.Range[] ranges = new Advisory.Range[r.count()];
+          for (int k = 0; k < ranges.length; k++) {
             String type = r.string();
-            int ne = r.count();
-            List<Advisory.Event> events = new ArrayList<>(ne);
-            for (int m = 0; m < ne; m++) {
-              events.add(new Advisory.Event(KINDS.get(r.in.get()), r.string()));
+            Advisory.Event[] events = new Advisory.Event[r.count()];
+            for (int m = 0; m < events.length; m++) {
+              events[m] = new Advisory.Event(KINDS.get(r.in.get()), r.string());
             }
-            ranges.add(new Advisory.Range(type, events));
+            ranges[k] = new Advisory.Range(type, List.of(events));
           }
-          affected.add(new Advisory.Affected(eco, name, ranges, versions));
+          affected[j] = new Advisory.Affected(eco, name, List.of(ranges), versions);
         }
-        out.add(new Advisory(id, aliases, summary, cvss, affected, modified));
+        out.add(new Advisory(id, aliases, summary, cvss, List.of(affected), modified));
       }
       r.end();
       return out;
