@@ -83,7 +83,11 @@ final class IndexFile {
     for (NvdCve c : cves) {
       w.string(c.id());
       w.instant(c.lastModified());
-      w.string(c.description());
+      // the first line, cut as OSV summaries are: NVD has 250,000 descriptions of up to a few
+      // kB each, and a report needs one line (the feed keeps the rest)
+      String d = c.description().lines().findFirst().orElse("");
+      w.string(d.length() > OsvReader.MAX_SUMMARY ? d.substring(0, OsvReader.MAX_SUMMARY - 1)
+          + "\u2026" : d);
       w.out.writeInt(c.metrics().size());
       for (Cvss m : c.metrics()) {
         w.string(m.version());

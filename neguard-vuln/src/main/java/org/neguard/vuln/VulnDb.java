@@ -104,9 +104,25 @@ public final class VulnDb {
    *     (the message says to import the feeds)
    */
   public static VulnDb open(Path dir) throws IOException, RefusalException {
-    Manifest m = manifest(dir).orElseThrow(() -> new RefusalException(ReasonCode.MALFORMED,
-        dir + " holds no vulnerability database; import feeds with 'neguard vulndb import"
-            + " --db " + dir + " FEED...'"));
+    for (int attempt = 1; ; attempt++) {
+      Manifest m = manifest(dir).orElseThrow(() -> new RefusalException(ReasonCode.MALFORMED,
+          dir + " holds no vulnerability database; import feeds with 'neguard vulndb import"
+              + " --db " + dir + " FEED...'"));
+      try {
+        return load(dir, m);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // An import that finished while this read removes the generation read from: read the
+        // new one. A file missing from the current generation is damage.
+        Optional<Manifest> now = manifest(dir);
+        if (attempt < 3 && now.isPresent() && !now.get().generation().equals(m.generation())) {
+          continue;
+        }
+        throw broken(dir, "the index file " + e.getFile() + " is missing");
+      }
+    }
+  }
+
+  private static VulnDb load(Path dir, Manifest m) throws IOException, RefusalException {
     Path gen = generation(dir, m);
     List<FeedInfo> infos = new ArrayList<>();
     List<List<Advisory>> perFeed = new ArrayList<>();

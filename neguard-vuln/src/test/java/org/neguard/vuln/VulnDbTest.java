@@ -191,8 +191,41 @@ class VulnDbTest {
   }
 
   @Test
+  @DisplayName("HRD-3 readers during imports: every open while feeds are re-imported sees a"
+      + " whole database, the old one or the new one, never half an import")
+  void open_duringImports_seesWholeDatabases() throws Exception {
+    Path db = dir.resolve("db");
+    Path debian = debianFeed();
+    Path ghsa = ecosystemsZip("ghsa.zip");
+    VulnDb.importFeeds(db, List.of(debian, ghsa), ProgressListener.NONE);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread importer = new Thread(() -> {
+      try {
+        for (int i = 0; i < 15; i++) {
+          VulnDb.importFeeds(db, List.of(i % 2 == 0 ? ghsa : debian), ProgressListener.NONE);
+        }
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    importer.start();
+    int opened = 0;
+    while (importer.isAlive() || opened == 0) {
+      VulnDb v = VulnDb.open(db);
+      assertThat(v.feeds()).extracting(FeedInfo::name).containsExactly("debian", "ghsa.zip");
+      assertThat(v.advisories().size()).isEqualTo(6);
+      opened++;
+    }
+    importer.join();
+    assertThat(failed.get()).isNull();
+    assertThat(opened).isPositive();
+  }
+
+  @Test
   @DisplayName("HRD-3 a damaged index is refused on open (one flipped byte, a cut file, a"
-      + " feeds.json naming a file outside the database), saying to import again")
+      + " deleted one, a feeds.json naming a file outside the database), saying to import"
+      + " again")
   void open_damagedIndex_refused() throws Exception {
     Path db = dir.resolve("db");
     VulnDb.importFeeds(db, List.of(ecosystemsZip("ghsa.zip")), ProgressListener.NONE);
@@ -209,6 +242,8 @@ class VulnDbTest {
         "neguard vulndb import");
     Files.write(idx, java.util.Arrays.copyOf(good, good.length - 1));
     assertThat(refusal(() -> VulnDb.open(db))).isEqualTo(ReasonCode.MALFORMED);
+    Files.delete(idx);
+    assertThat(message(() -> VulnDb.open(db))).contains("is missing");
     Files.write(idx, good);
     assertThat(VulnDb.open(db).advisories().size()).isEqualTo(3);
     Path feeds = db.resolve("feeds.json");
