@@ -157,6 +157,20 @@ class VulnDbTest {
     assertThat(a.notAssessed().get(1).reason()).contains("distro=debian-12");
     assertThat(a.complete()).isFalse();
     assertThat(a.components()).isEqualTo(9);
+
+    // version traps inside matching: a release candidate of the fixing version is still
+    // affected (Maven: 2.15.0-rc1 < 2.15.0), 2.31 is 2.31.0 (PyPI; the purl lower-cases the
+    // name as the purl spec says for pypi), a pre-release of
+    // the npm fix too (semver: 4.17.21-beta.1 < 4.17.21)
+    Assessment traps = vdb.assess(new Inventory(List.of(
+        Component.ofPurl("pkg:maven/org.apache.logging.log4j/log4j-core@2.15.0-rc1"),
+        Component.ofPurl("pkg:pypi/requests@2.31"),
+        Component.ofPurl("pkg:pypi/Requests@2.30.0"),
+        Component.ofPurl("pkg:npm/lodash@4.17.21-beta.1")), List.of()));
+    assertThat(traps.findings()).extracting(f -> f.component().name() + "@"
+        + f.component().version()).containsExactlyInAnyOrder(
+            "org.apache.logging.log4j:log4j-core@2.15.0-rc1", "requests@2.30.0",
+            "lodash@4.17.21-beta.1");
   }
 
   @Test
