@@ -496,6 +496,43 @@ class VulnDbTest {
     assertThat(VulnDb.open(db).feeds()).hasSize(3);
   }
 
+  @Test
+  @DisplayName("HRD-3 nvd's OpenSSH fixture (nvd/SOURCES.md) through the database: a remote"
+      + " OpenSSH 9.2p1 gets CVE-2023-38408 (CRITICAL 9.8) before CVE-2024-6387 (HIGH 8.1),"
+      + " 9.8p1 neither; metrics survive the index best first")
+  void nvd_opensshFixture_throughTheIndex() throws Exception {
+    Path fixture = Path.of(VulnDbTest.class.getResource("nvd/openssh-feed.json").toURI());
+    Path feed = Files.copy(fixture, dir.resolve("openssh-feed.json"));
+    Path db = dir.resolve("db");
+    VulnDb.importFeeds(db, List.of(feed), ProgressListener.NONE);
+    List<NvdCve> direct = new ArrayList<>();
+    try (var in = Files.newInputStream(fixture)) {
+      NvdReader.read(in, "openssh-feed.json", direct::add);
+    }
+    VulnDb vdb = VulnDb.open(db);
+    assertThat(vdb.nvdRecords()).isEqualTo(direct.size());
+    Exposure old = new Exposure("tcp", "192.0.2.1", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.2p1"));
+    Exposure current = new Exposure("tcp", "192.0.2.2", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.8p1"));
+    Assessment a = vdb.assess(new Inventory(List.of(), List.of(old, current)));
+    assertThat(a.findings()).extracting(Finding::advisoryId).containsExactly("CVE-2023-38408",
+        "CVE-2024-6387");
+    assertThat(a.findings()).allSatisfy(f -> assertThat(f.reachableThrough())
+        .containsExactly(old));
+    assertThat(a.findings().get(0).cvss().orElseThrow().score()).isEqualTo(9.8);
+    assertThat(a.findings().get(1).cvss().orElseThrow().score()).isEqualTo(8.1);
+    assertThat(a.notAssessed()).isEmpty();
+    NvdCve cve0777 = direct.stream().filter(c -> c.id().equals("CVE-2016-0777")).findFirst()
+        .orElseThrow();
+    Exposure ancient = new Exposure("tcp", "192.0.2.3", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:6.6p1"));
+    Finding f0777 = vdb.assess(new Inventory(List.of(), List.of(ancient))).findings().stream()
+        .filter(f -> f.advisoryId().equals("CVE-2016-0777")).findFirst().orElseThrow();
+    assertThat(f0777.cvss()).isEqualTo(cve0777.bestMetric());
+    assertThat(f0777.cvss().orElseThrow().version()).isEqualTo("3.0");
+  }
+
   static List<String> lines(Path p) throws Exception {
     return new ArrayList<>(Files.readAllLines(p));
   }
