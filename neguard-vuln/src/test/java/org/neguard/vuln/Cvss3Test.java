@@ -10,8 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CVSS v3 base score computed from the vector, against the scores NVD published for these
- * CVEs (nvd.nist.gov, CVSS 3.x base score of each) and the specification's own examples.
+ * The CVSS v3 base score computed from the vector: the rows named by a CVE against the score NVD
+ * published for it (nvd.nist.gov, CVSS 3.x base score), the other rows (typical vectors, each
+ * metric value at least once) with scores worked out by hand from the specification's
+ * formulas; and the specification's own Roundup example.
  */
 class Cvss3Test {
   @ParameterizedTest(name = "HRD-3 {0}: {1} scores {2}")
