@@ -533,7 +533,4 @@ class VulnDbTest {
     assertThat(f0777.cvss().orElseThrow().version()).isEqualTo("3.0");
   }
 
-  static List<String> lines(Path p) throws Exception {
-    return new ArrayList<>(Files.readAllLines(p));
-  }
 }
