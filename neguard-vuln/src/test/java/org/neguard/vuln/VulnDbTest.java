@@ -302,6 +302,31 @@ class VulnDbTest {
   }
 
   @Test
+  @DisplayName("HRD-3 bounded memory: a feed of 300 MB unpacked (records padded with white"
+      + " space) imports in a JVM with a 32 MiB heap, since records are streamed one at a time"
+      + " and only what matching needs is kept")
+  void import_streamed_smallHeap() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(work.resolve(
+        "debian-osv.zip")))) {
+      String pad = " ".repeat(1_000_000);
+      for (int i = 0; i < 300; i++) {
+        entry(z, "R-" + i + ".json", osv("R-" + i, NOW, "CVE-2000-" + (1000 + i),
+            "Debian:12", "p" + i, "0", "1.0-" + (1 + i % 5), Optional.empty(), "ECOSYSTEM")
+            + pad.substring(0, 1_000_000 - 600));
+      }
+    }
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx32m", "-XX:+UseSerialGC", "-cp",
+        System.getProperty("java.class.path"), VulnMatchBench.class.getName(), "import",
+        work.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("import: 300 records");
+    assertThat(VulnDb.open(work.resolve("db")).advisories().size()).isEqualTo(300);
+  }
+
+  @Test
   @DisplayName("HRD-3 zips two readers would read differently are refused MALFORMED: an entry"
       + " named twice, local headers that disagree with the central directory, a truncated"
       + " zip; two records with one id; a withdrawn advisory matches nothing")
