@@ -81,9 +81,9 @@ public final class Vex {
    *
    * @param qualifiers sorted by key (keys are case-insensitive, stored lower case)
    */
-  record Purl(String type, String namespace, String name, String version,
+  public record Purl(String type, String namespace, String name, String version,
       Map<String, String> qualifiers, String subpath) {
-    static Optional<Purl> tryParse(String s) {
+    public static Optional<Purl> tryParse(String s) {
       try {
         return Optional.of(parse(s));
       } catch (IllegalArgumentException e) {
@@ -97,7 +97,7 @@ public final class Vex {
      *
      * @throws IllegalArgumentException naming what is wrong
      */
-    static Purl parse(String s) {
+    public static Purl parse(String s) {
       if (s.length() > 2048) {
         throw new IllegalArgumentException("longer than 2048 characters");
       }
