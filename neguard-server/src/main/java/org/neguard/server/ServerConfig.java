@@ -35,6 +35,9 @@ import org.neguard.sign.TrustStore;
  * @param alertWebhook where port drift alerts are posted (JSON, docs/SERVER.md "Port drift"),
  *     or empty for none; http or https
  * @param attest the platform validation entity (issue 15, docs/ATTESTATION.md)
+ * @param vulnDb the vulnerability database ({@code neguard vulndb import}) the server matches
+ *     against, or empty for none (docs/VULNERABILITIES.md)
+ * @param vulnGate the publication gate's vulnerability policy (issue 16)
  */
 public record ServerConfig(
     Path dataDir,
@@ -55,7 +58,33 @@ public record ServerConfig(
     Fleet fleet,
     Repo repo,
     Optional<java.net.URI> alertWebhook,
-    Attest attest) {
+    Attest attest,
+    Optional<Path> vulnDb,
+    VulnGate vulnGate) {
+
+  /**
+   * The publication gate's vulnerability policy (docs/VULNERABILITIES.md "The publication
+   * gate"): a package whose SBOM has findings no VEX statement suppresses at or above {@code
+   * failOn} is held, not published (a finding of unknown severity counts as reaching it).
+   *
+   * @param failOn the lowest severity that holds a package (default critical)
+   * @param requireSbom refuse a bundle that carries no SBOM (default off: such a bundle is
+   *     published without a vulnerability assessment)
+   */
+  public record VulnGate(org.neguard.vuln.Severity failOn, boolean requireSbom) {
+    public VulnGate {
+      Objects.requireNonNull(failOn, "failOn");
+      if (failOn == org.neguard.vuln.Severity.UNKNOWN || failOn == org.neguard.vuln.Severity.NONE) {
+        throw new IllegalArgumentException("the vulnerability threshold must be low, medium,"
+            + " high or critical: " + failOn);
+      }
+    }
+
+    /** Critical findings hold a package; a bundle without an SBOM is published. */
+    public static VulnGate defaults() {
+      return new VulnGate(org.neguard.vuln.Severity.CRITICAL, false);
+    }
+  }
 
   /**
    * The platform validation entity (docs/ATTESTATION.md).
@@ -210,6 +239,8 @@ public record ServerConfig(
     Objects.requireNonNull(attest, "attest");
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(alertWebhook, "alertWebhook");
+    Objects.requireNonNull(vulnDb, "vulnDb");
+    Objects.requireNonNull(vulnGate, "vulnGate");
     alertWebhook.ifPresent(u -> {
       if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
         throw new IllegalArgumentException("the alert webhook is not an http or https URL: " + u);
@@ -233,7 +264,7 @@ public record ServerConfig(
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
         java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
-        alertWebhook, attest);
+        alertWebhook, attest, vulnDb, vulnGate);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -266,6 +297,8 @@ public record ServerConfig(
     private Repo repo = Repo.defaults();
     private java.net.URI alertWebhook;
     private Attest attest = Attest.defaults();
+    private Path vulnDb;
+    private VulnGate vulnGate = VulnGate.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -354,13 +387,26 @@ public record ServerConfig(
       return this;
     }
 
+    /** The vulnerability database to match against, or null for none. */
+    public Builder vulnDb(Path dir) {
+      this.vulnDb = dir;
+      return this;
+    }
+
+    /** The publication gate's vulnerability policy. */
+    public Builder vulnGate(VulnGate gate) {
+      this.vulnGate = Objects.requireNonNull(gate, "vulnGate");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest);
+          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest,
+          Optional.ofNullable(vulnDb), vulnGate);
     }
   }
 }
