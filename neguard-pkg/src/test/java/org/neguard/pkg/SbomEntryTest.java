@@ -247,6 +247,18 @@ class SbomEntryTest {
     assertThat(readSbom(unsigned)).hasValueSatisfying(b -> assertThat(b).isEqualTo(DOC));
   }
 
+  @Test
+  @DisplayName("OBJ-1: an SBOM that would deflate past the readers' ratio limit is stored instead, so the builder never writes a bundle its readers refuse")
+  void repetitiveSbom_storedNotRefused() throws Exception {
+    byte[] big = new byte[3 << 20];
+    Arrays.fill(big, (byte) ' ');
+    System.arraycopy(DOC, 0, big, 0, DOC.length - 1); // JSON, then 3 MiB of whitespace
+    Path out = tmp.resolve("big.ngp");
+    TestBundles.builder().sbom(big).build().build(TestBundles.smallTree(tmp.resolve("t")), out);
+    assertThat(TestBundles.method(out, SBOM)).isEqualTo(java.util.zip.ZipEntry.STORED);
+    assertThat(readSbom(out)).hasValueSatisfying(b -> assertThat(b).isEqualTo(big));
+  }
+
   private static byte[] edit(byte[] json, UnaryOperator<String> f) {
     String before = new String(json, StandardCharsets.UTF_8);
     String after = f.apply(before);
