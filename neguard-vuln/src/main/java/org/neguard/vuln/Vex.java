@@ -49,7 +49,7 @@ public final class Vex {
         + "; VEX: " + statements.size() + " statement(s) read, " + applied + " finding(s) with"
         + " one that applies (same vulnerability id, same package URL or none)";
     return new Assessment(out, assessment.feeds(), method, assessment.components(),
-        assessment.assessed());
+        assessment.assessed(), assessment.notAssessed());
   }
 
   /** The statement that decides about {@code f}: the newest that applies, suppression last. */

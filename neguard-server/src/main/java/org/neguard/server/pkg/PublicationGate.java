@@ -157,7 +157,9 @@ public final class PublicationGate {
     }
     SbomInventory.Result inv = SbomInventory.read(sbom.get(), subject + " " + Sboms.PATH);
     Assessment a = Vex.apply(database().assess(inv.inventory()), vex);
-    return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), inv.notAssessed(), "");
+    List<String> notAssessed = new ArrayList<>(inv.notAssessed());
+    a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));
+    return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
   }
 
   /** The database, opened again when its feeds.json has changed (an import since). */

@@ -8,12 +8,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.neguard.vuln.Component;
-import org.neguard.vuln.DebianVersion;
 import org.neguard.vuln.Inventory;
-import org.neguard.vuln.Vex;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -31,9 +28,6 @@ final class SbomInventory {
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
-  /** OSV ecosystem names of package URL types. */
-  private static final Map<String, String> ECOSYSTEMS = Map.of("maven", "Maven", "npm", "npm",
-      "pypi", "PyPI", "golang", "Go", "cargo", "crates.io", "gem", "RubyGems", "nuget", "NuGet");
 
   /**
    * What the SBOM lists.
@@ -96,59 +90,17 @@ final class SbomInventory {
   }
 
   /**
-   * The component a package URL names: a Debian package of the release its {@code distro}
-   * qualifier names ({@code debian-12} is {@code Debian:12}), with its source package from the
-   * {@code upstream} qualifier ({@code name} or {@code name@version}, as syft writes it); an
-   * ecosystem package by the type's OSV ecosystem. Empty when the kind is not one advisories
-   * name.
+   * The component a package URL names ({@link Component#ofPurl}: a Debian package of the
+   * release its {@code distro} qualifier names, its source package from {@code upstream}; an
+   * ecosystem package by the type's OSV ecosystem; other kinds the database reports as not
+   * assessed).
    */
   static Optional<Component> component(String purl, String source) throws RefusalException {
-    Vex.Purl p;
     try {
-      p = Vex.Purl.parse(purl);
+      return Optional.of(Component.ofPurl(purl));
     } catch (IllegalArgumentException e) {
-      throw malformed(source, "component purl " + shorten(purl) + " is not a package URL ("
-          + e.getMessage() + ")");
-    }
-    if (p.version().isEmpty()) {
-      throw malformed(source, "component " + shorten(purl) + " has no version; an SBOM names"
-          + " what the package carries, at the version it carries");
-    }
-    if (p.type().equals("deb")) {
-      String distro = p.qualifiers().getOrDefault("distro", "");
-      if (!distro.matches("debian-[0-9]{1,3}")) {
-        return Optional.empty();
-      }
-      checkDebian(p.version(), purl, source);
-      Optional<Component.Source> src = Optional.empty();
-      String upstream = p.qualifiers().get("upstream");
-      if (upstream != null) {
-        int at = upstream.indexOf('@');
-        String srcVersion = at < 0 ? p.version() : upstream.substring(at + 1);
-        checkDebian(srcVersion, purl, source);
-        src = Optional.of(new Component.Source(at < 0 ? upstream : upstream.substring(0, at),
-            srcVersion));
-      }
-      return Optional.of(new Component("Debian:" + distro.substring(7), p.name(), p.version(),
-          purl, src, Optional.empty()));
-    }
-    String ecosystem = ECOSYSTEMS.get(p.type());
-    if (ecosystem == null) {
-      return Optional.empty();
-    }
-    String name = p.namespace().isEmpty() ? p.name()
-        : p.type().equals("maven") ? p.namespace() + ":" + p.name()
-        : p.namespace() + "/" + p.name();
-    return Optional.of(new Component(ecosystem, name, p.version(), purl, Optional.empty(),
-        Optional.empty()));
-  }
-
-  private static void checkDebian(String version, String purl, String source)
-      throws RefusalException {
-    try {
-      DebianVersion.parse(version);
-    } catch (IllegalArgumentException e) {
-      throw malformed(source, "component " + shorten(purl) + ": " + e.getMessage());
+      throw malformed(source, "component " + shorten(purl) + ": " + e.getMessage()
+          + "; an SBOM names what the package carries, at the version it carries");
     }
   }
 
