@@ -78,6 +78,10 @@ class VulnGateTest {
   }
 
   static Path importDb(Path dir) throws Exception {
+    return importDb(dir, dir.resolve("vulndb"));
+  }
+
+  static Path importDb(Path dir, Path db) throws Exception {
     Path zip = dir.resolve("debian-osv.zip");
     try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(out)) {
       for (Map.Entry<String, String> e : OSV.entrySet()) {
@@ -86,7 +90,6 @@ class VulnGateTest {
         z.closeEntry();
       }
     }
-    Path db = dir.resolve("vulndb");
     VulnDb.importFeeds(db, List.of(zip), ProgressListener.NONE);
     return db;
   }
@@ -95,7 +98,9 @@ class VulnGateTest {
   static void start() throws Exception {
     Path dir = Files.createTempDirectory("neguard-vulngate-");
     Path db = importDb(dir);
-    s = TestServer.start(null, b -> b.vulnDb(db));
+    // The fixtures are dated 2026-11-20; the freshness rule has its own case below.
+    s = TestServer.start(null, b -> b.vuln(new ServerConfig.Vuln(java.util.Optional.of(db),
+        java.time.Duration.ofDays(3650))));
     work = s.dir.resolve("work");
     Files.createDirectories(work);
     publisher = s.token(Role.PUBLISHER);
@@ -318,10 +323,12 @@ class VulnGateTest {
   @Test
   @DisplayName("AV-2 with --require-sbom a bundle without an SBOM is refused SCAN_POLICY; with"
       + " a --vulndb that holds no database an SBOM cannot be judged: refused"
-      + " ENGINE_UNAVAILABLE, never published on doubt; nothing stored either way")
+      + " ENGINE_UNAVAILABLE; once feeds older than --vulndb-max-age are imported (no restart),"
+      + " refused SCAN_POLICY naming the feed; never published on doubt, nothing stored")
   void requireSbom_andMissingDatabase_refused() throws Exception {
     Path empty = Files.createTempDirectory("neguard-vulngate-empty-");
-    try (TestServer t = TestServer.start(null, b -> b.vulnDb(empty)
+    try (TestServer t = TestServer.start(null, b -> b.vuln(new ServerConfig.Vuln(
+        java.util.Optional.of(empty), java.time.Duration.ofDays(7)))
         .vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.HIGH, true)))) {
       Path w = t.dir.resolve("work");
       Files.createDirectories(w);
@@ -337,6 +344,11 @@ class VulnGateTest {
       assertThat(noDb.code()).isEqualTo("ENGINE_UNAVAILABLE");
       assertThat(noDb.body()).contains("neguard vulndb import");
       assertNoTrace(noDb);
+      importDb(Files.createTempDirectory("neguard-vulngate-feed-"), empty);
+      Http.Response stale = t.http.upload(w.resolve("with-sbom-1.0.0-7.ngp"), pub);
+      assertThat(stale.status()).as("%s", stale).isEqualTo(422);
+      assertThat(stale.code()).isEqualTo("SCAN_POLICY");
+      assertThat(stale.body()).contains("debian-osv.zip", "2026-11-20");
       assertThat(t.storedFiles()).isEmpty();
       assertThat(t.http.get("/api/packages/held", pub).json()).isEmpty();
     }

@@ -90,13 +90,18 @@ public final class ServerLauncher {
       b.maxUploadBytes(c.maxUpload);
     }
     b.alertWebhook(c.alertWebhook);
-    b.vulnDb(c.vulnDb);
     try {
       b.vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.valueOf(
           c.vulnFailOn.toUpperCase(java.util.Locale.ROOT)), c.requireSbom));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, "--vuln-fail-on: '" + c.vulnFailOn
           + "' is not low, medium, high or critical");
+    }
+    try {
+      b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
+          .map(Path::toAbsolutePath), c.vulnDbMaxAge));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
     }
     try {
       return b.build();

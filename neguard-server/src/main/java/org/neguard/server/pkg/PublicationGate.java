@@ -45,6 +45,7 @@ public final class PublicationGate {
   private final ScanReportCheck scanGate;
   private final Clock clock = Clock.systemUTC();
   private final Optional<Path> vulnDbDir;
+  private final Duration vulnDbMaxAge;
   private final ServerConfig.VulnGate vulnPolicy;
   /** The database last opened, and the feeds.json state it was opened at. */
   private OpenedDb opened;
@@ -77,7 +78,8 @@ public final class PublicationGate {
     // The policy comes from the command line only (ServerConfig), never from a file or the
     // environment: nobody may relax the gate by writing a properties file.
     this.scanGate = new ScanReportCheck(config.scanPolicy());
-    this.vulnDbDir = config.vulnDb();
+    this.vulnDbDir = config.vuln().db();
+    this.vulnDbMaxAge = config.vuln().maxAge();
     this.vulnPolicy = config.vulnGate();
   }
 
@@ -156,7 +158,11 @@ public final class PublicationGate {
               + " is not assessed");
     }
     SbomInventory.Result inv = SbomInventory.read(sbom.get(), subject + " " + Sboms.PATH);
-    Assessment a = Vex.apply(database().assess(inv.inventory()), vex);
+    VulnDb db = database();
+    // An old database misses every advisory published since: refused as an old anti-virus
+    // database is (SCAN_POLICY), never a pass on doubt.
+    db.requireFresh(vulnDbMaxAge, clock.instant());
+    Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
     List<String> notAssessed = new ArrayList<>(inv.notAssessed());
     a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));
     return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
