@@ -131,8 +131,8 @@ final class PackageReports {
     } else {
       packages = r.packages();
     }
-    jdbc.sql("DELETE FROM device_packages WHERE device_id = ?").param(deviceId).update();
-    jdbc.sql("INSERT INTO device_packages (device_id, format, release, digest, package_count,"
+    jdbc.sql("DELETE FROM device_os_packages WHERE device_id = ?").param(deviceId).update();
+    jdbc.sql("INSERT INTO device_os_packages (device_id, format, release, digest, package_count,"
         + " packages, sockets, notes, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .params(deviceId, r.format(), r.release(), r.digest(), packages.size(),
             bytes(packages), bytes(r.sockets()), r.notes().stream().map(n -> n.replaceAll("\\p{Cntrl}", " "))
@@ -264,7 +264,8 @@ final class PackageReports {
     findings.forEach(f -> n[bucket(f.severity())]++);
     jdbc.sql("DELETE FROM device_vulnerabilities WHERE device_id = ?").param(deviceId).update();
     jdbc.sql("INSERT INTO device_vulnerabilities (device_id, db_fingerprint, packages_digest,"
-        + " state, findings, total, reachable, critical, high, medium, low, unknown,"
+        + " state, findings, count_total, count_reachable, count_critical, count_high,"
+        + " count_medium, count_low, count_unknown,"
         + " assessed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .params(deviceId, db.fingerprint(), s.digest(), state, bytes(findings), findings.size(),
             (int) findings.stream().filter(VulnFinding::reachable).count(), n[0], n[1], n[2],
@@ -324,7 +325,7 @@ final class PackageReports {
 
   private Optional<Stored> stored(String deviceId) {
     return jdbc.sql("SELECT format, release, digest, package_count, packages, sockets, notes,"
-        + " reported_at FROM device_packages WHERE device_id = ?").param(deviceId)
+        + " reported_at FROM device_os_packages WHERE device_id = ?").param(deviceId)
         .query((rs, i) -> new Stored(rs.getString(1), rs.getString(2), rs.getString(3),
             rs.getInt(4), read(rs.getBytes(5), PACKAGES), read(rs.getBytes(6), SOCKETS),
             rs.getString(7).isEmpty() ? List.of() : List.of(rs.getString(7).split("\n")),
