@@ -20,12 +20,13 @@ import picocli.CommandLine.Command;
       PkgUploadCommand.class,
       PkgListCommand.class,
       PkgHeldCommand.class,
-      PkgVexCommand.class
+      PkgVexCommand.class,
+      PkgVulnsCommand.class
     })
 final class PkgCommand extends CommandGroup {
   @Override
   protected String hint() {
     return "give a pkg command: build, scan, sign, verify, inspect, extract, scan-report, upload,"
-        + " list, held or vex";
+        + " list, held, vex or vulns";
   }
 }
