@@ -81,9 +81,9 @@ public final class Vex {
    *
    * @param qualifiers sorted by key (keys are case-insensitive, stored lower case)
    */
-  public record Purl(String type, String namespace, String name, String version,
+  record Purl(String type, String namespace, String name, String version,
       Map<String, String> qualifiers, String subpath) {
-    public static Optional<Purl> tryParse(String s) {
+    static Optional<Purl> tryParse(String s) {
       try {
         return Optional.of(parse(s));
       } catch (IllegalArgumentException e) {
@@ -97,7 +97,7 @@ public final class Vex {
      *
      * @throws IllegalArgumentException naming what is wrong
      */
-    public static Purl parse(String s) {
+    static Purl parse(String s) {
       if (s.length() > 2048) {
         throw new IllegalArgumentException("longer than 2048 characters");
       }

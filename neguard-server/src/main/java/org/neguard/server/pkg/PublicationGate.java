@@ -24,6 +24,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.neguard.vuln.Assessment;
+import org.neguard.vuln.CycloneDx;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Severity;
 import org.neguard.vuln.Vex;
@@ -157,13 +158,16 @@ public final class PublicationGate {
           "this server has no vulnerability database (--vulndb): the SBOM of " + subject
               + " is not assessed");
     }
-    SbomInventory.Result inv = SbomInventory.read(sbom.get(), subject + " " + Sboms.PATH);
+    // Strict and bounded (CycloneDx): duplicate keys, unknown fields, malformed package URLs
+    // refused MALFORMED; components without a versioned purl listed as not assessed.
+    CycloneDx.Sbom inv = CycloneDx.read(sbom.get(), subject + " " + Sboms.PATH);
     VulnDb db = database();
     // An old database misses every advisory published since: refused as an old anti-virus
     // database is (SCAN_POLICY), never a pass on doubt.
     db.requireFresh(vulnDbMaxAge, clock.instant());
     Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
-    List<String> notAssessed = new ArrayList<>(inv.notAssessed());
+    List<String> notAssessed = new ArrayList<>();
+    inv.unidentified().forEach(u -> notAssessed.add(u.name() + " (" + u.reason() + ")"));
     a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));
     return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
   }
