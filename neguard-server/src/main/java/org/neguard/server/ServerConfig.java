@@ -35,9 +35,9 @@ import org.neguard.sign.TrustStore;
  * @param alertWebhook where port drift alerts are posted (JSON, docs/SERVER.md "Port drift"),
  *     or empty for none; http or https
  * @param attest the platform validation entity (issue 15, docs/ATTESTATION.md)
- * @param vulnDb the vulnerability database ({@code neguard vulndb import}) the server matches
- *     against, or empty for none (docs/VULNERABILITIES.md)
- * @param vulnGate the publication gate's vulnerability policy (issue 16)
+ * @param vuln the vulnerability database the NEs' packages are assessed against (issue 16)
+ * @param vulnGate the publication gate's vulnerability policy (issue 16): packages' SBOMs are
+ *     matched against {@code vuln}'s database
  */
 public record ServerConfig(
     Path dataDir,
@@ -59,7 +59,7 @@ public record ServerConfig(
     Repo repo,
     Optional<java.net.URI> alertWebhook,
     Attest attest,
-    Optional<Path> vulnDb,
+    Vuln vuln,
     VulnGate vulnGate) {
 
   /**
@@ -83,6 +83,31 @@ public record ServerConfig(
     /** Critical findings hold a package; a bundle without an SBOM is published. */
     public static VulnGate defaults() {
       return new VulnGate(org.neguard.vuln.Severity.CRITICAL, false);
+    }
+  }
+
+  /**
+   * Vulnerability assessment of what the NEs run (issue 16, docs/VULNERABILITIES.md "What an NE
+   * runs").
+   *
+   * @param db the database directory ({@code neguard vulndb import --db DIR}), opened when first
+   *     needed and again whenever its {@code feeds.json} changes; empty: none, so every NE's
+   *     state is {@code NO_DATABASE} (never "no vulnerabilities")
+   * @param maxAge a feed whose newest record is older than this makes the assessment
+   *     {@code STALE_DATABASE}
+   */
+  public record Vuln(Optional<Path> db, java.time.Duration maxAge) {
+    public Vuln {
+      Objects.requireNonNull(db, "db");
+      if (maxAge.isNegative() || maxAge.isZero()) {
+        throw new IllegalArgumentException("the vulnerability database's max age must be"
+            + " positive: " + maxAge);
+      }
+    }
+
+    /** No database; feeds may be 7 days old. */
+    public static Vuln defaults() {
+      return new Vuln(Optional.empty(), java.time.Duration.ofDays(7));
     }
   }
 
@@ -237,10 +262,10 @@ public record ServerConfig(
     crls = List.copyOf(crls);
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(attest, "attest");
+    Objects.requireNonNull(vuln, "vuln");
+    Objects.requireNonNull(vulnGate, "vulnGate");
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(alertWebhook, "alertWebhook");
-    Objects.requireNonNull(vulnDb, "vulnDb");
-    Objects.requireNonNull(vulnGate, "vulnGate");
     alertWebhook.ifPresent(u -> {
       if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
         throw new IllegalArgumentException("the alert webhook is not an http or https URL: " + u);
@@ -264,7 +289,7 @@ public record ServerConfig(
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
         java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
-        alertWebhook, attest, vulnDb, vulnGate);
+        alertWebhook, attest, vuln, vulnGate);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -297,7 +322,7 @@ public record ServerConfig(
     private Repo repo = Repo.defaults();
     private java.net.URI alertWebhook;
     private Attest attest = Attest.defaults();
-    private Path vulnDb;
+    private Vuln vuln = Vuln.defaults();
     private VulnGate vulnGate = VulnGate.defaults();
 
     private Builder(Path dataDir) {
@@ -387,9 +412,9 @@ public record ServerConfig(
       return this;
     }
 
-    /** The vulnerability database to match against, or null for none. */
-    public Builder vulnDb(Path dir) {
-      this.vulnDb = dir;
+    /** The vulnerability database and its freshness policy. */
+    public Builder vuln(Vuln vuln) {
+      this.vuln = Objects.requireNonNull(vuln, "vuln");
       return this;
     }
 
@@ -405,8 +430,8 @@ public record ServerConfig(
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest,
-          Optional.ofNullable(vulnDb), vulnGate);
+          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest, vuln,
+          vulnGate);
     }
   }
 }

@@ -49,7 +49,7 @@ public final class Vex {
         + "; VEX: " + statements.size() + " statement(s) read, " + applied + " finding(s) with"
         + " one that applies (same vulnerability id, same package URL or none)";
     return new Assessment(out, assessment.feeds(), method, assessment.components(),
-        assessment.assessed());
+        assessment.assessed(), assessment.notAssessed());
   }
 
   /** The statement that decides about {@code f}: the newest that applies, suppression last. */
@@ -81,9 +81,9 @@ public final class Vex {
    *
    * @param qualifiers sorted by key (keys are case-insensitive, stored lower case)
    */
-  public record Purl(String type, String namespace, String name, String version,
+  record Purl(String type, String namespace, String name, String version,
       Map<String, String> qualifiers, String subpath) {
-    public static Optional<Purl> tryParse(String s) {
+    static Optional<Purl> tryParse(String s) {
       try {
         return Optional.of(parse(s));
       } catch (IllegalArgumentException e) {
@@ -97,7 +97,7 @@ public final class Vex {
      *
      * @throws IllegalArgumentException naming what is wrong
      */
-    public static Purl parse(String s) {
+    static Purl parse(String s) {
       if (s.length() > 2048) {
         throw new IllegalArgumentException("longer than 2048 characters");
       }

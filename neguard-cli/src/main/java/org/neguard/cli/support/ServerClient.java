@@ -51,6 +51,8 @@ import org.neguard.api.deploy.ReasonRequest;
 import org.neguard.api.deploy.Target;
 import org.neguard.api.device.Device;
 import org.neguard.api.device.DeviceDrift;
+import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
 import org.neguard.api.device.HardeningPolicyInfo;
@@ -343,6 +345,17 @@ public final class ServerClient {
   /** {@code GET /api/drift}: the devices with open findings. */
   public List<DeviceDrift> outOfPolicy() throws IOException, RefusalException {
     return get("/api/drift", new TypeReference<List<DeviceDrift>>() {});
+  }
+
+  /** {@code GET /api/devices/{id}/vulnerabilities}: an NE's known vulnerabilities. */
+  public DeviceVulnerabilities deviceVulnerabilities(String id)
+      throws IOException, RefusalException {
+    return get("/api/devices/" + encode(id) + "/vulnerabilities", DeviceVulnerabilities.class);
+  }
+
+  /** {@code GET /api/vulnerabilities}: every NE's findings counted by severity. */
+  public FleetVulnerabilities fleetVulnerabilities() throws IOException, RefusalException {
+    return get("/api/vulnerabilities", FleetVulnerabilities.class);
   }
 
   /** {@code GET /api/devices/{id}/drift}: a device's findings, newest first. */

@@ -230,7 +230,8 @@ final class PackageIngest {
         store.insert(p);
         audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
             "accepted: signed by " + v.signer().subject() + ", sha256 " + in.sha256()
-                + ", manifest sha256 " + manifestSha + ", " + in.size() + " bytes"));
+                + ", manifest sha256 " + manifestSha + ", " + in.size() + " bytes"
+                + vulnSummary(vulns)));
       });
     } catch (DuplicateKeyException e) {
       // Another upload of the same name and version won the race; the database's unique
@@ -248,6 +249,23 @@ final class PackageIngest {
     count("accepted", "none");
     stored(p);
     return new Accepted(p, true);
+  }
+
+  /** What the vulnerability gate saw, for the audit row of a published package. */
+  private static String vulnSummary(PublicationGate.VulnVerdict v) {
+    if (v.assessment().isEmpty()) {
+      return "; " + v.note();
+    }
+    String s = "; SBOM: " + v.assessment().get().components() + " component(s) assessed, "
+        + v.assessment().get().findings().size() + " finding(s), none at or above "
+        + v.failOn() + " unsuppressed";
+    if (!v.notAssessed().isEmpty()) {
+      String names = String.join(", ", v.notAssessed().subList(0,
+          Math.min(10, v.notAssessed().size())));
+      s += "; not assessed: " + v.notAssessed().size() + " (" + (names.length() > 600
+          ? names.substring(0, 600) + "…" : names) + ")";
+    }
+    return s;
   }
 
   /**

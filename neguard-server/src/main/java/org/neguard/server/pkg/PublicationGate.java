@@ -24,6 +24,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.neguard.vuln.Assessment;
+import org.neguard.vuln.CycloneDx;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Severity;
 import org.neguard.vuln.Vex;
@@ -45,6 +46,7 @@ public final class PublicationGate {
   private final ScanReportCheck scanGate;
   private final Clock clock = Clock.systemUTC();
   private final Optional<Path> vulnDbDir;
+  private final Duration vulnDbMaxAge;
   private final ServerConfig.VulnGate vulnPolicy;
   /** The database last opened, and the feeds.json state it was opened at. */
   private OpenedDb opened;
@@ -77,7 +79,8 @@ public final class PublicationGate {
     // The policy comes from the command line only (ServerConfig), never from a file or the
     // environment: nobody may relax the gate by writing a properties file.
     this.scanGate = new ScanReportCheck(config.scanPolicy());
-    this.vulnDbDir = config.vulnDb();
+    this.vulnDbDir = config.vuln().db();
+    this.vulnDbMaxAge = config.vuln().maxAge();
     this.vulnPolicy = config.vulnGate();
   }
 
@@ -155,9 +158,18 @@ public final class PublicationGate {
           "this server has no vulnerability database (--vulndb): the SBOM of " + subject
               + " is not assessed");
     }
-    SbomInventory.Result inv = SbomInventory.read(sbom.get(), subject + " " + Sboms.PATH);
-    Assessment a = Vex.apply(database().assess(inv.inventory()), vex);
-    return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), inv.notAssessed(), "");
+    // Strict and bounded (CycloneDx): duplicate keys, unknown fields, malformed package URLs
+    // refused MALFORMED; components without a versioned purl listed as not assessed.
+    CycloneDx.Sbom inv = CycloneDx.read(sbom.get(), subject + " " + Sboms.PATH);
+    VulnDb db = database();
+    // An old database misses every advisory published since: refused as an old anti-virus
+    // database is (SCAN_POLICY), never a pass on doubt.
+    db.requireFresh(vulnDbMaxAge, clock.instant());
+    Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
+    List<String> notAssessed = new ArrayList<>();
+    inv.unidentified().forEach(u -> notAssessed.add(u.name() + " (" + u.reason() + ")"));
+    a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));
+    return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
   }
 
   /** The database, opened again when its feeds.json has changed (an import since). */

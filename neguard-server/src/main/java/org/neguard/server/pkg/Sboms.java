@@ -8,12 +8,12 @@ import org.neguard.verdict.RefusalException;
 /** The SBOM a bundle carries (issue 16, bundle format 2), read through the bundle reader. */
 final class Sboms {
   /** Where a bundle carries it. */
-  static final String PATH = "neguard/sbom.cdx.json";
+  static final String PATH = org.neguard.pkg.BundleLayout.SBOM;
 
   private Sboms() {}
 
   /** The SBOM the manifest lists, checked against the manifest; empty when none. */
   static Optional<byte[]> read(BundleReader reader) throws IOException, RefusalException {
-    return Optional.empty(); // until the bundle format carries an SBOM (branch sbom)
+    return reader.readSbom();
   }
 }
