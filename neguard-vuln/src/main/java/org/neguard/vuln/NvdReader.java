@@ -52,7 +52,7 @@ import org.neguard.vuln.NvdCve.Operator;
  * <p>Thread-safe (no state between calls).
  */
 public final class NvdReader {
-  /** Larger records are refused; NVD's largest (thousands of cpeMatch) are around 2 MiB. */
+  /** Larger records are refused: generous for thousands of cpeMatch of about 200 bytes each. */
   public static final int MAX_RECORD_BYTES = 8 << 20;
   /** NVD holds about 300,000 CVEs; ids are kept to refuse duplicates, so the count is bounded. */
   public static final int MAX_RECORDS = 1_000_000;
@@ -64,6 +64,8 @@ public final class NvdReader {
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // The caller opened the stream and closes it.
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.AUTO_CLOSE_SOURCE)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxStringLength(MAX_RECORD_BYTES)
           .maxNameLength(1024)
@@ -96,12 +98,37 @@ public final class NvdReader {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(sink, "sink");
+    try {
+      return parse(in, source, sink);
+    } catch (StreamConstraintsException e) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
+          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
+          + " file is not one", e);
+    } catch (JsonProcessingException | EOFException | ZipException e) {
+      throw malformed(source, "not a complete, strict JSON feed (" + firstLine(e) + ");"
+          + " download the feed again: it is truncated or damaged");
+    }
+  }
+
+  private static Summary parse(InputStream in, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
     b.mark(4);
     int b0 = b.read();
     int b1 = b.read();
     b.reset();
-    InputStream json = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : b;
+    StrictGzipInputStream gz = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : null;
+    try {
+      return parseJson(gz != null ? gz : b, source, sink);
+    } finally {
+      if (gz != null) {
+        gz.close(); // its inflater's native memory; the caller's stream stays open
+      }
+    }
+  }
+
+  private static Summary parseJson(InputStream json, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     if (!json.markSupported()) {
       json = new BufferedInputStream(json, 1 << 16);
     }
@@ -118,13 +145,6 @@ public final class NvdReader {
     }
     try (JsonParser p = FACTORY.createParser(json)) {
       return new Feed(p, source, sink).read();
-    } catch (StreamConstraintsException e) {
-      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
-          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
-          + " file is not one", e);
-    } catch (JsonProcessingException | EOFException | ZipException e) {
-      throw malformed(source, "not strict, complete JSON (" + firstLine(e) + "); download the"
-          + " feed again: it is truncated or damaged");
     }
   }
 
@@ -176,6 +196,10 @@ public final class NvdReader {
             if (t != JsonToken.START_ARRAY) {
               throw malformed(source, "vulnerabilities is not an array");
             }
+            // NVD writes format and version first (and a key-sorted copy keeps them before
+            // vulnerabilities): knowing the file is NVD 2.0 before any record reaches the sink
+            // keeps another format's records out of it.
+            checkFormat(format, version);
             sawVulnerabilities = true;
             while (next() != JsonToken.END_ARRAY) {
               if (++count > MAX_RECORDS) {
@@ -193,15 +217,21 @@ public final class NvdReader {
       if (p.nextToken() != null) {
         throw malformed(source, "data after the feed's object; download the feed again");
       }
-      if (format == null || !format.equals("NVD_CVE") || version == null
-          || !version.equals("2.0")) {
-        throw malformed(source, "format " + format + " version " + version + ", expected an"
-            + " NVD CVE API 2.0 feed (\"format\": \"NVD_CVE\", \"version\": \"2.0\")");
-      }
+      checkFormat(format, version);
       if (!sawVulnerabilities) {
         throw malformed(source, "no vulnerabilities[]: not an NVD CVE API 2.0 feed");
       }
       return new Summary(count, Optional.ofNullable(timestamp), Optional.ofNullable(newest));
+    }
+
+    private void checkFormat(String format, String version) throws RefusalException {
+      if (format == null || !format.equals("NVD_CVE") || version == null
+          || !version.equals("2.0")) {
+        throw malformed(source, "format " + (format == null ? "missing" : Cpe.printable(format))
+            + ", version " + (version == null ? "missing" : Cpe.printable(version))
+            + " before vulnerabilities; expected an NVD CVE API 2.0 feed (\"format\":"
+            + " \"NVD_CVE\", \"version\": \"2.0\" first, as NVD writes them)");
+      }
     }
 
     /** The next token, refusing the record once it has spent more than its bytes. */

@@ -357,6 +357,96 @@ class VulnDbTest {
     }
   }
 
+  /**
+   * An NVD CVE API 2.0 file: CVE-2024-6387 as NVD publishes it (nvd.nist.gov/vuln/detail/
+   * CVE-2024-6387: the OpenSSH 8.5 to before 9.8 range and Red Hat's CVSS 3.1 8.1; the ranges
+   * for versions before 4.4p1 left out), and a synthetic NVD record for CVE-2026-24061 (this
+   * machine's inetutils fixture; its vector is made up for the join and stated as such).
+   */
+  static String nvdFeed(String timestamp) {
+    return """
+        {"resultsPerPage": 2, "startIndex": 0, "totalResults": 2, "format": "NVD_CVE",
+         "version": "2.0", "timestamp": "%s",
+         "vulnerabilities": [
+          {"cve": {"id": "CVE-2024-6387", "sourceIdentifier": "secalert@redhat.com",
+            "published": "2024-07-01T13:15:10.810", "lastModified": "2024-11-21T09:49:30.360",
+            "vulnStatus": "Modified",
+            "descriptions": [{"lang": "en", "value": "A security regression (CVE-2006-5051) was         discovered in OpenSSH's server (sshd)."}],
+            "metrics": {"cvssMetricV31": [{"source": "secalert@redhat.com", "type": "Secondary",
+              "cvssData": {"version": "3.1",
+               "vectorString": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+               "baseScore": 8.1, "baseSeverity": "HIGH"}}]},
+            "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+              {"vulnerable": true, "criteria": "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+               "versionStartIncluding": "8.5", "versionEndExcluding": "9.8",
+               "matchCriteriaId": "E5C2D5A8-5A16-4D8B-8B5E-6F1A1E3E6C01"}]}]}]}},
+          {"cve": {"id": "CVE-2026-24061", "sourceIdentifier": "synthetic",
+            "published": "2026-01-20T00:00:00.000", "lastModified": "2026-01-21T00:00:00.000",
+            "vulnStatus": "Analyzed",
+            "descriptions": [{"lang": "en", "value": "synthetic record for the CVSS join"}],
+            "metrics": {"cvssMetricV31": [{"source": "nvd@nist.gov", "type": "Primary",
+              "cvssData": {"version": "3.1",
+               "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+               "baseScore": 9.8, "baseSeverity": "CRITICAL"}}]},
+            "configurations": []}}]}
+        """.formatted(timestamp);
+  }
+
+  @Test
+  @DisplayName("HRD-3 NVD feeds import into the same database (plain or gzip): a service"
+      + " nmap identified as cpe:/a:openbsd:openssh:9.2p1 is matched by CPE (CVE-2024-6387,"
+      + " reachable, HIGH from NVD's metric); an OSV finding without a vector takes NVD's"
+      + " score by CVE id; a port whose executable is a Debian package is not matched again"
+      + " by its upstream CPE")
+  void nvd_cpeAndSeverityJoin() throws Exception {
+    Path db = dir.resolve("db");
+    String ts = NOW.substring(0, NOW.length() - 1) + ".000";
+    Path plain = Files.writeString(dir.resolve("nvdcve-2.0-recent.json"), nvdFeed(ts));
+    Path gz = dir.resolve("nvdcve-2.0-modified.json.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write(nvdFeed(ts).getBytes(StandardCharsets.UTF_8));
+    }
+    List<FeedInfo> feeds = VulnDb.importFeeds(db, List.of(debianFeed(), plain, gz),
+        ProgressListener.NONE);
+    assertThat(feeds).extracting(FeedInfo::kind).containsExactly("osv", "nvd", "nvd");
+    assertThat(feeds.get(1).ecosystems()).containsExactly("CPE");
+    assertThat(feeds.get(1).records()).isEqualTo(2);
+    assertThat(feeds.get(1).newest()).isEqualTo(Instant.parse(NOW));
+    VulnDb vdb = VulnDb.open(db);
+    assertThat(vdb.nvdRecords()).isEqualTo(2);
+
+    Exposure ssh = new Exposure("tcp", "192.0.2.10", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.2p1"));
+    Exposure newSsh = new Exposure("tcp", "192.0.2.11", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:2.3:a:openbsd:openssh:9.8:p1:*:*:*:*:*:*"));
+    Component telnetd = Component.ofPurl("pkg:deb/debian/inetutils-telnetd@2%3A2.4-2%2Bdeb12u1"
+        + "?distro=debian-12&upstream=inetutils");
+    Exposure telnet = new Exposure("tcp", "0.0.0.0", 23, Optional.empty(), Optional.empty(),
+        Optional.of("inetutils-telnetd"), Optional.of("cpe:2.3:a:gnu:inetutils:2.4:*:*:*:*:*:*:*"));
+    Assessment a = vdb.assess(new Inventory(List.of(telnetd), List.of(ssh, newSsh, telnet)));
+    assertThat(a.findings()).extracting(Finding::advisoryId, Finding::matchedBy)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("DEBIAN-CVE-2026-24061",
+            "source-package"), org.assertj.core.groups.Tuple.tuple("CVE-2024-6387", "cpe"),
+            org.assertj.core.groups.Tuple.tuple("DEBIAN-CVE-2026-28372", "source-package"));
+    Finding debian = a.findings().get(0);
+    assertThat(debian.severity()).isEqualTo(Severity.CRITICAL);
+    assertThat(debian.cvss().orElseThrow().source()).isEqualTo("nvd@nist.gov");
+    Finding regresshion = a.findings().get(1);
+    assertThat(regresshion.reachableThrough()).containsExactly(ssh);
+    assertThat(regresshion.severity()).isEqualTo(Severity.HIGH);
+    assertThat(regresshion.cvss().orElseThrow().score()).isEqualTo(8.1);
+    assertThat(regresshion.fixedVersion()).contains("9.8");
+    assertThat(regresshion.component().ecosystem()).isEqualTo("CPE");
+    assertThat(a.findings().get(2).severity()).as("no vector, no NVD record").isEqualTo(
+        Severity.UNKNOWN);
+
+    Path broken = Files.writeString(dir.resolve("nvd-broken.json"), nvdFeed(ts)
+        .replace("\"id\": \"CVE-2026-24061\"", "\"id\": \"CVE-2024-6387\""));
+    assertThat(message(() -> VulnDb.importFeeds(db, List.of(broken), ProgressListener.NONE)))
+        .contains("CVE-2024-6387");
+    assertThat(VulnDb.open(db).feeds()).hasSize(3);
+  }
+
   static List<String> lines(Path p) throws Exception {
     return new ArrayList<>(Files.readAllLines(p));
   }
