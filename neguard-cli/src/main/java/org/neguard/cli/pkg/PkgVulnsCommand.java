@@ -124,8 +124,8 @@ final class PkgVulnsCommand extends BundleCommand {
     }
     CycloneDx.Sbom sbom = CycloneDx.read(sbomBytes, file.getFileName() + "!/neguard/sbom.cdx.json");
     Assessment assessment = database.assess(sbom.inventory());
-    // Taken before VEX: Vex.apply builds its Assessment without the not-assessed list, and a
-    // VEX document must not turn "could not assess" into a pass.
+    // Taken before VEX: a VEX document speaks of findings, and must never turn "could not
+    // assess" into a pass, whatever Vex.apply carries over.
     List<Assessment.NotAssessed> notAssessedComponents = assessment.notAssessed();
     if (!statements.isEmpty()) {
       assessment = Vex.apply(assessment, statements);
