@@ -94,6 +94,21 @@ class SbomEntryTest {
   }
 
   @Test
+  @DisplayName("INT-1: extracting a neguard-package/2 bundle (what the agent does) verifies it and writes the payload only, not the SBOM")
+  void extract_format2_payloadOnly() throws Exception {
+    Path target = tmp.resolve("installed");
+    Verification v = new BundleExtractor(TestBundles.verifier(pki.trust()))
+        .extract(withSbom, target, TestBundles.LIMITS, ProgressListener.NONE);
+    assertThat(v.manifest().sbom()).isPresent();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(target)) {
+      assertThat(files.filter(java.nio.file.Files::isRegularFile)
+          .map(f -> target.relativize(f).toString()).sorted().toList())
+          .containsExactly(TestBundles.TOOL, TestBundles.EMPTY, TestBundles.CONF, TestBundles.DATA)
+          .doesNotContain(SBOM);
+    }
+  }
+
+  @Test
   @DisplayName("AV-2: a bundle without an SBOM stays neguard-package/1, byte for byte the manifest deployed agents read")
   void noSbom_staysFormat1() throws Exception {
     Manifest m = verify(plain).manifest();
