@@ -62,6 +62,18 @@ public final class NvdReader {
   private static final Map<String, String> METRIC_VERSIONS = Map.of("cvssMetricV40", "4.0",
       "cvssMetricV31", "3.1", "cvssMetricV30", "3.0", "cvssMetricV2", "2.0");
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
+  // The base metrics each version's specification lists, in its order; other (temporal,
+  // environmental, supplemental) metrics may follow. A score whose vector is not one of these
+  // cannot be checked by anyone, so it is not believed.
+  private static final String MORE = "(/[A-Za-z]{1,4}:[A-Za-z]{1,2})*";
+  private static final Map<String, Pattern> VECTORS = Map.of(
+      "2.0", Pattern.compile("AV:[LAN]/AC:[HML]/Au:[MSN]/C:[NPC]/I:[NPC]/A:[NPC]" + MORE),
+      "3.0", Pattern.compile("CVSS:3\\.0/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "3.1", Pattern.compile("CVSS:3\\.1/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "4.0", Pattern.compile("CVSS:4\\.0/AV:[NALP]/AC:[LH]/AT:[NP]/PR:[NLH]/UI:[NPA]/VC:[HLN]"
+          + "/VI:[HLN]/VA:[HLN]/SC:[HLN]/SI:[HLN]/SA:[HLN]" + MORE));
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       // The caller opened the stream and closes it.
@@ -148,9 +160,10 @@ public final class NvdReader {
     }
   }
 
+  // The parser's message quotes the input; keep it one printable line (no terminal escapes).
   private static String firstLine(Exception e) {
     String m = String.valueOf(e.getMessage());
-    return m.lines().findFirst().orElse(m);
+    return Cpe.printable(m.lines().findFirst().orElse(m));
   }
 
   private static RefusalException malformed(String source, String message) {
@@ -452,6 +465,10 @@ public final class NvdReader {
         throw malformed(source, where + " vector " + Cpe.printable(vector)
             + " does not start with " + prefix);
       }
+      if (!VECTORS.get(version).matcher(vector).matches()) {
+        throw malformed(source, where + " vector " + Cpe.printable(vector) + " is not a CVSS "
+            + version + " vector with every base metric once, in the specification's order");
+      }
       if (!(score >= 0 && score <= 10)) {
         throw malformed(source, where + " baseScore " + score + " is outside 0..10");
       }
@@ -490,7 +507,7 @@ public final class NvdReader {
                 nodes.add(node(matches));
               }
             }
-            default -> skip();
+            default -> throw unknownKey(field, "a configuration");
           }
         }
         if (nodes == null || nodes.isEmpty()) {
@@ -524,7 +541,7 @@ public final class NvdReader {
               cpeMatch.add(cpeMatch());
             }
           }
-          default -> skip();
+          default -> throw unknownKey(field, "a node");
         }
       }
       // operator and cpeMatch are required by the NVD 2.0 schema: guessing OR for a missing
@@ -546,11 +563,12 @@ public final class NvdReader {
         switch (field) {
           case "vulnerable" -> vulnerable = bool(v, "cpeMatch[].vulnerable");
           case "criteria" -> criteria = string(v, "cpeMatch[].criteria");
+          case "matchCriteriaId" -> string(v, "cpeMatch[].matchCriteriaId"); // NVD's own key
           case "versionStartIncluding" -> bounds[0] = version(v, field);
           case "versionStartExcluding" -> bounds[1] = version(v, field);
           case "versionEndIncluding" -> bounds[2] = version(v, field);
           case "versionEndExcluding" -> bounds[3] = version(v, field);
-          default -> skip();
+          default -> throw unknownKey(field, "a cpeMatch");
         }
       }
       if (vulnerable == null || criteria == null) {
@@ -567,6 +585,17 @@ public final class NvdReader {
       }
       return new CpeRange(cpe, Optional.ofNullable(bounds[0]), Optional.ofNullable(bounds[1]),
           Optional.ofNullable(bounds[2]), Optional.ofNullable(bounds[3]), vulnerable);
+    }
+
+    /**
+     * Configurations decide what is affected: a key this reader does not know there (NVD 1.1's
+     * {@code children}, a new bound) could change the meaning, so it is refused rather than
+     * skipped, unlike elsewhere in a record.
+     */
+    private RefusalException unknownKey(String field, String where) {
+      return malformed(source, recordId + ": " + where + " has the key "
+          + Cpe.printable(field) + ", which this reader does not know and which could change"
+          + " what the configuration matches; update NEGuard or report the feed");
     }
 
     private String version(JsonToken t, String field) throws IOException, RefusalException {
@@ -612,6 +641,10 @@ public final class NvdReader {
 
     /** NVD writes UTC without a zone ({@code 2024-07-01T13:15:06.467}); a zone is accepted. */
     private Instant time(String v, String what) throws RefusalException {
+      if (v.length() > 40) {
+        throw malformed(source, (recordId.isEmpty() ? "" : recordId + ": ") + what
+            + " is not an ISO-8601 time (" + v.length() + " characters)");
+      }
       try {
         if (v.endsWith("Z") || v.matches(".*[+-][0-9]{2}:[0-9]{2}$")) {
           return OffsetDateTime.parse(v).toInstant();

@@ -252,10 +252,20 @@ class NvdReaderTest {
           + "\"true\",\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
       // a configuration without nodes
       ",\"configurations\":[{\"operator\":\"AND\"}]",
+      // NVD 1.1's children inside a node: an unknown key where meaning is decided
+      ",\"configurations\":[{\"nodes\":[{\"operator\":\"AND\",\"children\":[],\"cpeMatch\":"
+          + "[{\"vulnerable\":true,\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
+      // a bound under a name this reader does not know (a typo or a new NVD key)
+      ",\"configurations\":[{\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":true,"
+          + "\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\",\"versionEndExcludes\":\"9\"}]}]}]",
+      // an unknown key in a configuration
+      ",\"configurations\":[{\"operator\":\"OR\",\"platform\":\"x\",\"nodes\":[{\"operator\":"
+          + "\"OR\",\"cpeMatch\":[{\"vulnerable\":true,\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\"}]}]}]",
       // a version bound with a control character
       ",\"configurations\":[{\"nodes\":[{\"operator\":\"OR\",\"cpeMatch\":[{\"vulnerable\":true,"
           + "\"criteria\":\"cpe:2.3:a:o:p:*:*:*:*:*:*:*:*\",\"versionEndExcluding\":\"9\\n8\"}]}]}]"})
-  @DisplayName("HRD-3 a configuration NVD's schema does not allow is MALFORMED")
+  @DisplayName("HRD-3 a configuration NVD's schema does not allow is MALFORMED, including a key"
+      + " this reader does not know where it would change what is matched")
   void badConfiguration_refused(String configuration) {
     assertThat(code(feed(cve("CVE-2099-0001", configuration)))).isEqualTo(ReasonCode.MALFORMED);
   }
@@ -263,7 +273,7 @@ class NvdReaderTest {
   @Test
   @DisplayName("HRD-3 a CVSS metric that contradicts itself is MALFORMED: a v3.0 score filed as"
       + " v3.1, a severity the score does not have, a score outside 0..10, a vector of another"
-      + " version, a type other than Primary/Secondary")
+      + " version or without its base metrics once each, a type other than Primary/Secondary")
   void badMetric_refused() {
     String v = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
     assertThat(read(metric("cvssMetricV31", "Primary", "3.1", v, "9.8", "CRITICAL"))).isNull();
@@ -282,6 +292,17 @@ class NvdReaderTest {
     assertThat(code(feed(cve("CVE-2099-0001",
         metric("cvssMetricV31", "Tertiary", "3.1", v, "9.8", "CRITICAL")))))
         .isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV31", "Primary", "3.1",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", "9.8", "CRITICAL")))))
+        .as("a base metric missing").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV31", "Primary", "3.1",
+        "CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "9.8", "CRITICAL")))))
+        .as("a base metric twice").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0001", metric("cvssMetricV2", "Primary", "2.0",
+        "AV:N/AC:L/Au:N/C:P/I:P/A:X", "7.5", "HIGH")))))
+        .as("a value v2 does not have").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(read(metric("cvssMetricV31", "Secondary", "3.1", v + "/E:P/RL:O/RC:C", "9.8",
+        "CRITICAL"))).as("temporal metrics after the base ones are allowed").isNull();
   }
 
   // The well-formed metric above is read; a helper returning null keeps the assertion honest.
@@ -422,5 +443,15 @@ class NvdReaderTest {
     assertThat(out).contains("records=40000");
     long bytes = Long.parseLong(out.replaceAll("(?s).*bytes=(\\d+).*", "$1"));
     assertThat(bytes).as("the feed is larger than the heap").isGreaterThan(20L << 20);
+  }
+
+  @Test
+  @DisplayName("HRD-3 refusal messages are one printable line: input quoted by the parser never"
+      + " carries a terminal escape")
+  void messages_printable() {
+    RefusalException r = refused(("{\"format\":\"NVD_CVE\",\"version\":\"2.0\","
+        + "\"vulnerabilities\":[abc\u001b[2Jdef]}").getBytes(StandardCharsets.UTF_8));
+    assertThat(r.code()).isEqualTo(ReasonCode.MALFORMED);
+    assertThat(r.getMessage()).doesNotContain("\u001b").doesNotContain("\n");
   }
 }
