@@ -36,5 +36,8 @@ CREATE TABLE device_vulnerabilities (
   count_medium INTEGER NOT NULL,
   count_low INTEGER NOT NULL,
   count_unknown INTEGER NOT NULL,
+  -- Packages the database could not judge (Assessment.notAssessed): never a pass, shown.
+  not_assessed INTEGER NOT NULL,
+  not_assessed_reason VARCHAR(2000),
   assessed_at TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -257,8 +257,8 @@ final class QuickstartAgent {
     step(n, "Vulnerabilities of what the NE runs (HRD-3): the agent reports the NE's installed"
         + " packages (dpkg, only when they change: a digest otherwise) and, for each listening"
         + " socket, the package owning its executable; the server assesses them against its"
-        + " vulnerability database (--vulndb). None is imported yet, and the server says so"
-        + " rather than 'no vulnerabilities'. Then a demo OSV feed, written from this host's"
+        + " vulnerability database (--vulndb); without one imported it says so rather than"
+        + " 'no vulnerabilities'. Then a demo OSV feed, written from this host's"
         + " Debian changelogs, is imported; the server reopens the database by itself and the"
         + " NE's findings show next to its ports, those reachable through a port first");
     String[] cfg = server.operator();
@@ -278,13 +278,10 @@ final class QuickstartAgent {
       }
     }
     Path db = work.resolve(VULNDB);
-    List<org.neguard.vuln.FeedInfo> feeds = org.neguard.vuln.VulnDb.importFeeds(db,
-        List.of(feed), (done, total) -> { });
-    out.println("$ (" + feed + ": " + DEMO_RECORDS.size() + " OSV records from this host's"
-        + " changelogs, sources in the quickstart's SOURCES.md, imported into " + db
-        + " as 'neguard vulndb import --db " + db + " " + feed + "' does; newest record "
-        + feeds.get(0).newest() + ")");
+    out.println("(" + feed + ": " + DEMO_RECORDS.size() + " OSV records written from this"
+        + " host's changelogs, their sources in the quickstart's SOURCES.md)");
     out.flush();
+    require(0, "vulndb", "import", "--db", db.toString(), feed.toString());
     require(0, vulns);
     org.neguard.api.vuln.DeviceVulnerabilities v = JSON.readValue(captured(0,
         cat(vulns, new String[] {"--json"})), org.neguard.api.vuln.DeviceVulnerabilities.class);

@@ -52,6 +52,10 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/packages", ALL);
     EXPECTED.put("GET /api/packages/{name}/{version}", ALL);
     EXPECTED.put("GET /api/packages/{name}/{version}/bundle", ALL);
+    // The publication gate's held packages (issue 16): everyone reads them; approvers add the
+    // VEX statements that re-judge them.
+    EXPECTED.put("GET /api/packages/held", ALL);
+    EXPECTED.put("POST /api/packages/{name}/{version}/vex", EnumSet.of(Role.APPROVER));
     EXPECTED.put("GET /api/trust", ALL);
     EXPECTED.put("GET /api/audit", READERS);
     EXPECTED.put("GET /api/audit/verify", READERS);

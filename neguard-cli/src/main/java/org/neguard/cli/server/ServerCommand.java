@@ -183,6 +183,17 @@ final class ServerCommand extends CommandBase {
           + " reference (default: ${DEFAULT-VALUE}, four-eyes).")
   int baselineApprovals;
 
+  @Option(names = "--vuln-fail-on", paramLabel = "SEVERITY", defaultValue = "critical",
+      description = "With --vulndb, the publication gate matches each uploaded bundle's SBOM"
+          + " against it: it holds (keeps, does not publish) a package whose SBOM has a known"
+          + " vulnerability of this severity or above that no VEX statement suppresses; low,"
+          + " medium, high or critical (default: ${DEFAULT-VALUE}). Unknown severity counts.")
+  String vulnFailOn;
+
+  @Option(names = "--require-sbom",
+      description = "Refuse a bundle that carries no SBOM (default: publish it unassessed).")
+  boolean requireSbom;
+
   @Override
   public Integer call() throws Exception {
     return ServerLauncher.runUntilStopped(this, commandLine(), output());

@@ -91,6 +91,13 @@ public final class ServerLauncher {
     }
     b.alertWebhook(c.alertWebhook);
     try {
+      b.vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.valueOf(
+          c.vulnFailOn.toUpperCase(java.util.Locale.ROOT)), c.requireSbom));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--vuln-fail-on: '" + c.vulnFailOn
+          + "' is not low, medium, high or critical");
+    }
+    try {
       b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
           .map(Path::toAbsolutePath), c.vulnDbMaxAge));
     } catch (IllegalArgumentException e) {
@@ -109,6 +116,22 @@ public final class ServerLauncher {
    * vulnerability database in {@code vulnDb} (none there yet is a state it shows): the
    * quickstart's.
    */
+  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert)
+      throws IOException, RefusalException {
+    return startQuiet(data, adminPasswordFile, caCert, null);
+  }
+
+  /**
+   * As {@link #startQuiet(Path, Path, Path)}, the publication gate matching SBOMs and the NEs'
+   * packages assessed against the vulnerability database in {@code vulnDb} when not null.
+   */
+  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert, Path vulnDb)
+      throws IOException, RefusalException {
+    return startQuiet(data, adminPasswordFile, caCert, vulnDb,
+        ServerConfig.Vuln.defaults().maxAge());
+  }
+
+  /** As {@link #startQuiet(Path, Path, Path, Path)}, feeds allowed to be {@code vulnDbMaxAge} old. */
   public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert, Path vulnDb,
       java.time.Duration vulnDbMaxAge) throws IOException, RefusalException {
     // The repository readable by anyone, as --repo-public: any TUF client (tuf-js too) reads
@@ -118,7 +141,8 @@ public final class ServerLauncher {
         .adminPasswordFile(adminPasswordFile)
         .repo(new ServerConfig.Repo(true, d.timestampExpiry(), d.snapshotExpiry(),
             d.targetsExpiry(), d.renewInterval()))
-        .vuln(new ServerConfig.Vuln(Optional.of(vulnDb.toAbsolutePath()), vulnDbMaxAge))
+        .vuln(new ServerConfig.Vuln(Optional.ofNullable(vulnDb).map(Path::toAbsolutePath),
+            vulnDbMaxAge))
         .build(), List.of(caCert), List.of());
     return new Running() {
       @Override

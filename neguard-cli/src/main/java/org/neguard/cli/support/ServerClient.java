@@ -269,6 +269,27 @@ public final class ServerClient {
     return get("/api/packages/" + encode(name) + "/" + encode(version), PackageInfo.class);
   }
 
+  /** {@code GET /api/packages/held}: packages the publication gate holds (issue 16). */
+  public List<org.neguard.api.pkg.HeldPackage> heldPackages()
+      throws IOException, RefusalException {
+    return get("/api/packages/held",
+        new TypeReference<List<org.neguard.api.pkg.HeldPackage>>() {});
+  }
+
+  /**
+   * {@code POST /api/packages/{name}/{version}/vex} (approver): adds the VEX document in
+   * {@code file}, which re-judges the held package.
+   */
+  public org.neguard.api.pkg.HeldPackage addVex(String name, String version, Path file)
+      throws IOException, RefusalException {
+    String source = file.getFileName().toString().replaceAll("[^A-Za-z0-9._+-]", "_");
+    source = source.length() > 128 ? source.substring(source.length() - 128) : source;
+    return bind(send(request("/api/packages/" + encode(name) + "/" + encode(version)
+        + "/vex?source=" + encode(source)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofFile(file))),
+        JSON.constructType(org.neguard.api.pkg.HeldPackage.class));
+  }
+
   public TrustInfo trust() throws IOException, RefusalException {
     return get("/api/trust", TrustInfo.class);
   }

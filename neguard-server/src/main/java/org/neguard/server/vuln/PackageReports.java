@@ -71,7 +71,14 @@ final class PackageReports {
 
   /** A device's stored assessment. */
   private record Assessed(String fingerprint, String digest, String state,
-      List<VulnFinding> findings, Instant at) {}
+      List<VulnFinding> findings, Instant at, int notAssessed, String notAssessedReason) {
+
+    /** What the database could not judge, as a message, if anything. */
+    List<String> messages() {
+      return notAssessed == 0 ? List.of() : List.of(notAssessed + " package(s) could not be"
+          + " assessed, so the findings may be incomplete; e.g. " + notAssessedReason);
+    }
+  }
 
   /**
    * Checks, stores and assesses the report {@code body} (already bounded) of {@code deviceId}.
@@ -144,6 +151,7 @@ final class PackageReports {
     Assessed a = assess(deviceId, now0, db, now);
     List<String> messages = new ArrayList<>(db.messages());
     messages.addAll(notAssessed(now0, db));
+    messages.addAll(a.messages());
     return new PackageVerdict(a.state(), r.digest(), a.findings().size(),
         (int) a.findings().stream().filter(VulnFinding::reachable).count(), messages);
   }
@@ -167,6 +175,7 @@ final class PackageReports {
     Assessed a = current(deviceId, st, db, now);
     List<String> messages = new ArrayList<>(db.messages());
     messages.addAll(notAssessed(st, db));
+    messages.addAll(a.messages());
     st.notes().forEach(n -> messages.add("the NE's agent: " + n));
     return new DeviceVulnerabilities(deviceId, neType, a.state(), st.format(), st.release(),
         st.count(), st.reportedAt().toString(), a.at().toString(), db.feeds(), messages,
@@ -233,9 +242,11 @@ final class PackageReports {
   /** The stored assessment if made against the open database and the stored list, else anew. */
   private Assessed current(String deviceId, Stored s, VulnDatabase.Current db, Instant now) {
     Optional<Assessed> a = jdbc.sql("SELECT db_fingerprint, packages_digest, state, findings,"
-        + " assessed_at FROM device_vulnerabilities WHERE device_id = ?").param(deviceId)
+        + " assessed_at, not_assessed, not_assessed_reason FROM device_vulnerabilities"
+        + " WHERE device_id = ?").param(deviceId)
         .query((rs, i) -> new Assessed(rs.getString(1), rs.getString(2), rs.getString(3),
-            read(rs.getBytes(4), FINDINGS), rs.getObject(5, OffsetDateTime.class).toInstant()))
+            read(rs.getBytes(4), FINDINGS), rs.getObject(5, OffsetDateTime.class).toInstant(),
+            rs.getInt(6), rs.getString(7)))
         .optional();
     if (a.isPresent() && a.get().fingerprint().equals(db.fingerprint())
         && a.get().digest().equals(s.digest())) {
@@ -243,7 +254,7 @@ final class PackageReports {
       String state = a.get().state().equals(DeviceVulnerabilities.NOT_ASSESSED)
           ? a.get().state() : db.state();
       return new Assessed(a.get().fingerprint(), a.get().digest(), state, a.get().findings(),
-          a.get().at());
+          a.get().at(), a.get().notAssessed(), a.get().notAssessedReason());
     }
     // The device's row locked first, as a report does: two readers assessing one device at once
     // replace its assessment one after the other, never both inserting it.
@@ -258,10 +269,16 @@ final class PackageReports {
   private Assessed assess(String deviceId, Stored s, VulnDatabase.Current db, Instant now) {
     List<VulnFinding> findings = List.of();
     String state = db.state();
+    int notAssessed = 0;
+    String reason = null;
     if (db.db().isPresent()) {
       if (assessable(s, db)) {
         Assessment a = db.db().get().assess(inventory(s));
         findings = a.findings().stream().map(PackageReports::finding).toList();
+        notAssessed = a.notAssessed().size();
+        reason = a.notAssessed().stream().findFirst().map(x -> x.component().name() + " "
+            + x.component().version() + ": " + x.reason()).map(r -> r.length() > 1000
+            ? r.substring(0, 1000) : r).orElse(null);
       } else {
         state = DeviceVulnerabilities.NOT_ASSESSED;
       }
@@ -271,13 +288,14 @@ final class PackageReports {
     jdbc.sql("DELETE FROM device_vulnerabilities WHERE device_id = ?").param(deviceId).update();
     jdbc.sql("INSERT INTO device_vulnerabilities (device_id, db_fingerprint, packages_digest,"
         + " state, findings, count_total, count_reachable, count_critical, count_high,"
-        + " count_medium, count_low, count_unknown,"
-        + " assessed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        + " count_medium, count_low, count_unknown, not_assessed, not_assessed_reason,"
+        + " assessed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .params(deviceId, db.fingerprint(), s.digest(), state, bytes(findings), findings.size(),
             (int) findings.stream().filter(VulnFinding::reachable).count(), n[0], n[1], n[2],
-            n[3], n[4], utc(now))
+            n[3], n[4], notAssessed, reason, utc(now))
         .update();
-    return new Assessed(db.fingerprint(), s.digest(), state, findings, now);
+    return new Assessed(db.fingerprint(), s.digest(), state, findings, now, notAssessed,
+        reason);
   }
 
   /**
