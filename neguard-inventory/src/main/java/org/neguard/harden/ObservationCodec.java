@@ -1,12 +1,14 @@
 package org.neguard.harden;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.neguard.json.StrictJson;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -20,11 +22,18 @@ import org.neguard.verdict.RefusalException;
  * <p>Thread-safe.
  */
 public final class ObservationCodec {
+  /** The injectable default of {@link Observation#protocolProbes()} when JSON has none. */
+  static final String NO_PROTOCOL_PROBES = "neguard.observation.noProtocolProbes";
+
   private static final ObjectMapper MAPPER =
       StrictJson.builder()
           .findAndAddModules()
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          // protocolProbes came later: absent in JSON it is empty (the strict mapper refuses any
+          // other missing field), so agents and files that predate it stay readable.
+          .injectableValues(new InjectableValues.Std().addValue(NO_PROTOCOL_PROBES, List.of()))
           .build();
+
 
   private ObservationCodec() {}
 

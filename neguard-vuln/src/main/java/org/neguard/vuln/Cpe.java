@@ -91,6 +91,7 @@ public final class Cpe {
       wfn[i] = unbindFs(parts.get(i), name, Attribute.values()[i]);
     }
     checkPart(wfn[0], name);
+    checkValues(wfn, name);
     return new Cpe(wfn);
   }
 
@@ -129,7 +130,31 @@ public final class Cpe {
       }
     }
     checkPart(wfn[0], name);
+    checkValues(wfn, name);
     return new Cpe(wfn);
+  }
+
+  private static final java.util.regex.Pattern LANGUAGE =
+      java.util.regex.Pattern.compile("[a-z]{2,3}(\\\\-([a-z]{2}|[0-9]{3}))?");
+
+  /**
+   * What the CPE 2.3 schema's name pattern adds to the per-character grammar: a value is not
+   * wildcards alone ({@code **}, {@code ?*}), and a language is an RFC 5646 tag
+   * ({@code en}, {@code en-us}).
+   */
+  private static void checkValues(String[] wfn, String name) throws RefusalException {
+    for (int i = 1; i < N; i++) {
+      String v = wfn[i];
+      if (!v.equals(ANY) && !v.equals(NA) && v.replace("*", "").replace("?", "").isEmpty()) {
+        throw malformed(name, Attribute.values()[i].name().toLowerCase(Locale.ROOT)
+            + " is wildcards only; write ANY as a single *");
+      }
+    }
+    String lang = wfn[Attribute.LANGUAGE.ordinal()];
+    if (!lang.equals(ANY) && !lang.equals(NA) && !LANGUAGE.matcher(lang).matches()) {
+      throw malformed(name, "language " + lang.replace("\\", "") + " is not a language tag"
+          + " (en, en-us)");
+    }
   }
 
   /** The attribute's WFN value: {@code *} for ANY, {@code -} for NA, else quoted. */
@@ -349,7 +374,20 @@ public final class Cpe {
         throw malformed(name, describe(ch) + " in a URI component; encode it as %xx");
       }
     }
-    return b.toString();
+    String v = b.toString();
+    // The wildcards %01 (?) and %02 (*) obey the formatted string's rule: only at an end, or
+    // a name would read as a pattern in one binding and be refused in the other.
+    for (int i = 0; i < v.length(); i++) {
+      char ch = v.charAt(i);
+      if (ch == '\\') {
+        i++;
+      } else if ((ch == '*' && i != 0 && i != v.length() - 1)
+          || (ch == '?' && !questionRunAtEnd(v, i))) {
+        throw malformed(name, "a wildcard (%01 or %02) inside a value; it is allowed only at an"
+            + " end");
+      }
+    }
+    return v;
   }
 
   private static int hex(char c) {

@@ -81,7 +81,7 @@ public final class CpeMatcher {
     }
     List<Match> results = new ArrayList<>();
     for (Configuration c : cve.tree()) {
-      results.add(configuration(cve.id(), c, product));
+      results.add(configuration(c, product));
     }
     for (Match m : results) {
       if (m.affected() && m.fullyAssessed()) {
@@ -103,10 +103,10 @@ public final class CpeMatcher {
         + product.version() + " as vulnerable");
   }
 
-  private static Match configuration(String id, Configuration c, Cpe product) {
+  private static Match configuration(Configuration c, Cpe product) {
     List<NodeResult> nodes = new ArrayList<>();
     for (Node n : c.nodes()) {
-      nodes.add(node(id, n, product));
+      nodes.add(node(n, product));
     }
     if (c.negate()) {
       // A negated configuration ("all but ...") has no meaning NVD documents; never a pass.
@@ -135,7 +135,7 @@ public final class CpeMatcher {
 
   private record NodeResult(Match match, boolean namesProduct) {}
 
-  private static NodeResult node(String id, Node n, Cpe product) {
+  private static NodeResult node(Node n, Cpe product) {
     Match best = notAffected("");
     boolean names = false;
     for (CpeRange r : n.cpeMatch()) {
@@ -171,13 +171,18 @@ public final class CpeMatcher {
   private static Leaf leaf(CpeRange r, Cpe product) {
     Cpe c = r.cpe();
     String label = r.label();
-    for (Attribute a : new Attribute[] {Attribute.PART, Attribute.VENDOR, Attribute.PRODUCT}) {
+    Attribute[] names = {Attribute.PART, Attribute.VENDOR, Attribute.PRODUCT};
+    for (Attribute a : names) {
+      if (!c.isAny(a) && !c.hasWildcard(a) && !c.wfn(a).equals(product.wfn(a))) {
+        return new Leaf(notAffected(""), false); // another product
+      }
+    }
+    for (Attribute a : names) {
+      // Only when the rest names the product: a pattern (micro*) this matcher does not expand
+      // must not turn every unrelated product into "not assessed".
       if (c.hasWildcard(a)) {
         return new Leaf(notAssessed("the criteria " + label + " has a wildcard in its "
             + a.name().toLowerCase(java.util.Locale.ROOT)), false);
-      }
-      if (!c.isAny(a) && !c.wfn(a).equals(product.wfn(a))) {
-        return new Leaf(notAffected(""), false);
       }
     }
     // Named: from here a doubt is "not assessed".
@@ -197,9 +202,8 @@ public final class CpeMatcher {
     return new Leaf(version(r, product, label), true);
   }
 
-  private static Match version(CpeRange r, Cpe c0, String label) {
+  private static Match version(CpeRange r, Cpe p, String label) {
     Cpe c = r.cpe();
-    Cpe p = c0;
     if (p.hasWildcard(Attribute.VERSION) || p.hasWildcard(Attribute.UPDATE)
         || c.hasWildcard(Attribute.VERSION) || c.hasWildcard(Attribute.UPDATE)) {
       return notAssessed("a wildcard in the version of " + label + " or of " + p);
@@ -207,6 +211,14 @@ public final class CpeMatcher {
     boolean anyVersion = c.isAny(Attribute.VERSION) && c.isAny(Attribute.UPDATE) && !r.isRange();
     if (anyVersion) {
       return affected(r, p + " is named by " + label + " (all versions)");
+    }
+    if (c.isNa(Attribute.VERSION) && !r.isRange()) {
+      // NA: a product without versions (hardware models mostly). A product CPE also without
+      // one, or not saying, is that product; one with a version is another (NISTIR 7696:
+      // NA against a value is disjoint).
+      return p.isNa(Attribute.VERSION) || p.isAny(Attribute.VERSION)
+          ? affected(r, p + " is named by " + label + " (a product without versions)")
+          : notAffected("");
     }
     if (p.isAny(Attribute.VERSION) || p.isNa(Attribute.VERSION)) {
       return notAssessed("the product " + p + " gives no version, and " + label
@@ -234,9 +246,6 @@ public final class CpeMatcher {
         }
       }
       return affected(r, p.vendor() + " " + p.product() + " " + pv + " is within " + label);
-    }
-    if (c.isNa(Attribute.VERSION)) {
-      return notAffected("");
     }
     return exact(r, pv, label);
   }

@@ -26,7 +26,8 @@ import java.util.Set;
  *       version or followed by a separator, are a letter release, OpenSSL-style, after the
  *       release and in alphabetical order: {@code 1.0.2 < 1.0.2a < 1.0.2u < 1.0.2z < 1.0.2za}
  *       (so {@code 1.0.2u} is not an "update" and {@code 1.1.1a} not an alpha).
- *   <li>A missing number counts as 0 ({@code 1.0 = 1.0.0}).
+ *   <li>A missing number counts as 0 ({@code 1.0 = 1.0.0}, {@code 8.0p1 = 8p1}): zeros ending
+ *       a run of numbers are dropped before comparing, which keeps the order transitive.
  * </ol>
  *
  * Anything else (another word, a space, {@code :} or {@code ~}, a letter release against a
@@ -92,16 +93,9 @@ public final class CpeVersion {
 
   private static OptionalInt compare(List<Token> a, List<Token> b, int n) {
     Token end = new Token(Kind.END, "", 0);
-    Token zero = new Token(Kind.NUM, "", 0);
     for (int i = 0; i < n; i++) {
       Token x = i < a.size() ? a.get(i) : end;
       Token y = i < b.size() ? b.get(i) : end;
-      // A missing number is 0: 1.0 = 1.0.0, and 1.0.0rc1 = 1.0rc1.
-      if (x.kind() == Kind.END && y.kind() == Kind.NUM) {
-        x = zero;
-      } else if (y.kind() == Kind.END && x.kind() == Kind.NUM) {
-        y = zero;
-      }
       int c;
       if (x.kind() != y.kind()) {
         if ((x.kind() == Kind.POST && y.kind() == Kind.LETTER)
@@ -183,7 +177,19 @@ public final class CpeVersion {
       }
       i = j;
     }
-    return Optional.of(out);
+    // A zero ending a run of numbers is dropped (1.0 is 1, 8.0p1 is 8p1, 1.0.0rc1 is 1rc1):
+    // comparing it instead as "0 against nothing" would put 8.0 between 8p1 and 8 (intransitive).
+    List<Token> norm = new ArrayList<>(out.size());
+    for (int k = out.size() - 1; k >= 0; k--) {
+      Token t = out.get(k);
+      boolean nextIsNum = !norm.isEmpty() && norm.get(norm.size() - 1).kind() == Kind.NUM;
+      if (t.kind() == Kind.NUM && t.text().equals("0") && !nextIsNum && k > 0) {
+        continue;
+      }
+      norm.add(t);
+    }
+    java.util.Collections.reverse(norm);
+    return Optional.of(norm);
   }
 
   private static boolean isDigit(char c) {

@@ -52,7 +52,7 @@ import org.neguard.vuln.NvdCve.Operator;
  * <p>Thread-safe (no state between calls).
  */
 public final class NvdReader {
-  /** Larger records are refused; NVD's largest (thousands of cpeMatch) are around 2 MiB. */
+  /** Larger records are refused: generous for thousands of cpeMatch of about 200 bytes each. */
   public static final int MAX_RECORD_BYTES = 8 << 20;
   /** NVD holds about 300,000 CVEs; ids are kept to refuse duplicates, so the count is bounded. */
   public static final int MAX_RECORDS = 1_000_000;
@@ -62,8 +62,22 @@ public final class NvdReader {
   private static final Map<String, String> METRIC_VERSIONS = Map.of("cvssMetricV40", "4.0",
       "cvssMetricV31", "3.1", "cvssMetricV30", "3.0", "cvssMetricV2", "2.0");
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
+  // The base metrics each version's specification lists, in its order; other (temporal,
+  // environmental, supplemental) metrics may follow. A score whose vector is not one of these
+  // cannot be checked by anyone, so it is not believed.
+  private static final String MORE = "(/[A-Za-z]{1,4}:[A-Za-z]{1,2})*";
+  private static final Map<String, Pattern> VECTORS = Map.of(
+      "2.0", Pattern.compile("AV:[LAN]/AC:[HML]/Au:[MSN]/C:[NPC]/I:[NPC]/A:[NPC]" + MORE),
+      "3.0", Pattern.compile("CVSS:3\\.0/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "3.1", Pattern.compile("CVSS:3\\.1/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
+          + "/I:[HLN]/A:[HLN]" + MORE),
+      "4.0", Pattern.compile("CVSS:4\\.0/AV:[NALP]/AC:[LH]/AT:[NP]/PR:[NLH]/UI:[NPA]/VC:[HLN]"
+          + "/VI:[HLN]/VA:[HLN]/SC:[HLN]/SI:[HLN]/SA:[HLN]" + MORE));
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      // The caller opened the stream and closes it.
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.AUTO_CLOSE_SOURCE)
       .streamReadConstraints(StreamReadConstraints.builder()
           .maxStringLength(MAX_RECORD_BYTES)
           .maxNameLength(1024)
@@ -96,12 +110,37 @@ public final class NvdReader {
     Objects.requireNonNull(in, "in");
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(sink, "sink");
+    try {
+      return parse(in, source, sink);
+    } catch (StreamConstraintsException e) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
+          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
+          + " file is not one", e);
+    } catch (JsonProcessingException | EOFException | ZipException e) {
+      throw malformed(source, "not a complete, strict JSON feed (" + firstLine(e) + ");"
+          + " download the feed again: it is truncated or damaged");
+    }
+  }
+
+  private static Summary parse(InputStream in, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
     b.mark(4);
     int b0 = b.read();
     int b1 = b.read();
     b.reset();
-    InputStream json = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : b;
+    StrictGzipInputStream gz = b0 == 0x1f && b1 == 0x8b ? new StrictGzipInputStream(b) : null;
+    try {
+      return parseJson(gz != null ? gz : b, source, sink);
+    } finally {
+      if (gz != null) {
+        gz.close(); // its inflater's native memory; the caller's stream stays open
+      }
+    }
+  }
+
+  private static Summary parseJson(InputStream json, String source, Consumer<NvdCve> sink)
+      throws IOException, RefusalException {
     if (!json.markSupported()) {
       json = new BufferedInputStream(json, 1 << 16);
     }
@@ -118,19 +157,13 @@ public final class NvdReader {
     }
     try (JsonParser p = FACTORY.createParser(json)) {
       return new Feed(p, source, sink).read();
-    } catch (StreamConstraintsException e) {
-      throw new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a value beyond this"
-          + " reader's limits (" + firstLine(e) + "); an NVD feed has no such value, so this"
-          + " file is not one", e);
-    } catch (JsonProcessingException | EOFException | ZipException e) {
-      throw malformed(source, "not strict, complete JSON (" + firstLine(e) + "); download the"
-          + " feed again: it is truncated or damaged");
     }
   }
 
+  // The parser's message quotes the input; keep it one printable line (no terminal escapes).
   private static String firstLine(Exception e) {
     String m = String.valueOf(e.getMessage());
-    return m.lines().findFirst().orElse(m);
+    return Cpe.printable(m.lines().findFirst().orElse(m));
   }
 
   private static RefusalException malformed(String source, String message) {
@@ -176,6 +209,10 @@ public final class NvdReader {
             if (t != JsonToken.START_ARRAY) {
               throw malformed(source, "vulnerabilities is not an array");
             }
+            // NVD writes format and version first (and a key-sorted copy keeps them before
+            // vulnerabilities): knowing the file is NVD 2.0 before any record reaches the sink
+            // keeps another format's records out of it.
+            checkFormat(format, version);
             sawVulnerabilities = true;
             while (next() != JsonToken.END_ARRAY) {
               if (++count > MAX_RECORDS) {
@@ -193,15 +230,21 @@ public final class NvdReader {
       if (p.nextToken() != null) {
         throw malformed(source, "data after the feed's object; download the feed again");
       }
-      if (format == null || !format.equals("NVD_CVE") || version == null
-          || !version.equals("2.0")) {
-        throw malformed(source, "format " + format + " version " + version + ", expected an"
-            + " NVD CVE API 2.0 feed (\"format\": \"NVD_CVE\", \"version\": \"2.0\")");
-      }
+      checkFormat(format, version);
       if (!sawVulnerabilities) {
         throw malformed(source, "no vulnerabilities[]: not an NVD CVE API 2.0 feed");
       }
       return new Summary(count, Optional.ofNullable(timestamp), Optional.ofNullable(newest));
+    }
+
+    private void checkFormat(String format, String version) throws RefusalException {
+      if (format == null || !format.equals("NVD_CVE") || version == null
+          || !version.equals("2.0")) {
+        throw malformed(source, "format " + (format == null ? "missing" : Cpe.printable(format))
+            + ", version " + (version == null ? "missing" : Cpe.printable(version))
+            + " before vulnerabilities; expected an NVD CVE API 2.0 feed (\"format\":"
+            + " \"NVD_CVE\", \"version\": \"2.0\" first, as NVD writes them)");
+      }
     }
 
     /** The next token, refusing the record once it has spent more than its bytes. */
@@ -422,6 +465,10 @@ public final class NvdReader {
         throw malformed(source, where + " vector " + Cpe.printable(vector)
             + " does not start with " + prefix);
       }
+      if (!VECTORS.get(version).matcher(vector).matches()) {
+        throw malformed(source, where + " vector " + Cpe.printable(vector) + " is not a CVSS "
+            + version + " vector with every base metric once, in the specification's order");
+      }
       if (!(score >= 0 && score <= 10)) {
         throw malformed(source, where + " baseScore " + score + " is outside 0..10");
       }
@@ -460,7 +507,7 @@ public final class NvdReader {
                 nodes.add(node(matches));
               }
             }
-            default -> skip();
+            default -> throw unknownKey(field, "a configuration");
           }
         }
         if (nodes == null || nodes.isEmpty()) {
@@ -494,7 +541,7 @@ public final class NvdReader {
               cpeMatch.add(cpeMatch());
             }
           }
-          default -> skip();
+          default -> throw unknownKey(field, "a node");
         }
       }
       // operator and cpeMatch are required by the NVD 2.0 schema: guessing OR for a missing
@@ -516,11 +563,12 @@ public final class NvdReader {
         switch (field) {
           case "vulnerable" -> vulnerable = bool(v, "cpeMatch[].vulnerable");
           case "criteria" -> criteria = string(v, "cpeMatch[].criteria");
+          case "matchCriteriaId" -> string(v, "cpeMatch[].matchCriteriaId"); // NVD's own key
           case "versionStartIncluding" -> bounds[0] = version(v, field);
           case "versionStartExcluding" -> bounds[1] = version(v, field);
           case "versionEndIncluding" -> bounds[2] = version(v, field);
           case "versionEndExcluding" -> bounds[3] = version(v, field);
-          default -> skip();
+          default -> throw unknownKey(field, "a cpeMatch");
         }
       }
       if (vulnerable == null || criteria == null) {
@@ -537,6 +585,17 @@ public final class NvdReader {
       }
       return new CpeRange(cpe, Optional.ofNullable(bounds[0]), Optional.ofNullable(bounds[1]),
           Optional.ofNullable(bounds[2]), Optional.ofNullable(bounds[3]), vulnerable);
+    }
+
+    /**
+     * Configurations decide what is affected: a key this reader does not know there (NVD 1.1's
+     * {@code children}, a new bound) could change the meaning, so it is refused rather than
+     * skipped, unlike elsewhere in a record.
+     */
+    private RefusalException unknownKey(String field, String where) {
+      return malformed(source, recordId + ": " + where + " has the key "
+          + Cpe.printable(field) + ", which this reader does not know and which could change"
+          + " what the configuration matches; update NEGuard or report the feed");
     }
 
     private String version(JsonToken t, String field) throws IOException, RefusalException {
@@ -582,6 +641,10 @@ public final class NvdReader {
 
     /** NVD writes UTC without a zone ({@code 2024-07-01T13:15:06.467}); a zone is accepted. */
     private Instant time(String v, String what) throws RefusalException {
+      if (v.length() > 40) {
+        throw malformed(source, (recordId.isEmpty() ? "" : recordId + ": ") + what
+            + " is not an ISO-8601 time (" + v.length() + " characters)");
+      }
       try {
         if (v.endsWith("Z") || v.matches(".*[+-][0-9]{2}:[0-9]{2}$")) {
           return OffsetDateTime.parse(v).toInstant();

@@ -79,10 +79,10 @@ final class StrictGzipInputStream extends InputStream {
     return -1;
   }
 
+  /** Frees the inflater; the underlying stream is the caller's and stays open. */
   @Override
-  public void close() throws IOException {
+  public void close() {
     inflater.end();
-    in.close();
   }
 
   private void trailer() throws IOException {
