@@ -119,10 +119,11 @@ public final class AdvisoryIndex {
       if (newest == null || a.modified().isAfter(newest)) {
         newest = a.modified();
       }
-      Set<String> keys = new HashSet<>();
+      List<String> keys = new ArrayList<>(a.affected().size()); // a few: a list is enough
       for (Advisory.Affected af : a.affected()) {
         String k = key(af.ecosystem(), af.name());
-        if (keys.add(k)) {
+        if (!keys.contains(k)) {
+          keys.add(k);
           byPackage.computeIfAbsent(k, x -> new ArrayList<>()).add(a);
         }
       }

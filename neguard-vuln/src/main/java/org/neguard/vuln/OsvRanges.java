@@ -27,11 +27,21 @@ final class OsvRanges {
    */
   static Optional<Optional<String>> affects(Advisory.Affected af, VersionScheme scheme,
       String text) {
+    return affects(af, scheme, text, scheme::parse);
+  }
+
+  /**
+   * {@link #affects(Advisory.Affected, VersionScheme, String)} with {@code parse} for the
+   * versions of {@code scheme} (a cache: one assessment compares the same fixed versions many
+   * times, linux's thousands of advisories name a few hundred uploads).
+   */
+  static Optional<Optional<String>> affects(Advisory.Affected af, VersionScheme scheme,
+      String text, java.util.function.Function<String, Comparable<?>> parse) {
     Comparator<Comparable<?>> order = scheme.order();
-    Comparable<?> version = scheme.parse(text);
+    Comparable<?> version = parse.apply(text);
     boolean hit = false;
     for (String listed : af.versions()) {
-      if (order.compare(scheme.parse(listed), version) == 0) {
+      if (order.compare(parse.apply(listed), version) == 0) {
         hit = true;
         break;
       }
@@ -39,12 +49,15 @@ final class OsvRanges {
     List<String> fixes = new ArrayList<>();
     for (Advisory.Range r : af.ranges()) {
       VersionScheme s = r.type().equals("SEMVER") ? VersionScheme.SEMVER : scheme;
+      java.util.function.Function<String, Comparable<?>> rangeParse = s == scheme ? parse
+          : s::parse;
       // a SEMVER range in an ecosystem of another order: the version must be semver too, or
       // the range cannot be evaluated (IllegalArgumentException: not assessed)
       Comparable<?> v = s == scheme ? version : s.parse(text);
       List<Parsed> events = new ArrayList<>();
       for (Advisory.Event e : r.events()) {
-        events.add(new Parsed(e, e.version().equals("0") ? null : s.parse(e.version())));
+        events.add(new Parsed(e, e.version().equals("0") ? null
+            : rangeParse.apply(e.version())));
       }
       events.sort((a, b) -> a.key == null ? (b.key == null ? 0 : -1)
           : b.key == null ? 1 : order.compare(a.key, b.key));
@@ -69,8 +82,8 @@ final class OsvRanges {
     if (!hit) {
       return Optional.empty();
     }
-    return Optional.of(fixes.stream().min((a, b) -> order.compare(scheme.parse(a),
-        scheme.parse(b))));
+    return Optional.of(fixes.stream().min((a, b) -> order.compare(parse.apply(a),
+        parse.apply(b))));
   }
 
   private record Parsed(Advisory.Event event, Comparable<?> key) {}

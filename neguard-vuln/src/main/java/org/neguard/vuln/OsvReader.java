@@ -24,7 +24,7 @@ import org.neguard.verdict.RefusalException;
 public final class OsvReader {
   public static final int MAX_BYTES = 1 << 20;
   /** Summaries are cut to this many characters (the index keeps one per record). */
-  static final int MAX_SUMMARY = 300;
+  static final int MAX_SUMMARY = 160;
   /** Names, versions and ids longer than this are no names (and the index stores them short). */
   static final int MAX_STRING = 1024;
   private static final Set<String> EVENT_KINDS = Set.of("introduced", "fixed", "last_affected",

@@ -53,6 +53,8 @@ import org.neguard.verdict.RefusalException;
 public final class VulnDb {
   static final String FEEDS = "feeds.json";
   static final String FORMAT = "neguard-vulndb/1";
+  static final String OSV = "osv";
+  static final String NVD = "nvd";
   private static final String LOCK = ".import.lock";
   /** feeds.json lists feeds, not records: a larger one is not ours. */
   private static final long MAX_MANIFEST_BYTES = 1 << 20;
@@ -85,11 +87,13 @@ public final class VulnDb {
   private final Path dir;
   private final List<FeedInfo> feeds;
   private final AdvisoryIndex index;
+  private final NvdIndex nvd;
 
-  private VulnDb(Path dir, List<FeedInfo> feeds, AdvisoryIndex index) {
+  private VulnDb(Path dir, List<FeedInfo> feeds, AdvisoryIndex index, NvdIndex nvd) {
     this.dir = dir;
     this.feeds = List.copyOf(feeds);
     this.index = index;
+    this.nvd = nvd;
   }
 
   /**
@@ -100,18 +104,39 @@ public final class VulnDb {
    *     (the message says to import the feeds)
    */
   public static VulnDb open(Path dir) throws IOException, RefusalException {
-    Manifest m = manifest(dir).orElseThrow(() -> new RefusalException(ReasonCode.MALFORMED,
-        dir + " holds no vulnerability database; import feeds with 'neguard vulndb import"
-            + " --db " + dir + " FEED...'"));
+    for (int attempt = 1; ; attempt++) {
+      Manifest m = manifest(dir).orElseThrow(() -> new RefusalException(ReasonCode.MALFORMED,
+          dir + " holds no vulnerability database; import feeds with 'neguard vulndb import"
+              + " --db " + dir + " FEED...'"));
+      try {
+        return load(dir, m);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // An import that finished while this read removes the generation read from: read the
+        // new one. A file missing from the current generation is damage.
+        Optional<Manifest> now = manifest(dir);
+        if (attempt < 3 && now.isPresent() && !now.get().generation().equals(m.generation())) {
+          continue;
+        }
+        throw broken(dir, "the index file " + e.getFile() + " is missing");
+      }
+    }
+  }
+
+  private static VulnDb load(Path dir, Manifest m) throws IOException, RefusalException {
     Path gen = generation(dir, m);
     List<FeedInfo> infos = new ArrayList<>();
     List<List<Advisory>> perFeed = new ArrayList<>();
+    List<List<NvdCve>> nvdFeeds = new ArrayList<>();
     for (Entry e : m.feeds()) {
       infos.add(e.info());
-      perFeed.add(IndexFile.read(gen.resolve(safeName(e.index(), dir)), e.indexBytes(),
-          e.indexSha256()));
+      Path file = gen.resolve(safeName(e.index(), dir));
+      if (e.info().kind().equals(NVD)) {
+        nvdFeeds.add(IndexFile.readNvd(file, e.indexBytes(), e.indexSha256()));
+      } else {
+        perFeed.add(IndexFile.readOsv(file, e.indexBytes(), e.indexSha256()));
+      }
     }
-    return new VulnDb(dir, infos, merge(perFeed));
+    return new VulnDb(dir, infos, merge(perFeed), NvdIndex.of(nvdFeeds));
   }
 
   /**
@@ -120,6 +145,9 @@ public final class VulnDb {
    * duplicate was refused at import.
    */
   private static AdvisoryIndex merge(List<List<Advisory>> perFeed) throws RefusalException {
+    if (perFeed.size() == 1) {
+      return AdvisoryIndex.of(perFeed.get(0)); // unique ids: checked at import, and again here
+    }
     java.util.Set<String> seen = new java.util.HashSet<>();
     List<Advisory> all = new ArrayList<>();
     for (List<Advisory> feed : perFeed) {
@@ -181,15 +209,26 @@ public final class VulnDb {
           }
         }
         Instant now = Instant.now();
-        long total = feeds.size();
+        // progress in bytes of all feeds: each feed's own progress scaled to its size
+        long[] sizes = new long[feeds.size()];
+        long total = 0;
+        for (int i = 0; i < feeds.size(); i++) {
+          sizes[i] = size(feeds.get(i));
+          total += sizes[i];
+        }
+        long offset = 0;
         for (int i = 0; i < feeds.size(); i++) {
           Path feed = feeds.get(i);
-          int n = i;
-          ProgressListener one = (d, t) -> progress.progress(n * 1000L + (t <= 0 ? 0
-              : d * 1000 / t), total * 1000L);
+          long base = offset;
+          long share = sizes[i];
+          long all = total;
+          ProgressListener one = (d, t) -> progress.progress(base + (t <= 0 ? 0
+              : Math.min(share, (long) ((double) d / t * share))), all);
           Entry e = importOne(feed, tmp, "feed-" + (byName.size() + i) + "-" + UUID.randomUUID()
               .toString().substring(0, 8) + ".idx", now, limits, one);
           byName.put(e.info().name(), e);
+          offset += share;
+          progress.progress(offset, total);
         }
         List<Entry> entries = byName.values().stream()
             .sorted(Comparator.comparing((Entry e) -> e.info().name())).toList();
@@ -224,14 +263,97 @@ public final class VulnDb {
       throw new java.nio.file.NoSuchFileException(feed.toString(), null, "no such feed");
     }
     String name = feed.getFileName().toString();
+    Path file = genDir.resolve(indexName);
+    if (isNvd(feed)) {
+      long size = Files.size(feed);
+      if (size > limits.maxFileBytes()) {
+        throw new RefusalException(ReasonCode.SIZE_LIMIT, name + " is " + size + " bytes, more"
+            + " than the " + limits.maxFileBytes() + " a feed file may have");
+      }
+      List<NvdCve> cves = new ArrayList<>();
+      NvdReader.Summary summary;
+      try (InputStream in = Files.newInputStream(feed)) {
+        summary = NvdReader.readFeed(in, name, c -> {
+          if (cves.size() >= limits.maxRecords()) {
+            throw new TooMany();
+          }
+          cves.add(c);
+        });
+      } catch (TooMany e) {
+        throw new RefusalException(ReasonCode.SIZE_LIMIT, name + " holds more than "
+            + limits.maxRecords() + " records, the most one feed may hold");
+      }
+      progress.progress(1, 1);
+      IndexFile.Written w = IndexFile.writeNvd(file, cves);
+      // An NVD file is as current as when NVD produced it (its timestamp): a yearly file of
+      // 2005 regenerated today is current though its records are old.
+      Instant newest = summary.timestamp().or(summary::newestLastModified).orElse(Instant.EPOCH);
+      FeedInfo info = new FeedInfo(name, NVD, List.of("CPE"), newest, now, cves.size(),
+          sha256(feed));
+      return new Entry(info, indexName, w.size(), w.sha256());
+    }
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed, limits, progress);
     TreeSet<String> ecosystems = new TreeSet<>();
     index.all().forEach(a -> a.affected().forEach(af -> ecosystems.add(af.ecosystem())));
-    Path file = genDir.resolve(indexName);
-    String sha = IndexFile.write(file, index.all());
-    FeedInfo info = new FeedInfo(name, "osv", List.copyOf(ecosystems),
+    IndexFile.Written w = IndexFile.writeOsv(file, index.all());
+    FeedInfo info = new FeedInfo(name, OSV, List.copyOf(ecosystems),
         index.newest().orElse(Instant.EPOCH), now, index.size(), sha256(feed));
-    return new Entry(info, indexName, Files.size(file), sha);
+    return new Entry(info, indexName, w.size(), w.sha256());
+  }
+
+  /** A feed's size in bytes: the file's, or the sum of a directory's {@code .json} files. */
+  private static long size(Path feed) throws IOException {
+    if (!Files.isDirectory(feed)) {
+      return Files.exists(feed) ? Files.size(feed) : 0;
+    }
+    long sum = 0;
+    try (Stream<Path> s = Files.list(feed)) {
+      for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".json")).toList()) {
+        sum += Files.size(p);
+      }
+    }
+    return sum;
+  }
+
+  /** Thrown from the NVD sink, which cannot throw a checked exception. */
+  private static final class TooMany extends RuntimeException {
+    TooMany() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Whether {@code feed} is an NVD CVE API 2.0 file: gzip-compressed, or a JSON object with a
+   * {@code vulnerabilities} array or {@code "format": "NVD_CVE"} at its top level (an OSV
+   * record has neither). Only the top level is looked at, token by token.
+   */
+  static boolean isNvd(Path feed) throws IOException {
+    String name = feed.getFileName().toString();
+    if (Files.isDirectory(feed) || name.endsWith(".zip")) {
+      return false;
+    }
+    if (name.endsWith(".gz")) {
+      return true;
+    }
+    try (JsonParser p = new com.fasterxml.jackson.core.JsonFactory().createParser(
+        feed.toFile())) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return false;
+      }
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+        if (field.equals("vulnerabilities") || (field.equals("format")
+            && v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+            && p.getText().equals("NVD_CVE"))) {
+          return true;
+        }
+        p.skipChildren();
+      }
+      return false;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return false; // not JSON: the OSV reader refuses it with its own message
+    }
   }
 
   private static FileLock tryLock(FileChannel ch, Path dir) throws IOException,
@@ -333,6 +455,11 @@ public final class VulnDb {
     return dir;
   }
 
+  /** How many NVD CVEs the database holds. */
+  public int nvdRecords() {
+    return nvd.size();
+  }
+
   /** The OSV advisories of every feed (for tools and tests; matching uses {@link #assess}). */
   public AdvisoryIndex advisories() {
     return index;
@@ -366,7 +493,7 @@ public final class VulnDb {
 
   /** Matches {@code inventory} against the database. Pure: no I/O. */
   public Assessment assess(Inventory inventory) {
-    return InventoryMatcher.assess(index, feeds, inventory);
+    return InventoryMatcher.assess(index, nvd, feeds, inventory);
   }
 
   /** The SHA-256 of a feed file, or of a directory feed's {@code .json} names and contents. */

@@ -10,8 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CVSS v3 base score computed from the vector, against the scores NVD published for these
- * CVEs (nvd.nist.gov, CVSS 3.x base score of each) and the specification's own examples.
+ * The CVSS v3 base score computed from the vector: the rows named by a CVE against the score NVD
+ * published for it (nvd.nist.gov, CVSS 3.x base score), the other rows (typical vectors, each
+ * metric value at least once) with scores worked out by hand from the specification's
+ * formulas; and the specification's own Roundup example.
  */
 class Cvss3Test {
   @ParameterizedTest(name = "HRD-3 {0}: {1} scores {2}")
@@ -72,5 +74,22 @@ class Cvss3Test {
     assertThat(c.severity()).isEqualTo(Severity.CRITICAL);
     assertThat(Cvss.ofVector("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
         "osv")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("HRD-3 an OSV record whose CVSS_V3 vector is not one is refused MALFORMED at"
+      + " import, not kept as an unscored finding")
+  void osvRecord_badVector_refused() {
+    String json = """
+        {"id": "GHSA-xxxx-yyyy-zzzz", "modified": "2026-01-01T00:00:00Z",
+         "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H"}],
+         "affected": []}
+        """;
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> OsvReader.read(
+        json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "r.json"));
+    assertThat(t).isInstanceOf(org.neguard.verdict.RefusalException.class)
+        .hasMessageContaining("base metric A missing");
+    assertThat(((org.neguard.verdict.RefusalException) t).reasons().get(0).code())
+        .isEqualTo(org.neguard.verdict.ReasonCode.MALFORMED);
   }
 }

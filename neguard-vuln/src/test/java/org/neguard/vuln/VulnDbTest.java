@@ -157,6 +157,20 @@ class VulnDbTest {
     assertThat(a.notAssessed().get(1).reason()).contains("distro=debian-12");
     assertThat(a.complete()).isFalse();
     assertThat(a.components()).isEqualTo(9);
+
+    // version traps inside matching: a release candidate of the fixing version is still
+    // affected (Maven: 2.15.0-rc1 < 2.15.0), 2.31 is 2.31.0 (PyPI; the purl lower-cases the
+    // name as the purl spec says for pypi), a pre-release of
+    // the npm fix too (semver: 4.17.21-beta.1 < 4.17.21)
+    Assessment traps = vdb.assess(new Inventory(List.of(
+        Component.ofPurl("pkg:maven/org.apache.logging.log4j/log4j-core@2.15.0-rc1"),
+        Component.ofPurl("pkg:pypi/requests@2.31"),
+        Component.ofPurl("pkg:pypi/Requests@2.30.0"),
+        Component.ofPurl("pkg:npm/lodash@4.17.21-beta.1")), List.of()));
+    assertThat(traps.findings()).extracting(f -> f.component().name() + "@"
+        + f.component().version()).containsExactlyInAnyOrder(
+            "org.apache.logging.log4j:log4j-core@2.15.0-rc1", "requests@2.30.0",
+            "lodash@4.17.21-beta.1");
   }
 
   @Test
@@ -191,8 +205,41 @@ class VulnDbTest {
   }
 
   @Test
+  @DisplayName("HRD-3 readers during imports: every open while feeds are re-imported sees a"
+      + " whole database, the old one or the new one, never half an import")
+  void open_duringImports_seesWholeDatabases() throws Exception {
+    Path db = dir.resolve("db");
+    Path debian = debianFeed();
+    Path ghsa = ecosystemsZip("ghsa.zip");
+    VulnDb.importFeeds(db, List.of(debian, ghsa), ProgressListener.NONE);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread importer = new Thread(() -> {
+      try {
+        for (int i = 0; i < 15; i++) {
+          VulnDb.importFeeds(db, List.of(i % 2 == 0 ? ghsa : debian), ProgressListener.NONE);
+        }
+      } catch (Exception e) {
+        failed.set(e);
+      }
+    });
+    importer.start();
+    int opened = 0;
+    while (importer.isAlive() || opened == 0) {
+      VulnDb v = VulnDb.open(db);
+      assertThat(v.feeds()).extracting(FeedInfo::name).containsExactly("debian", "ghsa.zip");
+      assertThat(v.advisories().size()).isEqualTo(6);
+      opened++;
+    }
+    importer.join();
+    assertThat(failed.get()).isNull();
+    assertThat(opened).isPositive();
+  }
+
+  @Test
   @DisplayName("HRD-3 a damaged index is refused on open (one flipped byte, a cut file, a"
-      + " feeds.json naming a file outside the database), saying to import again")
+      + " deleted one, a feeds.json naming a file outside the database), saying to import"
+      + " again")
   void open_damagedIndex_refused() throws Exception {
     Path db = dir.resolve("db");
     VulnDb.importFeeds(db, List.of(ecosystemsZip("ghsa.zip")), ProgressListener.NONE);
@@ -209,6 +256,8 @@ class VulnDbTest {
         "neguard vulndb import");
     Files.write(idx, java.util.Arrays.copyOf(good, good.length - 1));
     assertThat(refusal(() -> VulnDb.open(db))).isEqualTo(ReasonCode.MALFORMED);
+    Files.delete(idx);
+    assertThat(message(() -> VulnDb.open(db))).contains("is missing");
     Files.write(idx, good);
     assertThat(VulnDb.open(db).advisories().size()).isEqualTo(3);
     Path feeds = db.resolve("feeds.json");
@@ -250,6 +299,31 @@ class VulnDbTest {
         smallFile))).isEqualTo(ReasonCode.SIZE_LIMIT);
     assertThat(Files.exists(db.resolve("feeds.json"))).isFalse();
     assertThat(VulnDb.importFeeds(db, List.of(many), ProgressListener.NONE)).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("HRD-3 bounded memory: a feed of 300 MB unpacked (records padded with white"
+      + " space) imports in a JVM with a 32 MiB heap, since records are streamed one at a time"
+      + " and only what matching needs is kept")
+  void import_streamed_smallHeap() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(work.resolve(
+        "debian-osv.zip")))) {
+      String pad = " ".repeat(1_000_000);
+      for (int i = 0; i < 300; i++) {
+        entry(z, "R-" + i + ".json", osv("R-" + i, NOW, "CVE-2000-" + (1000 + i),
+            "Debian:12", "p" + i, "0", "1.0-" + (1 + i % 5), Optional.empty(), "ECOSYSTEM")
+            + pad.substring(0, 1_000_000 - 600));
+      }
+    }
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx32m", "-XX:+UseSerialGC", "-cp",
+        System.getProperty("java.class.path"), VulnMatchBench.class.getName(), "import",
+        work.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).contains("import: 300 records");
+    assertThat(VulnDb.open(work.resolve("db")).advisories().size()).isEqualTo(300);
   }
 
   @Test
@@ -357,7 +431,131 @@ class VulnDbTest {
     }
   }
 
-  static List<String> lines(Path p) throws Exception {
-    return new ArrayList<>(Files.readAllLines(p));
+  /**
+   * An NVD CVE API 2.0 file: CVE-2024-6387 as NVD publishes it (nvd.nist.gov/vuln/detail/
+   * CVE-2024-6387: the OpenSSH 8.5 to before 9.8 range and Red Hat's CVSS 3.1 8.1; the ranges
+   * for versions before 4.4p1 left out), and a synthetic NVD record for CVE-2026-24061 (this
+   * machine's inetutils fixture; its vector is made up for the join and stated as such).
+   */
+  static String nvdFeed(String timestamp) {
+    return """
+        {"resultsPerPage": 2, "startIndex": 0, "totalResults": 2, "format": "NVD_CVE",
+         "version": "2.0", "timestamp": "%s",
+         "vulnerabilities": [
+          {"cve": {"id": "CVE-2024-6387", "sourceIdentifier": "secalert@redhat.com",
+            "published": "2024-07-01T13:15:10.810", "lastModified": "2024-11-21T09:49:30.360",
+            "vulnStatus": "Modified",
+            "descriptions": [{"lang": "en", "value": "A security regression (CVE-2006-5051) was         discovered in OpenSSH's server (sshd)."}],
+            "metrics": {"cvssMetricV31": [{"source": "secalert@redhat.com", "type": "Secondary",
+              "cvssData": {"version": "3.1",
+               "vectorString": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+               "baseScore": 8.1, "baseSeverity": "HIGH"}}]},
+            "configurations": [{"nodes": [{"operator": "OR", "negate": false, "cpeMatch": [
+              {"vulnerable": true, "criteria": "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*",
+               "versionStartIncluding": "8.5", "versionEndExcluding": "9.8",
+               "matchCriteriaId": "E5C2D5A8-5A16-4D8B-8B5E-6F1A1E3E6C01"}]}]}]}},
+          {"cve": {"id": "CVE-2026-24061", "sourceIdentifier": "synthetic",
+            "published": "2026-01-20T00:00:00.000", "lastModified": "2026-01-21T00:00:00.000",
+            "vulnStatus": "Analyzed",
+            "descriptions": [{"lang": "en", "value": "synthetic record for the CVSS join"}],
+            "metrics": {"cvssMetricV31": [{"source": "nvd@nist.gov", "type": "Primary",
+              "cvssData": {"version": "3.1",
+               "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+               "baseScore": 9.8, "baseSeverity": "CRITICAL"}}]},
+            "configurations": []}}]}
+        """.formatted(timestamp);
   }
+
+  @Test
+  @DisplayName("HRD-3 NVD feeds import into the same database (plain or gzip): a service"
+      + " nmap identified as cpe:/a:openbsd:openssh:9.2p1 is matched by CPE (CVE-2024-6387,"
+      + " reachable, HIGH from NVD's metric); an OSV finding without a vector takes NVD's"
+      + " score by CVE id; a port whose executable is a Debian package is not matched again"
+      + " by its upstream CPE")
+  void nvd_cpeAndSeverityJoin() throws Exception {
+    Path db = dir.resolve("db");
+    String ts = NOW.substring(0, NOW.length() - 1) + ".000";
+    Path plain = Files.writeString(dir.resolve("nvdcve-2.0-recent.json"), nvdFeed(ts));
+    Path gz = dir.resolve("nvdcve-2.0-modified.json.gz");
+    try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+      out.write(nvdFeed(ts).getBytes(StandardCharsets.UTF_8));
+    }
+    List<FeedInfo> feeds = VulnDb.importFeeds(db, List.of(debianFeed(), plain, gz),
+        ProgressListener.NONE);
+    assertThat(feeds).extracting(FeedInfo::kind).containsExactly("osv", "nvd", "nvd");
+    assertThat(feeds.get(1).ecosystems()).containsExactly("CPE");
+    assertThat(feeds.get(1).records()).isEqualTo(2);
+    assertThat(feeds.get(1).newest()).isEqualTo(Instant.parse(NOW));
+    VulnDb vdb = VulnDb.open(db);
+    assertThat(vdb.nvdRecords()).isEqualTo(2);
+
+    Exposure ssh = new Exposure("tcp", "192.0.2.10", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.2p1"));
+    Exposure newSsh = new Exposure("tcp", "192.0.2.11", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:2.3:a:openbsd:openssh:9.8:p1:*:*:*:*:*:*"));
+    Component telnetd = Component.ofPurl("pkg:deb/debian/inetutils-telnetd@2%3A2.4-2%2Bdeb12u1"
+        + "?distro=debian-12&upstream=inetutils");
+    Exposure telnet = new Exposure("tcp", "0.0.0.0", 23, Optional.empty(), Optional.empty(),
+        Optional.of("inetutils-telnetd"), Optional.of("cpe:2.3:a:gnu:inetutils:2.4:*:*:*:*:*:*:*"));
+    Assessment a = vdb.assess(new Inventory(List.of(telnetd), List.of(ssh, newSsh, telnet)));
+    assertThat(a.findings()).extracting(Finding::advisoryId, Finding::matchedBy)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("DEBIAN-CVE-2026-24061",
+            "source-package"), org.assertj.core.groups.Tuple.tuple("CVE-2024-6387", "cpe"),
+            org.assertj.core.groups.Tuple.tuple("DEBIAN-CVE-2026-28372", "source-package"));
+    Finding debian = a.findings().get(0);
+    assertThat(debian.severity()).isEqualTo(Severity.CRITICAL);
+    assertThat(debian.cvss().orElseThrow().source()).isEqualTo("nvd@nist.gov");
+    Finding regresshion = a.findings().get(1);
+    assertThat(regresshion.reachableThrough()).containsExactly(ssh);
+    assertThat(regresshion.severity()).isEqualTo(Severity.HIGH);
+    assertThat(regresshion.cvss().orElseThrow().score()).isEqualTo(8.1);
+    assertThat(regresshion.fixedVersion()).contains("9.8");
+    assertThat(regresshion.component().ecosystem()).isEqualTo("CPE");
+    assertThat(a.findings().get(2).severity()).as("no vector, no NVD record").isEqualTo(
+        Severity.UNKNOWN);
+
+    Path broken = Files.writeString(dir.resolve("nvd-broken.json"), nvdFeed(ts)
+        .replace("\"id\": \"CVE-2026-24061\"", "\"id\": \"CVE-2024-6387\""));
+    assertThat(message(() -> VulnDb.importFeeds(db, List.of(broken), ProgressListener.NONE)))
+        .contains("CVE-2024-6387");
+    assertThat(VulnDb.open(db).feeds()).hasSize(3);
+  }
+
+  @Test
+  @DisplayName("HRD-3 nvd's OpenSSH fixture (nvd/SOURCES.md) through the database: a remote"
+      + " OpenSSH 9.2p1 gets CVE-2023-38408 (CRITICAL 9.8) before CVE-2024-6387 (HIGH 8.1),"
+      + " 9.8p1 neither; metrics survive the index best first")
+  void nvd_opensshFixture_throughTheIndex() throws Exception {
+    Path fixture = Path.of(VulnDbTest.class.getResource("nvd/openssh-feed.json").toURI());
+    Path feed = Files.copy(fixture, dir.resolve("openssh-feed.json"));
+    Path db = dir.resolve("db");
+    VulnDb.importFeeds(db, List.of(feed), ProgressListener.NONE);
+    List<NvdCve> direct = new ArrayList<>();
+    try (var in = Files.newInputStream(fixture)) {
+      NvdReader.read(in, "openssh-feed.json", direct::add);
+    }
+    VulnDb vdb = VulnDb.open(db);
+    assertThat(vdb.nvdRecords()).isEqualTo(direct.size());
+    Exposure old = new Exposure("tcp", "192.0.2.1", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.2p1"));
+    Exposure current = new Exposure("tcp", "192.0.2.2", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:9.8p1"));
+    Assessment a = vdb.assess(new Inventory(List.of(), List.of(old, current)));
+    assertThat(a.findings()).extracting(Finding::advisoryId).containsExactly("CVE-2023-38408",
+        "CVE-2024-6387");
+    assertThat(a.findings()).allSatisfy(f -> assertThat(f.reachableThrough())
+        .containsExactly(old));
+    assertThat(a.findings().get(0).cvss().orElseThrow().score()).isEqualTo(9.8);
+    assertThat(a.findings().get(1).cvss().orElseThrow().score()).isEqualTo(8.1);
+    assertThat(a.notAssessed()).isEmpty();
+    NvdCve cve0777 = direct.stream().filter(c -> c.id().equals("CVE-2016-0777")).findFirst()
+        .orElseThrow();
+    Exposure ancient = new Exposure("tcp", "192.0.2.3", 22, Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of("cpe:/a:openbsd:openssh:6.6p1"));
+    Finding f0777 = vdb.assess(new Inventory(List.of(), List.of(ancient))).findings().stream()
+        .filter(f -> f.advisoryId().equals("CVE-2016-0777")).findFirst().orElseThrow();
+    assertThat(f0777.cvss()).isEqualTo(cve0777.bestMetric());
+    assertThat(f0777.cvss().orElseThrow().version()).isEqualTo("3.0");
+  }
+
 }
