@@ -1,6 +1,7 @@
 package org.neguard.harden;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -24,6 +25,8 @@ public final class ObservationCodec {
       StrictJson.builder()
           .findAndAddModules()
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          // The one optional field (ObservedPort.cpe) is injected as null when absent.
+          .injectableValues(new InjectableValues.Std().addValue(ObservedPort.CPE_ABSENT, null))
           .build();
 
   private ObservationCodec() {}

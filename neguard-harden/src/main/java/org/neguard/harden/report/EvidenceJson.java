@@ -82,6 +82,8 @@ public final class EvidenceJson {
       stale.add(x);
     }
     m.put("stale", stale);
+    m.put("vulnerabilities", VulnerabilityEvidence.json(e.vulnerabilities(),
+        e.policy().vulnerabilityWaivers()));
     m.put("reasons", reasons(e.reasons()));
     return m;
   }

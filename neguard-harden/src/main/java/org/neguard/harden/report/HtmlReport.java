@@ -127,6 +127,8 @@ public final class HtmlReport {
       h.append("</table>\n");
     }
 
+    VulnerabilityEvidence.html(h, e.vulnerabilities(), p.vulnerabilityWaivers());
+
     h.append("<h2>Policy: NE type ").append(escape(p.neType())).append("</h2>\n<p>")
         .append(escape(nz(p.description()))).append("<br><span class=\"muted\">")
         .append(escape(nz(p.source()))).append(", SHA-256 <code>").append(escape(nz(p.sha256())))
