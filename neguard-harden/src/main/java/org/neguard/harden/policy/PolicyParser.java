@@ -210,7 +210,11 @@ public final class PolicyParser {
     MapNode m = map(n, what);
     keys(m, what, Set.of("id", "package", "reason", "reference", "expires"));
     Scalar id = text(required(m, "id", what), "id");
-    if (!VULN_ID.matcher(id.text()).matches()) {
+    // A CVE prefix must be a whole CVE id ("CVE-2026" would read as an advisory otherwise), and
+    // an advisory id has a number in it (DSA-5678-1, GHSA-..., RUSTSEC-2021-0001).
+    boolean cve = id.text().startsWith("CVE-");
+    if (!VULN_ID.matcher(id.text()).matches() || !id.text().matches(".*[0-9].*")
+        || cve && !id.text().matches("CVE-[0-9]{4}-[0-9]{4,19}")) {
       throw invalid(id.loc(), "vulnerability waiver id '" + id.text() + "' is neither a CVE id"
           + " (CVE-2026-24061) nor an advisory id (DEBIAN-CVE-2026-24061, DSA-5678-1,"
           + " GHSA-xxxx-xxxx-xxxx): name exactly one finding");
