@@ -26,6 +26,9 @@ class HelpTextTest {
       problems.add(name + ": no summary");
     } else if (!d[0].strip().endsWith(".")) {
       problems.add(name + ": summary is not one whole sentence: '" + d[0] + "'");
+    } else if (d[0].strip().matches(".*[a-z0-9)][.!?] +[A-Z].*")) {
+      // The command list shows the summary beside the name: one sentence, the rest below.
+      problems.add(name + ": summary is more than one sentence: '" + d[0] + "'");
     }
     for (String line : d) {
       if (!line.isEmpty() && !line.strip().matches(WHOLE)) {

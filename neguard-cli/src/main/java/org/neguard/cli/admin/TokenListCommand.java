@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /** {@code neguard user token list}. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-    description = "List your tokens (--all: everyone's, admin or auditor). Never secrets.")
+    description = {"List your API tokens, or everyone's with --all (admin or auditor).",
+        "Secrets are never shown, only ids, names and dates."})
 final class TokenListCommand extends ClientCommand {
   @Option(names = "--all") boolean all;
 

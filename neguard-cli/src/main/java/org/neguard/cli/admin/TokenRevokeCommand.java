@@ -8,7 +8,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code neguard user token revoke}. */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
-    description = "Revoke a token (yours; admins: anyone's). It stops working at once.")
+    description = {"Revoke an API token, yours or (admins) anyone's, so that it stops working at"
+        + " once."})
 final class TokenRevokeCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "ID") String id;
 

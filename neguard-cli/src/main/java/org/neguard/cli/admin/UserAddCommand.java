@@ -14,8 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code neguard user add}. */
 @Command(name = "add", mixinStandardHelpOptions = true,
-    description = "Create a user (admin). Without --password-file the server generates a"
-        + " password and it is shown once.")
+    description = {"Create a user account on the server (admin).",
+        "Without --password-file the server generates a password and it is shown once."})
 final class UserAddCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "NAME") String name;
 

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = {"Run the NE agent: enroll on first start, poll the OAM server, verify every"
-        + " order and package before installing it into a new slot (INT-3), switch atomically."
-        + " Logs one JSON line per event on stdout; stops gracefully on SIGTERM.",
+        + " order and package before installing it into a new slot (INT-3), switch atomically.",
+        "It logs one JSON line per event on stdout and stops gracefully on SIGTERM.",
         "Exit 0 stopped, 1 error, 2 configuration error, 3 no device identity (a new"
             + " enrollment token is needed).",
         "With a command (status, verify-installed, measure) it reports on the agent of --config"

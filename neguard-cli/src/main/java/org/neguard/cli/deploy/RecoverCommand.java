@@ -12,12 +12,13 @@ import picocli.CommandLine.Option;
 /** {@code neguard recover}: a recovery campaign (REC-2), waiting for its approvals. */
 @Command(name = "recover", mixinStandardHelpOptions = true,
     description = {
-      "Create a recovery campaign (operator): a known-good package re-installed on the"
-          + " quarantined devices of one NE type (or those of --device), in waves of at most"
-          + " --wave-size devices. Approvers other than you approve it like any deployment"
-          + " (a lower security version than a device runs needs --acknowledge-rollback at"
-          + " approval); a device is readmitted (trusted) only when its evidence after the"
-          + " install matches the signed references.",
+      "Create a recovery campaign that re-installs a known-good package on the quarantined"
+          + " devices of one NE type (operator).",
+      "The devices are those of --ne-type (or of --device), in waves of at most --wave-size."
+          + " Approvers other than you approve it like any deployment (a lower security version"
+          + " than a device runs needs --acknowledge-rollback at approval); a device is"
+          + " readmitted (trusted) only when its evidence after the install matches the signed"
+          + " references.",
       "Watch it with 'neguard deploy status ID'."
     })
 public final class RecoverCommand extends ClientCommand {
