@@ -55,7 +55,7 @@ public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
   private static final List<ReasonCode> ORDER = List.of(
       ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
-      ReasonCode.KNOWN_VULNERABILITY, ReasonCode.SCAN_INCOMPLETE, ReasonCode.SCAN_POLICY);
+      ReasonCode.SCAN_INCOMPLETE);
 
   private final Clock clock;
 
