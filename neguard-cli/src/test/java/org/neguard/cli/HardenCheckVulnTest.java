@@ -234,6 +234,12 @@ class HardenCheckVulnTest {
         .contains("cannot see a fix", "backported");
     assertThat(cpeOnly.json().path("reasons").toString()).contains("holds no NVD feed");
 
+    CliRun nmap = HardenCli.check("--policy", policy.toString(), "--nmap-xml",
+        dir.resolve("never-read.xml").toString(), "--host", "192.0.2.7", "--vulndb",
+        db.toString());
+    assertThat(nmap.exit()).as("%s", nmap).isEqualTo(2);
+    assertThat(nmap.err()).contains("--dpkg-status FILE");
+
     CliRun medium = HardenCli.check("--policy", policy.toString(), "--inventory",
         inventory.toString(), "--vulndb", db.toString(), "--fail-on", "medium");
     assertThat(medium.exit()).isEqualTo(2);

@@ -37,6 +37,16 @@ class ObservationCpeTest {
   }
 
   @Test
+  @DisplayName("HRD-3, HRD-6: the raw port list of the evidence shows a port's CPE")
+  void evidence_rawPortShowsCpe() {
+    ObservedPort ssh = new ObservedPort(Transport.TCP, "192.0.2.7", 22, PortState.OPEN, "ssh",
+        null, null, List.of(), "cpe:/a:openbsd:openssh:9.2p1");
+    assertThat(org.neguard.harden.report.EvidenceJson.diff(
+        org.neguard.harden.eval.ObservationDiff.of(observation(), observation(ssh))).toString())
+        .contains("cpe:/a:openbsd:openssh:9.2p1");
+  }
+
+  @Test
   @DisplayName("HRD-3: an observation written before ports had a CPE still reads; other missing"
       + " fields are still refused, and a cpe that is no CPE name is refused")
   void codec_oldAndBadForms() throws Exception {

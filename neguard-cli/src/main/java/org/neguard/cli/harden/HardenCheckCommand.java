@@ -153,6 +153,11 @@ final class HardenCheckCommand extends CommandBase {
         }
       }
     }
+    if (vulndb != null && dpkgStatus == null && !cpeOnly
+        && (input.target != null || input.nmapXml != null)) {
+      // Said before a scan that may take minutes, not after it.
+      throw usage(remoteWithoutPackages(input.target != null ? input.target : host));
+    }
     if (cpeOnly && dpkgStatus != null) {
       throw usage("--cpe-only and --dpkg-status exclude each other: with a package list the"
           + " packages are assessed too");
@@ -241,10 +246,7 @@ final class HardenCheckCommand extends CommandBase {
       status = java.util.Optional.of(LOCAL_STATUS);
       label = "this host's";
     } else {
-      throw usage("the observation is of " + o.host() + " (" + o.source() + "), not this host's"
-          + " local inventory: give --dpkg-status FILE (that host's /var/lib/dpkg/status copied"
-          + " here, its info/ directory beside it) or --cpe-only to match only the services'"
-          + " identified products");
+      throw usage(remoteWithoutPackages(o.host() + " (" + o.source() + ")"));
     }
     String ecosystem = release;
     if (ecosystem == null) {
@@ -258,6 +260,12 @@ final class HardenCheckCommand extends CommandBase {
     return VulnerabilityAssessor.assess(o, new VulnerabilityAssessor.Request(db, status, label,
         ecosystem, threshold, maxVulndbAge == null ? java.time.Duration.ofDays(7)
             : maxVulndbAge, java.time.Instant.now()));
+  }
+
+  private static String remoteWithoutPackages(String host) {
+    return "the observation is of " + host + ", not this host's local inventory: give"
+        + " --dpkg-status FILE (that host's /var/lib/dpkg/status copied here, its info/"
+        + " directory beside it) or --cpe-only to match only the services' identified products";
   }
 
   /** This host's dpkg database. */

@@ -167,6 +167,7 @@ public final class EvidenceJson {
     x.put("address", p.address());
     x.put("state", p.state().name());
     put(x, "service", p.service());
+    put(x, "cpe", p.cpe());
     put(x, "evidence", p.evidence());
     ProcessInfo proc = p.process();
     if (proc != null) {

@@ -99,7 +99,8 @@ public final class HtmlReport {
           .append("</td><td>").append(pt.process() == null ? "" : escape(pt.process().name()
               + " (pid " + pt.process().pid() + ", " + nz(pt.process().executable()) + ", user "
               + nz(pt.process().user()) + ")"))
-          .append("</td><td>").append(escape(nz(pt.evidence())));
+          .append("</td><td>").append(escape(nz(pt.evidence())))
+          .append(pt.cpe() == null ? "" : "<br>CPE <code>" + escape(pt.cpe()) + "</code>");
       if (!pt.snmp().isEmpty()) {
         h.append("<br>SNMP: ").append(escape(String.join(", ", pt.snmp().stream()
             .map(s -> s.version() + " " + EvidenceJson.community(s.community()) + " "
