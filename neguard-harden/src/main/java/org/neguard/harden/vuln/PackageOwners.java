@@ -73,18 +73,26 @@ public final class PackageOwners {
       }
     }
     lists.sort(null); // deterministic: the first owner by name wins, as dpkg -S lists them
+    // Sizes first (a stat each): the bounds hold whatever the lists hold and wherever the
+    // executables are found, so reading may stop as soon as every one has its owner.
     long total = 0;
     for (Path list : lists) {
-      String name = list.getFileName().toString();
-      String pkg = name.substring(0, name.length() - ".list".length());
-      int colon = pkg.indexOf(':');
-      pkg = colon < 0 ? pkg : pkg.substring(0, colon); // multi-arch: bash:amd64.list
       long size = Files.size(list);
       if (size > MAX_LIST_BYTES || (total += size) > MAX_TOTAL_BYTES) {
         throw RefusalException.about(ReasonCode.BAD_INPUT, list.toString(), list + ": the"
             + " package file lists are larger than a dpkg database can be (" + MAX_LIST_BYTES
             + " bytes a list, " + MAX_TOTAL_BYTES + " in all)");
       }
+    }
+    long wantedExecutables = wanted.values().stream().distinct().count();
+    for (Path list : lists) {
+      if (found.size() == wantedExecutables) {
+        break;
+      }
+      String name = list.getFileName().toString();
+      String pkg = name.substring(0, name.length() - ".list".length());
+      int colon = pkg.indexOf(':');
+      pkg = colon < 0 ? pkg : pkg.substring(0, colon); // multi-arch: bash:amd64.list
       try (BufferedReader r = Files.newBufferedReader(list, StandardCharsets.ISO_8859_1)) {
         for (String line; (line = r.readLine()) != null; ) {
           String exe = wanted.get(line);
