@@ -8,7 +8,8 @@
 # Target: RSS <= 64 MiB. References in the same run: the same agent with the JVM's defaults
 # (variant "default": NEGUARD_AGENT_OPTS set empty, no footprint options; the launcher's other
 # options stay), and with the footprint options plus C1 only (variant "c1": what giving up C2
-# for the digest loops would save; hashing then runs at a tenth of the speed).
+# for the digest loops would save; hashing then runs at a tenth of the speed), and with Bouncy Castle's jars signed as
+# published (variant "signed-bc"; lib/ holds them without their signature).
 # RssAnon (heap, metaspace, code, stacks, malloc) and RssFile (libjvm and the other mapped
 # files, shared with any other JVM on the box) are given apart.
 # Usage: bench/agent-idle.sh [WORKDIR]   (default: bench/work)
@@ -20,7 +21,7 @@ work="${1:-$root/bench/work}/agent-idle"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 minutes="${MINUTES:-2}"
 poll="${POLL:-5s}"
-variants="${VARIANTS:-footprint default c1}"
+variants="${VARIANTS:-footprint signed-bc default c1}"
 rm -rf "$work"
 mkdir -p "$work"
 echo "date $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD)"
@@ -46,6 +47,20 @@ for v in $variants; do
       agent_start "$id" ;;
     trimarena) MALLOC_ARENA_MAX=2 NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options")\
  -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    # Bouncy Castle's jars as published, signed (lib/ holds them without the signature,
+    # neguard-cli/pom.xml): the same launcher options, the agent's jar from a copy of lib/.
+    signed-bc)
+      rm -rf "$work/lib-signed" && cp -r "$root/neguard-cli/target/lib" "$work/lib-signed"
+      cp "$root"/neguard-cli/target/bouncy-castle-signed/*.jar "$work/lib-signed/"
+      # shellcheck disable=SC2046
+      java -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr \
+        -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput \
+        -XX:CompilerDirectivesFile="$root/neguard-cli/src/main/jvm/compiler-directives.json" \
+        $(grep -v '^[[:space:]]*#' "$options") \
+        -jar "$(ls "$work"/lib-signed/neguard-agent-*.jar | head -1)" \
+        "$work/$id/agent.properties" >"$work/$id/agent.log" 2>&1 &
+      agent_pid=$!
+      ;;
     *) agent_start "$id" ;;
   esac
   await_event "$id" enrolled 120

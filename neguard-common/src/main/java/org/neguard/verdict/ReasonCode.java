@@ -39,6 +39,8 @@ public enum ReasonCode {
   UNDECLARED_SERVICE(Kind.REFUSAL, 422),
   WRONG_INTERFACE(Kind.REFUSAL, 422),
   SCAN_INCOMPLETE(Kind.REFUSAL, 422),
+  /** An allowed service answers in a protocol version its policy does not allow (HRD-1, HRD-5). */
+  PROTOCOL_VERSION(Kind.REFUSAL, 422),
   /** Two observations of one NE differ (a port added, removed or changed; HRD-6, drift). */
   PORTS_CHANGED(Kind.REFUSAL, 422),
   // Server: authentication, authorization, storage, audit (SRC-1..3).

@@ -1,5 +1,8 @@
 package org.neguard.harden;
 
+import com.fasterxml.jackson.annotation.JacksonInject;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.OptBoolean;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,9 @@ import java.util.Objects;
  * @param parameters the settings actually used (port ranges, timeouts, retries, communities...)
  * @param ports every port found, in any state worth reporting (closed ones may be left out)
  * @param notes anything a reader should know (SCTP unavailable, ICMP rate limiting seen...)
+ * @param protocolProbes the protocol-version requests a scan sent ({@link ProtocolProbe}); empty
+ *     for an inventory or an nmap import. Optional in JSON, and left out when empty, so that
+ *     observations written before it existed, and readers that predate it, keep working
  */
 public record Observation(
     String source,
@@ -32,7 +38,10 @@ public record Observation(
     boolean complete,
     Map<String, String> parameters,
     List<ObservedPort> ports,
-    List<String> notes) {
+    List<String> notes,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    @JacksonInject(value = ObservationCodec.NO_PROTOCOL_PROBES, useInput = OptBoolean.TRUE)
+    List<ProtocolProbe> protocolProbes) {
   /** Parameter {@code interface.NAME}: that interface's addresses, comma-separated. */
   public static final String INTERFACE_PARAMETER = "interface.";
 
@@ -50,5 +59,14 @@ public record Observation(
     parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
     ports = ports == null ? List.of() : List.copyOf(ports);
     notes = notes == null ? List.of() : List.copyOf(notes);
+    protocolProbes = protocolProbes == null ? List.of() : List.copyOf(protocolProbes);
+  }
+
+  /** An observation without protocol-version probes (an inventory, an nmap import). */
+  public Observation(String source, String host, String scanner, String tool, Instant started,
+      Instant finished, boolean complete, Map<String, String> parameters, List<ObservedPort> ports,
+      List<String> notes) {
+    this(source, host, scanner, tool, started, finished, complete, parameters, ports, notes,
+        List.of());
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.neguard.json.StrictJson;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -21,13 +22,20 @@ import org.neguard.verdict.RefusalException;
  * <p>Thread-safe.
  */
 public final class ObservationCodec {
+  /** The injectable default of {@link Observation#protocolProbes()} when JSON has none. */
+  static final String NO_PROTOCOL_PROBES = "neguard.observation.noProtocolProbes";
+
   private static final ObjectMapper MAPPER =
       StrictJson.builder()
           .findAndAddModules()
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          // The one optional field (ObservedPort.cpe) is injected as null when absent.
-          .injectableValues(new InjectableValues.Std().addValue(ObservedPort.CPE_ABSENT, null))
+          // Fields that came later: absent in JSON, protocolProbes is empty and a port's cpe
+          // null (the strict mapper refuses any other missing field), so agents and files that
+          // predate them stay readable.
+          .injectableValues(new InjectableValues.Std().addValue(NO_PROTOCOL_PROBES, List.of())
+              .addValue(ObservedPort.CPE_ABSENT, null))
           .build();
+
 
   private ObservationCodec() {}
 

@@ -42,6 +42,9 @@ import org.neguard.verdict.ReasonCode;
  *       every address): {@code WRONG_INTERFACE}.
  *   <li>An SNMP port (udp/161, tcp/161, a service named snmp) that was not probed for v1/v2c
  *       write access, or where a readable community could not be tested: inconclusive for HRD-5.
+ *   <li>Declared with {@code protocol: {versions: [...]}}: a version not allowed that answered is
+ *       {@code PROTOCOL_VERSION}; a rule the version probes could not confirm is inconclusive
+ *       ({@link ProtocolVersions}).
  *   <li>Otherwise allowed.
  * </ol>
  *
@@ -54,8 +57,8 @@ import org.neguard.verdict.ReasonCode;
 public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
   private static final List<ReasonCode> ORDER = List.of(
-      ReasonCode.FORBIDDEN_SERVICE, ReasonCode.UNDECLARED_SERVICE, ReasonCode.WRONG_INTERFACE,
-      ReasonCode.SCAN_INCOMPLETE);
+      ReasonCode.FORBIDDEN_SERVICE, ReasonCode.PROTOCOL_VERSION, ReasonCode.UNDECLARED_SERVICE,
+      ReasonCode.WRONG_INTERFACE, ReasonCode.SCAN_INCOMPLETE);
 
   private final Clock clock;
 
@@ -223,6 +226,10 @@ public final class Evaluator {
                     + " is forbidden (HRD-5), so this cannot pass until a write probe has run"),
             note(waived));
       }
+      if (declared.isPresent() && declared.get().protocol() != null) {
+        // A version rule is not satisfied by silence alone (ProtocolVersions).
+        return ProtocolVersions.judge(p, declared.get(), observation, where, note(waived));
+      }
       if (declared.isPresent()) {
         return new PortFinding(p, PortStatus.INCONCLUSIVE, null, declaredService, Set.of(),
             null, join("declared; " + state(p) + ", not confirmed open", note(waived)));
@@ -269,14 +276,29 @@ public final class Evaluator {
           note(waived));
     }
 
+    // A protocol version the policy does not allow that answered is a conclusive failure: it
+    // outranks the doubt below (v1 read-only looks like "write unknown" to the write probe).
+    PortFinding versions = a.protocol() == null ? null : ProtocolVersions.judge(p, a, observation,
+        where, snmpDoubt == null ? note(waived) : join("also: " + snmpDoubt, note(waived)));
+    if (versions != null && versions.status() == PortStatus.FORBIDDEN) {
+      return versions;
+    }
+
     // 6. SNMP without a conclusive write probe.
     if (snmpDoubt != null) {
+      // An unconfirmed version rule is a second doubt on the same port: say both.
+      boolean versionDoubt = versions != null && versions.status() == PortStatus.INCONCLUSIVE;
       return new PortFinding(p, PortStatus.INCONCLUSIVE, snmp.id(), a.service(),
-          Set.of("HRD-5"),
+          versionDoubt ? versions.requirements() : Set.of("HRD-5"),
           Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(),
               where + ": " + snmpDoubt + "; " + snmp.title() + " is forbidden (HRD-5), so this"
-                  + " cannot pass until a write probe has run"),
+                  + " cannot pass until a write probe has run"
+                  + (versionDoubt ? "; and " + versions.reason().message() : "")),
           note(waived));
+    }
+    // 7. Protocol versions the policy allows (snmp v3 only, nfs v4 only), confirmed or not.
+    if (versions != null) {
+      return versions;
     }
     return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
         note(waived));

@@ -15,7 +15,7 @@ import org.neguard.measure.Sha256;
 
 /**
  * What changed between two observations of the same NE: ports added, removed, or changed in
- * state, service, owning program or SNMP access. TS 33.117 §4.3.2.1 asks for the port check to
+ * state, service, owning program, SNMP access or protocol versions served. TS 33.117 §4.3.2.1 asks for the port check to
  * be repeated after a reboot; this shows the NE behaves the same (and the server will use it to
  * alert on drift). Process IDs are not compared: they change at every start.
  *
@@ -86,6 +86,7 @@ public record ObservationDiff(Observation before, Observation after, List<Change
       differs(what, "service", x.service(), y.service());
       differs(what, "program", program(x.process()), program(y.process()));
       differs(what, "SNMP access", snmp(x), snmp(y));
+      differs(what, "versions served", served(a, x), served(b, y));
       if (!what.isEmpty()) {
         changes.add(new Change(Kind.CHANGED, e.getKey(), x, y, what));
       }
@@ -133,6 +134,18 @@ public record ObservationDiff(Observation before, Observation after, List<Change
   private static String program(ProcessInfo p) {
     return p == null ? null
         : (p.executable() != null ? p.executable() : p.name()) + " (user " + p.user() + ")";
+  }
+
+  /**
+   * The protocol versions a scan saw served on this port ({@code snmp v2c, v3}); only what was
+   * served, since silence and an ICMP refusal may alternate between two runs without meaning.
+   */
+  private static String served(Observation o, ObservedPort p) {
+    List<String> v = o.protocolProbes().stream()
+        .filter(r -> r.transport() == p.transport() && r.port() == p.port()
+            && r.result() == org.neguard.harden.ProtocolProbe.Result.SERVED)
+        .map(r -> r.protocol() + " " + r.version()).distinct().sorted().toList();
+    return v.isEmpty() ? null : String.join(", ", v);
   }
 
   private static String snmp(ObservedPort p) {

@@ -15,16 +15,24 @@ import java.util.Objects;
  *     (TS 33.117 §4.3.2.2)
  * @param interfaces network interfaces ({@code eth1}) the service may be reachable on; resolved
  *     to addresses with what the observation records of the host's interfaces
+ * @param protocol the protocol versions the service may be offered in ({@code snmp v3 only}), or
+ *     null when the policy does not restrict them
  */
 public record AllowedPort(
     PortKey key, String service, String justification, List<AddressRange> reachableOn,
-    List<String> interfaces) {
+    List<String> interfaces, ProtocolRule protocol) {
   public AllowedPort {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(justification, "justification");
     reachableOn = reachableOn == null ? List.of() : List.copyOf(reachableOn);
     interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+  }
+
+  /** An entry without a protocol-version restriction. */
+  public AllowedPort(PortKey key, String service, String justification,
+      List<AddressRange> reachableOn, List<String> interfaces) {
+    this(key, service, justification, reachableOn, interfaces, null);
   }
 
   /** Whether the policy restricts where this service may be reachable. */

@@ -262,7 +262,8 @@ public final class PolicyParser {
   private AllowedPort allowed(Node n) throws RefusalException {
     String what = "an allowed entry";
     MapNode m = map(n, what);
-    keys(m, what, Set.of("transport", "port", "service", "justification", "reachableOn"));
+    keys(m, what, Set.of("transport", "port", "service", "justification", "reachableOn",
+        "protocol"));
     PortKey key = portKey(m, what);
     String service = service(m, what);
     String justification = requiredText(m, "justification", what
@@ -292,7 +293,63 @@ public final class PolicyParser {
       throw invalid(m.fields().get("reachableOn").keyLoc(),
           "reachableOn is empty: list addresses, or leave the key out to allow any");
     }
-    return new AllowedPort(key, service, justification, ranges, interfaces);
+    return new AllowedPort(key, service, justification, ranges, interfaces,
+        protocol(m, key, service));
+  }
+
+  /**
+   * {@code protocol: {versions: [v3]}} on an allowed entry: only for a service the scan can probe
+   * the versions of, on the transport it probes, with known versions, each once, and not all.
+   */
+  private ProtocolRule protocol(MapNode entry, PortKey key, String service)
+      throws RefusalException {
+    Field f = entry.fields().get("protocol");
+    if (f == null) {
+      return null;
+    }
+    ProtocolRule.Known known = ProtocolRule.known(service.toLowerCase(Locale.ROOT)).orElse(null);
+    if (known == null) {
+      throw invalid(f.keyLoc(), "'protocol' on " + key + " (" + service + "): versions can be"
+          + " checked only for the services the scan probes, " + ProtocolRule.protocols()
+          + "; remove 'protocol', or name the service one of them");
+    }
+    if (key.transport() != known.transport()) {
+      throw invalid(f.keyLoc(), "'protocol' on " + key + " (" + service + "): " + known.why()
+          + ", so declare the versions on the " + known.transport().name().toLowerCase(Locale.ROOT)
+          + " entry");
+    }
+    String what = "protocol of " + key;
+    MapNode m = map(f.value(), "'protocol'");
+    keys(m, what, Set.of("versions"));
+    Node vn = required(m, "versions", what + " (the " + service + " versions allowed, for example"
+        + " [" + known.versions().get(known.versions().size() - 1) + "])");
+    if (!(vn instanceof ListNode l)) {
+      throw invalid(vn.loc(), "'versions' must be a list such as [" + known.versions().get(
+          known.versions().size() - 1) + "], not " + vn.kind());
+    }
+    if (l.items().isEmpty()) {
+      throw invalid(vn.loc(), "'versions' is empty: list the " + service + " versions allowed,"
+          + " or remove the entry to forbid the service");
+    }
+    List<String> versions = new ArrayList<>();
+    for (Node n : l.items()) {
+      Scalar v = text(n, "versions");
+      if (!known.versions().contains(v.text())) {
+        throw invalid(v.loc(), "unknown " + service + " version '" + v.text() + "': one of "
+            + known.versions());
+      }
+      if (versions.contains(v.text())) {
+        throw invalid(v.loc(), "versions lists '" + v.text() + "' twice");
+      }
+      versions.add(v.text());
+    }
+    if (versions.size() == known.versions().size()) {
+      throw invalid(vn.loc(), "versions " + versions + " allows every " + service + " version and"
+          + " restricts nothing: list only the versions the NE needs, or remove 'protocol'");
+    }
+    // The protocol's order, whatever the policy's: the evidence then reads the same for all.
+    versions.sort(java.util.Comparator.comparingInt(known.versions()::indexOf));
+    return new ProtocolRule(service.toLowerCase(Locale.ROOT), versions);
   }
 
   private ForbiddenRule extension(Node n) throws RefusalException {

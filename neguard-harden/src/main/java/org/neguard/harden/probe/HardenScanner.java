@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
+import org.neguard.harden.ProtocolProbe;
 import org.neguard.harden.SnmpAccess;
 import org.neguard.harden.Transport;
 import org.neguard.verdict.ReasonCode;
@@ -83,6 +84,7 @@ public final class HardenScanner {
     }
     List<ObservedPort> ports = new ArrayList<>();
     List<String> notes = new ArrayList<>();
+    List<ProtocolProbe> protocolProbes = new ArrayList<>();
     Map<String, String> parameters = parameters(host, target);
     String stage = "tcp";
     boolean complete = true;
@@ -127,8 +129,9 @@ public final class HardenScanner {
       stage = "services";
       Map<Integer, String> rpcTcp = new HashMap<>();
       Map<Integer, int[]> rpcUdp = new HashMap<>();
+      List<Rpc.Mapping> dump = null;
       if (openTcp.contains(111)) {
-        portmapperDump(target, rpcTcp, rpcUdp, notes);
+        dump = portmapperDump(target, rpcTcp, rpcUdp, notes);
       }
       TcpServiceProbe identify = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
       Map<Integer, TcpServiceProbe.Identification> ids = options.identify()
@@ -199,6 +202,22 @@ public final class HardenScanner {
         throw new Interrupted("snmp");
       }
 
+      // 4b. Protocol versions: which SNMP and NFS versions answer, whatever the policy allows
+      // (the evaluation judges them against it; docs/HARDENING.md, "Protocol versions").
+      stage = "versions";
+      snmpVersions(target, ports, protocolProbes);
+      if (stopped()) {
+        throw new Interrupted("versions");
+      }
+      PortState tcp111 = options.tcpPorts().contains(111) ? tr.state[111] : null;
+      nfsVersions(target, ports, dump, tcp111, protocolProbes);
+      if (stopped()) {
+        throw new Interrupted("versions");
+      }
+      if (!protocolProbes.isEmpty()) {
+        notes.add(versionSummary(protocolProbes));
+      }
+
       // 5. SCTP.
       stage = "sctp";
       int[] sctp = options.sctpPorts().toArray();
@@ -234,7 +253,7 @@ public final class HardenScanner {
     }
     ports.sort(Comparator.comparing(ObservedPort::transport).thenComparingInt(ObservedPort::port));
     return new Observation("scan", host, localName(), TOOL, started, Instant.now(), complete,
-        parameters, ports, notes);
+        parameters, ports, notes, protocolProbes);
   }
 
   private static final class Interrupted extends Exception {
@@ -286,13 +305,13 @@ public final class HardenScanner {
   }
 
   /** Asks the portmapper (TCP 111) which RPC programs run on which ports (RFC 1833 DUMP). */
-  private void portmapperDump(InetAddress target, Map<Integer, String> rpcTcp, Map<Integer, int[]> rpcUdp, List<String> notes) {
+  private List<Rpc.Mapping> portmapperDump(InetAddress target, Map<Integer, String> rpcTcp, Map<Integer, int[]> rpcUdp, List<String> notes) {
     int xid = ThreadLocalRandom.current().nextInt() & 0x7fffffff;
     TcpServiceProbe t = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
     byte[] r = t.exchange(111, Rpc.recordMarked(Rpc.call(xid, Rpc.PORTMAPPER, 2, 4)), true);
     if (r == null || r.length < 8) {
       notes.add("RPC: the portmapper on TCP 111 did not answer a DUMP");
-      return;
+      return null;
     }
     int fragment = ByteBuffer.wrap(r, 0, 4).getInt() & 0x7fffffff;
     List<Rpc.Mapping> maps = Rpc.parseDump(r, 4, Math.min(fragment, r.length - 4), xid);
@@ -306,6 +325,87 @@ public final class HardenScanner {
       }
     }
     notes.add("RPC: portmapper lists " + (listed.isEmpty() ? "no program" : String.join(", ", listed)));
+    return maps;
+  }
+
+  /**
+   * SNMP versions on UDP 161 when something may speak SNMP there; a v3 answer makes an
+   * open|filtered port open (a v3-only agent ignores the v2c probe, so the UDP phase heard nothing).
+   */
+  private void snmpVersions(InetAddress target, List<ObservedPort> ports, List<ProtocolProbe> out)
+      throws IOException {
+    int i = indexOf(ports, Transport.UDP, 161);
+    if (i < 0 || !(ports.get(i).state() == PortState.OPEN
+        || ports.get(i).state() == PortState.OPEN_FILTERED)) {
+      return;
+    }
+    listener.progress("versions", 0, 1);
+    List<ProtocolProbe> probes = new SnmpVersionProbe(target, 161, options.snmpTimeout(), 1)
+        .probe(options.communities());
+    out.addAll(probes);
+    ObservedPort p = ports.get(i);
+    List<String> served = probes.stream().filter(r -> r.result() == ProtocolProbe.Result.SERVED)
+        .map(ProtocolProbe::version).distinct().toList();
+    if (p.state() != PortState.OPEN && !served.isEmpty()) {
+      ports.set(i, new ObservedPort(Transport.UDP, p.address(), 161, PortState.OPEN, "snmp",
+          "SNMP answered the version probe (" + String.join(", ", served) + ")", null, p.snmp()));
+    }
+  }
+
+  /**
+   * NFS versions on 2049 and the ports the portmapper gives NFS, and mountd (registered, or
+   * answering on its usual port), when anything NFS-like is there.
+   */
+  private void nfsVersions(InetAddress target, List<ObservedPort> ports, List<Rpc.Mapping> dump,
+      PortState tcp111, List<ProtocolProbe> out) {
+    java.util.Set<Integer> nfsPorts = new java.util.TreeSet<>();
+    int t = indexOf(ports, Transport.TCP, 2049);
+    int u = indexOf(ports, Transport.UDP, 2049);
+    if ((t >= 0 && ports.get(t).state() == PortState.OPEN) || (u >= 0
+        && (ports.get(u).state() == PortState.OPEN || ports.get(u).state() == PortState.OPEN_FILTERED))) {
+      nfsPorts.add(2049);
+    }
+    boolean mountdListed = false;
+    if (dump != null) {
+      for (Rpc.Mapping m : dump) {
+        if (m.program() == Rpc.NFS) {
+          nfsPorts.add(m.port());
+        }
+        mountdListed |= m.program() == Rpc.MOUNT;
+      }
+    }
+    if (nfsPorts.isEmpty() && !mountdListed) {
+      return;
+    }
+    listener.progress("versions", 0, 1);
+    NfsVersionProbe probe = new NfsVersionProbe(target, options.udpTimeout(), options.udpRetries());
+    for (int port : nfsPorts) {
+      out.addAll(probe.nfs(port, true));
+    }
+    out.add(NfsVersionProbe.registration(dump, tcp111 == null ? "tcp/111 was not scanned"
+        : "tcp/111 " + tcp111.name().toLowerCase(java.util.Locale.ROOT), tcp111 == PortState.CLOSED));
+    out.addAll(probe.mountd(dump));
+  }
+
+  /** "versions: snmp udp/161 v1 silent, v2c silent, v3 served; ..." for the notes. */
+  static String versionSummary(List<ProtocolProbe> probes) {
+    Map<String, Map<String, java.util.Set<ProtocolProbe.Result>>> by = new LinkedHashMap<>();
+    for (ProtocolProbe r : probes) {
+      String where = r.protocol() + " " + r.transport().name().toLowerCase(java.util.Locale.ROOT)
+          + "/" + r.port();
+      by.computeIfAbsent(where, k -> new LinkedHashMap<>())
+          .computeIfAbsent(r.version(), k -> java.util.EnumSet.noneOf(ProtocolProbe.Result.class))
+          .add(r.result());
+    }
+    List<String> parts = new ArrayList<>();
+    by.forEach((where, versions) -> {
+      List<String> vs = new ArrayList<>();
+      // The strongest result per version: one answer proves it served, whatever else was silent.
+      versions.forEach((v, results) -> vs.add(v + " " + results.stream()
+          .sorted().findFirst().orElseThrow().name().toLowerCase(java.util.Locale.ROOT)));
+      parts.add(where + " " + String.join(", ", vs));
+    });
+    return "versions (protocolProbes): " + String.join("; ", parts);
   }
 
   private static int indexOf(List<ObservedPort> ports, Transport t, int port) {
@@ -362,6 +462,10 @@ public final class HardenScanner {
     m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
     m.put("snmpVersions", "v2c then v1");
     m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
+    m.put("versionProbes", "SNMP on udp/161: v1 and v2c GET sysDescr.0 (a wrong-type SET when"
+        + " silent) with 'public', 'private' and the communities above, v3 engine-ID discovery;"
+        + " NFS on 2049 and the portmapper's NFS ports: RPC NULL v2, v3, v4 over TCP and UDP;"
+        + " mountd: the portmapper's list, RPC NULL on 20048 and its listed ports");
     return m;
   }
 

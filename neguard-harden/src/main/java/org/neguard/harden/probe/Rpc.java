@@ -78,6 +78,43 @@ final class Rpc {
     return b.getInt();
   }
 
+  /** Accept status PROG_MISMATCH (RFC 5531): the program runs, not in the version asked. */
+  static final int PROG_MISMATCH = 2;
+  /** Accept status PROG_UNAVAIL: no such program at this address. */
+  static final int PROG_UNAVAIL = 1;
+
+  /**
+   * The versions a PROG_MISMATCH reply says the program supports, {@code {low, high}}, or null
+   * when {@code reply} is no PROG_MISMATCH reply to {@code xid}.
+   */
+  static int[] mismatchRange(byte[] reply, int offset, int length, int xid) {
+    if (acceptStatus(reply, offset, length, xid) != PROG_MISMATCH) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(reply, offset, length);
+    b.position(offset + 16);
+    int verLen = b.getInt();
+    b.position(b.position() + ((verLen + 3) & ~3) + 4);
+    if (b.remaining() < 8) {
+      return null;
+    }
+    return new int[] {b.getInt(), b.getInt()};
+  }
+
+  /** The RFC 5531 name of an accept status (or 100 + reject status, as {@link #acceptStatus}). */
+  static String statusName(int status) {
+    return switch (status) {
+      case 0 -> "SUCCESS";
+      case 1 -> "PROG_UNAVAIL";
+      case 2 -> "PROG_MISMATCH";
+      case 3 -> "PROC_UNAVAIL";
+      case 4 -> "GARBAGE_ARGS";
+      case 5 -> "SYSTEM_ERR";
+      case 101 -> "MSG_DENIED";
+      default -> "status " + status;
+    };
+  }
+
   /** One mapping of the portmapper's DUMP. */
   record Mapping(int program, int version, int protocol, int port) {
     String transport() {

@@ -8,6 +8,7 @@ import org.neguard.evidence.JsonEvidence;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.ProcessInfo;
+import org.neguard.harden.ProtocolProbe;
 import org.neguard.harden.SnmpAccess;
 import org.neguard.harden.eval.Evaluation;
 import org.neguard.harden.eval.ObservationDiff;
@@ -111,6 +112,21 @@ public final class EvidenceJson {
     m.put("complete", o.complete());
     m.put("parameters", o.parameters());
     m.put("notes", o.notes());
+    if (!o.protocolProbes().isEmpty()) {
+      // What the protocol-version rules were judged on (docs/HARDENING.md, "Protocol versions").
+      List<Map<String, Object>> probes = new ArrayList<>();
+      for (ProtocolProbe r : o.protocolProbes()) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("protocol", r.protocol());
+        x.put("version", r.version());
+        x.put("port", r.transport().name().toLowerCase(java.util.Locale.ROOT) + "/" + r.port());
+        x.put("request", r.request());
+        x.put("result", r.result().name());
+        put(x, "detail", r.detail());
+        probes.add(x);
+      }
+      m.put("protocolProbes", probes);
+    }
     return m;
   }
 
@@ -129,6 +145,9 @@ public final class EvidenceJson {
       if (a.restricted()) {
         x.put("reachableOn", a.reachableOn().stream().map(Object::toString).toList());
         x.put("reachableOnInterfaces", a.interfaces());
+      }
+      if (a.protocol() != null) {
+        x.put("versions", a.protocol().versions());
       }
       allowed.add(x);
     }

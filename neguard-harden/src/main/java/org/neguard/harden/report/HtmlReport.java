@@ -81,6 +81,11 @@ public final class HtmlReport {
       row(h, "Notes", "<ul><li>" + String.join("</li><li>", o.notes().stream()
           .map(Html::escape).toList()) + "</li></ul>");
     }
+    if (!o.protocolProbes().isEmpty()) {
+      // What the protocol-version rules were judged on (docs/HARDENING.md, "Protocol versions").
+      row(h, "Protocol-version probes", "<ul><li>" + String.join("</li><li>", o.protocolProbes()
+          .stream().map(r -> escape(r.line())).toList()) + "</li></ul>");
+    }
     h.append("</table>\n");
 
     h.append("<h2>Port list (raw, as observed) with the evaluation</h2>\n")

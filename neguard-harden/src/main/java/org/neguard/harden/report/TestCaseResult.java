@@ -87,6 +87,14 @@ public record TestCaseResult(
     List<String> p1 = new ArrayList<>(obtain);
     p1.add(compare);
     p1.add(forbidden);
+    List<String> versionRules = p.allowed().stream().filter(a -> a.protocol() != null)
+        .map(a -> a.key() + " " + a.protocol().describe()).toList();
+    if (!versionRules.isEmpty()) {
+      // The seed's "forbidding early versions": say which and how they were checked.
+      p1.add("Check the protocol versions the policy allows (" + String.join("; ", versionRules)
+          + ") with the scan's version probes (procedure.protocolProbes): every other version"
+          + " must go unanswered while an allowed one answers.");
+    }
     p1.add("Repeat after a reboot of the NE and compare both runs with 'neguard harden diff'"
         + " (a separate step; its result is not part of this report).");
     p1.add(evaluated);
