@@ -195,8 +195,18 @@ public final class NmapXmlImporter {
       return null;
     }
     return p.cpes.stream().filter(c -> CPE.matcher(c).matches())
-        .filter(c -> c.startsWith("cpe:/a:") || c.startsWith("cpe:2.3:a:")).findFirst()
-        .orElse(null);
+        .filter(c -> c.startsWith("cpe:/a:") || c.startsWith("cpe:2.3:a:"))
+        .filter(NmapXmlImporter::wellFormedCpe).findFirst().orElse(null);
+  }
+
+  /** Whether CPE matching can read it (NISTIR 7695, both bindings: org.neguard.vuln.Cpe). */
+  private static boolean wellFormedCpe(String cpe) {
+    try {
+      org.neguard.vuln.Cpe.parse(cpe);
+      return true;
+    } catch (org.neguard.verdict.RefusalException e) {
+      return false;
+    }
   }
 
   /** A group of ports nmap did not list one by one ({@code <extraports>}). */

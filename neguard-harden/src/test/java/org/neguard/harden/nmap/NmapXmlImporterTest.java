@@ -104,7 +104,8 @@ class NmapXmlImporterTest {
         + "<service name=\"http\" method=\"probed\"><cpe>cpe:/o:linux:linux_kernel</cpe>"
         + "<cpe>not a cpe</cpe><cpe>cpe:/a:apache:http_server:2.4.57</cpe></service></port>"
         + "<port protocol=\"tcp\" portid=\"8080\"><state state=\"open\" reason=\"syn-ack\"/>"
-        + "<service name=\"http\" method=\"probed\"><cpe>cpe:/a:x y</cpe></service></port>"
+        + "<service name=\"http\" method=\"probed\"><cpe>cpe:/a:x y</cpe>"
+        + "<cpe>cpe:/a:%zz:product</cpe></service></port>"
         + "</ports>";
     String body = "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"3\""
         + " services=\"22,80,8080\"/>\n<host starttime=\"100\" endtime=\"160\"><status"

@@ -16,13 +16,17 @@ class ServiceCpeTest {
   @Test
   @DisplayName("HRD-3: OpenSSH's and Dropbear's SSH banners map to their CPE 2.3 names, the"
       + " Debian revision left out (a CPE has none)")
-  void ofSshBanner_knownProducts() {
+  void ofSshBanner_knownProducts() throws Exception {
     assertThat(ServiceCpe.ofSshBanner("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"))
         .contains("cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
     assertThat(ServiceCpe.ofSshBanner("SSH-2.0-OpenSSH_8.9p1"))
         .contains("cpe:2.3:a:openbsd:openssh:8.9p1:*:*:*:*:*:*:*");
     assertThat(ServiceCpe.ofSshBanner("SSH-2.0-dropbear_2022.83"))
         .contains("cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2022.83:*:*:*:*:*:*:*");
+    // CPE matching reads it as the name nmap would print for the same server.
+    assertThat(org.neguard.vuln.Cpe.parse(ServiceCpe.ofSshBanner(
+        "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3").orElseThrow()))
+        .isEqualTo(org.neguard.vuln.Cpe.parse("cpe:/a:openbsd:openssh:9.2p1"));
   }
 
   @ParameterizedTest
