@@ -35,6 +35,7 @@ public final class Main implements Runnable {
     m.put("pki", "org.neguard.cli.pkg.PkiCommand");
     m.put("harden", "org.neguard.cli.harden.HardenCommand");
     m.put("vuln", "org.neguard.cli.vuln.VulnCommand");
+    m.put("vulndb", "org.neguard.cli.vuln.VulnDbCommand");
     m.put("quickstart", "org.neguard.cli.QuickstartCommand");
     m.put("server", "org.neguard.cli.server.ServerCommand");
     m.put("login", "org.neguard.cli.admin.LoginCommand");

@@ -106,4 +106,42 @@ class VulnCheckTest {
     assertThat(impossible.json().path("reasons").path(0).path("code").asText()).isEqualTo(
         "MALFORMED");
   }
+
+  @Test
+  @DisplayName("HRD-3 vuln check --db: the same Debian-aware verdicts from an imported database"
+      + " (telnetd +deb12u1 exit 3 with both advisories, +deb12u3 exit 0); a stale database"
+      + " SCAN_POLICY; --feed and --db together a usage error (exit 2)")
+  void check_db() throws Exception {
+    Path db = dir.resolve("db");
+    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(),
+        feed(Instant.now().truncatedTo(ChronoUnit.SECONDS)).toString());
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    CliRun old = CliRun.of("vuln", "check", "--db", db.toString(), "--status",
+        status("2:2.4-2+deb12u1").toString(), "--release", "Debian:12", "--json");
+    assertThat(old.exit()).as("%s", old).isEqualTo(3);
+    assertThat(old.json().path("reasons")).allSatisfy(r -> assertThat(r.path("code").asText())
+        .isEqualTo("KNOWN_VULNERABILITY"));
+    assertThat(old.json().path("findings").findValuesAsText("advisory")).containsExactly(
+        "DEBIAN-CVE-2026-24061", "DEBIAN-CVE-2026-28372");
+    assertThat(old.json().path("findings").findValuesAsText("fixedIn")).containsExactly(
+        "2:2.4-2+deb12u2", "2:2.4-2+deb12u3");
+    assertThat(old.json().path("findings").findValuesAsText("matchedBy")).containsOnly(
+        "source-package");
+    CliRun fixed = CliRun.of("vuln", "check", "--db", db.toString(), "--status",
+        status("2:2.4-2+deb12u3").toString(), "--release", "Debian:12");
+    assertThat(fixed.exit()).as("%s", fixed).isZero();
+    assertThat(fixed.out()).contains("PASS").contains("no known vulnerability");
+
+    Path staleDb = dir.resolve("stale");
+    assertThat(CliRun.of("vulndb", "import", "--db", staleDb.toString(), feed(Instant.now()
+        .minus(30, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS)).toString()).exit())
+        .isZero();
+    CliRun stale = CliRun.of("vuln", "check", "--db", staleDb.toString(), "--status",
+        status("2:2.4-2+deb12u3").toString(), "--release", "Debian:12", "--json");
+    assertThat(stale.exit()).as("%s", stale).isEqualTo(3);
+    assertThat(stale.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "SCAN_POLICY");
+    CliRun both = CliRun.of("vuln", "check", "--db", db.toString(), "--feed", db.toString());
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+  }
 }

@@ -29,14 +29,62 @@ public record Advisory(String id, List<String> aliases, String summary, Optional
    *
    * @param ecosystem the OSV ecosystem ({@code Debian:12})
    * @param name the package (for Debian, the source package)
-   * @param events the ECOSYSTEM range's events, in the record's order
+   * @param ranges the {@code ECOSYSTEM} and {@code SEMVER} ranges, each evaluated on its own (a
+   *     version is affected when one of them says so); {@code GIT} ranges are not kept
    * @param versions versions listed as affected one by one
    */
-  public record Affected(String ecosystem, String name, List<Event> events,
+  public record Affected(String ecosystem, String name, List<Range> ranges,
       List<String> versions) {
     public Affected {
-      events = List.copyOf(events);
+      Objects.requireNonNull(ecosystem, "ecosystem");
+      Objects.requireNonNull(name, "name");
+      ranges = List.copyOf(ranges);
       versions = List.copyOf(versions);
+    }
+
+    /** One {@code ECOSYSTEM} range of {@code events}. */
+    public static Affected ofEvents(String ecosystem, String name, List<Event> events,
+        List<String> versions) {
+      return new Affected(ecosystem, name, List.of(new Range("ECOSYSTEM", events)), versions);
+    }
+
+    /** Every range's events, in the record's order (for reports). */
+    public List<Event> events() {
+      return ranges.stream().flatMap(r -> r.events().stream()).toList();
+    }
+
+    /** The affected range as the advisory states it: {@code >= 0, < 2:2.4-2+deb12u3}. */
+    public String describe() {
+      List<String> parts = new java.util.ArrayList<>();
+      for (Range r : ranges) {
+        StringBuilder b = new StringBuilder();
+        for (Event e : r.events()) {
+          b.append(b.length() == 0 ? "" : ", ").append(switch (e.kind()) {
+            case "introduced" -> ">= ";
+            case "fixed" -> "< ";
+            case "last_affected" -> "<= ";
+            default -> "limit ";
+          }).append(e.version());
+        }
+        parts.add(b.toString());
+      }
+      if (!versions.isEmpty()) {
+        parts.add("versions " + String.join(" ", versions));
+      }
+      return String.join("; ", parts);
+    }
+  }
+
+  /**
+   * One OSV range.
+   *
+   * @param type {@code ECOSYSTEM} (the ecosystem's own versions) or {@code SEMVER}
+   * @param events its events, in the record's order
+   */
+  public record Range(String type, List<Event> events) {
+    public Range {
+      Objects.requireNonNull(type, "type");
+      events = List.copyOf(events);
     }
   }
 

@@ -46,6 +46,99 @@ public record Component(String ecosystem, String name, String version, String pu
         Optional.of(new Source(p.source(), p.sourceVersion().toString())), Optional.empty());
   }
 
+  /** Debian code names as package URLs' {@code distro} qualifier may give them. */
+  private static final java.util.Map<String, String> DEBIAN_CODENAMES = java.util.Map.of(
+      "buster", "10", "bullseye", "11", "bookworm", "12", "trixie", "13", "forky", "14");
+
+  /**
+   * The component a package URL names (purl-spec; parsed by packageurl-java): {@code deb}
+   * (ecosystem {@code Debian:RELEASE} from the {@code distro} qualifier, {@code debian-12} or
+   * {@code bookworm}; the source package from the {@code upstream} qualifier, {@code NAME} or
+   * {@code NAME@VERSION}), {@code maven} ({@code group:artifact}), {@code npm} (with its scope),
+   * {@code pypi}, {@code golang}, {@code cargo}, and the other types under their OSV ecosystem
+   * names. A Debian package without a release keeps ecosystem {@code Debian}: advisories are
+   * per release, so it is reported not assessed rather than matched against none.
+   *
+   * @throws IllegalArgumentException naming the purl when it is not one or has no version
+   */
+  public static Component ofPurl(String purl) {
+    com.github.packageurl.PackageURL p;
+    try {
+      p = new com.github.packageurl.PackageURL(purl);
+    } catch (com.github.packageurl.MalformedPackageURLException e) {
+      throw new IllegalArgumentException("not a package URL: " + purl + " (" + e.getMessage()
+          + ")");
+    }
+    if (p.getVersion() == null || p.getVersion().isEmpty()) {
+      throw new IllegalArgumentException("package URL without a version, which cannot be"
+          + " assessed: " + purl);
+    }
+    String ns = p.getNamespace();
+    java.util.Map<String, String> q = p.getQualifiers() == null ? java.util.Map.of()
+        : p.getQualifiers();
+    String name = p.getName();
+    String version = p.getVersion();
+    Optional<Source> source = Optional.empty();
+    String ecosystem;
+    switch (p.getType()) {
+      case "deb" -> {
+        ecosystem = debianRelease(ns, q.get("distro"));
+        try {
+          DebianVersion.parse(version);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("package URL " + purl + ": " + e.getMessage());
+        }
+        String upstream = q.get("upstream");
+        if (upstream != null && !upstream.isEmpty()) {
+          int at = upstream.indexOf('@');
+          // without a source version, the binary's, less a binNMU suffix (+b1), is the source's
+          String sv = at >= 0 ? upstream.substring(at + 1) : version.replaceFirst("\\+b\\d+$",
+              "");
+          source = Optional.of(new Source(at >= 0 ? upstream.substring(0, at) : upstream, sv));
+        }
+      }
+      case "maven" -> {
+        if (ns == null) {
+          throw new IllegalArgumentException("Maven package URL without a group: " + purl);
+        }
+        ecosystem = "Maven";
+        name = ns + ":" + name;
+      }
+      case "npm" -> {
+        ecosystem = "npm";
+        name = ns == null ? name : ns + "/" + name;
+      }
+      case "golang" -> {
+        ecosystem = "Go";
+        name = ns == null ? name : ns + "/" + name;
+      }
+      case "pypi" -> ecosystem = "PyPI";
+      case "cargo" -> ecosystem = "crates.io";
+      case "gem" -> ecosystem = "RubyGems";
+      case "nuget" -> ecosystem = "NuGet";
+      case "composer" -> {
+        ecosystem = "Packagist";
+        name = ns == null ? name : ns + "/" + name;
+      }
+      default -> ecosystem = "purl:" + p.getType();
+    }
+    return new Component(ecosystem, name, version, p.canonicalize(), source, Optional.empty());
+  }
+
+  private static String debianRelease(String namespace, String distro) {
+    String base = "ubuntu".equals(namespace) ? "Ubuntu" : "Debian";
+    if (distro == null || !base.equals("Debian")) {
+      return base;
+    }
+    String d = distro.toLowerCase(java.util.Locale.ROOT);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("debian-(\\d+)(\\.\\d+)*")
+        .matcher(d);
+    if (m.matches()) {
+      return "Debian:" + m.group(1);
+    }
+    return DEBIAN_CODENAMES.containsKey(d) ? "Debian:" + DEBIAN_CODENAMES.get(d) : base;
+  }
+
   /** The name and version advisories match: the source's for a Debian binary package. */
   public String matchName() {
     return source.map(Source::name).orElse(name);

@@ -18,6 +18,20 @@ public record Cvss(String version, String vector, double score, String source) {
     Severity.ofScore(score);
   }
 
+  /**
+   * The score of a CVSS v3.0/v3.1 {@code vector}, computed ({@link Cvss3}); empty for a vector
+   * of another version (v2, v4), whose score this program does not compute.
+   *
+   * @throws IllegalArgumentException for a v3 vector that is not one
+   */
+  public static java.util.Optional<Cvss> ofVector(String vector, String source) {
+    if (!vector.startsWith("CVSS:3.")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new Cvss(vector.substring(5, 8), vector,
+        Cvss3.baseScore(vector), source));
+  }
+
   public Severity severity() {
     return Severity.ofScore(score);
   }

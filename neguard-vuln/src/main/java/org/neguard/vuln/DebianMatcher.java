@@ -54,42 +54,11 @@ public final class DebianMatcher {
   }
 
   /**
-   * Whether {@code v} is affected (OSV's range evaluation: events in version order, introduced
-   * opens, fixed closes at its version, last_affected closes after it), with the first fixed
-   * version above {@code v} when it is.
+   * Whether {@code v} is affected (OSV's range evaluation in Debian version order, {@link
+   * OsvRanges}), with the first fixed version above {@code v} when it is.
    */
   static Optional<Optional<DebianVersion>> affects(Advisory.Affected af, DebianVersion v) {
-    for (String listed : af.versions()) {
-      if (DebianVersion.parse(listed).compareTo(v) == 0) {
-        return Optional.of(firstFixedAbove(af, v));
-      }
-    }
-    List<Advisory.Event> events = new ArrayList<>(af.events());
-    events.sort(Comparator.comparing(e -> version(e.version())));
-    boolean affected = false;
-    for (Advisory.Event e : events) {
-      int c = version(e.version()).compareTo(v);
-      switch (e.kind()) {
-        case "introduced" -> affected = c <= 0 || affected;
-        case "fixed" -> affected = c <= 0 ? false : affected;
-        case "last_affected" -> affected = c < 0 ? false : affected;
-        default -> { } // limit: not used by distribution feeds
-      }
-      if (c > 0 && !affected) {
-        break;
-      }
-    }
-    return affected ? Optional.of(firstFixedAbove(af, v)) : Optional.empty();
-  }
-
-  private static Optional<DebianVersion> firstFixedAbove(Advisory.Affected af, DebianVersion v) {
-    return af.events().stream().filter(e -> e.kind().equals("fixed"))
-        .map(e -> version(e.version())).filter(f -> f.compareTo(v) > 0)
-        .min(Comparator.naturalOrder());
-  }
-
-  /** OSV's "0" means before every version. */
-  private static DebianVersion version(String s) {
-    return s.equals("0") ? new DebianVersion(0, "0", "") : DebianVersion.parse(s);
+    return OsvRanges.affects(af, VersionScheme.DEBIAN, v.toString())
+        .map(fixed -> fixed.map(DebianVersion::parse));
   }
 }

@@ -23,6 +23,10 @@ import org.neguard.verdict.RefusalException;
  */
 public final class OsvReader {
   public static final int MAX_BYTES = 1 << 20;
+  /** Summaries are cut to this many characters (the index keeps one per record). */
+  static final int MAX_SUMMARY = 160;
+  /** Names, versions and ids longer than this are no names (and the index stores them short). */
+  static final int MAX_STRING = 1024;
   private static final Set<String> EVENT_KINDS = Set.of("introduced", "fixed", "last_affected",
       "limit");
   private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -60,12 +64,25 @@ public final class OsvReader {
       if (!a.isTextual()) {
         throw malformed(source, id + ": an alias is not a string");
       }
+      if (a.textValue().length() > MAX_STRING) {
+        throw malformed(source, id + ": an alias is longer than " + MAX_STRING);
+      }
       aliases.add(a.textValue());
     }
+    // The CVSS v3 vector is preferred: its base score can be computed here (Cvss3); a v4 or v2
+    // vector is kept for the report only when no v3 one is given.
     Optional<String> cvss = Optional.empty();
     for (JsonNode s : array(n, "severity", source)) {
       String type = s.path("type").asText("");
-      if (type.startsWith("CVSS_V3") || type.startsWith("CVSS_V4")) {
+      if (type.startsWith("CVSS_V3")) {
+        String vector = text(s, "score", source);
+        try {
+          Cvss3.baseScore(vector);
+        } catch (IllegalArgumentException e) {
+          throw malformed(source, id + ": severity: " + e.getMessage());
+        }
+        cvss = Optional.of(vector);
+      } else if (type.startsWith("CVSS_V") && cvss.isEmpty()) {
         cvss = Optional.of(text(s, "score", source));
       }
     }
@@ -74,36 +91,60 @@ public final class OsvReader {
       JsonNode pkg = a.path("package");
       String ecosystem = text(pkg, "ecosystem", source);
       String name = text(pkg, "name", source);
-      List<Advisory.Event> events = new ArrayList<>();
+      List<Advisory.Range> ranges = new ArrayList<>();
       for (JsonNode r : array(a, "ranges", source)) {
         String type = text(r, "type", source);
-        if (!type.equals("ECOSYSTEM")) {
-          continue; // GIT and SEMVER ranges are not the distribution's versions
+        if (!type.equals("ECOSYSTEM") && !type.equals("SEMVER")) {
+          continue; // GIT ranges are commits, not versions of a package
         }
+        List<Advisory.Event> events = new ArrayList<>();
         for (JsonNode e : array(r, "events", source)) {
           if (!e.isObject() || e.size() != 1) {
             throw malformed(source, id + ": an event is not one key and its version");
           }
           String kind = e.fieldNames().next();
-          if (!EVENT_KINDS.contains(kind) || !e.get(kind).isTextual()) {
+          if (!EVENT_KINDS.contains(kind) || !e.get(kind).isTextual()
+              || e.get(kind).textValue().isEmpty()
+              || e.get(kind).textValue().length() > MAX_STRING) {
             throw malformed(source, id + ": unknown event " + kind);
           }
           events.add(new Advisory.Event(kind, e.get(kind).textValue()));
         }
+        ranges.add(new Advisory.Range(type, events));
       }
       List<String> versions = new ArrayList<>();
       for (JsonNode v : array(a, "versions", source)) {
-        versions.add(v.asText());
+        if (!v.isTextual()) {
+          throw malformed(source, id + ": a listed version is not a string");
+        }
+        if (v.textValue().length() > MAX_STRING) {
+          throw malformed(source, id + ": a listed version is longer than " + MAX_STRING);
+        }
+        versions.add(v.textValue());
       }
-      affected.add(new Advisory.Affected(ecosystem, name, events, versions));
+      affected.add(new Advisory.Affected(ecosystem, name, ranges, versions));
     }
+    // one line, bounded: the index keeps it for every record, the details stay in the feed
     String summary = n.path("summary").asText(n.path("details").asText("").lines().findFirst()
         .orElse(""));
+    if (summary.length() > MAX_SUMMARY) {
+      summary = summary.substring(0, MAX_SUMMARY - 1) + "\u2026";
+    }
     java.time.Instant modified;
     try {
       modified = java.time.Instant.parse(text(n, "modified", source));
     } catch (java.time.format.DateTimeParseException e) {
       throw malformed(source, id + ": modified is not an RFC 3339 UTC time");
+    }
+    if (n.hasNonNull("withdrawn")) {
+      // OSV: a withdrawn record was published in error; it keeps its id (a second record with
+      // it is still a duplicate) but affects nothing.
+      try {
+        java.time.Instant.parse(text(n, "withdrawn", source));
+      } catch (java.time.format.DateTimeParseException e) {
+        throw malformed(source, id + ": withdrawn is not an RFC 3339 UTC time");
+      }
+      affected = List.of();
     }
     return new Advisory(id, aliases, summary, cvss, affected, modified);
   }
@@ -124,6 +165,9 @@ public final class OsvReader {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
       throw malformed(source, field + " is missing or not a string");
+    }
+    if (v.textValue().length() > MAX_STRING) {
+      throw malformed(source, field + " is longer than " + MAX_STRING + " characters");
     }
     return v.textValue();
   }

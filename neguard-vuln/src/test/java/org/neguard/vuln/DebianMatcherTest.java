@@ -172,7 +172,7 @@ class DebianMatcherTest {
   @DisplayName("HRD-3 OSV range evaluation: several introduced/fixed pairs, last_affected, and"
       + " versions listed one by one")
   void affects_rangeForms() {
-    Advisory.Affected two = new Advisory.Affected("Debian:12", "x", List.of(
+    Advisory.Affected two = Advisory.Affected.ofEvents("Debian:12", "x", List.of(
         new Advisory.Event("introduced", "1.0"), new Advisory.Event("fixed", "1.2"),
         new Advisory.Event("introduced", "2.0"), new Advisory.Event("fixed", "2.0-3")),
         List.of());
@@ -182,7 +182,7 @@ class DebianMatcherTest {
     assertThat(DebianMatcher.affects(two, DebianVersion.parse("1.10"))).isEmpty();
     assertThat(DebianMatcher.affects(two, DebianVersion.parse("2.0-2"))).isPresent();
     assertThat(DebianMatcher.affects(two, DebianVersion.parse("2.0-3"))).isEmpty();
-    Advisory.Affected last = new Advisory.Affected("Debian:12", "x", List.of(
+    Advisory.Affected last = Advisory.Affected.ofEvents("Debian:12", "x", List.of(
         new Advisory.Event("introduced", "0"), new Advisory.Event("last_affected", "3.0-1")),
         List.of("9.9"));
     assertThat(DebianMatcher.affects(last, DebianVersion.parse("3.0-1"))).contains(

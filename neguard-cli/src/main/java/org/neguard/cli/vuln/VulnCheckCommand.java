@@ -21,6 +21,12 @@ import org.neguard.vuln.AdvisoryIndex;
 import org.neguard.vuln.DebianMatcher;
 import org.neguard.vuln.DpkgPackage;
 import org.neguard.vuln.DpkgStatus;
+import org.neguard.vuln.Assessment;
+import org.neguard.vuln.Component;
+import org.neguard.vuln.Finding;
+import org.neguard.vuln.Inventory;
+import org.neguard.vuln.VulnDb;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,13 +37,25 @@ import picocli.CommandLine.Option;
         + " distribution backported into a revision is not reported.",
         "Exit 0 when no installed package is affected; 3 with each affected package, the"
             + " advisory and its CVE ids, the installed and the fixing version"
-            + " (KNOWN_VULNERABILITY), or when the feed is older than --max-feed-age"
-            + " (SCAN_POLICY); 1 when the feed or the package list cannot be read."})
+            + " (KNOWN_VULNERABILITY), when the feed or database is older than"
+            + " --max-feed-age (SCAN_POLICY), or when a package could not be assessed"
+            + " (SCAN_INCOMPLETE); 1 when the feed or the package list cannot be read."})
 final class VulnCheckCommand extends CommandBase {
-  @Option(names = "--feed", required = true, paramLabel = "PATH",
-      description = "The OSV feed: a directory of OSV JSON records, or a zip of them (OSV's"
-          + " per-ecosystem all.zip), downloaded elsewhere and copied here.")
-  Path feed;
+  /** Where the advisories come from: exactly one of them. */
+  static final class Source {
+    @Option(names = "--db", paramLabel = "DIR",
+        description = "The vulnerability database ('neguard vulndb import'): its OSV"
+            + " advisories, with NVD's CVSS where the advisory gives none.")
+    Path db;
+
+    @Option(names = "--feed", paramLabel = "PATH",
+        description = "One OSV feed read directly, without a database: a directory of OSV JSON"
+            + " records, or a zip of them (OSV's per-ecosystem all.zip).")
+    Path feed;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
 
   @Option(names = "--status", paramLabel = "FILE", defaultValue = "/var/lib/dpkg/status",
       description = "The dpkg status database to assess (default: this host's, ${DEFAULT-VALUE};"
@@ -59,6 +77,10 @@ final class VulnCheckCommand extends CommandBase {
   public Integer call() throws Exception {
     Output out = output();
     String ecosystem = release != null ? release : releaseOfThisHost();
+    if (source.db != null) {
+      return checkDb(out, ecosystem);
+    }
+    Path feed = source.feed;
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
     Instant newest = index.newest().orElseThrow(() -> new RefusalException(
         ReasonCode.SCAN_POLICY, "the feed " + feed + " holds no advisory"));
@@ -104,6 +126,66 @@ final class VulnCheckCommand extends CommandBase {
     }
     return out.failWithDetails(what + ": " + findings.size() + " finding(s)" + text, reasons,
         d);
+  }
+
+  /** The check against a database: its freshness first, then every installed package. */
+  private int checkDb(Output out, String ecosystem) throws Exception {
+    VulnDb db = VulnDb.open(source.db);
+    db.requireFresh(maxFeedAge, Instant.now());
+    List<DpkgPackage> installed = DpkgStatus.read(status);
+    List<Component> components = installed.stream().map(p -> Component.ofDpkg(p, ecosystem))
+        .toList();
+    Assessment a = db.assess(new Inventory(components, List.of()));
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("release", ecosystem);
+    d.put("db", Map.of("path", source.db.toString(), "feeds",
+        VulnDbStatusCommand.json(db.feeds())));
+    d.put("packages", installed.size());
+    d.put("method", a.method());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    List<Reason> reasons = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    for (Finding f : a.findings()) {
+      Component c = f.component();
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("package", c.name());
+      r.put("source", c.matchName());
+      r.put("installed", c.version());
+      r.put("sourceVersion", c.matchVersion());
+      r.put("advisory", f.advisoryId());
+      r.put("cves", f.cves());
+      r.put("affected", f.affected());
+      r.put("fixedIn", f.fixedVersion().orElse(null));
+      r.put("severity", f.severity());
+      r.put("cvss", f.cvss().orElse(null));
+      r.put("summary", f.summary());
+      r.put("matchedBy", f.matchedBy());
+      rows.add(r);
+      String line = c.name() + " " + c.version() + " (source " + c.matchName() + " "
+          + c.matchVersion() + "): " + f.advisoryId() + " " + f.cves() + " " + f.severity()
+          + f.cvss().map(v -> " " + v.score()).orElse("") + ", " + f.fixedVersion()
+              .map(v -> "fixed in " + v).orElse("no fixed version yet");
+      reasons.add(Reason.about(ReasonCode.KNOWN_VULNERABILITY, c.name(), line));
+      text.append('\n').append(Output.printable(line));
+    }
+    List<Map<String, Object>> unjudged = new ArrayList<>();
+    for (Assessment.NotAssessed n : a.notAssessed()) {
+      unjudged.add(Map.of("package", n.component().name(), "reason", n.reason()));
+      String line = n.component().name() + " " + n.component().version() + " not assessed: "
+          + n.reason();
+      reasons.add(Reason.about(ReasonCode.SCAN_INCOMPLETE, n.component().name(), line));
+      text.append('\n').append(Output.printable(line));
+    }
+    d.put("findings", rows);
+    d.put("notAssessed", unjudged);
+    long advisories = db.feeds().stream().mapToLong(org.neguard.vuln.FeedInfo::records).sum();
+    String what = installed.size() + " installed packages of " + ecosystem + " against the "
+        + db.feeds().size() + " feed(s) of " + source.db + " (" + advisories + " records)";
+    if (reasons.isEmpty()) {
+      return out.pass("PASS  " + what + ": no known vulnerability", d);
+    }
+    return out.failWithDetails(what + ": " + rows.size() + " finding(s), " + unjudged.size()
+        + " not assessed" + text, reasons, d);
   }
 
   /** {@code Debian:12} from /etc/os-release ({@code ID=debian}, {@code VERSION_ID="12"}). */
