@@ -40,14 +40,27 @@ public record AgentConfig(
     boolean enforcePorts,
     Duration inventoryInterval,
     java.util.Map<String, Path> measurePaths,
-    String tpmTcti) {
+    String tpmTcti,
+    Packages packages) {
+
+  /**
+   * Where the agent reads what the NE runs (issue 16, docs/AGENT.md "Installed packages"):
+   * dpkg's admin directory ({@code status} and {@code info/*.list} in it) and the os-release
+   * file naming the release. Tests point them at files of their own.
+   */
+  public record Packages(Path dpkgAdminDir, Path osRelease) {
+    public static Packages system() {
+      return new Packages(Path.of("/var/lib/dpkg"), Path.of("/etc/os-release"));
+    }
+  }
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Set<String> KEYS = Set.of("server.url", "repository.url", "state.dir",
       "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
-      "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti");
+      "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti",
+      "packages.dpkg.admindir", "packages.os-release");
   /** A TCTI for tpm2-tools: a name and its options, no blanks, no shell characters. */
   private static final Pattern TCTI = Pattern.compile("[a-z][a-z0-9-]*(:[A-Za-z0-9=,._/:-]*)?");
 
@@ -169,7 +182,9 @@ public record AgentConfig(
         p.getProperty("enroll.ca.sha256"), List.copyOf(labels),
         CommandRunner.split(p.getProperty("service.restart")),
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
-        Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti);
+        Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti,
+        new Packages(dir.resolve(p.getProperty("packages.dpkg.admindir", "/var/lib/dpkg").trim()),
+            dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim())));
   }
 
   private static String required(Properties p, String key) throws ConfigException {

@@ -13,6 +13,8 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.device.DriftFinding;
 import org.neguard.api.device.InventoryVerdict;
+import org.neguard.api.device.PackageReport;
+import org.neguard.api.device.PackageVerdict;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -35,6 +37,8 @@ public final class InventoryReporter implements AutoCloseable {
   public static final int RESEND_EVERY = 10;
 
   private final LocalInventory inventory;
+  /** What the NE runs (issue 16), or null when not reported. */
+  private final PackageInventory packages;
   private final DeviceClient client;
   private final AgentLog log;
   private final Consumer<InventoryVerdict> onVerdict;
@@ -42,10 +46,16 @@ public final class InventoryReporter implements AutoCloseable {
   /** The listening sockets last accepted by the server, or null before the first. */
   private String lastSent;
   private int unchanged;
+  /** The package list digest the server holds, or null before it took one. */
+  private String packagesHeld;
+  /** The last package report's digest and socket owners, to send it only when changed. */
+  private String packagesSent;
 
-  private InventoryReporter(LocalInventory inventory, DeviceClient client, AgentLog log,
-      Consumer<InventoryVerdict> onVerdict, Duration interval) {
+  private InventoryReporter(LocalInventory inventory, PackageInventory packages,
+      DeviceClient client, AgentLog log, Consumer<InventoryVerdict> onVerdict,
+      Duration interval) {
     this.inventory = inventory;
+    this.packages = packages;
     this.client = client;
     this.log = log;
     this.onVerdict = onVerdict;
@@ -79,8 +89,9 @@ public final class InventoryReporter implements AutoCloseable {
     if (config.inventoryInterval().isZero()) {
       log.event("inventory_off", "message", "inventory.interval is 0: no port drift reports");
     }
-    return new InventoryReporter(LocalInventory.system(), Objects.requireNonNull(client),
-        log, Objects.requireNonNull(onVerdict), config.inventoryInterval());
+    return new InventoryReporter(LocalInventory.system(),
+        new PackageInventory(config.packages()), Objects.requireNonNull(client), log,
+        Objects.requireNonNull(onVerdict), config.inventoryInterval());
   }
 
   /** One interval: take the inventory, send it if due. Never throws: the timer would stop. */
@@ -88,6 +99,8 @@ public final class InventoryReporter implements AutoCloseable {
     try {
       Observation o = inventory.take();
       String sockets = sockets(o);
+      boolean due = !sockets.equals(lastSent) || unchanged + 1 >= RESEND_EVERY;
+      reportPackages(o, due);
       if (sockets.equals(lastSent) && ++unchanged < RESEND_EVERY) {
         return;
       }
@@ -116,6 +129,45 @@ public final class InventoryReporter implements AutoCloseable {
           e.getMessage());
     } catch (IOException | RuntimeException e) {
       log.event("inventory_error", "message", String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * Sends what the NE runs when its packages or socket owners changed, or when the inventory is
+   * due anyway; the package list itself only when the server does not hold its digest. A failure
+   * is logged and does not stop the socket inventory.
+   */
+  private void reportPackages(Observation o, boolean due) {
+    if (packages == null) {
+      return;
+    }
+    try {
+      PackageReport full = packages.take(o.ports());
+      String key = full.digest() + "\n" + full.sockets();
+      if (!due && key.equals(packagesSent)) {
+        return;
+      }
+      PackageReport sent = full.digest().equals(packagesHeld) ? full.withoutPackages() : full;
+      PackageVerdict v = client.reportPackages(sent);
+      if (PackageVerdict.PACKAGES_NEEDED.equals(v.state()) && sent.packages() == null) {
+        sent = full;
+        v = client.reportPackages(full);
+      }
+      packagesHeld = v.digest();
+      packagesSent = key;
+      log.event("packages_reported", "format", full.format(), "release",
+          String.valueOf(full.release()), "packages", full.packages().size(), "listSent",
+          sent.packages() != null, "state", v.state(), "findings", v.findings(), "reachable",
+          v.reachable());
+      if (!full.notes().isEmpty()) {
+        log.event("packages_notes", "message", String.join("; ", full.notes()));
+      }
+    } catch (DeviceApiException e) {
+      packagesHeld = null;
+      log.event("packages_error", "status", e.status(), "code", e.code(), "message",
+          e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.event("packages_error", "message", String.valueOf(e.getMessage()));
     }
   }
 

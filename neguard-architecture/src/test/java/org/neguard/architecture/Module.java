@@ -77,8 +77,10 @@ enum Module {
       // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and
       // access, auth, web, audit, pkg and every feature to come stay the server's own.
       // HARDEN: the hardening policy and the evaluator judge the agents' inventories (port drift).
+      // VULN: the NEs' package lists matched against the vulnerability database (issue 16),
+      // and the publication gate matches a bundle's SBOM against it.
       exports("org.neguard.server"),
-      using(COMMON, PKG, API, HARDEN)),
+      using(COMMON, PKG, API, HARDEN, VULN)),
   CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, VULN, API, AGENT,
       SERVER));
 

@@ -88,12 +88,14 @@ final class QuickstartCommand implements Callable<Integer> {
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
       step("8. Two newer versions for the NE agent's steps, scanned and signed the same way:"
-          + " 1.1.0, and 1.2.0 whose mme.conf lost its S1AP port (its health check will fail)");
+          + " 1.1.0, and 1.2.0 whose mme.conf lost its S1AP port (its health check will fail);"
+          + " and a package whose SBOM names telnetd, for the server's vulnerability gate");
       QuickstartAgent.Versions newer = new QuickstartAgent.Versions("sample-mme", "1.0.0",
           newerVersion(work, "1.1.0", clamd, pki, false), "1.1.0",
           newerVersion(work, "1.2.0", clamd, pki, true), "1.2.0");
+      VulnGateStep.Package telnetGw = vulnerablePackage(work, clamd, pki);
       next = QuickstartServer.run(out(), spec.commandLine().getErr(), 9, work, bundle,
-          "sample-mme", "1.0.0", tampered, pki.resolve("ca.pem"), newer);
+          "sample-mme", "1.0.0", tampered, pki.resolve("ca.pem"), newer, telnetGw);
       step(next + ". A variant carrying the EICAR test file: the scan finds it, signing is refused");
       Path infectedTree = work.resolve("sample-mme-infected");
       writeSample(infectedTree);
@@ -155,6 +157,19 @@ final class QuickstartCommand implements Callable<Integer> {
     require(0, "pkg", "sign", out.toString(), "--key", pki.resolve("vendor.key").toString(),
         "--cert", pki.resolve("vendor.pem").toString());
     return out;
+  }
+
+  /** The package for the publication gate's step: its SBOM names a vulnerable telnetd. */
+  private VulnGateStep.Package vulnerablePackage(Path work, DemoClamd clamd, Path pki)
+      throws IOException, org.neguard.verdict.RefusalException {
+    Path tree = work.resolve("sample-telnet-gw");
+    writeSample(tree);
+    Path out = work.resolve("sample-telnet-gw-1.0.0" + BundleLayout.EXTENSION);
+    VulnGateStep.build(tree, out, "sample-telnet-gw", "1.0.0", args -> require(0, args));
+    require(0, "pkg", "scan", out.toString(), "--engine", clamd.unixSpec(), "--note", DEMO_NOTE);
+    require(0, "pkg", "sign", out.toString(), "--key", pki.resolve("vendor.key").toString(),
+        "--cert", pki.resolve("vendor.pem").toString());
+    return new VulnGateStep.Package(out, "sample-telnet-gw", "1.0.0");
   }
 
   private void build(Path tree, Path out, String version) {

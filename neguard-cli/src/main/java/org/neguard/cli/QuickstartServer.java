@@ -53,22 +53,45 @@ final class QuickstartServer {
   static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
       String name, String version, Path tampered, Path caCert,
       QuickstartAgent.Versions agentVersions) throws Exception {
+    return run(out, err, firstStep, work, bundle, name, version, tampered, caCert,
+        agentVersions, null);
+  }
+
+  /**
+   * As {@link #run(PrintWriter, PrintWriter, int, Path, Path, String, String, Path, Path,
+   * QuickstartAgent.Versions)}, and, if {@code vulnerable} is not null, the publication gate's
+   * vulnerability step after the repository's: the server runs with a vulnerability database.
+   */
+  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
+      String name, String version, Path tampered, Path caCert,
+      QuickstartAgent.Versions agentVersions, VulnGateStep.Package vulnerable) throws Exception {
     return new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
-        caCert, agentVersions);
+        caCert, agentVersions, vulnerable);
   }
 
   /** Runs the steps from {@code n}; returns the number of the step after them. */
   private int steps(int n, Path work, Path bundle, String name, String version, Path tampered,
-      Path caCert, QuickstartAgent.Versions agentVersions) throws Exception {
+      Path caCert, QuickstartAgent.Versions agentVersions, VulnGateStep.Package vulnerable)
+      throws Exception {
     Path data = work.resolve("server");
     Path client = work.resolve("client");
     Path adminPassword = secretFile(work.resolve("admin-password.txt"));
     Path publisherPassword = secretFile(work.resolve("publisher-password.txt"));
-    step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")");
-    show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
-        "--admin-password-file", adminPassword.toString(), "--repo-public");
+    step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")"
+        + (vulnerable == null ? "" : ", with a vulnerability database for its publication gate"));
+    Path vulnDb = null;
+    if (vulnerable != null) {
+      vulnDb = VulnGateStep.importFeed(out, err, work);
+      show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
+          "--admin-password-file", adminPassword.toString(), "--repo-public", "--vulndb",
+          vulnDb.toString());
+    } else {
+      show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
+          "--admin-password-file", adminPassword.toString(), "--repo-public");
+    }
     int next;
-    try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert)) {
+    try (ServerLauncher.Running server = ServerLauncher.startQuiet(data, adminPassword, caCert,
+        vulnDb)) {
       String url = server.url();
       out.println("NEGuard server listening on " + url);
       out.flush();
@@ -93,6 +116,10 @@ final class QuickstartServer {
 
       repository(n + 7, url, cfg, work, name, version);
       next = n + 10;
+
+      if (vulnerable != null) {
+        next = vulnGate(next, url, work, vulnerable, publisherPassword);
+      }
 
       if (agentVersions != null) {
         next = QuickstartAgent.run(out, err, next, work, new QuickstartAgent.Server(url, cfg,
@@ -158,6 +185,33 @@ final class QuickstartServer {
         repo.resolve("client-state").toString(), "--target", target, "--out",
         fetched.resolve(target).toString());
     TufJs.fetch(out, err, base, root, target, Files.createDirectories(repo.resolve("tuf-js")));
+  }
+
+  /**
+   * Step {@code n} (issue 16, AV-2's spirit): a package whose signed SBOM names telnetd at a
+   * version with a critical known vulnerability is refused and held, not lost; an approver's
+   * VEX statement without a reason is refused; one with a reason publishes the package. Uses the
+   * approver's client configuration the deployment steps logged in.
+   */
+  private int vulnGate(int n, String url, Path work, VulnGateStep.Package p,
+      Path publisherPassword) throws Exception {
+    String[] pub = {"--config", work.resolve("vuln-publisher-client").toString()};
+    String[] approver = {"--config", work.resolve("approver-client").toString()};
+    Path vex = VulnGateStep.writeVex(work.resolve("vex"));
+    step(n, "A package whose signed SBOM names telnetd " + VulnGateStep.TELNETD_VERSION
+        + " (CVE-2026-24061, critical): the server holds it instead of publishing it; a VEX"
+        + " statement without a reason is refused; an approver's statement with one publishes"
+        + " it");
+    require(0, cat(new String[] {"login", "--server", url, "--user", "publisher1",
+        "--password-file", publisherPassword.toString()}, pub));
+    require(3, cat(new String[] {"pkg", "upload", p.bundle().toString()}, pub));
+    require(0, cat(new String[] {"pkg", "held"}, pub));
+    require(3, cat(new String[] {"pkg", "vex", p.name(), p.version(), "--file",
+        vex.resolve(VulnGateStep.NO_REASON).toString()}, approver));
+    require(0, cat(new String[] {"pkg", "vex", p.name(), p.version(), "--file",
+        vex.resolve(VulnGateStep.REASONED).toString()}, approver));
+    require(0, cat(new String[] {"pkg", "list"}, approver));
+    return n + 1;
   }
 
   /**

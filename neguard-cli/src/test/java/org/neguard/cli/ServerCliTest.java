@@ -376,9 +376,10 @@ class ServerCliTest {
   }
 
   @Test
-  @DisplayName("SRC-2 OBJ-1 INT-4 the quickstart's server steps: upload, four-eyes deployment,"
-      + " a 2-of-2 TUF root signed by two holders, the package fetched by repo verify and"
-      + " tuf-js")
+  @DisplayName("SRC-2 OBJ-1 INT-4 AV-2 the quickstart's server steps: upload, four-eyes"
+      + " deployment, a 2-of-2 TUF root signed by two holders, the package fetched by repo"
+      + " verify and tuf-js; a package refused for a critical finding, held, until a VEX"
+      + " statement with a reason is added")
   void quickstartServerSteps_acceptSignedRefuseTampered_deployWithFourEyes() throws Exception {
     Path work = Files.createDirectories(dir.resolve("qs"));
     Path copy = work.resolve("sample.ngp");
@@ -387,9 +388,16 @@ class ServerCliTest {
     Files.copy(tampered, bad, StandardCopyOption.REPLACE_EXISTING);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
+    VulnGateStep.Package telnetGw = SignedBundles.vulnerable(work, pki);
     int next = QuickstartServer.run(new PrintWriter(out, true), new PrintWriter(err, true), 6,
-        work, copy, "core", "1.0", bad, pki.resolve("ca.pem"));
-    assertThat(next).isEqualTo(17);
+        work, copy, "core", "1.0", bad, pki.resolve("ca.pem"), null, telnetGw);
+    assertThat(next).isEqualTo(18);
+    // Issue 16: refused and held for CVE-2026-24061 (critical), a bare "not affected" refused,
+    // a reasoned one publishes it.
+    assertThat(out.toString()).as("%s", err).contains("== 16. A package whose signed SBOM",
+        "$ neguard vulndb import", "--vulndb", "KNOWN_VULNERABILITY", "held, not published",
+        "CVE-2026-24061", "HELD  sample-telnet-gw 1.0.0", "CRITICAL", "without a reason",
+        "PUBLISHED  sample-telnet-gw 1.0.0", "== 17. Read the hash-chained");
     assertThat(out.toString()).as("%s", err).contains("== 6. Start an OAM server",
         "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
         "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",

@@ -57,8 +57,10 @@ public final class BundleBuilder {
   private final BundleLimits limits;
   private final int threads;
   private final ProgressListener progress;
+  private final byte[] sbom;
 
   private BundleBuilder(Builder b) {
+    this.sbom = b.sbom;
     this.name = b.name;
     this.version = b.version;
     this.securityVersion = b.securityVersion;
@@ -105,7 +107,7 @@ public final class BundleBuilder {
     try {
       manifest =
           new Manifest(
-              BundleLayout.FORMAT,
+              sbom == null ? BundleLayout.FORMAT : BundleLayout.FORMAT_SBOM,
               name,
               version,
               securityVersion,
@@ -114,7 +116,11 @@ public final class BundleBuilder {
               created.truncatedTo(ChronoUnit.SECONDS).toString(),
               new Manifest.Rim(TreeDigest.ALGORITHM, ManifestCodec.rimOf(files)),
               files,
-              List.of());
+              List.of(),
+              sbom == null
+                  ? java.util.Optional.empty()
+                  : java.util.Optional.of(new Manifest.SbomRef(
+                      BundleLayout.SBOM, sbom.length, Sha256.hex(sbom))));
     } catch (IllegalArgumentException e) {
       throw new RefusalException(ReasonCode.BAD_INPUT, e.getMessage(), e);
     }
@@ -259,6 +265,21 @@ public final class BundleBuilder {
         zip.putArchiveEntry(me);
         zip.write(manifestBytes);
         zip.closeArchiveEntry();
+        if (sbom != null) {
+          // Right after the manifest: a reader of the vulnerabilities finds it without
+          // seeking past the payload. Deflated unless it would exceed readers' ratio limit
+          // (JSON shrinks about tenfold; a repetitive one could shrink more).
+          boolean deflate = !forceStored.contains(BundleLayout.SBOM);
+          ZipArchiveEntry se = entry(BundleLayout.SBOM, 0644, time, deflate);
+          zip.putArchiveEntry(se);
+          zip.write(sbom);
+          zip.closeArchiveEntry();
+          if (deflate
+              && se.getSize() > limits.ratioFloorBytes()
+              && se.getSize() / Math.max(1, se.getCompressedSize()) > limits.maxCompressionRatio()) {
+            tooCompressible.add(BundleLayout.SBOM);
+          }
+        }
         byte[] buffer = new byte[1 << 20];
         for (Measured m : measured) {
           boolean deflate = m.deflate() && !forceStored.contains(m.source().path());
@@ -324,8 +345,23 @@ public final class BundleBuilder {
     private BundleLimits limits = BundleLimits.defaults();
     private int threads = Runtime.getRuntime().availableProcessors();
     private ProgressListener progress = ProgressListener.NONE;
+    private byte[] sbom;
 
     private Builder() {}
+
+    /**
+     * The CycloneDX JSON SBOM to carry as {@link BundleLayout#SBOM}, exactly these bytes (the
+     * caller validates them); the bundle's format becomes {@link BundleLayout#FORMAT_SBOM}.
+     */
+    public Builder sbom(byte[] sbom) {
+      Objects.requireNonNull(sbom, "sbom");
+      if (sbom.length > BundleLimits.MAX_SBOM_BYTES) {
+        throw new IllegalArgumentException("the SBOM is " + sbom.length
+            + " bytes, more than the limit of " + BundleLimits.MAX_SBOM_BYTES + " readers apply");
+      }
+      this.sbom = sbom.clone();
+      return this;
+    }
 
     public Builder name(String name) {
       this.name = Objects.requireNonNull(name, "name");

@@ -20,6 +20,12 @@ public record BundleLimits(
     int maxCompressionRatio,
     long ratioFloorBytes) {
 
+  /**
+   * Largest SBOM {@link BundleReader#readSbom()} reads into memory: a CycloneDX document of a
+   * full distribution image (a few thousand components) is a few MiB.
+   */
+  public static final int MAX_SBOM_BYTES = 32 << 20;
+
   public BundleLimits {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries < 1: " + maxEntries);

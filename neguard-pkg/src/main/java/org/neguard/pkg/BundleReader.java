@@ -198,7 +198,8 @@ public final class BundleReader implements Closeable {
   Map<String, Long> contentEntries() {
     Map<String, Long> content = new LinkedHashMap<>();
     entries.forEach((name, e) -> {
-      if (name.startsWith(BundleLayout.PAYLOAD_PREFIX) || name.startsWith(BundleLayout.SCAN_PREFIX)) {
+      if (name.startsWith(BundleLayout.PAYLOAD_PREFIX) || name.startsWith(BundleLayout.SCAN_PREFIX)
+          || name.equals(BundleLayout.SBOM)) {
         content.put(name, e.size());
       }
     });
@@ -258,6 +259,9 @@ public final class BundleReader implements Closeable {
     for (Manifest.ScanReportRef r : manifest.scanReports()) {
       listed.put(r.path(), r.size());
     }
+    // An SBOM entry the manifest does not list falls to the "not listed" refusal below: the
+    // signature would not cover it, so nobody may read it as the vendor's.
+    manifest.sbom().ifPresent(sbom -> listed.put(sbom.path(), sbom.size()));
     for (Map.Entry<String, ZipLayout.Entry> e : entries.entrySet()) {
       Long size = listed.get(e.getKey());
       if (size == null) {
@@ -304,6 +308,69 @@ public final class BundleReader implements Closeable {
       throw RefusalException.about(
           ReasonCode.MALFORMED, name, name + " cannot be read: " + e.getMessage());
     }
+  }
+
+  /**
+   * The SBOM the manifest lists, read whole and checked against the manifest's size and SHA-256;
+   * empty when the manifest lists none. The bytes are the vendor's only once the signature over
+   * the manifest has verified ({@link BundleVerifier}); this method checks the SBOM against the
+   * manifest, not the manifest against the signature.
+   *
+   * @throws RefusalException {@code SIZE_LIMIT} if the listed size is above {@link
+   *     BundleLimits#MAX_SBOM_BYTES} (checked before the buffer is allocated) or the entry holds
+   *     more than listed, {@code DIGEST_MISMATCH} if its size or SHA-256 are not the listed
+   *     ones, {@code MALFORMED} if it cannot be decompressed
+   */
+  public Optional<byte[]> readSbom() throws IOException, RefusalException {
+    return readSbom(BundleLimits.MAX_SBOM_BYTES);
+  }
+
+  /** As {@link #readSbom()}, with another bound. */
+  public Optional<byte[]> readSbom(int maxBytes) throws IOException, RefusalException {
+    Optional<Manifest.SbomRef> listed = manifest().sbom();
+    if (listed.isEmpty()) {
+      return Optional.empty();
+    }
+    Manifest.SbomRef ref = listed.get();
+    String name = ref.path();
+    if (ref.size() > maxBytes) {
+      throw RefusalException.about(ReasonCode.SIZE_LIMIT, name, "the manifest lists the SBOM as "
+          + ref.size() + " bytes, more than the limit of " + maxBytes
+          + "; ship a smaller SBOM (one component per package, no embedded licence texts)");
+    }
+    ZipLayout.Entry entry = entries.get(name);
+    if (entry == null) {
+      // loadManifest() refused this already; kept so the method fails closed on its own.
+      throw RefusalException.about(ReasonCode.STRUCTURE, name,
+          "'" + name + "' is listed in the manifest but missing from the archive");
+    }
+    byte[] bytes = new byte[(int) ref.size()];
+    int n;
+    try (InputStream in = openEntry(name, ref.size())) {
+      n = in.readNBytes(bytes, 0, bytes.length);
+      if (in.read() != -1) {
+        throw new SizeExceededException(name, ref.size());
+      }
+    } catch (SizeExceededException e) {
+      throw RefusalException.about(ReasonCode.SIZE_LIMIT, name,
+          "'" + name + "' holds more than the " + ref.size()
+              + " bytes the manifest lists; the package was altered");
+    } catch (ZipException | java.io.EOFException e) {
+      throw RefusalException.about(ReasonCode.MALFORMED, name,
+          "'" + name + "' cannot be read (" + e.getMessage() + "); the package is damaged");
+    }
+    if (n != ref.size()) {
+      throw RefusalException.about(ReasonCode.DIGEST_MISMATCH, name,
+          "'" + name + "' is " + n + " bytes, the manifest lists " + ref.size()
+              + "; the package was altered");
+    }
+    String sha256 = org.neguard.measure.Sha256.hex(bytes);
+    if (!sha256.equals(ref.sha256())) {
+      throw RefusalException.about(ReasonCode.DIGEST_MISMATCH, name,
+          "'" + name + "' has SHA-256 " + sha256 + ", the manifest lists " + ref.sha256()
+              + "; the package was altered");
+    }
+    return Optional.of(bytes);
   }
 
   /** The bundle file. */

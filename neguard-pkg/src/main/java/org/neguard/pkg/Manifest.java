@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.neguard.measure.TreeDigest;
 
@@ -15,7 +17,10 @@ import org.neguard.measure.TreeDigest;
  * consistency of the RIM are checked by {@link ManifestCodec} so that they get their own
  * reason codes.
  *
- * @param format always {@link BundleLayout#FORMAT}
+ * @param format {@link BundleLayout#FORMAT} ({@code neguard-package/1}) without an SBOM,
+ *     {@link BundleLayout#FORMAT_SBOM} ({@code neguard-package/2}) with one: the version says
+ *     which fields a reader must understand, so a reader that knows only /1 refuses a bundle
+ *     whose SBOM it would not check
  * @param name package name, {@code [A-Za-z0-9._+-]}, 1 to 128 characters
  * @param version package version, same alphabet
  * @param securityVersion anti-rollback counter: an NE refuses a package whose value is lower
@@ -26,11 +31,9 @@ import org.neguard.measure.TreeDigest;
  * @param rim the package's reference integrity metric: the tree digest of {@code files}
  * @param files every payload file
  * @param scanReports every anti-virus scan report carried in the bundle (may be empty)
+ * @param sbom the CycloneDX SBOM the bundle carries, if any; written to JSON by {@link
+ *     ManifestCodec} only when present
  */
-@JsonPropertyOrder({
-  "format", "name", "version", "securityVersion", "neType", "vendor", "created", "rim", "files",
-  "scanReports"
-})
 public record Manifest(
     String format,
     String name,
@@ -41,16 +44,27 @@ public record Manifest(
     String created,
     Rim rim,
     List<FileEntry> files,
-    List<ScanReportRef> scanReports) {
+    List<ScanReportRef> scanReports,
+    Optional<SbomRef> sbom) {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._+-]{1,128}");
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern MODE = Pattern.compile("0[0-7]{3}");
 
   public Manifest {
-    if (!BundleLayout.FORMAT.equals(format)) {
+    Objects.requireNonNull(sbom, "sbom");
+    // The format names exactly what the manifest carries: an SBOM under /1 would be skipped by a
+    // reader that only knows /1's fields, a /2 without one says something false.
+    String expected = sbom.isPresent() ? BundleLayout.FORMAT_SBOM : BundleLayout.FORMAT;
+    if (!expected.equals(format)) {
       throw new IllegalArgumentException(
-          "format is " + format + ", expected " + BundleLayout.FORMAT);
+          BundleLayout.FORMAT.equals(format) || BundleLayout.FORMAT_SBOM.equals(format)
+              ? "format is " + format + " but the manifest " + (sbom.isPresent() ? "lists" : "lists no")
+                  + " SBOM; expected " + expected
+              : "format is " + format + "; this NEGuard reads "
+                  + BundleLayout.FORMAT + " and " + BundleLayout.FORMAT_SBOM
+                  + ", so the package is newer than this reader: upgrade NEGuard (and the NE"
+                  + " agents) to read it, or have the vendor build it for the deployed format");
     }
     requireMatch("name", name, NAME);
     requireMatch("version", version, NAME);
@@ -72,6 +86,35 @@ public record Manifest(
     requirePresent("scanReports", scanReports);
     files = List.copyOf(files);
     scanReports = List.copyOf(scanReports);
+  }
+
+  /** A manifest without an SBOM ({@code neguard-package/1}): the shape before issue 16. */
+  public Manifest(
+      String format,
+      String name,
+      String version,
+      long securityVersion,
+      String neType,
+      String vendor,
+      String created,
+      Rim rim,
+      List<FileEntry> files,
+      List<ScanReportRef> scanReports) {
+    this(format, name, version, securityVersion, neType, vendor, created, rim, files, scanReports,
+        Optional.empty());
+  }
+
+  /** This manifest with {@code sbom} (or none), its format set to match. */
+  public Manifest withSbom(Optional<SbomRef> sbom) {
+    return new Manifest(
+        sbom.isPresent() ? BundleLayout.FORMAT_SBOM : BundleLayout.FORMAT,
+        name, version, securityVersion, neType, vendor, created, rim, files, scanReports, sbom);
+  }
+
+  /** This manifest with other scan reports, everything else kept (the SBOM included). */
+  public Manifest withScanReports(List<ScanReportRef> reports) {
+    return new Manifest(
+        format, name, version, securityVersion, neType, vendor, created, rim, files, reports, sbom);
   }
 
   /** The reference integrity metric of the package's payload. */
@@ -131,6 +174,24 @@ public record Manifest(
         throw new IllegalArgumentException("scanReports[].size < 0 for " + path + ": " + size);
       }
       requireMatch("scanReports[].sha256 of " + path, sha256, HEX64);
+    }
+  }
+
+  /**
+   * The CycloneDX SBOM carried in the bundle and covered by the signature (docs/FORMAT.md).
+   *
+   * @param path entry name: always {@link BundleLayout#SBOM}
+   * @param size length in bytes
+   * @param sha256 SHA-256 of the SBOM, lower-case hex
+   */
+  @JsonPropertyOrder({"path", "size", "sha256"})
+  public record SbomRef(String path, long size, String sha256) {
+    public SbomRef {
+      requirePresent("sbom.path", path);
+      if (size < 0) {
+        throw new IllegalArgumentException("sbom.size < 0: " + size);
+      }
+      requireMatch("sbom.sha256", sha256, HEX64);
     }
   }
 

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import org.neguard.json.StrictJson;
 import org.neguard.measure.TreeDigest;
 import org.neguard.verdict.ReasonCode;
@@ -30,10 +32,52 @@ public final class ManifestCodec {
 
   private ManifestCodec() {}
 
+  /**
+   * The JSON shape of a {@code neguard-package/1} manifest. The wire shapes are records of their
+   * own so that every field of each is required: a strict mapper cannot make one field of a
+   * record optional, and a missing {@code sbom} must mean "no SBOM" only where that is the shape.
+   */
+  @JsonPropertyOrder({
+    "format", "name", "version", "securityVersion", "neType", "vendor", "created", "rim",
+    "files", "scanReports"
+  })
+  record WireV1(
+      String format, String name, String version, long securityVersion, String neType,
+      String vendor, String created, Manifest.Rim rim, List<Manifest.FileEntry> files,
+      List<Manifest.ScanReportRef> scanReports) {
+    Manifest manifest() {
+      return new Manifest(format, name, version, securityVersion, neType, vendor, created, rim,
+          files, scanReports, Optional.empty());
+    }
+  }
+
+  /** The JSON shape of a {@code neguard-package/2} manifest: /1's fields and {@code sbom}. */
+  @JsonPropertyOrder({
+    "format", "name", "version", "securityVersion", "neType", "vendor", "created", "rim",
+    "files", "scanReports", "sbom"
+  })
+  record WireV2(
+      String format, String name, String version, long securityVersion, String neType,
+      String vendor, String created, Manifest.Rim rim, List<Manifest.FileEntry> files,
+      List<Manifest.ScanReportRef> scanReports, Manifest.SbomRef sbom) {
+    Manifest manifest() {
+      return new Manifest(format, name, version, securityVersion, neType, vendor, created, rim,
+          files, scanReports, Optional.of(sbom));
+    }
+  }
+
+  private static Object wire(Manifest m) {
+    return m.sbom().isPresent()
+        ? new WireV2(m.format(), m.name(), m.version(), m.securityVersion(), m.neType(),
+            m.vendor(), m.created(), m.rim(), m.files(), m.scanReports(), m.sbom().get())
+        : new WireV1(m.format(), m.name(), m.version(), m.securityVersion(), m.neType(),
+            m.vendor(), m.created(), m.rim(), m.files(), m.scanReports());
+  }
+
   /** The exact bytes that get signed: UTF-8 JSON, indented, ending in a newline. */
   public static byte[] encode(Manifest manifest) {
     try {
-      byte[] json = MAPPER.writeValueAsBytes(manifest);
+      byte[] json = MAPPER.writeValueAsBytes(wire(manifest));
       byte[] out = new byte[json.length + 1];
       System.arraycopy(json, 0, out, 0, json.length);
       out[json.length] = '\n';
@@ -53,10 +97,13 @@ public final class ManifestCodec {
   public static Manifest decode(byte[] json) throws RefusalException {
     Manifest manifest;
     try {
-      manifest = MAPPER.readValue(json, Manifest.class);
+      manifest = read(json);
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw malformed(cause.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      // The record's own checks, run once the wire shape has been read.
+      throw malformed(e.getMessage(), e);
     } catch (UnrecognizedPropertyException e) {
       throw malformed("unknown field '" + e.getPropertyName() + "'", e);
     } catch (MismatchedInputException e) {
@@ -71,6 +118,28 @@ public final class ManifestCodec {
     }
     check(manifest);
     return manifest;
+  }
+
+  /**
+   * Reads the /1 shape; only when that parse stops at a top-level {@code sbom} field, reads the
+   * whole document again as the /2 shape. Both passes use the same strict parser on the same
+   * bytes, so they cannot disagree about what the document holds; the second pass re-checks
+   * everything (an {@code sbom} that is null or of the wrong shape is MALFORMED), and the record
+   * then requires the format to match the presence of the SBOM. No tree of the document is
+   * built: a 64 MiB manifest costs its records only.
+   */
+  private static Manifest read(byte[] json) throws IOException {
+    WireV1 v1;
+    try {
+      v1 = MAPPER.readValue(json, WireV1.class);
+    } catch (UnrecognizedPropertyException e) {
+      if ("sbom".equals(e.getPropertyName()) && e.getPath().size() == 1) {
+        WireV2 v2 = MAPPER.readValue(json, WireV2.class);
+        return v2 == null ? null : v2.manifest();
+      }
+      throw e;
+    }
+    return v1 == null ? null : v1.manifest();
   }
 
   /** Checks what the record's constructor cannot: path safety, uniqueness, the RIM. */
@@ -107,6 +176,17 @@ public final class ManifestCodec {
       if (!seen.add(report.path())) {
         throw RefusalException.about(
             ReasonCode.STRUCTURE, report.path(), "the manifest lists '" + report.path() + "' twice");
+      }
+    }
+    if (manifest.sbom().isPresent()) {
+      Manifest.SbomRef sbom = manifest.sbom().get();
+      // One fixed name: a reader looks for the SBOM in one place, and a listed path elsewhere
+      // (a payload path, a scan report's) would give one entry two meanings.
+      if (!BundleLayout.SBOM.equals(sbom.path())) {
+        throw RefusalException.about(
+            ReasonCode.STRUCTURE, PackagePath.printable(sbom.path()),
+            "the manifest lists the SBOM as '" + PackagePath.printable(sbom.path())
+                + "'; it must be " + BundleLayout.SBOM + ". Rebuild the package");
       }
     }
     String rim = rimOf(manifest.files());

@@ -76,12 +76,13 @@ final class PayloadHasher implements AutoCloseable {
     return hasher;
   }
 
-  /** Starts hashing every payload file and scan report a manifest lists, bounded by it. */
+  /** Starts hashing every payload file, scan report and SBOM a manifest lists, bounded by it. */
   static PayloadHasher startListed(
       BundleReader reader, Manifest manifest, int threads, ProgressListener progress) {
     Map<String, Long> entries = new LinkedHashMap<>();
     manifest.files().forEach(f -> entries.put(f.entryName(), f.size()));
     manifest.scanReports().forEach(r -> entries.put(r.path(), r.size()));
+    manifest.sbom().ifPresent(b -> entries.put(b.path(), b.size()));
     return start(reader, entries, threads, progress);
   }
 
@@ -123,6 +124,8 @@ final class PayloadHasher implements AutoCloseable {
     for (Manifest.ScanReportRef r : manifest.scanReports()) {
       compare(r.path(), r.size(), r.sha256(), digests.get(r.path()), failures);
     }
+    manifest.sbom().ifPresent(
+        b -> compare(b.path(), b.size(), b.sha256(), digests.get(b.path()), failures));
     failures.sort(Comparator.comparing(Reason::subject, Comparator.nullsFirst(String::compareTo)));
     return failures;
   }

@@ -38,15 +38,16 @@ public final class ScanReportWriter {
       refs.add(new Manifest.ScanReportRef(e.getKey(), e.getValue().length, Sha256.hex(e.getValue())));
     }
     Manifest old = reader.manifest();
-    Manifest manifest = new Manifest(
-        old.format(), old.name(), old.version(), old.securityVersion(), old.neType(),
-        old.vendor(), old.created(), old.rim(), old.files(), refs);
+    // The SBOM stays as it is, listed with its digest: scanning must not drop what the vendor
+    // declared the package to carry.
+    Manifest manifest = old.withScanReports(refs);
     byte[] manifestBytes = ManifestCodec.encode(manifest);
     ManifestCodec.check(manifest); // the checks every reader applies, report names included
     List<BundleRewriter.Part> parts = new ArrayList<>();
     parts.add(new BundleRewriter.Fresh(BundleLayout.MANIFEST, manifestBytes, true));
     ordered.forEach((name, bytes) -> parts.add(new BundleRewriter.Fresh(name, bytes, true)));
-    parts.addAll(BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX)));
+    parts.addAll(BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX)
+        || name.equals(BundleLayout.SBOM) && old.sbom().isPresent()));
     BundleRewriter.write(reader, parts, Instant.parse(old.created()), out);
     return manifest;
   }

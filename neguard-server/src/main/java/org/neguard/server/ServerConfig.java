@@ -35,6 +35,9 @@ import org.neguard.sign.TrustStore;
  * @param alertWebhook where port drift alerts are posted (JSON, docs/SERVER.md "Port drift"),
  *     or empty for none; http or https
  * @param attest the platform validation entity (issue 15, docs/ATTESTATION.md)
+ * @param vuln the vulnerability database the NEs' packages are assessed against (issue 16)
+ * @param vulnGate the publication gate's vulnerability policy (issue 16): packages' SBOMs are
+ *     matched against {@code vuln}'s database
  */
 public record ServerConfig(
     Path dataDir,
@@ -55,7 +58,58 @@ public record ServerConfig(
     Fleet fleet,
     Repo repo,
     Optional<java.net.URI> alertWebhook,
-    Attest attest) {
+    Attest attest,
+    Vuln vuln,
+    VulnGate vulnGate) {
+
+  /**
+   * The publication gate's vulnerability policy (docs/VULNERABILITIES.md "The publication
+   * gate"): a package whose SBOM has findings no VEX statement suppresses at or above {@code
+   * failOn} is held, not published (a finding of unknown severity counts as reaching it).
+   *
+   * @param failOn the lowest severity that holds a package (default critical)
+   * @param requireSbom refuse a bundle that carries no SBOM (default off: such a bundle is
+   *     published without a vulnerability assessment)
+   */
+  public record VulnGate(org.neguard.vuln.Severity failOn, boolean requireSbom) {
+    public VulnGate {
+      Objects.requireNonNull(failOn, "failOn");
+      if (failOn == org.neguard.vuln.Severity.UNKNOWN || failOn == org.neguard.vuln.Severity.NONE) {
+        throw new IllegalArgumentException("the vulnerability threshold must be low, medium,"
+            + " high or critical: " + failOn);
+      }
+    }
+
+    /** Critical findings hold a package; a bundle without an SBOM is published. */
+    public static VulnGate defaults() {
+      return new VulnGate(org.neguard.vuln.Severity.CRITICAL, false);
+    }
+  }
+
+  /**
+   * Vulnerability assessment of what the NEs run (issue 16, docs/VULNERABILITIES.md "What an NE
+   * runs").
+   *
+   * @param db the database directory ({@code neguard vulndb import --db DIR}), opened when first
+   *     needed and again whenever its {@code feeds.json} changes; empty: none, so every NE's
+   *     state is {@code NO_DATABASE} (never "no vulnerabilities")
+   * @param maxAge a feed whose newest record is older than this makes the assessment
+   *     {@code STALE_DATABASE}
+   */
+  public record Vuln(Optional<Path> db, java.time.Duration maxAge) {
+    public Vuln {
+      Objects.requireNonNull(db, "db");
+      if (maxAge.isNegative() || maxAge.isZero()) {
+        throw new IllegalArgumentException("the vulnerability database's max age must be"
+            + " positive: " + maxAge);
+      }
+    }
+
+    /** No database; feeds may be 7 days old. */
+    public static Vuln defaults() {
+      return new Vuln(Optional.empty(), java.time.Duration.ofDays(7));
+    }
+  }
 
   /**
    * The platform validation entity (docs/ATTESTATION.md).
@@ -208,6 +262,8 @@ public record ServerConfig(
     crls = List.copyOf(crls);
     Objects.requireNonNull(fleet, "fleet");
     Objects.requireNonNull(attest, "attest");
+    Objects.requireNonNull(vuln, "vuln");
+    Objects.requireNonNull(vulnGate, "vulnGate");
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(alertWebhook, "alertWebhook");
     alertWebhook.ifPresent(u -> {
@@ -233,7 +289,7 @@ public record ServerConfig(
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
         java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
-        alertWebhook, attest);
+        alertWebhook, attest, vuln, vulnGate);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -266,6 +322,8 @@ public record ServerConfig(
     private Repo repo = Repo.defaults();
     private java.net.URI alertWebhook;
     private Attest attest = Attest.defaults();
+    private Vuln vuln = Vuln.defaults();
+    private VulnGate vulnGate = VulnGate.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -354,13 +412,26 @@ public record ServerConfig(
       return this;
     }
 
+    /** The vulnerability database and its freshness policy. */
+    public Builder vuln(Vuln vuln) {
+      this.vuln = Objects.requireNonNull(vuln, "vuln");
+      return this;
+    }
+
+    /** The publication gate's vulnerability policy. */
+    public Builder vulnGate(VulnGate gate) {
+      this.vulnGate = Objects.requireNonNull(gate, "vulnGate");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
           Optional.ofNullable(dbPassword), Optional.ofNullable(tlsKeystore),
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
-          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest);
+          trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest, vuln,
+          vulnGate);
     }
   }
 }

@@ -43,6 +43,15 @@ public final class Bundles {
   /** An unsigned bundle of a small tree with a random library of {@code size} bytes. */
   public static Path unsigned(Path dir, String name, String version, long seed, int size)
       throws IOException, RefusalException {
+    return unsigned(dir, name, version, seed, size, null);
+  }
+
+  /**
+   * An unsigned bundle as {@link #unsigned(Path, String, String, long, int)}, carrying {@code
+   * sbom} (exactly these bytes) as its SBOM when not null.
+   */
+  public static Path unsigned(Path dir, String name, String version, long seed, int size,
+      byte[] sbom) throws IOException, RefusalException {
     Path tree = dir.resolve(name + "-" + version + "-" + seed + "-tree");
     Files.createDirectories(tree.resolve("bin"));
     Files.createDirectories(tree.resolve("lib"));
@@ -51,9 +60,13 @@ public final class Bundles {
     Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.write(tree.resolve("lib/lib.so"), library(seed, size));
     Path out = dir.resolve(name + "-" + version + "-" + seed + ".ngp");
-    BundleBuilder.builder().name(name).version(version).securityVersion(1).neType("mme")
-        .vendor("Test Vendor").created(Instant.parse("2026-01-15T10:00:00Z")).threads(2).build()
-        .build(tree, out);
+    BundleBuilder.Builder b = BundleBuilder.builder().name(name).version(version)
+        .securityVersion(1).neType("mme").vendor("Test Vendor")
+        .created(Instant.parse("2026-01-15T10:00:00Z")).threads(2);
+    if (sbom != null) {
+      b.sbom(sbom);
+    }
+    b.build().build(tree, out);
     return out;
   }
 
@@ -135,6 +148,12 @@ public final class Bundles {
     new BundleSigner(BundleLimits.defaults(), 2).sign(b, identity, b, false,
         ProgressListener.NONE);
     return b;
+  }
+
+  /** A scanned and signed bundle carrying {@code sbom} as its SBOM. */
+  public static Path signed(Path dir, String name, String version, long seed, int size,
+      SigningIdentity identity, byte[] sbom) throws IOException, RefusalException {
+    return sign(scanned(unsigned(dir, name, version, seed, size, sbom)), identity);
   }
 
   /** A copy of {@code bundle} with one byte of its library flipped. */

@@ -52,6 +52,10 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/packages", ALL);
     EXPECTED.put("GET /api/packages/{name}/{version}", ALL);
     EXPECTED.put("GET /api/packages/{name}/{version}/bundle", ALL);
+    // The publication gate's held packages (issue 16): everyone reads them; approvers add the
+    // VEX statements that re-judge them.
+    EXPECTED.put("GET /api/packages/held", ALL);
+    EXPECTED.put("POST /api/packages/{name}/{version}/vex", EnumSet.of(Role.APPROVER));
     EXPECTED.put("GET /api/trust", ALL);
     EXPECTED.put("GET /api/audit", READERS);
     EXPECTED.put("GET /api/audit/verify", READERS);
@@ -72,6 +76,7 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/device/v1/bundles/{sha256}", DEVICE);
     EXPECTED.put("POST /api/device/v1/feedback", DEVICE);
     EXPECTED.put("POST /api/device/v1/inventory", DEVICE);
+    EXPECTED.put("POST /api/device/v1/packages", DEVICE);
     EXPECTED.put("POST /api/device/v1/evidence", DEVICE);
     // The TPM trust base (issue 15): a device binds its own TPM's attestation key; an operator
     // releases a binding so that it may bind another.
@@ -85,6 +90,9 @@ class RbacWalkTest {
     EXPECTED.put("GET /api/policies/{neType}", fleetReaders);
     EXPECTED.put("GET /api/drift", fleetReaders);
     EXPECTED.put("GET /api/devices/{id}/drift", fleetReaders);
+    // Vulnerabilities of what the NEs run (issue 16): read by every role.
+    EXPECTED.put("GET /api/vulnerabilities", fleetReaders);
+    EXPECTED.put("GET /api/devices/{id}/vulnerabilities", fleetReaders);
     // The validation entity (docs/ATTESTATION.md): operators and approvers ask for evidence;
     // approvers decide baselines, policies and readmission; the fleet's readers read.
     Set<Role> askers = EnumSet.of(Role.OPERATOR, Role.APPROVER);

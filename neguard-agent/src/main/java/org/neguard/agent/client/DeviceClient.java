@@ -46,6 +46,8 @@ import org.neguard.api.device.Enrolled;
 import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.InventoryVerdict;
+import org.neguard.api.device.PackageReport;
+import org.neguard.api.device.PackageVerdict;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.device.Poll;
 import org.neguard.api.problem.Problem;
@@ -235,6 +237,20 @@ public final class DeviceClient {
       out.write(observation);
     }
     return JSON.readValue(answer(c, c.getResponseCode(), 200), InventoryVerdict.class);
+  }
+
+  /**
+   * Sends what the device runs (issue 16): its installed OS packages (or only their digest when
+   * unchanged) and the package owning each listening socket's executable.
+   *
+   * @return the server's answer; {@code PACKAGES_NEEDED} asks for the list of the digest
+   * @throws DeviceApiException the server's refusal (422 MALFORMED an impossible package list,
+   *     413 too large)
+   */
+  public PackageVerdict reportPackages(PackageReport report)
+      throws IOException, DeviceApiException {
+    return json("POST", "/api/device/v1/packages", Objects.requireNonNull(report, "report"),
+        PackageVerdict.class, 200);
   }
 
   /** Every order-signing key the server has used, retired ones too. */

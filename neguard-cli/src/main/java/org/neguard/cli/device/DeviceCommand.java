@@ -8,10 +8,11 @@ import picocli.CommandLine.Command;
     description = "Devices (network elements) of the OAM server: enrollment tokens, list, show,"
         + " disable, port drift.",
     subcommands = {DeviceEnrollTokenCommand.class, DeviceListCommand.class,
-        DeviceShowCommand.class, DeviceDisableCommand.class, DeviceDriftCommand.class})
+        DeviceShowCommand.class, DeviceDisableCommand.class, DeviceDriftCommand.class,
+        DeviceVulnsCommand.class})
 final class DeviceCommand extends CommandGroup {
   @Override
   protected String hint() {
-    return "give a device command: enroll-token, list, show, disable or drift";
+    return "give a device command: enroll-token, list, show, disable, drift or vulns";
   }
 }

@@ -25,6 +25,9 @@ final class Describe {
     o.put("rim", Map.of("algorithm", m.rim().algorithm(), "digest", m.rim().digest()));
     o.put("fileCount", m.files().size());
     o.put("payloadBytes", m.payloadBytes());
+    o.put("format", m.format());
+    m.sbom().ifPresent(b -> o.put("sbom", Map.of("path", b.path(), "size", b.size(),
+        "sha256", b.sha256())));
     if (withFiles) {
       List<Map<String, Object>> files = new ArrayList<>();
       for (Manifest.FileEntry f : m.files()) {
@@ -66,7 +69,9 @@ final class Describe {
             + "  payload    %,d files, %,d bytes%n"
             + "  RIM        %s %s",
         m.name(), m.version(), m.securityVersion(), m.neType(), m.vendor(), m.created(),
-        m.files().size(), m.payloadBytes(), m.rim().algorithm(), m.rim().digest());
+        m.files().size(), m.payloadBytes(), m.rim().algorithm(), m.rim().digest())
+        + m.sbom().map(b -> String.format("%n  SBOM       %s, %,d bytes, SHA-256 %s (%s)",
+            b.path(), b.size(), b.sha256(), m.format())).orElse("");
   }
 
   static String signerText(SignerDetails s) {

@@ -1,6 +1,9 @@
 package org.neguard.cli.pkg;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +15,11 @@ import org.neguard.cli.support.OutputFiles;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.pkg.BundleBuilder;
 import org.neguard.pkg.Manifest;
+import org.neguard.cli.support.Version;
+import org.neguard.verdict.ReasonCode;
+import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.CycloneDx;
+import org.neguard.vuln.SbomGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,6 +30,12 @@ import picocli.CommandLine.Option;
     description = {
       "Build an unsigned package bundle from a directory: every regular file below --from "
           + "becomes a payload file, listed in the manifest with its size, mode and SHA-256.",
+      "With --sbom FILE (a CycloneDX 1.4-1.6 JSON SBOM, checked strictly) or --sbom-generate"
+          + " (from the payload: a root filesystem's var/lib/dpkg/status, Java archives' Maven"
+          + " metadata, npm package-lock.json), the bundle carries the SBOM as"
+          + " neguard/sbom.cdx.json, listed in the manifest the vendor signs; such a bundle is"
+          + " format neguard-package/2, which NE agents from before issue 16 refuse"
+          + " (docs/AGENT.md).",
       "Sign it next with 'neguard pkg sign'."
     })
 final class PkgBuildCommand extends CommandBase {
@@ -60,6 +74,14 @@ final class PkgBuildCommand extends CommandBase {
           + " default: SOURCE_DATE_EPOCH if set, else now.")
   String created;
 
+  @Option(names = "--sbom", paramLabel = "FILE",
+      description = "A CycloneDX 1.4-1.6 JSON SBOM of the payload, carried in the bundle.")
+  Path sbom;
+
+  @Option(names = "--sbom-generate",
+      description = "Generate the SBOM from the payload and carry it in the bundle.")
+  boolean sbomGenerate;
+
   @Mixin ForceOption force;
 
   @Override
@@ -67,17 +89,41 @@ final class PkgBuildCommand extends CommandBase {
     if (securityVersion < 0) {
       throw usage("--security-version < 0: " + securityVersion);
     }
+    if (sbom != null && sbomGenerate) {
+      throw usage("--sbom and --sbom-generate exclude each other: give the vendor's SBOM or"
+          + " have one generated");
+    }
     OutputFiles.check(out, force.force);
     Output output = output();
+    Instant createdAt = createdTime();
+    byte[] sbomBytes = null;
+    CycloneDx.Sbom sbomRead = null;
+    List<String> notes = List.of();
+    if (sbom != null) {
+      sbomBytes = readSbom(sbom);
+      // Validated before it is signed in: a bundle must not carry an SBOM no reader accepts.
+      sbomRead = CycloneDx.read(sbomBytes, sbom.toString());
+    } else if (sbomGenerate) {
+      SbomGenerator.Result found = SbomGenerator.scan(from, SbomGenerator.Limits.defaults());
+      sbomBytes = CycloneDx.write(new CycloneDx.Subject(name, Optional.of(version)),
+          new CycloneDx.Tool("NEGuard", "neguard", Version.number()), createdAt,
+          found.components());
+      sbomRead = CycloneDx.read(sbomBytes, "the generated SBOM");
+      notes = found.notes();
+    }
     Manifest m;
     try (TerminalProgress progress = TerminalProgress.bytes(output, "building (read + write)")) {
-      m = BundleBuilder.builder()
+      BundleBuilder.Builder builder = BundleBuilder.builder();
+      if (sbomBytes != null) {
+        builder.sbom(sbomBytes);
+      }
+      m = builder
             .name(name)
             .version(version)
             .securityVersion(securityVersion)
             .neType(neType)
             .vendor(vendor)
-            .created(createdTime())
+            .created(createdAt)
             .progress(progress)
             .build()
             .build(from, out);
@@ -86,10 +132,42 @@ final class PkgBuildCommand extends CommandBase {
     details.put("bundle", out.toString());
     details.put("signed", false);
     details.put("package", Describe.pkg(m, false));
+    String sbomText = "";
+    if (sbomRead != null) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("source", sbom != null ? sbom.toString() : "generated");
+      s.put("specVersion", sbomRead.specVersion());
+      s.put("components", sbomRead.components().size());
+      s.put("unidentified", sbomRead.unidentified().size());
+      s.put("notes", notes);
+      details.put("sbom", s);
+      sbomText = "\n  SBOM from  " + (sbom != null ? sbom : "the payload (generated)") + ": "
+          + sbomRead.components().size() + " components with package URLs"
+          + (sbomRead.unidentified().isEmpty() ? ""
+              : ", " + sbomRead.unidentified().size() + " without (not assessable)")
+          + notes.stream().map(n -> "\n  note       " + n).reduce("", String::concat);
+    }
     return output.done(
-        "built " + out + " (unsigned)\n" + Describe.pkgText(m)
+        "built " + out + " (unsigned)\n" + Describe.pkgText(m) + sbomText
             + "\nnext: neguard pkg sign " + out + " --key KEY.pem --cert CERT.pem",
         details);
+  }
+
+  /** The file's bytes, its size checked before they are read. */
+  private static byte[] readSbom(Path file) throws java.io.IOException, RefusalException {
+    long size = Files.size(file);
+    if (size > CycloneDx.MAX_BYTES) {
+      throw RefusalException.about(ReasonCode.SIZE_LIMIT, file.toString(), "--sbom " + file
+          + " is " + size + " bytes, more than the limit of " + CycloneDx.MAX_BYTES);
+    }
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(CycloneDx.MAX_BYTES + 1);
+      if (bytes.length > CycloneDx.MAX_BYTES) {
+        throw RefusalException.about(ReasonCode.SIZE_LIMIT, file.toString(), "--sbom " + file
+            + " grew past the limit of " + CycloneDx.MAX_BYTES + " bytes while being read");
+      }
+      return bytes;
+    }
   }
 
   private Instant createdTime() {

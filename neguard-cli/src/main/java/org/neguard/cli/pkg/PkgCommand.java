@@ -18,12 +18,15 @@ import picocli.CommandLine.Command;
       PkgExtractCommand.class,
       PkgScanReportCommand.class,
       PkgUploadCommand.class,
-      PkgListCommand.class
+      PkgListCommand.class,
+      PkgHeldCommand.class,
+      PkgVexCommand.class,
+      PkgVulnsCommand.class
     })
 final class PkgCommand extends CommandGroup {
   @Override
   protected String hint() {
-    return "give a pkg command: build, scan, sign, verify, inspect, extract, scan-report, upload or"
-        + " list";
+    return "give a pkg command: build, scan, sign, verify, inspect, extract, scan-report, upload,"
+        + " list, held, vex or vulns";
   }
 }

@@ -147,6 +147,19 @@ final class ServerCommand extends CommandBase {
           + " or resolved), failed attestations and quarantined NEs.")
   java.net.URI alertWebhook;
 
+  @Option(names = "--vulndb", paramLabel = "DIR",
+      description = "The vulnerability database ('neguard vulndb import --db DIR') the NEs'"
+          + " installed packages are assessed against; opened when first needed and again"
+          + " whenever its feeds.json changes. Without it every NE's vulnerabilities are"
+          + " NO_DATABASE.")
+  java.nio.file.Path vulnDb;
+
+  @Option(names = "--vulndb-max-age", paramLabel = "DURATION", defaultValue = "7d",
+      converter = DurationConverter.class,
+      description = "A feed whose newest record is older than this makes every assessment"
+          + " STALE_DATABASE (default: ${DEFAULT-VALUE}).")
+  Duration vulnDbMaxAge;
+
   @Option(names = "--attest-interval", paramLabel = "DURATION", defaultValue = "5m",
       converter = DurationConverter.class,
       description = "How often each NE's platform integrity is attested at runtime (default:"
@@ -169,6 +182,17 @@ final class ServerCommand extends CommandBase {
       description = "Distinct approvers a platform baseline needs before it is an NE's"
           + " reference (default: ${DEFAULT-VALUE}, four-eyes).")
   int baselineApprovals;
+
+  @Option(names = "--vuln-fail-on", paramLabel = "SEVERITY", defaultValue = "critical",
+      description = "With --vulndb, the publication gate matches each uploaded bundle's SBOM"
+          + " against it: it holds (keeps, does not publish) a package whose SBOM has a known"
+          + " vulnerability of this severity or above that no VEX statement suppresses; low,"
+          + " medium, high or critical (default: ${DEFAULT-VALUE}). Unknown severity counts.")
+  String vulnFailOn;
+
+  @Option(names = "--require-sbom",
+      description = "Refuse a bundle that carries no SBOM (default: publish it unassessed).")
+  boolean requireSbom;
 
   @Override
   public Integer call() throws Exception {

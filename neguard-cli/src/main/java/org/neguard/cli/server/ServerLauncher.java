@@ -91,6 +91,19 @@ public final class ServerLauncher {
     }
     b.alertWebhook(c.alertWebhook);
     try {
+      b.vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.valueOf(
+          c.vulnFailOn.toUpperCase(java.util.Locale.ROOT)), c.requireSbom));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--vuln-fail-on: '" + c.vulnFailOn
+          + "' is not low, medium, high or critical");
+    }
+    try {
+      b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
+          .map(Path::toAbsolutePath), c.vulnDbMaxAge));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, e.getMessage());
+    }
+    try {
       return b.build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
@@ -103,6 +116,15 @@ public final class ServerLauncher {
    */
   public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert)
       throws IOException, RefusalException {
+    return startQuiet(data, adminPasswordFile, caCert, null);
+  }
+
+  /**
+   * As {@link #startQuiet(Path, Path, Path)}, the publication gate matching SBOMs against the
+   * vulnerability database in {@code vulnDb} when not null.
+   */
+  public static Running startQuiet(Path data, Path adminPasswordFile, Path caCert, Path vulnDb)
+      throws IOException, RefusalException {
     // The repository readable by anyone, as --repo-public: any TUF client (tuf-js too) reads
     // it without a NEGuard login, which is what the quickstart shows.
     ServerConfig.Repo d = ServerConfig.Repo.defaults();
@@ -110,6 +132,8 @@ public final class ServerLauncher {
         .adminPasswordFile(adminPasswordFile)
         .repo(new ServerConfig.Repo(true, d.timestampExpiry(), d.snapshotExpiry(),
             d.targetsExpiry(), d.renewInterval()))
+        .vuln(new ServerConfig.Vuln(Optional.ofNullable(vulnDb).map(Path::toAbsolutePath),
+            ServerConfig.Vuln.defaults().maxAge()))
         .build(), List.of(caCert), List.of());
     return new Running() {
       @Override

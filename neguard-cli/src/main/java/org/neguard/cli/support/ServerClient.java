@@ -51,6 +51,8 @@ import org.neguard.api.deploy.ReasonRequest;
 import org.neguard.api.deploy.Target;
 import org.neguard.api.device.Device;
 import org.neguard.api.device.DeviceDrift;
+import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.api.device.EnrollmentToken;
 import org.neguard.api.device.EnrollmentTokenRequest;
 import org.neguard.api.device.HardeningPolicyInfo;
@@ -267,6 +269,27 @@ public final class ServerClient {
     return get("/api/packages/" + encode(name) + "/" + encode(version), PackageInfo.class);
   }
 
+  /** {@code GET /api/packages/held}: packages the publication gate holds (issue 16). */
+  public List<org.neguard.api.pkg.HeldPackage> heldPackages()
+      throws IOException, RefusalException {
+    return get("/api/packages/held",
+        new TypeReference<List<org.neguard.api.pkg.HeldPackage>>() {});
+  }
+
+  /**
+   * {@code POST /api/packages/{name}/{version}/vex} (approver): adds the VEX document in
+   * {@code file}, which re-judges the held package.
+   */
+  public org.neguard.api.pkg.HeldPackage addVex(String name, String version, Path file)
+      throws IOException, RefusalException {
+    String source = file.getFileName().toString().replaceAll("[^A-Za-z0-9._+-]", "_");
+    source = source.length() > 128 ? source.substring(source.length() - 128) : source;
+    return bind(send(request("/api/packages/" + encode(name) + "/" + encode(version)
+        + "/vex?source=" + encode(source)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofFile(file))),
+        JSON.constructType(org.neguard.api.pkg.HeldPackage.class));
+  }
+
   public TrustInfo trust() throws IOException, RefusalException {
     return get("/api/trust", TrustInfo.class);
   }
@@ -322,6 +345,17 @@ public final class ServerClient {
   /** {@code GET /api/drift}: the devices with open findings. */
   public List<DeviceDrift> outOfPolicy() throws IOException, RefusalException {
     return get("/api/drift", new TypeReference<List<DeviceDrift>>() {});
+  }
+
+  /** {@code GET /api/devices/{id}/vulnerabilities}: an NE's known vulnerabilities. */
+  public DeviceVulnerabilities deviceVulnerabilities(String id)
+      throws IOException, RefusalException {
+    return get("/api/devices/" + encode(id) + "/vulnerabilities", DeviceVulnerabilities.class);
+  }
+
+  /** {@code GET /api/vulnerabilities}: every NE's findings counted by severity. */
+  public FleetVulnerabilities fleetVulnerabilities() throws IOException, RefusalException {
+    return get("/api/vulnerabilities", FleetVulnerabilities.class);
   }
 
   /** {@code GET /api/devices/{id}/drift}: a device's findings, newest first. */

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -65,11 +66,15 @@ final class PackageIngest {
   private final Clock clock = Clock.systemUTC();
   private final MeterRegistry metrics;
   private final ApplicationEventPublisher events;
+  private final PackageHolds holds;
+  private final HeldPackages held;
 
   PackageIngest(DataDir dataDir, PublicationGate gate, PackageStore store, AuditLog audit,
       PlatformTransactionManager transactions, MeterRegistry metrics,
-      ApplicationEventPublisher events,
+      ApplicationEventPublisher events, PackageHolds holds, HeldPackages held,
       @Value("${neguard.max-upload-bytes}") long maxBytes) throws IOException {
+    this.holds = holds;
+    this.held = held;
     this.metrics = metrics;
     this.events = events;
     this.dataDir = dataDir;
@@ -137,14 +142,21 @@ final class PackageIngest {
     long t1 = System.nanoTime();
     Verification v;
     String manifestSha;
+    PublicationGate.Verified verified;
+    PublicationGate.VulnVerdict vulns;
     try {
-      v = gate.verifyForPublication(tmp);
+      verified = gate.verifyForPublication(tmp);
+      v = verified.verification();
       manifestSha = manifestSha256(tmp);
+      // The vulnerability half of the gate (issue 16): a verdict, not yet a refusal, since a
+      // package it holds is kept (store) rather than lost.
+      vulns = gate.judge(verified.sbom(), List.of(),
+          "package " + v.manifest().name() + " " + v.manifest().version());
     } catch (RefusalException e) {
       throw refuse(actor, "upload of " + in.size() + " bytes, sha256 " + in.sha256(), e);
     }
     long t2 = System.nanoTime();
-    Accepted a = store(actor, tmp, in, v.manifest(), manifestSha, v);
+    Accepted a = store(actor, tmp, in, v.manifest(), manifestSha, v, verified.sbom(), vulns);
     LOG.info("upload of {} {} by {}: {} bytes received in {} ms, verified in {} ms, stored in {} ms",
         v.manifest().name(), v.manifest().version(), actor, in.size(), (t1 - t0) / 1_000_000,
         (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
@@ -193,7 +205,8 @@ final class PackageIngest {
   private record Received(long size, String sha256) {}
 
   private Accepted store(String actor, Path tmp, Received in, Manifest m, String manifestSha,
-      Verification v) throws IOException {
+      Verification v, Optional<byte[]> sbom, PublicationGate.VulnVerdict vulns)
+      throws IOException {
     String target = "package " + m.name() + " " + m.version();
     Optional<Accepted> existing = existing(actor, m, in.sha256(), target);
     if (existing.isPresent()) {
@@ -209,12 +222,16 @@ final class PackageIngest {
         in.sha256(), manifestSha, in.size(), m.securityVersion(), m.neType(), m.vendor(),
         m.rim().digest(), v.signer().subject(), v.signer().fingerprint(), actor,
         clock.instant());
+    if (vulns.holds()) {
+      hold(actor, p, sbom.orElseThrow(), vulns, m, in, stored, target);
+    }
     try {
       tx.executeWithoutResult(s -> {
         store.insert(p);
         audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,
             "accepted: signed by " + v.signer().subject() + ", sha256 " + in.sha256()
-                + ", manifest sha256 " + manifestSha + ", " + in.size() + " bytes"));
+                + ", manifest sha256 " + manifestSha + ", " + in.size() + " bytes"
+                + vulnSummary(vulns)));
       });
     } catch (DuplicateKeyException e) {
       // Another upload of the same name and version won the race; the database's unique
@@ -232,6 +249,50 @@ final class PackageIngest {
     count("accepted", "none");
     stored(p);
     return new Accepted(p, true);
+  }
+
+  /** What the vulnerability gate saw, for the audit row of a published package. */
+  private static String vulnSummary(PublicationGate.VulnVerdict v) {
+    if (v.assessment().isEmpty()) {
+      return "; " + v.note();
+    }
+    String s = "; SBOM: " + v.assessment().get().components() + " component(s) assessed, "
+        + v.assessment().get().findings().size() + " finding(s), none at or above "
+        + v.failOn() + " unsuppressed";
+    if (!v.notAssessed().isEmpty()) {
+      String names = String.join(", ", v.notAssessed().subList(0,
+          Math.min(10, v.notAssessed().size())));
+      s += "; not assessed: " + v.notAssessed().size() + " (" + (names.length() > 600
+          ? names.substring(0, 600) + "…" : names) + ")";
+    }
+    return s;
+  }
+
+  /**
+   * Keeps a package the vulnerability gate holds: stored and recorded as held (not published),
+   * the upload answered KNOWN_VULNERABILITY. Always throws.
+   */
+  private void hold(String actor, PackageStore.StoredPackage p, byte[] sbom,
+      PublicationGate.VulnVerdict vulns, Manifest m, Received in, Path stored, String target)
+      throws IOException {
+    ApiException refusal;
+    try {
+      refusal = held.hold(actor, p, sbom, vulns);
+    } catch (DuplicateKeyException e) {
+      // Another upload of the same name and version was recorded first.
+      if (!store.hasFile(in.sha256())) {
+        Files.deleteIfExists(stored);
+      }
+      existing(actor, m, in.sha256(), target);
+      throw e;
+    } catch (RuntimeException | Error e) {
+      if (!store.hasFile(in.sha256())) {
+        Files.deleteIfExists(stored);
+      }
+      throw e;
+    }
+    count("held", "KNOWN_VULNERABILITY");
+    throw refusal;
   }
 
   /**
@@ -260,7 +321,19 @@ final class PackageIngest {
       String target) {
     Optional<PackageStore.StoredPackage> found = store.find(m.name(), m.version());
     if (found.isEmpty()) {
-      return Optional.empty();
+      Optional<PackageHolds.Hold> h = holds.find(m.name(), m.version())
+          .filter(x -> PackageHolds.HELD.equals(x.state()));
+      if (h.isEmpty()) {
+        return Optional.empty();
+      }
+      if (fileSha.equals(h.get().pkg().sha256())) {
+        count("held", "KNOWN_VULNERABILITY");
+        audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", target,
+            "KNOWN_VULNERABILITY: held already, the same file (sha256 " + fileSha + ");"
+                + " nothing changed"));
+        throw held.stillHeld(h.get());
+      }
+      found = Optional.of(h.get().pkg());
     }
     if (fileSha.equals(found.get().sha256())) {
       audit.append(AuditEvent.success(actor, "PACKAGE_UPLOAD", target,

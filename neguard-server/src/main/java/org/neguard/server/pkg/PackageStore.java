@@ -55,9 +55,11 @@ final class PackageStore {
         .param(sha256).query(PackageStore::row).optional();
   }
 
+  /** Whether a recorded package, published or held by the publication gate, is this file. */
   boolean hasFile(String sha256) {
-    return jdbc.sql("SELECT COUNT(*) FROM packages WHERE file_sha256 = ?")
-        .param(sha256).query(Long.class).single() > 0;
+    return jdbc.sql("SELECT (SELECT COUNT(*) FROM packages WHERE file_sha256 = ?)"
+            + " + (SELECT COUNT(*) FROM package_holds WHERE file_sha256 = ?)")
+        .params(sha256, sha256).query(Long.class).single() > 0;
   }
 
   List<StoredPackage> list() {
@@ -70,7 +72,9 @@ final class PackageStore {
    * row from before migration V3 that has none yet, the manifest digest it was stored under.
    */
   List<String> storedFileNames() {
-    return jdbc.sql("SELECT COALESCE(file_sha256, manifest_sha256) FROM packages")
+    // Held packages (PackageHolds) are stored files too: a restart must not remove them.
+    return jdbc.sql("SELECT COALESCE(file_sha256, manifest_sha256) FROM packages"
+            + " UNION SELECT file_sha256 FROM package_holds")
         .query(String.class).list();
   }
 

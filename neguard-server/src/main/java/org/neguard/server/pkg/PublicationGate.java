@@ -1,7 +1,10 @@
 package org.neguard.server.pkg;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +23,13 @@ import org.neguard.server.ServerConfig;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.Assessment;
+import org.neguard.vuln.CycloneDx;
+import org.neguard.vuln.Finding;
+import org.neguard.vuln.Severity;
+import org.neguard.vuln.Vex;
+import org.neguard.vuln.VexStatement;
+import org.neguard.vuln.VulnDb;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,12 +45,52 @@ public final class PublicationGate {
   private final TrustConfiguration trust;
   private final ScanReportCheck scanGate;
   private final Clock clock = Clock.systemUTC();
+  private final Optional<Path> vulnDbDir;
+  private final Duration vulnDbMaxAge;
+  private final ServerConfig.VulnGate vulnPolicy;
+  /** The database last opened, and the feeds.json state it was opened at. */
+  private OpenedDb opened;
+
+  private record OpenedDb(VulnDb db, FileTime modified, long size) {}
+
+  /**
+   * The vulnerability half of the gate (issue 16) for one bundle.
+   *
+   * @param assessment the SBOM's components matched against the database, VEX applied; empty
+   *     when there was nothing to assess (no SBOM, or no database configured)
+   * @param failOn the threshold
+   * @param failing the findings that hold the package: not suppressed, at or above {@code
+   *     failOn} (unknown severity included)
+   * @param notAssessed SBOM components no advisory can name (no purl, an unknown kind)
+   * @param note why nothing was assessed, when nothing was
+   */
+  record VulnVerdict(Optional<Assessment> assessment, Severity failOn, List<Finding> failing,
+      List<String> notAssessed, String note) {
+    boolean holds() {
+      return !failing.isEmpty();
+    }
+  }
+
+  /** A verified bundle and the SBOM it carries (checked against its signed manifest). */
+  record Verified(Verification verification, Optional<byte[]> sbom) {}
 
   PublicationGate(TrustConfiguration trust, ServerConfig config) {
     this.trust = trust;
     // The policy comes from the command line only (ServerConfig), never from a file or the
     // environment: nobody may relax the gate by writing a properties file.
     this.scanGate = new ScanReportCheck(config.scanPolicy());
+    this.vulnDbDir = config.vuln().db();
+    this.vulnDbMaxAge = config.vuln().maxAge();
+    this.vulnPolicy = config.vulnGate();
+  }
+
+  /** Whether the server has a vulnerability database to judge SBOMs against. */
+  boolean hasVulnDb() {
+    return vulnDbDir.isPresent();
+  }
+
+  ServerConfig.VulnGate vulnPolicy() {
+    return vulnPolicy;
   }
 
   public ScanPolicy policy() {
@@ -58,17 +108,87 @@ public final class PublicationGate {
    * @throws IOException if the file cannot be read (no verdict)
    * @throws RefusalException with the same reason codes as {@code pkg verify}
    */
-  public Verification verifyForPublication(Path bundle) throws IOException, RefusalException {
+  Verified verifyForPublication(Path bundle) throws IOException, RefusalException {
     Instant uploaded = clock.instant();
+    List<Optional<byte[]>> sbom = new ArrayList<>(1);
     BundleVerifier verifier = BundleVerifier.builder(trust.load())
-        .check(reader -> checkAtUpload(reader, uploaded)).build();
-    return verifier.verify(bundle, ProgressListener.NONE);
+        .check(reader -> {
+          checkAtUpload(reader, uploaded);
+          // Read here, once the signature over the manifest has verified: the SBOM is checked
+          // against the manifest's size and SHA-256, so these are the vendor's signed bytes.
+          sbom.add(Sboms.read(reader));
+        }).build();
+    Verification v = verifier.verify(bundle, ProgressListener.NONE);
+    if (sbom.isEmpty()) {
+      throw new IllegalStateException("the bundle check did not run");
+    }
+    if (sbom.get(0).isEmpty() && vulnPolicy.requireSbom()) {
+      throw new RefusalException(ReasonCode.SCAN_POLICY, "the package carries no SBOM and this"
+          + " server's publication policy requires one (--require-sbom): build it again with"
+          + " 'neguard pkg build --sbom FILE' (or --sbom-generate), sign it and upload it again");
+    }
+    return new Verified(v, sbom.get(0));
   }
 
   private void checkAtUpload(BundleReader reader, Instant uploaded)
       throws IOException, RefusalException {
     List<ScanReport> reports = scanGate.judge(reader);
     databaseAgeAtUpload(reader.manifest(), reports, uploaded);
+  }
+
+  /**
+   * Judges the vulnerabilities of a package (issue 16): its SBOM's components matched against
+   * the server's database (as it is now: a re-judgement sees advisories imported since), {@code
+   * vex} applied, the findings that reach the threshold.
+   *
+   * @param subject the package, for messages
+   * @throws RefusalException MALFORMED or SIZE_LIMIT (a broken SBOM: the package is refused, not
+   *     held, since no VEX statement can mend it); ENGINE_UNAVAILABLE when the database cannot be
+   *     opened (nothing is published on doubt)
+   */
+  VulnVerdict judge(Optional<byte[]> sbom, List<VexStatement> vex, String subject)
+      throws IOException, RefusalException {
+    Severity failOn = vulnPolicy.failOn();
+    if (sbom.isEmpty()) {
+      return new VulnVerdict(Optional.empty(), failOn, List.of(), List.of(),
+          subject + " carries no SBOM: no vulnerability assessment");
+    }
+    if (vulnDbDir.isEmpty()) {
+      return new VulnVerdict(Optional.empty(), failOn, List.of(), List.of(),
+          "this server has no vulnerability database (--vulndb): the SBOM of " + subject
+              + " is not assessed");
+    }
+    // Strict and bounded (CycloneDx): duplicate keys, unknown fields, malformed package URLs
+    // refused MALFORMED; components without a versioned purl listed as not assessed.
+    CycloneDx.Sbom inv = CycloneDx.read(sbom.get(), subject + " " + Sboms.PATH);
+    VulnDb db = database();
+    // An old database misses every advisory published since: refused as an old anti-virus
+    // database is (SCAN_POLICY), never a pass on doubt.
+    db.requireFresh(vulnDbMaxAge, clock.instant());
+    Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
+    List<String> notAssessed = new ArrayList<>();
+    inv.unidentified().forEach(u -> notAssessed.add(u.name() + " (" + u.reason() + ")"));
+    a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));
+    return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
+  }
+
+  /** The database, opened again when its feeds.json has changed (an import since). */
+  private synchronized VulnDb database() throws RefusalException {
+    Path dir = vulnDbDir.orElseThrow();
+    try {
+      Path feeds = dir.resolve("feeds.json");
+      FileTime modified = Files.getLastModifiedTime(feeds);
+      long size = Files.size(feeds);
+      if (opened == null || !opened.modified().equals(modified) || opened.size() != size) {
+        opened = new OpenedDb(VulnDb.open(dir), modified, size);
+      }
+      return opened.db();
+    } catch (IOException | RefusalException | RuntimeException e) {
+      throw new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "the server's vulnerability"
+          + " database in " + dir + " cannot be opened (" + e.getMessage() + "); nothing is"
+          + " published without it. Import feeds with 'neguard vulndb import --db " + dir
+          + " FEED...'");
+    }
   }
 
   /**

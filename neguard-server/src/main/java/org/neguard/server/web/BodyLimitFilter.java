@@ -36,7 +36,10 @@ final class BodyLimitFilter extends OncePerRequestFilter {
    */
   static final long MAX_EVIDENCE_BYTES = 16L << 20;
   private static final java.util.Set<String> EVIDENCE_PATHS =
-      java.util.Set.of("/api/device/v1/evidence", "/api/device/v1/feedback");
+      java.util.Set.of("/api/device/v1/evidence", "/api/device/v1/feedback",
+          // What an NE runs (issue 16): 20,000 packages are some MiB; the controller bounds it
+          // to its own, smaller limit.
+          "/api/device/v1/packages");
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,

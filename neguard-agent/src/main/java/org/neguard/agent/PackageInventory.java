@@ -1,0 +1,389 @@
+package org.neguard.agent;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.neguard.api.device.OsPackage;
+import org.neguard.api.device.PackageReport;
+import org.neguard.api.device.SocketOwner;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+
+/**
+ * What the NE runs (issue 16, docs/AGENT.md "Installed packages"): the installed OS packages
+ * from dpkg's status database (or {@code rpm -qa} where there is no dpkg but rpm), and the
+ * package owning each listening socket's executable (dpkg's {@code info/*.list}).
+ *
+ * <p>The agent's memory is tight, so it keeps raw strings and no version rules: the server
+ * parses and validates them. Everything read is bounded (bytes, packages, list files), and what
+ * was read is cached: the package list until the status file's modification time or size
+ * changes, each executable's owner until the {@code info} directory's modification time does
+ * (dpkg rewrites it on every install or removal). Not thread-safe: the inventory reporter's
+ * thread uses it. Public for the server's tests, which send what real agent code reads.
+ */
+public final class PackageInventory {
+  /** Real status files are a few MiB. */
+  static final long MAX_STATUS_BYTES = 64L << 20;
+  /** The most packages reported; the server refuses more. */
+  static final int MAX_PACKAGES = 20_000;
+  /** {@code info/*.list} files scanned at most, and bytes read of each. */
+  static final int MAX_LIST_FILES = 50_000;
+  static final long MAX_LIST_BYTES = 16L << 20;
+  /** Bytes of {@code rpm -qa} output read at most, and how long it may take. */
+  static final int MAX_RPM_BYTES = 8 << 20;
+  static final long RPM_TIMEOUT_SECONDS = 60;
+
+  private final Path status;
+  private final Path info;
+  private final Path osRelease;
+  private final List<Path> rpm;
+
+  private String statusKey;
+  private List<OsPackage> packages = List.of();
+  private String format = PackageReport.NONE;
+  private final List<String> packageNotes = new ArrayList<>();
+  private long infoModified = Long.MIN_VALUE;
+  /** Executable to owning package ("" for none), valid while the info directory is unchanged. */
+  private final Map<String, String> owners = new HashMap<>();
+
+  public PackageInventory(AgentConfig.Packages config) {
+    this(config, List.of(Path.of("/usr/bin/rpm"), Path.of("/bin/rpm")));
+  }
+
+  PackageInventory(AgentConfig.Packages config, List<Path> rpm) {
+    this.status = config.dpkgAdminDir().resolve("status");
+    this.info = config.dpkgAdminDir().resolve("info");
+    this.osRelease = config.osRelease();
+    this.rpm = List.copyOf(rpm);
+  }
+
+  /** The report of the installed packages and of {@code ports}' owners, the list included. */
+  public PackageReport take(List<ObservedPort> ports) {
+    List<String> notes = new ArrayList<>();
+    readPackages();
+    notes.addAll(packageNotes);
+    List<SocketOwner> sockets = new ArrayList<>();
+    if (PackageReport.DPKG.equals(format)) {
+      refreshOwners(ports, notes);
+    }
+    for (ObservedPort p : ports) {
+      if (p.state() != PortState.OPEN) {
+        continue;
+      }
+      String exe = p.process() == null ? null : p.process().executable();
+      String owner = exe == null ? null : owners.get(exe);
+      sockets.add(new SocketOwner(p.transport().name().toLowerCase(Locale.ROOT), p.port(),
+          p.address(), p.process() == null ? null : p.process().name(), exe,
+          owner == null || owner.isEmpty() ? null : owner));
+    }
+    return new PackageReport(format, release(notes), PackageReport.digestOf(packages), packages,
+        sockets, notes);
+  }
+
+  /** Rereads the package list when the status file changed (or rpm's, every time). */
+  private void readPackages() {
+    if (Files.isRegularFile(status)) {
+      try {
+        BasicFileAttributes a = Files.readAttributes(status, BasicFileAttributes.class);
+        String key = a.lastModifiedTime().toMillis() + "/" + a.size();
+        if (key.equals(statusKey)) {
+          return;
+        }
+        packageNotes.clear();
+        packages = readStatus(status);
+        format = PackageReport.DPKG;
+        statusKey = key;
+      } catch (IOException | IllegalStateException e) {
+        statusKey = null;
+        fail("cannot read the dpkg status " + status + ": " + e.getMessage());
+      }
+      return;
+    }
+    statusKey = null;
+    packageNotes.clear();
+    for (Path r : rpm) {
+      if (Files.isExecutable(r)) {
+        try {
+          packages = readRpm(r);
+          format = PackageReport.RPM;
+        } catch (IOException | IllegalStateException e) {
+          fail("cannot list the rpm packages with " + r + ": " + e.getMessage());
+        }
+        return;
+      }
+    }
+    fail("no package database: no dpkg status at " + status + " and rpm is not installed;"
+        + " nothing this NE runs can be assessed");
+  }
+
+  private void fail(String note) {
+    packages = List.of();
+    format = PackageReport.NONE;
+    packageNotes.clear();
+    packageNotes.add(note);
+  }
+
+  /**
+   * The installed packages of a dpkg status file, in name and architecture order. Only the
+   * five fields are kept; the server checks them (an impossible version refuses the list).
+   */
+  static List<OsPackage> readStatus(Path file) throws IOException {
+    List<OsPackage> out = new ArrayList<>();
+    try (InputStream raw = Files.newInputStream(file);
+        BufferedReader r = new BufferedReader(new InputStreamReader(
+            bounded(raw, MAX_STATUS_BYTES, "the dpkg status"), StandardCharsets.UTF_8))) {
+      Map<String, String> f = new HashMap<>();
+      for (String line = r.readLine(); ; line = r.readLine()) {
+        if (line == null || line.isBlank()) {
+          add(f, out);
+          f.clear();
+          if (line == null) {
+            break;
+          }
+          continue;
+        }
+        int colon = line.indexOf(':');
+        if (line.charAt(0) == ' ' || line.charAt(0) == '\t' || colon < 1) {
+          continue; // continuation lines (Description, Conffiles): not needed
+        }
+        String key = line.substring(0, colon).toLowerCase(Locale.ROOT);
+        if (key.equals("package") || key.equals("version") || key.equals("architecture")
+            || key.equals("source") || key.equals("status")) {
+          f.put(key, line.substring(colon + 1).strip());
+        }
+      }
+    }
+    out.sort(Comparator.comparing(OsPackage::name).thenComparing(OsPackage::arch));
+    return List.copyOf(out);
+  }
+
+  private static void add(Map<String, String> f, List<OsPackage> out) {
+    if (f.isEmpty() || !f.getOrDefault("status", "").endsWith(" installed")) {
+      return;
+    }
+    if (out.size() >= MAX_PACKAGES) {
+      throw new IllegalStateException("more than " + MAX_PACKAGES + " installed packages");
+    }
+    String name = f.getOrDefault("package", "");
+    String version = f.getOrDefault("version", "");
+    String source = name;
+    String sourceVersion = version;
+    String s = f.get("source");
+    if (s != null) {
+      // "Source: bash" or "Source: openssl (3.0.15-1~deb12u1)"
+      int paren = s.indexOf(" (");
+      if (paren > 0 && s.endsWith(")")) {
+        source = s.substring(0, paren);
+        sourceVersion = s.substring(paren + 2, s.length() - 1);
+      } else {
+        source = s;
+      }
+    }
+    out.add(new OsPackage(name, version, f.getOrDefault("architecture", ""), source,
+        sourceVersion));
+  }
+
+  /** {@code rpm -qa}, bounded in output and time. */
+  private static List<OsPackage> readRpm(Path rpm) throws IOException {
+    Process p = new ProcessBuilder(rpm.toString(), "-qa", "--queryformat",
+        "%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n")
+        .redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    byte[] bytes;
+    try (InputStream in = p.getInputStream()) {
+      bytes = in.readNBytes(MAX_RPM_BYTES + 1);
+    }
+    try {
+      if (!p.waitFor(RPM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("rpm -qa took more than " + RPM_TIMEOUT_SECONDS + " s");
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+    if (bytes.length > MAX_RPM_BYTES || p.exitValue() != 0) {
+      throw new IllegalStateException(bytes.length > MAX_RPM_BYTES ? "more than "
+          + MAX_RPM_BYTES + " bytes of output" : "rpm -qa exited " + p.exitValue());
+    }
+    List<OsPackage> out = new ArrayList<>();
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      String[] f = line.split("\t", -1);
+      if (f.length != 4) {
+        continue;
+      }
+      if (out.size() >= MAX_PACKAGES) {
+        throw new IllegalStateException("more than " + MAX_PACKAGES + " installed packages");
+      }
+      // The source rpm's name-version-release.src.rpm: advisories name the source package.
+      String src = f[3].replaceFirst("\\.src\\.rpm$", "");
+      String srcName = src.replaceFirst("-[^-]+-[^-]+$", "");
+      out.add(new OsPackage(f[0], f[1], f[2], srcName.isEmpty() ? f[0] : srcName,
+          src.length() > srcName.length() ? src.substring(srcName.length() + 1) : f[1]));
+    }
+    out.sort(Comparator.comparing(OsPackage::name).thenComparing(OsPackage::arch));
+    return List.copyOf(out);
+  }
+
+  /**
+   * Finds the owner of every listening executable not known yet: one pass over the {@code
+   * .list} files for all of them at once. The cache is dropped when dpkg changed the directory.
+   */
+  private void refreshOwners(List<ObservedPort> ports, List<String> notes) {
+    long modified;
+    try {
+      modified = Files.getLastModifiedTime(info).toMillis();
+    } catch (IOException e) {
+      notes.add("cannot read dpkg's file lists in " + info + ": no socket is matched to the"
+          + " package owning its executable");
+      return;
+    }
+    if (modified != infoModified) {
+      owners.clear();
+      infoModified = modified;
+    }
+    Map<String, String> wanted = new HashMap<>(); // a path dpkg may list -> the executable
+    for (ObservedPort p : ports) {
+      String exe = p.process() == null ? null : p.process().executable();
+      if (exe != null && exe.startsWith("/") && !owners.containsKey(exe)) {
+        for (String candidate : listedAs(exe)) {
+          wanted.putIfAbsent(candidate, exe);
+        }
+      }
+    }
+    if (wanted.isEmpty()) {
+      return;
+    }
+    Set<String> found = new HashSet<>();
+    int executables = new HashSet<>(wanted.values()).size();
+    int files = 0;
+    try (DirectoryStream<Path> lists = Files.newDirectoryStream(info, "*.list")) {
+      for (Path list : lists) {
+        if (++files > MAX_LIST_FILES) {
+          notes.add("more than " + MAX_LIST_FILES + " file lists in " + info + ": the rest"
+              + " were not searched for the owners of listening executables");
+          break;
+        }
+        String pkg = list.getFileName().toString().replaceFirst("\\.list$", "")
+            .replaceFirst(":.*$", "");
+        scan(list, pkg, wanted, found);
+        if (found.size() == executables) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      notes.add("cannot read dpkg's file lists in " + info + ": " + e.getMessage());
+      return;
+    }
+    for (String exe : wanted.values()) {
+      owners.putIfAbsent(exe, ""); // owned by no package: not searched again until dpkg runs
+    }
+  }
+
+  private void scan(Path list, String pkg, Map<String, String> wanted, Set<String> found) {
+    try (InputStream raw = Files.newInputStream(list);
+        BufferedReader r = new BufferedReader(new InputStreamReader(
+            bounded(raw, MAX_LIST_BYTES, list.toString()), StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        String exe = wanted.get(line);
+        if (exe != null && !owners.containsKey(exe)) {
+          owners.put(exe, pkg);
+          found.add(exe);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      // removed by dpkg while we read: the next inventory sees the new state
+    } catch (IOException | IllegalStateException e) {
+      // one unreadable list: its package is not found as an owner; the others still are
+    }
+  }
+
+  /**
+   * The paths dpkg may list an executable under: itself, and with /usr merged (/proc shows
+   * {@code /usr/sbin/sshd} where an older package lists {@code /sbin/sshd}, and the reverse).
+   */
+  static List<String> listedAs(String exe) {
+    List<String> out = new ArrayList<>(List.of(exe));
+    for (String dir : List.of("/bin/", "/sbin/", "/lib/", "/lib64/")) {
+      if (exe.startsWith("/usr" + dir)) {
+        out.add(exe.substring(4));
+      } else if (exe.startsWith(dir)) {
+        out.add("/usr" + exe);
+      }
+    }
+    return out;
+  }
+
+  /** The release as advisories name it: {@code Debian:12} from {@code ID} and {@code VERSION_ID}. */
+  private String release(List<String> notes) {
+    try (InputStream raw = Files.newInputStream(osRelease);
+        BufferedReader r = new BufferedReader(new InputStreamReader(
+            bounded(raw, 64 << 10, osRelease.toString()), StandardCharsets.UTF_8))) {
+      String id = null;
+      String version = null;
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        if (line.startsWith("ID=")) {
+          id = unquote(line.substring(3));
+        } else if (line.startsWith("VERSION_ID=")) {
+          version = unquote(line.substring(11));
+        }
+      }
+      if (id == null || id.isEmpty() || version == null || version.isEmpty()) {
+        notes.add(osRelease + " names no ID and VERSION_ID: the release is unknown");
+        return null;
+      }
+      // OSV's ecosystem names: Debian:12, Ubuntu:22.04, ...
+      return id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
+    } catch (IOException | IllegalStateException e) {
+      notes.add("cannot read " + osRelease + ": the release is unknown");
+      return null;
+    }
+  }
+
+  private static String unquote(String v) {
+    v = v.strip();
+    return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"")
+        || v.startsWith("'") && v.endsWith("'")) ? v.substring(1, v.length() - 1) : v;
+  }
+
+  /** {@code in}, failing with IllegalStateException once more than {@code max} bytes are read. */
+  private static InputStream bounded(InputStream in, long max, String what) {
+    return new InputStream() {
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        int b = in.read();
+        if (b >= 0 && ++read > max) {
+          throw new IllegalStateException(what + " has more than " + max + " bytes");
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = in.read(buf, off, len);
+        if (n > 0 && (read += n) > max) {
+          throw new IllegalStateException(what + " has more than " + max + " bytes");
+        }
+        return n;
+      }
+    };
+  }
+}

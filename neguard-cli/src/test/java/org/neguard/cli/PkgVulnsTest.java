@@ -1,0 +1,289 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.demo.DemoClamd;
+import org.neguard.progress.ProgressListener;
+import org.neguard.vuln.VulnDb;
+
+/**
+ * {@code neguard pkg build --sbom-generate|--sbom} and {@code neguard pkg vulns} (issue 16): a
+ * real bundle carrying an SBOM that names a vulnerable Debian package, built, scanned and signed
+ * through the CLI, matched against an OSV feed imported with {@code VulnDb.importFeeds}. The
+ * advisories are the inetutils telnetd fixes this machine's changelog names
+ * (/usr/share/doc/inetutils-telnetd/changelog.Debian.gz, 2:2.4-2+deb12u2 and +deb12u3, as in
+ * VulnCheckTest); the CVSS vectors are the fixture's own, chosen to give one critical and one
+ * high finding.
+ */
+class PkgVulnsTest {
+  @TempDir static Path dir;
+
+  private static Path pki;
+  private static Path db;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    pki = SignedBundles.demoPki(dir.resolve("pki"));
+    Path feed = Files.createDirectories(dir.resolve("feed"));
+    String modified = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    for (String[] a : List.of(
+        new String[] {"2026-24061", "2:2.4-2+deb12u2", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
+        new String[] {"2026-28372", "2:2.4-2+deb12u3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"})) {
+      Files.writeString(feed.resolve("DEBIAN-CVE-" + a[0] + ".json"), """
+          {"id": "DEBIAN-CVE-%s", "modified": "%s", "aliases": ["CVE-%s"],
+           "summary": "inetutils: telnetd",
+           "severity": [{"type": "CVSS_V3", "score": "%s"}],
+           "affected": [{"package": {"ecosystem": "Debian:12", "name": "inetutils"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "%s"}]}]}]}
+          """.formatted(a[0], modified, a[0], a[2], a[1]));
+    }
+    db = dir.resolve("db");
+    VulnDb.importFeeds(db, List.of(feed), ProgressListener.NONE);
+  }
+
+  /** A root filesystem with telnetd at {@code version} (source inetutils), Debian 12. */
+  private static Path rootfs(String name, String version) throws Exception {
+    Path tree = dir.resolve("tree-" + name);
+    Files.createDirectories(tree.resolve("var/lib/dpkg"));
+    Files.createDirectories(tree.resolve("etc"));
+    Files.writeString(tree.resolve("etc/os-release"),
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
+    Files.writeString(tree.resolve("var/lib/dpkg/status"), """
+        Package: inetutils-telnetd
+        Status: install ok installed
+        Architecture: amd64
+        Source: inetutils
+        Version: %s
+
+        Package: bash
+        Status: install ok installed
+        Architecture: amd64
+        Version: 5.2.15-2+b7
+        Source: bash (5.2.15-2)
+        """.formatted(version));
+    Files.createDirectories(tree.resolve("usr/sbin"));
+    Files.writeString(tree.resolve("usr/sbin/telnetd"), "#!/bin/sh\n");
+    return tree;
+  }
+
+  /** Built with {@code sbomArgs}, scanned by a demo clamd, signed: as a vendor ships it. */
+  private static Path bundle(String name, Path tree, String... sbomArgs) throws Exception {
+    Path bundle = dir.resolve(name + ".ngp");
+    List<String> args = new ArrayList<>(List.of("pkg", "build", "--name", name, "--version",
+        "1.0.0", "--security-version", "1", "--ne-type", "mme", "--vendor", "ACME", "--from",
+        tree.toString(), "--out", bundle.toString()));
+    args.addAll(List.of(sbomArgs));
+    CliRun build = CliRun.of(args.toArray(String[]::new));
+    assertThat(build.exit()).as("%s", build).isZero();
+    try (DemoClamd clamd = DemoClamd.builder(dir.resolve("clamd-" + name)).start()) {
+      CliRun scan = CliRun.of("pkg", "scan", bundle.toString(), "--engine", clamd.unixSpec());
+      assertThat(scan.exit()).as("%s", scan).isZero();
+    }
+    CliRun sign = CliRun.of("pkg", "sign", bundle.toString(), "--key",
+        pki.resolve("vendor.key").toString(), "--cert", pki.resolve("vendor.pem").toString());
+    assertThat(sign.exit()).as("%s", sign).isZero();
+    return bundle;
+  }
+
+  private static CliRun vulns(Path bundle, String... more) {
+    List<String> args = new ArrayList<>(List.of("pkg", "vulns", bundle.toString(), "--db",
+        db.toString(), "--json"));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  private static List<String> codes(CliRun r) {
+    return r.json().path("reasons").findValuesAsText("code");
+  }
+
+  @Test
+  @DisplayName("AV-2, HRD-3: --sbom-generate from a root filesystem's dpkg status; pkg vulns on the signed bundle (--trust) finds both telnetd advisories by source package: exit 3 KNOWN_VULNERABILITY for the critical one at --fail-on critical, both at --fail-on high")
+  void generated_vulnerableTelnetd_fails() throws Exception {
+    Path bundle = bundle("telnetd-old", rootfs("old", "2:2.4-2+deb12u1"), "--sbom-generate");
+    CliRun inspect = CliRun.of("pkg", "inspect", bundle.toString(), "--json");
+    assertThat(inspect.out()).contains("neguard-package/2").contains("neguard/sbom.cdx.json");
+
+    CliRun r = vulns(bundle, "--trust", pki.resolve("ca.pem").toString());
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    JsonNode j = r.json();
+    assertThat(j.path("verified").asText()).contains("signature");
+    assertThat(j.path("findings").findValuesAsText("advisory"))
+        .containsExactlyInAnyOrder("DEBIAN-CVE-2026-24061", "DEBIAN-CVE-2026-28372");
+    assertThat(j.path("findings").findValuesAsText("package")).containsOnly("inetutils-telnetd");
+    assertThat(codes(r)).containsExactly("KNOWN_VULNERABILITY");
+    assertThat(j.path("reasons").path(0).path("message").asText()).contains("CVE-2026-24061")
+        .contains("fixed in 2:2.4-2+deb12u2");
+
+    CliRun high = vulns(bundle, "--fail-on", "high");
+    assertThat(high.exit()).as("%s", high).isEqualTo(3);
+    assertThat(codes(high)).containsExactly("KNOWN_VULNERABILITY", "KNOWN_VULNERABILITY");
+    assertThat(high.json().path("verified").asText()).contains("NOT checked");
+
+    CliRun text = CliRun.of("pkg", "vulns", bundle.toString(), "--db", db.toString());
+    assertThat(text.exit()).isEqualTo(3);
+    assertThat(text.out()).contains("DEBIAN-CVE-2026-24061").contains("inetutils-telnetd")
+        .contains("source inetutils").contains("KNOWN_VULNERABILITY");
+  }
+
+  @Test
+  @DisplayName("AV-2: a backported fix is not reported: telnetd 2:2.4-2+deb12u3 passes; +deb12u2 has only the high finding, so --fail-on critical passes and --fail-on high fails")
+  void thresholds_andBackports() throws Exception {
+    Path fixed = bundle("telnetd-fixed", rootfs("fixed", "2:2.4-2+deb12u3"), "--sbom-generate");
+    CliRun ok = vulns(fixed, "--fail-on", "low");
+    assertThat(ok.exit()).as("%s", ok).isZero();
+    assertThat(ok.json().path("findings")).isEmpty();
+
+    Path half = bundle("telnetd-half", rootfs("half", "2:2.4-2+deb12u2"), "--sbom-generate");
+    CliRun critical = vulns(half, "--fail-on", "critical");
+    assertThat(critical.exit()).as("%s", critical).isZero();
+    assertThat(critical.json().path("findings").findValuesAsText("advisory"))
+        .containsExactly("DEBIAN-CVE-2026-28372");
+    CliRun high = vulns(half, "--fail-on", "high");
+    assertThat(high.exit()).as("%s", high).isEqualTo(3);
+  }
+
+  @Test
+  @DisplayName("AV-2: a VEX statement (OpenVEX) saying not_affected with a justification suppresses the critical finding, which stays listed with its reason: exit 0")
+  void vex_suppresses() throws Exception {
+    Path bundle = bundle("telnetd-vex", rootfs("vex", "2:2.4-2+deb12u2"), "--sbom-generate");
+    Path vex = Files.writeString(dir.resolve("vex.json"), """
+        {"@context": "https://openvex.dev/ns/v0.2.0", "author": "ACME PSIRT",
+         "timestamp": "2026-12-01T12:00:00Z", "statements": [
+          {"vulnerability": {"name": "CVE-2026-28372"}, "status": "not_affected",
+           "justification": "vulnerable_code_not_in_execute_path"}]}
+        """);
+    CliRun before = vulns(bundle, "--fail-on", "high");
+    assertThat(before.exit()).as("%s", before).isEqualTo(3);
+    CliRun r = vulns(bundle, "--fail-on", "high", "--vex", vex.toString());
+    assertThat(r.exit()).as("%s", r).isZero();
+    JsonNode f = r.json().path("findings").path(0);
+    assertThat(f.path("suppressed").asBoolean()).isTrue();
+    assertThat(f.path("vex").path("justification").asText())
+        .isEqualTo("vulnerable_code_not_in_execute_path");
+  }
+
+  @Test
+  @DisplayName("AV-2: a vendor's CycloneDX SBOM (--sbom FILE) is carried and matched; an invalid one is refused MALFORMED by pkg build, and nothing is written")
+  void vendorSbom() throws Exception {
+    Path sbom = Files.writeString(dir.resolve("vendor.cdx.json"), """
+        {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+         "metadata": {"component": {"type": "application", "name": "mme-core", "version": "1.0.0"}},
+         "components": [{"type": "library", "name": "inetutils-telnetd", "version": "2:2.4-2+deb12u1",
+           "purl": "pkg:deb/debian/inetutils-telnetd@2%3A2.4-2%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=inetutils"}]}
+        """);
+    Path tree = dir.resolve("tree-plain");
+    Files.createDirectories(tree.resolve("bin"));
+    Files.writeString(tree.resolve("bin/mme"), "#!/bin/sh\n");
+    Path bundle = bundle("vendor-sbom", tree, "--sbom", sbom.toString());
+    try (ZipFile zip = ZipFile.builder().setPath(bundle).get()) {
+      assertThat(zip.getInputStream(zip.getEntry("neguard/sbom.cdx.json")).readAllBytes())
+          .isEqualTo(Files.readAllBytes(sbom));
+    }
+    CliRun r = vulns(bundle);
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(r.json().path("findings").findValuesAsText("advisory"))
+        .contains("DEBIAN-CVE-2026-24061");
+
+    Path bad = Files.writeString(dir.resolve("bad.cdx.json"),
+        Files.readString(sbom).replace("\"version\": 1,", "\"version\": 1, \"sbomFormat\": 2,"));
+    Path out = dir.resolve("bad-sbom.ngp");
+    CliRun build = CliRun.of("pkg", "build", "--name", "x", "--version", "1", "--security-version",
+        "1", "--ne-type", "mme", "--vendor", "ACME", "--from", tree.toString(), "--out",
+        out.toString(), "--sbom", bad.toString(), "--json");
+    assertThat(build.exit()).as("%s", build).isEqualTo(3);
+    assertThat(codes(build)).containsExactly("MALFORMED");
+    assertThat(build.out()).contains("sbomFormat");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("AV-2, INT-4: an SBOM swapped in a signed bundle (a fixed version claimed) is DIGEST_MISMATCH, with and without --trust; a bundle without an SBOM is BAD_INPUT (no verdict)")
+  void tampered_andMissing() throws Exception {
+    Path bundle = bundle("telnetd-tamper", rootfs("tamper", "2:2.4-2+deb12u1"), "--sbom-generate");
+    Path forged = dir.resolve("forged.ngp");
+    rewrite(bundle, forged, "neguard/sbom.cdx.json",
+        s -> s.replace("deb12u1", "deb12u9"));
+    CliRun plain = vulns(forged);
+    assertThat(plain.exit()).as("%s", plain).isEqualTo(3);
+    assertThat(codes(plain)).containsExactly("DIGEST_MISMATCH");
+    CliRun trusted = vulns(forged, "--trust", pki.resolve("ca.pem").toString());
+    assertThat(trusted.exit()).as("%s", trusted).isEqualTo(3);
+    assertThat(codes(trusted)).contains("DIGEST_MISMATCH");
+
+    Path tree = dir.resolve("tree-nosbom");
+    Files.createDirectories(tree.resolve("bin"));
+    Files.writeString(tree.resolve("bin/mme"), "#!/bin/sh\n");
+    Path noSbom = bundle("no-sbom", tree);
+    CliRun none = vulns(noSbom);
+    assertThat(none.exit()).as("%s", none).isEqualTo(1);
+    assertThat(codes(none)).containsExactly("BAD_INPUT");
+    assertThat(none.out()).contains("carries no SBOM").contains("--sbom-generate");
+  }
+
+  @Test
+  @DisplayName("HRD-3: a database older than --max-db-age is refused SCAN_POLICY; a component of an ecosystem without version rules is SCAN_INCOMPLETE unless --allow-not-assessed")
+  void staleDb_andNotAssessed() throws Exception {
+    Path bundle = bundle("telnetd-stale", rootfs("stale", "2:2.4-2+deb12u3"), "--sbom-generate");
+    Thread.sleep(1100);
+    CliRun stale = vulns(bundle, "--max-db-age", "1s");
+    assertThat(stale.exit()).as("%s", stale).isEqualTo(3);
+    assertThat(codes(stale)).containsExactly("SCAN_POLICY");
+
+    Path sbom = Files.writeString(dir.resolve("generic.cdx.json"), """
+        {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+          {"type": "library", "name": "blob", "version": "1", "purl": "pkg:generic/blob@1"},
+          {"type": "firmware", "name": "bios", "version": "7"}]}
+        """);
+    Path tree = dir.resolve("tree-generic");
+    Files.createDirectories(tree.resolve("bin"));
+    Files.writeString(tree.resolve("bin/mme"), "#!/bin/sh\n");
+    Path generic = bundle("generic", tree, "--sbom", sbom.toString());
+    CliRun r = vulns(generic);
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(codes(r)).containsExactly("SCAN_INCOMPLETE");
+    assertThat(r.json().path("notAssessed").findValuesAsText("component"))
+        .contains("bios 7");
+    CliRun allowed = vulns(generic, "--allow-not-assessed");
+    assertThat(allowed.exit()).as("%s", allowed).isZero();
+  }
+
+  /** {@code in} with entry {@code name}'s text edited, every other entry copied as it is. */
+  private static void rewrite(Path in, Path out, String name,
+      java.util.function.UnaryOperator<String> edit) throws Exception {
+    try (ZipFile zip = ZipFile.builder().setPath(in).get();
+        ZipArchiveOutputStream o = new ZipArchiveOutputStream(out)) {
+      for (ZipArchiveEntry e : java.util.Collections.list(zip.getEntriesInPhysicalOrder())) {
+        byte[] b = zip.getInputStream(e).readAllBytes();
+        if (e.getName().equals(name)) {
+          String before = new String(b, StandardCharsets.UTF_8);
+          String after = edit.apply(before);
+          assertThat(after).isNotEqualTo(before);
+          assertThat(after.length()).isEqualTo(before.length());
+          b = after.getBytes(StandardCharsets.UTF_8);
+        }
+        ZipArchiveEntry n = new ZipArchiveEntry(e.getName());
+        n.setUnixMode(e.getUnixMode());
+        n.setMethod(ZipArchiveEntry.DEFLATED);
+        n.setTime(e.getTime());
+        o.putArchiveEntry(n);
+        o.write(b);
+        o.closeArchiveEntry();
+      }
+    }
+  }
+}

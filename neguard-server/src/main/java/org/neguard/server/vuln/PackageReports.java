@@ -1,0 +1,362 @@
+package org.neguard.server.vuln;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.neguard.api.device.OsPackage;
+import org.neguard.api.device.PackageReport;
+import org.neguard.api.device.PackageVerdict;
+import org.neguard.api.device.SocketOwner;
+import org.neguard.api.vuln.DeviceVulnSummary;
+import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.api.vuln.ExposedPort;
+import org.neguard.api.vuln.FleetVulnerabilities;
+import org.neguard.api.vuln.Reach;
+import org.neguard.api.vuln.VulnFinding;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.web.ApiException;
+import org.neguard.vuln.Assessment;
+import org.neguard.vuln.Component;
+import org.neguard.vuln.DpkgPackage;
+import org.neguard.vuln.Exposure;
+import org.neguard.vuln.Finding;
+import org.neguard.vuln.Inventory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The NEs' package reports and their assessments: a report is checked ({@link ReportCheck}),
+ * stored for the device of the client certificate (a report names no device: it cannot speak for
+ * another), assessed against the current database, and the findings stored; a device whose
+ * findings were assessed against another database than the one open now is assessed again
+ * before it is shown. Thread-safe: each device's row is locked while its report is stored.
+ */
+@org.springframework.stereotype.Component
+final class PackageReports {
+  private static final TypeReference<List<OsPackage>> PACKAGES = new TypeReference<>() {};
+  private static final TypeReference<List<SocketOwner>> SOCKETS = new TypeReference<>() {};
+  private static final TypeReference<List<VulnFinding>> FINDINGS = new TypeReference<>() {};
+
+  private final JdbcClient jdbc;
+  private final ObjectMapper json;
+  private final VulnDatabase database;
+  private final AuditLog audit;
+  private final TransactionTemplate tx;
+
+  PackageReports(JdbcClient jdbc, ObjectMapper json, VulnDatabase database, AuditLog audit,
+      PlatformTransactionManager transactions) {
+    this.jdbc = jdbc;
+    this.json = json;
+    this.database = database;
+    this.audit = audit;
+    this.tx = new TransactionTemplate(transactions);
+  }
+
+  /** A device's stored report. */
+  private record Stored(String format, String release, String digest, int count,
+      List<OsPackage> packages, List<SocketOwner> sockets, List<String> notes,
+      Instant reportedAt) {}
+
+  /** A device's stored assessment. */
+  private record Assessed(String fingerprint, String digest, String state,
+      List<VulnFinding> findings, Instant at) {}
+
+  /**
+   * Checks, stores and assesses the report {@code body} (already bounded) of {@code deviceId}.
+   *
+   * @throws ApiException 400 not a report, 422 MALFORMED an impossible one, 413 SIZE_LIMIT too
+   *     many packages or sockets; nothing is stored then, and a failure row is audited
+   */
+  PackageVerdict report(String deviceId, byte[] body) {
+    String actor = "device " + deviceId;
+    PackageReport r;
+    ReportCheck.Checked checked = null;
+    try {
+      try {
+        r = json.readValue(body, PackageReport.class);
+      } catch (IOException e) {
+        throw ApiException.badInput("not a package report (JSON of PackageReport, docs/SERVER.md"
+            + " \"Vulnerabilities\"): " + firstLine(e));
+      }
+      if (r == null) {
+        throw ApiException.badInput("give a package report as the request body");
+      }
+      ReportCheck.envelope(r);
+      if (r.packages() != null) {
+        checked = ReportCheck.packages(r);
+      }
+    } catch (ApiException e) {
+      audit.append(AuditEvent.failure(actor, "VULN_PACKAGES", actor, e.getMessage()));
+      throw e;
+    }
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    ReportCheck.Checked c = checked;
+    try {
+      return tx.execute(s -> store(deviceId, r, c, now));
+    } catch (ApiException e) {
+      audit.append(AuditEvent.failure(actor, "VULN_PACKAGES", actor, e.getMessage()));
+      throw e;
+    }
+  }
+
+  private PackageVerdict store(String deviceId, PackageReport r, ReportCheck.Checked checked,
+      Instant now) {
+    jdbc.sql("SELECT id FROM devices WHERE id = ? FOR UPDATE").param(deviceId)
+        .query(String.class).single();
+    Optional<Stored> before = stored(deviceId);
+    List<OsPackage> packages;
+    if (checked == null) {
+      // "Unchanged": only if this server holds the list of that digest, else ask for it.
+      if (before.isEmpty() || !before.get().digest().equals(r.digest())
+          || !before.get().format().equals(r.format())) {
+        return new PackageVerdict(PackageVerdict.PACKAGES_NEEDED, before.map(Stored::digest)
+            .orElse(null), 0, 0, List.of("the server holds no package list of digest "
+            + r.digest() + ": send the list"));
+      }
+      packages = before.get().packages();
+      ReportCheck.owners(r.sockets(), packages.stream().map(OsPackage::name)
+          .collect(Collectors.toSet()));
+    } else {
+      packages = r.packages();
+    }
+    jdbc.sql("DELETE FROM device_os_packages WHERE device_id = ?").param(deviceId).update();
+    jdbc.sql("INSERT INTO device_os_packages (device_id, format, release, digest, package_count,"
+        + " packages, sockets, notes, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(deviceId, r.format(), r.release(), r.digest(), packages.size(),
+            bytes(packages), bytes(r.sockets()), r.notes().stream().map(n -> n.replaceAll("\\p{Cntrl}", " "))
+                .collect(Collectors.joining("\n")), utc(now))
+        .update();
+    Stored now0 = new Stored(r.format(), r.release(), r.digest(), packages.size(), packages,
+        r.sockets(), r.notes(), now);
+    VulnDatabase.Current db = database.current(now);
+    Assessed a = assess(deviceId, now0, db, now);
+    List<String> messages = new ArrayList<>(db.messages());
+    messages.addAll(notAssessed(now0, db));
+    return new PackageVerdict(a.state(), r.digest(), a.findings().size(),
+        (int) a.findings().stream().filter(VulnFinding::reachable).count(), messages);
+  }
+
+  /** One device's findings, assessed again first if the database changed since. */
+  DeviceVulnerabilities device(String deviceId) {
+    String neType = jdbc.sql("SELECT ne_type FROM devices WHERE id = ?").param(deviceId)
+        .query(String.class).optional()
+        .orElseThrow(() -> ApiException.notFound("no device " + deviceId));
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    VulnDatabase.Current db = database.current(now);
+    Optional<Stored> s = stored(deviceId);
+    if (s.isEmpty()) {
+      return new DeviceVulnerabilities(deviceId, neType, DeviceVulnerabilities.NO_REPORT, null,
+          null, 0, null, null, db.feeds(), List.of("the NE has not reported its packages: its"
+              + " agent reports them with its socket inventory (inventory.interval in its"
+              + " configuration); check that the agent runs and its log's packages_error lines"),
+          List.of(), List.of());
+    }
+    Stored st = s.get();
+    Assessed a = current(deviceId, st, db, now);
+    List<String> messages = new ArrayList<>(db.messages());
+    messages.addAll(notAssessed(st, db));
+    st.notes().forEach(n -> messages.add("the NE's agent: " + n));
+    return new DeviceVulnerabilities(deviceId, neType, a.state(), st.format(), st.release(),
+        st.count(), st.reportedAt().toString(), a.at().toString(), db.feeds(), messages,
+        ports(st, a.findings()), a.findings());
+  }
+
+  /** The reported sockets, each with the number of findings reachable through it. */
+  private static List<ExposedPort> ports(Stored s, List<VulnFinding> findings) {
+    List<ExposedPort> out = new ArrayList<>();
+    for (SocketOwner o : s.sockets()) {
+      int n = (int) findings.stream().filter(f -> f.reachableThrough().stream().anyMatch(r ->
+          r.protocol().equals(o.protocol()) && r.port() == o.port()
+              && r.address().equals(o.address()))).count();
+      out.add(new ExposedPort(o.protocol(), o.port(), o.address(), o.process(), o.executable(),
+          o.owner(), n));
+    }
+    return out;
+  }
+
+  /** Every device, those with reachable findings first, then by their most severe ones. */
+  FleetVulnerabilities fleet() {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    VulnDatabase.Current db = database.current(now);
+    List<DeviceVulnSummary> out = new ArrayList<>();
+    List<String[]> devices = jdbc.sql("SELECT id, ne_type FROM devices ORDER BY id")
+        .query((rs, i) -> new String[] {rs.getString(1), rs.getString(2)}).list();
+    for (String[] d : devices) {
+      Optional<Stored> s = stored(d[0]);
+      if (s.isEmpty()) {
+        out.add(new DeviceVulnSummary(d[0], d[1], DeviceVulnerabilities.NO_REPORT, 0, 0, 0, 0,
+            0, 0, 0, null));
+        continue;
+      }
+      Assessed a = current(d[0], s.get(), db, now);
+      int[] n = new int[6];
+      for (VulnFinding f : a.findings()) {
+        n[bucket(f.severity())]++;
+      }
+      out.add(new DeviceVulnSummary(d[0], d[1], a.state(),
+          (int) a.findings().stream().filter(VulnFinding::reachable).count(), n[0], n[1], n[2],
+          n[3], n[4], a.findings().size(), a.at().toString()));
+    }
+    out.sort(Comparator.comparingInt(DeviceVulnSummary::reachable).reversed()
+        .thenComparing(Comparator.comparingInt(DeviceVulnSummary::critical).reversed())
+        .thenComparing(Comparator.comparingInt(DeviceVulnSummary::high).reversed())
+        .thenComparing(Comparator.comparingInt(DeviceVulnSummary::unknown).reversed())
+        .thenComparing(Comparator.comparingInt(DeviceVulnSummary::medium).reversed())
+        .thenComparing(Comparator.comparingInt(DeviceVulnSummary::low).reversed())
+        .thenComparing(DeviceVulnSummary::deviceId));
+    return new FleetVulnerabilities(db.state(), db.feeds(), db.messages(), out);
+  }
+
+  /** 0 critical, 1 high, 2 medium, 3 low or none, 4 unknown. */
+  private static int bucket(String severity) {
+    return switch (severity) {
+      case "CRITICAL" -> 0;
+      case "HIGH" -> 1;
+      case "MEDIUM" -> 2;
+      case "LOW", "NONE" -> 3;
+      default -> 4;
+    };
+  }
+
+  /** The stored assessment if made against the open database and the stored list, else anew. */
+  private Assessed current(String deviceId, Stored s, VulnDatabase.Current db, Instant now) {
+    Optional<Assessed> a = jdbc.sql("SELECT db_fingerprint, packages_digest, state, findings,"
+        + " assessed_at FROM device_vulnerabilities WHERE device_id = ?").param(deviceId)
+        .query((rs, i) -> new Assessed(rs.getString(1), rs.getString(2), rs.getString(3),
+            read(rs.getBytes(4), FINDINGS), rs.getObject(5, OffsetDateTime.class).toInstant()))
+        .optional();
+    if (a.isPresent() && a.get().fingerprint().equals(db.fingerprint())
+        && a.get().digest().equals(s.digest())) {
+      // The database's freshness is judged now, not when the findings were made.
+      String state = a.get().state().equals(DeviceVulnerabilities.NOT_ASSESSED)
+          ? a.get().state() : db.state();
+      return new Assessed(a.get().fingerprint(), a.get().digest(), state, a.get().findings(),
+          a.get().at());
+    }
+    return tx.execute(x -> assess(deviceId, s, db, now));
+  }
+
+  /** Assesses {@code s} against {@code db} and stores the result in place of the last one. */
+  private Assessed assess(String deviceId, Stored s, VulnDatabase.Current db, Instant now) {
+    List<VulnFinding> findings = List.of();
+    String state = db.state();
+    if (db.db().isPresent()) {
+      if (assessable(s, db)) {
+        Assessment a = db.db().get().assess(inventory(s));
+        findings = a.findings().stream().map(PackageReports::finding).toList();
+      } else {
+        state = DeviceVulnerabilities.NOT_ASSESSED;
+      }
+    }
+    int[] n = new int[6];
+    findings.forEach(f -> n[bucket(f.severity())]++);
+    jdbc.sql("DELETE FROM device_vulnerabilities WHERE device_id = ?").param(deviceId).update();
+    jdbc.sql("INSERT INTO device_vulnerabilities (device_id, db_fingerprint, packages_digest,"
+        + " state, findings, count_total, count_reachable, count_critical, count_high,"
+        + " count_medium, count_low, count_unknown,"
+        + " assessed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(deviceId, db.fingerprint(), s.digest(), state, bytes(findings), findings.size(),
+            (int) findings.stream().filter(VulnFinding::reachable).count(), n[0], n[1], n[2],
+            n[3], n[4], utc(now))
+        .update();
+    return new Assessed(db.fingerprint(), s.digest(), state, findings, now);
+  }
+
+  /**
+   * Whether the database can say anything about {@code s}: dpkg packages of a release one of
+   * its feeds covers. Anything else is NOT_ASSESSED, never "no vulnerabilities".
+   */
+  private static boolean assessable(Stored s, VulnDatabase.Current db) {
+    return PackageReport.DPKG.equals(s.format()) && s.release() != null
+        && db.db().get().feeds().stream().anyMatch(f -> f.ecosystems().contains(s.release()));
+  }
+
+  private static List<String> notAssessed(Stored s, VulnDatabase.Current db) {
+    if (db.db().isEmpty() || assessable(s, db)) {
+      return List.of();
+    }
+    if (!PackageReport.DPKG.equals(s.format())) {
+      return List.of("the NE reported " + s.format() + " packages, which this server does not"
+          + " assess (Debian packages only): nothing was assessed");
+    }
+    return List.of(s.release() == null ? "the NE reported no release (/etc/os-release): its"
+        + " packages cannot be matched to a distribution's advisories"
+        : "the vulnerability database holds no advisories for " + s.release() + ": import that"
+            + " release's OSV feed with 'neguard vulndb import'");
+  }
+
+  /** The components and exposures of a stored dpkg report (checked when it was stored). */
+  private static Inventory inventory(Stored s) {
+    List<Component> components = new ArrayList<>();
+    for (OsPackage p : s.packages()) {
+      components.add(Component.ofDpkg(new DpkgPackage(p.name(), p.arch(),
+          org.neguard.vuln.DebianVersion.parse(p.version()), p.source(),
+          org.neguard.vuln.DebianVersion.parse(p.sourceVersion())), s.release()));
+    }
+    List<Exposure> exposures = new ArrayList<>();
+    for (SocketOwner o : s.sockets()) {
+      exposures.add(new Exposure(o.protocol(), o.address(), o.port(),
+          Optional.ofNullable(o.process()), Optional.ofNullable(o.executable()),
+          Optional.ofNullable(o.owner()), Optional.empty()));
+    }
+    return new Inventory(components, exposures);
+  }
+
+  private static VulnFinding finding(Finding f) {
+    return new VulnFinding(f.advisoryId(), f.cves(), f.summary(), f.severity().name(),
+        f.cvss().map(c -> c.score()).orElse(null), f.cvss().map(c -> c.vector()).orElse(null),
+        f.component().name(), f.component().version(), f.component().matchName(), f.affected(),
+        f.fixedVersion().orElse(null), f.reachableThrough().stream().map(e -> new Reach(
+            e.transport(), e.port(), e.address(), e.process().orElse(null),
+            e.executable().orElse(null))).toList(), f.matchedBy());
+  }
+
+  private Optional<Stored> stored(String deviceId) {
+    return jdbc.sql("SELECT format, release, digest, package_count, packages, sockets, notes,"
+        + " reported_at FROM device_os_packages WHERE device_id = ?").param(deviceId)
+        .query((rs, i) -> new Stored(rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getInt(4), read(rs.getBytes(5), PACKAGES), read(rs.getBytes(6), SOCKETS),
+            rs.getString(7).isEmpty() ? List.of() : List.of(rs.getString(7).split("\n")),
+            rs.getObject(8, OffsetDateTime.class).toInstant()))
+        .optional();
+  }
+
+  private byte[] bytes(Object value) {
+    try {
+      return json.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private <T> T read(byte[] bytes, TypeReference<T> type) {
+    try {
+      return json.readValue(bytes, type);
+    } catch (IOException e) {
+      throw new IllegalStateException("a stored package report or assessment is not readable",
+          e);
+    }
+  }
+
+  private static OffsetDateTime utc(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
+  private static String firstLine(IOException e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}
