@@ -47,6 +47,8 @@ enum Module {
       using(COMMON)),
   DEMO(packages("org.neguard.demo.."), allOfIt(), using(COMMON)),
   AV(packages("org.neguard.av.."), exports("org.neguard.av"), using(COMMON, PKG)),
+  // Vulnerability assessment (issue 16): version rules, package lists, advisory feeds, matching.
+  VULN(packages("org.neguard.vuln.."), allOfIt(), using(COMMON)),
   HARDEN(
       packages("org.neguard.harden.."),
       // The observation model, policy, evaluation, probes and evidence are what the CLI drives;
@@ -58,11 +60,12 @@ enum Module {
           "org.neguard.harden.policy",
           "org.neguard.harden.probe",
           "org.neguard.harden.report",
+          // vuln: the vulnerability assessment of an observation (HRD-3's second half), which
+          // harden check runs; VULN for the database and matching it drives (issue 16).
+          "org.neguard.harden.vuln",
           "org.neguard.harden.inventory.LocalInventory",
           "org.neguard.harden.nmap.NmapXmlImporter"),
-      using(COMMON)),
-  // Vulnerability assessment (issue 16): version rules, package lists, advisory feeds, matching.
-  VULN(packages("org.neguard.vuln.."), allOfIt(), using(COMMON)),
+      using(COMMON, VULN)),
   API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
   // agent.client: the device side of the agents' API, which `neguard sim agents` drives too.
   // The agent uses of HARDEN only the observation model and the /proc inventory (port drift),

@@ -161,7 +161,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
   /** The package for the publication gate's step: its SBOM names a vulnerable telnetd. */
   private VulnGateStep.Package vulnerablePackage(Path work, DemoClamd clamd, Path pki)
-      throws IOException, org.neguard.verdict.RefusalException {
+      throws IOException {
     Path tree = work.resolve("sample-telnet-gw");
     writeSample(tree);
     Path out = work.resolve("sample-telnet-gw-1.0.0" + BundleLayout.EXTENSION);

@@ -8,11 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.neguard.progress.ProgressListener;
-import org.neguard.verdict.RefusalException;
 import picocli.CommandLine;
 
 /**
@@ -46,11 +43,9 @@ final class VulnGateStep {
   /**
    * Writes the demo feed (one Debian advisory in OSV form, as the Debian security tracker
    * publishes CVE-2026-24061, with NVD's CVSS vector, 9.8; dated now, as a feed downloaded today)
-   * and imports it into {@code work/vulndb}: with {@code neguard vulndb import} when this build
-   * has it, else through the same library call.
+   * and imports it into {@code work/vulndb} with {@code neguard vulndb import}.
    */
-  static Path importFeed(PrintWriter out, PrintWriter err, Path work) throws IOException,
-      RefusalException {
+  static Path importFeed(PrintWriter out, PrintWriter err, Path work) throws IOException {
     Path feed = work.resolve("debian-osv-demo.zip");
     String record = "{\"id\": \"DEBIAN-CVE-2026-24061\", \"modified\": \""
         + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\", \"aliases\":"
@@ -68,42 +63,27 @@ final class VulnGateStep {
     Path db = work.resolve("vulndb");
     String[] args = {"vulndb", "import", "--db", db.toString(), feed.toString()};
     QuickstartText.show(out, args);
-    if (Main.newCommandLine().getSubcommands().containsKey("vulndb")) {
-      CommandLine cl = Main.newCommandLine();
-      cl.setOut(out);
-      cl.setErr(err);
-      int exit = cl.execute(args);
-      if (exit != 0) {
-        throw new IllegalStateException("'neguard " + String.join(" ", args) + "' exited " + exit);
-      }
-    } else {
-      org.neguard.vuln.VulnDb.importFeeds(db, List.of(feed), ProgressListener.NONE);
-      out.println("(imported through org.neguard.vuln.VulnDb: this build has no 'vulndb' command)");
-      out.flush();
+    CommandLine cl = Main.newCommandLine(args);
+    cl.setOut(out);
+    cl.setErr(err);
+    int exit = cl.execute(args);
+    if (exit != 0) {
+      throw new IllegalStateException("'neguard " + String.join(" ", args) + "' exited " + exit);
     }
     return db;
   }
 
   /**
    * Builds the unsigned package {@code name} {@code version} of the files under {@code tree},
-   * carrying {@link #sbom()}: with {@code neguard pkg build --sbom} (through {@code cli}) when
-   * this build has the option, else through the same library call.
+   * carrying {@link #sbom()}, with {@code neguard pkg build --sbom} run by {@code cli}.
    */
   static void build(Path tree, Path out, String name, String version,
-      java.util.function.Consumer<String[]> cli) throws IOException, RefusalException {
+      java.util.function.Consumer<String[]> cli) throws IOException {
     Path sbomFile = out.resolveSibling(name + "-" + version + ".cdx.json");
     Files.write(sbomFile, sbom());
-    CommandLine build = Main.newCommandLine().getSubcommands().get("pkg").getSubcommands()
-        .get("build");
-    if (build.getCommandSpec().findOption("--sbom") != null) {
-      cli.accept(new String[] {"pkg", "build", "--name", name, "--version", version,
-          "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor", "--from",
-          tree.toString(), "--out", out.toString(), "--sbom", sbomFile.toString()});
-    } else {
-      org.neguard.pkg.BundleBuilder.builder().name(name).version(version).securityVersion(1)
-          .neType("mme").vendor("Demo Vendor").sbom(Files.readAllBytes(sbomFile)).build()
-          .build(tree, out);
-    }
+    cli.accept(new String[] {"pkg", "build", "--name", name, "--version", version,
+        "--security-version", "1", "--ne-type", "mme", "--vendor", "Demo Vendor", "--from",
+        tree.toString(), "--out", out.toString(), "--sbom", sbomFile.toString()});
   }
 
   /** Writes the two VEX documents into {@code dir}; returns it. */

@@ -29,9 +29,11 @@ public final class ObservationCodec {
       StrictJson.builder()
           .findAndAddModules()
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          // protocolProbes came later: absent in JSON it is empty (the strict mapper refuses any
-          // other missing field), so agents and files that predate it stay readable.
-          .injectableValues(new InjectableValues.Std().addValue(NO_PROTOCOL_PROBES, List.of()))
+          // Fields that came later: absent in JSON, protocolProbes is empty and a port's cpe
+          // null (the strict mapper refuses any other missing field), so agents and files that
+          // predate them stay readable.
+          .injectableValues(new InjectableValues.Std().addValue(NO_PROTOCOL_PROBES, List.of())
+              .addValue(ObservedPort.CPE_ABSENT, null))
           .build();
 
 

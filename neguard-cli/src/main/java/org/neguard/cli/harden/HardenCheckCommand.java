@@ -20,6 +20,8 @@ import org.neguard.harden.eval.Evaluator;
 import org.neguard.harden.eval.PortFinding;
 import org.neguard.harden.eval.RequirementResult;
 import org.neguard.harden.eval.StaleEntry;
+import org.neguard.harden.eval.VulnerabilityInput;
+import org.neguard.harden.eval.VulnerabilityResult;
 import org.neguard.harden.nmap.NmapXmlImporter;
 import org.neguard.harden.policy.AllowedPort;
 import org.neguard.harden.policy.Baseline;
@@ -32,9 +34,13 @@ import org.neguard.harden.probe.PortList;
 import org.neguard.harden.probe.ScanOptions;
 import org.neguard.harden.report.EvidenceJson;
 import org.neguard.harden.report.EvidenceWriter;
+import org.neguard.harden.vuln.HostRelease;
+import org.neguard.harden.vuln.VulnerabilityAssessor;
 import org.neguard.io.AtomicFiles;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.Severity;
+import org.neguard.vuln.VulnDb;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,6 +96,41 @@ final class HardenCheckCommand extends CommandBase {
 
   @Mixin ForceOption force;
 
+  @Option(names = "--vulndb", paramLabel = "DIR",
+      description = "Assess what the host runs against this vulnerability database (feeds"
+          + " imported with 'neguard vulndb import'): HRD-3's second half. Without it HRD-3 is"
+          + " at best NOT_TESTED.")
+  Path vulndb;
+
+  @Option(names = "--dpkg-status", paramLabel = "FILE",
+      description = "The host's dpkg status file (an NE's copied here, with its info/ directory"
+          + " beside it to map the listening executables to packages). Default: this host's"
+          + " /var/lib/dpkg/status when the observation is this host's local inventory;"
+          + " required for any other unless --cpe-only.")
+  Path dpkgStatus;
+
+  @Option(names = "--cpe-only",
+      description = "For a remote observation without a package list: match only the products"
+          + " and versions the services revealed (CPEs), which cannot see a distribution's"
+          + " backported fixes.")
+  boolean cpeOnly;
+
+  @Option(names = "--release", paramLabel = "ECOSYSTEM",
+      description = "The host's distribution release as an OSV ecosystem, e.g. Debian:12"
+          + " (default: from this host's /etc/os-release).")
+  String release;
+
+  @Option(names = "--max-vulndb-age", paramLabel = "DURATION",
+      converter = org.neguard.cli.support.DurationConverter.class,
+      description = "The oldest the database's feeds may be (default 7d): an older database"
+          + " makes HRD-3 INCONCLUSIVE, never a pass.")
+  java.time.Duration maxVulndbAge;
+
+  @Option(names = "--fail-on", paramLabel = "high|critical",
+      description = "The lowest severity of a finding that fails HRD-3 unless waived (default"
+          + " high; a finding no feed grades counts as reaching it).")
+  String failOn;
+
   @Override
   public Object target() {
     return host;
@@ -103,9 +144,29 @@ final class HardenCheckCommand extends CommandBase {
         OutputFiles.check(report.resolve(name), false);
       }
     }
+    if (vulndb == null) {
+      for (Object[] o : new Object[][] {{"--dpkg-status", dpkgStatus}, {"--release", release},
+          {"--max-vulndb-age", maxVulndbAge}, {"--fail-on", failOn},
+          {"--cpe-only", cpeOnly ? Boolean.TRUE : null}}) {
+        if (o[1] != null) {
+          throw usage(o[0] + " belongs to the vulnerability assessment: give --vulndb DIR too");
+        }
+      }
+    }
+    if (vulndb != null && dpkgStatus == null && !cpeOnly
+        && (input.target != null || input.nmapXml != null)) {
+      // Said before a scan that may take minutes, not after it.
+      throw usage(remoteWithoutPackages(input.target != null ? input.target : host));
+    }
+    if (cpeOnly && dpkgStatus != null) {
+      throw usage("--cpe-only and --dpkg-status exclude each other: with a package list the"
+          + " packages are assessed too");
+    }
+    Severity threshold = threshold();
     Policy policy = PolicyParser.parse(policyFile);
     Observation observation = observation(policy);
-    Evaluation e = Evaluator.evaluate(policy, observation);
+    Evaluation e = vulndb == null ? Evaluator.evaluate(policy, observation)
+        : Evaluator.evaluate(policy, observation, vulnerabilities(observation, threshold));
     String generator = generator();
     List<Path> written = report == null ? List.of()
         : EvidenceWriter.write(e, report, generator,
@@ -150,6 +211,73 @@ final class HardenCheckCommand extends CommandBase {
               + ": check the inventory of the NE under test");
     }
     return o;
+  }
+
+  /** {@code --fail-on}: high (the default) or critical. */
+  private Severity threshold() {
+    if (failOn == null) {
+      return Severity.HIGH;
+    }
+    return switch (failOn.toLowerCase(java.util.Locale.ROOT)) {
+      case "high" -> Severity.HIGH;
+      case "critical" -> Severity.CRITICAL;
+      default -> throw usage("--fail-on '" + failOn + "' is not one of high, critical");
+    };
+  }
+
+  /**
+   * HRD-3's second half: the packages of the observed host (its dpkg status) and its open ports
+   * matched against the database. This host's package list is used only for this host's own
+   * inventory: assessing another host with ours would judge the wrong machine.
+   */
+  private VulnerabilityInput vulnerabilities(Observation o, Severity threshold)
+      throws IOException, RefusalException {
+    boolean thisHost = "inventory".equals(o.source())
+        && o.host().equalsIgnoreCase(thisHostName());
+    java.util.Optional<Path> status;
+    String label;
+    if (dpkgStatus != null) {
+      status = java.util.Optional.of(dpkgStatus);
+      label = "given with --dpkg-status";
+    } else if (cpeOnly) {
+      status = java.util.Optional.empty();
+      label = "none";
+    } else if (thisHost) {
+      status = java.util.Optional.of(LOCAL_STATUS);
+      label = "this host's";
+    } else {
+      throw usage(remoteWithoutPackages(o.host() + " (" + o.source() + ")"));
+    }
+    String ecosystem = release;
+    if (ecosystem == null) {
+      ecosystem = HostRelease.of(HostRelease.OS_RELEASE).orElseThrow(() -> usage(
+          "cannot tell the Debian release from " + HostRelease.OS_RELEASE
+              + ": give --release, for example Debian:12"));
+    } else if (!ecosystem.matches("[A-Za-z][A-Za-z0-9.-]{0,31}(:[0-9A-Za-z.]{1,16})?")) {
+      throw usage("--release '" + ecosystem + "' is not an OSV ecosystem such as Debian:12");
+    }
+    VulnDb db = VulnDb.open(vulndb);
+    return VulnerabilityAssessor.assess(o, new VulnerabilityAssessor.Request(db, status, label,
+        ecosystem, threshold, maxVulndbAge == null ? java.time.Duration.ofDays(7)
+            : maxVulndbAge, java.time.Instant.now()));
+  }
+
+  private static String remoteWithoutPackages(String host) {
+    return "the observation is of " + host + ", not this host's local inventory: give"
+        + " --dpkg-status FILE (that host's /var/lib/dpkg/status copied here, its info/"
+        + " directory beside it) or --cpe-only to match only the services' identified products";
+  }
+
+  /** This host's dpkg database. */
+  static final Path LOCAL_STATUS = Path.of("/var/lib/dpkg/status");
+
+  /** The name the local inventory records as its host. */
+  private static String thisHostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
   }
 
   /** A live scan that covers whatever the policy names, besides the usual ports. */
@@ -212,6 +340,26 @@ final class HardenCheckCommand extends CommandBase {
         sb.append(String.format("    %-11s %-16s %-14s %-12s %s%n", f.key(), f.port().address(),
             f.port().state(), f.port().service() == null ? "-" : f.port().service(),
             f.status() + (f.rule() == null ? "" : " (" + f.rule() + ")")));
+      }
+    }
+    VulnerabilityResult v = e.vulnerabilities();
+    if (v.ran()) {
+      sb.append("  vulnerabilities ").append(v.verdict()).append(": ").append(v.actual())
+          .append('\n');
+      v.input().get().stale().ifPresent(s -> sb.append("    database NOT CURRENT: ").append(s)
+          .append('\n'));
+      for (VulnerabilityResult.JudgedFinding j : v.findings()) {
+        var f = j.finding();
+        sb.append(String.format("    %-16s %-24s %-8s %s %s%s%s%n", j.status(), f.advisoryId(),
+            f.severity(), f.component().name(), f.component().version(),
+            f.fixedVersion().map(x -> " -> " + x).orElse(""),
+            f.reachable() ? " via " + String.join(", ", f.reachableThrough().stream()
+                .map(x -> x.label() + x.process().map(p -> " (" + p + ")").orElse(""))
+                .toList()) : ""));
+        j.waiver().ifPresent(w -> sb.append("      waived: ").append(w.reason()).append('\n'));
+      }
+      for (var w : v.unusedWaivers()) {
+        sb.append("    waiver of ").append(w.scope()).append(" matches no finding\n");
       }
     }
     for (StaleEntry s : e.stale()) {

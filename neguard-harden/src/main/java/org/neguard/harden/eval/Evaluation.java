@@ -22,6 +22,7 @@ import org.neguard.verdict.Reason;
  * @param requirements HRD-1..HRD-6 in order
  * @param verdict the overall verdict: the worst of the requirements'
  * @param reasons every discrepancy, most serious first; empty exactly when the verdict is PASS
+ * @param vulnerabilities the vulnerability assessment's judgement (HRD-3's second half)
  */
 public record Evaluation(
     Policy policy,
@@ -31,8 +32,10 @@ public record Evaluation(
     List<StaleEntry> stale,
     List<RequirementResult> requirements,
     Verdict verdict,
-    List<Reason> reasons) {
+    List<Reason> reasons,
+    VulnerabilityResult vulnerabilities) {
   public Evaluation {
+    Objects.requireNonNull(vulnerabilities, "vulnerabilities");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(observation, "observation");
     Objects.requireNonNull(evaluated, "evaluated");

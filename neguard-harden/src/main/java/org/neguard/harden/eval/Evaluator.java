@@ -76,10 +76,33 @@ public final class Evaluator {
     return withClock(Clock.systemUTC()).apply(policy, observation);
   }
 
-  /** Evaluates {@code observation} against {@code policy}. */
+  /**
+   * Evaluates with the system clock, HRD-3 judged on the port scan and on {@code
+   * vulnerabilities}, the assessment of what the host runs.
+   */
+  public static Evaluation evaluate(Policy policy, Observation observation,
+      VulnerabilityInput vulnerabilities) {
+    return withClock(Clock.systemUTC()).apply(policy, observation,
+        Optional.of(vulnerabilities));
+  }
+
+  /** Evaluates {@code observation} against {@code policy}, without vulnerability assessment. */
   public Evaluation apply(Policy policy, Observation observation) {
+    return apply(policy, observation, Optional.empty());
+  }
+
+  /**
+   * Evaluates {@code observation} against {@code policy}; HRD-3 passes only when the port scan
+   * and the vulnerability assessment both pass (empty: the assessment did not run, so HRD-3 is
+   * at best NOT_TESTED).
+   */
+  public Evaluation apply(Policy policy, Observation observation,
+      Optional<VulnerabilityInput> vulnerabilities) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(observation, "observation");
+    Objects.requireNonNull(vulnerabilities, "vulnerabilities");
+    VulnerabilityJudge.Judged vulns = VulnerabilityJudge.judge(policy, vulnerabilities,
+        clock.instant());
     List<PortFinding> findings = new ArrayList<>();
     List<ObservedPort> ports = Coverage.ports(policy, observation);
     for (ObservedPort p : ports) {
@@ -95,11 +118,13 @@ public final class Evaluator {
               + ": an interrupted or partial examination never passes; run it again to the end"));
     }
     findings.stream().map(PortFinding::reason).filter(Objects::nonNull).forEach(reasons::add);
+    reasons.addAll(vulns.reasons());
     reasons.sort(Comparator.comparingInt(r -> {
       int i = ORDER.indexOf(r.code());
       return i < 0 ? ORDER.size() : i;
     }));
-    List<RequirementResult> requirements = requirements(policy, observation, findings, stale);
+    List<RequirementResult> requirements = requirements(policy, observation, findings, stale,
+        vulns.result());
     Verdict overall = requirements.stream().map(RequirementResult::verdict)
         .reduce(Verdict.NOT_TESTED, Verdict::and);
     if (overall == Verdict.NOT_TESTED) {
@@ -110,7 +135,7 @@ public final class Evaluator {
       throw new IllegalStateException("pass with reasons: " + reasons);
     }
     return new Evaluation(policy, observation, clock.instant(), findings, stale, requirements,
-        overall, reasons);
+        overall, reasons, vulns.result());
   }
 
   private PortFinding judge(Policy policy, ObservedPort p, Observation observation) {
@@ -324,7 +349,8 @@ public final class Evaluator {
   }
 
   private static List<RequirementResult> requirements(
-      Policy policy, Observation o, List<PortFinding> findings, List<StaleEntry> stale) {
+      Policy policy, Observation o, List<PortFinding> findings, List<StaleEntry> stale,
+      VulnerabilityResult vulns) {
     Map<String, Verdict> worst = new LinkedHashMap<>();
     for (String id : List.of("HRD-1", "HRD-4", "HRD-5")) {
       worst.put(id, Verdict.PASS);
@@ -361,14 +387,21 @@ public final class Evaluator {
             + " declared but not seen open (stale); " + open + " open port(s) listed"
             + incomplete));
     boolean scan = !"inventory".equals(o.source());
-    Verdict hrd3 = !scan ? Verdict.NOT_TESTED
-        : o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE;
+    Verdict portHalf = portScanVerdict(o);
+    // Both halves of HRD-3 ("port-scanning and vulnerability-assessment tools"): a conclusive
+    // FAIL or a doubt in either decides; a PASS needs both; one half not tested leaves it so.
+    Verdict both = portHalf.and(vulns.verdict());
+    Verdict hrd3 = both == Verdict.PASS && (portHalf == Verdict.NOT_TESTED
+        || vulns.verdict() == Verdict.NOT_TESTED) ? Verdict.NOT_TESTED : both;
     out.add(new RequirementResult("HRD-3", Requirements.title("HRD-3"), hrd3,
-        "the open ports and services are examined with a port-scanning tool",
-        scan ? (o.tool() == null ? "unknown tool" : o.tool()) + " (" + o.source() + ") examined "
-            + o.host() + incomplete
+        "the open ports and services are examined with a port-scanning tool, and what the host"
+            + " runs is assessed for known vulnerabilities (none at or above the threshold"
+            + " unless waived with a reason)",
+        "port scan " + portHalf + ": " + (scan ? (o.tool() == null ? "unknown tool" : o.tool())
+            + " (" + o.source() + ") examined " + o.host() + incomplete
             : "a local inventory is not a port scan: import nmap XML (--nmap-xml) or run the"
-                + " NEGuard scan for HRD-3"));
+                + " NEGuard scan for HRD-3")
+            + ". Vulnerability assessment " + vulns.verdict() + ": " + vulns.actual()));
     out.add(new RequirementResult("HRD-4", Requirements.title("HRD-4"), worst.get("HRD-4"),
         "no open port is missing from the declared list",
         count(counts, PortStatus.UNDECLARED) + " undeclared and "
@@ -398,6 +431,15 @@ public final class Evaluator {
                 + " port(s) and every discrepancy"
             : "the procedure could not reach a conclusion for every port" + incomplete));
     return out;
+  }
+
+  /**
+   * HRD-3's first half: {@code PASS} for a complete scan or nmap import, {@code INCONCLUSIVE}
+   * for an incomplete one, {@code NOT_TESTED} for a local inventory (which is no port scan).
+   */
+  public static Verdict portScanVerdict(Observation o) {
+    return "inventory".equals(o.source()) ? Verdict.NOT_TESTED
+        : o.complete() ? Verdict.PASS : Verdict.INCONCLUSIVE;
   }
 
   private static long count(Map<PortStatus, Long> counts, PortStatus s) {

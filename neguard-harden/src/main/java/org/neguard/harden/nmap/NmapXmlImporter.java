@@ -173,6 +173,40 @@ public final class NmapXmlImporter {
     String version;
     String extraInfo;
     String tunnel;
+    /** The {@code <cpe>} children of {@code <service>}, as nmap prints them (CPE 2.2 URIs). */
+    final List<String> cpes = new ArrayList<>();
+    StringBuilder cpeText;
+  }
+
+  /** At most this many CPEs of one service, each at most {@value #MAX_CPE} characters. */
+  static final int MAX_CPES = 8;
+  static final int MAX_CPE = 512;
+  private static final java.util.regex.Pattern CPE = java.util.regex.Pattern.compile(
+      "cpe:(/|2\\.3:)[aho]:[\\x21-\\x7e]{1,500}");
+
+  /**
+   * The product nmap identified, as the first application CPE it printed ({@code
+   * cpe:/a:openbsd:openssh:9.2p1}), passed on as written: CPE matching reads the 2.2 URI form.
+   * Only for a service nmap probed ({@code -sV}); a CPE it did not print in that form is not
+   * guessed.
+   */
+  static String applicationCpe(NmapPort p) {
+    if (!"probed".equals(p.method)) {
+      return null;
+    }
+    return p.cpes.stream().filter(c -> CPE.matcher(c).matches())
+        .filter(c -> c.startsWith("cpe:/a:") || c.startsWith("cpe:2.3:a:"))
+        .filter(NmapXmlImporter::wellFormedCpe).findFirst().orElse(null);
+  }
+
+  /** Whether CPE matching can read it (NISTIR 7695, both bindings: org.neguard.vuln.Cpe). */
+  private static boolean wellFormedCpe(String cpe) {
+    try {
+      org.neguard.vuln.Cpe.parse(cpe);
+      return true;
+    } catch (org.neguard.verdict.RefusalException e) {
+      return false;
+    }
   }
 
   /** A group of ports nmap did not list one by one ({@code <extraports>}). */
@@ -300,6 +334,8 @@ public final class NmapXmlImporter {
               port.version = attr(r, "version");
               port.extraInfo = attr(r, "extrainfo");
               port.tunnel = attr(r, "tunnel");
+            } else if (port != null && name.equals("cpe") && parent.equals("service")) {
+              port.cpeText = new StringBuilder();
             } else if (host != null && name.equals("extraports") && parent.equals("ports")) {
               extra = new Extra();
               extra.state = attr(r, "state");
@@ -326,8 +362,20 @@ public final class NmapXmlImporter {
             }
             path.push(name);
           }
+          case XMLStreamConstants.CHARACTERS -> {
+            if (port != null && port.cpeText != null
+                && port.cpeText.length() + r.getTextLength() <= MAX_CPE) {
+              port.cpeText.append(r.getText());
+            }
+          }
           case XMLStreamConstants.END_ELEMENT -> {
             String name = path.pop();
+            if (name.equals("cpe") && port != null && port.cpeText != null) {
+              if (port.cpes.size() < MAX_CPES) {
+                port.cpes.add(port.cpeText.toString().strip());
+              }
+              port.cpeText = null;
+            }
             switch (name) {
               case "host" -> host = null;
               case "port" -> port = null;
@@ -407,7 +455,8 @@ public final class NmapXmlImporter {
         continue;
       }
       ports.add(new ObservedPort(p.transport, address, p.port, state,
-          "probed".equals(p.method) ? p.serviceName : null, evidence(p), null, List.of()));
+          "probed".equals(p.method) ? p.serviceName : null, evidence(p), null, List.of(),
+          state == PortState.OPEN ? applicationCpe(p) : null));
     }
     for (PortKey k : new TreeSet<>(mustCover)) {
       if (listed.contains(k)) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param allowed the declared ports
  * @param extensions the operator's additions to the forbidden list
  * @param waivers the waived baseline rules or ports
+ * @param vulnerabilityWaivers the accepted known vulnerabilities (HRD-3), each with a reason
  */
 public record Policy(
     String neType,
@@ -27,12 +28,20 @@ public record Policy(
     String sha256,
     List<AllowedPort> allowed,
     List<ForbiddenRule> extensions,
-    List<Waiver> waivers) {
+    List<Waiver> waivers,
+    List<VulnerabilityWaiver> vulnerabilityWaivers) {
+  /** A policy without vulnerability waivers (the form before they existed). */
+  public Policy(String neType, String description, String source, String sha256,
+      List<AllowedPort> allowed, List<ForbiddenRule> extensions, List<Waiver> waivers) {
+    this(neType, description, source, sha256, allowed, extensions, waivers, List.of());
+  }
+
   public Policy {
     Objects.requireNonNull(neType, "neType");
     allowed = List.copyOf(allowed);
     extensions = List.copyOf(extensions);
     waivers = List.copyOf(waivers);
+    vulnerabilityWaivers = List.copyOf(vulnerabilityWaivers);
   }
 
   /** The forbidden list in force: the baseline, then the operator's extensions. */

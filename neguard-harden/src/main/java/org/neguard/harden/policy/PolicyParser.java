@@ -53,6 +53,10 @@ public final class PolicyParser {
   private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+/-]{0,63}");
   private static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
   private static final int MAX_TEXT = 2000;
+  /** A CVE id, or an advisory id: upper-case prefix, dash-separated parts (OSV ids). */
+  private static final Pattern VULN_ID = Pattern.compile(
+      "CVE-[0-9]{4}-[0-9]{4,19}|[A-Z][A-Z0-9]{1,15}(-[A-Za-z0-9]{1,32}){1,6}");
+  private static final Pattern PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]{1,127}");
 
   private final String source;
 
@@ -103,7 +107,7 @@ public final class PolicyParser {
   private Policy policy(Node root, String sha256) throws RefusalException {
     MapNode m = map(root, "the policy");
     keys(m, "the policy", Set.of("schema", "neType", "description", "allowed", "forbidden",
-        "waivers"));
+        "waivers", "vulnerabilityWaivers"));
     Scalar schema = text(required(m, "schema", "the policy"), "schema");
     if (!SCHEMA.equals(schema.text())) {
       throw invalid(schema.loc(), "schema '" + schema.text() + "' is not supported: expected "
@@ -181,7 +185,78 @@ public final class PolicyParser {
       }
       allowed.add(a);
     }
-    return new Policy(neType.text(), description, source, sha256, allowed, extensions, waivers);
+    List<VulnerabilityWaiver> vulnWaivers = new ArrayList<>();
+    Map<String, Loc> vulnLocs = new HashMap<>();
+    for (Node n : list(m, "vulnerabilityWaivers")) {
+      VulnerabilityWaiver w = vulnerabilityWaiver(n);
+      Loc prev = vulnLocs.putIfAbsent(w.scope(), n.loc());
+      if (prev != null) {
+        throw invalid(n.loc(), "duplicate vulnerability waiver of " + w.scope() + " (first at "
+            + prev + ")");
+      }
+      vulnWaivers.add(w);
+    }
+    return new Policy(neType.text(), description, source, sha256, allowed, extensions, waivers,
+        vulnWaivers);
+  }
+
+  /**
+   * One accepted known vulnerability. The id must look like a CVE or an advisory id, so that a
+   * waiver cannot be written with a pattern or a free phrase that would match more than meant;
+   * the reason is required, as for a baseline waiver; an expiry is a plain date.
+   */
+  private VulnerabilityWaiver vulnerabilityWaiver(Node n) throws RefusalException {
+    String what = "a vulnerability waiver";
+    MapNode m = map(n, what);
+    keys(m, what, Set.of("id", "package", "reason", "reference", "expires"));
+    Scalar id = text(required(m, "id", what), "id");
+    // A CVE prefix must be a whole CVE id ("CVE-2026" would read as an advisory otherwise), and
+    // an advisory id has a number in it (DSA-5678-1, GHSA-..., RUSTSEC-2021-0001).
+    boolean cve = id.text().startsWith("CVE-");
+    if (!VULN_ID.matcher(id.text()).matches() || !id.text().matches(".*[0-9].*")
+        || cve && !id.text().matches("CVE-[0-9]{4}-[0-9]{4,19}")) {
+      throw invalid(id.loc(), "vulnerability waiver id '" + id.text() + "' is neither a CVE id"
+          + " (CVE-2026-24061) nor an advisory id (DEBIAN-CVE-2026-24061, DSA-5678-1,"
+          + " GHSA-xxxx-xxxx-xxxx): name exactly one finding");
+    }
+    String pkg = null;
+    Field pf = m.fields().get("package");
+    if (pf != null) {
+      Scalar ps = text(pf.value(), "package");
+      if (!PACKAGE.matcher(ps.text()).matches()) {
+        throw invalid(ps.loc(), "package '" + ps.text() + "' is not a package name (Debian:"
+            + " lower case letters, digits, + - . ; 2-128 characters)");
+      }
+      pkg = ps.text();
+    }
+    Field reasonField = m.fields().get("reason");
+    if (reasonField == null) {
+      throw invalid(m.loc(), "vulnerability waiver of '" + id.text() + "' has no reason:"
+          + " accepting a known vulnerability needs an explicit reason, which the evidence"
+          + " shows (HRD-3)");
+    }
+    Scalar reason = text(reasonField.value(), "reason");
+    if (reason.text().isBlank()) {
+      throw invalid(reason.loc(), "vulnerability waiver of '" + id.text() + "' has a blank"
+          + " reason: say why the NE type may keep it (not reachable, mitigated by...)");
+    }
+    limit(reason);
+    String reference = optionalText(m, "reference");
+    java.time.LocalDate expires = null;
+    Field ef = m.fields().get("expires");
+    if (ef != null) {
+      Scalar es = text(ef.value(), "expires");
+      try {
+        if (!es.text().matches("[0-9]{4}-[0-9]{2}-[0-9]{2}")) {
+          throw new java.time.format.DateTimeParseException("not YYYY-MM-DD", es.text(), 0);
+        }
+        expires = java.time.LocalDate.parse(es.text());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw invalid(es.loc(), "expires '" + es.text() + "' is not a date YYYY-MM-DD (the"
+            + " last day the waiver applies)");
+      }
+    }
+    return new VulnerabilityWaiver(id.text(), pkg, reason.text().strip(), reference, expires);
   }
 
   private AllowedPort allowed(Node n) throws RefusalException {

@@ -138,8 +138,8 @@ public final class HardenScanner {
           ? identifyAll(identify, openTcp, rpcTcp) : Map.of();
       for (int p : openTcp) {
         TcpServiceProbe.Identification id = ids.get(p);
-        ports.add(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.OPEN,
-            id == null ? null : id.service(), id != null ? id.evidence() : options.identify() ? "not identified (interrupted)" : "connected; service identification not requested", null, List.of()));
+        ports.add(ServiceCpe.identified(new ObservedPort(Transport.TCP, target.getHostAddress(), p, PortState.OPEN,
+            id == null ? null : id.service(), id != null ? id.evidence() : options.identify() ? "not identified (interrupted)" : "connected; service identification not requested", null, List.of())));
       }
       if (stopped()) {
         throw new Interrupted("services");

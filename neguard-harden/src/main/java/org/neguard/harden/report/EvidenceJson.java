@@ -83,6 +83,8 @@ public final class EvidenceJson {
       stale.add(x);
     }
     m.put("stale", stale);
+    m.put("vulnerabilities", VulnerabilityEvidence.json(e.vulnerabilities(),
+        e.policy().vulnerabilityWaivers()));
     m.put("reasons", reasons(e.reasons()));
     return m;
   }
@@ -184,6 +186,7 @@ public final class EvidenceJson {
     x.put("address", p.address());
     x.put("state", p.state().name());
     put(x, "service", p.service());
+    put(x, "cpe", p.cpe());
     put(x, "evidence", p.evidence());
     ProcessInfo proc = p.process();
     if (proc != null) {

@@ -104,7 +104,8 @@ public final class HtmlReport {
           .append("</td><td>").append(pt.process() == null ? "" : escape(pt.process().name()
               + " (pid " + pt.process().pid() + ", " + nz(pt.process().executable()) + ", user "
               + nz(pt.process().user()) + ")"))
-          .append("</td><td>").append(escape(nz(pt.evidence())));
+          .append("</td><td>").append(escape(nz(pt.evidence())))
+          .append(pt.cpe() == null ? "" : "<br>CPE <code>" + escape(pt.cpe()) + "</code>");
       if (!pt.snmp().isEmpty()) {
         h.append("<br>SNMP: ").append(escape(String.join(", ", pt.snmp().stream()
             .map(s -> s.version() + " " + EvidenceJson.community(s.community()) + " "
@@ -131,6 +132,8 @@ public final class HtmlReport {
       }
       h.append("</table>\n");
     }
+
+    VulnerabilityEvidence.html(h, e.vulnerabilities(), p.vulnerabilityWaivers());
 
     h.append("<h2>Policy: NE type ").append(escape(p.neType())).append("</h2>\n<p>")
         .append(escape(nz(p.description()))).append("<br><span class=\"muted\">")

@@ -49,6 +49,18 @@ public final class JunitReport {
         + e.policy().sha256());
     props.put("generator", generator);
     o.parameters().forEach((k, v) -> props.put("parameter." + k, v));
+    if (t.id().equals(TestCaseResult.VULNERABILITY_SCANNING)) {
+      // The database, its feeds' dates and the method: what the vulnerability verdict rests on.
+      e.vulnerabilities().input().ifPresent(in -> {
+        props.put("vulndb", in.database());
+        props.put("vulndb.current", Boolean.toString(in.stale().isEmpty()));
+        in.assessment().feeds().forEach(f -> props.put("feed." + f.name(), f.kind() + " newest "
+            + f.newest() + " imported " + f.imported() + " sha256:" + f.sha256()));
+        props.put("method", in.assessment().method());
+        props.put("packages", in.packages());
+        props.put("failOn", in.failOn().name());
+      });
+    }
     List<String> discrepancies = t.discrepancies().stream()
         .map(r -> r.code() + "  " + r.message()).toList();
     List<TestCase> cases = new ArrayList<>();

@@ -6,6 +6,9 @@ import java.util.Objects;
 import org.neguard.evidence.TestCase;
 import org.neguard.harden.Observation;
 import org.neguard.harden.eval.Evaluation;
+import org.neguard.harden.eval.Evaluator;
+import org.neguard.harden.eval.VulnerabilityInput;
+import org.neguard.harden.eval.VulnerabilityResult;
 import org.neguard.harden.eval.PortFinding;
 import org.neguard.harden.eval.RequirementResult;
 import org.neguard.harden.eval.Verdict;
@@ -16,7 +19,8 @@ import org.neguard.verdict.Reason;
  * One test case in the SCAS shape of 3GPP TS 33.117 (test name, purpose, procedure actually
  * executed, expected result, actual result, verdict), filled from an evaluation (HRD-6).
  *
- * @param id {@code TC_NO_UNNECESSARY_SERVICE} or {@code TC_BVT_PORT_SCANNING}
+ * @param id {@code TC_NO_UNNECESSARY_SERVICE}, {@code TC_BVT_PORT_SCANNING} or {@code
+ *     TC_BVT_VULNERABILITY_SCANNING}
  * @param reference the clause of TS 33.117
  * @param title the test's name
  * @param requirements the requirement IDs it covers
@@ -57,7 +61,10 @@ public record TestCaseResult(
             .toList());
   }
 
-  /** The two test cases of the hardening audit, for an evaluation. */
+  /** The id of the vulnerability-scanning test case (TS 33.117 §4.4.3). */
+  public static final String VULNERABILITY_SCANNING = "TC_BVT_VULNERABILITY_SCANNING";
+
+  /** The three test cases of the hardening audit, for an evaluation. */
   public static List<TestCaseResult> of(Evaluation e) {
     Observation o = e.observation();
     Policy p = e.policy();
@@ -103,7 +110,7 @@ public record TestCaseResult(
             + " forbidden service is open; every port's state is conclusive.",
         actual(e, "HRD-1", "HRD-4", "HRD-5"),
         v1,
-        e.reasons());
+        e.reasons().stream().filter(r -> !VULNERABILITY_CODES.contains(r.code())).toList());
 
     boolean scanned = !"inventory".equals(o.source());
     List<String> p2 = new ArrayList<>(obtain);
@@ -119,9 +126,55 @@ public record TestCaseResult(
             + " scan. Import nmap XML (--nmap-xml) or run the NEGuard scan."),
         "The scanner finds open only the ports of the declared list, on the allowed interfaces.",
         scanned ? actual(e, "HRD-3", "HRD-4") : "not executed",
-        scanned ? verdict(e, "HRD-3", "HRD-4") : Verdict.NOT_TESTED,
-        scanReasons);
-    return List.of(noUnnecessary, portScan);
+        // The port half of HRD-3 only: the vulnerability half is the next test case's.
+        scanned ? verdict(e, "HRD-4").and(Evaluator.portScanVerdict(o)) : Verdict.NOT_TESTED,
+        scanReasons.stream().filter(r -> !VULNERABILITY_CODES.contains(r.code())).toList());
+    return List.of(noUnnecessary, portScan, vulnerabilityScan(e, obtain, evaluated));
+  }
+
+  private static final java.util.Set<org.neguard.verdict.ReasonCode> VULNERABILITY_CODES =
+      java.util.Set.of(org.neguard.verdict.ReasonCode.KNOWN_VULNERABILITY,
+          org.neguard.verdict.ReasonCode.SCAN_POLICY);
+
+  /** TS 33.117 §4.4.3: the known vulnerabilities of what the NE runs (HRD-3's second half). */
+  private static TestCaseResult vulnerabilityScan(Evaluation e, List<String> obtain,
+      String evaluated) {
+    VulnerabilityResult v = e.vulnerabilities();
+    List<String> steps = new ArrayList<>();
+    List<Reason> discrepancies = new ArrayList<>();
+    if (v.input().isPresent()) {
+      VulnerabilityInput in = v.input().get();
+      steps.addAll(obtain);
+      steps.add("List what the host runs: " + in.packages() + ", as " + in.release()
+          + "; each open port mapped to the process and package behind it, or to the product"
+          + " and version its service revealed (CPE).");
+      steps.add("Match them against the vulnerability database " + in.database() + ": "
+          + String.join("; ", in.assessment().feeds().stream().map(f -> f.name() + " ("
+              + f.kind() + ", " + f.records() + " records, newest " + f.newest() + ")")
+              .toList()) + (in.stale().isPresent() ? " (NOT CURRENT)" : "") + ".");
+      steps.add("Matching: " + in.assessment().method());
+      steps.add("Judge the findings: at or above " + in.failOn() + " fails unless the policy"
+          + " waives it with a reason (" + e.policy().vulnerabilityWaivers().size()
+          + " waiver(s)) or a VEX statement says not affected.");
+      steps.add(evaluated);
+      discrepancies.addAll(e.reasons().stream()
+          .filter(r -> VULNERABILITY_CODES.contains(r.code())).toList());
+      discrepancies.addAll(in.doubts());
+    } else {
+      steps.add("Not executed: no vulnerability database was given (harden check --vulndb DIR,"
+          + " feeds imported offline with 'neguard vulndb import').");
+    }
+    return new TestCaseResult(VULNERABILITY_SCANNING, "3GPP TS 33.117 §4.4.3",
+        "Vulnerability scanning", List.of("HRD-3", "HRD-6"),
+        "Verify that what the NE runs, and in particular what serves its open ports, has no"
+            + " known vulnerability at or above the policy's threshold, against a current"
+            + " vulnerability database.",
+        steps,
+        "No known vulnerability at or above the threshold, other than waived with a reason;"
+            + " the database is current.",
+        v.ran() ? v.actual() : "not executed",
+        v.verdict(),
+        discrepancies);
   }
 
   private static Verdict verdict(Evaluation e, String... ids) {

@@ -315,11 +315,13 @@ class EvaluatorTest {
   }
 
   @Test
-  @DisplayName("HRD-3: a complete nmap import passes HRD-3; an inventory does not test it")
+  @DisplayName("HRD-3: a complete nmap import passes HRD-3's port half, which alone is no PASS"
+      + " (the vulnerability half: VulnerabilityEvaluationTest); an inventory does not test it")
   void evaluate_hrd3DependsOnSource() throws Exception {
     Evaluation nmap = eval(Observations.scan().source("nmap-xml")
         .port(TCP, "198.51.100.7", 22, PortState.OPEN, "ssh"));
-    assertThat(req(nmap, "HRD-3")).isEqualTo(Verdict.PASS);
+    assertThat(Evaluator.portScanVerdict(nmap.observation())).isEqualTo(Verdict.PASS);
+    assertThat(req(nmap, "HRD-3")).isEqualTo(Verdict.NOT_TESTED);
     assertThat(nmap.requirement("HRD-3").orElseThrow().actual()).contains("NEGuard test");
     Evaluation inv = eval(Observations.inventory());
     assertThat(req(inv, "HRD-3")).isEqualTo(Verdict.NOT_TESTED);
