@@ -13,10 +13,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code neguard device vulns}. */
 @Command(name = "vulns", mixinStandardHelpOptions = true,
-    description = "Show an NE's known vulnerabilities (HRD-3): its listening ports with the"
-        + " package serving each, then the findings, those reachable through a port first, with"
-        + " their CVE ids and fixed versions, and the vulnerability database's state and feed"
-        + " dates. An empty list means 'none found' only in state ASSESSED.")
+    description = {"Show an NE's known vulnerabilities next to its listening ports (HRD-3).",
+        "The ports come with the package serving each, then the findings, those reachable"
+            + " through a port first, with their CVE ids and fixed versions, and the"
+            + " vulnerability database's state and feed dates. An empty list means 'none found'"
+            + " only in state ASSESSED."})
 final class DeviceVulnsCommand extends ClientCommand {
   private static final String PORT = "%-14s %-40s %-20s %-34s %s";
   private static final String ROW = "%-30s %-9s %-28s %-26s %-26s %s";
