@@ -3,7 +3,6 @@ package org.neguard.server.pkg;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +29,8 @@ import org.neguard.vuln.Severity;
 import org.neguard.vuln.Vex;
 import org.neguard.vuln.VexStatement;
 import org.neguard.vuln.VulnDb;
+import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.server.vuln.VulnDatabase;
 import org.springframework.stereotype.Component;
 
 /**
@@ -46,12 +47,8 @@ public final class PublicationGate {
   private final ScanReportCheck scanGate;
   private final Clock clock = Clock.systemUTC();
   private final Optional<Path> vulnDbDir;
-  private final Duration vulnDbMaxAge;
+  private final VulnDatabase vulnDb;
   private final ServerConfig.VulnGate vulnPolicy;
-  /** The database last opened, and the feeds.json state it was opened at. */
-  private OpenedDb opened;
-
-  private record OpenedDb(VulnDb db, FileTime modified, long size) {}
 
   /**
    * The vulnerability half of the gate (issue 16) for one bundle.
@@ -74,13 +71,13 @@ public final class PublicationGate {
   /** A verified bundle and the SBOM it carries (checked against its signed manifest). */
   record Verified(Verification verification, Optional<byte[]> sbom) {}
 
-  PublicationGate(TrustConfiguration trust, ServerConfig config) {
+  PublicationGate(TrustConfiguration trust, ServerConfig config, VulnDatabase vulnDb) {
     this.trust = trust;
     // The policy comes from the command line only (ServerConfig), never from a file or the
     // environment: nobody may relax the gate by writing a properties file.
     this.scanGate = new ScanReportCheck(config.scanPolicy());
     this.vulnDbDir = config.vuln().db();
-    this.vulnDbMaxAge = config.vuln().maxAge();
+    this.vulnDb = vulnDb;
     this.vulnPolicy = config.vulnGate();
   }
 
@@ -162,9 +159,6 @@ public final class PublicationGate {
     // refused MALFORMED; components without a versioned purl listed as not assessed.
     CycloneDx.Sbom inv = CycloneDx.read(sbom.get(), subject + " " + Sboms.PATH);
     VulnDb db = database();
-    // An old database misses every advisory published since: refused as an old anti-virus
-    // database is (SCAN_POLICY), never a pass on doubt.
-    db.requireFresh(vulnDbMaxAge, clock.instant());
     Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
     List<String> notAssessed = new ArrayList<>();
     inv.unidentified().forEach(u -> notAssessed.add(u.name() + " (" + u.reason() + ")"));
@@ -172,23 +166,22 @@ public final class PublicationGate {
     return new VulnVerdict(Optional.of(a), failOn, a.failing(failOn), notAssessed, "");
   }
 
-  /** The database, opened again when its feeds.json has changed (an import since). */
-  private synchronized VulnDb database() throws RefusalException {
-    Path dir = vulnDbDir.orElseThrow();
-    try {
-      Path feeds = dir.resolve("feeds.json");
-      FileTime modified = Files.getLastModifiedTime(feeds);
-      long size = Files.size(feeds);
-      if (opened == null || !opened.modified().equals(modified) || opened.size() != size) {
-        opened = new OpenedDb(VulnDb.open(dir), modified, size);
-      }
-      return opened.db();
-    } catch (IOException | RefusalException | RuntimeException e) {
-      throw new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "the server's vulnerability"
-          + " database in " + dir + " cannot be opened (" + e.getMessage() + "); nothing is"
-          + " published without it. Import feeds with 'neguard vulndb import --db " + dir
-          + " FEED...'");
-    }
+  /**
+   * The server's database (shared with the NEs' assessments, reopened after an import). An old
+   * database misses every advisory published since: refused as an old anti-virus database is
+   * (SCAN_POLICY), never a pass on doubt; one that cannot be opened publishes nothing.
+   */
+  private VulnDb database() throws RefusalException {
+    VulnDatabase.Current now = vulnDb.current(clock.instant());
+    String why = String.join("; ", now.messages());
+    return switch (now.state()) {
+      case DeviceVulnerabilities.ASSESSED -> now.db().orElseThrow();
+      case DeviceVulnerabilities.STALE_DATABASE -> throw new RefusalException(
+          ReasonCode.SCAN_POLICY, why + ". Import current feeds with 'neguard vulndb import'"
+              + " before publishing");
+      default -> throw new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, why + "; nothing is"
+          + " published without it");
+    };
   }
 
   /**

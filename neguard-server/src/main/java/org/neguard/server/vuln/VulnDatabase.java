@@ -27,10 +27,11 @@ import org.springframework.stereotype.Component;
  * last), so a new import needs no restart. Its state is always explicit: {@code NO_DATABASE}
  * (none configured, none imported yet, or one that cannot be opened) and {@code STALE_DATABASE}
  * (a feed older than {@code --vulndb-max-age}) are never shown as "no vulnerabilities".
- * Thread-safe.
+ * The one place the server opens it: the NEs' assessments and the publication gate (server.pkg)
+ * share it, so one import is seen by both and the index is in memory once. Thread-safe.
  */
 @Component
-final class VulnDatabase {
+public final class VulnDatabase {
   private static final Logger LOG = LoggerFactory.getLogger(VulnDatabase.class);
   /** feeds.json lists a few feeds; a larger one is not a database's. */
   static final int MAX_FEEDS_JSON = 1 << 20;
@@ -56,11 +57,11 @@ final class VulnDatabase {
    *     assessment was made against
    * @param messages why not {@code ASSESSED}, with what to do
    */
-  record Current(String state, Optional<VulnDb> db, String fingerprint, List<FeedDate> feeds,
-      List<String> messages) {}
+  public record Current(String state, Optional<VulnDb> db, String fingerprint,
+      List<FeedDate> feeds, List<String> messages) {}
 
   /** Opens or reopens the database if needed, and judges its freshness at {@code now}. */
-  synchronized Current current(Instant now) {
+  public synchronized Current current(Instant now) {
     if (dir.isEmpty()) {
       return none("this server was started without a vulnerability database: import feeds with"
           + " 'neguard vulndb import --db DIR FEED...' and start the server with --vulndb DIR");
