@@ -93,8 +93,15 @@ public final class TestServer implements AutoCloseable {
     Files.writeString(anchors.resolve("vendor-root.pem"), DemoPki.pem(pki.root));
   }
 
-  /** A JDBC connection to the server's embedded database, for tests that look behind the API. */
+  /**
+   * A JDBC connection to the server's database (its PostgreSQL, or the embedded one), for tests
+   * that look behind the API.
+   */
   public java.sql.Connection db() throws java.sql.SQLException {
+    if (config != null && config.dbUrl().isPresent()) {
+      return java.sql.DriverManager.getConnection(config.dbUrl().get(),
+          config.dbUser().orElse(""), config.dbPassword().orElse(""));
+    }
     return java.sql.DriverManager.getConnection(NeguardServer.embeddedUrl(data().resolve("db")),
         "sa", "");
   }
