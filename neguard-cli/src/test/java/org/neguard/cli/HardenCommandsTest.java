@@ -137,16 +137,24 @@ class HardenCommandsTest {
           "harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024", "--udp-ports",
           Integer.toString(silent.getLocalPort()), "--sctp-ports", "none", "--out", out.toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
+      // The scan stays about 3 s in its UDP phase after the first datagram (1 s timeout, two
+      // retries); starting kill(1) only then took longer than that on a loaded machine. A shell
+      // started now sends the SIGINT the moment it reads a line.
+      Process killer = new ProcessBuilder("sh", "-c", "read line; kill -INT " + p.pid()).start();
       try {
         silent.receive(new DatagramPacket(new byte[512], 512));
         assertThat(p.isAlive()).as("still scanning").isTrue();
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        try (var go = killer.getOutputStream()) {
+          go.write('\n');
+        }
+        assertThat(killer.waitFor(5, TimeUnit.SECONDS)).isTrue();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Observation o = ObservationCodec.decode(Files.readAllBytes(out));
         assertThat(o.complete()).isFalse();
         assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE") && n.contains("udp"));
         assertThat(p.exitValue()).isNotZero();
       } finally {
+        killer.destroyForcibly();
         p.destroyForcibly();
       }
     }
