@@ -133,7 +133,11 @@ class HardenCommandsTest {
     // its first datagram says the scan (and its Ctrl-C hook) is running.
     try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
       silent.setSoTimeout(60_000);
-      Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "org.neguard.cli.Main",
+      // A shell without job control (CI started in the background, nohup) starts its children
+      // with SIGINT ignored, and a JVM keeps an ignored SIGINT ignored: perl puts the default
+      // disposition back, then becomes the JVM (same pid), as a terminal's Ctrl-C would find it.
+      Process p = new ProcessBuilder("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"",
+          java, "-cp", System.getProperty("java.class.path"), "org.neguard.cli.Main",
           "harden", "scan", "--target", "127.0.0.1", "--ports", "1-1024", "--udp-ports",
           Integer.toString(silent.getLocalPort()), "--sctp-ports", "none", "--out", out.toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
