@@ -31,6 +31,8 @@ import org.neguard.vuln.VulnDb;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class VulnGateCases {
   static TestServer s;
+  /** The PostgreSQL database of the running suite (null: the embedded one), dropped by stop. */
+  private static String database;
   static Path work;
   static String publisher;
   static String approver;
@@ -91,13 +93,18 @@ abstract class VulnGateCases {
     return db;
   }
 
-  /** Starts the shared server on {@code jdbcUrl} (null: the embedded database). */
-  static void startOn(String jdbcUrl) throws Exception {
+  /**
+   * Starts the shared server on PostgreSQL database {@code database} (from {@link TestDb#create},
+   * dropped by {@link #stop}), or on the embedded one when it is null.
+   */
+  static void startOn(String database) throws Exception {
+    VulnGateCases.database = database;
     Path dir = Files.createTempDirectory("neguard-vulngate-");
     Path db = importDb(dir);
     // The fixtures are dated 2026-11-20; the freshness rule has its own case below.
-    s = TestServer.start(jdbcUrl, b -> b.vuln(new ServerConfig.Vuln(java.util.Optional.of(db),
-        java.time.Duration.ofDays(3650))));
+    s = TestServer.start(database == null ? null : TestDb.url(database),
+        b -> b.vuln(new ServerConfig.Vuln(java.util.Optional.of(db),
+            java.time.Duration.ofDays(3650))));
     work = s.dir.resolve("work");
     Files.createDirectories(work);
     publisher = s.token(Role.PUBLISHER);
@@ -105,8 +112,12 @@ abstract class VulnGateCases {
   }
 
   static void stop() throws Exception {
-    if (s != null) {
-      s.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      TestDb.drop(database);
     }
   }
 

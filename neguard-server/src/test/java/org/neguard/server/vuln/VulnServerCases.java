@@ -24,6 +24,7 @@ import org.neguard.api.device.SocketOwner;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.device.TestDevice;
@@ -39,24 +40,35 @@ abstract class VulnServerCases {
   private static final ObjectMapper JSON = new ObjectMapper();
   static Path work;
   static TestServer s;
+  /** The PostgreSQL database of the running suite (null: the embedded one), dropped by stop. */
+  private static String database;
 
   static UnaryOperator<ServerConfig.Builder> vulnDb(Path db, Duration maxAge) {
     return b -> b.vuln(new ServerConfig.Vuln(Optional.of(db), maxAge));
   }
 
-  /** Starts the shared server on {@code jdbcUrl} (null: the embedded database). */
-  static void startOn(String jdbcUrl) throws Exception {
+  /**
+   * Starts the shared server on PostgreSQL database {@code database} (from {@link TestDb#create},
+   * dropped by {@link #stop}), or on the embedded one when it is null.
+   */
+  static void startOn(String database) throws Exception {
+    VulnServerCases.database = database;
     work = Files.createTempDirectory("neguard-vuln-test-");
     VulnFixture.importFeed(work.resolve("db"), VulnFixture.feed(work, "debian-12",
         Instant.now()));
-    s = TestServer.start(jdbcUrl, vulnDb(work.resolve("db"), Duration.ofDays(7)));
+    s = TestServer.start(database == null ? null : TestDb.url(database),
+        vulnDb(work.resolve("db"), Duration.ofDays(7)));
   }
 
   static void stop() throws Exception {
-    if (s != null) {
-      s.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+      TestServer.delete(work);
+    } finally {
+      TestDb.drop(database);
     }
-    TestServer.delete(work);
   }
 
   static DeviceVulnerabilities vulns(TestServer s, String id) throws Exception {
