@@ -465,6 +465,11 @@ class ServerCliTest {
         "DEBIAN-CVE-2026-32746", "dormant");
     assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
         + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
+    // The fleet by advisory (neguard vuln fleet): the one NE, openjdk reachable, telnetd not.
+    assertThat(vulns).contains("Fleet: ASSESSED; ", "NES (REACHABLE)");
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+        + " +1 \\(1\\) +17.0.15\\+6-1~deb12u1");
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2026-32746 .*inetutils-telnetd +1 \\(0\\) ");
     Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
     // The package list sent once whole, then as its digest only while unchanged.
     assertThat(Files.readString(ne.resolve("agent.log"))).contains(

@@ -200,6 +200,7 @@ final class PackageReports {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     VulnDatabase.Current db = database.current(now);
     List<DeviceVulnSummary> out = new ArrayList<>();
+    FleetAdvisories advisories = new FleetAdvisories();
     List<String[]> devices = jdbc.sql("SELECT id, ne_type FROM devices ORDER BY id")
         .query((rs, i) -> new String[] {rs.getString(1), rs.getString(2)}).list();
     for (String[] d : devices) {
@@ -210,6 +211,7 @@ final class PackageReports {
         continue;
       }
       Assessed a = current(d[0], s.get(), db, now);
+      advisories.add(d[0], a.findings());
       int[] n = new int[6];
       for (VulnFinding f : a.findings()) {
         n[bucket(f.severity())]++;
@@ -225,7 +227,8 @@ final class PackageReports {
         .thenComparing(Comparator.comparingInt(DeviceVulnSummary::medium).reversed())
         .thenComparing(Comparator.comparingInt(DeviceVulnSummary::low).reversed())
         .thenComparing(DeviceVulnSummary::deviceId));
-    return new FleetVulnerabilities(db.state(), db.feeds(), db.messages(), out);
+    return new FleetVulnerabilities(db.state(), db.feeds(), db.messages(), out,
+        advisories.list());
   }
 
   /** 0 critical, 1 high, 2 medium, 3 low or none, 4 unknown. */

@@ -121,6 +121,20 @@ abstract class VulnServerCases {
         + x.reachable() + "/" + x.total()).filter(x -> x.startsWith("vuln-mme-")).toList();
     assertThat(order).containsExactly("vuln-mme-1 ASSESSED 2/3", "vuln-mme-2 ASSESSED 0/3",
         "vuln-mme-3 NO_REPORT 0/0");
+    // By advisory: each row with the NEs running it, those exposing it first; most severe first.
+    org.neguard.api.vuln.FleetAdvisory telnet = fleet.advisories().stream()
+        .filter(a -> a.advisoryId().equals("DEBIAN-CVE-2026-24061")).findFirst().orElseThrow();
+    assertThat(telnet.cves()).containsExactly("CVE-2026-24061");
+    assertThat(telnet.packageName()).isEqualTo("inetutils-telnetd");
+    assertThat(telnet.fixedVersion()).isEqualTo("2:2.4-2+deb12u2");
+    assertThat(telnet.deviceIds().stream().filter(x -> x.startsWith("vuln-mme-")))
+        .containsExactly("vuln-mme-1", "vuln-mme-2");
+    assertThat(telnet.devices()).isEqualTo(telnet.deviceIds().size()).isGreaterThanOrEqualTo(2);
+    assertThat(telnet.reachable()).isGreaterThanOrEqualTo(1).isLessThan(telnet.devices());
+    assertThat(fleet.advisories()).extracting(a -> FleetAdvisories.rank(a.severity()))
+        .isSorted();
+    assertThat(fleet.advisories()).extracting(a -> a.advisoryId() + " " + a.packageName()
+        + " " + a.fixedVersion()).doesNotHaveDuplicates();
   }
 
   @Test
