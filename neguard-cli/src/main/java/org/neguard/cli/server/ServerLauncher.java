@@ -97,9 +97,17 @@ public final class ServerLauncher {
       throw new CommandLine.ParameterException(cl, "--vuln-fail-on: '" + c.vulnFailOn
           + "' is not low, medium, high or critical");
     }
+    org.neguard.vuln.Severity alertOn;
+    try {
+      alertOn = org.neguard.vuln.Severity.valueOf(
+          c.vulnAlertOn.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cl, "--vuln-alert-on: '" + c.vulnAlertOn
+          + "' is not low, medium, high or critical");
+    }
     try {
       b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
-          .map(Path::toAbsolutePath), c.vulnDbMaxAge));
+          .map(Path::toAbsolutePath), c.vulnDbMaxAge, alertOn));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
