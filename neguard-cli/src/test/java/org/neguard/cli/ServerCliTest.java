@@ -607,6 +607,15 @@ class ServerCliTest {
         "2m", "--repo-renew-interval", "1m");
     assertThat(expiry.exit()).as("%s", expiry).isEqualTo(2);
     assertThat(expiry.err()).contains("too short for a renew interval");
+    // HRD-3: the vulnerability thresholds name low, medium, high or critical only.
+    for (String option : new String[] {"--vuln-alert-on", "--vuln-fail-on"}) {
+      for (String bad : new String[] {"urgent", "unknown"}) {
+        CliRun r = CliRun.of("server", "--data", data.toString(), option, bad);
+        assertThat(r.exit()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).contains(option + ": '" + bad + "' is not low, medium, high or"
+            + " critical");
+      }
+    }
     assertThat(data).doesNotExist();
   }
 

@@ -43,15 +43,7 @@ final class VulnFleetCommand extends ClientCommand {
     if (threshold == null) {
       return advisories;
     }
-    return advisories.stream().filter(a -> severity(a).reaches(threshold)).toList();
-  }
-
-  private static Severity severity(FleetAdvisory a) {
-    try {
-      return Severity.valueOf(a.severity());
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return Severity.UNKNOWN; // a grade this client does not know counts as reached
-    }
+    return advisories.stream().filter(a -> Severity.ofName(a.severity()).reaches(threshold)).toList();
   }
 
   static String text(FleetVulnerabilities f, Severity threshold) {
@@ -99,10 +91,7 @@ final class VulnFleetCommand extends ClientCommand {
     if (severity == null) {
       return null;
     }
-    String s = severity.toLowerCase(Locale.ROOT);
-    if (!List.of("low", "medium", "high", "critical").contains(s)) {
-      throw usage("--severity: '" + severity + "' is not low, medium, high or critical");
-    }
-    return Severity.valueOf(s.toUpperCase(Locale.ROOT));
+    return Severity.threshold(severity).orElseThrow(() -> usage("--severity: '" + severity
+        + "' is not " + Severity.THRESHOLDS));
   }
 }

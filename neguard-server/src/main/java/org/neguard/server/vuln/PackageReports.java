@@ -325,7 +325,7 @@ final class PackageReports {
         .query((rs, i) -> read(rs.getBytes(1), FINDINGS)).optional().orElse(List.of())
         .stream().map(PackageReports::identity).collect(Collectors.toSet());
     List<VulnFinding> fresh = findings.stream()
-        .filter(f -> !before.contains(identity(f)) && severity(f).reaches(alertOn)).toList();
+        .filter(f -> !before.contains(identity(f)) && Severity.ofName(f.severity()).reaches(alertOn)).toList();
     if (fresh.isEmpty()) {
       return;
     }
@@ -358,14 +358,6 @@ final class PackageReports {
 
   private static String identity(VulnFinding f) {
     return f.advisoryId() + " " + f.packageName();
-  }
-
-  private static Severity severity(VulnFinding f) {
-    try {
-      return Severity.valueOf(f.severity());
-    } catch (IllegalArgumentException e) {
-      return Severity.UNKNOWN;
-    }
   }
 
   /**
