@@ -3,7 +3,6 @@ package org.neguard.cli.vuln;
 import java.util.List;
 import java.util.Locale;
 import org.neguard.api.vuln.DeviceVulnSummary;
-import org.neguard.api.vuln.FeedDate;
 import org.neguard.api.vuln.FleetAdvisory;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.cli.support.ClientCommand;
@@ -49,14 +48,7 @@ final class VulnFleetCommand extends ClientCommand {
   static String text(FleetVulnerabilities f, Severity threshold) {
     StringBuilder t = new StringBuilder("Fleet: ").append(f.state()).append("; ")
         .append(f.devices().size()).append(" NE(s)\n");
-    for (FeedDate d : f.feeds()) {
-      t.append("Feed ").append(d.name()).append(" (").append(d.kind()).append(", ")
-          .append(d.records()).append(" records): newest ").append(d.newest())
-          .append(", imported ").append(d.imported()).append('\n');
-    }
-    for (String m : f.messages()) {
-      t.append("! ").append(m).append('\n');
-    }
+    VulnText.feedsAndMessages(t, f.feeds(), f.messages());
     List<DeviceVulnSummary> unassessed = f.devices().stream()
         .filter(d -> !"ASSESSED".equals(d.state())).toList();
     if (f.advisories().isEmpty()) {
