@@ -260,7 +260,8 @@ final class QuickstartAgent {
         + " vulnerability database (--vulndb); without one imported it says so rather than"
         + " 'no vulnerabilities'. Then a demo OSV feed, written from this host's"
         + " Debian changelogs, is imported; the server reopens the database by itself and the"
-        + " NE's findings show next to its ports, those reachable through a port first");
+        + " NE's findings show next to its ports, those reachable through a port first, and"
+        + " the fleet's by advisory");
     String[] cfg = server.operator();
     awaitEvent("packages_reported");
     showEvents();
@@ -283,6 +284,7 @@ final class QuickstartAgent {
     out.flush();
     require(0, "vulndb", "import", "--db", db.toString(), feed.toString());
     require(0, vulns);
+    require(0, cat(new String[] {"vuln", "fleet"}, cfg));
     org.neguard.api.vuln.DeviceVulnerabilities v = JSON.readValue(captured(0,
         cat(vulns, new String[] {"--json"})), org.neguard.api.vuln.DeviceVulnerabilities.class);
     if (!v.state().equals(org.neguard.api.vuln.DeviceVulnerabilities.ASSESSED)

@@ -26,9 +26,7 @@ import org.neguard.vuln.VulnDb;
  * real bundle carrying an SBOM that names a vulnerable Debian package, built, scanned and signed
  * through the CLI, matched against an OSV feed imported with {@code VulnDb.importFeeds}. The
  * advisories are the inetutils telnetd fixes this machine's changelog names
- * (/usr/share/doc/inetutils-telnetd/changelog.Debian.gz, 2:2.4-2+deb12u2 and +deb12u3, as in
- * VulnCheckTest); the CVSS vectors are the fixture's own, chosen to give one critical and one
- * high finding.
+ * ({@link TelnetdAdvisories}).
  */
 class PkgVulnsTest {
   @TempDir static Path dir;
@@ -39,19 +37,8 @@ class PkgVulnsTest {
   @BeforeAll
   static void setUp() throws Exception {
     pki = SignedBundles.demoPki(dir.resolve("pki"));
-    Path feed = Files.createDirectories(dir.resolve("feed"));
-    String modified = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    for (String[] a : List.of(
-        new String[] {"2026-24061", "2:2.4-2+deb12u2", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
-        new String[] {"2026-28372", "2:2.4-2+deb12u3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"})) {
-      Files.writeString(feed.resolve("DEBIAN-CVE-" + a[0] + ".json"), """
-          {"id": "DEBIAN-CVE-%s", "modified": "%s", "aliases": ["CVE-%s"],
-           "summary": "inetutils: telnetd",
-           "severity": [{"type": "CVSS_V3", "score": "%s"}],
-           "affected": [{"package": {"ecosystem": "Debian:12", "name": "inetutils"},
-             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "%s"}]}]}]}
-          """.formatted(a[0], modified, a[0], a[2], a[1]));
-    }
+    Path feed = TelnetdAdvisories.feed(dir.resolve("feed"),
+        Instant.now().truncatedTo(ChronoUnit.SECONDS));
     db = dir.resolve("db");
     VulnDb.importFeeds(db, List.of(feed), ProgressListener.NONE);
   }
@@ -63,19 +50,8 @@ class PkgVulnsTest {
     Files.createDirectories(tree.resolve("etc"));
     Files.writeString(tree.resolve("etc/os-release"),
         "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
-    Files.writeString(tree.resolve("var/lib/dpkg/status"), """
-        Package: inetutils-telnetd
-        Status: install ok installed
-        Architecture: amd64
-        Source: inetutils
-        Version: %s
-
-        Package: bash
-        Status: install ok installed
-        Architecture: amd64
-        Version: 5.2.15-2+b7
-        Source: bash (5.2.15-2)
-        """.formatted(version));
+    Files.writeString(tree.resolve("var/lib/dpkg/status"),
+        TelnetdAdvisories.dpkgStatus(version));
     Files.createDirectories(tree.resolve("usr/sbin"));
     Files.writeString(tree.resolve("usr/sbin/telnetd"), "#!/bin/sh\n");
     return tree;

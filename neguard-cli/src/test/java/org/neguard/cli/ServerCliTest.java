@@ -465,6 +465,11 @@ class ServerCliTest {
         "DEBIAN-CVE-2026-32746", "dormant");
     assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
         + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
+    // The fleet by advisory (neguard vuln fleet): the one NE, openjdk reachable, telnetd not.
+    assertThat(vulns).contains("Fleet: ASSESSED; ", "NES (REACHABLE)");
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+        + " +1 \\(1\\) +17.0.15\\+6-1~deb12u1");
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2026-32746 .*inetutils-telnetd +1 \\(0\\) ");
     Path ne = work.resolve("ne-" + QuickstartAgent.DEVICE);
     // The package list sent once whole, then as its digest only while unchanged.
     assertThat(Files.readString(ne.resolve("agent.log"))).contains(
@@ -602,6 +607,15 @@ class ServerCliTest {
         "2m", "--repo-renew-interval", "1m");
     assertThat(expiry.exit()).as("%s", expiry).isEqualTo(2);
     assertThat(expiry.err()).contains("too short for a renew interval");
+    // HRD-3: the vulnerability thresholds name low, medium, high or critical only.
+    for (String option : new String[] {"--vuln-alert-on", "--vuln-fail-on"}) {
+      for (String bad : new String[] {"urgent", "unknown"}) {
+        CliRun r = CliRun.of("server", "--data", data.toString(), option, bad);
+        assertThat(r.exit()).as("%s", r).isEqualTo(2);
+        assertThat(r.err()).contains(option + ": '" + bad + "' is not low, medium, high or"
+            + " critical");
+      }
+    }
     assertThat(data).doesNotExist();
   }
 

@@ -7,47 +7,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code neguard vuln check}: a dpkg database against an offline OSV feed, Debian-aware. The
- * advisories are the inetutils fixes this machine's changelog names (neguard-vuln's fixtures
- * and their sources: osv/SOURCES.md).
+ * advisories are the inetutils fixes this machine's changelog names ({@link TelnetdAdvisories}).
  */
 class VulnCheckTest {
   @TempDir Path dir;
 
   Path feed(Instant modified) throws Exception {
-    Path feed = Files.createDirectories(dir.resolve("feed-" + modified.getEpochSecond()));
-    for (String[] a : List.of(new String[] {"2026-24061", "2:2.4-2+deb12u2"},
-        new String[] {"2026-28372", "2:2.4-2+deb12u3"})) {
-      Files.writeString(feed.resolve("DEBIAN-CVE-" + a[0] + ".json"), """
-          {"id": "DEBIAN-CVE-%s", "modified": "%s", "aliases": ["CVE-%s"],
-           "summary": "inetutils: telnetd", "affected": [{"package": {"ecosystem": "Debian:12",
-           "name": "inetutils"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
-           {"fixed": "%s"}]}]}]}
-          """.formatted(a[0], modified, a[0], a[1]));
-    }
-    return feed;
+    return TelnetdAdvisories.feed(dir.resolve("feed-" + modified.getEpochSecond()), modified);
   }
 
   Path status(String telnetd) throws Exception {
-    return Files.writeString(dir.resolve("status-" + telnetd.replace(':', '_')), """
-        Package: inetutils-telnetd
-        Status: install ok installed
-        Architecture: amd64
-        Source: inetutils
-        Version: %s
-
-        Package: bash
-        Status: install ok installed
-        Architecture: amd64
-        Version: 5.2.15-2+b7
-        Source: bash (5.2.15-2)
-        """.formatted(telnetd));
+    return Files.writeString(dir.resolve("status-" + telnetd.replace(':', '_')),
+        TelnetdAdvisories.dpkgStatus(telnetd));
   }
 
   @Test

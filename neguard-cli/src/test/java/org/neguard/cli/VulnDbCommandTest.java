@@ -16,28 +16,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code neguard vulndb import|status}: feeds into a database, all or nothing, and the state of
- * the database (intact, current). Records are in the OSV schema (their content: the inetutils
- * fixtures of neguard-vuln, osv/SOURCES.md).
+ * the database (intact, current). Records are in the OSV schema ({@link TelnetdAdvisories}).
  */
 class VulnDbCommandTest {
   @TempDir Path dir;
 
-  static String record(String cve, Instant modified, String fixed) {
-    return """
-        {"id": "DEBIAN-CVE-%s", "modified": "%s", "aliases": ["CVE-%s"],
-         "summary": "inetutils: telnetd", "affected": [{"package": {"ecosystem": "Debian:12",
-         "name": "inetutils"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"},
-         {"fixed": "%s"}]}]}]}
-        """.formatted(cve, modified, cve, fixed);
-  }
-
   Path zip(String name, Instant modified, String... extra) throws Exception {
     Path zip = dir.resolve(name);
     try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(zip))) {
-      z.putNextEntry(new ZipEntry("DEBIAN-CVE-2026-24061.json"));
-      z.write(record("2026-24061", modified, "2:2.4-2+deb12u2").getBytes());
-      z.putNextEntry(new ZipEntry("DEBIAN-CVE-2026-28372.json"));
-      z.write(record("2026-28372", modified, "2:2.4-2+deb12u3").getBytes());
+      for (TelnetdAdvisories.Advisory a : TelnetdAdvisories.BOTH) {
+        z.putNextEntry(new ZipEntry(a.id() + ".json"));
+        z.write(a.osv(modified).getBytes());
+      }
       for (int i = 0; i < extra.length; i++) {
         z.putNextEntry(new ZipEntry("extra-" + i + ".json"));
         z.write(extra[i].getBytes());

@@ -95,15 +95,33 @@ public record ServerConfig(
    *     state is {@code NO_DATABASE} (never "no vulnerabilities")
    * @param maxAge a feed whose newest record is older than this makes the assessment
    *     {@code STALE_DATABASE}
+   * @param alertOn a finding new on an NE at or above this severity is audited
+   *     ({@code VULN_FINDING}) and posted to the alert webhook, once
    */
-  public record Vuln(Optional<Path> db, java.time.Duration maxAge) {
+  public record Vuln(Optional<Path> db, java.time.Duration maxAge,
+      org.neguard.vuln.Severity alertOn) {
     public Vuln {
       Objects.requireNonNull(db, "db");
+      Objects.requireNonNull(alertOn, "alertOn");
       if (maxAge.isNegative() || maxAge.isZero()) {
         throw new IllegalArgumentException("the vulnerability database's max age must be"
             + " positive: " + maxAge);
       }
+      if (alertOn == org.neguard.vuln.Severity.UNKNOWN
+          || alertOn == org.neguard.vuln.Severity.NONE) {
+        throw new IllegalArgumentException("the vulnerability alert threshold must be low,"
+            + " medium, high or critical: " + alertOn);
+      }
     }
+
+    /** New findings alerted from {@link #DEFAULT_ALERT_ON} up. */
+    public Vuln(Optional<Path> db, java.time.Duration maxAge) {
+      this(db, maxAge, DEFAULT_ALERT_ON);
+    }
+
+    /** The alert threshold unless configured: high (a finding no feed grades counts). */
+    public static final org.neguard.vuln.Severity DEFAULT_ALERT_ON =
+        org.neguard.vuln.Severity.HIGH;
 
     /** No database; feeds may be 7 days old. */
     public static Vuln defaults() {

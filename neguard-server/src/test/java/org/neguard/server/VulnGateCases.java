@@ -31,6 +31,8 @@ import org.neguard.vuln.VulnDb;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class VulnGateCases {
   static TestServer s;
+  /** The PostgreSQL database of the running suite (null: the embedded one), dropped by stop. */
+  private static String database;
   static Path work;
   static String publisher;
   static String approver;
@@ -91,13 +93,18 @@ abstract class VulnGateCases {
     return db;
   }
 
-  /** Starts the shared server on {@code jdbcUrl} (null: the embedded database). */
-  static void startOn(String jdbcUrl) throws Exception {
+  /**
+   * Starts the shared server on PostgreSQL database {@code database} (from {@link TestDb#create},
+   * dropped by {@link #stop}), or on the embedded one when it is null.
+   */
+  static void startOn(String database) throws Exception {
+    VulnGateCases.database = database;
     Path dir = Files.createTempDirectory("neguard-vulngate-");
     Path db = importDb(dir);
     // The fixtures are dated 2026-11-20; the freshness rule has its own case below.
-    s = TestServer.start(jdbcUrl, b -> b.vuln(new ServerConfig.Vuln(java.util.Optional.of(db),
-        java.time.Duration.ofDays(3650))));
+    s = TestServer.start(database == null ? null : TestDb.url(database),
+        b -> b.vuln(new ServerConfig.Vuln(java.util.Optional.of(db),
+            java.time.Duration.ofDays(3650))));
     work = s.dir.resolve("work");
     Files.createDirectories(work);
     publisher = s.token(Role.PUBLISHER);
@@ -105,8 +112,12 @@ abstract class VulnGateCases {
   }
 
   static void stop() throws Exception {
-    if (s != null) {
-      s.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      TestDb.drop(database);
     }
   }
 
@@ -314,6 +325,90 @@ abstract class VulnGateCases {
     }
     assertThat(s.storedFiles()).hasSize(files);
     assertThat(held("broken-sbom")).isNull();
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("AV-2 SRC-3 approvers posting VEX for one held package at once (8 threads, half"
+      + " for each CVE, three packages): one publication each; every document stored and"
+      + " audited with the judgement it got, or refused CONFLICT with its reason and not"
+      + " stored; no statement lost (the package ends published, as the two CVEs' statements"
+      + " together require)")
+  void vex_concurrent_consistent() throws Exception {
+    int threads = 8;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < 3; round++) {
+        String version = "2.0." + round;
+        String target = "package race-gw " + version;
+        Http.Response up = s.http.upload(bundle("race-gw", version, 100 + round,
+            sbom(telnetd("2:2.4-2+deb12u1"))), publisher);
+        assertThat(up.code()).as("%s", up).isEqualTo("KNOWN_VULNERABILITY");
+        long auditBefore = auditRows(target).size();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        List<java.util.concurrent.Future<Http.Response>> posts = new java.util.ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          String cve = i % 2 == 0 ? "CVE-2026-24061" : "CVE-2026-28372";
+          String doc = openVex(cve, null, ", \"justification\": \"component_not_present\","
+              + " \"impact_statement\": \"approver " + i + ": telnetd removed at build\"");
+          posts.add(pool.submit(() -> {
+            start.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            return vex("race-gw", version, approver, doc);
+          }));
+        }
+        int stored = 0;
+        int conflicts = 0;
+        for (java.util.concurrent.Future<Http.Response> f : posts) {
+          Http.Response r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+          assertNoTrace(r);
+          if (r.status() == 200) {
+            stored++;
+          } else {
+            assertThat(r.status()).as("%s", r).isEqualTo(409);
+            assertThat(r.code()).isEqualTo("CONFLICT");
+            assertThat(r.body()).contains("published already");
+            conflicts++;
+          }
+        }
+        assertThat(stored + conflicts).isEqualTo(threads);
+        assertThat(stored).as("both CVEs needed a statement").isGreaterThanOrEqualTo(2);
+        Http.Response got = s.http.get("/api/packages/race-gw/" + version, publisher);
+        assertThat(got.status()).as("published, as the statements together require")
+            .isEqualTo(200);
+        assertThat(held("race-gw")).isNull();
+        try (var c = s.db(); var st = c.prepareStatement("SELECT COUNT(*) FROM package_vex"
+            + " WHERE name = 'race-gw' AND version = ?")) {
+          st.setString(1, version);
+          try (var rs = st.executeQuery()) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("each answered 200 is stored, no other").isEqualTo(stored);
+          }
+        }
+        List<JsonNode> rows = auditRows(target);
+        assertThat(rows).hasSize((int) auditBefore + threads + 1);
+        assertThat(rows.stream().filter(r -> r.path("action").asText().equals("PACKAGE_VEX")
+            && r.path("outcome").asText().equals("success"))).hasSize(stored);
+        assertThat(rows.stream().filter(r -> r.path("action").asText().equals("PACKAGE_VEX")
+            && r.path("outcome").asText().equals("failure")
+            && r.path("detail").asText().startsWith("CONFLICT: "))).hasSize(conflicts);
+        assertThat(rows.stream().filter(r -> r.path("action").asText()
+            .equals("PACKAGE_PUBLISH"))).as("round %d: one publication", round).hasSize(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The audit rows about {@code target}, oldest first. */
+  static List<JsonNode> auditRows(String target) {
+    List<JsonNode> out = new java.util.ArrayList<>();
+    for (JsonNode r : s.http.get("/api/audit?tail=true&limit=10000", s.adminToken()).json()) {
+      if (r.path("target").asText().equals(target)) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   @Test

@@ -11,20 +11,14 @@ import org.junit.jupiter.api.DisplayName;
  */
 @DisplayName("AV-2 HRD-3 publication gate: known vulnerabilities and VEX, on PostgreSQL")
 class VulnGatePostgresTest extends VulnGateCases {
-  private static String database;
-
   @BeforeAll
   static void startOnPostgres() throws Exception {
-    database = TestDb.create("neguard_vulngate_");
-    startOn(TestDb.url(database));
+    startOn(TestDb.create("neguard_vulngate_"));
   }
 
+  /** Stops the server and drops its database. */
   @AfterAll
   static void stopOnPostgres() throws Exception {
-    try {
-      stop();
-    } finally {
-      TestDb.drop(database);
-    }
+    stop();
   }
 }

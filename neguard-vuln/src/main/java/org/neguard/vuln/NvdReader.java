@@ -1,5 +1,7 @@
 package org.neguard.vuln;
 
+import static org.neguard.vuln.StrictJson.malformed;
+
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -164,10 +166,6 @@ public final class NvdReader {
   private static String firstLine(Exception e) {
     String m = String.valueOf(e.getMessage());
     return Cpe.printable(m.lines().findFirst().orElse(m));
-  }
-
-  private static RefusalException malformed(String source, String message) {
-    return new RefusalException(ReasonCode.MALFORMED, source + ": " + message);
   }
 
   /** One pass over one feed. */

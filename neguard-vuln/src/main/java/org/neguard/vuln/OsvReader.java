@@ -1,5 +1,8 @@
 package org.neguard.vuln;
 
+import static org.neguard.vuln.StrictJson.array;
+import static org.neguard.vuln.StrictJson.malformed;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -149,18 +152,6 @@ public final class OsvReader {
     return new Advisory(id, aliases, summary, cvss, affected, modified);
   }
 
-  private static Iterable<JsonNode> array(JsonNode n, String field, String source)
-      throws RefusalException {
-    JsonNode a = n.get(field);
-    if (a == null || a.isNull()) {
-      return List.of();
-    }
-    if (!a.isArray()) {
-      throw malformed(source, field + " is not an array");
-    }
-    return a;
-  }
-
   private static String text(JsonNode n, String field, String source) throws RefusalException {
     JsonNode v = n.get(field);
     if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
@@ -170,9 +161,5 @@ public final class OsvReader {
       throw malformed(source, field + " is longer than " + MAX_STRING + " characters");
     }
     return v.textValue();
-  }
-
-  private static RefusalException malformed(String source, String message) {
-    return new RefusalException(ReasonCode.MALFORMED, source + ": " + message);
   }
 }

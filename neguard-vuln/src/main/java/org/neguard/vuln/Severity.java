@@ -19,6 +19,40 @@ public enum Severity {
     return score < 4 ? LOW : score < 7 ? MEDIUM : score < 9 ? HIGH : CRITICAL;
   }
 
+  /** The thresholds a user may name, as usage messages list them. */
+  public static final String THRESHOLDS = "low, medium, high or critical";
+
+  /**
+   * The threshold {@code name} names, in any case: low, medium, high or critical; empty for
+   * anything else (none and unknown are no thresholds).
+   */
+  public static java.util.Optional<Severity> threshold(String name) {
+    if (name == null) {
+      return java.util.Optional.empty();
+    }
+    return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+      case "low" -> java.util.Optional.of(LOW);
+      case "medium" -> java.util.Optional.of(MEDIUM);
+      case "high" -> java.util.Optional.of(HIGH);
+      case "critical" -> java.util.Optional.of(CRITICAL);
+      default -> java.util.Optional.empty();
+    };
+  }
+
+  /**
+   * The severity a finding carries as its {@link #name()} (on the wire, in stored findings);
+   * {@link #UNKNOWN} for null or a grade this version does not know, so that it still counts as
+   * reaching every threshold.
+   */
+  public static Severity ofName(String name) {
+    for (Severity s : values()) {
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return UNKNOWN;
+  }
+
   /** Whether a finding of this severity reaches {@code threshold}; {@link #UNKNOWN} always does. */
   public boolean reaches(Severity threshold) {
     return this == UNKNOWN || compareTo(threshold) >= 0;

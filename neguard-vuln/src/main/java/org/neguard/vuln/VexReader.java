@@ -1,5 +1,8 @@
 package org.neguard.vuln;
 
+import static org.neguard.vuln.StrictJson.array;
+import static org.neguard.vuln.StrictJson.malformed;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -372,18 +375,6 @@ public final class VexReader {
     }
   }
 
-  private static Iterable<JsonNode> array(JsonNode n, String field, String source)
-      throws RefusalException {
-    JsonNode a = n.get(field);
-    if (a == null || a.isNull()) {
-      return List.of();
-    }
-    if (!a.isArray()) {
-      throw malformed(source, field + " is not an array");
-    }
-    return a;
-  }
-
   private static String shorten(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "…" : s;
   }
@@ -391,9 +382,5 @@ public final class VexReader {
   private static RefusalException tooLarge(String source, String what) {
     return new RefusalException(ReasonCode.SIZE_LIMIT, source + ": a VEX document of " + what
         + "; split it or leave out what does not concern this package");
-  }
-
-  private static RefusalException malformed(String source, String message) {
-    return new RefusalException(ReasonCode.MALFORMED, source + ": " + message);
   }
 }

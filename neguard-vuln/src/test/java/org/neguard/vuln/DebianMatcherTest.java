@@ -163,6 +163,14 @@ class DebianMatcherTest {
       assertThat(refusal(() -> OsvReader.read(bad.getBytes(StandardCharsets.UTF_8), "f.json")))
           .as(bad).isEqualTo(ReasonCode.MALFORMED);
     }
+    for (String bad : List.of(json.replace("\"aliases\": [\"CVE-2026-24061\"]",
+        "\"aliases\": \"CVE-2026-24061\""),
+        json.replace("\"affected\": [", "\"affected\": 7, \"x\": ["))) {
+      Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+          () -> OsvReader.read(bad.getBytes(StandardCharsets.UTF_8), "f.json"));
+      assertThat(t).as(bad).isInstanceOf(RefusalException.class)
+          .hasMessageMatching("MALFORMED: f\\.json: (aliases|affected) is not an array");
+    }
     Path big = Files.createDirectories(dir.resolve("big"));
     Files.write(big.resolve("huge.json"), new byte[OsvReader.MAX_BYTES + 1]);
     assertThat(refusal(() -> AdvisoryIndex.importFeed(big))).isEqualTo(ReasonCode.SIZE_LIMIT);

@@ -199,6 +199,10 @@ class VexReaderTest {
         new Case("{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\", \"components\": []}",
             "is an SBOM, not a VEX document"),
         new Case(cdx(""), "holds no VEX statement"),
+        new Case(cdx("{\"id\": \"CVE-1\", \"analysis\": {\"state\": \"resolved\"},"
+            + " \"affects\": {\"ref\": \"x\"}}"), "t.json: affects is not an array"),
+        new Case(openVex("{\"vulnerability\": \"CVE-1\", \"status\": \"fixed\","
+            + " \"products\": \"pkg:npm/a@1\"}"), "t.json: products is not an array"),
         new Case("{\"statements\": []}", "neither a CycloneDX document"),
         new Case("[1]", "not a JSON object"),
         new Case(openVex("{\"vulnerability\": {\"name\": \"CVE-1\"}, \"status\": \"fixed\"}")

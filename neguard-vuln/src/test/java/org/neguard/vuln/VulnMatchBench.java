@@ -31,7 +31,8 @@ import org.neguard.progress.ProgressListener;
  *   <li>{@code import DIR}: imports the zip into {@code DIR/db}, printing the time;
  *   <li>{@code match DIR [ROUNDS]}: opens the database and assesses the 2,000 packages with 30
  *       of them serving listening sockets, printing open and match times (the first round cold,
- *       then warm) and the heap in use.
+ *       then warm) and the heap in use;
+ *   <li>{@code profile-open DIR}: where a cold open's CPU goes, phase by phase.
  * </ul>
  */
 public final class VulnMatchBench {
@@ -56,8 +57,39 @@ public final class VulnMatchBench {
             f.get(0).records(), (System.nanoTime() - t) / 1e9, cpu() - c);
       }
       case "match" -> match(dir, args.length > 2 ? Integer.parseInt(args[2]) : 5);
-      default -> throw new IllegalArgumentException("mode: generate, import or match");
+      case "profile-open" -> profileOpen(dir);
+      default -> throw new IllegalArgumentException("mode: generate, import, match or"
+          + " profile-open");
     }
+  }
+
+  /**
+   * Where a cold open's time goes, each phase once in this fresh JVM: reading the index file,
+   * its SHA-256, reading it again with the check and decoding the records ({@code
+   * IndexFile.readOsv}), building the index; thread CPU of each, and the GC's pauses are the
+   * difference to the process's CPU (-Xlog:gc).
+   */
+  static void profileOpen(Path dir) throws Exception {
+    Path idx;
+    try (java.util.stream.Stream<Path> gens = Files.list(dir.resolve("db"))) {
+      Path gen = gens.filter(p -> p.getFileName().toString().startsWith("gen-")).findFirst()
+          .orElseThrow();
+      try (java.util.stream.Stream<Path> files = Files.list(gen)) {
+        idx = files.filter(p -> p.toString().endsWith(".idx")).findFirst().orElseThrow();
+      }
+    }
+    double c0 = cpu();
+    byte[] b = Files.readAllBytes(idx);
+    double c1 = cpu();
+    String sha = java.util.HexFormat.of().formatHex(IndexFile.sha256().digest(b));
+    double c2 = cpu();
+    List<Advisory> adv = IndexFile.readOsv(idx, b.length, sha);
+    double c3 = cpu();
+    AdvisoryIndex.of(adv);
+    double c4 = cpu();
+    System.out.printf("index %d bytes, %d advisories; thread CPU: read %.3f s, SHA-256 %.3f s,"
+        + " read+check+decode %.3f s, index %.3f s%n", b.length, adv.size(), c1 - c0, c2 - c1,
+        c3 - c2, c4 - c3);
   }
 
   static String sourceName(int i) {

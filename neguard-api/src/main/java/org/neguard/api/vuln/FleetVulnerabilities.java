@@ -11,12 +11,15 @@ import java.util.List;
  * @param messages what limits the view, each with what to do
  * @param devices every enrolled NE, those with reachable findings first, then by their most
  *     severe findings
+ * @param advisories each advisory with the NEs it affects: most severe first, then by how many
+ *     NEs expose it through a port, then by how many run it
  */
 public record FleetVulnerabilities(String state, List<FeedDate> feeds, List<String> messages,
-    List<DeviceVulnSummary> devices) {
+    List<DeviceVulnSummary> devices, List<FleetAdvisory> advisories) {
   public FleetVulnerabilities {
     feeds = feeds == null ? List.of() : List.copyOf(feeds);
     messages = messages == null ? List.of() : List.copyOf(messages);
     devices = devices == null ? List.of() : List.copyOf(devices);
+    advisories = advisories == null ? List.of() : List.copyOf(advisories);
   }
 }

@@ -3,11 +3,11 @@ package org.neguard.cli.device;
 import java.util.stream.Collectors;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.ExposedPort;
-import org.neguard.api.vuln.FeedDate;
 import org.neguard.api.vuln.Reach;
 import org.neguard.api.vuln.VulnFinding;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.Output;
+import org.neguard.cli.vuln.VulnText;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -40,14 +40,7 @@ final class DeviceVulnsCommand extends ClientCommand {
           .append(" reported ").append(v.reportedAt());
     }
     t.append('\n');
-    for (FeedDate f : v.feeds()) {
-      t.append("Feed ").append(f.name()).append(" (").append(f.kind()).append(", ")
-          .append(f.records()).append(" records): newest ").append(f.newest())
-          .append(", imported ").append(f.imported()).append('\n');
-    }
-    for (String m : v.messages()) {
-      t.append("! ").append(m).append('\n');
-    }
+    VulnText.feedsAndMessages(t, v.feeds(), v.messages());
     if (!v.ports().isEmpty()) {
       t.append(String.format(PORT, "PORT", "ADDRESS", "PROCESS", "PACKAGE", "FINDINGS"))
           .append('\n');

@@ -189,11 +189,8 @@ final class PkgVulnsCommand extends BundleCommand {
   }
 
   private Severity threshold() {
-    String f = failOn.toLowerCase(Locale.ROOT);
-    if (!List.of("low", "medium", "high", "critical").contains(f)) {
-      throw usage("--fail-on: '" + failOn + "' is not low, medium, high or critical");
-    }
-    return Severity.valueOf(f.toUpperCase(Locale.ROOT));
+    return Severity.threshold(failOn).orElseThrow(() -> usage("--fail-on: '" + failOn
+        + "' is not " + Severity.THRESHOLDS));
   }
 
   private static List<Map<String, Object>> feeds(List<FeedInfo> feeds) {

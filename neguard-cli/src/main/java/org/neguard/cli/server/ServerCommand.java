@@ -160,6 +160,13 @@ final class ServerCommand extends CommandBase {
           + " STALE_DATABASE (default: ${DEFAULT-VALUE}).")
   Duration vulnDbMaxAge;
 
+  @Option(names = "--vuln-alert-on", paramLabel = "SEVERITY", defaultValue = "high",
+      description = "A finding that appears on an NE (its package report, or an import of the"
+          + " database) at or above this severity is audited (VULN_FINDING) and posted to"
+          + " --alert-webhook as 'vulnerability.found', once; low, medium, high or critical"
+          + " (default: ${DEFAULT-VALUE}). Unknown severity counts.")
+  String vulnAlertOn;
+
   @Option(names = "--attest-interval", paramLabel = "DURATION", defaultValue = "5m",
       converter = DurationConverter.class,
       description = "How often each NE's platform integrity is attested at runtime (default:"

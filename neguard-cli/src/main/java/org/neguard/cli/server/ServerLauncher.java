@@ -90,16 +90,12 @@ public final class ServerLauncher {
       b.maxUploadBytes(c.maxUpload);
     }
     b.alertWebhook(c.alertWebhook);
-    try {
-      b.vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.valueOf(
-          c.vulnFailOn.toUpperCase(java.util.Locale.ROOT)), c.requireSbom));
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cl, "--vuln-fail-on: '" + c.vulnFailOn
-          + "' is not low, medium, high or critical");
-    }
+    b.vulnGate(new ServerConfig.VulnGate(threshold(cl, "--vuln-fail-on", c.vulnFailOn),
+        c.requireSbom));
+    org.neguard.vuln.Severity alertOn = threshold(cl, "--vuln-alert-on", c.vulnAlertOn);
     try {
       b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)
-          .map(Path::toAbsolutePath), c.vulnDbMaxAge));
+          .map(Path::toAbsolutePath), c.vulnDbMaxAge, alertOn));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }
@@ -173,5 +169,12 @@ public final class ServerLauncher {
       throws IOException, RefusalException {
     return startBound(
         config, trust.stream().map(p -> new TrustStore.AnchorFile(p, null)).toList(), crls);
+  }
+
+  private static org.neguard.vuln.Severity threshold(CommandLine cl, String option,
+      String value) {
+    return org.neguard.vuln.Severity.threshold(value).orElseThrow(() ->
+        new CommandLine.ParameterException(cl, option + ": '" + value + "' is not "
+            + org.neguard.vuln.Severity.THRESHOLDS));
   }
 }

@@ -5,12 +5,11 @@ import picocli.CommandLine.Command;
 
 /** {@code neguard vuln}: known vulnerabilities of what a host runs (HRD-3). */
 @Command(name = "vuln", mixinStandardHelpOptions = true,
-    description = "Assess known vulnerabilities of the packages a host runs against an offline"
-        + " advisory feed, with the distribution's own version rules (HRD-3).",
-    subcommands = {VulnCheckCommand.class})
+    description = "Assess the known vulnerabilities of what a host or the fleet runs (HRD-3).",
+    subcommands = {VulnCheckCommand.class, VulnFleetCommand.class})
 final class VulnCommand extends CommandGroup {
   @Override
   protected String hint() {
-    return "give a vuln command: check";
+    return "give a vuln command: check, fleet";
   }
 }

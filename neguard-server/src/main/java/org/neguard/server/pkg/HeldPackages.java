@@ -133,6 +133,39 @@ final class HeldPackages {
     } catch (RefusalException e) {
       throw refuse(actor, target, e, null);
     }
+    if (!gate.hasVulnDb()) {
+      throw refuse(actor, target, new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "this"
+          + " server runs without its vulnerability database (--vulndb): " + target
+          + " cannot be judged again, so it stays held"), null);
+    }
+    // The stored statements are read, the package judged with them and the new ones, and the
+    // judgement written, all under the hold's row lock: judged outside it, two approvers posting
+    // at once would each be judged without the other's statement, and the later write would
+    // keep the package held with a judgement that misses the first statement (a lost update).
+    Rejudged r = tx.execute(s -> rejudge(actor, h.pkg(), target, doc, source, added));
+    if (r.refusal() != null) {
+      throw refuse(actor, target, r.refusal(), null);
+    }
+    if (r.released()) {
+      publishedEvent(h.pkg());
+    }
+    return holds.find(name, version).map(this::view).orElseThrow();
+  }
+
+  /** The outcome of one re-judgement: a refusal (nothing written), or whether it published. */
+  private record Rejudged(RefusalException refusal, boolean released) {}
+
+  /** Within the caller's transaction: the locked re-judgement {@link #addVex} describes. */
+  private Rejudged rejudge(String actor, PackageStore.StoredPackage pkg, String target,
+      byte[] doc, String source, List<VexStatement> added) {
+    String name = pkg.name();
+    String version = pkg.version();
+    PackageHolds.Hold h = holds.lock(name, version).orElseThrow();
+    if (!PackageHolds.HELD.equals(h.state())) {
+      return new Rejudged(new RefusalException(ReasonCode.CONFLICT, target + " is published"
+          + " already (released by " + h.releasedBy().orElse("?") + ", whose statement was"
+          + " judged first); nothing to re-judge, and this document was not stored"), false);
+    }
     List<VexStatement> all = new ArrayList<>(added);
     for (PackageHolds.StoredVex sv : holds.vex(name, version)) {
       try {
@@ -140,58 +173,50 @@ final class HeldPackages {
       } catch (RefusalException e) {
         // Stored only after it was read; a reader grown stricter since must not silently drop a
         // decision, nor let the rest publish the package without it.
-        throw refuse(actor, target, new RefusalException(ReasonCode.INTERNAL, "the VEX document "
+        return new Rejudged(new RefusalException(ReasonCode.INTERNAL, "the VEX document "
             + sv.source() + " stored for " + target + " on " + sv.addedAt() + " no longer"
-            + " reads: " + e.getMessage()), null);
+            + " reads: " + e.getMessage()), false);
       }
-    }
-    if (!gate.hasVulnDb()) {
-      throw refuse(actor, target, new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "this"
-          + " server runs without its vulnerability database (--vulndb): " + target
-          + " cannot be judged again, so it stays held"), null);
     }
     PublicationGate.VulnVerdict v;
     try {
       v = gate.judge(Optional.of(h.sbom()), all, target);
     } catch (RefusalException e) {
-      throw refuse(actor, target, e, null);
+      return new Rejudged(e, false);
+    } catch (IOException e) {
+      // The database's index is read as the SBOM is matched; the transaction rolls back.
+      throw new java.io.UncheckedIOException(e);
     }
     List<Finding> findings = v.assessment().map(a -> a.findings()).orElse(List.of());
     long applying = findings.stream()
-        .filter(f -> added.stream().anyMatch(s -> Vex.applies(s, f))).count();
+        .filter(f -> added.stream().anyMatch(st -> Vex.applies(st, f))).count();
     if (applying == 0) {
-      throw refuse(actor, target, new RefusalException(ReasonCode.BAD_INPUT, source + ": none"
+      return new Rejudged(new RefusalException(ReasonCode.BAD_INPUT, source + ": none"
           + " of its " + added.size() + " statement(s) applies to a finding of " + target
           + " (findings: " + ids(findings) + "); a statement applies when it names the"
           + " finding's vulnerability and the component's exact package URL, or no product."
-          + " Nothing was stored"), null);
+          + " Nothing was stored"), false);
     }
     byte[] json = findingsJson(v);
     Instant now = clock.instant();
     String sha = Sha256.hex(doc);
-    boolean released = Boolean.TRUE.equals(tx.execute(s -> {
-      holds.addVex(name, version, doc, sha, source, added.size(), actor, now);
-      audit.append(AuditEvent.success(actor, "PACKAGE_VEX", target, added.size()
-          + " VEX statement(s) from " + source + " (sha256 " + sha + ") added; " + applying
-          + " finding(s) with one that applies; " + v.failing().size() + " finding(s) at or"
-          + " above " + v.failOn() + " left" + (v.holds() ? ": " + ids(v.failing()) : "")));
-      if (v.holds()) {
-        holds.rejudged(name, version, json, now);
-        return false;
-      }
-      if (!holds.release(name, version, json, actor, now)) {
-        return false; // another approver's statement released it a moment ago
-      }
-      store.insert(h.pkg());
-      audit.append(AuditEvent.success(actor, "PACKAGE_PUBLISH", target, "published: no"
-          + " finding at or above " + v.failOn() + " is left that a VEX statement does not"
-          + " suppress; sha256 " + h.pkg().sha256()));
-      return true;
-    }));
-    if (released) {
-      publishedEvent(h.pkg());
+    holds.addVex(name, version, doc, sha, source, added.size(), actor, now);
+    audit.append(AuditEvent.success(actor, "PACKAGE_VEX", target, added.size()
+        + " VEX statement(s) from " + source + " (sha256 " + sha + ") added; " + applying
+        + " finding(s) with one that applies; " + v.failing().size() + " finding(s) at or"
+        + " above " + v.failOn() + " left" + (v.holds() ? ": " + ids(v.failing()) : "")));
+    if (v.holds()) {
+      holds.rejudged(name, version, json, now);
+      return new Rejudged(null, false);
     }
-    return holds.find(name, version).map(this::view).orElseThrow();
+    if (!holds.release(name, version, json, actor, now)) {
+      throw new IllegalStateException(target + " was released while its row was locked");
+    }
+    store.insert(h.pkg());
+    audit.append(AuditEvent.success(actor, "PACKAGE_PUBLISH", target, "published: no"
+        + " finding at or above " + v.failOn() + " is left that a VEX statement does not"
+        + " suppress; sha256 " + h.pkg().sha256()));
+    return new Rejudged(null, true);
   }
 
   private void publishedEvent(PackageStore.StoredPackage p) {

@@ -46,6 +46,16 @@ final class PackageHolds {
         .params(name, version).query(PackageHolds::row).optional();
   }
 
+  /**
+   * The hold of {@code name} {@code version}, its row locked until the calling transaction ends:
+   * whoever re-judges a held package reads its VEX documents and writes the judgement under this
+   * lock, so two approvers' statements cannot each be judged without the other's.
+   */
+  Optional<Hold> lock(String name, String version) {
+    return jdbc.sql("SELECT * FROM package_holds WHERE name = ? AND version = ? FOR UPDATE")
+        .params(name, version).query(PackageHolds::row).optional();
+  }
+
   /** The packages held now, by name and upload time. */
   List<Hold> held() {
     return jdbc.sql("SELECT * FROM package_holds WHERE state = ? ORDER BY name, uploaded_at")

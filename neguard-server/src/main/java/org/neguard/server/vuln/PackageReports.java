@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
@@ -23,6 +24,8 @@ import org.neguard.api.vuln.ExposedPort;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.api.vuln.Reach;
 import org.neguard.api.vuln.VulnFinding;
+import org.neguard.server.ServerConfig;
+import org.neguard.server.alert.AlertWebhook;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
@@ -32,8 +35,11 @@ import org.neguard.vuln.DpkgPackage;
 import org.neguard.vuln.Exposure;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Inventory;
+import org.neguard.vuln.Severity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -54,14 +60,18 @@ final class PackageReports {
   private final VulnDatabase database;
   private final AuditLog audit;
   private final TransactionTemplate tx;
+  private final AlertWebhook webhook;
+  private final Severity alertOn;
 
   PackageReports(JdbcClient jdbc, ObjectMapper json, VulnDatabase database, AuditLog audit,
-      PlatformTransactionManager transactions) {
+      PlatformTransactionManager transactions, AlertWebhook webhook, ServerConfig config) {
     this.jdbc = jdbc;
     this.json = json;
     this.database = database;
     this.audit = audit;
     this.tx = new TransactionTemplate(transactions);
+    this.webhook = webhook;
+    this.alertOn = config.vuln().alertOn();
   }
 
   /** A device's stored report. */
@@ -200,6 +210,7 @@ final class PackageReports {
     Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
     VulnDatabase.Current db = database.current(now);
     List<DeviceVulnSummary> out = new ArrayList<>();
+    FleetAdvisories advisories = new FleetAdvisories();
     List<String[]> devices = jdbc.sql("SELECT id, ne_type FROM devices ORDER BY id")
         .query((rs, i) -> new String[] {rs.getString(1), rs.getString(2)}).list();
     for (String[] d : devices) {
@@ -210,6 +221,7 @@ final class PackageReports {
         continue;
       }
       Assessed a = current(d[0], s.get(), db, now);
+      advisories.add(d[0], a.findings());
       int[] n = new int[6];
       for (VulnFinding f : a.findings()) {
         n[bucket(f.severity())]++;
@@ -225,7 +237,8 @@ final class PackageReports {
         .thenComparing(Comparator.comparingInt(DeviceVulnSummary::medium).reversed())
         .thenComparing(Comparator.comparingInt(DeviceVulnSummary::low).reversed())
         .thenComparing(DeviceVulnSummary::deviceId));
-    return new FleetVulnerabilities(db.state(), db.feeds(), db.messages(), out);
+    return new FleetVulnerabilities(db.state(), db.feeds(), db.messages(), out,
+        advisories.list());
   }
 
   /** 0 critical, 1 high, 2 medium, 3 low or none, 4 unknown. */
@@ -285,6 +298,7 @@ final class PackageReports {
     }
     int[] n = new int[6];
     findings.forEach(f -> n[bucket(f.severity())]++);
+    alertNew(deviceId, findings, db);
     jdbc.sql("DELETE FROM device_vulnerabilities WHERE device_id = ?").param(deviceId).update();
     jdbc.sql("INSERT INTO device_vulnerabilities (device_id, db_fingerprint, packages_digest,"
         + " state, findings, count_total, count_reachable, count_critical, count_high,"
@@ -296,6 +310,54 @@ final class PackageReports {
         .update();
     return new Assessed(db.fingerprint(), s.digest(), state, findings, now, notAssessed,
         reason);
+  }
+
+  /**
+   * Audits and alerts the findings of {@code findings} at or above {@code --vuln-alert-on} that
+   * the device's last stored assessment did not have (by advisory and package: a new installed
+   * version with the same advisory is not new). Called under the device's row lock, before the
+   * assessment is replaced, so each new finding is alerted once however often the NE reports or
+   * its findings are read; the webhook is posted after the commit, the audit row is in it.
+   */
+  private void alertNew(String deviceId, List<VulnFinding> findings, VulnDatabase.Current db) {
+    Set<String> before = jdbc.sql("SELECT findings FROM device_vulnerabilities"
+            + " WHERE device_id = ?").param(deviceId)
+        .query((rs, i) -> read(rs.getBytes(1), FINDINGS)).optional().orElse(List.of())
+        .stream().map(PackageReports::identity).collect(Collectors.toSet());
+    List<VulnFinding> fresh = findings.stream()
+        .filter(f -> !before.contains(identity(f)) && Severity.ofName(f.severity()).reaches(alertOn)).toList();
+    if (fresh.isEmpty()) {
+      return;
+    }
+    String neType = jdbc.sql("SELECT ne_type FROM devices WHERE id = ?").param(deviceId)
+        .query(String.class).single();
+    for (VulnFinding f : fresh) {
+      audit.append(AuditEvent.success("system", "VULN_FINDING", "device " + deviceId,
+          "new finding " + f.advisoryId() + (f.cves().isEmpty() ? "" : " ("
+              + String.join(", ", f.cves()) + ")") + ", severity " + f.severity()
+              + (f.score() == null ? "" : " " + f.score()) + ", in " + f.packageName() + " "
+              + f.version() + (f.fixedVersion() == null ? ", no fixed version known"
+                  : ", fixed in " + f.fixedVersion()) + (f.reachable() ? ", reachable through "
+                  + f.reachableThrough().stream().map(Reach::label)
+                      .collect(Collectors.joining(", ")) : ", dormant")
+              + "; at or above " + alertOn + "; database " + db.fingerprint()));
+    }
+    Runnable post = () -> fresh.forEach(f -> webhook.post("vulnerability.found", deviceId,
+        neType, "finding", f));
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+        @Override
+        public void afterCommit() {
+          post.run();
+        }
+      });
+    } else {
+      post.run();
+    }
+  }
+
+  private static String identity(VulnFinding f) {
+    return f.advisoryId() + " " + f.packageName();
   }
 
   /**

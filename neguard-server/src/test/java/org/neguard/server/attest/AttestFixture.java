@@ -37,6 +37,7 @@ import org.neguard.server.Bundles;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.device.TestDevice;
@@ -51,7 +52,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 final class AttestFixture implements AutoCloseable {
   static final String PACKAGE = "app";
   static final String VERSION = "1.0.0";
-  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final TestServer s;
@@ -68,18 +68,12 @@ final class AttestFixture implements AutoCloseable {
   }
 
   /**
-   * On a fresh PostgreSQL database (127.0.0.1:5432, dropped by {@link #close}) when {@code
-   * database} is given (see {@code DeployFixture.postgresDatabase}), else the embedded one.
+   * On PostgreSQL database {@code database} (from {@link #postgresDatabase}, dropped by {@link
+   * #close}) when it is given, else on the embedded one.
    */
   AttestFixture(String database) throws Exception {
     this.database = database;
-    if (database != null) {
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test",
-          "postgres", ""); java.sql.Statement st = c.createStatement()) {
-        st.execute("CREATE DATABASE " + database);
-      }
-    }
-    s = TestServer.start(database == null ? null : PG + database,
+    s = TestServer.start(database == null ? null : TestDb.url(database),
         b -> b.attest(new ServerConfig.Attest(Duration.ofMinutes(5), Duration.ZERO,
             Duration.ofMinutes(2), Duration.ofHours(1), 2)));
     try {
@@ -109,38 +103,19 @@ final class AttestFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     s.close();
-    if (database != null) {
-      try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test",
-          "postgres", ""); java.sql.Statement st = c.createStatement()) {
-        st.execute("DROP DATABASE IF EXISTS " + database);
-      }
-    }
+    TestDb.drop(database);
   }
 
   /**
-   * A new database name when PostgreSQL answers on 127.0.0.1:5432; else the test is skipped
-   * (fails under CI, which starts one).
+   * A new PostgreSQL database for the fixture to use and drop (see {@link TestDb#create}).
    */
   static String postgresDatabase() {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(PG + "test", "postgres",
-        "")) {
-      c.isValid(5);
-    } catch (java.sql.SQLException e) {
-      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
-          + "); .ci/run starts it";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      org.junit.jupiter.api.Assumptions.abort(message);
-    }
-    return "neguard_att_" + java.util.UUID.randomUUID().toString().replace("-", "")
-        .substring(0, 12);
+    return TestDb.create("neguard_att_");
   }
 
   /** A connection to the server's database. */
   java.sql.Connection db() throws java.sql.SQLException {
-    return database == null ? s.db()
-        : java.sql.DriverManager.getConnection(PG + database, "postgres", "");
+    return database == null ? s.db() : TestDb.connect(database);
   }
 
   /** A device that runs {@code app} 1.0.0, as it declared at enrollment. */

@@ -7,7 +7,6 @@ import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -33,8 +32,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 final class DeployFixture implements AutoCloseable {
   static final String PACKAGE = "app";
   static final String VERSION = "1.0.0";
-  static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
-  static final String ADMIN_URL = PG + "test";
 
   TestServer s;
   DeployClock clock;
@@ -53,8 +50,8 @@ final class DeployFixture implements AutoCloseable {
   }
 
   /**
-   * On a fresh PostgreSQL database (127.0.0.1:5432, dropped by {@link #close}) when {@code
-   * database} is given, else on the embedded database.
+   * On PostgreSQL database {@code database} (from {@link #postgresDatabase}, dropped by {@link
+   * #close}) when it is given, else on the embedded database.
    */
   DeployFixture(String database) throws Exception {
     this(database, false);
@@ -63,13 +60,7 @@ final class DeployFixture implements AutoCloseable {
   /** As above; {@code timer}: leave the scheduler's timer running. */
   DeployFixture(String database, boolean timer) throws Exception {
     this.database = database;
-    if (database != null) {
-      try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
-          java.sql.Statement st = c.createStatement()) {
-        st.execute("CREATE DATABASE " + database);
-      }
-    }
-    s = TestServer.start(database == null ? null : PG + database);
+    s = TestServer.start(database == null ? null : TestDb.url(database));
     try {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
@@ -125,28 +116,16 @@ final class DeployFixture implements AutoCloseable {
 
   /** A connection to the server's database. */
   Connection db() throws SQLException {
-    return database == null ? s.db()
-        : DriverManager.getConnection(PG + database, "postgres", "");
+    return database == null ? s.db() : TestDb.connect(database);
   }
 
   /**
-   * A new database name when PostgreSQL answers on 127.0.0.1:5432; else the test is skipped
-   * (fails under CI, which starts one).
+   * A new PostgreSQL database for the fixture to use and drop (see {@link TestDb#create}).
    */
   static String postgresDatabase() {
-    try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "")) {
-      c.isValid(5);
-    } catch (SQLException e) {
-      String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
-          + "); .ci/run starts it";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message, e);
-      }
-      org.junit.jupiter.api.Assumptions.abort(message);
-    }
-    return "neguard_dep_" + java.util.UUID.randomUUID().toString().replace("-", "")
-        .substring(0, 12);
+    return TestDb.create("neguard_dep_");
   }
+
 
   /** A trusted device (attested good: updates may reach it). */
   void device(String id, String neType, String... labels) throws SQLException {
@@ -285,12 +264,7 @@ final class DeployFixture implements AutoCloseable {
     try {
       s.close();
     } finally {
-      if (database != null) {
-        try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
-            java.sql.Statement st = c.createStatement()) {
-          st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-        }
-      }
+      TestDb.drop(database);
     }
   }
 }

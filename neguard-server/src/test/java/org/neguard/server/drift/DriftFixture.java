@@ -1,17 +1,11 @@
 package org.neguard.server.drift;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -83,54 +77,5 @@ final class DriftFixture {
         .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
     return new Http.Response(r.statusCode(), r.body());
-  }
-
-  /** A webhook receiver on loopback: every POST body, in arrival order. */
-  static final class Webhook implements AutoCloseable {
-    final HttpServer server;
-    final List<String> bodies = java.util.Collections.synchronizedList(new ArrayList<>());
-
-    Webhook() throws IOException {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/hook", exchange -> {
-        try (InputStream in = exchange.getRequestBody()) {
-          bodies.add(exchange.getRequestMethod() + " "
-              + new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
-        exchange.sendResponseHeaders(204, -1);
-        exchange.close();
-      });
-      server.start();
-    }
-
-    URI url() {
-      return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
-    }
-
-    /**
-     * The first body not yet taken that contains all of {@code fragments}, within 10 s; it is
-     * taken, the others stay for later calls.
-     */
-    String await(String... fragments) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        synchronized (bodies) {
-          for (java.util.Iterator<String> it = bodies.iterator(); it.hasNext(); ) {
-            String b = it.next();
-            if (java.util.Arrays.stream(fragments).allMatch(b::contains)) {
-              it.remove();
-              return b;
-            }
-          }
-        }
-        Thread.sleep(50);
-      }
-      throw new AssertionError("no webhook POST with " + List.of(fragments) + "; saw " + bodies);
-    }
-
-    @Override
-    public void close() {
-      server.stop(0);
-    }
   }
 }

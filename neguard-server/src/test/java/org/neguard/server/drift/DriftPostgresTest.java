@@ -6,6 +6,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
+import org.neguard.server.WebhookReceiver;
 
 /**
  * Port drift on PostgreSQL (127.0.0.1:5432, trust authentication): the policies, inventories and
@@ -16,12 +17,12 @@ import org.neguard.server.TestServer;
 class DriftPostgresTest {
   static String database;
   static TestServer s;
-  static DriftFixture.Webhook hook;
+  static WebhookReceiver hook;
 
   @BeforeAll
   static void start() throws Exception {
     database = TestDb.create("neguard_drift_");
-    hook = new DriftFixture.Webhook();
+    hook = new WebhookReceiver();
     s = TestServer.start(TestDb.url(database), b -> b.alertWebhook(hook.url()));
   }
 

@@ -23,6 +23,7 @@ import org.neguard.api.device.ListeningPort;
 import org.neguard.server.Http;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
+import org.neguard.server.WebhookReceiver;
 import org.neguard.server.device.TestDevice;
 
 /**
@@ -35,11 +36,11 @@ import org.neguard.server.device.TestDevice;
 @DisplayName("HRD-1 HRD-4 port drift on the server")
 class DriftTest {
   static TestServer s;
-  static DriftFixture.Webhook hook;
+  static WebhookReceiver hook;
 
   @BeforeAll
   static void start() throws Exception {
-    hook = new DriftFixture.Webhook();
+    hook = new WebhookReceiver();
     s = TestServer.start(null, b -> b.alertWebhook(hook.url()));
   }
 
@@ -148,7 +149,7 @@ class DriftTest {
   }
 
   /** The whole lifecycle, shared with the PostgreSQL test. */
-  static void findingLifecycle(TestServer s, DriftFixture.Webhook hook, String id)
+  static void findingLifecycle(TestServer s, WebhookReceiver hook, String id)
       throws Exception {
     String type = id + "-type";
     assertThat(upload(s, s.adminToken(), type, policy(type, "drift")).status()).isEqualTo(201);

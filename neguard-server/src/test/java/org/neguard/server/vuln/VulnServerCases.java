@@ -24,6 +24,7 @@ import org.neguard.api.device.SocketOwner;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.device.TestDevice;
@@ -39,24 +40,35 @@ abstract class VulnServerCases {
   private static final ObjectMapper JSON = new ObjectMapper();
   static Path work;
   static TestServer s;
+  /** The PostgreSQL database of the running suite (null: the embedded one), dropped by stop. */
+  private static String database;
 
   static UnaryOperator<ServerConfig.Builder> vulnDb(Path db, Duration maxAge) {
     return b -> b.vuln(new ServerConfig.Vuln(Optional.of(db), maxAge));
   }
 
-  /** Starts the shared server on {@code jdbcUrl} (null: the embedded database). */
-  static void startOn(String jdbcUrl) throws Exception {
+  /**
+   * Starts the shared server on PostgreSQL database {@code database} (from {@link TestDb#create},
+   * dropped by {@link #stop}), or on the embedded one when it is null.
+   */
+  static void startOn(String database) throws Exception {
+    VulnServerCases.database = database;
     work = Files.createTempDirectory("neguard-vuln-test-");
     VulnFixture.importFeed(work.resolve("db"), VulnFixture.feed(work, "debian-12",
         Instant.now()));
-    s = TestServer.start(jdbcUrl, vulnDb(work.resolve("db"), Duration.ofDays(7)));
+    s = TestServer.start(database == null ? null : TestDb.url(database),
+        vulnDb(work.resolve("db"), Duration.ofDays(7)));
   }
 
   static void stop() throws Exception {
-    if (s != null) {
-      s.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+      TestServer.delete(work);
+    } finally {
+      TestDb.drop(database);
     }
-    TestServer.delete(work);
   }
 
   static DeviceVulnerabilities vulns(TestServer s, String id) throws Exception {
@@ -109,6 +121,20 @@ abstract class VulnServerCases {
         + x.reachable() + "/" + x.total()).filter(x -> x.startsWith("vuln-mme-")).toList();
     assertThat(order).containsExactly("vuln-mme-1 ASSESSED 2/3", "vuln-mme-2 ASSESSED 0/3",
         "vuln-mme-3 NO_REPORT 0/0");
+    // By advisory: each row with the NEs running it, those exposing it first; most severe first.
+    org.neguard.api.vuln.FleetAdvisory telnet = fleet.advisories().stream()
+        .filter(a -> a.advisoryId().equals("DEBIAN-CVE-2026-24061")).findFirst().orElseThrow();
+    assertThat(telnet.cves()).containsExactly("CVE-2026-24061");
+    assertThat(telnet.packageName()).isEqualTo("inetutils-telnetd");
+    assertThat(telnet.fixedVersion()).isEqualTo("2:2.4-2+deb12u2");
+    assertThat(telnet.deviceIds().stream().filter(x -> x.startsWith("vuln-mme-")))
+        .containsExactly("vuln-mme-1", "vuln-mme-2");
+    assertThat(telnet.devices()).isEqualTo(telnet.deviceIds().size()).isGreaterThanOrEqualTo(2);
+    assertThat(telnet.reachable()).isGreaterThanOrEqualTo(1).isLessThan(telnet.devices());
+    assertThat(fleet.advisories()).extracting(a -> FleetAdvisories.rank(a.severity()))
+        .isSorted();
+    assertThat(fleet.advisories()).extracting(a -> a.advisoryId() + " " + a.packageName()
+        + " " + a.fixedVersion()).doesNotHaveDuplicates();
   }
 
   @Test

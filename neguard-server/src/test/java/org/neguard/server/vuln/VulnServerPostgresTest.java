@@ -12,20 +12,14 @@ import org.neguard.server.TestDb;
  */
 @DisplayName("HRD-3 the NEs' vulnerabilities on the server, on PostgreSQL")
 class VulnServerPostgresTest extends VulnServerCases {
-  private static String database;
-
   @BeforeAll
   static void startOnPostgres() throws Exception {
-    database = TestDb.create("neguard_vuln_");
-    startOn(TestDb.url(database));
+    startOn(TestDb.create("neguard_vuln_"));
   }
 
+  /** Stops the server and drops its database. */
   @AfterAll
   static void stopOnPostgres() throws Exception {
-    try {
-      stop();
-    } finally {
-      TestDb.drop(database);
-    }
+    stop();
   }
 }

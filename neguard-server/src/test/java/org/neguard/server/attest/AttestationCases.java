@@ -1,0 +1,408 @@
+package org.neguard.server.attest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.attest.Evidence;
+import org.neguard.attest.EvidenceSigner;
+import org.neguard.measure.PlatformTim;
+import org.neguard.measure.TreeDigest;
+import org.neguard.server.Http;
+import org.neguard.server.TestServer.Role;
+import org.neguard.server.device.TestDevice;
+
+/**
+ * The validation entity end to end (docs/ATTESTATION.md): first contact, the judging of
+ * evidence against signed RIMs and approved baselines, every attack of issue 15's list that
+ * concerns evidence, quarantine and readmission, runtime re-attestation. Devices are enrolled
+ * through the real client; their evidence is built and signed here as an agent (honest or not)
+ * would, and posted over mutual TLS to a real server.
+ */
+abstract class AttestationCases {
+  static AttestFixture f;
+
+  /** Starts the shared fixture: the embedded database when {@code database} is null. */
+  static void startOn(String database) throws Exception {
+    f = new AttestFixture(database);
+  }
+
+  static void stop() throws Exception {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  /** A device made trusted by a first contact that matched. */
+  private static TestDevice trusted(String id) throws Exception {
+    TestDevice d = f.enrollWithApp(id);
+    f.scheduler.runOnce(Instant.now());
+    assertThat(f.challenge(d).reason()).isEqualTo("FIRST_CONTACT");
+    AttestFixture.Answer a = f.answer(d, f.app());
+    assertThat(a.result()).as(a.json().toString()).isEqualTo("PASS");
+    assertThat(a.trustState()).isEqualTo("trusted");
+    return d;
+  }
+
+  private static JsonNode request(String deviceId) {
+    Http.Response r = f.s.http.post("/api/devices/" + deviceId + "/attestations",
+        f.s.token(Role.OPERATOR), Map.of());
+    assertThat(r.status()).as(r.toString()).isEqualTo(202);
+    return r.json();
+  }
+
+  @Test
+  @DisplayName("REC-3 first contact: unknown until the evidence matches the signed RIM, then"
+      + " trusted")
+  void firstContact_matchingTheSignedRim_makesTheNeTrusted() throws Exception {
+    TestDevice d = f.enrollWithApp("fc-good");
+    assertThat(f.trust("fc-good")).isEqualTo("unknown");
+    assertThat(d.client.poll(null).poll().attestation()).as("none before the schedule runs")
+        .isNull();
+    f.scheduler.runOnce(Instant.now());
+    AttestFixture.Answer a = f.answer(d, f.app());
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.result()).isEqualTo("PASS");
+    assertThat(a.json().path("trustBase").asText()).isEqualTo("SOFTWARE_KEY");
+    assertThat(a.json().path("reason").asText()).isEqualTo("FIRST_CONTACT");
+    assertThat(f.trust("fc-good")).isEqualTo("trusted");
+    assertThat(f.audit("TRUST_STATE", "success", "device fc-good")).isEqualTo(1);
+    assertThat(d.client.poll(null).poll().attestation()).as("answered: no challenge left")
+        .isNull();
+  }
+
+  @Test
+  @DisplayName("REC-3 an NE claiming software without a signed RIM stays untrusted, reported")
+  void firstContact_softwareWithoutSignedRim_untrustedAndReported() throws Exception {
+    TestDevice d = TestDevice.enroll(f.s, "fc-ghost", "mme", List.of(),
+        List.of(new org.neguard.api.device.InstalledPackage("ghost", "9.9", 1)));
+    f.scheduler.runOnce(Instant.now());
+    List<TreeDigest.Leaf> leaves = List.of(new TreeDigest.Leaf("bin/ghost", "ab".repeat(32),
+        0755));
+    AttestFixture.Answer a = f.answer(d, new Evidence.Component("ghost",
+        PlatformTim.Reference.VENDOR_SIGNED, TreeDigest.of(leaves), leaves));
+    assertThat(a.result()).isEqualTo("NO_REFERENCE");
+    assertThat(a.codes()).isEqualTo("NO_REFERENCE");
+    assertThat(a.messages()).contains("ghost 9.9", "no vendor-signed package");
+    assertThat(f.trust("fc-ghost")).isEqualTo("untrusted");
+    assertThat(f.audit("ATTESTATION", "failure", "device fc-ghost")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("REC-3 software the server does not record the NE running is no reference")
+  void firstContact_unrecordedVendorComponent_isNoReference() throws Exception {
+    TestDevice d = f.enrollWithApp("fc-extra-pkg");
+    f.scheduler.runOnce(Instant.now());
+    AttestFixture.Answer a = f.answer(d, f.app(), new Evidence.Component("other",
+        PlatformTim.Reference.VENDOR_SIGNED, f.app().digest(), f.rim));
+    assertThat(a.result()).isEqualTo("NO_REFERENCE");
+    assertThat(a.messages()).contains("software other");
+    assertThat(f.trust("fc-extra-pkg")).isEqualTo("untrusted");
+  }
+
+  @Test
+  @DisplayName("ATT, REC-1 replayed evidence (an old nonce) fails, and quarantines the NE")
+  void replayedEvidence_oldNonce_failsAndQuarantines() throws Exception {
+    TestDevice d = f.enrollWithApp("replay");
+    f.scheduler.runOnce(Instant.now());
+    String old = f.evidence(d, f.challenge(d).nonce(), List.of(f.app()));
+    assertThat(f.post(d.identity(), old).result()).isEqualTo("PASS");
+    request("replay");
+    AttestFixture.Answer a = f.post(d.identity(), old);
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("NONCE_MISMATCH");
+    assertThat(a.trustState()).isEqualTo("quarantined");
+    assertThat(f.audit("QUARANTINE", "failure", "device replay")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("ATT evidence signed by another device fails")
+  void evidenceSignedByAnotherDevice_fails() throws Exception {
+    TestDevice d = trusted("victim");
+    TestDevice other = f.enrollWithApp("forger");
+    request("victim");
+    String forged = AttestFixture.evidence("victim", f.challenge(d).nonce(),
+        other.identity().keyPair().getPrivate(), List.of(f.app()));
+    AttestFixture.Answer a = f.post(d.identity(), forged);
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("SIGNATURE_INVALID");
+    assertThat(f.trust("victim")).isEqualTo("quarantined");
+  }
+
+  @Test
+  @DisplayName("ATT another device's evidence posted on its own connection names the wrong"
+      + " device")
+  void evidenceOfAnotherDevice_onItsOwnConnection_fails() throws Exception {
+    TestDevice d = trusted("mine");
+    TestDevice other = trusted("theirs");
+    request("mine");
+    // "theirs" signs evidence naming itself over "mine"'s nonce and posts it as "mine" can't:
+    // it posts on its own connection, where no challenge of "mine" is open.
+    String jws = f.evidence(other, f.challenge(d).nonce(), List.of(f.app()));
+    AttestFixture.Answer a = f.post(other.identity(), jws);
+    assertThat(a.status()).isEqualTo(409);
+    assertThat(f.trust("mine")).isEqualTo("trusted");
+  }
+
+  @Test
+  @DisplayName("ATT a measurement list whose TIM does not match its entries fails")
+  void timNotMatchingItsEntries_fails() throws Exception {
+    TestDevice d = trusted("bad-tim");
+    request("bad-tim");
+    String nonce = f.challenge(d).nonce();
+    Evidence honest = Evidence.of("bad-tim", HexFormat.of().parseHex(nonce), Instant.now(),
+        List.of(f.app()), Optional.empty());
+    Evidence lying = new Evidence(honest.format(), honest.deviceId(), honest.nonce(),
+        honest.measuredAt(), honest.trustBase(), honest.components(), "00".repeat(32),
+        Optional.empty());
+    AttestFixture.Answer a = f.post(d.identity(),
+        EvidenceSigner.of(d.identity().keyPair().getPrivate()).sign(lying));
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("MEASUREMENT_MISMATCH");
+  }
+
+  @Test
+  @DisplayName("ATT an NE reporting the expected TIM with a different list fails")
+  void expectedTimWithADifferentList_fails() throws Exception {
+    TestDevice d = trusted("tim-copy");
+    request("tim-copy");
+    String nonce = f.challenge(d).nonce();
+    String expectedTim = Evidence.of("tim-copy", HexFormat.of().parseHex(nonce), Instant.now(),
+        List.of(f.app()), Optional.empty()).tim();
+    List<TreeDigest.Leaf> changed = new ArrayList<>(f.rim);
+    changed.set(0, new TreeDigest.Leaf(changed.get(0).path(), "ee".repeat(32), 0755));
+    Evidence lying = new Evidence(Evidence.FORMAT, "tim-copy", nonce, Instant.now(),
+        Evidence.TrustBase.SOFTWARE_KEY, List.of(AttestFixture.app(changed)), expectedTim,
+        Optional.empty());
+    AttestFixture.Answer a = f.post(d.identity(),
+        EvidenceSigner.of(d.identity().keyPair().getPrivate()).sign(lying));
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("MEASUREMENT_MISMATCH");
+    assertThat(f.trust("tim-copy")).isEqualTo("quarantined");
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a file modified on the NE between updates: detected at the next scheduled"
+      + " attestation, named, the NE quarantined")
+  void modifiedFile_detectedAtRuntime_namedAndQuarantined() throws Exception {
+    TestDevice d = trusted("runtime-mod");
+    f.due("runtime-mod");
+    assertThat(f.challenge(d).reason()).isEqualTo("SCHEDULED");
+    List<TreeDigest.Leaf> changed = new ArrayList<>(f.rim);
+    TreeDigest.Leaf victim = changed.get(0);
+    changed.set(0, new TreeDigest.Leaf(victim.path(), "ee".repeat(32), victim.mode()));
+    AttestFixture.Answer a = f.answer(d, AttestFixture.app(changed));
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("MEASUREMENT_MISMATCH");
+    assertThat(a.messages()).contains("changed " + victim.path());
+    assertThat(a.trustState()).isEqualTo("quarantined");
+    assertThat(f.audit("QUARANTINE", "failure", "device runtime-mod")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("OBJ-2 an extra file dropped into the installed tree is named")
+  void extraFileDropped_isNamed() throws Exception {
+    TestDevice d = trusted("runtime-extra");
+    f.due("runtime-extra");
+    List<TreeDigest.Leaf> more = new ArrayList<>(f.rim);
+    more.add(new TreeDigest.Leaf("bin/implant", "aa".repeat(32), 0755));
+    AttestFixture.Answer a = f.answer(d, AttestFixture.app(more));
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.messages()).contains("extra bin/implant");
+  }
+
+  @Test
+  @DisplayName("ATT, OBJ-2 a challenge left unanswered expires, audited; the next one is asked")
+  void unansweredChallenge_expires() throws Exception {
+    TestDevice d = trusted("silent");
+    f.due("silent");
+    String first = f.challenge(d).nonce();
+    f.scheduler.runOnce(Instant.now().plusSeconds(180));
+    assertThat(f.audit("ATTESTATION", "failure", "device silent")).isEqualTo(1);
+    assertThat(d.client.poll(null).poll().attestation()).isNull();
+    // Late evidence over the expired nonce while a new one is open: 409, not a failure.
+    JsonNode fresh = request("silent");
+    AttestFixture.Answer late = f.post(d.identity(), f.evidence(d, first, List.of(f.app())));
+    assertThat(late.status()).isEqualTo(409);
+    assertThat(late.json().toString()).contains(fresh.path("id").asText());
+    assertThat(f.trust("silent")).isEqualTo("trusted");
+  }
+
+  @Test
+  @DisplayName("ATT evidence with no challenge open: 409, nothing judged")
+  void evidenceWithoutAChallenge_conflict() throws Exception {
+    TestDevice d = trusted("eager");
+    AttestFixture.Answer a = f.post(d.identity(), f.evidence(d, "ab".repeat(32),
+        List.of(f.app())));
+    assertThat(a.status()).isEqualTo(409);
+    assertThat(a.json().path("reasons").get(0).path("code").asText()).isEqualTo("CONFLICT");
+    assertThat(f.trust("eager")).isEqualTo("trusted");
+  }
+
+  @Test
+  @DisplayName("ATT-2 platform components: a baseline four-eyes approved, then the NE trusted")
+  void platformBaseline_fourEyes_thenTrusted() throws Exception {
+    TestDevice d = f.enrollWithApp("baseline");
+    f.scheduler.runOnce(Instant.now());
+    Evidence.Component etc = AttestFixture.platform("etc", "hosts", "127.0.0.1 localhost\n");
+    AttestFixture.Answer a = f.answer(d, f.app(), etc);
+    assertThat(a.result()).isEqualTo("PENDING_BASELINE");
+    assertThat(a.trustState()).isEqualTo("unknown");
+    JsonNode pending = f.s.http.get("/api/baselines?state=pending&device=baseline",
+        f.s.token(Role.OPERATOR)).json();
+    assertThat(pending).hasSize(1);
+    String id = pending.get(0).path("id").asText();
+    assertThat(pending.get(0).path("digest").asText()).isEqualTo(etc.digest());
+    JsonNode files = f.s.http.get("/api/baselines/" + id + "/files", f.s.token(Role.APPROVER))
+        .json();
+    assertThat(files).hasSize(1);
+    assertThat(files.get(0).path("path").asText()).isEqualTo("hosts");
+    assertThat(files.get(0).path("mode").asText()).isEqualTo("0644");
+    assertThat(f.s.http.post("/api/baselines/" + id + "/approve", f.s.token(Role.OPERATOR),
+        Map.of()).status()).as("an operator does not approve").isEqualTo(403);
+    Http.Response first = f.s.http.post("/api/baselines/" + id + "/approve",
+        f.s.token(Role.APPROVER), Map.of());
+    assertThat(first.json().path("state").asText()).isEqualTo("pending");
+    Http.Response twice = f.s.http.post("/api/baselines/" + id + "/approve",
+        f.s.token(Role.APPROVER), Map.of());
+    assertThat(twice.code()).isEqualTo("FOUR_EYES");
+    Http.Response second = f.s.http.post("/api/baselines/" + id + "/approve",
+        f.s.token(Role.APPROVER, Role.AUDITOR), Map.of());
+    assertThat(second.json().path("state").asText()).isEqualTo("approved");
+    // Approved: the device is asked again at once, and now passes.
+    AttestFixture.Answer again = f.answer(d, f.app(), etc);
+    assertThat(again.result()).isEqualTo("PASS");
+    assertThat(again.trustState()).isEqualTo("trusted");
+    // A later change of the platform file fails, is named, and proposes the new baseline.
+    f.due("baseline");
+    AttestFixture.Answer changed = f.answer(d, f.app(),
+        AttestFixture.platform("etc", "hosts", "10.6.6.6 localhost\n"));
+    assertThat(changed.result()).isEqualTo("FAIL");
+    assertThat(changed.messages()).contains("platform:etc", "changed hosts");
+    assertThat(f.s.http.get("/api/baselines?state=pending&device=baseline",
+        f.s.token(Role.OPERATOR)).json()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("REC-1 the policy of an NE type: actions checked, quarantine always first,"
+      + " audited")
+  void policy_setAndChecked() throws Exception {
+    Http.Response bad = f.s.http.send("PUT", "/api/attestation/policies/mme",
+        f.s.token(Role.APPROVER), "{\"actions\":[\"reboot\"]}");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.toString()).contains("reboot");
+    Http.Response byOperator = f.s.http.send("PUT", "/api/attestation/policies/mme",
+        f.s.token(Role.OPERATOR), "{\"actions\":[\"rollback\"]}");
+    assertThat(byOperator.status()).isEqualTo(403);
+    Http.Response ok = f.s.http.send("PUT", "/api/attestation/policies/hnb",
+        f.s.token(Role.APPROVER), "{\"actions\":[\"rollback\",\"reinstall=app@1.0.0\"]}");
+    assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    assertThat(ok.json().path("actions").toString())
+        .isEqualTo("[\"quarantine\",\"rollback\",\"reinstall=app@1.0.0\"]");
+    assertThat(f.audit("ATTESTATION_POLICY", "success", "NE type hnb")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("REC-1, REC-3 a quarantined NE stays quarantined on a pass, until readmitted by"
+      + " an approver and attested again")
+  void quarantined_readmittedOnlyByReadmission() throws Exception {
+    TestDevice d = trusted("readmit");
+    f.due("readmit");
+    f.answer(d, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
+    assertThat(f.trust("readmit")).isEqualTo("quarantined");
+    f.due("readmit");
+    assertThat(f.answer(d, f.app()).trustState()).as("a pass alone does not readmit")
+        .isEqualTo("quarantined");
+    assertThat(f.s.http.post("/api/devices/readmit/readmit", f.s.token(Role.OPERATOR),
+        Map.of()).status()).isEqualTo(403);
+    Http.Response r = f.s.http.post("/api/devices/readmit/readmit", f.s.token(Role.APPROVER),
+        Map.of());
+    assertThat(r.status()).as(r.toString()).isEqualTo(202);
+    assertThat(f.challenge(d).reason()).isEqualTo("READMISSION");
+    assertThat(f.answer(d, f.app()).trustState()).isEqualTo("trusted");
+  }
+
+  @Test
+  @DisplayName("ATT attestations are listed per device, newest first, for auditors")
+  void history_listsAttestations() throws Exception {
+    trusted("hist");
+    JsonNode list = f.s.http.get("/api/attestations?device=hist", f.s.token(Role.AUDITOR))
+        .json();
+    assertThat(list).hasSize(1);
+    assertThat(list.get(0).path("result").asText()).isEqualTo("PASS");
+    String id = list.get(0).path("id").asText();
+    assertThat(f.s.http.get("/api/attestations/" + id, f.s.token(Role.AUDITOR)).json()
+        .path("deviceId").asText()).isEqualTo("hist");
+    assertThat(f.s.http.get("/api/attestations?limit=0", f.s.token(Role.AUDITOR)).status())
+        .isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("ATT-2 an NE that passed with nothing to measure is updated from an empty"
+      + " reference; one never attested has none")
+  void expectedAfter_emptyReferenceOfAnAttestedNe_isTheRimAlone() throws Exception {
+    TestDevice d = TestDevice.enroll(f.s, "empty-ne", "mme");
+    Pve pve = f.bean(Pve.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> pve.expectedAfter("empty-ne",
+        AttestFixture.PACKAGE, AttestFixture.VERSION, false))
+        .hasMessageContaining("never passed");
+    f.scheduler.runOnce(Instant.now());
+    assertThat(f.answer(d).result()).isEqualTo("PASS");
+    org.neguard.attest.Expectation e = pve.expectedAfter("empty-ne", AttestFixture.PACKAGE,
+        AttestFixture.VERSION, false);
+    assertThat(e.components()).extracting(Evidence.Component::name)
+        .containsExactly(AttestFixture.PACKAGE);
+    assertThat(e.tim()).isEqualTo(PlatformTim.of(List.of(new PlatformTim.Component(
+        AttestFixture.PACKAGE, f.app().digest(), PlatformTim.Reference.VENDOR_SIGNED))));
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a trusted NE that stops answering (an intruder stopped its agent) is"
+      + " quarantined after three challenges in a row expire, not before")
+  void silentNe_quarantinedAfterThreeUnansweredChallenges() throws Exception {
+    trusted("mute");
+    for (int i = 1; i <= Pve.SILENCE; i++) {
+      assertThat(f.trust("mute")).as("after %d unanswered", i - 1).isEqualTo("trusted");
+      f.due("mute");
+      f.scheduler.runOnce(Instant.now().plusSeconds(180));
+    }
+    assertThat(f.trust("mute")).isEqualTo("quarantined");
+    assertThat(f.audit("QUARANTINE", "failure", "device mute")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("REC-3 a fleet's common platform baseline approved once per approver, on every"
+      + " NE that proposed it; each NE then trusted")
+  void baselineOfAFleet_approvedByDigest() throws Exception {
+    Evidence.Component etc = AttestFixture.platform("fleet-etc", "resolv.conf", "nameserver\n");
+    List<TestDevice> ne = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ne.add(f.enrollWithApp("fleet-" + i));
+    }
+    f.scheduler.runOnce(Instant.now());
+    for (TestDevice d : ne) {
+      assertThat(f.answer(d, f.app(), etc).result()).isEqualTo("PENDING_BASELINE");
+    }
+    String query = "/api/baselines/approve?component=platform:fleet-etc&digest=" + etc.digest();
+    assertThat(f.s.http.post(query.replace(etc.digest(), "00".repeat(32)),
+        f.s.token(Role.APPROVER), Map.of()).status()).isEqualTo(404);
+    JsonNode first = f.s.http.post(query, f.s.token(Role.APPROVER), Map.of()).json();
+    assertThat(first).hasSize(3);
+    first.forEach(b -> assertThat(b.path("state").asText()).isEqualTo("pending"));
+    JsonNode again = f.s.http.post(query, f.s.token(Role.APPROVER), Map.of()).json();
+    again.forEach(b -> assertThat(b.path("approvers")).hasSize(1));
+    JsonNode second = f.s.http.post(query, f.s.token(Role.APPROVER, Role.AUDITOR), Map.of())
+        .json();
+    second.forEach(b -> assertThat(b.path("state").asText()).isEqualTo("approved"));
+    for (TestDevice d : ne) {
+      assertThat(f.answer(d, f.app(), etc).trustState()).isEqualTo("trusted");
+    }
+  }
+}
