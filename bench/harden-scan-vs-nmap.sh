@@ -114,17 +114,23 @@ case " $hosts " in
 esac
 
 cp="$root/neguard-cli/target/neguard-cli.jar:$root/neguard-cli/target/lib/*"
-# The launcher's JVM options for 'harden' (./neguard: C1 only), without its build step; like the
-# launcher, a class-data-sharing archive, trained once here on a loopback scan.
-jvm=(java -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr -XX:TieredStopAtLevel=1)
+# The launcher's JVM options for 'harden' (./neguard: C1 only, no stack traces in exceptions, no
+# JVM event log), without its build step; like the launcher, a class-data-sharing archive, trained
+# once here on a loopback scan. JVM_OPTS replaces the options after -Xlog (BASE_JVM_OPTS those of
+# the BASE build: main's launcher had -XX:TieredStopAtLevel=1 alone).
+jvm_common=(java -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr)
+# shellcheck disable=SC2206
+jvm=("${jvm_common[@]}" ${JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:-StackTraceInThrowable -XX:+UnlockDiagnosticVMOptions -XX:-LogEvents})
 train=(harden scan --target 127.0.0.1 --ports 1-1024 --udp-top 0 --sctp-ports none --no-identify --json)
 "${jvm[@]}" -XX:ArchiveClassesAtExit="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main "${train[@]}" >/dev/null 2>&1
 neguard=("${jvm[@]}" -XX:SharedArchiveFile="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main)
 base=()
 if [ -n "${BASE:-}" ]; then
   bcp="$BASE/neguard-cli.jar:$BASE/lib/*"
-  "${jvm[@]}" -XX:ArchiveClassesAtExit="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main "${train[@]}" >/dev/null 2>&1
-  base=("${jvm[@]}" -XX:SharedArchiveFile="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main)
+  # shellcheck disable=SC2206
+  bjvm=("${jvm_common[@]}" ${BASE_JVM_OPTS:--XX:TieredStopAtLevel=1})
+  "${bjvm[@]}" -XX:ArchiveClassesAtExit="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main "${train[@]}" >/dev/null 2>&1
+  base=("${bjvm[@]}" -XX:SharedArchiveFile="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main)
 fi
 
 for host in $hosts; do
