@@ -174,9 +174,11 @@ print(" ".join(str(p["port"]) for p in o["ports"] if p["transport"] == "TCP" and
     for i in "${order[@]}"; do
       t0=$(date +%s%N)
       # shellcheck disable=SC2086
-      ${cmds[$i]} >/dev/null 2>&1
+      command time -f '%U %S' -o "$work/cpu" ${cmds[$i]} >/dev/null 2>&1
       t1=$(date +%s%N)
-      [ "$round" -gt 0 ] && printf '%s\t%s\t%s\n' "$round" "$i" "$(( (t1 - t0) / 1000 ))" >>"$times"
+      if [ "$round" -gt 0 ]; then
+        printf '%s\t%s\t%s\t%s\n' "$round" "$i" "$(( (t1 - t0) / 1000 ))" "$(tr ' ' '\t' <"$work/cpu")" >>"$times"
+      fi
     done
   done
   echo "  load after: $(uptime)"
@@ -184,16 +186,21 @@ print(" ".join(str(p["port"]) for p in o["ports"] if p["transport"] == "TCP" and
 import sys, statistics
 rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
 names = sys.argv[2:]
-t = {}
-for rnd, i, us in rows:
+t, cpu = {}, {}
+for rnd, i, us, user, system in rows:
     t.setdefault(int(i), {})[int(rnd)] = int(us) / 1e6
+    cpu.setdefault(int(i), []).append((float(user), float(system)))
 ref = t[0]
-print(f'  {names[0]:28s} mean {statistics.mean(ref.values()):.3f} s, sd {statistics.pstdev(ref.values()):.3f}')
+def line(i):
+    u = statistics.mean(c[0] for c in cpu[i])
+    s = statistics.mean(c[1] for c in cpu[i])
+    return (f'  {names[i]:28s} wall mean {statistics.mean(t[i].values()):.3f} s, sd {statistics.pstdev(t[i].values()):.3f};'
+            f' CPU user {u:.2f} + sys {s:.2f} s')
+print(line(0))
 for i in range(1, len(names)):
     x = t[i]
     ratios = sorted(x[r] / ref[r] for r in x)  # each run against nmap's run of the same round
-    print(f'  {names[i]:28s} mean {statistics.mean(x.values()):.3f} s, sd {statistics.pstdev(x.values()):.3f};'
-          f' ratio of means {statistics.mean(x.values()) / statistics.mean(ref.values()):.2f}x,'
+    print(line(i) + f'; / nmap: ratio of means {statistics.mean(x.values()) / statistics.mean(ref.values()):.2f}x,'
           f' per round min {ratios[0]:.2f} median {statistics.median(ratios):.2f} max {ratios[-1]:.2f}')
 PY
   cleanup
