@@ -15,7 +15,8 @@
 # Environment: HOSTS="socat daemons" (default both); SKIP_BUILD=1 times the jars and test classes
 #   already built; BASE=DIR, a directory holding another
 #   build's neguard-cli.jar and lib/ (e.g. main's), timed as a third command in the same run.
-# Every namespace, veth pair and process started here is removed on exit.
+# The daemons host's rpcbind takes the host's /run/rpcbind.lock: not while HardenScanDaemonsTest
+# runs on the same machine. Every namespace, veth pair and process started here is removed on exit.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-10}"
