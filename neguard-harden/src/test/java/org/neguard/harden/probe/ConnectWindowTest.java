@@ -39,11 +39,7 @@ class ConnectWindowTest {
   @DisplayName("HRD-3: losses never take the window below its floor; prompt answers grow it back by one each")
   void shrinkThenGrow_floorAndRecovery() {
     ConnectWindow w = new ConnectWindow(8, 64);
-    long t = 0;
-    for (int i = 0; i < 10; i++) {
-      t += 10;
-      w.answered(true, t, t + 1);
-    }
+    long t = losses(w, 10);
     assertThat(w.size()).isEqualTo(8);
     assertThat(w.shrinks()).isEqualTo(3); // 64 -> 32 -> 16 -> 8, then the floor holds
     for (int i = 0; i < 10; i++) {
@@ -85,11 +81,17 @@ class ConnectWindowTest {
   }
 
   private static int drain(ConnectWindow w) {
+    losses(w, 64);
+    return w.size();
+  }
+
+  /** {@code n} answered retries, each sent after the previous one's halving; returns the last time. */
+  private static long losses(ConnectWindow w, int n) {
     long t = 0;
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < n; i++) {
       t += 10;
       w.answered(true, t, t + 1);
     }
-    return w.size();
+    return t;
   }
 }

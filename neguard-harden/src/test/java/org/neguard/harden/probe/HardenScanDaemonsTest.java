@@ -86,10 +86,7 @@ class HardenScanDaemonsTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (ns != null) {
-      ns.close();
-      assertThat(ns.leftNothing()).as("namespace, processes and files removed").isTrue();
-    }
+    NetnsHost.closeChecked(ns);
   }
 
   ScanOptions options() {

@@ -39,34 +39,27 @@ class TcpSweepWindowTest {
   void start() throws Exception {
     RequiredProgram.require("socat");
     RequiredProgram.require("nft");
-    ns = NetnsHost.create();
-    try {
-      ns.exec("nft", "add table inet ngsweep");
-      ns.exec("nft", "add chain inet ngsweep input { type filter hook input priority 0 ; policy accept ; }");
-      ns.exec("nft", "add rule inet ngsweep input tcp dport " + DROPPED_FROM + "-" + DROPPED_TO + " drop");
+    ns = NetnsHost.create(h -> {
+      h.exec("nft", "add table inet ngsweep");
+      h.exec("nft", "add chain inet ngsweep input { type filter hook input priority 0 ; policy accept ; }");
+      h.exec("nft", "add rule inet ngsweep input tcp dport " + DROPPED_FROM + "-" + DROPPED_TO + " drop");
       // The first SYN to each port of the lossy range is dropped and the port remembered; the
       // retry (a new socket, a new source port) passes.
-      ns.exec("nft", "add set inet ngsweep lossy { type inet_service ; flags dynamic ; }");
-      ns.exec("nft", "add rule inet ngsweep input tcp dport " + LOSSY_FROM + "-" + LOSSY_TO
+      h.exec("nft", "add set inet ngsweep lossy { type inet_service ; flags dynamic ; }");
+      h.exec("nft", "add rule inet ngsweep input tcp dport " + LOSSY_FROM + "-" + LOSSY_TO
           + " tcp flags syn tcp dport != @lossy add @lossy { tcp dport } drop");
       for (int p : OPEN) {
-        NetnsHost.Daemon d = ns.start("socat-" + p, "socat",
-            "TCP-LISTEN:" + p + ",bind=" + ns.address() + ",reuseaddr,fork", "SYSTEM:echo hello");
-        ns.awaitListening(d, Transport.TCP, p, Duration.ofSeconds(10));
+        NetnsHost.Daemon d = h.start("socat-" + p, "socat",
+            "TCP-LISTEN:" + p + ",bind=" + h.address() + ",reuseaddr,fork", "SYSTEM:echo hello");
+        h.awaitListening(d, Transport.TCP, p, Duration.ofSeconds(10));
       }
-      target = InetAddress.getByName(ns.address());
-    } catch (Exception | AssertionError e) {
-      ns.close();
-      throw e;
-    }
+    });
+    target = InetAddress.getByName(ns.address());
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (ns != null) {
-      ns.close();
-      assertThat(ns.leftNothing()).as("namespace, processes and files removed").isTrue();
-    }
+    NetnsHost.closeChecked(ns);
   }
 
   @Test
