@@ -92,6 +92,23 @@ public final class NetnsHost implements AutoCloseable {
     return h;
   }
 
+  /** What a test starts in a new host. */
+  public interface SetUp {
+    void run(NetnsHost host) throws Exception;
+  }
+
+  /** Creates a host and runs {@code setUp} in it; a set-up that fails closes the host first. */
+  public static NetnsHost create(SetUp setUp) throws Exception {
+    NetnsHost h = create();
+    try {
+      setUp.run(h);
+    } catch (Exception | AssertionError e) {
+      h.close();
+      throw e;
+    }
+    return h;
+  }
+
   /** The namespace's address, the only one tests may scan. */
   public String address() {
     return "10.231." + subnet + ".2";
@@ -268,6 +285,20 @@ public final class NetnsHost implements AutoCloseable {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
       // running from the hook itself
+    }
+  }
+
+  /**
+   * For an {@code @AfterAll}: closes {@code host}, if one was created, and fails unless it left
+   * nothing behind.
+   */
+  public static void closeChecked(NetnsHost host) throws IOException, InterruptedException {
+    if (host == null) {
+      return;
+    }
+    host.close();
+    if (!host.leftNothing()) {
+      throw new AssertionError("network namespace " + host.name + ": processes, the namespace or files were left behind");
     }
   }
 

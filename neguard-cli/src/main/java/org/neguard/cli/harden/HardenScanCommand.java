@@ -110,7 +110,9 @@ final class HardenScanCommand extends CommandBase {
       }
       ObservationText.write(o, out, force);
       String text = ObservationText.text(o, out);
-      byte[] json = ObservationCodec.encode(o);
+      // Encoded only for JSON output: the encoder (Jackson's 600 classes) is most of what a text
+      // report would load after the sweep (docs/BENCHMARKS.md, issue 17).
+      byte[] json = output.json() ? ObservationCodec.encode(o) : null;
       if (!o.complete()) {
         // A refusal, as in 'harden check' and 'harden diff': what was seen is kept, but it
         // cannot show that a port is closed.

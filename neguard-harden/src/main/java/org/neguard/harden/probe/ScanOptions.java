@@ -50,6 +50,10 @@ public record ScanOptions(
     if (tcpRetries < 0 || udpRetries < 0) {
       throw new IllegalArgumentException("retries < 0: " + Math.min(tcpRetries, udpRetries));
     }
+    if (tcpRetries > 32767) {
+      // The sweep queues a retry as one int: attempt number << 16 | port.
+      throw new IllegalArgumentException("TCP retries out of range 0..32767: " + tcpRetries);
+    }
     for (Duration d : List.of(tcpTimeout, udpTimeout, udpPace, bannerTimeout, snmpTimeout)) {
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException("timeout not positive: " + d);

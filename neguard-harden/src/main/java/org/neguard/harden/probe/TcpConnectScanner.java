@@ -44,6 +44,9 @@ final class TcpConnectScanner {
     int filtered;
     boolean cancelled;
     String unreachable;
+    /** How often a connect window was halved for a lost SYN, and the smallest it was. */
+    int windowShrinks;
+    int smallestWindow = Integer.MAX_VALUE;
   }
 
   private static final long MIN_ADAPTIVE_NANOS = 150_000_000L;
@@ -57,6 +60,9 @@ final class TcpConnectScanner {
   private final java.net.ProtocolFamily family;
   private final ScanListener listener;
 
+  private final ConnectWindow window;
+  private int active; // connects in flight
+  private int finished; // ports concluded
   private long slowestAnswerNanos;
   private int answers;
 
@@ -65,32 +71,61 @@ final class TcpConnectScanner {
     if (concurrency < 1) {
       throw new IllegalArgumentException("concurrency < 1: " + concurrency);
     }
-    if (retries < 0) {
-      throw new IllegalArgumentException("retries < 0: " + retries);
+    if (retries < 0 || retries > 32767) {
+      throw new IllegalArgumentException("retries out of range 0..32767: " + retries);
     }
     this.target = target;
     this.family = target instanceof java.net.Inet6Address
         ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET;
     this.concurrency = concurrency;
+    this.window = ConnectWindow.upTo(concurrency);
     this.timeoutNanos = timeout.toNanos();
     this.retries = retries;
     this.cancelled = cancelled;
     this.listener = listener;
   }
 
+  /**
+   * One connect in flight. Pooled: a sweep allocates no attempt per port, only as many as were
+   * ever in flight (or waiting in a lane) at once.
+   */
   private static final class Attempt {
-    final int port;
-    final int number;
-    final long started;
-    final long deadline;
+    int port;
+    int number;
+    long started;
+    long deadline;
     SocketChannel channel;
     boolean done;
+  }
 
-    Attempt(int port, int number, long started, long deadline) {
-      this.port = port;
-      this.number = number;
-      this.started = started;
-      this.deadline = deadline;
+  /** A FIFO of ints that grows when full and never allocates otherwise. */
+  static final class IntQueue {
+    private int[] items = new int[64];
+    private int head;
+    private int size;
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    void add(int v) {
+      if (size == items.length) {
+        int[] bigger = new int[items.length * 2];
+        for (int i = 0; i < size; i++) {
+          bigger[i] = items[(head + i) % items.length];
+        }
+        items = bigger;
+        head = 0;
+      }
+      items[(head + size) % items.length] = v;
+      size++;
+    }
+
+    int poll() {
+      int v = items[head];
+      head = (head + 1) % items.length;
+      size--;
+      return v;
     }
   }
 
@@ -172,6 +207,8 @@ final class TcpConnectScanner {
       merged.closed += r.closed;
       merged.filtered += r.filtered;
       merged.cancelled |= r.cancelled;
+      merged.windowShrinks += r.windowShrinks;
+      merged.smallestWindow = Math.min(merged.smallestWindow, r.smallestWindow);
       if (merged.unreachable == null) {
         merged.unreachable = r.unreachable;
       }
@@ -186,11 +223,12 @@ final class TcpConnectScanner {
     Result r = new Result();
     ArrayDeque<Attempt> inFlight = new ArrayDeque<>(); // started in order, so deadlines ascend per lane
     ArrayDeque<Attempt> retryLane = new ArrayDeque<>(); // retries have longer deadlines: own FIFO
-    ArrayDeque<int[]> retryQueue = new ArrayDeque<>(); // {port, attempt number}
-    java.util.ArrayList<Attempt> fresh = new java.util.ArrayList<>();
+    ArrayDeque<Attempt> pool = new ArrayDeque<>(); // concluded attempts, to be reused
+    IntQueue retryQueue = new IntQueue(); // attempt number << 16 | port
+    Attempt[] fresh = new Attempt[concurrency];
     int next = 0;
-    int finished = 0;
-    int active = 0;
+    finished = 0;
+    active = 0;
     long lastProgress = 0;
     try (Selector selector = Selector.open()) {
       while (finished < ports.length) {
@@ -203,20 +241,25 @@ final class TcpConnectScanner {
         // reset or a handshake) before the batch is even issued, so each fresh attempt is
         // first polled directly; only the silent ones are registered with the selector, which
         // keeps the system calls per port at nmap's count.
-        fresh.clear();
-        while (active < concurrency && (!retryQueue.isEmpty() || next < ports.length)) {
+        int freshCount = 0;
+        while (active < window.size() && (!retryQueue.isEmpty() || next < ports.length)) {
           int port;
           int number;
           if (!retryQueue.isEmpty()) {
-            int[] rq = retryQueue.poll();
-            port = rq[0];
-            number = rq[1];
+            int rq = retryQueue.poll();
+            port = rq & 0xffff;
+            number = rq >>> 16;
           } else {
             port = ports[next++];
             number = 0;
           }
-          long deadline = now + (number == 0 ? firstTimeout() : timeoutNanos);
-          Attempt a = new Attempt(port, number, now, deadline);
+          Attempt a = pool.isEmpty() ? new Attempt() : pool.poll();
+          a.port = port;
+          a.number = number;
+          a.started = now;
+          a.deadline = now + (number == 0 ? firstTimeout() : timeoutNanos);
+          a.done = false;
+          a.channel = null;
           SocketChannel ch;
           try {
             ch = SocketChannel.open(family);
@@ -228,11 +271,13 @@ final class TcpConnectScanner {
           try {
             if (ch.connect(new InetSocketAddress(target, port))) {
               conclude(r, a, PortState.OPEN, "connected");
+              pool.add(a);
               finished++;
               continue;
             }
           } catch (ConnectException e) {
             conclude(r, a, PortState.CLOSED, "refused");
+            pool.add(a);
             finished++;
             continue;
           } catch (SocketException e) {
@@ -247,14 +292,21 @@ final class TcpConnectScanner {
               return r;
             }
             conclude(r, a, PortState.FILTERED, why);
+            pool.add(a);
             finished++;
             continue;
           }
-          fresh.add(a);
+          if (freshCount == fresh.length) {
+            fresh = java.util.Arrays.copyOf(fresh, fresh.length * 2);
+          }
+          fresh[freshCount++] = a;
           active++;
         }
-        for (Attempt a : fresh) {
+        for (int i = 0; i < freshCount; i++) {
+          Attempt a = fresh[i];
+          fresh[i] = null;
           if (poll(r, a, a.channel)) {
+            pool.add(a);
             active--;
             finished++;
           } else {
@@ -263,7 +315,7 @@ final class TcpConnectScanner {
           }
         }
         long wait = nextDeadline(inFlight, retryLane) - System.nanoTime();
-        boolean moreToStart = active < concurrency && (!retryQueue.isEmpty() || next < ports.length);
+        boolean moreToStart = active < window.size() && (!retryQueue.isEmpty() || next < ports.length);
         if (wait > 0 && !moreToStart) {
           selector.select(Math.max(1, wait / 1_000_000L));
         } else {
@@ -274,35 +326,18 @@ final class TcpConnectScanner {
           SelectionKey k = it.next();
           it.remove();
           Attempt a = (Attempt) k.attachment();
-          if (a.done) {
-            continue;
+          if (a.done || a.channel != k.channel()) {
+            continue; // concluded already (the attempt may since serve another port)
           }
-          if (poll(r, a, (SocketChannel) k.channel())) {
+          if (poll(r, a, a.channel)) {
             active--;
             finished++;
           }
         }
-        // Expire attempts whose deadline passed.
+        // Expire attempts whose deadline passed; concluded ones leave their lane for the pool.
         now = System.nanoTime();
-        for (ArrayDeque<Attempt> lane : java.util.List.of(inFlight, retryLane)) {
-          while (!lane.isEmpty() && (lane.peek().done || lane.peek().deadline <= now)) {
-            Attempt a = lane.poll();
-            if (a.done) {
-              continue;
-            }
-            a.done = true;
-            closeQuietly(a.channel);
-            active--;
-            if (a.number < retries) {
-              retryQueue.add(new int[] {a.port, a.number + 1});
-            } else {
-              r.state[a.port] = PortState.FILTERED;
-              r.detail[a.port] = "no answer to " + (a.number + 1) + " SYN(s)";
-              r.filtered++;
-              finished++;
-            }
-          }
-        }
+        expire(r, inFlight, pool, retryQueue, now);
+        expire(r, retryLane, pool, retryQueue, now);
         if (r.unreachable != null && r.open == 0 && r.closed == 0 && finished >= Math.min(ports.length, concurrency)) {
           break; // every answer so far says the host cannot be reached: stop early
         }
@@ -325,7 +360,35 @@ final class TcpConnectScanner {
     if (r.open > 0 || r.closed > 0) {
       r.unreachable = null; // something answered: the host is there
     }
+    r.windowShrinks = window.shrinks();
+    r.smallestWindow = window.smallest();
     return r;
+  }
+
+  /**
+   * Pops the head of {@code lane} while it is concluded or past its deadline: a silent attempt is
+   * retried or, after the last retry, filtered.
+   */
+  private void expire(Result r, ArrayDeque<Attempt> lane, ArrayDeque<Attempt> pool, IntQueue retryQueue, long now) {
+    while (!lane.isEmpty() && (lane.peek().done || lane.peek().deadline <= now)) {
+      Attempt a = lane.poll();
+      if (a.done) {
+        pool.add(a);
+        continue;
+      }
+      a.done = true;
+      closeQuietly(a.channel);
+      active--;
+      if (a.number < retries) {
+        retryQueue.add((a.number + 1) << 16 | a.port);
+      } else {
+        r.state[a.port] = PortState.FILTERED;
+        r.detail[a.port] = "no answer to " + (a.number + 1) + " SYN(s)";
+        r.filtered++;
+        finished++;
+      }
+      pool.add(a);
+    }
   }
 
   /** Whether the attempt has concluded, after one non-blocking look at its connect. */
@@ -360,9 +423,11 @@ final class TcpConnectScanner {
   }
 
   private void timed(Attempt a) {
-    long rtt = System.nanoTime() - a.started;
+    long now = System.nanoTime();
+    long rtt = now - a.started;
     answers++;
     slowestAnswerNanos = Math.max(slowestAnswerNanos, rtt);
+    window.answered(a.number > 0, a.started, now);
   }
 
   private static long nextDeadline(ArrayDeque<Attempt> a, ArrayDeque<Attempt> b) {

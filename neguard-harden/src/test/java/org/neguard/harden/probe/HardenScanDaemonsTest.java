@@ -3,8 +3,6 @@ package org.neguard.harden.probe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +29,7 @@ import org.neguard.harden.eval.Verdict;
 import org.neguard.harden.inventory.LocalInventory;
 import org.neguard.harden.policy.Policy;
 import org.neguard.harden.policy.PolicyParser;
+import org.neguard.testing.DaemonsHost;
 import org.neguard.testing.NetnsHost;
 import org.neguard.testing.RequiredProgram;
 import org.neguard.verdict.ReasonCode;
@@ -48,17 +47,18 @@ import org.snmp4j.transport.DefaultUdpTransportMapping;
 /**
  * HRD-3, HRD-5: the scanner against real daemons (Debian's inetutils-inetd with telnetd, rlogind,
  * rshd, fingerd; tftpd-hpa; net-snmp's snmpd; inetutils-ftpd; Samba; NFS-Ganesha with rpcbind; an
- * SSH-like declared service) in a network namespace this class creates, with nftables dropping
- * one TCP and one UDP port. One namespace and one full scan serve every test.
+ * SSH-like declared service) in a network namespace this class creates ({@link DaemonsHost}, which
+ * the sweep benchmark starts too), with nftables dropping one TCP and one UDP port. One namespace
+ * and one full scan serve every test.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HardenScanDaemonsTest {
-  static final String RW = "ngrw-secret";
-  static final String RO = "public";
-  static final String PINNED_CONTACT = "pinned-contact@example.invalid";
-  static final int DROPPED_TCP = 9999;
-  static final int DROPPED_UDP = 1434;
-  static final int DECLARED_SSH = 2222;
+  static final String RW = DaemonsHost.RW;
+  static final String RO = DaemonsHost.RO;
+  static final String PINNED_CONTACT = DaemonsHost.PINNED_CONTACT;
+  static final int DROPPED_TCP = DaemonsHost.DROPPED_TCP;
+  static final int DROPPED_UDP = DaemonsHost.DROPPED_UDP;
+  static final int DECLARED_SSH = DaemonsHost.DECLARED_SSH;
 
   NetnsHost ns;
   Observation scan;
@@ -68,13 +68,14 @@ class HardenScanDaemonsTest {
 
   @BeforeAll
   void startDaemonsAndScan() throws Exception {
-    for (String p : List.of("inetutils-inetd", "telnetd", "in.rlogind", "in.rshd", "in.fingerd", "in.tftpd",
-        "snmpd", "ftpd", "smbd", "ganesha.nfsd", "rpcbind", "socat", "nft")) {
+    for (String p : DaemonsHost.PROGRAMS) {
       RequiredProgram.require(p);
     }
     ns = NetnsHost.create();
     try {
-      start();
+      DaemonsHost.Started s = DaemonsHost.start(ns);
+      started.addAll(s.daemons());
+      snmpd = s.snmpd();
       locationBefore = snmpGet(ns.address(), RW, "1.3.6.1.2.1.1.6.0");
       scan = HardenScanner.create(options(), ScanListener.NONE).scan(ns.address());
     } catch (Exception | AssertionError e) {
@@ -85,117 +86,13 @@ class HardenScanDaemonsTest {
 
   @AfterAll
   void stop() throws Exception {
-    if (ns != null) {
-      ns.close();
-      assertThat(ns.leftNothing()).as("namespace, processes and files removed").isTrue();
-    }
+    NetnsHost.closeChecked(ns);
   }
 
   ScanOptions options() {
     return ScanOptions.defaults()
         .withUdpPorts(PortList.of(7, 9, 13, 37, 69, 111, 123, 161, DROPPED_UDP, 2049))
         .withCommunities(List.of(RO, RW, "no-such-community"));
-  }
-
-  private void start() throws Exception {
-    Path d = ns.dir();
-    String a = ns.address();
-    ns.removeOnClose(Path.of("/run/rpcbind.sock"));
-    ns.removeOnClose(Path.of("/run/rpcbind.lock"));
-    ns.removeOnClose(Path.of("/run/rpcbind"));
-    ns.removeOnClose(Path.of("/run/ganesha"));
-    // Filtered ports: dropped inside the namespace, so the host sees silence.
-    ns.exec("nft", "add table inet neguard");
-    ns.exec("nft", "add chain inet neguard input { type filter hook input priority 0 ; policy accept ; }");
-    ns.exec("nft", "add rule inet neguard input tcp dport " + DROPPED_TCP + " drop");
-    ns.exec("nft", "add rule inet neguard input udp dport " + DROPPED_UDP + " drop");
-
-    Files.writeString(d.resolve("inetd.conf"), String.join("\n",
-        "echo stream tcp nowait root internal",
-        "echo dgram udp wait root internal",
-        "time stream tcp nowait root internal",
-        "time dgram udp wait root internal",
-        "discard stream tcp nowait root internal",
-        "discard dgram udp wait root internal",
-        "23 stream tcp nowait root /usr/sbin/telnetd telnetd",
-        "107 stream tcp nowait root /usr/sbin/telnetd telnetd",
-        "513 stream tcp nowait root /usr/sbin/in.rlogind in.rlogind",
-        "514 stream tcp nowait root /usr/sbin/in.rshd in.rshd",
-        "79 stream tcp nowait nobody /usr/sbin/in.fingerd in.fingerd", ""));
-    NetnsHost.Daemon inetd = ns.start("inetd", "inetutils-inetd", "-d", "--pidfile=" + d.resolve("inetd.pid"),
-        d.resolve("inetd.conf").toString());
-
-    Files.createDirectories(d.resolve("tftp"));
-    NetnsHost.Daemon tftpd = ns.start("tftpd", "/usr/sbin/in.tftpd", "-L", "-a", a + ":69", "-s", d.resolve("tftp").toString());
-
-    Files.createDirectories(d.resolve("snmp"));
-    Files.writeString(d.resolve("snmpd.conf"), String.join("\n",
-        "agentAddress udp:" + a + ":161",
-        "rwcommunity " + RW + " " + ns.hostAddress(),
-        "rocommunity " + RO + " " + ns.hostAddress(),
-        // Pinned: SET answers notWritable for every community; the probe must not judge by it.
-        "syscontact " + PINNED_CONTACT,
-        "sysservices 72", ""));
-    snmpd = ns.start("snmpd", "/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", d.resolve("snmpd.conf").toString(),
-        "-p", d.resolve("snmpd.pid").toString(), "--persistentDir=" + d.resolve("snmp"), "-M", d.resolve("snmp").toString(),
-        "-I", "-smux");
-
-    NetnsHost.Daemon ftpd = ns.startForking("ftpd", d.resolve("ftpd.pid"), "ftpd", "-D", "-A", "--pidfile=" + d.resolve("ftpd.pid"));
-
-    for (String sub : List.of("lock", "state", "cache", "pid", "private", "share", "log", "ncalrpc")) {
-      Files.createDirectories(d.resolve("smb").resolve(sub));
-    }
-    Path smb = d.resolve("smb");
-    Files.writeString(d.resolve("smb.conf"), String.join("\n",
-        "[global]",
-        "  server role = standalone server",
-        "  interfaces = " + a + "/29",
-        "  bind interfaces only = yes",
-        "  smb ports = 445",
-        "  disable netbios = yes",
-        "  lock directory = " + smb.resolve("lock"),
-        "  state directory = " + smb.resolve("state"),
-        "  cache directory = " + smb.resolve("cache"),
-        "  pid directory = " + smb.resolve("pid"),
-        "  private dir = " + smb.resolve("private"),
-        "  ncalrpc dir = " + smb.resolve("ncalrpc"),
-        "  log file = " + smb.resolve("log") + "/log.%m",
-        "  passdb backend = tdbsam:" + smb.resolve("private/passdb.tdb"),
-        "  load printers = no",
-        "  printing = bsd",
-        "  printcap name = /dev/null",
-        "  disable spoolss = yes",
-        "[share]",
-        "  path = " + smb.resolve("share"),
-        "  read only = yes", ""));
-    NetnsHost.Daemon smbd = ns.start("smbd", "/usr/sbin/smbd", "--foreground", "--no-process-group", "--debug-stdout",
-        "-s", d.resolve("smb.conf").toString());
-
-    NetnsHost.Daemon rpcbind = ns.start("rpcbind", "rpcbind", "-f");
-    Files.createDirectories(d.resolve("ganesha/export"));
-    Files.createDirectories(d.resolve("ganesha/recov"));
-    Files.writeString(d.resolve("ganesha.conf"), String.join("\n",
-        "NFS_CORE_PARAM { Bind_addr = " + a + "; NFS_Port = 2049; Protocols = 3, 4; Enable_NLM = false; Enable_RQUOTA = false; }",
-        "NFS_KRB5 { Active_krb5 = false; }",
-        "NFSV4 { RecoveryBackend = fs; RecoveryRoot = " + d.resolve("ganesha/recov") + "; Graceless = true; }",
-        "EXPORT { Export_Id = 1; Path = " + d.resolve("ganesha/export") + "; Pseudo = /export; Access_Type = RO;",
-        "  Squash = root_squash; SecType = sys; FSAL { Name = VFS; } }", ""));
-    ns.awaitListening(rpcbind, Transport.TCP, 111, Duration.ofSeconds(10));
-    NetnsHost.Daemon ganesha = ns.start("ganesha", "ganesha.nfsd", "-F", "-f", d.resolve("ganesha.conf").toString(),
-        "-L", d.resolve("ganesha.log").toString(), "-p", d.resolve("ganesha.pid").toString());
-
-    // The declared service: an SSH-like listener that must be identified, and later pass a policy.
-    NetnsHost.Daemon ssh = ns.start("ssh-like", "socat", "TCP-LISTEN:" + DECLARED_SSH + ",bind=" + a + ",reuseaddr,fork",
-        "SYSTEM:echo SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3");
-
-    ns.awaitListening(inetd, Transport.TCP, 23, Duration.ofSeconds(10));
-    ns.awaitListening(tftpd, Transport.UDP, 69, Duration.ofSeconds(10));
-    ns.awaitListening(snmpd, Transport.UDP, 161, Duration.ofSeconds(10));
-    ns.awaitListening(ftpd, Transport.TCP, 21, Duration.ofSeconds(10));
-    ns.awaitListening(smbd, Transport.TCP, 445, Duration.ofSeconds(15));
-    ns.awaitListening(ganesha, Transport.TCP, 2049, Duration.ofSeconds(20));
-    ns.awaitListening(ssh, Transport.TCP, DECLARED_SSH, Duration.ofSeconds(10));
-    started.addAll(List.of(inetd, tftpd, snmpd, ftpd, smbd, rpcbind, ganesha, ssh));
   }
 
   ObservedPort port(Transport t, int p) {

@@ -144,6 +144,8 @@ class ScanPartsTest {
     ScanOptions d = ScanOptions.defaults();
     assertThatThrownBy(() -> d.withTcpTiming(0, Duration.ofMillis(1), 1)).hasMessage("concurrency out of range 1..16384: 0");
     assertThatThrownBy(() -> d.withTcpTiming(1, Duration.ZERO, 1)).hasMessageContaining("timeout not positive");
+    assertThatThrownBy(() -> d.withTcpTiming(1, Duration.ofMillis(1), 32768)).hasMessage("TCP retries out of range 0..32767: 32768");
+    assertThat(d.withTcpTiming(1, Duration.ofMillis(1), 32767).tcpRetries()).isEqualTo(32767);
     assertThatThrownBy(() -> d.withCommunities(List.of(""))).hasMessage("empty SNMP community");
   }
 
