@@ -29,8 +29,15 @@ import org.neguard.progress.ProgressListener;
  * bundle's size. {@link #compare} then judges the results against a manifest.
  */
 final class PayloadHasher implements AutoCloseable {
-  private static final int BUFFER = 1 << 20;
+  /**
+   * Read size: 256 KiB stays in the core's cache between the copy from the page cache and the
+   * digest; 1 MiB reads cost 10 % more CPU per GiB hashed on the bench machine (and the JDK keeps
+   * a direct buffer of each thread's largest read besides).
+   */
+  static final int BUFFER = 256 << 10;
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER]);
+  // One digest per thread, reset per entry: no provider look-up per file (4,718 in the bench).
+  private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(Sha256::newDigest);
 
   /** The outcome for one entry: its size and digest, or why it could not be read whole. */
   record Digest(long size, String sha256, Reason failure) {}
@@ -166,7 +173,8 @@ final class PayloadHasher implements AutoCloseable {
     String label = entry.startsWith(BundleLayout.PAYLOAD_PREFIX)
         ? entry.substring(BundleLayout.PAYLOAD_PREFIX.length())
         : entry;
-    MessageDigest sha = Sha256.newDigest();
+    MessageDigest sha = DIGESTS.get();
+    sha.reset();
     byte[] buffer = BUFFERS.get();
     long size = 0;
     try (InputStream in = reader.openEntry(entry, maxBytes)) {

@@ -219,12 +219,71 @@ class ZipOneReadingTest {
             z.comment = "signed by nobody".getBytes(), "end-of-central-directory"),
         Arguments.of("central extra fields with slack", (Edit) z ->
             z.member(BIG).centralExtra = new byte[] {0x0a, 0x00}, "extra fields"),
+        // Issue 17: a local header is read in one piece with up to ZipLayout.LOCAL_READ_AHEAD
+        // bytes of extra field; a longer extra field is read on its own, and checked the same.
+        Arguments.of("local ZIP64 field disagrees, behind an extra field longer than read ahead",
+            (Edit) z -> {
+              RawZip.Member m = z.member(BIG);
+              m.localExtra = concat(unknownExtra(ZipLayout.LOCAL_READ_AHEAD),
+                  RawZip.zip64Extra(m.size, m.compressedSize - 1));
+            }, "ZIP64"),
+        Arguments.of("local extra fields with slack, past the read ahead", (Edit) z ->
+            z.member(BIG).localExtra = concat(unknownExtra(ZipLayout.LOCAL_READ_AHEAD),
+                new byte[] {0x0a, 0x00, 0x08, 0x00, 1, 2}), "extra fields"),
+        Arguments.of("local extra field whose length ends one byte past the read ahead",
+            (Edit) z -> {
+              byte[] extra = unknownExtra(ZipLayout.LOCAL_READ_AHEAD - 4);
+              extra[2] += 1; // its declared length runs one byte past the field
+              z.member(BIG).localExtra = extra;
+            }, "extra fields"),
+        Arguments.of("two local ZIP64 fields, the second past the read ahead", (Edit) z -> {
+          RawZip.Member m = z.member(BIG);
+          m.localExtra = concat(RawZip.zip64Extra(m.size, m.compressedSize),
+              unknownExtra(ZipLayout.LOCAL_READ_AHEAD),
+              RawZip.zip64Extra(m.size, m.compressedSize));
+        }, "extra fields"),
+        Arguments.of("local name differs in its first byte", (Edit) z ->
+            z.member(TOOL).localName = "Payload/bin/tool".getBytes(), "another name"),
         Arguments.of("stored entry whose sizes differ", (Edit) z -> {
           RawZip.Member m = z.member(TOOL);
           m.size += 1;
           m.localSize += 1;
           m.localExtra = RawZip.zip64Extra(m.size, m.compressedSize);
         }, "stored"));
+  }
+
+  /** An extra field of an id no reader knows, {@code length} bytes of data. */
+  static byte[] unknownExtra(int length) {
+    byte[] field = new byte[4 + length];
+    field[0] = (byte) 0xfe;
+    field[1] = (byte) 0xca;
+    field[2] = (byte) length;
+    field[3] = (byte) (length >> 8);
+    return field;
+  }
+
+  static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  @DisplayName("INT-1 (issue 17): a local extra field longer than the read ahead is read whole")
+  void verify_localZip64SizesBehindLongExtraField_passes() throws Exception {
+    RawZip z = RawZip.read(good);
+    for (RawZip.Member m : z.members) {
+      m.localCompressedSize = 0xffffffffL;
+      m.localSize = 0xffffffffL;
+      m.localExtra = concat(unknownExtra(3 * ZipLayout.LOCAL_READ_AHEAD),
+          RawZip.zip64Extra(m.size, m.compressedSize));
+    }
+    Path crafted = z.write(tmp.resolve("long-extra.ngp"));
+
+    assertThat(verify(crafted).manifest().files()).hasSize(2);
+    assertThat(streamed(crafted).get(TOOL)).isEqualTo(TestBundles.entry(good, TOOL));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
