@@ -28,13 +28,13 @@ openssl version
 # launcher held to the default JDK and class-data sharing.
 picked="$(NEGUARD_LAUNCHER_DEBUG=1 "${neguard[@]}" --version 2>&1 >/dev/null | grep '^neguard: java')"
 echo "launcher: ${picked#neguard: }"
-variants=("neguard pkg verify|")
+variants=("neguard|")
 case "$picked" in
   *"cache: aot "*)
     held="$(NEGUARD_AOT=0 NEGUARD_LAUNCHER_DEBUG=1 "${neguard[@]}" --version 2>&1 >/dev/null |
       grep '^neguard: java')"
     echo "NEGUARD_AOT=0: ${held#neguard: }"
-    variants=("neguard pkg verify, JDK 25+ AOT|" "neguard pkg verify, default JDK CDS|NEGUARD_AOT=0 ")
+    variants=("JDK 25+ AOT|" "default JDK CDS|NEGUARD_AOT=0 ")
     ;;
 esac
 echo "load before: $(uptime)"
@@ -60,7 +60,7 @@ for x in r:
 PY
 }
 hf=(-n "openssl dgst -sha256" "$openssl_cmd")
-for v in "${variants[@]}"; do hf+=(-n "${v%%|*}" "${v#*|}$verify_cmd"); done
+for v in "${variants[@]}"; do hf+=(-n "pkg verify, ${v%%|*}" "${v#*|}$verify_cmd"); done
 hyperfine --warmup "${WARMUP:-2}" --runs "${RUNS:-10}" --export-json "$work/hyperfine.json" "${hf[@]}"
 ratios "$work/hyperfine.json"
 
@@ -74,9 +74,11 @@ if [ "${#variants[@]}" -gt 1 ]; then
       --vendor Bench --from "$work/tiny-payload" --out "$tiny.unsigned" --force >/dev/null
     scan_and_sign "$tiny.unsigned" "$tiny"
   fi
-  for what in "--version" "pkg verify $tiny --trust $pki/ca.pem"; do
+  for what in "--version|--version" "pkg verify, 16 KiB|pkg verify $tiny --trust $pki/ca.pem"; do
     hf=()
-    for v in "${variants[@]}"; do hf+=(-n "${v%%|*} ${what%% *}" "${v#*|}${neguard[*]} $what"); done
+    for v in "${variants[@]}"; do
+      hf+=(-n "${what%%|*}, ${v%%|*}" "${v#*|}${neguard[*]} ${what#*|}")
+    done
     hyperfine --warmup 1 --runs "${STARTUP_RUNS:-10}" --export-json "$work/startup.json" \
       "${hf[@]}" >/dev/null
     ratios "$work/startup.json"
@@ -100,7 +102,7 @@ for line in open(sys.argv[1]):
     k, *v = line.split()
     rows.setdefault(k, []).append([float(x) for x in v])
 names = {"openssl": "openssl dgst -sha256"}
-names.update({f"variant{i}": v.split("|")[0] for i, v in enumerate(sys.argv[2:])})
+names.update({f"variant{i}": "pkg verify, " + v.split("|")[0] for i, v in enumerate(sys.argv[2:])})
 o = statistics.median(r[0] for r in rows["openssl"])
 for k, rs in rows.items():
     wall = statistics.median(r[0] for r in rs)
@@ -112,8 +114,11 @@ PY
 fi
 echo "load after: $(uptime)"
 
-echo "== peak RSS (GNU time -v), 1 GiB bundle"
-/usr/bin/time -v $verify_cmd 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed"
+for v in "${variants[@]}"; do
+  echo "== peak RSS (GNU time -v), 1 GiB bundle, ${v%%|*}"
+  # shellcheck disable=SC2086
+  env ${v#*|} /usr/bin/time -v $verify_cmd 2>&1 >/dev/null | grep -E "Maximum resident|Elapsed"
+done
 
 # A bundle 16x smaller, to show peak memory does not grow with the bundle.
 small="$work/small.ngp"
