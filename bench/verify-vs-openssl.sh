@@ -74,7 +74,7 @@ if [ "${#variants[@]}" -gt 1 ]; then
       --vendor Bench --from "$work/tiny-payload" --out "$tiny.unsigned" --force >/dev/null
     scan_and_sign "$tiny.unsigned" "$tiny"
   fi
-  for what in "--version|--version" "pkg verify, 16 KiB|pkg verify $tiny --trust $pki/ca.pem"; do
+  for what in "neguard --version|--version" "pkg verify 16 KiB|pkg verify $tiny --trust $pki/ca.pem"; do
     hf=()
     for v in "${variants[@]}"; do
       hf+=(-n "${what%%|*}, ${v%%|*}" "${v#*|}${neguard[*]} ${what#*|}")
