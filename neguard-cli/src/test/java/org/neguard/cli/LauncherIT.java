@@ -113,17 +113,48 @@ class LauncherIT {
     assertThat(r.err()).doesNotContain("warning", "no AOT cache");
   }
 
-  @Test
-  void aotTraining_thatFails_runsTheCommandWithoutCacheAndSaysSoOnce() throws Exception {
-    // A JDK that claims 99 in its release file and refuses the training's quickstart (as a
-    // machine without ClamAV does), in front of the JDK running this test.
-    Path home = Files.createDirectories(dir.resolve("jdks/jdk-99/bin")).getParent();
-    Files.writeString(home.resolve("release"), "JAVA_VERSION=\"99.0.1\"\n");
+  /**
+   * A JDK home whose release file says {@code version}, in front of the JDK running this test; its
+   * java refuses the training's quickstart (as on a machine without ClamAV), so no cache is made.
+   */
+  private Path fakeJdk(String name, String version) throws IOException {
+    Path home = Files.createDirectories(dir.resolve("jdks").resolve(name).resolve("bin"))
+        .getParent();
+    Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
     Path java = home.resolve("bin/java");
     Files.writeString(java, "#!/bin/sh\n"
         + "for a; do [ \"$a\" = quickstart ] && { echo refused >&2; exit 1; }; done\n"
         + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
     assertThat(java.toFile().setExecutable(true)).isTrue();
+    return home;
+  }
+
+  @Test
+  void jdkChoice_javaHomeWhenNewEnough_elseTheNewestJdk25OrLater() throws Exception {
+    Path old = fakeJdk("jdk-24", "24.0.2");
+    Path newer = fakeJdk("jdk-26", "26");
+    Path newest = fakeJdk("jdk-30", "30.0.1");
+    Map<String, String> env = Map.of("NEGUARD_JDK_DIRS", dir.resolve("jdks").toString() + "/*",
+        "NEGUARD_CACHE_DIR", dir.resolve("cache").toString(), "NEGUARD_LAUNCHER_DEBUG", "1");
+    List<String> unset = List.of("JAVA_HOME", "NEGUARD_AOT");
+    Map<String, String> withHome = new java.util.HashMap<>(env);
+
+    assertThat(run(env, unset, "--version").err()).contains("java " + newest.resolve("bin/java"));
+    withHome.put("JAVA_HOME", newer.toString());
+    assertThat(run(withHome, List.of("NEGUARD_AOT"), "--version").err())
+        .contains("java " + newer.resolve("bin/java"));
+    withHome.put("JAVA_HOME", old.toString()); // too old for an AOT cache: the newest instead
+    assertThat(run(withHome, List.of("NEGUARD_AOT"), "--version").err())
+        .contains("java " + newest.resolve("bin/java"));
+    withHome.put("NEGUARD_AOT", "0"); // no search: JAVA_HOME's, with class-data sharing
+    assertThat(run(withHome, List.of(), "--version").err())
+        .contains("java " + old.resolve("bin/java"));
+  }
+
+  @Test
+  void aotTraining_thatFails_runsTheCommandWithoutCacheAndSaysSoOnce() throws Exception {
+    Path home = fakeJdk("jdk-99", "99.0.1");
+    Path java = home.resolve("bin/java");
     Map<String, String> env = Map.of("NEGUARD_JDK_DIRS", home.toString(),
         "NEGUARD_CACHE_DIR", dir.resolve("cache").toString(), "NEGUARD_LAUNCHER_DEBUG", "1");
     List<String> unset = List.of("JAVA_HOME", "NEGUARD_AOT");
@@ -143,10 +174,7 @@ class LauncherIT {
   @Test
   void aotTraining_inACacheDirectoryThatCannotBeWritten_runsTheCommandWithoutCache()
       throws Exception {
-    Path home = Files.createDirectories(dir.resolve("jdks/jdk-99/bin")).getParent();
-    Files.writeString(home.resolve("release"), "JAVA_VERSION=\"99\"\n");
-    Files.createSymbolicLink(home.resolve("bin/java"),
-        Path.of(System.getProperty("java.home"), "bin", "java"));
+    Path home = fakeJdk("jdk-99", "99");
     Path notADirectory = Files.writeString(dir.resolve("file"), "x");
     Run r = run(Map.of("NEGUARD_JDK_DIRS", home.toString(),
             "NEGUARD_CACHE_DIR", notADirectory.resolve("cache").toString()),
