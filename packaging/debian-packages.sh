@@ -60,14 +60,14 @@ neguard_install() {
   [ "$#" -gt 0 ] || return 0
   if [ "${EUID:-$(id -u)}" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1; then
-      echo "$who: $why needs $*; run: sudo apt-get install -y $*" >&2
+      echo "$who: missing for $why: $*; run: sudo apt-get install -y $*" >&2
     else
-      echo "$who: $why needs $* (Debian's package names); install them with your system's" \
+      echo "$who: missing for $why: $* (Debian's package names); install them with your system's" \
         "package manager, then run again" >&2
     fi
     return 1
   fi
-  echo "$who: $why needs $*: installing them (apt-get install, no daemon started)" >&2
+  echo "$who: missing for $why: $*; installing them (apt-get install, no daemon started)" >&2
   (
     export DEBIAN_FRONTEND=noninteractive
     if [ ! -e /usr/sbin/policy-rc.d ]; then

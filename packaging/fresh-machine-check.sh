@@ -98,7 +98,7 @@ in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "cd /src/neguard && $1"; }
 
 status=0
-say "root: $(in_root 'java -version 2>&1 | head -1; mvn -v 2>/dev/null | head -1; command -v clamd || echo no clamd' | tr '\n' ';')"
+say "root: $(in_root 'java -version 2>&1 | head -1; mvn -B -v 2>/dev/null | head -1; command -v clamd || echo no clamd' | tr '\n' ';')"
 step "./neguard quickstart (clean root)" in_root './neguard quickstart' || status=1
 step "./neguard quickstart (again: nothing to install)" in_root './neguard quickstart' || status=1
 if grep -q "installing them" <(sed -n '/quickstart (again/,$p' "$log"); then
