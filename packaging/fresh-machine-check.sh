@@ -12,19 +12,27 @@
 # Maven's downloads: this machine's ~/.m2 is reused read-only through an overlay (writes go to
 # WORK/m2-upper), its org/neguard artifacts hidden, so the root builds NEGuard from its sources.
 #
+# A machine whose network passes TLS through a proxy of its own has that proxy's CA in
+# /usr/local/share/ca-certificates: the root gets those (as any machine on that network would),
+# and NODE_EXTRA_CA_CERTS so that npm trusts them too.
+#
 # usage (root): packaging/fresh-machine-check.sh [--work DIR] [--no-tests] [--no-node]
-#               [-- MAVEN-ARGS...]     (no MAVEN-ARGS: every test, about 25 minutes)
-# Output: WORK/check.log, the timings at its end. Debian's mirror must be reachable.
+#               [--reuse-root] [-- MAVEN-ARGS...]     (no MAVEN-ARGS: every test, about 25 minutes)
+# --reuse-root: the root of the previous check as it was left (packages installed, Node.js),
+# with this commit's tree over it; only step 3 (to try tests again without the quickstart).
+# Output: WORK/check-DATE-TIME.log, the timings at its end. Debian's mirror must be reachable.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=/tmp/neguard-fresh
 tests=1
 node=1
+reuse=0
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
     --no-tests) tests=0; shift ;;
     --no-node) node=0; shift ;;
+    --reuse-root) reuse=1; shift ;;
     --) shift; break ;;
     *) echo "fresh-machine-check: unknown argument $1 (see the usage at the top)" >&2; exit 2 ;;
   esac
@@ -35,7 +43,7 @@ command -v debootstrap >/dev/null || { echo "fresh-machine-check: apt-get instal
 base="$work/base"
 root="$work/root"
 mkdir -p "$work"
-log="$work/check.log"
+log="$work/check-$(date -u +%Y%m%d-%H%M).log"
 : >"$log"
 say() { echo "fresh-machine-check: $*" | tee -a "$log"; }
 timings=()
@@ -71,9 +79,20 @@ mnt() { # mnt TARGET MOUNT-ARGS...
   mounts+=("$1")
 }
 
-rm -rf "$root" "$work/m2-upper" "$work/m2-work"
-step "clean copy of the root" cp -a "$base" "$root"
+if [ "$reuse" = 0 ] || [ ! -d "$root/src/neguard" ]; then
+  reuse=0
+  rm -rf "$root" "$work/m2-upper" "$work/m2-work"
+  step "clean copy of the root" cp -a "$base" "$root"
+fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+extra_ca=()
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >>"$log" 2>&1
+  extra_ca=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+  say "root: this machine's local CA certificates added (the network's TLS proxy)"
+fi
 mkdir -p "$root/src/neguard"
 git -C "$repo" archive HEAD | tar -x -C "$root/src/neguard"
 commit="$(git -C "$repo" rev-parse --short HEAD)"
@@ -88,25 +107,28 @@ mnt "$root/run" -t tmpfs tmpfs
 mnt "$root/tmp" -t tmpfs tmpfs
 if [ -d "$HOME/.m2/repository" ]; then
   mkdir -p "$work/m2-upper" "$work/m2-work"
+  rm -rf "$work/m2-work/work"
   mnt "$root/root/.m2" -t overlay overlay \
     -o "lowerdir=$HOME/.m2,upperdir=$work/m2-upper,workdir=$work/m2-work"
   rm -rf "$root/root/.m2/repository/org/neguard" # whiteouts in the upper layer only
   say "Maven repository: $HOME/.m2 read-only under an overlay, org/neguard hidden"
 fi
 
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${extra_ca[@]}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "cd /src/neguard && $1"; }
 
 status=0
 say "root: $(in_root 'java -version 2>&1 | head -1; mvn -B -v 2>/dev/null | head -1; command -v clamd || echo no clamd' | tr '\n' ';')"
-step "./neguard quickstart (clean root)" in_root './neguard quickstart' || status=1
-step "./neguard quickstart (again: nothing to install)" in_root './neguard quickstart' || status=1
-if grep -q "installing them" <(sed -n '/quickstart (again/,$p' "$log"); then
-  say "the second quickstart installed something: not idempotent"
-  status=1
+if [ "$reuse" = 0 ]; then
+  step "./neguard quickstart (clean root)" in_root './neguard quickstart' || status=1
+  step "./neguard quickstart (again: nothing to install)" in_root './neguard quickstart' || status=1
+  if grep -q "installing them" <(sed -n '/quickstart (again/,$p' "$log"); then
+    say "the second quickstart installed something: not idempotent"
+    status=1
+  fi
 fi
 if [ "$tests" = 1 ]; then
-  if [ "$node" = 1 ]; then
+  if [ "$node" = 1 ] && [ "$reuse" = 0 ]; then
     # Stock Debian 12: .ci/run installs its packages, then stops at the Node.js check.
     step ".ci/run on stock Debian 12 (stops: Node.js 18)" in_root '.ci/run -v' && {
       say ".ci/run passed on Node.js 18: the Node.js step is no longer needed"; }
@@ -122,7 +144,7 @@ if [ "$tests" = 1 ]; then
   for a in "$@"; do args+=" $(printf '%q' "$a")"; done
   step ".ci/run${args:- (every test)}" in_root ".ci/run$args" || status=1
   say "the test command's last lines:"
-  sed -n '/== test summary/,$p' "$log" | tail -40 | tee -a "$log.tail"
+  sed -n "/== test summary/,$ p" "$log" | tail -40
 fi
 say "== timings (commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load: $(cut -d' ' -f1-3 /proc/loadavg))"
 for t in "${timings[@]}"; do say "$t"; done
