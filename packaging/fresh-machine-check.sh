@@ -96,7 +96,7 @@ fi
 mkdir -p "$root/src/neguard"
 git -C "$repo" archive HEAD | tar -x -C "$root/src/neguard"
 commit="$(git -C "$repo" rev-parse --short HEAD)"
-say "repository: commit $commit (git archive HEAD, nothing else: no target/, no node_modules)"
+say "repository: commit $commit (git archive HEAD$([ "$reuse" = 1 ] && echo ", over the previous check's tree" || echo ": no target/, no node_modules"))"
 
 mnt "$root/proc" -t proc proc
 mnt "$root/sys" --rbind /sys
