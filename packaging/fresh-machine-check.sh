@@ -98,6 +98,8 @@ git -C "$repo" archive HEAD | tar -x -C "$root/src/neguard"
 commit="$(git -C "$repo" rev-parse --short HEAD)"
 say "repository: commit $commit (git archive HEAD$([ "$reuse" = 1 ] && echo ", over the previous check's tree" || echo ": no target/, no node_modules"))"
 
+# The root a mount point of its own, as / is on a machine: `ip netns exec` makes / a slave mount.
+mnt "$root" --bind "$root"
 mnt "$root/proc" -t proc proc
 mnt "$root/sys" --rbind /sys
 mount --make-rslave "$root/sys"
