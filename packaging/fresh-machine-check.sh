@@ -65,20 +65,6 @@ if [ ! -x "$base/usr/bin/mvn" ]; then
     --include=openjdk-17-jdk-headless,maven bookworm "$base" http://deb.debian.org/debian
 fi
 
-mounts=()
-cleanup() {
-  local i
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-    umount -R "${mounts[$i]}" 2>/dev/null || umount -l "${mounts[$i]}" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-mnt() { # mnt TARGET MOUNT-ARGS...
-  mkdir -p "$1"
-  mount "${@:2}" "$1"
-  mounts+=("$1")
-}
-
 if [ "$reuse" = 0 ] || [ ! -d "$root/src/neguard" ]; then
   reuse=0
   rm -rf "$root" "$work/m2-upper" "$work/m2-work"
@@ -98,26 +84,42 @@ git -C "$repo" archive HEAD | tar -x -C "$root/src/neguard"
 commit="$(git -C "$repo" rev-parse --short HEAD)"
 say "repository: commit $commit (git archive HEAD$([ "$reuse" = 1 ] && echo ", over the previous check's tree" || echo ": no target/, no node_modules"))"
 
-# The root a mount point of its own, as / is on a machine: `ip netns exec` makes / a slave mount.
-mnt "$root" --bind "$root"
-mnt "$root/proc" -t proc proc
-mnt "$root/sys" --rbind /sys
-mount --make-rslave "$root/sys"
-mnt "$root/dev" --rbind /dev
-mount --make-rslave "$root/dev"
-mnt "$root/run" -t tmpfs tmpfs
-mnt "$root/tmp" -t tmpfs tmpfs
+m2=0
 if [ -d "$HOME/.m2/repository" ]; then
+  m2=1
   mkdir -p "$work/m2-upper" "$work/m2-work"
-  rm -rf "$work/m2-work/work"
-  mnt "$root/root/.m2" -t overlay overlay \
-    -o "lowerdir=$HOME/.m2,upperdir=$work/m2-upper,workdir=$work/m2-work"
-  rm -rf "$root/root/.m2/repository/org/neguard" # whiteouts in the upper layer only
-  say "Maven repository: $HOME/.m2 read-only under an overlay, org/neguard hidden"
+  say "Maven repository: $HOME/.m2 read-only under an overlay (writes: $work/m2-upper)," \
+    "org/neguard hidden"
 fi
 
-in_root() { chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 "${extra_ca[@]}" \
-  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "cd /src/neguard && $1"; }
+# in_root COMMAND: runs COMMAND in /src/neguard of the root, as root, in a mount namespace of its
+# own whose / is the root (pivot_root, not a bare chroot: as on a machine, / is a mount of its own,
+# which `ip netns exec` needs, and /proc/PID/exe of a daemon in a test's namespace reads
+# /usr/sbin/..., not this machine's path to the root). Its mounts end with it.
+in_root() {
+  unshare --mount --propagation private -- bash -c '
+    set -e
+    r="$1" m2="$2" upper="$3" work="$4" cmd="$5"
+    shift 5
+    mount --bind "$r" "$r"
+    mount -t proc proc "$r/proc"
+    mount --rbind /sys "$r/sys"
+    mount --rbind /dev "$r/dev"
+    mount -t tmpfs tmpfs "$r/run"
+    mount -t tmpfs tmpfs "$r/tmp"
+    if [ "$m2" = 1 ]; then
+      mkdir -p "$r/root/.m2"
+      mount -t overlay overlay -o "lowerdir=$HOME/.m2,upperdir=$upper,workdir=$work" "$r/root/.m2"
+      rm -rf "$r/root/.m2/repository/org/neguard" # whiteouts in the upper layer only
+    fi
+    cd "$r"
+    mkdir -p .old-root
+    pivot_root . .old-root
+    umount -l /.old-root
+    exec /usr/bin/env -i "$@" bash -c "cd /src/neguard && $cmd"
+  ' _ "$root" "$m2" "$work/m2-upper" "$work/m2-work" "$1" HOME=/root TERM=dumb LANG=C.UTF-8 \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${extra_ca[@]}"
+}
 
 status=0
 say "root: $(in_root 'java -version 2>&1 | head -1; mvn -B -v 2>/dev/null | head -1; command -v clamd || echo no clamd' | tr '\n' ';')"
