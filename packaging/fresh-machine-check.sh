@@ -148,7 +148,7 @@ if [ "$tests" = 1 ]; then
   for a in "$@"; do args+=" $(printf '%q' "$a")"; done
   step ".ci/run${args:- (every test)}" in_root ".ci/run$args" || status=1
   say "the test command's last lines:"
-  sed -n "/== test summary/,$ p" "$log" | tail -40
+  sed -n "/== test summary/,$ p" "$log" | grep -v '^fresh-machine-check:' | tail -40
 fi
 say "== timings (commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC'), load: $(cut -d' ' -f1-3 /proc/loadavg))"
 for t in "${timings[@]}"; do say "$t"; done
