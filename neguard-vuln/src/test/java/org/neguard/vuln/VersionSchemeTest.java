@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -71,8 +72,12 @@ class VersionSchemeTest {
     for (int i = 0; i < 300; i++) {
       pairs.add(new String[] {randomSemver(r, pre), randomSemver(r, pre)});
     }
-    StringBuilder js = new StringBuilder("const s=require('/usr/lib/node_modules/npm/"
-        + "node_modules/semver');const p=[");
+    // npm's own semver, wherever this machine's npm is (NodeSource's under
+    // /usr/lib/node_modules/npm, Debian's beside it in /usr/share/nodejs): resolved from npm's
+    // directory, npm-cli.js's parent's parent.
+    Path npmRoot = RequiredProgram.require("npm").toRealPath().getParent().getParent();
+    StringBuilder js = new StringBuilder("const s=require(require.resolve('semver',{paths:['"
+        + npmRoot + "']}));const p=[");
     for (String[] p : pairs) {
       js.append("['").append(p[0]).append("','").append(p[1]).append("'],");
     }
