@@ -1,0 +1,52 @@
+package org.neguard.server.console;
+
+import java.util.List;
+import org.neguard.api.auth.Role;
+import org.neguard.api.device.Device;
+import org.neguard.server.access.Allowed;
+import org.neguard.server.device.Devices;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/** The fleet: devices filtered by NE type, label and trust state, and one device's page. */
+@Controller
+class DevicePages {
+  private final Devices devices;
+
+  DevicePages(Devices devices) {
+    this.devices = devices;
+  }
+
+  @GetMapping("/console/devices")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  String list(@RequestParam(required = false) String neType,
+      @RequestParam(required = false) String label,
+      @RequestParam(required = false) String state, Model model) {
+    String type = blank(neType);
+    String l = blank(label);
+    String s = blank(state);
+    List<Device> list = devices.list(l, type).stream()
+        .filter(d -> s == null || s.equals(d.trustState()))
+        .toList();
+    model.addAttribute("devices", list);
+    model.addAttribute("neType", type == null ? "" : type);
+    model.addAttribute("label", l == null ? "" : l);
+    model.addAttribute("state", s == null ? "" : s);
+    model.addAttribute("states", OverviewPage.STATES);
+    return "console/devices";
+  }
+
+  @GetMapping("/console/devices/{id}")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  String one(@PathVariable String id, Model model) {
+    model.addAttribute("d", devices.get(id));
+    return "console/device";
+  }
+
+  private static String blank(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
+  }
+}
