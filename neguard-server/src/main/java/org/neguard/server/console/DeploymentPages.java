@@ -66,6 +66,7 @@ class DeploymentPages {
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
   String waves(@PathVariable String id, Model model) {
     model.addAttribute("d", views.get(id));
+    model.addAttribute("targets", views.targets(id));
     return "console/deployment :: waves";
   }
 

@@ -93,7 +93,9 @@ public final class Browser implements AutoCloseable {
 
   /** Waits until the element {@code id} shows {@code text}. */
   public void waitForText(String id, String text, Duration timeout) {
-    new WebDriverWait(driver, timeout).until(d -> {
+    // The live parts are swapped whole: an element found may be replaced before it is read.
+    new WebDriverWait(driver, timeout)
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
       var found = d.findElements(By.id(id));
       return !found.isEmpty() && found.get(0).getText().contains(text);
     });
