@@ -163,7 +163,7 @@ public final class Pve implements PlatformValidation {
         .map(DeviceRow::trustState).orElse(null)));
   }
 
-  List<AttestationResult> history(String deviceId, int limit) {
+  public List<AttestationResult> history(String deviceId, int limit) {
     String trust = deviceId == null ? null
         : device(deviceId, false).map(DeviceRow::trustState).orElse(null);
     List<Attestations.Row> rows = deviceId == null ? attestations.all(limit)

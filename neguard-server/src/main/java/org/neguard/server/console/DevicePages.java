@@ -4,20 +4,35 @@ import java.util.List;
 import org.neguard.api.auth.Role;
 import org.neguard.api.device.Device;
 import org.neguard.server.access.Allowed;
+import org.neguard.server.attest.Pve;
 import org.neguard.server.device.Devices;
+import org.neguard.server.drift.DriftJudge;
+import org.neguard.server.vuln.PackageReports;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 
-/** The fleet: devices filtered by NE type, label and trust state, and one device's page. */
+/**
+ * The fleet: devices filtered by NE type, label and trust state, and one device's page (its
+ * software, attestation history with the files that differed, port drift, known
+ * vulnerabilities), from the same services as the API's device, attestation, drift and
+ * vulnerability endpoints.
+ */
 @Controller
 class DevicePages {
+  private static final int HISTORY = 20;
   private final Devices devices;
+  private final Pve pve;
+  private final DriftJudge drift;
+  private final PackageReports vulnerabilities;
 
-  DevicePages(Devices devices) {
+  DevicePages(Devices devices, Pve pve, DriftJudge drift, PackageReports vulnerabilities) {
     this.devices = devices;
+    this.pve = pve;
+    this.drift = drift;
+    this.vulnerabilities = vulnerabilities;
   }
 
   @GetMapping("/console/devices")
@@ -43,6 +58,9 @@ class DevicePages {
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
   String one(@PathVariable String id, Model model) {
     model.addAttribute("d", devices.get(id));
+    model.addAttribute("attestations", pve.history(id, HISTORY));
+    model.addAttribute("drift", drift.device(id));
+    model.addAttribute("vulns", vulnerabilities.device(id));
     return "console/device";
   }
 

@@ -10,6 +10,7 @@ import org.neguard.api.device.Device;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.deploy.DeploymentViews;
 import org.neguard.server.device.Devices;
+import org.neguard.server.drift.DriftJudge;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -24,8 +25,11 @@ class OverviewPage {
   private final Devices devices;
   private final DeploymentViews deployments;
   private final AuditCheck auditCheck;
+  private final DriftJudge drift;
 
-  OverviewPage(Devices devices, DeploymentViews deployments, AuditCheck auditCheck) {
+  OverviewPage(Devices devices, DeploymentViews deployments, AuditCheck auditCheck,
+      DriftJudge drift) {
+    this.drift = drift;
     this.devices = devices;
     this.deployments = deployments;
     this.auditCheck = auditCheck;
@@ -49,6 +53,7 @@ class OverviewPage {
     all.forEach(d -> byDeploymentState.merge(d.state(), 1, Integer::sum));
     model.addAttribute("deploymentChart", Chart.bars(byDeploymentState));
     model.addAttribute("auditCheck", auditCheck.last());
+    model.addAttribute("outOfPolicy", drift.outOfPolicy());
     return "console/overview";
   }
 
