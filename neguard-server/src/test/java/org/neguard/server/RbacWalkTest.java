@@ -145,6 +145,9 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("GET /console/devices", fleetReaders);
     EXPECTED.put("GET /console/devices/{id}", fleetReaders);
+    EXPECTED.put("POST /console/devices/{id}/attest", EnumSet.of(Role.OPERATOR, Role.APPROVER));
+    EXPECTED.put("POST /console/devices/{id}/readmit", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /console/devices/{id}/disable", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/audit", READERS);
     EXPECTED.put("POST /console/audit/verify", READERS);
     EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));

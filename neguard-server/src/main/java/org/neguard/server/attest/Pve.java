@@ -137,7 +137,7 @@ public final class Pve implements PlatformValidation {
    *
    * @param reason REQUESTED, READMISSION, FIRST_CONTACT or SCHEDULED
    */
-  AttestationResult request(String deviceId, String actor, String reason) {
+  public AttestationResult request(String deviceId, String actor, String reason) {
     return tx.execute(s -> {
       DeviceRow d = requireDevice(deviceId, true);
       if (d.disabled()) {
@@ -638,7 +638,7 @@ public final class Pve implements PlatformValidation {
   // --- readmission -----------------------------------------------------------------------------
 
   /** Asks a quarantined or untrusted device for evidence; a pass readmits it (trusted). */
-  AttestationResult readmit(String deviceId, String actor) {
+  public AttestationResult readmit(String deviceId, String actor) {
     DeviceRow d = requireDevice(deviceId, false);
     if (!d.trustState().equals(QUARANTINED) && !d.trustState().equals(UNTRUSTED)) {
       throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId + " is " + d.trustState()

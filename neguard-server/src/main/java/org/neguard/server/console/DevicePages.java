@@ -4,6 +4,7 @@ import java.util.List;
 import org.neguard.api.auth.Role;
 import org.neguard.api.device.Device;
 import org.neguard.server.access.Allowed;
+import org.neguard.server.access.CurrentUser;
 import org.neguard.server.attest.Pve;
 import org.neguard.server.device.Devices;
 import org.neguard.server.drift.DriftJudge;
@@ -12,6 +13,7 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 
 /**
@@ -62,6 +64,30 @@ class DevicePages {
     model.addAttribute("drift", drift.device(id));
     model.addAttribute("vulns", vulnerabilities.device(id));
     return "console/device";
+  }
+
+  /** Asks the device for fresh evidence now (as POST /api/devices/{id}/attestations). */
+  @PostMapping("/console/devices/{id}/attest")
+  @Allowed({Role.OPERATOR, Role.APPROVER})
+  String attest(@PathVariable String id) {
+    pve.request(id, CurrentUser.actorName(), "REQUESTED");
+    return "redirect:/console/devices/" + id;
+  }
+
+  /** Readmits a quarantined device by fresh evidence (as POST /api/devices/{id}/readmit). */
+  @PostMapping("/console/devices/{id}/readmit")
+  @Allowed(Role.APPROVER)
+  String readmit(@PathVariable String id) {
+    pve.readmit(id, CurrentUser.actorName());
+    return "redirect:/console/devices/" + id;
+  }
+
+  /** Disables the device: its certificate admits it no more (as POST /api/devices/{id}/disable). */
+  @PostMapping("/console/devices/{id}/disable")
+  @Allowed(Role.ADMIN)
+  String disable(@PathVariable String id, @RequestParam(required = false) String reason) {
+    devices.disable(CurrentUser.actorName(), id, blank(reason));
+    return "redirect:/console/devices/" + id;
   }
 
   private static String blank(String s) {

@@ -421,7 +421,7 @@ public final class Devices {
    * Disables a device: it is refused from its next request on (the admission reads the
    * database every time), its certificate is revoked, its trust state is {@code disabled}.
    */
-  Device disable(String actor, String id, String reason) {
+  public Device disable(String actor, String id, String reason) {
     String target = "device " + Shapes.quoted(id);
     change(actor, "DISABLE_DEVICE", target, () -> {
       if (reason != null && reason.length() > MAX_REASON) {

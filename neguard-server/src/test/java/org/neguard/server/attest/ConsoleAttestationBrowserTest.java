@@ -69,6 +69,11 @@ class ConsoleAttestationBrowserTest {
     assertThat(browser.text("trust-state")).isEqualTo("quarantined");
     assertThat(browser.text("attestations")).contains("FAIL").contains("MEASUREMENT_MISMATCH")
         .contains("changed " + victim.path());
+    assertThat(browser.has("readmit")).as("readmitting is the approver's").isFalse();
+    assertThat(browser.has("disable")).as("disabling is the admin's").isFalse();
     browser.screenshot("device-quarantined");
+    browser.click("attest");
+    assertThat(browser.path()).isEqualTo("/console/devices/console-ne");
+    assertThat(browser.text("attestations")).contains("REQUESTED");
   }
 }
