@@ -75,8 +75,17 @@ public final class Browser implements AutoCloseable {
     return URI.create(driver.getCurrentUrl()).getPath();
   }
 
+  /** The text of element {@code id}, read again when a live part replaced it meanwhile. */
   public String text(String id) {
-    return driver.findElement(By.id(id)).getText();
+    for (int i = 0; ; i++) {
+      try {
+        return driver.findElement(By.id(id)).getText();
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        if (i == 5) {
+          throw e;
+        }
+      }
+    }
   }
 
   public boolean has(String id) {

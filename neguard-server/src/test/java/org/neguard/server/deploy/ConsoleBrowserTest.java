@@ -136,7 +136,7 @@ class ConsoleBrowserTest {
     approver.open("/console/deployments/" + deployment);
     assertThat(approver.has("approve")).isTrue();
     approver.click("approve");
-    assertThat(approver.text("state")).isEqualTo("running");
+    approver.waitForText("state", "running", Duration.ofSeconds(10));
     assertThat(approver.text("approvals")).isEqualTo("1 of 1");
   }
 
