@@ -150,6 +150,7 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/devices/{id}/disable", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/audit", READERS);
     EXPECTED.put("POST /console/audit/verify", READERS);
+    EXPECTED.put("GET /console/audit/export", READERS);
     EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));
   }
 

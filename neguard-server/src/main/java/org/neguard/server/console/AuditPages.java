@@ -1,5 +1,7 @@
 package org.neguard.server.console;
 
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import org.neguard.api.audit.AuditRecord;
@@ -7,6 +9,7 @@ import org.neguard.api.audit.AuditVerification;
 import org.neguard.api.auth.Role;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentUser;
+import org.neguard.server.audit.AuditExport;
 import org.neguard.server.audit.AuditLog;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -53,6 +56,16 @@ class AuditPages {
     model.addAttribute("rows", rows);
     model.addAttribute("verification", v);
     return "console/audit";
+  }
+
+  /** Downloads the whole log (as GET /api/audit/export), recorded as an export. */
+  @GetMapping("/console/audit/export")
+  @Allowed({Role.ADMIN, Role.AUDITOR})
+  void export(@RequestParam(defaultValue = "jsonl") String format,
+      HttpServletResponse response) throws IOException {
+    response.setHeader("Content-Disposition", "attachment; filename=\"neguard-audit."
+        + (format.equals("jsonl") ? "jsonl" : "log") + "\"");
+    AuditExport.write(audit, format, response);
   }
 
   private List<AuditRecord> filtered(String q) {

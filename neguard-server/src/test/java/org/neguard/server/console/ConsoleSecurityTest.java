@@ -201,6 +201,18 @@ class ConsoleSecurityTest {
         .doesNotContain("<img src=x");
   }
 
+  @Test
+  @DisplayName("SRC-3 the audit page's export: the whole log as a download, recorded")
+  void auditExport_downloadsTheLog_recorded() {
+    HttpResponse<String> r = session(Role.AUDITOR).get("/console/audit/export?format=jsonl");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Disposition")).hasValue(
+        "attachment; filename=\"neguard-audit.jsonl\"");
+    assertThat(r.body()).contains("\"action\":\"LOGIN\"");
+    assertThat(s.http.get("/api/audit?tail=true&limit=5", s.adminToken()).body())
+        .contains("AUDIT_EXPORT").contains("u-auditor");
+  }
+
   /**
    * SRC-1: every console route the server declares, with a session of each role (and none):
    * the declared roles pass, the others get 403, no session is sent to log in; a POST carries its
