@@ -5,6 +5,8 @@ import org.neguard.api.auth.Role;
 import org.neguard.server.access.CurrentUser;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.Reason;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -16,6 +18,7 @@ import org.springframework.web.bind.annotation.ModelAttribute;
  * controllers, so the API's answers stay as they are.
  */
 @ControllerAdvice(basePackageClasses = ConsoleModel.class)
+@Order(Ordered.HIGHEST_PRECEDENCE) // ahead of the API's JSON answers, for the console's handlers
 class ConsoleModel {
   @ModelAttribute
   void common(Model model) {
