@@ -26,6 +26,7 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -67,6 +68,7 @@ class ConsoleSecurity {
   @Order(1)
   SecurityFilterChain console(HttpSecurity http) throws Exception {
     HttpSessionRequestCache cache = new HttpSessionRequestCache();
+    LoginUrlAuthenticationEntryPoint toLogin = new LoginUrlAuthenticationEntryPoint(LOGIN);
     http.securityMatcher("/console", "/console/**")
         .authenticationProvider(new PasswordProvider(accounts))
         .httpBasic(b -> b.disable())
@@ -91,7 +93,13 @@ class ConsoleSecurity {
         .authorizeHttpRequests(a -> a
             .requestMatchers(LOGIN, "/console/assets/**").permitAll()
             .anyRequest().authenticated())
-        .exceptionHandling(e -> e.accessDeniedHandler((req, res, ex) -> {
+        .exceptionHandling(e -> e.authenticationEntryPoint((req, res, ex) -> {
+          // Sent to log in, and recorded like the API's 401s: every refusal is a row (SRC-3).
+          audit.append(AuditEvent.denied("anonymous", "ACCESS",
+              req.getMethod() + " " + req.getRequestURI(),
+              "NOT_AUTHENTICATED: the console needs a session; sent to the login page"));
+          toLogin.commence(req, res, ex);
+        }).accessDeniedHandler((req, res, ex) -> {
           // Reached for a missing or wrong CSRF token: the roles are the interceptor's.
           audit.append(AuditEvent.denied(CurrentUser.actorName(), "ACCESS",
               req.getMethod() + " " + req.getRequestURI(),

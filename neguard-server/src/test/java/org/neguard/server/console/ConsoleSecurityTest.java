@@ -63,6 +63,7 @@ class ConsoleSecurityTest {
   @Test
   @DisplayName("SRC-1 a console page without a session: redirected to the login page")
   void page_withoutSession_redirectedToLogin() {
+    long before = lastAudit();
     ConsoleSession c = new ConsoleSession(s.server.url());
     for (String page : List.of("/console", "/console/deployments", "/console/users",
         "/console/audit")) {
@@ -70,6 +71,9 @@ class ConsoleSecurityTest {
       assertThat(r.statusCode()).as(page).isEqualTo(302);
       assertThat(ConsoleSession.location(r)).as(page).endsWith("/console/login");
     }
+    // Each refusal is a row, as the API's 401s are (SRC-3).
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("GET /console/users").contains("the console needs a session");
   }
 
   @Test
