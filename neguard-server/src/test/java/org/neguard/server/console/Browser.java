@@ -63,12 +63,18 @@ public final class Browser implements AutoCloseable {
     open("/console/login");
     driver.findElement(By.id("username")).sendKeys(user);
     driver.findElement(By.id("password")).sendKeys(password);
+    String before = driver.getCurrentUrl();
     driver.findElement(By.id("login")).click();
+    // The form's answer is a redirect: wait for it rather than read the old page's address.
+    new WebDriverWait(driver, Duration.ofSeconds(20))
+        .until(d -> !d.getCurrentUrl().equals(before));
     return driver.getCurrentUrl();
   }
 
   public void logout() {
     driver.findElement(By.id("logout")).click();
+    new WebDriverWait(driver, Duration.ofSeconds(20))
+        .until(d -> d.getCurrentUrl().contains("/console/login?logout"));
   }
 
   public String path() {

@@ -187,6 +187,16 @@ class ConsoleBrowserTest {
 
   @Test
   @Order(6)
+  @DisplayName("SRC-2 the packages page: the stored package with its signer")
+  void packagesPage_showsTheStoredPackageAndSigner() {
+    approver.open("/console/packages");
+    assertThat(approver.text("packages")).contains(DeployFixture.PACKAGE)
+        .contains(DeployFixture.VERSION).contains("CN=");
+    approver.screenshot("packages");
+  }
+
+  @Test
+  @Order(7)
   @DisplayName("SRC-3 the audit page: verify the chain as an auditor")
   void auditPage_verifiesTheChain() {
     approver.open("/console/login");
