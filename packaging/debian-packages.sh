@@ -22,7 +22,9 @@ NEGUARD_QUICKSTART_NEEDS=(java:openjdk-17-jdk-headless mvn:maven clamd:clamav-da
 #   postgresql: the server's storage tests run on it as well as on the embedded database;
 #   swtpm, swtpm-tools, tpm2-tools: a software TPM 2.0 for the attestation tests (TPM quotes);
 #   systemd: systemd-analyze verifies the agent's unit (packaging/systemd);
-#   python3-packaging: PEP 440 version order reference for the vulnerability matching tests.
+#   python3-packaging: PEP 440 version order reference for the vulnerability matching tests;
+#   chromium, chromium-driver: the console's browser tests (issue 18) drive Debian's Chromium,
+#     headless, through Debian's chromedriver with Selenium (no browser downloaded at test time).
 # (Node.js and npm, for tuf-js, are .ci/run's own choice: see there.)
 NEGUARD_TEST_PACKAGES=("${NEGUARD_QUICKSTART_NEEDS[@]#*:}"
   openssl openssh-client clamdscan yara c-icap libc-icap-mod-virus-scan faketime zip
@@ -30,6 +32,7 @@ NEGUARD_TEST_PACKAGES=("${NEGUARD_QUICKSTART_NEEDS[@]#*:}"
   inetutils-inetd inetutils-telnetd rsh-server fingerd finger inetutils-ftpd tftpd-hpa snmpd snmp
   samba nfs-ganesha nfs-ganesha-vfs rpcbind nmap libsctp1 iproute2 nftables socat
   postgresql swtpm swtpm-tools tpm2-tools systemd
+  chromium chromium-driver
 )
 
 # The packages of PROGRAM:PACKAGE pairs whose program is missing, one a line.

@@ -76,6 +76,8 @@ enum Module {
       packages("org.neguard.server.."),
       // Only the launcher boundary (NeguardServer, ServerConfig): `neguard server` starts it, and
       // access, auth, web, audit, pkg and every feature to come stay the server's own.
+      // console (the operators' web console, issue 18) is one of them: it calls the features'
+      // services in-process, as their API controllers do.
       // HARDEN: the hardening policy and the evaluator judge the agents' inventories (port drift).
       // VULN: the NEs' package lists matched against the vulnerability database (issue 16),
       // and the publication gate matches a bundle's SBOM against it.

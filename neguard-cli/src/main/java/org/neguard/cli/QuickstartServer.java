@@ -96,6 +96,10 @@ final class QuickstartServer {
         vulnDb, java.time.Duration.ofDays(3650))) {
       String url = server.url();
       out.println("NEGuard server listening on " + url);
+      // The operators' web console (issue 18), open while the quickstart runs: the password is
+      // named by its file, never printed.
+      out.println("Web console: " + url.replaceAll("/+$", "") + "/console (log in as admin, the"
+          + " password is in " + adminPassword + ")");
       out.flush();
       String[] cfg = {"--config", client.toString()};
 

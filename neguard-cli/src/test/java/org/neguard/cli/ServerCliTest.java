@@ -402,6 +402,9 @@ class ServerCliTest {
         "STORED  core 1.0", "FAIL  " + bad, "DIGEST_MISMATCH", "FOUR_EYES",
         "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
         "server was stopped");
+    // Issue 18: the web console's address and how to log in, printed as the server starts.
+    assertThat(out.toString()).containsPattern("Web console: http://127\\.0\\.0\\.1:\\d+/console"
+        + " \\(log in as admin, the password is in \\S+admin-password\\.txt\\)");
     // The repository: two holders' keys, one signature refused, two published, two clients.
     assertThat(out.toString()).as("%s", err).contains("$ neguard repo key new",
         "$ neguard repo init", "1 of 2", "REPO_SIGNATURE", "2 of 2",

@@ -155,6 +155,19 @@ public final class NeguardServer implements AutoCloseable {
     // marks such answers Connection: close).
     p.put("server.tomcat.max-swallow-size", Long.toString(MAX_SWALLOW_BYTES));
     p.put("spring.web.resources.add-mappings", "false");
+    // The console's session cookie (issue 18): sent back by the browser to /console only (so
+    // never with an API call), never to scripts, never from another site's page or link, and
+    // only over TLS when the server has it; never as a URL parameter.
+    p.put("server.servlet.session.cookie.name", "NEGUARD_CONSOLE");
+    p.put("server.servlet.session.cookie.path", "/console");
+    p.put("server.servlet.session.cookie.http-only", "true");
+    p.put("server.servlet.session.cookie.same-site", "strict");
+    p.put("server.servlet.session.cookie.secure", Boolean.toString(config.tlsKeystore().isPresent()));
+    p.put("server.servlet.session.tracking-modes", "cookie");
+    // Redirects name a path of this server, never a host taken from the request's Host header.
+    p.put("server.tomcat.use-relative-redirects", "true");
+    p.put("server.servlet.session.timeout", "30m");
+    p.put("spring.thymeleaf.cache", "true");
     p.put("spring.mvc.problemdetails.enabled", "false");
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");
     p.put("spring.jackson.default-property-inclusion", "non_null");

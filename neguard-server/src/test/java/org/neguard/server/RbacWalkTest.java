@@ -25,7 +25,7 @@ import org.neguard.server.TestServer.Role;
  * call an endpoint, or adding one, fails this test until the matrix is reviewed.
  */
 @DisplayName("SRC-1 RBAC walk")
-class RbacWalkTest {
+public class RbacWalkTest {
   static TestServer s;
 
   static final Set<Role> ALL = EnumSet.allOf(Role.class);
@@ -129,6 +129,47 @@ class RbacWalkTest {
     EXPECTED.put("POST /api/repo/targets", EnumSet.of(Role.ADMIN, Role.APPROVER));
     EXPECTED.put("GET /api/repo/v1/metadata/{file}", ALL);
     EXPECTED.put("GET /api/repo/v1/targets/{file}", ALL);
+    // The operators' console (issue 18): the same roles as the API it shows. Walked with
+    // sessions by console.ConsoleSecurityTest, since a bearer token opens none of it.
+    EXPECTED.put("GET /console/login", null);
+    EXPECTED.put("GET /console", fleetReaders);
+    EXPECTED.put("GET /console/deployments", fleetReaders);
+    EXPECTED.put("GET /console/deployments/{id}", fleetReaders);
+    EXPECTED.put("GET /console/deployments/{id}/waves", fleetReaders);
+    EXPECTED.put("POST /console/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /console/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /console/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /console/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /console/deployments/{id}/resume",
+        EnumSet.of(Role.OPERATOR, Role.APPROVER));
+    EXPECTED.put("POST /console/deployments/{id}/cancel", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("GET /console/devices", fleetReaders);
+    EXPECTED.put("GET /console/devices/{id}", fleetReaders);
+    EXPECTED.put("POST /console/devices/{id}/attest", EnumSet.of(Role.OPERATOR, Role.APPROVER));
+    EXPECTED.put("POST /console/devices/{id}/readmit", EnumSet.of(Role.APPROVER));
+    EXPECTED.put("POST /console/devices/{id}/disable", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("GET /console/audit", READERS);
+    EXPECTED.put("POST /console/audit/verify", READERS);
+    EXPECTED.put("GET /console/audit/export", READERS);
+    EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("GET /console/packages", ALL);
+  }
+
+  /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */
+  public static boolean console(String key) {
+    String path = key.split(" ")[1];
+    return path.equals("/console") || path.startsWith("/console/");
+  }
+
+  /** The console's routes and the roles each admits (null: anonymous). */
+  public static Map<String, Set<Role>> consoleRoutes() {
+    Map<String, Set<Role>> m = new TreeMap<>();
+    EXPECTED.forEach((k, v) -> {
+      if (console(k)) {
+        m.put(k, v);
+      }
+    });
+    return m;
   }
 
   /** The agents' API, which the users' port does not serve: the walks leave it out. */
@@ -185,6 +226,7 @@ class RbacWalkTest {
     List<String> failures = new ArrayList<>();
     int denials = 0;
     all.keySet().removeIf(RbacWalkTest::agents);
+    all.keySet().removeIf(RbacWalkTest::console);
     for (Map.Entry<String, Set<Role>> e : all.entrySet()) {
       String method = e.getKey().split(" ")[0];
       String path = e.getKey().split(" ")[1].replaceAll("\\{[^}]+}", "probe-nothing");
@@ -237,6 +279,7 @@ class RbacWalkTest {
     keys.addAll(ACTUATOR.keySet());
     assertThat(keys).containsAll(EXPECTED.keySet());
     keys.removeIf(RbacWalkTest::agents);
+    keys.removeIf(RbacWalkTest::console);
     Map<String, Set<Role>> declared = new LinkedHashMap<>(EXPECTED);
     declared.putAll(ACTUATOR);
     List<String> failures = new ArrayList<>();

@@ -63,6 +63,9 @@ final class AuthzEvidence {
   private final ServerClient admin;
   private final List<TestCase> cases = new ArrayList<>();
   private final Map<String, String> probeTokens = new LinkedHashMap<>();
+  /** The probe users' passwords by role, for their console sessions. */
+  private final Map<String, String> probePasswords = new LinkedHashMap<>();
+  private final Map<String, ServerClient.ConsoleProbe> consoleSessions = new LinkedHashMap<>();
   private final List<String> probeUsers = new ArrayList<>();
   /** The probe users by role, and the deployer and second approver of the four-eyes cases. */
   private final Map<String, String> probeNames = new LinkedHashMap<>();
@@ -163,6 +166,7 @@ final class AuthzEvidence {
     Token t = admin.withToken(null).login(
         new LoginRequest(name, created.password(), "evidence probe", 1L));
     probeTokens.put(key, t.token());
+    probePasswords.put(key, created.password());
   }
 
   /** TC-SRC1-01: which roles exist and who holds them. */
@@ -207,7 +211,8 @@ final class AuthzEvidence {
       String path = pattern.replaceAll("\\{[^}]+}", "evidence-probe-nothing");
       Map<String, Object> results = new LinkedHashMap<>();
       boolean ok = true;
-      int none = probe(method, path, null);
+      boolean console = console(pattern);
+      int none = console ? consoleProbe(null, method, path) : probe(method, path, null);
       results.put("none", none);
       if (agentsOnly(pattern)) {
         // The agents' API is served on the agents' port only (mutual TLS with a device
@@ -227,13 +232,15 @@ final class AuthzEvidence {
       }
       if (!access.equals("anonymous")) {
         checkedNone++;
-        if (none != 401) {
+        // A console form posted without a session fails its CSRF check first: 403.
+        if (none != 401 && !(console && method.equals("POST") && none == 403)) {
           unauthenticated.add(method + " " + pattern + " -> " + none);
           ok = false;
         }
       }
       for (String role : ROLES) {
-        int status = probe(method, path, probeTokens.get(role));
+        int status = console ? consoleProbe(role, method, path)
+            : probe(method, path, probeTokens.get(role));
         results.put(role, status);
         boolean admitted = !access.equals("roles") || RoleName.holds(admits, Role.parse(role));
         boolean passed = status != 401 && status != 403;
@@ -249,9 +256,11 @@ final class AuthzEvidence {
     cases.add(TestCase.of("TC-SRC1-02", "SRC-1", "No credential, no access",
         "Show that no endpoint but login and health can be used without a credential.",
         "Call each of the " + endpoints.size() + " endpoints the server lists, without an"
-            + " Authorization header.",
+            + " Authorization header (the web console's pages without a session).",
         "HTTP 401 NOT_AUTHENTICATED on every endpoint that is not anonymous (the agents' API,"
-            + " not served on this port, answers 404: TC-SRC1-03).",
+            + " not served on this port, answers 404: TC-SRC1-03); a console page sends to its"
+            + " login page (counted as 401), a console form without a session fails its CSRF"
+            + " check (403).",
         unauthenticated.isEmpty() ? checkedNone + " endpoints refused with 401"
             : "not refused: " + unauthenticated,
         unauthenticated.isEmpty() && checkedNone > 0));
@@ -260,7 +269,9 @@ final class AuthzEvidence {
         "Show that each role can call exactly the endpoints it is meant to, so that only"
             + " authorized individuals can initiate and deploy an update.",
         "For each endpoint and each role, call it as a fresh probe user holding only that role,"
-            + " with a body the endpoint refuses on its content (so nothing changes).",
+            + " with a body the endpoint refuses on its content (so nothing changes); the web"
+            + " console's routes with a console session of that user (its form login, its CSRF"
+            + " token), since the console accepts no token.",
         "Admitted roles pass authorization (any status but 401/403); the others get HTTP 403"
             + " NOT_AUTHORIZED. The agents' API (/api/device/..., for devices over mutual TLS on"
             + " the agents' port) answers 404 to everyone on the users' port.",
@@ -268,6 +279,27 @@ final class AuthzEvidence {
             : "mismatches: " + mismatches,
         mismatches.isEmpty()));
     return rows;
+  }
+
+  /**
+   * Whether {@code pattern} is a page of the web console, which admits browser sessions only:
+   * probed with a console session of each probe user rather than a token.
+   */
+  static boolean console(String pattern) {
+    return pattern.equals("/console") || pattern.startsWith("/console/");
+  }
+
+  /** The status of a console route for {@code role}'s probe user (null: no session). */
+  private int consoleProbe(String role, String method, String path)
+      throws IOException, RefusalException {
+    String key = role == null ? "" : role;
+    ServerClient.ConsoleProbe c = consoleSessions.get(key);
+    if (c == null) {
+      c = role == null ? admin.console(null, null)
+          : admin.console(probeNames.get(role), probePasswords.get(role));
+      consoleSessions.put(key, c);
+    }
+    return c.status(method, path);
   }
 
   /** Whether {@code pattern} is of the agents' API, which the users' port does not serve. */

@@ -525,6 +525,82 @@ public final class ServerClient {
     return exchange(b.build(), BoundedBody.handler(BoundedBody.MAX_BYTES));
   }
 
+  /**
+   * A browser's session of the server's web console (issue 18), for probing the console's routes
+   * as {@link #probe} probes the API's: signed in through the console's login form with {@code
+   * user}'s password, or without a session when {@code user} is null. The console accepts no
+   * bearer token, so its access can only be shown this way.
+   *
+   * @throws RefusalException NOT_AUTHENTICATED when the console refuses the login
+   */
+  public ConsoleProbe console(String user, String password) throws IOException, RefusalException {
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
+        .followRedirects(HttpClient.Redirect.NEVER).cookieHandler(new java.net.CookieManager());
+    if (base.getScheme().equals("https")) {
+      b.sslContext(http.sslContext());
+    }
+    ConsoleProbe c = new ConsoleProbe(b.build());
+    if (user != null) {
+      HttpResponse<String> r = c.form("POST", "/console/login",
+          "username=" + encode(user) + "&password=" + encode(password));
+      String to = r.headers().firstValue("Location").orElse("");
+      if (r.statusCode() != 302 || to.contains("/console/login")) {
+        throw new RefusalException(ReasonCode.NOT_AUTHENTICATED,
+            "the console refused the login of " + user + " (" + r.statusCode() + ")");
+      }
+    }
+    return c;
+  }
+
+  /** A console session: each probe answers as a browser would see it. */
+  public final class ConsoleProbe {
+    private static final java.util.regex.Pattern CSRF =
+        java.util.regex.Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+    private final HttpClient client;
+
+    private ConsoleProbe(HttpClient client) {
+      this.client = client;
+    }
+
+    /**
+     * The status of {@code method path}: a POST carries the session's CSRF token (so that a
+     * refusal is the role's); a redirect to the login page, the console's way of saying that a
+     * session is needed, is answered as 401.
+     */
+    public int status(String method, String path) throws IOException, RefusalException {
+      HttpResponse<String> r = method.equals("GET") ? send(HttpRequest.newBuilder(resolve(path))
+          .timeout(Duration.ofSeconds(60)).GET().build()) : form(method, path, "");
+      boolean toLogin = r.statusCode() == 302
+          && r.headers().firstValue("Location").orElse("").endsWith("/console/login");
+      return toLogin ? 401 : r.statusCode();
+    }
+
+    private HttpResponse<String> form(String method, String path, String body)
+        throws IOException, RefusalException {
+      HttpResponse<String> page = send(HttpRequest.newBuilder(resolve("/console/login"))
+          .timeout(Duration.ofSeconds(60)).GET().build());
+      java.util.regex.Matcher m = CSRF.matcher(page.body());
+      String token = m.find() ? m.group(1) : "";
+      String form = (body.isEmpty() ? "" : body + "&") + "_csrf=" + encode(token);
+      return send(HttpRequest.newBuilder(resolve(path)).timeout(Duration.ofSeconds(60))
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .method(method, HttpRequest.BodyPublishers.ofString(form)).build());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws IOException, RefusalException {
+      try {
+        return client.send(request, BoundedBody.handler(BoundedBody.MAX_BYTES));
+      } catch (ConnectException | HttpConnectTimeoutException e) {
+        throw new RefusalException(ReasonCode.SERVER_UNREACHABLE,
+            "cannot reach the server at " + server() + "; is it running, and is the URL right?",
+            e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+  }
+
   /** {@code ?k1=v1&k2=v2} of the pairs whose value is not null; empty when none is. */
   private static String query(String... pairs) {
     StringBuilder q = new StringBuilder();

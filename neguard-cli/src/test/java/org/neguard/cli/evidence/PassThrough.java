@@ -17,8 +17,15 @@ import java.net.http.HttpResponse;
  * server, as the evidence sees it).
  */
 final class PassThrough implements AutoCloseable {
-  /** An answer: status and JSON body. */
-  record Reply(int status, byte[] body) {}
+  /**
+   * An answer: status and body, and the headers of the real server's answer that a browser
+   * session needs (the web console's Location and Set-Cookie), empty for a made-up one.
+   */
+  record Reply(int status, byte[] body, java.util.Map<String, java.util.List<String>> headers) {
+    Reply(int status, byte[] body) {
+      this(status, body, java.util.Map.of());
+    }
+  }
 
   /** Sends the request on to the real server. */
   interface Pass {
@@ -72,9 +79,20 @@ final class PassThrough implements AutoCloseable {
     if (type != null) {
       b.header("Content-Type", type);
     }
+    String cookie = x.getRequestHeaders().getFirst("Cookie");
+    if (cookie != null) {
+      b.header("Cookie", cookie);
+    }
     try {
       HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-      return new Reply(r.statusCode(), r.body());
+      java.util.Map<String, java.util.List<String>> headers = new java.util.HashMap<>();
+      for (String h : java.util.List.of("Location", "Set-Cookie")) {
+        java.util.List<String> v = r.headers().allValues(h);
+        if (!v.isEmpty()) {
+          headers.put(h, v);
+        }
+      }
+      return new Reply(r.statusCode(), r.body(), headers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
@@ -83,6 +101,7 @@ final class PassThrough implements AutoCloseable {
 
   private static void answer(HttpExchange x, Reply r) throws IOException {
     x.getResponseHeaders().set("Content-Type", "application/json");
+    r.headers().forEach((k, v) -> x.getResponseHeaders().put(k, new java.util.ArrayList<>(v)));
     x.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
     if (r.body().length > 0) {
       x.getResponseBody().write(r.body());

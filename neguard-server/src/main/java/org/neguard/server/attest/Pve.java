@@ -137,7 +137,7 @@ public final class Pve implements PlatformValidation {
    *
    * @param reason REQUESTED, READMISSION, FIRST_CONTACT or SCHEDULED
    */
-  AttestationResult request(String deviceId, String actor, String reason) {
+  public AttestationResult request(String deviceId, String actor, String reason) {
     return tx.execute(s -> {
       DeviceRow d = requireDevice(deviceId, true);
       if (d.disabled()) {
@@ -163,7 +163,7 @@ public final class Pve implements PlatformValidation {
         .map(DeviceRow::trustState).orElse(null)));
   }
 
-  List<AttestationResult> history(String deviceId, int limit) {
+  public List<AttestationResult> history(String deviceId, int limit) {
     String trust = deviceId == null ? null
         : device(deviceId, false).map(DeviceRow::trustState).orElse(null);
     List<Attestations.Row> rows = deviceId == null ? attestations.all(limit)
@@ -638,7 +638,7 @@ public final class Pve implements PlatformValidation {
   // --- readmission -----------------------------------------------------------------------------
 
   /** Asks a quarantined or untrusted device for evidence; a pass readmits it (trusted). */
-  AttestationResult readmit(String deviceId, String actor) {
+  public AttestationResult readmit(String deviceId, String actor) {
     DeviceRow d = requireDevice(deviceId, false);
     if (!d.trustState().equals(QUARANTINED) && !d.trustState().equals(UNTRUSTED)) {
       throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId + " is " + d.trustState()

@@ -2,11 +2,6 @@ package org.neguard.server.audit;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.neguard.api.audit.AuditRecord;
 import org.neguard.api.audit.AuditVerification;
@@ -26,10 +21,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/audit")
 class AuditController {
-  private static final String VERSION =
-      AuditController.class.getPackage().getImplementationVersion() == null
-          ? "dev" : AuditController.class.getPackage().getImplementationVersion();
-
   private final AuditLog audit;
 
   AuditController(AuditLog audit) {
@@ -60,31 +51,6 @@ class AuditController {
   @Allowed({Role.ADMIN, Role.AUDITOR})
   void export(@RequestParam(defaultValue = "jsonl") String format, HttpServletResponse response)
       throws IOException {
-    if (!List.of("jsonl", "cef", "syslog").contains(format)) {
-      throw ApiException.badInput("format must be jsonl, cef or syslog: " + format);
-    }
-    String host = InetAddress.getLocalHost().getHostName();
-    audit.append(AuditEvent.success(CurrentUser.actorName(), "AUDIT_EXPORT", "audit log",
-        "format " + format));
-    response.setContentType(format.equals("jsonl") ? "application/x-ndjson" : "text/plain");
-    response.setCharacterEncoding("UTF-8");
-    Writer w = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
-    try {
-      audit.forEach(r -> {
-        try {
-          w.write(switch (format) {
-            case "cef" -> AuditFormats.cef(r, VERSION);
-            case "syslog" -> AuditFormats.syslog(r, VERSION, host);
-            default -> AuditFormats.jsonLine(r);
-          });
-          w.write('\n');
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-    w.flush();
+    AuditExport.write(audit, format, response);
   }
 }

@@ -79,6 +79,51 @@ public final class Accounts {
     Duration ttl = ttl(ttlHours);
     String name = tokenName(tokenName == null ? "login" : tokenName);
     Instant now = clock.instant();
+    UserStore.User user = checkPassword(username, password, remote, now);
+    return tx.execute(s -> {
+      throttle.clearAccount(user.id());
+      throttle.releaseAddress(remote);
+      TokenStore.Issued issued = tokens.issue(user.id(), user.username(), name, now, now.plus(ttl));
+      audit.append(AuditEvent.success(user.username(), "LOGIN", "user " + user.username(),
+          "token " + issued.token().id() + " issued, expires " + issued.token().expiresAt()));
+      return view(issued.token(), issued.secret());
+    });
+  }
+
+  /**
+   * Checks a password for a console session (issue 18): throttled, answered and recorded as
+   * {@link #login} does, but no token is issued; the session is the console's credential.
+   *
+   * @throws ApiException 401 for a wrong name or password, a disabled or a locked account, 429
+   *     when the client address has used its budget
+   */
+  public CurrentUser sessionLogin(String username, String password, String remote) {
+    if (username == null || password == null) {
+      throw ApiException.of(ReasonCode.NOT_AUTHENTICATED, "give user name and password");
+    }
+    Instant now = clock.instant();
+    UserStore.User user = checkPassword(username, password, remote, now);
+    tx.executeWithoutResult(s -> {
+      throttle.clearAccount(user.id());
+      throttle.releaseAddress(remote);
+      audit.append(AuditEvent.success(user.username(), "LOGIN", "user " + user.username(),
+          "console session started"));
+    });
+    return new CurrentUser(user.id(), user.username(), user.roles(), null);
+  }
+
+  /**
+   * The user of a console session as the database has it now, or empty when the account is gone
+   * or disabled: a session's roles follow the account's, as a token's do.
+   */
+  public java.util.Optional<CurrentUser> sessionUser(long id) {
+    return users.find(id).filter(u -> !u.disabled())
+        .map(u -> new CurrentUser(u.id(), u.username(), u.roles(), null));
+  }
+
+  /** The stored user whose password this is, after the address and account budgets. */
+  private UserStore.User checkPassword(String username, String password, String remote,
+      Instant now) {
     addressBudget(username, "LOGIN", remote, now);
     UserStore.User user = users.find(username).orElse(null);
     LoginThrottle.Attempt attempt = user == null ? null : throttle.reserveAccount(user.id(), now);
@@ -109,14 +154,7 @@ public final class Accounts {
               + " logins; check them, wait a few minutes, or ask an admin");
     }
     logins("success");
-    return tx.execute(s -> {
-      throttle.clearAccount(user.id());
-      throttle.releaseAddress(remote);
-      TokenStore.Issued issued = tokens.issue(user.id(), user.username(), name, now, now.plus(ttl));
-      audit.append(AuditEvent.success(user.username(), "LOGIN", "user " + user.username(),
-          "token " + issued.token().id() + " issued, expires " + issued.token().expiresAt()));
-      return view(issued.token(), issued.secret());
-    });
+    return user;
   }
 
   /** Charges one password check to the client address, or refuses 429 when it has none left. */
@@ -298,7 +336,7 @@ public final class Accounts {
     });
   }
 
-  List<User> users() {
+  public List<User> users() {
     return users.list().stream()
         .map(u -> view(u.username(), u.roles(), u.disabled(), u.createdAt()))
         .toList();

@@ -17,6 +17,7 @@ import org.neguard.verdict.ReasonCode;
 import org.springframework.core.env.Environment;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.util.HtmlUtils;
 
 /**
  * Enforces each endpoint's {@link Allowed} before its handler runs (SRC-1): no credential where
@@ -104,6 +105,20 @@ final class EndpointAuthorization implements HandlerInterceptor {
   private boolean deny(HttpServletResponse response, ReasonCode code, String actor, String what,
       String message) throws java.io.IOException {
     audit.append(AuditEvent.denied(actor, "ACCESS", what, code + ": " + message));
+    String path = what.substring(what.indexOf(' ') + 1);
+    if (path.equals("/console") || path.startsWith("/console/")) {
+      // The console's pages are read by people: the same refusal as a page (its CSP and other
+      // headers are the console chain's), every value escaped.
+      response.setStatus(code == ReasonCode.NOT_AUTHENTICATED ? 401 : 403);
+      response.setContentType("text/html;charset=UTF-8");
+      response.getWriter().write("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+          + "<title>Refused - NEGuard</title>"
+          + "<link rel=\"stylesheet\" href=\"/console/assets/console.css\"></head><body><main>"
+          + "<h1>Refused</h1><p class=\"error\" id=\"refusal\">" + code + ": "
+          + HtmlUtils.htmlEscape(message) + "</p><p><a href=\"/console/login\">Back</a>"
+          + " (log in as another user there)</p></main></body></html>");
+      return false;
+    }
     Problems.write(response, Reason.of(code, message));
     return false;
   }

@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 
 /** Deployments, waves and targets as users see them. Thread-safe. */
 @Component
-final class DeploymentViews {
+public final class DeploymentViews {
   private final JdbcClient jdbc;
   private final DeploymentStore store;
 
@@ -24,11 +24,11 @@ final class DeploymentViews {
     this.store = store;
   }
 
-  Deployment get(String id) {
+  public Deployment get(String id) {
     return view(store.find(id).orElseThrow(() -> ApiException.notFound("no deployment " + id)));
   }
 
-  List<Deployment> list() {
+  public List<Deployment> list() {
     return store.list().stream().map(this::view).toList();
   }
 
@@ -96,7 +96,7 @@ final class DeploymentViews {
     return waves;
   }
 
-  List<Target> targets(String id) {
+  public List<Target> targets(String id) {
     store.find(id).orElseThrow(() -> ApiException.notFound("no deployment " + id));
     return jdbc.sql("SELECT device_id, wave, state, order_id, issued_at, updated_at, progress,"
             + " reason_codes, reason_message FROM deployment_targets WHERE deployment_id = ?"

@@ -32,7 +32,7 @@ import org.springframework.stereotype.Component;
  * each refusal leaves an audit row; a refusal changes nothing. Thread-safe.
  */
 @Component
-final class Deployments {
+public final class Deployments {
   /** Expiry when the request names none. */
   static final Duration DEFAULT_EXPIRY = Duration.ofDays(7);
   static final int DEFAULT_SUCCESS_THRESHOLD = 100;
@@ -68,7 +68,7 @@ final class Deployments {
    * @throws ApiException 404 for a package not in the store; 400 for unknown device ids, no
    *     target, a bad wave, threshold, window or expiry
    */
-  Deployment create(String actor, CreateDeploymentRequest r) {
+  public Deployment create(String actor, CreateDeploymentRequest r) {
     String id = UUID.randomUUID().toString();
     String what = r == null ? "deployment (no body)"
         : "deployment " + id + " of " + r.packageName() + " " + r.packageVersion();
@@ -230,7 +230,7 @@ final class Deployments {
    *     approval; 409 DEPLOYMENT_STATE unless awaiting approval; 422 ROLLBACK_REFUSED for a
    *     rollback without {@code acknowledgeRollback}
    */
-  Deployment approve(String actor, String id, ApproveRequest r) {
+  public Deployment approve(String actor, String id, ApproveRequest r) {
     boolean acknowledged = r != null && Boolean.TRUE.equals(r.acknowledgeRollback());
     String comment = r == null || r.comment() == null ? "" : "; " + clip(r.comment());
     return locked(actor, "DEPLOYMENT_APPROVE", id, d -> {
@@ -269,7 +269,7 @@ final class Deployments {
   }
 
   /** Rejects a deployment awaiting approval (reason required, not by its creator). */
-  Deployment reject(String actor, String id, ReasonRequest r) {
+  public Deployment reject(String actor, String id, ReasonRequest r) {
     String reason = reason(r);
     return locked(actor, "DEPLOYMENT_REJECT", id, d -> {
       if (reason.isEmpty()) {
@@ -283,7 +283,7 @@ final class Deployments {
   }
 
   /** Pauses a running deployment: no new wave starts, issued orders stay valid. */
-  Deployment pause(String actor, String id, ReasonRequest r) {
+  public Deployment pause(String actor, String id, ReasonRequest r) {
     String reason = reason(r);
     return locked(actor, "DEPLOYMENT_PAUSE", id, d -> {
       expect(d, "paused", DeploymentRow.RUNNING);
@@ -302,7 +302,7 @@ final class Deployments {
    *     without {@code approver}; 403 NOT_AUTHORIZED for a user pause resumed without
    *     {@code operator}; 409 DEPLOYMENT_STATE unless paused
    */
-  Deployment resume(CurrentUser user, String id, ReasonRequest r) {
+  public Deployment resume(CurrentUser user, String id, ReasonRequest r) {
     String reason = reason(r);
     String actor = user.username();
     return locked(actor, "DEPLOYMENT_RESUME", id, d -> {
@@ -328,7 +328,7 @@ final class Deployments {
   }
 
   /** Cancels a deployment that has not ended: open targets and waves become cancelled. */
-  Deployment cancel(String actor, String id, ReasonRequest r) {
+  public Deployment cancel(String actor, String id, ReasonRequest r) {
     String reason = reason(r);
     return locked(actor, "DEPLOYMENT_CANCEL", id, d -> {
       expect(d, "cancelled", DeploymentRow.PENDING, DeploymentRow.RUNNING, DeploymentRow.PAUSED);

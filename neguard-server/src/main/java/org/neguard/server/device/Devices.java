@@ -45,7 +45,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * a refusal, and no refusal goes unrecorded). Thread-safe.
  */
 @Component
-final class Devices {
+public final class Devices {
   static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(60);
   static final Duration MAX_TOKEN_TTL = Duration.ofMinutes(10_080);
   static final int MAX_INSTALLED = 256;
@@ -352,7 +352,7 @@ final class Devices {
   }
 
   /** Devices, by id; {@code label} and {@code neType} filter when not null. */
-  List<Device> list(String label, String neType) {
+  public List<Device> list(String label, String neType) {
     StringBuilder sql = new StringBuilder("SELECT * FROM devices d WHERE 1 = 1");
     List<Object> params = new ArrayList<>();
     if (neType != null) {
@@ -369,7 +369,7 @@ final class Devices {
   }
 
   /** @throws ApiException 404 for an unknown id */
-  Device get(String id) {
+  public Device get(String id) {
     List<Device> one = read(jdbc.sql("SELECT * FROM devices d WHERE d.id = ?").param(id), id);
     if (one.isEmpty()) {
       throw ApiException.notFound("no device " + Shapes.quoted(id) + "; 'neguard device list'"
@@ -421,7 +421,7 @@ final class Devices {
    * Disables a device: it is refused from its next request on (the admission reads the
    * database every time), its certificate is revoked, its trust state is {@code disabled}.
    */
-  Device disable(String actor, String id, String reason) {
+  public Device disable(String actor, String id, String reason) {
     String target = "device " + Shapes.quoted(id);
     change(actor, "DISABLE_DEVICE", target, () -> {
       if (reason != null && reason.length() > MAX_REASON) {

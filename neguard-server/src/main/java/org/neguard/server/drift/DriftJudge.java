@@ -45,7 +45,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * one finding twice. Thread-safe.
  */
 @Component
-final class DriftJudge {
+public final class DriftJudge {
   /** The largest inventory accepted, in bytes: some thousand sockets. */
   static final int MAX_INVENTORY_BYTES = 512 << 10;
   /** The most listening sockets one inventory may list. */
@@ -245,7 +245,7 @@ final class DriftJudge {
   }
 
   /** A device's drift: its last verdict and its findings, newest first. */
-  DeviceDrift device(String deviceId) {
+  public DeviceDrift device(String deviceId) {
     String neType = jdbc.sql("SELECT ne_type FROM devices WHERE id = ?").param(deviceId)
         .query(String.class).optional()
         .orElseThrow(() -> ApiException.notFound("no device " + deviceId));
@@ -263,7 +263,7 @@ final class DriftJudge {
   }
 
   /** The devices with open findings, by id, each with its open findings. */
-  List<DeviceDrift> outOfPolicy() {
+  public List<DeviceDrift> outOfPolicy() {
     List<DriftFinding> open = jdbc.sql("SELECT * FROM drift_findings WHERE resolved_at IS NULL"
         + " ORDER BY device_id, id").query((rs, i) -> finding(rs)).list();
     Map<String, List<DriftFinding>> byDevice = open.stream().collect(

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * (immutable packages). Thread-safe.
  */
 @Component
-final class PackageStore {
+public final class PackageStore {
   /**
    * A stored package.
    *
@@ -60,6 +60,11 @@ final class PackageStore {
     return jdbc.sql("SELECT (SELECT COUNT(*) FROM packages WHERE file_sha256 = ?)"
             + " + (SELECT COUNT(*) FROM package_holds WHERE file_sha256 = ?)")
         .params(sha256, sha256).query(Long.class).single() > 0;
+  }
+
+  /** The stored packages as the API lists them (for the web console). */
+  public List<PackageInfo> packages() {
+    return list().stream().map(StoredPackage::wire).toList();
   }
 
   List<StoredPackage> list() {

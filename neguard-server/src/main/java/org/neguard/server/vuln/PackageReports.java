@@ -50,7 +50,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * before it is shown. Thread-safe: each device's row is locked while its report is stored.
  */
 @org.springframework.stereotype.Component
-final class PackageReports {
+public final class PackageReports {
   private static final TypeReference<List<OsPackage>> PACKAGES = new TypeReference<>() {};
   private static final TypeReference<List<SocketOwner>> SOCKETS = new TypeReference<>() {};
   private static final TypeReference<List<VulnFinding>> FINDINGS = new TypeReference<>() {};
@@ -167,7 +167,7 @@ final class PackageReports {
   }
 
   /** One device's findings, assessed again first if the database changed since. */
-  DeviceVulnerabilities device(String deviceId) {
+  public DeviceVulnerabilities device(String deviceId) {
     String neType = jdbc.sql("SELECT ne_type FROM devices WHERE id = ?").param(deviceId)
         .query(String.class).optional()
         .orElseThrow(() -> ApiException.notFound("no device " + deviceId));

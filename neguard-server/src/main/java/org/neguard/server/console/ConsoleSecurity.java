@@ -1,0 +1,210 @@
+package org.neguard.server.console;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import org.neguard.server.access.CurrentUser;
+import org.neguard.server.audit.AuditEvent;
+import org.neguard.server.audit.AuditLog;
+import org.neguard.server.auth.Accounts;
+import org.neguard.server.web.ApiException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.WebAuthenticationDetails;
+import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
+import org.springframework.security.web.savedrequest.SavedRequest;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * The console's own filter chain, ahead of the API's and matching {@code /console/**} only, so
+ * that a session cookie never reaches {@code /api/**} (whose chain is stateless and reads bearer
+ * tokens only) and a bearer token never opens a console page.
+ *
+ * <p>Why each setting: form login against the server's accounts through {@link
+ * Accounts#sessionLogin} (the same throttle, hashes and audit rows as the API's login); the
+ * session id changes on login (no fixation); CSRF tokens on every form, the login form too (no
+ * login CSRF); after login only a saved console path is followed (no open redirect); a strict
+ * Content-Security-Policy with no inline script or style and no framing (clickjacking). Which
+ * roles reach a page is its handler's {@link org.neguard.server.access.Allowed}, enforced by the
+ * same interceptor as the API's; here a page needs only a signed-in session.
+ */
+@Configuration(proxyBeanMethods = false)
+class ConsoleSecurity {
+  /** The Content-Security-Policy of every console answer. */
+  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self';"
+      + " img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
+      + " base-uri 'none'; object-src 'none'";
+  static final String LOGIN = "/console/login";
+  static final String HOME = "/console";
+
+  private final Accounts accounts;
+  private final AuditLog audit;
+
+  ConsoleSecurity(Accounts accounts, AuditLog audit) {
+    this.accounts = accounts;
+    this.audit = audit;
+  }
+
+  @Bean
+  @Order(1)
+  SecurityFilterChain console(HttpSecurity http) throws Exception {
+    HttpSessionRequestCache cache = new HttpSessionRequestCache();
+    LoginUrlAuthenticationEntryPoint toLogin = new LoginUrlAuthenticationEntryPoint(LOGIN);
+    http.securityMatcher("/console", "/console/**")
+        .authenticationProvider(new PasswordProvider(accounts))
+        .httpBasic(b -> b.disable())
+        .requestCache(r -> r.requestCache(cache))
+        .formLogin(f -> f.loginPage(LOGIN).loginProcessingUrl(LOGIN)
+            .successHandler(successHandler(cache))
+            .failureUrl(LOGIN + "?error"))
+        .logout(l -> l.logoutUrl("/console/logout")
+            .addLogoutHandler((req, res, auth) -> {
+              if (auth != null && auth.getPrincipal() instanceof CurrentUser u) {
+                audit.append(AuditEvent.success(u.username(), "LOGOUT", "user " + u.username(),
+                    "console session ended"));
+              }
+            })
+            .logoutSuccessUrl(LOGIN + "?logout"))
+        .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+        .headers(h -> h
+            .contentSecurityPolicy(c -> c.policyDirectives(CSP))
+            .frameOptions(f -> f.deny())
+            .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)))
+        .addFilterAfter(new SessionRefresh(accounts), SecurityContextHolderFilter.class)
+        .authorizeHttpRequests(a -> a
+            .requestMatchers(LOGIN, "/console/assets/**").permitAll()
+            .anyRequest().authenticated())
+        .exceptionHandling(e -> e.authenticationEntryPoint((req, res, ex) -> {
+          // Sent to log in, and recorded like the API's 401s: every refusal is a row (SRC-3).
+          audit.append(AuditEvent.denied("anonymous", "ACCESS",
+              req.getMethod() + " " + req.getRequestURI(),
+              "NOT_AUTHENTICATED: the console needs a session; sent to the login page"));
+          toLogin.commence(req, res, ex);
+        }).accessDeniedHandler((req, res, ex) -> {
+          // Reached for a missing or wrong CSRF token: the roles are the interceptor's.
+          audit.append(AuditEvent.denied(CurrentUser.actorName(), "ACCESS",
+              req.getMethod() + " " + req.getRequestURI(),
+              "NOT_AUTHORIZED: no valid CSRF token"));
+          res.sendError(HttpServletResponse.SC_FORBIDDEN);
+        }));
+    return http.build();
+  }
+
+  /**
+   * After login, back to the console page that asked for it, when it was one: only a path under
+   * {@code /console} of this server, never a URL a link could have chosen.
+   */
+  private static AuthenticationSuccessHandler successHandler(HttpSessionRequestCache cache) {
+    return (request, response, authentication) -> {
+      SavedRequest saved = cache.getRequest(request, response);
+      cache.removeRequest(request, response);
+      response.sendRedirect(safeTarget(saved == null ? null : saved.getRedirectUrl()));
+    };
+  }
+
+  /** The path and query of {@code url} when it is a console page, else the overview. */
+  static String safeTarget(String url) {
+    if (url == null) {
+      return HOME;
+    }
+    try {
+      URI u = URI.create(url);
+      String path = u.getRawPath();
+      if (path == null || !(path.equals(HOME) || path.startsWith(HOME + "/"))
+          || path.startsWith(LOGIN) || path.contains("//") || path.contains("\\")
+          || path.contains("/../") || path.startsWith("/console/assets/")) {
+        return HOME;
+      }
+      String query = u.getRawQuery();
+      query = query == null ? "" : query.replaceAll("(^|&)continue(=[^&]*)?", "");
+      return path + (query.isEmpty() ? "" : "?" + query.replaceFirst("^&", ""));
+    } catch (IllegalArgumentException e) {
+      return HOME;
+    }
+  }
+
+  /** The server's accounts, as the API's login checks them. */
+  private record PasswordProvider(Accounts accounts) implements AuthenticationProvider {
+    @Override
+    public Authentication authenticate(Authentication authentication) {
+      String remote = authentication.getDetails() instanceof WebAuthenticationDetails d
+          ? d.getRemoteAddress() : null;
+      Object password = authentication.getCredentials();
+      CurrentUser user;
+      try {
+        user = accounts.sessionLogin(authentication.getName(),
+            password == null ? null : password.toString(), remote);
+      } catch (ApiException e) {
+        // The same words for every cause, as the API's login answers.
+        throw new BadCredentialsException("wrong user name or password, or the account is"
+            + " disabled or locked");
+      }
+      return authenticated(user);
+    }
+
+    @Override
+    public boolean supports(Class<?> authentication) {
+      return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+    }
+  }
+
+  static UsernamePasswordAuthenticationToken authenticated(CurrentUser user) {
+    List<SimpleGrantedAuthority> authorities = user.roles().stream()
+        .map(r -> new SimpleGrantedAuthority("ROLE_" + r.name())).toList();
+    return UsernamePasswordAuthenticationToken.authenticated(user, null, authorities);
+  }
+
+  /**
+   * Each request of a session runs with the account as it is now: a disabled or deleted account's
+   * session ends at once, and changed roles apply at the next request, as they do for tokens.
+   */
+  private static final class SessionRefresh extends OncePerRequestFilter {
+    private final Accounts accounts;
+
+    SessionRefresh(Accounts accounts) {
+      this.accounts = accounts;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+        FilterChain chain) throws ServletException, IOException {
+      SecurityContext context = SecurityContextHolder.getContext();
+      Authentication a = context.getAuthentication();
+      if (a != null && a.getPrincipal() instanceof CurrentUser u) {
+        CurrentUser now = accounts.sessionUser(u.id()).orElse(null);
+        if (now == null) {
+          HttpSession session = request.getSession(false);
+          if (session != null) {
+            session.invalidate();
+          }
+          SecurityContextHolder.clearContext();
+        } else {
+          SecurityContext fresh = SecurityContextHolder.createEmptyContext();
+          fresh.setAuthentication(authenticated(now));
+          SecurityContextHolder.setContext(fresh);
+          request.setAttribute(AuditLog.ACTOR, now.username());
+        }
+      }
+      chain.doFilter(request, response);
+    }
+  }
+}

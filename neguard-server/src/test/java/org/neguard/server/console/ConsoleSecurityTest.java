@@ -1,0 +1,264 @@
+package org.neguard.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.server.RbacWalkTest;
+import org.neguard.server.TestServer;
+import org.neguard.server.TestServer.Role;
+
+/**
+ * The console's security over plain HTTP against a real server (issue 18): sessions, CSRF,
+ * headers, the split from the bearer-token API, redirects after login, escaping, and the console's
+ * RBAC walk with a session per role.
+ */
+@DisplayName("SRC-1 SRC-3 console security")
+class ConsoleSecurityTest {
+  static TestServer s;
+  static final Map<Role, ConsoleSession> sessions = new HashMap<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    s = TestServer.start();
+    for (Role r : Role.values()) {
+      s.token(r);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  static String password(Role r) {
+    return r == Role.ADMIN ? TestServer.ADMIN_PASSWORD : "password-of-u-" + r.id();
+  }
+
+  static String user(Role r) {
+    return r == Role.ADMIN ? "admin" : "u-" + r.id();
+  }
+
+  /** A signed-in session of a user with role {@code r}, one per role for the class. */
+  static synchronized ConsoleSession session(Role r) {
+    return sessions.computeIfAbsent(r, k -> {
+      ConsoleSession c = new ConsoleSession(s.server.url());
+      HttpResponse<String> login = c.login(user(k), password(k));
+      assertThat(login.statusCode()).as(login.body()).isEqualTo(302);
+      assertThat(ConsoleSession.location(login)).isEqualTo("/console");
+      return c;
+    });
+  }
+
+  @Test
+  @DisplayName("SRC-1 a console page without a session: redirected to the login page")
+  void page_withoutSession_redirectedToLogin() {
+    long before = lastAudit();
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    for (String page : List.of("/console", "/console/deployments", "/console/users",
+        "/console/audit")) {
+      HttpResponse<String> r = c.get(page);
+      assertThat(r.statusCode()).as(page).isEqualTo(302);
+      assertThat(ConsoleSession.location(r)).as(page).endsWith("/console/login");
+    }
+    // Each refusal is a row, as the API's 401s are (SRC-3).
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("GET /console/users").contains("the console needs a session");
+  }
+
+  @Test
+  @DisplayName("SRC-1 a bearer token opens no console page")
+  void page_withBearerToken_redirectedToLogin() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    HttpResponse<String> r = c.get("/console/users",
+        Map.of("Authorization", "Bearer " + s.adminToken()));
+    assertThat(r.statusCode()).isEqualTo(302);
+    assertThat(ConsoleSession.location(r)).endsWith("/console/login");
+  }
+
+  @Test
+  @DisplayName("SRC-1 the API does not accept the console's session cookie")
+  void api_withConsoleSessionCookie_notAuthenticated() {
+    String id = session(Role.ADMIN).sessionId();
+    assertThat(id).isNotNull();
+    ConsoleSession other = new ConsoleSession(s.server.url());
+    HttpResponse<String> r = other.get("/api/users", Map.of("Cookie", "NEGUARD_CONSOLE=" + id));
+    assertThat(r.statusCode()).isEqualTo(401);
+    assertThat(r.body()).contains("NOT_AUTHENTICATED");
+    // The same cookie does open the console: the refusal is the API's, not a dead session.
+    HttpResponse<String> page = other.get("/console/users",
+        Map.of("Cookie", "NEGUARD_CONSOLE=" + id));
+    assertThat(page.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("SRC-1 the session cookie: HttpOnly, SameSite=Strict, path /console; CSP and friends")
+  void answers_carryCookieFlagsAndSecurityHeaders() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    HttpResponse<String> r = c.get("/console/login");
+    assertThat(r.statusCode()).isEqualTo(200);
+    String cookie = r.headers().allValues("Set-Cookie").stream()
+        .filter(v -> v.startsWith("NEGUARD_CONSOLE=")).findFirst().orElseThrow();
+    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/console")
+        .doesNotContain("Secure"); // plain HTTP on loopback; Secure with TLS
+    assertThat(r.headers().firstValue("Content-Security-Policy")).hasValue(ConsoleSecurity.CSP);
+    assertThat(ConsoleSecurity.CSP).contains("script-src 'self'").contains("style-src 'self'")
+        .contains("frame-ancestors 'none'").doesNotContain("unsafe");
+    assertThat(r.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(r.headers().firstValue("Referrer-Policy")).hasValue("same-origin");
+    assertThat(r.body()).doesNotContain("<script>").doesNotContain("style=");
+  }
+
+  @Test
+  @DisplayName("SRC-1 login changes the session id (no session fixation)")
+  void login_changesSessionId() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    c.get("/console/login");
+    String before = c.sessionId();
+    assertThat(before).isNotNull();
+    assertThat(c.login(user(Role.AUDITOR), password(Role.AUDITOR)).statusCode()).isEqualTo(302);
+    assertThat(c.sessionId()).isNotNull().isNotEqualTo(before);
+  }
+
+  @Test
+  @DisplayName("SRC-1 a form posted without its CSRF token is refused 403, and recorded")
+  void form_withoutCsrfToken_refused() throws Exception {
+    ConsoleSession c = session(Role.OPERATOR);
+    long before = lastAudit();
+    HttpResponse<String> r = c.postRaw("/console/deployments",
+        Map.of("packageName", "app", "packageVersion", "1.0.0", "devices", "x"));
+    assertThat(r.statusCode()).isEqualTo(403);
+    HttpResponse<String> wrong = c.postRaw("/console/deployments",
+        Map.of("packageName", "app", "packageVersion", "1.0.0", "_csrf", "forged"));
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("no valid CSRF token").contains("POST /console/deployments");
+    // The login form too: no login CSRF.
+    ConsoleSession fresh = new ConsoleSession(s.server.url());
+    fresh.get("/console/login");
+    HttpResponse<String> login = fresh.postRaw("/console/login",
+        Map.of("username", "admin", "password", TestServer.ADMIN_PASSWORD));
+    assertThat(login.statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  @DisplayName("SRC-1 an operator opening an admin page is refused 403, and recorded")
+  void operator_adminPage_refused() {
+    long before = lastAudit();
+    HttpResponse<String> r = session(Role.OPERATOR).get("/console/users");
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("NOT_AUTHORIZED").doesNotContain("u-operator</td>");
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("u-operator").contains("GET /console/users").contains("denied");
+  }
+
+  @Test
+  @DisplayName("SRC-3 console login and its failure are audit rows")
+  void login_successAndFailure_audited() {
+    long before = lastAudit();
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    HttpResponse<String> bad = c.login(user(Role.APPROVER), "wrong-password-here");
+    assertThat(bad.statusCode()).isEqualTo(302);
+    assertThat(ConsoleSession.location(bad)).endsWith("/console/login?error");
+    assertThat(c.login(user(Role.APPROVER), password(Role.APPROVER)).statusCode())
+        .isEqualTo(302);
+    String audit = s.http.get("/api/audit?after=" + before, s.adminToken()).body();
+    assertThat(audit).contains("wrong password").contains("console session started");
+  }
+
+  @Test
+  @DisplayName("SRC-1 after login only a console path of this server is followed")
+  void login_redirectsOnlyToConsolePaths() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    assertThat(c.get("/console/devices?neType=mme").statusCode()).isEqualTo(302);
+    HttpResponse<String> r = c.login(user(Role.AUDITOR), password(Role.AUDITOR));
+    assertThat(ConsoleSession.location(r)).isEqualTo("/console/devices?neType=mme");
+    assertThat(ConsoleSecurity.safeTarget("https://evil.example/console")).isEqualTo(
+        "/console");
+    assertThat(ConsoleSecurity.safeTarget("http://127.0.0.1:1/console/x?a=b"))
+        .isEqualTo("/console/x?a=b");
+    for (String bad : List.of("//evil.example/console", "/console//evil.example",
+        "/consolex", "/api/users", "/console/../api/users", "/console/assets/console.css",
+        "/console/login", "javascript:alert(1)", "/console\\evil", "http://[bad")) {
+      assertThat(ConsoleSecurity.safeTarget(bad)).as(bad).isEqualTo("/console");
+    }
+  }
+
+  @Test
+  @DisplayName("SRC-3 values shown are escaped: markup in a user name stays text")
+  void auditPage_markupInValues_escaped() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    c.login("<img src=x onerror=alert(1)>", "not-the-password");
+    String page = session(Role.AUDITOR).get("/console/audit").body();
+    assertThat(page).contains("&lt;img src=x onerror=alert(1)&gt;")
+        .doesNotContain("<img src=x");
+  }
+
+  @Test
+  @DisplayName("SRC-3 the audit page's export: the whole log as a download, recorded")
+  void auditExport_downloadsTheLog_recorded() {
+    HttpResponse<String> r = session(Role.AUDITOR).get("/console/audit/export?format=jsonl");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Disposition")).hasValue(
+        "attachment; filename=\"neguard-audit.jsonl\"");
+    assertThat(r.body()).contains("\"action\":\"LOGIN\"");
+    assertThat(s.http.get("/api/audit?tail=true&limit=5", s.adminToken()).body())
+        .contains("AUDIT_EXPORT").contains("u-auditor");
+  }
+
+  /**
+   * SRC-1: every console route the server declares, with a session of each role (and none):
+   * the declared roles pass, the others get 403, no session is sent to log in; a POST carries its
+   * CSRF token, so that the refusal is the role's. RbacWalkTest checks the declarations.
+   */
+  @Test
+  @DisplayName("SRC-1 console RBAC walk: every route, every role, with a session")
+  void walk_everyConsoleRouteEveryRole() {
+    Map<String, Set<Role>> routes = RbacWalkTest.consoleRoutes();
+    assertThat(routes).isNotEmpty();
+    List<String> failures = new ArrayList<>();
+    ConsoleSession none = new ConsoleSession(s.server.url());
+    for (Map.Entry<String, Set<Role>> e : routes.entrySet()) {
+      String method = e.getKey().split(" ")[0];
+      String path = e.getKey().split(" ")[1].replaceAll("\\{[^}]+}", "probe-nothing");
+      if (e.getValue() != null) {
+        int status = method.equals("GET") ? none.get(path).statusCode()
+            : none.postRaw(path, Map.of()).statusCode();
+        // Without a session a POST fails its CSRF check first: refused either way.
+        if (method.equals("GET") ? status != 302 : status != 403) {
+          failures.add(e.getKey() + " without a session: " + status);
+        }
+      }
+      for (Role role : Role.values()) {
+        ConsoleSession c = session(role);
+        HttpResponse<String> r = method.equals("GET") ? c.get(path)
+            : c.post("/console/login", path, Map.of());
+        boolean admitted = e.getValue() == null || e.getValue().contains(role);
+        int st = r.statusCode();
+        if (admitted && (st == 401 || st == 403 || st >= 500
+            || (st == 302 && ConsoleSession.location(r).contains("/login")))) {
+          failures.add(e.getKey() + " as " + role.id() + ": expected admitted, got " + st);
+        } else if (!admitted && st != 403) {
+          failures.add(e.getKey() + " as " + role.id() + ": expected 403, got " + st);
+        }
+      }
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  static long lastAudit() {
+    return s.http.get("/api/audit?tail=true&limit=1", s.adminToken()).json().path(0).path("seq")
+        .asLong();
+  }
+}

@@ -1,0 +1,104 @@
+package org.neguard.server.console;
+
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.HttpCookie;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * A browser's side of the console over plain HTTP, for the checks a real browser hides (headers,
+ * cookies, a form posted without its token): its own cookie jar, redirects not followed.
+ */
+final class ConsoleSession {
+  private static final Pattern CSRF =
+      Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
+  final CookieManager cookies = new CookieManager();
+  private final HttpClient client;
+  private final URI base;
+
+  ConsoleSession(URI base) {
+    this.base = base;
+    this.client = HttpClient.newBuilder().cookieHandler(cookies)
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
+  }
+
+  HttpResponse<String> get(String path, Map<String, String> headers) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).GET();
+    headers.forEach(b::header);
+    return send(b.build());
+  }
+
+  /** Posts a form as given (no CSRF token added). */
+  HttpResponse<String> postRaw(String path, Map<String, String> form) {
+    String body = form.entrySet().stream()
+        .map(e -> enc(e.getKey()) + "=" + enc(e.getValue()))
+        .collect(Collectors.joining("&"));
+    return send(HttpRequest.newBuilder(base.resolve(path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** Posts a form with the CSRF token of the page {@code from}. */
+  HttpResponse<String> post(String from, String path, Map<String, String> form) {
+    Map<String, String> f = new LinkedHashMap<>(form);
+    f.put("_csrf", csrf(from));
+    return postRaw(path, f);
+  }
+
+  /** The CSRF token of a page's forms. */
+  String csrf(String page) {
+    HttpResponse<String> r = get(page);
+    Matcher m = CSRF.matcher(r.body());
+    if (!m.find()) {
+      throw new AssertionError("no CSRF token on " + page + ": " + r.statusCode() + " "
+          + r.body());
+    }
+    return m.group(1);
+  }
+
+  /** Logs in through the form; returns the answer to the form's POST. */
+  HttpResponse<String> login(String user, String password) {
+    return post("/console/login", "/console/login",
+        Map.of("username", user, "password", password));
+  }
+
+  /** The session cookie's value, or null. */
+  String sessionId() {
+    return cookies.getCookieStore().getCookies().stream()
+        .filter(c -> c.getName().equals("NEGUARD_CONSOLE")).map(HttpCookie::getValue)
+        .findFirst().orElse(null);
+  }
+
+  static String location(HttpResponse<String> r) {
+    return r.headers().firstValue("Location").orElse("");
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+}
