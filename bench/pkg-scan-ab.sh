@@ -10,6 +10,8 @@
 # Each build runs as the launcher runs it (serial GC, class-data sharing, C2 for the digest and
 # sniffer loops only), with its own class-data archive trained on one 'pkg scan' of the bundle.
 # RUNS (default 5) hyperfine runs after one warm-up; ROUNDS (default 6) interleaved rounds.
+# C_JAVA=/path/to/jdk25/bin/java adds a third build: B on that JDK with an AOT cache (JEP 483/514)
+# trained on one 'pkg scan' of the bundle, instead of the class-data archive.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 a_dir="$(cd "$1" && pwd)"
@@ -56,6 +58,14 @@ done
 find "$tree" -type f -print0 | xargs -0 cat >/dev/null
 cat "$bundle" >/dev/null
 
+c_cmd=()
+if [ -n "${C_JAVA:-}" ]; then
+  rm -f "$b_dir/bench.aot" "$out"
+  "$C_JAVA" $base_opts -XX:AOTCacheOutput="$b_dir/bench.aot" -jar "$b_dir/neguard-cli.jar" pkg scan \
+    "$bundle" --engine "$unix_spec" --out "$out" >/dev/null 2>&1
+  pkg_c="$C_JAVA $base_opts -XX:AOTCache=$b_dir/bench.aot -jar $b_dir/neguard-cli.jar pkg scan $bundle --engine $unix_spec --out $out"
+  c_cmd=(--prepare "rm -f $out" -n "pkg scan B, JDK 25 AOT" "$pkg_c")
+fi
 scan() { echo "java $base_opts -XX:SharedArchiveFile=$1/bench-cds.jsa -jar $1/neguard-cli.jar pkg scan $bundle --engine $unix_spec --out $out"; }
 pkg_a="$(scan "$a_dir")"
 pkg_b="$(scan "$b_dir")"
@@ -67,7 +77,7 @@ uptime
 hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$work/hyperfine.json" \
   --prepare "rm -f $out" --prepare "rm -f $out" --prepare true --prepare true \
   -n "pkg scan A" "$pkg_a" -n "pkg scan B" "$pkg_b" \
-  -n "clamdscan --stream -m" "$multi" -n "clamdscan --stream" "$serial"
+  -n "clamdscan --stream -m" "$multi" -n "clamdscan --stream" "$serial" "${c_cmd[@]}"
 python3 - "$work/hyperfine.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
@@ -78,6 +88,7 @@ print(f"hyperfine medians: B / A = {r['pkg scan B'] / r['pkg scan A']:.2f}x")
 PY
 uptime
 python3 - "${ROUNDS:-6}" "$clamd_pid" "$out" "pkg scan A=$pkg_a" "pkg scan B=$pkg_b" \
+  ${pkg_c:+"pkg scan B, JDK 25 AOT=$pkg_c"} \
   "clamdscan --stream=$serial" "clamdscan --stream -m=$multi" <<'PY'
 import os, resource, statistics, subprocess, sys, time
 rounds, pid, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]

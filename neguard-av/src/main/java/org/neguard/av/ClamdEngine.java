@@ -922,15 +922,18 @@ public final class ClamdEngine implements ScanEngine {
   /**
    * Settings of a {@link ClamdEngine}. Defaults: connect timeout 5 s; read timeout 180 s (longer
    * than clamd's default MaxScanTime of 120 s, so a slow scan is not mistaken for a dead clamd);
-   * 2 connections with 8 files in flight each; 64 KiB chunks; clamd's limits unknown; database
+   * 4 connections with one file in flight each; 64 KiB chunks; clamd's limits unknown; database
    * dates in UTC.
    */
   public static final class Builder {
     private final ClamdEndpoint endpoint;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration readTimeout = Duration.ofSeconds(180);
-    private int connections = 2;
-    private int pipeline = 8;
+    // Measured (docs/BENCHMARKS.md, issue 17): on a loaded 2-core machine, files queued deeper
+    // in clamd (2 x 8, 4 x 4) cost clamd a third more CPU and the scan 1.5x the wall time of
+    // 4 connections with one file each in flight, which are level with clamdscan -m.
+    private int connections = 4;
+    private int pipeline = 1;
     private int chunkSize = 64 << 10;
     private long maxFileSize = CLAMD_DEFAULT_LIMIT;
     private long streamMaxLength = CLAMD_DEFAULT_LIMIT;
