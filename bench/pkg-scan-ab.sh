@@ -23,16 +23,9 @@ for tool in hyperfine clamdscan java python3; do
 done
 
 tree="$work/payload"
-if [ ! -f "$work/payload.done" ]; then
-  rm -rf "$tree"
-  for s in "2 32M huge" "8 8M large" "64 512K medium" "1024 32K small" "2048 4K tiny"; do
-    read -r count size name <<<"$s"
-    mkdir -p "$tree/$name"
-    bytes=$(numfmt --from=iec "$size")
-    head -c $((count * bytes)) /dev/urandom | split -b "$bytes" -a 4 -d - "$tree/$name/f"
-  done
-  touch "$work/payload.done"
-fi
+# shellcheck source=bench/clamd-tree.sh
+source "$root/bench/clamd-tree.sh"
+make_tree "$work"
 directives="$root/neguard-cli/src/main/jvm/compiler-directives.json"
 base_opts="-XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile=$directives"
 bundle="$work/payload.ngp"
@@ -41,14 +34,7 @@ bundle="$work/payload.ngp"
 
 (cd "$root" && mvn -B -q -o test-compile -pl neguard-av -am)
 cp="$root/neguard-av/target/test-classes:$a_dir/lib/*"
-ready="$work/clamd.ready"
-rm -f "$ready"; rm -rf "$work/clamd"
-java -cp "$cp" org.neguard.av.ClamdBenchRunner clamd "$work/clamd" "$ready" &
-clamd_runner=$!
-trap 'kill "$clamd_runner" 2>/dev/null; wait "$clamd_runner" 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do [ -f "$ready" ] && break; sleep 0.1; done
-[ -f "$ready" ] || { echo "DemoClamd did not come up" >&2; exit 1; }
-unix_spec=$(sed -n 2p "$ready"); conf=$(sed -n 3p "$ready"); clamd_pid=$(sed -n 4p "$ready")
+start_demo_clamd "$work" "$cp"
 out="$work/scanned.ngp"
 for d in "$a_dir" "$b_dir"; do
   rm -f "$d/bench-cds.jsa" "$out"

@@ -664,6 +664,17 @@ public final class ClamdEngine implements ScanEngine {
       String failedPath = null;
       Future<Void> reading = null;
       try {
+        // The first file is registered before the session starts, so that every reply the
+        // reader can see has its file (a peer that answers before a file is sent is refused
+        // naming that file).
+        Integer k = first;
+        boolean registered = s.window.acquire(work.all.get(first).size(), work.abort);
+        if (!registered) {
+          work.retry.add(first);
+          k = null;
+        } else {
+          s.register(first);
+        }
         try {
           connection.command("IDSESSION");
         } catch (IOException e) {
@@ -673,14 +684,16 @@ public final class ClamdEngine implements ScanEngine {
           s.read();
           return null;
         });
-        Integer k = first;
         while (k != null) {
           ScanItem item = work.all.get(k);
-          if (!s.window.acquire(item.size(), work.abort)) {
-            work.retry.add(k); // never sent: the next session takes it
-            break;
+          if (!registered) {
+            if (!s.window.acquire(item.size(), work.abort)) {
+              work.retry.add(k); // never sent: the next session takes it
+              break;
+            }
+            s.register(k);
           }
-          s.register(k);
+          registered = false;
           try {
             stream(s, item);
           } catch (SocketTimeoutException e) {
