@@ -176,6 +176,10 @@ final class ClamdConnection implements AutoCloseable {
     try {
       long start = System.nanoTime();
       while (true) {
+        if (Thread.currentThread().isInterrupted()) {
+          // select() returns at once for an interrupted thread: do not spin until the deadline.
+          throw new java.io.InterruptedIOException(what + ": interrupted");
+        }
         long now = System.nanoTime();
         long since = op == SelectionKey.OP_READ
             ? (writing ? now : Math.max(start, lastWrite))

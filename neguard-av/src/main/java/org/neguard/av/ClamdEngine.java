@@ -722,6 +722,8 @@ public final class ClamdEngine implements ScanEngine {
       } catch (InterruptedIOException e) {
         failure = new RefusalException(
             ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        failure = asRefusal(e); // still close the connection and wait for the reader
       }
       boolean stoppedByOthers = failure == null && work.abort.get();
       if (failure != null || stoppedByOthers) {
