@@ -699,6 +699,10 @@ public final class ClamdEngine implements ScanEngine {
           } catch (SocketTimeoutException e) {
             throw unavailable("INSTREAM of '" + item.path() + "'", e);
           } catch (InterruptedIOException e) {
+            if (!s.stopped()) { // interrupted: nothing will finish this file's stream
+              throw new RefusalException(
+                  ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
+            }
             break; // the reader ended, or another connection failed: see below
           } catch (IOException e) {
             // clamd closes the session at StreamMaxLength after saying so: the reader tells.
