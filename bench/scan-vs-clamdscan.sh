@@ -19,17 +19,9 @@ done
 # Mixed file sizes, 200 MiB in all, random (incompressible) content:
 #   2 x 32 MiB, 8 x 8 MiB, 64 x 512 KiB, 1024 x 32 KiB, 2048 x 4 KiB = 200 MiB in 3146 files
 tree="$work/payload"
-if [ ! -f "$work/payload.done" ]; then
-  echo "== making a 200 MiB tree in $tree"
-  rm -rf "$tree"
-  for s in "2 32M huge" "8 8M large" "64 512K medium" "1024 32K small" "2048 4K tiny"; do
-    read -r count size name <<<"$s"
-    mkdir -p "$tree/$name"
-    bytes=$(numfmt --from=iec "$size")
-    head -c $((count * bytes)) /dev/urandom | split -b "$bytes" -a 4 -d - "$tree/$name/f"
-  done
-  touch "$work/payload.done"
-fi
+# shellcheck source=bench/clamd-tree.sh
+source "$root/bench/clamd-tree.sh"
+make_tree "$work"
 echo "payload: $(du -sb "$tree" | cut -f1) bytes in $(find "$tree" -type f | wc -l) files"
 echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 java -version 2>&1 | head -1
@@ -47,19 +39,10 @@ if [ ! -f "$bundle" ] || [ "$work/payload.done" -nt "$bundle" ]; then
     --from "$tree" --out "$bundle" >/dev/null
 fi
 cp="$root/neguard-av/target/test-classes:$root/neguard-cli/target/lib/*"
-runner="java -cp $cp org.neguard.av.ClamdBenchRunner"
 
 # One DemoClamd for every command (its defaults: MaxFileSize/StreamMaxLength 400M, AlertExceedsMax
 # and AlertEncrypted yes); stopped by its runner's PID at exit, which deletes its directory.
-ready="$work/clamd.ready"
-rm -f "$ready"
-rm -rf "$work/clamd"
-$runner clamd "$work/clamd" "$ready" &
-clamd_runner=$!
-trap 'kill "$clamd_runner" 2>/dev/null; wait "$clamd_runner" 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do [ -f "$ready" ] && break; sleep 0.1; done
-[ -f "$ready" ] || { echo "DemoClamd did not come up" >&2; exit 1; }
-tcp_spec=$(sed -n 1p "$ready"); unix_spec=$(sed -n 2p "$ready"); conf=$(sed -n 3p "$ready")
+start_demo_clamd "$work" "$cp"
 echo "clamd: $tcp_spec $unix_spec"
 
 find "$tree" -type f -print0 | xargs -0 cat >/dev/null   # page cache warm for everyone
@@ -68,7 +51,6 @@ find "$tree" -type f -print0 | xargs -0 cat >/dev/null   # page cache warm for e
 # the client burns is taken from clamd (default tiered: ~1.4 s user, C1: ~0.55 s user).
 jvm_opts="${JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 runner_scan="java $jvm_opts -cp $cp org.neguard.av.ClamdBenchRunner scan"
-clamd_pid=$(sed -n 4p "$ready")
 neguard_unix="$runner_scan $unix_spec $tree"
 neguard_tcp="$runner_scan $tcp_spec $tree"
 # Each run writes a new bundle; the previous run's output is removed before (not timed): freeing

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * One socket to clamd, TCP or Unix, with a deadline on every wait: the channel is non-blocking
  * and each connect, write and read waits on a selector for at most its timeout, because a
  * blocking {@code SocketChannel} has no read timeout (and a Unix-domain one has no {@code
- * Socket} to set {@code SO_TIMEOUT} on). Not thread-safe: one connection per thread.
+ * Socket} to set {@code SO_TIMEOUT} on). One thread may write while another reads (a pipelined
+ * {@code IDSESSION}: each direction waits on its own selector); otherwise not thread-safe.
  */
 final class ClamdConnection implements AutoCloseable {
   /** Longest reply read; clamd's replies are a line ({@code stream: NAME FOUND}). */
@@ -25,12 +26,22 @@ final class ClamdConnection implements AutoCloseable {
 
   private final SocketChannel channel;
   private final Selector selector;
+  private final Selector writeSelector;
   private final long ioTimeoutNanos;
   private final ByteBuffer in = ByteBuffer.allocate(MAX_REPLY);
+  /**
+   * A reply is owed only once a request has been sent whole: while another thread writes (a
+   * pipelined session) and clamd takes the bytes, a reader waiting for a reply is not timed out;
+   * the writer's own timeout covers a clamd that takes nothing.
+   */
+  private volatile boolean writing;
+  private volatile long lastWrite = System.nanoTime();
 
-  private ClamdConnection(SocketChannel channel, Selector selector, Duration ioTimeout) {
+  private ClamdConnection(
+      SocketChannel channel, Selector selector, Selector writeSelector, Duration ioTimeout) {
     this.channel = channel;
     this.selector = selector;
+    this.writeSelector = writeSelector;
     this.ioTimeoutNanos = ioTimeout.toNanos();
     in.flip(); // empty, ready to be read from
   }
@@ -45,6 +56,7 @@ final class ClamdConnection implements AutoCloseable {
       throws IOException {
     SocketChannel ch = endpoint.openChannel();
     Selector selector = null;
+    Selector writeSelector = null;
     boolean ok = false;
     try {
       if (!endpoint.isUnix()) {
@@ -68,7 +80,8 @@ final class ClamdConnection implements AutoCloseable {
         key.cancel();
         selector.selectNow(); // deregisters the cancelled key
       }
-      ClamdConnection c = new ClamdConnection(ch, selector, ioTimeout);
+      writeSelector = Selector.open();
+      ClamdConnection c = new ClamdConnection(ch, selector, writeSelector, ioTimeout);
       ok = true;
       return c;
     } finally {
@@ -76,6 +89,9 @@ final class ClamdConnection implements AutoCloseable {
         ch.close();
         if (selector != null) {
           selector.close();
+        }
+        if (writeSelector != null) {
+          writeSelector.close();
         }
       }
     }
@@ -92,10 +108,18 @@ final class ClamdConnection implements AutoCloseable {
    * @throws SocketTimeoutException when clamd takes no byte for the I/O timeout
    */
   void write(ByteBuffer... buffers) throws IOException {
-    while (remaining(buffers)) {
-      if (channel.write(buffers) == 0) {
-        await(SelectionKey.OP_WRITE, "clamd took no data");
+    writing = true;
+    try {
+      while (remaining(buffers)) {
+        if (channel.write(buffers) == 0) {
+          await(writeSelector, SelectionKey.OP_WRITE, "clamd took no data");
+        } else {
+          lastWrite = System.nanoTime();
+        }
       }
+    } finally {
+      lastWrite = System.nanoTime();
+      writing = false;
     }
   }
 
@@ -132,17 +156,35 @@ final class ClamdConnection implements AutoCloseable {
                     + printable(reply.toString()));
       }
       if (n == 0) {
-        await(SelectionKey.OP_READ, "clamd sent nothing");
+        await(selector, SelectionKey.OP_READ, "clamd sent nothing");
       }
     }
   }
 
-  private void await(int op, String what) throws IOException {
+  private void await(Selector selector, int op, String what) throws IOException {
+    try {
+      awaitOn(selector, op, what);
+    } catch (java.nio.channels.ClosedSelectorException
+        | java.nio.channels.CancelledKeyException e) {
+      // Closed by another thread (the other direction's, when the scan stops): an I/O failure.
+      throw new java.nio.channels.AsynchronousCloseException();
+    }
+  }
+
+  private void awaitOn(Selector selector, int op, String what) throws IOException {
     SelectionKey key = channel.register(selector, op);
     try {
-      long deadline = System.nanoTime() + ioTimeoutNanos;
+      long start = System.nanoTime();
       while (true) {
-        long left = deadline - System.nanoTime();
+        if (Thread.currentThread().isInterrupted()) {
+          // select() returns at once for an interrupted thread: do not spin until the deadline.
+          throw new java.io.InterruptedIOException(what + ": interrupted");
+        }
+        long now = System.nanoTime();
+        long since = op == SelectionKey.OP_READ
+            ? (writing ? now : Math.max(start, lastWrite))
+            : start;
+        long left = since + ioTimeoutNanos - now;
         if (left <= 0) {
           throw new SocketTimeoutException(
               what + " for " + TimeUnit.NANOSECONDS.toMillis(ioTimeoutNanos) + " ms");
@@ -186,10 +228,12 @@ final class ClamdConnection implements AutoCloseable {
     } catch (IOException e) {
       // Closing a socket we are done with: nothing to act on.
     }
-    try {
-      selector.close();
-    } catch (IOException e) {
-      // Same.
+    for (Selector s : new Selector[] {selector, writeSelector}) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        // Same.
+      }
     }
   }
 }

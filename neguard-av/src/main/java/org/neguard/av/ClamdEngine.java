@@ -21,7 +21,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,8 +46,10 @@ import org.neguard.verdict.RefusalException;
  *
  * <p>Each file goes to clamd with {@code INSTREAM} in chunks of at most {@link
  * Builder#chunkSize} bytes (4-byte big-endian length, zero-length terminator), over a few
- * connections in parallel, each an {@code IDSESSION} that carries many files. Replies map as
- * follows (docs/SCANNING-CLAMD.md):
+ * connections in parallel, each an {@code IDSESSION} that carries many files, pipelined: the
+ * next file goes while clamd scans the ones before (as {@code clamdscan -m} feeds it), and
+ * another thread reads the replies, each matched to its file by the request id clamd echoes.
+ * Replies map as follows (docs/SCANNING-CLAMD.md):
  *
  * <ul>
  *   <li>{@code stream: OK}: clean;
@@ -73,6 +79,12 @@ public final class ClamdEngine implements ScanEngine {
   /** clamd's default MaxFileSize and StreamMaxLength (100M), assumed until told otherwise. */
   public static final long CLAMD_DEFAULT_LIMIT = 100L << 20;
 
+  /**
+   * Bytes a session may have sent and not had answered (besides one file, however large): clamd
+   * holds each in a temporary file until a thread has scanned it.
+   */
+  static final long PIPELINE_BYTES = 64L << 20;
+
   private static final ZipProbe PROBE = ZipProbe.make();
   private static final byte[] INSTREAM = "zINSTREAM\0".getBytes(StandardCharsets.US_ASCII);
 
@@ -80,6 +92,7 @@ public final class ClamdEngine implements ScanEngine {
   private final Duration connectTimeout;
   private final Duration readTimeout;
   private final int connections;
+  private final int pipeline;
   private final int chunkSize;
   private final long maxFileSize;
   private final long streamMaxLength;
@@ -90,6 +103,7 @@ public final class ClamdEngine implements ScanEngine {
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
     this.connections = b.connections;
+    this.pipeline = b.pipeline;
     this.chunkSize = b.chunkSize;
     this.maxFileSize = b.maxFileSize;
     this.streamMaxLength = b.streamMaxLength;
@@ -135,12 +149,13 @@ public final class ClamdEngine implements ScanEngine {
             case "connectTimeout" -> b.connectTimeout(duration(value));
             case "readTimeout" -> b.readTimeout(duration(value));
             case "connections" -> b.connections(Integer.parseInt(value));
+            case "pipeline" -> b.pipeline(Integer.parseInt(value));
             case "maxFileSize" -> b.maxFileSize(size(value));
             case "streamMaxLength" -> b.streamMaxLength(size(value));
             case "zone" -> b.databaseZone(ZoneId.of(value));
             default -> throw new IllegalArgumentException(
-                "unknown option (known: connectTimeout, readTimeout, connections, maxFileSize,"
-                    + " streamMaxLength, zone)");
+                "unknown option (known: connectTimeout, readTimeout, connections, pipeline,"
+                    + " maxFileSize, streamMaxLength, zone)");
           }
         } catch (IllegalArgumentException | DateTimeException e) {
           throw new IllegalArgumentException(
@@ -218,11 +233,9 @@ public final class ClamdEngine implements ScanEngine {
     if (workers == 0) {
       return List.of(results);
     }
-    AtomicInteger next = new AtomicInteger();
-    AtomicBoolean abort = new AtomicBoolean();
+    Work work = new Work(all, toSend, results, done, grandTotal, progress);
     ExecutorService pool =
-        Executors.newFixedThreadPool(
-            workers,
+        Executors.newCachedThreadPool(
             r -> {
               Thread t = new Thread(r, "neguard-clamd");
               t.setDaemon(true);
@@ -231,36 +244,20 @@ public final class ClamdEngine implements ScanEngine {
     try {
       List<Future<Void>> futures = new ArrayList<>();
       for (int w = 0; w < workers; w++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  try {
-                    new Worker(all, toSend, results, next, abort, done, grandTotal, progress)
-                        .run();
-                    return null;
-                  } catch (RefusalException | RuntimeException e) {
-                    abort.set(true); // the other connections stop at their next chunk or file
-                    throw e;
-                  }
-                }));
-      }
-      RefusalException first = null;
-      for (Future<Void> f : futures) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          abort.set(true);
-          RefusalException r = asRefusal(e.getCause());
-          if (first == null || (first.code() == ReasonCode.INTERNAL)) {
-            first = r;
+        futures.add(pool.submit(() -> {
+          try {
+            new Feeder(work, pool).run();
+            return null;
+          } catch (RefusalException | RuntimeException e) {
+            work.abort.set(true); // the other connections stop at their next chunk or file
+            throw e;
           }
-        }
+        }));
       }
-      if (first != null) {
-        throw first;
-      }
+      awaitAll(futures, work.abort);
+      memberChecks(work, pool, workers);
     } catch (InterruptedException e) {
-      abort.set(true);
+      work.abort.set(true);
       Thread.currentThread().interrupt();
       throw new RefusalException(ReasonCode.INTERNAL, "clamd scan interrupted", e);
     } finally {
@@ -273,6 +270,66 @@ public final class ClamdEngine implements ScanEngine {
       }
     }
     return List.of(results);
+  }
+
+  /**
+   * Waits for every task; the first refusal that is not an {@code INTERNAL} "stopped" wins (the
+   * others stopped because of it).
+   */
+  private static void awaitAll(List<Future<Void>> futures, AtomicBoolean abort)
+      throws RefusalException, InterruptedException {
+    RefusalException first = null;
+    for (Future<Void> f : futures) {
+      try {
+        f.get();
+      } catch (ExecutionException e) {
+        abort.set(true);
+        RefusalException r = asRefusal(e.getCause());
+        if (first == null || (first.code() == ReasonCode.INTERNAL)) {
+          first = r;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /**
+   * clamd answered OK for every file whose bytes held an archive header, but it may have
+   * scanned only the first MaxFileSize bytes of a member ({@link MemberSizeCheck}): each such
+   * file is checked once every session has ended (a check can take a while; a session left
+   * waiting meanwhile would meet clamd's IdleTimeout), on as many threads as there were
+   * connections.
+   */
+  private void memberChecks(Work work, ExecutorService pool, int threads)
+      throws RefusalException, InterruptedException {
+    List<Integer> suspects = new ArrayList<>();
+    for (int i = 0; i < work.results.length; i++) {
+      if (work.sniffed[i] && work.results[i] != null
+          && work.results[i].status() == FileResult.Status.CLEAN) {
+        suspects.add(i);
+      }
+    }
+    if (suspects.isEmpty()) {
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    List<Future<Void>> futures = new ArrayList<>();
+    for (int t = 0; t < Math.min(threads, suspects.size()); t++) {
+      futures.add(pool.submit(() -> {
+        int k;
+        while (!work.abort.get() && (k = next.getAndIncrement()) < suspects.size()) {
+          int index = suspects.get(k);
+          FileResult members = MemberSizeCheck.check(work.all.get(index), maxFileSize);
+          if (members != null) {
+            work.results[index] = members;
+          }
+        }
+        return null;
+      }));
+    }
+    awaitAll(futures, work.abort);
   }
 
   private FileResult precheck(ScanItem item) {
@@ -361,132 +418,375 @@ public final class ClamdEngine implements ScanEngine {
         ReasonCode.INTERNAL, "clamd scan failed: " + t, t);
   }
 
-  /** One connection's share of the work: an IDSESSION that carries files until none are left. */
-  private final class Worker {
-    private final List<ScanItem> all;
-    private final List<Integer> toSend;
-    private final FileResult[] results;
-    private final AtomicInteger next;
-    private final AtomicBoolean abort;
-    private final AtomicLong done;
-    private final long total;
-    private final ProgressListener progress;
-    private final byte[] chunk = new byte[chunkSize];
-    private final ByteBuffer header = ByteBuffer.allocate(4);
-    private final MemberSizeCheck.Sniffer sniffer = new MemberSizeCheck.Sniffer();
-    private ClamdConnection session;
-    private int lastId;
+  /** What every connection of one scan shares: the files, their results, the queue. */
+  private static final class Work {
+    final List<ScanItem> all;
+    final List<Integer> toSend;
+    final FileResult[] results;
+    /** Whether a file's bytes held an archive header ({@link MemberSizeCheck.Sniffer}). */
+    final boolean[] sniffed;
+    final AtomicInteger next = new AtomicInteger();
+    /** Files sent in a session that clamd ended before answering them: sent again. */
+    final Queue<Integer> retry = new ConcurrentLinkedQueue<>();
+    final AtomicBoolean abort = new AtomicBoolean();
+    final AtomicLong done;
+    final long total;
+    final ProgressListener progress;
 
-    Worker(
-        List<ScanItem> all,
-        List<Integer> toSend,
-        FileResult[] results,
-        AtomicInteger next,
-        AtomicBoolean abort,
-        AtomicLong done,
-        long total,
-        ProgressListener progress) {
+    Work(List<ScanItem> all, List<Integer> toSend, FileResult[] results, AtomicLong done,
+        long total, ProgressListener progress) {
       this.all = all;
       this.toSend = toSend;
       this.results = results;
-      this.next = next;
-      this.abort = abort;
+      this.sniffed = new boolean[all.size()];
       this.done = done;
       this.total = total;
       this.progress = progress;
     }
 
-    void run() throws RefusalException {
-      try {
-        int k;
-        while (!abort.get() && (k = next.getAndIncrement()) < toSend.size()) {
-          int index = toSend.get(k);
-          results[index] = scanOne(all.get(index));
+    /** The next file to send, or null when none is left. */
+    Integer take() {
+      Integer again = retry.poll();
+      if (again != null) {
+        return again;
+      }
+      int k = next.getAndIncrement();
+      return k < toSend.size() ? toSend.get(k) : null;
+    }
+  }
+
+  /**
+   * The files and bytes a session has sent and clamd has not answered yet. clamd writes every
+   * stream to a temporary file before a thread scans it: the window keeps enough queued to keep
+   * its threads busy (as {@code clamdscan -m} does), without filling its queue (MaxQueue) or its
+   * disk. One file is always let through, however large.
+   */
+  private static final class Window {
+    private final int maxFiles;
+    private final long maxBytes;
+    private int files;
+    private long bytes;
+    private boolean closed;
+
+    Window(int maxFiles, long maxBytes) {
+      this.maxFiles = maxFiles;
+      this.maxBytes = maxBytes;
+    }
+
+    /** Waits for room for a file of {@code size} bytes; false when the session is over. */
+    synchronized boolean acquire(long size, AtomicBoolean abort) throws InterruptedIOException {
+      while (!closed && !abort.get() && files > 0
+          && (files >= maxFiles || bytes + size > maxBytes)) {
+        try {
+          wait(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while waiting for clamd's replies");
         }
-        if (session != null && !abort.get()) {
+      }
+      if (closed || abort.get()) {
+        return false;
+      }
+      files++;
+      bytes += size;
+      return true;
+    }
+
+    synchronized void release(long size) {
+      files--;
+      bytes -= size;
+      notifyAll();
+    }
+
+    synchronized void close() {
+      closed = true;
+      notifyAll();
+    }
+  }
+
+  /**
+   * One {@code IDSESSION}'s replies, read on their own thread while the feeder sends, as clamd
+   * requires of a client that pipelines (clamd(8): a client that does not read its replies while
+   * it sends deadlocks, and clamd closes the session). Each reply names its request's id; the
+   * id maps to exactly one file, once: a reply for an id not waiting, a second reply for an id,
+   * or anything not understood stops the scan.
+   */
+  private final class Session {
+    final ClamdConnection connection;
+    final Work work;
+    final Window window = new Window(pipeline, PIPELINE_BYTES);
+    /** Request id to file index, for the files sent and not answered yet. */
+    final Map<Integer, Integer> pending = new ConcurrentHashMap<>();
+    private int lastId;
+    private volatile int pingId = -1;
+    private volatile boolean readerDone;
+    /** clamd refused a stream for its length and then (as it does) ended the session. */
+    private volatile boolean endedBySizeLimit;
+
+    Session(ClamdConnection connection, Work work) {
+      this.connection = connection;
+      this.work = work;
+    }
+
+    /** Records a file about to be sent; returns its request id. */
+    int register(int index) {
+      int id = ++lastId;
+      pending.put(id, index);
+      return id;
+    }
+
+    /** Sent after the last file: its PONG tells the reader that no more replies are owed. */
+    void ping() throws IOException {
+      pingId = ++lastId;
+      connection.command("PING");
+    }
+
+    boolean stopped() {
+      return readerDone || work.abort.get();
+    }
+
+    /**
+     * Reads replies until every file sent is answered and the PING is, or clamd ends it. A
+     * refusal closes the connection, so that the feeder stops at once.
+     */
+    void read() throws RefusalException {
+      try {
+        readReplies();
+      } catch (RefusalException | RuntimeException e) {
+        connection.close();
+        throw e;
+      }
+    }
+
+    private void readReplies() throws RefusalException {
+      boolean sizeLimited = false;
+      boolean pong = false;
+      try {
+        while (!(pong && pending.isEmpty())) {
+          String reply;
           try {
-            session.command("END");
+            reply = connection.readReply();
           } catch (IOException e) {
-            // Every reply is in: a session that fails to end cost nothing.
+            if (sizeLimited && !(e instanceof java.net.ProtocolException)) {
+              endedBySizeLimit = true; // what it had not answered is sent again
+              return;
+            }
+            throw unavailable("INSTREAM of '" + oldestPending() + "'", e);
+          }
+          int colon = reply.indexOf(": ");
+          int id = colon > 0 ? requestId(reply.substring(0, colon)) : -1;
+          String text = colon > 0 ? reply.substring(colon + 2) : reply;
+          if (id > 0 && id == pingId) {
+            if (!text.equals("PONG")) {
+              throw new RefusalException(ReasonCode.ENGINE_ERROR,
+                  "clamd at " + endpoint + " answered '" + ClamdConnection.printable(reply)
+                      + "' to PING, not PONG; is this a clamd?");
+            }
+            pong = true;
+            continue;
+          }
+          Integer index = id > 0 ? pending.get(id) : null;
+          if (index == null) {
+            throw new RefusalException(ReasonCode.ENGINE_ERROR,
+                "clamd at " + endpoint + " answered '" + ClamdConnection.printable(reply)
+                    + "' while '" + oldestPending() + "' waited for its reply: not a reply to"
+                    + " a request of its session; is this a clamd?");
+          }
+          ScanItem item = work.all.get(index);
+          FileResult result = ClamdReplies.parseScan(item.path(), text); // or ENGINE_ERROR
+          work.results[index] = result;
+          pending.remove(id);
+          window.release(item.size());
+          if (text.equals(ClamdReplies.SIZE_LIMIT)) {
+            sizeLimited = true;
           }
         }
       } finally {
-        if (session != null) {
-          session.close();
-        }
+        readerDone = true;
+        window.close();
       }
     }
 
-    private FileResult scanOne(ScanItem item) throws RefusalException {
-      if (session == null) {
+    private String oldestPending() {
+      return pending.entrySet().stream()
+          .min(Map.Entry.comparingByKey())
+          .map(e -> work.all.get(e.getValue()).path())
+          .orElse("(no file)");
+    }
+
+    private int requestId(String digits) {
+      if (digits.isEmpty() || digits.length() > 9) {
+        return -1;
+      }
+      for (int i = 0; i < digits.length(); i++) {
+        if (digits.charAt(i) < '0' || digits.charAt(i) > '9') {
+          return -1;
+        }
+      }
+      return Integer.parseInt(digits);
+    }
+  }
+
+  /**
+   * One connection's writer: {@code IDSESSION}s that carry files until none are left. Files go
+   * one after another without waiting for their replies (a {@link Session} reads them), up to
+   * the session's {@link Window}.
+   */
+  private final class Feeder {
+    private final Work work;
+    private final ExecutorService pool;
+    private final byte[] chunk = new byte[chunkSize];
+    private final ByteBuffer header = ByteBuffer.allocate(4);
+    private final MemberSizeCheck.Sniffer sniffer = new MemberSizeCheck.Sniffer();
+
+    Feeder(Work work, ExecutorService pool) {
+      this.work = work;
+      this.pool = pool;
+    }
+
+    void run() throws RefusalException {
+      Integer first;
+      while (!work.abort.get() && (first = work.take()) != null) {
+        session(first);
+      }
+    }
+
+    private void session(int first) throws RefusalException {
+      ClamdConnection connection;
+      try {
+        connection = connect();
+      } catch (IOException e) {
+        throw unavailable("IDSESSION", e);
+      }
+      Session s = new Session(connection, work);
+      RefusalException failure = null;
+      IOException sendFailure = null;
+      String failedPath = null;
+      Future<Void> reading = null;
+      try {
+        // The first file is registered before the session starts, so that every reply the
+        // reader can see has its file (a peer that answers before a file is sent is refused
+        // naming that file).
+        Integer k = first;
+        boolean registered = s.window.acquire(work.all.get(first).size(), work.abort);
+        if (!registered) {
+          work.retry.add(first);
+          k = null;
+        } else {
+          s.register(first);
+        }
         try {
-          session = connect();
-          session.command("IDSESSION");
-          lastId = 0;
+          connection.command("IDSESSION");
         } catch (IOException e) {
           throw unavailable("IDSESSION", e);
         }
-      }
-      int id = lastId + 1;
-      IOException sendFailure = null;
-      try {
-        stream(item);
-      } catch (SocketTimeoutException e) {
-        throw unavailable("INSTREAM of '" + item.path() + "'", e);
+        reading = pool.submit(() -> {
+          s.read();
+          return null;
+        });
+        while (k != null) {
+          ScanItem item = work.all.get(k);
+          if (!registered) {
+            if (!s.window.acquire(item.size(), work.abort)) {
+              work.retry.add(k); // never sent: the next session takes it
+              break;
+            }
+            s.register(k);
+          }
+          registered = false;
+          try {
+            stream(s, item);
+          } catch (SocketTimeoutException e) {
+            throw unavailable("INSTREAM of '" + item.path() + "'", e);
+          } catch (InterruptedIOException e) {
+            if (!s.stopped()) { // interrupted: nothing will finish this file's stream
+              throw new RefusalException(
+                  ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
+            }
+            break; // the reader ended, or another connection failed: see below
+          } catch (IOException e) {
+            // clamd closes the session at StreamMaxLength after saying so: the reader tells.
+            sendFailure = e;
+            failedPath = item.path();
+            break;
+          }
+          work.sniffed[k] = sniffer.found();
+          k = work.take();
+        }
+        if (sendFailure == null && !s.stopped()) {
+          try {
+            s.ping();
+          } catch (IOException e) {
+            sendFailure = e;
+            failedPath = "(PING)";
+          }
+        }
+      } catch (RefusalException e) {
+        failure = e;
       } catch (InterruptedIOException e) {
-        throw new RefusalException(ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
-      } catch (IOException e) {
-        // clamd closes the stream at StreamMaxLength after saying so: read what it said.
-        sendFailure = e;
+        failure = new RefusalException(
+            ReasonCode.INTERNAL, "clamd scan stopped: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        failure = asRefusal(e); // still close the connection and wait for the reader
       }
-      lastId = id;
-      String reply;
+      boolean stoppedByOthers = failure == null && work.abort.get();
+      if (failure != null || stoppedByOthers) {
+        work.abort.set(true);
+        connection.close(); // unblocks the reader
+      }
       try {
-        reply = session.readReply();
+        if (reading != null) {
+          awaitReader(reading);
+        }
+      } catch (RefusalException e) {
+        if (failure == null && !stoppedByOthers) {
+          failure = e;
+        }
+      } finally {
+        if (failure != null || stoppedByOthers || s.endedBySizeLimit || sendFailure != null) {
+          connection.close();
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      if (stoppedByOthers) {
+        return; // another connection's refusal is the answer
+      }
+      if (s.endedBySizeLimit) {
+        work.retry.addAll(s.pending.values());
+        return;
+      }
+      if (sendFailure != null) {
+        throw unavailable("INSTREAM of '" + failedPath + "'", sendFailure);
+      }
+      try {
+        connection.command("END");
       } catch (IOException e) {
-        throw unavailable(
-            "INSTREAM of '" + item.path() + "'", sendFailure != null ? sendFailure : e);
+        // Every reply is in: a session that fails to end cost nothing.
+      } finally {
+        connection.close();
       }
-      String prefix = id + ": ";
-      if (!reply.startsWith(prefix)) {
-        throw new RefusalException(
-            ReasonCode.ENGINE_ERROR,
-            "clamd at " + endpoint + " answered '" + ClamdConnection.printable(reply)
-                + "' for '" + item.path() + "', not a reply to request " + id
-                + " of its session; is this a clamd?");
-      }
-      reply = reply.substring(prefix.length());
-      FileResult result = ClamdReplies.parseScan(item.path(), reply);
-      if (sendFailure != null || reply.equals(ClamdReplies.SIZE_LIMIT)) {
-        if (!reply.equals(ClamdReplies.SIZE_LIMIT)) {
-          throw unavailable("INSTREAM of '" + item.path() + "'", sendFailure);
-        }
-        // clamd ends the session after a refused stream: start a new one for the next file.
-        session.close();
-        session = null;
-      }
-      if (result.status() == FileResult.Status.CLEAN && sniffer.found()) {
-        // clamd answered OK, but it may have scanned only the first MaxFileSize bytes of a
-        // member. The check can take a while: end the session first, so that clamd's
-        // IdleTimeout does not end it under us; the next file opens a new one.
-        endSession();
-        FileResult members = MemberSizeCheck.check(item, maxFileSize);
-        if (members != null) {
-          return members;
-        }
-      }
-      return result;
     }
 
-    private void endSession() {
-      if (session != null) {
-        try {
-          session.command("END");
-        } catch (IOException e) {
-          // Every reply is in: a session that fails to end cost nothing.
+    private void awaitReader(Future<Void> reading) throws RefusalException {
+      boolean interrupted = false;
+      try {
+        while (true) {
+          try {
+            reading.get();
+            return;
+          } catch (InterruptedException e) {
+            interrupted = true;
+            work.abort.set(true);
+          } catch (ExecutionException e) {
+            throw asRefusal(e.getCause());
+          }
         }
-        session.close();
-        session = null;
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
@@ -496,8 +796,11 @@ public final class ClamdEngine implements ScanEngine {
      * separate small writes, Nagle's algorithm and delayed ACKs cost up to 40 ms a file on TCP.
      * Every chunk also passes the {@link MemberSizeCheck.Sniffer} on its way, so that archives
      * anywhere in the file are noticed without another pass over its bytes.
+     *
+     * @throws InterruptedIOException when the session's reader ended or another connection
+     *     failed: the file was not sent whole
      */
-    private void stream(ScanItem item) throws IOException, RefusalException {
+    private void stream(Session s, ScanItem item) throws IOException, RefusalException {
       ByteBuffer command = ByteBuffer.wrap(INSTREAM);
       ByteBuffer end = ByteBuffer.allocate(4);
       long left = item.size();
@@ -505,12 +808,12 @@ public final class ClamdEngine implements ScanEngine {
       try (InputStream in = item.openForScan()) {
         if (left == 0) {
           checkEnd(item, in);
-          session.write(command, end);
+          s.connection.write(command, end);
           return;
         }
         while (left > 0) {
-          if (abort.get()) {
-            throw new InterruptedIOException("another connection failed");
+          if (s.stopped()) {
+            throw new InterruptedIOException("the session ended");
           }
           int want = (int) Math.min(chunk.length, left);
           int n = in.readNBytes(chunk, 0, want);
@@ -526,8 +829,8 @@ public final class ClamdEngine implements ScanEngine {
             end.limit(0);
           }
           header.putInt(0, n).clear();
-          session.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
-          progress.progress(done.addAndGet(n), total);
+          s.connection.write(command, header, ByteBuffer.wrap(chunk, 0, n), end);
+          work.progress.progress(work.done.addAndGet(n), work.total);
         }
         sniffer.finish();
       } catch (ScanItem.ReadFailure e) {
@@ -541,7 +844,6 @@ public final class ClamdEngine implements ScanEngine {
       }
     }
   }
-
   /** A one-entry ZIP with the encryption flag set: clamd must call it encrypted. */
   private record ZipProbe(byte[] bytes) {
     static ZipProbe make() {
@@ -639,13 +941,18 @@ public final class ClamdEngine implements ScanEngine {
   /**
    * Settings of a {@link ClamdEngine}. Defaults: connect timeout 5 s; read timeout 180 s (longer
    * than clamd's default MaxScanTime of 120 s, so a slow scan is not mistaken for a dead clamd);
-   * 4 connections; 64 KiB chunks; clamd's limits unknown; database dates in UTC.
+   * 4 connections with one file in flight each; 64 KiB chunks; clamd's limits unknown; database
+   * dates in UTC.
    */
   public static final class Builder {
     private final ClamdEndpoint endpoint;
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration readTimeout = Duration.ofSeconds(180);
+    // Measured (docs/BENCHMARKS.md, issue 17): on a loaded 2-core machine, files queued deeper
+    // in clamd (2 x 8, 4 x 4) cost clamd a third more CPU and the scan 1.5x the wall time of
+    // 4 connections with one file each in flight, which are level with clamdscan -m.
     private int connections = 4;
+    private int pipeline = 1;
     private int chunkSize = 64 << 10;
     private long maxFileSize = CLAMD_DEFAULT_LIMIT;
     private long streamMaxLength = CLAMD_DEFAULT_LIMIT;
@@ -676,6 +983,20 @@ public final class ClamdEngine implements ScanEngine {
         throw new IllegalArgumentException("connections outside 1..64: " + n);
       }
       this.connections = n;
+      return this;
+    }
+
+    /**
+     * Files a connection may have sent and not had answered, 1..64 (and at most {@link
+     * #PIPELINE_BYTES} of them, besides one file): clamd scans them on its threads while the next
+     * ones arrive. {@code connections} times this should not exceed clamd's {@code MaxQueue}
+     * (default 100).
+     */
+    public Builder pipeline(int n) {
+      if (n < 1 || n > 64) {
+        throw new IllegalArgumentException("pipeline outside 1..64: " + n);
+      }
+      this.pipeline = n;
       return this;
     }
 

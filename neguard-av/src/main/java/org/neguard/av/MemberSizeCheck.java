@@ -721,13 +721,15 @@ final class MemberSizeCheck {
       }
       int last = off + len - Magic.LOOKAHEAD;
       int i = off;
-      // Eight bytes at a time: most words hold none of the four lead bytes.
+      // Eight bytes at a time: most words hold none of the four lead bytes, and in those that
+      // do, only the bytes flagged are judged (lowest first, so offsets stay in order). Random
+      // content has a lead byte in one word of eight: judging all eight bytes of those cost
+      // twice the time of the whole loop.
       for (; i + 8 <= last; i += 8) {
-        long w = (long) WORDS.get(b, i);
-        if (leadBytes(w) != 0) {
-          for (int j = i; j < i + 8; j++) {
-            judge(b, j, off, len);
-          }
+        long m = leadBytes((long) WORDS.get(b, i));
+        while (m != 0) {
+          judge(b, i + (Long.numberOfTrailingZeros(m) >>> 3), off, len);
+          m &= m - 1;
         }
       }
       for (; i <= last; i++) {
@@ -747,8 +749,9 @@ final class MemberSizeCheck {
     }
 
     /**
-     * Non-zero when a byte of {@code w} may be a lead byte ({@code P}, 0x1f, {@code B}, 0xfd);
-     * zero only when none is (the zero-byte test of "Bit Twiddling Hacks", never a false zero).
+     * Bit 7 of each byte of {@code w} that may be a lead byte ({@code P}, 0x1f, {@code B}, 0xfd);
+     * every byte that is one is flagged (the zero-byte test of "Bit Twiddling Hacks": a borrow
+     * may flag a byte above a true match, never hide one), so zero means none is.
      */
     private static long leadBytes(long w) {
       long p = w ^ 0x5050505050505050L;

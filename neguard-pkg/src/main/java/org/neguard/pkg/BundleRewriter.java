@@ -94,9 +94,23 @@ final class BundleRewriter {
   private static void writeTo(
       BundleReader reader, FileChannel source, List<Part> parts, int dosTime, FileChannel target)
       throws IOException {
+    Written w = new Written();
+    writeParts(reader, source, parts, dosTime, target, w);
+    writeEnd(target, w);
+  }
+
+  /** What a rewrite has written so far: the central records, their count, the next offset. */
+  private static final class Written {
+    final ByteArrayOutputStream directory = new ByteArrayOutputStream();
+    long position;
+    int count;
+  }
+
+  /** Writes {@code parts} from {@code w.position} on, adding their central records to {@code w}. */
+  private static void writeParts(BundleReader reader, FileChannel source, List<Part> parts,
+      int dosTime, FileChannel target, Written w) throws IOException {
     ZipLayout layout = reader.layout();
-    ByteArrayOutputStream directory = new ByteArrayOutputStream();
-    long position = 0;
+    long position = w.position;
     // Kept entries that follow each other in the old file go in one transfer.
     long runStart = -1;
     long runEnd = -1;
@@ -135,11 +149,110 @@ final class BundleRewriter {
             fresh.bytes().length, 0644, position);
         position += local.capacity() + e.data().length;
       }
-      directory.write(record);
+      w.directory.write(record);
     }
-    position = flush(source, runStart, runEnd, target, position);
-    writeFully(target, ByteBuffer.wrap(directory.toByteArray()));
-    writeFully(target, endRecords(parts.size(), directory.size(), position));
+    w.position = flush(source, runStart, runEnd, target, position);
+    w.count += parts.size();
+  }
+
+  private static void writeEnd(FileChannel target, Written w) throws IOException {
+    writeFully(target, ByteBuffer.wrap(w.directory.toByteArray()));
+    writeFully(target, endRecords(w.count, w.directory.size(), w.position));
+  }
+
+  /**
+   * Starts a rewrite whose first entries are {@code kept}, copied on a thread of their own while
+   * the caller works out the rest (a scan: the kernel copies 200 MiB while clamd scans, not
+   * after). {@link Started#finish} writes the rest and moves the file into place; {@link
+   * Started#close} without it leaves {@code out} as it was. Entry order carries no meaning in a
+   * bundle (docs/FORMAT.md).
+   */
+  static Started start(BundleReader reader, List<Kept> kept, Path out) throws IOException {
+    return new Started(reader, List.copyOf(kept), out);
+  }
+
+  /** A rewrite whose kept entries are being copied. */
+  static final class Started implements AutoCloseable {
+    private final BundleReader reader;
+    private final List<Kept> kept;
+    private final AtomicFiles.Pending pending;
+    private final FileChannel target;
+    private final Written written = new Written();
+    private final Thread copier;
+    private volatile Throwable failure;
+
+    private Started(BundleReader reader, List<Kept> kept, Path out) throws IOException {
+      this.reader = reader;
+      this.kept = kept;
+      AtomicFiles.Pending p = AtomicFiles.create(out, AtomicFiles.Existing.REPLACE);
+      try {
+        this.target = FileChannel.open(p.path(), StandardOpenOption.WRITE);
+      } catch (IOException | RuntimeException e) {
+        p.close();
+        throw e;
+      }
+      this.pending = p;
+      this.copier = new Thread(() -> {
+        try {
+          writeParts(reader, reader.channel(), List.copyOf(kept), 0, target, written);
+        } catch (IOException | RuntimeException e) {
+          failure = e;
+        }
+      }, "neguard-bundle-copy");
+      copier.setDaemon(true);
+      copier.start();
+    }
+
+    /**
+     * Waits for the copy, checks every kept entry is exact (as {@link BundleRewriter#write}
+     * does), writes {@code rest} after it and the central directory, and moves the file into
+     * place.
+     */
+    void finish(List<Part> rest, Instant time) throws IOException, RefusalException {
+      join();
+      if (failure instanceof IOException io) {
+        throw io;
+      }
+      if (failure instanceof RuntimeException rt) {
+        throw rt;
+      }
+      for (Kept k : kept) {
+        requireExact(reader, k.name());
+      }
+      for (Part part : rest) {
+        if (part instanceof Kept k) {
+          requireExact(reader, k.name());
+        }
+      }
+      writeParts(reader, reader.channel(), rest, dosTime(time), target, written);
+      writeEnd(target, written);
+      target.close();
+      pending.commit();
+    }
+
+    private void join() throws java.io.InterruptedIOException {
+      try {
+        copier.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while the bundle was copied");
+      }
+    }
+
+    /** Ends the rewrite; without {@link #finish}, deletes what was written. */
+    @Override
+    public void close() throws IOException {
+      try {
+        copier.join(); // it writes to the file about to be deleted
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        target.close();
+      } finally {
+        pending.close();
+      }
+    }
   }
 
   /** Reads {@code name} to its end unless that was done already, which checks it is exact. */

@@ -32,6 +32,70 @@ public final class ScanReportWriter {
   public static Manifest write(BundleReader reader, Map<String, byte[]> reports, Path out)
       throws IOException, RefusalException {
     requireUnsigned(reader);
+    Rewrite r = rewrite(reader, reports);
+    List<BundleRewriter.Part> parts = new ArrayList<>(r.fresh());
+    parts.addAll(BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX)
+        || name.equals(BundleLayout.SBOM) && r.old().sbom().isPresent()));
+    BundleRewriter.write(reader, parts, Instant.parse(r.old().created()), out);
+    return r.manifest();
+  }
+
+  /**
+   * Starts writing {@code reader}'s bundle to {@code out} (which may be the bundle itself) before
+   * its reports exist: the payload entries are copied, as they are, on a thread of their own
+   * while the engines scan; {@link #finish} adds the manifest and the reports. Closing the
+   * result without finishing leaves {@code out} as it was.
+   *
+   * @throws RefusalException {@code STRUCTURE} if the bundle is already signed
+   */
+  public static Pending start(BundleReader reader, Path out) throws IOException, RefusalException {
+    requireUnsigned(reader);
+    List<BundleRewriter.Kept> payload = new ArrayList<>();
+    for (BundleRewriter.Part p
+        : BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX))) {
+      payload.add((BundleRewriter.Kept) p);
+    }
+    return new Pending(BundleRewriter.start(reader, payload, out));
+  }
+
+  /**
+   * Finishes what {@link #start} began: the same bundle {@link #write} writes (the manifest
+   * listing {@code reports}, the reports, the SBOM, every payload entry as it was), the payload
+   * first.
+   *
+   * @return the new manifest
+   * @throws RefusalException as {@link #write}
+   */
+  public static Manifest finish(Pending pending, BundleReader reader, Map<String, byte[]> reports)
+      throws IOException, RefusalException {
+    Rewrite r = rewrite(reader, reports);
+    List<BundleRewriter.Part> parts = new ArrayList<>(r.fresh());
+    if (r.old().sbom().isPresent()) {
+      parts.add(new BundleRewriter.Kept(BundleLayout.SBOM));
+    }
+    pending.started.finish(parts, Instant.parse(r.old().created()));
+    return r.manifest();
+  }
+
+  /** A bundle being written by {@link #start}; closing it unfinished deletes what was written. */
+  public static final class Pending implements AutoCloseable {
+    private final BundleRewriter.Started started;
+
+    private Pending(BundleRewriter.Started started) {
+      this.started = started;
+    }
+
+    @Override
+    public void close() throws IOException {
+      started.close();
+    }
+  }
+
+  private record Rewrite(Manifest old, Manifest manifest, List<BundleRewriter.Part> fresh) {}
+
+  /** The new manifest and the new entries: the manifest, then the reports. */
+  private static Rewrite rewrite(BundleReader reader, Map<String, byte[]> reports)
+      throws IOException, RefusalException {
     Map<String, byte[]> ordered = new LinkedHashMap<>(reports);
     List<Manifest.ScanReportRef> refs = new ArrayList<>();
     for (Map.Entry<String, byte[]> e : ordered.entrySet()) {
@@ -46,10 +110,7 @@ public final class ScanReportWriter {
     List<BundleRewriter.Part> parts = new ArrayList<>();
     parts.add(new BundleRewriter.Fresh(BundleLayout.MANIFEST, manifestBytes, true));
     ordered.forEach((name, bytes) -> parts.add(new BundleRewriter.Fresh(name, bytes, true)));
-    parts.addAll(BundleRewriter.kept(reader, name -> name.startsWith(BundleLayout.PAYLOAD_PREFIX)
-        || name.equals(BundleLayout.SBOM) && old.sbom().isPresent()));
-    BundleRewriter.write(reader, parts, Instant.parse(old.created()), out);
-    return manifest;
+    return new Rewrite(old, manifest, parts);
   }
 
   /**
