@@ -153,6 +153,7 @@ public class RbacWalkTest {
     EXPECTED.put("GET /console/audit/export", READERS);
     EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/packages", ALL);
+    EXPECTED.put("GET /console/packages/{name}/{version}", ALL);
   }
 
   /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */

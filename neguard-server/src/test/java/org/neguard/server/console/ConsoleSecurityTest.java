@@ -3,6 +3,10 @@ package org.neguard.server.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.server.Bundles;
+import org.neguard.server.Http;
 import org.neguard.server.RbacWalkTest;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
@@ -215,6 +222,36 @@ class ConsoleSecurityTest {
     assertThat(r.body()).contains("\"action\":\"LOGIN\"");
     assertThat(s.http.get("/api/audit?tail=true&limit=5", s.adminToken()).body())
         .contains("AUDIT_EXPORT").contains("u-auditor");
+  }
+
+  @Test
+  @DisplayName("SRC-3 a package's page: its scan reports as a row per engine, values escaped")
+  void packagePage_showsEngineRowsOfStoredPackage_escaped() throws Exception {
+    Path work = Files.createDirectories(s.dir.resolve("console-pkg"));
+    Instant now = Instant.now();
+    EngineInfo engine = new EngineInfo("clamd", "ClamAV<b>x</b>", "1.4.0",
+        "27001<script>alert(1)</script>", now.minus(Duration.ofHours(2)), "unix:/test");
+    Path b = Bundles.sign(Bundles.withReport(
+        Bundles.unsigned(work, "console-pkg", "2.0.0", 7, 4_000), engine, now),
+        s.pki.codeSigner().material());
+    Http.Response up = s.http.upload(b, s.token(Role.PUBLISHER));
+    assertThat(up.status()).as(up.toString()).isEqualTo(201);
+
+    ConsoleSession c = session(Role.AUDITOR);
+    assertThat(c.get("/console/packages").body())
+        .contains("href=\"/console/packages/console-pkg/2.0.0\"");
+    HttpResponse<String> r = c.get("/console/packages/console-pkg/2.0.0");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    String table = r.body().substring(r.body().indexOf("id=\"scan-reports\""));
+    assertThat(table).contains("<td>clamd</td>").contains("<td>ClamAV&lt;b&gt;x&lt;/b&gt;</td>")
+        .contains("<td>1.4.0</td>")
+        .contains("<td>27001&lt;script&gt;alert(1)&lt;/script&gt;</td>")
+        .contains(now.toString()).contains(">CLEAN</td>").contains("<td>test-host</td>")
+        .doesNotContain("<script>").doesNotContain("<b>x");
+    // No such package: the escaped refusal page, not a server error.
+    HttpResponse<String> none = c.get("/console/packages/console-pkg/9.9.9");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(none.body()).contains("no package console-pkg 9.9.9");
   }
 
   /**
