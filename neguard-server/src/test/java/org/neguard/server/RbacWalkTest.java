@@ -152,6 +152,7 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/audit/verify", READERS);
     EXPECTED.put("GET /console/audit/export", READERS);
     EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("POST /console/users/tokens/{id}/revoke", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/packages", ALL);
     EXPECTED.put("GET /console/packages/{name}/{version}", ALL);
   }

@@ -254,6 +254,55 @@ class ConsoleSecurityTest {
     assertThat(none.body()).contains("no package console-pkg 9.9.9");
   }
 
+  @Test
+  @DisplayName("SRC-1 an admin revokes a token on the users page: the API refuses it, recorded")
+  void usersPage_adminRevokesToken_apiRefusesIt() {
+    Http.Response minted = mint(Role.AUDITOR, "console-revoke");
+    String id = minted.json().path("id").asText();
+    String token = minted.json().path("token").asText();
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(200);
+
+    ConsoleSession admin = session(Role.ADMIN);
+    assertThat(admin.get("/console/users").body()).contains("<td>" + id + "</td>")
+        .contains("<td>console-revoke</td>").contains("/console/users/tokens/" + id + "/revoke")
+        .doesNotContain(token);
+    long before = lastAudit();
+    HttpResponse<String> r = admin.post("/console/users", "/console/users/tokens/" + id
+        + "/revoke", Map.of());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(r)).isEqualTo("/console/users");
+
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(401);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("TOKEN_REVOKE").contains("token " + id).contains("of user u-auditor");
+    assertThat(admin.get("/console/users").body()).contains("revoked ")
+        .doesNotContain("/console/users/tokens/" + id + "/revoke");
+  }
+
+  @Test
+  @DisplayName("SRC-1 a non-admin posting the token revocation form directly is refused 403")
+  void tokenRevoke_nonAdminPostingForm_refusedTokenStillWorks() {
+    Http.Response minted = mint(Role.APPROVER, "console-keep");
+    String id = minted.json().path("id").asText();
+    String token = minted.json().path("token").asText();
+    long before = lastAudit();
+    for (Role role : List.of(Role.OPERATOR, Role.APPROVER, Role.AUDITOR, Role.PUBLISHER)) {
+      // With a valid CSRF token, so that the refusal is the role's; the approver owns it.
+      HttpResponse<String> r = session(role).post("/console/login",
+          "/console/users/tokens/" + id + "/revoke", Map.of());
+      assertThat(r.statusCode()).as(role.id()).isEqualTo(403);
+      assertThat(r.body()).as(role.id()).contains("NOT_AUTHORIZED");
+    }
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(200);
+    Http.Response audit = s.http.get("/api/audit?after=" + before, s.adminToken());
+    assertThat(audit.body()).contains("POST /console/users/tokens/" + id + "/revoke")
+        .contains("denied");
+    for (com.fasterxml.jackson.databind.JsonNode row : audit.json()) {
+      assertThat(row.path("action").asText() + " " + row.path("outcome").asText())
+          .isNotEqualTo("TOKEN_REVOKE success");
+    }
+  }
+
   /**
    * SRC-1: every console route the server declares, with a session of each role (and none):
    * the declared roles pass, the others get 403, no session is sent to log in; a POST carries its
@@ -292,6 +341,13 @@ class ConsoleSecurityTest {
       }
     }
     assertThat(failures).isEmpty();
+  }
+
+  /** A new API token of the user with role {@code owner}, as POST /api/tokens answers it. */
+  static Http.Response mint(Role owner, String name) {
+    Http.Response r = s.http.post("/api/tokens", s.token(owner), Map.of("name", name));
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    return r;
   }
 
   static long lastAudit() {
