@@ -137,6 +137,7 @@ public class RbacWalkTest {
     EXPECTED.put("GET /console/deployments/{id}", fleetReaders);
     EXPECTED.put("GET /console/deployments/{id}/waves", fleetReaders);
     EXPECTED.put("POST /console/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /console/recoveries", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("POST /console/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /console/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /console/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
