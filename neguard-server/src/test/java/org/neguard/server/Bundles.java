@@ -118,11 +118,18 @@ public final class Bundles {
    */
   public static Path withReport(Path bundle, Instant databaseDate, Instant started)
       throws IOException, RefusalException {
+    return withReport(bundle,
+        new EngineInfo("clamd", "ClamAV", "1.4.0", "27000", databaseDate, "unix:/test"), started);
+  }
+
+  /** As {@link #withReport(Path, Instant, Instant)}, the report naming {@code engine}. */
+  public static Path withReport(Path bundle, EngineInfo engine, Instant started)
+      throws IOException, RefusalException {
     Path out = bundle.resolveSibling("reported-" + bundle.getFileName());
     try (BundleReader r = BundleReader.open(bundle, BundleLimits.defaults())) {
       Manifest m = r.manifest();
       ScanReport report = new ScanReport(ScanReport.FORMAT,
-          new EngineInfo("clamd", "ClamAV", "1.4.0", "27000", databaseDate, "unix:/test"),
+          engine,
           "test-host", "NEGuard test", started, started.plusSeconds(1), m.name(), m.version(),
           m.rim().digest(),
           m.files().stream().map(f -> FileResult.clean(f.path())).toList(),

@@ -137,6 +137,7 @@ public class RbacWalkTest {
     EXPECTED.put("GET /console/deployments/{id}", fleetReaders);
     EXPECTED.put("GET /console/deployments/{id}/waves", fleetReaders);
     EXPECTED.put("POST /console/deployments", EnumSet.of(Role.OPERATOR));
+    EXPECTED.put("POST /console/recoveries", EnumSet.of(Role.OPERATOR));
     EXPECTED.put("POST /console/deployments/{id}/approve", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /console/deployments/{id}/reject", EnumSet.of(Role.APPROVER));
     EXPECTED.put("POST /console/deployments/{id}/pause", EnumSet.of(Role.OPERATOR));
@@ -152,7 +153,9 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/audit/verify", READERS);
     EXPECTED.put("GET /console/audit/export", READERS);
     EXPECTED.put("GET /console/users", EnumSet.of(Role.ADMIN));
+    EXPECTED.put("POST /console/users/tokens/{id}/revoke", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/packages", ALL);
+    EXPECTED.put("GET /console/packages/{name}/{version}", ALL);
   }
 
   /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */

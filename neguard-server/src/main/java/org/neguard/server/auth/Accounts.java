@@ -370,7 +370,7 @@ public final class Accounts {
     });
   }
 
-  void revokeToken(CurrentUser actor, String id) {
+  public void revokeToken(CurrentUser actor, String id) {
     TokenStore.Token t = tokens.find(id == null ? "" : id).orElse(null);
     if (t == null || !(t.userId() == actor.id() || actor.has(Role.ADMIN))) {
       // Another user's token answers as a missing one, so ids cannot be probed; the log knows.
@@ -386,7 +386,7 @@ public final class Accounts {
     });
   }
 
-  List<Token> tokens(CurrentUser actor, boolean all) {
+  public List<Token> tokens(CurrentUser actor, boolean all) {
     if (all && !(actor.has(Role.ADMIN) || actor.has(Role.AUDITOR))) {
       audit.append(AuditEvent.denied(actor.username(), "ACCESS", "GET /api/tokens?all=true",
           "NOT_AUTHORIZED: listing every user's tokens needs admin or auditor"));

@@ -7,10 +7,12 @@ import org.neguard.api.deploy.ApproveRequest;
 import org.neguard.api.deploy.CreateDeploymentRequest;
 import org.neguard.api.deploy.Deployment;
 import org.neguard.api.deploy.ReasonRequest;
+import org.neguard.api.deploy.RecoveryRequest;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentUser;
 import org.neguard.server.deploy.DeploymentViews;
 import org.neguard.server.deploy.Deployments;
+import org.neguard.server.deploy.Recoveries;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -29,10 +31,12 @@ class DeploymentPages {
   private static final String BASE = "/console/deployments";
   private final Deployments deployments;
   private final DeploymentViews views;
+  private final Recoveries recoveries;
 
-  DeploymentPages(Deployments deployments, DeploymentViews views) {
+  DeploymentPages(Deployments deployments, DeploymentViews views, Recoveries recoveries) {
     this.deployments = deployments;
     this.views = views;
+    this.recoveries = recoveries;
   }
 
   @GetMapping(BASE)
@@ -79,6 +83,21 @@ class DeploymentPages {
     Deployment d = deployments.create(actor(), new CreateDeploymentRequest(packageName,
         packageVersion, list(devices), list(labels), blank(neType), list(waves), null,
         errorThreshold, null, null, null, null));
+    return "redirect:" + BASE + "/" + d.id();
+  }
+
+  /**
+   * Creates a recovery campaign (REC-2) as POST /api/recoveries does: the same service, so the
+   * same checks and the same {@code RECOVERY_CREATE} row. It then waits for approval on its
+   * deployment's page like any deployment.
+   */
+  @PostMapping("/console/recoveries")
+  @Allowed(Role.OPERATOR)
+  String createRecovery(@RequestParam String neType, @RequestParam String packageName,
+      @RequestParam String packageVersion, @RequestParam(required = false) String devices,
+      @RequestParam(required = false) Integer waveSize) {
+    Deployment d = recoveries.create(actor(), new RecoveryRequest(blank(neType),
+        blank(packageName), blank(packageVersion), null, list(devices), waveSize, null), null);
     return "redirect:" + BASE + "/" + d.id();
   }
 

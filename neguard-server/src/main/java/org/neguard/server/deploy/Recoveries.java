@@ -34,7 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * campaign survives restarts like any deployment. Thread-safe.
  */
 @Component
-final class Recoveries {
+public final class Recoveries {
   private static final Logger LOG = LoggerFactory.getLogger(Recoveries.class);
   static final int DEFAULT_WAVE_SIZE = 10;
   static final int MAX_WAVE_SIZE = 10_000;
@@ -76,7 +76,7 @@ final class Recoveries {
    *     of another NE type, an unknown trust state, devices that do not match, no target, a bad
    *     wave size or expiry
    */
-  Deployment create(String actor, RecoveryRequest r, String why) {
+  public Deployment create(String actor, RecoveryRequest r, String why) {
     String id = UUID.randomUUID().toString();
     String what = r == null ? "recovery (no body)"
         : "deployment " + id + " (recovery) of " + r.packageName() + " " + r.packageVersion();

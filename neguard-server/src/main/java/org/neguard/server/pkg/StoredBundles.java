@@ -9,6 +9,8 @@ import org.neguard.measure.TreeDigest;
 import org.neguard.pkg.BundleLimits;
 import org.neguard.pkg.BundleReader;
 import org.neguard.pkg.Manifest;
+import org.neguard.scanreport.ScanReport;
+import org.neguard.scanreport.ScanReportCheck;
 import org.neguard.verdict.RefusalException;
 import org.springframework.stereotype.Component;
 
@@ -94,6 +96,31 @@ public final class StoredBundles {
     }
     rims.put(key, leaves);
     return Optional.of(leaves);
+  }
+
+  /**
+   * The scan reports (AV-3) of stored package {@code name} {@code version}, as the manifest lists
+   * them: read from the stored bundle, each checked against the size and SHA-256 its signed
+   * manifest gives, and the manifest against the digest recorded at upload.
+   *
+   * @throws IOException when the bundle cannot be read, is not the one stored, or a report in it
+   *     does not match its manifest (nothing is shown on doubt)
+   */
+  public Optional<List<ScanReport>> scanReports(String name, String version) throws IOException {
+    Optional<PackageStore.StoredPackage> p = store.find(name, version);
+    if (p.isEmpty() || p.get().sha256() == null) {
+      return Optional.empty();
+    }
+    try (BundleReader r = BundleReader.open(ingest.bundleFile(p.get()), BundleLimits.defaults())) {
+      if (!Sha256.hex(r.manifestBytes()).equals(p.get().manifestSha256())) {
+        throw new IOException("the stored bundle of " + name + " " + version
+            + " does not hold the manifest recorded at upload");
+      }
+      return Optional.of(ScanReportCheck.read(r));
+    } catch (RefusalException e) {
+      throw new IOException("the scan reports of stored package " + name + " " + version
+          + " cannot be read: " + e.getMessage(), e);
+    }
   }
 
   private final java.util.concurrent.ConcurrentHashMap<String, List<TreeDigest.Leaf>> rims =

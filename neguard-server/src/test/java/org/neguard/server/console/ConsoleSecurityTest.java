@@ -3,6 +3,14 @@ package org.neguard.server.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +20,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.scanreport.EngineInfo;
+import org.neguard.server.Bundles;
+import org.neguard.server.Http;
 import org.neguard.server.RbacWalkTest;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
@@ -217,6 +228,142 @@ class ConsoleSecurityTest {
         .contains("AUDIT_EXPORT").contains("u-auditor");
   }
 
+  @Test
+  @DisplayName("SRC-3 a package's page: its scan reports as a row per engine, values escaped")
+  void packagePage_showsEngineRowsOfStoredPackage_escaped() throws Exception {
+    Instant now = storedPackage();
+    ConsoleSession c = session(Role.AUDITOR);
+    assertThat(c.get("/console/packages").body())
+        .contains("href=\"/console/packages/console-pkg/2.0.0\"");
+    HttpResponse<String> r = c.get("/console/packages/console-pkg/2.0.0");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    String table = r.body().substring(r.body().indexOf("id=\"scan-reports\""));
+    assertThat(table).contains("<td>clamd</td>").contains("<td>ClamAV&lt;b&gt;x&lt;/b&gt;</td>")
+        .contains("<td>1.4.0</td>")
+        .contains("<td>27001&lt;script&gt;alert(1)&lt;/script&gt;</td>")
+        .contains(now.toString()).contains(">CLEAN</td>").contains("<td>test-host</td>")
+        .doesNotContain("<script>").doesNotContain("<b>x");
+    // No such package: the escaped refusal page, not a server error.
+    HttpResponse<String> none = c.get("/console/packages/console-pkg/9.9.9");
+    assertThat(none.statusCode()).isEqualTo(404);
+    assertThat(none.body()).contains("no package console-pkg 9.9.9");
+  }
+
+  @Test
+  @DisplayName("SRC-1 an admin revokes a token on the users page: the API refuses it, recorded")
+  void usersPage_adminRevokesToken_apiRefusesIt() {
+    Http.Response minted = mint(Role.AUDITOR, "console-revoke");
+    String id = minted.json().path("id").asText();
+    String token = minted.json().path("token").asText();
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(200);
+
+    ConsoleSession admin = session(Role.ADMIN);
+    assertThat(admin.get("/console/users").body()).contains("<td>" + id + "</td>")
+        .contains("<td>console-revoke</td>").contains("/console/users/tokens/" + id + "/revoke")
+        .doesNotContain(token);
+    long before = lastAudit();
+    HttpResponse<String> r = admin.post("/console/users", "/console/users/tokens/" + id
+        + "/revoke", Map.of());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(r)).isEqualTo("/console/users");
+
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(401);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("TOKEN_REVOKE").contains("token " + id).contains("of user u-auditor");
+    assertThat(admin.get("/console/users").body()).contains("revoked ")
+        .doesNotContain("/console/users/tokens/" + id + "/revoke");
+  }
+
+  @Test
+  @DisplayName("SRC-1 a non-admin posting the token revocation form directly is refused 403")
+  void tokenRevoke_nonAdminPostingForm_refusedTokenStillWorks() {
+    Http.Response minted = mint(Role.APPROVER, "console-keep");
+    String id = minted.json().path("id").asText();
+    String token = minted.json().path("token").asText();
+    long before = lastAudit();
+    for (Role role : List.of(Role.OPERATOR, Role.APPROVER, Role.AUDITOR, Role.PUBLISHER)) {
+      // With a valid CSRF token, so that the refusal is the role's; the approver owns it.
+      HttpResponse<String> r = session(role).post("/console/login",
+          "/console/users/tokens/" + id + "/revoke", Map.of());
+      assertThat(r.statusCode()).as(role.id()).isEqualTo(403);
+      assertThat(r.body()).as(role.id()).contains("NOT_AUTHORIZED");
+    }
+    assertThat(s.http.get("/api/auth/whoami", token).status()).isEqualTo(200);
+    Http.Response audit = s.http.get("/api/audit?after=" + before, s.adminToken());
+    assertThat(audit.body()).contains("POST /console/users/tokens/" + id + "/revoke")
+        .contains("denied");
+    for (com.fasterxml.jackson.databind.JsonNode row : audit.json()) {
+      assertThat(row.path("action").asText() + " " + row.path("outcome").asText())
+          .isNotEqualTo("TOKEN_REVOKE success");
+    }
+  }
+
+  @Test
+  @DisplayName("REC-2 an operator creates a recovery campaign from the console; an approver"
+      + " approves it on its deployment's page")
+  void recoveryForm_operatorCreates_approverApproves() throws Exception {
+    storedPackage();
+    try (Connection c = s.db(); PreparedStatement p = c.prepareStatement("INSERT INTO devices"
+        + " (id, ne_type, trust_state, enrolled_at, enrollment_token, cert_serial,"
+        + " cert_not_after) VALUES ('console-q1', 'mme', 'quarantined', ?, 'test', 'serial-q1',"
+        + " ?)")) {
+      OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+      p.setObject(1, now);
+      p.setObject(2, now.plusDays(1));
+      p.executeUpdate();
+    }
+    ConsoleSession operator = session(Role.OPERATOR);
+    assertThat(operator.get("/console/deployments").body()).contains("id=\"recovery-form\"");
+    assertThat(session(Role.APPROVER).get("/console/deployments").body())
+        .doesNotContain("id=\"recovery-form\"");
+    HttpResponse<String> r = operator.post("/console/deployments", "/console/recoveries",
+        Map.of("neType", "mme", "packageName", "console-pkg", "packageVersion", "2.0.0",
+            "waveSize", "1"));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+    String page = ConsoleSession.location(r);
+    assertThat(page).startsWith("/console/deployments/");
+    String id = page.substring("/console/deployments/".length());
+
+    Http.Response d = s.http.get("/api/deployments/" + id, s.adminToken());
+    assertThat(d.json().path("kind").asText()).isEqualTo("recovery");
+    assertThat(d.json().path("state").asText()).isEqualTo("pending_approval");
+    assertThat(d.json().path("createdBy").asText()).isEqualTo("u-operator");
+    assertThat(d.json().path("targetCount").asInt()).isEqualTo(1);
+    assertThat(s.http.get("/api/audit?tail=true&limit=20", s.adminToken()).body())
+        .contains("RECOVERY_CREATE").contains("recovery campaign: console-pkg 2.0.0");
+
+    ConsoleSession approver = session(Role.APPROVER);
+    assertThat(approver.get(page).body()).contains("/console/deployments/" + id + "/approve");
+    HttpResponse<String> ok = approver.post(page, page + "/approve", Map.of());
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(302);
+    assertThat(s.http.get("/api/deployments/" + id, s.adminToken()).json().path("approvals")
+        .path(0).path("approver").asText()).isEqualTo("u-approver");
+
+    // A bad campaign is the service's refusal, shown as a page: no device of that type.
+    HttpResponse<String> none = operator.post("/console/deployments", "/console/recoveries",
+        Map.of("neType", "hss", "packageName", "console-pkg", "packageVersion", "2.0.0"));
+    assertThat(none.statusCode()).isEqualTo(400);
+    assertThat(none.body()).contains("BAD_INPUT");
+  }
+
+  @Test
+  @DisplayName("REC-2 a non-operator posting the recovery form directly is refused 403")
+  void recoveryForm_nonOperatorPostingDirectly_refused() throws Exception {
+    storedPackage();
+    long before = lastAudit();
+    for (Role role : List.of(Role.ADMIN, Role.APPROVER, Role.AUDITOR, Role.PUBLISHER)) {
+      HttpResponse<String> r = session(role).post("/console/login", "/console/recoveries",
+          Map.of("neType", "mme", "packageName", "console-pkg", "packageVersion", "2.0.0"));
+      assertThat(r.statusCode()).as(role.id()).isEqualTo(403);
+      assertThat(r.body()).as(role.id()).contains("NOT_AUTHORIZED");
+    }
+    Http.Response audit = s.http.get("/api/audit?after=" + before, s.adminToken());
+    assertThat(audit.body()).contains("POST /console/recoveries").contains("denied");
+    for (com.fasterxml.jackson.databind.JsonNode row : audit.json()) {
+      assertThat(row.path("action").asText()).isNotEqualTo("RECOVERY_CREATE");
+    }
+  }
+
   /**
    * SRC-1: every console route the server declares, with a session of each role (and none):
    * the declared roles pass, the others get 403, no session is sent to log in; a POST carries its
@@ -255,6 +402,35 @@ class ConsoleSecurityTest {
       }
     }
     assertThat(failures).isEmpty();
+  }
+
+  static Instant scannedAt;
+
+  /**
+   * Package console-pkg 2.0.0 (NE type mme), stored once for the class: its one scan report
+   * names an engine and a database version holding markup. Returns its scan time.
+   */
+  static synchronized Instant storedPackage() throws Exception {
+    if (scannedAt == null) {
+      Path work = Files.createDirectories(s.dir.resolve("console-pkg"));
+      Instant now = Instant.now();
+      EngineInfo engine = new EngineInfo("clamd", "ClamAV<b>x</b>", "1.4.0",
+          "27001<script>alert(1)</script>", now.minus(Duration.ofHours(2)), "unix:/test");
+      Path b = Bundles.sign(Bundles.withReport(
+          Bundles.unsigned(work, "console-pkg", "2.0.0", 7, 4_000), engine, now),
+          s.pki.codeSigner().material());
+      Http.Response up = s.http.upload(b, s.token(Role.PUBLISHER));
+      assertThat(up.status()).as(up.toString()).isEqualTo(201);
+      scannedAt = now;
+    }
+    return scannedAt;
+  }
+
+  /** A new API token of the user with role {@code owner}, as POST /api/tokens answers it. */
+  static Http.Response mint(Role owner, String name) {
+    Http.Response r = s.http.post("/api/tokens", s.token(owner), Map.of("name", name));
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    return r;
   }
 
   static long lastAudit() {
