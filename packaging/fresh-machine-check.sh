@@ -6,9 +6,7 @@
 #   1. ./neguard quickstart          from the clean root: it installs ClamAV itself;
 #   2. ./neguard quickstart          again: nothing to install (idempotent);
 #   3. .ci/run [MAVEN-ARGS]          the test command, with its own set-up; skipped with --no-tests.
-# Debian's Node.js is 18, and tuf-js needs 20.17 or later: before step 3 the check says what
-# .ci/run says without it, then gives the root this machine's Node.js and npm (in /usr/local, as a
-# user following the README would install Node.js 20); --no-node leaves it out.
+# Node.js and npm come from Debian too (.ci/run installs them: tuf-js 3.1.0 runs on Debian 12's 18).
 # Maven's downloads: this machine's ~/.m2 is reused read-only through an overlay (writes go to
 # WORK/m2-upper), its org/neguard artifacts hidden, so the root builds NEGuard from its sources.
 #
@@ -16,22 +14,20 @@
 # /usr/local/share/ca-certificates: the root gets those (as any machine on that network would),
 # and NODE_EXTRA_CA_CERTS so that npm trusts them too.
 #
-# usage (root): packaging/fresh-machine-check.sh [--work DIR] [--no-tests] [--no-node]
+# usage (root): packaging/fresh-machine-check.sh [--work DIR] [--no-tests]
 #               [--reuse-root] [-- MAVEN-ARGS...]     (no MAVEN-ARGS: every test, about 25 minutes)
-# --reuse-root: the root of the previous check as it was left (packages installed, Node.js),
+# --reuse-root: the root of the previous check as it was left (packages installed),
 # with this commit's tree over it; only step 3 (to try tests again without the quickstart).
 # Output: WORK/check-DATE-TIME.log, the timings at its end. Debian's mirror must be reachable.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=/tmp/neguard-fresh
 tests=1
-node=1
 reuse=0
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
     --no-tests) tests=0; shift ;;
-    --no-node) node=0; shift ;;
     --reuse-root) reuse=1; shift ;;
     --) shift; break ;;
     *) echo "fresh-machine-check: unknown argument $1 (see the usage at the top)" >&2; exit 2 ;;
@@ -132,18 +128,6 @@ if [ "$reuse" = 0 ]; then
   fi
 fi
 if [ "$tests" = 1 ]; then
-  if [ "$node" = 1 ] && [ "$reuse" = 0 ]; then
-    # Stock Debian 12: .ci/run installs its packages, then stops at the Node.js check.
-    step ".ci/run on stock Debian 12 (stops: Node.js 18)" in_root '.ci/run -v' && {
-      say ".ci/run passed on Node.js 18: the Node.js step is no longer needed"; }
-    node_bin="$(command -v node)"
-    npm_dir="$(dirname "$(readlink -f "$(command -v npm)")")/.."
-    mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/node_modules"
-    cp "$node_bin" "$root/usr/local/bin/node"
-    cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
-    ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
-    say "root: Node.js $(in_root 'node --version') and npm $(in_root 'npm --version') in /usr/local"
-  fi
   args=""
   for a in "$@"; do args+=" $(printf '%q' "$a")"; done
   step ".ci/run${args:- (every test)}" in_root ".ci/run$args" || status=1

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Interoperability (issue 13): tuf-js 5.0.1, a TUF client written by others, run with this
+ * Interoperability (issue 13): tuf-js 3.1.0, a TUF client written by others, run with this
  * machine's Node.js, reads a repository the writer produced, served over HTTP on 127.0.0.1. It
  * refreshes and downloads a package with verified length and hash; after the test tampers a
  * target, lets the timestamp expire, or serves an older snapshot, it refuses. The same cases
