@@ -63,19 +63,7 @@ public final class DeviceEvidence {
   /** POST /api/device/v1/evidence on the agents' port {@code deviceUrl}. */
   public static Answer post(URI deviceUrl, DeviceIdentity id, String jws)
       throws IOException, GeneralSecurityException {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("d", id.keyPair().getPrivate(), new char[0],
-        new X509Certificate[] {id.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", id.ca());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLContext tls = tls(id);
     HttpsURLConnection c = (HttpsURLConnection) URI.create(deviceUrl
         + "/api/device/v1/evidence").toURL().openConnection();
     c.setSSLSocketFactory(tls.getSocketFactory());
@@ -90,5 +78,23 @@ public final class DeviceEvidence {
       byte[] b = in == null ? new byte[0] : in.readAllBytes();
       return new Answer(status, b.length == 0 ? JSON.createObjectNode() : JSON.readTree(b));
     }
+  }
+
+  /** A TLS context that presents {@code id}'s certificate and trusts only its device CA. */
+  public static SSLContext tls(DeviceIdentity id) throws GeneralSecurityException, IOException {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("d", id.keyPair().getPrivate(), new char[0],
+        new X509Certificate[] {id.certificate()});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+    kmf.init(ks, new char[0]);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", id.ca());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return tls;
   }
 }

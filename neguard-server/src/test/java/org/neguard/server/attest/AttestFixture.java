@@ -4,26 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+import org.neguard.server.DeviceEvidence;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.AttestationChallenge;
 import org.neguard.api.device.InstalledPackage;
@@ -192,34 +184,8 @@ final class AttestFixture implements AutoCloseable {
 
   /** Posts {@code jws} as evidence over the mutual TLS of {@code id}. */
   Answer post(DeviceIdentity id, String jws) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("d", id.keyPair().getPrivate(), new char[0],
-        new X509Certificate[] {id.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", id.ca());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    URI url = URI.create(s.server.deviceUrl() + "/api/device/v1/evidence");
-    HttpsURLConnection c = (HttpsURLConnection) url.toURL().openConnection();
-    c.setSSLSocketFactory(tls.getSocketFactory());
-    c.setRequestMethod("POST");
-    c.setDoOutput(true);
-    c.setRequestProperty("Content-Type", "application/json");
-    byte[] body = JSON.writeValueAsBytes(java.util.Map.of("evidence", jws));
-    try (OutputStream out = c.getOutputStream()) {
-      out.write(body);
-    }
-    int status = c.getResponseCode();
-    try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-      byte[] b = in == null ? new byte[0] : in.readAllBytes();
-      return new Answer(status, b.length == 0 ? JSON.createObjectNode() : JSON.readTree(b));
-    }
+    DeviceEvidence.Answer a = DeviceEvidence.post(s.server.deviceUrl(), id, jws);
+    return new Answer(a.status(), a.json());
   }
 
   /** The device's trust state as the users' API shows it. */

@@ -8,9 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.PublicKey;
-import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.util.Arrays;
@@ -19,13 +17,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.server.DeviceEvidence;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
@@ -201,19 +198,7 @@ class AgentDeploymentApiTest {
 
   /** A raw GET of the bundle with {@code range}, over the device's mutual TLS: status, range. */
   private static Map<String, Object> get(DeviceIdentity id, String range) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("d", id.keyPair().getPrivate(), new char[0],
-        new X509Certificate[] {id.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", id.ca());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLContext tls = DeviceEvidence.tls(id);
     URI url = URI.create(f.s.server.deviceUrl() + "/api/device/v1/bundles/" + f.bundleSha256);
     HttpsURLConnection c = (HttpsURLConnection) url.toURL().openConnection();
     c.setSSLSocketFactory(tls.getSocketFactory());

@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -19,15 +14,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.neguard.server.DeviceEvidence;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.api.device.AttestationChallenge;
@@ -132,34 +124,9 @@ abstract class AttestedDeploymentFlowCases {
 
   /** POST /api/device/v1/evidence over the device's mutual TLS. */
   static JsonNode post(DeviceIdentity id, String jws) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("d", id.keyPair().getPrivate(), new char[0],
-        new X509Certificate[] {id.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", id.ca());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext tls = SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    HttpsURLConnection c = (HttpsURLConnection) URI.create(f.s.server.deviceUrl()
-        + "/api/device/v1/evidence").toURL().openConnection();
-    c.setSSLSocketFactory(tls.getSocketFactory());
-    c.setRequestMethod("POST");
-    c.setDoOutput(true);
-    c.setRequestProperty("Content-Type", "application/json");
-    try (OutputStream out = c.getOutputStream()) {
-      out.write(JSON.writeValueAsBytes(Map.of("evidence", jws)));
-    }
-    int status = c.getResponseCode();
-    try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
-      JsonNode n = JSON.readTree(in.readAllBytes());
-      assertThat(status).as(n.toString()).isEqualTo(200);
-      return n;
-    }
+    DeviceEvidence.Answer a = DeviceEvidence.post(f.s.server.deviceUrl(), id, jws);
+    assertThat(a.status()).as(a.json().toString()).isEqualTo(200);
+    return a.json();
   }
 
   /** The device's order as its poll gives it, and the order's payload. */
