@@ -69,7 +69,9 @@ final class HardenScanCommand extends CommandBase {
   int retries;
 
   @Option(names = "--no-identify",
-      description = "Skip service identification of open TCP ports (a bare connect scan, like nmap -sT without -sV).")
+      description = "Skip service identification, the portmapper DUMP and the SNMP, NFS and mountd version probes (a bare"
+          + " connect scan, like nmap -sT without -sV); a policy's version rules and the forbidden service names then"
+          + " stay inconclusive.")
   boolean noIdentify;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the observation (JSON) to FILE.")

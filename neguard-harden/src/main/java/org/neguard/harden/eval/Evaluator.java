@@ -17,6 +17,7 @@ import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 import org.neguard.harden.ProcessInfo;
 import org.neguard.harden.SnmpAccess;
+import org.neguard.harden.Transport;
 import org.neguard.harden.policy.AddressRange;
 import org.neguard.harden.policy.AllowedPort;
 import org.neguard.harden.policy.Baseline;
@@ -45,6 +46,10 @@ import org.neguard.verdict.ReasonCode;
  *   <li>Declared with {@code protocol: {versions: [...]}}: a version not allowed that answered is
  *       {@code PROTOCOL_VERSION}; a rule the version probes could not confirm is inconclusive
  *       ({@link ProtocolVersions}).
+ *   <li>Declared, found by a scan without identification ({@code --no-identify}) open (or, on
+ *       UDP, open|filtered) with no service name: inconclusive for HRD-5, since a service the
+ *       forbidden list names (Telnet on a declared port, a mountd the portmapper would have
+ *       named) would look the same.
  *   <li>Otherwise allowed.
  * </ol>
  *
@@ -56,6 +61,8 @@ import org.neguard.verdict.ReasonCode;
  */
 public final class Evaluator {
   private static final Set<String> COUNTED_V1_V2C = Set.of("v1", "v2c");
+  /** The scan parameter that says whether services were identified (HardenScanner). */
+  static final String IDENTIFICATION = "serviceIdentification";
   private static final List<ReasonCode> ORDER = List.of(
       ReasonCode.FORBIDDEN_SERVICE, ReasonCode.PROTOCOL_VERSION, ReasonCode.UNDECLARED_SERVICE,
       ReasonCode.WRONG_INTERFACE, ReasonCode.SCAN_INCOMPLETE);
@@ -230,6 +237,16 @@ public final class Evaluator {
         // A version rule is not satisfied by silence alone (ProtocolVersions).
         return ProtocolVersions.judge(p, declared.get(), observation, where, note(waived));
       }
+      if (declared.isPresent() && p.transport() == Transport.UDP
+          && p.state() == PortState.OPEN_FILTERED) {
+        // With identification, the portmapper's list would have sent an RPC program's own
+        // request here (a mountd answers it and is forbidden by name); a bare sweep did not.
+        PortFinding unnamed = unidentified(policy, p, declared.get(), observation, where,
+            note(waived));
+        if (unnamed != null) {
+          return unnamed;
+        }
+      }
       if (declared.isPresent()) {
         return new PortFinding(p, PortStatus.INCONCLUSIVE, null, declaredService, Set.of(),
             null, join("declared; " + state(p) + ", not confirmed open", note(waived)));
@@ -300,8 +317,52 @@ public final class Evaluator {
     if (versions != null) {
       return versions;
     }
+    // 8. A declared port a bare sweep found open but did not identify: a forbidden service by
+    // name (Telnet moved to a declared port) would look the same.
+    PortFinding unnamed = unidentified(policy, p, a, observation, where, note(waived));
+    if (unnamed != null) {
+      return unnamed;
+    }
     return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
         note(waived));
+  }
+
+  /**
+   * Whether {@code o} is a NEGuard scan run without service identification ({@code
+   * --no-identify}, recorded by {@code HardenScanner} as {@value #IDENTIFICATION}): no banner or
+   * handshake, no portmapper DUMP, no protocol-version probe. The scanner records the parameter
+   * in every scan; an observation edited to hide it gains nothing it could not have by editing
+   * the ports themselves.
+   */
+  static boolean unidentified(Observation o) {
+    return "scan".equals(o.source()) && "false".equals(o.parameters().get(IDENTIFICATION));
+  }
+
+  /**
+   * INCONCLUSIVE for a declared port whose service a scan without identification left unnamed,
+   * where the forbidden list's names would have applied; null otherwise.
+   */
+  private static PortFinding unidentified(Policy policy, ObservedPort p, AllowedPort a,
+      Observation o, String where, String note) {
+    if (p.service() != null || !unidentified(o)) {
+      return null;
+    }
+    PortKey key = a.key();
+    List<String> rules = policy.forbidden().stream()
+        .filter(r -> r.kind() == ForbiddenRule.Kind.PORT && !r.serviceNames().isEmpty()
+            && policy.waiver(r, key).isEmpty())
+        .map(ForbiddenRule::id).toList();
+    if (rules.isEmpty()) {
+      return null;
+    }
+    return new PortFinding(p, PortStatus.INCONCLUSIVE, null, a.service(), Set.of("HRD-1", "HRD-5"),
+        Reason.about(ReasonCode.SCAN_INCOMPLETE, key.toString(), where + " is declared ("
+            + a.service() + ") and " + state(p) + ", but the scan ran with --no-identify: what"
+            + " answers there was not identified (no banner or handshake, no portmapper DUMP"
+            + " naming RPC programs such as mountd), so the forbidden rules that match by service"
+            + " name (" + String.join(", ", rules) + ") could not be checked on it (HRD-5);"
+            + " scan again without --no-identify"),
+        note);
   }
 
   /**

@@ -73,7 +73,12 @@ final class ProtocolVersions {
         default -> p.state().name().toLowerCase(Locale.ROOT);
       });
     }
-    if (probes.isEmpty()) {
+    if (probes.isEmpty() && Evaluator.unidentified(o)) {
+      // A bare sweep skips the version probes and the portmapper DUMP: never a pass.
+      doubts.add("no " + rule.protocol() + " version probe ran on it: the scan ran with"
+          + " --no-identify, which skips the SNMP, NFS and mountd version probes and the"
+          + " portmapper DUMP; scan again without --no-identify");
+    } else if (probes.isEmpty()) {
       doubts.add("no " + rule.protocol() + " version probe ran on it ("
           + ("scan".equals(o.source()) ? "the scan did not find the service"
               : "the " + o.source() + " cannot probe versions") + "): run the NEGuard scan");

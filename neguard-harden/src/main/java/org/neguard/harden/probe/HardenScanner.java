@@ -40,6 +40,11 @@ import org.neguard.verdict.RefusalException;
  */
 public final class HardenScanner {
   private static final String TOOL = "NEGuard " + version();
+  /** The note of a scan without identification: what it skipped and what that leaves open. */
+  static final String NOT_IDENTIFIED = "--no-identify: no portmapper DUMP, no SNMP, NFS or mountd"
+      + " version probe, no banner or handshake: a policy's protocol-version rules and the"
+      + " forbidden list's service names (telnet, nfs and mountd by RPC program, ...) cannot be"
+      + " checked from this observation; scan again without --no-identify for that";
 
   private final ScanOptions options;
   private final ScanListener listener;
@@ -126,11 +131,13 @@ public final class HardenScanner {
       }
 
       // 2. RPC programs via the portmapper, then service identification of the open TCP ports.
+      // The DUMP is identification (it names the programs behind ports): a bare sweep
+      // (--no-identify) skips it, and what needs its list cannot pass (docs/HARDENING.md).
       stage = "services";
       Map<Integer, String> rpcTcp = new HashMap<>();
       Map<Integer, int[]> rpcUdp = new HashMap<>();
       List<Rpc.Mapping> dump = null;
-      if (openTcp.contains(111)) {
+      if (options.identify() && openTcp.contains(111)) {
         dump = portmapperDump(target, rpcTcp, rpcUdp, notes);
       }
       TcpServiceProbe identify = new TcpServiceProbe(target, options.tcpTimeout().multipliedBy(2), options.bannerTimeout());
@@ -203,16 +210,22 @@ public final class HardenScanner {
       }
 
       // 4b. Protocol versions: which SNMP and NFS versions answer, whatever the policy allows
-      // (the evaluation judges them against it; docs/HARDENING.md, "Protocol versions").
+      // (the evaluation judges them against it; docs/HARDENING.md, "Protocol versions"). They
+      // identify versions, so a bare sweep skips them: on a silent listener at 111 or 2049 they
+      // would wait out their timeouts, and nmap -sT sends no such request either.
       stage = "versions";
-      snmpVersions(target, ports, protocolProbes);
-      if (stopped()) {
-        throw new Interrupted("versions");
-      }
-      PortState tcp111 = options.tcpPorts().contains(111) ? tr.state[111] : null;
-      nfsVersions(target, ports, dump, tcp111, protocolProbes);
-      if (stopped()) {
-        throw new Interrupted("versions");
+      if (options.identify()) {
+        snmpVersions(target, ports, protocolProbes);
+        if (stopped()) {
+          throw new Interrupted("versions");
+        }
+        PortState tcp111 = options.tcpPorts().contains(111) ? tr.state[111] : null;
+        nfsVersions(target, ports, dump, tcp111, protocolProbes);
+        if (stopped()) {
+          throw new Interrupted("versions");
+        }
+      } else {
+        notes.add(NOT_IDENTIFIED);
       }
       if (!protocolProbes.isEmpty()) {
         notes.add(versionSummary(protocolProbes));
@@ -462,7 +475,7 @@ public final class HardenScanner {
     m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
     m.put("snmpVersions", "v2c then v1");
     m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
-    m.put("versionProbes", "SNMP on udp/161: v1 and v2c GET sysDescr.0 (a wrong-type SET when"
+    m.put("versionProbes", !options.identify() ? "none (--no-identify)" : "SNMP on udp/161: v1 and v2c GET sysDescr.0 (a wrong-type SET when"
         + " silent) with 'public', 'private' and the communities above, v3 engine-ID discovery;"
         + " NFS on 2049 and the portmapper's NFS ports: RPC NULL v2, v3, v4 over TCP and UDP;"
         + " mountd: the portmapper's list, RPC NULL on 20048 and its listed ports");

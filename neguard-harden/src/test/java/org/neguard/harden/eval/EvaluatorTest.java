@@ -358,4 +358,38 @@ class EvaluatorTest {
         .isEqualTo("tcp/23"));
     assertThat(garbled.passed()).isFalse();
   }
+
+  @Test
+  @DisplayName("HRD-5: declared ports a scan with --no-identify found open (or, UDP, open|filtered)"
+      + " without a service name are INCONCLUSIVE, naming the rules that match by name; the same"
+      + " scan with identification passes")
+  void evaluate_declaredPortsSweptWithoutIdentification_inconclusiveNamingRules()
+      throws Exception {
+    Policy p = policy("""
+        schema: neguard-hardening-policy/1
+        neType: gw
+        allowed:
+          - {transport: tcp, port: 22, service: ssh, justification: OAM}
+          - {transport: udp, port: 5000, service: app, justification: telemetry}
+        """);
+    Evaluation swept = Evaluator.evaluate(p, Observations.scan()
+        .param("serviceIdentification", "false")
+        .port(TCP, "192.0.2.1", 22, PortState.OPEN, null)
+        .port(UDP, "192.0.2.1", 5000, PortState.OPEN_FILTERED, null).build());
+    assertThat(swept.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
+      assertThat(f.requirements()).containsExactlyInAnyOrder("HRD-1", "HRD-5");
+      assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+      assertThat(f.reason().message()).contains("--no-identify").contains("portmapper DUMP")
+          .contains("telnet").contains("nfs").contains("scan again without --no-identify");
+    });
+    assertThat(req(swept, "HRD-5")).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(swept.passed()).isFalse();
+
+    Evaluation identified = Evaluator.evaluate(p, Observations.scan()
+        .param("serviceIdentification", "true")
+        .port(TCP, "192.0.2.1", 22, PortState.OPEN, null)
+        .port(UDP, "192.0.2.1", 5000, PortState.OPEN_FILTERED, null).build());
+    assertThat(identified.verdict()).as(identified.reasons().toString()).isEqualTo(Verdict.PASS);
+  }
 }

@@ -288,4 +288,40 @@ class ProtocolVersionsTest {
         snmp("v1", Result.REFUSED), snmp("v2c", Result.SILENT), snmp("v3", Result.SERVED)));
     assertThat(ObservationDiff.of(before, refused).same()).isTrue();
   }
+
+  /** A scan of the SNMP and NFS ports, run with or without service identification. */
+  static Observation sweep(boolean identify) {
+    Observation o = Observations.scan().param("serviceIdentification", Boolean.toString(identify))
+        .build();
+    ObservedPort nfs = new ObservedPort(TCP, "192.0.2.7", 2049, PortState.OPEN, null,
+        "connected; service identification not requested", null, List.of());
+    return new Observation(o.source(), o.host(), o.scanner(), o.tool(), o.started(), o.finished(),
+        true, o.parameters(), List.of(snmpPort(PortState.OPEN_FILTERED), nfs), o.notes(), List.of());
+  }
+
+  @Test
+  @DisplayName("HRD-1/HRD-5: a scan run with --no-identify asks no version: each version rule is"
+      + " INCONCLUSIVE (SCAN_INCOMPLETE) naming the rule and saying to scan again without"
+      + " --no-identify, never a pass")
+  void versionRules_scanWithoutIdentification_inconclusiveNamingRule() {
+    Evaluation e = Evaluator.evaluate(POLICY, sweep(false));
+    assertThat(e.findings()).extracting(f -> f.key().toString())
+        .containsExactly("udp/161", "tcp/2049");
+    assertThat(e.findings()).allSatisfy(f -> {
+      assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
+      assertThat(f.rule()).isEqualTo("protocol-version");
+      assertThat(f.requirements()).containsExactlyInAnyOrder("HRD-1", "HRD-5");
+      assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+      assertThat(f.reason().message()).contains("the scan ran with --no-identify")
+          .contains("scan again without --no-identify");
+    });
+    assertThat(e.findings().get(0).reason().message()).contains("allowed as snmp v3 only");
+    assertThat(e.findings().get(1).reason().message()).contains("allowed as nfs v4 only");
+    assertThat(e.requirement("HRD-5").orElseThrow().verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(e.passed()).isFalse();
+    // With identification on, no probe means the scan found no service: another doubt.
+    assertThat(Evaluator.evaluate(POLICY, sweep(true)).findings())
+        .allSatisfy(f -> assertThat(f.reason().message()).doesNotContain("--no-identify")
+            .contains("the scan did not find the service"));
+  }
 }

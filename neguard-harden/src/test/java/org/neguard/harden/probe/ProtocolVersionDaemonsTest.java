@@ -282,6 +282,27 @@ class ProtocolVersionDaemonsTest {
   }
 
   @Test
+  @DisplayName("HRD-1/HRD-5: the compliant host scanned with --no-identify: no version probe, no"
+      + " DUMP, and each version rule INCONCLUSIVE naming it, never the pass of a full scan")
+  void evaluate_compliantHostWithoutIdentification_versionRulesInconclusive() throws Exception {
+    Observation swept = HardenScanner.create(options().withUdpPorts(PortList.of(161))
+        .withCommunities(List.of("public")).withoutIdentification(), ScanListener.NONE)
+        .scan(good.address());
+    assertThat(swept.protocolProbes()).isEmpty();
+    assertThat(swept.notes()).noneMatch(n -> n.startsWith("RPC:"));
+    Evaluation e = Evaluator.evaluate(policy, swept);
+    for (PortFinding f : List.of(finding(e, Transport.UDP, 161), finding(e, Transport.TCP, 2049))) {
+      assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
+      assertThat(f.rule()).isEqualTo("protocol-version");
+      assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+      assertThat(f.reason().message()).contains(" only, which could not be confirmed")
+          .contains("the scan ran with --no-identify").contains("scan again without --no-identify");
+    }
+    assertThat(e.requirement("HRD-5").orElseThrow().verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+    assertThat(e.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+  }
+
+  @Test
   @DisplayName("HRD-1/HRD-5: the non-compliant host fails with PROTOCOL_VERSION on udp/161 (v1 and"
       + " v2c answer) and on tcp/2049 (NFSv3 and a mountd), each message saying what to change")
   void evaluate_nonCompliantHost_protocolVersionFindings() {
