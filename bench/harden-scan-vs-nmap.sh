@@ -117,11 +117,13 @@ esac
 cp="$root/neguard-cli/target/neguard-cli.jar:$root/neguard-cli/target/lib/*"
 # The launcher's JVM options for 'harden' (./neguard: C1 only, no stack traces in exceptions, no
 # JVM event log), without its build step; like the launcher, a class-data-sharing archive, trained
-# once here on a loopback scan. JVM_OPTS replaces the options after -Xlog (BASE_JVM_OPTS those of
-# the BASE build: main's launcher had -XX:TieredStopAtLevel=1 alone).
+# once here on a loopback scan. JVM_OPTS replaces the options after -Xlog; BASE_JVM_OPTS those of
+# the BASE build, by default the same (main's launcher has had them since issue 17; before, it had
+# -XX:TieredStopAtLevel=1 alone: give that for an older build).
 jvm_common=(java -XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr)
+launcher_opts="-XX:TieredStopAtLevel=1 -XX:-StackTraceInThrowable -XX:+UnlockDiagnosticVMOptions -XX:-LogEvents"
 # shellcheck disable=SC2206
-jvm=("${jvm_common[@]}" ${JVM_OPTS:--XX:TieredStopAtLevel=1 -XX:-StackTraceInThrowable -XX:+UnlockDiagnosticVMOptions -XX:-LogEvents})
+jvm=("${jvm_common[@]}" ${JVM_OPTS:-$launcher_opts})
 train=(harden scan --target 127.0.0.1 --ports 1-1024 --udp-top 0 --sctp-ports none --no-identify --json)
 "${jvm[@]}" -XX:ArchiveClassesAtExit="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main "${train[@]}" >/dev/null 2>&1
 neguard=("${jvm[@]}" -XX:SharedArchiveFile="$work/scan.jsa" -cp "$cp" org.neguard.cli.Main)
@@ -129,7 +131,7 @@ base=()
 if [ -n "${BASE:-}" ]; then
   bcp="$BASE/neguard-cli.jar:$BASE/lib/*"
   # shellcheck disable=SC2206
-  bjvm=("${jvm_common[@]}" ${BASE_JVM_OPTS:--XX:TieredStopAtLevel=1})
+  bjvm=("${jvm_common[@]}" ${BASE_JVM_OPTS:-$launcher_opts})
   "${bjvm[@]}" -XX:ArchiveClassesAtExit="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main "${train[@]}" >/dev/null 2>&1
   base=("${bjvm[@]}" -XX:SharedArchiveFile="$work/base.jsa" -cp "$bcp" org.neguard.cli.Main)
 fi

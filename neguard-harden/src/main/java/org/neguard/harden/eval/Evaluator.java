@@ -344,7 +344,8 @@ public final class Evaluator {
    */
   private static PortFinding unidentified(Policy policy, ObservedPort p, AllowedPort a,
       Observation o, String where, String note) {
-    if (p.service() != null || !unidentified(o)) {
+    // SCTP is never named, with identification or without: nothing was skipped there.
+    if (p.service() != null || p.transport() == Transport.SCTP || !unidentified(o)) {
       return null;
     }
     PortKey key = a.key();

@@ -371,18 +371,24 @@ class EvaluatorTest {
         allowed:
           - {transport: tcp, port: 22, service: ssh, justification: OAM}
           - {transport: udp, port: 5000, service: app, justification: telemetry}
+          - {transport: sctp, port: 36412, service: s1ap, justification: S1-MME}
         """);
     Evaluation swept = Evaluator.evaluate(p, Observations.scan()
         .param("serviceIdentification", "false")
         .port(TCP, "192.0.2.1", 22, PortState.OPEN, null)
-        .port(UDP, "192.0.2.1", 5000, PortState.OPEN_FILTERED, null).build());
-    assertThat(swept.findings()).hasSize(2).allSatisfy(f -> {
-      assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
-      assertThat(f.requirements()).containsExactlyInAnyOrder("HRD-1", "HRD-5");
-      assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
-      assertThat(f.reason().message()).contains("--no-identify").contains("portmapper DUMP")
-          .contains("telnet").contains("nfs").contains("scan again without --no-identify");
-    });
+        .port(UDP, "192.0.2.1", 5000, PortState.OPEN_FILTERED, null)
+        .port(SCTP, "192.0.2.1", 36412, PortState.OPEN, null).build());
+    // SCTP is never named, identification or not: nothing was skipped there.
+    assertThat(swept.findings()).filteredOn(f -> f.key().toString().equals("sctp/36412"))
+        .singleElement().extracting(PortFinding::status).isEqualTo(PortStatus.ALLOWED);
+    assertThat(swept.findings()).filteredOn(f -> f.port().transport() != SCTP).hasSize(2)
+        .allSatisfy(f -> {
+          assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
+          assertThat(f.requirements()).containsExactlyInAnyOrder("HRD-1", "HRD-5");
+          assertThat(f.reason().code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+          assertThat(f.reason().message()).contains("--no-identify").contains("portmapper DUMP")
+              .contains("telnet").contains("nfs").contains("scan again without --no-identify");
+        });
     assertThat(req(swept, "HRD-5")).isEqualTo(Verdict.INCONCLUSIVE);
     assertThat(swept.passed()).isFalse();
 

@@ -35,16 +35,6 @@ import org.neguard.verdict.ReasonCode;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NoIdentifySweepTest {
-  static final String POLICY = String.join("\n",
-      "schema: neguard-hardening-policy/1",
-      "neType: nfs-gw",
-      "allowed:",
-      "  - {transport: tcp, port: 2049, service: nfs, justification: NFSv4 traces,"
-          + " protocol: {versions: [v4]}}",
-      "  - {transport: tcp, port: 111, service: rpcbind, justification: the portmapper}",
-      "waivers:",
-      "  - {rule: nfs, transport: tcp, port: 2049, reason: NFSv4 only}", "");
-
   /** The NFS probes' timeout: three TCP NULL calls to 2049 alone cost 6 s on a silent listener. */
   static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
 
@@ -97,7 +87,9 @@ class NoIdentifySweepTest {
         .containsEntry("versionProbes", "none (--no-identify)");
 
     // HRD-1/HRD-5: the version rule and the declared, unnamed portmapper never pass.
-    Policy policy = PolicyParser.parse(POLICY.getBytes(StandardCharsets.UTF_8), "nfs-gw.yaml");
+    // The policy of the real daemons' test: SNMP v3 only, NFS v4 only, the portmapper declared.
+    Policy policy = PolicyParser.parse(
+        ProtocolVersionDaemonsTest.POLICY.getBytes(StandardCharsets.UTF_8), "oam-nfs.yaml");
     Evaluation e = Evaluator.evaluate(policy, o);
     PortFinding nfs = finding(e, 2049);
     assertThat(nfs.status()).isEqualTo(PortStatus.INCONCLUSIVE);
