@@ -311,7 +311,7 @@ public final class ManifestCodec {
             .toList());
   }
 
-  private static RefusalException malformed(String detail, Throwable cause) {
+  static RefusalException malformed(String detail, Throwable cause) {
     String message =
         "manifest is malformed: "
             + (detail == null ? "unreadable" : PackagePath.printable(firstLine(detail)))

@@ -34,8 +34,11 @@ import org.neguard.verdict.RefusalException;
  * <p>Thread-safe.
  */
 public final class ScanReportCodec {
-  /** Writing only; a holder, so that reading never initialises data binding. */
-  private static final class Writer {
+  /**
+   * Writing only (and the test oracle of the decoder it replaced); a holder, so that reading
+   * never initialises data binding.
+   */
+  static final class Writer {
     static final ObjectMapper MAPPER =
         StrictJson.builder()
             .addModule(new JavaTimeModule())

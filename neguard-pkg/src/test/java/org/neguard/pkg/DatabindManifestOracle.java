@@ -165,15 +165,6 @@ final class DatabindManifestOracle {
   }
 
   private static RefusalException malformed(String detail, Throwable cause) {
-    String message =
-        "manifest is malformed: "
-            + (detail == null ? "unreadable" : PackagePath.printable(firstLine(detail)))
-            + "; the package must be rebuilt";
-    return new RefusalException(ReasonCode.MALFORMED, message, cause);
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return ManifestCodec.malformed(detail, cause);
   }
 }

@@ -138,7 +138,7 @@ class ManifestDecoderDifferentialTest {
     return switch (r.nextInt(6)) {
       case 0 -> at < doc.length() ? doc.substring(0, at) + doc.substring(at + 1) : doc + "x";
       case 1 -> doc.substring(0, at) + TOKENS[r.nextInt(TOKENS.length)] + doc.substring(at);
-      case 2 -> replaceValue(doc, r);
+      case 2 -> JsonMutations.replaceValue(doc, r, TOKENS[r.nextInt(TOKENS.length)]);
       case 3 -> {
         String[] lines = doc.split("\n", -1);
         int l = r.nextInt(lines.length);
@@ -153,28 +153,6 @@ class ManifestDecoderDifferentialTest {
       case 4 -> doc + TOKENS[r.nextInt(TOKENS.length)];
       default -> "\ufeff" + doc;
     };
-  }
-
-  /** Replaces the value after a random " : " with a random token. */
-  static String replaceValue(String doc, Random r) {
-    List<Integer> colons = new ArrayList<>();
-    for (int i = doc.indexOf(" : "); i >= 0; i = doc.indexOf(" : ", i + 1)) {
-      colons.add(i + 3);
-    }
-    int start = colons.get(r.nextInt(colons.size()));
-    int end = start;
-    if (doc.charAt(start) == '"') {
-      end = start + 1;
-      while (doc.charAt(end) != '"' || doc.charAt(end - 1) == '\\') {
-        end++;
-      }
-      end++;
-    } else {
-      while (end < doc.length() && ",\n".indexOf(doc.charAt(end)) < 0) {
-        end++;
-      }
-    }
-    return doc.substring(0, start) + TOKENS[r.nextInt(TOKENS.length)] + doc.substring(end);
   }
 
   @Test

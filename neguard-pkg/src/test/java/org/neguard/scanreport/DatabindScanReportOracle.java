@@ -1,14 +1,9 @@
 package org.neguard.scanreport;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import org.neguard.json.StrictJson;
 import java.io.IOException;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -19,13 +14,8 @@ import org.neguard.verdict.RefusalException;
  * (ScanReportDecoderTest). No production code reads through it.
  */
 final class DatabindScanReportOracle {
-  private static final ObjectMapper MAPPER =
-      StrictJson.builder()
-          .addModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-          .serializationInclusion(JsonInclude.Include.ALWAYS)
-          .build();
+  /** The mapper of main: the one the codec still writes with, settings unchanged. */
+  private static final ObjectMapper MAPPER = ScanReportCodec.Writer.MAPPER;
 
   private DatabindScanReportOracle() {}
 

@@ -11,6 +11,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.pkg.JsonMutations;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -107,7 +108,7 @@ class ScanReportDecoderTest {
       doc = switch (r.nextInt(3)) {
         case 0 -> doc.substring(0, at) + doc.substring(at + 1);
         case 1 -> doc.substring(0, at) + token + doc.substring(at);
-        default -> replaceValue(doc, r, token);
+        default -> JsonMutations.replaceValue(doc, r, token);
       };
       byte[] bytes = doc.getBytes(StandardCharsets.UTF_8);
       Outcome before = Outcome.of(() -> DatabindScanReportOracle.decode("r", bytes));
@@ -127,29 +128,6 @@ class ScanReportDecoderTest {
     }
     assertThat(accepted).isGreaterThan(300);
     assertThat(tightened).isLessThan(400);
-  }
-
-  static String replaceValue(String doc, Random r, String token) {
-    List<Integer> colons = new ArrayList<>();
-    for (int i = doc.indexOf(" : "); i >= 0; i = doc.indexOf(" : ", i + 1)) {
-      colons.add(i + 3);
-    }
-    int start = colons.get(r.nextInt(colons.size()));
-    int end = start;
-    if (doc.charAt(start) == '"') {
-      end = start + 1;
-      while (doc.charAt(end) != '"' || doc.charAt(end - 1) == '\\') {
-        end++;
-      }
-      end++;
-    } else if (doc.charAt(start) == '{' || doc.charAt(start) == '[') {
-      end = start; // an object or array: insert before it instead
-    } else {
-      while (end < doc.length() && ",\n".indexOf(doc.charAt(end)) < 0) {
-        end++;
-      }
-    }
-    return doc.substring(0, start) + token + doc.substring(end);
   }
 
   // One test per rule.
