@@ -8,6 +8,8 @@
 # and peak RSS (GNU time), and the throughput ratios against openssl (docs/BENCHMARKS.md).
 #   bench/verify-jars-ab.sh WORKDIR BUILD_DIR...    # ROUNDS=6; NOCDS=1 for no class-data archive
 # JAVA_HOME picks the JDK. The first use of a build trains its archive (minutes): untimed.
+# AOT=1 (JDK 25 or newer): an AOT cache instead, trained as the launcher trains it (a 'pkg verify'
+# of the quickstart's signed sample, with the options verify runs with).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [ $# -ge 2 ] || { echo "usage: bench/verify-jars-ab.sh WORKDIR BUILD_DIR..." >&2; exit 2; }
@@ -22,8 +24,20 @@ directives="$root/neguard-cli/src/main/jvm/compiler-directives.json"
 run() {
   local dir="$1"; shift
   local opts=(-XX:+UseSerialGC -Xlog:disable -Xlog:all=warning:stderr)
-  local cds="$dir/neguard-cds-$(basename "$(readlink -f "$(command -v "$java_cmd")" | sed 's#/bin/java$##')").jsa"
-  if [ -z "${NOCDS:-}" ]; then
+  local jdk; jdk="$(basename "$(readlink -f "$(command -v "$java_cmd")" | sed 's#/bin/java$##')")"
+  local cds="$dir/neguard-cds-$jdk.jsa" aot="$dir/neguard-$jdk.aot"
+  local jit=(-XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile="$directives")
+  if [ -n "${AOT:-}" ]; then
+    if [ ! -f "$aot" ]; then
+      local t; t="$(mktemp -d)"
+      "$java_cmd" "${opts[@]}" -jar "$dir/neguard-cli.jar" quickstart --dir "$t/qs" >/dev/null 2>&1 || true
+      "$java_cmd" "${opts[@]}" "${jit[@]}" -XX:AOTCacheOutput="$aot" -jar "$dir/neguard-cli.jar" \
+        pkg verify "$t/qs/sample-mme-1.0.0.ngp" --trust "$t/qs/pki/ca.pem" >/dev/null 2>&1 || rm -f "$aot"
+      rm -rf "$t"
+      [ -f "$aot" ] || { echo "no AOT cache for $dir: its training failed" >&2; return 1; }
+    fi
+    opts+=(-XX:AOTCache="$aot")
+  elif [ -z "${NOCDS:-}" ]; then
     if [ ! -f "$cds" ]; then
       local t; t="$(mktemp -d)"
       "$java_cmd" "${opts[@]}" -XX:ArchiveClassesAtExit="$cds" -jar "$dir/neguard-cli.jar" \
@@ -32,8 +46,7 @@ run() {
     fi
     if [ -f "$cds" ]; then opts+=(-XX:SharedArchiveFile="$cds"); fi
   fi
-  opts+=(-XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -XX:CompilerDirectivesFile="$directives")
-  "$java_cmd" "${opts[@]}" -jar "$dir/neguard-cli.jar" "$@"
+  "$java_cmd" "${opts[@]}" "${jit[@]}" -jar "$dir/neguard-cli.jar" "$@"
 }
 
 builds=()

@@ -1,90 +1,107 @@
 package org.neguard.pkg;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import org.neguard.json.StrictJson;
+import org.neguard.json.StrictJsonReader;
+import org.neguard.json.StrictJsonReader.ShapeException;
 import org.neguard.measure.TreeDigest;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
  * Reads and writes manifests. Reading is strict, because the manifest feeds a security decision:
- * unknown fields, duplicate keys, missing fields, type coercions and trailing data are refusals.
+ * unknown fields, duplicate keys, missing or null fields, type coercions and trailing data are
+ * refusals.
+ *
+ * <p>This is the one manifest decoder: verify, the agent, the server and the rewriter all read
+ * through {@link #decode}. It walks Jackson's streaming parser with {@link StrictJsonReader}
+ * rather than binding records, so that {@code pkg verify} never sets up data binding (issue 17);
+ * it accepts what the strict mapper it replaced accepted, to the same values
+ * (ManifestDecoderDifferentialTest), except bytes that are not strict UTF-8 (overlong forms,
+ * encoded surrogates, UTF-16 and UTF-32, which Jackson's byte parser took: {@link
+ * StrictJsonReader#open}), and a null element in {@code files} or {@code scanReports}, which the
+ * mapper let through to a NullPointerException; both are MALFORMED now.
  *
  * <p>Thread-safe.
  */
 public final class ManifestCodec {
-  private static final ObjectMapper MAPPER =
-      StrictJson.builder()
-          .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
-          .build();
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  /** The top-level fields of a {@code neguard-package/1} manifest, in the order they are written. */
+  static final List<String> FIELDS_V1 = List.of("format", "name", "version", "securityVersion",
+      "neType", "vendor", "created", "rim", "files", "scanReports");
 
   private ManifestCodec() {}
 
   /**
-   * The JSON shape of a {@code neguard-package/1} manifest. The wire shapes are records of their
-   * own so that every field of each is required: a strict mapper cannot make one field of a
-   * record optional, and a missing {@code sbom} must mean "no SBOM" only where that is the shape.
+   * The exact bytes that get signed: UTF-8 JSON, indented (Jackson's default pretty printer),
+   * fields in {@link #FIELDS_V1} order and then {@code sbom} when there is one, ending in a
+   * newline.
    */
-  @JsonPropertyOrder({
-    "format", "name", "version", "securityVersion", "neType", "vendor", "created", "rim",
-    "files", "scanReports"
-  })
-  record WireV1(
-      String format, String name, String version, long securityVersion, String neType,
-      String vendor, String created, Manifest.Rim rim, List<Manifest.FileEntry> files,
-      List<Manifest.ScanReportRef> scanReports) {
-    Manifest manifest() {
-      return new Manifest(format, name, version, securityVersion, neType, vendor, created, rim,
-          files, scanReports, Optional.empty());
+  public static byte[] encode(Manifest m) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 192 * m.files().size());
+    try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+      g.useDefaultPrettyPrinter();
+      g.writeStartObject();
+      g.writeStringField("format", m.format());
+      g.writeStringField("name", m.name());
+      g.writeStringField("version", m.version());
+      g.writeNumberField("securityVersion", m.securityVersion());
+      g.writeStringField("neType", m.neType());
+      g.writeStringField("vendor", m.vendor());
+      g.writeStringField("created", m.created());
+      g.writeObjectFieldStart("rim");
+      g.writeStringField("algorithm", m.rim().algorithm());
+      g.writeStringField("digest", m.rim().digest());
+      g.writeEndObject();
+      g.writeArrayFieldStart("files");
+      for (Manifest.FileEntry f : m.files()) {
+        g.writeStartObject();
+        g.writeStringField("path", f.path());
+        g.writeNumberField("size", f.size());
+        g.writeStringField("mode", f.mode());
+        g.writeStringField("sha256", f.sha256());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeArrayFieldStart("scanReports");
+      for (Manifest.ScanReportRef r : m.scanReports()) {
+        writeRef(g, null, r.path(), r.size(), r.sha256());
+      }
+      g.writeEndArray();
+      if (m.sbom().isPresent()) {
+        Manifest.SbomRef s = m.sbom().get();
+        writeRef(g, "sbom", s.path(), s.size(), s.sha256());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a manifest always serializes", e);
     }
+    out.write('\n');
+    return out.toByteArray();
   }
 
-  /** The JSON shape of a {@code neguard-package/2} manifest: /1's fields and {@code sbom}. */
-  @JsonPropertyOrder({
-    "format", "name", "version", "securityVersion", "neType", "vendor", "created", "rim",
-    "files", "scanReports", "sbom"
-  })
-  record WireV2(
-      String format, String name, String version, long securityVersion, String neType,
-      String vendor, String created, Manifest.Rim rim, List<Manifest.FileEntry> files,
-      List<Manifest.ScanReportRef> scanReports, Manifest.SbomRef sbom) {
-    Manifest manifest() {
-      return new Manifest(format, name, version, securityVersion, neType, vendor, created, rim,
-          files, scanReports, Optional.of(sbom));
+  private static void writeRef(JsonGenerator g, String field, String path, long size, String sha)
+      throws IOException {
+    if (field == null) {
+      g.writeStartObject();
+    } else {
+      g.writeObjectFieldStart(field);
     }
-  }
-
-  private static Object wire(Manifest m) {
-    return m.sbom().isPresent()
-        ? new WireV2(m.format(), m.name(), m.version(), m.securityVersion(), m.neType(),
-            m.vendor(), m.created(), m.rim(), m.files(), m.scanReports(), m.sbom().get())
-        : new WireV1(m.format(), m.name(), m.version(), m.securityVersion(), m.neType(),
-            m.vendor(), m.created(), m.rim(), m.files(), m.scanReports());
-  }
-
-  /** The exact bytes that get signed: UTF-8 JSON, indented, ending in a newline. */
-  public static byte[] encode(Manifest manifest) {
-    try {
-      byte[] json = MAPPER.writeValueAsBytes(wire(manifest));
-      byte[] out = new byte[json.length + 1];
-      System.arraycopy(json, 0, out, 0, json.length);
-      out[json.length] = '\n';
-      return out;
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException("a manifest record always serializes", e);
-    }
+    g.writeStringField("path", path);
+    g.writeNumberField("size", size);
+    g.writeStringField("sha256", sha);
+    g.writeEndObject();
   }
 
   /**
@@ -96,50 +113,138 @@ public final class ManifestCodec {
    */
   public static Manifest decode(byte[] json) throws RefusalException {
     Manifest manifest;
-    try {
-      manifest = read(json);
-    } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw malformed(cause.getMessage(), e);
+    try (StrictJsonReader in = StrictJsonReader.open(json)) {
+      if (in.token() == JsonToken.VALUE_NULL) {
+        throw malformed("empty document", null);
+      }
+      if (in.token() != JsonToken.START_OBJECT) {
+        throw malformed("the document is not a JSON object of the manifest's shape", null);
+      }
+      manifest = read(in);
+      in.end("object");
     } catch (IllegalArgumentException e) {
-      // The record's own checks, run once the wire shape has been read.
+      // The records' own checks.
       throw malformed(e.getMessage(), e);
-    } catch (UnrecognizedPropertyException e) {
-      throw malformed("unknown field '" + e.getPropertyName() + "'", e);
-    } catch (MismatchedInputException e) {
-      throw malformed(mismatch(e), e);
+    } catch (ShapeException e) {
+      throw malformed(e.getMessage(), e);
     } catch (JsonProcessingException e) {
       throw malformed("not valid JSON (" + e.getOriginalMessage() + ")", e);
     } catch (IOException e) {
       throw malformed("unreadable", e);
-    }
-    if (manifest == null) {
-      throw malformed("empty document", null);
     }
     check(manifest);
     return manifest;
   }
 
   /**
-   * Reads the /1 shape; only when that parse stops at a top-level {@code sbom} field, reads the
-   * whole document again as the /2 shape. Both passes use the same strict parser on the same
-   * bytes, so they cannot disagree about what the document holds; the second pass re-checks
-   * everything (an {@code sbom} that is null or of the wrong shape is MALFORMED), and the record
-   * then requires the format to match the presence of the SBOM. No tree of the document is
-   * built: a 64 MiB manifest costs its records only.
+   * Reads the root object. Every field of the /1 shape is required and none may be null; {@code
+   * sbom}, when present, must be an object, and the record then requires the format to match its
+   * presence. No tree of the document is built: a 64 MiB manifest costs its records only.
    */
-  private static Manifest read(byte[] json) throws IOException {
-    WireV1 v1;
-    try {
-      v1 = MAPPER.readValue(json, WireV1.class);
-    } catch (UnrecognizedPropertyException e) {
-      if ("sbom".equals(e.getPropertyName()) && e.getPath().size() == 1) {
-        WireV2 v2 = MAPPER.readValue(json, WireV2.class);
-        return v2 == null ? null : v2.manifest();
+  private static Manifest read(StrictJsonReader in) throws IOException, ShapeException {
+    Object[] v = new Object[FIELDS_V1.size() + 1];
+    in.fields("", (name, path) -> {
+      int i = "sbom".equals(name) ? FIELDS_V1.size() : FIELDS_V1.indexOf(name);
+      if (i < 0) {
+        return false;
       }
-      throw e;
+      v[i] = switch (name) {
+        case "securityVersion" -> in.longValue(path);
+        case "rim" -> rim(in, path);
+        case "files" -> in.array(path, at -> fileEntry(in, at));
+        case "scanReports" -> in.array(path, at -> ref(in, at, Manifest.ScanReportRef::new));
+        case "sbom" -> ref(in, path, Manifest.SbomRef::new);
+        default -> in.text(path);
+      };
+      return true;
+    });
+    for (int i = 0; i < FIELDS_V1.size(); i++) {
+      if (v[i] == null) {
+        throw new ShapeException("missing field: " + FIELDS_V1.get(i));
+      }
     }
-    return v1 == null ? null : v1.manifest();
+    @SuppressWarnings("unchecked")
+    List<Manifest.FileEntry> files = (List<Manifest.FileEntry>) v[8];
+    @SuppressWarnings("unchecked")
+    List<Manifest.ScanReportRef> reports = (List<Manifest.ScanReportRef>) v[9];
+    return new Manifest((String) v[0], (String) v[1], (String) v[2], (Long) v[3], (String) v[4],
+        (String) v[5], (String) v[6], (Manifest.Rim) v[7], files, reports,
+        Optional.ofNullable((Manifest.SbomRef) v[10]));
+  }
+
+  /** The fields of a file entry, a scan report's entry or the SBOM's, as read. */
+  private static final class Entry {
+    String path;
+    Long size;
+    String mode;
+    String sha256;
+  }
+
+  private static Manifest.FileEntry fileEntry(StrictJsonReader in, String path)
+      throws IOException, ShapeException {
+    Entry e = entry(in, path, true);
+    return new Manifest.FileEntry(e.path, e.size, e.mode, e.sha256);
+  }
+
+  /** A scan report's or the SBOM's entry: path, size, sha256. */
+  private interface RefMaker<T> {
+    T make(String path, long size, String sha256);
+  }
+
+  private static <T> T ref(StrictJsonReader in, String path, RefMaker<T> maker)
+      throws IOException, ShapeException {
+    Entry e = entry(in, path, false);
+    return maker.make(e.path, e.size, e.sha256);
+  }
+
+  private static Entry entry(StrictJsonReader in, String path, boolean withMode)
+      throws IOException, ShapeException {
+    Entry e = new Entry();
+    in.fields(path, (name, at) -> {
+      switch (name) {
+        case "path" -> e.path = in.text(at);
+        case "size" -> e.size = in.longValue(at);
+        case "sha256" -> e.sha256 = in.text(at);
+        case "mode" -> {
+          if (!withMode) {
+            return false;
+          }
+          e.mode = in.text(at);
+        }
+        default -> {
+          return false;
+        }
+      }
+      return true;
+    });
+    require(path, "path", e.path);
+    require(path, "size", e.size);
+    if (withMode) {
+      require(path, "mode", e.mode);
+    }
+    require(path, "sha256", e.sha256);
+    return e;
+  }
+
+  private static Manifest.Rim rim(StrictJsonReader in, String path)
+      throws IOException, ShapeException {
+    String[] v = new String[2];
+    in.fields(path, (name, at) -> {
+      int i = "algorithm".equals(name) ? 0 : "digest".equals(name) ? 1 : -1;
+      if (i >= 0) {
+        v[i] = in.text(at);
+      }
+      return i >= 0;
+    });
+    require(path, "algorithm", v[0]);
+    require(path, "digest", v[1]);
+    return new Manifest.Rim(v[0], v[1]);
+  }
+
+  private static void require(String path, String field, Object value) throws ShapeException {
+    if (value == null) {
+      throw new ShapeException("missing field: " + path + "." + field);
+    }
   }
 
   /** Checks what the record's constructor cannot: path safety, uniqueness, the RIM. */
@@ -206,32 +311,7 @@ public final class ManifestCodec {
             .toList());
   }
 
-  /** Jackson's own messages name Java classes: say it in the manifest's terms instead. */
-  private static String mismatch(MismatchedInputException e) {
-    String original = String.valueOf(e.getOriginalMessage());
-    if (original.startsWith("Trailing token")) {
-      return "data follows the JSON object";
-    }
-    // Jackson 2.20 says "Missing creator property 'x' (index n)"; older ones "Missing required ...".
-    if (original.startsWith("Missing creator property")) {
-      int a = original.indexOf('\'');
-      int b = original.indexOf('\'', a + 1);
-      return "missing field: " + (a >= 0 && b > a ? original.substring(a + 1, b) : "?");
-    }
-    StringBuilder field = new StringBuilder();
-    for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        field.append(field.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        field.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return field.length() == 0
-        ? "the document is not a JSON object of the manifest's shape"
-        : "field '" + field + "' is missing, null or of the wrong type";
-  }
-
-  private static RefusalException malformed(String detail, Throwable cause) {
+  static RefusalException malformed(String detail, Throwable cause) {
     String message =
         "manifest is malformed: "
             + (detail == null ? "unreadable" : PackagePath.printable(firstLine(detail)))

@@ -120,7 +120,7 @@ class SbomEntryTest {
     // The /1 shape is exactly the shape the reader before issue 16 required (every field, no
     // other): a deployed reader accepts it.
     ObjectMapper v1Only = StrictJson.builder().build();
-    assertThat(v1Only.readValue(json, ManifestCodec.WireV1.class).manifest()).isEqualTo(m);
+    assertThat(v1Only.readValue(json, DatabindManifestOracle.WireV1.class).manifest()).isEqualTo(m);
   }
 
   @Test
@@ -132,7 +132,7 @@ class SbomEntryTest {
     byte[] json = TestBundles.entry(withSbom, BundleLayout.MANIFEST);
     UnrecognizedPropertyException e = org.assertj.core.api.Assertions.catchThrowableOfType(
         UnrecognizedPropertyException.class,
-        () -> v1Only.readValue(json, ManifestCodec.WireV1.class));
+        () -> v1Only.readValue(json, DatabindManifestOracle.WireV1.class));
     assertThat(e).isNotNull();
     assertThat(e.getPropertyName()).isEqualTo("sbom");
   }
