@@ -115,11 +115,7 @@ class HardenCheckDeviceTest {
         server.close();
       }
     } finally {
-      try (var s = Files.walk(dir)) {
-        for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      org.neguard.io.FileTrees.deleteTree(dir);
     }
   }
 
