@@ -85,7 +85,12 @@ class HardenCheckVulnTest {
    * directory beside it (a link to the real one), as an NE's copied here would be.
    */
   static Path statusWithInetutilsAt(String version) throws Exception {
-    Path d = Files.createDirectories(dir.resolve("dpkg-" + version.replace(':', '_')));
+    return statusWithInetutilsAt(dir, version);
+  }
+
+  /** {@link #statusWithInetutilsAt(String)} in {@code under}. */
+  static Path statusWithInetutilsAt(Path under, String version) throws Exception {
+    Path d = Files.createDirectories(under.resolve("dpkg-" + version.replace(':', '_')));
     Path info = d.resolve("info");
     if (!Files.exists(info)) {
       Files.createSymbolicLink(info, Path.of("/var/lib/dpkg/info"));

@@ -70,19 +70,38 @@ public record ServerConfig(
    * @param failOn the lowest severity that holds a package (default critical)
    * @param requireSbom refuse a bundle that carries no SBOM (default off: such a bundle is
    *     published without a vulnerability assessment)
+   * @param unassessable what an SBOM component that cannot be assessed (no package URL, an
+   *     ecosystem without version rules) does to its package: {@code HOLD} it as a finding of
+   *     unknown severity, released by an approver's VEX statement (the default: fail closed), or
+   *     only {@code NOTE} it in the publication's audit row
    */
-  public record VulnGate(org.neguard.vuln.Severity failOn, boolean requireSbom) {
+  public record VulnGate(org.neguard.vuln.Severity failOn, boolean requireSbom,
+      Unassessable unassessable) {
     public VulnGate {
       Objects.requireNonNull(failOn, "failOn");
+      Objects.requireNonNull(unassessable, "unassessable");
       if (failOn == org.neguard.vuln.Severity.UNKNOWN || failOn == org.neguard.vuln.Severity.NONE) {
         throw new IllegalArgumentException("the vulnerability threshold must be low, medium,"
             + " high or critical: " + failOn);
       }
     }
 
-    /** Critical findings hold a package; a bundle without an SBOM is published. */
+    /** With unassessable components held (the default). */
+    public VulnGate(org.neguard.vuln.Severity failOn, boolean requireSbom) {
+      this(failOn, requireSbom, Unassessable.HOLD);
+    }
+
+    /**
+     * Critical findings and unassessable components hold a package; a bundle without an SBOM
+     * is published.
+     */
     public static VulnGate defaults() {
-      return new VulnGate(org.neguard.vuln.Severity.CRITICAL, false);
+      return new VulnGate(org.neguard.vuln.Severity.CRITICAL, false, Unassessable.HOLD);
+    }
+
+    /** {@code --vuln-unassessable}: what a component that cannot be assessed does. */
+    public enum Unassessable {
+      HOLD, NOTE
     }
   }
 

@@ -93,6 +93,8 @@ public class RbacWalkTest {
     // Vulnerabilities of what the NEs run (issue 16): read by every role.
     EXPECTED.put("GET /api/vulnerabilities", fleetReaders);
     EXPECTED.put("GET /api/devices/{id}/vulnerabilities", fleetReaders);
+    // The packages an NE last reported (harden check --server --device): as its findings.
+    EXPECTED.put("GET /api/devices/{id}/packages", fleetReaders);
     // The validation entity (docs/ATTESTATION.md): operators and approvers ask for evidence;
     // approvers decide baselines, policies and readmission; the fleet's readers read.
     Set<Role> askers = EnumSet.of(Role.OPERATOR, Role.APPROVER);

@@ -444,4 +444,95 @@ abstract class VulnGateCases {
       assertThat(t.http.get("/api/packages/held", pub).json()).isEmpty();
     }
   }
+
+  /**
+   * An SBOM with the fixed telnetd (assessed, no finding), a component without a package URL
+   * and a RubyGems one (an ecosystem without version rules here): neither can be assessed.
+   */
+  static byte[] unassessableSbom() {
+    return ("{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\", \"version\": 1,"
+        + " \"components\": [{\"type\": \"library\", \"name\": \"x\", \"purl\": \""
+        + telnetd("2:2.4-2+deb12u3") + "\"}, {\"type\": \"library\", \"name\":"
+        + " \"vendor-blob\", \"version\": \"4.2\"}, {\"type\": \"library\", \"name\":"
+        + " \"rails\", \"purl\": \"pkg:gem/rails@7.0.8\"}]}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  @Order(10)
+  @DisplayName("AV-2 --vuln-unassessable hold (the default): a package whose SBOM has a"
+      + " component without a package URL and one of an ecosystem without version rules is held"
+      + " (SCAN_INCOMPLETE naming both), not published; its uploader, a publisher and approver"
+      + " both, may not release it (FOUR_EYES, nothing stored); another approver's reasoned VEX"
+      + " for NEGUARD-NOT-ASSESSED publishes it")
+  void upload_unassessable_held_releasedByAnotherApprover() throws Exception {
+    String both = s.token(Role.PUBLISHER, Role.APPROVER);
+    Http.Response r = s.http.upload(bundle("blob-gw", "1.0.0", 11, unassessableSbom()), both);
+    assertThat(r.status()).as("%s", r).isEqualTo(422);
+    assertThat(r.code()).isEqualTo("SCAN_INCOMPLETE");
+    assertThat(r.body()).contains("2 component(s) that could not be assessed",
+        "vendor-blob 4.2 (no package URL)", "pkg:gem/rails@7.0.8", "NEGUARD-NOT-ASSESSED");
+    assertNoTrace(r);
+    assertThat(s.http.get("/api/packages/blob-gw/1.0.0", publisher).status()).isEqualTo(404);
+    JsonNode h = held("blob-gw");
+    assertThat(h).isNotNull();
+    assertThat(h.path("findings").findValuesAsText("advisoryId"))
+        .containsOnly("NEGUARD-NOT-ASSESSED").hasSize(2);
+    assertThat(h.path("findings").findValuesAsText("severity")).containsOnly("UNKNOWN");
+
+    String reason = ", \"justification\": \"component_not_present\", \"impact_statement\":"
+        + " \"vendor-blob is a firmware image the NE never runs; rails is a build-time tool\"";
+    Http.Response own = vex("blob-gw", "1.0.0", both, openVex("NEGUARD-NOT-ASSESSED", null,
+        reason));
+    assertThat(own.status()).as("%s", own).isEqualTo(403);
+    assertThat(own.code()).isEqualTo("FOUR_EYES");
+    assertThat(own.body()).contains("four-eyes");
+    try (var c = s.db(); var st = c.createStatement();
+        var rs = st.executeQuery("SELECT COUNT(*) FROM package_vex WHERE name = 'blob-gw'")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("nothing stored").isZero();
+    }
+
+    Http.Response released = vex("blob-gw", "1.0.0", approver, openVex("NEGUARD-NOT-ASSESSED",
+        null, reason));
+    assertThat(released.status()).as("%s", released).isEqualTo(200);
+    assertThat(released.json().path("state").asText()).isEqualTo("published");
+    assertThat(released.json().path("findings").findValuesAsText("failing"))
+        .containsOnly("false");
+    assertThat(s.http.get("/api/packages/blob-gw/1.0.0", publisher).status()).isEqualTo(200);
+  }
+
+  @Test
+  @Order(11)
+  @DisplayName("AV-2 a VEX statement about another vulnerability does not release a package"
+      + " held for unassessable components: BAD_INPUT, still held")
+  void vex_otherVulnerability_doesNotReleaseUnassessable() throws Exception {
+    Http.Response r = s.http.upload(bundle("blob-gw", "2.0.0", 12, unassessableSbom()),
+        publisher);
+    assertThat(r.status()).as("%s", r).isEqualTo(422);
+    Http.Response other = vex("blob-gw", "2.0.0", approver, openVex("CVE-2026-24061", null,
+        ", \"justification\": \"component_not_present\""));
+    assertThat(other.status()).as("%s", other).isEqualTo(400);
+    assertThat(other.code()).isEqualTo("BAD_INPUT");
+    assertThat(held("blob-gw").path("state").asText()).isEqualTo("held");
+  }
+
+  @Test
+  @DisplayName("AV-2 --vuln-unassessable note: the same package is published, its audit row"
+      + " naming both components as not assessed")
+  void unassessable_note_publishes() throws Exception {
+    Path dir = Files.createTempDirectory("neguard-vulngate-note-");
+    Path db = importDb(dir);
+    try (TestServer t = TestServer.start(null, b -> b.vuln(new ServerConfig.Vuln(
+        java.util.Optional.of(db), java.time.Duration.ofDays(3650)))
+        .vulnGate(new ServerConfig.VulnGate(org.neguard.vuln.Severity.CRITICAL, false,
+            ServerConfig.VulnGate.Unassessable.NOTE)))) {
+      Path w = t.dir.resolve("work");
+      Files.createDirectories(w);
+      Http.Response r = t.http.upload(Bundles.signed(w, "blob-gw", "1.0.0", 13, 20_000,
+          t.pki.codeSigner().material(), unassessableSbom()), t.token(Role.PUBLISHER));
+      assertThat(r.status()).as("%s", r).isEqualTo(201);
+      String audit = t.http.get("/api/audit?tail=true&limit=20", t.adminToken()).body();
+      assertThat(audit).contains("not assessed: 2", "vendor-blob", "pkg:gem/rails@7.0.8");
+    }
+  }
 }

@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.neguard.cli.support.CommandBase;
+import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.ForceOption;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.OutputFiles;
@@ -60,7 +60,7 @@ import picocli.CommandLine.Option;
           + "33.117 test-case shape. Exit 0 pass, 3 anything forbidden, undeclared or "
           + "inconclusive, 1 error."
     })
-final class HardenCheckCommand extends CommandBase {
+final class HardenCheckCommand extends ClientCommand {
   @Option(names = "--policy", required = true, paramLabel = "FILE",
       description = "The NE type's hardening policy (YAML; see docs/HARDENING.md).")
   Path policyFile;
@@ -109,6 +109,18 @@ final class HardenCheckCommand extends CommandBase {
           + " required for any other unless --cpe-only.")
   Path dpkgStatus;
 
+  @Option(names = "--device", paramLabel = "ID",
+      description = "Assess the packages NE ID last reported to the OAM server (--server, with"
+          + " the token of 'neguard login' or $NEGUARD_TOKEN) instead of a dpkg status file;"
+          + " a device that never reported, an old report or a doubtful answer is a refusal.")
+  String device;
+
+  @Option(names = "--max-report-age", paramLabel = "DURATION",
+      converter = org.neguard.cli.support.DurationConverter.class,
+      description = "With --device, the oldest the NE's package report may be, by the server's"
+          + " clock (default 1d): an older one is refused, never assessed.")
+  java.time.Duration maxReportAge;
+
   @Option(names = "--cpe-only",
       description = "For a remote observation without a package list: match only the products"
           + " and versions the services revealed (CPEs), which cannot see a distribution's"
@@ -147,13 +159,15 @@ final class HardenCheckCommand extends CommandBase {
     if (vulndb == null) {
       for (Object[] o : new Object[][] {{"--dpkg-status", dpkgStatus}, {"--release", release},
           {"--max-vulndb-age", maxVulndbAge}, {"--fail-on", failOn},
-          {"--cpe-only", cpeOnly ? Boolean.TRUE : null}}) {
+          {"--cpe-only", cpeOnly ? Boolean.TRUE : null}, {"--device", device},
+          {"--max-report-age", maxReportAge}}) {
         if (o[1] != null) {
           throw usage(o[0] + " belongs to the vulnerability assessment: give --vulndb DIR too");
         }
       }
     }
-    if (vulndb != null && dpkgStatus == null && !cpeOnly
+    deviceOptions();
+    if (vulndb != null && dpkgStatus == null && device == null && !cpeOnly
         && (input.target != null || input.nmapXml != null)) {
       // Said before a scan that may take minutes, not after it.
       throw usage(remoteWithoutPackages(input.target != null ? input.target : host));
@@ -213,6 +227,25 @@ final class HardenCheckCommand extends CommandBase {
     return o;
   }
 
+  /** {@code --device} excludes the other package sources; its own options need it. */
+  private void deviceOptions() {
+    if (device == null) {
+      if (maxReportAge != null || serverOptionsGiven()) {
+        throw usage((maxReportAge != null ? "--max-report-age" : "--server, --cacert, --config"
+            + " and --insecure-plain-http") + " belong to --device ID: the check talks to a"
+            + " server only to fetch an NE's package list");
+      }
+      return;
+    }
+    if (dpkgStatus != null || cpeOnly) {
+      throw usage("--device and " + (cpeOnly ? "--cpe-only" : "--dpkg-status") + " exclude each"
+          + " other: the package list is the NE's report, or a status file, or none");
+    }
+    if (release != null) {
+      throw usage("--release does not go with --device: the NE's report names its release");
+    }
+  }
+
   /** {@code --fail-on}: high (the default) or critical. */
   private Severity threshold() {
     if (failOn == null) {
@@ -232,6 +265,13 @@ final class HardenCheckCommand extends CommandBase {
    */
   private VulnerabilityInput vulnerabilities(Observation o, Severity threshold)
       throws IOException, RefusalException {
+    if (device != null) {
+      // Fetched and checked first: a refusal about the report costs no database open.
+      ReportedPackages.Fetched f = ReportedPackages.fetch(server(), device,
+          maxReportAge == null ? DEFAULT_MAX_REPORT_AGE : maxReportAge);
+      return VulnerabilityAssessor.assessReported(o, request(VulnDb.open(vulndb),
+          java.util.Optional.empty(), "reported", f.release(), threshold), f.list());
+    }
     boolean thisHost = "inventory".equals(o.source())
         && o.host().equalsIgnoreCase(thisHostName());
     java.util.Optional<Path> status;
@@ -256,11 +296,20 @@ final class HardenCheckCommand extends CommandBase {
     } else if (!ecosystem.matches("[A-Za-z][A-Za-z0-9.-]{0,31}(:[0-9A-Za-z.]{1,16})?")) {
       throw usage("--release '" + ecosystem + "' is not an OSV ecosystem such as Debian:12");
     }
-    VulnDb db = VulnDb.open(vulndb);
-    return VulnerabilityAssessor.assess(o, new VulnerabilityAssessor.Request(db, status, label,
-        ecosystem, threshold, maxVulndbAge == null ? java.time.Duration.ofDays(7)
-            : maxVulndbAge, java.time.Instant.now()));
+    return VulnerabilityAssessor.assess(o, request(VulnDb.open(vulndb), status, label,
+        ecosystem, threshold));
   }
+
+  /** The assessment's request: the same for every package source. */
+  private VulnerabilityAssessor.Request request(VulnDb db, java.util.Optional<Path> status,
+      String label, String ecosystem, Severity threshold) {
+    return new VulnerabilityAssessor.Request(db, status, label, ecosystem, threshold,
+        maxVulndbAge == null ? java.time.Duration.ofDays(7) : maxVulndbAge,
+        java.time.Instant.now());
+  }
+
+  /** How old an NE's package report may be by default: agents report far more often. */
+  static final java.time.Duration DEFAULT_MAX_REPORT_AGE = java.time.Duration.ofDays(1);
 
   private static String remoteWithoutPackages(String host) {
     return "the observation is of " + host + ", not this host's local inventory: give"

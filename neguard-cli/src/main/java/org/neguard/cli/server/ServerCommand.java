@@ -197,6 +197,13 @@ final class ServerCommand extends CommandBase {
           + " medium, high or critical (default: ${DEFAULT-VALUE}). Unknown severity counts.")
   String vulnFailOn;
 
+  @Option(names = "--vuln-unassessable", paramLabel = "hold|note", defaultValue = "hold",
+      description = "With --vulndb, what an SBOM component that cannot be assessed (no package"
+          + " URL, an ecosystem without version rules) does to its package: hold it, as a"
+          + " finding an approver releases with a reasoned VEX statement for"
+          + " NEGUARD-NOT-ASSESSED, or only note it in the audit row (default: ${DEFAULT-VALUE}).")
+  String vulnUnassessable;
+
   @Option(names = "--require-sbom",
       description = "Refuse a bundle that carries no SBOM (default: publish it unassessed).")
   boolean requireSbom;

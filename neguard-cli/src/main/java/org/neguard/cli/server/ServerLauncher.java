@@ -90,8 +90,15 @@ public final class ServerLauncher {
       b.maxUploadBytes(c.maxUpload);
     }
     b.alertWebhook(c.alertWebhook);
+    ServerConfig.VulnGate.Unassessable unassessable = switch (String.valueOf(
+        c.vulnUnassessable)) {
+      case "hold" -> ServerConfig.VulnGate.Unassessable.HOLD;
+      case "note" -> ServerConfig.VulnGate.Unassessable.NOTE;
+      default -> throw new CommandLine.ParameterException(cl, "--vuln-unassessable '"
+          + c.vulnUnassessable + "' is not hold or note");
+    };
     b.vulnGate(new ServerConfig.VulnGate(threshold(cl, "--vuln-fail-on", c.vulnFailOn),
-        c.requireSbom));
+        c.requireSbom, unassessable));
     org.neguard.vuln.Severity alertOn = threshold(cl, "--vuln-alert-on", c.vulnAlertOn);
     try {
       b.vuln(new ServerConfig.Vuln(Optional.ofNullable(c.vulnDb)

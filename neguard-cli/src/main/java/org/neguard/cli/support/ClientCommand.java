@@ -30,6 +30,15 @@ public abstract class ClientCommand extends CommandBase {
     return client.serverUrl();
   }
 
+  /**
+   * Whether {@code --server}, {@code --cacert}, {@code --config} or {@code --insecure-plain-http}
+   * was given: for a command that talks to a server only with another option of its own.
+   */
+  protected final boolean serverOptionsGiven() {
+    return client.server != null || client.caCert != null || client.configDir != null
+        || client.insecurePlainHttp;
+  }
+
   /** Where {@code neguard login} keeps tokens ({@code --config}). */
   protected final Credentials credentials() {
     return client.credentials();

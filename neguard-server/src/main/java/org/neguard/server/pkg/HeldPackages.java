@@ -21,6 +21,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.neguard.vuln.Finding;
+import org.neguard.vuln.Unassessable;
 import org.neguard.vuln.Vex;
 import org.neguard.vuln.VexReader;
 import org.neguard.vuln.VexStatement;
@@ -120,6 +121,13 @@ final class HeldPackages {
       throw refuse(actor, target, new RefusalException(ReasonCode.CONFLICT, target + " is"
           + " published already (released by " + h.releasedBy().orElse("?") + "); nothing to"
           + " re-judge"), null);
+    }
+    if (actor.equals(h.pkg().uploadedBy())) {
+      // Four-eyes, as for deployments: whoever uploaded a held package (a user may hold the
+      // publisher and approver roles both) cannot also release it with their own statement.
+      throw refuse(actor, target, new RefusalException(ReasonCode.FOUR_EYES, actor
+          + " uploaded " + target + " and may not release it with a VEX statement: another"
+          + " approver must (four-eyes)"), null);
     }
     byte[] doc;
     List<VexStatement> added;
@@ -288,8 +296,12 @@ final class HeldPackages {
   }
 
   static PackageFinding wire(Finding f, boolean failing) {
+    // A component without a package URL is named by its name and version (Unassessable).
+    String component = !f.component().purl().isEmpty() ? f.component().purl()
+        : f.component().name() + (f.component().version().isEmpty() ? ""
+            : " " + f.component().version()) + " (no package URL)";
     return new PackageFinding(f.advisoryId(), f.cves(), f.severity().name(),
-        f.component().purl(), f.fixedVersion().orElse(null), f.summary(), failing,
+        component, f.fixedVersion().orElse(null), f.summary(), failing,
         f.vex().map(s -> new PackageFinding.Vex(s.status().name(),
             s.justification().orElse(null), s.impactStatement().orElse(null), s.author(),
             WireTime.of(s.timestamp()), s.source())).orElse(null));
@@ -298,15 +310,28 @@ final class HeldPackages {
   private static ApiException heldRefusal(String name, String version, String failOn,
       List<PackageFinding> findings) {
     List<PackageFinding> failing = findings.stream().filter(PackageFinding::failing).toList();
+    long unassessed = failing.stream()
+        .filter(f -> Unassessable.ADVISORY_ID.equals(f.advisoryId())).count();
+    long known = failing.size() - unassessed;
     List<Reason> reasons = new ArrayList<>();
-    reasons.add(Reason.about(ReasonCode.KNOWN_VULNERABILITY, "package " + name + " " + version,
-        "held, not published: " + failing.size() + " known vulnerabilit"
-            + (failing.size() == 1 ? "y" : "ies") + " at or above " + failOn + " that no VEX"
-            + " statement suppresses. The package is kept: publish a version that fixes them,"
-            + " or an approver adds a VEX statement saying why the product is not affected"
-            + " ('neguard pkg vex " + name + " " + version + " --file VEX.json');"
+    reasons.add(Reason.about(known > 0 ? ReasonCode.KNOWN_VULNERABILITY
+        : ReasonCode.SCAN_INCOMPLETE, "package " + name + " " + version,
+        "held, not published: " + (known == 0 ? "" : known + " known vulnerabilit"
+            + (known == 1 ? "y" : "ies") + " at or above " + failOn + " that no VEX"
+            + " statement suppresses") + (known > 0 && unassessed > 0 ? ", and " : "")
+            + (unassessed == 0 ? "" : unassessed + " component(s) that could not be assessed"
+                + " (no package URL, or an ecosystem without version rules; the server's"
+                + " --vuln-unassessable hold)") + ". The package is kept: publish a version"
+            + " that fixes them (or whose SBOM identifies every component), or an approver"
+            + " other than the uploader adds a VEX statement saying why the product is not"
+            + " affected ('neguard pkg vex " + name + " " + version + " --file VEX.json'; for"
+            + " a component not assessed, vulnerability " + Unassessable.ADVISORY_ID + ");"
             + " 'neguard pkg held' lists the held packages"));
     for (PackageFinding f : failing.subList(0, Math.min(MAX_REASONS, failing.size()))) {
+      if (Unassessable.ADVISORY_ID.equals(f.advisoryId())) {
+        reasons.add(Reason.about(ReasonCode.SCAN_INCOMPLETE, f.component(), f.summary()));
+        continue;
+      }
       reasons.add(Reason.about(ReasonCode.KNOWN_VULNERABILITY, f.component(),
           f.advisoryId() + (f.cves().isEmpty() || f.cves().equals(List.of(f.advisoryId()))
               ? "" : " (" + String.join(", ", f.cves()) + ")") + ", severity " + f.severity()

@@ -26,6 +26,7 @@ import org.neguard.vuln.Assessment;
 import org.neguard.vuln.CycloneDx;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Severity;
+import org.neguard.vuln.Unassessable;
 import org.neguard.vuln.Vex;
 import org.neguard.vuln.VexStatement;
 import org.neguard.vuln.VulnDb;
@@ -58,7 +59,8 @@ public final class PublicationGate {
    * @param failOn the threshold
    * @param failing the findings that hold the package: not suppressed, at or above {@code
    *     failOn} (unknown severity included)
-   * @param notAssessed SBOM components no advisory can name (no purl, an unknown kind)
+   * @param notAssessed SBOM components no advisory can name (no purl, an unknown kind); with
+   *     {@code --vuln-unassessable hold} each is a finding too ({@link Unassessable})
    * @param note why nothing was assessed, when nothing was
    */
   record VulnVerdict(Optional<Assessment> assessment, Severity failOn, List<Finding> failing,
@@ -159,7 +161,14 @@ public final class PublicationGate {
     // refused MALFORMED; components without a versioned purl listed as not assessed.
     CycloneDx.Sbom inv = CycloneDx.read(sbom.get(), subject + " " + Sboms.PATH);
     VulnDb db = database();
-    Assessment a = Vex.apply(db.assess(inv.inventory()), vex);
+    Assessment assessed = db.assess(inv.inventory());
+    if (vulnPolicy.unassessable() == ServerConfig.VulnGate.Unassessable.HOLD) {
+      // Fail closed (--vuln-unassessable hold): what cannot be assessed is a finding of unknown
+      // severity, which reaches every threshold; only an approver's reasoned VEX statement for
+      // Unassessable.ADVISORY_ID releases it, as any other finding.
+      assessed = Unassessable.asFindings(assessed, inv.unidentified());
+    }
+    Assessment a = Vex.apply(assessed, vex);
     List<String> notAssessed = new ArrayList<>();
     inv.unidentified().forEach(u -> notAssessed.add(u.name() + " (" + u.reason() + ")"));
     a.notAssessed().forEach(n -> notAssessed.add(n.component().purl() + " (" + n.reason() + ")"));

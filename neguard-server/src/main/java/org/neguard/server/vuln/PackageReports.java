@@ -19,6 +19,7 @@ import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.PackageVerdict;
 import org.neguard.api.device.SocketOwner;
 import org.neguard.api.vuln.DeviceVulnSummary;
+import org.neguard.api.vuln.DevicePackages;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.ExposedPort;
 import org.neguard.api.vuln.FleetVulnerabilities;
@@ -190,6 +191,26 @@ public final class PackageReports {
     return new DeviceVulnerabilities(deviceId, neType, a.state(), st.format(), st.release(),
         st.count(), st.reportedAt().toString(), a.at().toString(), db.feeds(), messages,
         ports(st, a.findings()), a.findings());
+  }
+
+  /**
+   * The package list {@code deviceId} last reported, with its digest and report time (for
+   * {@code harden check --server --device}); state NO_REPORT with no list when it never did.
+   */
+  public DevicePackages packages(String deviceId) {
+    String neType = jdbc.sql("SELECT ne_type FROM devices WHERE id = ?").param(deviceId)
+        .query(String.class).optional()
+        .orElseThrow(() -> ApiException.notFound("no device " + deviceId));
+    String answeredAt = Instant.now().truncatedTo(ChronoUnit.MICROS).toString();
+    Optional<Stored> s = stored(deviceId);
+    if (s.isEmpty()) {
+      return new DevicePackages(deviceId, neType, DevicePackages.NO_REPORT, null, null, null,
+          null, null, answeredAt, null, null, null);
+    }
+    Stored st = s.get();
+    return new DevicePackages(deviceId, neType, DevicePackages.REPORTED, st.format(),
+        st.release(), st.digest(), st.count(), st.reportedAt().toString(), answeredAt,
+        st.packages(), st.sockets(), st.notes());
   }
 
   /** The reported sockets, each with the number of findings reachable through it. */

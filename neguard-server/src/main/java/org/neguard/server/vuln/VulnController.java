@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import org.neguard.api.auth.Role;
 import org.neguard.api.device.PackageVerdict;
+import org.neguard.api.vuln.DevicePackages;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.server.access.Allowed;
@@ -64,6 +65,16 @@ class VulnController {
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
   DeviceVulnerabilities device(@PathVariable String id) {
     return reports.device(id);
+  }
+
+  /**
+   * The packages an NE last reported, with the report's time and digest: the same roles as its
+   * findings, which they reveal no more than.
+   */
+  @GetMapping("/api/devices/{id}/packages")
+  @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
+  DevicePackages packages(@PathVariable String id) {
+    return reports.packages(id);
   }
 
   /** Every NE's findings counted by severity, those reachable through a socket first. */

@@ -24,6 +24,7 @@ import org.neguard.api.device.SocketOwner;
 import org.neguard.api.vuln.DeviceVulnerabilities;
 import org.neguard.api.vuln.FleetVulnerabilities;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.Http;
 import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
@@ -301,5 +302,54 @@ abstract class VulnServerCases {
     DeviceVulnerabilities out = vulns(s, "vuln-trixie");
     assertThat(out.state()).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
     assertThat(out.messages()).anySatisfy(m -> assertThat(m).contains("Debian:13"));
+  }
+
+  @Test
+  @DisplayName("HRD-3 GET /api/devices/{id}/packages: the list the NE last reported, in its"
+      + " order, with the report's digest and time and the socket owners; an unchanged report"
+      + " keeps it; an NE that never reported is NO_REPORT without a list (not an empty one);"
+      + " an unknown device 404")
+  void packages_lastReport_withDigestAndTime(@TempDir Path tmp) throws Exception {
+    TestDevice d = TestDevice.enroll(s, "vuln-pkgs-1", "mme");
+    PackageReport full = VulnFixture.report(VulnFixture.image(tmp));
+    Instant before = Instant.now().minusSeconds(1);
+    d.client.reportPackages(full);
+    Http.Response r = s.http.get("/api/devices/vuln-pkgs-1/packages", s.token(Role.AUDITOR));
+    assertThat(r.status()).as("%s", r).isEqualTo(200);
+    org.neguard.api.vuln.DevicePackages p = JSON.readValue(r.body(),
+        org.neguard.api.vuln.DevicePackages.class);
+    assertThat(p.state()).isEqualTo("REPORTED");
+    assertThat(p.neType()).isEqualTo("mme");
+    assertThat(p.format()).isEqualTo("dpkg");
+    assertThat(p.release()).isEqualTo("Debian:12");
+    assertThat(p.digest()).isEqualTo(full.digest())
+        .isEqualTo(PackageReport.digestOf(p.packages()));
+    assertThat(p.count()).isEqualTo(3);
+    assertThat(p.packages()).isEqualTo(full.packages());
+    assertThat(p.sockets()).extracting(x -> x.port() + " " + x.owner())
+        .containsExactly("23 inetutils-telnetd", "2222 null");
+    Instant reported = Instant.parse(p.reportedAt());
+    assertThat(reported).isAfter(before);
+    assertThat(Instant.parse(p.answeredAt())).isAfterOrEqualTo(reported);
+
+    // "Unchanged": the agent sends the digest only; the list and its digest stay, the time moves.
+    Thread.sleep(5);
+    d.client.reportPackages(full.withoutPackages());
+    org.neguard.api.vuln.DevicePackages again = JSON.readValue(s.http.get(
+        "/api/devices/vuln-pkgs-1/packages", s.token(Role.OPERATOR)).body(),
+        org.neguard.api.vuln.DevicePackages.class);
+    assertThat(again.packages()).isEqualTo(full.packages());
+    assertThat(again.digest()).isEqualTo(full.digest());
+    assertThat(Instant.parse(again.reportedAt())).isAfter(reported);
+
+    TestDevice.enroll(s, "vuln-pkgs-2", "mme");
+    Http.Response none = s.http.get("/api/devices/vuln-pkgs-2/packages", s.token(Role.APPROVER));
+    assertThat(none.status()).isEqualTo(200);
+    assertThat(none.json().path("state").asText()).isEqualTo("NO_REPORT");
+    assertThat(none.json().has("packages")).as("no list, not an empty one").isFalse();
+    assertThat(none.json().has("digest")).isFalse();
+
+    Http.Response unknown = s.http.get("/api/devices/no-such-ne/packages", s.adminToken());
+    assertThat(unknown.status()).isEqualTo(404);
   }
 }
