@@ -22,7 +22,8 @@ import java.util.Set;
 enum Module {
   COMMON(
       // evidence: the one evidence model (a test case with its writers) that the hardening, the
-      // authorization and the integrity evidence share; html: the one escaper.
+      // authorization and the integrity evidence share (its subpackages, the documents judged
+      // from a server's records, are EVIDENCE's); html: the one escaper.
       packages(
           "org.neguard.verdict..",
           "org.neguard.measure..",
@@ -30,7 +31,7 @@ enum Module {
           "org.neguard.progress..",
           "org.neguard.io..",
           "org.neguard.html..",
-          "org.neguard.evidence.."),
+          "org.neguard.evidence"),
       allOfIt(),
       none()),
   TESTING(packages("org.neguard.testing.."), exports(), none()),
@@ -67,6 +68,14 @@ enum Module {
           "org.neguard.harden.nmap.NmapXmlImporter"),
       using(COMMON, VULN)),
   API(packages("org.neguard.api.."), allOfIt(), using(COMMON)),
+  // The evidence documents judged from a server's records (integrity, hardening, authorization):
+  // the CLI reads the records over the API, the console from its services, and both judge and
+  // write them with these classes. On the API's records, so not in COMMON, which uses nothing.
+  EVIDENCE(
+      packages("org.neguard.evidence.integrity..", "org.neguard.evidence.hardening..",
+          "org.neguard.evidence.authz..", "org.neguard.evidence.document.."),
+      allOfIt(),
+      using(COMMON, API)),
   // agent.client: the device side of the agents' API, which `neguard sim agents` drives too.
   // The agent uses of HARDEN only the observation model and the /proc inventory (port drift),
   // which the neguard-inventory jar carries without the probes; AgentClasspathTest holds it there.
@@ -81,10 +90,11 @@ enum Module {
       // HARDEN: the hardening policy and the evaluator judge the agents' inventories (port drift).
       // VULN: the NEs' package lists matched against the vulnerability database (issue 16),
       // and the publication gate matches a bundle's SBOM against it.
+      // EVIDENCE: the console's Evidence page judges the server's records as `neguard evidence`.
       exports("org.neguard.server"),
-      using(COMMON, PKG, API, HARDEN, VULN)),
+      using(COMMON, PKG, API, HARDEN, VULN, EVIDENCE)),
   CLI(packages("org.neguard.cli.."), exports(), using(COMMON, PKG, DEMO, AV, HARDEN, VULN, API, AGENT,
-      SERVER));
+      SERVER, EVIDENCE));
 
   private final List<String> packages;
   private final List<String> exportedPackages;

@@ -158,6 +158,10 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/users/tokens/{id}/revoke", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/packages", ALL);
     EXPECTED.put("GET /console/packages/{name}/{version}", ALL);
+    // The Evidence page: admins and auditors, as the audit log, whose rows the documents quote.
+    EXPECTED.put("GET /console/evidence", READERS);
+    EXPECTED.put("POST /console/evidence", READERS);
+    EXPECTED.put("GET /console/evidence/{id}/{format}", READERS);
   }
 
   /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */

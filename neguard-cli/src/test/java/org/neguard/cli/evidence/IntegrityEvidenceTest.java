@@ -22,6 +22,7 @@ import org.neguard.api.deploy.Target;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.evidence.Outcome;
 import org.neguard.evidence.TestCase;
+import org.neguard.evidence.integrity.IntegrityDocument;
 
 /**
  * How the integrity evidence judges the server's records: a requirement passes only on an
@@ -33,7 +34,7 @@ class IntegrityEvidenceTest {
   private static final ProblemReason MISMATCH = new ProblemReason("MEASUREMENT_MISMATCH",
       "component pkg:core: file lib/core.so differs from the reference", "pkg:core/lib/core.so");
   private final List<AttestationResult> attestations = new ArrayList<>();
-  private final List<IntegrityEvidence.Run> runs = new ArrayList<>();
+  private final List<IntegrityDocument.Run> runs = new ArrayList<>();
   private final List<AuditRecord> audit = new ArrayList<>();
   private int n;
 
@@ -54,8 +55,8 @@ class IntegrityEvidenceTest {
         : String.format("2026-12-04T09:%02d:30Z", minute), null, null, List.of(reasons));
   }
 
-  private IntegrityEvidence.Observed observed() {
-    return new IntegrityEvidence.Observed("http://127.0.0.1:1", List.of(
+  private IntegrityDocument.Observed observed() {
+    return new IntegrityDocument.Observed("http://127.0.0.1:1", List.of(
         new DeviceTrust("dev-1", "mme", "trusted", "", "2026-12-04T09:30:05Z",
             "2026-12-04T09:35:00Z", "PASS")), attestations, audit, runs,
         List.of(new AttestationPolicy("mme", List.of("quarantine", "rollback"), "appr",
@@ -94,14 +95,14 @@ class IntegrityEvidenceTest {
   void wholeFlow_passes(@TempDir Path dir) throws Exception {
     att("dev-1", "FIRST_CONTACT", "PASS", "trusted", 1);
     att("dev-1", "BEFORE_UPDATE", "PASS", "trusted", 10);
-    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "completed", "",
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
         List.of(target("dev-1", "succeeded", "ord-1", 10))));
     att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 12);
     att("dev-1", "SCHEDULED", "PASS", "trusted", 15);
     att("dev-1", "SCHEDULED", "FAIL", "quarantined", 20, MISMATCH);
     audit.add(new AuditRecord(7, "2026-12-04T09:20:05Z", "system", "DEVICE_QUARANTINE",
         "dev-1", "success", "ATTESTATION_FAILED policy quarantine,rollback", "-", "0", "1"));
-    runs.add(new IntegrityEvidence.Run("dep-2", "recovery", "core", "1.1", "completed", "",
+    runs.add(new IntegrityDocument.Run("dep-2", "recovery", "core", "1.1", "completed", "",
         List.of(target("dev-1", "succeeded", "ord-2", 25))));
     att("dev-1", "READMISSION", "PASS", "trusted", 30);
     Map<String, TestCase> c = cases();
@@ -125,7 +126,7 @@ class IntegrityEvidenceTest {
   @DisplayName("ATT-1 an order issued after a failed BEFORE_UPDATE attestation fails ATT-1")
   void att1_orderAfterFailure_fails(@TempDir Path dir) throws Exception {
     att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10, MISMATCH);
-    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "running", "",
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
         List.of(target("dev-1", "issued", "ord-1", 10))));
     TestCase t = cases().get("ATT-1");
     assertThat(t.outcome()).isEqualTo(Outcome.FAIL);
@@ -138,7 +139,7 @@ class IntegrityEvidenceTest {
       + " alone does not demonstrate a gated order")
   void att1_heldBack_only() {
     att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10, MISMATCH);
-    runs.add(new IntegrityEvidence.Run("dep-1", "update", "core", "1.1", "completed", "",
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
         List.of(target("dev-1", "failed", null, 10, new ProblemReason("ATTESTATION_FAILED",
             "not updated", "dev-1")))));
     TestCase t = cases().get("ATT-1");

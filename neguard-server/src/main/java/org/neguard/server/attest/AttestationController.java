@@ -40,12 +40,15 @@ class AttestationController {
   private final Baselines baselines;
   private final JdbcClient jdbc;
   private final AuditLog audit;
+  private final AttestationRecords records;
 
-  AttestationController(Pve pve, Baselines baselines, JdbcClient jdbc, AuditLog audit) {
+  AttestationController(Pve pve, Baselines baselines, JdbcClient jdbc, AuditLog audit,
+      AttestationRecords records) {
     this.pve = pve;
     this.baselines = baselines;
     this.jdbc = jdbc;
     this.audit = audit;
+    this.records = records;
   }
 
   /** A device's answer to its challenge, for the device of the client certificate only. */
@@ -86,20 +89,7 @@ class AttestationController {
   @GetMapping("/api/attestation/devices")
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
   List<DeviceTrust> devices(@RequestParam(required = false) String trustState) {
-    return jdbc.sql("SELECT d.id, d.ne_type, d.trust_state, d.trust_reason, d.attested_at,"
-            + " d.next_attestation_at, (SELECT a.result FROM attestations a WHERE a.device_id ="
-            + " d.id AND a.judged_at IS NOT NULL ORDER BY a.judged_at DESC, a.id DESC LIMIT 1)"
-            + " FROM devices d" + (trustState == null ? "" : " WHERE d.trust_state = ?")
-            + " ORDER BY d.id")
-        .params(trustState == null ? List.of() : List.of(trustState))
-        .query((rs, i) -> new DeviceTrust(rs.getString(1), rs.getString(2), rs.getString(3),
-            rs.getString(4), time(rs.getObject(5, java.time.OffsetDateTime.class)),
-            time(rs.getObject(6, java.time.OffsetDateTime.class)), rs.getString(7)))
-        .list();
-  }
-
-  private static String time(java.time.OffsetDateTime t) {
-    return t == null ? null : org.neguard.api.WireTime.of(t.toInstant());
+    return records.trustStates(trustState);
   }
 
   @GetMapping("/api/baselines")
@@ -146,7 +136,7 @@ class AttestationController {
   @GetMapping("/api/attestation/policies")
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
   List<AttestationPolicy> policies() {
-    return Policies.list(jdbc);
+    return records.policies();
   }
 
   /** Sets the failure policy of an NE type (REC-1); an approver's decision, audited. */

@@ -31,7 +31,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * one a success row with its version and SHA-256. Thread-safe.
  */
 @Component
-final class HardeningPolicies {
+public final class HardeningPolicies {
   /** The largest policy document accepted: PolicyParser's own limit. */
   static final int MAX_BYTES = 1 << 20;
   private static final Pattern NE_TYPE = Pattern.compile("[A-Za-z0-9._+-]{1,128}");
@@ -105,7 +105,7 @@ final class HardeningPolicies {
   }
 
   /** Every version of every NE type, by type, newest version first; without content. */
-  List<HardeningPolicyInfo> list() {
+  public List<HardeningPolicyInfo> list() {
     record Row(String neType, int version, String sha256, String by, Instant at, byte[] content) {}
     List<Row> rows = jdbc.sql("SELECT ne_type, version, sha256, uploaded_by, uploaded_at,"
             + " content FROM hardening_policies ORDER BY ne_type, version DESC")

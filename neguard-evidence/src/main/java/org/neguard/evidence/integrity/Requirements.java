@@ -1,4 +1,4 @@
-package org.neguard.cli.evidence;
+package org.neguard.evidence.integrity;
 
 import java.util.Map;
 
