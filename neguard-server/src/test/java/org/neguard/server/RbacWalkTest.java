@@ -156,6 +156,7 @@ public class RbacWalkTest {
     EXPECTED.put("POST /console/users/tokens/{id}/revoke", EnumSet.of(Role.ADMIN));
     EXPECTED.put("GET /console/packages", ALL);
     EXPECTED.put("GET /console/packages/{name}/{version}", ALL);
+    EXPECTED.put("POST /console/packages/upload", EnumSet.of(Role.PUBLISHER));
   }
 
   /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */
