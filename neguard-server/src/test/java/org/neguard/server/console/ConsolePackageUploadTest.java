@@ -170,12 +170,8 @@ class ConsolePackageUploadTest {
     try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
       // Were the body read (or spooled by a multipart parser) before the check, no answer
       // would come: the client sends its headers and 10 bytes of a declared gigabyte.
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST " + action + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: NEGUARD_CONSOLE="
-          + pub.sessionId() + "\r\nContent-Type: multipart/form-data; boundary=x\r\n"
-          + "Content-Length: " + (1L << 30) + "\r\n\r\n--x\r\nabcd").getBytes(
-              StandardCharsets.US_ASCII));
+      OutputStream out = startPost(socket, action, pub, "Content-Length: " + (1L << 30));
+      out.write("--x\r\nabcd".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       String answer = readAnswer(socket.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 413").contains("SIZE_LIMIT");
@@ -191,11 +187,7 @@ class ConsolePackageUploadTest {
     List<String> files = s.storedFiles();
     AtomicLong sent = new AtomicLong();
     try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST " + action + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: NEGUARD_CONSOLE="
-          + pub.sessionId() + "\r\nContent-Type: multipart/form-data; boundary=x\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      OutputStream out = startPost(socket, action, pub, "Transfer-Encoding: chunked");
       String head = "--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b\"\r\n\r\n";
       out.write((Integer.toHexString(head.length()) + "\r\n" + head + "\r\n")
           .getBytes(StandardCharsets.US_ASCII));
@@ -293,6 +285,17 @@ class ConsolePackageUploadTest {
     }
     assertThat(s.http.get("/api/packages/console-browser-bad/1.0.0", s.adminToken()).status())
         .isEqualTo(404);
+  }
+
+  /** Sends the headers of a POST of the upload form in {@code pub}'s session, by hand. */
+  static OutputStream startPost(Socket socket, String action, ConsoleSession pub, String length)
+      throws IOException {
+    socket.setSoTimeout(30_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(("POST " + action + " HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: NEGUARD_CONSOLE="
+        + pub.sessionId() + "\r\nContent-Type: multipart/form-data; boundary=x\r\n" + length
+        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    return out;
   }
 
   /** The status line and headers and what body came before the server closed or 5 s passed. */
