@@ -59,11 +59,11 @@ class ActivityChart {
   record Chart(String window, String from, String to, List<Column> columns, int failures,
       int deployments, int max) {
     static final int HEIGHT = 120;
-    static final int COLUMN = 18;
-    static final int BAR = 7;
+    /** The chart's width: 24 hourly columns of 18, or 7 daily ones wide enough for a date. */
+    static final int WIDTH = 432;
 
     public int width() {
-      return columns.size() * COLUMN;
+      return WIDTH;
     }
   }
 
@@ -94,7 +94,7 @@ class ActivityChart {
     for (int i = 0; i < w.buckets(); i++) {
       Instant at = Instant.ofEpochSecond(start + i * size);
       columns.add(new Column(at.toString(), w.label.format(at), failures[i], deployments[i],
-          i * Chart.COLUMN, failures[i] * Chart.HEIGHT / max,
+          i * (Chart.WIDTH / w.buckets()), failures[i] * Chart.HEIGHT / max,
           deployments[i] * Chart.HEIGHT / max));
       totalF += failures[i];
       totalD += deployments[i];
