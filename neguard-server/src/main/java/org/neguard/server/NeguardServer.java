@@ -155,6 +155,10 @@ public final class NeguardServer implements AutoCloseable {
     // marks such answers Connection: close).
     p.put("server.tomcat.max-swallow-size", Long.toString(MAX_SWALLOW_BYTES));
     p.put("spring.web.resources.add-mappings", "false");
+    // No multipart parsing by the container: a multipart body would otherwise be spooled to disk
+    // when anything asks for a parameter (the CSRF filter does), before any limit of ours ran;
+    // the console's upload form parses its one file part itself (console.PackageUploadForm).
+    p.put("spring.servlet.multipart.enabled", "false");
     // The console's session cookie (issue 18): sent back by the browser to /console only (so
     // never with an API call), never to scripts, never from another site's page or link, and
     // only over TLS when the server has it; never as a URL parameter.

@@ -162,6 +162,7 @@ public class RbacWalkTest {
     EXPECTED.put("GET /console/evidence", READERS);
     EXPECTED.put("POST /console/evidence", READERS);
     EXPECTED.put("GET /console/evidence/{id}/{format}", READERS);
+    EXPECTED.put("POST /console/packages/upload", EnumSet.of(Role.PUBLISHER));
   }
 
   /** The console's pages: sessions only, walked by console.ConsoleSecurityTest. */

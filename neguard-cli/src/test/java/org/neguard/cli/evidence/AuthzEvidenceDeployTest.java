@@ -104,7 +104,18 @@ class AuthzEvidenceDeployTest {
     DEPLOY_CASES.forEach(id -> assertThat(v).containsEntry(id, "PASS"));
     JsonNode doc = new ObjectMapper().readTree(r.json().toFile());
     boolean agentsRow = false;
+    boolean consoleUpload = false;
     for (JsonNode row : doc.path("matrix")) {
+      if ("POST".equals(row.path("method").asText())
+          && "/console/packages/upload".equals(row.path("path").asText())) {
+        // The console's upload form (issue 18), probed with a console session of each role.
+        consoleUpload = true;
+        assertThat(row.path("results").path("publisher").asInt()).as("%s", row)
+            .isNotIn(401, 403);
+        for (String role : List.of("admin", "operator", "approver", "auditor")) {
+          assertThat(row.path("results").path(role).asInt()).as("%s", row).isEqualTo(403);
+        }
+      }
       if ("agents".equals(row.path("port").asText())) {
         agentsRow = true;
         assertThat(row.path("results").path("admin").asInt()).as("%s", row).isEqualTo(401);
@@ -113,6 +124,7 @@ class AuthzEvidenceDeployTest {
       }
     }
     assertThat(agentsRow).as("the device endpoints were probed on the agents' port").isTrue();
+    assertThat(consoleUpload).as("the console's upload form was probed").isTrue();
     List<Device> probes = admin.devices(null, null).stream()
         .filter(d -> d.id().startsWith("evidence-probe-")).toList();
     assertThat(probes).isNotEmpty().allSatisfy(d -> assertThat(d.disabledAt()).isNotNull());

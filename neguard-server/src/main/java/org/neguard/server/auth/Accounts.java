@@ -200,6 +200,9 @@ public final class Accounts {
       throw ApiException.of(ReasonCode.NOT_AUTHENTICATED,
           problem + "; log in again with 'neguard login'");
     }
+    // When it was last used, for the users page and 'neguard user token list': at most one
+    // write a minute per token (TokenStore.touch).
+    tokens.touch(t.id(), now);
     return new CurrentUser(u.id(), u.username(), u.roles(), t.id());
   }
 
@@ -403,7 +406,8 @@ public final class Accounts {
 
   private static Token view(TokenStore.Token t, String secret) {
     return new Token(t.id(), t.username(), t.name(), WireTime.of(t.createdAt()),
-        WireTime.of(t.expiresAt()), WireTime.of(t.revokedAt()), secret);
+        WireTime.of(t.expiresAt()), WireTime.of(t.revokedAt()), WireTime.of(t.lastUsedAt()),
+        secret);
   }
 
   private static User view(String username, Set<Role> roles, boolean disabled, Instant created) {

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
@@ -29,7 +30,13 @@ final class TokenStore {
 
   /** A stored token (never its secret). */
   record Token(String id, long userId, String username, String name, Instant createdAt,
-      Instant expiresAt, Instant revokedAt) {}
+      Instant expiresAt, Instant revokedAt, Instant lastUsedAt) {}
+
+  /**
+   * How stale a token's recorded last use may be: a use is written only when the recorded one
+   * is older than this, so that a token used on every request costs one write a minute.
+   */
+  static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
 
   /** A new token with its secret, to be shown once. */
   record Issued(Token token, String secret) {}
@@ -52,7 +59,7 @@ final class TokenStore {
         .params(idHex, userId, name, sha256(secretHex), UserStore.utc(now),
             UserStore.utc(expiresAt))
         .update();
-    return new Issued(new Token(idHex, userId, username, name, now, expiresAt, null),
+    return new Issued(new Token(idHex, userId, username, name, now, expiresAt, null, null),
         PREFIX + idHex + secretHex);
   }
 
@@ -91,6 +98,33 @@ final class TokenStore {
             .query((rs, i) -> token(rs)).list();
   }
 
+  /**
+   * Records that token {@code id} was used at {@code now}, unless a use within {@link
+   * #TOUCH_INTERVAL} is recorded already. The check is the UPDATE's own condition, not a read
+   * before it: two replicas (or two requests) touching the same token at once cannot both
+   * write inside one interval, nor can a late write move the time backwards. This replica's own
+   * memory of its last write spares the database the statement in between.
+   *
+   * @return whether a row was written
+   */
+  boolean touch(String id, Instant now) {
+    Instant mine = written.get(id);
+    if (mine != null && now.isBefore(mine.plus(TOUCH_INTERVAL))) {
+      return false;
+    }
+    written.put(id, now);
+    if (written.size() > 100_000) {
+      written.clear(); // a bound on memory; the database's condition still holds
+    }
+    return jdbc.sql("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"
+            + " AND (last_used_at IS NULL OR last_used_at <= ?)")
+        .params(UserStore.utc(now), id, UserStore.utc(now.minus(TOUCH_INTERVAL)))
+        .update() == 1;
+  }
+
+  private final java.util.concurrent.ConcurrentMap<String, Instant> written =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   void revoke(String id, Instant now) {
     jdbc.sql("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
         .params(UserStore.utc(now), id).update();
@@ -105,10 +139,11 @@ final class TokenStore {
 
   private static Token token(ResultSet rs) throws SQLException {
     OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
+    OffsetDateTime used = rs.getObject("last_used_at", OffsetDateTime.class);
     return new Token(rs.getString("id"), rs.getLong("user_id"), rs.getString("username"),
         rs.getString("name"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
         rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
-        revoked == null ? null : revoked.toInstant());
+        revoked == null ? null : revoked.toInstant(), used == null ? null : used.toInstant());
   }
 
   static String sha256(String s) {

@@ -7,6 +7,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import org.neguard.server.access.CurrentUser;
 import org.neguard.server.audit.AuditEvent;
@@ -30,7 +31,9 @@ import org.springframework.security.web.authentication.LoginUrlAuthenticationEnt
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
-import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
+import org.springframework.security.web.savedrequest.CookieRequestCache;
+import org.springframework.security.web.savedrequest.RequestCache;
 import org.springframework.security.web.savedrequest.SavedRequest;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -42,7 +45,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <p>Why each setting: form login against the server's accounts through {@link
  * Accounts#sessionLogin} (the same throttle, hashes and audit rows as the API's login); the
  * session id changes on login (no fixation); CSRF tokens on every form, the login form too (no
- * login CSRF); after login only a saved console path is followed (no open redirect); a strict
+ * login CSRF), kept before login in a signed cookie rather than a session; after login only a saved console path is followed (no open redirect); a strict
  * Content-Security-Policy with no inline script or style and no framing (clickjacking). Which
  * roles reach a page is its handler's {@link org.neguard.server.access.Allowed}, enforced by the
  * same interceptor as the API's; here a page needs only a signed-in session.
@@ -67,7 +70,13 @@ class ConsoleSecurity {
   @Bean
   @Order(1)
   SecurityFilterChain console(HttpSecurity http) throws Exception {
-    HttpSessionRequestCache cache = new HttpSessionRequestCache();
+    // No server session before login (HRD-6): the page asked for waits in a cookie, the login
+    // form's CSRF token in a signed cookie (ConsoleCsrfTokens), a failed login's answer in the
+    // URL. A session is made only when an account signs in.
+    CookieRequestCache cache = new CookieRequestCache();
+    SimpleUrlAuthenticationFailureHandler failed =
+        new SimpleUrlAuthenticationFailureHandler(LOGIN + "?error");
+    failed.setAllowSessionCreation(false);
     LoginUrlAuthenticationEntryPoint toLogin = new LoginUrlAuthenticationEntryPoint(LOGIN);
     http.securityMatcher("/console", "/console/**")
         .authenticationProvider(new PasswordProvider(accounts))
@@ -75,7 +84,8 @@ class ConsoleSecurity {
         .requestCache(r -> r.requestCache(cache))
         .formLogin(f -> f.loginPage(LOGIN).loginProcessingUrl(LOGIN)
             .successHandler(successHandler(cache))
-            .failureUrl(LOGIN + "?error"))
+            .failureHandler(failed))
+        .csrf(c -> c.csrfTokenRepository(new ConsoleCsrfTokens(Clock.systemUTC())))
         .logout(l -> l.logoutUrl("/console/logout")
             .addLogoutHandler((req, res, auth) -> {
               if (auth != null && auth.getPrincipal() instanceof CurrentUser u) {
@@ -113,7 +123,7 @@ class ConsoleSecurity {
    * After login, back to the console page that asked for it, when it was one: only a path under
    * {@code /console} of this server, never a URL a link could have chosen.
    */
-  private static AuthenticationSuccessHandler successHandler(HttpSessionRequestCache cache) {
+  private static AuthenticationSuccessHandler successHandler(RequestCache cache) {
     return (request, response, authentication) -> {
       SavedRequest saved = cache.getRequest(request, response);
       cache.removeRequest(request, response);

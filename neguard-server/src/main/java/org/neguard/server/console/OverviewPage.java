@@ -14,6 +14,7 @@ import org.neguard.server.drift.DriftJudge;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 
 /** The fleet at a glance: trust states, active deployments, the audit chain's last check. */
 @Controller
@@ -26,9 +27,11 @@ class OverviewPage {
   private final DeploymentViews deployments;
   private final AuditCheck auditCheck;
   private final DriftJudge drift;
+  private final ActivityChart activity;
 
   OverviewPage(Devices devices, DeploymentViews deployments, AuditCheck auditCheck,
-      DriftJudge drift) {
+      DriftJudge drift, ActivityChart activity) {
+    this.activity = activity;
     this.drift = drift;
     this.devices = devices;
     this.deployments = deployments;
@@ -37,7 +40,7 @@ class OverviewPage {
 
   @GetMapping(ConsoleSecurity.HOME)
   @Allowed({Role.ADMIN, Role.OPERATOR, Role.APPROVER, Role.AUDITOR})
-  String overview(Model model) {
+  String overview(@RequestParam(required = false) String window, Model model) {
     Map<String, Integer> byState = new LinkedHashMap<>();
     STATES.forEach(s -> byState.put(s, 0));
     for (Device d : devices.list(null, null)) {
@@ -54,6 +57,7 @@ class OverviewPage {
     model.addAttribute("deploymentChart", Chart.bars(byDeploymentState));
     model.addAttribute("auditCheck", auditCheck.last());
     model.addAttribute("outOfPolicy", drift.outOfPolicy());
+    model.addAttribute("activity", activity.chart(ActivityChart.Window.of(window)));
     return "console/overview";
   }
 

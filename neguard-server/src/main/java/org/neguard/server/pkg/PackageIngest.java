@@ -50,12 +50,33 @@ import org.springframework.transaction.support.TransactionTemplate;
  * refused ({@code CONFLICT}). Thread-safe.
  */
 @Component
-final class PackageIngest {
+public final class PackageIngest {
   private static final Logger LOG = LoggerFactory.getLogger(PackageIngest.class);
   private static final int BUFFER = 1 << 20;
 
   /** The outcome of an accepted upload. */
-  record Accepted(PackageStore.StoredPackage pkg, boolean created) {}
+  public record Accepted(PackageStore.StoredPackage pkg, boolean created) {
+    /** The package as the API shows it. */
+    public org.neguard.api.pkg.PackageInfo info() {
+      return pkg.wire();
+    }
+  }
+
+  /**
+   * Where the bundle's bytes come from, opened only after the declared length passed: the
+   * console's form opens its file part here, so that a form too large is refused before a byte
+   * of it is parsed, and a malformed form is refused (with its code and an audit row) like a
+   * malformed bundle.
+   */
+  @FunctionalInterface
+  public interface Body {
+    /**
+     * The bundle's bytes.
+     *
+     * @throws RefusalException when the request does not carry a bundle where it should
+     */
+    InputStream open() throws IOException, RefusalException;
+  }
 
   private final DataDir dataDir;
   private final PublicationGate gate;
@@ -98,10 +119,26 @@ final class PackageIngest {
    * @throws IOException if the upload broke off; nothing is stored then
    */
   Accepted ingest(String actor, long declaredLength, InputStream body) throws IOException {
+    return ingest(actor, declaredLength, () -> body);
+  }
+
+  /**
+   * As {@link #ingest(String, long, InputStream)}, the body opened once the declared length has
+   * passed (the console's multipart form).
+   *
+   * @param declaredLength the most the bundle can have by the request's Content-Length, or -1
+   */
+  public Accepted ingest(String actor, long declaredLength, Body opener) throws IOException {
     if (declaredLength > maxBytes) {
       throw refuse(actor, "upload of " + declaredLength + " bytes", new RefusalException(
           ReasonCode.SIZE_LIMIT, "the bundle has " + declaredLength + " bytes, more than this"
               + " server accepts (" + maxBytes + "); ask the operator to raise --max-upload"));
+    }
+    InputStream body;
+    try {
+      body = opener.open();
+    } catch (RefusalException e) {
+      throw refuse(actor, "upload form", e);
     }
     Path tmp = null;
     try {

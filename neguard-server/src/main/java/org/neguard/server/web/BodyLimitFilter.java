@@ -47,9 +47,11 @@ final class BodyLimitFilter extends OncePerRequestFilter {
     if (hasBody(request)) {
       response = new CloseOnRefusal(response);
     }
-    // The package upload streams to disk; a targets signed offline lists every package (some
+    // The package upload (the API's and the console's form) streams to disk; a targets signed offline lists every package (some
     // MiB for ten thousand): each bounds its own body, after authentication.
     if ("POST".equals(request.getMethod()) && ("/api/packages".equals(request.getRequestURI())
+        || ("/console/packages/upload".equals(request.getRequestURI())
+            && String.valueOf(request.getContentType()).startsWith("multipart/form-data"))
         || "/api/repo/targets".equals(request.getRequestURI()))) {
       chain.doFilter(request, response);
       return;

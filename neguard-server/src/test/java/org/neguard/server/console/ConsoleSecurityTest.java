@@ -118,10 +118,18 @@ class ConsoleSecurityTest {
     ConsoleSession c = new ConsoleSession(s.server.url());
     HttpResponse<String> r = c.get("/console/login");
     assertThat(r.statusCode()).isEqualTo(200);
-    String cookie = r.headers().allValues("Set-Cookie").stream()
+    // Before login no session (HRD-6): the login form's token is in its own cookie.
+    assertThat(r.headers().allValues("Set-Cookie"))
+        .noneMatch(v -> v.startsWith("NEGUARD_CONSOLE="));
+    String token = r.headers().allValues("Set-Cookie").stream()
+        .filter(v -> v.startsWith(ConsoleCsrfTokens.COOKIE + "=")).findFirst().orElseThrow();
+    HttpResponse<String> login = c.login(user(Role.AUDITOR), password(Role.AUDITOR));
+    String cookie = login.headers().allValues("Set-Cookie").stream()
         .filter(v -> v.startsWith("NEGUARD_CONSOLE=")).findFirst().orElseThrow();
-    assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/console")
-        .doesNotContain("Secure"); // plain HTTP on loopback; Secure with TLS
+    for (String v : List.of(cookie, token)) {
+      assertThat(v).contains("HttpOnly").contains("SameSite=Strict").contains("Path=/console")
+          .doesNotContain("Secure"); // plain HTTP on loopback; Secure with TLS
+    }
     assertThat(r.headers().firstValue("Content-Security-Policy")).hasValue(ConsoleSecurity.CSP);
     assertThat(ConsoleSecurity.CSP).contains("script-src 'self'").contains("style-src 'self'")
         .contains("frame-ancestors 'none'").doesNotContain("unsafe");
@@ -134,12 +142,21 @@ class ConsoleSecurityTest {
   @Test
   @DisplayName("SRC-1 login changes the session id (no session fixation)")
   void login_changesSessionId() {
+    // No session exists before login any more; a session id planted in the browser (one the
+    // server never issued: Tomcat does not adopt it) is not the one login makes.
     ConsoleSession c = new ConsoleSession(s.server.url());
+    String planted = "0123456789ABCDEF0123456789ABCDEF";
     c.get("/console/login");
-    String before = c.sessionId();
-    assertThat(before).isNotNull();
-    assertThat(c.login(user(Role.AUDITOR), password(Role.AUDITOR)).statusCode()).isEqualTo(302);
-    assertThat(c.sessionId()).isNotNull().isNotEqualTo(before);
+    java.net.HttpCookie cookie = new java.net.HttpCookie("NEGUARD_CONSOLE", planted);
+    cookie.setPath("/console");
+    cookie.setVersion(0);
+    c.cookies.getCookieStore().add(s.server.url(), cookie);
+    assertThat(c.sessionId()).isEqualTo(planted);
+    HttpResponse<String> login = c.login(user(Role.AUDITOR), password(Role.AUDITOR));
+    assertThat(login.statusCode()).isEqualTo(302);
+    String issued = login.headers().allValues("Set-Cookie").stream()
+        .filter(v -> v.startsWith("NEGUARD_CONSOLE=")).findFirst().orElseThrow();
+    assertThat(issued).doesNotContain(planted);
   }
 
   @Test
@@ -434,6 +451,10 @@ class ConsoleSecurityTest {
   }
 
   static long lastAudit() {
+    return lastAudit(s);
+  }
+
+  static long lastAudit(TestServer s) {
     return s.http.get("/api/audit?tail=true&limit=1", s.adminToken()).json().path(0).path("seq")
         .asLong();
   }

@@ -1,0 +1,139 @@
+package org.neguard.server.console;
+
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.springframework.http.ResponseCookie;
+import org.springframework.security.web.csrf.CsrfToken;
+import org.springframework.security.web.csrf.CsrfTokenRepository;
+import org.springframework.security.web.csrf.DefaultCsrfToken;
+import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
+
+/**
+ * Where the console keeps its CSRF tokens (issue 18, last session's finding): in the session
+ * once there is one (signed in), and before that in a signed cookie, so that a visitor who only
+ * opens the login page costs the server no session (HRD-6: 10,000 anonymous GETs made 10,000
+ * sessions of 30 minutes each, with nothing capping one address).
+ *
+ * <p>Before login the token is a double-submit cookie: the login form's field must equal the
+ * cookie {@value #COOKIE}, whose value is {@code random.expiry.mac}, an HMAC-SHA256 under a key
+ * this process draws at start. The MAC means only this server mints tokens (a cookie set by a
+ * neighbouring site or a made-up pair is refused) and the expiry bounds a token's life to
+ * {@link #LIFETIME}; the cookie is {@code HttpOnly}, {@code SameSite=Strict}, path {@code
+ * /console}, {@code Secure} over TLS. At login Spring Security drops this token and makes a new
+ * one, held in the new session from then on. Like the sessions themselves the key is this
+ * process's: behind several replicas the login needs the sticky routing the sessions need.
+ */
+final class ConsoleCsrfTokens implements CsrfTokenRepository {
+  static final String COOKIE = "NEGUARD_CSRF";
+  static final Duration LIFETIME = Duration.ofMinutes(30);
+  private static final String PARAMETER = "_csrf";
+  private static final String HEADER = "X-CSRF-TOKEN";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
+  private final HttpSessionCsrfTokenRepository sessions = new HttpSessionCsrfTokenRepository();
+  private final SecretKeySpec key;
+  private final Clock clock;
+
+  ConsoleCsrfTokens(Clock clock) {
+    byte[] k = new byte[32];
+    RANDOM.nextBytes(k);
+    this.key = new SecretKeySpec(k, "HmacSHA256");
+    this.clock = clock;
+  }
+
+  @Override
+  public CsrfToken generateToken(HttpServletRequest request) {
+    byte[] r = new byte[32];
+    RANDOM.nextBytes(r);
+    String body = B64.encodeToString(r) + "." + clock.instant().plus(LIFETIME).getEpochSecond();
+    return new DefaultCsrfToken(HEADER, PARAMETER, body + "." + mac(body));
+  }
+
+  @Override
+  public void saveToken(CsrfToken token, HttpServletRequest request,
+      HttpServletResponse response) {
+    if (request.getSession(false) != null) {
+      sessions.saveToken(token, request, response);
+      if (token == null || cookie(request) != null) {
+        clearCookie(request, response);
+      }
+      return;
+    }
+    if (token == null) {
+      clearCookie(request, response);
+      return;
+    }
+    response.addHeader("Set-Cookie", ResponseCookie.from(COOKIE, token.getToken())
+        .path(ConsoleSecurity.HOME).httpOnly(true).sameSite("Strict")
+        .secure(request.isSecure()).maxAge(LIFETIME).build().toString());
+  }
+
+  @Override
+  public CsrfToken loadToken(HttpServletRequest request) {
+    if (request.getSession(false) != null) {
+      return sessions.loadToken(request);
+    }
+    String value = cookie(request);
+    return value != null && valid(value) ? new DefaultCsrfToken(HEADER, PARAMETER, value) : null;
+  }
+
+  /** This server's MAC over the random part and expiry, and the expiry not passed. */
+  boolean valid(String value) {
+    int last = value.lastIndexOf('.');
+    int first = value.indexOf('.');
+    if (first <= 0 || last <= first || value.length() > 200) {
+      return false;
+    }
+    String body = value.substring(0, last);
+    byte[] given = value.substring(last + 1).getBytes(StandardCharsets.US_ASCII);
+    if (!MessageDigest.isEqual(given, mac(body).getBytes(StandardCharsets.US_ASCII))) {
+      return false;
+    }
+    try {
+      long expiry = Long.parseLong(body.substring(first + 1));
+      return clock.instant().getEpochSecond() < expiry;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private String mac(String body) {
+    try {
+      Mac m = Mac.getInstance("HmacSHA256");
+      m.init(key);
+      return B64.encodeToString(m.doFinal(body.getBytes(StandardCharsets.US_ASCII)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
+    }
+  }
+
+  private static String cookie(HttpServletRequest request) {
+    Cookie[] cookies = request.getCookies();
+    if (cookies == null) {
+      return null;
+    }
+    for (Cookie c : cookies) {
+      if (COOKIE.equals(c.getName())) {
+        return c.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static void clearCookie(HttpServletRequest request, HttpServletResponse response) {
+    response.addHeader("Set-Cookie", ResponseCookie.from(COOKIE, "").path(ConsoleSecurity.HOME)
+        .httpOnly(true).sameSite("Strict").secure(request.isSecure()).maxAge(0).build()
+        .toString());
+  }
+}

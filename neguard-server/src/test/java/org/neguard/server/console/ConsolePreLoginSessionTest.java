@@ -1,0 +1,212 @@
+package org.neguard.server.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.neguard.server.TestServer;
+import org.neguard.server.TestServer.Role;
+
+/**
+ * HRD-6, last session's finding: a visitor who is not signed in costs the server no session.
+ * The login form's CSRF token lives in a signed cookie until login (ConsoleCsrfTokens), the page
+ * asked for in a cookie, a failed login's answer in the URL.
+ */
+@DisplayName("HRD-6 SRC-1 console: no server session before login")
+class ConsolePreLoginSessionTest {
+  static TestServer s;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s = TestServer.start();
+    s.token(Role.AUDITOR);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  /** Sessions Tomcat has created since it started, from the server's own metrics. */
+  static long sessionsCreated() {
+    String metrics = s.http.get("/actuator/prometheus", s.adminToken()).body();
+    return metrics.lines().filter(l -> l.startsWith("tomcat_sessions_created_sessions_total"))
+        .map(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .findFirst().orElseThrow(() -> new AssertionError("no session metric: " + metrics));
+  }
+
+  @Test
+  @DisplayName("HRD-6 10,000 anonymous GETs of the login page create no server session")
+  void loginPage_tenThousandAnonymousGets_noServerSession() throws Exception {
+    long before = sessionsCreated();
+    HttpClient client = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NEVER).build(); // no cookie jar: 10,000 strangers
+    AtomicInteger withSession = new AtomicInteger();
+    AtomicInteger withToken = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 2_500; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                s.server.url().resolve("/console/login")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            List<String> cookies = r.headers().allValues("Set-Cookie");
+            if (cookies.stream().anyMatch(c -> c.startsWith("NEGUARD_CONSOLE="))) {
+              withSession.incrementAndGet();
+            }
+            if (cookies.stream().anyMatch(c -> c.startsWith(ConsoleCsrfTokens.COOKIE + "="))
+                && r.body().contains("name=\"_csrf\"")) {
+              withToken.incrementAndGet();
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // A page that needs a session and a failed login: sent to log in, still no session.
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    for (int i = 0; i < 20; i++) {
+      assertThat(c.get("/console/devices?neType=mme").statusCode()).isEqualTo(302);
+    }
+    assertThat(c.login("nobody", "wrong-password-here").statusCode()).isEqualTo(302);
+    assertThat(c.sessionId()).isNull();
+    assertThat(withSession.get()).isZero();
+    assertThat(withToken.get()).isEqualTo(10_000);
+    assertThat(sessionsCreated() - before).isZero();
+    // The page asked for is still where login leads, and login makes the one session.
+    HttpResponse<String> in = c.login(ConsoleSecurityTest.user(Role.AUDITOR),
+        ConsoleSecurityTest.password(Role.AUDITOR));
+    assertThat(ConsoleSession.location(in)).isEqualTo("/console/devices?neType=mme");
+    assertThat(c.sessionId()).isNotNull();
+    assertThat(sessionsCreated() - before).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("SRC-1 the login form's token: its own signed cookie only; forged or swapped, 403")
+  void loginForm_tokenCookie_forgedOrSwapped_refused() {
+    Map<String, String> creds = Map.of("username", ConsoleSecurityTest.user(Role.AUDITOR),
+        "password", ConsoleSecurityTest.password(Role.AUDITOR));
+    // Another visitor's token with this visitor's cookie.
+    ConsoleSession a = new ConsoleSession(s.server.url());
+    ConsoleSession b = new ConsoleSession(s.server.url());
+    String tokenOfB = b.csrf("/console/login");
+    a.csrf("/console/login");
+    java.util.HashMap<String, String> swapped = new java.util.HashMap<>(creds);
+    swapped.put("_csrf", tokenOfB);
+    assertThat(a.postRaw("/console/login", swapped).statusCode()).isEqualTo(403);
+    // A cookie and field that match but were not made by this server (no valid MAC).
+    ConsoleSession forged = new ConsoleSession(s.server.url());
+    String made = "AAAA." + (Instant.now().getEpochSecond() + 600) + ".BBBB";
+    HttpResponse<String> r = forged.get("/console/login",
+        Map.of("Cookie", ConsoleCsrfTokens.COOKIE + "=" + made));
+    assertThat(r.statusCode()).isEqualTo(200);
+    HttpClient raw = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    HttpResponse<String> post = send(raw, HttpRequest.newBuilder(
+            s.server.url().resolve("/console/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Cookie", ConsoleCsrfTokens.COOKIE + "=" + made)
+        .POST(HttpRequest.BodyPublishers.ofString("username=admin&password="
+            + TestServer.ADMIN_PASSWORD + "&_csrf=" + mask(made))).build());
+    assertThat(post.statusCode()).isEqualTo(403);
+    // The visitor's own: signed in, and the cookie token is dropped for the session's.
+    ConsoleSession own = new ConsoleSession(s.server.url());
+    HttpResponse<String> ok = own.login(creds.get("username"), creds.get("password"));
+    assertThat(ok.statusCode()).isEqualTo(302);
+    assertThat(ConsoleSession.location(ok)).isEqualTo("/console");
+    assertThat(ok.headers().allValues("Set-Cookie")).anySatisfy(v -> assertThat(v)
+        .startsWith(ConsoleCsrfTokens.COOKIE + "=;").contains("Max-Age=0"));
+    assertThat(own.get("/console/devices").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("SRC-1 a login token is this server's and expires: other key, altered or old, invalid")
+  void csrfCookie_macAndExpiry_checked() {
+    Instant t0 = Instant.parse("2026-12-05T04:00:00Z");
+    MutableClock clock = new MutableClock(t0);
+    ConsoleCsrfTokens tokens = new ConsoleCsrfTokens(clock);
+    String v = tokens.generateToken(null).getToken();
+    assertThat(tokens.valid(v)).isTrue();
+    assertThat(new ConsoleCsrfTokens(clock).valid(v)).as("another process's key").isFalse();
+    String[] p = v.split("\\.");
+    assertThat(tokens.valid(p[0] + "." + (Long.parseLong(p[1]) + 3600) + "." + p[2]))
+        .as("expiry pushed back").isFalse();
+    assertThat(tokens.valid(p[0] + "x." + p[1] + "." + p[2])).as("random part").isFalse();
+    for (String bad : List.of("", ".", "..", "a.b.c", "a..c", v + ".x", p[0] + "." + p[1])) {
+      assertThat(tokens.valid(bad)).as(bad).isFalse();
+    }
+    clock.now = t0.plus(ConsoleCsrfTokens.LIFETIME).minusSeconds(1);
+    assertThat(tokens.valid(v)).isTrue();
+    clock.now = t0.plus(ConsoleCsrfTokens.LIFETIME);
+    assertThat(tokens.valid(v)).as("expired").isFalse();
+  }
+
+  /**
+   * {@code token} as the form carries it: Spring Security's XOR masking, here with a zero mask,
+   * so that the refusal is the cookie's MAC's and not the masking's.
+   */
+  static String mask(String token) {
+    byte[] t = token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] combined = new byte[2 * t.length];
+    System.arraycopy(t, 0, combined, t.length, t.length);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(combined);
+  }
+
+  private static HttpResponse<String> send(HttpClient c, HttpRequest r) {
+    try {
+      return c.send(r, HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static final class MutableClock extends Clock {
+    Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
