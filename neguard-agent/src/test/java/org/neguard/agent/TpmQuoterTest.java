@@ -53,16 +53,7 @@ class TpmQuoterTest {
     tpm = SoftwareTpm.start(dir.resolve("swtpm"));
     state = dir.resolve("state");
     enrollment = TpmEnrollment.of(tpm.tcti(), state);
-    keys = enrollment.keys();
-    // The server's half, as org.neguard.server.tpm does it: a credential for the AK's name.
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    byte[] cred = Credential.make(TpmPublic.endorsementKey(keys.ekPublic()),
-        TpmPublic.attestationKey(keys.akPublic()).name(), secret, new SecureRandom());
-    assertThat(enrollment.activate(cred)).isEqualTo(secret);
-    // What TpmEnrollment.bind keeps after the server's answer.
-    Files.writeString(state.resolve("tpm/" + TpmEnrollment.BOUND), "{\"deviceId\":\"ne-1\","
-        + "\"pcr\":14,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
+    keys = bind(enrollment, state);
     quoter = TpmQuoter.of(tpm.tcti(), state);
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
@@ -70,6 +61,23 @@ class TpmQuoterTest {
     core = component("core", PlatformTim.Reference.VENDOR_SIGNED, "bin/mme", 'a');
     etc = component("platform:etc", PlatformTim.Reference.OPERATOR_BASELINE,
         "agent.properties", 'b');
+  }
+
+  /**
+   * The keys of {@code enrollment}, its AK activated against a credential made as the server
+   * makes it (org.neguard.server.tpm), and the server's answer kept as TpmEnrollment.bind
+   * keeps it: bound to PCR 14.
+   */
+  static TpmEnrollment.Keys bind(TpmEnrollment enrollment, Path state) throws Exception {
+    TpmEnrollment.Keys k = enrollment.keys();
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    byte[] cred = Credential.make(TpmPublic.endorsementKey(k.ekPublic()),
+        TpmPublic.attestationKey(k.akPublic()).name(), secret, new SecureRandom());
+    assertThat(enrollment.activate(cred)).isEqualTo(secret);
+    Files.writeString(state.resolve("tpm/" + TpmEnrollment.BOUND), "{\"deviceId\":\"ne-1\","
+        + "\"pcr\":14,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
+    return k;
   }
 
   @AfterAll
