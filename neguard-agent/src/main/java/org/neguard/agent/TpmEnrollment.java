@@ -147,6 +147,23 @@ public final class TpmEnrollment {
   }
 
   /**
+   * The EK's certificate its manufacturer stored in the TPM (the RSA 2048 EK's NV index
+   * 0x01c00002, TCG EK Credential Profile), empty when the TPM holds none: the server checks it
+   * against its manufacturers' CAs when it has any.
+   */
+  public Optional<byte[]> ekCertificate() throws IOException {
+    Path out = tpm.dir().resolve("ek.crt");
+    Files.deleteIfExists(out);
+    CommandRunner.Result r = tpm.attempt("tpm2_nvread", "-C", "o", "0x01c00002", "-o",
+        "ek.crt");
+    if (!r.ok() || !Files.exists(out)) {
+      return Optional.empty();
+    }
+    byte[] der = Files.readAllBytes(out);
+    return der.length == 0 ? Optional.empty() : Optional.of(der);
+  }
+
+  /**
    * The whole binding: keys, credential from the server, activation, the secret back. The
    * server's answer is kept in {@code bound.json}.
    */
@@ -154,8 +171,10 @@ public final class TpmEnrollment {
       throws IOException, DeviceApiException, RefusalException {
     Keys k = keys();
     Base64.Encoder b64 = Base64.getEncoder();
+    Optional<byte[]> ekCert = ekCertificate();
     TpmCredential c = client.tpmCredential(new TpmCredentialRequest(
-        b64.encodeToString(k.ekPublic()), b64.encodeToString(k.akPublic())));
+        b64.encodeToString(k.ekPublic()), b64.encodeToString(k.akPublic()),
+        ekCert.map(b64::encodeToString).orElse(null)));
     byte[] credential;
     try {
       credential = Base64.getDecoder().decode(c.credential());

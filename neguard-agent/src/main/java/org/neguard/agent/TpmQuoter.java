@@ -10,31 +10,27 @@ import java.util.Optional;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.attest.TpmBound;
+import org.neguard.attest.EventLog;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.TpmPublic;
 import org.neguard.attest.TpmQuote;
 import org.neguard.measure.PlatformTim;
-import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
  * The agent's {@link Quoter} on a TPM 2.0, driven by tpm2-tools (docs/MEASUREMENT.md, "TPM
- * quotes"): resets the PCR, extends each component digest into it in chain order (so the TPM
- * itself computes the platform TIM), and quotes it over the nonce with the attestation key bound
- * at enrollment ({@link TpmEnrollment}). Before answering it verifies its own quote with the
- * bound AK's public key, as the validation entity will: a TPM that quotes with another key, or a
- * PCR someone extended in between, is found here, with a message, rather than as a failed
- * attestation.
- *
- * <p>This first version uses PCR {@value #PCR}, the debug PCR that software may reset: the chain
- * is extended from zero for each quote. On an NE in production the PCR must not be resettable
- * (docs/MEASUREMENT.md says what the agent keeps instead). Thread-safe: one quote at a time.
+ * quotes" and "The event log"): extends each component whose digest changed since its last
+ * extend into the PCR the server bound (never reset: a non-resettable PCR, 14 by default),
+ * logging each extend first in its append-only event log ({@link TpmEventLog}), and quotes the
+ * PCR over the nonce with the attestation key bound at enrollment ({@link TpmEnrollment}); the
+ * log travels with the quote. Before answering it verifies its own quote with the bound AK's
+ * public key and its log's replay, as the validation entity will: a TPM that quotes with
+ * another key, or a PCR someone extended in between, is found here, with a message, rather than
+ * as a failed attestation. Thread-safe: one quote at a time.
  */
 public final class TpmQuoter implements Quoter {
-  /** The SHA-256 PCR the measurements are extended into; the server binds the same. */
-  public static final int PCR = 16;
-
   private final TpmTools tpm;
+  private final TpmEventLog events;
   /** Binds the AK when it is not bound yet; null: quote only (the test's, or bound already). */
   private final DeviceClient client;
   private final AgentLog log;
@@ -47,6 +43,7 @@ public final class TpmQuoter implements Quoter {
     this.tpm = tpm;
     this.client = client;
     this.log = log;
+    this.events = new TpmEventLog(tpm, log);
   }
 
   /**
@@ -127,29 +124,32 @@ public final class TpmQuoter implements Quoter {
           + " see its tpm_bind events");
     }
     TpmPublic ak = TpmPublic.attestationKey(Files.readAllBytes(dir.resolve("ak.pub")));
-    List<PlatformTim.Component> sorted = PlatformTim.sorted(chain);
-    tpm.run("tpm2_pcrreset", String.valueOf(PCR));
-    for (PlatformTim.Component c : sorted) {
-      tpm.run("tpm2_pcrextend", PCR + ":sha256=" + c.digest());
+    int pcr = new TpmEnrollment(tpm).bound().orElseThrow().pcr();
+    EventLog log = events.current(pcr);
+    // Logged (and synced) before extended: a crash in between leaves an event the next
+    // quote finds unextended and completes (TpmEventLog.current).
+    for (EventLog.Event e : log.changesTo(chain)) {
+      events.append(e);
+      tpm.run("tpm2_pcrextend", pcr + ":sha256=" + HexFormat.of().formatHex(e.extended()));
+      log = log.append(e);
     }
     Path msg = dir.resolve("quote.msg");
     Path sig = dir.resolve("quote.sig");
     Files.deleteIfExists(msg);
     Files.deleteIfExists(sig);
-    tpm.run("tpm2_quote", "-c", "ak.tr", "-l", "sha256:" + PCR, "-q",
+    tpm.run("tpm2_quote", "-c", "ak.tr", "-l", "sha256:" + pcr, "-q",
         HexFormat.of().formatHex(nonce), "-m", "quote.msg", "-s", "quote.sig", "-f", "plain",
         "-g", "sha256");
     byte[] attest = Files.readAllBytes(msg);
     byte[] signature = Files.readAllBytes(sig);
-    List<String> steps = PlatformTim.replay(sorted);
     try {
-      TpmQuote.verify(attest, signature, ak.key(), nonce,
-          Map.of(PCR, HexFormat.of().parseHex(steps.get(steps.size() - 1))));
+      TpmQuote.verify(attest, signature, ak.key(), nonce, Map.of(pcr, log.replay()));
     } catch (RefusalException e) {
       throw new RefusalException(e.code(), "the TPM's quote does not verify with the bound"
-          + " attestation key (" + e.getMessage() + "): the key at ak.tr is not the bound one,"
-          + " or PCR " + PCR + " was changed while the agent extended it");
+          + " attestation key and the agent's event log (" + e.getMessage() + "): the key at"
+          + " ak.tr is not the bound one, or PCR " + pcr + " was extended by someone else"
+          + " while the agent extended it");
     }
-    return new Evidence.Quote(PCR, attest, signature);
+    return new Evidence.Quote(pcr, attest, signature, log.bytes());
   }
 }

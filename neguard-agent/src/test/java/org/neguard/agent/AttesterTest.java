@@ -222,7 +222,7 @@ class AttesterTest {
     Quoter tpm = (n, c) -> {
       nonce.set(n);
       chain.set(c);
-      return new Evidence.Quote(16, new byte[] {1, 2, 3}, new byte[] {4, 5});
+      return new Evidence.Quote(14, new byte[] {1, 2, 3}, new byte[] {4, 5}, new byte[] {6});
     };
     String jws = new Attester("ne-1", tpm).sign(r, NONCE, key.getPrivate(), Instant.now());
     assertThat(nonce.get()).isEqualTo(HexFormat.of().parseHex(NONCE));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.attest.Credential;
+import org.neguard.attest.EventLog;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.EvidenceSigner;
 import org.neguard.attest.EvidenceVerifier;
@@ -52,16 +53,7 @@ class TpmQuoterTest {
     tpm = SoftwareTpm.start(dir.resolve("swtpm"));
     state = dir.resolve("state");
     enrollment = TpmEnrollment.of(tpm.tcti(), state);
-    keys = enrollment.keys();
-    // The server's half, as org.neguard.server.tpm does it: a credential for the AK's name.
-    byte[] secret = new byte[32];
-    new SecureRandom().nextBytes(secret);
-    byte[] cred = Credential.make(TpmPublic.endorsementKey(keys.ekPublic()),
-        TpmPublic.attestationKey(keys.akPublic()).name(), secret, new SecureRandom());
-    assertThat(enrollment.activate(cred)).isEqualTo(secret);
-    // What TpmEnrollment.bind keeps after the server's answer.
-    Files.writeString(state.resolve("tpm/" + TpmEnrollment.BOUND), "{\"deviceId\":\"ne-1\","
-        + "\"pcr\":16,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
+    keys = bind(enrollment, state);
     quoter = TpmQuoter.of(tpm.tcti(), state);
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
@@ -69,6 +61,23 @@ class TpmQuoterTest {
     core = component("core", PlatformTim.Reference.VENDOR_SIGNED, "bin/mme", 'a');
     etc = component("platform:etc", PlatformTim.Reference.OPERATOR_BASELINE,
         "agent.properties", 'b');
+  }
+
+  /**
+   * The keys of {@code enrollment}, its AK activated against a credential made as the server
+   * makes it (org.neguard.server.tpm), and the server's answer kept as TpmEnrollment.bind
+   * keeps it: bound to PCR 14.
+   */
+  static TpmEnrollment.Keys bind(TpmEnrollment enrollment, Path state) throws Exception {
+    TpmEnrollment.Keys k = enrollment.keys();
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    byte[] cred = Credential.make(TpmPublic.endorsementKey(k.ekPublic()),
+        TpmPublic.attestationKey(k.akPublic()).name(), secret, new SecureRandom());
+    assertThat(enrollment.activate(cred)).isEqualTo(secret);
+    Files.writeString(state.resolve("tpm/" + TpmEnrollment.BOUND), "{\"deviceId\":\"ne-1\","
+        + "\"pcr\":14,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
+    return k;
   }
 
   @AfterAll
@@ -93,7 +102,7 @@ class TpmQuoterTest {
   }
 
   static TpmBinding binding() throws Exception {
-    return new TpmBinding(TpmPublic.attestationKey(keys.akPublic()).key(), TpmQuoter.PCR);
+    return new TpmBinding(TpmPublic.attestationKey(keys.akPublic()).key(), 14);
   }
 
   static String evidence(byte[] nonce, List<Evidence.Component> reported, Evidence.Quote q) {
@@ -115,12 +124,13 @@ class TpmQuoterTest {
     List<Evidence.Component> components = List.of(etc, core);
     Evidence.Quote q = quoter.quote(n, components.stream().map(c ->
         new PlatformTim.Component(c.name(), c.digest(), c.reference())).toList());
-    assertThat(q.pcr()).isEqualTo(16);
+    assertThat(q.pcr()).isEqualTo(14);
     Evidence e = EvidenceVerifier.verify(evidence(n, components, q), device.getPublic(), "ne-1",
         n, Optional.of(binding()));
     assertThat(e.trustBase()).isEqualTo(Evidence.TrustBase.TPM);
-    // The TPM computed the platform TIM itself: PCR 16 holds T(n) of docs/MEASUREMENT.md.
-    assertThat(tpm.ok("tpm2_pcrread", "sha256:16").toLowerCase()).contains(e.tim());
+    // The TPM computed the log's replay itself: PCR 14 holds it (docs/MEASUREMENT.md).
+    assertThat(tpm.ok("tpm2_pcrread", "sha256:14").toLowerCase()).contains(
+        HexFormat.of().formatHex(EventLog.parse(q.eventLog()).replay()));
   }
 
   @Test
@@ -187,9 +197,13 @@ class TpmQuoterTest {
     // The stored public area says the bound AK; the handle is another key's.
     Files.copy(state.resolve("tpm/ak.pub"), other.resolve("tpm/ak.pub"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    // The event log too, and the chain it ends at: the swapped quoter extends nothing into
+    // the TPM the other tests share.
+    quoter.quote(nonce(50), List.of(core.chained()));
+    Files.copy(state.resolve("tpm/" + TpmEventLog.FILE), other.resolve("tpm/"
+        + TpmEventLog.FILE));
     TpmQuoter swapped = TpmQuoter.of(tpm.tcti(), other);
-    assertThat(refusal(() -> swapped.quote(nonce(5), List.of(
-        new PlatformTim.Component(core.name(), core.digest(), core.reference())))))
+    assertThat(refusal(() -> swapped.quote(nonce(5), List.of(core.chained()))))
         .isEqualTo(ReasonCode.SIGNATURE_INVALID);
   }
 

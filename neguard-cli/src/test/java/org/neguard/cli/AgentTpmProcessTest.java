@@ -58,11 +58,11 @@ class AgentTpmProcessTest {
 
   @Test
   @DisplayName("ATT-1 with tpm.tcti the agent enrolls, then binds its AK (the server stores the"
-      + " AK the agent keeps, PCR 16); restarted, it keeps the binding and binds nothing again")
+      + " AK the agent keeps, PCR 14); restarted, it keeps the binding and binds nothing again")
   void agentWithTpm_bindsOnce() throws Exception {
     AgentFleet.Ne ne = fleet.ne("ne-tpm").configure("mme").set("tpm.tcti", tpm.tcti()).start();
     ne.await("enrolled", e -> true);
-    ne.await("tpm_bound", e -> e.path("pcr").asInt() == 16);
+    ne.await("tpm_bound", e -> e.path("pcr").asInt() == 14);
     byte[] ak = Files.readAllBytes(ne.state().resolve("tpm/ak.pub"));
     try (Connection c = db(); PreparedStatement ps = c.prepareStatement(
         "SELECT ak_public, pcr FROM device_tpm_bindings WHERE device_id = ?")) {
@@ -70,7 +70,7 @@ class AgentTpmProcessTest {
       try (ResultSet rs = ps.executeQuery()) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getBytes(1)).isEqualTo(ak);
-        assertThat(rs.getInt(2)).isEqualTo(16);
+        assertThat(rs.getInt(2)).isEqualTo(14);
       }
     }
     assertThat(Files.exists(ne.state().resolve("tpm/bound.json"))).isTrue();

@@ -49,25 +49,34 @@ public record Evidence(String format, String deviceId, String nonce, Instant mea
       new PlatformTim.Component(name, digest, reference); // the same name and digest rules
     }
 
-    PlatformTim.Component chained() {
+    /** This component as the TIM chain sees it. */
+    public PlatformTim.Component chained() {
       return new PlatformTim.Component(name, digest, reference);
     }
   }
 
   /**
-   * A TPM quote of one SHA-256 PCR.
+   * A TPM quote of one SHA-256 PCR, with the event log that replays to it.
    *
    * @param pcr the PCR index the components were extended into
    * @param attest the TPMS_ATTEST bytes
    * @param signature the attestation key's signature over them
+   * @param eventLog the agent's event log ({@link EventLog}) as bytes: read by the verifier
+   *     only, with its one parser
    */
-  public record Quote(int pcr, byte[] attest, byte[] signature) {
+  public record Quote(int pcr, byte[] attest, byte[] signature, byte[] eventLog) {
     public Quote {
       if (pcr < 0 || pcr > 23) {
         throw new IllegalArgumentException("pcr not in 0..23: " + pcr);
       }
       attest = attest.clone();
       signature = signature.clone();
+      eventLog = eventLog.clone();
+    }
+
+    @Override
+    public byte[] eventLog() {
+      return eventLog.clone();
     }
 
     @Override
@@ -83,7 +92,8 @@ public record Evidence(String format, String deviceId, String nonce, Instant mea
     @Override
     public boolean equals(Object o) {
       return o instanceof Quote q && pcr == q.pcr && java.util.Arrays.equals(attest, q.attest)
-          && java.util.Arrays.equals(signature, q.signature);
+          && java.util.Arrays.equals(signature, q.signature)
+          && java.util.Arrays.equals(eventLog, q.eventLog);
     }
 
     @Override

@@ -63,7 +63,8 @@ final class EvidenceCodec {
     }
     e.quote().ifPresent(q -> n.putObject("quote").put("pcr", q.pcr())
         .put("attest", Base64.getEncoder().encodeToString(q.attest()))
-        .put("signature", Base64.getEncoder().encodeToString(q.signature())));
+        .put("signature", Base64.getEncoder().encodeToString(q.signature()))
+        .put("eventLog", Base64.getEncoder().encodeToString(q.eventLog())));
     try {
       return MAPPER.writeValueAsBytes(n);
     } catch (IOException ex) {
@@ -127,14 +128,14 @@ final class EvidenceCodec {
       Optional<Evidence.Quote> quote = Optional.empty();
       JsonNode q = n.get("quote");
       if (q != null) {
-        only(q, "quote", Set.of("pcr", "attest", "signature"));
+        only(q, "quote", Set.of("pcr", "attest", "signature", "eventLog"));
         JsonNode pcr = q.get("pcr");
         if (pcr == null || !pcr.isInt()) {
           throw malformed("quote.pcr is not an integer");
         }
         quote = Optional.of(new Evidence.Quote(pcr.intValue(),
             Base64.getDecoder().decode(text(q, "attest")),
-            Base64.getDecoder().decode(text(q, "signature"))));
+            Base64.getDecoder().decode(text(q, "signature")), eventLog(text(q, "eventLog"))));
       }
       return new Evidence(Evidence.FORMAT, text(n, "deviceId"), text(n, "nonce"),
           Instant.parse(text(n, "measuredAt")), Evidence.TrustBase.valueOf(text(n,
@@ -142,6 +143,12 @@ final class EvidenceCodec {
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw malformed(firstLine(e.getMessage()));
     }
+  }
+
+  /** The event log's base64, its length checked before it is decoded. */
+  private static byte[] eventLog(String base64) throws RefusalException {
+    EventLog.checkLength(base64.length() / 4L * 3);
+    return Base64.getDecoder().decode(base64);
   }
 
   /** Four octal digits (a regex per file cost a tenth of a verification). */

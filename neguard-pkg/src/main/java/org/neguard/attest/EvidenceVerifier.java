@@ -13,6 +13,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -131,14 +132,71 @@ public final class EvidenceVerifier {
         throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the evidence quotes PCR "
             + q.pcr() + "; device " + deviceId + " measures into PCR " + tpm.get().pcr());
       }
-      // The verifier's PCR, not the evidence's: the quote must select exactly it.
-      TpmQuote.verify(q.attest(), q.signature(), tpm.get().attestationKey(), nonce,
-          Map.of(tpm.get().pcr(), HexFormat.of().parseHex(tim)));
+      checkQuote(q, tpm.get(), nonce, e.chain());
     } else if (e.quote().isPresent()) {
       throw new RefusalException(ReasonCode.CERT_UNTRUSTED, "the evidence carries a TPM quote"
           + " but device " + deviceId + " has no attestation key bound at enrollment");
     }
     return e;
+  }
+
+  /**
+   * The quote of the bound PCR and the event log that replays to it (docs/MEASUREMENT.md,
+   * "The event log"): the log read strictly, replayed from zero to the quoted value, of the
+   * quoted TPM boot, and its latest event per component exactly the evidence's components.
+   */
+  private static void checkQuote(Evidence.Quote q, TpmBinding binding, byte[] nonce,
+      List<PlatformTim.Component> components) throws RefusalException {
+    EventLog log = EventLog.parse(q.eventLog());
+    if (log.pcr() != binding.pcr()) {
+      throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the event log is of PCR "
+          + log.pcr() + "; the device measures into PCR " + binding.pcr());
+    }
+    TpmQuote quote;
+    try {
+      // The verifier's PCR, not the evidence's: the quote must select exactly it.
+      quote = TpmQuote.verify(q.attest(), q.signature(), binding.attestationKey(), nonce,
+          Map.of(binding.pcr(), log.replay()));
+    } catch (RefusalException r) {
+      if (r.code() != ReasonCode.MEASUREMENT_MISMATCH) {
+        throw r;
+      }
+      throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the event log ("
+          + log.events().size() + " events) does not replay to the quoted PCR "
+          + binding.pcr() + ": an entry was changed, dropped, reordered or logged without"
+          + " being extended, or the PCR was extended outside the log (" + r.getMessage()
+          + ")");
+    }
+    if (Integer.toUnsignedLong(quote.resetCount()) != log.resetCount()
+        || Integer.toUnsignedLong(quote.restartCount()) < log.restartCount()) {
+      throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the event log is of the"
+          + " TPM boot resetCount " + log.resetCount() + "/restartCount " + log.restartCount()
+          + ", the quote of resetCount " + Integer.toUnsignedLong(quote.resetCount())
+          + "/restartCount " + Integer.toUnsignedLong(quote.restartCount())
+          + ": a log of another boot");
+    }
+    List<PlatformTim.Component> latest = log.latest();
+    List<PlatformTim.Component> reported = PlatformTim.sorted(components);
+    if (!latest.equals(reported)) {
+      throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the evidence's components"
+          + " are not the latest of its event log: " + firstDifference(latest, reported));
+    }
+  }
+
+  private static String firstDifference(List<PlatformTim.Component> logged,
+      List<PlatformTim.Component> reported) {
+    for (PlatformTim.Component c : reported) {
+      if (!logged.contains(c)) {
+        return "component " + c.name() + " (" + c.digest() + ", " + c.reference()
+            + ") is not the log's latest for that name";
+      }
+    }
+    for (PlatformTim.Component c : logged) {
+      if (!reported.contains(c)) {
+        return "the log's component " + c.name() + " (" + c.digest() + ") is not reported";
+      }
+    }
+    return "they differ";
   }
 
   private static String checkHeader(String encoded) throws RefusalException {

@@ -234,9 +234,10 @@ class EvidenceTest {
   }
 
   @Test
-  @DisplayName("ATT-4 TPM trust base: the quote of the PCR the NE extended verifies with the"
-      + " attestation key; a TPM device's evidence without a quote is refused UNSIGNED; a quote"
-      + " of another PCR state, or naming another PCR than the bound one, MEASUREMENT_MISMATCH")
+  @DisplayName("ATT-4 TPM trust base: the quote of the PCR the NE extended, with the event log"
+      + " that replays to it, verifies with the attestation key; a TPM device's evidence without"
+      + " a quote is refused UNSIGNED; components not the log's latest, or a quote naming"
+      + " another PCR than the bound one, MEASUREMENT_MISMATCH")
   void verify_tpmEvidence() throws Exception {
     try (SoftwareTpm tpm = SoftwareTpm.start(dir.resolve("tpm"))) {
       tpm.ok("tpm2_createek", "-c", "ek.ctx", "-G", "rsa", "-u", "ek.pub");
@@ -244,37 +245,43 @@ class EvidenceTest {
           "-s", "ecdsa", "-u", "ak.pub", "-n", "ak.name");
       TpmPublic ak = TpmPublic.attestationKey(Files.readAllBytes(tpm.dir().resolve("ak.pub")));
       List<Evidence.Component> cs = List.of(core, etc);
-      tpm.ok("tpm2_pcrreset", "16");
-      for (PlatformTim.Component c : PlatformTim.sorted(cs.stream()
-          .map(Evidence.Component::chained).toList())) {
-        tpm.ok("tpm2_pcrextend", "16:sha256=" + c.digest());
+      EventLog log = EventLog.start(14, 0, 0);
+      for (EventLog.Event ev : log.changesTo(cs.stream().map(Evidence.Component::chained)
+          .toList())) {
+        tpm.ok("tpm2_pcrextend", "14:sha256=" + HexFormat.of().formatHex(ev.extended()));
+        log = log.append(ev);
       }
-      tpm.ok("tpm2_quote", "-c", "ak.ctx", "-l", "sha256:16", "-q",
+      tpm.ok("tpm2_quote", "-c", "ak.ctx", "-l", "sha256:14", "-q",
           HexFormat.of().formatHex(NONCE), "-m", "q.msg", "-s", "q.sig", "-f", "plain", "-g",
           "sha256");
-      Evidence.Quote quote = new Evidence.Quote(16, Files.readAllBytes(tpm.dir().resolve(
-          "q.msg")), Files.readAllBytes(tpm.dir().resolve("q.sig")));
+      byte[] msg = Files.readAllBytes(tpm.dir().resolve("q.msg"));
+      TpmQuote clock = TpmQuote.parse(msg);
+      // The log is of the TPM boot the quote says (the header is not extended).
+      log = new EventLog(14, Integer.toUnsignedLong(clock.resetCount()),
+          Integer.toUnsignedLong(clock.restartCount()), log.events());
+      Evidence.Quote quote = new Evidence.Quote(14, msg, Files.readAllBytes(tpm.dir().resolve(
+          "q.sig")), log.bytes());
       Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.of(quote));
       Evidence back = EvidenceVerifier.verify(signed(e), device.getPublic(), "ne-1", NONCE,
-          Optional.of(new TpmBinding(ak.key(), 16)));
+          Optional.of(new TpmBinding(ak.key(), 14)));
       assertThat(back.trustBase()).isEqualTo(Evidence.TrustBase.TPM);
 
       Evidence soft = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.empty());
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(soft),
-          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 14)))))
           .isEqualTo(ReasonCode.UNSIGNED);
       // The NE reports only core while the PCR holds core and etc.
       Evidence partial = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core),
           Optional.of(quote));
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(partial),
-          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 14)))))
           .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
-      // The device claims its measurements are in PCR 23; the verifier bound it to PCR 16 (and
+      // The device claims its measurements are in PCR 23; the verifier bound it to PCR 14 (and
       // the other way round): the PCR is the verifier's, so either is refused.
       Evidence otherPcr = Evidence.of("ne-1", NONCE, Instant.now(), cs, Optional.of(
-          new Evidence.Quote(23, quote.attest(), quote.signature())));
+          new Evidence.Quote(23, quote.attest(), quote.signature(), quote.eventLog())));
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(otherPcr),
-          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 16)))))
+          device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 14)))))
           .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
       assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(signed(e),
           device.getPublic(), "ne-1", NONCE, Optional.of(new TpmBinding(ak.key(), 23)))))

@@ -157,11 +157,40 @@ public record ServerConfig(
    * @param challengeValidity how long a device has to answer a nonce
    * @param schedulerInterval how often each replica looks for NEs due and nonces expired
    * @param baselineApprovals distinct approvers a platform baseline needs (four-eyes: 2)
+   * @param tpmPcr the SHA-256 PCR a TPM device binds and extends into: 8 to 15, which
+   *     software cannot reset and firmware does not use (14 by default; docs/MEASUREMENT.md)
+   * @param ekTrustAnchors PEM files of TPM manufacturers' CA certificates (roots and
+   *     intermediates) an endorsement key's certificate must chain to at TPM enrollment; none:
+   *     EKs are taken unverified, and the binding says so
    */
   public record Attest(java.time.Duration interval, java.time.Duration jitter,
       java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
-      int baselineApprovals) {
+      int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors) {
+    /** The default PCR: non-resettable, not used by the firmware (docs/MEASUREMENT.md). */
+    public static final int DEFAULT_TPM_PCR = 14;
+
+    /** With the default TPM PCR and no EK trust anchor. */
+    public Attest(java.time.Duration interval, java.time.Duration jitter,
+        java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
+        int baselineApprovals) {
+      this(interval, jitter, challengeValidity, schedulerInterval, baselineApprovals,
+          DEFAULT_TPM_PCR, List.of());
+    }
+
+    /** This configuration with {@code pcr} and {@code anchors} for TPM devices. */
+    public Attest withTpm(int pcr, List<Path> anchors) {
+      return new Attest(interval, jitter, challengeValidity, schedulerInterval,
+          baselineApprovals, pcr, anchors);
+    }
+
     public Attest {
+      // PCRs 0-7 hold the firmware's measurements, 16-23 can be reset by software (16, 23) or
+      // at higher localities: a log replayed from zero needs a PCR only the agent extends.
+      if (tpmPcr < 8 || tpmPcr > 15) {
+        throw new IllegalArgumentException("attest.tpmPcr " + tpmPcr + ": 8 to 15 (not"
+            + " resettable, not the firmware's)");
+      }
+      ekTrustAnchors = List.copyOf(ekTrustAnchors);
       for (java.time.Duration d : List.of(interval, challengeValidity, schedulerInterval)) {
         if (d.isNegative() || d.isZero()) {
           throw new IllegalArgumentException("attest durations must be positive: " + d);

@@ -18,11 +18,76 @@ public final class SoftwareTpm implements AutoCloseable {
   private final Path dir;
   private final Process swtpm;
   private final String tcti;
+  private final int ctrlPort;
 
   private SoftwareTpm(Path dir, Process swtpm, int port) {
     this.dir = dir;
     this.swtpm = swtpm;
     this.tcti = "swtpm:host=127.0.0.1,port=" + port;
+    this.ctrlPort = port + 1;
+  }
+
+  /**
+   * Starts swtpm as {@link #start}, manufactured first by {@code swtpm_setup --create-ek-cert}
+   * with a local CA of its own in {@code dir/ca} (swtpm_localca): the RSA EK's certificate is
+   * in NV index 0x01c00002, issued by that CA's intermediate under its root
+   * ({@link #ekCaCertificates}). Each call makes another CA.
+   */
+  public static SoftwareTpm startWithEkCertificate(Path dir)
+      throws IOException, InterruptedException {
+    Path setup = RequiredProgram.require("swtpm_setup");
+    Path localca = RequiredProgram.require("swtpm_localca");
+    Path ca = Files.createDirectories(dir.resolve("ca"));
+    Files.createDirectories(dir.resolve("state"));
+    Files.writeString(dir.resolve("localca.conf"), "statedir = " + ca + "\n"
+        + "signingkey = " + ca.resolve("signkey.pem") + "\n"
+        + "issuercert = " + ca.resolve("issuercert.pem") + "\n"
+        + "certserial = " + ca.resolve("certserial") + "\n");
+    Files.writeString(dir.resolve("localca.options"), "--platform-manufacturer NEGuard\n"
+        + "--platform-version 1.0\n--platform-model test\n");
+    Files.writeString(dir.resolve("swtpm_setup.conf"), "create_certs_tool = " + localca
+        + "\ncreate_certs_tool_config = " + dir.resolve("localca.conf")
+        + "\ncreate_certs_tool_options = " + dir.resolve("localca.options")
+        + "\nactive_pcr_banks = sha256\n");
+    Process p = new ProcessBuilder(setup.toString(), "--tpm2", "--tpmstate",
+        dir.resolve("state").toString(), "--create-ek-cert", "--config",
+        dir.resolve("swtpm_setup.conf").toString(), "--overwrite")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("swtpm_setup.log").toFile())
+        .start();
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("swtpm_setup failed: " + Files.readString(dir.resolve(
+          "swtpm_setup.log")));
+    }
+    return start(dir);
+  }
+
+  /**
+   * The local CA's certificates of a TPM made by {@link #startWithEkCertificate}, PEM: the root
+   * ({@code swtpm-localca-rootca-cert.pem}) and the intermediate that issued the EK certificate.
+   */
+  public List<Path> ekCaCertificates() {
+    return List.of(dir.resolve("ca/swtpm-localca-rootca-cert.pem"),
+        dir.resolve("ca/issuercert.pem"));
+  }
+
+  /**
+   * Resets the TPM as a reboot does (TPM2_Shutdown CLEAR, then swtpm's control channel:
+   * _TPM_Init, then TPM2_Startup CLEAR): the resetCount goes up and the PCRs that are not resettable start from zero again.
+   */
+  public void reset() throws IOException, InterruptedException {
+    // An orderly shutdown first, as an operating system does: a TPM reset without one counts
+    // as an attack on dictionary-attack-protected keys (the AK) and locks them out.
+    ok("tpm2_shutdown", "-c");
+    Path ioctl = RequiredProgram.require("swtpm_ioctl");
+    Process p = new ProcessBuilder(ioctl.toString(), "--tcp", "127.0.0.1:" + ctrlPort, "-i")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException("swtpm_ioctl -i failed: " + out);
+    }
+    ok("tpm2_startup", "-c");
   }
 
   /**

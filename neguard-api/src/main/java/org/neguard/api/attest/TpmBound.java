@@ -10,6 +10,14 @@ package org.neguard.api.attest;
  *     area), hex
  * @param ekPublicSha256 SHA-256 of the endorsement key's {@code TPM2B_PUBLIC}, hex
  * @param boundAt when it was bound, ISO-8601 UTC
+ * @param ekTrust {@code CERTIFIED}: the EK's certificate chains to a manufacturer CA the server
+ *     trusts; {@code UNVERIFIED}: no EK trust anchor is configured, the EK is the device's word
  */
 public record TpmBound(String deviceId, int pcr, String akName, String ekPublicSha256,
-    String boundAt) {}
+    String boundAt, String ekTrust) {
+  /** An answer that does not say how the EK was trusted (UNVERIFIED). */
+  public TpmBound(String deviceId, int pcr, String akName, String ekPublicSha256,
+      String boundAt) {
+    this(deviceId, pcr, akName, ekPublicSha256, boundAt, "UNVERIFIED");
+  }
+}

@@ -190,6 +190,18 @@ final class ServerCommand extends CommandBase {
           + " reference (default: ${DEFAULT-VALUE}, four-eyes).")
   int baselineApprovals;
 
+  @Option(names = "--attest-tpm-pcr", paramLabel = "N", defaultValue = "14",
+      description = "The SHA-256 PCR that NEs with a TPM bind and extend their measurements"
+          + " into, 8 to 15: one software cannot reset and nothing else on the NE extends"
+          + " (default: ${DEFAULT-VALUE}).")
+  int attestTpmPcr;
+
+  @Option(names = "--tpm-ek-anchor", paramLabel = "FILE",
+      description = "A PEM file of TPM manufacturer CA certificates that an NE's endorsement"
+          + " key certificate must chain to when it binds its TPM; repeatable. Without one, EKs"
+          + " are bound unverified, and bindings and attestations say so.")
+  List<Path> tpmEkAnchors = new java.util.ArrayList<>();
+
   @Option(names = "--vuln-fail-on", paramLabel = "SEVERITY", defaultValue = "critical",
       description = "With --vulndb, the publication gate matches each uploaded bundle's SBOM"
           + " against it: it holds (keeps, does not publish) a package whose SBOM has a known"

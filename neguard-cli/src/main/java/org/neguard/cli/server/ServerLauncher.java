@@ -76,7 +76,7 @@ public final class ServerLauncher {
           c.repoTargetsExpiry, c.repoRenewInterval));
       b.attest(new ServerConfig.Attest(c.attestInterval, c.attestJitter,
           c.attestChallengeValidity, ServerConfig.Attest.defaults().schedulerInterval(),
-          c.baselineApprovals));
+          c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }

@@ -202,8 +202,7 @@ public final class Pve implements PlatformValidation {
       RefusalException refused = null;
       for (Attestations.Row candidate : open) {
         try {
-          ev = EvidenceVerifier.verify(evidence, key, deviceId,
-              HexFormat.of().parseHex(candidate.nonce()), tpm);
+          ev = verified(evidence, key, deviceId, candidate.nonce(), tpm);
           answered = candidate;
           refused = null;
           break;
@@ -239,6 +238,31 @@ public final class Pve implements PlatformValidation {
     } catch (RefusalException e) {
       return false;
     }
+  }
+
+  /**
+   * {@link EvidenceVerifier#verify}, then for a TPM device its quote against the last one
+   * accepted ({@link TpmBindings#accept}: the TPM's boot, the event log's growth), recorded in
+   * the caller's transaction.
+   */
+  private Evidence verified(String evidence, PublicKey key, String deviceId, String nonce,
+      Optional<TpmBinding> binding) throws RefusalException {
+    Evidence ev = EvidenceVerifier.verify(evidence, key, deviceId,
+        HexFormat.of().parseHex(nonce), binding);
+    if (binding.isPresent()) {
+      tpm.accept(deviceId, ev);
+    }
+    return ev;
+  }
+
+  /** For TPM evidence, whether the bound EK was certified by a manufacturer CA. */
+  private String ekTrust(String deviceId, Evidence ev) {
+    if (ev.trustBase() != Evidence.TrustBase.TPM) {
+      return "";
+    }
+    return tpm.ekTrust(deviceId).map(t -> t.equals("CERTIFIED")
+        ? ", EK certified by a TPM manufacturer CA"
+        : ", EK unverified: no EK trust anchor configured").orElse("");
   }
 
   /** The device's TPM binding (its AK and PCR), when it was bound at enrollment. */
@@ -375,7 +399,8 @@ public final class Pve implements PlatformValidation {
               + config.baselineApprovals() + " approvers"));
     }
     String detail = a.reason() + " attestation " + a.id() + ": " + j.result()
-        + (ev == null ? "" : " (" + ev.trustBase() + ", TIM " + ev.tim() + ")")
+        + (ev == null ? "" : " (" + ev.trustBase() + ekTrust(d.id(), ev) + ", TIM "
+            + ev.tim() + ")")
         + (j.reasons().isEmpty() ? "" : "; " + summary(j.reasons()));
     String trust = d.trustState();
     switch (j.result()) {
@@ -588,8 +613,7 @@ public final class Pve implements PlatformValidation {
           + " the order's nonce from the device's own connection")), List.of());
     } else {
       try {
-        ev = EvidenceVerifier.verify(evidenceJws, key, deviceId,
-            HexFormat.of().parseHex(a.nonce()), binding(deviceId));
+        ev = verified(evidenceJws, key, deviceId, a.nonce(), binding(deviceId));
         List<Expectation.Difference> diffs = expected.compare(ev.components());
         j = diffs.isEmpty() && ev.tim().equals(expected.tim())
             ? new Judgement(PASS, List.of(), List.of())

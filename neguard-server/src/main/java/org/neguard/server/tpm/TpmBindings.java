@@ -1,8 +1,12 @@
 package org.neguard.server.tpm;
 
 import java.util.Optional;
+import org.neguard.attest.EventLog;
+import org.neguard.attest.Evidence;
 import org.neguard.attest.TpmBinding;
 import org.neguard.attest.TpmPublic;
+import org.neguard.attest.TpmQuote;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -39,5 +43,51 @@ public final class TpmBindings {
           }
         })
         .optional();
+  }
+
+  /**
+   * Checks a verified TPM evidence's quote against the last one accepted from {@code deviceId}
+   * and records it (in the caller's transaction): the TPM's resetCount never goes back (a lower
+   * one is a TPM cleared or its state rolled back: re-enroll); within one boot (the same
+   * resetCount and restartCount) the event log only grows. A higher resetCount is a TPM reset
+   * (a reboot): its log started afresh, and that is accepted.
+   *
+   * @throws RefusalException MEASUREMENT_MISMATCH as above
+   */
+  public void accept(String deviceId, Evidence evidence) throws RefusalException {
+    if (evidence.quote().isEmpty()) {
+      return;
+    }
+    TpmQuote q = TpmQuote.parse(evidence.quote().get().attest());
+    int events = EventLog.parse(evidence.quote().get().eventLog()).events().size();
+    long reset = Integer.toUnsignedLong(q.resetCount());
+    long restart = Integer.toUnsignedLong(q.restartCount());
+    Optional<long[]> last = jdbc.sql("SELECT last_reset_count, last_restart_count,"
+            + " last_log_events FROM device_tpm_bindings WHERE device_id = ?"
+            + " AND last_reset_count IS NOT NULL").param(deviceId)
+        .query((rs, i) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)})
+        .optional();
+    if (last.isPresent()) {
+      long[] l = last.get();
+      if (reset < l[0]) {
+        throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the TPM's resetCount"
+            + " went back from " + l[0] + " to " + reset + ": the TPM was cleared or its state"
+            + " rolled back; an operator releases the TPM binding and the NE re-enrolls it");
+      }
+      if (reset == l[0] && restart == l[1] && events < l[2]) {
+        throw new RefusalException(ReasonCode.MEASUREMENT_MISMATCH, "the event log has "
+            + events + " events, " + l[2] + " were accepted before in the same TPM boot:"
+            + " entries were dropped");
+      }
+    }
+    jdbc.sql("UPDATE device_tpm_bindings SET last_reset_count = ?, last_restart_count = ?,"
+            + " last_log_events = ? WHERE device_id = ?")
+        .params(reset, restart, events, deviceId).update();
+  }
+
+  /** How the bound EK was trusted: CERTIFIED or UNVERIFIED; empty without a binding. */
+  public Optional<String> ekTrust(String deviceId) {
+    return jdbc.sql("SELECT ek_trust FROM device_tpm_bindings WHERE device_id = ?")
+        .param(deviceId).query(String.class).optional();
   }
 }

@@ -1,14 +1,24 @@
 package org.neguard.server.tpm;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Date;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.neguard.api.WireTime;
@@ -17,8 +27,10 @@ import org.neguard.api.attest.TpmBound;
 import org.neguard.api.attest.TpmCredential;
 import org.neguard.api.attest.TpmCredentialRequest;
 import org.neguard.attest.Credential;
+import org.neguard.attest.EkCertificate;
 import org.neguard.attest.TpmPublic;
 import org.neguard.measure.Sha256;
+import org.neguard.server.ServerConfig;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.web.ApiException;
@@ -41,8 +53,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       device, for {@link #CREDENTIAL_TTL});
  *   <li>activate: the secret back, compared in constant time; the challenge is spent by the
  *       first attempt, right or wrong, so a secret cannot be guessed in many tries; a right one
- *       binds the AK ({@code device_tpm_bindings}) with PCR {@link #PCR}.
+ *       binds the AK ({@code device_tpm_bindings}) with the configured PCR
+ *       ({@code attest.tpmPcr}, 14 by default).
  * </ol>
+ * With EK trust anchors configured ({@code attest.ekTrustAnchors}) the credential step first
+ * checks the EK's certificate ({@link EkCertificate}); without, the EK is bound UNVERIFIED and
+ * the binding says so.
  * A bound device cannot bind another key by itself (CONFLICT): root malware on the NE could
  * otherwise replace the TPM's key by a software key and sign whatever it likes. An operator
  * releases the binding ({@link #release}). One TPM (its EK) is bound to one device only. Every
@@ -51,8 +67,6 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 final class TpmEnrollments {
-  /** The PCR bound: the debug PCR 16 in this first version (docs/MEASUREMENT.md). */
-  static final int PCR = 16;
   static final Duration CREDENTIAL_TTL = Duration.ofMinutes(5);
   /** base64 of a public area of at most 1 KiB ({@link TpmPublic}), and of a 32-byte secret. */
   private static final int MAX_PUBLIC_BASE64 = 1400;
@@ -60,14 +74,43 @@ final class TpmEnrollments {
 
   private final JdbcClient jdbc;
   private final AuditLog audit;
+  /** The PCR bound (attest.tpmPcr): non-resettable, 14 by default. */
+  private final int pcr;
+  /** The TPM manufacturers' CAs (attest.ekTrustAnchors); empty: EKs are taken unverified. */
+  private final List<X509Certificate> ekAnchors;
   private final TransactionTemplate tx;
   private final SecureRandom random = new SecureRandom();
   private final Clock clock = Clock.tickMillis(ZoneOffset.UTC);
 
-  TpmEnrollments(JdbcClient jdbc, AuditLog audit, PlatformTransactionManager transactions) {
+  TpmEnrollments(JdbcClient jdbc, AuditLog audit, PlatformTransactionManager transactions,
+      ServerConfig config) {
     this.jdbc = jdbc;
     this.audit = audit;
+    this.pcr = config.attest().tpmPcr();
+    this.ekAnchors = anchors(config.attest().ekTrustAnchors());
     this.tx = new TransactionTemplate(transactions);
+  }
+
+  /** Reads the EK trust anchors' PEM files once, at start: a bad file stops the server. */
+  private static List<X509Certificate> anchors(List<Path> files) {
+    List<X509Certificate> out = new ArrayList<>();
+    for (Path f : files) {
+      try (InputStream in = Files.newInputStream(f)) {
+        for (java.security.cert.Certificate c : CertificateFactory.getInstance("X.509")
+            .generateCertificates(in)) {
+          out.add((X509Certificate) c);
+        }
+      } catch (IOException | CertificateException e) {
+        throw new IllegalArgumentException("attest.ekTrustAnchors: " + f + " is not readable"
+            + " PEM certificates: " + e.getMessage(), e);
+      }
+    }
+    if (!files.isEmpty() && out.stream().noneMatch(c -> c.getSubjectX500Principal()
+        .equals(c.getIssuerX500Principal()))) {
+      throw new IllegalArgumentException("attest.ekTrustAnchors " + files + " hold no"
+          + " self-signed (root) CA certificate");
+    }
+    return List.copyOf(out);
   }
 
   static String actor(String deviceId) {
@@ -95,6 +138,7 @@ final class TpmEnrollments {
       } catch (RefusalException e) {
         throw ApiException.from(e);
       }
+      String ekTrust = ekTrust(request.ekCertificate(), ek);
       lockDevice(deviceId);
       refuseIfBound(deviceId);
       String ekSha256 = Sha256.hex(ekBytes);
@@ -105,14 +149,38 @@ final class TpmEnrollments {
       Instant expires = clock.instant().plus(CREDENTIAL_TTL);
       jdbc.sql("DELETE FROM tpm_challenges WHERE device_id = ?").param(deviceId).update();
       jdbc.sql("INSERT INTO tpm_challenges (device_id, ek_public, ak_public, secret_sha256,"
-              + " expires_at) VALUES (?, ?, ?, ?, ?)")
-          .params(deviceId, ekBytes, akBytes, Sha256.hex(secret), utc(expires)).update();
+              + " expires_at, ek_trust) VALUES (?, ?, ?, ?, ?, ?)")
+          .params(deviceId, ekBytes, akBytes, Sha256.hex(secret), utc(expires), ekTrust)
+          .update();
       audit.append(AuditEvent.success(actor(deviceId), "TPM_CREDENTIAL", target(deviceId),
           "credential made for AK " + HexFormat.of().formatHex(ak.name()) + " under EK sha256 "
-              + ekSha256 + ", until " + expires));
+              + ekSha256 + " (" + describe(ekTrust) + "), until " + expires));
       return new TpmCredential(Base64.getEncoder().encodeToString(credential),
           WireTime.of(expires));
     });
+  }
+
+  /**
+   * CERTIFIED when the EK's certificate chains to a configured manufacturer CA and certifies
+   * this EK; UNVERIFIED when no anchor is configured (today's behaviour, said in the binding).
+   */
+  private String ekTrust(String certificateBase64, TpmPublic ek) {
+    if (ekAnchors.isEmpty()) {
+      return "UNVERIFIED";
+    }
+    byte[] der = certificateBase64 == null ? null
+        : base64(certificateBase64, "ekCertificate", EkCertificate.MAX_BYTES * 4 / 3 + 4);
+    try {
+      EkCertificate.verify(der, ek, ekAnchors, Date.from(clock.instant()));
+    } catch (RefusalException e) {
+      throw ApiException.from(e);
+    }
+    return "CERTIFIED";
+  }
+
+  private static String describe(String ekTrust) {
+    return ekTrust.equals("CERTIFIED") ? "EK certified by a configured TPM manufacturer CA"
+        : "EK unverified: no EK trust anchor configured";
   }
 
   /** What one activation attempt came to, committed either way (the challenge is spent). */
@@ -131,9 +199,9 @@ final class TpmEnrollments {
       lockDevice(deviceId);
       refuseIfBound(deviceId);
       Optional<Challenge> found = jdbc.sql("SELECT ek_public, ak_public, secret_sha256,"
-              + " expires_at FROM tpm_challenges WHERE device_id = ?").param(deviceId)
+              + " expires_at, ek_trust FROM tpm_challenges WHERE device_id = ?").param(deviceId)
           .query((rs, i) -> new Challenge(rs.getBytes(1), rs.getBytes(2), rs.getString(3),
-              rs.getObject(4, OffsetDateTime.class).toInstant()))
+              rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5)))
           .optional();
       if (found.isEmpty()) {
         throw ApiException.of(ReasonCode.CONFLICT, "no TPM credential of device " + deviceId
@@ -164,13 +232,14 @@ final class TpmEnrollments {
       String ekSha256 = Sha256.hex(c.ekPublic());
       refuseIfTpmBoundElsewhere(deviceId, ekSha256);
       jdbc.sql("INSERT INTO device_tpm_bindings (device_id, ek_public_sha256, ak_public, pcr,"
-              + " bound_at) VALUES (?, ?, ?, ?, ?)")
-          .params(deviceId, ekSha256, c.akPublic(), PCR, utc(now)).update();
+              + " bound_at, ek_trust) VALUES (?, ?, ?, ?, ?, ?)")
+          .params(deviceId, ekSha256, c.akPublic(), pcr, utc(now), c.ekTrust()).update();
       String akName = HexFormat.of().formatHex(ak.name());
       audit.append(AuditEvent.success(actor, "TPM_BIND", target, "AK " + akName
-          + " bound by credential activation under EK sha256 " + ekSha256 + "; PCR " + PCR));
-      return new Outcome(new TpmBound(deviceId, PCR, akName, ekSha256, WireTime.of(now)),
-          null);
+          + " bound by credential activation under EK sha256 " + ekSha256 + " ("
+          + describe(c.ekTrust()) + "); PCR " + pcr));
+      return new Outcome(new TpmBound(deviceId, pcr, akName, ekSha256, WireTime.of(now),
+          c.ekTrust()), null);
     });
     if (o.refusal() != null) {
       record(actor, "TPM_ACTIVATE", target, o.refusal());
@@ -200,7 +269,7 @@ final class TpmEnrollments {
   }
 
   private record Challenge(byte[] ekPublic, byte[] akPublic, String secretSha256,
-      Instant expiresAt) {}
+      Instant expiresAt, String ekTrust) {}
 
   private void lockDevice(String deviceId) {
     // Serializes one device's steps (and replicas): its row exists, it is authenticated.

@@ -144,7 +144,9 @@ class TpmBindingApiTest {
     TpmEnrollment.Keys keys = enrollment.keys();
     TpmPublic ak = TpmPublic.attestationKey(keys.akPublic());
     assertThat(bound.deviceId()).isEqualTo("tpm-a");
-    assertThat(bound.pcr()).isEqualTo(16);
+    assertThat(bound.pcr()).isEqualTo(14);
+    // No EK trust anchor configured: bound as before, and the binding says the EK is unverified.
+    assertThat(bound.ekTrust()).isEqualTo("UNVERIFIED");
     assertThat(bound.akName()).isEqualTo(HexFormat.of().formatHex(ak.name()));
     assertThat(enrollment.bound()).contains(bound);
     try (Connection conn = s.db(); PreparedStatement ps = conn.prepareStatement(
@@ -153,7 +155,7 @@ class TpmBindingApiTest {
       try (ResultSet rs = ps.executeQuery()) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getBytes(1)).isEqualTo(keys.akPublic());
-        assertThat(rs.getInt(2)).isEqualTo(16);
+        assertThat(rs.getInt(2)).isEqualTo(14);
         assertThat(rs.getString(3)).isEqualTo(org.neguard.measure.Sha256.hex(keys.ekPublic()));
       }
     }
@@ -165,7 +167,7 @@ class TpmBindingApiTest {
     Optional<TpmBinding> binding = bean(TpmBindings.class).binding("tpm-a");
     assertThat(binding).isPresent();
     assertThat(binding.get().attestationKey()).isEqualTo(ak.key());
-    assertThat(binding.get().pcr()).isEqualTo(16);
+    assertThat(binding.get().pcr()).isEqualTo(14);
     assertThat(bean(TpmBindings.class).binding("tpm-d")).isEmpty();
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
@@ -340,7 +342,7 @@ class TpmBindingApiTest {
       TpmBinding binding = bean(TpmBindings.class).binding("tpm-e").orElseThrow();
       org.neguard.attest.TpmQuote.verify(q.attest(), q.signature(), binding.attestationKey(),
           nonce, java.util.Map.of(binding.pcr(),
-              HexFormat.of().parseHex(PlatformTim.of(chain))));
+              org.neguard.attest.EventLog.parse(q.eventLog()).replay()));
       assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("tpm_bound");
       quoter.quote(nonce, chain);
       assertThat(count("SELECT COUNT(*) FROM audit_log WHERE actor = 'device:tpm-e' AND action"
