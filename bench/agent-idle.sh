@@ -11,8 +11,9 @@
 # for the digest loops would save; hashing then runs at a tenth of the speed), and with Bouncy Castle's jars signed as
 # published (variant "signed-bc"; lib/ holds them without their signature).
 # Since 2026-12-05 "footprint" includes the agent's own class-data archive, which the launcher
-# dumps from neguard-cli/src/main/jvm/agent.classlist (docs/AGENT.md "Footprint"); variant
-# "nocds" is the same without it (the JDK's default archive). Variants tried for issue 14 (see
+# dumps from neguard-cli/src/main/jvm/agent.classlist, and native-heap trimming, which it adds
+# unless NEGUARD_AGENT_OPTS is set (docs/AGENT.md "Footprint"); variant "nocds" is without
+# either (the JDK's default archive; the footprint of 2026-12-04), and so is "signed-bc". Variants tried for issue 14 (see
 # the case below and docs/BENCHMARKS.md): appcds, dyncds (archives from this run's training
 # agent, static and dynamic), jlink and jlink-appcds (a runtime of the agent's modules,
 # neguard-agent/src/main/jvm/modules), meta and small (more JVM options), trim, arena, trimarena.
@@ -21,7 +22,7 @@
 # Usage: bench/agent-idle.sh [WORKDIR]   (default: bench/work)
 # NMT=1: each agent with native memory tracking, its summary in WORKDIR/agent-idle/VARIANT.nmt.
 # MINUTES (idle minutes per variant, default 2), POLL (default 5s),
-# VARIANTS (default "footprint signed-bc default c1"), NEGUARD may name the command (default:
+# VARIANTS (default "footprint nocds signed-bc default c1"), NEGUARD may name the command (default:
 # ./neguard).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +30,7 @@ work="${1:-$root/bench/work}/agent-idle"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 minutes="${MINUTES:-2}"
 poll="${POLL:-5s}"
-variants="${VARIANTS:-footprint signed-bc default c1}"
+variants="${VARIANTS:-footprint nocds signed-bc default c1}"
 [ "${NMT:-0}" = 1 ] && export NEGUARD_JAVA_OPTS="${NEGUARD_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary"
 rm -rf "$work"
 mkdir -p "$work"
@@ -89,7 +90,7 @@ for v in $variants; do
     default) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="" agent_start "$id" ;;
     # The footprint options with the JDK's default archive, not the agent's own (the launcher's
     # default before 2026-12-05).
-    nocds) NEGUARD_AGENT_CDS=0 agent_start "$id" ;;
+    nocds) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="$(opts)" agent_start "$id" ;;
     c1) NEGUARD_AGENT_OPTS="$(opts) -XX:TieredStopAtLevel=1" agent_start "$id" ;;
     appcds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-static.jsa" agent_start "$id" ;;
     dyncds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-dynamic.jsa" agent_start "$id" ;;
