@@ -10,18 +10,28 @@
 # options stay), and with the footprint options plus C1 only (variant "c1": what giving up C2
 # for the digest loops would save; hashing then runs at a tenth of the speed), and with Bouncy Castle's jars signed as
 # published (variant "signed-bc"; lib/ holds them without their signature).
+# Since 2026-12-05 "footprint" includes the agent's own class-data archive, which the launcher
+# dumps from neguard-cli/src/main/jvm/agent.classlist, and native-heap trimming, which it adds
+# unless NEGUARD_AGENT_OPTS is set (docs/AGENT.md "Footprint"); variant "nocds" is without
+# either (the JDK's default archive; the footprint of 2026-12-04), and so is "signed-bc". Variants tried for issue 14 (see
+# the case below and docs/BENCHMARKS.md): appcds, dyncds (archives from this run's training
+# agent, static and dynamic), jlink and jlink-appcds (a runtime of the agent's modules,
+# neguard-agent/src/main/jvm/modules), meta and small (more JVM options), trim, arena, trimarena.
 # RssAnon (heap, metaspace, code, stacks, malloc) and RssFile (libjvm and the other mapped
 # files, shared with any other JVM on the box) are given apart.
 # Usage: bench/agent-idle.sh [WORKDIR]   (default: bench/work)
+# NMT=1: each agent with native memory tracking, its summary in WORKDIR/agent-idle/VARIANT.nmt.
 # MINUTES (idle minutes per variant, default 2), POLL (default 5s),
-# VARIANTS (default "footprint default"), NEGUARD may name the command (default: ./neguard).
+# VARIANTS (default "footprint nocds signed-bc default c1"), NEGUARD may name the command (default:
+# ./neguard).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${1:-$root/bench/work}/agent-idle"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 minutes="${MINUTES:-2}"
 poll="${POLL:-5s}"
-variants="${VARIANTS:-footprint signed-bc default c1}"
+variants="${VARIANTS:-footprint nocds signed-bc default c1}"
+[ "${NMT:-0}" = 1 ] && export NEGUARD_JAVA_OPTS="${NEGUARD_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary"
 rm -rf "$work"
 mkdir -p "$work"
 echo "date $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD)"
@@ -31,22 +41,77 @@ java -version 2>&1 | head -1
 # shellcheck source=bench/agent-fleet.sh
 . "$root/bench/agent-fleet.sh"
 
+options="$root/neguard-cli/src/main/resources/org/neguard/cli/agent/jvm.options"
+opts() { grep -v '^[[:space:]]*#' "$options" | tr '\n' ' '; }
+agent_jar="$(ls "$root"/neguard-cli/target/lib/neguard-agent-*.jar | head -1)"
+
+# Class-data-sharing archives of the agent's own classes (variants appcds, dyncds, jlink-appcds):
+# a training agent enrolls, polls, idles 10 s and is stopped; its JVM lists the classes it loaded
+# (-XX:DumpLoadedClassList) and writes a dynamic archive of them at exit (-XX:ArchiveClassesAtExit,
+# on top of the JDK's default archive); a static archive is dumped from the list (-Xshare:dump:
+# the agent's JDK and application classes only, instead of the JDK's default archive).
+case " $variants " in *" appcds "* | *" dyncds "* | *" jlink-appcds "*)
+  ne_config idle-train "$poll"
+  NEGUARD_AGENT_OPTS="$(opts) -XX:DumpLoadedClassList=$work/agent.classlist \
+-XX:ArchiveClassesAtExit=$work/agent-dynamic.jsa" agent_start idle-train
+  await_event idle-train enrolled 120
+  await_event idle-train poll 60
+  sleep 10
+  kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+  agent_pid=""
+  echo "training: $(grep -vc '^#' "$work/agent.classlist") classes listed," \
+    "dynamic archive $(du -k "$work/agent-dynamic.jsa" | cut -f1) KiB"
+  java -Xshare:dump -XX:SharedClassListFile="$work/agent.classlist" \
+    -XX:SharedArchiveFile="$work/agent-static.jsa" -cp "$agent_jar" >"$work/static-dump.log" 2>&1
+  echo "static archive $(du -k "$work/agent-static.jsa" | cut -f1) KiB"
+  ;;
+esac
+# A runtime of only the modules the agent needs (jdeps on its jar and its dependencies, plus the
+# EC provider TLS needs and jdk.unsupported), with its own default CDS archive (variants jlink,
+# jlink-appcds).
+case " $variants " in *" jlink"*)
+  jlink --add-modules "$(cat "$root/neguard-agent/src/main/jvm/modules")" --strip-debug \
+    --no-header-files --no-man-pages --generate-cds-archive --output "$work/runtime" >/dev/null
+  echo "runtime: $(du -sh "$work/runtime" | cut -f1), modules $(cat "$root/neguard-agent/src/main/jvm/modules")"
+  ;;
+esac
+case " $variants " in *" jlink-appcds "*)
+  "$work/runtime/bin/java" -Xshare:dump -XX:SharedClassListFile="$work/agent.classlist" \
+    -XX:SharedArchiveFile="$work/agent-runtime.jsa" -cp "$agent_jar" >"$work/runtime-dump.log" 2>&1
+  ;;
+esac
+
+# The launcher's archive for the agent, made now rather than inside the first variant's wait for
+# enrollment (a dump takes minutes on a loaded machine): a start with no configuration, exit 2.
+"${neguard[@]}" agent --config "$work/no-config" >/dev/null 2>&1 || true
+
 results="$work/results.txt"
 : >"$results"
 for v in $variants; do
   id="idle-$v"
   ne_config "$id" "$poll"
-  options="$root/neguard-cli/src/main/resources/org/neguard/cli/agent/jvm.options"
   case "$v" in
-    default) NEGUARD_AGENT_OPTS="" agent_start "$id" ;;
-    c1) NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options") -XX:TieredStopAtLevel=1" agent_start "$id" ;;
+    default) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="" agent_start "$id" ;;
+    # The footprint options with the JDK's default archive, not the agent's own (the launcher's
+    # default before 2026-12-05).
+    nocds) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="$(opts)" agent_start "$id" ;;
+    c1) NEGUARD_AGENT_OPTS="$(opts) -XX:TieredStopAtLevel=1" agent_start "$id" ;;
+    appcds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-static.jsa" agent_start "$id" ;;
+    dyncds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-dynamic.jsa" agent_start "$id" ;;
+    jlink) JAVA_HOME="$work/runtime" agent_start "$id" ;;
+    jlink-appcds) JAVA_HOME="$work/runtime" \
+      NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-runtime.jsa" agent_start "$id" ;;
+    # More of the JVM's own knobs: metaspace returned to the OS in small granules; a smaller
+    # code cache and no C2 compiler thread kept waiting (one compiler thread each).
+    meta) NEGUARD_AGENT_OPTS="$(opts) -XX:MetaspaceReclaimPolicy=aggressive" agent_start "$id" ;;
+    small) NEGUARD_AGENT_OPTS="$(opts) -XX:MetaspaceReclaimPolicy=aggressive -Xss200k \
+-XX:ReservedCodeCacheSize=8m -XX:InitialCodeCacheSize=1m -XX:MaxMetaspaceSize=40m" agent_start "$id" ;;
     # glibc keeps freed native memory in per-thread arenas: fewer arenas, and the JVM trimming
     # the C heap every few seconds (JDK 17.0.9+), give some of it back.
     arena) MALLOC_ARENA_MAX=2 agent_start "$id" ;;
-    trim) NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options") -XX:TrimNativeHeapInterval=5000" \
+    trim) NEGUARD_AGENT_OPTS="$(opts) -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    trimarena) MALLOC_ARENA_MAX=2 NEGUARD_AGENT_OPTS="$(opts) -XX:TrimNativeHeapInterval=5000" \
       agent_start "$id" ;;
-    trimarena) MALLOC_ARENA_MAX=2 NEGUARD_AGENT_OPTS="$(grep -v '^#' "$options")\
- -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
     # Bouncy Castle's jars as published, signed (lib/ holds them without the signature,
     # neguard-cli/pom.xml): the same launcher options, the agent's jar from a copy of lib/.
     signed-bc)
@@ -78,6 +143,9 @@ for v in $variants; do
     sleep 1
   done
   cpu1=$(cpu_seconds "$agent_pid")
+  # NMT=1 (a diagnosis, not a measurement: tracking costs memory itself): every variant's agent
+  # runs with -XX:NativeMemoryTracking=summary and its summary goes to $work/VARIANT.nmt.
+  [ "${NMT:-0}" = 1 ] && jcmd "$agent_pid" VM.native_memory summary >"$work/$v.nmt" 2>&1
   t1=$(date +%s.%N)
   hwm=$(status_kib "$agent_pid" VmHWM)
   anon=$(status_kib "$agent_pid" RssAnon)

@@ -184,6 +184,67 @@ class LauncherIT {
     assertThat(r.err().split("no AOT cache", -1)).as(r.err()).hasSize(2);
   }
 
+  /**
+   * 'neguard agent --config FILE' with a file that does not exist (the agent's exit 2), none of
+   * the agent's launcher variables but those in env.
+   */
+  private Run agentWithoutConfig(Map<String, String> env) throws Exception {
+    return run(env, List.of("NEGUARD_AGENT_OPTS", "NEGUARD_AGENT_CDS", "NEGUARD_JAVA_OPTS"),
+        "agent", "--config", dir.resolve("no-such-agent.properties").toString());
+  }
+
+  @Test
+  void agent_throughLauncher_dumpsItsOwnClassDataArchiveAndRunsWithIt() throws Exception {
+    // Issue 14: the agent's classes from neguard-cli/src/main/jvm/agent.classlist, dumped once
+    // per build and JVM. The JVM's class-loading log shows the agent's main class coming from a
+    // shared archive, which only the agent's own archive holds (the JDK's has no application
+    // class); exit 2 is the agent's configuration error.
+    Path cache = dir.resolve("cache");
+    Map<String, String> env = Map.of("NEGUARD_CACHE_DIR", cache.toString(),
+        "NEGUARD_JAVA_OPTS", "-Xlog:class+load=info:stderr");
+    Run first = agentWithoutConfig(env);
+    assertThat(first.exit()).as(first.err() + first.out()).isEqualTo(2);
+    assertThat(first.out() + first.err()).contains("config_error");
+    assertThat(first.err()).contains("org.neguard.agent.Agent source: shared objects file");
+    assertThat(cache.resolve("neguard-agent.jsa")).isRegularFile();
+    assertThat(cache.resolve("neguard-agent.jsa.java")).content().startsWith("ok ");
+    assertThat(first.err()).doesNotContain("no class-data archive");
+    long made = Files.getLastModifiedTime(cache.resolve("neguard-agent.jsa")).toMillis();
+
+    Run second = agentWithoutConfig(env);
+    assertThat(second.exit()).as(second.err()).isEqualTo(2);
+    assertThat(second.err()).contains("org.neguard.agent.Agent source: shared objects file");
+    assertThat(Files.getLastModifiedTime(cache.resolve("neguard-agent.jsa")).toMillis())
+        .as("the archive is reused, not dumped again").isEqualTo(made);
+  }
+
+  @Test
+  void agent_whoseArchiveDumpFails_stillStartsAndSaysSoOnce() throws Exception {
+    // A JVM that refuses -Xshare:dump (as one without CDS would): the agent runs with the JDK's
+    // default archive; the launcher says so once, and does not retry until the jars or JVM change.
+    Path home = Files.createDirectories(dir.resolve("jdk/bin")).getParent();
+    Path java = home.resolve("bin/java");
+    Files.writeString(java, "#!/bin/sh\n"
+        + "for a; do [ \"$a\" = -Xshare:dump ] && { echo refused >&2; exit 1; }; done\n"
+        + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+    assertThat(java.toFile().setExecutable(true)).isTrue();
+    Path cache = dir.resolve("cache");
+    Map<String, String> env = Map.of("NEGUARD_CACHE_DIR", cache.toString(),
+        "JAVA_HOME", home.toString());
+
+    Run first = agentWithoutConfig(env);
+    assertThat(first.exit()).as(first.err()).isEqualTo(2);
+    assertThat(first.out() + first.err()).contains("config_error");
+    assertThat(first.err().split("no class-data archive for the agent", -1)).as(first.err())
+        .hasSize(2);
+    assertThat(cache.resolve("neguard-agent.jsa")).doesNotExist();
+    assertThat(cache.resolve("neguard-agent.jsa.log")).content().contains("refused");
+
+    Run second = agentWithoutConfig(env);
+    assertThat(second.exit()).as(second.err()).isEqualTo(2);
+    assertThat(second.err()).doesNotContain("no class-data archive");
+  }
+
   @Test
   void quickstart_throughLauncher_printsPassAndRefusal() throws IOException, InterruptedException {
     Path launcher = Path.of("..", "neguard").toAbsolutePath().normalize();
