@@ -3,7 +3,6 @@ package org.neguard.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
@@ -15,11 +14,7 @@ class AgentConfigTimeoutsTest {
   @TempDir Path dir;
 
   AgentConfig load(String extra) throws Exception {
-    Path f = Files.writeString(dir.resolve("agent.properties"), String.join("\n",
-        "server.url=https://127.0.0.1:8444", "state.dir=state", "install.root=install",
-        "tuf.root=root.json", "trust.anchors=ca.pem", "ne.type=mme", "device.id=ne-1", extra,
-        ""));
-    return AgentConfig.load(f);
+    return AgentConfigEnforceTest.load(dir, extra);
   }
 
   @Test

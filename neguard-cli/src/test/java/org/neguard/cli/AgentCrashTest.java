@@ -79,7 +79,7 @@ class AgentCrashTest {
     for (AgentFleet.Ne ne : nes.values()) {
       ne.start();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300); // eight JVMs starting
     for (AgentFleet.Ne ne : nes.values()) {
       while (!ne.eventNames().contains("enrolled")) {
         assertThat(System.nanoTime()).as("%s enrolls; log:\n%s", ne.id,
@@ -374,9 +374,23 @@ class AgentCrashTest {
     }
   }
 
-  static long hookPid(AgentFleet.Ne ne) throws IOException {
-    return Long.parseLong(Files.readString(ne.state().resolve("command.pid")).strip()
+  /**
+   * Deploys core 3.0 to {@code id} with its hooks slow, kills the agent while the hook of
+   * {@code phase} runs, and returns the deployment and the hook's pid, alive after the kill.
+   */
+  static Object[] killedInHook(String id, String phase) throws Exception {
+    Files.writeString(slow, "");
+    AgentFleet.Ne ne = nes.get(id).start();
+    ne.await("identity_loaded", e -> true);
+    long from = Files.size(ne.log);
+    String dep = fleet.deploy("core", "3.0", ne.id);
+    killAt(ne, phase, from);
+    long pid = Long.parseLong(Files.readString(ne.state().resolve("command.pid")).strip()
         .split(" ")[0]);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the hook outlives the agent's kill").isTrue();
+    Files.deleteIfExists(slow);
+    return new Object[] {dep, pid};
   }
 
   @Test
@@ -385,20 +399,12 @@ class AgentCrashTest {
       + " running is killed at the restart, nothing had been switched (1.0 whole), and the"
       + " order carried out again installs core 3.0, hooks and all")
   void killDuringPreActivateHook_hookKilledAndInstalled() throws Exception {
-    Files.writeString(slow, "");
+    Object[] killed = killedInHook("ne-pre", "PRE_ACTIVATE");
+    String dep = (String) killed[0];
     AgentFleet.Ne ne = nes.get("ne-pre");
-    ne.start();
-    ne.await("identity_loaded", e -> true);
-    long from = Files.size(ne.log);
-    String dep = fleet.deploy("core", "3.0", ne.id);
-    killAt(ne, "PRE_ACTIVATE", from);
-    long pid = hookPid(ne);
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-        .as("the hook outlives the agent's kill").isTrue();
     assertWhole(ne, "1.0", tree1, true);
-    Files.deleteIfExists(slow);
     ne.start();
-    assertLeftoverHookKilled(ne, pid);
+    assertLeftoverHookKilled(ne, (Long) killed[1]);
     JsonNode t = fleet.finalTarget(dep, ne.id);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     assertWhole(ne, "3.0", tree3, false);
@@ -412,19 +418,13 @@ class AgentCrashTest {
       + " switch): the hook is killed at the restart, 1.0 is back and restarted, the target"
       + " fails AGENT_INTERRUPTED")
   void killDuringPostActivateHook_hookKilledAndRolledBack() throws Exception {
-    Files.writeString(slow, "");
+    Object[] killed = killedInHook("ne-post", "POST_ACTIVATE");
+    String dep = (String) killed[0];
     AgentFleet.Ne ne = nes.get("ne-post");
-    ne.start();
-    ne.await("identity_loaded", e -> true);
-    long from = Files.size(ne.log);
-    String dep = fleet.deploy("core", "3.0", ne.id);
-    killAt(ne, "POST_ACTIVATE", from);
-    long pid = hookPid(ne);
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
         .isEqualTo("versions/core@3.0");
-    Files.deleteIfExists(slow);
     ne.start();
-    assertLeftoverHookKilled(ne, pid);
+    assertLeftoverHookKilled(ne, (Long) killed[1]);
     JsonNode t = fleet.finalTarget(dep, ne.id);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("failed");
     assertThat(t.path("reasons").path(0).path("code").asText()).isEqualTo("AGENT_INTERRUPTED");
