@@ -41,7 +41,10 @@ class AgentCrashTest {
   static AgentFleet fleet;
   static Path tree1;
   static Path tree2;
-  /** core 3.0: with a pre-activate and a post-activate hook, slow while {@link #slow} exists. */
+  /**
+   * core 3.0: with a pre-activate and a post-activate hook, each slow while {@link #slow} with
+   * its name appended exists ({@code slow-hooks-pre-activate}).
+   */
   static Path tree3;
   static Path slow;
   /** The NEs of the tests, each on core 1.0 before its test, by id. */
@@ -59,8 +62,8 @@ class AgentCrashTest {
     for (String hook : List.of("pre-activate", "post-activate")) {
       Path h = tree3.resolve(".neguard/hooks/" + hook);
       Files.createDirectories(h.getParent());
-      Files.writeString(h, "#!/bin/sh\nif [ -e " + slow + " ]; then sleep 30; fi\necho " + hook
-          + " done\n");
+      Files.writeString(h, "#!/bin/sh\nif [ -e " + slow + "-" + hook + " ]; then sleep 30; fi\n"
+          + "echo " + hook + " done\n");
       Files.setPosixFilePermissions(h, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "1.0", 1, "mme", tree1));
@@ -145,7 +148,7 @@ class AgentCrashTest {
    * names that phase: the kill landed inside the step.
    */
   static void killAt(AgentFleet.Ne ne, String phase, long from) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180); // a loaded machine
     long offset = from;
     StringBuilder pending = new StringBuilder();
     try (RandomAccessFile f = new RandomAccessFile(ne.log.toFile(), "r")) {
@@ -261,7 +264,6 @@ class AgentCrashTest {
     long from = Files.size(ne.log);
     String dep = fleet.deploy("core", version, id);
     killAt(ne, phase, from);
-    Files.deleteIfExists(slow);
     // Nothing active changed: 1.0 is whole and current.
     assertWhole(ne, "1.0", tree1, true);
     if (phase.equals("EXTRACTING")) {
@@ -320,7 +322,6 @@ class AgentCrashTest {
     long from = Files.size(ne.log);
     String dep = fleet.deploy("core", version, id);
     killAt(ne, phase, from);
-    Files.deleteIfExists(slow);
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
         .as("killed with the unconfirmed version active").isEqualTo("versions/core@" + version);
     ne.start();
@@ -379,7 +380,9 @@ class AgentCrashTest {
    * {@code phase} runs, and returns the deployment and the hook's pid, alive after the kill.
    */
   static Object[] killedInHook(String id, String phase) throws Exception {
-    Files.writeString(slow, "");
+    Path marker = fleet.dir.resolve(slow.getFileName() + "-" + phase.toLowerCase(
+        java.util.Locale.ROOT).replace('_', '-'));
+    Files.writeString(marker, "");
     AgentFleet.Ne ne = nes.get(id).start();
     ne.await("identity_loaded", e -> true);
     long from = Files.size(ne.log);
@@ -389,7 +392,7 @@ class AgentCrashTest {
         .split(" ")[0]);
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
         .as("the hook outlives the agent's kill").isTrue();
-    Files.deleteIfExists(slow);
+    Files.deleteIfExists(marker);
     return new Object[] {dep, pid};
   }
 
