@@ -212,14 +212,17 @@ class AgentHooksTest {
     assertThat(t.path("reasons").path(0).path("message").asText())
         .contains("the service restart failed: killed at the timeout");
     // From the RESTARTING journal event (logged once the phase is on disk: an fsync on a loaded
-    // machine is no part of the restart) to the restart's end.
+    // machine is no part of the restart) to the restart's end. Both are this order's only ones:
+    // the rollback's restart of 2.0 logs service_restarted with version 2.0 and no journal step.
+    // A restart killed at health.timeout instead (restart.timeout not read) shows as ~30 s.
     JsonNode restartedEvent = ne.await("service_restarted", e -> e.path("version").asText()
         .equals("7.0"));
     String order = restartedEvent.path("orderId").asText();
     Instant restarting = Instant.parse(ne.await("journal", e -> e.path("orderId").asText()
         .equals(order) && e.path("phase").asText().equals("RESTARTING")).path("ts").asText());
     assertThat(Duration.between(restarting, Instant.parse(restartedEvent.path("ts").asText())))
-        .as("killed at restart.timeout").isLessThan(Duration.ofSeconds(20));
+        .as("killed at restart.timeout (3 s), not at health.timeout (30 s)")
+        .isLessThan(Duration.ofSeconds(20));
     assertThat(current()).isEqualTo("versions/core@2.0");
   }
 
