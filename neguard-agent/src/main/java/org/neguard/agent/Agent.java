@@ -81,6 +81,7 @@ public final class Agent {
   private final AgentLog log;
   private final Slots slots;
   private final SlotManifests manifests;
+  private final PackageHooks hooks;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private DeviceClient client;
@@ -106,6 +107,7 @@ public final class Agent {
     this.log = log;
     this.slots = new Slots(config.installRoot());
     this.manifests = new SlotManifests(config.stateDir());
+    this.hooks = new PackageHooks(config.hooks(), config.stateDir());
     this.journal = new Journal(config.stateDir());
     this.attester = new Attester(config.deviceId(), null);
   }
@@ -466,7 +468,7 @@ public final class Agent {
       stillValid(o);
       progress(order.orderId(), "installing", 100);
       step(inFlight.at(Journal.Phase.VERIFYING)
-          .withSlot(slots.slot(o.packageName(), o.packageVersion())));
+          .withSlot(slots.slotFor(o.packageName(), o.packageVersion())));
       current = o;
       long extractStart = System.nanoTime();
       Slots.Extracted x;
@@ -502,10 +504,22 @@ public final class Agent {
       // paths only). A refusal here (current changed by hand, say) refuses the order unswitched.
       Measurements.Result measuredBefore = o.attestation() == null ? null
           : Measurements.measure(config);
+      Optional<InstalledPackage> before = installed();
+      Map<String, String> hookEnv = hookEnv(m, x.slot(), before);
+      if (hasHook(m, PackageHooks.PRE)) {
+        // After every check and the extraction, before the switch: a failure switches nothing.
+        step(inFlight.at(Journal.Phase.PRE_ACTIVATE));
+        HookFailure failed = runHook(order.orderId(), PackageHooks.PRE, x.slot(), m, hookEnv);
+        if (failed != null) {
+          removeUnswitched(x.slot());
+          refused(order, List.of(ProblemReason.of(new Reason(failed.code(), failed.message()
+              + "; nothing was switched and the new slot was removed", null))));
+          return;
+        }
+      }
       stillValid(o); // the switch is the point of no return: never on a void order
       Optional<Path> lastGood = slots.active().filter(s -> !s.equals(x.slot()));
       Optional<Path> previousBefore = slots.previous();
-      Optional<InstalledPackage> before = installed();
       Path installedFile = config.stateDir().resolve(INSTALLED);
       step(inFlight.switching(lastGood, previousBefore, Files.exists(installedFile)
           ? Files.readString(installedFile) : null));
@@ -513,6 +527,15 @@ public final class Agent {
       InstalledPackage now = new InstalledPackage(m.name(), m.version(), m.securityVersion());
       log.event("activated", "orderId", order.orderId(), "slot", x.slot(), "previous",
           slots.previous().orElse(null));
+      if (hasHook(m, PackageHooks.POST)) {
+        step(inFlight.at(Journal.Phase.POST_ACTIVATE));
+        HookFailure failed = runHook(order.orderId(), PackageHooks.POST, x.slot(), m, hookEnv);
+        if (failed != null) {
+          step(inFlight.rollingBack(failed.code(), failed.message()));
+          rollBack(order, lastGood, previousBefore, before, failed.code(), failed.message());
+          return;
+        }
+      }
       Env env = new Env(m.name(), m.version(), x.slot());
       String failure = restartAndCheck(order.orderId(), env);
       if (failure != null) {
@@ -538,6 +561,7 @@ public final class Agent {
           evidence);
       step(inFlight.done(succeeded));
       recordInstalled(now, x.slot(), order.orderId());
+      retireReplaced(inFlight);
       if (config.healthCheck().isEmpty()) {
         log.event("installed", "orderId", order.orderId(), "slot", x.slot(), "healthChecked",
             false, "message", "no health.check configured: success is reported without a"
@@ -763,7 +787,8 @@ public final class Agent {
     Map<String, String> vars = env.vars(slots.root());
     step(inFlight.at(Journal.Phase.RESTARTING));
     if (!config.serviceRestart().isEmpty()) {
-      CommandRunner.Result r = runCommand(config.serviceRestart(), vars);
+      CommandRunner.Result r = runCommand(config.serviceRestart(), vars,
+          config.restartTimeout());
       log.event("service_restarted", "orderId", orderId, "version", env.version(), "ok",
           r.ok(), "output", r.describe());
       if (!r.ok()) {
@@ -778,7 +803,7 @@ public final class Agent {
     int attempt = 0;
     while (true) {
       attempt++;
-      CommandRunner.Result r = runCommand(config.healthCheck(), vars);
+      CommandRunner.Result r = runCommand(config.healthCheck(), vars, config.healthTimeout());
       log.event("health_check", "orderId", orderId, "version", env.version(), "attempt",
           attempt, "ok", r.ok(), "output", r.describe());
       if (r.ok()) {
@@ -797,9 +822,10 @@ public final class Agent {
     }
   }
 
-  private CommandRunner.Result runCommand(List<String> command, Map<String, String> vars) {
+  private CommandRunner.Result runCommand(List<String> command, Map<String, String> vars,
+      Duration timeout) {
     try {
-      return CommandRunner.run(command, slots.root(), vars, config.healthTimeout());
+      return CommandRunner.run(command, slots.root(), vars, timeout);
     } catch (IOException e) {
       return new CommandRunner.Result(-1, false, "cannot run " + command.get(0) + ": "
           + e.getMessage(), false);
@@ -832,8 +858,9 @@ public final class Agent {
     if (lastGood.isEmpty()) {
       return "no previous version: current removed";
     }
-    return "rolled back to " + before.filter(b -> lastGood.get().getFileName().toString()
-        .equals(Slots.name(b.name(), b.version()))).map(b -> b.name() + " " + b.version())
+    return "rolled back to " + before.filter(b -> Slots.base(lastGood.get().getFileName()
+        .toString()).equals(Slots.name(b.name(), b.version()))).map(b -> b.name() + " "
+        + b.version())
         .orElse(lastGood.get().getFileName().toString());
   }
 
@@ -843,7 +870,8 @@ public final class Agent {
     if (lastGood.isPresent() && !config.serviceRestart().isEmpty()) {
       String version = before.map(InstalledPackage::version).orElse("");
       CommandRunner.Result r = runCommand(config.serviceRestart(), new Env(before.map(
-          InstalledPackage::name).orElse(""), version, lastGood.get()).vars(slots.root()));
+          InstalledPackage::name).orElse(""), version, lastGood.get()).vars(slots.root()),
+          config.restartTimeout());
       log.event("service_restarted", "orderId", orderId, "version", version, "ok",
           r.ok(), "output", r.describe());
     }
@@ -935,6 +963,9 @@ public final class Agent {
    * server; what must be told to it is journaled and sent by the loop.
    */
   private void recover() throws IOException {
+    // A hook the killed agent left running goes first: it must not act on what is restored.
+    CommandRunner.killLeftover(hooks.pidFile()).ifPresent(what -> log.event("recovery_killed",
+        "message", what));
     for (Path p : slots.removeLeftovers()) {
       log.event("recovery_removed", "path", p);
     }
@@ -1026,6 +1057,89 @@ public final class Agent {
       recordInstalled(f.installed(), Path.of(j.slot()), j.orderId());
       log.event("recovery_recorded", "orderId", j.orderId(), "version",
           f.installed().version());
+    }
+    retireReplaced(j);
+  }
+
+  /**
+   * After a confirmed reinstall (the order's version was the active one, so it went to the
+   * slot's other generation): the replaced tree is not last-known-good (it is the one being
+   * repaired), so {@code previous} goes back to what it named before, and the replaced slot and
+   * its kept manifest are removed. Idempotent: a recovery at DONE runs it again.
+   */
+  private void retireReplaced(Journal.Entry j) throws IOException {
+    if (j == null || j.lastGood() == null || j.slot() == null) {
+      return;
+    }
+    Path replaced = Path.of(j.lastGood());
+    Path slot = Path.of(j.slot());
+    if (replaced.equals(slot) || !Slots.base(replaced.getFileName().toString())
+        .equals(Slots.base(slot.getFileName().toString()))) {
+      return; // an upgrade or a downgrade: the old version stays last-known-good
+    }
+    Optional<Path> previousBefore = Optional.ofNullable(j.previousBefore()).map(Path::of)
+        .filter(p -> !p.equals(slot) && !p.equals(replaced));
+    slots.restorePrevious(previousBefore);
+    if (Files.exists(replaced, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        && !replaced.equals(slots.active().orElse(null))) {
+      org.neguard.io.FileTrees.deleteTree(replaced);
+      log.event("reinstalled", "orderId", j.orderId(), "slot", slot, "removed", replaced);
+    }
+    try {
+      manifests.forget(replaced.getFileName().toString());
+    } catch (RefusalException e) {
+      log.event("recovery_error", "message", e.getMessage());
+    }
+  }
+
+  /** A slot extracted for an order that stops before the switch: removed, unless in use. */
+  private void removeUnswitched(Path slot) throws IOException {
+    if (Files.isDirectory(slot, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        && !slot.equals(slots.active().orElse(null))
+        && !slot.equals(slots.previous().orElse(null))) {
+      org.neguard.io.FileTrees.deleteTree(slot);
+      log.event("slot_removed", "path", slot);
+    }
+  }
+
+  /** A hook that failed, hung, or was refused before it ran: the code and what to report. */
+  private record HookFailure(ReasonCode code, String message) {}
+
+  private static boolean hasHook(Manifest m, String hook) {
+    return m.files().stream().anyMatch(f -> f.path().equals(hook));
+  }
+
+  /** The whole environment of a hook (with NEGUARD_HOOK and PATH, set by PackageHooks). */
+  private static Map<String, String> hookEnv(Manifest m, Path slot,
+      Optional<InstalledPackage> before) {
+    return Map.of("NEGUARD_PACKAGE", m.name(), "NEGUARD_VERSION", m.version(),
+        "NEGUARD_PREVIOUS_VERSION", before.filter(b -> b.name().equals(m.name()))
+            .map(InstalledPackage::version).orElse(""), "NEGUARD_SLOT", slot.toString());
+  }
+
+  /** Runs a hook of the new slot: null when it passed or the package has none. */
+  private HookFailure runHook(String orderId, String hook, Path slot, Manifest m,
+      Map<String, String> env) {
+    String what = "the " + PackageHooks.name(hook) + " hook of " + m.name() + " " + m.version();
+    try {
+      Optional<CommandRunner.Result> r = hooks.run(hook, slot, m, env);
+      if (r.isEmpty()) {
+        return null;
+      }
+      log.event("hook", "orderId", orderId, "hook", PackageHooks.name(hook), "version",
+          m.version(), "ok", r.get().ok(), "output", r.get().describe());
+      return r.get().ok() ? null : new HookFailure(ReasonCode.HOOK_FAILED, what + " failed: "
+          + r.get().describe());
+    } catch (RefusalException e) {
+      log.event("hook", "orderId", orderId, "hook", PackageHooks.name(hook), "version",
+          m.version(), "ok", false, "output", e.getMessage());
+      return new HookFailure(e.reasons().get(0).code(), what + " was not run: "
+          + e.getMessage());
+    } catch (IOException e) {
+      log.event("hook", "orderId", orderId, "hook", PackageHooks.name(hook), "version",
+          m.version(), "ok", false, "output", e.getMessage());
+      return new HookFailure(ReasonCode.HOOK_FAILED, what + " could not be run: "
+          + e.getMessage());
     }
   }
 
@@ -1130,6 +1244,7 @@ public final class Agent {
           + m.securityVersion() + " is below the installed " + now.get().securityVersion()
           + " and the order is not a rollback");
     }
+    PackageHooks.check(m); // hooks at their fixed paths only, executable
     Attester.checkRim(m, o.attestation()); // ATT-3 (a): before anything is extracted
   }
 

@@ -41,7 +41,16 @@ public record AgentConfig(
     Duration inventoryInterval,
     java.util.Map<String, Path> measurePaths,
     String tpmTcti,
-    Packages packages) {
+    Packages packages,
+    Duration restartTimeout,
+    Hooks hooks) {
+
+  /**
+   * How package hooks run (docs/FORMAT.md "Package hooks", docs/AGENT.md): each killed, with its
+   * whole process group, at {@code timeout}; as {@code user} when the agent runs as root (null:
+   * not configured, so a package carrying a hook is refused on a root agent).
+   */
+  public record Hooks(Duration timeout, String user) {}
 
   /**
    * Where the agent reads what the NE runs (issue 16, docs/AGENT.md "Installed packages"):
@@ -60,7 +69,10 @@ public record AgentConfig(
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
       "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti",
-      "packages.dpkg.admindir", "packages.os-release");
+      "packages.dpkg.admindir", "packages.os-release", "restart.timeout", "hooks.timeout",
+      "hooks.user");
+  /** A user name as useradd takes it: never an option, never a path. */
+  private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
   /** A TCTI for tpm2-tools: a name and its options, no blanks, no shell characters. */
   private static final Pattern TCTI = Pattern.compile("[a-z][a-z0-9-]*(:[A-Za-z0-9=,._/:-]*)?");
 
@@ -138,6 +150,23 @@ public record AgentConfig(
     if (healthTimeout.compareTo(Duration.ofMillis(100)) < 0) {
       throw new ConfigException("health.timeout must be at least 100ms");
     }
+    // The restart has its own bound: a slow service start is not a slow health check.
+    Duration restartTimeout = duration(p, "restart.timeout", "60s");
+    if (restartTimeout.compareTo(Duration.ofMillis(100)) < 0) {
+      throw new ConfigException("restart.timeout must be at least 100ms");
+    }
+    Duration hooksTimeout = duration(p, "hooks.timeout", "60s");
+    if (hooksTimeout.compareTo(Duration.ofMillis(100)) < 0) {
+      throw new ConfigException("hooks.timeout must be at least 100ms");
+    }
+    String hooksUser = p.getProperty("hooks.user");
+    if (hooksUser != null) {
+      hooksUser = hooksUser.trim();
+      if (!USER.matcher(hooksUser).matches() || hooksUser.equals("root")) {
+        throw new ConfigException("hooks.user must be an unprivileged user name like"
+            + " neguard-hooks ([a-z_][a-z0-9_-]{0,31}, not root): " + hooksUser);
+      }
+    }
     String enforce = p.getProperty("enforce.ports", "false").trim();
     if (!enforce.equals("true") && !enforce.equals("false")) {
       throw new ConfigException("enforce.ports must be true or false: " + enforce);
@@ -184,7 +213,8 @@ public record AgentConfig(
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
         Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti,
         new Packages(dir.resolve(p.getProperty("packages.dpkg.admindir", "/var/lib/dpkg").trim()),
-            dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim())));
+            dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim())),
+        restartTimeout, new Hooks(hooksTimeout, hooksUser));
   }
 
   private static String required(Properties p, String key) throws ConfigException {

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,13 +48,51 @@ public final class CommandRunner {
   public static Result run(List<String> command, Path dir, Map<String, String> env,
       Duration timeout) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().putAll(env);
+    return run(pb, dir, timeout, null);
+  }
+
+  /**
+   * Runs {@code command} as the leader of a session and process group of its own ({@code
+   * setsid}), with exactly {@code env} (nothing of the agent's environment), for at most {@code
+   * timeout}: at the timeout the whole process group is killed, so a child that left its parent
+   * (a daemon, a {@code sleep &}) goes too. While it runs its pid and start time are in
+   * {@code pidFile}, so that an agent killed meanwhile kills the group at its next start
+   * ({@link #killLeftover}).
+   */
+  public static Result runInGroup(List<String> command, Path dir, Map<String, String> env,
+      Duration timeout, Path pidFile) throws IOException {
+    List<String> argv = new java.util.ArrayList<>();
+    argv.add(program("setsid"));
+    argv.addAll(command);
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    return run(pb, dir, timeout, pidFile);
+  }
+
+  private static Result run(ProcessBuilder pb, Path dir, Duration timeout, Path pidFile)
+      throws IOException {
     if (dir != null) {
       pb.directory(dir.toFile());
     }
-    pb.environment().putAll(env);
     pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
+    try {
+      if (pidFile != null) {
+        // setsid(1) execs in place (a child of the JVM is no group leader): pid = group id.
+        Files.writeString(pidFile, p.pid() + " " + startOf(p.toHandle()) + "\n");
+      }
+      return await(p, timeout, pidFile != null);
+    } finally {
+      if (pidFile != null) {
+        Files.deleteIfExists(pidFile);
+      }
+    }
+  }
+
+  private static Result await(Process p, Duration timeout, boolean group) {
     Bounded out = new Bounded(p.getInputStream());
     Thread reader = new Thread(out, "neguard-agent-command-output");
     reader.setDaemon(true);
@@ -66,6 +105,9 @@ public final class CommandRunner {
       done = false;
     }
     if (!done) {
+      if (group) {
+        killGroup(p.pid());
+      }
       // Children first (a script's sleep would otherwise keep the output pipe open).
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
@@ -88,6 +130,64 @@ public final class CommandRunner {
       }
     }
     return new Result(done ? p.exitValue() : -1, !done, out.text(), out.truncated());
+  }
+
+  /**
+   * At start-up: a command group that an agent killed meanwhile left running ({@code pidFile}
+   * names it) is killed, and the file removed. A pid that now names another process (its start
+   * time differs) is left alone: Linux does not reuse a pid while a group of that id exists, so
+   * a leader that is gone still names our group, but a live stranger is not ours.
+   *
+   * @return what was done, for the log; empty when there was nothing to do
+   */
+  public static java.util.Optional<String> killLeftover(Path pidFile) throws IOException {
+    if (!Files.exists(pidFile)) {
+      return java.util.Optional.empty();
+    }
+    String[] f = Files.readString(pidFile).strip().split(" ");
+    Files.delete(pidFile);
+    long pid;
+    try {
+      pid = Long.parseLong(f[0]);
+    } catch (NumberFormatException e) {
+      return java.util.Optional.of("unreadable " + pidFile + ": nothing killed");
+    }
+    java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
+    if (h.isPresent() && (f.length < 2 || !f[1].equals(startOf(h.get())))) {
+      return java.util.Optional.of("process " + pid + " is another process now: left alone");
+    }
+    killGroup(pid);
+    return java.util.Optional.of("process group " + pid + " killed");
+  }
+
+  /** kill(2) of the process group {@code pgid} with SIGKILL, through kill(1). */
+  static void killGroup(long pgid) {
+    if (pgid <= 1) {
+      throw new IllegalArgumentException("not a process group of ours: " + pgid);
+    }
+    try {
+      Process k = new ProcessBuilder(program("kill"), "-s", "KILL", "--", "-" + pgid)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      k.waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      // kill(1) missing: the caller still kills the descendants it can see
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String startOf(ProcessHandle h) {
+    return h.info().startInstant().map(i -> String.valueOf(i.toEpochMilli())).orElse("?");
+  }
+
+  /** util-linux's and procps' programs at their Debian paths, else by name from PATH. */
+  static String program(String name) {
+    for (String d : List.of("/usr/bin/", "/bin/")) {
+      if (Files.isExecutable(Path.of(d + name))) {
+        return d + name;
+      }
+    }
+    return name;
   }
 
   /** Keeps the first {@link #MAX_OUTPUT} bytes of a stream, reading and dropping the rest. */

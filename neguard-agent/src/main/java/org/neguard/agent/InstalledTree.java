@@ -113,7 +113,7 @@ public final class InstalledTree {
     Manifest m = ManifestCodec.decode(kept.manifest());
     SignerDetails signer = new SignatureVerifier(trust, clock)
         .verify(kept.manifest(), kept.signature(), m.vendor());
-    if (!Slots.name(m.name(), m.version()).equals(name)) {
+    if (!Slots.name(m.name(), m.version()).equals(Slots.base(name))) {
       throw RefusalException.about(ReasonCode.STRUCTURE, name, "the manifest kept for " + name
           + " is that of " + m.name() + " " + m.version());
     }

@@ -40,8 +40,15 @@ final class Journal {
     EXTRACTING,
     /** The slot complete under its name; {@code current} not yet switched. */
     EXTRACTED,
+    /**
+     * The package's pre-activate hook running from the new slot (docs/FORMAT.md "Package
+     * hooks"); {@code current} not yet switched.
+     */
+    PRE_ACTIVATE,
     /** {@code previous}, then {@code current} being switched to the new slot. */
     SWITCHING,
+    /** Switched; the package's post-activate hook running from the new slot. */
+    POST_ACTIVATE,
     /** Switched; {@code service.restart} running for the new version. */
     RESTARTING,
     /** Restarted; {@code health.check} running against the new version. */

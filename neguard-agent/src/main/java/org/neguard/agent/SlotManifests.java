@@ -94,7 +94,9 @@ public final class SlotManifests {
     Kept k = captured;
     captured = null;
     String name = slot.getFileName().toString();
-    if (k == null || !k.slot().equals(name) || !ManifestCodec.decode(k.manifest()).equals(m)) {
+    // The captured manifest names the package version; the slot may be its second generation.
+    if (k == null || !k.slot().equals(Slots.base(name))
+        || !ManifestCodec.decode(k.manifest()).equals(m)) {
       throw new RefusalException(ReasonCode.CONFLICT, "the signed manifest of " + name
           + " was not captured during its verification; nothing is switched");
     }
@@ -118,6 +120,15 @@ public final class SlotManifests {
       if (Files.exists(old, LinkOption.NOFOLLOW_LINKS)) {
         FileTrees.deleteTree(old);
       }
+    }
+  }
+
+  /** Removes what is kept for the slot named {@code slot} (a slot that was removed). */
+  void forget(String slot) throws IOException, RefusalException {
+    checkName(slot);
+    Path d = dir.resolve(slot);
+    if (Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+      FileTrees.deleteTree(d);
     }
   }
 

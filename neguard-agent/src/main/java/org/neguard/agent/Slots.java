@@ -30,9 +30,15 @@ public final class Slots {
   static final String VERSIONS = "versions";
   static final String CURRENT = "current";
   static final String PREVIOUS = "previous";
-  /** Starts with a letter or digit: never one of the hidden names of a step under way. */
+  /**
+   * Starts with a letter or digit: never one of the hidden names of a step under way. A version
+   * installed again over its own active slot (a reinstall) takes the generation suffix
+   * {@code ~1} ({@code ~} is in neither a name nor a version), and the next reinstall the plain
+   * name again.
+   */
   private static final Pattern SLOT = Pattern.compile(
-      "[A-Za-z0-9][A-Za-z0-9._+-]{0,127}@[A-Za-z0-9._+-]{1,128}");
+      "[A-Za-z0-9][A-Za-z0-9._+-]{0,127}@[A-Za-z0-9._+-]{1,128}(~1)?");
+  static final String GENERATION = "~1";
 
   private final Path root;
 
@@ -47,6 +53,26 @@ public final class Slots {
   /** Whether {@code s} is a slot name ({@code <name>@<version>}, starting with a letter or digit). */
   static boolean isSlotName(String s) {
     return SLOT.matcher(s).matches();
+  }
+
+  /** The package version a slot name holds: {@code core@1.0} of {@code core@1.0~1}. */
+  static String base(String slotName) {
+    return slotName.endsWith(GENERATION)
+        ? slotName.substring(0, slotName.length() - GENERATION.length()) : slotName;
+  }
+
+  /**
+   * Where an order for a package version extracts: its slot, or, when that slot is the active
+   * one (the same version ordered again: a reinstall onto a tree that may have been tampered
+   * with, REC-1), the other generation of it. The active tree is never written to: the new one
+   * is extracted beside it and {@code current} switched to it by one rename.
+   */
+  public Path slotFor(String name, String version) throws IOException, RefusalException {
+    Path slot = slot(name, version);
+    if (slot.equals(active().orElse(null))) {
+      return slot.resolveSibling(slot.getFileName() + GENERATION);
+    }
+    return slot;
   }
 
   /** The slot name of a package version: {@code <name>@<version>}. */
@@ -110,7 +136,7 @@ public final class Slots {
    */
   public Extracted extract(BundleExtractor extractor, Path bundle, String name, String version,
       ProgressListener progress) throws IOException, RefusalException {
-    Path slot = slot(name, version);
+    Path slot = slotFor(name, version);
     Files.createDirectories(slot.getParent());
     Path tmp = slot.getParent().resolve(".tmp-" + slot.getFileName() + "-" + UUID.randomUUID());
     try {
@@ -223,8 +249,13 @@ public final class Slots {
    */
   public void restore(Optional<Path> lastGood, Optional<Path> previousBefore) throws IOException {
     rollBack(lastGood);
-    if (previousBefore.isPresent()) {
-      relink(PREVIOUS, previousBefore.get());
+    restorePrevious(previousBefore);
+  }
+
+  /** {@code previous} to {@code slot} by one rename, or removed when empty (one unlink). */
+  public void restorePrevious(Optional<Path> slot) throws IOException {
+    if (slot.isPresent()) {
+      relink(PREVIOUS, slot.get());
     } else {
       Files.deleteIfExists(root.resolve(PREVIOUS));
     }

@@ -14,6 +14,11 @@ class AgentConfigEnforceTest {
   @TempDir Path dir;
 
   AgentConfig load(String extra) throws Exception {
+    return load(dir, extra);
+  }
+
+  /** A minimal valid configuration in {@code dir} with the lines {@code extra}. */
+  static AgentConfig load(Path dir, String extra) throws Exception {
     Path f = Files.writeString(dir.resolve("agent.properties"), String.join("\n",
         "server.url=https://127.0.0.1:8444", "state.dir=state", "install.root=install",
         "tuf.root=root.json", "trust.anchors=ca.pem", "ne.type=mme", "device.id=ne-1", extra,

@@ -48,6 +48,60 @@ class CommandRunnerTest {
   }
 
   @Test
+  @DisplayName("REC-1 INT-3 in a group of its own: at the timeout the whole process group is"
+      + " killed, a child that left the command (orphaned, no descendant any more) too; the"
+      + " environment is exactly the one given; the pid file is gone after the run")
+  void inGroup_groupKilledAtTheTimeout() throws Exception {
+    Path pidFile = dir.resolve("command.pid");
+    Path hang = script("orphan.sh", "( sleep 600 & echo child $! ); env; sleep 600");
+    CommandRunner.Result r = CommandRunner.runInGroup(List.of(hang.toString()), dir,
+        Map.of("ONLY", "this"), Duration.ofSeconds(2), pidFile);
+    assertThat(r.timedOut()).isTrue();
+    assertThat(r.output()).contains("ONLY=this").doesNotContain("HOME=");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("child ([0-9]+)")
+        .matcher(r.output());
+    assertThat(m.find()).as(r.output()).isTrue();
+    long child = Long.parseLong(m.group(1));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false)) {
+      assertThat(System.nanoTime()).as("orphaned child %s killed", child).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(pidFile).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("REC-1 at start-up the group a killed agent left running (its pid file) is"
+      + " killed; a pid file naming a live process of another start time is left alone")
+  void killLeftover_killsOurGroupOnly() throws Exception {
+    Path pidFile = dir.resolve("command.pid");
+    Process p = new ProcessBuilder(CommandRunner.program("setsid"), "sh", "-c",
+        "sleep 600 & sleep 600").start();
+    long pid = p.pid();
+    java.util.List<ProcessHandle> kids = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (kids.size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      kids = p.descendants().toList();
+    }
+    String start = String.valueOf(p.toHandle().info().startInstant().orElseThrow()
+        .toEpochMilli());
+    Files.writeString(pidFile, pid + " 1\n"); // another start time: a stranger
+    assertThat(CommandRunner.killLeftover(pidFile)).hasValueSatisfying(v -> assertThat(v)
+        .contains("left alone"));
+    assertThat(p.isAlive()).isTrue();
+    Files.writeString(pidFile, pid + " " + start + "\n");
+    assertThat(CommandRunner.killLeftover(pidFile)).hasValueSatisfying(v -> assertThat(v)
+        .contains("killed"));
+    assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    for (ProcessHandle k : kids) {
+      k.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(pidFile).doesNotExist();
+    assertThat(CommandRunner.killLeftover(pidFile)).isEmpty();
+  }
+
+  @Test
   @DisplayName("REC-1 output beyond 8 KiB is dropped (the process still runs to its end)")
   void output_bounded() throws Exception {
     Path loud = script("loud.sh", "head -c 1000000 /dev/zero | tr '\\\\0' x; exit 0");

@@ -131,4 +131,25 @@ class SlotsTest {
     }
     assertThat(root.resolve(".current-z")).doesNotExist();
   }
+
+  @Test
+  @DisplayName("REC-1 the active version ordered again goes to the slot's other generation"
+      + " (~1), never into the active tree; the next reinstall to the plain name again")
+  void slotFor_activeVersionGoesToTheOtherGeneration() throws Exception {
+    Slots slots = new Slots(root);
+    Path v1 = Files.createDirectories(slots.slot("core", "1.0"));
+    assertThat(slots.slotFor("core", "1.0")).isEqualTo(v1);
+    slots.activate(v1);
+    Path g1 = slots.slotFor("core", "1.0");
+    assertThat(g1.getFileName().toString()).isEqualTo("core@1.0~1");
+    assertThat(Slots.isSlotName("core@1.0~1")).isTrue();
+    assertThat(Slots.isSlotName("core@1.0~2")).isFalse();
+    assertThat(Slots.base("core@1.0~1")).isEqualTo("core@1.0");
+    assertThat(Slots.base("core@1.0")).isEqualTo("core@1.0");
+    Files.createDirectories(g1);
+    slots.activate(g1);
+    assertThat(slots.slotFor("core", "1.0")).isEqualTo(v1);
+    assertThat(slots.activeSlot()).contains(g1);
+    assertThat(slots.slotFor("core", "2.0")).isEqualTo(slots.slot("core", "2.0"));
+  }
 }

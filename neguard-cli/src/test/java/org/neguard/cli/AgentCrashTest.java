@@ -41,21 +41,39 @@ class AgentCrashTest {
   static AgentFleet fleet;
   static Path tree1;
   static Path tree2;
+  /**
+   * core 3.0: with a pre-activate and a post-activate hook, each slow while {@link #slow} with
+   * its name appended exists ({@code slow-hooks-pre-activate}).
+   */
+  static Path tree3;
+  static Path slow;
   /** The NEs of the tests, each on core 1.0 before its test, by id. */
   static final java.util.Map<String, AgentFleet.Ne> nes = new java.util.HashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     fleet = AgentFleet.start("agent-crash-test");
+    // The hooks run as nobody (hooks.user): it must reach the slots and the marker below.
+    Files.setPosixFilePermissions(fleet.dir, PosixFilePermissions.fromString("rwx--x--x"));
     tree1 = tree("core@1.0", 1, 20_000);
     tree2 = tree("core@2.0", 6, 5_000_000);
+    tree3 = tree("core@3.0", 1, 20_000);
+    slow = fleet.dir.resolve("slow-hooks");
+    for (String hook : List.of("pre-activate", "post-activate")) {
+      Path h = tree3.resolve(".neguard/hooks/" + hook);
+      Files.createDirectories(h.getParent());
+      Files.writeString(h, "#!/bin/sh\nif [ -e " + slow + "-" + hook + " ]; then sleep 30; fi\n"
+          + "echo " + hook + " done\n");
+      Files.setPosixFilePermissions(h, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "1.0", 1, "mme", tree1));
     fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "2.0", 2, "mme", tree2));
+    fleet.upload(SignedBundles.build(fleet.dir, fleet.pki, "core", "3.0", 3, "mme", tree3));
     // Every NE of the class on core 1.0 at once: one deployment to all of them.
     List<String> more = new ArrayList<>();
     for (String[] n : new String[][] {{"ne-dl", "0", "0"}, {"ne-vf", "0", "0"},
         {"ne-ex", "0", "0"}, {"ne-sw", "10", "0"}, {"ne-hc", "0", "10"},
-        {"ne-st", "0", "0"}}) {
+        {"ne-st", "0", "0"}, {"ne-pre", "0", "0"}, {"ne-post", "0", "0"}}) {
       nes.put(n[0], configured(n[0], Integer.parseInt(n[1]), Integer.parseInt(n[2])));
       if (!n[0].equals("ne-dl")) {
         more.addAll(List.of("--device", n[0]));
@@ -64,7 +82,7 @@ class AgentCrashTest {
     for (AgentFleet.Ne ne : nes.values()) {
       ne.start();
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300); // eight JVMs starting
     for (AgentFleet.Ne ne : nes.values()) {
       while (!ne.eventNames().contains("enrolled")) {
         assertThat(System.nanoTime()).as("%s enrolls; log:\n%s", ne.id,
@@ -120,7 +138,7 @@ class AgentCrashTest {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
     ne.set("service.restart", restart.toString()).set("health.check", check.toString())
-        .set("health.timeout", "20s");
+        .set("health.timeout", "20s").set("hooks.user", "nobody").set("hooks.timeout", "60s");
     return ne;
   }
 
@@ -130,7 +148,7 @@ class AgentCrashTest {
    * names that phase: the kill landed inside the step.
    */
   static void killAt(AgentFleet.Ne ne, String phase, long from) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180); // a loaded machine
     long offset = from;
     StringBuilder pending = new StringBuilder();
     try (RandomAccessFile f = new RandomAccessFile(ne.log.toFile(), "r")) {
@@ -156,6 +174,14 @@ class AgentCrashTest {
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (tmpDirs(ne).isEmpty() && System.nanoTime() < until) {
                   Thread.onSpinWait();
+                }
+              }
+              if (phase.endsWith("_ACTIVATE")) {
+                // Journaled just before the hook starts: kill once it runs (its pid file).
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!Files.exists(ne.state().resolve("command.pid"))
+                    && System.nanoTime() < until) {
+                  Thread.sleep(1);
                 }
               }
               ne.kill();
@@ -228,10 +254,15 @@ class AgentCrashTest {
 
   /** Killed before the switch: the restart resumes the order from its verification. */
   static void killedBeforeSwitch_newVersionInstalled(String id, String phase) throws Exception {
+    killedBeforeSwitch_newVersionInstalled(id, phase, "2.0", tree2);
+  }
+
+  static void killedBeforeSwitch_newVersionInstalled(String id, String phase, String version,
+      Path tree) throws Exception {
     AgentFleet.Ne ne = nes.get(id).start();
     ne.await("identity_loaded", e -> true);
     long from = Files.size(ne.log);
-    String dep = fleet.deploy("core", "2.0", id);
+    String dep = fleet.deploy("core", version, id);
     killAt(ne, phase, from);
     // Nothing active changed: 1.0 is whole and current.
     assertWhole(ne, "1.0", tree1, true);
@@ -242,10 +273,10 @@ class AgentCrashTest {
     JsonNode t = fleet.finalTarget(dep, id);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     ne.await("recovering", e -> e.path("phase").asText().equals(phase));
-    assertWhole(ne, "2.0", tree2, false);
+    assertWhole(ne, version, tree, false);
     assertThat(Files.readSymbolicLink(ne.install().resolve("previous")).toString())
         .isEqualTo("versions/core@1.0");
-    assertThat(fleet.device(id).path("installed").toString()).contains("\"2.0\"");
+    assertThat(fleet.device(id).path("installed").toString()).contains("\"" + version + "\"");
     assertOutcomeTaken(ne, "succeeded");
     ne.stop();
   }
@@ -281,19 +312,24 @@ class AgentCrashTest {
    * 1.0 (current, previous, installed.json), restarts 1.0 and reports AGENT_INTERRUPTED.
    */
   static void killedAfterSwitch_rolledBack(String id, String phase) throws Exception {
+    killedAfterSwitch_rolledBack(id, phase, "2.0");
+  }
+
+  static void killedAfterSwitch_rolledBack(String id, String phase, String version)
+      throws Exception {
     AgentFleet.Ne ne = nes.get(id).start();
     ne.await("identity_loaded", e -> true);
     long from = Files.size(ne.log);
-    String dep = fleet.deploy("core", "2.0", id);
+    String dep = fleet.deploy("core", version, id);
     killAt(ne, phase, from);
     assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
-        .as("killed with the unconfirmed 2.0 active").isEqualTo("versions/core@2.0");
+        .as("killed with the unconfirmed version active").isEqualTo("versions/core@" + version);
     ne.start();
     JsonNode t = fleet.finalTarget(dep, id);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("failed");
     assertThat(t.path("reasons").path(0).path("code").asText()).isEqualTo("AGENT_INTERRUPTED");
     assertThat(t.path("reasons").path(0).path("message").asText())
-        .contains("interrupted after the switch to core 2.0")
+        .contains("interrupted after the switch to core " + version)
         .contains("rolled back to core 1.0");
     assertWhole(ne, "1.0", tree1, false);
     assertThat(ne.install().resolve("previous")).as("previous as before the switch")
@@ -301,7 +337,7 @@ class AgentCrashTest {
     assertThat(Files.readAllLines(ne.home.resolve("restarts.log")))
         .as("1.0 restarted after the rollback").endsWith("1.0");
     assertThat(fleet.device(id).path("installed").toString()).contains("\"1.0\"")
-        .doesNotContain("\"2.0\"");
+        .doesNotContain("\"" + version + "\"");
     assertThat(Files.readString(ne.state().resolve("last-result.json")))
         .contains("AGENT_INTERRUPTED");
     assertOutcomeTaken(ne, "failed");
@@ -324,6 +360,82 @@ class AgentCrashTest {
       + " unchecked)")
   void killDuringHealthCheck_rolledBack() throws Exception {
     killedAfterSwitch_rolledBack("ne-hc", "HEALTH_CHECKING");
+  }
+
+  /**
+   * The hook the killed agent left running (its pid file names it, still alive after the kill)
+   * is killed with its group at the restart, before anything else.
+   */
+  static void assertLeftoverHookKilled(AgentFleet.Ne ne, long pid) throws Exception {
+    ne.await("recovery_killed", e -> e.path("message").asText().contains("group " + pid));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      assertThat(System.nanoTime()).as("hook %s killed", pid).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  /**
+   * Deploys core 3.0 to {@code id} with its hooks slow, kills the agent while the hook of
+   * {@code phase} runs, and returns the deployment and the hook's pid, alive after the kill.
+   */
+  static Object[] killedInHook(String id, String phase) throws Exception {
+    Path marker = fleet.dir.resolve(slow.getFileName() + "-" + phase.toLowerCase(
+        java.util.Locale.ROOT).replace('_', '-'));
+    Files.writeString(marker, "");
+    AgentFleet.Ne ne = nes.get(id).start();
+    ne.await("identity_loaded", e -> true);
+    long from = Files.size(ne.log);
+    String dep = fleet.deploy("core", "3.0", ne.id);
+    killAt(ne, phase, from);
+    long pid = Long.parseLong(Files.readString(ne.state().resolve("command.pid")).strip()
+        .split(" ")[0]);
+    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .as("the hook outlives the agent's kill").isTrue();
+    Files.deleteIfExists(marker);
+    return new Object[] {dep, pid};
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("INT-3 REC-1 kill -9 during the package's pre-activate hook: the hook left"
+      + " running is killed at the restart, nothing had been switched (1.0 whole), and the"
+      + " order carried out again installs core 3.0, hooks and all")
+  void killDuringPreActivateHook_hookKilledAndInstalled() throws Exception {
+    Object[] killed = killedInHook("ne-pre", "PRE_ACTIVATE");
+    String dep = (String) killed[0];
+    AgentFleet.Ne ne = nes.get("ne-pre");
+    assertWhole(ne, "1.0", tree1, true);
+    ne.start();
+    assertLeftoverHookKilled(ne, (Long) killed[1]);
+    JsonNode t = fleet.finalTarget(dep, ne.id);
+    assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
+    assertWhole(ne, "3.0", tree3, false);
+    assertOutcomeTaken(ne, "succeeded");
+    ne.stop();
+  }
+
+  @Test
+  @Order(8)
+  @DisplayName("INT-3 REC-1 kill -9 during the package's post-activate hook (after the"
+      + " switch): the hook is killed at the restart, 1.0 is back and restarted, the target"
+      + " fails AGENT_INTERRUPTED")
+  void killDuringPostActivateHook_hookKilledAndRolledBack() throws Exception {
+    Object[] killed = killedInHook("ne-post", "POST_ACTIVATE");
+    String dep = (String) killed[0];
+    AgentFleet.Ne ne = nes.get("ne-post");
+    assertThat(Files.readSymbolicLink(ne.install().resolve("current")).toString())
+        .isEqualTo("versions/core@3.0");
+    ne.start();
+    assertLeftoverHookKilled(ne, (Long) killed[1]);
+    JsonNode t = fleet.finalTarget(dep, ne.id);
+    assertThat(t.path("state").asText()).as("%s", t).isEqualTo("failed");
+    assertThat(t.path("reasons").path(0).path("code").asText()).isEqualTo("AGENT_INTERRUPTED");
+    assertThat(t.path("reasons").path(0).path("message").asText())
+        .contains("interrupted after the switch to core 3.0 (post_activate)");
+    assertWhole(ne, "1.0", tree1, false);
+    assertOutcomeTaken(ne, "failed");
+    ne.stop();
   }
 
   @Test

@@ -149,9 +149,12 @@ final class AgentFleet implements AutoCloseable {
     return id;
   }
 
-  /** The deployment's target for {@code deviceId} once final (45 s at most). */
+  /**
+   * The deployment's target for {@code deviceId} once final (120 s at most: other builds share
+   * the machine, and a JVM starting under their load takes its time).
+   */
   JsonNode finalTarget(String deployment, String deviceId) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (true) {
       CliRun s = CliRun.as(op, "deploy", "status", deployment, "--targets", "--json");
       assertThat(s.exit()).as("%s", s).isZero();
@@ -290,9 +293,9 @@ final class AgentFleet implements AutoCloseable {
       return events().stream().map(e -> e.path("event").asText()).toList();
     }
 
-    /** Waits (30 s at most) for an event line named {@code event}. */
+    /** Waits (90 s at most: a loaded machine) for an event line named {@code event}. */
     JsonNode await(String event, Predicate<JsonNode> also) throws Exception {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (true) {
         for (JsonNode e : events()) {
           if (e.path("event").asText().equals(event) && also.test(e)) {

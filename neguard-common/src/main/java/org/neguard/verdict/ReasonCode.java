@@ -66,6 +66,11 @@ public enum ReasonCode {
   ROLLBACK_REFUSED(Kind.REFUSAL, 422),
   /** The NE agent: the new version failed its restart or health check and was rolled back. */
   HEALTH_CHECK_FAILED(Kind.REFUSAL, 422),
+  /**
+   * The NE agent: a package hook (docs/FORMAT.md "Package hooks") failed, hung past its timeout
+   * or could not be run; before the switch nothing was switched, after it the NE was rolled back.
+   */
+  HOOK_FAILED(Kind.REFUSAL, 422),
   /** The device is disabled (or its certificate revoked): it is refused until re-enrolled. */
   DEVICE_DISABLED(Kind.REFUSAL, 403),
   // The TUF repository of published packages (OBJ-1, SRC-2; docs/REPOSITORY.md).
