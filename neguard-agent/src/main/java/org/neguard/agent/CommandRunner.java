@@ -36,7 +36,21 @@ public final class CommandRunner {
     }
   }
 
+  /**
+   * The group leader's script: {@code exec}s the command (same pid, so the pid file stays true)
+   * once the agent sends the go line; at end of input without it, exits 125 and runs nothing.
+   */
+  private static final String GATE = "IFS= read -r go || exit 125; unset PWD; exec \"$@\"";
+
   private CommandRunner() {}
+
+  /** {@code command} behind the gate: it runs once a line arrives on standard input. */
+  static List<String> gated(List<String> command) {
+    List<String> argv = new java.util.ArrayList<>(List.of("/bin/sh", "-c", GATE,
+        "neguard-command"));
+    argv.addAll(command);
+    return argv;
+  }
 
   /** Splits a configured command line on whitespace. */
   public static List<String> split(String line) {
@@ -56,15 +70,17 @@ public final class CommandRunner {
    * Runs {@code command} as the leader of a session and process group of its own ({@code
    * setsid}), with exactly {@code env} (nothing of the agent's environment), for at most {@code
    * timeout}: at the timeout the whole process group is killed, so a child that left its parent
-   * (a daemon, a {@code sleep &}) goes too. While it runs its pid and start time are in
-   * {@code pidFile}, so that an agent killed meanwhile kills the group at its next start
-   * ({@link #killLeftover}).
+   * (a daemon, a {@code sleep &}) goes too. Before the command starts, its pid and start time
+   * are in {@code pidFile}, so that an agent killed meanwhile kills the group at its next start
+   * ({@link #killLeftover}): the group's leader is a shell that waits for a line on its standard
+   * input, which the agent writes only after the file is in place; an agent killed before that
+   * closes the pipe, and the shell exits without running the command.
    */
   public static Result runInGroup(List<String> command, Path dir, Map<String, String> env,
       Duration timeout, Path pidFile) throws IOException {
     List<String> argv = new java.util.ArrayList<>();
     argv.add(program("setsid"));
-    argv.addAll(command);
+    argv.addAll(gated(command));
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().clear();
     pb.environment().putAll(env);
@@ -77,16 +93,29 @@ public final class CommandRunner {
       pb.directory(dir.toFile());
     }
     pb.redirectErrorStream(true);
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    if (pidFile == null) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    }
     Process p = pb.start();
     try {
       if (pidFile != null) {
         // setsid(1) execs in place (a child of the JVM is no group leader): pid = group id.
-        Files.writeString(pidFile, p.pid() + " " + startOf(p.toHandle()) + "\n");
+        // Whole or absent (a reader never sees it half-written), and in place before the go
+        // line: the command never runs unnamed.
+        Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
+        Files.writeString(tmp, p.pid() + " " + startOf(p.toHandle()) + "\n");
+        Files.move(tmp, pidFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (java.io.OutputStream go = p.getOutputStream()) {
+          go.write('\n');
+        } catch (IOException e) {
+          // the gate is gone already (killed): await reports its exit
+        }
       }
       return await(p, timeout, pidFile != null);
     } finally {
       if (pidFile != null) {
+        p.getOutputStream().close(); // no go line after a failure above: the gate exits
         Files.deleteIfExists(pidFile);
       }
     }
@@ -141,6 +170,8 @@ public final class CommandRunner {
    * @return what was done, for the log; empty when there was nothing to do
    */
   public static java.util.Optional<String> killLeftover(Path pidFile) throws IOException {
+    // A file the killed agent did not finish: its command never got the go line.
+    Files.deleteIfExists(pidFile.resolveSibling(pidFile.getFileName() + ".tmp"));
     if (!Files.exists(pidFile)) {
       return java.util.Optional.empty();
     }

@@ -65,6 +65,13 @@ final class PackageHooks {
         throw RefusalException.about(ReasonCode.STRUCTURE, f.path(), "the hook " + f.path()
             + " has mode " + f.mode() + ": a hook must be executable by its owner");
       }
+      // Writable by hooks.user (or anyone) on the NE, it could be another program by the time
+      // it runs; the slot's files get the manifest's modes.
+      if ((f.modeBits() & 0022) != 0) {
+        throw RefusalException.about(ReasonCode.STRUCTURE, f.path(), "the hook " + f.path()
+            + " has mode " + f.mode() + ": a hook must not be writable by group or others;"
+            + " the vendor must package it with mode 0755 or stricter");
+      }
     }
   }
 
@@ -90,8 +97,9 @@ final class PackageHooks {
     if (entry.isEmpty()) {
       return Optional.empty();
     }
-    Path file = verified(slot, entry.get());
+    // The user first (it asks id(1)): the check of the file is the last thing before it runs.
     List<String> command = new ArrayList<>(asUser(hook));
+    Path file = verified(slot, entry.get());
     command.add(file.toString());
     Map<String, String> vars = new LinkedHashMap<>(env);
     vars.put("NEGUARD_HOOK", name(hook));
@@ -102,8 +110,10 @@ final class PackageHooks {
 
   /**
    * The hook's file, checked just before it runs: inside the slot with no symbolic link on the
-   * way ({@link Slots#inside}), a regular file itself (not followed), and still the signed
-   * bytes (a change after the extraction is refused, not run).
+   * way ({@link Slots#inside}), a regular file itself (not followed), it and every directory up
+   * to the slots' directory owned by the agent's user and writable by nobody else (else
+   * hooks.user, or anyone, could swap it between this check and its start), and still the
+   * signed bytes (a change after the extraction is refused, not run).
    */
   static Path verified(Path slot, Manifest.FileEntry entry) throws IOException,
       RefusalException {
@@ -119,6 +129,21 @@ final class PackageHooks {
       throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry.path(), "the hook "
           + entry.path() + " in " + slot + " is not a regular file (a symbolic link, a"
           + " directory or a device): it is not run");
+    }
+    Object me = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    for (Path p = file; p != null; p = p.getParent()) {
+      Object owner = Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      if (!owner.equals(me) || (mode & 0022) != 0) {
+        throw RefusalException.about(ReasonCode.UNSAFE_PATH, entry.path(), "the hook "
+            + entry.path() + " is not run: " + p + " is owned by uid " + owner + " with mode "
+            + String.format("%04o", mode & 07777) + "; it and the directories above it up to "
+            + slot.getParent() + " must belong to the agent's user (uid " + me + ") and be"
+            + " writable by nobody else (run the agent with umask 022)");
+      }
+      if (p.equals(slot.getParent())) {
+        break;
+      }
     }
     MessageDigest sha = Sha256.newDigest();
     long size = 0;

@@ -71,6 +71,44 @@ class CommandRunnerTest {
   }
 
   @Test
+  @DisplayName("REC-1 the pid file names the group, whole, before the command runs: the"
+      + " command reads its own pid there")
+  void inGroup_pidFileInPlaceBeforeTheCommandRuns() throws Exception {
+    Path pidFile = dir.resolve("command.pid");
+    Path self = script("self.sh", "echo \"file $(cat " + pidFile + ")\"; echo \"self $$\"");
+    CommandRunner.Result r = CommandRunner.runInGroup(List.of(self.toString()), dir, Map.of(),
+        Duration.ofSeconds(10), pidFile);
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("self ([0-9]+)")
+        .matcher(r.output());
+    assertThat(m.find()).as(r.output()).isTrue();
+    assertThat(r.output()).contains("file " + m.group(1) + " ");
+    assertThat(pidFile).doesNotExist();
+    assertThat(dir.resolve("command.pid.tmp")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("REC-1 an agent killed between starting the command and writing its pid file"
+      + " (its end of the pipe closed, no go line) leaves nothing running: the gate exits 125"
+      + " and the command never starts")
+  void gate_withoutTheGoLine_commandNeverRuns() throws Exception {
+    Path ran = dir.resolve("ran");
+    Process p = new ProcessBuilder(CommandRunner.gated(List.of("/usr/bin/touch",
+        ran.toString()))).start();
+    p.getOutputStream().close();
+    assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    assertThat(ran).doesNotExist();
+    Process go = new ProcessBuilder(CommandRunner.gated(List.of("/usr/bin/touch",
+        ran.toString()))).start();
+    go.getOutputStream().write('\n');
+    go.getOutputStream().close();
+    assertThat(go.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(go.exitValue()).isZero();
+    assertThat(ran).exists();
+  }
+
+  @Test
   @DisplayName("REC-1 at start-up the group a killed agent left running (its pid file) is"
       + " killed; a pid file naming a live process of another start time is left alone")
   void killLeftover_killsOurGroupOnly() throws Exception {

@@ -70,6 +70,10 @@ class PackageHooksTest {
         entry(PackageHooks.PRE + "/x", "0755", "x"))));
     refused(ReasonCode.STRUCTURE, () -> PackageHooks.check(manifest(
         entry(PackageHooks.POST, "0644", "x"))));
+    refused(ReasonCode.STRUCTURE, () -> PackageHooks.check(manifest(
+        entry(PackageHooks.PRE, "0775", "x"))));
+    refused(ReasonCode.STRUCTURE, () -> PackageHooks.check(manifest(
+        entry(PackageHooks.POST, "0757", "x"))));
     refused(ReasonCode.STRUCTURE, () -> Agent.judge(manifest(
         entry(PackageHooks.POST, "0644", "x")), ManifestJudgementTest.order("2.0", false), "mme",
         java.util.Optional.empty()));
@@ -109,6 +113,29 @@ class PackageHooksTest {
     refused(ReasonCode.DIGEST_MISMATCH, () -> PackageHooks.verified(slot, e));
     Files.writeString(hook, SCRIPT.replace("uid", "UID"));
     refused(ReasonCode.DIGEST_MISMATCH, () -> PackageHooks.verified(slot, e));
+  }
+
+  @Test
+  @DisplayName("INT-3 a hook, or a directory above it up to the slots' directory, writable by"
+      + " group or others or owned by another user (hooks.user could swap it before it"
+      + " starts): UNSAFE_PATH, not run")
+  void verified_writableByAnotherUser_unsafePath() throws Exception {
+    Path slot = slot();
+    Manifest.FileEntry e = entry(PackageHooks.PRE, "0755", SCRIPT);
+    Path hook = slot.resolve(PackageHooks.PRE);
+    for (Path p : List.of(hook, hook.getParent(), slot.resolve(".neguard"), slot,
+        slot.getParent())) {
+      java.util.Set<java.nio.file.attribute.PosixFilePermission> was =
+          Files.getPosixFilePermissions(p);
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
+          Files.isDirectory(p) ? "rwxrwxr-x" : "rwxr-xrwx"));
+      refused(ReasonCode.UNSAFE_PATH, () -> PackageHooks.verified(slot, e));
+      Files.setPosixFilePermissions(p, was);
+      assertThat(PackageHooks.verified(slot, e)).isEqualTo(hook);
+    }
+    assertThat(PackageHooks.runningAsRoot()).as("CI runs the tests as root: chown").isTrue();
+    Files.setAttribute(hook.getParent(), "unix:uid", 65534);
+    refused(ReasonCode.UNSAFE_PATH, () -> PackageHooks.verified(slot, e));
   }
 
   @Test

@@ -177,10 +177,10 @@ class AgentCrashTest {
                 }
               }
               if (phase.endsWith("_ACTIVATE")) {
-                // Journaled just before the hook starts: kill once it runs (its pid file).
+                // Journaled just before the hook starts: kill once it runs (named by its pid
+                // file, and past the gate: its sleep started).
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!Files.exists(ne.state().resolve("command.pid"))
-                    && System.nanoTime() < until) {
+                while (!hookRunning(ne) && System.nanoTime() < until) {
                   Thread.sleep(1);
                 }
               }
@@ -360,6 +360,19 @@ class AgentCrashTest {
       + " unchecked)")
   void killDuringHealthCheck_rolledBack() throws Exception {
     killedAfterSwitch_rolledBack("ne-hc", "HEALTH_CHECKING");
+  }
+
+  /** Whether the hook the pid file names has started its {@code sleep}. */
+  static boolean hookRunning(AgentFleet.Ne ne) throws IOException {
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(ne.state().resolve("command.pid")).strip()
+          .split(" ")[0]);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+    return ProcessHandle.of(pid).stream().flatMap(ProcessHandle::descendants)
+        .anyMatch(h -> h.info().command().orElse("").endsWith("/sleep"));
   }
 
   /**
