@@ -15,7 +15,8 @@ public interface Quoter {
   /**
    * Extends {@code chain} into the PCR and quotes it over {@code nonce}.
    *
-   * @throws RefusalException when the TPM refuses or is not the one bound at enrollment
+   * @throws RefusalException when the TPM refuses or is not the one bound at enrollment, or
+   *     (SIZE_LIMIT) the event log has no room for the extends, when nothing is extended
    * @throws IOException when the TPM cannot be reached
    */
   Evidence.Quote quote(byte[] nonce, List<PlatformTim.Component> chain)

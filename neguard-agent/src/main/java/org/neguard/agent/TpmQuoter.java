@@ -15,6 +15,7 @@ import org.neguard.attest.Evidence;
 import org.neguard.attest.TpmPublic;
 import org.neguard.attest.TpmQuote;
 import org.neguard.measure.PlatformTim;
+import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
@@ -126,9 +127,20 @@ public final class TpmQuoter implements Quoter {
     TpmPublic ak = TpmPublic.attestationKey(Files.readAllBytes(dir.resolve("ak.pub")));
     int pcr = new TpmEnrollment(tpm).bound().orElseThrow().pcr();
     EventLog log = events.current(pcr);
+    List<EventLog.Event> changes = log.changesTo(chain);
+    // Checked before anything is logged or extended: an extend the log cannot record leaves
+    // the non-resettable PCR at a value no log the server reads replays to, until a reboot.
+    if (log.events().size() + changes.size() > EventLog.MAX_EVENTS) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, "the agent's event log ("
+          + events.file() + ") holds " + log.events().size() + " events and this quote would"
+          + " add " + changes.size() + ": at most " + EventLog.MAX_EVENTS + " in one TPM boot."
+          + " Nothing was logged or extended; the NE attests its platform as last extended"
+          + " but cannot attest a change until its TPM starts afresh: reboot the NE (the"
+          + " TPM's reset zeroes PCR " + pcr + " and the agent starts a new log)");
+    }
     // Logged (and synced) before extended: a crash in between leaves an event the next
     // quote finds unextended and completes (TpmEventLog.current).
-    for (EventLog.Event e : log.changesTo(chain)) {
+    for (EventLog.Event e : changes) {
       events.append(e);
       tpm.run("tpm2_pcrextend", pcr + ":sha256=" + HexFormat.of().formatHex(e.extended()));
       log = log.append(e);

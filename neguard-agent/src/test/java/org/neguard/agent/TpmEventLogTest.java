@@ -321,6 +321,63 @@ class TpmEventLogTest {
     verify(n, List.of(core2, etc), q);
   }
 
+  /**
+   * Fills this boot's log to {@code size} events of "core" (the last core's digest), extending
+   * PCR 14 with each in one tpm2_pcrextend, as that many quotes of a changing core would.
+   */
+  static void fillLog(int size) throws Exception {
+    quoter().quote(nonce(), chain(core));
+    Path file = state.resolve("tpm/" + TpmEventLog.FILE);
+    EventLog log = EventLog.parse(Files.readAllBytes(file));
+    List<String> extendArgs = new ArrayList<>(List.of("tpm2_pcrextend"));
+    for (int i = log.events().size(); i < size; i++) {
+      EventLog.Event e = new EventLog.Event(i, EventLog.Kind.VENDOR_SIGNED, "core",
+          i == size - 1 ? core.digest() : String.format("%064x", i));
+      log = log.append(e);
+      extendArgs.add(PCR + ":sha256=" + HexFormat.of().formatHex(e.extended()));
+    }
+    Files.write(file, log.bytes());
+    tpm.ok(extendArgs.toArray(String[]::new));
+  }
+
+  /**
+   * A quote on a log without room for its events is refused SIZE_LIMIT; nothing was logged or
+   * extended.
+   */
+  static void assertNoRoom(List<PlatformTim.Component> chain) throws Exception {
+    Path file = state.resolve("tpm/" + TpmEventLog.FILE);
+    byte[] logBefore = Files.readAllBytes(file);
+    String pcrBefore = tpm.ok("tpm2_pcrread", "sha256:14");
+    RefusalException r = refusal(() -> quoter().quote(nonce(), chain));
+    assertThat(r.code()).isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(r.getMessage()).contains("at most 4096").contains("Nothing was logged or"
+        + " extended").contains("reboot the NE");
+    assertThat(Files.readAllBytes(file)).isEqualTo(logBefore);
+    assertThat(tpm.ok("tpm2_pcrread", "sha256:14")).isEqualTo(pcrBefore);
+  }
+
+  @Test
+  @DisplayName("ATT-4 a quote whose events do not all fit the log's 4,096 is refused SIZE_LIMIT"
+      + " before anything is logged or extended (log and PCR 14 unchanged), saying reboot; one"
+      + " that fits exactly, or extends nothing, still verifies; after the reboot a new log")
+  void quote_logWithoutRoomForItsEvents_refusedSizeLimitBeforeAnyExtend() throws Exception {
+    fillLog(EventLog.MAX_EVENTS - 1);
+    // Two events (core changed, etc new) for one place: not even the first is extended.
+    assertNoRoom(chain(core2, etc));
+    byte[] n = nonce();
+    Evidence.Quote full = quoter().quote(n, chain(core, etc)); // etc: the 4,096th event
+    assertThat(EventLog.parse(full.eventLog()).events()).hasSize(EventLog.MAX_EVENTS);
+    verify(n, List.of(core, etc), full);
+    assertNoRoom(chain(core2, etc));
+    byte[] unchanged = nonce();
+    verify(unchanged, List.of(core, etc), quoter().quote(unchanged, chain(core, etc)));
+    tpm.reset();
+    byte[] rebooted = nonce();
+    Evidence.Quote fresh = quoter().quote(rebooted, chain(core2, etc));
+    assertThat(EventLog.parse(fresh.eventLog()).events()).hasSize(2);
+    verify(rebooted, List.of(core2, etc), fresh);
+  }
+
   @Test
   @DisplayName("ATT-4 an oversized log is refused SIZE_LIMIT on its declared length, before it"
       + " is decoded; more than 4,096 events SIZE_LIMIT before the next is read")

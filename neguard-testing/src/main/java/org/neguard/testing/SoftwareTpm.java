@@ -79,6 +79,20 @@ public final class SoftwareTpm implements AutoCloseable {
     // An orderly shutdown first, as an operating system does: a TPM reset without one counts
     // as an attack on dictionary-attack-protected keys (the AK) and locks them out.
     ok("tpm2_shutdown", "-c");
+    initAndStartClear();
+  }
+
+  /**
+   * Restarts the TPM as a resume from hibernation does (TPM2_Shutdown STATE, _TPM_Init, then
+   * TPM2_Startup CLEAR: a TPM Restart): the resetCount stays, the restartCount goes up and the
+   * PCRs start from zero again.
+   */
+  public void restart() throws IOException, InterruptedException {
+    ok("tpm2_shutdown");
+    initAndStartClear();
+  }
+
+  private void initAndStartClear() throws IOException, InterruptedException {
     Path ioctl = RequiredProgram.require("swtpm_ioctl");
     Process p = new ProcessBuilder(ioctl.toString(), "--tcp", "127.0.0.1:" + ctrlPort, "-i")
         .redirectErrorStream(true).start();

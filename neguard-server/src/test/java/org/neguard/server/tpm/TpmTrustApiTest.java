@@ -22,12 +22,15 @@ import org.neguard.attest.EventLog;
 import org.neguard.attest.Evidence;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
+import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 import org.neguard.server.TestServer;
 import org.neguard.server.device.TestDevice;
 import org.neguard.testing.SoftwareTpm;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * ATT-1 ATT-4 (issue 15) over the real server with software TPMs (swtpm; missing, the test
@@ -134,47 +137,71 @@ class TpmTrustApiTest {
       + " accepted in the same boot, is refused MEASUREMENT_MISMATCH")
   void accept_tpmBoots_resetAcceptedEarlierBootRefused() throws Exception {
     TestDevice.enroll(s, "boots", "henb");
-    Path state = dir.resolve("state-boots");
-    TpmEnrollment.Keys keys = TpmEnrollment.of(plain.tcti(), state).keys();
-    // The binding as activation leaves it (the credential round is TpmBindingApiTest's).
-    sql("INSERT INTO device_tpm_bindings (device_id, ek_public_sha256, ak_public, pcr,"
-        + " bound_at) VALUES ('boots', ?, ?, 14, CURRENT_TIMESTAMP)",
-        org.neguard.measure.Sha256.hex(keys.ekPublic()), keys.akPublic());
-    Files.writeString(state.resolve("tpm/bound.json"), "{\"deviceId\":\"boots\","
-        + "\"pcr\":14,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
-    TpmBindings b = bean(TpmBindings.class);
-    TpmQuoter q = TpmQuoter.of(plain.tcti(), state);
+    TpmQuoter q = bindDirectly(s.db(), plain, dir.resolve("state-boots"), "boots", null);
     Evidence first = evidence(q, component('a'));
     Evidence second = evidence(q, component('b'));
-    b.accept("boots", first);
-    b.accept("boots", second);
-    RefusalException shorter = catchRefusal(() -> b.accept("boots", first));
+    accept(s.server, "boots", first);
+    accept(s.server, "boots", second);
+    RefusalException shorter = catchRefusal(() -> accept(s.server, "boots", first));
     assertThat(shorter.code()).isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
     assertThat(shorter.getMessage()).contains("entries were dropped");
     plain.reset();
     Evidence rebooted = evidence(q, component('b'));
     assertThat(EventLog.parse(rebooted.quote().get().eventLog()).events()).hasSize(1);
-    b.accept("boots", rebooted);
-    RefusalException back = catchRefusal(() -> b.accept("boots", second));
+    accept(s.server, "boots", rebooted);
+    RefusalException back = catchRefusal(() -> accept(s.server, "boots", second));
     assertThat(back.code()).isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
     assertThat(back.getMessage()).contains("resetCount went back");
   }
 
-  static <T> T bean(Class<T> type) throws ReflectiveOperationException {
-    java.lang.reflect.Field f = org.neguard.server.NeguardServer.class
-        .getDeclaredField("context");
+  /**
+   * Binds device {@code id} (enrolled) to {@code tpm}'s keys in {@code state} as activation
+   * leaves the binding (the credential round is TpmBindingApiTest's), in the database of
+   * {@code db} (closed after), and gives the quoter of that state.
+   *
+   * @param ekSha256 the binding's EK hash (unique per binding): null, the EK's own
+   */
+  static TpmQuoter bindDirectly(java.sql.Connection db, SoftwareTpm tpm, Path state, String id,
+      String ekSha256) throws Exception {
+    TpmEnrollment.Keys keys = TpmEnrollment.of(tpm.tcti(), state).keys();
+    try (db; java.sql.PreparedStatement ps = db.prepareStatement("INSERT INTO"
+        + " device_tpm_bindings (device_id, ek_public_sha256, ak_public, pcr, bound_at)"
+        + " VALUES (?, ?, ?, 14, CURRENT_TIMESTAMP)")) {
+      ps.setString(1, id);
+      ps.setString(2, ekSha256 != null ? ekSha256
+          : org.neguard.measure.Sha256.hex(keys.ekPublic()));
+      ps.setBytes(3, keys.akPublic());
+      ps.executeUpdate();
+    }
+    Files.writeString(state.resolve("tpm/bound.json"), "{\"deviceId\":\"" + id + "\","
+        + "\"pcr\":14,\"akName\":\"x\",\"ekPublicSha256\":\"y\",\"boundAt\":\"z\"}");
+    return TpmQuoter.of(tpm.tcti(), state);
+  }
+
+  static <T> T bean(NeguardServer server, Class<T> type) throws ReflectiveOperationException {
+    java.lang.reflect.Field f = NeguardServer.class.getDeclaredField("context");
     f.setAccessible(true);
-    return ((org.springframework.context.ConfigurableApplicationContext) f.get(s.server))
+    return ((org.springframework.context.ConfigurableApplicationContext) f.get(server))
         .getBean(type);
   }
 
-  static void sql(String sql, Object... params) throws Exception {
-    try (java.sql.Connection conn = s.db();
-        java.sql.PreparedStatement ps = conn.prepareStatement(sql)) {
-      for (int i = 0; i < params.length; i++) {
-        ps.setObject(i + 1, params[i]);
-      }
-      ps.executeUpdate();
+  /**
+   * {@link TpmBindings#accept} of {@code server} in a transaction of its own, as the judging
+   * transaction runs it (outside one it refuses to run).
+   */
+  static void accept(NeguardServer server, String deviceId, Evidence e) throws Exception {
+    TpmBindings b = bean(server, TpmBindings.class);
+    RefusalException refused = new TransactionTemplate(bean(server,
+        PlatformTransactionManager.class)).execute(st -> {
+          try {
+            b.accept(deviceId, e);
+            return null;
+          } catch (RefusalException r) {
+            return r;
+          }
+        });
+    if (refused != null) {
+      throw refused;
     }
   }
 
