@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,28 +12,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.neguard.pki.KeyType;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -110,29 +95,13 @@ class StartTest {
   @Test
   void tls_servesHttpsWithTheGivenKeyStore_healthAndMetrics() throws Exception {
     TestServer.prepare(dir, org.neguard.testing.TestPki.create());
-    KeyPair key = KeyType.EC_P256.generate();
-    X509Certificate cert = selfSigned(key);
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("server", key.getPrivate(), "ks-pass".toCharArray(),
-        new X509Certificate[] {cert});
-    Path ksFile = dir.resolve("server.p12");
-    try (var out = Files.newOutputStream(ksFile)) {
-      ks.store(out, "ks-pass".toCharArray());
-    }
+    TestTls tls = TestTls.create(dir);
     ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
-        .adminPasswordFile(dir.resolve("admin-password")).tls(ksFile, "ks-pass").build();
+        .adminPasswordFile(dir.resolve("admin-password")).tls(tls.keyStore(), tls.password())
+        .build();
     try (NeguardServer server = NeguardServer.start(config)) {
       assertThat(server.url().getScheme()).isEqualTo("https");
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      trust.setCertificateEntry("server", cert);
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      ssl.init(null, tmf.getTrustManagers(), null);
-      HttpClient client = HttpClient.newBuilder().sslContext(ssl)
+      HttpClient client = HttpClient.newBuilder().sslContext(tls.client())
           .connectTimeout(Duration.ofSeconds(10)).build();
       HttpResponse<String> health = client.send(
           HttpRequest.newBuilder(server.url().resolve("/actuator/health")).build(),
@@ -312,17 +281,5 @@ class StartTest {
       System.setOut(old);
       lastCapture = buf.toString(StandardCharsets.UTF_8);
     }
-  }
-
-  static X509Certificate selfSigned(KeyPair key) throws Exception {
-    X500Principal name = new X500Principal("CN=127.0.0.1");
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
-        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(1))), name,
-        key.getPublic());
-    b.addExtension(Extension.subjectAlternativeName, false,
-        new GeneralNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
   }
 }

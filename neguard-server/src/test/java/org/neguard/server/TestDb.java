@@ -63,6 +63,17 @@ public final class TestDb {
     }
   }
 
+  /** Closes {@code server} when there is one, then drops {@code name} even if closing failed. */
+  public static void closeAndDrop(AutoCloseable server, String name) throws Exception {
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } finally {
+      drop(name);
+    }
+  }
+
   /** A connection to database {@code name}. */
   public static Connection connect(String name) throws SQLException {
     return DriverManager.getConnection(PG + name, "postgres", "");

@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.neguard.api.audit.AuditRecord;
 import org.neguard.api.audit.AuditVerification;
@@ -143,6 +144,19 @@ public final class AuditLog {
                 .list());
     Collections.reverse(rows);
     return rows;
+  }
+
+  /**
+   * The newest successful row of {@code action} on exactly {@code target} (as stored, that is
+   * escaped), if there is one: what was recorded when something was done, for a feature that
+   * checks its own table against the chained log.
+   */
+  public Optional<AuditRecord> lastSuccess(String action, String target) {
+    return jdbc.sql("SELECT * FROM audit_log WHERE action = ? AND target = ? AND outcome = ?"
+            + " ORDER BY seq DESC LIMIT 1")
+        .params(field(action, MAX_ACTION), field(target, MAX_TARGET), AuditEvent.SUCCESS)
+        .query(ROW)
+        .optional();
   }
 
   /** Streams every row in order to {@code sink}, in pages (constant memory). */

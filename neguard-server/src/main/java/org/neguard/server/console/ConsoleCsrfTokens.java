@@ -28,13 +28,19 @@ import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
  * cookie {@value #COOKIE}, whose value is {@code random.expiry.mac}, an HMAC-SHA256 under a key
  * this process draws at start. The MAC means only this server mints tokens (a cookie set by a
  * neighbouring site or a made-up pair is refused) and the expiry bounds a token's life to
- * {@link #LIFETIME}; the cookie is {@code HttpOnly}, {@code SameSite=Strict}, path {@code
- * /console}, {@code Secure} over TLS. At login Spring Security drops this token and makes a new
- * one, held in the new session from then on. Like the sessions themselves the key is this
- * process's: behind several replicas the login needs the sticky routing the sessions need.
+ * {@link #LIFETIME}; the cookie is {@code HttpOnly} and {@code SameSite=Strict}. Over TLS it is
+ * {@value #HOST_COOKIE}, {@code Secure}, path {@code /} and no domain: browsers refuse a cookie
+ * of that name set by any other host or over plain HTTP, so a sibling subdomain cannot plant its
+ * own token (a login CSRF), and the plain name is not read there. Over plain HTTP (loopback)
+ * the {@code __Host-} prefix cannot be had; it is {@value #COOKIE}, path {@code /console}. At
+ * login Spring Security drops this token and makes a new one, held in the new session from then
+ * on. Like the sessions themselves the key is this process's: behind several replicas the login
+ * needs the sticky routing the sessions need.
  */
 final class ConsoleCsrfTokens implements CsrfTokenRepository {
   static final String COOKIE = "NEGUARD_CSRF";
+  /** The cookie's name over TLS. */
+  static final String HOST_COOKIE = "__Host-" + COOKIE;
   static final Duration LIFETIME = Duration.ofMinutes(30);
   private static final String PARAMETER = "_csrf";
   private static final String HEADER = "X-CSRF-TOKEN";
@@ -63,20 +69,17 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
   @Override
   public void saveToken(CsrfToken token, HttpServletRequest request,
       HttpServletResponse response) {
+    TokenCookie cookie = TokenCookie.of(request);
     if (request.getSession(false) != null) {
       sessions.saveToken(token, request, response);
-      if (token == null || cookie(request) != null) {
-        clearCookie(request, response);
+      if (token == null || cookie.read(request) != null) {
+        cookie.set(response, "", Duration.ZERO);
       }
-      return;
+    } else if (token == null) {
+      cookie.set(response, "", Duration.ZERO);
+    } else {
+      cookie.set(response, token.getToken(), LIFETIME);
     }
-    if (token == null) {
-      clearCookie(request, response);
-      return;
-    }
-    response.addHeader("Set-Cookie", ResponseCookie.from(COOKIE, token.getToken())
-        .path(ConsoleSecurity.HOME).httpOnly(true).sameSite("Strict")
-        .secure(request.isSecure()).maxAge(LIFETIME).build().toString());
   }
 
   @Override
@@ -84,7 +87,7 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
     if (request.getSession(false) != null) {
       return sessions.loadToken(request);
     }
-    String value = cookie(request);
+    String value = TokenCookie.of(request).read(request);
     return value != null && valid(value) ? new DefaultCsrfToken(HEADER, PARAMETER, value) : null;
   }
 
@@ -118,22 +121,35 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
     }
   }
 
-  private static String cookie(HttpServletRequest request) {
-    Cookie[] cookies = request.getCookies();
-    if (cookies == null) {
+  /**
+   * The token cookie as this request's transport calls for it: the one place its name, path and
+   * flags are decided, for reading, setting and clearing alike.
+   */
+  private record TokenCookie(String name, String path, boolean secure) {
+    static TokenCookie of(HttpServletRequest request) {
+      // isSecure: the connection to this server is TLS (no forwarded header is trusted).
+      return request.isSecure() ? new TokenCookie(HOST_COOKIE, "/", true)
+          : new TokenCookie(COOKIE, ConsoleSecurity.HOME, false);
+    }
+
+    /** The value of this cookie in {@code request}, or null; a cookie of another name is not. */
+    String read(HttpServletRequest request) {
+      Cookie[] cookies = request.getCookies();
+      if (cookies == null) {
+        return null;
+      }
+      for (Cookie c : cookies) {
+        if (name.equals(c.getName())) {
+          return c.getValue();
+        }
+      }
       return null;
     }
-    for (Cookie c : cookies) {
-      if (COOKIE.equals(c.getName())) {
-        return c.getValue();
-      }
-    }
-    return null;
-  }
 
-  private static void clearCookie(HttpServletRequest request, HttpServletResponse response) {
-    response.addHeader("Set-Cookie", ResponseCookie.from(COOKIE, "").path(ConsoleSecurity.HOME)
-        .httpOnly(true).sameSite("Strict").secure(request.isSecure()).maxAge(0).build()
-        .toString());
+    /** Sets it to {@code value} for {@code maxAge} (zero clears it); never with a domain. */
+    void set(HttpServletResponse response, String value, Duration maxAge) {
+      response.addHeader("Set-Cookie", ResponseCookie.from(name, value).path(path)
+          .httpOnly(true).sameSite("Strict").secure(secure).maxAge(maxAge).build().toString());
+    }
   }
 }

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.attest.DeviceTrust;
 import org.neguard.api.audit.AuditRecord;
@@ -59,6 +61,16 @@ final class EvidenceGenerator {
   private static final int MAX_BASELINES = 10_000;
   static final String SOURCE = "the OAM server's own records (console Evidence page)";
 
+  /** The audit action of a generation, whose row is the reference a download is checked by. */
+  static final String GENERATE = "EVIDENCE_GENERATE";
+
+  /**
+   * The digests at the end of a generation's audit detail. Anchored at the end, after the
+   * verdict, so that no text before them can stand in for them.
+   */
+  private static final Pattern RECORDED =
+      Pattern.compile("; html sha256 ([0-9a-f]{64}); json sha256 ([0-9a-f]{64})$");
+
   private final Pve pve;
   private final AttestationRecords attestations;
   private final AuditLog audit;
@@ -109,10 +121,27 @@ final class EvidenceGenerator {
       json = d.json();
     }
     EvidenceStore.Stored s = store.insert(kind.id(), at, actor, verdict, summary, html, json);
-    audit.append(AuditEvent.success(actor, "EVIDENCE_GENERATE", "evidence document " + s.id()
-        + " (" + kind.id() + ")", "verdict " + verdict + "; html sha256 " + s.htmlSha256()
-        + "; json sha256 " + s.jsonSha256()));
+    audit.append(AuditEvent.success(actor, GENERATE, auditTarget(s.id(), kind.id()),
+        "verdict " + verdict + "; html sha256 " + s.htmlSha256() + "; json sha256 "
+            + s.jsonSha256()));
     return s;
+  }
+
+  /** The audit target of document {@code id} of kind {@code kind}. */
+  static String auditTarget(long id, String kind) {
+    return "evidence document " + id + " (" + kind + ")";
+  }
+
+  /**
+   * The SHA-256 of the {@code format} ({@code html} or {@code json}) bytes that a generation's
+   * audit {@code detail} recorded, if it records one.
+   */
+  static Optional<String> recordedSha256(String detail, String format) {
+    Matcher m = RECORDED.matcher(detail);
+    if (!m.find()) {
+      return Optional.empty();
+    }
+    return Optional.of(format.equals("html") ? m.group(1) : m.group(2));
   }
 
   /** The integrity evidence's records, read as `neguard evidence integrity` reads them. */

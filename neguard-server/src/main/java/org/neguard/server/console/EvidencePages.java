@@ -2,9 +2,12 @@ package org.neguard.server.console;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import org.neguard.api.audit.AuditRecord;
 import org.neguard.api.auth.Role;
 import org.neguard.server.access.Allowed;
 import org.neguard.server.access.CurrentUser;
+import org.neguard.server.audit.AuditChain;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.console.EvidenceGenerator.Kind;
@@ -60,8 +63,11 @@ class EvidencePages {
   }
 
   /**
-   * A stored document as a download, exactly the bytes generated: refused when they no longer
-   * match the SHA-256 stored with them (recorded), never served altered.
+   * A stored document as a download, exactly the bytes generated: refused (recorded), never
+   * served altered, when they no longer match the SHA-256 stored with them or the one recorded
+   * in the generation's {@code EVIDENCE_GENERATE} audit row. The row is the reference because
+   * whoever can write {@code evidence_documents} can replace bytes and digest together, while
+   * the audit row is in the hash chain: changing it shows when the chain is verified.
    */
   @GetMapping("/console/evidence/{id}/{format}")
   @Allowed({Role.ADMIN, Role.AUDITOR})
@@ -79,12 +85,12 @@ class EvidencePages {
         .orElseThrow(() -> ApiException.notFound("no evidence document " + id));
     String target = "evidence document " + n + " (" + c.doc().kind() + ", " + format + ")";
     String me = CurrentUser.actorName();
-    if (!c.intact()) {
-      audit.append(AuditEvent.failure(me, "EVIDENCE_DOWNLOAD", target,
-          "stored bytes do not match their SHA-256 " + c.storedSha256()));
-      throw ApiException.of(ReasonCode.DIGEST_MISMATCH, "the stored " + target
-          + " no longer matches its SHA-256 " + c.storedSha256() + ": it was altered after it"
-          + " was generated; generate a new one and verify the audit chain");
+    Optional<String> altered = altered(c, target);
+    if (altered.isPresent()) {
+      audit.append(AuditEvent.failure(me, "EVIDENCE_DOWNLOAD", target, altered.get()));
+      throw ApiException.of(ReasonCode.DIGEST_MISMATCH, altered.get() + ": it was altered"
+          + " after it was generated, or this server did not generate it; it is not served."
+          + " Generate the document again, and verify the audit chain (the Audit page)");
     }
     audit.append(AuditEvent.success(me, "EVIDENCE_DOWNLOAD", target, "sha256 "
         + c.storedSha256()));
@@ -96,5 +102,34 @@ class EvidencePages {
             ContentDisposition.attachment().filename(name).build().toString())
         .header("X-Content-SHA256", c.storedSha256())
         .body(c.bytes());
+  }
+
+  /** Why {@code c}'s bytes are not the ones generated, or empty when they are. */
+  private Optional<String> altered(EvidenceStore.Content c, String target) {
+    if (!c.intact()) {
+      return Optional.of("the stored " + target + " does not match the SHA-256 "
+          + c.storedSha256() + " stored with it");
+    }
+    Optional<AuditRecord> generated = audit.lastSuccess(EvidenceGenerator.GENERATE,
+        EvidenceGenerator.auditTarget(c.doc().id(), c.doc().kind()));
+    if (generated.isEmpty()) {
+      return Optional.of("no " + EvidenceGenerator.GENERATE + " audit row records the"
+          + " generation of the stored " + target);
+    }
+    AuditRecord row = generated.get();
+    // The row's own hash, so that a row edited in place is not taken as the reference; a row
+    // rewritten with its hash recomputed breaks the chain after it, which the Audit page shows.
+    if (!AuditChain.recompute(row).equals(row.hash())) {
+      return Optional.of("the " + EvidenceGenerator.GENERATE + " audit row " + row.seq()
+          + " of the stored " + target + " was altered (its hash does not match its fields)");
+    }
+    String recorded = EvidenceGenerator.recordedSha256(row.detail(), c.format())
+        .orElse("(none)");
+    if (!recorded.equals(c.sha256())) {
+      return Optional.of("the stored " + target + " has the SHA-256 " + c.sha256()
+          + ", not the " + recorded + " that its " + EvidenceGenerator.GENERATE
+          + " audit row " + row.seq() + " recorded");
+    }
+    return Optional.empty();
   }
 }

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 /**
  * The stored evidence documents (table {@code evidence_documents}): written once, read many
  * times, never changed. This class holds the table's only SQL and has no UPDATE or DELETE; a
- * document's bytes are served only while they match the SHA-256 stored with them.
+ * document's bytes are served only while they match the SHA-256 stored with them and the one
+ * its generation's audit row recorded (EvidencePages).
  */
 @Component
 final class EvidenceStore {
@@ -30,9 +31,14 @@ final class EvidenceStore {
 
   /** A document's bytes in one format, and the SHA-256 stored with them. */
   record Content(Stored doc, String format, byte[] bytes, String storedSha256) {
-    /** Whether the bytes still are what was generated. */
+    /** The SHA-256 of the bytes as they are now. */
+    String sha256() {
+      return Sha256.hex(bytes);
+    }
+
+    /** Whether the bytes still match the SHA-256 in their own row. */
     boolean intact() {
-      return Sha256.hex(bytes).equals(storedSha256);
+      return sha256().equals(storedSha256);
     }
   }
 

@@ -39,9 +39,10 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  * (the only place the CSRF filter can read it without the body), and this handler reads the
  * parts in order with Tomcat's streaming parser: a small {@code _csrf} field may come first (the
  * template engine adds one to every form; it is read and dropped, at most {@link #FIELD_MAX}
- * bytes), then the file part {@code bundle}, whose bytes go straight to the temp file. Anything
- * else (another field, a second file first, no file) is refused {@code MALFORMED}; what follows
- * the bundle's part is never read.
+ * bytes, at most {@link #MAX_FIELDS} of them, more refused {@code SIZE_LIMIT}), then the file
+ * part {@code bundle}, whose bytes go straight to the temp file. Anything else (another field, a
+ * second file first, no file) is refused {@code MALFORMED}; what follows the bundle's part is
+ * never read.
  */
 @Controller
 class PackageUploadForm {
@@ -49,6 +50,11 @@ class PackageUploadForm {
   static final long ENVELOPE = 64 * 1024;
   /** The most a small form field may hold. */
   static final int FIELD_MAX = 4096;
+  /**
+   * The most fields before the file part: the form sends one ({@code _csrf}); two more are
+   * slack for a client that repeats it.
+   */
+  static final int MAX_FIELDS = 3;
   static final String PATH = "/console/packages/upload";
 
   private final PackageIngest ingest;
@@ -99,12 +105,21 @@ class PackageUploadForm {
     // The whole body's bound, checked by the parser while it reads (PackageIngest checks the
     // bundle's own bytes): a body without a length (chunked) cannot feed an endless preamble.
     parser.setSizeMax(bodyMax);
-    parser.setFileCountMax(3);
+    // No setFileCountMax: Tomcat checks it only when it collects a whole request's parts, never
+    // in this iterator; the fields are counted here instead.
+    int fields = 0;
     try {
       FileItemIterator parts = parser.getItemIterator(new ServletRequestContext(request));
       while (parts.hasNext()) {
         FileItemStream part = parts.next();
         if (part.isFormField() && "_csrf".equals(part.getFieldName())) {
+          // Refused on the first field too many, before its value or any later part is read:
+          // otherwise a body of thousands of tiny fields is parsed to its end.
+          if (++fields > MAX_FIELDS) {
+            throw new RefusalException(ReasonCode.SIZE_LIMIT, "the upload form has more than "
+                + MAX_FIELDS + " fields before its file; send only the form's field '_csrf' and"
+                + " the file field 'bundle'");
+          }
           skipField(part);
           continue;
         }

@@ -86,14 +86,29 @@ class ConsolePackageUploadTest {
     return out.toByteArray();
   }
 
+  /** A form body of {@code fields} small {@code _csrf} fields, then {@code bundle}'s file. */
+  static byte[] fieldsThenFile(int fields, Path bundle) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n"
+        + "\r\nx\r\n").repeat(fields - 1).getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(form(BOUNDARY, Files.readAllBytes(bundle), "x"));
+    return out.toByteArray();
+  }
+
+  static final String BOUNDARY = "----neguardTestBoundary7MA4YWxkTrZu0gW";
+
   static HttpResponse<String> upload(ConsoleSession c, String action, byte[] file) {
-    String boundary = "----neguardTestBoundary7MA4YWxkTrZu0gW";
+    return post(c, action, form(BOUNDARY, file, "ignored"));
+  }
+
+  /** Posts {@code body}, a multipart/form-data body with {@link #BOUNDARY}, to {@code action}. */
+  static HttpResponse<String> post(ConsoleSession c, String action, byte[] body) {
     HttpClient client = HttpClient.newBuilder().cookieHandler(c.cookies)
         .followRedirects(HttpClient.Redirect.NEVER).build();
     try {
       return client.send(HttpRequest.newBuilder(s.server.url().resolve(action))
-          .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(form(boundary, file, "ignored")))
+          .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
           .build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -159,6 +174,31 @@ class ConsolePackageUploadTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
     assertThat(r.body()).contains("MALFORMED").contains("multipart/form-data");
     assertThat(s.storedFiles()).isEqualTo(files);
+  }
+
+  @Test
+  @DisplayName("SRC-2 HRD-6 a form of a thousand tiny fields before a good bundle: 413 SIZE_LIMIT"
+      + " after the first fields too many, recorded, nothing stored")
+  void uploadForm_manyParts_refusedSizeLimitNothingStored() throws Exception {
+    Path b = Bundles.signed(work, "console-parts", "1.0.0", 47, 20_000,
+        s.pki.codeSigner().material());
+    ConsoleSession pub = session(Role.PUBLISHER);
+    List<String> files = s.storedFiles();
+    long before = lastAudit();
+    // Well inside the size limit (some 60 KB of fields): only the count refuses it.
+    HttpResponse<String> r = post(pub, action(pub), fieldsThenFile(1000, b));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+    assertThat(r.body()).contains("id=\"upload-refusal\"").contains("SIZE_LIMIT")
+        .contains("more than " + PackageUploadForm.MAX_FIELDS + " fields before its file");
+    assertThat(s.storedFiles()).isEqualTo(files);
+    assertThat(s.http.get("/api/packages/console-parts/1.0.0", s.adminToken()).status())
+        .isEqualTo(404);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
+    // The form's own field repeated up to the bound is still taken.
+    HttpResponse<String> ok = post(pub, action(pub),
+        fieldsThenFile(PackageUploadForm.MAX_FIELDS, b));
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(302);
   }
 
   @Test

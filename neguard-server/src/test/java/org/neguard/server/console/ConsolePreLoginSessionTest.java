@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -15,12 +17,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
+import org.neguard.server.TestTls;
+import org.neguard.testing.TestPki;
 
 /**
  * HRD-6, last session's finding: a visitor who is not signed in costs the server no session.
@@ -163,6 +170,59 @@ class ConsolePreLoginSessionTest {
     assertThat(tokens.valid(v)).isTrue();
     clock.now = t0.plus(ConsoleCsrfTokens.LIFETIME);
     assertThat(tokens.valid(v)).as("expired").isFalse();
+  }
+
+  @Test
+  @DisplayName("SRC-1 over TLS the login token's cookie is __Host-NEGUARD_CSRF (Secure, Path=/, no"
+      + " Domain), so no sibling subdomain can plant it; a plain NEGUARD_CSRF is not read there")
+  void tls_csrfCookie_hostPrefixed_plainNameNotAccepted() throws Exception {
+    Path dir = Files.createTempDirectory("neguard-csrf-tls-");
+    try {
+      TestServer.prepare(dir, TestPki.create());
+      TestTls tls = TestTls.create(dir);
+      ServerConfig config = ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
+          .adminPasswordFile(dir.resolve("admin-password"))
+          .tls(tls.keyStore(), tls.password()).build();
+      try (NeguardServer server = NeguardServer.start(config)) {
+        HttpClient client = HttpClient.newBuilder().sslContext(tls.client())
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+        HttpResponse<String> page = send(client,
+            HttpRequest.newBuilder(server.url().resolve("/console/login")).GET().build());
+        assertThat(page.statusCode()).isEqualTo(200);
+        List<String> set = page.headers().allValues("Set-Cookie");
+        assertThat(set).noneMatch(v -> v.startsWith(ConsoleCsrfTokens.COOKIE + "="));
+        String cookie = set.stream()
+            .filter(v -> v.startsWith(ConsoleCsrfTokens.HOST_COOKIE + "=")).findFirst()
+            .orElseThrow(() -> new AssertionError("no __Host- token cookie in " + set));
+        assertThat(cookie).contains("; Path=/;").doesNotContain("Path=/console")
+            .contains("; Secure").contains("HttpOnly").contains("SameSite=Strict")
+            .doesNotContainIgnoringCase("domain");
+        String value = cookie.substring(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+        Matcher m = ConsoleSession.CSRF.matcher(page.body());
+        assertThat(m.find()).as(page.body()).isTrue();
+        String form = "username=admin&password=" + TestServer.ADMIN_PASSWORD + "&_csrf="
+            + java.net.URLEncoder.encode(m.group(1), java.nio.charset.StandardCharsets.UTF_8);
+        // The server's own token under the plain name, as a sibling subdomain could set it.
+        HttpResponse<String> planted = send(client, loginPost(server, form,
+            ConsoleCsrfTokens.COOKIE + "=" + value));
+        assertThat(planted.statusCode()).isEqualTo(403);
+        HttpResponse<String> own = send(client, loginPost(server, form,
+            ConsoleCsrfTokens.HOST_COOKIE + "=" + value));
+        assertThat(own.statusCode()).isEqualTo(302);
+        assertThat(ConsoleSession.location(own)).isEqualTo("/console");
+        assertThat(own.headers().allValues("Set-Cookie")).anySatisfy(v -> assertThat(v)
+            .startsWith(ConsoleCsrfTokens.HOST_COOKIE + "=;").contains("Max-Age=0")
+            .contains("; Path=/;").contains("; Secure"));
+      }
+    } finally {
+      TestServer.delete(dir);
+    }
+  }
+
+  private static HttpRequest loginPost(NeguardServer server, String form, String cookie) {
+    return HttpRequest.newBuilder(server.url().resolve("/console/login"))
+        .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie)
+        .POST(HttpRequest.BodyPublishers.ofString(form)).build();
   }
 
   /**

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * cookies, a form posted without its token): its own cookie jar, redirects not followed.
  */
 final class ConsoleSession {
-  private static final Pattern CSRF =
+  static final Pattern CSRF =
       Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
   final CookieManager cookies = new CookieManager();
   private final HttpClient client;
