@@ -258,16 +258,19 @@ class ManifestDecoderDifferentialTest {
   @Test
   @DisplayName("INT-1: a number or boolean where a string goes is refused naming the field, not read as its text")
   void decode_scalarForString_malformed() {
+    // The string "from" of "field" replaced by the token "to".
+    record Scalar(String field, String from, String to) {}
+    List<Scalar> scalars = new ArrayList<>();
     for (String v : List.of("1", "1.5", "-0", "1e3", "true", "false")) {
-      refusedAsBefore(edit("\"version\" : \"1.0\"", "\"version\" : " + v), ReasonCode.MALFORMED,
-          "field 'version' is missing, null or of the wrong type");
+      scalars.add(new Scalar("version", "\"1.0\"", v));
     }
-    refusedAsBefore(edit("\"Vendor\"", "7"), ReasonCode.MALFORMED,
-        "field 'vendor' is missing, null or of the wrong type");
-    refusedAsBefore(edit("\"0755\"", "755"), ReasonCode.MALFORMED,
-        "field 'files[0].mode' is missing, null or of the wrong type");
-    refusedAsBefore(edit("\"sha256-tree-v1\"", "true"), ReasonCode.MALFORMED,
-        "field 'rim.algorithm' is missing, null or of the wrong type");
+    scalars.add(new Scalar("vendor", "\"Vendor\"", "7"));
+    scalars.add(new Scalar("files[0].mode", "\"0755\"", "755"));
+    scalars.add(new Scalar("rim.algorithm", "\"sha256-tree-v1\"", "true"));
+    for (Scalar x : scalars) {
+      refusedAsBefore(edit(x.from(), x.to()), ReasonCode.MALFORMED,
+          "field '" + x.field() + "' is missing, null or of the wrong type");
+    }
   }
 
   @Test
