@@ -20,10 +20,12 @@ import java.util.List;
  *
  * <p>The parser is the one {@link StrictJson}'s mappers use, with the same settings (duplicate
  * keys refused, Jackson's default size and depth limits, no comments, no NaN, no leading zeros),
- * so tokenizing is the same (on text decoded as strict UTF-8 first, see {@link #open}); the binding rules kept here are the strict mapper's: a string field
- * takes a JSON string or the text of a number or boolean (what the mapper's string reading does),
- * an integer field takes an integer token only, objects and arrays never stand in for scalars,
- * and nothing follows the document. Unknown and missing fields are the caller's to refuse, as it
+ * so tokenizing is the same (on text decoded as strict UTF-8 first, see {@link #open}). The
+ * binding rules: a string field takes a JSON string only, an integer field an integer token only,
+ * objects and arrays never stand in for scalars, and nothing follows the document. The strict
+ * mapper's string reading also takes a number or boolean as its text; this reader does not: a
+ * signed {@code "version": 1} read here as "1" would be a number to tuf-js or any typed reader
+ * of the same bytes. Unknown and missing fields are the caller's to refuse, as it
  * walks its object with {@link #fields}.
  *
  * <p>Not thread-safe: one reader per document.
@@ -141,13 +143,15 @@ public final class StrictJsonReader implements AutoCloseable {
     return parser.currentToken() == JsonToken.VALUE_NULL;
   }
 
-  /** A string: a JSON string, or the text of a number or boolean, as the strict mapper reads one. */
+  /**
+   * A string: a JSON string token only. A number or boolean is refused like an object, not read
+   * as its text, so that no other reader of the same bytes can see a different type there.
+   */
   public String text(String path) throws IOException, ShapeException {
-    JsonToken t = parser.currentToken();
-    if (t == null || t == JsonToken.VALUE_NULL || !t.isScalarValue()) {
+    if (parser.currentToken() != JsonToken.VALUE_STRING) {
       throw wrongType(path);
     }
-    return parser.getValueAsString();
+    return parser.getText();
   }
 
   /** {@link #text}, or null for a JSON null. */

@@ -9,6 +9,7 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.TrustAnchor;
@@ -26,11 +27,18 @@ import org.neguard.verdict.RefusalException;
 /**
  * The check that an endorsement key belongs to a genuine TPM (docs/MEASUREMENT.md, "EK
  * certificates"): its certificate, read from the TPM's NV index, must chain to one of the
- * manufacturers' CA certificates the server was configured with, and certify exactly the EK the
- * device presented. Without it, a device could present a software "TPM" whose EK it made itself.
+ * manufacturers' CA certificates the server was configured with, carry the EK certificate's
+ * extended key usage ({@link #EK_CERTIFICATE_USAGE}), and certify exactly the EK the device
+ * presented. Without it, a device could present a software "TPM" whose EK it made itself.
  * Stateless.
  */
 public final class EkCertificate {
+  /**
+   * tcg-kp-EKCertificate, the extended key usage TCG's EK Credential Profile gives EK
+   * certificates: a certificate of the manufacturer's CA without it is not one.
+   */
+  public static final String EK_CERTIFICATE_USAGE = "2.23.133.8.1";
+
   /** An EK certificate is one or two KiB; anything far larger is not one. */
   public static final int MAX_BYTES = 8192;
 
@@ -45,7 +53,8 @@ public final class EkCertificate {
    * @return the verified EK certificate
    * @throws RefusalException SIZE_LIMIT, MALFORMED (not a certificate), CERT_UNTRUSTED (no
    *     certificate while anchors are configured, or no path to an anchor: another
-   *     manufacturer's, a self-made CA), DEVICE_MISMATCH (a genuine certificate of another
+   *     manufacturer's, a self-made CA; or a certificate of a trusted CA without the EK
+   *     certificate's extended key usage), DEVICE_MISMATCH (a genuine certificate of another
    *     TPM's EK)
    */
   public static X509Certificate verify(byte[] certificateDer, TpmPublic ek,
@@ -100,6 +109,24 @@ public final class EkCertificate {
       throw new IllegalArgumentException("EK trust anchors unusable: " + e.getMessage(), e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("every Java platform has PKIX", e);
+    }
+    // The anchors are manufacturers' CAs, which may issue other certificates too (TLS, firmware
+    // signing): only the EK usage makes a certificate of the chain speak for an EK.
+    List<String> usages;
+    try {
+      usages = cert.getExtendedKeyUsage();
+    } catch (CertificateParsingException e) {
+      throw new RefusalException(ReasonCode.MALFORMED, "the EK certificate's extended key usage"
+          + " extension is not readable: " + e.getMessage());
+    }
+    if (usages == null || !usages.contains(EK_CERTIFICATE_USAGE)) {
+      throw new RefusalException(ReasonCode.CERT_UNTRUSTED, "the EK certificate (serial "
+          + cert.getSerialNumber().toString(16) + ", issuer "
+          + cert.getIssuerX500Principal().getName() + ") chains to a trusted TPM manufacturer"
+          + " CA but " + (usages == null ? "has no extended key usage" : "its extended key usage "
+          + usages + " lacks") + " tcg-kp-EKCertificate (" + EK_CERTIFICATE_USAGE + ", TCG EK"
+          + " Credential Profile): it is not an EK certificate (a TLS certificate of the same CA,"
+          + " say); provision the TPM's own EK certificate into NV index 0x01c00002");
     }
     if (!sameKey(cert.getPublicKey(), ek.key())) {
       throw new RefusalException(ReasonCode.DEVICE_MISMATCH, "the EK certificate (serial "

@@ -29,8 +29,9 @@ import org.neguard.verdict.RefusalException;
  * it accepts what the strict mapper it replaced accepted, to the same values
  * (ManifestDecoderDifferentialTest), except bytes that are not strict UTF-8 (overlong forms,
  * encoded surrogates, UTF-16 and UTF-32, which Jackson's byte parser took: {@link
- * StrictJsonReader#open}), and a null element in {@code files} or {@code scanReports}, which the
- * mapper let through to a NullPointerException; both are MALFORMED now.
+ * StrictJsonReader#open}), a null element in {@code files} or {@code scanReports}, which the
+ * mapper let through to a NullPointerException, and a number or boolean where a string goes,
+ * which the mapper read as its text ({@code "version": 1} as "1"); all are MALFORMED now.
  *
  * <p>Thread-safe.
  */

@@ -28,8 +28,9 @@ import org.neguard.verdict.RefusalException;
  * sets up data binding (issue 17). It accepts what the strict mapper it replaced accepted, to
  * the same values, except forms NEGuard never writes, now refused (ScanReportDecoderTest): a
  * time as a number, a string of digits or with white space around it (only ISO-8601 instants
- * are read), a verdict or status as an enum index, a null element in a list, and bytes that are
- * not strict UTF-8 ({@link StrictJsonReader#open}).
+ * are read), a verdict or status as an enum index, a number or boolean where a string goes
+ * (read as its text before), a null element in a list, and bytes that are not strict UTF-8
+ * ({@link StrictJsonReader#open}).
  *
  * <p>Thread-safe.
  */

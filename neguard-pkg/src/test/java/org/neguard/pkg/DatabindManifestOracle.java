@@ -3,9 +3,12 @@ package org.neguard.pkg;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -22,9 +25,17 @@ import org.neguard.verdict.RefusalException;
  * {@code neguard-package/1}. No production code reads through it.
  */
 final class DatabindManifestOracle {
+  /**
+   * The strict mapper of main, except that a number or boolean no longer stands in for a string
+   * (it read them as their text; the one decoder refuses them now, so the oracle must too).
+   */
   private static final ObjectMapper MAPPER =
       StrictJson.builder()
           .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+          .withCoercionConfig(LogicalType.Textual, c -> c
+              .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+              .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+              .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
           .build();
 
   private DatabindManifestOracle() {}

@@ -2,8 +2,11 @@ package org.neguard.scanreport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -14,8 +17,19 @@ import org.neguard.verdict.RefusalException;
  * (ScanReportDecoderTest). No production code reads through it.
  */
 final class DatabindScanReportOracle {
-  /** The mapper of main: the one the codec still writes with, settings unchanged. */
-  private static final ObjectMapper MAPPER = ScanReportCodec.Writer.MAPPER;
+  /**
+   * The mapper of main (the one the codec still writes with), except that a number or boolean
+   * no longer stands in for a string: it read them as their text; the one decoder refuses them
+   * now, so the oracle must too.
+   */
+  private static final ObjectMapper MAPPER = ScanReportCodec.Writer.MAPPER.copy();
+
+  static {
+    MAPPER.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+  }
 
   private DatabindScanReportOracle() {}
 

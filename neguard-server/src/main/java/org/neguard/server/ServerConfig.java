@@ -160,8 +160,8 @@ public record ServerConfig(
    * @param tpmPcr the SHA-256 PCR a TPM device binds and extends into: 8 to 15, which
    *     software cannot reset and firmware does not use (14 by default; docs/MEASUREMENT.md)
    * @param ekTrustAnchors PEM files of TPM manufacturers' CA certificates (roots and
-   *     intermediates) an endorsement key's certificate must chain to at TPM enrollment; none:
-   *     EKs are taken unverified, and the binding says so
+   *     intermediates) an endorsement key's certificate, with the EK usage 2.23.133.8.1, must
+   *     chain to at TPM enrollment; none: EKs are taken unverified, and the binding says so
    */
   public record Attest(java.time.Duration interval, java.time.Duration jitter,
       java.time.Duration challengeValidity, java.time.Duration schedulerInterval,

@@ -198,8 +198,9 @@ final class ServerCommand extends CommandBase {
 
   @Option(names = "--tpm-ek-anchor", paramLabel = "FILE",
       description = "A PEM file of TPM manufacturer CA certificates that an NE's endorsement"
-          + " key certificate must chain to when it binds its TPM; repeatable. Without one, EKs"
-          + " are bound unverified, and bindings and attestations say so.")
+          + " key certificate (extended key usage 2.23.133.8.1) must chain to when it binds its"
+          + " TPM; repeatable. Without one, EKs are bound unverified, and bindings and"
+          + " attestations say so.")
   List<Path> tpmEkAnchors = new java.util.ArrayList<>();
 
   @Option(names = "--vuln-fail-on", paramLabel = "SEVERITY", defaultValue = "critical",

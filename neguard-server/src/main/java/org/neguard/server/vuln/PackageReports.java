@@ -11,6 +11,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -142,6 +143,14 @@ public final class PackageReports {
         return new PackageVerdict(PackageVerdict.PACKAGES_NEEDED, before.map(Stored::digest)
             .orElse(null), 0, 0, List.of("the server holds no package list of digest "
             + r.digest() + ": send the list"));
+      }
+      // The digest covers the list only: the held list under another release would be assessed
+      // against that release's advisories, so a changed release brings its list again.
+      if (!Objects.equals(before.get().release(), r.release())) {
+        return new PackageVerdict(PackageVerdict.PACKAGES_NEEDED, before.get().digest(), 0, 0,
+            List.of("the server holds the package list of digest " + r.digest() + " for release "
+                + before.get().release() + ", not for release " + r.release()
+                + ": send the list"));
       }
       packages = before.get().packages();
       ReportCheck.owners(r.sockets(), packages.stream().map(OsPackage::name)

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -20,12 +27,15 @@ import org.neguard.api.attest.TpmBound;
 import org.neguard.api.attest.TpmCredentialRequest;
 import org.neguard.attest.EventLog;
 import org.neguard.attest.Evidence;
+import org.neguard.attest.TpmPublic;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
+import org.neguard.pki.CertificateIssuer;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.ServerConfig;
 import org.neguard.server.TestServer;
 import org.neguard.server.device.TestDevice;
+import org.neguard.sign.Certificates;
 import org.neguard.testing.SoftwareTpm;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -129,6 +139,38 @@ class TpmTrustApiTest {
     assertThat(bindings("ek-swap")).isZero();
     assertThat(count("SELECT COUNT(*) FROM tpm_challenges WHERE device_id ="
         + " 'ek-swap'")).isZero();
+  }
+
+  @Test
+  @DisplayName("ATT-1 a certificate of this very EK, chaining to the trusted manufacturer CA but"
+      + " without the EK certificate's extended key usage (2.23.133.8.1): a TLS server"
+      + " certificate, or none, refused CERT_UNTRUSTED naming the OID; nothing is bound")
+  void bind_chainValidCertificateWithoutEkUsage_refusedCertUntrusted() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "ek-tls", "henb");
+    TpmEnrollment.Keys keys = TpmEnrollment.of(good.tcti(), dir.resolve("state-good-tls")).keys();
+    PublicKey ek = TpmPublic.endorsementKey(keys.ekPublic()).key();
+    // The CA that issued the good TPM's EK certificate, which the server trusts, issues others.
+    X509Certificate ca = Certificates.read(good.ekCaCertificates().get(1)).get(0);
+    PrivateKey caKey;
+    try (PEMParser pem = new PEMParser(Files.newBufferedReader(good.dir().resolve(
+        "ca/signkey.pem")))) {
+      caKey = new JcaPEMKeyConverter().getKeyPair((PEMKeyPair) pem.readObject()).getPrivate();
+    }
+    Base64.Encoder b64 = Base64.getEncoder();
+    for (CertificateIssuer issuer : List.of(
+        CertificateIssuer.forSubject("CN=ek-tls", ek).serverAuth(),
+        CertificateIssuer.forSubject("CN=ek-tls", ek).keyUsage(KeyUsage.keyEncipherment))) {
+      byte[] der = issuer.issuedBy(ca, caKey).getEncoded();
+      DeviceApiException r = refusal(() -> d.client.tpmCredential(new TpmCredentialRequest(
+          b64.encodeToString(keys.ekPublic()), b64.encodeToString(keys.akPublic()),
+          b64.encodeToString(der))));
+      assertThat(r.code()).isEqualTo(ReasonCode.CERT_UNTRUSTED.name());
+      assertThat(r.getMessage()).contains("2.23.133.8.1", "not an EK certificate",
+          "NV index 0x01c00002");
+    }
+    assertThat(bindings("ek-tls")).isZero();
+    assertThat(count("SELECT COUNT(*) FROM tpm_challenges WHERE device_id ="
+        + " 'ek-tls'")).isZero();
   }
 
   @Test

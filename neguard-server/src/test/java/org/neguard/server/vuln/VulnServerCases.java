@@ -159,6 +159,34 @@ abstract class VulnServerCases {
     assertThat(vulns(s, "vuln-digest").packages()).isEqualTo(3);
   }
 
+  @Test
+  @DisplayName("HRD-3 a digest-only report naming another release than the held list's is"
+      + " answered PACKAGES_NEEDED naming the release; the list is never assessed against it")
+  void digestOnly_otherRelease_failsWithPackagesNeeded(@TempDir Path tmp) throws Exception {
+    TestDevice d = TestDevice.enroll(s, "vuln-release", "mme");
+    PackageReport full = VulnFixture.report(VulnFixture.image(tmp));
+    assertThat(d.client.reportPackages(full).state()).isEqualTo(PackageVerdict.ASSESSED);
+    String at = vulns(s, "vuln-release").reportedAt();
+
+    for (String release : new String[] {"Debian:13", null}) {
+      PackageReport moved = new PackageReport(full.format(), release, full.digest(), null,
+          full.sockets(), List.of());
+      PackageVerdict v = d.client.reportPackages(moved);
+      assertThat(v.state()).as(release).isEqualTo(PackageVerdict.PACKAGES_NEEDED);
+      assertThat(v.findings()).as(release).isZero();
+      assertThat(v.messages()).as(release).singleElement().satisfies(m -> assertThat(m)
+          .contains("release " + release, full.release(), "send the list"));
+      DeviceVulnerabilities held = vulns(s, "vuln-release");
+      assertThat(held.release()).as(release).isEqualTo(full.release());
+      assertThat(held.reportedAt()).as(release).isEqualTo(at);
+    }
+    // The list sent with the new release replaces the held one.
+    PackageVerdict sent = d.client.reportPackages(new PackageReport(full.format(), "Debian:13",
+        full.digest(), full.packages(), full.sockets(), List.of()));
+    assertThat(sent.state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
+    assertThat(vulns(s, "vuln-release").release()).isEqualTo("Debian:13");
+  }
+
   /** {@code full} with its package list replaced by {@code packages}, the digest made to fit. */
   static PackageReport with(PackageReport full, List<OsPackage> packages) {
     return new PackageReport(full.format(), full.release(), PackageReport.digestOf(packages),
