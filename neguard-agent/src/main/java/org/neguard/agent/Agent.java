@@ -107,7 +107,7 @@ public final class Agent {
     this.log = log;
     this.slots = new Slots(config.installRoot());
     this.manifests = new SlotManifests(config.stateDir());
-    this.hooks = new PackageHooks(config.hooks(), config.stateDir());
+    this.hooks = new PackageHooks(config.hooks(), config.stateDir(), Containment.detect());
     this.journal = new Journal(config.stateDir());
     this.attester = new Attester(config.deviceId(), null);
   }
@@ -145,6 +145,7 @@ public final class Agent {
     try {
       log.event("start", "deviceId", config.deviceId(), "neType", config.neType(),
           "server", config.serverUrl(), "stateDir", config.stateDir());
+      log.event("hook_containment", "containment", hooks.containment().describe());
       int setup = setUp();
       if (setup != EXIT_OK) {
         return setup;

@@ -63,65 +63,97 @@ public final class CommandRunner {
       Duration timeout) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putAll(env);
-    return run(pb, dir, timeout, null);
+    return run(pb, dir, timeout);
   }
 
   /**
    * Runs {@code command} as the leader of a session and process group of its own ({@code
    * setsid}), with exactly {@code env} (nothing of the agent's environment), for at most {@code
-   * timeout}: at the timeout the whole process group is killed, so a child that left its parent
-   * (a daemon, a {@code sleep &}) goes too. Before the command starts, its pid and start time
-   * are in {@code pidFile}, so that an agent killed meanwhile kills the group at its next start
-   * ({@link #killLeftover}): the group's leader is a shell that waits for a line on its standard
-   * input, which the agent writes only after the file is in place; an agent killed before that
-   * closes the pipe, and the shell exits without running the command.
+   * timeout}, held by its process group only ({@link Containment#NONE}).
    */
   public static Result runInGroup(List<String> command, Path dir, Map<String, String> env,
       Duration timeout, Path pidFile) throws IOException {
+    return runInGroup(command, dir, env, timeout, pidFile, Containment.NONE);
+  }
+
+  /**
+   * Runs {@code command} as the leader of a session and process group of its own ({@code
+   * setsid}), and in a cgroup of its own when {@code containment} has one, with exactly {@code
+   * env} (nothing of the agent's environment), for at most {@code timeout}: at the timeout the
+   * cgroup's processes and the whole process group are killed, so a child that left its parent
+   * (a daemon, a {@code sleep &}) goes too, and with a cgroup also one that left the group
+   * ({@code setsid}); after a normal exit, what the command left running is killed the same way.
+   * Before the command starts, its pid, start time and cgroup are in {@code pidFile}, and it is in
+   * the cgroup, so that an agent killed meanwhile kills it all at its next start ({@link
+   * #killLeftover}): the group's leader is a shell that waits for a line on its standard input,
+   * which the agent writes only after the file is in place; an agent killed before that closes
+   * the pipe, and the shell exits without running the command.
+   */
+  static Result runInGroup(List<String> command, Path dir, Map<String, String> env,
+      Duration timeout, Path pidFile, Containment containment) throws IOException {
     List<String> argv = new java.util.ArrayList<>();
     argv.add(program("setsid"));
     argv.addAll(gated(command));
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().clear();
     pb.environment().putAll(env);
-    return run(pb, dir, timeout, pidFile);
-  }
-
-  private static Result run(ProcessBuilder pb, Path dir, Duration timeout, Path pidFile)
-      throws IOException {
     if (dir != null) {
       pb.directory(dir.toFile());
     }
     pb.redirectErrorStream(true);
-    if (pidFile == null) {
-      pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    }
     Process p = pb.start();
+    Path cgroup = null;
     try {
-      if (pidFile != null) {
-        // setsid(1) execs in place (a child of the JVM is no group leader): pid = group id.
-        // Whole or absent (a reader never sees it half-written), and in place before the go
-        // line: the command never runs unnamed.
-        Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
-        Files.writeString(tmp, p.pid() + " " + startOf(p.toHandle()) + "\n");
-        Files.move(tmp, pidFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        try (java.io.OutputStream go = p.getOutputStream()) {
-          go.write('\n');
-        } catch (IOException e) {
-          // the gate is gone already (killed): await reports its exit
-        }
+      String start = startOf(p.toHandle());
+      // In the cgroup before the go line: everything the command starts is born inside it.
+      cgroup = containment.enter(p.pid(), p.pid() + "-" + start).orElse(null);
+      // setsid(1) execs in place (a child of the JVM is no group leader): pid = group id.
+      // Whole or absent (a reader never sees it half-written), and in place before the go
+      // line: the command never runs unnamed.
+      Path tmp = pidFile.resolveSibling(pidFile.getFileName() + ".tmp");
+      Files.writeString(tmp, p.pid() + " " + start + (cgroup == null ? "" : " " + cgroup)
+          + "\n");
+      Files.move(tmp, pidFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      try (java.io.OutputStream go = p.getOutputStream()) {
+        go.write('\n');
+      } catch (IOException e) {
+        // the gate is gone already (killed): await reports its exit
       }
-      return await(p, timeout, pidFile != null);
+      Path cg = cgroup;
+      return await(p, timeout, () -> killAll(p.pid(), cg));
     } finally {
-      if (pidFile != null) {
-        p.getOutputStream().close(); // no go line after a failure above: the gate exits
+      p.getOutputStream().close(); // no go line after a failure above: the gate exits
+      // Killed (a failure above left the gate in it) and gone before the file that names it:
+      // an agent killed in between still finds it.
+      if (cgroup == null || Containment.kill(cgroup)) {
         Files.deleteIfExists(pidFile);
       }
     }
   }
 
-  private static Result await(Process p, Duration timeout, boolean group) {
+  private static Result run(ProcessBuilder pb, Path dir, Duration timeout) throws IOException {
+    if (dir != null) {
+      pb.directory(dir.toFile());
+    }
+    pb.redirectErrorStream(true);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    return await(pb.start(), timeout, null);
+  }
+
+  /** The cgroup's processes (when there is one), then the process group {@code pgid}. */
+  private static void killAll(long pgid, Path cgroup) {
+    if (cgroup != null) {
+      Containment.kill(cgroup);
+    }
+    killGroup(pgid);
+  }
+
+  /**
+   * Waits for {@code p}; {@code group} (null for a command without a group of its own) kills
+   * what it started: at the timeout, and after a normal exit what it left running.
+   */
+  private static Result await(Process p, Duration timeout, Runnable group) {
     Bounded out = new Bounded(p.getInputStream());
     Thread reader = new Thread(out, "neguard-agent-command-output");
     reader.setDaemon(true);
@@ -133,10 +165,11 @@ public final class CommandRunner {
       Thread.currentThread().interrupt();
       done = false;
     }
+    if (group != null) {
+      // After a normal exit too: a hook leaves nothing running (docs/AGENT.md "Package hooks").
+      group.run();
+    }
     if (!done) {
-      if (group) {
-        killGroup(p.pid());
-      }
       // Children first (a script's sleep would otherwise keep the output pipe open).
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
@@ -162,10 +195,12 @@ public final class CommandRunner {
   }
 
   /**
-   * At start-up: a command group that an agent killed meanwhile left running ({@code pidFile}
-   * names it) is killed, and the file removed. A pid that now names another process (its start
-   * time differs) is left alone: Linux does not reuse a pid while a group of that id exists, so
-   * a leader that is gone still names our group, but a live stranger is not ours.
+   * At start-up: a command that an agent killed meanwhile left running ({@code pidFile} names
+   * it) is killed, and the file removed. Its cgroup (the third field, when it had one: a file of
+   * an older agent has two) is ours whatever runs in it, so everything in it is killed and the
+   * cgroup removed. Its process group is killed unless the pid now names another process (its
+   * start time differs): Linux does not reuse a pid while a group of that id exists, so a leader
+   * that is gone still names our group, but a live stranger is not ours.
    *
    * @return what was done, for the log; empty when there was nothing to do
    */
@@ -176,19 +211,34 @@ public final class CommandRunner {
       return java.util.Optional.empty();
     }
     String[] f = Files.readString(pidFile).strip().split(" ");
+    String cgroup = "";
+    if (f.length >= 3) {
+      Path cg = Path.of(f[2]);
+      if (!Containment.isCommandCgroup(cg)) {
+        cgroup = "; " + f[2] + " is not a command cgroup of the agent: left alone";
+      } else if (Containment.kill(cg)) {
+        cgroup = "; cgroup " + cg + " killed and removed";
+      } else {
+        // The file stays: the next start tries again.
+        return java.util.Optional.of("cgroup " + cg + " could not be killed or removed; see"
+            + " its cgroup.procs");
+      }
+    }
     Files.delete(pidFile);
     long pid;
     try {
       pid = Long.parseLong(f[0]);
     } catch (NumberFormatException e) {
-      return java.util.Optional.of("unreadable " + pidFile + ": nothing killed");
+      return java.util.Optional.of("unreadable " + pidFile + ": no process group killed"
+          + cgroup);
     }
     java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
     if (h.isPresent() && (f.length < 2 || !f[1].equals(startOf(h.get())))) {
-      return java.util.Optional.of("process " + pid + " is another process now: left alone");
+      return java.util.Optional.of("process " + pid + " is another process now: left alone"
+          + cgroup);
     }
     killGroup(pid);
-    return java.util.Optional.of("process group " + pid + " killed");
+    return java.util.Optional.of("process group " + pid + " killed" + cgroup);
   }
 
   /** kill(2) of the process group {@code pgid} with SIGKILL, through kill(1). */

@@ -22,9 +22,10 @@ import org.neguard.verdict.RefusalException;
  * Package hooks (docs/FORMAT.md "Package hooks", docs/AGENT.md): two payload files at fixed
  * paths, {@code .neguard/hooks/pre-activate} and {@code .neguard/hooks/post-activate}, covered by
  * the manifest's digests and the vendor's signature like any file. They run only after the whole
- * verification and the extraction, from the new slot, each in a process group of its own with a
- * minimal environment, killed with the group at {@code hooks.timeout}; as {@code hooks.user} when
- * the agent runs as root.
+ * verification and the extraction, from the new slot, each in a process group (and, where the NE
+ * allows, a cgroup: {@link Containment}) of its own with a minimal environment, killed with the
+ * group and the cgroup at {@code hooks.timeout}; as {@code hooks.user} when the agent runs as
+ * root.
  */
 final class PackageHooks {
   static final String DIR = ".neguard/hooks/";
@@ -36,10 +37,21 @@ final class PackageHooks {
 
   private final AgentConfig.Hooks config;
   private final Path pidFile;
+  private final Containment containment;
 
   PackageHooks(AgentConfig.Hooks config, Path stateDir) {
+    this(config, stateDir, Containment.NONE);
+  }
+
+  PackageHooks(AgentConfig.Hooks config, Path stateDir, Containment containment) {
     this.config = config;
     this.pidFile = stateDir.resolve(PID_FILE);
+    this.containment = containment;
+  }
+
+  /** What holds a hook's processes (the start-up event {@code hook_containment}). */
+  Containment containment() {
+    return containment;
   }
 
   Path pidFile() {
@@ -105,7 +117,7 @@ final class PackageHooks {
     vars.put("NEGUARD_HOOK", name(hook));
     vars.put("PATH", PATH);
     return Optional.of(CommandRunner.runInGroup(command, slot, vars, config.timeout(),
-        pidFile));
+        pidFile, containment));
   }
 
   /**

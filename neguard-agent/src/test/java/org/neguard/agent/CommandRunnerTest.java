@@ -140,6 +140,155 @@ class CommandRunnerTest {
   }
 
   @Test
+  @DisplayName("REC-1 INT-3 in a cgroup of its own: a child that left the process group and"
+      + " the session (setsid) is killed at the timeout too, and the cgroup removed")
+  void inCgroup_escapedSessionKilledAtTheTimeout() throws Exception {
+    for (Containment c : everyContainment()) {
+      Path pidFile = dir.resolve("command.pid");
+      Path hang = script("escape.sh", "setsid sh -c 'echo escaped $$; exec sleep 600' &"
+          + " sleep 600");
+      CommandRunner.Result r = CommandRunner.runInGroup(List.of(hang.toString()), dir,
+          Map.of(), Duration.ofSeconds(2), pidFile, c);
+      assertThat(r.timedOut()).as(c.describe()).isTrue();
+      awaitKilled(escaped(r.output()), c.describe() + ": " + r.output());
+      assertThat(pidFile).doesNotExist();
+      assertThat(commandCgroups(c)).as(c.describe()).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName("REC-1 INT-3 the pid file names the cgroup and the command runs in it from its"
+      + " first instruction; after a normal exit what it left running in a session of its own"
+      + " is killed and the cgroup removed")
+  void inCgroup_namedBeforeTheCommandRuns_leftoverKilledAfterANormalExit() throws Exception {
+    Containment c = containment();
+    Path pidFile = dir.resolve("command.pid");
+    Path leave = script("leave.sh", "echo \"file $(cat " + pidFile + ")\";"
+        + " echo \"in $(grep -h neguard-command /proc/$$/cgroup)\";"
+        // Waits until the child has its own session: exits only once it escaped.
+        + " setsid sh -c 'echo $$ > escaped; exec sleep 600' > /dev/null &"
+        + " while [ ! -s escaped ]; do sleep 0.05; done; echo \"escaped $(cat escaped)\";"
+        + " exit 0");
+    CommandRunner.Result r = CommandRunner.runInGroup(List.of(leave.toString()), dir, Map.of(),
+        Duration.ofSeconds(10), pidFile, c);
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("file [0-9]+ [0-9]+ (/\\S+)")
+        .matcher(r.output());
+    assertThat(m.find()).as(r.output()).isTrue();
+    Path cg = Path.of(m.group(1));
+    assertThat(cg.getFileName().toString()).startsWith(Containment.PREFIX);
+    assertThat(r.output()).contains("in ").contains(cg.getFileName().toString() + "\n");
+    awaitKilled(escaped(r.output()), r.output());
+    assertThat(cg).doesNotExist();
+    assertThat(pidFile).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("REC-1 INT-3 after an agent crash killLeftover finds the cgroup in the pid file"
+      + " and kills what escaped the process group (setsid), and removes the cgroup")
+  void killLeftover_killsTheCgroupOfACrashedAgent() throws Exception {
+    for (Containment c : everyContainment()) {
+      killLeftover_killsTheCgroupOfACrashedAgent(c);
+    }
+  }
+
+  private void killLeftover_killsTheCgroupOfACrashedAgent(Containment c) throws Exception {
+    Files.deleteIfExists(dir.resolve("escaped.pid"));
+    Path pidFile = dir.resolve("command.pid");
+    Path out = dir.resolve("escaped.pid");
+    // What runInGroup does up to the go line, with no agent waiting afterwards (it crashed).
+    Process p = new ProcessBuilder(java.util.stream.Stream.concat(
+        java.util.stream.Stream.of(CommandRunner.program("setsid")),
+        CommandRunner.gated(List.of("/bin/sh", "-c", "setsid sh -c 'echo $$ > " + out
+            + ".tmp; mv " + out + ".tmp " + out + "; exec sleep 600' & sleep 600")).stream())
+        .toList()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    String start = String.valueOf(p.toHandle().info().startInstant().orElseThrow()
+        .toEpochMilli());
+    Path cg = c.enter(p.pid(), p.pid() + "-" + start).orElseThrow();
+    Files.writeString(pidFile, p.pid() + " " + start + " " + cg + "\n");
+    p.getOutputStream().write('\n');
+    p.getOutputStream().close();
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (!Files.exists(out)) {
+      assertThat(System.nanoTime()).as("the escaped process started").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    long escaped = Long.parseLong(Files.readString(out).strip());
+    assertThat(session(escaped)).as("left the group's session").isNotEqualTo(p.pid());
+    assertThat(CommandRunner.killLeftover(pidFile)).hasValueSatisfying(v -> assertThat(v)
+        .contains("cgroup " + cg + " killed and removed"));
+    assertThat(pidFile).doesNotExist();
+    assertThat(cg).doesNotExist();
+    awaitKilled(escaped, c.describe() + ": escaped");
+    assertThat(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)).as("the gate").isTrue();
+  }
+
+  @Test
+  @DisplayName("REC-1 a pid file whose third field is not a command cgroup of the agent kills"
+      + " nothing there: only a neguard-command-* directory below /sys/fs/cgroup is ours")
+  void killLeftover_foreignCgroupPath_leftAlone() throws Exception {
+    Path pidFile = dir.resolve("command.pid");
+    Path foreign = Files.createDirectory(dir.resolve(Containment.PREFIX + "x"));
+    Files.writeString(foreign.resolve("cgroup.procs"), ProcessHandle.current().pid() + "\n");
+    Files.writeString(pidFile, "999999999 1 " + foreign + "\n");
+    assertThat(CommandRunner.killLeftover(pidFile)).hasValueSatisfying(v -> assertThat(v)
+        .contains(foreign + " is not a command cgroup of the agent: left alone"));
+    assertThat(foreign).exists();
+    assertThat(pidFile).doesNotExist();
+  }
+
+  /** This machine's containment; the cgroup tests need root (CI runs them as root). */
+  private static Containment containment() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(PackageHooks.runningAsRoot(),
+        "cgroups need root here");
+    Containment c = Containment.detect();
+    assertThat(c.active()).as(c.describe()).isTrue();
+    return c;
+  }
+
+  /**
+   * Every mechanism that works here (this machine, a cgroup v1/v2 hybrid: v2, v1 freezer, v1
+   * pids), each tested, not only the one the agent picks.
+   */
+  private static List<Containment> everyContainment() throws Exception {
+    containment();
+    List<String> tried = new java.util.ArrayList<>();
+    List<Containment> all = Containment.usable(tried, false);
+    assertThat(all).as("%s", tried).isNotEmpty();
+    return all;
+  }
+
+  private static List<Path> commandCgroups(Containment c) throws Exception {
+    try (var s = Files.list(c.parent().orElseThrow())) {
+      return s.filter(p -> p.getFileName().toString().startsWith(Containment.PREFIX)).toList();
+    }
+  }
+
+  private static long escaped(String output) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("escaped ([0-9]+)")
+        .matcher(output);
+    assertThat(m.find()).as(output).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /** The session id of {@code pid} (/proc/PID/stat, the fourth field after the name). */
+  private static long session(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+  }
+
+  private static void awaitKilled(long pid, String what) throws Exception {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      if (System.nanoTime() > deadline) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        throw new AssertionError("process " + pid + " survived: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   @DisplayName("REC-1 output beyond 8 KiB is dropped (the process still runs to its end)")
   void output_bounded() throws Exception {
     Path loud = script("loud.sh", "head -c 1000000 /dev/zero | tr '\\\\0' x; exit 0");
