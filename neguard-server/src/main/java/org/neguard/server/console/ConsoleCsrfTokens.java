@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.http.ResponseCookie;
@@ -25,8 +26,9 @@ import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
  * sessions of 30 minutes each, with nothing capping one address).
  *
  * <p>Before login the token is a double-submit cookie: the login form's field must equal the
- * cookie {@value #COOKIE}, whose value is {@code random.expiry.mac}, an HMAC-SHA256 under a key
- * this process draws at start. The MAC means only this server mints tokens (a cookie set by a
+ * cookie {@value #COOKIE}, whose value is {@code random.expiry.mac}, an HMAC-SHA256 under the
+ * key of this server's database ({@link ConsoleCsrfKey}), which all its replicas share. The MAC
+ * means only this server mints tokens (a cookie set by a
  * neighbouring site or a made-up pair is refused) and the expiry bounds a token's life to
  * {@link #LIFETIME}; the cookie is {@code HttpOnly} and {@code SameSite=Strict}. Over TLS it is
  * {@value #HOST_COOKIE}, {@code Secure}, path {@code /} and no domain: browsers refuse a cookie
@@ -34,8 +36,8 @@ import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
  * own token (a login CSRF), and the plain name is not read there. Over plain HTTP (loopback)
  * the {@code __Host-} prefix cannot be had; it is {@value #COOKIE}, path {@code /console}. At
  * login Spring Security drops this token and makes a new one, held in the new session from then
- * on. Like the sessions themselves the key is this process's: behind several replicas the login
- * needs the sticky routing the sessions need.
+ * on. Because the key is shared, a login page served by one replica may be posted to another;
+ * the session then made is that replica's, as sessions are.
  */
 final class ConsoleCsrfTokens implements CsrfTokenRepository {
   static final String COOKIE = "NEGUARD_CSRF";
@@ -48,13 +50,15 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
   private final HttpSessionCsrfTokenRepository sessions = new HttpSessionCsrfTokenRepository();
-  private final SecretKeySpec key;
+  private final Supplier<SecretKeySpec> key;
   private final Clock clock;
 
-  ConsoleCsrfTokens(Clock clock) {
-    byte[] k = new byte[32];
-    RANDOM.nextBytes(k);
-    this.key = new SecretKeySpec(k, "HmacSHA256");
+  /**
+   * @param key the MAC key, asked for at each use (it may throw: {@link ConsoleCsrfKey#key}),
+   *     never a key of this process's own as a fallback
+   */
+  ConsoleCsrfTokens(Supplier<SecretKeySpec> key, Clock clock) {
+    this.key = key;
     this.clock = clock;
   }
 
@@ -114,7 +118,7 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
   private String mac(String body) {
     try {
       Mac m = Mac.getInstance("HmacSHA256");
-      m.init(key);
+      m.init(key.get());
       return B64.encodeToString(m.doFinal(body.getBytes(StandardCharsets.US_ASCII)));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);

@@ -14,6 +14,7 @@ import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
 import org.neguard.server.auth.Accounts;
 import org.neguard.server.web.ApiException;
+import org.neguard.verdict.Reason;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -30,6 +31,7 @@ import org.springframework.security.web.authentication.AuthenticationSuccessHand
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.savedrequest.CookieRequestCache;
@@ -61,10 +63,12 @@ class ConsoleSecurity {
 
   private final Accounts accounts;
   private final AuditLog audit;
+  private final ConsoleCsrfKey csrfKey;
 
-  ConsoleSecurity(Accounts accounts, AuditLog audit) {
+  ConsoleSecurity(Accounts accounts, AuditLog audit, ConsoleCsrfKey csrfKey) {
     this.accounts = accounts;
     this.audit = audit;
+    this.csrfKey = csrfKey;
   }
 
   @Bean
@@ -85,7 +89,8 @@ class ConsoleSecurity {
         .formLogin(f -> f.loginPage(LOGIN).loginProcessingUrl(LOGIN)
             .successHandler(successHandler(cache))
             .failureHandler(failed))
-        .csrf(c -> c.csrfTokenRepository(new ConsoleCsrfTokens(Clock.systemUTC())))
+        .csrf(c -> c.csrfTokenRepository(new ConsoleCsrfTokens(csrfKey::key, Clock.systemUTC())))
+        .addFilterBefore(new PreLoginKeyCheck(csrfKey), CsrfFilter.class)
         .logout(l -> l.logoutUrl("/console/logout")
             .addLogoutHandler((req, res, auth) -> {
               if (auth != null && auth.getPrincipal() instanceof CurrentUser u) {
@@ -181,6 +186,44 @@ class ConsoleSecurity {
     List<SimpleGrantedAuthority> authorities = user.roles().stream()
         .map(r -> new SimpleGrantedAuthority("ROLE_" + r.name())).toList();
     return UsernamePasswordAuthenticationToken.authenticated(user, null, authorities);
+  }
+
+  /**
+   * Before login the CSRF token is checked or made with the database's key ({@link
+   * ConsoleCsrfKey}): when that cannot be had, the login page and any form posted without a
+   * session are answered with why, here, rather than by an exception from inside the CSRF filter
+   * or the page's rendering (a bare 500). Once read the key is kept, so this costs a field read.
+   */
+  private static final class PreLoginKeyCheck extends OncePerRequestFilter {
+    private final ConsoleCsrfKey key;
+
+    PreLoginKeyCheck(ConsoleCsrfKey key) {
+      this.key = key;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+        FilterChain chain) throws ServletException, IOException {
+      if (request.getSession(false) == null && needsToken(request)) {
+        try {
+          key.key();
+        } catch (ApiException e) {
+          Reason r = e.reasons().get(0);
+          response.setStatus(e.status());
+          response.setContentType("text/plain;charset=UTF-8");
+          response.getWriter().write(r.code().name() + ": " + r.message() + "\n");
+          return;
+        }
+      }
+      chain.doFilter(request, response);
+    }
+
+    /** The login page (its form's token) and every unsafe method (the token checked). */
+    private static boolean needsToken(HttpServletRequest request) {
+      String m = request.getMethod();
+      return LOGIN.equals(request.getRequestURI()) || !("GET".equals(m) || "HEAD".equals(m)
+          || "OPTIONS".equals(m) || "TRACE".equals(m));
+    }
   }
 
   /**

@@ -155,10 +155,10 @@ class ConsolePreLoginSessionTest {
   void csrfCookie_macAndExpiry_checked() {
     Instant t0 = Instant.parse("2026-12-05T04:00:00Z");
     MutableClock clock = new MutableClock(t0);
-    ConsoleCsrfTokens tokens = new ConsoleCsrfTokens(clock);
+    ConsoleCsrfTokens tokens = new ConsoleCsrfTokens(randomKey(), clock);
     String v = tokens.generateToken(null).getToken();
     assertThat(tokens.valid(v)).isTrue();
-    assertThat(new ConsoleCsrfTokens(clock).valid(v)).as("another process's key").isFalse();
+    assertThat(new ConsoleCsrfTokens(randomKey(), clock).valid(v)).as("another key").isFalse();
     String[] p = v.split("\\.");
     assertThat(tokens.valid(p[0] + "." + (Long.parseLong(p[1]) + 3600) + "." + p[2]))
         .as("expiry pushed back").isFalse();
@@ -219,6 +219,14 @@ class ConsolePreLoginSessionTest {
     }
   }
 
+  /** A key as {@link ConsoleCsrfKey} makes one, for a server other than any running here. */
+  static java.util.function.Supplier<javax.crypto.spec.SecretKeySpec> randomKey() {
+    byte[] k = new byte[ConsoleCsrfKey.BYTES];
+    new java.security.SecureRandom().nextBytes(k);
+    javax.crypto.spec.SecretKeySpec key = new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256");
+    return () -> key;
+  }
+
   private static HttpRequest loginPost(NeguardServer server, String form, String cookie) {
     return HttpRequest.newBuilder(server.url().resolve("/console/login"))
         .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie)
@@ -236,7 +244,7 @@ class ConsolePreLoginSessionTest {
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(combined);
   }
 
-  private static HttpResponse<String> send(HttpClient c, HttpRequest r) {
+  static HttpResponse<String> send(HttpClient c, HttpRequest r) {
     try {
       return c.send(r, HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
