@@ -44,6 +44,8 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
   /** The cookie's name over TLS. */
   static final String HOST_COOKIE = "__Host-" + COOKIE;
   static final Duration LIFETIME = Duration.ofMinutes(30);
+  /** How far ahead of this replica's clock another replica's may be. */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(2);
   private static final String PARAMETER = "_csrf";
   private static final String HEADER = "X-CSRF-TOKEN";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -95,7 +97,11 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
     return value != null && valid(value) ? new DefaultCsrfToken(HEADER, PARAMETER, value) : null;
   }
 
-  /** This server's MAC over the random part and expiry, and the expiry not passed. */
+  /**
+   * This server's MAC over the random part and expiry, the expiry not passed and not further
+   * ahead than a token this server mints now would have (plus {@link #CLOCK_SKEW} between
+   * replicas): one who read the key from the database can mint tokens, but none that lasts.
+   */
   boolean valid(String value) {
     int last = value.lastIndexOf('.');
     int first = value.indexOf('.');
@@ -109,7 +115,8 @@ final class ConsoleCsrfTokens implements CsrfTokenRepository {
     }
     try {
       long expiry = Long.parseLong(body.substring(first + 1));
-      return clock.instant().getEpochSecond() < expiry;
+      long now = clock.instant().getEpochSecond();
+      return now < expiry && expiry <= now + LIFETIME.plus(CLOCK_SKEW).getSeconds();
     } catch (NumberFormatException e) {
       return false;
     }

@@ -151,13 +151,24 @@ class ConsolePreLoginSessionTest {
   }
 
   @Test
-  @DisplayName("SRC-1 a login token is this server's and expires: other key, altered or old, invalid")
+  @DisplayName("SRC-1 a login token is this server's and expires: other key, altered or old, invalid;"
+      + " one minted with the key but lasting longer than this server's own, invalid")
   void csrfCookie_macAndExpiry_checked() {
     Instant t0 = Instant.parse("2026-12-05T04:00:00Z");
     MutableClock clock = new MutableClock(t0);
-    ConsoleCsrfTokens tokens = new ConsoleCsrfTokens(randomKey(), clock);
+    var key = randomKey();
+    ConsoleCsrfTokens tokens = new ConsoleCsrfTokens(key, clock);
     String v = tokens.generateToken(null).getToken();
     assertThat(tokens.valid(v)).isTrue();
+    MutableClock ahead = new MutableClock(t0.plus(ConsoleCsrfTokens.CLOCK_SKEW));
+    assertThat(tokens.valid(new ConsoleCsrfTokens(key, ahead).generateToken(null).getToken()))
+        .as("minted by a replica whose clock is the allowed skew ahead").isTrue();
+    ahead.now = t0.plus(ConsoleCsrfTokens.CLOCK_SKEW).plusSeconds(1);
+    assertThat(tokens.valid(new ConsoleCsrfTokens(key, ahead).generateToken(null).getToken()))
+        .as("minted with the key to last longer").isFalse();
+    ahead.now = t0.plusSeconds(86_400);
+    assertThat(tokens.valid(new ConsoleCsrfTokens(key, ahead).generateToken(null).getToken()))
+        .as("minted with the key to last a day").isFalse();
     assertThat(new ConsoleCsrfTokens(randomKey(), clock).valid(v)).as("another key").isFalse();
     String[] p = v.split("\\.");
     assertThat(tokens.valid(p[0] + "." + (Long.parseLong(p[1]) + 3600) + "." + p[2]))
