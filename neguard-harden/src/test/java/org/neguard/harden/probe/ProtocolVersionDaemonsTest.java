@@ -9,6 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -83,11 +88,20 @@ class ProtocolVersionDaemonsTest {
     policy = PolicyParser.parse(POLICY.getBytes(StandardCharsets.UTF_8), "oam-nfs.yaml");
     try {
       good = NetnsHost.create();
-      start(good, false);
       bad = NetnsHost.create();
-      start(bad, true);
-      goodScan = HardenScanner.create(options(), ScanListener.NONE).scan(good.address());
-      badScan = HardenScanner.create(options(), ScanListener.NONE).scan(bad.address());
+      // The two hosts share nothing (own namespace, address, /run and directory): each starts
+      // its daemons and is scanned alongside the other, as two NEs would be, rather than after.
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        Future<Observation> g = pool.submit(() -> startAndScan(good, false));
+        Future<Observation> b = pool.submit(() -> startAndScan(bad, true));
+        goodScan = result(g);
+        badScan = result(b);
+      } finally {
+        pool.shutdownNow();
+        // Both set-ups are over before stop() (on a failure) closes the namespaces.
+        pool.awaitTermination(2, TimeUnit.MINUTES);
+      }
     } catch (Exception | AssertionError e) {
       stop();
       throw e;
@@ -101,6 +115,27 @@ class ProtocolVersionDaemonsTest {
         h.close();
         assertThat(h.leftNothing()).as("namespace, processes and files removed").isTrue();
       }
+    }
+  }
+
+  /** Starts {@code ns}'s daemons, then scans it in full. */
+  private static Observation startAndScan(NetnsHost ns, boolean v2cAndV3) throws Exception {
+    start(ns, v2cAndV3);
+    return HardenScanner.create(options(), ScanListener.NONE).scan(ns.address());
+  }
+
+  /** The set-up's result, or what it threw (an AssertionError as itself). */
+  private static Observation result(Future<Observation> f) throws Exception {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) {
+        throw x;
+      }
+      if (e.getCause() instanceof Error x) {
+        throw x;
+      }
+      throw e;
     }
   }
 
