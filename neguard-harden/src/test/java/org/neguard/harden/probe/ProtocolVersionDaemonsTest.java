@@ -9,6 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -73,6 +79,9 @@ class ProtocolVersionDaemonsTest {
   NetnsHost bad;
   Observation goodScan;
   Observation badScan;
+  /** The compliant host's --no-identify sweep, run alongside the full scans; its test reads it. */
+  Future<Observation> goodSweptWithoutIdentification;
+  ExecutorService pool;
   Policy policy;
 
   @BeforeAll
@@ -83,11 +92,34 @@ class ProtocolVersionDaemonsTest {
     policy = PolicyParser.parse(POLICY.getBytes(StandardCharsets.UTF_8), "oam-nfs.yaml");
     try {
       good = NetnsHost.create();
-      start(good, false);
       bad = NetnsHost.create();
-      start(bad, true);
-      goodScan = HardenScanner.create(options(), ScanListener.NONE).scan(good.address());
-      badScan = HardenScanner.create(options(), ScanListener.NONE).scan(bad.address());
+      // The two hosts share nothing (own namespace, address, /run and directory): each starts
+      // its daemons and is scanned alongside the other, as two NEs would be, rather than after.
+      // A scan mostly waits on the network: three at once take little longer than one.
+      pool = Executors.newFixedThreadPool(3);
+      CompletableFuture<Void> goodStarted = new CompletableFuture<>();
+      Future<Observation> g = pool.submit(() -> {
+        try {
+          start(good, false);
+        } catch (Exception | AssertionError e) {
+          goodStarted.completeExceptionally(e);
+          throw e;
+        }
+        goodStarted.complete(null);
+        return HardenScanner.create(options(), ScanListener.NONE).scan(good.address());
+      });
+      Future<Observation> b = pool.submit(() -> {
+        start(bad, true);
+        return HardenScanner.create(options(), ScanListener.NONE).scan(bad.address());
+      });
+      goodSweptWithoutIdentification = pool.submit(() -> {
+        goodStarted.get();
+        return HardenScanner.create(options().withUdpPorts(PortList.of(161))
+            .withCommunities(List.of("public")).withoutIdentification(), ScanListener.NONE)
+            .scan(good.address());
+      });
+      goodScan = result(g);
+      badScan = result(b);
     } catch (Exception | AssertionError e) {
       stop();
       throw e;
@@ -96,11 +128,31 @@ class ProtocolVersionDaemonsTest {
 
   @AfterAll
   void stop() throws Exception {
+    if (pool != null) {
+      pool.shutdownNow();
+      // No scan is still running when the namespaces are closed.
+      pool.awaitTermination(2, TimeUnit.MINUTES);
+    }
     for (NetnsHost h : new NetnsHost[] {good, bad}) {
       if (h != null) {
         h.close();
         assertThat(h.leftNothing()).as("namespace, processes and files removed").isTrue();
       }
+    }
+  }
+
+  /** The set-up's result, or what it threw (an AssertionError as itself). */
+  private static Observation result(Future<Observation> f) throws Exception {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) {
+        throw x;
+      }
+      if (e.getCause() instanceof Error x) {
+        throw x;
+      }
+      throw e;
     }
   }
 
@@ -285,9 +337,7 @@ class ProtocolVersionDaemonsTest {
   @DisplayName("HRD-1/HRD-5: the compliant host scanned with --no-identify: no version probe, no"
       + " DUMP, and each version rule INCONCLUSIVE naming it, never the pass of a full scan")
   void evaluate_compliantHostWithoutIdentification_versionRulesInconclusive() throws Exception {
-    Observation swept = HardenScanner.create(options().withUdpPorts(PortList.of(161))
-        .withCommunities(List.of("public")).withoutIdentification(), ScanListener.NONE)
-        .scan(good.address());
+    Observation swept = result(goodSweptWithoutIdentification);
     assertThat(swept.protocolProbes()).isEmpty();
     assertThat(swept.notes()).noneMatch(n -> n.startsWith("RPC:"));
     Evaluation e = Evaluator.evaluate(policy, swept);
