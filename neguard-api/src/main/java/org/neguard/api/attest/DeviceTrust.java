@@ -11,6 +11,10 @@ package org.neguard.api.attest;
  * @param attestedAt its last attestation that passed (ISO-8601 UTC), null if none
  * @param nextAttestationAt when the runtime schedule asks next (ISO-8601 UTC)
  * @param lastResult the result of its newest judged attestation, null if none
+ * @param ekTrust how its bound TPM's endorsement key was trusted: {@code CERTIFIED} (its EK
+ *     certificate chained to a configured manufacturer CA, with the EK usage 2.23.133.8.1) or
+ *     {@code UNVERIFIED} (taken on the device's word); null while no TPM is bound (its evidence
+ *     rests on its software key)
  */
 public record DeviceTrust(String deviceId, String neType, String trustState, String trustReason,
-    String attestedAt, String nextAttestationAt, String lastResult) {}
+    String attestedAt, String nextAttestationAt, String lastResult, String ekTrust) {}

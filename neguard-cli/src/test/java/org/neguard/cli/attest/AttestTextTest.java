@@ -74,9 +74,9 @@ class AttestTextTest {
   void statusTable_columns() {
     String t = AttestText.statusTable(List.of(
         new DeviceTrust("dev-1", "mme", "trusted", "", "2026-12-04T09:00:05Z",
-            "2026-12-04T09:05:00Z", "PASS"),
+            "2026-12-04T09:05:00Z", "PASS", null),
         new DeviceTrust("dev-2", "mme", "quarantined", "MEASUREMENT_MISMATCH etc/x", null, null,
-            "FAIL")));
+            "FAIL", null)));
     List<String> lines = t.lines().toList();
     assertThat(lines.get(0)).startsWith("DEVICE").contains("NE TYPE", "TRUST", "LAST RESULT",
         "ATTESTED AT", "NEXT", "REASON");

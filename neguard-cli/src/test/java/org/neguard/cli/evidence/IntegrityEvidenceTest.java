@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -36,13 +37,19 @@ class IntegrityEvidenceTest {
   private final List<AttestationResult> attestations = new ArrayList<>();
   private final List<IntegrityDocument.Run> runs = new ArrayList<>();
   private final List<AuditRecord> audit = new ArrayList<>();
+  private final List<DeviceTrust> devices = new ArrayList<>(List.of(
+      new DeviceTrust("dev-1", "mme", "trusted", "", "2026-12-04T09:30:05Z",
+          "2026-12-04T09:35:00Z", "PASS", null)));
+  /** The trust base each device's evidence was verified with; SOFTWARE_KEY when not set. */
+  private final Map<String, String> trustBases = new HashMap<>();
   private int n;
 
   private AttestationResult att(String device, String reason, String result, String trust,
       int minute, ProblemReason... reasons) {
     String tim = String.format("%064x", minute);
     AttestationResult a = new AttestationResult("att-" + ++n, device, reason, result,
-        "SOFTWARE_KEY", tim, trust, String.format("2026-12-04T09:%02d:00Z", minute),
+        trustBases.getOrDefault(device, "SOFTWARE_KEY"), tim, trust,
+        String.format("2026-12-04T09:%02d:00Z", minute),
         result == null ? null : String.format("2026-12-04T09:%02d:05Z", minute),
         List.of(reasons));
     attestations.add(a);
@@ -56,9 +63,8 @@ class IntegrityEvidenceTest {
   }
 
   private IntegrityDocument.Observed observed() {
-    return new IntegrityDocument.Observed("http://127.0.0.1:1", List.of(
-        new DeviceTrust("dev-1", "mme", "trusted", "", "2026-12-04T09:30:05Z",
-            "2026-12-04T09:35:00Z", "PASS")), attestations, audit, runs,
+    return new IntegrityDocument.Observed("http://127.0.0.1:1", devices, attestations, audit,
+        runs,
         List.of(new AttestationPolicy("mme", List.of("quarantine", "rollback"), "appr",
             "2026-12-04T08:00:00Z")), List.of(), List.of());
   }
@@ -188,5 +194,92 @@ class IntegrityEvidenceTest {
         "pkg:core/<script>"));
     String html = Files.readString(IntegrityEvidence.write(observed(), dir).html());
     assertThat(html).doesNotContain("<script>").contains("&lt;script&gt;");
+  }
+
+  /** A TPM device bound with {@code ekTrust} (CERTIFIED, UNVERIFIED), trusted. */
+  private void tpmDevice(String device, String ekTrust) {
+    devices.add(new DeviceTrust(device, "henb", "trusted", "", "2026-12-04T09:30:05Z",
+        "2026-12-04T09:35:00Z", "PASS", ekTrust));
+    trustBases.put(device, "TPM");
+  }
+
+  @Test
+  @DisplayName("ATT-1 OBJ-2 each NE's trust base and EK trust: a software-key NE and a TPM NE"
+      + " whose EK is UNVERIFIED are counted and named not hardware-rooted, beside a CERTIFIED"
+      + " one, in the JSON and the HTML; the requirements still pass on them")
+  void trustBases_unverifiedEkAndSoftwareKey_namedNotHardwareRooted(@TempDir Path dir)
+      throws Exception {
+    tpmDevice("dev-tpm", "UNVERIFIED");
+    tpmDevice("dev-cert", "CERTIFIED");
+    List<Target> targets = new ArrayList<>();
+    for (String d : List.of("dev-1", "dev-tpm", "dev-cert")) {
+      att(d, "BEFORE_UPDATE", "PASS", "trusted", 10);
+      targets.add(target(d, "succeeded", "ord-" + d, 10));
+    }
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
+        targets));
+    att("dev-1", "SCHEDULED", "PASS", "trusted", 15);
+    att("dev-tpm", "SCHEDULED", "FAIL", "quarantined", 20, MISMATCH);
+    Map<String, TestCase> c = cases();
+    assertThat(c.get("ATT-1").outcome()).isEqualTo(Outcome.PASS);
+    assertThat(c.get("OBJ-2").outcome()).isEqualTo(Outcome.PASS);
+    assertThat(c.get("ATT-1").details().get(0)).isEqualTo("Trust bases of the 3 NE(s) attested"
+        + " here: 1 software key (not hardware-rooted); 1 TPM, EK UNVERIFIED (not"
+        + " hardware-rooted); 1 TPM, EK CERTIFIED (hardware-rooted). The attestations of the 2"
+        + " NE(s) not hardware-rooted rest on a software key or on a TPM whose EK no configured"
+        + " manufacturer CA certified (the device's word), not on a TPM its manufacturer"
+        + " vouched for");
+    assertThat(c.get("ATT-1").details()).anySatisfy(d -> assertThat(d).contains("of dev-tpm")
+        .contains("trust base TPM, EK UNVERIFIED (not hardware-rooted)"))
+        .anySatisfy(d -> assertThat(d).contains("of dev-1")
+            .contains("trust base software key (not hardware-rooted)"))
+        .anySatisfy(d -> assertThat(d).contains("of dev-cert")
+            .contains("trust base TPM, EK CERTIFIED (hardware-rooted)"));
+    assertThat(c.get("OBJ-2").details().get(0)).startsWith("Trust bases of the 2 NE(s) attested"
+        + " here: 1 software key (not hardware-rooted); 1 TPM, EK UNVERIFIED (not"
+        + " hardware-rooted). ");
+
+    IntegrityEvidence.Result r = IntegrityEvidence.write(observed(), dir);
+    JsonNode doc = new ObjectMapper().readTree(r.json().toFile());
+    assertThat(doc.path("verdict").asText()).isEqualTo("pass");
+    JsonNode att1 = doc.path("requirements").get(0).path("trustBases");
+    assertThat(doc.path("requirements").get(0).path("id").asText()).isEqualTo("TC-ATT1-01");
+    assertThat(att1.path("nes").asInt()).isEqualTo(3);
+    assertThat(att1.path("hardwareRooted").asInt()).isEqualTo(1);
+    assertThat(att1.path("notHardwareRooted").asInt()).isEqualTo(2);
+    assertThat(att1.path("byRoot").path("SOFTWARE_KEY").asInt()).isEqualTo(1);
+    assertThat(att1.path("byRoot").path("TPM_EK_UNVERIFIED").asInt()).isEqualTo(1);
+    assertThat(att1.path("byRoot").path("TPM_EK_CERTIFIED").asInt()).isEqualTo(1);
+    Map<String, JsonNode> nes = new HashMap<>();
+    att1.path("devices").forEach(d -> nes.put(d.path("deviceId").asText(), d));
+    assertThat(nes.get("dev-tpm").path("trustBases").toString()).isEqualTo("[\"TPM\"]");
+    assertThat(nes.get("dev-tpm").path("ekTrust").asText()).isEqualTo("UNVERIFIED");
+    assertThat(nes.get("dev-tpm").path("root").asText()).isEqualTo("TPM_EK_UNVERIFIED");
+    assertThat(nes.get("dev-tpm").path("hardwareRooted").asBoolean()).isFalse();
+    assertThat(nes.get("dev-1").path("trustBases").toString()).isEqualTo("[\"SOFTWARE_KEY\"]");
+    assertThat(nes.get("dev-1").path("ekTrust").isNull()).isTrue();
+    assertThat(nes.get("dev-1").path("root").asText()).isEqualTo("SOFTWARE_KEY");
+    assertThat(nes.get("dev-1").path("hardwareRooted").asBoolean()).isFalse();
+    assertThat(nes.get("dev-cert").path("root").asText()).isEqualTo("TPM_EK_CERTIFIED");
+    assertThat(nes.get("dev-cert").path("hardwareRooted").asBoolean()).isTrue();
+    JsonNode obj2 = doc.path("requirements").get(8);
+    assertThat(obj2.path("id").asText()).isEqualTo("TC-OBJ2-01");
+    assertThat(obj2.path("trustBases").path("byRoot").path("TPM_EK_UNVERIFIED").asInt())
+        .isEqualTo(1);
+    assertThat(obj2.path("trustBases").path("byRoot").path("TPM_EK_CERTIFIED").asInt())
+        .isZero();
+    assertThat(doc.path("trustBases").path("notHardwareRooted").asInt()).isEqualTo(2);
+    assertThat(doc.path("devices").toString()).contains("\"ekTrust\":\"UNVERIFIED\"");
+
+    String html = Files.readString(r.html());
+    assertThat(html).contains("2 of the 3 NE(s) attested are not hardware-rooted")
+        .contains("Trust bases of the NEs attested")
+        .contains("<td>dev-tpm</td><td>TPM</td><td>UNVERIFIED</td><td>TPM, EK UNVERIFIED</td>"
+            + "<td>no</td>")
+        .contains("<td>dev-1</td><td>SOFTWARE_KEY</td><td>no TPM bound</td><td>software key"
+            + "</td><td>no</td>")
+        .contains("<td>dev-cert</td><td>TPM</td><td>CERTIFIED</td><td>TPM, EK CERTIFIED</td>"
+            + "<td>yes</td>")
+        .contains("1 TPM, EK UNVERIFIED (not hardware-rooted)");
   }
 }

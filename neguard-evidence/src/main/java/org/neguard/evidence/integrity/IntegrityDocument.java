@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.neguard.api.attest.AttestationPolicy;
@@ -37,8 +39,11 @@ import org.neguard.evidence.TestCase;
  * requirement passes only when at least one observed run proves it; without one it is NOT
  * DEMONSTRATED and says what to run, never assumed; a record that contradicts it (an order
  * issued after a failed pre-update attestation, a failed attestation that left the device
- * trusted) fails it. The caller reads the records (the CLI over the API, the server from its
- * services) and stores the document; this class only judges and writes. Thread-safe (stateless).
+ * trusted) fails it. Each attestation cited says what it rested on (its trust base and, for a
+ * TPM, the device's EK trust): an NE that is not hardware-rooted is said to be so plainly, and
+ * that fails nothing, since the validation still ran. The caller reads the records (the CLI over
+ * the API, the server from its services) and stores the document; this class only judges and
+ * writes. Thread-safe (stateless).
  */
 public final class IntegrityDocument {
   public static final String TITLE = "NEGuard integrity evidence: platform validation around every"
@@ -99,15 +104,158 @@ public final class IntegrityDocument {
     return Comparator.comparing((AttestationResult a) -> String.valueOf(a.requestedAt()));
   }
 
+  /**
+   * What an NE's attestations rested on, as the document says it. Only a TPM whose endorsement
+   * key's certificate chained to a configured manufacturer CA (EK trust CERTIFIED) is
+   * hardware-rooted: a software key lies where root on the NE can read it, and an UNVERIFIED
+   * EK is the device's own word that its TPM is a genuine one. Declared weakest first: an NE
+   * with several attestations is counted by its weakest verified one; NOT_VERIFIED comes last
+   * so that it stands only for an NE none of whose cited evidence was verified.
+   */
+  public enum Root {
+    SOFTWARE_KEY("software key"),
+    TPM_EK_UNVERIFIED("TPM, EK UNVERIFIED"),
+    /** A TPM attestation of a device with no TPM binding now (released since, or unlisted). */
+    TPM_EK_NOT_RECORDED("TPM, EK trust not recorded (no TPM binding now)"),
+    TPM_EK_CERTIFIED("TPM, EK CERTIFIED"),
+    NOT_VERIFIED("not established (evidence not verified)");
+
+    private final String label;
+
+    Root(String label) {
+      this.label = label;
+    }
+
+    /** As the HTML names it. */
+    public String label() {
+      return label;
+    }
+
+    public boolean hardwareRooted() {
+      return this == TPM_EK_CERTIFIED;
+    }
+
+    /** The label and, for verified evidence, whether it is hardware-rooted. */
+    String said() {
+      return this == NOT_VERIFIED ? label : label + (hardwareRooted() ? " (hardware-rooted)"
+          : " (not hardware-rooted)");
+    }
+  }
+
+  /**
+   * An NE the document cites, and what its cited attestations rested on.
+   *
+   * @param trustBases the trust bases its cited attestations were verified with
+   * @param ekTrust its TPM binding's EK trust now ({@code CERTIFIED}, {@code UNVERIFIED}), null
+   *     without a binding
+   * @param root the weakest of them
+   */
+  public record NeTrust(String deviceId, List<String> trustBases, String ekTrust, Root root,
+      boolean hardwareRooted) {}
+
+  /**
+   * The cases that count their NEs by trust base, and the attestations each counts: the
+   * pre-update gate (ATT-1) and the runtime schedule (OBJ-2) are where a certifier asks what
+   * vouched for the measurements.
+   */
+  private static final Map<String, String> COUNTED = Map.of("TC-ATT1-01", "BEFORE_UPDATE",
+      "TC-OBJ2-01", "SCHEDULED");
+
+  /**
+   * Each listed device's TPM binding's EK trust now, by id: null without a binding. Looked up
+   * once per pass over every attestation (a fleet lists thousands of devices).
+   */
+  private static Map<String, String> ekTrusts(Observed o) {
+    Map<String, String> m = new HashMap<>();
+    o.devices().forEach(d -> m.put(d.deviceId(), d.ekTrust()));
+    return m;
+  }
+
+  /**
+   * What {@code a} rested on: its verified trust base and, for a TPM, {@code ekTrust}, its
+   * device's (null: no binding now, or the device not listed).
+   */
+  private static Root root(AttestationResult a, String ekTrust) {
+    if ("SOFTWARE_KEY".equals(a.trustBase())) {
+      return Root.SOFTWARE_KEY;
+    }
+    if (!"TPM".equals(a.trustBase())) {
+      return Root.NOT_VERIFIED;
+    }
+    return ekTrust == null ? Root.TPM_EK_NOT_RECORDED : "CERTIFIED".equals(ekTrust)
+        ? Root.TPM_EK_CERTIFIED : Root.TPM_EK_UNVERIFIED;
+  }
+
+  /** {@link #root(AttestationResult, String)} with the EK trust {@code o} lists for it. */
+  static Root root(Observed o, AttestationResult a) {
+    return root(a, o.devices().stream().filter(d -> d.deviceId().equals(a.deviceId()))
+        .findFirst().map(DeviceTrust::ekTrust).orElse(null));
+  }
+
+  /** Each device of {@code cited}, by id, with the weakest root of its attestations there. */
+  static List<NeTrust> neTrust(Observed o, List<AttestationResult> cited) {
+    Map<String, String> ek = ekTrusts(o);
+    Map<String, List<AttestationResult>> byDevice = cited.stream().collect(Collectors.groupingBy(
+        AttestationResult::deviceId, TreeMap::new, Collectors.toList()));
+    List<NeTrust> out = new ArrayList<>();
+    byDevice.forEach((device, mine) -> {
+      Root weakest = mine.stream().map(a -> root(a, ek.get(device)))
+          .min(Comparator.naturalOrder()).orElseThrow();
+      out.add(new NeTrust(device, mine.stream().map(AttestationResult::trustBase)
+          .filter(b -> b != null && !b.isBlank()).distinct().sorted().toList(),
+          ek.get(device), weakest, weakest.hardwareRooted()));
+    });
+    return out;
+  }
+
+  /** How many of {@code nes} rest on each root, every root listed (0 too), in enum order. */
+  private static Map<Root, Long> counts(List<NeTrust> nes) {
+    Map<Root, Long> n = new EnumMap<>(Root.class);
+    for (Root r : Root.values()) {
+      n.put(r, nes.stream().filter(x -> x.root() == r).count());
+    }
+    return n;
+  }
+
+  /** The JSON of a counting case's NEs: counts per root, and each NE. */
+  private static Map<String, Object> trustBasesJson(List<NeTrust> nes) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("nes", nes.size());
+    m.put("hardwareRooted", nes.stream().filter(NeTrust::hardwareRooted).count());
+    m.put("notHardwareRooted", nes.stream().filter(x -> !x.hardwareRooted()).count());
+    m.put("byRoot", counts(nes));
+    m.put("devices", nes);
+    return m;
+  }
+
+  /**
+   * The line ATT-1 and OBJ-2 open their observed runs with: how many NEs of each trust base,
+   * and, plainly, that a pass of one not hardware-rooted does not rest on a TPM vouched for by
+   * its manufacturer (it does not fail the requirement: the gate ran all the same).
+   */
+  static String trustBaseSummary(Observed o, String caseId) {
+    List<NeTrust> nes = neTrust(o, judgedOf(o, COUNTED.get(caseId)));
+    if (nes.isEmpty()) {
+      return "Trust bases: no NE attested here";
+    }
+    String counts = counts(nes).entrySet().stream().filter(e -> e.getValue() > 0)
+        .map(e -> e.getValue() + " " + e.getKey().said()).collect(Collectors.joining("; "));
+    long weak = nes.stream().filter(x -> !x.hardwareRooted()).count();
+    return "Trust bases of the " + nes.size() + " NE(s) attested here: " + counts
+        + (weak == 0 ? "" : ". The attestations of the " + weak + " NE(s) not hardware-rooted"
+            + " rest on a software key or on a TPM whose EK no configured manufacturer CA"
+            + " certified (the device's word), not on a TPM its manufacturer vouched for");
+  }
+
   /** {@code att-1 dev-1 FAIL 2026-...: MEASUREMENT_MISMATCH message [subject]; ...}. */
-  static String line(AttestationResult a) {
+  static String line(Observed o, AttestationResult a) {
     String reasons = a.reasons() == null || a.reasons().isEmpty() ? "" : ": "
         + a.reasons().stream().map(r -> r.code() + " " + r.message()
             + (r.subject() == null ? "" : " [" + r.subject() + "]"))
             .collect(Collectors.joining("; "));
     return "attestation " + a.id() + " of " + a.deviceId() + " (" + a.reason() + ") "
         + (judged(a) ? a.result() : "awaited") + " at " + (a.judgedAt() == null
-            ? a.requestedAt() : a.judgedAt()) + ", trust base " + a.trustBase() + ", TIM "
+            ? a.requestedAt() : a.judgedAt()) + ", trust base " + root(o, a).said() + ", TIM "
         + a.tim() + (a.trustState() == null ? "" : ", trust state: " + a.trustState())
         + reasons;
   }
@@ -204,7 +352,7 @@ public final class IntegrityDocument {
     List<AttestationResult> before = judgedOf(o, "BEFORE_UPDATE");
     Map<String, List<AttestationResult>> byDevice = before.stream()
         .collect(Collectors.groupingBy(AttestationResult::deviceId));
-    List<String> details = new ArrayList<>();
+    List<String> details = new ArrayList<>(List.of(trustBaseSummary(o, "TC-ATT1-01")));
     int gated = 0;
     int held = 0;
     boolean contradicted = false;
@@ -231,17 +379,17 @@ public final class IntegrityDocument {
           } else if (pass(last)) {
             gated++;
             details.add("deployment " + r.id() + " (" + r.packageName() + " "
-                + r.packageVersion() + "): " + line(last) + " → then order " + t.orderId()
+                + r.packageVersion() + "): " + line(o, last) + " → then order " + t.orderId()
                 + " issued at " + t.issuedAt());
           } else {
             contradicted = true;
             details.add("CONTRADICTION deployment " + r.id() + ": order " + t.orderId()
-                + " issued at " + t.issuedAt() + " after " + line(last));
+                + " issued at " + t.issuedAt() + " after " + line(o, last));
           }
         } else if (t.orderId() == null && mine.stream().anyMatch(a -> !pass(a))) {
           held++;
           details.add("deployment " + r.id() + ": no order issued to " + t.deviceId()
-              + " (target " + t.state() + reasons(t.reasons()) + ") after " + line(
+              + " (target " + t.state() + reasons(t.reasons()) + ") after " + line(o,
                   mine.stream().filter(a -> !pass(a)).reduce((a, b) -> b).orElseThrow()));
         }
       }
@@ -274,7 +422,7 @@ public final class IntegrityDocument {
   static TestCase att2(Observed o) {
     List<AttestationResult> after = judgedOf(o, "AFTER_UPDATE");
     List<String> details = new ArrayList<>();
-    after.forEach(a -> details.add(line(a)));
+    after.forEach(a -> details.add(line(o, a)));
     int noReference = 0;
     for (Run r : o.deployments()) {
       for (Target t : r.targets()) {
@@ -314,7 +462,8 @@ public final class IntegrityDocument {
     }
     List<AttestationResult> confirmed = judgedOf(o, "AFTER_UPDATE").stream()
         .filter(IntegrityDocument::pass).toList();
-    confirmed.forEach(a -> details.add("the NE's own comparison matched, then " + line(a)));
+    confirmed.forEach(a -> details.add("the NE's own comparison matched, then "
+        + line(o, a)));
     return tc("TC-ATT3-01", "ATT-3", "the NE re-measures after installing, compares with the"
         + " TIM expected from the received RIM, and rolls back on a mismatch",
         outcome(false, rolledBack + confirmed.size() > 0),
@@ -338,7 +487,8 @@ public final class IntegrityDocument {
       boolean bad = failedButTrusted(o, a);
       contradicted |= bad;
       details.add((bad ? "CONTRADICTION (failed, device left trusted) " : "")
-          + line(a) + (pass(a) ? " → reference updated" : " → measures: " + a.trustState()));
+          + line(o, a) + (pass(a) ? " → reference updated"
+              : " → measures: " + a.trustState()));
     }
     long passes = after.stream().filter(IntegrityDocument::pass).count();
     return tc("TC-ATT4-01", "ATT-4", "the NE reports completion with its TIM; the OAM"
@@ -360,12 +510,12 @@ public final class IntegrityDocument {
     List<AttestationResult> quarantines = o.attestations().stream()
         .filter(a -> judged(a) && !pass(a) && "quarantined".equals(a.trustState()))
         .sorted(byRequested()).toList();
-    quarantines.forEach(a -> details.add(line(a)));
+    quarantines.forEach(a -> details.add(line(o, a)));
     List<AuditRecord> rows = auditOf(o, r -> mentions(r, "quarantin", "rollback", "reinstall",
         "readmi", "attestation_policy") || "RECOVERY_CREATE".equals(r.action()));
     rows.forEach(r -> details.add(audit(r)));
     List<AttestationResult> readmissions = judgedOf(o, "READMISSION");
-    readmissions.forEach(a -> details.add("re-validation: " + line(a)));
+    readmissions.forEach(a -> details.add("re-validation: " + line(o, a)));
     long audited = rows.stream().filter(r -> "QUARANTINE".equals(r.action())).count();
     boolean quarantined = !quarantines.isEmpty() || audited > 0
         || rows.stream().anyMatch(r -> mentions(r, "quarantin"));
@@ -417,7 +567,7 @@ public final class IntegrityDocument {
     List<AttestationResult> readmitted = o.attestations().stream().filter(a -> pass(a)
         && "READMISSION".equals(a.reason()))
         .sorted(byRequested()).toList();
-    readmitted.forEach(a -> details.add("readmitted: " + line(a)));
+    readmitted.forEach(a -> details.add("readmitted: " + line(o, a)));
     List<AuditRecord> readmittedRows = auditOf(o, r -> "TRUST_STATE".equals(r.action())
         && mentions(r, "readmitted"));
     auditOf(o, r -> r.action().contains("RECOVER")).forEach(r -> details.add(audit(r)));
@@ -447,7 +597,7 @@ public final class IntegrityDocument {
               && pass(x));
       contradicted |= bad;
       details.add((bad ? "CONTRADICTION (did not pass, device trusted without a pass) " : "")
-          + line(a));
+          + line(o, a));
     }
     long trusted = first.stream().filter(IntegrityDocument::pass).count();
     // A first contact that awaited its baselines is trusted by a later attestation: the server
@@ -489,7 +639,7 @@ public final class IntegrityDocument {
     List<AttestationResult> named = o.attestations().stream()
         .filter(a -> judged(a) && names(a, "MEASUREMENT_MISMATCH")).sorted(byRequested())
         .toList();
-    named.forEach(a -> details.add("mismatch named: " + line(a)));
+    named.forEach(a -> details.add("mismatch named: " + line(o, a)));
     return tc("TC-REC4-01", "REC-4", "the expected TIM is computed from signed references,"
         + " never the NE's word; old and new TIM differ legitimately; a mismatch names what",
         outcome(false, legitimatelyDiffer + named.size() > 0),
@@ -508,8 +658,8 @@ public final class IntegrityDocument {
     List<AttestationResult> scheduled = judgedOf(o, "SCHEDULED");
     List<AttestationResult> detected = scheduled.stream().filter(a -> !pass(a)
         && names(a, "MEASUREMENT_MISMATCH")).toList();
-    List<String> details = new ArrayList<>();
-    detected.forEach(a -> details.add("change detected: " + line(a)));
+    List<String> details = new ArrayList<>(List.of(trustBaseSummary(o, "TC-OBJ2-01")));
+    detected.forEach(a -> details.add("change detected: " + line(o, a)));
     long passes = scheduled.stream().filter(IntegrityDocument::pass).count();
     details.add(passes + " scheduled attestation(s) passed");
     o.devices().stream().filter(d -> d.nextAttestationAt() != null).limit(20).forEach(d ->
@@ -548,6 +698,10 @@ public final class IntegrityDocument {
     List<Map<String, Object>> json = JsonEvidence.testCases(cases);
     for (int i = 0; i < cases.size(); i++) {
       json.get(i).put("verdict", verdict(cases.get(i).outcome()));
+      String counted = COUNTED.get(cases.get(i).id());
+      if (counted != null) {
+        json.get(i).put("trustBases", trustBasesJson(neTrust(o, judgedOf(o, counted))));
+      }
     }
     List<String> failed = ids(cases, Outcome.FAIL);
     List<String> notDemonstrated = ids(cases, Outcome.NOT_TESTED);
@@ -565,6 +719,7 @@ public final class IntegrityDocument {
     seen.put("baselines", o.baselines().size());
     doc.put("observed", seen);
     doc.put("notes", o.notes());
+    doc.put("trustBases", trustBasesJson(attested(o)));
     doc.put("attestations", o.attestations());
     doc.put("devices", o.devices());
     doc.put("policies", o.policies());
@@ -572,6 +727,11 @@ public final class IntegrityDocument {
     doc.put("deployments", o.deployments());
     return new Document(generatedAt, (String) doc.get("verdict"), passed, failed,
         notDemonstrated, JsonEvidence.bytes(doc), html(o, cases, doc));
+  }
+
+  /** Every NE with a judged attestation, and what its attestations rested on. */
+  private static List<NeTrust> attested(Observed o) {
+    return neTrust(o, o.attestations().stream().filter(IntegrityDocument::judged).toList());
   }
 
   private static List<String> ids(List<TestCase> cases, Outcome o) {
@@ -589,10 +749,22 @@ public final class IntegrityDocument {
         .append(badge("pass".equals(doc.get("verdict")) ? Outcome.PASS : Outcome.FAIL))
         .append(". A requirement passes only when at least one run that happened proves it;"
             + " without one it is NOT DEMONSTRATED, with what to run.</p>\n");
+    List<NeTrust> nes = attested(o);
+    long weak = nes.stream().filter(x -> !x.hardwareRooted()).count();
+    h.append("<p>").append(nes.isEmpty() ? "No NE attested yet." : weak == 0 ? escape(
+        "Every one of the " + nes.size() + " NE(s) attested is hardware-rooted (a TPM whose EK"
+        + " is CERTIFIED).") : escape(weak + " of"
+        + " the " + nes.size() + " NE(s) attested are not hardware-rooted (a software key, or a"
+        + " TPM whose EK is UNVERIFIED or not recorded): their attestations show that the"
+        + " validation ran, not that a TPM its manufacturer vouched for signed the"
+        + " measurements. They are marked as such wherever cited and do not fail a"
+        + " requirement; see \"Trust bases of the NEs attested\".")).append("</p>\n");
     h.append("<h2>How an update is validated (seed 004, RFC 9334 roles)</h2>\n<ol>"
         + "<li>The NE (Attester) is challenged with a fresh nonce; its agent measures every"
         + " component (sha256-tree-v1 per package and platform path), chains them into the"
-        + " TIM and signs the list over the nonce with its key or a TPM quote.</li>"
+        + " TIM and signs the list over the nonce with its software key or a TPM quote (its"
+        + " trust base; a TPM is hardware-rooted only when its EK certificate chained to a"
+        + " configured manufacturer CA: EK trust CERTIFIED).</li>"
         + "<li>The PVE (Verifier) judges it against the vendor-signed RIMs (Reference Value"
         + " Provider) and operator-approved baselines: first contact (REC-3), before each"
         + " update (ATT-1), on a schedule (OBJ-2).</li>"
@@ -611,6 +783,21 @@ public final class IntegrityDocument {
           .append(escape(c.requirements().get(0) + ": " + c.title())).append("</td><td>")
           .append(escape(c.actual())).append("</td><td>").append(badge(c.outcome()))
           .append("</td></tr>\n");
+    }
+    h.append("</table>\n<h2>Trust bases of the NEs attested</h2>\n<p>What each NE's judged"
+        + " attestations rested on: its trust base as verified and, for a TPM, whether its"
+        + " bound EK was CERTIFIED (its certificate chained to a configured manufacturer CA,"
+        + " with the EK usage 2.23.133.8.1) or UNVERIFIED (taken on the device's word). An NE"
+        + " is counted by its weakest.</p>\n<table><tr><th>Device</th><th>Trust base(s)</th>"
+        + "<th>EK trust</th><th>Rooted in</th><th>Hardware-rooted</th></tr>\n");
+    for (NeTrust n : nes) {
+      h.append("<tr").append(n.hardwareRooted() ? "" : " class=\"bad\"").append("><td>")
+          .append(escape(n.deviceId())).append("</td><td>")
+          .append(escape(n.trustBases().isEmpty() ? "none verified"
+              : String.join(", ", n.trustBases()))).append("</td><td>")
+          .append(escape(n.ekTrust() == null ? "no TPM bound" : n.ekTrust()))
+          .append("</td><td>").append(escape(n.root().label())).append("</td><td>")
+          .append(n.hardwareRooted() ? "yes" : "no").append("</td></tr>\n");
     }
     h.append("</table>\n");
     for (TestCase c : cases) {
@@ -632,26 +819,30 @@ public final class IntegrityDocument {
     h.append("<h2>Attestations observed</h2>\n<table><tr><th>ID</th><th>Device</th>"
         + "<th>Reason</th><th>Result</th><th>Trust base</th><th>TIM</th><th>Trust state"
         + "</th><th>Requested</th><th>Judged</th><th>Reasons</th></tr>\n");
+    Map<String, String> ek = ekTrusts(o);
     for (AttestationResult a : o.attestations()) {
       h.append("<tr").append(judged(a) && !pass(a) ? " class=\"bad\"" : "").append("><td>")
           .append(escape(a.id())).append("</td><td>").append(escape(a.deviceId()))
           .append("</td><td>").append(escape(a.reason())).append("</td><td>")
           .append(escape(judged(a) ? a.result() : "awaited")).append("</td><td>")
-          .append(escape(a.trustBase())).append("</td><td><code>").append(escape(a.tim()))
+          .append(escape(root(a, ek.get(a.deviceId())).label())).append("</td><td><code>")
+          .append(escape(a.tim()))
           .append("</code></td><td>").append(escape(a.trustState())).append("</td><td>")
           .append(escape(a.requestedAt())).append("</td><td>").append(escape(a.judgedAt()))
           .append("</td><td>").append(escape(reasons(a.reasons()))).append("</td></tr>\n");
     }
     h.append("</table>\n<h2>Trust states now</h2>\n<table><tr><th>Device</th><th>NE type</th>"
         + "<th>Trust state</th><th>Why</th><th>Last passed</th><th>Next</th><th>Last result"
-        + "</th></tr>\n");
+        + "</th><th>EK trust</th></tr>\n");
     for (DeviceTrust d : o.devices()) {
       h.append("<tr><td>").append(escape(d.deviceId())).append("</td><td>")
           .append(escape(d.neType())).append("</td><td>").append(escape(d.trustState()))
           .append("</td><td>").append(escape(d.trustReason())).append("</td><td>")
           .append(escape(d.attestedAt())).append("</td><td>")
           .append(escape(d.nextAttestationAt())).append("</td><td>")
-          .append(escape(d.lastResult())).append("</td></tr>\n");
+          .append(escape(d.lastResult())).append("</td><td>")
+          .append(escape(d.ekTrust() == null ? "no TPM bound" : d.ekTrust()))
+          .append("</td></tr>\n");
     }
     h.append("</table>\n<h2>Sources</h2>\n<table>\n");
     HtmlEvidence.row(h, "Read", "<code>" + escape(doc.get("observed")) + "</code>");

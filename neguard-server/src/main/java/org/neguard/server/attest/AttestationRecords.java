@@ -24,17 +24,21 @@ public final class AttestationRecords {
     this.baselines = baselines;
   }
 
-  /** Every device's trust state and last result, by id; only those in {@code trustState}. */
+  /**
+   * Every device's trust state, last result and its TPM binding's EK trust (null without a
+   * binding), by id; only those in {@code trustState}.
+   */
   public List<DeviceTrust> trustStates(String trustState) {
     return jdbc.sql("SELECT d.id, d.ne_type, d.trust_state, d.trust_reason, d.attested_at,"
             + " d.next_attestation_at, (SELECT a.result FROM attestations a WHERE a.device_id ="
-            + " d.id AND a.judged_at IS NOT NULL ORDER BY a.judged_at DESC, a.id DESC LIMIT 1)"
+            + " d.id AND a.judged_at IS NOT NULL ORDER BY a.judged_at DESC, a.id DESC LIMIT 1),"
+            + " (SELECT b.ek_trust FROM device_tpm_bindings b WHERE b.device_id = d.id)"
             + " FROM devices d" + (trustState == null ? "" : " WHERE d.trust_state = ?")
             + " ORDER BY d.id")
         .params(trustState == null ? List.of() : List.of(trustState))
         .query((rs, i) -> new DeviceTrust(rs.getString(1), rs.getString(2), rs.getString(3),
             rs.getString(4), time(rs.getObject(5, OffsetDateTime.class)),
-            time(rs.getObject(6, OffsetDateTime.class)), rs.getString(7)))
+            time(rs.getObject(6, OffsetDateTime.class)), rs.getString(7), rs.getString(8)))
         .list();
   }
 

@@ -147,6 +147,9 @@ class TpmBindingApiTest {
     assertThat(bound.pcr()).isEqualTo(14);
     // No EK trust anchor configured: bound as before, and the binding says the EK is unverified.
     assertThat(bound.ekTrust()).isEqualTo("UNVERIFIED");
+    // The users' API (and the integrity evidence reading it) says so too; no binding, nothing.
+    assertThat(TpmTrustApiTest.listedEkTrust(s, "tpm-a")).isEqualTo("UNVERIFIED");
+    assertThat(TpmTrustApiTest.listedEkTrust(s, "tpm-d")).isNull();
     assertThat(bound.akName()).isEqualTo(HexFormat.of().formatHex(ak.name()));
     assertThat(enrollment.bound()).contains(bound);
     try (Connection conn = s.db(); PreparedStatement ps = conn.prepareStatement(
@@ -209,6 +212,7 @@ class TpmBindingApiTest {
     assertThat(count("SELECT COUNT(*) FROM audit_log WHERE action = 'TPM_RELEASE' AND"
         + " outcome = 'success' AND target = 'tpm of device tpm-a'")).isEqualTo(1);
     assertThat(bean(TpmBindings.class).binding("tpm-a")).isEmpty();
+    assertThat(TpmTrustApiTest.listedEkTrust(s, "tpm-a")).isNull();
     assertThat(s.http.send("DELETE", "/api/devices/tpm-a/tpm-binding",
         s.token(TestServer.Role.OPERATOR), null).status()).isEqualTo(404);
     TpmCredential again = a.client.tpmCredential(request(keys));

@@ -93,13 +93,30 @@ class TpmTrustApiTest {
         + " = ?", deviceId);
   }
 
+  /**
+   * The EK trust {@code GET /api/attestation/devices} lists for {@code deviceId} on
+   * {@code server} (what the integrity evidence reads), null when it lists none (the server
+   * leaves out a null field).
+   */
+  static String listedEkTrust(TestServer server, String deviceId) {
+    for (com.fasterxml.jackson.databind.JsonNode d : server.http.get("/api/attestation/devices",
+        server.token(TestServer.Role.AUDITOR)).json()) {
+      if (d.path("deviceId").asText().equals(deviceId)) {
+        return d.path("ekTrust").isTextual() ? d.path("ekTrust").asText() : null;
+      }
+    }
+    throw new AssertionError("GET /api/attestation/devices lists no device " + deviceId);
+  }
+
   @Test
   @DisplayName("ATT-1 an EK whose certificate chains to the configured manufacturer CA binds,"
-      + " CERTIFIED, and the binding's audit row says so")
+      + " CERTIFIED, and the binding's audit row and GET /api/attestation/devices say so")
   void bind_ekCertifiedByTrustedCa_bindsCertified() throws Exception {
     TestDevice d = TestDevice.enroll(s, "ek-good", "henb");
+    assertThat(listedEkTrust(s, "ek-good")).isNull();
     TpmBound bound = TpmEnrollment.of(good.tcti(), dir.resolve("state-good")).bind(d.client);
     assertThat(bound.ekTrust()).isEqualTo("CERTIFIED");
+    assertThat(listedEkTrust(s, "ek-good")).isEqualTo("CERTIFIED");
     assertThat(bound.pcr()).isEqualTo(14);
     assertThat(count("SELECT COUNT(*) FROM audit_log WHERE action ="
         + " 'TPM_BIND' AND target = 'tpm of device ek-good' AND detail LIKE '%EK certified%'"))
@@ -117,6 +134,7 @@ class TpmTrustApiTest {
     assertThat(r.code()).isEqualTo(ReasonCode.CERT_UNTRUSTED.name());
     assertThat(r.getMessage()).contains("does not chain");
     assertThat(bindings("ek-other")).isZero();
+    assertThat(listedEkTrust(s, "ek-other")).isNull();
   }
 
   @Test
