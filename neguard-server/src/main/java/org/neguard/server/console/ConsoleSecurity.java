@@ -32,11 +32,13 @@ import org.springframework.security.web.authentication.LoginUrlAuthenticationEnt
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
 import org.springframework.security.web.csrf.CsrfFilter;
+import org.springframework.security.web.csrf.XorCsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationFailureHandler;
 import org.springframework.security.web.savedrequest.CookieRequestCache;
 import org.springframework.security.web.savedrequest.RequestCache;
 import org.springframework.security.web.savedrequest.SavedRequest;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -47,10 +49,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * <p>Why each setting: form login against the server's accounts through {@link
  * Accounts#sessionLogin} (the same throttle, hashes and audit rows as the API's login); the
  * session id changes on login (no fixation); CSRF tokens on every form, the login form too (no
- * login CSRF), kept before login in a signed cookie rather than a session; after login only a saved console path is followed (no open redirect); a strict
- * Content-Security-Policy with no inline script or style and no framing (clickjacking). Which
- * roles reach a page is its handler's {@link org.neguard.server.access.Allowed}, enforced by the
- * same interceptor as the API's; here a page needs only a signed-in session.
+ * login CSRF), kept before login in a signed cookie rather than a session (the upload form's is
+ * checked by its handler: {@link #UPLOAD}); after login only a saved console path is followed
+ * (no open redirect); a strict Content-Security-Policy with no inline script or style and no
+ * framing (clickjacking). Which roles reach a page is its handler's {@link
+ * org.neguard.server.access.Allowed}, enforced by the same interceptor as the API's; here a page
+ * needs only a signed-in session.
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurity {
@@ -60,6 +64,20 @@ class ConsoleSecurity {
       + " base-uri 'none'; object-src 'none'";
   static final String LOGIN = "/console/login";
   static final String HOME = "/console";
+  /**
+   * How a form's {@code _csrf} value is read: masked afresh at each render (BREACH), as Spring
+   * Security does by default; named here so that {@link PackageUploadForm} unmasks the same way.
+   */
+  static final XorCsrfTokenRequestAttributeHandler CSRF_HANDLER =
+      new XorCsrfTokenRequestAttributeHandler();
+  /**
+   * The one request the CSRF filter leaves to its handler: exactly {@code POST} of {@link
+   * PackageUploadForm#PATH}, as sent (the raw URI, neither decoded nor normalized), so that no
+   * other method, trailing slash, path parameter ({@code ;jsessionid=}), case or encoding of it
+   * is exempt: those keep the filter's check, which cannot read a multipart body, and are refused.
+   */
+  static final RequestMatcher UPLOAD = r -> "POST".equals(r.getMethod())
+      && (r.getContextPath() + PackageUploadForm.PATH).equals(r.getRequestURI());
 
   private final Accounts accounts;
   private final AuditLog audit;
@@ -71,9 +89,15 @@ class ConsoleSecurity {
     this.csrfKey = csrfKey;
   }
 
+  /** The console's CSRF tokens, for the filter and for the upload form's own check. */
+  @Bean
+  ConsoleCsrfTokens consoleCsrfTokens() {
+    return new ConsoleCsrfTokens(csrfKey::key, Clock.systemUTC());
+  }
+
   @Bean
   @Order(1)
-  SecurityFilterChain console(HttpSecurity http) throws Exception {
+  SecurityFilterChain console(HttpSecurity http, ConsoleCsrfTokens tokens) throws Exception {
     // No server session before login (HRD-6): the page asked for waits in a cookie, the login
     // form's CSRF token in a signed cookie (ConsoleCsrfTokens), a failed login's answer in the
     // URL. A session is made only when an account signs in.
@@ -89,7 +113,10 @@ class ConsoleSecurity {
         .formLogin(f -> f.loginPage(LOGIN).loginProcessingUrl(LOGIN)
             .successHandler(successHandler(cache))
             .failureHandler(failed))
-        .csrf(c -> c.csrfTokenRepository(new ConsoleCsrfTokens(csrfKey::key, Clock.systemUTC())))
+        // The upload form's token is in its body, which this filter must not read: its handler
+        // checks it (PackageUploadForm), with the same repository and handler as here.
+        .csrf(c -> c.csrfTokenRepository(tokens).csrfTokenRequestHandler(CSRF_HANDLER)
+            .ignoringRequestMatchers(UPLOAD))
         .addFilterBefore(new PreLoginKeyCheck(csrfKey), CsrfFilter.class)
         .logout(l -> l.logoutUrl("/console/logout")
             .addLogoutHandler((req, res, auth) -> {

@@ -1,9 +1,14 @@
 package org.neguard.server.console;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import java.util.function.Predicate;
 import org.apache.tomcat.util.http.fileupload.FileItemIterator;
 import org.apache.tomcat.util.http.fileupload.FileItemStream;
 import org.apache.tomcat.util.http.fileupload.FileUpload;
@@ -20,6 +25,7 @@ import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -35,14 +41,22 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  * <p>Why it parses the form itself: Spring's multipart support would spool the whole body to
  * disk (up to its own limits, not the server's) before any handler ran. Here nothing is parsed
  * ahead: the server's multipart parsing is off ({@code spring.servlet.multipart.enabled=false},
- * so Tomcat never reads such a body for a parameter), the CSRF token travels in the form's URL
- * (the only place the CSRF filter can read it without the body), and this handler reads the
- * parts in order with Tomcat's streaming parser: a small {@code _csrf} field may come first (the
- * template engine adds one to every form; it is read and dropped, at most {@link #FIELD_MAX}
- * bytes, at most {@link #MAX_FIELDS} of them, more refused {@code SIZE_LIMIT}), then the file
- * part {@code bundle}, whose bytes go straight to the temp file. Anything else (another field, a
- * second file first, no file) is refused {@code MALFORMED}; what follows the bundle's part is
- * never read.
+ * so Tomcat never reads such a body for a parameter), and this handler reads the parts in order
+ * with Tomcat's streaming parser.
+ *
+ * <p>Its CSRF token (SRC-1): the CSRF filter reads a token from a parameter, which for this body
+ * is the URL's query only, and a token in a URL leaks into access logs, proxies' logs and
+ * Referer headers. So the filter leaves exactly {@code POST} of {@link #PATH} to this handler
+ * ({@link ConsoleSecurity#UPLOAD}; a session is still required) and the form sends its token as
+ * its first field. The first part must be the field {@code _csrf} holding this session's token
+ * (at most {@link #FIELD_MAX} bytes; unmasked and compared as the filter does), checked before a
+ * byte of the file part is read: no such field, another part first, another token, or a token
+ * in the query only is refused {@code NOT_AUTHORIZED} (403), with the upload's audit row (a body
+ * that is not multipart is refused {@code MALFORMED} on its headers, its body unread). Then
+ * the same field may repeat (read and dropped, at most {@link #MAX_FIELDS} fields in all, more
+ * refused {@code SIZE_LIMIT}), then the file part {@code bundle}, whose bytes go straight to the
+ * temp file. Anything else (another field, a second file first, no file) is refused {@code
+ * MALFORMED}; what follows the bundle's part is never read.
  */
 @Controller
 class PackageUploadForm {
@@ -56,15 +70,18 @@ class PackageUploadForm {
    */
   static final int MAX_FIELDS = 3;
   static final String PATH = "/console/packages/upload";
+  private static final String TOKEN_FIELD = "_csrf";
 
   private final PackageIngest ingest;
   private final PackageStore store;
+  private final ConsoleCsrfTokens tokens;
   private final long maxBytes;
 
-  PackageUploadForm(PackageIngest ingest, PackageStore store,
+  PackageUploadForm(PackageIngest ingest, PackageStore store, ConsoleCsrfTokens tokens,
       @Value("${neguard.max-upload-bytes}") long maxBytes) {
     this.ingest = ingest;
     this.store = store;
+    this.tokens = tokens;
     this.maxBytes = maxBytes;
   }
 
@@ -77,7 +94,8 @@ class PackageUploadForm {
     long declared = length < 0 ? -1 : Math.max(0, length - ENVELOPE);
     try {
       PackageIngest.Accepted a = ingest.ingest(CurrentUser.current().username(), declared,
-          () -> bundlePart(request, length < 0 ? maxBytes + ENVELOPE : length));
+          () -> bundlePart(request, length < 0 ? maxBytes + ENVELOPE : length,
+              submitted -> isSessionToken(request, submitted)));
       PackageInfo p = a.info();
       redirect.addFlashAttribute("uploaded", p.name() + " " + p.version()
           + (a.created() ? " stored" : " was stored already (the same file)"));
@@ -92,14 +110,64 @@ class PackageUploadForm {
     }
   }
 
-  /** Positions on the form's file part and returns its bytes, parsing no more than that. */
-  static InputStream bundlePart(HttpServletRequest request, long bodyMax)
-      throws IOException, RefusalException {
+  /**
+   * Whether {@code submitted}, the form's first field, is this session's CSRF token: read from
+   * the CSRF filter's own repository, unmasked by its own handler, compared in constant time as
+   * the filter compares. The header and the query are not looked at: only the field counts.
+   */
+  private boolean isSessionToken(HttpServletRequest request, String submitted) {
+    CsrfToken expected = tokens.loadToken(request);
+    if (expected == null) {
+      return false;
+    }
+    String unmasked = ConsoleSecurity.CSRF_HANDLER.resolveCsrfTokenValue(
+        new FieldOnly(request, expected.getParameterName(), submitted), expected);
+    return unmasked != null && MessageDigest.isEqual(
+        expected.getToken().getBytes(StandardCharsets.UTF_8),
+        unmasked.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The request as the token's resolver is to see it: no header, and the form's field as the
+   * one parameter, never the query's (Tomcat would answer {@code getParameter} from the URL).
+   */
+  private static final class FieldOnly extends HttpServletRequestWrapper {
+    private final String name;
+    private final String value;
+
+    FieldOnly(HttpServletRequest request, String name, String value) {
+      super(request);
+      this.name = name;
+      this.value = value;
+    }
+
+    @Override
+    public String getHeader(String header) {
+      return null;
+    }
+
+    @Override
+    public String getParameter(String parameter) {
+      return name.equals(parameter) ? value : null;
+    }
+  }
+
+  /**
+   * Checks the form's CSRF token, its first field, then positions on the form's file part and
+   * returns its bytes, parsing no more than that.
+   *
+   * @param sessionToken whether a value is this session's CSRF token
+   */
+  static InputStream bundlePart(HttpServletRequest request, long bodyMax,
+      Predicate<String> sessionToken) throws IOException, RefusalException {
     String type = request.getContentType();
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT)
-        .startsWith("multipart/form-data")) {
+    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+      // Refused on its headers, before a byte of its body is read, so without a token to check:
+      // nothing of it is kept. (The console's authorization probes, `neguard evidence authz`,
+      // post such a form to every console route and count this answer as the role's admission.)
       throw new RefusalException(ReasonCode.MALFORMED, "the upload form must be sent as"
-          + " multipart/form-data with the bundle in its file field 'bundle'");
+          + " multipart/form-data: first its field '_csrf', then the bundle in its file field"
+          + " 'bundle'");
     }
     FileUpload parser = new FileUpload();
     // The whole body's bound, checked by the parser while it reads (PackageIngest checks the
@@ -107,12 +175,18 @@ class PackageUploadForm {
     parser.setSizeMax(bodyMax);
     // No setFileCountMax: Tomcat checks it only when it collects a whole request's parts, never
     // in this iterator; the fields are counted here instead.
-    int fields = 0;
+    FileItemIterator parts;
     try {
-      FileItemIterator parts = parser.getItemIterator(new ServletRequestContext(request));
+      parts = parser.getItemIterator(new ServletRequestContext(request));
+      checkToken(parts, sessionToken);
+    } catch (FileUploadException e) {
+      throw noToken("the upload form's first field could not be read as multipart/form-data");
+    }
+    int fields = 1;
+    try {
       while (parts.hasNext()) {
         FileItemStream part = parts.next();
-        if (part.isFormField() && "_csrf".equals(part.getFieldName())) {
+        if (part.isFormField() && TOKEN_FIELD.equals(part.getFieldName())) {
           // Refused on the first field too many, before its value or any later part is read:
           // otherwise a body of thousands of tiny fields is parsed to its end.
           if (++fields > MAX_FIELDS) {
@@ -120,7 +194,10 @@ class PackageUploadForm {
                 + MAX_FIELDS + " fields before its file; send only the form's field '_csrf' and"
                 + " the file field 'bundle'");
           }
-          skipField(part);
+          if (readField(part) == null) {
+            throw new RefusalException(ReasonCode.MALFORMED, "a field of the upload form is"
+                + " longer than " + FIELD_MAX + " bytes");
+          }
           continue;
         }
         if (!part.isFormField() && "bundle".equals(part.getFieldName())) {
@@ -137,12 +214,37 @@ class PackageUploadForm {
         "the upload form has no file; choose a .ngp bundle");
   }
 
-  private static void skipField(FileItemStream part) throws IOException, RefusalException {
+  /**
+   * Refuses the form unless its first part is the field {@code _csrf} holding this session's
+   * token. A file part first is refused on its headers, before a byte of it is read.
+   */
+  private static void checkToken(FileItemIterator parts, Predicate<String> sessionToken)
+      throws IOException, RefusalException, FileUploadException {
+    if (!parts.hasNext()) {
+      throw noToken("the upload form has no field");
+    }
+    FileItemStream first = parts.next();
+    if (!first.isFormField() || !TOKEN_FIELD.equals(first.getFieldName())) {
+      throw noToken("the upload form's first part is not its field '_csrf'");
+    }
+    String value = readField(first);
+    if (value == null || !sessionToken.test(value)) {
+      throw noToken("the upload form's field '_csrf' is not this session's CSRF token");
+    }
+  }
+
+  private static RefusalException noToken(String why) {
+    return new RefusalException(ReasonCode.NOT_AUTHORIZED, why + "; nothing of it was stored."
+        + " The form must send first its field '_csrf' with the token of this session's packages"
+        + " page (not in the URL), then the file field 'bundle': reload the packages page and"
+        + " send the form again");
+  }
+
+  /** The field's value, or null when it is longer than {@link #FIELD_MAX} bytes. */
+  private static String readField(FileItemStream part) throws IOException {
     try (InputStream in = part.openStream()) {
-      if (in.readNBytes(FIELD_MAX + 1).length > FIELD_MAX) {
-        throw new RefusalException(ReasonCode.MALFORMED, "a field of the upload form is"
-            + " longer than " + FIELD_MAX + " bytes");
-      }
+      byte[] value = in.readNBytes(FIELD_MAX + 1);
+      return value.length > FIELD_MAX ? null : new String(value, StandardCharsets.UTF_8);
     }
   }
 }

@@ -7,8 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,15 +27,17 @@ import org.neguard.server.TestServer.Role;
 /**
  * The Packages page's upload form for publishers (issue 18, SRC-2): the same verified ingest as
  * {@code POST /api/packages}, its refusals shown with their reason code, nothing left behind by
- * a refusal, a body too large refused before it is read, the CSRF token and the role checked.
+ * a refusal, a body too large refused before it is read, the role checked, and the CSRF token
+ * (SRC-1) taken from the form's first field only, never its URL, before a byte of the file is
+ * read.
  */
 @DisplayName("SRC-1 SRC-2 console package upload")
 class ConsolePackageUploadTest {
   /** Small, so that "too large" is quick to send; the test bundles are some 20 KB. */
   static final long MAX = 256 * 1024;
-  private static final Pattern ACTION = Pattern.compile(
-      "id=\"upload-form\"[^>]*action=\"([^\"]+)\"|action=\"([^\"]+)\"[^>]*id=\"upload-form\"",
-      Pattern.DOTALL);
+  /** The upload form's opening tag and the first input inside it. */
+  private static final Pattern FORM = Pattern.compile(
+      "<form\\b([^>]*\\bid=\"upload-form\"[^>]*)>\\s*<input\\b([^>]*)>", Pattern.DOTALL);
   static TestServer s;
   static Path work;
 
@@ -64,58 +65,89 @@ class ConsolePackageUploadTest {
     return c;
   }
 
-  /** The upload form's action, with the page's CSRF token in its query. */
-  static String action(ConsoleSession c) {
+  /** The upload form as the packages page renders it: action, first field's name and value. */
+  record UploadForm(String action, String firstField, String firstValue) {}
+
+  static UploadForm uploadForm(ConsoleSession c) {
     String page = c.get("/console/packages").body();
-    Matcher m = ACTION.matcher(page);
+    Matcher m = FORM.matcher(page);
     assertThat(m.find()).as(page).isTrue();
-    String a = m.group(1) != null ? m.group(1) : m.group(2);
-    return a.replace("&amp;", "&");
+    return new UploadForm(attribute(m.group(1), "action"), attribute(m.group(2), "name"),
+        attribute(m.group(2), "value"));
   }
 
-  /** A multipart/form-data body as a browser sends the form: the CSRF field, then the file. */
-  static byte[] form(String boundary, byte[] file, String csrfField) {
+  private static String attribute(String tag, String name) {
+    Matcher m = Pattern.compile("\\b" + name + "=\"([^\"]*)\"").matcher(tag);
+    return m.find() ? m.group(1).replace("&amp;", "&") : null;
+  }
+
+  /** The CSRF token the packages page gives {@code c}'s upload form (its first field). */
+  static String token(ConsoleSession c) {
+    UploadForm f = uploadForm(c);
+    assertThat(f.firstField()).isEqualTo("_csrf");
+    return f.firstValue();
+  }
+
+  /** One part of a multipart/form-data body: a small field, or the file field 'bundle'. */
+  record Part(String name, byte[] value, boolean file) {
+    static Part field(String name, String value) {
+      return new Part(name, value.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    static Part bundle(byte[] file) {
+      return new Part("bundle", file, true);
+    }
+
+    /** The form's CSRF field with {@code c}'s token, as a browser sends it: first. */
+    static Part token(ConsoleSession c) {
+      return field("_csrf", ConsolePackageUploadTest.token(c));
+    }
+  }
+
+  /** A multipart/form-data body with {@link #BOUNDARY}: {@code parts} in this order. */
+  static byte[] multipart(Part... parts) {
+    return multipart(List.of(parts));
+  }
+
+  static byte[] multipart(List<Part> parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    String head = (csrfField == null ? "" : "--" + boundary + "\r\nContent-Disposition: form-data;"
-        + " name=\"_csrf\"\r\n\r\n" + csrfField + "\r\n")
-        + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundle\";"
-        + " filename=\"b.ngp\"\r\nContent-Type: application/octet-stream\r\n\r\n";
-    out.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
-    out.writeBytes(file);
-    out.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+    for (Part p : parts) {
+      out.writeBytes(partHead(p.name(), p.file()).getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(p.value());
+      out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    out.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII));
     return out.toByteArray();
   }
 
-  /** A form body of {@code fields} small {@code _csrf} fields, then {@code bundle}'s file. */
-  static byte[] fieldsThenFile(int fields, Path bundle) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n"
-        + "\r\nx\r\n").repeat(fields - 1).getBytes(StandardCharsets.US_ASCII));
-    out.writeBytes(form(BOUNDARY, Files.readAllBytes(bundle), "x"));
-    return out.toByteArray();
+  /** A part's boundary line and headers, up to its first byte. */
+  static String partHead(String name, boolean file) {
+    return "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\""
+        + (file ? "; filename=\"b.ngp\"\r\nContent-Type: application/octet-stream" : "")
+        + "\r\n\r\n";
+  }
+
+  /** A form body of the token, {@code fields - 1} more small {@code _csrf} fields, the file. */
+  static byte[] fieldsThenFile(ConsoleSession c, int fields, Path bundle) throws IOException {
+    List<Part> parts = new java.util.ArrayList<>();
+    parts.add(Part.token(c));
+    for (int i = 1; i < fields; i++) {
+      parts.add(Part.field("_csrf", "x"));
+    }
+    parts.add(Part.bundle(Files.readAllBytes(bundle)));
+    return multipart(parts);
   }
 
   static final String BOUNDARY = "----neguardTestBoundary7MA4YWxkTrZu0gW";
 
-  static HttpResponse<String> upload(ConsoleSession c, String action, byte[] file) {
-    return post(c, action, form(BOUNDARY, file, "ignored"));
+  /** Uploads {@code file} as the form does: its token first, then the file. */
+  static HttpResponse<String> upload(ConsoleSession c, byte[] file) {
+    return post(c, PackageUploadForm.PATH, multipart(Part.token(c), Part.bundle(file)));
   }
 
-  /** Posts {@code body}, a multipart/form-data body with {@link #BOUNDARY}, to {@code action}. */
-  static HttpResponse<String> post(ConsoleSession c, String action, byte[] body) {
-    HttpClient client = HttpClient.newBuilder().cookieHandler(c.cookies)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
-    try {
-      return client.send(HttpRequest.newBuilder(s.server.url().resolve(action))
-          .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-          .build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+  /** Posts {@code body}, a multipart/form-data body with {@link #BOUNDARY}, to {@code path}. */
+  static HttpResponse<String> post(ConsoleSession c, String path, byte[] body) {
+    return c.postMultipart(path, BOUNDARY, body);
   }
 
   static long lastAudit() {
@@ -129,7 +161,7 @@ class ConsolePackageUploadTest {
         s.pki.codeSigner().material());
     ConsoleSession pub = session(Role.PUBLISHER);
     long before = lastAudit();
-    HttpResponse<String> r = upload(pub, action(pub), Files.readAllBytes(b));
+    HttpResponse<String> r = upload(pub, Files.readAllBytes(b));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
     assertThat(ConsoleSession.location(r)).isEqualTo("/console/packages");
     String page = pub.get("/console/packages").body();
@@ -140,7 +172,7 @@ class ConsolePackageUploadTest {
     assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
         .contains("PACKAGE_UPLOAD").contains("u-publisher").contains("accepted: signed by");
     // The same file again: "already stored", as the API answers it.
-    HttpResponse<String> again = upload(pub, action(pub), Files.readAllBytes(b));
+    HttpResponse<String> again = upload(pub, Files.readAllBytes(b));
     assertThat(again.statusCode()).isEqualTo(302);
     assertThat(pub.get("/console/packages").body()).contains("was stored already");
   }
@@ -154,7 +186,7 @@ class ConsolePackageUploadTest {
     ConsoleSession pub = session(Role.PUBLISHER);
     List<String> files = s.storedFiles();
     long before = lastAudit();
-    HttpResponse<String> r = upload(pub, action(pub), bad);
+    HttpResponse<String> r = upload(pub, bad);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
     assertThat(r.body()).contains("id=\"upload-refusal\"").contains("DIGEST_MISMATCH");
     assertThat(s.storedFiles()).isEqualTo(files);
@@ -169,11 +201,21 @@ class ConsolePackageUploadTest {
   void uploadForm_noFilePart_refusedMalformed() {
     ConsoleSession pub = session(Role.PUBLISHER);
     List<String> files = s.storedFiles();
-    HttpResponse<String> r = pub.post("/console/packages", "/console/packages/upload",
-        java.util.Map.of("bundle", "not a file"));
+    long before = lastAudit();
+    HttpResponse<String> r = post(pub, PackageUploadForm.PATH,
+        multipart(Part.token(pub), Part.field("bundle", "not a file")));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
-    assertThat(r.body()).contains("MALFORMED").contains("multipart/form-data");
+    assertThat(r.body()).contains("MALFORMED").contains("unexpected field before its file");
+    HttpResponse<String> none = post(pub, PackageUploadForm.PATH, multipart(Part.token(pub)));
+    assertThat(none.statusCode()).as(none.body()).isEqualTo(422);
+    assertThat(none.body()).contains("MALFORMED").contains("has no file");
+    HttpResponse<String> urlencoded = pub.post("/console/packages", PackageUploadForm.PATH,
+        java.util.Map.of("bundle", "not a file"));
+    assertThat(urlencoded.statusCode()).as(urlencoded.body()).isEqualTo(422);
+    assertThat(urlencoded.body()).contains("MALFORMED").contains("multipart/form-data");
     assertThat(s.storedFiles()).isEqualTo(files);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("PACKAGE_UPLOAD").contains("MALFORMED").contains("failure");
   }
 
   @Test
@@ -186,7 +228,7 @@ class ConsolePackageUploadTest {
     List<String> files = s.storedFiles();
     long before = lastAudit();
     // Well inside the size limit (some 60 KB of fields): only the count refuses it.
-    HttpResponse<String> r = post(pub, action(pub), fieldsThenFile(1000, b));
+    HttpResponse<String> r = post(pub, PackageUploadForm.PATH, fieldsThenFile(pub, 1000, b));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
     assertThat(r.body()).contains("id=\"upload-refusal\"").contains("SIZE_LIMIT")
         .contains("more than " + PackageUploadForm.MAX_FIELDS + " fields before its file");
@@ -196,8 +238,8 @@ class ConsolePackageUploadTest {
     assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
         .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
     // The form's own field repeated up to the bound is still taken.
-    HttpResponse<String> ok = post(pub, action(pub),
-        fieldsThenFile(PackageUploadForm.MAX_FIELDS, b));
+    HttpResponse<String> ok = post(pub, PackageUploadForm.PATH,
+        fieldsThenFile(pub, PackageUploadForm.MAX_FIELDS, b));
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(302);
   }
 
@@ -205,7 +247,7 @@ class ConsolePackageUploadTest {
   @DisplayName("SRC-2 a declared length past the limit: 413 SIZE_LIMIT before the body is read")
   void uploadForm_declaredOversize_refusedWithoutReadingBody() throws Exception {
     ConsoleSession pub = session(Role.PUBLISHER);
-    String action = action(pub);
+    String action = PackageUploadForm.PATH;
     List<String> files = s.storedFiles();
     try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
       // Were the body read (or spooled by a multipart parser) before the check, no answer
@@ -223,12 +265,15 @@ class ConsolePackageUploadTest {
   @DisplayName("SRC-2 a chunked body past the limit: 413 SIZE_LIMIT while streaming, nothing kept")
   void uploadForm_chunkedOversize_refusedWhileStreaming() throws Exception {
     ConsoleSession pub = session(Role.PUBLISHER);
-    String action = action(pub);
+    String token = token(pub);
     List<String> files = s.storedFiles();
     AtomicLong sent = new AtomicLong();
     try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
-      OutputStream out = startPost(socket, action, pub, "Transfer-Encoding: chunked");
-      String head = "--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b\"\r\n\r\n";
+      OutputStream out = startPost(socket, PackageUploadForm.PATH, pub,
+          "Transfer-Encoding: chunked");
+      // The token first, as the form sends it: the file is read, and bounded, only after it.
+      String head = "--x\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token
+          + "\r\n--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b\"\r\n\r\n";
       out.write((Integer.toHexString(head.length()) + "\r\n" + head + "\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       Thread writer = new Thread(() -> {
@@ -254,30 +299,162 @@ class ConsolePackageUploadTest {
   }
 
   @Test
-  @DisplayName("SRC-1 the upload form without its CSRF token (in its URL) is refused 403")
-  void uploadForm_withoutCsrfToken_refused() throws Exception {
-    Path b = Bundles.signed(work, "console-nocsrf", "1.0.0", 43, 20_000,
-        s.pki.codeSigner().material());
+  @DisplayName("SRC-1 the upload form's CSRF token is its first field, never in its URL")
+  void uploadForm_page_tokenFirstFieldNotInUrl() {
     ConsoleSession pub = session(Role.PUBLISHER);
-    String token = action(pub).replaceFirst(".*_csrf=", "");
+    UploadForm f = uploadForm(pub);
+    // In a URL the token would reach access logs, proxies' logs and Referer headers.
+    assertThat(f.action()).isEqualTo(PackageUploadForm.PATH);
+    assertThat(f.firstField()).isEqualTo("_csrf");
+    assertThat(f.firstValue()).isNotBlank();
+    assertThat(pub.get("/console/packages").body()).doesNotContain("_csrf=");
+  }
+
+  @Test
+  @DisplayName("SRC-1 the upload's CSRF token only in its URL (the old form): 403 NOT_AUTHORIZED,"
+      + " recorded, nothing stored")
+  void uploadForm_tokenOnlyInUrl_refused403NothingStored() throws Exception {
+    Attempt a = Attempt.start("console-urlcsrf", 48);
+    String token = token(a.pub());
+    HttpResponse<String> r = post(a.pub(), PackageUploadForm.PATH + "?_csrf="
+        + URLEncoder.encode(token, StandardCharsets.UTF_8),
+        multipart(Part.bundle(a.file())));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    assertThat(r.body()).contains("id=\"upload-refusal\"").contains("NOT_AUTHORIZED")
+        .contains("first part is not its field");
+    a.refusedNothingStored();
+  }
+
+  @Test
+  @DisplayName("SRC-1 the upload's first field not this session's CSRF token (made up, another"
+      + " session's, too long): 403 NOT_AUTHORIZED, recorded, nothing stored")
+  void uploadForm_wrongToken_refused403NothingStored() throws Exception {
+    ConsoleSession other = session(Role.PUBLISHER);
+    Attempt a = Attempt.start("console-badcsrf", 49);
+    ConsoleSession pub = a.pub();
+    token(pub); // this session has a token: only its value is wrong below
+    String tooLong = "A".repeat(PackageUploadForm.FIELD_MAX + 1);
+    for (String wrong : List.of("forged", token(other), tooLong)) {
+      HttpResponse<String> r = post(pub, PackageUploadForm.PATH,
+          multipart(Part.field("_csrf", wrong), Part.bundle(a.file())));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+      assertThat(r.body()).contains("NOT_AUTHORIZED")
+          .contains("is not this session&#39;s CSRF token");
+    }
+    a.refusedNothingStored();
+  }
+
+  @Test
+  @DisplayName("SRC-1 the upload's CSRF field after its file: 403 on the file part's headers,"
+      + " before a byte of it is read; nothing stored")
+  void uploadForm_tokenAfterFile_refused403BeforeFileRead() throws Exception {
+    Attempt a = Attempt.start("console-latecsrf", 50);
+    ConsoleSession pub = a.pub();
+    HttpResponse<String> r = post(pub, PackageUploadForm.PATH,
+        multipart(Part.bundle(a.file()), Part.token(pub)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    assertThat(r.body()).contains("NOT_AUTHORIZED").contains("first part is not its field");
+    // The file part's headers and 10 of its bytes, then nothing: were the file read (to a temp
+    // file, to look for the token after it) before the refusal, no answer would come.
+    try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+      OutputStream out = startPost(socket, PackageUploadForm.PATH, pub,
+          "Transfer-Encoding: chunked");
+      String head = "--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b\"\r\n"
+          + "\r\nPK\u0003\u0004abcdef";
+      out.write((Integer.toHexString(head.length()) + "\r\n" + head + "\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String answer = readAnswer(socket.getInputStream());
+      assertThat(answer).startsWith("HTTP/1.1 403").contains("NOT_AUTHORIZED");
+    }
+    a.refusedNothingStored();
+  }
+
+  @Test
+  @DisplayName("SRC-1 the upload without a CSRF field (none, another field first): 403, none kept")
+  void uploadForm_withoutCsrfToken_refused() throws Exception {
+    Attempt a = Attempt.start("console-nocsrf", 43);
+    ConsoleSession pub = a.pub();
+    HttpResponse<String> none = post(pub, PackageUploadForm.PATH,
+        multipart(Part.bundle(a.file())));
+    assertThat(none.statusCode()).as(none.body()).isEqualTo(403);
+    assertThat(none.body()).contains("NOT_AUTHORIZED");
+    HttpResponse<String> fieldFirst = post(pub, PackageUploadForm.PATH,
+        multipart(Part.field("name", "x"), Part.token(pub), Part.bundle(a.file())));
+    assertThat(fieldFirst.statusCode()).as(fieldFirst.body()).isEqualTo(403);
+    assertThat(fieldFirst.body()).contains("first part is not its field");
+    a.refusedNothingStored();
+  }
+
+  @Test
+  @DisplayName("SRC-1 the CSRF filter's exemption is exactly POST of the upload's path: a trailing"
+      + " slash, another case, PUT, or a path parameter keep its check (refused); no session:"
+      + " sent to log in")
+  void uploadForm_otherPathsOrMethods_notExempt_sessionRequired() throws Exception {
+    byte[] file = signed("console-exempt", 51);
+    ConsoleSession pub = session(Role.PUBLISHER);
     List<String> files = s.storedFiles();
-    // Without it; and with it only in the body, where the server does not look for it.
-    assertThat(upload(pub, "/console/packages/upload", Files.readAllBytes(b)).statusCode())
-        .isEqualTo(403);
-    assertThat(upload(pub, "/console/packages/upload?_csrf=forged", Files.readAllBytes(b))
-        .statusCode()).isEqualTo(403);
-    String boundary = "b0undary";
-    HttpClient client = HttpClient.newBuilder().cookieHandler(pub.cookies).build();
-    HttpResponse<String> inBody = client.send(HttpRequest.newBuilder(
-            s.server.url().resolve("/console/packages/upload"))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(
-            form(boundary, Files.readAllBytes(b), java.net.URLDecoder.decode(token,
-                StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(inBody.statusCode()).isEqualTo(403);
+    for (String path : List.of(PackageUploadForm.PATH + "/", "/console/packages/Upload")) {
+      long before = lastAudit();
+      HttpResponse<String> r = post(pub, path, multipart(Part.token(pub), Part.bundle(file)));
+      // The CSRF filter's 403: it checked, found no token (it reads none from a multipart body).
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(403);
+      assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body()).as(path)
+          .contains("POST " + path).contains("no valid CSRF token");
+    }
+    // A path parameter or an encoded slash: refused by the container or the firewall (400) or
+    // by the CSRF filter (403); the exemption compares the raw URI, which these do not equal.
+    for (String path : List.of(PackageUploadForm.PATH + ";jsessionid=" + pub.sessionId(),
+        PackageUploadForm.PATH + ";x=y", "/console/packages/upload%2F")) {
+      HttpResponse<String> r = post(pub, path, multipart(Part.token(pub), Part.bundle(file)));
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isIn(400, 403);
+    }
+    HttpResponse<String> put = pub.send(java.net.http.HttpRequest.newBuilder(
+            s.server.url().resolve(PackageUploadForm.PATH))
+        .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+            multipart(Part.token(pub), Part.bundle(file)))).build());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(403);
+    // Without a session the exempt path still needs one: sent to log in, nothing read.
+    ConsoleSession anonymous = new ConsoleSession(s.server.url());
+    HttpResponse<String> noSession = anonymous.postMultipart(PackageUploadForm.PATH, BOUNDARY,
+        multipart(Part.token(pub), Part.bundle(file)));
+    assertThat(noSession.statusCode()).as(noSession.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(noSession)).endsWith(ConsoleSecurity.LOGIN);
     assertThat(s.storedFiles()).isEqualTo(files);
-    assertThat(s.http.get("/api/packages/console-nocsrf/1.0.0", s.adminToken()).status())
+    assertThat(s.http.get("/api/packages/console-exempt/1.0.0", s.adminToken()).status())
         .isEqualTo(404);
+    // The same form on the exact path is taken: what refused it above was the path or method.
+    HttpResponse<String> exact = post(pub, PackageUploadForm.PATH,
+        multipart(Part.token(pub), Part.bundle(file)));
+    assertThat(exact.statusCode()).as(exact.body()).isEqualTo(302);
+  }
+
+  /** A good bundle {@code name} 1.0.0, signed by the trusted code signer. */
+  private static byte[] signed(String name, int seed) throws Exception {
+    return Files.readAllBytes(Bundles.signed(work, name, "1.0.0", seed, 20_000,
+        s.pki.codeSigner().material()));
+  }
+
+  /**
+   * A publisher's refused attempts at uploading the good bundle {@code name}: its session, the
+   * bundle, and the store and the audit log as they were before.
+   */
+  private record Attempt(ConsoleSession pub, String name, byte[] file, List<String> files,
+      long before) {
+    static Attempt start(String name, int seed) throws Exception {
+      return new Attempt(session(Role.PUBLISHER), name, signed(name, seed), s.storedFiles(),
+          lastAudit());
+    }
+
+    /** No file kept, the package unknown, the refusal's row: the upload's, NOT_AUTHORIZED. */
+    void refusedNothingStored() {
+      assertThat(s.storedFiles()).isEqualTo(files);
+      assertThat(s.http.get("/api/packages/" + name + "/1.0.0", s.adminToken()).status())
+          .isEqualTo(404);
+      assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+          .contains("PACKAGE_UPLOAD").contains("NOT_AUTHORIZED").contains("failure");
+    }
   }
 
   @Test
@@ -292,8 +469,8 @@ class ConsolePackageUploadTest {
       String page = c.get("/console/packages").body();
       assertThat(page).as(role.id()).doesNotContain("id=\"upload-form\"");
       String token = c.csrf("/console/packages");
-      HttpResponse<String> r = upload(c, "/console/packages/upload?_csrf="
-          + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8), Files.readAllBytes(b));
+      HttpResponse<String> r = post(c, PackageUploadForm.PATH,
+          multipart(Part.field("_csrf", token), Part.bundle(Files.readAllBytes(b))));
       assertThat(r.statusCode()).as(role.id()).isEqualTo(403);
       assertThat(r.body()).as(role.id()).contains("NOT_AUTHORIZED");
     }

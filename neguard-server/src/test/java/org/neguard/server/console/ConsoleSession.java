@@ -59,6 +59,13 @@ final class ConsoleSession {
     return postRaw(path, f);
   }
 
+  /** Posts {@code body}, a multipart/form-data body with {@code boundary}, as given. */
+  HttpResponse<String> postMultipart(String path, String boundary, byte[] body) {
+    return send(HttpRequest.newBuilder(base.resolve(path))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+  }
+
   /** The CSRF token of a page's forms. */
   String csrf(String page) {
     HttpResponse<String> r = get(page);
@@ -87,7 +94,7 @@ final class ConsoleSession {
     return r.headers().firstValue("Location").orElse("");
   }
 
-  private HttpResponse<String> send(HttpRequest request) {
+  HttpResponse<String> send(HttpRequest request) {
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
