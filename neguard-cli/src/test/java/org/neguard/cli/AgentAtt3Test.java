@@ -184,15 +184,26 @@ class AgentAtt3Test {
     JsonNode t = fleet.finalTarget(deployment, ne.id);
     assertThat(t.path("state").asText()).as("%s\n%s", t, Files.readString(ne.log))
         .isEqualTo("succeeded");
+    // The server has the report before the agent logs that it was taken: wait for the line.
+    List<String> after = eventsSince(ne, before);
+    long logged = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!after.contains("reported") && System.nanoTime() < logged) {
+      Thread.sleep(100);
+      after = eventsSince(ne, before);
+    }
+    assertThat(after).containsSubsequence("recovering", "reported")
+        .doesNotContain("activated", "rolled_back");
+    assertThat(current()).isEqualTo("versions/core@4.0");
+  }
+
+  /** The events {@code ne} logged after byte {@code from} of its log. */
+  static List<String> eventsSince(AgentFleet.Ne ne, long from) throws java.io.IOException {
     byte[] log = Files.readAllBytes(ne.log);
-    List<String> after = new String(log, (int) before, log.length - (int) before,
-        StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{\"ts\"")).map(l -> {
+    return new String(log, (int) from, log.length - (int) from, StandardCharsets.UTF_8).lines()
+        .filter(l -> l.startsWith("{\"ts\"")).map(l -> {
           java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"event\":\"([^\"]*)\"")
               .matcher(l);
           return m.find() ? m.group(1) : "";
         }).toList();
-    assertThat(after).containsSubsequence("recovering", "reported")
-        .doesNotContain("activated", "rolled_back");
-    assertThat(current()).isEqualTo("versions/core@4.0");
   }
 }
