@@ -257,7 +257,8 @@ public final class CommandRunner {
     }
   }
 
-  private static String startOf(ProcessHandle h) {
+  /** A process's start time as the pid file and the cgroup name record it; {@code ?} if unknown. */
+  static String startOf(ProcessHandle h) {
     return h.info().startInstant().map(i -> String.valueOf(i.toEpochMilli())).orElse("?");
   }
 

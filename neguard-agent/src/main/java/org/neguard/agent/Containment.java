@@ -128,7 +128,9 @@ final class Containment {
   /**
    * Null when a process can be put into a fresh cgroup below {@code dir}, killed there and the
    * cgroup removed; else why not. Empty command cgroups an earlier run left (an agent killed
-   * between making one and writing the pid file) are removed on the way.
+   * between making one and writing the pid file) are removed on the way, but only those whose
+   * process is gone ({@link #stale}): another agent sharing {@code dir} may have just made one and
+   * not yet moved its command in.
    */
   private static String probe(Path dir) {
     if (!Files.isWritable(dir)) {
@@ -136,6 +138,9 @@ final class Containment {
     }
     try (var old = Files.newDirectoryStream(dir, PREFIX + "*")) {
       for (Path p : old) {
+        if (!stale(p.getFileName().toString().substring(PREFIX.length()))) {
+          continue;
+        }
         try {
           Files.delete(p);
         } catch (IOException e) {
@@ -173,6 +178,32 @@ final class Containment {
         // reported above: the probe failed
       }
     }
+  }
+
+  /**
+   * Whether a command cgroup's name (without {@link #PREFIX}) names a process that is gone: the
+   * command's {@code pid-start} ({@link CommandRunner#runInGroup}), or {@code probe-pid} for an
+   * agent's probe. A live process of that pid and start time (or one whose start time this
+   * system does not tell) is another agent's, between making the cgroup and moving into it.
+   */
+  static boolean stale(String name) {
+    String[] f = name.split("-", -1);
+    try {
+      if (f.length == 2 && f[0].equals("probe")) {
+        return ProcessHandle.of(Long.parseLong(f[1])).isEmpty();
+      }
+      if (f.length == 2) {
+        Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(f[0]));
+        if (h.isEmpty()) {
+          return true;
+        }
+        String start = CommandRunner.startOf(h.get());
+        return !start.equals("?") && !start.equals(f[1]);
+      }
+    } catch (NumberFormatException e) {
+      // not a name this class makes: left alone
+    }
+    return false;
   }
 
   /**

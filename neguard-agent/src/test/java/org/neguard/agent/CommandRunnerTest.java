@@ -224,6 +224,44 @@ class CommandRunnerTest {
   }
 
   @Test
+  @DisplayName("REC-1 an agent's start-up probe removes the empty command cgroups of processes"
+      + " that are gone, never the one another agent sharing the directory has just made for a"
+      + " live command and not yet moved it into")
+  void probe_othersFreshCgroupKept_staleOnesRemoved() throws Exception {
+    for (Containment c : everyContainment()) {
+      Path parent = c.parent().orElseThrow();
+      // Another agent's command, between mkdir and the write of its pid to cgroup.procs.
+      Process live = new ProcessBuilder("sleep", "600").start();
+      try {
+        Path fresh = Files.createDirectory(parent.resolve(Containment.PREFIX + live.pid() + "-"
+            + CommandRunner.startOf(live.toHandle())));
+        Path otherProbe = Files.createDirectory(parent.resolve(Containment.PREFIX + "probe-"
+            + live.pid()));
+        // Left by agents killed before the move: their processes are gone (or are others now).
+        Path gone = Files.createDirectory(parent.resolve(Containment.PREFIX + "999999999-1"));
+        Path reused = Files.createDirectory(parent.resolve(Containment.PREFIX + live.pid()
+            + "-1"));
+        Path goneProbe = Files.createDirectory(parent.resolve(Containment.PREFIX
+            + "probe-999999999"));
+        try {
+          Containment.usable(new java.util.ArrayList<>(), false);
+          assertThat(fresh).as(c.describe()).isDirectory();
+          assertThat(otherProbe).as(c.describe()).isDirectory();
+          assertThat(gone).as(c.describe()).doesNotExist();
+          assertThat(reused).as(c.describe()).doesNotExist();
+          assertThat(goneProbe).as(c.describe()).doesNotExist();
+        } finally {
+          for (Path p : List.of(fresh, otherProbe, gone, reused, goneProbe)) {
+            Files.deleteIfExists(p);
+          }
+        }
+      } finally {
+        live.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("REC-1 a pid file whose third field is not a command cgroup of the agent kills"
       + " nothing there: only a neguard-command-* directory below /sys/fs/cgroup is ours")
   void killLeftover_foreignCgroupPath_leftAlone() throws Exception {

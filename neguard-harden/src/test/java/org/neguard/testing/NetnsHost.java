@@ -1,9 +1,12 @@
 package org.neguard.testing;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -60,6 +63,20 @@ public final class NetnsHost implements AutoCloseable {
       Assumptions.abort(message);
     }
     String tag = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    // Test JVMs side by side (surefire forks, two builds) each pick a free subnet: the choice
+    // and the address that takes it happen under one lock of the host, so two never pick the
+    // same one (each would then route the other's namespace). The monitor first: a second
+    // thread of this JVM asking for the file lock would get OverlappingFileLockException.
+    synchronized (NetnsHost.class) {
+      try (FileChannel lock = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"),
+              "neguard-netns-subnet.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock held = lock.lock()) {
+        return createLocked(tag);
+      }
+    }
+  }
+
+  private static NetnsHost createLocked(String tag) throws IOException, InterruptedException {
     String used = run(List.of("ip", "-4", "addr", "show")) + run(List.of("ip", "-4", "route", "show"));
     int subnet = -1;
     int start = ThreadLocalRandom.current().nextInt(256);
