@@ -59,8 +59,13 @@ class FleetTamperTest {
   }
 
   static Map<String, Long> trustStates(ServerClient c) throws Exception {
+    return trustStates(c, "fl-");
+  }
+
+  /** The number of NEs in each trust state, of those whose id starts with {@code prefix}. */
+  static Map<String, Long> trustStates(ServerClient c, String prefix) throws Exception {
     return c.get("/api/attestation/devices", new TypeReference<List<DeviceTrust>>() {})
-        .stream().filter(d -> d.deviceId().startsWith("fl-"))
+        .stream().filter(d -> d.deviceId().startsWith(prefix))
         .collect(Collectors.groupingBy(DeviceTrust::trustState, TreeMap::new,
             Collectors.counting()));
   }
