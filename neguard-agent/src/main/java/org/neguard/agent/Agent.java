@@ -732,9 +732,6 @@ public final class Agent {
     if (block.isEmpty()) {
       return;
     }
-    v.undeclared().stream().filter(p -> p.protocol().equals("sctp")).forEach(p -> log.event(
-        "enforce_skipped", "port", p.toString(), "message", "SCTP is not blocked by the enforce"
-            + " mode; the finding stays open on the server"));
     try {
       if (block.get().isEmpty()) {
         enforcer.clear();
@@ -750,9 +747,9 @@ public final class Agent {
 
   /**
    * What the enforce mode blocks after {@code v}: empty when nothing was judged (no policy:
-   * the table stays as it is), else the undeclared TCP and UDP sockets, an IPv4-mapped address
-   * as its IPv4 address (a dual-stack socket's IPv4 clients arrive as IPv4 packets) and a
-   * wildcard as any address. SCTP is left out.
+   * the table stays as it is), else the undeclared TCP, UDP and SCTP sockets, an IPv4-mapped
+   * address as its IPv4 address (a dual-stack socket's IPv4 clients arrive as IPv4 packets) and
+   * a wildcard as any address.
    */
   static Optional<java.util.Set<PortRef>> toBlock(InventoryVerdict v) {
     if (InventoryVerdict.NO_POLICY.equals(v.verdict())) {
@@ -760,11 +757,9 @@ public final class Agent {
     }
     java.util.Set<PortRef> block = new java.util.LinkedHashSet<>();
     for (ListeningPort p : v.undeclared()) {
-      if (!p.protocol().equals("sctp")) {
-        String address = p.address().startsWith("::ffff:") ? p.address().substring(7)
-            : p.address();
-        block.add(new PortRef(p.protocol(), p.port(), address));
-      }
+      String address = p.address().startsWith("::ffff:") ? p.address().substring(7)
+          : p.address();
+      block.add(new PortRef(p.protocol(), p.port(), address));
     }
     return Optional.of(java.util.Set.copyOf(block));
   }

@@ -16,7 +16,8 @@ import java.util.TreeSet;
 
 /**
  * The enforce mode of the port drift check (HRD-1, HRD-4; {@code enforce.ports=true}): the
- * listening ports the server judged undeclared are dropped by the agent's own nftables table,
+ * listening ports (TCP, UDP and SCTP: an MME's S1-MME is SCTP) the server judged undeclared are
+ * dropped by the agent's own nftables table,
  * {@code inet neguard_agent}, until the policy declares them. The agent touches no other table:
  * every change replaces its table whole in one {@code nft -f} transaction (create if absent,
  * delete, create with the new rules: all or nothing, so there is never a moment with half the
@@ -95,7 +96,8 @@ public final class PortEnforcer {
       if (p.address() != null) {
         b.append(p.ipv6() ? "ip6" : "ip").append(" daddr ").append(p.address()).append(' ');
       }
-      b.append(p.protocol()).append(" dport ").append(p.port()).append(" drop\n");
+      // counter: what each rule dropped, for the operator (nft list table inet neguard_agent).
+      b.append(p.protocol()).append(" dport ").append(p.port()).append(" counter drop\n");
     }
     b.append("  }\n}\n");
     return b.toString();

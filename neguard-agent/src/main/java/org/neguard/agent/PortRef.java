@@ -6,12 +6,13 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * A listening port the enforce mode blocks: protocol ({@code tcp} or {@code udp}), port, and
+ * A listening port the enforce mode blocks: protocol ({@code tcp}, {@code udp} or {@code sctp}),
+ * port, and
  * optionally the local address it listens on (an IP literal; null for every address).
  * Validated here because the values end up in an nftables ruleset: nothing but a protocol
  * keyword, a number and a canonical IP literal can reach it.
  *
- * @param protocol {@code tcp} or {@code udp}
+ * @param protocol {@code tcp}, {@code udp} or {@code sctp}
  * @param port 1 to 65535
  * @param address an IPv4 or IPv6 literal (canonicalised), or null for any; a wildcard
  *     ({@code 0.0.0.0}, {@code ::}) counts as any
@@ -22,11 +23,11 @@ public record PortRef(String protocol, int port, String address) {
 
   public PortRef {
     if (protocol == null) {
-      throw new IllegalArgumentException("protocol missing: tcp or udp");
+      throw new IllegalArgumentException("protocol missing: tcp, udp or sctp");
     }
     protocol = protocol.toLowerCase(Locale.ROOT);
-    if (!protocol.equals("tcp") && !protocol.equals("udp")) {
-      throw new IllegalArgumentException("protocol is '" + protocol + "', not tcp or udp");
+    if (!protocol.equals("tcp") && !protocol.equals("udp") && !protocol.equals("sctp")) {
+      throw new IllegalArgumentException("protocol is '" + protocol + "', not tcp, udp or sctp");
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not in 1..65535");

@@ -16,8 +16,8 @@ class EnforceVerdictTest {
   }
 
   @Test
-  @DisplayName("HRD-4 the undeclared TCP and UDP sockets are blocked, a wildcard on any address,"
-      + " a dual-stack socket's IPv4-mapped address as IPv4; SCTP left out")
+  @DisplayName("HRD-4 the undeclared TCP, UDP and SCTP sockets are blocked, a wildcard on any"
+      + " address, a dual-stack socket's IPv4-mapped address as IPv4")
   void toBlock_undeclared() {
     assertThat(Agent.toBlock(verdict(InventoryVerdict.FAIL,
         new ListeningPort("tcp", 4444, "0.0.0.0"),
@@ -25,7 +25,7 @@ class EnforceVerdictTest {
         new ListeningPort("udp", 69, "10.0.0.1"),
         new ListeningPort("sctp", 36412, "10.0.0.1")))).contains(java.util.Set.of(
         PortRef.of("tcp", 4444), new PortRef("tcp", 8080, "127.0.0.1"),
-        new PortRef("udp", 69, "10.0.0.1")));
+        new PortRef("udp", 69, "10.0.0.1"), new PortRef("sctp", 36412, "10.0.0.1")));
   }
 
   @Test

@@ -130,7 +130,8 @@ class PortEnforcerTest {
     assertThat(connects("127.0.0.1", 7004)).as("7004 blocked only on 127.0.0.2").isTrue();
     assertThat(connects("127.0.0.2", 7004)).as("7004 on 127.0.0.2 blocked").isFalse();
     assertThat(inNs("nft", "list", "table", "inet", PortEnforcer.TABLE))
-        .contains("tcp dport 7001 drop").contains("ip daddr 127.0.0.2 tcp dport 7004 drop");
+        .contains("tcp dport 7001 counter packets").contains("ip daddr 127.0.0.2 tcp dport 7004"
+            + " counter packets");
     assertThat(inNs("nft", "list", "table", "inet", "other")).isEqualTo(other);
     assertThat(run("nft", "list", "tables")).as("the host's own ruleset is not touched")
         .doesNotContain(PortEnforcer.TABLE);
@@ -141,7 +142,7 @@ class PortEnforcerTest {
     assertThat(connects("127.0.0.2", 7004)).isTrue();
     assertThat(connects("127.0.0.1", 7002)).isFalse();
     assertThat(inNs("nft", "list", "table", "inet", PortEnforcer.TABLE))
-        .doesNotContain("7001").contains("tcp dport 7002 drop");
+        .doesNotContain("7001").contains("tcp dport 7002 counter packets");
 
     enforcer.clear();
     assertThat(inNs("nft", "list", "tables")).doesNotContain(PortEnforcer.TABLE)
@@ -155,6 +156,31 @@ class PortEnforcerTest {
   }
 
   @Test
+  @DisplayName("HRD-1 HRD-4 an undeclared SCTP port (an MME's S1-MME is SCTP) is dropped too:"
+      + " real SCTP INIT packets to it hit the agent's rule, those to another port do not")
+  void apply_sctp_initToThatPortDropped() throws Exception {
+    require("python3");
+    enforcer.apply(Set.of(PortRef.of("sctp", 36412), PortRef.of("tcp", 7001)));
+    // Raw SCTP INIT chunks (RFC 9260 3.3.2) from inside the namespace: this kernel may have no
+    // SCTP stack to listen with, but nftables sees the packets all the same.
+    inNs("python3", "-c", String.join("\n",
+        "import socket, struct",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 132)",
+        "for port in (36412, 36412, 36413):",
+        "    common = struct.pack('!HHII', 40000, port, 0, 0)",
+        "    init = struct.pack('!BBHIIHHI', 1, 0, 20, 7, 65535, 1, 1, 1)",
+        "    s.sendto(common + init, ('127.0.0.1', 0))"));
+    String table = inNs("nft", "list", "table", "inet", PortEnforcer.TABLE);
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("sctp dport 36412 counter packets (\\d+) bytes \\d+ drop").matcher(table);
+    assertThat(m.find()).as(table).isTrue();
+    assertThat(Integer.parseInt(m.group(1))).as("INITs to 36412 dropped").isEqualTo(2);
+    assertThat(table).doesNotContain("36413").contains("tcp dport 7001 counter packets 0");
+    assertThat(connects("127.0.0.1", 7002)).as("7002 untouched").isTrue();
+    enforcer.clear();
+  }
+
+  @Test
   @DisplayName("HRD-1 a ruleset nft refuses leaves the table as it was (one transaction) and"
       + " the failure names nft's message")
   void apply_nftFails_tableUnchanged() throws Exception {
@@ -162,7 +188,8 @@ class PortEnforcerTest {
     String before = inNs("nft", "list", "table", "inet", PortEnforcer.TABLE);
     // The same transaction with a bad last line: nothing of it may take effect.
     PortEnforcer broken = new PortEnforcer(List.of("sh", "-c",
-        "sed 's/7001 drop/7002 drop/; $ a bogus line' \"$2\" > \"$2.x\"; exec ip netns exec "
+        "sed 's/7001 counter drop/7002 counter drop/; $ a bogus line' \"$2\" > \"$2.x\"; exec ip"
+            + " netns exec "
             + ns + " nft -f \"$2.x\"", "sh"));
     assertThatThrownBy(() -> broken.apply(Set.of(PortRef.of("tcp", 7002))))
         .isInstanceOf(IOException.class).hasMessageContaining("failed");
@@ -171,16 +198,19 @@ class PortEnforcerTest {
   }
 
   @Test
-  @DisplayName("HRD-1 the ruleset holds only validated values: tcp/udp, 1..65535, IP literals"
+  @DisplayName("HRD-1 the ruleset holds only validated values: tcp/udp/sctp, 1..65535, IP literals"
       + " (IPv6 as ip6); anything else is refused before nft runs")
   void ruleset_validatedValuesOnly() {
     String r = PortEnforcer.ruleset(Set.of(PortRef.of("udp", 161),
         new PortRef("TCP", 22, "[::1]"), new PortRef("tcp", 80, "0.0.0.0")));
     assertThat(r).startsWith("table inet neguard_agent\ndelete table inet neguard_agent\n")
-        .contains("    ip6 daddr 0:0:0:0:0:0:0:1 tcp dport 22 drop\n")
-        .contains("    tcp dport 80 drop\n")
-        .contains("    udp dport 161 drop\n").contains("hook input");
+        .contains("    ip6 daddr 0:0:0:0:0:0:0:1 tcp dport 22 counter drop\n")
+        .contains("    tcp dport 80 counter drop\n")
+        .contains("    udp dport 161 counter drop\n").contains("hook input");
+    assertThat(PortEnforcer.ruleset(Set.of(new PortRef("SCTP", 36412, "10.0.0.1"))))
+        .contains("    ip daddr 10.0.0.1 sctp dport 36412 counter drop\n");
     for (Runnable bad : List.<Runnable>of(() -> PortRef.of("icmp", 1),
+        () -> PortRef.of("udplite", 1), () -> PortRef.of("sctp; flush ruleset", 1),
         () -> PortRef.of("tcp", 0), () -> PortRef.of("tcp", 65536),
         () -> new PortRef("tcp", 22, "example.com"),
         () -> new PortRef("tcp", 22, "1.2.3.4; flush ruleset"),
