@@ -121,20 +121,28 @@ class ConsoleFleetBrowserTest {
     }
   }
 
+  /**
+   * Creates a deployment of core 1.0 to {@code devices} through the creator's form, with one more
+   * field set; returns its id.
+   */
+  private static String create(String devices, String field, String value) {
+    creator.open("/console/deployments");
+    creator.element("packageName").sendKeys("core");
+    creator.element("packageVersion").sendKeys("1.0");
+    creator.element("devices").sendKeys(devices);
+    creator.element(field).sendKeys(value);
+    creator.click("create");
+    assertThat(creator.path()).startsWith("/console/deployments/");
+    return creator.text("deployment-id");
+  }
+
   @Test
   @Order(1)
   @DisplayName("SRC-1 REC-2 a deployment created in one browser, approved in another; the"
       + " creator's open page follows its waves to completed as the NEs report, without reload")
   void deployment_approvedInAnotherBrowser_wavesAdvanceLiveAsNesReport() throws Exception {
     creator.login("op", "op-agent-test-pw");
-    creator.open("/console/deployments");
-    creator.element("packageName").sendKeys("core");
-    creator.element("packageVersion").sendKeys("1.0");
-    creator.element("devices").sendKeys("ok-0, ok-1, ok-2, ok-3, bad-0");
-    creator.element("waves").sendKeys("2, 3");
-    creator.click("create");
-    assertThat(creator.path()).startsWith("/console/deployments/");
-    String id = creator.text("deployment-id");
+    String id = create("ok-0, ok-1, ok-2, ok-3, bad-0", "waves", "2, 3");
     assertThat(creator.text("state")).isEqualTo("pending_approval");
     assertThat(creator.has("approve")).as("the creator has no approve button").isFalse();
     // A reload would lose the mark; the live part's swaps keep it.
@@ -164,13 +172,7 @@ class ConsoleFleetBrowserTest {
   @DisplayName("REC-2 an NE whose install fails reaches the error threshold: the open page shows"
       + " the deployment paused, and why, by itself")
   void failingNe_errorThreshold_pageShowsPausedWithReason() throws Exception {
-    creator.open("/console/deployments");
-    creator.element("packageName").sendKeys("core");
-    creator.element("packageVersion").sendKeys("1.0");
-    creator.element("devices").sendKeys("fail-0");
-    creator.element("errorThreshold").sendKeys("1");
-    creator.click("create");
-    String id = creator.text("deployment-id");
+    String id = create("fail-0", "errorThreshold", "1");
     approver.open("/console/deployments/" + id);
     approver.click("approve");
     waitFor(creator, "state", "paused", 90);
