@@ -293,10 +293,12 @@ public final class Deployments {
   }
 
   /**
-   * Resumes a paused deployment. The failures of the running wave so far count as accepted: the
-   * wave pauses again only when more of its devices fail. Accepting failures is a decision like
-   * an approval: a deployment the engine paused (its error threshold reached) is resumed only by
-   * an approver who did not create it; one a user paused, by an operator.
+   * Resumes a paused deployment. Resuming a deployment the engine paused (its error threshold
+   * reached) accepts the failures of the running wave so far, so that it pauses again only when
+   * more of its devices fail: a decision like an approval, made only by an approver who did not
+   * create it. One a user paused is resumed by an operator and accepts nothing: failures that
+   * came in meanwhile are judged at the next round as any others (a creator who paused cannot
+   * make the engine overlook them).
    *
    * @throws ApiException 403 FOUR_EYES for an engine pause resumed by the creator or by a user
    *     without {@code approver}; 403 NOT_AUTHORIZED for a user pause resumed without
@@ -314,14 +316,14 @@ public final class Deployments {
               + " not create it must do (four-eyes)");
         }
         fourEyes(actor, d, "resume");
+        jdbc.sql("UPDATE deployment_waves SET accepted_failures = (SELECT COUNT(*) FROM"
+                + " deployment_targets t WHERE t.deployment_id = ? AND t.wave = ? AND t.state IN"
+                + " ('failed', 'refused')) WHERE deployment_id = ? AND wave = ?")
+            .params(id, d.currentWave(), id, d.currentWave()).update();
       } else if (!user.has(Role.OPERATOR)) {
         throw ApiException.of(ReasonCode.NOT_AUTHORIZED, "deployment " + id + " was paused by"
             + " a user; an operator resumes it");
       }
-      jdbc.sql("UPDATE deployment_waves SET accepted_failures = (SELECT COUNT(*) FROM"
-              + " deployment_targets t WHERE t.deployment_id = ? AND t.wave = ? AND t.state IN"
-              + " ('failed', 'refused')) WHERE deployment_id = ? AND wave = ?")
-          .params(id, d.currentWave(), id, d.currentWave()).update();
       store.setState(id, DeploymentRow.RUNNING, by("resumed", actor, reason), clock.now());
       return reason;
     });

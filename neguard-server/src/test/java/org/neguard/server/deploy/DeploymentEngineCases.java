@@ -236,6 +236,48 @@ abstract class DeploymentEngineCases {
   }
 
   @Test
+  @DisplayName("REC-2 SRC-1 failures that came in while a user had paused the deployment are not"
+      + " accepted by that user's resume: the next round pauses it by its error threshold, and"
+      + " only an approver who did not create it may accept them (four-eyes)")
+  void userPause_failuresMeanwhile_resumeAcceptsNothing_enginePausesForFourEyes()
+      throws Exception {
+    for (String d : List.of("u-1", "u-2", "u-3", "u-4")) {
+      f.device(d, "mme");
+    }
+    String creator = f.s.token(Role.OPERATOR, Role.APPROVER);
+    Http.Response created = f.create(creator, DeployFixture.body(
+        List.of("u-1", "u-2", "u-3", "u-4"), "successThreshold", 50, "errorThreshold", 25));
+    assertThat(created.status()).as("%s", created).isEqualTo(201);
+    String id = created.json().path("id").asText();
+    assertThat(f.approve(id, f.s.token(Role.APPROVER)).status()).isEqualTo(200);
+    f.scheduler.advanceAll();
+
+    // The creator pauses by hand; the engine judges nothing while paused, devices still report.
+    assertThat(f.act(id, "pause", creator, Map.of("reason", "looking")).status())
+        .isEqualTo(200);
+    fail("u-1", f.orderId(id, "u-1"));
+    for (String d : List.of("u-2", "u-3")) {
+      report(d, f.orderId(id, d), "succeeded");
+    }
+    f.scheduler.advanceAll();
+    assertThat(f.state(id)).isEqualTo("paused");
+
+    // The creator's own resume (a user pause: an operator may) accepts nothing.
+    assertThat(f.act(id, "resume", creator, Map.of("reason", "carry on")).status())
+        .isEqualTo(200);
+    f.scheduler.advanceAll();
+    assertThat(f.state(id)).as("the failure is judged: 1 of 4 is the error threshold")
+        .isEqualTo("paused");
+    assertThat(f.deployment(id).path("stateReason").asText())
+        .startsWith("paused by the engine").contains("error threshold of 25%");
+    Http.Response refused = f.act(id, "resume", creator, Map.of("reason", "carry on"));
+    assertThat(refused.status()).as("%s", refused).isEqualTo(403);
+    assertThat(refused.json().path("reasons").path(0).path("code").asText())
+        .isEqualTo("FOUR_EYES");
+    assertThat(f.state(id)).isEqualTo("paused");
+  }
+
+  @Test
   @DisplayName("REC-2 orders are issued only inside the maintenance window")
   void maintenanceWindow_ordersOnlyInside_validUntilItsEnd() throws Exception {
     f.device("mw-1", "mme");
