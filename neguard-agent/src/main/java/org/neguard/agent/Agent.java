@@ -556,6 +556,19 @@ public final class Agent {
         }
         evidence = att.evidence();
       }
+      // The order may have expired during the restart, the health check and the measurement
+      // (a switch just before a maintenance window closed): the server refuses a success after
+      // notAfter and fails the target, so keeping the new version would leave the NE running
+      // what the server records as not installed (its security-version floor, its attestation
+      // reference). Back to last-known-good, with the reason.
+      if (!Instant.now().isBefore(o.notAfter())) {
+        String why = "the order expired at " + o.notAfter() + " before the new version was"
+            + " confirmed (restart, health check, measurement); deploy again with a longer"
+            + " window or expiry";
+        step(inFlight.rollingBack(ReasonCode.ORDER_VALIDITY, why));
+        rollBack(order, lastGood, previousBefore, before, ReasonCode.ORDER_VALIDITY, why);
+        return;
+      }
       // DONE (with the outcome, and its evidence) before installed.json: a recovery at DONE
       // completes the record and the loop sends the outcome, evidence and all.
       Feedback succeeded = new Feedback(order.orderId(), "succeeded", 100, List.of(), now,

@@ -373,4 +373,47 @@ class AgentProcessTest {
         .isLessThan(TimeUnit.SECONDS.toNanos(50));
     k.stop();
   }
+
+  @Test
+  @Order(10)
+  @DisplayName("INT-3 REC-1 an order that expires while the new version's health check runs:"
+      + " the agent does not keep a version the server refuses to record; it rolls back to"
+      + " last-known-good and says ORDER_VALIDITY")
+  void orderExpiresDuringHealthCheck_rolledBack() throws Exception {
+    AgentFleet.Ne x = ne("ne-x").configure("mme", root, null);
+    Path good = Files.write(x.home.resolve("good.so"), lib1);
+    Path check = x.home.resolve("health.sh");
+    // Core 1.0 healthy at once; core 2.0 healthy too, but only after 15 s: past its order.
+    Files.writeString(check, "#!/bin/sh\nif cmp -s \"$NEGUARD_INSTALL_ROOT/current/lib/core.so\" "
+        + good + "; then echo healthy; exit 0; fi\nsleep 15; echo healthy at last; exit 0\n");
+    check.toFile().setExecutable(true);
+    Files.writeString(x.config, Files.readString(x.config) + "health.check=" + check
+        + "\nhealth.timeout=30s\nhealth.window=60s\n");
+    x.start();
+    x.await("enrolled", e -> true);
+    JsonNode t1 = finalTarget(deploy("1.0", x.id), x.id);
+    assertThat(t1.path("state").asText()).as("%s", t1).isEqualTo("succeeded");
+
+    String d2 = fleet.deploy("core", "2.0", x.id, "--expires", "10s");
+    JsonNode rolledBack = x.await("rolled_back", e -> true);
+    assertThat(rolledBack.path("output").asText()).contains("the order expired");
+    assertThat(Files.readSymbolicLink(x.install().resolve("current")).toString())
+        .isEqualTo("versions/core@1.0");
+    assertThat(JSON.readTree(x.state().resolve("installed.json").toFile()).path("version")
+        .asText()).isEqualTo("1.0");
+    // The server never counts it installed: the deployment expired, its target cancelled.
+    CliRun status = CliRun.as(fleet.op, "deploy", "status", d2, "--targets", "--json");
+    assertThat(status.json().path("targets").path(0).path("state").asText()).as("%s", status)
+        .isIn("cancelled", "failed");
+    // The agent's own record of the outcome (kept before it is sent; the server, past the
+    // order's validity, refuses it and has failed the target itself).
+    x.await("refused", e -> e.path("codes").asText().equals("ORDER_VALIDITY"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.readString(x.state().resolve("last-result.json")).contains("ORDER_VALIDITY")) {
+      assertThat(System.nanoTime()).as("last-result.json").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(Files.readString(x.state().resolve("last-result.json"))).contains("failed");
+    x.stop();
+  }
 }
