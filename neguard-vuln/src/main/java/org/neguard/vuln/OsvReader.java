@@ -81,21 +81,9 @@ public final class OsvReader {
     for (JsonNode s : array(n, "severity", source)) {
       String type = s.path("type").asText("");
       if (type.startsWith("CVSS_V3")) {
-        String vector = text(s, "score", source);
-        try {
-          Cvss3.baseScore(vector);
-        } catch (IllegalArgumentException e) {
-          throw malformed(source, id + ": severity: " + e.getMessage());
-        }
-        v3 = Optional.of(vector);
+        v3 = Optional.of(scoredVector(s, source, id, Cvss3::baseScore));
       } else if (type.equals("CVSS_V4")) {
-        String vector = text(s, "score", source);
-        try {
-          Cvss4.score(vector);
-        } catch (IllegalArgumentException e) {
-          throw malformed(source, id + ": severity: " + e.getMessage());
-        }
-        v4 = Optional.of(vector);
+        v4 = Optional.of(scoredVector(s, source, id, Cvss4::baseScore));
       } else if (type.startsWith("CVSS_V") && other.isEmpty()) {
         other = Optional.of(text(s, "score", source));
       }
@@ -173,5 +161,20 @@ public final class OsvReader {
       throw malformed(source, field + " is longer than " + MAX_STRING + " characters");
     }
     return v.textValue();
+  }
+
+  /**
+   * The vector of severity entry {@code s}, refused MALFORMED (naming the record) when {@code
+   * score} cannot score it: a score is never guessed from a vector that is not one.
+   */
+  private static String scoredVector(JsonNode s, String source, String id,
+      java.util.function.ToDoubleFunction<String> score) throws RefusalException {
+    String vector = text(s, "score", source);
+    try {
+      score.applyAsDouble(vector);
+    } catch (IllegalArgumentException e) {
+      throw malformed(source, id + ": severity: " + e.getMessage());
+    }
+    return vector;
   }
 }
