@@ -212,14 +212,22 @@ class PkgVulnsTest {
   }
 
   @Test
-  @DisplayName("HRD-3: a database older than --max-db-age is refused SCAN_POLICY; a component of an ecosystem without version rules is SCAN_INCOMPLETE unless --allow-not-assessed")
-  void staleDb_andNotAssessed() throws Exception {
+  @DisplayName("HRD-3: a database older than --max-db-age is refused SCAN_POLICY")
+  void staleDb_refused() throws Exception {
     Path bundle = bundle("telnetd-stale", rootfs("stale", "2:2.4-2+deb12u3"), "--sbom-generate");
     Thread.sleep(1100);
     CliRun stale = vulns(bundle, "--max-db-age", "1s");
     assertThat(stale.exit()).as("%s", stale).isEqualTo(3);
     assertThat(codes(stale)).containsExactly("SCAN_POLICY");
+  }
 
+  private static Path generic;
+
+  /** A signed bundle whose SBOM has a pkg:generic component and one without a purl (once). */
+  private static synchronized Path genericBundle() throws Exception {
+    if (generic != null) {
+      return generic;
+    }
     Path sbom = Files.writeString(dir.resolve("generic.cdx.json"), """
         {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
           {"type": "library", "name": "blob", "version": "1", "purl": "pkg:generic/blob@1"},
@@ -228,14 +236,135 @@ class PkgVulnsTest {
     Path tree = dir.resolve("tree-generic");
     Files.createDirectories(tree.resolve("bin"));
     Files.writeString(tree.resolve("bin/mme"), "#!/bin/sh\n");
-    Path generic = bundle("generic", tree, "--sbom", sbom.toString());
-    CliRun r = vulns(generic);
+    generic = bundle("generic", tree, "--sbom", sbom.toString());
+    return generic;
+  }
+
+  private static Path notAssessedVex(String name, String products, String reason)
+      throws Exception {
+    return Files.writeString(dir.resolve(name), """
+        {"@context": "https://openvex.dev/ns/v0.2.0", "author": "ACME PSIRT",
+         "timestamp": "2026-12-01T12:00:00Z", "statements": [
+          {"vulnerability": {"name": "NEGUARD-NOT-ASSESSED"}, %s "status": "not_affected"%s}]}
+        """.formatted(products, reason));
+  }
+
+  @Test
+  @DisplayName("HRD-3 AV-2: components that cannot be assessed (pkg:generic, no purl) hold"
+      + " pkg vulns by default (--unassessable hold) with the server gate's reason code,"
+      + " SCAN_INCOMPLETE, one per component named; --unassessable note (and the deprecated"
+      + " --allow-not-assessed) passes with them listed; a conflicting or unknown policy is a"
+      + " usage error")
+  void unassessable_holdByDefault_notePasses() throws Exception {
+    Path bundle = genericBundle();
+    CliRun r = vulns(bundle);
     assertThat(r.exit()).as("%s", r).isEqualTo(3);
-    assertThat(codes(r)).containsExactly("SCAN_INCOMPLETE");
+    // The server answers the same upload 422 with SCAN_INCOMPLETE per component
+    // (VulnGateCases.upload_unassessable_held_releasedByAnotherApprover).
+    assertThat(codes(r)).containsExactly("SCAN_INCOMPLETE", "SCAN_INCOMPLETE");
+    assertThat(r.json().path("reasons").findValuesAsText("subject"))
+        .containsExactlyInAnyOrder("pkg:generic/blob@1", "bios 7 (no package URL)");
+    assertThat(r.json().path("unassessable").asText()).isEqualTo("hold");
     assertThat(r.json().path("notAssessed").findValuesAsText("component"))
-        .contains("bios 7");
-    CliRun allowed = vulns(generic, "--allow-not-assessed");
-    assertThat(allowed.exit()).as("%s", allowed).isZero();
+        .containsExactlyInAnyOrder("pkg:generic/blob@1", "bios 7");
+    assertThat(r.json().path("findings").findValuesAsText("advisory"))
+        .containsOnly("NEGUARD-NOT-ASSESSED").hasSize(2);
+    CliRun text = CliRun.of("pkg", "vulns", bundle.toString(), "--db", db.toString());
+    assertThat(text.exit()).isEqualTo(3);
+    assertThat(text.out()).contains("NOT ASSESSED  bios 7 (no package URL)", "HOLDS",
+        "SCAN_INCOMPLETE");
+
+    for (String[] note : List.of(new String[] {"--unassessable", "note"},
+        new String[] {"--allow-not-assessed"})) {
+      CliRun ok = CliRun.of(List.of(List.of("pkg", "vulns", bundle.toString(), "--db",
+          db.toString()), List.of(note)).stream().flatMap(List::stream)
+          .toArray(String[]::new));
+      assertThat(ok.exit()).as("%s", ok).isZero();
+      assertThat(ok.out()).contains("PASS", "NOT ASSESSED  pkg:generic/blob@1",
+          "NOT ASSESSED  bios 7").doesNotContain("HOLDS");
+    }
+    CliRun both = vulns(bundle, "--allow-not-assessed", "--unassessable", "hold");
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+    CliRun bogus = vulns(bundle, "--unassessable", "ignore");
+    assertThat(bogus.exit()).as("%s", bogus).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("HRD-3 AV-2: a VEX 'not affected' for NEGUARD-NOT-ASSESSED without a"
+      + " justification is refused MALFORMED, as the server refuses it; with one it releases"
+      + " every unassessed component (no product) or only the one it names (a purl); one for"
+      + " another vulnerability releases nothing")
+  void unassessable_vex() throws Exception {
+    Path bundle = genericBundle();
+    CliRun bare = vulns(bundle, "--vex", notAssessedVex("na-bare.json", "", "").toString());
+    assertThat(bare.exit()).as("%s", bare).isEqualTo(3);
+    assertThat(codes(bare)).containsExactly("MALFORMED");
+    assertThat(bare.out()).contains("without a reason");
+
+    String reason = ", \"impact_statement\": \"blob is a data file and bios the board"
+        + " vendor's signed firmware, assessed by the vendor\"";
+    CliRun all = vulns(bundle, "--vex", notAssessedVex("na-all.json", "", reason).toString());
+    assertThat(all.exit()).as("%s", all).isZero();
+    assertThat(all.json().path("findings").findValuesAsText("suppressed"))
+        .containsOnly("true").hasSize(2);
+    assertThat(all.json().path("findings").path(0).path("vex").path("impactStatement").asText())
+        .contains("signed firmware");
+
+    CliRun one = vulns(bundle, "--vex", notAssessedVex("na-one.json",
+        "\"products\": [{\"@id\": \"pkg:generic/blob@1\"}],", reason).toString());
+    assertThat(one.exit()).as("%s", one).isEqualTo(3);
+    assertThat(one.json().path("reasons").findValuesAsText("subject"))
+        .containsExactly("bios 7 (no package URL)");
+
+    Path other = Files.writeString(dir.resolve("na-other.json"), Files.readString(
+        notAssessedVex("na-x.json", "", reason)).replace("NEGUARD-NOT-ASSESSED",
+        "CVE-2026-24061"));
+    CliRun unrelated = vulns(bundle, "--vex", other.toString());
+    assertThat(unrelated.exit()).as("%s", unrelated).isEqualTo(3);
+    assertThat(codes(unrelated)).containsExactly("SCAN_INCOMPLETE", "SCAN_INCOMPLETE");
+  }
+
+  @Test
+  @DisplayName("HRD-3 AV-2: an advisory carrying only a CVSS v4.0 vector (OSV CVSS_V4) grades its"
+      + " finding by the computed score: HIGH 8.7, so --fail-on critical passes and --fail-on"
+      + " high fails KNOWN_VULNERABILITY (unscored it would be UNKNOWN and fail both)")
+  void cvss4OnlyAdvisory_judgedByItsScore() throws Exception {
+    Path feed = Files.createDirectories(dir.resolve("feed-v4"));
+    // A fixture advisory (its id, package and vector are the test's own): the vector is a
+    // network attack needing low privileges, high impact on the vulnerable system only.
+    Files.writeString(feed.resolve("NEGUARD-TEST-V4-1.json"), """
+        {"id": "NEGUARD-TEST-V4-1", "modified": "%s", "summary": "fixture: v4-only advisory",
+         "severity": [{"type": "CVSS_V4",
+           "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}],
+         "affected": [{"package": {"ecosystem": "npm", "name": "cvss4-fixture"},
+           "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "2.0.0"}]}]}]}
+        """.formatted(Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+    Path db4 = dir.resolve("db-v4");
+    VulnDb.importFeeds(db4, List.of(feed), ProgressListener.NONE);
+    Path sbom = Files.writeString(dir.resolve("v4.cdx.json"), """
+        {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+          {"type": "library", "name": "cvss4-fixture", "version": "1.0.0",
+           "purl": "pkg:npm/cvss4-fixture@1.0.0"}]}
+        """);
+    Path tree = dir.resolve("tree-v4");
+    Files.createDirectories(tree.resolve("bin"));
+    Files.writeString(tree.resolve("bin/mme"), "#!/bin/sh\n");
+    Path bundle = bundle("cvss4", tree, "--sbom", sbom.toString());
+
+    CliRun critical = CliRun.of("pkg", "vulns", bundle.toString(), "--db", db4.toString(),
+        "--json", "--fail-on", "critical");
+    assertThat(critical.exit()).as("%s", critical).isZero();
+    JsonNode f = critical.json().path("findings").path(0);
+    assertThat(f.path("advisory").asText()).isEqualTo("NEGUARD-TEST-V4-1");
+    assertThat(f.path("severity").asText()).isEqualTo("HIGH");
+    assertThat(f.path("cvss").path("version").asText()).isEqualTo("4.0");
+    assertThat(f.path("cvss").path("score").asDouble()).isEqualTo(8.7);
+    CliRun high = CliRun.of("pkg", "vulns", bundle.toString(), "--db", db4.toString(),
+        "--json", "--fail-on", "high");
+    assertThat(high.exit()).as("%s", high).isEqualTo(3);
+    assertThat(codes(high)).containsExactly("KNOWN_VULNERABILITY");
+    assertThat(high.json().path("reasons").path(0).path("message").asText())
+        .contains("NEGUARD-TEST-V4-1", "(HIGH)");
   }
 
   /** {@code in} with entry {@code name}'s text edited, every other entry copied as it is. */

@@ -50,7 +50,11 @@ abstract class VulnGateCases {
               + " \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}]"),
       "DEBIAN-CVE-2026-28372.json", osv("DEBIAN-CVE-2026-28372", "CVE-2026-28372",
           "inetutils: telnetd: privilege escalation via systemd service credentials of login(1)",
-          "2:2.4-2+deb12u3", ""));
+          "2:2.4-2+deb12u3", ""),
+      "NEGUARD-TEST-V4-CRITICAL.json", osvV4("NEGUARD-TEST-V4-CRITICAL", "cvss4-critical",
+          "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+      "NEGUARD-TEST-V4-HIGH.json", osvV4("NEGUARD-TEST-V4-HIGH", "cvss4-high",
+          "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"));
 
   static String osv(String id, String cve, String summary, String fixed, String severity) {
     return "{\"id\": \"" + id + "\", \"modified\": \"2026-11-20T00:00:00Z\", \"aliases\": [\""
@@ -58,6 +62,18 @@ abstract class VulnGateCases {
         + "\"package\": {\"ecosystem\": \"Debian:12\", \"name\": \"inetutils\"}, \"ranges\":"
         + " [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \""
         + fixed + "\"}]}]}]}";
+  }
+
+  /**
+   * A fixture advisory (its id, npm package and vector are the tests' own) whose only severity
+   * is a CVSS v4.0 vector, as GitHub's advisories now often have: every version before 2.0.0.
+   */
+  static String osvV4(String id, String npmPackage, String vector) {
+    return "{\"id\": \"" + id + "\", \"modified\": \"2026-11-20T00:00:00Z\", \"summary\":"
+        + " \"fixture: v4-only advisory\", \"severity\": [{\"type\": \"CVSS_V4\", \"score\":"
+        + " \"" + vector + "\"}], \"affected\": [{\"package\": {\"ecosystem\": \"npm\","
+        + " \"name\": \"" + npmPackage + "\"}, \"ranges\": [{\"type\": \"SEMVER\","
+        + " \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"2.0.0\"}]}]}]}";
   }
 
   /** The purl syft writes for this machine's telnetd package at {@code version}. */
@@ -514,6 +530,25 @@ abstract class VulnGateCases {
     assertThat(other.status()).as("%s", other).isEqualTo(400);
     assertThat(other.code()).isEqualTo("BAD_INPUT");
     assertThat(held("blob-gw").path("state").asText()).isEqualTo("held");
+  }
+
+  @Test
+  @Order(12)
+  @DisplayName("AV-2 HRD-3 an advisory carrying only a CVSS v4.0 vector is judged by the score"
+      + " computed from it: at the default --vuln-fail-on critical a package with the 9.3 finding"
+      + " is held KNOWN_VULNERABILITY (CRITICAL), one with the 8.7 finding (HIGH) is published;"
+      + " unscored, both would be UNKNOWN and held")
+  void cvss4OnlyAdvisory_judgedByItsScore() throws Exception {
+    Http.Response r = s.http.upload(bundle("v4-gw", "1.0.0", 14,
+        sbom("pkg:npm/cvss4-critical@1.0.0")), publisher);
+    assertThat(r.status()).as("%s", r).isEqualTo(422);
+    assertThat(r.code()).isEqualTo("KNOWN_VULNERABILITY");
+    assertThat(r.body()).contains("NEGUARD-TEST-V4-CRITICAL", "severity CRITICAL");
+    assertThat(held("v4-gw").path("findings").findValuesAsText("severity"))
+        .containsExactly("CRITICAL");
+    Http.Response high = s.http.upload(bundle("v4-gw", "1.0.1", 15,
+        sbom("pkg:npm/cvss4-high@1.0.0")), publisher);
+    assertThat(high.status()).as("%s", high).isEqualTo(201);
   }
 
   @Test

@@ -36,8 +36,8 @@ final class InventoryMatcher {
       + " packages by source package and dpkg version order (so fixes backported into a Debian"
       + " revision count), npm/Go/crates.io by semver, Maven by Maven's ComparableVersion, PyPI"
       + " by PEP 440; products known only by a CPE (remote service identification) against NVD"
-      + " configurations; severity from the advisory's CVSS v3 vector, else NVD's best metric"
-      + " for the CVE; components that could not be judged are listed as not assessed";
+      + " configurations; severity from the advisory's CVSS v3 or v4.0 vector (score computed"
+      + " from it), else NVD's best metric for the CVE; components that could not be judged are listed as not assessed";
 
   /** At most this many CVE ids are named in one not-assessed reason. */
   private static final int MAX_NAMED = 5;
@@ -187,15 +187,17 @@ final class InventoryMatcher {
       .thenComparing(f -> f.component().name());
 
   /**
-   * The advisory's own CVSS v3 vector with its score computed, else NVD's best metric for the
-   * first of its CVE ids NVD grades.
+   * The advisory's own CVSS v3 or v4.0 vector with its score computed, else NVD's best metric
+   * for the first of its CVE ids NVD grades.
    */
   private static Optional<Cvss> cvss(Advisory a, NvdIndex nvd) {
     Optional<Cvss> own = a.cvss().flatMap(v -> {
       try {
         return Cvss.ofVector(v, a.id());
       } catch (IllegalArgumentException e) {
-        return Optional.empty(); // refused at import; an index cannot hold one
+        // Refused at import; an index imported before v4.0 vectors were checked may hold one:
+        // no score from it, so NVD's or none (UNKNOWN, which every threshold counts).
+        return Optional.empty();
       }
     });
     if (own.isPresent()) {

@@ -66,16 +66,15 @@ public final class NvdReader {
   private static final List<String> VERSION_ORDER = List.of("4.0", "3.1", "3.0", "2.0");
   // The base metrics each version's specification lists, in its order; other (temporal,
   // environmental, supplemental) metrics may follow. A score whose vector is not one of these
-  // cannot be checked by anyone, so it is not believed.
+  // cannot be checked by anyone, so it is not believed. A v4.0 vector is checked in full by
+  // Cvss4 (every metric, value and the fixed order of its Table 23).
   private static final String MORE = "(/[A-Za-z]{1,4}:[A-Za-z]{1,2})*";
   private static final Map<String, Pattern> VECTORS = Map.of(
       "2.0", Pattern.compile("AV:[LAN]/AC:[HML]/Au:[MSN]/C:[NPC]/I:[NPC]/A:[NPC]" + MORE),
       "3.0", Pattern.compile("CVSS:3\\.0/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
           + "/I:[HLN]/A:[HLN]" + MORE),
       "3.1", Pattern.compile("CVSS:3\\.1/AV:[NALP]/AC:[LH]/PR:[NLH]/UI:[NR]/S:[UC]/C:[HLN]"
-          + "/I:[HLN]/A:[HLN]" + MORE),
-      "4.0", Pattern.compile("CVSS:4\\.0/AV:[NALP]/AC:[LH]/AT:[NP]/PR:[NLH]/UI:[NPA]/VC:[HLN]"
-          + "/VI:[HLN]/VA:[HLN]/SC:[HLN]/SI:[HLN]/SA:[HLN]" + MORE));
+          + "/I:[HLN]/A:[HLN]" + MORE));
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       // The caller opened the stream and closes it.
@@ -445,8 +444,9 @@ public final class NvdReader {
         }
       }
       String where = recordId + ": " + key;
+      // A v4.0 metric may come without baseScore: it is computed from the vector below.
       if (src == null || type == null || dataVersion == null || vector == null
-          || score == null) {
+          || (score == null && !version.equals("4.0"))) {
         throw malformed(source, where + " lacks source, type, cvssData.version, vectorString"
             + " or baseScore");
       }
@@ -463,7 +463,20 @@ public final class NvdReader {
         throw malformed(source, where + " vector " + Cpe.printable(vector)
             + " does not start with " + prefix);
       }
-      if (!VECTORS.get(version).matcher(vector).matches()) {
+      if (version.equals("4.0")) {
+        double computed;
+        try {
+          computed = Cvss4.baseScore(vector);
+        } catch (IllegalArgumentException e) {
+          throw malformed(source, where + " vector is not a CVSS 4.0 vector: "
+              + Cpe.printable(e.getMessage()));
+        }
+        // NVD's (or the CNA's) stated score is kept when there is one, as for every version;
+        // without one, the score FIRST's calculator gives for the vector.
+        if (score == null) {
+          score = computed;
+        }
+      } else if (!VECTORS.get(version).matcher(vector).matches()) {
         throw malformed(source, where + " vector " + Cpe.printable(vector) + " is not a CVSS "
             + version + " vector with every base metric once, in the specification's order");
       }

@@ -72,23 +72,23 @@ public final class OsvReader {
       }
       aliases.add(a.textValue());
     }
-    // The CVSS v3 vector is preferred: its base score can be computed here (Cvss3); a v4 or v2
-    // vector is kept for the report only when no v3 one is given.
-    Optional<String> cvss = Optional.empty();
+    // A vector whose score can be computed here is kept: CVSS v3 first (Cvss3), else v4.0
+    // (Cvss4); a v2 (or later) vector only for the report, when neither is given. A v3 or v4
+    // vector that is not one refuses the record: a score is never guessed from it.
+    Optional<String> v3 = Optional.empty();
+    Optional<String> v4 = Optional.empty();
+    Optional<String> other = Optional.empty();
     for (JsonNode s : array(n, "severity", source)) {
       String type = s.path("type").asText("");
       if (type.startsWith("CVSS_V3")) {
-        String vector = text(s, "score", source);
-        try {
-          Cvss3.baseScore(vector);
-        } catch (IllegalArgumentException e) {
-          throw malformed(source, id + ": severity: " + e.getMessage());
-        }
-        cvss = Optional.of(vector);
-      } else if (type.startsWith("CVSS_V") && cvss.isEmpty()) {
-        cvss = Optional.of(text(s, "score", source));
+        v3 = Optional.of(scoredVector(s, source, id, Cvss3::baseScore));
+      } else if (type.equals("CVSS_V4")) {
+        v4 = Optional.of(scoredVector(s, source, id, Cvss4::baseScore));
+      } else if (type.startsWith("CVSS_V") && other.isEmpty()) {
+        other = Optional.of(text(s, "score", source));
       }
     }
+    Optional<String> cvss = v3.isPresent() ? v3 : v4.isPresent() ? v4 : other;
     List<Advisory.Affected> affected = new ArrayList<>();
     for (JsonNode a : array(n, "affected", source)) {
       JsonNode pkg = a.path("package");
@@ -161,5 +161,20 @@ public final class OsvReader {
       throw malformed(source, field + " is longer than " + MAX_STRING + " characters");
     }
     return v.textValue();
+  }
+
+  /**
+   * The vector of severity entry {@code s}, refused MALFORMED (naming the record) when {@code
+   * score} cannot score it: a score is never guessed from a vector that is not one.
+   */
+  private static String scoredVector(JsonNode s, String source, String id,
+      java.util.function.ToDoubleFunction<String> score) throws RefusalException {
+    String vector = text(s, "score", source);
+    try {
+      score.applyAsDouble(vector);
+    } catch (IllegalArgumentException e) {
+      throw malformed(source, id + ": severity: " + e.getMessage());
+    }
+    return vector;
   }
 }

@@ -305,6 +305,44 @@ class NvdReaderTest {
         "CRITICAL"))).as("temporal metrics after the base ones are allowed").isNull();
   }
 
+  /** A cvssMetricV40 entry without baseScore (and optionally without baseSeverity). */
+  static String v40WithoutScore(String vector, String severity) {
+    return ",\"metrics\":{\"cvssMetricV40\":[{\"source\":\"cna@example.org\",\"type\":"
+        + "\"Secondary\",\"cvssData\":{\"version\":\"4.0\",\"vectorString\":\"" + vector
+        + "\"" + (severity == null ? "" : ",\"baseSeverity\":\"" + severity + "\"") + "}}]}";
+  }
+
+  @Test
+  @DisplayName("HRD-3 a cvssMetricV40 without baseScore is scored from its vector (CVSS-B 9.3,"
+      + " a CVSS-BT vector 8.1) and its Supplemental metrics are accepted (U:Clear); one whose"
+      + " vector is out of Table 23's order, or whose baseSeverity disagrees with the computed"
+      + " score, is MALFORMED; a v3.1 metric still needs its baseScore")
+  void v40_withoutBaseScore_computed() throws Exception {
+    String b = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N";
+    List<NvdCve> cves = read(feed(
+        cve("CVE-2099-0401", v40WithoutScore(b, "CRITICAL")),
+        cve("CVE-2099-0402", v40WithoutScore(b + "/E:U/S:X/U:Clear", null)))
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(cves).extracting(c -> c.bestMetric().orElseThrow().version() + " "
+        + c.bestMetric().orElseThrow().score()).containsExactly("4.0 9.3", "4.0 8.1");
+    assertThat(cves.get(1).bestMetric().orElseThrow().severity()).isEqualTo(Severity.HIGH);
+
+    assertThat(code(feed(cve("CVE-2099-0403", v40WithoutScore(
+        "CVSS:4.0/AC:L/AV:N/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", null)))))
+        .as("out of order").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(refused(feed(cve("CVE-2099-0404", v40WithoutScore(b, "HIGH")))
+        .getBytes(StandardCharsets.UTF_8)).getMessage()).contains("disagrees");
+    assertThat(code(feed(cve("CVE-2099-0405", v40WithoutScore(b + "/U:clear", null)))))
+        .as("values are case sensitive").isEqualTo(ReasonCode.MALFORMED);
+    assertThat(code(feed(cve("CVE-2099-0406", ",\"metrics\":{\"cvssMetricV31\":[{\"source\":"
+        + "\"x@example.org\",\"type\":\"Primary\",\"cvssData\":{\"version\":\"3.1\","
+        + "\"vectorString\":\"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}}]}"))))
+        .as("v3.1 without baseScore").isEqualTo(ReasonCode.MALFORMED);
+    // A stated score is NVD's (or the CNA's) and kept, as for every version.
+    assertThat(read(metric("cvssMetricV40", "Primary", "4.0", b + "/U:Clear", "9.3",
+        "CRITICAL"))).isNull();
+  }
+
   // The well-formed metric above is read; a helper returning null keeps the assertion honest.
   static Object read(String metricJson) {
     try {

@@ -29,6 +29,7 @@ import org.neguard.vuln.CycloneDx;
 import org.neguard.vuln.FeedInfo;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Severity;
+import org.neguard.vuln.Unassessable;
 import org.neguard.vuln.Vex;
 import org.neguard.vuln.VexReader;
 import org.neguard.vuln.VexStatement;
@@ -49,11 +50,18 @@ import picocli.CommandLine.Option;
       "The SBOM is read through the bundle reader that checks it against the manifest (size"
           + " and SHA-256); with --trust the whole bundle is verified first (signature, chain,"
           + " every file), without it the signature is not checked and the output says so.",
+      "Components that cannot be assessed (no package URL, an ecosystem without version"
+          + " rules) are judged as the server's publication gate judges them"
+          + " (--vuln-unassessable): with --unassessable hold, the default, each is a finding"
+          + " of unknown severity, vulnerability NEGUARD-NOT-ASSESSED, that only a VEX"
+          + " statement with a justification or impact statement releases; with note they are"
+          + " listed and pass.",
       "Exit 0: no finding at or above --fail-on that a VEX statement does not suppress, and"
-          + " every component assessed; 3: KNOWN_VULNERABILITY for each such finding,"
-          + " SCAN_INCOMPLETE for components that could not be assessed (unless"
-          + " --allow-not-assessed), SCAN_POLICY for a database older than --max-db-age, or"
-          + " the bundle's own refusal; 1: the bundle carries no SBOM, or a file cannot be read."
+          + " no component held unassessed; 3: KNOWN_VULNERABILITY for each such finding,"
+          + " SCAN_INCOMPLETE for each component held unassessed, SCAN_POLICY for a database"
+          + " older than --max-db-age, MALFORMED for a VEX document the server would refuse"
+          + " (a 'not affected' without a reason), or the bundle's own refusal; 1: the bundle"
+          + " carries no SBOM, or a file cannot be read."
     })
 final class PkgVulnsCommand extends BundleCommand {
   @Option(names = "--db", required = true, paramLabel = "DIR",
@@ -77,8 +85,17 @@ final class PkgVulnsCommand extends BundleCommand {
           + " ${DEFAULT-VALUE}): an old database misses every advisory published since.")
   Duration maxDbAge;
 
-  @Option(names = "--allow-not-assessed",
-      description = "Pass even when some components could not be assessed (they are listed).")
+  @Option(names = "--unassessable", paramLabel = "hold|note",
+      description = "What a component that cannot be assessed does, as the server's"
+          + " --vuln-unassessable: hold (the default) fails SCAN_INCOMPLETE naming it until a"
+          + " VEX statement for NEGUARD-NOT-ASSESSED (no product: every such component; a"
+          + " package URL: that one) with a justification releases it; note lists it and"
+          + " passes.")
+  String unassessable;
+
+  /** The flag before --unassessable existed; kept so that scripts using it keep working. */
+  @Option(names = "--allow-not-assessed", hidden = true,
+      description = "Deprecated: the same as --unassessable note.")
   boolean allowNotAssessed;
 
   @Option(names = "--trust", paramLabel = "[VENDOR=]CA.pem|DIR",
@@ -94,6 +111,7 @@ final class PkgVulnsCommand extends BundleCommand {
   @Override
   public Integer call() throws Exception {
     Severity threshold = threshold();
+    boolean hold = hold();
     Output out = output();
     List<VexStatement> statements = List.of();
     if (vex != null) {
@@ -124,9 +142,15 @@ final class PkgVulnsCommand extends BundleCommand {
     }
     CycloneDx.Sbom sbom = CycloneDx.read(sbomBytes, file.getFileName() + "!/neguard/sbom.cdx.json");
     Assessment assessment = database.assess(sbom.inventory());
-    // Taken before VEX: a VEX document speaks of findings, and must never turn "could not
-    // assess" into a pass, whatever Vex.apply carries over.
+    // Taken before VEX and kept whole: every component that could not be assessed stays
+    // listed, released by a VEX statement or not.
     List<Assessment.NotAssessed> notAssessedComponents = assessment.notAssessed();
+    if (hold) {
+      // As the server's gate (--vuln-unassessable hold): what cannot be assessed is a finding
+      // of unknown severity, which reaches every threshold; only a reasoned VEX statement for
+      // Unassessable.ADVISORY_ID releases it (VexReader refused one without a reason above).
+      assessment = Unassessable.asFindings(assessment, sbom.unidentified());
+    }
     if (!statements.isEmpty()) {
       assessment = Vex.apply(assessment, statements);
     }
@@ -139,6 +163,7 @@ final class PkgVulnsCommand extends BundleCommand {
         ? "signature, chain and every file's digest (--trust)"
         : "the SBOM against the manifest's size and SHA-256; signature NOT checked (no --trust)");
     d.put("failOn", threshold.name().toLowerCase(Locale.ROOT));
+    d.put("unassessable", hold ? "hold" : "note");
     d.put("sbom", Map.of("specVersion", sbom.specVersion(),
         "components", sbom.components().size(), "unidentified", sbom.unidentified().size()));
     d.put("database", feeds(database.feeds()));
@@ -147,45 +172,99 @@ final class PkgVulnsCommand extends BundleCommand {
     StringBuilder text = new StringBuilder();
     for (Finding f : assessment.findings()) {
       rows.add(row(f, failing.contains(f)));
-      text.append('\n').append(line(f, failing.contains(f)));
+      if (!Unassessable.is(f)) {
+        text.append('\n').append(line(f, failing.contains(f)));
+      }
     }
     d.put("findings", rows);
+    // Listed in both modes; with hold, from their findings, each line saying whether it holds
+    // the result or which VEX statement released it (the finding's row carries the same).
     List<Map<String, Object>> notAssessed = new ArrayList<>();
     for (Assessment.NotAssessed n : notAssessedComponents) {
       notAssessed.add(Map.of("component", n.component().purl(), "reason", n.reason()));
-      text.append("\n  NOT ASSESSED  ").append(n.component().purl()).append(": ")
-          .append(n.reason());
+      if (!hold) {
+        text.append("\n  NOT ASSESSED  ").append(n.component().purl()).append(": ")
+            .append(n.reason());
+      }
     }
     for (CycloneDx.Unidentified u : sbom.unidentified()) {
       notAssessed.add(Map.of("component", u.name() + u.version().map(v -> " " + v).orElse(""),
           "reason", u.reason()));
-      text.append("\n  NOT ASSESSED  ").append(u.name()).append(u.version().map(v -> " " + v)
-          .orElse("")).append(": ").append(u.reason());
+      if (!hold) {
+        text.append("\n  NOT ASSESSED  ").append(u.name()).append(u.version()
+            .map(v -> " " + v).orElse("")).append(": ").append(u.reason());
+      }
+    }
+    for (Finding f : assessment.findings()) {
+      if (Unassessable.is(f)) {
+        text.append("\n  NOT ASSESSED  ").append(name(f)).append(": ")
+            .append(f.summary().replaceFirst("^not assessed: ", "")).append(status(f, failing));
+      }
     }
     d.put("notAssessed", notAssessed);
 
+    long known = assessment.findings().stream().filter(f -> !Unassessable.is(f)).count();
+    long holding = failing.stream().filter(Unassessable::is).count();
     String what = manifest.name() + " " + manifest.version() + ": " + sbom.components().size()
-        + " components against " + database.feeds().size() + " feed(s); "
-        + assessment.findings().size() + " finding(s), " + failing.size() + " at or above "
-        + threshold.name().toLowerCase(Locale.ROOT) + " not suppressed"
+        + " components against " + database.feeds().size() + " feed(s); " + known
+        + " finding(s), " + (failing.size() - holding) + " at or above "
+        + threshold.name().toLowerCase(Locale.ROOT) + " not suppressed; " + notAssessed.size()
+        + " not assessed" + (hold ? ", " + holding + " holding (--unassessable hold)" : "")
         + (signatureChecked ? "" : " (signature not checked: give --trust)");
     List<Reason> reasons = new ArrayList<>();
     for (Finding f : failing) {
+      if (Unassessable.is(f)) {
+        // The server's code for it (HeldPackages): SCAN_INCOMPLETE, naming the component.
+        reasons.add(Reason.about(ReasonCode.SCAN_INCOMPLETE, name(f), f.summary() + "; give"
+            + " it a package URL of a supported ecosystem, or record why it may ship"
+            + " unassessed: a VEX statement for " + Unassessable.ADVISORY_ID + " with a"
+            + " justification (--vex), or --unassessable note"));
+        continue;
+      }
       reasons.add(Reason.about(ReasonCode.KNOWN_VULNERABILITY, f.component().purl(),
           f.advisoryId() + " " + f.cves() + " (" + f.severity() + ") affects "
               + f.component().name() + " " + f.component().version()
               + f.fixedVersion().map(v -> "; fixed in " + v + ": rebuild with it")
                   .orElse("; no fixed version yet: record a VEX statement if not affected")));
     }
-    if (!notAssessed.isEmpty() && !allowNotAssessed) {
-      reasons.add(Reason.of(ReasonCode.SCAN_INCOMPLETE, notAssessed.size()
-          + " component(s) could not be assessed (listed above); pass --allow-not-assessed to"
-          + " accept that, or give them package URLs of a supported ecosystem"));
-    }
     if (reasons.isEmpty()) {
       return out.pass("PASS  " + what + text, d);
     }
     return out.failWithDetails("FAIL  " + what + text, reasons, d);
+  }
+
+  /**
+   * {@code --unassessable}: hold unless note is asked for, by it or by the deprecated
+   * {@code --allow-not-assessed}; the two saying different things is a usage error.
+   */
+  private boolean hold() {
+    if (allowNotAssessed) {
+      if (unassessable != null && !unassessable.equals("note")) {
+        throw usage("--allow-not-assessed is --unassessable note; it cannot be given with"
+            + " --unassessable " + unassessable);
+      }
+      return false;
+    }
+    return switch (unassessable == null ? "hold" : unassessable) {
+      case "hold" -> true;
+      case "note" -> false;
+      default -> throw usage("--unassessable: '" + unassessable + "' is not hold or note");
+    };
+  }
+
+  /** A component held unassessed, as messages name it: its purl, else name and version. */
+  private static String name(Finding f) {
+    Component c = f.component();
+    return !c.purl().isEmpty() ? c.purl()
+        : c.name() + (c.version().isEmpty() ? "" : " " + c.version()) + " (no package URL)";
+  }
+
+  private static String status(Finding f, List<Finding> failing) {
+    if (failing.contains(f)) {
+      return "  HOLDS (" + Unassessable.ADVISORY_ID + ")";
+    }
+    return f.vex().map(v -> "  [VEX " + v.status() + v.justification().map(j -> ": " + j)
+        .orElse(v.impactStatement().map(x -> ": " + x).orElse("")) + "]").orElse("");
   }
 
   private Severity threshold() {
