@@ -63,6 +63,19 @@ class PackageInventoryRpmTest {
     assertThat(r.digest()).isEqualTo(PackageReport.digestOf(r.packages()));
   }
 
+  @Test
+  @DisplayName("HRD-3 packages.rpm.dbpath: rpm's default when absent, else the directory given,"
+      + " relative to the configuration file")
+  void rpmDbPath_configured(@TempDir Path tmp) throws Exception {
+    String base = "server.url=https://127.0.0.1:8444\nstate.dir=state\ninstall.root=install\n"
+        + "tuf.root=root.json\ntrust.anchors=ca.pem\nne.type=mme\ndevice.id=ne-1\n";
+    Path f = Files.writeString(tmp.resolve("agent.properties"), base);
+    assertThat(AgentConfig.load(f).packages().rpmDbPath()).isNull();
+    Files.writeString(f, base + "packages.rpm.dbpath=ne-root/var/lib/rpm\n");
+    assertThat(AgentConfig.load(f).packages().rpmDbPath())
+        .isEqualTo(tmp.resolve("ne-root/var/lib/rpm"));
+  }
+
   /** An "rpm" printing {@code output} whatever it is asked, exiting {@code exit}. */
   static Path fakeRpm(Path tmp, String output, int exit) throws Exception {
     Path out = Files.writeString(tmp.resolve("out-" + System.nanoTime()), output);
