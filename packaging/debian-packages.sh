@@ -23,12 +23,15 @@ NEGUARD_QUICKSTART_NEEDS=(java:openjdk-17-jdk-headless mvn:maven clamd:clamav-da
 #   swtpm, swtpm-tools, tpm2-tools: a software TPM 2.0 for the attestation tests (TPM quotes);
 #   systemd: systemd-analyze verifies the agent's unit (packaging/systemd);
 #   python3-packaging: PEP 440 version order reference for the vulnerability matching tests;
+#   rpm (rpm, rpmbuild): the agent's rpm inventory is tested on real rpm databases the tests build
+#     (tiny packages recorded with rpm --justdb, nothing installed on the machine), and rpm's own
+#     rpm.vercmp is the reference for rpm version order;
 #   chromium, chromium-driver: the console's browser tests (issue 18) drive Debian's Chromium,
 #     headless, through Debian's chromedriver with Selenium (no browser downloaded at test time).
 # (Node.js and npm, for tuf-js, are .ci/run's own choice: see there.)
 NEGUARD_TEST_PACKAGES=("${NEGUARD_QUICKSTART_NEEDS[@]#*:}"
   openssl openssh-client clamdscan yara c-icap libc-icap-mod-virus-scan faketime zip
-  python3-packaging
+  python3-packaging rpm
   inetutils-inetd inetutils-telnetd rsh-server fingerd finger inetutils-ftpd tftpd-hpa snmpd snmp
   samba nfs-ganesha nfs-ganesha-vfs rpcbind nmap libsctp1 iproute2 nftables socat
   postgresql swtpm swtpm-tools tpm2-tools systemd

@@ -54,10 +54,15 @@ public record AgentConfig(
 
   /**
    * Where the agent reads what the NE runs (issue 16, docs/AGENT.md "Installed packages"):
-   * dpkg's admin directory ({@code status} and {@code info/*.list} in it) and the os-release
-   * file naming the release. Tests point them at files of their own.
+   * dpkg's admin directory ({@code status} and {@code info/*.list} in it), the os-release
+   * file naming the release, and rpm's database directory ({@code rpm --dbpath}; null: rpm's
+   * own default), read where there is no dpkg status. Tests point them at files of their own.
    */
-  public record Packages(Path dpkgAdminDir, Path osRelease) {
+  public record Packages(Path dpkgAdminDir, Path osRelease, Path rpmDbPath) {
+    public Packages(Path dpkgAdminDir, Path osRelease) {
+      this(dpkgAdminDir, osRelease, null);
+    }
+
     public static Packages system() {
       return new Packages(Path.of("/var/lib/dpkg"), Path.of("/etc/os-release"));
     }
@@ -69,8 +74,8 @@ public record AgentConfig(
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
       "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti",
-      "packages.dpkg.admindir", "packages.os-release", "restart.timeout", "hooks.timeout",
-      "hooks.user");
+      "packages.dpkg.admindir", "packages.os-release", "packages.rpm.dbpath", "restart.timeout",
+      "hooks.timeout", "hooks.user");
   /** A user name as useradd takes it: never an option, never a path. */
   private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
   /** A TCTI for tpm2-tools: a name and its options, no blanks, no shell characters. */
@@ -213,7 +218,10 @@ public record AgentConfig(
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
         Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti,
         new Packages(dir.resolve(p.getProperty("packages.dpkg.admindir", "/var/lib/dpkg").trim()),
-            dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim())),
+            dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim()),
+            p.getProperty("packages.rpm.dbpath") == null
+                || p.getProperty("packages.rpm.dbpath").isBlank() ? null
+                : dir.resolve(p.getProperty("packages.rpm.dbpath").trim())),
         restartTimeout, new Hooks(hooksTimeout, hooksUser));
   }
 

@@ -27,7 +27,7 @@ import org.neguard.harden.PortState;
 
 /**
  * What the NE runs (issue 16, docs/AGENT.md "Installed packages"): the installed OS packages
- * from dpkg's status database (or {@code rpm -qa} where there is no dpkg but rpm), and the
+ * from dpkg's status database (or {@code rpm -qa} where there is no dpkg status but rpm), and the
  * package owning each listening socket's executable (dpkg's {@code info/*.list}).
  *
  * <p>The agent's memory is tight, so it keeps raw strings and no version rules: the server
@@ -53,6 +53,7 @@ public final class PackageInventory {
   private final Path info;
   private final Path osRelease;
   private final List<Path> rpm;
+  private final Path rpmDbPath;
 
   private String statusKey;
   private List<OsPackage> packages = List.of();
@@ -71,6 +72,7 @@ public final class PackageInventory {
     this.info = config.dpkgAdminDir().resolve("info");
     this.osRelease = config.osRelease();
     this.rpm = List.copyOf(rpm);
+    this.rpmDbPath = config.rpmDbPath();
   }
 
   /** The report of the installed packages and of {@code ports}' owners, the list included. */
@@ -120,7 +122,7 @@ public final class PackageInventory {
     for (Path r : rpm) {
       if (Files.isExecutable(r)) {
         try {
-          packages = readRpm(r);
+          packages = readRpm(r, rpmDbPath);
           format = PackageReport.RPM;
         } catch (IOException | IllegalStateException e) {
           fail("cannot list the rpm packages with " + r + ": " + e.getMessage());
@@ -199,14 +201,45 @@ public final class PackageInventory {
         sourceVersion));
   }
 
-  /** {@code rpm -qa}, bounded in output and time. */
-  private static List<OsPackage> readRpm(Path rpm) throws IOException {
-    Process p = new ProcessBuilder(rpm.toString(), "-qa", "--queryformat",
-        "%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n")
-        .redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+  /** What the agent asks rpm for each installed package, one line each, tab-separated. */
+  static final String RPM_QUERY_FORMAT =
+      "%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n";
+  /** {@code EPOCHNUM:VERSION-RELEASE}: rpm builds no version or release with a '-' or blank. */
+  private static final java.util.regex.Pattern RPM_EVR = java.util.regex.Pattern.compile(
+      "[0-9]{1,10}:[\\x21-\\x7e&&[^-:]]+-[\\x21-\\x7e&&[^-]]+");
+  /** A source rpm's file name: {@code NAME-VERSION-RELEASE.src.rpm} (or {@code .nosrc.rpm}). */
+  private static final java.util.regex.Pattern SOURCE_RPM = java.util.regex.Pattern.compile(
+      "([\\x21-\\x7e]+)-([\\x21-\\x7e&&[^-]]+)-([\\x21-\\x7e&&[^-]]+)\\.(?:no)?src\\.rpm");
+  /** Printable ASCII without blanks: rpmbuild builds names and versions of no other. */
+  private static final java.util.regex.Pattern RPM_FIELD = java.util.regex.Pattern.compile(
+      "[\\x21-\\x7e]{1,256}");
+
+  /**
+   * The installed packages of the rpm database in {@code dbPath} (null: rpm's default), as
+   * {@code rpm -qa} lists them with {@link #RPM_QUERY_FORMAT}, in name and architecture order;
+   * at most {@link #MAX_RPM_BYTES} of output (rpm is killed past it) and {@link
+   * #RPM_TIMEOUT_SECONDS}. Public for {@code neguard vuln check --rpmdb}.
+   *
+   * @throws IllegalStateException when rpm fails, says too much or takes too long, or lists a
+   *     line that is not a package as asked for: the whole list is refused, never guessed at
+   */
+  public static List<OsPackage> readRpm(Path rpm, Path dbPath) throws IOException {
+    List<String> command = new ArrayList<>(List.of(rpm.toString()));
+    if (dbPath != null) {
+      command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
+    }
+    command.addAll(List.of("-qa", "--queryformat", RPM_QUERY_FORMAT));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     byte[] bytes;
     try (InputStream in = p.getInputStream()) {
       bytes = in.readNBytes(MAX_RPM_BYTES + 1);
+      if (bytes.length > MAX_RPM_BYTES) {
+        // not a wait for an rpm that goes on writing into a pipe nobody reads
+        p.destroyForcibly();
+        throw new IllegalStateException("rpm -qa wrote more than " + MAX_RPM_BYTES
+            + " bytes; no package list is that large");
+      }
     }
     try {
       if (!p.waitFor(RPM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
@@ -218,24 +251,52 @@ public final class PackageInventory {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted");
     }
-    if (bytes.length > MAX_RPM_BYTES || p.exitValue() != 0) {
-      throw new IllegalStateException(bytes.length > MAX_RPM_BYTES ? "more than "
-          + MAX_RPM_BYTES + " bytes of output" : "rpm -qa exited " + p.exitValue());
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException("rpm -qa exited " + p.exitValue());
     }
+    return parseRpm(new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * {@code rpm -qa}'s output in {@link #RPM_QUERY_FORMAT}. Every line must be one package of
+   * four fields as rpm builds them; one that is not refuses the list (naming the line), since a
+   * skipped line would be a package nobody assesses. rpm's imported signing keys ({@code
+   * gpg-pubkey}, no architecture, no source rpm) are not software and are left out.
+   */
+  static List<OsPackage> parseRpm(String output) {
     List<OsPackage> out = new ArrayList<>();
-    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+    String[] lines = output.split("\n", -1);
+    if (!lines[lines.length - 1].isEmpty()) {
+      throw new IllegalStateException("rpm -qa's output ends in the middle of a line");
+    }
+    for (int i = 0; i < lines.length - 1; i++) {
+      String line = lines[i];
       String[] f = line.split("\t", -1);
-      if (f.length != 4) {
+      String at = "rpm -qa line " + (i + 1);
+      if (f.length != 4 || !RPM_FIELD.matcher(f[0]).matches()
+          || !RPM_FIELD.matcher(f[2]).matches() || !RPM_FIELD.matcher(f[3]).matches()) {
+        throw new IllegalStateException(at + " is not NAME, EPOCH:VERSION-RELEASE, ARCH and"
+            + " SOURCERPM separated by tabs");
+      }
+      if (f[0].equals("gpg-pubkey") && f[2].equals("(none)") && f[3].equals("(none)")) {
         continue;
+      }
+      if (!RPM_EVR.matcher(f[1]).matches()) {
+        throw new IllegalStateException(at + " (" + f[0] + "): '" + f[1] + "' is not"
+            + " EPOCH:VERSION-RELEASE");
+      }
+      java.util.regex.Matcher src = SOURCE_RPM.matcher(f[3]);
+      if (!src.matches()) {
+        throw new IllegalStateException(at + " (" + f[0] + "): source rpm '" + f[3] + "' is not"
+            + " NAME-VERSION-RELEASE.src.rpm");
       }
       if (out.size() >= MAX_PACKAGES) {
         throw new IllegalStateException("more than " + MAX_PACKAGES + " installed packages");
       }
-      // The source rpm's name-version-release.src.rpm: advisories name the source package.
-      String src = f[3].replaceFirst("\\.src\\.rpm$", "");
-      String srcName = src.replaceFirst("-[^-]+-[^-]+$", "");
-      out.add(new OsPackage(f[0], f[1], f[2], srcName.isEmpty() ? f[0] : srcName,
-          src.length() > srcName.length() ? src.substring(srcName.length() + 1) : f[1]));
+      // advisories name binary rpms or source rpms: both travel; the source's version is its
+      // file name's VERSION-RELEASE (rpm records no epoch for it)
+      out.add(new OsPackage(f[0], f[1], f[2], src.group(1), src.group(2) + "-"
+          + src.group(3)));
     }
     out.sort(Comparator.comparing(OsPackage::name).thenComparing(OsPackage::arch));
     return List.copyOf(out);
@@ -348,12 +409,37 @@ public final class PackageInventory {
         notes.add(osRelease + " names no ID and VERSION_ID: the release is unknown");
         return null;
       }
-      // OSV's ecosystem names: Debian:12, Ubuntu:22.04, ...
-      return id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
+      String release = ecosystem(id, version);
+      if (!RELEASE.matcher(release).matches()) {
+        notes.add(osRelease + " names " + id + " " + version + ", which is no OSV release name"
+            + " this agent knows: the release is unknown");
+        return null;
+      }
+      return release;
     } catch (IOException | IllegalStateException e) {
       notes.add("cannot read " + osRelease + ": the release is unknown");
       return null;
     }
+  }
+
+  /** What the server takes as a release (its ReportCheck): the rest is not sent. */
+  private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile(
+      "[A-Z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}");
+
+  /**
+   * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
+   * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
+   * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
+   * minor release).
+   */
+  static String ecosystem(String id, String version) {
+    String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
+    return switch (id) {
+      case "almalinux" -> "AlmaLinux:" + major;
+      case "rocky" -> "Rocky Linux:" + major;
+      case "mageia" -> "Mageia:" + version;
+      default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
+    };
   }
 
   private static String unquote(String v) {

@@ -51,6 +51,14 @@ public final class AdvisoryIndex {
     return all;
   }
 
+  /**
+   * Matches {@code inventory} against these advisories alone (a feed read without a database:
+   * no NVD metrics). Pure: no I/O.
+   */
+  public Assessment assess(Inventory inventory) {
+    return InventoryMatcher.assess(this, NvdIndex.EMPTY, List.of(), inventory);
+  }
+
   /** The advisories affecting {@code name} in {@code ecosystem}. */
   public List<Advisory> affecting(String ecosystem, String name) {
     return byPackage.getOrDefault(key(ecosystem, name), List.of());

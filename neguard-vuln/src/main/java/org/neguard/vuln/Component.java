@@ -46,6 +46,43 @@ public record Component(String ecosystem, String name, String version, String pu
         Optional.of(new Source(p.source(), p.sourceVersion().toString())), Optional.empty());
   }
 
+  /**
+   * An installed rpm package of {@code release} ({@code AlmaLinux:9}), as {@code rpm -qa}
+   * names it. rpm's {@code SOURCERPM} carries no epoch: the source's is the binary's (one spec
+   * builds both; Trivy reads it the same way).
+   *
+   * @param version {@code [E:]V-R}
+   * @param sourceVersion the source rpm's {@code V-R}, or {@code E:V-R}
+   * @throws IllegalArgumentException naming the version that rpm would not build
+   */
+  public static Component ofRpm(String name, String version, String arch, String source,
+      String sourceVersion, String release) {
+    RpmVersion v = RpmVersion.parse(version);
+    RpmVersion s = RpmVersion.parse(sourceVersion);
+    if (!s.hasEpoch()) {
+      s = new RpmVersion(v.epoch(), v.hasEpoch(), s.version(), s.release());
+    }
+    String base = release.contains(":") ? release.substring(0, release.indexOf(':')) : release;
+    java.util.TreeMap<String, String> q = new java.util.TreeMap<>();
+    q.put("arch", arch);
+    q.put("distro", release.toLowerCase(java.util.Locale.ROOT).replace(' ', '-')
+        .replace(':', '-'));
+    if (v.epoch() != 0) {
+      q.put("epoch", Long.toString(v.epoch()));
+    }
+    String purl;
+    try {
+      purl = new com.github.packageurl.PackageURL("rpm", base.toLowerCase(java.util.Locale.ROOT)
+          .replace(' ', '-'), name, v.version() + (v.release().isEmpty() ? "" : "-"
+          + v.release()), q, null).canonicalize();
+    } catch (com.github.packageurl.MalformedPackageURLException e) {
+      throw new IllegalArgumentException("rpm package " + name + " " + version
+          + " has no package URL: " + e.getMessage());
+    }
+    return new Component(release, name, v.toString(), purl,
+        Optional.of(new Source(source, s.toString())), Optional.empty());
+  }
+
   /** Debian code names as package URLs' {@code distro} qualifier may give them. */
   private static final java.util.Map<String, String> DEBIAN_CODENAMES = java.util.Map.of(
       "buster", "10", "bullseye", "11", "bookworm", "12", "trixie", "13", "forky", "14");

@@ -34,7 +34,9 @@ final class InventoryMatcher {
   static final String METHOD = "each component against the advisories of its own ecosystem"
       + " (OSV ECOSYSTEM and SEMVER ranges), versions compared by the ecosystem's rules: Debian"
       + " packages by source package and dpkg version order (so fixes backported into a Debian"
-      + " revision count), npm/Go/crates.io by semver, Maven by Maven's ComparableVersion, PyPI"
+      + " revision count), rpm packages (AlmaLinux, Rocky Linux, Red Hat, openSUSE, SUSE,"
+      + " Mageia) by binary and by source rpm name in rpm's version order (rpmvercmp, epoch,"
+      + " version, release), npm/Go/crates.io by semver, Maven by Maven's ComparableVersion, PyPI"
       + " by PEP 440; products known only by a CPE (remote service identification) against NVD"
       + " configurations; severity from the advisory's CVSS v3 or v4.0 vector (score computed"
       + " from it), else NVD's best metric for the CVE; components that could not be judged are listed as not assessed";
@@ -72,15 +74,38 @@ final class InventoryMatcher {
             + " (a package URL needs its distro qualifier, e.g. distro=debian-12)"));
         continue;
       }
+      if (scheme.get() == VersionScheme.RPM && !c.ecosystem().contains(":")) {
+        notAssessed.add(new Assessment.NotAssessed(c, "no " + c.ecosystem() + " release known"
+            + " (its advisories are per release, e.g. " + c.ecosystem() + ":9)"));
+        continue;
+      }
       String version = c.matchVersion();
       try {
         scheme.get().parse(version);
+        if (scheme.get() == VersionScheme.RPM) {
+          scheme.get().parse(c.version()); // rpm's binary version is matched too
+        }
       } catch (IllegalArgumentException e) {
         notAssessed.add(new Assessment.NotAssessed(c, e.getMessage()));
         continue;
       }
       byEcosystem.add(c.name());
-      matchOsv(index, nvd, caches, c, scheme.get(), version, through, findings, notAssessed);
+      Set<String> seen = new HashSet<>();
+      if (scheme.get() == VersionScheme.RPM) {
+        // rpm distributions' records name binary rpms (AlmaLinux, Rocky Linux, Red Hat) or
+        // source rpms (openSUSE, SUSE, Mageia, and Red Hat too): both are looked up, each
+        // with its own version, an advisory reported once (docs/VULNERABILITIES.md)
+        matchOsv(index, nvd, caches, c, scheme.get(), c.name(), c.version(), "rpm-package",
+            seen, through, findings, notAssessed);
+        if (!c.matchName().equals(c.name())) {
+          matchOsv(index, nvd, caches, c, scheme.get(), c.matchName(), version, "source-rpm",
+              seen, through, findings, notAssessed);
+        }
+      } else {
+        matchOsv(index, nvd, caches, c, scheme.get(), c.matchName(), version,
+            scheme.get() == VersionScheme.DEBIAN ? "source-package" : "purl", seen, through,
+            findings, notAssessed);
+      }
     }
     for (Exposure e : inventory.exposures()) {
       if (e.cpe().isEmpty() || e.component().filter(byEcosystem::contains).isPresent()) {
@@ -103,14 +128,21 @@ final class InventoryMatcher {
         notAssessed);
   }
 
+  /**
+   * The advisories naming {@code name} in {@code c}'s ecosystem that affect {@code version},
+   * each of those not in {@code seen} a finding matched by {@code matchedBy}.
+   */
   private static void matchOsv(AdvisoryIndex index, NvdIndex nvd,
       java.util.Map<VersionScheme, java.util.Map<String, Comparable<?>>> caches, Component c,
-      VersionScheme scheme, String version, List<Exposure> through, List<Finding> findings,
-      List<Assessment.NotAssessed> notAssessed) {
-    String key = AdvisoryIndex.key(c.ecosystem(), c.matchName());
+      VersionScheme scheme, String name, String version, String matchedBy, Set<String> seen,
+      List<Exposure> through, List<Finding> findings, List<Assessment.NotAssessed> notAssessed) {
+    String key = AdvisoryIndex.key(c.ecosystem(), name);
     java.util.Map<String, Comparable<?>> cache = caches.computeIfAbsent(scheme,
         x -> new java.util.HashMap<>());
-    for (Advisory a : index.affecting(c.ecosystem(), c.matchName())) {
+    for (Advisory a : index.affecting(c.ecosystem(), name)) {
+      if (seen.contains(a.id())) {
+        continue;
+      }
       for (Advisory.Affected af : a.affected()) {
         if (!AdvisoryIndex.key(af.ecosystem(), af.name()).equals(key)) {
           continue;
@@ -128,8 +160,8 @@ final class InventoryMatcher {
           Optional<Cvss> cvss = cvss(a, nvd);
           findings.add(new Finding(a.id(), a.cves(), a.summary(),
               cvss.map(Cvss::severity).orElse(Severity.UNKNOWN), cvss, c, af.describe(),
-              hit.get(), through, scheme == VersionScheme.DEBIAN ? "source-package" : "purl",
-              Optional.empty()));
+              hit.get(), through, matchedBy, Optional.empty()));
+          seen.add(a.id());
           break;
         }
       }

@@ -55,6 +55,16 @@ public enum VersionScheme {
       return new ComparableVersion(v);
     }
   },
+  /**
+   * rpm's order ({@link RpmVersion}, rpm's own {@code rpmvercmp}): the rpm distributions whose
+   * OSV ecosystems say their versions are rpm's (ossf/osv-schema {@code ecosystems.json}).
+   */
+  RPM {
+    @Override
+    Comparable<?> key(String v) {
+      return RpmVersion.parse(v);
+    }
+  },
   /** PEP 440 ({@link Pep440Version}): PyPI. */
   PYPI {
     @Override
@@ -105,6 +115,8 @@ public enum VersionScheme {
         : ecosystem;
     return switch (base) {
       case "Debian", "Ubuntu" -> Optional.of(DEBIAN);
+      case "AlmaLinux", "Rocky Linux", "Red Hat", "openSUSE", "SUSE", "Mageia" ->
+          Optional.of(RPM);
       case "npm", "crates.io", "Go" -> Optional.of(SEMVER);
       case "Maven" -> Optional.of(MAVEN);
       case "PyPI" -> Optional.of(PYPI);

@@ -25,16 +25,21 @@ import org.neguard.vuln.Assessment;
 import org.neguard.vuln.Component;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Inventory;
+import org.neguard.vuln.VersionScheme;
 import org.neguard.vuln.VulnDb;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code neguard vuln check}: this host's (or a copied) dpkg database against an OSV feed. */
+/**
+ * {@code neguard vuln check}: this host's (or a copied) dpkg database, or an rpm database,
+ * against an OSV feed or the vulnerability database.
+ */
 @Command(name = "check", mixinStandardHelpOptions = true,
     description = {"Match the installed Debian packages against an OSV advisory feed imported"
         + " offline, by source package and Debian's version rules, so that a fix the"
-        + " distribution backported into a revision is not reported.",
+        + " distribution backported into a revision is not reported; or, with --rpmdb, an rpm"
+        + " database's packages by rpm's version rules (epoch, version, release).",
         "Exit 0 when no installed package is affected; 3 with each affected package, the"
             + " advisory and its CVE ids, the installed and the fixing version"
             + " (KNOWN_VULNERABILITY), when the feed or database is older than"
@@ -62,6 +67,13 @@ final class VulnCheckCommand extends CommandBase {
           + " an NE's copied here works the same).")
   Path status;
 
+  @Option(names = "--rpmdb", paramLabel = "DIR",
+      description = "Assess the rpm database in DIR instead of a dpkg status (rpm --dbpath DIR"
+          + " -qa; an NE's /var/lib/rpm copied here), by binary and source rpm name in rpm's"
+          + " version order. Needs rpm on this host and --release, for example AlmaLinux:9 or"
+          + " Rocky Linux:9.")
+  Path rpmdb;
+
   @Option(names = "--release", paramLabel = "ECOSYSTEM",
       description = "The OSV ecosystem of the host's release, for example Debian:12 (default:"
           + " from /etc/os-release).")
@@ -76,19 +88,18 @@ final class VulnCheckCommand extends CommandBase {
   @Override
   public Integer call() throws Exception {
     Output out = output();
+    if (rpmdb != null) {
+      return checkRpm(out);
+    }
     String ecosystem = release != null ? release : releaseOfThisHost();
     if (source.db != null) {
-      return checkDb(out, ecosystem);
+      List<Component> components = DpkgStatus.read(status).stream()
+          .map(p -> Component.ofDpkg(p, ecosystem)).toList();
+      return checkDb(out, ecosystem, components, VulnDb.open(source.db));
     }
     Path feed = source.feed;
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
-    Instant newest = index.newest().orElseThrow(() -> new RefusalException(
-        ReasonCode.SCAN_POLICY, "the feed " + feed + " holds no advisory"));
-    if (newest.isBefore(Instant.now().minus(maxFeedAge))) {
-      throw new RefusalException(ReasonCode.SCAN_POLICY, "the feed's newest record is from "
-          + newest + ", older than --max-feed-age " + maxFeedAge.toString().substring(2)
-          .toLowerCase(java.util.Locale.ROOT) + ": import a current feed");
-    }
+    Instant newest = fresh(index);
     List<DpkgPackage> installed = DpkgStatus.read(status);
     List<DebianMatcher.Finding> findings = DebianMatcher.match(installed, index, ecosystem);
     Map<String, Object> d = new LinkedHashMap<>();
@@ -128,19 +139,94 @@ final class VulnCheckCommand extends CommandBase {
         d);
   }
 
+  /** The feed's newest record's time, refused SCAN_POLICY when older than --max-feed-age. */
+  private Instant fresh(AdvisoryIndex index) throws RefusalException {
+    Instant newest = index.newest().orElseThrow(() -> new RefusalException(
+        ReasonCode.SCAN_POLICY, "the feed " + source.feed + " holds no advisory"));
+    if (newest.isBefore(Instant.now().minus(maxFeedAge))) {
+      throw new RefusalException(ReasonCode.SCAN_POLICY, "the feed's newest record is from "
+          + newest + ", older than --max-feed-age " + maxFeedAge.toString().substring(2)
+          .toLowerCase(java.util.Locale.ROOT) + ": import a current feed");
+    }
+    return newest;
+  }
+
+  /**
+   * The check of an rpm database ({@code --rpmdb}): its packages as the agent reads them (rpm
+   * -qa, bounded; a line that is no package refuses the list), each version checked by rpm's
+   * rules, then matched against the database or the feed.
+   */
+  private int checkRpm(Output out) throws Exception {
+    if (release == null || VersionScheme.forEcosystem(release)
+        .filter(v -> v == VersionScheme.RPM).isEmpty()) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "--rpmdb needs --release naming an rpm"
+          + " distribution's OSV ecosystem (AlmaLinux:9, Rocky Linux:9, openSUSE, SUSE,"
+          + " Mageia or Red Hat), not " + (release == null ? "none" : "'" + release + "'"));
+    }
+    Path rpm = java.util.stream.Stream.of(Path.of("/usr/bin/rpm"), Path.of("/bin/rpm"))
+        .filter(Files::isExecutable).findFirst().orElseThrow(() -> new RefusalException(
+            ReasonCode.BAD_INPUT, "--rpmdb needs rpm on this host (/usr/bin/rpm)"));
+    List<org.neguard.api.device.OsPackage> listed;
+    try {
+      listed = org.neguard.agent.PackageInventory.readRpm(rpm, rpmdb);
+    } catch (IllegalStateException e) {
+      throw new RefusalException(ReasonCode.MALFORMED, "the rpm database " + rpmdb
+          + " is refused: " + e.getMessage() + "; nothing was assessed");
+    }
+    List<Component> components = new ArrayList<>();
+    for (org.neguard.api.device.OsPackage p : listed) {
+      try {
+        components.add(Component.ofRpm(p.name(), p.version(), p.arch(), p.source(),
+            p.sourceVersion(), release));
+      } catch (IllegalArgumentException e) {
+        throw new RefusalException(ReasonCode.MALFORMED, "the rpm database " + rpmdb + " is"
+            + " refused: " + p.name() + ": " + e.getMessage() + "; nothing was assessed");
+      }
+    }
+    if (source.db != null) {
+      VulnDb db = VulnDb.open(source.db);
+      db.requireFresh(maxFeedAge, Instant.now());
+      if (db.feeds().stream().noneMatch(f -> f.ecosystems().contains(release))) {
+        throw notCovered();
+      }
+      return checkDb(out, release, components, db);
+    }
+    AdvisoryIndex index = AdvisoryIndex.importFeed(source.feed);
+    Instant newest = fresh(index);
+    if (index.all().stream().flatMap(a -> a.affected().stream())
+        .noneMatch(af -> af.ecosystem().equals(release))) {
+      throw notCovered();
+    }
+    return report(out, release, components.size(), index.assess(new Inventory(components,
+        List.of())), "feed", Map.of("path", source.feed.toString(), "advisories",
+        index.size(), "newest", newest.toString()), "the feed " + source.feed + " ("
+        + index.size() + " advisories, newest " + newest + ")");
+  }
+
+  /** No advisory for --release: nothing can be said, which is not "no vulnerability". */
+  private RefusalException notCovered() {
+    return new RefusalException(ReasonCode.SCAN_INCOMPLETE, "the advisories hold none for "
+        + release + ": nothing was assessed; import that distribution's OSV feed");
+  }
+
   /** The check against a database: its freshness first, then every installed package. */
-  private int checkDb(Output out, String ecosystem) throws Exception {
-    VulnDb db = VulnDb.open(source.db);
+  private int checkDb(Output out, String ecosystem, List<Component> components, VulnDb db)
+      throws Exception {
     db.requireFresh(maxFeedAge, Instant.now());
-    List<DpkgPackage> installed = DpkgStatus.read(status);
-    List<Component> components = installed.stream().map(p -> Component.ofDpkg(p, ecosystem))
-        .toList();
     Assessment a = db.assess(new Inventory(components, List.of()));
+    long advisories = db.feeds().stream().mapToLong(org.neguard.vuln.FeedInfo::records).sum();
+    return report(out, ecosystem, components.size(), a, "db", Map.of("path",
+        source.db.toString(), "feeds", VulnDbStatusCommand.json(db.feeds())), "the "
+        + db.feeds().size() + " feed(s) of " + source.db + " (" + advisories + " records)");
+  }
+
+  /** The assessment's findings and what it could not judge, as reasons and JSON rows. */
+  private int report(Output out, String ecosystem, int packages, Assessment a, String key,
+      Map<String, Object> against, String againstText) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("release", ecosystem);
-    d.put("db", Map.of("path", source.db.toString(), "feeds",
-        VulnDbStatusCommand.json(db.feeds())));
-    d.put("packages", installed.size());
+    d.put(key, against);
+    d.put("packages", packages);
     d.put("method", a.method());
     List<Map<String, Object>> rows = new ArrayList<>();
     List<Reason> reasons = new ArrayList<>();
@@ -178,9 +264,8 @@ final class VulnCheckCommand extends CommandBase {
     }
     d.put("findings", rows);
     d.put("notAssessed", unjudged);
-    long advisories = db.feeds().stream().mapToLong(org.neguard.vuln.FeedInfo::records).sum();
-    String what = installed.size() + " installed packages of " + ecosystem + " against the "
-        + db.feeds().size() + " feed(s) of " + source.db + " (" + advisories + " records)";
+    String what = packages + " installed packages of " + ecosystem + " against "
+        + againstText;
     if (reasons.isEmpty()) {
       return out.pass("PASS  " + what + ": no known vulnerability", d);
     }

@@ -391,11 +391,15 @@ public final class PackageReports {
   }
 
   /**
-   * Whether the database can say anything about {@code s}: dpkg packages of a release one of
-   * its feeds covers. Anything else is NOT_ASSESSED, never "no vulnerabilities".
+   * Whether the database can say anything about {@code s}: dpkg packages, or rpm packages of
+   * an rpm distribution, of a release one of its feeds covers. Anything else is NOT_ASSESSED,
+   * never "no vulnerabilities".
    */
   private static boolean assessable(Stored s, VulnDatabase.Current db) {
-    return PackageReport.DPKG.equals(s.format()) && s.release() != null
+    return (PackageReport.DPKG.equals(s.format()) || PackageReport.RPM.equals(s.format())
+        && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
+            .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
+        && s.release() != null
         && db.db().get().feeds().stream().anyMatch(f -> f.ecosystems().contains(s.release()));
   }
 
@@ -403,9 +407,15 @@ public final class PackageReports {
     if (db.db().isEmpty() || assessable(s, db)) {
       return List.of();
     }
-    if (!PackageReport.DPKG.equals(s.format())) {
-      return List.of("the NE reported " + s.format() + " packages, which this server does not"
-          + " assess (Debian packages only): nothing was assessed");
+    if (PackageReport.NONE.equals(s.format())) {
+      return List.of("the NE reported no package database: nothing was assessed");
+    }
+    if (PackageReport.RPM.equals(s.format()) && s.release() != null
+        && !org.neguard.vuln.VersionScheme.forEcosystem(s.release())
+            .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent()) {
+      return List.of("the NE reported rpm packages of " + s.release() + ", which is no rpm"
+          + " distribution with OSV advisories this server knows (AlmaLinux, Rocky Linux,"
+          + " Red Hat, openSUSE, SUSE, Mageia): nothing was assessed");
     }
     return List.of(s.release() == null ? "the NE reported no release (/etc/os-release): its"
         + " packages cannot be matched to a distribution's advisories"
@@ -413,13 +423,16 @@ public final class PackageReports {
             + " release's OSV feed with 'neguard vulndb import'");
   }
 
-  /** The components and exposures of a stored dpkg report (checked when it was stored). */
+  /** The components and exposures of a stored dpkg or rpm report (checked when stored). */
   private static Inventory inventory(Stored s) {
     List<Component> components = new ArrayList<>();
     for (OsPackage p : s.packages()) {
-      components.add(Component.ofDpkg(new DpkgPackage(p.name(), p.arch(),
-          org.neguard.vuln.DebianVersion.parse(p.version()), p.source(),
-          org.neguard.vuln.DebianVersion.parse(p.sourceVersion())), s.release()));
+      components.add(PackageReport.RPM.equals(s.format())
+          ? Component.ofRpm(p.name(), p.version(), p.arch(), p.source(), p.sourceVersion(),
+              s.release())
+          : Component.ofDpkg(new DpkgPackage(p.name(), p.arch(),
+              org.neguard.vuln.DebianVersion.parse(p.version()), p.source(),
+              org.neguard.vuln.DebianVersion.parse(p.sourceVersion())), s.release()));
     }
     List<Exposure> exposures = new ArrayList<>();
     for (SocketOwner o : s.sockets()) {

@@ -12,6 +12,7 @@ import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.vuln.DebianVersion;
 import org.neguard.vuln.DpkgPackage;
+import org.neguard.vuln.RpmVersion;
 
 /**
  * Checks an agent's package report before anything of it is stored: a list that claims
@@ -111,6 +112,20 @@ final class ReportCheck {
           if (!RPM_TOKEN.matcher(t).matches()) {
             throw malformed(at + ": '" + printable(t) + "' is not an rpm name or version");
           }
+        }
+        try {
+          // what rpm -qa gives for an installed package: EPOCH:VERSION-RELEASE, and the source
+          // rpm's VERSION-RELEASE; a version rpmbuild would not build is no package
+          if (!RpmVersion.parse(p.version()).hasEpoch()
+              || RpmVersion.parse(p.version()).release().isEmpty()
+              || RpmVersion.parse(p.sourceVersion()).release().isEmpty()) {
+            throw new IllegalArgumentException("an installed rpm's version is"
+                + " EPOCH:VERSION-RELEASE and its source's VERSION-RELEASE, not "
+                + p.version() + " and " + p.sourceVersion());
+          }
+        } catch (IllegalArgumentException e) {
+          throw malformed(at + ": " + printable(e.getMessage()) + "; rpm builds no such"
+              + " package: the NE's list is refused whole");
         }
       }
       if (!seen.add(p.name() + ":" + p.arch())) {

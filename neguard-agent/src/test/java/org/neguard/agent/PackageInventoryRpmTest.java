@@ -1,0 +1,174 @@
+package org.neguard.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.api.device.OsPackage;
+import org.neguard.api.device.PackageReport;
+import org.neguard.testing.RpmDatabase;
+
+/**
+ * The agent's rpm path (issue 16, HRD-3): a real rpm database built with rpmbuild and read
+ * through {@code rpm --dbpath}, cross-checked with rpm's own query; what rpm prints that is no
+ * package refuses the list whole, and an rpm that prints without end is cut and killed.
+ */
+@DisplayName("HRD-3 the agent's rpm package inventory")
+class PackageInventoryRpmTest {
+  /** A source with two binaries of epoch 1, and a noarch one with ~ and ^ and no epoch. */
+  static final List<RpmDatabase.Spec> SPECS = List.of(
+      new RpmDatabase.Spec("ngtest-ssl", 1, "3.0.1", "43.el9_0", null,
+          List.of("ngtest-ssl-libs")),
+      new RpmDatabase.Spec("ngtest-tool", null, "1.0~rc1^git2", "3.el9", "noarch", List.of()));
+
+  static PackageInventory inventory(Path tmp, Path rpm, Path db) throws Exception {
+    Files.writeString(tmp.resolve("os-release"), "NAME=\"AlmaLinux\"\nID=\"almalinux\"\n"
+        + "VERSION_ID=\"9.3\"\n");
+    return new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
+        tmp.resolve("os-release"), db), List.of(rpm));
+  }
+
+  @Test
+  @DisplayName("HRD-3 a real rpm database: names, epochs, versions, releases, architectures and"
+      + " source rpms as rpm's own query lists them; the release in OSV's spelling (AlmaLinux:9)")
+  void realDatabase_matchesRpmQuery(@TempDir Path tmp) throws Exception {
+    Path db = RpmDatabase.build(tmp, SPECS);
+    Path rpm = Path.of("/usr/bin/rpm");
+    PackageReport r = inventory(tmp, rpm, db).take(List.of());
+    assertThat(r.notes()).isEmpty();
+    assertThat(r.format()).isEqualTo(PackageReport.RPM);
+    assertThat(r.release()).isEqualTo("AlmaLinux:9");
+    String arch = RpmDatabase.run(List.of(rpm.toString(), "--eval", "%{_arch}")).strip();
+    assertThat(r.packages()).containsExactly(
+        new OsPackage("ngtest-ssl", "1:3.0.1-43.el9_0", arch, "ngtest-ssl", "3.0.1-43.el9_0"),
+        new OsPackage("ngtest-ssl-libs", "1:3.0.1-43.el9_0", arch, "ngtest-ssl",
+            "3.0.1-43.el9_0"),
+        new OsPackage("ngtest-tool", "0:1.0~rc1^git2-3.el9", "noarch", "ngtest-tool",
+            "1.0~rc1^git2-3.el9"));
+    // rpm's own answer, asked another way: every field as rpm stores it.
+    List<String> outside = RpmDatabase.run(List.of(rpm.toString(), "--dbpath", db.toString(),
+        "-qa", "--qf", "%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH} %{SOURCERPM}\\n"))
+        .lines().sorted().toList();
+    assertThat(outside).containsExactly(
+        "ngtest-ssl 1 3.0.1 43.el9_0 " + arch + " ngtest-ssl-3.0.1-43.el9_0.src.rpm",
+        "ngtest-ssl-libs 1 3.0.1 43.el9_0 " + arch + " ngtest-ssl-3.0.1-43.el9_0.src.rpm",
+        "ngtest-tool (none) 1.0~rc1^git2 3.el9 noarch ngtest-tool-1.0~rc1^git2-3.el9.src.rpm");
+    assertThat(r.digest()).isEqualTo(PackageReport.digestOf(r.packages()));
+  }
+
+  @Test
+  @DisplayName("HRD-3 packages.rpm.dbpath: rpm's default when absent, else the directory given,"
+      + " relative to the configuration file")
+  void rpmDbPath_configured(@TempDir Path tmp) throws Exception {
+    String base = "server.url=https://127.0.0.1:8444\nstate.dir=state\ninstall.root=install\n"
+        + "tuf.root=root.json\ntrust.anchors=ca.pem\nne.type=mme\ndevice.id=ne-1\n";
+    Path f = Files.writeString(tmp.resolve("agent.properties"), base);
+    assertThat(AgentConfig.load(f).packages().rpmDbPath()).isNull();
+    Files.writeString(f, base + "packages.rpm.dbpath=ne-root/var/lib/rpm\n");
+    assertThat(AgentConfig.load(f).packages().rpmDbPath())
+        .isEqualTo(tmp.resolve("ne-root/var/lib/rpm"));
+  }
+
+  /** An "rpm" printing {@code output} whatever it is asked, exiting {@code exit}. */
+  static Path fakeRpm(Path tmp, String output, int exit) throws Exception {
+    Path out = Files.writeString(tmp.resolve("out-" + System.nanoTime()), output);
+    Path script = tmp.resolve("rpm-" + System.nanoTime());
+    Files.writeString(script, "#!/bin/sh\ncat '" + out + "'\nexit " + exit + "\n");
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    return script;
+  }
+
+  static PackageReport read(Path tmp, String output, int exit) throws Exception {
+    return inventory(tmp, fakeRpm(tmp, output, exit), tmp.resolve("db")).take(List.of());
+  }
+
+  static final String GOOD = "bash\t0:5.1.8-9.el9\tx86_64\tbash-5.1.8-9.el9.src.rpm\n";
+
+  @Test
+  @DisplayName("HRD-3 rpm output that is no package as asked for (a field missing or extra, no"
+      + " epoch, a blank or control character, a source rpm without version, a cut last line,"
+      + " rpm failing) refuses the whole list with a note naming the line: never guessed")
+  void malformedOutput_refusedWhole(@TempDir Path tmp) throws Exception {
+    // rpm's signing keys are pseudo-packages: left out, the rest read
+    PackageReport keys = read(tmp, GOOD + "gpg-pubkey\t0:fd431d51-4ae0493b\t(none)\t(none)\n",
+        0);
+    assertThat(keys.notes()).isEmpty();
+    assertThat(keys.packages()).extracting(OsPackage::name).containsExactly("bash");
+
+    record Bad(String what, String output, int exit, String note) {}
+    for (Bad b : List.of(
+        new Bad("three fields", GOOD + "openssl\t1:3.0.7-24.el9\tx86_64\n", 0, "line 2"),
+        new Bad("five fields", GOOD + "openssl\t1:3.0.7-24.el9\tx86_64\tx\topenssl-3.0.7-24"
+            + ".el9.src.rpm\n", 0, "line 2"),
+        new Bad("no epoch", "openssl\t3.0.7-24.el9\tx86_64\topenssl-3.0.7-24.el9.src.rpm\n", 0,
+            "line 1"),
+        new Bad("no release", "openssl\t1:3.0.7\tx86_64\topenssl-3.0.7-24.el9.src.rpm\n", 0,
+            "line 1"),
+        new Bad("blank in version", "openssl\t1:3.0.7 -24.el9\tx86_64\topenssl-3.0.7-24.el9"
+            + ".src.rpm\n", 0, "line 1"),
+        new Bad("control character", "open\u0001ssl\t1:3.0.7-24.el9\tx86_64\topenssl-3.0.7"
+            + "-24.el9.src.rpm\n", 0, "line 1"),
+        new Bad("empty name", "\t1:3.0.7-24.el9\tx86_64\topenssl-3.0.7-24.el9.src.rpm\n", 0,
+            "line 1"),
+        new Bad("source without version", GOOD + GOOD.replace("bash", "zsh")
+            .replace("zsh-5.1.8-9.el9.src.rpm", "zsh.src.rpm"), 0, "line 2"),
+        new Bad("no source rpm", "openssl\t1:3.0.7-24.el9\tx86_64\t(none)\n", 0, "line 1"),
+        new Bad("cut last line", GOOD + "openssl\t1:3.0.7-24.el9\tx86_64\topenssl-3.0", 0,
+            "middle of a line"),
+        new Bad("rpm failed", GOOD, 1, "exited 1"))) {
+      PackageReport r = read(tmp, b.output(), b.exit());
+      assertThat(r.format()).as(b.what()).isEqualTo(PackageReport.NONE);
+      assertThat(r.packages()).as(b.what()).isEmpty();
+      assertThat(r.notes()).as(b.what()).singleElement().asString()
+          .contains("cannot list the rpm packages", b.note());
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3 an rpm that prints without end is cut at the byte limit and killed, not"
+      + " waited for; more packages than the limit are refused: no list, a note why")
+  void hugeOutput_bounded(@TempDir Path tmp) throws Exception {
+    Path endless = tmp.resolve("rpm-endless");
+    Files.writeString(endless, "#!/bin/sh\nexec yes 'bash\t0:5.1.8-9.el9\tx86_64\t"
+        + "bash-5.1.8-9.el9.src.rpm'\n");
+    Files.setPosixFilePermissions(endless, PosixFilePermissions.fromString("rwx------"));
+    Instant start = Instant.now();
+    PackageReport r = inventory(tmp, endless, null).take(List.of());
+    assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
+    assertThat(r.format()).isEqualTo(PackageReport.NONE);
+    assertThat(r.notes()).singleElement().asString().contains("more than "
+        + PackageInventory.MAX_RPM_BYTES + " bytes");
+
+    StringBuilder many = new StringBuilder();
+    for (int i = 0; i <= PackageInventory.MAX_PACKAGES; i++) {
+      many.append("p").append(i).append("\t0:1-1\tnoarch\tp-1-1.src.rpm\n");
+    }
+    PackageReport tooMany = read(tmp, many.toString(), 0);
+    assertThat(tooMany.format()).isEqualTo(PackageReport.NONE);
+    assertThat(tooMany.notes()).singleElement().asString()
+        .contains("more than " + PackageInventory.MAX_PACKAGES + " installed packages");
+  }
+
+  @Test
+  @DisplayName("HRD-3 os-release names the rpm distributions as their OSV feeds do; an ID that"
+      + " makes no OSV release name leaves the release unknown with a note, not a refused report")
+  void release_osvNames(@TempDir Path tmp) throws Exception {
+    assertThat(PackageInventory.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
+    assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
+    assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
+    Files.writeString(tmp.resolve("os-release"), "ID=opensuse-leap\nVERSION_ID=\"15.5\"\n");
+    PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
+        tmp.resolve("os-release")), List.of(fakeRpm(tmp, GOOD, 0))).take(List.of());
+    assertThat(r.format()).isEqualTo(PackageReport.RPM);
+    assertThat(r.release()).isNull();
+    assertThat(r.notes()).singleElement().asString().contains("opensuse-leap",
+        "release is unknown");
+  }
+}

@@ -1,0 +1,82 @@
+package org.neguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neguard.testing.RpmAdvisories;
+import org.neguard.testing.RpmDatabase;
+
+/**
+ * {@code neguard vuln check --rpmdb}: a real rpm database (built with rpmbuild) against
+ * AlmaLinux's ALSA-2023:0946 as published ({@link RpmAdvisories}), read directly or imported;
+ * rpm's version order, the release required and covered.
+ */
+@DisplayName("HRD-3 vuln check of an rpm database")
+class VulnCheckRpmTest {
+  @TempDir Path dir;
+
+  @Test
+  @DisplayName("HRD-3 openssl-devel below the fix by release (exit 3, KNOWN_VULNERABILITY with"
+      + " the fixed version, openssl-perl at the fix not reported), and by epoch alone; from"
+      + " the feed and from an imported database alike")
+  void rpmdb_byReleaseAndEpoch() throws Exception {
+    Path feed = RpmAdvisories.feed(dir, "almalinux-9", Instant.now()
+        .truncatedTo(ChronoUnit.SECONDS));
+    Path db = dir.resolve("db");
+    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    Path byRelease = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
+    Path byEpoch = RpmDatabase.build(dir.resolve("epoch"), RpmAdvisories.BY_EPOCH);
+    for (String[] c : new String[][] {{byRelease.toString(), "1:3.0.1-43.el9_0"},
+        {byEpoch.toString(), "0:3.0.7-27.el9"}}) {
+      for (String[] source : new String[][] {{"--feed", feed.toString()},
+          {"--db", db.toString()}}) {
+        CliRun r = CliRun.of("vuln", "check", source[0], source[1], "--rpmdb", c[0],
+            "--release", "AlmaLinux:9", "--json");
+        assertThat(r.exit()).as("%s", r).isEqualTo(3);
+        JsonNode j = r.json();
+        assertThat(j.path("packages").asInt()).as("%s", r).isEqualTo(3);
+        assertThat(j.path("reasons")).as("%s", r).singleElement().satisfies(x ->
+            assertThat(x.path("code").asText()).isEqualTo("KNOWN_VULNERABILITY"));
+        assertThat(j.path("findings")).as("%s", r).singleElement().satisfies(f -> {
+          assertThat(f.path("package").asText()).isEqualTo("openssl-devel");
+          assertThat(f.path("installed").asText()).isEqualTo(c[1]);
+          assertThat(f.path("advisory").asText()).isEqualTo(RpmAdvisories.ADVISORY);
+          assertThat(f.path("fixedIn").asText()).isEqualTo(RpmAdvisories.FIXED);
+          assertThat(f.path("matchedBy").asText()).isEqualTo("rpm-package");
+        });
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3 --rpmdb without an rpm release, or with one the advisories do not cover"
+      + " (Rocky Linux:9 against AlmaLinux's), is never a pass: BAD_INPUT, SCAN_INCOMPLETE")
+  void rpmdb_releaseRequiredAndCovered() throws Exception {
+    Path feed = RpmAdvisories.feed(dir, "almalinux-9", Instant.now()
+        .truncatedTo(ChronoUnit.SECONDS));
+    Path rpmdb = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
+    CliRun none = CliRun.of("vuln", "check", "--feed", feed.toString(), "--rpmdb",
+        rpmdb.toString(), "--json");
+    assertThat(none.exit()).as("%s", none).isNotZero();
+    assertThat(none.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "BAD_INPUT");
+    CliRun debian = CliRun.of("vuln", "check", "--feed", feed.toString(), "--rpmdb",
+        rpmdb.toString(), "--release", "Debian:12", "--json");
+    assertThat(debian.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "BAD_INPUT");
+    CliRun rocky = CliRun.of("vuln", "check", "--feed", feed.toString(), "--rpmdb",
+        rpmdb.toString(), "--release", "Rocky Linux:9", "--json");
+    assertThat(rocky.exit()).as("%s", rocky).isEqualTo(3);
+    assertThat(rocky.json().path("reasons").path(0).path("code").asText()).isEqualTo(
+        "SCAN_INCOMPLETE");
+    assertThat(rocky.json().path("reasons").path(0).path("message").asText())
+        .contains("Rocky Linux:9");
+  }
+}

@@ -1,0 +1,62 @@
+package org.neguard.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An rpm distribution's advisory and the NE images it is tested on (issue 16, HRD-3): AlmaLinux's
+ * OSV record ALSA-2023:0946 (openssl, fixed in {@code 1:3.0.1-47.el9_1}; where it comes from:
+ * {@code osv-rpm/SOURCES.md} beside this class), and real rpm databases built with {@link
+ * RpmDatabase} whose packages sit on either side of the fix by release and by epoch.
+ */
+public final class RpmAdvisories {
+  public static final String ADVISORY = "ALSA-2023:0946";
+  public static final String FIXED = "1:3.0.1-47.el9_1";
+
+  /**
+   * An NE before the fix by release ({@code openssl-devel 1:3.0.1-43.el9_0}, built from the
+   * source rpm {@code openssl}) with {@code openssl-perl} at the fixed version itself.
+   */
+  public static final List<RpmDatabase.Spec> BY_RELEASE = List.of(
+      new RpmDatabase.Spec("openssl", 1, "3.0.1", "43.el9_0", null, List.of("openssl-devel")),
+      new RpmDatabase.Spec("openssl-perl", 1, "3.0.1", "47.el9_1", null, List.of()));
+
+  /**
+   * An NE before the fix by epoch only: {@code openssl-devel 3.0.7-27.el9} has a higher version
+   * than the fix but no epoch (0 &lt; 1); {@code openssl-perl 2:1.0-1.el9} a lower version but a
+   * higher epoch, so it is fixed.
+   */
+  public static final List<RpmDatabase.Spec> BY_EPOCH = List.of(
+      new RpmDatabase.Spec("openssl", null, "3.0.7", "27.el9", null, List.of("openssl-devel")),
+      new RpmDatabase.Spec("openssl-perl", 2, "1.0", "1.el9", null, List.of()));
+
+  private RpmAdvisories() {}
+
+  /** The record's JSON as published (less the parts SOURCES.md names), modified at {@code t}. */
+  public static String record(Instant modified) throws IOException {
+    try (InputStream in = RpmAdvisories.class.getResourceAsStream(
+        "osv-rpm/ALSA-2023-0946.json")) {
+      String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return json.replace("\"modified\": \"2023-02-28T19:45:58Z\"", "\"modified\": \""
+          + modified + "\"");
+    }
+  }
+
+  /** A feed directory {@code dir/name} holding the record, modified at {@code modified}. */
+  public static Path feed(Path dir, String name, Instant modified) throws IOException {
+    Path feed = Files.createDirectories(dir.resolve(name));
+    Files.writeString(feed.resolve("ALSA-2023-0946.json"), record(modified));
+    return feed;
+  }
+
+  /** An os-release file in {@code dir} naming {@code id} and {@code versionId}. */
+  public static Path osRelease(Path dir, String id, String versionId) throws IOException {
+    return Files.writeString(Files.createDirectories(dir).resolve("os-release"), "NAME=\""
+        + id + "\"\nID=\"" + id + "\"\nVERSION_ID=\"" + versionId + "\"\n");
+  }
+}
