@@ -342,7 +342,8 @@ public final class HardenScanner {
       List<String> notes) throws IOException {
     int i = indexOf(ports, transport, 161);
     ObservedPort p161 = i < 0 ? null : ports.get(i);
-    if (p161 == null || !(p161.state() == PortState.OPEN || p161.state() == PortState.OPEN_FILTERED)) {
+    if (p161 == null
+        || !(p161.state() == PortState.OPEN || p161.state() == PortState.OPEN_FILTERED)) {
       return;
     }
     listener.progress("snmp", 0, options.communities().size() * 2L);

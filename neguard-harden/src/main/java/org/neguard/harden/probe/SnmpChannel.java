@@ -162,7 +162,8 @@ final class SnmpChannel {
     if (e.getNewState() == TransportStateEvent.STATE_DISCONNECTED_REMOTELY
         || e.getNewState() == TransportStateEvent.STATE_CLOSED) {
       IOException cause = e.getCausingException();
-      if (cause != null && cause.getMessage() != null && cause.getMessage().equals(oversize.get())) {
+      if (cause != null && cause.getMessage() != null
+          && cause.getMessage().equals(oversize.get())) {
         return; // dropped by the cap, already said
       }
       closed.compareAndSet(null, "the connection was closed" + (cause == null

@@ -2,7 +2,6 @@ package org.neguard.harden.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -89,7 +87,7 @@ class SnmpTcpDaemonsTest {
   @BeforeAll
   void startAndScan() throws Exception {
     for (String p : List.of("snmpd", "socat")) {
-      need(p);
+      ProtocolVersionDaemonsTest.need(p);
     }
     try {
       v2c = NetnsHost.create();
@@ -129,16 +127,6 @@ class SnmpTcpDaemonsTest {
 
   private static Observation scan(NetnsHost h) throws Exception {
     return HardenScanner.create(options(), ScanListener.NONE).scan(h.address());
-  }
-
-  private static void need(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, program))) {
-        return;
-      }
-    }
-    throw new AssertionError("required program '" + program + "' is not on PATH: .ci/run installs"
-        + " it (packages snmpd, socat)");
   }
 
   /** SNMP's port and the baseline's, on both transports: a pass needs every forbidden port. */
@@ -191,13 +179,6 @@ class SnmpTcpDaemonsTest {
         .filter(p -> p.protocol().equals("snmp") && p.transport() == t).toList();
   }
 
-  private static PortFinding finding(Evaluation e, Transport t, int port) {
-    Optional<PortFinding> f = e.findings().stream()
-        .filter(x -> x.port().transport() == t && x.port().port() == port).findFirst();
-    assertThat(f).as(t + "/" + port + " in " + e.findings()).isPresent();
-    return f.get();
-  }
-
   private static Verdict verdict(Evaluation e, String id) {
     return e.requirements().stream().filter(r -> r.id().equals(id)).findFirst()
         .map(RequirementResult::verdict).orElseThrow();
@@ -235,7 +216,8 @@ class SnmpTcpDaemonsTest {
         assertThat(a.access()).isEqualTo(org.neguard.harden.SnmpAccess.Access.READ);
       });
     });
-    assertThat(v2cScan.notes()).anyMatch(n -> n.contains("snmp tcp/161 v1 served, v2c served, v3 served"));
+    assertThat(v2cScan.notes())
+        .anyMatch(n -> n.contains("snmp tcp/161 v1 served, v2c served, v3 served"));
     assertThat(v2cScan.parameters()).containsEntry("snmpTcpMaxMessageBytes", "65535");
   }
 
@@ -244,7 +226,7 @@ class SnmpTcpDaemonsTest {
       + " PROTOCOL_VERSION on tcp/161, naming the TCP requests answered, not only 'undeclared'")
   void evaluate_udpV3OnlyPolicy_v2cOverTcp_failsNamingTcp() throws Exception {
     Evaluation e = Evaluator.evaluate(policy(UDP_POLICY), v2cScan);
-    PortFinding f = finding(e, Transport.TCP, 161);
+    PortFinding f = ProtocolVersionDaemonsTest.finding(e, Transport.TCP, 161);
     assertThat(f.status()).isEqualTo(PortStatus.FORBIDDEN);
     assertThat(f.rule()).isEqualTo("protocol-version");
     assertThat(f.reason().code()).isEqualTo(ReasonCode.PROTOCOL_VERSION);
@@ -261,7 +243,7 @@ class SnmpTcpDaemonsTest {
       + " PROTOCOL_VERSION on the declared tcp/161")
   void evaluate_tcpV3OnlyPolicy_v2cOverTcp_fails() throws Exception {
     Evaluation e = Evaluator.evaluate(policy(BOTH_POLICY), v2cScan);
-    PortFinding f = finding(e, Transport.TCP, 161);
+    PortFinding f = ProtocolVersionDaemonsTest.finding(e, Transport.TCP, 161);
     assertThat(f.status()).isEqualTo(PortStatus.FORBIDDEN);
     assertThat(f.reason().code()).isEqualTo(ReasonCode.PROTOCOL_VERSION);
     assertThat(f.reason().message()).contains("tcp/161 on ").contains("allowed as snmp v3 only")
@@ -284,8 +266,10 @@ class SnmpTcpDaemonsTest {
     assertThat(tcp).filteredOn(p -> p.version().equals("v3")).singleElement()
         .satisfies(p -> assertThat(p.detail()).containsPattern("engine ID 80[0-9a-f]{8,}"));
     Evaluation e = Evaluator.evaluate(policy(BOTH_POLICY), v3Scan);
-    assertThat(finding(e, Transport.TCP, 161).status()).isEqualTo(PortStatus.ALLOWED);
-    assertThat(finding(e, Transport.TCP, 161).note()).contains("snmp v3 only confirmed");
+    assertThat(ProtocolVersionDaemonsTest.finding(e, Transport.TCP, 161).status())
+        .isEqualTo(PortStatus.ALLOWED);
+    assertThat(ProtocolVersionDaemonsTest.finding(e, Transport.TCP, 161).note())
+        .contains("snmp v3 only confirmed");
     for (String id : List.of("HRD-1", "HRD-4", "HRD-5")) {
       assertThat(verdict(e, id)).as(id + " in " + e.reasons()).isEqualTo(Verdict.PASS);
     }
@@ -308,7 +292,7 @@ class SnmpTcpDaemonsTest {
     assertThat(snmp(silentScan, Transport.TCP)).isNotEmpty()
         .extracting(ProtocolProbe::result).containsOnly(Result.SILENT);
     Evaluation e = Evaluator.evaluate(policy(BOTH_POLICY), silentScan);
-    PortFinding f = finding(e, Transport.TCP, 161);
+    PortFinding f = ProtocolVersionDaemonsTest.finding(e, Transport.TCP, 161);
     assertThat(f.status()).isEqualTo(PortStatus.INCONCLUSIVE);
     assertThat(f.reason().message()).contains("no allowed version (v3) answered");
     assertThat(e.verdict()).isNotEqualTo(Verdict.PASS);
