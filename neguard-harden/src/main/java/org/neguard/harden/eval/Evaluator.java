@@ -258,8 +258,14 @@ public final class Evaluator {
           note(waived));
     }
 
-    // 4. Undeclared.
+    // 4. Undeclared; named as a forbidden version when one answered that a rule on the same
+    // port over another transport forbids (SNMP over TCP next to udp/161 v3 only).
     if (declared.isEmpty()) {
+      PortFinding version = ProtocolVersions.undeclared(policy, p, observation, where,
+          note(waived));
+      if (version != null) {
+        return version;
+      }
       return new PortFinding(p, PortStatus.UNDECLARED, null, null, Set.of("HRD-1", "HRD-4"),
           Reason.about(ReasonCode.UNDECLARED_SERVICE, key.toString(),
               where + " is open but not declared for NE type '" + policy.neType()

@@ -3,6 +3,7 @@ package org.neguard.harden.eval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.neguard.harden.Observation;
@@ -10,7 +11,10 @@ import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 import org.neguard.harden.ProtocolProbe;
 import org.neguard.harden.ProtocolProbe.Result;
+import org.neguard.harden.Transport;
 import org.neguard.harden.policy.AllowedPort;
+import org.neguard.harden.policy.Policy;
+import org.neguard.harden.policy.PortKey;
 import org.neguard.harden.policy.ProtocolRule;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -118,6 +122,41 @@ final class ProtocolVersions {
         + (mountd.isEmpty() ? "" : " and to mountd") + " refused or unanswered";
     return new PortFinding(p, PortStatus.ALLOWED, null, a.service(), Set.of(), null,
         note == null ? confirmed : confirmed + "; " + note);
+  }
+
+  /**
+   * An open port the policy does not declare, on whose port number another transport's entry
+   * restricts the versions ({@code udp/161} SNMP v3 only, and SNMP answering over {@code tcp/161},
+   * RFC 3430): a forbidden version answering here is the very service the rule forbids, reached
+   * over another transport, so it is named as such ({@code PROTOCOL_VERSION}) and not only as an
+   * undeclared port. Null when no such rule or no such answer.
+   */
+  static PortFinding undeclared(Policy policy, ObservedPort p, Observation o, String where,
+      String note) {
+    for (Transport t : Transport.values()) {
+      Optional<AllowedPort> other = t == p.transport() ? Optional.empty()
+          : policy.allowed(new PortKey(t, p.port()));
+      if (other.isEmpty() || other.get().protocol() == null) {
+        continue;
+      }
+      ProtocolRule rule = other.get().protocol();
+      List<ProtocolProbe> served = o.protocolProbes().stream()
+          .filter(r -> r.protocol().equals(rule.protocol()) && r.port() == p.port()
+              && r.transport() == p.transport() && r.result() == Result.SERVED
+              && rule.forbiddenVersions().contains(r.version())).toList();
+      if (!served.isEmpty()) {
+        String key = new PortKey(p.transport(), p.port()).toString();
+        return new PortFinding(p, PortStatus.FORBIDDEN, RULE, null,
+            Set.of("HRD-1", "HRD-4", "HRD-5"),
+            Reason.about(ReasonCode.PROTOCOL_VERSION, key, where + " is open and not declared,"
+                + " and " + other.get().key() + " is allowed as " + rule.describe() + ", but "
+                + served.stream().map(ProtocolVersions::describe)
+                    .collect(Collectors.joining("; "))
+                + " (HRD-1, HRD-4, HRD-5); " + advice(rule) + ", and close " + key
+                + " or declare it with the same versions"), note);
+      }
+    }
+    return null;
   }
 
   private static String describe(ProtocolProbe r) {

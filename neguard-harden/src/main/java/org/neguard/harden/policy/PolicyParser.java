@@ -313,10 +313,11 @@ public final class PolicyParser {
           + " checked only for the services the scan probes, " + ProtocolRule.protocols()
           + "; remove 'protocol', or name the service one of them");
     }
-    if (key.transport() != known.transport()) {
+    if (!known.transports().contains(key.transport())) {
       throw invalid(f.keyLoc(), "'protocol' on " + key + " (" + service + "): " + known.why()
-          + ", so declare the versions on the " + known.transport().name().toLowerCase(Locale.ROOT)
-          + " entry");
+          + ", so declare the versions on the " + known.transports().stream()
+              .map(t -> t.name().toLowerCase(Locale.ROOT)).sorted()
+              .collect(java.util.stream.Collectors.joining(" or ")) + " entry");
     }
     String what = "protocol of " + key;
     MapNode m = map(f.value(), "'protocol'");

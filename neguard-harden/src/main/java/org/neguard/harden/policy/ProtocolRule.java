@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.neguard.harden.Transport;
 
 /**
@@ -18,15 +19,16 @@ import org.neguard.harden.Transport;
  * @param versions the versions allowed, in the protocol's order; never all of them
  */
 public record ProtocolRule(String protocol, List<String> versions) {
-  /** A protocol the scan can probe: its versions in order, and the one transport probed. */
-  record Known(List<String> versions, Transport transport, String why) {}
+  /** A protocol the scan can probe: its versions in order, and the transports it is declared on. */
+  record Known(List<String> versions, Set<Transport> transports, String why) {}
 
   private static final Map<String, Known> KNOWN = Map.of(
-      // The version probe speaks SNMP over UDP (RFC 3417), where agents listen.
-      "snmp", new Known(List.of("v1", "v2c", "v3"), Transport.UDP,
-          "the SNMP version probe runs over UDP (RFC 3417)"),
+      // SNMP over UDP (RFC 3417), where agents listen, and over TCP (RFC 3430): the version probe
+      // speaks both, and the rule on either entry judges the probes of both on that port.
+      "snmp", new Known(List.of("v1", "v2c", "v3"), Set.of(Transport.UDP, Transport.TCP),
+          "the SNMP version probe runs over UDP (RFC 3417) and TCP (RFC 3430)"),
       // NFSv4 runs over TCP only (RFC 7530 section 3.1); v2/v3 are probed on UDP as well.
-      "nfs", new Known(List.of("v2", "v3", "v4"), Transport.TCP,
+      "nfs", new Known(List.of("v2", "v3", "v4"), Set.of(Transport.TCP),
           "NFSv4 runs over TCP only (RFC 7530 section 3.1); v2 and v3 are probed on UDP too"));
 
   public ProtocolRule {

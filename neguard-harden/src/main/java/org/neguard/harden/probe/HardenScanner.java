@@ -187,22 +187,15 @@ public final class HardenScanner {
                 + " the host is down or drops everything; nothing was audited");
       }
 
-      // 4. SNMP write probe where something may speak SNMP.
+      // 4. SNMP write probe where something may speak SNMP: udp/161, and tcp/161 (RFC 3430,
+      // net-snmp's agentaddress tcp:161), where an agent can serve what it refuses over UDP.
       stage = "snmp";
-      if (options.udpPorts().contains(161) && !options.communities().isEmpty()) {
-        int i = indexOf(ports, Transport.UDP, 161);
-        ObservedPort p161 = i < 0 ? null : ports.get(i);
-        if (p161 != null && (p161.state() == PortState.OPEN || p161.state() == PortState.OPEN_FILTERED)) {
-          listener.progress("snmp", 0, options.communities().size() * 2L);
-          SnmpWriteProbe snmp = new SnmpWriteProbe(target, 161, options.snmpTimeout(), 1);
-          List<SnmpAccess> access = snmp.probe(options.communities());
-          notes.addAll(snmp.notes());
-          boolean answered = access.stream().anyMatch(a -> a.access() != SnmpAccess.Access.NONE);
-          PortState state = answered ? PortState.OPEN : p161.state();
-          String evidence = answered ? "SNMP answered: " + summary(access) : p161.evidence();
-          ports.set(i, new ObservedPort(Transport.UDP, p161.address(), 161, state,
-              answered ? "snmp" : p161.service(), evidence, null, access));
-          listener.progress("snmp", options.communities().size() * 2L, options.communities().size() * 2L);
+      if (!options.communities().isEmpty()) {
+        if (options.udpPorts().contains(161)) {
+          snmpWrite(target, Transport.UDP, ports, notes);
+        }
+        if (openTcp.contains(161)) {
+          snmpWrite(target, Transport.TCP, ports, notes);
         }
       }
       if (stopped()) {
@@ -342,26 +335,59 @@ public final class HardenScanner {
   }
 
   /**
-   * SNMP versions on UDP 161 when something may speak SNMP there; a v3 answer makes an
-   * open|filtered port open (a v3-only agent ignores the v2c probe, so the UDP phase heard nothing).
+   * The SNMP write probe on 161 over {@code transport} when something may speak SNMP there (UDP:
+   * open or open|filtered; TCP: open); an answer makes the port open and names it snmp.
+   */
+  private void snmpWrite(InetAddress target, Transport transport, List<ObservedPort> ports,
+      List<String> notes) throws IOException {
+    int i = indexOf(ports, transport, 161);
+    ObservedPort p161 = i < 0 ? null : ports.get(i);
+    if (p161 == null
+        || !(p161.state() == PortState.OPEN || p161.state() == PortState.OPEN_FILTERED)) {
+      return;
+    }
+    listener.progress("snmp", 0, options.communities().size() * 2L);
+    SnmpWriteProbe snmp = new SnmpWriteProbe(target, transport, 161, options.snmpTimeout(), 1,
+        options.tcpTimeout().multipliedBy(2));
+    List<SnmpAccess> access = snmp.probe(options.communities());
+    notes.addAll(snmp.notes());
+    boolean answered = access.stream().anyMatch(a -> a.access() != SnmpAccess.Access.NONE);
+    PortState state = answered ? PortState.OPEN : p161.state();
+    String evidence = answered ? "SNMP answered: " + summary(access) : p161.evidence();
+    ports.set(i, new ObservedPort(transport, p161.address(), 161, state,
+        answered ? "snmp" : p161.service(), evidence, null, access));
+    listener.progress("snmp", options.communities().size() * 2L, options.communities().size() * 2L);
+  }
+
+  /**
+   * SNMP versions on 161 when something may speak SNMP there: over UDP when udp/161 is open or
+   * open|filtered (a v3 answer makes it open: a v3-only agent ignores the v2c probe, so the UDP
+   * phase heard nothing), and over TCP (RFC 3430) when tcp/161 is open, since an agent v3-only
+   * over UDP may serve v1 and v2c over TCP.
    */
   private void snmpVersions(InetAddress target, List<ObservedPort> ports, List<ProtocolProbe> out)
       throws IOException {
-    int i = indexOf(ports, Transport.UDP, 161);
-    if (i < 0 || !(ports.get(i).state() == PortState.OPEN
-        || ports.get(i).state() == PortState.OPEN_FILTERED)) {
-      return;
-    }
-    listener.progress("versions", 0, 1);
-    List<ProtocolProbe> probes = new SnmpVersionProbe(target, 161, options.snmpTimeout(), 1)
-        .probe(options.communities());
-    out.addAll(probes);
-    ObservedPort p = ports.get(i);
-    List<String> served = probes.stream().filter(r -> r.result() == ProtocolProbe.Result.SERVED)
-        .map(ProtocolProbe::version).distinct().toList();
-    if (p.state() != PortState.OPEN && !served.isEmpty()) {
-      ports.set(i, new ObservedPort(Transport.UDP, p.address(), 161, PortState.OPEN, "snmp",
-          "SNMP answered the version probe (" + String.join(", ", served) + ")", null, p.snmp()));
+    for (Transport transport : List.of(Transport.UDP, Transport.TCP)) {
+      int i = indexOf(ports, transport, 161);
+      if (i < 0 || !(ports.get(i).state() == PortState.OPEN
+          || (transport == Transport.UDP && ports.get(i).state() == PortState.OPEN_FILTERED))) {
+        continue;
+      }
+      listener.progress("versions", 0, 1);
+      List<ProtocolProbe> probes = new SnmpVersionProbe(target, transport, 161,
+          options.snmpTimeout(), 1, options.tcpTimeout().multipliedBy(2))
+          .probe(options.communities());
+      out.addAll(probes);
+      ObservedPort p = ports.get(i);
+      List<String> served = probes.stream().filter(r -> r.result() == ProtocolProbe.Result.SERVED)
+          .map(ProtocolProbe::version).distinct().toList();
+      if (!served.isEmpty() && (p.state() != PortState.OPEN || p.service() == null)) {
+        ports.set(i, new ObservedPort(transport, p.address(), 161, PortState.OPEN, "snmp",
+            "SNMP answered the version probe (" + String.join(", ", served) + ")", null, p.snmp()));
+      }
+      if (stopped()) {
+        return;
+      }
     }
   }
 
@@ -475,8 +501,9 @@ public final class HardenScanner {
     m.put("snmpCommunities", SnmpAccess.shown(options.communities()));
     m.put("snmpVersions", "v2c then v1");
     m.put("snmpTimeoutMs", Long.toString(options.snmpTimeout().toMillis()));
-    m.put("versionProbes", !options.identify() ? "none (--no-identify)" : "SNMP on udp/161: v1 and v2c GET sysDescr.0 (a wrong-type SET when"
-        + " silent) with 'public', 'private' and the communities above, v3 engine-ID discovery;"
+    m.put("snmpTcpMaxMessageBytes", Integer.toString(SnmpChannel.MAX_TCP_MESSAGE));
+    m.put("versionProbes", !options.identify() ? "none (--no-identify)" : "SNMP on udp/161 and, when open, tcp/161 (RFC 3430): v1 and v2c GET"
+        + " sysDescr.0 (a wrong-type SET when silent) with 'public', 'private' and the communities above, v3 engine-ID discovery;"
         + " NFS on 2049 and the portmapper's NFS ports: RPC NULL v2, v3, v4 over TCP and UDP;"
         + " mountd: the portmapper's list, RPC NULL on 20048 and its listed ports");
     return m;

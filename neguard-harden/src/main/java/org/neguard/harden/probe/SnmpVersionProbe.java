@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -28,10 +29,9 @@ import org.snmp4j.security.SecurityProtocols;
 import org.snmp4j.security.USM;
 import org.snmp4j.smi.Integer32;
 import org.snmp4j.smi.OID;
+import org.snmp4j.smi.Address;
 import org.snmp4j.smi.OctetString;
-import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.VariableBinding;
-import org.snmp4j.transport.DefaultUdpTransportMapping;
 
 /**
  * Which SNMP versions an agent answers (a policy's {@code snmp} with {@code versions: [v3]}),
@@ -50,6 +50,11 @@ import org.snmp4j.transport.DefaultUdpTransportMapping;
  *
  * <p>Requests go out together (one datagram each, answered or timed out in parallel), so the probe
  * takes about {@code timeout × (retries + 1)} whatever the number of communities.
+ *
+ * <p>Over TCP (RFC 3430) the same requests go over one connection ({@link SnmpChannel}: connect
+ * timeout, capped message size); a request left unanswered on a connection where something went
+ * wrong (refused, closed mid-message, an oversize or undecodable message) is {@code UNDECIDED}
+ * with that reason, never {@code SILENT}: only a peer that says nothing is silent.
  */
 final class SnmpVersionProbe {
   static final OID SYS_DESCR = new OID("1.3.6.1.2.1.1.1.0");
@@ -60,75 +65,103 @@ final class SnmpVersionProbe {
   private final int port;
   private final Duration timeout;
   private final int retries;
+  private final Transport transport;
+  private final Duration connectTimeout;
 
   SnmpVersionProbe(InetAddress target, int port, Duration timeout, int retries) {
+    this(target, Transport.UDP, port, timeout, retries, timeout);
+  }
+
+  /** Over {@code transport} (UDP or TCP); {@code connectTimeout} bounds the TCP connection. */
+  SnmpVersionProbe(InetAddress target, Transport transport, int port, Duration timeout,
+      int retries, Duration connectTimeout) {
     this.target = target;
     this.port = port;
     this.timeout = timeout;
     this.retries = retries;
+    this.transport = transport;
+    this.connectTimeout = connectTimeout;
   }
 
   /** Probes v1 and v2c with {@link #DEFAULTS} and {@code communities}, then v3. */
   List<ProtocolProbe> probe(List<String> communities) throws IOException {
     Set<String> all = new LinkedHashSet<>(DEFAULTS);
     all.addAll(communities);
-    DefaultUdpTransportMapping transport = new DefaultUdpTransportMapping();
+    SnmpChannel channel = SnmpChannel.open(transport, target, port, connectTimeout);
+    if (channel.unreachable().isPresent()) {
+      // Nothing can be asked: every version undecided, with why (never silent, never a pass).
+      List<ProtocolProbe> out = new ArrayList<>();
+      for (String v : List.of("v1", "v2c")) {
+        for (String c : all) {
+          out.add(new ProtocolProbe("snmp", transport, port, v, "GET sysDescr.0 with "
+              + SnmpAccess.shown(c), Result.UNDECIDED, channel.unreachable().get()));
+        }
+      }
+      out.add(new ProtocolProbe("snmp", transport, port, "v3", DISCOVERY, Result.UNDECIDED,
+          channel.unreachable().get()));
+      return out;
+    }
     MessageDispatcherImpl dispatcher = new MessageDispatcherImpl();
     dispatcher.addMessageProcessingModel(new MPv1());
     dispatcher.addMessageProcessingModel(new MPv2c());
     // A USM of our own (no users): discovery needs none, and the global one stays untouched.
     USM usm = new USM(SecurityProtocols.getInstance(), new OctetString(MPv3.createLocalEngineID()), 0);
     dispatcher.addMessageProcessingModel(new MPv3(usm));
-    Snmp snmp = new Snmp(dispatcher, transport);
+    channel.watch(dispatcher);
+    Snmp snmp = new Snmp(dispatcher, channel.mapping());
     try {
-      transport.listen();
+      channel.mapping().listen();
       List<Pending> pending = new ArrayList<>();
       for (int version : List.of(SnmpConstants.version1, SnmpConstants.version2c)) {
         for (String c : all) {
-          pending.add(send(snmp, version, c, get()));
+          pending.add(send(snmp, channel, version, c, get()));
         }
       }
       CompletableFuture<byte[]> engine = CompletableFuture.supplyAsync(() ->
-          snmp.discoverAuthoritativeEngineID(new UdpAddress(target, port),
+          snmp.discoverAuthoritativeEngineID(channel.address(),
               timeout.toMillis() * (retries + 1)));
       List<ProtocolProbe> out = new ArrayList<>();
       List<Pending> sets = new ArrayList<>();
       for (Pending p : pending) {
-        ProtocolProbe r = p.result();
+        ProtocolProbe r = p.result(channel);
         out.add(r);
         if (r.result() == Result.SILENT) {
           // A community may be write-only (a VACM view for SET alone): try writing, harmlessly.
-          sets.add(send(snmp, p.version(), p.community(), wrongTypeSet()));
+          sets.add(send(snmp, channel, p.version(), p.community(), wrongTypeSet()));
         }
       }
       for (Pending p : sets) {
-        out.add(p.result());
+        out.add(p.result(channel));
       }
-      out.add(v3(engine));
+      out.add(v3(engine, channel));
       return out;
     } finally {
       snmp.close();
     }
   }
 
-  private ProtocolProbe v3(CompletableFuture<byte[]> engine) {
-    String request = "engine-ID discovery (RFC 3414 4): no user, no engine ID";
+  private static final String DISCOVERY = "engine-ID discovery (RFC 3414 4): no user, no engine ID";
+
+  private ProtocolProbe v3(CompletableFuture<byte[]> engine, SnmpChannel channel) {
+    String request = DISCOVERY;
     byte[] id;
     try {
       id = engine.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new ProtocolProbe("snmp", Transport.UDP, port, "v3", request, Result.UNDECIDED,
+      return new ProtocolProbe("snmp", transport, port, "v3", request, Result.UNDECIDED,
           "interrupted");
     } catch (ExecutionException e) {
-      return new ProtocolProbe("snmp", Transport.UDP, port, "v3", request, Result.UNDECIDED,
+      return new ProtocolProbe("snmp", transport, port, "v3", request, Result.UNDECIDED,
           "the discovery failed: " + e.getCause());
     }
     if (id == null || id.length == 0) {
-      return new ProtocolProbe("snmp", Transport.UDP, port, "v3", request, Result.SILENT,
-          "no REPORT to " + (retries + 1) + " request(s)");
+      Optional<String> trouble = channel.trouble();
+      return new ProtocolProbe("snmp", transport, port, "v3", request,
+          trouble.isPresent() ? Result.UNDECIDED : Result.SILENT,
+          channel.silence("no REPORT to " + (retries + 1) + " request(s)"));
     }
-    return new ProtocolProbe("snmp", Transport.UDP, port, "v3", request, Result.SERVED,
+    return new ProtocolProbe("snmp", transport, port, "v3", request, Result.SERVED,
         "REPORT (usmStatsUnknownEngineIDs) with engine ID " + HexFormat.of().formatHex(id)
             + ": SNMPv3 is served");
   }
@@ -150,35 +183,36 @@ final class SnmpVersionProbe {
 
   /** One request in flight. */
   private record Pending(int version, String community, String request,
-      CompletableFuture<PDU> answer, int port) {
-    ProtocolProbe result() {
+      CompletableFuture<PDU> answer, Transport transport, int port) {
+    ProtocolProbe result(SnmpChannel channel) {
       String v = version == SnmpConstants.version1 ? "v1" : "v2c";
       PDU r;
       try {
         r = answer.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return new ProtocolProbe("snmp", Transport.UDP, port, v, request, Result.UNDECIDED,
+        return new ProtocolProbe("snmp", transport, port, v, request, Result.UNDECIDED,
             "interrupted");
       } catch (ExecutionException e) {
-        return new ProtocolProbe("snmp", Transport.UDP, port, v, request, Result.UNDECIDED,
+        return new ProtocolProbe("snmp", transport, port, v, request, Result.UNDECIDED,
             "not sent: " + e.getCause().getMessage());
       }
       if (r == null) {
-        return new ProtocolProbe("snmp", Transport.UDP, port, v, request, Result.SILENT,
-            "no answer");
+        return new ProtocolProbe("snmp", transport, port, v, request,
+            channel.trouble().isPresent() ? Result.UNDECIDED : Result.SILENT,
+            channel.silence("no answer"));
       }
-      return new ProtocolProbe("snmp", Transport.UDP, port, v, request, Result.SERVED,
+      return new ProtocolProbe("snmp", transport, port, v, request, Result.SERVED,
           "answered " + SnmpWriteProbe.statusName(r.getErrorStatus()) + ": SNMP" + v
               + " is served");
     }
   }
 
-  private Pending send(Snmp snmp, int version, String community, PDU pdu) {
+  private Pending send(Snmp snmp, SnmpChannel channel, int version, String community, PDU pdu) {
     String v = version == SnmpConstants.version1 ? "v1" : "v2c";
     String request = (pdu.getType() == PDU.GET ? "GET sysDescr.0" : "SET sysContact.0 to an"
         + " integer (wrong type, never stored)") + " with " + SnmpAccess.shown(community);
-    CommunityTarget<UdpAddress> t = new CommunityTarget<>(new UdpAddress(target, port),
+    CommunityTarget<Address> t = new CommunityTarget<>(channel.address(),
         new OctetString(community));
     t.setVersion(version);
     t.setTimeout(timeout.toMillis());
@@ -201,6 +235,6 @@ final class SnmpVersionProbe {
     } catch (IOException e) {
       answer.completeExceptionally(e);
     }
-    return new Pending(version, community, request, answer, port);
+    return new Pending(version, community, request, answer, transport, port);
   }
 }

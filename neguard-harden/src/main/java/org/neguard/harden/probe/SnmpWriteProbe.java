@@ -15,11 +15,11 @@ import org.snmp4j.event.ResponseEvent;
 import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.smi.Integer32;
 import org.snmp4j.smi.OID;
+import org.neguard.harden.Transport;
+import org.snmp4j.smi.Address;
 import org.snmp4j.smi.OctetString;
-import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.Variable;
 import org.snmp4j.smi.VariableBinding;
-import org.snmp4j.transport.DefaultUdpTransportMapping;
 
 /**
  * The SNMP write probe (HRD-5: SNMPv1 and SNMPv2c with write permission are forbidden), with
@@ -45,6 +45,10 @@ import org.snmp4j.transport.DefaultUdpTransportMapping;
  * <p>An agent that accepted the wrong type anyway has changed the object: the value read before
  * is written back at once, and a value that cannot be restored is reported in {@link #notes()}.
  *
+ * <p>Over TCP (RFC 3430), the same requests over one bounded connection ({@link SnmpChannel}); a
+ * connection that cannot be made probes nothing (no result, which the evaluation never takes for
+ * "no write access"), and a GET left unanswered by a connection that went wrong says why.
+ *
  * <p>Not thread-safe: one probe run per instance.
  */
 final class SnmpWriteProbe {
@@ -66,12 +70,23 @@ final class SnmpWriteProbe {
   /** Objects some community could write through v2c: v1 refusals on them mean read-only. */
   private final Set<OID> provenWritable = new LinkedHashSet<>();
   private final Set<OID> pinned = new LinkedHashSet<>();
+  private final Transport transport;
+  private final Duration connectTimeout;
+  private SnmpChannel channel;
 
   SnmpWriteProbe(InetAddress target, int port, Duration timeout, int retries) {
+    this(target, Transport.UDP, port, timeout, retries, timeout);
+  }
+
+  /** Over {@code transport} (UDP or TCP); {@code connectTimeout} bounds the TCP connection. */
+  SnmpWriteProbe(InetAddress target, Transport transport, int port, Duration timeout, int retries,
+      Duration connectTimeout) {
     this.target = target;
     this.port = port;
     this.timeout = timeout;
     this.retries = retries;
+    this.transport = transport;
+    this.connectTimeout = connectTimeout;
   }
 
   List<String> notes() {
@@ -81,10 +96,16 @@ final class SnmpWriteProbe {
   /** Probes every community, v2c for all first, then v1; one result per version and community. */
   List<SnmpAccess> probe(List<String> communities) throws IOException {
     List<SnmpAccess> out = new ArrayList<>();
-    DefaultUdpTransportMapping transport = new DefaultUdpTransportMapping();
-    Snmp snmp = new Snmp(transport);
+    channel = SnmpChannel.open(transport, target, port, connectTimeout);
+    if (channel.unreachable().isPresent()) {
+      notes.add("SNMP write probe on " + transport.name().toLowerCase(java.util.Locale.ROOT) + "/"
+          + port + " not run: " + channel.unreachable().get());
+      return out;
+    }
+    Snmp snmp = new Snmp(channel.mapping());
+    channel.watch(snmp.getMessageDispatcher());
     try {
-      transport.listen();
+      channel.mapping().listen();
       for (String c : communities) {
         out.add(probeOne(snmp, c, SnmpConstants.version2c));
       }
@@ -99,7 +120,7 @@ final class SnmpWriteProbe {
 
   private SnmpAccess probeOne(Snmp snmp, String community, int version) throws IOException {
     String v = version == SnmpConstants.version1 ? "v1" : "v2c";
-    CommunityTarget<UdpAddress> t = new CommunityTarget<>(new UdpAddress(target, port), new OctetString(community));
+    CommunityTarget<Address> t = new CommunityTarget<>(channel.address(), new OctetString(community));
     t.setVersion(version);
     t.setTimeout(timeout.toMillis());
     t.setRetries(retries);
@@ -111,7 +132,8 @@ final class SnmpWriteProbe {
       PDU r = send(snmp, get, t);
       if (r == null) {
         if (values.isEmpty()) {
-          return new SnmpAccess(v, community, SnmpAccess.Access.NONE, "no answer to a GET (wrong community or no " + v + ")");
+          return new SnmpAccess(v, community, SnmpAccess.Access.NONE,
+              channel.silence("no answer to a GET (wrong community or no " + v + ")"));
         }
         continue;
       }
@@ -179,7 +201,7 @@ final class SnmpWriteProbe {
   }
 
   /** Puts back a value an agent should never have taken; says so when it cannot. */
-  private void restore(Snmp snmp, CommunityTarget<UdpAddress> t, OID oid, Variable original)
+  private void restore(Snmp snmp, CommunityTarget<Address> t, OID oid, Variable original)
       throws IOException {
     PDU set = new PDU();
     set.setType(PDU.SET);
@@ -194,8 +216,8 @@ final class SnmpWriteProbe {
     }
   }
 
-  private static PDU send(Snmp snmp, PDU pdu, CommunityTarget<UdpAddress> t) throws IOException {
-    ResponseEvent<UdpAddress> e = snmp.send(pdu, t);
+  private static PDU send(Snmp snmp, PDU pdu, CommunityTarget<Address> t) throws IOException {
+    ResponseEvent<Address> e = snmp.send(pdu, t);
     return e == null ? null : e.getResponse();
   }
 

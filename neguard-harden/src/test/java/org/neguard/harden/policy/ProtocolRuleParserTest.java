@@ -112,14 +112,29 @@ class ProtocolRuleParserTest {
 
   @Test
   @DisplayName("HRD-1: a version rule on a transport the probe does not use is refused (SNMP is"
-      + " probed over UDP, NFSv4 runs over TCP only)")
+      + " probed over UDP and TCP, NFSv4 runs over TCP only)")
   void parse_wrongTransport_refused() {
-    assertInvalidAt(HEAD + "allowed:\n  - transport: tcp\n    port: 161\n    service: snmp\n"
-        + "    justification: SNMP over TCP\n    protocol: {versions: [v3]}\n", 8, 5,
-        "the SNMP version probe runs over UDP", "declare the versions on the udp entry");
+    assertInvalidAt(HEAD + "allowed:\n  - transport: sctp\n    port: 161\n    service: snmp\n"
+        + "    justification: SNMP over SCTP\n    protocol: {versions: [v3]}\n", 8, 5,
+        "the SNMP version probe runs over UDP (RFC 3417) and TCP (RFC 3430)",
+        "declare the versions on the tcp or udp entry");
     assertInvalidAt(HEAD + "allowed:\n  - transport: udp\n    port: 2049\n    service: nfs\n"
         + "    justification: traces\n    protocol: {versions: [v4]}\n"
         + "waivers:\n  - rule: nfs\n    transport: udp\n    port: 2049\n    reason: legacy\n", 8, 5,
         "NFSv4 runs over TCP only", "on the tcp entry");
+  }
+
+  @Test
+  @DisplayName("HRD-3: SNMP v3 only on a tcp entry (RFC 3430, net-snmp's agentaddress tcp:161) is"
+      + " a version rule like the udp one")
+  void parse_snmpOverTcp_accepted() throws Exception {
+    Policy p = PolicyParser.parse((HEAD + "allowed:\n  - transport: tcp\n    port: 161\n"
+        + "    service: snmp\n    justification: SNMPv3 over TCP\n"
+        + "    protocol: {versions: [v3]}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "p.yaml");
+    assertThat(p.allowed()).singleElement().satisfies(a -> {
+      assertThat(a.key()).hasToString("tcp/161");
+      assertThat(a.protocol().forbiddenVersions()).containsExactly("v1", "v2c");
+    });
   }
 }

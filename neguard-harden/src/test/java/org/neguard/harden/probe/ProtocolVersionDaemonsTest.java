@@ -157,14 +157,14 @@ class ProtocolVersionDaemonsTest {
   }
 
   /** A program the test drives must be there: missing, the test fails (never skips). */
-  private static void need(String program) {
+  static void need(String program) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (Files.isExecutable(Path.of(dir, program))) {
         return;
       }
     }
     throw new AssertionError("required program '" + program + "' is not on PATH: .ci/run installs"
-        + " it (packages snmpd, nfs-ganesha, nfs-ganesha-vfs, rpcbind)");
+        + " it (packaging/debian-packages.sh: snmpd, nfs-ganesha, nfs-ganesha-vfs, rpcbind, socat)");
   }
 
   /** Every TCP port, the baseline's UDP ports with SNMP and the portmapper, no SCTP. */
@@ -219,7 +219,7 @@ class ProtocolVersionDaemonsTest {
         .filter(p -> p.protocol().equals(protocol) && p.version().equals(version)).toList();
   }
 
-  private static PortFinding finding(Evaluation e, Transport t, int port) {
+  static PortFinding finding(Evaluation e, Transport t, int port) {
     Optional<PortFinding> f = e.findings().stream()
         .filter(x -> x.port().transport() == t && x.port().port() == port).findFirst();
     assertThat(f).as(t + "/" + port + " in " + e.findings()).isPresent();
