@@ -274,9 +274,7 @@ class ConsolePackageUploadTest {
     // sockets' buffers), not the client's gigabyte: the server closed the connection.
     assertThat(f.closed()).as("closed by the server after %d bytes", f.sent()).isTrue();
     assertThat(f.sent()).isLessThan(MAX + RefusedUploadDrain.DRAIN_MAX + (16L << 20));
-    assertThat(s.storedFiles()).isEqualTo(files);
-    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
-        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
+    refusedSizeLimitNothingStored(files, before);
   }
 
   @Test
@@ -290,6 +288,13 @@ class ConsolePackageUploadTest {
     // Tomcat's own swallow (1 MiB) and the sockets' buffers, far from the drain's 64 MiB.
     assertThat(f.closed()).as("closed by the server after %d bytes", f.sent()).isTrue();
     assertThat(f.sent()).isLessThan(RefusedUploadDrain.DRAIN_MAX / 2);
+  }
+
+  /** Nothing stored since {@code files} were listed, and the upload's SIZE_LIMIT row. */
+  private static void refusedSizeLimitNothingStored(List<String> files, long before) {
+    assertThat(s.storedFiles()).isEqualTo(files);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
   }
 
   /** What a client that never stops sending saw: the answer, and what it sent until closed. */
@@ -340,28 +345,14 @@ class ConsolePackageUploadTest {
       + " read (a browser): the 413 page with SIZE_LIMIT and the limit in MiB, nothing stored,"
       + " recorded")
   void uploadForm_declaredOversizeSentWhole_browserReadsRefusalPage() throws Exception {
-    ConsoleSession pub = session(Role.PUBLISHER);
-    List<String> files = s.storedFiles();
-    long before = lastAudit();
-    String answer = browserPost(pub, token(pub), 32L << 20, false);
-    assertRefusalPage(answer);
-    assertThat(s.storedFiles()).isEqualTo(files);
-    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
-        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
+    browserSeesRefusalPage(false);
   }
 
   @Test
   @DisplayName("SRC-2 a chunked body past the limit, sent whole before the answer is read (a"
       + " browser): the 413 page with SIZE_LIMIT and the limit in MiB, nothing stored, recorded")
   void uploadForm_chunkedOversizeSentWhole_browserReadsRefusalPage() throws Exception {
-    ConsoleSession pub = session(Role.PUBLISHER);
-    List<String> files = s.storedFiles();
-    long before = lastAudit();
-    String answer = browserPost(pub, token(pub), 32L << 20, true);
-    assertRefusalPage(answer);
-    assertThat(s.storedFiles()).isEqualTo(files);
-    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
-        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
+    browserSeesRefusalPage(true);
   }
 
   @Test
@@ -381,11 +372,19 @@ class ConsolePackageUploadTest {
     }
   }
 
-  /** The console's refusal page for a bundle over {@link #MAX}, read whole. */
-  private static void assertRefusalPage(String answer) {
+  /**
+   * A bundle of 32 MiB, over {@link #MAX} and Tomcat's 1 MiB swallow bound, posted as a browser
+   * does: the console's refusal page read whole, nothing stored, the refusal recorded.
+   */
+  private static void browserSeesRefusalPage(boolean chunked) throws IOException {
+    ConsoleSession pub = session(Role.PUBLISHER);
+    List<String> files = s.storedFiles();
+    long before = lastAudit();
+    String answer = browserPost(pub, token(pub), 32L << 20, chunked);
     assertThat(answer).startsWith("HTTP/1.1 413").contains("text/html")
         .contains("id=\"upload-refusal\"").contains("SIZE_LIMIT")
         .contains(MAX + " bytes, 0.25 MiB").contains("</html>");
+    refusedSizeLimitNothingStored(files, before);
   }
 
   /** The form's CSRF field with {@code token}, then the head of its file part 'bundle'. */
