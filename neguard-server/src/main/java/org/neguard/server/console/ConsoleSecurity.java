@@ -20,17 +20,20 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.InsufficientAuthenticationException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.authentication.WebAuthenticationDetails;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
+import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.csrf.XorCsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -97,7 +100,8 @@ class ConsoleSecurity {
 
   @Bean
   @Order(1)
-  SecurityFilterChain console(HttpSecurity http, ConsoleCsrfTokens tokens) throws Exception {
+  SecurityFilterChain console(HttpSecurity http, ConsoleCsrfTokens tokens,
+      ConsoleLanding landing) throws Exception {
     // No server session before login (HRD-6): the page asked for waits in a cookie, the login
     // form's CSRF token in a signed cookie (ConsoleCsrfTokens), a failed login's answer in the
     // URL. A session is made only when an account signs in.
@@ -106,12 +110,19 @@ class ConsoleSecurity {
         new SimpleUrlAuthenticationFailureHandler(LOGIN + "?error");
     failed.setAllowSessionCreation(false);
     LoginUrlAuthenticationEntryPoint toLogin = new LoginUrlAuthenticationEntryPoint(LOGIN);
+    AuthenticationEntryPoint signIn = (req, res, ex) -> {
+      // Sent to log in, and recorded like the API's 401s: every refusal is a row (SRC-3).
+      audit.append(AuditEvent.denied("anonymous", "ACCESS",
+          req.getMethod() + " " + req.getRequestURI(),
+          "NOT_AUTHENTICATED: the console needs a session; sent to the login page"));
+      toLogin.commence(req, res, ex);
+    };
     http.securityMatcher("/console", "/console/**")
         .authenticationProvider(new PasswordProvider(accounts))
         .httpBasic(b -> b.disable())
         .requestCache(r -> r.requestCache(cache))
         .formLogin(f -> f.loginPage(LOGIN).loginProcessingUrl(LOGIN)
-            .successHandler(successHandler(cache))
+            .successHandler(successHandler(cache, landing))
             .failureHandler(failed))
         // The upload form's token is in its body, which this filter must not read: its handler
         // checks it (PackageUploadForm), with the same repository and handler as here.
@@ -135,32 +146,46 @@ class ConsoleSecurity {
         .authorizeHttpRequests(a -> a
             .requestMatchers(LOGIN, "/console/assets/**").permitAll()
             .anyRequest().authenticated())
-        .exceptionHandling(e -> e.authenticationEntryPoint((req, res, ex) -> {
-          // Sent to log in, and recorded like the API's 401s: every refusal is a row (SRC-3).
-          audit.append(AuditEvent.denied("anonymous", "ACCESS",
-              req.getMethod() + " " + req.getRequestURI(),
-              "NOT_AUTHENTICATED: the console needs a session; sent to the login page"));
-          toLogin.commence(req, res, ex);
-        }).accessDeniedHandler((req, res, ex) -> {
-          // Reached for a missing or wrong CSRF token: the roles are the interceptor's.
-          audit.append(AuditEvent.denied(CurrentUser.actorName(), "ACCESS",
-              req.getMethod() + " " + req.getRequestURI(),
-              "NOT_AUTHORIZED: no valid CSRF token"));
-          res.sendError(HttpServletResponse.SC_FORBIDDEN);
-        }));
+        .exceptionHandling(e -> e.authenticationEntryPoint(signIn)
+            .accessDeniedHandler((req, res, ex) -> {
+              if (ex instanceof CsrfException && sessionEnded(req)) {
+                // A form of a session that ended (expired, or logged out in another tab): its
+                // token was that session's. Sent to log in as a page is, nothing of the form
+                // done, then to the form's page (ConsoleLanding). Another site's form carries no
+                // session cookie (SameSite=Strict), so it stays refused below.
+                cache.saveRequest(req, res);
+                signIn.commence(req, res,
+                    new InsufficientAuthenticationException("the console session ended"));
+                return;
+              }
+              // Reached for a missing or wrong CSRF token: the roles are the interceptor's.
+              audit.append(AuditEvent.denied(CurrentUser.actorName(), "ACCESS",
+                  req.getMethod() + " " + req.getRequestURI(),
+                  "NOT_AUTHORIZED: no valid CSRF token"));
+              res.sendError(HttpServletResponse.SC_FORBIDDEN);
+            }));
     return http.build();
   }
 
   /**
    * After login, back to the console page that asked for it, when it was one: only a path under
-   * {@code /console} of this server, never a URL a link could have chosen.
+   * {@code /console} of this server, never a URL a link could have chosen; and a page a browser
+   * can open, so a form posted after the session expired leads to its page ({@link
+   * ConsoleLanding}), never to a 405.
    */
-  private static AuthenticationSuccessHandler successHandler(RequestCache cache) {
+  private static AuthenticationSuccessHandler successHandler(RequestCache cache,
+      ConsoleLanding landing) {
     return (request, response, authentication) -> {
       SavedRequest saved = cache.getRequest(request, response);
       cache.removeRequest(request, response);
-      response.sendRedirect(safeTarget(saved == null ? null : saved.getRedirectUrl()));
+      response.sendRedirect(
+          landing.page(safeTarget(saved == null ? null : saved.getRedirectUrl())));
     };
+  }
+
+  /** The request names a session (its cookie) that the server no longer has. */
+  private static boolean sessionEnded(HttpServletRequest request) {
+    return request.getRequestedSessionId() != null && !request.isRequestedSessionIdValid();
   }
 
   /** The path and query of {@code url} when it is a console page, else the overview. */

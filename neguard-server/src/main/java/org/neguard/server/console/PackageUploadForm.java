@@ -101,8 +101,10 @@ class PackageUploadForm {
           + (a.created() ? " stored" : " was stored already (the same file)"));
       return "redirect:/console/packages";
     } catch (ApiException e) {
-      // Shown on the packages page with its code, as the API answers it.
+      // Shown on the packages page with its code, as the API answers it; the rest of the body
+      // is then read and dropped, within a bound, so that a browser gets to read the page.
       Reason r = e.reasons().get(0);
+      request.setAttribute(RefusedUploadDrain.REFUSED, Boolean.TRUE);
       response.setStatus(e.status());
       model.addAttribute("refusal", r.code().name() + ": " + r.message());
       model.addAttribute("packages", store.packages());

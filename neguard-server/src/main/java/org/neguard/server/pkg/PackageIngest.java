@@ -132,7 +132,7 @@ public final class PackageIngest {
     if (declaredLength > maxBytes) {
       throw refuse(actor, "upload of " + declaredLength + " bytes", new RefusalException(
           ReasonCode.SIZE_LIMIT, "the bundle has " + declaredLength + " bytes, more than this"
-              + " server accepts (" + maxBytes + "); ask the operator to raise --max-upload"));
+              + " server accepts (" + limit() + "); ask the operator to raise --max-upload"));
     }
     InputStream body;
     try {
@@ -164,8 +164,8 @@ public final class PackageIngest {
       in = receive(body, tmp);
     } catch (TooLarge e) {
       throw refuse(actor, "upload of more than " + maxBytes + " bytes", new RefusalException(
-          ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + maxBytes
-              + " bytes); ask the operator to raise --max-upload"));
+          ReasonCode.SIZE_LIMIT, "the bundle is larger than this server accepts (" + limit()
+              + "); ask the operator to raise --max-upload"));
     } catch (ClientGone e) {
       count("interrupted", "IO_ERROR");
       audit.append(AuditEvent.failure(actor, "PACKAGE_UPLOAD", "package upload",
@@ -384,6 +384,21 @@ public final class PackageIngest {
     throw ApiException.of(ReasonCode.CONFLICT,
         "package " + m.name() + " " + m.version() + " is already stored as another file (sha256 "
             + found.get().sha256() + "); packages are immutable: publish a new version");
+  }
+
+  /**
+   * The size limit as a refusal states it: in bytes, and in MiB for whoever picked the file in a
+   * browser (the console shows the message as it is).
+   */
+  private String limit() {
+    return "at most " + maxBytes + " bytes, " + mib(maxBytes) + " MiB";
+  }
+
+  /** {@code bytes} in MiB, to two decimals at most: 262144 is "0.25", 16 GiB "16384". */
+  private static String mib(long bytes) {
+    return java.math.BigDecimal.valueOf(bytes)
+        .divide(java.math.BigDecimal.valueOf(1L << 20), 2, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros().toPlainString();
   }
 
   private ApiException refuse(String actor, String target, RefusalException e) {

@@ -1,7 +1,6 @@
 package org.neguard.server.web;
 
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -126,48 +125,15 @@ final class BodyLimitFilter extends OncePerRequestFilter {
     @Override
     public ServletInputStream getInputStream() throws IOException {
       if (stream == null) {
-        ServletInputStream in = super.getInputStream();
-        stream = new ServletInputStream() {
+        stream = new WatchedInputStream(super.getInputStream()) {
           private long read;
 
           @Override
-          public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-              count(1);
-            }
-            return b;
-          }
-
-          @Override
-          public int read(byte[] buf, int off, int len) throws IOException {
-            int n = in.read(buf, off, len);
-            if (n > 0) {
-              count(n);
-            }
-            return n;
-          }
-
-          private void count(int n) throws IOException {
+          protected void got(int n) throws IOException {
             read += n;
             if (read > max) {
               throw new TooLarge(max);
             }
-          }
-
-          @Override
-          public boolean isFinished() {
-            return in.isFinished();
-          }
-
-          @Override
-          public boolean isReady() {
-            return in.isReady();
-          }
-
-          @Override
-          public void setReadListener(ReadListener listener) {
-            in.setReadListener(listener);
           }
         };
       }

@@ -262,40 +262,209 @@ class ConsolePackageUploadTest {
   }
 
   @Test
-  @DisplayName("SRC-2 a chunked body past the limit: 413 SIZE_LIMIT while streaming, nothing kept")
-  void uploadForm_chunkedOversize_refusedWhileStreaming() throws Exception {
+  @DisplayName("SRC-2 HRD-6 a chunked body far past the limit: 413 SIZE_LIMIT while streaming, the"
+      + " rest dropped only up to the drain bound, then the connection closed; nothing kept")
+  void uploadForm_chunkedFarOversize_refusedThenClosedAfterBound() throws Exception {
     ConsoleSession pub = session(Role.PUBLISHER);
-    String token = token(pub);
     List<String> files = s.storedFiles();
+    long before = lastAudit();
+    Flood f = flood(pub, "Transfer-Encoding: chunked", 1L << 30);
+    assertThat(f.answer()).startsWith("HTTP/1.1 413").contains("SIZE_LIMIT");
+    // Read up to the limit, then dropped up to the bound (and Tomcat's last swallow, and the
+    // sockets' buffers), not the client's gigabyte: the server closed the connection.
+    assertThat(f.closed()).as("closed by the server after %d bytes", f.sent()).isTrue();
+    assertThat(f.sent()).isLessThan(MAX + RefusedUploadDrain.DRAIN_MAX + (16L << 20));
+    refusedSizeLimitNothingStored(files, before);
+  }
+
+  @Test
+  @DisplayName("SRC-2 HRD-6 a declared length past the drain bound: 413 SIZE_LIMIT at once, none"
+      + " of it dropped on purpose (its end would never be reached), the connection closed")
+  void uploadForm_declaredFarOversize_notDrainedClosed() throws Exception {
+    ConsoleSession pub = session(Role.PUBLISHER);
+    long length = MAX + PackageUploadForm.ENVELOPE + RefusedUploadDrain.DRAIN_MAX + (1L << 20);
+    Flood f = flood(pub, "Content-Length: " + length, length);
+    assertThat(f.answer()).startsWith("HTTP/1.1 413").contains("SIZE_LIMIT");
+    // Tomcat's own swallow (1 MiB) and the sockets' buffers, far from the drain's 64 MiB.
+    assertThat(f.closed()).as("closed by the server after %d bytes", f.sent()).isTrue();
+    assertThat(f.sent()).isLessThan(RefusedUploadDrain.DRAIN_MAX / 2);
+  }
+
+  /** Nothing stored since {@code files} were listed, and the upload's SIZE_LIMIT row. */
+  private static void refusedSizeLimitNothingStored(List<String> files, long before) {
+    assertThat(s.storedFiles()).isEqualTo(files);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("PACKAGE_UPLOAD").contains("SIZE_LIMIT").contains("failure");
+  }
+
+  /** What a client that never stops sending saw: the answer, and what it sent until closed. */
+  record Flood(String answer, long sent, boolean closed) {}
+
+  /**
+   * Sends the form's token, then file bytes up to {@code most} in the body's framing (a header
+   * line), reading the answer meanwhile, as curl does; ends when the server closes or after
+   * {@code most}.
+   */
+  static Flood flood(ConsoleSession pub, String framing, long most) throws Exception {
+    boolean chunked = framing.startsWith("Transfer-Encoding");
     AtomicLong sent = new AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean closed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    // The token first, as the form sends it: the file is read, and bounded, only after it.
+    byte[] head = formHead(token(pub));
     try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
-      OutputStream out = startPost(socket, PackageUploadForm.PATH, pub,
-          "Transfer-Encoding: chunked");
-      // The token first, as the form sends it: the file is read, and bounded, only after it.
-      String head = "--x\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token
-          + "\r\n--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b\"\r\n\r\n";
-      out.write((Integer.toHexString(head.length()) + "\r\n" + head + "\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      OutputStream out = startPost(socket, PackageUploadForm.PATH, pub, framing);
+      out.write(chunked ? chunk(head) : head);
+      sent.set(head.length);
       Thread writer = new Thread(() -> {
-        byte[] chunk = ("10000\r\n" + "A".repeat(0x10000) + "\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
+        byte[] data = new byte[0x10000];
+        byte[] piece = chunked ? chunk(data) : data;
         try {
-          while (sent.get() < (1L << 30)) {
-            out.write(chunk);
-            sent.addAndGet(0x10000);
+          while (sent.get() + data.length <= most) {
+            out.write(piece);
+            sent.addAndGet(data.length);
           }
         } catch (IOException e) {
-          // closed by the server
+          closed.set(true); // by the server
         }
       });
       writer.start();
       String answer = readAnswer(socket.getInputStream());
       writer.join(60_000);
-      assertThat(answer).startsWith("HTTP/1.1 413").contains("SIZE_LIMIT");
-      // Read up to the limit and the server's bounded swallow, not the client's gigabyte.
-      assertThat(sent.get()).isLessThan(64L << 20);
+      return new Flood(answer, sent.get(), closed.get());
     }
+  }
+
+  /**
+   * A bundle past the limit as a browser sends it: the whole form, with a Content-Length, before
+   * reading the answer. Past Tomcat's own swallow bound (1 MiB) the server used to close while
+   * the browser was still sending: a dropped connection, not the page.
+   */
+  @Test
+  @DisplayName("SRC-2 a declared length past the limit, the whole body sent before the answer is"
+      + " read (a browser): the 413 page with SIZE_LIMIT and the limit in MiB, nothing stored,"
+      + " recorded")
+  void uploadForm_declaredOversizeSentWhole_browserReadsRefusalPage() throws Exception {
+    browserSeesRefusalPage(false);
+  }
+
+  @Test
+  @DisplayName("SRC-2 a chunked body past the limit, sent whole before the answer is read (a"
+      + " browser): the 413 page with SIZE_LIMIT and the limit in MiB, nothing stored, recorded")
+  void uploadForm_chunkedOversizeSentWhole_browserReadsRefusalPage() throws Exception {
+    browserSeesRefusalPage(true);
+  }
+
+  @Test
+  @DisplayName("SRC-2 HRD-6 a declared length past the limit with Expect: 100-continue: 413 at"
+      + " once, no 100 Continue, no body waited for (the connection closed)")
+  void uploadForm_declaredOversizeExpectContinue_refusedWithoutWaitingForBody()
+      throws Exception {
+    ConsoleSession pub = session(Role.PUBLISHER);
+    try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+      startPost(socket, PackageUploadForm.PATH, pub,
+          "Content-Length: " + (4L << 20) + "\r\nExpect: 100-continue");
+      // Were the server to wait for the body it never asked for, this would time out.
+      socket.setSoTimeout(10_000);
+      String answer = readToEnd(socket.getInputStream());
+      assertThat(answer).startsWith("HTTP/1.1 413").contains("SIZE_LIMIT")
+          .doesNotContain("100 Continue");
+    }
+  }
+
+  /**
+   * A bundle of 32 MiB, over {@link #MAX} and Tomcat's 1 MiB swallow bound, posted as a browser
+   * does: the console's refusal page read whole, nothing stored, the refusal recorded.
+   */
+  private static void browserSeesRefusalPage(boolean chunked) throws IOException {
+    ConsoleSession pub = session(Role.PUBLISHER);
+    List<String> files = s.storedFiles();
+    long before = lastAudit();
+    String answer = browserPost(pub, token(pub), 32L << 20, chunked);
+    assertThat(answer).startsWith("HTTP/1.1 413").contains("text/html")
+        .contains("id=\"upload-refusal\"").contains("SIZE_LIMIT")
+        .contains(MAX + " bytes, 0.25 MiB").contains("</html>");
+    refusedSizeLimitNothingStored(files, before);
+  }
+
+  /** The form's CSRF field with {@code token}, then the head of its file part 'bundle'. */
+  private static byte[] formHead(String token) {
+    return ("--x\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + token
+        + "\r\n--x\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b.ngp\"\r\n"
+        + "\r\n").getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** {@code data} as one chunk of a chunked body. */
+  private static byte[] chunk(byte[] data) {
+    ByteArrayOutputStream c = new ByteArrayOutputStream();
+    c.writeBytes((Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    c.writeBytes(data);
+    c.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    return c.toByteArray();
+  }
+
+  /**
+   * Posts the upload form with a file of {@code fileBytes} as a browser does: the whole body
+   * first (with a Content-Length, or chunked), then the answer read to the connection's end. A
+   * server that closes while the body is still coming fails this with a reset or a broken pipe.
+   */
+  static String browserPost(ConsoleSession pub, String token, long fileBytes, boolean chunked)
+      throws IOException {
+    byte[] head = formHead(token);
+    byte[] tail = "\r\n--x--\r\n".getBytes(StandardCharsets.US_ASCII);
+    try (Socket socket = new Socket("127.0.0.1", s.server.port())) {
+      OutputStream out = startPost(socket, PackageUploadForm.PATH, pub, chunked
+          ? "Transfer-Encoding: chunked"
+          : "Content-Length: " + (head.length + fileBytes + tail.length));
+      byte[] piece = new byte[0x10000];
+      out.write(chunked ? chunk(head) : head);
+      for (long left = fileBytes; left > 0; left -= piece.length) {
+        byte[] p = left >= piece.length ? piece : new byte[(int) left];
+        out.write(chunked ? chunk(p) : p);
+      }
+      out.write(chunked ? chunk(tail) : tail);
+      if (chunked) {
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.flush();
+      return readToEnd(socket.getInputStream());
+    }
+  }
+
+  /** Everything the server sends until it closes the connection (a reset fails the caller). */
+  static String readToEnd(InputStream in) throws IOException {
+    return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  @DisplayName("SRC-1 the upload form posted after the session ended: sent to log in, then to"
+      + " the packages page (200), never to a 405 of the form's POST-only path; nothing stored")
+  void uploadForm_afterSessionEnded_loginLandsOnPackagesPage() throws Exception {
+    byte[] file = signed("console-expired", 52);
+    ConsoleSession pub = session(Role.PUBLISHER);
+    String token = token(pub);
+    String ended = pub.sessionId();
+    // The session ends as after 30 idle minutes: the server forgets it, the browser still has
+    // its cookie and the packages page with its form.
+    HttpResponse<String> logout = pub.post("/console/packages", "/console/logout",
+        java.util.Map.of());
+    assertThat(logout.statusCode()).as(logout.body()).isEqualTo(302);
+    assertThat(pub.sessionId()).isEqualTo(ended);
+    List<String> files = s.storedFiles();
+    HttpResponse<String> r = post(pub, PackageUploadForm.PATH,
+        multipart(Part.field("_csrf", token), Part.bundle(file)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(r)).endsWith(ConsoleSecurity.LOGIN);
+    HttpResponse<String> login = pub.login(ConsoleSecurityTest.user(Role.PUBLISHER),
+        ConsoleSecurityTest.password(Role.PUBLISHER));
+    assertThat(login.statusCode()).as(login.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(login)).isEqualTo("/console/packages");
+    HttpResponse<String> page = pub.get(ConsoleSession.location(login));
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    assertThat(page.body()).contains("id=\"upload-form\"");
     assertThat(s.storedFiles()).isEqualTo(files);
+    assertThat(s.http.get("/api/packages/console-expired/1.0.0", s.adminToken()).status())
+        .isEqualTo(404);
   }
 
   @Test

@@ -224,6 +224,56 @@ class ConsoleSecurityTest {
   }
 
   @Test
+  @DisplayName("SRC-1 after login a saved path a browser cannot open (a form's POST-only action)"
+      + " leads to the page above it, the form's, never to a 405; a page is followed as it is")
+  void login_savedFormAction_landsOnItsPage() {
+    Map<String, String> landing = new java.util.LinkedHashMap<>();
+    landing.put("/console/packages/upload", "/console/packages");
+    landing.put("/console/deployments/7/approve", "/console/deployments/7");
+    landing.put("/console/users/tokens/5/revoke?_csrf=x", "/console/users");
+    landing.put("/console/audit/verify", "/console/audit");
+    landing.put("/console/recoveries", "/console");
+    landing.put("/console/packages/", "/console/packages");
+    landing.put("/console/devices?neType=mme", "/console/devices?neType=mme");
+    landing.forEach((saved, page) -> {
+      ConsoleSession c = new ConsoleSession(s.server.url());
+      assertThat(c.get(saved).statusCode()).as(saved).isEqualTo(302);
+      HttpResponse<String> r = c.login(user(Role.ADMIN), password(Role.ADMIN));
+      assertThat(ConsoleSession.location(r)).as(saved).isEqualTo(page);
+      assertThat(c.get(page).statusCode()).as(saved).isNotEqualTo(405);
+    });
+  }
+
+  @Test
+  @DisplayName("SRC-1 a form posted after its session ended: sent to log in (recorded), nothing"
+      + " done; after login the form's page (200), never a 405; a forged form stays 403")
+  void form_afterSessionEnded_sentToLoginThenItsPage() {
+    ConsoleSession c = new ConsoleSession(s.server.url());
+    assertThat(c.login(user(Role.AUDITOR), password(Role.AUDITOR)).statusCode()).isEqualTo(302);
+    String token = c.csrf("/console/audit");
+    String ended = c.sessionId();
+    // The session ends as after 30 idle minutes: the server forgets it, the browser still has
+    // its cookie and the page with its form.
+    assertThat(c.post("/console/audit", "/console/logout", Map.of()).statusCode())
+        .isEqualTo(302);
+    assertThat(c.sessionId()).isEqualTo(ended);
+    long before = lastAudit();
+    HttpResponse<String> r = c.postRaw("/console/audit/verify", Map.of("_csrf", token));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
+    assertThat(ConsoleSession.location(r)).endsWith(ConsoleSecurity.LOGIN);
+    assertThat(s.http.get("/api/audit?after=" + before, s.adminToken()).body())
+        .contains("POST /console/audit/verify").contains("NOT_AUTHENTICATED")
+        .doesNotContain("AUDIT_VERIFY");
+    HttpResponse<String> login = c.login(user(Role.AUDITOR), password(Role.AUDITOR));
+    assertThat(ConsoleSession.location(login)).isEqualTo("/console/audit");
+    assertThat(c.get("/console/audit").statusCode()).isEqualTo(200);
+    // Without a session cookie (another site's form: SameSite=Strict sends none) it stays 403.
+    ConsoleSession forger = new ConsoleSession(s.server.url());
+    assertThat(forger.postRaw("/console/audit/verify", Map.of("_csrf", token)).statusCode())
+        .isEqualTo(403);
+  }
+
+  @Test
   @DisplayName("SRC-3 values shown are escaped: markup in a user name stays text")
   void auditPage_markupInValues_escaped() {
     ConsoleSession c = new ConsoleSession(s.server.url());
