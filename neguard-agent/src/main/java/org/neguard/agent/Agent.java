@@ -7,8 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -74,6 +78,8 @@ public final class Agent {
   static final String DOWNLOAD_DIR = "download";
   static final String INSTALLED = "installed.json";
   static final String LAST_RESULT = "last-result.json";
+  /** The state directory's lock file: one agent per state directory. */
+  static final String LOCK = "agent.lock";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,6 +90,8 @@ public final class Agent {
   private final PackageHooks hooks;
   private final CountDownLatch stopping = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The state directory's lock, held while this agent runs; null until set-up took it. */
+  private FileChannel stateLock;
   private DeviceClient client;
   /** The TPM's quoter when tpm.tcti names one: evidence then carries a quote (issue 15). */
   private Optional<Quoter> quoter = Optional.empty();
@@ -165,17 +173,54 @@ public final class Agent {
       log.event("fatal", "message", String.valueOf(e));
       return EXIT_ERROR;
     } finally {
+      if (stateLock != null) {
+        try {
+          stateLock.close(); // releases the lock: a restart in this JVM takes it again
+        } catch (IOException e) {
+          // the process ends soon; the operating system drops it then
+        }
+      }
       stopped.countDown();
     }
   }
 
   // --- setup: identity, TUF trust, verifiers --------------------------------------------------
 
+  /**
+   * Takes the state directory's lock for the life of this agent (the operating system drops it
+   * when the process ends, however it ends).
+   *
+   * @return false when another agent holds it
+   */
+  private boolean lockState(Path state) throws IOException {
+    FileChannel ch = FileChannel.open(state.resolve(LOCK), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    try {
+      FileLock held = ch.tryLock();
+      if (held != null) {
+        stateLock = ch;
+        return true;
+      }
+    } catch (OverlappingFileLockException e) {
+      // another agent in this JVM holds it
+    }
+    ch.close();
+    return false;
+  }
+
   private int setUp() throws IOException {
     Path state = config.stateDir();
     if (!Files.isDirectory(state)) {
       Files.createDirectories(state,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    // One agent per state directory: a second one's recovery would kill the first one's hook,
+    // delete the slot it is extracting and roll back an install it has just switched.
+    if (!lockState(state)) {
+      log.event("already_running", "message", "another agent holds " + state.resolve(LOCK)
+          + " (one agent per state directory): stop it first, or give this one its own"
+          + " state.dir");
+      return EXIT_CONFIG;
     }
     Path idDir = state.resolve(IDENTITY_DIR);
     if (Files.exists(idDir.resolve("device.crt"))) {

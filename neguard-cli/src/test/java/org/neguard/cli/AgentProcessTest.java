@@ -416,4 +416,26 @@ class AgentProcessTest {
     assertThat(Files.readString(x.state().resolve("last-result.json"))).contains("failed");
     x.stop();
   }
+
+  @Test
+  @Order(11)
+  @DisplayName("INT-3 REC-1 one agent per state directory: a second agent on the same"
+      + " configuration exits at once (2, already_running) and the first runs on untouched")
+  void secondAgentOnTheSameStateDirectory_refused() throws Exception {
+    AgentFleet.Ne y = ne("ne-y").configure("mme", root, null);
+    y.start();
+    y.await("enrolled", e -> true);
+    Process second = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+        "org.neguard.cli.Main", "agent", "--config", y.config.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(second.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(second.exitValue()).as(out).isEqualTo(2);
+    assertThat(out).contains("already_running").contains("one agent per state directory");
+    assertThat(y.process.isAlive()).as("the first agent runs on").isTrue();
+    assertThat(y.eventNames()).doesNotContain("stopped", "fatal", "rolled_back");
+    y.stop();
+  }
 }
