@@ -45,7 +45,7 @@ import org.neguard.verdict.RefusalException;
  * ({@code tpm2_sign} on the loaded context, digest computed in Java); one at a time.
  */
 public final class TpmDeviceKey implements DeviceKeys {
-  static final String PREFIX = "tpm-key-";
+  public static final String PREFIX = "tpm-key-";
   /** An unrestricted signing key, bound to this TPM and parent, created inside it. */
   static final String ATTRIBUTES = "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign";
   static final String FILE_KEY = "device.key";
@@ -274,7 +274,7 @@ public final class TpmDeviceKey implements DeviceKeys {
   }
 
   /** The blobs' name: the first 16 hex digits of the SHA-256 of the public key's DER. */
-  static String id(PublicKey key) {
+  public static String id(PublicKey key) {
     return Sha256.hex(key.getEncoded()).substring(0, 16);
   }
 

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -140,36 +139,15 @@ class TpmDeviceKeyTest {
     return new Enrolled(idDir, keys, id, csr);
   }
 
-  /** The public key of a blob as tpm2-tools read it: tpm2_readpublic of the loaded key. */
-  static PublicKey readPublic(Path idDir, X509Certificate cert) throws Exception {
+  /** The public key of the certificate's blobs as tpm2_readpublic reads it (DER). */
+  static byte[] readPublic(SoftwareTpm on, Path idDir, X509Certificate cert) throws Exception {
     String id = TpmDeviceKey.id(cert.getPublicKey());
-    Path pem = dir.resolve("readpublic-" + id + ".pem");
-    tpm.ok("tpm2_createprimary", "-C", "o", "-g", "sha256", "-G", "ecc", "-c", "p.ctx");
-    tpm.ok("tpm2_load", "-C", "p.ctx", "-u", idDir.resolve("tpm-key-" + id + ".pub").toString(),
-        "-r", idDir.resolve("tpm-key-" + id + ".priv").toString(), "-c", "k.ctx");
-    tpm.ok("tpm2_readpublic", "-c", "k.ctx", "-f", "pem", "-o", pem.toString());
-    try (PEMParser p = new PEMParser(Files.newBufferedReader(pem))) {
-      return new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getPublicKey(
-          (org.bouncycastle.asn1.x509.SubjectPublicKeyInfo) p.readObject());
-    }
+    return on.readPublic(idDir.resolve("tpm-key-" + id + ".pub"),
+        idDir.resolve("tpm-key-" + id + ".priv"));
   }
 
-  /** No file under {@code root} holds a private key, PEM or DER PKCS#8. */
   static void assertNoPrivateKeyFile(Path root) throws IOException {
-    try (var files = Files.walk(root)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        byte[] bytes = Files.readAllBytes(f);
-        String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        assertThat(text).as("%s", f).doesNotContain("PRIVATE KEY");
-        boolean pkcs8 = true;
-        try {
-          org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(bytes);
-        } catch (RuntimeException notPkcs8) {
-          pkcs8 = false;
-        }
-        assertThat(pkcs8).as("%s parses as PKCS#8", f).isFalse();
-      }
-    }
+    assertThat(SoftwareTpm.privateKeyFiles(root)).isEmpty();
   }
 
   @Test
@@ -188,8 +166,8 @@ class TpmDeviceKeyTest {
     try (PEMParser p = new PEMParser(Files.newBufferedReader(csr))) {
       req = (PKCS10CertificationRequest) p.readObject();
     }
-    PublicKey tpmKey = readPublic(e.idDir(), e.identity().certificate());
-    assertThat(req.getSubjectPublicKeyInfo().getEncoded()).isEqualTo(tpmKey.getEncoded());
+    assertThat(req.getSubjectPublicKeyInfo().getEncoded())
+        .isEqualTo(readPublic(tpm, e.idDir(), e.identity().certificate()));
     assertThat(e.identity().keyPair().getPrivate().getEncoded()).isNull();
     assertThat(e.idDir().resolve("device.key")).doesNotExist();
     assertNoPrivateKeyFile(dir.resolve("ne-csr"));
@@ -220,7 +198,7 @@ class TpmDeviceKeyTest {
       assertThat(seen).hasSize(1);
       assertThat(seen.get(0)).isEqualTo(e.identity().certificate());
       assertThat(seen.get(0).getPublicKey().getEncoded())
-          .isEqualTo(readPublic(e.idDir(), e.identity().certificate()).getEncoded());
+          .isEqualTo(readPublic(tpm, e.idDir(), e.identity().certificate()));
     }
     // The evidence signer reaches the TPM through the same provider.
     String jws = EvidenceSigner.of(loaded.keyPair().getPrivate()).sign(
