@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.agent.client.DeviceKeys;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.api.device.AttestationChallenge;
@@ -93,6 +94,8 @@ public final class Agent {
   /** The state directory's lock, held while this agent runs; null until set-up took it. */
   private FileChannel stateLock;
   private DeviceClient client;
+  /** The TPM-held device key (tpm.deviceKey=true), or the file key's {@link DeviceKeys#FILE}. */
+  private DeviceKeys deviceKeys = DeviceKeys.FILE;
   /** The TPM's quoter when tpm.tcti names one: evidence then carries a quote (issue 15). */
   private Optional<Quoter> quoter = Optional.empty();
   private TufClient tuf;
@@ -223,10 +226,16 @@ public final class Agent {
       return EXIT_CONFIG;
     }
     Path idDir = state.resolve(IDENTITY_DIR);
+    if (config.tpmDeviceKey()) {
+      deviceKeys = TpmDeviceKey.of(config.tpmTcti(), idDir, log);
+    }
     if (Files.exists(idDir.resolve("device.crt"))) {
       DeviceIdentity id;
       try {
-        id = DeviceIdentity.load(idDir);
+        id = DeviceIdentity.load(idDir, deviceKeys);
+      } catch (TpmKeyException e) {
+        // Logged as tpm_key_refused with its reason: never a fall-back to a file key.
+        return EXIT_IDENTITY;
       } catch (IOException e) {
         log.event("identity_lost", "message", "the device identity in " + idDir
             + " is unreadable (" + e.getMessage() + "); a lost identity needs a new enrollment"
@@ -238,9 +247,10 @@ public final class Agent {
             + id.deviceId() + ", the configuration says device.id=" + config.deviceId());
         return EXIT_CONFIG;
       }
-      client = DeviceClient.of(config.serverUrl(), id);
+      client = DeviceClient.of(config.serverUrl(), id, deviceKeys);
       log.event("identity_loaded", "deviceId", id.deviceId(), "serial", id.serial(),
-          "notAfter", id.certificate().getNotAfter().toInstant());
+          "notAfter", id.certificate().getNotAfter().toInstant(), "key",
+          config.tpmDeviceKey() ? "tpm" : "file");
     } else {
       int enrolled = enroll(idDir);
       if (enrolled != EXIT_OK || client == null) {
@@ -298,7 +308,7 @@ public final class Agent {
       log.event("config_error", "message", "enrollment needs enroll.ca or enroll.ca.sha256");
       return EXIT_CONFIG;
     }
-    DeviceClient enrolling = DeviceClient.enrolling(config.serverUrl(), trust);
+    DeviceClient enrolling = DeviceClient.enrolling(config.serverUrl(), trust, deviceKeys);
     Backoff backoff = new Backoff(config.pollInterval(), config.maxBackoff(), new SecureRandom());
     while (true) {
       try {
@@ -310,6 +320,8 @@ public final class Agent {
             e.getMessage() + (e.status() == 401 ? " (a token is good for one enrollment only:"
                 + " a device that lost its identity needs a new token)" : ""));
         return EXIT_IDENTITY;
+      } catch (TpmKeyException e) {
+        return EXIT_IDENTITY; // logged tpm_key_refused: no identity without the TPM's key
       } catch (IOException e) {
         // The server unreachable: try again, backing off, until stopped.
         Duration wait = backoff.failure();
@@ -326,10 +338,18 @@ public final class Agent {
       }
     }
     enrolling.identity().save(idDir);
-    client = DeviceClient.of(config.serverUrl(), enrolling.identity());
+    retainKey(enrolling.identity());
+    client = DeviceClient.of(config.serverUrl(), enrolling.identity(), deviceKeys);
     log.event("enrolled", "deviceId", config.deviceId(), "serial",
-        enrolling.identity().serial());
+        enrolling.identity().serial(), "key", config.tpmDeviceKey() ? "tpm" : "file");
     return EXIT_OK;
+  }
+
+  /** Removes the TPM key blobs of earlier attempts and certificates, once the new one is saved. */
+  private void retainKey(DeviceIdentity id) throws IOException {
+    if (deviceKeys instanceof TpmDeviceKey tpm) {
+      tpm.retainOnly(id.certificate());
+    }
   }
 
   private OrderVerifier orderVerifier() throws IOException, DeviceApiException, RefusalException {
@@ -397,6 +417,7 @@ public final class Agent {
     if (a.poll().renewCertificate()) {
       DeviceIdentity renewed = client.renew();
       renewed.save(config.stateDir().resolve(IDENTITY_DIR));
+      retainKey(renewed);
       log.event("certificate_renewed", "serial", renewed.serial());
     }
     DeviceOrder order = a.poll().order();

@@ -41,6 +41,7 @@ public record AgentConfig(
     Duration inventoryInterval,
     java.util.Map<String, Path> measurePaths,
     String tpmTcti,
+    boolean tpmDeviceKey,
     Packages packages,
     Duration restartTimeout,
     Hooks hooks) {
@@ -73,7 +74,7 @@ public record AgentConfig(
       "install.root", "tuf.root", "trust.anchors", "ne.type", "device.id", "poll.interval",
       "backoff.max", "enroll.token", "enroll.token.file", "enroll.ca", "enroll.ca.sha256",
       "labels", "service.restart", "health.check", "health.timeout", "health.window",
-      "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti",
+      "enforce.ports", "inventory.interval", "measure.paths", "tpm.tcti", "tpm.deviceKey",
       "packages.dpkg.admindir", "packages.os-release", "packages.rpm.dbpath", "restart.timeout",
       "hooks.timeout", "hooks.user");
   /** A user name as useradd takes it: never an option, never a path. */
@@ -209,6 +210,14 @@ public record AgentConfig(
             + " swtpm:host=127.0.0.1,port=2321: " + tcti);
       }
     }
+    // The device identity key in the TPM (docs/AGENT.md, "A TPM-held device key"): opt-in.
+    String deviceKey = p.getProperty("tpm.deviceKey", "false").trim();
+    if (!deviceKey.equals("true") && !deviceKey.equals("false")) {
+      throw new ConfigException("tpm.deviceKey is true or false: " + deviceKey);
+    }
+    if (deviceKey.equals("true") && tcti == null) {
+      throw new ConfigException("tpm.deviceKey=true needs tpm.tcti (the TPM that holds the key)");
+    }
     return new AgentConfig(server, repo, dir.resolve(required(p, "state.dir")),
         dir.resolve(required(p, "install.root")), dir.resolve(required(p, "tuf.root")),
         List.copyOf(anchors), neType, deviceId, interval, max, token,
@@ -217,6 +226,7 @@ public record AgentConfig(
         CommandRunner.split(p.getProperty("service.restart")),
         CommandRunner.split(p.getProperty("health.check")), healthTimeout, healthWindow,
         Boolean.parseBoolean(enforce), inventoryInterval, java.util.Map.copyOf(measure), tcti,
+        deviceKey.equals("true"),
         new Packages(dir.resolve(p.getProperty("packages.dpkg.admindir", "/var/lib/dpkg").trim()),
             dir.resolve(p.getProperty("packages.os-release", "/etc/os-release").trim()),
             p.getProperty("packages.rpm.dbpath") == null

@@ -109,13 +109,46 @@ public final class AgentStatus {
     }
   }
 
+  /**
+   * The device identity; a TPM-held key through the TPM, as the agent loads it, tpm2-tools'
+   * files in {@code work} (the running agent works in the identity directory).
+   */
+  private static DeviceIdentity loadIdentity(AgentConfig config, Path idDir, Path work)
+      throws IOException {
+    return config.tpmDeviceKey()
+        ? DeviceIdentity.load(idDir, TpmDeviceKey.of(config.tpmTcti(), idDir, work, null))
+        : DeviceIdentity.load(idDir);
+  }
+
   private static Map<String, Object> reach(AgentConfig config, Duration timeout) {
+    Path work = null;
+    try {
+      work = Files.createTempDirectory("neguard-agent-status-");
+      return reach(config, timeout, work);
+    } catch (IOException e) {
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("url", config.serverUrl().toString());
+      r.put("reachable", false);
+      r.put("detail", "unreachable: cannot make a working directory: " + e.getMessage());
+      return r;
+    } finally {
+      if (work != null) {
+        try {
+          org.neguard.io.FileTrees.deleteTree(work);
+        } catch (IOException ignored) {
+          // a temporary directory
+        }
+      }
+    }
+  }
+
+  private static Map<String, Object> reach(AgentConfig config, Duration timeout, Path work) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("url", config.serverUrl().toString());
     Path idDir = config.stateDir().resolve(Agent.IDENTITY_DIR);
     DeviceIdentity id;
     try {
-      id = DeviceIdentity.load(idDir);
+      id = loadIdentity(config, idDir, work);
     } catch (IOException | RuntimeException e) {
       r.put("reachable", false);
       r.put("detail", "unreachable: no usable device identity in " + idDir + " ("

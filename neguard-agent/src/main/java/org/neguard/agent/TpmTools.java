@@ -15,6 +15,12 @@ import java.util.Map;
 final class TpmTools {
   /** A TPM command is milliseconds; an RSA key generation on a slow TPM some seconds. */
   static final Duration TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * One command at a time in this JVM: each ends with flushing every transient object, which
+   * would pull a key from under a command running meanwhile (the device key signs a TLS
+   * handshake on one thread while the quoter quotes on another).
+   */
+  private static final Object TPM = new Object();
 
   private final String tcti;
   private final Path dir;
@@ -36,8 +42,11 @@ final class TpmTools {
    *     the message carries the command and its output
    */
   String run(String... args) throws IOException {
-    CommandRunner.Result r = exec(List.of(args));
-    exec(List.of("tpm2_flushcontext", "-t"));
+    CommandRunner.Result r;
+    synchronized (TPM) {
+      r = exec(List.of(args));
+      exec(List.of("tpm2_flushcontext", "-t"));
+    }
     if (!r.ok()) {
       throw new IOException(String.join(" ", args) + ": " + r.describe());
     }
@@ -46,9 +55,11 @@ final class TpmTools {
 
   /** As {@link #run}, without the exit check: for a command whose failure is an answer. */
   CommandRunner.Result attempt(String... args) throws IOException {
-    CommandRunner.Result r = exec(List.of(args));
-    exec(List.of("tpm2_flushcontext", "-t"));
-    return r;
+    synchronized (TPM) {
+      CommandRunner.Result r = exec(List.of(args));
+      exec(List.of("tpm2_flushcontext", "-t"));
+      return r;
+    }
   }
 
   private CommandRunner.Result exec(List<String> command) throws IOException {

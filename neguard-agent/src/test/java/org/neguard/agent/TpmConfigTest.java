@@ -41,4 +41,16 @@ class TpmConfigTest {
     assertThatThrownBy(() -> load("tpm.tcti=" + value + "\n"))
         .isInstanceOf(AgentConfig.ConfigException.class).hasMessageContaining("tpm.tcti");
   }
+
+  @Test
+  @DisplayName("SRC-2 tpm.deviceKey is off by default, true or false only, and needs tpm.tcti")
+  void deviceKey_defaultOff_needsTcti_trueOrFalseOnly() throws Exception {
+    assertThat(load("tpm.tcti=device:/dev/tpmrm0\n").tpmDeviceKey()).isFalse();
+    assertThat(load("tpm.tcti=device:/dev/tpmrm0\ntpm.deviceKey=true\n").tpmDeviceKey())
+        .isTrue();
+    assertThatThrownBy(() -> load("tpm.deviceKey=true\n"))
+        .isInstanceOf(AgentConfig.ConfigException.class).hasMessageContaining("needs tpm.tcti");
+    assertThatThrownBy(() -> load("tpm.tcti=device:/dev/tpmrm0\ntpm.deviceKey=yes\n"))
+        .isInstanceOf(AgentConfig.ConfigException.class).hasMessageContaining("tpm.deviceKey");
+  }
 }

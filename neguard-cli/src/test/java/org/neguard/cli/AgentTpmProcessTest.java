@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -18,7 +19,10 @@ import org.neguard.testing.SoftwareTpm;
 /**
  * The NE agent as a real process with a (software) TPM: after enrolling it binds its TPM's
  * attestation key to the real server by credential activation, once; a restart keeps the
- * binding and does not bind again.
+ * binding and does not bind again. With {@code tpm.deviceKey=true} it enrolls with a key the TPM
+ * holds and polls over mutual TLS; a key blob altered on disk stops it with {@code
+ * tpm_key_refused} TPM_KEY_REJECTED (exit 3, no fall-back to a file key); a device enrolled with
+ * a file key is refused TPM_KEY_MIGRATION until it has a new token.
  */
 @DisplayName("ATT-1 OBJ-2 the NE agent process binds its TPM attestation key")
 class AgentTpmProcessTest {
@@ -109,5 +113,54 @@ class AgentTpmProcessTest {
     assertThat(count("SELECT COUNT(*) FROM device_tpm_bindings WHERE device_id = ?",
         "ne-notpm")).isZero();
     ne.stop();
+  }
+
+  static int exit(AgentFleet.Ne ne) throws Exception {
+    assertThat(ne.process.waitFor(60, TimeUnit.SECONDS)).as("exits").isTrue();
+    return ne.process.exitValue();
+  }
+
+  @Test
+  @DisplayName("SRC-2 with tpm.deviceKey=true the agent enrolls and polls with the TPM's key,"
+      + " no private key file in its state; an altered key blob stops it with TPM_KEY_REJECTED")
+  void tpmDeviceKey_enrollsPolls_alteredBlobRefused() throws Exception {
+    AgentFleet.Ne ne = fleet.ne("ne-tpmkey").configure("mme").set("tpm.tcti", tpm.tcti())
+        .set("tpm.deviceKey", "true").start();
+    ne.await("enrolled", e -> e.path("key").asText().equals("tpm"));
+    ne.await("poll", e -> true);
+    ne.stop();
+    assertThat(SoftwareTpm.privateKeyFiles(ne.state())).isEmpty();
+
+    ne.start();
+    ne.await("identity_loaded", e -> e.path("key").asText().equals("tpm"));
+    ne.stop();
+
+    Path priv;
+    try (var s = Files.list(ne.state().resolve("identity"))) {
+      priv = s.filter(p -> p.getFileName().toString().endsWith(".priv")).findFirst()
+          .orElseThrow();
+    }
+    byte[] b = Files.readAllBytes(priv);
+    b[b.length / 2] ^= 0x5a;
+    Files.write(priv, b);
+    long polls = ne.eventNames().stream().filter("poll"::equals).count();
+    ne.start();
+    ne.await("tpm_key_refused", e -> e.path("reason").asText().equals("TPM_KEY_REJECTED"));
+    assertThat(exit(ne)).isEqualTo(3);
+    assertThat(ne.eventNames().stream().filter("poll"::equals).count()).isEqualTo(polls);
+    assertThat(ne.state().resolve("identity/device.key")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("SRC-2 a device enrolled with a file key, then tpm.deviceKey=true: refused"
+      + " TPM_KEY_MIGRATION, the message asking for a new enrollment token")
+  void fileKeyIdentity_thenTpmDeviceKey_refusedAsMigration() throws Exception {
+    AgentFleet.Ne ne = fleet.ne("ne-migrate").configure("mme").start();
+    ne.await("enrolled", e -> e.path("key").asText().equals("file"));
+    ne.stop();
+    ne.set("tpm.tcti", tpm.tcti()).set("tpm.deviceKey", "true").start();
+    ne.await("tpm_key_refused", e -> e.path("reason").asText().equals("TPM_KEY_MIGRATION")
+        && e.path("message").asText().contains("new enrollment token"));
+    assertThat(exit(ne)).isEqualTo(3);
   }
 }

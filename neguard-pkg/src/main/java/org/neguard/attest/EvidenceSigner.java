@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
@@ -44,6 +45,11 @@ public final class EvidenceSigner {
       }
       if (key instanceof ECPrivateKey ec) {
         return new EvidenceSigner(new ECDSASigner(ec), header(JWSAlgorithm.ES256));
+      }
+      if ("EC".equals(key.getAlgorithm())) {
+        // A P-256 key whose private part stays in its holder (the agent's TPM-held device
+        // key): signed through the JCA, the provider that accepts the key making the signature.
+        return new EvidenceSigner(new ECDSASigner(key, Curve.P_256), header(JWSAlgorithm.ES256));
       }
     } catch (JOSEException | IllegalArgumentException e) {
       throw new IllegalArgumentException("the device key cannot sign evidence: "

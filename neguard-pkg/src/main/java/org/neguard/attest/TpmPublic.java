@@ -67,6 +67,25 @@ public record TpmPublic(int type, int attributes, byte[] name, PublicKey key, by
   }
 
   /**
+   * A device identity key held by the TPM (docs/AGENT.md, "A TPM-held device key"): an ECDSA
+   * P-256 key that signs anything (not restricted: it signs TLS handshakes and CSRs), never
+   * decrypts, created in and never leaving its TPM.
+   *
+   * @throws RefusalException MALFORMED, ALGORITHM_NOT_ALLOWED (not ECDSA P-256 SHA-256),
+   *     KEY_USAGE (restricted, allows decrypt, or not bound to its TPM)
+   */
+  public static TpmPublic signingKey(byte[] tpm2bPublic) throws RefusalException {
+    TpmPublic p = parse(tpm2bPublic);
+    int need = FIXED_TPM | FIXED_PARENT | SENSITIVE_DATA_ORIGIN | SIGN;
+    if (p.type != ALG_ECC || (p.attributes & need) != need
+        || (p.attributes & (DECRYPT | RESTRICTED)) != 0) {
+      throw new RefusalException(ReasonCode.KEY_USAGE, "not an ECC signing key bound to its"
+          + " TPM: attributes 0x" + Integer.toHexString(p.attributes));
+    }
+    return p;
+  }
+
+  /**
    * An endorsement key of the default RSA template.
    *
    * @throws RefusalException MALFORMED, ALGORITHM_NOT_ALLOWED, KEY_USAGE (not a restricted

@@ -204,6 +204,52 @@ public final class SoftwareTpm implements AutoCloseable {
     return new Run(p.exitValue(), out);
   }
 
+  /**
+   * The public key (X.509 SubjectPublicKeyInfo, DER) of a key made under the owner's ECC
+   * storage primary ({@code tpm2_createprimary -C o -G ecc}) from its blobs, as tpm2-tools read
+   * it: loaded by this TPM, then {@code tpm2_readpublic -f der}. An outside view of the key
+   * NEGuard's Java reads from the same blobs.
+   */
+  public byte[] readPublic(Path pub, Path priv) throws IOException, InterruptedException {
+    Path der = dir.resolve("readpublic.der");
+    ok("tpm2_createprimary", "-C", "o", "-g", "sha256", "-G", "ecc", "-c", "readpublic-p.ctx");
+    ok("tpm2_load", "-C", "readpublic-p.ctx", "-u", pub.toString(), "-r", priv.toString(),
+        "-c", "readpublic-k.ctx");
+    ok("tpm2_readpublic", "-c", "readpublic-k.ctx", "-f", "der", "-o", der.toString());
+    return Files.readAllBytes(der);
+  }
+
+  /**
+   * The files under {@code root} that hold a private key: PEM of any kind ("PRIVATE KEY") or
+   * DER PKCS#8 of an EC or RSA key. A TPM-held key leaves none.
+   */
+  public static List<Path> privateKeyFiles(Path root) throws IOException {
+    List<Path> found = new ArrayList<>();
+    try (var files = Files.walk(root)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        byte[] bytes = Files.readAllBytes(f);
+        if (new String(bytes, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY")
+            || pkcs8(bytes)) {
+          found.add(f);
+        }
+      }
+    }
+    return found;
+  }
+
+  private static boolean pkcs8(byte[] der) {
+    for (String algorithm : new String[] {"EC", "RSA"}) {
+      try {
+        java.security.KeyFactory.getInstance(algorithm)
+            .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        return true;
+      } catch (java.security.GeneralSecurityException | RuntimeException notThis) {
+        // not a PKCS#8 key of this algorithm
+      }
+    }
+    return false;
+  }
+
   /** The directory commands run in (relative file names land here). */
   public Path dir() {
     return dir;

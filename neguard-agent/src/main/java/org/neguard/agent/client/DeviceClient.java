@@ -78,6 +78,8 @@ public final class DeviceClient {
   private final URI base;
   private final Trust trust;
   private final Duration timeout;
+  /** Makes the key pair of an enrollment or renewal: here, or in the TPM. */
+  private final DeviceKeys keys;
   private volatile DeviceIdentity identity;
   private volatile SSLSocketFactory sockets;
 
@@ -115,8 +117,10 @@ public final class DeviceClient {
   /** A poll's answer: {@code poll} is null when nothing changed (304). */
   public record PollAnswer(boolean changed, String etag, Poll poll) {}
 
-  private DeviceClient(URI base, Trust trust, DeviceIdentity identity, Duration timeout) {
+  private DeviceClient(URI base, Trust trust, DeviceIdentity identity, Duration timeout,
+      DeviceKeys keys) {
     this.base = Objects.requireNonNull(base, "base");
+    this.keys = Objects.requireNonNull(keys, "keys");
     if (!"https".equals(base.getScheme())) {
       throw new IllegalArgumentException("the agents' API is HTTPS only: " + base);
     }
@@ -128,14 +132,24 @@ public final class DeviceClient {
 
   /** A client that has yet to enroll, trusting the agents' port through {@code trust} only. */
   public static DeviceClient enrolling(URI deviceUrl, Trust trust) {
+    return enrolling(deviceUrl, trust, DeviceKeys.FILE);
+  }
+
+  /** As {@link #enrolling(URI, Trust)}, the key pair made by {@code keys} (a TPM's). */
+  public static DeviceClient enrolling(URI deviceUrl, Trust trust, DeviceKeys keys) {
     return new DeviceClient(deviceUrl, Objects.requireNonNull(trust, "trust"), null,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), keys);
   }
 
   /** A client of an enrolled device (its identity loaded, say, after a restart). */
   public static DeviceClient of(URI deviceUrl, DeviceIdentity identity) {
+    return of(deviceUrl, identity, DeviceKeys.FILE);
+  }
+
+  /** As {@link #of(URI, DeviceIdentity)}, a renewal's key pair made by {@code keys}. */
+  public static DeviceClient of(URI deviceUrl, DeviceIdentity identity, DeviceKeys keys) {
     return new DeviceClient(deviceUrl, new Trust(identity.ca(), null),
-        Objects.requireNonNull(identity, "identity"), Duration.ofSeconds(30));
+        Objects.requireNonNull(identity, "identity"), Duration.ofSeconds(30), keys);
   }
 
   /**
@@ -147,7 +161,7 @@ public final class DeviceClient {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
     return new DeviceClient(deviceUrl, new Trust(identity.ca(), null),
-        Objects.requireNonNull(identity, "identity"), timeout);
+        Objects.requireNonNull(identity, "identity"), timeout, DeviceKeys.FILE);
   }
 
   /** The device's identity, or null before enrollment. */
@@ -160,7 +174,7 @@ public final class DeviceClient {
   }
 
   /**
-   * Enrolls: generates a key pair here, sends a CSR with the one-time token, and keeps the
+   * Enrolls: generates a key pair (here, or in the TPM: {@link DeviceKeys}), sends a CSR with the one-time token, and keeps the
    * certificate the server issues. The CA the server names must be the one trusted.
    *
    * @return the server's answer (with the order keys); {@link #identity()} is set from now on
@@ -173,7 +187,7 @@ public final class DeviceClient {
     if (identity != null) {
       throw new IllegalStateException("already enrolled as " + identity.deviceId());
     }
-    KeyPair pair = DeviceIdentity.newKeyPair();
+    KeyPair pair = keys.newKeyPair();
     Enrolled e = json("POST", "/api/device/v1/enroll", new EnrollRequest(token, deviceId,
         neType, labels, DeviceIdentity.csr(deviceId, pair), installed), Enrolled.class, 201);
     X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());
@@ -287,14 +301,14 @@ public final class DeviceClient {
   }
 
   /**
-   * Renews the device certificate for a new key pair generated here; the old certificate is
+   * Renews the device certificate for a new key pair (made as at enrollment); the old certificate is
    * revoked by the server and this client uses the new one from now on.
    *
    * @return the new identity (save it)
    */
   public DeviceIdentity renew() throws IOException, DeviceApiException {
     DeviceIdentity current = requireIdentity();
-    KeyPair pair = DeviceIdentity.newKeyPair();
+    KeyPair pair = keys.newKeyPair();
     CertificateIssued issued = json("POST", "/api/device/v1/certificate",
         new CertificateRequest(DeviceIdentity.csr(current.deviceId(), pair)),
         CertificateIssued.class, 200);

@@ -119,11 +119,22 @@ public final class DeviceIdentity {
     }
   }
 
-  /** Writes the three files into {@code dir} (created 0700 when missing), each atomically. */
+  /**
+   * Writes the three files into {@code dir} (created 0700 when missing), each atomically; for a
+   * key held elsewhere (a TPM's, {@link DeviceKeys}) only the two certificates, and a {@code
+   * device.key} left from before is removed.
+   */
   public void save(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+    if (keyPair.getPrivate().getEncoded() == null) {
+      AtomicFiles.write(dir.resolve(CERTIFICATE),
+          pem(certificate).getBytes(StandardCharsets.US_ASCII));
+      AtomicFiles.write(dir.resolve(CA), pem(ca).getBytes(StandardCharsets.US_ASCII));
+      Files.deleteIfExists(dir.resolve(KEY));
+      return;
     }
     byte[] key = ("-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'})
@@ -146,16 +157,19 @@ public final class DeviceIdentity {
    * @throws IOException when a file is missing or unreadable, or they do not belong together
    */
   public static DeviceIdentity load(Path dir) throws IOException {
+    return load(dir, DeviceKeys.FILE);
+  }
+
+  /**
+   * Reads what {@link #save} wrote, the private key from {@code keys}.
+   *
+   * @throws IOException when a file is missing or unreadable, {@code keys} refuses, or they do
+   *     not belong together
+   */
+  public static DeviceIdentity load(Path dir, DeviceKeys keys) throws IOException {
     X509Certificate cert = certificate(Files.readString(dir.resolve(CERTIFICATE)));
     X509Certificate ca = certificate(Files.readString(dir.resolve(CA)));
-    PrivateKey key;
-    try (PEMParser p = new PEMParser(Files.newBufferedReader(dir.resolve(KEY)))) {
-      Object o = p.readObject();
-      if (!(o instanceof PrivateKeyInfo info)) {
-        throw new IOException(dir.resolve(KEY) + " holds no PKCS#8 private key");
-      }
-      key = privateKey(info, dir.resolve(KEY));
-    }
+    PrivateKey key = keys.privateKey(dir, cert);
     String cn = cert.getSubjectX500Principal().getName();
     if (!cn.startsWith("CN=") || cn.contains(",")) {
       throw new IOException(dir.resolve(CERTIFICATE) + " names no device: " + cn);
@@ -165,6 +179,17 @@ public final class DeviceIdentity {
     } catch (IllegalArgumentException e) {
       throw new IOException("the device identity in " + dir + " does not hold together: "
           + e.getMessage(), e);
+    }
+  }
+
+  /** The PKCS#8 private key in {@code dir/device.key}. */
+  static PrivateKey fileKey(Path dir) throws IOException {
+    try (PEMParser p = new PEMParser(Files.newBufferedReader(dir.resolve(KEY)))) {
+      Object o = p.readObject();
+      if (!(o instanceof PrivateKeyInfo info)) {
+        throw new IOException(dir.resolve(KEY) + " holds no PKCS#8 private key");
+      }
+      return privateKey(info, dir.resolve(KEY));
     }
   }
 

@@ -1,0 +1,40 @@
+package org.neguard.agent.client;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+
+/**
+ * Where a device's identity key is made and kept: by default a PKCS#8 file of mode 0600 in the
+ * identity directory ({@link #FILE}); with {@code tpm.deviceKey=true}, the agent's TPM, whose
+ * private key never exists outside it (docs/AGENT.md, "A TPM-held device key"). A key held
+ * elsewhere is a {@link PrivateKey} whose {@code getEncoded()} is null: {@link
+ * DeviceIdentity#save} then writes no key file.
+ */
+public interface DeviceKeys {
+  /** Generates here, in software: the private key is saved as {@code device.key}. */
+  DeviceKeys FILE = new DeviceKeys() {
+    @Override
+    public KeyPair newKeyPair() {
+      return DeviceIdentity.newKeyPair();
+    }
+
+    @Override
+    public PrivateKey privateKey(Path dir, X509Certificate certificate) throws IOException {
+      return DeviceIdentity.fileKey(dir);
+    }
+  };
+
+  /** A new key pair for an enrollment or a renewal. */
+  KeyPair newKeyPair() throws IOException;
+
+  /**
+   * The private key of {@code certificate}, the device certificate kept in {@code dir}.
+   *
+   * @throws IOException it is missing, unreadable, or refused by its holder (the message says
+   *     why and what the operator does)
+   */
+  PrivateKey privateKey(Path dir, X509Certificate certificate) throws IOException;
+}
