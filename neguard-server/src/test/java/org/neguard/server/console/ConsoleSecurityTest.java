@@ -143,7 +143,7 @@ class ConsoleSecurityTest {
   @DisplayName("SRC-1 login changes the session id (no session fixation)")
   void login_changesSessionId() {
     // No session exists before login any more; a session id planted in the browser (one the
-    // server never issued: Tomcat does not adopt it) is not the one login makes.
+    // server never issued: Spring Session does not adopt it) is not the one login makes.
     ConsoleSession c = new ConsoleSession(s.server.url());
     String planted = "0123456789ABCDEF0123456789ABCDEF";
     c.get("/console/login");

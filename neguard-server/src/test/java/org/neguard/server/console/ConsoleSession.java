@@ -22,12 +22,22 @@ import java.util.stream.Collectors;
 final class ConsoleSession {
   static final Pattern CSRF =
       Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-  final CookieManager cookies = new CookieManager();
+  final CookieManager cookies;
   private final HttpClient client;
   private final URI base;
 
   ConsoleSession(URI base) {
+    this(base, new CookieManager());
+  }
+
+  /**
+   * A browser whose requests go to {@code base} with the cookie jar {@code cookies}: two of them
+   * sharing one jar, each with another replica's address, are one browser behind a balancer that
+   * is not sticky (the jar holds cookies by host, whatever the port).
+   */
+  ConsoleSession(URI base, CookieManager cookies) {
     this.base = base;
+    this.cookies = cookies;
     this.client = HttpClient.newBuilder().cookieHandler(cookies)
         .followRedirects(HttpClient.Redirect.NEVER).build();
   }
