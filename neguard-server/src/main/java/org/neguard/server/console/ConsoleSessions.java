@@ -78,7 +78,7 @@ class ConsoleSessions {
       + "org.springframework.web.servlet.FlashMap;org.springframework.util.LinkedMultiValueMap;"
       + "org.springframework.util.MultiValueMapAdapter;"
       + "java.util.ArrayList;java.util.LinkedList;java.util.HashMap;java.util.LinkedHashMap;"
-      + "java.util.Map$Entry;"
+      + "java.util.Map$Entry;java.util.concurrent.CopyOnWriteArrayList;"
       + "java.util.HashSet;java.util.LinkedHashSet;java.util.CollSer;java.util.Collections$*;"
       + "java.util.ImmutableCollections$*;!*";
   private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(ALLOWED);

@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -72,9 +73,11 @@ class ConsoleSessionsTest {
     flash.setTargetRequestPath("/console/packages");
     flash.addTargetRequestParam("q", "mme");
     flash.startExpirationPeriod(180);
-    ArrayList<FlashMap> maps = new ArrayList<>(List.of(flash));
+    // The list as Spring MVC's SessionFlashMapManager stores it.
+    List<FlashMap> maps = new CopyOnWriteArrayList<>(List.of(flash));
     @SuppressWarnings("unchecked")
     List<FlashMap> read = (List<FlashMap>) READ.convert(WRITE.convert(maps));
+    assertThat(read).isInstanceOf(CopyOnWriteArrayList.class);
     assertThat(read).hasSize(1);
     assertThat(read.get(0).get("uploaded")).isEqualTo("mme-core 4.2.0 stored");
     assertThat(read.get(0).getTargetRequestPath()).isEqualTo("/console/packages");
