@@ -171,6 +171,14 @@ public final class NeguardServer implements AutoCloseable {
     // Redirects name a path of this server, never a host taken from the request's Host header.
     p.put("server.tomcat.use-relative-redirects", "true");
     p.put("server.servlet.session.timeout", "30m");
+    // The console's sessions live in the database (table console_sessions, migration V19;
+    // console.ConsoleSessions), so that every replica knows every session: no sticky routing.
+    // The cookie above is Spring Session's (the same name and flags). The schema is Flyway's
+    // alone (never Spring Session's own script); expired rows are deleted once a minute.
+    p.put("spring.session.timeout", "30m");
+    p.put("spring.session.jdbc.table-name", "console_sessions");
+    p.put("spring.session.jdbc.initialize-schema", "never");
+    p.put("spring.session.jdbc.cleanup-cron", "0 * * * * *");
     p.put("spring.thymeleaf.cache", "true");
     p.put("spring.mvc.problemdetails.enabled", "false");
     p.put("spring.jackson.deserialization.fail-on-unknown-properties", "true");

@@ -37,7 +37,8 @@ import org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository;
  * the {@code __Host-} prefix cannot be had; it is {@value #COOKIE}, path {@code /console}. At
  * login Spring Security drops this token and makes a new one, held in the new session from then
  * on. Because the key is shared, a login page served by one replica may be posted to another;
- * the session then made is that replica's, as sessions are.
+ * the session then made, and its token, are in the database ({@link ConsoleSessions}), so every
+ * replica knows them.
  */
 final class ConsoleCsrfTokens implements CsrfTokenRepository {
   static final String COOKIE = "NEGUARD_CSRF";

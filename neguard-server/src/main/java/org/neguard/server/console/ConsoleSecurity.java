@@ -280,7 +280,8 @@ class ConsoleSecurity {
 
   /**
    * Each request of a session runs with the account as it is now: a disabled or deleted account's
-   * session ends at once, and changed roles apply at the next request, as they do for tokens.
+   * session ends at once (invalidated: its row deleted from the session table, whichever replica
+   * made it), and changed roles apply at the next request, as they do for tokens.
    */
   private static final class SessionRefresh extends OncePerRequestFilter {
     private final Accounts accounts;

@@ -68,11 +68,18 @@ class ConsoleCsrfReplicasTest {
     }
   }
 
-  /** Another replica's settings: its own data directory, the same database and administrator. */
   static ServerConfig replica(String name) {
-    return ServerConfig.builder(a.dir.resolve("data-" + name)).port(0).quiet(true)
+    return replica(a, database, name);
+  }
+
+  /**
+   * Another replica of {@code first}'s settings: its own data directory, the same database
+   * ({@code database} on the tests' PostgreSQL) and administrator.
+   */
+  static ServerConfig replica(TestServer first, String database, String name) {
+    return ServerConfig.builder(first.dir.resolve("data-" + name)).port(0).quiet(true)
         .database(TestDb.url(database), "postgres", "")
-        .adminPasswordFile(a.dir.resolve("admin-password")).build();
+        .adminPasswordFile(first.dir.resolve("admin-password")).build();
   }
 
   /** A login page as a browser got it: its token cookie's value and its form's field. */

@@ -22,12 +22,22 @@ import java.util.stream.Collectors;
 final class ConsoleSession {
   static final Pattern CSRF =
       Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-  final CookieManager cookies = new CookieManager();
+  final CookieManager cookies;
   private final HttpClient client;
   private final URI base;
 
   ConsoleSession(URI base) {
+    this(base, new CookieManager());
+  }
+
+  /**
+   * A browser whose requests go to {@code base} with the cookie jar {@code cookies}: two of them
+   * sharing one jar, each with another replica's address, are one browser behind a balancer that
+   * is not sticky (the jar holds cookies by host, whatever the port).
+   */
+  ConsoleSession(URI base, CookieManager cookies) {
     this.base = base;
+    this.cookies = cookies;
     this.client = HttpClient.newBuilder().cookieHandler(cookies)
         .followRedirects(HttpClient.Redirect.NEVER).build();
   }
@@ -88,6 +98,21 @@ final class ConsoleSession {
     return cookies.getCookieStore().getCookies().stream()
         .filter(c -> c.getName().equals("NEGUARD_CONSOLE")).map(HttpCookie::getValue)
         .findFirst().orElse(null);
+  }
+
+  /**
+   * Ends this browser's session on the server as 30 idle minutes would: its row deleted from the
+   * server's session table ({@code db}, closed after), its cookie still in this browser.
+   */
+  void endOnServer(java.sql.Connection db) throws java.sql.SQLException {
+    String id = new String(java.util.Base64.getDecoder().decode(sessionId()),
+        StandardCharsets.US_ASCII);
+    try (db; var p = db.prepareStatement("DELETE FROM console_sessions WHERE session_id = ?")) {
+      p.setString(1, id);
+      if (p.executeUpdate() != 1) {
+        throw new AssertionError("no session row for " + id);
+      }
+    }
   }
 
   static String location(HttpResponse<String> r) {
