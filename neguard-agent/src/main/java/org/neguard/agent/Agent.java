@@ -1042,7 +1042,8 @@ public final class Agent {
     CommandRunner.killLeftover(hooks.pidFile()).ifPresent(what -> log.event("recovery_killed",
         "message", what));
     for (Path p : slots.removeLeftovers()) {
-      log.event("recovery_removed", "path", p);
+      // A slot path that exists was put back (set aside when a crash cut its replacement).
+      log.event(Files.isDirectory(p) ? "recovery_restored" : "recovery_removed", "path", p);
     }
     Optional<Journal.Entry> found = journal.read();
     if (found.isEmpty()) {

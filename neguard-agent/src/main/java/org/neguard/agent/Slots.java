@@ -264,9 +264,11 @@ public final class Slots {
   /**
    * Removes what a step cut short (by a crash) leaves behind: {@code versions/.tmp-*} (an
    * extraction), {@code versions/.old-*} (a slot set aside while replaced) and the temporary
-   * links of a switch. Called at start-up only, when no step is running.
+   * links of a switch. A slot set aside whose place is empty (the crash fell between the two
+   * renames of {@link #extract}) is put back instead: it may be last-known-good, which
+   * {@code previous} names. Called at start-up only, when no step is running.
    *
-   * @return the paths removed
+   * @return the paths removed, and each slot put back (its own path, not the set-aside one)
    */
   public java.util.List<Path> removeLeftovers() throws IOException {
     java.util.List<Path> removed = new java.util.ArrayList<>();
@@ -277,8 +279,14 @@ public final class Slots {
         return n.startsWith(".tmp-") || n.startsWith(".old-");
       })) {
         for (Path p : s) {
-          FileTrees.deleteTree(p);
-          removed.add(p);
+          Optional<Path> place = setAsideFrom(p);
+          if (place.isPresent() && !Files.exists(place.get(), LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(p, place.get(), StandardCopyOption.ATOMIC_MOVE);
+            removed.add(place.get());
+          } else {
+            FileTrees.deleteTree(p);
+            removed.add(p);
+          }
         }
       }
     }
@@ -295,6 +303,25 @@ public final class Slots {
       }
     }
     return removed;
+  }
+
+  /**
+   * The slot {@code .old-<slot>-<uuid>} was set aside from ({@link #extract}); empty for any
+   * other name (a {@code .tmp-*}, or a name this class does not make).
+   */
+  private static Optional<Path> setAsideFrom(Path p) {
+    String n = p.getFileName().toString();
+    int uuid = n.length() - 36;
+    if (!n.startsWith(".old-") || uuid <= 6 || n.charAt(uuid - 1) != '-') {
+      return Optional.empty();
+    }
+    try {
+      UUID.fromString(n.substring(uuid));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    String slot = n.substring(5, uuid - 1);
+    return isSlotName(slot) ? Optional.of(p.resolveSibling(slot)) : Optional.empty();
   }
 
   private void relink(String name, Path slot) throws IOException {

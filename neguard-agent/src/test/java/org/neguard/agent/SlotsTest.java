@@ -133,6 +133,35 @@ class SlotsTest {
   }
 
   @Test
+  @DisplayName("REC-1 a crash between extract's two renames (the slot set aside, its fresh"
+      + " copy not yet in place): recovery puts the set-aside slot back, so previous still"
+      + " names last-known-good; one whose place is taken is removed")
+  void leftovers_setAsideSlotWithItsPlaceEmpty_putBack() throws Exception {
+    Slots slots = new Slots(root);
+    Path v1 = Files.createDirectories(slots.slot("core", "1.0"));
+    Files.writeString(v1.resolve("core.so"), "good");
+    Path v2 = Files.createDirectories(slots.slot("core", "2.0"));
+    slots.activate(v1);
+    slots.activate(v2); // current 2.0, previous 1.0 (last-known-good)
+    // extract() of core 1.0 again: the first rename done, the crash before the second.
+    Path aside = root.resolve("versions/.old-core@1.0-" + java.util.UUID.randomUUID());
+    Files.move(v1, aside);
+    // And an older set-aside copy of 2.0 whose place is taken: that one goes.
+    Path stale = Files.createDirectories(root.resolve("versions/.old-core@2.0-"
+        + java.util.UUID.randomUUID()));
+
+    assertThat(slots.removeLeftovers()).containsExactlyInAnyOrder(v1, stale);
+    assertThat(Files.readString(v1.resolve("core.so"))).isEqualTo("good");
+    assertThat(slots.previous()).contains(v1);
+    assertThat(aside).doesNotExist();
+    assertThat(stale).doesNotExist();
+    try (var s = Files.list(root.resolve("versions"))) {
+      assertThat(s.map(p -> p.getFileName().toString()).toList())
+          .containsExactlyInAnyOrder("core@1.0", "core@2.0");
+    }
+  }
+
+  @Test
   @DisplayName("REC-1 the active version ordered again goes to the slot's other generation"
       + " (~1), never into the active tree; the next reinstall to the plain name again")
   void slotFor_activeVersionGoesToTheOtherGeneration() throws Exception {
