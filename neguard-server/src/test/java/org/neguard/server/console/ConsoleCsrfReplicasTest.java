@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,9 +25,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
-import org.neguard.server.TestDb;
-import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 
 /**
@@ -43,43 +37,18 @@ import org.neguard.server.TestServer.Role;
 @DisplayName("SRC-1 console login over two replicas on one PostgreSQL: one pre-login CSRF key")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleCsrfReplicasTest {
-  static final HttpClient RAW =
-      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-  static String database;
-  static TestServer a;
-  static NeguardServer b;
+  static ConsoleReplicas replicas;
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDb.create("neguard_csrfkey_");
-    a = TestServer.start(TestDb.url(database));
-    a.token(Role.AUDITOR);
-    b = NeguardServer.start(replica("b"));
+    replicas = ConsoleReplicas.start("neguard_csrfkey_", Role.AUDITOR);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (b != null) {
-        b.close();
-      }
-    } finally {
-      TestDb.closeAndDrop(a, database);
+    if (replicas != null) {
+      replicas.close();
     }
-  }
-
-  static ServerConfig replica(String name) {
-    return replica(a, database, name);
-  }
-
-  /**
-   * Another replica of {@code first}'s settings: its own data directory, the same database
-   * ({@code database} on the tests' PostgreSQL) and administrator.
-   */
-  static ServerConfig replica(TestServer first, String database, String name) {
-    return ServerConfig.builder(first.dir.resolve("data-" + name)).port(0).quiet(true)
-        .database(TestDb.url(database), "postgres", "")
-        .adminPasswordFile(first.dir.resolve("admin-password")).build();
   }
 
   /** A login page as a browser got it: its token cookie's value and its form's field. */
@@ -124,10 +93,6 @@ class ConsoleCsrfReplicasTest {
         .header("Cookie", session).GET().build()).statusCode()).isEqualTo(200);
   }
 
-  static URI other(URI replica) {
-    return replica.equals(a.server.url()) ? b.url() : a.server.url();
-  }
-
   @Test
   @Order(1)
   @DisplayName("SRC-1 a login page from one replica, its form posted to the other: signed in;"
@@ -140,7 +105,7 @@ class ConsoleCsrfReplicasTest {
     try {
       List<Future<Page>> got = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        URI to = i % 2 == 0 ? a.server.url() : b.url();
+        URI to = i % 2 == 0 ? replicas.a() : replicas.b();
         got.add(pool.submit((Callable<Page>) () -> page(to)));
       }
       for (Future<Page> f : got) {
@@ -151,7 +116,7 @@ class ConsoleCsrfReplicasTest {
     }
     assertThat(keyRows()).isEqualTo(1);
     for (Page p : pages) {
-      URI to = other(p.from());
+      URI to = replicas.other(p.from());
       assertSignedIn(to, login(to, p));
     }
   }
@@ -167,7 +132,7 @@ class ConsoleCsrfReplicasTest {
     SecretKeySpec key = new SecretKeySpec(stored, "HmacSHA256");
     String minted = new ConsoleCsrfTokens(() -> key, Clock.systemUTC()).generateToken(null)
         .getToken();
-    for (URI replica : List.of(a.server.url(), b.url())) {
+    for (URI replica : replicas.both()) {
       assertThat(login(replica, forged, ConsolePreLoginSessionTest.mask(forged)).statusCode())
           .as("another key, on %s", replica).isEqualTo(403);
       // The key is the database's row: whoever reads it mints login-form tokens (CONSOLE.md).
@@ -180,10 +145,10 @@ class ConsoleCsrfReplicasTest {
   @DisplayName("SRC-1 without the database's key a replica lets no one log in and says why;"
       + " no key of its own, and the next request reads it again")
   void key_unreadable_loginRefusedWithReason_noKeyOfItsOwn() throws Exception {
-    Page fromA = page(a.server.url());
+    Page fromA = page(replicas.a());
     byte[] stored = storedKey();
     // A replica that has not read the key yet: its first console request finds no table.
-    try (NeguardServer c = NeguardServer.start(replica("c"))) {
+    try (NeguardServer c = NeguardServer.start(replicas.replica("c"))) {
       try {
         sql("ALTER TABLE console_keys RENAME TO console_keys_away");
         HttpResponse<String> refused = send(HttpRequest.newBuilder(
@@ -211,7 +176,7 @@ class ConsoleCsrfReplicasTest {
       // Readable again: not a failure remembered, and the same key as the others'.
       assertSignedIn(c.url(), login(c.url(), fromA));
       Page fromC = page(c.url());
-      assertSignedIn(a.server.url(), login(a.server.url(), fromC));
+      assertSignedIn(replicas.a(), login(replicas.a(), fromC));
     }
   }
 
@@ -220,47 +185,33 @@ class ConsoleCsrfReplicasTest {
   @DisplayName("SRC-1 rotation: the key's row deleted and the replicas restarted, a form of the"
       + " old key is refused once, a new one signs in on either")
   void rotation_rowDeletedReplicasRestarted_oldFormRefusedNewFormSignsIn() throws Exception {
-    Page old = page(b.url());
+    Page old = page(replicas.b());
     sql("DELETE FROM console_keys");
-    a = a.restart();
-    b.close();
-    b = NeguardServer.start(replica("b"));
-    assertThat(login(a.server.url(), old).statusCode()).isEqualTo(403);
-    assertThat(login(b.url(), old).statusCode()).isEqualTo(403);
-    Page fresh = page(a.server.url());
+    replicas.restartBoth();
+    assertThat(login(replicas.a(), old).statusCode()).isEqualTo(403);
+    assertThat(login(replicas.b(), old).statusCode()).isEqualTo(403);
+    Page fresh = page(replicas.a());
     assertThat(keyRows()).isEqualTo(1);
-    assertSignedIn(b.url(), login(b.url(), fresh));
+    assertSignedIn(replicas.b(), login(replicas.b(), fresh));
   }
 
   /** The key's row as anyone with read access to the database sees it. */
   static byte[] storedKey() throws Exception {
-    try (Connection c = TestDb.connect(database);
-        var rs = c.createStatement().executeQuery("SELECT secret FROM console_keys")) {
-      assertThat(rs.next()).isTrue();
-      return rs.getBytes(1);
-    }
+    List<Map<String, Object>> rows = replicas.rows("SELECT secret FROM console_keys");
+    assertThat(rows).hasSize(1);
+    return (byte[]) rows.get(0).get("secret");
   }
 
-  static int keyRows() throws Exception {
-    try (Connection c = TestDb.connect(database);
-        var rs = c.createStatement().executeQuery("SELECT count(*) FROM console_keys")) {
-      rs.next();
-      return rs.getInt(1);
-    }
+  static long keyRows() throws Exception {
+    return replicas.count("SELECT count(*) FROM console_keys");
   }
 
   static void sql(String statement) throws Exception {
-    try (Connection c = TestDb.connect(database); Statement st = c.createStatement()) {
-      st.execute(statement);
-    }
+    replicas.update(statement);
   }
 
   static void setSecret(byte[] secret) throws Exception {
-    try (Connection c = TestDb.connect(database);
-        PreparedStatement p = c.prepareStatement("UPDATE console_keys SET secret = ?")) {
-      p.setBytes(1, secret);
-      assertThat(p.executeUpdate()).isEqualTo(1);
-    }
+    assertThat(replicas.update("UPDATE console_keys SET secret = ?", (Object) secret)).isEqualTo(1);
   }
 
   private static String enc(String s) {
@@ -268,6 +219,6 @@ class ConsoleCsrfReplicasTest {
   }
 
   private static HttpResponse<String> send(HttpRequest r) {
-    return ConsolePreLoginSessionTest.send(RAW, r);
+    return ConsoleReplicas.send(r);
   }
 }

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.CookieManager;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +19,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.neguard.server.Http;
-import org.neguard.server.NeguardServer;
-import org.neguard.server.TestDb;
-import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
 
 /**
@@ -37,29 +31,17 @@ import org.neguard.server.TestServer.Role;
 @DisplayName("SRC-1 SRC-3 console sessions in the database: any replica serves a session")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleSessionReplicasTest {
-  static final HttpClient RAW =
-      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
-  static String database;
-  static TestServer a;
-  static NeguardServer b;
+  static ConsoleReplicas replicas;
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDb.create("neguard_sessions_");
-    a = TestServer.start(TestDb.url(database));
-    a.token(Role.AUDITOR);
-    a.token(Role.APPROVER);
-    b = NeguardServer.start(ConsoleCsrfReplicasTest.replica(a, database, "b"));
+    replicas = ConsoleReplicas.start("neguard_sessions_", Role.AUDITOR, Role.APPROVER);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (b != null) {
-        b.close();
-      }
-    } finally {
-      TestDb.closeAndDrop(a, database);
+    if (replicas != null) {
+      replicas.close();
     }
   }
 
@@ -67,8 +49,8 @@ class ConsoleSessionReplicasTest {
   record Visitor(ConsoleSession onA, ConsoleSession onB) {
     static Visitor open() {
       CookieManager jar = new CookieManager();
-      return new Visitor(new ConsoleSession(a.server.url(), jar),
-          new ConsoleSession(b.url(), jar));
+      return new Visitor(new ConsoleSession(replicas.a(), jar),
+          new ConsoleSession(replicas.b(), jar));
     }
 
     /** Signs in on A as {@code role}'s user; the session id (not the cookie's base64). */
@@ -90,7 +72,7 @@ class ConsoleSessionReplicasTest {
     Visitor browser = Visitor.open();
     String id = browser.signInOnA(Role.AUDITOR);
     assertThat(sessionRows()).isEqualTo(before + 1);
-    Map<String, Object> row = TestDb.rows(TestDb.connect(database),
+    Map<String, Object> row = replicas.rows(
         "SELECT principal_name, max_inactive_interval FROM console_sessions WHERE session_id = ?",
         id).get(0);
     assertThat(row.get("principal_name").toString().trim())
@@ -129,7 +111,7 @@ class ConsoleSessionReplicasTest {
     assertThat(out.statusCode()).as(out.body()).isEqualTo(302);
     assertThat(ConsoleSession.location(out)).isEqualTo("/console/login?logout");
     assertThat(rowsOf(id)).isZero();
-    for (URI replica : List.of(a.server.url(), b.url())) {
+    for (URI replica : replicas.both()) {
       assertSentToLogin(get(replica, "/console/devices", cookie), replica);
     }
   }
@@ -149,16 +131,16 @@ class ConsoleSessionReplicasTest {
     assertThat(first.onB().get("/console/devices").statusCode()).isEqualTo(200);
     assertThat(second.onA().get("/console/devices").statusCode()).isEqualTo(200);
 
-    Http.Response disabled = new Http(b.url()).post("/api/users/"
-        + ConsoleSecurityTest.user(Role.APPROVER) + "/disable", a.adminToken(), null);
+    Http.Response disabled = new Http(replicas.b()).post("/api/users/"
+        + ConsoleSecurityTest.user(Role.APPROVER) + "/disable", replicas.first().adminToken(), null);
     assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
     // Each session's next request, on the replica that did not make it, is sent to log in and
     // deletes the row.
-    assertSentToLogin(first.onB().get("/console/devices"), b.url());
-    assertSentToLogin(second.onA().get("/console/devices"), a.server.url());
+    assertSentToLogin(first.onB().get("/console/devices"), replicas.b());
+    assertSentToLogin(second.onA().get("/console/devices"), replicas.a());
     assertThat(rowsOf(madeOnA)).isZero();
     assertThat(rowsOf(madeOnB)).isZero();
-    assertSentToLogin(first.onA().get("/console/devices"), a.server.url());
+    assertSentToLogin(first.onA().get("/console/devices"), replicas.a());
   }
 
   @Test
@@ -170,7 +152,7 @@ class ConsoleSessionReplicasTest {
     signedIn.signInOnA(Role.AUDITOR);
     String cookie = signedIn.onA().sessionId();
     long before = sessionRows();
-    for (URI replica : List.of(a.server.url(), b.url())) {
+    for (URI replica : replicas.both()) {
       for (int i = 0; i < 100; i++) {
         assertThat(get(replica, "/console/login", null).statusCode()).isEqualTo(200);
       }
@@ -179,7 +161,7 @@ class ConsoleSessionReplicasTest {
       assertThat(stranger.login("nobody", "wrong-password-here").statusCode()).isEqualTo(302);
       assertThat(stranger.sessionId()).isNull();
       Http api = new Http(replica);
-      assertThat(api.get("/api/users", a.adminToken()).status()).isEqualTo(200);
+      assertThat(api.get("/api/users", replicas.first().adminToken()).status()).isEqualTo(200);
       assertThat(api.login(ConsoleSecurityTest.user(Role.AUDITOR),
           ConsoleSecurityTest.password(Role.AUDITOR))).isNotBlank();
       // The console's cookie sent to the API: refused there, and no row made.
@@ -187,7 +169,7 @@ class ConsoleSessionReplicasTest {
           .header("Cookie", "NEGUARD_CONSOLE=" + cookie).GET().build()).statusCode())
           .isEqualTo(401);
       assertThat(send(HttpRequest.newBuilder(replica.resolve("/api/users"))
-          .header("Authorization", "Bearer " + a.adminToken())
+          .header("Authorization", "Bearer " + replicas.first().adminToken())
           .header("Cookie", "NEGUARD_CONSOLE=" + base64(UUID.randomUUID().toString())).GET()
           .build()).statusCode()).isEqualTo(200);
       assertThat(get(replica, "/actuator/health", null).statusCode()).isEqualTo(200);
@@ -209,7 +191,7 @@ class ConsoleSessionReplicasTest {
         base64("' OR '1'='1"), base64("x".repeat(36)), "%%%", "",
         base64(UUID.randomUUID() + "\0"),
         "A".repeat(6000), base64("\0".repeat(4000)));
-    for (URI replica : List.of(a.server.url(), b.url())) {
+    for (URI replica : replicas.both()) {
       for (String v : values) {
         String shown = v.length() > 40 ? v.substring(0, 40) + "..." : v;
         HttpResponse<String> page = get(replica, "/console/devices", v);
@@ -228,7 +210,7 @@ class ConsoleSessionReplicasTest {
           assertThat(form.statusCode()).as(shown).isEqualTo(403);
         }
         HttpResponse<String> api = send(HttpRequest.newBuilder(replica.resolve("/api/users"))
-            .header("Authorization", "Bearer " + a.adminToken())
+            .header("Authorization", "Bearer " + replicas.first().adminToken())
             .header("Cookie", "NEGUARD_CONSOLE=" + v).GET().build());
         assertThat(api.statusCode()).as(shown).isEqualTo(200);
       }
@@ -243,17 +225,13 @@ class ConsoleSessionReplicasTest {
   void sessionAttribute_foreignClass_neverDeserialized_sentToLogin() throws Exception {
     Visitor browser = Visitor.open();
     String id = browser.signInOnA(Role.AUDITOR);
-    try (Connection c = TestDb.connect(database); PreparedStatement p = c.prepareStatement(
+    assertThat(replicas.update(
         "UPDATE console_sessions_attributes SET attribute_bytes = ? WHERE attribute_name ="
             + " 'SPRING_SECURITY_CONTEXT' AND session_primary_id = (SELECT primary_id FROM"
-            + " console_sessions WHERE session_id = ?)")) {
-      p.setBytes(1,
-          ConsoleSessionsTest.WRITE.convert(new ConsoleSessionsTest.Tripwire()));
-      p.setString(2, id);
-      assertThat(p.executeUpdate()).isEqualTo(1);
-    }
-    assertSentToLogin(browser.onB().get("/console/devices"), b.url());
-    assertSentToLogin(browser.onA().get("/console/devices"), a.server.url());
+            + " console_sessions WHERE session_id = ?)",
+        ConsoleSessionsTest.WRITE.convert(new ConsoleSessionsTest.Tripwire()), id)).isEqualTo(1);
+    assertSentToLogin(browser.onB().get("/console/devices"), replicas.b());
+    assertSentToLogin(browser.onA().get("/console/devices"), replicas.a());
     assertThat(ConsoleSessionsTest.Tripwire.READ).as("the stored object's readObject ran")
         .isFalse();
   }
@@ -272,7 +250,7 @@ class ConsoleSessionReplicasTest {
     for (String id : List.of(presentedId, forgottenId)) {
       expire(id);
     }
-    assertSentToLogin(presented.onB().get("/console/devices"), b.url());
+    assertSentToLogin(presented.onB().get("/console/devices"), replicas.b());
     assertThat(rowsOf(presentedId)).isZero();
     // Spring Session's cleanup runs at each minute's second 0 on every replica.
     long deadline = System.nanoTime() + 75_000_000_000L;
@@ -323,23 +301,18 @@ class ConsoleSessionReplicasTest {
   }
 
   static long count(String sql, Object... args) throws Exception {
-    return ((Number) TestDb.rows(TestDb.connect(database), sql, args).get(0).get("count"))
-        .longValue();
+    return replicas.count(sql, args);
   }
 
   /** Makes session {@code id} as a session idle for 31 minutes is: expired a minute ago. */
   static void expire(String id) throws Exception {
     long now = System.currentTimeMillis();
-    try (Connection c = TestDb.connect(database); PreparedStatement p = c.prepareStatement(
-        "UPDATE console_sessions SET last_access_time = ?, expiry_time = ? WHERE session_id = ?")) {
-      p.setLong(1, now - 31 * 60_000L);
-      p.setLong(2, now - 60_000L);
-      p.setString(3, id);
-      assertThat(p.executeUpdate()).isEqualTo(1);
-    }
+    assertThat(replicas.update(
+        "UPDATE console_sessions SET last_access_time = ?, expiry_time = ? WHERE session_id = ?",
+        now - 31 * 60_000L, now - 60_000L, id)).isEqualTo(1);
   }
 
   private static HttpResponse<String> send(HttpRequest r) {
-    return ConsolePreLoginSessionTest.send(RAW, r);
+    return ConsoleReplicas.send(r);
   }
 }
