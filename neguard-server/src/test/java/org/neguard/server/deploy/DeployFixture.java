@@ -15,9 +15,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.neguard.server.Bundles;
 import org.neguard.server.Http;
@@ -98,44 +95,9 @@ final class DeployFixture implements AutoCloseable {
     ((ConfigurableApplicationContext) f.get(s.server)).publishEvent(event);
   }
 
-  /**
-   * A session of the server's database waiting for a lock.
-   *
-   * @param id its id (PostgreSQL's pid, H2's session id)
-   * @param statement what it runs
-   * @param blockers the sessions it waits for
-   * @param wrote whether its transaction has changed a row already
-   */
-  record Blocked(String id, String statement, Set<String> blockers, boolean wrote) {}
-
-  /** The sessions now waiting for a lock (pg_stat_activity; H2's INFORMATION_SCHEMA). */
-  List<Blocked> blocked() throws SQLException {
-    String sql = database == null
-        ? "SELECT CAST(session_id AS VARCHAR) AS id, executing_statement AS statement,"
-            + " CAST(blocker_id AS VARCHAR) AS blockers, contains_uncommitted AS wrote FROM"
-            + " information_schema.sessions WHERE session_state = 'BLOCKED'"
-        : "SELECT CAST(pid AS VARCHAR) AS id, query AS statement,"
-            + " array_to_string(pg_blocking_pids(pid), ',') AS blockers,"
-            + " backend_xid IS NOT NULL AS wrote FROM pg_stat_activity"
-            + " WHERE datname = current_database() AND wait_event_type = 'Lock'";
-    return rows(sql).stream().map(r -> new Blocked((String) r.get("id"),
-        String.valueOf(r.get("statement")),
-        r.get("blockers") == null ? Set.of() : Set.of(((String) r.get("blockers")).split(",")),
-        Boolean.TRUE.equals(r.get("wrote")))).toList();
-  }
-
-  /** Until a session matching {@code which} waits for a lock (at most 60 s); that session. */
-  Blocked awaitBlocked(String what, Predicate<Blocked> which) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      Optional<Blocked> b = blocked().stream().filter(which).findFirst();
-      if (b.isPresent()) {
-        return b.get();
-      }
-      assertThat(System.nanoTime()).as("waiting for %s; blocked now: %s", what, blocked())
-          .isLessThan(deadline);
-      Thread.sleep(2);
-    }
+  /** Until a session matching {@code which} waits for a lock; see {@link TestDb#awaitBlocked}. */
+  TestDb.Blocked awaitBlocked(String what, Predicate<TestDb.Blocked> which) throws Exception {
+    return TestDb.awaitBlocked(this::db, what, which);
   }
 
   /**

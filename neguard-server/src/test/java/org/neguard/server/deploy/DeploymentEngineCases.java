@@ -19,6 +19,7 @@ import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.server.Http;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.attest.PolicyTriggered;
 import org.neguard.server.web.ApiException;
@@ -491,13 +492,13 @@ abstract class DeploymentEngineCases {
         f.publish(e);
         return null;
       });
-      DeployFixture.Blocked a = f.awaitBlocked("the first trigger at its audit row",
+      TestDb.Blocked a = f.awaitBlocked("the first trigger at its audit row",
           b -> b.wrote() && b.statement().contains("audit_head"));
       Future<?> second = threads.submit(() -> {
         f.publish(e);
         return null;
       });
-      DeployFixture.Blocked b = f.awaitBlocked("the second trigger",
+      TestDb.Blocked b = f.awaitBlocked("the second trigger",
           x -> !x.id().equals(a.id()));
       hold.commit();
       first.get(60, TimeUnit.SECONDS);
