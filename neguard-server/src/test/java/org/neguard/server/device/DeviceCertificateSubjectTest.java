@@ -92,7 +92,8 @@ class DeviceCertificateSubjectTest {
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
     b.addExtension(Extension.extendedKeyUsage, false,
         new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-    String algorithm = "EC".equals(ca.key().getAlgorithm()) ? "SHA256withECDSA"
+    // By type, not getAlgorithm(): a key read with Bouncy Castle registered says "ECDSA".
+    String algorithm = ca.key() instanceof java.security.interfaces.ECKey ? "SHA256withECDSA"
         : "SHA256withRSA";
     return new JcaX509CertificateConverter().getCertificate(
         b.build(new JcaContentSignerBuilder(algorithm).build(ca.key())));
