@@ -22,10 +22,8 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.server.Http;
-import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
+import org.neguard.server.PostgresReplicas;
 import org.neguard.server.TestDb;
-import org.neguard.server.TestServer;
 
 /**
  * A renewal and a disable of one device at once, on PostgreSQL with two replicas (the renewal
@@ -36,32 +34,19 @@ import org.neguard.server.TestServer;
  */
 @DisplayName("SRC-1 renewal and disable of one device at once, on PostgreSQL")
 class DeviceRenewDisablePostgresTest {
-  static String database;
-  static TestServer s;
-  static NeguardServer replica;
+  static PostgresReplicas pg;
   ExecutorService threads;
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDb.create("neguard_ren_");
-    String url = TestDb.url(database);
-    s = TestServer.start(url);
-    replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
-        .quiet(true).database(url, "postgres", "")
-        .adminPasswordFile(s.dir.resolve("admin-password")).build());
+    pg = PostgresReplicas.start("neguard_ren_");
   }
 
+  /** Both servers stopped, the database dropped. */
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (replica != null) {
-        replica.close();
-      }
-      if (s != null) {
-        s.close();
-      }
-    } finally {
-      TestDb.drop(database);
+    if (pg != null) {
+      pg.close();
     }
   }
 
@@ -76,7 +61,7 @@ class DeviceRenewDisablePostgresTest {
   }
 
   static Connection db() throws java.sql.SQLException {
-    return TestDb.connect(database);
+    return pg.db();
   }
 
   /** A connection in a transaction holding the audit log's head: every audit row waits. */
@@ -98,16 +83,16 @@ class DeviceRenewDisablePostgresTest {
 
   /** A device due for renewal, its client on the replica. */
   static DeviceClient dueDevice(String id) throws Exception {
-    TestDevice d = TestDevice.enroll(s, id, "henb");
+    TestDevice d = TestDevice.enroll(pg.s, id, "henb");
     try (Connection c = db()) {
       TestDevice.dueForRenewal(c, d.identity().serial());
     }
-    return DeviceClient.of(replica.deviceUrl(), d.identity());
+    return DeviceClient.of(pg.replica.deviceUrl(), d.identity());
   }
 
   Future<Http.Response> disable(String id) {
-    String admin = s.adminToken();
-    return threads.submit(() -> s.http.post("/api/devices/" + id + "/disable", admin,
+    String admin = pg.s.adminToken();
+    return threads.submit(() -> pg.s.http.post("/api/devices/" + id + "/disable", admin,
         Map.of("reason", "stolen")));
   }
 
@@ -189,7 +174,7 @@ class DeviceRenewDisablePostgresTest {
         .singleElement().satisfies(c ->
             assertThat(c.get("revocation_reason")).isEqualTo("device disabled"));
     DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
-        () -> DeviceClient.of(s.server.deviceUrl(), renewed).orderKeys());
+        () -> DeviceClient.of(pg.s.server.deviceUrl(), renewed).orderKeys());
     assertThat(e.status()).isEqualTo(403);
     assertThat(e.code()).isEqualTo("DEVICE_DISABLED");
   }
