@@ -35,8 +35,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * certificate, which TLS has already chained to the device CA, is admitted only when its subject
  * is exactly the CA's {@code CN=<device id>} ({@link #subject}), its serial is the current,
  * unrevoked one of that device and that device is not disabled, read from the database on every
- * request (so a disable or a renewal takes effect at the next request, on every replica). On the users' port {@code /api/device/**} is 404 and no request
- * ever carries a device. Runs before Spring Security, so no user filter sees an agent request.
+ * request (so a disable or a renewal takes effect at the next request, on every replica). On
+ * the users' port {@code /api/device/**} is 404 and no request ever carries a device. Runs
+ * before Spring Security, so no user filter sees an agent request.
  */
 final class DeviceAuthentication extends OncePerRequestFilter {
   static final String PREFIX = "/api/device/v1/";
