@@ -11,7 +11,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -104,5 +109,54 @@ public final class TestDb {
   public static Instant instant(Object column) {
     return column instanceof java.sql.Timestamp t ? t.toInstant()
         : ((java.time.OffsetDateTime) column).toInstant();
+  }
+
+  /**
+   * A session of a test's database waiting for a lock.
+   *
+   * @param id its id (PostgreSQL's pid, H2's session id)
+   * @param statement what it runs
+   * @param blockers the sessions it waits for
+   * @param wrote whether its transaction has changed or locked a row already
+   */
+  public record Blocked(String id, String statement, Set<String> blockers, boolean wrote) {}
+
+  /**
+   * The sessions of {@code c}'s database now waiting for a lock: PostgreSQL's pg_stat_activity
+   * or H2's INFORMATION_SCHEMA.SESSIONS ({@code c} is closed after).
+   */
+  public static List<Blocked> blocked(Connection c) throws SQLException {
+    String sql = c.getMetaData().getDatabaseProductName().startsWith("H2")
+        ? "SELECT CAST(session_id AS VARCHAR) AS id, executing_statement AS statement,"
+            + " CAST(blocker_id AS VARCHAR) AS blockers, contains_uncommitted AS wrote FROM"
+            + " information_schema.sessions WHERE session_state = 'BLOCKED'"
+        : "SELECT CAST(pid AS VARCHAR) AS id, query AS statement,"
+            + " array_to_string(pg_blocking_pids(pid), ',') AS blockers,"
+            + " backend_xid IS NOT NULL AS wrote FROM pg_stat_activity"
+            + " WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    return rows(c, sql).stream().map(r -> new Blocked((String) r.get("id"),
+        String.valueOf(r.get("statement")),
+        r.get("blockers") == null ? Set.of() : Set.of(((String) r.get("blockers")).split(",")),
+        Boolean.TRUE.equals(r.get("wrote")))).toList();
+  }
+
+  /**
+   * Until a session matching {@code which} waits for a lock, polled on connections from {@code
+   * db}; that session. Fails after 60 s naming {@code what} and the sessions then waiting.
+   */
+  public static Blocked awaitBlocked(Callable<Connection> db, String what,
+      Predicate<Blocked> which) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      Optional<Blocked> b = blocked(db.call()).stream().filter(which).findFirst();
+      if (b.isPresent()) {
+        return b.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no session waits for a lock as " + what + " would; waiting: "
+            + blocked(db.call()));
+      }
+      Thread.sleep(2);
+    }
   }
 }

@@ -158,8 +158,9 @@ public final class Recoveries {
    * A failure policy asked for {@code rollback} or {@code reinstall} (REC-1): a recovery
    * deployment of that one device, awaiting approval like any other. It runs after the
    * validation entity's transaction committed (the device's quarantine is then visible), in a
-   * transaction of its own, and never fails the publisher: a campaign that cannot be created is
-   * audited and logged.
+   * transaction of its own that holds the device's row lock from the check for an open recovery
+   * to the new campaign's commit (two triggers at once, on one replica or two, create one), and
+   * never fails the publisher: a campaign that cannot be created is audited and logged.
    */
   @TransactionalEventListener(fallbackExecution = true)
   void onPolicy(PolicyTriggered e) {
@@ -171,6 +172,11 @@ public final class Recoveries {
           throw ApiException.of(ReasonCode.NO_REFERENCE, "the policy asked for " + e.action()
               + " of device " + e.deviceId() + " but names no known-good package");
         }
+        // The device's row lock serialises the policy's campaigns per device, on every
+        // replica: a second trigger waits here until the first committed its campaign, then
+        // counts it. Without it both would count none and create two.
+        jdbc.sql("SELECT id FROM devices WHERE id = ? FOR UPDATE").param(e.deviceId())
+            .query(String.class).optional();
         long open = jdbc.sql("SELECT COUNT(*) FROM deployment_targets t JOIN deployments d ON"
                 + " d.id = t.deployment_id WHERE t.device_id = ? AND d.kind = 'recovery' AND"
                 + " d.state IN ('pending_approval', 'running', 'paused') AND t.state IN "

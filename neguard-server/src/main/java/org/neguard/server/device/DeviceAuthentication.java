@@ -7,10 +7,13 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1PrintableString;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.ASN1UTF8String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.neguard.server.DeviceListener;
 import org.neguard.server.access.CurrentDevice;
 import org.neguard.server.audit.AuditEvent;
@@ -29,11 +32,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * On the agents' port only {@code /api/device/v1/**} and the package repository's files
  * ({@code /api/repo/v1/**}) exist (anything else is 404), a user's
  * {@code Authorization} header is refused (401: no bearer secret counts there), and a client
- * certificate, which TLS has already chained to the device CA, is admitted only when its serial
- * is the current, unrevoked one of the device its CN names and that device is not disabled,
- * read from the database on every request (so a disable or a renewal takes effect at the next
- * request, on every replica). On the users' port {@code /api/device/**} is 404 and no request
- * ever carries a device. Runs before Spring Security, so no user filter sees an agent request.
+ * certificate, which TLS has already chained to the device CA, is admitted only when its subject
+ * is exactly the CA's {@code CN=<device id>} ({@link #subject}), its serial is the current,
+ * unrevoked one of that device and that device is not disabled, read from the database on every
+ * request (so a disable or a renewal takes effect at the next request, on every replica). On
+ * the users' port {@code /api/device/**} is 404 and no request ever carries a device. Runs
+ * before Spring Security, so no user filter sees an agent request.
  */
 final class DeviceAuthentication extends OncePerRequestFilter {
   static final String PREFIX = "/api/device/v1/";
@@ -115,13 +119,17 @@ final class DeviceAuthentication extends OncePerRequestFilter {
       return;
     }
     String serial = DeviceCertificates.serial(cert);
-    String deviceId = commonName(cert.getSubjectX500Principal());
-    if (deviceId == null || !Shapes.DEVICE_ID.matcher(deviceId).matches()) {
+    Subject subject = subject(cert.getSubjectX500Principal());
+    if (subject.deviceId() == null) {
       deny(response, "anonymous", what, Reason.of(ReasonCode.NOT_AUTHENTICATED,
-          "the client certificate names no device"), "certificate " + serial
-          + " has no device id as its CN");
+          "the client certificate names no device: its subject must be exactly CN=<device id>,"
+              + " as the device CA issues it; enroll the device to get one"),
+          "certificate " + serial + " with subject " + Shapes.quoted(
+              cert.getSubjectX500Principal().getName(X500Principal.RFC2253)) + ": "
+              + subject.problem());
       return;
     }
+    String deviceId = subject.deviceId();
     String actor = "device " + deviceId;
     Devices.Refusal refused = devices.getObject().admit(deviceId, serial);
     if (refused != null) {
@@ -145,11 +153,54 @@ final class DeviceAuthentication extends OncePerRequestFilter {
     return path.equals("/api/device") || path.startsWith("/api/device/");
   }
 
-  /** The certificate's single CN, or null. */
-  static String commonName(X500Principal subject) {
-    RDN[] cns = X500Name.getInstance(subject.getEncoded()).getRDNs(BCStyle.CN);
-    return cns.length == 1 && !cns[0].isMultiValued()
-        ? IETFUtils.valueToString(cns[0].getFirst().getValue()) : null;
+  /**
+   * What a client certificate's subject names.
+   *
+   * @param deviceId the device id, or null when the subject names none
+   * @param problem why it names none, or null
+   */
+  record Subject(String deviceId, String problem) {
+    static Subject none(String problem) {
+      return new Subject(null, problem);
+    }
+  }
+
+  /**
+   * The device a client certificate's subject names. Only the shape the device CA issues
+   * ({@link DeviceCertificates#issue}) names one: a single RDN holding a single CN, its value a
+   * PrintableString or UTF8String whose text is a device id. Anything else is refused rather
+   * than read, because other readers of the same bytes (the JDK's principal, a log, an operator's
+   * openssl, a later check) may pick another CN of several, read an extra attribute as part of
+   * the name, or decode a TeletexString, BMPString or UniversalString otherwise.
+   */
+  static Subject subject(X500Principal principal) {
+    X500Name name;
+    try {
+      name = X500Name.getInstance(principal.getEncoded());
+    } catch (IllegalArgumentException e) {
+      return Subject.none("the subject is not a readable X.500 name");
+    }
+    RDN[] rdns = name.getRDNs();
+    if (rdns.length != 1) {
+      return Subject.none("it has " + rdns.length + " RDNs, not one CN alone");
+    }
+    if (rdns[0].isMultiValued()) {
+      return Subject.none("its RDN holds " + rdns[0].size() + " attributes, not one CN alone");
+    }
+    AttributeTypeAndValue cn = rdns[0].getFirst();
+    if (!BCStyle.CN.equals(cn.getType())) {
+      return Subject.none("its attribute is " + cn.getType().getId() + ", not CN");
+    }
+    if (!(cn.getValue() instanceof ASN1PrintableString
+        || cn.getValue() instanceof ASN1UTF8String)) {
+      return Subject.none("its CN is a " + cn.getValue().getClass().getSimpleName()
+          + ", not a PrintableString or UTF8String");
+    }
+    String id = ((ASN1String) cn.getValue()).getString();
+    if (!Shapes.DEVICE_ID.matcher(id).matches()) {
+      return Subject.none("its CN " + Shapes.quoted(id) + " is not a device id");
+    }
+    return new Subject(id, null);
   }
 
   private void deny(HttpServletResponse response, String actor, String what, Reason reason,

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -276,6 +277,17 @@ public final class Devices {
     String actor = "device " + device.deviceId();
     return change(actor, "RENEW_CERTIFICATE", actor, () -> {
       PublicKey key = DeviceCertificates.checkCsr(csr, device.deviceId());
+      // The device's row lock, held to the commit, orders this renewal with a disable: one that
+      // committed first is seen here; one that comes later waits, then revokes what this issued.
+      Instant disabledAt = jdbc.sql("SELECT disabled_at FROM devices WHERE id = ? FOR UPDATE")
+          .param(device.deviceId())
+          .query((rs, i) -> Optional.ofNullable(at(rs.getObject(1, OffsetDateTime.class))))
+          .single().orElse(null);
+      if (disabledAt != null) {
+        throw refuse(ReasonCode.DEVICE_DISABLED, "device " + device.deviceId() + " is disabled;"
+            + " it is refused until re-enrolled under a new id", "device disabled at "
+            + disabledAt + " while its renewal was under way");
+      }
       Instant now = clock.instant();
       record Current(Instant issued, Instant notAfter) {}
       Current current = jdbc.sql("SELECT issued_at, not_after FROM device_certificates"

@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.neguard.server.Bundles;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
@@ -85,6 +86,18 @@ final class DeployFixture implements AutoCloseable {
     Field f = NeguardServer.class.getDeclaredField("context");
     f.setAccessible(true);
     return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
+  }
+
+  /** Publishes {@code event} in the running server, in the calling thread. */
+  void publish(Object event) throws ReflectiveOperationException {
+    Field f = NeguardServer.class.getDeclaredField("context");
+    f.setAccessible(true);
+    ((ConfigurableApplicationContext) f.get(s.server)).publishEvent(event);
+  }
+
+  /** Until a session matching {@code which} waits for a lock; see {@link TestDb#awaitBlocked}. */
+  TestDb.Blocked awaitBlocked(String what, Predicate<TestDb.Blocked> which) throws Exception {
+    return TestDb.awaitBlocked(this::db, what, which);
   }
 
   /**

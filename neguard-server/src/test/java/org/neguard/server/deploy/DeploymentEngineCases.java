@@ -8,6 +8,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -15,7 +19,9 @@ import org.neguard.api.device.Feedback;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.server.Http;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer.Role;
+import org.neguard.server.attest.PolicyTriggered;
 import org.neguard.server.web.ApiException;
 
 /**
@@ -464,5 +470,51 @@ abstract class DeploymentEngineCases {
     }
     f.scheduler.advanceAll();
     assertThat(f.targets(id)).containsEntry("lk-1", "issued");
+  }
+
+  @Test
+  @DisplayName("REC-1 REC-2 two failure-policy triggers for one device at once: the second"
+      + " waits for the first's lock on the device, then finds its campaign open; one recovery")
+  void rec2_policyTriggersAtOnce_secondWaitsForTheFirst_oneRecovery() throws Exception {
+    f.deviceIn("quarantined", "race-1", "mme");
+    PolicyTriggered e = new PolicyTriggered("race-1", "mme", "reinstall", DeployFixture.PACKAGE,
+        DeployFixture.VERSION, "ATTESTATION_FAILED: component app: changed bin/app");
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (java.sql.Connection hold = f.db()) {
+      hold.setAutoCommit(false);
+      // Every audit row takes this lock: held here, the first trigger stops at its campaign's
+      // audit row, inside its transaction, with the campaign inserted and not yet committed.
+      try (java.sql.PreparedStatement p = hold.prepareStatement(
+          "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")) {
+        p.executeQuery().close();
+      }
+      Future<?> first = threads.submit(() -> {
+        f.publish(e);
+        return null;
+      });
+      TestDb.Blocked a = f.awaitBlocked("the first trigger at its audit row",
+          b -> b.wrote() && b.statement().contains("audit_head"));
+      Future<?> second = threads.submit(() -> {
+        f.publish(e);
+        return null;
+      });
+      TestDb.Blocked b = f.awaitBlocked("the second trigger",
+          x -> !x.id().equals(a.id()));
+      hold.commit();
+      first.get(60, TimeUnit.SECONDS);
+      second.get(60, TimeUnit.SECONDS);
+
+      List<Map<String, Object>> rows = f.rows("SELECT d.id FROM deployments d JOIN"
+          + " deployment_targets t ON t.deployment_id = d.id WHERE t.device_id = 'race-1'");
+      assertThat(rows).as("one recovery of the device").hasSize(1);
+      assertThat(b.statement()).as("the second waited for the device's row")
+          .contains("FROM devices").contains("FOR UPDATE");
+      assertThat(b.blockers()).as("...held by the first").containsExactly(a.id());
+      assertThat(f.audit("device race-1")).singleElement().asString()
+          .contains("not created: a recovery of the device is already open");
+      f.cancelQuietly((String) rows.get(0).get("id"));
+    } finally {
+      threads.shutdownNow();
+    }
   }
 }

@@ -13,7 +13,7 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
+import org.neguard.server.PostgresReplicas;
 import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 
@@ -24,31 +24,23 @@ import org.neguard.server.TestServer;
  */
 @DisplayName("SRC-1 OBJ-1 devices on PostgreSQL, two replicas")
 class DevicePostgresTest {
+  static PostgresReplicas pg;
   static String database;
   static TestServer s;
   static NeguardServer replica;
 
   @BeforeAll
   static void start() throws Exception {
-    database = TestDb.create("neguard_dev_");
-    String url = TestDb.url(database);
-    s = TestServer.start(url);
-    replica = NeguardServer.start(ServerConfig.builder(s.dir.resolve("data2")).port(0)
-        .quiet(true).database(url, "postgres", "")
-        .adminPasswordFile(s.dir.resolve("admin-password")).build());
+    pg = PostgresReplicas.start("neguard_dev_");
+    database = pg.database;
+    s = pg.s;
+    replica = pg.replica;
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (replica != null) {
-        replica.close();
-      }
-      if (s != null) {
-        s.close();
-      }
-    } finally {
-      TestDb.drop(database);
+    if (pg != null) {
+      pg.close();
     }
   }
 
