@@ -225,11 +225,15 @@ public final class NeguardServer implements AutoCloseable {
 
   /**
    * The embedded database: H2 in file mode, PostgreSQL-compatible so that one set of migrations
-   * serves both; commits are written at once (WRITE_DELAY=0) so a killed server keeps them.
+   * serves both; commits are written at once (WRITE_DELAY=0) so a killed server keeps them. A
+   * row lock is waited for up to 10 s (LOCK_TIMEOUT, H2's default 2 s): transactions that
+   * serialise on a device's row (recovery campaigns, renewal against disable) queue behind each
+   * other as on PostgreSQL, rather than fail when the machine is busy.
    */
   public static String embeddedUrl(Path dbDir) {
     return "jdbc:h2:file:" + dbDir.resolve("neguard").toAbsolutePath()
-        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0";
+        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0"
+        + ";LOCK_TIMEOUT=10000";
   }
 
   private static RefusalException startFailure(ServerConfig config, RuntimeException e) {

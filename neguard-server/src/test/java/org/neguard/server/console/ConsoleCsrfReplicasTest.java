@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.neguard.server.NeguardServer;
+import org.neguard.server.PostgresReplicas;
 import org.neguard.server.TestServer.Role;
 
 /**
@@ -37,11 +38,11 @@ import org.neguard.server.TestServer.Role;
 @DisplayName("SRC-1 console login over two replicas on one PostgreSQL: one pre-login CSRF key")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleCsrfReplicasTest {
-  static ConsoleReplicas replicas;
+  static PostgresReplicas replicas;
 
   @BeforeAll
   static void start() throws Exception {
-    replicas = ConsoleReplicas.start("neguard_csrfkey_", Role.AUDITOR);
+    replicas = PostgresReplicas.start("neguard_csrfkey_", Role.AUDITOR);
   }
 
   @AfterAll
@@ -219,6 +220,6 @@ class ConsoleCsrfReplicasTest {
   }
 
   private static HttpResponse<String> send(HttpRequest r) {
-    return ConsoleReplicas.send(r);
+    return PostgresReplicas.send(r);
   }
 }

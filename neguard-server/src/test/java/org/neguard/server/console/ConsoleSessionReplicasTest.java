@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.neguard.server.Http;
+import org.neguard.server.PostgresReplicas;
 import org.neguard.server.TestServer.Role;
 
 /**
@@ -31,11 +32,11 @@ import org.neguard.server.TestServer.Role;
 @DisplayName("SRC-1 SRC-3 console sessions in the database: any replica serves a session")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleSessionReplicasTest {
-  static ConsoleReplicas replicas;
+  static PostgresReplicas replicas;
 
   @BeforeAll
   static void start() throws Exception {
-    replicas = ConsoleReplicas.start("neguard_sessions_", Role.AUDITOR, Role.APPROVER);
+    replicas = PostgresReplicas.start("neguard_sessions_", Role.AUDITOR, Role.APPROVER);
   }
 
   @AfterAll
@@ -313,6 +314,6 @@ class ConsoleSessionReplicasTest {
   }
 
   private static HttpResponse<String> send(HttpRequest r) {
-    return ConsoleReplicas.send(r);
+    return PostgresReplicas.send(r);
   }
 }

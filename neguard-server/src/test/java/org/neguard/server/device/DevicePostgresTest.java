@@ -32,9 +32,9 @@ class DevicePostgresTest {
   @BeforeAll
   static void start() throws Exception {
     pg = PostgresReplicas.start("neguard_dev_");
-    database = pg.database;
-    s = pg.s;
-    replica = pg.replica;
+    database = pg.database();
+    s = pg.first();
+    replica = pg.second();
   }
 
   @AfterAll

@@ -83,16 +83,16 @@ class DeviceRenewDisablePostgresTest {
 
   /** A device due for renewal, its client on the replica. */
   static DeviceClient dueDevice(String id) throws Exception {
-    TestDevice d = TestDevice.enroll(pg.s, id, "henb");
+    TestDevice d = TestDevice.enroll(pg.first(), id, "henb");
     try (Connection c = db()) {
       TestDevice.dueForRenewal(c, d.identity().serial());
     }
-    return DeviceClient.of(pg.replica.deviceUrl(), d.identity());
+    return DeviceClient.of(pg.second().deviceUrl(), d.identity());
   }
 
   Future<Http.Response> disable(String id) {
-    String admin = pg.s.adminToken();
-    return threads.submit(() -> pg.s.http.post("/api/devices/" + id + "/disable", admin,
+    String admin = pg.first().adminToken();
+    return threads.submit(() -> pg.first().http.post("/api/devices/" + id + "/disable", admin,
         Map.of("reason", "stolen")));
   }
 
@@ -174,7 +174,7 @@ class DeviceRenewDisablePostgresTest {
         .singleElement().satisfies(c ->
             assertThat(c.get("revocation_reason")).isEqualTo("device disabled"));
     DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
-        () -> DeviceClient.of(pg.s.server.deviceUrl(), renewed).orderKeys());
+        () -> DeviceClient.of(pg.first().server.deviceUrl(), renewed).orderKeys());
     assertThat(e.status()).isEqualTo(403);
     assertThat(e.code()).isEqualTo("DEVICE_DISABLED");
   }
