@@ -430,13 +430,17 @@ public final class PackageInventory {
    * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
    * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
    * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
-   * minor release).
+   * minor release); RHEL as {@code Red Hat:9.4}, the host's release, since its records are
+   * per product stream ({@code vuln.RedHatStreams}).
    */
   static String ecosystem(String id, String version) {
     String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
     return switch (id) {
       case "almalinux" -> "AlmaLinux:" + major;
       case "rocky" -> "Rocky Linux:" + major;
+      // Red Hat's records name product streams (Red Hat:enterprise_linux:9::baseos), which
+      // os-release does not: the host's release, and the server picks the streams of it
+      case "rhel" -> "Red Hat:" + version;
       case "mageia" -> "Mageia:" + version;
       default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
     };

@@ -163,6 +163,7 @@ class PackageInventoryRpmTest {
     assertThat(PackageInventory.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
     assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
     assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
+    assertThat(PackageInventory.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
     Files.writeString(tmp.resolve("os-release"), "ID=opensuse-leap\nVERSION_ID=\"15.5\"\n");
     PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
         tmp.resolve("os-release")), List.of(fakeRpm(tmp, GOOD, 0))).take(List.of());

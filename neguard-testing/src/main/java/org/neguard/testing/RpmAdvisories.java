@@ -12,7 +12,8 @@ import java.util.List;
  * An rpm distribution's advisory and the NE images it is tested on (issue 16, HRD-3): AlmaLinux's
  * OSV record ALSA-2023:0946 (openssl, fixed in {@code 1:3.0.1-47.el9_1}; where it comes from:
  * {@code osv-rpm/SOURCES.md} beside this class), and real rpm databases built with {@link
- * RpmDatabase} whose packages sit on either side of the fix by release and by epoch.
+ * RpmDatabase} whose packages sit on either side of the fix by release and by epoch; Red Hat's
+ * RHSA-2023:0946 for the same fix, by product stream.
  */
 public final class RpmAdvisories {
   public static final String ADVISORY = "ALSA-2023:0946";
@@ -35,12 +36,35 @@ public final class RpmAdvisories {
       new RpmDatabase.Spec("openssl", null, "3.0.7", "27.el9", null, List.of("openssl-devel")),
       new RpmDatabase.Spec("openssl-perl", 2, "1.0", "1.el9", null, List.of()));
 
+  /**
+   * Red Hat's advisory for the same fix, RHSA-2023:0946, in the shape of Red Hat's OSV records
+   * (by product stream: {@code Red Hat:enterprise_linux:9::appstream} and {@code ::baseos};
+   * {@code osv-rpm/SOURCES.md}).
+   */
+  public static final String RHSA = "RHSA-2023:0946";
+
   private RpmAdvisories() {}
+
+  /** RHSA-2023:0946's JSON (SOURCES.md), modified at {@code modified}. */
+  public static String redHatRecord(Instant modified) throws IOException {
+    return resource("RHSA-2023-0946.json", modified);
+  }
+
+  /** A feed directory {@code dir/name} holding RHSA-2023:0946, modified at {@code modified}. */
+  public static Path redHatFeed(Path dir, String name, Instant modified) throws IOException {
+    Path feed = Files.createDirectories(dir.resolve(name));
+    Files.writeString(feed.resolve("RHSA-2023-0946.json"), redHatRecord(modified));
+    return feed;
+  }
 
   /** The record's JSON as published (less the parts SOURCES.md names), modified at {@code t}. */
   public static String record(Instant modified) throws IOException {
-    try (InputStream in = RpmAdvisories.class.getResourceAsStream(
-        "osv-rpm/ALSA-2023-0946.json")) {
+    return resource("ALSA-2023-0946.json", modified);
+  }
+
+  /** Both records were last modified at the same time: the day the fix was published. */
+  private static String resource(String file, Instant modified) throws IOException {
+    try (InputStream in = RpmAdvisories.class.getResourceAsStream("osv-rpm/" + file)) {
       String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       return json.replace("\"modified\": \"2023-02-28T19:45:58Z\"", "\"modified\": \""
           + modified + "\"");

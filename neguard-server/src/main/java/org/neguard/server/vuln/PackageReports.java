@@ -392,7 +392,8 @@ public final class PackageReports {
 
   /**
    * Whether the database can say anything about {@code s}: dpkg packages, or rpm packages of
-   * an rpm distribution, of a release one of its feeds covers. Anything else is NOT_ASSESSED,
+   * an rpm distribution, of a release one of its feeds covers (for a RHEL host, {@code Red
+   * Hat:9.4}, a feed of a Red Hat stream of that release). Anything else is NOT_ASSESSED,
    * never "no vulnerabilities".
    */
   private static boolean assessable(Stored s, VulnDatabase.Current db) {
@@ -400,7 +401,8 @@ public final class PackageReports {
         && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
         && s.release() != null
-        && db.db().get().feeds().stream().anyMatch(f -> f.ecosystems().contains(s.release()));
+        && db.db().get().feeds().stream().anyMatch(f -> org.neguard.vuln.RedHatStreams.covers(
+            f.ecosystems(), s.release()));
   }
 
   private static List<String> notAssessed(Stored s, VulnDatabase.Current db) {

@@ -42,6 +42,8 @@ class VulnRpmServerTest {
     work = Files.createTempDirectory("neguard-vuln-rpm-test-");
     VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.feed(work, "almalinux-9",
         Instant.now()));
+    VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.redHatFeed(work, "redhat-9",
+        Instant.now()));
     s = TestServer.start(null, VulnServerCases.vulnDb(work.resolve("db"), Duration.ofDays(7)));
   }
 
@@ -92,6 +94,34 @@ class VulnRpmServerTest {
         assertThat(f.matchedBy()).isEqualTo("rpm-package");
       });
     }
+  }
+
+  @Test
+  @DisplayName("HRD-3 a RHEL 9.4 NE (os-release ID=rhel, which names no product stream) is"
+      + " assessed against every stream of its release in Red Hat's RHSA-2023:0946: openssl and"
+      + " openssl-devel below the fix reported with the upstream CVEs; a RHEL 8.9 NE, which"
+      + " RHEL 9's streams do not cover, NOT_ASSESSED")
+  void rhel_everyStreamOfItsRelease(@TempDir Path tmp) throws Exception {
+    PackageReport r = report(tmp.resolve("rhel9"), RpmAdvisories.BY_RELEASE, "rhel", "9.4");
+    assertThat(r.release()).isEqualTo("Red Hat:9.4");
+    TestDevice d = TestDevice.enroll(s, "rpm-rhel9", "mme");
+    PackageVerdict v = d.client.reportPackages(r);
+    assertThat(v.state()).as("%s", v.messages()).isEqualTo(PackageVerdict.ASSESSED);
+    DeviceVulnerabilities out = VulnServerCases.vulns(s, "rpm-rhel9");
+    assertThat(out.state()).isEqualTo(DeviceVulnerabilities.ASSESSED);
+    assertThat(out.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.advisoryId()).isEqualTo(RpmAdvisories.RHSA);
+      assertThat(f.fixedVersion()).isEqualTo(RpmAdvisories.FIXED);
+      assertThat(f.cves()).contains("CVE-2023-0286");
+      assertThat(f.matchedBy()).isEqualTo("rpm-package");
+    });
+    assertThat(out.findings()).extracting(f -> f.packageName())
+        .containsExactlyInAnyOrder("openssl", "openssl-devel");
+    PackageReport r8 = report(tmp.resolve("rhel8"), RpmAdvisories.BY_RELEASE, "rhel", "8.9");
+    TestDevice d8 = TestDevice.enroll(s, "rpm-rhel8", "mme");
+    assertThat(d8.client.reportPackages(r8).state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
+    assertThat(VulnServerCases.vulns(s, "rpm-rhel8").messages())
+        .anySatisfy(m -> assertThat(m).contains("Red Hat:8.9"));
   }
 
   @Test
