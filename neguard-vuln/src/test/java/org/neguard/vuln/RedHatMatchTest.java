@@ -135,6 +135,9 @@ class RedHatMatchTest {
         "Red Hat:enterprise_linux:9::crb", "1:3.0.1-47.el9_1"));
     assertThat(findings(index, rpm("Red Hat:9.4", "openssl-devel", "9:9.9-9.el9",
         "openssl"))).containsExactly("openssl-devel TEST-UNFIXED - rpm-package");
+    // below CRB's fix too: both say affected, but updating to CRB's fix leaves AppStream's
+    assertThat(findings(index, rpm("Red Hat:9.4", "openssl-devel", "1:3.0.1-43.el9_0",
+        "openssl"))).contains("openssl-devel TEST-UNFIXED - rpm-package");
   }
 
   @Test
