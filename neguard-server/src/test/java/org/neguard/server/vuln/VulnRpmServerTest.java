@@ -126,11 +126,12 @@ class VulnRpmServerTest {
 
   @Test
   @DisplayName("HRD-3 an rpm NE of a distribution without an imported feed (Rocky Linux 9), or"
-      + " of one that is no rpm distribution with OSV advisories (Fedora), is NOT_ASSESSED,"
-      + " never clean")
+      + " of one that is no rpm distribution with OSV advisories (Fedora), or SUSE (whose"
+      + " advisories os-release cannot name), is NOT_ASSESSED with the reason, never clean")
   void otherDistribution_notAssessed(@TempDir Path tmp) throws Exception {
     for (String[] os : List.of(new String[] {"rocky", "9.3", "Rocky Linux:9"},
-        new String[] {"fedora", "40", "Fedora:40"})) {
+        new String[] {"fedora", "40", "Fedora:40"}, new String[] {"sles", "15.5",
+        "Sles:15.5"})) {
       String id = "rpm-" + os[0];
       PackageReport r = report(tmp.resolve(os[0]), RpmAdvisories.BY_RELEASE, os[0], os[1]);
       assertThat(r.release()).isEqualTo(os[2]);
@@ -142,6 +143,10 @@ class VulnRpmServerTest {
       assertThat(out.state()).as(id).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
       assertThat(out.findings()).as(id).isEmpty();
       assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(os[2]));
+      if (os[0].equals("sles")) {
+        assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(
+            "SUSE and openSUSE not yet"));
+      }
     }
   }
 
