@@ -21,6 +21,14 @@ import org.neguard.testing.RpmDatabase;
 class VulnCheckRpmTest {
   @TempDir Path dir;
 
+  /** A database {@code neguard vulndb import} made of {@code feed}. */
+  Path imported(Path feed) {
+    Path db = dir.resolve("db");
+    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    return db;
+  }
+
   @Test
   @DisplayName("HRD-3 openssl-devel below the fix by release (exit 3, KNOWN_VULNERABILITY with"
       + " the fixed version, openssl-perl at the fix not reported), and by epoch alone; from"
@@ -28,9 +36,7 @@ class VulnCheckRpmTest {
   void rpmdb_byReleaseAndEpoch() throws Exception {
     Path feed = RpmAdvisories.feed(dir, "almalinux-9", Instant.now()
         .truncatedTo(ChronoUnit.SECONDS));
-    Path db = dir.resolve("db");
-    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
-    assertThat(imported.exit()).as("%s", imported).isZero();
+    Path db = imported(feed);
     Path byRelease = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
     Path byEpoch = RpmDatabase.build(dir.resolve("epoch"), RpmAdvisories.BY_EPOCH);
     for (String[] c : new String[][] {{byRelease.toString(), "1:3.0.1-43.el9_0"},
@@ -89,9 +95,7 @@ class VulnCheckRpmTest {
   void rpmdb_rhel_everyStreamOfTheRelease() throws Exception {
     Path feed = RpmAdvisories.redHatFeed(dir, "redhat-9", Instant.now()
         .truncatedTo(ChronoUnit.SECONDS));
-    Path db = dir.resolve("db");
-    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
-    assertThat(imported.exit()).as("%s", imported).isZero();
+    Path db = imported(feed);
     Path rpmdb = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
     for (String[] source : new String[][] {{"--feed", feed.toString()},
         {"--db", db.toString()}}) {
