@@ -513,16 +513,21 @@ public final class PackageInventory {
     }
   }
 
-  /** What the server takes as a release (its ReportCheck): the rest is not sent. */
+  /**
+   * What the server takes as a release (its ReportCheck): the rest is not sent. A family may
+   * start in lower case and a release have two words, as openSUSE's {@code openSUSE:Leap 15.5}.
+   */
   private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile(
-      "[A-Z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}");
+      "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?");
 
   /**
    * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
    * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
    * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
    * minor release); RHEL as {@code Red Hat:9.4}, the host's release, since its records are
-   * per product stream ({@code vuln.RedHatStreams}).
+   * per product stream ({@code vuln.RedHatStreams}); openSUSE Leap as {@code openSUSE:Leap
+   * 15.5}. SUSE Linux Enterprise ({@code Sles:15.5}) names no feed's ecosystem: its records are
+   * per product module, which os-release does not name.
    */
   static String ecosystem(String id, String version) {
     String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
@@ -532,6 +537,8 @@ public final class PackageInventory {
       // Red Hat's records name product streams (Red Hat:enterprise_linux:9::baseos), which
       // os-release does not: the host's release, and the server picks the streams of it
       case "rhel" -> "Red Hat:" + version;
+      // openSUSE's records name the distribution as PRETTY_NAME does, less the vendor
+      case "opensuse-leap" -> "openSUSE:Leap " + version;
       case "mageia" -> "Mageia:" + version;
       default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
     };

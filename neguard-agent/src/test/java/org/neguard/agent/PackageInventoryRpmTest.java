@@ -166,12 +166,15 @@ class PackageInventoryRpmTest {
     assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
     assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
     assertThat(PackageInventory.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
-    Files.writeString(tmp.resolve("os-release"), "ID=opensuse-leap\nVERSION_ID=\"15.5\"\n");
+    assertThat(PackageInventory.ecosystem("opensuse-leap", "15.5"))
+        .isEqualTo("openSUSE:Leap 15.5");
+    Files.writeString(tmp.resolve("os-release"), "ID=opensuse-tumbleweed\nVERSION_ID="
+        + "\"20240801\"\n");
     PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
         tmp.resolve("os-release")), List.of(fakeRpm(tmp, GOOD, 0))).take(List.of());
     assertThat(r.format()).isEqualTo(PackageReport.RPM);
     assertThat(r.release()).isNull();
-    assertThat(r.notes()).singleElement().asString().contains("opensuse-leap",
+    assertThat(r.notes()).singleElement().asString().contains("opensuse-tumbleweed",
         "release is unknown");
   }
 

@@ -45,6 +45,43 @@ public final class RpmAdvisories {
 
   private RpmAdvisories() {}
 
+  /** The openSUSE Leap release {@link #openSuseRecord} is about, and its fixed version. */
+  public static final String LEAP = "openSUSE:Leap 15.5";
+  public static final String LEAP_FIXED = "3.0.8-150500.5.20.1";
+
+  /**
+   * An NE of openSUSE Leap 15.5 below {@link #LEAP_FIXED}: the source rpm {@code openssl-3}
+   * built into {@code openssl-3} and {@code libopenssl3}, as SUSE names them.
+   */
+  public static final List<RpmDatabase.Spec> LEAP_BELOW = List.of(
+      new RpmDatabase.Spec("openssl-3", null, "3.0.8", "150500.5.8.1", null,
+          List.of("libopenssl3")));
+
+  /**
+   * A record written for the tests, not a published one, in the shape the OSV schema's {@code
+   * ecosystems.json} gives openSUSE's: the ecosystem {@code openSUSE:} and the release as
+   * os-release's {@code PRETTY_NAME} has it less the vendor, the {@code name} the source rpm
+   * with a {@code purl}, the binaries in {@code ecosystem_specific}, {@code introduced} and
+   * {@code fixed} in rpm's order; a second entry for Leap 15.4 that a 15.5 NE must not match.
+   */
+  public static String openSuseRecord(Instant modified) {
+    String entry = "{\"package\":{\"ecosystem\":\"%s\",\"name\":\"openssl-3\",\"purl\":"
+        + "\"pkg:rpm/opensuse/openssl-3?distro=%s\"},\"ranges\":[{\"type\":\"ECOSYSTEM\","
+        + "\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"%s\"}]}],\"ecosystem_specific\":"
+        + "{\"binaries\":[{\"libopenssl3\":\"%3$s\",\"openssl-3\":\"%3$s\"}]}}";
+    return "{\"id\":\"NEGUARD-TEST-SUSE-1\",\"summary\":\"written for NEGuard's tests\","
+        + "\"modified\":\"" + modified + "\",\"aliases\":[\"CVE-2099-0002\"],\"affected\":["
+        + String.format(entry, LEAP, "opensuse-leap-15.5", LEAP_FIXED) + ","
+        + String.format(entry, "openSUSE:Leap 15.4", "opensuse-leap-15.4", "9:9.9-1.1") + "]}";
+  }
+
+  /** A feed directory {@code dir/name} holding {@link #openSuseRecord}. */
+  public static Path openSuseFeed(Path dir, String name, Instant modified) throws IOException {
+    Path feed = Files.createDirectories(dir.resolve(name));
+    Files.writeString(feed.resolve("NEGUARD-TEST-SUSE-1.json"), openSuseRecord(modified));
+    return feed;
+  }
+
   /** RHSA-2023:0946's JSON (SOURCES.md), modified at {@code modified}. */
   public static String redHatRecord(Instant modified) throws IOException {
     return resource("RHSA-2023-0946.json", modified);

@@ -417,8 +417,9 @@ public final class PackageReports {
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent()) {
       return List.of("the NE reported rpm packages of " + s.release() + ", which is no rpm"
           + " release this server matches to OSV advisories (AlmaLinux:N, Rocky Linux:N,"
-          + " Red Hat:N.M, Mageia:N; SUSE and openSUSE not yet: their advisories are per"
-          + " product and module, which os-release does not name): nothing was assessed");
+          + " Red Hat:N.M, openSUSE:Leap N.M, Mageia:N; SUSE Linux Enterprise not yet: its"
+          + " advisories are per product module, which os-release does not name): nothing was"
+          + " assessed");
     }
     return List.of(s.release() == null ? "the NE reported no release (/etc/os-release): its"
         + " packages cannot be matched to a distribution's advisories"

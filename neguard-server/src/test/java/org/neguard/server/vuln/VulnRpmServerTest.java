@@ -44,6 +44,8 @@ class VulnRpmServerTest {
         Instant.now()));
     VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.redHatFeed(work, "redhat-9",
         Instant.now()));
+    VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.openSuseFeed(work, "opensuse",
+        Instant.now()));
     s = TestServer.start(null, VulnServerCases.vulnDb(work.resolve("db"), Duration.ofDays(7)));
   }
 
@@ -125,6 +127,25 @@ class VulnRpmServerTest {
   }
 
   @Test
+  @DisplayName("HRD-3 an openSUSE Leap 15.5 NE is reported as openSUSE:Leap 15.5 (a release of"
+      + " two words, taken by the server) and assessed by source rpm: libopenssl3 and openssl-3"
+      + " below the fix; the record's Leap 15.4 entry is not its")
+  void openSuseLeap_bySourceRpm(@TempDir Path tmp) throws Exception {
+    PackageReport r = report(tmp, RpmAdvisories.LEAP_BELOW, "opensuse-leap", "15.5");
+    assertThat(r.release()).isEqualTo(RpmAdvisories.LEAP);
+    TestDevice d = TestDevice.enroll(s, "rpm-leap", "mme");
+    PackageVerdict v = d.client.reportPackages(r);
+    assertThat(v.state()).as("%s", v.messages()).isEqualTo(PackageVerdict.ASSESSED);
+    DeviceVulnerabilities out = VulnServerCases.vulns(s, "rpm-leap");
+    assertThat(out.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.advisoryId()).isEqualTo("NEGUARD-TEST-SUSE-1");
+      assertThat(f.fixedVersion()).isEqualTo(RpmAdvisories.LEAP_FIXED);
+    });
+    assertThat(out.findings()).extracting(f -> f.packageName() + " " + f.matchedBy())
+        .containsExactlyInAnyOrder("openssl-3 rpm-package", "libopenssl3 source-rpm");
+  }
+
+  @Test
   @DisplayName("HRD-3 an rpm NE of a distribution without an imported feed (Rocky Linux 9), or"
       + " of one that is no rpm distribution with OSV advisories (Fedora), or SUSE (whose"
       + " advisories os-release cannot name), is NOT_ASSESSED with the reason, never clean")
@@ -145,7 +166,7 @@ class VulnRpmServerTest {
       assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(os[2]));
       if (os[0].equals("sles")) {
         assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(
-            "SUSE and openSUSE not yet"));
+            "SUSE Linux Enterprise not yet"));
       }
     }
   }
