@@ -77,9 +77,7 @@ public final class RpmAdvisories {
 
   /** A feed directory {@code dir/name} holding {@link #openSuseRecord}. */
   public static Path openSuseFeed(Path dir, String name, Instant modified) throws IOException {
-    Path feed = Files.createDirectories(dir.resolve(name));
-    Files.writeString(feed.resolve("NEGUARD-TEST-SUSE-1.json"), openSuseRecord(modified));
-    return feed;
+    return feedOf(dir.resolve(name), "NEGUARD-TEST-SUSE-1.json", openSuseRecord(modified));
   }
 
   /** RHSA-2023:0946's JSON (SOURCES.md), modified at {@code modified}. */
@@ -89,9 +87,7 @@ public final class RpmAdvisories {
 
   /** A feed directory {@code dir/name} holding RHSA-2023:0946, modified at {@code modified}. */
   public static Path redHatFeed(Path dir, String name, Instant modified) throws IOException {
-    Path feed = Files.createDirectories(dir.resolve(name));
-    Files.writeString(feed.resolve("RHSA-2023-0946.json"), redHatRecord(modified));
-    return feed;
+    return feedOf(dir.resolve(name), "RHSA-2023-0946.json", redHatRecord(modified));
   }
 
   /** The record's JSON as published (less the parts SOURCES.md names), modified at {@code t}. */
@@ -110,8 +106,12 @@ public final class RpmAdvisories {
 
   /** A feed directory {@code dir/name} holding the record, modified at {@code modified}. */
   public static Path feed(Path dir, String name, Instant modified) throws IOException {
-    Path feed = Files.createDirectories(dir.resolve(name));
-    Files.writeString(feed.resolve("ALSA-2023-0946.json"), record(modified));
+    return feedOf(dir.resolve(name), "ALSA-2023-0946.json", record(modified));
+  }
+
+  /** A feed directory {@code feed} holding one record, {@code json}, as {@code file}. */
+  private static Path feedOf(Path feed, String file, String json) throws IOException {
+    Files.writeString(Files.createDirectories(feed).resolve(file), json);
     return feed;
   }
 
