@@ -21,6 +21,10 @@ import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.PackageVerdict;
 import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.ProcessInfo;
+import org.neguard.harden.Transport;
 import org.neguard.server.TestServer;
 import org.neguard.server.device.TestDevice;
 import org.neguard.testing.RpmAdvisories;
@@ -124,6 +128,29 @@ class VulnRpmServerTest {
     assertThat(d8.client.reportPackages(r8).state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
     assertThat(VulnServerCases.vulns(s, "rpm-rhel8").messages())
         .anySatisfy(m -> assertThat(m).contains("Red Hat:8.9"));
+  }
+
+  @Test
+  @DisplayName("HRD-3 a RHEL NE's listening daemon, whose executable rpm -qf says openssl owns,"
+      + " makes openssl's finding reachable through its port; openssl-devel, serving nothing,"
+      + " stays dormant")
+  void rhel_socketOwnerByRpm_reachable(@TempDir Path tmp) throws Exception {
+    String exe = "/usr/sbin/ngtest-ssl-server";
+    Path db = RpmDatabase.build(tmp, List.of(new RpmDatabase.Spec("openssl", 1, "3.0.1",
+        "43.el9_0", null, List.of("openssl-devel"), List.of(exe))));
+    PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
+        RpmAdvisories.osRelease(tmp, "rhel", "9.4"), db)).take(List.of(new ObservedPort(
+            Transport.TCP, "0.0.0.0", 4433, PortState.OPEN, null, "test",
+            new ProcessInfo(100, "ngtest-ssl-server", exe, "root"), List.of())));
+    assertThat(r.sockets()).singleElement().satisfies(o -> assertThat(o.owner())
+        .isEqualTo("openssl"));
+    TestDevice d = TestDevice.enroll(s, "rpm-rhel-reach", "mme");
+    assertThat(d.client.reportPackages(r).state()).isEqualTo(PackageVerdict.ASSESSED);
+    assertThat(VulnServerCases.vulns(s, "rpm-rhel-reach").findings())
+        .extracting(f -> f.packageName() + " " + f.reachableThrough().stream()
+            .map(x -> x.label()).toList())
+        .containsExactlyInAnyOrder("openssl [tcp/4433 (ngtest-ssl-server)]",
+            "openssl-devel []");
   }
 
   @Test
