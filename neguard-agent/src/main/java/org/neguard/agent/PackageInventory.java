@@ -28,7 +28,8 @@ import org.neguard.harden.PortState;
 /**
  * What the NE runs (issue 16, docs/AGENT.md "Installed packages"): the installed OS packages
  * from dpkg's status database (or {@code rpm -qa} where there is no dpkg status but rpm), and the
- * package owning each listening socket's executable (dpkg's {@code info/*.list}).
+ * package owning each listening socket's executable (dpkg's {@code info/*.list}; {@code rpm -qf}
+ * on rpm NEs).
  *
  * <p>The agent's memory is tight, so it keeps raw strings and no version rules: the server
  * parses and validates them. Everything read is bounded (bytes, packages, list files), and what
@@ -62,6 +63,9 @@ public final class PackageInventory {
   private long infoModified = Long.MIN_VALUE;
   /** Executable to owning package ("" for none), valid while the info directory is unchanged. */
   private final Map<String, String> owners = new HashMap<>();
+  /** The rpm that listed the packages, and the list's digest the owners were asked under. */
+  private Path rpmUsed;
+  private String rpmOwnersKey;
 
   public PackageInventory(AgentConfig.Packages config) {
     this(config, List.of(Path.of("/usr/bin/rpm"), Path.of("/bin/rpm")));
@@ -83,6 +87,8 @@ public final class PackageInventory {
     List<SocketOwner> sockets = new ArrayList<>();
     if (PackageReport.DPKG.equals(format)) {
       refreshOwners(ports, notes);
+    } else if (PackageReport.RPM.equals(format)) {
+      refreshRpmOwners(ports, notes);
     }
     for (ObservedPort p : ports) {
       if (p.state() != PortState.OPEN) {
@@ -124,6 +130,7 @@ public final class PackageInventory {
         try {
           packages = readRpm(r, rpmDbPath);
           format = PackageReport.RPM;
+          rpmUsed = r;
         } catch (IOException | IllegalStateException e) {
           fail("cannot list the rpm packages with " + r + ": " + e.getMessage());
         }
@@ -229,32 +236,112 @@ public final class PackageInventory {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
     }
     command.addAll(List.of("-qa", "--queryformat", RPM_QUERY_FORMAT));
+    RpmRun run = runRpm(command, MAX_RPM_BYTES, "rpm -qa", "no package list is that large");
+    if (run.exit() != 0) {
+      throw new IllegalStateException("rpm -qa exited " + run.exit());
+    }
+    return parseRpm(run.output());
+  }
+
+  /** What rpm printed on its standard output, and its exit status. */
+  private record RpmRun(int exit, String output) {}
+
+  /**
+   * Runs {@code command} (an rpm query, named {@code what}), reading at most {@code max} bytes
+   * of its output: past it, or past {@link #RPM_TIMEOUT_SECONDS}, rpm is killed and
+   * IllegalStateException says why ({@code tooMuch}: why that much is no answer).
+   */
+  private static RpmRun runRpm(List<String> command, int max, String what, String tooMuch)
+      throws IOException {
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     byte[] bytes;
     try (InputStream in = p.getInputStream()) {
-      bytes = in.readNBytes(MAX_RPM_BYTES + 1);
-      if (bytes.length > MAX_RPM_BYTES) {
+      bytes = in.readNBytes(max + 1);
+      if (bytes.length > max) {
         // not a wait for an rpm that goes on writing into a pipe nobody reads
         p.destroyForcibly();
-        throw new IllegalStateException("rpm -qa wrote more than " + MAX_RPM_BYTES
-            + " bytes; no package list is that large");
+        throw new IllegalStateException(what + " wrote more than " + max + " bytes; "
+            + tooMuch);
       }
     }
     try {
       if (!p.waitFor(RPM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IllegalStateException("rpm -qa took more than " + RPM_TIMEOUT_SECONDS + " s");
+        throw new IllegalStateException(what + " took more than " + RPM_TIMEOUT_SECONDS + " s");
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted");
     }
-    if (p.exitValue() != 0) {
-      throw new IllegalStateException("rpm -qa exited " + p.exitValue());
+    return new RpmRun(p.exitValue(), new String(bytes, StandardCharsets.UTF_8));
+  }
+
+  /** Bytes of one {@code rpm -qf} answer read at most: a file has a few owners. */
+  static final int MAX_RPM_OWNER_BYTES = 64 << 10;
+
+  /**
+   * Finds the owner of every listening executable not known yet with {@code rpm -qf}, one
+   * query per executable (rpm prints one line per owner and none naming the file, so one query
+   * for several files could not be told apart). The answers are kept while the package list is
+   * the same (its digest); an answer that is no owner as asked for is a note and no owner,
+   * asked again at the next report.
+   */
+  private void refreshRpmOwners(List<ObservedPort> ports, List<String> notes) {
+    String key = PackageReport.digestOf(packages);
+    if (!key.equals(rpmOwnersKey)) {
+      owners.clear();
+      rpmOwnersKey = key;
+      infoModified = Long.MIN_VALUE; // dpkg's answers are not these: asked anew if it returns
     }
-    return parseRpm(new String(bytes, StandardCharsets.UTF_8));
+    for (ObservedPort p : ports) {
+      String exe = p.process() == null ? null : p.process().executable();
+      if (exe == null || !exe.startsWith("/") || owners.containsKey(exe)) {
+        continue;
+      }
+      List<String> command = new ArrayList<>(List.of(rpmUsed.toString()));
+      if (rpmDbPath != null) {
+        command.addAll(List.of("--dbpath", rpmDbPath.toAbsolutePath().toString()));
+      }
+      command.addAll(List.of("-qf", "--queryformat", "%{NAME}\\n", exe));
+      try {
+        RpmRun run = runRpm(command, MAX_RPM_OWNER_BYTES, "rpm -qf " + exe,
+            "no file has that many owners");
+        owners.put(exe, parseRpmOwner(exe, run.exit(), run.output()));
+      } catch (IOException | IllegalStateException e) {
+        notes.add("cannot ask rpm for the owner of " + exe + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * {@code rpm -qf EXE}'s answer: the owning package's name (the first by name when several
+   * own the file), or "" for none (rpm exits 1 saying the file is owned by no package, or,
+   * printing nothing, that it does not exist). Every line must be a package name as rpm builds
+   * it, or the answer is refused whole, naming the line: never a guessed owner.
+   */
+  static String parseRpmOwner(String exe, int exit, String output) {
+    if (exit == 1 && (output.isEmpty()
+        || output.equals("file " + exe + " is not owned by any package\n"))) {
+      return "";
+    }
+    if (exit != 0) {
+      throw new IllegalStateException("rpm -qf exited " + exit);
+    }
+    String[] lines = output.split("\n", -1);
+    if (lines.length < 2 || !lines[lines.length - 1].isEmpty()) {
+      throw new IllegalStateException("rpm -qf's output is empty or ends in the middle of a"
+          + " line");
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < lines.length - 1; i++) {
+      if (!RPM_FIELD.matcher(lines[i]).matches()) {
+        throw new IllegalStateException("rpm -qf line " + (i + 1) + " is no package name");
+      }
+      names.add(lines[i]);
+    }
+    return names.stream().sorted().findFirst().orElseThrow();
   }
 
   /**
@@ -307,6 +394,10 @@ public final class PackageInventory {
    * .list} files for all of them at once. The cache is dropped when dpkg changed the directory.
    */
   private void refreshOwners(List<ObservedPort> ports, List<String> notes) {
+    if (rpmOwnersKey != null) {
+      owners.clear(); // rpm's answers are not dpkg's
+      rpmOwnersKey = null;
+    }
     long modified;
     try {
       modified = Files.getLastModifiedTime(info).toMillis();
@@ -422,21 +513,32 @@ public final class PackageInventory {
     }
   }
 
-  /** What the server takes as a release (its ReportCheck): the rest is not sent. */
+  /**
+   * What the server takes as a release (its ReportCheck): the rest is not sent. A family may
+   * start in lower case and a release have two words, as openSUSE's {@code openSUSE:Leap 15.5}.
+   */
   private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile(
-      "[A-Z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}");
+      "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?");
 
   /**
    * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
    * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
    * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
-   * minor release).
+   * minor release); RHEL as {@code Red Hat:9.4}, the host's release, since its records are
+   * per product stream ({@code vuln.RedHatStreams}); openSUSE Leap as {@code openSUSE:Leap
+   * 15.5}. SUSE Linux Enterprise ({@code Sles:15.5}) names no feed's ecosystem: its records are
+   * per product module, which os-release does not name.
    */
   static String ecosystem(String id, String version) {
     String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
     return switch (id) {
       case "almalinux" -> "AlmaLinux:" + major;
       case "rocky" -> "Rocky Linux:" + major;
+      // Red Hat's records name product streams (Red Hat:enterprise_linux:9::baseos), which
+      // os-release does not: the host's release, and the server picks the streams of it
+      case "rhel" -> "Red Hat:" + version;
+      // openSUSE's records name the distribution as PRETTY_NAME does, less the vendor
+      case "opensuse-leap" -> "openSUSE:Leap " + version;
       case "mageia" -> "Mageia:" + version;
       default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
     };

@@ -1,6 +1,7 @@
 package org.neguard.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
+import org.neguard.api.device.SocketOwner;
 import org.neguard.testing.RpmDatabase;
 
 /**
@@ -163,12 +165,72 @@ class PackageInventoryRpmTest {
     assertThat(PackageInventory.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
     assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
     assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
-    Files.writeString(tmp.resolve("os-release"), "ID=opensuse-leap\nVERSION_ID=\"15.5\"\n");
+    assertThat(PackageInventory.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
+    assertThat(PackageInventory.ecosystem("opensuse-leap", "15.5"))
+        .isEqualTo("openSUSE:Leap 15.5");
+    Files.writeString(tmp.resolve("os-release"), "ID=opensuse-tumbleweed\nVERSION_ID="
+        + "\"20240801\"\n");
     PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
         tmp.resolve("os-release")), List.of(fakeRpm(tmp, GOOD, 0))).take(List.of());
     assertThat(r.format()).isEqualTo(PackageReport.RPM);
     assertThat(r.release()).isNull();
-    assertThat(r.notes()).singleElement().asString().contains("opensuse-leap",
+    assertThat(r.notes()).singleElement().asString().contains("opensuse-tumbleweed",
         "release is unknown");
+  }
+
+  @Test
+  @DisplayName("HRD-3 socket owners on rpm NEs: rpm -qf names the package owning each listening"
+      + " executable (the first by name when two own it), as rpm's own query does; one owned by"
+      + " no package, or gone, has none")
+  void socketOwners_rpmQf(@TempDir Path tmp) throws Exception {
+    Path db = RpmDatabase.build(tmp, List.of(
+        new RpmDatabase.Spec("ngtest-daemon", null, "1.0", "1.el9", null, List.of(),
+            List.of("/usr/sbin/ngtest-daemon", "/usr/sbin/ngtest-shared")),
+        new RpmDatabase.Spec("ngtest-another", null, "1.0", "1.el9", null, List.of(),
+            List.of("/usr/sbin/ngtest-shared"))));
+    Path unowned = Files.writeString(tmp.resolve("unowned"), "x");
+    Path rpm = Path.of("/usr/bin/rpm");
+    PackageReport r = inventory(tmp, rpm, db).take(List.of(
+        PackageInventoryTest.listening(22, "ngtest-daemon", "/usr/sbin/ngtest-daemon"),
+        PackageInventoryTest.listening(23, "ngtest-shared", "/usr/sbin/ngtest-shared"),
+        PackageInventoryTest.listening(24, "unowned", unowned.toString()),
+        PackageInventoryTest.listening(25, "gone", "/usr/sbin/ngtest-gone")));
+    assertThat(r.notes()).isEmpty();
+    assertThat(r.sockets()).extracting(SocketOwner::port, SocketOwner::owner).containsExactly(
+        tuple(22, "ngtest-daemon"), tuple(23, "ngtest-another"), tuple(24, null),
+        tuple(25, null));
+    // rpm's own answer for the shared file: both, in its order
+    assertThat(RpmDatabase.run(List.of(rpm.toString(), "--dbpath", db.toString(), "-qf",
+        "--qf", "%{NAME}\\n", "/usr/sbin/ngtest-shared")).lines().sorted())
+        .containsExactly("ngtest-another", "ngtest-daemon");
+  }
+
+  @Test
+  @DisplayName("HRD-3 an rpm -qf answer that is no package name (a blank, a cut line, rpm"
+      + " failing) is refused with a note naming it, the socket left without owner, never"
+      + " guessed; one without end is cut at the byte limit and rpm killed")
+  void socketOwners_badAnswers_refused(@TempDir Path tmp) throws Exception {
+    Path list = Files.writeString(tmp.resolve("qa"), GOOD);
+    record Bad(String what, String body, String note) {}
+    for (Bad b : List.of(
+        new Bad("blank in a name", "printf 'bash\\nfoo bar\\n'", "line 2"),
+        new Bad("cut line", "printf 'bash'", "middle of a line"),
+        new Bad("not-owned text with exit 0", "echo 'file /usr/sbin/d is not owned by any"
+            + " package'", "line 1"),
+        new Bad("rpm failing", "echo bash; exit 2", "exited 2"),
+        new Bad("endless", "exec yes bash", "more than "
+            + PackageInventory.MAX_RPM_OWNER_BYTES + " bytes"))) {
+      Path script = tmp.resolve("rpm-" + System.nanoTime());
+      Files.writeString(script, "#!/bin/sh\ncase \" $* \" in *\" -qa \"*) cat '" + list
+          + "'; exit 0;; esac\n" + b.body() + "\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      PackageReport r = inventory(tmp, script, tmp.resolve("db")).take(List.of(
+          PackageInventoryTest.listening(22, "d", "/usr/sbin/d")));
+      assertThat(r.format()).as(b.what()).isEqualTo(PackageReport.RPM);
+      assertThat(r.sockets()).as(b.what()).singleElement().satisfies(o ->
+          assertThat(o.owner()).isNull());
+      assertThat(r.notes()).as(b.what()).singleElement().asString()
+          .contains("cannot ask rpm for the owner of /usr/sbin/d", b.note());
+    }
   }
 }

@@ -21,6 +21,14 @@ import org.neguard.testing.RpmDatabase;
 class VulnCheckRpmTest {
   @TempDir Path dir;
 
+  /** A database {@code neguard vulndb import} made of {@code feed}. */
+  Path imported(Path feed) {
+    Path db = dir.resolve("db");
+    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
+    assertThat(imported.exit()).as("%s", imported).isZero();
+    return db;
+  }
+
   @Test
   @DisplayName("HRD-3 openssl-devel below the fix by release (exit 3, KNOWN_VULNERABILITY with"
       + " the fixed version, openssl-perl at the fix not reported), and by epoch alone; from"
@@ -28,9 +36,7 @@ class VulnCheckRpmTest {
   void rpmdb_byReleaseAndEpoch() throws Exception {
     Path feed = RpmAdvisories.feed(dir, "almalinux-9", Instant.now()
         .truncatedTo(ChronoUnit.SECONDS));
-    Path db = dir.resolve("db");
-    CliRun imported = CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString());
-    assertThat(imported.exit()).as("%s", imported).isZero();
+    Path db = imported(feed);
     Path byRelease = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
     Path byEpoch = RpmDatabase.build(dir.resolve("epoch"), RpmAdvisories.BY_EPOCH);
     for (String[] c : new String[][] {{byRelease.toString(), "1:3.0.1-43.el9_0"},
@@ -78,5 +84,40 @@ class VulnCheckRpmTest {
         "SCAN_INCOMPLETE");
     assertThat(rocky.json().path("reasons").path(0).path("message").asText())
         .contains("Rocky Linux:9");
+  }
+
+  @Test
+  @DisplayName("HRD-3 a RHEL 9.4 rpm database against Red Hat's RHSA-2023:0946 (per product"
+      + " stream): --release 'Red Hat:9.4' matches every stream of the release, so openssl"
+      + " (AppStream and BaseOS) and openssl-devel (AppStream) below the fix are reported with"
+      + " its CVEs and fixed version, from the feed and from an imported database alike; a"
+      + " RHEL 8 host is not covered by RHEL 9's streams (SCAN_INCOMPLETE, never a pass)")
+  void rpmdb_rhel_everyStreamOfTheRelease() throws Exception {
+    Path feed = RpmAdvisories.redHatFeed(dir, "redhat-9", Instant.now()
+        .truncatedTo(ChronoUnit.SECONDS));
+    Path db = imported(feed);
+    Path rpmdb = RpmDatabase.build(dir.resolve("release"), RpmAdvisories.BY_RELEASE);
+    for (String[] source : new String[][] {{"--feed", feed.toString()},
+        {"--db", db.toString()}}) {
+      CliRun r = CliRun.of("vuln", "check", source[0], source[1], "--rpmdb",
+          rpmdb.toString(), "--release", "Red Hat:9.4", "--json");
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      JsonNode j = r.json();
+      assertThat(j.path("notAssessed")).as("%s", r).isEmpty();
+      assertThat(j.path("findings")).as("%s", r).hasSize(2).allSatisfy(f -> {
+        assertThat(f.path("advisory").asText()).isEqualTo(RpmAdvisories.RHSA);
+        assertThat(f.path("installed").asText()).isEqualTo("1:3.0.1-43.el9_0");
+        assertThat(f.path("fixedIn").asText()).isEqualTo(RpmAdvisories.FIXED);
+        assertThat(f.path("cves").toString()).contains("CVE-2023-0286");
+        assertThat(f.path("severity").asText()).isEqualTo("HIGH");
+      });
+      assertThat(j.path("findings").findValuesAsText("package"))
+          .containsExactlyInAnyOrder("openssl", "openssl-devel");
+      CliRun rhel8 = CliRun.of("vuln", "check", source[0], source[1], "--rpmdb",
+          rpmdb.toString(), "--release", "Red Hat:8.9", "--json");
+      assertThat(rhel8.exit()).as("%s", rhel8).isEqualTo(3);
+      assertThat(rhel8.json().path("reasons").path(0).path("code").asText())
+          .isEqualTo("SCAN_INCOMPLETE");
+    }
   }
 }

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * A real rpm database of the test's own (issue 16: the agent's rpm path): tiny packages built
  * from specs with Debian's {@code rpmbuild} and recorded with {@code rpm -i --justdb} in a
  * database directory, read back with {@code rpm --dbpath DIR}. Nothing is installed on the
- * machine: the packages carry no files and only the database is written.
+ * machine: the files a package owns are recorded in the database only.
  */
 public final class RpmDatabase {
   private RpmDatabase() {}
@@ -24,11 +24,20 @@ public final class RpmDatabase {
    *
    * @param epoch null for none
    * @param arch {@code noarch}, or null for this machine's
+   * @param files absolute paths the package {@code name} owns (recorded in the database, never
+   *     written outside the build root), as a daemon's executable
    */
   public record Spec(String name, Integer epoch, String version, String release, String arch,
-      List<String> subpackages) {
+      List<String> subpackages, List<String> files) {
     public Spec {
       subpackages = List.copyOf(subpackages);
+      files = List.copyOf(files);
+    }
+
+    /** A package owning no file. */
+    public Spec(String name, Integer epoch, String version, String release, String arch,
+        List<String> subpackages) {
+      this(name, epoch, version, release, arch, subpackages, List.of());
     }
 
     String text() {
@@ -47,7 +56,15 @@ public final class RpmDatabase {
         b.append("\n%package -n ").append(sub).append("\nSummary: NEGuard test subpackage\n\n"
             + "%description -n ").append(sub).append("\nNEGuard test subpackage.\n");
       }
+      if (!files.isEmpty()) {
+        b.append("\n%install\n");
+        for (String f : files) {
+          b.append("mkdir -p \"%{buildroot}$(dirname '").append(f).append("')\"\n")
+              .append("echo test > '%{buildroot}").append(f).append("'\n");
+        }
+      }
       b.append("\n%files\n");
+      files.forEach(f -> b.append(f).append('\n'));
       for (String sub : subpackages) {
         b.append("\n%files -n ").append(sub).append('\n');
       }

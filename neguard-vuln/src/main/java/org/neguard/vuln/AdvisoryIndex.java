@@ -59,7 +59,10 @@ public final class AdvisoryIndex {
     return InventoryMatcher.assess(this, NvdIndex.EMPTY, List.of(), inventory);
   }
 
-  /** The advisories affecting {@code name} in {@code ecosystem}. */
+  /**
+   * The advisories affecting {@code name} in {@code ecosystem}; for {@link
+   * RedHatStreams#FAMILY} alone, those naming it in any Red Hat stream.
+   */
   public List<Advisory> affecting(String ecosystem, String name) {
     return byPackage.getOrDefault(key(ecosystem, name), List.of());
   }
@@ -130,9 +133,15 @@ public final class AdvisoryIndex {
       List<String> keys = new ArrayList<>(a.affected().size()); // a few: a list is enough
       for (Advisory.Affected af : a.affected()) {
         String k = key(af.ecosystem(), af.name());
-        if (!keys.contains(k)) {
-          keys.add(k);
-          byPackage.computeIfAbsent(k, x -> new ArrayList<>()).add(a);
+        // Red Hat's records are keyed by product stream, which a RHEL host's release does
+        // not name: each is found under the family too, and RedHatStreams picks the streams
+        String family = af.ecosystem().startsWith(RedHatStreams.FAMILY + ":")
+            ? key(RedHatStreams.FAMILY, af.name()) : null;
+        for (String each : family == null ? List.of(k) : List.of(k, family)) {
+          if (!keys.contains(each)) {
+            keys.add(each);
+            byPackage.computeIfAbsent(each, x -> new ArrayList<>()).add(a);
+          }
         }
       }
     }

@@ -47,7 +47,8 @@ public record Component(String ecosystem, String name, String version, String pu
   }
 
   /**
-   * An installed rpm package of {@code release} ({@code AlmaLinux:9}), as {@code rpm -qa}
+   * An installed rpm package of {@code release} ({@code AlmaLinux:9}; a RHEL host's {@code
+   * Red Hat:9.4}, {@link RedHatStreams}), as {@code rpm -qa}
    * names it. rpm's {@code SOURCERPM} carries no epoch: the source's is the binary's (one spec
    * builds both; Trivy reads it the same way).
    *
@@ -65,15 +66,19 @@ public record Component(String ecosystem, String name, String version, String pu
     String base = release.contains(":") ? release.substring(0, release.indexOf(':')) : release;
     java.util.TreeMap<String, String> q = new java.util.TreeMap<>();
     q.put("arch", arch);
-    q.put("distro", release.toLowerCase(java.util.Locale.ROOT).replace(' ', '-')
+    // Red Hat's package URLs are pkg:rpm/redhat/NAME (its CSAF and OSV records), a RHEL
+    // host's release Red Hat:9.4 its distro rhel-9.4
+    boolean redHat = base.equals(RedHatStreams.FAMILY);
+    q.put("distro", redHat ? "rhel-" + release.substring(release.indexOf(':') + 1)
+        .replace(':', '-') : release.toLowerCase(java.util.Locale.ROOT).replace(' ', '-')
         .replace(':', '-'));
     if (v.epoch() != 0) {
       q.put("epoch", Long.toString(v.epoch()));
     }
     String purl;
     try {
-      purl = new com.github.packageurl.PackageURL("rpm", base.toLowerCase(java.util.Locale.ROOT)
-          .replace(' ', '-'), name, v.version() + (v.release().isEmpty() ? "" : "-"
+      purl = new com.github.packageurl.PackageURL("rpm", redHat ? "redhat"
+          : base.toLowerCase(java.util.Locale.ROOT).replace(' ', '-'), name, v.version() + (v.release().isEmpty() ? "" : "-"
           + v.release()), q, null).canonicalize();
     } catch (com.github.packageurl.MalformedPackageURLException e) {
       throw new IllegalArgumentException("rpm package " + name + " " + version

@@ -36,7 +36,9 @@ final class InventoryMatcher {
       + " packages by source package and dpkg version order (so fixes backported into a Debian"
       + " revision count), rpm packages (AlmaLinux, Rocky Linux, Red Hat, openSUSE, SUSE,"
       + " Mageia) by binary and by source rpm name in rpm's version order (rpmvercmp, epoch,"
-      + " version, release), npm/Go/crates.io by semver, Maven by Maven's ComparableVersion, PyPI"
+      + " version, release), a RHEL host against every Red Hat stream of its release (main"
+      + " streams of its major, extended-support streams of its minor; affected if any says"
+      + " so, fixed in the highest fix they name), npm/Go/crates.io by semver, Maven by Maven's ComparableVersion, PyPI"
       + " by PEP 440; products known only by a CPE (remote service identification) against NVD"
       + " configurations; severity from the advisory's CVSS v3 or v4.0 vector (score computed"
       + " from it), else NVD's best metric for the CVE; components that could not be judged are listed as not assessed";
@@ -91,7 +93,18 @@ final class InventoryMatcher {
       }
       byEcosystem.add(c.name());
       Set<String> seen = new HashSet<>();
-      if (scheme.get() == VersionScheme.RPM) {
+      Optional<RedHatStreams.Host> rhel = RedHatStreams.host(c.ecosystem());
+      if (rhel.isPresent()) {
+        // a RHEL host: every stream of its release, binary and source rpm names alike
+        java.util.Map<String, Comparable<?>> cache = caches.computeIfAbsent(VersionScheme.RPM,
+            x -> new java.util.HashMap<>());
+        matchRedHat(index, nvd, cache, c, rhel.get(), c.name(), c.version(), "rpm-package",
+            seen, through, findings, notAssessed);
+        if (!c.matchName().equals(c.name())) {
+          matchRedHat(index, nvd, cache, c, rhel.get(), c.matchName(), version, "source-rpm",
+              seen, through, findings, notAssessed);
+        }
+      } else if (scheme.get() == VersionScheme.RPM) {
         // rpm distributions' records name binary rpms (AlmaLinux, Rocky Linux, Red Hat) or
         // source rpms (openSUSE, SUSE, Mageia, and Red Hat too): both are looked up, each
         // with its own version, an advisory reported once (docs/VULNERABILITIES.md)
@@ -164,6 +177,73 @@ final class InventoryMatcher {
           seen.add(a.id());
           break;
         }
+      }
+    }
+  }
+
+  /**
+   * The advisories naming {@code name} in a Red Hat stream that applies to {@code host}
+   * ({@link RedHatStreams}), each of those not in {@code seen} a finding when any applying
+   * stream says {@code version} is affected, whatever the others say (a host may follow any of
+   * them: os-release does not tell which). Its fixed version is the highest that those streams
+   * name, so that updating to it leaves none of them affected; none when one of them names no
+   * fix. A stream of RHEL whose release cannot be read, in an advisory no stream of which says
+   * affected, makes the component not assessed.
+   */
+  private static void matchRedHat(AdvisoryIndex index, NvdIndex nvd,
+      java.util.Map<String, Comparable<?>> cache, Component c, RedHatStreams.Host host,
+      String name, String version, String matchedBy, Set<String> seen, List<Exposure> through,
+      List<Finding> findings, List<Assessment.NotAssessed> notAssessed) {
+    VersionScheme rpm = VersionScheme.RPM;
+    java.util.function.Function<String, Comparable<?>> parse = v -> cache.computeIfAbsent(v,
+        rpm::parse);
+    for (Advisory a : index.affecting(RedHatStreams.FAMILY, name)) {
+      if (seen.contains(a.id())) {
+        continue;
+      }
+      List<String> affected = new ArrayList<>();
+      Optional<String> highest = Optional.empty();
+      boolean unfixed = false;
+      String unknown = null;
+      for (Advisory.Affected af : a.affected()) {
+        if (!af.name().equals(name)) {
+          continue;
+        }
+        RedHatStreams.Applies applies = RedHatStreams.applies(af.ecosystem(), host);
+        if (applies == RedHatStreams.Applies.NO) {
+          continue;
+        }
+        if (applies == RedHatStreams.Applies.UNKNOWN) {
+          unknown = "names the stream '" + af.ecosystem() + "', whose release cannot be read:"
+              + " whether it applies to " + host + " is unknown";
+          continue;
+        }
+        Optional<Optional<String>> hit;
+        try {
+          hit = OsvRanges.affects(af, rpm, version, parse);
+        } catch (IllegalArgumentException e) {
+          unknown = "cannot be evaluated in " + af.ecosystem() + ": " + e.getMessage();
+          continue;
+        }
+        if (hit.isPresent()) {
+          affected.add(af.ecosystem() + " " + af.describe());
+          if (hit.get().isEmpty()) {
+            unfixed = true;
+          } else if (highest.isEmpty() || rpm.order().compare(parse.apply(hit.get().get()),
+              parse.apply(highest.get())) > 0) {
+            highest = hit.get();
+          }
+        }
+      }
+      if (!affected.isEmpty()) {
+        Optional<Cvss> cvss = cvss(a, nvd);
+        findings.add(new Finding(a.id(), a.cves(), a.summary(),
+            cvss.map(Cvss::severity).orElse(Severity.UNKNOWN), cvss, c,
+            String.join("; ", affected), unfixed ? Optional.empty() : highest, through,
+            matchedBy, Optional.empty()));
+        seen.add(a.id());
+      } else if (unknown != null) {
+        notAssessed.add(new Assessment.NotAssessed(c, a.id() + " " + unknown));
       }
     }
   }

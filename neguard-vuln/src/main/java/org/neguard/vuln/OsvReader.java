@@ -72,6 +72,16 @@ public final class OsvReader {
       }
       aliases.add(a.textValue());
     }
+    // Red Hat's records name their CVEs in upstream (schema 1.7), not in aliases: the CVE ids
+    // there are kept with the aliases, so findings and VEX statements name them as for others
+    for (JsonNode u : array(n, "upstream", source)) {
+      if (!u.isTextual()) {
+        throw malformed(source, id + ": an upstream id is not a string");
+      }
+      if (u.textValue().matches("CVE-\\d{4}-\\d{4,19}") && !aliases.contains(u.textValue())) {
+        aliases.add(u.textValue());
+      }
+    }
     // A vector whose score can be computed here is kept: CVSS v3 first (Cvss3), else v4.0
     // (Cvss4); a v2 (or later) vector only for the report, when neither is given. A v3 or v4
     // vector that is not one refuses the record: a score is never guessed from it.

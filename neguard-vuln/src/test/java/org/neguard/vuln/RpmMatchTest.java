@@ -102,4 +102,29 @@ class RpmMatchTest {
         .contains(VersionScheme.RPM);
     assertThat(VersionScheme.forEcosystem("Fedora:40")).isEmpty();
   }
+
+  @Test
+  @DisplayName("HRD-3 openSUSE Leap (openSUSE:Leap 15.5): its records name the source rpm, so"
+      + " each binary of openssl-3 below the fix is reported, libopenssl3 by its source; the"
+      + " record's Leap 15.4 entry is never a 15.5 NE's; SUSE Linux Enterprise (Sles:15.5),"
+      + " whose records are per product module, is not assessed")
+  void openSuseLeap_bySourceRpm() throws Exception {
+    AdvisoryIndex index = AdvisoryIndex.of(List.of(OsvReader.read(RpmAdvisories.openSuseRecord(
+        Instant.now()).getBytes(StandardCharsets.UTF_8), "suse.json")));
+    String below = "3.0.8-150500.5.8.1";
+    Component lib = Component.ofRpm("libopenssl3", below, "x86_64", "openssl-3", below,
+        RpmAdvisories.LEAP);
+    assertThat(findings(index, lib)).containsExactly("libopenssl3 " + below
+        + " NEGUARD-TEST-SUSE-1 " + RpmAdvisories.LEAP_FIXED + " source-rpm");
+    assertThat(findings(index, Component.ofRpm("libopenssl3", RpmAdvisories.LEAP_FIXED,
+        "x86_64", "openssl-3", RpmAdvisories.LEAP_FIXED, RpmAdvisories.LEAP))).isEmpty();
+    // 15.4's entry says everything below 9:9.9 is affected: not for a 15.5 NE
+    assertThat(findings(index, Component.ofRpm("libopenssl3", "3.0.9-1.1", "x86_64",
+        "openssl-3", "3.0.9-1.1", RpmAdvisories.LEAP))).isEmpty();
+    Assessment sles = index.assess(new Inventory(List.of(Component.ofRpm("libopenssl3", below,
+        "x86_64", "openssl-3", below, "Sles:15.5")), List.of()));
+    assertThat(sles.findings()).isEmpty();
+    assertThat(sles.notAssessed()).singleElement().satisfies(n -> assertThat(n.reason())
+        .contains("Sles:15.5"));
+  }
 }

@@ -17,6 +17,7 @@ import org.neguard.cli.support.Output;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.Advisory;
 import org.neguard.vuln.AdvisoryIndex;
 import org.neguard.vuln.DebianMatcher;
 import org.neguard.vuln.DpkgPackage;
@@ -25,6 +26,7 @@ import org.neguard.vuln.Assessment;
 import org.neguard.vuln.Component;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Inventory;
+import org.neguard.vuln.RedHatStreams;
 import org.neguard.vuln.VersionScheme;
 import org.neguard.vuln.VulnDb;
 import picocli.CommandLine.ArgGroup;
@@ -70,8 +72,9 @@ final class VulnCheckCommand extends CommandBase {
   @Option(names = "--rpmdb", paramLabel = "DIR",
       description = "Assess the rpm database in DIR instead of a dpkg status (rpm --dbpath DIR"
           + " -qa; an NE's /var/lib/rpm copied here), by binary and source rpm name in rpm's"
-          + " version order. Needs rpm on this host and --release, for example AlmaLinux:9 or"
-          + " Rocky Linux:9.")
+          + " version order. Needs rpm on this host and --release, for example AlmaLinux:9,"
+          + " Rocky Linux:9, or Red Hat:9.4 for a RHEL 9.4 host (every Red Hat stream of that"
+          + " release).")
   Path rpmdb;
 
   @Option(names = "--release", paramLabel = "ECOSYSTEM",
@@ -160,8 +163,8 @@ final class VulnCheckCommand extends CommandBase {
     if (release == null || VersionScheme.forEcosystem(release)
         .filter(v -> v == VersionScheme.RPM).isEmpty()) {
       throw new RefusalException(ReasonCode.BAD_INPUT, "--rpmdb needs --release naming an rpm"
-          + " distribution's OSV ecosystem (AlmaLinux:9, Rocky Linux:9, openSUSE, SUSE,"
-          + " Mageia or Red Hat), not " + (release == null ? "none" : "'" + release + "'"));
+          + " distribution's OSV ecosystem (AlmaLinux:9, Rocky Linux:9, Red Hat:9.4, openSUSE,"
+          + " SUSE or Mageia), not " + (release == null ? "none" : "'" + release + "'"));
     }
     Path rpm = java.util.stream.Stream.of(Path.of("/usr/bin/rpm"), Path.of("/bin/rpm"))
         .filter(Files::isExecutable).findFirst().orElseThrow(() -> new RefusalException(
@@ -186,15 +189,16 @@ final class VulnCheckCommand extends CommandBase {
     if (source.db != null) {
       VulnDb db = VulnDb.open(source.db);
       db.requireFresh(maxFeedAge, Instant.now());
-      if (db.feeds().stream().noneMatch(f -> f.ecosystems().contains(release))) {
+      if (db.feeds().stream().noneMatch(f -> RedHatStreams.covers(f.ecosystems(), release))) {
         throw notCovered();
       }
       return checkDb(out, release, components, db);
     }
     AdvisoryIndex index = AdvisoryIndex.importFeed(source.feed);
     Instant newest = fresh(index);
-    if (index.all().stream().flatMap(a -> a.affected().stream())
-        .noneMatch(af -> af.ecosystem().equals(release))) {
+    if (!RedHatStreams.covers(index.all().stream().flatMap(a -> a.affected().stream())
+        .map(Advisory.Affected::ecosystem).collect(java.util.stream.Collectors.toSet()),
+        release)) {
       throw notCovered();
     }
     return report(out, release, components.size(), index.assess(new Inventory(components,

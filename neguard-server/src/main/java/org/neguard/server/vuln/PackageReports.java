@@ -392,7 +392,8 @@ public final class PackageReports {
 
   /**
    * Whether the database can say anything about {@code s}: dpkg packages, or rpm packages of
-   * an rpm distribution, of a release one of its feeds covers. Anything else is NOT_ASSESSED,
+   * an rpm distribution, of a release one of its feeds covers (for a RHEL host, {@code Red
+   * Hat:9.4}, a feed of a Red Hat stream of that release). Anything else is NOT_ASSESSED,
    * never "no vulnerabilities".
    */
   private static boolean assessable(Stored s, VulnDatabase.Current db) {
@@ -400,7 +401,8 @@ public final class PackageReports {
         && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
         && s.release() != null
-        && db.db().get().feeds().stream().anyMatch(f -> f.ecosystems().contains(s.release()));
+        && db.db().get().feeds().stream().anyMatch(f -> org.neguard.vuln.RedHatStreams.covers(
+            f.ecosystems(), s.release()));
   }
 
   private static List<String> notAssessed(Stored s, VulnDatabase.Current db) {
@@ -414,8 +416,10 @@ public final class PackageReports {
         && !org.neguard.vuln.VersionScheme.forEcosystem(s.release())
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent()) {
       return List.of("the NE reported rpm packages of " + s.release() + ", which is no rpm"
-          + " distribution with OSV advisories this server knows (AlmaLinux, Rocky Linux,"
-          + " Red Hat, openSUSE, SUSE, Mageia): nothing was assessed");
+          + " release this server matches to OSV advisories (AlmaLinux:N, Rocky Linux:N,"
+          + " Red Hat:N.M, openSUSE:Leap N.M, Mageia:N; SUSE Linux Enterprise not yet: its"
+          + " advisories are per product module, which os-release does not name): nothing was"
+          + " assessed");
     }
     return List.of(s.release() == null ? "the NE reported no release (/etc/os-release): its"
         + " packages cannot be matched to a distribution's advisories"

@@ -27,8 +27,13 @@ final class ReportCheck {
   static final int MAX_SOCKETS = 4096;
   static final int MAX_NOTES = 32;
   private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
-  /** OSV ecosystem and release: {@code Debian:12}, {@code Ubuntu:22.04}, {@code Rocky Linux:9}. */
-  private static final Pattern RELEASE = Pattern.compile("[A-Z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}");
+  /**
+   * OSV ecosystem and release: {@code Debian:12}, {@code Ubuntu:22.04}, {@code Rocky Linux:9},
+   * {@code openSUSE:Leap 15.5} (a family in lower case, a release of two words), {@code Red
+   * Hat:9.4} (a RHEL host, whose streams the server picks).
+   */
+  private static final Pattern RELEASE = Pattern.compile(
+      "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?");
   private static final Pattern PROTOCOL = Pattern.compile("tcp|udp|sctp");
   /** rpm names and versions: no blanks or control characters, as rpm itself builds them. */
   private static final Pattern RPM_TOKEN = Pattern.compile("[A-Za-z0-9._+~^:-]{1,256}");

@@ -21,6 +21,10 @@ import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.PackageVerdict;
 import org.neguard.api.vuln.DeviceVulnerabilities;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.ProcessInfo;
+import org.neguard.harden.Transport;
 import org.neguard.server.TestServer;
 import org.neguard.server.device.TestDevice;
 import org.neguard.testing.RpmAdvisories;
@@ -41,6 +45,10 @@ class VulnRpmServerTest {
   static void start() throws Exception {
     work = Files.createTempDirectory("neguard-vuln-rpm-test-");
     VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.feed(work, "almalinux-9",
+        Instant.now()));
+    VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.redHatFeed(work, "redhat-9",
+        Instant.now()));
+    VulnFixture.importFeed(work.resolve("db"), RpmAdvisories.openSuseFeed(work, "opensuse",
         Instant.now()));
     s = TestServer.start(null, VulnServerCases.vulnDb(work.resolve("db"), Duration.ofDays(7)));
   }
@@ -95,12 +103,83 @@ class VulnRpmServerTest {
   }
 
   @Test
+  @DisplayName("HRD-3 a RHEL 9.4 NE (os-release ID=rhel, which names no product stream) is"
+      + " assessed against every stream of its release in Red Hat's RHSA-2023:0946: openssl and"
+      + " openssl-devel below the fix reported with the upstream CVEs; a RHEL 8.9 NE, which"
+      + " RHEL 9's streams do not cover, NOT_ASSESSED")
+  void rhel_everyStreamOfItsRelease(@TempDir Path tmp) throws Exception {
+    PackageReport r = report(tmp.resolve("rhel9"), RpmAdvisories.BY_RELEASE, "rhel", "9.4");
+    assertThat(r.release()).isEqualTo("Red Hat:9.4");
+    TestDevice d = TestDevice.enroll(s, "rpm-rhel9", "mme");
+    PackageVerdict v = d.client.reportPackages(r);
+    assertThat(v.state()).as("%s", v.messages()).isEqualTo(PackageVerdict.ASSESSED);
+    DeviceVulnerabilities out = VulnServerCases.vulns(s, "rpm-rhel9");
+    assertThat(out.state()).isEqualTo(DeviceVulnerabilities.ASSESSED);
+    assertThat(out.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.advisoryId()).isEqualTo(RpmAdvisories.RHSA);
+      assertThat(f.fixedVersion()).isEqualTo(RpmAdvisories.FIXED);
+      assertThat(f.cves()).contains("CVE-2023-0286");
+      assertThat(f.matchedBy()).isEqualTo("rpm-package");
+    });
+    assertThat(out.findings()).extracting(f -> f.packageName())
+        .containsExactlyInAnyOrder("openssl", "openssl-devel");
+    PackageReport r8 = report(tmp.resolve("rhel8"), RpmAdvisories.BY_RELEASE, "rhel", "8.9");
+    TestDevice d8 = TestDevice.enroll(s, "rpm-rhel8", "mme");
+    assertThat(d8.client.reportPackages(r8).state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
+    assertThat(VulnServerCases.vulns(s, "rpm-rhel8").messages())
+        .anySatisfy(m -> assertThat(m).contains("Red Hat:8.9"));
+  }
+
+  @Test
+  @DisplayName("HRD-3 a RHEL NE's listening daemon, whose executable rpm -qf says openssl owns,"
+      + " makes openssl's finding reachable through its port; openssl-devel, serving nothing,"
+      + " stays dormant")
+  void rhel_socketOwnerByRpm_reachable(@TempDir Path tmp) throws Exception {
+    String exe = "/usr/sbin/ngtest-ssl-server";
+    Path db = RpmDatabase.build(tmp, List.of(new RpmDatabase.Spec("openssl", 1, "3.0.1",
+        "43.el9_0", null, List.of("openssl-devel"), List.of(exe))));
+    PackageReport r = new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
+        RpmAdvisories.osRelease(tmp, "rhel", "9.4"), db)).take(List.of(new ObservedPort(
+            Transport.TCP, "0.0.0.0", 4433, PortState.OPEN, null, "test",
+            new ProcessInfo(100, "ngtest-ssl-server", exe, "root"), List.of())));
+    assertThat(r.sockets()).singleElement().satisfies(o -> assertThat(o.owner())
+        .isEqualTo("openssl"));
+    TestDevice d = TestDevice.enroll(s, "rpm-rhel-reach", "mme");
+    assertThat(d.client.reportPackages(r).state()).isEqualTo(PackageVerdict.ASSESSED);
+    assertThat(VulnServerCases.vulns(s, "rpm-rhel-reach").findings())
+        .extracting(f -> f.packageName() + " " + f.reachableThrough().stream()
+            .map(x -> x.label()).toList())
+        .containsExactlyInAnyOrder("openssl [tcp/4433 (ngtest-ssl-server)]",
+            "openssl-devel []");
+  }
+
+  @Test
+  @DisplayName("HRD-3 an openSUSE Leap 15.5 NE is reported as openSUSE:Leap 15.5 (a release of"
+      + " two words, taken by the server) and assessed by source rpm: libopenssl3 and openssl-3"
+      + " below the fix; the record's Leap 15.4 entry is not its")
+  void openSuseLeap_bySourceRpm(@TempDir Path tmp) throws Exception {
+    PackageReport r = report(tmp, RpmAdvisories.LEAP_BELOW, "opensuse-leap", "15.5");
+    assertThat(r.release()).isEqualTo(RpmAdvisories.LEAP);
+    TestDevice d = TestDevice.enroll(s, "rpm-leap", "mme");
+    PackageVerdict v = d.client.reportPackages(r);
+    assertThat(v.state()).as("%s", v.messages()).isEqualTo(PackageVerdict.ASSESSED);
+    DeviceVulnerabilities out = VulnServerCases.vulns(s, "rpm-leap");
+    assertThat(out.findings()).hasSize(2).allSatisfy(f -> {
+      assertThat(f.advisoryId()).isEqualTo("NEGUARD-TEST-SUSE-1");
+      assertThat(f.fixedVersion()).isEqualTo(RpmAdvisories.LEAP_FIXED);
+    });
+    assertThat(out.findings()).extracting(f -> f.packageName() + " " + f.matchedBy())
+        .containsExactlyInAnyOrder("openssl-3 rpm-package", "libopenssl3 source-rpm");
+  }
+
+  @Test
   @DisplayName("HRD-3 an rpm NE of a distribution without an imported feed (Rocky Linux 9), or"
-      + " of one that is no rpm distribution with OSV advisories (Fedora), is NOT_ASSESSED,"
-      + " never clean")
+      + " of one that is no rpm distribution with OSV advisories (Fedora), or SUSE (whose"
+      + " advisories os-release cannot name), is NOT_ASSESSED with the reason, never clean")
   void otherDistribution_notAssessed(@TempDir Path tmp) throws Exception {
     for (String[] os : List.of(new String[] {"rocky", "9.3", "Rocky Linux:9"},
-        new String[] {"fedora", "40", "Fedora:40"})) {
+        new String[] {"fedora", "40", "Fedora:40"}, new String[] {"sles", "15.5",
+        "Sles:15.5"})) {
       String id = "rpm-" + os[0];
       PackageReport r = report(tmp.resolve(os[0]), RpmAdvisories.BY_RELEASE, os[0], os[1]);
       assertThat(r.release()).isEqualTo(os[2]);
@@ -112,6 +191,10 @@ class VulnRpmServerTest {
       assertThat(out.state()).as(id).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
       assertThat(out.findings()).as(id).isEmpty();
       assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(os[2]));
+      if (os[0].equals("sles")) {
+        assertThat(out.messages()).as(id).anySatisfy(m -> assertThat(m).contains(
+            "SUSE Linux Enterprise not yet"));
+      }
     }
   }
 
