@@ -35,6 +35,12 @@ class HelpTextTest {
         problems.add(name + ": description line cut mid-phrase: '" + line + "'");
       }
     }
+    Object command = spec.userObject();
+    CommandLine.Command annotation =
+        command == null ? null : command.getClass().getAnnotation(CommandLine.Command.class);
+    if (annotation != null) {
+      formats(name, annotation.description(), problems);
+    }
     for (ArgSpec a : spec.args()) {
       String[] ad = a.description();
       String label = name + " " + (a.isOption() ? ((CommandLine.Model.OptionSpec) a).longestName()
@@ -44,9 +50,31 @@ class HelpTextTest {
           problems.add(label + ": description line cut mid-phrase: '" + line + "'");
         }
       }
+      if (a.userObject() instanceof java.lang.reflect.AnnotatedElement e) {
+        CommandLine.Option option = e.getAnnotation(CommandLine.Option.class);
+        CommandLine.Parameters parameters = e.getAnnotation(CommandLine.Parameters.class);
+        formats(label, option != null ? option.description()
+            : parameters != null ? parameters.description() : new String[0], problems);
+      }
     }
     for (CommandLine sub : cl.getSubcommands().values()) {
       walk(sub, problems);
+    }
+  }
+
+  /**
+   * picocli formats each help line of the annotations with {@link String#format}: a bare {@code
+   * %} (a percentage) fails it, and the user's --help then starts with a "[picocli WARN] Could
+   * not format" line. (The spec's description() is the text after formatting, so the
+   * annotations' own text is read.)
+   */
+  private static void formats(String where, String[] lines, List<String> problems) {
+    for (String line : lines) {
+      try {
+        String.format(line);
+      } catch (java.util.IllegalFormatException e) {
+        problems.add(where + ": '%' not written '%%' (" + e + "): '" + line + "'");
+      }
     }
   }
 

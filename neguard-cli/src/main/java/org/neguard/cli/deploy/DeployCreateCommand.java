@@ -38,7 +38,7 @@ final class DeployCreateCommand extends ClientCommand {
   String neType;
 
   @Option(names = "--waves", paramLabel = "SIZES", split = ",",
-      description = "Wave sizes, each a count or a percentage of the targets, like 10,25%,100%;"
+      description = "Wave sizes, each a count or a percentage of the targets, like 10,25%%,100%%;"
           + " the last wave takes the rest (default: one wave).")
   List<String> waves = new ArrayList<>();
 
