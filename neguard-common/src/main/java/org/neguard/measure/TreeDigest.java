@@ -59,7 +59,10 @@ public final class TreeDigest {
     }
     Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(paths[a], paths[b]));
     MessageDigest sha = Sha256.newDigest();
-    byte[] line = new byte[64 + 8];
+    // The lines go to the digest in blocks of a few KiB (an update per path and per rest of
+    // line cost a tenth of the digest).
+    byte[] buf = new byte[8192];
+    int pos = 0;
     byte[] previous = null;
     for (int i : order) {
       Leaf leaf = byIndex[i];
@@ -68,22 +71,32 @@ public final class TreeDigest {
         throw new IllegalArgumentException("duplicate path: " + leaf.path());
       }
       previous = path;
-      sha.update(path);
+      if (pos + path.length + 71 > buf.length) {
+        sha.update(buf, 0, pos);
+        pos = 0;
+      }
+      if (path.length + 71 > buf.length) { // a path longer than the block goes on its own
+        sha.update(path);
+      } else {
+        System.arraycopy(path, 0, buf, pos, path.length);
+        pos += path.length;
+      }
       // NUL sha256 NUL mode LF: the digest is 64 ASCII hex digits (checked by Leaf).
-      line[0] = 0;
+      buf[pos] = 0;
       String hex = leaf.sha256();
       for (int k = 0; k < 64; k++) {
-        line[1 + k] = (byte) hex.charAt(k);
+        buf[pos + 1 + k] = (byte) hex.charAt(k);
       }
-      line[65] = 0;
+      buf[pos + 65] = 0;
       int mode = leaf.mode();
-      line[66] = (byte) ('0' + ((mode >> 9) & 7));
-      line[67] = (byte) ('0' + ((mode >> 6) & 7));
-      line[68] = (byte) ('0' + ((mode >> 3) & 7));
-      line[69] = (byte) ('0' + (mode & 7));
-      line[70] = '\n';
-      sha.update(line, 0, 71);
+      buf[pos + 66] = (byte) ('0' + ((mode >> 9) & 7));
+      buf[pos + 67] = (byte) ('0' + ((mode >> 6) & 7));
+      buf[pos + 68] = (byte) ('0' + ((mode >> 3) & 7));
+      buf[pos + 69] = (byte) ('0' + (mode & 7));
+      buf[pos + 70] = '\n';
+      pos += 71;
     }
+    sha.update(buf, 0, pos);
     return Sha256.hex(sha);
   }
 
@@ -94,18 +107,29 @@ public final class TreeDigest {
         (char) ('0' + (mode & 7))});
   }
 
-  /** Whether {@code s} is 64 lower-case hex digits (a regex compiled per call cost more). */
+  /** Lower-case hex digits, by character: a table, not two ranges per character. */
+  private static final boolean[] LOWER_HEX = new boolean[128];
+
+  static {
+    for (char c : "0123456789abcdef".toCharArray()) {
+      LOWER_HEX[c] = true;
+    }
+  }
+
+  /**
+   * Whether {@code s} is 64 lower-case hex digits (a regex compiled per call cost more; so did
+   * a test of two ranges per character, whose branches a random digest mispredicts).
+   */
   static boolean isLowerHex64(String s) {
     if (s.length() != 64) {
       return false;
     }
+    boolean ok = true;
     for (int i = 0; i < 64; i++) {
       char c = s.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-        return false;
-      }
+      ok &= c < 128 && LOWER_HEX[c & 127];
     }
-    return true;
+    return ok;
   }
 
   private static byte[] utf8(String s) {

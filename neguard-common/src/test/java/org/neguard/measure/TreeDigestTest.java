@@ -169,6 +169,43 @@ class TreeDigestTest {
   }
 
   @Test
+  @DisplayName("INT-4: lines past the digest's 8 KiB blocks, and a path longer than a block,"
+      + " hash as the defined byte string (openssl)")
+  void of_manyLeavesAndLongPath_matchesOpensslAcrossBlocks() {
+    List<TreeDigest.Leaf> leaves = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    String longPath = "deep/" + "x".repeat(9_000);
+    for (int i = 0; i < 300; i++) { // about 33 KB of lines, path lengths varying across blocks
+      String path = i == 150 ? longPath : String.format("lib/%03d/%s.so", i, "y".repeat(i % 37));
+      leaves.add(new TreeDigest.Leaf(path, i % 2 == 0 ? SHA_B : SHA_C, 0644));
+    }
+    List<TreeDigest.Leaf> sorted = new ArrayList<>(leaves);
+    sorted.sort((a, b) -> a.path().compareTo(b.path())); // ASCII: the same as by bytes
+    for (TreeDigest.Leaf l : sorted) {
+      expected.addAll(List.of(l.path(), l.sha256(), "0644"));
+    }
+    Collections.shuffle(leaves, new Random(7));
+    assertThat(TreeDigest.of(leaves))
+        .isEqualTo(opensslSha256(lines(expected.toArray(new String[0]))));
+  }
+
+  @Test
+  @DisplayName("INT-4: a leaf's digest is exactly 64 of 0-9a-f: each neighbour of those ranges, a"
+      + " non-ASCII digit or letter, 63 or 65 digits are rejected")
+  void leaf_sha256NotLowerHex_rejected() {
+    for (char c : new char[] {'/', ':', '`', 'g', 'A', 'F', '\u00e0', '\u0661', '\uff10', ' '}) {
+      String bad = SHA_B.substring(0, 40) + c + SHA_B.substring(41);
+      assertThatThrownBy(() -> new TreeDigest.Leaf("a", bad, 0644)).as("%s", c)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sha256");
+    }
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_B.substring(1), 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TreeDigest.Leaf("a", SHA_B + "0", 0644))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(new TreeDigest.Leaf("a", SHA_B, 0644).sha256()).isEqualTo(SHA_B);
+  }
+
+  @Test
   void leaf_modeBounds_zeroAnd07777Accepted_oneBeyondEitherRejected() {
     assertThat(new TreeDigest.Leaf("a", SHA_A, 0).mode()).isZero();
     assertThat(new TreeDigest.Leaf("a", SHA_A, 07777).mode()).isEqualTo(07777);

@@ -1,6 +1,7 @@
 package org.neguard.attest;
 
 import java.math.BigInteger;
+import java.security.MessageDigest;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECFieldFp;
 import java.security.spec.ECParameterSpec;
@@ -57,12 +58,19 @@ final class Es256 {
 
   /** Whether {@code signature} (R || S, 32 bytes each) is the key's over {@code input}. */
   static boolean verify(ECPublicKeyParameters key, byte[] input, byte[] signature) {
+    return verify(key, input, input.length, signature);
+  }
+
+  /** Whether {@code signature} is the key's over {@code input[0, length)}. */
+  static boolean verify(ECPublicKeyParameters key, byte[] input, int length, byte[] signature) {
     if (signature.length != 64) {
       return false;
     }
     BigInteger r = new BigInteger(1, signature, 0, 32);
     BigInteger s = new BigInteger(1, signature, 32, 32);
-    byte[] hash = Sha256.newDigest().digest(input);
+    MessageDigest sha = Sha256.newDigest();
+    sha.update(input, 0, length);
+    byte[] hash = sha.digest();
     ECDSASigner verifier = new ECDSASigner();
     verifier.init(false, key);
     return verifier.verifySignature(hash, r, s); // r and s outside [1, n-1]: false

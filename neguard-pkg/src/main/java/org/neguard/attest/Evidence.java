@@ -5,6 +5,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
 
@@ -25,6 +26,8 @@ import org.neguard.measure.TreeDigest;
 public record Evidence(String format, String deviceId, String nonce, Instant measuredAt,
     TrustBase trustBase, List<Component> components, String tim, Optional<Quote> quote) {
   public static final String FORMAT = "neguard-evidence-v1";
+  /** Compiled once: {@code String.matches} compiled it for every evidence verified. */
+  private static final Pattern NONCE = Pattern.compile("([0-9a-f]{2}){16,64}");
 
   /** What the evidence's trustworthiness rests on. */
   public enum TrustBase {
@@ -111,7 +114,7 @@ public record Evidence(String format, String deviceId, String nonce, Instant mea
     Objects.requireNonNull(tim, "tim");
     components = List.copyOf(components);
     quote = Objects.requireNonNull(quote, "quote");
-    if (!nonce.matches("([0-9a-f]{2}){16,64}")) {
+    if (!NONCE.matcher(nonce).matches()) {
       throw new IllegalArgumentException("nonce is not 16 to 64 bytes of lower-case hex: "
           + nonce);
     }

@@ -1,6 +1,6 @@
 package org.neguard.attest;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -10,14 +10,13 @@ import java.security.Signature;
 import java.security.SignatureException;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
@@ -63,30 +62,39 @@ public final class EvidenceVerifier {
       throw new RefusalException(ReasonCode.SIZE_LIMIT, "evidence of " + jws.length()
           + " characters: at most " + MAX_LENGTH);
     }
-    String[] parts = jws.split("\\.", -1);
-    if (parts.length != 3) {
+    // The JWS once as bytes (a character outside Latin-1 becomes '?', outside the alphabet),
+    // the signing input a prefix of them (RFC 7515 section 5.2: the two encoded parts as they
+    // came): no String per part, no second copy.
+    int dot1 = jws.indexOf('.');
+    int dot2 = dot1 < 0 ? -1 : jws.indexOf('.', dot1 + 1);
+    if (dot2 < 0 || jws.indexOf('.', dot2 + 1) >= 0) {
       throw EvidenceCodec.malformed("not a JWS in compact serialization");
     }
-    for (String p : parts) {
-      // One reading only: a character outside the alphabet (which a lenient decoder would
-      // skip) or padding is refused.
-      if (!isBase64Url(p)) {
-        throw EvidenceCodec.malformed("a part is not unpadded base64url");
-      }
-    }
-    String alg = checkHeader(parts[0]);
-    byte[] payload;
-    byte[] signature;
-    try {
-      payload = Base64.getUrlDecoder().decode(parts[1]);
-      signature = Base64.getUrlDecoder().decode(parts[2]);
-    } catch (IllegalArgumentException ex) {
+    byte[] bytes = jws.getBytes(StandardCharsets.ISO_8859_1);
+    // One reading only: a character outside the alphabet (which a lenient decoder would skip)
+    // or padding is refused: the JDK's URL decoder refuses every character outside its
+    // alphabet but padding, which is refused first. A part that does not decode is refused in
+    // the order the parts were always checked: the alphabet of all three, the header's length,
+    // the header, then the length of the other two.
+    byte[] header = jws.indexOf('=') < 0 ? decode(bytes, 0, dot1) : null;
+    byte[] payload = header == null ? null : decode(bytes, dot1 + 1, dot2);
+    byte[] signature = payload == null ? null : decode(bytes, dot2 + 1, bytes.length);
+    boolean undecoded = signature == null;
+    if (undecoded && !(isBase64Url(bytes, 0, dot1) && isBase64Url(bytes, dot1 + 1, dot2)
+        && isBase64Url(bytes, dot2 + 1, bytes.length))) {
       throw EvidenceCodec.malformed("a part is not unpadded base64url");
     }
-    // The JWS signing input (RFC 7515 section 5.2): the two encoded parts as they came.
-    byte[] signingInput = jws.substring(0, parts[0].length() + 1 + parts[1].length())
-        .getBytes(StandardCharsets.US_ASCII);
-    if (!signatureValid(deviceKey, alg, signingInput, signature)) {
+    if (header == null) {
+      header = decode(bytes, 0, dot1);
+      if (header == null) {
+        throw EvidenceCodec.malformed("its header is not base64url");
+      }
+    }
+    String alg = checkHeader(header);
+    if (undecoded) { // the payload's or the signature's length (4k+1)
+      throw EvidenceCodec.malformed("a part is not unpadded base64url");
+    }
+    if (!signatureValid(deviceKey, alg, bytes, dot2, signature)) {
       throw new RefusalException(ReasonCode.SIGNATURE_INVALID, "the evidence is not signed by"
           + " device " + deviceId + "'s key: altered, or another device's");
     }
@@ -199,27 +207,16 @@ public final class EvidenceVerifier {
     return "they differ";
   }
 
-  private static String checkHeader(String encoded) throws RefusalException {
-    byte[] bytes;
-    try {
-      bytes = Base64.getUrlDecoder().decode(encoded);
-    } catch (IllegalArgumentException e) {
-      throw EvidenceCodec.malformed("its header is not base64url");
+  private static String checkHeader(byte[] bytes) throws RefusalException {
+    EvidenceCodec.Obj h = EvidenceCodec.read(bytes, "protected header", EvidenceCodec.HEADER);
+    if (h.unknown != null) {
+      throw EvidenceCodec.malformed("its header carries " + EvidenceCodec.shown(h.unknown)
+          + "; only alg and typ");
     }
-    JsonNode h = EvidenceCodec.readObject(bytes, "protected header");
-    for (Iterator<String> it = h.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      if (!Set.of("alg", "typ").contains(f)) {
-        throw EvidenceCodec.malformed("its header carries " + EvidenceCodec.shown(f)
-            + "; only alg and typ");
-      }
-    }
-    JsonNode typ = h.get("typ");
-    if (typ == null || !EvidenceSigner.TYPE.equals(typ.asText(null))) {
+    if (!EvidenceSigner.TYPE.equals(h.values[EvidenceCodec.H_TYP])) {
       throw EvidenceCodec.malformed("its typ is not " + EvidenceSigner.TYPE);
     }
-    JsonNode alg = h.get("alg");
-    String a = alg == null || !alg.isTextual() ? null : alg.textValue();
+    String a = h.values[EvidenceCodec.H_ALG] instanceof String s ? s : null;
     if (!"RS256".equals(a) && !"ES256".equals(a)) {
       throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "evidence signed with "
           + EvidenceCodec.shown(a) + ": RS256 or ES256 only");
@@ -227,7 +224,8 @@ public final class EvidenceVerifier {
     return a;
   }
 
-  private static boolean signatureValid(PublicKey key, String alg, byte[] input,
+  /** Whether {@code signature} is the key's over {@code input[0, length)}. */
+  private static boolean signatureValid(PublicKey key, String alg, byte[] input, int length,
       byte[] signature) throws RefusalException {
     if (key instanceof ECPublicKey ec && alg.equals("ES256")) {
       ECPublicKeyParameters p;
@@ -237,13 +235,13 @@ public final class EvidenceVerifier {
         throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "the device key cannot"
             + " verify ES256: " + e.getMessage());
       }
-      return Es256.verify(p, input, signature);
+      return Es256.verify(p, input, length, signature);
     }
     if (key instanceof RSAPublicKey rsa && alg.equals("RS256")) {
       try {
         Signature v = Signature.getInstance("SHA256withRSA");
         v.initVerify(rsa);
-        v.update(input);
+        v.update(input, 0, length);
         return v.verify(signature);
       } catch (InvalidKeyException e) {
         throw new RefusalException(ReasonCode.ALGORITHM_NOT_ALLOWED, "the device key cannot"
@@ -258,10 +256,27 @@ public final class EvidenceVerifier {
         + " and the device key is " + key.getAlgorithm());
   }
 
+  /**
+   * The base64url part {@code src[from, to)} decoded by the JDK's URL decoder in place (no
+   * String or copy of the part), or null if that decoder refuses it.
+   */
+  private static byte[] decode(byte[] src, int from, int to) {
+    ByteBuffer out;
+    try {
+      out = Base64.getUrlDecoder().decode(ByteBuffer.wrap(src, from, to - from));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    byte[] array = out.array();
+    return out.arrayOffset() == 0 && out.remaining() == array.length ? array
+        : Arrays.copyOfRange(array, out.arrayOffset() + out.position(),
+            out.arrayOffset() + out.limit());
+  }
+
   /** Unpadded base64url: the alphabet only (a regex over 40 KiB cost more than the rest). */
-  private static boolean isBase64Url(String s) {
-    for (int i = 0, n = s.length(); i < n; i++) {
-      char c = s.charAt(i);
+  private static boolean isBase64Url(byte[] s, int from, int to) {
+    for (int i = from; i < to; i++) {
+      byte c = s[i];
       if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
           || c == '_')) {
         return false;
