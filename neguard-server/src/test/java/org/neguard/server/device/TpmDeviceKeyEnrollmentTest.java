@@ -84,8 +84,7 @@ class TpmDeviceKeyEnrollmentTest {
 
     TestDevice.dueForRenewal(s, id.serial());
     assertThat(client.poll(null).poll().renewCertificate()).isTrue();
-    DeviceIdentity renewed = client.renew();
-    renewed.save(idDir);
+    DeviceIdentity renewed = client.renew(idDir).identity();
     keys.retainOnly(renewed.certificate());
     assertThat(renewed.keyPair().getPrivate()).isInstanceOf(TpmPrivateKey.class);
     assertThat(renewed.keyPair().getPublic()).isNotEqualTo(id.keyPair().getPublic());
