@@ -108,4 +108,37 @@ class TpmDeviceKeyEnrollmentTest {
         () -> DeviceClient.of(s.server.deviceUrl(), id, keys).orderKeys())).isNotNull();
     assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
   }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 a TPM-held key: the server issued the new certificate and the agent"
+      + " died before saving it; restarted, the old identity loads through the TPM, the pending"
+      + " TPM key is reused and the renewal completes")
+  void renew_crashAfterIssueBeforeSave_pendingTpmKeyReused() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    Path state = dir.resolve("state-crash");
+    Path idDir = state.resolve("identity");
+    TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
+    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
+        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
+    enrolling.enroll(token.path("token").asText(), "tpm-key-2", "henb", List.of(), List.of());
+    enrolling.identity().save(idDir);
+    DeviceIdentity old = enrolling.identity();
+    TestDevice.dueForRenewal(s, old.serial());
+    java.security.KeyPair pending = keys.newKeyPair();
+    DeviceIdentity.savePending(idDir, pending);
+    enrolling.requestRenewal(pending); // the answer lost: nothing else saved
+
+    TpmDeviceKey again = TpmDeviceKey.of(tpm.tcti(), idDir, null);
+    DeviceIdentity loaded = DeviceIdentity.load(idDir, again);
+    assertThat(loaded.serial()).isEqualTo(old.serial());
+    DeviceClient.Renewal r = DeviceClient.of(s.server.deviceUrl(), loaded, again).renew(idDir);
+    assertThat(r.pendingKey()).isEqualTo("reused");
+    assertThat(r.identity().certificate().getPublicKey().getEncoded())
+        .isEqualTo(pending.getPublic().getEncoded())
+        .isEqualTo(tpmPublic(idDir, r.identity().certificate()));
+    again.retainOnly(r.identity().certificate());
+    assertThat(DeviceClient.of(s.server.deviceUrl(), DeviceIdentity.load(idDir, again), again)
+        .orderKeys()).isNotEmpty();
+    assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
+  }
 }
