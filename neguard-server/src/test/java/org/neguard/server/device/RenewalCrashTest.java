@@ -68,34 +68,44 @@ class RenewalCrashTest {
     return DeviceClient.of(s.server.deviceUrl(), DeviceIdentity.load(idDir));
   }
 
+  /** The agent's first step of a renewal: a new key pair saved as the pending key. */
+  static KeyPair pendingSaved(Path idDir) throws Exception {
+    KeyPair pending = DeviceKeys.FILE.newKeyPair();
+    DeviceIdentity.savePending(idDir, pending);
+    return pending;
+  }
+
+  /** The renewal done: what is saved is what was renewed into, and it is admitted. */
+  static void savedAndAdmitted(Path idDir, DeviceClient.Renewal r) throws Exception {
+    assertThat(DeviceIdentity.load(idDir).serial()).isEqualTo(r.identity().serial());
+    assertThat(restarted(idDir).orderKeys()).isNotEmpty();
+  }
+
   static DeviceApiException refusal(DeviceIdentity id) {
     return catchThrowableOfType(DeviceApiException.class,
         () -> DeviceClient.of(s.server.deviceUrl(), id).orderKeys());
   }
 
-  static String revocation(String serial) throws Exception {
-    try (Connection c = s.db();
-        PreparedStatement ps = c.prepareStatement(
-            "SELECT revocation_reason FROM device_certificates WHERE serial = ?")) {
-      ps.setString(1, serial);
+  /** One column of the one row {@code sql} selects with {@code param}. */
+  static <T> T column(String sql, String param, Class<T> type) throws Exception {
+    try (Connection c = s.db(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, param);
       try (ResultSet rs = ps.executeQuery()) {
-        assertThat(rs.next()).isTrue();
-        return rs.getString(1);
+        assertThat(rs.next()).as("a row for %s", param).isTrue();
+        return rs.getObject(1, type);
       }
     }
   }
 
+  static String revocation(String serial) throws Exception {
+    return column("SELECT revocation_reason FROM device_certificates WHERE serial = ?", serial,
+        String.class);
+  }
+
   static Instant graceEnd(String deviceId) throws Exception {
-    try (Connection c = s.db();
-        PreparedStatement ps = c.prepareStatement(
-            "SELECT prev_cert_until FROM devices WHERE id = ?")) {
-      ps.setString(1, deviceId);
-      try (ResultSet rs = ps.executeQuery()) {
-        assertThat(rs.next()).isTrue();
-        OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-      }
-    }
+    OffsetDateTime t = column("SELECT prev_cert_until FROM devices WHERE id = ?", deviceId,
+        OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
   }
 
   static void endGrace(String deviceId) throws Exception {
@@ -116,8 +126,7 @@ class RenewalCrashTest {
     Path idDir = enrolledDue("rc-lost");
     DeviceClient before = restarted(idDir);
     DeviceIdentity old = before.identity();
-    KeyPair pending = DeviceKeys.FILE.newKeyPair();
-    DeviceIdentity.savePending(idDir, pending);
+    KeyPair pending = pendingSaved(idDir);
     DeviceIdentity lost = before.requestRenewal(pending);
     assertThat(s.http.get("/api/devices/rc-lost", s.adminToken()).json()
         .path("certificateSerial").asText()).as("the server issued it").isEqualTo(lost.serial());
@@ -131,12 +140,10 @@ class RenewalCrashTest {
     DeviceClient.Renewal r = after.renew(idDir);
     assertThat(r.pendingKey()).isEqualTo("reused");
     assertThat(r.identity().keyPair().getPublic()).isEqualTo(pending.getPublic());
-    DeviceIdentity saved = DeviceIdentity.load(idDir);
-    assertThat(saved.serial()).isEqualTo(r.identity().serial());
+    savedAndAdmitted(idDir, r);
     assertThat(DeviceIdentity.fileKeys(idDir))
         .containsExactly(DeviceIdentity.keyFile(idDir, pending.getPublic()));
     assertThat(idDir.resolve("renewal.pending")).doesNotExist();
-    assertThat(restarted(idDir).orderKeys()).isNotEmpty();
 
     assertThat(revocation(lost.serial())).isEqualTo("replaced before use");
     assertThat(revocation(old.serial())).as("revoked at the new one's first use")
@@ -151,14 +158,12 @@ class RenewalCrashTest {
       + " next renewal uses that key")
   void renew_crashBeforeRequest_pendingKeyReused() throws Exception {
     Path idDir = enrolledDue("rc-early");
-    KeyPair pending = DeviceKeys.FILE.newKeyPair();
-    DeviceIdentity.savePending(idDir, pending);
+    KeyPair pending = pendingSaved(idDir);
 
-    DeviceClient after = restarted(idDir);
-    DeviceClient.Renewal r = after.renew(idDir);
+    DeviceClient.Renewal r = restarted(idDir).renew(idDir);
     assertThat(r.pendingKey()).isEqualTo("reused");
     assertThat(r.identity().certificate().getPublicKey()).isEqualTo(pending.getPublic());
-    assertThat(restarted(idDir).orderKeys()).isNotEmpty();
+    savedAndAdmitted(idDir, r);
   }
 
   @Test
@@ -166,19 +171,16 @@ class RenewalCrashTest {
       + " bytes) is discarded and the renewal made with a new key")
   void renew_truncatedPendingKey_discardedRenewedWithNewKey() throws Exception {
     Path idDir = enrolledDue("rc-trunc");
-    KeyPair pending = DeviceKeys.FILE.newKeyPair();
-    DeviceIdentity.savePending(idDir, pending);
+    KeyPair pending = pendingSaved(idDir);
     Path file = DeviceIdentity.keyFile(idDir, pending.getPublic());
     byte[] whole = Files.readAllBytes(file);
     Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
 
-    DeviceClient after = restarted(idDir);
-    DeviceClient.Renewal r = after.renew(idDir);
+    DeviceClient.Renewal r = restarted(idDir).renew(idDir);
     assertThat(r.pendingKey()).startsWith("discarded: IDENTITY_KEY_UNREADABLE");
     assertThat(r.identity().keyPair().getPublic()).isNotEqualTo(pending.getPublic());
     assertThat(file).doesNotExist();
-    assertThat(DeviceIdentity.load(idDir).serial()).isEqualTo(r.identity().serial());
-    assertThat(restarted(idDir).orderKeys()).isNotEmpty();
+    savedAndAdmitted(idDir, r);
   }
 
   @Test
@@ -189,8 +191,7 @@ class RenewalCrashTest {
     DeviceClient before = restarted(idDir);
     Path oldKey = DeviceIdentity.keyFile(idDir, before.identity().keyPair().getPublic());
     byte[] oldKeyBytes = Files.readAllBytes(oldKey);
-    KeyPair pending = DeviceKeys.FILE.newKeyPair();
-    DeviceIdentity.savePending(idDir, pending);
+    KeyPair pending = pendingSaved(idDir);
     byte[] marker = Files.readAllBytes(idDir.resolve("renewal.pending"));
     DeviceIdentity next = before.requestRenewal(pending);
     next.save(idDir);

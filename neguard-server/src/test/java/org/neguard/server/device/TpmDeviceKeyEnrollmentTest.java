@@ -56,19 +56,25 @@ class TpmDeviceKeyEnrollmentTest {
     return tpm.readPublic(idDir.resolve(id + ".pub"), idDir.resolve(id + ".priv"));
   }
 
+  /** Enrolls {@code deviceId} with a key {@code keys} makes, its identity saved in idDir. */
+  static DeviceClient enrolled(TpmDeviceKey keys, Path idDir, String deviceId) throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
+        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
+    enrolling.enroll(token.path("token").asText(), deviceId, "henb", List.of(), List.of());
+    enrolling.identity().save(idDir);
+    return enrolling;
+  }
+
   @Test
   @DisplayName("SRC-2 INT-3 enroll with a TPM key, poll over mutual TLS signed by the TPM (the"
       + " server's current certificate is the one whose key tpm2_readpublic reads), renew into a"
       + " new TPM key; the old certificate is refused; no private key file at any point")
   void enrollPollRenew_withTpmHeldKey() throws Exception {
-    JsonNode token = TestDevice.token(s, Map.of());
     Path state = dir.resolve("state");
     Path idDir = state.resolve("identity");
     TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
-    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
-        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
-    enrolling.enroll(token.path("token").asText(), "tpm-key-1", "henb", List.of(), List.of());
-    enrolling.identity().save(idDir);
+    DeviceClient enrolling = enrolled(keys, idDir, "tpm-key-1");
     keys.retainOnly(enrolling.identity().certificate());
     assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
 
@@ -114,14 +120,10 @@ class TpmDeviceKeyEnrollmentTest {
       + " died before saving it; restarted, the old identity loads through the TPM, the pending"
       + " TPM key is reused and the renewal completes")
   void renew_crashAfterIssueBeforeSave_pendingTpmKeyReused() throws Exception {
-    JsonNode token = TestDevice.token(s, Map.of());
     Path state = dir.resolve("state-crash");
     Path idDir = state.resolve("identity");
     TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
-    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
-        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
-    enrolling.enroll(token.path("token").asText(), "tpm-key-2", "henb", List.of(), List.of());
-    enrolling.identity().save(idDir);
+    DeviceClient enrolling = enrolled(keys, idDir, "tpm-key-2");
     DeviceIdentity old = enrolling.identity();
     TestDevice.dueForRenewal(s, old.serial());
     java.security.KeyPair pending = keys.newKeyPair();
