@@ -30,9 +30,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * ({@code /api/repo/v1/**}) exist (anything else is 404), a user's
  * {@code Authorization} header is refused (401: no bearer secret counts there), and a client
  * certificate, which TLS has already chained to the device CA, is admitted only when its serial
- * is the current, unrevoked one of the device its CN names (or its previous one inside a
- * renewal's bounded grace, {@link Devices#admit}) and that device is not disabled, read from the
- * database on every request (so a disable takes effect at the next request, on every replica). On the users' port {@code /api/device/**} is 404 and no request
+ * is the current, unrevoked one of the device its CN names and that device is not disabled,
+ * read from the database on every request (so a disable or a renewal takes effect at the next
+ * request, on every replica). On the users' port {@code /api/device/**} is 404 and no request
  * ever carries a device. Runs before Spring Security, so no user filter sees an agent request.
  */
 final class DeviceAuthentication extends OncePerRequestFilter {
