@@ -432,8 +432,8 @@ public final class Agent {
       return;
     }
     if (a.poll().renewCertificate()) {
-      // Crash-safe: pending key saved first, one rename switches (DeviceClient.renew(Path)).
-      DeviceClient.Renewal renewal = client.renew(config.stateDir().resolve(IDENTITY_DIR));
+      // Crash-safe: pending key saved first, one rename switches (DeviceClient.renewInto(Path)).
+      DeviceClient.Renewal renewal = client.renewInto(config.stateDir().resolve(IDENTITY_DIR));
       retainKey(renewal.identity());
       log.event("certificate_renewed", "serial", renewal.identity().serial(), "pendingKey",
           renewal.pendingKey());

@@ -304,7 +304,7 @@ public final class DeviceClient {
    * Renews the device certificate for a new key pair (made as at enrollment), in memory only
    * ({@code neguard sim agents}); this client uses the new one from now on, and its first
    * request with it ends the old one's grace on the server. An agent renews with {@link
-   * #renew(Path)}.
+   * #renewInto(Path)}.
    *
    * @return the new identity
    */
@@ -316,7 +316,7 @@ public final class DeviceClient {
 
   /**
    * Asks the server for a certificate for {@code pair} and returns the identity it makes; saves
-   * nothing and keeps using the current identity (the one step of {@link #renew(Path)} that a
+   * nothing and keeps using the current identity (the one step of {@link #renewInto(Path)} that a
    * crash may separate from the save).
    */
   public DeviceIdentity requestRenewal(KeyPair pair) throws IOException, DeviceApiException {
@@ -349,7 +349,7 @@ public final class DeviceClient {
    * @return the new identity (in use from now on) and {@code pendingKey}: {@code new}, {@code
    *     reused}, or {@code discarded: <why>} when an unusable pending key was dropped
    */
-  public Renewal renew(Path dir) throws IOException, DeviceApiException {
+  public Renewal renewInto(Path dir) throws IOException, DeviceApiException {
     DeviceIdentity current = requireIdentity();
     DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(dir, keys, current);
     KeyPair pair = pending.keyPair();

@@ -137,7 +137,7 @@ class RenewalCrashTest {
         old.serial());
     assertThat(after.orderKeys()).as("the old certificate is still admitted").isNotEmpty();
     assertThat(after.poll(null).poll().renewCertificate()).isTrue();
-    DeviceClient.Renewal r = after.renew(idDir);
+    DeviceClient.Renewal r = after.renewInto(idDir);
     assertThat(r.pendingKey()).isEqualTo("reused");
     assertThat(r.identity().keyPair().getPublic()).isEqualTo(pending.getPublic());
     savedAndAdmitted(idDir, r);
@@ -160,7 +160,7 @@ class RenewalCrashTest {
     Path idDir = enrolledDue("rc-early");
     KeyPair pending = pendingSaved(idDir);
 
-    DeviceClient.Renewal r = restarted(idDir).renew(idDir);
+    DeviceClient.Renewal r = restarted(idDir).renewInto(idDir);
     assertThat(r.pendingKey()).isEqualTo("reused");
     assertThat(r.identity().certificate().getPublicKey()).isEqualTo(pending.getPublic());
     savedAndAdmitted(idDir, r);
@@ -176,7 +176,7 @@ class RenewalCrashTest {
     byte[] whole = Files.readAllBytes(file);
     Files.write(file, java.util.Arrays.copyOf(whole, whole.length / 2));
 
-    DeviceClient.Renewal r = restarted(idDir).renew(idDir);
+    DeviceClient.Renewal r = restarted(idDir).renewInto(idDir);
     assertThat(r.pendingKey()).startsWith("discarded: IDENTITY_KEY_UNREADABLE");
     assertThat(r.identity().keyPair().getPublic()).isNotEqualTo(pending.getPublic());
     assertThat(file).doesNotExist();

@@ -90,7 +90,7 @@ class TpmDeviceKeyEnrollmentTest {
 
     TestDevice.dueForRenewal(s, id.serial());
     assertThat(client.poll(null).poll().renewCertificate()).isTrue();
-    DeviceIdentity renewed = client.renew(idDir).identity();
+    DeviceIdentity renewed = client.renewInto(idDir).identity();
     keys.retainOnly(renewed.certificate());
     assertThat(renewed.keyPair().getPrivate()).isInstanceOf(TpmPrivateKey.class);
     assertThat(renewed.keyPair().getPublic()).isNotEqualTo(id.keyPair().getPublic());
@@ -133,7 +133,7 @@ class TpmDeviceKeyEnrollmentTest {
     TpmDeviceKey again = TpmDeviceKey.of(tpm.tcti(), idDir, null);
     DeviceIdentity loaded = DeviceIdentity.load(idDir, again);
     assertThat(loaded.serial()).isEqualTo(old.serial());
-    DeviceClient.Renewal r = DeviceClient.of(s.server.deviceUrl(), loaded, again).renew(idDir);
+    DeviceClient.Renewal r = DeviceClient.of(s.server.deviceUrl(), loaded, again).renewInto(idDir);
     assertThat(r.pendingKey()).isEqualTo("reused");
     assertThat(r.identity().certificate().getPublicKey().getEncoded())
         .isEqualTo(pending.getPublic().getEncoded())
