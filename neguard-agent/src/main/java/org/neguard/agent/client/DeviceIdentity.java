@@ -284,7 +284,7 @@ public final class DeviceIdentity {
     return Sha256.hex(key.getEncoded()).substring(0, 16);
   }
 
-  /** The private key files in {@code dir}, of any key: {@code device-*.key} and {@code device.key}. */
+  /** The private key files in {@code dir}, of any key: {@code device-*.key}, {@code device.key}. */
   public static List<Path> fileKeys(Path dir) throws IOException {
     List<Path> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {

@@ -574,7 +574,7 @@ public final class Devices {
     return null;
   }
 
-  /** The renewed certificate's first use: its predecessor is revoked now, not at its grace's end. */
+  /** The renewed certificate's first use: its predecessor is revoked now, not at grace's end. */
   private void endGrace(String deviceId, String serial, String previous) {
     String actor = "device " + deviceId;
     tx.executeWithoutResult(s -> {
