@@ -34,6 +34,7 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.agent.client.DeviceKeys;
+import org.neguard.agent.client.IdentityException;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.api.device.AttestationChallenge;
@@ -236,6 +237,11 @@ public final class Agent {
       } catch (TpmKeyException e) {
         // Logged as tpm_key_refused with its reason: never a fall-back to a file key.
         return EXIT_IDENTITY;
+      } catch (IdentityException e) {
+        // Never a key that is not the certificate's: the server would refuse it anyway, and a
+        // key swapped in is what an attacker would do.
+        log.event("identity_refused", "reason", e.reason(), "message", e.getMessage());
+        return EXIT_IDENTITY;
       } catch (IOException e) {
         log.event("identity_lost", "message", "the device identity in " + idDir
             + " is unreadable (" + e.getMessage() + "); a lost identity needs a new enrollment"
@@ -251,6 +257,17 @@ public final class Agent {
       log.event("identity_loaded", "deviceId", id.deviceId(), "serial", id.serial(),
           "notAfter", id.certificate().getNotAfter().toInstant(), "key",
           config.tpmDeviceKey() ? "tpm" : "file");
+      // A renewal a crash interrupted: finished if it had switched, its key kept for the next
+      // renewal (which the server offers at once) or discarded when it cannot be used.
+      DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(idDir, deviceKeys, id);
+      if (pending.keyPair() != null) {
+        log.event("renewal_interrupted", "pendingKey", "kept for the next renewal");
+      } else {
+        if (pending.discarded() != null) {
+          log.event("renewal_interrupted", "pendingKey", "discarded: " + pending.discarded());
+        }
+        retainKey(id);
+      }
     } else {
       int enrolled = enroll(idDir);
       if (enrolled != EXIT_OK || client == null) {
@@ -415,10 +432,11 @@ public final class Agent {
       return;
     }
     if (a.poll().renewCertificate()) {
-      DeviceIdentity renewed = client.renew();
-      renewed.save(config.stateDir().resolve(IDENTITY_DIR));
-      retainKey(renewed);
-      log.event("certificate_renewed", "serial", renewed.serial());
+      // Crash-safe: pending key saved first, one rename switches (DeviceClient.renewInto(Path)).
+      DeviceClient.Renewal renewal = client.renewInto(config.stateDir().resolve(IDENTITY_DIR));
+      retainKey(renewal.identity());
+      log.event("certificate_renewed", "serial", renewal.identity().serial(), "pendingKey",
+          renewal.pendingKey());
     }
     DeviceOrder order = a.poll().order();
     log.event("poll", "changed", true, "orderId", order == null ? null : order.orderId(),

@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -17,13 +18,16 @@ import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.DERSequence;
 import org.neguard.agent.TpmKeyException.Reason;
+import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.agent.client.DeviceKeys;
 import org.neguard.attest.TpmPublic;
+import org.neguard.io.AtomicFiles;
 import org.neguard.measure.Sha256;
 import org.neguard.verdict.RefusalException;
 
@@ -35,10 +39,11 @@ import org.neguard.verdict.RefusalException;
  * encrypted under that storage key. The identity directory keeps the key's two blobs, named by
  * the SHA-256 of the public key they hold: {@code tpm-key-<16 hex>.pub} (TPM2B_PUBLIC) and
  * {@code .priv} (TPM2B_PRIVATE, useless without this TPM), and the context of the loaded key
- * ({@code .ctx}, valid until the TPM resets). A renewal adds a new pair beside the old one, so a
- * crash between the server's answer and the certificate's save never leaves a certificate
- * without its key; the others are removed once the new certificate is saved ({@link
- * #retainOnly}).
+ * ({@code .ctx}, valid until the TPM resets). A renewal adds a new pair beside the old one,
+ * synced to disk before {@link #newKeyPair} returns (it is the renewal's pending key, {@link
+ * DeviceIdentity#savePending}), so a crash between the server's answer and the certificate's save
+ * never leaves a certificate without its key; the others are removed once the new certificate is
+ * saved ({@link #retainOnly}).
  *
  * <p>Fails closed ({@link TpmKeyException}): a missing or altered blob, a certificate for another
  * key, a TPM that does not sign, an identity enrolled with a file key. Signing is one TPM command
@@ -48,7 +53,6 @@ public final class TpmDeviceKey implements DeviceKeys {
   public static final String PREFIX = "tpm-key-";
   /** An unrestricted signing key, bound to this TPM and parent, created inside it. */
   static final String ATTRIBUTES = "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|sign";
-  static final String FILE_KEY = "device.key";
 
   private final TpmTools tpm;
   /** Where the blobs are: the identity directory. */
@@ -106,8 +110,14 @@ public final class TpmDeviceKey implements DeviceKeys {
     }
     ECPublicKey key = publicKey(Files.readAllBytes(pub), pub);
     String id = id(key);
-    Files.move(priv, blob(id, ".priv"), StandardCopyOption.REPLACE_EXISTING);
-    Files.move(pub, blob(id, ".pub"), StandardCopyOption.REPLACE_EXISTING);
+    // Synced before the renames: a renewal's pending key must survive a power cut.
+    for (Path p : new Path[] {priv, pub}) {
+      try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    }
+    AtomicFiles.move(priv, blob(id, ".priv"));
+    AtomicFiles.move(pub, blob(id, ".pub"));
     TpmPrivateKey k = new TpmPrivateKey(this, id, key);
     load(k);
     return new KeyPair(key, k);
@@ -121,16 +131,17 @@ public final class TpmDeviceKey implements DeviceKeys {
    *     one), TPM_KEY_MISSING, TPM_KEY_MISMATCH, TPM_KEY_REJECTED, TPM_SIGN_REFUSED
    */
   @Override
-  public synchronized TpmPrivateKey privateKey(Path dir, X509Certificate certificate)
+  public synchronized TpmPrivateKey privateKey(Path dir, PublicKey certificateKey)
       throws IOException {
-    if (Files.exists(dir.resolve(FILE_KEY))) {
+    List<Path> fileKeys = DeviceIdentity.fileKeys(dir);
+    if (!fileKeys.isEmpty()) {
       throw refused(Reason.TPM_KEY_MIGRATION, "the device enrolled with a file key ("
-          + dir.resolve(FILE_KEY) + ") and tpm.deviceKey=true asks for a TPM-held one: a key"
+          + fileKeys.get(0) + ") and tpm.deviceKey=true asks for a TPM-held one: a key"
           + " cannot move into a TPM, so the device needs a new enrollment token: have an"
           + " operator create one, remove " + dir + ", set enroll.token and restart (or set"
           + " tpm.deviceKey=false to keep the file key)", null);
     }
-    String id = id(certificate.getPublicKey());
+    String id = id(certificateKey);
     Path pub = blob(id, ".pub");
     if (!Files.exists(pub) || !Files.exists(blob(id, ".priv"))) {
       boolean others = blobs().stream().anyMatch(b -> b.toString().endsWith(".pub"));
@@ -142,7 +153,7 @@ public final class TpmDeviceKey implements DeviceKeys {
           null);
     }
     ECPublicKey key = publicKey(Files.readAllBytes(pub), pub);
-    if (!Arrays.equals(key.getEncoded(), certificate.getPublicKey().getEncoded())) {
+    if (!Arrays.equals(key.getEncoded(), certificateKey.getEncoded())) {
       throw refused(Reason.TPM_KEY_MISMATCH, "the device certificate's public key is not the"
           + " one in " + pub, null);
     }
@@ -154,7 +165,7 @@ public final class TpmDeviceKey implements DeviceKeys {
     try {
       byte[] sig = sign(k, Sha256.newDigest().digest(challenge));
       Signature v = Signature.getInstance("SHA256withECDSA");
-      v.initVerify(certificate.getPublicKey());
+      v.initVerify(certificateKey);
       v.update(challenge);
       if (!v.verify(sig)) {
         throw refused(Reason.TPM_KEY_MISMATCH, "the TPM's signature with " + pub.getFileName()

@@ -427,9 +427,11 @@ final class QuickstartAgent {
     agent = pb.start();
     awaitEvent("enrolled");
     showEvents();
-    out.println("device key " + home.resolve("state/identity/device.key") + " mode "
+    Path deviceKey = org.neguard.agent.client.DeviceIdentity
+        .fileKeys(home.resolve("state/identity")).get(0);
+    out.println("device key " + deviceKey + " mode "
         + java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
-            home.resolve("state/identity/device.key"))));
+            deviceKey)));
     require(0, cat(new String[] {"device", "show", DEVICE}, cfg));
   }
 

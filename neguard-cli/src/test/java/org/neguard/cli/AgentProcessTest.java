@@ -110,7 +110,10 @@ class AgentProcessTest {
     a = ne("ne-a");
     a.configure("mme", root, null).start();
     a.await("enrolled", e -> true);
-    assertThat(Files.getPosixFilePermissions(a.state().resolve("identity/device.key")))
+    assertThat(org.neguard.agent.client.DeviceIdentity.fileKeys(a.state().resolve("identity")))
+        .hasSize(1);
+    assertThat(Files.getPosixFilePermissions(org.neguard.agent.client.DeviceIdentity
+        .fileKeys(a.state().resolve("identity")).get(0)))
         .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
             java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     String dep = deploy("1.0", "ne-a");

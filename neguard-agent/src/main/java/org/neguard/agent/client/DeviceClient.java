@@ -301,20 +301,69 @@ public final class DeviceClient {
   }
 
   /**
-   * Renews the device certificate for a new key pair (made as at enrollment); the old certificate is
-   * revoked by the server and this client uses the new one from now on.
+   * Renews the device certificate for a new key pair (made as at enrollment), in memory only
+   * ({@code neguard sim agents}); this client uses the new one from now on, and its first
+   * request with it ends the old one's grace on the server. An agent renews with {@link
+   * #renewInto(Path)}.
    *
-   * @return the new identity (save it)
+   * @return the new identity
    */
   public DeviceIdentity renew() throws IOException, DeviceApiException {
+    DeviceIdentity next = requestRenewal(keys.newKeyPair());
+    use(next);
+    return next;
+  }
+
+  /**
+   * Asks the server for a certificate for {@code pair} and returns the identity it makes; saves
+   * nothing and keeps using the current identity (the one step of {@link #renewInto(Path)} that a
+   * crash may separate from the save).
+   */
+  public DeviceIdentity requestRenewal(KeyPair pair) throws IOException, DeviceApiException {
     DeviceIdentity current = requireIdentity();
-    KeyPair pair = keys.newKeyPair();
     CertificateIssued issued = json("POST", "/api/device/v1/certificate",
         new CertificateRequest(DeviceIdentity.csr(current.deviceId(), pair)),
         CertificateIssued.class, 200);
-    DeviceIdentity next = current.renewed(pair, DeviceIdentity.certificate(issued.certificate()));
+    X509Certificate cert = DeviceIdentity.certificate(issued.certificate());
+    if (!java.util.Arrays.equals(cert.getPublicKey().getEncoded(),
+        pair.getPublic().getEncoded())) {
+      throw DeviceApiException.local("KEY_MISMATCH", "the server issued a certificate for"
+          + " another key than the one requested");
+    }
+    return current.renewed(pair, cert);
+  }
+
+  /** A renewal done: the new identity, and what became of a pending key found in the directory. */
+  public record Renewal(DeviceIdentity identity, String pendingKey) {}
+
+  /**
+   * Renews the device certificate crash-safely into the identity directory {@code dir}
+   * (docs/AGENT.md, "The device identity and its renewal"): the pending key an interrupted
+   * renewal left is reused, else a new key pair is made and saved as pending ({@link
+   * DeviceIdentity#savePending}) before the request; the certificate issued is then saved, its
+   * rename switching key and certificate together ({@link DeviceIdentity#save}), and used at once
+   * for one request, which makes the server revoke the old certificate now rather than at the
+   * end of its grace. A crash or failure anywhere leaves the old identity or the new one on disk,
+   * and the server admits the old one until the new one is first used (bounded).
+   *
+   * @return the new identity (in use from now on) and {@code pendingKey}: {@code new}, {@code
+   *     reused}, or {@code discarded: <why>} when an unusable pending key was dropped
+   */
+  public Renewal renewInto(Path dir) throws IOException, DeviceApiException {
+    DeviceIdentity current = requireIdentity();
+    DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(dir, keys, current);
+    KeyPair pair = pending.keyPair();
+    String how = "reused";
+    if (pair == null) {
+      how = pending.discarded() == null ? "new" : "discarded: " + pending.discarded();
+      pair = keys.newKeyPair();
+      DeviceIdentity.savePending(dir, pair);
+    }
+    DeviceIdentity next = requestRenewal(pair);
+    next.save(dir);
     use(next);
-    return next;
+    orderKeys(); // the first use of the new certificate: the old one's grace ends now
+    return new Renewal(next, how);
   }
 
   /**

@@ -2,23 +2,35 @@ package org.neguard.agent.client;
 
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -32,14 +44,35 @@ import org.neguard.pki.KeyType;
 /**
  * Who a device is to the server: its id, the key pair it generated itself (the private key never
  * leaves the device), the certificate the device CA issued for it, and that CA, which is all the
- * device trusts on the agents' port. Saved as three PEM files in a directory: {@code device.key}
- * (PKCS#8, mode 0600, written so before its first byte), {@code device.crt} and {@code ca.crt}.
- * Immutable.
+ * device trusts on the agents' port. Immutable.
+ *
+ * <p>Saved in a directory as PEM files: {@code device.crt}, {@code ca.crt} and the private key
+ * (PKCS#8, mode 0600, written so before its first byte) in a file named by its public key,
+ * {@code device-<id>.key} ({@link #keyFile}; a {@code device.key} saved by an earlier agent is
+ * still read). The certificate is the pointer: its public key names the key file, so that
+ * {@code device.crt}, replaced by one rename, switches key and certificate together. Every file is
+ * written to a temporary file, synced, renamed and its directory synced.
+ *
+ * <p>Crash-safe renewal (docs/AGENT.md, "The device identity and its renewal"): the new key is
+ * saved first as the <em>pending</em> key ({@link #savePending}: its file, then {@code
+ * renewal.pending} naming its public key), the renewal requested, then {@link #save} writes the
+ * new certificate over {@code device.crt} (the switch) and removes the old key and the marker. A
+ * crash at any point leaves a directory that {@link #load} reads as the old identity or the new
+ * one, never a key with another key's certificate; a pending key left behind is reused by the
+ * next renewal ({@link #pendingKey}), so a certificate the server issued for it while the answer
+ * was lost is simply issued again.
  */
 public final class DeviceIdentity {
+  /** The key file of an identity saved before key files were named by their key. */
   static final String KEY = "device.key";
+  static final String KEY_PREFIX = "device-";
+  static final String KEY_SUFFIX = ".key";
   static final String CERTIFICATE = "device.crt";
   static final String CA = "ca.crt";
+  /** A renewal under way: the pending key's public key (PEM). */
+  static final String PENDING = "renewal.pending";
+  private static final FileAttribute<?> OWNER_ONLY =
+      PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
   private final String deviceId;
   private final KeyPair keyPair;
@@ -120,56 +153,115 @@ public final class DeviceIdentity {
   }
 
   /**
-   * Writes the three files into {@code dir} (created 0700 when missing), each atomically; for a
-   * key held elsewhere (a TPM's, {@link DeviceKeys}) only the two certificates, and a {@code
-   * device.key} left from before is removed.
+   * Writes this identity into {@code dir} (created 0700 when missing): the key file (for a key
+   * held elsewhere, a TPM's, {@link DeviceKeys}, none), {@code ca.crt}, then {@code device.crt},
+   * whose rename is the switch to this identity; then removes every other key file and a
+   * pending renewal's marker (a TPM's key blobs are its own to remove).
    */
   public void save(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       Files.createDirectories(dir,
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
-    if (keyPair.getPrivate().getEncoded() == null) {
-      AtomicFiles.write(dir.resolve(CERTIFICATE),
-          pem(certificate).getBytes(StandardCharsets.US_ASCII));
-      AtomicFiles.write(dir.resolve(CA), pem(ca).getBytes(StandardCharsets.US_ASCII));
-      Files.deleteIfExists(dir.resolve(KEY));
-      return;
+    Path key = null;
+    if (keyPair.getPrivate().getEncoded() != null) {
+      key = keyFile(dir, keyPair.getPublic());
+      durably(key, keyPem(keyPair.getPrivate()), OWNER_ONLY);
     }
-    byte[] key = ("-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'})
-            .encodeToString(keyPair.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
-    try (AtomicFiles.Pending p = AtomicFiles.create(dir.resolve(KEY),
-        AtomicFiles.Existing.REPLACE,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      Files.write(p.path(), key);
-      p.commit();
+    durably(dir.resolve(CA), pem(ca).getBytes(StandardCharsets.US_ASCII));
+    durably(dir.resolve(CERTIFICATE), pem(certificate).getBytes(StandardCharsets.US_ASCII));
+    // Only after the switch: until then the old key is the current identity's.
+    Files.deleteIfExists(dir.resolve(PENDING));
+    for (Path other : fileKeys(dir)) {
+      if (!other.equals(key)) {
+        Files.deleteIfExists(other);
+      }
     }
-    AtomicFiles.write(dir.resolve(CERTIFICATE),
-        pem(certificate).getBytes(StandardCharsets.US_ASCII));
-    AtomicFiles.write(dir.resolve(CA), pem(ca).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * Saves {@code pair} as the pending key of a renewal, before the renewal is requested: its key
+   * file (none for a key held elsewhere, which {@link DeviceKeys#newKeyPair} kept), then the
+   * marker naming its public key. The current identity is untouched.
+   */
+  public static void savePending(Path dir, KeyPair pair) throws IOException {
+    if (pair.getPrivate().getEncoded() != null) {
+      durably(keyFile(dir, pair.getPublic()), keyPem(pair.getPrivate()), OWNER_ONLY);
+    }
+    durably(dir.resolve(PENDING), pem(pair.getPublic()).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * What an interrupted renewal left in {@code dir}: a pending key to reuse, or nothing. A
+   * pending key that is {@code current}'s (the crash came after the switch) only has its marker
+   * and the old key removed; one that cannot be used (a marker or key file truncated, the key
+   * gone or not the marker's) is discarded, and the next renewal makes a new key.
+   *
+   * @param keyPair the pending key pair, or null
+   * @param discarded why a pending key was discarded, or null
+   */
+  public record Pending(KeyPair keyPair, String discarded) {}
+
+  /** Looks for a pending renewal's key: see {@link Pending}. */
+  public static Pending pendingKey(Path dir, DeviceKeys keys, DeviceIdentity current)
+      throws IOException {
+    Path marker = dir.resolve(PENDING);
+    if (!Files.exists(marker)) {
+      return new Pending(null, null);
+    }
+    PublicKey pending;
+    try (PEMParser p = new PEMParser(Files.newBufferedReader(marker))) {
+      Object o = p.readObject();
+      if (!(o instanceof SubjectPublicKeyInfo info)) {
+        throw new IOException("no public key");
+      }
+      // The JDK's own key, as in a certificate the JDK reads: the two then compare equal.
+      pending = KeyFactory.getInstance(info.getAlgorithm().getAlgorithm()
+          .equals(PKCSObjectIdentifiers.rsaEncryption) ? "RSA" : "EC")
+          .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      Files.delete(marker);
+      return new Pending(null, marker + " holds no usable public key (" + e.getMessage() + ")");
+    } catch (IOException | RuntimeException e) {
+      Files.delete(marker);
+      return new Pending(null, marker + " is unreadable (" + e.getMessage() + ")");
+    }
+    if (java.util.Arrays.equals(pending.getEncoded(),
+        current.keyPair().getPublic().getEncoded())) {
+      current.save(dir); // the crash came after the switch: finish its clean-up
+      return new Pending(null, null);
+    }
+    try {
+      return new Pending(new KeyPair(pending, keys.privateKey(dir, pending)), null);
+    } catch (IOException e) {
+      Files.delete(marker);
+      Files.deleteIfExists(keyFile(dir, pending));
+      return new Pending(null, e.getMessage());
+    }
   }
 
   /**
    * Reads what {@link #save} wrote.
    *
    * @throws IOException when a file is missing or unreadable, or they do not belong together
+   *     ({@link IdentityException} for the key)
    */
   public static DeviceIdentity load(Path dir) throws IOException {
     return load(dir, DeviceKeys.FILE);
   }
 
   /**
-   * Reads what {@link #save} wrote, the private key from {@code keys}.
+   * Reads what {@link #save} wrote, the private key from {@code keys}, which proves it is the
+   * certificate's key.
    *
-   * @throws IOException when a file is missing or unreadable, {@code keys} refuses, or they do
+   * @throws IOException when a file is missing or unreadable, {@code keys} refuses (for a file
+   *     key {@link IdentityException}: missing, unreadable, not the certificate's), or they do
    *     not belong together
    */
   public static DeviceIdentity load(Path dir, DeviceKeys keys) throws IOException {
     X509Certificate cert = certificate(Files.readString(dir.resolve(CERTIFICATE)));
     X509Certificate ca = certificate(Files.readString(dir.resolve(CA)));
-    PrivateKey key = keys.privateKey(dir, cert);
+    PrivateKey key = keys.privateKey(dir, cert.getPublicKey());
     String cn = cert.getSubjectX500Principal().getName();
     if (!cn.startsWith("CN=") || cn.contains(",")) {
       throw new IOException(dir.resolve(CERTIFICATE) + " names no device: " + cn);
@@ -182,15 +274,109 @@ public final class DeviceIdentity {
     }
   }
 
-  /** The PKCS#8 private key in {@code dir/device.key}. */
-  static PrivateKey fileKey(Path dir) throws IOException {
-    try (PEMParser p = new PEMParser(Files.newBufferedReader(dir.resolve(KEY)))) {
+  /** The file of the private key of {@code key} in {@code dir}: {@code device-<id>.key}. */
+  public static Path keyFile(Path dir, PublicKey key) {
+    return dir.resolve(KEY_PREFIX + keyId(key) + KEY_SUFFIX);
+  }
+
+  /** A key's name in file names: the first 16 hex digits of the SHA-256 of its public DER. */
+  public static String keyId(PublicKey key) {
+    return Sha256.hex(key.getEncoded()).substring(0, 16);
+  }
+
+  /** The private key files in {@code dir}, of any key: {@code device-*.key}, {@code device.key}. */
+  public static List<Path> fileKeys(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir,
+        "{" + KEY + "," + KEY_PREFIX + "*" + KEY_SUFFIX + "}")) {
+      s.forEach(out::add);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * The private key of {@code key} from its file in {@code dir} (or an earlier agent's {@code
+   * device.key}), proven to be {@code key}'s by a signature it makes and {@code key} verifies.
+   */
+  static PrivateKey fileKey(Path dir, PublicKey key) throws IOException {
+    Path file = keyFile(dir, key);
+    if (!Files.exists(file) && Files.exists(dir.resolve(KEY))) {
+      file = dir.resolve(KEY);
+    }
+    String reEnroll = "have an operator create an enrollment token, remove " + dir
+        + ", set enroll.token and restart the agent";
+    String lost = "; a lost device key needs a new enrollment: " + reEnroll;
+    if (!Files.exists(file)) {
+      throw new IdentityException(IdentityException.Reason.IDENTITY_KEY_MISSING, "no private"
+          + " key for the key " + keyId(key) + " in " + dir + " (" + file.getFileName() + ")"
+          + lost, null);
+    }
+    PrivateKey privateKey;
+    try (PEMParser p = new PEMParser(Files.newBufferedReader(file))) {
       Object o = p.readObject();
       if (!(o instanceof PrivateKeyInfo info)) {
-        throw new IOException(dir.resolve(KEY) + " holds no PKCS#8 private key");
+        throw new IOException("it holds no PKCS#8 private key");
       }
-      return privateKey(info, dir.resolve(KEY));
+      privateKey = privateKey(info, file);
+    } catch (IOException | RuntimeException e) {
+      throw new IdentityException(IdentityException.Reason.IDENTITY_KEY_UNREADABLE, file
+          + " is truncated or not a device key (" + e.getMessage() + ")" + lost, e);
     }
+    if (!matches(privateKey, key)) {
+      throw new IdentityException(IdentityException.Reason.IDENTITY_KEY_MISMATCH, file
+          + " holds a private key that is not the key " + keyId(key) + " of "
+          + dir.resolve(CERTIFICATE) + " (a file replaced, or restored from another backup):"
+          + " restore the matching pair, or re-enroll: " + reEnroll,
+          null);
+    }
+    return privateKey;
+  }
+
+  /** Whether a signature by {@code privateKey} verifies with {@code publicKey}. */
+  private static boolean matches(PrivateKey privateKey, PublicKey publicKey) {
+    String algorithm = "RSA".equals(privateKey.getAlgorithm()) ? "SHA256withRSA"
+        : "SHA256withECDSA";
+    byte[] challenge = new byte[32];
+    new SecureRandom().nextBytes(challenge);
+    try {
+      Signature s = Signature.getInstance(algorithm);
+      s.initSign(privateKey);
+      s.update(challenge);
+      byte[] signature = s.sign();
+      Signature v = Signature.getInstance(algorithm);
+      v.initVerify(publicKey);
+      v.update(challenge);
+      return v.verify(signature);
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false; // another algorithm or curve: not this key
+    }
+  }
+
+  /** Writes {@code file} whole or not at all, its bytes and its rename synced to disk. */
+  private static void durably(Path file, byte[] content, FileAttribute<?>... attributes)
+      throws IOException {
+    try (AtomicFiles.Pending p = AtomicFiles.create(file, AtomicFiles.Existing.REPLACE,
+        attributes)) {
+      try (FileChannel ch = FileChannel.open(p.path(), StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer b = ByteBuffer.wrap(content);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      p.commit(); // the rename, and its directory synced
+    }
+  }
+
+  private static byte[] keyPem(PrivateKey key) {
+    return ("-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n").getBytes(StandardCharsets.US_ASCII);
   }
 
   /**

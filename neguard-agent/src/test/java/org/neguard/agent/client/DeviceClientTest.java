@@ -184,12 +184,20 @@ class DeviceClientTest {
     DeviceIdentity id = client().identity();
     Path d = dir.resolve("identity");
     id.save(d);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
-        d.resolve(DeviceIdentity.KEY)))).isEqualTo("rw-------");
+    Path key = DeviceIdentity.keyFile(d, id.keyPair().getPublic());
+    assertThat(DeviceIdentity.fileKeys(d)).containsExactly(key);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+        .isEqualTo("rw-------");
     DeviceIdentity back = DeviceIdentity.load(d);
     assertThat(back.deviceId()).isEqualTo("dev-1");
     assertThat(back.serial()).isEqualTo(id.serial());
     assertThat(back.keyPair().getPrivate()).isEqualTo(id.keyPair().getPrivate());
     assertThat(back.ca()).isEqualTo(ca);
+
+    // An identity an earlier agent saved (device.key) still loads; the next save renames it.
+    Files.move(key, d.resolve(DeviceIdentity.KEY));
+    assertThat(DeviceIdentity.load(d).serial()).isEqualTo(id.serial());
+    DeviceIdentity.load(d).save(d);
+    assertThat(DeviceIdentity.fileKeys(d)).containsExactly(key);
   }
 }

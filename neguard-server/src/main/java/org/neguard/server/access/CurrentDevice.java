@@ -7,8 +7,9 @@ import org.springframework.web.context.request.RequestContextHolder;
 
 /**
  * The device a request on the agents' port was authenticated as: its certificate chained to the
- * device CA in the TLS handshake, and its serial is the device's current, unrevoked one, and the
- * device is not disabled (checked against the database on every request).
+ * device CA in the TLS handshake, and its serial is the device's current, unrevoked one (or its
+ * previous one inside a renewal's bounded grace), and the device is not disabled (checked against
+ * the database on every request).
  *
  * @param deviceId the device id (the certificate's subject CN)
  * @param certificateSerial the serial of the certificate presented, hex

@@ -49,6 +49,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 public final class Devices {
   static final Duration DEFAULT_TOKEN_TTL = Duration.ofMinutes(60);
   static final Duration MAX_TOKEN_TTL = Duration.ofMinutes(10_080);
+  /**
+   * The longest a certificate replaced by a renewal stays admitted when the device never uses
+   * the new one: long enough for an NE to come back from a crash or a power cut and finish the
+   * renewal, short enough that a stolen old key is not worth much (the usual end is the
+   * device's next request, seconds after the renewal).
+   */
+  static final Duration RENEWAL_GRACE = Duration.ofHours(24);
   static final int MAX_INSTALLED = 256;
   static final int MAX_REASON = 2000;
   /** enrollment_tokens.labels: the labels joined by commas. */
@@ -273,6 +280,19 @@ public final class Devices {
         enrolled.notAfter(), keys.orderKeys());
   }
 
+  /**
+   * Renews the certificate the device authenticated with, for the key of {@code csr}.
+   *
+   * <p>Crash-safe (docs/DEPLOYMENTS.md, "Renewal"): the replaced certificate is not revoked here
+   * but kept as the device's previous one, admitted until the device first authenticates with
+   * the new certificate ({@link #admit}, which then revokes it) or until {@link #RENEWAL_GRACE}
+   * has passed (never past its own end), whichever comes first. A device that lost the answer
+   * (a crash, a full disk, a power cut before it saved the certificate) still authenticates
+   * with the previous certificate and renews again: that retry replaces the new certificate,
+   * which was never used and is revoked at once, and does not move the grace's end, so a stolen
+   * previous key cannot keep itself alive by renewing. The same CSR key (the agent reuses its
+   * pending key) or a new one are both taken. A disable revokes both at once.
+   */
   CertificateIssued renew(CurrentDevice device, String csr) {
     String actor = "device " + device.deviceId();
     return change(actor, "RENEW_CERTIFICATE", actor, () -> {
@@ -297,6 +317,13 @@ public final class Devices {
               at(rs.getObject(2, OffsetDateTime.class))))
           .optional().orElseThrow(() -> refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate"
               + " is not known", "certificate " + device.certificateSerial() + " not found"));
+      record Serials(String current, String previous) {}
+      Serials serials = jdbc.sql("SELECT cert_serial, prev_cert_serial FROM devices WHERE id = ?")
+          .param(device.deviceId())
+          .query((rs, i) -> new Serials(rs.getString(1), rs.getString(2))).single();
+      if (device.certificateSerial().equals(serials.previous())) {
+        return renewAgain(device, key, serials.current(), now);
+      }
       if (!ServerKeys.renewalDue(current.issued(), current.notAfter(), now)) {
         Duration lifetime = Duration.between(current.issued(), current.notAfter());
         throw ApiException.of(ReasonCode.CONFLICT, "certificate " + device.certificateSerial()
@@ -304,28 +331,63 @@ public final class Devices {
             + ", in the last third of its lifetime; the poll says when (renewCertificate)");
       }
       DeviceCertificates.Issued cert = certificates.issue(device.deviceId(), key, now);
+      Instant graceEnd = now.plus(RENEWAL_GRACE);
+      if (current.notAfter().isBefore(graceEnd)) {
+        graceEnd = current.notAfter();
+      }
       // Conditional on the serial the device authenticated with: of two renewals racing with
       // one certificate, one wins; the other finds it no longer current.
-      int updated = jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ?"
+      int updated = jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ?,"
+              + " prev_cert_serial = ?, prev_cert_until = ?"
               + " WHERE id = ? AND cert_serial = ? AND disabled_at IS NULL")
-          .params(cert.serial(), utc(cert.notAfter()), device.deviceId(),
-              device.certificateSerial())
+          .params(cert.serial(), utc(cert.notAfter()), device.certificateSerial(),
+              utc(graceEnd), device.deviceId(), device.certificateSerial())
           .update();
       if (updated != 1) {
         throw refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is no longer the device's"
             + " current one", "certificate " + device.certificateSerial()
             + " was replaced or revoked by a concurrent request");
       }
-      jdbc.sql("UPDATE device_certificates SET revoked_at = ?, revocation_reason = 'superseded'"
-              + " WHERE serial = ? AND revoked_at IS NULL")
-          .params(utc(now), device.certificateSerial()).update();
       insertCertificate(cert, device.deviceId(), now);
       audit.append(AuditEvent.success(actor, "RENEW_CERTIFICATE", actor,
           "certificate " + cert.serial() + " until " + cert.notAfter() + " issued; "
-              + device.certificateSerial() + " revoked (superseded)"));
+              + device.certificateSerial() + " admitted until the first use of the new one,"
+              + " at the latest " + graceEnd));
       return new CertificateIssued(ServerKeys.pem(cert.certificate()), cert.serial(),
           WireTime.of(cert.notAfter()));
     });
+  }
+
+  /**
+   * A renewal by the previous certificate, in its grace: the device never received (or never
+   * saved) the certificate of its first renewal, {@code unused}. That one is replaced and
+   * revoked; the grace keeps its end.
+   */
+  private CertificateIssued renewAgain(CurrentDevice device, PublicKey key, String unused,
+      Instant now) {
+    String actor = "device " + device.deviceId();
+    DeviceCertificates.Issued cert = certificates.issue(device.deviceId(), key, now);
+    int updated = jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ?"
+            + " WHERE id = ? AND cert_serial = ? AND prev_cert_serial = ? AND disabled_at IS NULL")
+        .params(cert.serial(), utc(cert.notAfter()), device.deviceId(), unused,
+            device.certificateSerial())
+        .update();
+    if (updated != 1) {
+      throw refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is no longer admitted",
+          "certificate " + device.certificateSerial() + ": its renewal was completed or"
+              + " replaced by a concurrent request");
+    }
+    jdbc.sql("UPDATE device_certificates SET revoked_at = ?,"
+            + " revocation_reason = 'replaced before use' WHERE serial = ? AND revoked_at IS NULL")
+        .params(utc(now), unused).update();
+    insertCertificate(cert, device.deviceId(), now);
+    audit.append(AuditEvent.success(actor, "RENEW_CERTIFICATE", actor,
+        "renewed again with " + device.certificateSerial() + " (the answer to its renewal was"
+            + " lost): certificate " + cert.serial() + " until " + cert.notAfter() + " issued; "
+            + unused + " revoked (replaced before use); the grace of "
+            + device.certificateSerial() + " keeps its end"));
+    return new CertificateIssued(ServerKeys.pem(cert.certificate()), cert.serial(),
+        WireTime.of(cert.notAfter()));
   }
 
   private void insertCertificate(DeviceCertificates.Issued cert, String deviceId, Instant now) {
@@ -470,19 +532,25 @@ public final class Devices {
   /**
    * Whether the device named {@code deviceId} may make a request with the certificate of
    * {@code serial} (which TLS already chained to the device CA): the device exists and is not
-   * disabled, the serial is its current one and the certificate is not revoked.
+   * disabled, and the serial is its current one and not revoked, or its previous one (replaced
+   * by a renewal, {@link #renew}) while the device has not used the current one and the grace
+   * has not ended. The first request with the current certificate ends the previous one's
+   * grace: it is revoked ({@code superseded}) then, in one transaction with its audit row.
    *
    * @return null when admitted, else the refusal (the caller answers and records it)
    */
   Refusal admit(String deviceId, String serial) {
-    record Admission(String current, Instant disabledAt, String known, Instant revokedAt) {}
-    Admission a = jdbc.sql("SELECT d.cert_serial, d.disabled_at, c.serial, c.revoked_at"
+    record Admission(String current, Instant disabledAt, String known, Instant revokedAt,
+        String previous, Instant previousUntil) {}
+    Admission a = jdbc.sql("SELECT d.cert_serial, d.disabled_at, c.serial, c.revoked_at,"
+            + " d.prev_cert_serial, d.prev_cert_until"
             + " FROM devices d LEFT JOIN device_certificates c ON c.serial = ?"
             + " AND c.device_id = d.id WHERE d.id = ?")
         .params(serial, deviceId)
         .query((rs, i) -> new Admission(rs.getString(1),
             at(rs.getObject(2, OffsetDateTime.class)), rs.getString(3),
-            at(rs.getObject(4, OffsetDateTime.class))))
+            at(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
+            at(rs.getObject(6, OffsetDateTime.class))))
         .optional().orElse(null);
     String cert = "certificate " + serial;
     if (a == null) {
@@ -493,7 +561,8 @@ public final class Devices {
       return refuse(ReasonCode.DEVICE_DISABLED, "device " + deviceId + " is disabled; it is"
           + " refused until re-enrolled under a new id", "device disabled at " + a.disabledAt());
     }
-    if (!serial.equals(a.current()) || a.known() == null) {
+    boolean previous = serial.equals(a.previous()) && a.known() != null;
+    if (!previous && (!serial.equals(a.current()) || a.known() == null)) {
       return refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is not the device's current"
           + " one (renewed since?)", cert + " is not current (" + a.current() + " is)");
     }
@@ -501,7 +570,39 @@ public final class Devices {
       return refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate was revoked",
           cert + " revoked at " + a.revokedAt());
     }
+    if (previous) {
+      if (a.previousUntil() == null || !clock.instant().isBefore(a.previousUntil())) {
+        return refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate was replaced by a renewal"
+            + " whose certificate the device never used, and its grace ended at "
+            + a.previousUntil() + "; the device needs a new enrollment (an admin disables this"
+            + " id, an operator creates a token, the device enrolls under a new id)", cert
+            + " superseded by " + a.current() + ", grace ended at " + a.previousUntil());
+      }
+      return null;
+    }
+    if (a.previous() != null) {
+      endGrace(deviceId, serial, a.previous());
+    }
     return null;
+  }
+
+  /** The renewed certificate's first use: its predecessor is revoked now, not at grace's end. */
+  private void endGrace(String deviceId, String serial, String previous) {
+    String actor = "device " + deviceId;
+    tx.executeWithoutResult(s -> {
+      // Conditional: of two first requests on two replicas, one revokes and audits.
+      int updated = jdbc.sql("UPDATE devices SET prev_cert_serial = NULL, prev_cert_until = NULL"
+              + " WHERE id = ? AND cert_serial = ? AND prev_cert_serial = ?")
+          .params(deviceId, serial, previous).update();
+      if (updated != 1) {
+        return;
+      }
+      jdbc.sql("UPDATE device_certificates SET revoked_at = ?, revocation_reason = 'superseded'"
+              + " WHERE serial = ? AND revoked_at IS NULL")
+          .params(utc(clock.instant()), previous).update();
+      audit.append(AuditEvent.success(actor, "RENEW_CERTIFICATE", actor, "certificate " + serial
+          + " used for the first time; " + previous + " revoked (superseded)"));
+    });
   }
 
   static OffsetDateTime utc(Instant i) {

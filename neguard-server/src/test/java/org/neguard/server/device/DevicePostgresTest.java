@@ -57,6 +57,8 @@ class DevicePostgresTest {
     other.renew();
     assertThat(d.client.identity().serial()).as("the first client still holds the old one")
         .isNotEqualTo(other.identity().serial());
+    // The new certificate's first use, on the replica, ends the old one's grace on both.
+    assertThat(other.orderKeys()).isNotEmpty();
     DeviceApiException stale = catchThrowableOfType(DeviceApiException.class,
         d.client::orderKeys);
     assertThat(stale.status()).isEqualTo(401);

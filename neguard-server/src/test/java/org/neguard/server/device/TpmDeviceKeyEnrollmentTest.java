@@ -56,19 +56,25 @@ class TpmDeviceKeyEnrollmentTest {
     return tpm.readPublic(idDir.resolve(id + ".pub"), idDir.resolve(id + ".priv"));
   }
 
+  /** Enrolls {@code deviceId} with a key {@code keys} makes, its identity saved in idDir. */
+  static DeviceClient enrolled(TpmDeviceKey keys, Path idDir, String deviceId) throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
+        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
+    enrolling.enroll(token.path("token").asText(), deviceId, "henb", List.of(), List.of());
+    enrolling.identity().save(idDir);
+    return enrolling;
+  }
+
   @Test
   @DisplayName("SRC-2 INT-3 enroll with a TPM key, poll over mutual TLS signed by the TPM (the"
       + " server's current certificate is the one whose key tpm2_readpublic reads), renew into a"
       + " new TPM key; the old certificate is refused; no private key file at any point")
   void enrollPollRenew_withTpmHeldKey() throws Exception {
-    JsonNode token = TestDevice.token(s, Map.of());
     Path state = dir.resolve("state");
     Path idDir = state.resolve("identity");
     TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
-    DeviceClient enrolling = DeviceClient.enrolling(s.server.deviceUrl(),
-        DeviceClient.Trust.ca(token.path("caCertificate").asText()), keys);
-    enrolling.enroll(token.path("token").asText(), "tpm-key-1", "henb", List.of(), List.of());
-    enrolling.identity().save(idDir);
+    DeviceClient enrolling = enrolled(keys, idDir, "tpm-key-1");
     keys.retainOnly(enrolling.identity().certificate());
     assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
 
@@ -84,8 +90,7 @@ class TpmDeviceKeyEnrollmentTest {
 
     TestDevice.dueForRenewal(s, id.serial());
     assertThat(client.poll(null).poll().renewCertificate()).isTrue();
-    DeviceIdentity renewed = client.renew();
-    renewed.save(idDir);
+    DeviceIdentity renewed = client.renewInto(idDir).identity();
     keys.retainOnly(renewed.certificate());
     assertThat(renewed.keyPair().getPrivate()).isInstanceOf(TpmPrivateKey.class);
     assertThat(renewed.keyPair().getPublic()).isNotEqualTo(id.keyPair().getPublic());
@@ -107,6 +112,35 @@ class TpmDeviceKeyEnrollmentTest {
     // it cannot even sign a handshake any more.
     assertThat(catchThrowableOfType(javax.net.ssl.SSLHandshakeException.class,
         () -> DeviceClient.of(s.server.deviceUrl(), id, keys).orderKeys())).isNotNull();
+    assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 a TPM-held key: the server issued the new certificate and the agent"
+      + " died before saving it; restarted, the old identity loads through the TPM, the pending"
+      + " TPM key is reused and the renewal completes")
+  void renew_crashAfterIssueBeforeSave_pendingTpmKeyReused() throws Exception {
+    Path state = dir.resolve("state-crash");
+    Path idDir = state.resolve("identity");
+    TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
+    DeviceClient enrolling = enrolled(keys, idDir, "tpm-key-2");
+    DeviceIdentity old = enrolling.identity();
+    TestDevice.dueForRenewal(s, old.serial());
+    java.security.KeyPair pending = keys.newKeyPair();
+    DeviceIdentity.savePending(idDir, pending);
+    enrolling.requestRenewal(pending); // the answer lost: nothing else saved
+
+    TpmDeviceKey again = TpmDeviceKey.of(tpm.tcti(), idDir, null);
+    DeviceIdentity loaded = DeviceIdentity.load(idDir, again);
+    assertThat(loaded.serial()).isEqualTo(old.serial());
+    DeviceClient.Renewal r = DeviceClient.of(s.server.deviceUrl(), loaded, again).renewInto(idDir);
+    assertThat(r.pendingKey()).isEqualTo("reused");
+    assertThat(r.identity().certificate().getPublicKey().getEncoded())
+        .isEqualTo(pending.getPublic().getEncoded())
+        .isEqualTo(tpmPublic(idDir, r.identity().certificate()));
+    again.retainOnly(r.identity().certificate());
+    assertThat(DeviceClient.of(s.server.deviceUrl(), DeviceIdentity.load(idDir, again), again)
+        .orderKeys()).isNotEmpty();
     assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
   }
 }
