@@ -107,7 +107,7 @@ final class HardenCheckCommand extends ClientCommand {
       description = "The host's dpkg status file (an NE's copied here, with its info/ directory"
           + " beside it to map the listening executables to packages). Default: this host's"
           + " /var/lib/dpkg/status when the observation is this host's local inventory;"
-          + " required for any other unless --cpe-only.")
+          + " required for any other unless --rpmdb or --cpe-only.")
   Path dpkgStatus;
 
   @Option(names = "--rpmdb", paramLabel = "DIR",
