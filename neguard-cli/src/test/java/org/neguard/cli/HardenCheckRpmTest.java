@@ -3,12 +3,10 @@ package org.neguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -17,16 +15,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.AgentConfig;
 import org.neguard.agent.PackageInventory;
-import org.neguard.agent.client.DeviceClient;
-import org.neguard.cli.server.ServerLauncher;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 import org.neguard.harden.ProcessInfo;
 import org.neguard.harden.Transport;
-import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
 import org.neguard.testing.RpmAdvisories;
 import org.neguard.testing.RpmDatabase;
 
@@ -40,10 +34,8 @@ import org.neguard.testing.RpmDatabase;
 @DisplayName("HRD-3 harden check of rpm NEs")
 class HardenCheckRpmTest {
   static final String EXE = "/usr/sbin/ngtest-tlsd";
+  static OperatorServer server;
   static Path dir;
-  static NeguardServer server;
-  static String url;
-  static Path operator;
   static Path rpmdb;
   static Path inventory;
   static Path db;
@@ -52,24 +44,8 @@ class HardenCheckRpmTest {
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("neguard-harden-rpm-");
-    Path pki = SignedBundles.demoPki(dir.resolve("pki"));
-    Path adminPw = Files.writeString(dir.resolve("admin-password"), "harden-rpm-admin-pw\n");
-    server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
-        .adminPasswordFile(adminPw).build(), List.of(pki.resolve("ca.pem")), List.of());
-    url = server.url().toString();
-    Path admin = dir.resolve("config-admin");
-    CliRun login = CliRun.as(admin, "login", "--server", url, "--user", "admin",
-        "--password-file", adminPw.toString());
-    assertThat(login.exit()).as("%s", login).isZero();
-    Path opPw = Files.writeString(dir.resolve("op-password"), "harden-rpm-operator-pw\n");
-    CliRun add = CliRun.as(admin, "user", "add", "op", "--role", "operator", "--password-file",
-        opPw.toString());
-    assertThat(add.exit()).as("%s", add).isZero();
-    operator = dir.resolve("config-op");
-    CliRun opLogin = CliRun.as(operator, "login", "--server", url, "--user", "op",
-        "--password-file", opPw.toString());
-    assertThat(opLogin.exit()).as("%s", opLogin).isZero();
+    server = OperatorServer.start("neguard-harden-rpm-");
+    dir = server.dir;
 
     // openssl below the fix owns the listening daemon's executable; openssl-perl is at the fix.
     rpmdb = RpmDatabase.build(dir.resolve("rhel"), List.of(
@@ -82,10 +58,10 @@ class HardenCheckRpmTest {
     inventory = Files.write(dir.resolve("inventory.json"), ObservationCodec.encode(
         new Observation("inventory", "ne-rpm", "ne-rpm", "NEGuard", now, now, true, Map.of(),
             List.of(tls), List.of())));
-    enroll("ne-rpm").reportPackages(new PackageInventory(new AgentConfig.Packages(
+    server.enroll("ne-rpm").reportPackages(new PackageInventory(new AgentConfig.Packages(
         dir.resolve("no-dpkg"), RpmAdvisories.osRelease(dir.resolve("os-rhel"), "rhel", "9.4"),
         rpmdb)).take(List.of(tls)));
-    enroll("ne-sles").reportPackages(new PackageInventory(new AgentConfig.Packages(
+    server.enroll("ne-sles").reportPackages(new PackageInventory(new AgentConfig.Packages(
         dir.resolve("no-dpkg"), RpmAdvisories.osRelease(dir.resolve("os-sles"), "sles",
             "15.5"), rpmdb)).take(List.of(tls)));
     db = dir.resolve("vulndb");
@@ -100,43 +76,15 @@ class HardenCheckRpmTest {
         """);
   }
 
-  /** Enrolls {@code id} with a token the operator made, through the real device client. */
-  static DeviceClient enroll(String id) throws Exception {
-    Path ca = dir.resolve(id + "-ca.pem");
-    CliRun t = CliRun.as(operator, "device", "enroll-token", "--device-id", id, "--ca-out",
-        ca.toString(), "--force", "--json");
-    assertThat(t.exit()).as("%s", t).isZero();
-    DeviceClient c = DeviceClient.enrolling(URI.create(t.json().path("deviceUrl").asText()),
-        DeviceClient.Trust.ca(Files.readString(ca)));
-    c.enroll(t.json().path("token").asText(), id, "mme", List.of(), List.of());
-    return c;
-  }
-
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) {
-        server.close();
-      }
-    } finally {
-      org.neguard.io.FileTrees.deleteTree(dir);
+    if (server != null) {
+      server.close();
     }
   }
 
   static CliRun check(String... args) {
-    List<String> all = new ArrayList<>(List.of("harden", "check", "--policy", policy.toString(),
-        "--inventory", inventory.toString(), "--vulndb", db.toString(), "--json"));
-    all.addAll(List.of(args));
-    return all.contains("--device") ? CliRun.as(operator, all.toArray(String[]::new))
-        : CliRun.of(all.toArray(String[]::new));
-  }
-
-  static List<String> findings(JsonNode j) {
-    List<String> out = new ArrayList<>();
-    j.at("/evidence/vulnerabilities/findings").forEach(f -> out.add(f.path("advisory").asText()
-        + " " + f.path("package").asText() + " " + f.path("status").asText() + " "
-        + f.path("reachableThrough").toString()));
-    return out;
+    return server.hardenCheck(policy, inventory, db, args);
   }
 
   @Test
@@ -153,7 +101,7 @@ class HardenCheckRpmTest {
     assertThat(j.at("/requirements/HRD-3").asText()).as("%s", r).isEqualTo("FAIL");
     assertThat(j.path("reasons").findValuesAsText("code")).as("%s", r)
         .containsOnly("KNOWN_VULNERABILITY");
-    assertThat(findings(j)).as("%s", r).hasSize(2)
+    assertThat(HardenCheckDeviceTest.findings(j)).as("%s", r).hasSize(2)
         .anySatisfy(f -> assertThat(f).startsWith(RpmAdvisories.RHSA + " openssl FAILING")
             .contains("tcp/4433", EXE))
         .anySatisfy(f -> assertThat(f).startsWith(RpmAdvisories.RHSA + " openssl-devel "));
@@ -174,12 +122,13 @@ class HardenCheckRpmTest {
       + " through the socket owner the agent read with rpm -qf; the evidence names the report")
   void check_device_rpm_sameJudgementAsRpmdb() {
     CliRun file = check("--rpmdb", rpmdb.toString(), "--release", "Red Hat:9.4");
-    CliRun device = check("--server", url, "--device", "ne-rpm");
+    CliRun device = check("--server", server.url, "--device", "ne-rpm");
     assertThat(device.exit()).as("%s", device).isEqualTo(3);
     JsonNode j = device.json();
     assertThat(j.at("/requirements/HRD-3").asText()).as("%s", device).isEqualTo("FAIL");
     assertThat(j.path("reasons").findValuesAsText("code")).containsOnly("KNOWN_VULNERABILITY");
-    assertThat(findings(j)).isEqualTo(findings(file.json())).anySatisfy(f -> assertThat(f)
+    assertThat(HardenCheckDeviceTest.findings(j))
+        .isEqualTo(HardenCheckDeviceTest.findings(file.json())).anySatisfy(f -> assertThat(f)
         .startsWith(RpmAdvisories.RHSA + " openssl FAILING").contains("tcp/4433", EXE));
     assertThat(j.at("/evidence/vulnerabilities/packages").asText()).contains(
         "the 3 rpm packages ne-rpm (mme) reported to");
@@ -191,7 +140,7 @@ class HardenCheckRpmTest {
       + " Enterprise 15.5) is not assessed: SCAN_INCOMPLETE saying why and what to do, exit 3,"
       + " never a pass")
   void check_device_slesRpm_notAssessed() {
-    CliRun r = check("--server", url, "--device", "ne-sles");
+    CliRun r = check("--server", server.url, "--device", "ne-sles");
     assertThat(r.exit()).as("%s", r).isEqualTo(3);
     assertThat(r.json().path("reasons").findValuesAsText("code")).as("%s", r)
         .containsExactly("SCAN_INCOMPLETE");
@@ -210,7 +159,8 @@ class HardenCheckRpmTest {
     CliRun cpe = check("--rpmdb", rpmdb.toString(), "--cpe-only");
     assertThat(cpe.exit()).as("%s", cpe).isEqualTo(2);
     assertThat(cpe.err()).contains("--rpmdb and --cpe-only exclude each other");
-    CliRun device = check("--server", url, "--device", "ne-rpm", "--rpmdb", rpmdb.toString());
+    CliRun device = check("--server", server.url, "--device", "ne-rpm", "--rpmdb",
+        rpmdb.toString());
     assertThat(device.exit()).as("%s", device).isEqualTo(2);
     assertThat(device.err()).contains("--device and --rpmdb exclude each other");
     CliRun noDb = CliRun.of("harden", "check", "--policy", policy.toString(), "--inventory",

@@ -37,9 +37,10 @@ import org.neguard.vuln.DpkgPackage;
  * hardening check"). Every doubt is a refusal with its reason code, never a pass: a device that
  * never reported (SCAN_INCOMPLETE), a report older than {@code --max-report-age} (SCAN_POLICY),
  * a list that is neither dpkg's nor rpm's, names no release, or is rpm's of a release no rpm
- * advisories are matched for (SUSE Linux Enterprise, an unknown distribution: SCAN_INCOMPLETE), an answer larger than {@link
- * #MAX_BYTES} (SIZE_LIMIT), not strict JSON, about another device, with an impossible package, a
- * package twice, a count or socket owner that disagrees with the list (MALFORMED), a list that
+ * advisories are matched for (SUSE Linux Enterprise, an unknown distribution: SCAN_INCOMPLETE),
+ * an answer larger than {@link #MAX_BYTES} (SIZE_LIMIT), not strict JSON, about another
+ * device, with an impossible package (dpkg would refuse it, rpm would not build it), a package
+ * twice, a count or socket owner that disagrees with the list (MALFORMED), a list that
  * does not hash to its digest (DIGEST_MISMATCH). Stateless.
  */
 final class ReportedPackages {
@@ -207,7 +208,8 @@ final class ReportedPackages {
 
   /**
    * The package owning each socket's executable, as the agent read it on the NE (dpkg's file
-   * lists, {@code rpm -qf}). Each owner must be a package of the list, and one executable has one owner.
+   * lists, {@code rpm -qf}). Each owner must be a package of the list, and one executable has
+   * one owner.
    */
   private static Map<String, String> owners(List<SocketOwner> sockets,
       List<Component> installed, String subject, String server) throws RefusalException {
