@@ -300,19 +300,30 @@ public final class PackageInventory {
       if (exe == null || !exe.startsWith("/") || owners.containsKey(exe)) {
         continue;
       }
-      List<String> command = new ArrayList<>(List.of(rpmUsed.toString()));
-      if (rpmDbPath != null) {
-        command.addAll(List.of("--dbpath", rpmDbPath.toAbsolutePath().toString()));
-      }
-      command.addAll(List.of("-qf", "--queryformat", "%{NAME}\\n", exe));
       try {
-        RpmRun run = runRpm(command, MAX_RPM_OWNER_BYTES, "rpm -qf " + exe,
-            "no file has that many owners");
-        owners.put(exe, parseRpmOwner(exe, run.exit(), run.output()));
+        owners.put(exe, rpmOwner(rpmUsed, rpmDbPath, exe));
       } catch (IOException | IllegalStateException e) {
         notes.add("cannot ask rpm for the owner of " + exe + ": " + e.getMessage());
       }
     }
+  }
+
+  /**
+   * The package of the rpm database in {@code dbPath} (null: rpm's default) that owns {@code
+   * exe}, by {@code rpm -qf} ({@link #parseRpmOwner}), or "" for none. Public for {@code
+   * neguard harden check --rpmdb}.
+   *
+   * @throws IllegalStateException when rpm's answer is no owner as asked for
+   */
+  public static String rpmOwner(Path rpm, Path dbPath, String exe) throws IOException {
+    List<String> command = new ArrayList<>(List.of(rpm.toString()));
+    if (dbPath != null) {
+      command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
+    }
+    command.addAll(List.of("-qf", "--queryformat", "%{NAME}\\n", exe));
+    RpmRun run = runRpm(command, MAX_RPM_OWNER_BYTES, "rpm -qf " + exe,
+        "no file has that many owners");
+    return parseRpmOwner(exe, run.exit(), run.output());
   }
 
   /**

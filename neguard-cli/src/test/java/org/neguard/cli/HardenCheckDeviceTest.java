@@ -3,7 +3,6 @@ package org.neguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,9 +16,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.AgentConfig;
 import org.neguard.agent.PackageInventory;
-import org.neguard.agent.client.DeviceClient;
 import org.neguard.api.device.PackageReport;
-import org.neguard.cli.server.ServerLauncher;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -28,8 +25,6 @@ import org.neguard.harden.ProcessInfo;
 import org.neguard.harden.Transport;
 import org.neguard.harden.vuln.VulnFixtures;
 import org.neguard.progress.ProgressListener;
-import org.neguard.server.NeguardServer;
-import org.neguard.server.ServerConfig;
 import org.neguard.vuln.VulnDb;
 
 /**
@@ -42,8 +37,8 @@ import org.neguard.vuln.VulnDb;
  */
 @DisplayName("HRD-3 harden check on an NE's package list as reported to the server")
 class HardenCheckDeviceTest {
+  static OperatorServer server;
   static Path dir;
-  static NeguardServer server;
   static String url;
   static Path operator;
   static Path status;
@@ -53,24 +48,10 @@ class HardenCheckDeviceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("neguard-harden-device-");
-    Path pki = SignedBundles.demoPki(dir.resolve("pki"));
-    Path adminPw = Files.writeString(dir.resolve("admin-password"), "harden-device-admin-pw\n");
-    server = ServerLauncher.start(ServerConfig.builder(dir.resolve("data")).port(0).quiet(true)
-        .adminPasswordFile(adminPw).build(), List.of(pki.resolve("ca.pem")), List.of());
-    url = server.url().toString();
-    Path admin = dir.resolve("config-admin");
-    CliRun login = CliRun.as(admin, "login", "--server", url, "--user", "admin",
-        "--password-file", adminPw.toString());
-    assertThat(login.exit()).as("%s", login).isZero();
-    Path opPw = Files.writeString(dir.resolve("op-password"), "harden-device-operator-pw\n");
-    CliRun add = CliRun.as(admin, "user", "add", "op", "--role", "operator", "--password-file",
-        opPw.toString());
-    assertThat(add.exit()).as("%s", add).isZero();
-    operator = dir.resolve("config-op");
-    CliRun opLogin = CliRun.as(operator, "login", "--server", url, "--user", "op",
-        "--password-file", opPw.toString());
-    assertThat(opLogin.exit()).as("%s", opLogin).isZero();
+    server = OperatorServer.start("neguard-harden-device-");
+    dir = server.dir;
+    url = server.url;
+    operator = server.operator;
 
     status = HardenCheckVulnTest.statusWithInetutilsAt(dir, "2:2.4-2+deb12u1");
     ObservedPort telnet = new ObservedPort(Transport.TCP, "0.0.0.0", 23, PortState.OPEN,
@@ -80,9 +61,9 @@ class HardenCheckDeviceTest {
     inventory = Files.write(dir.resolve("inventory.json"), ObservationCodec.encode(
         new Observation("inventory", "ne-1", "ne-1", "NEGuard", now, now, true, Map.of(),
             List.of(telnet), List.of())));
-    enroll("ne-1").reportPackages(new PackageInventory(new AgentConfig.Packages(
+    server.enroll("ne-1").reportPackages(new PackageInventory(new AgentConfig.Packages(
         status.getParent(), Path.of("/etc/os-release"))).take(List.of(telnet)));
-    enroll("ne-never");
+    server.enroll("ne-never");
     db = dir.resolve("vulndb");
     VulnDb.importFeeds(db, List.of(VulnFixtures.feed(Files.createDirectories(
         dir.resolve("feed")), "debian-12-osv.zip", now)), ProgressListener.NONE);
@@ -96,36 +77,15 @@ class HardenCheckDeviceTest {
         """);
   }
 
-  /** Enrolls {@code id} with a token the operator made, through the real device client. */
-  static DeviceClient enroll(String id) throws Exception {
-    Path ca = dir.resolve(id + "-ca.pem");
-    CliRun t = CliRun.as(operator, "device", "enroll-token", "--device-id", id, "--ca-out",
-        ca.toString(), "--force", "--json");
-    assertThat(t.exit()).as("%s", t).isZero();
-    DeviceClient c = DeviceClient.enrolling(URI.create(t.json().path("deviceUrl").asText()),
-        DeviceClient.Trust.ca(Files.readString(ca)));
-    c.enroll(t.json().path("token").asText(), id, "mme", List.of(), List.of());
-    return c;
-  }
-
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (server != null) {
-        server.close();
-      }
-    } finally {
-      org.neguard.io.FileTrees.deleteTree(dir);
+    if (server != null) {
+      server.close();
     }
   }
 
   static CliRun check(String... args) {
-    List<String> all = new ArrayList<>(List.of("harden", "check", "--policy", policy.toString(),
-        "--inventory", inventory.toString(), "--vulndb", db.toString(), "--json"));
-    all.addAll(List.of(args));
-    // The operator's saved token only where the check talks to the server.
-    return all.contains("--device") ? CliRun.as(operator, all.toArray(String[]::new))
-        : CliRun.of(all.toArray(String[]::new));
+    return server.hardenCheck(policy, inventory, db, args);
   }
 
   static List<String> findings(JsonNode j) {

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.neguard.cli.support.ClientCommand;
 import org.neguard.cli.support.ForceOption;
 import org.neguard.cli.support.Output;
+import org.neguard.cli.support.RpmPackages;
 import org.neguard.cli.support.OutputFiles;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.cli.support.Version;
@@ -106,8 +107,16 @@ final class HardenCheckCommand extends ClientCommand {
       description = "The host's dpkg status file (an NE's copied here, with its info/ directory"
           + " beside it to map the listening executables to packages). Default: this host's"
           + " /var/lib/dpkg/status when the observation is this host's local inventory;"
-          + " required for any other unless --cpe-only.")
+          + " required for any other unless --rpmdb or --cpe-only.")
   Path dpkgStatus;
+
+  @Option(names = "--rpmdb", paramLabel = "DIR",
+      description = "The host's rpm database (an NE's /var/lib/rpm copied here; read with rpm"
+          + " -qa as 'vuln check --rpmdb' reads it), matched by rpm's version rules; needs"
+          + " --release naming an rpm distribution (AlmaLinux:9, Rocky Linux:9, Red Hat:9.4,"
+          + " openSUSE:Leap 15.5). Default: this host's, when the observation is this host's"
+          + " local inventory and it has an rpm database and no dpkg status.")
+  Path rpmdb;
 
   @Option(names = "--device", paramLabel = "ID",
       description = "Assess the packages NE ID last reported to the OAM server (--server, with"
@@ -157,7 +166,8 @@ final class HardenCheckCommand extends ClientCommand {
       }
     }
     if (vulndb == null) {
-      for (Object[] o : new Object[][] {{"--dpkg-status", dpkgStatus}, {"--release", release},
+      for (Object[] o : new Object[][] {{"--dpkg-status", dpkgStatus}, {"--rpmdb", rpmdb},
+          {"--release", release},
           {"--max-vulndb-age", maxVulndbAge}, {"--fail-on", failOn},
           {"--cpe-only", cpeOnly ? Boolean.TRUE : null}, {"--device", device},
           {"--max-report-age", maxReportAge}}) {
@@ -167,7 +177,12 @@ final class HardenCheckCommand extends ClientCommand {
       }
     }
     deviceOptions();
-    if (vulndb != null && dpkgStatus == null && device == null && !cpeOnly
+    if (rpmdb != null && (dpkgStatus != null || cpeOnly)) {
+      throw usage("--rpmdb and " + (cpeOnly ? "--cpe-only" : "--dpkg-status") + " exclude each"
+          + " other: give the host's one package database (its rpm database or its dpkg"
+          + " status), or none with --cpe-only");
+    }
+    if (vulndb != null && dpkgStatus == null && rpmdb == null && device == null && !cpeOnly
         && (input.target != null || input.nmapXml != null)) {
       // Said before a scan that may take minutes, not after it.
       throw usage(remoteWithoutPackages(input.target != null ? input.target : host));
@@ -237,9 +252,10 @@ final class HardenCheckCommand extends ClientCommand {
       }
       return;
     }
-    if (dpkgStatus != null || cpeOnly) {
-      throw usage("--device and " + (cpeOnly ? "--cpe-only" : "--dpkg-status") + " exclude each"
-          + " other: the package list is the NE's report, or a status file, or none");
+    if (dpkgStatus != null || rpmdb != null || cpeOnly) {
+      throw usage("--device and " + (cpeOnly ? "--cpe-only" : dpkgStatus != null
+          ? "--dpkg-status" : "--rpmdb") + " exclude each other: the package list is the NE's"
+          + " report, or a package database copied from it, or none");
     }
     if (release != null) {
       throw usage("--release does not go with --device: the NE's report names its release");
@@ -274,6 +290,13 @@ final class HardenCheckCommand extends ClientCommand {
     }
     boolean thisHost = "inventory".equals(o.source())
         && o.host().equalsIgnoreCase(thisHostName());
+    java.util.Optional<Path> localRpm = thisHost && dpkgStatus == null && rpmdb == null
+        && !cpeOnly && !java.nio.file.Files.exists(LOCAL_STATUS) ? RpmPackages.local()
+        : java.util.Optional.empty();
+    if (rpmdb != null || localRpm.isPresent()) {
+      return rpm(o, rpmdb != null ? rpmdb : localRpm.get(), rpmdb != null
+          ? "given with --rpmdb" : "this host's", threshold);
+    }
     java.util.Optional<Path> status;
     String label;
     if (dpkgStatus != null) {
@@ -300,6 +323,35 @@ final class HardenCheckCommand extends ClientCommand {
         ecosystem, threshold));
   }
 
+  /**
+   * The assessment of an rpm database's packages ({@code --rpmdb}, or this host's), read as
+   * {@code vuln check --rpmdb} reads it, with the owners of the listening executables from it.
+   */
+  private VulnerabilityInput rpm(Observation o, Path db, String label, Severity threshold)
+      throws IOException, RefusalException {
+    if (release == null) {
+      throw usage("the rpm database " + db + " needs --release naming its distribution's OSV"
+          + " ecosystem, for example AlmaLinux:9, Rocky Linux:9, Red Hat:9.4 or openSUSE:Leap"
+          + " 15.5");
+    }
+    if (!RpmPackages.isRpmRelease(release)) {
+      throw usage("--release '" + release + "' is no rpm distribution's OSV ecosystem (such"
+          + " as AlmaLinux:9, Rocky Linux:9, Red Hat:9.4, openSUSE:Leap 15.5), so the rpm"
+          + " database " + db + " cannot be matched; SUSE Linux Enterprise is not assessed yet");
+    }
+    String option = rpmdb != null ? "--rpmdb" : "this host's rpm database";
+    List<org.neguard.vuln.Component> components = RpmPackages.read(db, release, option);
+    Map<String, String> owners = RpmPackages.owners(db, VulnerabilityAssessor.executables(o),
+        option);
+    String description = db + " (" + label + ", rpm database read with rpm -qa, "
+        + components.size() + " installed rpm packages)";
+    return VulnerabilityAssessor.assessReported(o, request(VulnDb.open(vulndb),
+        java.util.Optional.empty(), label, release, threshold),
+        new VulnerabilityAssessor.PackageList(components, description,
+            java.util.Optional.of(exe -> java.util.Optional.ofNullable(owners.get(exe))),
+            List.of()));
+  }
+
   /** The assessment's request: the same for every package source. */
   private VulnerabilityAssessor.Request request(VulnDb db, java.util.Optional<Path> status,
       String label, String ecosystem, Severity threshold) {
@@ -314,7 +366,8 @@ final class HardenCheckCommand extends ClientCommand {
   private static String remoteWithoutPackages(String host) {
     return "the observation is of " + host + ", not this host's local inventory: give"
         + " --dpkg-status FILE (that host's /var/lib/dpkg/status copied here, its info/"
-        + " directory beside it) or --cpe-only to match only the services' identified products";
+        + " directory beside it), --rpmdb DIR (its rpm database copied here) or --cpe-only to"
+        + " match only the services' identified products";
   }
 
   /** This host's dpkg database. */

@@ -20,10 +20,12 @@ import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.SocketOwner;
 import org.neguard.api.vuln.DevicePackages;
+import org.neguard.cli.support.RpmPackages;
 import org.neguard.cli.support.ServerClient;
 import org.neguard.harden.vuln.VulnerabilityAssessor;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
+import org.neguard.vuln.Component;
 import org.neguard.vuln.DebianVersion;
 import org.neguard.vuln.DpkgPackage;
 
@@ -34,9 +36,11 @@ import org.neguard.vuln.DpkgPackage;
  * vulnerability nobody sees (docs/VULNERABILITIES.md "An NE's reported packages in the
  * hardening check"). Every doubt is a refusal with its reason code, never a pass: a device that
  * never reported (SCAN_INCOMPLETE), a report older than {@code --max-report-age} (SCAN_POLICY),
- * a list that is not dpkg's or names no release (SCAN_INCOMPLETE), an answer larger than {@link
- * #MAX_BYTES} (SIZE_LIMIT), not strict JSON, about another device, with an impossible package, a
- * package twice, a count or socket owner that disagrees with the list (MALFORMED), a list that
+ * a list that is neither dpkg's nor rpm's, names no release, or is rpm's of a release no rpm
+ * advisories are matched for (SUSE Linux Enterprise, an unknown distribution: SCAN_INCOMPLETE),
+ * an answer larger than {@link #MAX_BYTES} (SIZE_LIMIT), not strict JSON, about another
+ * device, with an impossible package (dpkg would refuse it, rpm would not build it), a package
+ * twice, a count or socket owner that disagrees with the list (MALFORMED), a list that
  * does not hash to its digest (DIGEST_MISMATCH). Stateless.
  */
 final class ReportedPackages {
@@ -124,19 +128,32 @@ final class ReportedPackages {
           + " --max-report-age " + human(maxAge) + ": what it runs now may differ. Check that"
           + " its agent runs and reports, or allow an older report with --max-report-age");
     }
-    if (!PackageReport.DPKG.equals(d.format())) {
+    boolean rpm = PackageReport.RPM.equals(d.format());
+    if (!rpm && !PackageReport.DPKG.equals(d.format())) {
       throw RefusalException.about(ReasonCode.SCAN_INCOMPLETE, subject, deviceId + " reported"
-          + " its packages as '" + printable(d.format()) + "', not dpkg: this check assesses"
-          + " Debian package lists only, so nothing was assessed");
+          + " its packages as '" + printable(d.format()) + "', neither dpkg nor rpm, so nothing"
+          + " was assessed: check that its agent can read its package database, or give"
+          + " --dpkg-status FILE or --rpmdb DIR copied from the NE");
     }
     if (d.release() == null) {
       throw RefusalException.about(ReasonCode.SCAN_INCOMPLETE, subject, deviceId + " reported"
           + " no release (its /etc/os-release), so its packages cannot be matched to a"
           + " distribution's advisories");
     }
-    if (!d.release().matches("[A-Z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}")) {
+    // As the server stores it: a family may start in lower case and a release have two words
+    // (openSUSE:Leap 15.5).
+    if (!d.release().matches(
+        "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?")) {
       throw malformed(subject, server, "release '" + printable(d.release()) + "' is not an"
           + " OSV release name like Debian:12");
+    }
+    if (rpm && !RpmPackages.isRpmRelease(d.release())) {
+      throw RefusalException.about(ReasonCode.SCAN_INCOMPLETE, subject, deviceId + " reported"
+          + " rpm packages of " + printable(d.release()) + ", which is no rpm release matched"
+          + " to OSV advisories (AlmaLinux:N, Rocky Linux:N, Red Hat:N.M, openSUSE:Leap N.M,"
+          + " Mageia:N; SUSE Linux Enterprise not yet: its advisories are per product module,"
+          + " which os-release does not name), so it was not assessed: assess it with the"
+          + " distribution's own scanner and keep that evidence");
     }
     List<OsPackage> list = d.packages();
     if (list == null) {
@@ -150,7 +167,7 @@ final class ReportedPackages {
       throw malformed(subject, server, "the answer counts " + d.count() + " packages but lists "
           + list.size());
     }
-    List<DpkgPackage> installed = new ArrayList<>(list.size());
+    List<Component> installed = new ArrayList<>(list.size());
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < list.size(); i++) {
       OsPackage p = list.get(i);
@@ -161,11 +178,14 @@ final class ReportedPackages {
       }
       String at = "package " + (i + 1) + " (" + printable(p.name()) + ")";
       try {
-        installed.add(new DpkgPackage(p.name(), p.arch(), DebianVersion.parse(p.version()),
-            p.source(), DebianVersion.parse(p.sourceVersion())));
+        installed.add(rpm ? rpmPackage(p, d.release()) : Component.ofDpkg(new DpkgPackage(
+            p.name(), p.arch(), DebianVersion.parse(p.version()), p.source(),
+            DebianVersion.parse(p.sourceVersion())), d.release()));
       } catch (IllegalArgumentException e) {
-        throw malformed(subject, server, at + ": " + printable(e.getMessage()) + "; dpkg"
-            + " accepts no such package, so the list is refused whole");
+        throw malformed(subject, server, at + ": " + printable(e.getMessage()) + "; "
+            + (rpm ? "rpm builds" : "dpkg accepts") + " no such package, so the list is"
+            + " refused whole. Check the NE's agent version and its package database, and let"
+            + " it report again");
       }
       if (!seen.add(p.name() + ":" + p.arch())) {
         throw malformed(subject, server, at + " is listed twice");
@@ -177,7 +197,7 @@ final class ReportedPackages {
           + printable(d.digest()) + ": it was altered or cut on its way; nothing was assessed");
     }
     Map<String, String> owners = owners(d.sockets(), installed, subject, server);
-    String description = "the " + list.size() + " dpkg packages " + deviceId + " ("
+    String description = "the " + list.size() + " " + d.format() + " packages " + deviceId + " ("
         + printable(d.neType()) + ") reported to " + server + " at " + reported + " ("
         + human(age) + " before the check), digest " + d.digest();
     List<String> notes = d.notes() == null ? List.of() : d.notes().stream().limit(32)
@@ -187,11 +207,12 @@ final class ReportedPackages {
   }
 
   /**
-   * The package owning each socket's executable, as the agent read it from dpkg's file lists
-   * on the NE. Each owner must be a package of the list, and one executable has one owner.
+   * The package owning each socket's executable, as the agent read it on the NE (dpkg's file
+   * lists, {@code rpm -qf}). Each owner must be a package of the list, and one executable has
+   * one owner.
    */
   private static Map<String, String> owners(List<SocketOwner> sockets,
-      List<DpkgPackage> installed, String subject, String server) throws RefusalException {
+      List<Component> installed, String subject, String server) throws RefusalException {
     Set<String> names = new HashSet<>();
     installed.forEach(p -> names.add(p.name()));
     Map<String, String> owners = new HashMap<>();
@@ -212,6 +233,31 @@ final class ReportedPackages {
     }
     return owners;
   }
+
+  /**
+   * An installed rpm as {@code rpm -qa} lists it, checked as the server's ReportCheck does: an
+   * epoch (rpm's EPOCHNUM always gives one) and a release, printable names without blanks.
+   */
+  private static Component rpmPackage(OsPackage p, String release) {
+    for (String t : List.of(p.name(), p.version(), p.arch(), p.source(), p.sourceVersion())) {
+      if (!RPM_TOKEN.matcher(t).matches()) {
+        throw new IllegalArgumentException("'" + t + "' is not an rpm name or version");
+      }
+    }
+    org.neguard.vuln.RpmVersion v = org.neguard.vuln.RpmVersion.parse(p.version());
+    if (!v.hasEpoch() || v.release().isEmpty()
+        || org.neguard.vuln.RpmVersion.parse(p.sourceVersion()).release().isEmpty()) {
+      throw new IllegalArgumentException("an installed rpm's version is EPOCH:VERSION-RELEASE"
+          + " and its source's VERSION-RELEASE, not '" + p.version() + "' and '"
+          + p.sourceVersion() + "'");
+    }
+    return Component.ofRpm(p.name(), p.version(), p.arch(), p.source(), p.sourceVersion(),
+        release);
+  }
+
+  /** rpm names and versions: no blanks or control characters, as rpm itself builds them. */
+  private static final java.util.regex.Pattern RPM_TOKEN =
+      java.util.regex.Pattern.compile("[A-Za-z0-9._+~^:-]{1,256}");
 
   private static Instant instant(String value, String field, String subject, String server)
       throws RefusalException {

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
+import org.neguard.cli.support.RpmPackages;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -27,7 +28,6 @@ import org.neguard.vuln.Component;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Inventory;
 import org.neguard.vuln.RedHatStreams;
-import org.neguard.vuln.VersionScheme;
 import org.neguard.vuln.VulnDb;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -160,32 +160,12 @@ final class VulnCheckCommand extends CommandBase {
    * rules, then matched against the database or the feed.
    */
   private int checkRpm(Output out) throws Exception {
-    if (release == null || VersionScheme.forEcosystem(release)
-        .filter(v -> v == VersionScheme.RPM).isEmpty()) {
+    if (!RpmPackages.isRpmRelease(release)) {
       throw new RefusalException(ReasonCode.BAD_INPUT, "--rpmdb needs --release naming an rpm"
           + " distribution's OSV ecosystem (AlmaLinux:9, Rocky Linux:9, Red Hat:9.4, openSUSE,"
           + " SUSE or Mageia), not " + (release == null ? "none" : "'" + release + "'"));
     }
-    Path rpm = java.util.stream.Stream.of(Path.of("/usr/bin/rpm"), Path.of("/bin/rpm"))
-        .filter(Files::isExecutable).findFirst().orElseThrow(() -> new RefusalException(
-            ReasonCode.BAD_INPUT, "--rpmdb needs rpm on this host (/usr/bin/rpm)"));
-    List<org.neguard.api.device.OsPackage> listed;
-    try {
-      listed = org.neguard.agent.PackageInventory.readRpm(rpm, rpmdb);
-    } catch (IllegalStateException e) {
-      throw new RefusalException(ReasonCode.MALFORMED, "the rpm database " + rpmdb
-          + " is refused: " + e.getMessage() + "; nothing was assessed");
-    }
-    List<Component> components = new ArrayList<>();
-    for (org.neguard.api.device.OsPackage p : listed) {
-      try {
-        components.add(Component.ofRpm(p.name(), p.version(), p.arch(), p.source(),
-            p.sourceVersion(), release));
-      } catch (IllegalArgumentException e) {
-        throw new RefusalException(ReasonCode.MALFORMED, "the rpm database " + rpmdb + " is"
-            + " refused: " + p.name() + ": " + e.getMessage() + "; nothing was assessed");
-      }
-    }
+    List<Component> components = RpmPackages.read(rpmdb, release, "--rpmdb");
     if (source.db != null) {
       VulnDb db = VulnDb.open(source.db);
       db.requireFresh(maxFeedAge, Instant.now());

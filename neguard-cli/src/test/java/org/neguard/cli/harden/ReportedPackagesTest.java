@@ -77,7 +77,7 @@ class ReportedPackagesTest {
   void check_realList_accepted() throws Exception {
     ReportedPackages.Fetched f = ReportedPackages.check(with(n -> { }), "ne-1", SERVER, DAY);
     assertThat(f.release()).isEqualTo("Debian:12");
-    assertThat(f.list().installed()).hasSize(good.path("count").asInt()).hasSizeGreaterThan(100);
+    assertThat(f.list().components()).hasSize(good.path("count").asInt()).hasSizeGreaterThan(100);
     assertThat(f.list().owners().orElseThrow().apply("/usr/sbin/inetutils-inetd"))
         .contains("inetutils-inetd");
     assertThat(f.list().description()).contains("ne-1 (mme)", SERVER,
@@ -134,9 +134,13 @@ class ReportedPackagesTest {
   }
 
   @Test
-  @DisplayName("HRD-3 an rpm list, or one without a release: SCAN_INCOMPLETE")
+  @DisplayName("HRD-3 a list neither dpkg's nor rpm's, an rpm list of a release that is no rpm"
+      + " distribution's, or a list without a release: SCAN_INCOMPLETE")
   void check_notDpkgOrNoRelease_scanIncomplete() throws Exception {
-    assertRefused(with(n -> n.put("format", "rpm")), "SCAN_INCOMPLETE", "'rpm', not dpkg");
+    assertRefused(with(n -> n.put("format", "none")), "SCAN_INCOMPLETE",
+        "'none', neither dpkg nor rpm");
+    assertRefused(with(n -> n.put("format", "rpm")), "SCAN_INCOMPLETE",
+        "rpm packages of Debian:12, which is no rpm release");
     assertRefused(with(n -> n.remove("release")), "SCAN_INCOMPLETE", "no release");
     assertRefused(with(n -> n.put("release", "Debian:12\nx")), "MALFORMED", "not an OSV release");
   }
