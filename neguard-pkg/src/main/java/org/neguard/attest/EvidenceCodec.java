@@ -3,6 +3,7 @@ package org.neguard.attest;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.DupDetector;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,8 +17,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.neguard.json.StrictJson;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
@@ -38,9 +41,8 @@ final class EvidenceCodec {
   static final int MAX_COMPONENTS = 256;
   static final int MAX_LEAVES = 200_000;
   /**
-   * Reads a value that no field takes as it is (an unknown field's, or a value of another kind
-   * than its field's) the way the tree reader did, so that reading it fails exactly where the
-   * tree failed; the document goes on after it (trailing data is checked once, at its end).
+   * Reads a quote's PCR when it is a scalar, as the tree reader does; the document goes on after
+   * it (trailing data is checked once, at its end). Values no field takes are skipped instead.
    */
   private static final ObjectReader SUBTREE = MAPPER.readerFor(JsonNode.class)
       .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -63,7 +65,7 @@ final class EvidenceCodec {
    * The fields an object may carry, by index; a field's kind, and for an object or array the
    * shape of its objects.
    */
-  record Shape(String[] names, Kind[] kinds, Shape[] inner) {
+  record Shape(String[] names, Kind[] kinds, Shape[] inner, int most, String plural) {
     static Shape of(Object... nameKindInner) {
       int n = nameKindInner.length / 3;
       String[] names = new String[n];
@@ -74,7 +76,15 @@ final class EvidenceCodec {
         kinds[i] = (Kind) nameKindInner[3 * i + 1];
         inner[i] = (Shape) nameKindInner[3 * i + 2];
       }
-      return new Shape(names, kinds, inner);
+      return new Shape(names, kinds, inner, Integer.MAX_VALUE, "objects");
+    }
+
+    /**
+     * This shape, of which one array holds at most {@code most}: counted while reading, so
+     * that the object past the limit is refused before it is built.
+     */
+    Shape most(int most, String plural) {
+      return new Shape(names, kinds, inner, most, plural);
     }
 
     /** The index of field {@code name}, -1 if the shape has no such field. */
@@ -96,8 +106,11 @@ final class EvidenceCodec {
   static final class Obj {
     final Object[] values;
     String unknown;
-    /** Every unknown field so far, to refuse one that comes twice (refused anyway, later). */
-    List<String> unknowns;
+    /**
+     * The unknown fields after the first, to refuse one that comes twice (refused anyway,
+     * later): a set, as a list made many unknown names cost quadratic time (review H2).
+     */
+    Set<String> unknowns;
 
     Obj(int fields) {
       values = new Object[fields];
@@ -105,12 +118,13 @@ final class EvidenceCodec {
   }
 
   static final Shape FILE = Shape.of("path", Kind.TEXT, null, "sha256", Kind.TEXT, null,
-      "mode", Kind.TEXT, null);
+      "mode", Kind.TEXT, null).most(MAX_LEAVES, "files");
   static final int F_PATH = 0;
   static final int F_SHA256 = 1;
   static final int F_MODE = 2;
   static final Shape COMPONENT = Shape.of("name", Kind.TEXT, null, "reference", Kind.TEXT,
-      null, "digest", Kind.TEXT, null, "files", Kind.ARRAY, FILE);
+      null, "digest", Kind.TEXT, null, "files", Kind.ARRAY, FILE)
+      .most(MAX_COMPONENTS, "components");
   static final int C_NAME = 0;
   static final int C_REFERENCE = 1;
   static final int C_DIGEST = 2;
@@ -176,14 +190,16 @@ final class EvidenceCodec {
   /**
    * Reads {@code json}, which must be one JSON object of {@code shape} and nothing after it,
    * with the strict mapper's parser: a syntax error, a duplicate key at any depth, nesting or a
-   * number past the parser's limits, or any token after the object is MALFORMED. Fields the
-   * shape does not name and values not of their field's kind are read as a tree by the same
-   * parser (the errors of reading them are exactly the tree's), then remembered as such for
-   * the caller's checks, which run on the whole document in the order they always ran.
+   * number past the parser's limits, or any token after the object is MALFORMED; an array of
+   * more objects than its shape's {@link Shape#most} is SIZE_LIMIT, at the first one too many.
+   * Fields the shape does not name and values not of their field's kind are skipped by the
+   * same parser, unbuilt but with the tree's errors (syntax, nesting, numbers, duplicate keys),
+   * then remembered as such for the caller's checks, which run on the whole document in the
+   * order they always ran.
    */
   static Obj read(byte[] json, String what, Shape shape) throws RefusalException {
     try (JsonParser p = MAPPER.createParser(json)) {
-      // Duplicate keys are refused here and in SUBTREE, at every depth: the parser's own
+      // Duplicate keys are refused here and in skip, at every depth: the parser's own
       // detection kept a hash set for every object of three fields or more, a quarter of the
       // reading of a payload of 240 files.
       p.disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -192,7 +208,7 @@ final class EvidenceCodec {
       if (t == JsonToken.START_OBJECT) {
         root = readObject(p, shape);
       } else if (t != null) {
-        SUBTREE.readTree(p);
+        skip(p);
       }
       JsonToken trailing = p.nextToken();
       if (trailing != null) {
@@ -208,7 +224,8 @@ final class EvidenceCodec {
     }
   }
 
-  private static Obj readObject(JsonParser p, Shape shape) throws IOException {
+  private static Obj readObject(JsonParser p, Shape shape)
+      throws IOException, RefusalException {
     Obj o = new Obj(shape.names.length);
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
       String name = p.currentName();
@@ -217,13 +234,15 @@ final class EvidenceCodec {
       if (i < 0) {
         if (o.unknown == null) {
           o.unknown = name;
-          o.unknowns = List.of(name);
-        } else if (o.unknowns.contains(name)) {
-          throw duplicate(p, name);
         } else {
-          o.unknowns = concat(o.unknowns, name);
+          if (o.unknowns == null) {
+            o.unknowns = new HashSet<>();
+          }
+          if (name.equals(o.unknown) || !o.unknowns.add(name)) {
+            throw duplicate(p, name);
+          }
         }
-        SUBTREE.readTree(p);
+        skip(p);
         continue;
       }
       if (o.values[i] != null) {
@@ -234,7 +253,7 @@ final class EvidenceCodec {
         case TEXT -> v == JsonToken.VALUE_STRING ? p.getText() : wrong(p);
         case OBJECT -> v == JsonToken.START_OBJECT ? readObject(p, inner) : wrong(p);
         case ARRAY -> v == JsonToken.START_ARRAY ? readArray(p, inner) : wrong(p);
-        case NODE -> SUBTREE.readTree(p);
+        case NODE -> v.isScalarValue() ? SUBTREE.readTree(p) : wrong(p);
       };
     }
     return o;
@@ -244,25 +263,54 @@ final class EvidenceCodec {
     return new JsonParseException(p, "Duplicate field '" + name + "'");
   }
 
-  private static List<String> concat(List<String> names, String name) {
-    List<String> out = new ArrayList<>(names);
-    out.add(name);
-    return out;
-  }
-
-  /** An array of objects of {@code shape}; an element of another kind is {@link #WRONG}. */
-  private static List<Object> readArray(JsonParser p, Shape shape) throws IOException {
+  /**
+   * An array of objects of {@code shape}; an element of another kind is {@link #WRONG}. The
+   * elements are counted as they come: one past {@code shape.most()} is refused unbuilt, as
+   * building them all first cost hundreds of MB for a payload of millions of {@code {}}
+   * (review L1).
+   */
+  private static List<Object> readArray(JsonParser p, Shape shape)
+      throws IOException, RefusalException {
     List<Object> out = new ArrayList<>();
     for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      if (out.size() == shape.most()) {
+        throw new RefusalException(ReasonCode.SIZE_LIMIT, "an array of more than "
+            + shape.most() + " " + shape.plural() + ": at most " + shape.most()
+            + " (docs/MEASUREMENT.md, \"Evidence\")");
+      }
       out.add(t == JsonToken.START_OBJECT ? readObject(p, shape) : wrong(p));
     }
     return out;
   }
 
-  /** Reads the value the parser is at as the tree did, and stands for it as "of another kind". */
+  /** Skips the value the parser is at, and stands for it as "of another kind". */
   private static Object wrong(JsonParser p) throws IOException {
-    SUBTREE.readTree(p);
+    skip(p);
     return WRONG;
+  }
+
+  /**
+   * Skips the value the parser is at without building it (a tree of an unknown value cost
+   * memory in proportion to a body that may be unsigned yet, review L1), failing where the
+   * tree reader failed: the parser's own errors, and a duplicate key at any depth.
+   */
+  private static void skip(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT) {
+      DupDetector seen = DupDetector.rootDetector(p);
+      for (t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+        String name = p.currentName();
+        if (seen.isDup(name)) {
+          throw duplicate(p, name);
+        }
+        p.nextToken();
+        skip(p);
+      }
+    } else if (t == JsonToken.START_ARRAY) {
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        skip(p);
+      }
+    }
   }
 
   static Evidence decode(byte[] json) throws RefusalException {
@@ -279,21 +327,12 @@ final class EvidenceCodec {
     if (!(n.values[P_COMPONENTS] instanceof List<?> cs)) {
       throw malformed("components is not an array");
     }
-    if (cs.size() > MAX_COMPONENTS) {
-      throw new RefusalException(ReasonCode.SIZE_LIMIT, cs.size() + " components: at most "
-          + MAX_COMPONENTS);
-    }
     try {
       List<Evidence.Component> components = new ArrayList<>(cs.size());
       for (Object element : cs) {
         Obj c = only(element, "component", COMPONENT);
         if (!(c.values[C_FILES] instanceof List<?> files)) {
           throw malformed("a component's files is not an array");
-        }
-        if (files.size() > MAX_LEAVES) {
-          throw new RefusalException(ReasonCode.SIZE_LIMIT, "component "
-              + text(c, COMPONENT, C_NAME) + " lists " + files.size() + " files: at most "
-              + MAX_LEAVES);
         }
         List<TreeDigest.Leaf> leaves = new ArrayList<>(files.size());
         for (Object file : files) {

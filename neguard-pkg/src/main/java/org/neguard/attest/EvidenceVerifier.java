@@ -26,7 +26,8 @@ import org.neguard.verdict.RefusalException;
 /**
  * The validation entity's first look at evidence: is it this device's, for this nonce, and
  * consistent with itself (docs/MEASUREMENT.md, "Evidence"). In this order, each step before the
- * work the next costs: the length; the protected header, read strictly; the device key's
+ * work the next costs: the length; the protected header's length, then the header, read
+ * strictly; the device key's
  * signature; the payload, read once, strictly; the device; the nonce; every component's digest
  * against its files; the TIM against the components; on a TPM device, the quote against the
  * attestation key, the nonce and the TIM. Whether the components are the <em>expected</em> ones
@@ -37,6 +38,14 @@ import org.neguard.verdict.RefusalException;
 public final class EvidenceVerifier {
   /** Evidence longer than this (characters of the JWS) is refused unread. */
   public static final int MAX_LENGTH = 32 << 20;
+  /**
+   * A protected header longer than this (characters of its base64url) is refused undecoded,
+   * before the signature: the signer's header, {@code {"typ":"neguard-evidence+jws",
+   * "alg":"ES256"}}, is 59 characters, and only alg and typ are read, so 1 KiB leaves room for
+   * another JOSE library's whitespace while an unsigned header cannot make the reading's work
+   * grow with the 16 MiB body (review H2).
+   */
+  public static final int MAX_HEADER_LENGTH = 1024;
 
   private EvidenceVerifier() {}
 
@@ -69,6 +78,11 @@ public final class EvidenceVerifier {
     int dot2 = dot1 < 0 ? -1 : jws.indexOf('.', dot1 + 1);
     if (dot2 < 0 || jws.indexOf('.', dot2 + 1) >= 0) {
       throw EvidenceCodec.malformed("not a JWS in compact serialization");
+    }
+    if (dot1 > MAX_HEADER_LENGTH) {
+      throw new RefusalException(ReasonCode.SIZE_LIMIT, "a protected header of " + dot1
+          + " characters: at most " + MAX_HEADER_LENGTH + "; sign with a header of alg and typ"
+          + " only");
     }
     byte[] bytes = jws.getBytes(StandardCharsets.ISO_8859_1);
     // One reading only: a character outside the alphabet (which a lenient decoder would skip)

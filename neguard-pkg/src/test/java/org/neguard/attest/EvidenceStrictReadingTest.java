@@ -2,10 +2,12 @@ package org.neguard.attest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -257,5 +259,70 @@ class EvidenceStrictReadingTest {
     assertThat(refused(good + "=")).isEqualTo(ReasonCode.MALFORMED);
     assertThat(refused(good + ".")).isEqualTo(ReasonCode.MALFORMED);
     assertThat(refused(good.substring(0, dot2))).isEqualTo(ReasonCode.MALFORMED);
+  }
+
+  @Test
+  @DisplayName("ATT-4 a protected header of 1 MiB of unknown keys is SIZE_LIMIT undecoded, before"
+      + " the signature, in well under 5 s (review H2); the signer's own header, spaced out to"
+      + " the limit, still verifies (the control)")
+  void read_headerOfAMebibyteOfUnknownKeys_refusedBeforeReading() throws Exception {
+    StringBuilder keys = new StringBuilder("{\"alg\":\"RS256\",\"typ\":\"neguard-evidence+jws\"");
+    for (int i = 0; keys.length() < 1 << 20; i++) {
+      keys.append(String.format(",\"k%07d\":0", i));
+    }
+    String bad = jws(keys + "}", body);
+    long start = System.nanoTime();
+    assertThat(refused(bad)).isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    // 768 bytes encode to exactly MAX_HEADER_LENGTH characters.
+    String spaced = HEADER.replace(",", " ".repeat(768 - HEADER.length()) + ",");
+    assertThat(EvidenceVerifier.verify(jws(spaced, body), device.getPublic(), "ne-1", NONCE,
+        Optional.empty())).isEqualTo(evidence);
+    assertThat(header(spaced.replace(",", " ,"))).isEqualTo(ReasonCode.SIZE_LIMIT);
+  }
+
+  @Test
+  @DisplayName("ATT-4 many unknown fields cost linear time: 300,000 of them in a component are"
+      + " read in under 10 s and found after the format (review H2)")
+  void read_manyUnknownFields_linearTime() throws Exception {
+    StringBuilder keys = new StringBuilder(COMPONENT);
+    for (int i = 0; i < 300_000; i++) {
+      keys.append(",\"u").append(i).append("\":0");
+    }
+    String p = v2(COMPONENT, keys.toString());
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThat(payload(p)).isEqualTo(ReasonCode.FORMAT_VERSION));
+  }
+
+  @Test
+  @DisplayName("ATT-4 an array one past its limit is SIZE_LIMIT while reading, before the format:"
+      + " 257 components, 200,001 files; at the limit the format is judged (the control)")
+  void read_arrayPastItsLimit_refusedWhileReading() throws Exception {
+    assertThat(payload(v2("\"components\":[", "\"components\":["
+        + "{},".repeat(EvidenceCodec.MAX_COMPONENTS - 1)))).isEqualTo(ReasonCode.FORMAT_VERSION);
+    assertThat(payload(v2("\"components\":[", "\"components\":["
+        + "{},".repeat(EvidenceCodec.MAX_COMPONENTS)))).isEqualTo(ReasonCode.SIZE_LIMIT);
+    assertThat(payload(v2("\"files\":[", "\"files\":["
+        + "{},".repeat(EvidenceCodec.MAX_LEAVES - 2)))).isEqualTo(ReasonCode.FORMAT_VERSION);
+    assertThat(payload(v2("\"files\":[", "\"files\":["
+        + "{},".repeat(EvidenceCodec.MAX_LEAVES - 1)))).isEqualTo(ReasonCode.SIZE_LIMIT);
+  }
+
+  @Test
+  @DisplayName("ATT-4 a huge unknown value (2 million empty arrays), as an unknown field or a"
+      + " value of the wrong type, is MALFORMED without being built: under 64 MB allocated for"
+      + " 8 MB of JWS (review L1)")
+  void read_hugeUnknownValue_refusedUnbuilt() throws Exception {
+    String huge = "[" + "[],".repeat(2_000_000) + "[]]";
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    for (String p : List.of(edit(V1, V1 + ",\"x\":" + huge),
+        edit("\"deviceId\":\"ne-1\"", "\"deviceId\":" + huge))) {
+      String bad = jws(HEADER, p);
+      long before = threads.getCurrentThreadAllocatedBytes();
+      assertThat(refused(bad)).isEqualTo(ReasonCode.MALFORMED);
+      assertThat(threads.getCurrentThreadAllocatedBytes() - before).as("bytes allocated")
+          .isLessThan(64L << 20);
+    }
   }
 }
