@@ -283,14 +283,17 @@ class EvidenceStrictReadingTest {
 
   @Test
   @DisplayName("ATT-4 many unknown fields cost linear time: 300,000 of them in a component are"
-      + " read in under 10 s and found after the format (review H2)")
+      + " read in under 60 s and found after the format (review H2)")
   void read_manyUnknownFields_linearTime() throws Exception {
     StringBuilder keys = new StringBuilder(COMPONENT);
     for (int i = 0; i < 300_000; i++) {
       keys.append(",\"u").append(i).append("\":0");
     }
     String p = v2(COMPONENT, keys.toString());
-    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10),
+    // A bound on the algorithm, not a speed target: linear reading takes about 2.5 s on a loaded
+    // 2-core machine, the quadratic list it replaced (4.5e10 comparisons and copies) many minutes;
+    // 60 s leaves a busy CI machine room without letting the quadratic one pass.
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
         () -> assertThat(payload(p)).isEqualTo(ReasonCode.FORMAT_VERSION));
   }
 
