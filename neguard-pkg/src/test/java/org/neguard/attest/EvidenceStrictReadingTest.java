@@ -291,7 +291,7 @@ class EvidenceStrictReadingTest {
     }
     String p = v2(COMPONENT, keys.toString());
     // A bound on the algorithm, not a speed target: linear reading takes about 2.5 s on a loaded
-    // 2-core machine, the quadratic list it replaced (4.5e10 comparisons and copies) many minutes;
+    // 2-core machine, the quadratic list it replaced (4.5e10 comparisons and copies) minutes;
     // 60 s leaves a busy CI machine room without letting the quadratic one pass.
     org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
         () -> assertThat(payload(p)).isEqualTo(ReasonCode.FORMAT_VERSION));
