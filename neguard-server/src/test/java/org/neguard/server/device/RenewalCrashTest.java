@@ -298,6 +298,7 @@ class RenewalCrashTest {
     KeyPair own = DeviceKeys.FILE.newKeyPair();
     DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
         () -> attacker.requestRenewal(own));
+    assertThat(e).as("a certificate for the attacker's key is refused").isNotNull();
     assertThat(e.status()).isEqualTo(403);
     assertThat(e.code()).isEqualTo("NOT_AUTHORIZED");
     assertThat(e.getMessage()).contains("pending key").contains("new enrollment");
