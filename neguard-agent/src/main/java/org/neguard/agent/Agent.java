@@ -259,10 +259,17 @@ public final class Agent {
           config.tpmDeviceKey() ? "tpm" : "file");
       // A renewal a crash interrupted: finished if it had switched, its key kept for the next
       // renewal (which the server offers at once) or discarded when it cannot be used.
-      DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(idDir, deviceKeys, id);
-      if (pending.keyPair() != null) {
+      DeviceIdentity.Pending pending = null;
+      try {
+        pending = DeviceIdentity.pendingKey(idDir, deviceKeys, id);
+      } catch (IOException e) {
+        // Its holder failed this time: kept, its blobs too (no retainKey), for the next renewal.
+        log.event("renewal_interrupted", "pendingKey", "kept for the next renewal, unusable"
+            + " now: " + e.getMessage());
+      }
+      if (pending != null && pending.keyPair() != null) {
         log.event("renewal_interrupted", "pendingKey", "kept for the next renewal");
-      } else {
+      } else if (pending != null) {
         if (pending.discarded() != null) {
           log.event("renewal_interrupted", "pendingKey", "discarded: " + pending.discarded());
         }

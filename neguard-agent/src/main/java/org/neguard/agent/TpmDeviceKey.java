@@ -178,6 +178,15 @@ public final class TpmDeviceKey implements DeviceKeys {
     return k;
   }
 
+  /**
+   * Lost: the key's blobs missing, altered or another key's, or a file-key identity. Not lost:
+   * {@code TPM_SIGN_REFUSED}, a TPM that did not answer or sign this time.
+   */
+  @Override
+  public boolean lost(IOException e) {
+    return e instanceof TpmKeyException t && t.reason() != Reason.TPM_SIGN_REFUSED;
+  }
+
   /** Removes the blobs of every key but {@code certificate}'s (after a renewal or enrollment). */
   public synchronized void retainOnly(X509Certificate certificate) throws IOException {
     String keep = PREFIX + id(certificate.getPublicKey()) + ".";

@@ -195,14 +195,22 @@ public final class DeviceIdentity {
    * What an interrupted renewal left in {@code dir}: a pending key to reuse, or nothing. A
    * pending key that is {@code current}'s (the crash came after the switch) only has its marker
    * and the old key removed; one that cannot be used (a marker or key file truncated, the key
-   * gone or not the marker's) is discarded, and the next renewal makes a new key.
+   * gone or not the marker's: {@link DeviceKeys#lost}) is discarded, and the next renewal makes
+   * a new key. One whose holder failed this time (a TPM not answering) is kept: {@link
+   * #pendingKey} throws.
    *
    * @param keyPair the pending key pair, or null
    * @param discarded why a pending key was discarded, or null
    */
   public record Pending(KeyPair keyPair, String discarded) {}
 
-  /** Looks for a pending renewal's key: see {@link Pending}. */
+  /**
+   * Looks for a pending renewal's key: see {@link Pending}.
+   *
+   * @throws IOException the pending key's holder failed this time ({@link DeviceKeys#lost} is
+   *     false): the key and its marker are kept for the next attempt, since the server may have
+   *     certified that key and then takes no other until the device enrolls again
+   */
   public static Pending pendingKey(Path dir, DeviceKeys keys, DeviceIdentity current)
       throws IOException {
     Path marker = dir.resolve(PENDING);
@@ -234,6 +242,10 @@ public final class DeviceIdentity {
     try {
       return new Pending(new KeyPair(pending, keys.privateKey(dir, pending)), null);
     } catch (IOException e) {
+      if (!keys.lost(e)) {
+        throw new IOException("the pending key " + keyId(pending) + " of a renewal under way"
+            + " cannot be used now, kept for the next attempt: " + e.getMessage(), e);
+      }
       Files.delete(marker);
       Files.deleteIfExists(keyFile(dir, pending));
       return new Pending(null, e.getMessage());

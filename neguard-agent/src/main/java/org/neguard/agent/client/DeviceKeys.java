@@ -42,4 +42,14 @@ public interface DeviceKeys {
    *     (the message says why and what the operator does)
    */
   PrivateKey privateKey(Path dir, PublicKey key) throws IOException;
+
+  /**
+   * Whether {@code e}, thrown by {@link #privateKey}, says the key is gone for good (missing,
+   * unreadable, not the key asked for) rather than that its holder failed this time (a TPM not
+   * reachable or not signing). A renewal's pending key is discarded only when lost: the server
+   * takes a renewal retried with the old certificate only for the pending key it certified.
+   */
+  default boolean lost(IOException e) {
+    return e instanceof IdentityException;
+  }
 }

@@ -250,10 +250,11 @@ public final class Devices {
       // Attested at once (first contact, REC-3): unknown until its evidence matches the signed
       // RIMs of what it says it runs.
       jdbc.sql("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
-              + " cert_serial, cert_not_after, next_attestation_at, trust_changed_at,"
-              + " trust_reason) VALUES (?, ?, 'unknown', ?, ?, ?, ?, ?, ?, ?)")
+              + " cert_serial, cert_not_after, cert_key_sha256, next_attestation_at,"
+              + " trust_changed_at, trust_reason) VALUES (?, ?, 'unknown', ?, ?, ?, ?, ?, ?, ?,"
+              + " ?)")
           .params(deviceId, neType, utc(now), token.id(), cert.serial(), utc(cert.notAfter()),
-              utc(now), utc(now), "enrolled; awaiting its first attestation")
+              keySha256(key), utc(now), utc(now), "enrolled; awaiting its first attestation")
           .update();
       List<String> labels = token.labels();
       for (String l : labels) {
@@ -288,10 +289,10 @@ public final class Devices {
    * the new certificate ({@link #admit}, which then revokes it) or until {@link #RENEWAL_GRACE}
    * has passed (never past its own end), whichever comes first. A device that lost the answer
    * (a crash, a full disk, a power cut before it saved the certificate) still authenticates
-   * with the previous certificate and renews again: that retry replaces the new certificate,
-   * which was never used and is revoked at once, and does not move the grace's end, so a stolen
-   * previous key cannot keep itself alive by renewing. The same CSR key (the agent reuses its
-   * pending key) or a new one are both taken. A disable revokes both at once.
+   * with the previous certificate and renews again ({@link #renewAgain}): only for the key the
+   * new certificate certifies (the agent reuses its pending key), which is certified again; the
+   * grace keeps its end. Another key is refused, so that a stolen previous key gets no
+   * certificate of its own and lives no longer than the grace. A disable revokes both at once.
    */
   CertificateIssued renew(CurrentDevice device, String csr) {
     String actor = "device " + device.deviceId();
@@ -317,11 +318,27 @@ public final class Devices {
               at(rs.getObject(2, OffsetDateTime.class))))
           .optional().orElseThrow(() -> refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate"
               + " is not known", "certificate " + device.certificateSerial() + " not found"));
-      record Serials(String current, String previous) {}
-      Serials serials = jdbc.sql("SELECT cert_serial, prev_cert_serial FROM devices WHERE id = ?")
+      record Serials(String current, String previous, String currentKey, Instant graceEnd) {}
+      Serials serials = jdbc.sql("SELECT cert_serial, prev_cert_serial, cert_key_sha256,"
+              + " prev_cert_until FROM devices WHERE id = ?")
           .param(device.deviceId())
-          .query((rs, i) -> new Serials(rs.getString(1), rs.getString(2))).single();
+          .query((rs, i) -> new Serials(rs.getString(1), rs.getString(2), rs.getString(3),
+              at(rs.getObject(4, OffsetDateTime.class)))).single();
       if (device.certificateSerial().equals(serials.previous())) {
+        if (!keySha256(key).equals(serials.currentKey())) {
+          // A device that lost the answer sends its pending key again: another key is someone
+          // else holding the previous key (or a device that lost its pending key, which the
+          // grace cannot save either way).
+          throw refuse(ReasonCode.NOT_AUTHORIZED, "a renewal with the certificate a renewal"
+              + " replaced is taken only for the key of the certificate that renewal issued"
+              + " (the agent's pending key); a device that lost that key needs a new enrollment"
+              + " (an admin disables this id, an operator creates a token, the device enrolls"
+              + " under a new id)", "certificate " + device.certificateSerial() + " (in its"
+              + " grace until " + serials.graceEnd() + ") asked to certify key sha256 "
+              + keySha256(key) + ", not the key sha256 " + serials.currentKey() + " of the"
+              + " unused certificate " + serials.current() + ": refused, a stolen previous"
+              + " key?");
+        }
         return renewAgain(device, key, serials.current(), now);
       }
       if (!ServerKeys.renewalDue(current.issued(), current.notAfter(), now)) {
@@ -338,10 +355,11 @@ public final class Devices {
       // Conditional on the serial the device authenticated with: of two renewals racing with
       // one certificate, one wins; the other finds it no longer current.
       int updated = jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ?,"
-              + " prev_cert_serial = ?, prev_cert_until = ?"
+              + " cert_key_sha256 = ?, prev_cert_serial = ?, prev_cert_until = ?"
               + " WHERE id = ? AND cert_serial = ? AND disabled_at IS NULL")
-          .params(cert.serial(), utc(cert.notAfter()), device.certificateSerial(),
-              utc(graceEnd), device.deviceId(), device.certificateSerial())
+          .params(cert.serial(), utc(cert.notAfter()), keySha256(key),
+              device.certificateSerial(), utc(graceEnd), device.deviceId(),
+              device.certificateSerial())
           .update();
       if (updated != 1) {
         throw refuse(ReasonCode.NOT_AUTHENTICATED, "this certificate is no longer the device's"
@@ -359,9 +377,9 @@ public final class Devices {
   }
 
   /**
-   * A renewal by the previous certificate, in its grace: the device never received (or never
-   * saved) the certificate of its first renewal, {@code unused}. That one is replaced and
-   * revoked; the grace keeps its end.
+   * A renewal by the previous certificate, in its grace, for the key of {@code unused} (checked
+   * by the caller): the device never received (or never saved) the certificate of its first
+   * renewal. The same key is certified again, {@code unused} revoked; the grace keeps its end.
    */
   private CertificateIssued renewAgain(CurrentDevice device, PublicKey key, String unused,
       Instant now) {
@@ -383,11 +401,16 @@ public final class Devices {
     insertCertificate(cert, device.deviceId(), now);
     audit.append(AuditEvent.success(actor, "RENEW_CERTIFICATE", actor,
         "renewed again with " + device.certificateSerial() + " (the answer to its renewal was"
-            + " lost): certificate " + cert.serial() + " until " + cert.notAfter() + " issued; "
+            + " lost): the key of " + unused + " certified again, certificate " + cert.serial() + " until " + cert.notAfter() + " issued; "
             + unused + " revoked (replaced before use); the grace of "
             + device.certificateSerial() + " keeps its end"));
     return new CertificateIssued(ServerKeys.pem(cert.certificate()), cert.serial(),
         WireTime.of(cert.notAfter()));
+  }
+
+  /** SHA-256 (hex) of a public key's SubjectPublicKeyInfo DER: {@code devices.cert_key_sha256}. */
+  private static String keySha256(PublicKey key) {
+    return Sha256.hex(key.getEncoded());
   }
 
   private void insertCertificate(DeviceCertificates.Issued cert, String deviceId, Instant now) {

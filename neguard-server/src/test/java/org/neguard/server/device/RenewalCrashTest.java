@@ -75,6 +75,18 @@ class RenewalCrashTest {
     return pending;
   }
 
+  /** A renewal whose answer was lost: the server issued {@code unused}, the device saved none. */
+  record AnswerLost(Path idDir, DeviceClient old, KeyPair pending, DeviceIdentity unused,
+      Instant graceEnd) {}
+
+  static AnswerLost answerLost(String id) throws Exception {
+    Path idDir = enrolledDue(id);
+    DeviceClient old = restarted(idDir);
+    KeyPair pending = pendingSaved(idDir);
+    DeviceIdentity unused = old.requestRenewal(pending);
+    return new AnswerLost(idDir, old, pending, unused, graceEnd(id));
+  }
+
   /** The renewal done: what is saved is what was renewed into, and it is admitted. */
   static void savedAndAdmitted(Path idDir, DeviceClient.Renewal r) throws Exception {
     assertThat(DeviceIdentity.load(idDir).serial()).isEqualTo(r.identity().serial());
@@ -259,21 +271,53 @@ class RenewalCrashTest {
   }
 
   @Test
-  @DisplayName("SRC-2 a stolen old key renewing again inside the grace gets no longer grace, and"
-      + " the certificate it replaces is revoked at once")
+  @DisplayName("SRC-2 OBJ-1 a renewal retried with the old certificate inside the grace, for the"
+      + " same pending key: that key is certified again, the never-used certificate revoked, and"
+      + " the grace keeps its end")
   void renew_retriedWithOldCertificate_graceKeepsItsEnd() throws Exception {
-    Path idDir = enrolledDue("rc-retry");
-    DeviceClient old = restarted(idDir);
-    DeviceIdentity first = old.requestRenewal(DeviceKeys.FILE.newKeyPair());
-    Instant end = graceEnd("rc-retry");
+    AnswerLost lost = answerLost("rc-retry");
     Thread.sleep(20);
-    DeviceIdentity second = old.requestRenewal(DeviceKeys.FILE.newKeyPair());
-    assertThat(second.serial()).isNotEqualTo(first.serial());
-    assertThat(graceEnd("rc-retry")).isEqualTo(end);
-    assertThat(revocation(first.serial())).isEqualTo("replaced before use");
-    assertThat(refusal(first).status()).isEqualTo(401);
+    DeviceIdentity second = lost.old().requestRenewal(lost.pending());
+    assertThat(second.serial()).isNotEqualTo(lost.unused().serial());
+    assertThat(second.certificate().getPublicKey()).isEqualTo(lost.pending().getPublic());
+    assertThat(graceEnd("rc-retry")).isEqualTo(lost.graceEnd());
+    assertThat(revocation(lost.unused().serial())).isEqualTo("replaced before use");
+    assertThat(refusal(lost.unused()).status()).isEqualTo(401);
     assertThat(DeviceClient.of(s.server.deviceUrl(), second).orderKeys()).isNotEmpty();
-    assertThat(refusal(old.identity()).status()).isEqualTo(401);
+    assertThat(refusal(lost.old().identity()).status()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 a stolen old key renewing inside the grace for a key of its own is"
+      + " refused 403 NOT_AUTHORIZED, audited, nothing issued and the grace unchanged; the"
+      + " device's pending key still completes the renewal, and the old key is then refused")
+  void renew_oldKeyDuringGrace_otherPublicKey_refused() throws Exception {
+    AnswerLost lost = answerLost("rc-stolen"); // the device's answer dropped on the path
+    Path idDir = lost.idDir();
+    DeviceClient attacker = restarted(idDir); // the old key and certificate, copied
+    KeyPair own = DeviceKeys.FILE.newKeyPair();
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> attacker.requestRenewal(own));
+    assertThat(e).as("a certificate for the attacker's key is refused").isNotNull();
+    assertThat(e.status()).isEqualTo(403);
+    assertThat(e.code()).isEqualTo("NOT_AUTHORIZED");
+    assertThat(e.getMessage()).contains("pending key").contains("new enrollment");
+    assertThat(TestDevice.auditTail(s, 1)).contains("\"outcome\":\"denied\"")
+        .contains("RENEW_CERTIFICATE").contains("not the key sha256");
+    assertThat(s.http.get("/api/devices/rc-stolen", s.adminToken()).json()
+        .path("certificateSerial").asText()).as("nothing issued")
+        .isEqualTo(lost.unused().serial());
+    assertThat(revocation(lost.unused().serial())).isNull();
+    assertThat(graceEnd("rc-stolen")).isEqualTo(lost.graceEnd());
+    assertThat(attacker.orderKeys()).as("the old certificate, inside its grace").isNotEmpty();
+
+    DeviceClient.Renewal r = restarted(idDir).renewInto(idDir);
+    assertThat(r.pendingKey()).isEqualTo("reused");
+    assertThat(r.identity().certificate().getPublicKey()).isEqualTo(lost.pending().getPublic());
+    savedAndAdmitted(idDir, r);
+    assertThat(refusal(attacker.identity()).status()).isEqualTo(401);
+    assertThat(catchThrowableOfType(DeviceApiException.class,
+        () -> attacker.requestRenewal(own)).status()).isEqualTo(401);
   }
 
   @Test

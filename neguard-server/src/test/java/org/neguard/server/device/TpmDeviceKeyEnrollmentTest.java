@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -142,5 +144,40 @@ class TpmDeviceKeyEnrollmentTest {
     assertThat(DeviceClient.of(s.server.deviceUrl(), DeviceIdentity.load(idDir, again), again)
         .orderKeys()).isNotEmpty();
     assertThat(SoftwareTpm.privateKeyFiles(state)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("SRC-2 OBJ-1 a TPM-held pending key whose certificate's answer was lost, and a TPM"
+      + " that does not answer at the retry: the key is kept (a new key would be refused by the"
+      + " server), and the next renewal, the TPM back, reuses it and completes")
+  void renew_tpmUnreachableAfterAnswerLost_pendingKeyKeptThenReused() throws Exception {
+    Path idDir = dir.resolve("state-down").resolve("identity");
+    TpmDeviceKey keys = TpmDeviceKey.of(tpm.tcti(), idDir, null);
+    DeviceClient enrolling = enrolled(keys, idDir, "tpm-key-3");
+    TestDevice.dueForRenewal(s, enrolling.identity().serial());
+    java.security.KeyPair pending = keys.newKeyPair();
+    DeviceIdentity.savePending(idDir, pending);
+    enrolling.requestRenewal(pending); // the answer lost: nothing else saved
+    DeviceIdentity loaded = DeviceIdentity.load(idDir, keys);
+
+    int closed;
+    try (ServerSocket free = new ServerSocket(0)) {
+      closed = free.getLocalPort(); // nothing listens once closed: tpm2-tools cannot connect
+    }
+    TpmDeviceKey down = TpmDeviceKey.of("swtpm:host=127.0.0.1,port=" + closed, idDir, null);
+    IOException e = catchThrowableOfType(IOException.class,
+        () -> DeviceClient.of(s.server.deviceUrl(), loaded, down).renewInto(idDir));
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("kept for the next attempt");
+    assertThat(idDir.resolve("renewal.pending")).exists();
+    assertThat(idDir.resolve(TpmDeviceKey.PREFIX + TpmDeviceKey.id(pending.getPublic())
+        + ".priv")).exists();
+
+    DeviceClient.Renewal r = DeviceClient.of(s.server.deviceUrl(), loaded, keys).renewInto(idDir);
+    assertThat(r.pendingKey()).isEqualTo("reused");
+    assertThat(r.identity().certificate().getPublicKey().getEncoded())
+        .isEqualTo(pending.getPublic().getEncoded());
+    assertThat(DeviceClient.of(s.server.deviceUrl(), DeviceIdentity.load(idDir, keys), keys)
+        .orderKeys()).isNotEmpty();
   }
 }
