@@ -89,8 +89,13 @@ class PackageInventoryRpmTest {
   /** An "rpm" printing {@code output} whatever it is asked, exiting {@code exit}. */
   static Path fakeRpm(Path tmp, String output, int exit) throws Exception {
     Path out = Files.writeString(tmp.resolve("out-" + System.nanoTime()), output);
+    return script(tmp, "cat '" + out + "'\nexit " + exit);
+  }
+
+  /** An "rpm" running the shell commands {@code body}. */
+  static Path script(Path tmp, String body) throws Exception {
     Path script = tmp.resolve("rpm-" + System.nanoTime());
-    Files.writeString(script, "#!/bin/sh\ncat '" + out + "'\nexit " + exit + "\n");
+    Files.writeString(script, "#!/bin/sh\n" + body + "\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     return script;
   }
@@ -230,10 +235,8 @@ class PackageInventoryRpmTest {
         new Bad("rpm failing", "echo bash; exit 2", "exited 2"),
         new Bad("endless", "exec yes bash", "more than "
             + PackageInventory.MAX_RPM_OWNER_BYTES + " bytes"))) {
-      Path script = tmp.resolve("rpm-" + System.nanoTime());
-      Files.writeString(script, "#!/bin/sh\ncase \" $* \" in *\" -qa \"*) cat '" + list
-          + "'; exit 0;; esac\n" + b.body() + "\n");
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      Path script = script(tmp, "case \" $* \" in *\" -qa \"*) cat '" + list
+          + "'; exit 0;; esac\n" + b.body());
       PackageReport r = inventory(tmp, script, tmp.resolve("db")).take(List.of(
           PackageInventoryTest.listening(22, "d", "/usr/sbin/d")));
       assertThat(r.format()).as(b.what()).isEqualTo(PackageReport.RPM);
@@ -316,11 +319,9 @@ class PackageInventoryRpmTest {
     Path list = Files.writeString(tmp.resolve("qa"), GOOD);
     Path asked = tmp.resolve("asked");
     for (boolean hangOnList : List.of(true, false)) {
-      Path script = tmp.resolve("rpm-" + System.nanoTime());
-      Files.writeString(script, "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + asked + "'\n"
+      Path script = script(tmp, "printf '%s\\n' \"$1\" >> '" + asked + "'\n"
           + (hangOnList ? "" : "case \" $* \" in *\" -qa \"*) cat '" + list + "'; exit 0;; esac\n")
-          + "sleep 60\n");
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+          + "sleep 60");
       Files.deleteIfExists(asked);
       PackageInventory inventory = inventory(tmp, script, null, Duration.ofSeconds(2));
       Instant start = Instant.now();
