@@ -16,14 +16,25 @@ import java.util.concurrent.TimeUnit;
  * configured line is split on whitespace into the program and its arguments (no quoting, no
  * expansion; a shell only if the line names one, e.g. a script). Standard output and error are
  * captured together, at most {@link #MAX_OUTPUT} bytes kept (the rest is read and dropped); at
- * the timeout the process and its descendants are killed and the run counts as failed.
+ * the timeout the process and its descendants are killed and the run counts as failed. A query
+ * whose answer is read ({@link #capture}: rpm) keeps its output apart from its errors.
  */
 public final class CommandRunner {
   /** The most output kept of one run. */
   public static final int MAX_OUTPUT = 8 * 1024;
 
-  /** The outcome of one run: the exit code ({@code -1} when killed at the timeout). */
-  public record Result(int exit, boolean timedOut, String output, boolean truncated) {
+  /**
+   * The outcome of one run: the exit code ({@code -1} when killed at the timeout); {@code
+   * truncated}: output past the limit was dropped ({@link #run}) or the command killed there
+   * ({@link #capture}); {@code errors}: standard error when kept apart ({@link #capture}), else
+   * empty.
+   */
+  public record Result(int exit, boolean timedOut, String output, boolean truncated,
+      String errors) {
+    public Result(int exit, boolean timedOut, String output, boolean truncated) {
+      this(exit, timedOut, output, truncated, "");
+    }
+
     public boolean ok() {
       return !timedOut && exit == 0;
     }
@@ -121,7 +132,8 @@ public final class CommandRunner {
         // the gate is gone already (killed): await reports its exit
       }
       Path cg = cgroup;
-      return await(p, timeout, () -> killAll(p.pid(), cg));
+      return await(p, timeout, () -> killAll(p.pid(), cg),
+          new Bounded(p.getInputStream(), MAX_OUTPUT, null), null);
     } finally {
       p.getOutputStream().close(); // no go line after a failure above: the gate exits
       // Killed (a failure above left the gate in it) and gone before the file that names it:
@@ -138,7 +150,30 @@ public final class CommandRunner {
     }
     pb.redirectErrorStream(true);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    return await(pb.start(), timeout, null);
+    Process p = pb.start();
+    return await(p, timeout, null, new Bounded(p.getInputStream(), MAX_OUTPUT, null), null);
+  }
+
+  /**
+   * Runs {@code command} (a query such as {@code rpm -qa}: no shell, standard input from
+   * /dev/null) for at most {@code timeout}, its standard output kept apart from its standard
+   * error: at most {@code maxOutput} bytes of output, past which it is killed at once (not
+   * waited for: its answer is refused anyway; {@link Result#truncated}), and the first {@link
+   * #MAX_OUTPUT} bytes of errors. Both are read on threads of their own, so a command that hangs
+   * with its output open (an rpm waiting for a lock) is killed at the timeout all the same.
+   */
+  public static Result capture(List<String> command, int maxOutput, Duration timeout)
+      throws IOException {
+    Process p = new ProcessBuilder(command)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    return await(p, timeout, null, new Bounded(p.getInputStream(), maxOutput, () -> kill(p)),
+        new Bounded(p.getErrorStream(), MAX_OUTPUT, null));
+  }
+
+  /** Kills {@code p}, children first (a script's sleep would otherwise keep its pipes open). */
+  private static void kill(Process p) {
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    p.destroyForcibly();
   }
 
   /** The cgroup's processes (when there is one), then the process group {@code pgid}. */
@@ -150,14 +185,19 @@ public final class CommandRunner {
   }
 
   /**
-   * Waits for {@code p}; {@code group} (null for a command without a group of its own) kills
-   * what it started: at the timeout, and after a normal exit what it left running.
+   * Waits for {@code p} while {@code out} (and {@code err}, null when merged into it) are read;
+   * {@code group} (null for a command without a group of its own) kills what it started: at the
+   * timeout, and after a normal exit what it left running.
    */
-  private static Result await(Process p, Duration timeout, Runnable group) {
-    Bounded out = new Bounded(p.getInputStream());
-    Thread reader = new Thread(out, "neguard-agent-command-output");
-    reader.setDaemon(true);
-    reader.start();
+  private static Result await(Process p, Duration timeout, Runnable group, Bounded out,
+      Bounded err) {
+    List<Thread> readers = new java.util.ArrayList<>();
+    for (Bounded b : err == null ? List.of(out) : List.of(out, err)) {
+      Thread reader = new Thread(b, "neguard-agent-command-output");
+      reader.setDaemon(true);
+      reader.start();
+      readers.add(reader);
+    }
     boolean done;
     try {
       done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -170,28 +210,30 @@ public final class CommandRunner {
       group.run();
     }
     if (!done) {
-      // Children first (a script's sleep would otherwise keep the output pipe open).
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
+      kill(p);
       try {
         p.waitFor(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    try {
-      reader.join(done ? 2_000 : 500);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (reader.isAlive()) {
+    for (Thread reader : readers) {
       try {
-        p.getInputStream().close();
-      } catch (IOException ignored) {
-        // the reader thread ends on the closed stream
+        reader.join(done ? 2_000 : 500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
-    return new Result(done ? p.exitValue() : -1, !done, out.text(), out.truncated());
+    if (readers.stream().anyMatch(Thread::isAlive)) {
+      try {
+        p.getInputStream().close();
+        p.getErrorStream().close();
+      } catch (IOException ignored) {
+        // the reader threads end on the closed streams
+      }
+    }
+    return new Result(done ? p.exitValue() : -1, !done, out.text(), out.truncated(),
+        err == null ? "" : err.text());
   }
 
   /**
@@ -272,14 +314,21 @@ public final class CommandRunner {
     return name;
   }
 
-  /** Keeps the first {@link #MAX_OUTPUT} bytes of a stream, reading and dropping the rest. */
+  /**
+   * Keeps the first {@code limit} bytes of a stream; past them, runs {@code atLimit} and stops
+   * reading, or without one reads and drops the rest.
+   */
   private static final class Bounded implements Runnable {
     private final InputStream in;
+    private final int limit;
+    private final Runnable atLimit;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private boolean truncated;
 
-    Bounded(InputStream in) {
+    Bounded(InputStream in, int limit, Runnable atLimit) {
       this.in = in;
+      this.limit = limit;
+      this.atLimit = atLimit;
     }
 
     @Override
@@ -289,11 +338,15 @@ public final class CommandRunner {
         int n;
         while ((n = in.read(buf)) >= 0) {
           synchronized (this) {
-            int room = MAX_OUTPUT - kept.size();
+            int room = limit - kept.size();
+            kept.write(buf, 0, Math.max(0, Math.min(n, room)));
             if (n > room) {
               truncated = true;
+              if (atLimit != null) {
+                atLimit.run();
+                return;
+              }
             }
-            kept.write(buf, 0, Math.max(0, Math.min(n, room)));
           }
         }
       } catch (IOException ignored) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.SocketOwner;
@@ -55,6 +55,7 @@ public final class PackageInventory {
   private final Path osRelease;
   private final List<Path> rpm;
   private final Path rpmDbPath;
+  private final Duration rpmTimeout;
 
   private String statusKey;
   private List<OsPackage> packages = List.of();
@@ -72,11 +73,17 @@ public final class PackageInventory {
   }
 
   PackageInventory(AgentConfig.Packages config, List<Path> rpm) {
+    this(config, rpm, Duration.ofSeconds(RPM_TIMEOUT_SECONDS));
+  }
+
+  /** {@code rpmTimeout}: how long one rpm query may take before it is killed. */
+  PackageInventory(AgentConfig.Packages config, List<Path> rpm, Duration rpmTimeout) {
     this.status = config.dpkgAdminDir().resolve("status");
     this.info = config.dpkgAdminDir().resolve("info");
     this.osRelease = config.osRelease();
     this.rpm = List.copyOf(rpm);
     this.rpmDbPath = config.rpmDbPath();
+    this.rpmTimeout = rpmTimeout;
   }
 
   /** The report of the installed packages and of {@code ports}' owners, the list included. */
@@ -84,6 +91,17 @@ public final class PackageInventory {
     List<String> notes = new ArrayList<>();
     readPackages();
     notes.addAll(packageNotes);
+    Set<String> replaced = new HashSet<>();
+    for (ObservedPort p : ports) {
+      String exe = p.process() == null ? null : p.process().executable();
+      if (exe != null && exe.endsWith(DELETED) && replaced.add(exe)) {
+        // the binary on disk is another (an update replaced it): its owner says nothing of
+        // what runs, and the path without the suffix would name the new one
+        notes.add(exe + " (process " + p.process().name() + ") runs an executable that was"
+            + " replaced or removed since it started: restart needed, so that the installed"
+            + " package's binary runs; its owning package is not looked up");
+      }
+    }
     List<SocketOwner> sockets = new ArrayList<>();
     if (PackageReport.DPKG.equals(format)) {
       refreshOwners(ports, notes);
@@ -128,7 +146,7 @@ public final class PackageInventory {
     for (Path r : rpm) {
       if (Files.isExecutable(r)) {
         try {
-          packages = readRpm(r, rpmDbPath);
+          packages = readRpm(r, rpmDbPath, rpmTimeout);
           format = PackageReport.RPM;
           rpmUsed = r;
         } catch (IOException | IllegalStateException e) {
@@ -231,52 +249,53 @@ public final class PackageInventory {
    *     line that is not a package as asked for: the whole list is refused, never guessed at
    */
   public static List<OsPackage> readRpm(Path rpm, Path dbPath) throws IOException {
+    return readRpm(rpm, dbPath, Duration.ofSeconds(RPM_TIMEOUT_SECONDS));
+  }
+
+  static List<OsPackage> readRpm(Path rpm, Path dbPath, Duration timeout) throws IOException {
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
     }
     command.addAll(List.of("-qa", "--queryformat", RPM_QUERY_FORMAT));
-    RpmRun run = runRpm(command, MAX_RPM_BYTES, "rpm -qa", "no package list is that large");
+    CommandRunner.Result run = runRpm(command, MAX_RPM_BYTES, timeout, "rpm -qa",
+        "no package list is that large");
     if (run.exit() != 0) {
       throw new IllegalStateException("rpm -qa exited " + run.exit());
     }
     return parseRpm(run.output());
   }
 
-  /** What rpm printed on its standard output, and its exit status. */
-  private record RpmRun(int exit, String output) {}
-
   /**
-   * Runs {@code command} (an rpm query, named {@code what}), reading at most {@code max} bytes
-   * of its output: past it, or past {@link #RPM_TIMEOUT_SECONDS}, rpm is killed and
-   * IllegalStateException says why ({@code tooMuch}: why that much is no answer).
+   * Runs {@code command} (an rpm query, named {@code what}) for at most {@code timeout},
+   * reading at most {@code max} bytes of its output: past either, rpm is killed and an
+   * IllegalStateException says why ({@code tooMuch}: why that much is no answer; {@link
+   * RpmTimeout} for the timeout).
    */
-  private static RpmRun runRpm(List<String> command, int max, String what, String tooMuch)
-      throws IOException {
-    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    byte[] bytes;
-    try (InputStream in = p.getInputStream()) {
-      bytes = in.readNBytes(max + 1);
-      if (bytes.length > max) {
-        // not a wait for an rpm that goes on writing into a pipe nobody reads
-        p.destroyForcibly();
-        throw new IllegalStateException(what + " wrote more than " + max + " bytes; "
-            + tooMuch);
-      }
+  private static CommandRunner.Result runRpm(List<String> command, int max, Duration timeout,
+      String what, String tooMuch) throws IOException {
+    CommandRunner.Result run = CommandRunner.capture(command, max, timeout);
+    if (run.truncated()) {
+      throw new IllegalStateException(what + " wrote more than " + max + " bytes; " + tooMuch);
     }
-    try {
-      if (!p.waitFor(RPM_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IllegalStateException(what + " took more than " + RPM_TIMEOUT_SECONDS + " s");
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted");
+    if (run.timedOut()) {
+      throw new RpmTimeout(what + " took more than " + timeout.toSeconds() + " s and was"
+          + " killed; is a stuck rpm or dnf holding the rpm database's lock?");
     }
-    return new RpmRun(p.exitValue(), new String(bytes, StandardCharsets.UTF_8));
+    return run;
   }
+
+  /** rpm hung: another query in the same report would hang as long. */
+  private static final class RpmTimeout extends IllegalStateException {
+    RpmTimeout(String message) {
+      super(message);
+    }
+  }
+
+  /** The suffix /proc gives the executable of a process whose file was replaced or removed. */
+  static final String DELETED = " (deleted)";
+  /** Failed {@code rpm -qf} lookups noted in one report, the rest in one: the server takes 32. */
+  static final int MAX_OWNER_FAILURES = 8;
 
   /** Bytes of one {@code rpm -qf} answer read at most: a file has a few owners. */
   static final int MAX_RPM_OWNER_BYTES = 64 << 10;
@@ -286,7 +305,8 @@ public final class PackageInventory {
    * query per executable (rpm prints one line per owner and none naming the file, so one query
    * for several files could not be told apart). The answers are kept while the package list is
    * the same (its digest); an answer that is no owner as asked for is a note and no owner,
-   * asked again at the next report.
+   * asked again at the next report. After a query that hung (killed at the timeout), or {@link
+   * #MAX_OWNER_FAILURES} failed ones, the rest of this report's are not asked: one note says so.
    */
   private void refreshRpmOwners(List<ObservedPort> ports, List<String> notes) {
     String key = PackageReport.digestOf(packages);
@@ -295,50 +315,80 @@ public final class PackageInventory {
       rpmOwnersKey = key;
       infoModified = Long.MIN_VALUE; // dpkg's answers are not these: asked anew if it returns
     }
+    Set<String> asked = new HashSet<>();
+    int failures = 0;
+    String stopped = null;
+    int skipped = 0;
     for (ObservedPort p : ports) {
       String exe = p.process() == null ? null : p.process().executable();
-      if (exe == null || !exe.startsWith("/") || owners.containsKey(exe)) {
+      if (exe == null || !exe.startsWith("/") || exe.endsWith(DELETED)
+          || owners.containsKey(exe) || !asked.add(exe)) {
+        continue;
+      }
+      if (stopped != null) {
+        skipped++;
         continue;
       }
       try {
-        owners.put(exe, rpmOwner(rpmUsed, rpmDbPath, exe));
+        owners.put(exe, rpmOwner(rpmUsed, rpmDbPath, exe, rpmTimeout));
       } catch (IOException | IllegalStateException e) {
         notes.add("cannot ask rpm for the owner of " + exe + ": " + e.getMessage());
+        if (e instanceof RpmTimeout) {
+          // a hung rpm (a held lock) hangs for every file: the report goes on without them
+          stopped = "rpm hung";
+        } else if (++failures == MAX_OWNER_FAILURES) {
+          stopped = MAX_OWNER_FAILURES + " lookups failed";
+        }
       }
+    }
+    if (skipped > 0) {
+      notes.add("rpm was not asked for the owners of " + skipped + " more listening"
+          + " executables (" + stopped + "); asked again at the next report");
     }
   }
 
   /**
    * The package of the rpm database in {@code dbPath} (null: rpm's default) that owns {@code
    * exe}, by {@code rpm -qf} ({@link #parseRpmOwner}), or "" for none. Public for {@code
-   * neguard harden check --rpmdb}.
+   * neguard harden check --rpmdb}; {@link #RPM_TIMEOUT_SECONDS} unless the agent's own.
    *
-   * @throws IllegalStateException when rpm's answer is no owner as asked for
+   * @throws IllegalStateException when rpm's answer is no owner as asked for, or rpm took more
+   *     than the timeout (killed)
    */
   public static String rpmOwner(Path rpm, Path dbPath, String exe) throws IOException {
+    return rpmOwner(rpm, dbPath, exe, Duration.ofSeconds(RPM_TIMEOUT_SECONDS));
+  }
+
+  static String rpmOwner(Path rpm, Path dbPath, String exe, Duration timeout)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
     }
     command.addAll(List.of("-qf", "--queryformat", "%{NAME}\\n", exe));
-    RpmRun run = runRpm(command, MAX_RPM_OWNER_BYTES, "rpm -qf " + exe,
+    CommandRunner.Result run = runRpm(command, MAX_RPM_OWNER_BYTES, timeout, "rpm -qf " + exe,
         "no file has that many owners");
-    return parseRpmOwner(exe, run.exit(), run.output());
+    return parseRpmOwner(exe, run.exit(), run.output(), run.errors());
   }
 
   /**
    * {@code rpm -qf EXE}'s answer: the owning package's name (the first by name when several
-   * own the file), or "" for none (rpm exits 1 saying the file is owned by no package, or,
-   * printing nothing, that it does not exist). Every line must be a package name as rpm builds
-   * it, or the answer is refused whole, naming the line: never a guessed owner.
+   * own the file), or "" for none: only when rpm exits 1 printing exactly that the file is owned
+   * by no package and writing no error (rpm says so too when it cannot read its database). Every
+   * line must be a package name as rpm builds it, or the answer is refused whole, naming the
+   * line: never a guessed owner; a failure names rpm's first error line.
    */
-  static String parseRpmOwner(String exe, int exit, String output) {
-    if (exit == 1 && (output.isEmpty()
-        || output.equals("file " + exe + " is not owned by any package\n"))) {
-      return "";
+  static String parseRpmOwner(String exe, int exit, String output, String errors) {
+    if (exit == 1 && output.equals("file " + exe + " is not owned by any package\n")) {
+      if (errors.isEmpty()) {
+        return "";
+      }
+      throw new IllegalStateException("rpm -qf says the file is owned by no package but"
+          + " reported an error, so that is not believed: " + firstLine(errors));
     }
     if (exit != 0) {
-      throw new IllegalStateException("rpm -qf exited " + exit);
+      throw new IllegalStateException("rpm -qf exited " + exit
+          + (errors.isBlank() ? "" : ": " + firstLine(errors)));
     }
     String[] lines = output.split("\n", -1);
     if (lines.length < 2 || !lines[lines.length - 1].isEmpty()) {
@@ -353,6 +403,14 @@ public final class PackageInventory {
       names.add(lines[i]);
     }
     return names.stream().sorted().findFirst().orElseThrow();
+  }
+
+  /** rpm's first error line (else its first line), printable and short enough for a note. */
+  private static String firstLine(String errors) {
+    List<String> lines = errors.strip().lines().toList();
+    String line = lines.stream().filter(l -> l.startsWith("error:")).findFirst()
+        .orElse(lines.isEmpty() ? "" : lines.get(0)).replaceAll("\\p{Cntrl}", "?");
+    return line.length() > 200 ? line.substring(0, 200) + "..." : line;
   }
 
   /**
@@ -424,7 +482,8 @@ public final class PackageInventory {
     Map<String, String> wanted = new HashMap<>(); // a path dpkg may list -> the executable
     for (ObservedPort p : ports) {
       String exe = p.process() == null ? null : p.process().executable();
-      if (exe != null && exe.startsWith("/") && !owners.containsKey(exe)) {
+      if (exe != null && exe.startsWith("/") && !exe.endsWith(DELETED)
+          && !owners.containsKey(exe)) {
         for (String candidate : listedAs(exe)) {
           wanted.putIfAbsent(candidate, exe);
         }

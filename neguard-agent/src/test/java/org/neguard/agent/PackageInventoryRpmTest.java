@@ -3,18 +3,21 @@ package org.neguard.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.SocketOwner;
+import org.neguard.testing.RequiredProgram;
 import org.neguard.testing.RpmDatabase;
 
 /**
@@ -31,10 +34,15 @@ class PackageInventoryRpmTest {
       new RpmDatabase.Spec("ngtest-tool", null, "1.0~rc1^git2", "3.el9", "noarch", List.of()));
 
   static PackageInventory inventory(Path tmp, Path rpm, Path db) throws Exception {
+    return inventory(tmp, rpm, db, Duration.ofSeconds(PackageInventory.RPM_TIMEOUT_SECONDS));
+  }
+
+  static PackageInventory inventory(Path tmp, Path rpm, Path db, Duration timeout)
+      throws Exception {
     Files.writeString(tmp.resolve("os-release"), "NAME=\"AlmaLinux\"\nID=\"almalinux\"\n"
         + "VERSION_ID=\"9.3\"\n");
     return new PackageInventory(new AgentConfig.Packages(tmp.resolve("no-dpkg"),
-        tmp.resolve("os-release"), db), List.of(rpm));
+        tmp.resolve("os-release"), db), List.of(rpm), timeout);
   }
 
   @Test
@@ -81,8 +89,13 @@ class PackageInventoryRpmTest {
   /** An "rpm" printing {@code output} whatever it is asked, exiting {@code exit}. */
   static Path fakeRpm(Path tmp, String output, int exit) throws Exception {
     Path out = Files.writeString(tmp.resolve("out-" + System.nanoTime()), output);
+    return script(tmp, "cat '" + out + "'\nexit " + exit);
+  }
+
+  /** An "rpm" running the shell commands {@code body}. */
+  static Path script(Path tmp, String body) throws Exception {
     Path script = tmp.resolve("rpm-" + System.nanoTime());
-    Files.writeString(script, "#!/bin/sh\ncat '" + out + "'\nexit " + exit + "\n");
+    Files.writeString(script, "#!/bin/sh\n" + body + "\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     return script;
   }
@@ -181,7 +194,7 @@ class PackageInventoryRpmTest {
   @Test
   @DisplayName("HRD-3 socket owners on rpm NEs: rpm -qf names the package owning each listening"
       + " executable (the first by name when two own it), as rpm's own query does; one owned by"
-      + " no package, or gone, has none")
+      + " no package has none; one gone has none and a note with rpm's error")
   void socketOwners_rpmQf(@TempDir Path tmp) throws Exception {
     Path db = RpmDatabase.build(tmp, List.of(
         new RpmDatabase.Spec("ngtest-daemon", null, "1.0", "1.el9", null, List.of(),
@@ -195,7 +208,9 @@ class PackageInventoryRpmTest {
         PackageInventoryTest.listening(23, "ngtest-shared", "/usr/sbin/ngtest-shared"),
         PackageInventoryTest.listening(24, "unowned", unowned.toString()),
         PackageInventoryTest.listening(25, "gone", "/usr/sbin/ngtest-gone")));
-    assertThat(r.notes()).isEmpty();
+    assertThat(r.notes()).singleElement().asString().contains(
+        "cannot ask rpm for the owner of /usr/sbin/ngtest-gone",
+        "/usr/sbin/ngtest-gone: No such file or directory");
     assertThat(r.sockets()).extracting(SocketOwner::port, SocketOwner::owner).containsExactly(
         tuple(22, "ngtest-daemon"), tuple(23, "ngtest-another"), tuple(24, null),
         tuple(25, null));
@@ -220,10 +235,8 @@ class PackageInventoryRpmTest {
         new Bad("rpm failing", "echo bash; exit 2", "exited 2"),
         new Bad("endless", "exec yes bash", "more than "
             + PackageInventory.MAX_RPM_OWNER_BYTES + " bytes"))) {
-      Path script = tmp.resolve("rpm-" + System.nanoTime());
-      Files.writeString(script, "#!/bin/sh\ncase \" $* \" in *\" -qa \"*) cat '" + list
-          + "'; exit 0;; esac\n" + b.body() + "\n");
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      Path script = script(tmp, "case \" $* \" in *\" -qa \"*) cat '" + list
+          + "'; exit 0;; esac\n" + b.body());
       PackageReport r = inventory(tmp, script, tmp.resolve("db")).take(List.of(
           PackageInventoryTest.listening(22, "d", "/usr/sbin/d")));
       assertThat(r.format()).as(b.what()).isEqualTo(PackageReport.RPM);
@@ -231,6 +244,107 @@ class PackageInventoryRpmTest {
           assertThat(o.owner()).isNull());
       assertThat(r.notes()).as(b.what()).singleElement().asString()
           .contains("cannot ask rpm for the owner of /usr/sbin/d", b.note());
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3 an rpm database rpm cannot read (its file index broken): rpm -qf still says"
+      + " 'not owned by any package', with errors; the agent believes no such answer: a note"
+      + " with rpm's error and no owner, asked again at the next report")
+  void socketOwners_databaseError_notNotOwned(@TempDir Path tmp) throws Exception {
+    Path db = RpmDatabase.build(tmp, SPECS);
+    // The file index (Basenames) replaced by a table of another shape: rpm -qa still lists
+    // the packages, rpm -qf fails on every lookup.
+    RpmDatabase.run(List.of(RequiredProgram.require("python3").toString(), "-c",
+        "import sqlite3,sys; c = sqlite3.connect(sys.argv[1]);"
+            + " c.execute('DROP TABLE Basenames'); c.execute('CREATE TABLE Basenames (x)');"
+            + " c.commit()", db.resolve("rpmdb.sqlite").toString()));
+    Path exe = Files.writeString(tmp.resolve("ngtest-daemon"), "x");
+    Process p = new ProcessBuilder("/usr/bin/rpm", "--dbpath", db.toString(), "-qf",
+        exe.toString()).redirectError(tmp.resolve("rpm-errors").toFile()).start();
+    String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(said).as("rpm's own answer").isEqualTo("file " + exe
+        + " is not owned by any package\n");
+    assertThat(Files.readString(tmp.resolve("rpm-errors"))).contains("error:");
+
+    PackageInventory inventory = inventory(tmp, Path.of("/usr/bin/rpm"), db);
+    for (int report = 1; report <= 2; report++) {
+      PackageReport r = inventory.take(List.of(
+          PackageInventoryTest.listening(22, "ngtest-daemon", exe.toString())));
+      assertThat(r.format()).isEqualTo(PackageReport.RPM);
+      assertThat(r.packages()).hasSize(3);
+      assertThat(r.sockets()).singleElement().satisfies(o -> assertThat(o.owner()).isNull());
+      assertThat(r.notes()).as("report " + report).singleElement().asString().contains(
+          "cannot ask rpm for the owner of " + exe, "not believed", "error:");
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3 a daemon still running an executable an update replaced (/proc names it"
+      + " 'PATH (deleted)'): a 'restart needed' note and no owner; the new file's owner, which"
+      + " rpm would name for PATH, is never looked up")
+  void socketOwners_deletedExecutable_restartNeeded(@TempDir Path tmp) throws Exception {
+    Path path = tmp.resolve("ngtest-daemon");
+    Path db = RpmDatabase.build(tmp, List.of(new RpmDatabase.Spec("ngtest-daemon", null, "1.0",
+        "1.el9", null, List.of(), List.of(path.toString()))));
+    Files.copy(Path.of("/bin/sleep"), path);
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+    Process daemon = new ProcessBuilder(path.toString(), "60").start();
+    try {
+      // an update: the new binary renamed over the old one, which the daemon still runs
+      Path next = Files.copy(Path.of("/bin/sleep"), tmp.resolve("next"));
+      Files.move(next, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      String exe = Files.readSymbolicLink(Path.of("/proc/" + daemon.pid() + "/exe")).toString();
+      assertThat(exe).isEqualTo(path + " (deleted)");
+      PackageReport r = inventory(tmp, Path.of("/usr/bin/rpm"), db).take(List.of(
+          PackageInventoryTest.listening(22, "ngtest-daemon", exe),
+          PackageInventoryTest.listening(23, "ngtest-daemon", exe)));
+      assertThat(r.sockets()).extracting(SocketOwner::owner).containsExactly(null, null);
+      assertThat(r.notes()).singleElement().asString().contains(exe, "restart needed");
+      // what a lookup of the path would have said: the new file's package
+      assertThat(RpmDatabase.run(List.of("/usr/bin/rpm", "--dbpath", db.toString(), "-qf",
+          "--qf", "%{NAME}\\n", path.toString()))).isEqualTo("ngtest-daemon\n");
+    } finally {
+      daemon.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-3 an rpm that hangs with its output open (waiting for a lock a stuck dnf"
+      + " holds) is killed at the timeout: rpm -qa is a note and no list, rpm -qf a note and no"
+      + " owner, the other executables not asked in that report; the report is made")
+  void hungRpm_killedAtTheTimeout(@TempDir Path tmp) throws Exception {
+    Path list = Files.writeString(tmp.resolve("qa"), GOOD);
+    Path asked = tmp.resolve("asked");
+    for (boolean hangOnList : List.of(true, false)) {
+      Path script = script(tmp, "printf '%s\\n' \"$1\" >> '" + asked + "'\n"
+          + (hangOnList ? "" : "case \" $* \" in *\" -qa \"*) cat '" + list + "'; exit 0;; esac\n")
+          + "sleep 60");
+      Files.deleteIfExists(asked);
+      PackageInventory inventory = inventory(tmp, script, null, Duration.ofSeconds(2));
+      Instant start = Instant.now();
+      PackageReport r = inventory.take(List.of(
+          PackageInventoryTest.listening(22, "a", "/usr/sbin/a"),
+          PackageInventoryTest.listening(23, "b", "/usr/sbin/b"),
+          PackageInventoryTest.listening(24, "c", "/usr/sbin/c")));
+      assertThat(Duration.between(start, Instant.now())).as("hangOnList " + hangOnList)
+          .isLessThan(Duration.ofSeconds(20));
+      assertThat(r.sockets()).extracting(SocketOwner::owner).containsExactly(null, null, null);
+      if (hangOnList) {
+        assertThat(r.format()).isEqualTo(PackageReport.NONE);
+        assertThat(r.notes()).singleElement().asString().contains(
+            "cannot list the rpm packages", "rpm -qa took more than 2 s", "lock");
+      } else {
+        assertThat(r.format()).isEqualTo(PackageReport.RPM);
+        assertThat(r.notes()).containsExactly(
+            "cannot ask rpm for the owner of /usr/sbin/a: rpm -qf /usr/sbin/a took more than 2 s"
+                + " and was killed; is a stuck rpm or dnf holding the rpm database's lock?",
+            "rpm was not asked for the owners of 2 more listening executables (rpm hung);"
+                + " asked again at the next report");
+        assertThat(Files.readAllLines(asked)).containsExactly("-qa", "-qf");
+      }
     }
   }
 }
