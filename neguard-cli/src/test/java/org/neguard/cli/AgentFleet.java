@@ -293,16 +293,37 @@ final class AgentFleet implements AutoCloseable {
       return events().stream().map(e -> e.path("event").asText()).toList();
     }
 
+    /**
+     * Waits (90 s at most) until this agent has sent the outcome of its order of
+     * {@code deployment} (a {@code reported} or {@code report_refused} event of the order the
+     * {@code order} event of that deployment names). It reads the agent's log, so that a test
+     * does not poll the server with CLI runs, each taking CPU from the agent, while the agent
+     * works; what the server recorded is still for the test to ask.
+     */
+    JsonNode awaitReported(String deployment) throws Exception {
+      String orderId = await("order", e -> e.path("deploymentId").asText().equals(deployment))
+          .path("orderId").asText();
+      return awaitMatching("reported or report_refused of " + orderId,
+          e -> (e.path("event").asText().equals("reported")
+              || e.path("event").asText().equals("report_refused"))
+              && e.path("orderId").asText().equals(orderId));
+    }
+
     /** Waits (90 s at most: a loaded machine) for an event line named {@code event}. */
     JsonNode await(String event, Predicate<JsonNode> also) throws Exception {
+      return awaitMatching(event, e -> e.path("event").asText().equals(event) && also.test(e));
+    }
+
+    /** Waits (90 s at most) for an event line that matches, described by {@code what}. */
+    private JsonNode awaitMatching(String what, Predicate<JsonNode> matches) throws Exception {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (true) {
         for (JsonNode e : events()) {
-          if (e.path("event").asText().equals(event) && also.test(e)) {
+          if (matches.test(e)) {
             return e;
           }
         }
-        assertThat(System.nanoTime()).as("%s waits for %s; log:\n%s", id, event,
+        assertThat(System.nanoTime()).as("%s waits for %s; log:\n%s", id, what,
             Files.exists(log) ? Files.readString(log) : "").isLessThan(deadline);
         Thread.sleep(100);
       }

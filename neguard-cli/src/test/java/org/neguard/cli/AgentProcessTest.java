@@ -45,7 +45,9 @@ import org.neguard.tuf.Versions;
  * The NE agent as a real process ({@code neguard agent --config}, the CLI's main class on this
  * test's class path) against a real server on loopback: real enrollment and mutual TLS, a real
  * TUF root published by the ceremony commands, real signed and scanned bundles, deployments
- * created and approved by two users. Each test is one step on the same server.
+ * created and approved by two users. Each test is one step on the same server. The agents run
+ * without the port and package inventory ({@code inventory.interval=0}): not what these tests
+ * prove (AgentDriftTest's), and its scans take CPU from the steps under test.
  */
 @DisplayName("INT-3 INT-1 SRC-2 OBJ-1 the NE agent process: verify, install, upgrade, refuse")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -86,8 +88,13 @@ class AgentProcessTest {
     return fleet.deploy("core", version, deviceId);
   }
 
-  static JsonNode finalTarget(String deployment, String deviceId) throws Exception {
-    return fleet.finalTarget(deployment, deviceId);
+  /**
+   * The server's target of {@code ne} in {@code deployment} once final, asked once the agent
+   * logged that it sent its outcome (the test's polling of the server would slow the agent).
+   */
+  static JsonNode finalTarget(String deployment, AgentFleet.Ne ne) throws Exception {
+    ne.awaitReported(deployment);
+    return fleet.finalTarget(deployment, ne.id);
   }
 
   static JsonNode device(String id) {
@@ -108,7 +115,8 @@ class AgentProcessTest {
       + " identity")
   void approvedDeployment_installed() throws Exception {
     a = ne("ne-a");
-    a.configure("mme", root, null).start();
+    a.configure("mme", root, null)
+        .set("inventory.interval", "0").start();
     a.await("enrolled", e -> true);
     assertThat(org.neguard.agent.client.DeviceIdentity.fileKeys(a.state().resolve("identity")))
         .hasSize(1);
@@ -117,7 +125,7 @@ class AgentProcessTest {
         .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
             java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     String dep = deploy("1.0", "ne-a");
-    JsonNode t = finalTarget(dep, "ne-a");
+    JsonNode t = finalTarget(dep, a);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     Path slot = a.install().resolve("versions/core@1.0");
     assertThat(Files.readAllBytes(slot.resolve("lib/core.so"))).isEqualTo(lib1);
@@ -150,7 +158,7 @@ class AgentProcessTest {
       + " current is the new slot, previous the old one (last-known-good)")
   void higherVersion_upgrades() throws Exception {
     String dep = deploy("2.0", "ne-a");
-    JsonNode t = finalTarget(dep, "ne-a");
+    JsonNode t = finalTarget(dep, a);
     assertThat(t.path("state").asText()).as("%s", t).isEqualTo("succeeded");
     assertThat(Files.readAllBytes(a.install().resolve("current/lib/core.so"))).isEqualTo(lib2);
     assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
@@ -189,9 +197,10 @@ class AgentProcessTest {
     RepositoryLayout.write(repo, List.of(rootMd), p, Map.of());
     Path trusted = Files.write(dir.resolve("mirror-root.json"), rootMd.toBytes());
 
-    AgentFleet.Ne t = ne("ne-t").configure("mme", trusted, repo.toUri().toString()).start();
+    AgentFleet.Ne t = ne("ne-t").configure("mme", trusted, repo.toUri().toString())
+        .set("inventory.interval", "0").start();
     t.await("enrolled", e -> true);
-    JsonNode target = finalTarget(deploy("1.0", "ne-t"), "ne-t");
+    JsonNode target = finalTarget(deploy("1.0", "ne-t"), t);
     assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
     assertThat(target.path("reasons").path(0).path("code").asText()).isEqualTo("REPO_MISMATCH");
     assertNothingInstalled(t);
@@ -207,13 +216,14 @@ class AgentProcessTest {
   @DisplayName("INT-3 a package for another NE type is refused NE_TYPE_MISMATCH on the NE"
       + " (the server believes the NE is an mme): nothing installed, failure reported")
   void otherNeType_refused() throws Exception {
-    AgentFleet.Ne h = ne("ne-h").configure("mme", root, null).start();
+    AgentFleet.Ne h = ne("ne-h").configure("mme", root, null)
+        .set("inventory.interval", "0").start();
     h.await("enrolled", e -> true);
     h.stop();
     h.set("ne.type", "henb");
     h.start();
     h.await("identity_loaded", e -> true);
-    JsonNode target = finalTarget(deploy("1.0", "ne-h"), "ne-h");
+    JsonNode target = finalTarget(deploy("1.0", "ne-h"), h);
     assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
     assertThat(target.path("reasons").path(0).path("code").asText())
         .isEqualTo("NE_TYPE_MISMATCH");
@@ -233,14 +243,15 @@ class AgentProcessTest {
       + " NE (the NE runs security version 5, the server's record lost it): nothing"
       + " installed, failure reported")
   void downgradeWithoutRollback_refused() throws Exception {
-    AgentFleet.Ne d = ne("ne-d").configure("mme", root, null).start();
+    AgentFleet.Ne d = ne("ne-d").configure("mme", root, null)
+        .set("inventory.interval", "0").start();
     d.await("enrolled", e -> true);
     d.stop();
     Files.writeString(d.state().resolve("installed.json"),
         "{\"name\":\"core\",\"version\":\"9.0\",\"securityVersion\":5}");
     d.start();
     d.await("identity_loaded", e -> true);
-    JsonNode target = finalTarget(deploy("2.0", "ne-d"), "ne-d");
+    JsonNode target = finalTarget(deploy("2.0", "ne-d"), d);
     assertThat(target.path("state").asText()).as("%s", target).isEqualTo("failed");
     assertThat(target.path("reasons").path(0).path("code").asText())
         .isEqualTo("ROLLBACK_REFUSED");
@@ -255,7 +266,8 @@ class AgentProcessTest {
   @DisplayName("INT-3 a device that lost its identity and has no token exits 3 with a clear"
       + " message")
   void lostIdentity_needsANewToken() throws Exception {
-    AgentFleet.Ne l = ne("ne-l").configure("mme", root, null);
+    AgentFleet.Ne l = ne("ne-l").configure("mme", root, null)
+        .set("inventory.interval", "0");
     Files.writeString(l.config, Files.readString(l.config).replaceAll("enroll.token=.*\n", ""));
     l.start();
     assertThat(l.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -269,7 +281,8 @@ class AgentProcessTest {
   @DisplayName("INT-3 the server unreachable: the agent backs off (1 s doubling to the 4 s cap,"
       + " never a busy loop) and stops on SIGTERM meanwhile")
   void serverUnreachable_backsOffAndStops() throws Exception {
-    AgentFleet.Ne u = ne("ne-u").configure("mme", root, null);
+    AgentFleet.Ne u = ne("ne-u").configure("mme", root, null)
+        .set("inventory.interval", "0");
     int closed;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       closed = s.getLocalPort();
@@ -300,7 +313,8 @@ class AgentProcessTest {
    * fails it, by exit 1 or, with {@code hang}, by hanging past {@code health.timeout}.
    */
   static AgentFleet.Ne healthChecked(String id, boolean hang) throws Exception {
-    AgentFleet.Ne ne = ne(id).configure("mme", root, null);
+    AgentFleet.Ne ne = ne(id).configure("mme", root, null)
+        .set("inventory.interval", "0");
     Path good = Files.write(ne.home.resolve("good.so"), lib1);
     Path restarts = ne.home.resolve("restarts.log");
     Path restart = ne.home.resolve("restart.sh");
@@ -322,10 +336,10 @@ class AgentProcessTest {
   static JsonNode upgradeFailsHealthCheck(AgentFleet.Ne ne) throws Exception {
     ne.start();
     ne.await("enrolled", e -> true);
-    JsonNode t1 = finalTarget(deploy("1.0", ne.id), ne.id);
+    JsonNode t1 = finalTarget(deploy("1.0", ne.id), ne);
     assertThat(t1.path("state").asText()).as("%s", t1).isEqualTo("succeeded");
     assertThat(ne.await("installed", e -> true).path("healthChecked").asBoolean()).isTrue();
-    JsonNode t2 = finalTarget(deploy("2.0", ne.id), ne.id);
+    JsonNode t2 = finalTarget(deploy("2.0", ne.id), ne);
     assertThat(t2.path("state").asText()).as("%s", t2).isEqualTo("failed");
     assertThat(t2.path("reasons").path(0).path("code").asText())
         .isEqualTo("HEALTH_CHECK_FAILED");
@@ -383,7 +397,8 @@ class AgentProcessTest {
       + " the agent does not keep a version the server refuses to record; it rolls back to"
       + " last-known-good and says ORDER_VALIDITY")
   void orderExpiresDuringHealthCheck_rolledBack() throws Exception {
-    AgentFleet.Ne x = ne("ne-x").configure("mme", root, null);
+    AgentFleet.Ne x = ne("ne-x").configure("mme", root, null)
+        .set("inventory.interval", "0");
     Path good = Files.write(x.home.resolve("good.so"), lib1);
     Path check = x.home.resolve("health.sh");
     // Core 1.0 healthy at once; core 2.0 healthy too, but only after 15 s: past its order.
@@ -394,7 +409,7 @@ class AgentProcessTest {
         + "\nhealth.timeout=30s\nhealth.window=60s\n");
     x.start();
     x.await("enrolled", e -> true);
-    JsonNode t1 = finalTarget(deploy("1.0", x.id), x.id);
+    JsonNode t1 = finalTarget(deploy("1.0", x.id), x);
     assertThat(t1.path("state").asText()).as("%s", t1).isEqualTo("succeeded");
 
     String d2 = fleet.deploy("core", "2.0", x.id, "--expires", "10s");
@@ -425,7 +440,8 @@ class AgentProcessTest {
   @DisplayName("INT-3 REC-1 one agent per state directory: a second agent on the same"
       + " configuration exits at once (2, already_running) and the first runs on untouched")
   void secondAgentOnTheSameStateDirectory_refused() throws Exception {
-    AgentFleet.Ne y = ne("ne-y").configure("mme", root, null);
+    AgentFleet.Ne y = ne("ne-y").configure("mme", root, null)
+        .set("inventory.interval", "0");
     y.start();
     y.await("enrolled", e -> true);
     Process second = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
