@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -286,9 +287,23 @@ class HardenScanDaemonsTest {
   @Test
   @DisplayName("HRD-3: a scan interrupted (Ctrl-C) yields an observation marked incomplete")
   void scan_interrupted_incompleteObservation() throws Exception {
-    // Few connects in flight and the firewall's silence on every retry keep this scan slow.
-    ScanOptions slow = options().withTcpTiming(4, Duration.ofMillis(1000), 1);
-    HardenScanner scanner = HardenScanner.create(slow, ScanListener.NONE);
+    // The cancel must land inside the TCP sweep, which on a quiet machine takes well under a
+    // second: the sweep's first progress report (every 100 ms, one connect at a time) holds its
+    // thread until the cancel is made, so the phase cannot end first.
+    CountDownLatch inSweep = new CountDownLatch(1);
+    CountDownLatch cancelMade = new CountDownLatch(1);
+    ScanListener holdInSweep = (phase, done, total) -> {
+      if (phase.equals("tcp") && done < total && inSweep.getCount() > 0) {
+        inSweep.countDown();
+        try {
+          cancelMade.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    ScanOptions slow = options().withTcpTiming(1, Duration.ofMillis(1000), 1);
+    HardenScanner scanner = HardenScanner.create(slow, holdInSweep);
     CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> {
       try {
         return scanner.scan(ns.address());
@@ -296,8 +311,9 @@ class HardenScanDaemonsTest {
         throw new IllegalStateException(e);
       }
     });
-    Thread.sleep(500);
+    assertThat(inSweep.await(20, TimeUnit.SECONDS)).as("the sweep reported its progress").isTrue();
     scanner.cancel();
+    cancelMade.countDown();
     Observation o = f.get(20, TimeUnit.SECONDS);
     assertThat(o.complete()).isFalse();
     assertThat(o.notes()).anyMatch(n -> n.startsWith("INCOMPLETE") && n.contains("tcp"));
