@@ -132,7 +132,8 @@ class ConsoleFleetBrowserTest {
     creator.element("devices").sendKeys(devices);
     creator.element(field).sendKeys(value);
     creator.click("create");
-    assertThat(creator.path()).startsWith("/console/deployments/");
+    assertThat(creator.waitForPath("/console/deployments/", Duration.ofSeconds(20)))
+        .startsWith("/console/deployments/");
     return creator.text("deployment-id");
   }
 

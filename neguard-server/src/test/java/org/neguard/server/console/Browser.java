@@ -81,6 +81,15 @@ public final class Browser implements AutoCloseable {
     return URI.create(driver.getCurrentUrl()).getPath();
   }
 
+  /**
+   * The path once it starts with {@code prefix}: a form's answer is a redirect, and the old
+   * page's address may still be current right after the click.
+   */
+  public String waitForPath(String prefix, Duration timeout) {
+    new WebDriverWait(driver, timeout).until(d -> path().startsWith(prefix));
+    return path();
+  }
+
   /** The text of element {@code id}, read again when a live part replaced it meanwhile. */
   public String text(String id) {
     for (int i = 0; ; i++) {
