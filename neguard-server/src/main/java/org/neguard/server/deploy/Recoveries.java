@@ -4,7 +4,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.neguard.api.deploy.Deployment;
@@ -74,7 +76,7 @@ public final class Recoveries {
    * @param why null for a user's request; else what set it off (in the audit row)
    * @throws ApiException 404 for a package not in the store; 400 for a missing field, a package
    *     of another NE type, an unknown trust state, devices that do not match, no target, a bad
-   *     wave size or expiry
+   *     wave size or expiry; 409 CONFLICT for a target already in an open recovery campaign
    */
   public Deployment create(String actor, RecoveryRequest r, String why) {
     String id = UUID.randomUUID().toString();
@@ -104,6 +106,14 @@ public final class Recoveries {
       }
       Instant expires = Deployments.expiry(r.expiresAt(), now);
       List<String> targets = targets(r.neType(), states, r.deviceIds());
+      Map<String, String> open = lockOpen(targets);
+      if (!open.isEmpty()) {
+        StringBuilder which = new StringBuilder();
+        open.forEach((device, campaign) -> which.append(which.isEmpty() ? "" : ", ")
+            .append(device).append(" (deployment ").append(campaign).append(')'));
+        throw ApiException.of(ReasonCode.CONFLICT, "already in an open recovery campaign: "
+            + which + "; let it finish or cancel it, or leave these devices out");
+      }
       List<Integer> waves = WavePlan.sizes(
           Collections.nCopies((targets.size() + size - 1) / size, Integer.toString(size)),
           targets.size());
@@ -155,6 +165,29 @@ public final class Recoveries {
   }
 
   /**
+   * Locks the rows of {@code devices} to the end of the transaction, then finds their open
+   * recovery campaigns (REC-2): device to campaign id, sorted by device. Both paths, the
+   * operator's create and the failure policy's trigger, ask here, so that on any replica a
+   * second caller for a device waits until the first committed its campaign, then finds it;
+   * without the lock both would find none and create two. One statement takes the locks in id
+   * order (PostgreSQL sorts before it locks, H2 walks the primary key in order), so two callers
+   * whose devices overlap never wait for each other in a cycle.
+   */
+  private Map<String, String> lockOpen(List<String> devices) {
+    jdbc.sql("SELECT id FROM devices WHERE id IN (:ids) ORDER BY id FOR UPDATE")
+        .param("ids", devices).query(String.class).list();
+    Map<String, String> open = new TreeMap<>();
+    jdbc.sql("SELECT t.device_id, d.id FROM deployment_targets t JOIN deployments d ON d.id ="
+            + " t.deployment_id WHERE t.device_id IN (:ids) AND d.kind = 'recovery' AND"
+            + " d.state IN ('pending_approval', 'running', 'paused') AND t.state IN "
+            + Targets.OPEN_SQL + " ORDER BY d.id")
+        .param("ids", devices).query(rs -> {
+          open.putIfAbsent(rs.getString(1), rs.getString(2));
+        });
+    return open;
+  }
+
+  /**
    * A failure policy asked for {@code rollback} or {@code reinstall} (REC-1): a recovery
    * deployment of that one device, awaiting approval like any other. It runs after the
    * validation entity's transaction committed (the device's quarantine is then visible), in a
@@ -172,17 +205,10 @@ public final class Recoveries {
           throw ApiException.of(ReasonCode.NO_REFERENCE, "the policy asked for " + e.action()
               + " of device " + e.deviceId() + " but names no known-good package");
         }
-        // The device's row lock serialises the policy's campaigns per device, on every
-        // replica: a second trigger waits here until the first committed its campaign, then
-        // counts it. Without it both would count none and create two.
-        jdbc.sql("SELECT id FROM devices WHERE id = ? FOR UPDATE").param(e.deviceId())
-            .query(String.class).optional();
-        long open = jdbc.sql("SELECT COUNT(*) FROM deployment_targets t JOIN deployments d ON"
-                + " d.id = t.deployment_id WHERE t.device_id = ? AND d.kind = 'recovery' AND"
-                + " d.state IN ('pending_approval', 'running', 'paused') AND t.state IN "
-                + Targets.OPEN_SQL)
-            .param(e.deviceId()).query(Long.class).single();
-        if (open > 0) {
+        // Asked here, not left to create's refusal: for the policy an open recovery is its
+        // wish already met (a success row on the device), not a failure to log. create asks
+        // again under the lock this transaction now holds and finds the same.
+        if (!lockOpen(List.of(e.deviceId())).isEmpty()) {
           audit.append(AuditEvent.success(POLICY_ACTOR, "RECOVERY_CREATE",
               "device " + e.deviceId(), "not created: a recovery of the device is already"
                   + " open; " + why));

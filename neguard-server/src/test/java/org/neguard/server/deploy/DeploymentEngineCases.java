@@ -517,4 +517,151 @@ abstract class DeploymentEngineCases {
       threads.shutdownNow();
     }
   }
+
+  /** An operator's recovery of {@code devices} (POST /api/recoveries), quarantined ones. */
+  private static Http.Response recover(String... devices) {
+    return f.s.http.post("/api/recoveries", f.s.token(Role.OPERATOR), Map.of("neType", "mme",
+        "packageName", DeployFixture.PACKAGE, "packageVersion", DeployFixture.VERSION,
+        "deviceIds", List.of(devices)));
+  }
+
+  /** The recovery campaigns of {@code device}: their ids. */
+  private static List<String> campaigns(String device) throws Exception {
+    return f.rows("SELECT d.id FROM deployments d JOIN deployment_targets t ON"
+        + " t.deployment_id = d.id WHERE t.device_id = ? AND d.kind = 'recovery'", device)
+        .stream().map(r -> (String) r.get("id")).toList();
+  }
+
+  /**
+   * Holds the lock every audit row takes (on {@code hold}, committed by the caller): the first
+   * creator then stops at its campaign's audit row, inside its transaction, with the campaign
+   * inserted and not yet committed. Runs {@code first}, then {@code second} once the first waits
+   * there; returns the first's and the second's waits.
+   */
+  private static TestDb.Blocked[] raceAtTheAuditRow(java.sql.Connection hold,
+      ExecutorService threads, java.util.concurrent.Callable<?> first,
+      java.util.concurrent.Callable<?> second, List<Future<?>> runs) throws Exception {
+    hold.setAutoCommit(false);
+    try (java.sql.PreparedStatement p = hold.prepareStatement(
+        "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")) {
+      p.executeQuery().close();
+    }
+    runs.add(threads.submit(first));
+    TestDb.Blocked a = f.awaitBlocked("the first creator at its audit row",
+        b -> b.wrote() && b.statement().contains("audit_head"));
+    runs.add(threads.submit(second));
+    TestDb.Blocked b = f.awaitBlocked("the second creator", x -> !x.id().equals(a.id()));
+    return new TestDb.Blocked[] {a, b};
+  }
+
+  @Test
+  @DisplayName("REC-2 an operator's recovery while a failure-policy trigger creates one for the"
+      + " device: the operator waits for the trigger's lock on the device, then is refused"
+      + " CONFLICT (audited); one recovery")
+  void rec2_manualCreateDuringPolicyTrigger_waitsThenConflict_oneRecovery() throws Exception {
+    f.deviceIn("quarantined", "race-m1", "mme");
+    PolicyTriggered e = new PolicyTriggered("race-m1", "mme", "reinstall",
+        DeployFixture.PACKAGE, DeployFixture.VERSION, "ATTESTATION_FAILED: changed bin/app");
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    List<Future<?>> runs = new java.util.ArrayList<>();
+    try (java.sql.Connection hold = f.db()) {
+      TestDb.Blocked[] w = raceAtTheAuditRow(hold, threads, () -> {
+        f.publish(e);
+        return null;
+      }, () -> recover("race-m1"), runs);
+      hold.commit();
+      runs.get(0).get(60, TimeUnit.SECONDS);
+      Http.Response refused = (Http.Response) runs.get(1).get(60, TimeUnit.SECONDS);
+
+      List<String> campaigns = campaigns("race-m1");
+      assertThat(campaigns).as("one recovery of the device").hasSize(1);
+      assertThat(w[1].statement()).as("the operator waited for the device's row")
+          .contains("FROM devices").contains("FOR UPDATE");
+      assertThat(w[1].blockers()).as("...held by the trigger").containsExactly(w[0].id());
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+      assertThat(refused.json().path("reasons").path(0).path("code").asText())
+          .isEqualTo("CONFLICT");
+      assertThat(refused.json().path("reasons").path(0).path("message").asText())
+          .contains("race-m1 (deployment " + campaigns.get(0) + ")");
+      assertThat(f.rows("SELECT detail FROM audit_log WHERE action = 'RECOVERY_CREATE' AND"
+          + " outcome = 'failure' AND actor = 'u-operator'").stream()
+          .map(r -> (String) r.get("detail")))
+          .anyMatch(d -> d.startsWith("CONFLICT: already in an open recovery campaign: race-m1"));
+      f.cancelQuietly(campaigns.get(0));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("REC-2 two operators' recoveries of one device at once: the second waits for the"
+      + " first's lock on the device, then is refused CONFLICT; one recovery")
+  void rec2_manualCreatesAtOnce_secondWaitsThenConflict_oneRecovery() throws Exception {
+    f.deviceIn("quarantined", "race-m2", "mme");
+    f.deviceIn("quarantined", "race-m3", "mme");
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    List<Future<?>> runs = new java.util.ArrayList<>();
+    try (java.sql.Connection hold = f.db()) {
+      // The second names its devices in the other order and one more: it still waits on the
+      // first's device and is refused whole (no campaign for race-m3 either).
+      TestDb.Blocked[] w = raceAtTheAuditRow(hold, threads, () -> recover("race-m2"),
+          () -> recover("race-m3", "race-m2"), runs);
+      hold.commit();
+      Http.Response created = (Http.Response) runs.get(0).get(60, TimeUnit.SECONDS);
+      Http.Response refused = (Http.Response) runs.get(1).get(60, TimeUnit.SECONDS);
+
+      assertThat(created.status()).as(created.toString()).isEqualTo(201);
+      assertThat(campaigns("race-m2")).as("one recovery of the device")
+          .containsExactly(created.json().path("id").asText());
+      assertThat(campaigns("race-m3")).as("the refused one created nothing").isEmpty();
+      assertThat(w[1].statement()).contains("FROM devices").contains("FOR UPDATE");
+      assertThat(w[1].blockers()).containsExactly(w[0].id());
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
+      assertThat(refused.json().path("reasons").path(0).path("code").asText())
+          .isEqualTo("CONFLICT");
+      assertThat(f.rows("SELECT detail FROM audit_log WHERE action = 'RECOVERY_CREATE' AND"
+          + " outcome = 'failure' AND actor = 'u-operator'").stream()
+          .map(r -> (String) r.get("detail")))
+          .anyMatch(d -> d.startsWith("CONFLICT: already in an open recovery campaign: race-m2"));
+      f.cancelQuietly(created.json().path("id").asText());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("REC-2 a recovery locks its devices in id order, whatever order it names them"
+      + " in: two with overlapping devices never wait for each other in a cycle")
+  void rec2_manualCreate_locksDevicesInIdOrder() throws Exception {
+    for (String d : List.of("ord-1", "ord-2", "ord-3")) {
+      f.deviceIn("quarantined", d, "mme");
+    }
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    try (java.sql.Connection hold = f.db(); java.sql.Connection probe = f.db()) {
+      hold.setAutoCommit(false);
+      try (java.sql.PreparedStatement p = hold.prepareStatement(
+          "SELECT id FROM devices WHERE id = 'ord-2' FOR UPDATE")) {
+        p.executeQuery().close();
+      }
+      Future<Http.Response> run = threads.submit(() -> recover("ord-3", "ord-2", "ord-1"));
+      f.awaitBlocked("the recovery at ord-2", b -> b.statement().contains("FROM devices"));
+      probe.setAutoCommit(false);
+      List<String> free = new java.util.ArrayList<>();
+      try (java.sql.PreparedStatement p = probe.prepareStatement("SELECT id FROM devices WHERE"
+          + " id IN ('ord-1', 'ord-3') ORDER BY id FOR UPDATE SKIP LOCKED");
+          java.sql.ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          free.add(rs.getString(1));
+        }
+      }
+      probe.rollback();
+      assertThat(free).as("ord-1 locked before ord-2, ord-3 not yet").containsExactly("ord-3");
+      hold.commit();
+      Http.Response r = run.get(60, TimeUnit.SECONDS);
+      assertThat(r.status()).as(r.toString()).isEqualTo(201);
+      f.cancelQuietly(r.json().path("id").asText());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
 }
