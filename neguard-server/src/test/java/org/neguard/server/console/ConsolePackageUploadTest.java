@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -40,10 +41,19 @@ class ConsolePackageUploadTest {
       "<form\\b([^>]*\\bid=\"upload-form\"[^>]*)>\\s*<input\\b([^>]*)>", Pattern.DOTALL);
   static TestServer s;
   static Path work;
+  /**
+   * What the server (in this JVM) logs while the class runs: a refused upload is answered, never
+   * an ERROR (an error page rendered behind the refusal's page, a stack trace).
+   */
+  static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>
+      LOG = new ch.qos.logback.core.read.ListAppender<>();
 
   @BeforeAll
   static void start() throws Exception {
     s = TestServer.start(null, b -> b.maxUploadBytes(MAX));
+    // After the start: the server's logging set-up resets the appenders.
+    LOG.start();
+    root().addAppender(LOG);
     for (Role r : Role.values()) {
       s.token(r);
     }
@@ -52,9 +62,35 @@ class ConsolePackageUploadTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (s != null) {
-      s.close();
+    try {
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      root().detachAppender(LOG);
     }
+  }
+
+  private static ch.qos.logback.classic.Logger root() {
+    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  /** No ERROR logged during the test (one logged after a test ended fails the next). */
+  @AfterEach
+  void noErrorLogged() {
+    List<String> errors;
+    synchronized (LOG) {
+      List<ch.qos.logback.classic.spi.ILoggingEvent> events = List.copyOf(LOG.list);
+      LOG.list.clear();
+      errors = events.stream()
+          .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.ERROR))
+          .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()
+              + (e.getThrowableProxy() == null ? "" : " (" + e.getThrowableProxy().getClassName()
+                  + ": " + e.getThrowableProxy().getMessage() + ")"))
+          .toList();
+    }
+    assertThat(errors).as("ERROR lines in the server's log").isEmpty();
   }
 
   static ConsoleSession session(Role r) {
@@ -533,6 +569,13 @@ class ConsolePackageUploadTest {
       out.flush();
       String answer = readAnswer(socket.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 403").contains("NOT_AUTHORIZED");
+      // Then the client breaks its body off in the middle of a chunk, as a browser that gave
+      // up, while the server drops the rest of it: the page was its whole answer. Nothing more
+      // comes (no error page behind it), nothing is logged as an error (noErrorLogged); the
+      // server's close ends the wait, so the check below runs after its last word.
+      socket.shutdownOutput();
+      String rest = answer + readToEnd(socket.getInputStream());
+      assertThat(rest.substring(rest.indexOf("</html>") + "</html>".length())).isBlank();
     }
     a.refusedNothingStored();
   }
