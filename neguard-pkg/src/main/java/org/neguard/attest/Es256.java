@@ -25,7 +25,7 @@ import org.neguard.measure.Sha256;
  * ({@code Es256Test} runs one table through both).
  *
  * <p>Why not the JDK's provider on a later JDK: JDK 25's SunEC, with its Montgomery P-256 field
- * and the AVX-512 IFMA intrinsic, verifies at about 0.45 times Bouncy Castle's rate on the
+ * and the AVX-512 IFMA intrinsic, verifies at 0.38 to 0.40 times Bouncy Castle's rate on the
  * benchmark machine (docs/BENCHMARKS.md, issue 15, measured in every benchmark run), so this
  * class keeps Bouncy Castle on every JDK.
  *
