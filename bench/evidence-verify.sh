@@ -8,10 +8,14 @@
 # runner by its thread's CPU time): the machine is shared, wall time would count the others'.
 # Usage: bench/evidence-verify.sh   SECONDS_MEASURED (default 10) measured iterations after WARMUP
 # (default 10). CLASSES_BEFORE may name a class directory put first on the class path (an A/B
-# against older classes of the verifier).
+# against older classes of the verifier). JAVA names the java to run, or several separated by
+# spaces, run one after the other between the two openssl runs (default: java on PATH), e.g.
+# JAVA="java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java": JDK 17 and the JDK 25 the launcher
+# prefers, in the same run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${SECONDS_MEASURED:-10}"
+read -r -a javas <<<"${JAVA:-java}"
 warmup="${WARMUP:-10}"
 command -v openssl >/dev/null 2>&1 || { echo "missing openssl: apt-get install openssl" >&2; exit 1; }
 [ -d "$root/neguard-cli/target/lib" ] ||
@@ -23,28 +27,31 @@ fi
 echo "date $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$root" rev-parse --short HEAD)"
 echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
   "load average: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other builds run beside)"
-java -version 2>&1 | head -1
-openssl version
 ossl() { openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/ecdsa \(nistp256\)/ {print $NF}'; }
 before=$(ossl)
 echo "openssl speed ecdsap256 verify/s (before): $before"
 cp="${CLASSES_BEFORE:+$CLASSES_BEFORE:}$root/neguard-pkg/target/test-classes:$root/neguard-pkg/target/classes:$root/neguard-common/target/classes:$root/neguard-cli/target/lib/*"
-out="$(mktemp)"
-trap 'rm -f "$out"' EXIT
-java -XX:+UseSerialGC -cp "$cp" org.neguard.attest.EvidenceBenchRunner "$seconds" "$warmup" |
-  tee "$out" | grep -v 'iteration [0-9]'
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+for k in "${!javas[@]}"; do
+  "${javas[$k]}" -version 2>&1 | head -1
+  "${javas[$k]}" -XX:+UseSerialGC -cp "$cp" org.neguard.attest.EvidenceBenchRunner "$seconds" \
+    "$warmup" | tee "$out/$k" | grep -v 'iteration [0-9]'
+done
 after=$(ossl)
 echo "openssl speed ecdsap256 verify/s (after): $after"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$out" "$before" "$after" <<'PY'
+for k in "${!javas[@]}"; do
+  python3 - "$out/$k" "$before" "$after" "${javas[$k]}" <<'PY'
 import re, sys
 line = [l for l in open(sys.argv[1]) if l.startswith("RESULT")][0]
 r = dict(kv.split("=") for kv in line.split()[1:])
 v = float(r["verify_per_cpu_s"])
 ossl = (float(sys.argv[2]) + float(sys.argv[3])) / 2
-print(f"EvidenceVerifier.verify: {v:.0f}/s per core (target >= 5,000: "
+print(f"{sys.argv[4]}: EvidenceVerifier.verify: {v:.0f}/s per core (target >= 5,000: "
       f"{'met' if v >= 5000 else 'NOT met'}); openssl ECDSA P-256 verify {ossl:.0f}/s;"
       f" ratio verify/openssl = {v / ossl:.3f}; signature alone (Es256) "
-      f"{float(r['es256_only_per_cpu_s']) / ossl:.3f}x openssl, JDK SHA256withECDSA "
+      f"{float(r['es256_only_per_cpu_s']) / ossl:.3f}x openssl, the JDK's own (SunEC) "
       f"{float(r['jdk_ecdsa_only_per_cpu_s']) / ossl:.3f}x")
 PY
+done

@@ -19,8 +19,15 @@ import org.neguard.measure.Sha256;
  * per core on the benchmark machine, Bouncy Castle's P-256 field code about 5 times as many
  * (docs/BENCHMARKS.md, issue 15): a validation entity verifies evidence from the whole fleet.
  * The checks, as the JOSE library it replaces made them: the key a point of P-256 (not only
- * declaring P-256's parameters), the signature exactly 64 bytes, r and s each in [1, n-1]
- * (a blank signature, CVE-2022-21449, is refused), and the equation of ECDSA.
+ * declaring P-256's parameters; not the point at infinity, coordinates in the field), the
+ * signature exactly 64 bytes, r and s each in [1, n-1] (a blank signature, CVE-2022-21449, is
+ * refused), and the equation of ECDSA. The JDK's own ECDSA answers the same on the same bytes
+ * ({@code Es256Test} runs one table through both).
+ *
+ * <p>Why not the JDK's provider on a later JDK: JDK 25's SunEC, with its Montgomery P-256 field
+ * and the AVX-512 IFMA intrinsic, verifies at 0.38 to 0.40 times Bouncy Castle's rate on the
+ * benchmark machine (docs/BENCHMARKS.md, issue 15, measured in every benchmark run), so this
+ * class keeps Bouncy Castle on every JDK.
  *
  * <p>Thread-safe: stateless; the curve's precomputation for its generator is shared.
  */
@@ -48,12 +55,25 @@ final class Es256 {
         || !s.getOrder().equals(P256.getN()) || s.getCofactor() != 1) {
       throw new IllegalArgumentException("the key is not a P-256 key");
     }
-    // createPoint checks the coordinates are field elements; validate that it is on the curve.
-    ECPoint q = P256.getCurve().createPoint(key.getW().getAffineX(), key.getW().getAffineY());
+    // The point at infinity (no coordinates) and coordinates outside [0, p - 1] are refused
+    // here, with this message, rather than by the field's constructor with its own; then the
+    // point must be on the curve.
+    java.security.spec.ECPoint w = key.getW();
+    BigInteger p = P256.getCurve().getField().getCharacteristic();
+    if (w.equals(java.security.spec.ECPoint.POINT_INFINITY) || !isFieldElement(w.getAffineX(), p)
+        || !isFieldElement(w.getAffineY(), p)) {
+      throw new IllegalArgumentException("the key is not a point of P-256 (the point at"
+          + " infinity, or a coordinate outside the field)");
+    }
+    ECPoint q = P256.getCurve().createPoint(w.getAffineX(), w.getAffineY());
     if (!q.isValid()) {
       throw new IllegalArgumentException("the key is not a point of P-256");
     }
     return new ECPublicKeyParameters(q, DOMAIN);
+  }
+
+  private static boolean isFieldElement(BigInteger v, BigInteger p) {
+    return v != null && v.signum() >= 0 && v.compareTo(p) < 0;
   }
 
   /** Whether {@code signature} (R || S, 32 bytes each) is the key's over {@code input}. */

@@ -41,6 +41,14 @@ final class EvidenceCodec {
   static final int MAX_COMPONENTS = 256;
   static final int MAX_LEAVES = 200_000;
   /**
+   * Files across all components of one evidence. Without it 256 components of 200,000 empty
+   * {@code {}} each stayed within the per-array limits while building millions of objects
+   * (issue 15). No evidence of real files reaches it: a file's entry, with its 64 hex digits,
+   * takes at least 103 bytes of JSON, so {@link EvidenceVerifier#MAX_LENGTH} (32 MiB of
+   * base64url, 24 MiB of JSON) holds fewer than 245,000.
+   */
+  static final int MAX_TOTAL_LEAVES = 250_000;
+  /**
    * Reads a quote's PCR when it is a scalar, as the tree reader does; the document goes on after
    * it (trailing data is checked once, at its end). Values no field takes are skipped instead.
    */
@@ -65,7 +73,8 @@ final class EvidenceCodec {
    * The fields an object may carry, by index; a field's kind, and for an object or array the
    * shape of its objects.
    */
-  record Shape(String[] names, Kind[] kinds, Shape[] inner, int most, String plural) {
+  record Shape(String[] names, Kind[] kinds, Shape[] inner, int most, int total,
+      String plural) {
     static Shape of(Object... nameKindInner) {
       int n = nameKindInner.length / 3;
       String[] names = new String[n];
@@ -76,7 +85,7 @@ final class EvidenceCodec {
         kinds[i] = (Kind) nameKindInner[3 * i + 1];
         inner[i] = (Shape) nameKindInner[3 * i + 2];
       }
-      return new Shape(names, kinds, inner, Integer.MAX_VALUE, "objects");
+      return new Shape(names, kinds, inner, Integer.MAX_VALUE, Integer.MAX_VALUE, "objects");
     }
 
     /**
@@ -84,7 +93,16 @@ final class EvidenceCodec {
      * that the object past the limit is refused before it is built.
      */
     Shape most(int most, String plural) {
-      return new Shape(names, kinds, inner, most, plural);
+      return new Shape(names, kinds, inner, most, total, plural);
+    }
+
+    /**
+     * This shape, of which all arrays of one document hold at most {@code total} together:
+     * counted while reading, like {@link #most}. One shape per document may carry a total (the
+     * reading keeps one count).
+     */
+    Shape total(int total) {
+      return new Shape(names, kinds, inner, most, total, plural);
     }
 
     /** The index of field {@code name}, -1 if the shape has no such field. */
@@ -118,7 +136,7 @@ final class EvidenceCodec {
   }
 
   static final Shape FILE = Shape.of("path", Kind.TEXT, null, "sha256", Kind.TEXT, null,
-      "mode", Kind.TEXT, null).most(MAX_LEAVES, "files");
+      "mode", Kind.TEXT, null).most(MAX_LEAVES, "files").total(MAX_TOTAL_LEAVES);
   static final int F_PATH = 0;
   static final int F_SHA256 = 1;
   static final int F_MODE = 2;
@@ -206,7 +224,7 @@ final class EvidenceCodec {
       JsonToken t = p.nextToken();
       Obj root = null;
       if (t == JsonToken.START_OBJECT) {
-        root = readObject(p, shape);
+        root = readObject(p, shape, new Counted());
       } else if (t != null) {
         skip(p);
       }
@@ -224,7 +242,15 @@ final class EvidenceCodec {
     }
   }
 
-  private static Obj readObject(JsonParser p, Shape shape)
+  /**
+   * The elements read so far, across the document, of the arrays whose shape has a
+   * {@link Shape#total}.
+   */
+  private static final class Counted {
+    int elements;
+  }
+
+  private static Obj readObject(JsonParser p, Shape shape, Counted counted)
       throws IOException, RefusalException {
     Obj o = new Obj(shape.names.length);
     for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
@@ -251,8 +277,8 @@ final class EvidenceCodec {
       Shape inner = shape.inner[i];
       o.values[i] = switch (shape.kinds[i]) {
         case TEXT -> v == JsonToken.VALUE_STRING ? p.getText() : wrong(p);
-        case OBJECT -> v == JsonToken.START_OBJECT ? readObject(p, inner) : wrong(p);
-        case ARRAY -> v == JsonToken.START_ARRAY ? readArray(p, inner) : wrong(p);
+        case OBJECT -> v == JsonToken.START_OBJECT ? readObject(p, inner, counted) : wrong(p);
+        case ARRAY -> v == JsonToken.START_ARRAY ? readArray(p, inner, counted) : wrong(p);
         case NODE -> v.isScalarValue() ? SUBTREE.readTree(p) : wrong(p);
       };
     }
@@ -267,9 +293,10 @@ final class EvidenceCodec {
    * An array of objects of {@code shape}; an element of another kind is {@link #WRONG}. The
    * elements are counted as they come: one past {@code shape.most()} is refused unbuilt, as
    * building them all first cost hundreds of MB for a payload of millions of {@code {}}
-   * (review L1).
+   * (review L1). So are the elements of all arrays of a shape with a {@link Shape#total} in
+   * the document: the one past it is refused unbuilt too.
    */
-  private static List<Object> readArray(JsonParser p, Shape shape)
+  private static List<Object> readArray(JsonParser p, Shape shape, Counted counted)
       throws IOException, RefusalException {
     List<Object> out = new ArrayList<>();
     for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
@@ -278,7 +305,12 @@ final class EvidenceCodec {
             + shape.most() + " " + shape.plural() + ": at most " + shape.most()
             + " (docs/MEASUREMENT.md, \"Evidence\")");
       }
-      out.add(t == JsonToken.START_OBJECT ? readObject(p, shape) : wrong(p));
+      if (shape.total() != Integer.MAX_VALUE && ++counted.elements > shape.total()) {
+        throw new RefusalException(ReasonCode.SIZE_LIMIT, "more than " + shape.total() + " "
+            + shape.plural() + " in all: at most " + shape.total()
+            + " (docs/MEASUREMENT.md, \"Evidence\")");
+      }
+      out.add(t == JsonToken.START_OBJECT ? readObject(p, shape, counted) : wrong(p));
     }
     return out;
   }

@@ -312,6 +312,25 @@ class EvidenceStrictReadingTest {
   }
 
   @Test
+  @DisplayName("ATT-4 files are counted across components while reading: 250,001 in three"
+      + " components, each within its own limit, is SIZE_LIMIT before the format; 250,000 leaves"
+      + " the format judged (the control)")
+  void read_filesPastTheTotalAcrossComponents_refusedWhileReading() throws Exception {
+    // The body's component has 2 files; two more components of at most 200,000 each.
+    int first = EvidenceCodec.MAX_LEAVES;
+    int second = EvidenceCodec.MAX_TOTAL_LEAVES - first - 2;
+    assertThat(payload(v2("\"components\":[", "\"components\":[" + emptyFiles(first) + ","
+        + emptyFiles(second) + ","))).isEqualTo(ReasonCode.FORMAT_VERSION);
+    assertThat(payload(v2("\"components\":[", "\"components\":[" + emptyFiles(first) + ","
+        + emptyFiles(second + 1) + ","))).isEqualTo(ReasonCode.SIZE_LIMIT);
+  }
+
+  /** A component of {@code n} empty file objects and nothing else. */
+  private static String emptyFiles(int n) {
+    return "{\"files\":[" + "{},".repeat(n - 1) + "{}]}";
+  }
+
+  @Test
   @DisplayName("ATT-4 a huge unknown value (2 million empty arrays), as an unknown field or a"
       + " value of the wrong type, is MALFORMED without being built: under 64 MB allocated for"
       + " 8 MB of JWS (review L1)")
