@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.pkg.BundleBuilder;
@@ -62,6 +63,36 @@ class ScanRunnerTest {
 
     assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.SIZE_LIMIT);
     assertThat(engine.opened.get()).isZero();
+  }
+
+  @Test
+  @DisplayName("AV-1, INT-1: a stored payload file whose bytes on disk are not those of its"
+      + " CRC-32 stops the scan at the engine's reading: IO_ERROR, nothing written")
+  void run_storedPayloadChangedOnDisk_refusedIoError_nothingWritten() throws Exception {
+    Path tree = dir.resolve("tree");
+    Files.createDirectories(tree);
+    byte[] random = new byte[50_000];
+    new java.util.Random(3).nextBytes(random); // incompressible: stored
+    Files.write(tree.resolve("blob.bin"), random);
+    Path bundle = dir.resolve("p.ngp");
+    BundleBuilder.builder().name("p").version("1").securityVersion(1).neType("mme")
+        .vendor("v").created(Instant.parse("2026-01-15T10:00:00Z")).build().build(tree, bundle);
+    byte[] bytes = Files.readAllBytes(bundle);
+    // Stored: the file's bytes lie in the bundle as they are.
+    int start = new String(bytes, StandardCharsets.ISO_8859_1)
+        .indexOf(new String(random, 0, 64, StandardCharsets.ISO_8859_1));
+    assertThat(start).as("the file's bytes in the bundle").isNotNegative();
+    bytes[start + 30_000] ^= 0x01; // same size, another CRC-32 and SHA-256
+    Files.write(bundle, bytes);
+    Path out = dir.resolve("out.ngp");
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("slow", new SlowEngine(0)).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.IO_ERROR);
+    assertThat(e.getMessage()).contains("blob.bin").contains("CRC-32");
+    assertThat(out).doesNotExist();
   }
 
   private Path bundle(int files) throws IOException, RefusalException {
