@@ -95,6 +95,29 @@ class ScanRunnerTest {
     assertThat(out).doesNotExist();
   }
 
+  @Test
+  @DisplayName("AV-1: an engine that cannot say what it is, asked beside a scan that succeeds,"
+      + " is the answer: its refusal, nothing written")
+  void run_describeFailsBesideTheScan_refusedWithItsReason_nothingWritten() throws Exception {
+    Path bundle = bundle(5);
+    Path out = dir.resolve("out.ngp");
+    SlowEngine engine = new SlowEngine(0) {
+      @Override
+      public EngineInfo describe() throws RefusalException {
+        throw new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "no VERSION from the stub");
+      }
+    };
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("stub", engine).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.ENGINE_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("no VERSION from the stub");
+    assertThat(engine.opened.get()).as("the scan ran beside it").isEqualTo(5);
+    assertThat(out).doesNotExist();
+  }
+
   private Path bundle(int files) throws IOException, RefusalException {
     Path tree = dir.resolve("tree");
     for (int i = 0; i < files; i++) {
@@ -108,7 +131,7 @@ class ScanRunnerTest {
   }
 
   /** Reads every item whole, one at a time, slowly; fails as a real engine would on a read error. */
-  private static final class SlowEngine implements ScanEngine {
+  private static class SlowEngine implements ScanEngine {
     final AtomicInteger opened = new AtomicInteger();
     private final long millisPerFile;
 
@@ -117,7 +140,7 @@ class ScanRunnerTest {
     }
 
     @Override
-    public EngineInfo describe() {
+    public EngineInfo describe() throws RefusalException {
       return new EngineInfo("stub", "Stub", "1", "1", Instant.now(), "stub");
     }
 
