@@ -218,7 +218,6 @@ public final class ClamdEngine implements ScanEngine {
         toSend.add(i);
       }
     }
-    checkAlertEncrypted();
     // Largest first, so that one big file does not start last and run alone.
     toSend.sort(Comparator.comparingLong((Integer i) -> all.get(i).size()).reversed());
     AtomicLong done = new AtomicLong();
@@ -231,6 +230,7 @@ public final class ClamdEngine implements ScanEngine {
     }
     int workers = Math.min(connections, toSend.size());
     if (workers == 0) {
+      checkAlertEncrypted();
       return List.of(results);
     }
     Work work = new Work(all, toSend, results, done, grandTotal, progress);
@@ -243,6 +243,19 @@ public final class ClamdEngine implements ScanEngine {
             });
     try {
       List<Future<Void>> futures = new ArrayList<>();
+      // The probe is sent first, and its answer awaited beside the sessions instead of before
+      // them (a round trip less before the first file): no result is returned unless it
+      // passed, and its refusal, first in the list, is the answer over the sessions it stopped.
+      ClamdConnection probe = sendProbe();
+      futures.add(pool.submit(() -> {
+        try {
+          judgeProbe(probe);
+          return null;
+        } catch (RefusalException | RuntimeException e) {
+          work.abort.set(true);
+          throw e;
+        }
+      }));
       for (int w = 0; w < workers; w++) {
         futures.add(pool.submit(() -> {
           try {
@@ -360,11 +373,33 @@ public final class ClamdEngine implements ScanEngine {
    * entry is flagged encrypted must come back as {@code Heuristics.Encrypted.Zip}.
    */
   private void checkAlertEncrypted() throws RefusalException {
-    String reply;
-    try (ClamdConnection c = connect()) {
+    judgeProbe(sendProbe());
+  }
+
+  /** Connects and sends the probe; the connection is the caller's to close. */
+  private ClamdConnection sendProbe() throws RefusalException {
+    ClamdConnection c = null;
+    try {
+      c = connect();
       c.command("INSTREAM");
       ByteBuffer header = ByteBuffer.allocate(4).putInt(0, PROBE.bytes.length);
       c.write(header, ByteBuffer.wrap(PROBE.bytes), ByteBuffer.allocate(4));
+      ClamdConnection sent = c;
+      c = null;
+      return sent;
+    } catch (IOException e) {
+      throw unavailable("INSTREAM", e);
+    } finally {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  /** Reads clamd's answer to the probe {@code c} carries, and closes it. */
+  private void judgeProbe(ClamdConnection c) throws RefusalException {
+    String reply;
+    try (c) {
       reply = c.readReply();
     } catch (IOException e) {
       throw unavailable("INSTREAM", e);

@@ -173,27 +173,50 @@ public final class ScanRunner {
     for (Map.Entry<String, Long> e : payload.entrySet()) {
       String entry = e.getKey();
       long size = e.getValue();
-      HashedContent content = new HashedContent(() -> {
+      HashedContent content = new HashedContent(done -> {
         if (refused.get()) {
           throw new IOException("the manifest was refused: scan stopped");
         }
-        return reader.openEntry(entry, size);
+        return reader.openHashed(entry, size, done);
       });
       String path = entry.substring(BundleLayout.PAYLOAD_PREFIX.length());
       contents.put(path, content);
       items.add(new ScanItem(path, size, content));
     }
+    // The reports' encoder is set up while the engines work, not after them: a failure here
+    // is only a cost deferred to the real encode, which throws it again.
+    Thread codec = new Thread(() -> {
+      try {
+        ScanReportCodec.prepare();
+      } catch (RuntimeException e) {
+        // encode() below meets it again, and fails the command there.
+      }
+    }, "neguard-report-codec");
+    codec.setDaemon(true);
+    codec.start();
     List<Instant[]> times = new ArrayList<>();
     List<EngineInfo> infos = new ArrayList<>();
     List<Map<String, FileResult>> resultsByPath = new ArrayList<>();
     for (int i = 0; i < engines.size(); i++) {
       Configured c = engines.get(i);
       int index = i + 1;
-      infos.add(c.engine().describe());
+      // The engine is asked what it is beside the scan, not before it (for clamd one connection
+      // and round trip less before the first file); no report is written unless both succeeded,
+      // and a failure to describe is the answer over what the scan then did.
+      FutureTask<EngineInfo> describe = new FutureTask<>(c.engine()::describe);
+      Thread describer = new Thread(describe, "neguard-describe");
+      describer.setDaemon(true);
+      describer.start();
       Instant started = clock.instant();
-      List<FileResult> results =
-          c.engine().scan(items, (done, total) ->
-              progress.progress(c.spec(), index, engines.size(), done, total));
+      List<FileResult> results;
+      try {
+        results = c.engine().scan(items, (done, total) ->
+            progress.progress(c.spec(), index, engines.size(), done, total));
+      } catch (RefusalException | RuntimeException e) {
+        awaitDescription(describe, describer);
+        throw e;
+      }
+      infos.add(awaitDescription(describe, describer));
       times.add(new Instant[] {started, clock.instant()});
       checkResults(c, items, results);
       Map<String, FileResult> byPath = new HashMap<>();
@@ -233,12 +256,25 @@ public final class ScanRunner {
   /** The loaded manifest, or the refusal or failure that loading it ended with. */
   private static Manifest awaitManifest(FutureTask<Void> manifestLoad, BundleReader reader)
       throws IOException, RefusalException {
+    outcome(manifestLoad, "reading the manifest");
+    return reader.manifest();
+  }
+
+  /** The engine's description, or the refusal describing it ended with. */
+  private static EngineInfo awaitDescription(FutureTask<EngineInfo> describe, Thread describer)
+      throws RefusalException, IOException {
+    awaitQuietly(describer);
+    return outcome(describe, "asking the engine what it is");
+  }
+
+  /** What {@code task} returned, or what it threw, as it threw it. */
+  private static <T> T outcome(FutureTask<T> task, String doing)
+      throws IOException, RefusalException {
     try {
-      manifestLoad.get();
-      return reader.manifest();
+      return task.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while reading the manifest");
+      throw new java.io.InterruptedIOException("interrupted while " + doing);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RefusalException r) {
@@ -286,60 +322,27 @@ public final class ScanRunner {
 
   /**
    * A payload file's bytes, hashed whenever a reader reads them to the end: the length and digest
-   * of every whole read, to compare with the manifest once the engines are done.
+   * of every whole read, to compare with the manifest once the engines are done. The hash is
+   * taken by the bundle's own entry stream, from the bytes it hands the engine, in the reading
+   * that also checks the entry's size and CRC-32 ({@link BundleReader#openHashed}).
    */
   private static final class HashedContent implements ScanItem.Content {
-    private final ScanItem.Content source;
+    /** Opens the entry, telling {@code done} of a whole, exact reading. */
+    @FunctionalInterface
+    interface Source {
+      java.io.InputStream open(BundleReader.Digested done) throws IOException;
+    }
+
+    private final Source source;
     private final Map<String, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
 
-    HashedContent(ScanItem.Content source) {
+    HashedContent(Source source) {
       this.source = source;
     }
 
     @Override
     public java.io.InputStream open() throws IOException {
-      java.security.MessageDigest md = Sha256.newDigest();
-      return new java.io.FilterInputStream(source.open()) {
-        private long count;
-        private boolean done;
-
-        @Override
-        public int read() throws IOException {
-          int b = super.read();
-          if (b < 0) {
-            finish();
-          } else {
-            md.update((byte) b);
-            count++;
-          }
-          return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-          int n = super.read(buf, off, len);
-          if (n < 0) {
-            finish();
-          } else {
-            md.update(buf, off, n);
-            count += n;
-          }
-          return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-          done = true; // a read that skips proves nothing about the skipped bytes
-          return super.skip(n);
-        }
-
-        private void finish() {
-          if (!done) {
-            seen.put(Sha256.hex(md), count);
-          }
-          done = true;
-        }
-      };
+      return source.open((size, sha256) -> seen.put(sha256, size));
     }
 
     /** A mismatch with the manifest's entry, hashing the file now if no engine read it whole. */

@@ -56,4 +56,56 @@ class MemberSizeCheckTest {
 
     assertThat(s.found()).isFalse();
   }
+
+  @Test
+  @DisplayName("AV-1: the sniffer finds exactly what a byte-by-byte search finds, magics at every"
+      + " alignment, lead bytes and first pairs of magics everywhere")
+  void sniffer_randomContentWithPlantedMagics_matchesByteByByteSearch() {
+    Random random = new Random(17);
+    for (int round = 0; round < 40; round++) {
+      byte[] data = new byte[1 + random.nextInt(20_000)];
+      random.nextBytes(data);
+      for (int k = random.nextInt(200); k > 0; k--) {
+        byte[] m = MAGICS[random.nextInt(MAGICS.length)];
+        int at = random.nextInt(data.length);
+        // A whole magic, or only its first two bytes or its lead byte: near misses to reject.
+        int keep = new int[] {m.length, 2, 1}[random.nextInt(3)];
+        System.arraycopy(m, 0, data, at, Math.min(keep, data.length - at));
+      }
+      List<Long> expected = new ArrayList<>();
+      for (int i = 0; i < data.length; i++) {
+        if (MemberSizeCheck.Magic.at(data, i, data.length) != MemberSizeCheck.Magic.NONE) {
+          expected.add((long) i);
+        }
+      }
+      int chunk = new int[] {1, 7, 10, 64, 4096, 65_536}[round % 6];
+      MemberSizeCheck.Sniffer s = new MemberSizeCheck.Sniffer();
+      for (int off = 0; off < data.length; off += chunk) {
+        s.update(data, off, Math.min(chunk, data.length - off));
+      }
+      s.finish();
+
+      assertThat(Arrays.stream(s.offsets, 0, s.count).boxed().toList())
+          .as("round " + round + ", chunks of " + chunk).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  @DisplayName("AV-1: the eight-position pre-test flags every position where a magic's first two"
+      + " bytes are")
+  void leadPairs_everyPairAtEveryPosition_flagged() {
+    for (byte[] m : MAGICS) {
+      for (int j = 0; j < 8; j++) {
+        byte[] b = new byte[16];
+        Arrays.fill(b, (byte) 'x');
+        b[j] = m[0];
+        b[j + 1] = m[1];
+        long w = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0);
+        long next = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(1);
+
+        assertThat(MemberSizeCheck.Sniffer.leadPairs(w, next) & (0x80L << (8 * j)))
+            .as("magic %02x%02x at %d", m[0], m[1], j).isNotZero();
+      }
+    }
+  }
 }

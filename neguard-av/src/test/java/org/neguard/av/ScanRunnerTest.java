@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.pkg.BundleBuilder;
@@ -64,6 +65,59 @@ class ScanRunnerTest {
     assertThat(engine.opened.get()).isZero();
   }
 
+  @Test
+  @DisplayName("AV-1, INT-1: a stored payload file whose bytes on disk are not those of its"
+      + " CRC-32 stops the scan at the engine's reading: IO_ERROR, nothing written")
+  void run_storedPayloadChangedOnDisk_refusedIoError_nothingWritten() throws Exception {
+    Path tree = dir.resolve("tree");
+    Files.createDirectories(tree);
+    byte[] random = new byte[50_000];
+    new java.util.Random(3).nextBytes(random); // incompressible: stored
+    Files.write(tree.resolve("blob.bin"), random);
+    Path bundle = dir.resolve("p.ngp");
+    BundleBuilder.builder().name("p").version("1").securityVersion(1).neType("mme")
+        .vendor("v").created(Instant.parse("2026-01-15T10:00:00Z")).build().build(tree, bundle);
+    byte[] bytes = Files.readAllBytes(bundle);
+    // Stored: the file's bytes lie in the bundle as they are.
+    int start = new String(bytes, StandardCharsets.ISO_8859_1)
+        .indexOf(new String(random, 0, 64, StandardCharsets.ISO_8859_1));
+    assertThat(start).as("the file's bytes in the bundle").isNotNegative();
+    bytes[start + 30_000] ^= 0x01; // same size, another CRC-32 and SHA-256
+    Files.write(bundle, bytes);
+    Path out = dir.resolve("out.ngp");
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("slow", new SlowEngine(0)).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.IO_ERROR);
+    assertThat(e.getMessage()).contains("blob.bin").contains("CRC-32");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("AV-1: an engine that cannot say what it is, asked beside a scan that succeeds,"
+      + " is the answer: its refusal, nothing written")
+  void run_describeFailsBesideTheScan_refusedWithItsReason_nothingWritten() throws Exception {
+    Path bundle = bundle(5);
+    Path out = dir.resolve("out.ngp");
+    SlowEngine engine = new SlowEngine(0) {
+      @Override
+      public EngineInfo describe() throws RefusalException {
+        throw new RefusalException(ReasonCode.ENGINE_UNAVAILABLE, "no VERSION from the stub");
+      }
+    };
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("stub", engine).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.ENGINE_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("no VERSION from the stub");
+    assertThat(engine.opened.get()).as("the scan ran beside it").isEqualTo(5);
+    assertThat(out).doesNotExist();
+  }
+
   private Path bundle(int files) throws IOException, RefusalException {
     Path tree = dir.resolve("tree");
     for (int i = 0; i < files; i++) {
@@ -77,7 +131,7 @@ class ScanRunnerTest {
   }
 
   /** Reads every item whole, one at a time, slowly; fails as a real engine would on a read error. */
-  private static final class SlowEngine implements ScanEngine {
+  private static class SlowEngine implements ScanEngine {
     final AtomicInteger opened = new AtomicInteger();
     private final long millisPerFile;
 
@@ -86,7 +140,7 @@ class ScanRunnerTest {
     }
 
     @Override
-    public EngineInfo describe() {
+    public EngineInfo describe() throws RefusalException {
       return new EngineInfo("stub", "Stub", "1", "1", Instant.now(), "stub");
     }
 

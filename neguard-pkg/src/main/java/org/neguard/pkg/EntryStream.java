@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -36,6 +37,7 @@ final class EntryStream extends InputStream {
   private final ZipLayout.Entry entry;
   private final long end;
   private final Runnable exact;
+  private final MessageDigest digest;
   private final Inflater inflater;
   private final byte[] raw;
   private final CRC32 crc = new CRC32();
@@ -44,15 +46,18 @@ final class EntryStream extends InputStream {
   private boolean done;
 
   /**
+   * @param digest null, or a digest fed every byte the stream yields, as it yields it: the one
+   *     reading of the entry serves its reader and its hash
    * @param exact run once the entry was read to its end and found exact
    */
   EntryStream(FileChannel channel, String name, ZipLayout.Entry entry, ZipLayout.Span span,
-      Runnable exact) {
+      MessageDigest digest, Runnable exact) {
     this.channel = channel;
     this.name = name;
     this.entry = entry;
     this.position = span.dataStart();
     this.end = span.end();
+    this.digest = digest;
     this.exact = exact;
     boolean deflated = entry.method() == ZipLayout.DEFLATED;
     this.inflater = deflated ? new Inflater(true) : null;
@@ -79,6 +84,9 @@ final class EntryStream extends InputStream {
     }
     produced += n;
     crc.update(b, off, n);
+    if (digest != null) {
+      digest.update(b, off, n);
+    }
     if (produced > entry.size()) {
       throw new BundleReader.SizeExceededException(name, entry.size());
     }

@@ -35,7 +35,7 @@ class EntryStreamTest {
   }
 
   private static EntryStream stream(BundleReader r, String name, ZipLayout.Span span, Runnable exact) {
-    return new EntryStream(r.channel(), name, r.entry(name), span, exact);
+    return new EntryStream(r.channel(), name, r.entry(name), span, null, exact);
   }
 
   @Test
