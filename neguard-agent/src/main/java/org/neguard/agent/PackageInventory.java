@@ -133,6 +133,11 @@ public final class PackageInventory {
         }
         packageNotes.clear();
         packages = readStatus(status);
+        if (packages.isEmpty()) {
+          // as rpm's empty list: dpkg itself is an installed package on every dpkg system
+          throw new IllegalStateException("it lists no installed package, so it is empty or"
+              + " not the host's; nothing can be assessed from it");
+        }
         format = PackageReport.DPKG;
         statusKey = key;
       } catch (IOException | IllegalStateException e) {
@@ -246,13 +251,16 @@ public final class PackageInventory {
    * #RPM_TIMEOUT_SECONDS}. Public for {@code neguard vuln check --rpmdb}.
    *
    * @throws IllegalStateException when rpm fails, says too much or takes too long, or lists a
-   *     line that is not a package as asked for: the whole list is refused, never guessed at
+   *     line that is not a package as asked for: the whole list is refused, never guessed at;
+   *     {@link IncompleteRpmList} when {@code dbPath} holds no rpm database (rpm not run) or
+   *     rpm lists no package
    */
   public static List<OsPackage> readRpm(Path rpm, Path dbPath) throws IOException {
     return readRpm(rpm, dbPath, Duration.ofSeconds(RPM_TIMEOUT_SECONDS));
   }
 
   static List<OsPackage> readRpm(Path rpm, Path dbPath, Duration timeout) throws IOException {
+    requireDatabase(dbPath);
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
@@ -263,7 +271,63 @@ public final class PackageInventory {
     if (run.exit() != 0) {
       throw new IllegalStateException("rpm -qa exited " + run.exit());
     }
-    return parseRpm(run.output());
+    List<OsPackage> listed = parseRpm(run.output());
+    if (listed.isEmpty()) {
+      // The check that cannot be fooled: whatever the directory held, rpm read no package.
+      // Every rpm system has at least rpm and its libraries installed, so an empty list is a
+      // database that is empty, new or not the NE's, never "nothing installed".
+      throw new IncompleteRpmList("rpm -qa listed no package" + (dbPath == null ? ""
+          : " in " + dbPath) + ": every rpm system has rpm itself installed, so the database"
+          + " is empty or not the host's; nothing can be assessed from it");
+    }
+    return listed;
+  }
+
+  /**
+   * The files an rpm database directory holds, one per backend rpm reads: sqlite (rpm 4.16
+   * and later), ndb, Berkeley DB.
+   */
+  static final List<String> RPM_DB_FILES = List.of("rpmdb.sqlite", "Packages.db", "Packages");
+
+  /**
+   * An rpm package list that cannot be whole: no rpm database where one was named, or one
+   * listing no package. Not the list's shape being wrong: the caller says "incomplete".
+   */
+  public static final class IncompleteRpmList extends IllegalStateException {
+    IncompleteRpmList(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Refuses {@code dbPath} (null: rpm's default, left to rpm) unless it is a directory holding
+   * a non-empty rpm database file ({@link #RPM_DB_FILES}), before rpm is run: rpm run as root
+   * with {@code --dbpath} naming a missing or empty directory creates an empty database there
+   * (and the directories above it) and lists nothing with exit 0. The empty-list check after
+   * rpm is the one that decides; this one keeps rpm from writing where it was only asked to
+   * read.
+   */
+  static void requireDatabase(Path dbPath) {
+    if (dbPath == null) {
+      return;
+    }
+    if (!Files.isDirectory(dbPath)) {
+      throw new IncompleteRpmList(dbPath + " is no directory" + (Files.exists(dbPath) ? ""
+          : " (it does not exist)") + ", so it holds no rpm database");
+    }
+    for (String name : RPM_DB_FILES) {
+      Path f = dbPath.resolve(name);
+      try {
+        if (Files.isRegularFile(f) && Files.size(f) > 0) {
+          return;
+        }
+      } catch (IOException e) {
+        // unreadable: as if absent, and said below
+      }
+    }
+    throw new IncompleteRpmList(dbPath + " holds no rpm database (no non-empty "
+        + String.join(", ", RPM_DB_FILES) + "); rpm was not run, since it would create an"
+        + " empty one there");
   }
 
   /**
@@ -361,6 +425,7 @@ public final class PackageInventory {
 
   static String rpmOwner(Path rpm, Path dbPath, String exe, Duration timeout)
       throws IOException {
+    requireDatabase(dbPath);
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));

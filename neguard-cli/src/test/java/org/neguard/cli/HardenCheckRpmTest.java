@@ -15,6 +15,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.AgentConfig;
 import org.neguard.agent.PackageInventory;
+import org.neguard.api.device.PackageReport;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -146,6 +147,40 @@ class HardenCheckRpmTest {
         .containsExactly("SCAN_INCOMPLETE");
     assertThat(r.out()).contains("Sles:15.5", "SUSE Linux Enterprise not yet",
         "not assessed", "distribution's own scanner").doesNotContain("PASS");
+  }
+
+  @Test
+  @DisplayName("HRD-3 --rpmdb naming no rpm database (missing, run as root; an empty directory;"
+      + " an empty database file) or one listing no package (rpm --initdb) is never assessed"
+      + " as clean: exit 3 SCAN_INCOMPLETE, rpm never run where it would create a database; an"
+      + " NE whose agent reads such a database reports no list: SCAN_INCOMPLETE with --device")
+  void check_rpmdb_missingOrEmpty_scanIncomplete() throws Exception {
+    Path dbs = dir.resolve("no-packages");
+    List<Object[]> cases = VulnCheckRpmTest.noPackages(dbs);
+    for (Object[] c : cases) {
+      CliRun r = check("--rpmdb", c[0].toString(), "--release", "Red Hat:9.4");
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+        assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+        assertThat(x.path("message").asText()).contains(c[0].toString(), (String) c[1],
+            "nothing was assessed");
+      });
+    }
+    // the agent's two checks: before rpm (a missing database) and after it (an empty one)
+    for (Object[] c : List.of(cases.get(0), cases.get(cases.size() - 1))) {
+      String id = "ne-rpm-none-" + cases.indexOf(c);
+      PackageReport report = new PackageInventory(new AgentConfig.Packages(
+          dir.resolve("no-dpkg"), RpmAdvisories.osRelease(dir.resolve("os-" + id), "rhel",
+              "9.4"), (Path) c[0])).take(List.of(tls));
+      assertThat(report.format()).as("%s", c[0]).isEqualTo(PackageReport.NONE);
+      server.enroll(id).reportPackages(report);
+      CliRun r = check("--server", server.url, "--device", id);
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      assertThat(r.json().path("reasons").findValuesAsText("code")).as("%s", r)
+          .containsExactly("SCAN_INCOMPLETE");
+      assertThat(r.out()).as("%s", r).contains("neither dpkg nor rpm").doesNotContain("PASS");
+    }
+    VulnCheckRpmTest.nothingCreated(dbs);
   }
 
   @Test

@@ -96,14 +96,14 @@ final class VulnCheckCommand extends CommandBase {
     }
     String ecosystem = release != null ? release : releaseOfThisHost();
     if (source.db != null) {
-      List<Component> components = DpkgStatus.read(status).stream()
+      List<Component> components = DpkgStatus.readInstalled(status).stream()
           .map(p -> Component.ofDpkg(p, ecosystem)).toList();
       return checkDb(out, ecosystem, components, VulnDb.open(source.db));
     }
     Path feed = source.feed;
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
     Instant newest = fresh(index);
-    List<DpkgPackage> installed = DpkgStatus.read(status);
+    List<DpkgPackage> installed = DpkgStatus.readInstalled(status);
     List<DebianMatcher.Finding> findings = DebianMatcher.match(installed, index, ecosystem);
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("release", ecosystem);

@@ -319,6 +319,20 @@ abstract class VulnServerCases {
   }
 
   @Test
+  @DisplayName("HRD-3 an empty dpkg list of a covered release (Debian:12) is NOT_ASSESSED saying"
+      + " why, never clean: dpkg itself is a package of every dpkg system")
+  void emptyDpkgList_notAssessed() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "vuln-empty", "mme");
+    PackageVerdict v = d.client.reportPackages(new PackageReport(PackageReport.DPKG,
+        "Debian:12", PackageReport.digestOf(List.of()), List.of(), List.of(), List.of()));
+    assertThat(v.state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
+    DeviceVulnerabilities out = vulns(s, "vuln-empty");
+    assertThat(out.state()).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
+    assertThat(out.messages()).anySatisfy(m -> assertThat(m).contains(
+        "empty dpkg package list", "nothing was assessed"));
+  }
+
+  @Test
   @DisplayName("HRD-3 an NE of a release the database has no advisories for is NOT_ASSESSED,"
       + " not clean")
   void otherRelease_notAssessed(@TempDir Path tmp) throws Exception {
