@@ -22,6 +22,7 @@ import java.util.Set;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.SocketOwner;
+import org.neguard.harden.HostRelease;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 
@@ -617,72 +618,17 @@ public final class PackageInventory {
     return out;
   }
 
-  /** The release as advisories name it: {@code Debian:12} from {@code ID} and {@code VERSION_ID}. */
+  /**
+   * The release as advisories name it ({@code Debian:12}, {@code AlmaLinux:9}), by the one
+   * mapping of os-release the CLI uses too; unknown with a note when it cannot be told.
+   */
   private String release(List<String> notes) {
-    try (InputStream raw = Files.newInputStream(osRelease);
-        BufferedReader r = new BufferedReader(new InputStreamReader(
-            bounded(raw, 64 << 10, osRelease.toString()), StandardCharsets.UTF_8))) {
-      String id = null;
-      String version = null;
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (line.startsWith("ID=")) {
-          id = unquote(line.substring(3));
-        } else if (line.startsWith("VERSION_ID=")) {
-          version = unquote(line.substring(11));
-        }
-      }
-      if (id == null || id.isEmpty() || version == null || version.isEmpty()) {
-        notes.add(osRelease + " names no ID and VERSION_ID: the release is unknown");
-        return null;
-      }
-      String release = ecosystem(id, version);
-      if (!RELEASE.matcher(release).matches()) {
-        notes.add(osRelease + " names " + id + " " + version + ", which is no OSV release name"
-            + " this agent knows: the release is unknown");
-        return null;
-      }
-      return release;
-    } catch (IOException | IllegalStateException e) {
-      notes.add("cannot read " + osRelease + ": the release is unknown");
+    try {
+      return HostRelease.of(osRelease);
+    } catch (HostRelease.Unknown e) {
+      notes.add(e.getMessage() + ": the release is unknown");
       return null;
     }
-  }
-
-  /**
-   * What the server takes as a release (its ReportCheck): the rest is not sent. A family may
-   * start in lower case and a release have two words, as openSUSE's {@code openSUSE:Leap 15.5}.
-   */
-  private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile(
-      "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?");
-
-  /**
-   * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
-   * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
-   * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
-   * minor release); RHEL as {@code Red Hat:9.4}, the host's release, since its records are
-   * per product stream ({@code vuln.RedHatStreams}); openSUSE Leap as {@code openSUSE:Leap
-   * 15.5}. SUSE Linux Enterprise ({@code Sles:15.5}) names no feed's ecosystem: its records are
-   * per product module, which os-release does not name.
-   */
-  static String ecosystem(String id, String version) {
-    String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
-    return switch (id) {
-      case "almalinux" -> "AlmaLinux:" + major;
-      case "rocky" -> "Rocky Linux:" + major;
-      // Red Hat's records name product streams (Red Hat:enterprise_linux:9::baseos), which
-      // os-release does not: the host's release, and the server picks the streams of it
-      case "rhel" -> "Red Hat:" + version;
-      // openSUSE's records name the distribution as PRETTY_NAME does, less the vendor
-      case "opensuse-leap" -> "openSUSE:Leap " + version;
-      case "mageia" -> "Mageia:" + version;
-      default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
-    };
-  }
-
-  private static String unquote(String v) {
-    v = v.strip();
-    return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"")
-        || v.startsWith("'") && v.endsWith("'")) ? v.substring(1, v.length() - 1) : v;
   }
 
   /** {@code in}, failing with IllegalStateException once more than {@code max} bytes are read. */

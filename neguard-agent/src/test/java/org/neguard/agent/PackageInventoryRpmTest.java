@@ -222,11 +222,11 @@ class PackageInventoryRpmTest {
   @DisplayName("HRD-3 os-release names the rpm distributions as their OSV feeds do; an ID that"
       + " makes no OSV release name leaves the release unknown with a note, not a refused report")
   void release_osvNames(@TempDir Path tmp) throws Exception {
-    assertThat(PackageInventory.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
-    assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
-    assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
-    assertThat(PackageInventory.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
-    assertThat(PackageInventory.ecosystem("opensuse-leap", "15.5"))
+    assertThat(org.neguard.harden.HostRelease.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("debian", "12")).isEqualTo("Debian:12");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("opensuse-leap", "15.5"))
         .isEqualTo("openSUSE:Leap 15.5");
     Files.writeString(tmp.resolve("os-release"), "ID=opensuse-tumbleweed\nVERSION_ID="
         + "\"20240801\"\n");

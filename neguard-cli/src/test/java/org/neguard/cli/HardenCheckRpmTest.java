@@ -184,6 +184,46 @@ class HardenCheckRpmTest {
   }
 
   @Test
+  @DisplayName("HRD-3 the release from an os-release file (--os-release; this host's"
+      + " /etc/os-release for its own rpm database), named as the agent names it: ID=rhel"
+      + " VERSION_ID=9.4 judges the database as --release 'Red Hat:9.4' does; an os-release of"
+      + " no rpm distribution (SLES, Debian) or of none, and --release with it, are usage errors")
+  void check_rpmdb_releaseFromOsRelease() throws Exception {
+    CliRun given = check("--rpmdb", rpmdb.toString(), "--release", "Red Hat:9.4");
+    CliRun read = check("--rpmdb", rpmdb.toString(), "--os-release",
+        RpmAdvisories.osRelease(dir.resolve("os-release-rhel"), "rhel", "9.4").toString());
+    assertThat(read.exit()).as("%s", read).isEqualTo(3);
+    assertThat(read.json().at("/evidence/vulnerabilities/release").asText())
+        .isEqualTo("Red Hat:9.4");
+    assertThat(HardenCheckDeviceTest.findings(read.json())).hasSize(2)
+        .isEqualTo(HardenCheckDeviceTest.findings(given.json()));
+
+    for (String[] os : new String[][] {{"sles", "15.5", "Sles:15.5"},
+        {"debian", "12", "Debian:12"}}) {
+      Path file = RpmAdvisories.osRelease(dir.resolve("os-release-" + os[0]), os[0], os[1]);
+      CliRun r = check("--rpmdb", rpmdb.toString(), "--os-release", file.toString());
+      assertThat(r.exit()).as("%s", r).isEqualTo(2);
+      assertThat(r.err()).contains(file + " names " + os[2], "no rpm distribution's",
+          "give --release");
+    }
+    Path none = Files.writeString(dir.resolve("os-release-none"), "NAME=\"Linux\"\n");
+    CliRun unknown = check("--rpmdb", rpmdb.toString(), "--os-release", none.toString());
+    assertThat(unknown.exit()).as("%s", unknown).isEqualTo(2);
+    assertThat(unknown.err()).contains(none + " names no ID and VERSION_ID", "give --release");
+    CliRun neither = check("--rpmdb", rpmdb.toString());
+    assertThat(neither.exit()).as("%s", neither).isEqualTo(2);
+    assertThat(neither.err()).contains("needs --release", "--os-release FILE");
+    CliRun both = check("--rpmdb", rpmdb.toString(), "--release", "Red Hat:9.4",
+        "--os-release", none.toString());
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+    assertThat(both.err()).contains("--release and --os-release exclude each other");
+    CliRun device = check("--server", server.url, "--device", "ne-rpm", "--os-release",
+        none.toString());
+    assertThat(device.exit()).as("%s", device).isEqualTo(2);
+    assertThat(device.err()).contains("--os-release does not go with --device");
+  }
+
+  @Test
   @DisplayName("HRD-3 --rpmdb with --dpkg-status, --cpe-only or --device, without --vulndb, or"
       + " with a release that is no rpm distribution's: usage errors naming the options")
   void check_rpmdbUsage_refused() {

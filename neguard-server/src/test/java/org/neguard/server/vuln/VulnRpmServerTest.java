@@ -204,14 +204,7 @@ class VulnRpmServerTest {
       + " why, never clean; a real list after it is assessed")
   void emptyRpmList_notAssessed(@TempDir Path tmp) throws Exception {
     TestDevice d = TestDevice.enroll(s, "rpm-empty", "mme");
-    PackageReport empty = new PackageReport(PackageReport.RPM, "AlmaLinux:9",
-        PackageReport.digestOf(List.of()), List.of(), List.of(), List.of());
-    PackageVerdict v = d.client.reportPackages(empty);
-    assertThat(v.state()).isEqualTo(PackageVerdict.NOT_ASSESSED);
-    DeviceVulnerabilities out = VulnServerCases.vulns(s, "rpm-empty");
-    assertThat(out.state()).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
-    assertThat(out.messages()).anySatisfy(m -> assertThat(m).contains(
-        "empty rpm package list", "nothing was assessed"));
+    VulnServerCases.emptyListNotAssessed(s, d, PackageReport.RPM, "AlmaLinux:9");
     PackageReport full = report(tmp, RpmAdvisories.BY_RELEASE, "almalinux", "9.3");
     assertThat(d.client.reportPackages(full).state()).isEqualTo(PackageVerdict.ASSESSED);
   }
