@@ -22,6 +22,7 @@ import java.util.Set;
 import org.neguard.api.device.OsPackage;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.SocketOwner;
+import org.neguard.harden.HostRelease;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 
@@ -133,6 +134,11 @@ public final class PackageInventory {
         }
         packageNotes.clear();
         packages = readStatus(status);
+        if (packages.isEmpty()) {
+          // as rpm's empty list: dpkg itself is an installed package on every dpkg system
+          throw new IllegalStateException("it lists no installed package, so it is empty or"
+              + " not the host's; nothing can be assessed from it");
+        }
         format = PackageReport.DPKG;
         statusKey = key;
       } catch (IOException | IllegalStateException e) {
@@ -246,13 +252,16 @@ public final class PackageInventory {
    * #RPM_TIMEOUT_SECONDS}. Public for {@code neguard vuln check --rpmdb}.
    *
    * @throws IllegalStateException when rpm fails, says too much or takes too long, or lists a
-   *     line that is not a package as asked for: the whole list is refused, never guessed at
+   *     line that is not a package as asked for: the whole list is refused, never guessed at;
+   *     {@link IncompleteRpmList} when {@code dbPath} holds no rpm database (rpm not run) or
+   *     rpm lists no package
    */
   public static List<OsPackage> readRpm(Path rpm, Path dbPath) throws IOException {
     return readRpm(rpm, dbPath, Duration.ofSeconds(RPM_TIMEOUT_SECONDS));
   }
 
   static List<OsPackage> readRpm(Path rpm, Path dbPath, Duration timeout) throws IOException {
+    requireDatabase(dbPath);
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
@@ -263,7 +272,63 @@ public final class PackageInventory {
     if (run.exit() != 0) {
       throw new IllegalStateException("rpm -qa exited " + run.exit());
     }
-    return parseRpm(run.output());
+    List<OsPackage> listed = parseRpm(run.output());
+    if (listed.isEmpty()) {
+      // The check that cannot be fooled: whatever the directory held, rpm read no package.
+      // Every rpm system has at least rpm and its libraries installed, so an empty list is a
+      // database that is empty, new or not the NE's, never "nothing installed".
+      throw new IncompleteRpmList("rpm -qa listed no package" + (dbPath == null ? ""
+          : " in " + dbPath) + ": every rpm system has rpm itself installed, so the database"
+          + " is empty or not the host's; nothing can be assessed from it");
+    }
+    return listed;
+  }
+
+  /**
+   * The files an rpm database directory holds, one per backend rpm reads: sqlite (rpm 4.16
+   * and later), ndb, Berkeley DB.
+   */
+  static final List<String> RPM_DB_FILES = List.of("rpmdb.sqlite", "Packages.db", "Packages");
+
+  /**
+   * An rpm package list that cannot be whole: no rpm database where one was named, or one
+   * listing no package. Not the list's shape being wrong: the caller says "incomplete".
+   */
+  public static final class IncompleteRpmList extends IllegalStateException {
+    IncompleteRpmList(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Refuses {@code dbPath} (null: rpm's default, left to rpm) unless it is a directory holding
+   * a non-empty rpm database file ({@link #RPM_DB_FILES}), before rpm is run: rpm run as root
+   * with {@code --dbpath} naming a missing or empty directory creates an empty database there
+   * (and the directories above it) and lists nothing with exit 0. The empty-list check after
+   * rpm is the one that decides; this one keeps rpm from writing where it was only asked to
+   * read.
+   */
+  static void requireDatabase(Path dbPath) {
+    if (dbPath == null) {
+      return;
+    }
+    if (!Files.isDirectory(dbPath)) {
+      throw new IncompleteRpmList(dbPath + " is no directory" + (Files.exists(dbPath) ? ""
+          : " (it does not exist)") + ", so it holds no rpm database");
+    }
+    for (String name : RPM_DB_FILES) {
+      Path f = dbPath.resolve(name);
+      try {
+        if (Files.isRegularFile(f) && Files.size(f) > 0) {
+          return;
+        }
+      } catch (IOException e) {
+        // unreadable: as if absent, and said below
+      }
+    }
+    throw new IncompleteRpmList(dbPath + " holds no rpm database (no non-empty "
+        + String.join(", ", RPM_DB_FILES) + "); rpm was not run, since it would create an"
+        + " empty one there");
   }
 
   /**
@@ -361,6 +426,7 @@ public final class PackageInventory {
 
   static String rpmOwner(Path rpm, Path dbPath, String exe, Duration timeout)
       throws IOException {
+    requireDatabase(dbPath);
     List<String> command = new ArrayList<>(List.of(rpm.toString()));
     if (dbPath != null) {
       command.addAll(List.of("--dbpath", dbPath.toAbsolutePath().toString()));
@@ -552,72 +618,17 @@ public final class PackageInventory {
     return out;
   }
 
-  /** The release as advisories name it: {@code Debian:12} from {@code ID} and {@code VERSION_ID}. */
+  /**
+   * The release as advisories name it ({@code Debian:12}, {@code AlmaLinux:9}), by the one
+   * mapping of os-release the CLI uses too; unknown with a note when it cannot be told.
+   */
   private String release(List<String> notes) {
-    try (InputStream raw = Files.newInputStream(osRelease);
-        BufferedReader r = new BufferedReader(new InputStreamReader(
-            bounded(raw, 64 << 10, osRelease.toString()), StandardCharsets.UTF_8))) {
-      String id = null;
-      String version = null;
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (line.startsWith("ID=")) {
-          id = unquote(line.substring(3));
-        } else if (line.startsWith("VERSION_ID=")) {
-          version = unquote(line.substring(11));
-        }
-      }
-      if (id == null || id.isEmpty() || version == null || version.isEmpty()) {
-        notes.add(osRelease + " names no ID and VERSION_ID: the release is unknown");
-        return null;
-      }
-      String release = ecosystem(id, version);
-      if (!RELEASE.matcher(release).matches()) {
-        notes.add(osRelease + " names " + id + " " + version + ", which is no OSV release name"
-            + " this agent knows: the release is unknown");
-        return null;
-      }
-      return release;
-    } catch (IOException | IllegalStateException e) {
-      notes.add("cannot read " + osRelease + ": the release is unknown");
+    try {
+      return HostRelease.of(osRelease);
+    } catch (HostRelease.Unknown e) {
+      notes.add(e.getMessage() + ": the release is unknown");
       return null;
     }
-  }
-
-  /**
-   * What the server takes as a release (its ReportCheck): the rest is not sent. A family may
-   * start in lower case and a release have two words, as openSUSE's {@code openSUSE:Leap 15.5}.
-   */
-  private static final java.util.regex.Pattern RELEASE = java.util.regex.Pattern.compile(
-      "[A-Za-z][A-Za-z ]{0,31}:[A-Za-z0-9._-]{1,16}(?: [A-Za-z0-9._-]{1,16})?");
-
-  /**
-   * The OSV ecosystem of os-release's {@code ID} and {@code VERSION_ID}: {@code Debian:12},
-   * {@code Ubuntu:22.04}; the rpm distributions by the names their OSV feeds use, with the
-   * major release only ({@code AlmaLinux:9}, {@code Rocky Linux:9}: their records name no
-   * minor release); RHEL as {@code Red Hat:9.4}, the host's release, since its records are
-   * per product stream ({@code vuln.RedHatStreams}); openSUSE Leap as {@code openSUSE:Leap
-   * 15.5}. SUSE Linux Enterprise ({@code Sles:15.5}) names no feed's ecosystem: its records are
-   * per product module, which os-release does not name.
-   */
-  static String ecosystem(String id, String version) {
-    String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
-    return switch (id) {
-      case "almalinux" -> "AlmaLinux:" + major;
-      case "rocky" -> "Rocky Linux:" + major;
-      // Red Hat's records name product streams (Red Hat:enterprise_linux:9::baseos), which
-      // os-release does not: the host's release, and the server picks the streams of it
-      case "rhel" -> "Red Hat:" + version;
-      // openSUSE's records name the distribution as PRETTY_NAME does, less the vendor
-      case "opensuse-leap" -> "openSUSE:Leap " + version;
-      case "mageia" -> "Mageia:" + version;
-      default -> id.substring(0, 1).toUpperCase(Locale.ROOT) + id.substring(1) + ":" + version;
-    };
-  }
-
-  private static String unquote(String v) {
-    v = v.strip();
-    return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"")
-        || v.startsWith("'") && v.endsWith("'")) ? v.substring(1, v.length() - 1) : v;
   }
 
   /** {@code in}, failing with IllegalStateException once more than {@code max} bytes are read. */

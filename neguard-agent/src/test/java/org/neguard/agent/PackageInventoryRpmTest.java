@@ -101,7 +101,54 @@ class PackageInventoryRpmTest {
   }
 
   static PackageReport read(Path tmp, String output, int exit) throws Exception {
-    return inventory(tmp, fakeRpm(tmp, output, exit), tmp.resolve("db")).take(List.of());
+    return inventory(tmp, fakeRpm(tmp, output, exit), fakeDb(tmp)).take(List.of());
+  }
+
+  /** A directory that passes for an rpm database, for these tests' "rpm"s, which read none. */
+  static Path fakeDb(Path tmp) throws Exception {
+    Path db = Files.createDirectories(tmp.resolve("db"));
+    Files.writeString(db.resolve("rpmdb.sqlite"), "not read by a fake rpm");
+    return db;
+  }
+
+  @Test
+  @DisplayName("HRD-3 no rpm database where packages.rpm.dbpath names one (missing, an empty"
+      + " directory, an empty database file) is refused before rpm runs, which would create one"
+      + " there, and nothing is created; a real database listing no package (rpm --initdb) is"
+      + " refused after rpm: format none with a note, never an empty rpm list")
+  void missingOrEmptyDatabase_noList(@TempDir Path tmp) throws Exception {
+    Path rpm = RequiredProgram.require("rpm");
+    // What the pre-check keeps from happening: rpm given a missing --dbpath makes a database
+    // there (its parents too) and lists nothing, exit 0.
+    Path made = tmp.resolve("shown/var/lib/rpm");
+    assertThat(RpmDatabase.run(List.of(rpm.toString(), "--dbpath", made.toString(), "-qa")))
+        .isEmpty();
+    assertThat(made.resolve("rpmdb.sqlite")).as("rpm's own side effect").isRegularFile();
+
+    Path missing = tmp.resolve("ne-root/var/lib/rpm");
+    Path emptyDir = Files.createDirectories(tmp.resolve("empty-dir"));
+    Path emptyFile = Files.createDirectories(tmp.resolve("empty-file"));
+    Files.createFile(emptyFile.resolve("rpmdb.sqlite"));
+    Path initialized = Files.createDirectories(tmp.resolve("initialized"));
+    RpmDatabase.run(List.of(rpm.toString(), "--dbpath", initialized.toString(), "--initdb"));
+    for (Object[] c : new Object[][] {{missing, "does not exist"},
+        {emptyDir, "holds no rpm database"}, {emptyFile, "holds no rpm database"},
+        {initialized, "rpm -qa listed no package in " + initialized}}) {
+      Path db = (Path) c[0];
+      PackageReport r = inventory(tmp, rpm, db).take(List.of(
+          PackageInventoryTest.listening(22, "sshd", "/usr/sbin/sshd")));
+      assertThat(r.format()).as("%s", db).isEqualTo(PackageReport.NONE);
+      assertThat(r.packages()).as("%s", db).isEmpty();
+      assertThat(r.notes()).as("%s", db).singleElement().asString().contains(
+          "cannot list the rpm packages", (String) c[1]);
+      assertThat(r.sockets()).as("%s", db).extracting(SocketOwner::owner)
+          .containsExactly((String) null);
+    }
+    assertThat(tmp.resolve("ne-root")).as("nothing made where rpm was not run").doesNotExist();
+    try (var left = Files.list(emptyDir)) {
+      assertThat(left).as("the empty directory stays empty").isEmpty();
+    }
+    assertThat(emptyFile.resolve("rpmdb.sqlite")).isEmptyFile();
   }
 
   static final String GOOD = "bash\t0:5.1.8-9.el9\tx86_64\tbash-5.1.8-9.el9.src.rpm\n";
@@ -175,11 +222,11 @@ class PackageInventoryRpmTest {
   @DisplayName("HRD-3 os-release names the rpm distributions as their OSV feeds do; an ID that"
       + " makes no OSV release name leaves the release unknown with a note, not a refused report")
   void release_osvNames(@TempDir Path tmp) throws Exception {
-    assertThat(PackageInventory.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
-    assertThat(PackageInventory.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
-    assertThat(PackageInventory.ecosystem("debian", "12")).isEqualTo("Debian:12");
-    assertThat(PackageInventory.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
-    assertThat(PackageInventory.ecosystem("opensuse-leap", "15.5"))
+    assertThat(org.neguard.harden.HostRelease.ecosystem("almalinux", "9.3")).isEqualTo("AlmaLinux:9");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("rocky", "8.10")).isEqualTo("Rocky Linux:8");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("debian", "12")).isEqualTo("Debian:12");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("rhel", "9.4")).isEqualTo("Red Hat:9.4");
+    assertThat(org.neguard.harden.HostRelease.ecosystem("opensuse-leap", "15.5"))
         .isEqualTo("openSUSE:Leap 15.5");
     Files.writeString(tmp.resolve("os-release"), "ID=opensuse-tumbleweed\nVERSION_ID="
         + "\"20240801\"\n");
@@ -237,7 +284,7 @@ class PackageInventoryRpmTest {
             + PackageInventory.MAX_RPM_OWNER_BYTES + " bytes"))) {
       Path script = script(tmp, "case \" $* \" in *\" -qa \"*) cat '" + list
           + "'; exit 0;; esac\n" + b.body());
-      PackageReport r = inventory(tmp, script, tmp.resolve("db")).take(List.of(
+      PackageReport r = inventory(tmp, script, fakeDb(tmp)).take(List.of(
           PackageInventoryTest.listening(22, "d", "/usr/sbin/d")));
       assertThat(r.format()).as(b.what()).isEqualTo(PackageReport.RPM);
       assertThat(r.sockets()).as(b.what()).singleElement().satisfies(o ->

@@ -165,6 +165,22 @@ class PackageInventoryTest {
   }
 
   @Test
+  @DisplayName("HRD-3 a dpkg status listing no installed package (empty, or only removed ones):"
+      + " format none with a note, never an empty dpkg list the server would call clean")
+  void emptyStatus_noList(@TempDir Path tmp) throws Exception {
+    for (String status : List.of("", "Package: gone\nStatus: deinstall ok config-files\n"
+        + "Version: 1.0\n\n")) {
+      Path d = admindir(tmp, status);
+      PackageReport r = new PackageInventory(new AgentConfig.Packages(d,
+          tmp.resolve("os-release")), List.of()).take(List.of());
+      assertThat(r.format()).as(status).isEqualTo(PackageReport.NONE);
+      assertThat(r.packages()).as(status).isEmpty();
+      assertThat(r.notes()).as(status).singleElement().asString().contains(
+          "cannot read the dpkg status", "lists no installed package");
+    }
+  }
+
+  @Test
   @DisplayName("HRD-3 an owner is looked up once per executable until dpkg changes its file"
       + " lists")
   void owners_cachedUntilInfoChanges(@TempDir Path tmp) throws Exception {

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.AgentConfig;
 import org.neguard.agent.PackageInventory;
+import org.neguard.api.device.PackageReport;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
@@ -146,6 +147,80 @@ class HardenCheckRpmTest {
         .containsExactly("SCAN_INCOMPLETE");
     assertThat(r.out()).contains("Sles:15.5", "SUSE Linux Enterprise not yet",
         "not assessed", "distribution's own scanner").doesNotContain("PASS");
+  }
+
+  @Test
+  @DisplayName("HRD-3 --rpmdb naming no rpm database (missing, run as root; an empty directory;"
+      + " an empty database file) or one listing no package (rpm --initdb) is never assessed"
+      + " as clean: exit 3 SCAN_INCOMPLETE, rpm never run where it would create a database; an"
+      + " NE whose agent reads such a database reports no list: SCAN_INCOMPLETE with --device")
+  void check_rpmdb_missingOrEmpty_scanIncomplete() throws Exception {
+    Path dbs = dir.resolve("no-packages");
+    List<Object[]> cases = VulnCheckRpmTest.noPackages(dbs);
+    for (Object[] c : cases) {
+      CliRun r = check("--rpmdb", c[0].toString(), "--release", "Red Hat:9.4");
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+        assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+        assertThat(x.path("message").asText()).contains(c[0].toString(), (String) c[1],
+            "nothing was assessed");
+      });
+    }
+    // the agent's two checks: before rpm (a missing database) and after it (an empty one)
+    for (Object[] c : List.of(cases.get(0), cases.get(cases.size() - 1))) {
+      String id = "ne-rpm-none-" + cases.indexOf(c);
+      PackageReport report = new PackageInventory(new AgentConfig.Packages(
+          dir.resolve("no-dpkg"), RpmAdvisories.osRelease(dir.resolve("os-" + id), "rhel",
+              "9.4"), (Path) c[0])).take(List.of(tls));
+      assertThat(report.format()).as("%s", c[0]).isEqualTo(PackageReport.NONE);
+      server.enroll(id).reportPackages(report);
+      CliRun r = check("--server", server.url, "--device", id);
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      assertThat(r.json().path("reasons").findValuesAsText("code")).as("%s", r)
+          .containsExactly("SCAN_INCOMPLETE");
+      assertThat(r.out()).as("%s", r).contains("neither dpkg nor rpm").doesNotContain("PASS");
+    }
+    VulnCheckRpmTest.nothingCreated(dbs);
+  }
+
+  @Test
+  @DisplayName("HRD-3 the release from an os-release file (--os-release; this host's"
+      + " /etc/os-release for its own rpm database), named as the agent names it: ID=rhel"
+      + " VERSION_ID=9.4 judges the database as --release 'Red Hat:9.4' does; an os-release of"
+      + " no rpm distribution (SLES, Debian) or of none, and --release with it, are usage errors")
+  void check_rpmdb_releaseFromOsRelease() throws Exception {
+    CliRun given = check("--rpmdb", rpmdb.toString(), "--release", "Red Hat:9.4");
+    CliRun read = check("--rpmdb", rpmdb.toString(), "--os-release",
+        RpmAdvisories.osRelease(dir.resolve("os-release-rhel"), "rhel", "9.4").toString());
+    assertThat(read.exit()).as("%s", read).isEqualTo(3);
+    assertThat(read.json().at("/evidence/vulnerabilities/release").asText())
+        .isEqualTo("Red Hat:9.4");
+    assertThat(HardenCheckDeviceTest.findings(read.json())).hasSize(2)
+        .isEqualTo(HardenCheckDeviceTest.findings(given.json()));
+
+    for (String[] os : new String[][] {{"sles", "15.5", "Sles:15.5"},
+        {"debian", "12", "Debian:12"}}) {
+      Path file = RpmAdvisories.osRelease(dir.resolve("os-release-" + os[0]), os[0], os[1]);
+      CliRun r = check("--rpmdb", rpmdb.toString(), "--os-release", file.toString());
+      assertThat(r.exit()).as("%s", r).isEqualTo(2);
+      assertThat(r.err()).contains(file + " names " + os[2], "no rpm distribution's",
+          "give --release");
+    }
+    Path none = Files.writeString(dir.resolve("os-release-none"), "NAME=\"Linux\"\n");
+    CliRun unknown = check("--rpmdb", rpmdb.toString(), "--os-release", none.toString());
+    assertThat(unknown.exit()).as("%s", unknown).isEqualTo(2);
+    assertThat(unknown.err()).contains(none + " names no ID and VERSION_ID", "give --release");
+    CliRun neither = check("--rpmdb", rpmdb.toString());
+    assertThat(neither.exit()).as("%s", neither).isEqualTo(2);
+    assertThat(neither.err()).contains("needs --release", "--os-release FILE");
+    CliRun both = check("--rpmdb", rpmdb.toString(), "--release", "Red Hat:9.4",
+        "--os-release", none.toString());
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+    assertThat(both.err()).contains("--release and --os-release exclude each other");
+    CliRun device = check("--server", server.url, "--device", "ne-rpm", "--os-release",
+        none.toString());
+    assertThat(device.exit()).as("%s", device).isEqualTo(2);
+    assertThat(device.err()).contains("--os-release does not go with --device");
   }
 
   @Test

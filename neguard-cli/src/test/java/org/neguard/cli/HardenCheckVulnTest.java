@@ -198,6 +198,23 @@ class HardenCheckVulnTest {
   }
 
   @Test
+  @DisplayName("HRD-3 --dpkg-status listing no installed package is never assessed as clean:"
+      + " exit 3 SCAN_INCOMPLETE naming the file and what to give")
+  void check_emptyDpkgStatus_scanIncomplete() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty-dpkg")).resolve("status");
+    Files.writeString(empty, "");
+    CliRun r = HardenCli.check("--policy", policy.toString(), "--inventory",
+        inventory.toString(), "--vulndb", db.toString(), "--dpkg-status", empty.toString(),
+        "--json");
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+      assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+      assertThat(x.path("message").asText()).contains(empty.toString(),
+          "lists no installed package", "nothing was assessed");
+    });
+  }
+
+  @Test
   @DisplayName("HRD-3 a stale vulnerability database (older than --max-vulndb-age, 7 days by"
       + " default) is not a pass: HRD-3 INCONCLUSIVE with SCAN_POLICY, exit 3")
   void check_staleDatabase_inconclusive() throws Exception {

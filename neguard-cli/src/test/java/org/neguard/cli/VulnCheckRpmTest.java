@@ -3,12 +3,15 @@ package org.neguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.neguard.testing.RequiredProgram;
 import org.neguard.testing.RpmAdvisories;
 import org.neguard.testing.RpmDatabase;
 
@@ -84,6 +87,56 @@ class VulnCheckRpmTest {
         "SCAN_INCOMPLETE");
     assertThat(rocky.json().path("reasons").path(0).path("message").asText())
         .contains("Rocky Linux:9");
+  }
+
+  /**
+   * rpm database directories that hold no package: missing (rpm, run as root, would create it
+   * and its parents), an empty directory, an empty database file, and a real database rpm made
+   * with --initdb that lists nothing. Each with the text its refusal names.
+   */
+  static List<Object[]> noPackages(Path dir) throws Exception {
+    Path missing = dir.resolve("ne-root/var/lib/rpm");
+    Path emptyDir = Files.createDirectories(dir.resolve("empty-dir"));
+    Path emptyFile = Files.createDirectories(dir.resolve("empty-file"));
+    Files.createFile(emptyFile.resolve("rpmdb.sqlite"));
+    Path initialized = Files.createDirectories(dir.resolve("initialized"));
+    RpmDatabase.run(List.of(RequiredProgram.require("rpm").toString(), "--dbpath",
+        initialized.toString(), "--initdb"));
+    return List.of(new Object[] {missing, "does not exist"},
+        new Object[] {emptyDir, "holds no rpm database"},
+        new Object[] {emptyFile, "holds no rpm database"},
+        new Object[] {initialized, "rpm -qa listed no package"});
+  }
+
+  /** Nothing was written where {@link #noPackages} pointed rpm: rpm never ran there. */
+  static void nothingCreated(Path dir) throws Exception {
+    assertThat(dir.resolve("ne-root")).as("the missing database's parents").doesNotExist();
+    try (var left = Files.list(dir.resolve("empty-dir"))) {
+      assertThat(left).as("the empty directory stays empty").isEmpty();
+    }
+    assertThat(dir.resolve("empty-file/rpmdb.sqlite")).isEmptyFile();
+  }
+
+  @Test
+  @DisplayName("HRD-3 --rpmdb naming no rpm database (missing, run as root; an empty directory;"
+      + " an empty database file) or one listing no package (rpm --initdb) is never 'no"
+      + " vulnerability': exit 3 SCAN_INCOMPLETE saying what to give, rpm never run where it"
+      + " would create a database")
+  void rpmdb_missingOrEmpty_scanIncomplete() throws Exception {
+    Path feed = RpmAdvisories.feed(dir, "almalinux-9", Instant.now()
+        .truncatedTo(ChronoUnit.SECONDS));
+    for (Object[] c : noPackages(dir.resolve("rpmdbs"))) {
+      CliRun r = CliRun.of("vuln", "check", "--feed", feed.toString(), "--rpmdb",
+          c[0].toString(), "--release", "AlmaLinux:9", "--json");
+      assertThat(r.exit()).as("%s", r).isEqualTo(3);
+      assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+        assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+        assertThat(x.path("message").asText()).contains(c[0].toString(), (String) c[1],
+            "nothing was assessed", "whole copy of the NE's rpm database");
+      });
+      assertThat(r.out()).doesNotContain("PASS");
+    }
+    nothingCreated(dir.resolve("rpmdbs"));
   }
 
   @Test

@@ -85,6 +85,32 @@ class VulnCheckTest {
   }
 
   @Test
+  @DisplayName("HRD-3 a dpkg status listing no installed package (an empty file, or only removed"
+      + " packages) is never 'no vulnerability': exit 3 SCAN_INCOMPLETE saying what to give,"
+      + " against a feed and a database alike")
+  void check_emptyStatus_scanIncomplete() throws Exception {
+    Path feed = feed(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Path db = dir.resolve("db-empty");
+    assertThat(CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString()).exit())
+        .isZero();
+    for (String text : new String[] {"", "Package: gone\nStatus: deinstall ok config-files\n"
+        + "Version: 1.0\n\n"}) {
+      Path status = Files.writeString(dir.resolve("status-empty"), text);
+      for (String[] source : new String[][] {{"--feed", feed.toString()},
+          {"--db", db.toString()}}) {
+        CliRun r = CliRun.of("vuln", "check", source[0], source[1], "--status",
+            status.toString(), "--release", "Debian:12", "--json");
+        assertThat(r.exit()).as("%s", r).isEqualTo(3);
+        assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+          assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+          assertThat(x.path("message").asText()).contains(status.toString(),
+              "lists no installed package", "nothing was assessed", "whole /var/lib/dpkg/status");
+        });
+      }
+    }
+  }
+
+  @Test
   @DisplayName("HRD-3 vuln check --db: the same Debian-aware verdicts from an imported database"
       + " (telnetd +deb12u1 exit 3 with both advisories, +deb12u3 exit 0); a stale database"
       + " SCAN_POLICY; --feed and --db together a usage error (exit 2)")

@@ -43,6 +43,26 @@ public final class DpkgStatus {
   }
 
   /**
+   * The installed packages of the status file at {@code file} of a host whose packages are to
+   * be assessed ({@code vuln check}, {@code harden check}): as {@link #read(Path)}, and refused
+   * when it lists none. dpkg itself is an installed package of every dpkg system, so an empty
+   * list is an empty, cut or wrong file, never "nothing vulnerable" (an rpm database listing no
+   * package is refused the same way).
+   *
+   * @throws RefusalException SCAN_INCOMPLETE for a list of no installed package; as {@link
+   *     #read(InputStream)} otherwise
+   */
+  public static List<DpkgPackage> readInstalled(Path file) throws IOException, RefusalException {
+    List<DpkgPackage> installed = read(file);
+    if (installed.isEmpty()) {
+      throw RefusalException.about(ReasonCode.SCAN_INCOMPLETE, file.toString(), "the dpkg"
+          + " status " + file + " lists no installed package, which no dpkg system has (dpkg"
+          + " is one): nothing was assessed. Give the host's whole /var/lib/dpkg/status");
+    }
+    return installed;
+  }
+
+  /**
    * Reads a status file from {@code in}, at most {@link #MAX_BYTES} of it.
    *
    * @throws RefusalException SIZE_LIMIT above the limit (before it is all in memory);

@@ -14,6 +14,7 @@ import org.neguard.cli.support.RpmPackages;
 import org.neguard.cli.support.OutputFiles;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.cli.support.Version;
+import org.neguard.harden.HostRelease;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.eval.Evaluation;
@@ -35,7 +36,6 @@ import org.neguard.harden.probe.PortList;
 import org.neguard.harden.probe.ScanOptions;
 import org.neguard.harden.report.EvidenceJson;
 import org.neguard.harden.report.EvidenceWriter;
-import org.neguard.harden.vuln.HostRelease;
 import org.neguard.harden.vuln.VulnerabilityAssessor;
 import org.neguard.io.AtomicFiles;
 import org.neguard.verdict.ReasonCode;
@@ -137,9 +137,16 @@ final class HardenCheckCommand extends ClientCommand {
   boolean cpeOnly;
 
   @Option(names = "--release", paramLabel = "ECOSYSTEM",
-      description = "The host's distribution release as an OSV ecosystem, e.g. Debian:12"
-          + " (default: from this host's /etc/os-release).")
+      description = "The host's distribution release as an OSV ecosystem, e.g. Debian:12,"
+          + " AlmaLinux:9, Red Hat:9.4 (default: from --os-release, else from this host's"
+          + " /etc/os-release for a dpkg status or for this host's own rpm database).")
   String release;
+
+  @Option(names = "--os-release", paramLabel = "FILE",
+      description = "The host's os-release file (an NE's etc/os-release copied here), its ID and"
+          + " VERSION_ID named as the agent names its NE's release (ID=rhel VERSION_ID=9.4:"
+          + " Red Hat:9.4); instead of --release.")
+  Path osRelease;
 
   @Option(names = "--max-vulndb-age", paramLabel = "DURATION",
       converter = org.neguard.cli.support.DurationConverter.class,
@@ -167,7 +174,7 @@ final class HardenCheckCommand extends ClientCommand {
     }
     if (vulndb == null) {
       for (Object[] o : new Object[][] {{"--dpkg-status", dpkgStatus}, {"--rpmdb", rpmdb},
-          {"--release", release},
+          {"--release", release}, {"--os-release", osRelease},
           {"--max-vulndb-age", maxVulndbAge}, {"--fail-on", failOn},
           {"--cpe-only", cpeOnly ? Boolean.TRUE : null}, {"--device", device},
           {"--max-report-age", maxReportAge}}) {
@@ -177,6 +184,10 @@ final class HardenCheckCommand extends ClientCommand {
       }
     }
     deviceOptions();
+    if (release != null && osRelease != null) {
+      throw usage("--release and --os-release exclude each other: give the release, or the"
+          + " os-release file naming it");
+    }
     if (rpmdb != null && (dpkgStatus != null || cpeOnly)) {
       throw usage("--rpmdb and " + (cpeOnly ? "--cpe-only" : "--dpkg-status") + " exclude each"
           + " other: give the host's one package database (its rpm database or its dpkg"
@@ -257,8 +268,9 @@ final class HardenCheckCommand extends ClientCommand {
           ? "--dpkg-status" : "--rpmdb") + " exclude each other: the package list is the NE's"
           + " report, or a package database copied from it, or none");
     }
-    if (release != null) {
-      throw usage("--release does not go with --device: the NE's report names its release");
+    if (release != null || osRelease != null) {
+      throw usage((release != null ? "--release" : "--os-release") + " does not go with"
+          + " --device: the NE's report names its release");
     }
   }
 
@@ -313,9 +325,7 @@ final class HardenCheckCommand extends ClientCommand {
     }
     String ecosystem = release;
     if (ecosystem == null) {
-      ecosystem = HostRelease.of(HostRelease.OS_RELEASE).orElseThrow(() -> usage(
-          "cannot tell the Debian release from " + HostRelease.OS_RELEASE
-              + ": give --release, for example Debian:12"));
+      ecosystem = releaseFrom(osRelease != null ? osRelease : HostRelease.OS_RELEASE, false);
     } else if (!ecosystem.matches("[A-Za-z][A-Za-z0-9.-]{0,31}(:[0-9A-Za-z.]{1,16})?")) {
       throw usage("--release '" + ecosystem + "' is not an OSV ecosystem such as Debian:12");
     }
@@ -329,12 +339,17 @@ final class HardenCheckCommand extends ClientCommand {
    */
   private VulnerabilityInput rpm(Observation o, Path db, String label, Severity threshold)
       throws IOException, RefusalException {
-    if (release == null) {
+    String release = this.release;
+    if (release == null && osRelease == null && rpmdb != null) {
+      // another host's database: this host's os-release would name the wrong release
       throw usage("the rpm database " + db + " needs --release naming its distribution's OSV"
           + " ecosystem, for example AlmaLinux:9, Rocky Linux:9, Red Hat:9.4 or openSUSE:Leap"
-          + " 15.5");
+          + " 15.5, or --os-release FILE (the NE's etc/os-release copied here)");
     }
-    if (!RpmPackages.isRpmRelease(release)) {
+    if (release == null) {
+      // this host's own database, or the os-release given with it
+      release = releaseFrom(osRelease != null ? osRelease : HostRelease.OS_RELEASE, true);
+    } else if (!RpmPackages.isRpmRelease(release)) {
       throw usage("--release '" + release + "' is no rpm distribution's OSV ecosystem (such"
           + " as AlmaLinux:9, Rocky Linux:9, Red Hat:9.4, openSUSE:Leap 15.5), so the rpm"
           + " database " + db + " cannot be matched; SUSE Linux Enterprise is not assessed yet");
@@ -350,6 +365,28 @@ final class HardenCheckCommand extends ClientCommand {
         new VulnerabilityAssessor.PackageList(components, description,
             java.util.Optional.of(exe -> java.util.Optional.ofNullable(owners.get(exe))),
             List.of()));
+  }
+
+  /**
+   * The release named by the os-release file {@code file} ({@code --os-release}, or this
+   * host's), read as the agent reads its NE's; a usage error naming the file when it names none,
+   * or a release of the other package format ({@code rpm}: an rpm distribution's, else not).
+   */
+  private String releaseFrom(Path file, boolean rpm) {
+    String named;
+    try {
+      named = HostRelease.of(file);
+    } catch (HostRelease.Unknown e) {
+      throw usage("cannot tell the release: " + e.getMessage() + "; give --release, for example "
+          + (rpm ? "AlmaLinux:9 or Red Hat:9.4" : "Debian:12"));
+    }
+    if (RpmPackages.isRpmRelease(named) != rpm) {
+      throw usage(file + " names " + named + ", which is " + (rpm ? "no" : "an")
+          + " rpm distribution's OSV ecosystem, so it is not the release of the "
+          + (rpm ? "rpm database (SUSE Linux Enterprise is not assessed yet)" : "dpkg status")
+          + ": give --release");
+    }
+    return named;
   }
 
   /** The assessment's request: the same for every package source. */

@@ -36,8 +36,9 @@ import org.neguard.vuln.DpkgPackage;
  * vulnerability nobody sees (docs/VULNERABILITIES.md "An NE's reported packages in the
  * hardening check"). Every doubt is a refusal with its reason code, never a pass: a device that
  * never reported (SCAN_INCOMPLETE), a report older than {@code --max-report-age} (SCAN_POLICY),
- * a list that is neither dpkg's nor rpm's, names no release, or is rpm's of a release no rpm
- * advisories are matched for (SUSE Linux Enterprise, an unknown distribution: SCAN_INCOMPLETE),
+ * a list that is neither dpkg's nor rpm's, is empty, names no release, or is rpm's of a
+ * release no rpm advisories are matched for (SUSE Linux Enterprise, an unknown distribution:
+ * SCAN_INCOMPLETE),
  * an answer larger than {@link #MAX_BYTES} (SIZE_LIMIT), not strict JSON, about another
  * device, with an impossible package (dpkg would refuse it, rpm would not build it), a package
  * twice, a count or socket owner that disagrees with the list (MALFORMED), a list that
@@ -166,6 +167,15 @@ final class ReportedPackages {
     if (d.count() == null || d.count() != list.size()) {
       throw malformed(subject, server, "the answer counts " + d.count() + " packages but lists "
           + list.size());
+    }
+    if (list.isEmpty()) {
+      // dpkg and rpm are installed packages themselves: an empty list is a database the agent
+      // could not read whole (an rpm run on an empty --dbpath creates one), never "nothing runs"
+      throw RefusalException.about(ReasonCode.SCAN_INCOMPLETE, subject, deviceId + " reported"
+          + " an empty " + d.format() + " package list, so nothing was assessed: check the NE's"
+          + " package database and its agent's packages settings (packages.rpm.dbpath,"
+          + " packages.dpkg.admindir), let it report again, or give --dpkg-status FILE or"
+          + " --rpmdb DIR copied from the NE");
     }
     List<Component> installed = new ArrayList<>(list.size());
     Set<String> seen = new HashSet<>();

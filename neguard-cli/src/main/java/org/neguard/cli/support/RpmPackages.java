@@ -57,20 +57,19 @@ public final class RpmPackages {
    * The packages of the rpm database in {@code rpmdb}, as components of {@code release}.
    *
    * @param option the option that named the database, for messages ({@code --rpmdb})
-   * @throws RefusalException BAD_INPUT without rpm; MALFORMED when rpm fails or lists a line
-   *     that is no package, or a version rpm would not build: nothing is assessed then
+   * @throws RefusalException BAD_INPUT without rpm; SCAN_INCOMPLETE when {@code rpmdb} holds
+   *     no rpm database (rpm is not run: it would create one) or rpm lists no package;
+   *     MALFORMED when rpm fails or lists a line that is no package, or a version rpm would
+   *     not build: nothing is assessed then
    */
   public static List<Component> read(Path rpmdb, String release, String option)
       throws IOException, RefusalException {
     Path rpm = rpm(option);
-    if (!Files.isDirectory(rpmdb)) {
-      throw RefusalException.about(ReasonCode.BAD_INPUT, rpmdb.toString(), option + " "
-          + rpmdb + " is not a directory: give the rpm database's directory (an NE's"
-          + " /var/lib/rpm copied here)");
-    }
     List<OsPackage> listed;
     try {
       listed = PackageInventory.readRpm(rpm, rpmdb);
+    } catch (PackageInventory.IncompleteRpmList e) {
+      throw incomplete(rpmdb, option, e.getMessage());
     } catch (IllegalStateException e) {
       throw refused(rpmdb, e.getMessage());
     }
@@ -103,11 +102,24 @@ public final class RpmPackages {
         if (!owner.isEmpty()) {
           out.put(exe, owner);
         }
+      } catch (PackageInventory.IncompleteRpmList e) {
+        throw incomplete(rpmdb, option, e.getMessage());
       } catch (IllegalStateException e) {
         throw refused(rpmdb, "asked for the owner of " + exe + ", " + e.getMessage());
       }
     }
     return out;
+  }
+
+  /**
+   * No rpm database at {@code rpmdb}, or one listing no package: what it holds is unknown, which
+   * is not "nothing vulnerable" (the dpkg path's empty status is refused the same way).
+   */
+  private static RefusalException incomplete(Path rpmdb, String option, String message) {
+    return RefusalException.about(ReasonCode.SCAN_INCOMPLETE, rpmdb.toString(), option + " "
+        + rpmdb + ": " + message + "; nothing was assessed. Give the directory of a whole copy"
+        + " of the NE's rpm database (its /var/lib/rpm or /usr/lib/sysimage/rpm, with its"
+        + " rpmdb.sqlite or Packages file)");
   }
 
   private static RefusalException refused(Path rpmdb, String message) {

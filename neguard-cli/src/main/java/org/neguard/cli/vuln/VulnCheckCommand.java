@@ -1,7 +1,5 @@
 package org.neguard.cli.vuln;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,12 +7,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.neguard.cli.support.CommandBase;
 import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.RpmPackages;
+import org.neguard.harden.HostRelease;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -96,14 +93,14 @@ final class VulnCheckCommand extends CommandBase {
     }
     String ecosystem = release != null ? release : releaseOfThisHost();
     if (source.db != null) {
-      List<Component> components = DpkgStatus.read(status).stream()
+      List<Component> components = DpkgStatus.readInstalled(status).stream()
           .map(p -> Component.ofDpkg(p, ecosystem)).toList();
       return checkDb(out, ecosystem, components, VulnDb.open(source.db));
     }
     Path feed = source.feed;
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
     Instant newest = fresh(index);
-    List<DpkgPackage> installed = DpkgStatus.read(status);
+    List<DpkgPackage> installed = DpkgStatus.readInstalled(status);
     List<DebianMatcher.Finding> findings = DebianMatcher.match(installed, index, ecosystem);
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("release", ecosystem);
@@ -257,16 +254,23 @@ final class VulnCheckCommand extends CommandBase {
         + " not assessed" + text, reasons, d);
   }
 
-  /** {@code Debian:12} from /etc/os-release ({@code ID=debian}, {@code VERSION_ID="12"}). */
-  static String releaseOfThisHost() throws IOException, RefusalException {
-    Path osRelease = Path.of("/etc/os-release");
-    String text = Files.exists(osRelease) ? Files.readString(osRelease) : "";
-    Matcher id = Pattern.compile("(?m)^ID=\"?([a-z]+)\"?$").matcher(text);
-    Matcher version = Pattern.compile("(?m)^VERSION_ID=\"?([0-9.]+)\"?$").matcher(text);
-    if (!id.find() || !version.find() || !id.group(1).equals("debian")) {
-      throw new RefusalException(ReasonCode.BAD_INPUT, "cannot tell the Debian release from "
-          + osRelease + ": give --release, for example Debian:12");
+  /**
+   * This host's release from /etc/os-release, named as the agent names an NE's ({@code
+   * HostRelease}); refused for an rpm distribution's, which a dpkg status is not of.
+   */
+  static String releaseOfThisHost() throws RefusalException {
+    String named;
+    try {
+      named = HostRelease.of(HostRelease.OS_RELEASE);
+    } catch (HostRelease.Unknown e) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, "cannot tell the release: "
+          + e.getMessage() + "; give --release, for example Debian:12");
     }
-    return "Debian:" + version.group(1);
+    if (RpmPackages.isRpmRelease(named)) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, HostRelease.OS_RELEASE + " names "
+          + named + ", an rpm distribution's release: give --rpmdb DIR and --release " + named
+          + ", or --release naming the dpkg status's release");
+    }
+    return named;
   }
 }

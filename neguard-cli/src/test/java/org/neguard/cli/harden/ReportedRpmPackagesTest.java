@@ -122,4 +122,25 @@ class ReportedRpmPackagesTest {
           "SUSE Linux Enterprise not yet", "not assessed");
     }
   }
+
+  @Test
+  @DisplayName("HRD-3 an empty rpm or dpkg list (an agent that read an empty database, e.g. one"
+      + " rpm made at a missing --dbpath) is not assessed: SCAN_INCOMPLETE saying what to do,"
+      + " never an empty pass")
+  void check_emptyList_notAssessed() throws Exception {
+    for (String format : List.of(PackageReport.RPM, PackageReport.DPKG)) {
+      RefusalException e = refused(with(n -> {
+        n.put("format", format);
+        n.putArray("packages");
+        n.putArray("sockets");
+        n.put("count", 0);
+        n.put("digest", PackageReport.digestOf(List.of()));
+      }));
+      assertThat(e).as(format).isNotNull();
+      assertThat(e.reasons().get(0).code().name()).as(e.getMessage())
+          .isEqualTo("SCAN_INCOMPLETE");
+      assertThat(e.getMessage()).contains("ne-1 reported an empty " + format + " package list",
+          "nothing was assessed", "packages.rpm.dbpath", "report again");
+    }
+  }
 }

@@ -391,13 +391,16 @@ public final class PackageReports {
   }
 
   /**
-   * Whether the database can say anything about {@code s}: dpkg packages, or rpm packages of
-   * an rpm distribution, of a release one of its feeds covers (for a RHEL host, {@code Red
-   * Hat:9.4}, a feed of a Red Hat stream of that release). Anything else is NOT_ASSESSED,
-   * never "no vulnerabilities".
+   * Whether the database can say anything about {@code s}: a list (not empty) of dpkg
+   * packages, or of rpm packages of an rpm distribution, of a release one of its feeds covers
+   * (for a RHEL host, {@code Red Hat:9.4}, a feed of a Red Hat stream of that release).
+   * Anything else is NOT_ASSESSED, never "no vulnerabilities".
    */
   private static boolean assessable(Stored s, VulnDatabase.Current db) {
-    return (PackageReport.DPKG.equals(s.format()) || PackageReport.RPM.equals(s.format())
+    // An empty list is a database the agent could not read whole (dpkg and rpm are packages
+    // themselves), not an NE that runs nothing: assessed, it would be "no vulnerabilities".
+    return !s.packages().isEmpty() && (PackageReport.DPKG.equals(s.format())
+        || PackageReport.RPM.equals(s.format())
         && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
         && s.release() != null
@@ -411,6 +414,11 @@ public final class PackageReports {
     }
     if (PackageReport.NONE.equals(s.format())) {
       return List.of("the NE reported no package database: nothing was assessed");
+    }
+    if (s.packages().isEmpty()) {
+      return List.of("the NE reported an empty " + s.format() + " package list, which no"
+          + " dpkg or rpm system has (the package manager is a package): nothing was assessed;"
+          + " check the NE's package database and its agent's packages settings");
     }
     if (PackageReport.RPM.equals(s.format()) && s.release() != null
         && !org.neguard.vuln.VersionScheme.forEcosystem(s.release())

@@ -199,6 +199,17 @@ class VulnRpmServerTest {
   }
 
   @Test
+  @DisplayName("HRD-3 an empty rpm list of a covered release (an agent of an earlier version"
+      + " that read an empty database rpm made at a missing --dbpath) is NOT_ASSESSED saying"
+      + " why, never clean; a real list after it is assessed")
+  void emptyRpmList_notAssessed(@TempDir Path tmp) throws Exception {
+    TestDevice d = TestDevice.enroll(s, "rpm-empty", "mme");
+    VulnServerCases.emptyListNotAssessed(s, d, PackageReport.RPM, "AlmaLinux:9");
+    PackageReport full = report(tmp, RpmAdvisories.BY_RELEASE, "almalinux", "9.3");
+    assertThat(d.client.reportPackages(full).state()).isEqualTo(PackageVerdict.ASSESSED);
+  }
+
+  @Test
   @DisplayName("HRD-3 an rpm list claiming impossible versions (no epoch, no release, a second"
       + " '-', a '/', an epoch past 32 bits, an overlong one, a source version without release)"
       + " is refused 422 MALFORMED naming the package, nothing stored")

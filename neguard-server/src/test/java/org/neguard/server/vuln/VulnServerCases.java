@@ -319,6 +319,29 @@ abstract class VulnServerCases {
   }
 
   @Test
+  @DisplayName("HRD-3 an empty dpkg list of a covered release (Debian:12) is NOT_ASSESSED saying"
+      + " why, never clean: dpkg itself is a package of every dpkg system")
+  void emptyDpkgList_notAssessed() throws Exception {
+    emptyListNotAssessed(s, TestDevice.enroll(s, "vuln-empty", "mme"), PackageReport.DPKG,
+        "Debian:12");
+  }
+
+  /**
+   * {@code d} reports an empty {@code format} list of {@code release}, which the server's
+   * database covers: NOT_ASSESSED in the answer and on the device's page, saying why.
+   */
+  static void emptyListNotAssessed(TestServer s, TestDevice d, String format, String release)
+      throws Exception {
+    PackageVerdict v = d.client.reportPackages(new PackageReport(format, release,
+        PackageReport.digestOf(List.of()), List.of(), List.of(), List.of()));
+    assertThat(v.state()).as(format).isEqualTo(PackageVerdict.NOT_ASSESSED);
+    DeviceVulnerabilities out = vulns(s, d.id);
+    assertThat(out.state()).as(format).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
+    assertThat(out.messages()).as(format).anySatisfy(m -> assertThat(m).contains(
+        "empty " + format + " package list", "nothing was assessed"));
+  }
+
+  @Test
   @DisplayName("HRD-3 an NE of a release the database has no advisories for is NOT_ASSESSED,"
       + " not clean")
   void otherRelease_notAssessed(@TempDir Path tmp) throws Exception {
