@@ -10,7 +10,8 @@
 # the server's CPU per request for an empty Spring answer. Needs wrk: apt-get install wrk
 # Usage: bench/fleet-polls.sh [WORKDIR]   (default: bench/work)
 # POINTS="devices:interval ..." (default "200:50ms 500:100ms 1000:100ms 1000:50ms"),
-# SECONDS_PER_POINT (default 35: progress lines at 10, 20 and 30 s bound the steady state), THREADS (the sim's driving threads, default 16),
+# SECONDS_PER_POINT (default 35: progress lines every 10 s bound the steady state, from the first
+# with every device started; on a loaded machine the sim's start takes longer: give more), THREADS (the sim's driving threads, default 16),
 # NEGUARD may name the command to run (default: the ./neguard launcher).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,8 +85,8 @@ for p in $points; do
     >"$work/sim-$n-$interval.json" \
     2> >(while IFS= read -r line; do
       sim_pid="$(pgrep -n -f -- "sim agents .*--state-dir $work/devices" || true)"
-      echo "$(cpu_seconds "$server_pid") $(cpu_seconds "${sim_pid:-self}" 2>/dev/null || echo 0)" \
-        "$line"; done >"$work/progress-$n-$interval.txt")
+      sim_cpu="$( [ -n "$sim_pid" ] && cpu_seconds "$sim_pid" 2>/dev/null || echo -)"
+      echo "$(cpu_seconds "$server_pid") $sim_cpu $line"; done >"$work/progress-$n-$interval.txt")
   after=$(cpu_seconds "$server_pid")
   sleep 1
   python3 - "$work/sim-$n-$interval.json" "$before" "$after" "$n" "$interval" \
@@ -94,10 +95,12 @@ import json, re, sys
 s = json.load(open(sys.argv[1]))
 cpu = float(sys.argv[3]) - float(sys.argv[2])
 marks = []
+# Steady state: from the first line with every device started (their identities loaded, their
+# first handshakes done) and polling, to the last line the sim printed while running.
 for line in open(sys.argv[6]):
-    m = re.match(r"([\d.]+) ([\d.]+) sim: .*?([\d,]+) polls \(", line)
-    if m:
-        marks.append((float(m.group(1)), float(m.group(2)), int(m.group(3).replace(",", ""))))
+    m = re.match(r"([\d.]+) ([\d.]+) sim: (\d+)/(\d+) enrolled .*?([\d,]+) polls \(", line)
+    if m and m.group(3) == m.group(4) and int(m.group(5).replace(",", "")) > 0:
+        marks.append((float(m.group(1)), float(m.group(2)), int(m.group(5).replace(",", ""))))
 steady = sim = None
 if len(marks) >= 2 and marks[-1][2] > marks[0][2]:
     polls = marks[-1][2] - marks[0][2]
