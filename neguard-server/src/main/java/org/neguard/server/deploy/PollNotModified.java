@@ -58,22 +58,38 @@ final class PollNotModified extends HttpFilter {
   @Override
   protected void doFilter(HttpServletRequest request, HttpServletResponse response,
       FilterChain chain) throws IOException, ServletException {
+    String etag = unchangedEtag(request);
+    if (etag == null) {
+      chain.doFilter(request, response);
+      return;
+    }
+    response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
+    response.setHeader(HttpHeaders.ETAG, etag);
+  }
+
+  /**
+   * The ETag to answer 304 with, or null when the full chain must answer: not an unchanged poll
+   * of an admitted device, or the check failed (the database unreachable: the chain then fails
+   * the same way, and answers it as it always did, with a reason code).
+   */
+  private String unchangedEtag(HttpServletRequest request) {
     String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
     // Only the exact path, as sent and as mapped (the gate checks both agree too).
     if (ifNoneMatch == null || !"GET".equals(request.getMethod())
         || !PATH.equals(request.getRequestURI()) || !PATH.equals(request.getServletPath())
-        || request.getPathInfo() != null
-        || !(gate.decide(request) instanceof DeviceGate.Admitted a)) {
-      chain.doFilter(request, response);
-      return;
+        || request.getPathInfo() != null) {
+      return null;
     }
-    DeviceOrders.PollState state = orders.get().pollState(a.device().deviceId(),
-        a.device().certificateSerial());
-    if (!state.unchangedFor(ifNoneMatch)) {
-      chain.doFilter(request, response); // the controller answers the change, signed order and all
-      return;
+    try {
+      if (!(gate.decide(request) instanceof DeviceGate.Admitted a)) {
+        return null; // a refusal: DeviceAuthentication answers and audits it
+      }
+      DeviceOrders.PollState state = orders.get().pollState(a.device().deviceId(),
+          a.device().certificateSerial());
+      // A change: the controller answers it, signed order and all.
+      return state.unchangedFor(ifNoneMatch) ? state.etag() : null;
+    } catch (RuntimeException e) {
+      return null;
     }
-    response.setStatus(HttpServletResponse.SC_NOT_MODIFIED);
-    response.setHeader(HttpHeaders.ETAG, state.etag());
   }
 }
