@@ -48,11 +48,10 @@ class AgentDeploymentController {
     CurrentDevice device = CurrentDevice.required();
     DeviceOrders.PollState state = orders.pollState(device.deviceId(),
         device.certificateSerial());
-    String etag = state.etag();
-    if (etag.equals(ifNoneMatch)) {
-      return ResponseEntity.status(304).eTag(etag).build();
+    if (state.unchangedFor(ifNoneMatch)) {
+      return ResponseEntity.status(304).eTag(state.etag()).build();
     }
-    return ResponseEntity.ok().eTag(etag).body(orders.poll(state));
+    return ResponseEntity.ok().eTag(state.etag()).body(orders.poll(state));
   }
 
   @GetMapping("/bundles/{sha256}")

@@ -75,6 +75,14 @@ final class DeviceOrders {
         throw new IllegalStateException("no SHA-256", e);
       }
     }
+
+    /**
+     * The 304 decision, made here alone for the controller and the 304 path ({@link
+     * PollNotModified}): whether the device's {@code If-None-Match} is exactly this ETag.
+     */
+    boolean unchangedFor(String ifNoneMatch) {
+      return etag().equals(ifNoneMatch);
+    }
   }
 
   /**

@@ -5,15 +5,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.security.cert.X509Certificate;
-import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.ASN1PrintableString;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.ASN1UTF8String;
-import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.neguard.server.DeviceListener;
 import org.neguard.server.access.CurrentDevice;
 import org.neguard.server.audit.AuditEvent;
@@ -28,38 +19,19 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Keeps the two ports apart and authenticates devices (docs/DEPLOYMENTS.md, "The two ports").
- * On the agents' port only {@code /api/device/v1/**} and the package repository's files
- * ({@code /api/repo/v1/**}) exist (anything else is 404), a user's
- * {@code Authorization} header is refused (401: no bearer secret counts there), and a client
- * certificate, which TLS has already chained to the device CA, is admitted only when its subject
- * is exactly the CA's {@code CN=<device id>} ({@link #subject}), its serial is the current,
- * unrevoked one of that device and that device is not disabled, read from the database on every
- * request (so a disable or a renewal takes effect at the next request, on every replica). On
- * the users' port {@code /api/device/**} is 404 and no request ever carries a device. Runs
- * before Spring Security, so no user filter sees an agent request.
+ * Keeps the two ports apart and authenticates devices (docs/DEPLOYMENTS.md, "The two ports"):
+ * answers what {@link DeviceGate} decides, a refusal with its reason code and an audit row, an
+ * admitted device by putting it on the request. Runs before Spring Security, so no user filter
+ * sees an agent request.
  */
 final class DeviceAuthentication extends OncePerRequestFilter {
-  static final String PREFIX = "/api/device/v1/";
-  /**
-   * The TUF repository's files (docs/REPOSITORY.md), which devices read on this port and users
-   * on theirs: the same paths on both, so that one base URL scheme serves every client.
-   */
-  static final String REPO_PREFIX = "/api/repo/v1/";
-  private static final String CERTIFICATES = "jakarta.servlet.request.X509Certificate";
-
-  private final DeviceListener listener;
-  private final ObjectProvider<Devices> devices;
-  private final ObjectProvider<LastSeen> lastSeen;
+  private final DeviceGate gate;
   private final ObjectProvider<AuditLog> audit;
 
-  // Providers: the web server, and with it this filter, is built before the database beans are,
-  // and must not pull them.
-  DeviceAuthentication(DeviceListener listener, ObjectProvider<Devices> devices,
-      ObjectProvider<LastSeen> lastSeen, ObjectProvider<AuditLog> audit) {
-    this.listener = listener;
-    this.devices = devices;
-    this.lastSeen = lastSeen;
+  // A provider: the web server, and with it this filter, is built before the database beans
+  // are, and must not pull them.
+  DeviceAuthentication(DeviceGate gate, ObjectProvider<AuditLog> audit) {
+    this.gate = gate;
     this.audit = audit;
   }
 
@@ -70,15 +42,20 @@ final class DeviceAuthentication extends OncePerRequestFilter {
    */
   static final int ORDER = -103;
 
-  /** Registers the filter at {@link #ORDER}. */
+  /** Registers the filter at {@link #ORDER}, and the gate it shares with the poll's 304 path. */
   @Configuration(proxyBeanMethods = false)
   static class Registration {
     @Bean
-    FilterRegistrationBean<DeviceAuthentication> deviceAuthentication(DeviceListener listener,
-        ObjectProvider<Devices> devices, ObjectProvider<LastSeen> lastSeen,
+    DeviceGate deviceGate(DeviceListener listener, ObjectProvider<Devices> devices,
+        ObjectProvider<LastSeen> lastSeen) {
+      return new DeviceGate(listener, devices, lastSeen);
+    }
+
+    @Bean
+    FilterRegistrationBean<DeviceAuthentication> deviceAuthentication(DeviceGate gate,
         ObjectProvider<AuditLog> audit) {
       FilterRegistrationBean<DeviceAuthentication> b = new FilterRegistrationBean<>(
-          new DeviceAuthentication(listener, devices, lastSeen, audit));
+          new DeviceAuthentication(gate, audit));
       b.setOrder(ORDER);
       b.addUrlPatterns("/*");
       return b;
@@ -88,119 +65,18 @@ final class DeviceAuthentication extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
       FilterChain chain) throws ServletException, IOException {
-    // The path as Tomcat maps it (decoded, dot segments resolved) and as sent: both must agree.
-    String mapped = request.getServletPath()
-        + (request.getPathInfo() == null ? "" : request.getPathInfo());
-    String raw = request.getRequestURI();
-    if (!listener.isDevicePort(request)) {
-      if (isDevicePath(mapped) || isDevicePath(raw)) {
-        notFound(response, "the agents' API is served on the agents' port only");
-        return;
-      }
+    DeviceGate.Decision d = gate.decide(request);
+    if (d instanceof DeviceGate.Admitted a) {
+      request.setAttribute(CurrentDevice.ATTRIBUTE, a.device());
+      request.setAttribute(AuditLog.ACTOR, a.actor());
       chain.doFilter(request, response);
-      return;
+    } else if (d instanceof DeviceGate.NotFound n) {
+      notFound(response, n.message());
+    } else if (d instanceof DeviceGate.Denied r) {
+      deny(response, r.actor(), r.what(), r.reason(), r.detail());
+    } else {
+      chain.doFilter(request, response); // another port, or enrollment (no certificate)
     }
-    if (!agentsPath(mapped, raw)) {
-      notFound(response, "only the agents' API (" + PREFIX + "...) and the package repository ("
-          + REPO_PREFIX + "...) are served on this port");
-      return;
-    }
-    String what = request.getMethod() + " " + raw;
-    if (request.getHeader("Authorization") != null) {
-      deny(response, "anonymous", what, Reason.of(ReasonCode.NOT_AUTHENTICATED,
-          "the agents' port accepts no Authorization header: a device authenticates with its"
-              + " certificate (mutual TLS), a user on the users' port"), "Authorization header");
-      return;
-    }
-    X509Certificate cert = request.getAttribute(CERTIFICATES) instanceof X509Certificate[] c
-        && c.length > 0 ? c[0] : null;
-    if (cert == null) {
-      chain.doFilter(request, response); // enrollment; device endpoints refuse it (401)
-      return;
-    }
-    String serial = DeviceCertificates.serial(cert);
-    Subject subject = subject(cert.getSubjectX500Principal());
-    if (subject.deviceId() == null) {
-      deny(response, "anonymous", what, Reason.of(ReasonCode.NOT_AUTHENTICATED,
-          "the client certificate names no device: its subject must be exactly CN=<device id>,"
-              + " as the device CA issues it; enroll the device to get one"),
-          "certificate " + serial + " with subject " + Shapes.quoted(
-              cert.getSubjectX500Principal().getName(X500Principal.RFC2253)) + ": "
-              + subject.problem());
-      return;
-    }
-    String deviceId = subject.deviceId();
-    String actor = "device " + deviceId;
-    Devices.Refusal refused = devices.getObject().admit(deviceId, serial);
-    if (refused != null) {
-      deny(response, actor, what, refused.answer.reasons().get(0), refused.detail);
-      return;
-    }
-    request.setAttribute(CurrentDevice.ATTRIBUTE, new CurrentDevice(deviceId, serial,
-        cert.getPublicKey()));
-    request.setAttribute(AuditLog.ACTOR, actor);
-    lastSeen.getObject().seen(deviceId);
-    chain.doFilter(request, response);
-  }
-
-  /** Whether the path, as mapped and as sent, is one the agents' port serves. */
-  private static boolean agentsPath(String mapped, String raw) {
-    return (mapped.startsWith(PREFIX) && raw.startsWith(PREFIX))
-        || (mapped.startsWith(REPO_PREFIX) && raw.startsWith(REPO_PREFIX));
-  }
-
-  private static boolean isDevicePath(String path) {
-    return path.equals("/api/device") || path.startsWith("/api/device/");
-  }
-
-  /**
-   * What a client certificate's subject names.
-   *
-   * @param deviceId the device id, or null when the subject names none
-   * @param problem why it names none, or null
-   */
-  record Subject(String deviceId, String problem) {
-    static Subject none(String problem) {
-      return new Subject(null, problem);
-    }
-  }
-
-  /**
-   * The device a client certificate's subject names. Only the shape the device CA issues
-   * ({@link DeviceCertificates#issue}) names one: a single RDN holding a single CN, its value a
-   * PrintableString or UTF8String whose text is a device id. Anything else is refused rather
-   * than read, because other readers of the same bytes (the JDK's principal, a log, an operator's
-   * openssl, a later check) may pick another CN of several, read an extra attribute as part of
-   * the name, or decode a TeletexString, BMPString or UniversalString otherwise.
-   */
-  static Subject subject(X500Principal principal) {
-    X500Name name;
-    try {
-      name = X500Name.getInstance(principal.getEncoded());
-    } catch (IllegalArgumentException e) {
-      return Subject.none("the subject is not a readable X.500 name");
-    }
-    RDN[] rdns = name.getRDNs();
-    if (rdns.length != 1) {
-      return Subject.none("it has " + rdns.length + " RDNs, not one CN alone");
-    }
-    if (rdns[0].isMultiValued()) {
-      return Subject.none("its RDN holds " + rdns[0].size() + " attributes, not one CN alone");
-    }
-    AttributeTypeAndValue cn = rdns[0].getFirst();
-    if (!BCStyle.CN.equals(cn.getType())) {
-      return Subject.none("its attribute is " + cn.getType().getId() + ", not CN");
-    }
-    if (!(cn.getValue() instanceof ASN1PrintableString
-        || cn.getValue() instanceof ASN1UTF8String)) {
-      return Subject.none("its CN is a " + cn.getValue().getClass().getSimpleName()
-          + ", not a PrintableString or UTF8String");
-    }
-    String id = ((ASN1String) cn.getValue()).getString();
-    if (!Shapes.DEVICE_ID.matcher(id).matches()) {
-      return Subject.none("its CN " + Shapes.quoted(id) + " is not a device id");
-    }
-    return new Subject(id, null);
   }
 
   private void deny(HttpServletResponse response, String actor, String what, Reason reason,

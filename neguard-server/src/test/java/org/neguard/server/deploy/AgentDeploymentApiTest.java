@@ -88,6 +88,27 @@ class AgentDeploymentApiTest {
   }
 
   @Test
+  @DisplayName("OBJ-1 SRC-2 a poll with another device's ETag gets the poller's own answer, and a"
+      + " stale ETag the order, signed (the 304 path answers only an unchanged state)")
+  void poll_withAnotherDevicesOrStaleEtag_getsItsOwnFullAnswer() throws Exception {
+    String nothing = other.client.poll(null).etag();
+    DeviceClient.PollAnswer withOrder = mme.client.poll(null);
+    assertThat(withOrder.poll().order()).isNotNull();
+    assertThat(withOrder.etag()).isNotEqualTo(nothing);
+
+    DeviceClient.PollAnswer o = other.client.poll(withOrder.etag());
+    assertThat(o.changed()).as("another device's ETag is not this one's state").isTrue();
+    assertThat(o.poll().order()).as("and it never shows the other's order").isNull();
+    assertThat(o.etag()).isEqualTo(nothing);
+
+    DeviceClient.PollAnswer m = mme.client.poll(nothing);
+    assertThat(m.changed()).as("the state changed since that ETag").isTrue();
+    assertThat(m.poll().order().orderId()).isEqualTo(withOrder.poll().order().orderId());
+    assertThat(verifier("ag-mme").verify(m.poll().order().jws()).deviceId()).isEqualTo("ag-mme");
+    assertThat(mme.client.poll(m.etag()).changed()).as("the control: 304").isFalse();
+  }
+
+  @Test
   @DisplayName("OBJ-1 a device downloading a bundle its orders do not name: 403, audited")
   void bundle_notNamedByTheDevicesOrders_isRefused403AndAudited() throws Exception {
     Path target = f.s.dir.resolve("other.ngp");

@@ -309,6 +309,84 @@ class DeviceTest {
   }
 
   @Test
+  @DisplayName("SRC-1 a disabled device polling with its last ETag is refused 403 at once, audited,"
+      + " not answered 304 by the poll's 304 path")
+  void poll_disabledDeviceWithItsLastEtag_refused403() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "gone-poll", "henb");
+    String etag = d.client.poll(null).etag();
+    assertThat(d.client.poll(etag).changed()).as("the control: 304 before the disable").isFalse();
+    assertThat(s.http.post("/api/devices/gone-poll/disable", s.adminToken(),
+        Map.of("reason", "stolen")).status()).isEqualTo(200);
+
+    long seq = s.http.get("/api/audit?tail=true&limit=1", s.adminToken()).json().path(0)
+        .path("seq").asLong();
+    DeviceApiException e = refusal(() -> d.client.poll(etag));
+    assertThat(e.status()).isEqualTo(403);
+    assertThat(e.code()).isEqualTo("DEVICE_DISABLED");
+    JsonNode rows = s.http.get("/api/audit?after=" + seq, s.adminToken()).json();
+    assertThat(rows.size()).as("one row per refusal: %s", rows).isEqualTo(1);
+    assertThat(rows.path(0).path("action").asText()).isEqualTo("DEVICE_AUTHENTICATE");
+    assertThat(rows.path(0).path("target").asText()).isEqualTo("GET /api/device/v1/poll");
+    assertThat(rows.path(0).path("remote").asText()).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  @DisplayName("SRC-1 OBJ-1 a certificate superseded by a renewal, polling with the ETag it was"
+      + " last given, is refused 401 on the poll's 304 path")
+  void poll_supersededCertificateWithItsLastEtag_refused401() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "renew-poll", "henb");
+    DeviceIdentity old = d.identity();
+    TestDevice.dueForRenewal(s, old.serial());
+    DeviceClient.PollAnswer due = d.client.poll(null);
+    assertThat(due.poll().renewCertificate()).isTrue();
+    DeviceClient oldClient = DeviceClient.of(s.server.deviceUrl(), old);
+    assertThat(oldClient.poll(due.etag()).changed()).as("the control: 304 before renewal")
+        .isFalse();
+    d.client.renew();
+    d.client.poll(null); // the new certificate's first use ends the old one's grace
+
+    DeviceApiException e = refusal(() -> oldClient.poll(due.etag()));
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
+    assertThat(auditTail(s, 5)).contains(old.serial() + " is not current");
+  }
+
+  @Test
+  @DisplayName("SRC-1 a poll with an ETag and a user's bearer token on the agents' port: 401")
+  void poll_withEtagAndBearerToken_refused401() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "bearer-poll", "henb");
+    String etag = d.client.poll(null).etag();
+    AgentsPort device = new AgentsPort(s.server.deviceUrl(), ca(), d.identity().keyPair(),
+        d.identity().certificate());
+    assertThat(device.send("GET", "/api/device/v1/poll", Map.of("If-None-Match", etag), null)
+        .status()).as("the control").isEqualTo(304);
+    Http.Response r = device.send("GET", "/api/device/v1/poll", Map.of("If-None-Match", etag,
+        "Authorization", "Bearer " + s.adminToken()), null);
+    assertThat(r.status()).as("%s", r).isEqualTo(401);
+    assertThat(r.code()).isEqualTo("NOT_AUTHENTICATED");
+  }
+
+  @Test
+  @DisplayName("an unchanged poll is answered below Spring's dispatcher (no request observation),"
+      + " and still marks the device seen")
+  void poll_unchanged_answeredOnThe304Path_andSeen() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "fast-poll", "henb");
+    String etag = d.client.poll(null).etag();
+    String observed = "http_server_requests_seconds_count{error=\"none\",exception=\"none\","
+        + "method=\"GET\",outcome=\"REDIRECTION\",status=\"304\",uri=\"/api/device/v1/poll\"}";
+    double before = metric(observed);
+    for (int i = 0; i < 5; i++) {
+      assertThat(d.client.poll(etag).changed()).isFalse();
+    }
+    assertThat(metric(observed)).as("no 304 poll went through the dispatcher").isEqualTo(before);
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (lastSeen("fast-poll") == null) {
+      assertThat(System.nanoTime()).as("last_seen written within 20 s").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
   @DisplayName("SRC-1 OBJ-1 renewal: the new certificate works, the old one is refused 401")
   void renew_oldCertificateRefused() throws Exception {
     TestDevice d = TestDevice.enroll(s, "renew-1", "henb");
