@@ -7,9 +7,12 @@
 # kernel's peak) and CPU time per minute (utime+stime from /proc/PID/stat over the idle window).
 # Target: RSS <= 64 MiB. References in the same run: the same agent with the JVM's defaults
 # (variant "default": NEGUARD_AGENT_OPTS set empty, no footprint options; the launcher's other
-# options stay), and with the footprint options plus C1 only (variant "c1": what giving up C2
-# for the digest loops would save; hashing then runs at a tenth of the speed), and with Bouncy Castle's jars signed as
-# published (variant "signed-bc"; lib/ holds them without their signature).
+# options stay), with the footprint options plus C1 only (variant "c1": hashing then runs at a
+# tenth of the speed), with the JVM's young generation instead of -Xmn2m (variant "young": the
+# options of 2026-12-05 morning), and with Bouncy Castle's jars signed as published (variant
+# "signed-bc"; lib/ holds them without their signature). Variant "c2only": C2 only
+# (-XX:-TieredCompilation); "noreloc": the archive mapped where it was dumped
+# (ArchiveRelocationMode=0).
 # Since 2026-12-05 "footprint" includes the agent's own class-data archive, which the launcher
 # dumps from neguard-cli/src/main/jvm/agent.classlist, and native-heap trimming, which it adds
 # unless NEGUARD_AGENT_OPTS is set (docs/AGENT.md "Footprint"); variant "nocds" is without
@@ -22,7 +25,7 @@
 # Usage: bench/agent-idle.sh [WORKDIR]   (default: bench/work)
 # NMT=1: each agent with native memory tracking, its summary in WORKDIR/agent-idle/VARIANT.nmt.
 # MINUTES (idle minutes per variant, default 2), POLL (default 5s),
-# VARIANTS (default "footprint nocds signed-bc default c1"), NEGUARD may name the command (default:
+# VARIANTS (default "footprint young nocds signed-bc default c1"), NEGUARD may name the command (default:
 # ./neguard).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +33,7 @@ work="${1:-$root/bench/work}/agent-idle"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 minutes="${MINUTES:-2}"
 poll="${POLL:-5s}"
-variants="${VARIANTS:-footprint nocds signed-bc default c1}"
+variants="${VARIANTS:-footprint young nocds signed-bc default c1}"
 [ "${NMT:-0}" = 1 ] && export NEGUARD_JAVA_OPTS="${NEGUARD_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary"
 rm -rf "$work"
 mkdir -p "$work"
@@ -95,7 +98,22 @@ for v in $variants; do
     # The footprint options with the JDK's default archive, not the agent's own (the launcher's
     # default before 2026-12-05).
     nocds) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="$(opts)" agent_start "$id" ;;
-    c1) NEGUARD_AGENT_OPTS="$(opts) -XX:TieredStopAtLevel=1" agent_start "$id" ;;
+    # C1 only (trimming as the launcher adds it): the digest loops then lose C2's SHA intrinsic.
+    c1) NEGUARD_AGENT_OPTS="$(opts) -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=5000" \
+      agent_start "$id" ;;
+    # The JVM's young generation (a third of the heap) instead of -Xmn2m: the options of
+    # 2026-12-05 morning.
+    young) NEGUARD_AGENT_OPTS="$(opts | sed 's/ -Xmn2m//') -XX:TrimNativeHeapInterval=5000" \
+      agent_start "$id" ;;
+    # C2 only (-XX:-TieredCompilation): 5-6 MiB less idle, but with the directives everything but
+    # the digest and cipher classes is interpreted, and the install's verification falls to
+    # 0.36x openssl (docs/BENCHMARKS.md).
+    c2only) NEGUARD_AGENT_OPTS="$(opts | sed 's/-XX:CICompilerCount=2/-XX:-TieredCompilation -XX:CICompilerCount=1/') \
+-XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    # The archive mapped where it was dumped instead of at a random address (the JDK's default
+    # since 17.0.x, ArchiveRelocationMode=1, patches every pointer in it: all its pages dirty).
+    noreloc) NEGUARD_AGENT_OPTS="$(opts) -XX:TrimNativeHeapInterval=5000 \
+-XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0" agent_start "$id" ;;
     appcds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-static.jsa" agent_start "$id" ;;
     dyncds) NEGUARD_AGENT_OPTS="$(opts) -XX:SharedArchiveFile=$work/agent-dynamic.jsa" agent_start "$id" ;;
     jlink) JAVA_HOME="$work/runtime" agent_start "$id" ;;

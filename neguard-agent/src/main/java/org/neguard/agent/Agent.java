@@ -1378,6 +1378,7 @@ public final class Agent {
       System.err.println("usage: java org.neguard.agent.Agent CONFIG.properties");
       System.exit(EXIT_CONFIG);
     }
+    NoDefaultTls.install(); // this process only: not the JDK's CAs on the heap (NoDefaultTls)
     System.exit(run(Path.of(args[0]), System.out));
   }
 }
