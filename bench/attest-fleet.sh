@@ -7,17 +7,22 @@
 # the default is the same attestation RATE with fewer NEs and a shorter interval: COUNT NEs,
 # '--attest-interval ATTEST_INTERVAL --attest-jitter ATTEST_JITTER' (the jitter is added at
 # random, 0 to JITTER: the mean interval is INTERVAL + JITTER/2; 1000 NEs at 2.5 s + up to 1 s
-# = 3 s mean = 333/s). Per mode: enrollment (timed apart), a warm-up (first contacts answered,
-# JIT), then a measured run of SECONDS_RUN seconds: attestations/s and results, the evidence round trip
+# = 3 s mean = 333/s). Per mode: enrollment (timed apart), then one sim run per replica: a
+# warm-up of WARMUP seconds at least, until every NE has polled (connections made, first contacts
+# answered, JIT), then, in the same
+# process and connections, a measured window of SECONDS_RUN seconds: attestations/s and results, the evidence round trip
 # p50/p99 as the NE saw it (POST /api/device/v1/evidence: verification, judgement and commit),
 # the polls of the same run (the reference: the cheapest device request, same TLS, same
-# client), each server JVM's CPU (utime+stime, /proc/PID/stat) and the machine's busy share
-# (/proc/stat, server, database and client together).
+# client), each server JVM's CPU in the window (utime+stime, /proc/PID/stat, stamped on the sim's
+# end-of-warm-up line and its last line) and the machine's busy share (/proc/stat, server,
+# database and client together).
 # MODES="embedded postgres" (postgres: two replicas on one fresh database at 127.0.0.1:5432,
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
 # COUNT (1000), ATTEST_INTERVAL (2500ms), ATTEST_JITTER (1s), POLL_INTERVAL (2s), SECONDS_RUN (60),
-# WARMUP (30), THREADS (sim threads per sim, 16). NEGUARD names the command (default ./neguard).
+# WARMUP (30), THREADS (sim threads per sim, 16). NEGUARD names the command (default ./neguard);
+# SERVER_NEGUARD the servers' command (default: NEGUARD), to compare two builds' servers against
+# the same client.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 modes="${MODES:-embedded postgres}"
@@ -29,6 +34,7 @@ seconds="${SECONDS_RUN:-60}"
 warmup="${WARMUP:-30}"
 threads="${THREADS:-16}"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
+read -r -a server_neguard <<<"${SERVER_NEGUARD:-${NEGUARD:-$root/neguard}}"
 export NEGUARD_CDS="${NEGUARD_CDS:-0}"
 if [ -z "${NEGUARD:-}" ]; then
   (cd "$root" && mvn -o -B -q package -pl neguard-cli -am -DskipTests)
@@ -83,7 +89,7 @@ for mode in $modes; do
   pids=()
   urls=()
   for r in $(seq "$replicas"); do
-    "${neguard[@]}" server --data "$work/data$r" --port 0 --device-port 0 \
+    "${server_neguard[@]}" server --data "$work/data$r" --port 0 --device-port 0 \
       --trust "$work/pki/ca.pem" --admin-password-file "$work/admin-password" "${db_args[@]}" \
       --attest-interval "$ainterval" --attest-jitter "$ajitter" \
       --json >"$work/server$r.json" 2>"$work/server$r.log" &
@@ -111,28 +117,38 @@ for mode in $modes; do
   sims=()
   enroll_s=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
   echo "enrolled $count NEs in $enroll_s s wall"
-  # Warm-up: first contacts (all due at enrollment) answered, the JIT warm.
-  for r in $(seq "$replicas"); do
-    sim "$r" --poll-interval "$pinterval" --duration "${warmup}s" --json \
-      >"$work/warmup$r.json" 2>/dev/null &
-    sims+=($!)
-  done
-  for p in "${sims[@]}"; do wait "$p"; done
-  sims=()
-  before=(); for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
-  m0="$(machine)"
-  for r in $(seq "$replicas"); do
-    sim "$r" --poll-interval "$pinterval" --duration "${seconds}s" --json \
-      >"$work/sim$r.json" 2>"$work/sim$r.log" &
-    sims+=($!)
-  done
-  for p in "${sims[@]}"; do wait "$p"; done
-  sims=()
-  m1="$(machine)"
-  cpus=()
+  # One sim process per replica: a warm-up (at least WARMUP s and until every device has polled:
+  # the devices' mutual-TLS connections made, the first contacts, all due at enrollment,
+  # answered, the JIT warm), then the measured window ('--warmup': the sim's counts start afresh
+  # and it says so on stderr). Each stderr line is
+  # stamped with the server's CPU seconds and the machine's jiffies at that moment, so that the
+  # server's CPU is read from the warm-up's end to the sim's last line: no handshake inside.
   for r in $(seq "$replicas"); do
     p="${pids[$((r - 1))]}"
-    cpus+=("$(python3 -c "print(round($(cpu_seconds "$p") - ${before[$((r - 1))]}, 2))")")
+    sim "$r" --poll-interval "$pinterval" --warmup "${warmup}s" --duration "${seconds}s" --json \
+      >"$work/sim$r.json" \
+      2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"; done \
+        >"$work/progress$r.txt") &
+    sims+=($!)
+  done
+  for p in "${sims[@]}"; do wait "$p"; done
+  sims=()
+  sleep 1   # the stamping readers' last line
+  cpus=()
+  for r in $(seq "$replicas"); do
+    window=($(python3 - "$work/progress$r.txt" <<'PY'
+import sys
+lines = [l.split(" ", 3) for l in open(sys.argv[1])]
+start = [l for l in lines if "warm-up over" in l[3]]
+if not start:
+    sys.exit("the sim printed no end of its warm-up: " + sys.argv[1])
+s, e = start[-1], lines[-1]
+print(round(float(e[0]) - float(s[0]), 2), s[1], s[2], e[1], e[2])
+PY
+    ))
+    [ "${#window[@]}" = 5 ] || exit 1
+    cpus+=("${window[0]}")
+    if [ "$r" = 1 ]; then m0="${window[1]} ${window[2]}"; m1="${window[3]} ${window[4]}"; fi
   done
   python3 - "$mode" "$count" "$seconds" "$m0" "$m1" "${cpus[*]}" "$work"/sim*.json \
     >>"$results" <<'PY'

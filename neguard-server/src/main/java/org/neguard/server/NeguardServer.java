@@ -228,12 +228,16 @@ public final class NeguardServer implements AutoCloseable {
    * serves both; commits are written at once (WRITE_DELAY=0) so a killed server keeps them. A
    * row lock is waited for up to 10 s (LOCK_TIMEOUT, H2's default 2 s): transactions that
    * serialise on a device's row (recovery campaigns, renewal against disable) queue behind each
-   * other as on PostgreSQL, rather than fail when the machine is busy.
+   * other as on PostgreSQL, rather than fail when the machine is busy. Each connection keeps
+   * the plans of its last 64 statements (QUERY_CACHE_SIZE, H2's default 8): a poll and an
+   * attestation run about 25 distinct statements, so with 8 every one of them was parsed and
+   * planned again, about 9 % of the server's CPU under a fleet's attestations
+   * (docs/BENCHMARKS.md, issue 15).
    */
   public static String embeddedUrl(Path dbDir) {
     return "jdbc:h2:file:" + dbDir.resolve("neguard").toAbsolutePath()
         + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;WRITE_DELAY=0"
-        + ";LOCK_TIMEOUT=10000";
+        + ";LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
   }
 
   private static RefusalException startFailure(ServerConfig config, RuntimeException e) {

@@ -41,6 +41,13 @@ final class LatencyHistogram {
     return ((top + 1) << (exponent - 5)) - 1;
   }
 
+  /** Forgets every value counted so far. */
+  void clear() {
+    for (int i = 0; i < counts.length(); i++) {
+      counts.set(i, 0);
+    }
+  }
+
   long count() {
     long n = 0;
     for (int i = 0; i < counts.length(); i++) {

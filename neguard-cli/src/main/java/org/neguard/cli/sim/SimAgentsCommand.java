@@ -62,7 +62,8 @@ import picocli.CommandLine.Option;
           + " failed; another (--tamper-rate) tampers with its installed package once, so that"
           + " the server's attestation finds it. Progress goes to standard error; the summary"
           + " (polls, 304 share, poll latency p50 and p99, attestations and their latency,"
-          + " orders, outcomes) to standard output. Ctrl-C stops it and prints the summary."
+          + " orders, outcomes) to standard output; with --warmup, of the time after the warm-up"
+          + " only. Ctrl-C stops it and prints the summary."
     })
 final class SimAgentsCommand extends ClientCommand {
   @Option(names = "--count", required = true, paramLabel = "N",
@@ -109,6 +110,13 @@ final class SimAgentsCommand extends ClientCommand {
       description = "Stop after this long of polling (with --until-idle: at the latest).")
   Duration duration;
 
+  @Option(names = "--warmup", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Poll this long, and until every device has polled once, before counting,"
+          + " then start every count afresh (a line on standard error marks the moment), so that"
+          + " the summary covers only the --duration after the warm-up, without the devices'"
+          + " first connections (default: none).")
+  Duration warmup;
+
   @Option(names = "--until-idle",
       description = "Stop once a deployment has targeted the devices, none that does is"
           + " pending or running any more, and no device is busy.")
@@ -143,6 +151,10 @@ final class SimAgentsCommand extends ClientCommand {
     if (!(tamperRate >= 0 && tamperRate <= 1)) {
       throw usage("--tamper-rate must be a share from 0 to 1: " + tamperRate);
     }
+    if (warmup != null && (warmup.isNegative() || untilIdle)) {
+      throw usage("--warmup must be a duration of 0 or more, without --until-idle (which"
+          + " ends the run at a moment of its own): " + warmup);
+    }
     if (threads < 1 || threads > 256) {
       throw usage("--threads must be 1 to 256: " + threads);
     }
@@ -165,7 +177,11 @@ final class SimAgentsCommand extends ClientCommand {
             1, terminal ? 1 : 10, TimeUnit.SECONDS);
         List<SimDevice> devices = enrollAll(server, pool, shared);
         stats.pollingStarts();
-        run(devices, pool, server, shared);
+        run(devices, pool, server, shared, () -> reporter.submit(() -> {
+          stats.restart();
+          progressLine(out.err(), terminal, String.format("sim: warm-up over after %.1f s"
+              + " (every device has polled); counting from now", stats.sincePollingStarted()));
+        }).get());
         pool.shutdownNow();
         pool.awaitTermination(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -266,7 +282,7 @@ final class SimAgentsCommand extends ClientCommand {
    * {@code --until-idle}, or Ctrl-C (an interrupt).
    */
   private void run(List<SimDevice> devices, ScheduledExecutorService pool, ServerClient server,
-      SimDevice.Shared shared)
+      SimDevice.Shared shared, WarmupEnd warmupEnd)
       throws InterruptedException, IOException, RefusalException {
     long intervalNanos = pollInterval.toNanos();
     long start = System.nanoTime();
@@ -276,6 +292,18 @@ final class SimAgentsCommand extends ClientCommand {
       pool.schedule(new Runner(d, pool, intervalNanos, shared.stats(), start + phase), phase,
           TimeUnit.NANOSECONDS);
     }
+    if (warmup != null) {
+      Thread.sleep(warmup.toMillis());
+      // A device's first step opens its connection (a TLS handshake): none inside the window.
+      while (shared.stats().firstSteps.get() < devices.size()) {
+        Thread.sleep(100);
+      }
+      try {
+        warmupEnd.now();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(e.getCause());
+      }
+    }
     long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
     IdleCheck idle = new IdleCheck(server, devices);
     while (System.nanoTime() < deadline) {
@@ -284,6 +312,12 @@ final class SimAgentsCommand extends ClientCommand {
         return;
       }
     }
+  }
+
+  /** Ends the warm-up: the counts start afresh ({@link SimStats#restart}). */
+  @FunctionalInterface
+  private interface WarmupEnd {
+    void now() throws InterruptedException, ExecutionException;
   }
 
   /**
@@ -297,6 +331,7 @@ final class SimAgentsCommand extends ClientCommand {
     private final long intervalNanos;
     private final SimStats stats;
     private long due;
+    private boolean stepped;
 
     Runner(SimDevice device, ScheduledExecutorService pool, long intervalNanos, SimStats stats,
         long due) {
@@ -317,6 +352,10 @@ final class SimAgentsCommand extends ClientCommand {
       } catch (RuntimeException e) {
         // A bug of the simulator's, not the server's answer: counted, and the device goes on.
         stats.internalErrors.incrementAndGet();
+      }
+      if (!stepped) {
+        stepped = true;
+        stats.firstSteps.incrementAndGet();
       }
       due += intervalNanos;
       if (!pool.isShutdown()) {
@@ -394,7 +433,7 @@ final class SimAgentsCommand extends ClientCommand {
       if (begun.get()) {
         return true;
       }
-      if (stats.pollSeconds() * 1e9 < after) {
+      if (stats.sincePollingStarted() * 1e9 < after) {
         return false;
       }
       if (tamperWhen != null) {
@@ -434,6 +473,14 @@ final class SimAgentsCommand extends ClientCommand {
       } else {
         err.println(stats.progress(count));
       }
+      err.flush();
+    }
+  }
+
+  /** A line of its own, also on a terminal (where the progress line is redrawn in place). */
+  private static void progressLine(PrintWriter err, boolean inPlace, String line) {
+    synchronized (err) {
+      err.println(inPlace ? "\r\033[K" + line : line);
       err.flush();
     }
   }

@@ -1,6 +1,7 @@
 package org.neguard.cli.sim;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,6 +32,8 @@ final class SimStats {
   final AtomicLong attestations = new AtomicLong();
   final AtomicLong attestPassed = new AtomicLong();
   final AtomicLong attestErrors = new AtomicLong();
+  /** Devices that have taken their first step (and so opened their connection). */
+  final AtomicLong firstSteps = new AtomicLong();
   /** Devices that began to tamper ({@code --tamper-rate}). */
   final AtomicLong tampered = new AtomicLong();
   /** Attestation results by their result (PASS, FAIL, ...). */
@@ -39,8 +42,10 @@ final class SimStats {
   final LatencyHistogram startLag = new LatencyHistogram();
 
   private final long start = System.nanoTime();
-  /** When the devices began to poll (after enrollment): polls per second count from here. */
+  /** When the devices began to poll (after enrollment). */
   private volatile long pollStart;
+  /** Where the counted window begins: {@link #pollStart}, or the end of the warm-up. */
+  private volatile long countStart;
   private long lastPolls;
   private long lastNanos = start;
 
@@ -68,11 +73,40 @@ final class SimStats {
 
   void pollingStarts() {
     pollStart = System.nanoTime();
+    countStart = pollStart;
     lastNanos = pollStart;
   }
 
-  double pollSeconds() {
+  /** Seconds since the devices began to poll, the warm-up included. */
+  double sincePollingStarted() {
     return pollStart == 0 ? 0 : (System.nanoTime() - pollStart) / 1e9;
+  }
+
+  /** Seconds of the counted window: since polling started, or since {@link #restart}. */
+  double pollSeconds() {
+    return countStart == 0 ? 0 : (System.nanoTime() - countStart) / 1e9;
+  }
+
+  /**
+   * Ends the warm-up: every count of what the devices did (not how many enrolled or began to
+   * tamper) starts again from zero now, so the summary covers only the time after it; in
+   * particular not the run's first connections and their TLS handshakes. A request in flight
+   * meanwhile is counted after, when its answer comes. Called by the thread that calls
+   * {@link #progress}.
+   */
+  void restart() {
+    for (AtomicLong c : List.of(polls, notModified, pollErrors, orders, succeeded, failed,
+        unverified, downloadedBytes, feedbackErrors, renewals, renewalErrors, internalErrors,
+        attestations, attestPassed, attestErrors)) {
+      c.set(0);
+    }
+    attestResults.values().forEach(v -> v.set(0)); // kept: a thread may hold one to count
+    pollLatency.clear();
+    attestLatency.clear();
+    startLag.clear();
+    countStart = System.nanoTime();
+    lastPolls = 0;
+    lastNanos = countStart;
   }
 
   /**
@@ -118,7 +152,11 @@ final class SimStats {
     m.put("attestationsPassed", attestPassed.get());
     m.put("attestationErrors", attestErrors.get());
     Map<String, Object> results = new java.util.TreeMap<>();
-    attestResults.forEach((k, v) -> results.put(k, v.get()));
+    attestResults.forEach((k, v) -> {
+      if (v.get() > 0) {
+        results.put(k, v.get());
+      }
+    });
     m.put("attestationResults", results);
     m.put("attestationsPerSecond", round(seconds == 0 ? 0 : attestations.get() / seconds, 1));
     m.put("tampered", tampered.get());

@@ -43,4 +43,27 @@ class SimNumbersTest {
     assertThat(h.quantileMillis(0.99)).isBetween(99.0, 99.0 * 33 / 32);
     assertThat(h.quantileMillis(1.0)).isBetween(100.0, 100.0 * 33 / 32);
   }
+
+  @Test
+  void restart_afterWarmup_summaryCountsOnlyWhatFollows() {
+    SimStats s = new SimStats();
+    s.enrolled.set(3);
+    s.pollingStarts();
+    s.poll(900_000_000L, false);
+    s.attested(800_000_000L, "FAIL");
+    s.startLag.record(5_000_000_000L);
+    s.restart();
+    s.poll(2_000_000L, true);
+    s.attested(3_000_000L, "PASS");
+
+    java.util.Map<String, Object> m = s.summary(3, java.time.Duration.ofSeconds(1));
+    assertThat(m).containsEntry("enrolled", 3L).containsEntry("polls", 1L)
+        .containsEntry("notModified", 1L).containsEntry("attestations", 1L)
+        .containsEntry("attestationResults", java.util.Map.of("PASS", 1L))
+        .containsEntry("startLagMs", java.util.Map.of("p50", 0.0, "p99", 0.0));
+    // the warm-up's 900 ms poll and 800 ms evidence are gone from the percentiles
+    assertThat(((java.util.Map<?, ?>) m.get("pollLatencyMs")).get("max")).isEqualTo(2.015);
+    assertThat(((java.util.Map<?, ?>) m.get("attestLatencyMs")).get("max")).isEqualTo(3.007);
+    assertThat(s.sincePollingStarted()).isGreaterThanOrEqualTo(s.pollSeconds());
+  }
 }

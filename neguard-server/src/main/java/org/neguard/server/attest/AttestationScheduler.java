@@ -2,7 +2,9 @@ package org.neguard.server.attest;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -35,6 +38,7 @@ final class AttestationScheduler implements AutoCloseable {
   static final int BATCH = 500;
 
   private final JdbcClient jdbc;
+  private final JdbcTemplate batchJdbc;
   private final Attestations attestations;
   private final Pve pve;
   private final AuditLog audit;
@@ -48,9 +52,11 @@ final class AttestationScheduler implements AutoCloseable {
         return t;
       });
 
-  AttestationScheduler(JdbcClient jdbc, Attestations attestations, Pve pve, AuditLog audit,
-      PlatformTransactionManager transactions, ServerConfig serverConfig) {
+  AttestationScheduler(JdbcClient jdbc, JdbcTemplate batchJdbc, Attestations attestations,
+      Pve pve, AuditLog audit, PlatformTransactionManager transactions,
+      ServerConfig serverConfig) {
     this.jdbc = jdbc;
+    this.batchJdbc = batchJdbc;
     this.attestations = attestations;
     this.pve = pve;
     this.audit = audit;
@@ -101,23 +107,36 @@ final class AttestationScheduler implements AutoCloseable {
 
   private record Due(String id, String trustState) {}
 
+  /**
+   * One batch of due devices, in one transaction and a fixed number of statements (the claim,
+   * which of them are still to answer a challenge, the new challenges, the next times) rather
+   * than three per device: at a fleet's rate the round's statements were a share of the
+   * database's work per attestation.
+   */
   private int batch(Instant now) {
     List<Due> due = jdbc.sql("SELECT id, trust_state FROM devices WHERE next_attestation_at <= ?"
             + " AND disabled_at IS NULL ORDER BY next_attestation_at, id LIMIT ?"
             + " FOR UPDATE SKIP LOCKED")
         .params(Attestations.at(now), BATCH)
         .query((rs, i) -> new Due(rs.getString(1), rs.getString(2))).list();
+    // An open challenge is answered instead: asking again would make two.
+    Set<String> awaited = attestations.withOpen(due.stream().map(Due::id).toList(), now);
+    List<Attestations.Row> asks = new ArrayList<>();
+    List<Object[]> next = new ArrayList<>();
     for (Due d : due) {
-      if (attestations.open(d.id(), now).isEmpty()) {
+      if (!awaited.contains(d.id())) {
         String reason = d.trustState().equals(Pve.UNKNOWN) ? "FIRST_CONTACT" : "SCHEDULED";
-        attestations.ask(d.id(), reason, null, null, "schedule", now,
-            now.plus(config.challengeValidity()));
+        asks.add(attestations.unasked(d.id(), reason, null, null, "schedule", now,
+            now.plus(config.challengeValidity())));
       }
       long jitter = config.jitter().isZero() ? 0
           : (long) (random.nextDouble() * config.jitter().toMillis());
-      jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ?")
-          .params(Attestations.at(now.plus(config.interval()).plusMillis(jitter)), d.id())
-          .update();
+      next.add(new Object[] {Attestations.at(now.plus(config.interval()).plusMillis(jitter)),
+          d.id()});
+    }
+    attestations.askAll(asks);
+    if (!next.isEmpty()) {
+      batchJdbc.batchUpdate("UPDATE devices SET next_attestation_at = ? WHERE id = ?", next);
     }
     return due.size();
   }

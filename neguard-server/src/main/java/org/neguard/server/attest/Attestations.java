@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.neguard.api.WireTime;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.problem.ProblemReason;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -28,11 +29,14 @@ final class Attestations {
   private static final int MAX_REASONS = 8000;
 
   private final JdbcClient jdbc;
+  /** For batches of one statement (JdbcClient has none). */
+  private final JdbcTemplate batch;
   private final ObjectMapper json;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
 
-  Attestations(JdbcClient jdbc, ObjectMapper json) {
+  Attestations(JdbcClient jdbc, JdbcTemplate batch, ObjectMapper json) {
     this.jdbc = jdbc;
+    this.batch = batch;
     this.json = json;
   }
 
@@ -116,21 +120,35 @@ final class Attestations {
    */
   Row ask(String deviceId, String reason, String deploymentId, String orderId,
       String requestedBy, Instant now, Instant expiresAt) {
-    byte[] nonce = new byte[32];
-    random.nextBytes(nonce);
-    Row r = new Row("at-" + java.util.UUID.randomUUID(), deviceId,
-        java.util.HexFormat.of().formatHex(nonce), reason, deploymentId, orderId, requestedBy,
-        now, expiresAt, null, null, null, null, List.of());
-    insert(r);
+    Row r = unasked(deviceId, reason, deploymentId, orderId, requestedBy, now, expiresAt);
+    jdbc.sql(INSERT).params(insertParams(r)).update();
     return r;
   }
 
-  private void insert(Row r) {
-    jdbc.sql("INSERT INTO attestations (id, device_id, nonce, reason, deployment_id, order_id,"
-            + " requested_by, requested_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .params(r.id(), r.deviceId(), r.nonce(), r.reason(), r.deploymentId(), r.orderId(),
-            r.requestedBy(), at(r.requestedAt()), at(r.expiresAt()))
-        .update();
+  /** {@link #ask} for many devices at once: one batch of inserts (the scheduler's round). */
+  void askAll(List<Row> rows) {
+    if (!rows.isEmpty()) {
+      batch.batchUpdate(INSERT, rows.stream().map(Attestations::insertParams).toList());
+    }
+  }
+
+  /** A challenge not yet recorded: its fresh nonce, for {@link #ask} or {@link #askAll}. */
+  Row unasked(String deviceId, String reason, String deploymentId, String orderId,
+      String requestedBy, Instant now, Instant expiresAt) {
+    byte[] nonce = new byte[32];
+    random.nextBytes(nonce);
+    return new Row("at-" + java.util.UUID.randomUUID(), deviceId,
+        java.util.HexFormat.of().formatHex(nonce), reason, deploymentId, orderId, requestedBy,
+        now, expiresAt, null, null, null, null, List.of());
+  }
+
+  private static final String INSERT = "INSERT INTO attestations (id, device_id, nonce, reason,"
+      + " deployment_id, order_id, requested_by, requested_at, expires_at)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  private static Object[] insertParams(Row r) {
+    return new Object[] {r.id(), r.deviceId(), r.nonce(), r.reason(), r.deploymentId(),
+        r.orderId(), r.requestedBy(), at(r.requestedAt()), at(r.expiresAt())};
   }
 
   Optional<Row> find(String id) {
@@ -146,6 +164,23 @@ final class Attestations {
     return jdbc.sql("SELECT * FROM attestations WHERE device_id = ? AND judged_at IS NULL"
             + " AND expires_at > ? AND reason <> 'AFTER_UPDATE' ORDER BY requested_at, id")
         .params(deviceId, at(now)).query(this::row).list();
+  }
+
+  /**
+   * Which of {@code deviceIds} have a challenge awaiting evidence at {@code now} (as
+   * {@link #open}): one query for a scheduler round's batch instead of one per device.
+   */
+  java.util.Set<String> withOpen(List<String> deviceIds, Instant now) {
+    if (deviceIds.isEmpty()) {
+      return java.util.Set.of();
+    }
+    List<Object> params = new ArrayList<>(deviceIds);
+    params.add(at(now));
+    return new java.util.HashSet<>(jdbc.sql("SELECT DISTINCT device_id FROM attestations"
+            + " WHERE device_id IN (" + String.join(", ", java.util.Collections.nCopies(
+                deviceIds.size(), "?")) + ") AND judged_at IS NULL AND expires_at > ?"
+            + " AND reason <> 'AFTER_UPDATE'")
+        .params(params).query(String.class).list());
   }
 
   /** Challenges of the device that expired unanswered since {@code since}, newest first. */

@@ -193,14 +193,34 @@ final class References {
         .list();
   }
 
-  /** Replaces the device's committed reference by {@code components} (ATT-4). */
+  /**
+   * Makes {@code components} the device's committed reference (ATT-4), writing only the rows that
+   * change: a runtime attestation that passes measures what the one before it did, and rewriting
+   * the same rows every few minutes for every NE was database work for nothing. A row kept names
+   * the attestation that committed its digest first; a changed or new component names this one,
+   * and a component no longer measured is removed. The caller holds the device's row lock, so
+   * the reference read here is the one replaced.
+   */
   void commit(String deviceId, List<Evidence.Component> components, String attestationId) {
-    jdbc.sql("DELETE FROM device_references WHERE device_id = ?").param(deviceId).update();
+    Map<String, Committed> before = new LinkedHashMap<>();
+    committed(deviceId).forEach(c -> before.put(c.component(), c));
     for (Evidence.Component c : components) {
-      jdbc.sql("INSERT INTO device_references (device_id, component, reference, digest,"
-              + " attestation_id) VALUES (?, ?, ?, ?, ?)")
-          .params(deviceId, c.name(), c.reference().name(), c.digest(), attestationId)
-          .update();
+      Committed was = before.remove(c.name());
+      if (was == null) {
+        jdbc.sql("INSERT INTO device_references (device_id, component, reference, digest,"
+                + " attestation_id) VALUES (?, ?, ?, ?, ?)")
+            .params(deviceId, c.name(), c.reference().name(), c.digest(), attestationId)
+            .update();
+      } else if (was.reference() != c.reference() || !was.digest().equals(c.digest())) {
+        jdbc.sql("UPDATE device_references SET reference = ?, digest = ?, attestation_id = ?"
+                + " WHERE device_id = ? AND component = ?")
+            .params(c.reference().name(), c.digest(), attestationId, deviceId, c.name())
+            .update();
+      }
+    }
+    for (String gone : before.keySet()) {
+      jdbc.sql("DELETE FROM device_references WHERE device_id = ? AND component = ?")
+          .params(deviceId, gone).update();
     }
   }
 }

@@ -405,4 +405,81 @@ abstract class AttestationCases {
       assertThat(f.answer(d, f.app(), etc).trustState()).isEqualTo("trusted");
     }
   }
+
+  /** The device's committed reference as stored: component to reference, digest, attestation. */
+  private static Map<String, List<String>> committedRows(String deviceId) throws Exception {
+    Map<String, List<String>> rows = new java.util.TreeMap<>();
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT component, reference, digest, attestation_id FROM device_references"
+            + " WHERE device_id = ?")) {
+      st.setString(1, deviceId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          rows.put(rs.getString(1), List.of(rs.getString(2), rs.getString(3), rs.getString(4)));
+        }
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  @DisplayName("ATT-4 a pass that measures what the last one did leaves the committed reference"
+      + " as it is: its rows name the attestation that committed them")
+  void runtimePass_sameMeasurement_committedReferenceNotRewritten() throws Exception {
+    TestDevice d = trusted("ref-same");
+    Map<String, List<String>> first = committedRows("ref-same");
+    assertThat(first).containsOnlyKeys(AttestFixture.PACKAGE);
+    f.due("ref-same");
+    AttestFixture.Answer again = f.answer(d, f.app());
+    assertThat(again.result()).isEqualTo("PASS");
+    assertThat(again.json().path("id").asText())
+        .isNotEqualTo(first.get(AttestFixture.PACKAGE).get(2));
+    assertThat(committedRows("ref-same")).isEqualTo(first);
+  }
+
+  @Test
+  @DisplayName("ATT-4 committing a reference writes what changed: a changed component and a new"
+      + " one name the attestation, a component no longer measured is gone, the rest is kept")
+  void commit_changedNewAndGoneComponents_onlyThoseWritten() throws Exception {
+    TestDevice.enroll(f.s, "ref-rows", "mme");
+    References refs = f.bean(References.class);
+    Evidence.Component app = f.app();
+    Evidence.Component etc = AttestFixture.platform("etc", "hosts", "127.0.0.1 localhost\n");
+    Evidence.Component var = AttestFixture.platform("var", "motd", "hello\n");
+    refs.commit("ref-rows", List.of(app, etc, var), "at-1");
+    Evidence.Component etc2 = AttestFixture.platform("etc", "hosts", "10.0.0.1 localhost\n");
+    Evidence.Component opt = AttestFixture.platform("opt", "tool", "v2\n");
+    refs.commit("ref-rows", List.of(app, etc2, opt), "at-2");
+
+    assertThat(committedRows("ref-rows")).containsExactlyEntriesOf(new java.util.TreeMap<>(
+        Map.of(AttestFixture.PACKAGE, List.of("VENDOR_SIGNED", app.digest(), "at-1"),
+            "platform:etc", List.of("OPERATOR_BASELINE", etc2.digest(), "at-2"),
+            "platform:opt", List.of("OPERATOR_BASELINE", opt.digest(), "at-2"))));
+    assertThat(refs.committed("ref-rows")).extracting(References.Committed::digest)
+        .containsExactly(app.digest(), etc2.digest(), opt.digest());
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a scheduled round asks a device that still has a challenge open no second"
+      + " one, and still sets its next time")
+  void scheduledRound_challengeStillOpen_notAskedTwice_nextTimeSet() throws Exception {
+    TestDevice d = trusted("busy");
+    f.due("busy");
+    String open = f.challenge(d).nonce();
+    f.due("busy");
+    assertThat(f.challenge(d).nonce()).isEqualTo(open);
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT (SELECT COUNT(*) FROM attestations WHERE device_id = ? AND judged_at IS NULL),"
+            + " (SELECT next_attestation_at FROM devices WHERE id = ?)")) {
+      st.setString(1, "busy");
+      st.setString(2, "busy");
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(1)).isEqualTo(1);
+        assertThat(rs.getObject(2, java.time.OffsetDateTime.class).toInstant())
+            .isAfter(Instant.now());
+      }
+    }
+    assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
+  }
 }
