@@ -28,6 +28,16 @@ public interface ScanEngine {
   EngineInfo describe() throws RefusalException;
 
   /**
+   * Whether {@link #describe} may be asked beside {@link #scan}, on another thread, rather than
+   * before it. The scan runner asks again after the scan and refuses a report when the answers
+   * differ; an engine whose description is read from what the scan itself reads (a rules file)
+   * answers false, so that the first answer comes before the scan reads it.
+   */
+  default boolean describedBesideScan() {
+    return true;
+  }
+
+  /**
    * Scans every item and returns one result per item, in the same order.
    *
    * @param progress told of bytes handed to the engine so far

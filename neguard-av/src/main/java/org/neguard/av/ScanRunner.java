@@ -99,7 +99,8 @@ public final class ScanRunner {
    *
    * @throws RefusalException {@code STRUCTURE} if the bundle is signed, a content refusal if its
    *     payload does not match its manifest, {@code ENGINE_UNAVAILABLE} or {@code ENGINE_ERROR}
-   *     when an engine fails (nothing written)
+   *     when an engine fails (nothing written), {@code ENGINE_ERROR} also when an engine describes
+   *     itself otherwise after the scan than before it (a signature reload mid-scan)
    */
   public Result run(Path bundle, Path out, Progress progress) throws IOException, RefusalException {
     try (BundleReader reader = BundleReader.openArchive(bundle, limits)) {
@@ -201,12 +202,19 @@ public final class ScanRunner {
       Configured c = engines.get(i);
       int index = i + 1;
       // The engine is asked what it is beside the scan, not before it (for clamd one connection
-      // and round trip less before the first file); no report is written unless both succeeded,
-      // and a failure to describe is the answer over what the scan then did.
+      // and round trip less before the first file), unless it says that answer must come before
+      // (YARA hashes the rules file yara is about to read); no report is written unless both
+      // succeeded, and a failure to describe is the answer over what the scan then did.
       FutureTask<EngineInfo> describe = new FutureTask<>(c.engine()::describe);
-      Thread describer = new Thread(describe, "neguard-describe");
-      describer.setDaemon(true);
-      describer.start();
+      Thread describer = null;
+      if (c.engine().describedBesideScan()) {
+        describer = new Thread(describe, "neguard-describe");
+        describer.setDaemon(true);
+        describer.start();
+      } else {
+        describe.run();
+        outcome(describe, "asking the engine what it is");
+      }
       Instant started = clock.instant();
       List<FileResult> results;
       try {
@@ -216,7 +224,12 @@ public final class ScanRunner {
         awaitDescription(describe, describer);
         throw e;
       }
-      infos.add(awaitDescription(describe, describer));
+      EngineInfo before = awaitDescription(describe, describer);
+      // Asked again once the scan is done: a signature reload while it ran (clamd's SelfCheck,
+      // freshclam's RELOAD, a rules file replaced) would otherwise let the report name a
+      // database that did not scan every file.
+      requireUnchanged(c, before, c.engine().describe());
+      infos.add(before);
       times.add(new Instant[] {started, clock.instant()});
       checkResults(c, items, results);
       Map<String, FileResult> byPath = new HashMap<>();
@@ -263,8 +276,29 @@ public final class ScanRunner {
   /** The engine's description, or the refusal describing it ended with. */
   private static EngineInfo awaitDescription(FutureTask<EngineInfo> describe, Thread describer)
       throws RefusalException, IOException {
-    awaitQuietly(describer);
+    if (describer != null) {
+      awaitQuietly(describer);
+    }
     return outcome(describe, "asking the engine what it is");
+  }
+
+  /**
+   * The engine described itself the same before (or beside) and after the scan; otherwise which
+   * database scanned which file is unknown, and no report may name one.
+   */
+  static void requireUnchanged(Configured c, EngineInfo before, EngineInfo after)
+      throws RefusalException {
+    if (!before.equals(after)) {
+      throw new RefusalException(ReasonCode.ENGINE_ERROR,
+          "engine " + c.spec() + " changed while it scanned (its signatures were reloaded or"
+              + " replaced?): it said " + summary(before) + " at the start and "
+              + summary(after) + " at the end; no report was written, scan again");
+    }
+  }
+
+  private static String summary(EngineInfo info) {
+    return info.product() + " " + info.engineVersion() + ", database " + info.databaseVersion()
+        + " of " + info.databaseDate();
   }
 
   /** What {@code task} returned, or what it threw, as it threw it. */

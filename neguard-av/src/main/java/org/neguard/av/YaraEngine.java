@@ -110,6 +110,15 @@ public final class YaraEngine implements ScanEngine {
     return rules;
   }
 
+  /**
+   * False: the rules file's hash must be taken before yara reads it for the scan, and is taken
+   * again after it, so that a rules file replaced mid-scan is refused, not named.
+   */
+  @Override
+  public boolean describedBesideScan() {
+    return false;
+  }
+
   @Override
   public EngineInfo describe() throws RefusalException {
     Path yara = yaraProgram();

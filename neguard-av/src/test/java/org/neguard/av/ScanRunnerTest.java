@@ -32,6 +32,8 @@ import org.neguard.verdict.RefusalException;
  * over the limits must not be read at all. Real engines: {@code PkgScanCommandsTest} in the CLI.
  */
 class ScanRunnerTest {
+  private static final Instant BUILT = Instant.parse("2026-12-01T00:00:00Z");
+
   @TempDir Path dir;
 
   @Test
@@ -118,6 +120,67 @@ class ScanRunnerTest {
     assertThat(out).doesNotExist();
   }
 
+  @Test
+  @DisplayName("AV-3: an engine that describes itself otherwise after the scan than beside it (its"
+      + " signatures reloaded mid-scan) is refused ENGINE_ERROR, nothing written")
+  void run_engineDescribedOtherwiseAfterTheScan_refusedEngineError_nothingWritten()
+      throws Exception {
+    Path bundle = bundle(5);
+    Path out = dir.resolve("out.ngp");
+    AtomicInteger described = new AtomicInteger();
+    SlowEngine engine = new SlowEngine(0) {
+      @Override
+      public EngineInfo describe() {
+        // The first answer is the database that scanned; any later one a reloaded database.
+        String database = described.incrementAndGet() == 1 ? "27000" : "27001";
+        return new EngineInfo("stub", "Stub", "1", database, BUILT, "stub");
+      }
+    };
+
+    RefusalException e = catchThrowableOfType(RefusalException.class,
+        () -> ScanRunner.builder().engine("stub", engine).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.ENGINE_ERROR);
+    assertThat(e.getMessage()).contains("stub changed while it scanned")
+        .contains("database 27000").contains("database 27001").contains("scan again");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("AV-3: the engine is asked what it is again after the scan; the same answer writes"
+      + " the report with it")
+  void run_engineDescribedAlikeAfterTheScan_reportWritten_askedAgainAfterTheScan()
+      throws Exception {
+    Path bundle = bundle(5);
+    Path out = dir.resolve("out.ngp");
+    DescribeRecording engine = new DescribeRecording(0, true);
+
+    ScanRunner.Result r = ScanRunner.builder().engine("stub", engine).build()
+        .run(bundle, out, ScanRunner.Progress.NONE);
+
+    assertThat(r.reports()).hasSize(1);
+    assertThat(r.reports().get(0).engine().databaseVersion()).isEqualTo("1");
+    assertThat(engine.openedWhenDescribed).hasSize(2);
+    assertThat(engine.openedWhenDescribed.get(1)).as("the second answer, after all 5 files")
+        .isEqualTo(5);
+    assertThat(out).exists();
+  }
+
+  @Test
+  @DisplayName("AV-3: an engine that must describe itself before the scan (YARA: the rules"
+      + " file's hash) is asked before it reads a file, and again after")
+  void run_engineNotDescribedBesideTheScan_askedBeforeAndAfter() throws Exception {
+    Path bundle = bundle(5);
+    Path out = dir.resolve("out.ngp");
+    DescribeRecording engine = new DescribeRecording(50, false);
+
+    ScanRunner.builder().engine("stub", engine).build()
+        .run(bundle, out, ScanRunner.Progress.NONE);
+
+    assertThat(engine.openedWhenDescribed).containsExactly(0, 5);
+  }
+
   private Path bundle(int files) throws IOException, RefusalException {
     Path tree = dir.resolve("tree");
     for (int i = 0; i < files; i++) {
@@ -141,7 +204,7 @@ class ScanRunnerTest {
 
     @Override
     public EngineInfo describe() throws RefusalException {
-      return new EngineInfo("stub", "Stub", "1", "1", Instant.now(), "stub");
+      return new EngineInfo("stub", "Stub", "1", "1", BUILT, "stub");
     }
 
     @Override
@@ -162,6 +225,29 @@ class ScanRunnerTest {
         results.add(FileResult.clean(item.path()));
       }
       return results;
+    }
+  }
+
+  /** Records how many files it had opened each time it was asked what it is. */
+  private static final class DescribeRecording extends SlowEngine {
+    final List<Integer> openedWhenDescribed =
+        java.util.Collections.synchronizedList(new ArrayList<>());
+    private final boolean beside;
+
+    DescribeRecording(long millisPerFile, boolean beside) {
+      super(millisPerFile);
+      this.beside = beside;
+    }
+
+    @Override
+    public boolean describedBesideScan() {
+      return beside;
+    }
+
+    @Override
+    public EngineInfo describe() throws RefusalException {
+      openedWhenDescribed.add(opened.get());
+      return super.describe();
     }
   }
 }

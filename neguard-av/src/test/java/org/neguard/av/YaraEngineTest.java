@@ -64,6 +64,55 @@ class YaraEngineTest {
     }
   }
 
+  @Test
+  @DisplayName("AV-3: the rules file replaced while the scan runs: its SHA-256 before and after"
+      + " the scan differ, refused ENGINE_ERROR, nothing written")
+  void run_rulesReplacedDuringTheScan_refusedEngineError_nothingWritten() throws Exception {
+    Path tree = Files.createDirectories(tmp.resolve("tree"));
+    Files.writeString(tree.resolve("f0"), "hello\n");
+    Path bundle = tmp.resolve("p.ngp");
+    org.neguard.pkg.BundleBuilder.builder().name("p").version("1").securityVersion(1)
+        .neType("mme").vendor("v").created(Instant.parse("2026-01-15T10:00:00Z")).build()
+        .build(tree, bundle);
+    Path out = tmp.resolve("out.ngp");
+    String before = Sha256.hex(rules);
+    YaraEngine real = engine();
+    assertThat(real.describedBesideScan()).as("the rules hashed before yara reads them").isFalse();
+    ScanEngine replacing = new ScanEngine() {
+      @Override
+      public boolean describedBesideScan() {
+        return real.describedBesideScan();
+      }
+
+      @Override
+      public EngineInfo describe() throws RefusalException {
+        return real.describe();
+      }
+
+      @Override
+      public List<FileResult> scan(List<ScanItem> items, ProgressListener progress)
+          throws RefusalException {
+        List<FileResult> results = real.scan(items, progress);
+        try {
+          Files.writeString(rules, RULES + "rule NEGuard_New { condition: false }\n");
+        } catch (IOException e) {
+          throw new AssertionError(e);
+        }
+        return results;
+      }
+    };
+
+    RefusalException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+        RefusalException.class,
+        () -> ScanRunner.builder().engine("yara:" + rules, replacing).build()
+            .run(bundle, out, ScanRunner.Progress.NONE));
+
+    assertThat(e.reasons().get(0).code()).isEqualTo(ReasonCode.ENGINE_ERROR);
+    assertThat(e.getMessage()).contains("changed while it scanned").contains(before)
+        .contains(Sha256.hex(rules));
+    assertThat(out).doesNotExist();
+  }
+
   private YaraEngine engine() {
     return YaraEngine.builder(rules).tempRoot(scratch).build();
   }

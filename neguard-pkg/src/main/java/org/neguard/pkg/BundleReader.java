@@ -434,7 +434,8 @@ public final class BundleReader implements Closeable {
    * to a SHA-256 as it is yielded, and once the entry was read to its end and found exact (its
    * size and CRC-32 those of its headers, its compressed data consumed exactly), {@code done} is
    * told the size and digest, before the stream returns -1. Nothing is told of a read that
-   * stops early or fails: such a reading proves nothing about the entry. So a scanner that
+   * stops early, fails or skipped bytes ({@code skip}): such a reading proves nothing about the
+   * bytes handed on. So a scanner that
    * hands the bytes on hashes exactly what it handed on, at no second reading.
    */
   public InputStream openHashed(String name, long maxBytes, Digested done) throws IOException {

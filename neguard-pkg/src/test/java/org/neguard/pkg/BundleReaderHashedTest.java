@@ -116,6 +116,27 @@ class BundleReaderHashedTest {
   }
 
   @Test
+  @DisplayName("INT-1: an entry read to its end past skipped bytes tells nothing: the reader"
+      + " never saw the bytes skipped")
+  void openHashed_bytesSkippedThenReadToTheEnd_nothingTold() throws Exception {
+    try (BundleReader r = BundleReader.openArchive(zip, TestBundles.LIMITS)) {
+      for (String name : List.of(STORED, DEFLATED)) {
+        int size = name.equals(STORED) ? BINARY.length : LONG.length;
+        List<Told> told = new ArrayList<>();
+        try (InputStream in = r.openHashed(name, 1 << 20,
+            (s, sha256) -> told.add(new Told(s, sha256)))) {
+          assertThat(in.readNBytes(100)).hasSize(100);
+          assertThat(in.skip(1000)).isEqualTo(1000);
+          assertThat(in.readAllBytes()).hasSize(size - 1100);
+          assertThat(in.read()).isEqualTo(-1);
+        }
+        assertThat(told).as(name).isEmpty();
+        assertThat(r.readExactly(name)).as(name).isFalse();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("INT-1: a bound below the entry's size is held, and nothing is told")
   void openHashed_boundBelowEntrySize_sizeExceeded_nothingTold() throws Exception {
     try (BundleReader r = BundleReader.openArchive(zip, TestBundles.LIMITS)) {
