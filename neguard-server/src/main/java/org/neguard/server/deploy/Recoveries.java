@@ -105,8 +105,8 @@ public final class Recoveries {
         throw ApiException.badInput("waveSize must be 1 to " + MAX_WAVE_SIZE + ": " + size);
       }
       Instant expires = Deployments.expiry(r.expiresAt(), now);
-      List<String> targets = targets(r.neType(), states, r.deviceIds());
-      Map<String, String> open = lockOpen(targets);
+      List<String> targets = lockTargets(r.neType(), states, r.deviceIds());
+      Map<String, String> open = open(targets);
       if (!open.isEmpty()) {
         StringBuilder which = new StringBuilder();
         open.forEach((device, campaign) -> which.append(which.isEmpty() ? "" : ", ")
@@ -139,23 +139,34 @@ public final class Recoveries {
     });
   }
 
-  /** The matching devices, sorted by id; a named device that does not match is 400. */
-  private List<String> targets(String neType, List<String> states, List<String> ids) {
-    List<String> matching = jdbc.sql("SELECT id FROM devices WHERE ne_type = :t AND trust_state"
-            + " IN (:s) AND disabled_at IS NULL ORDER BY id")
-        .param("t", neType).param("s", states).query(String.class).list();
-    if (ids != null && !ids.isEmpty()) {
-      if (ids.stream().anyMatch(d -> d == null || d.isBlank())) {
-        throw ApiException.badInput("deviceIds must not hold empty entries");
-      }
-      Set<String> wanted = new TreeSet<>(ids);
-      List<String> unmatched = new ArrayList<>(wanted);
+  /**
+   * Chooses the campaign's devices and locks their rows to the end of the transaction (REC-2):
+   * the enabled devices of {@code neType} in {@code states}, or those of {@code ids} (each must
+   * match, else 400), sorted by id. The criteria are read again after the locks are held: a
+   * device's readmission ({@code Pve}) or disable ({@code Devices.disable}) holds its row while
+   * it changes it, so a first read may be stale by the time the lock is granted. A named device
+   * that no longer matches refuses the request; one found by the filter alone is left out. Both
+   * paths, the operator's create and the failure policy's trigger, choose here.
+   */
+  private List<String> lockTargets(String neType, List<String> states, List<String> ids) {
+    boolean named = ids != null && !ids.isEmpty();
+    if (named && ids.stream().anyMatch(d -> d == null || d.isBlank())) {
+      throw ApiException.badInput("deviceIds must not hold empty entries");
+    }
+    List<String> candidates = named ? List.copyOf(new TreeSet<>(ids))
+        : matching(neType, states, null);
+    if (!candidates.isEmpty()) {
+      lock(candidates);
+    }
+    // Read under the locks: PostgreSQL (READ COMMITTED) and H2 take a new snapshot per
+    // statement, so this sees whatever the holder committed before the lock was granted.
+    List<String> matching = candidates.isEmpty() ? List.of()
+        : matching(neType, states, candidates);
+    if (named && matching.size() < candidates.size()) {
+      List<String> unmatched = new ArrayList<>(candidates);
       unmatched.removeAll(matching);
-      if (!unmatched.isEmpty()) {
-        throw ApiException.badInput("not enabled devices of NE type " + neType + " in trust"
-            + " states " + states + ": " + String.join(", ", unmatched));
-      }
-      matching = List.copyOf(wanted);
+      throw ApiException.badInput("not enabled devices of NE type " + neType + " in trust"
+          + " states " + states + ": " + String.join(", ", unmatched));
     }
     if (matching.isEmpty()) {
       throw ApiException.badInput("the recovery has no target: no enabled device of NE type "
@@ -164,18 +175,32 @@ public final class Recoveries {
     return matching;
   }
 
+  /** The enabled devices of {@code neType} in {@code states} (among {@code ids} if not null). */
+  private List<String> matching(String neType, List<String> states, List<String> ids) {
+    return jdbc.sql("SELECT id FROM devices WHERE ne_type = :t AND trust_state IN (:s) AND"
+            + " disabled_at IS NULL" + (ids == null ? "" : " AND id IN (:ids)") + " ORDER BY id")
+        .params(ids == null ? Map.of("t", neType, "s", states)
+            : Map.of("t", neType, "s", states, "ids", ids))
+        .query(String.class).list();
+  }
+
   /**
-   * Locks the rows of {@code devices} to the end of the transaction, then finds their open
-   * recovery campaigns (REC-2): device to campaign id, sorted by device. Both paths, the
-   * operator's create and the failure policy's trigger, ask here, so that on any replica a
-   * second caller for a device waits until the first committed its campaign, then finds it;
-   * without the lock both would find none and create two. One statement takes the locks in id
-   * order (PostgreSQL sorts before it locks, H2 walks the primary key in order), so two callers
-   * whose devices overlap never wait for each other in a cycle.
+   * Locks the rows of {@code devices} to the end of the transaction, so that on any replica a
+   * second caller for a device waits until the first committed its campaign, then finds it
+   * ({@link #open}); without the lock both would find none and create two. One statement takes
+   * the locks in id order (PostgreSQL sorts before it locks, H2 walks the primary key in order),
+   * so two callers whose devices overlap never wait for each other in a cycle.
    */
-  private Map<String, String> lockOpen(List<String> devices) {
+  private void lock(List<String> devices) {
     jdbc.sql("SELECT id FROM devices WHERE id IN (:ids) ORDER BY id FOR UPDATE")
         .param("ids", devices).query(String.class).list();
+  }
+
+  /**
+   * The open recovery campaigns (REC-2) of {@code devices}, whose rows this transaction locked
+   * ({@link #lock}): device to campaign id, sorted by device.
+   */
+  private Map<String, String> open(List<String> devices) {
     Map<String, String> open = new TreeMap<>();
     jdbc.sql("SELECT t.device_id, d.id FROM deployment_targets t JOIN deployments d ON d.id ="
             + " t.deployment_id WHERE t.device_id IN (:ids) AND d.kind = 'recovery' AND"
@@ -208,7 +233,8 @@ public final class Recoveries {
         // Asked here, not left to create's refusal: for the policy an open recovery is its
         // wish already met (a success row on the device), not a failure to log. create asks
         // again under the lock this transaction now holds and finds the same.
-        if (!lockOpen(List.of(e.deviceId())).isEmpty()) {
+        lock(List.of(e.deviceId()));
+        if (!open(List.of(e.deviceId())).isEmpty()) {
           audit.append(AuditEvent.success(POLICY_ACTOR, "RECOVERY_CREATE",
               "device " + e.deviceId(), "not created: a recovery of the device is already"
                   + " open; " + why));

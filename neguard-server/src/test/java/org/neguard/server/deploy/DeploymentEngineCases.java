@@ -525,6 +525,13 @@ abstract class DeploymentEngineCases {
         "deviceIds", List.of(devices)));
   }
 
+  /** The details of the operator's refused RECOVERY_CREATE audit rows. */
+  private static List<String> operatorsRefusedCreates() throws Exception {
+    return f.rows("SELECT detail FROM audit_log WHERE action = 'RECOVERY_CREATE' AND"
+        + " outcome = 'failure' AND actor = 'u-operator'").stream()
+        .map(r -> (String) r.get("detail")).toList();
+  }
+
   /** The recovery campaigns of {@code device}: their ids. */
   private static List<String> campaigns(String device) throws Exception {
     return f.rows("SELECT d.id FROM deployments d JOIN deployment_targets t ON"
@@ -583,9 +590,7 @@ abstract class DeploymentEngineCases {
           .isEqualTo("CONFLICT");
       assertThat(refused.json().path("reasons").path(0).path("message").asText())
           .contains("race-m1 (deployment " + campaigns.get(0) + ")");
-      assertThat(f.rows("SELECT detail FROM audit_log WHERE action = 'RECOVERY_CREATE' AND"
-          + " outcome = 'failure' AND actor = 'u-operator'").stream()
-          .map(r -> (String) r.get("detail")))
+      assertThat(operatorsRefusedCreates())
           .anyMatch(d -> d.startsWith("CONFLICT: already in an open recovery campaign: race-m1"));
       f.cancelQuietly(campaigns.get(0));
     } finally {
@@ -619,9 +624,7 @@ abstract class DeploymentEngineCases {
       assertThat(refused.status()).as(refused.toString()).isEqualTo(409);
       assertThat(refused.json().path("reasons").path(0).path("code").asText())
           .isEqualTo("CONFLICT");
-      assertThat(f.rows("SELECT detail FROM audit_log WHERE action = 'RECOVERY_CREATE' AND"
-          + " outcome = 'failure' AND actor = 'u-operator'").stream()
-          .map(r -> (String) r.get("detail")))
+      assertThat(operatorsRefusedCreates())
           .anyMatch(d -> d.startsWith("CONFLICT: already in an open recovery campaign: race-m2"));
       f.cancelQuietly(created.json().path("id").asText());
     } finally {
@@ -663,5 +666,71 @@ abstract class DeploymentEngineCases {
     } finally {
       threads.shutdownNow();
     }
+  }
+
+  /**
+   * Changes {@code device} on another connection ({@code change}, an UPDATE of its row, as the
+   * validation entity's readmission or a disable does) and holds it uncommitted while {@code
+   * create} starts and waits for the device's row; then commits and returns create's answer.
+   */
+  private static Http.Response createWhileChanged(String device, String change,
+      java.util.concurrent.Callable<Http.Response> create) throws Exception {
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    try (java.sql.Connection hold = f.db()) {
+      hold.setAutoCommit(false);
+      try (java.sql.PreparedStatement p = hold.prepareStatement(change)) {
+        p.setString(1, device);
+        assertThat(p.executeUpdate()).isEqualTo(1);
+      }
+      Future<Http.Response> run = threads.submit(create);
+      TestDb.Blocked b = f.awaitBlocked("the recovery at " + device,
+          x -> x.statement().contains("FROM devices") && x.statement().contains("FOR UPDATE"));
+      assertThat(b.wrote()).as("waiting before it wrote anything").isFalse();
+      hold.commit();
+      return run.get(60, TimeUnit.SECONDS);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("REC-2 a named device readmitted while the recovery waits for its row: the"
+      + " criteria are read again under the lock, the request is refused (audited), no campaign")
+  void rec2_namedDeviceReadmittedWhileCreateWaits_isRefusedNoCampaign() throws Exception {
+    f.deviceIn("quarantined", "rr-1", "mme");
+    f.deviceIn("quarantined", "rr-2", "mme");
+
+    Http.Response r = createWhileChanged("rr-1",
+        "UPDATE devices SET trust_state = 'trusted' WHERE id = ?", () -> recover("rr-2", "rr-1"));
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(400);
+    assertThat(r.json().path("reasons").path(0).path("message").asText())
+        .contains("not enabled devices of NE type mme in trust states [quarantined]: rr-1");
+    assertThat(campaigns("rr-1")).as("no campaign for the readmitted device").isEmpty();
+    assertThat(campaigns("rr-2")).as("nor for the other: refused whole").isEmpty();
+    assertThat(operatorsRefusedCreates())
+        .anyMatch(d -> d.contains("not enabled devices") && d.endsWith(": rr-1"));
+  }
+
+  @Test
+  @DisplayName("REC-2 a device the filter chose, disabled while the recovery waits for its row:"
+      + " left out under the lock, the campaign targets the others only")
+  void rec2_filteredDeviceDisabledWhileCreateWaits_isLeftOut() throws Exception {
+    // The only devices in state unknown in this fixture: the filter picks exactly these two.
+    f.deviceIn("unknown", "rd-1", "mme");
+    f.deviceIn("unknown", "rd-2", "mme");
+
+    Http.Response r = createWhileChanged("rd-1", "UPDATE devices SET disabled_at ="
+        + " CURRENT_TIMESTAMP, disabled_by = 'test', trust_state = 'disabled' WHERE id = ?",
+        () -> f.s.http.post("/api/recoveries", f.s.token(Role.OPERATOR), Map.of("neType", "mme",
+            "packageName", DeployFixture.PACKAGE, "packageVersion", DeployFixture.VERSION,
+            "trustStates", List.of("unknown"))));
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    String id = r.json().path("id").asText();
+    assertThat(campaigns("rd-1")).as("the disabled device is not targeted").isEmpty();
+    assertThat(campaigns("rd-2")).containsExactly(id);
+    assertThat(f.targets(id)).containsOnlyKeys("rd-2");
+    f.cancelQuietly(id);
   }
 }
