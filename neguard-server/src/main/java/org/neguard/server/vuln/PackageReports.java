@@ -404,8 +404,7 @@ public final class PackageReports {
         && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
         && s.release() != null
-        && db.db().get().feeds().stream().anyMatch(f -> org.neguard.vuln.RedHatStreams.covers(
-            f.ecosystems(), s.release()));
+        && db.db().get().covers(s.release());
   }
 
   private static List<String> notAssessed(Stored s, VulnDatabase.Current db) {
