@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
         "Exit 0 when no installed package is affected; 3 with each affected package, the"
             + " advisory and its CVE ids, the installed and the fixing version"
             + " (KNOWN_VULNERABILITY), when the feed or database is older than"
-            + " --max-feed-age (SCAN_POLICY), or when a package could not be assessed"
-            + " (SCAN_INCOMPLETE); 1 when the feed or the package list cannot be read."})
+            + " --max-feed-age (SCAN_POLICY), or when a package could not be assessed or the"
+            + " advisories hold none for the release (SCAN_INCOMPLETE); 1 when the feed or the"
+            + " package list cannot be read."})
 final class VulnCheckCommand extends CommandBase {
   /** Where the advisories come from: exactly one of them. */
   static final class Source {
