@@ -215,6 +215,26 @@ class HardenCheckVulnTest {
   }
 
   @Test
+  @DisplayName("HRD-3 a release the database has no advisories for (an Ubuntu host's"
+      + " os-release, Debian's feed) is never a pass, even for inetutils at a vulnerable"
+      + " revision: HRD-3 INCONCLUSIVE, SCAN_INCOMPLETE naming the release and what to give")
+  void check_releaseNotCovered_inconclusive() throws Exception {
+    Path status = statusWithInetutilsAt("2:2.4-2+deb12u1");
+    Path ubuntu = Files.writeString(dir.resolve("os-release-ubuntu"),
+        "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
+    CliRun r = HardenCli.check("--policy", policy.toString(), "--inventory",
+        inventory.toString(), "--vulndb", db.toString(), "--dpkg-status", status.toString(),
+        "--os-release", ubuntu.toString(), "--json");
+    assertThat(r.exit()).as("%s", r).isEqualTo(3);
+    assertThat(r.json().at("/requirements/HRD-3").asText()).isEqualTo("INCONCLUSIVE");
+    assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+      assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+      assertThat(x.path("message").asText()).contains("holds no advisories for Ubuntu:22.04",
+          "import that release's feed", "--release");
+    });
+  }
+
+  @Test
   @DisplayName("HRD-3 a stale vulnerability database (older than --max-vulndb-age, 7 days by"
       + " default) is not a pass: HRD-3 INCONCLUSIVE with SCAN_POLICY, exit 3")
   void check_staleDatabase_inconclusive() throws Exception {

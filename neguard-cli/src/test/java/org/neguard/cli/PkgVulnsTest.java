@@ -188,6 +188,26 @@ class PkgVulnsTest {
   }
 
   @Test
+  @DisplayName("AV-2: --sbom-generate from a root filesystem whose dpkg status lists only a"
+      + " removed package's config-files is refused SCAN_INCOMPLETE naming the file, and nothing"
+      + " is written: an SBOM without the payload's Debian packages would pass pkg vulns")
+  void generated_noInstalledPackage_refused() throws Exception {
+    Path tree = rootfs("removed", "2:2.4-2+deb12u1");
+    Files.writeString(tree.resolve("var/lib/dpkg/status"), "Package: inetutils-telnetd\n"
+        + "Status: deinstall ok config-files\nArchitecture: amd64\nVersion: 2:2.4-2+deb12u1\n"
+        + "\n");
+    Path out = dir.resolve("removed.ngp");
+    CliRun build = CliRun.of("pkg", "build", "--name", "removed", "--version", "1.0.0",
+        "--security-version", "1", "--ne-type", "mme", "--vendor", "ACME", "--from",
+        tree.toString(), "--out", out.toString(), "--sbom-generate", "--json");
+    assertThat(build.exit()).as("%s", build).isEqualTo(3);
+    assertThat(codes(build)).containsExactly("SCAN_INCOMPLETE");
+    assertThat(build.json().path("reasons").path(0).path("message").asText()).contains(
+        "var/lib/dpkg/status", "lists no installed package", "--sbom FILE");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   @DisplayName("AV-2, INT-4: an SBOM swapped in a signed bundle (a fixed version claimed) is DIGEST_MISMATCH, with and without --trust; a bundle without an SBOM is BAD_INPUT (no verdict)")
   void tampered_andMissing() throws Exception {
     Path bundle = bundle("telnetd-tamper", rootfs("tamper", "2:2.4-2+deb12u1"), "--sbom-generate");

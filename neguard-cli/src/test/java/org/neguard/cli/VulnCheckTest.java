@@ -111,6 +111,45 @@ class VulnCheckTest {
   }
 
   @Test
+  @DisplayName("HRD-3 a release the advisories do not cover (an Ubuntu host against Debian's"
+      + " feed) is never 'no vulnerability': exit 3 SCAN_INCOMPLETE naming the release and what"
+      + " to give, given with --release or read from --os-release, against a feed and a"
+      + " database alike")
+  void check_releaseNotCovered_scanIncomplete() throws Exception {
+    Path feed = feed(Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    Path db = dir.resolve("db-debian");
+    assertThat(CliRun.of("vulndb", "import", "--db", db.toString(), feed.toString()).exit())
+        .isZero();
+    Path osRelease = Files.writeString(dir.resolve("os-release"),
+        "ID=ubuntu\nVERSION_ID=\"22.04\"\nPRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\n");
+    Path vulnerable = status("2:2.4-2+deb12u1");
+    for (String[] source : new String[][] {{"--feed", feed.toString()},
+        {"--db", db.toString()}}) {
+      for (String[] release : new String[][] {{"--release", "Ubuntu:22.04"},
+          {"--os-release", osRelease.toString()}}) {
+        CliRun r = CliRun.of("vuln", "check", source[0], source[1], "--status",
+            vulnerable.toString(), release[0], release[1], "--json");
+        assertThat(r.exit()).as("%s", r).isEqualTo(3);
+        assertThat(r.json().path("reasons")).as("%s", r).singleElement().satisfies(x -> {
+          assertThat(x.path("code").asText()).isEqualTo("SCAN_INCOMPLETE");
+          assertThat(x.path("message").asText()).contains("hold none for Ubuntu:22.04",
+              "nothing was assessed", "--release");
+        });
+      }
+    }
+    // the same status and advisories of its release: the two findings, so the refusal above
+    // is about the release alone
+    CliRun debian = CliRun.of("vuln", "check", "--db", db.toString(), "--status",
+        vulnerable.toString(), "--os-release", Files.writeString(dir.resolve("os-release-12"),
+            "ID=debian\nVERSION_ID=\"12\"\n").toString(), "--json");
+    assertThat(debian.exit()).as("%s", debian).isEqualTo(3);
+    assertThat(debian.json().path("findings").findValuesAsText("advisory")).hasSize(2);
+    CliRun both = CliRun.of("vuln", "check", "--db", db.toString(), "--release", "Debian:12",
+        "--os-release", osRelease.toString());
+    assertThat(both.exit()).as("%s", both).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("HRD-3 vuln check --db: the same Debian-aware verdicts from an imported database"
       + " (telnetd +deb12u1 exit 3 with both advisories, +deb12u3 exit 0); a stale database"
       + " SCAN_POLICY; --feed and --db together a usage error (exit 2)")

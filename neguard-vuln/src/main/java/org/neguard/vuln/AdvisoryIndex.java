@@ -52,6 +52,16 @@ public final class AdvisoryIndex {
   }
 
   /**
+   * Whether these advisories say anything about {@code release} ({@link
+   * RedHatStreams#covers}): matched against a release they do not cover, a package list finds
+   * nothing, which is no pass.
+   */
+  public boolean covers(String release) {
+    return RedHatStreams.covers(all.stream().flatMap(a -> a.affected().stream())
+        .map(Advisory.Affected::ecosystem).collect(java.util.stream.Collectors.toSet()), release);
+  }
+
+  /**
    * Matches {@code inventory} against these advisories alone (a feed read without a database:
    * no NVD metrics). Pure: no I/O.
    */

@@ -175,6 +175,17 @@ public final class SbomGenerator {
         throw new RefusalException(e.code(), "cannot read the dpkg status " + rel + ": "
             + e.getMessage() + "; fix it or supply the SBOM with --sbom FILE", e);
       }
+      // As DpkgStatus.readInstalled refuses a host's (whose message speaks of a host and of an
+      // assessment): a status listing no installed package (empty, cut, only removed ones)
+      // would give an SBOM naming none of the payload's Debian packages, which every
+      // vulnerability check of the bundle then passes.
+      if (packages.isEmpty()) {
+        throw new RefusalException(ReasonCode.SCAN_INCOMPLETE, "the dpkg status " + rel
+            + " lists no installed package, which no dpkg system has (dpkg is one): an SBOM"
+            + " from it would name none of the payload's Debian packages. Put the root"
+            + " filesystem's whole var/lib/dpkg/status in the payload, or supply the SBOM with"
+            + " --sbom FILE");
+      }
       for (DpkgPackage p : packages) {
         try {
           PackageURLBuilder b = PackageURLBuilder.aPackageURL().withType("deb")

@@ -450,6 +450,14 @@ public final class VulnDb {
     return feeds;
   }
 
+  /**
+   * Whether the database's feeds hold advisories for {@code release} ({@link
+   * RedHatStreams#covers}): a release no feed covers finds nothing, which is no pass.
+   */
+  public boolean covers(String release) {
+    return feeds.stream().anyMatch(f -> RedHatStreams.covers(f.ecosystems(), release));
+  }
+
   /** Where the database lives. */
   public Path directory() {
     return dir;

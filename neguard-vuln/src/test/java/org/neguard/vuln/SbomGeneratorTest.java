@@ -73,6 +73,25 @@ class SbomGeneratorTest {
   }
 
   @Test
+  @DisplayName("AV-2: a root filesystem whose dpkg status lists no installed package (an empty"
+      + " file, or only removed packages' config-files) is refused SCAN_INCOMPLETE naming the"
+      + " file and what to give, not an SBOM without its Debian packages")
+  void dpkgStatus_noInstalledPackage_refused() throws Exception {
+    for (String text : new String[] {"", "Package: gone\nStatus: deinstall ok config-files\n"
+        + "Architecture: amd64\nVersion: 1.0\n\n"}) {
+      Path tree = tmp.resolve("tree-" + text.length());
+      Files.createDirectories(tree.resolve("rootfs/var/lib/dpkg"));
+      Files.writeString(tree.resolve("rootfs/var/lib/dpkg/status"), text);
+      RefusalException e = catchThrowableOfType(RefusalException.class,
+          () -> SbomGenerator.scan(tree, LIMITS));
+      assertThat(e).as(text).isNotNull();
+      assertThat(e.code()).isEqualTo(ReasonCode.SCAN_INCOMPLETE);
+      assertThat(e.getMessage()).contains("rootfs/var/lib/dpkg/status",
+          "lists no installed package", "--sbom FILE");
+    }
+  }
+
+  @Test
   @DisplayName("AV-2: Java archives' pom.properties become pkg:maven, nested jars too, up to the depth bound (deeper ones noted, not read)")
   void mavenInNestedJars() throws Exception {
     byte[] level3 = jar(List.of("META-INF/maven/org.deep/deep/pom.properties"),

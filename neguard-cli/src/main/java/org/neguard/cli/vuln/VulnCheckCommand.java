@@ -15,7 +15,6 @@ import org.neguard.harden.HostRelease;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
-import org.neguard.vuln.Advisory;
 import org.neguard.vuln.AdvisoryIndex;
 import org.neguard.vuln.DebianMatcher;
 import org.neguard.vuln.DpkgPackage;
@@ -24,7 +23,6 @@ import org.neguard.vuln.Assessment;
 import org.neguard.vuln.Component;
 import org.neguard.vuln.Finding;
 import org.neguard.vuln.Inventory;
-import org.neguard.vuln.RedHatStreams;
 import org.neguard.vuln.VulnDb;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -42,8 +40,9 @@ import picocli.CommandLine.Option;
         "Exit 0 when no installed package is affected; 3 with each affected package, the"
             + " advisory and its CVE ids, the installed and the fixing version"
             + " (KNOWN_VULNERABILITY), when the feed or database is older than"
-            + " --max-feed-age (SCAN_POLICY), or when a package could not be assessed"
-            + " (SCAN_INCOMPLETE); 1 when the feed or the package list cannot be read."})
+            + " --max-feed-age (SCAN_POLICY), or when a package could not be assessed or the"
+            + " advisories hold none for the release (SCAN_INCOMPLETE); 1 when the feed or the"
+            + " package list cannot be read."})
 final class VulnCheckCommand extends CommandBase {
   /** Where the advisories come from: exactly one of them. */
   static final class Source {
@@ -76,8 +75,14 @@ final class VulnCheckCommand extends CommandBase {
 
   @Option(names = "--release", paramLabel = "ECOSYSTEM",
       description = "The OSV ecosystem of the host's release, for example Debian:12 (default:"
-          + " from /etc/os-release).")
+          + " from --os-release, else from this host's /etc/os-release).")
   String release;
+
+  @Option(names = "--os-release", paramLabel = "FILE",
+      description = "The host's os-release file (an NE's etc/os-release copied here), its ID and"
+          + " VERSION_ID named as the agent names its NE's release (ID=debian VERSION_ID=12:"
+          + " Debian:12); instead of --release.")
+  Path osRelease;
 
   @Option(names = "--max-feed-age", paramLabel = "DURATION", defaultValue = "7d",
       converter = DurationConverter.class,
@@ -88,10 +93,25 @@ final class VulnCheckCommand extends CommandBase {
   @Override
   public Integer call() throws Exception {
     Output out = output();
+    if (release != null && osRelease != null) {
+      throw usage("--release and --os-release exclude each other: give the release, or the"
+          + " os-release file naming it");
+    }
+    // where the release comes from, so that a refusal names it
+    String from = release != null ? "--release" : (osRelease != null ? osRelease
+        : HostRelease.OS_RELEASE) + " names";
+    if (release == null && (osRelease != null || rpmdb == null)) {
+      release = releaseOf(osRelease != null ? osRelease : HostRelease.OS_RELEASE);
+    }
     if (rpmdb != null) {
       return checkRpm(out);
     }
-    String ecosystem = release != null ? release : releaseOfThisHost();
+    String ecosystem = release;
+    if (RpmPackages.isRpmRelease(ecosystem)) {
+      throw new RefusalException(ReasonCode.BAD_INPUT, from + " " + ecosystem + ", an rpm"
+          + " distribution's release, which a dpkg status is not of: give --rpmdb DIR with it,"
+          + " or --release naming the dpkg status's release");
+    }
     if (source.db != null) {
       List<Component> components = DpkgStatus.readInstalled(status).stream()
           .map(p -> Component.ofDpkg(p, ecosystem)).toList();
@@ -100,6 +120,9 @@ final class VulnCheckCommand extends CommandBase {
     Path feed = source.feed;
     AdvisoryIndex index = AdvisoryIndex.importFeed(feed);
     Instant newest = fresh(index);
+    if (!index.covers(ecosystem)) {
+      throw notCovered(ecosystem);
+    }
     List<DpkgPackage> installed = DpkgStatus.readInstalled(status);
     List<DebianMatcher.Finding> findings = DebianMatcher.match(installed, index, ecosystem);
     Map<String, Object> d = new LinkedHashMap<>();
@@ -164,19 +187,12 @@ final class VulnCheckCommand extends CommandBase {
     }
     List<Component> components = RpmPackages.read(rpmdb, release, "--rpmdb");
     if (source.db != null) {
-      VulnDb db = VulnDb.open(source.db);
-      db.requireFresh(maxFeedAge, Instant.now());
-      if (db.feeds().stream().noneMatch(f -> RedHatStreams.covers(f.ecosystems(), release))) {
-        throw notCovered();
-      }
-      return checkDb(out, release, components, db);
+      return checkDb(out, release, components, VulnDb.open(source.db));
     }
     AdvisoryIndex index = AdvisoryIndex.importFeed(source.feed);
     Instant newest = fresh(index);
-    if (!RedHatStreams.covers(index.all().stream().flatMap(a -> a.affected().stream())
-        .map(Advisory.Affected::ecosystem).collect(java.util.stream.Collectors.toSet()),
-        release)) {
-      throw notCovered();
+    if (!index.covers(release)) {
+      throw notCovered(release);
     }
     return report(out, release, components.size(), index.assess(new Inventory(components,
         List.of())), "feed", Map.of("path", source.feed.toString(), "advisories",
@@ -184,16 +200,27 @@ final class VulnCheckCommand extends CommandBase {
         + index.size() + " advisories, newest " + newest + ")");
   }
 
-  /** No advisory for --release: nothing can be said, which is not "no vulnerability". */
-  private RefusalException notCovered() {
+  /**
+   * No advisory for the release (given, or read from os-release): nothing can be said, which is
+   * not "no vulnerability" (an Ubuntu host against Debian's feed would otherwise pass).
+   */
+  private static RefusalException notCovered(String ecosystem) {
     return new RefusalException(ReasonCode.SCAN_INCOMPLETE, "the advisories hold none for "
-        + release + ": nothing was assessed; import that distribution's OSV feed");
+        + ecosystem + ", the release of the packages to assess: nothing was assessed; import"
+        + " that distribution's OSV feed (ecosystem " + ecosystem + "), or give --release"
+        + " naming the release the package list is of");
   }
 
-  /** The check against a database: its freshness first, then every installed package. */
+  /**
+   * The check against a database: its freshness first, then that it covers the release, then
+   * every installed package.
+   */
   private int checkDb(Output out, String ecosystem, List<Component> components, VulnDb db)
       throws Exception {
     db.requireFresh(maxFeedAge, Instant.now());
+    if (!db.covers(ecosystem)) {
+      throw notCovered(ecosystem);
+    }
     Assessment a = db.assess(new Inventory(components, List.of()));
     long advisories = db.feeds().stream().mapToLong(org.neguard.vuln.FeedInfo::records).sum();
     return report(out, ecosystem, components.size(), a, "db", Map.of("path",
@@ -255,22 +282,15 @@ final class VulnCheckCommand extends CommandBase {
   }
 
   /**
-   * This host's release from /etc/os-release, named as the agent names an NE's ({@code
-   * HostRelease}); refused for an rpm distribution's, which a dpkg status is not of.
+   * The release the os-release file {@code file} names ({@code --os-release}, else this
+   * host's), as the agent names an NE's ({@code HostRelease}).
    */
-  static String releaseOfThisHost() throws RefusalException {
-    String named;
+  static String releaseOf(Path file) throws RefusalException {
     try {
-      named = HostRelease.of(HostRelease.OS_RELEASE);
+      return HostRelease.of(file);
     } catch (HostRelease.Unknown e) {
       throw new RefusalException(ReasonCode.BAD_INPUT, "cannot tell the release: "
           + e.getMessage() + "; give --release, for example Debian:12");
     }
-    if (RpmPackages.isRpmRelease(named)) {
-      throw new RefusalException(ReasonCode.BAD_INPUT, HostRelease.OS_RELEASE + " names "
-          + named + ", an rpm distribution's release: give --rpmdb DIR and --release " + named
-          + ", or --release naming the dpkg status's release");
-    }
-    return named;
   }
 }

@@ -291,8 +291,12 @@ public final class PackageReports {
             read(rs.getBytes(4), FINDINGS), rs.getObject(5, OffsetDateTime.class).toInstant(),
             rs.getInt(6), rs.getString(7)))
         .optional();
+    // Reused only when the rules of now would store the same kind of answer: a row an older
+    // server wrote for a list it assessed then and would not now (an empty one) is made anew.
     if (a.isPresent() && a.get().fingerprint().equals(db.fingerprint())
-        && a.get().digest().equals(s.digest())) {
+        && a.get().digest().equals(s.digest())
+        && (db.db().isEmpty() || assessable(s, db)
+            != a.get().state().equals(DeviceVulnerabilities.NOT_ASSESSED))) {
       // The database's freshness is judged now, not when the findings were made.
       String state = a.get().state().equals(DeviceVulnerabilities.NOT_ASSESSED)
           ? a.get().state() : db.state();
@@ -404,8 +408,7 @@ public final class PackageReports {
         && org.neguard.vuln.VersionScheme.forEcosystem(String.valueOf(s.release()))
             .filter(v -> v == org.neguard.vuln.VersionScheme.RPM).isPresent())
         && s.release() != null
-        && db.db().get().feeds().stream().anyMatch(f -> org.neguard.vuln.RedHatStreams.covers(
-            f.ecosystems(), s.release()));
+        && db.db().get().covers(s.release());
   }
 
   private static List<String> notAssessed(Stored s, VulnDatabase.Current db) {

@@ -328,7 +328,9 @@ abstract class VulnServerCases {
 
   /**
    * {@code d} reports an empty {@code format} list of {@code release}, which the server's
-   * database covers: NOT_ASSESSED in the answer and on the device's page, saying why.
+   * database covers: NOT_ASSESSED in the answer and on the device's page, saying why; and so
+   * too after its stored assessment is made "assessed, no finding", as a server before this
+   * rule stored it (the same database and list: it would otherwise be reused as it is).
    */
   static void emptyListNotAssessed(TestServer s, TestDevice d, String format, String release)
       throws Exception {
@@ -339,6 +341,23 @@ abstract class VulnServerCases {
     assertThat(out.state()).as(format).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
     assertThat(out.messages()).as(format).anySatisfy(m -> assertThat(m).contains(
         "empty " + format + " package list", "nothing was assessed"));
+
+    try (java.sql.Connection c = s.db(); java.sql.PreparedStatement p = c.prepareStatement(
+        "UPDATE device_vulnerabilities SET state = ?, not_assessed = 0,"
+            + " not_assessed_reason = NULL WHERE device_id = ?")) {
+      p.setString(1, DeviceVulnerabilities.ASSESSED);
+      p.setString(2, d.id);
+      assertThat(p.executeUpdate()).as(format).isEqualTo(1);
+    }
+    DeviceVulnerabilities old = vulns(s, d.id);
+    assertThat(old.state()).as(format).isEqualTo(DeviceVulnerabilities.NOT_ASSESSED);
+    assertThat(old.messages()).as(format).anySatisfy(m -> assertThat(m).contains(
+        "empty " + format + " package list"));
+    FleetVulnerabilities fleet = JSON.readValue(s.http.get("/api/vulnerabilities",
+        s.token(Role.OPERATOR)).body(), FleetVulnerabilities.class);
+    assertThat(fleet.devices()).filteredOn(x -> x.deviceId().equals(d.id)).singleElement()
+        .satisfies(x -> assertThat(x.state()).as(format)
+            .isEqualTo(DeviceVulnerabilities.NOT_ASSESSED));
   }
 
   @Test
