@@ -109,7 +109,8 @@ class RecoverCliTest {
 
   @Test
   @DisplayName("REC-2 recover --ne-type --to: a campaign over the quarantined devices, kind"
-      + " recovery in deploy status and list")
+      + " recovery in deploy status and list; a second one for a device in it refused until it"
+      + " ends")
   void recover_createsCampaign_kindShown() {
     CliRun r = cli(op, "recover", "--ne-type", "mme", "--to", "core@1.0", "--wave-size", "1",
         "--json");
@@ -126,6 +127,16 @@ class RecoverCliTest {
     CliRun list = cli(op, "deploy", "list");
     assertThat(list.out()).containsPattern(id + " +recovery +core");
 
+    // One open recovery campaign per device (Recoveries.lockTargets): a second one for q-2 is
+    // refused while the first is open, and taken once it was cancelled.
+    CliRun again = cli(op, "recover", "--ne-type", "mme", "--to", "core@1.0", "--device", "q-2",
+        "--json");
+    assertThat(again.exit()).as("%s", again).isEqualTo(3);
+    assertThat(again.json().path("reasons").path(0).path("code").asText()).isEqualTo("CONFLICT");
+    assertThat(again.json().path("reasons").path(0).path("message").asText())
+        .contains("q-2").contains(id);
+    CliRun cancel = cli(op, "deploy", "cancel", id, "--reason", "one device at a time");
+    assertThat(cancel.exit()).as("%s", cancel).isZero();
     CliRun one = cli(op, "recover", "--ne-type", "mme", "--to", "core@1.0", "--device", "q-2",
         "--json");
     assertThat(one.exit()).as("%s", one).isZero();
