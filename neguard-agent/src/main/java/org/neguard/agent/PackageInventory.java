@@ -4,6 +4,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -25,6 +28,8 @@ import org.neguard.api.device.SocketOwner;
 import org.neguard.harden.HostRelease;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
+import org.neguard.io.Deb822Paragraphs;
+import org.neguard.verdict.RefusalException;
 
 /**
  * What the NE runs (issue 16, docs/AGENT.md "Installed packages"): the installed OS packages
@@ -174,42 +179,48 @@ public final class PackageInventory {
 
   /**
    * The installed packages of a dpkg status file, in name and architecture order. Only the
-   * five fields are kept; the server checks them (an impossible version refuses the list).
+   * five fields are kept; the server checks them (an impossible version refuses the list). The
+   * file is read as the CLI's {@code vuln.DpkgStatus} reads it: UTF-8, lines ended by LF, the
+   * paragraphs by {@link Deb822Paragraphs}, so a file that is ambiguous (a field twice in a
+   * paragraph, a stray continuation line) is no list here either.
+   *
+   * @throws IllegalStateException the refusal's message, for the report's note
    */
   static List<OsPackage> readStatus(Path file) throws IOException {
     List<OsPackage> out = new ArrayList<>();
     try (InputStream raw = Files.newInputStream(file);
-        BufferedReader r = new BufferedReader(new InputStreamReader(
-            bounded(raw, MAX_STATUS_BYTES, "the dpkg status"), StandardCharsets.UTF_8))) {
-      Map<String, String> f = new HashMap<>();
-      for (String line = r.readLine(); ; line = r.readLine()) {
-        if (line == null || line.isBlank()) {
-          add(f, out);
-          f.clear();
-          if (line == null) {
-            break;
-          }
+        Reader r = new BufferedReader(new InputStreamReader(bounded(raw, MAX_STATUS_BYTES,
+            "the dpkg status"),
+            StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
+      Deb822Paragraphs reader = new Deb822Paragraphs();
+      StringBuilder line = new StringBuilder();
+      for (int c = r.read(); c != -1; c = r.read()) {
+        if (c != '\n') {
+          line.append((char) c);
           continue;
         }
-        int colon = line.indexOf(':');
-        if (line.charAt(0) == ' ' || line.charAt(0) == '\t' || colon < 1) {
-          continue; // continuation lines (Description, Conffiles): not needed
-        }
-        String key = line.substring(0, colon).toLowerCase(Locale.ROOT);
-        if (key.equals("package") || key.equals("version") || key.equals("architecture")
-            || key.equals("source") || key.equals("status")) {
-          f.put(key, line.substring(colon + 1).strip());
-        }
+        add(reader.line(line.toString()), out);
+        line.setLength(0);
       }
+      add(reader.line(line.toString()), out);
+      add(reader.end(), out);
+    } catch (CharacterCodingException e) {
+      throw new IllegalStateException("the status file is not UTF-8", e);
+    } catch (RefusalException e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
     out.sort(Comparator.comparing(OsPackage::name).thenComparing(OsPackage::arch));
     return List.copyOf(out);
   }
 
-  private static void add(Map<String, String> f, List<OsPackage> out) {
-    if (f.isEmpty() || !f.getOrDefault("status", "").endsWith(" installed")) {
+  private static void add(Deb822Paragraphs.Paragraph p, List<OsPackage> out)
+      throws RefusalException {
+    if (p == null || !Deb822Paragraphs.installed(p)) {
       return;
     }
+    Map<String, String> f = p.fields();
     if (out.size() >= MAX_PACKAGES) {
       throw new IllegalStateException("more than " + MAX_PACKAGES + " installed packages");
     }

@@ -24,6 +24,7 @@ import org.neguard.harden.ObservedPort;
 import org.neguard.harden.PortState;
 import org.neguard.harden.ProcessInfo;
 import org.neguard.harden.Transport;
+import org.neguard.testing.DpkgStatusCases;
 
 /**
  * What an NE runs, read by the agent (issue 16, HRD-3): this machine's own dpkg database
@@ -178,6 +179,33 @@ class PackageInventoryTest {
       assertThat(r.notes()).as(status).singleElement().asString().contains(
           "cannot read the dpkg status", "lists no installed package");
     }
+  }
+
+  /**
+   * The bytes of {@code vuln.DpkgStatusAmbiguityTest} (neguard-vuln), refused for the same
+   * reason: the NE's list is never one the CLI would have read differently.
+   */
+  @Test
+  @DisplayName("HRD-3 a dpkg status read two ways (a field twice, a stray continuation line, no"
+      + " field, a CR in Status): format none with the CLI's reason, never a list without the"
+      + " package")
+  void ambiguousStatus_noList(@TempDir Path tmp) throws Exception {
+    for (DpkgStatusCases.Ambiguous c : DpkgStatusCases.AMBIGUOUS) {
+      Path d = admindir(tmp, c.status());
+      PackageReport r = new PackageInventory(new AgentConfig.Packages(d,
+          tmp.resolve("os-release")), List.of()).take(List.of());
+      assertThat(r.format()).as(c.name()).isEqualTo(PackageReport.NONE);
+      assertThat(r.packages()).as(c.name()).isEmpty();
+      assertThat(r.notes()).as(c.name()).singleElement().asString().contains(
+          "cannot read the dpkg status", "MALFORMED", c.refusal());
+    }
+    Path d = admindir(tmp, DpkgStatusCases.WELL_FORMED);
+    PackageReport r = new PackageInventory(new AgentConfig.Packages(d,
+        tmp.resolve("os-release")), List.of()).take(List.of());
+    assertThat(r.format()).isEqualTo(PackageReport.DPKG);
+    assertThat(r.packages()).extracting(OsPackage::name, OsPackage::source).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("bash", "bash"),
+        org.assertj.core.groups.Tuple.tuple("dpkg", "dpkg"));
   }
 
   @Test

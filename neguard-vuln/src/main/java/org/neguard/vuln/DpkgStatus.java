@@ -9,13 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.neguard.io.Deb822Paragraphs;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -30,7 +30,6 @@ import org.neguard.verdict.RefusalException;
 public final class DpkgStatus {
   /** A real status file is a few MiB; read at most this much. */
   public static final int MAX_BYTES = 64 << 20;
-  private static final Pattern FIELD = Pattern.compile("([A-Za-z0-9][A-Za-z0-9-]*):(.*)");
   private static final Pattern SOURCE = Pattern.compile("(\\S+)(?: \\((\\S+)\\))?");
 
   private DpkgStatus() {}
@@ -85,49 +84,29 @@ public final class DpkgStatus {
     }
     List<DpkgPackage> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    Map<String, String> fields = new HashMap<>();
-    String last = null;
-    int line = 0;
-    int start = 1;
-    for (String l : (text + "\n").split("\n", -1)) {
-      line++;
-      if (l.isBlank()) {
-        if (!fields.isEmpty()) {
-          entry(fields, start, seen).ifPresent(out::add);
-          fields.clear();
-        }
-        last = null;
-        start = line + 1;
-        continue;
+    // The agent's inventory reads the same bytes with the same reader (its ambiguities refuse
+    // both alike); the package rules below are the assessment's own.
+    Deb822Paragraphs reader = new Deb822Paragraphs();
+    for (String l : text.split("\n", -1)) {
+      Deb822Paragraphs.Paragraph p = reader.line(l);
+      if (p != null) {
+        entry(p, seen).ifPresent(out::add);
       }
-      if (l.charAt(0) == ' ' || l.charAt(0) == '\t') {
-        if (last == null) {
-          throw malformed(line, "a continuation line with no field before it");
-        }
-        continue; // multi-line values (Description, Conffiles) are not needed
-      }
-      Matcher m = FIELD.matcher(l);
-      if (!m.matches()) {
-        throw malformed(line, "not a 'Field: value' line");
-      }
-      last = m.group(1).toLowerCase(java.util.Locale.ROOT);
-      if (fields.put(last, m.group(2).strip()) != null) {
-        throw malformed(line, "field " + m.group(1) + " twice in one paragraph");
-      }
+    }
+    Deb822Paragraphs.Paragraph p = reader.end();
+    if (p != null) {
+      entry(p, seen).ifPresent(out::add);
     }
     return List.copyOf(out);
   }
 
-  private static java.util.Optional<DpkgPackage> entry(Map<String, String> f, int line,
+  private static java.util.Optional<DpkgPackage> entry(Deb822Paragraphs.Paragraph paragraph,
       Set<String> seen) throws RefusalException {
-    String status = f.getOrDefault("status", "");
-    String[] words = status.split(" ");
-    if (words.length != 3) {
-      throw malformed(line, "status '" + status + "' is not three words");
-    }
-    if (!words[2].equals("installed")) {
+    if (!Deb822Paragraphs.installed(paragraph)) {
       return java.util.Optional.empty(); // config-files, not-installed, half-installed...
     }
+    Map<String, String> f = paragraph.fields();
+    int line = paragraph.line();
     String name = f.get("package");
     String version = f.get("version");
     String arch = f.getOrDefault("architecture", "");
@@ -160,7 +139,6 @@ public final class DpkgStatus {
   }
 
   private static RefusalException malformed(int line, String message) {
-    return new RefusalException(ReasonCode.MALFORMED, "dpkg status"
-        + (line > 0 ? ", paragraph at line " + line : "") + ": " + message);
+    return Deb822Paragraphs.malformed(line, message);
   }
 }
