@@ -1,10 +1,10 @@
 package org.neguard.av;
 
+import org.neguard.io.HostName;
 import org.neguard.scanreport.EngineInfo;
 import org.neguard.scanreport.ScanReportCodec;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ public final class ScanRunner {
     this.limits = b.limits;
     this.clock = b.clock;
     this.scanner = b.scanner;
-    this.host = b.host != null ? b.host : localHostName();
+    this.host = b.host != null ? b.host : HostName.local();
     this.notes = List.copyOf(b.notes);
     this.threads = b.threads;
   }
@@ -399,23 +399,6 @@ public final class ScanRunner {
         }
       }
       return java.util.Optional.empty();
-    }
-  }
-
-  private static String localHostName() {
-    try {
-      String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8)
-          .trim();
-      if (!name.isEmpty()) {
-        return name;
-      }
-    } catch (IOException e) {
-      // fall through to the resolver
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
     }
   }
 

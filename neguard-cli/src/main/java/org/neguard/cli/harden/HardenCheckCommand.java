@@ -1,5 +1,7 @@
 package org.neguard.cli.harden;
 
+import org.neguard.io.HostName;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -301,7 +303,7 @@ final class HardenCheckCommand extends ClientCommand {
           java.util.Optional.empty(), "reported", f.release(), threshold), f.list());
     }
     boolean thisHost = "inventory".equals(o.source())
-        && o.host().equalsIgnoreCase(thisHostName());
+        && o.host().equalsIgnoreCase(HostName.local());
     java.util.Optional<Path> localRpm = thisHost && dpkgStatus == null && rpmdb == null
         && !cpeOnly && !java.nio.file.Files.exists(LOCAL_STATUS) ? RpmPackages.local()
         : java.util.Optional.empty();
@@ -409,15 +411,6 @@ final class HardenCheckCommand extends ClientCommand {
 
   /** This host's dpkg database. */
   static final Path LOCAL_STATUS = Path.of("/var/lib/dpkg/status");
-
-  /** The name the local inventory records as its host. */
-  private static String thisHostName() {
-    try {
-      return java.net.InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "localhost";
-    }
-  }
 
   /** A live scan that covers whatever the policy names, besides the usual ports. */
   private Observation scan(String target, Policy policy) throws RefusalException, IOException {

@@ -1,5 +1,7 @@
 package org.neguard.harden.probe;
 
+import org.neguard.io.HostName;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -258,7 +260,7 @@ public final class HardenScanner {
       notes.add("INCOMPLETE: the scan was interrupted at its end");
     }
     ports.sort(Comparator.comparing(ObservedPort::transport).thenComparingInt(ObservedPort::port));
-    return new Observation("scan", host, localName(), TOOL, started, Instant.now(), complete,
+    return new Observation("scan", host, HostName.local(), TOOL, started, Instant.now(), complete,
         parameters, ports, notes, protocolProbes);
   }
 
@@ -507,14 +509,6 @@ public final class HardenScanner {
         + " NFS on 2049 and the portmapper's NFS ports: RPC NULL v2, v3, v4 over TCP and UDP;"
         + " mountd: the portmapper's list, RPC NULL on 20048 and its listed ports");
     return m;
-  }
-
-  private static String localName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "localhost";
-    }
   }
 
   private static String version() {

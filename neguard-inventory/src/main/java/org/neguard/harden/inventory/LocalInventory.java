@@ -1,5 +1,7 @@
 package org.neguard.harden.inventory;
 
+import org.neguard.io.HostName;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteOrder;
@@ -153,7 +155,7 @@ public final class LocalInventory {
       // This process's own namespace: record its interfaces, so that a policy may name them.
       interfaces(parameters, notes);
     }
-    String host = hostName();
+    String host = HostName.local();
     return new Observation("inventory", host, host, TOOL, started, Instant.now(), complete,
         parameters, sorted, notes);
   }
@@ -190,14 +192,6 @@ public final class LocalInventory {
 
   private static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
-  }
-
-  static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "localhost";
-    }
   }
 
   static String version() {

@@ -1,11 +1,11 @@
 package org.neguard.server.audit;
 
+import org.neguard.io.HostName;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.neguard.server.access.CurrentUser;
@@ -31,7 +31,7 @@ public final class AuditExport {
     if (!List.of("jsonl", "cef", "syslog").contains(format)) {
       throw ApiException.badInput("format must be jsonl, cef or syslog: " + format);
     }
-    String host = InetAddress.getLocalHost().getHostName();
+    String host = HostName.local();
     audit.append(AuditEvent.success(CurrentUser.actorName(), "AUDIT_EXPORT", "audit log",
         "format " + format));
     response.setContentType(format.equals("jsonl") ? "application/x-ndjson" : "text/plain");
