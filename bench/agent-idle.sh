@@ -7,12 +7,13 @@
 # kernel's peak) and CPU time per minute (utime+stime from /proc/PID/stat over the idle window).
 # Target: RSS <= 64 MiB. References in the same run: the same agent with the JVM's defaults
 # (variant "default": NEGUARD_AGENT_OPTS set empty, no footprint options; the launcher's other
-# options stay), with the footprint options plus C1 only (variant "c1": hashing then runs at a
-# tenth of the speed), with the JVM's young generation instead of -Xmn2m (variant "young": the
-# options of 2026-12-05 morning), and with Bouncy Castle's jars signed as published (variant
-# "signed-bc"; lib/ holds them without their signature). Variant "c2only": C2 only
-# (-XX:-TieredCompilation); "noreloc": the archive mapped where it was dumped
-# (ArchiveRelocationMode=0).
+# options stay), with the memory options plus C1 only (variant "c1": hashing then runs at a
+# tenth of the speed), with the JVM's young generation instead of -Xmn2m (variant "young"), and
+# with Bouncy Castle's jars signed as published (variant "signed-bc"; lib/ holds them without
+# their signature). Variant "thresh": -XX:CompileThresholdScaling=10; "c2only":
+# C2 only with the launcher's directives (C2 for the digest and cipher classes only); "c2all",
+# "c2broad": C2 only for every method, or for the JDK's, the agent's and Jackson's streaming
+# classes; "noreloc": the archive mapped where it was dumped (ArchiveRelocationMode=0).
 # Since 2026-12-05 "footprint" includes the agent's own class-data archive, which the launcher
 # dumps from neguard-cli/src/main/jvm/agent.classlist, and native-heap trimming, which it adds
 # unless NEGUARD_AGENT_OPTS is set (docs/AGENT.md "Footprint"); variant "nocds" is without
@@ -46,6 +47,9 @@ java -version 2>&1 | head -1
 
 options="$root/neguard-cli/src/main/resources/org/neguard/cli/agent/jvm.options"
 opts() { grep -v '^[[:space:]]*#' "$options" | tr '\n' ' '; }
+# Without the compiler threads' count, for the variants that choose their own compilers; the
+# launcher adds its compiler directives (C2 for the digest and cipher classes only) to each.
+mem_opts() { opts | sed 's/-XX:CICompilerCount=2//'; }
 agent_jar="$(ls "$root"/neguard-cli/target/lib/neguard-agent-*.jar | head -1)"
 
 # Class-data-sharing archives of the agent's own classes (variants appcds, dyncds, jlink-appcds):
@@ -99,17 +103,27 @@ for v in $variants; do
     # default before 2026-12-05).
     nocds) NEGUARD_AGENT_CDS=0 NEGUARD_AGENT_OPTS="$(opts)" agent_start "$id" ;;
     # C1 only (trimming as the launcher adds it): the digest loops then lose C2's SHA intrinsic.
-    c1) NEGUARD_AGENT_OPTS="$(opts) -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=5000" \
+    c1) NEGUARD_AGENT_OPTS="$(mem_opts) -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=5000" \
       agent_start "$id" ;;
-    # The JVM's young generation (a third of the heap) instead of -Xmn2m: the options of
-    # 2026-12-05 morning.
+    # The JVM's young generation (a third of the heap) instead of -Xmn2m.
     young) NEGUARD_AGENT_OPTS="$(opts | sed 's/ -Xmn2m//') -XX:TrimNativeHeapInterval=5000" \
       agent_start "$id" ;;
-    # C2 only (-XX:-TieredCompilation): 5-6 MiB less idle, but with the directives everything but
-    # the digest and cipher classes is interpreted, and the install's verification falls to
-    # 0.36x openssl (docs/BENCHMARKS.md).
-    c2only) NEGUARD_AGENT_OPTS="$(opts | sed 's/-XX:CICompilerCount=2/-XX:-TieredCompilation -XX:CICompilerCount=1/') \
+    # C2 only with the launcher's directives (C2 for the digest and cipher classes, everything
+    # else interpreted): the install's verification fell to 0.36x openssl (docs/BENCHMARKS.md).
+    c2only) NEGUARD_AGENT_OPTS="$(mem_opts) -XX:-TieredCompilation -XX:CICompilerCount=1 \
 -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    # Every compile threshold ten times the default.
+    thresh) NEGUARD_AGENT_OPTS="$(opts) -XX:CompileThresholdScaling=10 \
+-XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    # C2 only for every method, and C2 only for the JDK, the agent's and Jackson's streaming
+    # classes (not Bouncy Castle, Nimbus JOSE, Jackson's data binding), without the directives.
+    c2all | c2broad)
+      only=""
+      [ "$v" = c2broad ] && for c in java sun jdk/internal com/sun/crypto/provider org/neguard \
+          com/fasterxml/jackson/core; do only="$only -XX:CompileCommand=compileonly,$c/*.*"; done
+      NEGUARD_JIT=default NEGUARD_AGENT_OPTS="$(mem_opts) -XX:-TieredCompilation \
+-XX:CICompilerCount=1 -XX:CompileCommand=quiet $only -XX:TrimNativeHeapInterval=5000" \
+        agent_start "$id" ;;
     # The archive mapped where it was dumped instead of at a random address (the JDK's default
     # since 17.0.x, ArchiveRelocationMode=1, patches every pointer in it: all its pages dirty).
     noreloc) NEGUARD_AGENT_OPTS="$(opts) -XX:TrimNativeHeapInterval=5000 \

@@ -59,9 +59,13 @@ public final class BundleExtractor {
       }
       Path root = target.toRealPath();
       boolean done = false;
+      // One buffer for every file, of the hashers' read size: 1 MiB of garbage per file filled
+      // the agent's 2 MB young generation at every file, and a smaller one could not hold it at
+      // all (a full collection each: docs/AGENT.md "Footprint", -Xmn).
+      byte[] buffer = new byte[PayloadHasher.BUFFER];
       try {
         for (Manifest.FileEntry f : verification.manifest().files()) {
-          write(reader, root, f);
+          write(reader, root, f, buffer);
         }
         if (created) {
           Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -93,8 +97,8 @@ public final class BundleExtractor {
     }
   }
 
-  private static void write(BundleReader reader, Path root, Manifest.FileEntry f)
-      throws IOException, RefusalException {
+  private static void write(
+      BundleReader reader, Path root, Manifest.FileEntry f, byte[] buffer) throws IOException, RefusalException {
     Path dest = root.resolve(PackagePath.check(f.path())).normalize();
     if (!dest.startsWith(root) || dest.equals(root)) {
       throw RefusalException.about(
@@ -117,7 +121,6 @@ public final class BundleExtractor {
     }
     MessageDigest sha = Sha256.newDigest();
     long size = 0;
-    byte[] buffer = new byte[1 << 20];
     try (InputStream in = reader.openEntry(f.entryName(), f.size());
         OutputStream out =
             Files.newOutputStream(
