@@ -161,10 +161,18 @@ final class Attestations {
    * AFTER_UPDATE (whose evidence comes with the order's feedback).
    */
   List<Row> open(String deviceId, Instant now) {
-    return jdbc.sql("SELECT * FROM attestations WHERE device_id = ? AND judged_at IS NULL"
-            + " AND expires_at > ? AND reason <> 'AFTER_UPDATE' ORDER BY requested_at, id")
+    return jdbc.sql("SELECT a.*" + OPEN_OF_DEVICE)
         .params(deviceId, at(now)).query(this::row).list();
   }
+
+  /**
+   * A device's open challenges, first asked first: parameters the device id and the time (UTC);
+   * alias {@code a}. Shared with the poll's 304 path, which reads the first inside the device's
+   * admission ({@link Pve#FIRST_OPEN_CHALLENGE}).
+   */
+  static final String OPEN_OF_DEVICE = " FROM attestations a WHERE a.device_id = ?"
+      + " AND a.judged_at IS NULL AND a.expires_at > ? AND a.reason <> 'AFTER_UPDATE'"
+      + " ORDER BY a.requested_at, a.id";
 
   /**
    * Which of {@code deviceIds} have a challenge awaiting evidence at {@code now} (as
