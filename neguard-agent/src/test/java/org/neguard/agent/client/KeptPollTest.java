@@ -16,7 +16,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -46,21 +45,12 @@ class KeptPollTest {
     caKey = DeviceIdentity.newKeyPair();
     ca = CertificateIssuer.forSubject("CN=Test Device CA", caKey.getPublic()).ca()
         .selfSigned(caKey.getPrivate());
-    KeyPair tlsKey = DeviceIdentity.newKeyPair();
-    X509Certificate tls = CertificateIssuer.forSubject("CN=agents", tlsKey.getPublic())
-        .serverAuth().subjectAltNames(List.of("127.0.0.1")).issuedBy(ca, caKey.getPrivate());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("tls", tlsKey.getPrivate(), new char[0], new X509Certificate[] {tls, ca});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
     KeyStore anchors = KeyStore.getInstance("PKCS12");
     anchors.load(null, null);
     anchors.setCertificateEntry("ca", ca);
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(anchors);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLContext context = DeviceClientTest.agentsPort(caKey, ca, tmf.getTrustManagers());
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(context) {
       @Override
@@ -79,8 +69,8 @@ class KeptPollTest {
         ex.getResponseHeaders().set("Connection", "close");
       }
       if (refuse != 0) {
-        byte[] problem = ("{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"DEVICE_DISABLED\",\"message\":\"device"
-            + " dev-1 is disabled\"}]}").getBytes(StandardCharsets.UTF_8);
+        byte[] problem = ("{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"DEVICE_DISABLED\","
+            + "\"message\":\"device dev-1 is disabled\"}]}").getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(refuse, problem.length);
         ex.getResponseBody().write(problem);
       } else if (ETAG.equals(ex.getRequestHeaders().getFirst("If-None-Match"))) {
