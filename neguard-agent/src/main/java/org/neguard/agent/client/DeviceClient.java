@@ -70,7 +70,7 @@ public final class DeviceClient {
   public static final int MAX_ANSWER = 1 << 20;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
-  private static final ObjectMapper JSON = new ObjectMapper()
+  static final ObjectMapper JSON = new ObjectMapper()
       // A newer server may add fields; an older agent must still read the answer.
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .setSerializationInclusion(JsonInclude.Include.NON_NULL);
@@ -487,6 +487,15 @@ public final class DeviceClient {
 
   // --- transport ------------------------------------------------------------------------------
 
+  /** The TLS sockets of the current identity: a renewal replaces them ({@link KeptPoll}). */
+  SSLSocketFactory socketFactory() {
+    return sockets;
+  }
+
+  Duration timeout() {
+    return timeout;
+  }
+
   private DeviceIdentity requireIdentity() {
     DeviceIdentity id = identity;
     if (id == null) {
@@ -542,6 +551,11 @@ public final class DeviceClient {
     try (InputStream in = c.getErrorStream()) {
       body = in == null ? new byte[0] : read(c, in);
     }
+    throw refusal(status, body);
+  }
+
+  /** The server's refusal: its problem's reasons, or one saying the body had none. */
+  static DeviceApiException refusal(int status, byte[] body) {
     List<ProblemReason> reasons;
     try {
       reasons = JSON.readValue(body, Problem.class).reasons();
@@ -549,7 +563,7 @@ public final class DeviceClient {
       reasons = List.of(new ProblemReason(status >= 500 ? "INTERNAL" : "MALFORMED",
           "HTTP " + status + " without a problem body", null));
     }
-    throw new DeviceApiException(status, reasons);
+    return new DeviceApiException(status, reasons);
   }
 
   private static void drain(HttpsURLConnection c, int status) throws IOException {

@@ -47,16 +47,7 @@ class DeviceClientTest {
     caKey = DeviceIdentity.newKeyPair();
     ca = CertificateIssuer.forSubject("CN=Test Device CA", caKey.getPublic()).ca()
         .selfSigned(caKey.getPrivate());
-    KeyPair tlsKey = DeviceIdentity.newKeyPair();
-    X509Certificate tls = CertificateIssuer.forSubject("CN=agents", tlsKey.getPublic())
-        .serverAuth().subjectAltNames(List.of("127.0.0.1")).issuedBy(ca, caKey.getPrivate());
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("tls", tlsKey.getPrivate(), new char[0], new X509Certificate[] {tls, ca});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(ks, new char[0]);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
+    SSLContext context = agentsPort(caKey, ca, null);
     bundle = new byte[200_000];
     new Random(7).nextBytes(bundle);
     served = bundle;
@@ -105,6 +96,25 @@ class DeviceClientTest {
   }
 
   final List<String> evidenceBodies = new CopyOnWriteArrayList<>();
+
+  /**
+   * The TLS of a fake agents' port: a certificate for 127.0.0.1 issued by {@code ca}, and
+   * {@code trust} for client certificates (null: the JDK's).
+   */
+  static SSLContext agentsPort(KeyPair caKey, X509Certificate ca,
+      javax.net.ssl.TrustManager[] trust) throws Exception {
+    KeyPair tlsKey = DeviceIdentity.newKeyPair();
+    X509Certificate tls = CertificateIssuer.forSubject("CN=agents", tlsKey.getPublic())
+        .serverAuth().subjectAltNames(List.of("127.0.0.1")).issuedBy(ca, caKey.getPrivate());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("tls", tlsKey.getPrivate(), new char[0], new X509Certificate[] {tls, ca});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+    kmf.init(ks, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), trust, null);
+    return context;
+  }
 
   @Test
   @org.junit.jupiter.api.DisplayName("ATT-3 evidence is posted as EvidenceSubmission and the"

@@ -184,6 +184,7 @@ final class SimAgentsCommand extends ClientCommand {
         }).get());
         pool.shutdownNow();
         pool.awaitTermination(10, TimeUnit.SECONDS);
+        devices.forEach(SimDevice::close);
       } catch (InterruptedException e) {
         // Ctrl-C: the summary of what was done so far
       } finally {

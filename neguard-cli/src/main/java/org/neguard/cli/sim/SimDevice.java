@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.agent.client.KeptPoll;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.api.device.AttestationChallenge;
@@ -72,6 +73,12 @@ final class SimDevice {
 
   private final int index;
   private final DeviceClient client;
+  /**
+   * Its polls, on a connection of their own written to directly: the JDK's
+   * HttpsURLConnection cost the load generator more CPU per poll than the server's answer
+   * (docs/BENCHMARKS.md, issue 12). The same request and certificate as an agent's poll.
+   */
+  private final KeptPoll polls;
   private final OrderVerifier verifier;
   private final boolean fails;
   /** Whether this device is one of {@code --tamper-rate}'s: it tampers once, when the attack
@@ -97,6 +104,7 @@ final class SimDevice {
       boolean tampers, Shared shared) {
     this.index = index;
     this.client = client;
+    this.polls = KeptPoll.of(client);
     this.verifier = verifier;
     this.fails = fails;
     this.tampers = tampers;
@@ -120,6 +128,11 @@ final class SimDevice {
     return index;
   }
 
+  /** Closes its poll connection. */
+  void close() {
+    polls.close();
+  }
+
   /** Whether an order is being carried out right now. */
   boolean busy() {
     return busy;
@@ -131,7 +144,7 @@ final class SimDevice {
     DeviceClient.PollAnswer answer;
     long t0 = System.nanoTime();
     try {
-      answer = client.poll(etag);
+      answer = polls.poll(etag);
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException | DeviceApiException | RuntimeException e) {

@@ -166,13 +166,18 @@ final class Attestations {
   }
 
   /**
-   * {@link #open}'s query. open_device_id is device_id while judged_at is null and null after
-   * (the table's CHECK), so it asks for device_id = ? AND judged_at IS NULL in a column only
-   * attestations_device_open indexes: the plan cannot fall to an index of device_id alone or of
-   * judged_at alone, whatever statistics H2 or PostgreSQL hold (V21).
+   * A device's open challenges, first asked first: parameters the device id and the time (UTC);
+   * alias {@code a}. Shared with the poll's 304 path, which reads the first inside the device's
+   * admission ({@link Pve#FIRST_OPEN_CHALLENGE}). open_device_id is device_id while judged_at is
+   * null and null after (the table's CHECK), so it asks for device_id = ? AND judged_at IS NULL
+   * in a column only attestations_device_open indexes: the plan cannot fall to an index of
+   * device_id alone or of judged_at alone, whatever statistics H2 or PostgreSQL hold (V21).
    */
-  static final String OPEN = "SELECT * FROM attestations WHERE open_device_id = ?"
-      + " AND expires_at > ? AND reason <> 'AFTER_UPDATE' ORDER BY requested_at, id";
+  static final String OPEN_OF_DEVICE = " FROM attestations a WHERE a.open_device_id = ?"
+      + " AND a.expires_at > ? AND a.reason <> 'AFTER_UPDATE' ORDER BY a.requested_at, a.id";
+
+  /** {@link #open}'s query. */
+  static final String OPEN = "SELECT a.*" + OPEN_OF_DEVICE;
 
   /**
    * Which of {@code deviceIds} have a challenge awaiting evidence at {@code now} (as

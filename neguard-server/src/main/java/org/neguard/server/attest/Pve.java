@@ -125,6 +125,19 @@ public final class Pve implements PlatformValidation {
 
   // --- challenges ------------------------------------------------------------------------------
 
+  /**
+   * The id of the challenge {@link #challenge} answers, as a subquery for another statement (the
+   * poll's 304 path reads it inside the device's admission: one statement per poll); {@link
+   * #challengeParams} are its parameters.
+   */
+  public static final String FIRST_OPEN_CHALLENGE = "SELECT a.id" + Attestations.OPEN_OF_DEVICE
+      + " LIMIT 1";
+
+  /** The parameters of {@link #FIRST_OPEN_CHALLENGE} for {@code deviceId}, now. */
+  public static List<Object> challengeParams(String deviceId) {
+    return List.of(deviceId, Attestations.at(Instant.now()));
+  }
+
   @Override
   public Optional<AttestationChallenge> challenge(String deviceId) {
     return attestations.open(deviceId, Instant.now()).stream().findFirst()

@@ -13,12 +13,14 @@ import org.neguard.attest.Evidence;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
 import org.neguard.server.attest.PlatformValidation;
+import org.neguard.server.attest.Pve;
 import org.neguard.server.web.ApiException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The deployments' side of the platform validation entity (ATT-1, ATT-2, ATT-4): which {@link
@@ -34,9 +36,13 @@ final class DeployValidation {
   /** Set by engine tests only, to a collaborator standing in for the validation entity. */
   private volatile PlatformValidation replacement;
 
+  /** The server's own entity, resolved once (a provider's lookup walks the bean factory). */
+  private final Supplier<PlatformValidation> own;
+
   DeployValidation(ObjectProvider<PlatformValidation> provider,
       PlatformTransactionManager transactions) {
     this.provider = provider;
+    this.own = SingletonSupplier.of(provider::getIfAvailable);
     this.savepoint = new TransactionTemplate(transactions);
     savepoint.setPropagationBehavior(TransactionDefinition.PROPAGATION_NESTED);
   }
@@ -50,12 +56,20 @@ final class DeployValidation {
     if (r != null) {
       return r;
     }
-    PlatformValidation v = provider.getIfAvailable();
+    PlatformValidation v = own.get();
     if (v == null) {
       throw new IllegalStateException("no platform validation entity in this server: no order"
           + " is issued without one (ATT-1)");
     }
     return v;
+  }
+
+  /**
+   * Whether the challenges are the server's own entity's, in its database ({@link Pve}), so
+   * that a statement may read them ({@link Pve#FIRST_OPEN_CHALLENGE}); not a stand-in's.
+   */
+  boolean challengesInDatabase() {
+    return replacement == null && own.get() instanceof Pve;
   }
 
   /** Engine tests: answer with {@code v} instead (null: the server's own again). */

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.function.Supplier;
 import org.neguard.server.device.DeviceGate;
+import org.neguard.server.device.Devices;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -24,7 +25,8 @@ import org.springframework.util.function.SingletonSupplier;
  * {@code GET /api/device/v1/poll} with an {@code If-None-Match}, and only when {@link DeviceGate}
  * admits the device (the same decision, read from the database on every request, as every other
  * device request) and the ETag is unchanged ({@link DeviceOrders.PollState#unchangedFor}, the
- * controller's decision): nothing is cached, so a disable, a revocation, a renewal or a new order
+ * controller's decision), the ETag's inputs read in the admission's own statement ({@link
+ * DeviceOrders#pollJoin}: one statement per poll): nothing is cached, so a disable, a revocation, a renewal or a new order
  * counts at the next poll. Everything else, a refusal included, goes down the full chain
  * untouched, where {@code DeviceAuthentication} answers and audits it as before. Thread-safe.
  */
@@ -81,11 +83,13 @@ final class PollNotModified extends HttpFilter {
       return null;
     }
     try {
-      if (!(gate.decide(request) instanceof DeviceGate.Admitted a)) {
+      DeviceOrders o = orders.get();
+      Devices.Joined<DeviceOrders.PollState> join = o.pollJoin();
+      if (!(gate.decide(request, join) instanceof DeviceGate.Admitted<?> a)) {
         return null; // a refusal: DeviceAuthentication answers and audits it
       }
-      DeviceOrders.PollState state = orders.get().pollState(a.device().deviceId(),
-          a.device().certificateSerial());
+      DeviceOrders.PollState state = join != null ? (DeviceOrders.PollState) a.joined()
+          : o.pollState(a.device().deviceId(), a.device().certificateSerial());
       // A change: the controller answers it, signed order and all.
       return state.unchangedFor(ifNoneMatch) ? state.etag() : null;
     } catch (RuntimeException e) {

@@ -66,7 +66,7 @@ final class DeviceAuthentication extends OncePerRequestFilter {
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
       FilterChain chain) throws ServletException, IOException {
     DeviceGate.Decision d = gate.decide(request);
-    if (d instanceof DeviceGate.Admitted a) {
+    if (d instanceof DeviceGate.Admitted<?> a) {
       request.setAttribute(CurrentDevice.ATTRIBUTE, a.device());
       request.setAttribute(AuditLog.ACTOR, a.actor());
       chain.doFilter(request, response);

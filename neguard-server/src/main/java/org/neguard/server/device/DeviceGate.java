@@ -72,14 +72,25 @@ public final class DeviceGate {
   public record Denied(String actor, String what, Reason reason, String detail)
       implements Decision {}
 
-  /** An admitted device (already noted as seen), and the actor its audit rows name. */
-  public record Admitted(CurrentDevice device, String actor) implements Decision {}
+  /**
+   * An admitted device (already noted as seen), the actor its audit rows name, and what was
+   * read with its admission ({@link Devices.Joined}; null when nothing was asked).
+   */
+  public record Admitted<T>(CurrentDevice device, String actor, T joined) implements Decision {}
 
   /**
    * Decides {@code request}. Reads the database for a request with a device certificate only;
    * an admitted device is noted as seen ({@link LastSeen}, written in batches).
    */
   public Decision decide(HttpServletRequest request) {
+    return decide(request, null);
+  }
+
+  /**
+   * As {@link #decide(HttpServletRequest)}, reading {@code joined} (may be null) in the
+   * admission's own statement; an {@link Admitted} carries it.
+   */
+  public <T> Decision decide(HttpServletRequest request, Devices.Joined<T> joined) {
     // The path as Tomcat maps it (decoded, dot segments resolved) and as sent: both must agree.
     String mapped = request.getServletPath()
         + (request.getPathInfo() == null ? "" : request.getPathInfo());
@@ -117,12 +128,14 @@ public final class DeviceGate {
     }
     String deviceId = subject.deviceId();
     String actor = "device " + deviceId;
-    Devices.Refusal refused = devices.get().admit(deviceId, serial);
+    Devices.Admission<T> admission = devices.get().admit(deviceId, serial, joined);
+    Devices.Refusal refused = admission.refused();
     if (refused != null) {
       return new Denied(actor, what, refused.answer.reasons().get(0), refused.detail);
     }
     lastSeen.get().seen(deviceId);
-    return new Admitted(new CurrentDevice(deviceId, serial, cert.getPublicKey()), actor);
+    return new Admitted<>(new CurrentDevice(deviceId, serial, cert.getPublicKey()), actor,
+        admission.joined());
   }
 
   /** Whether the path, as mapped and as sent, is one the agents' port serves. */

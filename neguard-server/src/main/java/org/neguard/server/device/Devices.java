@@ -563,18 +563,65 @@ public final class Devices {
    * @return null when admitted, else the refusal (the caller answers and records it)
    */
   Refusal admit(String deviceId, String serial) {
-    record Admission(String current, Instant disabledAt, String known, Instant revokedAt,
-        String previous, Instant previousUntil) {}
-    Admission a = jdbc.sql("SELECT d.cert_serial, d.disabled_at, c.serial, c.revoked_at,"
-            + " d.prev_cert_serial, d.prev_cert_until"
-            + " FROM devices d LEFT JOIN device_certificates c ON c.serial = ?"
-            + " AND c.device_id = d.id WHERE d.id = ?")
-        .params(serial, deviceId)
-        .query((rs, i) -> new Admission(rs.getString(1),
+    return admit(deviceId, serial, null).refused();
+  }
+
+  /**
+   * Values a caller reads in the admission's own statement, so that a request pays one round
+   * trip to the database rather than one per question (the poll's 304 path: the device, its
+   * certificate, its live order and its open challenge in one). In scope in {@link #columns}
+   * and {@link #joins}: {@code dev}, the device's row, and {@code crt}, the row of the
+   * certificate presented when it is this device's (else nulls). Only read: what is joined
+   * decides nothing about the admission.
+   */
+  public interface Joined<T> {
+    /** The select list's tail, each column after a comma. */
+    String columns();
+
+    /** LEFT JOINs only, so that the device's row is there whatever they find. */
+    String joins();
+
+    /** The parameters of {@link #joins}, in order, for {@code deviceId}. */
+    List<Object> params(String deviceId);
+
+    /** The joined values of the device's row, the first in column {@code first}. */
+    T read(java.sql.ResultSet rs, int first) throws java.sql.SQLException;
+  }
+
+  /** An admission: {@code refused} null when admitted, {@code joined} then what was read. */
+  record Admission<T>(Refusal refused, T joined) {}
+
+  /** As {@link #admit(String, String)}, reading {@code joined} (may be null) in the same statement. */
+  <T> Admission<T> admit(String deviceId, String serial, Joined<T> joined) {
+    record Row<J>(Columns columns, J joined) {}
+    List<Object> params = new ArrayList<>();
+    params.add(serial);
+    if (joined != null) {
+      params.addAll(joined.params(deviceId));
+    }
+    params.add(deviceId);
+    Row<T> a = jdbc.sql("SELECT dev.cert_serial, dev.disabled_at, crt.serial, crt.revoked_at,"
+            + " dev.prev_cert_serial, dev.prev_cert_until"
+            + (joined == null ? "" : joined.columns())
+            + " FROM devices dev LEFT JOIN device_certificates crt ON crt.serial = ?"
+            + " AND crt.device_id = dev.id" + (joined == null ? "" : joined.joins())
+            + " WHERE dev.id = ?")
+        .params(params)
+        .query((rs, i) -> new Row<>(new Columns(rs.getString(1),
             at(rs.getObject(2, OffsetDateTime.class)), rs.getString(3),
             at(rs.getObject(4, OffsetDateTime.class)), rs.getString(5),
-            at(rs.getObject(6, OffsetDateTime.class))))
+            at(rs.getObject(6, OffsetDateTime.class))),
+            joined == null ? null : joined.read(rs, 7)))
         .optional().orElse(null);
+    Refusal refused = decide(deviceId, serial, a == null ? null : a.columns());
+    return new Admission<>(refused, refused == null ? a.joined() : null);
+  }
+
+  /** The admission's columns of the device's row. */
+  private record Columns(String current, Instant disabledAt, String known, Instant revokedAt,
+      String previous, Instant previousUntil) {}
+
+  private Refusal decide(String deviceId, String serial, Columns a) {
     String cert = "certificate " + serial;
     if (a == null) {
       return refuse(ReasonCode.NOT_AUTHENTICATED, "no device " + deviceId + " is enrolled",

@@ -45,6 +45,22 @@ class DevicePostgresTest {
   }
 
   @Test
+  @DisplayName("ATT-1 OBJ-1 the poll's 304 path on PostgreSQL, its ETag's inputs read with the"
+      + " admission: 304 on both replicas, and a challenge opened since the ETag ends the 304s")
+  void poll_304Path_onPostgres() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "pg-fold-1", "henb");
+    String before = d.client.poll(null).etag();
+    assertThat(d.client.poll(before).changed()).as("the control: 304").isFalse();
+    assertThat(s.http.post("/api/devices/pg-fold-1/attestations",
+        s.token(TestServer.Role.OPERATOR), null).status()).isEqualTo(202);
+    DeviceClient.PollAnswer asked = d.client.poll(before);
+    assertThat(asked.changed()).as("a challenge opened since the ETag: not 304").isTrue();
+    assertThat(asked.poll().attestation()).isNotNull();
+    assertThat(DeviceClient.of(replica.deviceUrl(), d.identity()).poll(asked.etag()).changed())
+        .as("the other replica's 304 path reads the same state").isFalse();
+  }
+
+  @Test
   @DisplayName("SRC-1 OBJ-1 enrolled on one replica, admitted by the other, disabled at once on"
       + " both; renewal and last_seen on PostgreSQL")
   void enrollRenewDisable_acrossReplicas() throws Exception {

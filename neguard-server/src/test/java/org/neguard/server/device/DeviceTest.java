@@ -387,6 +387,31 @@ class DeviceTest {
   }
 
   @Test
+  @DisplayName("ATT-1 OBJ-1 the poll's 304 path reads every ETag input in the admission's"
+      + " statement: with a renewal due and a challenge open it still answers 304 below the"
+      + " dispatcher, and a challenge opened since the ETag ends the 304s at the next poll")
+  void poll_304Path_readsRenewalAndChallengeWithTheAdmission() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "fold-poll", "henb");
+    TestDevice.dueForRenewal(s, d.identity().serial());
+    String before = d.client.poll(null).etag();
+    assertThat(s.http.post("/api/devices/fold-poll/attestations", s.token(Role.OPERATOR), null)
+        .status()).isEqualTo(202);
+    DeviceClient.PollAnswer asked = d.client.poll(before);
+    assertThat(asked.changed()).as("a challenge opened since the ETag: not 304").isTrue();
+    assertThat(asked.poll().attestation()).isNotNull();
+    assertThat(asked.poll().renewCertificate()).isTrue();
+
+    String observed = "http_server_requests_seconds_count{error=\"none\",exception=\"none\","
+        + "method=\"GET\",outcome=\"REDIRECTION\",status=\"304\",uri=\"/api/device/v1/poll\"}";
+    double dispatched = metric(observed);
+    for (int i = 0; i < 3; i++) {
+      assertThat(d.client.poll(asked.etag()).changed()).isFalse();
+    }
+    assertThat(metric(observed)).as("the 304 path's ETag is the controller's: no 304 poll went"
+        + " through the dispatcher").isEqualTo(dispatched);
+  }
+
+  @Test
   @DisplayName("SRC-1 OBJ-1 renewal: the new certificate works, the old one is refused 401")
   void renew_oldCertificateRefused() throws Exception {
     TestDevice d = TestDevice.enroll(s, "renew-1", "henb");

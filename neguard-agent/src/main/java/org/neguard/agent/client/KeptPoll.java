@@ -1,0 +1,300 @@
+package org.neguard.agent.client;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import org.neguard.api.device.Poll;
+
+/**
+ * A device's polls on one kept-alive connection of its own: the request {@link
+ * DeviceClient#poll} sends ({@code GET /api/device/v1/poll} with {@code If-None-Match}, mutual
+ * TLS with the device certificate, the device CA as the only trust anchor, the server's name
+ * checked as HTTPS checks it), written as HTTP/1.1 straight on the device's TLS socket. Built for
+ * {@code neguard sim agents}, whose thousands of devices share two cores with the server:
+ * {@code HttpsURLConnection} parses a URL, selects a proxy and builds header maps for every
+ * request, which cost the load generator more CPU per poll than the server's whole answer.
+ *
+ * <p>A connection the server closed (its keep-alive timeout, its request limit, {@code
+ * Connection: close}) is opened again, and a poll that failed on a reused connection is sent
+ * once more on a new one (a poll changes nothing on the server). After a renewal ({@link
+ * DeviceClient#renew}) the next poll connects with the new certificate. Answers are bounded as
+ * the client's ({@link DeviceClient#MAX_ANSWER}). Thread-safe (one poll at a time).
+ */
+public final class KeptPoll implements Closeable {
+  private static final String PATH = "/api/device/v1/poll";
+  private static final int MAX_LINE = 8192;
+  private static final int MAX_HEADERS = 100;
+
+  private final DeviceClient client;
+  private final String host;
+  private final int port;
+  private final byte[] head;
+  private SSLSocketFactory factory;
+  private SSLSocket socket;
+  private InputStream in;
+  private OutputStream out;
+
+  private KeptPoll(DeviceClient client) {
+    this.client = client;
+    URI base = client.baseUrl();
+    String h = base.getHost();
+    // An IPv6 literal comes bracketed, as the Host header wants it; the socket wants it bare.
+    this.host = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
+    this.port = base.getPort() < 0 ? 443 : base.getPort();
+    this.head = ("GET " + PATH + " HTTP/1.1\r\nHost: " + h
+        + (base.getPort() < 0 ? "" : ":" + base.getPort())
+        + "\r\nAccept: application/json\r\n").getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Polls for {@code client}'s device on a connection of its own, opened at the first poll. */
+  public static KeptPoll of(DeviceClient client) {
+    if (client.identity() == null) {
+      throw new IllegalStateException("not enrolled: a poll needs the device's certificate");
+    }
+    return new KeptPoll(client);
+  }
+
+  /** As {@link DeviceClient#poll}: 304 (nothing changed since {@code etag}) or the poll. */
+  public synchronized DeviceClient.PollAnswer poll(String etag)
+      throws IOException, DeviceApiException {
+    byte[] request = request(etag);
+    boolean reused = socket != null && factory == client.socketFactory();
+    if (!reused) {
+      close();
+    }
+    Answer a;
+    try {
+      a = exchange(request);
+    } catch (IOException e) {
+      close();
+      if (!reused) {
+        throw e;
+      }
+      a = exchange(request);
+    }
+    if (a.status == 304) {
+      return new DeviceClient.PollAnswer(false, etag, null);
+    }
+    if (a.status == 200) {
+      return new DeviceClient.PollAnswer(true, a.etag, DeviceClient.JSON.readValue(a.body,
+          Poll.class));
+    }
+    throw DeviceClient.refusal(a.status, a.body);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (socket != null) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // Closing a connection that is gone already: nothing left to release.
+      }
+    }
+    socket = null;
+    in = null;
+    out = null;
+  }
+
+  private byte[] request(String etag) {
+    if (etag != null && (etag.indexOf('\r') >= 0 || etag.indexOf('\n') >= 0)) {
+      throw new IllegalArgumentException("etag holds a line break: " + etag);
+    }
+    String tail = (etag == null ? "" : "If-None-Match: " + etag + "\r\n") + "\r\n";
+    byte[] t = tail.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] r = new byte[head.length + t.length];
+    System.arraycopy(head, 0, r, 0, head.length);
+    System.arraycopy(t, 0, r, head.length, t.length);
+    return r;
+  }
+
+  private Answer exchange(byte[] request) throws IOException {
+    if (socket == null) {
+      connect();
+    }
+    try {
+      out.write(request);
+      out.flush();
+      Answer a = read();
+      if (a.close) {
+        close();
+      }
+      return a;
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void connect() throws IOException {
+    SSLSocketFactory f = client.socketFactory();
+    int timeout = (int) client.timeout().toMillis();
+    Socket plain = new Socket();
+    SSLSocket s;
+    try {
+      plain.connect(new InetSocketAddress(host, port), timeout);
+      plain.setSoTimeout(timeout);
+      plain.setTcpNoDelay(true);
+      s = (SSLSocket) f.createSocket(plain, host, port, true);
+    } catch (IOException e) {
+      plain.close();
+      throw e;
+    }
+    try {
+      // What HttpsURLConnection's default verifier checks: the certificate names this host.
+      SSLParameters p = s.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS");
+      s.setSSLParameters(p);
+      s.startHandshake();
+      in = new BufferedInputStream(s.getInputStream(), 8192);
+      out = s.getOutputStream();
+    } catch (IOException e) {
+      s.close();
+      throw e;
+    }
+    socket = s;
+    factory = f;
+  }
+
+  /** An answer: its status, ETag, body (empty for 304) and whether the server closes. */
+  private record Answer(int status, String etag, byte[] body, boolean close) {}
+
+  private Answer read() throws IOException {
+    String statusLine = line();
+    if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12
+        || statusLine.charAt(8) != ' ') {
+      throw new IOException("not an HTTP/1.x status line: " + statusLine);
+    }
+    int status;
+    try {
+      status = Integer.parseInt(statusLine.substring(9, 12));
+    } catch (NumberFormatException e) {
+      throw new IOException("not an HTTP/1.x status line: " + statusLine, e);
+    }
+    boolean close = statusLine.startsWith("HTTP/1.0");
+    long length = -1;
+    boolean chunked = false;
+    String etag = null;
+    for (int n = 0; ; n++) {
+      String h = line();
+      if (h.isEmpty()) {
+        break;
+      }
+      if (n == MAX_HEADERS) {
+        throw new IOException("more than " + MAX_HEADERS + " header lines");
+      }
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        throw new IOException("not a header line: " + h);
+      }
+      String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = h.substring(colon + 1).trim();
+      switch (name) {
+        case "content-length" -> {
+          try {
+            length = Long.parseLong(value);
+          } catch (NumberFormatException e) {
+            throw new IOException("Content-Length " + value, e);
+          }
+        }
+        case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked");
+        case "connection" -> close |= value.toLowerCase(Locale.ROOT).contains("close");
+        case "etag" -> etag = value;
+        default -> { }
+      }
+    }
+    byte[] body;
+    if (status == 304 || status == 204 || (status >= 100 && status < 200)) {
+      body = new byte[0]; // no body, whatever the headers say (RFC 9112, 6.3)
+    } else if (chunked) {
+      body = chunks();
+    } else if (length >= 0) {
+      if (length > DeviceClient.MAX_ANSWER) {
+        throw new IOException("the server's answer of " + length + " bytes is larger than "
+            + DeviceClient.MAX_ANSWER);
+      }
+      body = in.readNBytes((int) length);
+      if (body.length != length) {
+        throw new EOFException("the answer ended after " + body.length + " of " + length
+            + " bytes");
+      }
+    } else {
+      body = bounded(in);
+      close = true; // delimited by the end of the connection
+    }
+    return new Answer(status, etag, body, close);
+  }
+
+  private byte[] chunks() throws IOException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    while (true) {
+      String size = line();
+      int semi = size.indexOf(';');
+      int n;
+      try {
+        n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+      } catch (NumberFormatException e) {
+        throw new IOException("not a chunk size: " + size, e);
+      }
+      if (n < 0 || body.size() + (long) n > DeviceClient.MAX_ANSWER) {
+        throw new IOException("the server's answer is larger than " + DeviceClient.MAX_ANSWER
+            + " bytes");
+      }
+      if (n == 0) {
+        while (!line().isEmpty()) {
+          // trailer fields: none is used
+        }
+        return body.toByteArray();
+      }
+      byte[] chunk = in.readNBytes(n);
+      if (chunk.length != n) {
+        throw new EOFException("a chunk ended after " + chunk.length + " of " + n + " bytes");
+      }
+      body.write(chunk);
+      if (!line().isEmpty()) {
+        throw new IOException("a chunk of " + n + " bytes is not followed by CRLF");
+      }
+    }
+  }
+
+  private static byte[] bounded(InputStream in) throws IOException {
+    byte[] b = in.readNBytes(DeviceClient.MAX_ANSWER + 1);
+    if (b.length > DeviceClient.MAX_ANSWER) {
+      throw new IOException("the server's answer is larger than " + DeviceClient.MAX_ANSWER
+          + " bytes");
+    }
+    return b;
+  }
+
+  /** One line without its CRLF, at most {@link #MAX_LINE} bytes. */
+  private String line() throws IOException {
+    StringBuilder s = new StringBuilder(64);
+    while (true) {
+      int c = in.read();
+      if (c < 0) {
+        throw new EOFException("the connection ended in a line" + (s.length() == 0 ? ""
+            : ": " + s));
+      }
+      if (c == '\n') {
+        int len = s.length();
+        return len > 0 && s.charAt(len - 1) == '\r' ? s.substring(0, len - 1) : s.toString();
+      }
+      if (s.length() == MAX_LINE) {
+        throw new IOException("a line longer than " + MAX_LINE + " bytes");
+      }
+      s.append((char) c);
+    }
+  }
+}
