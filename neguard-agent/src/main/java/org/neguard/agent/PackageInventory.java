@@ -226,21 +226,9 @@ public final class PackageInventory {
     }
     String name = f.getOrDefault("package", "");
     String version = f.getOrDefault("version", "");
-    String source = name;
-    String sourceVersion = version;
-    String s = f.get("source");
-    if (s != null) {
-      // "Source: bash" or "Source: openssl (3.0.15-1~deb12u1)"
-      int paren = s.indexOf(" (");
-      if (paren > 0 && s.endsWith(")")) {
-        source = s.substring(0, paren);
-        sourceVersion = s.substring(paren + 2, s.length() - 1);
-      } else {
-        source = s;
-      }
-    }
-    out.add(new OsPackage(name, version, f.getOrDefault("architecture", ""), source,
-        sourceVersion));
+    Deb822Paragraphs.Source source = Deb822Paragraphs.source(p);
+    out.add(new OsPackage(name, version, f.getOrDefault("architecture", ""), source.name(),
+        source.version()));
   }
 
   /** What the agent asks rpm for each installed package, one line each, tab-separated. */

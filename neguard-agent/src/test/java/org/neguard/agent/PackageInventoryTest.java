@@ -203,9 +203,10 @@ class PackageInventoryTest {
     PackageReport r = new PackageInventory(new AgentConfig.Packages(d,
         tmp.resolve("os-release")), List.of()).take(List.of());
     assertThat(r.format()).isEqualTo(PackageReport.DPKG);
-    assertThat(r.packages()).extracting(OsPackage::name, OsPackage::source).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("bash", "bash"),
-        org.assertj.core.groups.Tuple.tuple("dpkg", "dpkg"));
+    assertThat(r.packages()).extracting(OsPackage::name, OsPackage::source,
+        OsPackage::sourceVersion).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("bash", "bash", "5.2.15-2"),
+        org.assertj.core.groups.Tuple.tuple("dpkg", "dpkg", "1.21.22"));
   }
 
   @Test

@@ -23,6 +23,8 @@ import org.neguard.verdict.RefusalException;
  */
 public final class Deb822Paragraphs {
   private static final Pattern FIELD = Pattern.compile("([A-Za-z0-9][A-Za-z0-9-]*):(.*)");
+  /** dpkg writes {@code name} or {@code name (version)}, one space between, nothing after. */
+  private static final Pattern SOURCE = Pattern.compile("(\\S+)(?: \\((\\S+)\\))?");
 
   private final Map<String, String> fields = new HashMap<>();
   private String last;
@@ -87,6 +89,31 @@ public final class Deb822Paragraphs {
       throw malformed(p.line(), "status '" + status + "' is not three words");
     }
     return words[2].equals("installed");
+  }
+
+  /** A package's source package: its name and version, never null. */
+  public record Source(String name, String version) {}
+
+  /**
+   * The source package of {@code p}: its {@code Source} field, {@code name} or {@code name
+   * (version)}; the package's own name and version where the field or the version is absent.
+   * Shared by agent and CLI so that neither reads a Source the other refuses.
+   *
+   * @throws RefusalException MALFORMED for a Source of any other shape (two spaces, a tab, no
+   *     closing parenthesis, an empty version, text after it): which name was meant is a guess
+   */
+  public static Source source(Paragraph p) throws RefusalException {
+    String name = p.fields().getOrDefault("package", "");
+    String version = p.fields().getOrDefault("version", "");
+    String s = p.fields().get("source");
+    if (s == null) {
+      return new Source(name, version);
+    }
+    Matcher m = SOURCE.matcher(s);
+    if (!m.matches()) {
+      throw malformed(p.line(), "Source is not 'name [(version)]': " + s);
+    }
+    return new Source(m.group(1), m.group(2) != null ? m.group(2) : version);
   }
 
   /** A MALFORMED refusal of the status file at {@code line} (0: of the file as a whole). */

@@ -79,5 +79,18 @@ public final class DpkgStatusCases {
       // Status lines to the agent, one Status with a CR inside to the CLI
       new Ambiguous("a lone carriage return inside a field", installed("Package: openssl\n"
           + "Status: install ok installed\rStatus: deinstall ok config-files\n"
-          + "Architecture: amd64\nVersion: 3.0.15-1~deb12u1\n"), "not a 'Field: value' line"));
+          + "Architecture: amd64\nVersion: 3.0.15-1~deb12u1\n"), "not a 'Field: value' line"),
+      // a Source dpkg never writes: the agent's own parsing read a name ("openssl ", the whole
+      // line) where the CLI refused, so one reported a source the other never assessed
+      source("Source with two spaces before the version", "openssl  (3.0.15-1~deb12u1)"),
+      source("Source without the closing parenthesis", "openssl (3.0.15-1~deb12u1"),
+      source("Source with an empty version", "openssl ()"),
+      source("Source with a tab before the version", "openssl\t(3.0.15-1~deb12u1)"),
+      source("Source with text after the version", "openssl (3.0.15-1~deb12u1) extra"));
+
+  private static Ambiguous source(String name, String source) {
+    return new Ambiguous(name, installed("Package: libssl3\nStatus: install ok installed\n"
+        + "Architecture: amd64\nSource: " + source + "\nVersion: 3.0.15-1~deb12u1\n"),
+        "Source is not 'name [(version)]': " + source);
+  }
 }

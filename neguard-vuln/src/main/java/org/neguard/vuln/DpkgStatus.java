@@ -13,8 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.neguard.io.Deb822Paragraphs;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -30,7 +28,6 @@ import org.neguard.verdict.RefusalException;
 public final class DpkgStatus {
   /** A real status file is a few MiB; read at most this much. */
   public static final int MAX_BYTES = 64 << 20;
-  private static final Pattern SOURCE = Pattern.compile("(\\S+)(?: \\((\\S+)\\))?");
 
   private DpkgStatus() {}
 
@@ -115,20 +112,9 @@ public final class DpkgStatus {
     }
     try {
       DebianVersion v = DebianVersion.parse(version);
-      String source = name;
-      DebianVersion sourceVersion = v;
-      if (f.containsKey("source")) {
-        Matcher m = SOURCE.matcher(f.get("source"));
-        if (!m.matches()) {
-          throw new IllegalArgumentException("Source is not 'name [(version)]': "
-              + f.get("source"));
-        }
-        source = m.group(1);
-        if (m.group(2) != null) {
-          sourceVersion = DebianVersion.parse(m.group(2));
-        }
-      }
-      DpkgPackage p = new DpkgPackage(name, arch, v, source, sourceVersion);
+      Deb822Paragraphs.Source source = Deb822Paragraphs.source(paragraph);
+      DpkgPackage p = new DpkgPackage(name, arch, v, source.name(),
+          DebianVersion.parse(source.version()));
       if (!seen.add(name + ":" + arch)) {
         throw malformed(line, name + ":" + arch + " is listed twice");
       }
