@@ -36,6 +36,7 @@ public final class KeptPoll implements Closeable {
   private static final String PATH = "/api/device/v1/poll";
   private static final int MAX_LINE = 8192;
   private static final int MAX_HEADERS = 100;
+  private static final int MAX_INTERIM = 8;
 
   private final DeviceClient client;
   private final String host;
@@ -172,51 +173,64 @@ public final class KeptPoll implements Closeable {
   private record Answer(int status, String etag, byte[] body, boolean close) {}
 
   private Answer read() throws IOException {
-    String statusLine = line();
-    if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12
-        || statusLine.charAt(8) != ' ') {
-      throw new IOException("not an HTTP/1.x status line: " + statusLine);
+    // Interim (1xx) answers precede the final one on the same request (RFC 9110, 15.2).
+    for (int interim = 0; ; interim++) {
+      String statusLine = line();
+      if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12
+          || statusLine.charAt(8) != ' ') {
+        throw new IOException("not an HTTP/1.x status line: " + statusLine);
+      }
+      int status;
+      try {
+        status = Integer.parseInt(statusLine.substring(9, 12));
+      } catch (NumberFormatException e) {
+        throw new IOException("not an HTTP/1.x status line: " + statusLine, e);
+      }
+      if (status == 101) {
+        // No upgrade was asked: what follows would not be HTTP/1.1.
+        throw new IOException("an unasked protocol switch: " + statusLine);
+      }
+      if (status < 100 || status > 599) {
+        throw new IOException("not an HTTP status: " + statusLine);
+      }
+      if (status >= 200) {
+        return answer(status, statusLine.startsWith("HTTP/1.0"));
+      }
+      if (interim == MAX_INTERIM) {
+        throw new IOException("more than " + MAX_INTERIM + " interim answers");
+      }
+      for (int n = 0; field(n) != null; n++) {
+        // an interim answer's fields (Early Hints and the like): none is used
+      }
     }
-    int status;
-    try {
-      status = Integer.parseInt(statusLine.substring(9, 12));
-    } catch (NumberFormatException e) {
-      throw new IOException("not an HTTP/1.x status line: " + statusLine, e);
-    }
-    boolean close = statusLine.startsWith("HTTP/1.0");
+  }
+
+  /** The final answer after its status line. */
+  private Answer answer(int status, boolean close) throws IOException {
     long length = -1;
     boolean chunked = false;
     String etag = null;
-    for (int n = 0; ; n++) {
-      String h = line();
-      if (h.isEmpty()) {
-        break;
-      }
-      if (n == MAX_HEADERS) {
-        throw new IOException("more than " + MAX_HEADERS + " header lines");
-      }
+    String h;
+    for (int n = 0; (h = field(n)) != null; n++) {
       int colon = h.indexOf(':');
-      if (colon <= 0) {
-        throw new IOException("not a header line: " + h);
-      }
       String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
       String value = h.substring(colon + 1).trim();
       switch (name) {
-        case "content-length" -> {
-          try {
-            length = Long.parseLong(value);
-          } catch (NumberFormatException e) {
-            throw new IOException("Content-Length " + value, e);
+        case "content-length" -> length = contentLength(length, value);
+        case "transfer-encoding" -> {
+          // Any other coding would leave the body's end unknown (RFC 9112, 6.3).
+          if (!value.equalsIgnoreCase("chunked")) {
+            throw new IOException("Transfer-Encoding " + value + ": only chunked is read");
           }
+          chunked = true;
         }
-        case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked");
         case "connection" -> close |= value.toLowerCase(Locale.ROOT).contains("close");
         case "etag" -> etag = value;
         default -> { }
       }
     }
     byte[] body;
-    if (status == 304 || status == 204 || (status >= 100 && status < 200)) {
+    if (status == 304 || status == 204) {
       body = new byte[0]; // no body, whatever the headers say (RFC 9112, 6.3)
     } else if (chunked) {
       body = chunks();
@@ -237,6 +251,45 @@ public final class KeptPoll implements Closeable {
     return new Answer(status, etag, body, close);
   }
 
+  /**
+   * {@code value} of a Content-Length field, the first ({@code previous} -1): a second one, or a
+   * sign, or anything but digits, leaves the body's end in doubt (RFC 9112, 6.3: unrecoverable).
+   */
+  private static long contentLength(long previous, String value) throws IOException {
+    if (previous >= 0) {
+      throw new IOException("a second Content-Length: " + value);
+    }
+    if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IOException("Content-Length not a decimal number: " + value);
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IOException("Content-Length " + value, e);
+    }
+  }
+
+  /**
+   * The {@code n}-th field line (from 0) of a header or trailer section, or null at its end:
+   * bounded in number as in length, and never folded (obs-fold, refused by RFC 9112, 5.2).
+   */
+  private String field(int n) throws IOException {
+    String h = line();
+    if (h.isEmpty()) {
+      return null;
+    }
+    if (n == MAX_HEADERS) {
+      throw new IOException("more than " + MAX_HEADERS + " field lines");
+    }
+    if (h.charAt(0) == ' ' || h.charAt(0) == '\t') {
+      throw new IOException("a folded field line: " + h);
+    }
+    if (h.indexOf(':') <= 0) {
+      throw new IOException("not a field line: " + h);
+    }
+    return h;
+  }
+
   private byte[] chunks() throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     while (true) {
@@ -253,7 +306,7 @@ public final class KeptPoll implements Closeable {
             + " bytes");
       }
       if (n == 0) {
-        while (!line().isEmpty()) {
+        for (int t = 0; field(t) != null; t++) {
           // trailer fields: none is used
         }
         return body.toByteArray();

@@ -8,6 +8,8 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +17,14 @@ import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +45,7 @@ class KeptPollTest {
   final List<String> hosts = new CopyOnWriteArrayList<>();
   volatile boolean closeAfter;
   volatile int refuse;
+  SSLContext context;
 
   @BeforeEach
   void start() throws Exception {
@@ -50,7 +57,7 @@ class KeptPollTest {
     anchors.setCertificateEntry("ca", ca);
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(anchors);
-    SSLContext context = DeviceClientTest.agentsPort(caKey, ca, tmf.getTrustManagers());
+    context = DeviceClientTest.agentsPort(caKey, ca, tmf.getTrustManagers());
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(context) {
       @Override
@@ -149,5 +156,111 @@ class KeptPollTest {
       assertThat(e).isInstanceOf(SSLHandshakeException.class);
     }
     assertThat(ports).isEmpty();
+  }
+
+  /**
+   * Polls once against a loopback TLS server (the same certificates, the device's required) that
+   * answers the poll with {@code answer}, raw, and returns the poll's outcome; {@code closed}
+   * completes when the client closed the connection.
+   */
+  Object rawPoll(String answer, CompletableFuture<Boolean> closed) throws Exception {
+    try (SSLServerSocket listen = (SSLServerSocket) context.getServerSocketFactory()
+        .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      listen.setNeedClientAuth(true);
+      Thread t = new Thread(() -> {
+        try (SSLSocket s = (SSLSocket) listen.accept()) {
+          s.setSoTimeout(10_000);
+          InputStream in = s.getInputStream();
+          String request = "";
+          while (!request.endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+              return;
+            }
+            request += (char) c;
+          }
+          s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+          s.getOutputStream().flush();
+          closed.complete(in.read() < 0);
+        } catch (IOException e) {
+          closed.complete(true); // the client's close, seen as a broken TLS session
+        }
+      });
+      t.start();
+      KeyPair pair = DeviceIdentity.newKeyPair();
+      X509Certificate cert = CertificateIssuer.forSubject("CN=dev-1", pair.getPublic())
+          .clientAuth().issuedBy(ca, caKey.getPrivate());
+      DeviceClient c = DeviceClient.of(URI.create("https://127.0.0.1:" + listen.getLocalPort()),
+          new DeviceIdentity("dev-1", pair, cert, ca));
+      try (KeptPoll p = KeptPoll.of(c)) {
+        return p.poll(null);
+      } catch (IOException e) {
+        return e;
+      } finally {
+        t.join(15_000);
+      }
+    }
+  }
+
+  static final String OK = "HTTP/1.1 200 OK\r\nETag: " + ETAG + "\r\nContent-Length: 22\r\n\r\n"
+      + "{\"pollAfterSeconds\":7}";
+
+  /** The poll refused with an IOException naming {@code reason}, its connection closed. */
+  void refused(String answer, String reason) throws Exception {
+    CompletableFuture<Boolean> closed = new CompletableFuture<>();
+    Object outcome = rawPoll(answer, closed);
+    assertThat(outcome).as("%s", outcome).isInstanceOf(IOException.class);
+    assertThat(((IOException) outcome).getMessage()).contains(reason);
+    assertThat(closed.get(10, TimeUnit.SECONDS)).as("the connection closed").isTrue();
+  }
+
+  @Test
+  void interimAnswers_skipped_theFinalOneRead() throws Exception {
+    Object outcome = rawPoll("HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+        + "HTTP/1.1 100 Continue\r\n\r\n" + OK, new CompletableFuture<>());
+    assertThat(outcome).as("%s", outcome).isInstanceOf(DeviceClient.PollAnswer.class);
+    DeviceClient.PollAnswer a = (DeviceClient.PollAnswer) outcome;
+    assertThat(a.changed()).isTrue();
+    assertThat(a.etag()).isEqualTo(ETAG);
+    assertThat(a.poll().pollAfterSeconds()).isEqualTo(7);
+  }
+
+  @Test
+  void switchingProtocols_tooManyInterims_orNoStatus_refused() throws Exception {
+    refused("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n" + OK,
+        "unasked protocol switch");
+    refused("HTTP/1.1 103 Early Hints\r\n\r\n".repeat(9) + OK, "more than 8 interim");
+    refused("HTTP/1.1 -99 Odd\r\n\r\n" + OK, "not an HTTP status");
+  }
+
+  @Test
+  void contentLength_second_negative_orNotDigits_refused() throws Exception {
+    refused("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "a second Content-Length");
+    refused("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n{}", "not a decimal number");
+    refused("HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n{}", "not a decimal number");
+  }
+
+  @Test
+  void transferEncoding_notExactlyChunked_refused() throws Exception {
+    refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: notchunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        "only chunked");
+    Object outcome = rawPoll("HTTP/1.1 200 OK\r\nTransfer-Encoding:  Chunked \r\n\r\n"
+        + "2\r\n{}\r\n0\r\n\r\n", new CompletableFuture<>());
+    assertThat(outcome).as("%s", outcome).isInstanceOf(DeviceClient.PollAnswer.class);
+  }
+
+  @Test
+  void trailerLines_countedAsHeaders_refusedBeyondTheLimit() throws Exception {
+    refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n"
+        + "X-T: 1\r\n".repeat(101) + "\r\n", "more than 100 field lines");
+  }
+
+  @Test
+  void foldedHeaderLine_refused() throws Exception {
+    refused("HTTP/1.1 200 OK\r\nX-A: 1\r\n X-B: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "a folded field line");
+    refused("HTTP/1.1 200 OK\r\nX-A: 1\r\n\tX-B: 2\r\nContent-Length: 2\r\n\r\n{}",
+        "a folded field line");
   }
 }

@@ -335,4 +335,63 @@ abstract class AttestedDeploymentFlowCases {
     assertThat(f.targets(id)).containsEntry("fl-new", "succeeded");
     assertThat(packageVersion("fl-new")).isEqualTo("1.1.0");
   }
+
+  /** 304 polls answered through Spring's dispatcher (the controller), as the server counts them. */
+  static double dispatched304s() {
+    String name = "http_server_requests_seconds_count{error=\"none\",exception=\"none\","
+        + "method=\"GET\",outcome=\"REDIRECTION\",status=\"304\",uri=\"/api/device/v1/poll\"} ";
+    return f.s.http.get("/actuator/prometheus", f.s.adminToken()).body().lines()
+        .filter(l -> l.startsWith(name)).mapToDouble(l -> Double.parseDouble(l.substring(
+            name.length()))).findFirst().orElse(0);
+  }
+
+  @Test
+  @Order(5)
+  @DisplayName("ATT-1 OBJ-1 the production 304 path (the admission's joined statement, the real"
+      + " validation entity): a new order, then its move issued -> downloading, each end the"
+      + " 304s at the next poll")
+  void att1_joined304Path_endsOnNewOrderAndOnItsStateChange() throws Exception {
+    // The engine tests' stand-in validation sends the 304 path down pollState; this fleet's real
+    // one must not, or the joined statement production runs would go untested again.
+    assertThat(f.orders.pollJoin()).as("the joined 304 path is the one taken").isNotNull();
+    TestDevice d = TestDevice.enroll(f.s, "fl-poll", "mme", List.of(),
+        List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+    devices.put("fl-poll", d);
+    DeviceClient c = DeviceClient.of(f.s.server.deviceUrl(), d.identity());
+    clients.put("fl-poll", c);
+    String id = f.running(DeployFixture.body(List.of("fl-poll"), "packageVersion", "1.1.0"));
+    f.scheduler.advanceAll();
+    AttestationChallenge asked = c.poll(null).poll().attestation();
+    assertThat(asked).as("ATT-1 before the update").isNotNull();
+    post(d.identity(), evidence("fl-poll", asked.nonce(), app(rim10)));
+
+    // Challenge answered, order not yet issued: only the order can change the ETag from here.
+    DeviceClient.PollAnswer waiting = c.poll(null);
+    assertThat(waiting.poll().order()).isNull();
+    assertThat(waiting.poll().attestation()).isNull();
+    double dispatched = dispatched304s();
+    assertThat(c.poll(waiting.etag()).changed()).as("the control: 304 before the order")
+        .isFalse();
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("fl-poll", "issued");
+    DeviceClient.PollAnswer ordered = c.poll(waiting.etag());
+    assertThat(ordered.changed()).as("a new order ends the 304s").isTrue();
+    assertThat(ordered.poll().order()).isNotNull();
+    assertThat(c.poll(ordered.etag()).changed()).as("the control: 304 while issued").isFalse();
+
+    DeviceOrder o = ordered.poll().order();
+    c.feedback(new Feedback(o.orderId(), "downloading", 10, List.of(), null));
+    assertThat(f.targets(id)).containsEntry("fl-poll", "downloading");
+    DeviceClient.PollAnswer downloading = c.poll(ordered.etag());
+    assertThat(downloading.changed()).as("issued -> downloading ends the 304s").isTrue();
+    assertThat(downloading.etag()).isNotEqualTo(ordered.etag());
+    assertThat(downloading.poll().order().orderId()).isEqualTo(o.orderId());
+    assertThat(c.poll(downloading.etag()).changed()).as("the control: 304 while downloading")
+        .isFalse();
+    // A join that misread an input would make its ETag differ from the controller's: the
+    // controller would then answer the controls, correctly but through the dispatcher.
+    assertThat(dispatched304s()).as("the three controls answered by the joined 304 path, below"
+        + " the dispatcher").isEqualTo(dispatched);
+    f.cancelQuietly(id);
+  }
 }
