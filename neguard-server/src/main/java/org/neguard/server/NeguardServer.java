@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.flywaydb.core.api.exception.FlywayValidateException;
 import org.neguard.server.keys.ServerKeys;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -191,6 +192,10 @@ public final class NeguardServer implements AutoCloseable {
     p.put("springdoc.writer-with-order-by-keys", "true");
     p.put("spring.flyway.enabled", "true");
     p.put("spring.flyway.locations", "classpath:db/migration");
+    // Fail closed on a database migrated by a newer version (Flyway's default pattern *:future
+    // ignores its migrations): an older binary would start and break the newer schema's rules,
+    // as one before V21 does (docs/DEPLOYMENTS.md, "Upgrading replicas: stop them all first").
+    p.put("spring.flyway.ignore-migration-patterns", "");
     p.put("management.endpoints.web.exposure.include", "health,prometheus");
     p.put("management.endpoint.health.show-details", "never");
     p.put("management.endpoint.health.probes.enabled", "true");
@@ -240,6 +245,9 @@ public final class NeguardServer implements AutoCloseable {
         + ";LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
   }
 
+  private static final java.util.regex.Pattern NOT_RESOLVED =
+      java.util.regex.Pattern.compile("applied migration not resolved locally: ([^\\s.]+)");
+
   private static RefusalException startFailure(ServerConfig config, RuntimeException e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
@@ -263,6 +271,9 @@ public final class NeguardServer implements AutoCloseable {
               + " is in use; choose another with --port",
           e);
     }
+    if (hasCause(e, FlywayValidateException.class)) {
+      return schemaRefusal(e);
+    }
     if (hasCause(e, java.sql.SQLException.class)) {
       return new RefusalException(
           ReasonCode.IO_ERROR,
@@ -272,6 +283,36 @@ public final class NeguardServer implements AutoCloseable {
     }
     return new RefusalException(
         ReasonCode.INTERNAL, "the server could not start: " + oneLine(root.getMessage()), e);
+  }
+
+  /**
+   * Flyway's own advice ("run repair") would delete the newer version's history, so the message
+   * says what to do instead.
+   */
+  private static RefusalException schemaRefusal(RuntimeException e) {
+    String detail = "";
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof FlywayValidateException) {
+        detail = t.getMessage() == null ? "" : t.getMessage();
+      }
+    }
+    java.util.regex.Matcher newer = NOT_RESOLVED.matcher(detail);
+    if (newer.find()) {
+      return new RefusalException(
+          ReasonCode.BAD_INPUT,
+          "the database holds migration " + newer.group(1) + ", which this version does not"
+              + " know: a newer NEGuard server migrated it. Run that newer version (or restore"
+              + " the backup taken before the upgrade); see docs/DEPLOYMENTS.md, \"Upgrading"
+              + " replicas: stop them all first\"",
+          e);
+    }
+    String line = detail.lines().filter(l -> l.startsWith("Detected") || l.startsWith("Migration"))
+        .findFirst().orElse(oneLine(detail));
+    return new RefusalException(
+        ReasonCode.BAD_INPUT,
+        "the database's schema history does not match this version's migrations (" + oneLine(line)
+            + "); see docs/DEPLOYMENTS.md, \"Upgrading replicas: stop them all first\"",
+        e);
   }
 
   private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
