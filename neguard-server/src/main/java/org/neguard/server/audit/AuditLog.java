@@ -25,6 +25,13 @@ import org.springframework.web.context.request.ServletRequestAttributes;
  * The append-only, hash-chained audit log (SRC-3). Appends are serialized through a row lock on
  * {@code audit_head}, so several server replicas sharing one PostgreSQL keep one chain. There is
  * no update or delete: not in this class, not in the API. Thread-safe.
+ *
+ * <p>Within a transaction, rows are written just before it commits: the head's lock is the last
+ * lock any transaction takes. Taken where the row was asked for, it was held while the rest of
+ * the transaction went on to lock other rows; a transaction that held one of those rows and then
+ * asked for the head waited for it in a cycle (a deployment round inserting challenges, whose
+ * foreign keys lock the devices, against a device's own request: PostgreSQL aborted one, round
+ * after round, and a 10,000-device deployment on two replicas stopped advancing).
  */
 @Component
 public final class AuditLog {
@@ -72,14 +79,14 @@ public final class AuditLog {
 
   /**
    * Appends one row, in the caller's transaction if there is one (so that a change and its
-   * record commit together), else in its own. Every text field is escaped ({@link AuditText})
-   * and clipped to its column here, the one place rows are written.
-   *
-   * @return the row as stored
+   * record commit together: the row is written just before that transaction commits, and not at
+   * all if it rolls back), else at once in its own. Rows of one transaction keep the order they
+   * were asked for in. Every text field is escaped ({@link AuditText}) and clipped to its column
+   * here, the one place rows are written.
    */
-  public AuditRecord append(AuditEvent event) {
+  public void append(AuditEvent event) {
     HttpServletRequest request = currentRequest();
-    AuditRecord r = append(event, request == null ? "-" : request.getRemoteAddr());
+    append(event, request == null ? "-" : request.getRemoteAddr());
     if (request != null && !AuditEvent.SUCCESS.equals(event.outcome())) {
       if (TransactionSynchronizationManager.isSynchronizationActive()) {
         // Only a committed row counts: a rolled-back one must not hide the refusal.
@@ -93,39 +100,53 @@ public final class AuditLog {
         request.setAttribute(RECORDED, Boolean.TRUE);
       }
     }
-    return r;
   }
 
-  /** Appends one row for a request seen from outside the web layer, with its client address. */
-  AuditRecord append(AuditEvent event, String remoteAddress) {
-    return tx.execute(
-        status -> {
-          Head head =
-              jdbc.sql("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-                  .query((rs, i) -> new Head(rs.getLong(1), rs.getString(2)))
-                  .single();
-          long seq = head.seq() + 1;
-          String at = Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
-          String actor = field(event.actor(), MAX_ACTOR);
-          String action = field(event.action(), MAX_ACTION);
-          String target = field(event.target(), MAX_TARGET);
-          String outcome = field(event.outcome(), 16);
-          String detail = field(event.detail(), MAX_DETAIL);
-          String remote = field(remoteAddress, MAX_REMOTE);
-          String hash =
-              AuditChain.hash(seq, at, actor, action, target, outcome, detail, remote,
-                  head.hash());
-          jdbc.sql(
-                  "INSERT INTO audit_log (seq, occurred_at, actor, action, target, outcome,"
-                      + " detail, remote, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-              .params(seq, at, actor, action, target, outcome, detail, remote, head.hash(), hash)
-              .update();
-          jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-              .params(seq, hash)
-              .update();
-          return new AuditRecord(seq, at, actor, action, target, outcome, detail, remote,
-              head.hash(), hash);
-        });
+  /**
+   * Appends one row for a request seen from outside the web layer, with its client address: in
+   * the caller's transaction just before it commits, else at once (see {@link #append(AuditEvent)}).
+   */
+  void append(AuditEvent event, String remoteAddress) {
+    if (TransactionSynchronizationManager.isActualTransactionActive()
+        && TransactionSynchronizationManager.isSynchronizationActive()) {
+      // Registered in order, run in that order (none of them is Ordered): the chain keeps the
+      // transaction's own order of events.
+      TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+        @Override
+        public void beforeCommit(boolean readOnly) {
+          write(event, remoteAddress);
+        }
+      });
+      return;
+    }
+    tx.executeWithoutResult(status -> write(event, remoteAddress));
+  }
+
+  /** Writes one row now, in the caller's transaction: the head stays locked until it ends. */
+  private void write(AuditEvent event, String remoteAddress) {
+    Head head =
+        jdbc.sql("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+            .query((rs, i) -> new Head(rs.getLong(1), rs.getString(2)))
+            .single();
+    long seq = head.seq() + 1;
+    String at = Instant.now(clock).truncatedTo(ChronoUnit.MILLIS).toString();
+    String actor = field(event.actor(), MAX_ACTOR);
+    String action = field(event.action(), MAX_ACTION);
+    String target = field(event.target(), MAX_TARGET);
+    String outcome = field(event.outcome(), 16);
+    String detail = field(event.detail(), MAX_DETAIL);
+    String remote = field(remoteAddress, MAX_REMOTE);
+    String hash =
+        AuditChain.hash(seq, at, actor, action, target, outcome, detail, remote,
+            head.hash());
+    jdbc.sql(
+            "INSERT INTO audit_log (seq, occurred_at, actor, action, target, outcome,"
+                + " detail, remote, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .params(seq, at, actor, action, target, outcome, detail, remote, head.hash(), hash)
+        .update();
+    jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .params(seq, hash)
+        .update();
   }
 
   /** Rows after {@code afterSeq}, oldest first, at most {@code limit}. */
