@@ -52,6 +52,38 @@ public final class TestDb {
     return name;
   }
 
+  /**
+   * Creates a database as {@link #create} does, with the server's migrations applied and no
+   * server: for tests of one class's statements against the real schema.
+   *
+   * @return its name
+   */
+  public static String createMigrated(String prefix) {
+    String name = create(prefix);
+    org.flywaydb.core.Flyway.configure().dataSource(url(name), "postgres", "")
+        .locations("classpath:db/migration").load().migrate();
+    return name;
+  }
+
+  /** A Spring data source on database {@code name}, one new connection per use. */
+  public static javax.sql.DataSource dataSource(String name) throws SQLException {
+    return new org.springframework.jdbc.datasource.SimpleDriverDataSource(
+        new org.postgresql.Driver(), url(name), "postgres", "");
+  }
+
+  /** Inserts device {@code id} (NE type henb, trusted) with only the columns every device has. */
+  public static void insertDevice(String name, String id) throws SQLException {
+    try (Connection c = connect(name); PreparedStatement p = c.prepareStatement(
+        "INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
+            + " cert_serial, cert_not_after) VALUES (?, 'henb', 'trusted', now(), ?, ?,"
+            + " now() + interval '1 day')")) {
+      p.setString(1, id);
+      p.setString(2, "t-" + id);
+      p.setString(3, "s-" + id);
+      p.executeUpdate();
+    }
+  }
+
   /** The JDBC URL of database {@code name}. */
   public static String url(String name) {
     return PG + name;

@@ -266,11 +266,22 @@ final class Attestations {
     return results.size() == n && results.stream().allMatch("EXPIRED"::equals);
   }
 
-  /** Marks unanswered challenges past their expiry EXPIRED; returns them. */
+  /**
+   * Marks unanswered challenges past their expiry EXPIRED; returns them. Their devices' rows are
+   * locked first, in id order: a device's evidence locks its row before its challenge ({@link
+   * Pve}), and so must this, or the two wait for each other; two replicas expiring the same rows
+   * take them one after the other, the second finding them judged.
+   */
   List<Row> expire(Instant now, int limit) {
     List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"
-            + " expires_at <= ? ORDER BY expires_at LIMIT ?")
+            + " expires_at <= ? ORDER BY expires_at, id LIMIT ?")
         .params(at(now), limit).query(this::row).list();
+    if (due.isEmpty()) {
+      return List.of();
+    }
+    jdbc.sql("SELECT id FROM devices WHERE id IN (:ids) ORDER BY id FOR UPDATE")
+        .param("ids", due.stream().map(Row::deviceId).distinct().sorted().toList())
+        .query(String.class).list();
     List<Row> expired = new ArrayList<>();
     for (Row r : due) {
       if (judge(r.id(), now, "EXPIRED", null, null, List.of(new ProblemReason("CONFLICT",

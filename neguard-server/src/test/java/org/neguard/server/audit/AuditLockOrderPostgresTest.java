@@ -14,14 +14,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.server.TestDb;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -45,20 +43,13 @@ class AuditLockOrderPostgresTest {
 
   @BeforeEach
   void createDatabase() throws Exception {
-    db = TestDb.create("nga_auditlock_");
-    Flyway.configure().dataSource(TestDb.url(db), "postgres", "")
-        .locations("classpath:db/migration").load().migrate();
-    SimpleDriverDataSource ds = new SimpleDriverDataSource(new org.postgresql.Driver(),
-        TestDb.url(db), "postgres", "");
+    db = TestDb.createMigrated("nga_auditlock_");
+    javax.sql.DataSource ds = TestDb.dataSource(db);
     DataSourceTransactionManager transactions = new DataSourceTransactionManager(ds);
     jdbc = JdbcClient.create(ds);
     audit = new AuditLog(jdbc, transactions);
     tx = new TransactionTemplate(transactions);
-    try (Connection c = TestDb.connect(db); Statement st = c.createStatement()) {
-      st.execute("INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
-          + " cert_serial, cert_not_after) VALUES ('d1', 'henb', 'trusted', now(), 't1', 's1',"
-          + " now() + interval '1 day')");
-    }
+    TestDb.insertDevice(db, "d1");
     thread = Executors.newSingleThreadExecutor();
   }
 
