@@ -37,10 +37,15 @@ public final class TestDb {
    * @return its name
    */
   public static String create(String prefix) {
+    return create(prefix, "");
+  }
+
+  /** As {@link #create(String)}, with {@code options} after {@code CREATE DATABASE name}. */
+  public static String create(String prefix, String options) {
     String name = prefix + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", "");
         Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + name);
+      st.execute("CREATE DATABASE " + name + (options.isEmpty() ? "" : " " + options));
     } catch (SQLException e) {
       String message = "PostgreSQL is not reachable on 127.0.0.1:5432 (" + e.getMessage()
           + "); .ci/run starts it";
@@ -59,7 +64,12 @@ public final class TestDb {
    * @return its name
    */
   public static String createMigrated(String prefix) {
-    String name = create(prefix);
+    return createMigrated(prefix, "");
+  }
+
+  /** As {@link #createMigrated(String)}, with {@code options} as {@link #create(String, String)}. */
+  public static String createMigrated(String prefix, String options) {
+    String name = create(prefix, options);
     org.flywaydb.core.Flyway.configure().dataSource(url(name), "postgres", "")
         .locations("classpath:db/migration").load().migrate();
     return name;

@@ -13,6 +13,8 @@ import org.neguard.server.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Posts alerts to the webhook of {@code --alert-webhook}, if the server has one: one JSON object
@@ -39,9 +41,24 @@ public final class AlertWebhook {
 
   /**
    * Posts {@code event} about device {@code deviceId}, with {@code detail} under {@code field};
-   * returns at once.
+   * returns at once. Called in a transaction, the alert goes out after it commits, and not at all
+   * if it rolls back: a receiver is never told of a finding the database does not hold.
    */
   public void post(String event, String deviceId, String neType, String field, Object detail) {
+    if (TransactionSynchronizationManager.isActualTransactionActive()
+        && TransactionSynchronizationManager.isSynchronizationActive()) {
+      TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+        @Override
+        public void afterCommit() {
+          send(event, deviceId, neType, field, detail);
+        }
+      });
+      return;
+    }
+    send(event, deviceId, neType, field, detail);
+  }
+
+  private void send(String event, String deviceId, String neType, String field, Object detail) {
     if (url.isEmpty()) {
       return;
     }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.neguard.api.WireTime;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.server.device.DeviceRows;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -268,9 +269,9 @@ final class Attestations {
 
   /**
    * Marks unanswered challenges past their expiry EXPIRED; returns them. Their devices' rows are
-   * locked first, in id order: a device's evidence locks its row before its challenge ({@link
-   * Pve}), and so must this, or the two wait for each other; two replicas expiring the same rows
-   * take them one after the other, the second finding them judged.
+   * locked first ({@link DeviceRows}): a device's evidence locks its row before its challenge
+   * ({@link Pve}), and so must this, or the two wait for each other; two replicas expiring the
+   * same rows take them one after the other, the second finding them judged.
    */
   List<Row> expire(Instant now, int limit) {
     List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"
@@ -279,9 +280,7 @@ final class Attestations {
     if (due.isEmpty()) {
       return List.of();
     }
-    jdbc.sql("SELECT id FROM devices WHERE id IN (:ids) ORDER BY id FOR UPDATE")
-        .param("ids", due.stream().map(Row::deviceId).distinct().sorted().toList())
-        .query(String.class).list();
+    DeviceRows.lockInOrder(jdbc, due.stream().map(Row::deviceId).toList());
     List<Row> expired = new ArrayList<>();
     for (Row r : due) {
       if (judge(r.id(), now, "EXPIRED", null, null, List.of(new ProblemReason("CONFLICT",

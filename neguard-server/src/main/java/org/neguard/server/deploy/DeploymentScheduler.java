@@ -3,6 +3,7 @@ package org.neguard.server.deploy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -328,7 +329,9 @@ final class DeploymentScheduler implements AutoCloseable {
         .params(d.packageName(), d.id(), wave)
         .query((rs, i) -> new Candidate(rs.getString(1), rs.getString(2),
             rs.getObject(3) != null, (Long) rs.getObject(4, Long.class), rs.getString(5)))
-        .list();
+        // Worked through in the one order devices' rows are locked in (DeviceRows), not the
+        // database's collation order.
+        .list().stream().sorted(Comparator.comparing(Candidate::deviceId)).toList();
     List<Approval> approvals = approvals(d);
     Instant notAfter = min(d.expiresAt(), now.plus(ORDER_VALIDITY));
     if (window != null) {
@@ -401,7 +404,8 @@ final class DeploymentScheduler implements AutoCloseable {
             + " deployment_id = ? AND wave = ? AND state = 'attesting' ORDER BY device_id")
         .params(d.id(), wave)
         .query((rs, i) -> new Waiting(rs.getString(1), DeploymentRow.instant(rs, "not_after")))
-        .list();
+        // As in startWave: the order of DeviceRows.
+        .list().stream().sorted(Comparator.comparing(Waiting::deviceId)).toList();
     if (waiting.isEmpty()) {
       return;
     }

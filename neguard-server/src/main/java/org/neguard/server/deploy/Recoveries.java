@@ -15,6 +15,7 @@ import org.neguard.server.ServerConfig;
 import org.neguard.server.attest.PolicyTriggered;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
+import org.neguard.server.device.DeviceRows;
 import org.neguard.server.pkg.StoredBundles;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.ReasonCode;
@@ -187,13 +188,12 @@ public final class Recoveries {
   /**
    * Locks the rows of {@code devices} to the end of the transaction, so that on any replica a
    * second caller for a device waits until the first committed its campaign, then finds it
-   * ({@link #open}); without the lock both would find none and create two. One statement takes
-   * the locks in id order (PostgreSQL sorts before it locks, H2 walks the primary key in order),
-   * so two callers whose devices overlap never wait for each other in a cycle.
+   * ({@link #open}); without the lock both would find none and create two. The locks are taken
+   * in the one order every transaction takes devices' rows in ({@link DeviceRows}), so two
+   * callers whose devices overlap never wait for each other in a cycle.
    */
   private void lock(List<String> devices) {
-    jdbc.sql("SELECT id FROM devices WHERE id IN (:ids) ORDER BY id FOR UPDATE")
-        .param("ids", devices).query(String.class).list();
+    DeviceRows.lockInOrder(jdbc, devices);
   }
 
   /**
