@@ -144,6 +144,11 @@ final class DeploymentScheduler implements AutoCloseable {
       return;
     }
     int wave = d.currentWave();
+    if (wave > 0 && !"running".equals(waveState(d.id(), wave))) {
+      // Every started wave met its threshold: its targets still attesting are ordered as they
+      // pass (or refused at their not_after), not left waiting for the day their orders end.
+      attest(d, wave, now);
+    }
     while (true) {
       if (wave > 0 && "running".equals(waveState(d.id(), wave))) {
         attest(d, wave, now);
@@ -395,30 +400,31 @@ final class DeploymentScheduler implements AutoCloseable {
 
   /**
    * ATT-1, every round of a running deployment: asks the validation entity about each attesting
-   * target of the running wave (the first time it asks the device for evidence): PASSED gets
-   * the order, FAILED is refused with the entity's code, PENDING waits (until not_after).
+   * target of waves 1 to {@code wave} (the first time it asks the device for evidence): PASSED
+   * gets the order, FAILED is refused with the entity's code, PENDING waits (until not_after).
+   * Not only the running wave's: a wave that met its success threshold while some of its targets
+   * were still attesting is followed by the next, and those targets are ordered as they pass.
    */
   private void attest(DeploymentRow d, int wave, Instant now) {
-    record Waiting(String deviceId, Instant notAfter) {}
-    List<Waiting> waiting = jdbc.sql("SELECT device_id, not_after FROM deployment_targets WHERE"
-            + " deployment_id = ? AND wave = ? AND state = 'attesting' ORDER BY device_id")
+    record Waiting(String deviceId, Instant notAfter, Instant since) {}
+    List<Waiting> waiting = jdbc.sql("SELECT t.device_id, t.not_after, w.started_at FROM"
+            + " deployment_targets t JOIN deployment_waves w ON w.deployment_id ="
+            + " t.deployment_id AND w.wave = t.wave WHERE t.deployment_id = ? AND t.wave <= ?"
+            + " AND t.state = 'attesting'")
         .params(d.id(), wave)
-        .query((rs, i) -> new Waiting(rs.getString(1), DeploymentRow.instant(rs, "not_after")))
+        .query((rs, i) -> new Waiting(rs.getString(1), DeploymentRow.instant(rs, "not_after"),
+            DeploymentRow.instant(rs, "started_at")))
         // As in startWave: the order of DeviceRows.
         .list().stream().sorted(Comparator.comparing(Waiting::deviceId)).toList();
     if (waiting.isEmpty()) {
       return;
     }
-    Instant since = jdbc.sql("SELECT started_at FROM deployment_waves WHERE deployment_id = ?"
-            + " AND wave = ?")
-        .params(d.id(), wave)
-        .query((rs, i) -> DeploymentRow.instant(rs, "started_at")).single();
     List<Approval> approvals = approvals(d);
     List<String> ordered = new ArrayList<>();
     List<String> refused = new ArrayList<>();
     for (Waiting w : waiting) {
       PlatformValidation.BeforeUpdate b = validation.ask(
-          () -> validation.pv().beforeUpdate(w.deviceId(), since, d.id()));
+          () -> validation.pv().beforeUpdate(w.deviceId(), w.since(), d.id()));
       String refusal = switch (b.readiness()) {
         case PENDING -> null;
         case FAILED -> code(b.reasonCode(), ReasonCode.ATTESTATION_FAILED) + ": "

@@ -336,6 +336,51 @@ abstract class AttestedDeploymentFlowCases {
     assertThat(packageVersion("fl-new")).isEqualTo("1.1.0");
   }
 
+  @Test
+  @Order(6)
+  @DisplayName("ATT-1 OBJ-1 a target still attesting when its wave met its success threshold and"
+      + " the next wave started is ordered once its attestation passes; the deployment completes")
+  void att1_stragglerOfASucceededWave_orderedWhenItPasses() throws Exception {
+    List<String> ids = List.of("fl-s1", "fl-s2", "fl-s3");
+    for (String d : ids) {
+      TestDevice t = TestDevice.enroll(f.s, d, "mme", List.of(),
+          List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+      devices.put(d, t);
+      clients.put(d, t.client);
+      assertThat(attest(d, app(rim10)).path("result").asText()).isEqualTo("PASS");
+    }
+    String id = f.running(DeployFixture.body(ids, "packageVersion", "1.1.0", "waves",
+        List.of("2", "1"), "successThreshold", 50));
+    f.scheduler.advanceAll();
+    Map<Integer, List<String>> waves = new java.util.TreeMap<>();
+    for (Map<String, Object> r : f.rows("SELECT device_id, wave FROM deployment_targets WHERE"
+        + " deployment_id = ? ORDER BY device_id", id)) {
+      waves.computeIfAbsent(((Number) r.get("wave")).intValue(), w -> new ArrayList<>())
+          .add((String) r.get("device_id"));
+    }
+    String first = waves.get(1).get(0);
+    String straggler = waves.get(1).get(1);
+    String last = waves.get(2).get(0);
+
+    attestUntilOrdered(id, List.of(first), app(rim10));
+    DeviceOrder o = order(first);
+    succeed(first, o, "1.1.0", evidence(first,
+        payload(o).path("attestation").path("nonce").asText(), app(rim11)));
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).as("wave 1 met 50 %%: wave 2 started, the straggler attests")
+        .containsEntry(straggler, "attesting").containsEntry(last, "attesting");
+
+    attestUntilOrdered(id, List.of(straggler, last), app(rim10));
+    for (String d : List.of(straggler, last)) {
+      DeviceOrder od = order(d);
+      succeed(d, od, "1.1.0", evidence(d,
+          payload(od).path("attestation").path("nonce").asText(), app(rim11)));
+    }
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id).values()).containsOnly("succeeded");
+    assertThat(f.state(id)).isEqualTo("completed");
+  }
+
   /** 304 polls answered through Spring's dispatcher (the controller), as the server counts them. */
   static double dispatched304s() {
     String name = "http_server_requests_seconds_count{error=\"none\",exception=\"none\","
