@@ -85,16 +85,21 @@ final class AttestationScheduler implements AutoCloseable {
 
   /** One round: expiries, then due devices in batches. Returns how many devices were asked. */
   int runOnce(Instant now) {
-    tx.executeWithoutResult(s -> {
-      for (Attestations.Row r : attestations.expire(now, BATCH)) {
-        audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
-            "device " + r.deviceId(), r.reason() + " attestation " + r.id()
-                + ": EXPIRED, no evidence over its nonce"));
-        if (!r.reason().equals("AFTER_UPDATE")) {
-          pve.unanswered(r.deviceId(), now);
+    try {
+      tx.executeWithoutResult(s -> {
+        for (Attestations.Row r : attestations.expire(now, BATCH)) {
+          audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
+              "device " + r.deviceId(), r.reason() + " attestation " + r.id()
+                  + ": EXPIRED, no evidence over its nonce"));
+          if (!r.reason().equals("AFTER_UPDATE")) {
+            pve.unanswered(r.deviceId(), now);
+          }
         }
-      }
-    });
+      });
+    } catch (RuntimeException e) {
+      // Rolled back and tried again next round; the fleet's scheduled challenges go on.
+      LOG.error("attestation expiry failed this round: {}", e.toString(), e);
+    }
     int asked = 0;
     while (true) {
       Integer n = tx.execute(s -> batch(now));
