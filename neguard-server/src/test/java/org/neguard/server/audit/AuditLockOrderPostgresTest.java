@@ -5,23 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.server.LockRaceDb;
 import org.neguard.server.TestDb;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The audit head's lock is the last lock a transaction takes, on a real PostgreSQL. A 10,000-device
@@ -35,50 +28,37 @@ class AuditLockOrderPostgresTest {
   private static final OffsetDateTime NOW = OffsetDateTime.of(2026, 12, 5, 12, 0, 0, 0,
       ZoneOffset.UTC);
 
-  private String db;
+  private LockRaceDb db;
   private AuditLog audit;
-  private TransactionTemplate tx;
-  private JdbcClient jdbc;
-  private ExecutorService thread;
 
   @BeforeEach
   void createDatabase() throws Exception {
-    db = TestDb.createMigrated("nga_auditlock_");
-    javax.sql.DataSource ds = TestDb.dataSource(db);
-    DataSourceTransactionManager transactions = new DataSourceTransactionManager(ds);
-    jdbc = JdbcClient.create(ds);
-    audit = new AuditLog(jdbc, transactions);
-    tx = new TransactionTemplate(transactions);
-    TestDb.insertDevice(db, "d1");
-    thread = Executors.newSingleThreadExecutor();
+    db = LockRaceDb.create("nga_auditlock_", "", "d1");
+    audit = new AuditLog(db.jdbc, db.transactions);
   }
 
   @AfterEach
   void dropDatabase() throws Exception {
-    thread.shutdownNow();
-    TestDb.drop(db);
+    db.close();
   }
 
   @Test
   void roundThenDevice_deviceHoldsItsRowAndAsksForTheHead_bothCommitInOrder() throws Exception {
-    try (Connection device = TestDb.connect(db)) {
-      device.setAutoCommit(false);
-      try (Statement st = device.createStatement()) {
-        st.execute("SET lock_timeout = '30s'");
-        // The device's request: its row first, as every device transaction takes it.
-        st.executeQuery("SELECT id FROM devices WHERE id = 'd1' FOR UPDATE").close();
-      }
+    try (Connection device = db.holder()) {
+      // The device's request: its row first, as every device transaction takes it.
+      device.createStatement().executeQuery("SELECT id FROM devices WHERE id = 'd1' FOR UPDATE")
+          .close();
       // The round: an audit row, then a challenge for the device, which waits for its row.
-      Future<?> round = thread.submit(() -> tx.executeWithoutResult(s -> {
+      Future<Object> round = db.inTransaction(s -> {
         audit.append(AuditEvent.success("system", "DEPLOYMENT_ATTEST", "deployment x",
             "wave 1 of 5"));
-        jdbc.sql("INSERT INTO attestations (id, device_id, nonce, reason, requested_by,"
-                + " requested_at, expires_at, open_device_id) VALUES ('a1', 'd1', 'n1',"
-                + " 'BEFORE_UPDATE', 'system', ?, ?, 'd1')")
+        return db.jdbc.sql("INSERT INTO attestations (id, device_id, nonce, reason,"
+                + " requested_by, requested_at, expires_at, open_device_id) VALUES ('a1', 'd1',"
+                + " 'n1', 'BEFORE_UPDATE', 'system', ?, ?, 'd1')")
             .params(NOW, NOW.plusMinutes(5))
             .update();
-      }));
-      TestDb.awaitBlocked(() -> TestDb.connect(db), "the round's challenge",
+      });
+      db.awaitBlocked("the round's challenge",
           b -> b.statement().contains("INSERT INTO attestations"));
       // The device's audit row. Had the round taken the head when it asked for its row, this
       // would close the cycle and PostgreSQL would abort one of the two.
@@ -90,22 +70,20 @@ class AuditLockOrderPostgresTest {
       device.commit();
       round.get(60, TimeUnit.SECONDS);
     }
-    List<Map<String, Object>> rows = TestDb.rows(TestDb.connect(db),
-        "SELECT seq, action FROM audit_log WHERE action = 'DEPLOYMENT_ATTEST'");
-    assertThat(rows).singleElement().satisfies(r ->
-        assertThat(r.get("action")).isEqualTo("DEPLOYMENT_ATTEST"));
-    assertThat(TestDb.rows(TestDb.connect(db), "SELECT id FROM attestations")).hasSize(1);
+    assertThat(TestDb.rows(TestDb.connect(db.name),
+        "SELECT action FROM audit_log WHERE action = 'DEPLOYMENT_ATTEST'")).hasSize(1);
+    assertThat(TestDb.rows(TestDb.connect(db.name), "SELECT id FROM attestations")).hasSize(1);
     assertThat(audit.verify().intact()).isTrue();
   }
 
   @Test
   void severalRowsInOneTransaction_keepTheirOrder_andNoneWhenItRollsBack() {
-    tx.executeWithoutResult(s -> {
+    db.tx.executeWithoutResult(s -> {
       audit.append(AuditEvent.success("a", "FIRST", "t", "1"));
       audit.append(AuditEvent.success("a", "SECOND", "t", "2"));
       audit.append(AuditEvent.success("a", "THIRD", "t", "3"));
     });
-    tx.executeWithoutResult(s -> {
+    db.tx.executeWithoutResult(s -> {
       audit.append(AuditEvent.success("a", "ROLLED_BACK", "t", "4"));
       s.setRollbackOnly();
     });
