@@ -21,7 +21,8 @@ NEGUARD_QUICKSTART_NEEDS=(java:openjdk-17-jdk-headless mvn:maven clamd:clamav-da
 #   openssh-client: the vulnerability tests read its Debian changelog (a backported fix);
 #   postgresql: the server's storage tests run on it as well as on the embedded database;
 #   swtpm, swtpm-tools, tpm2-tools: a software TPM 2.0 for the attestation tests (TPM quotes);
-#   systemd: systemd-analyze verifies the agent's unit (packaging/systemd);
+#   systemd: systemd-analyze verifies the agent's unit (packaging/systemd), systemd-id128 says
+#     this machine's id (the reference of the machine-id reader, HRD-3);
 #   python3-packaging: PEP 440 version order reference for the vulnerability matching tests;
 #   rpm (rpm, rpmbuild): the agent's rpm inventory is tested on real rpm databases the tests build
 #     (tiny packages recorded with rpm --justdb, nothing installed on the machine), and rpm's own

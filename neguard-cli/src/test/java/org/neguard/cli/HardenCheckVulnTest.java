@@ -50,7 +50,7 @@ class HardenCheckVulnTest {
     try (NetnsHost ns = NetnsHost.create()) {
       NetnsHost.Daemon d = ns.start("inetd", inetd, "-d", conf.toString());
       ns.awaitListening(d, Transport.TCP, 23, Duration.ofSeconds(10));
-      Observation o = LocalInventory.ofNamespaceOf(d.pid()).take();
+      Observation o = LocalInventory.ofNamespaceOf(d.pid()).takeWithMachineId();
       inventory = Files.write(dir.resolve("inventory.json"), ObservationCodec.encode(o));
     }
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);

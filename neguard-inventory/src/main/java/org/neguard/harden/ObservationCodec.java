@@ -24,16 +24,18 @@ import org.neguard.verdict.RefusalException;
 public final class ObservationCodec {
   /** The injectable default of {@link Observation#protocolProbes()} when JSON has none. */
   static final String NO_PROTOCOL_PROBES = "neguard.observation.noProtocolProbes";
+  /** The injectable default of {@link Observation#machineId()} when JSON has none: null. */
+  static final String NO_MACHINE_ID = "neguard.observation.noMachineId";
 
   private static final ObjectMapper MAPPER =
       StrictJson.builder()
           .findAndAddModules()
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          // Fields that came later: absent in JSON, protocolProbes is empty and a port's cpe
-          // null (the strict mapper refuses any other missing field), so agents and files that
-          // predate them stay readable.
+          // Fields that came later: absent in JSON, protocolProbes is empty and a port's cpe and
+          // the machine id null (the strict mapper refuses any other missing field), so agents
+          // and files that predate them stay readable.
           .injectableValues(new InjectableValues.Std().addValue(NO_PROTOCOL_PROBES, List.of())
-              .addValue(ObservedPort.CPE_ABSENT, null))
+              .addValue(ObservedPort.CPE_ABSENT, null).addValue(NO_MACHINE_ID, null))
           .build();
 
 

@@ -1,6 +1,7 @@
 package org.neguard.cli.harden;
 
 import org.neguard.io.HostName;
+import org.neguard.io.MachineId;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -108,7 +109,8 @@ final class HardenCheckCommand extends ClientCommand {
   @Option(names = "--dpkg-status", paramLabel = "FILE",
       description = "The host's dpkg status file (an NE's copied here, with its info/ directory"
           + " beside it to map the listening executables to packages). Default: this host's"
-          + " /var/lib/dpkg/status when the observation is this host's local inventory;"
+          + " /var/lib/dpkg/status when the observation is this host's local inventory (its"
+          + " name and its machine id, /etc/machine-id, this host's);"
           + " required for any other unless --rpmdb or --cpe-only.")
   Path dpkgStatus;
 
@@ -291,7 +293,8 @@ final class HardenCheckCommand extends ClientCommand {
   /**
    * HRD-3's second half: the packages of the observed host (its dpkg status) and its open ports
    * matched against the database. This host's package list is used only for this host's own
-   * inventory: assessing another host with ours would judge the wrong machine.
+   * inventory, proven by the machine id it recorded (a host name is not proof): assessing
+   * another host with ours would judge the wrong machine.
    */
   private VulnerabilityInput vulnerabilities(Observation o, Severity threshold)
       throws IOException, RefusalException {
@@ -302,8 +305,13 @@ final class HardenCheckCommand extends ClientCommand {
       return VulnerabilityAssessor.assessReported(o, request(VulnDb.open(vulndb),
           java.util.Optional.empty(), "reported", f.release(), threshold), f.list());
     }
-    boolean thisHost = "inventory".equals(o.source())
+    boolean namedThisHost = "inventory".equals(o.source())
         && o.host().equalsIgnoreCase(HostName.local());
+    // A name proves nothing: clones of one image and hosts left at a default name share theirs.
+    // Only the machine id the inventory recorded, equal to this machine's, makes it this host's.
+    java.util.Optional<String> notThisMachine = namedThisHost
+        ? notThisMachine(o, MachineId.local()) : java.util.Optional.empty();
+    boolean thisHost = namedThisHost && notThisMachine.isEmpty();
     java.util.Optional<Path> localRpm = thisHost && dpkgStatus == null && rpmdb == null
         && !cpeOnly && !java.nio.file.Files.exists(LOCAL_STATUS) ? RpmPackages.local()
         : java.util.Optional.empty();
@@ -323,7 +331,8 @@ final class HardenCheckCommand extends ClientCommand {
       status = java.util.Optional.of(LOCAL_STATUS);
       label = "this host's";
     } else {
-      throw usage(remoteWithoutPackages(o.host() + " (" + o.source() + ")"));
+      throw usage(notThisMachine.orElseGet(
+          () -> remoteWithoutPackages(o.host() + " (" + o.source() + ")")));
     }
     String ecosystem = release;
     if (ecosystem == null) {
@@ -407,6 +416,33 @@ final class HardenCheckCommand extends ClientCommand {
         + " --dpkg-status FILE (that host's /var/lib/dpkg/status copied here, its info/"
         + " directory beside it), --rpmdb DIR (its rpm database copied here) or --cpe-only to"
         + " match only the services' identified products";
+  }
+
+  /**
+   * Why an inventory naming this host is not provably this machine's, so that this host's
+   * package database must not judge it (HRD-3), or empty when the machine id it recorded is
+   * {@code localId}, this machine's.
+   */
+  static java.util.Optional<String> notThisMachine(Observation o,
+      java.util.Optional<String> localId) {
+    String why;
+    if (o.machineId() == null) {
+      why = "records no machine id (taken before 'harden inventory' recorded /etc/machine-id,"
+          + " or on a host without a valid one)";
+    } else if (localId.isEmpty()) {
+      why = "this host has no valid machine id (/etc/machine-id, /var/lib/dbus/machine-id) to"
+          + " compare the inventory's with";
+    } else if (!localId.get().equals(o.machineId())) {
+      why = "is another machine's: its machine id is not this host's /etc/machine-id (a clone"
+          + " of the same image, or a default host name)";
+    } else {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("the inventory names this host (" + o.host() + ") but "
+        + why + ", so this host's package database would judge the wrong machine: give"
+        + " --dpkg-status FILE (that host's /var/lib/dpkg/status copied here, its info/"
+        + " directory beside it) or --rpmdb DIR (its rpm database copied here), or take a fresh"
+        + " inventory on that host with this version's 'neguard harden inventory'");
   }
 
   /** This host's dpkg database. */

@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
           + "host, with the process, executable and user that own it, read from /proc (no 'ss' "
           + "needed).",
       "Run as root to see every process. --json prints the observation 'harden check "
-          + "--inventory FILE' reads."
+          + "--inventory FILE' reads, with this machine's id (/etc/machine-id): only with it "
+          + "does 'harden check' on this machine assess the inventory with this machine's "
+          + "packages."
     })
 final class HardenInventoryCommand extends CommandBase {
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the observation (JSON) to FILE.")
@@ -30,7 +32,7 @@ final class HardenInventoryCommand extends CommandBase {
   @Override
   public Integer call() throws Exception {
     ObservationText.checkOut(out, force);
-    Observation o = LocalInventory.system().take();
+    Observation o = LocalInventory.system().takeWithMachineId();
     ObservationText.write(o, out, force);
     return output().document(ObservationText.text(o, out), ObservationCodec.encode(o));
   }

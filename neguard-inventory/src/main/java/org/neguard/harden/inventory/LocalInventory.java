@@ -1,6 +1,7 @@
 package org.neguard.harden.inventory;
 
 import org.neguard.io.HostName;
+import org.neguard.io.MachineId;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -158,6 +159,26 @@ public final class LocalInventory {
     String host = HostName.local();
     return new Observation("inventory", host, host, TOOL, started, Instant.now(), complete,
         parameters, sorted, notes);
+  }
+
+  /**
+   * {@link #take()} recording this machine's id ({@link MachineId}; none when it has no valid
+   * one), as {@code harden inventory} writes it: the id is what lets {@code harden check} tell
+   * this machine's inventory from that of another NE with the same host name (HRD-3). The
+   * agent's reports go without it: servers that predate the field refuse one they do not know.
+   */
+  public Observation takeWithMachineId() throws RefusalException {
+    Observation o = take();
+    java.util.Optional<String> id = MachineId.local();
+    if (id.isPresent()) {
+      return o.withMachineId(id.get());
+    }
+    List<String> notes = new ArrayList<>(o.notes());
+    notes.add("no valid machine id (/etc/machine-id, 32 lower-case hexadecimal digits): 'harden"
+        + " check' cannot prove this inventory to be this machine's, and assesses it only with a"
+        + " package database given to it");
+    return new Observation(o.source(), o.host(), o.scanner(), o.tool(), o.started(),
+        o.finished(), o.complete(), o.parameters(), o.ports(), notes, o.protocolProbes());
   }
 
   private List<SocketEntry> inet(String name, Transport t, boolean v6, ByteOrder order, boolean required)

@@ -1,0 +1,76 @@
+package org.neguard.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * This machine's identity: systemd's machine id ({@code /etc/machine-id}, or D-Bus's {@code
+ * /var/lib/dbus/machine-id} where there is none), 32 lower-case hexadecimal digits, unique per
+ * installation. A host name is not: clones of one image, and hosts left at a default name
+ * ({@code localhost}, {@code debian}), share theirs, so whatever decides that a document
+ * describes "this machine" (HRD-3: {@code harden check} using this host's package database for
+ * an inventory) compares this id, and the inventory records it. One reader for both ends, so
+ * that they cannot disagree on what an id is.
+ *
+ * <p>Strict: the file must hold exactly the 32 digits, with at most one trailing newline;
+ * anything else (upper case, another length, systemd's {@code uninitialized} of a first boot,
+ * the all-zero id systemd itself rejects, an unreadable file) is no id, never a guess. Stateless
+ * and thread-safe.
+ */
+public final class MachineId {
+  static final Path ETC = Path.of("/etc/machine-id");
+  static final Path DBUS = Path.of("/var/lib/dbus/machine-id");
+  private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
+  private static final String NULL_ID = "0".repeat(32);
+
+  private MachineId() {}
+
+  /** This machine's id; empty when it has none that is valid. */
+  public static Optional<String> local() {
+    return read(ETC, DBUS);
+  }
+
+  /**
+   * The id in {@code file}, or in {@code fallback} only when {@code file} does not exist: a
+   * present but invalid {@code /etc/machine-id} (empty or {@code uninitialized} before systemd's
+   * first boot completes) leaves the machine without an id, and D-Bus's file may then be a copy
+   * from the image the machine was cloned from.
+   */
+  static Optional<String> read(Path file, Path fallback) {
+    if (!Files.exists(file)) {
+      return Files.exists(fallback) ? read(fallback) : Optional.empty();
+    }
+    return read(file);
+  }
+
+  private static Optional<String> read(Path file) {
+    // A FIFO or device at the path would block or never end: only a regular file is read.
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(34); // 32 digits and a newline, and one more to see a longer file
+    } catch (IOException e) {
+      return Optional.empty(); // unreadable or just removed: no id, never another file's
+    }
+    String text = new String(bytes, StandardCharsets.ISO_8859_1);
+    if (text.endsWith("\n")) {
+      text = text.substring(0, text.length() - 1);
+    }
+    return valid(text) ? Optional.of(text) : Optional.empty();
+  }
+
+  /**
+   * Whether {@code id} is a machine id as recorded: exactly 32 lower-case hexadecimal digits, not
+   * all zero (systemd's null id, which marks no id).
+   */
+  public static boolean valid(String id) {
+    return id != null && ID.matcher(id).matches() && !id.equals(NULL_ID);
+  }
+}
