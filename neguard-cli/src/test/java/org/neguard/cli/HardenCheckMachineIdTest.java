@@ -51,8 +51,11 @@ class HardenCheckMachineIdTest {
     inventory = dir.resolve("inventory.json");
     CliRun r = CliRun.of("harden", "inventory", "--json", "--out", inventory.toString());
     assertThat(r.exit()).as("%s", r).isZero();
-    // The real file, as systemd wrote it (io.MachineIdTest holds the reader to systemd-id128).
-    machineId = Files.readString(Path.of("/etc/machine-id"), StandardCharsets.US_ASCII).strip();
+    // The real /etc/machine-id, as NEGuard records it: its app-specific id (io.MachineIdTest
+    // holds both the reading and the derivation to systemd-id128).
+    machineId = org.neguard.io.MachineId.local().orElseThrow();
+    assertThat(machineId).isNotEqualTo(Files.readString(Path.of("/etc/machine-id"),
+        StandardCharsets.US_ASCII).strip());
   }
 
   /** A copy of this host's inventory with {@code machineId} set to {@code value} (JSON text). */

@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * This machine's identity: systemd's machine id ({@code /etc/machine-id}, or D-Bus's {@code
@@ -28,11 +31,39 @@ public final class MachineId {
   private static final Pattern ID = Pattern.compile("[0-9a-f]{32}");
   private static final String NULL_ID = "0".repeat(32);
 
+  /**
+   * NEGuard's application id for systemd's app-specific machine ids: what is recorded and
+   * compared is {@code systemd-id128 machine-id --app-specific=} this, never the raw id, which
+   * systemd asks to keep confidential (inventories are files people pass around).
+   */
+  public static final String APP_ID = "4852488a9b7a57a372959f65eb993fc2";
+
   private MachineId() {}
 
-  /** This machine's id; empty when it has none that is valid. */
+  /**
+   * This machine's id as NEGuard records it: systemd's app-specific id for {@link #APP_ID}
+   * (HMAC-SHA256 keyed by the raw id, as {@code sd_id128_get_machine_app_specific}); empty when
+   * the machine has no valid id.
+   */
   public static Optional<String> local() {
-    return read(ETC, DBUS);
+    return read(ETC, DBUS).map(MachineId::appSpecific);
+  }
+
+  /** {@code rawId}'s app-specific id for {@link #APP_ID}, formatted as a machine id. */
+  static String appSpecific(String rawId) {
+    HexFormat hex = HexFormat.of();
+    byte[] h;
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(hex.parseHex(rawId), "HmacSHA256"));
+      h = mac.doFinal(hex.parseHex(APP_ID));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+    // The first 128 bits, marked as a version 4 UUID, as systemd does.
+    h[6] = (byte) ((h[6] & 0x0F) | 0x40);
+    h[8] = (byte) ((h[8] & 0x3F) | 0x80);
+    return hex.formatHex(h, 0, 16);
   }
 
   /**

@@ -21,14 +21,17 @@ class MachineIdTest {
 
   @Test
   void local_isWhatSystemdSays() throws Exception {
-    // HRD-3: systemd's own reading of /etc/machine-id is the reference.
+    // HRD-3: systemd's own reading of /etc/machine-id, and its own app-specific derivation, are
+    // the reference.
     Process p = new ProcessBuilder(RequiredProgram.require("systemd-id128").toString(),
-        "machine-id").redirectErrorStream(true).start();
+        "machine-id", "--app-specific=" + MachineId.APP_ID).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
 
     assertThat(MachineId.local()).contains(out);
+    assertThat(MachineId.local()).as("never the raw id")
+        .isNotEqualTo(MachineId.read(MachineId.ETC, MachineId.DBUS));
   }
 
   @Test
