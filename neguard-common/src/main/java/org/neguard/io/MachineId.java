@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -73,7 +74,9 @@ public final class MachineId {
    * from the image the machine was cloned from.
    */
   static Optional<String> read(Path file, Path fallback) {
-    if (!Files.exists(file)) {
+    // Not following links: a dangling link at /etc/machine-id is a machine-id file gone wrong
+    // (no id), not a missing one that sends us to D-Bus's copy, which may be the image's.
+    if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return Files.exists(fallback) ? read(fallback) : Optional.empty();
     }
     return read(file);

@@ -91,4 +91,12 @@ class MachineIdTest {
 
     assertThat(MachineId.read(fifo, dir.resolve("absent"))).isEqualTo(Optional.empty());
   }
+
+  @Test
+  void read_danglingLink_noIdAndNoFallback(@TempDir Path dir) throws Exception {
+    // HRD-3: a broken /etc/machine-id never sends the reader to D-Bus's (perhaps cloned) copy.
+    Path link = Files.createSymbolicLink(dir.resolve("machine-id"), dir.resolve("gone"));
+    Path dbus = Files.writeString(dir.resolve("dbus"), ID + "\n");
+    assertThat(MachineId.read(link, dbus)).isEmpty();
+  }
 }

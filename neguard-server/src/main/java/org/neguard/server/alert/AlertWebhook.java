@@ -42,7 +42,9 @@ public final class AlertWebhook {
   /**
    * Posts {@code event} about device {@code deviceId}, with {@code detail} under {@code field};
    * returns at once. Called in a transaction, the alert goes out after it commits, and not at all
-   * if it rolls back: a receiver is never told of a finding the database does not hold.
+   * if it rolls back: a receiver is never told of a finding the database does not hold. Not from
+   * another synchronization's {@code afterCommit}, where what is registered never runs (as {@link
+   * org.neguard.server.audit.AuditLog#append} says): call it in the transaction instead.
    */
   public void post(String event, String deviceId, String neType, String field, Object detail) {
     if (TransactionSynchronizationManager.isActualTransactionActive()

@@ -82,7 +82,9 @@ public final class AuditLog {
    * record commit together: the row is written just before that transaction commits, and not at
    * all if it rolls back), else at once in its own. Rows of one transaction keep the order they
    * were asked for in. Every text field is escaped ({@link AuditText}) and clipped to its column
-   * here, the one place rows are written.
+   * here, the one place rows are written. Not from another synchronization's {@code afterCommit}:
+   * Spring still reports the committed transaction as active there and never runs what is
+   * registered then; use a new transaction ({@code REQUIRES_NEW}), as {@code Recoveries} does.
    */
   public void append(AuditEvent event) {
     HttpServletRequest request = currentRequest();

@@ -144,14 +144,15 @@ final class DeploymentScheduler implements AutoCloseable {
       return;
     }
     int wave = d.currentWave();
-    if (wave > 0 && !"running".equals(waveState(d.id(), wave))) {
-      // Every started wave met its threshold: its targets still attesting are ordered as they
-      // pass (or refused at their not_after), not left waiting for the day their orders end.
-      attest(d, wave, now);
+    if (wave == d.waveCount() && !"running".equals(waveState(d.id(), wave))) {
+      // The last wave met its threshold: targets still attesting are judged now (refused when
+      // they pass: no wave is left whose thresholds would count their orders), not left
+      // waiting for the day their orders' validity ends.
+      attest(d, wave, false, now);
     }
     while (true) {
       if (wave > 0 && "running".equals(waveState(d.id(), wave))) {
-        attest(d, wave, now);
+        attest(d, wave, true, now);
         if (!judge(d, wave, now)) {
           return;
         }
@@ -403,17 +404,20 @@ final class DeploymentScheduler implements AutoCloseable {
    * target of waves 1 to {@code wave} (the first time it asks the device for evidence): PASSED
    * gets the order, FAILED is refused with the entity's code, PENDING waits (until not_after).
    * Not only the running wave's: a wave that met its success threshold while some of its targets
-   * were still attesting is followed by the next, and those targets are ordered as they pass.
+   * were still attesting is followed by the next, and those targets are ordered as they pass,
+   * moved into the running wave, whose thresholds and breaker then count them. With no wave
+   * running ({@code running} false: the last one met its threshold) a target that passes is
+   * refused with DEPLOYMENT_STATE instead: an order no threshold would count is not issued.
    */
-  private void attest(DeploymentRow d, int wave, Instant now) {
-    record Waiting(String deviceId, Instant notAfter, Instant since) {}
-    List<Waiting> waiting = jdbc.sql("SELECT t.device_id, t.not_after, w.started_at FROM"
+  private void attest(DeploymentRow d, int wave, boolean running, Instant now) {
+    record Waiting(String deviceId, int wave, Instant notAfter, Instant since) {}
+    List<Waiting> waiting = jdbc.sql("SELECT t.device_id, t.wave, t.not_after, w.started_at FROM"
             + " deployment_targets t JOIN deployment_waves w ON w.deployment_id ="
             + " t.deployment_id AND w.wave = t.wave WHERE t.deployment_id = ? AND t.wave <= ?"
             + " AND t.state = 'attesting'")
         .params(d.id(), wave)
-        .query((rs, i) -> new Waiting(rs.getString(1), DeploymentRow.instant(rs, "not_after"),
-            DeploymentRow.instant(rs, "started_at")))
+        .query((rs, i) -> new Waiting(rs.getString(1), rs.getInt(2),
+            DeploymentRow.instant(rs, "not_after"), DeploymentRow.instant(rs, "started_at")))
         // As in startWave: the order of DeviceRows.
         .list().stream().sorted(Comparator.comparing(Waiting::deviceId)).toList();
     if (waiting.isEmpty()) {
@@ -430,7 +434,10 @@ final class DeploymentScheduler implements AutoCloseable {
         case FAILED -> code(b.reasonCode(), ReasonCode.ATTESTATION_FAILED) + ": "
             + (b.message() == null ? "device " + w.deviceId() + " failed its attestation"
                 + " before the update" : b.message());
-        case PASSED -> issue(d, w.deviceId(), approvals, now, w.notAfter());
+        case PASSED -> !running ? ReasonCode.DEPLOYMENT_STATE + ": device " + w.deviceId()
+            + " passed its attestation after the deployment's last wave met its threshold: not"
+            + " ordered; include it in a new deployment"
+            : issueIn(d, w.deviceId(), w.wave(), wave, approvals, now, w.notAfter());
       };
       if (refusal != null) {
         refuse(d.id(), w.deviceId(), refusal, now);
@@ -450,6 +457,20 @@ final class DeploymentScheduler implements AutoCloseable {
           : AuditEvent.denied(Expiry.SYSTEM, "DEPLOYMENT_ATTEST", "deployment " + d.id(),
               detail));
     }
+  }
+
+  /**
+   * {@link #issue}, for a target of wave {@code from} ordered while wave {@code running} runs:
+   * a late one is moved into the running wave first, so that its outcome counts there.
+   */
+  private String issueIn(DeploymentRow d, String device, int from, int running,
+      List<Approval> approvals, Instant now, Instant notAfter) {
+    if (from != running) {
+      jdbc.sql("UPDATE deployment_targets SET wave = ? WHERE deployment_id = ? AND device_id = ?"
+              + " AND state = 'attesting'")
+          .params(running, d.id(), device).update();
+    }
+    return issue(d, device, approvals, now, notAfter);
   }
 
   /** A reason code as the validation entity gave it, when it is one; else {@code otherwise}. */

@@ -40,8 +40,6 @@ import org.neguard.vuln.Inventory;
 import org.neguard.vuln.Severity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -376,18 +374,8 @@ public final class PackageReports {
                       .collect(Collectors.joining(", ")) : ", dormant")
               + "; at or above " + alertOn + "; database " + db.fingerprint()));
     }
-    Runnable post = () -> fresh.forEach(f -> webhook.post("vulnerability.found", deviceId,
-        neType, "finding", f));
-    if (TransactionSynchronizationManager.isSynchronizationActive()) {
-      TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-        @Override
-        public void afterCommit() {
-          post.run();
-        }
-      });
-    } else {
-      post.run();
-    }
+    // The webhook itself sends after the commit (AlertWebhook.post).
+    fresh.forEach(f -> webhook.post("vulnerability.found", deviceId, neType, "finding", f));
   }
 
   private static String identity(VulnFinding f) {

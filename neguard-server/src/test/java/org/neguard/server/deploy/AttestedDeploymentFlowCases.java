@@ -371,6 +371,9 @@ abstract class AttestedDeploymentFlowCases {
         .containsEntry(straggler, "attesting").containsEntry(last, "attesting");
 
     attestUntilOrdered(id, List.of(straggler, last), app(rim10));
+    assertThat(f.rows("SELECT wave FROM deployment_targets WHERE deployment_id = ? AND"
+        + " device_id = ?", id, straggler).get(0).get("wave")).as("counted in the running wave")
+        .isEqualTo(2);
     for (String d : List.of(straggler, last)) {
       DeviceOrder od = order(d);
       succeed(d, od, "1.1.0", evidence(d,
@@ -378,6 +381,39 @@ abstract class AttestedDeploymentFlowCases {
     }
     f.scheduler.advanceAll();
     assertThat(f.targets(id).values()).containsOnly("succeeded");
+    assertThat(f.state(id)).isEqualTo("completed");
+  }
+
+  @Test
+  @Order(7)
+  @DisplayName("ATT-1 OBJ-1 a target that passes its attestation after the last wave met its"
+      + " threshold is refused (DEPLOYMENT_STATE), not ordered past every threshold; the"
+      + " deployment completes")
+  void att1_stragglerAfterTheLastWave_refusedDeploymentState() throws Exception {
+    List<String> ids = List.of("fl-t1", "fl-t2");
+    for (String d : ids) {
+      TestDevice t = TestDevice.enroll(f.s, d, "mme", List.of(),
+          List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
+      devices.put(d, t);
+      clients.put(d, t.client);
+      assertThat(attest(d, app(rim10)).path("result").asText()).isEqualTo("PASS");
+    }
+    String id = f.running(DeployFixture.body(ids, "packageVersion", "1.1.0", "waves",
+        List.of("2"), "successThreshold", 50));
+    f.scheduler.advanceAll();
+    attestUntilOrdered(id, List.of("fl-t1"), app(rim10));
+    DeviceOrder o = order("fl-t1");
+    succeed("fl-t1", o, "1.1.0", evidence("fl-t1",
+        payload(o).path("attestation").path("nonce").asText(), app(rim11)));
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("fl-t2", "attesting");
+
+    AttestationChallenge c = clients.get("fl-t2").poll(null).poll().attestation();
+    assertThat(c).isNotNull();
+    post(devices.get("fl-t2").identity(), evidence("fl-t2", c.nonce(), app(rim10)));
+    f.scheduler.advanceAll();
+    assertThat(f.targets(id)).containsEntry("fl-t2", "refused DEPLOYMENT_STATE");
+    assertThat(clients.get("fl-t2").poll(null).poll().order()).isNull();
     assertThat(f.state(id)).isEqualTo("completed");
   }
 
