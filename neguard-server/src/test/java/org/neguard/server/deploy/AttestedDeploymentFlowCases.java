@@ -336,12 +336,8 @@ abstract class AttestedDeploymentFlowCases {
     assertThat(packageVersion("fl-new")).isEqualTo("1.1.0");
   }
 
-  @Test
-  @Order(6)
-  @DisplayName("ATT-1 OBJ-1 a target still attesting when its wave met its success threshold and"
-      + " the next wave started is ordered once its attestation passes; the deployment completes")
-  void att1_stragglerOfASucceededWave_orderedWhenItPasses() throws Exception {
-    List<String> ids = List.of("fl-s1", "fl-s2", "fl-s3");
+  /** Devices enrolled with app 1.0.0 and attested trusted, as {@link #startOn} makes its own. */
+  static List<String> enrolledTrusted(String... ids) throws Exception {
     for (String d : ids) {
       TestDevice t = TestDevice.enroll(f.s, d, "mme", List.of(),
           List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
@@ -349,6 +345,15 @@ abstract class AttestedDeploymentFlowCases {
       clients.put(d, t.client);
       assertThat(attest(d, app(rim10)).path("result").asText()).isEqualTo("PASS");
     }
+    return List.of(ids);
+  }
+
+  @Test
+  @Order(6)
+  @DisplayName("ATT-1 OBJ-1 a target still attesting when its wave met its success threshold and"
+      + " the next wave started is ordered once its attestation passes; the deployment completes")
+  void att1_stragglerOfASucceededWave_orderedWhenItPasses() throws Exception {
+    List<String> ids = enrolledTrusted("fl-s1", "fl-s2", "fl-s3");
     String id = f.running(DeployFixture.body(ids, "packageVersion", "1.1.0", "waves",
         List.of("2", "1"), "successThreshold", 50));
     f.scheduler.advanceAll();
@@ -390,14 +395,7 @@ abstract class AttestedDeploymentFlowCases {
       + " threshold is refused (DEPLOYMENT_STATE), not ordered past every threshold; the"
       + " deployment completes")
   void att1_stragglerAfterTheLastWave_refusedDeploymentState() throws Exception {
-    List<String> ids = List.of("fl-t1", "fl-t2");
-    for (String d : ids) {
-      TestDevice t = TestDevice.enroll(f.s, d, "mme", List.of(),
-          List.of(new InstalledPackage(DeployFixture.PACKAGE, DeployFixture.VERSION, 1)));
-      devices.put(d, t);
-      clients.put(d, t.client);
-      assertThat(attest(d, app(rim10)).path("result").asText()).isEqualTo("PASS");
-    }
+    List<String> ids = enrolledTrusted("fl-t1", "fl-t2");
     String id = f.running(DeployFixture.body(ids, "packageVersion", "1.1.0", "waves",
         List.of("2"), "successThreshold", 50));
     f.scheduler.advanceAll();
