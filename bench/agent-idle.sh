@@ -53,7 +53,8 @@ mem_opts() { opts | sed 's/-XX:CICompilerCount=2//'; }
 agent_jar="$(ls "$root"/neguard-cli/target/lib/neguard-agent-*.jar | head -1)"
 
 # Class-data-sharing archives of the agent's own classes (variants appcds, dyncds, jlink-appcds):
-# a training agent enrolls, polls, idles 10 s and is stopped; its JVM lists the classes it loaded
+# a training agent enrolls, polls, idles TRAIN_SECONDS (default 70: past the first scheduled
+# inventory, 60 s) and is stopped; its JVM lists the classes it loaded
 # (-XX:DumpLoadedClassList) and writes a dynamic archive of them at exit (-XX:ArchiveClassesAtExit,
 # on top of the JDK's default archive); a static archive is dumped from the list (-Xshare:dump:
 # the agent's JDK and application classes only, instead of the JDK's default archive).
@@ -63,7 +64,7 @@ case " $variants " in *" appcds "* | *" dyncds "* | *" jlink-appcds "*)
 -XX:ArchiveClassesAtExit=$work/agent-dynamic.jsa" agent_start idle-train
   await_event idle-train enrolled 120
   await_event idle-train poll 60
-  sleep 10
+  sleep "${TRAIN_SECONDS:-70}"
   kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
   agent_pid=""
   echo "training: $(grep -vc '^#' "$work/agent.classlist") classes listed," \

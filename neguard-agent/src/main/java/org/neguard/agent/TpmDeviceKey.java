@@ -163,7 +163,7 @@ public final class TpmDeviceKey implements DeviceKeys {
     byte[] challenge = new byte[32];
     new java.security.SecureRandom().nextBytes(challenge);
     try {
-      byte[] sig = sign(k, Sha256.newDigest().digest(challenge));
+      byte[] sig = sign(k, Sha256.newDigest().digest(challenge), SignatureFormat.DER);
       Signature v = Signature.getInstance("SHA256withECDSA");
       v.initVerify(certificateKey);
       v.update(challenge);
@@ -198,13 +198,13 @@ public final class TpmDeviceKey implements DeviceKeys {
   }
 
   /**
-   * Signs a SHA-256 digest with the TPM key: ECDSA, the DER SEQUENCE of r and s that X.509 and
-   * TLS carry. The loaded context is lost when the TPM resets; then the blobs are loaded again,
+   * Signs a SHA-256 digest with the TPM key: ECDSA, r and s in {@code format}. The loaded context is lost when the TPM resets; then the blobs are loaded again,
    * once.
    *
    * @throws SignatureException the TPM refused (logged {@code tpm_key_refused})
    */
-  synchronized byte[] sign(TpmPrivateKey key, byte[] digest) throws SignatureException {
+  synchronized byte[] sign(TpmPrivateKey key, byte[] digest, SignatureFormat format)
+      throws SignatureException {
     Path in = tpm.dir().resolve("sign.in");
     Path out = tpm.dir().resolve("sign.out");
     try {
@@ -219,7 +219,7 @@ public final class TpmDeviceKey implements DeviceKeys {
         throw refused(Reason.TPM_SIGN_REFUSED, "the TPM refused to sign with the device key "
             + key.id() + ": " + r.describe(), null);
       }
-      return der(Files.readAllBytes(out));
+      return encode(Files.readAllBytes(out), format);
     } catch (TpmKeyException e) {
       throw new SignatureException(e.reason() + ": " + e.getMessage(), e);
     } catch (IOException e) {
@@ -298,11 +298,19 @@ public final class TpmDeviceKey implements DeviceKeys {
     return Sha256.hex(key.getEncoded()).substring(0, 16);
   }
 
+  /** How a signature leaves {@link #sign}: the encodings of r and s that callers carry. */
+  enum SignatureFormat {
+    /** {@code SEQUENCE { INTEGER r, INTEGER s }}: X.509 and TLS. */
+    DER,
+    /** r then s, each 32 bytes, big-endian, left-padded with zeros: JWS's ES256 (RFC 7518). */
+    P1363
+  }
+
   /**
    * A {@code TPMT_SIGNATURE} of ECDSA with SHA-256 (TPM 2.0 Part 2, 11.3.4: sigAlg, hash, then
-   * r and s as TPM2B) as DER: {@code SEQUENCE { INTEGER r, INTEGER s }}.
+   * r and s as TPM2B) in {@code format}.
    */
-  static byte[] der(byte[] tpmtSignature) throws TpmKeyException {
+  static byte[] encode(byte[] tpmtSignature, SignatureFormat format) throws TpmKeyException {
     ByteBuffer b = ByteBuffer.wrap(tpmtSignature);
     try {
       int alg = Short.toUnsignedInt(b.getShort());
@@ -312,22 +320,30 @@ public final class TpmDeviceKey implements DeviceKeys {
             + " algorithm 0x" + Integer.toHexString(alg) + " hash 0x" + Integer.toHexString(hash)
             + ", not ECDSA SHA-256");
       }
-      ASN1EncodableVector rs = new ASN1EncodableVector();
+      byte[][] rs = new byte[2][];
       for (int i = 0; i < 2; i++) {
         int n = Short.toUnsignedInt(b.getShort());
         if (n == 0 || n > 32) {
           throw new TpmKeyException(Reason.TPM_SIGN_REFUSED, "the TPM's signature has a"
               + " component of " + n + " bytes");
         }
-        byte[] v = new byte[n];
-        b.get(v);
-        rs.add(new ASN1Integer(new BigInteger(1, v)));
+        rs[i] = new byte[n];
+        b.get(rs[i]);
       }
       if (b.hasRemaining()) {
         throw new TpmKeyException(Reason.TPM_SIGN_REFUSED, "the TPM's signature has "
             + b.remaining() + " bytes after s");
       }
-      return new DERSequence(rs).getEncoded();
+      if (format == SignatureFormat.P1363) {
+        byte[] out = new byte[64];
+        System.arraycopy(rs[0], 0, out, 32 - rs[0].length, rs[0].length);
+        System.arraycopy(rs[1], 0, out, 64 - rs[1].length, rs[1].length);
+        return out;
+      }
+      ASN1EncodableVector v = new ASN1EncodableVector();
+      v.add(new ASN1Integer(new BigInteger(1, rs[0])));
+      v.add(new ASN1Integer(new BigInteger(1, rs[1])));
+      return new DERSequence(v).getEncoded();
     } catch (BufferUnderflowException e) {
       throw new TpmKeyException(Reason.TPM_SIGN_REFUSED, "the TPM's signature ends early: "
           + HexFormat.of().formatHex(tpmtSignature));

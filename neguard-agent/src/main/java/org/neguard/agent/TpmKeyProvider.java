@@ -15,9 +15,10 @@ import java.util.Map;
 /**
  * The JCA provider through which everything that signs with the device key (the TLS client of
  * the agents' port, Bouncy Castle's CSR builder, evidence signing) reaches the TPM: one
- * signature, SHA256withECDSA (what TLS 1.3 and 1.2 call ecdsa_secp256r1_sha256), that accepts
- * only a {@link TpmPrivateKey} ({@code SupportedKeyClasses}). Callers ask the JCA for
- * "SHA256withECDSA" without naming a provider; its delayed provider selection, at {@code
+ * signature in two encodings, SHA256withECDSA (DER: what TLS 1.3 and 1.2 call
+ * ecdsa_secp256r1_sha256, and X.509) and SHA256withECDSAinP1363Format (r || s: JWS, the
+ * evidence), each accepting only a {@link TpmPrivateKey} ({@code SupportedKeyClasses}). Callers
+ * ask the JCA for the name without naming a provider; its delayed provider selection, at {@code
  * initSign}, passes over the JDK's providers (they accept only their own key classes) to this
  * one for a TPM key, and never sends another key here. The message is hashed in Java and the
  * digest signed by the TPM.
@@ -26,6 +27,7 @@ public final class TpmKeyProvider extends Provider {
   private static final long serialVersionUID = 1L;
   static final String NAME = "NEGuardTPM";
   static final String ALGORITHM = "SHA256withECDSA";
+  static final String ALGORITHM_P1363 = "SHA256withECDSAinP1363Format";
 
   private TpmKeyProvider() {
     super(NAME, "1.0", "NEGuard agent: ECDSA P-256 signatures by the TPM-held device key");
@@ -34,7 +36,15 @@ public final class TpmKeyProvider extends Provider {
         Map.of("SupportedKeyClasses", TpmPrivateKey.class.getName())) {
       @Override
       public Object newInstance(Object constructorParameter) {
-        return new TpmSignature(); // no reflection: the class stays package-private
+        // no reflection: the class stays package-private
+        return new TpmSignature(TpmDeviceKey.SignatureFormat.DER);
+      }
+    });
+    putService(new Service(this, "Signature", ALGORITHM_P1363, TpmSignature.class.getName(),
+        null, Map.of("SupportedKeyClasses", TpmPrivateKey.class.getName())) {
+      @Override
+      public Object newInstance(Object constructorParameter) {
+        return new TpmSignature(TpmDeviceKey.SignatureFormat.P1363);
       }
     });
   }
@@ -46,10 +56,15 @@ public final class TpmKeyProvider extends Provider {
     }
   }
 
-  /** SHA-256 here, ECDSA in the TPM; the signature DER-encoded as X.509 and TLS carry it. */
+  /** SHA-256 here, ECDSA in the TPM; the signature in the format its name gives. */
   static final class TpmSignature extends SignatureSpi {
+    private final TpmDeviceKey.SignatureFormat format;
     private MessageDigest digest;
     private TpmPrivateKey key;
+
+    TpmSignature(TpmDeviceKey.SignatureFormat format) {
+      this.format = format;
+    }
 
     @Override
     protected void engineInitVerify(PublicKey publicKey) throws InvalidKeyException {
@@ -79,7 +94,7 @@ public final class TpmKeyProvider extends Provider {
     @Override
     protected byte[] engineSign() throws SignatureException {
       byte[] d = started().digest();
-      return key.holder().sign(key, d);
+      return key.holder().sign(key, d, format);
     }
 
     @Override

@@ -35,7 +35,8 @@ class TpmHandshakeBench {
       double[] held = time(() -> DeviceClient.of(url, tpmId, tpm.keys()).orderKeys());
       byte[] digest = new byte[32];
       double[] sign = time(() -> tpm.keys().sign(
-          (TpmPrivateKey) tpmId.keyPair().getPrivate(), digest));
+          (TpmPrivateKey) tpmId.keyPair().getPrivate(), digest,
+          TpmDeviceKey.SignatureFormat.DER));
       System.out.printf("runs %d after %d warm-up; median (p90) ms%n", RUNS, WARMUP);
       System.out.printf("handshake+request, file key: %.1f (%.1f)%n", median(file), p90(file));
       System.out.printf("handshake+request, TPM key:  %.1f (%.1f)%n", median(held), p90(held));

@@ -34,4 +34,27 @@ class StrictJsonTest {
     assertThatThrownBy(() -> MAPPER.readValue("{\"name\":\"mme\",\"size\":\"12\"}",
         Named.class)).isInstanceOf(MismatchedInputException.class);
   }
+
+  record Stamped(java.time.Instant at) {}
+
+  static final JsonMapper INSTANTS = StrictJson.builder().addModule(StrictJson.instants()).build();
+
+  @Test
+  @DisplayName("HRD-1 instants: written as ISO-8601 in UTC, read back the same, fractions kept")
+  void instants_roundTrip() throws Exception {
+    java.time.Instant t = java.time.Instant.parse("2026-12-06T02:00:00.123456789Z");
+    String json = INSTANTS.writeValueAsString(new Stamped(t));
+    assertThat(json).contains("\"2026-12-06T02:00:00.123456789Z\"");
+    assertThat(INSTANTS.readValue(json, Stamped.class)).isEqualTo(new Stamped(t));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1765000000", "1765000000.5", "true", "\"1765000000\"",
+      "\"2026-12-06\"", "\"2026-12-06T02:00:00\"", "\"yesterday\"", "\"\"", "[]", "{}"})
+  @DisplayName("HRD-1 an instant that is a number, a date without a time or zone, or not an"
+      + " instant at all is refused, not guessed")
+  void instants_otherTokens_refused(String value) {
+    assertThatThrownBy(() -> INSTANTS.readValue("{\"at\":" + value + "}", Stamped.class))
+        .isInstanceOf(MismatchedInputException.class);
+  }
 }

@@ -3,7 +3,6 @@ package org.neguard.harden;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,8 +28,7 @@ public final class ObservationCodec {
 
   private static final ObjectMapper MAPPER =
       StrictJson.builder()
-          .findAndAddModules()
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .addModule(StrictJson.instants())
           // Fields that came later: absent in JSON, protocolProbes is empty and a port's cpe and
           // the machine id null (the strict mapper refuses any other missing field), so agents
           // and files that predate them stay readable.

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.neguard.pki.Curves;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -62,7 +63,7 @@ public record TufKey(String keytype, String scheme, String publicValue) {
       return new TufKey(KeyType.ED25519.keytype(), KeyType.ED25519.scheme(),
           Crypto.HEX.formatHex(spki, 12, 44));
     }
-    if (key instanceof ECPublicKey ec && Crypto.isP256(ec.getParams())) {
+    if (key instanceof ECPublicKey ec && Curves.isP256(ec.getParams())) {
       return new TufKey(KeyType.ECDSA_P256.keytype(), KeyType.ECDSA_P256.scheme(), pem(spki));
     }
     throw new IllegalArgumentException("a " + key.getAlgorithm()
@@ -152,7 +153,7 @@ public record TufKey(String keytype, String scheme, String publicValue) {
       String body = v.substring(PEM_BEGIN.length(), v.length() - PEM_END.length());
       byte[] der = Base64.getMimeDecoder().decode(body);
       PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-      if (!(key instanceof ECPublicKey ec) || !Crypto.isP256(ec.getParams())) {
+      if (!(key instanceof ECPublicKey ec) || !Curves.isP256(ec.getParams())) {
         throw new IllegalArgumentException("an ecdsa key is not on P-256");
       }
       return key;

@@ -34,6 +34,7 @@ import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCSException;
+import org.neguard.pki.Curves;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -234,14 +235,14 @@ public final class TufKeyFiles {
     Objects.requireNonNull(key, "key");
     try {
       if (key instanceof ECPrivateKey ec) {
-        if (!Crypto.isP256(ec.getParams())) {
+        if (!Curves.isP256(ec.getParams())) {
           throw new IllegalArgumentException("the EC private key is not on P-256");
         }
         X9ECParameters p = ECNamedCurveTable.getByName("secp256r1");
         var q = p.getG().multiply(ec.getS()).normalize();
         ECPoint w = new ECPoint(q.getAffineXCoord().toBigInteger(),
             q.getAffineYCoord().toBigInteger());
-        return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, Crypto.P256));
+        return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, Curves.p256()));
       }
       byte[] encoded = key.getEncoded();
       if (encoded == null) {

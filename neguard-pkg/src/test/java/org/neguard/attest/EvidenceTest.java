@@ -153,6 +153,14 @@ class EvidenceTest {
     KeyPair p384 = g384.generateKeyPair();
     assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(jws, p384.getPublic(), "ne-1",
         NONCE, Optional.empty()))).isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
+    // The signer refuses what ES256 and RS256 cannot be: another curve, a short RSA key.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EvidenceSigner.of(p384.getPrivate()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not on P-256");
+    KeyPairGenerator rsa1024 = KeyPairGenerator.getInstance("RSA");
+    rsa1024.initialize(1024);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> EvidenceSigner.of(rsa1024.generateKeyPair().getPrivate()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1024 bits");
     // The JDK's own ECDSA agrees that the accepted signature is valid (two implementations).
     java.security.Signature jdk = java.security.Signature.getInstance("SHA256withECDSAinP1363Format");
     jdk.initVerify(ec.getPublic());

@@ -330,8 +330,7 @@ final class DeploymentScheduler implements AutoCloseable {
     List<Candidate> candidates = jdbc.sql("SELECT t.device_id, v.ne_type, v.disabled_at,"
             + " p.security_version, v.trust_state FROM deployment_targets t JOIN devices v ON"
             + " v.id = t.device_id LEFT JOIN device_packages p ON p.device_id = t.device_id AND"
-            + " p.name = ? WHERE t.deployment_id = ? AND t.wave = ? AND t.state = 'waiting'"
-            + " ORDER BY t.device_id")
+            + " p.name = ? WHERE t.deployment_id = ? AND t.wave = ? AND t.state = 'waiting'")
         .params(d.packageName(), d.id(), wave)
         .query((rs, i) -> new Candidate(rs.getString(1), rs.getString(2),
             rs.getObject(3) != null, (Long) rs.getObject(4, Long.class), rs.getString(5)))
