@@ -198,8 +198,8 @@ public final class TpmDeviceKey implements DeviceKeys {
   }
 
   /**
-   * Signs a SHA-256 digest with the TPM key: ECDSA, r and s in {@code format}. The loaded context is lost when the TPM resets; then the blobs are loaded again,
-   * once.
+   * Signs a SHA-256 digest with the TPM key: ECDSA, r and s in {@code format}. The loaded
+   * context is lost when the TPM resets; then the blobs are loaded again, once.
    *
    * @throws SignatureException the TPM refused (logged {@code tpm_key_refused})
    */

@@ -207,6 +207,10 @@ class TpmDeviceKeyTest {
     assertThat(com.nimbusds.jose.JWSObject.parse(jws).verify(
         new com.nimbusds.jose.crypto.ECDSAVerifier((java.security.interfaces.ECPublicKey)
             e.identity().certificate().getPublicKey()))).isTrue();
+    // and the validation entity's own verifier accepts it (ES256: exactly r || s, 64 bytes).
+    assertThat(org.neguard.attest.EvidenceVerifier.verify(jws,
+        e.identity().certificate().getPublicKey(), "ne-tls", new byte[32],
+        java.util.Optional.empty()).deviceId()).isEqualTo("ne-tls");
     assertNoPrivateKeyFile(dir.resolve("ne-tls"));
   }
 

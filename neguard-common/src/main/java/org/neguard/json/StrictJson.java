@@ -47,9 +47,10 @@ public final class StrictJson {
   }
 
   /**
-   * Instants as ISO-8601 strings in UTC, as {@link Instant#toString()} writes them and {@link
-   * Instant#parse} reads them (what Jackson's java.time module writes with timestamps off), and
-   * nothing else: a number, or a string that is not an instant, is refused. For documents whose
+   * Instants as ISO-8601 strings, written in UTC by {@link Instant#toString()} (what Jackson's
+   * java.time module writes with timestamps off) and read by {@link Instant#parse} (which, like
+   * that module, also takes an offset and converts it to UTC), and nothing else: a number, or a
+   * string that is not an instant, is refused. For documents whose
    * only date type is {@code Instant}: the whole java.time module is 75 classes that the NE agent
    * would keep in memory for one field of its inventory.
    */
@@ -77,7 +78,7 @@ public final class StrictJson {
         return Instant.parse(text);
       } catch (DateTimeParseException e) {
         return (Instant) ctxt.handleWeirdStringValue(Instant.class, text,
-            "not an instant in UTC such as 2026-12-06T02:00:00Z");
+            "not an instant such as 2026-12-06T02:00:00Z");
       }
     }
   }

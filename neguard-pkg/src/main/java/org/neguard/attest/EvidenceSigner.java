@@ -29,6 +29,7 @@ public final class EvidenceSigner {
   public static final String TYPE = "neguard-evidence+jws";
 
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+  private static final String ECDSA = "SHA256withECDSAinP1363Format";
 
   private final PrivateKey key;
   private final String algorithm;
@@ -61,10 +62,10 @@ public final class EvidenceSigner {
         throw new IllegalArgumentException("the device key cannot sign evidence: an EC key not"
             + " on P-256");
       }
-      return new EvidenceSigner(key, "SHA256withECDSAinP1363Format", "ES256");
+      return new EvidenceSigner(key, ECDSA, "ES256");
     }
     if (key != null && "EC".equals(key.getAlgorithm())) {
-      return new EvidenceSigner(key, "SHA256withECDSAinP1363Format", "ES256");
+      return new EvidenceSigner(key, ECDSA, "ES256");
     }
     throw new IllegalArgumentException("the device key is "
         + (key == null ? null : key.getAlgorithm()) + ", not RSA or EC");
@@ -81,7 +82,14 @@ public final class EvidenceSigner {
       Signature s = Signature.getInstance(algorithm);
       s.initSign(key);
       s.update(input.getBytes(StandardCharsets.US_ASCII));
-      return input + "." + B64.encodeToString(s.sign());
+      byte[] signature = s.sign();
+      // A provider's EC key whose curve could not be checked in of(): ES256 is P-256's 64 bytes,
+      // anything else would be sent as ES256 and refused by the verifier, so it is refused here.
+      if (algorithm.equals(ECDSA) && signature.length != 64) {
+        throw new IllegalStateException("signing evidence failed: the key's ECDSA signature is "
+            + signature.length + " bytes, not ES256's 64 (a key not on P-256)");
+      }
+      return input + "." + B64.encodeToString(signature);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing evidence failed: " + e.getMessage(), e);
     }

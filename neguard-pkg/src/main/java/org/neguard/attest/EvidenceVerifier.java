@@ -40,8 +40,8 @@ public final class EvidenceVerifier {
   public static final int MAX_LENGTH = 32 << 20;
   /**
    * A protected header longer than this (characters of its base64url) is refused undecoded,
-   * before the signature: the signer's header, {@code {"typ":"neguard-evidence+jws",
-   * "alg":"ES256"}}, is 59 characters, and only alg and typ are read, so 1 KiB leaves room for
+   * before the signature: the signer's header, {@code {"alg":"ES256",
+   * "typ":"neguard-evidence+jws"}}, is 59 characters, and only alg and typ are read, so 1 KiB leaves room for
    * another JOSE library's whitespace while an unsigned header cannot make the reading's work
    * grow with the 16 MiB body (review H2).
    */

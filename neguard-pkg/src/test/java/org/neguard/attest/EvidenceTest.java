@@ -1,16 +1,27 @@
 package org.neguard.attest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.Security;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.SignatureSpi;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -70,7 +81,7 @@ class EvidenceTest {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     String signingInput = b64.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
         + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
-    java.security.Signature s = java.security.Signature.getInstance("SHA256withRSA");
+    Signature s = Signature.getInstance("SHA256withRSA");
     s.initSign(device.getPrivate());
     s.update(signingInput.getBytes(StandardCharsets.US_ASCII));
     return signingInput + "." + b64.encodeToString(s.sign());
@@ -154,18 +165,124 @@ class EvidenceTest {
     assertThat(TpmQuoteTest.refusal(() -> EvidenceVerifier.verify(jws, p384.getPublic(), "ne-1",
         NONCE, Optional.empty()))).isEqualTo(ReasonCode.ALGORITHM_NOT_ALLOWED);
     // The signer refuses what ES256 and RS256 cannot be: another curve, a short RSA key.
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EvidenceSigner.of(p384.getPrivate()))
+    assertThatThrownBy(() -> EvidenceSigner.of(p384.getPrivate()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not on P-256");
     KeyPairGenerator rsa1024 = KeyPairGenerator.getInstance("RSA");
     rsa1024.initialize(1024);
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    assertThatThrownBy(
         () -> EvidenceSigner.of(rsa1024.generateKeyPair().getPrivate()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1024 bits");
     // The JDK's own ECDSA agrees that the accepted signature is valid (two implementations).
-    java.security.Signature jdk = java.security.Signature.getInstance("SHA256withECDSAinP1363Format");
+    Signature jdk = Signature.getInstance("SHA256withECDSAinP1363Format");
     jdk.initVerify(ec.getPublic());
     jdk.update((p[0] + "." + p[1]).getBytes(StandardCharsets.US_ASCII));
     assertThat(jdk.verify(sig)).isTrue();
+  }
+
+  /** An EC key held by a provider (as a TPM or HSM holds one): no parameters to check. */
+  private static final class OpaqueEcKey implements PrivateKey {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getAlgorithm() {
+      return "EC";
+    }
+
+    @Override
+    public String getFormat() {
+      return null;
+    }
+
+    @Override
+    public byte[] getEncoded() {
+      return null;
+    }
+  }
+
+  @Test
+  @DisplayName("ATT-4 an EC key held by a provider whose curve the signer cannot see, signing on"
+      + " P-384: refused when it signs (96 bytes, not ES256's 64), never sent as ES256")
+  void sign_providerHeldKeyOfAnotherCurve_refused() throws Exception {
+    KeyPairGenerator g384 = KeyPairGenerator.getInstance("EC");
+    g384.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+    PrivateKey p384 = g384.generateKeyPair().getPrivate();
+    String name = "EvidenceTestHeldKey";
+    Provider held = new Provider(name, "1.0", "a P-384 key holder") {
+      private static final long serialVersionUID = 1L;
+
+      {
+        putService(new Service(this, "Signature", "SHA256withECDSAinP1363Format",
+            "held", null, Map.of("SupportedKeyClasses",
+                OpaqueEcKey.class.getName())) {
+          @Override
+          public Object newInstance(Object parameter) {
+            return new SignatureSpi() {
+              private final Signature jdk = jdk();
+
+              private Signature jdk() {
+                try {
+                  return Signature.getInstance("SHA256withECDSAinP1363Format",
+                      "SunEC");
+                } catch (GeneralSecurityException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+
+              @Override
+              protected void engineInitVerify(PublicKey k) {
+                throw new UnsupportedOperationException();
+              }
+
+              @Override
+              protected void engineInitSign(PrivateKey k)
+                  throws InvalidKeyException {
+                jdk.initSign(p384);
+              }
+
+              @Override
+              protected void engineUpdate(byte b) throws SignatureException {
+                jdk.update(b);
+              }
+
+              @Override
+              protected void engineUpdate(byte[] b, int off, int len)
+                  throws SignatureException {
+                jdk.update(b, off, len);
+              }
+
+              @Override
+              protected byte[] engineSign() throws SignatureException {
+                return jdk.sign();
+              }
+
+              @Override
+              protected boolean engineVerify(byte[] sig) {
+                throw new UnsupportedOperationException();
+              }
+
+              @Override
+              @Deprecated
+              protected void engineSetParameter(String param, Object value) {}
+
+              @Override
+              @Deprecated
+              protected Object engineGetParameter(String param) {
+                return null;
+              }
+            };
+          }
+        });
+      }
+    };
+    Security.addProvider(held);
+    try {
+      Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), List.of(core), Optional.empty());
+      assertThatThrownBy(
+          () -> EvidenceSigner.of(new OpaqueEcKey()).sign(e))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("96 bytes");
+    } finally {
+      Security.removeProvider(name);
+    }
   }
 
   @Test
