@@ -18,7 +18,6 @@ import org.neguard.api.device.ListeningPort;
 import org.neguard.harden.Observation;
 import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
-import org.neguard.harden.PortState;
 import org.neguard.harden.eval.Evaluation;
 import org.neguard.harden.eval.Evaluator;
 import org.neguard.harden.eval.PortFinding;
@@ -60,7 +59,19 @@ public final class DriftJudge {
   static final int MAX_OPEN_FINDINGS = 256;
   /** Findings shown per device, newest first. */
   static final int MAX_HISTORY = 500;
+  /**
+   * What opens a finding: every open socket the policy does not allow where it listens. A
+   * declared port on an interface the policy does not allow (TS 33.117 4.3.2.2) is as much
+   * against it as an undeclared one.
+   */
   private static final Set<PortStatus> AGAINST = Set.of(PortStatus.UNDECLARED,
+      PortStatus.FORBIDDEN, PortStatus.WRONG_INTERFACE);
+  /**
+   * What the answer lists for the agent's enforce mode to block on every address: not a port
+   * on the wrong interface, which the policy allows on another one (blocking it everywhere would
+   * cut operators off the management network).
+   */
+  private static final Set<PortStatus> BLOCKED = Set.of(PortStatus.UNDECLARED,
       PortStatus.FORBIDDEN);
 
   private final JdbcClient jdbc;
@@ -137,10 +148,14 @@ public final class DriftJudge {
     HardeningPolicies.Stored p = stored.get();
     Evaluation ev = Evaluator.evaluate(p.policy(), o);
     Map<ListeningPort, PortFinding> against = new LinkedHashMap<>();
+    Map<ListeningPort, PortStatus> statusOf = new HashMap<>();
     for (PortFinding f : ev.findings()) {
       if (AGAINST.contains(f.status())) {
         against.putIfAbsent(port(f.port()), f);
       }
+      // Of a socket listed twice, the status that weighs most against it decides.
+      statusOf.merge(port(f.port()), f.status(), (a, b) -> AGAINST.contains(a)
+          || b == PortStatus.ALLOWED || b == PortStatus.CLOSED ? a : b);
     }
     Map<ListeningPort, DriftFinding> openByPort = new HashMap<>();
     open.forEach(f -> openByPort.put(f.port(), f));
@@ -164,15 +179,18 @@ public final class DriftJudge {
     List<DriftFinding> resolved = new ArrayList<>();
     // Only a complete inventory shows a port gone: a table that could not be read proves nothing.
     if (o.complete()) {
-      Set<ListeningPort> listening = o.ports().stream()
-          .filter(x -> x.state() == PortState.OPEN).map(DriftJudge::port)
-          .collect(Collectors.toSet());
       for (DriftFinding f : open) {
-        if (against.containsKey(f.port())) {
+        // Resolved only by what proves it: the socket gone (absent, or shown closed), or open
+        // and allowed where it listens. Any other state (not checked, filtered) proves nothing.
+        PortStatus status = statusOf.get(f.port());
+        String resolution;
+        if (status == null || status == PortStatus.CLOSED) {
+          resolution = "closed";
+        } else if (status == PortStatus.ALLOWED) {
+          resolution = "allowed by policy version " + p.version();
+        } else {
           continue;
         }
-        String resolution = listening.contains(f.port()) ? "allowed by policy version "
-            + p.version() : "closed";
         jdbc.sql("UPDATE drift_findings SET resolved_at = ?, resolution = ? WHERE id = ?")
             .params(HardeningPolicies.utc(now), resolution, f.id()).update();
         DriftFinding r = new DriftFinding(f.id(), f.deviceId(), f.port(), f.kind(), f.rule(),
@@ -198,7 +216,9 @@ public final class DriftJudge {
     }
     ev.reasons().stream().map(Reason::message).limit(200).forEach(messages::add);
     return new Outcome(new InventoryVerdict(verdict, neType, p.version(), p.sha256(),
-        List.copyOf(against.keySet()), open(deviceId), opened, resolved, messages), neType);
+        against.entrySet().stream().filter(e -> BLOCKED.contains(e.getValue().status()))
+            .map(Map.Entry::getKey).toList(), open(deviceId), opened, resolved, messages),
+        neType);
   }
 
   private void record(String deviceId, byte[] body, Integer version, String verdict,

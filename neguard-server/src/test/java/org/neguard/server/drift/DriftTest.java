@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +21,9 @@ import org.neguard.agent.client.DeviceApiException;
 import org.neguard.api.device.DriftFinding;
 import org.neguard.api.device.InventoryVerdict;
 import org.neguard.api.device.ListeningPort;
+import org.neguard.harden.ObservedPort;
+import org.neguard.harden.PortState;
+import org.neguard.harden.Transport;
 import org.neguard.server.Http;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
@@ -213,6 +217,69 @@ class DriftTest {
     assertThat(history.path("findings").get(0).path("resolvedAt").isTextual()).isTrue();
     assertThat(s.http.get("/api/drift", s.adminToken()).json().findValues("deviceId").stream()
         .map(JsonNode::asText)).doesNotContain(id);
+  }
+
+  @Test
+  @DisplayName("HRD-1 HRD-4 a declared port on an interface the policy does not allow opens a"
+      + " WRONG_INTERFACE finding (not blocked everywhere by enforce mode), resolved only once it"
+      + " listens where allowed; a socket reported in a state that proves nothing (filtered)"
+      + " does not resolve its finding")
+  void inventory_wrongInterfaceAndUnprovenStates_findingsKeptUntilProven() throws Exception {
+    String type = "drift-if-type";
+    String yaml = "schema: neguard-hardening-policy/1\nneType: " + type + "\n"
+        + "description: ssh for the management network only\nallowed:\n"
+        + "  - transport: tcp\n    port: 22\n    service: ssh\n"
+        + "    justification: OAM shell\n    reachableOn: [198.51.100.0/24]\n";
+    assertThat(upload(s, s.adminToken(), type, yaml).status()).isEqualTo(201);
+    TestDevice d = TestDevice.enroll(s, "drift-if", type);
+
+    InventoryVerdict wildcard = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd")));
+    assertThat(wildcard.verdict()).isEqualTo("FAIL");
+    assertThat(wildcard.opened()).extracting(DriftFinding::kind)
+        .containsExactly("WRONG_INTERFACE");
+    // Enforce mode blocks what the answer lists on every address: not ssh, which the policy
+    // allows on the management network.
+    assertThat(wildcard.undeclared()).isEmpty();
+    hook.await("drift.detected", "\"deviceId\":\"drift-if\"", "\"port\":22");
+    assertThat(s.http.get("/api/drift", s.token(Role.OPERATOR)).json().findValues("deviceId")
+        .stream().map(JsonNode::asText)).contains("drift-if");
+
+    // Still on every address: the finding stays open, no second one.
+    InventoryVerdict again = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd")));
+    assertThat(again.opened()).isEmpty();
+    assertThat(again.resolved()).isEmpty();
+    assertThat(again.open()).hasSize(1);
+
+    // An undeclared port, then the same socket reported filtered: that proves it neither
+    // closed nor allowed, so nothing is resolved.
+    InventoryVerdict nc = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd"), tcp("127.0.0.1", 4444, 77, "nc")));
+    assertThat(nc.opened()).extracting(DriftFinding::kind).containsExactly("UNDECLARED");
+    ObservedPort filtered = new ObservedPort(Transport.TCP, "127.0.0.1", 4444,
+        PortState.FILTERED, null, "test", null, List.of());
+    InventoryVerdict unproven = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd"), filtered));
+    assertThat(unproven.resolved()).isEmpty();
+    assertThat(unproven.open()).hasSize(2);
+
+    // The policy now allows ssh everywhere (version 2): the wildcard socket is allowed where
+    // it listens, so its finding is resolved as allowed; nc, still unproven, stays open.
+    assertThat(upload(s, s.adminToken(), type, yaml.replace(
+        "    reachableOn: [198.51.100.0/24]\n", "")).status()).isEqualTo(201);
+    InventoryVerdict allowed = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd"), filtered));
+    assertThat(allowed.resolved()).extracting(f -> f.port().port() + " " + f.resolution())
+        .containsExactly("22 allowed by policy version 2");
+    assertThat(allowed.open()).extracting(f -> f.port().port()).containsExactly(4444);
+    // nc gone from the inventory: closed.
+    InventoryVerdict gone = d.client.reportInventory(inventory("drift-if", true,
+        tcp("0.0.0.0", 22, 1, "sshd")));
+    assertThat(gone.verdict()).isEqualTo("PASS");
+    assertThat(gone.open()).isEmpty();
+    assertThat(gone.resolved()).extracting(f -> f.port().port() + " " + f.resolution())
+        .containsExactly("4444 closed");
   }
 
   @Test
