@@ -109,7 +109,12 @@ public final class InventoryReporter implements AutoCloseable {
       if (sockets.equals(lastSent) && ++unchanged < RESEND_EVERY) {
         return;
       }
-      InventoryVerdict v = client.reportInventory(ObservationCodec.encode(o));
+      Observation sent = InventoryBudget.fit(o);
+      if (sent.ports().size() < o.ports().size()) {
+        log.event("inventory_cut", "sockets", o.ports().size(), "sent", sent.ports().size(),
+            "message", sent.notes().get(sent.notes().size() - 1));
+      }
+      InventoryVerdict v = client.reportInventory(ObservationCodec.encode(sent));
       boolean changed = !sockets.equals(lastSent);
       lastSent = sockets;
       unchanged = 0;

@@ -48,6 +48,8 @@ public enum ReasonCode {
   NOT_AUTHORIZED(Kind.REFUSAL, 403),
   CONFLICT(Kind.REFUSAL, 409),
   AUDIT_CHAIN_BROKEN(Kind.REFUSAL, 422),
+  /** A client sent more requests of a kind than its budget allows: it waits, then retries. */
+  RATE_LIMITED(Kind.REFUSAL, 429),
   // Signed deployment orders (SRC-1, SRC-2; docs/DEPLOYMENTS.md).
   /** A document of a major format version this reader does not read (an older agent). */
   FORMAT_VERSION(Kind.REFUSAL, 422),

@@ -38,6 +38,7 @@ import org.neguard.sign.TrustStore;
  * @param vuln the vulnerability database the NEs' packages are assessed against (issue 16)
  * @param vulnGate the publication gate's vulnerability policy (issue 16): packages' SBOMs are
  *     matched against {@code vuln}'s database
+ * @param drift port drift's report budget and overdue alert (docs/SERVER.md "Port drift")
  */
 public record ServerConfig(
     Path dataDir,
@@ -60,7 +61,48 @@ public record ServerConfig(
     Optional<java.net.URI> alertWebhook,
     Attest attest,
     Vuln vuln,
-    VulnGate vulnGate) {
+    VulnGate vulnGate,
+    Drift drift) {
+
+  /**
+   * Port drift's bounds (docs/SERVER.md "Port drift"): how many inventories a device may send,
+   * and how long it may stay silent.
+   *
+   * @param reportBurst inventories a device may send at once (at least 1)
+   * @param reportEvery one more inventory allowed per this much time (at least 1 ms): a device
+   *     sending faster is refused 429 RATE_LIMITED, with nothing stored or audited
+   * @param overdue a device whose last accepted inventory is older than this is audited
+   *     ({@code DRIFT_OVERDUE}) and alerted ({@code drift.overdue}) once, and listed out of
+   *     policy until it reports; zero: never
+   * @param checkInterval how often the server looks for overdue devices
+   */
+  public record Drift(int reportBurst, java.time.Duration reportEvery,
+      java.time.Duration overdue, java.time.Duration checkInterval) {
+    public Drift {
+      if (reportBurst < 1) {
+        throw new IllegalArgumentException("drift report burst < 1: " + reportBurst);
+      }
+      if (reportEvery.toMillis() < 1) {
+        throw new IllegalArgumentException("drift report interval < 1 ms: " + reportEvery);
+      }
+      if (overdue.isNegative()) {
+        throw new IllegalArgumentException("drift overdue time < 0: " + overdue);
+      }
+      if (checkInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("drift check interval < 1 ms: " + checkInterval);
+      }
+    }
+
+    /**
+     * Ten inventories at once, one more every 10 s (an agent sends one a minute at most, by
+     * default); overdue after 30 minutes (an agent resends an unchanged inventory every 10
+     * minutes, by default), looked for every minute.
+     */
+    public static Drift defaults() {
+      return new Drift(10, java.time.Duration.ofSeconds(10), java.time.Duration.ofMinutes(30),
+          java.time.Duration.ofMinutes(1));
+    }
+  }
 
   /**
    * The publication gate's vulnerability policy (docs/VULNERABILITIES.md "The publication
@@ -330,6 +372,7 @@ public record ServerConfig(
     Objects.requireNonNull(attest, "attest");
     Objects.requireNonNull(vuln, "vuln");
     Objects.requireNonNull(vulnGate, "vulnGate");
+    Objects.requireNonNull(drift, "drift");
     Objects.requireNonNull(repo, "repo");
     Objects.requireNonNull(alertWebhook, "alertWebhook");
     alertWebhook.ifPresent(u -> {
@@ -355,7 +398,7 @@ public record ServerConfig(
         tlsKeystorePassword, allowPlainHttp, adminPasswordFile, maxUploadBytes, quiet, scanPolicy,
         java.util.stream.Stream.concat(trustAnchors.stream(), anchors.stream()).toList(),
         java.util.stream.Stream.concat(crls.stream(), moreCrls.stream()).toList(), fleet, repo,
-        alertWebhook, attest, vuln, vulnGate);
+        alertWebhook, attest, vuln, vulnGate, drift);
   }
 
   /** Whether the listen address is a loopback address (plain HTTP is allowed there). */
@@ -390,6 +433,7 @@ public record ServerConfig(
     private Attest attest = Attest.defaults();
     private Vuln vuln = Vuln.defaults();
     private VulnGate vulnGate = VulnGate.defaults();
+    private Drift drift = Drift.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -490,6 +534,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** Port drift's report budget and overdue alert. */
+    public Builder drift(Drift drift) {
+      this.drift = Objects.requireNonNull(drift, "drift");
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDir, bindAddress, port, Optional.ofNullable(dbUrl), Optional.ofNullable(dbUser),
@@ -497,7 +547,7 @@ public record ServerConfig(
           Optional.ofNullable(tlsKeystorePassword), allowPlainHttp,
           Optional.ofNullable(adminPasswordFile), maxUploadBytes, quiet, scanPolicy,
           trustAnchors, crls, fleet, repo, Optional.ofNullable(alertWebhook), attest, vuln,
-          vulnGate);
+          vulnGate, drift);
     }
   }
 }

@@ -93,6 +93,14 @@ public final class TestServer implements AutoCloseable {
     Files.writeString(anchors.resolve("vendor-root.pem"), DemoPki.pem(pki.root));
   }
 
+  /** The server's bean of {@code type}, for tests that drive a component the API does not. */
+  public <T> T bean(Class<T> type) throws ReflectiveOperationException {
+    java.lang.reflect.Field f = NeguardServer.class.getDeclaredField("context");
+    f.setAccessible(true);
+    return ((org.springframework.context.ConfigurableApplicationContext) f.get(server))
+        .getBean(type);
+  }
+
   /**
    * A JDBC connection to the server's database (its PostgreSQL, or the embedded one), for tests
    * that look behind the API.

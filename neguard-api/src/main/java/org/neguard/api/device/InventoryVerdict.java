@@ -26,6 +26,11 @@ public record InventoryVerdict(String verdict, String neType, Integer policyVers
   public static final String FAIL = "FAIL";
   public static final String INCONCLUSIVE = "INCONCLUSIVE";
   public static final String NO_POLICY = "NO_POLICY";
+  /**
+   * Not a judgement the server answers but what {@link DeviceDrift#lastVerdict()} says of a
+   * device whose last report was refused (too large, malformed): never read as a pass.
+   */
+  public static final String REFUSED = "REFUSED";
 
   public InventoryVerdict {
     undeclared = undeclared == null ? List.of() : List.copyOf(undeclared);

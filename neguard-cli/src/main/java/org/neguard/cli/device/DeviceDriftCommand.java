@@ -22,9 +22,18 @@ final class DeviceDriftCommand extends ClientCommand {
     DeviceDrift d = server().deviceDrift(id);
     StringBuilder text = new StringBuilder();
     text.append("Device ").append(d.deviceId()).append(" (").append(d.neType()).append("): ")
-        .append(d.lastInventoryAt() == null ? "no inventory received"
+        .append(d.lastInventoryAt() == null ? "no inventory accepted"
             : "last inventory " + d.lastInventoryAt() + ", " + d.lastVerdict())
         .append("; ").append(d.openFindings()).append(" open finding(s)\n");
+    if (org.neguard.api.device.InventoryVerdict.REFUSED.equals(d.lastVerdict())) {
+      text.append(Output.printable("Last report refused at " + d.refusedAt() + " ("
+          + d.refusals() + " since the last accepted one): " + d.refusal())).append('\n');
+    }
+    if (d.overdueSince() != null) {
+      text.append("Overdue: no inventory accepted since ").append(d.lastInventoryAt() == null
+          ? "it enrolled" : d.lastInventoryAt()).append(" (found ").append(d.overdueSince())
+          .append(")\n");
+    }
     text.append(String.format(ROW, "ID", "PORT", "KIND", "OPENED", "RESOLVED", "PROCESS"));
     for (DriftFinding f : d.findings()) {
       text.append('\n').append(Output.printable(String.format(ROW, f.id(), f.port(),

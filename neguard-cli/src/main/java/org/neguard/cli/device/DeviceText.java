@@ -35,8 +35,16 @@ final class DeviceText {
   /** The port drift part of {@code device show}: the last verdict and the open findings. */
   static String drift(DeviceDrift drift, List<DriftFinding> open) {
     StringBuilder b = new StringBuilder();
-    line(b, "Inventory", drift.lastInventoryAt() == null ? "never reported"
+    line(b, "Inventory", drift.lastInventoryAt() == null ? "none accepted"
         : drift.lastInventoryAt() + " (" + drift.lastVerdict() + ")");
+    if (org.neguard.api.device.InventoryVerdict.REFUSED.equals(drift.lastVerdict())) {
+      line(b, "Refused", Output.printable(drift.refusedAt() + ", " + drift.refusals()
+          + " since the last accepted report: " + drift.refusal()));
+    }
+    if (drift.overdueSince() != null) {
+      line(b, "Overdue", "no inventory since " + (drift.lastInventoryAt() == null ? "ever"
+          : drift.lastInventoryAt()) + " (found overdue " + drift.overdueSince() + ")");
+    }
     line(b, "Drift", open.isEmpty() ? "no open finding" : open.size() + " open finding(s)");
     for (DriftFinding f : open) {
       b.append(Output.printable("  #" + f.id() + " " + f.port() + " "

@@ -147,6 +147,24 @@ final class ServerCommand extends CommandBase {
           + " or resolved), failed attestations and quarantined NEs.")
   java.net.URI alertWebhook;
 
+  @Option(names = "--drift-overdue", paramLabel = "DURATION", defaultValue = "30m",
+      converter = DurationConverter.class,
+      description = "An NE that sent no socket inventory for this long is audited (DRIFT_OVERDUE),"
+          + " posted to --alert-webhook as 'drift.overdue' and listed out of port policy until it"
+          + " reports (default: ${DEFAULT-VALUE}).")
+  Duration driftOverdue;
+
+  @Option(names = "--drift-report-burst", paramLabel = "N", defaultValue = "10",
+      description = "Socket inventories an NE may send at once before --drift-report-every"
+          + " applies (default: ${DEFAULT-VALUE}).")
+  int driftReportBurst;
+
+  @Option(names = "--drift-report-every", paramLabel = "DURATION", defaultValue = "10s",
+      converter = DurationConverter.class,
+      description = "One more socket inventory allowed per NE per this much time; one sent"
+          + " beyond it is refused 429 RATE_LIMITED (default: ${DEFAULT-VALUE}).")
+  Duration driftReportEvery;
+
   @Option(names = "--vulndb", paramLabel = "DIR",
       description = "The vulnerability database ('neguard vulndb import --db DIR') the NEs'"
           + " installed packages are assessed against; opened when first needed and again"

@@ -77,6 +77,8 @@ public final class ServerLauncher {
       b.attest(new ServerConfig.Attest(c.attestInterval, c.attestJitter,
           c.attestChallengeValidity, ServerConfig.Attest.defaults().schedulerInterval(),
           c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors));
+      b.drift(new ServerConfig.Drift(c.driftReportBurst, c.driftReportEvery, c.driftOverdue,
+          ServerConfig.Drift.defaults().checkInterval()));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }

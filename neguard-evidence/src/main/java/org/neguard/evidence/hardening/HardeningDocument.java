@@ -68,6 +68,12 @@ public final class HardeningDocument {
       outcome = Outcome.NOT_TESTED;
       actual = "no hardening policy is uploaded for NE type " + d.neType() + ": nothing was"
           + " judged (upload one with neguard policy upload)";
+    } else if (InventoryVerdict.REFUSED.equals(d.lastVerdict())) {
+      // A report the server could not judge is no pass, whatever an older one said.
+      outcome = Outcome.FAIL;
+      actual = "the NE's last socket inventory was refused at " + d.refusedAt() + " ("
+          + d.refusals() + " refused since the last accepted one): " + d.refusal()
+          + (d.openFindings() > 0 ? "; " + d.openFindings() + " finding(s) open" : "");
     } else if (d.lastInventoryAt() == null) {
       outcome = Outcome.NOT_TESTED;
       actual = "no socket inventory received from the NE's agent yet";
@@ -76,6 +82,10 @@ public final class HardeningDocument {
       actual = Math.max(open.size(), d.openFindings()) + " port(s) open that policy version "
           + policy.version() + " does not allow (last inventory at " + d.lastInventoryAt()
           + ", judged " + d.lastVerdict() + ")";
+    } else if (d.overdueSince() != null) {
+      outcome = Outcome.INCONCLUSIVE;
+      actual = "no socket inventory since " + d.lastInventoryAt() + ": the NE stopped reporting"
+          + " (overdue since " + d.overdueSince() + "), so what listens now is not known";
     } else if (InventoryVerdict.PASS.equals(d.lastVerdict())) {
       outcome = Outcome.PASS;
       actual = "last inventory at " + d.lastInventoryAt() + " judged PASS against policy"

@@ -64,4 +64,22 @@ class HardeningDocumentTest {
     assertThat(HardeningDocument.build("t", AT, List.of(drift("INCONCLUSIVE")),
         List.of(POLICY)).verdict()).isEqualTo("FAIL");
   }
+
+  @Test
+  @DisplayName("HRD-4 a device whose last report was refused fails, whatever an older report"
+      + " said; one that stopped reporting is inconclusive, never a pass")
+  void device_refusedOrOverdue_neverPasses() {
+    DeviceDrift refused = new DeviceDrift("ne-1", "mme", "2026-12-05T03:30:00Z", "REFUSED", 0,
+        List.of(), "2026-12-05T03:40:00Z", "SIZE_LIMIT: an inventory may have at most 524288"
+            + " bytes", 3, null);
+    var c = HardeningDocument.device(refused, POLICY);
+    assertThat(c.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(c.actual()).contains("refused at 2026-12-05T03:40:00Z", "SIZE_LIMIT",
+        "3 refused");
+    DeviceDrift silent = new DeviceDrift("ne-1", "mme", "2026-12-05T03:30:00Z", "PASS", 0,
+        List.of(), null, null, 0, "2026-12-05T04:01:00Z");
+    var s = HardeningDocument.device(silent, POLICY);
+    assertThat(s.outcome()).isEqualTo(Outcome.INCONCLUSIVE);
+    assertThat(s.actual()).contains("stopped reporting", "overdue since 2026-12-05T04:01:00Z");
+  }
 }

@@ -51,6 +51,17 @@ public final class LocalInventory {
   }
 
   /** The inventory of this process's network namespace. */
+  /**
+   * The address {@code raw} (4 or 16 bytes) as an inventory writes it: dotted IPv4, RFC 5952
+   * IPv6, {@code ::ffff:a.b.c.d} for an IPv4-mapped one. The one form the server accepts in an
+   * agent's report, since it compares sockets by their text.
+   *
+   * @throws IllegalArgumentException when {@code raw} is not 4 or 16 bytes long
+   */
+  public static String addressText(byte[] raw) {
+    return Addresses.format(raw);
+  }
+
   /** Records every interface's addresses as {@code interface.NAME} parameters. */
   private static void interfaces(Map<String, String> parameters, List<String> notes) {
     try {

@@ -1,6 +1,7 @@
 package org.neguard.server.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,9 +10,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.neguard.server.ServerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -21,22 +26,48 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * per event ({@code event}, e.g. {@code drift.detected} or {@code attestation.failed}, the device,
  * its NE type and the event's detail under a name of its own). Sent after the finding committed,
  * asynchronously and with a timeout, so that a slow or absent receiver never holds an agent's
- * request; a failed post is logged (the audit row is the record that counts).
+ * request; a failed post is logged (the audit row is the record that counts). At most {@link
+ * #MAX_IN_FLIGHT} posts wait for the receiver at once: beyond that an alert is dropped and
+ * counted ({@code neguard.alerts} {@code outcome=dropped}, and a warning at most once a minute),
+ * so that a burst of events and a slow receiver cannot pile requests up in the server's memory.
  */
 @Component
 public final class AlertWebhook {
   private static final Logger LOG = LoggerFactory.getLogger(AlertWebhook.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /** A post's whole exchange, body included, at most. */
+  private final Duration timeout;
+  /** Posts waiting for the receiver at most. */
+  static final int MAX_IN_FLIGHT = 256;
+  private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Optional<URI> url;
   private final ObjectMapper json;
   private final HttpClient http;
+  private final Semaphore inFlight;
+  private final MeterRegistry metrics;
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-  public AlertWebhook(ServerConfig config, ObjectMapper json) {
+  @Autowired
+  public AlertWebhook(ServerConfig config, ObjectMapper json, MeterRegistry metrics) {
+    this(config, json, metrics, MAX_IN_FLIGHT, TIMEOUT);
+  }
+
+  AlertWebhook(ServerConfig config, ObjectMapper json, MeterRegistry metrics, int maxInFlight,
+      Duration timeout) {
+    this.timeout = timeout;
     this.url = config.alertWebhook();
     this.json = json;
-    this.http = url.isEmpty() ? null : HttpClient.newBuilder().connectTimeout(TIMEOUT)
+    this.metrics = metrics;
+    this.inFlight = new Semaphore(maxInFlight);
+    this.http = url.isEmpty() ? null : HttpClient.newBuilder().connectTimeout(timeout)
         .followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /** Alerts dropped so far because {@link #MAX_IN_FLIGHT} posts were waiting. */
+  long dropped() {
+    return dropped.get();
   }
 
   /**
@@ -76,10 +107,28 @@ public final class AlertWebhook {
       LOG.warn("alert not serialized: {}", e.getMessage());
       return;
     }
-    HttpRequest request = HttpRequest.newBuilder(url.get()).timeout(TIMEOUT)
+    HttpRequest request = HttpRequest.newBuilder(url.get()).timeout(timeout)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
-    http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+    if (!inFlight.tryAcquire()) {
+      long n = dropped.incrementAndGet();
+      metrics.counter("neguard.alerts", "outcome", "dropped").increment();
+      long last = lastWarned.get();
+      long t = System.nanoTime();
+      if (t - last >= WARN_EVERY_NANOS && lastWarned.compareAndSet(last, t)) {
+        LOG.warn("alert {} for {} dropped: {} posts to {} are waiting for it ({} dropped since"
+            + " start; the audit log has each event)", event, deviceId, MAX_IN_FLIGHT, url.get(),
+            n);
+      }
+      return;
+    }
+    // The request's timeout covers the wait for the headers only: a receiver that sends them
+    // and then stalls the body would hold the permit for good without this bound.
+    http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        .orTimeout(2 * timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, e) -> {
+      inFlight.release();
+      metrics.counter("neguard.alerts", "outcome", e == null && r.statusCode() / 100 == 2
+          ? "delivered" : "failed").increment();
       if (e != null) {
         LOG.warn("alert {} for {} not delivered to {}: {}", event, deviceId,
             url.get(), e.toString());

@@ -92,14 +92,17 @@ class DriftController {
   @PostMapping("/api/device/v1/inventory")
   @Allowed(device = true)
   InventoryVerdict inventory(HttpServletRequest request) throws IOException {
-    String deviceId = CurrentDevice.current().deviceId();
-    byte[] body = bounded(request, DriftJudge.MAX_INVENTORY_BYTES, "an inventory");
+    String deviceId = CurrentDevice.required().deviceId();
+    byte[] body;
+    try {
+      body = bounded(request, DriftJudge.MAX_INVENTORY_BYTES, "an inventory");
+    } catch (ApiException e) {
+      throw judge.refused(deviceId, e);
+    }
     if (body == null) {
-      ApiException e = ApiException.of(ReasonCode.SIZE_LIMIT, "an inventory may have at most "
-          + DriftJudge.MAX_INVENTORY_BYTES + " bytes");
-      audit.append(AuditEvent.failure("device " + deviceId, "DRIFT_INVENTORY",
-          "device " + deviceId, e.getMessage()));
-      throw e;
+      throw judge.refused(deviceId, ApiException.of(ReasonCode.SIZE_LIMIT, "an inventory may"
+          + " have at most " + DriftJudge.MAX_INVENTORY_BYTES + " bytes: the agent fits its"
+          + " report within it (an agent older than that cannot)"));
     }
     return judge.report(deviceId, body);
   }

@@ -38,7 +38,10 @@ final class BodyLimitFilter extends OncePerRequestFilter {
       java.util.Set.of("/api/device/v1/evidence", "/api/device/v1/feedback",
           // What an NE runs (issue 16): 20,000 packages are some MiB; the controller bounds it
           // to its own, smaller limit.
-          "/api/device/v1/packages");
+          "/api/device/v1/packages",
+          // A socket inventory: its controller bounds it, and records a refused one as the
+          // device's verdict (a refusal here would leave the device at its last PASS).
+          "/api/device/v1/inventory");
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,

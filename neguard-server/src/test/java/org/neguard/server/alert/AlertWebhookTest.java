@@ -3,8 +3,17 @@ package org.neguard.server.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -30,7 +39,7 @@ class AlertWebhookTest {
   void start(@TempDir Path dir) throws Exception {
     receiver = new WebhookReceiver();
     webhook = new AlertWebhook(ServerConfig.builder(dir.resolve("data")).port(0)
-        .alertWebhook(receiver.url()).build(), new ObjectMapper());
+        .alertWebhook(receiver.url()).build(), new ObjectMapper(), new SimpleMeterRegistry());
     tx = new TransactionTemplate(new DataSourceTransactionManager(new SimpleDriverDataSource(
         new org.h2.Driver(), "jdbc:h2:mem:alerts", "sa", "")));
   }
@@ -68,5 +77,108 @@ class AlertWebhookTest {
   void post_outsideATransaction_sentAtOnce() throws Exception {
     webhook.post("drift.detected", "d4", "henb", "drift", Map.of("port", 23));
     assertThat(receiver.await("drift.detected", "\"d4\"")).contains("\"port\":23");
+  }
+
+  @Test
+  @DisplayName("HRD-4 a receiver that does not answer holds at most the bound of posts; the"
+      + " rest are dropped and counted, and posts go out again once it answers")
+  void post_receiverStalled_boundedInFlight_restDroppedAndCounted(@TempDir Path dir)
+      throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    AtomicInteger received = new AtomicInteger();
+    HttpServer stalled = receiver(x -> {
+      received.incrementAndGet();
+      try {
+        answer.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      x.sendResponseHeaders(204, -1);
+      x.close();
+    });
+    try {
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      AlertWebhook bounded = webhook(dir, stalled, metrics, 2, java.time.Duration.ofSeconds(10));
+      for (int i = 0; i < 5; i++) {
+        bounded.post("drift.detected", "d" + i, "henb", "drift", Map.of("port", 23));
+      }
+      assertThat(bounded.dropped()).as("beyond the two in flight").isEqualTo(3);
+      assertThat(metrics.counter("neguard.alerts", "outcome", "dropped").count()).isEqualTo(3);
+      await(() -> received.get() >= 2);
+      assertThat(received.get()).as("the two in flight reached the receiver").isEqualTo(2);
+      answer.countDown();
+      await(() -> metrics.counter("neguard.alerts", "outcome", "delivered").count() >= 2);
+      bounded.post("drift.detected", "d9", "henb", "drift", Map.of("port", 23));
+      assertThat(bounded.dropped()).as("room again once the receiver answered").isEqualTo(3);
+      await(() -> received.get() >= 3);
+      assertThat(received.get()).isEqualTo(3);
+    } finally {
+      answer.countDown();
+      stalled.stop(0);
+    }
+  }
+
+  @Test
+  @DisplayName("HRD-4 a receiver that sends its headers and then stalls the body gives its post"
+      + " up after the bound: the place is free again, not held for good")
+  void post_receiverStallsTheBody_placeFreedAfterTheBound(@TempDir Path dir) throws Exception {
+    CountDownLatch end = new CountDownLatch(1);
+    AtomicInteger received = new AtomicInteger();
+    HttpServer stalled = receiver(x -> {
+      received.incrementAndGet();
+      x.sendResponseHeaders(200, 0);
+      x.getResponseBody().write('{');
+      x.getResponseBody().flush();
+      try {
+        end.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      x.close();
+    });
+    try {
+      SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+      AlertWebhook bounded = webhook(dir, stalled, metrics, 1, java.time.Duration.ofMillis(500));
+      bounded.post("drift.detected", "d1", "henb", "drift", Map.of("port", 23));
+      bounded.post("drift.detected", "d2", "henb", "drift", Map.of("port", 23));
+      assertThat(bounded.dropped()).isEqualTo(1);
+      await(() -> metrics.counter("neguard.alerts", "outcome", "failed").count() >= 1);
+      assertThat(metrics.counter("neguard.alerts", "outcome", "failed").count())
+          .as("given up once the whole exchange took longer than its bound").isEqualTo(1);
+      bounded.post("drift.detected", "d3", "henb", "drift", Map.of("port", 23));
+      assertThat(bounded.dropped()).as("its place is free again").isEqualTo(1);
+      await(() -> received.get() >= 2);
+      assertThat(received.get()).isEqualTo(2);
+    } finally {
+      end.countDown();
+      stalled.stop(0);
+    }
+  }
+
+  /** A receiver on loopback answering with {@code handler}, started. */
+  private static HttpServer receiver(com.sun.net.httpserver.HttpHandler handler)
+      throws java.io.IOException {
+    HttpServer server = HttpServer.create(
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext("/", handler);
+    server.start();
+    return server;
+  }
+
+  private static AlertWebhook webhook(Path dir, HttpServer receiver, SimpleMeterRegistry metrics,
+      int maxInFlight, java.time.Duration timeout) {
+    return new AlertWebhook(ServerConfig.builder(dir.resolve("b")).port(0)
+        .alertWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/"))
+        .build(), new ObjectMapper(), metrics, maxInFlight, timeout);
+  }
+
+  /** Waits (10 s at most) until {@code done}; the assertions after it say what was missing. */
+  private static void await(java.util.function.BooleanSupplier done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
   }
 }

@@ -30,6 +30,14 @@ final class DriftFixture {
         + "    justification: S1-MME towards the eNodeBs\n";
   }
 
+  /** A policy for {@code neType} declaring ssh on tcp/{@code port}, on the management network only. */
+  static String managementOnly(String neType, int port) {
+    return "schema: neguard-hardening-policy/1\nneType: " + neType + "\n"
+        + "description: ssh for the management network only\nallowed:\n"
+        + "  - transport: tcp\n    port: " + port + "\n    service: ssh\n"
+        + "    justification: OAM shell\n    reachableOn: [198.51.100.0/24]\n";
+  }
+
   static Http.Response upload(TestServer s, String token, String neType, String yaml) {
     return s.http.sendRaw("POST", "/api/policies/" + neType,
         Map.of("Authorization", "Bearer " + token, "Content-Type", "application/yaml"),

@@ -226,10 +226,7 @@ class DriftTest {
       + " does not resolve its finding")
   void inventory_wrongInterfaceAndUnprovenStates_findingsKeptUntilProven() throws Exception {
     String type = "drift-if-type";
-    String yaml = "schema: neguard-hardening-policy/1\nneType: " + type + "\n"
-        + "description: ssh for the management network only\nallowed:\n"
-        + "  - transport: tcp\n    port: 22\n    service: ssh\n"
-        + "    justification: OAM shell\n    reachableOn: [198.51.100.0/24]\n";
+    String yaml = DriftFixture.managementOnly(type, 22);
     assertThat(upload(s, s.adminToken(), type, yaml).status()).isEqualTo(201);
     TestDevice d = TestDevice.enroll(s, "drift-if", type);
 
