@@ -852,8 +852,11 @@ public final class Agent {
   /**
    * What the enforce mode blocks after {@code v}: empty when nothing was judged (no policy:
    * the table stays as it is), else the undeclared TCP, UDP and SCTP sockets, an IPv4-mapped
-   * address as its IPv4 address (a dual-stack socket's IPv4 clients arrive as IPv4 packets) and
-   * a wildcard as any address.
+   * address as its IPv4 address (a dual-stack socket's IPv4 clients arrive as IPv4 packets), a
+   * wildcard as any address, and a multi-homed SCTP endpoint on each of its addresses. When an
+   * address list is cut short (the server names a great many by their first ones) or an
+   * address is none this agent can write a rule for, the port is blocked on every address: one
+   * odd socket must neither stop the enforcement nor leave its port open.
    */
   static Optional<java.util.Set<PortRef>> toBlock(InventoryVerdict v) {
     if (InventoryVerdict.NO_POLICY.equals(v.verdict())) {
@@ -861,9 +864,21 @@ public final class Agent {
     }
     java.util.Set<PortRef> block = new java.util.LinkedHashSet<>();
     for (ListeningPort p : v.undeclared()) {
-      String address = p.address().startsWith("::ffff:") ? p.address().substring(7)
-          : p.address();
-      block.add(new PortRef(p.protocol(), p.port(), address));
+      List<PortRef> each = new ArrayList<>();
+      boolean whole = true;
+      for (String a : p.address().split(" ")) {
+        String address = a.startsWith("::ffff:") ? a.substring(7) : a;
+        try {
+          each.add(new PortRef(p.protocol(), p.port(), address));
+        } catch (IllegalArgumentException e) {
+          whole = false;
+        }
+      }
+      if (whole) {
+        block.addAll(each);
+      } else {
+        block.add(PortRef.of(p.protocol(), p.port()));
+      }
     }
     return Optional.of(java.util.Set.copyOf(block));
   }

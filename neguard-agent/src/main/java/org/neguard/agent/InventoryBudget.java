@@ -25,13 +25,19 @@ import org.neguard.harden.ProcessInfo;
  * its own sockets rather than another user's; and the report says so and is marked incomplete,
  * which never passes, resolves no finding, and is alerted by the server. A socket of the
  * flooding user itself may be among those left out: only a report that lists every socket
- * shows it. Stateless and thread-safe.
+ * shows it. An agent not running as root sees no socket's owner, so it cannot tell users apart
+ * and leaves sockets out in the inventory's order. Stateless and thread-safe.
  */
 public final class InventoryBudget {
   /** An executable path is cut to this many characters when the inventory is too large. */
   static final int EXECUTABLE_CHARS = 256;
   /** A user or command name is cut to this many characters then. */
   static final int NAME_CHARS = 64;
+  /**
+   * A multi-homed SCTP endpoint keeps this many of its addresses then (any user can bind one to
+   * thousands of loopback addresses); the server keys such an endpoint by fewer still.
+   */
+  static final int ADDRESSES = 16;
 
   private InventoryBudget() {}
 
@@ -102,13 +108,16 @@ public final class InventoryBudget {
         o.machineId());
   }
 
-  /** The socket without its evidence, its owner's names cut. */
+  /** The socket without its evidence, its owner's names and its address list cut. */
   private static ObservedPort light(ObservedPort p) {
     ProcessInfo owner = p.process();
     ProcessInfo cut = owner == null ? null : new ProcessInfo(owner.pid(),
         clip(owner.name(), NAME_CHARS), clip(owner.executable(), EXECUTABLE_CHARS),
         clip(owner.user(), NAME_CHARS));
-    return new ObservedPort(p.transport(), p.address(), p.port(), p.state(), p.service(), null,
+    String[] addresses = p.address().split(" ");
+    String address = addresses.length <= ADDRESSES ? p.address()
+        : String.join(" ", java.util.Arrays.copyOf(addresses, ADDRESSES));
+    return new ObservedPort(p.transport(), address, p.port(), p.state(), p.service(), null,
         cut, p.snmp(), p.cpe());
   }
 

@@ -35,4 +35,18 @@ class EnforceVerdictTest {
     assertThat(Agent.toBlock(verdict(InventoryVerdict.NO_POLICY))).isEmpty();
     assertThat(Agent.toBlock(verdict(InventoryVerdict.PASS))).contains(java.util.Set.of());
   }
+
+  @Test
+  @DisplayName("HRD-4 a multi-homed SCTP endpoint is blocked on each of its addresses; one the"
+      + " server names by its first addresses only (a great many), or with an address no rule"
+      + " can name, on every address; the others still blocked")
+  void toBlock_multihomedSctp_eachAddress_cutOrOddListOnEvery() {
+    assertThat(Agent.toBlock(verdict(InventoryVerdict.FAIL,
+        new ListeningPort("sctp", 36412, "10.20.0.5 10.21.0.5"),
+        new ListeningPort("sctp", 5000, "127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6"
+            + " 127.0.0.7 127.0.0.8 127.0.0.9 (and more)"),
+        new ListeningPort("tcp", 4444, "10.0.0.1")))).contains(java.util.Set.of(
+        new PortRef("sctp", 36412, "10.20.0.5"), new PortRef("sctp", 36412, "10.21.0.5"),
+        PortRef.of("sctp", 5000), new PortRef("tcp", 4444, "10.0.0.1")));
+  }
 }

@@ -13,7 +13,8 @@ import java.util.List;
  *     InventoryVerdict#verdict()}), or {@link InventoryVerdict#REFUSED} when the device's last
  *     report was refused (see {@code refusal}); null before any
  * @param openFindings how many findings are open
- * @param findings the findings, newest first (open and resolved; in lists only the open ones)
+ * @param findings the findings, newest first (open and resolved); in the out-of-policy list
+ *     the first 20 open ones, oldest first
  * @param refusedAt ISO-8601 instant of the last refused report, or null
  * @param refusal why it was refused, or null
  * @param refusals reports refused since the last accepted one
@@ -32,11 +33,5 @@ public record DeviceDrift(String deviceId, String neType, String lastInventoryAt
       int openFindings, List<DriftFinding> findings) {
     this(deviceId, neType, lastInventoryAt, lastVerdict, openFindings, findings, null, null, 0,
         null);
-  }
-
-  /** This device's drift with {@code findings} instead, {@code open} of them open. */
-  public DeviceDrift withFindings(int open, List<DriftFinding> findings) {
-    return new DeviceDrift(deviceId, neType, lastInventoryAt, lastVerdict, open, findings,
-        refusedAt, refusal, refusals, overdueSince);
   }
 }

@@ -51,9 +51,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * one finding twice.
  *
  * <p>A refused report is no silence: the device's last verdict becomes {@code REFUSED}, audited,
- * and alerted ({@code drift.refused}) at its first refusal and at most hourly after. Each device
+ * and alerted ({@code drift.refused}) at most hourly. Each device
  * has a report budget ({@link ServerConfig.Drift}): beyond it a report is refused 429
- * RATE_LIMITED before anything is stored, audited or alerted, so that a device reporting in a
+ * RATE_LIMITED before anything is stored or alerted (the audit log has the refused request's
+ * row), so that a device reporting in a
  * loop cannot fill the findings, the audit log or the alert receiver. Thread-safe.
  */
 @Component
@@ -84,6 +85,8 @@ public final class DriftJudge {
    * {@code undeclared} list, and the answer says they were not recorded.
    */
   static final int MAX_OPEN_FINDINGS = 256;
+  /** Open findings each device in the out-of-policy list carries (its count is whole). */
+  static final int LIST_FINDINGS = 20;
   /** Findings shown per device, newest first. */
   static final int MAX_HISTORY = 500;
   /**
@@ -251,9 +254,8 @@ public final class DriftJudge {
    * Records that {@code deviceId}'s report was refused for {@code e}, and returns {@code e} to
    * throw: the device's last verdict becomes REFUSED, the refusal is audited with its reason
    * and the count since the last accepted report (as every refused request is), and alerted
-   * ({@code drift.refused}) at the first refusal since that report and at most once per {@link
-   * #REPEAT_ALERT_EVERY} after it, so that a device refused in a loop does not flood the
-   * alert receiver.
+   * ({@code drift.refused}) at most once per {@link #REPEAT_ALERT_EVERY}, so that a device
+   * refused in a loop, or alternating, does not flood the alert receiver.
    *
    * @throws ApiException 429 RATE_LIMITED, instead, when the device has no report left in its
    *     budget: nothing is recorded then
@@ -474,15 +476,14 @@ public final class DriftJudge {
 
   /**
    * Alerts ({@code drift.incomplete}) a report that could not show every socket (sockets the
-   * agent left out to fit the limits, a table it could not read): its first since a complete
-   * report, then at most once per {@link #REPEAT_ALERT_EVERY}. Such a report is never a
+   * agent left out to fit the limits, a table it could not read), at most once per {@link
+   * #REPEAT_ALERT_EVERY} (complete reports in between do not reset it: a device alternating
+   * would be alerted at every report). Such a report is never a
    * pass, but without an alert a device kept incomplete on purpose would only be INCONCLUSIVE.
    */
   private void incomplete(String deviceId, String neType, Observation o, String verdict,
       Instant now) {
     if (o.complete()) {
-      jdbc.sql("UPDATE device_drift SET incomplete_alerted_at = NULL WHERE device_id = ?")
-          .param(deviceId).update();
       return;
     }
     Instant last = jdbc.sql("SELECT incomplete_alerted_at FROM device_drift WHERE device_id = ?")
@@ -512,8 +513,10 @@ public final class DriftJudge {
             + " AND id <= ?").params(deviceId, oldest).update());
     // The row exists: admit() made it. An accepted report ends a run of refusals and an
     // overdue silence.
+    // refusal_alerted_at stays: a device alternating refused and accepted reports is alerted
+    // once per REPEAT_ALERT_EVERY, not at every refusal.
     jdbc.sql("UPDATE device_drift SET last_inventory_at = ?, last_verdict = ?, refusals = 0,"
-            + " refusal_alerted_at = NULL, overdue_at = NULL WHERE device_id = ?")
+            + " overdue_at = NULL WHERE device_id = ?")
         .params(HardeningPolicies.utc(now), verdict, deviceId).update();
   }
 
@@ -564,27 +567,34 @@ public final class DriftJudge {
   }
 
   /**
-   * The devices out of policy, by id: those with open findings (each with its open findings),
-   * those whose last report was refused or judged other than PASS, and those overdue.
+   * The devices out of policy, by id: those with open findings, those whose last report was
+   * refused or judged other than PASS, and those overdue; each with its open findings' count
+   * and the first {@link #LIST_FINDINGS} of them. Two statements whatever the fleet's size (the
+   * console's overview runs it at every load).
    */
   public List<DeviceDrift> outOfPolicy() {
-    List<DriftFinding> open = jdbc.sql("SELECT * FROM drift_findings WHERE resolved_at IS NULL"
-        + " ORDER BY device_id, id").query((rs, i) -> finding(rs)).list();
-    Map<String, List<DriftFinding>> byDevice = open.stream().collect(
-        Collectors.groupingBy(DriftFinding::deviceId, java.util.TreeMap::new,
-            Collectors.toList()));
+    Map<String, List<DriftFinding>> open = jdbc.sql("SELECT * FROM (SELECT f.*, ROW_NUMBER()"
+            + " OVER (PARTITION BY f.device_id ORDER BY f.id) AS rn FROM drift_findings f"
+            + " WHERE f.resolved_at IS NULL) x WHERE rn <= " + LIST_FINDINGS
+            + " ORDER BY device_id, id")
+        .query((rs, i) -> finding(rs)).list().stream().collect(Collectors.groupingBy(
+            DriftFinding::deviceId, Collectors.toList()));
     // Not only open findings: a last report refused, or judged FAIL or INCONCLUSIVE (an
     // incomplete one: sockets left out, a table unread), or none for too long, is no pass.
-    jdbc.sql("SELECT device_id FROM device_drift WHERE last_verdict IN (?, ?, ?)"
-            + " OR overdue_at IS NOT NULL")
+    return jdbc.sql("SELECT v.id, v.ne_type, d.last_inventory_at, d.last_verdict, d.refused_at,"
+            + " d.refusal, d.refusals, d.overdue_at, (SELECT COUNT(*) FROM drift_findings f"
+            + " WHERE f.device_id = v.id AND f.resolved_at IS NULL) AS open_count"
+            + " FROM devices v LEFT JOIN device_drift d ON d.device_id = v.id"
+            + " WHERE d.last_verdict IN (?, ?, ?) OR d.overdue_at IS NOT NULL OR EXISTS"
+            + " (SELECT 1 FROM drift_findings f WHERE f.device_id = v.id"
+            + " AND f.resolved_at IS NULL) ORDER BY v.id")
         .params(InventoryVerdict.REFUSED, InventoryVerdict.FAIL, InventoryVerdict.INCONCLUSIVE)
-        .query(String.class).list()
-        .forEach(id -> byDevice.putIfAbsent(id, List.of()));
-    List<DeviceDrift> out = new ArrayList<>();
-    for (Map.Entry<String, List<DriftFinding>> e : byDevice.entrySet()) {
-      out.add(device(e.getKey()).withFindings(e.getValue().size(), e.getValue()));
-    }
-    return out;
+        .query((rs, i) -> new DeviceDrift(rs.getString(1), rs.getString(2),
+            text(rs.getObject(3, OffsetDateTime.class)), rs.getString(4), rs.getInt(9),
+            open.getOrDefault(rs.getString(1), List.of()),
+            text(rs.getObject(5, OffsetDateTime.class)), rs.getString(6), rs.getInt(7),
+            text(rs.getObject(8, OffsetDateTime.class))))
+        .list();
   }
 
   private static DriftFinding finding(java.sql.ResultSet rs) throws java.sql.SQLException {
@@ -600,15 +610,14 @@ public final class DriftJudge {
   /**
    * The socket a finding is kept for. An SCTP endpoint bound to more than {@link
    * #KEY_ADDRESSES} addresses (any local user can bind one to as many loopback addresses as
-   * it likes) is keyed by its first ones and their count, the same in every report, so that it
-   * is stored as it is compared.
+   * it likes) is keyed by its first ones and {@code (and more)}, the same in every report
+   * whether or not the agent cut the list to fit, so that it is stored as it is compared.
    */
   static ListeningPort port(ObservedPort p) {
     String address = p.address();
     String[] all = address.split(" ");
     if (all.length > KEY_ADDRESSES) {
-      address = String.join(" ", java.util.Arrays.copyOf(all, KEY_ADDRESSES)) + " (+"
-          + (all.length - KEY_ADDRESSES) + " more)";
+      address = String.join(" ", java.util.Arrays.copyOf(all, KEY_ADDRESSES)) + " (and more)";
     }
     return new ListeningPort(p.transport().name().toLowerCase(Locale.ROOT), p.port(), address);
   }

@@ -26,8 +26,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * ServerConfig.Drift#overdue()} is audited ({@code DRIFT_OVERDUE}) and alerted ({@code
  * drift.overdue}) once, and listed out of policy until it reports again. An agent stopped, its
  * inventory turned off, or its reports cut on the way all look alike from here, and none of them
- * may leave the device at its last PASS. A device refused in a loop is REFUSED rather than
- * overdue. Only devices that have reported once are watched: an agent whose inventory is off
+ * may leave the device at its last PASS. A device whose reports are refused goes overdue too
+ * once its last accepted one is older than the bound (one never accepted, once it stops
+ * sending). Only devices that have reported once are watched: an agent whose inventory is off
  * from the start has nothing to miss. Each device is claimed with a
  * conditional update, so that replicas alert it once between them. Thread-safe.
  */

@@ -88,17 +88,14 @@ class AlertWebhookTest {
     AtomicInteger received = new AtomicInteger();
     HttpServer stalled = receiver(x -> {
       received.incrementAndGet();
-      try {
-        answer.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      hold(answer);
       x.sendResponseHeaders(204, -1);
       x.close();
     });
     try {
       SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-      AlertWebhook bounded = webhook(dir, stalled, metrics, 2, java.time.Duration.ofSeconds(10));
+      AlertWebhook bounded = webhook(dir, stalled, metrics, 2, 2,
+          java.time.Duration.ofSeconds(10));
       for (int i = 0; i < 5; i++) {
         bounded.post("drift.detected", "d" + i, "henb", "drift", Map.of("port", 23));
       }
@@ -129,16 +126,13 @@ class AlertWebhookTest {
       x.sendResponseHeaders(200, 0);
       x.getResponseBody().write('{');
       x.getResponseBody().flush();
-      try {
-        end.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      hold(end);
       x.close();
     });
     try {
       SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-      AlertWebhook bounded = webhook(dir, stalled, metrics, 1, java.time.Duration.ofMillis(500));
+      AlertWebhook bounded = webhook(dir, stalled, metrics, 1, 1,
+          java.time.Duration.ofSeconds(2));
       bounded.post("drift.detected", "d1", "henb", "drift", Map.of("port", 23));
       bounded.post("drift.detected", "d2", "henb", "drift", Map.of("port", 23));
       assertThat(bounded.dropped()).isEqualTo(1);
@@ -155,6 +149,46 @@ class AlertWebhookTest {
     }
   }
 
+  @Test
+  @DisplayName("HRD-4 one device's alerts hold no more than its share of the places: another"
+      + " device's alert still goes out while the receiver is slow")
+  void post_oneDeviceFloods_othersStillSent(@TempDir Path dir) throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    java.util.List<String> bodies = java.util.Collections.synchronizedList(
+        new java.util.ArrayList<>());
+    HttpServer slow = receiver(x -> {
+      bodies.add(new String(x.getRequestBody().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      hold(answer);
+      x.sendResponseHeaders(204, -1);
+      x.close();
+    });
+    try {
+      AlertWebhook bounded = webhook(dir, slow, new SimpleMeterRegistry(), 8, 3,
+          java.time.Duration.ofSeconds(10));
+      for (int i = 0; i < 10; i++) {
+        bounded.post("drift.detected", "noisy", "henb", "drift", Map.of("port", 1000 + i));
+      }
+      assertThat(bounded.dropped()).as("beyond the noisy device's 3").isEqualTo(7);
+      bounded.post("attestation.failed", "other", "henb", "attestation", Map.of("r", "FAIL"));
+      assertThat(bounded.dropped()).as("the other device's alert has its place").isEqualTo(7);
+      await(() -> bodies.stream().anyMatch(b -> b.contains("\"other\"")));
+      assertThat(bodies).anyMatch(b -> b.contains("attestation.failed"));
+    } finally {
+      answer.countDown();
+      slow.stop(0);
+    }
+  }
+
+  /** Holds a receiver's answer until {@code latch} (30 s at most). */
+  private static void hold(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** A receiver on loopback answering with {@code handler}, started. */
   private static HttpServer receiver(com.sun.net.httpserver.HttpHandler handler)
       throws java.io.IOException {
@@ -167,10 +201,10 @@ class AlertWebhookTest {
   }
 
   private static AlertWebhook webhook(Path dir, HttpServer receiver, SimpleMeterRegistry metrics,
-      int maxInFlight, java.time.Duration timeout) {
+      int maxInFlight, int perDevice, java.time.Duration timeout) {
     return new AlertWebhook(ServerConfig.builder(dir.resolve("b")).port(0)
         .alertWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/"))
-        .build(), new ObjectMapper(), metrics, maxInFlight, timeout);
+        .build(), new ObjectMapper(), metrics, maxInFlight, perDevice, timeout);
   }
 
   /** Waits (10 s at most) until {@code done}; the assertions after it say what was missing. */

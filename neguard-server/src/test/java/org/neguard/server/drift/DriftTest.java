@@ -319,6 +319,14 @@ class DriftTest {
     assertThat(v.messages().get(0)).startsWith("3 more socket(s)");
     assertThat(count(s, "SELECT COUNT(*) FROM drift_findings WHERE device_id = 'drift-many'"
         + " AND resolved_at IS NULL")).isEqualTo(DriftJudge.MAX_OPEN_FINDINGS);
+    // The out-of-policy list carries the whole count and the first few findings of each.
+    JsonNode listed = null;
+    for (JsonNode each : s.http.get("/api/drift", s.token(Role.OPERATOR)).json()) {
+      listed = "drift-many".equals(each.path("deviceId").asText()) ? each : listed;
+    }
+    assertThat(listed).isNotNull();
+    assertThat(listed.path("openFindings").asInt()).isEqualTo(DriftJudge.MAX_OPEN_FINDINGS);
+    assertThat(listed.path("findings")).hasSize(DriftJudge.LIST_FINDINGS);
   }
 
   @Test
