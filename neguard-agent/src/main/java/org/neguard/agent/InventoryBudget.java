@@ -47,6 +47,23 @@ public final class InventoryBudget {
   }
 
   /**
+   * What is sent: {@code o} fitted and encoded ({@link ObservationCodec}). An inventory that
+   * fits as taken, the usual case, is encoded once.
+   */
+  static Fitted encode(Observation o) {
+    byte[] whole = ObservationCodec.encode(o);
+    if (o.ports().size() <= InventoryLimits.MAX_PORTS
+        && whole.length <= InventoryLimits.MAX_BYTES) {
+      return new Fitted(o, whole);
+    }
+    Observation fitted = fit(o);
+    return new Fitted(fitted, ObservationCodec.encode(fitted));
+  }
+
+  /** An observation as sent, and its JSON. */
+  record Fitted(Observation observation, byte[] json) {}
+
+  /**
    * {@code o} itself when it lists at most {@code maxPorts} sockets in at most {@code maxBytes}
    * of JSON; else a lighter copy, and if needed one with sockets left out and marked incomplete,
    * that does. Only an inventory whose notes and parameters alone exceed {@code maxBytes} does

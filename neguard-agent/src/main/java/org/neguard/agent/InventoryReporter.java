@@ -16,7 +16,6 @@ import org.neguard.api.device.InventoryVerdict;
 import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.PackageVerdict;
 import org.neguard.harden.Observation;
-import org.neguard.harden.ObservationCodec;
 import org.neguard.harden.ObservedPort;
 import org.neguard.harden.inventory.LocalInventory;
 import org.neguard.verdict.RefusalException;
@@ -109,12 +108,13 @@ public final class InventoryReporter implements AutoCloseable {
       if (sockets.equals(lastSent) && ++unchanged < RESEND_EVERY) {
         return;
       }
-      Observation sent = InventoryBudget.fit(o);
+      InventoryBudget.Fitted fitted = InventoryBudget.encode(o);
+      Observation sent = fitted.observation();
       if (sent.ports().size() < o.ports().size()) {
         log.event("inventory_cut", "sockets", o.ports().size(), "sent", sent.ports().size(),
             "message", sent.notes().get(sent.notes().size() - 1));
       }
-      InventoryVerdict v = client.reportInventory(ObservationCodec.encode(sent));
+      InventoryVerdict v = client.reportInventory(fitted.json());
       boolean changed = !sockets.equals(lastSent);
       lastSent = sockets;
       unchanged = 0;

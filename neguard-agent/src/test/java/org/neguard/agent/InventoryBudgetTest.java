@@ -36,9 +36,12 @@ class InventoryBudgetTest {
   }
 
   @Test
-  void fit_smallInventory_sentAsTaken() {
+  void fit_smallInventory_sentAsTaken() throws Exception {
     Observation o = inventory(List.of(socket(22, 1, "root", "/usr/sbin/sshd")));
     assertThat(InventoryBudget.fit(o)).isSameAs(o);
+    InventoryBudget.Fitted sent = InventoryBudget.encode(o);
+    assertThat(sent.observation()).isSameAs(o);
+    assertThat(sent.json()).isEqualTo(ObservationCodec.encode(o));
   }
 
   @Test
@@ -68,7 +71,7 @@ class InventoryBudgetTest {
   @DisplayName("HRD-4 more sockets than a report may list: the flooding user's are left out"
       + " first, whatever executables it runs them from, the other users' all kept; the report"
       + " says so and is incomplete")
-  void fit_socketFlood_floodingUserLeftOutFirst_incompleteWithNote() {
+  void fit_socketFlood_floodingUserLeftOutFirst_incompleteWithNote() throws Exception {
     List<ObservedPort> ports = new ArrayList<>();
     for (int i = 0; i < 6000; i++) {
       // One executable per socket: ranking by executable would put each flood socket first.
@@ -79,6 +82,9 @@ class InventoryBudgetTest {
     Observation o = inventory(ports);
 
     Observation fitted = InventoryBudget.fit(o);
+    InventoryBudget.Fitted sent = InventoryBudget.encode(o);
+    assertThat(ObservationCodec.decode(sent.json())).isEqualTo(sent.observation())
+        .isEqualTo(fitted);
     assertThat(fitted.ports().size()).isLessThanOrEqualTo(InventoryLimits.MAX_PORTS)
         .isGreaterThan(1000);
     assertThat(ObservationCodec.encode(fitted).length)
