@@ -398,23 +398,6 @@ public final class DriftJudge {
     }
     Map<ListeningPort, DriftFinding> openByPort = new HashMap<>();
     open.forEach(f -> openByPort.put(f.port(), f));
-    List<DriftFinding> opened = new ArrayList<>();
-    int unrecorded = 0;
-    for (Map.Entry<ListeningPort, PortFinding> e : against.entrySet()) {
-      if (openByPort.containsKey(e.getKey())) {
-        continue;
-      }
-      if (open.size() + opened.size() >= MAX_OPEN_FINDINGS) {
-        unrecorded++;
-        continue;
-      }
-      DriftFinding f = insert(deviceId, e.getKey(), e.getValue(), p.version(), now);
-      opened.add(f);
-      audit.append(AuditEvent.success(actor, "DRIFT_DETECTED", "device " + deviceId,
-          "finding " + f.id() + ": " + f.kind().toLowerCase(Locale.ROOT) + " " + f.port()
-              + (f.process() == null ? "" : " (" + f.process() + ")") + "; NE type " + neType
-              + " policy version " + p.version() + "; " + f.detail()));
-    }
     List<DriftFinding> resolved = new ArrayList<>();
     // Only a complete inventory shows a port gone: a table that could not be read proves nothing.
     if (o.complete()) {
@@ -432,13 +415,6 @@ public final class DriftJudge {
         }
         jdbc.sql("UPDATE drift_findings SET resolved_at = ?, resolution = ? WHERE id = ?")
             .params(HardeningPolicies.utc(now), resolution, f.id()).update();
-        // Keep the newest resolved ones: a socket opened and closed in a loop must not grow
-        // the table without end (the audit log keeps each).
-        jdbc.sql("SELECT id FROM drift_findings WHERE device_id = ? AND resolved_at IS NOT NULL"
-                + " ORDER BY id DESC LIMIT 1 OFFSET " + KEEP_RESOLVED)
-            .param(deviceId).query(Long.class).optional()
-            .ifPresent(oldest -> jdbc.sql("DELETE FROM drift_findings WHERE device_id = ?"
-                + " AND resolved_at IS NOT NULL AND id <= ?").params(deviceId, oldest).update());
         DriftFinding r = new DriftFinding(f.id(), f.deviceId(), f.port(), f.kind(), f.rule(),
             f.process(), f.detail(), f.policyVersion(), f.openedAt(), now.toString(),
             resolution);
@@ -448,6 +424,34 @@ public final class DriftJudge {
                 + " (the device's inventory of " + o.finished() + " no longer lists it"
                 + (resolution.equals("closed") ? "" : " against the policy") + ")"));
       }
+    }
+    List<DriftFinding> opened = new ArrayList<>();
+    int unrecorded = 0;
+    for (Map.Entry<ListeningPort, PortFinding> e : against.entrySet()) {
+      if (openByPort.containsKey(e.getKey())) {
+        continue;
+      }
+      // Counted after this report's resolutions: a device alternating two sets of sockets
+      // gets its findings for the set it shows, not only every other report.
+      if (open.size() - resolved.size() + opened.size() >= MAX_OPEN_FINDINGS) {
+        unrecorded++;
+        continue;
+      }
+      DriftFinding f = insert(deviceId, e.getKey(), e.getValue(), p.version(), now);
+      opened.add(f);
+      audit.append(AuditEvent.success(actor, "DRIFT_DETECTED", "device " + deviceId,
+          "finding " + f.id() + ": " + f.kind().toLowerCase(Locale.ROOT) + " " + f.port()
+              + (f.process() == null ? "" : " (" + f.process() + ")") + "; NE type " + neType
+              + " policy version " + p.version() + "; " + f.detail()));
+    }
+    if (!resolved.isEmpty()) {
+      // Keep the newest resolved ones: a socket opened and closed in a loop must not grow the
+      // table without end (the audit log keeps each).
+      jdbc.sql("SELECT id FROM drift_findings WHERE device_id = ? AND resolved_at IS NOT NULL"
+              + " ORDER BY id DESC LIMIT 1 OFFSET " + KEEP_RESOLVED)
+          .param(deviceId).query(Long.class).optional()
+          .ifPresent(oldest -> jdbc.sql("DELETE FROM drift_findings WHERE device_id = ?"
+              + " AND resolved_at IS NOT NULL AND id <= ?").params(deviceId, oldest).update());
     }
     String verdict = ev.verdict().name();
     record(deviceId, body, p.version(), verdict, now);

@@ -327,6 +327,15 @@ class DriftTest {
     assertThat(listed).isNotNull();
     assertThat(listed.path("openFindings").asInt()).isEqualTo(DriftJudge.MAX_OPEN_FINDINGS);
     assertThat(listed.path("findings")).hasSize(DriftJudge.LIST_FINDINGS);
+
+    // Another set of as many sockets, the first gone: the old findings resolved and as many
+    // new ones opened in the same report (the bound counted after the resolutions).
+    for (int i = 0; i < n; i++) {
+      ports[i] = tcp("0.0.0.0", 20_000 + i, 100 + i, "spam");
+    }
+    InventoryVerdict other = d.client.reportInventory(inventory("h", true, ports));
+    assertThat(other.resolved()).hasSize(DriftJudge.MAX_OPEN_FINDINGS);
+    assertThat(other.opened()).hasSize(DriftJudge.MAX_OPEN_FINDINGS);
   }
 
   @Test
