@@ -95,6 +95,15 @@ public final class TestServer implements AutoCloseable {
 
   /** The server's bean of {@code type}, for tests that drive a component the API does not. */
   public <T> T bean(Class<T> type) throws ReflectiveOperationException {
+    return bean(server, type);
+  }
+
+  /**
+   * The bean of {@code type} of a running {@code server} (a replica a test started itself, say):
+   * the launcher's boundary exposes none, so tests look behind it.
+   */
+  public static <T> T bean(NeguardServer server, Class<T> type)
+      throws ReflectiveOperationException {
     java.lang.reflect.Field f = NeguardServer.class.getDeclaredField("context");
     f.setAccessible(true);
     return ((org.springframework.context.ConfigurableApplicationContext) f.get(server))

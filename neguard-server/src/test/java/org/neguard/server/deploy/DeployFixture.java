@@ -83,9 +83,7 @@ final class DeployFixture implements AutoCloseable {
 
   /** A bean of the running server (the launcher boundary exposes none; tests look behind). */
   <T> T bean(Class<T> type) throws ReflectiveOperationException {
-    Field f = NeguardServer.class.getDeclaredField("context");
-    f.setAccessible(true);
-    return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
+    return s.bean(type);
   }
 
   /** Publishes {@code event} in the running server, in the calling thread. */

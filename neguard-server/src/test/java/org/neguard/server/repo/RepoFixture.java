@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.Field;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +26,6 @@ import javax.net.ssl.TrustManagerFactory;
 import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.server.Bundles;
 import org.neguard.server.Http;
-import org.neguard.server.NeguardServer;
 import org.neguard.server.TestServer;
 import org.neguard.tuf.ClientConfig;
 import org.neguard.tuf.Fetcher;
@@ -38,7 +36,6 @@ import org.neguard.tuf.RootMetadata;
 import org.neguard.tuf.SigningKey;
 import org.neguard.tuf.TufClient;
 import org.neguard.tuf.TufKey;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Test support for the repository: offline root keys made here, roots assembled and signed with
@@ -167,13 +164,6 @@ final class RepoFixture {
     TufClient.bootstrap(state, rootJson);
     return new TufClient(ClientConfig.forRepository(URI.create(port + BASE + "/"), state,
         fetcher));
-  }
-
-  /** A bean of the running server (the launcher boundary exposes none; tests look behind). */
-  static <T> T bean(NeguardServer server, Class<T> type) throws ReflectiveOperationException {
-    Field f = NeguardServer.class.getDeclaredField("context");
-    f.setAccessible(true);
-    return ((ConfigurableApplicationContext) f.get(server)).getBean(type);
   }
 
   /** The audit rows after {@code seq} with {@code action}. */

@@ -137,7 +137,7 @@ class RepoOfflineTargetsTest {
     assertThat(next.expires()).isAfter(Instant.now().plus(89, ChronoUnit.DAYS));
     TargetsMetadata t = next.targets();
     assertThat(t.targets().values()).containsExactlyElementsOf(
-        RepoFixture.bean(s.server, Publisher.class).targetSet().targets());
+        s.bean(Publisher.class).targetSet().targets());
     TargetFile entry = t.targets().get("off-app-1.0.0.ngp");
     assertThat(entry.sha256()).isEqualTo(first.path("sha256").asText());
     assertThat(entry.length()).isEqualTo(first.path("sizeBytes").asLong());
@@ -241,7 +241,7 @@ class RepoOfflineTargetsTest {
     assertThat(st.path("targets").asInt()).isEqualTo(1);
     assertThat(st.path("message").asText()).contains("differ");
     assertThat(RepoFixture.audit(s, before, "REPO_PUBLISH")).isEmpty();
-    RepoFixture.bean(s.server, Publisher.class).publish("test");
+    s.bean(Publisher.class).publish("test");
     assertThat(RepoFixture.audit(s, before, "REPO_PUBLISH")).isEmpty();
     TufClient c = RepoFixture.client(s, s.server.url(),
         RepoFixture.users(s.token(TestServer.Role.OPERATOR)), root1);

@@ -99,7 +99,7 @@ class RepoPostgresTest {
     String publisher = s.token(TestServer.Role.PUBLISHER);
     String reader = s.token(TestServer.Role.OPERATOR);
     Http[] ports = {s.http, new Http(replica.url)};
-    Publisher direct = RepoFixture.bean(s.server, Publisher.class);
+    Publisher direct = s.bean(Publisher.class);
     Map<String, String> seen = new ConcurrentHashMap<>();
     List<String> conflicts = new CopyOnWriteArrayList<>();
     long end = System.nanoTime() + 6_000_000_000L;
@@ -147,7 +147,7 @@ class RepoPostgresTest {
     assertThat(conflicts).as("two different files under one name").isEmpty();
     // The schedules stop before the database is read, so that it holds still.
     replica.close(); // SIGKILL: a publication it was making is rolled back
-    RepoFixture.bean(s.server, RepoSchedule.class).close();
+    s.bean(RepoSchedule.class).close();
     Thread.sleep(500);
 
     // Every version once, each naming what is stored under the version it names.

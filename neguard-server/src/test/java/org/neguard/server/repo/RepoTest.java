@@ -262,7 +262,7 @@ class RepoTest {
         .isEqualTo(200);
     // Nothing changed, nothing signed: the schedule's round is a no-op.
     long mid = RepoFixture.auditHead(s);
-    RepoFixture.bean(s.server, Publisher.class).publish("test");
+    s.bean(Publisher.class).publish("test");
     assertThat(RepoFixture.audit(s, mid, "REPO_PUBLISH")).isEmpty();
   }
 

@@ -3,7 +3,6 @@ package org.neguard.server.tpm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -33,11 +32,9 @@ import org.neguard.attest.EvidenceVerifier;
 import org.neguard.attest.TpmBinding;
 import org.neguard.attest.TpmPublic;
 import org.neguard.measure.PlatformTim;
-import org.neguard.server.NeguardServer;
 import org.neguard.server.TestServer;
 import org.neguard.server.device.TestDevice;
 import org.neguard.testing.SoftwareTpm;
-import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * Binding a device's TPM attestation key over the real server (agents' port, mutual TLS, the
@@ -81,12 +78,6 @@ class TpmBindingApiTest {
       s.close();
     }
     org.neguard.io.FileTrees.deleteTree(dir);
-  }
-
-  static <T> T bean(Class<T> type) throws ReflectiveOperationException {
-    Field f = NeguardServer.class.getDeclaredField("context");
-    f.setAccessible(true);
-    return ((ConfigurableApplicationContext) f.get(s.server)).getBean(type);
   }
 
   static long count(String sql, Object... params) throws Exception {
@@ -167,11 +158,11 @@ class TpmBindingApiTest {
         + " 'TPM_BIND' AND outcome = 'success'")).isEqualTo(1);
 
     // The validation entity's side: the bound key and PCR verify the agent's quote.
-    Optional<TpmBinding> binding = bean(TpmBindings.class).binding("tpm-a");
+    Optional<TpmBinding> binding = s.bean(TpmBindings.class).binding("tpm-a");
     assertThat(binding).isPresent();
     assertThat(binding.get().attestationKey()).isEqualTo(ak.key());
     assertThat(binding.get().pcr()).isEqualTo(14);
-    assertThat(bean(TpmBindings.class).binding("tpm-d")).isEmpty();
+    assertThat(s.bean(TpmBindings.class).binding("tpm-d")).isEmpty();
     byte[] nonce = new byte[32];
     new SecureRandom().nextBytes(nonce);
     List<Evidence.Component> components = List.of(new Evidence.Component("core",
@@ -198,7 +189,7 @@ class TpmBindingApiTest {
     assertThat(rebind.getMessage()).contains("operator");
     assertThat(count("SELECT COUNT(*) FROM audit_log WHERE actor = 'device:tpm-a' AND action ="
         + " 'TPM_CREDENTIAL' AND outcome = 'denied'")).isEqualTo(1);
-    assertThat(bean(TpmBindings.class).binding("tpm-a").get().attestationKey())
+    assertThat(s.bean(TpmBindings.class).binding("tpm-a").get().attestationKey())
         .isEqualTo(ak.key());
 
     // One TPM attests for one device: another device presenting tpm-a's EK is refused.
@@ -211,7 +202,7 @@ class TpmBindingApiTest {
         s.token(TestServer.Role.OPERATOR), null).status()).isEqualTo(204);
     assertThat(count("SELECT COUNT(*) FROM audit_log WHERE action = 'TPM_RELEASE' AND"
         + " outcome = 'success' AND target = 'tpm of device tpm-a'")).isEqualTo(1);
-    assertThat(bean(TpmBindings.class).binding("tpm-a")).isEmpty();
+    assertThat(s.bean(TpmBindings.class).binding("tpm-a")).isEmpty();
     assertThat(TpmTrustApiTest.listedEkTrust(s, "tpm-a")).isNull();
     assertThat(s.http.send("DELETE", "/api/devices/tpm-a/tpm-binding",
         s.token(TestServer.Role.OPERATOR), null).status()).isEqualTo(404);
@@ -241,7 +232,7 @@ class TpmBindingApiTest {
     // Spent: the right secret now comes too late.
     e = refusal(() -> b.client.tpmActivate(new TpmActivation(b64(rightSecret))));
     assertThat(e.status()).isEqualTo(409);
-    assertThat(bean(TpmBindings.class).binding("tpm-b")).isEmpty();
+    assertThat(s.bean(TpmBindings.class).binding("tpm-b")).isEmpty();
 
     // Expired.
     TpmCredential second = b.client.tpmCredential(request(keys));
@@ -251,7 +242,7 @@ class TpmBindingApiTest {
     e = refusal(() -> b.client.tpmActivate(new TpmActivation(b64(secret2))));
     assertThat(e.status()).isEqualTo(409);
     assertThat(e.getMessage()).contains("expired");
-    assertThat(bean(TpmBindings.class).binding("tpm-b")).isEmpty();
+    assertThat(s.bean(TpmBindings.class).binding("tpm-b")).isEmpty();
 
     // A credential made for another device is not this device's to answer: each device's
     // challenge is its own (tpm-c has none outstanding, so tpm-b's secret binds nothing there).
@@ -265,7 +256,7 @@ class TpmBindingApiTest {
     // Replayed after binding: refused, the binding unchanged.
     e = refusal(() -> b.client.tpmActivate(new TpmActivation(b64(secret3))));
     assertThat(e.status()).isEqualTo(409);
-    assertThat(bean(TpmBindings.class).binding("tpm-b").get().attestationKey())
+    assertThat(s.bean(TpmBindings.class).binding("tpm-b").get().attestationKey())
         .isEqualTo(TpmPublic.attestationKey(keys.akPublic()).key());
   }
 
@@ -288,7 +279,7 @@ class TpmBindingApiTest {
     new SecureRandom().nextBytes(guess);
     assertThat(refusal(() -> c.client.tpmActivate(new TpmActivation(b64(guess)))).status())
         .isEqualTo(403);
-    assertThat(bean(TpmBindings.class).binding("tpm-c")).isEmpty();
+    assertThat(s.bean(TpmBindings.class).binding("tpm-c")).isEmpty();
   }
 
   @Test
@@ -338,12 +329,12 @@ class TpmBindingApiTest {
       org.neguard.agent.AgentLog log = new org.neguard.agent.AgentLog(
           new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
       TpmQuoter quoter = TpmQuoter.of(tpmE.tcti(), dir.resolve("state-e"), e.client, log);
-      assertThat(bean(TpmBindings.class).binding("tpm-e")).isEmpty();
+      assertThat(s.bean(TpmBindings.class).binding("tpm-e")).isEmpty();
       byte[] nonce = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
       List<PlatformTim.Component> chain = List.of(new PlatformTim.Component("core",
           "cd".repeat(32), PlatformTim.Reference.VENDOR_SIGNED));
       Evidence.Quote q = quoter.quote(nonce, chain);
-      TpmBinding binding = bean(TpmBindings.class).binding("tpm-e").orElseThrow();
+      TpmBinding binding = s.bean(TpmBindings.class).binding("tpm-e").orElseThrow();
       org.neguard.attest.TpmQuote.verify(q.attest(), q.signature(), binding.attestationKey(),
           nonce, java.util.Map.of(binding.pcr(),
               org.neguard.attest.EventLog.parse(q.eventLog()).replay()));

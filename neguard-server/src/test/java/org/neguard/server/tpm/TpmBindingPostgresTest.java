@@ -135,10 +135,10 @@ class TpmBindingPostgresTest {
     Evidence shorter = TpmTrustApiTest.evidence(q, TpmTrustApiTest.component('a'));
     Evidence longer = TpmTrustApiTest.evidence(q, TpmTrustApiTest.component('b'));
     assertThat(EventLog.parse(longer.quote().orElseThrow().eventLog()).events()).hasSize(2);
-    TpmBindings bindings = TpmTrustApiTest.bean(s.server, TpmBindings.class);
+    TpmBindings bindings = s.bean(TpmBindings.class);
     assertThatThrownBy(() -> bindings.accept("pg-tpm-race", longer))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("outside a transaction");
-    TransactionTemplate tx = new TransactionTemplate(TpmTrustApiTest.bean(s.server,
+    TransactionTemplate tx = new TransactionTemplate(s.bean(
         PlatformTransactionManager.class));
     CountDownLatch accepted = new CountDownLatch(1);
     CountDownLatch commit = new CountDownLatch(1);

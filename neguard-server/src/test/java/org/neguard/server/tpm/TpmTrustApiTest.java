@@ -238,20 +238,13 @@ class TpmTrustApiTest {
     return TpmQuoter.of(tpm.tcti(), state);
   }
 
-  static <T> T bean(NeguardServer server, Class<T> type) throws ReflectiveOperationException {
-    java.lang.reflect.Field f = NeguardServer.class.getDeclaredField("context");
-    f.setAccessible(true);
-    return ((org.springframework.context.ConfigurableApplicationContext) f.get(server))
-        .getBean(type);
-  }
-
   /**
    * {@link TpmBindings#accept} of {@code server} in a transaction of its own, as the judging
    * transaction runs it (outside one it refuses to run).
    */
   static void accept(NeguardServer server, String deviceId, Evidence e) throws Exception {
-    TpmBindings b = bean(server, TpmBindings.class);
-    RefusalException refused = new TransactionTemplate(bean(server,
+    TpmBindings b = TestServer.bean(server, TpmBindings.class);
+    RefusalException refused = new TransactionTemplate(TestServer.bean(server,
         PlatformTransactionManager.class)).execute(st -> {
           try {
             b.accept(deviceId, e);
