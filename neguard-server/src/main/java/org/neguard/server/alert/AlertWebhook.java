@@ -154,7 +154,7 @@ public final class AlertWebhook {
   /** Takes a place for a post about {@code deviceId}, if one is free overall and for it. */
   private boolean admit(String deviceId) {
     boolean[] mine = new boolean[1];
-    byDevice.compute(deviceId, (k, n) -> {
+    byDevice.compute(String.valueOf(deviceId), (k, n) -> {
       int held = n == null ? 0 : n;
       if (held >= perDevice || !inFlight.tryAcquire()) {
         return n;
@@ -166,7 +166,7 @@ public final class AlertWebhook {
   }
 
   private void release(String deviceId) {
-    byDevice.compute(deviceId, (k, n) -> n == null || n <= 1 ? null : n - 1);
+    byDevice.compute(String.valueOf(deviceId), (k, n) -> n == null || n <= 1 ? null : n - 1);
     inFlight.release();
   }
 }

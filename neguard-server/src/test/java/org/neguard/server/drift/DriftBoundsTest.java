@@ -141,6 +141,9 @@ class DriftBoundsTest {
       + " never PASS")
   void inventory_realSocketFlood_agentFitsIt_judgedNeverPass() throws Exception {
     TestDevice d = device("drift-flood");
+    assertThat(openFilesLimit()).as("this test opens %d sockets: raise the open files limit"
+        + " (ulimit -n, LimitNOFILE)", InventoryLimits.MAX_PORTS + 200)
+        .isGreaterThan(InventoryLimits.MAX_PORTS + 600);
     List<ServerSocket> flood = new ArrayList<>();
     try {
       for (int i = 0; i < InventoryLimits.MAX_PORTS + 200; i++) {
@@ -364,6 +367,18 @@ class DriftBoundsTest {
         observation(Map.of(), plain, telnet)));
     assertThat(v.opened()).extracting(DriftFinding::kind).containsExactly("FORBIDDEN");
     assertThat(v.undeclared()).containsExactly(new ListeningPort("tcp", 2222, "0.0.0.0"));
+  }
+
+  /** This JVM's soft limit of open files, from /proc/self/limits. */
+  private static long openFilesLimit() throws Exception {
+    for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(
+        "/proc/self/limits"))) {
+      if (line.startsWith("Max open files")) {
+        String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+        return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
+      }
+    }
+    throw new AssertionError("no 'Max open files' line in /proc/self/limits");
   }
 
   private static ObservedPort port(String address, int port, String process) {
