@@ -33,6 +33,7 @@ import org.neguard.server.ServerConfig;
 import org.neguard.server.alert.AlertWebhook;
 import org.neguard.server.audit.AuditEvent;
 import org.neguard.server.audit.AuditLog;
+import org.neguard.server.audit.AuditText;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
@@ -627,21 +628,24 @@ public final class DriftJudge {
   }
 
   /**
-   * {@code s} as stored and shown: at most {@code max} characters, each control character (a
-   * NUL, which PostgreSQL refuses; a terminal's escape) a {@code ?}.
+   * {@code s} as stored and shown: at most {@code max} characters, each character the audit log
+   * escapes ({@link AuditText#isControl}: a NUL, which PostgreSQL refuses; a terminal's escape;
+   * a bidirectional override that would show a name reversed; an unpaired surrogate, which is no
+   * character and cannot be stored) a {@code ?}.
    */
   static String text(String s, int max) {
     String clipped = s.length() <= max ? s : s.substring(0, max);
-    StringBuilder b = null;
-    for (int i = 0; i < clipped.length(); i++) {
-      char c = clipped.charAt(i);
-      if (Character.isISOControl(c)) {
-        if (b == null) {
-          b = new StringBuilder(clipped);
-        }
-        b.setCharAt(i, '?');
-      }
+    if (clipped.codePoints().noneMatch(AuditText::isControl)) {
+      return clipped;
     }
-    return b == null ? clipped : b.toString();
+    StringBuilder b = new StringBuilder(clipped.length());
+    clipped.codePoints().forEach(c -> {
+      if (AuditText.isControl(c)) {
+        b.append('?');
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.toString();
   }
 }

@@ -321,7 +321,8 @@ class DriftBoundsTest {
   @Test
   @DisplayName("HRD-4 an address not as the agent writes it (another spelling of ::, padded,"
       + " a NUL) and an interface address that is none are refused 400, never a 500; a process"
-      + " name with control characters is judged and stored without them")
+      + " name with control characters, a bidirectional override or a lone surrogate is judged"
+      + " and stored without them")
   void inventory_addressesNotAsTheAgentWrites_refused400() throws Exception {
     TestDevice d = device("drift-forms");
     Map<String, Observation> bad = new LinkedHashMap<>();
@@ -345,11 +346,13 @@ class DriftBoundsTest {
         + " WHERE device_id = 'drift-forms'")).isZero();
 
     InventoryVerdict v = d.client.reportInventory(ObservationCodec.encode(observation(Map.of(),
-        port("::", 4444, "n\u0000c\u001b[2J"), port("::ffff:127.0.0.1", 4445, "nc"))));
+        port("::", 4444, "n\u0000c\u001b[2J"), port("::ffff:127.0.0.1", 4445, "nc"),
+        port("::", 4446, "\u202etxt.exe\ud800"))));
     assertThat(v.opened()).extracting(DriftFinding::process)
-        .containsExactly("7 n?c?[2J", "7 nc");
+        .containsExactly("7 n?c?[2J", "7 nc", "7 ?txt.exe?");
     assertThat(v.opened()).extracting(DriftFinding::port).containsExactly(
-        new ListeningPort("tcp", 4444, "::"), new ListeningPort("tcp", 4445, "::ffff:127.0.0.1"));
+        new ListeningPort("tcp", 4444, "::"), new ListeningPort("tcp", 4445, "::ffff:127.0.0.1"),
+        new ListeningPort("tcp", 4446, "::"));
   }
 
   @Test

@@ -117,4 +117,24 @@ class DriftPostgresTest {
       assertThat(rs.getInt(1)).isEqualTo(DriftJudge.KEEP_INVENTORIES);
     }
   }
+
+  @Test
+  @DisplayName("HRD-4 on PostgreSQL, which refuses a NUL and cannot store a lone surrogate: a"
+      + " process name holding both is judged and stored, each as '?', never a 500")
+  void inventory_processNameWithNulAndLoneSurrogate_storedOnPostgres() throws Exception {
+    org.neguard.server.device.TestDevice d =
+        org.neguard.server.device.TestDevice.enroll(s, "pg-drift-names", "pg-names-type");
+    assertThat(DriftFixture.upload(s, s.adminToken(), "pg-names-type",
+        DriftFixture.policy("pg-names-type", "x")).status()).isEqualTo(201);
+    org.neguard.api.device.InventoryVerdict v = d.client.reportInventory(DriftFixture.inventory(
+        "h", true, DriftFixture.tcp("0.0.0.0", 4444, 9, "n\u0000c\u202e\ud800")));
+    assertThat(v.opened()).extracting(org.neguard.api.device.DriftFinding::process)
+        .containsExactly("9 n?c??");
+    try (java.sql.Connection c = TestDb.connect(database);
+        java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT process FROM"
+            + " drift_findings WHERE device_id = 'pg-drift-names'")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("9 n?c??");
+    }
+  }
 }
