@@ -11,7 +11,8 @@
 # tenth of the speed), with the JVM's young generation instead of -Xmn2m (variant "young"), and
 # with Bouncy Castle's jars signed as published (variant "signed-bc"; lib/ holds them without
 # their signature). Variant "thresh": -XX:CompileThresholdScaling=10; "c2only":
-# C2 only with the launcher's directives (C2 for the digest and cipher classes only); "c2all",
+# C2 only with the launcher's directives (C2 for the digest and cipher classes only); "nothresh":
+# the footprint options without -XX:CompileThresholdScaling=10 (adopted 2026-12-06); "c2all",
 # "c2broad": C2 only for every method, or for the JDK's, the agent's and Jackson's streaming
 # classes; "noreloc": the archive mapped where it was dumped (ArchiveRelocationMode=0).
 # Since 2026-12-05 "footprint" includes the agent's own class-data archive, which the launcher
@@ -113,8 +114,12 @@ for v in $variants; do
     # else interpreted): the install's verification fell to 0.36x openssl (docs/BENCHMARKS.md).
     c2only) NEGUARD_AGENT_OPTS="$(mem_opts) -XX:-TieredCompilation -XX:CICompilerCount=1 \
 -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
-    # Every compile threshold ten times the default.
-    thresh) NEGUARD_AGENT_OPTS="$(opts) -XX:CompileThresholdScaling=10 \
+    # Every compile threshold ten times the default (in the footprint options since 2026-12-06:
+    # then the same as "footprint"), and the JVM's own thresholds ("nothresh": the options of
+    # before).
+    thresh) NEGUARD_AGENT_OPTS="$(opts | sed 's/-XX:CompileThresholdScaling=[0-9.]*//') \
+-XX:CompileThresholdScaling=10 -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
+    nothresh) NEGUARD_AGENT_OPTS="$(opts | sed 's/-XX:CompileThresholdScaling=[0-9.]*//') \
 -XX:TrimNativeHeapInterval=5000" agent_start "$id" ;;
     # C2 only for every method, and C2 only for the JDK, the agent's and Jackson's streaming
     # classes (not Bouncy Castle, Nimbus JOSE, Jackson's data binding), without the directives.

@@ -1,8 +1,5 @@
 package org.neguard.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +43,7 @@ import org.neguard.api.device.InventoryVerdict;
 import org.neguard.api.device.ListeningPort;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.io.AtomicFiles;
 import org.neguard.order.DeploymentOrder;
 import org.neguard.order.OrderVerifier;
 import org.neguard.pkg.BundleExtractor;
@@ -77,13 +76,13 @@ public final class Agent {
 
   static final String IDENTITY_DIR = "identity";
   static final String TUF_DIR = "tuf";
+  /** The first start's trusted root, by its bytes, until an order has trusted one. */
+  static final String PINNED_ROOT = "root.pinned";
   static final String DOWNLOAD_DIR = "download";
   static final String INSTALLED = "installed.json";
   static final String LAST_RESULT = "last-result.json";
   /** The state directory's lock file: one agent per state directory. */
   static final String LOCK = "agent.lock";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final AgentConfig config;
   private final AgentLog log;
@@ -99,7 +98,14 @@ public final class Agent {
   private DeviceKeys deviceKeys = DeviceKeys.FILE;
   /** The TPM's quoter when tpm.tcti names one: evidence then carries a quote (issue 15). */
   private Optional<Quoter> quoter = Optional.empty();
+  /**
+   * Made at the first order that needs the repository, after the trusted root is checked
+   * ({@link #tuf()}); until then an idle agent has no use for the TUF metadata reader.
+   */
   private TufClient tuf;
+  private ClientConfig tufConfig;
+  /** The configured trusted root as read at start ({@link #pinnedRoot}). */
+  private byte[] tufRoot;
   private OrderVerifier orders;
   private BundleExtractor extractor;
   private String etag;
@@ -282,7 +288,7 @@ public final class Agent {
       }
     }
     try {
-      TufClient.bootstrap(state.resolve(TUF_DIR), Files.readAllBytes(config.tufRoot()));
+      tufRoot = pinnedRoot(state.resolve(TUF_DIR), config.tufRoot());
       TrustStore trust = TrustStore.loadBound(config.trustAnchors(), List.of());
       ScanReportCheck gate = new ScanReportCheck(ScanPolicy.defaults());
       extractor = new BundleExtractor(BundleVerifier.builder(trust)
@@ -303,7 +309,7 @@ public final class Agent {
     URI repo = URI.create(config.repositoryUrl().toString().replaceAll("/*$", "/"));
     Fetcher fetcher = "file".equals(repo.getScheme()) ? Agent::openFile
         : client.repositoryFetcher();
-    tuf = new TufClient(ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher));
+    tufConfig = ClientConfig.forRepository(repo, state.resolve(TUF_DIR), fetcher);
     // The TPM trust base (tpm.tcti): the AK is bound once, here or before the first quote.
     quoter = TpmQuoter.fromConfig(config, state, client, log);
     attester = new Attester(config.deviceId(), quoter.orElse(null));
@@ -1029,16 +1035,20 @@ public final class Agent {
       log.event("journal", "orderId", j.orderId(), "phase", j.phase().name(), "status",
           f.status());
     }
-    ObjectNode r = JSON.createObjectNode();
+    Map<String, Object> r = new LinkedHashMap<>();
     r.put("orderId", f.orderId());
     r.put("status", f.status());
     r.put("at", Instant.now().toString());
-    ArrayNode reasons = r.putArray("reasons");
+    List<Map<String, Object>> reasons = new ArrayList<>();
     for (ProblemReason p : f.reasons()) {
-      reasons.addObject().put("code", p.code()).put("message", p.message())
-          .put("subject", p.subject());
+      Map<String, Object> reason = new LinkedHashMap<>();
+      reason.put("code", p.code());
+      reason.put("message", p.message());
+      reason.put("subject", p.subject());
+      reasons.add(reason);
     }
-    Journal.writeSynced(config.stateDir().resolve(LAST_RESULT), JSON.writeValueAsBytes(r));
+    r.put("reasons", reasons);
+    Journal.writeSynced(config.stateDir().resolve(LAST_RESULT), StateJson.write(r));
   }
 
   /**
@@ -1305,11 +1315,70 @@ public final class Agent {
   }
 
   /**
+   * The TUF client, made at the first order: the configured root ({@code tuf.root}) must parse
+   * and carry its own threshold of signatures, and be the root the state directory trusts or one
+   * it has not seen ({@link TufClient#bootstrap}). Checked here rather than at start because its
+   * reader is Jackson's data binding, 540 classes an idle agent would otherwise keep
+   * (docs/AGENT.md "Footprint"); at start the file need only be readable. A root that fails is
+   * this order's refusal, with its reason, and the next order checks it again.
+   */
+  private TufClient tuf() throws RefusalException {
+    if (tuf == null) {
+      TufClient.bootstrap(tufConfig.stateDir(), tufRoot);
+      tuf = new TufClient(tufConfig);
+      try {
+        // The trusted root.json pins it from now on.
+        Files.deleteIfExists(tufConfig.stateDir().resolve(PINNED_ROOT));
+      } catch (IOException e) {
+        log.event("tuf_pin_left", "message", e.getMessage());
+      }
+    }
+    return tuf;
+  }
+
+  /**
+   * The configured trusted root's bytes, read once at start, so that the file changing later
+   * changes nothing before a restart; and, until the first order has checked and trusted a root
+   * (the state directory's {@value TufClient#ROOT_FILE}), pinned by its bytes in {@value
+   * #PINNED_ROOT}: a later start with other bytes is a CONFLICT, as it was when the root was
+   * trusted at the first start. Once a root is trusted, {@link TufClient#bootstrap} judges the
+   * configured one at the first order (the same bytes, or a root the chain has since left
+   * behind).
+   *
+   * @throws IOException the file is missing, unreadable, not a regular file or larger than a
+   *     root may be
+   * @throws RefusalException CONFLICT: other bytes than the pinned root's
+   */
+  private static byte[] pinnedRoot(Path tufDir, Path file) throws IOException, RefusalException {
+    if (!Files.isRegularFile(file) || Files.size(file) > ClientConfig.DEFAULT_MAX_ROOT_BYTES) {
+      throw new IOException(file + " is not a regular file of at most "
+          + ClientConfig.DEFAULT_MAX_ROOT_BYTES + " bytes");
+    }
+    byte[] root = Files.readAllBytes(file);
+    if (Files.exists(tufDir.resolve(TufClient.ROOT_FILE))) {
+      return root;
+    }
+    Path pinned = tufDir.resolve(PINNED_ROOT);
+    if (Files.exists(pinned)) {
+      if (!Arrays.equals(Files.readAllBytes(pinned), root)) {
+        throw RefusalException.about(ReasonCode.CONFLICT, file.toString(), file + " is not the"
+            + " trusted TUF root this agent first started with (" + pinned + "): put that one"
+            + " back, or delete " + tufDir + " to trust the new one");
+      }
+    } else {
+      Files.createDirectories(tufDir);
+      AtomicFiles.write(pinned, root);
+    }
+    return root;
+  }
+
+  /**
    * TUF: refresh the whole chain, then the target of the order's package, whose length and
    * SHA-256 must be the order's (REPO_MISMATCH otherwise): the server's order and the signed
    * repository must name the same bytes.
    */
   private TargetFile tufTarget(DeploymentOrder o) throws RefusalException {
+    TufClient tuf = tuf();
     tuf.refresh();
     String name = o.packageName() + "-" + o.packageVersion() + ".ngp";
     TargetFile t = tuf.targetInfo(name).orElseThrow(() -> RefusalException.about(
@@ -1370,21 +1439,27 @@ public final class Agent {
     if (!Files.exists(f)) {
       return Optional.empty();
     }
-    var n = JSON.readTree(f.toFile());
-    return Optional.of(new InstalledPackage(n.path("name").asText(),
-        n.path("version").asText(), n.path("securityVersion").asLong()));
+    try {
+      Map<String, Object> n = StateJson.read(Files.readAllBytes(f));
+      return Optional.of(new InstalledPackage(StateJson.requiredText(n, "name"),
+          StateJson.requiredText(n, "version"), StateJson.number(n, "securityVersion")));
+    } catch (IOException e) {
+      throw new IOException(f + " is unreadable (" + e.getMessage() + "): it says which package"
+          + " is installed and its security version; restore it from install.root/current or"
+          + " remove it only if nothing is installed", e);
+    }
   }
 
   private void recordInstalled(InstalledPackage p, Path slot, String orderId)
       throws IOException {
-    ObjectNode n = JSON.createObjectNode();
+    Map<String, Object> n = new LinkedHashMap<>();
     n.put("name", p.name());
     n.put("version", p.version());
     n.put("securityVersion", p.securityVersion());
     n.put("slot", slot.toString());
     n.put("orderId", orderId);
     n.put("installedAt", Instant.now().toString());
-    Journal.writeSynced(config.stateDir().resolve(INSTALLED), JSON.writeValueAsBytes(n));
+    Journal.writeSynced(config.stateDir().resolve(INSTALLED), StateJson.write(n));
   }
 
   /** The main class for a process of its own: {@code java org.neguard.agent.Agent CONFIG}. */

@@ -1,8 +1,5 @@
 package org.neguard.agent;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.neguard.api.device.Feedback;
@@ -26,7 +25,6 @@ import org.neguard.verdict.ReasonCode;
  */
 final class Journal {
   static final String FILE = "journal.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The steps of an order, in the order they run. */
   enum Phase {
@@ -186,19 +184,19 @@ final class Journal {
       return Optional.empty();
     }
     try {
-      JsonNode n = JSON.readTree(file.toFile());
-      JsonNode on = n.get("order");
-      Essentials o = on == null || on.isNull() ? null : new Essentials(
-          on.path("deploymentId").asText(), on.path("packageName").asText(),
-          on.path("packageVersion").asText(), on.path("bundleSha256").asText(),
-          on.path("bundleLength").asLong(), Instant.parse(on.path("notAfter").asText()),
-          on.path("rollback").asBoolean());
-      Feedback f = n.hasNonNull("outcome")
-          ? JSON.treeToValue(n.get("outcome"), Feedback.class) : null;
-      return Optional.of(new Entry(n.path("orderId").asText(), text(n, "jws"), o,
-          Phase.valueOf(n.path("phase").asText()), text(n, "slot"), text(n, "lastGood"),
-          text(n, "previousBefore"), text(n, "installedBefore"), text(n, "failure"), text(n, "failureCode"), f,
-          n.path("acked").asBoolean(false)));
+      Map<String, Object> n = StateJson.read(Files.readAllBytes(file));
+      Map<String, Object> on = StateJson.object(n, "order");
+      Essentials o = on == null ? null : new Essentials(
+          StateJson.requiredText(on, "deploymentId"), StateJson.requiredText(on, "packageName"),
+          StateJson.requiredText(on, "packageVersion"), StateJson.requiredText(on, "bundleSha256"),
+          StateJson.number(on, "bundleLength"),
+          Instant.parse(StateJson.requiredText(on, "notAfter")), StateJson.flag(on, "rollback"));
+      Feedback f = n.get("outcome") == null ? null
+          : StateJson.bean(n.get("outcome"), Feedback.class);
+      return Optional.of(new Entry(StateJson.requiredText(n, "orderId"), text(n, "jws"), o,
+          Phase.valueOf(StateJson.requiredText(n, "phase")), text(n, "slot"),
+          text(n, "lastGood"), text(n, "previousBefore"), text(n, "installedBefore"),
+          text(n, "failure"), text(n, "failureCode"), f, StateJson.flag(n, "acked")));
     } catch (IOException | RuntimeException e) {
       throw new IOException("the journal " + file + " is unreadable (" + e.getMessage()
           + "); check which version install.root/current names and that installed.json"
@@ -208,15 +206,20 @@ final class Journal {
 
   /** Replaces the record, durably, before the step it names starts. */
   void write(Entry e) throws IOException {
-    ObjectNode n = JSON.createObjectNode();
+    Map<String, Object> n = new LinkedHashMap<>();
     n.put("orderId", e.orderId());
     n.put("jws", e.jws());
     if (e.order() != null) {
       Essentials o = e.order();
-      n.putObject("order").put("deploymentId", o.deploymentId())
-          .put("packageName", o.packageName()).put("packageVersion", o.packageVersion())
-          .put("bundleSha256", o.bundleSha256()).put("bundleLength", o.bundleLength())
-          .put("notAfter", o.notAfter().toString()).put("rollback", o.rollback());
+      Map<String, Object> on = new LinkedHashMap<>();
+      on.put("deploymentId", o.deploymentId());
+      on.put("packageName", o.packageName());
+      on.put("packageVersion", o.packageVersion());
+      on.put("bundleSha256", o.bundleSha256());
+      on.put("bundleLength", o.bundleLength());
+      on.put("notAfter", o.notAfter().toString());
+      on.put("rollback", o.rollback());
+      n.put("order", on);
     }
     n.put("phase", e.phase().name());
     n.put("slot", e.slot());
@@ -225,10 +228,11 @@ final class Journal {
     n.put("installedBefore", e.installedBefore());
     n.put("failure", e.failure());
     n.put("failureCode", e.failureCode());
-    n.set("outcome", e.outcome() == null ? null : JSON.valueToTree(e.outcome()));
+    n.put("outcome", e.outcome() == null ? null
+        : StateJson.read(StateJson.writeBean(e.outcome())));
     n.put("acked", e.acked());
     n.put("at", Instant.now().toString());
-    writeSynced(file, JSON.writeValueAsBytes(n));
+    writeSynced(file, StateJson.write(n));
   }
 
   /**
@@ -250,8 +254,7 @@ final class Journal {
     }
   }
 
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    return v == null || v.isNull() ? null : v.asText();
+  private static String text(Map<String, Object> n, String field) throws IOException {
+    return StateJson.text(n, field);
   }
 }

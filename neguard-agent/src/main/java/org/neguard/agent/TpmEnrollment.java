@@ -1,6 +1,5 @@
 package org.neguard.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,6 @@ public final class TpmEnrollment {
   /** The directory under the state directory. */
   public static final String DIR = "tpm";
   static final String BOUND = "bound.json";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TpmTools tpm;
 
@@ -81,7 +79,7 @@ public final class TpmEnrollment {
   /** The server's answer when this TPM was bound, empty before. */
   public Optional<TpmBound> bound() throws IOException {
     Path f = tpm.dir().resolve(BOUND);
-    return Files.exists(f) ? Optional.of(JSON.readValue(f.toFile(), TpmBound.class))
+    return Files.exists(f) ? Optional.of(StateJson.readBean(Files.readAllBytes(f), TpmBound.class))
         : Optional.empty();
   }
 
@@ -183,7 +181,7 @@ public final class TpmEnrollment {
     }
     byte[] secret = activate(credential);
     TpmBound bound = client.tpmActivate(new TpmActivation(b64.encodeToString(secret)));
-    org.neguard.io.AtomicFiles.write(tpm.dir().resolve(BOUND), JSON.writeValueAsBytes(bound));
+    org.neguard.io.AtomicFiles.write(tpm.dir().resolve(BOUND), StateJson.writeBean(bound));
     return bound;
   }
 }

@@ -116,6 +116,24 @@ final class LayoutRules {
         .allowEmptyShould(true);
   }
 
+  /**
+   * The NE agent's daemon speaks JSON without Jackson's data binding (540 classes an idle agent
+   * would keep resident, docs/AGENT.md "Footprint"): Jackson jr for the device API's records and
+   * its state files, the streaming generator for its event lines. Only {@code AgentStatus}, the
+   * status command's reading of the state files in a process of its own, may use it.
+   * AgentFootprintTest (neguard-cli) checks the running agent's loaded classes.
+   */
+  static ArchRule agentDaemonWithoutDataBinding() {
+    return noClasses()
+        .that(resideInAPackage("org.neguard.agent.."))
+        .and(not(JavaClass.Predicates.simpleName("AgentStatus")))
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("com.fasterxml.jackson.databind..")
+        .because("an idle agent on an H(e)NB keeps every class it loads resident")
+        .allowEmptyShould(true);
+  }
+
   /** No two packages of ours depend on each other, directly or around a cycle, in any module. */
   static ArchRule packagesAreFreeOfCycles() {
     return SlicesRuleDefinition.slices()

@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import org.neguard.agent.violation.AgentUsesDataBinding;
 import org.neguard.av.violation.one.CycleOne;
 import org.neguard.av.violation.two.CycleTwo;
 import org.neguard.cli.violation.CliOpensHttpClient;
@@ -105,6 +106,14 @@ class LayoutRulesCatchViolationsTest {
         LayoutRules.cliReadsTheServerAsRecords(),
         "com.fasterxml.jackson.databind.JsonNode",
         CliReadsJsonTree.class);
+  }
+
+  @Test
+  void agentDaemon_usingTheDataBinding_caught() {
+    assertViolation(
+        LayoutRules.agentDaemonWithoutDataBinding(),
+        "com.fasterxml.jackson.databind.ObjectMapper",
+        AgentUsesDataBinding.class);
   }
 
   @Test

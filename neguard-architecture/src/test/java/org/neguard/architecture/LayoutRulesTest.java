@@ -68,4 +68,9 @@ class LayoutRulesTest {
   void cli_readsTheServerAsRecords() {
     LayoutRules.cliReadsTheServerAsRecords().check(product);
   }
+
+  @Test
+  void agentDaemon_withoutDataBinding() {
+    LayoutRules.agentDaemonWithoutDataBinding().check(product);
+  }
 }

@@ -626,4 +626,64 @@ class AgentAttackTest {
     }
     fleet.upload(same); // last: esc 1.0 stored earlier could have been the refusals' reason
   }
+
+  @Test
+  @Order(12)
+  @DisplayName("SRC-2 INT-3 a trusted TUF root whose signature does not hold (one digit of it"
+      + " changed on the NE): the agent starts, enrolls and polls (the root is checked when an"
+      + " order needs the repository), the order is refused REPO_SIGNATURE before any download,"
+      + " reported; nothing installed")
+  void tamperedTrustedRoot_orderRefusedBeforeAnyDownload() throws Exception {
+    AgentFleet.Ne r = fleet.ne("ne-r");
+    Files.createDirectories(r.install()); // as an NE has it: nothing may appear in it
+    String root = Files.readString(fleet.root);
+    int sig = root.indexOf("\"sig\":\"") + 7;
+    char digit = root.charAt(sig);
+    Path tampered = r.home.resolve("root.json");
+    Files.writeString(tampered, root.substring(0, sig) + (digit == '0' ? '1' : '0')
+        + root.substring(sig + 1));
+    r.configure("mme", tampered, null).start();
+    r.await("enrolled", e -> true);
+    r.await("poll", e -> true);
+    assertThat(r.eventNames()).doesNotContain("config_error");
+    JsonNode t = assertRefused(fleet.deploy("core", "1.0", r.id), r, "REPO_SIGNATURE", null,
+        null);
+    assertThat(eventsOf(r, t.path("orderId").asText())).doesNotContain("tuf_verified",
+        "downloaded");
+    assertThat(r.state().resolve("tuf").resolve("root.json")).doesNotExist();
+  }
+
+
+  @Test
+  @Order(13)
+  @DisplayName("SRC-2 the trusted TUF root is pinned by its bytes at the first start: the file"
+      + " replaced before any order has trusted it, the next start refuses CONFLICT (exit 2);"
+      + " the first one put back, the agent starts again")
+  void trustedRootReplacedBeforeTheFirstOrder_restartRefusedConflict() throws Exception {
+    AgentFleet.Ne p = fleet.ne("ne-p");
+    Files.createDirectories(p.home);
+    Path root = p.home.resolve("root.json");
+    byte[] first = Files.readAllBytes(fleet.root);
+    Files.write(root, first);
+    p.configure("mme", root, null).start();
+    p.await("enrolled", e -> true);
+    p.stop();
+    assertThat(p.state().resolve("tuf").resolve("root.pinned")).hasBinaryContent(first);
+
+    String other = new String(first, StandardCharsets.UTF_8).replaceFirst("\"expires\":\"",
+        "\"expires\":\"1");
+    Files.writeString(root, other);
+    p.start();
+    assertThat(p.process.waitFor(60, TimeUnit.SECONDS)).as("exits").isTrue();
+    assertThat(p.process.exitValue()).isEqualTo(2);
+    assertThat(p.await("config_error", e -> true).path("message").asText())
+        .contains("first started with");
+
+    Files.write(root, first);
+    Files.move(p.log, p.home.resolve("agent-refused.log"));
+    p.start();
+    p.await("poll", e -> true);
+    p.stop();
+  }
+
 }

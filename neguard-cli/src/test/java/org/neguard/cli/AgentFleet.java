@@ -261,6 +261,25 @@ final class AgentFleet implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Starts the agent as the launcher does on an NE: its own main class ({@code
+     * org.neguard.agent.Agent}), not the CLI's, with {@code jvmOptions} besides the heap limit
+     * (AgentFootprintTest's class-loading log).
+     */
+    Ne startAgentMain(String... jvmOptions) throws IOException {
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"),
+          "bin", "java").toString(), "-Xmx64m"));
+      command.addAll(List.of(jvmOptions));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+          "org.neguard.agent.Agent", config.toString()));
+      ProcessBuilder pb = new ProcessBuilder(command);
+      pb.redirectErrorStream(true);
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      process = pb.start();
+      running.add(process);
+      return this;
+    }
+
     /** SIGTERM, and the agent's own "stopped" line. */
     void stop() throws Exception {
       process.destroy();

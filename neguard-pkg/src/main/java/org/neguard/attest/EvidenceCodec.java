@@ -8,11 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -28,15 +24,15 @@ import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
 /**
- * The evidence payload's JSON (docs/MEASUREMENT.md, "Evidence"). Read once, strictly: duplicate
+ * Reads the evidence payload's JSON (docs/MEASUREMENT.md, "Evidence"; {@link EvidenceEncoder}
+ * writes it). Read once, strictly: duplicate
  * keys, unknown fields, wrong types and trailing data are refused, so the validation entity
  * judges exactly the object that was signed. Read with the strict mapper's streaming parser into
  * the records' fields directly (one parser, no second reading; a tree of a 44 KB payload took
  * about 55 µs of a verification, docs/BENCHMARKS.md, issue 15).
  */
 final class EvidenceCodec {
-  private static final ObjectMapper MAPPER = StrictJson.builder()
-      .disable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper MAPPER = StrictJson.builder().build();
   /** Components per evidence, and files per component: bounded before anything is judged. */
   static final int MAX_COMPONENTS = 256;
   static final int MAX_LEAVES = 200_000;
@@ -172,38 +168,6 @@ final class EvidenceCodec {
   static final int H_TYP = 1;
 
   private EvidenceCodec() {}
-
-  static byte[] encode(Evidence e) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("format", e.format());
-    n.put("deviceId", e.deviceId());
-    n.put("nonce", e.nonce());
-    n.put("measuredAt", e.measuredAt().toString());
-    n.put("trustBase", e.trustBase().name());
-    n.put("timAlgorithm", PlatformTim.ALGORITHM);
-    n.put("tim", e.tim());
-    ArrayNode cs = n.putArray("components");
-    for (Evidence.Component c : e.components()) {
-      ObjectNode o = cs.addObject();
-      o.put("name", c.name());
-      o.put("reference", c.reference().name());
-      o.put("digest", c.digest());
-      ArrayNode leaves = o.putArray("files");
-      for (TreeDigest.Leaf l : c.leaves()) {
-        leaves.addObject().put("path", l.path()).put("sha256", l.sha256())
-            .put("mode", TreeDigest.formatMode(l.mode()));
-      }
-    }
-    e.quote().ifPresent(q -> n.putObject("quote").put("pcr", q.pcr())
-        .put("attest", Base64.getEncoder().encodeToString(q.attest()))
-        .put("signature", Base64.getEncoder().encodeToString(q.signature()))
-        .put("eventLog", Base64.getEncoder().encodeToString(q.eventLog())));
-    try {
-      return MAPPER.writeValueAsBytes(n);
-    } catch (IOException ex) {
-      throw new UncheckedIOException("an evidence tree always serializes", ex);
-    }
-  }
 
   /**
    * Reads {@code json}, which must be one JSON object of {@code shape} and nothing after it,

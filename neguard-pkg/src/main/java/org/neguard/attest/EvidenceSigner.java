@@ -77,7 +77,7 @@ public final class EvidenceSigner {
    * @throws IllegalStateException if no provider signs with the key, or its provider failed
    */
   public String sign(Evidence evidence) {
-    String input = encodedHeader + "." + B64.encodeToString(EvidenceCodec.encode(evidence));
+    String input = encodedHeader + "." + B64.encodeToString(EvidenceEncoder.encode(evidence));
     try {
       Signature s = Signature.getInstance(algorithm);
       s.initSign(key);

@@ -40,7 +40,8 @@ import org.neguard.verdict.RefusalException;
  * <p>Thread-safe: refreshes and downloads of one client run one at a time.
  */
 public final class TufClient {
-  static final String ROOT_FILE = "root.json";
+  /** The trusted root in a client's state directory, written by {@link #bootstrap}. */
+  public static final String ROOT_FILE = "root.json";
   static final String TIMESTAMP_FILE = "timestamp.json";
   static final String SNAPSHOT_FILE = "snapshot.json";
   static final String TARGETS_FILE = "targets.json";

@@ -45,7 +45,7 @@ class EvidenceStrictReadingTest {
     evidence = Evidence.of("ne-1", NONCE, Instant.parse("2026-12-05T12:00:00Z"), List.of(
         new Evidence.Component("core", PlatformTim.Reference.VENDOR_SIGNED, TreeDigest.of(files),
             files)), Optional.empty());
-    body = new String(EvidenceCodec.encode(evidence), StandardCharsets.UTF_8);
+    body = new String(EvidenceEncoder.encode(evidence), StandardCharsets.UTF_8);
   }
 
   static String jws(String header, String payload) throws Exception {

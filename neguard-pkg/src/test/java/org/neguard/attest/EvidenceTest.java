@@ -90,7 +90,7 @@ class EvidenceTest {
   static final String HEADER = "{\"alg\":\"RS256\",\"typ\":\"neguard-evidence+jws\"}";
 
   static String payload(Evidence e) {
-    return new String(EvidenceCodec.encode(e), StandardCharsets.UTF_8);
+    return new String(EvidenceEncoder.encode(e), StandardCharsets.UTF_8);
   }
 
   @Test

@@ -1,9 +1,5 @@
 package org.neguard.agent.client;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +46,6 @@ import org.neguard.api.device.PackageReport;
 import org.neguard.api.device.PackageVerdict;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.device.Poll;
-import org.neguard.api.problem.Problem;
 import org.neguard.api.problem.ProblemReason;
 import org.neguard.measure.Sha256;
 
@@ -70,10 +65,6 @@ public final class DeviceClient {
   public static final int MAX_ANSWER = 1 << 20;
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
-  static final ObjectMapper JSON = new ObjectMapper()
-      // A newer server may add fields; an older agent must still read the answer.
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
   private final URI base;
   private final Trust trust;
@@ -213,7 +204,7 @@ public final class DeviceClient {
       return new PollAnswer(false, etag, null);
     }
     byte[] body = answer(c, status, 200);
-    return new PollAnswer(true, c.getHeaderField("ETag"), JSON.readValue(body, Poll.class));
+    return new PollAnswer(true, c.getHeaderField("ETag"), WireJson.read(body, Poll.class));
   }
 
   /** Reports progress or the final status of an order (204). */
@@ -250,7 +241,7 @@ public final class DeviceClient {
     try (OutputStream out = c.getOutputStream()) {
       out.write(observation);
     }
-    return JSON.readValue(answer(c, c.getResponseCode(), 200), InventoryVerdict.class);
+    return WireJson.read(answer(c, c.getResponseCode(), 200), InventoryVerdict.class);
   }
 
   /**
@@ -271,7 +262,7 @@ public final class DeviceClient {
   public List<OrderKey> orderKeys() throws IOException, DeviceApiException {
     HttpsURLConnection c = open("GET", "/api/device/v1/order-keys");
     byte[] body = answer(c, c.getResponseCode(), 200);
-    return JSON.readValue(body, new TypeReference<List<OrderKey>>() {});
+    return WireJson.readList(body, OrderKey.class);
   }
 
   /**
@@ -512,7 +503,7 @@ public final class DeviceClient {
   private <T> T json(String method, String path, Object body, Class<T> type, int expected)
       throws IOException, DeviceApiException {
     HttpsURLConnection c = open(method, path);
-    byte[] bytes = JSON.writeValueAsBytes(body);
+    byte[] bytes = WireJson.write(body);
     c.setDoOutput(true);
     c.setRequestProperty("Content-Type", "application/json");
     // Not in streaming mode: the JDK would then drop the body of a 401 (the problem).
@@ -520,7 +511,7 @@ public final class DeviceClient {
       out.write(bytes);
     }
     byte[] answer = answer(c, c.getResponseCode(), expected);
-    return type == Void.class ? null : JSON.readValue(answer, type);
+    return type == Void.class ? null : WireJson.read(answer, type);
   }
 
   private HttpsURLConnection open(String method, String path) throws IOException {
@@ -558,7 +549,7 @@ public final class DeviceClient {
   static DeviceApiException refusal(int status, byte[] body) {
     List<ProblemReason> reasons;
     try {
-      reasons = JSON.readValue(body, Problem.class).reasons();
+      reasons = WireJson.reasons(body);
     } catch (IOException | RuntimeException e) {
       reasons = List.of(new ProblemReason(status >= 500 ? "INTERNAL" : "MALFORMED",
           "HTTP " + status + " without a problem body", null));

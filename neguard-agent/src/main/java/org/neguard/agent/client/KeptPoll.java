@@ -89,8 +89,7 @@ public final class KeptPoll implements Closeable {
       return new DeviceClient.PollAnswer(false, etag, null);
     }
     if (a.status == 200) {
-      return new DeviceClient.PollAnswer(true, a.etag, DeviceClient.JSON.readValue(a.body,
-          Poll.class));
+      return new DeviceClient.PollAnswer(true, a.etag, WireJson.read(a.body, Poll.class));
     }
     throw DeviceClient.refusal(a.status, a.body);
   }

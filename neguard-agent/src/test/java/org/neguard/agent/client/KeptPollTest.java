@@ -202,8 +202,10 @@ class KeptPollTest {
     }
   }
 
-  static final String OK = "HTTP/1.1 200 OK\r\nETag: " + ETAG + "\r\nContent-Length: 22\r\n\r\n"
-      + "{\"pollAfterSeconds\":7}";
+  /** A poll as the server writes it: every primitive field (the agent refuses one without). */
+  static final String POLL = "{\"renewCertificate\":false,\"pollAfterSeconds\":7}";
+  static final String OK = "HTTP/1.1 200 OK\r\nETag: " + ETAG + "\r\nContent-Length: "
+      + POLL.length() + "\r\n\r\n" + POLL;
 
   /** The poll refused with an IOException naming {@code reason}, its connection closed. */
   void refused(String answer, String reason) throws Exception {
@@ -246,7 +248,8 @@ class KeptPollTest {
     refused("HTTP/1.1 200 OK\r\nTransfer-Encoding: notchunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
         "only chunked");
     Object outcome = rawPoll("HTTP/1.1 200 OK\r\nTransfer-Encoding:  Chunked \r\n\r\n"
-        + "2\r\n{}\r\n0\r\n\r\n", new CompletableFuture<>());
+        + Integer.toHexString(POLL.length()) + "\r\n" + POLL + "\r\n0\r\n\r\n",
+        new CompletableFuture<>());
     assertThat(outcome).as("%s", outcome).isInstanceOf(DeviceClient.PollAnswer.class);
   }
 
