@@ -43,6 +43,7 @@ import org.neguard.api.device.InventoryVerdict;
 import org.neguard.api.device.ListeningPort;
 import org.neguard.api.device.OrderKey;
 import org.neguard.api.problem.ProblemReason;
+import org.neguard.harden.BoundedRead;
 import org.neguard.io.AtomicFiles;
 import org.neguard.order.DeploymentOrder;
 import org.neguard.order.OrderVerifier;
@@ -1350,11 +1351,13 @@ public final class Agent {
    * @throws RefusalException CONFLICT: other bytes than the pinned root's
    */
   private static byte[] pinnedRoot(Path tufDir, Path file) throws IOException, RefusalException {
-    if (!Files.isRegularFile(file) || Files.size(file) > ClientConfig.DEFAULT_MAX_ROOT_BYTES) {
+    // Read bounded rather than sized first: a file that grows between the two is still cut.
+    byte[] root = Files.isRegularFile(file)
+        ? BoundedRead.atMost(file, (int) ClientConfig.DEFAULT_MAX_ROOT_BYTES) : null;
+    if (root == null || root.length > ClientConfig.DEFAULT_MAX_ROOT_BYTES) {
       throw new IOException(file + " is not a regular file of at most "
           + ClientConfig.DEFAULT_MAX_ROOT_BYTES + " bytes");
     }
-    byte[] root = Files.readAllBytes(file);
     if (Files.exists(tufDir.resolve(TufClient.ROOT_FILE))) {
       return root;
     }

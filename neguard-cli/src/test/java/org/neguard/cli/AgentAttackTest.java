@@ -657,8 +657,9 @@ class AgentAttackTest {
   @Test
   @Order(13)
   @DisplayName("SRC-2 the trusted TUF root is pinned by its bytes at the first start: the file"
-      + " replaced before any order has trusted it, the next start refuses CONFLICT (exit 2);"
-      + " the first one put back, the agent starts again")
+      + " replaced before any order has trusted it, the next start refuses CONFLICT (exit 2), as"
+      + " it refuses a file larger than a root may be; the first one put back, the agent starts"
+      + " again")
   void trustedRootReplacedBeforeTheFirstOrder_restartRefusedConflict() throws Exception {
     AgentFleet.Ne p = fleet.ne("ne-p");
     Files.createDirectories(p.home);
@@ -678,6 +679,15 @@ class AgentAttackTest {
     assertThat(p.process.exitValue()).isEqualTo(2);
     assertThat(p.await("config_error", e -> true).path("message").asText())
         .contains("first started with");
+
+    // Larger than a root may be (512 KiB): refused at start, before it is compared or parsed.
+    Files.move(p.log, p.home.resolve("agent-conflict.log"));
+    Files.write(root, new byte[600 * 1024]);
+    p.start();
+    assertThat(p.process.waitFor(60, TimeUnit.SECONDS)).as("exits").isTrue();
+    assertThat(p.process.exitValue()).isEqualTo(2);
+    assertThat(p.await("config_error", e -> true).path("message").asText())
+        .contains("at most 524288 bytes");
 
     Files.write(root, first);
     Files.move(p.log, p.home.resolve("agent-refused.log"));
