@@ -3,16 +3,20 @@ package org.neguard.agent;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.util.Map;
+import org.neguard.agent.client.StrictJr;
 
 /**
  * The agent's own JSON files in its state directory (the journal, installed.json,
  * last-result.json): maps of plain values with Jackson jr, which an agent that has installed
  * something reads at every start; Jackson's data binding, 540 classes, stays out of the idle
  * agent (docs/AGENT.md "Footprint"). Files written by earlier agents with the data binding read
- * the same: the JSON is plain objects, strings, numbers and booleans.
+ * the same: the JSON is plain objects, strings, numbers and booleans. Read with the agent's one
+ * Jackson jr ({@link StrictJr}), as strictly as the device API's records: duplicate keys, more
+ * after the value, and a record field of the wrong kind (the journal's outcome, bound.json's
+ * PCR as an object) are each an IOException, which stops the agent (fail closed).
  */
 final class StateJson {
-  private static final JSON JSON = com.fasterxml.jackson.jr.ob.JSON.std
+  private static final JSON JSON = StrictJr.JSON
       // The journal keeps its null fields (a step's slot not chosen yet): written, read as null.
       .with(com.fasterxml.jackson.jr.ob.JSON.Feature.WRITE_NULL_PROPERTIES);
 
@@ -25,6 +29,7 @@ final class StateJson {
   /** A JSON object; anything else (an array, a string, {@code null}) is an IOException. */
   static Map<String, Object> read(byte[] json) throws IOException {
     Object any = JSON.anyFrom(json);
+    StrictJr.requireOneValue(json);
     if (!(any instanceof Map<?, ?> m)) {
       throw new IOException("not a JSON object");
     }
@@ -39,7 +44,12 @@ final class StateJson {
   }
 
   static <T> T readBean(byte[] json, Class<T> type) throws IOException {
-    return JSON.beanFrom(type, json);
+    T value = JSON.beanFrom(type, json);
+    StrictJr.requireOneValue(json);
+    if (value == null) {
+      throw new IOException("not a JSON object");
+    }
+    return value;
   }
 
   static byte[] writeBean(Object record) throws IOException {
