@@ -1,10 +1,17 @@
 package org.neguard.attest;
 
+import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.MessageDigest;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECFieldFp;
 import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPublicKeySpec;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -14,20 +21,23 @@ import org.bouncycastle.math.ec.ECPoint;
 import org.neguard.measure.Sha256;
 
 /**
- * ES256 (ECDSA over P-256 with SHA-256, RFC 7518 section 3.4) for evidence signatures, on
- * Bouncy Castle's P-256 arithmetic. The JDK 17 provider verifies about 900 signatures per second
- * per core on the benchmark machine, Bouncy Castle's P-256 field code about 5 times as many
- * (docs/BENCHMARKS.md, issue 15): a validation entity verifies evidence from the whole fleet.
- * The checks, as the JOSE library it replaces made them: the key a point of P-256 (not only
- * declaring P-256's parameters; not the point at infinity, coordinates in the field), the
- * signature exactly 64 bytes, r and s each in [1, n-1] (a blank signature, CVE-2022-21449, is
- * refused), and the equation of ECDSA. The JDK's own ECDSA answers the same on the same bytes
- * ({@code Es256Test} runs one table through both).
- *
- * <p>Why not the JDK's provider on a later JDK: JDK 25's SunEC, with its Montgomery P-256 field
- * and the AVX-512 IFMA intrinsic, verifies at 0.38 to 0.40 times Bouncy Castle's rate on the
- * benchmark machine (docs/BENCHMARKS.md, issue 15, measured in every benchmark run), so this
- * class keeps Bouncy Castle on every JDK.
+ * ES256 (ECDSA over P-256 with SHA-256, RFC 7518 section 3.4) for evidence signatures. The
+ * checks, as the JOSE library it replaced made them, are made here in Java before either
+ * implementation runs: the key a point of P-256 (not only declaring P-256's parameters; not the
+ * point at infinity, coordinates in the field), the signature exactly 64 bytes, r and s each in
+ * [1, n-1] (a blank signature, CVE-2022-21449, is refused). Then the equation of ECDSA, by one
+ * of two implementations:
+ * <ul>
+ *   <li>{@link Implementation#AWS_LC}: AWS-LC's P-256 through the Amazon Corretto Crypto
+ *       Provider, where it is on the class path and its native code loads (the server, on
+ *       Linux x86-64); about 3 times Bouncy Castle's rate for a key seen once (docs/BENCHMARKS.md,
+ *       issue 15: "AWS-LC for the signature");
+ *   <li>{@link Implementation#BOUNCY_CASTLE}: Bouncy Castle's P-256 field code, everywhere else.
+ * </ul>
+ * Both, and the JDK's own ECDSA, answer the same on the same bytes ({@code Es256Test} runs one
+ * table through all three). Not the JDK's provider: JDK 17's verifies about 900 signatures per
+ * second per core on the benchmark machine, JDK 25's (a Montgomery field with the AVX-512 IFMA
+ * intrinsic) 0.38 to 0.40 times Bouncy Castle's rate.
  *
  * <p>Thread-safe: stateless; the curve's precomputation for its generator is shared.
  */
@@ -35,16 +45,66 @@ final class Es256 {
   private static final X9ECParameters P256 = CustomNamedCurves.getByName("secp256r1");
   private static final ECDomainParameters DOMAIN = new ECDomainParameters(P256.getCurve(),
       P256.getG(), P256.getN(), P256.getH());
+  private static final BigInteger N = P256.getN();
+  /** AWS-LC's provider, or null where it is not on the class path or does not load. */
+  private static final Provider AWS_LC = awsLc();
+
+  /** The code that checks ECDSA's equation. */
+  enum Implementation {
+    AWS_LC, BOUNCY_CASTLE
+  }
+
+  /** A device key that {@link #key} found to be a point of P-256. */
+  record Key(ECPublicKey jdk, ECPublicKeyParameters point) {}
 
   private Es256() {}
 
+  /** The implementation {@link #verify} uses in this JVM. */
+  static Implementation implementation() {
+    return AWS_LC != null ? Implementation.AWS_LC : Implementation.BOUNCY_CASTLE;
+  }
+
+  /** What {@link #implementation} is, with its version, for logs and benchmark reports. */
+  static String describe() {
+    return AWS_LC == null ? "Bouncy Castle" : "AWS-LC " + ((AmazonCorrettoCryptoProvider) AWS_LC)
+        .getAwsLcVersionStr() + " (Amazon Corretto Crypto Provider " + AWS_LC.getVersionStr()
+        + ")";
+  }
+
+  private static Provider awsLc() {
+    try {
+      return AwsLc.provider();
+    } catch (LinkageError absent) {
+      // Not on the class path (the agent, a CLI without the server), or built for another
+      // platform: Bouncy Castle verifies.
+      return null;
+    }
+  }
+
+  /** Apart from Es256, so that Es256 links where the provider's classes are absent. */
+  private static final class AwsLc {
+    static Provider provider() {
+      AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
+      if (p.getLoadingError() != null) {
+        return null;
+      }
+      // Its known-answer self tests, run once; a failure leaves Bouncy Castle verifying.
+      try {
+        p.assertHealthy();
+      } catch (RuntimeException unhealthy) {
+        return null;
+      }
+      return p;
+    }
+  }
+
   /**
-   * The device key as a P-256 point.
+   * The device key, checked to be a point of P-256.
    *
    * @throws IllegalArgumentException if the key is not on P-256 (another curve, or a point that
    *     is not on the curve)
    */
-  static ECPublicKeyParameters key(ECPublicKey key) {
+  static Key key(ECPublicKey key) {
     ECParameterSpec s = key.getParams();
     if (!(s.getCurve().getField() instanceof ECFieldFp fp)
         || !fp.getP().equals(P256.getCurve().getField().getCharacteristic())
@@ -69,7 +129,7 @@ final class Es256 {
     if (!q.isValid()) {
       throw new IllegalArgumentException("the key is not a point of P-256");
     }
-    return new ECPublicKeyParameters(q, DOMAIN);
+    return new Key(key, new ECPublicKeyParameters(q, DOMAIN));
   }
 
   private static boolean isFieldElement(BigInteger v, BigInteger p) {
@@ -77,22 +137,57 @@ final class Es256 {
   }
 
   /** Whether {@code signature} (R || S, 32 bytes each) is the key's over {@code input}. */
-  static boolean verify(ECPublicKeyParameters key, byte[] input, byte[] signature) {
-    return verify(key, input, input.length, signature);
+  static boolean verify(Key key, byte[] input, byte[] signature) {
+    return verify(implementation(), key, input, input.length, signature);
   }
 
   /** Whether {@code signature} is the key's over {@code input[0, length)}. */
-  static boolean verify(ECPublicKeyParameters key, byte[] input, int length, byte[] signature) {
+  static boolean verify(Key key, byte[] input, int length, byte[] signature) {
+    return verify(implementation(), key, input, length, signature);
+  }
+
+  /**
+   * Whether {@code signature} is the key's over {@code input[0, length)}, by {@code by}.
+   *
+   * @throws IllegalStateException {@code by} is AWS-LC and it is not loaded here
+   */
+  static boolean verify(Implementation by, Key key, byte[] input, int length,
+      byte[] signature) {
     if (signature.length != 64) {
       return false;
     }
     BigInteger r = new BigInteger(1, signature, 0, 32);
     BigInteger s = new BigInteger(1, signature, 32, 32);
-    MessageDigest sha = Sha256.newDigest();
-    sha.update(input, 0, length);
-    byte[] hash = sha.digest();
-    ECDSASigner verifier = new ECDSASigner();
-    verifier.init(false, key);
-    return verifier.verifySignature(hash, r, s); // r and s outside [1, n-1]: false
+    if (!inOrder(r) || !inOrder(s)) {
+      return false;
+    }
+    if (by == Implementation.BOUNCY_CASTLE) {
+      MessageDigest sha = Sha256.newDigest();
+      sha.update(input, 0, length);
+      ECDSASigner verifier = new ECDSASigner();
+      verifier.init(false, key.point());
+      return verifier.verifySignature(sha.digest(), r, s);
+    }
+    if (AWS_LC == null) {
+      throw new IllegalStateException("AWS-LC is not loaded in this JVM");
+    }
+    try {
+      // The point checked above, given as such: AWS-LC reads no other encoding of the key.
+      PublicKey point = KeyFactory.getInstance("EC", AWS_LC).generatePublic(
+          new ECPublicKeySpec(key.jdk().getW(), key.jdk().getParams()));
+      Signature v = Signature.getInstance("SHA256withECDSAinP1363Format", AWS_LC);
+      v.initVerify(point);
+      v.update(input, 0, length);
+      return v.verify(signature);
+    } catch (GeneralSecurityException e) {
+      // A key checked above that AWS-LC cannot take, or a signature it cannot read: not
+      // verified (fail closed), the caller's SIGNATURE_INVALID.
+      return false;
+    }
+  }
+
+  /** In [1, n - 1]. */
+  private static boolean inOrder(BigInteger v) {
+    return v.signum() > 0 && v.compareTo(N) < 0;
   }
 }

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
 import org.neguard.verdict.ReasonCode;
@@ -242,7 +241,7 @@ public final class EvidenceVerifier {
   private static boolean signatureValid(PublicKey key, String alg, byte[] input, int length,
       byte[] signature) throws RefusalException {
     if (key instanceof ECPublicKey ec && alg.equals("ES256")) {
-      ECPublicKeyParameters p;
+      Es256.Key p;
       try {
         p = Es256.key(ec);
       } catch (IllegalArgumentException e) {

@@ -17,19 +17,19 @@ import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * One verification contract for ES256, whichever implementation checks it: {@link Es256}
- * (Bouncy Castle's P-256, what the verifier runs) and the JDK's own provider
- * ({@code SHA256withECDSAinP1363Format}, SunEC; on JDK 24 and later with its Montgomery P-256
- * field) read the same bytes the same way. The same table of signatures goes through both, so
- * that a change of implementation (docs/BENCHMARKS.md, issue 15: SunEC on JDK 25 is measured
- * against Bouncy Castle in every run) cannot accept what the other refuses. Run on every JDK
- * the build runs on.
+ * One verification contract for ES256, whichever implementation checks it: {@link Es256} on
+ * AWS-LC (what the server runs on Linux x86-64) and on Bouncy Castle (everywhere else), and the
+ * JDK's own provider ({@code SHA256withECDSAinP1363Format}, SunEC; on JDK 24 and later with
+ * its Montgomery P-256 field) read the same bytes the same way. The same table of signatures
+ * goes through all three, so that a change of implementation (docs/BENCHMARKS.md, issue 15)
+ * cannot accept what another refuses. Run on every JDK the build runs on.
  */
 class Es256Test {
   static KeyPair device;
@@ -50,10 +50,26 @@ class Es256Test {
     n = ((ECPublicKey) device.getPublic()).getParams().getOrder();
   }
 
-  /** Whether Bouncy Castle's path accepts: a key it refuses is a refusal. */
-  static boolean es256(ECPublicKey key, byte[] data, byte[] signature) {
+  /**
+   * The implementations this JVM has: Bouncy Castle everywhere, AWS-LC where its native code
+   * loads (Linux on x86-64: what CI and the server run on; {@link #awsLc_loadedOnLinuxX86_64}).
+   */
+  static List<Es256.Implementation> implementations() {
+    return Es256.implementation() == Es256.Implementation.AWS_LC
+        ? List.of(Es256.Implementation.BOUNCY_CASTLE, Es256.Implementation.AWS_LC)
+        : List.of(Es256.Implementation.BOUNCY_CASTLE);
+  }
+
+  /** Whether {@code by} accepts: a key Es256 refuses is a refusal. */
+  static boolean es256(Es256.Implementation by, ECPublicKey key, byte[] data,
+      byte[] signature) {
+    return es256(by, key, data, data.length, signature);
+  }
+
+  static boolean es256(Es256.Implementation by, ECPublicKey key, byte[] data, int length,
+      byte[] signature) {
     try {
-      return Es256.verify(Es256.key(key), data, signature);
+      return Es256.verify(by, Es256.key(key), data, length, signature);
     } catch (IllegalArgumentException refused) {
       return false;
     }
@@ -89,11 +105,12 @@ class Es256Test {
 
   @Test
   @DisplayName("ATT-4 one ES256 contract: the same table of signatures over the same input and"
-      + " key is accepted or refused alike by Es256 (Bouncy Castle) and the JDK's own ECDSA:"
+      + " key is accepted or refused alike by Es256 on AWS-LC, on Bouncy Castle, and the JDK's"
+      + " own ECDSA:"
       + " the signature and its high-S twin accepted (ECDSA as RFC 7518 has it), each altered"
       + " byte, r or s zero, equal to n or past it, the blank signature (CVE-2022-21449), the"
-      + " DER form, 0, 63, 65 bytes refused")
-  void verify_sameSignatureTable_sameAnswerFromBothImplementations() {
+      + " DER form, 0, 63, 65 bytes, the input altered or a byte short refused")
+  void verify_sameSignatureTable_sameAnswerFromEveryImplementation() {
     BigInteger r = new BigInteger(1, good, 0, 32);
     BigInteger s = new BigInteger(1, good, 32, 32);
     Map<String, byte[]> accepted = new LinkedHashMap<>();
@@ -125,17 +142,26 @@ class Es256Test {
     refused.put("65 bytes", Arrays.copyOf(good, 65));
     refused.put("65 bytes, a leading zero", prefixZero(good));
     ECPublicKey key = (ECPublicKey) device.getPublic();
+    for (Es256.Implementation by : implementations()) {
+      for (Map.Entry<String, byte[]> e : accepted.entrySet()) {
+        assertThat(es256(by, key, input, e.getValue())).as(by + ": " + e.getKey()).isTrue();
+      }
+      for (Map.Entry<String, byte[]> e : refused.entrySet()) {
+        assertThat(es256(by, key, input, e.getValue())).as(by + ": " + e.getKey()).isFalse();
+      }
+      byte[] altered = input.clone();
+      altered[5] ^= 1;
+      assertThat(es256(by, key, altered, good)).as(by + ": input altered").isFalse();
+      assertThat(es256(by, key, input, input.length - 1, good)).as(by + ": a byte short").isFalse();
+    }
     for (Map.Entry<String, byte[]> e : accepted.entrySet()) {
-      assertThat(es256(key, input, e.getValue())).as("Es256: " + e.getKey()).isTrue();
       assertThat(jdk(key, input, e.getValue())).as("JDK: " + e.getKey()).isTrue();
     }
     for (Map.Entry<String, byte[]> e : refused.entrySet()) {
-      assertThat(es256(key, input, e.getValue())).as("Es256: " + e.getKey()).isFalse();
       assertThat(jdk(key, input, e.getValue())).as("JDK: " + e.getKey()).isFalse();
     }
     byte[] altered = input.clone();
     altered[5] ^= 1;
-    assertThat(es256(key, altered, good)).as("Es256: input altered").isFalse();
     assertThat(jdk(key, altered, good)).as("JDK: input altered").isFalse();
   }
 
@@ -162,6 +188,19 @@ class Es256Test {
     assertThatThrownBy(() -> Es256.key(xPlusP)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not a point of P-256");
     assertThat(jdk(xPlusP, input, good)).isFalse();
+  }
+
+  @Test
+  @DisplayName("ATT-4 on Linux x86-64 (CI, the server) evidence signatures are checked by"
+      + " AWS-LC: its native code loaded and passed its self tests")
+  void awsLc_loadedOnLinuxX86_64() {
+    boolean linuxX86 = System.getProperty("os.name").equals("Linux")
+        && System.getProperty("os.arch").equals("amd64");
+    assertThat(Es256.implementation()).as(Es256.describe()).isEqualTo(linuxX86
+        ? Es256.Implementation.AWS_LC : Es256.Implementation.BOUNCY_CASTLE);
+    if (linuxX86) {
+      assertThat(Es256.describe()).startsWith("AWS-LC ");
+    }
   }
 
   /** A public key of {@code w} as given: no key factory to check or refuse it first. */
