@@ -498,8 +498,8 @@ public final class Agent {
     String evidence;
     try {
       Measurements.Result r = Measurements.measure(config);
-      evidence = attester.sign(r, ch.nonce(), client.identity().keyPair().getPrivate(),
-          Instant.now());
+      evidence = attester.sign(r, ch.nonce(), ch::isKnown,
+          client.identity().keyPair().getPrivate(), Instant.now());
       log.event("measured", "reason", ch.reason(), "tim", r.tim(), "components",
           r.components().size(), "trustBase", attester.quotes() ? "TPM" : "SOFTWARE_KEY");
     } catch (RefusalException e) {

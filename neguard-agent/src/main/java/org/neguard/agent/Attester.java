@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.EvidenceSigner;
@@ -52,6 +53,17 @@ final class Attester {
    */
   String sign(Measurements.Result measured, String nonceHex, PrivateKey key, Instant now)
       throws IOException, RefusalException {
+    return sign(measured, nonceHex, (name, digest) -> false, key, now);
+  }
+
+  /**
+   * As {@link #sign(Measurements.Result, String, PrivateKey, Instant)}, each component measured
+   * (name, measured digest) {@code known} accepts (AttestationChallenge.isKnown) reported
+   * without its files (the validation entity holds them; docs/MEASUREMENT.md, "Evidence").
+   */
+  String sign(Measurements.Result measured, String nonceHex,
+      BiPredicate<String, String> known, PrivateKey key, Instant now)
+      throws IOException, RefusalException {
     byte[] nonce;
     try {
       nonce = HexFormat.of().parseHex(nonceHex);
@@ -64,7 +76,8 @@ final class Attester {
       throw new RefusalException(ReasonCode.BAD_INPUT, "the nonce " + nonceHex + " is not 16"
           + " to 64 bytes of lower-case hex; nothing was signed");
     }
-    List<Evidence.Component> components = measured.evidence();
+    List<Evidence.Component> components = Evidence.withoutFilesWhere(measured.evidence(),
+        known);
     Optional<Evidence.Quote> quote = Optional.empty();
     if (quoter != null) {
       // The chain as the TIM is computed: the same order the verifier replays the PCR in.

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.api.device.AttestationChallenge;
 import org.neguard.attest.Evidence;
 import org.neguard.attest.EvidenceVerifier;
 import org.neguard.attest.Expectation;
@@ -109,6 +111,46 @@ class AttesterTest {
     assertThat(e.trustBase()).isEqualTo(Evidence.TrustBase.SOFTWARE_KEY);
     assertThat(e.components()).extracting(Evidence.Component::name)
         .containsExactly("core", "platform:etc");
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a challenge's known components: a component measured at exactly the"
+      + " digest committed to under this nonce goes without its files; one committed to another"
+      + " digest, or under another nonce, with them (so the validation entity names the file);"
+      + " the TIM is the same either way")
+  void sign_knownComponents_onlyExactCommitmentsWithoutFiles() throws Exception {
+    installCore("1.0", "core 1.0");
+    Measurements.Result r = measure();
+    Map<String, Evidence.Component> byName = new java.util.HashMap<>();
+    r.evidence().forEach(c -> byName.put(c.name(), c));
+    String core = byName.get("core").digest();
+    String etc = byName.get("platform:etc").digest();
+    AttestationChallenge ch = new AttestationChallenge(NONCE, "SCHEDULED",
+        "2026-12-06T10:00:00Z", java.util.Arrays.asList(
+            AttestationChallenge.KnownComponent.of(NONCE, "core", core),
+            null,
+            AttestationChallenge.KnownComponent.of(NONCE, "platform:etc", "00".repeat(32)),
+            AttestationChallenge.KnownComponent.of("77".repeat(16), "platform:etc", etc)));
+    assertThat(ch.known()).as("a null entry is dropped, not a refused poll").hasSize(3);
+    String jws = new Attester("ne-1", null).sign(r, NONCE, ch::isKnown, key.getPrivate(),
+        Instant.now());
+    Evidence e = EvidenceVerifier.verify(jws, key.getPublic(), "ne-1",
+        HexFormat.of().parseHex(NONCE), Optional.empty());
+    Map<String, Evidence.Component> got = new java.util.HashMap<>();
+    e.components().forEach(c -> got.put(c.name(), c));
+    assertThat(got.get("core").filesReported()).isFalse();
+    assertThat(got.get("core").leaves()).isEmpty();
+    assertThat(got.get("core").digest()).isEqualTo(core);
+    assertThat(got.get("platform:etc").filesReported())
+        .as("committed to another digest, and to its own under another nonce").isTrue();
+    assertThat(got.get("platform:etc").leaves()).hasSize(1);
+    assertThat(e.tim()).isEqualTo(r.tim());
+    assertThat(jws.length()).isLessThan(new Attester("ne-1", null).sign(r, NONCE,
+        key.getPrivate(), Instant.now()).length());
+    assertThat(ch.isKnown("platform:etc", etc)).isFalse();
+    assertThat(ch.isKnown("core", etc)).as("another component's digest").isFalse();
+    assertThat(new AttestationChallenge(NONCE, "SCHEDULED", "x").isKnown("core", core))
+        .as("no list: every file").isFalse();
   }
 
   @Test

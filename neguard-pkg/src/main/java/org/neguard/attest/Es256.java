@@ -2,14 +2,20 @@ package org.neguard.attest;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECFieldFp;
+import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPublicKeySpec;
 import org.bouncycastle.asn1.x9.X9ECParameters;
@@ -46,6 +52,8 @@ final class Es256 {
   private static final ECDomainParameters DOMAIN = new ECDomainParameters(P256.getCurve(),
       P256.getG(), P256.getN(), P256.getH());
   private static final BigInteger N = P256.getN();
+  /** P-256's parameters as the JDK names them, for AWS-LC's keys. */
+  private static final ECParameterSpec P256_SPEC = p256Spec();
   /** AWS-LC's provider, or null where it is not on the class path or does not load. */
   private static final Provider AWS_LC = awsLc();
 
@@ -54,8 +62,11 @@ final class Es256 {
     AWS_LC, BOUNCY_CASTLE
   }
 
-  /** A device key that {@link #key} found to be a point of P-256. */
-  record Key(ECPublicKey jdk, ECPublicKeyParameters point) {}
+  /**
+   * A device key that {@link #key} found to be a point of P-256: as Bouncy Castle's point and,
+   * where AWS-LC is loaded, as its key, both made from the coordinates checked.
+   */
+  record Key(ECPublicKeyParameters point, PublicKey awsLc) {}
 
   private Es256() {}
 
@@ -69,6 +80,16 @@ final class Es256 {
     return AWS_LC == null ? "Bouncy Castle" : "AWS-LC " + ((AmazonCorrettoCryptoProvider) AWS_LC)
         .getAwsLcVersionStr() + " (Amazon Corretto Crypto Provider " + AWS_LC.getVersionStr()
         + ")";
+  }
+
+  private static ECParameterSpec p256Spec() {
+    try {
+      AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
+      p.init(new ECGenParameterSpec("secp256r1"));
+      return p.getParameterSpec(ECParameterSpec.class);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("every JDK has P-256", e);
+    }
   }
 
   private static Provider awsLc() {
@@ -88,14 +109,45 @@ final class Es256 {
       if (p.getLoadingError() != null) {
         return null;
       }
-      // Its known-answer self tests, run once; a failure leaves Bouncy Castle verifying.
+      // Its known-answer self tests, then the path verify takes, once, on a signature of the
+      // JDK's: a good one verifies, an altered one does not. Any failure leaves Bouncy Castle
+      // verifying.
       try {
         p.assertHealthy();
-      } catch (RuntimeException unhealthy) {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair pair = g.generateKeyPair();
+        byte[] data = "neguard es256 self test".getBytes(StandardCharsets.US_ASCII);
+        Signature signer = Signature.getInstance("SHA256withECDSAinP1363Format");
+        signer.initSign(pair.getPrivate());
+        signer.update(data);
+        byte[] good = signer.sign();
+        byte[] bad = good.clone();
+        bad[40] ^= 1;
+        PublicKey k = awsLcKey(p, ((ECPublicKey) pair.getPublic()).getW());
+        if (!verify(p, k, data, data.length, good) || verify(p, k, data, data.length, bad)) {
+          return null;
+        }
+      } catch (GeneralSecurityException | RuntimeException unhealthy) {
         return null;
       }
       return p;
     }
+  }
+
+  /** The point {@code w}, checked to be on P-256 by the caller, as AWS-LC's key. */
+  private static PublicKey awsLcKey(Provider awsLc, java.security.spec.ECPoint w)
+      throws GeneralSecurityException {
+    return KeyFactory.getInstance("EC", awsLc).generatePublic(new ECPublicKeySpec(w, P256_SPEC));
+  }
+
+  /** ECDSA's equation by AWS-LC; a signature it cannot read is a SignatureException. */
+  private static boolean verify(Provider awsLc, PublicKey key, byte[] input, int length,
+      byte[] signature) throws GeneralSecurityException {
+    Signature v = Signature.getInstance("SHA256withECDSAinP1363Format", awsLc);
+    v.initVerify(key);
+    v.update(input, 0, length);
+    return v.verify(signature);
   }
 
   /**
@@ -129,7 +181,15 @@ final class Es256 {
     if (!q.isValid()) {
       throw new IllegalArgumentException("the key is not a point of P-256");
     }
-    return new Key(key, new ECPublicKeyParameters(q, DOMAIN));
+    PublicKey awsLc = null;
+    if (AWS_LC != null) {
+      try {
+        awsLc = awsLcKey(AWS_LC, w);
+      } catch (GeneralSecurityException | RuntimeException fault) {
+        // A point checked above that AWS-LC will not take: Bouncy Castle verifies (below).
+      }
+    }
+    return new Key(new ECPublicKeyParameters(q, DOMAIN), awsLc);
   }
 
   private static boolean isFieldElement(BigInteger v, BigInteger p) {
@@ -161,29 +221,26 @@ final class Es256 {
     if (!inOrder(r) || !inOrder(s)) {
       return false;
     }
-    if (by == Implementation.BOUNCY_CASTLE) {
-      MessageDigest sha = Sha256.newDigest();
-      sha.update(input, 0, length);
-      ECDSASigner verifier = new ECDSASigner();
-      verifier.init(false, key.point());
-      return verifier.verifySignature(sha.digest(), r, s);
+    if (by == Implementation.AWS_LC) {
+      if (AWS_LC == null) {
+        throw new IllegalStateException("AWS-LC is not loaded in this JVM");
+      }
+      if (key.awsLc() != null) {
+        try {
+          return verify(AWS_LC, key.awsLc(), input, length, signature);
+        } catch (SignatureException unreadable) {
+          return false; // the caller's SIGNATURE_INVALID
+        } catch (GeneralSecurityException | RuntimeException fault) {
+          // A fault of the provider, not the device's: Bouncy Castle gives the answer, so that
+          // no provider fault turns a good signature into a failed attestation.
+        }
+      }
     }
-    if (AWS_LC == null) {
-      throw new IllegalStateException("AWS-LC is not loaded in this JVM");
-    }
-    try {
-      // The point checked above, given as such: AWS-LC reads no other encoding of the key.
-      PublicKey point = KeyFactory.getInstance("EC", AWS_LC).generatePublic(
-          new ECPublicKeySpec(key.jdk().getW(), key.jdk().getParams()));
-      Signature v = Signature.getInstance("SHA256withECDSAinP1363Format", AWS_LC);
-      v.initVerify(point);
-      v.update(input, 0, length);
-      return v.verify(signature);
-    } catch (GeneralSecurityException e) {
-      // A key checked above that AWS-LC cannot take, or a signature it cannot read: not
-      // verified (fail closed), the caller's SIGNATURE_INVALID.
-      return false;
-    }
+    MessageDigest sha = Sha256.newDigest();
+    sha.update(input, 0, length);
+    ECDSASigner verifier = new ECDSASigner();
+    verifier.init(false, key.point());
+    return verifier.verifySignature(sha.digest(), r, s);
   }
 
   /** In [1, n - 1]. */

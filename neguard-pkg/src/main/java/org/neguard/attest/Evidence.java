@@ -1,10 +1,12 @@
 package org.neguard.attest;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.regex.Pattern;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
@@ -19,7 +21,8 @@ import org.neguard.measure.TreeDigest;
  * @param nonce the validation entity's nonce, 16 to 64 bytes, hex
  * @param measuredAt when the measurement was taken (the device's clock)
  * @param trustBase what the evidence rests on: the device key alone, or a TPM quote
- * @param components every measured component, with its files' leaves
+ * @param components every measured component, with its files' leaves unless its digest is one
+ *     the validation entity holds the files of
  * @param tim the platform TIM ({@link PlatformTim#ALGORITHM}) of {@code components}
  * @param quote the TPM quote, present exactly when {@code trustBase} is TPM
  */
@@ -28,6 +31,21 @@ public record Evidence(String format, String deviceId, String nonce, Instant mea
   public static final String FORMAT = "neguard-evidence-v1";
   /** Compiled once: {@code String.matches} compiled it for every evidence verified. */
   private static final Pattern NONCE = Pattern.compile("([0-9a-f]{2}){16,64}");
+
+  /**
+   * {@code measured}, each component for which {@code known} holds (its name, its measured
+   * digest) reported without its files: the validation entity holds them (its challenge said
+   * so, AttestationChallenge.isKnown). A changed component keeps its files, so that the
+   * validation entity names what changed.
+   */
+  public static List<Component> withoutFilesWhere(List<Component> measured,
+      BiPredicate<String, String> known) {
+    List<Component> out = new ArrayList<>(measured.size());
+    for (Component c : measured) {
+      out.add(c.filesReported() && known.test(c.name(), c.digest()) ? c.withoutFiles() : c);
+    }
+    return List.copyOf(out);
+  }
 
   /** What the evidence's trustworthiness rests on. */
   public enum TrustBase {
@@ -43,13 +61,31 @@ public record Evidence(String format, String deviceId, String nonce, Instant mea
    * @param name the component's name ({@link PlatformTim.Component})
    * @param reference what its reference value rests on
    * @param digest its tree digest
-   * @param leaves the measured files its digest is computed from
+   * @param leaves the measured files its digest is computed from; empty when not reported
+   * @param filesReported whether the evidence carries the files: a component measured at the
+   *     digest the validation entity said it holds the files of ({@code
+   *     AttestationChallenge.known}) is reported by its digest alone
    */
   public record Component(String name, PlatformTim.Reference reference, String digest,
-      List<TreeDigest.Leaf> leaves) {
+      List<TreeDigest.Leaf> leaves, boolean filesReported) {
     public Component {
       leaves = List.copyOf(leaves);
       new PlatformTim.Component(name, digest, reference); // the same name and digest rules
+      if (!filesReported && !leaves.isEmpty()) {
+        throw new IllegalArgumentException("component " + name + ": files not reported, yet "
+            + leaves.size() + " given");
+      }
+    }
+
+    /** A component reported with its files. */
+    public Component(String name, PlatformTim.Reference reference, String digest,
+        List<TreeDigest.Leaf> leaves) {
+      this(name, reference, digest, leaves, true);
+    }
+
+    /** This component reported by its digest alone. */
+    public Component withoutFiles() {
+      return new Component(name, reference, digest, List.of(), false);
     }
 
     /** This component as the TIM chain sees it. */

@@ -327,9 +327,12 @@ final class EvidenceCodec {
       List<Evidence.Component> components = new ArrayList<>(cs.size());
       for (Object element : cs) {
         Obj c = only(element, "component", COMPONENT);
-        if (!(c.values[C_FILES] instanceof List<?> files)) {
+        // No files: the component is reported by its digest alone (a null is not "no files").
+        Object fv = c.values[C_FILES];
+        if (fv != null && !(fv instanceof List<?>)) {
           throw malformed("a component's files is not an array");
         }
+        List<?> files = fv == null ? List.of() : (List<?>) fv;
         List<TreeDigest.Leaf> leaves = new ArrayList<>(files.size());
         for (Object file : files) {
           Obj f = only(file, "file", FILE);
@@ -338,7 +341,7 @@ final class EvidenceCodec {
         }
         components.add(new Evidence.Component(text(c, COMPONENT, C_NAME),
             PlatformTim.Reference.valueOf(text(c, COMPONENT, C_REFERENCE)),
-            text(c, COMPONENT, C_DIGEST), leaves));
+            text(c, COMPONENT, C_DIGEST), leaves, fv != null));
       }
       Optional<Evidence.Quote> quote = Optional.empty();
       Object qv = n.values[P_QUOTE];

@@ -37,15 +37,17 @@ final class EvidenceEncoder {
         g.writeStringField("name", c.name());
         g.writeStringField("reference", c.reference().name());
         g.writeStringField("digest", c.digest());
-        g.writeArrayFieldStart("files");
-        for (TreeDigest.Leaf l : c.leaves()) {
-          g.writeStartObject();
-          g.writeStringField("path", l.path());
-          g.writeStringField("sha256", l.sha256());
-          g.writeStringField("mode", TreeDigest.formatMode(l.mode()));
-          g.writeEndObject();
+        if (c.filesReported()) {
+          g.writeArrayFieldStart("files");
+          for (TreeDigest.Leaf l : c.leaves()) {
+            g.writeStartObject();
+            g.writeStringField("path", l.path());
+            g.writeStringField("sha256", l.sha256());
+            g.writeStringField("mode", TreeDigest.formatMode(l.mode()));
+            g.writeEndObject();
+          }
+          g.writeEndArray();
         }
-        g.writeEndArray();
         g.writeEndObject();
       }
       g.writeEndArray();

@@ -77,11 +77,13 @@ public record Expectation(List<Evidence.Component> components, String tim) {
       if (have == null) {
         out.add(new Difference(want.name(), "missing", List.of()));
       } else if (!have.digest().equals(want.digest())) {
-        TreeMeasurement.Diff d = TreeMeasurement.of(have.leaves()).diff(want.leaves());
         List<String> files = new ArrayList<>();
-        d.changed().forEach(p -> files.add("changed " + p));
-        d.missing().forEach(p -> files.add("missing " + p));
-        d.extra().forEach(p -> files.add("extra " + p));
+        if (have.filesReported() && want.filesReported()) { // else: no files to name
+          TreeMeasurement.Diff d = TreeMeasurement.of(have.leaves()).diff(want.leaves());
+          d.changed().forEach(p -> files.add("changed " + p));
+          d.missing().forEach(p -> files.add("missing " + p));
+          d.extra().forEach(p -> files.add("extra " + p));
+        }
         out.add(new Difference(want.name(), "changed", files));
       }
     }
@@ -95,7 +97,7 @@ public record Expectation(List<Evidence.Component> components, String tim) {
    * @param component its name
    * @param kind {@code missing}, {@code unexpected} or {@code changed}
    * @param files for {@code changed}: {@code "changed PATH"}, {@code "missing PATH"},
-   *     {@code "extra PATH"}
+   *     {@code "extra PATH"}; empty when either side is a digest without its files
    */
   public record Difference(String component, String kind, List<String> files) {
     public Difference {

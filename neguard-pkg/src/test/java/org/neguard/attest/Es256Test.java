@@ -203,6 +203,23 @@ class Es256Test {
     }
   }
 
+  @Test
+  @DisplayName("ATT-4 a fault of AWS-LC (here a key it cannot take) is not a verdict: Bouncy"
+      + " Castle answers instead, the good signature accepted, an altered one refused")
+  void awsLcFault_bouncyCastleAnswers() throws Exception {
+    Es256.Key checked = Es256.key((ECPublicKey) device.getPublic());
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+    rsa.initialize(2048);
+    Es256.Key broken = new Es256.Key(checked.point(), rsa.generateKeyPair().getPublic());
+    byte[] altered = good.clone();
+    altered[10] ^= 1;
+    for (Es256.Implementation by : implementations()) {
+      assertThat(Es256.verify(by, broken, input, input.length, good)).as(by.name()).isTrue();
+      assertThat(Es256.verify(by, broken, input, input.length, altered)).as(by.name())
+          .isFalse();
+    }
+  }
+
   /** A public key of {@code w} as given: no key factory to check or refuse it first. */
   private static ECPublicKey raw(ECPoint w, ECParameterSpec params) {
     return new ECPublicKey() {

@@ -190,6 +190,29 @@ class EvidenceStrictReadingTest {
   }
 
   @Test
+  @DisplayName("OBJ-2 a component without files (reported by its digest alone) reads as such;"
+      + " files null is MALFORMED, not \"without files\": one form for each meaning")
+  void read_componentWithoutFiles_absentReadsNullRefused() throws Exception {
+    Evidence.Component core = evidence.components().get(0);
+    Evidence digestOnly = Evidence.of("ne-1", NONCE, evidence.measuredAt(),
+        List.of(core.withoutFiles()), Optional.empty());
+    String without = new String(EvidenceEncoder.encode(digestOnly), StandardCharsets.UTF_8);
+    assertThat(without).doesNotContain("\"files\"");
+    Evidence back = EvidenceVerifier.verify(jws(HEADER, without), device.getPublic(), "ne-1",
+        NONCE, Optional.empty());
+    assertThat(back).isEqualTo(digestOnly);
+    assertThat(back.components().get(0).filesReported()).isFalse();
+    assertThat(back.tim()).isEqualTo(evidence.tim());
+    String digest = "\"digest\":\"" + core.digest() + "\"";
+    assertThat(without).contains(digest + "}");
+    assertThat(payload(without.replace(digest + "}", digest + ",\"files\":null}")))
+        .isEqualTo(ReasonCode.MALFORMED);
+    // The control: an empty list is a component with no files, its digest checked against it.
+    assertThat(payload(without.replace(digest + "}", digest + ",\"files\":[]}")))
+        .isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+  }
+
+  @Test
   @DisplayName("ATT-4 trailing data after the payload or the header is MALFORMED (a second"
       + " value, garbage, a comma); not JSON objects (an array, null, a string, nothing) too")
   void read_trailingDataOrNoObject_refused() throws Exception {

@@ -331,6 +331,31 @@ class EvidenceTest {
   }
 
   @Test
+  @DisplayName("ATT-4 OBJ-2 components reported by their digest alone: the TIM still covers"
+      + " them (a TIM that is not their chain is refused MEASUREMENT_MISMATCH); only a digest"
+      + " exactly the known one goes without files")
+  void verify_componentsWithoutFiles_timStillChecked() throws Exception {
+    Map<String, String> known = Map.of("core", core.digest(), "platform:etc", "ab".repeat(32));
+    List<Evidence.Component> sent = Evidence.withoutFilesWhere(List.of(core, etc),
+        (name, digest) -> digest.equals(known.get(name)));
+    assertThat(sent.get(0).filesReported()).isFalse();
+    assertThat(sent.get(1)).as("etc at another digest than the known one: with its files")
+        .isEqualTo(etc);
+    Evidence e = Evidence.of("ne-1", NONCE, Instant.now(), sent, Optional.empty());
+    Evidence back = EvidenceVerifier.verify(signed(e), device.getPublic(), "ne-1", NONCE,
+        Optional.empty());
+    assertThat(back).isEqualTo(e);
+    assertThat(back.tim()).isEqualTo(PlatformTim.of(List.of(core.chained(), etc.chained())));
+    Evidence wrongTim = new Evidence(Evidence.FORMAT, "ne-1", e.nonce(), e.measuredAt(),
+        e.trustBase(), e.components(), "ab".repeat(32), Optional.empty());
+    assertThat(refused(signed(wrongTim))).isEqualTo(ReasonCode.MEASUREMENT_MISMATCH);
+    assertThat(Evidence.withoutFilesWhere(List.of(core), (name, digest) -> false))
+        .containsExactly(core);
+    assertThatThrownBy(() -> new Evidence.Component("core", core.reference(), core.digest(),
+        core.leaves(), false)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   @DisplayName("ATT-4 headers and payloads read strictly: alg none or HS256, an extra header,"
       + " a duplicate key, an unknown field, two components of one name, oversized evidence")
   void verify_malformedEvidence_refused() throws Exception {

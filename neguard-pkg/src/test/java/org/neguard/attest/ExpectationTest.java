@@ -73,4 +73,22 @@ class ExpectationTest {
         new Expectation.Difference("platform:etc", "missing", List.of()),
         new Expectation.Difference("rootkit", "unexpected", List.of()));
   }
+
+  @Test
+  @DisplayName("ATT-4 a component that differs while either side is a digest without files (a"
+      + " committed reference keeps no files) is changed with no file named, not every file"
+      + " called extra or missing")
+  void compare_digestWithoutFiles_changedNoFileNamed() {
+    Evidence.Component etc2 = component("platform:etc", PlatformTim.Reference.OPERATOR_BASELINE,
+        leaf("hosts", 'd'));
+    Expectation committed = Expectation.of(List.of(CORE1, ETC.withoutFiles()));
+    assertThat(committed.compare(List.of(CORE1, etc2))).containsExactly(
+        new Expectation.Difference("platform:etc", "changed", List.of()));
+    Expectation withFiles = Expectation.of(List.of(CORE1, ETC));
+    assertThat(withFiles.compare(List.of(CORE1, etc2.withoutFiles()))).containsExactly(
+        new Expectation.Difference("platform:etc", "changed", List.of()));
+    // The control: with files on both sides, the file is named.
+    assertThat(withFiles.compare(List.of(CORE1, etc2))).containsExactly(
+        new Expectation.Difference("platform:etc", "changed", List.of("changed hosts")));
+  }
 }

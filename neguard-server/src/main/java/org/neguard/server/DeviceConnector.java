@@ -97,7 +97,8 @@ final class DeviceConnector {
           + " on " + config.bindAddress() + " (" + c.getStateName() + ")");
     }
     URI url = URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
-    LOG.info("agents' port (mutual TLS, device CA) listening on {}", url);
+    LOG.info("agents' port (mutual TLS, device CA) listening on {}; ES256 evidence checked by"
+        + " {}", url, org.neguard.attest.EvidenceVerifier.es256Implementation());
     return url;
   }
 

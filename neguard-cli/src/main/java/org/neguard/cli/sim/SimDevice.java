@@ -181,7 +181,7 @@ final class SimDevice {
     long t0 = System.nanoTime();
     try {
       AttestationResult r = client.evidence(new EvidenceSubmission(
-          evidence(c.nonce(), measuredNow())));
+          evidence(c.nonce(), Evidence.withoutFilesWhere(measuredNow(), c::isKnown))));
       shared.stats().attested(System.nanoTime() - t0, r.result());
     } catch (InterruptedIOException e) {
       throw e;

@@ -30,6 +30,8 @@ import org.neguard.server.tpm.TpmBindings;
 import org.neguard.server.web.ApiException;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.neguard.verdict.RefusalException;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -47,6 +49,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Component
 public final class Pve implements PlatformValidation {
+  private static final Logger LOG = LoggerFactory.getLogger(Pve.class);
   static final String UNKNOWN = "unknown";
   static final String TRUSTED = "trusted";
   static final String UNTRUSTED = "untrusted";
@@ -141,7 +144,34 @@ public final class Pve implements PlatformValidation {
   @Override
   public Optional<AttestationChallenge> challenge(String deviceId) {
     return attestations.open(deviceId, Instant.now()).stream().findFirst()
-        .map(r -> new AttestationChallenge(r.nonce(), r.reason(), WireTime.of(r.expiresAt())));
+        .map(r -> new AttestationChallenge(r.nonce(), r.reason(), WireTime.of(r.expiresAt()),
+            known(deviceId, r.nonce())));
+  }
+
+  /**
+   * The components {@link #judge} compares with a digest it holds the files of: each recorded
+   * package's signed RIM, each approved platform baseline, as commitments under {@code nonce}
+   * (AttestationChallenge.commitment: the NE learns whether it measured the expected digest,
+   * not the digest). The NE reports a component it measured at exactly that digest without its
+   * files (docs/MEASUREMENT.md, "Evidence"): they are the reference's, and a runtime attestation
+   * of an unchanged NE is about a kilobyte instead of an entry per file. A hint: when it cannot
+   * be made, null, and the NE reports every file.
+   */
+  private List<AttestationChallenge.KnownComponent> known(String deviceId, String nonce) {
+    try {
+      List<AttestationChallenge.KnownComponent> out = new ArrayList<>();
+      for (References.Installed p : references.installed(deviceId)) {
+        bundles.find(p.name(), p.version()).ifPresent(b ->
+            out.add(AttestationChallenge.KnownComponent.of(nonce, p.name(), b.rim())));
+      }
+      references.approved(deviceId).forEach((name, b) ->
+          out.add(AttestationChallenge.KnownComponent.of(nonce, name, b.digest())));
+      return out;
+    } catch (RuntimeException e) {
+      LOG.warn("device {}: the challenge names no known components ({}); the NE reports every"
+          + " file", deviceId, e.toString());
+      return null;
+    }
   }
 
   /**
@@ -326,8 +356,8 @@ public final class Pve implements PlatformValidation {
       } else if (!c.digest().equals(b.get().rim())) {
         mismatches.add(reason(ReasonCode.MEASUREMENT_MISMATCH, p.name(), "package "
             + p.name() + " " + p.version() + " differs from its vendor-signed RIM: "
-            + files(c, rimFiles(p)) + " (measured " + c.digest() + ", signed RIM "
-            + b.get().rim() + ")"));
+            + (c.filesReported() ? files(c, rimFiles(p)) : NOT_REPORTED) + " (measured "
+            + c.digest() + ", signed RIM " + b.get().rim() + ")"));
       }
     }
     Map<String, References.Baseline> approved = references.approved(d.id());
@@ -339,8 +369,16 @@ public final class Pve implements PlatformValidation {
         continue;
       }
       References.Baseline base = approved.remove(c.name());
-      if (base == null) {
+      if (base == null && !c.filesReported()) {
+        // Nothing to propose as a baseline, and no digest the NE was told to omit files for.
+        mismatches.add(reason(ReasonCode.MEASUREMENT_MISMATCH, c.name(), "platform component "
+            + c.name() + " has no approved baseline, yet the NE reported it without its files"));
+      } else if (base == null) {
         proposals.add(c);
+      } else if (!base.digest().equals(c.digest()) && !c.filesReported()) {
+        mismatches.add(reason(ReasonCode.MEASUREMENT_MISMATCH, c.name(), "platform component "
+            + c.name() + " differs from its approved baseline " + base.id() + ": "
+            + NOT_REPORTED + " (measured " + c.digest() + ", baseline " + base.digest() + ")"));
       } else if (!base.digest().equals(c.digest())) {
         mismatches.add(reason(ReasonCode.MEASUREMENT_MISMATCH, c.name(), "platform component "
             + c.name() + " differs from its approved baseline " + base.id() + ": "
@@ -378,6 +416,15 @@ public final class Pve implements PlatformValidation {
       throw ApiException.of(ReasonCode.IO_ERROR, e.getMessage());
     }
   }
+
+  /**
+   * A component reported by its digest alone that differs from its reference: the NE omits the
+   * files only of a component measured at the digest the challenge named ({@link #known}), so
+   * either the reference changed since the challenge or the NE misreports; either way a
+   * mismatch, and the next attestation carries the files.
+   */
+  static final String NOT_REPORTED = "the NE reported it by its digest alone, without its"
+      + " files (files are omitted only for a component at the digest the challenge named)";
 
   /** The files that differ, named: at most 20 of them, then how many more. */
   static String files(Evidence.Component measured, List<TreeDigest.Leaf> reference) {
@@ -589,9 +636,12 @@ public final class Pve implements PlatformValidation {
       }
       for (References.Committed c : committed) {
         References.Baseline bl = approved.get(c.component());
-        List<TreeDigest.Leaf> leaves = bl != null && bl.digest().equals(c.digest())
-            ? references.files(bl.id()) : List.of();
-        base.add(new Evidence.Component(c.component(), c.reference(), c.digest(), leaves));
+        // The files where an approved baseline holds them; else the digest alone (a committed
+        // reference keeps no files), so that a mismatch is not told as every file extra.
+        Evidence.Component known = new Evidence.Component(c.component(), c.reference(),
+            c.digest(), List.of(), false);
+        base.add(bl != null && bl.digest().equals(c.digest()) ? new Evidence.Component(
+            c.component(), c.reference(), c.digest(), references.files(bl.id())) : known);
       }
     }
     try {
@@ -627,6 +677,14 @@ public final class Pve implements PlatformValidation {
     } else {
       try {
         ev = verified(evidenceJws, key, deviceId, a.nonce(), binding(deviceId));
+        Optional<Evidence.Component> digestOnly = ev.components().stream()
+            .filter(c -> !c.filesReported()).findFirst();
+        if (digestOnly.isPresent()) {
+          // The order carries no list of known digests: its evidence reports every file.
+          throw RefusalException.about(ReasonCode.MEASUREMENT_MISMATCH, digestOnly.get().name(),
+              "the evidence after the update reports component " + digestOnly.get().name()
+                  + " by its digest alone: evidence over an order's nonce carries every file");
+        }
         List<Expectation.Difference> diffs = expected.compare(ev.components());
         j = diffs.isEmpty() && ev.tim().equals(expected.tim())
             ? new Judgement(PASS, List.of(), List.of())

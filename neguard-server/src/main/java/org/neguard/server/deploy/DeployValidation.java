@@ -104,7 +104,8 @@ final class DeployValidation {
   /**
    * The expected components as stored in {@code deployment_targets.expected_components}: the
    * evidence's component shape (docs/MEASUREMENT.md, "Evidence"): name, reference, digest and
-   * files (path, sha256, mode as four octal digits).
+   * files (path, sha256, mode as four octal digits), no files for a component whose files the
+   * server does not hold (a committed reference is its digest alone).
    */
   static byte[] encode(List<Evidence.Component> components) {
     ArrayNode cs = JSON.createArrayNode();
@@ -113,6 +114,9 @@ final class DeployValidation {
       o.put("name", c.name());
       o.put("reference", c.reference().name());
       o.put("digest", c.digest());
+      if (!c.filesReported()) {
+        continue; // its digest alone, as in evidence: no files array
+      }
       ArrayNode files = o.putArray("files");
       for (TreeDigest.Leaf l : c.leaves()) {
         files.addObject().put("path", l.path()).put("sha256", l.sha256())
@@ -138,7 +142,7 @@ final class DeployValidation {
         }
         out.add(new Evidence.Component(c.path("name").asText(),
             PlatformTim.Reference.valueOf(c.path("reference").asText()),
-            c.path("digest").asText(), leaves));
+            c.path("digest").asText(), leaves, c.has("files")));
       }
       return out;
     } catch (IOException e) {

@@ -207,6 +207,57 @@ abstract class AttestationCases {
   }
 
   @Test
+  @DisplayName("OBJ-2 a challenge names the digests whose files the validation entity holds (the"
+      + " signed RIM, an approved baseline): an unchanged NE answers with its components'"
+      + " digests alone, and passes")
+  void runtime_knownDigests_digestOnlyEvidencePasses() throws Exception {
+    TestDevice d = trusted("known-pass");
+    f.due("known-pass");
+    org.neguard.api.device.AttestationChallenge c = f.challenge(d);
+    assertThat(c.known()).as("one commitment: the package's signed RIM").hasSize(1);
+    assertThat(c.isKnown(AttestFixture.PACKAGE, f.app().digest())).isTrue();
+    assertThat(c.known().get(0).commitment()).as("the digest itself is not sent")
+        .isNotEqualTo(f.app().digest());
+    Evidence.Component digestOnly = f.app().withoutFiles();
+    AttestFixture.Answer a = f.post(d.identity(), f.evidence(d, c.nonce(),
+        Evidence.withoutFilesWhere(List.of(f.app()), c::isKnown)));
+    assertThat(a.result()).as(a.json().toString()).isEqualTo("PASS");
+    assertThat(a.trustState()).isEqualTo("trusted");
+    assertThat(digestOnly.filesReported()).isFalse();
+  }
+
+  @Test
+  @DisplayName("OBJ-2 an NE that reports a changed component by its digest alone (files are"
+      + " left out only at the digest the challenge named) fails and is quarantined")
+  void runtime_changedComponentWithoutFiles_failsAndQuarantines() throws Exception {
+    TestDevice d = trusted("known-lie");
+    f.due("known-lie");
+    List<TreeDigest.Leaf> changed = new ArrayList<>(f.rim);
+    changed.add(new TreeDigest.Leaf("bin/implant", "aa".repeat(32), 0755));
+    AttestFixture.Answer a = f.answer(d, AttestFixture.app(changed).withoutFiles());
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.codes()).isEqualTo("MEASUREMENT_MISMATCH");
+    assertThat(a.messages()).contains("by its digest alone");
+    assertThat(a.trustState()).isEqualTo("quarantined");
+  }
+
+  @Test
+  @DisplayName("ATT-2 a platform component without an approved baseline reported without its"
+      + " files fails: no empty baseline is proposed for approval")
+  void firstContact_platformWithoutFilesAndWithoutBaseline_failsNothingProposed()
+      throws Exception {
+    TestDevice d = f.enrollWithApp("known-nobase");
+    f.scheduler.runOnce(Instant.now());
+    Evidence.Component etc = AttestFixture.platform("etc", "hosts", "127.0.0.1 localhost\n");
+    AttestFixture.Answer a = f.answer(d, f.app(), etc.withoutFiles());
+    assertThat(a.result()).isEqualTo("FAIL");
+    assertThat(a.messages()).contains("platform:etc", "without its files");
+    assertThat(a.trustState()).isEqualTo("untrusted");
+    assertThat(f.s.http.get("/api/baselines?state=pending&device=known-nobase",
+        f.s.token(Role.OPERATOR)).json()).isEmpty();
+  }
+
+  @Test
   @DisplayName("OBJ-2 an extra file dropped into the installed tree is named")
   void extraFileDropped_isNamed() throws Exception {
     TestDevice d = trusted("runtime-extra");
@@ -280,6 +331,22 @@ abstract class AttestationCases {
     AttestFixture.Answer again = f.answer(d, f.app(), etc);
     assertThat(again.result()).isEqualTo("PASS");
     assertThat(again.trustState()).isEqualTo("trusted");
+    // Approved: the next challenge names its digest, and the unchanged NE answers without files.
+    f.due("baseline");
+    org.neguard.api.device.AttestationChallenge known = f.challenge(d);
+    assertThat(known.isKnown("platform:etc", etc.digest())).isTrue();
+    AttestFixture.Answer digestOnly = f.post(d.identity(), f.evidence(d, known.nonce(),
+        Evidence.withoutFilesWhere(List.of(f.app(), etc), known::isKnown)));
+    assertThat(digestOnly.result()).as(digestOnly.json().toString()).isEqualTo("PASS");
+    // A changed platform file reported by its digest alone: fails, and proposes no baseline
+    // (there are no files to approve).
+    f.due("baseline");
+    AttestFixture.Answer lying = f.answer(d, f.app(),
+        AttestFixture.platform("etc", "hosts", "10.9.9.9 localhost\n").withoutFiles());
+    assertThat(lying.result()).isEqualTo("FAIL");
+    assertThat(lying.messages()).contains("platform:etc", "by its digest alone");
+    assertThat(f.s.http.get("/api/baselines?state=pending&device=baseline",
+        f.s.token(Role.OPERATOR)).json()).isEmpty();
     // A later change of the platform file fails, is named, and proposes the new baseline.
     f.due("baseline");
     AttestFixture.Answer changed = f.answer(d, f.app(),

@@ -336,6 +336,25 @@ abstract class AttestedDeploymentFlowCases {
     assertThat(packageVersion("fl-new")).isEqualTo("1.1.0");
   }
 
+  @Test
+  @Order(8)
+  @DisplayName("ATT-4 completion evidence that reports the new package by its digest alone (the"
+      + " right digest, no files) fails: evidence over an order's nonce carries every file")
+  void att4_completionEvidenceWithoutFiles_fails() throws Exception {
+    String dev = enrolledTrusted("fl-nofiles").get(0);
+    String id = f.running(DeployFixture.body(List.of(dev), "packageVersion", "1.1.0"));
+    attestUntilOrdered(id, List.of(dev), app(rim10));
+    DeviceOrder o = order(dev);
+    succeed(dev, o, "1.1.0", evidence(dev, payload(o).path("attestation").path("nonce")
+        .asText(), app(rim11).withoutFiles()));
+    assertThat(f.targets(id).get(dev)).startsWith("failed ATTESTATION_FAILED");
+    assertThat(packageVersion(dev)).as("not committed").isEqualTo(DeployFixture.VERSION);
+    assertThat((String) f.rows("SELECT reason_message FROM deployment_targets WHERE"
+        + " deployment_id = ? AND device_id = ?", id, dev).get(0).get("reason_message"))
+        .contains("by its digest alone");
+    f.cancelQuietly(id);
+  }
+
   /** Devices enrolled with app 1.0.0 and attested trusted, as {@link #startOn} makes its own. */
   static List<String> enrolledTrusted(String... ids) throws Exception {
     for (String d : ids) {
