@@ -97,7 +97,8 @@ final class DeviceOrders {
   /**
    * Three indexed queries: the device's oldest live order (deployment_targets_device), its
    * current certificate's validity (primary key of device_certificates) and its open
-   * attestation challenge (attestations_device_open).
+   * attestation challenge (attestations_device_open); with a challenge open, the references it
+   * names as known (the device's recorded packages and approved baselines, Pve.known).
    */
   PollState pollState(String deviceId, String certificateSerial) {
     record Live(String orderId, String state) {}
