@@ -36,6 +36,12 @@ threads="${THREADS:-16}"
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 read -r -a server_neguard <<<"${SERVER_NEGUARD:-${NEGUARD:-$root/neguard}}"
 export NEGUARD_CDS="${NEGUARD_CDS:-0}"
+# Each simulated NE keeps two connections (its kept poll connection and the one of its other
+# requests), one descriptor each on both sides: 10,000 NEs took the server and the simulator to
+# 20,000 descriptors, this machine's hard limit (2026-12-06, "Too many open files"). Raised
+# where the limit allows (root with CAP_SYS_RESOURCE); the limit is printed.
+ulimit -n 262144 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+echo "open files per process: $(ulimit -n)"
 if [ -z "${NEGUARD:-}" ]; then
   (cd "$root" && mvn -o -B -q package -pl neguard-cli -am -DskipTests)
 fi

@@ -3,7 +3,6 @@ package org.neguard.attest;
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -12,12 +11,12 @@ import java.security.MessageDigest;
 import java.security.Provider;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.SignatureException;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECFieldFp;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPublicKeySpec;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -25,6 +24,7 @@ import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.math.ec.ECPoint;
 import org.neguard.measure.Sha256;
+import org.neguard.pki.Curves;
 
 /**
  * ES256 (ECDSA over P-256 with SHA-256, RFC 7518 section 3.4) for evidence signatures. The
@@ -52,10 +52,18 @@ final class Es256 {
   private static final ECDomainParameters DOMAIN = new ECDomainParameters(P256.getCurve(),
       P256.getG(), P256.getN(), P256.getH());
   private static final BigInteger N = P256.getN();
-  /** P-256's parameters as the JDK names them, for AWS-LC's keys. */
-  private static final ECParameterSpec P256_SPEC = p256Spec();
+  private static final AtomicLong FALLBACKS = new AtomicLong();
+  /** AWS-LC's provider, or why not ({@link #describe}). */
+  private static final Loaded LOADED = awsLc();
   /** AWS-LC's provider, or null where it is not on the class path or does not load. */
-  private static final Provider AWS_LC = awsLc();
+  private static final Provider AWS_LC = LOADED.provider();
+
+  /** The provider, or null and the reason it is not used. */
+  private record Loaded(Provider provider, String notUsed) {
+    static Loaded not(String why) {
+      return new Loaded(null, why);
+    }
+  }
 
   /** The code that checks ECDSA's equation. */
   enum Implementation {
@@ -75,39 +83,47 @@ final class Es256 {
     return AWS_LC != null ? Implementation.AWS_LC : Implementation.BOUNCY_CASTLE;
   }
 
-  /** What {@link #implementation} is, with its version, for logs and benchmark reports. */
+  /**
+   * What {@link #implementation} is, with its version, or why AWS-LC is not used, and how many
+   * verifications fell back to Bouncy Castle; for logs and benchmark reports.
+   */
   static String describe() {
-    return AWS_LC == null ? "Bouncy Castle" : "AWS-LC " + ((AmazonCorrettoCryptoProvider) AWS_LC)
-        .getAwsLcVersionStr() + " (Amazon Corretto Crypto Provider " + AWS_LC.getVersionStr()
-        + ")";
+    String fell = FALLBACKS.get() == 0 ? "" : "; " + FALLBACKS.get()
+        + " verifications fell back to Bouncy Castle";
+    return AWS_LC == null ? "Bouncy Castle (AWS-LC not used: " + LOADED.notUsed() + ")"
+        : "AWS-LC " + ((AmazonCorrettoCryptoProvider) AWS_LC).getAwsLcVersionStr()
+            + " (Amazon Corretto Crypto Provider " + AWS_LC.getVersionStr() + ")" + fell;
   }
 
-  private static ECParameterSpec p256Spec() {
-    try {
-      AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-      p.init(new ECGenParameterSpec("secp256r1"));
-      return p.getParameterSpec(ECParameterSpec.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("every JDK has P-256", e);
+  /** Verifications AWS-LC was asked for and Bouncy Castle answered (a provider fault). */
+  static long fallbacks() {
+    return FALLBACKS.get();
+  }
+
+  private static void fellBack(Exception fault) {
+    if (FALLBACKS.getAndIncrement() == 0) {
+      System.getLogger(Es256.class.getName()).log(System.Logger.Level.WARNING, "AWS-LC could"
+          + " not check an ES256 signature (" + (fault == null ? "it did not take the key"
+          : fault) + "); Bouncy Castle answers this and any such one after it");
     }
   }
 
-  private static Provider awsLc() {
+  private static Loaded awsLc() {
     try {
       return AwsLc.provider();
     } catch (LinkageError absent) {
       // Not on the class path (the agent, a CLI without the server), or built for another
       // platform: Bouncy Castle verifies.
-      return null;
+      return Loaded.not("not on the class path or not for this platform (" + absent + ")");
     }
   }
 
   /** Apart from Es256, so that Es256 links where the provider's classes are absent. */
   private static final class AwsLc {
-    static Provider provider() {
+    static Loaded provider() {
       AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
       if (p.getLoadingError() != null) {
-        return null;
+        return Loaded.not("its native code did not load (" + p.getLoadingError() + ")");
       }
       // Its known-answer self tests, then the path verify takes, once, on a signature of the
       // JDK's: a good one verifies, an altered one does not. Any failure leaves Bouncy Castle
@@ -126,19 +142,20 @@ final class Es256 {
         bad[40] ^= 1;
         PublicKey k = awsLcKey(p, ((ECPublicKey) pair.getPublic()).getW());
         if (!verify(p, k, data, data.length, good) || verify(p, k, data, data.length, bad)) {
-          return null;
+          return Loaded.not("it failed its signature check at load");
         }
       } catch (GeneralSecurityException | RuntimeException unhealthy) {
-        return null;
+        return Loaded.not("its self test failed (" + unhealthy + ")");
       }
-      return p;
+      return new Loaded(p, null);
     }
   }
 
   /** The point {@code w}, checked to be on P-256 by the caller, as AWS-LC's key. */
   private static PublicKey awsLcKey(Provider awsLc, java.security.spec.ECPoint w)
       throws GeneralSecurityException {
-    return KeyFactory.getInstance("EC", awsLc).generatePublic(new ECPublicKeySpec(w, P256_SPEC));
+    return KeyFactory.getInstance("EC", awsLc)
+        .generatePublic(new ECPublicKeySpec(w, Curves.p256()));
   }
 
   /** ECDSA's equation by AWS-LC; a signature it cannot read is a SignatureException. */
@@ -186,7 +203,7 @@ final class Es256 {
       try {
         awsLc = awsLcKey(AWS_LC, w);
       } catch (GeneralSecurityException | RuntimeException fault) {
-        // A point checked above that AWS-LC will not take: Bouncy Castle verifies (below).
+        // A point checked above that AWS-LC will not take: Bouncy Castle verifies (verify).
       }
     }
     return new Key(new ECPublicKeyParameters(q, DOMAIN), awsLc);
@@ -228,12 +245,14 @@ final class Es256 {
       if (key.awsLc() != null) {
         try {
           return verify(AWS_LC, key.awsLc(), input, length, signature);
-        } catch (SignatureException unreadable) {
-          return false; // the caller's SIGNATURE_INVALID
         } catch (GeneralSecurityException | RuntimeException fault) {
-          // A fault of the provider, not the device's: Bouncy Castle gives the answer, so that
-          // no provider fault turns a good signature into a failed attestation.
+          // The signature's form was checked above, so any exception is the provider's fault,
+          // not the device's (a SignatureException too): Bouncy Castle gives the answer, and no
+          // provider fault turns a good signature into a failed attestation.
+          fellBack(fault);
         }
+      } else {
+        fellBack(null);
       }
     }
     MessageDigest sha = Sha256.newDigest();

@@ -142,6 +142,7 @@ class Es256Test {
     refused.put("65 bytes", Arrays.copyOf(good, 65));
     refused.put("65 bytes, a leading zero", prefixZero(good));
     ECPublicKey key = (ECPublicKey) device.getPublic();
+    long fallbacks = Es256.fallbacks();
     for (Es256.Implementation by : implementations()) {
       for (Map.Entry<String, byte[]> e : accepted.entrySet()) {
         assertThat(es256(by, key, input, e.getValue())).as(by + ": " + e.getKey()).isTrue();
@@ -154,6 +155,8 @@ class Es256Test {
       assertThat(es256(by, key, altered, good)).as(by + ": input altered").isFalse();
       assertThat(es256(by, key, input, input.length - 1, good)).as(by + ": a byte short").isFalse();
     }
+    assertThat(Es256.fallbacks()).as("AWS-LC answered each itself: no fallback to Bouncy Castle")
+        .isEqualTo(fallbacks);
     for (Map.Entry<String, byte[]> e : accepted.entrySet()) {
       assertThat(jdk(key, input, e.getValue())).as("JDK: " + e.getKey()).isTrue();
     }
@@ -200,6 +203,8 @@ class Es256Test {
         ? Es256.Implementation.AWS_LC : Es256.Implementation.BOUNCY_CASTLE);
     if (linuxX86) {
       assertThat(Es256.describe()).startsWith("AWS-LC ");
+      assertThat(Es256.key((ECPublicKey) device.getPublic()).awsLc()).as("the key as AWS-LC's")
+          .isNotNull();
     }
   }
 
@@ -213,10 +218,15 @@ class Es256Test {
     Es256.Key broken = new Es256.Key(checked.point(), rsa.generateKeyPair().getPublic());
     byte[] altered = good.clone();
     altered[10] ^= 1;
+    long before = Es256.fallbacks();
     for (Es256.Implementation by : implementations()) {
       assertThat(Es256.verify(by, broken, input, input.length, good)).as(by.name()).isTrue();
       assertThat(Es256.verify(by, broken, input, input.length, altered)).as(by.name())
           .isFalse();
+    }
+    if (Es256.implementation() == Es256.Implementation.AWS_LC) {
+      assertThat(Es256.fallbacks() - before).as("both answered by the fallback").isEqualTo(2);
+      assertThat(Es256.describe()).contains("fell back to Bouncy Castle");
     }
   }
 

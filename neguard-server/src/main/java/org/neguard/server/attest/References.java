@@ -62,11 +62,14 @@ final class References {
         d == null ? null : d.toInstant());
   }
 
+  /** A baseline's columns but its files (a blob of an entry per file, read only when named). */
+  private static final String BASELINE = "SELECT id, device_id, component, digest, state,"
+      + " proposed_at, decided_at FROM platform_baselines";
+
   /** The device's approved baselines, by component. */
   Map<String, Baseline> approved(String deviceId) {
     Map<String, Baseline> out = new LinkedHashMap<>();
-    jdbc.sql("SELECT * FROM platform_baselines WHERE device_id = ? AND state = 'approved'"
-            + " ORDER BY component")
+    jdbc.sql(BASELINE + " WHERE device_id = ? AND state = 'approved' ORDER BY component")
         .param(deviceId).query(References::baseline).list()
         .forEach(b -> out.put(b.component(), b));
     return out;
