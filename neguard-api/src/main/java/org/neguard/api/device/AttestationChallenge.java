@@ -74,7 +74,8 @@ public record AttestationChallenge(String nonce, String reason, String expiresAt
    * @param commitment {@link #commitment} to its expected tree digest under the nonce
    */
   public record KnownComponent(String name, String commitment) {
-    /** The entry of component {@code name} at {@code digest}, for the challenge of {@code nonce}.
+    /**
+     * The entry of component {@code name} at {@code digest}, for the challenge of {@code nonce}.
      */
     public static KnownComponent of(String nonce, String name, String digest) {
       return new KnownComponent(name, AttestationChallenge.commitment(nonce, name, digest));
