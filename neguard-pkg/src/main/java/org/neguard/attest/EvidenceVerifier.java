@@ -50,8 +50,8 @@ public final class EvidenceVerifier {
 
   /**
    * Which code checks ES256 evidence signatures in this JVM: AWS-LC (with its version) where
-   * its native code loaded and passed its self test, else Bouncy Castle. For the server's
-   * start-up log: a node that fell back says so.
+   * its native code loaded and passed its self test, else Bouncy Castle. For the server's log
+   * (at its first evidence): a node that fell back says so.
    */
   public static String es256Implementation() {
     return Es256.describe();

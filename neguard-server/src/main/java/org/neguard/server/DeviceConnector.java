@@ -97,8 +97,7 @@ final class DeviceConnector {
           + " on " + config.bindAddress() + " (" + c.getStateName() + ")");
     }
     URI url = URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
-    LOG.info("agents' port (mutual TLS, device CA) listening on {}; ES256 evidence checked by"
-        + " {}", url, org.neguard.attest.EvidenceVerifier.es256Implementation());
+    LOG.info("agents' port (mutual TLS, device CA) listening on {}", url);
     return url;
   }
 

@@ -50,6 +50,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public final class Pve implements PlatformValidation {
   private static final Logger LOG = LoggerFactory.getLogger(Pve.class);
+  private static final java.util.concurrent.atomic.AtomicBoolean SAID_WHICH_ES256 =
+      new java.util.concurrent.atomic.AtomicBoolean();
   static final String UNKNOWN = "unknown";
   static final String TRUSTED = "trusted";
   static final String UNTRUSTED = "untrusted";
@@ -290,6 +292,11 @@ public final class Pve implements PlatformValidation {
    */
   private Evidence verified(String evidence, PublicKey key, String deviceId, String nonce,
       Optional<TpmBinding> binding) throws RefusalException {
+    if (!SAID_WHICH_ES256.getAndSet(true)) {
+      // At the first evidence, not at start: loading and testing AWS-LC takes most of a second.
+      LOG.info("ES256 evidence signatures checked by {}",
+          EvidenceVerifier.es256Implementation());
+    }
     Evidence ev = EvidenceVerifier.verify(evidence, key, deviceId,
         HexFormat.of().parseHex(nonce), binding);
     if (binding.isPresent()) {
