@@ -204,6 +204,8 @@ class ConsoleBrowserTest {
     approver.login("u-auditor", "password-of-u-auditor");
     approver.open("/console/audit");
     approver.click("verify");
+    // The form's answer is a new page: wait for it (reading at once raced its load in CI).
+    approver.waitForText("verdict", "intact", java.time.Duration.ofSeconds(30));
     assertThat(approver.text("verdict")).isEqualTo("intact");
     assertThat(approver.text("audit")).contains("DEPLOYMENT");
     approver.screenshot("audit");
