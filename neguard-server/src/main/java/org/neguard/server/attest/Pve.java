@@ -76,10 +76,16 @@ public final class Pve implements PlatformValidation {
   private final TransactionTemplate tx;
   private final ServerConfig.Attest config;
   private final TpmBindings tpm;
+  private final KnownLists knownLists = new KnownLists(KNOWN_LISTS_KEPT);
+  private final io.micrometer.core.instrument.Counter knownComputed;
+
+  /** Open challenges' known lists kept per replica: a fleet's worth of NEs polling at once. */
+  static final int KNOWN_LISTS_KEPT = 1 << 17;
 
   Pve(JdbcClient jdbc, Attestations attestations, References references, StoredBundles bundles,
       AuditLog audit, AlertWebhook webhook, ApplicationEventPublisher events,
-      PlatformTransactionManager transactions, ServerConfig serverConfig, TpmBindings tpm) {
+      PlatformTransactionManager transactions, ServerConfig serverConfig, TpmBindings tpm,
+      io.micrometer.core.instrument.MeterRegistry metrics) {
     this.jdbc = jdbc;
     this.attestations = attestations;
     this.references = references;
@@ -90,7 +96,11 @@ public final class Pve implements PlatformValidation {
     this.tx = new TransactionTemplate(transactions);
     this.config = serverConfig.attest();
     this.tpm = tpm;
+    this.knownComputed = metrics.counter(KNOWN_COMPUTED);
   }
+
+  /** The counter of known lists read from the references ({@link KnownLists}: once a nonce). */
+  static final String KNOWN_COMPUTED = "neguard.attest.known.computed";
 
   // --- devices' rows ---------------------------------------------------------------------------
 
@@ -145,9 +155,10 @@ public final class Pve implements PlatformValidation {
 
   @Override
   public Optional<AttestationChallenge> challenge(String deviceId) {
-    return attestations.open(deviceId, Instant.now()).stream().findFirst()
+    Instant now = Instant.now();
+    return attestations.open(deviceId, now).stream().findFirst()
         .map(r -> new AttestationChallenge(r.nonce(), r.reason(), WireTime.of(r.expiresAt()),
-            known(deviceId, r.nonce())));
+            knownLists.get(r.nonce(), r.expiresAt(), now, () -> known(deviceId, r.nonce()))));
   }
 
   /**
@@ -160,6 +171,7 @@ public final class Pve implements PlatformValidation {
    * be made, null, and the NE reports every file.
    */
   private List<AttestationChallenge.KnownComponent> known(String deviceId, String nonce) {
+    knownComputed.increment();
     try {
       List<AttestationChallenge.KnownComponent> out = new ArrayList<>();
       for (References.Installed p : references.installed(deviceId)) {
@@ -458,6 +470,7 @@ public final class Pve implements PlatformValidation {
       throw ApiException.of(ReasonCode.CONFLICT, "attestation " + a.id() + " was judged"
           + " already (answered twice, or it expired)");
     }
+    knownLists.forget(a.nonce());
     for (Evidence.Component c : j.proposals()) {
       String id = references.propose(d.id(), c, a.id(), now);
       audit.append(AuditEvent.success(actor(d.id()), "BASELINE_PROPOSED", "device " + d.id(),

@@ -225,6 +225,33 @@ abstract class AttestationCases {
   }
 
   @Test
+  @DisplayName("OBJ-2 full polls of one open challenge (no If-None-Match) read the device's"
+      + " references once; the answered challenge's list is dropped and the next one reads"
+      + " them again")
+  void runtime_fullPolls_readTheKnownListOncePerChallenge() throws Exception {
+    TestDevice d = trusted("known-once");
+    io.micrometer.core.instrument.Counter computed =
+        f.bean(io.micrometer.core.instrument.MeterRegistry.class).counter(Pve.KNOWN_COMPUTED);
+    f.due("known-once");
+    double before = computed.count();
+    org.neguard.api.device.AttestationChallenge first = f.challenge(d);
+    for (int i = 0; i < 20; i++) {
+      org.neguard.api.device.AttestationChallenge again = f.challenge(d);
+      assertThat(again.nonce()).isEqualTo(first.nonce());
+      assertThat(again.known()).isEqualTo(first.known());
+    }
+    assertThat(computed.count() - before).as("21 full polls, one read").isEqualTo(1.0);
+    AttestFixture.Answer a = f.post(d.identity(), f.evidence(d, first.nonce(),
+        Evidence.withoutFilesWhere(List.of(f.app()), first::isKnown)));
+    assertThat(a.result()).as(a.json().toString()).isEqualTo("PASS");
+    f.due("known-once");
+    org.neguard.api.device.AttestationChallenge next = f.challenge(d);
+    assertThat(next.nonce()).isNotEqualTo(first.nonce());
+    assertThat(next.isKnown(AttestFixture.PACKAGE, f.app().digest())).isTrue();
+    assertThat(computed.count() - before).as("a new nonce, a new read").isEqualTo(2.0);
+  }
+
+  @Test
   @DisplayName("OBJ-2 an NE that reports a changed component by its digest alone (files are"
       + " left out only at the digest the challenge named) fails and is quarantined")
   void runtime_changedComponentWithoutFiles_failsAndQuarantines() throws Exception {
