@@ -49,6 +49,13 @@ final class QuickstartCommand implements Callable<Integer> {
       description = "Work directory (must not exist; default: a new temporary directory).")
   Path dir;
 
+  // The launcher's AOT training verifies the quickstart's signed package, and needs nothing
+  // after it: the rest (a server, agents, a repository) tripled a first run's wait.
+  @Option(names = "--package-only", hidden = true,
+      description = "Stop once the sample package is built, scanned, signed and verified"
+          + " (steps 1 to 7).")
+  boolean packageOnly;
+
   @Override
   public Integer call() throws Exception {
     Path work = dir != null ? dir : Files.createTempDirectory("neguard-quickstart-");
@@ -87,6 +94,13 @@ final class QuickstartCommand implements Callable<Integer> {
       Files.copy(bundle, tampered, StandardCopyOption.REPLACE_EXISTING);
       flipByteOf(tampered, library);
       require(3, "pkg", "verify", tampered.toString(), "--trust", ca);
+      if (packageOnly) {
+        out().println();
+        out().println("Stopped after the package's steps (--package-only); files are in "
+            + work);
+        out().flush();
+        return 0;
+      }
       step("8. Two newer versions for the NE agent's steps, scanned and signed the same way:"
           + " 1.1.0, and 1.2.0 whose mme.conf lost its S1AP port (its health check will fail);"
           + " and a package whose SBOM names telnetd, for the server's vulnerability gate");

@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -38,35 +39,18 @@ final class QuickstartServer {
    * @param bundle the signed sample bundle
    * @param tampered the tampered copy
    * @param caCert the demo CA the sample is signed under, the server's trust anchor
+   * @param agentVersions the two newer (scanned, signed) versions for the NE agent's steps
+   *     ({@link QuickstartAgent}), after the repository's
+   * @param vulnerable the package of the publication gate's vulnerability step, after the
+   *     repository's: the server runs with a vulnerability database
    * @throws IllegalStateException if a step does not end as expected
-   */
-  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
-      String name, String version, Path tampered, Path caCert) throws Exception {
-    return run(out, err, firstStep, work, bundle, name, version, tampered, caCert, null);
-  }
-
-  /**
-   * As {@link #run(PrintWriter, PrintWriter, int, Path, Path, String, String, Path, Path)}, and,
-   * if {@code agentVersions} is not null, the NE-agent steps ({@link QuickstartAgent}) after the
-   * repository's, with those two newer (scanned, signed) versions of the package.
-   */
-  static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
-      String name, String version, Path tampered, Path caCert,
-      QuickstartAgent.Versions agentVersions) throws Exception {
-    return run(out, err, firstStep, work, bundle, name, version, tampered, caCert,
-        agentVersions, null);
-  }
-
-  /**
-   * As {@link #run(PrintWriter, PrintWriter, int, Path, Path, String, String, Path, Path,
-   * QuickstartAgent.Versions)}, and, if {@code vulnerable} is not null, the publication gate's
-   * vulnerability step after the repository's: the server runs with a vulnerability database.
    */
   static int run(PrintWriter out, PrintWriter err, int firstStep, Path work, Path bundle,
       String name, String version, Path tampered, Path caCert,
       QuickstartAgent.Versions agentVersions, VulnGateStep.Package vulnerable) throws Exception {
     return new QuickstartServer(out, err).steps(firstStep, work, bundle, name, version, tampered,
-        caCert, agentVersions, vulnerable);
+        caCert, Objects.requireNonNull(agentVersions, "agentVersions"),
+        Objects.requireNonNull(vulnerable, "vulnerable"));
   }
 
   /** Runs the steps from {@code n}; returns the number of the step after them. */
@@ -77,14 +61,11 @@ final class QuickstartServer {
     Path client = work.resolve("client");
     Path adminPassword = secretFile(work.resolve("admin-password.txt"));
     Path publisherPassword = secretFile(work.resolve("publisher-password.txt"));
-    step(n, "Start an OAM server on a free loopback port (embedded database in " + data + ")"
-        + (vulnerable == null ? "" : ", with a vulnerability database for its publication gate"));
+    step(n, "Start an OAM server on a free loopback port (embedded database in " + data + "),"
+        + " with a vulnerability database for its publication gate");
     // One vulnerability database for the publication gate and the NEs' packages: the gate's
     // feed imported before the start, the NE step's demo feed while the server runs.
-    Path vulnDb = work.resolve(QuickstartAgent.VULNDB);
-    if (vulnerable != null) {
-      vulnDb = VulnGateStep.importFeed(out, err, work);
-    }
+    Path vulnDb = VulnGateStep.importFeed(out, err, work);
     show("server", "--data", data.toString(), "--port", "0", "--trust", caCert.toString(),
         "--admin-password-file", adminPassword.toString(), "--repo-public", "--vulndb",
         vulnDb.toString(), "--vulndb-max-age", "3650d");
@@ -123,16 +104,11 @@ final class QuickstartServer {
       repository(n + 7, url, cfg, work, name, version);
       next = n + 10;
 
-      if (vulnerable != null) {
-        next = vulnGate(next, url, work, vulnerable, publisherPassword);
-      }
-
-      if (agentVersions != null) {
-        next = QuickstartAgent.run(out, err, next, work, new QuickstartAgent.Server(url, cfg,
-            new String[] {"--config", work.resolve("approver-client").toString()},
-            publisherPassword, work.resolve("operator-password.txt"), adminPassword,
-            work.resolve("repository/root.json"), caCert), agentVersions);
-      }
+      next = vulnGate(next, url, work, vulnerable, publisherPassword);
+      next = QuickstartAgent.run(out, err, next, work, new QuickstartAgent.Server(url, cfg,
+          new String[] {"--config", work.resolve("approver-client").toString()},
+          publisherPassword, work.resolve("operator-password.txt"), adminPassword,
+          work.resolve("repository/root.json"), caCert), agentVersions);
 
       step(next, "Read the hash-chained audit log as admin, and verify the chain");
       require(0, cat(new String[] {"login", "--server", url, "--user", "admin",

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +47,8 @@ class LauncherIT {
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    // A first run trains the launcher's cache (a quickstart, then a training run): minutes on a
+    // A first run trains the launcher's cache (on a JDK 25, the quickstart's package steps and a
+    // training run; on an older JDK a whole quickstart for the class-data archive): minutes on a
     // loaded 2-core machine.
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
@@ -172,6 +174,29 @@ class LauncherIT {
   }
 
   @Test
+  void cdsTraining_thatFails_runsTheCommandWithoutArchiveAndIsNotRetried() throws Exception {
+    // A JDK older than 25 trains a class-data archive; a training that fails (a JDK 17 crashed
+    // dumping one) must not be run again before every command, as it was.
+    Path home = fakeJdk("jdk-17", "17.0.15");
+    Map<String, String> env = Map.of("JAVA_HOME", home.toString(), "NEGUARD_AOT", "0",
+        "NEGUARD_CACHE_DIR", dir.resolve("cache").toString(), "NEGUARD_LAUNCHER_DEBUG", "1");
+    List<String> unset = List.of("NEGUARD_CDS", "NEGUARD_JDK_DIRS");
+
+    Run first = run(env, unset, "--version");
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.out()).startsWith("neguard ");
+    assertThat(first.err()).contains("cache: none");
+    assertThat(first.err().split("no class-data-sharing archive", -1)).as(first.err())
+        .hasSize(2);
+    assertThat(dir.resolve("cache/neguard-cds.jsa.java")).content().startsWith("failed ");
+
+    Run second = run(env, unset, "--version");
+    assertThat(second.exit()).as(second.err()).isZero();
+    assertThat(second.err()).contains("cache: none")
+        .doesNotContain("no class-data-sharing archive");
+  }
+
+  @Test
   void aotTraining_inACacheDirectoryThatCannotBeWritten_runsTheCommandWithoutCache()
       throws Exception {
     Path home = fakeJdk("jdk-99", "99");
@@ -245,21 +270,116 @@ class LauncherIT {
     assertThat(second.err()).doesNotContain("no class-data archive");
   }
 
+  /**
+   * The whole quickstart, through the launcher, checked step by step: the one run of it in the
+   * tests (its server's and agent's steps were run apart in ServerCliTest too, and the whole
+   * in-process in PkgCommandsTest: three runs of the slowest command of the suite).
+   */
   @Test
-  void quickstart_throughLauncher_printsPassAndRefusal() throws IOException, InterruptedException {
-    Path launcher = Path.of("..", "neguard").toAbsolutePath().normalize();
-    assertThat(launcher).isExecutable();
-    Path log = dir.resolve("out.txt");
-    Process p = new ProcessBuilder(launcher.toString(), "quickstart", "--dir",
-            dir.resolve("qs").toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    assertThat(p.waitFor(8, TimeUnit.MINUTES)).isTrue();
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(out).isZero();
+  @DisplayName("AV-1 AV-2 AV-3 INT-3 INT-4 SRC-2 OBJ-1 ATT-1..4 OBJ-2 REC-1 REC-2 HRD-3 the"
+      + " README's first command, './neguard quickstart', every step as it documents it")
+  void quickstart_throughLauncher_everyStepAsDocumented() throws Exception {
+    Path qs = dir.resolve("qs");
+    Run r = run(Map.of("NEGUARD_LAUNCHER_DEBUG", "1"), List.of(), "quickstart", "--dir",
+        qs.toString());
+    String out = r.out() + r.err();
+    Matcher picked = DEBUG.matcher(r.err());
+    assertThat(picked.find()).as(r.err()).isTrue();
+    assertThat(r.exit()).as(out).isZero();
     assertThat(out).doesNotContain("building"); // the jar was fresh: no rebuild
-    assertThat(out).contains("PASS", "DIGEST_MISMATCH", "Quickstart done");
+    assertThat(out).contains("Quickstart done");
+    // The package: scanned (AV-1, AV-3), signed, verified, a changed byte refused (INT-4).
+    assertThat(out).contains("PASS", "FAIL", "DIGEST_MISMATCH", "lib/libs1ap.so",
+        "INFECTED", "NEGuard.Demo.EICAR", "lib/plugin.dat");
+    assertThat(qs.resolve("scan-report.html")).content().contains("ClamAV", "DEMO");
+    assertThat(qs.resolve("clamd")).doesNotExist();
+    // The server: upload verified, the tampered copy refused, four-eyes deployment (SRC-2).
+    assertThat(out).contains("== 9. Start an OAM server", "STORED  sample-mme 1.0.0",
+        "Upload the tampered copy", "FAIL  " + qs.resolve("sample-mme-1.0.0-tampered.ngp"),
+        "FOUR_EYES", "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
+        "server was stopped");
+    assertThat(out).containsPattern("Web console: http://127\\.0\\.0\\.1:\\d+/console"
+        + " \\(log in as admin, the password is in \\S+admin-password\\.txt\\)");
+    // The repository (OBJ-1, INT-4): two holders' keys, one signature refused, two published;
+    // NEGuard's client and tuf-js (a client written by others) fetch the same bytes.
+    assertThat(out).contains("$ neguard repo key new", "$ neguard repo init", "1 of 2",
+        "REPO_SIGNATURE", "2 of 2", "Published root version 1", "$ neguard repo verify",
+        "Downloaded sample-mme-1.0.0.ngp", TufJs.HARNESS, "\"ok\":true")
+        .doesNotContain("(not run:");
+    assertThat(qs.resolve("repository/fetched/sample-mme-1.0.0.ngp"))
+        .hasSameBinaryContentAs(qs.resolve("sample-mme-1.0.0.ngp"));
+    assertThat(qs.resolve("repository/tuf-js/targets/sample-mme-1.0.0.ngp"))
+        .hasSameBinaryContentAs(qs.resolve("sample-mme-1.0.0.ngp"));
+    // AV-2 (issue 16): held for CVE-2026-24061 (critical), a bare "not affected" refused, a
+    // reasoned one publishes it.
+    assertThat(out).contains("== 19. A package whose signed SBOM", "$ neguard vulndb import",
+        "--vulndb", "KNOWN_VULNERABILITY", "held, not published", "CVE-2026-24061",
+        "HELD  sample-telnet-gw 1.0.0", "CRITICAL", "without a reason",
+        "PUBLISHED  sample-telnet-gw 1.0.0");
+    // INT-3 REC-1: a real agent installs, upgrades, and rolls back by itself a version whose
+    // health check fails.
+    assertThat(out).contains("== 20. A real NE agent", "\"event\":\"enrolled\"",
+        "\"event\":\"verified_extracted\"", "current -> versions/sample-mme@1.0.0",
+        "previous -> versions/sample-mme@1.0.0", "\"event\":\"rolled_back\"",
+        "HEALTH_CHECK_FAILED");
+    // ATT-1..4, OBJ-2, REC-2: a validated update, a file changed on the NE named, the NE
+    // quarantined, a recovery campaign bringing it back to trusted.
+    assertThat(out).contains("== 24. Platform integrity", "AFTER_UPDATE",
+        "changed etc/mme.conf", "quarantined", "Created recovery campaign");
+    assertThat(out).contains("== 25. Port drift", "\"event\":\"drift\"",
+        "\"event\":\"drift_resolved\"", "The agent was stopped");
+    // HRD-3: the NE's findings next to its ports after the demo feed's import, without a
+    // restart: openjdk-17 reachable through the server's own ports (a java process),
+    // inetutils-telnetd dormant (telnetd is not listening); the fleet by advisory.
+    String vulns = out.substring(out.indexOf("== 26. Vulnerabilities of what the NE runs"),
+        out.indexOf("== 27. Read the hash-chained"));
+    assertThat(vulns).contains("\"event\":\"packages_reported\"", "ASSESSED; ",
+        "Feed debian-12-demo-osv.zip", "openjdk-17-jre-headless", "DEBIAN-CVE-2025-30698",
+        "17.0.15+6-1~deb12u1", "DEBIAN-CVE-2026-32746", "dormant", "Fleet: ASSESSED; ",
+        "NES (REACHABLE)");
+    // The server's ports belong to the java the launcher picked: Debian's openjdk-17 makes its
+    // advisories reachable through them; a JDK no package owns (a Temurin under /usr/lib/jvm)
+    // leaves them "(no package)" and openjdk-17 dormant.
+    if (dpkgOwner(Path.of(picked.group(1))).contains("openjdk-17-jre-headless")) {
+      assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+          + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
+      assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+          + " +1 \\(1\\) +17.0.15\\+6-1~deb12u1");
+    } else {
+      assertThat(vulns).containsPattern("tcp/\\d+ +\\S+ +java +\\(no package\\)");
+      assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
+          + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +dormant");
+    }
+    assertThat(vulns).containsPattern("DEBIAN-CVE-2026-32746 .*inetutils-telnetd +1 \\(0\\) ");
+    Path ne = qs.resolve("ne-" + QuickstartAgent.DEVICE);
+    // The package list sent once whole, then as its digest only while unchanged.
+    assertThat(Files.readString(ne.resolve("agent.log"))).contains(
+        "\"event\":\"packages_reported\",\"format\":\"dpkg\",\"release\":\"Debian:12\"",
+        "\"listSent\":true", "\"listSent\":false");
+    // Installed 1.0.0, upgraded to 1.1.0, 1.2.0 failed its check: back on 1.1.0 by itself;
+    // then 1.1.0's tree changed on the NE, quarantined, and the recovery reinstalled 1.0.0.
+    assertThat(Files.readSymbolicLink(ne.resolve("install/current")).toString())
+        .isEqualTo("versions/sample-mme@1.0.0");
+    assertThat(Files.readSymbolicLink(ne.resolve("install/previous")).toString())
+        .isEqualTo("versions/sample-mme@1.1.0");
+    assertThat(Files.readAllLines(ne.resolve("service.log"))).hasSize(5)
+        .satisfies(l -> assertThat(l.get(0)).contains("mme 1.0.0 started"))
+        .satisfies(l -> assertThat(l.get(1)).contains("mme 1.1.0 started"))
+        .satisfies(l -> assertThat(l.get(2)).contains("mme 1.2.0 started"))
+        .satisfies(l -> assertThat(l.get(3)).contains("mme 1.1.0 started"))
+        .satisfies(l -> assertThat(l.get(4)).contains("mme 1.0.0 started"));
+    assertThat(Files.readString(ne.resolve("state/installed.json"))).contains("\"1.0.0\"");
+    assertThat(out).contains("== 27. Read the hash-chained");
+    assertThat(qs.resolve("hardening/hardening-report.html")).content().contains("mme");
+  }
+
+  /** The packages dpkg says own {@code file} (its real path), or "" for none. */
+  private static String dpkgOwner(Path file) throws Exception {
+    Process p = new ProcessBuilder("dpkg", "-S", file.toRealPath().toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    return p.exitValue() == 0 ? out : "";
   }
 
   @Test
@@ -275,8 +395,8 @@ class LauncherIT {
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .redirectOutput(out.toFile())
         .start();
-    // The launcher's first run trains its cache (class-data archive or AOT cache) with a whole
-    // quickstart: minutes on a loaded 2-core machine, before the command itself runs.
+    // The launcher's first run trains its cache (a class-data archive on a whole quickstart, an
+    // AOT cache on its package steps): minutes on a loaded 2-core machine, before the command.
     assertThat(p.waitFor(6, TimeUnit.MINUTES)).isTrue();
     String json = Files.readString(out, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(json).isZero();

@@ -288,22 +288,6 @@ class PkgCommandsTest {
   }
 
   @Test
-  void quickstart_showsPassAndRefusal() {
-    CliRun run = CliRun.of("quickstart", "--dir", dir.resolve("qs").toString());
-    assertThat(run.exit()).as(run.toString()).isZero();
-    assertThat(run.out()).contains("PASS", "FAIL", "DIGEST_MISMATCH", "lib/libs1ap.so",
-        "INFECTED", "NEGuard.Demo.EICAR", "lib/plugin.dat");
-    assertThat(dir.resolve("qs/scan-report.html")).content().contains("ClamAV", "DEMO");
-    assertThat(run.out()).contains("Upload the tampered copy");
-    // ATT-1..4, OBJ-2, REC-2: a validated update, a file changed on the NE named, the NE
-    // quarantined, a recovery campaign bringing it back to trusted.
-    assertThat(run.out()).contains("AFTER_UPDATE", "changed etc/mme.conf", "quarantined",
-        "Created recovery campaign");
-    assertThat(dir.resolve("qs/clamd")).doesNotExist();
-    assertThat(dir.resolve("qs/hardening/hardening-report.html")).content().contains("mme");
-  }
-
-  @Test
   void verify_trustBoundToVendor_passesOnlyForTheBoundVendor() {
     // SRC-2, INT-2: --trust VENDOR=CA.pem binds each anchor to the vendor it speaks for.
     assertThat(build().exit()).isZero();

@@ -43,22 +43,6 @@ public final class SignedBundles {
     return scanAndSign(dir, pki, bundle, name, version);
   }
 
-  /**
-   * The quickstart's package for the publication gate's step ({@link VulnGateStep}): its SBOM
-   * names telnetd at a version with a critical known vulnerability; scanned and signed.
-   */
-  static VulnGateStep.Package vulnerable(Path dir, Path pki) throws Exception {
-    Path tree = Files.createTempDirectory(dir, "tree-");
-    QuickstartCommand.writeSample(tree);
-    Path bundle = dir.resolve("sample-telnet-gw-1.0.0.ngp");
-    VulnGateStep.build(tree, bundle, "sample-telnet-gw", "1.0.0", args -> {
-      CliRun r = CliRun.of(args);
-      assertThat(r.exit()).as("%s", r).isZero();
-    });
-    return new VulnGateStep.Package(scanAndSign(dir, pki, bundle, "sample-telnet-gw", "1.0.0"),
-        "sample-telnet-gw", "1.0.0");
-  }
-
   private static Path scanAndSign(Path dir, Path pki, Path bundle, String name, String version)
       throws Exception {
     // The server applies the anti-virus publication gate (AV-2): scan before signing.

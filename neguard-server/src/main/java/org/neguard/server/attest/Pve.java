@@ -79,8 +79,13 @@ public final class Pve implements PlatformValidation {
   private final KnownLists knownLists = new KnownLists(KNOWN_LISTS_KEPT);
   private final io.micrometer.core.instrument.Counter knownComputed;
 
-  /** Open challenges' known lists kept per replica: a fleet's worth of NEs polling at once. */
-  static final int KNOWN_LISTS_KEPT = 1 << 17;
+  /**
+   * Open challenges' known lists kept per replica (a few hundred bytes each: at most about 40
+   * MB). An answered challenge's is dropped at once, so a fleet holds about its attestations a
+   * second times the poll interval; only NEs that leave challenges unanswered fill it, and past
+   * it a list is read per poll as before.
+   */
+  static final int KNOWN_LISTS_KEPT = 1 << 16;
 
   Pve(JdbcClient jdbc, Attestations attestations, References references, StoredBundles bundles,
       AuditLog audit, AlertWebhook webhook, ApplicationEventPublisher events,
