@@ -47,9 +47,8 @@ class LauncherIT {
     Path out = Files.createTempFile(dir, "out", ".txt");
     Path err = Files.createTempFile(dir, "err", ".txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    // A first run trains the launcher's cache (on a JDK 25, the quickstart's package steps and a
-    // training run; on an older JDK a whole quickstart for the class-data archive): minutes on a
-    // loaded 2-core machine.
+    // A first run trains the launcher's cache (the quickstart's package steps, and on a JDK 25 a
+    // training run after them), before the command: a minute or more on a loaded 2-core machine.
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
     return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
@@ -295,21 +294,32 @@ class LauncherIT {
     assertThat(qs.resolve("clamd")).doesNotExist();
     // The server: upload verified, the tampered copy refused, four-eyes deployment (SRC-2).
     assertThat(out).contains("== 9. Start an OAM server", "STORED  sample-mme 1.0.0",
-        "Upload the tampered copy", "FAIL  " + qs.resolve("sample-mme-1.0.0-tampered.ngp"),
         "FOUR_EYES", "6 succeeded, 0 failed, 0 refused of 6", "PASS  audit chain intact",
         "server was stopped");
+    // The server's own refusal (step 7's local verify prints the same line): nothing stored.
+    String upload = out.substring(out.indexOf("== 12. Upload the tampered copy"),
+        out.indexOf("== 13. "));
+    assertThat(upload).contains("$ neguard pkg upload", "FAIL  "
+        + qs.resolve("sample-mme-1.0.0-tampered.ngp"), "DIGEST_MISMATCH", "lib/libs1ap.so")
+        .doesNotContain("STORED");
     assertThat(out).containsPattern("Web console: http://127\\.0\\.0\\.1:\\d+/console"
         + " \\(log in as admin, the password is in \\S+admin-password\\.txt\\)");
     // The repository (OBJ-1, INT-4): two holders' keys, one signature refused, two published;
     // NEGuard's client and tuf-js (a client written by others) fetch the same bytes.
     assertThat(out).contains("$ neguard repo key new", "$ neguard repo init", "1 of 2",
         "REPO_SIGNATURE", "2 of 2", "Published root version 1", "$ neguard repo verify",
-        "Downloaded sample-mme-1.0.0.ngp", TufJs.HARNESS, "\"ok\":true")
-        .doesNotContain("(not run:");
+        "Downloaded sample-mme-1.0.0.ngp", TufJs.HARNESS);
     assertThat(qs.resolve("repository/fetched/sample-mme-1.0.0.ngp"))
         .hasSameBinaryContentAs(qs.resolve("sample-mme-1.0.0.ngp"));
-    assertThat(qs.resolve("repository/tuf-js/targets/sample-mme-1.0.0.ngp"))
-        .hasSameBinaryContentAs(qs.resolve("sample-mme-1.0.0.ngp"));
+    boolean tufJsHere = TufJs.harness() != null
+        && Files.isDirectory(TufJs.harness().resolveSibling("node_modules"));
+    if ("true".equalsIgnoreCase(System.getenv("CI")) || tufJsHere) {
+      // In CI tuf-js must have run (the quickstart fails otherwise) and fetched the same bytes;
+      // elsewhere without 'npm ci' the quickstart prints the command that would have run.
+      assertThat(out).contains("\"ok\":true").doesNotContain("(not run:");
+      assertThat(qs.resolve("repository/tuf-js/targets/sample-mme-1.0.0.ngp"))
+          .hasSameBinaryContentAs(qs.resolve("sample-mme-1.0.0.ngp"));
+    }
     // AV-2 (issue 16): held for CVE-2026-24061 (critical), a bare "not affected" refused, a
     // reasoned one publishes it.
     assertThat(out).contains("== 19. A package whose signed SBOM", "$ neguard vulndb import",
@@ -340,11 +350,15 @@ class LauncherIT {
     // The server's ports belong to the java the launcher picked: Debian's openjdk-17 makes its
     // advisories reachable through them; a JDK no package owns (a Temurin under /usr/lib/jvm)
     // leaves them "(no package)" and openjdk-17 dormant.
-    if (dpkgOwner(Path.of(picked.group(1))).contains("openjdk-17-jre-headless")) {
+    String owner = dpkgOwner(Path.of(picked.group(1)));
+    if (owner.contains("openjdk-17-jre-headless")) {
       assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
           + " +17.0.14\\+7-1 +17.0.15\\+6-1~deb12u1 +tcp/\\d+ \\(java\\)");
       assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
           + " +1 \\(1\\) +17.0.15\\+6-1~deb12u1");
+    } else if (!owner.isEmpty()) { // another packaged JDK: its package owns the ports
+      assertThat(vulns).containsPattern("tcp/\\d+ +\\S+ +java +"
+          + Pattern.quote(owner.substring(0, owner.indexOf(':'))));
     } else {
       assertThat(vulns).containsPattern("tcp/\\d+ +\\S+ +java +\\(no package\\)");
       assertThat(vulns).containsPattern("DEBIAN-CVE-2025-\\d+ +UNKNOWN +openjdk-17-jre-headless"
@@ -375,6 +389,7 @@ class LauncherIT {
 
   /** The packages dpkg says own {@code file} (its real path), or "" for none. */
   private static String dpkgOwner(Path file) throws Exception {
+    // The quickstart's step 26 reads dpkg's database too: without dpkg it fails first.
     Process p = new ProcessBuilder("dpkg", "-S", file.toRealPath().toString())
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -395,8 +410,8 @@ class LauncherIT {
         .redirectError(ProcessBuilder.Redirect.DISCARD)
         .redirectOutput(out.toFile())
         .start();
-    // The launcher's first run trains its cache (a class-data archive on a whole quickstart, an
-    // AOT cache on its package steps): minutes on a loaded 2-core machine, before the command.
+    // The launcher's first run trains its cache (class-data archive or AOT cache) on the
+    // quickstart's package steps, before the command itself runs.
     assertThat(p.waitFor(6, TimeUnit.MINUTES)).isTrue();
     String json = Files.readString(out, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(json).isZero();

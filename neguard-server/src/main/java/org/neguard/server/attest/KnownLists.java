@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.neguard.api.device.AttestationChallenge;
 
@@ -18,13 +19,18 @@ import org.neguard.api.device.AttestationChallenge;
  * digest the list names, the judgement compares it with the reference of the moment, and a
  * difference is a mismatch either way (only the files it could have named are missing).
  *
- * <p>Bounded: past {@code max} entries the expired ones are dropped, and when none has expired
- * the list is computed and not kept. Per replica: another replica computes its own once.
- * Thread-safe.
+ * <p>Bounded: every {@link #SWEEP_EVERY} lists kept, and whenever {@code max} are kept, the
+ * expired ones are dropped (a challenge answered through another replica, or not at all, is
+ * not {@link #forget forgotten} here: it expires); when none has expired the list is computed
+ * and not kept. Per replica: another replica computes its own once. Thread-safe.
  */
 final class KnownLists {
+  /** Lists kept between two sweeps of the expired ones. */
+  static final int SWEEP_EVERY = 1024;
+
   private final int max;
   private final Map<String, Entry> byNonce = new ConcurrentHashMap<>();
+  private final AtomicInteger kept = new AtomicInteger();
 
   private record Entry(Instant expiresAt, List<AttestationChallenge.KnownComponent> known) {}
 
@@ -52,7 +58,7 @@ final class KnownLists {
     if (known == null) {
       return null;
     }
-    if (byNonce.size() >= max) {
+    if (byNonce.size() >= max || kept.incrementAndGet() % SWEEP_EVERY == 0) {
       byNonce.values().removeIf(x -> !x.expiresAt().isAfter(now));
     }
     if (byNonce.size() < max) {

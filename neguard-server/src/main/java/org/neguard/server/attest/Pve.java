@@ -80,10 +80,11 @@ public final class Pve implements PlatformValidation {
   private final io.micrometer.core.instrument.Counter knownComputed;
 
   /**
-   * Open challenges' known lists kept per replica (a few hundred bytes each: at most about 40
-   * MB). An answered challenge's is dropped at once, so a fleet holds about its attestations a
-   * second times the poll interval; only NEs that leave challenges unanswered fill it, and past
-   * it a list is read per poll as before.
+   * Open challenges' known lists kept per replica (about 150 bytes per component: 30 MB for
+   * lists of three components). A list answered here is dropped at once, one answered through
+   * another replica or not at all when it expires (the challenge validity, 2 minutes by
+   * default), so a fleet holds about its challenges of the last validity period; past the bound
+   * a list is read per poll as before.
    */
   static final int KNOWN_LISTS_KEPT = 1 << 16;
 

@@ -70,6 +70,19 @@ class KnownListsTest {
   }
 
   @Test
+  void get_everySweepEvery_dropsExpiredBeforeTheBound() {
+    // Lists of challenges answered through another replica are never forgotten here: they
+    // expire, and are dropped long before the bound.
+    KnownLists lists = new KnownLists(1 << 20);
+    for (int i = 0; i < KnownLists.SWEEP_EVERY - 1; i++) {
+      lists.get("old" + i, NOW.minusSeconds(1), NOW.minusSeconds(60), read("old" + i));
+    }
+    assertThat(lists.size()).isEqualTo(KnownLists.SWEEP_EVERY - 1);
+    lists.get("live", NOW.plusSeconds(60), NOW, read("live"));
+    assertThat(lists.size()).as("only the live one left").isEqualTo(1);
+  }
+
+  @Test
   void constructor_maxBelowOne_refused() {
     assertThatThrownBy(() -> new KnownLists(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("max < 1: 0");
