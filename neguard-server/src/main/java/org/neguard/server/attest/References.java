@@ -203,18 +203,23 @@ final class References {
    * the attestation that committed its digest first; a changed or new component names this one,
    * and a component no longer measured is removed. The caller holds the device's row lock, so
    * the reference read here is the one replaced.
+   *
+   * @return how many rows changed: 0 when the reference stays what it was
    */
-  void commit(String deviceId, List<Evidence.Component> components, String attestationId) {
+  int commit(String deviceId, List<Evidence.Component> components, String attestationId) {
+    int changed = 0;
     Map<String, Committed> before = new LinkedHashMap<>();
     committed(deviceId).forEach(c -> before.put(c.component(), c));
     for (Evidence.Component c : components) {
       Committed was = before.remove(c.name());
       if (was == null) {
+        changed++;
         jdbc.sql("INSERT INTO device_references (device_id, component, reference, digest,"
                 + " attestation_id) VALUES (?, ?, ?, ?, ?)")
             .params(deviceId, c.name(), c.reference().name(), c.digest(), attestationId)
             .update();
       } else if (was.reference() != c.reference() || !was.digest().equals(c.digest())) {
+        changed++;
         jdbc.sql("UPDATE device_references SET reference = ?, digest = ?, attestation_id = ?"
                 + " WHERE device_id = ? AND component = ?")
             .params(c.reference().name(), c.digest(), attestationId, deviceId, c.name())
@@ -222,8 +227,10 @@ final class References {
       }
     }
     for (String gone : before.keySet()) {
+      changed++;
       jdbc.sql("DELETE FROM device_references WHERE device_id = ? AND component = ?")
           .params(deviceId, gone).update();
     }
+    return changed;
   }
 }

@@ -425,6 +425,41 @@ abstract class AttestationCases {
   }
 
   @Test
+  @DisplayName("OBJ-2 SRC-3 a scheduled re-attestation of a trusted NE that changes nothing is"
+      + " in the attestations table, not the audit chain; one asked by an operator, a"
+      + " quarantined NE's, and a failure are in both")
+  void scheduledPass_unchanged_notAChainedAuditRow_othersAre() throws Exception {
+    TestDevice d = trusted("quiet");
+    String target = "device quiet";
+    long first = f.audit("ATTESTATION", "success", target);
+    assertThat(first).as("the first contact, which made it trusted").isEqualTo(1);
+    for (int i = 0; i < 3; i++) {
+      f.due("quiet");
+      assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
+    }
+    assertThat(f.audit("ATTESTATION", "success", target)).as("three routine passes")
+        .isEqualTo(first);
+    JsonNode list = f.s.http.get("/api/attestations?device=quiet", f.s.token(Role.AUDITOR))
+        .json();
+    assertThat(list).hasSize(4);
+    assertThat(list.get(0).path("reason").asText()).isEqualTo("SCHEDULED");
+    assertThat(list.get(0).path("result").asText()).isEqualTo("PASS");
+
+    request("quiet");
+    assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
+    assertThat(f.audit("ATTESTATION", "success", target)).as("asked by an operator")
+        .isEqualTo(first + 1);
+
+    f.due("quiet");
+    f.answer(d, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
+    assertThat(f.audit("ATTESTATION", "failure", target)).isEqualTo(1);
+    f.due("quiet");
+    assertThat(f.answer(d, f.app()).trustState()).isEqualTo("quarantined");
+    assertThat(f.audit("ATTESTATION", "success", target)).as("a quarantined NE's pass")
+        .isEqualTo(first + 2);
+  }
+
+  @Test
   @DisplayName("ATT attestations are listed per device, newest first, for auditors")
   void history_listsAttestations() throws Exception {
     trusted("hist");
