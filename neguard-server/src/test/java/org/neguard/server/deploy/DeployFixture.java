@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.function.Predicate;
 import org.neguard.server.Bundles;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
+import org.neguard.server.ServerConfig;
 import org.neguard.server.TestDb;
 import org.neguard.server.TestServer;
 import org.neguard.server.TestServer.Role;
@@ -61,7 +63,14 @@ final class DeployFixture implements AutoCloseable {
   /** As above; {@code timer}: leave the scheduler's timer running. */
   DeployFixture(String database, boolean timer) throws Exception {
     this.database = database;
-    s = TestServer.start(database == null ? null : TestDb.url(database));
+    // The attestation scheduler's timer idle too (a round an hour; the defaults otherwise): its
+    // round, every 2 s by default, asked an NE enrolled moments before FIRST_CONTACT, or SCHEDULED
+    // once it had passed, whenever it fell between a test's steps: a challenge the test did not
+    // ask for and a new poll ETag (AttestedDeploymentFlowPostgresTest failed 3 runs of 15 so).
+    ServerConfig.Attest d = ServerConfig.Attest.defaults();
+    s = TestServer.start(database == null ? null : TestDb.url(database),
+        b -> b.attest(new ServerConfig.Attest(d.interval(), d.jitter(), d.challengeValidity(),
+            Duration.ofHours(1), d.baselineApprovals())));
     try {
       clock = bean(DeployClock.class);
       scheduler = bean(DeploymentScheduler.class);
