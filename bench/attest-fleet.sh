@@ -20,9 +20,13 @@
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
 # COUNT (1000), ATTEST_INTERVAL (2500ms), ATTEST_JITTER (1s), POLL_INTERVAL (2s), SECONDS_RUN (60),
-# WARMUP (30), THREADS (sim threads per sim, 16). NEGUARD names the command (default ./neguard);
-# SERVER_NEGUARD the servers' command (default: NEGUARD), to compare two builds' servers against
-# the same client.
+# WARMUP (30), THREADS (sim threads per sim, 16). NO_KEEP_ALIVE=1: the NEs close their
+# connections after each poll and what it brought ('sim agents --no-keep-alive'), so that a
+# fleet larger than the open files of one process fits (a kept NE holds two on each side).
+# SIMS (1): simulator processes per replica, each with its share of the NEs (a simulated NE
+# keeps about 65 KB of heap: 100,000 in one JVM pass its default heap on a 24 GiB machine).
+# NEGUARD names the command (default ./neguard); SERVER_NEGUARD the servers' command (default:
+# NEGUARD), to compare two builds' servers against the same client.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 modes="${MODES:-embedded postgres}"
@@ -33,6 +37,9 @@ pinterval="${POLL_INTERVAL:-2s}"
 seconds="${SECONDS_RUN:-60}"
 warmup="${WARMUP:-30}"
 threads="${THREADS:-16}"
+sims_per="${SIMS:-1}"
+keep=()
+[ "${NO_KEEP_ALIVE:-0}" = 1 ] && keep=(--no-keep-alive)
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
 read -r -a server_neguard <<<"${SERVER_NEGUARD:-${NEGUARD:-$root/neguard}}"
 export NEGUARD_CDS="${NEGUARD_CDS:-0}"
@@ -49,7 +56,7 @@ echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 |
   "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 java -version 2>&1 | head -1
 echo "$count NEs, attest interval $ainterval + jitter up to $ajitter, poll interval $pinterval," \
-  "measured $seconds s after a $warmup s warm-up"
+  "measured $seconds s after a $warmup s warm-up${keep[*]:+, connections closed after each poll}"
 
 cpu_seconds() {
   python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split()
@@ -108,41 +115,47 @@ for mode in $modes; do
     "${neguard[@]}" login --server "${urls[$((r - 1))]}" --user admin \
       --password-file "$work/admin-password" --config "$work/admin$r" >/dev/null
   done
-  per=$((count / replicas))
-  sim() {   # sim REPLICA ARGS...
-    local r="$1"; shift
-    "${neguard[@]}" sim agents --config "$work/admin$r" --count "$per" --id-prefix "r$r-" \
-      --threads "$threads" --state-dir "$work/devices$r" "$@"
+  per=$((count / replicas / sims_per))
+  sim() {   # sim REPLICA K ARGS...: the K-th simulator of replica REPLICA
+    local r="$1" k="$2"; shift 2
+    "${neguard[@]}" sim agents --config "$work/admin$r" --count "$per" --id-prefix "r$r-$k-" \
+      --threads "$threads" --state-dir "$work/devices$r-$k" ${keep[@]+"${keep[@]}"} "$@"
   }
   start=$(date +%s.%N)
   for r in $(seq "$replicas"); do
-    sim "$r" --poll-interval 10s --duration 1s --json >"$work/enroll$r.json" 2>/dev/null &
-    sims+=($!)
+    for k in $(seq "$sims_per"); do
+      sim "$r" "$k" --poll-interval 10s --duration 1s --json >"$work/enroll$r-$k.json" \
+        2>/dev/null &
+      sims+=($!)
+    done
   done
   for p in "${sims[@]}"; do wait "$p"; done
   sims=()
   enroll_s=$(python3 -c "print(round($(date +%s.%N) - $start, 1))")
   echo "enrolled $count NEs in $enroll_s s wall"
-  # One sim process per replica: a warm-up (at least WARMUP s and until every device has polled:
-  # the devices' mutual-TLS connections made, the first contacts, all due at enrollment,
-  # answered, the JIT warm), then the measured window ('--warmup': the sim's counts start afresh
-  # and it says so on stderr). Each stderr line is
-  # stamped with the server's CPU seconds and the machine's jiffies at that moment, so that the
-  # server's CPU is read from the warm-up's end to the sim's last line: no handshake inside.
+  # SIMS sim processes per replica (the server's CPU window read from the first one's lines): a
+  # warm-up (at least WARMUP s and until every device has polled: the devices' mutual-TLS
+  # connections made, the first contacts, all due at enrollment, answered, the JIT warm), then
+  # the measured window ('--warmup': the sim's counts start afresh and it says so on stderr).
+  # Each stderr line is stamped with the server's CPU seconds and the machine's jiffies at that
+  # moment, so that the server's CPU is read from the warm-up's end to the sim's last line: no
+  # first handshake inside.
   for r in $(seq "$replicas"); do
     p="${pids[$((r - 1))]}"
-    sim "$r" --poll-interval "$pinterval" --warmup "${warmup}s" --duration "${seconds}s" --json \
-      >"$work/sim$r.json" \
-      2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"; done \
-        >"$work/progress$r.txt") &
-    sims+=($!)
+    for k in $(seq "$sims_per"); do
+      sim "$r" "$k" --poll-interval "$pinterval" --warmup "${warmup}s" \
+        --duration "${seconds}s" --json >"$work/sim$r-$k.json" \
+        2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"; done \
+          >"$work/progress$r-$k.txt") &
+      sims+=($!)
+    done
   done
   for p in "${sims[@]}"; do wait "$p"; done
   sims=()
   sleep 1   # the stamping readers' last line
   cpus=()
   for r in $(seq "$replicas"); do
-    window=($(python3 - "$work/progress$r.txt" <<'PY'
+    window=($(python3 - "$work/progress$r-1.txt" <<'PY'
 import sys
 lines = [l.split(" ", 3) for l in open(sys.argv[1])]
 start = [l for l in lines if "warm-up over" in l[3]]

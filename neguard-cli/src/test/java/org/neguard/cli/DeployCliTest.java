@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -316,6 +318,57 @@ class DeployCliTest {
     for (JsonNode d : devices) {
       assertThat(d.path("installed").findValuesAsText("version")).as("%s", d).contains("1.0");
     }
+  }
+
+  @Test
+  @DisplayName("sim agents --no-keep-alive: every poll on a connection of its own, closed after"
+      + " it (the control: kept devices close one connection each, at the end)")
+  void simAgents_noKeepAlive_eachPollOnAConnectionOfItsOwn() throws Exception {
+    int port = server.deviceUrl().getPort();
+    Set<String> before = closedConnections(port);
+    CliRun kept = simAgents("--count", "2", "--id-prefix", "kept-", "--poll-interval",
+        "100ms", "--duration", "2s", "--json").get(2, TimeUnit.MINUTES);
+    assertThat(kept.exit()).as("%s", kept).isZero();
+    Set<String> afterKept = closedConnections(port);
+    CliRun closing = simAgents("--count", "2", "--id-prefix", "closing-", "--poll-interval",
+        "100ms", "--duration", "2s", "--no-keep-alive", "--json").get(2, TimeUnit.MINUTES);
+    assertThat(closing.exit()).as("%s", closing).isZero();
+    Set<String> afterClosing = closedConnections(port);
+
+    long keptPolls = kept.json().path("polls").asLong();
+    long polls = closing.json().path("polls").asLong();
+    assertThat(keptPolls).isGreaterThan(10);
+    assertThat(polls).isGreaterThan(10);
+    assertThat(kept.json().path("pollErrors").asInt()).isZero();
+    assertThat(closing.json().path("pollErrors").asInt()).isZero();
+    afterKept.removeAll(before);
+    afterClosing.removeAll(before);
+    afterClosing.removeAll(afterKept);
+    // A kept device's polls share one connection. Half, not all: Linux may give a new loopback
+    // connection the ports of one in TIME_WAIT (net.ipv4.tcp_tw_reuse), counted once then.
+    assertThat(afterKept.size()).as("closed connections of the kept run, %s polls", keptPolls)
+        .isLessThan((int) keptPolls / 4);
+    assertThat(afterClosing.size()).as("closed connections of the closing run, %s polls", polls)
+        .isGreaterThan((int) polls / 2);
+  }
+
+  /**
+   * The connections to {@code port} that their client closed lately (TIME_WAIT, kept a minute by
+   * the side that closed first), by their two addresses. Connections the server closed (its
+   * keep-alive timeout, as other tests' idle ones reach it) are not among them.
+   */
+  static Set<String> closedConnections(int port) throws Exception {
+    Set<String> out = new HashSet<>();
+    String hex = String.format(":%04X", port);
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      for (String line : Files.readAllLines(Path.of(table))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 3 && f[3].equals("06") && f[2].endsWith(hex)) {
+          out.add(f[1] + " " + f[2]);
+        }
+      }
+    }
+    return out;
   }
 
   @Test

@@ -73,6 +73,7 @@ public final class DeviceClient {
   private final DeviceKeys keys;
   private volatile DeviceIdentity identity;
   private volatile SSLSocketFactory sockets;
+  private volatile boolean keepAlive = true;
 
   /**
    * How the agents' port is trusted before the device has an identity.
@@ -476,6 +477,17 @@ public final class DeviceClient {
     };
   }
 
+  /**
+   * Whether this client's connections stay open for its next requests (the default). Without,
+   * each request asks the server to close its connection once it has answered ({@code
+   * Connection: close}): a device that talks rarely then holds no connection, on either side,
+   * between its requests ({@code sim agents --no-keep-alive}: a fleet larger than the open files
+   * of one process). {@link KeptPoll} has its own connection, which its owner closes.
+   */
+  public void keepAlive(boolean keep) {
+    this.keepAlive = keep;
+  }
+
   // --- transport ------------------------------------------------------------------------------
 
   /** The TLS sockets of the current identity: a renewal replaces them ({@link KeptPoll}). */
@@ -524,6 +536,11 @@ public final class DeviceClient {
     c.setUseCaches(false);
     c.setInstanceFollowRedirects(false);
     c.setRequestProperty("Accept", "application/json");
+    if (!keepAlive) {
+      // The one value of this header the JDK lets a caller set: the server closes once it has
+      // answered, and the JDK does not keep the connection.
+      c.setRequestProperty("Connection", "close");
+    }
     return c;
   }
 

@@ -41,6 +41,8 @@ class DeviceClientTest {
   volatile byte[] served;
   final List<String> ranges = new CopyOnWriteArrayList<>();
   final List<Integer> ports = new CopyOnWriteArrayList<>();
+  /** The Connection header of each order-keys request. */
+  final List<String> closes = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -68,6 +70,7 @@ class DeviceClientTest {
     });
     server.createContext("/api/device/v1/order-keys", ex -> {
       ports.add(ex.getRemoteAddress().getPort());
+      closes.add(String.valueOf(ex.getRequestHeaders().getFirst("Connection")));
       byte[] body = "[]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       ex.getResponseHeaders().add("Content-Type", "application/json");
       ex.sendResponseHeaders(200, body.length);
@@ -187,6 +190,23 @@ class DeviceClientTest {
     two.orderKeys();
     assertThat(ports.subList(0, 3)).containsOnly(ports.get(0));
     assertThat(ports.get(3)).as("another device, another connection").isNotEqualTo(ports.get(0));
+  }
+
+  /** {@code sim agents --no-keep-alive}: a device that holds no connection between requests. */
+  @Test
+  void requests_withoutKeepAlive_eachOnAConnectionOfItsOwn() throws Exception {
+    DeviceClient one = client();
+    one.keepAlive(false);
+    for (int i = 0; i < 3; i++) {
+      assertThat(one.orderKeys()).isEmpty();
+    }
+    assertThat(closes).containsExactly("close", "close", "close");
+    assertThat(ports).doesNotHaveDuplicates().hasSize(3);
+    one.keepAlive(true);
+    one.orderKeys();
+    one.orderKeys();
+    assertThat(closes.subList(3, 5)).as("kept again").doesNotContain("close");
+    assertThat(ports.get(4)).isEqualTo(ports.get(3));
   }
 
   @Test

@@ -136,6 +136,14 @@ final class SimAgentsCommand extends ClientCommand {
           + " name, or the one saved in --state-dir).")
   URI deviceUrl;
 
+  @Option(names = "--no-keep-alive",
+      description = "Close each device's connections after its poll and what the poll brought,"
+          + " as an agent does whose poll interval is longer than the server's keep-alive: the"
+          + " server then holds no connection for an idle device, and each poll makes a TLS"
+          + " handshake (resumed where the server allows). For fleets larger than the open"
+          + " files one process may hold: a kept device holds two on each side.")
+  boolean noKeepAlive;
+
   @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
       description = "Threads that drive all the devices (default: ${DEFAULT-VALUE}).")
   int threads;
@@ -163,7 +171,7 @@ final class SimAgentsCommand extends ClientCommand {
     SimStats stats = new SimStats();
     Path downloads = Files.createTempDirectory("neguard-sim-");
     SimDevice.Shared shared = new SimDevice.Shared(stats, downloads,
-        securityVersions(server), stateDir, attackBegun(stats));
+        securityVersions(server), stateDir, attackBegun(stats), !noKeepAlive);
     ScheduledExecutorService pool = Executors.newScheduledThreadPool(threads, daemons("sim"));
     // Its own thread: a progress line on time even when the pool is busy enrolling or behind.
     ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
@@ -247,6 +255,7 @@ final class SimAgentsCommand extends ClientCommand {
       if (savedUrl.isPresent() && stateDir != null && SimState.saved(stateDir, id)) {
         DeviceClient client = DeviceClient.of(savedUrl.get(),
             DeviceIdentity.load(SimState.deviceDir(stateDir, id)));
+        client.keepAlive(!noKeepAlive);
         List<OrderKey> keys;
         try {
           keys = client.orderKeys();
@@ -263,6 +272,7 @@ final class SimAgentsCommand extends ClientCommand {
       URI url = deviceUrl != null ? deviceUrl : URI.create(token.deviceUrl());
       DeviceClient client = DeviceClient.enrolling(url,
           DeviceClient.Trust.ca(token.caCertificate()));
+      client.keepAlive(!noKeepAlive);
       Enrolled enrolled = client.enroll(token.token(), id, neType, null, null);
       if (stateDir != null) {
         SimState.saveDeviceUrl(stateDir, url.toString());

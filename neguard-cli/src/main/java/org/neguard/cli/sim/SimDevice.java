@@ -56,12 +56,13 @@ final class SimDevice {
   /** The file a tampering device adds to its package's installed tree (see {@link #tampered}). */
   static final String IMPLANT = "lib/implant";
 
-  /** What every device shares: the counters, the download directory, package versions, and
-   * whether the simulated attack has begun ({@code --tamper-after}, {@code --tamper-when}). */
+  /** What every device shares: the counters, the download directory, package versions,
+   * whether the simulated attack has begun ({@code --tamper-after}, {@code --tamper-when}), and
+   * whether a device keeps its poll connection between polls ({@code --no-keep-alive}). */
   record Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir,
-      java.util.function.BooleanSupplier tamperNow) {
+      java.util.function.BooleanSupplier tamperNow, boolean keepAlive) {
     Shared(SimStats stats, Path downloads, SecurityVersions versions, Path stateDir) {
-      this(stats, downloads, versions, stateDir, () -> false);
+      this(stats, downloads, versions, stateDir, () -> false, true);
     }
   }
 
@@ -140,6 +141,16 @@ final class SimDevice {
 
   /** One poll, and the order or the renewal it brings. */
   void step() throws InterruptedIOException {
+    try {
+      pollAndAct();
+    } finally {
+      if (!shared.keepAlive()) {
+        polls.close();
+      }
+    }
+  }
+
+  private void pollAndAct() throws InterruptedIOException {
     SimStats stats = shared.stats();
     DeviceClient.PollAnswer answer;
     long t0 = System.nanoTime();
