@@ -38,6 +38,11 @@ seconds="${SECONDS_RUN:-60}"
 warmup="${WARMUP:-30}"
 threads="${THREADS:-16}"
 sims_per="${SIMS:-1}"
+# A challenge waits for the NE's next poll: with POLL_INTERVAL longer than the server's default
+# challenge validity (2m) give CHALLENGE_VALIDITY (e.g. twice the poll interval), or challenges
+# expire unanswered and the NEs count as silent.
+validity=()
+[ -n "${CHALLENGE_VALIDITY:-}" ] && validity=(--attest-challenge-validity "$CHALLENGE_VALIDITY")
 keep=()
 [ "${NO_KEEP_ALIVE:-0}" = 1 ] && keep=(--no-keep-alive)
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
@@ -104,7 +109,7 @@ for mode in $modes; do
   for r in $(seq "$replicas"); do
     "${server_neguard[@]}" server --data "$work/data$r" --port 0 --device-port 0 \
       --trust "$work/pki/ca.pem" --admin-password-file "$work/admin-password" "${db_args[@]}" \
-      --attest-interval "$ainterval" --attest-jitter "$ajitter" \
+      --attest-interval "$ainterval" --attest-jitter "$ajitter" ${validity[@]+"${validity[@]}"} \
       --json >"$work/server$r.json" 2>"$work/server$r.log" &
     pids+=($!)
     for _ in $(seq 180); do grep -q '"url"' "$work/server$r.json" 2>/dev/null && break; sleep 1; done

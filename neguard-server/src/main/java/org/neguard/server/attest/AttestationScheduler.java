@@ -36,6 +36,28 @@ final class AttestationScheduler implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AttestationScheduler.class);
   /** Devices per transaction. */
   static final int BATCH = 500;
+  /**
+   * The due devices of one batch, oldest due first (the time, the batch's size): read without
+   * locks, through devices_next_attestation_id (V23), which holds this order, so the read stops
+   * at the batch's last row. {@link #claim} then locks those of them still due.
+   */
+  static final String DUE = "SELECT id FROM devices WHERE next_attestation_at <= ? AND"
+      + " disabled_at IS NULL ORDER BY next_attestation_at, id LIMIT ?";
+
+  /**
+   * Locks the devices {@code ids} of {@link #DUE} that are still due and not locked by another
+   * transaction (a replica's batch, a device's own request), and returns them. In two steps
+   * because H2 executes a {@code SELECT ... ORDER BY ... LIMIT ... FOR UPDATE} without its
+   * index's order: it read and locked every due device to return the first 500, and 100,000 due
+   * after a restart made a round of 200 such batches that took over 20 minutes (its challenges
+   * dated at its start, born expired) and held the rows the last-seen writes wait for
+   * (docs/BENCHMARKS.md, issue 15: 100,000 NEs). The condition is checked again under the lock.
+   */
+  static String claim(int ids) {
+    return "SELECT id, trust_state FROM devices WHERE id IN (" + String.join(", ",
+        java.util.Collections.nCopies(ids, "?")) + ") AND next_attestation_at <= ? AND"
+        + " disabled_at IS NULL ORDER BY next_attestation_at, id FOR UPDATE SKIP LOCKED";
+  }
 
   private final JdbcClient jdbc;
   private final JdbcTemplate batchJdbc;
@@ -101,8 +123,12 @@ final class AttestationScheduler implements AutoCloseable {
       LOG.error("attestation expiry failed this round: {}", e.toString(), e);
     }
     int asked = 0;
+    long start = System.nanoTime();
     while (true) {
-      Integer n = tx.execute(s -> batch(now));
+      // Each batch at its own moment: the challenges of a round that takes minutes (a fleet
+      // due at once after a restart) were dated at its start, and born expired.
+      Instant at = now.plusNanos(System.nanoTime() - start);
+      Integer n = tx.execute(s -> batch(at));
       asked += n == null ? 0 : n;
       if (n == null || n < BATCH) {
         return asked;
@@ -119,10 +145,14 @@ final class AttestationScheduler implements AutoCloseable {
    * database's work per attestation.
    */
   private int batch(Instant now) {
-    List<Due> due = jdbc.sql("SELECT id, trust_state FROM devices WHERE next_attestation_at <= ?"
-            + " AND disabled_at IS NULL ORDER BY next_attestation_at, id LIMIT ?"
-            + " FOR UPDATE SKIP LOCKED")
-        .params(Attestations.at(now), BATCH)
+    List<String> candidates = jdbc.sql(DUE).params(Attestations.at(now), BATCH)
+        .query(String.class).list();
+    if (candidates.isEmpty()) {
+      return 0;
+    }
+    List<Object> params = new ArrayList<>(candidates);
+    params.add(Attestations.at(now));
+    List<Due> due = jdbc.sql(claim(candidates.size())).params(params)
         .query((rs, i) -> new Due(rs.getString(1), rs.getString(2))).list();
     // An open challenge is answered instead: asking again would make two.
     Set<String> awaited = attestations.withOpen(due.stream().map(Due::id).toList(), now);
