@@ -2,6 +2,7 @@ package org.neguard.server.attest;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -37,12 +38,20 @@ final class AttestationScheduler implements AutoCloseable {
   /** Devices per transaction. */
   static final int BATCH = 500;
   /**
-   * The due devices of one batch, oldest due first (the time, the batch's size): read without
-   * locks, through devices_next_attestation_id (V23), which holds this order, so the read stops
-   * at the batch's last row. {@link #claim} then locks those of them still due.
+   * The due devices of one batch, oldest due first, after a cursor (the round's time; the
+   * cursor's next_attestation_at twice and its id; the batch's size): read without locks,
+   * through devices_next_attestation_id (V23), which holds this order, so the read starts at the
+   * cursor and stops at the batch's last row. {@link #claim} then locks those still due. The
+   * cursor moves past every device read, claimed or not: a locked row (a device's own request, a
+   * replica's batch) is passed over, not read again at the head of every batch.
    */
-  static final String DUE = "SELECT id FROM devices WHERE next_attestation_at <= ? AND"
-      + " disabled_at IS NULL ORDER BY next_attestation_at, id LIMIT ?";
+  static final String DUE = "SELECT id, next_attestation_at FROM devices WHERE"
+      + " next_attestation_at <= ? AND disabled_at IS NULL AND next_attestation_at >= ? AND"
+      + " (next_attestation_at > ? OR id > ?) ORDER BY next_attestation_at, id LIMIT ?";
+
+  /** Before every next_attestation_at: the cursor of a round's first batch. */
+  static final OffsetDateTime FIRST = OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0,
+      java.time.ZoneOffset.UTC);
 
   /**
    * Locks the devices {@code ids} of {@link #DUE} that are still due and not locked by another
@@ -124,36 +133,60 @@ final class AttestationScheduler implements AutoCloseable {
     }
     int asked = 0;
     long start = System.nanoTime();
+    Cursor cursor = new Cursor(FIRST, "");
     while (true) {
-      // Each batch at its own moment: the challenges of a round that takes minutes (a fleet
-      // due at once after a restart) were dated at its start, and born expired.
+      // Due means due at the round's start (so the round ends, whatever it reschedules); each
+      // batch dates its challenges at its own moment: those of a round that took minutes (a
+      // fleet due at once after a restart) were dated at its start, and born expired.
       Instant at = now.plusNanos(System.nanoTime() - start);
-      Integer n = tx.execute(s -> batch(at));
-      asked += n == null ? 0 : n;
-      if (n == null || n < BATCH) {
+      Cursor from = cursor;
+      Batch b = tx.execute(s -> batch(now, at, from));
+      if (b == null) {
         return asked;
       }
+      asked += b.asked();
+      if (b.read() < BATCH) {
+        return asked;
+      }
+      cursor = b.next();
     }
   }
 
   private record Due(String id, String trustState) {}
 
+  /** Where a round's next read of due devices starts: after this device. */
+  private record Cursor(OffsetDateTime nextAttestationAt, String id) {}
+
+  /** A batch: how many due devices it read, how many it asked, and the cursor after them. */
+  private record Batch(int read, int asked, Cursor next) {}
+
   /**
-   * One batch of due devices, in one transaction and a fixed number of statements (the claim,
-   * which of them are still to answer a challenge, the new challenges, the next times) rather
-   * than three per device: at a fleet's rate the round's statements were a share of the
-   * database's work per attestation.
+   * One batch of due devices, in one transaction and a fixed number of statements (the read,
+   * the claim, which of them are still to answer a challenge, the new challenges, the next
+   * times) rather than three per device: at a fleet's rate the round's statements were a share
+   * of the database's work per attestation. Due at {@code due}, the round's start; asked at
+   * {@code now}.
    */
-  private int batch(Instant now) {
-    List<String> candidates = jdbc.sql(DUE).params(Attestations.at(now), BATCH)
-        .query(String.class).list();
+  private Batch batch(Instant due, Instant now, Cursor from) {
+    List<Cursor> candidates = jdbc.sql(DUE).params(Attestations.at(due),
+            from.nextAttestationAt(), from.nextAttestationAt(), from.id(), BATCH)
+        .query((rs, i) -> new Cursor(rs.getObject(2, OffsetDateTime.class), rs.getString(1)))
+        .list();
     if (candidates.isEmpty()) {
-      return 0;
+      return new Batch(0, 0, from);
     }
-    List<Object> params = new ArrayList<>(candidates);
-    params.add(Attestations.at(now));
-    List<Due> due = jdbc.sql(claim(candidates.size())).params(params)
+    List<Object> params = new ArrayList<>();
+    candidates.forEach(c -> params.add(c.id()));
+    params.add(Attestations.at(due));
+    List<Due> dueDevices = jdbc.sql(claim(candidates.size())).params(params)
         .query((rs, i) -> new Due(rs.getString(1), rs.getString(2))).list();
+    ask(dueDevices, now);
+    return new Batch(candidates.size(), dueDevices.size(),
+        candidates.get(candidates.size() - 1));
+  }
+
+  /** Asks each of {@code due} for evidence unless it has a challenge open; sets its next time. */
+  private void ask(List<Due> due, Instant now) {
     // An open challenge is answered instead: asking again would make two.
     Set<String> awaited = attestations.withOpen(due.stream().map(Due::id).toList(), now);
     List<Attestations.Row> asks = new ArrayList<>();
@@ -173,6 +206,5 @@ final class AttestationScheduler implements AutoCloseable {
     if (!next.isEmpty()) {
       batchJdbc.batchUpdate("UPDATE devices SET next_attestation_at = ? WHERE id = ?", next);
     }
-    return due.size();
   }
 }

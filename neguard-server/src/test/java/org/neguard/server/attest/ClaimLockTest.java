@@ -34,7 +34,9 @@ import org.neguard.server.TestDb;
 class ClaimLockTest {
   private static final int DUE = 1_200;
   private static final int BATCH = 500;
-  private static final OffsetDateTime NOW = OffsetDateTime.now(ZoneOffset.UTC);
+  /** Whole seconds: the cursor below is computed here and must equal what the row holds. */
+  private static final OffsetDateTime NOW = OffsetDateTime.now(ZoneOffset.UTC)
+      .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
 
   @Test
   void h2_claimOfABatch_leavesTheOtherDueDevicesUnlocked(@TempDir Path dir) throws Exception {
@@ -72,16 +74,11 @@ class ClaimLockTest {
   private static void assertClaimLocksItsBatchOnly(Connection a, Connection b, String lock)
       throws SQLException {
     a.setAutoCommit(false);
-    List<String> due = new ArrayList<>();
-    try (PreparedStatement p = a.prepareStatement(AttestationScheduler.DUE)) {
-      p.setObject(1, NOW);
-      p.setInt(2, BATCH);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          due.add(rs.getString(1));
-        }
-      }
-    }
+    List<String> due = due(a, AttestationScheduler.FIRST, "");
+    // The next batch starts right after this one's last device, though two share each second.
+    List<String> next = due(a, NOW.minusHours(1).plusSeconds((BATCH - 1) / 2), id(BATCH - 1));
+    assertThat(next).hasSize(BATCH).first().isEqualTo(id(BATCH));
+    assertThat(next).last().isEqualTo(id(2 * BATCH - 1));
     List<String> claimed = new ArrayList<>();
     try (PreparedStatement p = a.prepareStatement(AttestationScheduler.claim(due.size()))) {
       for (int i = 0; i < due.size(); i++) {
@@ -109,6 +106,25 @@ class ClaimLockTest {
     a.rollback();
   }
 
+  /** {@link AttestationScheduler#DUE} after the cursor ({@code at}, {@code id}). */
+  private static List<String> due(Connection c, OffsetDateTime at, String id)
+      throws SQLException {
+    List<String> due = new ArrayList<>();
+    try (PreparedStatement p = c.prepareStatement(AttestationScheduler.DUE)) {
+      p.setObject(1, NOW);
+      p.setObject(2, at);
+      p.setObject(3, at);
+      p.setString(4, id);
+      p.setInt(5, BATCH);
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          due.add(rs.getString(1));
+        }
+      }
+    }
+    return due;
+  }
+
   private static String lockedBy(Connection c, String id, String lock) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("SELECT id FROM devices WHERE id = ? " + lock)) {
       p.setString(1, id);
@@ -127,7 +143,7 @@ class ClaimLockTest {
         .migrate();
   }
 
-  /** {@link #DUE} trusted devices, due a second apart, the first an hour ago. */
+  /** {@link #DUE} trusted devices, due two a second in id order, the first an hour ago. */
   private static void fill(Connection c, String noForeignKeys) throws SQLException {
     try (Statement st = c.createStatement()) {
       st.execute(noForeignKeys);
@@ -141,7 +157,7 @@ class ClaimLockTest {
         p.setString(3, "t" + i);
         p.setString(4, "s" + i);
         p.setObject(5, NOW.plusDays(300));
-        p.setObject(6, NOW.minusHours(1).plusSeconds(i));
+        p.setObject(6, NOW.minusHours(1).plusSeconds(i / 2));
         p.addBatch();
       }
       p.executeBatch();
