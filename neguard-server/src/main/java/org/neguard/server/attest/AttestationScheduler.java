@@ -68,6 +68,16 @@ final class AttestationScheduler implements AutoCloseable {
         + " disabled_at IS NULL ORDER BY next_attestation_at, id FOR UPDATE SKIP LOCKED";
   }
 
+  /**
+   * A device's next runtime attestation after {@code now}: one interval and a random share of
+   * the jitter, so that a fleet enrolled or restarted at once spreads out.
+   */
+  static Instant next(ServerConfig.Attest config, Instant now, java.util.Random random) {
+    long jitter = config.jitter().isZero() ? 0
+        : (long) (random.nextDouble() * config.jitter().toMillis());
+    return now.plus(config.interval()).plusMillis(jitter);
+  }
+
   private final JdbcClient jdbc;
   private final JdbcTemplate batchJdbc;
   private final Attestations attestations;
@@ -116,20 +126,33 @@ final class AttestationScheduler implements AutoCloseable {
 
   /** One round: expiries, then due devices in batches. Returns how many devices were asked. */
   int runOnce(Instant now) {
-    try {
-      tx.executeWithoutResult(s -> {
-        for (Attestations.Row r : attestations.expire(now, BATCH)) {
-          audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
-              "device " + r.deviceId(), r.reason() + " attestation " + r.id()
-                  + ": EXPIRED, no evidence over its nonce"));
-          if (!r.reason().equals("AFTER_UPDATE")) {
-            pve.unanswered(r.deviceId(), now);
+    // Every challenge expired by now, a batch to a transaction: a round that judged one batch
+    // left the rest to later rounds, one batch each schedulerInterval, and a fleet's expiries
+    // (its audit rows, the quarantine of a silent NE) fell further behind each round.
+    while (true) {
+      List<Attestations.Row> expired;
+      try {
+        expired = tx.execute(s -> {
+          List<Attestations.Row> rows = attestations.expire(now, BATCH);
+          for (Attestations.Row r : rows) {
+            audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
+                "device " + r.deviceId(), r.reason() + " attestation " + r.id()
+                    + ": EXPIRED, no evidence over its nonce"));
+            if (!r.reason().equals("AFTER_UPDATE")) {
+              pve.unanswered(r.deviceId(), now);
+            }
           }
-        }
-      });
-    } catch (RuntimeException e) {
-      // Rolled back and tried again next round; the fleet's scheduled challenges go on.
-      LOG.error("attestation expiry failed this round: {}", e.toString(), e);
+          return rows;
+        });
+      } catch (RuntimeException e) {
+        // Rolled back and tried again next round; the fleet's scheduled challenges go on.
+        LOG.error("attestation expiry failed this round: {}", e.toString(), e);
+        break;
+      }
+      // Fewer than a batch: none left, or a replica judged some of these meanwhile and goes on.
+      if (expired.size() < BATCH) {
+        break;
+      }
     }
     int asked = 0;
     long start = System.nanoTime();
@@ -197,10 +220,7 @@ final class AttestationScheduler implements AutoCloseable {
         asks.add(attestations.unasked(d.id(), reason, null, null, "schedule", now,
             now.plus(config.challengeValidity())));
       }
-      long jitter = config.jitter().isZero() ? 0
-          : (long) (random.nextDouble() * config.jitter().toMillis());
-      next.add(new Object[] {Attestations.at(now.plus(config.interval()).plusMillis(jitter)),
-          d.id()});
+      next.add(new Object[] {Attestations.at(next(config, now, random)), d.id()});
     }
     attestations.askAll(asks);
     if (!next.isEmpty()) {

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.neguard.api.WireTime;
 import org.neguard.api.attest.AttestationResult;
 import org.neguard.api.device.AttestationChallenge;
@@ -75,6 +76,9 @@ public final class Pve implements PlatformValidation {
   private final ApplicationEventPublisher events;
   private final TransactionTemplate tx;
   private final ServerConfig.Attest config;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+  /** The reasons the attestation scheduler asks for, and sets the next time itself. */
+  private static final Set<String> SCHEDULE = Set.of("FIRST_CONTACT", "SCHEDULED");
   private final TpmBindings tpm;
   private final KnownLists knownLists = new KnownLists(KNOWN_LISTS_KEPT);
   private final io.micrometer.core.instrument.Counter knownComputed;
@@ -494,6 +498,16 @@ public final class Pve implements PlatformValidation {
         int changed = references.commit(d.id(), ev.components(), a.id());
         jdbc.sql("UPDATE devices SET attested_at = ? WHERE id = ?")
             .params(Attestations.at(now), d.id()).update();
+        if (!SCHEDULE.contains(a.reason())) {
+          // A pass asked for otherwise (before or after an update, a readmission, an operator)
+          // starts the interval again: a scheduled attestation could follow moments after it.
+          // The schedule's own passes leave the time the round set when it asked, so a device
+          // is asked once an interval whenever it answers. A round that read the device as due
+          // before this commit finds it no longer due under the lock (AttestationScheduler).
+          jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ?")
+              .params(Attestations.at(AttestationScheduler.next(config, now, random)), d.id())
+              .update();
+        }
         boolean readmit = recovery || a.reason().equals("READMISSION");
         if (trust.equals(UNKNOWN) || trust.equals(UNTRUSTED)
             || (trust.equals(QUARANTINED) && readmit)) {

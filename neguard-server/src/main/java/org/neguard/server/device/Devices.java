@@ -536,8 +536,10 @@ public final class Devices {
             + row.disabledAt() + " by " + row.disabledBy());
       }
       Instant now = clock.instant();
-      jdbc.sql("UPDATE devices SET disabled_at = ?, disabled_by = ?, trust_state = 'disabled'"
-              + " WHERE id = ?")
+      // Disabled for good: no next attestation either, so the scheduler's read of due devices
+      // (in next_attestation_at order) does not step over the disabled ones every round.
+      jdbc.sql("UPDATE devices SET disabled_at = ?, disabled_by = ?, trust_state = 'disabled',"
+              + " next_attestation_at = NULL WHERE id = ?")
           .params(utc(now), actor, id).update();
       int revoked = jdbc.sql("UPDATE device_certificates SET revoked_at = ?,"
               + " revocation_reason = 'device disabled' WHERE device_id = ? AND revoked_at IS NULL")

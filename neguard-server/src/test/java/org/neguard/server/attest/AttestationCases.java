@@ -612,4 +612,117 @@ abstract class AttestationCases {
     }
     assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
   }
+
+  /** The device's next_attestation_at. */
+  private static Instant nextAttestation(String device) throws Exception {
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT next_attestation_at FROM devices WHERE id = ?")) {
+      st.setString(1, device);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        assertThat(rs.next()).as("device %s", device).isTrue();
+        return rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a pass asked for outside the schedule (an operator's request) starts the"
+      + " interval again: the next round does not ask the NE moments after")
+  void requestedPass_startsTheIntervalAgain_roundDoesNotAskAtOnce() throws Exception {
+    TestDevice d = trusted("asked-first");
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "UPDATE devices SET next_attestation_at = ? WHERE id = ?")) {
+      st.setObject(1, java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(1));
+      st.setString(2, "asked-first");
+      st.executeUpdate();
+    }
+    request("asked-first");
+    assertThat(f.challenge(d).reason()).isEqualTo("REQUESTED");
+    Instant passed = Instant.now();
+    assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
+    assertThat(nextAttestation("asked-first")).as("one interval (5 min) after the pass")
+        .isAfter(passed.plus(java.time.Duration.ofMinutes(4)));
+    f.scheduler.runOnce(Instant.now());
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT COUNT(*) FROM attestations WHERE device_id = ? AND judged_at IS NULL")) {
+      st.setString(1, "asked-first");
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("no challenge right after the pass").isZero();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a round passes over a device whose row another transaction holds (its own"
+      + " request, a replica's batch) and asks every other due device, over several batches;"
+      + " the held one is asked at the next round; a round expires every challenge past its"
+      + " expiry, however many batches")
+  void round_lockedRowPassedOver_othersAsked_allExpiriesJudged() throws Exception {
+    int n = AttestationScheduler.BATCH * 2 + 100;
+    java.time.OffsetDateTime now = java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC);
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "INSERT INTO devices (id, ne_type, trust_state, enrolled_at, enrollment_token,"
+            + " cert_serial, cert_not_after, next_attestation_at) VALUES (?, 'mme', 'trusted',"
+            + " ?, 'test', ?, ?, ?)")) {
+      for (int i = 0; i < n; i++) {
+        st.setString(1, String.format("held-%04d", i));
+        st.setObject(2, now.minusDays(1));
+        st.setString(3, "serial-held-" + i);
+        st.setObject(4, now.plusDays(300));
+        // Due long before any other test's devices: this round's first batches are these.
+        st.setObject(5, now.minusDays(1).plusSeconds(i));
+        st.addBatch();
+      }
+      st.executeBatch();
+    }
+    String locked = String.format("held-%04d", 10);
+    int asked;
+    try (java.sql.Connection hold = f.db()) {
+      hold.setAutoCommit(false);
+      try (java.sql.PreparedStatement st = hold.prepareStatement(
+          "SELECT id FROM devices WHERE id = ? FOR UPDATE")) {
+        st.setString(1, locked);
+        st.executeQuery().close();
+      }
+      asked = f.scheduler.runOnce(Instant.now());
+      hold.rollback();
+    }
+    // A round that stopped at the short first batch (the defect a review found) asked 499.
+    assertThat(asked).as("every due device but the held one").isGreaterThanOrEqualTo(n - 1);
+    assertThat(openScheduled("held-%")).as("asked once each").isEqualTo(n - 1);
+    assertThat(openScheduled(locked)).isZero();
+    f.scheduler.runOnce(Instant.now());
+    assertThat(openScheduled(locked)).as("asked at the next round").isEqualTo(1);
+    assertThat(openScheduled("held-%")).isEqualTo(n);
+    // Past their expiry: one round judges them all, though they are more than two batches.
+    f.scheduler.runOnce(Instant.now().plusSeconds(180));
+    assertThat(openScheduled("held-%")).as("none left open").isZero();
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT COUNT(*) FROM attestations WHERE device_id LIKE 'held-%' AND result ="
+            + " 'EXPIRED'")) {
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        assertThat(rs.getLong(1)).as("each expired, judged so").isEqualTo(n);
+      }
+    }
+    try (java.sql.Connection c = f.db(); java.sql.Statement st = c.createStatement()) {
+      // Out of the other tests' rounds.
+      st.executeUpdate("UPDATE devices SET disabled_at = CURRENT_TIMESTAMP, disabled_by ="
+          + " 'test', next_attestation_at = NULL WHERE id LIKE 'held-%'");
+    }
+  }
+
+  /** The open SCHEDULED challenges of the devices whose id is LIKE {@code pattern}. */
+  private static long openScheduled(String pattern) throws Exception {
+    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT COUNT(*) FROM attestations WHERE device_id LIKE ? AND judged_at IS NULL AND"
+            + " reason = 'SCHEDULED'")) {
+      st.setString(1, pattern);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
 }

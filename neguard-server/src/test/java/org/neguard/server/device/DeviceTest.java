@@ -276,6 +276,7 @@ class DeviceTest {
   void disable_deviceRefusedAtOnce_certificateRevoked() throws Exception {
     TestDevice d = TestDevice.enroll(s, "gone-1", "henb");
     assertThat(d.client.orderKeys()).isNotEmpty();
+    assertThat(nextAttestation("gone-1")).as("first contact scheduled at enrollment").isNotNull();
     assertThat(s.http.post("/api/devices/gone-1/disable", s.token(Role.OPERATOR),
         Map.of("reason", "stolen")).status()).as("admins only").isEqualTo(403);
     Http.Response r = s.http.post("/api/devices/gone-1/disable", s.adminToken(),
@@ -304,6 +305,8 @@ class DeviceTest {
         assertThat(rs.getString(2)).isEqualTo("device disabled");
       }
     }
+    assertThat(nextAttestation("gone-1")).as("OBJ-2 no runtime attestation is due any more")
+        .isNull();
     assertThat(s.http.post("/api/devices/gone-1/disable", s.adminToken(), null).status())
         .isEqualTo(409);
   }
@@ -657,5 +660,17 @@ class DeviceTest {
       }
     }
     return 0;
+  }
+
+  /** The device's next_attestation_at, or null. */
+  private static Object nextAttestation(String device) throws Exception {
+    try (Connection c = s.db(); PreparedStatement ps = c.prepareStatement(
+        "SELECT next_attestation_at FROM devices WHERE id = ?")) {
+      ps.setString(1, device);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("device %s", device).isTrue();
+        return rs.getObject(1);
+      }
+    }
   }
 }
