@@ -130,11 +130,11 @@ final class AttestationScheduler implements AutoCloseable {
     // left the rest to later rounds, one batch each schedulerInterval, and a fleet's expiries
     // (its audit rows, the quarantine of a silent NE) fell further behind each round.
     while (true) {
-      List<Attestations.Row> expired;
+      Attestations.Expired expired;
       try {
         expired = tx.execute(s -> {
-          List<Attestations.Row> rows = attestations.expire(now, BATCH);
-          for (Attestations.Row r : rows) {
+          Attestations.Expired batch = attestations.expireBatch(now, BATCH);
+          for (Attestations.Row r : batch.judged()) {
             audit.append(AuditEvent.failure(Pve.actor(r.deviceId()), "ATTESTATION",
                 "device " + r.deviceId(), r.reason() + " attestation " + r.id()
                     + ": EXPIRED, no evidence over its nonce"));
@@ -142,15 +142,16 @@ final class AttestationScheduler implements AutoCloseable {
               pve.unanswered(r.deviceId(), now);
             }
           }
-          return rows;
+          return batch;
         });
       } catch (RuntimeException e) {
         // Rolled back and tried again next round; the fleet's scheduled challenges go on.
         LOG.error("attestation expiry failed this round: {}", e.toString(), e);
         break;
       }
-      // Fewer than a batch: none left, or a replica judged some of these meanwhile and goes on.
-      if (expired.size() < BATCH) {
+      // A short read: none left. A full one goes on, though a replica judged some of it first
+      // (each batch judges or finds judged what it read, and "now" stays the round's: it ends).
+      if (expired.read() < BATCH) {
         break;
       }
     }

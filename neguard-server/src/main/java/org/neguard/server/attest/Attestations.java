@@ -274,11 +274,22 @@ final class Attestations {
    * same rows take them one after the other, the second finding them judged.
    */
   List<Row> expire(Instant now, int limit) {
+    return expireBatch(now, limit).judged();
+  }
+
+  /**
+   * A batch of expiries: how many challenges past their expiry it read, and those it judged
+   * (fewer when another transaction, a replica's round, judged some first).
+   */
+  record Expired(int read, List<Row> judged) {}
+
+  /** As {@link #expire}, with how many rows the batch read. */
+  Expired expireBatch(Instant now, int limit) {
     List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"
             + " expires_at <= ? ORDER BY expires_at, id LIMIT ?")
         .params(at(now), limit).query(this::row).list();
     if (due.isEmpty()) {
-      return List.of();
+      return new Expired(0, List.of());
     }
     DeviceRows.lockInOrder(jdbc, due.stream().map(Row::deviceId).toList());
     List<Row> expired = new ArrayList<>();
@@ -289,6 +300,6 @@ final class Attestations {
         expired.add(r);
       }
     }
-    return expired;
+    return new Expired(due.size(), expired);
   }
 }

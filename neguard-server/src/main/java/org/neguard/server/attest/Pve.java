@@ -502,9 +502,11 @@ public final class Pve implements PlatformValidation {
           // A pass asked for otherwise (before or after an update, a readmission, an operator)
           // starts the interval again: a scheduled attestation could follow moments after it.
           // The schedule's own passes leave the time the round set when it asked, so a device
-          // is asked once an interval whenever it answers. A round that read the device as due
-          // before this commit finds it no longer due under the lock (AttestationScheduler).
-          jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ?")
+          // is asked once an interval whenever it answers. A round passes over the row while
+          // this holds it (SKIP LOCKED), and finds it no longer due once this committed. Not
+          // for a device disabled meanwhile: a disabled device has no next time.
+          jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ? AND disabled_at IS"
+                  + " NULL")
               .params(Attestations.at(AttestationScheduler.next(config, now, random)), d.id())
               .update();
         }

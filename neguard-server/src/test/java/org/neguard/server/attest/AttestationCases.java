@@ -676,40 +676,44 @@ abstract class AttestationCases {
       }
       st.executeBatch();
     }
-    String locked = String.format("held-%04d", 10);
-    int asked;
-    try (java.sql.Connection hold = f.db()) {
-      hold.setAutoCommit(false);
-      try (java.sql.PreparedStatement st = hold.prepareStatement(
-          "SELECT id FROM devices WHERE id = ? FOR UPDATE")) {
-        st.setString(1, locked);
-        st.executeQuery().close();
+    try {
+      String locked = String.format("held-%04d", 10);
+      int asked;
+      try (java.sql.Connection hold = f.db()) {
+        hold.setAutoCommit(false);
+        try (java.sql.PreparedStatement st = hold.prepareStatement(
+            "SELECT id FROM devices WHERE id = ? FOR UPDATE")) {
+          st.setString(1, locked);
+          st.executeQuery().close();
+        }
+        asked = f.scheduler.runOnce(Instant.now());
+        hold.rollback();
       }
-      asked = f.scheduler.runOnce(Instant.now());
-      hold.rollback();
-    }
-    // A round that stopped at the short first batch (the defect a review found) asked 499.
-    assertThat(asked).as("every due device but the held one").isGreaterThanOrEqualTo(n - 1);
-    assertThat(openScheduled("held-%")).as("asked once each").isEqualTo(n - 1);
-    assertThat(openScheduled(locked)).isZero();
-    f.scheduler.runOnce(Instant.now());
-    assertThat(openScheduled(locked)).as("asked at the next round").isEqualTo(1);
-    assertThat(openScheduled("held-%")).isEqualTo(n);
-    // Past their expiry: one round judges them all, though they are more than two batches.
-    f.scheduler.runOnce(Instant.now().plusSeconds(180));
-    assertThat(openScheduled("held-%")).as("none left open").isZero();
-    try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
-        "SELECT COUNT(*) FROM attestations WHERE device_id LIKE 'held-%' AND result ="
-            + " 'EXPIRED'")) {
-      try (java.sql.ResultSet rs = st.executeQuery()) {
-        rs.next();
-        assertThat(rs.getLong(1)).as("each expired, judged so").isEqualTo(n);
+      // A round that stopped at the short first batch (the defect a review found) asked 499.
+      assertThat(asked).as("every due device but the held one").isGreaterThanOrEqualTo(n - 1);
+      assertThat(openScheduled("held-%")).as("asked once each").isEqualTo(n - 1);
+      assertThat(openScheduled(locked)).isZero();
+      f.scheduler.runOnce(Instant.now());
+      assertThat(openScheduled(locked)).as("asked at the next round").isEqualTo(1);
+      assertThat(openScheduled("held-%")).isEqualTo(n);
+      // Past their expiry: one round judges them all, though they are more than two batches.
+      f.scheduler.runOnce(Instant.now().plusSeconds(180));
+      assertThat(openScheduled("held-%")).as("none left open").isZero();
+      try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
+          "SELECT COUNT(*) FROM attestations WHERE device_id LIKE 'held-%' AND result ="
+              + " 'EXPIRED'")) {
+        try (java.sql.ResultSet rs = st.executeQuery()) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("each expired, judged so").isEqualTo(n);
+        }
       }
-    }
-    try (java.sql.Connection c = f.db(); java.sql.Statement st = c.createStatement()) {
-      // Out of the other tests' rounds.
-      st.executeUpdate("UPDATE devices SET disabled_at = CURRENT_TIMESTAMP, disabled_by ="
-          + " 'test', next_attestation_at = NULL WHERE id LIKE 'held-%'");
+    } finally {
+      // Out of the other tests' rounds (the fixture's server is shared), pass or fail.
+      try (java.sql.Connection c = f.db(); java.sql.Statement st = c.createStatement()) {
+        st.executeUpdate("UPDATE devices SET disabled_at = CURRENT_TIMESTAMP, disabled_by ="
+            + " 'test', trust_state = 'disabled', next_attestation_at = NULL WHERE id LIKE"
+            + " 'held-%'");
+      }
     }
   }
 
