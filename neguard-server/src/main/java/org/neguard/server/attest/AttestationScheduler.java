@@ -63,9 +63,9 @@ final class AttestationScheduler implements AutoCloseable {
    * (docs/BENCHMARKS.md, issue 15: 100,000 NEs). The condition is checked again under the lock.
    */
   static String claim(int ids) {
-    return "SELECT id, trust_state FROM devices WHERE id IN (" + String.join(", ",
-        java.util.Collections.nCopies(ids, "?")) + ") AND next_attestation_at <= ? AND"
-        + " disabled_at IS NULL ORDER BY next_attestation_at, id FOR UPDATE SKIP LOCKED";
+    return "SELECT id, trust_state FROM devices WHERE id IN (" + Sql.placeholders(ids)
+        + ") AND next_attestation_at <= ? AND disabled_at IS NULL"
+        + " ORDER BY next_attestation_at, id FOR UPDATE SKIP LOCKED";
   }
 
   /**

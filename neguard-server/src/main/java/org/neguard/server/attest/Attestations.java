@@ -191,9 +191,8 @@ final class Attestations {
     List<Object> params = new ArrayList<>(deviceIds);
     params.add(at(now));
     return new java.util.HashSet<>(jdbc.sql("SELECT DISTINCT open_device_id FROM attestations"
-            + " WHERE open_device_id IN (" + String.join(", ", java.util.Collections.nCopies(
-                deviceIds.size(), "?")) + ") AND expires_at > ?"
-            + " AND reason <> 'AFTER_UPDATE'")
+            + " WHERE open_device_id IN (" + Sql.placeholders(deviceIds.size())
+            + ") AND expires_at > ? AND reason <> 'AFTER_UPDATE'")
         .params(params).query(String.class).list());
   }
 
@@ -268,22 +267,17 @@ final class Attestations {
   }
 
   /**
-   * Marks unanswered challenges past their expiry EXPIRED; returns them. Their devices' rows are
-   * locked first ({@link DeviceRows}): a device's evidence locks its row before its challenge
-   * ({@link Pve}), and so must this, or the two wait for each other; two replicas expiring the
-   * same rows take them one after the other, the second finding them judged.
-   */
-  List<Row> expire(Instant now, int limit) {
-    return expireBatch(now, limit).judged();
-  }
-
-  /**
    * A batch of expiries: how many challenges past their expiry it read, and those it judged
    * (fewer when another transaction, a replica's round, judged some first).
    */
   record Expired(int read, List<Row> judged) {}
 
-  /** As {@link #expire}, with how many rows the batch read. */
+  /**
+   * Marks at most {@code limit} unanswered challenges past their expiry EXPIRED. Their devices'
+   * rows are locked first ({@link DeviceRows}): a device's evidence locks its row before its
+   * challenge ({@link Pve}), and so must this, or the two wait for each other; two replicas
+   * expiring the same rows take them one after the other, the second finding them judged.
+   */
   Expired expireBatch(Instant now, int limit) {
     List<Row> due = jdbc.sql("SELECT * FROM attestations WHERE judged_at IS NULL AND"
             + " expires_at <= ? ORDER BY expires_at, id LIMIT ?")

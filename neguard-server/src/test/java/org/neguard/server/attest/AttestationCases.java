@@ -613,14 +613,15 @@ abstract class AttestationCases {
     assertThat(f.answer(d, f.app()).result()).isEqualTo("PASS");
   }
 
-  /** The device's next_attestation_at. */
+  /** The device's next_attestation_at, null when it has none. */
   private static Instant nextAttestation(String device) throws Exception {
     try (java.sql.Connection c = f.db(); java.sql.PreparedStatement st = c.prepareStatement(
         "SELECT next_attestation_at FROM devices WHERE id = ?")) {
       st.setString(1, device);
       try (java.sql.ResultSet rs = st.executeQuery()) {
         assertThat(rs.next()).as("device %s", device).isTrue();
-        return rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+        java.time.OffsetDateTime next = rs.getObject(1, java.time.OffsetDateTime.class);
+        return next == null ? null : next.toInstant();
       }
     }
   }
@@ -651,6 +652,30 @@ abstract class AttestationCases {
         assertThat(rs.getLong(1)).as("no challenge right after the pass").isZero();
       }
     }
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a pass asked for outside the schedule, judged after its device was"
+      + " disabled, gives the device no next attestation: a disabled device has none")
+  void requestedPass_afterDisable_leavesNoNextAttestation() throws Exception {
+    TestDevice d = trusted("pass-disabled");
+    request("pass-disabled");
+    org.neguard.api.device.AttestationChallenge c = f.challenge(d);
+    assertThat(c.reason()).isEqualTo("REQUESTED");
+    String evidence = f.evidence(d, c.nonce(), List.of(f.app()));
+    Http.Response r = f.s.http.post("/api/devices/pass-disabled/disable", f.s.adminToken(),
+        Map.of("reason", "stolen"));
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(nextAttestation("pass-disabled")).as("cleared by the disable").isNull();
+    // Straight to the validation entity: the device's connection is refused from the disable
+    // on, so only evidence admitted just before the disable committed, and judged after it,
+    // reaches the pass's update with the row already disabled.
+    org.neguard.api.attest.AttestationResult a = f.bean(Pve.class).submit("pass-disabled",
+        d.identity().keyPair().getPublic(), evidence);
+    assertThat(a.result()).as("a pass, so its update of the next time ran").isEqualTo("PASS");
+    assertThat(a.trustState()).isEqualTo("disabled");
+    assertThat(nextAttestation("pass-disabled")).as("no next time for a disabled device")
+        .isNull();
   }
 
   @Test

@@ -55,7 +55,7 @@ class ExpiryLockOrderPostgresTest {
       // The scheduler's expiry round: the challenge is overdue; then, as Pve.unanswered does,
       // the device's row to count its silence.
       Future<List<Attestations.Row>> expiry = db.inTransaction(s -> {
-        List<Attestations.Row> expired = attestations.expire(NOW, 500);
+        List<Attestations.Row> expired = attestations.expireBatch(NOW, 500).judged();
         db.jdbc.sql("SELECT id FROM devices WHERE id = 'd1' FOR UPDATE").query(String.class)
             .list();
         return expired;
@@ -82,8 +82,8 @@ class ExpiryLockOrderPostgresTest {
         "schedule", NOW.minusSeconds(120), NOW.minusSeconds(60)));
     Attestations.Row b = db.tx.execute(s -> attestations.ask("d2", "SCHEDULED", null, null,
         "schedule", NOW.minusSeconds(120), NOW.plusSeconds(60)));
-    List<Attestations.Row> first = db.tx.execute(s -> attestations.expire(NOW, 500));
-    List<Attestations.Row> again = db.tx.execute(s -> attestations.expire(NOW, 500));
+    List<Attestations.Row> first = db.tx.execute(s -> attestations.expireBatch(NOW, 500).judged());
+    List<Attestations.Row> again = db.tx.execute(s -> attestations.expireBatch(NOW, 500).judged());
     assertThat(first).extracting(Attestations.Row::id).containsExactly(a.id());
     assertThat(again).isEmpty();
     assertThat(attestations.find(b.id())).hasValueSatisfying(r -> assertThat(r.id())
