@@ -14,8 +14,8 @@
 # p50/p99 as the NE saw it (POST /api/device/v1/evidence: verification, judgement and commit),
 # the polls of the same run (the reference: the cheapest device request, same TLS, same
 # client), each server JVM's CPU in the window (utime+stime, /proc/PID/stat, stamped on the sim's
-# end-of-warm-up line and its last line) and the machine's busy share (/proc/stat, server,
-# database and client together).
+# end-of-warm-up line and its last line), the simulators' own CPU in the window (their summary's
+# cpuSeconds) and the machine's busy share (/proc/stat, server, database and client together).
 # MODES="embedded postgres" (postgres: two replicas on one fresh database at 127.0.0.1:5432,
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
@@ -201,6 +201,9 @@ print(json.dumps({"mode": mode, "devices": int(count), "seconds": secs,
     "startLagP99": [s["startLagMs"]["p99"] for s in sims],
     "serverCpuS": cpus, "serverCores": round(sum(cpus) / secs, 2),
     "serverCpuMsPerAttestation": round(sum(cpus) * 1000 / max(1, att), 2),
+    "simCpuS": round(sum(s.get("cpuSeconds") or 0 for s in sims), 2),
+    "simCpuMsPerAttestation": round(sum(s.get("cpuSeconds") or 0 for s in sims) * 1000
+                                    / max(1, att), 2),
     "machineBusy": round((b1 - b0) / max(1, t1 - t0), 3)}))
 PY
   tail -1 "$results"
@@ -222,14 +225,15 @@ offered = int(sys.argv[2]) / (secs(sys.argv[3]) + secs(sys.argv[4]) / 2)
 # NE's cycle is the interval, half the jitter and half the poll interval on average.
 cycle = int(sys.argv[2]) / (secs(sys.argv[3]) + secs(sys.argv[4]) / 2 + secs(sys.argv[5]) / 2)
 print("| setup | NEs | attestations/s (results) | evidence p50 / p99 ms | polls/s | poll p50 / p99 ms"
-      " | sim start lag p99 ms | server CPU (cores) | server CPU per attestation (polls included) | machine busy |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+      " | sim start lag p99 ms | server CPU (cores) | server CPU per attestation (polls included)"
+      " | sim CPU per attestation | machine busy |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['mode']} | {r['devices']} | {r['attestationsPerSecond']} ({r['results']},"
           f" {r['attestErrors']} errors) | {r['attestP50']} / {r['attestP99']} |"
           f" {r['pollsPerSecond']} | {r['pollP50']} / {r['pollP99']} | {r['startLagP99']} |"
           f" {r['serverCpuS']} s ({r['serverCores']}) | {r['serverCpuMsPerAttestation']} ms |"
-          f" {r['machineBusy']:.0%} |")
+          f" {r['simCpuMsPerAttestation']} ms | {r['machineBusy']:.0%} |")
 for r in rows:
     p99 = max(r["attestP99"])
     print(f"{r['mode']}: evidence p99 {p99} ms = {p99 / max(r['pollP99']):.2f}x the poll p99 of"

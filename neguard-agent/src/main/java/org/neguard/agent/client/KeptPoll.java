@@ -12,9 +12,12 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.api.device.Poll;
 
 /**
@@ -30,10 +33,13 @@ import org.neguard.api.device.Poll;
  * Connection: close}) is opened again, and a poll that failed on a reused connection is sent
  * once more on a new one (a poll changes nothing on the server). After a renewal ({@link
  * DeviceClient#renew}) the next poll connects with the new certificate. Answers are bounded as
- * the client's ({@link DeviceClient#MAX_ANSWER}). Thread-safe (one poll at a time).
+ * the client's ({@link DeviceClient#MAX_ANSWER}). The evidence a poll's challenge asks for goes
+ * on the same connection ({@link #evidence}), as an agent's HTTP client sends it on the connection
+ * it keeps. Thread-safe (one request at a time).
  */
 public final class KeptPoll implements Closeable {
   private static final String PATH = "/api/device/v1/poll";
+  private static final String EVIDENCE = "/api/device/v1/evidence";
   private static final int MAX_LINE = 8192;
   private static final int MAX_HEADERS = 100;
   private static final int MAX_INTERIM = 8;
@@ -42,6 +48,8 @@ public final class KeptPoll implements Closeable {
   private final String host;
   private final int port;
   private final byte[] head;
+  /** The Host field of every request. */
+  private final String hostField;
   private SSLSocketFactory factory;
   private SSLSocket socket;
   private InputStream in;
@@ -54,9 +62,9 @@ public final class KeptPoll implements Closeable {
     // An IPv6 literal comes bracketed, as the Host header wants it; the socket wants it bare.
     this.host = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
     this.port = base.getPort() < 0 ? 443 : base.getPort();
-    this.head = ("GET " + PATH + " HTTP/1.1\r\nHost: " + h
-        + (base.getPort() < 0 ? "" : ":" + base.getPort())
-        + "\r\nAccept: application/json\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    this.hostField = "Host: " + h + (base.getPort() < 0 ? "" : ":" + base.getPort()) + "\r\n";
+    this.head = ("GET " + PATH + " HTTP/1.1\r\n" + hostField + "Accept: application/json\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /** Polls for {@code client}'s device on a connection of its own, opened at the first poll. */
@@ -70,26 +78,40 @@ public final class KeptPoll implements Closeable {
   /** As {@link DeviceClient#poll}: 304 (nothing changed since {@code etag}) or the poll. */
   public synchronized DeviceClient.PollAnswer poll(String etag)
       throws IOException, DeviceApiException {
-    byte[] request = request(etag);
-    boolean reused = socket != null && factory == client.socketFactory();
-    if (!reused) {
-      close();
-    }
-    Answer a;
-    try {
-      a = exchange(request);
-    } catch (IOException e) {
-      close();
-      if (!reused) {
-        throw e;
-      }
-      a = exchange(request);
-    }
+    Answer a = send(request(etag));
     if (a.status == 304) {
       return new DeviceClient.PollAnswer(false, etag, null);
     }
     if (a.status == 200) {
       return new DeviceClient.PollAnswer(true, a.etag, WireJson.read(a.body, Poll.class));
+    }
+    throw DeviceClient.refusal(a.status, a.body);
+  }
+
+  /**
+   * As {@link DeviceClient#evidence}, on this connection: right after the poll that brought the
+   * challenge it is still open, so a device that opens a connection per poll makes one TLS
+   * handshake per attestation instead of two. Like the poll, a request that failed on a reused
+   * connection (the server may close an idle one at any moment) is sent once more on a new one;
+   * should the first have reached the server after all, the second is refused (409: the nonce is
+   * judged already), never judged twice.
+   *
+   * @return the validation entity's judgement of the evidence
+   * @throws DeviceApiException the server's refusal (400 not evidence, 403 not this device's,
+   *     409 the nonce already judged or expired)
+   */
+  public synchronized AttestationResult evidence(EvidenceSubmission submission)
+      throws IOException, DeviceApiException {
+    byte[] body = WireJson.write(Objects.requireNonNull(submission, "submission"));
+    byte[] fields = ("POST " + EVIDENCE + " HTTP/1.1\r\n" + hostField
+        + "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: "
+        + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] request = new byte[fields.length + body.length];
+    System.arraycopy(fields, 0, request, 0, fields.length);
+    System.arraycopy(body, 0, request, fields.length, body.length);
+    Answer a = send(request);
+    if (a.status == 200) {
+      return WireJson.read(a.body, AttestationResult.class);
     }
     throw DeviceClient.refusal(a.status, a.body);
   }
@@ -118,6 +140,26 @@ public final class KeptPoll implements Closeable {
     System.arraycopy(head, 0, r, 0, head.length);
     System.arraycopy(t, 0, r, head.length, t.length);
     return r;
+  }
+
+  /**
+   * {@code request} on the kept connection, or on a new one (none yet, or a renewal changed the
+   * certificate); failed on a reused connection, once more on a new one.
+   */
+  private Answer send(byte[] request) throws IOException {
+    boolean reused = socket != null && factory == client.socketFactory();
+    if (!reused) {
+      close();
+    }
+    try {
+      return exchange(request);
+    } catch (IOException e) {
+      close();
+      if (!reused) {
+        throw e;
+      }
+      return exchange(request);
+    }
   }
 
   private Answer exchange(byte[] request) throws IOException {

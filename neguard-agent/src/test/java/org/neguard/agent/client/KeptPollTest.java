@@ -29,6 +29,8 @@ import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.neguard.api.attest.AttestationResult;
+import org.neguard.api.attest.EvidenceSubmission;
 import org.neguard.pki.CertificateIssuer;
 
 /**
@@ -45,6 +47,7 @@ class KeptPollTest {
   final List<String> hosts = new CopyOnWriteArrayList<>();
   volatile boolean closeAfter;
   volatile int refuse;
+  final List<String> evidence = new CopyOnWriteArrayList<>();
   SSLContext context;
 
   @BeforeEach
@@ -92,6 +95,22 @@ class KeptPollTest {
       }
       ex.close();
     });
+    server.createContext("/api/device/v1/evidence", ex -> {
+      ports.add(ex.getRemoteAddress().getPort());
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      evidence.add(ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("Content-Type")
+          + " " + body);
+      byte[] answer = (body.contains("judged-already")
+          ? "{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"CONFLICT\",\"message\":\"no"
+              + " attestation is awaited from device dev-1\"}]}"
+          : "{\"id\":\"att-1\",\"deviceId\":\"dev-1\",\"reason\":\"SCHEDULED\","
+              + "\"result\":\"PASS\",\"trustState\":\"trusted\"}")
+          .getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/json");
+      ex.sendResponseHeaders(body.contains("judged-already") ? 409 : 200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
     server.start();
   }
 
@@ -125,6 +144,45 @@ class KeptPollTest {
     assertThat(ports).hasSize(4).containsOnly(ports.get(0));
     assertThat(clients).containsOnly("CN=dev-1");
     assertThat(hosts).containsOnly("127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  @Test
+  void evidence_onThePollsConnection_judgementRead() throws Exception {
+    try (KeptPoll p = KeptPoll.of(client("127.0.0.1"))) {
+      assertThat(p.poll(null).changed()).isTrue();
+      AttestationResult r = p.evidence(new EvidenceSubmission("e.y.z"));
+      assertThat(r.result()).isEqualTo("PASS");
+      assertThat(r.trustState()).isEqualTo("trusted");
+      assertThat(p.poll(ETAG).changed()).isFalse();
+    }
+    // one TLS connection for the poll, its evidence and the next poll
+    assertThat(ports).hasSize(3).containsOnly(ports.get(0));
+    assertThat(evidence).containsExactly("POST application/json {\"evidence\":\"e.y.z\"}");
+    assertThat(clients).containsOnly("CN=dev-1");
+  }
+
+  @Test
+  void evidence_refused_isTheServersProblem_connectionKept() throws Exception {
+    try (KeptPoll p = KeptPoll.of(client("127.0.0.1"))) {
+      p.poll(null);
+      DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+          () -> p.evidence(new EvidenceSubmission("judged-already")));
+      assertThat(e.status()).isEqualTo(409);
+      assertThat(e.code()).isEqualTo("CONFLICT");
+      p.poll(ETAG);
+    }
+    assertThat(ports).hasSize(3).containsOnly(ports.get(0));
+  }
+
+  @Test
+  void evidence_afterTheServerClosed_onANewConnection() throws Exception {
+    closeAfter = true;
+    try (KeptPoll p = KeptPoll.of(client("127.0.0.1"))) {
+      p.poll(null);
+      assertThat(p.evidence(new EvidenceSubmission("e.y.z")).result())
+          .isEqualTo("PASS");
+    }
+    assertThat(ports).hasSize(2).doesNotHaveDuplicates();
   }
 
   @Test

@@ -140,8 +140,9 @@ final class SimAgentsCommand extends ClientCommand {
       description = "Close each device's connections after its poll and what the poll brought,"
           + " as an agent does whose poll interval is longer than the server's keep-alive: the"
           + " server then holds no connection for an idle device, and each poll makes a TLS"
-          + " handshake (resumed where the server allows). For fleets larger than the open"
-          + " files one process may hold: a kept device holds two on each side.")
+          + " handshake (resumed where the server allows), the evidence a challenge asks for"
+          + " going on the poll's connection. For fleets larger than the open files one process"
+          + " may hold: a kept device holds two on each side.")
   boolean noKeepAlive;
 
   @Option(names = "--threads", paramLabel = "N", defaultValue = "4",

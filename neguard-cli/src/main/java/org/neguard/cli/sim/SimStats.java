@@ -46,8 +46,16 @@ final class SimStats {
   private volatile long pollStart;
   /** Where the counted window begins: {@link #pollStart}, or the end of the warm-up. */
   private volatile long countStart;
+  /** The process's CPU time at {@link #countStart}: the simulator's own cost of the window. */
+  private volatile long countCpuStart = processCpuNanos();
   private long lastPolls;
   private long lastNanos = start;
+
+  /** CPU time of this process (all threads, user and system), or -1 where the JVM cannot say. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+  }
 
   void poll(long nanos, boolean wasNotModified) {
     pollLatency.record(nanos);
@@ -74,6 +82,7 @@ final class SimStats {
   void pollingStarts() {
     pollStart = System.nanoTime();
     countStart = pollStart;
+    countCpuStart = processCpuNanos();
     lastNanos = pollStart;
   }
 
@@ -105,6 +114,7 @@ final class SimStats {
     attestLatency.clear();
     startLag.clear();
     countStart = System.nanoTime();
+    countCpuStart = processCpuNanos();
     lastPolls = 0;
     lastNanos = countStart;
   }
@@ -133,6 +143,11 @@ final class SimStats {
     m.put("enrolled", enrolled.get());
     m.put("seconds", round(seconds(), 3));
     m.put("pollSeconds", round(seconds, 3));
+    long cpu = processCpuNanos();
+    // The load generator's own CPU in the counted window: on a machine it shares with the
+    // server, what the server could not have.
+    m.put("cpuSeconds",
+        cpu < 0 || countCpuStart < 0 ? null : round((cpu - countCpuStart) / 1e9, 3));
     m.put("polls", p);
     m.put("pollsPerSecond", round(seconds == 0 ? 0 : p / seconds, 1));
     m.put("scheduledPollsPerSecond", round(enrolled.get() * 1e9 / pollInterval.toNanos(), 1));

@@ -69,4 +69,34 @@ class SimNumbersTest {
     double window = s.pollSeconds();
     assertThat(s.sincePollingStarted()).isGreaterThanOrEqualTo(window);
   }
+
+  @Test
+  void summary_cpuSeconds_theProcessesCpuSinceTheWarmUpEnded() {
+    SimStats s = new SimStats();
+    s.pollingStarts();
+    burn(200); // the warm-up's CPU: not the window's
+    s.restart();
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getCurrentThreadCpuTime();
+    burn(100);
+    double burnt = (threads.getCurrentThreadCpuTime() - before) / 1e9;
+    double cpu = ((Number) s.summary(1, java.time.Duration.ofSeconds(1)).get("cpuSeconds"))
+        .doubleValue();
+    // at least this thread's work in the window (other threads of the JVM add theirs), and not
+    // the warm-up's 200 ms before it
+    assertThat(cpu).isGreaterThanOrEqualTo(burnt - 0.002).isLessThan(burnt + 0.15);
+  }
+
+  /** Keeps this thread on the CPU for about {@code millis} of its CPU time. */
+  private static void burn(long millis) {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long end = threads.getCurrentThreadCpuTime() + millis * 1_000_000L;
+    long x = 0;
+    while (threads.getCurrentThreadCpuTime() < end) {
+      x += Long.numberOfTrailingZeros(System.nanoTime());
+    }
+    assertThat(x).isNotNegative();
+  }
 }
