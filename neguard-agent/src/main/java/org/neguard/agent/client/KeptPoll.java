@@ -91,10 +91,10 @@ public final class KeptPoll implements Closeable {
   /**
    * As {@link DeviceClient#evidence}, on this connection: right after the poll that brought the
    * challenge it is still open, so a device that opens a connection per poll makes one TLS
-   * handshake per attestation instead of two. Like the poll, a request that failed on a reused
-   * connection (the server may close an idle one at any moment) is sent once more on a new one;
-   * should the first have reached the server after all, the second is refused (409: the nonce is
-   * judged already), never judged twice.
+   * handshake per attestation instead of two. Unlike the poll, it is sent once: a copy sent again
+   * after a failure could reach the server after a new challenge was opened, be judged against
+   * that nonce and quarantine the NE (a replay, as far as the validation entity can tell). Lost,
+   * the evidence costs nothing: the challenge stays open and the next poll brings it again.
    *
    * @return the validation entity's judgement of the evidence
    * @throws DeviceApiException the server's refusal (400 not evidence, 403 not this device's,
@@ -109,7 +109,10 @@ public final class KeptPoll implements Closeable {
     byte[] request = new byte[fields.length + body.length];
     System.arraycopy(fields, 0, request, 0, fields.length);
     System.arraycopy(body, 0, request, fields.length, body.length);
-    Answer a = send(request);
+    if (socket != null && factory != client.socketFactory()) {
+      close(); // a renewal since the poll: the new certificate's connection
+    }
+    Answer a = exchange(request);
     if (a.status == 200) {
       return WireJson.read(a.body, AttestationResult.class);
     }

@@ -100,6 +100,10 @@ class KeptPollTest {
       String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       evidence.add(ex.getRequestMethod() + " " + ex.getRequestHeaders().getFirst("Content-Type")
           + " " + body);
+      if (body.contains("drop")) {
+        // the connection fails under the request: no answer, the connection closed
+        throw new IllegalStateException("dropped");
+      }
       byte[] answer = (body.contains("judged-already")
           ? "{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"CONFLICT\",\"message\":\"no"
               + " attestation is awaited from device dev-1\"}]}"
@@ -172,6 +176,20 @@ class KeptPollTest {
       p.poll(ETAG);
     }
     assertThat(ports).hasSize(3).containsOnly(ports.get(0));
+  }
+
+  @Test
+  void evidence_failedOnTheKeptConnection_notSentAgain() throws Exception {
+    try (KeptPoll p = KeptPoll.of(client("127.0.0.1"))) {
+      p.poll(null);
+      // Sent again, a copy could meet a newer challenge and be judged a replay: sent once.
+      assertThat(catchThrowableOfType(IOException.class,
+          () -> p.evidence(new EvidenceSubmission("drop")))).isNotNull();
+      assertThat(p.poll(ETAG).changed()).isFalse();
+    }
+    assertThat(evidence).hasSize(1);
+    assertThat(ports).hasSize(3);
+    assertThat(ports.get(2)).isNotEqualTo(ports.get(0));
   }
 
   @Test
