@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
@@ -166,8 +167,8 @@ public final class DeviceClient {
   }
 
   /**
-   * Enrolls: generates a key pair (here, or in the TPM: {@link DeviceKeys}), sends a CSR with the one-time token, and keeps the
-   * certificate the server issues. The CA the server names must be the one trusted.
+   * Enrolls: generates a key pair (here, or in the TPM: {@link DeviceKeys}), sends a CSR with
+   * the one-time token, and keeps the certificate the server issues. The CA the server names must be the one trusted.
    *
    * @return the server's answer (with the order keys); {@link #identity()} is set from now on
    * @throws DeviceApiException the server's refusal (401 a spent, expired or unknown token, 403
@@ -180,7 +181,7 @@ public final class DeviceClient {
       throw new IllegalStateException("already enrolled as " + identity.deviceId());
     }
     KeyPair pair = keys.newKeyPair();
-    Enrolled e = json("POST", "/api/device/v1/enroll", new EnrollRequest(token, deviceId,
+    Enrolled e = json("/api/device/v1/enroll", new EnrollRequest(token, deviceId,
         neType, labels, DeviceIdentity.csr(deviceId, pair), installed), Enrolled.class, 201);
     X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());
     if (!trust.admits(ca)) {
@@ -210,7 +211,7 @@ public final class DeviceClient {
 
   /** Reports progress or the final status of an order (204). */
   public void feedback(Feedback feedback) throws IOException, DeviceApiException {
-    json("POST", "/api/device/v1/feedback", feedback, Void.class, 204);
+    json("/api/device/v1/feedback", feedback, Void.class, 204);
   }
 
   /**
@@ -223,7 +224,7 @@ public final class DeviceClient {
    */
   public AttestationResult evidence(EvidenceSubmission submission)
       throws IOException, DeviceApiException {
-    return json("POST", "/api/device/v1/evidence", Objects.requireNonNull(submission,
+    return json("/api/device/v1/evidence", Objects.requireNonNull(submission,
         "submission"), AttestationResult.class, 200);
   }
 
@@ -236,13 +237,8 @@ public final class DeviceClient {
    */
   public InventoryVerdict reportInventory(byte[] observation)
       throws IOException, DeviceApiException {
-    HttpsURLConnection c = open("POST", "/api/device/v1/inventory");
-    c.setDoOutput(true);
-    c.setRequestProperty("Content-Type", "application/json");
-    try (OutputStream out = c.getOutputStream()) {
-      out.write(observation);
-    }
-    return WireJson.read(answer(c, c.getResponseCode(), 200), InventoryVerdict.class);
+    return WireJson.read(post("/api/device/v1/inventory", observation, 200),
+        InventoryVerdict.class);
   }
 
   /**
@@ -255,7 +251,7 @@ public final class DeviceClient {
    */
   public PackageVerdict reportPackages(PackageReport report)
       throws IOException, DeviceApiException {
-    return json("POST", "/api/device/v1/packages", Objects.requireNonNull(report, "report"),
+    return json("/api/device/v1/packages", Objects.requireNonNull(report, "report"),
         PackageVerdict.class, 200);
   }
 
@@ -276,7 +272,7 @@ public final class DeviceClient {
    */
   public org.neguard.api.attest.TpmCredential tpmCredential(
       org.neguard.api.attest.TpmCredentialRequest request) throws IOException, DeviceApiException {
-    return json("POST", "/api/device/v1/tpm/credential", request,
+    return json("/api/device/v1/tpm/credential", request,
         org.neguard.api.attest.TpmCredential.class, 200);
   }
 
@@ -288,7 +284,7 @@ public final class DeviceClient {
    */
   public org.neguard.api.attest.TpmBound tpmActivate(
       org.neguard.api.attest.TpmActivation activation) throws IOException, DeviceApiException {
-    return json("POST", "/api/device/v1/tpm/activate", activation,
+    return json("/api/device/v1/tpm/activate", activation,
         org.neguard.api.attest.TpmBound.class, 200);
   }
 
@@ -313,7 +309,7 @@ public final class DeviceClient {
    */
   public DeviceIdentity requestRenewal(KeyPair pair) throws IOException, DeviceApiException {
     DeviceIdentity current = requireIdentity();
-    CertificateIssued issued = json("POST", "/api/device/v1/certificate",
+    CertificateIssued issued = json("/api/device/v1/certificate",
         new CertificateRequest(DeviceIdentity.csr(current.deviceId(), pair)),
         CertificateIssued.class, 200);
     X509Certificate cert = DeviceIdentity.certificate(issued.certificate());
@@ -512,18 +508,36 @@ public final class DeviceClient {
     this.identity = id;
   }
 
-  private <T> T json(String method, String path, Object body, Class<T> type, int expected)
+  private <T> T json(String path, Object body, Class<T> type, int expected)
       throws IOException, DeviceApiException {
-    HttpsURLConnection c = open(method, path);
-    byte[] bytes = WireJson.write(body);
-    c.setDoOutput(true);
-    c.setRequestProperty("Content-Type", "application/json");
-    // Not in streaming mode: the JDK would then drop the body of a 401 (the problem).
-    try (OutputStream out = c.getOutputStream()) {
-      out.write(bytes);
-    }
-    byte[] answer = answer(c, c.getResponseCode(), expected);
+    byte[] answer = post(path, WireJson.write(body), expected);
     return type == Void.class ? null : WireJson.read(answer, type);
+  }
+
+  /**
+   * POSTs {@code body} (JSON) once. In streaming mode because the JDK otherwise sends a POST
+   * again by itself when reading its answer fails ({@code sun.net.http.retryPost}, on by
+   * default): the copy would spend an enrollment token or judge a nonce a second time and turn a
+   * lost answer into a refusal. The price: the JDK drops the body of a 401 in streaming mode,
+   * so that refusal is described here instead of by the server's problem.
+   */
+  private byte[] post(String path, byte[] body, int expected)
+      throws IOException, DeviceApiException {
+    HttpsURLConnection c = open("POST", path);
+    c.setDoOutput(true);
+    c.setFixedLengthStreamingMode(body.length);
+    c.setRequestProperty("Content-Type", "application/json");
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(body);
+    }
+    int status = c.getResponseCode();
+    if (status == HttpURLConnection.HTTP_UNAUTHORIZED && c.getErrorStream() == null) {
+      throw new DeviceApiException(status, List.of(new ProblemReason("NOT_AUTHENTICATED",
+          "the server refused this request's credentials: an enrollment token unknown, already"
+              + " used or expired, or a device certificate it no longer accepts (its audit log"
+              + " says which)", null)));
+    }
+    return answer(c, status, expected);
   }
 
   private HttpsURLConnection open(String method, String path) throws IOException {

@@ -81,6 +81,10 @@ class DeviceClientTest {
       String body = new String(ex.getRequestBody().readAllBytes(),
           java.nio.charset.StandardCharsets.UTF_8);
       evidenceBodies.add(body);
+      if (body.contains("drop")) {
+        // The HTTP server closes the connection without an answer: a read that fails.
+        throw new java.io.IOException("dropped under the request");
+      }
       boolean late = body.contains("late");
       byte[] answer = (late
           ? "{\"verdict\":\"fail\",\"reasons\":[{\"code\":\"CONFLICT\",\"message\":\"the nonce expired\"}]}"
@@ -92,6 +96,16 @@ class DeviceClientTest {
       ex.getResponseHeaders().add("Content-Type", late ? "application/problem+json"
           : "application/json");
       ex.sendResponseHeaders(late ? 409 : 200, answer.length);
+      ex.getResponseBody().write(answer);
+      ex.close();
+    });
+    server.createContext("/api/device/v1/enroll", ex -> {
+      ex.getRequestBody().readAllBytes();
+      byte[] answer = ("{\"verdict\":\"fail\",\"reasons\":[{\"code\":"
+          + "\"NOT_AUTHENTICATED\",\"message\":\"spent\"}]}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.getResponseHeaders().add("Content-Type", "application/problem+json");
+      ex.sendResponseHeaders(401, answer.length);
       ex.getResponseBody().write(answer);
       ex.close();
     });
@@ -134,6 +148,35 @@ class DeviceClientTest {
         () -> c.evidence(new org.neguard.api.attest.EvidenceSubmission("late")));
     assertThat(e.status()).isEqualTo(409);
     assertThat(e.code()).isEqualTo("CONFLICT");
+  }
+
+  /**
+   * The JDK sends a POST again by itself when reading its answer fails: the copy would judge the
+   * nonce a second time (a 409 for an answer lost, or a replay once a newer challenge is open).
+   */
+  @Test
+  @org.junit.jupiter.api.DisplayName("ATT-3 evidence whose answer is lost is not sent again by"
+      + " the HTTP client: the failure reaches the caller")
+  void evidence_answerLost_sentOnce() {
+    DeviceClient c = client();
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(
+        () -> c.evidence(new org.neguard.api.attest.EvidenceSubmission("drop")));
+    assertThat(t).isInstanceOf(java.io.IOException.class);
+    assertThat(evidenceBodies).containsExactly("{\"evidence\":\"drop\"}");
+  }
+
+  /** The price of posting once (streaming mode): the JDK drops the body of a 401. */
+  @Test
+  void enroll_refused401_isTheServersRefusalWithoutItsBody() {
+    DeviceClient c = DeviceClient.enrolling(
+        URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+        new DeviceClient.Trust(ca, null));
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> c.enroll("net_0000000000000000_" + "0".repeat(64), "dev-1", "MME", List.of(),
+            List.of()));
+    assertThat(e.status()).isEqualTo(401);
+    assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
+    assertThat(e.getMessage()).contains("enrollment token unknown, already used or expired");
   }
 
   @AfterEach
