@@ -75,6 +75,8 @@ public final class DeviceClient {
   private volatile DeviceIdentity identity;
   private volatile SSLSocketFactory sockets;
   private volatile boolean keepAlive = true;
+  /** The key of this client's enrollment, kept across its attempts. */
+  private KeyPair enrolling;
 
   /**
    * How the agents' port is trusted before the device has an identity.
@@ -168,19 +170,28 @@ public final class DeviceClient {
 
   /**
    * Enrolls: generates a key pair (here, or in the TPM: {@link DeviceKeys}), sends a CSR with
-   * the one-time token, and keeps the certificate the server issues. The CA the server names must be the one trusted.
+   * the one-time token, and keeps the certificate the server issues. The CA the server names
+   * must be the one trusted. Called again after an I/O error, it sends the same key: the server
+   * answers a device that lost its answer again (docs/DEPLOYMENTS.md, "Enrollment").
    *
    * @return the server's answer (with the order keys); {@link #identity()} is set from now on
    * @throws DeviceApiException the server's refusal (401 a spent, expired or unknown token, 403
    *     a token bound elsewhere, 409 an id already enrolled, 400 bad input), or the client's
    *     (a CA other than the trusted one)
    */
-  public Enrolled enroll(String token, String deviceId, String neType, List<String> labels,
-      List<InstalledPackage> installed) throws IOException, DeviceApiException {
+  public synchronized Enrolled enroll(String token, String deviceId, String neType,
+      List<String> labels, List<InstalledPackage> installed)
+      throws IOException, DeviceApiException {
     if (identity != null) {
       throw new IllegalStateException("already enrolled as " + identity.deviceId());
     }
-    KeyPair pair = keys.newKeyPair();
+    // The same key for every attempt of this client: a device whose answer was lost asks again
+    // with its token and key, and the server certifies that key again (and no other).
+    KeyPair pair = enrolling;
+    if (pair == null) {
+      pair = keys.newKeyPair();
+      enrolling = pair;
+    }
     Enrolled e = json("/api/device/v1/enroll", new EnrollRequest(token, deviceId,
         neType, labels, DeviceIdentity.csr(deviceId, pair), installed), Enrolled.class, 201);
     X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());

@@ -100,7 +100,12 @@ class DeviceClientTest {
       ex.close();
     });
     server.createContext("/api/device/v1/enroll", ex -> {
-      ex.getRequestBody().readAllBytes();
+      String request = new String(ex.getRequestBody().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      enrollKeys.add(csrKey(request));
+      if (request.contains("_" + "1".repeat(64))) {
+        throw new java.io.IOException("dropped under the request");
+      }
       byte[] answer = ("{\"verdict\":\"fail\",\"reasons\":[{\"code\":"
           + "\"NOT_AUTHENTICATED\",\"message\":\"spent\"}]}")
           .getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -113,6 +118,21 @@ class DeviceClientTest {
   }
 
   final List<String> evidenceBodies = new CopyOnWriteArrayList<>();
+  /** The public key of each enrollment's CSR, hex of its SubjectPublicKeyInfo. */
+  final List<String> enrollKeys = new CopyOnWriteArrayList<>();
+
+  static String csrKey(String enrollRequest) throws java.io.IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "-----BEGIN CERTIFICATE REQUEST-----(.*?)-----END").matcher(
+            enrollRequest.replace("\\n", ""));
+    if (!m.find()) {
+      return "no CSR";
+    }
+    byte[] der = java.util.Base64.getMimeDecoder().decode(m.group(1));
+    return java.util.HexFormat.of().formatHex(
+        new org.bouncycastle.pkcs.PKCS10CertificationRequest(der).getSubjectPublicKeyInfo()
+            .getEncoded());
+  }
 
   /**
    * The TLS of a fake agents' port: a certificate for 127.0.0.1 issued by {@code ca}, and
@@ -177,6 +197,30 @@ class DeviceClientTest {
     assertThat(e.status()).isEqualTo(401);
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
     assertThat(e.getMessage()).contains("enrollment token unknown, already used or expired");
+  }
+
+  @Test
+  @org.junit.jupiter.api.DisplayName("SRC-1 an enrollment whose answer was lost is asked again"
+      + " with the same key, sent once each time")
+  void enroll_answerLost_askedAgainWithTheSameKey() {
+    DeviceClient c = DeviceClient.enrolling(
+        URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+        new DeviceClient.Trust(ca, null));
+    String token = "net_0000000000000000_" + "1".repeat(64);
+    for (int i = 0; i < 2; i++) {
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(
+          () -> c.enroll(token, "dev-1", "MME", List.of(), List.of())))
+          .isInstanceOf(java.io.IOException.class);
+    }
+    assertThat(enrollKeys).hasSize(2).doesNotContain("no CSR");
+    assertThat(enrollKeys.get(1)).isEqualTo(enrollKeys.get(0));
+    DeviceClient other = DeviceClient.enrolling(
+        URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+        new DeviceClient.Trust(ca, null));
+    org.assertj.core.api.Assertions.catchThrowable(
+        () -> other.enroll(token, "dev-1", "MME", List.of(), List.of()));
+    assertThat(enrollKeys.get(2)).as("another client, another key")
+        .isNotEqualTo(enrollKeys.get(0));
   }
 
   @AfterEach

@@ -211,6 +211,23 @@ public final class Devices {
               : "not an enrollment token (net_<16 hex>_<64 hex>)"));
       String t = "token " + token.id();
       if (token.usedAt() != null) {
+        if (deviceId.equals(token.usedByDevice()) && token.expiresAt().isAfter(now)) {
+          // The answer to this device's enrollment may have been lost (a cut connection, a
+          // crash before the identity was saved): its key is certified again, nobody else's.
+          PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
+          Optional<DeviceCertificates.Issued> again = enrollAgain(deviceId, key, now);
+          if (again.isPresent()) {
+            DeviceCertificates.Issued cert = again.get();
+            audit.append(AuditEvent.success(actor, "ENROLL", "device " + deviceId,
+                "enrolled again with " + t + " (the answer to its enrollment was lost): the"
+                    + " key it enrolled with certified again, certificate " + cert.serial()
+                    + " until " + cert.notAfter() + "; the one before revoked ("
+                    + ENROLLED_AGAIN + ")"));
+            return new Enrolled(deviceId, ServerKeys.pem(cert.certificate()),
+                ServerKeys.pem(keys.deviceCa().certificate()), WireTime.of(cert.notAfter()),
+                null);
+          }
+        }
         throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t + " was already used by"
             + " device " + token.usedByDevice() + " at " + token.usedAt());
       }
@@ -411,6 +428,52 @@ public final class Devices {
   /** SHA-256 (hex) of a public key's SubjectPublicKeyInfo DER: {@code devices.cert_key_sha256}. */
   private static String keySha256(PublicKey key) {
     return Sha256.hex(key.getEncoded());
+  }
+
+  /** Why a certificate was revoked when its enrollment was answered again. */
+  static final String ENROLLED_AGAIN = "enrollment answered again";
+
+  /**
+   * Enrolls {@code deviceId} again, for a device that lost the answer, when the caller holds
+   * the token it enrolled with (checked by the caller: the token's secret, used by this id,
+   * still valid): only for the key it enrolled with (the CSR proves the caller holds it), and
+   * only while the device still has nothing but what its enrollment gave it: not disabled,
+   * never renewed, no certificate revoked for another reason. The same key is certified again
+   * and the certificate before revoked; labels, NE type and installed packages stay as the
+   * first enrollment recorded them. The device's row lock, held to the commit, orders two
+   * such requests: the second certifies again what the first issued.
+   *
+   * @return the new certificate, or empty when the device is not one that may ask again
+   */
+  private Optional<DeviceCertificates.Issued> enrollAgain(String deviceId, PublicKey key,
+      Instant now) {
+    record Enrollment(String serial, String keySha256, boolean disabled, boolean renewing) {}
+    Optional<Enrollment> row = jdbc.sql("SELECT cert_serial, cert_key_sha256, disabled_at,"
+            + " prev_cert_serial FROM devices WHERE id = ? FOR UPDATE")
+        .param(deviceId)
+        .query((rs, i) -> new Enrollment(rs.getString(1), rs.getString(2),
+            rs.getObject(3) != null, rs.getString(4) != null))
+        .optional();
+    if (row.isEmpty() || row.get().disabled() || row.get().renewing()
+        || !keySha256(key).equals(row.get().keySha256())) {
+      return Optional.empty();
+    }
+    long other = jdbc.sql("SELECT COUNT(*) FROM device_certificates WHERE device_id = ?"
+            + " AND serial <> ? AND (revoked_at IS NULL OR revocation_reason IS NULL"
+            + " OR revocation_reason <> ?)")
+        .params(deviceId, row.get().serial(), ENROLLED_AGAIN)
+        .query(Long.class).single();
+    if (other != 0) {
+      return Optional.empty(); // renewed since: the device had its answer
+    }
+    DeviceCertificates.Issued cert = certificates.issue(deviceId, key, now);
+    jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ? WHERE id = ?")
+        .params(cert.serial(), utc(cert.notAfter()), deviceId).update();
+    jdbc.sql("UPDATE device_certificates SET revoked_at = ?, revocation_reason = ?"
+            + " WHERE serial = ? AND revoked_at IS NULL")
+        .params(utc(now), ENROLLED_AGAIN, row.get().serial()).update();
+    insertCertificate(cert, deviceId, now);
+    return Optional.of(cert);
   }
 
   private void insertCertificate(DeviceCertificates.Issued cert, String deviceId, Instant now) {

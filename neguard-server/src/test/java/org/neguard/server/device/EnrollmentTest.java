@@ -6,6 +6,10 @@ import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -25,6 +29,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.agent.client.DeviceKeys;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.OrderKey;
 import org.neguard.measure.Sha256;
@@ -88,6 +94,112 @@ class EnrollmentTest {
     assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
     assertThat(s.http.get("/api/devices/twice-2", s.adminToken()).status()).isEqualTo(404);
     assertThat(auditTail(s, 10)).contains("already used by device twice-1");
+  }
+
+  /** A client enrolling with {@code pair}, as an agent asking again after a lost answer does. */
+  static DeviceClient client(JsonNode token, KeyPair pair) throws Exception {
+    return DeviceClient.enrolling(s.server.deviceUrl(),
+        DeviceClient.Trust.ca(token.path("caCertificate").asText()), new DeviceKeys() {
+          @Override
+          public KeyPair newKeyPair() {
+            return pair;
+          }
+
+          @Override
+          public PrivateKey privateKey(Path dir, PublicKey key) {
+            throw new UnsupportedOperationException();
+          }
+        });
+  }
+
+  @Test
+  @DisplayName("SRC-1 an enrollment whose answer was lost, asked again with the same token and"
+      + " key: the key certified again, the certificate before revoked; another key or id refused")
+  void enroll_answerLost_sameKeyCertifiedAgain() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of("labels", List.of("site:lost")));
+    String raw = token.path("token").asText();
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    DeviceClient lost = client(token, pair);
+    lost.enroll(raw, "lost-1", "henb", List.of("site:lost"), null);
+    String first = lost.identity().serial();
+
+    DeviceClient again = client(token, pair);
+    again.enroll(raw, "lost-1", "henb", List.of("site:lost"), null);
+    assertThat(again.identity().serial()).isNotEqualTo(first);
+    assertThat(again.identity().certificate().getPublicKey()).isEqualTo(pair.getPublic());
+    assertThat(again.orderKeys()).isNotEmpty();
+    DeviceApiException revoked = catchThrowableOfType(DeviceApiException.class,
+        lost::orderKeys);
+    assertThat(revoked.status()).as("the certificate whose answer was lost").isEqualTo(401);
+    JsonNode device = s.http.get("/api/devices/lost-1", s.adminToken()).json();
+    assertThat(device.path("certificateSerial").asText()).isEqualTo(again.identity().serial());
+    assertThat(device.path("labels").toString()).contains("site:lost");
+    assertThat(auditTail(s, 10)).contains("enrolled again with token " + token.path("id")
+        .asText());
+    try (Connection c = s.db(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT revocation_reason FROM device_certificates"
+            + " WHERE serial = '" + first + "'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("enrollment answered again");
+    }
+    // A third time (a second answer lost) is the same rule.
+    DeviceClient third = client(token, pair);
+    third.enroll(raw, "lost-1", "henb", List.of("site:lost"), null);
+    assertThat(third.orderKeys()).isNotEmpty();
+
+    // The token's holder without the device's key, or for another id (even one enrolled with
+    // the key it sends, by another token): the token is spent.
+    KeyPair otherPair = DeviceIdentity.newKeyPair();
+    JsonNode otherToken = TestDevice.token(s, Map.of());
+    DeviceClient lost2 = client(otherToken, otherPair);
+    lost2.enroll(otherToken.path("token").asText(), "lost-2", "henb", null, null);
+    for (var attempt : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+        () -> TestDevice.client(s, token).enroll(raw, "lost-1", "henb", null, null),
+        () -> client(token, otherPair).enroll(raw, "lost-2", "henb", null, null),
+        () -> client(token, pair).enroll(raw, "lost-3", "henb", null, null))) {
+      DeviceApiException e = catchThrowableOfType(DeviceApiException.class, attempt);
+      assertThat(e.status()).isEqualTo(401);
+      assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
+    }
+    assertThat(third.orderKeys()).as("refusals change nothing").isNotEmpty();
+    assertThat(s.http.get("/api/devices/lost-3", s.adminToken()).status()).isEqualTo(404);
+    assertThat(s.http.get("/api/devices/lost-2", s.adminToken()).json()
+        .path("certificateSerial").asText()).as("lost-2 untouched")
+        .isEqualTo(lost2.identity().serial());
+  }
+
+  @Test
+  @DisplayName("SRC-1 a device renewed or disabled since its enrollment, or whose token has"
+      + " expired, is not enrolled again with its token")
+  void enroll_again_afterRenewalDisableOrExpiry_refused() throws Exception {
+    for (String id : List.of("renewed-1", "disabled-1", "expired-1")) {
+      JsonNode token = TestDevice.token(s, Map.of());
+      String raw = token.path("token").asText();
+      KeyPair pair = DeviceIdentity.newKeyPair();
+      DeviceClient c = client(token, pair);
+      c.enroll(raw, id, "henb", null, null);
+      if (id.startsWith("renewed")) {
+        TestDevice.dueForRenewal(s, c.identity().serial());
+        // Renewed for the same key, so that only the renewal tells it from a lost answer.
+        DeviceIdentity next = c.requestRenewal(pair);
+        // The renewed certificate used: the one before revoked (superseded).
+        assertThat(DeviceClient.of(s.server.deviceUrl(), next).orderKeys()).isNotEmpty();
+      } else if (id.startsWith("disabled")) {
+        assertThat(s.http.post("/api/devices/" + id + "/disable", s.adminToken(),
+            Map.of("reason", "stolen")).status()).isEqualTo(200);
+      } else {
+        try (Connection db = s.db(); java.sql.PreparedStatement ps = db.prepareStatement(
+            "UPDATE enrollment_tokens SET expires_at = ? WHERE id = ?")) {
+          ps.setObject(1, java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).minusMinutes(1));
+          ps.setString(2, token.path("id").asText());
+          assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+      }
+      DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+          () -> client(token, pair).enroll(raw, id, "henb", null, null));
+      assertThat(e.status()).as(id).isEqualTo(401);
+      assertThat(auditTail(s, 5)).as(id).contains("was already used by device " + id);
+    }
   }
 
   @Test
