@@ -185,12 +185,16 @@ att = sum(s["attestations"] for s in sims)
 polls = sum(s["polls"] for s in sims)
 secs = max(s["pollSeconds"] for s in sims)
 results = {}
+kinds = {}
 for s in sims:
     for k, v in s["attestationResults"].items():
         results[k] = results.get(k, 0) + v
+    for k, v in s.get("attestationErrorKinds", {}).items():
+        kinds[k] = kinds.get(k, 0) + v
 print(json.dumps({"mode": mode, "devices": int(count), "seconds": secs,
     "attestations": att, "attestationsPerSecond": round(att / secs, 1),
     "results": results, "attestErrors": sum(s["attestationErrors"] for s in sims),
+    "attestErrorKinds": kinds,
     "attestP50": [s["attestLatencyMs"]["p50"] for s in sims],
     "attestP99": [s["attestLatencyMs"]["p99"] for s in sims],
     "attestMax": [s["attestLatencyMs"]["max"] for s in sims],
@@ -230,7 +234,8 @@ print("| setup | NEs | attestations/s (results) | evidence p50 / p99 ms | polls/
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     print(f"| {r['mode']} | {r['devices']} | {r['attestationsPerSecond']} ({r['results']},"
-          f" {r['attestErrors']} errors) | {r['attestP50']} / {r['attestP99']} |"
+          f" {r['attestErrors']} errors{' ' + str(r['attestErrorKinds']) if r.get('attestErrorKinds') else ''})"
+          f" | {r['attestP50']} / {r['attestP99']} |"
           f" {r['pollsPerSecond']} | {r['pollP50']} / {r['pollP99']} | {r['startLagP99']} |"
           f" {r['serverCpuS']} s ({r['serverCores']}) | {r['serverCpuMsPerAttestation']} ms |"
           f" {r['simCpuMsPerAttestation']} ms | {r['machineBusy']:.0%} |")

@@ -199,7 +199,7 @@ final class SimDevice {
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException | DeviceApiException | RuntimeException e) {
-      shared.stats().attestErrors.incrementAndGet();
+      shared.stats().attestError(e);
       etag = null;
     }
   }

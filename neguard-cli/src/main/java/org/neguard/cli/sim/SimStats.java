@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.neguard.agent.client.DeviceApiException;
 
 /**
  * What the simulated devices did, counted as it happens by the pool's threads: the numbers of the
@@ -36,6 +37,9 @@ final class SimStats {
   final AtomicLong firstSteps = new AtomicLong();
   /** Devices that began to tamper ({@code --tamper-rate}). */
   final AtomicLong tampered = new AtomicLong();
+  /** Attestation errors by their kind ({@link #attestError}). */
+  final Map<String, AtomicLong> attestErrorKinds =
+      new java.util.concurrent.ConcurrentHashMap<>();
   /** Attestation results by their result (PASS, FAIL, ...). */
   final Map<String, AtomicLong> attestResults = new java.util.concurrent.ConcurrentHashMap<>();
   /** How late each device's step started against its schedule (the pool's own queueing). */
@@ -63,6 +67,18 @@ final class SimStats {
     if (wasNotModified) {
       notModified.incrementAndGet();
     }
+  }
+
+  /**
+   * Counts an attestation that got no judgement, by its kind: {@code HTTP 409 CONFLICT} for the
+   * server's refusal, the exception's class for an I/O error ({@code SocketTimeoutException}),
+   * so that a benchmark's errors can be told apart.
+   */
+  void attestError(Exception e) {
+    attestErrors.incrementAndGet();
+    String kind = e instanceof DeviceApiException d ? "HTTP " + d.status() + " " + d.code()
+        : e.getClass().getSimpleName();
+    attestErrorKinds.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
   }
 
   void attested(long nanos, String result) {
@@ -110,6 +126,7 @@ final class SimStats {
       c.set(0);
     }
     attestResults.values().forEach(v -> v.set(0)); // kept: a thread may hold one to count
+    attestErrorKinds.values().forEach(v -> v.set(0));
     pollLatency.clear();
     attestLatency.clear();
     startLag.clear();
@@ -173,6 +190,13 @@ final class SimStats {
       }
     });
     m.put("attestationResults", results);
+    Map<String, Object> kinds = new java.util.TreeMap<>();
+    attestErrorKinds.forEach((k, v) -> {
+      if (v.get() > 0) {
+        kinds.put(k, v.get());
+      }
+    });
+    m.put("attestationErrorKinds", kinds);
     m.put("attestationsPerSecond", round(seconds == 0 ? 0 : attestations.get() / seconds, 1));
     m.put("tampered", tampered.get());
     Map<String, Object> attest = new LinkedHashMap<>();

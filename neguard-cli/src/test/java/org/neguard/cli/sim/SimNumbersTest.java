@@ -51,15 +51,22 @@ class SimNumbersTest {
     s.pollingStarts();
     s.poll(900_000_000L, false);
     s.attested(800_000_000L, "FAIL");
+    s.attestError(new java.net.SocketTimeoutException("warm-up"));
     s.startLag.record(5_000_000_000L);
     s.restart();
     s.poll(2_000_000L, true);
     s.attested(3_000_000L, "PASS");
+    s.attestError(new java.net.SocketTimeoutException("read timed out"));
+    s.attestError(new org.neguard.agent.client.DeviceApiException(409, java.util.List.of(
+        new org.neguard.api.problem.ProblemReason("CONFLICT", "the nonce was judged", null))));
 
     java.util.Map<String, Object> m = s.summary(3, java.time.Duration.ofSeconds(1));
     assertThat(m).containsEntry("enrolled", 3L).containsEntry("polls", 1L)
         .containsEntry("notModified", 1L).containsEntry("attestations", 1L)
         .containsEntry("attestationResults", java.util.Map.of("PASS", 1L))
+        .containsEntry("attestationErrors", 2L)
+        .containsEntry("attestationErrorKinds", java.util.Map.of("SocketTimeoutException", 1L,
+            "HTTP 409 CONFLICT", 1L))
         .containsEntry("startLagMs", java.util.Map.of("p50", 0.0, "p99", 0.0));
     // the warm-up's 900 ms poll and 800 ms evidence are gone from the percentiles
     assertThat(((java.util.Map<?, ?>) m.get("pollLatencyMs")).get("max")).isEqualTo(2.015);
