@@ -3,14 +3,27 @@ package org.neguard.server.device;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.security.KeyPair;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
+import org.neguard.agent.client.DeviceIdentity;
 import org.neguard.server.Http;
 import org.neguard.server.NeguardServer;
 import org.neguard.server.PostgresReplicas;
@@ -58,6 +71,59 @@ class DevicePostgresTest {
     assertThat(asked.poll().attestation()).isNotNull();
     assertThat(DeviceClient.of(replica.deviceUrl(), d.identity()).poll(asked.etag()).changed())
         .as("the other replica's 304 path reads the same state").isFalse();
+  }
+
+  @Test
+  @DisplayName("SRC-1 a lost enrollment answer asked again on both replicas at once: each"
+      + " answer certifies the key, one certificate stays current, the others are revoked")
+  void enrollAgain_onBothReplicasAtOnce_oneCurrentCertificate() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    String raw = token.path("token").asText();
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    TestDevice.client(s.server.deviceUrl(), token, pair).enroll(raw, "pg-again", "henb", null,
+        null);
+    List<URI> urls = List.of(s.server.deviceUrl(), replica.deviceUrl());
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<DeviceClient> answered = new ArrayList<>();
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<DeviceClient>> futures = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        URI url = urls.get(i % 2);
+        futures.add(pool.submit(() -> {
+          DeviceClient c = TestDevice.client(url, token, pair);
+          go.await();
+          c.enroll(raw, "pg-again", "henb", null, null);
+          return c;
+        }));
+      }
+      go.countDown();
+      for (Future<DeviceClient> f : futures) {
+        answered.add(f.get(2, TimeUnit.MINUTES));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<String> unrevoked = new ArrayList<>();
+    String current;
+    try (Connection c = TestDb.connect(database); Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("SELECT serial FROM device_certificates WHERE"
+          + " device_id = 'pg-again' AND revoked_at IS NULL")) {
+        while (rs.next()) {
+          unrevoked.add(rs.getString(1));
+        }
+      }
+      try (ResultSet rs = st.executeQuery(
+          "SELECT cert_serial FROM devices WHERE id = 'pg-again'")) {
+        assertThat(rs.next()).isTrue();
+        current = rs.getString(1);
+      }
+    }
+    assertThat(unrevoked).containsExactly(current);
+    DeviceClient holder = answered.stream()
+        .filter(c -> c.identity().serial().equals(current)).findFirst().orElseThrow();
+    assertThat(DeviceClient.of(replica.deviceUrl(), holder.identity()).orderKeys()).isNotEmpty();
+    assertThat(answered).extracting(c -> c.identity().serial()).doesNotHaveDuplicates();
   }
 
   @Test

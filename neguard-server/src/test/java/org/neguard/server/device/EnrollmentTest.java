@@ -6,10 +6,7 @@ import static org.neguard.server.device.TestDevice.auditTail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
-import org.neguard.agent.client.DeviceKeys;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.api.device.OrderKey;
 import org.neguard.measure.Sha256;
@@ -96,20 +92,8 @@ class EnrollmentTest {
     assertThat(auditTail(s, 10)).contains("already used by device twice-1");
   }
 
-  /** A client enrolling with {@code pair}, as an agent asking again after a lost answer does. */
-  static DeviceClient client(JsonNode token, KeyPair pair) throws Exception {
-    return DeviceClient.enrolling(s.server.deviceUrl(),
-        DeviceClient.Trust.ca(token.path("caCertificate").asText()), new DeviceKeys() {
-          @Override
-          public KeyPair newKeyPair() {
-            return pair;
-          }
-
-          @Override
-          public PrivateKey privateKey(Path dir, PublicKey key) {
-            throw new UnsupportedOperationException();
-          }
-        });
+  static DeviceClient client(JsonNode token, KeyPair pair) {
+    return TestDevice.client(s.server.deviceUrl(), token, pair);
   }
 
   @Test

@@ -3,12 +3,18 @@ package org.neguard.server.device;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.neguard.agent.client.DeviceApiException;
 import org.neguard.agent.client.DeviceClient;
 import org.neguard.agent.client.DeviceIdentity;
+import org.neguard.agent.client.DeviceKeys;
 import org.neguard.api.device.InstalledPackage;
 import org.neguard.server.Http;
 import org.neguard.server.TestServer;
@@ -70,6 +76,29 @@ public final class TestDevice {
     try {
       return DeviceClient.enrolling(s.server.deviceUrl(),
           DeviceClient.Trust.ca(token.path("caCertificate").asText()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A client about to enroll at {@code deviceUrl} with {@code pair} for every attempt, as an
+   * agent asking again after a lost answer does.
+   */
+  public static DeviceClient client(URI deviceUrl, JsonNode token, KeyPair pair) {
+    try {
+      return DeviceClient.enrolling(deviceUrl,
+          DeviceClient.Trust.ca(token.path("caCertificate").asText()), new DeviceKeys() {
+            @Override
+            public KeyPair newKeyPair() {
+              return pair;
+            }
+
+            @Override
+            public PrivateKey privateKey(Path dir, PublicKey key) {
+              throw new UnsupportedOperationException("a test's enrolling client");
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
