@@ -126,6 +126,22 @@ public final class TestDb {
     return DriverManager.getConnection(PG + name, "postgres", "");
   }
 
+  /**
+   * Begins a transaction on {@code c} that holds the row locks of {@code selectForUpdate} (with
+   * {@code args}) until it ends: another replica's transaction, as a lock test needs one. Works
+   * on H2 and PostgreSQL; {@code c} stays open.
+   */
+  public static void holdLocks(Connection c, String selectForUpdate, Object... args)
+      throws SQLException {
+    c.setAutoCommit(false);
+    try (PreparedStatement p = c.prepareStatement(selectForUpdate)) {
+      for (int i = 0; i < args.length; i++) {
+        p.setObject(i + 1, args[i]);
+      }
+      p.executeQuery().close();
+    }
+  }
+
   /** Rows of {@code sql} on {@code c} (closed after), each column by its lower-case name. */
   public static List<Map<String, Object>> rows(Connection c, String sql, Object... args)
       throws SQLException {

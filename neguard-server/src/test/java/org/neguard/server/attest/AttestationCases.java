@@ -16,6 +16,7 @@ import org.neguard.attest.EvidenceSigner;
 import org.neguard.measure.PlatformTim;
 import org.neguard.measure.TreeDigest;
 import org.neguard.server.Http;
+import org.neguard.server.TestDb;
 import org.neguard.server.TestServer.Role;
 import org.neguard.server.device.TestDevice;
 
@@ -705,12 +706,7 @@ abstract class AttestationCases {
       String locked = String.format("held-%04d", 10);
       int asked;
       try (java.sql.Connection hold = f.db()) {
-        hold.setAutoCommit(false);
-        try (java.sql.PreparedStatement st = hold.prepareStatement(
-            "SELECT id FROM devices WHERE id = ? FOR UPDATE")) {
-          st.setString(1, locked);
-          st.executeQuery().close();
-        }
+        TestDb.holdLocks(hold, "SELECT id FROM devices WHERE id = ? FOR UPDATE", locked);
         asked = f.scheduler.runOnce(Instant.now());
         hold.rollback();
       }

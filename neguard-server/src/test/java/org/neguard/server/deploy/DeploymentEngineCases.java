@@ -454,12 +454,7 @@ abstract class DeploymentEngineCases {
     f.device("lk-1", "mme");
     String id = f.running(DeployFixture.body(List.of("lk-1")));
     try (java.sql.Connection other = f.db()) {
-      other.setAutoCommit(false);
-      try (java.sql.PreparedStatement p = other.prepareStatement(
-          "SELECT id FROM deployments WHERE id = ? FOR UPDATE")) {
-        p.setString(1, id);
-        p.executeQuery().close();
-      }
+      TestDb.holdLocks(other, "SELECT id FROM deployments WHERE id = ? FOR UPDATE", id);
       long started = System.nanoTime();
       f.scheduler.advanceAll();
       assertThat(java.time.Duration.ofNanos(System.nanoTime() - started))
@@ -481,13 +476,9 @@ abstract class DeploymentEngineCases {
         DeployFixture.VERSION, "ATTESTATION_FAILED: component app: changed bin/app");
     ExecutorService threads = Executors.newFixedThreadPool(2);
     try (java.sql.Connection hold = f.db()) {
-      hold.setAutoCommit(false);
       // Every audit row takes this lock: held here, the first trigger stops at its campaign's
       // audit row, inside its transaction, with the campaign inserted and not yet committed.
-      try (java.sql.PreparedStatement p = hold.prepareStatement(
-          "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")) {
-        p.executeQuery().close();
-      }
+      TestDb.holdLocks(hold, "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
       Future<?> first = threads.submit(() -> {
         f.publish(e);
         return null;
@@ -548,11 +539,7 @@ abstract class DeploymentEngineCases {
   private static TestDb.Blocked[] raceAtTheAuditRow(java.sql.Connection hold,
       ExecutorService threads, java.util.concurrent.Callable<?> first,
       java.util.concurrent.Callable<?> second, List<Future<?>> runs) throws Exception {
-    hold.setAutoCommit(false);
-    try (java.sql.PreparedStatement p = hold.prepareStatement(
-        "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")) {
-      p.executeQuery().close();
-    }
+    TestDb.holdLocks(hold, "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
     runs.add(threads.submit(first));
     TestDb.Blocked a = f.awaitBlocked("the first creator at its audit row",
         b -> b.wrote() && b.statement().contains("audit_head"));
@@ -641,11 +628,7 @@ abstract class DeploymentEngineCases {
     }
     ExecutorService threads = Executors.newSingleThreadExecutor();
     try (java.sql.Connection hold = f.db(); java.sql.Connection probe = f.db()) {
-      hold.setAutoCommit(false);
-      try (java.sql.PreparedStatement p = hold.prepareStatement(
-          "SELECT id FROM devices WHERE id = 'ord-2' FOR UPDATE")) {
-        p.executeQuery().close();
-      }
+      TestDb.holdLocks(hold, "SELECT id FROM devices WHERE id = 'ord-2' FOR UPDATE");
       Future<Http.Response> run = threads.submit(() -> recover("ord-3", "ord-2", "ord-1"));
       f.awaitBlocked("the recovery at ord-2", b -> b.statement().contains("FROM devices"));
       probe.setAutoCommit(false);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -67,11 +66,7 @@ class DeviceRenewDisablePostgresTest {
   /** A connection in a transaction holding the audit log's head: every audit row waits. */
   static Connection holdingAuditLog() throws Exception {
     Connection c = db();
-    c.setAutoCommit(false);
-    try (PreparedStatement p = c.prepareStatement(
-        "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")) {
-      p.executeQuery().close();
-    }
+    TestDb.holdLocks(c, "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
     return c;
   }
 
