@@ -211,25 +211,7 @@ public final class Devices {
               : "not an enrollment token (net_<16 hex>_<64 hex>)"));
       String t = "token " + token.id();
       if (token.usedAt() != null) {
-        if (deviceId.equals(token.usedByDevice()) && token.expiresAt().isAfter(now)) {
-          // The answer to this device's enrollment may have been lost (a cut connection, a
-          // crash before the identity was saved): its key is certified again, nobody else's.
-          PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
-          Optional<DeviceCertificates.Issued> again = enrollAgain(deviceId, key, now);
-          if (again.isPresent()) {
-            DeviceCertificates.Issued cert = again.get();
-            audit.append(AuditEvent.success(actor, "ENROLL", "device " + deviceId,
-                "enrolled again with " + t + " (the answer to its enrollment was lost): the"
-                    + " key it enrolled with certified again, certificate " + cert.serial()
-                    + " until " + cert.notAfter() + "; the one before revoked ("
-                    + ENROLLED_AGAIN + ")"));
-            return new Enrolled(deviceId, ServerKeys.pem(cert.certificate()),
-                ServerKeys.pem(keys.deviceCa().certificate()), WireTime.of(cert.notAfter()),
-                null);
-          }
-        }
-        throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t + " was already used by"
-            + " device " + token.usedByDevice() + " at " + token.usedAt());
+        return askedAgain(actor, request, token, deviceId, now);
       }
       if (!token.expiresAt().isAfter(now)) {
         throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t + " expired at "
@@ -254,12 +236,23 @@ public final class Devices {
             + " the device declared");
       }
       if (exists(deviceId)) {
+        // This request may be the agent's retry of one that committed since the token was read.
+        EnrollmentTokens.Token spent = tokens.find(request.token()).orElse(token);
+        if (spent.usedAt() != null && deviceId.equals(spent.usedByDevice())) {
+          return askedAgain(actor, request, spent, deviceId, now);
+        }
         throw ApiException.of(ReasonCode.CONFLICT, "device " + deviceId + " is already"
             + " enrolled; a device id is enrolled once (disable it and enroll another id)");
       }
       // The CSR only after the token: a caller without one spends no signature check.
       PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
       if (!tokens.spend(token.id(), deviceId, now)) {
+        // Spent by a request that held the token's row till now: this one's first attempt,
+        // if this is the agent's retry of an enrollment whose answer it has not had yet.
+        EnrollmentTokens.Token spent = tokens.find(request.token()).orElse(token);
+        if (spent.usedAt() != null && deviceId.equals(spent.usedByDevice())) {
+          return askedAgain(actor, request, spent, deviceId, now);
+        }
         throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, t
             + " was spent by a concurrent enrollment, or expired just now");
       }
@@ -434,37 +427,90 @@ public final class Devices {
   static final String ENROLLED_AGAIN = "enrollment answered again";
 
   /**
-   * Enrolls {@code deviceId} again, for a device that lost the answer, when the caller holds
-   * the token it enrolled with (checked by the caller: the token's secret, used by this id,
-   * still valid): only for the key it enrolled with (the CSR proves the caller holds it), and
-   * only while the device still has nothing but what its enrollment gave it: not disabled,
-   * never renewed, no certificate revoked for another reason. The same key is certified again
-   * and the certificate before revoked; labels, NE type and installed packages stay as the
-   * first enrollment recorded them. The device's row lock, held to the commit, orders two
-   * such requests: the second certifies again what the first issued.
+   * An enrollment with a spent {@code token} (read in this transaction): answered again for a
+   * device that lost the answer (a connection cut after the commit), else refused as any spent
+   * token is, the audit row saying why it was not answered again. Only the caller that holds
+   * the token (its secret verified) gets here, and only then is the CSR's signature checked.
+   * Answered again when the token was spent by {@code deviceId} and is still valid, the CSR is
+   * well formed and its key is the one the device enrolled with (the CSR proves the caller
+   * holds it), and the device is not disabled and has nothing but what its enrollment gave it:
+   * its current certificate, and certificates revoked by this rule (never renewed). The same key
+   * is certified again and the certificate before revoked; labels, NE type and installed
+   * packages stay as the first enrollment recorded them.
    *
-   * @return the new certificate, or empty when the device is not one that may ask again
+   * @throws Refusal 401 {@link #TOKEN_REFUSED}, as for any spent token
    */
-  private Optional<DeviceCertificates.Issued> enrollAgain(String deviceId, PublicKey key,
-      Instant now) {
-    record Enrollment(String serial, String keySha256, boolean disabled, boolean renewing) {}
-    Optional<Enrollment> row = jdbc.sql("SELECT cert_serial, cert_key_sha256, disabled_at,"
-            + " prev_cert_serial FROM devices WHERE id = ? FOR UPDATE")
+  private Enrolled askedAgain(String actor, EnrollRequest request, EnrollmentTokens.Token token,
+      String deviceId, Instant now) {
+    String t = "token " + token.id();
+    String spent = t + " was already used by device " + token.usedByDevice() + " at "
+        + token.usedAt();
+    if (!deviceId.equals(token.usedByDevice())) {
+      throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, spent);
+    }
+    String whyNot;
+    if (!token.expiresAt().isAfter(now)) {
+      whyNot = "the token expired at " + token.expiresAt();
+    } else {
+      try {
+        PublicKey key = DeviceCertificates.checkCsr(request.csr(), deviceId);
+        Again again = enrollAgain(deviceId, key, now);
+        DeviceCertificates.Issued cert = again.cert();
+        if (cert != null) {
+          audit.append(AuditEvent.success(actor, "ENROLL", "device " + deviceId,
+              "enrolled again with " + t + " (the answer to its enrollment was lost): the key"
+                  + " it enrolled with certified again, certificate " + cert.serial() + " until "
+                  + cert.notAfter() + "; the one before revoked (" + ENROLLED_AGAIN + ")"));
+          return new Enrolled(deviceId, ServerKeys.pem(cert.certificate()),
+              ServerKeys.pem(keys.deviceCa().certificate()), WireTime.of(cert.notAfter()), null);
+        }
+        whyNot = again.whyNot();
+      } catch (ApiException e) {
+        // Refused as any spent token: a holder of a spent token learns nothing more from a bad
+        // CSR (not which device the token enrolled).
+        whyNot = "its CSR was refused: " + e.getMessage();
+      }
+    }
+    throw refuse(ReasonCode.NOT_AUTHENTICATED, TOKEN_REFUSED, spent + "; not answered again: "
+        + whyNot);
+  }
+
+  /** What {@link #enrollAgain} did: the certificate it issued, or why it issued none. */
+  private record Again(DeviceCertificates.Issued cert, String whyNot) {}
+
+  /**
+   * Certifies {@code key} again for {@code deviceId} and revokes the certificate before, under
+   * the device's row lock (held to the commit: two such requests, on two replicas too, take
+   * turns, and the second certifies again what the first issued), when the device may ask again
+   * ({@link #askedAgain}).
+   */
+  private Again enrollAgain(String deviceId, PublicKey key, Instant now) {
+    record Enrollment(String serial, String keySha256, boolean disabled) {}
+    Optional<Enrollment> row = jdbc.sql("SELECT cert_serial, cert_key_sha256, disabled_at"
+            + " FROM devices WHERE id = ? FOR UPDATE")
         .param(deviceId)
         .query((rs, i) -> new Enrollment(rs.getString(1), rs.getString(2),
-            rs.getObject(3) != null, rs.getString(4) != null))
+            rs.getObject(3) != null))
         .optional();
-    if (row.isEmpty() || row.get().disabled() || row.get().renewing()
-        || !keySha256(key).equals(row.get().keySha256())) {
-      return Optional.empty();
+    if (row.isEmpty()) {
+      return new Again(null, "no device " + deviceId);
     }
+    if (row.get().disabled()) {
+      return new Again(null, "the device is disabled");
+    }
+    if (!keySha256(key).equals(row.get().keySha256())) {
+      return new Again(null, "the CSR's key sha256 " + keySha256(key) + " is not the enrolled"
+          + " key sha256 " + row.get().keySha256() + ": a leaked token?");
+    }
+    // A pending renewal leaves the certificate before unrevoked; a completed one revokes it
+    // (superseded), a renewal asked again its unused one (replaced before use).
     long other = jdbc.sql("SELECT COUNT(*) FROM device_certificates WHERE device_id = ?"
             + " AND serial <> ? AND (revoked_at IS NULL OR revocation_reason IS NULL"
             + " OR revocation_reason <> ?)")
         .params(deviceId, row.get().serial(), ENROLLED_AGAIN)
         .query(Long.class).single();
     if (other != 0) {
-      return Optional.empty(); // renewed since: the device had its answer
+      return new Again(null, "the device renewed its certificate since (it had its answer)");
     }
     DeviceCertificates.Issued cert = certificates.issue(deviceId, key, now);
     jdbc.sql("UPDATE devices SET cert_serial = ?, cert_not_after = ? WHERE id = ?")
@@ -473,7 +519,7 @@ public final class Devices {
             + " WHERE serial = ? AND revoked_at IS NULL")
         .params(utc(now), ENROLLED_AGAIN, row.get().serial()).update();
     insertCertificate(cert, deviceId, now);
-    return Optional.of(cert);
+    return new Again(cert, null);
   }
 
   private void insertCertificate(DeviceCertificates.Issued cert, String deviceId, Instant now) {

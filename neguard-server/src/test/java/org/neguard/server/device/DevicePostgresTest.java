@@ -73,15 +73,20 @@ class DevicePostgresTest {
         .as("the other replica's 304 path reads the same state").isFalse();
   }
 
+  /** One attempt of an agent: enrolls {@code id} at {@code url} with {@code pair}. */
+  static DeviceClient enroll(URI url, JsonNode token, KeyPair pair, String id) throws Exception {
+    DeviceClient c = TestDevice.client(url, token, pair);
+    c.enroll(token.path("token").asText(), id, "henb", null, null);
+    return c;
+  }
+
   @Test
   @DisplayName("SRC-1 a lost enrollment answer asked again on both replicas at once: each"
       + " answer certifies the key, one certificate stays current, the others are revoked")
   void enrollAgain_onBothReplicasAtOnce_oneCurrentCertificate() throws Exception {
     JsonNode token = TestDevice.token(s, Map.of());
-    String raw = token.path("token").asText();
     KeyPair pair = DeviceIdentity.newKeyPair();
-    TestDevice.client(s.server.deviceUrl(), token, pair).enroll(raw, "pg-again", "henb", null,
-        null);
+    enroll(s.server.deviceUrl(), token, pair, "pg-again");
     List<URI> urls = List.of(s.server.deviceUrl(), replica.deviceUrl());
     ExecutorService pool = Executors.newFixedThreadPool(8);
     List<DeviceClient> answered = new ArrayList<>();
@@ -91,10 +96,8 @@ class DevicePostgresTest {
       for (int i = 0; i < 8; i++) {
         URI url = urls.get(i % 2);
         futures.add(pool.submit(() -> {
-          DeviceClient c = TestDevice.client(url, token, pair);
           go.await();
-          c.enroll(raw, "pg-again", "henb", null, null);
-          return c;
+          return enroll(url, token, pair, "pg-again");
         }));
       }
       go.countDown();
@@ -124,6 +127,41 @@ class DevicePostgresTest {
         .filter(c -> c.identity().serial().equals(current)).findFirst().orElseThrow();
     assertThat(DeviceClient.of(replica.deviceUrl(), holder.identity()).orderKeys()).isNotEmpty();
     assertThat(answered).extracting(c -> c.identity().serial()).doesNotHaveDuplicates();
+  }
+
+  /**
+   * The agent's retry of an enrollment whose first request is still in its transaction (its
+   * read timed out while the server waited, say, for the audit log's head): the retry reads the
+   * token unspent, then waits at the token's row; once the first commits, the token is spent by
+   * this device, and the retry is answered again rather than refused.
+   */
+  @Test
+  @DisplayName("SRC-1 an enrollment asked again while the first is still in its transaction,"
+      + " on the other replica: answered once the first commits, not refused")
+  void enrollAgain_whileTheFirstIsInItsTransaction_answeredOnceItCommits() throws Exception {
+    JsonNode token = TestDevice.token(s, Map.of());
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (Connection hold = TestDb.connect(database)) {
+      TestDb.holdLocks(hold, "SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE");
+      Future<DeviceClient> first = threads.submit(
+          () -> enroll(s.server.deviceUrl(), token, pair, "pg-retry"));
+      TestDb.Blocked atAudit = TestDb.awaitBlocked(() -> TestDb.connect(database),
+          "the first enrollment at its audit row",
+          b -> b.wrote() && b.statement().contains("audit_head"));
+      Future<DeviceClient> retry = threads.submit(
+          () -> enroll(replica.deviceUrl(), token, pair, "pg-retry"));
+      TestDb.awaitBlocked(() -> TestDb.connect(database), "the retry at the token's row",
+          b -> !b.id().equals(atAudit.id()) && b.statement().contains("enrollment_tokens"));
+      hold.rollback();
+      String firstSerial = first.get(1, TimeUnit.MINUTES).identity().serial();
+      DeviceClient answered = retry.get(1, TimeUnit.MINUTES);
+      assertThat(answered.identity().serial()).isNotEqualTo(firstSerial);
+      assertThat(DeviceClient.of(s.server.deviceUrl(), answered.identity()).orderKeys())
+          .isNotEmpty();
+    } finally {
+      threads.shutdownNow();
+    }
   }
 
   @Test

@@ -137,14 +137,26 @@ class EnrollmentTest {
     JsonNode otherToken = TestDevice.token(s, Map.of());
     DeviceClient lost2 = client(otherToken, otherPair);
     lost2.enroll(otherToken.path("token").asText(), "lost-2", "henb", null, null);
-    for (var attempt : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
-        () -> TestDevice.client(s, token).enroll(raw, "lost-1", "henb", null, null),
-        () -> client(token, otherPair).enroll(raw, "lost-2", "henb", null, null),
-        () -> client(token, pair).enroll(raw, "lost-3", "henb", null, null))) {
-      DeviceApiException e = catchThrowableOfType(DeviceApiException.class, attempt);
-      assertThat(e.status()).isEqualTo(401);
+    // A CSR that does not verify (signed by another key than the one it carries) is refused as
+    // any spent token is, not 400: a spent token's holder learns nothing of its device.
+    KeyPair forged = new KeyPair(pair.getPublic(), otherPair.getPrivate());
+    Map<String, org.assertj.core.api.ThrowableAssert.ThrowingCallable> attempts =
+        new java.util.LinkedHashMap<>();
+    attempts.put("a leaked token?", () -> TestDevice.client(s, token).enroll(raw, "lost-1",
+        "henb", null, null));
+    attempts.put("was already used by device lost-1", () -> client(token, otherPair).enroll(raw,
+        "lost-2", "henb", null, null));
+    attempts.put("not answered again: its CSR was refused", () -> client(token, forged).enroll(
+        raw, "lost-1", "henb", null, null));
+    for (var attempt : attempts.entrySet()) {
+      DeviceApiException e = catchThrowableOfType(DeviceApiException.class, attempt.getValue());
+      assertThat(e.status()).as(attempt.getKey()).isEqualTo(401);
       assertThat(e.code()).isEqualTo("NOT_AUTHENTICATED");
+      assertThat(auditTail(s, 3)).contains(attempt.getKey());
     }
+    DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
+        () -> client(token, pair).enroll(raw, "lost-3", "henb", null, null));
+    assertThat(e.status()).isEqualTo(401);
     assertThat(third.orderKeys()).as("refusals change nothing").isNotEmpty();
     assertThat(s.http.get("/api/devices/lost-3", s.adminToken()).status()).isEqualTo(404);
     assertThat(s.http.get("/api/devices/lost-2", s.adminToken()).json()
@@ -182,7 +194,9 @@ class EnrollmentTest {
       DeviceApiException e = catchThrowableOfType(DeviceApiException.class,
           () -> client(token, pair).enroll(raw, id, "henb", null, null));
       assertThat(e.status()).as(id).isEqualTo(401);
-      assertThat(auditTail(s, 5)).as(id).contains("was already used by device " + id);
+      assertThat(auditTail(s, 5)).as(id).contains("was already used by device " + id)
+          .contains(Map.of("renewed-1", "renewed its certificate since", "disabled-1",
+              "the device is disabled", "expired-1", "the token expired at").get(id));
     }
   }
 
