@@ -86,6 +86,8 @@ final class AttestationScheduler implements AutoCloseable {
   private final TransactionTemplate tx;
   private final ServerConfig.Attest config;
   private final SecureRandom random = new SecureRandom();
+  /** Set by {@link #close}: a round in progress stops at its next batch. */
+  private volatile boolean closing;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
       r -> {
         Thread t = new Thread(r, "neguard-attest-scheduler");
@@ -119,9 +121,17 @@ final class AttestationScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the rounds and waits for one in progress, which ends at its next batch: it must not
+   * outlive the database, which Spring closes after this. Not {@code shutdownNow}: an interrupt
+   * inside H2's file I/O closes its file channel, and the round's commit failed as the server
+   * stopped (H2 then wrote into a data directory a test was deleting).
+   */
   @Override
-  public void close() {
-    timer.shutdownNow();
+  public void close() throws InterruptedException {
+    closing = true;
+    timer.shutdown();
+    timer.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   /** One round: expiries, then due devices in batches. Returns how many devices were asked. */
@@ -151,7 +161,7 @@ final class AttestationScheduler implements AutoCloseable {
       }
       // A short read: none left. A full one goes on, though a replica judged some of it first
       // (each batch judges or finds judged what it read, and "now" stays the round's: it ends).
-      if (expired.read() < BATCH) {
+      if (expired.read() < BATCH || closing) {
         break;
       }
     }
@@ -169,7 +179,7 @@ final class AttestationScheduler implements AutoCloseable {
         return asked;
       }
       asked += b.asked();
-      if (b.read() < BATCH) {
+      if (b.read() < BATCH || closing) {
         return asked;
       }
       cursor = b.next();

@@ -96,9 +96,14 @@ final class DeploymentScheduler implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the rounds and waits for one in progress: it must not outlive the database, which
+   * Spring closes after this. No interrupt: inside H2's file I/O it closes the file channel.
+   */
   @Override
-  public void close() {
-    timer.shutdownNow();
+  public void close() throws InterruptedException {
+    timer.shutdown();
+    timer.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   /**
