@@ -133,7 +133,8 @@ final class DriftWatch implements SmartLifecycle {
       timer = null;
     }
     if (t != null) {
-      t.shutdownNow();
+      // No interrupt: inside H2's file I/O it closes the file channel (AttestationScheduler).
+      t.shutdown();
       try {
         t.awaitTermination(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
