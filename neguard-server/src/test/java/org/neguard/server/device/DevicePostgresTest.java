@@ -59,17 +59,17 @@ class DevicePostgresTest {
 
   @Test
   @DisplayName("ATT-1 OBJ-1 the poll's 304 path on PostgreSQL, its ETag's inputs read with the"
-      + " admission: 304 on both replicas, and a challenge opened since the ETag ends the 304s")
+      + " admission: 304 on both replicas, and a renewal due since the ETag ends the 304s")
   void poll_304Path_onPostgres() throws Exception {
     TestDevice d = TestDevice.enroll(s, "pg-fold-1", "henb");
-    String before = d.client.poll(null).etag();
+    // From first contact on, the scheduler opens nothing more: only the test changes the state.
+    String before = d.firstContact().etag();
     assertThat(d.client.poll(before).changed()).as("the control: 304").isFalse();
-    assertThat(s.http.post("/api/devices/pg-fold-1/attestations",
-        s.token(TestServer.Role.OPERATOR), null).status()).isEqualTo(202);
-    DeviceClient.PollAnswer asked = d.client.poll(before);
-    assertThat(asked.changed()).as("a challenge opened since the ETag: not 304").isTrue();
-    assertThat(asked.poll().attestation()).isNotNull();
-    assertThat(DeviceClient.of(replica.deviceUrl(), d.identity()).poll(asked.etag()).changed())
+    TestDevice.dueForRenewal(s, d.identity().serial());
+    DeviceClient.PollAnswer due = d.client.poll(before);
+    assertThat(due.changed()).as("a renewal due since the ETag: not 304").isTrue();
+    assertThat(due.poll().renewCertificate()).isTrue();
+    assertThat(DeviceClient.of(replica.deviceUrl(), d.identity()).poll(due.etag()).changed())
         .as("the other replica's 304 path reads the same state").isFalse();
   }
 

@@ -316,7 +316,7 @@ class DeviceTest {
       + " not answered 304 by the poll's 304 path")
   void poll_disabledDeviceWithItsLastEtag_refused403() throws Exception {
     TestDevice d = TestDevice.enroll(s, "gone-poll", "henb");
-    String etag = d.client.poll(null).etag();
+    String etag = d.firstContact().etag();
     assertThat(d.client.poll(etag).changed()).as("the control: 304 before the disable").isFalse();
     assertThat(s.http.post("/api/devices/gone-poll/disable", s.adminToken(),
         Map.of("reason", "stolen")).status()).isEqualTo(200);
@@ -340,7 +340,7 @@ class DeviceTest {
     TestDevice d = TestDevice.enroll(s, "renew-poll", "henb");
     DeviceIdentity old = d.identity();
     TestDevice.dueForRenewal(s, old.serial());
-    DeviceClient.PollAnswer due = d.client.poll(null);
+    DeviceClient.PollAnswer due = d.firstContact();
     assertThat(due.poll().renewCertificate()).isTrue();
     DeviceClient oldClient = DeviceClient.of(s.server.deviceUrl(), old);
     assertThat(oldClient.poll(due.etag()).changed()).as("the control: 304 before renewal")
@@ -354,30 +354,13 @@ class DeviceTest {
     assertThat(auditTail(s, 5)).contains(old.serial() + " is not current");
   }
 
-  /**
-   * The ETag of {@code d}'s poll once its first-contact attestation is asked (enrollment makes it
-   * due at once; the scheduler opens it within seconds): before, a new nonce could change the
-   * ETag between two polls of a test.
-   */
-  private static String firstContactEtag(TestDevice d) throws Exception {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (true) {
-      DeviceClient.PollAnswer a = d.client.poll(null);
-      if (a.poll().attestation() != null) {
-        return a.etag();
-      }
-      assertThat(System.nanoTime()).as("first contact asked within 20 s").isLessThan(deadline);
-      Thread.sleep(100);
-    }
-  }
-
   @Test
   @DisplayName("SRC-1 a poll with an ETag and a user's bearer token on the agents' port: 401")
   void poll_withEtagAndBearerToken_refused401() throws Exception {
     TestDevice d = TestDevice.enroll(s, "bearer-poll", "henb");
     AgentsPort device = new AgentsPort(s.server.deviceUrl(), ca(), d.identity().keyPair(),
         d.identity().certificate());
-    String etag = firstContactEtag(d);
+    String etag = d.firstContact().etag();
     assertThat(device.send("GET", "/api/device/v1/poll", Map.of("If-None-Match", etag), null)
         .status()).as("the control").isEqualTo(304);
     Http.Response r = device.send("GET", "/api/device/v1/poll", Map.of("If-None-Match", etag,
@@ -391,7 +374,7 @@ class DeviceTest {
       + " and still marks the device seen")
   void poll_unchanged_answeredOnThe304Path_andSeen() throws Exception {
     TestDevice d = TestDevice.enroll(s, "fast-poll", "henb");
-    String etag = firstContactEtag(d);
+    String etag = d.firstContact().etag();
     String observed = "http_server_requests_seconds_count{error=\"none\",exception=\"none\","
         + "method=\"GET\",outcome=\"REDIRECTION\",status=\"304\",uri=\"/api/device/v1/poll\"}";
     double before = metric(observed);

@@ -138,6 +138,31 @@ public final class TestDevice {
     return s.http.get("/api/audit?tail=true&limit=" + n, s.adminToken()).body();
   }
 
+  /**
+   * This device's poll once its first-contact attestation is asked (enrollment makes it due at
+   * once; the scheduler opens it within seconds). A test that compares ETags starts here: before,
+   * the nonce of a challenge opened between two polls changed the ETag, and a control's 304
+   * failed (CI, once in a few hundred runs).
+   */
+  public DeviceClient.PollAnswer firstContact() throws IOException, DeviceApiException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (true) {
+      DeviceClient.PollAnswer a = client.poll(null);
+      if (a.poll().attestation() != null) {
+        return a;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(id + ": no first-contact attestation asked within 20 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(id + ": interrupted waiting for first contact", e);
+      }
+    }
+  }
+
   public DeviceIdentity identity() {
     return client.identity();
   }
