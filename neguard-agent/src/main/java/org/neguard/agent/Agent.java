@@ -341,10 +341,13 @@ public final class Agent {
     }
     DeviceClient enrolling = DeviceClient.enrolling(config.serverUrl(), trust, deviceKeys);
     Backoff backoff = new Backoff(config.pollInterval(), config.maxBackoff(), new SecureRandom());
+    DeviceClient.Enrollment done;
     while (true) {
       try {
-        enrolling.enroll(config.enrollToken(), config.deviceId(), config.neType(),
-            config.labels(), installed().map(List::of).orElse(List.of()));
+        // The key is saved as pending before the request: an agent stopped before the answer
+        // came asks again with it, and the server answers again (docs/AGENT.md).
+        done = enrolling.enrollInto(idDir, config.enrollToken(), config.deviceId(),
+            config.neType(), config.labels(), installed().map(List::of).orElse(List.of()));
         break;
       } catch (DeviceApiException e) {
         log.event("enroll_refused", "status", e.status(), "code", e.code(), "message",
@@ -368,11 +371,11 @@ public final class Agent {
         }
       }
     }
-    enrolling.identity().save(idDir);
     retainKey(enrolling.identity());
     client = DeviceClient.of(config.serverUrl(), enrolling.identity(), deviceKeys);
     log.event("enrolled", "deviceId", config.deviceId(), "serial",
-        enrolling.identity().serial(), "key", config.tpmDeviceKey() ? "tpm" : "file");
+        enrolling.identity().serial(), "key", config.tpmDeviceKey() ? "tpm" : "file",
+        "pendingKey", done.pendingKey());
     return EXIT_OK;
   }
 

@@ -23,10 +23,11 @@ import org.neguard.server.device.TestDevice;
  * Crash-safe certificate renewal in the real agent process against a real server (docs/AGENT.md,
  * "The device identity and its renewal"): the identity directory is left as a crash between the
  * server's answer and the agent's save leaves it, and the restarted agent completes the renewal
- * by itself; a key file that is not the certificate's stops the agent with a reason code.
+ * by itself, as it does an enrollment whose answer a crash lost; a key file that is not the
+ * certificate's stops the agent with a reason code.
  */
-@DisplayName("SRC-2 OBJ-1 the agent process: a renewal a crash interrupted completes at restart;"
-    + " a key of another certificate is refused")
+@DisplayName("SRC-2 OBJ-1 the agent process: a renewal or an enrollment a crash interrupted"
+    + " completes at restart; a key of another certificate is refused")
 class AgentRenewalProcessTest {
   static AgentFleet fleet;
 
@@ -92,6 +93,46 @@ class AgentRenewalProcessTest {
           () -> DeviceClient.of(fleet.server.deviceUrl(), gone).orderKeys());
       assertThat(e.status()).as(gone.serial()).isEqualTo(401);
     }
+    ne.stop();
+  }
+
+  @Test
+  @DisplayName("SRC-1 the agent sent its enrollment and died before the answer (the server had"
+      + " enrolled it, its token is spent): restarted, it asks again with the pending key and"
+      + " the same token, and the server certifies that key again")
+  void agent_crashAfterEnrollmentSent_restartIsAnsweredAgainForItsKey() throws Exception {
+    AgentFleet.Ne ne = fleet.ne("ne-enroll-lost").configure("mme");
+    Path idDir = ne.state().resolve("identity");
+    java.util.Properties config = new java.util.Properties();
+    try (var in = Files.newBufferedReader(ne.config)) {
+      config.load(in);
+    }
+    String token = config.getProperty("enroll.token");
+    // The agent's first steps, then the crash: the pending key saved, the enrollment sent and
+    // committed by the server, its answer lost.
+    Files.createDirectories(idDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+    KeyPair pending = DeviceIdentity.newKeyPair();
+    DeviceIdentity.savePending(idDir, pending);
+    DeviceClient lost = TestDevice.client(fleet.server.deviceUrl(),
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("caCertificate",
+            Files.readString(ne.home.resolve("device-ca.pem"))), pending);
+    lost.enroll(token, ne.id, "mme", java.util.List.of(), java.util.List.of());
+    assertThat(fleet.device(ne.id).path("certificateSerial").asText())
+        .isEqualTo(lost.identity().serial());
+
+    ne.start();
+    var enrolled = ne.await("enrolled", e -> true);
+    assertThat(enrolled.path("pendingKey").asText()).isEqualTo("reused");
+    DeviceIdentity saved = DeviceIdentity.load(idDir);
+    assertThat(saved.serial()).isEqualTo(enrolled.path("serial").asText())
+        .isNotEqualTo(lost.identity().serial());
+    assertThat(saved.certificate().getPublicKey()).isEqualTo(pending.getPublic());
+    assertThat(idDir.resolve("renewal.pending")).doesNotExist();
+    assertThat(fleet.device(ne.id).path("certificateSerial").asText()).isEqualTo(saved.serial());
+    ne.await("poll", e -> true);
+    assertThat(catchThrowableOfType(DeviceApiException.class, lost::orderKeys).status())
+        .as("the certificate whose answer was lost").isEqualTo(401);
     ne.stop();
   }
 

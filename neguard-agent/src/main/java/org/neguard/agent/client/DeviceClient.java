@@ -205,6 +205,47 @@ public final class DeviceClient {
     return e;
   }
 
+  /** An enrollment done: the server's answer, and the key it certified. */
+  public record Enrollment(Enrolled answer, String pendingKey) {}
+
+  /**
+   * Enrolls, as {@link #enroll}, crash-safely into the identity directory {@code dir}: the key of
+   * an enrollment that was sent but not answered before the agent stopped is reused, else a new
+   * key pair is made and saved as pending ({@link DeviceIdentity#savePending}) before the
+   * request; the identity issued is saved in {@code dir}. So a device whose answer was lost asks
+   * again with its token and the same key after a restart too, and the server certifies that key
+   * again (docs/DEPLOYMENTS.md, "Enrollment"). Called again after an I/O error, it sends the same
+   * key without reading {@code dir}.
+   *
+   * @return the server's answer and {@code pendingKey}: {@code new}, {@code reused}, or {@code
+   *     discarded: <why>} when an unusable pending key was dropped and a new one made
+   * @throws IOException also when a pending key's holder (a TPM) fails this time: the key is
+   *     kept for the next attempt ({@link DeviceIdentity#pendingKey})
+   * @throws DeviceApiException as {@link #enroll}
+   */
+  public synchronized Enrollment enrollInto(Path dir, String token, String deviceId,
+      String neType, List<String> labels, List<InstalledPackage> installed)
+      throws IOException, DeviceApiException {
+    if (identity != null) {
+      throw new IllegalStateException("already enrolled as " + identity.deviceId());
+    }
+    String how = "reused";
+    if (enrolling == null) {
+      DeviceIdentity.directory(dir);
+      DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(dir, keys, null);
+      KeyPair pair = pending.keyPair();
+      if (pair == null) {
+        how = pending.discarded() == null ? "new" : "discarded: " + pending.discarded();
+        pair = keys.newKeyPair();
+        DeviceIdentity.savePending(dir, pair);
+      }
+      enrolling = pair;
+    }
+    Enrolled answer = enroll(token, deviceId, neType, labels, installed);
+    identity.save(dir);
+    return new Enrollment(answer, how);
+  }
+
   /** Polls: 304 (nothing changed since {@code etag}) or what the device must do now. */
   public PollAnswer poll(String etag) throws IOException, DeviceApiException {
     HttpsURLConnection c = open("GET", "/api/device/v1/poll");

@@ -69,7 +69,10 @@ public final class DeviceIdentity {
   static final String KEY_SUFFIX = ".key";
   static final String CERTIFICATE = "device.crt";
   static final String CA = "ca.crt";
-  /** A renewal under way: the pending key's public key (PEM). */
+  /**
+   * A renewal or an enrollment under way: the pending key's public key (PEM); named for the
+   * renewal, which used it first (an agent's directory may hold one).
+   */
   static final String PENDING = "renewal.pending";
   private static final FileAttribute<?> OWNER_ONLY =
       PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
@@ -159,10 +162,7 @@ public final class DeviceIdentity {
    * pending renewal's marker (a TPM's key blobs are its own to remove).
    */
   public void save(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
+    directory(dir);
     Path key = null;
     if (keyPair.getPrivate().getEncoded() != null) {
       key = keyFile(dir, keyPair.getPublic());
@@ -179,10 +179,18 @@ public final class DeviceIdentity {
     }
   }
 
+  /** Creates the identity directory {@code dir}, closed to group and others, if it is missing. */
+  static void directory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+  }
+
   /**
-   * Saves {@code pair} as the pending key of a renewal, before the renewal is requested: its key
-   * file (none for a key held elsewhere, which {@link DeviceKeys#newKeyPair} kept), then the
-   * marker naming its public key. The current identity is untouched.
+   * Saves {@code pair} as the pending key of a renewal or an enrollment, before it is requested:
+   * its key file (none for a key held elsewhere, which {@link DeviceKeys#newKeyPair} kept), then
+   * the marker naming its public key. The current identity, if any, is untouched.
    */
   public static void savePending(Path dir, KeyPair pair) throws IOException {
     if (pair.getPrivate().getEncoded() != null) {
@@ -192,7 +200,8 @@ public final class DeviceIdentity {
   }
 
   /**
-   * What an interrupted renewal left in {@code dir}: a pending key to reuse, or nothing. A
+   * What an interrupted renewal or enrollment left in {@code dir}: a pending key to reuse, or
+   * nothing. A
    * pending key that is {@code current}'s (the crash came after the switch) only has its marker
    * and the old key removed; one that cannot be used (a marker or key file truncated, the key
    * gone or not the marker's: {@link DeviceKeys#lost}) is discarded, and the next renewal makes
@@ -205,8 +214,9 @@ public final class DeviceIdentity {
   public record Pending(KeyPair keyPair, String discarded) {}
 
   /**
-   * Looks for a pending renewal's key: see {@link Pending}.
+   * Looks for a pending renewal's or enrollment's key: see {@link Pending}.
    *
+   * @param current the device's identity, or null before it enrolled
    * @throws IOException the pending key's holder failed this time ({@link DeviceKeys#lost} is
    *     false): the key and its marker are kept for the next attempt, since the server may have
    *     certified that key and then takes no other until the device enrolls again
@@ -234,7 +244,7 @@ public final class DeviceIdentity {
       Files.delete(marker);
       return new Pending(null, marker + " is unreadable (" + e.getMessage() + ")");
     }
-    if (java.util.Arrays.equals(pending.getEncoded(),
+    if (current != null && java.util.Arrays.equals(pending.getEncoded(),
         current.keyPair().getPublic().getEncoded())) {
       current.save(dir); // the crash came after the switch: finish its clean-up
       return new Pending(null, null);

@@ -223,6 +223,41 @@ class DeviceClientTest {
         .isNotEqualTo(enrollKeys.get(0));
   }
 
+  @Test
+  @org.junit.jupiter.api.DisplayName("SRC-1 an enrollment whose answer was lost before the agent"
+      + " stopped is asked again after the restart with the key saved as pending in the identity"
+      + " directory (0700); a pending key a crash truncated is replaced by a new one")
+  void enrollInto_answerLostThenRestart_sameKeyFromThePendingFile() throws Exception {
+    Path id = dir.resolve("identity");
+    String token = "net_0000000000000000_" + "1".repeat(64);
+    for (int restart = 0; restart < 2; restart++) {
+      DeviceClient agent = DeviceClient.enrolling(
+          URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+          new DeviceClient.Trust(ca, null));
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> agent.enrollInto(id,
+          token, "dev-1", "MME", List.of(), List.of())))
+          .isInstanceOf(java.io.IOException.class);
+    }
+    assertThat(enrollKeys).hasSize(2).doesNotContain("no CSR");
+    assertThat(enrollKeys.get(1)).as("the restarted agent's key").isEqualTo(enrollKeys.get(0));
+    assertThat(Files.getPosixFilePermissions(id))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    assertThat(DeviceIdentity.fileKeys(id)).hasSize(1);
+    assertThat(Files.getPosixFilePermissions(DeviceIdentity.fileKeys(id).get(0)))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+
+    Path marker = id.resolve(DeviceIdentity.PENDING);
+    Files.writeString(marker, Files.readString(marker).substring(0, 40));
+    DeviceClient afterCrash = DeviceClient.enrolling(
+        URI.create("https://127.0.0.1:" + server.getAddress().getPort()),
+        new DeviceClient.Trust(ca, null));
+    org.assertj.core.api.Assertions.catchThrowable(() -> afterCrash.enrollInto(id, token,
+        "dev-1", "MME", List.of(), List.of()));
+    assertThat(enrollKeys).hasSize(3);
+    assertThat(enrollKeys.get(2)).as("a new key for a marker that no longer names one")
+        .isNotEqualTo(enrollKeys.get(0));
+  }
+
   @AfterEach
   void stop() {
     server.stop(0);
