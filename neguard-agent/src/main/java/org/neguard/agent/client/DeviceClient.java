@@ -77,6 +77,8 @@ public final class DeviceClient {
   private volatile boolean keepAlive = true;
   /** The key of this client's enrollment, kept across its attempts. */
   private KeyPair enrolling;
+  /** How {@link #enrollInto} came by {@link #enrolling}: new, reused or discarded: why. */
+  private String enrollingKey;
 
   /**
    * How the agents' port is trusted before the device has an identity.
@@ -182,27 +184,15 @@ public final class DeviceClient {
   public synchronized Enrolled enroll(String token, String deviceId, String neType,
       List<String> labels, List<InstalledPackage> installed)
       throws IOException, DeviceApiException {
-    if (identity != null) {
-      throw new IllegalStateException("already enrolled as " + identity.deviceId());
-    }
+    requireUnenrolled();
     // The same key for every attempt of this client: a device whose answer was lost asks again
     // with its token and key, and the server certifies that key again (and no other).
-    KeyPair pair = enrolling;
-    if (pair == null) {
-      pair = keys.newKeyPair();
-      enrolling = pair;
+    if (enrolling == null) {
+      enrolling = keys.newKeyPair();
     }
-    Enrolled e = json("/api/device/v1/enroll", new EnrollRequest(token, deviceId,
-        neType, labels, DeviceIdentity.csr(deviceId, pair), installed), Enrolled.class, 201);
-    X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());
-    if (!trust.admits(ca)) {
-      throw DeviceApiException.local("CERT_UNTRUSTED", "the server named a device CA other"
-          + " than the trusted one (SHA-256 " + DeviceIdentity.sha256(ca) + ")");
-    }
-    DeviceIdentity id = new DeviceIdentity(deviceId, pair,
-        DeviceIdentity.certificate(e.certificate()), ca);
-    use(id);
-    return e;
+    Issued issued = requestEnrollment(token, deviceId, neType, labels, installed);
+    use(issued.identity());
+    return issued.answer();
   }
 
   /** An enrollment done: the server's answer, and the key it certified. */
@@ -212,13 +202,15 @@ public final class DeviceClient {
    * Enrolls, as {@link #enroll}, crash-safely into the identity directory {@code dir}: the key of
    * an enrollment that was sent but not answered before the agent stopped is reused, else a new
    * key pair is made and saved as pending ({@link DeviceIdentity#savePending}) before the
-   * request; the identity issued is saved in {@code dir}. So a device whose answer was lost asks
-   * again with its token and the same key after a restart too, and the server certifies that key
-   * again (docs/DEPLOYMENTS.md, "Enrollment"). Called again after an I/O error, it sends the same
-   * key without reading {@code dir}.
+   * request; the identity issued is saved in {@code dir} before it is used. So a device whose
+   * answer was lost asks again with its token and the same key after a restart too, and the
+   * server certifies that key again (docs/DEPLOYMENTS.md, "Enrollment"). Called again after an
+   * I/O error (the save's included), it sends the same key without reading {@code dir}.
    *
    * @return the server's answer and {@code pendingKey}: {@code new}, {@code reused}, or {@code
-   *     discarded: <why>} when an unusable pending key was dropped and a new one made
+   *     discarded: <why>} when an unusable pending key was dropped and a new one made (said by
+   *     every attempt of this client, not only the first)
+   * @throws IllegalStateException {@code dir} holds a certificate: a device identity to load
    * @throws IOException also when a pending key's holder (a TPM) fails this time: the key is
    *     kept for the next attempt ({@link DeviceIdentity#pendingKey})
    * @throws DeviceApiException as {@link #enroll}
@@ -226,24 +218,58 @@ public final class DeviceClient {
   public synchronized Enrollment enrollInto(Path dir, String token, String deviceId,
       String neType, List<String> labels, List<InstalledPackage> installed)
       throws IOException, DeviceApiException {
-    if (identity != null) {
-      throw new IllegalStateException("already enrolled as " + identity.deviceId());
-    }
-    String how = "reused";
+    requireUnenrolled();
     if (enrolling == null) {
       DeviceIdentity.directory(dir);
+      if (Files.exists(dir.resolve(DeviceIdentity.CERTIFICATE))) {
+        throw new IllegalStateException(dir + " holds a device identity: load it");
+      }
       DeviceIdentity.Pending pending = DeviceIdentity.pendingKey(dir, keys, null);
       KeyPair pair = pending.keyPair();
+      enrollingKey = "reused";
       if (pair == null) {
-        how = pending.discarded() == null ? "new" : "discarded: " + pending.discarded();
+        enrollingKey = pending.discarded() == null ? "new" : "discarded: " + pending.discarded();
+        // No certificate and no pending key: nothing here can need a file key left by an
+        // attempt whose marker was lost, and one left could later be taken for the identity's.
+        for (Path stray : DeviceIdentity.fileKeys(dir)) {
+          Files.delete(stray);
+        }
         pair = keys.newKeyPair();
         DeviceIdentity.savePending(dir, pair);
       }
       enrolling = pair;
     }
-    Enrolled answer = enroll(token, deviceId, neType, labels, installed);
-    identity.save(dir);
-    return new Enrollment(answer, how);
+    Issued issued = requestEnrollment(token, deviceId, neType, labels, installed);
+    // Saved before it is used: a save that fails leaves this client unenrolled, and its next
+    // attempt asks again with the same key.
+    issued.identity().save(dir);
+    use(issued.identity());
+    return new Enrollment(issued.answer(), enrollingKey);
+  }
+
+  /** The server's answer to an enrollment and the identity it makes, not yet in use. */
+  private record Issued(Enrolled answer, DeviceIdentity identity) {}
+
+  /** Sends the enrollment with {@link #enrolling} and checks the CA the answer names. */
+  private Issued requestEnrollment(String token, String deviceId, String neType,
+      List<String> labels, List<InstalledPackage> installed)
+      throws IOException, DeviceApiException {
+    Enrolled e = json("/api/device/v1/enroll", new EnrollRequest(token, deviceId,
+        neType, labels, DeviceIdentity.csr(deviceId, enrolling), installed), Enrolled.class,
+        201);
+    X509Certificate ca = DeviceIdentity.certificate(e.caCertificate());
+    if (!trust.admits(ca)) {
+      throw DeviceApiException.local("CERT_UNTRUSTED", "the server named a device CA other"
+          + " than the trusted one (SHA-256 " + DeviceIdentity.sha256(ca) + ")");
+    }
+    return new Issued(e, new DeviceIdentity(deviceId, enrolling,
+        DeviceIdentity.certificate(e.certificate()), ca));
+  }
+
+  private void requireUnenrolled() {
+    if (identity != null) {
+      throw new IllegalStateException("already enrolled as " + identity.deviceId());
+    }
   }
 
   /** Polls: 304 (nothing changed since {@code etag}) or what the device must do now. */

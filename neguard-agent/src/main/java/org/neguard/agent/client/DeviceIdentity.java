@@ -253,7 +253,7 @@ public final class DeviceIdentity {
       return new Pending(new KeyPair(pending, keys.privateKey(dir, pending)), null);
     } catch (IOException e) {
       if (!keys.lost(e)) {
-        throw new IOException("the pending key " + keyId(pending) + " of a renewal under way"
+        throw new IOException("the pending key " + keyId(pending) + " of a renewal or enrollment under way"
             + " cannot be used now, kept for the next attempt: " + e.getMessage(), e);
       }
       Files.delete(marker);

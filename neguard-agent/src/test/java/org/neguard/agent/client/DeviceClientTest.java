@@ -226,7 +226,8 @@ class DeviceClientTest {
   @Test
   @org.junit.jupiter.api.DisplayName("SRC-1 an enrollment whose answer was lost before the agent"
       + " stopped is asked again after the restart with the key saved as pending in the identity"
-      + " directory (0700); a pending key a crash truncated is replaced by a new one")
+      + " directory (0700); a pending key whose marker was damaged is replaced by a new one,"
+      + " the old key's file removed")
   void enrollInto_answerLostThenRestart_sameKeyFromThePendingFile() throws Exception {
     Path id = dir.resolve("identity");
     String token = "net_0000000000000000_" + "1".repeat(64);
@@ -256,6 +257,8 @@ class DeviceClientTest {
     assertThat(enrollKeys).hasSize(3);
     assertThat(enrollKeys.get(2)).as("a new key for a marker that no longer names one")
         .isNotEqualTo(enrollKeys.get(0));
+    assertThat(DeviceIdentity.fileKeys(id)).as("the new key's file alone").hasSize(1);
+    assertThat(Files.readString(marker)).isNotEmpty();
   }
 
   @AfterEach
