@@ -304,7 +304,9 @@ class AgentProcessTest {
     u.stop();
     assertThat(u.events().get(u.events().size() - 1).path("event").asText())
         .isEqualTo("stopped");
-    assertThat(u.state().resolve("identity")).doesNotExist();
+    // Not enrolled; the key it asked with stays pending for the next start's attempts.
+    assertThat(u.state().resolve("identity").resolve("device.crt")).doesNotExist();
+    assertThat(u.state().resolve("identity").resolve("renewal.pending")).exists();
   }
 
   /**
