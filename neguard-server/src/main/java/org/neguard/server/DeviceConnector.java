@@ -18,6 +18,7 @@ import org.apache.tomcat.util.net.SSLHostConfig;
 import org.apache.tomcat.util.net.SSLHostConfigCertificate;
 import org.apache.tomcat.util.net.jsse.JSSEImplementation;
 import org.neguard.pki.CertificateIssuer;
+import org.neguard.pki.TlsKeyExchange;
 import org.neguard.server.keys.ServerKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,8 @@ final class DeviceConnector {
    * @throws IllegalStateException when the port cannot be opened (in use, not permitted)
    */
   static URI start(TomcatWebServer web, ServerKeys keys, ServerConfig config) {
+    // Before the port opens: its TLS looks its key exchange up among the providers.
+    String keyExchange = TlsKeyExchange.installAwsLc();
     ServerKeys.DeviceCa ca = keys.deviceCa();
     char[] password = new char[24];
     SecureRandom random = new SecureRandom();
@@ -97,7 +100,8 @@ final class DeviceConnector {
           + " on " + config.bindAddress() + " (" + c.getStateName() + ")");
     }
     URI url = URI.create("https://" + urlHost(config) + ":" + c.getLocalPort());
-    LOG.info("agents' port (mutual TLS, device CA) listening on {}", url);
+    LOG.info("agents' port (mutual TLS, device CA; key exchange: {}) listening on {}",
+        keyExchange, url);
     return url;
   }
 

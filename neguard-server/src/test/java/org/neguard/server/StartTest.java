@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.neguard.pki.TlsKeyExchange;
+import org.neguard.testing.Openssl;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
 
@@ -89,6 +91,23 @@ class StartTest {
       assertThat(e).isNotNull();
       assertThat(e.getMessage()).contains("another NEGuard server is using the data directory");
       assertThat(new Http(first.url()).get("/actuator/health", null).status()).isEqualTo(200);
+    }
+  }
+
+  /**
+   * Issue 15's server CPU (docs/BENCHMARKS.md, "The TLS key exchange on AWS-LC"): the agents'
+   * port computes a P-256 exchange, what agents offer, on AWS-LC; openssl is the client.
+   */
+  @Test
+  void agentsPort_p256KeyShare_agreedByAwsLc() throws Exception {
+    try (TestServer s = TestServer.start()) {
+      URI agents = s.server.deviceUrl();
+      long before = TlsKeyExchange.awsLcAgreements();
+      Openssl.Result r = Openssl.run(dir, new byte[0], "s_client", "-connect",
+          agents.getHost() + ":" + agents.getPort(), "-tls1_3", "-groups", "P-256", "-brief");
+      assertThat(r.exit()).as(r.stderr()).isZero();
+      assertThat(r.stderr()).contains("Server Temp Key: ECDH, prime256v1");
+      assertThat(TlsKeyExchange.awsLcAgreements()).isGreaterThan(before);
     }
   }
 

@@ -705,7 +705,7 @@ public final class DeviceClient {
       SSLContext tls = SSLContext.getInstance("TLS");
       KeyManager[] keys = id == null ? null : new KeyManager[] {new OneKey(id)};
       tls.init(keys, new TrustManager[] {trustManager(trust)}, null);
-      return tls.getSocketFactory();
+      return new P256Sockets(tls.getSocketFactory());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up TLS for the agents' API", e);
     }

@@ -40,6 +40,7 @@ import org.neguard.cli.support.ServerClient;
 import org.neguard.cli.support.StopSignal;
 import org.neguard.cli.support.TerminalProgress;
 import org.neguard.io.FileTrees;
+import org.neguard.pki.TlsKeyExchange;
 import org.neguard.verdict.Reason;
 import org.neguard.verdict.ReasonCode;
 import org.neguard.verdict.RefusalException;
@@ -167,6 +168,8 @@ final class SimAgentsCommand extends ClientCommand {
     if (threads < 1 || threads > 256) {
       throw usage("--threads must be 1 to 256: " + threads);
     }
+    // The NEs' side of the key exchange on AWS-LC too: CPU this machine's server gets.
+    TlsKeyExchange.installAwsLc();
     ServerClient server = server();
     Output out = output();
     SimStats stats = new SimStats();

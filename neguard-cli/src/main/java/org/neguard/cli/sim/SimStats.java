@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.neguard.agent.client.DeviceApiException;
+import org.neguard.pki.TlsKeyExchange;
 
 /**
  * What the simulated devices did, counted as it happens by the pool's threads: the numbers of the
@@ -165,6 +166,8 @@ final class SimStats {
     // server, what the server could not have.
     m.put("cpuSeconds",
         cpu < 0 || countCpuStart < 0 ? null : round((cpu - countCpuStart) / 1e9, 3));
+    // What the simulated NEs' side of each TLS key exchange ran on (TlsKeyExchange).
+    m.put("tlsKeyExchange", TlsKeyExchange.installAwsLc());
     m.put("polls", p);
     m.put("pollsPerSecond", round(seconds == 0 ? 0 : p / seconds, 1));
     m.put("scheduledPollsPerSecond", round(enrolled.get() * 1e9 / pollInterval.toNanos(), 1));
