@@ -30,7 +30,8 @@ import org.neguard.pki.TlsKeyExchange;
  * MODE: {@code jdk} (the JDK's groups and providers: JDK 25 sends X25519 and P-256 shares,
  * X25519 is agreed), {@code p256} (the client offers P-256 alone, {@link
  * TlsKeyExchange#offerP256}, on the JDK's provider), {@code p256-awslc} (the same with {@link
- * TlsKeyExchange#installAwsLc}: what the server and an agent on JDK 20+ do). Three rounds of
+ * TlsKeyExchange#installAwsLc}: what the server and the simulator do; an agent has no AWS-LC,
+ * its side is {@code p256}'s). Three rounds of
  * CONNECTIONS (default 3000), each printed; the first warms up.
  */
 public final class TlsResume {

@@ -2,6 +2,11 @@ package org.neguard.pki;
 
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.security.Security;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 
@@ -24,6 +29,33 @@ public final class Curves {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("every JDK has P-256", e);
     }
+  }
+
+  /**
+   * A new P-256 key pair for a key that lives (a CA, a signing or TUF key): from the first
+   * provider of EC key pairs other than the TLS key exchange's ({@link TlsKeyExchange}, which
+   * the server puts first for its sessions' keys), so the JDK's unless the JVM is configured
+   * otherwise.
+   *
+   * @param random the randomness, or null for the provider's own
+   */
+  public static KeyPair newP256KeyPair(SecureRandom random) {
+    for (Provider p : Security.getProviders("KeyPairGenerator.EC")) {
+      if (!p.getName().equals(TlsKeyExchange.NAME)) {
+        try {
+          KeyPairGenerator g = KeyPairGenerator.getInstance("EC", p);
+          if (random == null) {
+            g.initialize(new ECGenParameterSpec("secp256r1"));
+          } else {
+            g.initialize(new ECGenParameterSpec("secp256r1"), random);
+          }
+          return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException(p.getName() + " cannot generate a P-256 key pair", e);
+        }
+      }
+    }
+    throw new IllegalStateException("no provider of P-256 key pairs in this JVM");
   }
 
   /** P-256's parameters, as the JDK's provider gives them. */

@@ -3,7 +3,6 @@ package org.neguard.pki;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 
 /** Key types NEGuard signs with. */
 public enum KeyType {
@@ -18,8 +17,7 @@ public enum KeyType {
       KeyPairGenerator g;
       switch (this) {
         case EC_P256 -> {
-          g = KeyPairGenerator.getInstance("EC");
-          g.initialize(new ECGenParameterSpec("secp256r1"));
+          return Curves.newP256KeyPair(null);
         }
         case RSA_2048 -> {
           g = KeyPairGenerator.getInstance("RSA");

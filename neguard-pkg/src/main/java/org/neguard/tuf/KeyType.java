@@ -4,7 +4,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
-import java.security.spec.ECGenParameterSpec;
+import org.neguard.pki.Curves;
 
 /**
  * The two key types a NEGuard repository signs with, each with its TUF {@code keytype} and
@@ -38,9 +38,7 @@ public enum KeyType {
       if (this == ED25519) {
         return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       }
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-      return g.generateKeyPair();
+      return Curves.newP256KeyPair(new SecureRandom());
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK cannot generate a " + this + " key", e);
     }

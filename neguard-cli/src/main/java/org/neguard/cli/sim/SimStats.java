@@ -167,7 +167,7 @@ final class SimStats {
     m.put("cpuSeconds",
         cpu < 0 || countCpuStart < 0 ? null : round((cpu - countCpuStart) / 1e9, 3));
     // What the simulated NEs' side of each TLS key exchange ran on (TlsKeyExchange).
-    m.put("tlsKeyExchange", TlsKeyExchange.installAwsLc());
+    m.put("tlsKeyExchange", TlsKeyExchange.described());
     m.put("polls", p);
     m.put("pollsPerSecond", round(seconds == 0 ? 0 : p / seconds, 1));
     m.put("scheduledPollsPerSecond", round(enrolled.get() * 1e9 / pollInterval.toNanos(), 1));

@@ -4,11 +4,9 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +25,7 @@ import org.neguard.api.WireTime;
 import org.neguard.api.device.OrderKey;
 import org.neguard.order.OrderSigner;
 import org.neguard.pki.CertificateIssuer;
+import org.neguard.pki.Curves;
 import org.neguard.pki.DemoPki;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DuplicateKeyException;
@@ -230,13 +229,7 @@ public final class ServerKeys {
   }
 
   public static KeyPair newKeyPair() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no P-256 key generator in this JVM", e);
-    }
+    return Curves.newP256KeyPair(null);
   }
 
   /** PEM text of a key (a private key as PKCS#8) or certificate. */
