@@ -535,6 +535,8 @@ public final class Agent {
   private volatile DeploymentOrder current;
   /** When the bundle verifier's hashing ended, for the verified_extracted event's timings. */
   private volatile long verifiedNanos;
+  /** The order's downloaded bundle, removed once the order has an outcome. */
+  private volatile Path orderBundle;
 
   private void carryOut(DeviceOrder order) throws IOException, DeviceApiException {
     log.event("order", "orderId", order.orderId(), "deploymentId", order.deploymentId());
@@ -565,6 +567,7 @@ public final class Agent {
       log.event("tuf_verified", "orderId", order.orderId(), "target", target.name(),
           "length", target.length());
       bundle = download.resolve(o.bundleSha256() + ".ngp");
+      orderBundle = bundle;
       client.downloadBundle(o.bundleSha256(), o.bundleLength(), bundle);
       log.event("downloaded", "orderId", order.orderId(), "bytes", o.bundleLength());
       stillValid(o);
@@ -708,6 +711,7 @@ public final class Agent {
     } finally {
       current = null;
       inFlight = null;
+      orderBundle = null;
       if (bundle != null && !keep) {
         Files.deleteIfExists(bundle);
       }
@@ -1022,6 +1026,13 @@ public final class Agent {
    */
   private void finish(Feedback f) throws IOException, DeviceApiException {
     settle(f);
+    // An order with an outcome needs its bundle no more (it comes again with the next order):
+    // it goes before the server hears the outcome, so that what the server shows is what the
+    // NE holds, a full disk freed included, even if the send fails.
+    if (orderBundle != null) {
+      Files.deleteIfExists(orderBundle);
+      orderBundle = null;
+    }
     sendOutcome();
   }
 
