@@ -129,7 +129,8 @@ public final class TlsKeyExchange {
       try {
         why = AwsLc.install();
       } catch (LinkageError absent) {
-        why = "not on the class path or not for this platform (" + absent + ")";
+        why = "the JDK's (AWS-LC is not on the class path or not for this platform: " + absent
+            + ")";
       }
       installed = why;
     }
@@ -161,7 +162,7 @@ public final class TlsKeyExchange {
         return "the JDK's (a provider named " + NAME + " is installed already, not this one)";
       }
       return accp.getAwsLcVersionStr() + " (Amazon Corretto Crypto Provider "
-          + accp.getVersionStr() + ") for EC key pairs and ECDH";
+          + accp.getVersionStr() + ") for P-256 key pairs and ECDH";
     }
 
     /**
