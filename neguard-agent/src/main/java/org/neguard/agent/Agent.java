@@ -1026,17 +1026,13 @@ public final class Agent {
    */
   private void finish(Feedback f) throws IOException, DeviceApiException {
     settle(f);
-    // An order with an outcome needs its bundle no more (it comes again with the next order):
-    // it goes before the server hears the outcome, so that what the server shows is what the
-    // NE holds, a full disk freed included, even if the send fails.
-    if (orderBundle != null) {
-      Files.deleteIfExists(orderBundle);
-      orderBundle = null;
-    }
     sendOutcome();
   }
 
-  /** Journals {@code f} as the order's outcome and writes last-result.json; sends nothing. */
+  /**
+   * Journals {@code f} as the order's outcome, writes last-result.json and removes the order's
+   * downloaded bundle; sends nothing.
+   */
   private void settle(Feedback f) throws IOException {
     Journal.Entry j = inFlight != null && inFlight.orderId().equals(f.orderId()) ? inFlight
         : journal.read().filter(e -> e.orderId().equals(f.orderId()))
@@ -1064,6 +1060,13 @@ public final class Agent {
     }
     r.put("reasons", reasons);
     Journal.writeSynced(config.stateDir().resolve(LAST_RESULT), StateJson.write(r));
+    // An order with an outcome needs its bundle no more (it comes again with the next order). It
+    // goes before the server hears the outcome, so that what the server shows is what the NE
+    // holds, the space of a full disk freed included, whether the send succeeds or not.
+    if (orderBundle != null) {
+      Files.deleteIfExists(orderBundle);
+      orderBundle = null;
+    }
   }
 
   /**
@@ -1119,10 +1122,12 @@ public final class Agent {
         j.acked());
     if (j.phase() == Journal.Phase.DONE) {
       completeRecord(j);
+      removeDownloads(null); // the order is over: a bundle the crash left is of no use
       return;
     }
     if (j.phase().afterSwitch()) {
       rollBackInterrupted(j, "the agent was interrupted");
+      removeDownloads(null);
       return;
     }
     // Before the switch: nothing active changed. A complete slot that was never switched to

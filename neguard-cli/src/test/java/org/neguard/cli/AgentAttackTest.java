@@ -188,6 +188,21 @@ class AgentAttackTest {
     }
   }
 
+  /** last-result.json once it is about {@code orderId} (10 s at most). */
+  static JsonNode awaitLastResult(AgentFleet.Ne ne, String orderId) throws Exception {
+    Path file = ne.state().resolve("last-result.json");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      JsonNode last = Files.exists(file) ? JSON.readTree(file.toFile()) : null;
+      if (last != null && last.path("orderId").asText().equals(orderId)) {
+        return last;
+      }
+      assertThat(System.nanoTime()).as("last-result.json of %s: %s", orderId, last)
+          .isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
   /** Events of the agent about one order, by name. */
   static List<String> eventsOf(AgentFleet.Ne ne, String orderId) throws IOException {
     return ne.events().stream().filter(e -> e.path("orderId").asText().equals(orderId))
@@ -437,9 +452,12 @@ class AgentAttackTest {
       return resp;
     });
     String dep;
+    String orderId;
     try {
       dep = fleet.deploy("core", "2.0", "ne-a", "--expires", expires.toString());
-      a.await("order", e -> true);
+      String deployment = dep;
+      orderId = a.await("order", e -> e.path("deploymentId").asText().equals(deployment))
+          .path("orderId").asText();
       while (Instant.now().isBefore(expires.plusSeconds(2))) {
         Thread.sleep(200);
       }
@@ -447,14 +465,17 @@ class AgentAttackTest {
       proxy.tamper(TamperingProxy.Tamper.PASS);
       proxy.cut(false);
     }
-    JsonNode refused = a.await("refused", e -> e.path("codes").asText().equals(
-        "ORDER_VALIDITY"));
+    // This order's refusal (an earlier test's is in the same log), then its result file, which
+    // the agent writes after it logs the refusal.
+    JsonNode refused = a.await("refused", e -> e.path("orderId").asText().equals(orderId)
+        && e.path("codes").asText().equals("ORDER_VALIDITY"));
     assertThat(refused.path("message").asText()).contains("expired");
     List<String> after = a.eventNames().subList(before, a.eventNames().size());
     assertThat(after).as("nothing of the void order installed")
         .doesNotContain("downloaded", "verified_extracted", "activated", "installed");
-    assertThat(Files.readString(a.state().resolve("last-result.json")))
-        .contains("ORDER_VALIDITY").contains("failed");
+    JsonNode last = awaitLastResult(a, orderId);
+    assertThat(last.path("status").asText()).isEqualTo("failed");
+    assertThat(last.path("reasons").path(0).path("code").asText()).isEqualTo("ORDER_VALIDITY");
     assertThat(Files.readSymbolicLink(a.install().resolve("current")).toString())
         .isEqualTo("versions/core@1.0");
     assertThat(JSON.readTree(a.state().resolve("installed.json").toFile()).path("version")

@@ -204,7 +204,7 @@ class AgentCrashTest {
   /**
    * The version {@code current} names is whole (every file's bytes, no extra file),
    * installed.json agrees, and (unless {@code leftoversAllowed}: right after a kill, before the
-   * restart cleans up) nothing temporary is left.
+   * restart cleans up) nothing temporary is left, no slot and no download.
    */
   static void assertWhole(AgentFleet.Ne ne, String version, Path tree, boolean leftoversAllowed)
       throws IOException {
@@ -225,6 +225,13 @@ class AgentCrashTest {
     }
     if (!leftoversAllowed) {
       assertThat(tmpDirs(ne)).isEmpty();
+      // The order is over, whichever way: its bundle goes, after a crash at any step too.
+      Path download = ne.state().resolve("download");
+      if (Files.isDirectory(download)) {
+        try (Stream<Path> s = Files.list(download)) {
+          assertThat(s.toList()).as("no download kept").isEmpty();
+        }
+      }
     }
     JsonNode installed = AgentFleet.JSON.readTree(ne.state().resolve("installed.json")
         .toFile());

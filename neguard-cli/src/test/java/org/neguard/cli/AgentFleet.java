@@ -299,7 +299,10 @@ final class AgentFleet implements AutoCloseable {
       if (!Files.exists(log)) {
         return out;
       }
-      for (String line : Files.readAllLines(log)) {
+      String text = Files.readString(log);
+      // Only whole lines: the agent may be writing the last one (a long event goes out in
+      // pieces), or a kill -9 may have cut it.
+      for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
         if (line.startsWith("{")) {
           out.add(JSON.readTree(line));
         }
