@@ -25,6 +25,9 @@
 # fleet larger than the open files of one process fits (a kept NE holds two on each side).
 # SIMS (1): simulator processes per replica, each with its share of the NEs (a simulated NE
 # keeps about 65 KB of heap: 100,000 in one JVM pass its default heap on a 24 GiB machine).
+# DB_FILE_EVERY (0: off): every so many seconds of the sims' run, the embedded database's file
+# size, and of it the chunks in use and their live pages (the server's metrics), printed at the
+# end (the file that grew without bound, issue 15).
 # NEGUARD names the command (default ./neguard); SERVER_NEGUARD the servers' command (default:
 # NEGUARD), to compare two builds' servers against the same client.
 set -euo pipefail
@@ -155,8 +158,32 @@ for mode in $modes; do
       sims+=($!)
     done
   done
+  sampler=""
+  if [ "$mode" = embedded ] && [ "${DB_FILE_EVERY:-0}" -gt 0 ]; then
+    # The embedded database's file: seconds since the sims started, its bytes.
+    # The server's own measure of it (EmbeddedDatabaseHousekeeping): the chunks in use, their
+    # live pages.
+    token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["servers"][sys.argv[2]]["token"])' \
+      "$work/admin1/credentials.json" "${urls[0]}")
+    (t0=$(date +%s); while :; do
+      m=$(curl -s -H "Authorization: Bearer $token" "${urls[0]}/actuator/prometheus" |
+        awk '/^neguard_database_file_used_bytes /{u=$2} /^neguard_database_file_live_bytes /{l=$2}
+          /^neguard_database_file_written_bytes /{w=$2}
+          /^neguard_database_housekeeping_rewrites_total /{r=$2}
+          END {printf " %d %d %d %d", u, l, w, r}')
+      echo "$(($(date +%s) - t0)) $(stat -c %s "$work/data1/db/neguard.mv.db")$m"
+      sleep "$DB_FILE_EVERY"; done) >"$work/db-file.txt" 2>/dev/null &
+    sampler=$!
+  fi
   for p in "${sims[@]}"; do wait "$p"; done
   sims=()
+  if [ -n "$sampler" ]; then
+    kill "$sampler"
+    echo "$mode: the database's file (s: MB, of which in chunks, of which live; MB written" \
+      "since the start, housekeeping runs that rewrote):" \
+      "$(awk '{printf "%s: %d %d %d; %d, %d\n", $1, $2 / 1048576, $3 / 1048576,
+        $4 / 1048576, $5 / 1048576, $6}' "$work/db-file.txt")"
+  fi
   sleep 1   # the stamping readers' last line
   cpus=()
   for r in $(seq "$replicas"); do

@@ -146,6 +146,12 @@ class StartTest {
           HttpResponse.BodyHandlers.ofString());
       assertThat(metrics.statusCode()).isEqualTo(200);
       assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("neguard_");
+      // The embedded database's housekeeping runs (EmbeddedDatabaseHousekeeping): it has
+      // measured the file.
+      assertThat(metrics.body().lines()
+          .filter(l -> l.startsWith("neguard_database_file_bytes "))
+          .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))))
+          .singleElement().satisfies(b -> assertThat(b).isPositive());
     }
   }
 

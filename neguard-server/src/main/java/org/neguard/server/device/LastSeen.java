@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.neguard.server.PeriodicTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -43,13 +41,14 @@ final class LastSeen implements SmartLifecycle {
   private final Map<String, Instant> pending = new ConcurrentHashMap<>();
   private final Counter flushes;
   private final Counter rows;
-  private ScheduledExecutorService timer;
+  private final PeriodicTask timer;
 
   LastSeen(JdbcTemplate jdbc, MeterRegistry metrics, PlatformTransactionManager transactions) {
     this.jdbc = jdbc;
     this.transaction = new TransactionTemplate(transactions);
     this.flushes = metrics.counter("neguard.device.last_seen.flushes");
     this.rows = metrics.counter("neguard.device.last_seen.rows");
+    this.timer = new PeriodicTask("neguard-last-seen", INTERVAL, INTERVAL, this::flushQuietly);
   }
 
   /** Notes that {@code deviceId} made a request now. */
@@ -90,36 +89,18 @@ final class LastSeen implements SmartLifecycle {
   }
 
   @Override
-  public synchronized void start() {
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "neguard-last-seen");
-      t.setDaemon(true);
-      return t;
-    });
-    long ms = INTERVAL.toMillis();
-    timer.scheduleWithFixedDelay(this::flushQuietly, ms, ms, TimeUnit.MILLISECONDS);
+  public void start() {
+    timer.start();
   }
 
   @Override
   public void stop() {
-    ScheduledExecutorService t;
-    synchronized (this) {
-      t = timer;
-      timer = null;
-    }
-    if (t != null) {
-      t.shutdown();
-      try {
-        t.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    timer.stop();
     flushQuietly();
   }
 
   @Override
-  public synchronized boolean isRunning() {
-    return timer != null;
+  public boolean isRunning() {
+    return timer.isRunning();
   }
 }

@@ -4,9 +4,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.neguard.server.PeriodicTask;
 import org.neguard.server.ServerConfig;
 import org.neguard.server.alert.AlertWebhook;
 import org.neguard.server.audit.AuditEvent;
@@ -43,7 +41,7 @@ final class DriftWatch implements SmartLifecycle {
   private final AlertWebhook webhook;
   private final TransactionTemplate tx;
   private final ServerConfig.Drift limits;
-  private ScheduledExecutorService timer;
+  private final PeriodicTask timer;
 
   DriftWatch(JdbcClient jdbc, AuditLog audit, AlertWebhook webhook,
       PlatformTransactionManager transactions, ServerConfig config) {
@@ -52,6 +50,8 @@ final class DriftWatch implements SmartLifecycle {
     this.webhook = webhook;
     this.tx = new TransactionTemplate(transactions);
     this.limits = config.drift();
+    this.timer = new PeriodicTask("neguard-drift-watch", limits.checkInterval(),
+        limits.checkInterval(), this::lookQuietly);
   }
 
   /**
@@ -112,39 +112,19 @@ final class DriftWatch implements SmartLifecycle {
   }
 
   @Override
-  public synchronized void start() {
-    if (limits.overdue().isZero()) {
-      return;
+  public void start() {
+    if (!limits.overdue().isZero()) {
+      timer.start();
     }
-    timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "neguard-drift-watch");
-      t.setDaemon(true);
-      return t;
-    });
-    long ms = limits.checkInterval().toMillis();
-    timer.scheduleWithFixedDelay(this::lookQuietly, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() {
-    ScheduledExecutorService t;
-    synchronized (this) {
-      t = timer;
-      timer = null;
-    }
-    if (t != null) {
-      // No interrupt: inside H2's file I/O it closes the file channel (AttestationScheduler).
-      t.shutdown();
-      try {
-        t.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    timer.stop();
   }
 
   @Override
-  public synchronized boolean isRunning() {
-    return timer != null;
+  public boolean isRunning() {
+    return timer.isRunning();
   }
 }
