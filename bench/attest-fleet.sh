@@ -159,18 +159,21 @@ for mode in $modes; do
     done
   done
   sampler=""
-  if [ "$mode" = embedded ] && [ "${DB_FILE_EVERY:-0}" -gt 0 ]; then
-    # The embedded database's file: seconds since the sims started, its bytes.
+  if [ "$mode" = embedded ] && [ "${DB_FILE_EVERY:-0}" != 0 ]; then
+    [[ "$DB_FILE_EVERY" =~ ^[1-9][0-9]*$ ]] || { echo "DB_FILE_EVERY: whole seconds" >&2; exit 2; }
     # The server's own measure of it (EmbeddedDatabaseHousekeeping): the chunks in use, their
-    # live pages.
-    token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["servers"][sys.argv[2]]["token"])' \
-      "$work/admin1/credentials.json" "${urls[0]}")
-    (t0=$(date +%s); while :; do
-      m=$(curl -s -H "Authorization: Bearer $token" "${urls[0]}/actuator/prometheus" |
+    # live pages, the bytes written, the housekeeping's runs that rewrote. The token goes to
+    # curl in a file, not on its command line. A failed read leaves the line's meters empty.
+    header="$work/metrics-header"
+    (umask 077; python3 -c 'import json,sys
+print("Authorization: Bearer " + json.load(open(sys.argv[1]))["servers"][sys.argv[2]]["token"])' \
+      "$work/admin1/credentials.json" "${urls[0]}" >"$header")
+    (set +e +o pipefail; t0=$(date +%s); while :; do
+      m=$(curl -sf --max-time 5 -H @"$header" "${urls[0]}/actuator/prometheus" |
         awk '/^neguard_database_file_used_bytes /{u=$2} /^neguard_database_file_live_bytes /{l=$2}
           /^neguard_database_file_written_bytes /{w=$2}
           /^neguard_database_housekeeping_rewrites_total /{r=$2}
-          END {printf " %d %d %d %d", u, l, w, r}')
+          END {if (u != "") printf " %d %d %d %d", u, l, w, r}')
       echo "$(($(date +%s) - t0)) $(stat -c %s "$work/data1/db/neguard.mv.db")$m"
       sleep "$DB_FILE_EVERY"; done) >"$work/db-file.txt" 2>/dev/null &
     sampler=$!
@@ -178,11 +181,12 @@ for mode in $modes; do
   for p in "${sims[@]}"; do wait "$p"; done
   sims=()
   if [ -n "$sampler" ]; then
-    kill "$sampler"
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
     echo "$mode: the database's file (s: MB, of which in chunks, of which live; MB written" \
-      "since the start, housekeeping runs that rewrote):" \
-      "$(awk '{printf "%s: %d %d %d; %d, %d\n", $1, $2 / 1048576, $3 / 1048576,
-        $4 / 1048576, $5 / 1048576, $6}' "$work/db-file.txt")"
+      "since the start, housekeeping runs that rewrote):"
+    awk '{printf "  %s: %d %d %d; %d, %d\n", $1, $2 / 1048576, $3 / 1048576, $4 / 1048576,
+      $5 / 1048576, $6}' "$work/db-file.txt"
   fi
   sleep 1   # the stamping readers' last line
   cpus=()

@@ -20,26 +20,28 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps the embedded database's file from growing without bound: every {@link #PERIOD} it
- * rewrites the live pages of the emptiest old chunks, as H2's own background writer does. H2
+ * Keeps dead pages from growing the embedded database's file: every {@link #PERIOD} it
+ * rewrites the live pages of old, partly dead chunks, as H2's own background writer does. H2
  * writes each commit as a new chunk of the file (the changed pages and the path to their roots);
  * a chunk is reused only when none of its pages is live, and one leaf that is never changed again
  * keeps a whole chunk. Only H2's background writer moves such leaves, and the embedded URL's
  * {@code WRITE_DELAY=0} (each commit written before it returns, so that a killed server keeps it)
  * starts none: under a fleet's attestations the file grew by about 34 KB an attestation, 3 GB in
- * 19 minutes, 97 % of it dead pages (docs/BENCHMARKS.md, issue 15).
+ * 19 minutes (docs/BENCHMARKS.md, issue 15).
  *
  * <p>A run rewrites at most a quarter of H2's auto-commit memory (H2's own bound while the
  * database is busy) and only while the rewritable chunks are less than {@link #REWRITE_BELOW} %
  * live (H2's own threshold while busy: {@code 50 + rate / 2} below 81, its default fill rate 90
- * squared); commits wait for it, a few milliseconds. Chunks that died stay for H2's retention
- * time (45 s) before their space is reused, so that a power cut finds an older whole state: the
- * file holds the live data plus about 45 s of commits.
+ * squared). Commits wait for a run: 6 to 10 ms at the median outside the server, up to 50 ms
+ * with tens of thousands of chunks. Chunks that died stay for H2's retention time (45 s) before
+ * their space is reused, so that a power cut finds an older whole state: the file holds the live
+ * data plus about a minute of the commits' writes.
  *
  * <p>Does nothing on PostgreSQL. The meters {@code neguard.database.file.bytes} (the embedded
  * database's file), {@code .file.used.bytes} (its chunks), {@code .file.live.bytes} (their live
- * pages) and {@code neguard.database.housekeeping.rewrites} (the runs that rewrote something) let
- * an operator watch it. Thread-safe.
+ * pages), {@code .file.written.bytes} (written since the start) and {@code
+ * neguard.database.housekeeping.rewrites} (the runs that rewrote something) let an operator watch
+ * it. Thread-safe.
  */
 @Component
 final class EmbeddedDatabaseHousekeeping implements SmartLifecycle {
@@ -55,14 +57,13 @@ final class EmbeddedDatabaseHousekeeping implements SmartLifecycle {
   private final AtomicLong writtenBytes = new AtomicLong();
   private final PeriodicTask timer;
   private volatile boolean embedded = true;
-  private String lastWarning = "";
+  private volatile Class<?> failing; // of the last run's exception; null after a run that succeeded
 
   EmbeddedDatabaseHousekeeping(DataSource dataSource, MeterRegistry metrics) {
     this.dataSource = dataSource;
     this.rewrites = metrics.counter("neguard.database.housekeeping.rewrites");
-    // The first run at once, so that the file's size is measured from the start.
     this.timer = new PeriodicTask(
-        "neguard-database-housekeeping", Duration.ZERO, PERIOD, this::runQuietly);
+        "neguard-database-housekeeping", PERIOD, PERIOD, this::runQuietly);
     bytes(metrics, "file", fileBytes, "size of the embedded database's file (0 on PostgreSQL)");
     bytes(metrics, "file.used", usedBytes,
         "of the file, the chunks not yet reused: live, dead but retained, sparse");
@@ -80,21 +81,28 @@ final class EmbeddedDatabaseHousekeeping implements SmartLifecycle {
   }
 
   /**
-   * One run: rewrites the live pages of the emptiest old chunks if the rewritable ones are less
-   * than {@link #REWRITE_BELOW} % live, and writes them out.
+   * One run: rewrites the live pages of old, partly dead chunks (H2 ranks them by fill rate over
+   * age) if the rewritable ones are less than {@link #REWRITE_BELOW} % live, and writes them out.
    *
    * @return whether pages were rewritten; false on PostgreSQL
    * @throws SQLException if no connection could be had
    */
   boolean runOnce() throws SQLException {
     try (Connection c = dataSource.getConnection()) {
-      // The store is reached through an open session, so the database cannot close under it.
+      // Through an open session: the pool closing its connections cannot close the database
+      // under the run (H2's own hook at the JVM's exit still may: one warning at most).
       Optional<MVStore> found = store(c);
       if (found.isEmpty()) {
         embedded = false;
         return false;
       }
       MVStore store = found.get();
+      if (store.isReadOnly() || store.getAutoCommitDelay() > 0) {
+        // Nothing to write, or H2's own background writer does this (a --db jdbc:h2:file: URL
+        // without WRITE_DELAY=0): a rewrite of a read-only store would close it.
+        embedded = false;
+        return false;
+      }
       Map<String, String> info = info(store);
       long size = Long.parseLong(info.get("info.FILE_SIZE"));
       long used = size * Integer.parseInt(info.get("info.FILL_RATE")) / 100;
@@ -138,18 +146,21 @@ final class EmbeddedDatabaseHousekeeping implements SmartLifecycle {
     try {
       if (embedded) {
         runOnce();
+        failing = null;
       }
     } catch (SQLException | RuntimeException e) {
-      // Once per distinct failure, not four times a second.
-      if (!e.toString().equals(lastWarning)) {
-        lastWarning = e.toString();
-        LOG.warn("could not compact the embedded database's file: {}", lastWarning);
+      // Once per kind of failure until a run succeeds, not four times a second.
+      if (e.getClass() != failing) {
+        failing = e.getClass();
+        LOG.warn("could not compact the embedded database's file: {}", e.toString());
       }
     }
   }
 
   @Override
   public void start() {
+    // The first run before the server answers, so that the meters hold the file's size.
+    runQuietly();
     timer.start();
   }
 

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task run on a daemon thread of its own, again {@code delay} after each run ends, between
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  * (attest.AttestationScheduler). Thread-safe.
  */
 public final class PeriodicTask {
+  private static final Logger LOG = LoggerFactory.getLogger(PeriodicTask.class);
   private final String threadName;
   private final Duration initialDelay;
   private final Duration delay;
@@ -22,15 +25,15 @@ public final class PeriodicTask {
 
   /**
    * A task that runs {@code task} {@code initialDelay} after {@link #start()}, then {@code
-   * delay} after each run's end. A run that throws ends the schedule, so {@code task} catches
-   * what it expects.
+   * delay} after each run's end, both in whole milliseconds. What a run throws is logged and the
+   * schedule goes on; {@code task} catches what it expects, with a message of its own.
    *
-   * @throws IllegalArgumentException if {@code delay} is not positive or {@code initialDelay}
-   *     is negative
+   * @throws IllegalArgumentException if {@code delay} is under 1 ms or {@code initialDelay} is
+   *     negative
    */
   public PeriodicTask(String threadName, Duration initialDelay, Duration delay, Runnable task) {
-    if (delay.isNegative() || delay.isZero()) {
-      throw new IllegalArgumentException("delay <= 0: " + delay);
+    if (delay.toMillis() < 1) {
+      throw new IllegalArgumentException("delay < 1 ms: " + delay);
     }
     if (initialDelay.isNegative()) {
       throw new IllegalArgumentException("initialDelay < 0: " + initialDelay);
@@ -51,8 +54,16 @@ public final class PeriodicTask {
       t.setDaemon(true);
       return t;
     });
+    // A run that threw would end ScheduledExecutorService's schedule without a word.
+    Runnable guarded = () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        LOG.error("{}: a run failed; the next one is due in {}", threadName, delay, e);
+      }
+    };
     timer.scheduleWithFixedDelay(
-        task, initialDelay.toMillis(), delay.toMillis(), TimeUnit.MILLISECONDS);
+        guarded, initialDelay.toMillis(), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Stops the schedule and waits up to 10 s for a run in progress to end. */
@@ -65,7 +76,9 @@ public final class PeriodicTask {
     if (t != null) {
       t.shutdown();
       try {
-        t.awaitTermination(10, TimeUnit.SECONDS);
+        if (!t.awaitTermination(10, TimeUnit.SECONDS)) {
+          LOG.warn("{}: a run still goes on after 10 s; not waiting for it", threadName);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

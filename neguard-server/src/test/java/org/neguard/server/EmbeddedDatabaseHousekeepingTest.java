@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -71,6 +72,58 @@ class EmbeddedDatabaseHousekeepingTest {
     assertThat(Integer.parseInt(info.get("info.CHUNKS_FILL_RATE"))).as("%s", info)
         .isGreaterThanOrEqualTo(30);
     // Every row is still there, and reads back whole, after the rewrites and a reopening.
+    assertRowsWhole(ds);
+  }
+
+  /**
+   * The production path: the timer's runs beside two threads' commits. Every row is there
+   * afterwards and the store is still open (a failed rewrite inside H2's store lock closes it).
+   */
+  @Test
+  void timer_besideConcurrentCommits_losesNothing() throws Exception {
+    JdbcDataSource ds = new JdbcDataSource();
+    ds.setURL(NeguardServer.embeddedUrl(dir));
+    io.micrometer.core.instrument.MeterRegistry metrics = new SimpleMeterRegistry();
+    EmbeddedDatabaseHousekeeping housekeeping = new EmbeddedDatabaseHousekeeping(ds, metrics);
+    try (Connection c = ds.getConnection()) {
+      MVStore store = EmbeddedDatabaseHousekeeping.store(c).orElseThrow();
+      store.setRetentionTime(0);
+      createTables(c);
+      housekeeping.start();
+      try {
+        java.util.concurrent.ExecutorService writers =
+            java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+          List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+          for (int w = 0; w < 2; w++) {
+            int seed = w;
+            done.add(writers.submit(() -> {
+              try (Connection own = ds.getConnection()) {
+                return rounds(own, ATTESTATIONS / 2, seed, () -> false);
+              }
+            }));
+          }
+          for (java.util.concurrent.Future<Integer> f : done) {
+            f.get(5, java.util.concurrent.TimeUnit.MINUTES);
+          }
+        } finally {
+          writers.shutdownNow();
+        }
+      } finally {
+        housekeeping.stop();
+      }
+      assertThat(store.isClosed()).isFalse();
+      assertThat(metrics.counter("neguard.database.housekeeping.rewrites").count())
+          .as("timer runs that rewrote").isPositive();
+    }
+    assertRowsWhole(ds);
+  }
+
+  /**
+   * Every attestation is there, judged, with its own evidence; each device's row, the most
+   * rewritten leaves, holds what its last round wrote.
+   */
+  private static void assertRowsWhole(JdbcDataSource ds) throws SQLException {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT evidence),"
             + " SUM(CASE WHEN result = 'PASS' THEN 1 ELSE 0 END) FROM attestations")) {
@@ -79,14 +132,26 @@ class EmbeddedDatabaseHousekeepingTest {
       assertThat(r.getInt(2)).isEqualTo(ATTESTATIONS);
       assertThat(r.getInt(3)).isEqualTo(ATTESTATIONS);
     }
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT COUNT(*) FROM devices d WHERE d.info = '"
+            + "d".repeat(300) + "' AND d.attested_at = (SELECT COALESCE(MAX(a.requested_at), 0)"
+            + " FROM attestations a WHERE a.device_id = d.id)")) {
+      r.next();
+      assertThat(r.getInt(1)).as("devices whole and current").isEqualTo(DEVICES);
+    }
   }
 
   interface Run {
     boolean run() throws SQLException;
   }
 
-  /** Inserts, judges and notes {@code n} attestations; runs {@code every} after each 50. */
+  /** Creates the tables and inserts, judges and notes {@code n} attestations. */
   private static int attest(Connection c, int n, Run every) throws SQLException {
+    createTables(c);
+    return rounds(c, n, 15, every);
+  }
+
+  private static void createTables(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("CREATE TABLE devices (id INT PRIMARY KEY, attested_at BIGINT,"
           + " trust_state VARCHAR(20), info VARCHAR(400))");
@@ -103,25 +168,34 @@ class EmbeddedDatabaseHousekeepingTest {
         device.executeUpdate();
       }
     }
-    Random random = new Random(15);
+  }
+
+  /**
+   * Inserts, judges and notes {@code n} attestations, each in three commits; runs {@code every}
+   * after each 50. A device's {@code attested_at} only grows, as the server's does, so that two
+   * writers leave each device at its last attestation.
+   */
+  private static int rounds(Connection c, int n, int seed, Run every) throws SQLException {
+    Random random = new Random(seed);
     int rewrote = 0;
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO attestations"
             + " (id, device_id, requested_at, evidence) VALUES (?, ?, ?, ?)");
         PreparedStatement judge = c.prepareStatement(
             "UPDATE attestations SET result = 'PASS' WHERE id = ?");
         PreparedStatement seen = c.prepareStatement(
-            "UPDATE devices SET attested_at = ? WHERE id = ?")) {
+            "UPDATE devices SET attested_at = GREATEST(attested_at, ?) WHERE id = ?")) {
       for (int i = 1; i <= n; i++) {
         String id = UUID.randomUUID().toString();
         int device = random.nextInt(DEVICES);
         insert.setString(1, id);
         insert.setInt(2, device);
-        insert.setLong(3, i);
-        insert.setString(4, i + "e".repeat(600));
+        long at = (long) seed * n + i;
+        insert.setLong(3, at);
+        insert.setString(4, at + "e".repeat(600));
         insert.executeUpdate();
         judge.setString(1, id);
         judge.executeUpdate();
-        seen.setLong(1, i);
+        seen.setLong(1, at);
         seen.setInt(2, device);
         seen.executeUpdate();
         if (i % 50 == 0 && every.run()) {

@@ -55,11 +55,31 @@ class PeriodicTaskTest {
   }
 
   @Test
+  void start_aRunThrows_theScheduleGoesOn() throws Exception {
+    CountDownLatch three = new CountDownLatch(3);
+    PeriodicTask task = new PeriodicTask("test-periodic", Duration.ZERO, Duration.ofMillis(10),
+        () -> {
+          three.countDown();
+          throw new IllegalStateException("a run that fails");
+        });
+    task.start();
+    try {
+      assertThat(three.await(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      task.stop();
+    }
+  }
+
+  @Test
   void new_nonPositiveDelay_refusedNamingIt() {
     assertThatThrownBy(() -> new PeriodicTask("t", Duration.ZERO, Duration.ZERO, () -> { }))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("delay <= 0: PT0S");
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("delay < 1 ms: PT0S");
     assertThatThrownBy(
         () -> new PeriodicTask("t", Duration.ofMillis(-1), Duration.ofSeconds(1), () -> { }))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("initialDelay < 0: PT-0.001S");
+    // Scheduled in whole milliseconds: half of one would be 0 at start().
+    assertThatThrownBy(() -> new PeriodicTask("t", Duration.ZERO, Duration.ofNanos(500_000),
+        () -> { })).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("delay < 1 ms");
   }
 }
