@@ -2,6 +2,8 @@ package org.neguard.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,10 +12,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.h2.jdbcx.JdbcDataSource;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
@@ -72,39 +80,52 @@ class EmbeddedDatabaseHousekeepingTest {
     assertThat(Integer.parseInt(info.get("info.CHUNKS_FILL_RATE"))).as("%s", info)
         .isGreaterThanOrEqualTo(30);
     // Every row is still there, and reads back whole, after the rewrites and a reopening.
-    assertRowsWhole(ds);
+    assertRowsWhole(ds, ATTESTATIONS);
   }
 
   /**
    * The production path: the timer's runs beside two threads' commits. Every row is there
    * afterwards and the store is still open (a failed rewrite inside H2's store lock closes it).
+   * The retention is 5 s here, not 0: a reader walks an older version of a map (H2 analyses a
+   * table inside a commit), and with 0 the chunk it is reading may already be reused ("Chunk
+   * not found", seen in CI). The server keeps H2's 45 s for the same reason.
    */
   @Test
   void timer_besideConcurrentCommits_losesNothing() throws Exception {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL(NeguardServer.embeddedUrl(dir));
-    io.micrometer.core.instrument.MeterRegistry metrics = new SimpleMeterRegistry();
+    MeterRegistry metrics = new SimpleMeterRegistry();
+    AtomicLong clock = new AtomicLong();
+    int total = 0;
     EmbeddedDatabaseHousekeeping housekeeping = new EmbeddedDatabaseHousekeeping(ds, metrics);
     try (Connection c = ds.getConnection()) {
       MVStore store = EmbeddedDatabaseHousekeeping.store(c).orElseThrow();
-      store.setRetentionTime(0);
+      store.setRetentionTime(5_000);
       createTables(c);
       housekeeping.start();
       try {
-        java.util.concurrent.ExecutorService writers =
-            java.util.concurrent.Executors.newFixedThreadPool(2);
+        // Until the timer has rewritten a few times (chunks are rewritable only once their
+        // retention is over), at most 2 minutes.
+        Counter rewrites = metrics.counter("neguard.database.housekeeping.rewrites");
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        ExecutorService writers = Executors.newFixedThreadPool(2);
         try {
-          List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+          List<Future<Integer>> done = new ArrayList<>();
           for (int w = 0; w < 2; w++) {
             int seed = w;
             done.add(writers.submit(() -> {
+              int written = 0;
               try (Connection own = ds.getConnection()) {
-                return rounds(own, ATTESTATIONS / 2, seed, () -> false);
+                do {
+                  rounds(own, 500, seed * 1_000 + written, clock, () -> false);
+                  written += 500;
+                } while (rewrites.count() < 3 && System.nanoTime() < until);
               }
+              return written;
             }));
           }
-          for (java.util.concurrent.Future<Integer> f : done) {
-            f.get(5, java.util.concurrent.TimeUnit.MINUTES);
+          for (Future<Integer> f : done) {
+            total += f.get(3, TimeUnit.MINUTES);
           }
         } finally {
           writers.shutdownNow();
@@ -114,23 +135,23 @@ class EmbeddedDatabaseHousekeepingTest {
       }
       assertThat(store.isClosed()).isFalse();
       assertThat(metrics.counter("neguard.database.housekeeping.rewrites").count())
-          .as("timer runs that rewrote").isPositive();
+          .as("timer runs that rewrote").isGreaterThanOrEqualTo(3);
     }
-    assertRowsWhole(ds);
+    assertRowsWhole(ds, total);
   }
 
   /**
    * Every attestation is there, judged, with its own evidence; each device's row, the most
    * rewritten leaves, holds what its last round wrote.
    */
-  private static void assertRowsWhole(JdbcDataSource ds) throws SQLException {
+  private static void assertRowsWhole(JdbcDataSource ds, int attestations) throws SQLException {
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT COUNT(*), COUNT(DISTINCT evidence),"
             + " SUM(CASE WHEN result = 'PASS' THEN 1 ELSE 0 END) FROM attestations")) {
       r.next();
-      assertThat(r.getInt(1)).isEqualTo(ATTESTATIONS);
-      assertThat(r.getInt(2)).isEqualTo(ATTESTATIONS);
-      assertThat(r.getInt(3)).isEqualTo(ATTESTATIONS);
+      assertThat(r.getInt(1)).isEqualTo(attestations);
+      assertThat(r.getInt(2)).isEqualTo(attestations);
+      assertThat(r.getInt(3)).isEqualTo(attestations);
     }
     try (Connection c = ds.getConnection(); Statement s = c.createStatement();
         ResultSet r = s.executeQuery("SELECT COUNT(*) FROM devices d WHERE d.info = '"
@@ -148,7 +169,7 @@ class EmbeddedDatabaseHousekeepingTest {
   /** Creates the tables and inserts, judges and notes {@code n} attestations. */
   private static int attest(Connection c, int n, Run every) throws SQLException {
     createTables(c);
-    return rounds(c, n, 15, every);
+    return rounds(c, n, 15, new AtomicLong(), every);
   }
 
   private static void createTables(Connection c) throws SQLException {
@@ -171,11 +192,12 @@ class EmbeddedDatabaseHousekeepingTest {
   }
 
   /**
-   * Inserts, judges and notes {@code n} attestations, each in three commits; runs {@code every}
-   * after each 50. A device's {@code attested_at} only grows, as the server's does, so that two
+   * Inserts, judges and notes {@code n} attestations, each in three commits and at the next tick
+   * of {@code clock}; runs {@code every} after each 50. A device's {@code attested_at} only grows, as the server's does, so that two
    * writers leave each device at its last attestation.
    */
-  private static int rounds(Connection c, int n, int seed, Run every) throws SQLException {
+  private static int rounds(Connection c, int n, int seed, AtomicLong clock, Run every)
+      throws SQLException {
     Random random = new Random(seed);
     int rewrote = 0;
     try (PreparedStatement insert = c.prepareStatement("INSERT INTO attestations"
@@ -189,7 +211,7 @@ class EmbeddedDatabaseHousekeepingTest {
         int device = random.nextInt(DEVICES);
         insert.setString(1, id);
         insert.setInt(2, device);
-        long at = (long) seed * n + i;
+        long at = clock.incrementAndGet();
         insert.setLong(3, at);
         insert.setString(4, at + "e".repeat(600));
         insert.executeUpdate();
