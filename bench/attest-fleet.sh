@@ -27,7 +27,9 @@
 # keeps about 65 KB of heap: 100,000 in one JVM pass its default heap on a 24 GiB machine).
 # DB_FILE_EVERY (0: off): every so many seconds of the sims' run, the embedded database's file
 # size, and of it the chunks in use and their live pages (the server's metrics), printed at the
-# end (the file that grew without bound, issue 15).
+# end (the file that grew without bound, issue 15), with the routine passes deleted so far.
+# PASS_HISTORY (the server's default, 30d): its '--attest-pass-history', e.g. 5m to have the
+# routine passes deleted within a run (the first look is 10 minutes after the start).
 # NEGUARD names the command (default ./neguard); SERVER_NEGUARD the servers' command (default:
 # NEGUARD), to compare two builds' servers against the same client.
 set -euo pipefail
@@ -44,8 +46,9 @@ sims_per="${SIMS:-1}"
 # A challenge waits for the NE's next poll: with POLL_INTERVAL longer than the server's default
 # challenge validity (2m) give CHALLENGE_VALIDITY (e.g. twice the poll interval), or challenges
 # expire unanswered and the NEs count as silent.
-validity=()
-[ -n "${CHALLENGE_VALIDITY:-}" ] && validity=(--attest-challenge-validity "$CHALLENGE_VALIDITY")
+attest_opts=()
+[ -n "${CHALLENGE_VALIDITY:-}" ] && attest_opts=(--attest-challenge-validity "$CHALLENGE_VALIDITY")
+[ -n "${PASS_HISTORY:-}" ] && attest_opts+=(--attest-pass-history "$PASS_HISTORY")
 keep=()
 [ "${NO_KEEP_ALIVE:-0}" = 1 ] && keep=(--no-keep-alive)
 read -r -a neguard <<<"${NEGUARD:-$root/neguard}"
@@ -112,7 +115,8 @@ for mode in $modes; do
   for r in $(seq "$replicas"); do
     "${server_neguard[@]}" server --data "$work/data$r" --port 0 --device-port 0 \
       --trust "$work/pki/ca.pem" --admin-password-file "$work/admin-password" "${db_args[@]}" \
-      --attest-interval "$ainterval" --attest-jitter "$ajitter" ${validity[@]+"${validity[@]}"} \
+      --attest-interval "$ainterval" --attest-jitter "$ajitter" \
+      ${attest_opts[@]+"${attest_opts[@]}"} \
       --json >"$work/server$r.json" 2>"$work/server$r.log" &
     pids+=($!)
     for _ in $(seq 180); do grep -q '"url"' "$work/server$r.json" 2>/dev/null && break; sleep 1; done
@@ -173,7 +177,8 @@ print("Authorization: Bearer " + json.load(open(sys.argv[1]))["servers"][sys.arg
         awk '/^neguard_database_file_used_bytes /{u=$2} /^neguard_database_file_live_bytes /{l=$2}
           /^neguard_database_file_written_bytes /{w=$2}
           /^neguard_database_housekeeping_rewrites_total /{r=$2}
-          END {if (u != "") printf " %d %d %d %d", u, l, w, r}')
+          /^neguard_attestation_history_deleted_total /{d=$2}
+          END {if (u != "") printf " %d %d %d %d %d", u, l, w, r, d}')
       echo "$(($(date +%s) - t0)) $(stat -c %s "$work/data1/db/neguard.mv.db")$m"
       sleep "$DB_FILE_EVERY"; done) >"$work/db-file.txt" 2>/dev/null &
     sampler=$!
@@ -184,9 +189,9 @@ print("Authorization: Bearer " + json.load(open(sys.argv[1]))["servers"][sys.arg
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
     echo "$mode: the database's file (s: MB, of which in chunks, of which live; MB written" \
-      "since the start, housekeeping runs that rewrote):"
-    awk '{printf "  %s: %d %d %d; %d, %d\n", $1, $2 / 1048576, $3 / 1048576, $4 / 1048576,
-      $5 / 1048576, $6}' "$work/db-file.txt"
+      "since the start, housekeeping runs that rewrote; routine passes deleted):"
+    awk '{printf "  %s: %d %d %d; %d, %d; %d\n", $1, $2 / 1048576, $3 / 1048576, $4 / 1048576,
+      $5 / 1048576, $6, $7}' "$work/db-file.txt"
   fi
   sleep 1   # the stamping readers' last line
   cpus=()

@@ -499,6 +499,13 @@ class ServerCliTest {
             + " critical");
       }
     }
+    // A history of routine passes is a duration or 'forever': never zero, negative or a guess.
+    for (String bad : new String[] {"0", "0d", "-1d", "30", "always", ""}) {
+      CliRun r = CliRun.of("server", "--data", data.toString(), "--attest-pass-history", bad);
+      assertThat(r.exit()).as("%s", r).isEqualTo(2);
+      assertThat(r.err()).contains("--attest-pass-history: '" + bad + "' is not a duration"
+          + " like 500ms, 2s, 60m, 36h or 7d, or forever");
+    }
     assertThat(data).doesNotExist();
   }
 

@@ -204,12 +204,30 @@ public record ServerConfig(
    * @param ekTrustAnchors PEM files of TPM manufacturers' CA certificates (roots and
    *     intermediates) an endorsement key's certificate, with the EK usage 2.23.133.8.1, must
    *     chain to at TPM enrollment; none: EKs are taken unverified, and the binding says so
+   * @param passHistory how long a scheduled attestation that passed is kept once a newer one of
+   *     its NE passed (docs/ATTESTATION.md, "History"); empty: for good. Every other attestation
+   *     is kept for good.
    */
   public record Attest(java.time.Duration interval, java.time.Duration jitter,
       java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
-      int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors) {
+      int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors,
+      Optional<java.time.Duration> passHistory) {
     /** The default PCR: non-resettable, not used by the firmware (docs/MEASUREMENT.md). */
     public static final int DEFAULT_TPM_PCR = 14;
+
+    /**
+     * Routine passes kept 30 days unless configured: about 0.5 KB a row, so 1.2 GB for 1,000 NEs
+     * attested every 5 minutes, and 15 GB a day for 100,000 (docs/ATTESTATION.md, "History").
+     */
+    public static final java.time.Duration DEFAULT_PASS_HISTORY = java.time.Duration.ofDays(30);
+
+    /** With the default pass history. */
+    public Attest(java.time.Duration interval, java.time.Duration jitter,
+        java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
+        int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors) {
+      this(interval, jitter, challengeValidity, schedulerInterval, baselineApprovals, tpmPcr,
+          ekTrustAnchors, Optional.of(DEFAULT_PASS_HISTORY));
+    }
 
     /** With the default TPM PCR and no EK trust anchor. */
     public Attest(java.time.Duration interval, java.time.Duration jitter,
@@ -222,7 +240,13 @@ public record ServerConfig(
     /** This configuration with {@code pcr} and {@code anchors} for TPM devices. */
     public Attest withTpm(int pcr, List<Path> anchors) {
       return new Attest(interval, jitter, challengeValidity, schedulerInterval,
-          baselineApprovals, pcr, anchors);
+          baselineApprovals, pcr, anchors, passHistory);
+    }
+
+    /** This configuration with routine passes kept {@code history} (empty: for good). */
+    public Attest withPassHistory(Optional<java.time.Duration> history) {
+      return new Attest(interval, jitter, challengeValidity, schedulerInterval,
+          baselineApprovals, tpmPcr, ekTrustAnchors, history);
     }
 
     public Attest {
@@ -243,6 +267,10 @@ public record ServerConfig(
       }
       if (baselineApprovals < 1) {
         throw new IllegalArgumentException("baselineApprovals < 1: " + baselineApprovals);
+      }
+      Objects.requireNonNull(passHistory, "passHistory");
+      if (passHistory.isPresent() && passHistory.get().toMillis() < 1) {
+        throw new IllegalArgumentException("attest pass history < 1 ms: " + passHistory.get());
       }
     }
 

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.neguard.cli.support.DurationConverter;
 import org.neguard.cli.support.Output;
 import org.neguard.cli.support.Secrets;
 import org.neguard.server.NeguardServer;
@@ -76,7 +77,7 @@ public final class ServerLauncher {
           c.repoTargetsExpiry, c.repoRenewInterval));
       b.attest(new ServerConfig.Attest(c.attestInterval, c.attestJitter,
           c.attestChallengeValidity, ServerConfig.Attest.defaults().schedulerInterval(),
-          c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors));
+          c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors, passHistory(cl, c)));
       b.drift(new ServerConfig.Drift(c.driftReportBurst, c.driftReportEvery, c.driftOverdue,
           ServerConfig.Drift.defaults().checkInterval()));
     } catch (IllegalArgumentException e) {
@@ -178,6 +179,18 @@ public final class ServerLauncher {
       throws IOException, RefusalException {
     return startBound(
         config, trust.stream().map(p -> new TrustStore.AnchorFile(p, null)).toList(), crls);
+  }
+
+  /** {@code --attest-pass-history}: a duration, or {@code forever} (empty). */
+  static Optional<java.time.Duration> passHistory(CommandLine cl, ServerCommand c) {
+    String v = String.valueOf(c.attestPassHistory);
+    if (v.strip().equalsIgnoreCase("forever")) {
+      return Optional.empty();
+    }
+    return Optional.of(DurationConverter.parse(v).orElseThrow(() ->
+        new CommandLine.ParameterException(cl, "--attest-pass-history: '" + v + "' is not a"
+            + " duration like " + DurationConverter.FORMS
+            + ", or forever")));
   }
 
   private static org.neguard.vuln.Severity threshold(CommandLine cl, String option,
