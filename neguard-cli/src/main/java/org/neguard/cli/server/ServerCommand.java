@@ -207,7 +207,7 @@ final class ServerCommand extends CommandBase {
       description = "How long a scheduled attestation that passed is kept once a newer one of"
           + " its NE passed; failures, expiries, attestations asked otherwise and each NE's"
           + " newest pass are kept for good. 'forever' keeps every pass (about 0.5 KB each:"
-          + " 15 GB a day for 100,000 NEs every 5 minutes) (default: ${DEFAULT-VALUE}).")
+          + " 14 GB a day for 100,000 NEs every 5 minutes) (default: ${DEFAULT-VALUE}).")
   String attestPassHistory;
 
   @Option(names = "--baseline-approvals", paramLabel = "N", defaultValue = "2",

@@ -26,23 +26,32 @@ import org.springframework.transaction.support.TransactionTemplate;
  * every {@link #INTERVAL}, on every replica, the scheduled attestations that passed and were
  * judged more than {@link ServerConfig.Attest#passHistory()} ago are deleted, once a newer
  * scheduled attestation of the same NE passed. 100,000 NEs attested every 5 minutes add 28.8
- * million such rows a day, about 15 GB.
+ * million such rows a day, about 14 GB.
  *
  * <p>What stays, whatever its age: every failure, expiry and pending baseline; every attestation
  * asked by a first contact, a person, a deployment or a readmission; each NE's newest scheduled
- * pass; and a pass that its NE's committed reference or a platform baseline names. So the
- * answers read from the table are those it gave before: an NE's last result (its newest judged
- * attestation is never a routine pass with a newer pass), its silence ({@link
- * Attestations#silent}: a routine pass among an NE's last judged attestations has its newer pass
- * among them too, and stays counted), a deployment's failures. Each run that deleted rows is
- * audited ({@code ATTESTATION_HISTORY}, with the count and the cutoff): the hash-chained log
- * says what left the table and when. Thread-safe.
+ * pass; a scheduled pass that mattered (V25's {@code kept}: it changed the NE's trust or committed
+ * reference, so the audit chain names it, or it let a wave order the NE, ATT-1); and a pass that
+ * its NE's committed reference or a platform baseline names. So the answers read from the table
+ * are those it gave before: an NE's last result (its newest judged attestation is never a routine
+ * pass with a newer pass), its silence ({@link Attestations#silent}: a routine pass among an NE's
+ * last judged attestations has its newer pass among them too, and stays counted), a deployment's
+ * failures. Each batch's deletion is audited in its own transaction ({@code ATTESTATION_HISTORY}:
+ * how many, judged when, the cutoff), so no row leaves the table without the hash-chained log
+ * saying so. Thread-safe.
  */
 @Component
 final class AttestationHistory implements SmartLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(AttestationHistory.class);
   /** How often each replica looks; the first look is one interval after the start. */
   static final Duration INTERVAL = Duration.ofMinutes(10);
+  /**
+   * How often a run reads from the oldest row again rather than from the last run's cutoff: a
+   * row a run kept may go later (an NE's newest pass once a newer one exists, a pass its
+   * reference no longer names), and the rows kept for good (failures, expiries) only grow, so
+   * reading them all every run would cost more each month.
+   */
+  static final Duration FULL_READ = Duration.ofDays(1);
   /** Rows per transaction. */
   static final int BATCH = 1_000;
 
@@ -53,6 +62,7 @@ final class AttestationHistory implements SmartLifecycle {
    * one asked later and judged later, so the NE's newest judged pass has none.
    */
   static final String DISPOSABLE = " a.reason = 'SCHEDULED' AND a.result = 'PASS'"
+      + " AND a.kept = FALSE"
       + " AND EXISTS (SELECT 1 FROM attestations n WHERE n.device_id = a.device_id"
       + " AND n.requested_at > a.requested_at AND n.judged_at > a.judged_at"
       + " AND n.reason = 'SCHEDULED' AND n.result = 'PASS')"
@@ -78,6 +88,9 @@ final class AttestationHistory implements SmartLifecycle {
   private final PeriodicTask timer;
   /** Set by {@link #stop}: a run in progress ends at its next batch. */
   private volatile boolean stopping;
+  /** Where the next run starts, and when a run last read from the oldest row; guarded by this. */
+  private OffsetDateTime readUntil;
+  private Instant fullRead;
 
   AttestationHistory(JdbcClient jdbc, AuditLog audit, PlatformTransactionManager transactions,
       ServerConfig config, MeterRegistry metrics) {
@@ -101,34 +114,41 @@ final class AttestationHistory implements SmartLifecycle {
 
   /**
    * Deletes the routine passes judged before {@code now} less the configured history that may
-   * go, a batch to a transaction, and audits how many in one row; returns how many. Nothing when
-   * the history is kept for good.
+   * go, a batch to a transaction with its audit row; returns how many. Reads from where the last
+   * run's cutoff was, and from the oldest row once every {@link #FULL_READ}. Nothing when the
+   * history is kept for good.
    */
   int runOnce(Instant now) {
     if (history.isEmpty()) {
       return 0;
     }
     OffsetDateTime cutoff = Attestations.at(now.minus(history.get()));
-    OffsetDateTime cursor = Attestations.at(Instant.EPOCH);
+    OffsetDateTime cursor;
+    synchronized (this) {
+      if (readUntil == null || fullRead == null || !now.isBefore(fullRead.plus(FULL_READ))) {
+        fullRead = now;
+        readUntil = null;
+      }
+      // A microsecond before: the read is after the cursor, and the last cutoff was exclusive.
+      cursor = readUntil == null ? Attestations.at(Instant.EPOCH) : readUntil.minusNanos(1_000);
+    }
     int total = 0;
     while (!stopping) {
       OffsetDateTime from = cursor;
       Batch b = tx.execute(s -> batch(cutoff, from));
       total += b.deleted();
+      deleted.increment(b.deleted());
       // A short read: none left. A full one goes on after its last row; rows judged at that
-      // same instant and left out wait for the next run.
+      // same instant and left out wait for the next full read.
       if (b.read() < BATCH) {
+        synchronized (this) {
+          if (readUntil == null || cutoff.isAfter(readUntil)) {
+            readUntil = cutoff;
+          }
+        }
         break;
       }
       cursor = b.last();
-    }
-    if (total > 0) {
-      deleted.increment(total);
-      audit.append(AuditEvent.success("server", "ATTESTATION_HISTORY", "attestations",
-          total + " scheduled attestations that passed, judged before " + cutoff.toInstant()
-              + ", deleted: each had a newer pass of its NE; failures, expiries, attestations"
-              + " asked otherwise and each NE's newest pass are kept (--attest-pass-history "
-              + history.get() + ")"));
     }
     return total;
   }
@@ -152,6 +172,15 @@ final class AttestationHistory implements SmartLifecycle {
       n = jdbc.sql("DELETE FROM attestations a WHERE a.id IN ("
               + Sql.placeholders(claimed.size()) + ") AND a.judged_at < ? AND" + DISPOSABLE)
           .params(params).update();
+    }
+    if (n > 0) {
+      audit.append(AuditEvent.success("system", "ATTESTATION_HISTORY", "attestations",
+          n + " scheduled attestations that passed, judged from " + read.get(0).judgedAt()
+              .toInstant() + " to " + read.get(read.size() - 1).judgedAt().toInstant()
+              + ", deleted: older than " + history.get() + " (--attest-pass-history, cutoff "
+              + cutoff.toInstant() + "), each with a newer pass of its NE; failures, expiries,"
+              + " attestations asked otherwise, passes that changed trust or a reference or"
+              + " let an update through, and each NE's newest pass are kept"));
     }
     return new Batch(read.size(), n, read.get(read.size() - 1).judgedAt());
   }

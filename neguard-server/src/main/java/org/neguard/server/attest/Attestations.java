@@ -255,6 +255,15 @@ final class Attestations {
   }
 
   /**
+   * Marks a scheduled pass that mattered (V25): it stays when routine passes leave the table
+   * ({@link AttestationHistory}).
+   */
+  void keep(String id) {
+    jdbc.sql("UPDATE attestations SET kept = TRUE WHERE id = ? AND kept = FALSE").param(id)
+        .update();
+  }
+
+  /**
    * Whether the device's newest {@code n} judged challenges (not completions) all expired
    * unanswered.
    */
