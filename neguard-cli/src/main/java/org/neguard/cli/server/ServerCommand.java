@@ -205,8 +205,9 @@ final class ServerCommand extends CommandBase {
 
   @Option(names = "--attest-pass-history", paramLabel = "DURATION|forever", defaultValue = "30d",
       description = "How long a scheduled attestation that passed is kept once a newer one of"
-          + " its NE passed; failures, expiries, attestations asked otherwise and each NE's"
-          + " newest pass are kept for good. 'forever' keeps every pass (about 0.5 KB each:"
+          + " its NE passed; failures, expiries, attestations asked otherwise, passes that"
+          + " changed an NE's trust or reference or that a wave took, and each NE's newest pass"
+          + " are kept for good. 'forever' keeps every pass (about 0.5 KB each:"
           + " 14 GB a day for 100,000 NEs every 5 minutes) (default: ${DEFAULT-VALUE}).")
   String attestPassHistory;
 

@@ -30,9 +30,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>What stays, whatever its age: every failure, expiry and pending baseline; every attestation
  * asked by a first contact, a person, a deployment or a readmission; each NE's newest scheduled
- * pass; a scheduled pass that mattered (V25's {@code kept}: it changed the NE's trust or committed
- * reference, so the audit chain names it, or it let a wave order the NE, ATT-1); and a pass that
- * its NE's committed reference or a platform baseline names. So the answers read from the table
+ * pass; a scheduled pass that mattered ({@code attestations_kept}, V25: it changed the NE's trust
+ * or committed reference, so the audit chain names it, or a wave took it as the NE's attestation
+ * before the update, ATT-1); a pass that its NE's committed reference or a platform baseline
+ * names; and every row judged before V25 (whether it mattered was not recorded then). So the answers read from the table
  * are those it gave before: an NE's last result (its newest judged attestation is never a routine
  * pass with a newer pass), its silence ({@link Attestations#silent}: a routine pass among an NE's
  * last judged attestations has its newer pass among them too, and stays counted), a deployment's
@@ -46,10 +47,10 @@ final class AttestationHistory implements SmartLifecycle {
   /** How often each replica looks; the first look is one interval after the start. */
   static final Duration INTERVAL = Duration.ofMinutes(10);
   /**
-   * How often a run reads from the oldest row again rather than from the last run's cutoff: a
-   * row a run kept may go later (an NE's newest pass once a newer one exists, a pass its
-   * reference no longer names), and the rows kept for good (failures, expiries) only grow, so
-   * reading them all every run would cost more each month.
+   * How often a run reads from the oldest row again rather than from shortly before the last
+   * run's cutoff: a row a run kept may go later (an NE's newest pass once a newer one exists, a
+   * pass its reference no longer names), and the rows kept for good (failures, expiries) only
+   * grow, so reading them all every run would cost more each month.
    */
   static final Duration FULL_READ = Duration.ofDays(1);
   /** Rows per transaction. */
@@ -62,7 +63,7 @@ final class AttestationHistory implements SmartLifecycle {
    * one asked later and judged later, so the NE's newest judged pass has none.
    */
   static final String DISPOSABLE = " a.reason = 'SCHEDULED' AND a.result = 'PASS'"
-      + " AND a.kept = FALSE"
+      + " AND NOT EXISTS (SELECT 1 FROM attestations_kept k WHERE k.id = a.id)"
       + " AND EXISTS (SELECT 1 FROM attestations n WHERE n.device_id = a.device_id"
       + " AND n.requested_at > a.requested_at AND n.judged_at > a.judged_at"
       + " AND n.reason = 'SCHEDULED' AND n.result = 'PASS')"
@@ -88,7 +89,13 @@ final class AttestationHistory implements SmartLifecycle {
   private final PeriodicTask timer;
   /** Set by {@link #stop}: a run in progress ends at its next batch. */
   private volatile boolean stopping;
-  /** Where the next run starts, and when a run last read from the oldest row; guarded by this. */
+  /**
+   * How far before the last cutoff an incremental run starts: a pass's newer pass is judged
+   * within an interval, its jitter and a challenge's validity, so a pass the last run read
+   * before its newer one existed is read again.
+   */
+  private final Duration lag;
+  /** The last completed run's cutoff, and when a run last read from the oldest row. */
   private OffsetDateTime readUntil;
   private Instant fullRead;
 
@@ -98,6 +105,8 @@ final class AttestationHistory implements SmartLifecycle {
     this.audit = audit;
     this.tx = new TransactionTemplate(transactions);
     this.history = config.attest().passHistory();
+    this.lag = config.attest().interval().plus(config.attest().jitter())
+        .plus(config.attest().challengeValidity());
     this.deleted = metrics.counter("neguard.attestation.history.deleted");
     this.timer = new PeriodicTask("neguard-attestation-history", INTERVAL, INTERVAL,
         this::runQuietly);
@@ -123,14 +132,16 @@ final class AttestationHistory implements SmartLifecycle {
       return 0;
     }
     OffsetDateTime cutoff = Attestations.at(now.minus(history.get()));
+    OffsetDateTime floor = jdbc.sql("SELECT floor_at FROM attestation_history")
+        .query(OffsetDateTime.class).single();
+    boolean full;
     OffsetDateTime cursor;
     synchronized (this) {
-      if (readUntil == null || fullRead == null || !now.isBefore(fullRead.plus(FULL_READ))) {
-        fullRead = now;
-        readUntil = null;
-      }
-      // A microsecond before: the read is after the cursor, and the last cutoff was exclusive.
-      cursor = readUntil == null ? Attestations.at(Instant.EPOCH) : readUntil.minusNanos(1_000);
+      // Also after the clock went back: the incremental range would be empty until it caught up.
+      full = readUntil == null || fullRead == null || now.isBefore(fullRead)
+          || !now.isBefore(fullRead.plus(FULL_READ));
+      OffsetDateTime since = full ? floor : readUntil.minus(lag);
+      cursor = since.isAfter(floor) ? since : floor;
     }
     int total = 0;
     while (!stopping) {
@@ -142,6 +153,9 @@ final class AttestationHistory implements SmartLifecycle {
       // same instant and left out wait for the next full read.
       if (b.read() < BATCH) {
         synchronized (this) {
+          if (full) {
+            fullRead = now;
+          }
           if (readUntil == null || cutoff.isAfter(readUntil)) {
             readUntil = cutoff;
           }
@@ -175,12 +189,13 @@ final class AttestationHistory implements SmartLifecycle {
     }
     if (n > 0) {
       audit.append(AuditEvent.success("system", "ATTESTATION_HISTORY", "attestations",
-          n + " scheduled attestations that passed, judged from " + read.get(0).judgedAt()
-              .toInstant() + " to " + read.get(read.size() - 1).judgedAt().toInstant()
-              + ", deleted: older than " + history.get() + " (--attest-pass-history, cutoff "
-              + cutoff.toInstant() + "), each with a newer pass of its NE; failures, expiries,"
-              + " attestations asked otherwise, passes that changed trust or a reference or"
-              + " let an update through, and each NE's newest pass are kept"));
+          n + " scheduled attestations that passed deleted, of " + read.size() + " read judged"
+              + " from " + read.get(0).judgedAt().toInstant() + " to "
+              + read.get(read.size() - 1).judgedAt().toInstant() + ": older than "
+              + history.get() + " (--attest-pass-history, cutoff " + cutoff.toInstant()
+              + "), each with a newer pass of its NE; failures, expiries, attestations asked"
+              + " otherwise, passes that changed trust or a reference or that a wave took,"
+              + " and each NE's newest pass are kept"));
     }
     return new Batch(read.size(), n, read.get(read.size() - 1).judgedAt());
   }

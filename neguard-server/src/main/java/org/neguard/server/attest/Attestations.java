@@ -255,12 +255,16 @@ final class Attestations {
   }
 
   /**
-   * Marks a scheduled pass that mattered (V25): it stays when routine passes leave the table
-   * ({@link AttestationHistory}).
+   * Lists a scheduled pass that mattered (V25): it stays when routine passes leave the table
+   * ({@link AttestationHistory}). Under the row's lock, so that two transactions keeping one
+   * pass (two deployments' rounds) list it once rather than one failing on the key.
    */
   void keep(String id) {
-    jdbc.sql("UPDATE attestations SET kept = TRUE WHERE id = ? AND kept = FALSE").param(id)
-        .update();
+    if (jdbc.sql("SELECT id FROM attestations WHERE id = ? FOR UPDATE").param(id)
+        .query(String.class).optional().isPresent()) {
+      jdbc.sql("INSERT INTO attestations_kept (id) SELECT ? WHERE NOT EXISTS"
+          + " (SELECT 1 FROM attestations_kept WHERE id = ?)").params(id, id).update();
+    }
   }
 
   /**

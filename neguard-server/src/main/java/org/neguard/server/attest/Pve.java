@@ -659,7 +659,7 @@ public final class Pve implements PlatformValidation {
       Attestations.Row r = latest.get();
       if (PASS.equals(r.result())) {
         if (SCHEDULED.equals(r.reason())) {
-          attestations.keep(r.id()); // it let the update reach the NE (ATT-1)
+          attestations.keep(r.id()); // a wave takes it as the NE's attestation (ATT-1)
         }
         return new BeforeUpdate(Readiness.PASSED, r.id(), null, null);
       }

@@ -68,7 +68,8 @@ class AttestationHistoryTest {
     AttestationHistory history = f.bean(AttestationHistory.class);
     Attestations attestations = f.bean(Attestations.class);
     AttestationRecords records = f.bean(AttestationRecords.class);
-    for (String id : List.of("hist-1", "hist-2", "hist-3", "hist-many", "hist-gate")) {
+    for (String id : List.of("hist-1", "hist-2", "hist-3", "hist-4", "hist-many",
+        "hist-gate")) {
       f.enrollWithApp(id);
     }
     try (Connection c = f.db()) {
@@ -99,14 +100,16 @@ class AttestationHistoryTest {
       r.add("h3-exp1", "hist-3", "SCHEDULED", "EXPIRED", days(0.5));
       r.add("h3-exp2", "hist-3", "SCHEDULED", "EXPIRED", days(0.4));
       r.add("h3-exp3", "hist-3", "SCHEDULED", "EXPIRED", days(0.3));
+      r.add("h4-edge", "hist-4", "SCHEDULED", "PASS", days(30));        // at the cutoff: kept
+      r.add("h4-new", "hist-4", "SCHEDULED", "PASS", days(1));
       for (int i = 0; i < MANY; i++) { // judged a minute apart, all older than the history
         r.add("hm-" + i, "hist-many", "SCHEDULED", "PASS", days(60).plusSeconds(60L * i));
       }
       r.add("hg-45", "hist-gate", "SCHEDULED", "PASS", days(45));       // gone: hg-40 newer
       r.add("hg-40", "hist-gate", "SCHEDULED", "PASS", days(40));       // let an update through
       r.flush();
-      c.createStatement().executeUpdate("UPDATE attestations SET kept = TRUE WHERE id ="
-          + " 'h1-kept'");
+      c.createStatement().executeUpdate("INSERT INTO attestations_kept (id) VALUES"
+          + " ('h1-kept')");
       // ATT-1: the wave's gate accepts the NE's newest pass, which then stays for good.
       PlatformValidation.BeforeUpdate gate = f.bean(Pve.class).beforeUpdate("hist-gate",
           days(41).toInstant(), "dep-hist");
@@ -142,6 +145,19 @@ class AttestationHistoryTest {
             .withPassHistory(Optional.empty())).build(), new SimpleMeterRegistry());
     assertThat(forever.runOnce(NOW.plus(Duration.ofDays(365)))).isZero();
     assertThat(count(f, "SELECT COUNT(*) FROM attestations")).isEqualTo(rows);
+    // Rows judged before V25 stay: whether they mattered was not recorded. These were all
+    // judged before the fixture's database was made; the rest of the test moves the floor.
+    AttestationHistory upgraded = new AttestationHistory(f.bean(JdbcClient.class),
+        f.bean(AuditLog.class), f.bean(PlatformTransactionManager.class),
+        ServerConfig.builder(f.s.dir).attest(ServerConfig.Attest.defaults()).build(),
+        new SimpleMeterRegistry());
+    assertThat(upgraded.runOnce(NOW)).isZero();
+    assertThat(count(f, "SELECT COUNT(*) FROM attestations")).isEqualTo(rows);
+    try (Connection c = f.db(); PreparedStatement st = c.prepareStatement(
+        "UPDATE attestation_history SET floor_at = ?")) {
+      st.setObject(1, days(3650));
+      assertThat(st.executeUpdate()).isEqualTo(1);
+    }
 
     // Two runs at once, as two replicas' would be: each row goes once, neither fails.
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -156,31 +172,48 @@ class AttestationHistoryTest {
     }
 
     List<String> gone = List.of("h1-old", "h1-39", "h1-35", "h2-41", "hg-45");
+    assertThat(auditedDeletions(f)).as("every row deleted is in an audit row's count")
+        .isEqualTo(deleted);
     assertThat(deleted).as("deleted by the two runs").isEqualTo(gone.size() + MANY - 1);
     try (Connection c = f.db()) {
       List<String> left = ids(c, "SELECT id FROM attestations WHERE device_id IN ('hist-1',"
-          + " 'hist-2', 'hist-3', 'hist-gate') AND judged_at IS NOT NULL AND id LIKE 'h%'"
-          + " ORDER BY id");
+          + " 'hist-2', 'hist-3', 'hist-4', 'hist-gate') AND judged_at IS NOT NULL AND id LIKE"
+          + " 'h%' ORDER BY id");
       assertThat(left).containsExactlyInAnyOrder("h1-fail", "h1-asked", "h1-ref", "h1-base",
           "h1-kept", "h1-exp", "h1-2d", "h1-new", "h2-newest", "h3-old", "h3-update", "h3-exp1",
-          "h3-exp2", "h3-exp3", "hg-40", "hg-new");
+          "h3-exp2", "h3-exp3", "h4-edge", "h4-new", "hg-40", "hg-new");
       assertThat(ids(c, "SELECT id FROM attestations WHERE device_id = 'hist-many'"))
           .as("each NE's newest pass stays").containsExactly("hm-" + (MANY - 1));
     }
     assertThat(lastResults(records)).as("each NE's last result").isEqualTo(lastBefore);
     assertThat(silence(attestations)).as("each NE's silence").isEqualTo(silentBefore);
     assertThat(silentBefore).containsEntry("hist-3", true);
-    assertThat(auditedDeletions(f)).as("every row deleted is in an audit row's count")
-        .isEqualTo(deleted);
     long auditRows = f.audit("ATTESTATION_HISTORY", "success", "attestations") - audited;
     assertThat(auditRows).as("a row for each batch that deleted")
         .isBetween((long) Math.ceil((double) deleted / AttestationHistory.BATCH), 8L);
     assertThat(history.runOnce(NOW)).as("nothing left to delete").isZero();
     assertThat(f.audit("ATTESTATION_HISTORY", "success", "attestations") - audited)
         .as("no row for a run that deleted nothing").isEqualTo(auditRows);
+
+    // hist-2's newest pass gets a newer one: it may go now, but an hour on the run reads from
+    // shortly before its last cutoff only, where h4-edge (judged at that cutoff) is.
+    try (Connection c = f.db()) {
+      Rows r = new Rows(c);
+      r.add("h2-later", "hist-2", "SCHEDULED", "PASS", days(0.5));
+      r.flush();
+    }
+    assertThat(history.runOnce(NOW.plus(Duration.ofHours(1)))).as("h4-edge").isEqualTo(1);
+    assertThat(history.runOnce(NOW.plus(Duration.ofHours(2)))).isZero();
+    // A day after the first run, a read from the oldest row: h2-newest.
+    assertThat(history.runOnce(NOW.plus(Duration.ofHours(25)))).as("h2-newest").isEqualTo(1);
+    try (Connection c = f.db()) {
+      assertThat(ids(c, "SELECT id FROM attestations WHERE id IN ('h4-edge', 'h2-newest',"
+          + " 'h4-new', 'h2-later')")).containsExactlyInAnyOrder("h4-new", "h2-later");
+    }
     assertThat(history.runOnce(NOW.plus(Duration.ofDays(365))))
         .as("a year on, h1-2d goes too: the rest is each NE's newest pass or kept for its own"
             + " sake").isEqualTo(1);
+    assertThat(auditedDeletions(f)).isEqualTo(deleted + 3);
   }
 
   /**
@@ -222,7 +255,8 @@ class AttestationHistoryTest {
         + " FROM audit_log WHERE action = 'ATTESTATION_HISTORY' AND actor = 'system'")) {
       while (rs.next()) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-            "^(\\d+) scheduled attestations that passed, judged from ").matcher(rs.getString(1));
+            "^(\\d+) scheduled attestations that passed deleted, of \\d+ read judged from ")
+            .matcher(rs.getString(1));
         assertThat(m.find()).as(rs.getString(1)).isTrue();
         sum += Long.parseLong(m.group(1));
       }
