@@ -141,6 +141,49 @@ class IntegrityEvidenceTest {
   }
 
   @Test
+  @DisplayName("ATT-1 an order that followed a scheduled pass the wave took (no BEFORE_UPDATE"
+      + " asked) is a gated order, and its NE is counted by trust base")
+  void att1_orderAfterScheduledPassTheWaveTook_gated(@TempDir Path dir) throws Exception {
+    att("dev-1", "SCHEDULED", "PASS", "trusted", 8);
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "succeeded", "ord-1", 10))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).as(t.actual()).isEqualTo(Outcome.PASS);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d)
+        .contains("att-1 of dev-1 (SCHEDULED) PASS").contains("then order ord-1"));
+    JsonNode doc = new ObjectMapper().readTree(
+        IntegrityEvidence.write(observed(), dir).json().toFile());
+    assertThat(doc.path("requirements").get(0).path("trustBases").path("nes").asInt())
+        .isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("ATT-1 an order issued while the device's newest attestation was a scheduled"
+      + " failure contradicts ATT-1, though an older BEFORE_UPDATE attestation passed")
+  void att1_orderAfterNewerScheduledFailure_fails() {
+    att("dev-1", "BEFORE_UPDATE", "PASS", "trusted", 5);
+    att("dev-1", "SCHEDULED", "FAIL", "quarantined", 8, MISMATCH);
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
+        List.of(target("dev-1", "issued", "ord-1", 10))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).isEqualTo(Outcome.FAIL);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d).startsWith("CONTRADICTION")
+        .contains("(SCHEDULED) FAIL"));
+  }
+
+  @Test
+  @DisplayName("ATT-1 a completion's pass (AFTER_UPDATE) is no attestation before an order")
+  void att1_onlyAfterUpdatePass_notAGate() {
+    att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 8);
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "succeeded", "ord-1", 10))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d)
+        .contains("with no attestation judged before it"));
+  }
+
+  @Test
   @DisplayName("ATT-1 a device held back after a failed BEFORE_UPDATE attestation is shown, but"
       + " alone does not demonstrate a gated order")
   void att1_heldBack_only() {

@@ -10,6 +10,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -154,12 +155,17 @@ public final class IntegrityDocument {
       boolean hardwareRooted) {}
 
   /**
-   * The cases that count their NEs by trust base, and the attestations each counts: the
-   * pre-update gate (ATT-1) and the runtime schedule (OBJ-2) are where a certifier asks what
-   * vouched for the measurements.
+   * The attestations a counting case counts its NEs by trust base from, null for a case that
+   * does not: the pre-update gate (ATT-1) and the runtime schedule (OBJ-2) are where a certifier
+   * asks what vouched for the measurements.
    */
-  private static final Map<String, String> COUNTED = Map.of("TC-ATT1-01", "BEFORE_UPDATE",
-      "TC-OBJ2-01", "SCHEDULED");
+  private static List<AttestationResult> counted(Observed o, String caseId) {
+    return switch (caseId) {
+      case "TC-ATT1-01" -> gated(o);
+      case "TC-OBJ2-01" -> judgedOf(o, "SCHEDULED");
+      default -> null;
+    };
+  }
 
   /**
    * Each listed device's TPM binding's EK trust now, by id: null without a binding. Looked up
@@ -234,7 +240,7 @@ public final class IntegrityDocument {
    * its manufacturer (it does not fail the requirement: the gate ran all the same).
    */
   static String trustBaseSummary(Observed o, String caseId) {
-    List<NeTrust> nes = neTrust(o, judgedOf(o, COUNTED.get(caseId)));
+    List<NeTrust> nes = neTrust(o, counted(o, caseId));
     if (nes.isEmpty()) {
       return "Trust bases: no NE attested here";
     }
@@ -347,11 +353,61 @@ public final class IntegrityDocument {
     return newest != null && newest.id().equals(a.id());
   }
 
-  /** ATT-1: each update order follows a BEFORE_UPDATE attestation that passed. */
+  /**
+   * The judged attestations of each device that the pre-update gate may take, oldest asked
+   * first: all but AFTER_UPDATE. The gate (DeploymentScheduler) takes the device's newest
+   * attestation asked since the wave started, whatever asked it: one the wave asked itself
+   * (BEFORE_UPDATE), or a scheduled, requested or first-contact one that came first.
+   */
+  private static Map<String, List<AttestationResult>> gateCandidates(Observed o) {
+    return o.attestations().stream().filter(IntegrityDocument::judged)
+        .filter(a -> !"AFTER_UPDATE".equals(a.reason())).sorted(byRequested())
+        .collect(Collectors.groupingBy(AttestationResult::deviceId));
+  }
+
+  /**
+   * The attestation the gate read last for a device by {@code by}: of those judged by then,
+   * the newest asked, as the gate orders them; with {@code by} null, the newest judged at all.
+   * Null when none.
+   */
+  private static AttestationResult gateBy(List<AttestationResult> mine, Instant by) {
+    AttestationResult last = null;
+    for (AttestationResult a : mine) {
+      Instant judged = at(a.judgedAt());
+      if (judged != null && (by == null || !judged.isAfter(by))) {
+        last = a;
+      }
+    }
+    return last;
+  }
+
+  /**
+   * What the gate judged from: every BEFORE_UPDATE attestation, and the attestation each update
+   * order followed (a scheduled pass the wave took, for one). Oldest asked first, once each.
+   */
+  private static List<AttestationResult> gated(Observed o) {
+    Map<String, List<AttestationResult>> byDevice = gateCandidates(o);
+    Set<AttestationResult> out = new LinkedHashSet<>(judgedOf(o, "BEFORE_UPDATE"));
+    for (Run r : o.deployments()) {
+      for (Target t : r.recovery() ? List.<Target>of() : r.targets()) {
+        Instant issued = at(t.issuedAt());
+        AttestationResult a = t.orderId() == null || issued == null ? null
+            : gateBy(byDevice.getOrDefault(t.deviceId(), List.of()), issued);
+        if (a != null) {
+          out.add(a);
+        }
+      }
+    }
+    return out.stream().sorted(byRequested()).toList();
+  }
+
+  /**
+   * ATT-1: each update order follows a passing attestation, the newest the device had when the
+   * order was issued (BEFORE_UPDATE, or another the gate took).
+   */
   static TestCase att1(Observed o) {
     List<AttestationResult> before = judgedOf(o, "BEFORE_UPDATE");
-    Map<String, List<AttestationResult>> byDevice = before.stream()
-        .collect(Collectors.groupingBy(AttestationResult::deviceId));
+    Map<String, List<AttestationResult>> byDevice = gateCandidates(o);
     List<String> details = new ArrayList<>(List.of(trustBaseSummary(o, "TC-ATT1-01")));
     int gated = 0;
     int held = 0;
@@ -364,18 +420,12 @@ public final class IntegrityDocument {
         List<AttestationResult> mine = byDevice.getOrDefault(t.deviceId(), List.of());
         Instant issued = at(t.issuedAt());
         if (t.orderId() != null && issued != null) {
-          AttestationResult last = null;
-          for (AttestationResult a : mine) {
-            Instant judged = at(a.judgedAt());
-            if (judged != null && !judged.isAfter(issued)) {
-              last = a;
-            }
-          }
+          AttestationResult last = gateBy(mine, issued);
           if (last == null) {
             details.add("deployment " + r.id() + ": order " + t.orderId() + " to "
-                + t.deviceId() + " issued at " + t.issuedAt() + " with no BEFORE_UPDATE"
-                + " attestation judged before it (a deployment from before attestation, or"
-                + " one beyond the records read)");
+                + t.deviceId() + " issued at " + t.issuedAt() + " with no attestation judged"
+                + " before it (a deployment from before attestation, or one beyond the records"
+                + " read)");
           } else if (pass(last)) {
             gated++;
             details.add("deployment " + r.id() + " (" + r.packageName() + " "
@@ -386,11 +436,17 @@ public final class IntegrityDocument {
             details.add("CONTRADICTION deployment " + r.id() + ": order " + t.orderId()
                 + " issued at " + t.issuedAt() + " after " + line(o, last));
           }
-        } else if (t.orderId() == null && mine.stream().anyMatch(a -> !pass(a))) {
-          held++;
-          details.add("deployment " + r.id() + ": no order issued to " + t.deviceId()
-              + " (target " + t.state() + reasons(t.reasons()) + ") after " + line(o,
-                  mine.stream().filter(a -> !pass(a)).reduce((a, b) -> b).orElseThrow()));
+        } else if (t.orderId() == null) {
+          // The newest by the target's last change when it is known, else any failure.
+          AttestationResult last = at(t.updatedAt()) == null ? mine.stream()
+              .filter(a -> !pass(a)).reduce((a, b) -> b).orElse(null)
+              : gateBy(mine, at(t.updatedAt()));
+          if (last != null && !pass(last)) {
+            held++;
+            details.add("deployment " + r.id() + ": no order issued to " + t.deviceId()
+                + " (target " + t.state() + reasons(t.reasons()) + ") after "
+                + line(o, last));
+          }
         }
       }
     }
@@ -401,12 +457,13 @@ public final class IntegrityDocument {
     Outcome out = outcome(contradicted, gated > 0);
     return tc("TC-ATT1-01", "ATT-1", "the PVE attests an NE before an update reaches it;"
         + " the OAM proceeds only on a pass", out,
-        "Join the update deployments' targets (order, issued at) with the device's"
-            + " BEFORE_UPDATE attestations judged before the order was issued; read the"
-            + " deployments' DEPLOYMENT_ATTEST audit rows",
-        "Every order follows a BEFORE_UPDATE attestation that passed; a device that failed"
-            + " it gets no order.",
-        gated + " order(s) issued after a passing BEFORE_UPDATE attestation, " + held
+        "Join the update deployments' targets (order, issued at) with the device's newest"
+            + " attestation judged before the order was issued, other than AFTER_UPDATE (one"
+            + " the wave asked, BEFORE_UPDATE, or one that came first and the wave took); read"
+            + " the deployments' DEPLOYMENT_ATTEST audit rows",
+        "Every order follows an attestation that passed; a device that failed it gets no"
+            + " order.",
+        gated + " order(s) issued after a passing attestation, " + held
             + " target(s) held back after a failed one, " + before.size()
             + " BEFORE_UPDATE attestation(s) judged",
         "neguard deploy create --package P --version V --device D (a trusted device with a"
@@ -698,9 +755,9 @@ public final class IntegrityDocument {
     List<Map<String, Object>> json = JsonEvidence.testCases(cases);
     for (int i = 0; i < cases.size(); i++) {
       json.get(i).put("verdict", verdict(cases.get(i).outcome()));
-      String counted = COUNTED.get(cases.get(i).id());
+      List<AttestationResult> counted = counted(o, cases.get(i).id());
       if (counted != null) {
-        json.get(i).put("trustBases", trustBasesJson(neTrust(o, judgedOf(o, counted))));
+        json.get(i).put("trustBases", trustBasesJson(neTrust(o, counted)));
       }
     }
     List<String> failed = ids(cases, Outcome.FAIL);
