@@ -506,6 +506,11 @@ class ServerCliTest {
       assertThat(r.err()).contains("--attest-pass-history: '" + bad + "' is not a duration"
           + " like 500ms, 2s, 60m, 36h or 7d, or forever");
     }
+    // OBJ-2: a quarantined or untrusted NE is still asked, at some positive interval.
+    CliRun untrusted = CliRun.of("server", "--data", data.toString(),
+        "--attest-untrusted-interval", "0s");
+    assertThat(untrusted.exit()).as("%s", untrusted).isEqualTo(2);
+    assertThat(untrusted.err()).contains("--attest-untrusted-interval': '0s' is not a duration");
     assertThat(data).doesNotExist();
   }
 

@@ -211,9 +211,18 @@ public record ServerConfig(
   public record Attest(java.time.Duration interval, java.time.Duration jitter,
       java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
       int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors,
-      Optional<java.time.Duration> passHistory) {
+      Optional<java.time.Duration> passHistory, java.time.Duration untrustedInterval) {
     /** The default PCR: non-resettable, not used by the firmware (docs/MEASUREMENT.md). */
     public static final int DEFAULT_TPM_PCR = 14;
+
+    /**
+     * A quarantined or untrusted NE, or one unknown for longer, is asked once an hour unless
+     * configured: it is out of every deployment until a person or a recovery acts (each asks at
+     * once), and asked every 5 minutes it added 288 kept failures or expiries a day, each a row
+     * of the audit chain too (docs/ATTESTATION.md, "Trust states").
+     */
+    public static final java.time.Duration DEFAULT_UNTRUSTED_INTERVAL =
+        java.time.Duration.ofHours(1);
 
     /**
      * Routine passes kept 30 days unless configured: about 0.5 KB a row, so 144 MB a day and
@@ -230,6 +239,15 @@ public record ServerConfig(
           ekTrustAnchors, Optional.of(DEFAULT_PASS_HISTORY));
     }
 
+    /** With the default untrusted interval. */
+    public Attest(java.time.Duration interval, java.time.Duration jitter,
+        java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
+        int baselineApprovals, int tpmPcr, List<Path> ekTrustAnchors,
+        Optional<java.time.Duration> passHistory) {
+      this(interval, jitter, challengeValidity, schedulerInterval, baselineApprovals, tpmPcr,
+          ekTrustAnchors, passHistory, DEFAULT_UNTRUSTED_INTERVAL);
+    }
+
     /** With the default TPM PCR and no EK trust anchor. */
     public Attest(java.time.Duration interval, java.time.Duration jitter,
         java.time.Duration challengeValidity, java.time.Duration schedulerInterval,
@@ -241,13 +259,27 @@ public record ServerConfig(
     /** This configuration with {@code pcr} and {@code anchors} for TPM devices. */
     public Attest withTpm(int pcr, List<Path> anchors) {
       return new Attest(interval, jitter, challengeValidity, schedulerInterval,
-          baselineApprovals, pcr, anchors, passHistory);
+          baselineApprovals, pcr, anchors, passHistory, untrustedInterval);
     }
 
     /** This configuration with routine passes kept {@code history} (empty: for good). */
     public Attest withPassHistory(Optional<java.time.Duration> history) {
       return new Attest(interval, jitter, challengeValidity, schedulerInterval,
-          baselineApprovals, tpmPcr, ekTrustAnchors, history);
+          baselineApprovals, tpmPcr, ekTrustAnchors, history, untrustedInterval);
+    }
+
+    /** This configuration with NEs that are not trusted asked every {@code every}. */
+    public Attest withUntrustedInterval(java.time.Duration every) {
+      return new Attest(interval, jitter, challengeValidity, schedulerInterval,
+          baselineApprovals, tpmPcr, ekTrustAnchors, passHistory, every);
+    }
+
+    /**
+     * How often an NE that is not trusted is asked (AttestationScheduler.next): the untrusted
+     * interval, never more often than {@link #interval()}.
+     */
+    public java.time.Duration untrustedEvery() {
+      return untrustedInterval.compareTo(interval) > 0 ? untrustedInterval : interval;
     }
 
     public Attest {
@@ -258,7 +290,8 @@ public record ServerConfig(
             + " resettable, not the firmware's)");
       }
       ekTrustAnchors = List.copyOf(ekTrustAnchors);
-      for (java.time.Duration d : List.of(interval, challengeValidity, schedulerInterval)) {
+      for (java.time.Duration d : List.of(interval, challengeValidity, schedulerInterval,
+          untrustedInterval)) {
         if (d.isNegative() || d.isZero()) {
           throw new IllegalArgumentException("attest durations must be positive: " + d);
         }

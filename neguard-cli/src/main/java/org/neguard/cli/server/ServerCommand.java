@@ -197,6 +197,14 @@ final class ServerCommand extends CommandBase {
           + " that NEs enrolled together do not attest together (default: ${DEFAULT-VALUE}).")
   Duration attestJitter;
 
+  @Option(names = "--attest-untrusted-interval", paramLabel = "DURATION", defaultValue = "1h",
+      converter = DurationConverter.class,
+      description = "How often a quarantined or untrusted NE, or one still unknown that long"
+          + " after it enrolled, is attested, never more often than --attest-interval: it gets"
+          + " no deployment until a readmission or a recovery, each of which asks at once, and"
+          + " each failure or expiry is kept (default: ${DEFAULT-VALUE}).")
+  Duration attestUntrustedInterval;
+
   @Option(names = "--attest-challenge-validity", paramLabel = "DURATION", defaultValue = "2m",
       converter = DurationConverter.class,
       description = "How long an NE has to answer an attestation nonce (default:"

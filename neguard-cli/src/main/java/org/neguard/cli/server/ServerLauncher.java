@@ -77,7 +77,8 @@ public final class ServerLauncher {
           c.repoTargetsExpiry, c.repoRenewInterval));
       b.attest(new ServerConfig.Attest(c.attestInterval, c.attestJitter,
           c.attestChallengeValidity, ServerConfig.Attest.defaults().schedulerInterval(),
-          c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors, passHistory(cl, c)));
+          c.baselineApprovals, c.attestTpmPcr, c.tpmEkAnchors, passHistory(cl, c),
+          c.attestUntrustedInterval));
       b.drift(new ServerConfig.Drift(c.driftReportBurst, c.driftReportEvery, c.driftOverdue,
           ServerConfig.Drift.defaults().checkInterval()));
     } catch (IllegalArgumentException e) {

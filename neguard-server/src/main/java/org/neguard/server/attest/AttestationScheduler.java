@@ -63,19 +63,29 @@ final class AttestationScheduler implements AutoCloseable {
    * (docs/BENCHMARKS.md, issue 15: 100,000 NEs). The condition is checked again under the lock.
    */
   static String claim(int ids) {
-    return "SELECT id, trust_state FROM devices WHERE id IN (" + Sql.placeholders(ids)
+    return "SELECT id, trust_state, enrolled_at FROM devices WHERE id IN ("
+        + Sql.placeholders(ids)
         + ") AND next_attestation_at <= ? AND disabled_at IS NULL"
         + " ORDER BY next_attestation_at, id FOR UPDATE SKIP LOCKED";
   }
 
   /**
-   * A device's next runtime attestation after {@code now}: one interval and a random share of
-   * the jitter, so that a fleet enrolled or restarted at once spreads out.
+   * A device's next runtime attestation after {@code now}: one interval, or the untrusted
+   * interval ({@link ServerConfig.Attest#untrustedEvery}) for an NE that is not trusted and
+   * gets no deployment until a person or a recovery acts, each of which asks at once, while
+   * each of its failures and expiries is kept for good: quarantined, untrusted, or unknown for
+   * longer than that interval since it enrolled at {@code enrolledAt} (its first contact left
+   * unanswered, or awaiting a baseline's approval; null: not known, as for a pass's). Then a
+   * random share of the jitter, so that a fleet enrolled or restarted at once spreads out.
    */
-  static Instant next(ServerConfig.Attest config, Instant now, java.util.Random random) {
+  static Instant next(ServerConfig.Attest config, String trustState, Instant enrolledAt,
+      Instant now, java.util.Random random) {
     long jitter = config.jitter().isZero() ? 0
         : (long) (random.nextDouble() * config.jitter().toMillis());
-    return now.plus(config.interval()).plusMillis(jitter);
+    boolean out = Pve.QUARANTINED.equals(trustState) || Pve.UNTRUSTED.equals(trustState)
+        || (Pve.UNKNOWN.equals(trustState) && enrolledAt != null
+            && enrolledAt.plus(config.untrustedEvery()).isBefore(now));
+    return now.plus(out ? config.untrustedEvery() : config.interval()).plusMillis(jitter);
   }
 
   private final JdbcClient jdbc;
@@ -186,7 +196,7 @@ final class AttestationScheduler implements AutoCloseable {
     }
   }
 
-  private record Due(String id, String trustState) {}
+  private record Due(String id, String trustState, Instant enrolledAt) {}
 
   /** Where a round's next read of due devices starts: after this device. */
   private record Cursor(OffsetDateTime nextAttestationAt, String id) {}
@@ -213,7 +223,9 @@ final class AttestationScheduler implements AutoCloseable {
     candidates.forEach(c -> params.add(c.id()));
     params.add(Attestations.at(due));
     List<Due> dueDevices = jdbc.sql(claim(candidates.size())).params(params)
-        .query((rs, i) -> new Due(rs.getString(1), rs.getString(2))).list();
+        .query((rs, i) -> new Due(rs.getString(1), rs.getString(2),
+            rs.getObject(3, OffsetDateTime.class).toInstant()))
+        .list();
     ask(dueDevices, now);
     return new Batch(candidates.size(), dueDevices.size(),
         candidates.get(candidates.size() - 1));
@@ -231,7 +243,8 @@ final class AttestationScheduler implements AutoCloseable {
         asks.add(attestations.unasked(d.id(), reason, null, null, "schedule", now,
             now.plus(config.challengeValidity())));
       }
-      next.add(new Object[] {Attestations.at(next(config, now, random)), d.id()});
+      next.add(new Object[] {Attestations.at(next(config, d.trustState(), d.enrolledAt(), now,
+          random)), d.id()});
     }
     attestations.askAll(asks);
     if (!next.isEmpty()) {

@@ -500,18 +500,6 @@ public final class Pve implements PlatformValidation {
         int changed = references.commit(d.id(), ev.components(), a.id());
         jdbc.sql("UPDATE devices SET attested_at = ? WHERE id = ?")
             .params(Attestations.at(now), d.id()).update();
-        if (!SCHEDULE.contains(a.reason())) {
-          // A pass asked for otherwise (before or after an update, a readmission, an operator)
-          // starts the interval again: a scheduled attestation could follow moments after it.
-          // The schedule's own passes leave the time the round set when it asked, so a device
-          // is asked once an interval whenever it answers. A round passes over the row while
-          // this holds it (SKIP LOCKED), and finds it no longer due once this committed. Not
-          // for a device disabled meanwhile: a disabled device has no next time.
-          jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ? AND disabled_at IS"
-                  + " NULL")
-              .params(Attestations.at(AttestationScheduler.next(config, now, random)), d.id())
-              .update();
-        }
         boolean readmit = recovery || a.reason().equals("READMISSION");
         if (trust.equals(UNKNOWN) || trust.equals(UNTRUSTED)
             || (trust.equals(QUARANTINED) && readmit)) {
@@ -523,6 +511,20 @@ public final class Pve implements PlatformValidation {
           trust = TRUSTED;
           audit.append(AuditEvent.success(actor(d.id()), "TRUST_STATE", "device " + d.id(),
               d.trustState() + " -> trusted: " + why));
+        }
+        if (!SCHEDULE.contains(a.reason()) || !trust.equals(d.trustState())) {
+          // A pass asked for otherwise (before or after an update, a readmission, an operator)
+          // starts the interval again: a scheduled attestation could follow moments after it.
+          // So does a pass that made the NE trusted: the round asked it at the untrusted
+          // interval. The schedule's other passes leave the time the round set when it asked,
+          // so a device is asked once an interval whenever it answers. A round passes over the
+          // row while this holds it (SKIP LOCKED), and finds it no longer due once this
+          // committed. Not for a device disabled meanwhile: a disabled device has no next time.
+          jdbc.sql("UPDATE devices SET next_attestation_at = ? WHERE id = ? AND disabled_at IS"
+                  + " NULL")
+              .params(Attestations.at(AttestationScheduler.next(config, trust, null, now,
+                  random)), d.id())
+              .update();
         }
         if (audited(a, trust, d.trustState(), changed)) {
           audit.append(AuditEvent.success(actor(d.id()), "ATTESTATION", "device " + d.id(),

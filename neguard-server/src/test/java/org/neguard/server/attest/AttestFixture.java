@@ -211,6 +211,18 @@ final class AttestFixture implements AutoCloseable {
     }
   }
 
+  /** When the scheduler asks the device next. */
+  Instant nextAttestation(String deviceId) throws Exception {
+    try (java.sql.Connection c = db(); java.sql.PreparedStatement st = c.prepareStatement(
+        "SELECT next_attestation_at FROM devices WHERE id = ?")) {
+      st.setString(1, deviceId);
+      try (java.sql.ResultSet rs = st.executeQuery()) {
+        assertThat(rs.next()).as("device " + deviceId).isTrue();
+        return rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+      }
+    }
+  }
+
   /** Makes the device due for its runtime attestation and runs the scheduler once. */
   void due(String deviceId) throws Exception {
     try (java.sql.Connection c = db(); java.sql.PreparedStatement st = c.prepareStatement(

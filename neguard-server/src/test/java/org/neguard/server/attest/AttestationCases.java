@@ -3,6 +3,7 @@ package org.neguard.server.attest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -423,6 +424,55 @@ abstract class AttestationCases {
     assertThat(r.status()).as(r.toString()).isEqualTo(202);
     assertThat(f.challenge(d).reason()).isEqualTo("READMISSION");
     assertThat(f.answer(d, f.app()).trustState()).isEqualTo("trusted");
+  }
+
+  @Test
+  @DisplayName("OBJ-2 a quarantined or untrusted NE, or one unknown for longer than the"
+      + " untrusted interval (an hour here), is asked at that interval; a new NE and one a pass"
+      + " made trusted at the interval")
+  void notTrusted_askedAtTheUntrustedInterval_trustedAgainAtTheInterval() throws Exception {
+    TestDevice q = trusted("slow-q");
+    f.due("slow-q");
+    f.answer(q, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
+    assertThat(f.trust("slow-q")).isEqualTo("quarantined");
+    TestDevice u = f.enrollWithApp("slow-u");
+    f.scheduler.runOnce(Instant.now());
+    f.answer(u, f.app(), new Evidence.Component("other", PlatformTim.Reference.VENDOR_SIGNED,
+        f.app().digest(), f.rim));
+    assertThat(f.trust("slow-u")).isEqualTo("untrusted");
+    f.enrollWithApp("slow-new");
+    f.enrollWithApp("slow-silent");
+    try (java.sql.Connection c = f.db()) {
+      c.createStatement().executeUpdate("UPDATE devices SET enrolled_at = enrolled_at"
+          + " - INTERVAL '2' HOUR WHERE id = 'slow-silent'");
+    }
+    Instant before = Instant.now();
+    for (String id : List.of("slow-q", "slow-u", "slow-new", "slow-silent")) {
+      f.due(id);
+    }
+    for (String id : List.of("slow-q", "slow-u", "slow-silent")) {
+      assertThat(Duration.between(before, f.nextAttestation(id))).as(id)
+          .isBetween(Duration.ofHours(1), Duration.ofMinutes(61));
+    }
+    assertThat(Duration.between(before, f.nextAttestation("slow-new"))).as("enrolled now")
+        .isBetween(Duration.ofMinutes(5), Duration.ofMinutes(6));
+    // A scheduled pass that leaves it quarantined keeps the hour the round set.
+    Instant asked = f.nextAttestation("slow-q");
+    assertThat(f.answer(q, f.app()).trustState()).isEqualTo("quarantined");
+    assertThat(f.nextAttestation("slow-q")).isEqualTo(asked);
+    // One that made it trusted starts the interval again, as does a readmission's pass.
+    Instant passed = Instant.now();
+    assertThat(f.answer(u, f.app()).trustState()).isEqualTo("trusted");
+    assertThat(Duration.between(passed, f.nextAttestation("slow-u")))
+        .isBetween(Duration.ofMinutes(5), Duration.ofMinutes(6));
+    Http.Response r = f.s.http.post("/api/devices/slow-q/readmit", f.s.token(Role.APPROVER),
+        Map.of());
+    assertThat(r.status()).as(r.toString()).isEqualTo(202);
+    assertThat(f.challenge(q).reason()).isEqualTo("READMISSION");
+    Instant readmitted = Instant.now();
+    assertThat(f.answer(q, f.app()).trustState()).isEqualTo("trusted");
+    assertThat(Duration.between(readmitted, f.nextAttestation("slow-q")))
+        .isBetween(Duration.ofMinutes(5), Duration.ofMinutes(6));
   }
 
   @Test
