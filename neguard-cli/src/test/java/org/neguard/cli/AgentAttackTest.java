@@ -180,6 +180,11 @@ class AgentAttackTest {
       assertThat(s.map(p -> p.getFileName().toString()).toList())
           .as("install root: no temporary link").noneMatch(n -> n.startsWith("."));
     }
+    assertNoDownload(ne);
+  }
+
+  /** Nothing in the agent's download/ (no bundle kept once its order is over). */
+  static void assertNoDownload(AgentFleet.Ne ne) throws IOException {
     Path download = ne.state().resolve("download");
     if (Files.isDirectory(download)) {
       try (var s = Files.list(download)) {

@@ -226,12 +226,7 @@ class AgentCrashTest {
     if (!leftoversAllowed) {
       assertThat(tmpDirs(ne)).isEmpty();
       // The order is over, whichever way: its bundle goes, after a crash at any step too.
-      Path download = ne.state().resolve("download");
-      if (Files.isDirectory(download)) {
-        try (Stream<Path> s = Files.list(download)) {
-          assertThat(s.toList()).as("no download kept").isEmpty();
-        }
-      }
+      AgentAttackTest.assertNoDownload(ne);
     }
     JsonNode installed = AgentFleet.JSON.readTree(ne.state().resolve("installed.json")
         .toFile());
