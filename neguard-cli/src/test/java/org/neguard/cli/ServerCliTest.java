@@ -511,6 +511,11 @@ class ServerCliTest {
         "--attest-untrusted-interval", "0s");
     assertThat(untrusted.exit()).as("%s", untrusted).isEqualTo(2);
     assertThat(untrusted.err()).contains("--attest-untrusted-interval': '0s' is not a duration");
+    // "Never" is not a duration: a next time past what the database holds would fail rounds.
+    CliRun never = CliRun.of("server", "--data", data.toString(),
+        "--attest-untrusted-interval", "999999999d");
+    assertThat(never.exit()).as("%s", never).isEqualTo(2);
+    assertThat(never.err()).contains("attest durations must be at most 365 days");
     assertThat(data).doesNotExist();
   }
 

@@ -224,6 +224,9 @@ public record ServerConfig(
     public static final java.time.Duration DEFAULT_UNTRUSTED_INTERVAL =
         java.time.Duration.ofHours(1);
 
+    /** The longest interval, jitter or validity: a year. */
+    public static final java.time.Duration MAX_DURATION = java.time.Duration.ofDays(365);
+
     /**
      * Routine passes kept 30 days unless configured: about 0.5 KB a row, so 144 MB a day and
      * 4.3 GB kept for 1,000 NEs attested every 5 minutes, 14 GB a day and 430 GB kept for
@@ -298,6 +301,15 @@ public record ServerConfig(
       }
       if (jitter.isNegative()) {
         throw new IllegalArgumentException("attest jitter < 0: " + jitter);
+      }
+      // A next time past what the database holds fails the scheduler's whole batch, every
+      // round: the trusted NEs in it would go unattested.
+      for (java.time.Duration d : List.of(interval, jitter, challengeValidity,
+          untrustedInterval)) {
+        if (d.compareTo(MAX_DURATION) > 0) {
+          throw new IllegalArgumentException("attest durations must be at most "
+              + MAX_DURATION.toDays() + " days: " + d);
+        }
       }
       if (baselineApprovals < 1) {
         throw new IllegalArgumentException("baselineApprovals < 1: " + baselineApprovals);

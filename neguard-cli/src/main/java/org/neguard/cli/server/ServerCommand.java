@@ -200,9 +200,9 @@ final class ServerCommand extends CommandBase {
   @Option(names = "--attest-untrusted-interval", paramLabel = "DURATION", defaultValue = "1h",
       converter = DurationConverter.class,
       description = "How often a quarantined or untrusted NE, or one still unknown that long"
-          + " after it enrolled, is attested, never more often than --attest-interval: it gets"
-          + " no deployment until a readmission or a recovery, each of which asks at once, and"
-          + " each failure or expiry is kept (default: ${DEFAULT-VALUE}).")
+          + " after it enrolled, is attested, never more often than --attest-interval; a"
+          + " readmission, a recovery, a deployment's gate or 'neguard attest DEVICE' asks it at"
+          + " once (default: ${DEFAULT-VALUE}).")
   Duration attestUntrustedInterval;
 
   @Option(names = "--attest-challenge-validity", paramLabel = "DURATION", defaultValue = "2m",

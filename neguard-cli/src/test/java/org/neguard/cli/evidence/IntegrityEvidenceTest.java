@@ -58,8 +58,14 @@ class IntegrityEvidenceTest {
 
   private static Target target(String device, String state, String order, int minute,
       ProblemReason... reasons) {
+    return gatedBy(null, device, state, order, minute, reasons);
+  }
+
+  /** A target whose order the gate issued after attestation {@code gate} (null: not recorded). */
+  private static Target gatedBy(String gate, String device, String state, String order,
+      int minute, ProblemReason... reasons) {
     return new Target(device, 1, state, order, order == null ? null
-        : String.format("2026-12-04T09:%02d:30Z", minute), null, null, List.of(reasons));
+        : String.format("2026-12-04T09:%02d:30Z", minute), null, null, List.of(reasons), gate);
   }
 
   private IntegrityDocument.Observed observed() {
@@ -141,12 +147,12 @@ class IntegrityEvidenceTest {
   }
 
   @Test
-  @DisplayName("ATT-1 an order that followed a scheduled pass the wave took (no BEFORE_UPDATE"
-      + " asked) is a gated order, and its NE is counted by trust base")
-  void att1_orderAfterScheduledPassTheWaveTook_gated(@TempDir Path dir) throws Exception {
-    att("dev-1", "SCHEDULED", "PASS", "trusted", 8);
+  @DisplayName("ATT-1 an order the gate recorded after a scheduled pass the wave took (no"
+      + " BEFORE_UPDATE asked) is a gated order, and its NE is counted by trust base")
+  void att1_orderAfterScheduledPassTheGateRecorded_gated(@TempDir Path dir) throws Exception {
+    AttestationResult pass = att("dev-1", "SCHEDULED", "PASS", "trusted", 8);
     runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
-        List.of(target("dev-1", "succeeded", "ord-1", 10))));
+        List.of(gatedBy(pass.id(), "dev-1", "succeeded", "ord-1", 10))));
     TestCase t = cases().get("ATT-1");
     assertThat(t.outcome()).as(t.actual()).isEqualTo(Outcome.PASS);
     assertThat(t.details()).anySatisfy(d -> assertThat(d)
@@ -158,29 +164,55 @@ class IntegrityEvidenceTest {
   }
 
   @Test
-  @DisplayName("ATT-1 an order issued while the device's newest attestation was a scheduled"
-      + " failure contradicts ATT-1, though an older BEFORE_UPDATE attestation passed")
-  void att1_orderAfterNewerScheduledFailure_fails() {
+  @DisplayName("ATT-1 an order recorded after a failed attestation, or after another device's,"
+      + " contradicts ATT-1, though an older BEFORE_UPDATE attestation passed")
+  void att1_orderRecordedAfterAFailureOrAnotherDevicesPass_fails() {
     att("dev-1", "BEFORE_UPDATE", "PASS", "trusted", 5);
-    att("dev-1", "SCHEDULED", "FAIL", "quarantined", 8, MISMATCH);
-    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
-        List.of(target("dev-1", "issued", "ord-1", 10))));
-    TestCase t = cases().get("ATT-1");
-    assertThat(t.outcome()).isEqualTo(Outcome.FAIL);
-    assertThat(t.details()).anySatisfy(d -> assertThat(d).startsWith("CONTRADICTION")
-        .contains("(SCHEDULED) FAIL"));
+    AttestationResult failed = att("dev-1", "SCHEDULED", "FAIL", "quarantined", 8, MISMATCH);
+    AttestationResult other = att("dev-2", "SCHEDULED", "PASS", "trusted", 9);
+    for (AttestationResult gate : List.of(failed, other)) {
+      runs.clear();
+      runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
+          List.of(gatedBy(gate.id(), "dev-1", "issued", "ord-1", 10))));
+      TestCase t = cases().get("ATT-1");
+      assertThat(t.outcome()).as(gate.id()).isEqualTo(Outcome.FAIL);
+      assertThat(t.details()).anySatisfy(d -> assertThat(d).startsWith("CONTRADICTION")
+          .contains(gate.id()));
+    }
   }
 
   @Test
-  @DisplayName("ATT-1 a completion's pass (AFTER_UPDATE) is no attestation before an order")
-  void att1_onlyAfterUpdatePass_notAGate() {
+  @DisplayName("ATT-1 without the gate's record, a scheduled pass or a completion's pass before"
+      + " an order is no gate (an order from before attestation would read as gated); a"
+      + " recorded attestation not among the records read is neither")
+  void att1_unrecordedOrderAfterOtherPasses_orRecordedBeyondTheRecords_notDemonstrated() {
+    att("dev-1", "SCHEDULED", "PASS", "trusted", 7);
     att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 8);
+    runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
+        List.of(target("dev-1", "succeeded", "ord-1", 10),
+            gatedBy("att-gone", "dev-1", "succeeded", "ord-2", 11))));
+    TestCase t = cases().get("ATT-1");
+    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d).contains("order ord-1")
+        .contains("with no BEFORE_UPDATE attestation judged before it"));
+    assertThat(t.details()).anySatisfy(d -> assertThat(d).contains("order ord-2")
+        .contains("after attestation att-gone, beyond the records read"));
+  }
+
+  @Test
+  @DisplayName("ATT-1 attestations are ordered by instant, not by their text: a pass asked half"
+      + " a second after a failure is the newer one")
+  void att1_requestedTimesWithFractions_orderedAsInstants() {
+    attestations.add(new AttestationResult("att-fail", "dev-1", "BEFORE_UPDATE", "FAIL",
+        "SOFTWARE_KEY", "0".repeat(64), "trusted", "2026-12-04T09:05:00Z",
+        "2026-12-04T09:05:01Z", List.of(MISMATCH)));
+    attestations.add(new AttestationResult("att-pass", "dev-1", "BEFORE_UPDATE", "PASS",
+        "SOFTWARE_KEY", "0".repeat(64), "trusted", "2026-12-04T09:05:00.5Z",
+        "2026-12-04T09:05:02Z", List.of()));
     runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
         List.of(target("dev-1", "succeeded", "ord-1", 10))));
     TestCase t = cases().get("ATT-1");
-    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
-    assertThat(t.details()).anySatisfy(d -> assertThat(d)
-        .contains("with no attestation judged before it"));
+    assertThat(t.outcome()).as(t.details().toString()).isEqualTo(Outcome.PASS);
   }
 
   @Test

@@ -101,8 +101,14 @@ public final class IntegrityDocument {
         .filter(IntegrityDocument::judged).sorted(byRequested()).toList();
   }
 
+  /**
+   * Oldest asked first, as instants (a wire time's fraction has as many digits as it needs, so
+   * its text does not sort), then by id.
+   */
   private static Comparator<AttestationResult> byRequested() {
-    return Comparator.comparing((AttestationResult a) -> String.valueOf(a.requestedAt()));
+    return Comparator.comparing((AttestationResult a) -> at(a.requestedAt()),
+            Comparator.nullsFirst(Comparator.naturalOrder()))
+        .thenComparing(AttestationResult::id, Comparator.nullsFirst(Comparator.naturalOrder()));
   }
 
   /**
@@ -353,24 +359,14 @@ public final class IntegrityDocument {
     return newest != null && newest.id().equals(a.id());
   }
 
-  /**
-   * The judged attestations of each device that the pre-update gate may take, oldest asked
-   * first: all but AFTER_UPDATE. The gate (DeploymentScheduler) takes the device's newest
-   * attestation asked since the wave started, whatever asked it: one the wave asked itself
-   * (BEFORE_UPDATE), or a scheduled, requested or first-contact one that came first.
-   */
-  private static Map<String, List<AttestationResult>> gateCandidates(Observed o) {
-    return o.attestations().stream().filter(IntegrityDocument::judged)
-        .filter(a -> !"AFTER_UPDATE".equals(a.reason())).sorted(byRequested())
+  /** Each device's judged attestations of {@code reason}, oldest asked first. */
+  private static Map<String, List<AttestationResult>> byDevice(Observed o, String reason) {
+    return judgedOf(o, reason).stream()
         .collect(Collectors.groupingBy(AttestationResult::deviceId));
   }
 
-  /**
-   * The attestation the gate read last for a device by {@code by}: of those judged by then,
-   * the newest asked, as the gate orders them; with {@code by} null, the newest judged at all.
-   * Null when none.
-   */
-  private static AttestationResult gateBy(List<AttestationResult> mine, Instant by) {
+  /** The newest asked of {@code mine} judged by {@code by} (any, with {@code by} null). */
+  private static AttestationResult judgedBy(List<AttestationResult> mine, Instant by) {
     AttestationResult last = null;
     for (AttestationResult a : mine) {
       Instant judged = at(a.judgedAt());
@@ -382,18 +378,39 @@ public final class IntegrityDocument {
   }
 
   /**
+   * The attestation an update target's order followed: the one the gate recorded with the
+   * order ({@link Target#attestationId}: a BEFORE_UPDATE one the wave asked, or the device's
+   * newest asked since the wave started, a scheduled pass for one), null when it is beyond the
+   * records read. For an order issued before the server recorded it, the device's newest
+   * BEFORE_UPDATE attestation judged by the order's issue, as the gate then always asked one.
+   */
+  private static AttestationResult gateOf(Target t, Map<String, AttestationResult> byId,
+      Map<String, List<AttestationResult>> beforeUpdate) {
+    if (t.attestationId() != null) {
+      return byId.get(t.attestationId());
+    }
+    return judgedBy(beforeUpdate.getOrDefault(t.deviceId(), List.of()), at(t.issuedAt()));
+  }
+
+  private static Map<String, AttestationResult> byId(Observed o) {
+    Map<String, AttestationResult> m = new HashMap<>();
+    o.attestations().forEach(a -> m.put(a.id(), a));
+    return m;
+  }
+
+  /**
    * What the gate judged from: every BEFORE_UPDATE attestation, and the attestation each update
    * order followed (a scheduled pass the wave took, for one). Oldest asked first, once each.
    */
   private static List<AttestationResult> gated(Observed o) {
-    Map<String, List<AttestationResult>> byDevice = gateCandidates(o);
+    Map<String, AttestationResult> byId = byId(o);
+    Map<String, List<AttestationResult>> beforeUpdate = byDevice(o, "BEFORE_UPDATE");
     Set<AttestationResult> out = new LinkedHashSet<>(judgedOf(o, "BEFORE_UPDATE"));
     for (Run r : o.deployments()) {
       for (Target t : r.recovery() ? List.<Target>of() : r.targets()) {
-        Instant issued = at(t.issuedAt());
-        AttestationResult a = t.orderId() == null || issued == null ? null
-            : gateBy(byDevice.getOrDefault(t.deviceId(), List.of()), issued);
-        if (a != null) {
+        AttestationResult a = t.orderId() == null || at(t.issuedAt()) == null ? null
+            : gateOf(t, byId, beforeUpdate);
+        if (a != null && judged(a)) {
           out.add(a);
         }
       }
@@ -402,12 +419,17 @@ public final class IntegrityDocument {
   }
 
   /**
-   * ATT-1: each update order follows a passing attestation, the newest the device had when the
-   * order was issued (BEFORE_UPDATE, or another the gate took).
+   * ATT-1: each update order follows a passing attestation of its device: the one the gate
+   * recorded with it (BEFORE_UPDATE, or another the wave took).
    */
   static TestCase att1(Observed o) {
     List<AttestationResult> before = judgedOf(o, "BEFORE_UPDATE");
-    Map<String, List<AttestationResult>> byDevice = gateCandidates(o);
+    Map<String, AttestationResult> byId = byId(o);
+    Map<String, List<AttestationResult>> beforeUpdate = byDevice(o, "BEFORE_UPDATE");
+    // A held target's failure: any but a completion's, the newest by the target's last change.
+    Map<String, List<AttestationResult>> notCompletion = o.attestations().stream()
+        .filter(IntegrityDocument::judged).filter(a -> !"AFTER_UPDATE".equals(a.reason()))
+        .sorted(byRequested()).collect(Collectors.groupingBy(AttestationResult::deviceId));
     List<String> details = new ArrayList<>(List.of(trustBaseSummary(o, "TC-ATT1-01")));
     int gated = 0;
     int held = 0;
@@ -417,30 +439,36 @@ public final class IntegrityDocument {
         continue;
       }
       for (Target t : r.targets()) {
-        List<AttestationResult> mine = byDevice.getOrDefault(t.deviceId(), List.of());
         Instant issued = at(t.issuedAt());
         if (t.orderId() != null && issued != null) {
-          AttestationResult last = gateBy(mine, issued);
-          if (last == null) {
-            details.add("deployment " + r.id() + ": order " + t.orderId() + " to "
-                + t.deviceId() + " issued at " + t.issuedAt() + " with no attestation judged"
-                + " before it (a deployment from before attestation, or one beyond the records"
-                + " read)");
-          } else if (pass(last)) {
+          AttestationResult gate = gateOf(t, byId, beforeUpdate);
+          String order = "order " + t.orderId() + " to " + t.deviceId() + " issued at "
+              + t.issuedAt();
+          if (gate == null) {
+            details.add("deployment " + r.id() + ": " + order + (t.attestationId() != null
+                ? " after attestation " + t.attestationId() + ", beyond the records read"
+                : " with no BEFORE_UPDATE attestation judged before it and none recorded by"
+                    + " the gate (a deployment from before attestation, an order issued before"
+                    + " the server recorded the gate's attestation, or one beyond the records"
+                    + " read)"));
+          } else if (!gate.deviceId().equals(t.deviceId())) {
+            contradicted = true;
+            details.add("CONTRADICTION deployment " + r.id() + ": " + order + " after "
+                + line(o, gate) + ", of another device");
+          } else if (pass(gate)) {
             gated++;
             details.add("deployment " + r.id() + " (" + r.packageName() + " "
-                + r.packageVersion() + "): " + line(o, last) + " → then order " + t.orderId()
+                + r.packageVersion() + "): " + line(o, gate) + " → then order " + t.orderId()
                 + " issued at " + t.issuedAt());
           } else {
             contradicted = true;
-            details.add("CONTRADICTION deployment " + r.id() + ": order " + t.orderId()
-                + " issued at " + t.issuedAt() + " after " + line(o, last));
+            details.add("CONTRADICTION deployment " + r.id() + ": " + order + " after "
+                + line(o, gate));
           }
-        } else if (t.orderId() == null) {
-          // The newest by the target's last change when it is known, else any failure.
-          AttestationResult last = at(t.updatedAt()) == null ? mine.stream()
-              .filter(a -> !pass(a)).reduce((a, b) -> b).orElse(null)
-              : gateBy(mine, at(t.updatedAt()));
+        } else if (t.orderId() == null && t.reasons() != null && t.reasons().stream()
+            .anyMatch(x -> "ATTESTATION_FAILED".equals(x.code()))) {
+          AttestationResult last = judgedBy(notCompletion.getOrDefault(t.deviceId(),
+              List.of()), at(t.updatedAt()));
           if (last != null && !pass(last)) {
             held++;
             details.add("deployment " + r.id() + ": no order issued to " + t.deviceId()
@@ -457,10 +485,12 @@ public final class IntegrityDocument {
     Outcome out = outcome(contradicted, gated > 0);
     return tc("TC-ATT1-01", "ATT-1", "the PVE attests an NE before an update reaches it;"
         + " the OAM proceeds only on a pass", out,
-        "Join the update deployments' targets (order, issued at) with the device's newest"
-            + " attestation judged before the order was issued, other than AFTER_UPDATE (one"
-            + " the wave asked, BEFORE_UPDATE, or one that came first and the wave took); read"
-            + " the deployments' DEPLOYMENT_ATTEST audit rows",
+        "Join the update deployments' targets (order, issued at) with the attestation the"
+            + " gate recorded with each order (one the wave asked, BEFORE_UPDATE, or the"
+            + " device's newest asked since the wave started, which it took); for an order"
+            + " issued before the server recorded it, the device's BEFORE_UPDATE attestations"
+            + " judged before the order was issued; read the deployments' DEPLOYMENT_ATTEST"
+            + " audit rows",
         "Every order follows an attestation that passed; a device that failed it gets no"
             + " order.",
         gated + " order(s) issued after a passing attestation, " + held

@@ -366,7 +366,7 @@ final class DeploymentScheduler implements AutoCloseable {
         continue;
       }
       if (refusal == null) {
-        refusal = issue(d, c.deviceId(), approvals, now, notAfter);
+        refusal = issue(d, c.deviceId(), approvals, now, notAfter, null);
       }
       if (refusal != null) {
         refuse(d.id(), c.deviceId(), refusal, now);
@@ -441,7 +441,8 @@ final class DeploymentScheduler implements AutoCloseable {
         case PASSED -> !running ? ReasonCode.DEPLOYMENT_STATE + ": device " + w.deviceId()
             + " passed its attestation after the deployment's last wave met its threshold: not"
             + " ordered; include it in a new deployment"
-            : issueIn(d, w.deviceId(), w.wave(), wave, approvals, now, w.notAfter());
+            : issueIn(d, w.deviceId(), w.wave(), wave, approvals, now, w.notAfter(),
+                b.attestationId());
       };
       if (refusal != null) {
         refuse(d.id(), w.deviceId(), refusal, now);
@@ -468,13 +469,13 @@ final class DeploymentScheduler implements AutoCloseable {
    * a late one is moved into the running wave first, so that its outcome counts there.
    */
   private String issueIn(DeploymentRow d, String device, int from, int running,
-      List<Approval> approvals, Instant now, Instant notAfter) {
+      List<Approval> approvals, Instant now, Instant notAfter, String gateAttestation) {
     if (from != running) {
       jdbc.sql("UPDATE deployment_targets SET wave = ? WHERE deployment_id = ? AND device_id = ?"
               + " AND state = 'attesting'")
           .params(running, d.id(), device).update();
     }
-    return issue(d, device, approvals, now, notAfter);
+    return issue(d, device, approvals, now, notAfter, gateAttestation);
   }
 
   /** A reason code as the validation entity gave it, when it is one; else {@code otherwise}. */
@@ -487,11 +488,13 @@ final class DeploymentScheduler implements AutoCloseable {
    * its completion evidence and the package's RIM, with the expectation after the update
    * computed from signed RIMs and approved baselines only.
    *
+   * @param gateAttestation the attestation that passed the ATT-1 gate, recorded with the order
+   *     for the evidence; null for a recovery's (no gate)
    * @return null when ordered; else the refusal ({@code CODE: message}): NO_REFERENCE when the
    *     package or a component of the device has no reference
    */
   private String issue(DeploymentRow d, String device, List<Approval> approvals, Instant now,
-      Instant notAfter) {
+      Instant notAfter, String gateAttestation) {
     String rim = bundles.find(d.packageName(), d.packageVersion())
         .map(StoredBundles.Bundle::rim).orElse(null);
     if (rim == null) {
@@ -517,12 +520,12 @@ final class DeploymentScheduler implements AutoCloseable {
     String jws = keys.orderSigner().sign(order);
     jdbc.sql("UPDATE deployment_targets SET state = 'issued', order_id = ?, order_jws = ?,"
             + " issued_at = ?, not_after = ?, updated_at = ?, attestation_nonce = ?,"
-            + " expected_tim = ?, expected_components = ?, reason_codes = '', reason_message ="
-            + " '' WHERE deployment_id = ? AND device_id = ? AND state IN ('waiting',"
-            + " 'attesting')")
+            + " expected_tim = ?, expected_components = ?, gate_attestation_id = ?,"
+            + " reason_codes = '', reason_message = '' WHERE deployment_id = ? AND device_id = ?"
+            + " AND state IN ('waiting', 'attesting')")
         .params(orderId, jws, DeploymentStore.at(now), DeploymentStore.at(notAfter),
             DeploymentStore.at(now), nonce, expected.tim(),
-            DeployValidation.encode(expected.components()), d.id(), device)
+            DeployValidation.encode(expected.components()), gateAttestation, d.id(), device)
         .update();
     return null;
   }

@@ -99,14 +99,14 @@ public final class DeploymentViews {
   public List<Target> targets(String id) {
     store.find(id).orElseThrow(() -> ApiException.notFound("no deployment " + id));
     return jdbc.sql("SELECT device_id, wave, state, order_id, issued_at, updated_at, progress,"
-            + " reason_codes, reason_message FROM deployment_targets WHERE deployment_id = ?"
-            + " ORDER BY wave, device_id")
+            + " reason_codes, reason_message, gate_attestation_id FROM deployment_targets"
+            + " WHERE deployment_id = ? ORDER BY wave, device_id")
         .param(id)
         .query((rs, i) -> new Target(rs.getString(1), rs.getInt(2), rs.getString(3),
             rs.getString(4), time(DeploymentRow.instant(rs, "issued_at")),
             WireTime.of(DeploymentRow.instant(rs, "updated_at")),
             (Integer) rs.getObject(7, Integer.class),
-            reasons(rs.getString(8), rs.getString(9))))
+            reasons(rs.getString(8), rs.getString(9)), rs.getString(10)))
         .list();
   }
 

@@ -51,6 +51,19 @@ class NextAttestationTest {
   }
 
   @Test
+  void config_durationsBeyondAYear_refused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> CONFIG.withUntrustedInterval(
+            Duration.ofDays(366)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 365 days");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ServerConfig.Attest(
+            Duration.ofDays(999_999_999), Duration.ZERO, Duration.ofMinutes(2),
+            Duration.ofSeconds(2), 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 365 days");
+    assertThat(CONFIG.withUntrustedInterval(Duration.ofDays(365)).untrustedEvery())
+        .isEqualTo(Duration.ofDays(365));
+  }
+
+  @Test
   void next_withJitter_withinIt() {
     ServerConfig.Attest jittered = new ServerConfig.Attest(Duration.ofMinutes(5),
         Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofSeconds(2), 2);

@@ -192,6 +192,16 @@ abstract class AttestedDeploymentFlowCases {
     attestUntilOrdered(id, List.of("fl-ok"), app(rim10));
 
     DeviceOrder o = order("fl-ok");
+    // The order records the attestation that passed the gate, and the API shows it (the
+    // integrity evidence reads which one it was).
+    Object gate = f.rows("SELECT id FROM attestations WHERE device_id = 'fl-ok' AND"
+        + " deployment_id = ? AND reason = 'BEFORE_UPDATE' AND result = 'PASS'", id).get(0)
+        .get("id");
+    assertThat(f.rows("SELECT gate_attestation_id FROM deployment_targets WHERE order_id = ?",
+        o.orderId()).get(0).get("gate_attestation_id")).isEqualTo(gate);
+    JsonNode shown = f.s.http.get("/api/deployments/" + id + "/targets",
+        f.s.token(Role.AUDITOR)).json();
+    assertThat(shown.findValuesAsText("attestationId")).containsExactly((String) gate);
     JsonNode p = payload(o);
     assertThat(p.path("attestation").path("rim").asText()).isEqualTo(TreeDigest.of(rim11));
     String nonce = p.path("attestation").path("nonce").asText();
