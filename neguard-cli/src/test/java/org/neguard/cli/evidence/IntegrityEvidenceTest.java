@@ -137,9 +137,10 @@ class IntegrityEvidenceTest {
   @Test
   @DisplayName("ATT-1 an order issued after a failed BEFORE_UPDATE attestation fails ATT-1")
   void att1_orderAfterFailure_fails(@TempDir Path dir) throws Exception {
-    att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10, MISMATCH);
+    AttestationResult failed = att("dev-1", "BEFORE_UPDATE", "FAIL", "quarantined", 10,
+        MISMATCH);
     runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
-        List.of(target("dev-1", "issued", "ord-1", 10))));
+        List.of(gatedBy(failed.id(), "dev-1", "issued", "ord-1", 10))));
     TestCase t = cases().get("ATT-1");
     assertThat(t.outcome()).isEqualTo(Outcome.FAIL);
     assertThat(t.details()).anySatisfy(d -> assertThat(d).startsWith("CONTRADICTION"));
@@ -164,13 +165,14 @@ class IntegrityEvidenceTest {
   }
 
   @Test
-  @DisplayName("ATT-1 an order recorded after a failed attestation, or after another device's,"
-      + " contradicts ATT-1, though an older BEFORE_UPDATE attestation passed")
+  @DisplayName("ATT-1 an order recorded after a failed attestation, another device's or a"
+      + " completion's contradicts ATT-1, though an older BEFORE_UPDATE attestation passed")
   void att1_orderRecordedAfterAFailureOrAnotherDevicesPass_fails() {
     att("dev-1", "BEFORE_UPDATE", "PASS", "trusted", 5);
     AttestationResult failed = att("dev-1", "SCHEDULED", "FAIL", "quarantined", 8, MISMATCH);
     AttestationResult other = att("dev-2", "SCHEDULED", "PASS", "trusted", 9);
-    for (AttestationResult gate : List.of(failed, other)) {
+    AttestationResult completion = att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 9);
+    for (AttestationResult gate : List.of(failed, other, completion)) {
       runs.clear();
       runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "running", "",
           List.of(gatedBy(gate.id(), "dev-1", "issued", "ord-1", 10))));
@@ -183,16 +185,23 @@ class IntegrityEvidenceTest {
 
   @Test
   @DisplayName("ATT-1 without the gate's record, a scheduled pass or a completion's pass before"
-      + " an order is no gate (an order from before attestation would read as gated); a"
-      + " recorded attestation not among the records read is neither")
+      + " an order is no gate (an order from before attestation would read as gated), nor is a"
+      + " failed BEFORE_UPDATE one a contradiction; a recorded attestation not among the records"
+      + " read is neither")
   void att1_unrecordedOrderAfterOtherPasses_orRecordedBeyondTheRecords_notDemonstrated() {
     att("dev-1", "SCHEDULED", "PASS", "trusted", 7);
     att("dev-1", "AFTER_UPDATE", "PASS", "trusted", 8);
+    // Unrecorded after a failed BEFORE_UPDATE: the gate may have taken a newer scheduled pass.
+    att("dev-2", "BEFORE_UPDATE", "FAIL", "trusted", 7, MISMATCH);
+    att("dev-2", "SCHEDULED", "PASS", "trusted", 8);
     runs.add(new IntegrityDocument.Run("dep-1", "update", "core", "1.1", "completed", "",
         List.of(target("dev-1", "succeeded", "ord-1", 10),
-            gatedBy("att-gone", "dev-1", "succeeded", "ord-2", 11))));
+            gatedBy("att-gone", "dev-1", "succeeded", "ord-2", 11),
+            target("dev-2", "succeeded", "ord-3", 10))));
     TestCase t = cases().get("ATT-1");
-    assertThat(t.outcome()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.outcome()).as(t.details().toString()).isEqualTo(Outcome.NOT_TESTED);
+    assertThat(t.details()).anySatisfy(d -> assertThat(d).contains("order ord-3")
+        .contains("the gate's attestation was not recorded"));
     assertThat(t.details()).anySatisfy(d -> assertThat(d).contains("order ord-1")
         .contains("with no BEFORE_UPDATE attestation judged before it"));
     assertThat(t.details()).anySatisfy(d -> assertThat(d).contains("order ord-2")

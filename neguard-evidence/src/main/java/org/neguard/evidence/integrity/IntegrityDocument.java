@@ -351,8 +351,8 @@ public final class IntegrityDocument {
     }
     AttestationResult newest = null;
     for (AttestationResult x : o.attestations()) {
-      if (x.deviceId().equals(a.deviceId()) && judged(x) && (newest == null
-          || String.valueOf(x.judgedAt()).compareTo(String.valueOf(newest.judgedAt())) > 0)) {
+      if (x.deviceId().equals(a.deviceId()) && judged(x) && at(x.judgedAt()) != null
+          && (newest == null || at(x.judgedAt()).isAfter(at(newest.judgedAt())))) {
         newest = x;
       }
     }
@@ -381,8 +381,9 @@ public final class IntegrityDocument {
    * The attestation an update target's order followed: the one the gate recorded with the
    * order ({@link Target#attestationId}: a BEFORE_UPDATE one the wave asked, or the device's
    * newest asked since the wave started, a scheduled pass for one), null when it is beyond the
-   * records read. For an order issued before the server recorded it, the device's newest
-   * BEFORE_UPDATE attestation judged by the order's issue, as the gate then always asked one.
+   * records read. For an order issued before the server recorded it, a guess: the device's
+   * newest BEFORE_UPDATE attestation judged by the order's issue (the gate may have taken a
+   * scheduled pass instead, so a guess that did not pass contradicts nothing).
    */
   private static AttestationResult gateOf(Target t, Map<String, AttestationResult> byId,
       Map<String, List<AttestationResult>> beforeUpdate) {
@@ -410,7 +411,7 @@ public final class IntegrityDocument {
       for (Target t : r.recovery() ? List.<Target>of() : r.targets()) {
         AttestationResult a = t.orderId() == null || at(t.issuedAt()) == null ? null
             : gateOf(t, byId, beforeUpdate);
-        if (a != null && judged(a)) {
+        if (a != null && judged(a) && t.deviceId().equals(a.deviceId())) {
           out.add(a);
         }
       }
@@ -444,17 +445,25 @@ public final class IntegrityDocument {
           AttestationResult gate = gateOf(t, byId, beforeUpdate);
           String order = "order " + t.orderId() + " to " + t.deviceId() + " issued at "
               + t.issuedAt();
+          boolean recorded = t.attestationId() != null;
           if (gate == null) {
-            details.add("deployment " + r.id() + ": " + order + (t.attestationId() != null
+            details.add("deployment " + r.id() + ": " + order + (recorded
                 ? " after attestation " + t.attestationId() + ", beyond the records read"
                 : " with no BEFORE_UPDATE attestation judged before it and none recorded by"
                     + " the gate (a deployment from before attestation, an order issued before"
                     + " the server recorded the gate's attestation, or one beyond the records"
                     + " read)"));
-          } else if (!gate.deviceId().equals(t.deviceId())) {
+          } else if (recorded && (!t.deviceId().equals(gate.deviceId())
+              || "AFTER_UPDATE".equals(gate.reason()))) {
             contradicted = true;
             details.add("CONTRADICTION deployment " + r.id() + ": " + order + " after "
-                + line(o, gate) + ", of another device");
+                + line(o, gate) + ", which no gate takes (another device's, or a"
+                + " completion's)");
+          } else if (!recorded && !pass(gate)) {
+            details.add("deployment " + r.id() + ": " + order + "; the gate's attestation was"
+                + " not recorded (an order issued before the server recorded it), and the"
+                + " device's newest BEFORE_UPDATE attestation judged before it did not pass: "
+                + line(o, gate) + " (the gate may have taken another one, a scheduled pass)");
           } else if (pass(gate)) {
             gated++;
             details.add("deployment " + r.id() + " (" + r.packageName() + " "
@@ -481,7 +490,6 @@ public final class IntegrityDocument {
     // The deployments' own record of the gate: success when a target passed, denied when not.
     List<AuditRecord> gate = auditOf(o, r -> "DEPLOYMENT_ATTEST".equals(r.action()));
     gate.forEach(r -> details.add(audit(r)));
-    held += (int) gate.stream().filter(r -> "denied".equals(r.outcome())).count();
     Outcome out = outcome(contradicted, gated > 0);
     return tc("TC-ATT1-01", "ATT-1", "the PVE attests an NE before an update reaches it;"
         + " the OAM proceeds only on a pass", out,
