@@ -53,6 +53,20 @@ abstract class AttestationCases {
     return d;
   }
 
+  /** The app component with a file that is not the signed RIM's: a failing measurement. */
+  private static Evidence.Component changedApp() {
+    return AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644)));
+  }
+
+  /** A trusted device quarantined by a scheduled attestation that measured a changed file. */
+  private static TestDevice quarantined(String id) throws Exception {
+    TestDevice d = trusted(id);
+    f.due(id);
+    f.answer(d, changedApp());
+    assertThat(f.trust(id)).isEqualTo("quarantined");
+    return d;
+  }
+
   private static JsonNode request(String deviceId) {
     Http.Response r = f.s.http.post("/api/devices/" + deviceId + "/attestations",
         f.s.token(Role.OPERATOR), Map.of());
@@ -410,10 +424,7 @@ abstract class AttestationCases {
   @DisplayName("REC-1, REC-3 a quarantined NE stays quarantined on a pass, until readmitted by"
       + " an approver and attested again")
   void quarantined_readmittedOnlyByReadmission() throws Exception {
-    TestDevice d = trusted("readmit");
-    f.due("readmit");
-    f.answer(d, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
-    assertThat(f.trust("readmit")).isEqualTo("quarantined");
+    TestDevice d = quarantined("readmit");
     f.due("readmit");
     assertThat(f.answer(d, f.app()).trustState()).as("a pass alone does not readmit")
         .isEqualTo("quarantined");
@@ -431,10 +442,7 @@ abstract class AttestationCases {
       + " untrusted interval (an hour here), is asked at that interval; a new NE and one a pass"
       + " made trusted at the interval")
   void notTrusted_askedAtTheUntrustedInterval_trustedAgainAtTheInterval() throws Exception {
-    TestDevice q = trusted("slow-q");
-    f.due("slow-q");
-    f.answer(q, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
-    assertThat(f.trust("slow-q")).isEqualTo("quarantined");
+    TestDevice q = quarantined("slow-q");
     TestDevice u = f.enrollWithApp("slow-u");
     f.scheduler.runOnce(Instant.now());
     f.answer(u, f.app(), new Evidence.Component("other", PlatformTim.Reference.VENDOR_SIGNED,
@@ -502,7 +510,7 @@ abstract class AttestationCases {
         .isEqualTo(first + 1);
 
     f.due("quiet");
-    f.answer(d, AttestFixture.app(List.of(new TreeDigest.Leaf("x", "aa".repeat(32), 0644))));
+    f.answer(d, changedApp());
     assertThat(f.audit("ATTESTATION", "failure", target)).isEqualTo(1);
     f.due("quiet");
     assertThat(f.answer(d, f.app()).trustState()).isEqualTo("quarantined");
