@@ -15,7 +15,9 @@
 # the polls of the same run (the reference: the cheapest device request, same TLS, same
 # client), each server JVM's CPU in the window (utime+stime, /proc/PID/stat, stamped on the sim's
 # end-of-warm-up line and its last line), the simulators' own CPU in the window (their summary's
-# cpuSeconds) and the machine's busy share (/proc/stat, server, database and client together).
+# cpuSeconds), the machine's busy share (/proc/stat, server, database and client together) and
+# the seconds the server's JIT compiled in the window (jstat; above 5 % of its CPU the summary
+# says the warm-up was too short: an A/B of two servers then compares their compilers too).
 # MODES="embedded postgres" (postgres: two replicas on one fresh database at 127.0.0.1:5432,
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
@@ -73,6 +75,10 @@ cpu_seconds() {
   python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split()
 print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$1"
 }
+# Seconds the server's JIT compilers have spent compiling (HotSpot's sun.ci.totalTime, read
+# by jstat): a warm-up too short leaves the window measuring the compilers too (2026-12-07: a
+# quarter of the server's CPU after 40 s with 2,000 NEs, 2-4 % after 150 s).
+jit_seconds() { jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}'; }
 # busy and total jiffies of the whole machine
 machine() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
 json_field() {
@@ -157,8 +163,9 @@ for mode in $modes; do
     for k in $(seq "$sims_per"); do
       sim "$r" "$k" --poll-interval "$pinterval" --warmup "${warmup}s" \
         --duration "${seconds}s" --json >"$work/sim$r-$k.json" \
-        2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"; done \
-          >"$work/progress$r-$k.txt") &
+        2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"
+          case "$line" in *"warm-up over"*) jit_seconds "$p" >"$work/jit$r-$k.start" ;; esac
+        done >"$work/progress$r-$k.txt") &
       sims+=($!)
     done
   done
@@ -185,6 +192,9 @@ print("Authorization: Bearer " + json.load(open(sys.argv[1]))["servers"][sys.arg
   fi
   for p in "${sims[@]}"; do wait "$p"; done
   sims=()
+  for r in $(seq "$replicas"); do
+    jit_seconds "${pids[$((r - 1))]}" >"$work/jit$r.end"
+  done
   if [ -n "$sampler" ]; then
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true
@@ -195,6 +205,7 @@ print("Authorization: Bearer " + json.load(open(sys.argv[1]))["servers"][sys.arg
   fi
   sleep 1   # the stamping readers' last line
   cpus=()
+  jits=()
   for r in $(seq "$replicas"); do
     window=($(python3 - "$work/progress$r-1.txt" <<'PY'
 import sys
@@ -208,13 +219,19 @@ PY
     ))
     [ "${#window[@]}" = 5 ] || exit 1
     cpus+=("${window[0]}")
+    jits+=("$(python3 -c 'import sys
+try:
+    print(round(float(open(sys.argv[2]).read()) - float(open(sys.argv[1]).read()), 2))
+except (OSError, ValueError):
+    print("null")' "$work/jit$r-1.start" "$work/jit$r.end")")
     if [ "$r" = 1 ]; then m0="${window[1]} ${window[2]}"; m1="${window[3]} ${window[4]}"; fi
   done
-  python3 - "$mode" "$count" "$seconds" "$m0" "$m1" "${cpus[*]}" "$work"/sim*.json \
-    >>"$results" <<'PY'
+  python3 - "$mode" "$count" "$seconds" "$m0" "$m1" "${cpus[*]}" "${jits[*]}" \
+    "$work"/sim*.json >>"$results" <<'PY'
 import json, sys
-mode, count, seconds, m0, m1, cpus = sys.argv[1:7]
-sims = [json.load(open(f)) for f in sys.argv[7:]]
+mode, count, seconds, m0, m1, cpus, jits = sys.argv[1:8]
+sims = [json.load(open(f)) for f in sys.argv[8:]]
+jits = [None if j == "null" else float(j) for j in jits.split()]
 b0, t0 = map(int, m0.split()); b1, t1 = map(int, m1.split())
 cpus = [float(c) for c in cpus.split()]
 att = sum(s["attestations"] for s in sims)
@@ -239,7 +256,7 @@ print(json.dumps({"mode": mode, "devices": int(count), "seconds": secs,
     "pollP50": [s["pollLatencyMs"]["p50"] for s in sims],
     "pollP99": [s["pollLatencyMs"]["p99"] for s in sims],
     "startLagP99": [s["startLagMs"]["p99"] for s in sims],
-    "serverCpuS": cpus, "serverCores": round(sum(cpus) / secs, 2),
+    "serverCpuS": cpus, "serverCores": round(sum(cpus) / secs, 2), "serverJitS": jits,
     "serverCpuMsPerAttestation": round(sum(cpus) * 1000 / max(1, att), 2),
     "simCpuS": round(sum(s.get("cpuSeconds") or 0 for s in sims), 2),
     "simCpuMsPerAttestation": round(sum(s.get("cpuSeconds") or 0 for s in sims) * 1000
@@ -275,6 +292,15 @@ for r in rows:
           f" {r['pollsPerSecond']} | {r['pollP50']} / {r['pollP99']} | {r['startLagP99']} |"
           f" {r['serverCpuS']} s ({r['serverCores']}) | {r['serverCpuMsPerAttestation']} ms |"
           f" {r['simCpuMsPerAttestation']} ms | {r['machineBusy']:.0%} |")
+for r in rows:
+    jit = r.get("serverJitS") or []
+    if jit and None not in jit:
+        share = sum(jit) / max(0.01, sum(r["serverCpuS"]))
+        print(f"{r['mode']}: the server's JIT compiled for {jit} s in the window, about"
+              f" {share:.0%} of its CPU there" + (": still warming up, a longer WARMUP measures it"
+              " warm" if share > 0.05 else ""))
+    else:
+        print(f"{r['mode']}: the server's compile time was not read (jstat)")
 for r in rows:
     p99 = max(r["attestP99"])
     print(f"{r['mode']}: evidence p99 {p99} ms = {p99 / max(r['pollP99']):.2f}x the poll p99 of"

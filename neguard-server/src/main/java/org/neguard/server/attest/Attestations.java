@@ -258,13 +258,17 @@ final class Attestations {
    * Lists a scheduled pass that mattered (V25): it stays when routine passes leave the table
    * ({@link AttestationHistory}). Under the row's lock, so that two transactions keeping one
    * pass (two deployments' rounds) list it once rather than one failing on the key.
+   *
+   * @return false when the row is gone: deleted as a routine pass since the caller read it
    */
-  void keep(String id) {
+  boolean keep(String id) {
     if (jdbc.sql("SELECT id FROM attestations WHERE id = ? FOR UPDATE").param(id)
-        .query(String.class).optional().isPresent()) {
-      jdbc.sql("INSERT INTO attestations_kept (id) SELECT ? WHERE NOT EXISTS"
-          + " (SELECT 1 FROM attestations_kept WHERE id = ?)").params(id, id).update();
+        .query(String.class).optional().isEmpty()) {
+      return false;
     }
+    jdbc.sql("INSERT INTO attestations_kept (id) SELECT ? WHERE NOT EXISTS"
+        + " (SELECT 1 FROM attestations_kept WHERE id = ?)").params(id, id).update();
+    return true;
   }
 
   /**

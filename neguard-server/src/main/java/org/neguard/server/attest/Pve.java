@@ -656,13 +656,10 @@ public final class Pve implements PlatformValidation {
               + " recovery deployment reaches it");
     }
     Instant now = Instant.now();
-    Optional<Attestations.Row> latest = attestations.latestSince(deviceId, since);
+    Optional<Attestations.Row> latest = latestKept(deviceId, since);
     if (latest.isPresent()) {
       Attestations.Row r = latest.get();
       if (PASS.equals(r.result())) {
-        if (SCHEDULED.equals(r.reason())) {
-          attestations.keep(r.id()); // a wave takes it as the NE's attestation (ATT-1)
-        }
         return new BeforeUpdate(Readiness.PASSED, r.id(), null, null);
       }
       if (r.open(now)) {
@@ -679,6 +676,24 @@ public final class Pve implements PlatformValidation {
         "deployment:" + deploymentId, now, now.plus(config.challengeValidity()));
     return new BeforeUpdate(Readiness.PENDING, r.id(), null, "attestation " + r.id()
         + " asked before the update");
+  }
+
+  /**
+   * The device's newest attestation since {@code since}; a scheduled pass among them kept for
+   * good, since a wave takes it as the NE's attestation (ATT-1). The history may delete such a
+   * pass between the read and its lock (a newer pass came meanwhile and the history is shorter
+   * than the time since): read once more, then, if it went again, none (the gate asks anew)
+   * rather than a gate resting on a row that no longer exists.
+   */
+  private Optional<Attestations.Row> latestKept(String deviceId, Instant since) {
+    for (int read = 0; read < 2; read++) {
+      Optional<Attestations.Row> latest = attestations.latestSince(deviceId, since);
+      if (latest.isEmpty() || !PASS.equals(latest.get().result())
+          || !SCHEDULED.equals(latest.get().reason()) || attestations.keep(latest.get().id())) {
+        return latest;
+      }
+    }
+    return Optional.empty();
   }
 
   @Override

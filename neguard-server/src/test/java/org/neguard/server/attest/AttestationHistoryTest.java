@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.api.attest.DeviceTrust;
@@ -51,6 +52,66 @@ class AttestationHistoryTest {
   void postgres_oldRoutinePasses_deletedTheRestKept() throws Exception {
     try (AttestFixture f = new AttestFixture(AttestFixture.postgresDatabase())) {
       assertHistory(f);
+    }
+  }
+
+  @Test
+  void embedded_gatesPassDeletedBeforeItsLock_gateTakesTheNewerPass() throws Exception {
+    try (AttestFixture f = new AttestFixture()) {
+      assertGateRace(f);
+    }
+  }
+
+  @Test
+  void postgres_gatesPassDeletedBeforeItsLock_gateTakesTheNewerPass() throws Exception {
+    try (AttestFixture f = new AttestFixture(AttestFixture.postgresDatabase())) {
+      assertGateRace(f);
+    }
+  }
+
+  /**
+   * ATT-1: the scheduled pass a wave's gate read is deleted as a routine pass (a newer one came
+   * meanwhile) before the gate locks it to keep it. The gate answers with the newer pass, kept,
+   * never with an id the table no longer holds. The history's transaction is played by hand and
+   * held open until the gate waits for the row's lock, so the gate read the old pass first.
+   */
+  private static void assertGateRace(AttestFixture f) throws Exception {
+    f.enrollWithApp("race-gate");
+    ExecutorService gates = Executors.newSingleThreadExecutor();
+    try (Connection c = f.db(); Connection history = f.db()) {
+      c.createStatement().executeUpdate("UPDATE devices SET next_attestation_at = NULL"
+          + " WHERE id = 'race-gate'");
+      Rows read = new Rows(c);
+      read.add("rg-read", "race-gate", "SCHEDULED", "PASS", days(2));
+      read.flush();
+      history.setAutoCommit(false);
+      Rows newer = new Rows(history);
+      newer.add("rg-newer", "race-gate", "SCHEDULED", "PASS", days(1));
+      newer.flush();
+      history.createStatement().executeUpdate("DELETE FROM attestations WHERE id = 'rg-read'");
+
+      Future<PlatformValidation.BeforeUpdate> gate = gates.submit(() ->
+          f.bean(Pve.class).beforeUpdate("race-gate", days(3).toInstant(), "dep-race"));
+      boolean postgres = c.getMetaData().getDatabaseProductName().equals("PostgreSQL");
+      String waiting = postgres
+          ? "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+              + " AND wait_event_type = 'Lock'"
+          : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (count(c, waiting) == 0) {
+        assertThat(gate.isDone()).as("the gate waits for the deleted row's lock").isFalse();
+        assertThat(System.nanoTime()).as("the gate waits within 20 s").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      history.commit();
+
+      PlatformValidation.BeforeUpdate answer = gate.get(30, TimeUnit.SECONDS);
+      assertThat(answer.readiness()).isEqualTo(PlatformValidation.Readiness.PASSED);
+      assertThat(answer.attestationId()).isEqualTo("rg-newer");
+      assertThat(ids(c, "SELECT id FROM attestations_kept WHERE id LIKE 'rg-%'"))
+          .containsExactly("rg-newer");
+    } finally {
+      gates.shutdownNow();
     }
   }
 
@@ -242,7 +303,13 @@ class AttestationHistoryTest {
   }
 
   private static long count(AttestFixture f, String sql) throws Exception {
-    try (Connection c = f.db(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+    try (Connection c = f.db()) {
+      return count(c, sql);
+    }
+  }
+
+  private static long count(Connection c, String sql) throws Exception {
+    try (ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

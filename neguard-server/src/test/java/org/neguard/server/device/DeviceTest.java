@@ -507,6 +507,21 @@ class DeviceTest {
   }
 
   @Test
+  @DisplayName("SRC-1 a path with a parameter (;x=y), which Tomcat maps to a device endpoint and"
+      + " the gate admits, is refused 400 by Spring Security's firewall before any controller")
+  void pathParameter_admittedDevice_refusedByTheFirewall() throws Exception {
+    TestDevice d = TestDevice.enroll(s, "param-1", "henb");
+    AgentsPort device = new AgentsPort(s.server.deviceUrl(), ca(), d.identity().keyPair(),
+        d.identity().certificate());
+    Http.Response plain = device.send("GET", "/api/device/v1/order-keys", Map.of(), null);
+    assertThat(plain.status()).as("the control: %s", plain).isEqualTo(200);
+    Http.Response parameter = device.send("GET", "/api/device/v1/order-keys;x=y", Map.of(),
+        null);
+    assertThat(parameter.status()).as("%s", parameter).isEqualTo(400);
+    assertThat(parameter.body()).isNotEqualTo(plain.body());
+  }
+
+  @Test
   @DisplayName("SRC-1 a device endpoint without a device certificate is refused 401")
   void deviceEndpoint_withoutCertificate_refused() throws Exception {
     AgentsPort anonymous = new AgentsPort(s.server.deviceUrl(), ca(), null, null);
