@@ -16,8 +16,8 @@
 # client), each server JVM's CPU in the window (utime+stime, /proc/PID/stat, stamped on the sim's
 # end-of-warm-up line and its last line), the simulators' own CPU in the window (their summary's
 # cpuSeconds), the machine's busy share (/proc/stat, server, database and client together) and
-# the seconds the server's JIT compiled in the window (jstat; above 5 % of its CPU the summary
-# says the warm-up was too short: an A/B of two servers then compares their compilers too).
+# the seconds the server's JIT compiled in the window (jstat; above a tenth of its CPU the
+# summary says the warm-up was too short: an A/B of two servers then compares their compilers).
 # MODES="embedded postgres" (postgres: two replicas on one fresh database at 127.0.0.1:5432,
 # trust auth, user postgres, dropped at the end; half the NEs on each replica, two sims).
 # Usage: bench/attest-fleet.sh [WORKDIR]   (default: bench/work)
@@ -75,10 +75,11 @@ cpu_seconds() {
   python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split()
 print((int(f[11])+int(f[12]))/os.sysconf("SC_CLK_TCK"))' "$1"
 }
-# Seconds the server's JIT compilers have spent compiling (HotSpot's sun.ci.totalTime, read
-# by jstat): a warm-up too short leaves the window measuring the compilers too (2026-12-07: a
-# quarter of the server's CPU after 40 s with 2,000 NEs, 2-4 % after 150 s).
-jit_seconds() { jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}'; }
+# Seconds the server's JIT compilers have spent compiling, elapsed (HotSpot's sun.ci.totalTime,
+# read by jstat; a compiler thread waiting for a core counts too): a warm-up too short leaves the
+# window measuring the compilers (2026-12-07: a quarter of the server's CPU after 40 s with
+# 2,000 NEs, 2-5 % after 150 s, by the threads' own CPU). Empty when jstat cannot read it.
+jit_seconds() { jstat -compiler "$1" 2>/dev/null | awk 'NR == 2 {print $4}' || true; }
 # busy and total jiffies of the whole machine
 machine() { awk '/^cpu /{b=$2+$3+$4+$7+$8+$9; print b, b+$5+$6}' /proc/stat; }
 json_field() {
@@ -164,7 +165,7 @@ for mode in $modes; do
       sim "$r" "$k" --poll-interval "$pinterval" --warmup "${warmup}s" \
         --duration "${seconds}s" --json >"$work/sim$r-$k.json" \
         2> >(while IFS= read -r line; do echo "$(cpu_seconds "$p") $(machine) $line"
-          case "$line" in *"warm-up over"*) jit_seconds "$p" >"$work/jit$r-$k.start" ;; esac
+          case "$k:$line" in 1:*"warm-up over"*) jit_seconds "$p" >"$work/jit$r.start" ;; esac
         done >"$work/progress$r-$k.txt") &
       sims+=($!)
     done
@@ -223,7 +224,7 @@ PY
 try:
     print(round(float(open(sys.argv[2]).read()) - float(open(sys.argv[1]).read()), 2))
 except (OSError, ValueError):
-    print("null")' "$work/jit$r-1.start" "$work/jit$r.end")")
+    print("null")' "$work/jit$r.start" "$work/jit$r.end")")
     if [ "$r" = 1 ]; then m0="${window[1]} ${window[2]}"; m1="${window[3]} ${window[4]}"; fi
   done
   python3 - "$mode" "$count" "$seconds" "$m0" "$m1" "${cpus[*]}" "${jits[*]}" \
@@ -296,9 +297,9 @@ for r in rows:
     jit = r.get("serverJitS") or []
     if jit and None not in jit:
         share = sum(jit) / max(0.01, sum(r["serverCpuS"]))
-        print(f"{r['mode']}: the server's JIT compiled for {jit} s in the window, about"
-              f" {share:.0%} of its CPU there" + (": still warming up, a longer WARMUP measures it"
-              " warm" if share > 0.05 else ""))
+        print(f"{r['mode']}: the server's JIT compiled for {jit} s (elapsed) in the window,"
+              f" {share:.0%} of the server's CPU seconds there" + (": still warming up, a longer"
+              " WARMUP measures it warm" if share > 0.10 else ""))
     else:
         print(f"{r['mode']}: the server's compile time was not read (jstat)")
 for r in rows:

@@ -655,8 +655,8 @@ public final class Pve implements PlatformValidation {
           "device " + deviceId + " is " + d.trustState() + " (" + d.trustReason() + "): only a"
               + " recovery deployment reaches it");
     }
-    Instant now = Instant.now();
     Optional<Attestations.Row> latest = latestKept(deviceId, since);
+    Instant now = Instant.now(); // after latestKept's lock, which may have been waited for
     if (latest.isPresent()) {
       Attestations.Row r = latest.get();
       if (PASS.equals(r.result())) {
