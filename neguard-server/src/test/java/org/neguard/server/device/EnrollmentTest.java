@@ -201,6 +201,76 @@ class EnrollmentTest {
   }
 
   @Test
+  @DisplayName("SRC-1 an enrollment retried while its first attempt still held the token, on"
+      + " the embedded database: it waits for that attempt, finds the token spent by its own"
+      + " device and key, and is answered again")
+  void enroll_retryWaitingForItsFirstAttempt_answeredAgain() throws Exception {
+    // DevicePostgresTest.enrollAgain_whileTheFirstIsInItsTransaction_answeredOnceItCommits is
+    // the same on PostgreSQL; here H2's UPDATE must read the token again after the wait.
+    JsonNode token = TestDevice.token(s, Map.of());
+    KeyPair pair = DeviceIdentity.newKeyPair();
+    ExecutorService retries = Executors.newSingleThreadExecutor();
+    try (Connection first = s.db(); Connection c = s.db()) {
+      // The first attempt, played by hand up to its commit: the token spent by the device, the
+      // device's row with the key. The retry reads the token unspent and no device, then waits
+      // for the token's row at its spend.
+      first.setAutoCommit(false);
+      try (java.sql.PreparedStatement st = first.prepareStatement("UPDATE enrollment_tokens"
+          + " SET used_at = CURRENT_TIMESTAMP, used_by_device = 'held-1' WHERE id = ?")) {
+        st.setString(1, token.path("id").asText());
+        assertThat(st.executeUpdate()).isEqualTo(1);
+      }
+      try (java.sql.PreparedStatement st = first.prepareStatement("INSERT INTO devices (id,"
+          + " ne_type, trust_state, enrolled_at, enrollment_token, cert_serial, cert_not_after,"
+          + " cert_key_sha256, trust_changed_at, trust_reason) VALUES ('held-1', 'henb',"
+          + " 'unknown', CURRENT_TIMESTAMP, ?, 'first-attempt', CURRENT_TIMESTAMP, ?,"
+          + " CURRENT_TIMESTAMP, 'enrolled')")) {
+        st.setString(1, token.path("id").asText());
+        st.setString(2, Sha256.hex(pair.getPublic().getEncoded()));
+        assertThat(st.executeUpdate()).isEqualTo(1);
+      }
+      long holder;
+      try (ResultSet rs = first.createStatement().executeQuery("SELECT SESSION_ID()")) {
+        rs.next();
+        holder = rs.getLong(1);
+      }
+      DeviceClient retry = client(token, pair);
+      Future<?> answer = retries.submit(() -> {
+        retry.enroll(token.path("token").asText(), "held-1", "henb", null, null);
+        return null;
+      });
+      long deadline = System.nanoTime() + 8_000_000_000L; // H2's lock timeout is 10 s
+      while (true) {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM"
+            + " INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + holder)) {
+          rs.next();
+          if (rs.getLong(1) > 0) {
+            break;
+          }
+        }
+        if (answer.isDone()) {
+          answer.get(); // its exception, if it failed
+          org.assertj.core.api.Assertions.fail("the retry did not wait for the first attempt");
+        }
+        assertThat(System.nanoTime()).as("the retry waits within 8 s").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      first.commit();
+
+      answer.get(60, TimeUnit.SECONDS);
+      assertThat(retry.identity().certificate().getPublicKey()).isEqualTo(pair.getPublic());
+      assertThat(retry.orderKeys()).as("admitted with the certificate answered again")
+          .isNotEmpty();
+      assertThat(s.http.get("/api/devices/held-1", s.adminToken()).json()
+          .path("certificateSerial").asText()).isEqualTo(retry.identity().serial());
+      assertThat(auditTail(s, 10)).contains("enrolled again with token "
+          + token.path("id").asText());
+    } finally {
+      retries.shutdownNow();
+    }
+  }
+
+  @Test
   @DisplayName("SRC-1 one token, ten enrollments at once: exactly one device is enrolled")
   void enrollmentToken_concurrentUse_exactlyOneWins() throws Exception {
     JsonNode token = TestDevice.token(s, Map.of());
