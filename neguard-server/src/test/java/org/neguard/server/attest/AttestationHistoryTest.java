@@ -25,6 +25,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.neguard.api.attest.DeviceTrust;
 import org.neguard.server.ServerConfig;
+import org.neguard.server.TestDb;
 import org.neguard.server.audit.AuditLog;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -97,27 +98,15 @@ class AttestationHistoryTest {
       history.createStatement().executeUpdate("DELETE FROM attestations WHERE id = 'rg-read'");
 
       boolean postgres = c.getMetaData().getDatabaseProductName().equals("PostgreSQL");
-      long holder = count(history, postgres ? "SELECT pg_backend_pid()" : "SELECT SESSION_ID()");
-      String waiting = postgres
-          ? "SELECT COUNT(*) FROM pg_stat_activity WHERE " + holder + " = ANY"
-              + " (pg_blocking_pids(pid))"
-          : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID = " + holder;
+      String holder = String.valueOf(count(history, postgres ? "SELECT pg_backend_pid()"
+          : "SELECT SESSION_ID()"));
       TransactionTemplate round = new TransactionTemplate(
           f.bean(PlatformTransactionManager.class));
       Pve pve = f.bean(Pve.class);
       Future<PlatformValidation.BeforeUpdate> gate = gates.submit(() -> round.execute(st ->
           pve.beforeUpdate("race-gate", days(3).toInstant(), "dep-race")));
-      // Within H2's lock timeout (10 s), after which the gate would fail on its own.
-      long deadline = System.nanoTime() + 8_000_000_000L;
-      while (count(c, waiting) == 0) {
-        if (gate.isDone()) {
-          gate.get(); // its exception, if it failed
-          org.assertj.core.api.Assertions.fail("the gate answered without waiting for the"
-              + " deleted row's lock: " + gate.get());
-        }
-        assertThat(System.nanoTime()).as("the gate waits within 8 s").isLessThan(deadline);
-        Thread.sleep(10);
-      }
+      TestDb.awaitBlocked(f::db, "the gate at the pass it read, deleted by the history",
+          b -> b.blockers().contains(holder));
       history.commit();
 
       PlatformValidation.BeforeUpdate answer = gate.get(30, TimeUnit.SECONDS);
